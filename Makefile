@@ -1,0 +1,107 @@
+# cdpipe - build, test, install.  See README.md and INSTALL.
+#
+#   make            build every program into build/bin
+#   make check      install missing packages, build, run the suite twice
+#                   (normal build and AddressSanitizer+UBSan build)
+#   make demo       install missing packages, build, run examples/demo.sh
+#   make bench      compare with Miller and jq (bench/run.sh)
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+BUILD	?= build
+CC	?= cc
+CFLAGS	?= -O2 -g
+WARN	 = -std=c17 -Wall -Wextra -Wpedantic -Werror
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icommon
+LDLIBS	 = -lcsv -ljansson -lpcre2-8 -lutf8proc -lxxhash -lcrypto -lm
+
+ifeq ($(SAN),1)
+CFLAGS	 = -O1 -g -fno-omit-frame-pointer \
+	   -fsanitize=address,undefined -fno-sanitize-recover=all
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+
+# Debian packages: build, test and bench dependencies.
+DEB_PKGS = build-essential libcsv-dev libjansson-dev libpcre2-dev \
+	   libutf8proc-dev libxxhash-dev libssl-dev libgsl-dev iso-codes \
+	   bats bats-support bats-assert bats-file miller jq groff-base \
+	   man-db python3
+
+PROGS	 = $(notdir $(wildcard cmd/*))
+BINS	 = $(PROGS:%=$(BUILD)/bin/%)
+LIB_SRC	 = $(wildcard common/*.c)
+LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB	 = $(BUILD)/libcdp.a
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNITS	 = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+BENCH_SRC = $(wildcard bench/*.c)
+BENCHES	 = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+MANS	 = $(wildcard man/*.1 man/*.7)
+
+all: $(BINS) $(UNITS) $(BENCHES)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+.SECONDEXPANSION:
+$(BUILD)/bin/%: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard cmd/%/*.c)) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# Install what is missing, as root or through sudo, with no terminal.
+deps:
+	@missing=; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+	    grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends $$missing </dev/null; \
+	fi
+
+asan:
+	$(MAKE) BUILD=$(BUILD)/asan SAN=1 all
+
+check: deps
+	$(MAKE) all
+	$(MAKE) asan
+	@sh tests/run.sh $(BUILD) $(BUILD)/asan
+
+demo: deps all
+	@sh examples/demo.sh $(BUILD)/bin
+
+bench: deps all
+	@sh bench/run.sh $(BUILD)
+
+install: $(BINS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(MANDIR)/man7
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
+	for m in $(MANS); do \
+	  s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all asan check deps demo bench install clean

@@ -1,0 +1,41 @@
+/* buf.h - growable byte buffers, the one string builder of cdpipe. */
+#ifndef CDP_BUF_H
+#define CDP_BUF_H
+
+#include <stddef.h>
+
+/*
+ * A byte buffer that grows on demand.  p is always NUL-terminated when
+ * cap > 0 (the NUL is not counted in len), so p can be handed to C string
+ * functions when the content has no NUL of its own.  A zeroed struct is an
+ * empty buffer; cdp_buf_free() releases it and leaves it zeroed.
+ */
+struct cdp_buf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+};
+
+/* Make room for at least n more bytes.  Returns 0, or -1 (errno ENOMEM). */
+int	cdp_buf_reserve(struct cdp_buf *b, size_t n);
+
+/* Append n bytes of s.  Returns 0, or -1 on allocation failure. */
+int	cdp_buf_add(struct cdp_buf *b, const void *s, size_t n);
+
+/* Append the C string s.  Returns 0, or -1 on allocation failure. */
+int	cdp_buf_adds(struct cdp_buf *b, const char *s);
+
+/* Append one byte.  Returns 0, or -1 on allocation failure. */
+int	cdp_buf_addc(struct cdp_buf *b, int c);
+
+/* Append printf-formatted text.  Returns 0, or -1 on failure. */
+int	cdp_buf_addf(struct cdp_buf *b, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* Empty the buffer, keeping its memory. */
+void	cdp_buf_reset(struct cdp_buf *b);
+
+/* Release the memory; the buffer is empty and usable afterwards. */
+void	cdp_buf_free(struct cdp_buf *b);
+
+#endif

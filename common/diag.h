@@ -1,0 +1,54 @@
+/* diag.h - diagnostics: "prog: file:line: message" and sysexits codes. */
+#ifndef CDP_DIAG_H
+#define CDP_DIAG_H
+
+#include <stdbool.h>
+#include <sysexits.h>
+
+/*
+ * Errors in common/ never exit: functions return -1 or NULL and fill a
+ * struct cdp_err with a sysexits code and a message (lower case, no
+ * period, no personal data).  Programs turn it into a message with
+ * cdp_die_err().
+ */
+struct cdp_err {
+	int	code;		/* EX_DATAERR, EX_NOINPUT, EX_IOERR, ... */
+	char	msg[256];
+};
+
+/* Set err (which may be NULL) to code and a formatted message. */
+void	cdp_err_set(struct cdp_err *err, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* Record the program name used as prefix of every message. */
+void	cdp_diag_init(const char *prog);
+
+/* The name given to cdp_diag_init(). */
+const char *cdp_diag_prog(void);
+
+/* --verbose: messages may quote values (personal data) when set. */
+void	cdp_diag_set_verbose(bool on);
+bool	cdp_diag_verbose(void);
+
+/*
+ * Print "prog: file:line: message" on stderr.  file may be NULL and line
+ * may be 0: the unknown parts are left out.
+ */
+void	cdp_warn(const char *file, long line, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* Like cdp_warn(), then exit with code (a sysexits value). */
+_Noreturn void cdp_die(int code, const char *file, long line,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Report err as from cdp_die() and exit with err->code. */
+_Noreturn void cdp_die_err(const struct cdp_err *err, const char *file,
+	    long line);
+
+/*
+ * Call fn just before any cdp_die() exits, to remove temporary output
+ * files.  One hook per program; NULL removes it.
+ */
+void	cdp_diag_on_exit(void (*fn)(void));
+
+#endif

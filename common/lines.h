@@ -1,0 +1,62 @@
+/*
+ * lines.h - reads a file or stdin as physical lines with exact line
+ * numbers, in large blocks with no allocation per line.  Used by every
+ * program that reads NDJSON.
+ */
+#ifndef CDP_LINES_H
+#define CDP_LINES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "diag.h"
+
+#define CDP_MAX_RECORD_BYTES	((size_t)64 << 20)	/* default cap */
+
+struct cdp_lines;
+
+/*
+ * One non-blank line.  p/len exclude the "\n" and a "\r" before it; p is
+ * valid until the next cdp_lines_next() call.  lineno is the physical
+ * line number (1-based).  A line longer than the cap is returned with
+ * too_long set and only its first bytes in p/len (the rest is skipped),
+ * so the caller can reject it and go on.
+ */
+struct cdp_line {
+	const char	*p;
+	size_t		 len;
+	long		 lineno;
+	bool		 too_long;
+};
+
+/*
+ * Open path for reading ("-" or NULL is standard input, named "<stdin>"
+ * in messages).  max_bytes caps one line (0 = CDP_MAX_RECORD_BYTES).
+ * Returns a new reader, or NULL with err set (EX_NOINPUT when the file
+ * cannot be opened, EX_OSERR on allocation failure).
+ */
+struct cdp_lines *cdp_lines_open(const char *path, size_t max_bytes,
+	    struct cdp_err *err);
+
+/*
+ * The next line that is not blank (empty or only spaces, tabs and CR),
+ * skipping a UTF-8 byte order mark at the start of the input.  Returns 1
+ * with *out filled, 0 at end of input, -1 on a read error (err set,
+ * EX_IOERR).  A last line without "\n" is still a line.
+ */
+int	cdp_lines_next(struct cdp_lines *l, struct cdp_line *out,
+	    struct cdp_err *err);
+
+/* The name for messages: the path, or "<stdin>". */
+const char *cdp_lines_name(const struct cdp_lines *l);
+
+/* Bytes consumed so far, and the input's size (-1 when not a regular
+ * file); for progress bars. */
+off_t	cdp_lines_offset(const struct cdp_lines *l);
+off_t	cdp_lines_size(const struct cdp_lines *l);
+
+/* Close (standard input is left open) and free; NULL is a no-op. */
+void	cdp_lines_close(struct cdp_lines *l);
+
+#endif

@@ -1,0 +1,172 @@
+/*
+ * record.h - the record layer: strict JSON validation of one NDJSON line
+ * in a single pass, an index of its top-level fields as spans of the line,
+ * on-demand accessors, and a writer that copies untouched fields byte for
+ * byte.  No allocation per field: a struct cdp_rec reuses its arrays.
+ */
+#ifndef CDP_RECORD_H
+#define CDP_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "diag.h"
+
+#define CDP_MAX_DEPTH	512	/* deepest nesting accepted (DESIGN.md) */
+
+enum cdp_type {
+	CDP_NULL,
+	CDP_FALSE,
+	CDP_TRUE,
+	CDP_NUMBER,
+	CDP_STRING,
+	CDP_OBJECT,
+	CDP_ARRAY
+};
+
+/* Bits of struct cdp_field.flags. */
+#define CDP_F_KEYESC	0x01	/* the key contains backslash escapes */
+#define CDP_F_VALESC	0x02	/* the string value contains escapes */
+#define CDP_F_SPACE	0x04	/* an object/array value holds whitespace */
+
+/*
+ * One top-level field.  The key span is the text between the key's quotes
+ * (still escaped); the value span is the value's whole JSON text, quotes
+ * included for strings, so that copying it reproduces the input exactly.
+ */
+struct cdp_field {
+	uint32_t	koff, klen;
+	uint32_t	voff, vlen;
+	uint8_t		type;	/* enum cdp_type */
+	uint8_t		flags;	/* CDP_F_* */
+};
+
+/*
+ * A parsed record.  p/len is the caller's line (not copied: it must stay
+ * valid while the record is used).  A zeroed struct is ready for
+ * cdp_rec_parse(); cdp_rec_free() releases the arrays.
+ */
+struct cdp_rec {
+	const char		*p;
+	size_t			 len;
+	struct cdp_field	*f;
+	size_t			 n;
+	size_t			 cap;
+	struct cdp_buf		 scratch;	/* private: key unescaping */
+	uint32_t		*slots;		/* private: duplicate-key set */
+	size_t			 nslots;
+};
+
+/*
+ * Validate p[0..len) as one strict JSON object (RFC 8259: UTF-8 checked,
+ * no lone surrogate escapes, no NaN/Infinity, nesting at most
+ * CDP_MAX_DEPTH, nothing but whitespace after it, no duplicate top-level
+ * key, keys compared after unescaping) and index its top-level fields in
+ * input order.  Whitespace is space, tab, CR and LF.  Returns 0; or -1 with
+ * err->code EX_DATAERR and a reason such as "invalid UTF-8 at byte 17"
+ * (a byte offset, never the data), or EX_OSERR on allocation failure.
+ */
+int	cdp_rec_parse(struct cdp_rec *r, const char *p, size_t len,
+	    struct cdp_err *err);
+
+/* Release the record's arrays; the struct may be parsed into again. */
+void	cdp_rec_free(struct cdp_rec *r);
+
+/*
+ * The top-level field whose unescaped key equals key[0..klen), or NULL.
+ * Borrowed pointer into r, valid until the next parse.
+ */
+const struct cdp_field *cdp_rec_find(struct cdp_rec *r, const char *key,
+	    size_t klen);
+
+/*
+ * The unescaped text of a string field: *s/*n point into the line when the
+ * string has no escapes, else into scratch (reset and refilled).  Returns
+ * 0, or -1 when the field is not a string (or on allocation failure).
+ */
+int	cdp_rec_str(const struct cdp_rec *r, const struct cdp_field *f,
+	    struct cdp_buf *scratch, const char **s, size_t *n);
+
+/*
+ * The value of a number field as a double.  Returns 0, or -1 when the
+ * field is not a number or does not fit a finite double (1e400).
+ */
+int	cdp_rec_num(const struct cdp_rec *r, const struct cdp_field *f,
+	    double *out);
+
+/* Append the unescaped form of JSON string contents s[0..n) (no quotes,
+ * already validated) to out.  Returns 0, or -1 on allocation failure. */
+int	cdp_json_unescape(const char *s, size_t n, struct cdp_buf *out);
+
+/*
+ * Append s[0..n) to out as a quoted JSON string, escaping '"', '\\' and
+ * control characters (as \n, \t, ... or \u00XX); other bytes, including
+ * UTF-8, are copied.  Invalid UTF-8 sequences become U+FFFD, so the result
+ * is always valid JSON.  Returns 0, or -1 on allocation failure.
+ */
+int	cdp_json_quote(struct cdp_buf *out, const char *s, size_t n);
+
+/* True when s[0..n) is valid UTF-8 (no overlongs, no surrogates). */
+bool	cdp_utf8_valid(const char *s, size_t n);
+
+/*
+ * Write d as the shortest decimal text that reads back (strtod) to the
+ * same double, in JSON number syntax; integers up to 2^53 have no
+ * exponent or fraction.  buf needs 32 bytes.  Returns the length, or -1
+ * when d is not finite.
+ */
+int	cdp_fmt_double(char *buf, double d);
+
+/*
+ * Record writer: builds one output line.  Usage:
+ *	cdp_recw_begin(&w);
+ *	cdp_recw_field(&w, &rec, f);		copy a field untouched
+ *	cdp_recw_str(&w, "email", 5, s, n);	add a field the program owns
+ *	cdp_recw_end(&w);			closes with "}\n"
+ * then write w.b.p/w.b.len.  Every function returns 0, or -1 on allocation
+ * failure.  Callers own the uniqueness of keys.
+ */
+struct cdp_recw {
+	struct cdp_buf	b;
+	size_t		n;	/* fields written so far */
+};
+
+void	cdp_recw_begin(struct cdp_recw *w);
+int	cdp_recw_end(struct cdp_recw *w);
+void	cdp_recw_free(struct cdp_recw *w);
+
+/* Copy field f of r: key and value bytes as in the input, except that an
+ * object/array holding whitespace (CDP_F_SPACE) is written compacted. */
+int	cdp_recw_field(struct cdp_recw *w, const struct cdp_rec *r,
+	    const struct cdp_field *f);
+
+/* Copy field f of r under a new (unescaped) key. */
+int	cdp_recw_field_as(struct cdp_recw *w, const char *key, size_t klen,
+	    const struct cdp_rec *r, const struct cdp_field *f);
+
+/* Add key with a string value (UTF-8, quoted and escaped here). */
+int	cdp_recw_str(struct cdp_recw *w, const char *key, size_t klen,
+	    const char *s, size_t n);
+
+/* Add key with a number (cdp_fmt_double); -1 also when d is not finite. */
+int	cdp_recw_num(struct cdp_recw *w, const char *key, size_t klen,
+	    double d);
+
+/* Add key with an integer. */
+int	cdp_recw_int(struct cdp_recw *w, const char *key, size_t klen,
+	    long long v);
+
+/* Add key with true or false. */
+int	cdp_recw_bool(struct cdp_recw *w, const char *key, size_t klen,
+	    bool v);
+
+/* Add key with null. */
+int	cdp_recw_null(struct cdp_recw *w, const char *key, size_t klen);
+
+/* Add key with raw, already valid and compact, JSON text as its value. */
+int	cdp_recw_raw(struct cdp_recw *w, const char *key, size_t klen,
+	    const char *json, size_t n);
+
+#endif

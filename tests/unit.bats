@@ -1,0 +1,13 @@
+#!/usr/bin/env bats
+# Unit drivers of common/ (tests/unit/test_*.c), one test each.
+load helper
+
+@test "unit: record scanner, accessors and writer" {
+	run "$CDP_BUILD/unit/test_record"
+	assert_success
+}
+
+@test "unit: normalisers" {
+	run "$CDP_BUILD/unit/test_norm"
+	assert_success
+}
