@@ -40,6 +40,15 @@ struct cdp_lines *cdp_lines_open(const char *path, size_t max_bytes,
 	    struct cdp_err *err);
 
 /*
+ * Like cdp_lines_open() on an open descriptor fd named name, which the
+ * reader does not close.  pre[0..prelen) are bytes already read from fd
+ * (format sniffing) and are read first; they are copied.
+ */
+struct cdp_lines *cdp_lines_open_fd(int fd, const char *name,
+	    const char *pre, size_t prelen, size_t max_bytes,
+	    struct cdp_err *err);
+
+/*
  * The next line that is not blank (empty or only spaces, tabs and CR),
  * skipping a UTF-8 byte order mark at the start of the input.  Returns 1
  * with *out filled, 0 at end of input, -1 on a read error (err set,
