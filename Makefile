@@ -51,8 +51,11 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
+# A program is every .c file in its cmd/ folder (objects named through a
+# function: a literal % here would be taken for the rule's stem).
+objs_of = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 .SECONDEXPANSION:
-$(BUILD)/bin/%: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard cmd/%/*.c)) $(LIB)
+$(BUILD)/bin/%: $$(call objs_of,$$(wildcard cmd/$$*/*.c)) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -1,0 +1,50 @@
+/*
+ * acct.h - the account of every record (read = written + rejected +
+ * dropped + merged), the --rejects file and the --stats line.
+ */
+#ifndef CDP_ACCT_H
+#define CDP_ACCT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "out.h"
+
+struct cdp_acct {
+	unsigned long long	read;
+	unsigned long long	written;
+	unsigned long long	rejected;
+	unsigned long long	dropped;
+	struct cdp_out		*rejects;	/* NULL: first bad record stops */
+	struct cdp_buf		 line;		/* private: a rejects line */
+};
+
+/*
+ * Start the account; with rejects_path non-NULL open that file (atomic,
+ * like -o).  Returns 0, or -1 with err set.
+ */
+int	cdp_acct_open(struct cdp_acct *a, const char *rejects_path,
+	    struct cdp_err *err);
+
+/*
+ * A bad record from file (messages) / src (the _src name) at line.  With a
+ * rejects file: write {"_error":reason,"_src":src,"_line":line,"raw":raw}
+ * there, count it and return 0 (or -1 with err set on a write error).
+ * Without one: return -1 with err set to EX_DATAERR and reason, so the
+ * caller stops with cdp_die_err(err, file, line).  raw may be any bytes
+ * (made valid JSON text); src may be NULL.
+ */
+int	cdp_acct_reject(struct cdp_acct *a, const char *src, long line,
+	    const char *reason, const char *raw, size_t rawlen,
+	    struct cdp_err *err);
+
+/*
+ * Finish: close the rejects file (renamed into place) and, with stats,
+ * print {"read":…,"written":…,"rejected":…,"dropped":…} on stderr.
+ * Returns 0, or -1 with err set.
+ */
+int	cdp_acct_close(struct cdp_acct *a, bool stats, struct cdp_err *err);
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * opts.h - the options every program shares, and checked number parsing.
+ * Each program puts CDP_COMMON_LONGOPTS in its getopt_long table and
+ * passes every option it does not own to cdp_opt_common().
+ */
+#ifndef CDP_OPTS_H
+#define CDP_OPTS_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CDP_VERSION	"0.1.0"
+
+/* Values of the shared long options that have no short form. */
+enum {
+	CDP_OPT_AS_OF = 0x100,
+	CDP_OPT_MAX_RECORD_BYTES,
+	CDP_OPT_NO_PROGRESS,
+	CDP_OPT_PROGRESS,
+	CDP_OPT_REJECTS,
+	CDP_OPT_STATS,
+	CDP_OPT_VERBOSE,
+	CDP_OPT_PRIVATE = 0x200	/* programs number their own from here */
+};
+
+/*
+ * The shared entries of a getopt_long table ("h", "o:", "V" short).
+ * Programs where "now" matters add CDP_AS_OF_LONGOPT too.
+ */
+#define CDP_AS_OF_LONGOPT \
+	{ "as-of", required_argument, NULL, CDP_OPT_AS_OF }
+#define CDP_COMMON_SHORTOPTS	"ho:V"
+#define CDP_COMMON_LONGOPTS						\
+	{ "help", no_argument, NULL, 'h' },				\
+	{ "max-record-bytes", required_argument, NULL,			\
+	    CDP_OPT_MAX_RECORD_BYTES },					\
+	{ "no-progress", no_argument, NULL, CDP_OPT_NO_PROGRESS },	\
+	{ "output", required_argument, NULL, 'o' },			\
+	{ "progress", no_argument, NULL, CDP_OPT_PROGRESS },		\
+	{ "rejects", required_argument, NULL, CDP_OPT_REJECTS },	\
+	{ "stats", no_argument, NULL, CDP_OPT_STATS },			\
+	{ "verbose", no_argument, NULL, CDP_OPT_VERBOSE },		\
+	{ "version", no_argument, NULL, 'V' }
+
+/* What the shared options set.  Zero it, then call cdp_opt_common(). */
+struct cdp_common_opts {
+	const char	*output;	/* -o, NULL = stdout */
+	const char	*rejects;	/* --rejects FILE */
+	const char	*as_of;		/* --as-of DATE, checked YYYY-MM-DD */
+	int		 progress;	/* 0 auto, 1 --progress, -1 --no-progress */
+	bool		 stats;
+	bool		 verbose;
+	size_t		 max_record_bytes;	/* 0 = default */
+};
+
+/*
+ * Handle option ch (as returned by getopt_long, with optarg arg) if it is
+ * a shared one.  Returns 1 when handled, 0 when ch belongs to the program.
+ * Exits: --help prints usage on stdout (0); --version prints the version
+ * (0); '?' (unknown option or missing argument) and a bad value print a
+ * message and usage on stderr (64).  usage is the whole usage text.
+ */
+int	cdp_opt_common(int ch, const char *arg, struct cdp_common_opts *c,
+	    const char *usage);
+
+/*
+ * Print "prog: message" and the usage on stderr, and exit 64.  For
+ * misuse found after option parsing.
+ */
+_Noreturn void cdp_usage_die(const char *usage, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Parse a whole decimal integer in [min, max].  Returns 0, or -1 on
+ * junk, an empty string or a value out of range.
+ */
+int	cdp_parse_long(const char *s, long min, long max, long *out);
+
+/* Parse a whole finite decimal number.  Returns 0, or -1. */
+int	cdp_parse_double(const char *s, double *out);
+
+/*
+ * Parse a byte size: digits with an optional K, M or G suffix (powers of
+ * 1024).  Returns 0, or -1 on junk, zero or overflow.
+ */
+int	cdp_parse_size(const char *s, size_t *out);
+
+/*
+ * Parse an ISO date YYYY-MM-DD that exists in the calendar into days since
+ * 1970-01-01.  Returns 0, or -1.
+ */
+int	cdp_parse_iso_date(const char *s, long *days);
+
+/* Split a comma-separated list in place: returns the count of items put
+ * in items[0..max), or -1 when there are more than max or an item is
+ * empty.  s is modified (commas become NULs). */
+int	cdp_split_list(char *s, char **items, int max);
+
+#endif
