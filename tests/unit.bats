@@ -11,3 +11,8 @@ load helper
 	run "$CDP_BUILD/unit/test_norm"
 	assert_success
 }
+
+@test "unit: cdp-ingest CSV and JSON-array readers" {
+	run "$CDP_BUILD/unit/test_ingest_readers"
+	assert_success
+}
