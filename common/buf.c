@@ -26,6 +26,8 @@ cdp_buf_reserve(struct cdp_buf *b, size_t n)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	if ((p = realloc(b->p, cap)) == NULL)
 		return -1;
+	if (b->p == NULL)
+		p[0] = '\0';
 	b->p = p;
 	b->cap = cap;
 	return 0;

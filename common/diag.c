@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "diag.h"
 
@@ -79,12 +80,19 @@ cdp_die(int code, const char *file, long line, const char *fmt, ...)
 {
 	va_list ap;
 
+	/* Output written before the failure goes out before the message. */
+	if (diag_hook != NULL)
+		diag_hook();
 	va_start(ap, fmt);
 	vwarn_at(file, line, fmt, ap);
 	va_end(ap);
-	if (diag_hook != NULL)
-		diag_hook();
-	exit(code);
+	/*
+	 * A fatal error: flush stdio and leave without running exit
+	 * handlers, which would only tidy memory (and make the leak checker
+	 * of sanitizer builds report what the failed run still held).
+	 */
+	fflush(NULL);
+	_exit(code);
 }
 
 void

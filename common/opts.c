@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "opts.h"
@@ -21,7 +22,8 @@ cdp_usage_die(const char *usage, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\n%s", usage);
-	exit(EX_USAGE);
+	fflush(NULL);
+	_exit(EX_USAGE);
 }
 
 int

@@ -49,9 +49,28 @@ track(struct cdp_out *o, int on)
 void
 cdp_out_cleanup(void)
 {
-	for (int i = 0; i < OUT_MAXOPEN; i++)
-		if (open_outs[i] != NULL && open_outs[i]->tmp != NULL)
-			unlink(open_outs[i]->tmp);
+	for (int i = 0; i < OUT_MAXOPEN; i++) {
+		struct cdp_out *o = open_outs[i];
+
+		if (o == NULL)
+			continue;
+		if (o->tmp != NULL) {
+			unlink(o->tmp);
+			continue;
+		}
+		/*
+		 * Standard output and devices keep what was written before
+		 * the failure, as if unbuffered; errors no longer matter.
+		 */
+		for (size_t off = 0; off < o->len;) {
+			ssize_t w = write(o->fd, o->buf + off, o->len - off);
+
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+		o->len = 0;
+	}
 }
 
 static void

@@ -38,8 +38,10 @@ int	cdp_out_close(struct cdp_out *o, struct cdp_err *err);
 void	cdp_out_abort(struct cdp_out *o);
 
 /*
- * Remove the temporary files of every handle still open.  Safe to call
- * from cdp_die()'s exit hook; installed there by cdp_out_open().
+ * Remove the temporary files of every handle still open, and write out
+ * what is buffered for standard output and devices (records before a
+ * fatal error are not lost).  Safe in a signal handler and in cdp_die()'s
+ * exit hook, where cdp_out_open() installs it.
  */
 void	cdp_out_cleanup(void);
 

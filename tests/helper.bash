@@ -1,4 +1,5 @@
 # tests/helper.bash - loaded by every bats file: assertions and paths.
+bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 bats_load_library bats-file

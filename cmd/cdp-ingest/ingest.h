@@ -79,6 +79,9 @@ struct cell {
  * number of arguments consumed. */
 int	parse_options(int argc, char *argv[], struct ingest_opts *opt);
 
+/* Free what parse_options() allocated. */
+void	free_options(struct ingest_opts *opt);
+
 /* The spec of output field key, or NULL. */
 const struct fspec *plan_spec(const struct ingest_opts *opt, const char *key,
 	    size_t klen);

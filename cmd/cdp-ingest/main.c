@@ -9,9 +9,11 @@ int
 main(int argc, char *argv[])
 {
 	struct ingest_opts opt;
-	int used;
+	int used, status;
 
 	cdp_diag_init("cdp-ingest");
 	used = parse_options(argc, argv, &opt);	/* exits 64 on misuse */
-	return ingest_run(&opt, argv + used, argc - used);
+	status = ingest_run(&opt, argv + used, argc - used);
+	free_options(&opt);
+	return status;
 }

@@ -409,3 +409,16 @@ parse_options(int argc, char *argv[], struct ingest_opts *opt)
 		    "file (%d files)", argc - optind);
 	return optind;
 }
+
+void
+free_options(struct ingest_opts *opt)
+{
+	for (int i = 0; i < opt->nspecs; i++)
+		pcre2_code_free(opt->specs[i].re);
+	for (int i = 0; i < opt->nrequire; i++)
+		free(opt->require[i]);
+	free(opt->require);
+	free(opt->specs);
+	free(opt->renames);
+	free(opt->sources);
+}

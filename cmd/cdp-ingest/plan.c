@@ -517,8 +517,9 @@ plan_apply(const struct ingest_opts *opt, struct plan_work *w,
 		if (is_empty(w, c)) {
 			if (c->f == NULL && !empty_cell(opt, c))
 				continue;
-		} else if (c->spec != NULL &&
-		    apply_cell(opt, w, c, why) == -1) {
+		} else if (c->spec != NULL && (c->spec->type != T_NONE ||
+		    c->spec->norm != N_NONE || c->spec->re != NULL ||
+		    c->spec->hash) && apply_cell(opt, w, c, why) == -1) {
 			return -1;
 		}
 		cells[k++] = *c;

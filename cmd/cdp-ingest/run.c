@@ -550,7 +550,8 @@ ingest_run(const struct ingest_opts *opt, char **files, int nfiles)
 		nfiles = 1;
 	}
 	total = check_inputs(files, nfiles);
-	r.plan = opt->nspecs > 0 || opt->nrequire > 0;
+	r.plan = opt->nspecs > 0 || opt->nrequire > 0 ||
+	    opt->empty != EMPTY_STRING;
 	plan_work_init(&r.work, opt);
 	if ((r.out = cdp_out_open(opt->common.output, &err)) == NULL ||
 	    cdp_acct_open(&r.acct, opt->common.rejects, &err) == -1)
