@@ -82,8 +82,8 @@ const struct cdp_field *cdp_rec_find(struct cdp_rec *r, const char *key,
 	    size_t klen);
 
 /*
- * The unescaped text of a string field: *s/*n point into the line when the
- * string has no escapes, else into scratch (reset and refilled).  Returns
+ * The unescaped text of a string field: *s and *n point into the line when
+ * the string has no escapes, else into scratch (reset and refilled).  Returns
  * 0, or -1 when the field is not a string (or on allocation failure).
  */
 int	cdp_rec_str(const struct cdp_rec *r, const struct cdp_field *f,

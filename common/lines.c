@@ -1,0 +1,264 @@
+/*
+ * lines.c - physical lines of a file or stdin, read in large blocks with
+ * memchr() for the newlines, exact line numbers and a cap on line length.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lines.h"
+
+#define BLOCK	((size_t)1 << 20)	/* read size and first buffer size */
+
+struct cdp_lines {
+	int	 fd;
+	bool	 own_fd;	/* opened here, so closed here */
+	char	*name;
+	char	*buf;
+	size_t	 cap;
+	size_t	 start;		/* first byte not yet returned */
+	size_t	 end;		/* end of the bytes read */
+	off_t	 base;		/* input offset of buf[0] */
+	off_t	 size;
+	size_t	 max;
+	long	 lineno;
+	bool	 eof;
+	bool	 bom_done;
+	bool	 skipping;	/* dropping the rest of a too long line */
+};
+
+struct cdp_lines *
+cdp_lines_open(const char *path, size_t max_bytes, struct cdp_err *err)
+{
+	struct cdp_lines *l;
+	struct stat st;
+	int fd;
+
+	if (path == NULL || strcmp(path, "-") == 0)
+		return cdp_lines_open_fd(STDIN_FILENO, "<stdin>", NULL, 0,
+		    max_bytes, err);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		cdp_err_set(err, EX_NOINPUT, "cannot open: %s",
+		    strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		cdp_err_set(err, EX_NOINPUT, "cannot open: %s",
+		    strerror(EISDIR));
+		return NULL;
+	}
+	if ((l = cdp_lines_open_fd(fd, path, NULL, 0, max_bytes, err)) ==
+	    NULL) {
+		close(fd);
+		return NULL;
+	}
+	l->own_fd = true;
+	return l;
+}
+
+struct cdp_lines *
+cdp_lines_open_fd(int fd, const char *name, const char *pre, size_t prelen,
+    size_t max_bytes, struct cdp_err *err)
+{
+	struct cdp_lines *l;
+	struct stat st;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		goto nomem;
+	l->fd = fd;
+	l->max = max_bytes ? max_bytes : CDP_MAX_RECORD_BYTES;
+	l->cap = prelen > BLOCK ? prelen : BLOCK;
+	l->size = -1;
+	if ((l->name = strdup(name != NULL ? name : "<stdin>")) == NULL ||
+	    (l->buf = malloc(l->cap)) == NULL)
+		goto nomem;
+	if (prelen > 0)
+		memcpy(l->buf, pre, prelen);
+	l->end = prelen;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		l->size = st.st_size;
+#ifdef POSIX_FADV_SEQUENTIAL
+	if (l->size >= 0)
+		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+	return l;
+nomem:
+	cdp_lines_close(l);
+	cdp_err_set(err, EX_OSERR, "out of memory");
+	return NULL;
+}
+
+/*
+ * Read more input after the pending bytes, moving them to the front and
+ * growing the buffer (up to the line cap) when they fill it.  Returns 1,
+ * 0 at end of input, or -1 on a read error.
+ */
+static int
+fill(struct cdp_lines *l, struct cdp_err *err)
+{
+	size_t pending = l->end - l->start, cap;
+	ssize_t n;
+	char *p;
+
+	if (l->start > 0) {
+		memmove(l->buf, l->buf + l->start, pending);
+		l->base += (off_t)l->start;
+		l->start = 0;
+		l->end = pending;
+	}
+	if (l->end == l->cap) {
+		cap = l->cap * 2;
+		if ((p = realloc(l->buf, cap)) == NULL) {
+			cdp_err_set(err, EX_OSERR, "out of memory");
+			return -1;
+		}
+		l->buf = p;
+		l->cap = cap;
+	}
+	do
+		n = read(l->fd, l->buf + l->end, l->cap - l->end);
+	while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		cdp_err_set(err, EX_IOERR, "read error: %s", strerror(errno));
+		return -1;
+	}
+	if (n == 0) {
+		l->eof = true;
+		return 0;
+	}
+	l->end += (size_t)n;
+	return 1;
+}
+
+static bool
+blank(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			return false;
+	return true;
+}
+
+/*
+ * Skip a byte order mark at the very start of the input; reads until
+ * three bytes are there (or the input ends).
+ */
+static int
+skip_bom(struct cdp_lines *l, struct cdp_err *err)
+{
+	while (l->end - l->start < 3 && !l->eof)
+		if (fill(l, err) == -1)
+			return -1;
+	if (l->end - l->start >= 3 &&
+	    memcmp(l->buf + l->start, "\xEF\xBB\xBF", 3) == 0)
+		l->start += 3;
+	l->bom_done = true;
+	return 0;
+}
+
+/*
+ * Hand out the line buf[start..start+len), which ended with a newline
+ * when nl is true.  Returns 1, or 0 when it is blank and skipped.
+ */
+static int
+emit(struct cdp_lines *l, size_t len, bool nl, struct cdp_line *out)
+{
+	const char *p = l->buf + l->start;
+
+	l->start += len + nl;
+	l->lineno++;
+	if (nl && len > 0 && p[len - 1] == '\r')
+		len--;
+	if (len > 0 && p[0] == '{')	/* the usual case, no blank check */
+		;
+	else if (blank(p, len))
+		return 0;
+	out->p = p;
+	out->len = len > l->max ? l->max : len;
+	out->too_long = len > l->max;
+	out->lineno = l->lineno;
+	return 1;
+}
+
+int
+cdp_lines_next(struct cdp_lines *l, struct cdp_line *out,
+    struct cdp_err *err)
+{
+	size_t pending;
+	char *nl;
+
+	if (!l->bom_done && skip_bom(l, err) == -1)
+		return -1;
+	for (;;) {
+		pending = l->end - l->start;
+		nl = pending ? memchr(l->buf + l->start, '\n', pending) : NULL;
+		if (nl != NULL && l->skipping) {
+			l->start = (size_t)(nl - l->buf) + 1;
+			l->skipping = false;
+			continue;
+		}
+		if (nl != NULL) {
+			if (emit(l, (size_t)(nl - l->buf) - l->start, true, out))
+				return 1;
+			continue;
+		}
+		if (l->skipping)
+			l->start = l->end;
+		else if (l->eof && pending > 0)
+			return emit(l, pending, false, out) ? 1 : 0;
+		else if (pending > l->max && pending - l->max > 1) {
+			/*
+			 * No newline within the cap (plus room for a CR):
+			 * return a prefix now and drop the rest as it comes.
+			 */
+			out->p = l->buf + l->start;
+			out->len = l->max;
+			out->too_long = true;
+			out->lineno = ++l->lineno;
+			l->start = l->end;
+			l->skipping = true;
+			return 1;
+		}
+		if (l->eof)
+			return 0;
+		if (fill(l, err) == -1)
+			return -1;
+	}
+}
+
+const char *
+cdp_lines_name(const struct cdp_lines *l)
+{
+	return l->name;
+}
+
+off_t
+cdp_lines_offset(const struct cdp_lines *l)
+{
+	return l->base + (off_t)l->start;
+}
+
+off_t
+cdp_lines_size(const struct cdp_lines *l)
+{
+	return l->size;
+}
+
+void
+cdp_lines_close(struct cdp_lines *l)
+{
+	if (l == NULL)
+		return;
+	if (l->own_fd)
+		close(l->fd);
+	free(l->name);
+	free(l->buf);
+	free(l);
+}

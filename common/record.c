@@ -1,0 +1,1164 @@
+/*
+ * record.c - the record layer: one-pass strict JSON validation and
+ * top-level field index of an NDJSON line, on-demand accessors, JSON
+ * string helpers, shortest number text and the span-copying writer.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record.h"
+
+/*
+ * Records with more fields than this check duplicate keys with a hash set
+ * in r->slots, which cdp_rec_find() then uses too; smaller ones use a
+ * table on the stack.
+ */
+#define SMALL_MAX	32
+
+/* Numbers shorter than this are copied to the stack for strtod(). */
+#define NUMBUF		64
+
+/* The scanner's cursor and, on failure, the reason and where. */
+struct scan {
+	const unsigned char	*base;
+	const unsigned char	*end;
+	const char		*why;
+	const unsigned char	*at;
+};
+
+/* JSON whitespace (RFC 8259 section 2). */
+static const unsigned char is_ws[256] = {
+	[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1
+};
+
+/* Characters allowed after a backslash, other than 'u'. */
+static const unsigned char is_esc[256] = {
+	['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b',
+	['f'] = '\f', ['n'] = '\n', ['r'] = '\r', ['t'] = '\t'
+};
+
+/* Bytes that end a run of plain string bytes. */
+static const unsigned char is_special[256] = {
+	[0x00] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['"'] = 1, ['\\'] = 1,
+	[0x80] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+};
+
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+static const unsigned char *
+fail(struct scan *sc, const char *why, const unsigned char *at)
+{
+	sc->why = why;
+	sc->at = at;
+	return NULL;
+}
+
+static inline const unsigned char *
+skip_ws(const unsigned char *s, const unsigned char *end)
+{
+	while (s < end && is_ws[*s])
+		s++;
+	return s;
+}
+
+/*
+ * Length of the valid UTF-8 sequence at s (avail bytes left, s[0] >=
+ * 0x80), or 0 with *bad set to the length of its maximal ill-formed
+ * subpart (Unicode 15, section 3.9), which becomes one U+FFFD.  Overlong
+ * forms, surrogates and code points above U+10FFFF are ill-formed.
+ */
+static size_t
+utf8_seq(const unsigned char *s, size_t avail, size_t *bad)
+{
+	unsigned c = s[0], lo = 0x80, hi = 0xBF;
+	size_t n, i;
+
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2;
+	else if (c >= 0xE0 && c <= 0xEF) {
+		n = 3;
+		if (c == 0xE0)
+			lo = 0xA0;
+		else if (c == 0xED)
+			hi = 0x9F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		n = 4;
+		if (c == 0xF0)
+			lo = 0x90;
+		else if (c == 0xF4)
+			hi = 0x8F;
+	} else {
+		*bad = 1;
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if (i >= avail || s[i] < lo || s[i] > hi) {
+			*bad = i;
+			return 0;
+		}
+		lo = 0x80;
+		hi = 0xBF;
+	}
+	return n;
+}
+
+static int
+hexval(unsigned c)
+{
+	if (c - '0' < 10)
+		return (int)(c - '0');
+	c |= 0x20;
+	if (c - 'a' < 6)
+		return (int)(c - 'a' + 10);
+	return -1;
+}
+
+/* The four hex digits at s as a number, or -1. */
+static long
+hex4(const unsigned char *s)
+{
+	int a = hexval(s[0]), b = hexval(s[1]);
+	int c = hexval(s[2]), d = hexval(s[3]);
+
+	if ((a | b | c | d) < 0)
+		return -1;
+	return (long)a << 12 | b << 8 | c << 4 | d;
+}
+
+/*
+ * Check the escape at s (s[0] is the backslash).  Returns the byte after
+ * it; surrogate escapes must come as a high-low pair.
+ */
+static const unsigned char *
+scan_escape(struct scan *sc, const unsigned char *s)
+{
+	const unsigned char *end = sc->end;
+	long cp, lo;
+
+	if (end - s < 2)
+		return fail(sc, "unterminated string", end);
+	if (is_esc[s[1]])
+		return s + 2;
+	if (s[1] != 'u')
+		return fail(sc, "invalid escape", s);
+	if (end - s < 6 || (cp = hex4(s + 2)) < 0)
+		return fail(sc, "invalid \\u escape", s);
+	if (cp >= 0xDC00 && cp <= 0xDFFF)
+		return fail(sc, "lone surrogate escape", s);
+	if (cp < 0xD800 || cp > 0xDBFF)
+		return s + 6;
+	if (end - s < 12 || s[6] != '\\' || s[7] != 'u' ||
+	    (lo = hex4(s + 8)) < 0xDC00 || lo > 0xDFFF)
+		return fail(sc, "lone surrogate escape", s);
+	return s + 12;
+}
+
+/*
+ * A mask with the high bit set in each byte of w that is '"', '\\', a
+ * control character or not ASCII.  Only the lowest set byte is exact
+ * (borrows may flag bytes above it), which is all the scanner needs.
+ */
+static inline uint64_t
+special_mask(uint64_t w)
+{
+	uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+
+	return ((q - ONES) & ~q) | ((b - ONES) & ~b) |
+	    ((w - ONES * 0x20) & ~w) | (w & HIGHS);
+}
+
+/* Index of the first flagged byte of a special_mask() result. */
+static inline unsigned
+first_special(uint64_t m, const unsigned char *s)
+{
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	(void)s;
+	return (unsigned)__builtin_ctzll(m & HIGHS) >> 3;
+#else
+	unsigned i = 0;
+
+	(void)m;
+	while (!is_special[s[i]])
+		i++;
+	return i;
+#endif
+}
+
+/*
+ * Scan a string whose opening quote is just before s.  Returns the byte
+ * after the closing quote and sets *esc when it holds escapes.  Plain
+ * ASCII runs go eight bytes at a time; UTF-8 is checked only from the
+ * first byte >= 0x80.
+ */
+static inline const unsigned char *
+scan_string(struct scan *sc, const unsigned char *s, int *esc)
+{
+	const unsigned char *end = sc->end;
+	uint64_t w, m;
+	size_t n, bad;
+
+	for (;;) {
+		while (end - s >= 8) {
+			memcpy(&w, s, 8);
+			if ((m = special_mask(w) & HIGHS) != 0) {
+				s += first_special(m, s);
+				goto special;
+			}
+			s += 8;
+		}
+		while (s < end && !is_special[*s])
+			s++;
+		if (s == end)
+			return fail(sc, "unterminated string", end);
+special:
+		if (*s == '"')
+			return s + 1;
+		if (*s == '\\') {
+			*esc = 1;
+			if ((s = scan_escape(sc, s)) == NULL)
+				return NULL;
+		} else if (*s < 0x20) {
+			return fail(sc, "control character in string", s);
+		} else if (*s >= 0xC2 && *s <= 0xDF && end - s >= 2 &&
+		    (s[1] & 0xC0) == 0x80) {
+			s += 2;		/* Latin, Greek, Cyrillic: inline */
+		} else {
+			if ((n = utf8_seq(s, (size_t)(end - s), &bad)) == 0)
+				return fail(sc, "invalid UTF-8", s);
+			s += n;
+		}
+	}
+}
+
+/* Scan a number (RFC 8259 grammar) starting at s, without converting. */
+static inline const unsigned char *
+scan_number(struct scan *sc, const unsigned char *s)
+{
+	const unsigned char *end = sc->end, *t = s;
+
+	if (t < end && *t == '-')
+		t++;
+	if (t < end && *t == '0')
+		t++;
+	else if (t < end && (unsigned)*t - '1' < 9) {
+		while (++t < end && (unsigned)*t - '0' < 10)
+			;
+	} else
+		return fail(sc, "invalid number", s);
+	if (t < end && *t == '.') {
+		if (++t >= end || (unsigned)*t - '0' >= 10)
+			return fail(sc, "invalid number", s);
+		while (++t < end && (unsigned)*t - '0' < 10)
+			;
+	}
+	if (t < end && (*t | 0x20) == 'e') {
+		if (++t < end && (*t == '+' || *t == '-'))
+			t++;
+		if (t >= end || (unsigned)*t - '0' >= 10)
+			return fail(sc, "invalid number", s);
+		while (++t < end && (unsigned)*t - '0' < 10)
+			;
+	}
+	return t;
+}
+
+/* Match literal w (4 or 5 bytes) at s. */
+static inline const unsigned char *
+scan_word(struct scan *sc, const unsigned char *s, const char *w, size_t n)
+{
+	uint32_t a, b;
+
+	if ((size_t)(sc->end - s) < n)
+		return fail(sc, "expected a value", s);
+	memcpy(&a, s + n - 4, 4);
+	memcpy(&b, w + n - 4, 4);
+	if (a != b || s[0] != (unsigned char)w[0])
+		return fail(sc, "expected a value", s);
+	return s + n;
+}
+
+/*
+ * Scan a scalar value at s and report its type; containers are left to
+ * the caller.  Anything else (NaN, Infinity, ']', end of line) fails.
+ */
+static inline const unsigned char *
+scan_scalar(struct scan *sc, const unsigned char *s, uint8_t *type,
+    uint8_t *flags)
+{
+	int esc = 0;
+
+	if (s >= sc->end)
+		return fail(sc, "unexpected end of line", s);
+	switch (*s) {
+	case '"':
+		*type = CDP_STRING;
+		s = scan_string(sc, s + 1, &esc);
+		if (esc)
+			*flags |= CDP_F_VALESC;
+		return s;
+	case 't':
+		*type = CDP_TRUE;
+		return scan_word(sc, s, "true", 4);
+	case 'f':
+		*type = CDP_FALSE;
+		return scan_word(sc, s, "false", 5);
+	case 'n':
+		*type = CDP_NULL;
+		return scan_word(sc, s, "null", 4);
+	default:
+		*type = CDP_NUMBER;
+		if (*s == '-' || (unsigned)*s - '0' < 10)
+			return scan_number(sc, s);
+		return fail(sc, "expected a value", s);
+	}
+}
+
+/*
+ * Scan the nested object or array at s (s[0] is '{' or '[', one level
+ * below the record itself).  An explicit stack of open brackets replaces
+ * recursion, so depth costs no C stack; any whitespace sets *space.
+ */
+static const unsigned char *
+scan_nested(struct scan *sc, const unsigned char *s, int *space)
+{
+	unsigned char stack[CDP_MAX_DEPTH];
+	const unsigned char *end = sc->end, *t;
+	uint8_t type, flags;
+	int esc, depth = 0;
+
+open:
+	if (depth + 1 >= CDP_MAX_DEPTH)
+		return fail(sc, "nesting too deep", s);
+	stack[depth++] = *s == '{' ? '}' : ']';
+	t = skip_ws(s + 1, end);
+	*space |= t != s + 1;
+	s = t;
+	if (s < end && *s == stack[depth - 1]) {
+		s++;
+		goto close;
+	}
+	if (stack[depth - 1] == ']')
+		goto value;
+key:
+	if (s >= end || *s != '"')
+		return fail(sc, "expected a key", s);
+	esc = 0;
+	if ((s = scan_string(sc, s + 1, &esc)) == NULL)
+		return NULL;
+	t = skip_ws(s, end);
+	*space |= t != s;
+	if (t >= end || *t != ':')
+		return fail(sc, "expected ':'", t);
+	s = skip_ws(t + 1, end);
+	*space |= s != t + 1;
+value:
+	if (s < end && (*s == '{' || *s == '['))
+		goto open;
+	flags = 0;
+	if ((s = scan_scalar(sc, s, &type, &flags)) == NULL)
+		return NULL;
+after:
+	t = skip_ws(s, end);
+	*space |= t != s;
+	s = t;
+	if (s < end && *s == ',') {
+		t = skip_ws(s + 1, end);
+		*space |= t != s + 1;
+		s = t;
+		if (stack[depth - 1] == '}')
+			goto key;
+		goto value;
+	}
+	if (s >= end || *s != stack[depth - 1])
+		return fail(sc, stack[depth - 1] == '}' ?
+		    "expected ',' or '}'" : "expected ',' or ']'", s);
+	s++;
+close:
+	if (--depth > 0)
+		goto after;
+	return s;
+}
+
+/* Append a field slot to r, growing the array (never per record). */
+static struct cdp_field *
+new_field(struct cdp_rec *r)
+{
+	struct cdp_field *f;
+	size_t cap;
+
+	if (r->n == r->cap) {
+		cap = r->cap ? r->cap * 2 : 32;
+		if ((f = realloc(r->f, cap * sizeof(*f))) == NULL)
+			return NULL;
+		r->f = f;
+		r->cap = cap;
+	}
+	return &r->f[r->n++];
+}
+
+/*
+ * Walks the unescaped bytes of a validated JSON string without writing
+ * them anywhere, so keys compare and hash with no allocation.
+ */
+struct kcur {
+	const unsigned char	*s, *end;
+	unsigned char		 pend[4];
+	int			 npend, ipend;
+};
+
+/* Encode code point cp as UTF-8 into out; returns the length. */
+static int
+put_utf8(unsigned char *out, unsigned long cp)
+{
+	if (cp < 0x80) {
+		out[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (unsigned char)(0xC0 | cp >> 6);
+		out[1] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (unsigned char)(0xE0 | cp >> 12);
+		out[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+		out[2] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (unsigned char)(0xF0 | cp >> 18);
+	out[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+	out[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+	out[3] = (unsigned char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/*
+ * Decode the escape at s (s[0] is the backslash, at most end) as UTF-8
+ * into out.  Sets *len to its length and returns the byte after the
+ * escape.  Text that was not validated degrades gracefully: a bad
+ * escape is taken literally, a lone surrogate becomes U+FFFD.
+ */
+static const unsigned char *
+unescape_one(const unsigned char *s, const unsigned char *end,
+    unsigned char *out, int *len)
+{
+	long cp, lo;
+
+	if (end - s >= 2 && is_esc[s[1]]) {
+		out[0] = is_esc[s[1]];
+		*len = 1;
+		return s + 2;
+	}
+	if (end - s < 6 || s[1] != 'u' || (cp = hex4(s + 2)) < 0) {
+		out[0] = '\\';
+		*len = 1;
+		return s + 1;
+	}
+	s += 6;
+	if (cp >= 0xD800 && cp <= 0xDBFF && end - s >= 6 && s[0] == '\\' &&
+	    s[1] == 'u' && (lo = hex4(s + 2)) >= 0xDC00 && lo <= 0xDFFF) {
+		cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+		s += 6;
+	} else if (cp >= 0xD800 && cp <= 0xDFFF)
+		cp = 0xFFFD;
+	*len = put_utf8(out, (unsigned long)cp);
+	return s;
+}
+
+static void
+kcur_init(struct kcur *k, const char *s, size_t n)
+{
+	k->s = (const unsigned char *)s;
+	k->end = k->s + n;
+	k->npend = k->ipend = 0;
+}
+
+/* The next unescaped byte, or -1 at the end. */
+static inline int
+kcur_next(struct kcur *k)
+{
+	if (k->ipend < k->npend)
+		return k->pend[k->ipend++];
+	if (k->s >= k->end)
+		return -1;
+	if (*k->s != '\\')
+		return *k->s++;
+	k->s = unescape_one(k->s, k->end, k->pend, &k->npend);
+	k->ipend = 1;
+	return k->pend[0];
+}
+
+/* Whether escaped text a and b unescape to the same bytes. */
+static bool
+esc_equal(const char *a, size_t an, const char *b, size_t bn)
+{
+	struct kcur x, y;
+	int c;
+
+	kcur_init(&x, a, an);
+	kcur_init(&y, b, bn);
+	do {
+		if ((c = kcur_next(&x)) != kcur_next(&y))
+			return false;
+	} while (c != -1);
+	return true;
+}
+
+/* Whether escaped text e unescapes to the raw bytes r[0..rn). */
+static bool
+esc_match(const char *e, size_t en, const char *r, size_t rn)
+{
+	struct kcur x;
+	size_t i;
+
+	kcur_init(&x, e, en);
+	for (i = 0; i < rn; i++)
+		if (kcur_next(&x) != (unsigned char)r[i])
+			return false;
+	return kcur_next(&x) == -1;
+}
+
+/* Whether field f's key unescapes to key[0..klen). */
+static inline bool
+key_is(const char *p, const struct cdp_field *f, const char *key,
+    size_t klen)
+{
+	if (f->flags & CDP_F_KEYESC)
+		return esc_match(p + f->koff, f->klen, key, klen);
+	return f->klen == klen && memcmp(p + f->koff, key, klen) == 0;
+}
+
+static inline bool
+key_equal(const char *p, const struct cdp_field *a, const struct cdp_field *b)
+{
+	if (((a->flags | b->flags) & CDP_F_KEYESC) == 0)
+		return a->klen == b->klen && (a->klen == 0 ||
+		    (p[a->koff] == p[b->koff] &&
+		    memcmp(p + a->koff, p + b->koff, a->klen) == 0));
+	return esc_equal(p + a->koff, a->klen, p + b->koff, b->klen);
+}
+
+/* FNV-1a of the unescaped key: the order of hash slots never shows. */
+static uint32_t
+key_hash(const char *s, size_t n, bool esc)
+{
+	uint32_t h = 2166136261u;
+	struct kcur k;
+	size_t i;
+	int c;
+
+	if (!esc) {
+		for (i = 0; i < n; i++)
+			h = (h ^ (unsigned char)s[i]) * 16777619u;
+		return h;
+	}
+	kcur_init(&k, s, n);
+	while ((c = kcur_next(&k)) != -1)
+		h = (h ^ (unsigned)c) * 16777619u;
+	return h;
+}
+
+/* Slots of the hash set for a record of n fields: a power of two >= 2n. */
+static size_t
+nslots_for(size_t n)
+{
+	size_t m = 64;
+
+	while (m < 2 * n)
+		m *= 2;
+	return m;
+}
+
+/*
+ * Fill the open-addressing set r->slots (field index + 1, 0 empty).
+ * Returns the index of a field whose key repeats an earlier one, -1 when
+ * none does, or -2 on allocation failure.
+ */
+static long
+dup_hashed(struct cdp_rec *r)
+{
+	size_t m = nslots_for(r->n), i, j;
+	const struct cdp_field *f;
+	uint32_t *slots;
+
+	if (m > r->nslots) {
+		if ((slots = realloc(r->slots, m * sizeof(*slots))) == NULL)
+			return -2;
+		r->slots = slots;
+		r->nslots = m;
+	}
+	memset(r->slots, 0, m * sizeof(*r->slots));
+	for (i = 0; i < r->n; i++) {
+		f = &r->f[i];
+		j = key_hash(r->p + f->koff, f->klen, f->flags & CDP_F_KEYESC) &
+		    (m - 1);
+		for (; r->slots[j] != 0; j = (j + 1) & (m - 1))
+			if (key_equal(r->p, &r->f[r->slots[j] - 1], f))
+				return (long)i;
+		r->slots[j] = (uint32_t)(i + 1);
+	}
+	return -1;
+}
+
+/*
+ * Length, first, middle and last byte of the unescaped key of f, mixed:
+ * cheap enough for every record, and distinct for typical field names.
+ */
+static unsigned
+key_sig(const char *p, const struct cdp_field *f)
+{
+	const unsigned char *k = (const unsigned char *)p + f->koff;
+	size_t n = f->klen, i;
+	unsigned a = 0, m = 0, z = 0;
+	struct kcur c;
+	int b;
+
+	if (f->flags & CDP_F_KEYESC) {
+		kcur_init(&c, p + f->koff, f->klen);
+		for (n = 0; kcur_next(&c) != -1; n++)
+			;
+		kcur_init(&c, p + f->koff, f->klen);
+		for (i = 0; (b = kcur_next(&c)) != -1; i++) {
+			if (i == 0)
+				a = (unsigned)b;
+			if (i == n / 2)
+				m = (unsigned)b;
+			z = (unsigned)b;
+		}
+	} else if (n > 0) {
+		a = k[0];
+		m = k[n / 2];
+		z = k[n - 1];
+	}
+	return (unsigned)n * 0x9E3779B1u ^ a * 0x85EBCA77u ^ m * 0xC2B2AE3Du ^
+	    z * 0x27D4EB2Fu;
+}
+
+/*
+ * Like dup_hashed() for records of at most SMALL_MAX fields, with a
+ * 64-slot table on the stack keyed by key_sig().  Returns the index of a
+ * repeated key or -1.
+ */
+static long
+dup_small(const struct cdp_rec *r)
+{
+	unsigned char tab[64];
+	unsigned h;
+	size_t i;
+
+	memset(tab, 0, sizeof(tab));
+	for (i = 0; i < r->n; i++) {
+		h = key_sig(r->p, &r->f[i]);
+		for (h = (h ^ h >> 16 ^ h >> 26) & 63; tab[h] != 0;
+		    h = (h + 1) & 63)
+			if (key_equal(r->p, &r->f[tab[h] - 1], &r->f[i]))
+				return (long)i;
+		tab[h] = (unsigned char)(i + 1);
+	}
+	return -1;
+}
+
+/* Index one top-level field whose key's opening quote is at s. */
+static const unsigned char *
+scan_field(struct scan *sc, struct cdp_field *f, const unsigned char *s)
+{
+	const unsigned char *end = sc->end, *v;
+	int esc = 0, space = 0;
+
+	if (s >= end || *s != '"')
+		return fail(sc, "expected a key", s);
+	f->koff = (uint32_t)(s + 1 - sc->base);
+	f->flags = 0;
+	if ((s = scan_string(sc, s + 1, &esc)) == NULL)
+		return NULL;
+	f->klen = (uint32_t)(s - 1 - sc->base) - f->koff;
+	if (esc)
+		f->flags = CDP_F_KEYESC;
+	s = skip_ws(s, end);
+	if (s >= end || *s != ':')
+		return fail(sc, "expected ':'", s);
+	v = s = skip_ws(s + 1, end);
+	if (s < end && (*s == '{' || *s == '[')) {
+		f->type = *s == '{' ? CDP_OBJECT : CDP_ARRAY;
+		s = scan_nested(sc, s, &space);
+		if (space)
+			f->flags |= CDP_F_SPACE;
+	} else
+		s = scan_scalar(sc, s, &f->type, &f->flags);
+	if (s == NULL)
+		return NULL;
+	f->voff = (uint32_t)(v - sc->base);
+	f->vlen = (uint32_t)(s - v);
+	return s;
+}
+
+/* Scan the whole line into r's index; NULL with sc->why on failure. */
+static const unsigned char *
+scan_record(struct scan *sc, struct cdp_rec *r)
+{
+	const unsigned char *s, *end = sc->end;
+	struct cdp_field *f;
+
+	s = skip_ws(sc->base, end);
+	if (s >= end || *s != '{')
+		return fail(sc, "not a JSON object", s);
+	s = skip_ws(s + 1, end);
+	if (s < end && *s == '}')
+		return s + 1;
+	for (;;) {
+		if ((f = new_field(r)) == NULL)
+			return fail(sc, NULL, s);
+		if ((s = scan_field(sc, f, s)) == NULL)
+			return NULL;
+		s = skip_ws(s, end);
+		if (s < end && *s == '}')
+			return s + 1;
+		if (s >= end || *s != ',')
+			return fail(sc, "expected ',' or '}'", s);
+		s = skip_ws(s + 1, end);
+	}
+}
+
+int
+cdp_rec_parse(struct cdp_rec *r, const char *p, size_t len,
+    struct cdp_err *err)
+{
+	struct scan sc;
+	const unsigned char *s;
+	long dup;
+
+	r->p = p;
+	r->len = len;
+	r->n = 0;
+	if (len > UINT32_MAX) {
+		cdp_err_set(err, EX_DATAERR, "record longer than 4 GiB");
+		return -1;
+	}
+	sc.base = (const unsigned char *)p;
+	sc.end = sc.base + len;
+	sc.why = NULL;
+	if ((s = scan_record(&sc, r)) == NULL)
+		goto bad;
+	if (skip_ws(s, sc.end) != sc.end) {
+		fail(&sc, "trailing characters after the object",
+		    skip_ws(s, sc.end));
+		goto bad;
+	}
+	dup = r->n > SMALL_MAX ? dup_hashed(r) : dup_small(r);
+	if (dup == -2) {
+		r->n = 0;
+		cdp_err_set(err, EX_OSERR, "out of memory");
+		return -1;
+	}
+	if (dup >= 0) {
+		/* koff, 0-based, is the 1-based place of the key's quote. */
+		cdp_err_set(err, EX_DATAERR, "duplicate key at byte %lu",
+		    (unsigned long)r->f[dup].koff);
+		r->n = 0;
+		return -1;
+	}
+	return 0;
+bad:
+	r->n = 0;
+	if (sc.why == NULL) {
+		cdp_err_set(err, EX_OSERR, "out of memory");
+		return -1;
+	}
+	/* Positions are 1-based, like columns; the end of line is len + 1. */
+	cdp_err_set(err, EX_DATAERR, "%s at byte %lu", sc.why,
+	    (unsigned long)(sc.at - sc.base) + 1);
+	return -1;
+}
+
+void
+cdp_rec_free(struct cdp_rec *r)
+{
+	free(r->f);
+	free(r->slots);
+	cdp_buf_free(&r->scratch);
+	r->f = NULL;
+	r->slots = NULL;
+	r->n = r->cap = r->nslots = 0;
+	r->p = NULL;
+	r->len = 0;
+}
+
+const struct cdp_field *
+cdp_rec_find(struct cdp_rec *r, const char *key, size_t klen)
+{
+	const struct cdp_field *f;
+	size_t i, m;
+	uint32_t j;
+
+	if (r->n > SMALL_MAX) {
+		/* cdp_rec_parse() left the hash set of this record in slots. */
+		m = nslots_for(r->n);
+		j = key_hash(key, klen, false) & (m - 1);
+		for (; r->slots[j] != 0; j = (j + 1) & (m - 1)) {
+			f = &r->f[r->slots[j] - 1];
+			if (key_is(r->p, f, key, klen))
+				return f;
+		}
+		return NULL;
+	}
+	for (i = 0; i < r->n; i++)
+		if (key_is(r->p, &r->f[i], key, klen))
+			return &r->f[i];
+	return NULL;
+}
+
+int
+cdp_rec_str(const struct cdp_rec *r, const struct cdp_field *f,
+    struct cdp_buf *scratch, const char **s, size_t *n)
+{
+	if (f->type != CDP_STRING)
+		return -1;
+	if ((f->flags & CDP_F_VALESC) == 0) {
+		*s = r->p + f->voff + 1;
+		*n = f->vlen - 2;
+		return 0;
+	}
+	cdp_buf_reset(scratch);
+	if (cdp_json_unescape(r->p + f->voff + 1, f->vlen - 2, scratch) == -1)
+		return -1;
+	*s = scratch->p;
+	*n = scratch->len;
+	return 0;
+}
+
+int
+cdp_rec_num(const struct cdp_rec *r, const struct cdp_field *f,
+    double *out)
+{
+	char buf[NUMBUF], *e;
+	const char *s;
+	double d;
+
+	if (f->type != CDP_NUMBER)
+		return -1;
+	if (f->vlen < sizeof(buf)) {
+		memcpy(buf, r->p + f->voff, f->vlen);
+		buf[f->vlen] = '\0';
+		s = buf;
+	} else {
+		/*
+		 * A long number is converted in place: the record is a
+		 * validated object, so a ',', '}' or whitespace follows the
+		 * number inside the line and strtod() stops there.
+		 */
+		s = r->p + f->voff;
+	}
+	d = strtod(s, &e);
+	if (e != s + f->vlen || !isfinite(d))
+		return -1;
+	*out = d;
+	return 0;
+}
+
+int
+cdp_json_unescape(const char *s, size_t n, struct cdp_buf *out)
+{
+	const unsigned char *u = (const unsigned char *)s, *end = u + n, *b;
+	unsigned char tmp[4];
+	int len;
+
+	while (u < end) {
+		if ((b = memchr(u, '\\', (size_t)(end - u))) == NULL)
+			b = end;
+		if (cdp_buf_add(out, u, (size_t)(b - u)) == -1)
+			return -1;
+		if (b == end)
+			break;
+		u = unescape_one(b, end, tmp, &len);
+		if (cdp_buf_add(out, tmp, (size_t)len) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Append the escape for control character, quote or backslash c. */
+static int
+quote_char(struct cdp_buf *out, unsigned c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char e[6] = { '\\', 'u', '0', '0', 0, 0 };
+
+	switch (c) {
+	case '"':
+	case '\\':
+		e[1] = (char)c;
+		return cdp_buf_add(out, e, 2);
+	case '\b':
+		return cdp_buf_add(out, "\\b", 2);
+	case '\f':
+		return cdp_buf_add(out, "\\f", 2);
+	case '\n':
+		return cdp_buf_add(out, "\\n", 2);
+	case '\r':
+		return cdp_buf_add(out, "\\r", 2);
+	case '\t':
+		return cdp_buf_add(out, "\\t", 2);
+	default:
+		e[4] = hex[c >> 4];
+		e[5] = hex[c & 0xF];
+		return cdp_buf_add(out, e, 6);
+	}
+}
+
+int
+cdp_json_quote(struct cdp_buf *out, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, run = 0, len, bad;
+
+	if (cdp_buf_reserve(out, n + 2) == -1 || cdp_buf_addc(out, '"') == -1)
+		return -1;
+	while (i < n) {
+		if (!is_special[u[i]]) {
+			i++;
+			continue;
+		}
+		if (u[i] >= 0x80 && (len = utf8_seq(u + i, n - i, &bad)) > 0) {
+			i += len;
+			continue;
+		}
+		if (cdp_buf_add(out, u + run, i - run) == -1)
+			return -1;
+		if (u[i] >= 0x80) {
+			if (cdp_buf_add(out, "\xEF\xBF\xBD", 3) == -1)
+				return -1;
+			i += bad;
+		} else if (quote_char(out, u[i++]) == -1)
+			return -1;
+		run = i;
+	}
+	if (cdp_buf_add(out, u + run, i - run) == -1)
+		return -1;
+	return cdp_buf_addc(out, '"');
+}
+
+bool
+cdp_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, len, bad;
+	uint64_t w;
+
+	while (i < n) {
+		if (n - i >= 8) {
+			memcpy(&w, u + i, 8);
+			if ((w & HIGHS) == 0) {
+				i += 8;
+				continue;
+			}
+		}
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((len = utf8_seq(u + i, n - i, &bad)) == 0)
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+/*
+ * Rewrite the exponent of printf's %g ("e+21", "e-07") as the shorter
+ * JSON form ("e21", "e-7").  Returns the new length.
+ */
+static int
+trim_exponent(char *buf, int len)
+{
+	char *e, *d;
+
+	if ((e = strchr(buf, 'e')) == NULL)
+		return len;
+	d = e + 1;
+	if (*d == '-')
+		d++;
+	else if (*d == '+')
+		memmove(d, d + 1, strlen(d + 1) + 1);
+	while (d[0] == '0' && d[1] != '\0')
+		memmove(d, d + 1, strlen(d + 1) + 1);
+	return (int)strlen(buf);
+}
+
+int
+cdp_fmt_double(char *buf, double d)
+{
+	int prec, first, len = 0;
+
+	if (!isfinite(d))
+		return -1;
+	if (d == 0)
+		return snprintf(buf, 32, "%s", signbit(d) ? "-0" : "0");
+	if (fabs(d) <= 9007199254740992.0 && d == floor(d))
+		return snprintf(buf, 32, "%.0f", d);
+	/*
+	 * 15 significant digits are shortest for every normal double that
+	 * has a short form; subnormals have fewer digits of precision, so
+	 * they start from one (5e-324).
+	 */
+	first = fabs(d) < DBL_MIN ? 1 : 15;
+	for (prec = first; prec <= 17; prec++) {
+		len = snprintf(buf, 32, "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
+	return trim_exponent(buf, len);
+}
+
+/* Writer: every field starts with '{' or ',', so end() only closes. */
+
+void
+cdp_recw_begin(struct cdp_recw *w)
+{
+	cdp_buf_reset(&w->b);
+	w->n = 0;
+}
+
+int
+cdp_recw_end(struct cdp_recw *w)
+{
+	if (w->n == 0)
+		return cdp_buf_add(&w->b, "{}\n", 3);
+	return cdp_buf_add(&w->b, "}\n", 2);
+}
+
+void
+cdp_recw_free(struct cdp_recw *w)
+{
+	cdp_buf_free(&w->b);
+	w->n = 0;
+}
+
+/* Write the separator and the quoted, escaped key with its colon. */
+static int
+put_key(struct cdp_recw *w, const char *key, size_t klen)
+{
+	if (cdp_buf_addc(&w->b, w->n++ == 0 ? '{' : ',') == -1 ||
+	    cdp_json_quote(&w->b, key, klen) == -1)
+		return -1;
+	return cdp_buf_addc(&w->b, ':');
+}
+
+/* Append f's value, dropping whitespace outside strings when it has some. */
+static int
+put_value(struct cdp_recw *w, const struct cdp_rec *r,
+    const struct cdp_field *f)
+{
+	const char *s = r->p + f->voff;
+	size_t i, n = f->vlen;
+	char *o;
+	int in = 0;
+
+	if ((f->flags & CDP_F_SPACE) == 0)
+		return cdp_buf_add(&w->b, s, n);
+	if (cdp_buf_reserve(&w->b, n) == -1)
+		return -1;
+	o = w->b.p + w->b.len;
+	for (i = 0; i < n; i++) {
+		if (in) {
+			*o++ = s[i];
+			if (s[i] == '\\')
+				*o++ = s[++i];
+			else if (s[i] == '"')
+				in = 0;
+		} else if (!is_ws[(unsigned char)s[i]]) {
+			*o++ = s[i];
+			in = s[i] == '"';
+		}
+	}
+	w->b.len = (size_t)(o - w->b.p);
+	w->b.p[w->b.len] = '\0';
+	return 0;
+}
+
+int
+cdp_recw_field(struct cdp_recw *w, const struct cdp_rec *r,
+    const struct cdp_field *f)
+{
+	if (cdp_buf_reserve(&w->b, f->klen + f->vlen + 4) == -1)
+		return -1;
+	w->b.p[w->b.len++] = w->n++ == 0 ? '{' : ',';
+	w->b.p[w->b.len++] = '"';
+	memcpy(w->b.p + w->b.len, r->p + f->koff, f->klen);
+	w->b.len += f->klen;
+	w->b.p[w->b.len++] = '"';
+	w->b.p[w->b.len++] = ':';
+	return put_value(w, r, f);
+}
+
+int
+cdp_recw_field_as(struct cdp_recw *w, const char *key, size_t klen,
+    const struct cdp_rec *r, const struct cdp_field *f)
+{
+	if (put_key(w, key, klen) == -1)
+		return -1;
+	return put_value(w, r, f);
+}
+
+int
+cdp_recw_str(struct cdp_recw *w, const char *key, size_t klen,
+    const char *s, size_t n)
+{
+	if (put_key(w, key, klen) == -1)
+		return -1;
+	return cdp_json_quote(&w->b, s, n);
+}
+
+int
+cdp_recw_num(struct cdp_recw *w, const char *key, size_t klen, double d)
+{
+	char buf[32];
+	int n;
+
+	if ((n = cdp_fmt_double(buf, d)) < 0)
+		return -1;
+	return cdp_recw_raw(w, key, klen, buf, (size_t)n);
+}
+
+int
+cdp_recw_int(struct cdp_recw *w, const char *key, size_t klen, long long v)
+{
+	char buf[32];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "%lld", v);
+	return cdp_recw_raw(w, key, klen, buf, (size_t)n);
+}
+
+int
+cdp_recw_bool(struct cdp_recw *w, const char *key, size_t klen, bool v)
+{
+	return cdp_recw_raw(w, key, klen, v ? "true" : "false", v ? 4 : 5);
+}
+
+int
+cdp_recw_null(struct cdp_recw *w, const char *key, size_t klen)
+{
+	return cdp_recw_raw(w, key, klen, "null", 4);
+}
+
+int
+cdp_recw_raw(struct cdp_recw *w, const char *key, size_t klen,
+    const char *json, size_t n)
+{
+	if (put_key(w, key, klen) == -1)
+		return -1;
+	return cdp_buf_add(&w->b, json, n);
+}

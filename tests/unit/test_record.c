@@ -1,0 +1,985 @@
+/*
+ * test_record.c - unit driver of common/record and common/lines: a JSON
+ * corpus checked against jansson as an oracle, the field index,
+ * accessors, writer, number and string helpers, and the line reader.
+ */
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "lines.h"
+#include "record.h"
+
+#include "check.h"
+
+/*
+ * One corpus case: the text (sizeof, so embedded NULs count), whether
+ * the record layer accepts it, and whether jansson decides otherwise.
+ *
+ * The oracle is json_loadb() with JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL
+ * (no JSON_DECODE_ANY, EOF check on) plus "the result is an object".
+ * Deliberate differences (jdiff = 1), all from DESIGN.md:
+ * - numbers pass through as written: jansson rejects integers that do not
+ *   fit json_int_t (2^64) and reals that overflow a double (1e400);
+ * - jansson rejects \u0000 in object keys, RFC 8259 allows it;
+ * - jansson rejects duplicate keys at any depth, we only at top level;
+ * - our nesting cap is 512, jansson's 2048;
+ * - jansson 2.14 accepts a raw NUL byte right after a number or a
+ *   literal ({"a":[1\0]}, {"a":true\0}: its lexer drops it), RFC 8259
+ *   does not.
+ */
+struct jcase {
+	const char	*s;
+	size_t		 len;
+	int		 ok;
+	int		 jdiff;
+};
+
+#define OK(s)		{ s, sizeof(s) - 1, 1, 0 }
+#define BAD(s)		{ s, sizeof(s) - 1, 0, 0 }
+#define OK_JD(s)	{ s, sizeof(s) - 1, 1, 1 }
+#define BAD_JD(s)	{ s, sizeof(s) - 1, 0, 1 }
+
+static const struct jcase corpus[] = {
+	/* objects and whitespace */
+	OK("{}"),
+	OK("{ }"),
+	OK(" \t{\r\n}\r\n\t "),
+	OK("{\"a\":1}"),
+	OK("{ \"a\" : 1 , \"b\" : [ 1 , { } , [ ] ] }"),
+	OK("{\n\"a\"\t:\r[\n]\n}"),
+	OK("{\"a\":[1,2,{\"x\":null}],\"b\":true,\"c\":false,\"d\":null}"),
+	OK("{\"\":\"\"}"),
+	BAD(""),
+	BAD("   "),
+	BAD("{"),
+	BAD("}"),
+	BAD("{\"a\"}"),
+	BAD("{\"a\":}"),
+	BAD("{\"a\":1,}"),
+	BAD("{,}"),
+	BAD("{,\"a\":1}"),
+	BAD("{\"a\" 1}"),
+	BAD("{a:1}"),
+	BAD("{'a':1}"),
+	BAD("{\"a\":'b'}"),
+	BAD("{\"a\":1 \"b\":2}"),
+	BAD("{\"a\":1;\"b\":2}"),
+	BAD("{\"a\":[1,]}"),
+	BAD("{\"a\":[,1]}"),
+	BAD("{\"a\":[1 2]}"),
+	BAD("{\"a\":[1}"),
+	BAD("{\"a\":{\"b\"}}"),
+	BAD("{\"a\":{\"b\":1]}"),
+	BAD("{\"a\":{1:2}}"),
+	BAD("{\"a\":\"b"),
+	BAD("{\"a\":\"b\""),
+	BAD("{\"a\":1"),
+	BAD("{\"a\":1,"),
+	BAD("{\"a\":[1,2"),
+	BAD("{\"a\":tru}"),
+	BAD("{\"a\":nul}"),
+	BAD("{\"a\":True}"),
+	BAD("{\"a\":nullx}"),
+	BAD("{\"a\":truefalse}"),
+	BAD("{\"a\":1/*c*/}"),
+	BAD("{\"a\":1}//"),
+	BAD("\f{}"),
+	BAD("{\v}"),
+	BAD("{\xC2\xA0}"),
+	BAD("{\"a\":1}\0"),
+	BAD("\0{\"a\":1}"),
+	BAD_JD("{\"a\":[1\0]}"),
+	BAD_JD("{\"a\":1.5\0,\"b\":2}"),
+	BAD_JD("{\"a\":true\0,\"b\":null\0}"),
+	/* top level must be one object */
+	BAD("1"),
+	BAD("\"s\""),
+	BAD("null"),
+	BAD("true"),
+	BAD("[]"),
+	BAD("[1,2]"),
+	BAD("[{\"a\":1}]"),
+	BAD("{\"a\":1}x"),
+	BAD("{\"a\":1},"),
+	BAD("{\"a\":1}{\"b\":2}"),
+	BAD("{\"a\":1} {\"b\":2}"),
+	BAD("{\"a\":1}\xC3\xA9"),
+	BAD("{\"a\":1}}"),
+	/* numbers */
+	OK("{\"a\":0}"),
+	OK("{\"a\":-0}"),
+	OK("{\"a\":-0.0}"),
+	OK("{\"a\":1E5}"),
+	OK("{\"a\":1e+5}"),
+	OK("{\"a\":1E-5}"),
+	OK("{\"a\":-1.5e-3}"),
+	OK("{\"a\":165.71}"),
+	OK("{\"a\":0.5,\"b\":10,\"c\":-7}"),
+	OK("{\"a\":1e-400}"),
+	OK("{\"a\":9223372036854775807}"),
+	OK_JD("{\"a\":1e400}"),
+	OK_JD("{\"a\":-1e400}"),
+	OK_JD("{\"a\":18446744073709551616}"),
+	OK_JD("{\"a\":123456789012345678901234567890}"),
+	BAD("{\"a\":01}"),
+	BAD("{\"a\":-01}"),
+	BAD("{\"a\":00}"),
+	BAD("{\"a\":1.}"),
+	BAD("{\"a\":1.e5}"),
+	BAD("{\"a\":.5}"),
+	BAD("{\"a\":-}"),
+	BAD("{\"a\":- 1}"),
+	BAD("{\"a\":+1}"),
+	BAD("{\"a\":1e}"),
+	BAD("{\"a\":1e+}"),
+	BAD("{\"a\":1E-}"),
+	BAD("{\"a\":0x10}"),
+	BAD("{\"a\":1_000}"),
+	BAD("{\"a\":NaN}"),
+	BAD("{\"a\":nan}"),
+	BAD("{\"a\":Infinity}"),
+	BAD("{\"a\":-Infinity}"),
+	BAD("{\"a\":[1,-]}"),
+	/* escapes */
+	OK("{\"a\":\"\\u0000\"}"),
+	OK("{\"a\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"}"),
+	OK("{\"a\":\"\\u00e9\\u00E9\\u20AC\"}"),
+	OK("{\"a\":\"\\uD83D\\uDE00\"}"),
+	OK("{\"a\":\"\\ud83d\\ude00\"}"),
+	OK("{\"a\":\"\\uDBFF\\uDFFF\"}"),
+	OK("{\"a\":\"\\uFFFF\"}"),
+	OK_JD("{\"\\u0000\":1}"),
+	BAD("{\"a\":\"\\x41\"}"),
+	BAD("{\"a\":\"\\a\"}"),
+	BAD("{\"a\":\"\\'\"}"),
+	BAD("{\"a\":\"\\U0041\"}"),
+	BAD("{\"a\":\"\\u12\"}"),
+	BAD("{\"a\":\"\\u12G4\"}"),
+	BAD("{\"a\":\"\\u"),
+	BAD("{\"a\":\"\\"),
+	BAD("{\"a\":\"\\uD800\"}"),
+	BAD("{\"a\":\"\\uDBFF\"}"),
+	BAD("{\"a\":\"\\uD800x\"}"),
+	BAD("{\"a\":\"\\uD800\\u0041\"}"),
+	BAD("{\"a\":\"\\uD800\\uD800\"}"),
+	BAD("{\"a\":\"\\uD800\\n\"}"),
+	BAD("{\"a\":\"\\uDC00\"}"),
+	BAD("{\"a\":\"\\uDFFF\\uD800\"}"),
+	BAD("{\"\\uD800\":1}"),
+	/* raw control characters */
+	OK("{\"a\":\"\x7f\"}"),
+	BAD("{\"a\":\"a\x01" "b\"}"),
+	BAD("{\"a\":\"\t\"}"),
+	BAD("{\"a\":\"\n\"}"),
+	BAD("{\"a\":\"\x1f\"}"),
+	BAD("{\"a\":\"\0\"}"),
+	BAD("{\"a\x01\":1}"),
+	/* UTF-8 */
+	OK("{\"a\":\"\xC3\xA9\"}"),
+	OK("{\"\xC3\xA9\":\"\xE2\x82\xAC\xF0\x9F\x98\x80\"}"),
+	OK("{\"a\":\"\xC2\x80\xDF\xBF\xE0\xA0\x80\xEF\xBF\xBF\"}"),
+	OK("{\"a\":\"\xED\x9F\xBF\xEE\x80\x80\"}"),
+	OK("{\"a\":\"\xF0\x90\x80\x80\xF4\x8F\xBF\xBF\"}"),
+	BAD("{\"a\":\"\xC0\x80\"}"),
+	BAD("{\"a\":\"\xC1\xBF\"}"),
+	BAD("{\"a\":\"\xE0\x80\x80\"}"),
+	BAD("{\"a\":\"\xE0\x9F\xBF\"}"),
+	BAD("{\"a\":\"\xF0\x80\x80\x80\"}"),
+	BAD("{\"a\":\"\xF0\x8F\xBF\xBF\"}"),
+	BAD("{\"a\":\"\xED\xA0\x80\"}"),
+	BAD("{\"a\":\"\xED\xBF\xBF\"}"),
+	BAD("{\"a\":\"\xF4\x90\x80\x80\"}"),
+	BAD("{\"a\":\"\xF5\x80\x80\x80\"}"),
+	BAD("{\"a\":\"\xF8\x88\x80\x80\x80\"}"),
+	BAD("{\"a\":\"\xFE\"}"),
+	BAD("{\"a\":\"\xFF\"}"),
+	BAD("{\"a\":\"\x80\"}"),
+	BAD("{\"a\":\"\xBF\"}"),
+	BAD("{\"a\":\"\xC3\"}"),
+	BAD("{\"a\":\"\xC3x\"}"),
+	BAD("{\"a\":\"\xE2\x82\"}"),
+	BAD("{\"a\":\"\xF0\x9F\x98\"}"),
+	BAD("{\"a\":\"\xC3\xA9\xC3\"}"),
+	BAD("{\"a\":\"\xC3"),
+	BAD("{\"a\xFF\":1}"),
+	BAD("{\"a\":\"xxxxxxxxxxxxxxxx\xC3\xA9xxxxxxx\x80xxxxxxxxx\"}"),
+	/* duplicate keys: top level only, compared unescaped */
+	BAD("{\"a\":1,\"a\":2}"),
+	BAD("{\"a\":1,\"b\":2,\"a\":3}"),
+	BAD("{\"email\":1,\"em\\u0061il\":2}"),
+	BAD("{\"em\\u0061il\":1,\"email\":2}"),
+	BAD("{\"\\u00e9\":1,\"\xC3\xA9\":2}"),
+	BAD("{\"\\/\":1,\"/\":2}"),
+	BAD("{\"\\ud83d\\ude00\":1,\"\xF0\x9F\x98\x80\":2}"),
+	BAD("{\"\":1,\"\":2}"),
+	OK("{\"a\":1,\"A\":2,\"a \":3,\"\\u0061b\":4}"),
+	OK("{\"email\":1,\"em\\u0061il2\":2}"),
+	OK("{\"a\\\\\":1,\"a\\\\\\\\\":2}"),
+	OK_JD("{\"a\":{\"b\":1,\"b\":2}}"),
+	OK_JD("{\"a\":[{\"b\":1,\"b\":2}]}"),
+};
+
+/* A record nested d levels deep in total, as objects or arrays. */
+static char *
+deep(int d, int objects)
+{
+	struct cdp_buf b = { 0 };
+	int i;
+
+	cdp_buf_adds(&b, "{\"a\":");
+	for (i = 1; i < d; i++)
+		cdp_buf_adds(&b, objects && i < d - 1 ? "{\"a\":" :
+		    objects ? "{" : "[");
+	for (i = 1; i < d; i++)
+		cdp_buf_adds(&b, objects ? "}" : "]");
+	cdp_buf_adds(&b, "}");
+	return b.p;
+}
+
+static int
+jansson_ok(const char *s, size_t len)
+{
+	json_error_t e;
+	json_t *j;
+	int ok;
+
+	j = json_loadb(s, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &e);
+	ok = j != NULL && json_is_object(j);
+	json_decref(j);
+	return ok;
+}
+
+static void
+check_case(struct cdp_rec *r, const char *s, size_t len, int ok, int jdiff,
+    const char *label)
+{
+	struct cdp_err err;
+	int got, j;
+
+	memset(&err, 0, sizeof(err));
+	got = cdp_rec_parse(r, s, len, &err) == 0;
+	j = jansson_ok(s, len);
+	CHECK(got == ok, "%s: %.60s: got %s (%s)", label, s,
+	    got ? "accepted" : "rejected", got ? "" : err.msg);
+	CHECK(j == (ok ^ jdiff), "%s: %.60s: jansson %s, deviation %d",
+	    label, s, j ? "accepts" : "rejects", jdiff);
+	if (!got)
+		CHECK(err.code == EX_DATAERR && strstr(err.msg, "at byte"),
+		    "%s: error code %d \"%s\"", label, err.code, err.msg);
+}
+
+static void
+test_corpus(void)
+{
+	struct cdp_rec r = { 0 };
+	char label[32];
+	size_t i;
+	char *s;
+
+	for (i = 0; i < sizeof(corpus) / sizeof(corpus[0]); i++) {
+		snprintf(label, sizeof(label), "corpus[%zu]", i);
+		check_case(&r, corpus[i].s, corpus[i].len, corpus[i].ok,
+		    corpus[i].jdiff, label);
+	}
+	s = deep(512, 0);
+	check_case(&r, s, strlen(s), 1, 0, "arrays 512 deep");
+	free(s);
+	s = deep(512, 1);
+	check_case(&r, s, strlen(s), 1, 0, "objects 512 deep");
+	free(s);
+	s = deep(513, 0);
+	check_case(&r, s, strlen(s), 0, 1, "arrays 513 deep");
+	free(s);
+	s = deep(513, 1);
+	check_case(&r, s, strlen(s), 0, 1, "objects 513 deep");
+	free(s);
+	s = deep(2049, 0);
+	check_case(&r, s, strlen(s), 0, 0, "arrays 2049 deep");
+	free(s);
+	cdp_rec_free(&r);
+}
+
+/* Whether s has a NUL byte right after a number or literal (jansson). */
+static int
+nul_after_token(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (s[i] == '\0' && ((s[i - 1] >= '0' && s[i - 1] <= '9') ||
+		    (s[i - 1] >= 'a' && s[i - 1] <= 'z')))
+			return 1;
+	return 0;
+}
+
+/*
+ * Random byte replacements in valid records, judged by jansson too.  A
+ * disagreement is a failure unless jansson names one of the deliberate
+ * differences listed above corpus[].
+ */
+static void
+test_mutations(void)
+{
+	static const char *const seeds[] = {
+		"{\"event_id\":\"e0000001\",\"ts\":\"2025-03-04T10:11:12Z\","
+		    "\"email\":\"Anna.Kowalska@Example.com\",\"qty\":2,"
+		    "\"revenue\":165.71,\"ok\":true,\"no\":false,\"z\":null,"
+		    "\"props\":{\"ab\":\"news\",\"c\":[1,-2.5e3,{}]}}",
+		"{\"k\\u00e9\":\"\\ud83d\\ude00 \\n\\\"\",\"n\\/\":-0,"
+		    "\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\":[\"\xC3\xA9\"]}",
+		"{ \"a\" : [ 1 , 2 ] , \"bb\" : { \"ccc\" : \"long string of "
+		    "plain ascii text here\" } }",
+	};
+	static const char alphabet[] = "\"\\{}[]:,0123456789eE.-+untrfalsx "
+	    "\t\n\r/bdD\x00\x01\x1f\x7f\x80\xA0\xBF\xC0\xC3\xE0\xED\xF0\xF4\xF5"
+	    "\xFF";
+	struct cdp_rec r = { 0 };
+	struct cdp_err err;
+	json_error_t je;
+	uint64_t x = 0x9E3779B97F4A7C15ULL;
+	char buf[256];
+	size_t len, k, nmut, pos;
+	int i, ours, theirs, bad = 0;
+	json_t *j;
+
+	for (i = 0; i < 60000; i++) {
+		len = strlen(seeds[i % 3]);
+		memcpy(buf, seeds[i % 3], len);
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		nmut = 1 + x % 3;
+		for (k = 0; k < nmut; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			pos = (size_t)(x >> 8) % len;
+			buf[pos] = alphabet[(x >> 40) % (sizeof(alphabet) - 1)];
+		}
+		ours = cdp_rec_parse(&r, buf, len, &err) == 0;
+		j = json_loadb(buf, len, JSON_REJECT_DUPLICATES |
+		    JSON_ALLOW_NUL, &je);
+		theirs = j != NULL && json_is_object(j);
+		json_decref(j);
+		if (ours == theirs || (ours && (strstr(je.text, "NUL byte") ||
+		    strstr(je.text, "duplicate") || strstr(je.text, "too big") ||
+		    strstr(je.text, "overflow"))) || (!ours && nul_after_token(buf,
+		    len)))
+			continue;
+		if (bad++ < 5)
+			CHECK(0, "mutation %d: ours %d, jansson %d (%s): %.*s",
+			    i, ours, theirs, theirs ? "" : je.text, (int)len,
+			    buf);
+	}
+	CHECK(bad == 0, "mutations: %d disagreements with jansson", bad);
+	cdp_rec_free(&r);
+}
+
+/*
+ * nf plain fields and two escaped ones: at most 32 fields use the table
+ * on the stack, more the hash set that cdp_rec_find() shares.
+ */
+static void
+many_fields(int nf)
+{
+	struct cdp_rec r = { 0 };
+	struct cdp_buf b = { 0 };
+	const struct cdp_field *f;
+	struct cdp_err err;
+	char key[16];
+	int i;
+
+	for (i = 0; i < nf; i++)
+		cdp_buf_addf(&b, "%c\"k%d\":%d", i ? ',' : '{', i, i);
+	cdp_buf_adds(&b, ",\"k\\u00e9\":1,\"k\\\\\":2}");
+	CHECK(cdp_rec_parse(&r, b.p, b.len, &err) == 0, "%d fields: %s", nf,
+	    err.msg);
+	CHECK(r.n == (size_t)nf + 2, "%d fields: n %zu", nf, r.n);
+	for (i = 0; i < nf; i += 7) {
+		snprintf(key, sizeof(key), "k%d", i);
+		f = cdp_rec_find(&r, key, strlen(key));
+		CHECK(f != NULL && f == &r.f[i], "find %s in %d", key, nf);
+	}
+	snprintf(key, sizeof(key), "k%d", nf);
+	CHECK(cdp_rec_find(&r, key, strlen(key)) == NULL, "find %s", key);
+	CHECK(cdp_rec_find(&r, "k\xC3\xA9", 3) == &r.f[nf], "find ké");
+	CHECK(cdp_rec_find(&r, "k\\", 2) == &r.f[nf + 1], "find k\\");
+	CHECK(jansson_ok(b.p, b.len), "jansson on %d fields", nf);
+
+	b.len -= 1;
+	cdp_buf_adds(&b, ",\"k\\u0030\":0}");	/* k0 again */
+	CHECK(cdp_rec_parse(&r, b.p, b.len, &err) == -1 &&
+	    strstr(err.msg, "duplicate key"), "%d fields, dup k0", nf);
+	CHECK(r.n == 0, "no fields after a failed parse");
+	CHECK(!jansson_ok(b.p, b.len), "jansson on dup k0");
+	b.len -= strlen(",\"k\\u0030\":0}");
+	cdp_buf_adds(&b, ",\"k\\\\\":0}");	/* k\\ again */
+	CHECK(cdp_rec_parse(&r, b.p, b.len, &err) == -1 &&
+	    strstr(err.msg, "duplicate key"), "%d fields, dup k\\", nf);
+
+	/* A small record after a big one must not reuse a stale set. */
+	CHECK(cdp_rec_parse(&r, "{\"x\":1}", 7, &err) == 0 && r.n == 1 &&
+	    cdp_rec_find(&r, "x", 1) == &r.f[0], "small after %d", nf);
+	cdp_buf_free(&b);
+	cdp_rec_free(&r);
+}
+
+static void
+test_many_fields(void)
+{
+	many_fields(14);
+	many_fields(30);
+	many_fields(31);
+	many_fields(300);
+	many_fields(3000);
+}
+
+static int
+span_is(const struct cdp_rec *r, uint32_t off, uint32_t len, const char *s)
+{
+	return len == strlen(s) && memcmp(r->p + off, s, len) == 0;
+}
+
+static void
+test_index(void)
+{
+	static const char line[] = " {\"a\":165.71, \"b\" : \"\\u00e9\\n\","
+	    "\"c\":[1, 2],\"d\":{\"x\" :1},\"e\":true,\"f\":false,"
+	    "\"g\":null,\"h\\u0041\":\"x\",\"i\":\"plain\",\"j\":[]} ";
+	static const struct {
+		const char	*key, *val;
+		int		 type, flags;
+	} want[] = {
+		{ "a", "165.71", CDP_NUMBER, 0 },
+		{ "b", "\"\\u00e9\\n\"", CDP_STRING, CDP_F_VALESC },
+		{ "c", "[1, 2]", CDP_ARRAY, CDP_F_SPACE },
+		{ "d", "{\"x\" :1}", CDP_OBJECT, CDP_F_SPACE },
+		{ "e", "true", CDP_TRUE, 0 },
+		{ "f", "false", CDP_FALSE, 0 },
+		{ "g", "null", CDP_NULL, 0 },
+		{ "h\\u0041", "\"x\"", CDP_STRING, CDP_F_KEYESC },
+		{ "i", "\"plain\"", CDP_STRING, 0 },
+		{ "j", "[]", CDP_ARRAY, 0 },
+	};
+	struct cdp_rec r = { 0 };
+	struct cdp_buf scratch = { 0 };
+	const struct cdp_field *f;
+	struct cdp_err err;
+	const char *s;
+	size_t i, n;
+	double d;
+
+	CHECK(cdp_rec_parse(&r, line, sizeof(line) - 1, &err) == 0,
+	    "index: %s", err.msg);
+	CHECK(r.n == 10, "index: n %zu", r.n);
+	for (i = 0; i < r.n && i < 10; i++) {
+		f = &r.f[i];
+		CHECK(span_is(&r, f->koff, f->klen, want[i].key),
+		    "key %zu: %.*s", i, (int)f->klen, line + f->koff);
+		CHECK(span_is(&r, f->voff, f->vlen, want[i].val),
+		    "value %zu: %.*s", i, (int)f->vlen, line + f->voff);
+		CHECK(f->type == want[i].type, "type %zu: %d", i, f->type);
+		CHECK(f->flags == want[i].flags, "flags %zu: %d", i,
+		    f->flags);
+	}
+
+	CHECK(cdp_rec_find(&r, "hA", 2) == &r.f[7], "find escaped key");
+	CHECK(cdp_rec_find(&r, "h\\u0041", 7) == NULL, "find raw escape");
+	CHECK(cdp_rec_find(&r, "h", 1) == NULL, "find prefix");
+	CHECK(cdp_rec_find(&r, "hAx", 3) == NULL, "find longer");
+	CHECK(cdp_rec_find(&r, "zz", 2) == NULL, "find missing");
+	CHECK(cdp_rec_find(&r, "a", 1) == &r.f[0], "find a");
+	CHECK(cdp_rec_find(&r, "j", 1) == &r.f[9], "find j");
+
+	CHECK(cdp_rec_str(&r, &r.f[1], &scratch, &s, &n) == 0 && n == 3 &&
+	    memcmp(s, "\xC3\xA9\n", 3) == 0, "str with escapes");
+	CHECK(cdp_rec_str(&r, &r.f[8], &scratch, &s, &n) == 0 && n == 5 &&
+	    memcmp(s, "plain", 5) == 0 && s == line + r.f[8].voff + 1,
+	    "str without escapes points into the line");
+	CHECK(cdp_rec_str(&r, &r.f[0], &scratch, &s, &n) == -1,
+	    "str of a number");
+	CHECK(cdp_rec_str(&r, &r.f[6], &scratch, &s, &n) == -1,
+	    "str of null");
+	CHECK(cdp_rec_num(&r, &r.f[0], &d) == 0 && d == 165.71, "num");
+	CHECK(cdp_rec_num(&r, &r.f[8], &d) == -1, "num of a string");
+	CHECK(cdp_rec_num(&r, &r.f[2], &d) == -1, "num of an array");
+	cdp_buf_free(&scratch);
+	cdp_rec_free(&r);
+}
+
+static void
+test_num(void)
+{
+	static const struct {
+		const char	*line;
+		int		 rc;
+		double		 want;
+	} cases[] = {
+		{ "{\"n\":-0}", 0, -0.0 },
+		{ "{\"n\":1E5}", 0, 1e5 },
+		{ "{\"n\":-1.5e-3}", 0, -1.5e-3 },
+		{ "{\"n\":18446744073709551616}", 0, 18446744073709551616.0 },
+		{ "{\"n\":1e400}", -1, 0 },
+		{ "{\"n\":-1e400}", -1, 0 },
+		{ "{\"n\":1e-400}", 0, 0 },
+		{ "{\"n\":0.0000000000000000000000000000000000000000000000000"
+		    "000000000000000000000000000000000001e80}", 0, 1e-5 },
+		{ "{\"n\":100000000000000000000000000000000000000000000000000"
+		    "000000000000000000000000000000}", 0, 1e80 },
+	};
+	struct cdp_rec r = { 0 };
+	struct cdp_err err;
+	size_t i;
+	double d;
+	int rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK(cdp_rec_parse(&r, cases[i].line, strlen(cases[i].line),
+		    &err) == 0, "num %zu: %s", i, err.msg);
+		d = 42;
+		rc = cdp_rec_num(&r, &r.f[0], &d);
+		CHECK(rc == cases[i].rc, "num %zu: rc %d", i, rc);
+		if (rc == 0)
+			CHECK(d == cases[i].want && signbit(d) ==
+			    signbit(cases[i].want), "num %zu: %.17g", i, d);
+	}
+	cdp_rec_free(&r);
+}
+
+static void
+roundtrip(const char *in, const char *want)
+{
+	struct cdp_rec r = { 0 };
+	struct cdp_recw w = { 0 };
+	struct cdp_err err;
+	size_t i;
+
+	CHECK(cdp_rec_parse(&r, in, strlen(in), &err) == 0, "rt parse %s: %s",
+	    in, err.msg);
+	cdp_recw_begin(&w);
+	for (i = 0; i < r.n; i++)
+		CHECK(cdp_recw_field(&w, &r, &r.f[i]) == 0, "recw_field");
+	CHECK(cdp_recw_end(&w) == 0, "recw_end");
+	CHECK_STR(w.b.p, want);
+	CHECK(cdp_rec_parse(&r, w.b.p, w.b.len, &err) == 0,
+	    "rt output reparses: %s", err.msg);
+	cdp_recw_free(&w);
+	cdp_rec_free(&r);
+}
+
+static void
+test_writer(void)
+{
+	struct cdp_rec r = { 0 };
+	struct cdp_recw w = { 0 };
+	struct cdp_err err;
+	const char *in;
+
+	roundtrip("{\"a\":165.71,\"b\":\"\\u00e9\\n\",\"c\":[1, 2]}",
+	    "{\"a\":165.71,\"b\":\"\\u00e9\\n\",\"c\":[1,2]}\n");
+	roundtrip(" { \"a\" : 1E5 , \"k\\u0041\" : -0 ,\"n\":1e400,"
+	    "\"c\": [ \"a b\" , {\"k\" : \"x \\\" y\\\\\" } , \"\\\\\" ] ,"
+	    "\"d\":{ },\"e\":\"\\/\"}\r\n",
+	    "{\"a\":1E5,\"k\\u0041\":-0,\"n\":1e400,"
+	    "\"c\":[\"a b\",{\"k\":\"x \\\" y\\\\\"},\"\\\\\"],"
+	    "\"d\":{},\"e\":\"\\/\"}\n");
+	roundtrip("{}", "{}\n");
+	roundtrip("{\"x\": {\"y\":[\" \\t \"]}}",
+	    "{\"x\":{\"y\":[\" \\t \"]}}\n");
+
+	in = "{\"a\":1,\"b\":[ 1 ]}";
+	CHECK(cdp_rec_parse(&r, in, strlen(in), &err) == 0, "writer parse");
+	cdp_recw_begin(&w);
+	CHECK(cdp_recw_field_as(&w, "a\"2", 3, &r, &r.f[0]) == 0 &&
+	    cdp_recw_field_as(&w, "b", 1, &r, &r.f[1]) == 0 &&
+	    cdp_recw_str(&w, "s", 1, "x\ny\xC3\xA9", 5) == 0 &&
+	    cdp_recw_num(&w, "n", 1, 0.1) == 0 &&
+	    cdp_recw_num(&w, "bad", 3, NAN) == -1 &&
+	    cdp_recw_num(&w, "inf", 3, INFINITY) == -1 &&
+	    cdp_recw_int(&w, "i", 1, -9223372036854775807LL - 1) == 0 &&
+	    cdp_recw_bool(&w, "t", 1, true) == 0 &&
+	    cdp_recw_bool(&w, "f", 1, false) == 0 &&
+	    cdp_recw_null(&w, "z", 1) == 0 &&
+	    cdp_recw_raw(&w, "r", 1, "[1,{}]", 6) == 0 &&
+	    cdp_recw_end(&w) == 0, "writer calls");
+	CHECK_STR(w.b.p, "{\"a\\\"2\":1,\"b\":[1],\"s\":\"x\\ny\xC3\xA9\","
+	    "\"n\":0.1,\"i\":-9223372036854775808,\"t\":true,\"f\":false,"
+	    "\"z\":null,\"r\":[1,{}]}\n");
+	CHECK(jansson_ok(w.b.p, w.b.len), "writer output is JSON");
+
+	/* The writer is reusable after begin. */
+	cdp_recw_begin(&w);
+	CHECK(cdp_recw_end(&w) == 0, "empty writer");
+	CHECK_STR(w.b.p, "{}\n");
+	cdp_recw_free(&w);
+	cdp_rec_free(&r);
+}
+
+static void
+fmt_is(double d, const char *want)
+{
+	char buf[32];
+	int n;
+
+	n = cdp_fmt_double(buf, d);
+	CHECK(n == (int)strlen(want), "fmt %.17g: length %d", d, n);
+	if (n >= 0)
+		CHECK_STR(buf, want);
+}
+
+static void
+test_fmt(void)
+{
+	struct cdp_rec r = { 0 };
+	struct cdp_err err;
+	char buf[32], line[64];
+	uint64_t x = 88172645463325252ULL;
+	double d, back;
+	int i, n, bad = 0;
+
+	fmt_is(0.1, "0.1");
+	fmt_is(165.71, "165.71");
+	fmt_is(1e21, "1e21");
+	fmt_is(5e-324, "5e-324");
+	fmt_is(1.7976931348623157e308, "1.7976931348623157e308");
+	fmt_is(9007199254740992.0, "9007199254740992");
+	fmt_is(-9007199254740992.0, "-9007199254740992");
+	fmt_is(9007199254740994.0, "9007199254740994");
+	fmt_is(-0.0, "-0");
+	fmt_is(0.0, "0");
+	fmt_is(1.0, "1");
+	fmt_is(-3.0, "-3");
+	fmt_is(100.0, "100");
+	fmt_is(1e15, "1000000000000000");
+	fmt_is(0.5, "0.5");
+	fmt_is(1e-7, "1e-7");
+	fmt_is(1.5e-300, "1.5e-300");
+	fmt_is(2.2250738585072014e-308, "2.2250738585072014e-308");
+	fmt_is(1.0 / 3, "0.3333333333333333");
+	fmt_is(2.0 / 3, "0.6666666666666666");
+	fmt_is(123456.789, "123456.789");
+	CHECK(cdp_fmt_double(buf, NAN) == -1, "fmt NaN");
+	CHECK(cdp_fmt_double(buf, -INFINITY) == -1, "fmt -inf");
+
+	/* Random bit patterns: every finite one reads back and is JSON. */
+	for (i = 0; i < 100000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		memcpy(&d, &x, sizeof(d));
+		if (!isfinite(d))
+			continue;
+		n = cdp_fmt_double(buf, d);
+		back = strtod(buf, NULL);
+		snprintf(line, sizeof(line), "{\"n\":%s}", buf);
+		if (n <= 0 || n >= 32 || back != d ||
+		    signbit(back) != signbit(d) ||
+		    cdp_rec_parse(&r, line, strlen(line), &err) != 0) {
+			if (bad++ < 5)
+				CHECK(0, "fmt %a gave %s", d, buf);
+		}
+	}
+	CHECK(bad == 0, "fmt: %d random doubles failed", bad);
+	cdp_rec_free(&r);
+}
+
+static void
+quote_is(const char *s, size_t n, const char *want)
+{
+	struct cdp_buf b = { 0 }, rec = { 0 };
+
+	CHECK(cdp_json_quote(&b, s, n) == 0, "quote");
+	CHECK_STR(b.p, want);
+	CHECK(cdp_utf8_valid(b.p, b.len), "quote output is UTF-8");
+	cdp_buf_adds(&rec, "{\"k\":");
+	cdp_buf_add(&rec, b.p, b.len);
+	cdp_buf_adds(&rec, "}");
+	CHECK(jansson_ok(rec.p, rec.len), "quote output is JSON: %s", rec.p);
+	cdp_buf_free(&rec);
+	cdp_buf_free(&b);
+}
+
+static void
+test_strings(void)
+{
+	struct cdp_buf b = { 0 };
+	const char *in;
+
+	quote_is("", 0, "\"\"");
+	quote_is("plain text", 10, "\"plain text\"");
+	quote_is("a\"b\\c/", 6, "\"a\\\"b\\\\c/\"");
+	quote_is("\b\f\n\r\t", 5, "\"\\b\\f\\n\\r\\t\"");
+	quote_is("\x01\x1f\x7f", 3, "\"\\u0001\\u001f\x7f\"");
+	quote_is("a\0b", 3, "\"a\\u0000b\"");
+	quote_is("\xC3\xA9\xF0\x9F\x98\x80", 6,
+	    "\"\xC3\xA9\xF0\x9F\x98\x80\"");
+	quote_is("a\xC0\x80" "b", 4, "\"a\xEF\xBF\xBD\xEF\xBF\xBD" "b\"");
+	quote_is("\xED\xA0\x80", 3,
+	    "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");
+	quote_is("\xE2\x82", 2, "\"\xEF\xBF\xBD\"");
+	quote_is("\xE2\x82x", 3, "\"\xEF\xBF\xBDx\"");
+	quote_is("\xF4\x90\x80\x80", 4, "\"\xEF\xBF\xBD\xEF\xBF\xBD"
+	    "\xEF\xBF\xBD\xEF\xBF\xBD\"");
+	quote_is("\xFF\n", 2, "\"\xEF\xBF\xBD\\n\"");
+
+	CHECK(cdp_utf8_valid("", 0), "utf8 empty");
+	CHECK(cdp_utf8_valid("hello, world 1234567", 20), "utf8 ascii");
+	CHECK(cdp_utf8_valid("\xF4\x8F\xBF\xBF", 4), "utf8 U+10FFFF");
+	CHECK(cdp_utf8_valid("a\0b", 3), "utf8 NUL is valid");
+	CHECK(!cdp_utf8_valid("\xF4\x90\x80\x80", 4), "utf8 > U+10FFFF");
+	CHECK(!cdp_utf8_valid("\xC0\x80", 2), "utf8 overlong 2");
+	CHECK(!cdp_utf8_valid("\xE0\x80\x80", 3), "utf8 overlong 3");
+	CHECK(!cdp_utf8_valid("\xED\xA0\x80", 3), "utf8 surrogate");
+	CHECK(!cdp_utf8_valid("12345678\xE2\x82", 10), "utf8 truncated");
+	CHECK(!cdp_utf8_valid("\xF5\x80\x80\x80", 4), "utf8 F5");
+
+	in = "a\\u00e9\\ud83d\\ude00\\/\\\"\\\\\\b\\t";
+	CHECK(cdp_json_unescape(in, strlen(in), &b) == 0, "unescape");
+	CHECK(b.len == 12 && memcmp(b.p, "a\xC3\xA9\xF0\x9F\x98\x80/\"\\\b\t",
+	    12) == 0, "unescape result %zu", b.len);
+	cdp_buf_reset(&b);
+	CHECK(cdp_json_unescape("x\\u0000y", 8, &b) == 0 && b.len == 3 &&
+	    memcmp(b.p, "x\0y", 3) == 0, "unescape NUL");
+	cdp_buf_reset(&b);
+	CHECK(cdp_json_unescape("", 0, &b) == 0 && b.len == 0,
+	    "unescape empty");
+	cdp_buf_free(&b);
+}
+
+/* Write n bytes to a new temporary file; returns its malloc'ed path. */
+static char *
+temp_file(const char *s, size_t n)
+{
+	char *path = strdup("/tmp/test_record.XXXXXX");
+	int fd;
+
+	if (path == NULL || (fd = mkstemp(path)) == -1)
+		return NULL;
+	if (write(fd, s, n) != (ssize_t)n)
+		CHECK(0, "write temp file");
+	close(fd);
+	return path;
+}
+
+static void
+next_is(struct cdp_lines *l, long lineno, const char *want, bool too_long)
+{
+	struct cdp_line ln;
+	struct cdp_err err;
+	int rc;
+
+	rc = cdp_lines_next(l, &ln, &err);
+	CHECK(rc == 1, "lines: rc %d, want line %ld", rc, lineno);
+	if (rc != 1)
+		return;
+	CHECK(ln.lineno == lineno, "lines: lineno %ld, want %ld", ln.lineno,
+	    lineno);
+	CHECK(ln.len == strlen(want) && memcmp(ln.p, want, ln.len) == 0,
+	    "lines %ld: got \"%.*s\", want \"%s\"", lineno, (int)ln.len, ln.p,
+	    want);
+	CHECK(ln.too_long == too_long, "lines %ld: too_long %d", lineno,
+	    ln.too_long);
+}
+
+static void
+end_is(struct cdp_lines *l)
+{
+	struct cdp_line ln;
+	struct cdp_err err;
+
+	CHECK(cdp_lines_next(l, &ln, &err) == 0, "lines: end");
+	CHECK(cdp_lines_next(l, &ln, &err) == 0, "lines: end again");
+}
+
+static void
+test_lines_small(void)
+{
+	static const char text[] = "\xEF\xBB\xBF{\"a\":1}\r\n\n   \t\r\n"
+	    "\r\n{\"b\":2}\n0123456789abcdefXYZ\n12345678\r\n123456789\n"
+	    "a\rb\n\n{\"c\":3}";
+	struct cdp_lines *l;
+	struct cdp_err err;
+	char *path;
+
+	path = temp_file(text, sizeof(text) - 1);
+	l = cdp_lines_open(path, 8, &err);
+	CHECK(l != NULL, "lines open: %s", l ? "" : err.msg);
+	if (l == NULL)
+		return;
+	CHECK_STR(cdp_lines_name(l), path);
+	CHECK(cdp_lines_size(l) == (off_t)sizeof(text) - 1, "lines size");
+	next_is(l, 1, "{\"a\":1}", false);
+	next_is(l, 5, "{\"b\":2}", false);
+	next_is(l, 6, "01234567", true);
+	next_is(l, 7, "12345678", false);
+	next_is(l, 8, "12345678", true);
+	next_is(l, 9, "a\rb", false);
+	next_is(l, 11, "{\"c\":3}", false);
+	end_is(l);
+	CHECK(cdp_lines_offset(l) == (off_t)sizeof(text) - 1, "lines offset");
+	cdp_lines_close(l);
+	unlink(path);
+	free(path);
+
+	CHECK(cdp_lines_open("/nonexistent/x", 0, &err) == NULL &&
+	    err.code == EX_NOINPUT, "lines open missing");
+	CHECK(cdp_lines_open("/tmp", 0, &err) == NULL &&
+	    err.code == EX_NOINPUT, "lines open a directory");
+
+	/* Empty, BOM only, blank only, BOM then a line without newline. */
+	path = temp_file("", 0);
+	l = cdp_lines_open(path, 0, &err);
+	end_is(l);
+	cdp_lines_close(l);
+	unlink(path);
+	free(path);
+	path = temp_file("\xEF\xBB\xBF", 3);
+	l = cdp_lines_open(path, 0, &err);
+	end_is(l);
+	cdp_lines_close(l);
+	unlink(path);
+	free(path);
+	path = temp_file("\n \n\t\r\n\r", 7);
+	l = cdp_lines_open(path, 0, &err);
+	end_is(l);
+	cdp_lines_close(l);
+	unlink(path);
+	free(path);
+	path = temp_file("\xEF\xBB\xBFx", 4);
+	l = cdp_lines_open(path, 0, &err);
+	next_is(l, 1, "x", false);
+	end_is(l);
+	cdp_lines_close(l);
+	unlink(path);
+	free(path);
+	/* A BOM later than the start is data. */
+	path = temp_file("x\n\xEF\xBB\xBFy\n", 7);
+	l = cdp_lines_open(path, 0, &err);
+	next_is(l, 1, "x", false);
+	next_is(l, 2, "\xEF\xBB\xBFy", false);
+	end_is(l);
+	cdp_lines_close(l);
+	unlink(path);
+	free(path);
+}
+
+/* Lines longer than the 1 MiB block: grown under the cap, cut above. */
+static void
+test_lines_long(void)
+{
+	size_t big = (size_t)5 << 20, i;
+	struct cdp_lines *l;
+	struct cdp_line ln;
+	struct cdp_err err;
+	char *text, *path;
+	int rc;
+
+	if ((text = malloc(big + 64)) == NULL)
+		return;
+	memset(text, 'x', big);
+	text[0] = '{';
+	i = big;
+	i += (size_t)sprintf(text + i, "\n{\"z\":1}\r\n");
+	path = temp_file(text, i);
+
+	l = cdp_lines_open(path, 0, &err);	/* default cap: whole line */
+	rc = cdp_lines_next(l, &ln, &err);
+	CHECK(rc == 1 && ln.lineno == 1 && ln.len == big && !ln.too_long &&
+	    memcmp(ln.p, text, big) == 0, "5 MiB line under the cap");
+	next_is(l, 2, "{\"z\":1}", false);
+	end_is(l);
+	cdp_lines_close(l);
+
+	l = cdp_lines_open(path, (size_t)3 << 20, &err);
+	rc = cdp_lines_next(l, &ln, &err);
+	CHECK(rc == 1 && ln.lineno == 1 && ln.len == (size_t)3 << 20 &&
+	    ln.too_long && memcmp(ln.p, text, ln.len) == 0,
+	    "5 MiB line over a 3 MiB cap");
+	next_is(l, 2, "{\"z\":1}", false);
+	end_is(l);
+	cdp_lines_close(l);
+
+	l = cdp_lines_open(path, 100, &err);
+	rc = cdp_lines_next(l, &ln, &err);
+	CHECK(rc == 1 && ln.lineno == 1 && ln.len == 100 && ln.too_long,
+	    "5 MiB line over a 100 byte cap");
+	next_is(l, 2, "{\"z\":1}", false);
+	end_is(l);
+	cdp_lines_close(l);
+
+	/* The same line last, with no newline after it. */
+	unlink(path);
+	free(path);
+	path = temp_file(text, big);
+	l = cdp_lines_open(path, 1000, &err);
+	rc = cdp_lines_next(l, &ln, &err);
+	CHECK(rc == 1 && ln.lineno == 1 && ln.len == 1000 && ln.too_long,
+	    "last line over the cap");
+	end_is(l);
+	cdp_lines_close(l);
+	unlink(path);
+	free(path);
+	free(text);
+}
+
+/* cdp_lines_open_fd(): bytes already read come first; fd stays open. */
+static void
+test_lines_fd(void)
+{
+	static const char rest[] = "\xBF{\"a\":1}\n\n{\"b\":2}\n";
+	struct cdp_lines *l;
+	struct cdp_err err;
+	char *path;
+	int fd;
+
+	path = temp_file(rest, sizeof(rest) - 1);
+	fd = open(path, O_RDONLY);
+	l = cdp_lines_open_fd(fd, "prefixed", "\xEF\xBB", 2, 0, &err);
+	CHECK(l != NULL, "open_fd");
+	CHECK_STR(cdp_lines_name(l), "prefixed");
+	next_is(l, 1, "{\"a\":1}", false);
+	next_is(l, 3, "{\"b\":2}", false);
+	end_is(l);
+	cdp_lines_close(l);
+	CHECK(fcntl(fd, F_GETFD) != -1, "open_fd leaves fd open");
+
+	lseek(fd, 1, SEEK_SET);
+	l = cdp_lines_open_fd(fd, "p2", "{\"x\":0}\n{\"y\"", 12, 0, &err);
+	next_is(l, 1, "{\"x\":0}", false);
+	next_is(l, 2, "{\"y\"{\"a\":1}", false);
+	next_is(l, 4, "{\"b\":2}", false);
+	end_is(l);
+	cdp_lines_close(l);
+	close(fd);
+	unlink(path);
+	free(path);
+
+	l = cdp_lines_open("-", 0, &err);
+	CHECK(l != NULL, "open stdin");
+	CHECK_STR(cdp_lines_name(l), "<stdin>");
+	cdp_lines_close(l);
+	CHECK(fcntl(STDIN_FILENO, F_GETFD) != -1, "stdin left open");
+	cdp_lines_close(NULL);
+}
+
+int
+main(void)
+{
+	test_corpus();
+	test_mutations();
+	test_many_fields();
+	test_index();
+	test_num();
+	test_writer();
+	test_fmt();
+	test_strings();
+	test_lines_small();
+	test_lines_long();
+	test_lines_fd();
+	return CHECK_DONE();
+}
