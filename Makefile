@@ -27,7 +27,7 @@ endif
 DEB_PKGS = build-essential libcsv-dev libjansson-dev libpcre2-dev \
 	   libutf8proc-dev libxxhash-dev libssl-dev libgsl-dev iso-codes \
 	   bats bats-support bats-assert bats-file miller jq groff-base \
-	   man-db python3
+	   man-db python3 clang time
 
 PROGS	 = $(notdir $(wildcard cmd/*))
 BINS	 = $(PROGS:%=$(BUILD)/bin/%)
@@ -86,8 +86,13 @@ deps:
 asan:
 	$(MAKE) BUILD=$(BUILD)/asan SAN=1 all
 
+# Warnings are errors with clang too; this build is compiled, not tested.
+clang:
+	$(MAKE) BUILD=$(BUILD)/clang CC=clang all
+
 check: deps
 	$(MAKE) all
+	$(MAKE) clang
 	$(MAKE) asan
 	@sh tests/run.sh $(BUILD) $(BUILD)/asan
 
@@ -107,4 +112,4 @@ install: $(BINS)
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all asan check deps demo bench install clean
+.PHONY: all asan clang check deps demo bench install clean

@@ -1,0 +1,411 @@
+#!/bin/sh
+# bench/run.sh BUILD_DIR: time cdpipe against jq and Miller on generated
+# customer events; print median wall times, ratios of medians and a
+# PASS/MISS verdict per target.  Always exits 0: benchmarks inform, they
+# never fail a build, and no timing goes into the tests.
+#
+# Environment: BENCH_N events (1000000), BENCH_RUNS runs per command (5),
+# BENCH_DATA cache folder for the generated files (BUILD_DIR/bench-data).
+#
+# To add a comparison, set IN to the input file and call
+#	bench_pair NAME OURS PEER [MIN_RATIO [MAX_RSS_MB]]
+# OURS and PEER are command lines in single quotes, expanded when they run
+# (so "$IN", "$BIN" and "$TOOLS" may appear); their stdout goes to
+# /dev/null.  A program that is not built is skipped with a note.
+#
+# shellcheck disable=SC2016,SC2034
+# (command lines are single-quoted on purpose; BIN and TOOLS are used
+# only inside them)
+
+cd "$(dirname "$0")/.." || exit 0
+BUILD=$(cd "${1:-build}" 2>/dev/null && pwd) || {
+	echo "bench: no build folder ${1:-build}; run make first"
+	exit 0
+}
+BIN=$BUILD/bin
+TOOLS=$BUILD/bench
+N=${BENCH_N:-1000000}
+RUNS=${BENCH_RUNS:-5}
+DATA=${BENCH_DATA:-$BUILD/bench-data}
+case $N in ''|*[!0-9]*|0*) echo "bench: BENCH_N must be a positive integer"
+	exit 0 ;;
+esac
+case $RUNS in ''|*[!0-9]*|0*) echo "bench: BENCH_RUNS must be a positive" \
+	"integer"; exit 0 ;;
+esac
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/cdpbench.XXXXXX") || exit 0
+trap 'rm -rf "$TMP"' EXIT
+trap 'rm -rf "$TMP"; exit 0' HUP INT PIPE TERM
+
+# --- clocks --------------------------------------------------------------
+
+# GNU date prints nanoseconds with %N; others print "N" or nothing.
+case $(date +%N) in
+*[!0-9]*|'') NS=no; echo "bench: date has no %N, timings are" \
+	"whole seconds" ;;
+*) NS=yes ;;
+esac
+now_ns() {
+	if [ "$NS" = yes ]; then date +%s%N; else echo "$(date +%s)000000000"
+	fi
+}
+
+# Peak RSS comes from GNU time (Debian package "time"), which every run
+# goes through when present so that all commands pay the same overhead.
+GNU_TIME=
+if [ -x /usr/bin/time ] &&
+    /usr/bin/time -q -f %M -o "$TMP/rss" true 2>/dev/null &&
+    grep -q '^[0-9][0-9]*$' "$TMP/rss"; then
+	GNU_TIME=/usr/bin/time
+fi
+
+# --- helpers -------------------------------------------------------------
+
+note() {
+	printf '%s\n' "$*" >&2
+}
+
+# The program a command line runs (its first word after expansion).
+cmd_prog() {
+	eval "set -- $1"
+	printf '%s\n' "$1"
+}
+
+# The command line for the table, with folders left out.
+cmd_show() {
+	eval "set -- $1"
+	out=
+	for a; do
+		case $a in */*) a=${a##*/} ;; esac
+		out="$out${out:+ }$a"
+	done
+	printf '%.44s' "$out"
+}
+
+have_prog() {
+	case $1 in
+	*/*) [ -f "$1" ] && [ -x "$1" ] ;;
+	*) command -v "$1" >/dev/null 2>&1 ;;
+	esac
+}
+
+# run_once CMD OUT: run CMD once with stdout to OUT; sets rc and elapsed
+# (ns), leaves stderr in $TMP/err and the peak RSS (KB) in $TMP/rss.
+run_once() {
+	: >"$TMP/rss"
+	t0=$(now_ns)
+	if [ -n "$GNU_TIME" ]; then
+		eval "\"\$GNU_TIME\" -q -f %M -o \"\$TMP/rss\" $1" \
+		    >"$2" 2>"$TMP/err"
+	else
+		eval "$1" >"$2" 2>"$TMP/err"
+	fi
+	rc=$?
+	t1=$(now_ns)
+	elapsed=$((t1 - t0))
+}
+
+# side_init SIDE CMD: forget SIDE's runs; mark it skipped if not built.
+side_init() {
+	rm -f "$TMP/$1.t" "$TMP/$1.rss" "$TMP/$1.mbs" "$TMP/$1.skip" \
+	    "$TMP/$1.out" "$TMP/$1.last" "$TMP/$1.why"
+	p=$(cmd_prog "$2")
+	if ! have_prog "$p"; then
+		echo "missing: ${p##*/} not found" >"$TMP/$1.skip"
+		case $p in
+		*/*) echo "${p##*/} not built" ;;
+		*) echo "$p not installed" ;;
+		esac >"$TMP/$1.why"
+		note "bench: ${p##*/} not found, skipped"
+	fi
+}
+
+# side_run SIDE CMD [OUT]: one timed run unless SIDE is skipped.  A failed
+# run stops that command for the rest of this comparison.
+side_run() {
+	[ -e "$TMP/$1.skip" ] && return
+	run_once "$2" "${3:-/dev/null}"
+	if [ "$rc" -ne 0 ]; then
+		printf 'failed: exit %s: %s\n' "$rc" \
+		    "$(head -n 1 "$TMP/err")" >"$TMP/$1.skip"
+		p=$(cmd_prog "$2")
+		echo "${p##*/} exited $rc" >"$TMP/$1.why"
+		note "bench: $(cmd_show "$2") exited $rc, dropped"
+		return
+	fi
+	echo "$elapsed" >>"$TMP/$1.t"
+	if [ -s "$TMP/rss" ]; then
+		tail -n 1 "$TMP/rss" >>"$TMP/$1.rss"
+	fi
+}
+
+# median FILE: the median of the numbers in FILE (mean of the middle two
+# for an even count); nothing when FILE is empty.
+median() {
+	sort -n "$1" | awk '{ a[NR] = $1 }
+	    END { if (NR == 0) exit
+		if (NR % 2) print a[(NR + 1) / 2]
+		else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+# side_stats SIDE: sets med min max (seconds) and rss (MB), or med="".
+side_stats() {
+	med='' min='' max='' rss=''
+	[ -s "$TMP/$1.t" ] || return
+	med=$(median "$TMP/$1.t" | awk '{ printf "%.3f", $1 / 1e9 }')
+	min=$(sort -n "$TMP/$1.t" | head -n 1 |
+	    awk '{ printf "%.3f", $1 / 1e9 }')
+	max=$(sort -n "$TMP/$1.t" | tail -n 1 |
+	    awk '{ printf "%.3f", $1 / 1e9 }')
+	if [ -s "$TMP/$1.rss" ]; then
+		rss=$(sort -n "$TMP/$1.rss" | tail -n 1 |
+		    awk '{ printf "%.1f", $1 / 1024 }')
+	fi
+}
+
+row() {
+	printf '%-15s %-44s %8s %8s %8s %8s %9s\n' "$@"
+}
+
+# side_row LABEL SIDE CMD: one table row for SIDE.
+side_row() {
+	show=$(cmd_show "$3")
+	side_stats "$2"
+	if [ -z "$med" ]; then
+		printf '%-15s %-44s %s\n' "$1" "$show" \
+		    "skipped ($(cat "$TMP/$2.skip" 2>/dev/null))"
+		return
+	fi
+	mbs=$(awk -v b="$INBYTES" -v s="$med" \
+	    'BEGIN { if (s > 0) printf "%.1f", b / 1e6 / s; else print "-" }')
+	row "$1" "$show" "$med" "$min" "$max" "$mbs" "${rss:+$rss MB}"
+}
+
+# verdict WHAT MEASURED TARGET STATUS: one line of the targets summary.
+verdict() {
+	printf '  %-15s %-32s %-14s %s\n' "$1" "$2" "$3" "$4" \
+	    >>"$TMP/verdicts"
+}
+
+# skip_status SIDE: SKIP when the program is not built, MISS when it ran
+# and failed (a failure on the bench data is a real problem).
+skip_status() {
+	case $(cat "$TMP/$1.skip" 2>/dev/null) in
+	missing:*) echo SKIP ;;
+	*) echo MISS ;;
+	esac
+}
+
+progress() {
+	[ -t 2 ] && printf '\r  %s: run %s/%s ' "$1" "$2" "$RUNS" >&2
+}
+
+progress_end() {
+	[ -t 2 ] && printf '\r%60s\r' '' >&2
+}
+
+# bench_pair NAME OURS PEER [MIN_RATIO [MAX_RSS_MB]]: run OURS and PEER
+# alternately BENCH_RUNS times each on $IN and report both medians, the
+# ratio PEER/OURS (how many times faster ours is) and, when given, whether
+# it reaches MIN_RATIO and whether OURS stays under MAX_RSS_MB.
+bench_pair() {
+	INBYTES=$(wc -c <"$IN")
+	side_init a "$2"
+	side_init b "$3"
+	r=1
+	while [ "$r" -le "$RUNS" ]; do
+		progress "$1" "$r"
+		side_run a "$2"
+		side_run b "$3"
+		r=$((r + 1))
+	done
+	progress_end
+	side_row "$1" a "$2"
+	side_row "" b "$3"
+	side_stats b
+	peer_med=$med
+	side_stats a
+	peer=$(cmd_prog "$3")
+	peer=${peer##*/}
+	if [ -n "${4:-}" ]; then
+		if [ -n "$med" ] && [ -n "$peer_med" ]; then
+			ratio=$(awk -v a="$med" -v b="$peer_med" \
+			    'BEGIN { printf "%.1f", (a > 0 ? b / a : 0) }')
+			ok=$(awk -v r="$ratio" -v t="$4" \
+			    'BEGIN { print ((r >= t) ? "PASS" : "MISS") }')
+			verdict "$1" "${ratio}x faster than $peer" \
+			    ">= ${4}x" "$ok"
+		elif [ -z "$med" ]; then
+			verdict "$1" "$(cat "$TMP/a.why")" ">= ${4}x" \
+			    "$(skip_status a)"
+		else
+			verdict "$1" "$(cat "$TMP/b.why")" ">= ${4}x" \
+			    "$(skip_status b)"
+		fi
+	fi
+	if [ -n "${5:-}" ]; then
+		if [ -n "$rss" ]; then
+			ok=$(awk -v r="$rss" -v t="$5" \
+			    'BEGIN { print ((r < t) ? "PASS" : "MISS") }')
+			verdict "$1" "peak RSS $rss MB" "< $5 MB" "$ok"
+		elif [ -z "$GNU_TIME" ]; then
+			verdict "$1" "peak RSS: no GNU time" "< $5 MB" SKIP
+		else
+			verdict "$1" "$(cat "$TMP/a.why")" "< $5 MB" \
+			    "$(skip_status a)"
+		fi
+	fi
+}
+
+# self_mbs FILE: the MB/s a throughput tool printed, if its line reads as
+# "records bytes seconds MB/s" (labels allowed) and bytes is the input's
+# size; nothing otherwise.
+self_mbs() {
+	awk -v size="$INBYTES" '{
+		n = 0
+		for (i = 1; i <= split($0, w, /[^0-9.]+/); i++)
+			if (w[i] ~ /^[0-9]+(\.[0-9]+)?$/)
+				v[++n] = w[i]
+		if (n >= 4 && v[2] == size)
+			print v[4]
+		exit
+	}' "$1"
+}
+
+# bench_rate NAME CMD MIN_MBS: run a throughput tool BENCH_RUNS times on
+# $IN; judge the median of the MB/s it reports itself (the wall-time
+# MB/s, which includes starting the process, when its output is not
+# understood).
+bench_rate() {
+	INBYTES=$(wc -c <"$IN")
+	side_init a "$2"
+	r=1
+	while [ "$r" -le "$RUNS" ]; do
+		progress "$1" "$r"
+		side_run a "$2" "$TMP/a.out"
+		if [ ! -e "$TMP/a.skip" ]; then
+			self_mbs "$TMP/a.out" >>"$TMP/a.mbs"
+			cp "$TMP/a.out" "$TMP/a.last"
+		fi
+		r=$((r + 1))
+	done
+	progress_end
+	side_row "$1" a "$2"
+	side_stats a
+	if [ -z "$med" ]; then
+		verdict "$1" "$(cat "$TMP/a.why")" ">= $3 MB/s" \
+		    "$(skip_status a)"
+		return
+	fi
+	if [ -s "$TMP/a.mbs" ] &&
+	    [ "$(wc -l <"$TMP/a.mbs")" -eq "$(wc -l <"$TMP/a.t")" ]; then
+		mbs=$(median "$TMP/a.mbs" | awk '{ printf "%.1f", $1 }')
+		how="as reported"
+	else
+		mbs=$(awk -v b="$INBYTES" -v s="$med" \
+		    'BEGIN { printf "%.1f", b / 1e6 / s }')
+		how="wall time"
+		note "bench: $(cmd_show "$2") output not understood," \
+		    "MB/s from wall time"
+	fi
+	RATE_NOTE="$(cmd_show "$2") printed: $(head -n 1 "$TMP/a.last")"
+	ok=$(awk -v r="$mbs" -v t="$3" \
+	    'BEGIN { print ((r >= t) ? "PASS" : "MISS") }')
+	verdict "$1" "$mbs MB/s ($how)" ">= $3 MB/s" "$ok"
+}
+
+# --- data ----------------------------------------------------------------
+
+# The files are made once per BENCH_N and kept; a stamp (checksums of a
+# small sample) notices a changed generator and makes them again.
+make_data() {
+	gen=$TOOLS/gen_events
+	NDJSON=$DATA/events-$N.ndjson
+	CSV=$DATA/events-$N.csv
+	stamp=
+	if [ -x "$gen" ]; then
+		stamp="$("$gen" -n 1000 | cksum) $("$gen" -n 1000 -f csv |
+		    cksum)" || stamp=
+	fi
+	if [ -s "$NDJSON" ] && [ -s "$CSV" ] &&
+	    { [ -z "$stamp" ] ||
+	    [ "$stamp" = "$(cat "$DATA/events-$N.stamp" 2>/dev/null)" ]; }
+	then
+		return 0
+	fi
+	if [ -z "$stamp" ]; then
+		echo "bench: $gen not built and no data in $DATA"
+		return 1
+	fi
+	mkdir -p "$DATA" || return 1
+	note "bench: generating $N events into $DATA"
+	rm -f "$DATA/events-$N.stamp"
+	"$gen" -n "$N" -f ndjson >"$NDJSON.tmp" &&
+	    "$gen" -n "$N" -f csv >"$CSV.tmp" &&
+	    mv "$NDJSON.tmp" "$NDJSON" && mv "$CSV.tmp" "$CSV" &&
+	    echo "$stamp" >"$DATA/events-$N.stamp" && return 0
+	rm -f "$NDJSON.tmp" "$CSV.tmp"
+	echo "bench: cannot generate the data in $DATA"
+	return 1
+}
+
+mb() {
+	wc -c <"$1" | awk '{ printf "%.1f MB", $1 / 1e6 }'
+}
+
+version() {
+	have_prog "$1" || { echo "$1 missing"; return; }
+	"$@" 2>&1 | head -n 1
+}
+
+# --- the benchmark -------------------------------------------------------
+
+make_data || exit 0
+# Read the files once so every command finds them in the page cache.
+cat "$NDJSON" "$CSV" >/dev/null
+
+cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo 2>/dev/null |
+    head -n 1)
+ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+echo "cdpipe bench: $N customer events, $RUNS runs per command," \
+    "times in seconds (wall)"
+echo "machine: ${cpu:-unknown cpu}, $ncpu cpus, $(uname -sr)"
+echo "data:    $(mb "$NDJSON") NDJSON, $(mb "$CSV") CSV in $DATA"
+echo "peers:   $(version jq --version), $(version mlr --version)"
+[ -n "$GNU_TIME" ] || echo "note:    GNU time not found" \
+    "(Debian package \"time\"): no peak RSS"
+# Other work on the machine spreads the timings; say so rather than hide it.
+load=$(cut -d ' ' -f 1 /proc/loadavg 2>/dev/null)
+if [ -n "$load" ] && awk -v l="$load" -v n="$ncpu" \
+    'BEGIN { exit !(l > n / 2) }'; then
+	echo "note:    load average $load on $ncpu cpus: timings are noisy"
+fi
+echo
+row test command median min max MB/s "peak RSS"
+: >"$TMP/verdicts"
+RATE_NOTE=
+
+IN=$NDJSON
+bench_rate "record layer" '"$TOOLS/recbench" "$IN"' 400
+
+IN=$NDJSON
+bench_pair "ingest ndjson" '"$BIN/cdp-ingest" "$IN"' 'jq -c . "$IN"' 10 16
+
+IN=$CSV
+bench_pair "ingest csv" '"$BIN/cdp-ingest" "$IN"' \
+    'mlr --icsv --ojsonl cat "$IN"' 4 16
+
+# Miller infers numbers; typing the same columns makes the work equal.
+bench_pair "csv typed" \
+    '"$BIN/cdp-ingest" --types qty:int,revenue:number "$IN"' \
+    'mlr --icsv --ojsonl cat "$IN"' 4 16
+
+echo
+echo "median of $RUNS runs; MB/s = input size / median; ratio = peer" \
+    "median / ours"
+[ -n "$RATE_NOTE" ] && echo "$RATE_NOTE"
+echo
+echo "targets"
+cat "$TMP/verdicts"
+exit 0
