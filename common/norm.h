@@ -47,8 +47,9 @@ bool	cdp_phone_country_known(const char *alpha2);
 
 /*
  * Person name: display value (trimmed, runs of whitespace collapsed to
- * one space, NFC, words written all in capitals or all in lower case
- * turned to title case, mixed-case words such as "McDonald" kept) and
+ * one space, NFC, words written all in capitals turned to title case, so
+ * are words all in lower case unless another word mixes cases, as in
+ * "Ludwig van Beethoven"; mixed-case words such as "McDonald" kept) and
  * match key (the same words case-folded with accents stripped:
  * "Zoë  MÜLLER" -> display "Zoë Müller", key "zoe muller").  Either of
  * display or key may be NULL.  Invalid UTF-8 or an empty name is an
