@@ -494,3 +494,22 @@ golden() {
 		assert_equal "$stderr" ""
 	done
 }
+
+@test "ingest: name display rules of the man page" {
+	printf 'n\n"Zoë  MÜLLER"\n"  anna-MARIA o'"'"'neil "\nLudwig van Beethoven\nMCDONALD\n12345\n' > n.csv
+	run_split cdp-ingest -n n:name --rejects rej n.csv
+	assert_success
+	assert_equal "$(jq -r .n <<<"$output")" "$(printf '%s\n' 'Zoë Müller' "Anna-Maria O'Neil" 'Ludwig van Beethoven' 'Mcdonald')"
+	assert_equal "$(jq -r ._error rej)" 'field "n": name has no letters'
+}
+
+@test "ingest: datetime and country forms of the man page" {
+	printf 'ts,c\n4 Mar 2025 7:05 PM,Deutschland\n2025-03-04T10:11:12.250+0200,gbr\n2025-03-04 10:11 UTC,826\n2025-03-04,the Netherlands\n' > d.csv
+	run cdp-ingest -n ts:datetime,c:country d.csv
+	assert_success
+	assert_equal "$(jq -r '.ts + " " + .c' <<<"$output")" "$(printf '%s\n' '2025-03-04T19:05:00 DE' '2025-03-04T10:11:12.250+02:00 GB' '2025-03-04T10:11:00Z GB' '2025-03-04T00:00:00 NL')"
+	printf 'ts\n2025-03-04 10:11 CET\n' > z.csv
+	run_split cdp-ingest -n ts:datetime z.csv
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-ingest: z.csv:2: field "ts": unknown time zone'
+}
