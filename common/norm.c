@@ -331,8 +331,8 @@ cdp_norm_key(const char *s, size_t n, struct cdp_buf *out, const char **why)
 	return -1;
 }
 
-static void
-trim(const char **s, size_t *n)
+void
+cdp_trim(const char **s, size_t *n)
 {
 	while (*n > 0 && (**s == ' ' || (**s >= '\t' && **s <= '\r'))) {
 		(*s)++;
@@ -491,7 +491,7 @@ cdp_norm_email(const char *s, size_t n, unsigned flags, struct cdp_buf *out,
 	size_t start = out->len, len;
 	const char *p, *at;
 
-	trim(&s, &n);
+	cdp_trim(&s, &n);
 	if (n == 0) {
 		*why = "empty email";
 		return -1;

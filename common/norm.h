@@ -16,6 +16,12 @@
 #include "buf.h"
 #include "diag.h"
 
+/*
+ * Narrow s[0..*n) to leave out ASCII whitespace (space, tab, CR, LF, VT,
+ * FF) at both ends: *s moves forward and *n shrinks.  Nothing is copied.
+ */
+void	cdp_trim(const char **s, size_t *n);
+
 /* cdp_norm_email() flags. */
 #define CDP_EMAIL_CANONICAL	0x01	/* provider form: gmail dots, +tags */
 

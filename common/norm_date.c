@@ -417,12 +417,12 @@ parse_zone(const char *s, size_t n, size_t i, struct hms *t)
 	if (i == n)
 		return NULL;
 	if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == n) {
-		strcpy(t->zone, "Z");
+		memcpy(t->zone, "Z", 2);
 		return NULL;
 	}
 	if (n - i >= 3 && (word_is(s + i, 3, "utc") ||
 	    word_is(s + i, 3, "gmt"))) {
-		strcpy(t->zone, "Z");
+		memcpy(t->zone, "Z", 2);
 		named = true;
 		if ((i += 3) == n)
 			return NULL;
@@ -537,18 +537,6 @@ split_datetime(const char *s, size_t n, size_t *dn, const char **t,
 	*dn = j;
 }
 
-static void
-trim(const char **s, size_t *n)
-{
-	while (*n > 0 && (**s == ' ' || (**s >= '\t' && **s <= '\r'))) {
-		(*s)++;
-		(*n)--;
-	}
-	while (*n > 0 && ((*s)[*n - 1] == ' ' ||
-	    ((*s)[*n - 1] >= '\t' && (*s)[*n - 1] <= '\r')))
-		(*n)--;
-}
-
 static char *
 put(char *w, int v, int width)
 {
@@ -614,7 +602,7 @@ cdp_norm_date(const char *s, size_t n, enum cdp_date_order order,
 	const char *t;
 	size_t dn, tn;
 
-	trim(&s, &n);
+	cdp_trim(&s, &n);
 	split_datetime(s, n, &dn, &t, &tn);
 	if (parse_date(s, dn, order, &d, why) == -1)
 		return -1;
@@ -640,7 +628,7 @@ cdp_norm_datetime(const char *s, size_t n, enum cdp_date_order order,
 	size_t dn, tn, start = out->len;
 	char *w;
 
-	trim(&s, &n);
+	cdp_trim(&s, &n);
 	split_datetime(s, n, &dn, &t, &tn);
 	if (parse_date(s, dn, order, &d, why) == -1)
 		return -1;

@@ -97,18 +97,6 @@ field_reason(struct plan_work *w, const struct cell *c, const char *reason,
 	return w->msg.p;
 }
 
-static const char *
-trim(const char *s, size_t *n)
-{
-	while (*n > 0 && (*s == ' ' || *s == '\t')) {
-		s++;
-		(*n)--;
-	}
-	while (*n > 0 && (s[*n - 1] == ' ' || s[*n - 1] == '\t'))
-		(*n)--;
-	return s;
-}
-
 /* An integer in canonical form (no '+', no leading zeros, no "-0"). */
 static int
 to_int(const char *s, size_t n, struct cdp_buf *out, const char **why)
@@ -117,7 +105,7 @@ to_int(const char *s, size_t n, struct cdp_buf *out, const char **why)
 	uint64_t v = 0;
 	size_t i = 0;
 
-	s = trim(s, &n);
+	cdp_trim(&s, &n);
 	if (n > 0 && (s[0] == '-' || s[0] == '+')) {
 		neg = s[0] == '-';
 		i++;
@@ -157,7 +145,7 @@ to_number(const char *s, size_t n, struct cdp_buf *out, const char **why)
 	char tmp[64];
 	double d;
 
-	s = trim(s, &n);
+	cdp_trim(&s, &n);
 	if (n > 0 && s[0] == '+')
 		s++, n--;
 	start = i;
@@ -215,7 +203,7 @@ to_bool(const char *s, size_t n, struct cdp_buf *out, const char **why)
 	static const char *const yes[] = { "true", "yes", "y", "t", "1" };
 	static const char *const no[] = { "false", "no", "n", "f", "0" };
 
-	s = trim(s, &n);
+	cdp_trim(&s, &n);
 	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
 		if (strlen(yes[i]) == n && strncasecmp(yes[i], s, n) == 0)
 			return cdp_buf_adds(out, "true") == -1 ? -1 : 0;
@@ -251,7 +239,7 @@ normalize(const struct ingest_opts *opt, struct plan_work *w, enum fnorm k,
 		break;
 	}
 	/* No normaliser: the value as it stands, trimmed. */
-	s = trim(s, &n);
+	cdp_trim(&s, &n);
 	return cdp_buf_add(out, s, n);
 }
 
