@@ -52,9 +52,16 @@ cdp_acct_close(struct cdp_acct *a, bool stats, struct cdp_err *err)
 	cdp_buf_free(&a->line);
 	if (rc == -1)
 		return -1;
-	if (stats)
-		fprintf(stderr, "{\"read\":%llu,\"written\":%llu,"
-		    "\"rejected\":%llu,\"dropped\":%llu}\n", a->read,
-		    a->written, a->rejected, a->dropped);
+	if (!stats)
+		return 0;
+	fprintf(stderr, "{\"read\":%llu,\"written\":%llu,"
+	    "\"rejected\":%llu,\"dropped\":%llu", a->read, a->written,
+	    a->rejected, a->dropped);
+	if (a->merging)
+		fprintf(stderr, ",\"merged\":%llu", a->merged);
+	for (int i = 0; i < CDP_ACCT_MAXEXTRA && a->extra[i].name; i++)
+		fprintf(stderr, ",\"%s\":%llu", a->extra[i].name,
+		    a->extra[i].n);
+	fputs("}\n", stderr);
 	return 0;
 }

@@ -12,11 +12,21 @@
 #include "diag.h"
 #include "out.h"
 
+#define CDP_ACCT_MAXEXTRA	4
+
 struct cdp_acct {
 	unsigned long long	read;
 	unsigned long long	written;
 	unsigned long long	rejected;
 	unsigned long long	dropped;
+	unsigned long long	merged;
+	bool			merging;	/* print "merged" (dedupe, merge) */
+	/* Further counts a program reports after the account, such as
+	 * dedupe's records without a key: set name, count n. */
+	struct {
+		const char		*name;
+		unsigned long long	 n;
+	}			extra[CDP_ACCT_MAXEXTRA];
 	struct cdp_out		*rejects;	/* NULL: first bad record stops */
 	struct cdp_buf		 line;		/* private: a rejects line */
 };
@@ -42,7 +52,8 @@ int	cdp_acct_reject(struct cdp_acct *a, const char *src, long line,
 
 /*
  * Finish: close the rejects file (renamed into place) and, with stats,
- * print {"read":…,"written":…,"rejected":…,"dropped":…} on stderr.
+ * print {"read":…,"written":…,"rejected":…,"dropped":…} on stderr, with
+ * "merged" when a->merging and then the named extra counts.
  * Returns 0, or -1 with err set.
  */
 int	cdp_acct_close(struct cdp_acct *a, bool stats, struct cdp_err *err);

@@ -13,7 +13,7 @@
 
 #include "acct.h"
 #include "buf.h"
-#include "norm.h"
+#include "normkind.h"
 #include "opts.h"
 #include "out.h"
 #include "record.h"
@@ -22,17 +22,15 @@ enum in_format { FMT_AUTO, FMT_CSV, FMT_TSV, FMT_NDJSON, FMT_JSON };
 enum empty_mode { EMPTY_STRING, EMPTY_NULL, EMPTY_OMIT };
 
 enum ftype { T_NONE, T_STRING, T_INT, T_NUMBER, T_BOOL, T_DATE, T_DATETIME };
-enum fnorm { N_NONE, N_EMAIL, N_EMAIL_CANON, N_PHONE, N_NAME, N_KEY,
-	N_DATE, N_DATETIME, N_COUNTRY };
 
 /* What to do with one (output) field name. */
 struct fspec {
 	const char	*name;
 	size_t		 nlen;
 	enum ftype	 type;
-	enum fnorm	 norm;
+	enum cdp_norm_kind norm;
 	bool		 hash;
-	enum fnorm	 hash_norm;	/* normaliser applied before hashing */
+	enum cdp_norm_kind hash_norm;	/* normaliser applied before hashing */
 	bool		 keep;		/* named by --only */
 	pcre2_code	*re;		/* --match, NULL if none */
 	const char	*re_text;
@@ -97,7 +95,7 @@ struct plan_work {
 	struct cdp_buf		 tmp2;
 	struct cdp_buf		 key;	/* HMAC key, empty for plain SHA-256 */
 	struct cdp_buf		 msg;	/* reason of a bad record */
-	struct cdp_countries	*countries;
+	struct cdp_norm_ctx	 ctx;	/* normalisers' options and tables */
 	pcre2_match_data	*md;
 	pcre2_match_context	*mctx;
 	struct cdp_rec		*rec;	/* JSON input: for string access */

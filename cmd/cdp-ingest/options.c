@@ -73,20 +73,6 @@ static const struct option longopts[] = {
 
 static const struct {
 	const char	*name;
-	enum fnorm	 norm;
-} norm_names[] = {
-	{ "country", N_COUNTRY },
-	{ "date", N_DATE },
-	{ "datetime", N_DATETIME },
-	{ "email", N_EMAIL },
-	{ "email-canonical", N_EMAIL_CANON },
-	{ "key", N_KEY },
-	{ "name", N_NAME },
-	{ "phone", N_PHONE },
-};
-
-static const struct {
-	const char	*name;
 	enum ftype	 type;
 } type_names[] = {
 	{ "bool", T_BOOL },
@@ -129,17 +115,6 @@ spec_for(struct ingest_opts *opt, const char *name)
 	opt->specs[opt->nspecs] = (struct fspec){ .name = name,
 	    .nlen = strlen(name) };
 	return &opt->specs[opt->nspecs++];
-}
-
-static int
-lookup_norm(const char *s, enum fnorm *out)
-{
-	for (size_t i = 0; i < sizeof(norm_names) / sizeof(norm_names[0]); i++)
-		if (strcmp(norm_names[i].name, s) == 0) {
-			*out = norm_names[i].norm;
-			return 0;
-		}
-	return -1;
 }
 
 /* Split "F:X" at the colon; *x is NULL when there is none. */
@@ -197,14 +172,14 @@ add_norms(struct ingest_opts *opt, char *arg, bool hash)
 
 	for (int i = 0; i < n; i++) {
 		struct fspec *s;
-		enum fnorm kind = N_NONE;
+		enum cdp_norm_kind kind = CDP_N_NONE;
 
 		split_colon(items[i], &k);
 		if (*items[i] == '\0')
 			cdp_usage_die(usage, "%s: empty field name", o);
-		if (k != NULL && lookup_norm(k, &kind) == -1)
+		if (k != NULL && cdp_norm_kind_parse(k, &kind) == -1)
 			cdp_usage_die(usage, "%s: unknown kind \"%s\"", o, k);
-		if (k == NULL && lookup_norm(items[i], &kind) == -1 && !hash)
+		if (k == NULL && cdp_norm_kind_parse(items[i], &kind) == -1 && !hash)
 			cdp_usage_die(usage, "--normalize: cannot tell the "
 			    "kind of \"%s\": write %s:KIND", items[i],
 			    items[i]);

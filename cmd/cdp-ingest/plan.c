@@ -46,11 +46,14 @@ plan_work_init(struct plan_work *w, const struct ingest_opts *opt)
 
 	*w = (struct plan_work){ 0 };
 	for (int i = 0; i < opt->nspecs; i++) {
-		country |= opt->specs[i].norm == N_COUNTRY ||
-		    opt->specs[i].hash_norm == N_COUNTRY;
+		country |= opt->specs[i].norm == CDP_N_COUNTRY ||
+		    opt->specs[i].hash_norm == CDP_N_COUNTRY;
 		regex |= opt->specs[i].re != NULL;
 	}
-	if (country && (w->countries = cdp_countries_load(NULL, &err)) == NULL)
+	w->ctx.default_country = opt->default_country;
+	w->ctx.date_order = opt->date_order;
+	if (country && cdp_norm_ctx_prepare(&w->ctx, CDP_N_COUNTRY,
+	    &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	if (opt->hash_key_file != NULL &&
 	    cdp_hash_key_load(opt->hash_key_file, &w->key, &err) == -1)
@@ -74,7 +77,7 @@ plan_work_free(struct plan_work *w)
 	cdp_buf_free(&w->tmp2);
 	cdp_buf_free(&w->key);
 	cdp_buf_free(&w->msg);
-	cdp_countries_free(w->countries);
+	cdp_norm_ctx_free(&w->ctx);
 	pcre2_match_data_free(w->md);
 	pcre2_match_context_free(w->mctx);
 }
@@ -214,35 +217,6 @@ to_bool(const char *s, size_t n, struct cdp_buf *out, const char **why)
 	return -1;
 }
 
-static int
-normalize(const struct ingest_opts *opt, struct plan_work *w, enum fnorm k,
-    const char *s, size_t n, struct cdp_buf *out, const char **why)
-{
-	switch (k) {
-	case N_EMAIL:
-		return cdp_norm_email(s, n, 0, out, why);
-	case N_EMAIL_CANON:
-		return cdp_norm_email(s, n, CDP_EMAIL_CANONICAL, out, why);
-	case N_PHONE:
-		return cdp_norm_phone(s, n, opt->default_country, out, why);
-	case N_NAME:
-		return cdp_norm_name(s, n, out, NULL, why);
-	case N_KEY:
-		return cdp_norm_key(s, n, out, why);
-	case N_DATE:
-		return cdp_norm_date(s, n, opt->date_order, out, why);
-	case N_DATETIME:
-		return cdp_norm_datetime(s, n, opt->date_order, out, why);
-	case N_COUNTRY:
-		return cdp_norm_country(w->countries, s, n, out, why);
-	case N_NONE:
-		break;
-	}
-	/* No normaliser: the value as it stands, trimmed. */
-	cdp_trim(&s, &n);
-	return cdp_buf_add(out, s, n);
-}
-
 /* A value on its way through the steps: string contents, or JSON text. */
 struct val {
 	const char	*s;
@@ -271,8 +245,8 @@ take(struct val *v, struct cdp_buf *b, bool raw)
 }
 
 static int
-apply_type(struct plan_work *w, const struct ingest_opts *opt,
-    enum ftype t, struct val *v, const char **why)
+apply_type(struct plan_work *w, enum ftype t, struct val *v,
+    const char **why)
 {
 	struct cdp_buf *b = spare(w, v);
 	int rc = 0;
@@ -293,10 +267,11 @@ apply_type(struct plan_work *w, const struct ingest_opts *opt,
 		rc = to_bool(v->s, v->n, b, why);
 		break;
 	case T_DATE:
-		rc = cdp_norm_date(v->s, v->n, opt->date_order, b, why);
+		rc = cdp_norm_apply(&w->ctx, CDP_N_DATE, v->s, v->n, b, why);
 		break;
 	case T_DATETIME:
-		rc = cdp_norm_datetime(v->s, v->n, opt->date_order, b, why);
+		rc = cdp_norm_apply(&w->ctx, CDP_N_DATETIME, v->s, v->n, b,
+		    why);
 		break;
 	}
 	if (rc == 0)
@@ -330,15 +305,15 @@ apply_match(struct plan_work *w, const struct fspec *spec,
 }
 
 static int
-apply_hash(const struct ingest_opts *opt, struct plan_work *w,
-    const struct fspec *spec, struct val *v, const char **why)
+apply_hash(struct plan_work *w, const struct fspec *spec, struct val *v,
+    const char **why)
 {
 	char hex[CDP_HASH_HEXLEN + 1];
 	struct cdp_buf *b;
 
-	if (spec->norm == N_NONE) {
+	if (spec->norm == CDP_N_NONE) {
 		b = spare(w, v);
-		if (normalize(opt, w, spec->hash_norm, v->s, v->n, b,
+		if (cdp_norm_apply(&w->ctx, spec->hash_norm, v->s, v->n, b,
 		    why) == -1)
 			return -1;
 		take(v, b, false);
@@ -384,8 +359,7 @@ cell_value(struct plan_work *w, const struct cell *c, struct val *v)
 
 /* Run the steps of c's spec; the result goes to w->vals. */
 static int
-apply_cell(const struct ingest_opts *opt, struct plan_work *w,
-    struct cell *c, const char **why)
+apply_cell(struct plan_work *w, struct cell *c, const char **why)
 {
 	const struct fspec *spec = c->spec;
 	const char *v0;
@@ -398,18 +372,18 @@ apply_cell(const struct ingest_opts *opt, struct plan_work *w,
 	}
 	v0 = v.s;
 	n0 = v.n;
-	if (apply_type(w, opt, spec->type, &v, why) == -1)
+	if (apply_type(w, spec->type, &v, why) == -1)
 		goto bad;
-	if (spec->norm != N_NONE) {
+	if (spec->norm != CDP_N_NONE) {
 		struct cdp_buf *b = spare(w, &v);
 
-		if (normalize(opt, w, spec->norm, v.s, v.n, b, why) == -1)
+		if (cdp_norm_apply(&w->ctx, spec->norm, v.s, v.n, b, why) == -1)
 			goto bad;
 		take(&v, b, false);
 	}
 	if (spec->re != NULL && apply_match(w, spec, &v, why) == -1)
 		goto bad;
-	if (spec->hash && apply_hash(opt, w, spec, &v, why) == -1)
+	if (spec->hash && apply_hash(w, spec, &v, why) == -1)
 		goto bad;
 	c->off = w->vals.len;
 	if (cdp_buf_add(&w->vals, v.s, v.n) == -1) {
@@ -506,8 +480,8 @@ plan_apply(const struct ingest_opts *opt, struct plan_work *w,
 			if (c->f == NULL && !empty_cell(opt, c))
 				continue;
 		} else if (c->spec != NULL && (c->spec->type != T_NONE ||
-		    c->spec->norm != N_NONE || c->spec->re != NULL ||
-		    c->spec->hash) && apply_cell(opt, w, c, why) == -1) {
+		    c->spec->norm != CDP_N_NONE || c->spec->re != NULL ||
+		    c->spec->hash) && apply_cell(w, c, why) == -1) {
 			return -1;
 		}
 		cells[k++] = *c;

@@ -1,0 +1,61 @@
+/*
+ * normkind.h - normalisers by name ("email", "phone", ...), as the
+ * --normalize option of every program spells them, and one call that
+ * runs any of them.
+ */
+#ifndef CDP_NORMKIND_H
+#define CDP_NORMKIND_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "norm.h"
+
+enum cdp_norm_kind {
+	CDP_N_NONE,		/* no normaliser: the value trimmed */
+	CDP_N_EMAIL,
+	CDP_N_EMAIL_CANON,
+	CDP_N_PHONE,
+	CDP_N_NAME,
+	CDP_N_KEY,
+	CDP_N_DATE,
+	CDP_N_DATETIME,
+	CDP_N_COUNTRY
+};
+
+/* What the normalisers need besides the value. */
+struct cdp_norm_ctx {
+	const char		*default_country;	/* --default-country */
+	enum cdp_date_order	 date_order;		/* --date-format */
+	struct cdp_countries	*countries;		/* loaded on demand */
+};
+
+/*
+ * The kind named s ("email", "email-canonical", "phone", "name", "key",
+ * "date", "datetime", "country").  Returns 0, or -1 for an unknown name.
+ */
+int	cdp_norm_kind_parse(const char *s, enum cdp_norm_kind *out);
+
+/* The list of kind names for messages: "email, email-canonical, ...". */
+const char *cdp_norm_kind_names(void);
+
+/*
+ * Load what kind needs into ctx (the country table for CDP_N_COUNTRY).
+ * Returns 0, or -1 with err set.
+ */
+int	cdp_norm_ctx_prepare(struct cdp_norm_ctx *ctx, enum cdp_norm_kind kind,
+	    struct cdp_err *err);
+
+/* Free what cdp_norm_ctx_prepare() loaded. */
+void	cdp_norm_ctx_free(struct cdp_norm_ctx *ctx);
+
+/*
+ * Append the value s[0..n) normalised by kind to out, as the cdp_norm_*
+ * functions do (CDP_N_NAME gives the display value).  Returns 0, or -1
+ * with *why a static reason.
+ */
+int	cdp_norm_apply(const struct cdp_norm_ctx *ctx, enum cdp_norm_kind kind,
+	    const char *s, size_t n, struct cdp_buf *out, const char **why);
+
+#endif
