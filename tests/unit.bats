@@ -16,3 +16,8 @@ load helper
 	run "$CDP_BUILD/unit/test_ingest_readers"
 	assert_success
 }
+
+@test "unit: 128-bit key map" {
+	run "$CDP_BUILD/unit/test_keymap"
+	assert_success
+}

@@ -1,0 +1,129 @@
+/* keymap.c - open addressing with linear probing on 128-bit hashes. */
+#include <stdlib.h>
+
+#include <xxhash.h>
+
+#include "keymap.h"
+
+/* A slot is empty when lo == 0 && hi == 0; the rare real key 0 is moved
+ * to 1 (the map only ever sees hashes). */
+struct slot {
+	uint64_t	lo, hi, v;
+};
+
+struct cdp_keymap {
+	struct slot	*s;
+	size_t		 mask;	/* capacity - 1, capacity a power of two */
+	size_t		 n;
+};
+
+struct cdp_key128
+cdp_key128_of(const void *s, size_t n)
+{
+	XXH128_hash_t h = XXH3_128bits(s, n);
+	struct cdp_key128 k = { h.low64, h.high64 };
+
+	if (k.lo == 0 && k.hi == 0)
+		k.lo = 1;
+	return k;
+}
+
+struct cdp_keymap *
+cdp_keymap_new(void)
+{
+	struct cdp_keymap *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	if ((m->s = calloc(1024, sizeof(*m->s))) == NULL) {
+		free(m);
+		return NULL;
+	}
+	m->mask = 1023;
+	return m;
+}
+
+void
+cdp_keymap_free(struct cdp_keymap *m)
+{
+	if (m == NULL)
+		return;
+	free(m->s);
+	free(m);
+}
+
+static struct slot *
+probe(const struct cdp_keymap *m, struct cdp_key128 k)
+{
+	size_t i = (size_t)(k.lo ^ k.hi) & m->mask;
+
+	for (;;) {
+		struct slot *s = &m->s[i];
+
+		if ((s->lo == k.lo && s->hi == k.hi) ||
+		    (s->lo == 0 && s->hi == 0))
+			return s;
+		i = (i + 1) & m->mask;
+	}
+}
+
+static int
+grow(struct cdp_keymap *m)
+{
+	struct cdp_keymap big = { .mask = m->mask * 2 + 1, .n = m->n };
+
+	if ((big.s = calloc(big.mask + 1, sizeof(*big.s))) == NULL)
+		return -1;
+	for (size_t i = 0; i <= m->mask; i++)
+		if (m->s[i].lo != 0 || m->s[i].hi != 0)
+			*probe(&big, (struct cdp_key128){ m->s[i].lo,
+			    m->s[i].hi }) = m->s[i];
+	free(m->s);
+	*m = big;
+	return 0;
+}
+
+uint64_t *
+cdp_keymap_put(struct cdp_keymap *m, struct cdp_key128 k, uint64_t v,
+    int *added)
+{
+	struct slot *s;
+
+	if (k.lo == 0 && k.hi == 0)
+		k.lo = 1;
+	/* Keep the load under 3/4 so probes stay short. */
+	if ((m->n + 1) * 4 > (m->mask + 1) * 3 && grow(m) == -1)
+		return NULL;
+	s = probe(m, k);
+	*added = s->lo == 0 && s->hi == 0;
+	if (*added) {
+		s->lo = k.lo;
+		s->hi = k.hi;
+		s->v = v;
+		m->n++;
+	}
+	return &s->v;
+}
+
+uint64_t *
+cdp_keymap_get(const struct cdp_keymap *m, struct cdp_key128 k)
+{
+	struct slot *s;
+
+	if (k.lo == 0 && k.hi == 0)
+		k.lo = 1;
+	s = probe(m, k);
+	return s->lo == 0 && s->hi == 0 ? NULL : &s->v;
+}
+
+size_t
+cdp_keymap_count(const struct cdp_keymap *m)
+{
+	return m->n;
+}
+
+size_t
+cdp_keymap_bytes(const struct cdp_keymap *m)
+{
+	return sizeof(*m) + (m->mask + 1) * sizeof(struct slot);
+}

@@ -1,0 +1,45 @@
+/*
+ * keymap.h - a compact hash map from 128-bit XXH3 hashes of keys to
+ * 64-bit values.  Keys themselves are never stored: at 2^-128 per pair a
+ * collision is not a practical concern, and memory stays at 24 bytes a
+ * slot whatever the key length.
+ */
+#ifndef CDP_KEYMAP_H
+#define CDP_KEYMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cdp_key128 {
+	uint64_t	lo, hi;
+};
+
+struct cdp_keymap;
+
+/* The XXH3 128-bit hash of s[0..n). */
+struct cdp_key128 cdp_key128_of(const void *s, size_t n);
+
+/* A new empty map, or NULL when out of memory. */
+struct cdp_keymap *cdp_keymap_new(void);
+
+/* Free the map; NULL is a no-op. */
+void	cdp_keymap_free(struct cdp_keymap *m);
+
+/*
+ * Find k, inserting it with value v when absent.  Returns a pointer to
+ * the stored value (valid until the next insertion) and sets *added to
+ * 1 when k was new, 0 when it was there; NULL when out of memory.
+ */
+uint64_t *cdp_keymap_put(struct cdp_keymap *m, struct cdp_key128 k,
+	    uint64_t v, int *added);
+
+/* The value stored for k, or NULL. */
+uint64_t *cdp_keymap_get(const struct cdp_keymap *m, struct cdp_key128 k);
+
+/* The number of keys stored. */
+size_t	cdp_keymap_count(const struct cdp_keymap *m);
+
+/* Bytes of memory the map holds (for --stats and benchmarks). */
+size_t	cdp_keymap_bytes(const struct cdp_keymap *m);
+
+#endif
