@@ -34,31 +34,9 @@ cdp_buf_reserve(struct cdp_buf *b, size_t n)
 }
 
 int
-cdp_buf_add(struct cdp_buf *b, const void *s, size_t n)
-{
-	if (cdp_buf_reserve(b, n) == -1)
-		return -1;
-	if (n > 0)
-		memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return 0;
-}
-
-int
 cdp_buf_adds(struct cdp_buf *b, const char *s)
 {
 	return cdp_buf_add(b, s, strlen(s));
-}
-
-int
-cdp_buf_addc(struct cdp_buf *b, int c)
-{
-	if (b->len + 1 >= b->cap && cdp_buf_reserve(b, 1) == -1)
-		return -1;
-	b->p[b->len++] = (char)c;
-	b->p[b->len] = '\0';
-	return 0;
 }
 
 int

@@ -3,6 +3,7 @@
 #define CDP_BUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 /*
  * A byte buffer that grows on demand.  p is always NUL-terminated when
@@ -19,14 +20,35 @@ struct cdp_buf {
 /* Make room for at least n more bytes.  Returns 0, or -1 (errno ENOMEM). */
 int	cdp_buf_reserve(struct cdp_buf *b, size_t n);
 
-/* Append n bytes of s.  Returns 0, or -1 on allocation failure. */
-int	cdp_buf_add(struct cdp_buf *b, const void *s, size_t n);
+/*
+ * Append n bytes of s.  Returns 0, or -1 on allocation failure.  Inline:
+ * the record writer calls it for every key and value.
+ */
+static inline int
+cdp_buf_add(struct cdp_buf *b, const void *s, size_t n)
+{
+	if (b->cap - b->len <= n && cdp_buf_reserve(b, n) == -1)
+		return -1;
+	if (n > 0)
+		memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
 
 /* Append the C string s.  Returns 0, or -1 on allocation failure. */
 int	cdp_buf_adds(struct cdp_buf *b, const char *s);
 
 /* Append one byte.  Returns 0, or -1 on allocation failure. */
-int	cdp_buf_addc(struct cdp_buf *b, int c);
+static inline int
+cdp_buf_addc(struct cdp_buf *b, int c)
+{
+	if (b->cap - b->len <= 1 && cdp_buf_reserve(b, 1) == -1)
+		return -1;
+	b->p[b->len++] = (char)c;
+	b->p[b->len] = '\0';
+	return 0;
+}
 
 /* Append printf-formatted text.  Returns 0, or -1 on failure. */
 int	cdp_buf_addf(struct cdp_buf *b, const char *fmt, ...)

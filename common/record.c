@@ -924,9 +924,19 @@ cdp_json_quote(struct cdp_buf *out, const char *s, size_t n)
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, run = 0, len, bad;
 
-	if (cdp_buf_reserve(out, n + 2) == -1 || cdp_buf_addc(out, '"') == -1)
+	if ((out->cap - out->len <= n + 2 && cdp_buf_reserve(out, n + 2) == -1) ||
+	    cdp_buf_addc(out, '"') == -1)
 		return -1;
 	while (i < n) {
+		uint64_t w;
+
+		if (n - i >= 8) {
+			memcpy(&w, u + i, 8);
+			if ((special_mask(w) & HIGHS) == 0) {
+				i += 8;
+				continue;
+			}
+		}
 		if (!is_special[u[i]]) {
 			i++;
 			continue;
