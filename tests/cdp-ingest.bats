@@ -513,3 +513,18 @@ golden() {
 	assert_failure 65
 	assert_equal "$stderr" 'cdp-ingest: z.csv:2: field "ts": unknown time zone'
 }
+
+@test "ingest: --max-record-bytes also caps CSV rows and JSON array elements" {
+	big=$(head -c 3000 /dev/zero | tr '\0' x)
+	printf 'a,b\n1,%s\n2,y\n' "$big" > long.csv
+	run_split cdp-ingest --max-record-bytes 1K --rejects rej --stats long.csv
+	assert_success
+	assert_output '{"a":"2","b":"y","_src":"long.csv","_line":3}'
+	assert_equal "$stderr" '{"read":2,"written":1,"rejected":1,"dropped":0}'
+	assert_equal "$(jq -r '._error + " " + (._line|tostring)' rej)" "row longer than --max-record-bytes 2"
+	printf '[{"a":"%s"},\n{"a":2}]\n' "$big" > long.json
+	run_split cdp-ingest --max-record-bytes 1K --rejects rej long.json
+	assert_success
+	assert_output '{"a":2,"_src":"long.json","_line":2}'
+	assert_equal "$(jq -r '._error + " " + (._line|tostring)' rej)" "record longer than --max-record-bytes 1"
+}
