@@ -401,6 +401,14 @@ bench_pair "csv typed" \
     '"$BIN/cdp-ingest" --types qty:int,revenue:number "$IN"' \
     'mlr --icsv --ojsonl cat "$IN"' 4 16
 
+IN=$NDJSON
+bench_pair "segment" \
+    '"$BIN/cdp-segment" --where '"'"'type == "purchase" && revenue > 50 && country in ["PL","DE"]'"'"' "$IN"' \
+    'jq -c '"'"'select(.type=="purchase" and .revenue>50 and (.country=="PL" or .country=="DE"))'"'"' "$IN"' 10 16
+bench_pair "segment" \
+    '"$BIN/cdp-segment" --where '"'"'type == "purchase" && revenue > 50 && country in ["PL","DE"]'"'"' "$IN"' \
+    'mlr --ijsonl --ojsonl filter '"'"'$type=="purchase" && $revenue>50 && ($country=="PL" || $country=="DE")'"'"' "$IN"' 20 16
+
 echo
 echo "median of $RUNS runs; MB/s = input size / median; ratio = peer" \
     "median / ours"

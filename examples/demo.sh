@@ -19,6 +19,13 @@ cat "$tmp/crm.ndjson"
 step "CRM rows rejected (with the reason and the line)"
 cat "$tmp/crm.rejects"
 
+step "audiences: segments of the CRM profiles (cdp-segment)"
+cdp-segment --as-of 2024-12-01 --first-match --else other \
+    -d 'vip=vip' \
+    -d 'dach=country in ["DE", "AT", "CH"]' \
+    -d 'new=days_since(signup_date) < 180' \
+    --stats "$tmp/crm.ndjson"
+
 step "web events (NDJSON: nested values and numbers pass through as written)"
 cdp-ingest --source web --normalize email,ts:datetime \
     --rejects "$tmp/web.rejects" --stats web_events.ndjson

@@ -1,0 +1,417 @@
+/*
+ * run.c - cdp-segment's main loop: read NDJSON records, apply --where,
+ * evaluate the segments in order and write each record to stdout or to
+ * the --split files of its segments.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "acct.h"
+#include "diag.h"
+#include "lines.h"
+#include "out.h"
+#include "progress.h"
+#include "record.h"
+#include "segment.h"
+
+#define SEG_KEY		"segments"
+#define SEG_KEYLEN	(sizeof(SEG_KEY) - 1)
+
+/* Everything one run holds. */
+struct run {
+	const struct segment_opts *opt;
+	struct cdp_out		*out;	/* stdout or -o; NULL with --split */
+	struct cdp_out		**files; /* --split: one per segment */
+	unsigned long long	*counts; /* records per segment */
+	int			*hit;	/* segments the record matched */
+	int			 nall;	/* segments, --else included */
+	struct cdp_acct		 acct;
+	struct cdp_rec		 rec;
+	struct cdp_recw		 w;
+	struct cdp_buf		 arr;	/* the new "segments" value */
+	struct cdp_buf		 tmp;
+	struct cdp_progress	 prog;
+	off_t			 done;	/* bytes of the inputs finished */
+	const char		*file;	/* name in messages */
+};
+
+static const char *
+seg_name(const struct run *r, int i)
+{
+	return i < r->opt->nsegs ? r->opt->segs[i].name : r->opt->else_name;
+}
+
+static void
+nomem(void)
+{
+	cdp_die(EX_OSERR, NULL, 0, "out of memory");
+}
+
+/* A bad record: to the rejects file, or the end of the run. */
+static void
+reject(struct run *r, const struct cdp_line *l, const char *why)
+{
+	struct cdp_err err;
+
+	if (cdp_acct_reject(&r->acct, r->file, l->lineno, why, l->p, l->len,
+	    &err) == -1)
+		cdp_die_err(&err, err.code == EX_DATAERR ? r->file : NULL,
+		    l->lineno);
+}
+
+static void
+put(struct cdp_out *o, const char *p, size_t n)
+{
+	struct cdp_err err;
+
+	if (cdp_out_write(o, p, n, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+}
+
+/* Is the JSON string text s (quotes included) the name nm? */
+static bool
+same_name(struct run *r, const char *s, size_t n, const char *nm)
+{
+	cdp_buf_reset(&r->tmp);
+	if (cdp_buf_reserve(&r->tmp, 1) == -1 ||
+	    cdp_json_unescape(s + 1, n - 2, &r->tmp) == -1)
+		nomem();
+	return r->tmp.len == strlen(nm) && memcmp(r->tmp.p, nm,
+	    r->tmp.len) == 0;
+}
+
+/*
+ * The new "segments" array in r->arr: the old entries as written, then
+ * the names matched now that are not there yet.  Returns how many names
+ * were added.
+ */
+static int
+build_array(struct run *r, const struct cdp_field *f, int nhit)
+{
+	const char *p;
+	size_t pos = 0, len;
+	int added = 0;
+	bool first = true;
+
+	cdp_buf_reset(&r->arr);
+	if (cdp_buf_addc(&r->arr, '[') == -1)
+		nomem();
+	while (f != NULL && f->type == CDP_ARRAY && cdp_json_array_next(
+	    r->rec.p + f->voff, f->vlen, &pos, &p, &len)) {
+		for (int k = 0; k < nhit; k++)
+			if (r->hit[k] >= 0 && *p == '"' &&
+			    same_name(r, p, len, seg_name(r, r->hit[k])))
+				r->hit[k] = -1 - r->hit[k];	/* there */
+		if ((!first && cdp_buf_addc(&r->arr, ',') == -1) ||
+		    cdp_buf_add(&r->arr, p, len) == -1)
+			nomem();
+		first = false;
+	}
+	for (int k = 0; k < nhit; k++) {
+		const char *nm;
+
+		if (r->hit[k] < 0) {
+			r->hit[k] = -1 - r->hit[k];
+			continue;
+		}
+		nm = seg_name(r, r->hit[k]);
+		if ((!first && cdp_buf_addc(&r->arr, ',') == -1) ||
+		    cdp_json_quote(&r->arr, nm, strlen(nm)) == -1)
+			nomem();
+		first = false;
+		added++;
+	}
+	if (cdp_buf_addc(&r->arr, ']') == -1)
+		nomem();
+	return added;
+}
+
+/* The record with "segments" replaced in place, or added at the end. */
+static void
+rewrite(struct run *r, const struct cdp_field *seg)
+{
+	struct cdp_recw *w = &r->w;
+	int rc = 0;
+
+	cdp_recw_begin(w);
+	for (size_t i = 0; i < r->rec.n && rc == 0; i++) {
+		if (&r->rec.f[i] == seg)
+			rc = cdp_recw_raw(w, SEG_KEY, SEG_KEYLEN, r->arr.p,
+			    r->arr.len);
+		else
+			rc = cdp_recw_field(w, &r->rec, &r->rec.f[i]);
+	}
+	if (rc == 0 && seg == NULL)
+		rc = cdp_recw_raw(w, SEG_KEY, SEG_KEYLEN, r->arr.p, r->arr.len);
+	if (rc == -1 || cdp_recw_end(w) == -1)
+		nomem();
+}
+
+/*
+ * The segments record r->rec belongs to, in r->hit.  Returns how many,
+ * or -1 with *why when a rule cannot be evaluated.
+ */
+static int
+match(struct run *r, const char **why)
+{
+	const struct segment_opts *opt = r->opt;
+	int nhit = 0, rc;
+
+	for (int i = 0; i < opt->nsegs; i++) {
+		if ((rc = cdp_expr_test(opt->segs[i].when, &r->rec, why)) == -1)
+			return -1;
+		if (rc == 1) {
+			r->hit[nhit++] = i;
+			if (opt->first_match)
+				break;
+		}
+	}
+	if (nhit == 0 && opt->else_name != NULL)
+		r->hit[nhit++] = opt->nsegs;
+	return nhit;
+}
+
+/* Write the record (p[0..n), no newline) where its segments say. */
+static void
+write_segments(struct run *r, int nhit, const char *p, size_t n)
+{
+	for (int k = 0; k < nhit; k++)
+		r->counts[r->hit[k]]++;
+	if (r->files == NULL) {
+		put(r->out, p, n);
+		put(r->out, "\n", 1);
+	}
+	for (int k = 0; r->files != NULL && k < nhit; k++) {
+		put(r->files[r->hit[k]], p, n);
+		put(r->files[r->hit[k]], "\n", 1);
+	}
+	if (r->files != NULL && nhit == 0)
+		r->acct.dropped++;
+	else
+		r->acct.written++;
+}
+
+static void
+record(struct run *r, const struct cdp_line *l)
+{
+	const struct cdp_field *seg;
+	struct cdp_err err;
+	const char *why, *p = l->p;
+	size_t n = l->len;
+	int nhit, rc;
+
+	r->acct.read++;
+	why = "record longer than --max-record-bytes";
+	if (l->too_long)
+		goto bad;
+	if (cdp_rec_parse(&r->rec, l->p, l->len, &err) == -1) {
+		if (err.code != EX_DATAERR)
+			cdp_die_err(&err, NULL, 0);
+		why = err.msg;
+		goto bad;
+	}
+	for (int i = 0; i < r->opt->nwhere; i++) {
+		if ((rc = cdp_expr_test(r->opt->where[i], &r->rec, &why)) == -1)
+			goto bad;
+		if (rc == 0) {
+			r->acct.dropped++;
+			return;
+		}
+	}
+	if (r->nall > 0) {
+		if ((nhit = match(r, &why)) == -1)
+			goto bad;
+		seg = cdp_rec_find(&r->rec, SEG_KEY, SEG_KEYLEN);
+		why = "field \"segments\" is not an array";
+		if (seg != NULL && seg->type != CDP_ARRAY &&
+		    seg->type != CDP_NULL)
+			goto bad;
+		/* A record that gains nothing is copied as it came. */
+		if (build_array(r, seg, nhit) > 0 || seg == NULL ||
+		    seg->type == CDP_NULL) {
+			rewrite(r, seg);
+			p = r->w.b.p;
+			n = r->w.b.len - 1;
+		}
+		write_segments(r, nhit, p, n);
+		return;
+	}
+	put(r->out, p, n);
+	put(r->out, "\n", 1);
+	r->acct.written++;
+	return;
+bad:
+	reject(r, l, why);
+}
+
+static void
+read_file(struct run *r, const char *path)
+{
+	struct cdp_lines *in;
+	struct cdp_line l;
+	struct cdp_err err;
+	int rc;
+
+	if ((in = cdp_lines_open(path, r->opt->common.max_record_bytes,
+	    &err)) == NULL)
+		cdp_die_err(&err, path, 0);
+	r->file = cdp_lines_name(in);
+	while ((rc = cdp_lines_next(in, &l, &err)) == 1) {
+		record(r, &l);
+		cdp_progress_update(&r->prog, r->acct.read,
+		    r->done + cdp_lines_offset(in));
+	}
+	if (rc == -1)
+		cdp_die_err(&err, r->file, 0);
+	r->done += cdp_lines_offset(in);
+	cdp_lines_close(in);
+}
+
+/* Check every input can be opened before writing anything; sum sizes. */
+static off_t
+check_inputs(char **files, int nfiles)
+{
+	off_t total = 0;
+
+	for (int i = 0; i < nfiles; i++) {
+		struct stat st;
+		int fd;
+
+		if (strcmp(files[i], "-") == 0) {
+			total = -1;
+			continue;
+		}
+		if ((fd = open(files[i], O_RDONLY)) == -1)
+			cdp_die(EX_NOINPUT, files[i], 0, "cannot open: %s",
+			    strerror(errno));
+		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+			cdp_die(EX_NOINPUT, files[i], 0, "is a directory");
+		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
+			total = -1;
+		else if (total >= 0)
+			total += st.st_size;
+		close(fd);
+	}
+	return total;
+}
+
+/* --split: the folder (made when missing) and one file per segment. */
+static void
+open_split(struct run *r)
+{
+	const char *dir = r->opt->split;
+	struct cdp_err err;
+	struct cdp_buf path = { 0 };
+
+	if (mkdir(dir, 0777) == -1 && errno != EEXIST)
+		cdp_die(EX_CANTCREAT, dir, 0, "cannot create: %s",
+		    strerror(errno));
+	if ((r->files = calloc((size_t)r->nall, sizeof(*r->files))) == NULL)
+		nomem();
+	for (int i = 0; i < r->nall; i++) {
+		cdp_buf_reset(&path);
+		if (cdp_buf_addf(&path, "%s/%s.ndjson", dir,
+		    seg_name(r, i)) == -1)
+			nomem();
+		if ((r->files[i] = cdp_out_open(path.p, &err)) == NULL)
+			cdp_die_err(&err, path.p, 0);
+	}
+	cdp_buf_free(&path);
+}
+
+static void
+close_outputs(struct run *r)
+{
+	struct cdp_err err;
+
+	if (cdp_out_close(r->out, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	r->out = NULL;
+	for (int i = 0; r->files != NULL && i < r->nall; i++) {
+		if (cdp_out_close(r->files[i], &err) == -1)
+			cdp_die_err(&err, NULL, 0);
+		r->files[i] = NULL;
+	}
+}
+
+/* --stats: the account, then "segment.NAME": records for each segment
+ * (in their order, --else last), keeping the line flat (DESIGN.md). */
+static void
+print_stats(struct run *r)
+{
+	struct cdp_buf *b = &r->tmp;
+	int rc;
+
+	cdp_buf_reset(b);
+	rc = cdp_buf_addf(b, "{\"read\":%llu,\"written\":%llu,"
+	    "\"rejected\":%llu,\"dropped\":%llu",
+	    r->acct.read, r->acct.written, r->acct.rejected, r->acct.dropped);
+	for (int i = 0; i < r->nall && rc == 0; i++) {
+		const char *nm = seg_name(r, i);
+		size_t at = b->len;
+
+		/* The name is quoted whole, then "segment." slipped in. */
+		if (cdp_buf_addc(b, ',') == -1 ||
+		    cdp_json_quote(b, nm, strlen(nm)) == -1 ||
+		    cdp_buf_addf(b, ":%llu", r->counts[i]) == -1 ||
+		    cdp_buf_reserve(b, 8) == -1)
+			rc = -1;
+		else {
+			memmove(b->p + at + 10, b->p + at + 2,
+			    b->len - at - 2 + 1);
+			memcpy(b->p + at + 2, "segment.", 8);
+			b->len += 8;
+		}
+	}
+	if (rc == -1 || cdp_buf_adds(b, "}\n") == -1)
+		nomem();
+	fputs(b->p, stderr);
+}
+
+int
+segment_run(const struct segment_opts *opt, char **files, int nfiles)
+{
+	static char *stdin_only[] = { "-" };
+	struct run r = { .opt = opt };
+	struct cdp_err err;
+	off_t total;
+
+	if (nfiles == 0) {
+		files = stdin_only;
+		nfiles = 1;
+	}
+	total = check_inputs(files, nfiles);
+	r.nall = opt->nsegs + (opt->else_name != NULL);
+	if ((r.counts = calloc((size_t)r.nall + 1, sizeof(*r.counts))) ==
+	    NULL || (r.hit = calloc((size_t)r.nall + 1, sizeof(*r.hit))) ==
+	    NULL)
+		nomem();
+	if (opt->split != NULL)
+		open_split(&r);
+	else if ((r.out = cdp_out_open(opt->common.output, &err)) == NULL)
+		cdp_die_err(&err, NULL, 0);
+	if (cdp_acct_open(&r.acct, opt->common.rejects, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	cdp_progress_start(&r.prog, opt->common.progress, total);
+	for (int i = 0; i < nfiles; i++)
+		read_file(&r, files[i]);
+	cdp_progress_end(&r.prog);
+	close_outputs(&r);
+	if (cdp_acct_close(&r.acct, false, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	if (opt->common.stats)
+		print_stats(&r);
+	cdp_rec_free(&r.rec);
+	cdp_recw_free(&r.w);
+	cdp_buf_free(&r.arr);
+	cdp_buf_free(&r.tmp);
+	free(r.files);
+	free(r.counts);
+	free(r.hit);
+	return 0;
+}
