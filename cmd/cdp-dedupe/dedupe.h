@@ -1,0 +1,162 @@
+/*
+ * dedupe.h - cdp-dedupe's options, the key of a record, and the runs:
+ * exact (streaming for --keep first, two passes otherwise) and fuzzy.
+ */
+#ifndef DEDUPE_H
+#define DEDUPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acct.h"
+#include "buf.h"
+#include "keymap.h"
+#include "lines.h"
+#include "normkind.h"
+#include "opts.h"
+#include "out.h"
+#include "progress.h"
+#include "record.h"
+
+enum keep { KEEP_FIRST, KEEP_LAST, KEEP_NEWEST, KEEP_COMPLETE };
+
+/* A field named by --key, --block, --fuzzy or --keep newest:. */
+struct kfield {
+	const char		*name;
+	size_t			 nlen;
+	enum cdp_norm_kind	 norm;
+};
+
+enum cmp { CMP_JW, CMP_LEV };
+
+/* One --fuzzy condition: field:jw>=X or field:lev<=N. */
+struct fuzzy {
+	struct kfield	f;
+	enum cmp	cmp;
+	double		min_jw;
+	size_t		max_lev;
+};
+
+#define MAXFIELDS	64
+
+struct dedupe_opts {
+	struct cdp_common_opts	 common;
+	struct kfield		 key[MAXFIELDS];	/* --key, or --block */
+	int			 nkey;
+	struct fuzzy		 fuzzy[MAXFIELDS];
+	int			 nfuzzy;
+	enum keep		 keep;
+	struct kfield		 newest;		/* --keep newest:F */
+	bool			 mark;
+	long			 max_block;
+	struct cdp_norm_ctx	 ctx;	/* --default-country, --date-format */
+	/* --normalize F:KIND, applied to F wherever it is named */
+	struct {
+		const char		*name;
+		enum cdp_norm_kind	 kind;
+	}			 norms[MAXFIELDS];
+	int			 nnorms;
+};
+
+/* Parse the command line into opt; exits 64 on misuse.  Returns the
+ * number of arguments consumed. */
+int	parse_options(int argc, char *argv[], struct dedupe_opts *opt);
+
+/* Run over files[0..nfiles) (stdin when none); returns the exit status. */
+int	dedupe_run(struct dedupe_opts *opt, char **files, int nfiles);
+
+/* Group of a record in two-pass runs, or what else it is. */
+#define GRP_REJECTED	UINT32_MAX
+#define GRP_UNKEYED	(UINT32_MAX - 1)
+#define GRP_MAX		(UINT32_MAX - 2)
+
+/* A group of duplicates in two-pass runs: its survivor so far. */
+struct group {
+	uint64_t	best;		/* record number of the survivor */
+	uint64_t	srcline;	/* its _src:_line (src << 40 | line) */
+	double		score;		/* newest: time, or field count */
+};
+
+#define LINE_BITS	40	/* _line bits of a srcline; _src id above */
+#define NSHARDS		64
+
+struct fz;
+
+/* Everything one run holds. */
+struct run {
+	const struct dedupe_opts *opt;
+	struct cdp_out		*out;
+	struct cdp_acct		 acct;
+	struct cdp_rec		 rec;
+	struct cdp_recw		 w;
+	struct cdp_norm_ctx	 ctx;
+	struct cdp_buf		 key;	/* the key or block of a record */
+	struct cdp_buf		 val;	/* one field's normalised value */
+	struct cdp_buf		 tmp;
+	struct cdp_buf		 msg;	/* reason of a bad record */
+	/* Exact keys, in NSHARDS maps chosen by bits of the hash: each
+	 * map doubles on its own, so growing never holds two copies of the
+	 * whole table at once (peak memory stays near the table's size). */
+	struct cdp_keymap	*map[NSHARDS];
+	bool			 two_pass;
+	/* _src names: interned, so a key costs 8 bytes of provenance */
+	struct cdp_keymap	*srcs;
+	struct cdp_buf		 srctab;	/* names, NUL-terminated */
+	uint32_t		*srcoff;
+	size_t			 nsrc, srccap;
+	/* two-pass runs: the group of every record, and the groups */
+	uint32_t		*grp;
+	size_t			 ngrp, grpcap;
+	struct group		*groups;
+	size_t			 ngroups, gcap;
+	uint64_t		 seq;	/* records (non-blank lines) so far */
+	struct fz		*fz;
+	struct cdp_progress	*prog;
+	off_t			 done;	/* bytes of the inputs finished */
+	unsigned long long	*unkeyed, *marked;
+	/* the current input */
+	const char		*file;	/* name in messages */
+	long			 lineno;
+};
+
+/*
+ * The normalised text of field kf of r->rec into out (reset first): 1
+ * when present, 0 when absent, null or empty; -1 with *why (in r->msg)
+ * for a bad record: an object or array, or a value its normaliser
+ * refuses.  Numbers and booleans count by their JSON text.
+ */
+int	run_field(struct run *r, const struct kfield *kf, struct cdp_buf *out,
+	    const char **why);
+
+/* A new group for two-pass runs (exits when out of memory). */
+uint32_t run_new_group(struct run *r);
+
+/* Put record seq in group g, which it may win by the --keep rule. */
+void	run_offer(struct run *r, uint64_t seq, uint32_t g, double score,
+	    uint64_t srcline);
+
+/* Fuzzy mode (fuzzy.c).  A new state, or exits when out of memory. */
+struct fz *fz_new(const struct dedupe_opts *opt);
+
+/*
+ * Remember record seq (r->rec) in block: its compared fields' match keys
+ * as code points, score and provenance.  Returns 0, or -1 with *why for
+ * a bad record (nothing kept then).
+ */
+int	fz_add(struct fz *z, struct run *r, uint64_t seq,
+	    struct cdp_key128 block, double score, uint64_t srcline,
+	    const char **why);
+
+/*
+ * Compare the records of each block pairwise, join duplicates, and put
+ * every record in its group through run_offer(), in record order.
+ * Blocks over --max-block are reported and each record stays alone.
+ * Returns the number of such blocks.
+ */
+unsigned long long fz_resolve(struct fz *z, struct run *r);
+
+/* Free the state; NULL is a no-op. */
+void	fz_free(struct fz *z);
+
+#endif

@@ -1,0 +1,260 @@
+/* options.c - cdp-dedupe's command line into struct dedupe_opts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dedupe.h"
+#include "diag.h"
+
+static const char usage[] =
+"usage: cdp-dedupe [options] --key F[,F...] [FILE...]\n"
+"       cdp-dedupe [options] --block F[,F...] --fuzzy F:jw>=X|F:lev<=N[,...]\n"
+"                  [FILE...]\n"
+"Drop or mark duplicate NDJSON records: equal --key values after\n"
+"normalization, or similar --fuzzy fields within a --block.\n"
+"\n"
+"  -k, --key F,...           fields whose normalized values make the key\n"
+"  -b, --block F,...         fuzzy mode: compare only records with equal F\n"
+"  -z, --fuzzy F:jw>=X,F:lev<=N,...\n"
+"                            fuzzy mode: duplicates meet every condition\n"
+"                            (Jaro-Winkler at least X, Levenshtein at most N)\n"
+"      --max-block N         larger blocks are reported, not merged (1000)\n"
+"      --keep MODE           first (default), last, newest:FIELD or\n"
+"                            most-complete: which record of a group stays\n"
+"  -m, --mark                keep every record; add _dup_of to duplicates\n"
+"  -n, --normalize F[:KIND],...\n"
+"                            email, email-canonical, phone, name, key, date,\n"
+"                            datetime, country (a bare F is its own KIND)\n"
+"      --default-country CC  country of phone numbers written without one\n"
+"      --date-format ORDER   dmy, mdy or ymd for numeric dates like 03/04/2025\n"
+"  -o, --output FILE         write to FILE (atomically) instead of stdout\n"
+"      --rejects FILE        write bad records to FILE and go on\n"
+"      --stats               print the record account on stderr at the end\n"
+"      --progress, --no-progress\n"
+"                            progress bar on stderr (default: on a terminal\n"
+"                            for inputs over 64 MB)\n"
+"      --max-record-bytes N  longest record accepted (default 64M)\n"
+"      --verbose             messages may quote values (personal data)\n"
+"  -h, --help                this help\n"
+"  -V, --version             version\n";
+
+enum {
+	OPT_DATE_FORMAT = CDP_OPT_PRIVATE,
+	OPT_DEFAULT_COUNTRY,
+	OPT_KEEP,
+	OPT_MAX_BLOCK
+};
+
+static const struct option longopts[] = {
+	CDP_COMMON_LONGOPTS,
+	{ "block", required_argument, NULL, 'b' },
+	{ "date-format", required_argument, NULL, OPT_DATE_FORMAT },
+	{ "default-country", required_argument, NULL, OPT_DEFAULT_COUNTRY },
+	{ "fuzzy", required_argument, NULL, 'z' },
+	{ "keep", required_argument, NULL, OPT_KEEP },
+	{ "key", required_argument, NULL, 'k' },
+	{ "mark", no_argument, NULL, 'm' },
+	{ "max-block", required_argument, NULL, OPT_MAX_BLOCK },
+	{ "normalize", required_argument, NULL, 'n' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int
+list(char *arg, char **items, const char *opt)
+{
+	int n = cdp_split_list(arg, items, MAXFIELDS);
+
+	if (n == -1)
+		cdp_usage_die(usage, "%s: empty item or too many items", opt);
+	return n;
+}
+
+static void
+set_field(struct kfield *kf, const char *name)
+{
+	*kf = (struct kfield){ .name = name, .nlen = strlen(name) };
+}
+
+/* --key and --block: a list of field names, each given once. */
+static void
+add_fields(struct dedupe_opts *opt, char *arg, const char *o)
+{
+	char *items[MAXFIELDS];
+	int n = list(arg, items, o);
+
+	if (opt->nkey > 0)
+		cdp_usage_die(usage, "%s: give the fields once, as a list", o);
+	for (int i = 0; i < n; i++) {
+		for (int j = 0; j < i; j++)
+			if (strcmp(items[i], items[j]) == 0)
+				cdp_usage_die(usage, "%s: \"%s\" named twice",
+				    o, items[i]);
+		set_field(&opt->key[i], items[i]);
+	}
+	opt->nkey = n;
+}
+
+/* --fuzzy F:jw>=X or F:lev<=N, a list. */
+static void
+add_fuzzy(struct dedupe_opts *opt, char *arg)
+{
+	char *items[MAXFIELDS];
+	int n = list(arg, items, "--fuzzy");
+
+	for (int i = 0; i < n; i++) {
+		struct fuzzy *z;
+		char *colon = strrchr(items[i], ':');
+		long lev;
+
+		if (opt->nfuzzy == MAXFIELDS)
+			cdp_usage_die(usage, "--fuzzy: too many conditions");
+		z = &opt->fuzzy[opt->nfuzzy++];
+		if (colon == NULL || colon == items[i])
+			cdp_usage_die(usage, "--fuzzy: expected FIELD:jw>=X "
+			    "or FIELD:lev<=N");
+		*colon++ = '\0';
+		set_field(&z->f, items[i]);
+		if (strncmp(colon, "jw>=", 4) == 0) {
+			z->cmp = CMP_JW;
+			if (cdp_parse_double(colon + 4, &z->min_jw) == -1 ||
+			    z->min_jw < 0 || z->min_jw > 1)
+				cdp_usage_die(usage, "--fuzzy: %s: jw>= needs "
+				    "a number from 0 to 1", items[i]);
+		} else if (strncmp(colon, "lev<=", 5) == 0) {
+			z->cmp = CMP_LEV;
+			if (cdp_parse_long(colon + 5, 0, 1000, &lev) == -1)
+				cdp_usage_die(usage, "--fuzzy: %s: lev<= needs "
+				    "a whole number from 0 to 1000", items[i]);
+			z->max_lev = (size_t)lev;
+		} else {
+			cdp_usage_die(usage, "--fuzzy: %s: expected jw>=X or "
+			    "lev<=N", items[i]);
+		}
+	}
+}
+
+/* --normalize F[:KIND],... spelled as in cdp-ingest. */
+static void
+add_norms(struct dedupe_opts *opt, char *arg)
+{
+	char *items[MAXFIELDS];
+	int n = list(arg, items, "--normalize");
+
+	for (int i = 0; i < n; i++) {
+		char *k = strrchr(items[i], ':');
+		enum cdp_norm_kind kind;
+
+		if (k != NULL)
+			*k++ = '\0';
+		if (*items[i] == '\0')
+			cdp_usage_die(usage, "--normalize: empty field name");
+		if (k != NULL && cdp_norm_kind_parse(k, &kind) == -1)
+			cdp_usage_die(usage, "--normalize: unknown kind "
+			    "\"%s\"", k);
+		if (k == NULL && cdp_norm_kind_parse(items[i], &kind) == -1)
+			cdp_usage_die(usage, "--normalize: cannot tell the "
+			    "kind of \"%s\": write %s:KIND", items[i],
+			    items[i]);
+		if (opt->nnorms == MAXFIELDS)
+			cdp_usage_die(usage, "--normalize: too many fields");
+		opt->norms[opt->nnorms].name = items[i];
+		opt->norms[opt->nnorms++].kind = kind;
+	}
+}
+
+static void
+parse_keep(struct dedupe_opts *opt, char *arg)
+{
+	if (strcmp(arg, "first") == 0)
+		opt->keep = KEEP_FIRST;
+	else if (strcmp(arg, "last") == 0)
+		opt->keep = KEEP_LAST;
+	else if (strcmp(arg, "most-complete") == 0)
+		opt->keep = KEEP_COMPLETE;
+	else if (strncmp(arg, "newest:", 7) == 0 && arg[7] != '\0') {
+		opt->keep = KEEP_NEWEST;
+		set_field(&opt->newest, arg + 7);
+	} else
+		cdp_usage_die(usage, "--keep: expected first, last, "
+		    "newest:FIELD or most-complete");
+}
+
+static void
+private_option(int ch, char *arg, struct dedupe_opts *opt, bool *block)
+{
+	switch (ch) {
+	case 'b':
+		add_fields(opt, arg, "--block");
+		*block = true;
+		break;
+	case 'k':
+		add_fields(opt, arg, "--key");
+		break;
+	case 'm':
+		opt->mark = true;
+		break;
+	case 'n':
+		add_norms(opt, arg);
+		break;
+	case 'z':
+		add_fuzzy(opt, arg);
+		break;
+	case OPT_DATE_FORMAT:
+		if (cdp_date_order_parse(arg, &opt->ctx.date_order) == -1)
+			cdp_usage_die(usage, "--date-format: expected dmy, mdy "
+			    "or ymd");
+		break;
+	case OPT_DEFAULT_COUNTRY:
+		if (!cdp_phone_country_known(arg))
+			cdp_usage_die(usage, "--default-country: unknown "
+			    "country code \"%s\" (ISO 3166 alpha-2, e.g. PL)",
+			    arg);
+		opt->ctx.default_country = arg;
+		break;
+	case OPT_KEEP:
+		parse_keep(opt, arg);
+		break;
+	case OPT_MAX_BLOCK:
+		if (cdp_parse_long(arg, 2, 1000000, &opt->max_block) == -1)
+			cdp_usage_die(usage, "--max-block: expected a whole "
+			    "number from 2 to 1000000");
+		break;
+	default:
+		cdp_usage_die(usage, "internal: option %d not handled", ch);
+	}
+}
+
+/* The --normalize kind of name (the last one given wins). */
+static void
+norm_of(const struct dedupe_opts *opt, struct kfield *kf)
+{
+	for (int i = 0; i < opt->nnorms; i++)
+		if (strcmp(opt->norms[i].name, kf->name) == 0)
+			kf->norm = opt->norms[i].kind;
+}
+
+int
+parse_options(int argc, char *argv[], struct dedupe_opts *opt)
+{
+	bool block = false, key;
+	int ch;
+
+	*opt = (struct dedupe_opts){ .max_block = 1000 };
+	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "b:k:mn:z:",
+	    longopts, NULL)) != -1)
+		if (!cdp_opt_common(ch, optarg, &opt->common, usage))
+			private_option(ch, optarg, opt, &block);
+	key = opt->nkey > 0 && !block;
+	if (!key && !block)
+		cdp_usage_die(usage, "give --key, or --block with --fuzzy");
+	if (block != (opt->nfuzzy > 0))
+		cdp_usage_die(usage, block ? "--block needs --fuzzy" :
+		    "--fuzzy needs --block (and no --key)");
+	for (int i = 0; i < opt->nkey; i++)
+		norm_of(opt, &opt->key[i]);
+	for (int i = 0; i < opt->nfuzzy; i++)
+		norm_of(opt, &opt->fuzzy[i].f);
+	if (opt->keep == KEEP_NEWEST)
+		norm_of(opt, &opt->newest);
+	return optind;
+}

@@ -1,0 +1,713 @@
+/*
+ * run.c - cdp-dedupe's passes: the key of each record, the streaming run
+ * of --keep first, and the two-pass runs (other --keep rules, fuzzy)
+ * that decide every group first and then write the survivors.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dedupe.h"
+#include "diag.h"
+
+static void
+oom(void)
+{
+	cdp_die(EX_OSERR, NULL, 0, "out of memory");
+}
+
+/* p (of *cap items of size) grown to hold n items; exits when out of
+ * memory.  The old pointer is dead after the call. */
+static void *
+grow(void *p, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? *cap : 1024;
+
+	if (n <= *cap)
+		return p;
+	while (c < n)
+		c *= 2;
+	if (c > SIZE_MAX / size)
+		oom();
+	if ((p = realloc(p, c * size)) == NULL)
+		oom();
+	*cap = c;
+	return p;
+}
+
+/* "field "name": reason" in r->msg. */
+static const char *
+field_msg(struct run *r, const struct kfield *kf, const char *reason)
+{
+	cdp_buf_reset(&r->msg);
+	if (cdp_buf_adds(&r->msg, "field ") == -1 ||
+	    cdp_json_quote(&r->msg, kf->name, kf->nlen) == -1 ||
+	    cdp_buf_addf(&r->msg, ": %s", reason) == -1)
+		oom();
+	return r->msg.p;
+}
+
+int
+run_field(struct run *r, const struct kfield *kf, struct cdp_buf *out,
+    const char **why)
+{
+	const struct cdp_field *f = cdp_rec_find(&r->rec, kf->name, kf->nlen);
+	const char *s, *reason;
+	size_t n;
+
+	cdp_buf_reset(out);
+	if (f == NULL || f->type == CDP_NULL)
+		return 0;
+	if (f->type == CDP_OBJECT || f->type == CDP_ARRAY) {
+		*why = field_msg(r, kf, "an object or array cannot be a key");
+		return -1;
+	}
+	if (f->type == CDP_STRING) {
+		if (cdp_rec_str(&r->rec, f, &r->tmp, &s, &n) == -1)
+			oom();
+	} else {
+		s = r->rec.p + f->voff;
+		n = f->vlen;
+	}
+	if (kf->norm == CDP_N_NONE) {
+		cdp_trim(&s, &n);
+		if (cdp_buf_add(out, s, n) == -1)
+			oom();
+	} else {
+		cdp_trim(&s, &n);
+		if (n == 0)
+			return 0;
+		if (cdp_norm_apply(&r->ctx, kf->norm, s, n, out,
+		    &reason) == -1) {
+			*why = field_msg(r, kf, reason);
+			return -1;
+		}
+	}
+	return out->len > 0;
+}
+
+/*
+ * The key of r->rec into r->key: each field's value with a 4-byte length
+ * before it and 0x1f after, so no two different lists of values give the
+ * same bytes.  1 keyed, 0 a field is missing, -1 bad (*why).
+ */
+static int
+make_key(struct run *r, const char **why)
+{
+	const struct dedupe_opts *opt = r->opt;
+
+	cdp_buf_reset(&r->key);
+	for (int i = 0; i < opt->nkey; i++) {
+		int rc = run_field(r, &opt->key[i], &r->val, why);
+		uint32_t n = (uint32_t)r->val.len;
+
+		if (rc != 1)
+			return rc;
+		if (cdp_buf_add(&r->key, &n, sizeof(n)) == -1 ||
+		    cdp_buf_add(&r->key, r->val.p, r->val.len) == -1 ||
+		    cdp_buf_addc(&r->key, 0x1f) == -1)
+			oom();
+	}
+	return 1;
+}
+
+/* Seconds since 1970 of a normalised datetime "YYYY-MM-DDTHH:MM:SS..."
+ * with an optional fraction and zone (none is taken as UTC). */
+static int
+epoch_of(const char *s, size_t n, double *out)
+{
+	char day[11];
+	long days;
+	double t;
+	size_t i = 19;
+
+	if (n < 19 || s[10] != 'T')
+		return -1;
+	memcpy(day, s, 10);
+	day[10] = '\0';
+	if (cdp_parse_iso_date(day, &days) == -1)
+		return -1;
+	t = days * 86400.0 + ((s[11] - '0') * 10 + (s[12] - '0')) * 3600.0 +
+	    ((s[14] - '0') * 10 + (s[15] - '0')) * 60.0 +
+	    (s[17] - '0') * 10 + (s[18] - '0');
+	if (i < n && s[i] == '.') {
+		double scale = 0.1;
+
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+			t += (s[i] - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (i + 6 == n && (s[i] == '+' || s[i] == '-')) {
+		double off = ((s[i + 1] - '0') * 10 + (s[i + 2] - '0')) *
+		    3600.0 + ((s[i + 4] - '0') * 10 + (s[i + 5] - '0')) * 60.0;
+
+		t += s[i] == '+' ? -off : off;
+	}
+	*out = t;
+	return 0;
+}
+
+/* --keep newest:F: the time of F (-inf when absent), or -1 if bad. */
+static int
+newest_score(struct run *r, double *score, const char **why)
+{
+	const struct kfield *kf = &r->opt->newest;
+	const struct cdp_field *f = cdp_rec_find(&r->rec, kf->name, kf->nlen);
+	const char *s, *reason;
+	size_t n;
+
+	*score = -INFINITY;
+	if (f == NULL || f->type == CDP_NULL)
+		return 0;
+	if (f->type == CDP_NUMBER) {
+		if (cdp_rec_num(&r->rec, f, score) == 0)
+			return 0;
+		*why = field_msg(r, kf, "number out of range");
+		return -1;
+	}
+	if (f->type != CDP_STRING) {
+		*why = field_msg(r, kf, "not a date, datetime or number");
+		return -1;
+	}
+	if (cdp_rec_str(&r->rec, f, &r->tmp, &s, &n) == -1)
+		oom();
+	cdp_trim(&s, &n);
+	if (n == 0)
+		return 0;
+	cdp_buf_reset(&r->val);
+	if (cdp_norm_datetime(s, n, r->ctx.date_order, &r->val,
+	    &reason) == -1) {
+		*why = field_msg(r, kf, reason);
+		return -1;
+	}
+	if (epoch_of(r->val.p, r->val.len, score) == -1) {
+		*why = field_msg(r, kf, "not a date or datetime");
+		return -1;
+	}
+	return 0;
+}
+
+static bool
+is_own(const char *k, size_t n)
+{
+	return (n == 4 && memcmp(k, "_src", 4) == 0) ||
+	    (n == 5 && memcmp(k, "_line", 5) == 0) ||
+	    (n == 7 && memcmp(k, "_dup_of", 7) == 0);
+}
+
+/* --keep most-complete: fields with a value other than null, "", [] or
+ * {}, leaving out _src, _line and _dup_of. */
+static double
+complete_score(const struct cdp_rec *rec)
+{
+	double n = 0;
+
+	for (size_t i = 0; i < rec->n; i++) {
+		const struct cdp_field *f = &rec->f[i];
+
+		if (f->type == CDP_NULL || (f->vlen == 2 &&
+		    (f->type == CDP_STRING || f->type == CDP_OBJECT ||
+		    f->type == CDP_ARRAY)))
+			continue;
+		n += !is_own(rec->p + f->koff, f->klen);
+	}
+	return n;
+}
+
+/* The interned id of _src name s[0..n). */
+static uint64_t
+src_id(struct run *r, const char *s, size_t n)
+{
+	uint64_t *v;
+	int added;
+
+	if (r->nsrc > 0 && strlen(r->srctab.p + r->srcoff[r->nsrc - 1]) == n &&
+	    memcmp(r->srctab.p + r->srcoff[r->nsrc - 1], s, n) == 0)
+		return r->nsrc - 1;
+	if ((v = cdp_keymap_put(r->srcs, cdp_key128_of(s, n), r->nsrc,
+	    &added)) == NULL)
+		oom();
+	if (!added)
+		return *v;
+	if (r->nsrc >= ((uint64_t)1 << (64 - LINE_BITS)))
+		cdp_die(EX_SOFTWARE, NULL, 0, "more than %llu _src names",
+		    1ULL << (64 - LINE_BITS));
+	r->srcoff = grow(r->srcoff, &r->srccap, r->nsrc + 1,
+	    sizeof(*r->srcoff));
+	r->srcoff[r->nsrc] = (uint32_t)r->srctab.len;
+	if (cdp_buf_add(&r->srctab, s, n) == -1 ||
+	    cdp_buf_addc(&r->srctab, '\0') == -1)
+		oom();
+	return r->nsrc++;
+}
+
+/* The record's _src and _line packed in 64 bits; the input's name and
+ * line when the record has none. */
+static uint64_t
+srcline_of(struct run *r)
+{
+	const struct cdp_field *f = cdp_rec_find(&r->rec, "_src", 4);
+	const char *s = r->file;
+	size_t n = strlen(s);
+	double d;
+	uint64_t line = (uint64_t)r->lineno;
+
+	if (f != NULL && f->type == CDP_STRING &&
+	    cdp_rec_str(&r->rec, f, &r->tmp, &s, &n) == -1)
+		oom();
+	if (f == NULL || f->type != CDP_STRING) {
+		s = r->file;
+		n = strlen(s);
+	}
+	f = cdp_rec_find(&r->rec, "_line", 5);
+	if (f != NULL && cdp_rec_num(&r->rec, f, &d) == 0 && d >= 0 &&
+	    d < (double)((uint64_t)1 << LINE_BITS) && d == floor(d))
+		line = (uint64_t)d;
+	return src_id(r, s, n) << LINE_BITS | line;
+}
+
+static void
+die_err(const struct cdp_err *err)
+{
+	cdp_die_err(err, NULL, 0);
+}
+
+static void
+write_raw(struct run *r, const char *p, size_t n)
+{
+	struct cdp_err err;
+
+	if (cdp_out_write(r->out, p, n, &err) == -1 ||
+	    cdp_out_write(r->out, "\n", 1, &err) == -1)
+		die_err(&err);
+	r->acct.written++;
+}
+
+/* Write r->rec with _dup_of set to the survivor srcline. */
+static void
+write_marked(struct run *r, uint64_t srcline)
+{
+	const struct cdp_field *old = cdp_rec_find(&r->rec, "_dup_of", 7);
+	uint64_t id = srcline >> LINE_BITS;
+	struct cdp_err err;
+	int rc = 0;
+
+	cdp_buf_reset(&r->val);
+	if (cdp_buf_addf(&r->val, "%s:%llu", r->srctab.p + r->srcoff[id],
+	    (unsigned long long)(srcline & (((uint64_t)1 << LINE_BITS) - 1)))
+	    == -1)
+		oom();
+	cdp_recw_begin(&r->w);
+	for (size_t i = 0; i < r->rec.n && rc == 0; i++)
+		if (&r->rec.f[i] != old)
+			rc = cdp_recw_field(&r->w, &r->rec, &r->rec.f[i]);
+	if (rc == -1 || cdp_recw_str(&r->w, "_dup_of", 7, r->val.p,
+	    r->val.len) == -1 || cdp_recw_end(&r->w) == -1)
+		oom();
+	if (cdp_out_write(r->out, r->w.b.p, r->w.b.len, &err) == -1)
+		die_err(&err);
+	r->acct.written++;
+	(*r->marked)++;
+}
+
+static void
+reject(struct run *r, const char *why, const char *raw, size_t rawlen)
+{
+	struct cdp_err err;
+
+	if (cdp_acct_reject(&r->acct, r->file, r->lineno, why, raw, rawlen,
+	    &err) == -1)
+		cdp_die_err(&err, err.code == EX_DATAERR ? r->file : NULL,
+		    r->lineno);
+}
+
+uint32_t
+run_new_group(struct run *r)
+{
+	if (r->ngroups == GRP_MAX)
+		cdp_die(EX_SOFTWARE, NULL, 0, "too many groups");
+	r->groups = grow(r->groups, &r->gcap, r->ngroups + 1,
+	    sizeof(*r->groups));
+	r->groups[r->ngroups] = (struct group){ .best = UINT64_MAX };
+	return (uint32_t)r->ngroups++;
+}
+
+void
+run_offer(struct run *r, uint64_t seq, uint32_t g, double score,
+    uint64_t srcline)
+{
+	struct group *gr = &r->groups[g];
+	bool win;
+
+	/* Records come in input order, so ties keep the earlier one. */
+	switch (r->opt->keep) {
+	case KEEP_FIRST:
+		win = gr->best == UINT64_MAX;
+		break;
+	case KEEP_LAST:
+		win = true;
+		break;
+	default:
+		win = gr->best == UINT64_MAX || score > gr->score;
+		break;
+	}
+	if (win)
+		*gr = (struct group){ seq, srcline, score };
+	r->grp[seq] = g;
+}
+
+/* A record with a key (r->key) and its --keep score. */
+static void
+keyed(struct run *r, const struct cdp_line *l, uint64_t seq, double score)
+{
+	struct cdp_key128 k = cdp_key128_of(r->key.p, r->key.len);
+	uint64_t srcline = r->opt->mark ? srcline_of(r) : 0, *v;
+	const char *why;
+	int added;
+
+	if (r->fz != NULL) {
+		if (fz_add(r->fz, r, seq, k, score, srcline, &why) == -1)
+			reject(r, why, l->p, l->len);
+		else
+			r->grp[seq] = 0;	/* fz_resolve() decides */
+		return;
+	}
+	v = cdp_keymap_put(r->map[(k.hi >> 32) % NSHARDS], k,
+	    r->two_pass ? r->ngroups : srcline, &added);
+	if (v == NULL)
+		oom();
+	if (r->two_pass) {
+		if (added)
+			run_new_group(r);
+		run_offer(r, seq, (uint32_t)*v, score, srcline);
+	} else if (added) {
+		write_raw(r, l->p, l->len);
+	} else if (r->opt->mark) {
+		write_marked(r, *v);
+	} else {
+		r->acct.merged++;
+	}
+}
+
+/* Pass one over a record (the streaming run's only pass). */
+static void
+first_pass(struct run *r, const struct cdp_line *l)
+{
+	const struct dedupe_opts *opt = r->opt;
+	struct cdp_err err;
+	const char *why;
+	double score = 0;
+	uint64_t seq = r->seq++;
+	int rc;
+
+	r->acct.read++;
+	r->lineno = l->lineno;
+	if (r->two_pass) {
+		r->grp = grow(r->grp, &r->grpcap, seq + 1, sizeof(*r->grp));
+		r->grp[seq] = GRP_REJECTED;
+	}
+	if (l->too_long) {
+		reject(r, "record longer than --max-record-bytes", l->p,
+		    l->len);
+		return;
+	}
+	if (cdp_rec_parse(&r->rec, l->p, l->len, &err) == -1) {
+		if (err.code != EX_DATAERR)
+			die_err(&err);
+		reject(r, err.msg, l->p, l->len);
+		return;
+	}
+	if ((rc = make_key(r, &why)) == 1 && (opt->keep == KEEP_NEWEST ?
+	    newest_score(r, &score, &why) : 0) == -1)
+		rc = -1;
+	if (rc == -1) {
+		reject(r, why, l->p, l->len);
+		return;
+	}
+	if (rc == 0) {
+		(*r->unkeyed)++;
+		if (r->two_pass)
+			r->grp[seq] = GRP_UNKEYED;
+		else
+			write_raw(r, l->p, l->len);
+		return;
+	}
+	if (opt->keep == KEEP_COMPLETE)
+		score = complete_score(&r->rec);
+	keyed(r, l, seq, score);
+}
+
+/* Pass two over a record of a two-pass run: write survivors, unkeyed
+ * records and (--mark) duplicates. */
+static void
+second_pass(struct run *r, const struct cdp_line *l)
+{
+	uint64_t seq = r->seq++;
+	uint32_t g;
+	struct cdp_err err;
+
+	if (seq >= r->ngrp)
+		cdp_die(EX_SOFTWARE, r->file, l->lineno,
+		    "input changed between passes");
+	if ((g = r->grp[seq]) == GRP_REJECTED)
+		return;
+	if (g == GRP_UNKEYED || r->groups[g].best == seq) {
+		write_raw(r, l->p, l->len);
+		return;
+	}
+	if (!r->opt->mark) {
+		r->acct.merged++;
+		return;
+	}
+	if (cdp_rec_parse(&r->rec, l->p, l->len, &err) == -1)
+		cdp_die(EX_SOFTWARE, r->file, l->lineno,
+		    "input changed between passes");
+	write_marked(r, r->groups[g].srcline);
+}
+
+/* A temporary file for a copy of an input that cannot be read twice:
+ * unlinked at once, so nothing is left behind. */
+static int
+spool_open(void)
+{
+	const char *dir = getenv("TMPDIR");
+	struct cdp_buf path = { 0 };
+	int fd;
+
+	if (cdp_buf_addf(&path, "%s/cdp-dedupe.XXXXXX", dir && *dir ? dir :
+	    "/tmp") == -1)
+		oom();
+	if ((fd = mkstemp(path.p)) == -1)
+		cdp_die(EX_CANTCREAT, path.p, 0, "cannot create: %s",
+		    strerror(errno));
+	unlink(path.p);
+	cdp_buf_free(&path);
+	return fd;
+}
+
+static void
+spool_write(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = write(fd, p, n);
+
+		if (k == -1 && errno == EINTR)
+			continue;
+		if (k == -1)
+			cdp_die(EX_IOERR, NULL, 0, "temporary file: write "
+			    "error: %s", strerror(errno));
+		p += k;
+		n -= (size_t)k;
+	}
+}
+
+/* How pass 2 finds an input again. */
+struct again {
+	int	spool;	/* a copy (not a regular file), or -1 */
+	off_t	start;	/* where a regular standard input started */
+};
+
+/* The descriptor of path for pass 1 or 2 ("-" is stdin). */
+static int
+open_input(struct run *r, const char *path, int pass, struct again *a)
+{
+	struct stat st;
+	int fd;
+
+	r->file = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	if (pass == 2 && a->spool != -1) {
+		fd = a->spool;
+		a->start = 0;
+	} else if (strcmp(path, "-") == 0) {
+		fd = STDIN_FILENO;
+	} else if ((fd = open(path, O_RDONLY)) == -1) {
+		cdp_die(EX_NOINPUT, path, 0, "cannot open: %s",
+		    strerror(errno));
+	}
+	if (pass == 1 && r->two_pass) {
+		/* Standard input may be a file: read it again from here. */
+		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+		    (a->start = lseek(fd, 0, SEEK_CUR)) == -1)
+			a->spool = spool_open();
+	}
+	if (pass == 2 && (fd == a->spool || fd == STDIN_FILENO) &&
+	    lseek(fd, a->start, SEEK_SET) == -1)
+		cdp_die(EX_IOERR, r->file, 0, "cannot read again: %s",
+		    strerror(errno));
+	return fd;
+}
+
+/*
+ * One input.  Pass 1 reads it, copying it to a temporary file first
+ * when it is not a regular file and a second pass will come; pass 2
+ * reads the file again or the copy.
+ */
+static void
+run_input(struct run *r, const char *path, int pass, struct again *a)
+{
+	struct cdp_lines *in;
+	struct cdp_line l;
+	struct cdp_err err;
+	struct cdp_buf copy = { 0 };
+	int fd = open_input(r, path, pass, a), rc;
+
+	if ((in = cdp_lines_open_fd(fd, r->file, NULL, 0,
+	    r->opt->common.max_record_bytes, &err)) == NULL)
+		cdp_die_err(&err, r->file, 0);
+	while ((rc = cdp_lines_next(in, &l, &err)) == 1) {
+		if (pass == 2) {
+			second_pass(r, &l);
+			continue;
+		}
+		first_pass(r, &l);
+		cdp_progress_update(r->prog, r->acct.read,
+		    r->done + cdp_lines_offset(in));
+		if (a->spool != -1) {
+			/* A cut line is rejected: keep a non-blank stand-in. */
+			cdp_buf_reset(&copy);
+			if (cdp_buf_add(&copy, l.too_long ? "-" : l.p,
+			    l.too_long ? 1 : l.len) == -1 ||
+			    cdp_buf_addc(&copy, '\n') == -1)
+				oom();
+			spool_write(a->spool, copy.p, copy.len);
+		}
+	}
+	if (rc == -1)
+		cdp_die_err(&err, r->file, 0);
+	r->done += cdp_lines_offset(in);
+	cdp_lines_close(in);
+	cdp_buf_free(&copy);
+	if (fd != STDIN_FILENO && fd != a->spool)
+		close(fd);
+}
+
+/* Check every input can be opened before writing anything; sum sizes. */
+static off_t
+check_inputs(char **files, int nfiles)
+{
+	off_t total = 0;
+
+	for (int i = 0; i < nfiles; i++) {
+		struct stat st;
+		int fd;
+
+		if (strcmp(files[i], "-") == 0) {
+			total = -1;
+			continue;
+		}
+		if ((fd = open(files[i], O_RDONLY)) == -1)
+			cdp_die(EX_NOINPUT, files[i], 0, "cannot open: %s",
+			    strerror(errno));
+		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+			cdp_die(EX_NOINPUT, files[i], 0, "is a directory");
+		if (!S_ISREG(st.st_mode))
+			total = -1;
+		else if (total >= 0)
+			total += st.st_size;
+		close(fd);
+	}
+	return total;
+}
+
+static void
+prepare(struct run *r, const struct dedupe_opts *opt)
+{
+	struct cdp_err err;
+
+	r->ctx = opt->ctx;
+	for (int i = 0; i < opt->nkey; i++)
+		if (cdp_norm_ctx_prepare(&r->ctx, opt->key[i].norm, &err) == -1)
+			die_err(&err);
+	for (int i = 0; i < opt->nfuzzy; i++)
+		if (cdp_norm_ctx_prepare(&r->ctx, opt->fuzzy[i].f.norm,
+		    &err) == -1)
+			die_err(&err);
+	for (int i = 0; i < NSHARDS; i++)
+		if ((r->map[i] = cdp_keymap_new()) == NULL)
+			oom();
+	if ((r->srcs = cdp_keymap_new()) == NULL)
+		oom();
+	if (cdp_acct_open(&r->acct, opt->common.rejects, &err) == -1 ||
+	    (r->out = cdp_out_open(opt->common.output, &err)) == NULL)
+		die_err(&err);
+	r->acct.merging = true;
+	r->acct.extra[0].name = "unkeyed";
+	r->unkeyed = &r->acct.extra[0].n;
+	r->acct.extra[1].name = opt->mark ? "marked" : NULL;
+	r->marked = &r->acct.extra[1].n;
+	if (opt->nfuzzy > 0)
+		r->acct.extra[opt->mark ? 2 : 1].name = "oversized_blocks";
+}
+
+static void
+finish(struct run *r)
+{
+	struct cdp_err err;
+
+	if (cdp_out_close(r->out, &err) == -1)
+		die_err(&err);
+	if (cdp_acct_close(&r->acct, r->opt->common.stats, &err) == -1)
+		die_err(&err);
+	cdp_norm_ctx_free(&r->ctx);
+	for (int i = 0; i < NSHARDS; i++)
+		cdp_keymap_free(r->map[i]);
+	cdp_keymap_free(r->srcs);
+	cdp_rec_free(&r->rec);
+	cdp_recw_free(&r->w);
+	cdp_buf_free(&r->key);
+	cdp_buf_free(&r->val);
+	cdp_buf_free(&r->tmp);
+	cdp_buf_free(&r->msg);
+	cdp_buf_free(&r->srctab);
+	free(r->srcoff);
+	free(r->grp);
+	free(r->groups);
+	fz_free(r->fz);
+}
+
+int
+dedupe_run(struct dedupe_opts *opt, char **files, int nfiles)
+{
+	static char *stdin_only[] = { "-" };
+	struct cdp_progress prog;
+	struct run r = { .opt = opt, .prog = &prog };
+	struct again *again;
+
+	if (nfiles == 0) {
+		files = stdin_only;
+		nfiles = 1;
+	}
+	cdp_progress_start(&prog, opt->common.progress,
+	    check_inputs(files, nfiles));
+	r.two_pass = opt->keep != KEEP_FIRST || opt->nfuzzy > 0;
+	if (opt->nfuzzy > 0)
+		r.fz = fz_new(opt);
+	prepare(&r, opt);
+	if ((again = calloc((size_t)nfiles, sizeof(*again))) == NULL)
+		oom();
+	for (int i = 0; i < nfiles; i++) {
+		again[i].spool = -1;
+		run_input(&r, files[i], 1, &again[i]);
+	}
+	cdp_progress_end(&prog);
+	if (r.two_pass) {
+		r.ngrp = r.seq;
+		if (r.fz != NULL)
+			r.acct.extra[opt->mark ? 2 : 1].n =
+			    fz_resolve(r.fz, &r);
+		r.seq = 0;
+		for (int i = 0; i < nfiles; i++)
+			run_input(&r, files[i], 2, &again[i]);
+	}
+	for (int i = 0; i < nfiles; i++)
+		if (again[i].spool != -1)
+			close(again[i].spool);
+	free(again);
+	finish(&r);
+	return 0;
+}
