@@ -1,0 +1,309 @@
+/*
+ * clv.c - cdp-score clv: summarise each customer's calibration period
+ * (x, t_x, T, mean repeat spend), fit or load the models, and write
+ * P(alive), expected purchases, expected spend and discounted CLV.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+#include <jansson.h>
+
+#include "diag.h"
+#include "out.h"
+#include "record.h"
+#include "models.h"
+#include "score.h"
+
+static const char *const kind_names[] = { "bg-nbd", "pareto-nbd",
+	"gamma-gamma" };
+static const char *const param_names[][4] = {
+	{ "r", "alpha", "a", "b" },
+	{ "r", "alpha", "s", "beta" },
+	{ "p", "q", "v", NULL },
+};
+
+static void
+oom(void)
+{
+	cdp_die(EX_OSERR, NULL, 0, "out of memory");
+}
+
+/*
+ * The calibration summary of every customer: x distinct purchase days
+ * after the first, t_x and T in time units from the first purchase day,
+ * zbar the mean amount per repeat purchase day (the first day's amount
+ * left out, as the Gamma-Gamma model wants).
+ */
+static struct rfx *
+summarise(const struct custtab *t, long cal_end, double unit)
+{
+	struct rfx *c = malloc((t->n ? t->n : 1) * sizeof(*c));
+
+	if (c == NULL)
+		oom();
+	for (size_t i = 0; i < t->n; i++) {
+		const struct cust *k = &t->c[i];
+		double x = k->days - 1.0;
+
+		c[i] = (struct rfx){ .x = x,
+		    .tx = x > 0 ? (k->last - k->first) / unit : 0,
+		    .T = (cal_end - k->first) / unit,
+		    .zbar = x > 0 ? custtab_round(t, k->rest_sum) / x : 0 };
+	}
+	return c;
+}
+
+static void
+rows(struct rfx_rows *d, const struct rfx *c, size_t n, bool spend)
+{
+	struct rfx *s = malloc((n ? n : 1) * sizeof(*s));
+	size_t m = 0;
+
+	if (s == NULL)
+		oom();
+	for (size_t i = 0; i < n; i++) {
+		if (!spend)
+			s[m++] = (struct rfx){ c[i].x, c[i].tx, c[i].T, 0 };
+		else if (c[i].x > 0 && c[i].zbar > 0)
+			s[m++] = (struct rfx){ c[i].x, 0, 0, c[i].zbar };
+	}
+	if (rfx_rows_make(d, s, m) == -1)
+		oom();
+	free(s);
+}
+
+static void
+fit_both(const struct score_opts *opt, const struct rfx *c, size_t n,
+    struct fit *f, struct fit *g)
+{
+	struct rfx_rows d;
+	enum model_kind kind = opt->model == MODEL_PARETO ? M_PARETO :
+	    M_BGNBD;
+
+	rows(&d, c, n, false);
+	if (d.n == 0)
+		cdp_die(EX_DATAERR, NULL, 0, "%s: no customers to fit",
+		    kind_names[kind]);
+	model_fit(kind, &d, f);
+	rfx_rows_free(&d);
+	if (!f->converged)
+		cdp_die(EX_DATAERR, NULL, 0, "%s fit did not converge: %s",
+		    kind_names[f->kind], f->why);
+	rows(&d, c, n, true);
+	if (d.n == 0)
+		cdp_die(EX_DATAERR, NULL, 0, "gamma-gamma: no customer with "
+		    "repeat purchases of positive amount to fit");
+	model_fit(M_GAMMA, &d, g);
+	rfx_rows_free(&d);
+	if (!g->converged)
+		cdp_die(EX_DATAERR, NULL, 0, "gamma-gamma fit did not "
+		    "converge: %s", g->why);
+	if (!(g->p[1] > 1))
+		cdp_die(EX_DATAERR, NULL, 0, "gamma-gamma: fitted q is not "
+		    "above 1, so the mean spend is infinite");
+}
+
+/* ---- parameters as JSON ------------------------------------------- */
+
+static void
+add_num(struct cdp_buf *b, const char *key, double v)
+{
+	char num[32];
+	int n = cdp_fmt_double(num, v);
+
+	if (n < 0 || cdp_buf_addf(b, ",\"%s\":%.*s", key, n, num) == -1)
+		oom();
+}
+
+static void
+fit_json(struct cdp_buf *b, const struct fit *f)
+{
+	if (cdp_buf_addf(b, "{\"model\":\"%s\"", kind_names[f->kind]) == -1)
+		oom();
+	add_num(b, "customers", f->customers);
+	for (int i = 0; i < f->np; i++)
+		add_num(b, param_names[f->kind][i], f->p[i]);
+	add_num(b, "ll", f->ll);
+	if (cdp_buf_addf(b, ",\"converged\":%s,\"iterations\":%d,"
+	    "\"starts\":%d,\"starts_converged\":%d", f->converged ? "true" :
+	    "false", f->iterations, f->starts, f->starts_ok) == -1)
+		oom();
+}
+
+static void
+print_fit(struct cdp_out *out, const struct fit *f, const struct fit *g)
+{
+	struct cdp_buf b = { 0 };
+	struct cdp_err err;
+
+	fit_json(&b, f);
+	if (cdp_buf_adds(&b, ",\"spend\":") == -1)
+		oom();
+	fit_json(&b, g);
+	if (cdp_buf_adds(&b, "}}\n") == -1)
+		oom();
+	if (cdp_out_write(out, b.p, b.len, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	cdp_buf_free(&b);
+}
+
+/* Read one model from object o of FILE (messages name path). */
+static void
+load_model(const char *path, json_t *o, const char *where, struct fit *f)
+{
+	const char *m = json_string_value(json_object_get(o, "model"));
+	int k;
+
+	for (k = 0; k < 3; k++)
+		if (m != NULL && strcmp(m, kind_names[k]) == 0)
+			break;
+	if (k == 3)
+		cdp_die(EX_DATAERR, path, 0, "%smodel: expected bg-nbd, "
+		    "pareto-nbd or gamma-gamma", where);
+	*f = (struct fit){ .kind = (enum model_kind)k, .np = k == M_GAMMA ?
+	    3 : 4, .converged = true };
+	for (int i = 0; i < f->np; i++) {
+		json_t *v = json_object_get(o, param_names[k][i]);
+
+		f->p[i] = json_number_value(v);
+		if (!json_is_number(v) || !(f->p[i] > 0) || !isfinite(f->p[i]))
+			cdp_die(EX_DATAERR, path, 0, "%s%s: expected a "
+			    "positive number", where, param_names[k][i]);
+	}
+}
+
+static void
+load_params(const char *path, struct fit *f, struct fit *g)
+{
+	json_error_t je;
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+
+	if (root == NULL)
+		cdp_die(je.line > 0 ? EX_DATAERR : EX_NOINPUT, path,
+		    je.line > 0 ? je.line : 0, "%s", je.text);
+	load_model(path, root, "", f);
+	if (f->kind == M_GAMMA)
+		cdp_die(EX_DATAERR, path, 0, "model: expected bg-nbd or "
+		    "pareto-nbd");
+	if (!json_is_object(json_object_get(root, "spend")))
+		cdp_die(EX_DATAERR, path, 0, "spend: expected the "
+		    "gamma-gamma parameters");
+	load_model(path, json_object_get(root, "spend"), "spend: ", g);
+	if (g->kind != M_GAMMA)
+		cdp_die(EX_DATAERR, path, 0, "spend: model: expected "
+		    "gamma-gamma");
+	if (!(g->p[1] > 1))
+		cdp_die(EX_DATAERR, path, 0, "spend: q must be above 1 "
+		    "(the mean spend is infinite otherwise)");
+	json_decref(root);
+}
+
+/* ---- per customer -------------------------------------------------- */
+
+/*
+ * Discounted value: E[Z] times the purchases expected in each period k
+ * of the horizon, E[Y(k)] - E[Y(k-1)], discounted by (1 + d)^k; the last
+ * period ends at the horizon.  With d = 0 this is E[Z] E[Y(H)].
+ */
+static double
+clv(const struct score_opts *opt, const struct fit *f, const struct rfx *c,
+    double spend, double ey)
+{
+	double sum = 0, prev = 0, H = opt->horizon;
+
+	if (opt->discount == 0)
+		return spend * ey;
+	for (double k = 1; prev < H; k++) {
+		double t = k < H ? k : H, e = model_expected(f, c, t);
+
+		sum += (e - (t == 1 ? 0 : model_expected(f, c, prev))) /
+		    pow(1 + opt->discount, t);
+		prev = t;
+	}
+	return spend * sum;
+}
+
+static void
+write_one(struct cdp_recw *w, const struct score_opts *opt,
+    const struct custtab *t, size_t i, const struct rfx *c,
+    const struct fit *f, const struct fit *g)
+{
+	const struct cust *k = &t->c[i];
+	const char *id = t->ids.p + k->idoff;
+	double ey = model_expected(f, c, opt->horizon);
+	double spend = gg_expected_spend(g->p, c->x, c->zbar);
+	int rc;
+
+	cdp_recw_begin(w);
+	rc = k->idnum ? cdp_recw_raw(w, opt->id, strlen(opt->id), id,
+	    k->idlen) : cdp_recw_str(w, opt->id, strlen(opt->id), id,
+	    k->idlen);
+	if (rc == -1 ||
+	    cdp_recw_int(w, "frequency", 9, (long long)c->x) == -1 ||
+	    cdp_recw_num(w, "recency", 7, c->tx) == -1 ||
+	    cdp_recw_num(w, "T", 1, c->T) == -1 ||
+	    cdp_recw_num(w, "monetary", 8, c->zbar) == -1 ||
+	    cdp_recw_num(w, "p_alive", 7, model_palive(f, c)) == -1 ||
+	    cdp_recw_num(w, "expected_purchases", 18, ey) == -1 ||
+	    cdp_recw_num(w, "expected_spend", 14, spend) == -1 ||
+	    cdp_recw_num(w, "clv", 3, clv(opt, f, c, spend, ey)) == -1 ||
+	    cdp_recw_end(w) == -1)
+		cdp_die(EX_DATAERR, NULL, 0, "a prediction is not a finite "
+		    "number (customer %zu in id order); check the parameters",
+		    i + 1);
+}
+
+static void
+write_all(struct cdp_out *out, const struct score_opts *opt,
+    const struct custtab *t, const struct rfx *c, const struct fit *f,
+    const struct fit *g)
+{
+	struct cdp_recw w = { 0 };
+	struct cdp_err err;
+	size_t *order = custtab_sorted(t);
+
+	for (size_t k = 0; k < t->n; k++) {
+		write_one(&w, opt, t, order[k], &c[order[k]], f, g);
+		if (cdp_out_write(out, w.b.p, w.b.len, &err) == -1)
+			cdp_die_err(&err, NULL, 0);
+	}
+	free(order);
+	cdp_recw_free(&w);
+}
+
+int
+clv_run(const struct score_opts *opt, char **files, int nfiles)
+{
+	struct custtab t;
+	struct fit f, g;
+	struct cdp_out *out;
+	struct cdp_err err;
+	struct rfx *c;
+	long cal_end;
+
+	/* GSL's default handler aborts; hyp2f1() checks and falls back */
+	gsl_set_error_handler_off();
+	if (opt->params != NULL)
+		load_params(opt->params, &f, &g);
+	if ((out = cdp_out_open(opt->common.output, &err)) == NULL)
+		cdp_die_err(&err, NULL, 0);
+	custtab_load(&t, opt, files, nfiles);
+	cal_end = opt->has_cal_end ? opt->cal_end : opt->has_as_of ?
+	    opt->as_of : t.maxday;
+	c = summarise(&t, cal_end, opt->unit);
+	if (opt->params == NULL)
+		fit_both(opt, c, t.n, &f, &g);
+	if (opt->fit_only)
+		print_fit(out, &f, &g);
+	else
+		write_all(out, opt, &t, c, &f, &g);
+	if (cdp_out_close(out, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	print_stats(&t, opt, opt->fit_only ? 1 : t.n);
+	free(c);
+	custtab_free(&t);
+	return 0;
+}

@@ -1,0 +1,499 @@
+/*
+ * custtab.c - read transaction records into one compact entry per
+ * customer (shared by rfm and clv), with the record account.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "acct.h"
+#include "diag.h"
+#include "lines.h"
+#include "norm.h"
+#include "progress.h"
+#include "record.h"
+#include "score.h"
+
+/* What one load holds besides the table. */
+struct load {
+	struct custtab		*t;
+	const struct score_opts	*opt;
+	struct cdp_acct		 acct;
+	struct cdp_rec		 rec;
+	struct cdp_buf		 s1, s2;	/* unescaped strings */
+	struct cdp_buf		 why;
+	struct cdp_buf		 key;		/* a customer's hash key */
+	long			 cutoff;	/* last day kept, or LONG_MAX */
+	const char		*file;
+	struct cdp_progress	 prog;
+	off_t			 done;		/* bytes of finished inputs */
+};
+
+static void
+oom(void)
+{
+	cdp_die(EX_OSERR, NULL, 0, "out of memory");
+}
+
+static int
+digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/*
+ * The calendar day of a date or datetime as written (time and zone are
+ * not used), in days since 1970-01-01.  The common forms 2025-03-04 and
+ * 2025-03-04T10:20:30Z are read here; anything else goes through
+ * cdp_norm_datetime().  Returns 0, or -1 with *why.
+ */
+static int
+parse_day(const char *s, size_t n, struct cdp_buf *tmp, long *day,
+    const char **why)
+{
+	char d[11];
+
+	if ((n == 10 || (n == 20 && s[10] == 'T' && s[13] == ':' &&
+	    s[16] == ':' && s[19] == 'Z' && digits(s + 11, 2) &&
+	    digits(s + 14, 2) && digits(s + 17, 2) &&
+	    (s[11] - '0') * 10 + s[12] - '0' < 24 && s[14] < '6' &&
+	    s[17] < '6')) && s[4] == '-' && s[7] == '-') {
+		memcpy(d, s, 10);
+		d[10] = '\0';
+		if (cdp_parse_iso_date(d, day) == 0)
+			return 0;
+	}
+	cdp_buf_reset(tmp);
+	if (cdp_norm_datetime(s, n, CDP_DATE_AUTO, tmp, why) == -1)
+		return -1;
+	memcpy(d, tmp->p, 10);
+	d[10] = '\0';
+	if (cdp_parse_iso_date(d, day) == -1) {
+		*why = "year out of range";
+		return -1;
+	}
+	return 0;
+}
+
+/* A bad record: rejects file, or exit 65 with file:line. */
+static void
+reject(struct load *L, const struct cdp_line *l, const char *field,
+    const char *why)
+{
+	struct cdp_err err;
+
+	cdp_buf_reset(&L->why);
+	if (field != NULL) {
+		cdp_buf_adds(&L->why, "field ");
+		cdp_json_quote(&L->why, field, strlen(field));
+		cdp_buf_adds(&L->why, ": ");
+	}
+	if (cdp_buf_adds(&L->why, why) == -1)
+		oom();
+	L->t->rejected++;
+	if (cdp_acct_reject(&L->acct, L->file, l->lineno, L->why.p, l->p,
+	    l->len, &err) == -1)
+		cdp_die_err(&err, err.code == EX_DATAERR ? L->file : NULL,
+		    l->lineno);
+}
+
+/* Note how many decimals the amount text s[0..n) has. */
+static void
+note_decimals(struct custtab *t, const char *s, size_t n)
+{
+	const char *dot = memchr(s, '.', n);
+	int d = 0;
+
+	if (t->decimals < 0)
+		return;
+	if (memchr(s, 'e', n) != NULL || memchr(s, 'E', n) != NULL) {
+		t->decimals = -1;
+		return;
+	}
+	if (dot != NULL)
+		d = (int)(n - (size_t)(dot + 1 - s));
+	if (d > t->decimals)
+		t->decimals = d;
+}
+
+/* The amount of a transaction: a JSON number or a numeric string. */
+static int
+parse_amount(struct load *L, const struct cdp_field *f, double *v,
+    const char **why)
+{
+	const char *s;
+	size_t n;
+
+	if (f == NULL || f->type == CDP_NULL) {
+		*why = "missing";
+		return -1;
+	}
+	if (f->type == CDP_NUMBER) {
+		if (cdp_rec_num(&L->rec, f, v) == -1) {
+			*why = "number out of range";
+			return -1;
+		}
+		note_decimals(L->t, L->rec.p + f->voff, f->vlen);
+		return 0;
+	}
+	if (f->type != CDP_STRING ||
+	    cdp_rec_str(&L->rec, f, &L->s2, &s, &n) == -1) {
+		*why = "not a number";
+		return -1;
+	}
+	cdp_buf_reset(&L->why);
+	if (cdp_buf_add(&L->why, s, n) == -1)
+		oom();
+	if (cdp_parse_double(L->why.p, v) == -1) {
+		*why = "not a number";
+		return -1;
+	}
+	note_decimals(L->t, s, n);
+	return 0;
+}
+
+/* The entry of customer id[0..n), created on first sight; key is
+ * scratch space. */
+static struct cust *
+customer(struct custtab *t, struct cdp_buf *key, const char *id, size_t n,
+    bool num)
+{
+	struct cdp_key128 k;
+	uint64_t *slot;
+	int added;
+	struct cust *c;
+
+	/* A number and a string with the same text are different ids. */
+	cdp_buf_reset(key);
+	if (cdp_buf_addc(key, num ? 'n' : 's') == -1 ||
+	    cdp_buf_add(key, id, n) == -1)
+		oom();
+	k = cdp_key128_of(key->p, key->len);
+	if ((slot = cdp_keymap_put(t->map, k, t->n, &added)) == NULL)
+		oom();
+	if (!added)
+		return &t->c[*slot];
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 1024;
+		struct cust *p = realloc(t->c, cap * sizeof(*p));
+
+		if (p == NULL)
+			oom();
+		t->c = p;
+		t->cap = cap;
+	}
+	c = &t->c[t->n++];
+	*c = (struct cust){ .idoff = t->ids.len, .idlen = (uint32_t)n,
+	    .idnum = num, .first = INT32_MAX, .last = INT32_MIN };
+	if (cdp_buf_add(&t->ids, id, n) == -1)
+		oom();
+	return c;
+}
+
+/* Add one transaction of day and amount v to c. */
+static void
+add(struct custtab *t, struct cust *c, long day, double v)
+{
+	double s = c->sum + v;
+
+	/* Neumaier's compensated sum: totals do not drift with order. */
+	if ((c->sum >= 0 ? c->sum : -c->sum) >= (v >= 0 ? v : -v))
+		c->comp += (c->sum - s) + v;
+	else
+		c->comp += (v - s) + c->sum;
+	c->sum = s;
+	c->n++;
+	if (t->daymap != NULL) {
+		int64_t kv[2] = { (int64_t)(c - t->c), day };
+		int added;
+
+		if (cdp_keymap_put(t->daymap, cdp_key128_of(kv, sizeof(kv)),
+		    0, &added) == NULL)
+			oom();
+		c->days += added;
+		/* kept apart rather than subtracted from the total, so
+		 * that 75.11 - 63.34 does not come out as 11.769999... */
+		if (day < c->first && c->n > 1) {
+			c->rest_sum += c->first_sum;
+			c->first_sum = v;
+		} else if (day < c->first) {
+			c->first_sum = v;
+		} else if (day == c->first) {
+			c->first_sum += v;
+		} else {
+			c->rest_sum += v;
+		}
+	}
+	if (day < c->first)
+		c->first = (int32_t)day;
+	if (day > c->last)
+		c->last = (int32_t)day;
+	if (day > t->maxday)
+		t->maxday = day;
+}
+
+/* One transaction read from a record. */
+struct tx {
+	const char	*id;
+	size_t		 idlen;
+	bool		 idnum;
+	long		 day;
+	double		 amount;
+};
+
+enum { TX_OK, TX_SKIP, TX_BAD };
+
+/*
+ * Read the id, time and amount of the parsed record.  Returns TX_OK,
+ * TX_SKIP (no id: not a customer's transaction), or TX_BAD with the
+ * field in *field and the reason in *why.
+ */
+static int
+transaction(struct load *L, const char *line, struct tx *tx,
+    const char **field, const char **why)
+{
+	const struct score_opts *o = L->opt;
+	const struct cdp_field *f;
+	const char *ts;
+	size_t tn;
+
+	f = cdp_rec_find(&L->rec, o->id, strlen(o->id));
+	if (f == NULL || f->type == CDP_NULL)
+		return TX_SKIP;
+	*field = o->id;
+	*why = "not a string or number";
+	tx->idnum = f->type == CDP_NUMBER;
+	if (tx->idnum) {
+		tx->id = line + f->voff;
+		tx->idlen = f->vlen;
+	} else if (f->type != CDP_STRING ||
+	    cdp_rec_str(&L->rec, f, &L->s1, &tx->id, &tx->idlen) == -1) {
+		return TX_BAD;
+	}
+	if (tx->idlen == 0)
+		return TX_SKIP;
+	*field = o->time;
+	f = cdp_rec_find(&L->rec, o->time, strlen(o->time));
+	*why = f == NULL || f->type == CDP_NULL ? "missing" : "not a date";
+	if (f == NULL || f->type != CDP_STRING ||
+	    cdp_rec_str(&L->rec, f, &L->s2, &ts, &tn) == -1 ||
+	    parse_day(ts, tn, &L->why, &tx->day, why) == -1)
+		return TX_BAD;
+	*field = o->amount;
+	if (parse_amount(L, cdp_rec_find(&L->rec, o->amount,
+	    strlen(o->amount)), &tx->amount, why) == -1)
+		return TX_BAD;
+	return TX_OK;
+}
+
+static void
+record(struct load *L, const struct cdp_line *l)
+{
+	struct cdp_err err;
+	struct tx tx;
+	const char *field = NULL, *why;
+	int rc;
+
+	L->t->read++;
+	if (l->too_long) {
+		reject(L, l, NULL, "record longer than --max-record-bytes");
+		return;
+	}
+	if (cdp_rec_parse(&L->rec, l->p, l->len, &err) == -1) {
+		if (err.code != EX_DATAERR)
+			cdp_die_err(&err, NULL, 0);
+		reject(L, l, NULL, err.msg);
+		return;
+	}
+	rc = transaction(L, l->p, &tx, &field, &why);
+	if (rc == TX_BAD) {
+		reject(L, l, field, why);
+	} else if (rc == TX_SKIP || tx.day > L->cutoff) {
+		L->t->skipped++;
+	} else {
+		add(L->t, customer(L->t, &L->key, tx.id, tx.idlen,
+		    tx.idnum), tx.day, tx.amount);
+		L->t->used++;
+	}
+}
+
+/* Exit 66 unless path can be read; returns its size, or -1 if unknown. */
+static off_t
+check_input(const char *path)
+{
+	struct stat st;
+	off_t size = -1;
+	int fd;
+
+	if (strcmp(path, "-") == 0)
+		return -1;
+	if ((fd = open(path, O_RDONLY)) == -1)
+		cdp_die(EX_NOINPUT, path, 0, "cannot open: %s",
+		    strerror(errno));
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+		cdp_die(EX_NOINPUT, path, 0, "is a directory");
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		size = st.st_size;
+	close(fd);
+	return size;
+}
+
+static void
+load_file(struct load *L, const char *path)
+{
+	struct cdp_lines *in;
+	struct cdp_line l;
+	struct cdp_err err;
+	int rc;
+
+	in = cdp_lines_open(path, L->opt->common.max_record_bytes, &err);
+	if (in == NULL)
+		cdp_die_err(&err, path, 0);
+	L->file = cdp_lines_name(in);
+	while ((rc = cdp_lines_next(in, &l, &err)) == 1) {
+		record(L, &l);
+		cdp_progress_update(&L->prog, L->t->read,
+		    L->done + cdp_lines_offset(in));
+	}
+	if (rc == -1)
+		cdp_die_err(&err, L->file, 0);
+	L->done += cdp_lines_offset(in);
+	cdp_lines_close(in);
+}
+
+void
+custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
+    int nfiles)
+{
+	static char *stdin_only[] = { "-" };
+	struct load L = { .t = t, .opt = opt, .cutoff = LONG_MAX };
+	struct cdp_err err;
+	off_t total = 0;
+
+	*t = (struct custtab){ .maxday = LONG_MIN, .decimals = 0 };
+	if (opt->cmd == CMD_RFM && opt->has_as_of)
+		L.cutoff = opt->as_of;
+	if (opt->cmd == CMD_CLV)
+		L.cutoff = opt->has_cal_end ? opt->cal_end :
+		    opt->has_as_of ? opt->as_of : LONG_MAX;
+	if (nfiles == 0) {
+		files = stdin_only;
+		nfiles = 1;
+	}
+	for (int i = 0; i < nfiles; i++) {
+		off_t size = check_input(files[i]);
+
+		total = size < 0 || total < 0 ? -1 : total + size;
+	}
+	if ((t->map = cdp_keymap_new()) == NULL ||
+	    (opt->cmd == CMD_CLV && (t->daymap = cdp_keymap_new()) == NULL))
+		oom();
+	if (cdp_acct_open(&L.acct, opt->common.rejects, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	cdp_progress_start(&L.prog, opt->common.progress, total);
+	for (int i = 0; i < nfiles; i++)
+		load_file(&L, files[i]);
+	cdp_progress_end(&L.prog);
+	if (cdp_acct_close(&L.acct, false, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	cdp_keymap_free(t->daymap);
+	t->daymap = NULL;
+	cdp_rec_free(&L.rec);
+	cdp_buf_free(&L.s1);
+	cdp_buf_free(&L.s2);
+	cdp_buf_free(&L.why);
+	cdp_buf_free(&L.key);
+}
+
+void
+custtab_free(struct custtab *t)
+{
+	free(t->c);
+	cdp_buf_free(&t->ids);
+	cdp_keymap_free(t->map);
+	cdp_keymap_free(t->daymap);
+	*t = (struct custtab){ 0 };
+}
+
+double
+custtab_round(const struct custtab *t, double v)
+{
+	double scale, y;
+
+	if (t->decimals < 0 || t->decimals > 15)
+		return v;
+	scale = pow(10, t->decimals);
+	y = v * scale;
+	if (!(fabs(y) < 0x1p52))
+		return v;
+	/* both exact: the quotient is the double nearest the decimal */
+	return nearbyint(y) / scale;
+}
+
+double
+cust_total(const struct custtab *t, const struct cust *c)
+{
+	return custtab_round(t, c->sum + c->comp);
+}
+
+
+/* A customer's id for sorting. */
+struct idref {
+	const char	*p;
+	size_t		 len;
+	size_t		 ix;
+	int		 num;
+};
+
+static int
+by_id(const void *a, const void *b)
+{
+	const struct idref *x = a, *y = b;
+	int d = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
+
+	if (d != 0)
+		return d;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->num - y->num;
+}
+
+size_t *
+custtab_sorted(const struct custtab *t)
+{
+	size_t n = t->n ? t->n : 1;
+	struct idref *r = malloc(n * sizeof(*r));
+	size_t *ix = malloc(n * sizeof(*ix));
+
+	if (r == NULL || ix == NULL)
+		oom();
+	for (size_t i = 0; i < t->n; i++)
+		r[i] = (struct idref){ t->ids.p + t->c[i].idoff,
+		    t->c[i].idlen, i, t->c[i].idnum };
+	if (t->n > 1)
+		qsort(r, t->n, sizeof(*r), by_id);
+	for (size_t i = 0; i < t->n; i++)
+		ix[i] = r[i].ix;
+	free(r);
+	return ix;
+}
+
+void
+print_stats(const struct custtab *t, const struct score_opts *opt,
+    unsigned long long output)
+{
+	if (!opt->common.stats)
+		return;
+	fprintf(stderr, "{\"read\":%llu,\"rejected\":%llu,\"used\":%llu,"
+	    "\"skipped\":%llu,\"output\":%llu}\n", t->read, t->rejected,
+	    t->used, t->skipped, output);
+}

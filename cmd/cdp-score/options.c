@@ -1,0 +1,192 @@
+/* options.c - cdp-score's subcommand and options into struct score_opts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "score.h"
+
+static const char usage[] =
+"usage: cdp-score rfm [options] [FILE...]\n"
+"       cdp-score clv [options] [FILE...]\n"
+"Score customers from transaction records: one output record per customer,\n"
+"in id order.\n"
+"\n"
+"      --id F                customer id field (default customer_id)\n"
+"      --time F              transaction date or datetime (default ts)\n"
+"      --amount F            transaction amount (default revenue)\n"
+"      --as-of DATE          \"now\" (default: the latest transaction day)\n"
+"clv:\n"
+"      --calibration-end DATE  last day of the fitting period (default\n"
+"                            --as-of)\n"
+"      --time-unit UNIT      day or week (default week)\n"
+"      --horizon N           prediction span in time units (default 52)\n"
+"      --discount-rate R     discount rate per time unit (default 0)\n"
+"      --model M             bg-nbd (default) or pareto-nbd\n"
+"      --fit-only            print the fitted parameters as JSON\n"
+"      --params FILE         use saved parameters instead of fitting\n"
+"common:\n"
+"  -o, --output FILE         write to FILE (atomically) instead of stdout\n"
+"      --rejects FILE        write bad records to FILE and go on\n"
+"      --stats               print the record account on stderr at the end\n"
+"      --progress, --no-progress\n"
+"                            progress bar on stderr while reading (default:\n"
+"                            on a terminal for inputs over 64 MB)\n"
+"      --max-record-bytes N  longest record accepted (default 64M)\n"
+"      --verbose             messages may quote values (personal data)\n"
+"  -h, --help                this help\n"
+"  -V, --version             version\n";
+
+enum {
+	OPT_AMOUNT = CDP_OPT_PRIVATE,
+	OPT_CAL_END,
+	OPT_DISCOUNT,
+	OPT_FIT_ONLY,
+	OPT_HORIZON,
+	OPT_ID,
+	OPT_MODEL,
+	OPT_PARAMS,
+	OPT_TIME,
+	OPT_TIME_UNIT
+};
+
+static const struct option longopts[] = {
+	CDP_COMMON_LONGOPTS,
+	CDP_AS_OF_LONGOPT,
+	{ "amount", required_argument, NULL, OPT_AMOUNT },
+	{ "calibration-end", required_argument, NULL, OPT_CAL_END },
+	{ "discount-rate", required_argument, NULL, OPT_DISCOUNT },
+	{ "fit-only", no_argument, NULL, OPT_FIT_ONLY },
+	{ "horizon", required_argument, NULL, OPT_HORIZON },
+	{ "id", required_argument, NULL, OPT_ID },
+	{ "model", required_argument, NULL, OPT_MODEL },
+	{ "params", required_argument, NULL, OPT_PARAMS },
+	{ "time", required_argument, NULL, OPT_TIME },
+	{ "time-unit", required_argument, NULL, OPT_TIME_UNIT },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const char *
+field_name(const char *arg, const char *o)
+{
+	if (*arg == '\0')
+		cdp_usage_die(usage, "%s: empty field name", o);
+	return arg;
+}
+
+static double
+number(const char *arg, const char *o, double min)
+{
+	double d;
+
+	if (cdp_parse_double(arg, &d) == -1 || d < min)
+		cdp_usage_die(usage, "%s: expected a number of at least %g",
+		    o, min);
+	return d;
+}
+
+static bool
+clv_option(int ch)
+{
+	return ch == OPT_CAL_END || ch == OPT_DISCOUNT || ch == OPT_FIT_ONLY ||
+	    ch == OPT_HORIZON || ch == OPT_MODEL || ch == OPT_PARAMS ||
+	    ch == OPT_TIME_UNIT;
+}
+
+static void
+private_option(int ch, char *arg, struct score_opts *opt)
+{
+	if (opt->cmd == CMD_RFM && clv_option(ch))
+		cdp_usage_die(usage, "that option belongs to cdp-score clv");
+	switch (ch) {
+	case OPT_AMOUNT:
+		opt->amount = field_name(arg, "--amount");
+		break;
+	case OPT_CAL_END:
+		if (cdp_parse_iso_date(arg, &opt->cal_end) == -1)
+			cdp_usage_die(usage, "--calibration-end: not a date "
+			    "YYYY-MM-DD");
+		opt->has_cal_end = true;
+		break;
+	case OPT_DISCOUNT:
+		opt->discount = number(arg, "--discount-rate", 0);
+		break;
+	case OPT_FIT_ONLY:
+		opt->fit_only = true;
+		break;
+	case OPT_HORIZON:
+		opt->horizon = number(arg, "--horizon", 0);
+		break;
+	case OPT_ID:
+		opt->id = field_name(arg, "--id");
+		break;
+	case OPT_MODEL:
+		if (strcmp(arg, "bg-nbd") == 0)
+			opt->model = MODEL_BGNBD;
+		else if (strcmp(arg, "pareto-nbd") == 0)
+			opt->model = MODEL_PARETO;
+		else
+			cdp_usage_die(usage, "--model: expected bg-nbd or "
+			    "pareto-nbd");
+		break;
+	case OPT_PARAMS:
+		opt->params = arg;
+		break;
+	case OPT_TIME:
+		opt->time = field_name(arg, "--time");
+		break;
+	case OPT_TIME_UNIT:
+		if (strcmp(arg, "day") == 0)
+			opt->unit = 1;
+		else if (strcmp(arg, "week") == 0)
+			opt->unit = 7;
+		else
+			cdp_usage_die(usage, "--time-unit: expected day or "
+			    "week");
+		break;
+	default:
+		cdp_usage_die(usage, "internal: option %d not handled", ch);
+	}
+}
+
+int
+parse_options(int argc, char *argv[], struct score_opts *opt)
+{
+	int ch;
+
+	*opt = (struct score_opts){ .id = "customer_id", .time = "ts",
+	    .amount = "revenue", .unit = 7, .horizon = 52 };
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0))
+		cdp_opt_common('h', NULL, &opt->common, usage);
+	if (argc > 1 && (strcmp(argv[1], "-V") == 0 ||
+	    strcmp(argv[1], "--version") == 0))
+		cdp_opt_common('V', NULL, &opt->common, usage);
+	if (argc < 2 || argv[1][0] == '-')
+		cdp_usage_die(usage, "expected a subcommand first: rfm or clv");
+	if (strcmp(argv[1], "rfm") == 0)
+		opt->cmd = CMD_RFM;
+	else if (strcmp(argv[1], "clv") == 0)
+		opt->cmd = CMD_CLV;
+	else
+		cdp_usage_die(usage, "unknown subcommand \"%s\" (rfm or clv)",
+		    argv[1]);
+	/* Options follow the subcommand: parse argv[1..] as its own line. */
+	while ((ch = getopt_long(argc - 1, argv + 1, CDP_COMMON_SHORTOPTS,
+	    longopts, NULL)) != -1)
+		if (!cdp_opt_common(ch, optarg, &opt->common, usage))
+			private_option(ch, optarg, opt);
+	if (opt->common.as_of != NULL) {
+		(void)cdp_parse_iso_date(opt->common.as_of, &opt->as_of);
+		opt->has_as_of = true;
+	}
+	if (opt->fit_only && opt->params != NULL)
+		cdp_usage_die(usage, "--fit-only and --params exclude each "
+		    "other");
+	if (strcmp(opt->id, opt->time) == 0 ||
+	    strcmp(opt->id, opt->amount) == 0 ||
+	    strcmp(opt->time, opt->amount) == 0)
+		cdp_usage_die(usage, "--id, --time and --amount must name "
+		    "three different fields");
+	return optind + 1;
+}

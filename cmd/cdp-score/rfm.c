@@ -1,0 +1,199 @@
+/*
+ * rfm.c - cdp-score rfm: recency, frequency and monetary value per
+ * customer, quintile scores 1-5, the RFM cell and a named segment.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "out.h"
+#include "record.h"
+#include "score.h"
+
+/*
+ * Segments by recency score (rows R = 5..1) and the frequency-monetary
+ * score FM = round-half-up((F + M) / 2) (columns 1..5).  The man page
+ * prints this table; keep the two in step.
+ */
+static const char *const segments[5][5] = {
+	{ "New Customers", "Potential Loyalist", "Potential Loyalist",
+	  "Champions", "Champions" },
+	{ "Promising", "Potential Loyalist", "Potential Loyalist",
+	  "Loyal Customers", "Champions" },
+	{ "About To Sleep", "About To Sleep", "Need Attention",
+	  "Loyal Customers", "Loyal Customers" },
+	{ "Hibernating", "Hibernating", "At Risk", "At Risk",
+	  "Can't Lose Them" },
+	{ "Lost", "Lost", "At Risk", "Can't Lose Them", "Can't Lose Them" },
+};
+
+struct keyed {
+	double	v;
+	size_t	ix;
+};
+
+static int
+by_value(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+
+	if (x->v != y->v)
+		return x->v < y->v ? -1 : 1;
+	return x->ix < y->ix ? -1 : x->ix > y->ix;
+}
+
+/*
+ * Quintile scores of v[0..n) into score[], by mid-rank: with k customers
+ * strictly below a value and c customers at it, the value's percentile is
+ * (k + c/2) / n and its score 1 + floor(5 (2k + c) / 2n), which is 1..5.
+ * Equal values therefore share a score whatever the input order, and
+ * turning the order around turns score s into 6 - s (away from the
+ * quintile boundaries).
+ */
+static void
+quintiles(const double *v, size_t n, unsigned char *score, struct keyed *tmp)
+{
+	for (size_t i = 0; i < n; i++)
+		tmp[i] = (struct keyed){ v[i], i };
+	qsort(tmp, n, sizeof(*tmp), by_value);
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && tmp[j].v == tmp[i].v; j++)
+			;
+		for (size_t q = i; q < j; q++)
+			score[tmp[q].ix] = (unsigned char)(1 +
+			    (5 * (2 * i + (j - i))) / (2 * n));
+	}
+}
+
+/* "YYYY-MM-DD" of days since 1970-01-01 (civil from days, proleptic
+ * Gregorian); buf needs 11 bytes. */
+void
+day_text(long z, char *buf)
+{
+	long era, doe, yoe, y, doy, mp, d, m;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	/* Dates come from 4-digit years (cdp_parse_iso_date). */
+	buf[0] = (char)('0' + y / 1000 % 10);
+	buf[1] = (char)('0' + y / 100 % 10);
+	buf[2] = (char)('0' + y / 10 % 10);
+	buf[3] = (char)('0' + y % 10);
+	buf[4] = '-';
+	buf[5] = (char)('0' + m / 10);
+	buf[6] = (char)('0' + m % 10);
+	buf[7] = '-';
+	buf[8] = (char)('0' + d / 10);
+	buf[9] = (char)('0' + d % 10);
+	buf[10] = '\0';
+}
+
+/* The three scores of every customer. */
+struct scores {
+	unsigned char	*r, *f, *m;
+};
+
+static void
+score_all(const struct custtab *t, long as_of, struct scores *s)
+{
+	double *v = malloc((t->n ? t->n : 1) * sizeof(*v));
+	struct keyed *tmp = malloc((t->n ? t->n : 1) * sizeof(*tmp));
+
+	s->r = malloc(t->n ? t->n : 1);
+	s->f = malloc(t->n ? t->n : 1);
+	s->m = malloc(t->n ? t->n : 1);
+	if (v == NULL || tmp == NULL || s->r == NULL || s->f == NULL ||
+	    s->m == NULL)
+		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+	/* Recent is good: score the negated recency. */
+	for (size_t i = 0; i < t->n; i++)
+		v[i] = -(double)(as_of - t->c[i].last);
+	quintiles(v, t->n, s->r, tmp);
+	for (size_t i = 0; i < t->n; i++)
+		v[i] = t->c[i].n;
+	quintiles(v, t->n, s->f, tmp);
+	for (size_t i = 0; i < t->n; i++)
+		v[i] = cust_total(t, &t->c[i]);
+	quintiles(v, t->n, s->m, tmp);
+	free(v);
+	free(tmp);
+}
+
+static void
+write_one(struct cdp_recw *w, const struct score_opts *opt,
+    const struct custtab *t, size_t i, long as_of, const struct scores *s)
+{
+	const struct cust *c = &t->c[i];
+	const char *id = t->ids.p + c->idoff;
+	double total = cust_total(t, c);
+	char first[11], last[11], cell[4];
+	int fm = (s->f[i] + s->m[i] + 1) / 2, rc;
+
+	day_text(c->first, first);
+	day_text(c->last, last);
+	cell[0] = (char)('0' + s->r[i]);
+	cell[1] = (char)('0' + s->f[i]);
+	cell[2] = (char)('0' + s->m[i]);
+	cell[3] = '\0';
+	cdp_recw_begin(w);
+	rc = c->idnum ? cdp_recw_raw(w, opt->id, strlen(opt->id), id,
+	    c->idlen) : cdp_recw_str(w, opt->id, strlen(opt->id), id,
+	    c->idlen);
+	if (rc == -1 || cdp_recw_str(w, "first", 5, first, 10) == -1 ||
+	    cdp_recw_str(w, "last", 4, last, 10) == -1 ||
+	    cdp_recw_int(w, "recency", 7, as_of - c->last) == -1 ||
+	    cdp_recw_int(w, "frequency", 9, c->n) == -1 ||
+	    cdp_recw_num(w, "monetary", 8, total) == -1 ||
+	    cdp_recw_num(w, "monetary_mean", 13, total / c->n) == -1 ||
+	    cdp_recw_int(w, "r", 1, s->r[i]) == -1 ||
+	    cdp_recw_int(w, "f", 1, s->f[i]) == -1 ||
+	    cdp_recw_int(w, "m", 1, s->m[i]) == -1 ||
+	    cdp_recw_str(w, "rfm", 3, cell, 3) == -1 ||
+	    cdp_recw_str(w, "segment", 7, segments[5 - s->r[i]][fm - 1],
+	    strlen(segments[5 - s->r[i]][fm - 1])) == -1 ||
+	    cdp_recw_end(w) == -1)
+		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+}
+
+int
+rfm_run(const struct score_opts *opt, char **files, int nfiles)
+{
+	struct custtab t;
+	struct scores s;
+	struct cdp_recw w = { 0 };
+	struct cdp_out *out;
+	struct cdp_err err;
+	size_t *order;
+	long as_of;
+
+	if ((out = cdp_out_open(opt->common.output, &err)) == NULL)
+		cdp_die_err(&err, NULL, 0);
+	custtab_load(&t, opt, files, nfiles);
+	as_of = opt->has_as_of ? opt->as_of : t.maxday;
+	score_all(&t, as_of, &s);
+	order = custtab_sorted(&t);
+	for (size_t k = 0; k < t.n; k++) {
+		write_one(&w, opt, &t, order[k], as_of, &s);
+		if (cdp_out_write(out, w.b.p, w.b.len, &err) == -1)
+			cdp_die_err(&err, NULL, 0);
+	}
+	if (cdp_out_close(out, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	print_stats(&t, opt, t.n);
+	free(order);
+	free(s.r);
+	free(s.f);
+	free(s.m);
+	cdp_recw_free(&w);
+	custtab_free(&t);
+	return 0;
+}

@@ -1,0 +1,100 @@
+/*
+ * score.h - cdp-score's options, the per-customer transaction table that
+ * rfm and clv share, and the entry points of each subcommand.
+ */
+#ifndef SCORE_H
+#define SCORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "keymap.h"
+#include "opts.h"
+
+enum score_cmd { CMD_RFM, CMD_CLV };
+enum clv_model { MODEL_BGNBD, MODEL_PARETO };
+
+struct score_opts {
+	struct cdp_common_opts	 common;
+	enum score_cmd		 cmd;
+	const char		*id;		/* --id, default customer_id */
+	const char		*time;		/* --time, default ts */
+	const char		*amount;	/* --amount, default revenue */
+	long			 as_of;		/* days since 1970 */
+	bool			 has_as_of;
+	long			 cal_end;	/* --calibration-end, days */
+	bool			 has_cal_end;
+	double			 unit;		/* days per time unit */
+	double			 horizon;	/* in time units */
+	double			 discount;	/* per time unit */
+	enum clv_model		 model;
+	bool			 fit_only;
+	const char		*params;	/* --params FILE */
+};
+
+/* One customer: what rfm and clv need, 64 bytes whatever the input size. */
+struct cust {
+	uint64_t	idoff;		/* id text in the table's arena */
+	uint32_t	idlen;
+	uint8_t		idnum;		/* the id was a JSON number */
+	int32_t		first;		/* days since 1970 */
+	int32_t		last;
+	uint32_t	n;		/* transactions */
+	uint32_t	days;		/* distinct purchase days (clv) */
+	double		sum, comp;	/* total, Neumaier compensation */
+	double		first_sum;	/* amount on the first day (clv) */
+	double		rest_sum;	/* amount on the later days (clv) */
+};
+
+/* Every customer of a run, and the record account. */
+struct custtab {
+	struct cust		*c;
+	size_t			 n, cap;
+	struct cdp_buf		 ids;
+	struct cdp_keymap	*map;	/* id hash -> index in c */
+	struct cdp_keymap	*daymap;	/* (index, day) seen: clv */
+	long			 maxday;	/* latest day kept */
+	int			 decimals;	/* most decimals in an amount,
+						   -1 after an exponent */
+	unsigned long long	 read, rejected, used, skipped;
+};
+
+/*
+ * Read every transaction of files[0..nfiles) (stdin when nfiles is 0)
+ * into t: records without the id field are skipped, as are transactions
+ * after the cut-off (opt->as_of for rfm, the calibration end for clv);
+ * bad dates and amounts are rejected (to --rejects, else exit 65).
+ * Exits on errors.
+ */
+void	custtab_load(struct custtab *t, const struct score_opts *opt,
+	    char **files, int nfiles);
+void	custtab_free(struct custtab *t);
+
+/* Indexes of the customers in id order (bytes); caller frees. */
+size_t	*custtab_sorted(const struct custtab *t);
+
+/* The total amount of customer c (rounded as custtab_round()). */
+double	cust_total(const struct custtab *t, const struct cust *c);
+
+/*
+ * v rounded to the most decimals any amount was written with: a sum of
+ * amounts like 27.53 is then 247.83, not 247.82999999999998.  Returns v
+ * unchanged when an amount had an exponent or v is too large for it.
+ */
+double	custtab_round(const struct custtab *t, double v);
+
+/* "YYYY-MM-DD" of days since 1970-01-01; buf needs 11 bytes. */
+void	day_text(long days, char *buf);
+
+/* Print the aggregating account on stderr when --stats. */
+void	print_stats(const struct custtab *t, const struct score_opts *opt,
+	    unsigned long long output);
+
+int	rfm_run(const struct score_opts *opt, char **files, int nfiles);
+int	clv_run(const struct score_opts *opt, char **files, int nfiles);
+
+int	parse_options(int argc, char *argv[], struct score_opts *opt);
+
+#endif

@@ -1,0 +1,365 @@
+#!/usr/bin/env bats
+# cdp-score: RFM scores and segments; BG/NBD, Pareto/NBD and Gamma-Gamma
+# CLV against the published CDNOW figures (shared/data/README.md, part 2).
+load helper
+
+F="$BATS_TEST_DIRNAME/cdp-score"
+SAMPLE="$SHARED/data/cdnow/CDNOW_sample.txt"
+
+setup_file() {
+	# The CDNOW sample as transaction records, converted once.
+	"$BATS_TEST_DIRNAME/cdp-score/cdnow.sh" \
+	    "$BATS_TEST_DIRNAME/../../shared/data/cdnow/CDNOW_sample.txt" \
+	    > "$BATS_FILE_TMPDIR/sample.ndjson"
+}
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	cp "$F"/*.ndjson "$F"/*.json .
+}
+
+golden() {
+	cat "$F/expected/$1"
+}
+
+# Field $1 of every output line, rounded to $2 decimals.
+rounded() {
+	jq -r "(.$1 * 1e$2 | round) / 1e$2" | tr '\n' ' ' | sed 's/ $//'
+}
+
+# --- usage -----------------------------------------------------------------
+
+@test "score: --help prints the usage on stdout and exits 0" {
+	run_split cdp-score --help
+	assert_success
+	assert_line --index 0 "usage: cdp-score rfm [options] [FILE...]"
+	assert_equal "$stderr" ""
+}
+
+@test "score: --version" {
+	run cdp-score --version
+	assert_success
+	assert_output "cdp-score (cdpipe) 0.1.0"
+}
+
+@test "score: a missing or unknown subcommand is a usage error (64)" {
+	run_split cdp-score
+	assert_failure 64
+	[[ "$stderr" == "cdp-score: expected a subcommand first: rfm or clv"* ]]
+	run_split cdp-score points
+	assert_failure 64
+	[[ "$stderr" == 'cdp-score: unknown subcommand "points" (rfm or clv)'* ]]
+	run_split cdp-score --stats rfm
+	assert_failure 64
+}
+
+@test "score: bad option values are usage errors before any output" {
+	run cdp-score rfm --as-of 2025-13-01
+	assert_failure 64
+	assert_line --index 0 "cdp-score: --as-of: not a date YYYY-MM-DD"
+	run cdp-score rfm --horizon 3
+	assert_failure 64
+	assert_line --index 0 "cdp-score: that option belongs to cdp-score clv"
+	run cdp-score clv --time-unit month
+	assert_failure 64
+	run cdp-score clv --model pareto
+	assert_failure 64
+	run cdp-score clv --horizon -1
+	assert_failure 64
+	run cdp-score clv --discount-rate x
+	assert_failure 64
+	run cdp-score clv --fit-only --params p.json
+	assert_failure 64
+	run cdp-score rfm --id ts
+	assert_failure 64
+	run cdp-score rfm --bogus
+	assert_failure 64
+}
+
+@test "score: an input that cannot be opened exits 66 before any output" {
+	run_split cdp-score rfm tx.ndjson missing.ndjson
+	assert_failure 66
+	assert_equal "$output" ""
+	[[ "$stderr" == "cdp-score: missing.ndjson: cannot open"* ]]
+}
+
+# --- rfm -------------------------------------------------------------------
+
+@test "rfm: scores, cells and segments (golden)" {
+	run_split cdp-score rfm --as-of 2025-06-30 --stats tx.ndjson
+	assert_success
+	assert_output "$(golden rfm.out)"
+	# 21 records: 18 transactions, one without a customer, one with a
+	# null customer, one after --as-of.
+	assert_equal "$stderr" \
+	    '{"read":21,"rejected":0,"used":18,"skipped":3,"output":10}'
+}
+
+@test "rfm: output is in id order whatever the input order" {
+	tac tx.ndjson > rev.ndjson
+	run cdp-score rfm --as-of 2025-06-30 rev.ndjson
+	assert_success
+	assert_output "$(golden rfm.out)"
+}
+
+@test "rfm: --as-of defaults to the latest transaction day" {
+	run cdp-score rfm tx.ndjson
+	assert_success
+	# jo's 2025-07-02 order is then kept and is the latest
+	assert_line --index 9 --partial '"customer_id":"jo","first":"2025-02-14","last":"2025-07-02","recency":0,"frequency":2'
+	assert_line --index 0 --partial '"recency":4,'
+}
+
+@test "rfm: equal values share a score (mid-rank); 5 distinct values give 1..5" {
+	for c in a b c; do
+		echo "{\"customer_id\":\"$c\",\"ts\":\"2025-01-01\",\"revenue\":5}"
+	done > tie.ndjson
+	run cdp-score rfm tie.ndjson
+	assert_success
+	assert_equal "$(jq -r .rfm <<<"$output" | sort -u)" "333"
+	assert_equal "$(jq -r .segment <<<"$output" | sort -u)" "Need Attention"
+	for i in 1 2 3 4 5; do
+		echo "{\"customer_id\":\"c$i\",\"ts\":\"2025-01-0$i\",\"revenue\":$i}"
+	done > five.ndjson
+	run cdp-score rfm --as-of 2025-01-05 five.ndjson
+	assert_equal "$(jq -r .rfm <<<"$output" | tr '\n' ' ')" \
+	    "131 232 333 434 535 "
+	assert_equal "$(jq -r .segment <<<"$output" | tr '\n' ' ')" \
+	    "Lost At Risk Need Attention Loyal Customers Champions "
+}
+
+@test "rfm: every cell of the segment table (man page) is reachable" {
+	# R from recency rank, F from count, M from amount: 5 x 5 customers
+	: > grid.ndjson
+	for r in 1 2 3 4 5; do
+		for fm in 1 2 3 4 5; do
+			id="r${r}fm$fm"
+			day=$(printf '2025-01-%02d' $((r * 5 - fm % 5)))
+			for k in $(seq $fm); do
+				echo "{\"customer_id\":\"$id\",\"ts\":\"$day\",\"revenue\":$((fm * 100))}"
+			done >> grid.ndjson
+		done
+	done
+	run cdp-score rfm --as-of 2025-01-31 grid.ndjson
+	assert_success
+	assert_equal "$(jq -r .segment <<<"$output" | sort -u | wc -l)" 11
+}
+
+@test "rfm: amounts as numeric strings; sums keep the amounts' decimals" {
+	printf '%s\n' '{"customer_id":"a","ts":"2025-01-01","revenue":"0.1"}' \
+	    '{"customer_id":"a","ts":"2025-01-02","revenue":0.2}' > d.ndjson
+	run cdp-score rfm d.ndjson
+	assert_success
+	assert_output --partial '"frequency":2,"monetary":0.3,"monetary_mean":0.15,'
+}
+
+@test "rfm: a numeric id stays a number; 1 and \"1\" are two customers" {
+	printf '%s\n' '{"customer_id":1,"ts":"2025-01-01","revenue":1}' \
+	    '{"customer_id":"1","ts":"2025-01-01","revenue":2}' > n.ndjson
+	run cdp-score rfm n.ndjson
+	assert_success
+	# same text: the string sorts first
+	assert_line --index 0 --partial '{"customer_id":"1",'
+	assert_line --index 1 --partial '{"customer_id":1,'
+}
+
+@test "rfm: --id, --time and --amount name the fields" {
+	printf '%s\n' '{"who":"z","when":"2025-03-01T23:59:59+02:00","paid":7}' > o.ndjson
+	run cdp-score rfm --id who --time when --amount paid o.ndjson
+	assert_success
+	assert_output '{"who":"z","first":"2025-03-01","last":"2025-03-01","recency":0,"frequency":1,"monetary":7,"monetary_mean":7,"r":3,"f":3,"m":3,"rfm":"333","segment":"Need Attention"}'
+}
+
+@test "rfm: a bad date stops the run with file:line (65)" {
+	run_split cdp-score rfm bad.ndjson
+	assert_failure 65
+	assert_equal "$output" ""
+	assert_equal "$stderr" 'cdp-score: bad.ndjson:2: field "ts": no such day'
+}
+
+@test "rfm: --rejects takes bad dates, amounts, ids and JSON and goes on" {
+	run_split cdp-score rfm --rejects rej.ndjson --stats bad.ndjson
+	assert_success
+	assert_equal "$(wc -l <<<"$output")" 2
+	assert_equal "$stderr" \
+	    '{"read":7,"rejected":5,"used":2,"skipped":0,"output":2}'
+	run jq -r '"\(._line) \(._error)"' rej.ndjson
+	assert_output - <<'OUT'
+2 field "ts": no such day
+3 field "revenue": not a number
+4 expected ',' or '}' at byte 49
+5 field "customer_id": not a string or number
+6 field "ts": missing
+OUT
+}
+
+@test "rfm: an empty input gives no records and exit 0" {
+	: > e.ndjson
+	run_split cdp-score rfm --stats e.ndjson
+	assert_success
+	assert_equal "$output" ""
+	assert_equal "$stderr" \
+	    '{"read":0,"rejected":0,"used":0,"skipped":0,"output":0}'
+}
+
+@test "rfm: -o writes the file atomically; a full disk exits 74" {
+	run cdp-score rfm --as-of 2025-06-30 -o out.ndjson tx.ndjson
+	assert_success
+	assert_equal "$(cat out.ndjson)" "$(golden rfm.out)"
+	run cdp-score rfm tx.ndjson -o /dev/full
+	assert_failure 74
+}
+
+# --- clv: the published CDNOW figures ---------------------------------------
+
+@test "clv: the summary (x, t_x, T) equals lifetimes' cdnow_customers_summary.csv" {
+	run cdp-score clv --id sample_id --calibration-end 1997-09-30 \
+	    --params published.json "$BATS_FILE_TMPDIR/sample.ndjson"
+	assert_success
+	jq -r '[(.sample_id | tonumber), .frequency,
+	    (.recency * 100 | round / 100), (.T * 100 | round / 100)] | @csv' \
+	    <<<"$output" > mine.csv
+	tail -n +2 "$SHARED/data/cdnow/cdnow_customers_summary.csv" |
+	    awk -F, '{ printf "%d,%d,%g,%g\n", $1, $2, $3, $4 }' > ref.csv
+	run diff mine.csv ref.csv
+	assert_success
+	assert_equal "$(wc -l < mine.csv)" 2357
+}
+
+@test "clv: BG/NBD and Gamma-Gamma fits reproduce Fader, Hardie & Lee on CDNOW" {
+	run_split cdp-score clv --fit-only --calibration-end 1997-09-30 --stats \
+	    "$BATS_FILE_TMPDIR/sample.ndjson"
+	assert_success
+	assert_equal "$stderr" \
+	    '{"read":6919,"rejected":0,"used":4960,"skipped":1959,"output":1}'
+	assert_equal "$(jq -r '[.model, .customers, (.r * 1e3 | round),
+	    (.alpha * 1e3 | round), (.a * 1e3 | round), (.b * 1e3 | round),
+	    (.ll * 10 | round), .converged] | @tsv' <<<"$output")" \
+	    "$(printf 'bg-nbd\t2357\t243\t4414\t793\t2426\t-95824\ttrue')"
+	assert_equal "$(jq -r '.spend | [.model, .customers,
+	    (.p * 100 | round), (.q * 100 | round), (.v * 100 | round),
+	    .converged] | @tsv' <<<"$output")" \
+	    "$(printf 'gamma-gamma\t946\t625\t374\t1544\ttrue')"
+}
+
+@test "clv: Pareto/NBD fit reproduces r=0.553 alpha=10.578 s=0.606 beta=11.669" {
+	run cdp-score clv --model pareto-nbd --fit-only \
+	    --calibration-end 1997-09-30 "$BATS_FILE_TMPDIR/sample.ndjson"
+	assert_success
+	assert_equal "$(jq -r '[.model, (.r * 1e3 | round),
+	    (.alpha * 1e3 | round), (.s * 1e3 | round), (.beta * 1e3 | round),
+	    (.ll * 10 | round), .converged] | @tsv' <<<"$output")" \
+	    "$(printf 'pareto-nbd\t553\t10578\t606\t11669\t-95950\ttrue')"
+}
+
+@test "clv: Gamma-Gamma E[Z|x,zbar] of customers 1-10 equals Hardie's note 025" {
+	run cdp-score clv --fit-only --calibration-end 1997-09-30 \
+	    "$BATS_FILE_TMPDIR/sample.ndjson"
+	echo "$output" > fit.json
+	run cdp-score clv --id sample_id --calibration-end 1997-09-30 \
+	    --params fit.json "$BATS_FILE_TMPDIR/sample.ndjson"
+	assert_success
+	assert_equal "$(head -10 <<<"$output" | rounded expected_spend 2)" \
+	    "24.65 18.91 35.17 35.17 35.17 71.46 18.91 35.17 27.28 35.17"
+}
+
+@test "clv: a hand-checked customer (x=2, t_x=30.43, T=38.86) under the published parameters" {
+	run cdp-score clv --calibration-end 1997-09-30 --horizon 39 \
+	    --params published.json customer1.ndjson
+	assert_success
+	# Hardie's spreadsheet: E[Y(39) | x=2, t_x=30.43, T=38.86] = 1.226
+	assert_equal "$(rounded expected_purchases 3 <<<"$output")" 1.226
+	assert_equal "$(jq -r '[.frequency, .recency * 7, .T * 7, .monetary] |
+	    @tsv' <<<"$output")" "$(printf '2\t213\t272\t22.345')"
+	# P(alive) = 1 / (1 + a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)),
+	# FHL 2005 eq. 11, by hand with awk
+	want=$(awk 'BEGIN { r = .243; al = 4.414; a = .793; b = 2.426
+	    x = 2; tx = 213 / 7; T = 272 / 7
+	    k = a / (b + x - 1) * exp((r + x) * log((al + T) / (al + tx)))
+	    printf "%.12f", 1 / (1 + k) }')
+	assert_equal "$(jq -r '.p_alive * 1e12 | round / 1e12' <<<"$output" |
+	    awk '{ printf "%.12f", $1 }')" "$want"
+	# Gamma-Gamma: (q-1)/(px+q-1) * pv/(q-1) + px/(px+q-1) * zbar
+	want=$(awk 'BEGIN { p = 6.25; q = 3.74; v = 15.44; x = 2; z = 22.345
+	    w = p * x / (p * x + q - 1)
+	    printf "%.9f", (1 - w) * p * v / (q - 1) + w * z }')
+	assert_equal "$(jq -r '.expected_spend' <<<"$output" |
+	    awk '{ printf "%.9f", $1 }')" "$want"
+	# undiscounted CLV = expected spend x expected purchases
+	assert_equal "$(jq -r '(.clv - .expected_spend * .expected_purchases) |
+	    fabs < 1e-9' <<<"$output")" true
+}
+
+@test "clv: a new customer (x=0, T=0) gets lifetimes' unconditional E[X(t)]" {
+	run cdp-score clv --fit-only --calibration-end 1997-09-30 \
+	    "$BATS_FILE_TMPDIR/sample.ndjson"
+	echo "$output" > fit.json
+	echo '{"customer_id":"n","ts":"1997-09-30","revenue":1}' > new.ndjson
+	got=
+	for t in 0.1429 1 3 31.8571 32 78; do
+		got="$got $(cdp-score clv --params fit.json --horizon $t \
+		    new.ndjson | rounded expected_purchases 3)"
+	done
+	# lifetimes: 0.0078 0.0532 0.1506 1.0405 1.0437 1.8576
+	assert_equal "$got" " 0.008 0.053 0.151 1.04 1.044 1.858"
+}
+
+@test "clv: per-customer output; a discount rate lowers the CLV" {
+	run cdp-score clv --calibration-end 1997-09-30 --params published.json \
+	    customer1.ndjson
+	assert_success
+	assert_output --regexp '^\{"customer_id":"0001","frequency":2,"recency":30\.42857[0-9]*,"T":38\.85714[0-9]*,"monetary":22\.345,"p_alive":0\.72[0-9]*,"expected_purchases":[0-9.]*,"expected_spend":24\.65[0-9]*,"clv":[0-9.]*\}$'
+	plain=$(jq .clv <<<"$output")
+	run cdp-score clv --calibration-end 1997-09-30 --params published.json \
+	    --discount-rate 0.01 customer1.ndjson
+	assert_success
+	disc=$(jq .clv <<<"$output")
+	assert_equal "$(awk -v a="$plain" -v b="$disc" 'BEGIN { print (b < a && b > a * 0.7) }')" 1
+}
+
+@test "clv: --time-unit day scales t_x and T" {
+	run cdp-score clv --time-unit day --calibration-end 1997-09-30 \
+	    --params published.json customer1.ndjson
+	assert_success
+	assert_output --partial '"frequency":2,"recency":213,"T":272,'
+}
+
+@test "clv: --params errors: missing file 66, bad JSON or values 65" {
+	run_split cdp-score clv --params nope.json customer1.ndjson
+	assert_failure 66
+	echo '{"model":"bg-nbd","r":1' > broken.json
+	run_split cdp-score clv --params broken.json customer1.ndjson
+	assert_failure 65
+	[[ "$stderr" == "cdp-score: broken.json:"* ]]
+	echo '{"model":"bg-nbd","r":1,"alpha":1,"a":1,"b":-1}' > neg.json
+	run_split cdp-score clv --params neg.json customer1.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-score: neg.json: b: expected a positive number"
+	echo '{"model":"bg-nbd","r":1,"alpha":1,"a":1,"b":1}' > nospend.json
+	run_split cdp-score clv --params nospend.json customer1.ndjson
+	assert_failure 65
+}
+
+@test "clv: data a model cannot be fitted to exits 65 with the reason" {
+	: > e.ndjson
+	run_split cdp-score clv e.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-score: bg-nbd: no customers to fit"
+	printf '%s\n' '{"customer_id":"a","ts":"2025-01-01","revenue":1}' \
+	    '{"customer_id":"b","ts":"2025-02-01","revenue":1}' > once.ndjson
+	run_split cdp-score clv --fit-only once.ndjson
+	assert_failure 65
+	assert_equal "$output" ""
+	assert_equal "$stderr" "cdp-score: gamma-gamma: no customer with repeat purchases of positive amount to fit"
+}
+
+@test "clv: transactions after the calibration end are skipped; bad ones rejected" {
+	run_split cdp-score clv --calibration-end 1997-09-30 --params \
+	    published.json --stats customer1.ndjson
+	assert_success
+	assert_equal "$stderr" \
+	    '{"read":4,"rejected":0,"used":3,"skipped":1,"output":1}'
+	run_split cdp-score clv --params published.json bad.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-score: bad.ndjson:2: field "ts": no such day'
+}
