@@ -409,6 +409,10 @@ bench_pair "segment" \
     '"$BIN/cdp-segment" --where '"'"'type == "purchase" && revenue > 50 && country in ["PL","DE"]'"'"' "$IN"' \
     'mlr --ijsonl --ojsonl filter '"'"'$type=="purchase" && $revenue>50 && ($country=="PL" || $country=="DE")'"'"' "$IN"' 20 16
 
+IN=$NDJSON
+bench_pair "dedupe" '"$BIN/cdp-dedupe" --key email "$IN"' \
+    'mlr --ijsonl --ojsonl head -n 1 -g email "$IN"' 10 16
+
 echo
 echo "median of $RUNS runs; MB/s = input size / median; ratio = peer" \
     "median / ours"

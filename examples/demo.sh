@@ -19,12 +19,22 @@ cat "$tmp/crm.ndjson"
 step "CRM rows rejected (with the reason and the line)"
 cat "$tmp/crm.rejects"
 
+step "duplicates: the same email under two spellings of a name (cdp-dedupe)"
+cdp-dedupe --key email --mark --stats "$tmp/crm.ndjson" \
+    | jq -c '{customer_id, first_name, last_name, email, _dup_of}'
+
 step "audiences: segments of the CRM profiles (cdp-segment)"
 cdp-segment --as-of 2024-12-01 --first-match --else other \
     -d 'vip=vip' \
     -d 'dach=country in ["DE", "AT", "CH"]' \
     -d 'new=days_since(signup_date) < 180' \
     --stats "$tmp/crm.ndjson"
+
+step "RFM scores of the shop's customers (cdp-score)"
+cdp-ingest --source shop --types total:number --rejects /dev/null \
+    orders.json \
+  | cdp-score rfm --id email --time ordered_at --amount total \
+      --as-of 2024-12-01 --rejects /dev/null
 
 step "web events (NDJSON: nested values and numbers pass through as written)"
 cdp-ingest --source web --normalize email,ts:datetime \
