@@ -23,6 +23,13 @@ step "duplicates: the same email under two spellings of a name (cdp-dedupe)"
 cdp-dedupe --key email --mark --stats "$tmp/crm.ndjson" \
     | jq -c '{customer_id, first_name, last_name, email, _dup_of}'
 
+step "identity: one profile_id per person (cdp-merge), then unified profiles"
+cdp-merge --ids email,phone "$tmp/crm.ndjson" \
+    | jq -c '{customer_id, first_name, email, profile_id}'
+cdp-merge --ids email,phone --profiles --rule first_name=longest \
+    --stats "$tmp/crm.ndjson" \
+    | jq -c '{profile_id, first_name, last_name, email, _records}'
+
 step "audiences: segments of the CRM profiles (cdp-segment)"
 cdp-segment --as-of 2024-12-01 --first-match --else other \
     -d 'vip=vip' \

@@ -1,0 +1,564 @@
+/*
+ * index.c - cdp-merge's first pass and resolution: identifiers of each
+ * record into a compact index, then union-find over identifier values.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "index.h"
+#include "lines.h"
+#include "norm.h"
+
+static void
+oom(void)
+{
+	cdp_die(EX_OSERR, NULL, 0, "out of memory");
+}
+
+/* Make room for need elements of size in *p (capacity *cap). */
+static void
+grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 1024;
+	void *q;
+
+	if (need <= *cap)
+		return;
+	while (n < need)
+		n *= 2;
+	if ((q = realloc(*p, n * size)) == NULL)
+		oom();
+	*p = q;
+	*cap = n;
+}
+
+static struct cdp_key128
+lower_key(struct cdp_buf *low, const char *s, size_t n)
+{
+	cdp_buf_reset(low);
+	if (cdp_buf_reserve(low, n) == -1)
+		oom();
+	for (size_t i = 0; i < n; i++)
+		low->p[i] = (s[i] >= 'A' && s[i] <= 'Z') ? s[i] + 32 : s[i];
+	low->len = n;
+	return cdp_key128_of(low->p, n);
+}
+
+static void
+ignore_add(struct index *ix, const char *s, size_t n)
+{
+	int added;
+
+	cdp_trim(&s, &n);
+	if (cdp_keymap_put(ix->ignore, lower_key(&ix->low, s, n), 0,
+	    &added) == NULL)
+		oom();
+}
+
+static void
+load_ignore(struct index *ix, const char *path)
+{
+	struct cdp_lines *in;
+	struct cdp_line l;
+	struct cdp_err err;
+	int rc;
+
+	if ((in = cdp_lines_open(path, 0, &err)) == NULL)
+		cdp_die_err(&err, path, 0);
+	while ((rc = cdp_lines_next(in, &l, &err)) == 1)
+		ignore_add(ix, l.p, l.len);
+	if (rc == -1)
+		cdp_die_err(&err, path, 0);
+	cdp_lines_close(in);
+}
+
+void
+index_init(struct index *ix, const struct merge_opts *opt)
+{
+	struct cdp_err err;
+
+	*ix = (struct index){ .opt = opt };
+	ix->ctx.default_country = opt->default_country;
+	ix->ctx.date_order = opt->date_order;
+	if ((ix->map = cdp_keymap_new()) == NULL ||
+	    (ix->sets = cdp_keymap_new()) == NULL ||
+	    (ix->ignore = cdp_keymap_new()) == NULL)
+		oom();
+	for (int i = 0; i < opt->nids; i++)
+		if (cdp_norm_ctx_prepare(&ix->ctx, opt->ids[i].norm,
+		    &err) == -1)
+			cdp_die_err(&err, NULL, 0);
+	if (opt->default_ignore)
+		for (size_t i = 0; merge_default_ignore[i] != NULL; i++)
+			ignore_add(ix, merge_default_ignore[i],
+			    strlen(merge_default_ignore[i]));
+	if (opt->ignore_file != NULL)
+		load_ignore(ix, opt->ignore_file);
+}
+
+void
+index_free(struct index *ix)
+{
+	cdp_keymap_free(ix->map);
+	cdp_keymap_free(ix->sets);
+	cdp_keymap_free(ix->ignore);
+	cdp_norm_ctx_free(&ix->ctx);
+	free(ix->nodes);
+	free(ix->off);
+	free(ix->edges);
+	free(ix->good);
+	free(ix->minnode);
+	free(ix->keep);
+	cdp_keymap_free(ix->prior.ids);
+	cdp_keymap_free(ix->prior.keys);
+	cdp_buf_free(&ix->prior.text);
+	free(ix->prior.off);
+	free(ix->prior.count);
+	uf_free(&ix->uf);
+	cdp_buf_free(&ix->arena);
+	cdp_buf_free(&ix->val);
+	cdp_buf_free(&ix->norm);
+	cdp_buf_free(&ix->low);
+	cdp_buf_free(&ix->msg);
+}
+
+static bool
+ignored(struct index *ix, const char *s, size_t n)
+{
+	return cdp_keymap_get(ix->ignore, lower_key(&ix->low, s, n)) != NULL;
+}
+
+/* "field "NAME": WHY" in ix->msg. */
+static const char *
+field_why(struct index *ix, const struct idfield *f, const char *why)
+{
+	cdp_buf_reset(&ix->msg);
+	if (cdp_buf_adds(&ix->msg, "field ") == -1 ||
+	    cdp_json_quote(&ix->msg, f->name, f->nlen) == -1 ||
+	    cdp_buf_addf(&ix->msg, ": %s", why) == -1)
+		oom();
+	return ix->msg.p;
+}
+
+/* The key of value s[0..n) of field i: field name, NUL, value, so that
+ * email "x" and customer_id "x" differ. */
+static struct cdp_key128
+key_of(struct index *ix, int i, const char *s, size_t n)
+{
+	const struct idfield *f = &ix->opt->ids[i];
+	struct cdp_buf *k = &ix->low;
+
+	cdp_buf_reset(k);
+	if (cdp_buf_add(k, f->name, f->nlen + 1) == -1 ||
+	    cdp_buf_add(k, s, n) == -1)
+		oom();
+	return cdp_key128_of(k->p, k->len);
+}
+
+/* The node of value s[0..n) of field i, created when new. */
+static uint32_t
+node_of(struct index *ix, int i, const char *s, size_t n)
+{
+	uint64_t *v;
+	int added;
+
+	v = cdp_keymap_put(ix->map, key_of(ix, i, s, n), ix->nnodes, &added);
+	if (v == NULL)
+		oom();
+	if (added) {
+		if (ix->nnodes >= NO_NODE || n > UINT32_MAX)
+			cdp_die(EX_SOFTWARE, NULL, 0, "too many identifiers");
+		grow((void **)&ix->nodes, &ix->ncap, ix->nnodes + 1,
+		    sizeof(*ix->nodes));
+		ix->nodes[ix->nnodes++] = (struct node){
+		    .aoff = ix->arena.len, .alen = (uint32_t)n,
+		    .field = (uint8_t)i };
+		if (cdp_buf_add(&ix->arena, s, n) == -1)
+			oom();
+	}
+	return (uint32_t)*v;
+}
+
+/*
+ * The identifier text of field f of rec in ix->val (a string unescaped,
+ * a number's text), trimmed into s and n; 0, 1 when absent (null, missing,
+ * empty), -1 when the type cannot be an identifier.
+ */
+static int
+id_text(struct index *ix, const struct cdp_rec *rec,
+    const struct cdp_field *f, const char **s, size_t *n)
+{
+	if (f == NULL || f->type == CDP_NULL)
+		return 1;
+	if (f->type == CDP_STRING) {
+		if (cdp_rec_str(rec, f, &ix->val, s, n) == -1)
+			oom();
+	} else if (f->type == CDP_NUMBER) {
+		*s = rec->p + f->voff;
+		*n = f->vlen;
+	} else {
+		return -1;
+	}
+	cdp_trim(s, n);
+	return *n == 0 ? 1 : 0;
+}
+
+static void
+set_good(struct index *ix, bool good)
+{
+	size_t seq = ix->nlines++;
+
+	grow((void **)&ix->good, &ix->gcap, seq / 8 + 1, 1);
+	if (seq % 8 == 0)
+		ix->good[seq / 8] = 0;
+	if (good)
+		ix->good[seq / 8] |= (uint8_t)(1u << (seq % 8));
+}
+
+bool
+index_good(const struct index *ix, size_t seq)
+{
+	return seq < ix->nlines && (ix->good[seq / 8] >> (seq % 8) & 1);
+}
+
+/*
+ * The record's nodes into ids[] (or, with keys non-NULL, only their keys
+ * into keys[], adding nothing); returns their count or -1 (bad).
+ */
+int
+index_record_ids(struct index *ix, struct cdp_rec *rec, uint32_t *ids,
+    struct cdp_key128 *keys, const char **why)
+{
+	const struct merge_opts *opt = ix->opt;
+	int k = 0;
+
+	for (int i = 0; i < opt->nids; i++) {
+		const struct idfield *idf = &opt->ids[i];
+		const char *s, *w;
+		size_t n;
+		int rc = id_text(ix, rec, cdp_rec_find(rec, idf->name,
+		    idf->nlen), &s, &n);
+
+		if (rc == -1) {
+			*why = field_why(ix, idf, "an identifier must be a "
+			    "string or a number");
+			return -1;
+		}
+		if (rc == 1)
+			continue;
+		if (ignored(ix, s, n)) {
+			ix->ignored += keys == NULL;
+			continue;
+		}
+		cdp_buf_reset(&ix->norm);
+		if (cdp_norm_apply(&ix->ctx, idf->norm, s, n, &ix->norm,
+		    &w) == -1) {
+			*why = field_why(ix, idf, w);
+			return -1;
+		}
+		if (ix->norm.len == 0 || ignored(ix, ix->norm.p,
+		    ix->norm.len)) {
+			ix->ignored += keys == NULL;
+			continue;
+		}
+		if (keys != NULL)
+			keys[k++] = key_of(ix, i, ix->norm.p, ix->norm.len);
+		else
+			ids[k++] = node_of(ix, i, ix->norm.p, ix->norm.len);
+	}
+	return k;
+}
+
+/*
+ * Whether no earlier record had exactly the identifiers ids[0..k): the
+ * degree of a value counts distinct sets, so that the hundred events of
+ * one customer do not make her email a "super node", while a placeholder
+ * typed by many different people still is one.
+ */
+static bool
+new_set(struct index *ix, const uint32_t *ids, int k)
+{
+	uint32_t set[MAX_IDS];
+	int added;
+
+	for (int i = 0; i < k; i++) {
+		int j = i;
+
+		for (; j > 0 && set[j - 1] > ids[i]; j--)
+			set[j] = set[j - 1];
+		set[j] = ids[i];
+	}
+	if (k > 0 && cdp_keymap_put(ix->sets, cdp_key128_of(set,
+	    (size_t)k * sizeof(*set)), 0, &added) == NULL)
+		oom();
+	return k > 0 && added;
+}
+
+int
+index_add(struct index *ix, struct cdp_rec *rec, const char *p, size_t len,
+    bool too_long, const char **why)
+{
+	uint32_t ids[MAX_IDS];
+	struct cdp_err err;
+	int k;
+
+	if (too_long) {
+		*why = "record longer than --max-record-bytes";
+		set_good(ix, false);
+		return -1;
+	}
+	if (cdp_rec_parse(rec, p, len, &err) == -1) {
+		if (err.code != EX_DATAERR)
+			cdp_die_err(&err, NULL, 0);
+		cdp_buf_reset(&ix->msg);
+		if (cdp_buf_adds(&ix->msg, err.msg) == -1)
+			oom();
+		*why = ix->msg.p;
+		set_good(ix, false);
+		return -1;
+	}
+	if ((k = index_record_ids(ix, rec, ids, NULL, why)) == -1) {
+		set_good(ix, false);
+		return -1;
+	}
+	if (ix->nedges + (size_t)k > UINT32_MAX || ix->nrecs + 2 > UINT32_MAX)
+		cdp_die(EX_SOFTWARE, NULL, 0, "too many records");
+	grow((void **)&ix->off, &ix->rcap, ix->nrecs + 2, sizeof(*ix->off));
+	grow((void **)&ix->edges, &ix->ecap, ix->nedges + (size_t)k,
+	    sizeof(*ix->edges));
+	ix->off[ix->nrecs] = (uint32_t)ix->nedges;
+	for (int i = 0; i < k; i++)
+		ix->edges[ix->nedges++] = ids[i];
+	if (new_set(ix, ids, k))
+		for (int i = 0; i < k; i++)
+			ix->nodes[ids[i]].count++;
+	ix->off[++ix->nrecs] = (uint32_t)ix->nedges;
+	set_good(ix, true);
+	return 0;
+}
+
+bool
+index_linking(const struct index *ix, uint32_t node)
+{
+	return ix->nodes[node].count <= (unsigned long)ix->opt->max_degree;
+}
+
+/* Byte order of (field name, value): a < b. */
+bool
+index_node_less(const struct index *ix, uint32_t a, uint32_t b)
+{
+	const struct node *x = &ix->nodes[a], *y = &ix->nodes[b];
+	int c = strcmp(ix->opt->ids[x->field].name,
+	    ix->opt->ids[y->field].name);
+	size_t n = x->alen < y->alen ? x->alen : y->alen;
+
+	if (c != 0)
+		return c < 0;
+	c = memcmp(ix->arena.p + x->aoff, ix->arena.p + y->aoff, n);
+	return c != 0 ? c < 0 : x->alen < y->alen;
+}
+
+/* The first linking node of record k, or NO_NODE. */
+static uint32_t
+first_link(const struct index *ix, size_t k)
+{
+	for (uint32_t e = ix->off[k]; e < ix->off[k + 1]; e++)
+		if (index_linking(ix, ix->edges[e]))
+			return ix->edges[e];
+	return NO_NODE;
+}
+
+#define MAX_WARN	20	/* --max-degree warnings without --verbose */
+
+static void
+warn_degree(const struct index *ix, uint32_t i)
+{
+	const struct node *nd = &ix->nodes[i];
+	const char *field = ix->opt->ids[nd->field].name;
+
+	if (cdp_diag_verbose())
+		cdp_warn(NULL, 0, "field \"%s\": value \"%.*s\" is on %u "
+		    "records with different identifiers (over --max-degree "
+		    "%ld): not linked", field, (int)nd->alen,
+		    ix->arena.p + nd->aoff, nd->count, ix->opt->max_degree);
+	else if (ix->over_degree <= MAX_WARN)
+		cdp_warn(NULL, 0, "field \"%s\": a value is on %u records "
+		    "with different identifiers (over --max-degree %ld): not "
+		    "linked", field, nd->count, ix->opt->max_degree);
+}
+
+static void
+id_of_node(struct index *ix, uint32_t i, char out[PROFILE_ID_SIZE])
+{
+	const struct node *nd = &ix->nodes[i];
+	const struct idfield *f = &ix->opt->ids[nd->field];
+	struct cdp_buf *k = &ix->low;
+	struct cdp_key128 h;
+
+	/* Field name, NUL, value: as the node's key. */
+	cdp_buf_reset(k);
+	if (cdp_buf_add(k, f->name, f->nlen + 1) == -1 ||
+	    cdp_buf_add(k, ix->arena.p + nd->aoff, nd->alen) == -1)
+		oom();
+	h = cdp_key128_of(k->p, k->len);
+	snprintf(out, PROFILE_ID_SIZE, "p_%016llx%016llx", (unsigned long long)h.hi,
+	    (unsigned long long)h.lo);
+}
+
+void
+index_count(struct index *ix)
+{
+	uint32_t *recs = calloc(ix->nnodes ? ix->nnodes : 1, sizeof(*recs));
+
+	if (recs == NULL)
+		oom();
+	for (size_t k = 0; k < ix->nrecs; k++) {
+		uint32_t n = first_link(ix, k);
+
+		if (n == NO_NODE)
+			ix->unlinked++;
+		else if (recs[uf_find(&ix->uf, n)]++ == 0)
+			ix->clusters++;
+	}
+	for (size_t i = 0; i < ix->nnodes && ix->opt->max_cluster > 0; i++) {
+		char id[PROFILE_ID_SIZE];
+
+		if (recs[i] <= (unsigned long)ix->opt->max_cluster)
+			continue;
+		index_root_id(ix, (uint32_t)i, id);
+		cdp_warn(NULL, 0, "profile %s has %u records (over "
+		    "--max-cluster %ld)", id, recs[i], ix->opt->max_cluster);
+	}
+	free(recs);
+}
+
+void
+index_resolve(struct index *ix)
+{
+	/* The hash maps are not needed any more: give their memory back. */
+	cdp_keymap_free(ix->map);
+	cdp_keymap_free(ix->sets);
+	ix->map = ix->sets = NULL;
+	if (uf_init(&ix->uf, ix->nnodes) == -1 ||
+	    (ix->minnode = malloc((ix->nnodes ? ix->nnodes : 1) *
+	    sizeof(*ix->minnode))) == NULL)
+		oom();
+	for (size_t k = 0; k < ix->nrecs; k++) {
+		uint32_t a = first_link(ix, k);
+
+		for (uint32_t e = ix->off[k]; a != NO_NODE &&
+		    e < ix->off[k + 1]; e++)
+			if (index_linking(ix, ix->edges[e]))
+				uf_union(&ix->uf, a, ix->edges[e]);
+	}
+	for (size_t i = 0; i < ix->nnodes; i++)
+		ix->minnode[i] = NO_NODE;
+	for (uint32_t i = 0; i < ix->nnodes; i++) {
+		uint32_t r, *m;
+
+		if (!index_linking(ix, i)) {
+			ix->over_degree++;
+			warn_degree(ix, i);
+			continue;
+		}
+		r = uf_find(&ix->uf, i);
+		m = &ix->minnode[r];
+		if (*m == NO_NODE || index_node_less(ix, i, *m))
+			*m = i;
+	}
+	if (ix->over_degree > MAX_WARN && !cdp_diag_verbose())
+		cdp_warn(NULL, 0, "%llu more values over --max-degree not "
+		    "linked (all with --verbose)",
+		    ix->over_degree - MAX_WARN);
+}
+
+/* A record with no linking identifier: its own profile, named by its
+ * provenance (_src and _line) when it has both, else by its text. */
+static void
+id_of_record(struct index *ix, struct cdp_rec *rec, char out[PROFILE_ID_SIZE])
+{
+	const struct cdp_field *src = cdp_rec_find(rec, "_src", 4);
+	const struct cdp_field *line = cdp_rec_find(rec, "_line", 5);
+	struct cdp_buf *k = &ix->low;
+	struct cdp_key128 h;
+	int rc;
+
+	cdp_buf_reset(k);
+	if (src != NULL && line != NULL)
+		rc = cdp_buf_add(k, "\1", 1) |
+		    cdp_buf_add(k, rec->p + src->voff, src->vlen) |
+		    cdp_buf_add(k, ":", 1) |
+		    cdp_buf_add(k, rec->p + line->voff, line->vlen);
+	else
+		rc = cdp_buf_add(k, "\2", 1) | cdp_buf_add(k, rec->p,
+		    rec->len);
+	if (rc != 0)
+		oom();
+	h = cdp_key128_of(k->p, k->len);
+	snprintf(out, PROFILE_ID_SIZE, "p_%016llx%016llx", (unsigned long long)h.hi,
+	    (unsigned long long)h.lo);
+}
+
+uint32_t
+index_root(struct index *ix, size_t k)
+{
+	uint32_t n = first_link(ix, k);
+
+	return n == NO_NODE ? NO_NODE : uf_find(&ix->uf, n);
+}
+
+struct cdp_key128
+index_node_key(struct index *ix, uint32_t i)
+{
+	const struct node *nd = &ix->nodes[i];
+
+	return key_of(ix, nd->field, ix->arena.p + nd->aoff, nd->alen);
+}
+
+void
+index_profile(struct index *ix, size_t k, struct cdp_rec *rec,
+    char out[PROFILE_ID_SIZE])
+{
+	uint32_t n = first_link(ix, k);
+
+	if (n == NO_NODE)
+		id_of_record(ix, rec, out);
+	else
+		index_root_id(ix, uf_find(&ix->uf, n), out);
+}
+
+void
+index_root_id(struct index *ix, uint32_t root, char out[PROFILE_ID_SIZE])
+{
+	if (ix->keep != NULL && ix->keep[root] != NO_NODE)
+		snprintf(out, PROFILE_ID_SIZE, "%s", ix->prior.text.p +
+		    ix->prior.off[ix->keep[root]]);
+	else
+		id_of_node(ix, ix->minnode[root], out);
+}
+
+void
+index_explain(struct index *ix, size_t k, struct cdp_buf *out)
+{
+	cdp_buf_reset(out);
+	cdp_buf_addc(out, '[');
+	for (uint32_t e = ix->off[k]; e < ix->off[k + 1]; e++) {
+		const struct node *nd = &ix->nodes[ix->edges[e]];
+		const struct idfield *f = &ix->opt->ids[nd->field];
+
+		if (e > ix->off[k])
+			cdp_buf_addc(out, ',');
+		if (cdp_buf_adds(out, "{\"field\":") == -1 ||
+		    cdp_json_quote(out, f->name, f->nlen) == -1 ||
+		    cdp_buf_adds(out, ",\"value\":") == -1 ||
+		    cdp_json_quote(out, ix->arena.p + nd->aoff, nd->alen) ==
+		    -1 || cdp_buf_addf(out, ",\"degree\":%u,\"links\":%s}",
+		    nd->count, index_linking(ix, ix->edges[e]) ? "true" :
+		    "false") == -1)
+			oom();
+	}
+	if (cdp_buf_addc(out, ']') == -1)
+		oom();
+}

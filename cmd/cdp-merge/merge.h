@@ -1,0 +1,80 @@
+/*
+ * merge.h - cdp-merge's options, and the compact index the two passes
+ * share: identifier nodes (hash -> node), each record's list of nodes.
+ */
+#ifndef MERGE_H
+#define MERGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "keymap.h"
+#include "normkind.h"
+#include "opts.h"
+
+#define MAX_IDS		64	/* fields in --ids */
+
+/* One --ids field. */
+struct idfield {
+	const char		*name;
+	size_t			 nlen;
+	enum cdp_norm_kind	 norm;
+};
+
+enum rule_kind {
+	R_MOST_FREQUENT,
+	R_MOST_RECENT,		/* arg: the time field */
+	R_SOURCE_PRIORITY,	/* srcs: the sources, best first */
+	R_LONGEST,
+	R_ALL
+};
+
+#define MAX_RULES	256
+#define MAX_SOURCES	64
+
+/* --rule FIELD=KIND[:ARG]: how a profile's FIELD is chosen. */
+struct rule {
+	const char	*field;
+	size_t		 flen;
+	enum rule_kind	 kind;
+	const char	*arg;
+	size_t		 alen;
+	char		*srcs[MAX_SOURCES];
+	int		 nsrcs;
+};
+
+struct merge_opts {
+	struct cdp_common_opts	 common;
+	struct idfield		 ids[MAX_IDS];
+	int			 nids;
+	long			 max_degree;	/* --max-degree, default 50 */
+	long			 max_cluster;	/* --max-cluster, 0 = off */
+	const char		*ignore_file;	/* --ignore-values */
+	bool			 default_ignore;	/* built-in list */
+	const char		*default_country;
+	enum cdp_date_order	 date_order;
+	bool			 profiles;	/* --profiles */
+	const char		*prior;		/* --prior FILE */
+	const char		*id_map;	/* --id-map FILE */
+	const char		*explain;	/* --explain ID */
+	struct rule		 rules[MAX_RULES];
+	int			 nrules;
+};
+
+/* Parse the command line into opt; exits 64 on misuse.  Returns the
+ * number of arguments consumed. */
+int	parse_options(int argc, char *argv[], struct merge_opts *opt);
+
+/* Free what parse_options() allocated. */
+void	free_options(struct merge_opts *opt);
+
+/* The placeholder values ignored unless --no-default-ignore or
+ * --ignore-values (NULL-terminated). */
+extern const char *const merge_default_ignore[];
+
+/* Run both passes over the inputs; returns the exit status. */
+int	merge_run(const struct merge_opts *opt, char **files, int nfiles);
+
+#endif

@@ -1,0 +1,321 @@
+/* options.c - cdp-merge's command line into struct merge_opts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "merge.h"
+#include "norm.h"
+
+static const char usage[] =
+"usage: cdp-merge --ids F,... [options] [FILE...]\n"
+"Identity resolution: records sharing a normalised identifier value are one\n"
+"person; every record is written with its profile_id.\n"
+"\n"
+"  -i, --ids F,...           identifier fields (email, phone, customer_id, ...)\n"
+"  -n, --normalize F[:KIND],...\n"
+"                            email, email-canonical, phone, name, key, date,\n"
+"                            datetime, country (default: email and phone by\n"
+"                            name, other ids trimmed)\n"
+"      --default-country CC  country of phone numbers written without one\n"
+"      --date-format ORDER   dmy, mdy or ymd for numeric dates\n"
+"      --max-degree N        a value on more than N records (those with the\n"
+"                            same identifiers count once) does not link\n"
+"                            (default 50)\n"
+"      --max-cluster N       report profiles of more than N records\n"
+"      --ignore-values FILE  placeholder values that never link (one a line),\n"
+"                            instead of the built-in list\n"
+"      --no-default-ignore   do not ignore the built-in placeholder list\n"
+"  -a, --annotate            write every record with profile_id (default)\n"
+"  -p, --profiles            write one unified profile per person instead\n"
+"  -r, --rule F=RULE         how --profiles picks field F: most_frequent,\n"
+"                            most_recent:TIMEFIELD, source_priority:S1,S2,...,\n"
+"                            longest or all (default: all for --ids fields,\n"
+"                            most_frequent for the others)\n"
+"      --prior FILE          keep the profile ids of a previous annotate output\n"
+"      --id-map FILE         write {\"from\":OLD,\"to\":NEW} for prior ids that\n"
+"                            went (clusters joined); needs --prior\n"
+"      --explain ID          instead of records, show for each record of\n"
+"                            profile ID the identifiers that linked it\n"
+"  -o, --output FILE         write to FILE (atomically) instead of stdout\n"
+"      --rejects FILE        write bad records to FILE and go on\n"
+"      --stats               print the record account on stderr at the end\n"
+"      --progress, --no-progress\n"
+"                            progress bar of the first pass on stderr\n"
+"                            (default: on a terminal for inputs over 64 MB)\n"
+"      --max-record-bytes N  longest record accepted (default 64M)\n"
+"      --verbose             messages may quote values (personal data)\n"
+"  -h, --help                this help\n"
+"  -V, --version             version\n";
+
+enum {
+	OPT_DATE_FORMAT = CDP_OPT_PRIVATE,
+	OPT_DEFAULT_COUNTRY,
+	OPT_EXPLAIN,
+	OPT_ID_MAP,
+	OPT_IGNORE_VALUES,
+	OPT_MAX_CLUSTER,
+	OPT_MAX_DEGREE,
+	OPT_NO_DEFAULT_IGNORE,
+	OPT_PRIOR
+};
+
+static const struct option longopts[] = {
+	CDP_COMMON_LONGOPTS,
+	{ "annotate", no_argument, NULL, 'a' },
+	{ "date-format", required_argument, NULL, OPT_DATE_FORMAT },
+	{ "default-country", required_argument, NULL, OPT_DEFAULT_COUNTRY },
+	{ "explain", required_argument, NULL, OPT_EXPLAIN },
+	{ "id-map", required_argument, NULL, OPT_ID_MAP },
+	{ "ids", required_argument, NULL, 'i' },
+	{ "ignore-values", required_argument, NULL, OPT_IGNORE_VALUES },
+	{ "max-cluster", required_argument, NULL, OPT_MAX_CLUSTER },
+	{ "max-degree", required_argument, NULL, OPT_MAX_DEGREE },
+	{ "no-default-ignore", no_argument, NULL, OPT_NO_DEFAULT_IGNORE },
+	{ "normalize", required_argument, NULL, 'n' },
+	{ "prior", required_argument, NULL, OPT_PRIOR },
+	{ "profiles", no_argument, NULL, 'p' },
+	{ "rule", required_argument, NULL, 'r' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/*
+ * Placeholders people type into forms when they will not give a real
+ * value.  Compared with the trimmed, ASCII-lowercased value before and
+ * after normalisation.  Listed in cdp-merge(1): keep the two in step.
+ */
+const char *const merge_default_ignore[] = {
+	"-", ".", "?", "0", "n/a", "na", "none", "null", "nil",
+	"unknown", "undefined", "test", "xxx",
+	"test@test.com", "test@example.com", "noemail@noemail.com",
+	"no@email.com", "none@none.com", "email@email.com",
+	"0000000000", "00000000000", "1111111111", "1234567890",
+	"9999999999", "+10000000000",
+	NULL
+};
+
+#define MAXLIST	256
+
+/* Normalisations given before --ids name fields not yet known: keep
+ * them and apply after parsing. */
+struct pending {
+	char	*name;
+	enum cdp_norm_kind kind;
+};
+
+static void
+add_ids(struct merge_opts *opt, char *arg)
+{
+	char *items[MAX_IDS];
+	int n = cdp_split_list(arg, items, MAX_IDS);
+
+	if (n == -1)
+		cdp_usage_die(usage, "--ids: empty item or more than %d items",
+		    MAX_IDS);
+	for (int i = 0; i < n; i++) {
+		struct idfield *f;
+
+		for (int j = 0; j < opt->nids; j++)
+			if (strcmp(opt->ids[j].name, items[i]) == 0)
+				cdp_usage_die(usage, "--ids: \"%s\" given "
+				    "twice", items[i]);
+		if (opt->nids == MAX_IDS)
+			cdp_usage_die(usage, "--ids: more than %d fields",
+			    MAX_IDS);
+		f = &opt->ids[opt->nids++];
+		f->name = items[i];
+		f->nlen = strlen(items[i]);
+		if (strcmp(items[i], "email") == 0)
+			f->norm = CDP_N_EMAIL;
+		else if (strcmp(items[i], "phone") == 0)
+			f->norm = CDP_N_PHONE;
+		else
+			f->norm = CDP_N_NONE;
+	}
+}
+
+static int
+add_norms(char *arg, struct pending *pend, int npend)
+{
+	char *items[MAXLIST];
+	int n = cdp_split_list(arg, items, MAXLIST);
+
+	if (n == -1)
+		cdp_usage_die(usage, "--normalize: empty item or too many "
+		    "items");
+	for (int i = 0; i < n; i++) {
+		char *colon = strrchr(items[i], ':');
+		enum cdp_norm_kind kind;
+
+		if (colon != NULL)
+			*colon++ = '\0';
+		if (*items[i] == '\0')
+			cdp_usage_die(usage, "--normalize: empty field name");
+		if (colon != NULL && cdp_norm_kind_parse(colon, &kind) == -1)
+			cdp_usage_die(usage, "--normalize: unknown kind "
+			    "\"%s\"", colon);
+		if (colon == NULL && cdp_norm_kind_parse(items[i], &kind) ==
+		    -1)
+			cdp_usage_die(usage, "--normalize: cannot tell the "
+			    "kind of \"%s\": write %s:KIND", items[i],
+			    items[i]);
+		if (npend == MAXLIST)
+			cdp_usage_die(usage, "--normalize: too many items");
+		pend[npend++] = (struct pending){ items[i], kind };
+	}
+	return npend;
+}
+
+static void
+add_rule(struct merge_opts *opt, char *arg)
+{
+	char *eq = strchr(arg, '='), *colon;
+	struct rule *r;
+
+	if (eq == NULL || eq == arg)
+		cdp_usage_die(usage, "--rule: expected FIELD=RULE");
+	*eq++ = '\0';
+	for (int i = 0; i < opt->nrules; i++)
+		if (strcmp(opt->rules[i].field, arg) == 0)
+			cdp_usage_die(usage, "--rule: \"%s\" given twice", arg);
+	if (opt->nrules == MAX_RULES)
+		cdp_usage_die(usage, "--rule: more than %d rules", MAX_RULES);
+	r = &opt->rules[opt->nrules++];
+	*r = (struct rule){ .field = arg, .flen = strlen(arg) };
+	if ((colon = strchr(eq, ':')) != NULL)
+		*colon++ = '\0';
+	if (strcmp(eq, "most_frequent") == 0 && colon == NULL)
+		r->kind = R_MOST_FREQUENT;
+	else if (strcmp(eq, "longest") == 0 && colon == NULL)
+		r->kind = R_LONGEST;
+	else if (strcmp(eq, "all") == 0 && colon == NULL)
+		r->kind = R_ALL;
+	else if (strcmp(eq, "most_recent") == 0 && colon != NULL &&
+	    *colon != '\0')
+		r->kind = R_MOST_RECENT;
+	else if (strcmp(eq, "source_priority") == 0 && colon != NULL)
+		r->kind = R_SOURCE_PRIORITY;
+	else
+		cdp_usage_die(usage, "--rule: %s: expected most_frequent, "
+		    "most_recent:FIELD, source_priority:S1,S2,..., longest "
+		    "or all", arg);
+	r->arg = colon;
+	r->alen = colon ? strlen(colon) : 0;
+	if (r->kind == R_SOURCE_PRIORITY &&
+	    (r->nsrcs = cdp_split_list(colon, r->srcs, MAX_SOURCES)) == -1)
+		cdp_usage_die(usage, "--rule: %s: empty source name or more "
+		    "than %d sources", arg, MAX_SOURCES);
+}
+
+static long
+number(const char *arg, const char *o, long min)
+{
+	long v;
+
+	if (cdp_parse_long(arg, min, 0x7fffffffL, &v) == -1)
+		cdp_usage_die(usage, "%s: expected a whole number from %ld",
+		    o, min);
+	return v;
+}
+
+static void
+private_option(int ch, char *arg, struct merge_opts *opt,
+    struct pending *pend, int *npend)
+{
+	switch (ch) {
+	case 'a':
+		opt->profiles = false;
+		break;
+	case 'i':
+		add_ids(opt, arg);
+		break;
+	case 'n':
+		*npend = add_norms(arg, pend, *npend);
+		break;
+	case 'p':
+		opt->profiles = true;
+		break;
+	case 'r':
+		add_rule(opt, arg);
+		break;
+	case OPT_DATE_FORMAT:
+		if (cdp_date_order_parse(arg, &opt->date_order) == -1)
+			cdp_usage_die(usage, "--date-format: expected dmy, mdy "
+			    "or ymd");
+		break;
+	case OPT_DEFAULT_COUNTRY:
+		if (!cdp_phone_country_known(arg))
+			cdp_usage_die(usage, "--default-country: unknown "
+			    "country code \"%s\" (ISO 3166 alpha-2, e.g. PL)",
+			    arg);
+		opt->default_country = arg;
+		break;
+	case OPT_EXPLAIN:
+		if (*arg == '\0')
+			cdp_usage_die(usage, "--explain: empty profile id");
+		opt->explain = arg;
+		break;
+	case OPT_ID_MAP:
+		opt->id_map = arg;
+		break;
+	case OPT_PRIOR:
+		opt->prior = arg;
+		break;
+	case OPT_IGNORE_VALUES:
+		opt->ignore_file = arg;
+		opt->default_ignore = false;
+		break;
+	case OPT_MAX_CLUSTER:
+		opt->max_cluster = number(arg, "--max-cluster", 1);
+		break;
+	case OPT_MAX_DEGREE:
+		opt->max_degree = number(arg, "--max-degree", 1);
+		break;
+	case OPT_NO_DEFAULT_IGNORE:
+		opt->default_ignore = false;
+		break;
+	default:
+		cdp_usage_die(usage, "internal: option %d not handled", ch);
+	}
+}
+
+int
+parse_options(int argc, char *argv[], struct merge_opts *opt)
+{
+	struct pending pend[MAXLIST];
+	int ch, npend = 0;
+
+	*opt = (struct merge_opts){ .max_degree = 50,
+	    .default_ignore = true };
+	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "ai:n:pr:",
+	    longopts, NULL)) != -1)
+		if (!cdp_opt_common(ch, optarg, &opt->common, usage))
+			private_option(ch, optarg, opt, pend, &npend);
+	if (opt->nids == 0)
+		cdp_usage_die(usage, "--ids is required");
+	if (opt->id_map != NULL && opt->prior == NULL)
+		cdp_usage_die(usage, "--id-map needs --prior");
+	if (opt->explain != NULL && opt->profiles)
+		cdp_usage_die(usage, "--explain and --profiles exclude each "
+		    "other");
+	if (opt->nrules > 0 && !opt->profiles)
+		cdp_usage_die(usage, "--rule needs --profiles");
+	for (int i = 0; i < npend; i++) {
+		int j;
+
+		for (j = 0; j < opt->nids; j++)
+			if (strcmp(opt->ids[j].name, pend[i].name) == 0)
+				break;
+		if (j == opt->nids)
+			cdp_usage_die(usage, "--normalize: \"%s\" is not one "
+			    "of --ids", pend[i].name);
+		opt->ids[j].norm = pend[i].kind;
+	}
+	return optind;
+}
+
+void
+free_options(struct merge_opts *opt)
+{
+	(void)opt;
+}

@@ -1,0 +1,274 @@
+/*
+ * prior.c - profile ids of a previous run: which identifier carried
+ * which id, which id each cluster keeps now, and the ids that went.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "lines.h"
+#include "out.h"
+#include "prior.h"
+#include "record.h"
+
+#define AMBIG	UINT64_MAX	/* an identifier seen under two ids */
+
+static void
+oom(void)
+{
+	cdp_die(EX_OSERR, NULL, 0, "out of memory");
+}
+
+/* The number of prior id s[0..n), added when new. */
+static uint32_t
+prior_id(struct prior *p, const char *s, size_t n)
+{
+	uint64_t *v;
+	int added;
+
+	if ((v = cdp_keymap_put(p->ids, cdp_key128_of(s, n), p->n,
+	    &added)) == NULL)
+		oom();
+	if (!added)
+		return (uint32_t)*v;
+	if (p->n + 1 > p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 1024;
+
+		if ((p->off = realloc(p->off, cap * sizeof(*p->off))) ==
+		    NULL || (p->count = realloc(p->count, cap *
+		    sizeof(*p->count))) == NULL)
+			oom();
+		p->cap = cap;
+	}
+	p->off[p->n] = p->text.len;
+	p->count[p->n] = 0;
+	if (cdp_buf_add(&p->text, s, n) == -1 ||
+	    cdp_buf_addc(&p->text, '\0') == -1)
+		oom();
+	return (uint32_t)p->n++;
+}
+
+/* One record of the prior file. */
+static const char *
+prior_record(struct index *ix, struct cdp_rec *rec, const char *line,
+    size_t len, struct cdp_buf *scratch, struct cdp_err *err)
+{
+	struct prior *p = &ix->prior;
+	struct cdp_key128 keys[MAX_IDS];
+	const struct cdp_field *f;
+	const char *s, *why;
+	size_t n;
+	uint32_t id;
+	int k;
+
+	if (cdp_rec_parse(rec, line, len, err) == -1)
+		return err->msg;
+	f = cdp_rec_find(rec, "profile_id", 10);
+	if (f == NULL || cdp_rec_str(rec, f, scratch, &s, &n) == -1 ||
+	    n == 0)
+		return "no profile_id string";
+	if (n >= PROFILE_ID_SIZE || memchr(s, '\0', n) != NULL)
+		return "profile_id too long";
+	id = prior_id(p, s, n);
+	p->count[id]++;
+	if ((k = index_record_ids(ix, rec, NULL, keys, &why)) == -1)
+		return why;
+	for (int i = 0; i < k; i++) {
+		int added;
+		uint64_t *v = cdp_keymap_put(p->keys, keys[i], id, &added);
+
+		if (v == NULL)
+			oom();
+		/* A value over --max-degree sat in many profiles: no use. */
+		if (!added && *v != id)
+			*v = AMBIG;
+	}
+	return NULL;
+}
+
+void
+prior_load(struct index *ix, const char *path)
+{
+	struct cdp_buf scratch = { 0 };
+	struct cdp_rec rec = { 0 };
+	struct cdp_lines *in;
+	struct cdp_line l;
+	struct cdp_err err;
+	const char *why;
+	int rc;
+
+	if ((ix->prior.ids = cdp_keymap_new()) == NULL ||
+	    (ix->prior.keys = cdp_keymap_new()) == NULL)
+		oom();
+	if ((in = cdp_lines_open(path, 0, &err)) == NULL)
+		cdp_die_err(&err, path, 0);
+	while ((rc = cdp_lines_next(in, &l, &err)) == 1) {
+		if (l.too_long)
+			cdp_die(EX_DATAERR, path, l.lineno, "--prior: record "
+			    "too long");
+		if ((why = prior_record(ix, &rec, l.p, l.len,
+		    &scratch, &err)) != NULL)
+			cdp_die(EX_DATAERR, path, l.lineno, "--prior: %s",
+			    why);
+	}
+	if (rc == -1)
+		cdp_die_err(&err, path, 0);
+	cdp_lines_close(in);
+	cdp_rec_free(&rec);
+	cdp_buf_free(&scratch);
+}
+
+/* Prior id a is older than b: it had more records; ties go to the
+ * smaller id in byte order. */
+static bool
+older(const struct prior *p, uint32_t a, uint32_t b)
+{
+	if (p->count[a] != p->count[b])
+		return p->count[a] > p->count[b];
+	return strcmp(p->text.p + p->off[a], p->text.p + p->off[b]) < 0;
+}
+
+struct pair {
+	uint32_t	pid, root;
+};
+
+struct gone {
+	const char	*from;
+	uint32_t	 root;
+};
+
+static int
+cmp_gone(const void *x, const void *y)
+{
+	return strcmp(((const struct gone *)x)->from,
+	    ((const struct gone *)y)->from);
+}
+
+static uint32_t *
+fill(size_t n)
+{
+	uint32_t *a = malloc((n ? n : 1) * sizeof(*a));
+
+	if (a == NULL)
+		oom();
+	memset(a, 0xff, (n ? n : 1) * sizeof(*a));
+	return a;
+}
+
+/* Each cluster's oldest prior id; the (prior id, cluster) pairs. */
+static struct pair *
+claims(struct index *ix, uint32_t *keep, size_t *npairs)
+{
+	struct pair *pairs = NULL;
+	size_t n = 0, cap = 0;
+
+	for (uint32_t i = 0; i < ix->nnodes; i++) {
+		uint64_t *v;
+		uint32_t root;
+
+		if (!index_linking(ix, i) || (v = cdp_keymap_get(
+		    ix->prior.keys, index_node_key(ix, i))) == NULL ||
+		    *v == AMBIG)
+			continue;
+		root = uf_find(&ix->uf, i);
+		if (n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			if ((pairs = realloc(pairs, cap * sizeof(*pairs))) ==
+			    NULL)
+				oom();
+		}
+		pairs[n++] = (struct pair){ (uint32_t)*v, root };
+		if (keep[root] == NO_NODE ||
+		    older(&ix->prior, (uint32_t)*v, keep[root]))
+			keep[root] = (uint32_t)*v;
+	}
+	*npairs = n;
+	return pairs;
+}
+
+static void
+write_map(struct index *ix, struct cdp_out *o, const struct gone *g,
+    size_t n)
+{
+	struct cdp_buf line = { 0 };
+	struct cdp_err err;
+
+	for (size_t i = 0; i < n; i++) {
+		char id[PROFILE_ID_SIZE];
+
+		index_root_id(ix, g[i].root, id);
+		cdp_buf_reset(&line);
+		if (cdp_buf_adds(&line, "{\"from\":") == -1 ||
+		    cdp_json_quote(&line, g[i].from, strlen(g[i].from)) ==
+		    -1 || cdp_buf_adds(&line, ",\"to\":") == -1 ||
+		    cdp_json_quote(&line, id, strlen(id)) == -1 ||
+		    cdp_buf_adds(&line, "}\n") == -1)
+			oom();
+		if (cdp_out_write(o, line.p, line.len, &err) == -1)
+			cdp_die_err(&err, NULL, 0);
+	}
+	cdp_buf_free(&line);
+}
+
+/*
+ * The id map: an id nobody keeps now maps to the cluster that holds the
+ * smallest identifier among the ones it had.  Returns the open output.
+ */
+static struct cdp_out *
+id_map(struct index *ix, const char *path, const uint32_t *owner,
+    const struct pair *pairs, size_t npairs)
+{
+	uint32_t *to = fill(ix->prior.n);
+	struct gone *gone = malloc((ix->prior.n ? ix->prior.n : 1) *
+	    sizeof(*gone));
+	struct cdp_out *o;
+	struct cdp_err err;
+	size_t ngone = 0;
+
+	if (gone == NULL)
+		oom();
+	for (size_t i = 0; i < npairs; i++) {
+		uint32_t q = pairs[i].pid, r = pairs[i].root;
+
+		if (owner[q] == NO_NODE && (to[q] == NO_NODE ||
+		    index_node_less(ix, ix->minnode[r], ix->minnode[to[q]])))
+			to[q] = r;
+	}
+	for (size_t q = 0; q < ix->prior.n; q++)
+		if (to[q] != NO_NODE)
+			gone[ngone++] = (struct gone){
+			    ix->prior.text.p + ix->prior.off[q], to[q] };
+	qsort(gone, ngone, sizeof(*gone), cmp_gone);
+	if ((o = cdp_out_open(path, &err)) == NULL)
+		cdp_die_err(&err, NULL, 0);
+	write_map(ix, o, gone, ngone);
+	free(to);
+	free(gone);
+	return o;
+}
+
+struct cdp_out *
+prior_apply(struct index *ix, const char *idmap_path)
+{
+	uint32_t *keep = fill(ix->nnodes), *owner = fill(ix->prior.n);
+	struct cdp_out *o = NULL;
+	size_t npairs;
+	struct pair *pairs = claims(ix, keep, &npairs);
+
+	/* A prior cluster that split now: its id stays with the part with
+	 * the smallest identifier, the others get new ids. */
+	for (uint32_t r = 0; r < ix->nnodes; r++)
+		if (keep[r] != NO_NODE && (owner[keep[r]] == NO_NODE ||
+		    index_node_less(ix, ix->minnode[r],
+		    ix->minnode[owner[keep[r]]])))
+			owner[keep[r]] = r;
+	for (uint32_t r = 0; r < ix->nnodes; r++)
+		if (keep[r] != NO_NODE && owner[keep[r]] != r)
+			keep[r] = NO_NODE;
+	ix->keep = keep;
+	if (idmap_path != NULL)
+		o = id_map(ix, idmap_path, owner, pairs, npairs);
+	free(owner);
+	free(pairs);
+	return o;
+}

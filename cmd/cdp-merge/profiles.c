@@ -1,0 +1,580 @@
+/*
+ * profiles.c - cdp-merge --profiles: group the spilled records by person
+ * (a counting sort of record numbers), read each person's records back
+ * and build one record by the survivorship rules.  Every tie is broken
+ * by the values' JSON text, so the input order never changes a profile.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "profiles.h"
+#include "record.h"
+
+/* One field of one record of the profile being built. */
+struct ent {
+	const char	*k, *v;	/* key (unescaped) and value (compact JSON) */
+	uint32_t	 koff, klen, voff, vlen;
+	uint32_t	 rec;	/* the record, 0.. in the profile */
+	uint32_t	 seq;	/* order of appearance */
+	uint8_t		 type;
+};
+
+/* The entries of one key: ents[s..e) after sorting. */
+struct grp {
+	size_t		 s, e;
+	uint32_t	 first;
+};
+
+struct src {
+	uint32_t	 off, len;
+	const char	*p;
+	bool		 has;
+};
+
+struct pwork {
+	struct index		*ix;
+	const struct merge_opts	*opt;
+	int			 fd;
+	const uint64_t		*roff;
+	uint64_t		 end;
+	struct cdp_out		*out;
+	struct cdp_acct		*acct;
+	struct cdp_buf		 line, arena, all;
+	struct cdp_rec		 rec;
+	struct cdp_recw		 w;
+	struct ent		*ents;
+	size_t			 nents, ecap;
+	struct grp		*grps;
+	size_t			 ngrps, gcap;
+	struct src		*srcs;	/* per record of the profile */
+	uint32_t		*recv;	/* per record: entry of the time field */
+	const struct ent	**cand;
+	size_t			 rcap, ccap;
+	char			 id[PROFILE_ID_SIZE];
+};
+
+static void
+oom(void)
+{
+	cdp_die(EX_OSERR, NULL, 0, "out of memory");
+}
+
+static void
+grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 64;
+	void *q;
+
+	if (need <= *cap)
+		return;
+	while (n < need)
+		n *= 2;
+	if ((q = realloc(*p, n * size)) == NULL)
+		oom();
+	*p = q;
+	*cap = n;
+}
+
+/* Read record k of the spill file into pw->line. */
+static void
+read_record(struct pwork *pw, size_t k)
+{
+	uint64_t from = pw->roff[k];
+	uint64_t to = k + 1 < pw->ix->nrecs ? pw->roff[k + 1] : pw->end;
+	size_t n = (size_t)(to - from - 1), done = 0;
+
+	cdp_buf_reset(&pw->line);
+	if (cdp_buf_reserve(&pw->line, n) == -1)
+		oom();
+	while (done < n) {
+		ssize_t got = pread(pw->fd, pw->line.p + done, n - done,
+		    (off_t)(from + done));
+
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			cdp_die(EX_IOERR, NULL, 0, "temporary file: read "
+			    "error");
+		done += (size_t)got;
+	}
+	pw->line.len = n;
+}
+
+/* Append value text s[0..n) without whitespace outside strings, and a
+ * NUL (not counted) so that numbers can go through strtod. */
+static void
+add_compact(struct cdp_buf *b, const char *s, size_t n, bool space)
+{
+	bool in_str = false;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (in_str) {
+			if (c == '\\' && i + 1 < n) {
+				cdp_buf_addc(b, c);
+				c = s[++i];
+			} else if (c == '"') {
+				in_str = false;
+			}
+		} else if (space && strchr(" \t\r\n", c) != NULL) {
+			continue;
+		} else if (c == '"') {
+			in_str = true;
+		}
+		if (cdp_buf_addc(b, c) == -1)
+			oom();
+	}
+	if (cdp_buf_addc(b, '\0') == -1)
+		oom();
+}
+
+static bool
+is_key(const char *k, size_t n, const char *name)
+{
+	return n == strlen(name) && memcmp(k, name, n) == 0;
+}
+
+/* Fields the profile writes itself. */
+static bool
+owned(const char *k, size_t n)
+{
+	return is_key(k, n, "_line") || is_key(k, n, "profile_id") ||
+	    is_key(k, n, "_sources") || is_key(k, n, "_records");
+}
+
+/* The fields of the parsed record (number i of the profile) into ents. */
+static void
+load_fields(struct pwork *pw, uint32_t i)
+{
+	struct cdp_rec *r = &pw->rec;
+
+	pw->srcs[i] = (struct src){ .has = false };
+	for (size_t j = 0; j < r->n; j++) {
+		const struct cdp_field *f = &r->f[j];
+		uint32_t koff = (uint32_t)pw->arena.len, voff;
+		int rc = (f->flags & CDP_F_KEYESC) ?
+		    cdp_json_unescape(r->p + f->koff, f->klen, &pw->arena) :
+		    cdp_buf_add(&pw->arena, r->p + f->koff, f->klen);
+		uint32_t klen = (uint32_t)(pw->arena.len - koff);
+
+		if (rc == -1)
+			oom();
+		if (is_key(pw->arena.p + koff, klen, "_src")) {
+			const char *s;
+			size_t n;
+
+			pw->arena.len = koff;
+			if (f->type != CDP_STRING || cdp_rec_str(r, f,
+			    &pw->all, &s, &n) == -1)
+				continue;
+			pw->srcs[i] = (struct src){ .off = koff,
+			    .len = (uint32_t)n, .has = true };
+			if (cdp_buf_add(&pw->arena, s, n) == -1)
+				oom();
+			continue;
+		}
+		if (owned(pw->arena.p + koff, klen)) {
+			pw->arena.len = koff;
+			continue;
+		}
+		voff = (uint32_t)pw->arena.len;
+		add_compact(&pw->arena, r->p + f->voff, f->vlen,
+		    f->flags & CDP_F_SPACE);
+		grow((void **)&pw->ents, &pw->ecap, pw->nents + 1,
+		    sizeof(*pw->ents));
+		pw->ents[pw->nents] = (struct ent){ .koff = koff,
+		    .klen = klen, .voff = voff,
+		    .vlen = (uint32_t)(pw->arena.len - voff - 1), .rec = i,
+		    .seq = (uint32_t)pw->nents, .type = f->type };
+		pw->nents++;
+	}
+}
+
+static int
+cmp_bytes(const char *a, size_t an, const char *b, size_t bn)
+{
+	int c = memcmp(a, b, an < bn ? an : bn);
+
+	return c != 0 ? c : (an > bn) - (an < bn);
+}
+
+static int
+cmp_key_seq(const void *x, const void *y)
+{
+	const struct ent *a = x, *b = y;
+	int c = cmp_bytes(a->k, a->klen, b->k, b->klen);
+
+	return c != 0 ? c : (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static int
+cmp_value(const void *x, const void *y)
+{
+	const struct ent *a = *(const struct ent *const *)x;
+	const struct ent *b = *(const struct ent *const *)y;
+
+	return cmp_bytes(a->v, a->vlen, b->v, b->vlen);
+}
+
+static int
+cmp_first(const void *x, const void *y)
+{
+	const struct grp *a = x, *b = y;
+
+	return (a->first > b->first) - (a->first < b->first);
+}
+
+static int
+cmp_src(const void *x, const void *y)
+{
+	const struct src *a = x, *b = y;
+
+	if (a->has != b->has)
+		return a->has ? -1 : 1;
+	if (!a->has)
+		return 0;
+	return cmp_bytes(a->p, a->len, b->p, b->len);
+}
+
+/* Sort the entries by key and cut them into groups, in order of each
+ * key's first appearance. */
+static void
+group(struct pwork *pw, size_t nrecs)
+{
+	for (size_t i = 0; i < nrecs; i++)
+		pw->srcs[i].p = pw->arena.p + pw->srcs[i].off;
+	for (size_t i = 0; i < pw->nents; i++) {
+		pw->ents[i].k = pw->arena.p + pw->ents[i].koff;
+		pw->ents[i].v = pw->arena.p + pw->ents[i].voff;
+	}
+	qsort(pw->ents, pw->nents, sizeof(*pw->ents), cmp_key_seq);
+	pw->ngrps = 0;
+	for (size_t i = 0; i < pw->nents; i++) {
+		struct grp *g;
+
+		if (i > 0 && cmp_bytes(pw->ents[i].k, pw->ents[i].klen,
+		    pw->ents[i - 1].k, pw->ents[i - 1].klen) == 0) {
+			pw->grps[pw->ngrps - 1].e = i + 1;
+			continue;
+		}
+		grow((void **)&pw->grps, &pw->gcap, pw->ngrps + 1,
+		    sizeof(*pw->grps));
+		g = &pw->grps[pw->ngrps++];
+		*g = (struct grp){ i, i + 1, pw->ents[i].seq };
+	}
+	qsort(pw->grps, pw->ngrps, sizeof(*pw->grps), cmp_first);
+}
+
+/* The group's values that say something (not null, not ""), or all of
+ * them when none does; into pw->cand, sorted by value.  Returns count. */
+static size_t
+candidates(struct pwork *pw, const struct grp *g)
+{
+	size_t n = 0;
+
+	grow((void **)&pw->cand, &pw->ccap, g->e - g->s, sizeof(*pw->cand));
+	for (size_t i = g->s; i < g->e; i++)
+		if (pw->ents[i].type != CDP_NULL && !(pw->ents[i].type ==
+		    CDP_STRING && pw->ents[i].vlen == 2))
+			pw->cand[n++] = &pw->ents[i];
+	if (n == 0)
+		for (size_t i = g->s; i < g->e; i++)
+			pw->cand[n++] = &pw->ents[i];
+	qsort(pw->cand, n, sizeof(*pw->cand), cmp_value);
+	return n;
+}
+
+static const struct rule *
+rule_for(const struct merge_opts *opt, const char *k, size_t n,
+    struct rule *dflt)
+{
+	for (int i = 0; i < opt->nrules; i++)
+		if (cmp_bytes(opt->rules[i].field, opt->rules[i].flen, k,
+		    n) == 0)
+			return &opt->rules[i];
+	dflt->kind = R_MOST_FREQUENT;
+	for (int i = 0; i < opt->nids; i++)
+		if (cmp_bytes(opt->ids[i].name, opt->ids[i].nlen, k, n) == 0)
+			dflt->kind = R_ALL;
+	return dflt;
+}
+
+/* The most common value; ties go to the smallest (cand is sorted). */
+static const struct ent *
+most_frequent(struct pwork *pw, size_t n)
+{
+	size_t best = 0, bestn = 0;
+
+	for (size_t i = 0, run; i < n; i += run) {
+		for (run = 1; i + run < n && cmp_value(&pw->cand[i],
+		    &pw->cand[i + run]) == 0; run++)
+			;
+		if (run > bestn) {
+			best = i;
+			bestn = run;
+		}
+	}
+	return pw->cand[best];
+}
+
+/* Compare two time values: numbers as numbers, the rest as text. */
+static int
+cmp_time(const struct ent *a, const struct ent *b)
+{
+	if (a->type == CDP_NUMBER && b->type == CDP_NUMBER) {
+		double x = strtod(a->v, NULL), y = strtod(b->v, NULL);
+
+		return (x > y) - (x < y);
+	}
+	return cmp_bytes(a->v, a->vlen, b->v, b->vlen);
+}
+
+/* The value of the record with the latest time field; records without
+ * it come last; ties go to the smallest value (cand is sorted). */
+static const struct ent *
+most_recent(struct pwork *pw, size_t n, const struct rule *r,
+    size_t nrecs)
+{
+	const struct ent *best = NULL, *bt = NULL;
+
+	for (size_t i = 0; i < nrecs; i++)
+		pw->recv[i] = UINT32_MAX;
+	for (size_t g = 0; g < pw->ngrps; g++) {
+		const struct grp *t = &pw->grps[g];
+
+		if (cmp_bytes(pw->ents[t->s].k, pw->ents[t->s].klen, r->arg,
+		    r->alen) != 0)
+			continue;
+		for (size_t i = t->s; i < t->e; i++)
+			pw->recv[pw->ents[i].rec] = (uint32_t)i;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint32_t e = pw->recv[pw->cand[i]->rec];
+		const struct ent *t = e == UINT32_MAX ? NULL : &pw->ents[e];
+
+		if (best == NULL || (t != NULL && (bt == NULL ||
+		    cmp_time(t, bt) > 0))) {
+			best = pw->cand[i];
+			bt = t;
+		}
+	}
+	return best;
+}
+
+static int
+rank(const struct pwork *pw, const struct rule *r, uint32_t rec)
+{
+	const struct src *s = &pw->srcs[rec];
+
+	for (int i = 0; s->has && i < r->nsrcs; i++)
+		if (cmp_bytes(r->srcs[i], strlen(r->srcs[i]), s->p,
+		    s->len) == 0)
+			return i;
+	return r->nsrcs;
+}
+
+/* The one value a rule keeps (not for R_ALL). */
+static const struct ent *
+choose(struct pwork *pw, const struct rule *r, size_t n, size_t nrecs)
+{
+	const struct ent *best = pw->cand[0];
+
+	switch (r->kind) {
+	case R_MOST_FREQUENT:
+		return most_frequent(pw, n);
+	case R_MOST_RECENT:
+		return most_recent(pw, n, r, nrecs);
+	case R_SOURCE_PRIORITY:
+		for (size_t i = 1; i < n; i++)
+			if (rank(pw, r, pw->cand[i]->rec) <
+			    rank(pw, r, best->rec))
+				best = pw->cand[i];
+		return best;
+	case R_LONGEST:
+		for (size_t i = 1; i < n; i++)
+			if (pw->cand[i]->vlen > best->vlen)
+				best = pw->cand[i];
+		return best;
+	case R_ALL:
+		break;
+	}
+	return best;
+}
+
+/* The distinct values, sorted, as a JSON array in pw->all. */
+static void
+all_values(struct pwork *pw, size_t n)
+{
+	cdp_buf_reset(&pw->all);
+	cdp_buf_addc(&pw->all, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && cmp_value(&pw->cand[i - 1], &pw->cand[i]) == 0)
+			continue;
+		if (pw->all.len > 1)
+			cdp_buf_addc(&pw->all, ',');
+		if (cdp_buf_add(&pw->all, pw->cand[i]->v,
+		    pw->cand[i]->vlen) == -1)
+			oom();
+	}
+	if (cdp_buf_addc(&pw->all, ']') == -1)
+		oom();
+}
+
+/* The distinct _src names, sorted, as a JSON array in pw->all. */
+static void
+sources(struct pwork *pw, size_t nrecs)
+{
+	qsort(pw->srcs, nrecs, sizeof(*pw->srcs), cmp_src);
+	cdp_buf_reset(&pw->all);
+	cdp_buf_addc(&pw->all, '[');
+	for (size_t i = 0; i < nrecs && pw->srcs[i].has; i++) {
+		if (i > 0 && cmp_src(&pw->srcs[i - 1], &pw->srcs[i]) == 0)
+			continue;
+		if (pw->all.len > 1)
+			cdp_buf_addc(&pw->all, ',');
+		if (cdp_json_quote(&pw->all, pw->srcs[i].p,
+		    pw->srcs[i].len) == -1)
+			oom();
+	}
+	if (cdp_buf_addc(&pw->all, ']') == -1)
+		oom();
+}
+
+static void
+write_profile(struct pwork *pw, size_t nrecs)
+{
+	struct cdp_recw *w = &pw->w;
+	struct cdp_err err;
+	int rc;
+
+	group(pw, nrecs);
+	cdp_recw_begin(w);
+	rc = cdp_recw_str(w, "profile_id", 10, pw->id, strlen(pw->id));
+	for (size_t g = 0; g < pw->ngrps && rc == 0; g++) {
+		const struct ent *e = &pw->ents[pw->grps[g].s];
+		struct rule dflt;
+		const struct rule *r = rule_for(pw->opt, e->k, e->klen,
+		    &dflt);
+		size_t n = candidates(pw, &pw->grps[g]);
+
+		if (r->kind == R_ALL) {
+			all_values(pw, n);
+			rc = cdp_recw_raw(w, e->k, e->klen, pw->all.p,
+			    pw->all.len);
+		} else {
+			e = choose(pw, r, n, nrecs);
+			rc = cdp_recw_raw(w, e->k, e->klen, e->v, e->vlen);
+		}
+	}
+	sources(pw, nrecs);
+	if (rc == -1 || cdp_recw_raw(w, "_sources", 8, pw->all.p,
+	    pw->all.len) == -1 ||
+	    cdp_recw_int(w, "_records", 8, (long long)nrecs) == -1 ||
+	    cdp_recw_end(w) == -1)
+		oom();
+	if (cdp_out_write(pw->out, w->b.p, w->b.len, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	pw->acct->written++;
+	pw->acct->merged += nrecs - 1;
+}
+
+/* One person: records recs[0..n) of the index. */
+static void
+build(struct pwork *pw, const uint32_t *recs, size_t n)
+{
+	struct cdp_err err;
+
+	cdp_buf_reset(&pw->arena);
+	pw->nents = 0;
+	if (n > pw->rcap) {
+		size_t cap = pw->rcap;
+
+		grow((void **)&pw->srcs, &pw->rcap, n, sizeof(*pw->srcs));
+		grow((void **)&pw->recv, &cap, n, sizeof(*pw->recv));
+	}
+	for (size_t i = 0; i < n; i++) {
+		read_record(pw, recs[i]);
+		if (cdp_rec_parse(&pw->rec, pw->line.p, pw->line.len,
+		    &err) == -1)
+			cdp_die(EX_SOFTWARE, NULL, 0, "temporary file: %s",
+			    err.msg);
+		if (i == 0)
+			index_profile(pw->ix, recs[0], &pw->rec, pw->id);
+		load_fields(pw, (uint32_t)i);
+	}
+	write_profile(pw, n);
+}
+
+/*
+ * Number the profiles in order of their first record, then list the
+ * records of each (a stable counting sort: input order within one).
+ */
+static uint32_t *
+by_profile(struct index *ix, uint32_t **startp, size_t *np)
+{
+	size_t n = ix->nrecs, nodes = ix->nnodes ? ix->nnodes : 1, p = 0;
+	uint32_t *num = malloc((n ? n : 1) * sizeof(*num));
+	uint32_t *of_root = malloc(nodes * sizeof(*of_root));
+	uint32_t *start, *order = malloc((n ? n : 1) * sizeof(*order));
+
+	if (num == NULL || of_root == NULL || order == NULL)
+		oom();
+	memset(of_root, 0xff, nodes * sizeof(*of_root));
+	for (size_t k = 0; k < n; k++) {
+		uint32_t r = index_root(ix, k);
+
+		if (r == NO_NODE)
+			num[k] = (uint32_t)p++;
+		else if (of_root[r] == UINT32_MAX)
+			num[k] = of_root[r] = (uint32_t)p++;
+		else
+			num[k] = of_root[r];
+	}
+	if ((start = calloc(p + 1, sizeof(*start))) == NULL)
+		oom();
+	for (size_t k = 0; k < n; k++)
+		start[num[k] + 1]++;
+	for (size_t i = 0; i < p; i++)
+		start[i + 1] += start[i];
+	for (size_t k = 0; k < n; k++)
+		order[start[num[k]]++] = (uint32_t)k;
+	/* start[i] now ends profile i: shift back to starts. */
+	memmove(start + 1, start, p * sizeof(*start));
+	start[0] = 0;
+	free(num);
+	free(of_root);
+	*startp = start;
+	*np = p;
+	return order;
+}
+
+void
+profiles_write(struct index *ix, int fd, const uint64_t *roff,
+    uint64_t end, struct cdp_out *out, struct cdp_acct *acct)
+{
+	struct pwork pw = { .ix = ix, .opt = ix->opt, .fd = fd,
+	    .roff = roff, .end = end, .out = out, .acct = acct };
+	uint32_t *start, *order;
+	size_t np;
+
+	order = by_profile(ix, &start, &np);
+	for (size_t i = 0; i < np; i++)
+		build(&pw, order + start[i], start[i + 1] - start[i]);
+	free(order);
+	free(start);
+	free(pw.ents);
+	free(pw.grps);
+	free(pw.srcs);
+	free(pw.recv);
+	free(pw.cand);
+	cdp_buf_free(&pw.line);
+	cdp_buf_free(&pw.arena);
+	cdp_buf_free(&pw.all);
+	cdp_rec_free(&pw.rec);
+	cdp_recw_free(&pw.w);
+}

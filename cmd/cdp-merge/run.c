@@ -1,0 +1,417 @@
+/*
+ * run.c - cdp-merge's two passes: index every input (spilling the ones
+ * that cannot be read twice to a temporary file), resolve, then read the
+ * records again and write each with its profile_id.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "acct.h"
+#include "diag.h"
+#include "index.h"
+#include "lines.h"
+#include "merge.h"
+#include "out.h"
+#include "prior.h"
+#include "progress.h"
+#include "profiles.h"
+#include "record.h"
+
+/* One input and how the second pass finds it again. */
+struct input {
+	const char	*path;
+	const char	*name;	/* in messages */
+	bool		 spilled;	/* a pipe: lines are in the spill file */
+	size_t		 nlines;	/* non-blank lines in pass 1 */
+};
+
+struct run {
+	const struct merge_opts	*opt;
+	struct index		 ix;
+	struct cdp_acct		 acct;
+	struct cdp_out		*out;
+	struct cdp_rec		 rec;
+	struct cdp_recw		 w;
+	struct input		*in;
+	int			 nin;
+	int			 spill;	/* fd of the spill file, or -1 */
+	struct cdp_buf		 sbuf;	/* spill write buffer */
+	uint64_t		 spos;	/* bytes spilled, buffered included */
+	uint64_t		*roff;	/* --profiles: record k's place */
+	size_t			 rcap;
+	size_t			 seq;	/* non-blank lines so far */
+	size_t			 k;	/* good records so far */
+	struct cdp_buf		 ex;	/* --explain: one record's ids */
+	struct cdp_progress	 prog;	/* drawn during the first pass */
+	off_t			 done;	/* bytes of the inputs finished */
+};
+
+#define SPILL_FLUSH	((size_t)1 << 20)
+
+static void
+spill_flush(struct run *r)
+{
+	size_t done = 0;
+
+	while (done < r->sbuf.len) {
+		ssize_t n = write(r->spill, r->sbuf.p + done,
+		    r->sbuf.len - done);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			cdp_die(EX_IOERR, NULL, 0, "temporary file: %s",
+			    strerror(errno));
+		done += (size_t)n;
+	}
+	cdp_buf_reset(&r->sbuf);
+}
+
+/* A temporary file, removed at once so nothing is left behind. */
+static int
+spill_open(void)
+{
+	const char *dir = getenv("TMPDIR");
+	struct cdp_buf path = { 0 };
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	if (cdp_buf_addf(&path, "%s/cdp-merge.XXXXXX", dir) == -1)
+		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+	if ((fd = mkstemp(path.p)) == -1)
+		cdp_die(EX_CANTCREAT, path.p, 0, "cannot create temporary "
+		    "file: %s", strerror(errno));
+	unlink(path.p);
+	cdp_buf_free(&path);
+	return fd;
+}
+
+/*
+ * Keep a line for the second pass.  A bad line is kept as "x": only its
+ * place matters (the second pass skips it), and a placeholder cannot
+ * turn blank as a cut too-long line might.
+ */
+static void
+spill_line(struct run *r, const char *p, size_t n, bool good)
+{
+	if (!good) {
+		p = "x";
+		n = 1;
+	}
+	if (cdp_buf_add(&r->sbuf, p, n) == -1 || cdp_buf_addc(&r->sbuf,
+	    '\n') == -1)
+		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+	r->spos += n + 1;
+	if (r->sbuf.len >= SPILL_FLUSH)
+		spill_flush(r);
+}
+
+/* --profiles: spill a good record and remember where it starts. */
+static void
+keep_record(struct run *r, const char *p, size_t n)
+{
+	if (r->ix.nrecs + 1 > r->rcap) {
+		size_t cap = r->rcap ? 2 * r->rcap : 1024;
+		uint64_t *o = realloc(r->roff, cap * sizeof(*o));
+
+		if (o == NULL)
+			cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		r->roff = o;
+		r->rcap = cap;
+	}
+	/* index_add() has counted the record: it is number nrecs - 1. */
+	r->roff[r->ix.nrecs - 1] = r->spos;
+	spill_line(r, p, n, true);
+}
+
+static int
+open_input(const char *path, const char **name, bool *regular)
+{
+	struct stat st;
+	int fd;
+
+	if (strcmp(path, "-") == 0) {
+		*name = "<stdin>";
+		fd = STDIN_FILENO;
+	} else if ((fd = open(path, O_RDONLY)) == -1) {
+		cdp_die(EX_NOINPUT, path, 0, "cannot open: %s",
+		    strerror(errno));
+	} else {
+		*name = path;
+	}
+	if (fstat(fd, &st) == -1)
+		cdp_die(EX_NOINPUT, *name, 0, "cannot stat: %s",
+		    strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		cdp_die(EX_NOINPUT, *name, 0, "is a directory");
+	*regular = S_ISREG(st.st_mode);
+	return fd;
+}
+
+/* A bad record: its _src in the rejects file is the input's name. */
+static void
+reject(struct run *r, const struct input *in, const struct cdp_line *l,
+    const char *why)
+{
+	struct cdp_err err;
+
+	r->acct.read++;
+	if (cdp_acct_reject(&r->acct, in->name, l->lineno, why, l->p, l->len,
+	    &err) == -1)
+		cdp_die_err(&err, err.code == EX_DATAERR ? in->name : NULL,
+		    l->lineno);
+}
+
+static void
+pass1_input(struct run *r, struct input *in)
+{
+	struct cdp_lines *lr;
+	struct cdp_line l;
+	struct cdp_err err;
+	bool regular;
+	int fd = open_input(in->path, &in->name, &regular), rc;
+
+	/* Standard input cannot be opened again, even when redirected
+	 * from a file. */
+	in->spilled = !regular || fd == STDIN_FILENO;
+	if ((in->spilled || r->opt->profiles) && r->spill == -1)
+		r->spill = spill_open();
+	lr = cdp_lines_open_fd(fd, in->name, NULL, 0,
+	    r->opt->common.max_record_bytes, &err);
+	if (lr == NULL)
+		cdp_die_err(&err, in->name, 0);
+	while ((rc = cdp_lines_next(lr, &l, &err)) == 1) {
+		const char *why;
+		bool good = index_add(&r->ix, &r->rec, l.p, l.len, l.too_long,
+		    &why) == 0;
+
+		in->nlines++;
+		if (r->opt->profiles && good)
+			keep_record(r, l.p, l.len);
+		else if (in->spilled && !r->opt->profiles)
+			spill_line(r, l.p, l.len, good);
+		if (good)
+			r->acct.read++;
+		else
+			reject(r, in, &l, why);
+		cdp_progress_update(&r->prog, r->acct.read,
+		    r->done + cdp_lines_offset(lr));
+	}
+	r->done += cdp_lines_offset(lr);
+	if (rc == -1)
+		cdp_die_err(&err, in->name, 0);
+	cdp_lines_close(lr);
+	if (fd != STDIN_FILENO)
+		close(fd);
+}
+
+static void
+write_record(struct run *r, const char *id)
+{
+	const struct cdp_field *old = cdp_rec_find(&r->rec, "profile_id", 10);
+	struct cdp_recw *w = &r->w;
+	struct cdp_err err;
+	int rc = 0;
+
+	cdp_recw_begin(w);
+	/* An input profile_id is replaced where it stands. */
+	for (size_t i = 0; i < r->rec.n && rc == 0; i++)
+		rc = &r->rec.f[i] == old ?
+		    cdp_recw_str(w, "profile_id", 10, id, strlen(id)) :
+		    cdp_recw_field(w, &r->rec, &r->rec.f[i]);
+	if (rc == 0 && old == NULL)
+		rc = cdp_recw_str(w, "profile_id", 10, id, strlen(id));
+	if (rc == -1 || cdp_recw_end(w) == -1)
+		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+	if (cdp_out_write(r->out, w->b.p, w->b.len, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	r->acct.written++;
+}
+
+/*
+ * --explain: for a record of the profile, its provenance, its number
+ * among the good records and its identifiers; others are dropped.
+ */
+static void
+explain_record(struct run *r, const char *id, size_t k)
+{
+	const struct cdp_field *src = cdp_rec_find(&r->rec, "_src", 4);
+	const struct cdp_field *line = cdp_rec_find(&r->rec, "_line", 5);
+	struct cdp_recw *w = &r->w;
+	struct cdp_err err;
+
+	if (strcmp(id, r->opt->explain) != 0) {
+		r->acct.dropped++;
+		return;
+	}
+	index_explain(&r->ix, k, &r->ex);
+	cdp_recw_begin(w);
+	if (cdp_recw_str(w, "profile_id", 10, id, strlen(id)) == -1 ||
+	    cdp_recw_int(w, "record", 6, (long long)k + 1) == -1 ||
+	    (src != NULL && cdp_recw_field(w, &r->rec, src) == -1) ||
+	    (line != NULL && cdp_recw_field(w, &r->rec, line) == -1) ||
+	    cdp_recw_raw(w, "ids", 3, r->ex.p, r->ex.len) == -1 ||
+	    cdp_recw_end(w) == -1)
+		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+	if (cdp_out_write(r->out, w->b.p, w->b.len, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	r->acct.written++;
+}
+
+/* Second pass over one input's lines (from lr, at most in->nlines). */
+static void
+pass2_lines(struct run *r, const struct input *in, struct cdp_lines *lr)
+{
+	struct cdp_line l;
+	struct cdp_err err;
+	size_t left = in->nlines;
+	int rc = 1;
+
+	while (left > 0 && (rc = cdp_lines_next(lr, &l, &err)) == 1) {
+		char id[PROFILE_ID_SIZE];
+
+		left--;
+		if (!index_good(&r->ix, r->seq++))
+			continue;
+		if (cdp_rec_parse(&r->rec, l.p, l.len, &err) == -1)
+			cdp_die(EX_DATAERR, in->name, l.lineno, "input changed "
+			    "between the two passes");
+		index_profile(&r->ix, r->k, &r->rec, id);
+		if (r->opt->explain != NULL)
+			explain_record(r, id, r->k);
+		else
+			write_record(r, id);
+		r->k++;
+	}
+	if (rc == -1)
+		cdp_die_err(&err, in->name, 0);
+	if (left > 0)
+		cdp_die(EX_DATAERR, in->name, 0, "input changed between the "
+		    "two passes");
+}
+
+static void
+pass2(struct run *r)
+{
+	struct cdp_lines *spill = NULL;
+	struct cdp_err err;
+
+	if (r->spill != -1) {
+		spill_flush(r);
+		if (lseek(r->spill, 0, SEEK_SET) == -1 ||
+		    (spill = cdp_lines_open_fd(r->spill, "<temporary file>",
+		    NULL, 0, r->opt->common.max_record_bytes, &err)) == NULL)
+			cdp_die(EX_IOERR, NULL, 0, "temporary file: cannot "
+			    "read back");
+	}
+	for (int i = 0; i < r->nin; i++) {
+		const struct input *in = &r->in[i];
+		struct cdp_lines *lr = spill;
+
+		if (!in->spilled && (lr = cdp_lines_open(in->path,
+		    r->opt->common.max_record_bytes, &err)) == NULL)
+			cdp_die_err(&err, in->path, 0);
+		pass2_lines(r, in, lr);
+		if (!in->spilled)
+			cdp_lines_close(lr);
+	}
+	cdp_lines_close(spill);
+}
+
+static void
+set_stats(struct run *r)
+{
+	r->acct.extra[0].name = "clusters";
+	r->acct.extra[0].n = r->ix.clusters;
+	r->acct.extra[1].name = "unlinked";
+	r->acct.extra[1].n = r->ix.unlinked;
+	r->acct.extra[2].name = "ignored";
+	r->acct.extra[2].n = r->ix.ignored;
+	r->acct.extra[3].name = "over_degree";
+	r->acct.extra[3].n = r->ix.over_degree;
+}
+
+/* The inputs' total size for the progress bar, -1 when unknown. */
+static off_t
+input_bytes(char **files, int nfiles)
+{
+	off_t total = 0;
+
+	for (int i = 0; i < nfiles; i++) {
+		struct stat st;
+
+		if (strcmp(files[i], "-") == 0 || stat(files[i], &st) == -1 ||
+		    !S_ISREG(st.st_mode))
+			return -1;
+		total += st.st_size;
+	}
+	return total;
+}
+
+int
+merge_run(const struct merge_opts *opt, char **files, int nfiles)
+{
+	static char *stdin_only[] = { "-" };
+	struct run r = { .opt = opt, .spill = -1 };
+	struct cdp_out *idmap = NULL;
+	struct cdp_err err;
+
+	if (nfiles == 0) {
+		files = stdin_only;
+		nfiles = 1;
+	}
+	if ((r.in = calloc((size_t)nfiles, sizeof(*r.in))) == NULL)
+		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+	r.nin = nfiles;
+	index_init(&r.ix, opt);
+	if (opt->prior != NULL)
+		prior_load(&r.ix, opt->prior);
+	if ((r.out = cdp_out_open(opt->common.output, &err)) == NULL ||
+	    cdp_acct_open(&r.acct, opt->common.rejects, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	cdp_progress_start(&r.prog, opt->common.progress,
+	    input_bytes(files, nfiles));
+	for (int i = 0; i < nfiles; i++) {
+		r.in[i].path = files[i];
+		pass1_input(&r, &r.in[i]);
+	}
+	cdp_progress_end(&r.prog);
+	index_resolve(&r.ix);
+	if (opt->prior != NULL)
+		idmap = prior_apply(&r.ix, opt->id_map);
+	index_count(&r.ix);
+	if (opt->profiles) {
+		if (r.spill != -1)
+			spill_flush(&r);
+		r.acct.merging = true;
+		profiles_write(&r.ix, r.spill, r.roff, r.spos, r.out,
+		    &r.acct);
+	} else {
+		pass2(&r);
+	}
+	if (opt->explain != NULL && r.acct.written == 0)
+		cdp_die(EX_DATAERR, NULL, 0, "--explain: no profile %s",
+		    opt->explain);
+	if (cdp_out_close(r.out, &err) == -1 ||
+	    cdp_out_close(idmap, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	set_stats(&r);
+	if (cdp_acct_close(&r.acct, opt->common.stats, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	if (r.spill != -1)
+		close(r.spill);
+	index_free(&r.ix);
+	cdp_rec_free(&r.rec);
+	cdp_recw_free(&r.w);
+	cdp_buf_free(&r.sbuf);
+	free(r.roff);
+	cdp_buf_free(&r.ex);
+	free(r.in);
+	return 0;
+}

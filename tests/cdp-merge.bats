@@ -1,0 +1,657 @@
+#!/usr/bin/env bats
+# cdp-merge: deterministic identity resolution (union-find over
+# identifier values), guards, stable profile ids, output handling.
+load helper
+
+F="$BATS_TEST_DIRNAME/cdp-merge"
+IDS="--ids email,phone,customer_id"
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+}
+
+# The profile_id of each output line, in order, space-separated.
+ids_of() {
+	sed 's/.*"profile_id":"\([^"]*\)".*/\1/' | tr '\n' ' '
+}
+
+# chain N: 2N records each sharing one value with the next, one person.
+chain() {
+	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) {
+	    printf "{\"email\":\"u%d@x.io\",\"customer_id\":\"C%d\"}\n", i, i
+	    printf "{\"email\":\"u%d@x.io\",\"customer_id\":\"C%d\"}\n", i + 1, i } }'
+}
+
+# --- usage ---------------------------------------------------------------
+
+@test "merge: --help prints the usage on stdout and exits 0" {
+	run_split cdp-merge --help
+	assert_success
+	assert_line --index 0 "usage: cdp-merge --ids F,... [options] [FILE...]"
+	assert_equal "$stderr" ""
+}
+
+@test "merge: --version" {
+	run cdp-merge --version
+	assert_success
+	assert_output "cdp-merge (cdpipe) 0.1.0"
+}
+
+@test "merge: misuse is a usage error (64) before any output" {
+	run_split cdp-merge --bogus
+	assert_failure 64
+	assert_equal "$output" ""
+	run cdp-merge "$F/people.ndjson"
+	assert_failure 64
+	assert_line --index 0 "cdp-merge: --ids is required"
+	run cdp-merge --ids email,email
+	assert_failure 64
+	assert_line --index 0 'cdp-merge: --ids: "email" given twice'
+	run cdp-merge --ids email,
+	assert_failure 64
+	run cdp-merge --ids email --normalize email:mail
+	assert_failure 64
+	assert_line --index 0 'cdp-merge: --normalize: unknown kind "mail"'
+	run cdp-merge --ids mobile --normalize mobile
+	assert_failure 64
+	assert_line --index 0 'cdp-merge: --normalize: cannot tell the kind of "mobile": write mobile:KIND'
+	run cdp-merge --ids email --normalize phone
+	assert_failure 64
+	assert_line --index 0 'cdp-merge: --normalize: "phone" is not one of --ids'
+	for bad in 0 -1 12x ""; do
+		run cdp-merge --ids email --max-degree "$bad"
+		assert_failure 64
+		run cdp-merge --ids email --max-cluster "$bad"
+		assert_failure 64
+	done
+	run cdp-merge --ids phone --default-country XX
+	assert_failure 64
+	run cdp-merge --ids phone --date-format dd/mm
+	assert_failure 64
+}
+
+# --- linking ---------------------------------------------------------------
+
+@test "merge: shared identifiers link records, transitively" {
+	run_split cdp-merge $IDS "$F/people.ndjson"
+	assert_success
+	assert_equal "${#lines[@]}" 7
+	ids=($(ids_of <<< "$output"))
+	# Ann (email) - Ann B (email, phone) - A. B. (phone): one person.
+	assert_equal "${ids[1]}" "${ids[0]}"
+	assert_equal "${ids[2]}" "${ids[0]}"
+	# Bob and Bobby share customer_id C1.
+	assert_equal "${ids[4]}" "${ids[3]}"
+	assert [ "${ids[3]}" != "${ids[0]}" ]
+	# customer_id "ann@x.io" is not email "ann@x.io".
+	assert [ "${ids[5]}" != "${ids[0]}" ]
+	assert [ "${ids[6]}" != "${ids[5]}" ]
+	assert_equal "$stderr" ""
+}
+
+@test "merge: records pass through byte for byte, profile_id is added last" {
+	printf '{"email":"a@x.io","n":1.50,"t":"caf\\u00e9","o":{"k":[1, 2]}}\n' > in.ndjson
+	run cdp-merge --ids email in.ndjson
+	assert_success
+	assert_output --regexp '^\{"email":"a@x.io","n":1.50,"t":"caf\\u00e9","o":\{"k":\[1,2\]\},"profile_id":"p_[0-9a-f]{32}"\}$'
+}
+
+@test "merge: an input profile_id is replaced where it stands" {
+	printf '{"profile_id":"old","email":"a@x.io"}\n' > in.ndjson
+	run cdp-merge --ids email in.ndjson
+	assert_success
+	assert_output --regexp '^\{"profile_id":"p_[0-9a-f]{32}","email":"a@x.io"\}$'
+}
+
+@test "merge: the example CRM export: Masha Kelly and M. Kelly are one person" {
+	run cdp-merge --ids email,phone "$F/crm.ndjson"
+	assert_success
+	assert_output "$(cat "$F/expected/crm.out")"
+	ids=($(ids_of <<< "$output"))
+	assert_equal "${ids[4]}" "${ids[0]}"
+	assert_equal "$(printf '%s\n' "${ids[@]}" | sort -u | wc -l)" 5
+}
+
+@test "merge: the example pipeline from cdp-ingest" {
+	run bash -c "cdp-ingest --default-country GB --normalize email,phone \
+	    --rejects /dev/null '$BATS_TEST_DIRNAME/../examples/crm.csv' |
+	    cdp-merge --ids email,phone | grep -E '\"C00(1|5)\"'"
+	assert_success
+	ids=($(ids_of <<< "$output"))
+	assert_equal "${#ids[@]}" 2
+	assert_equal "${ids[1]}" "${ids[0]}"
+}
+
+@test "merge: email and phone are normalised by name, other ids trimmed" {
+	printf '%s\n' '{"email":"Ann@X.io"}' '{"email":" ann@x.io "}' \
+	    '{"phone":"+48 601-234-567"}' '{"phone":"+48601234567"}' \
+	    '{"customer_id":" C1 "}' '{"customer_id":"C1"}' \
+	    '{"customer_id":"c1"}' > in.ndjson
+	run cdp-merge $IDS in.ndjson
+	assert_success
+	ids=($(ids_of <<< "$output"))
+	assert_equal "${ids[1]}" "${ids[0]}"
+	assert_equal "${ids[3]}" "${ids[2]}"
+	assert_equal "${ids[5]}" "${ids[4]}"
+	assert [ "${ids[6]}" != "${ids[4]}" ]
+}
+
+@test "merge: --normalize F:KIND overrides the default" {
+	printf '%s\n' '{"customer_id":"C-1"}' '{"customer_id":"c 1"}' > in.ndjson
+	run cdp-merge --ids customer_id --normalize customer_id:key in.ndjson
+	assert_success
+	ids=($(ids_of <<< "$output"))
+	assert_equal "${ids[1]}" "${ids[0]}"
+	run cdp-merge --ids customer_id in.ndjson
+	ids=($(ids_of <<< "$output"))
+	assert [ "${ids[1]}" != "${ids[0]}" ]
+}
+
+@test "merge: a national phone number needs --default-country" {
+	printf '%s\n' '{"phone":"020 7946 0958"}' '{"phone":"+442079460958"}' > in.ndjson
+	run_split cdp-merge --ids phone in.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-merge: in.ndjson:1: field "phone": no country code and no --default-country'
+	run cdp-merge --ids phone --default-country GB in.ndjson
+	assert_success
+	ids=($(ids_of <<< "$output"))
+	assert_equal "${ids[1]}" "${ids[0]}"
+}
+
+@test "merge: a number's text is an identifier" {
+	printf '%s\n' '{"customer_id":42}' '{"customer_id":"42"}' '{"customer_id":42.0}' > in.ndjson
+	run cdp-merge --ids customer_id in.ndjson
+	assert_success
+	ids=($(ids_of <<< "$output"))
+	assert_equal "${ids[1]}" "${ids[0]}"
+	assert [ "${ids[2]}" != "${ids[0]}" ]
+}
+
+# --- records without identifiers -------------------------------------------
+
+@test "merge: a record without identifiers is its own profile, named by _src:_line" {
+	printf '%s\n' '{"n":1,"_src":"a","_line":5}' '{"n":2,"_src":"a","_line":6}' \
+	    '{"email":null,"phone":"","_src":"a","_line":7}' '{"n":1}' '{"n":1}' > in.ndjson
+	run_split cdp-merge --stats $IDS in.ndjson
+	assert_success
+	ids=($(ids_of <<< "$output"))
+	assert_equal "$(printf '%s\n' "${ids[@]:0:3}" | sort -u | wc -l)" 3
+	# Without provenance the record's text names it.
+	assert_equal "${ids[4]}" "${ids[3]}"
+	assert_equal "$stderr" '{"read":5,"written":5,"rejected":0,"dropped":0,"clusters":0,"unlinked":5,"ignored":0,"over_degree":0}'
+	# The same record elsewhere in the input keeps its id.
+	printf '%s\n' '{"x":0}' '{"n":2,"_src":"a","_line":6}' > in2.ndjson
+	run cdp-merge $IDS in2.ndjson
+	assert_line --index 1 --partial "\"profile_id\":\"${ids[1]}\""
+}
+
+# --- bad input ---------------------------------------------------------------
+
+@test "merge: an object, array or boolean identifier is a bad record (65)" {
+	for v in '{"a":1}' '[1]' 'true'; do
+		printf '{"email":"a@x.io"}\n{"email":%s}\n' "$v" > in.ndjson
+		run_split cdp-merge --ids email in.ndjson
+		assert_failure 65
+		assert_equal "$output" ""
+		assert_equal "$stderr" 'cdp-merge: in.ndjson:2: field "email": an identifier must be a string or a number'
+	done
+}
+
+@test "merge: bad JSON stops the run with file and line (65)" {
+	printf '{"email":"a@x.io"}\n\n{"email":\n' > in.ndjson
+	run_split cdp-merge --ids email in.ndjson
+	assert_failure 65
+	assert_equal "$output" ""
+	[[ "$stderr" == "cdp-merge: in.ndjson:3: "* ]]
+}
+
+@test "merge: --rejects keeps bad records out and the account balanced" {
+	printf '%s\n' '{"email":"a@x.io"}' 'nope' '{"email":["a@x.io"]}' \
+	    '{"email":"not-an-email"}' '{"email":"A@x.io"}' > in.ndjson
+	run_split cdp-merge --ids email --rejects rej.ndjson --stats in.ndjson
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$stderr" '{"read":5,"written":2,"rejected":3,"dropped":0,"clusters":1,"unlinked":0,"ignored":0,"over_degree":0}'
+	run cat rej.ndjson
+	assert_equal "${#lines[@]}" 3
+	assert_line --index 0 --partial '"_src":"in.ndjson","_line":2,"raw":"nope"}'
+	assert_line --index 1 --partial '{"_error":"field \"email\": an identifier must be a string or a number"'
+	assert_line --index 2 --partial '"_line":4,'
+}
+
+@test "merge: messages quote a value only with --verbose" {
+	for i in 1 2 3; do echo "{\"email\":\"shared@x.io\",\"customer_id\":\"C$i\"}"; done > in.ndjson
+	run_split cdp-merge --ids email,customer_id --max-degree 2 in.ndjson
+	assert_success
+	assert_equal "$stderr" 'cdp-merge: field "email": a value is on 3 records with different identifiers (over --max-degree 2): not linked'
+	run_split cdp-merge --ids email,customer_id --max-degree 2 --verbose in.ndjson
+	assert_equal "$stderr" 'cdp-merge: field "email": value "shared@x.io" is on 3 records with different identifiers (over --max-degree 2): not linked'
+}
+
+# --- guards ------------------------------------------------------------------
+
+@test "merge: a value over --max-degree does not glue strangers" {
+	{
+		for i in 1 2 3; do echo "{\"phone\":\"+48601234567\",\"email\":\"p$i@x.io\"}"; done
+		echo '{"email":"p1@x.io"}'
+	} > in.ndjson
+	run_split cdp-merge --ids email,phone --max-degree 2 --stats in.ndjson
+	assert_success
+	ids=($(ids_of <<< "$output"))
+	assert_equal "$(printf '%s\n' "${ids[@]}" | sort -u | wc -l)" 3
+	assert_equal "${ids[3]}" "${ids[0]}"
+	assert_equal "$stderr" 'cdp-merge: field "phone": a value is on 3 records with different identifiers (over --max-degree 2): not linked
+{"read":4,"written":4,"rejected":0,"dropped":0,"clusters":3,"unlinked":0,"ignored":0,"over_degree":1}'
+	# At the limit the value still links.
+	run cdp-merge --ids email,phone --max-degree 3 in.ndjson
+	ids=($(ids_of <<< "$output"))
+	assert_equal "$(printf '%s\n' "${ids[@]}" | sort -u | wc -l)" 1
+}
+
+@test "merge: the degree counts records with different identifiers" {
+	# The events of one customer repeat her identifiers: no super node.
+	for i in $(seq 1 60); do echo '{"email":"ann@x.io","phone":"+48601234567"}'; done > in.ndjson
+	echo '{"email":"ann@x.io"}' >> in.ndjson
+	run_split cdp-merge --ids email,phone --stats in.ndjson
+	assert_success
+	assert_equal "$stderr" '{"read":61,"written":61,"rejected":0,"dropped":0,"clusters":1,"unlinked":0,"ignored":0,"over_degree":0}'
+}
+
+@test "merge: over 20 values over --max-degree are summed up unless --verbose" {
+	awk 'BEGIN { for (v = 0; v < 25; v++) for (i = 0; i < 3; i++)
+	    printf "{\"customer_id\":\"C%d\",\"device_id\":\"D%d-%d\"}\n", v, v, i }' > in.ndjson
+	run_split cdp-merge --ids customer_id,device_id --max-degree 2 in.ndjson
+	assert_success
+	assert_equal "$(grep -c 'a value is on 3 records' <<< "$stderr")" 20
+	assert_equal "$(tail -1 <<< "$stderr")" "cdp-merge: 5 more values over --max-degree not linked (all with --verbose)"
+	run_split cdp-merge --ids customer_id,device_id --max-degree 2 --verbose in.ndjson
+	assert_equal "$(grep -c 'is on 3 records' <<< "$stderr")" 25
+}
+
+@test "merge: the default --max-degree is 50" {
+	for i in $(seq 1 51); do echo "{\"phone\":\"+48601234567\",\"email\":\"p$i@x.io\"}"; done > in.ndjson
+	run_split cdp-merge --ids email,phone in.ndjson
+	assert_success
+	assert_equal "$(ids_of <<< "$output" | tr ' ' '\n' | sort -u | grep -c .)" 51
+	assert_equal "$stderr" 'cdp-merge: field "phone": a value is on 51 records with different identifiers (over --max-degree 50): not linked'
+	head -50 in.ndjson > in50.ndjson
+	run_split cdp-merge --ids email,phone in50.ndjson
+	assert_equal "$(ids_of <<< "$output" | tr ' ' '\n' | sort -u | grep -c .)" 1
+	assert_equal "$stderr" ""
+}
+
+@test "merge: built-in placeholders never link, unless --no-default-ignore" {
+	printf '%s\n' '{"email":"TEST@test.com","customer_id":"A"}' \
+	    '{"email":"test@test.com","customer_id":"B"}' \
+	    '{"phone":"0000000000","customer_id":"C"}' \
+	    '{"phone":"0000000000","customer_id":"D"}' \
+	    '{"customer_id":"N/A"}' '{"customer_id":" N/A"}' > in.ndjson
+	run_split cdp-merge --stats $IDS in.ndjson
+	assert_success
+	assert_equal "$(ids_of <<< "$output" | tr ' ' '\n' | sort -u | grep -c .)" 6
+	assert_equal "$stderr" '{"read":6,"written":6,"rejected":0,"dropped":0,"clusters":4,"unlinked":2,"ignored":6,"over_degree":0}'
+	run cdp-merge --no-default-ignore --ids email,customer_id in.ndjson
+	assert_success
+	ids=($(ids_of <<< "$output"))
+	assert_equal "${ids[1]}" "${ids[0]}"
+	assert_equal "${ids[5]}" "${ids[4]}"
+}
+
+@test "merge: --ignore-values FILE replaces the built-in list" {
+	printf '%s\n' '{"email":"ann@x.io"}' '{"email":"Ann@x.io"}' \
+	    '{"email":"test@test.com"}' '{"email":"test@test.com"}' \
+	    '{"customer_id":"n/a"}' '{"customer_id":"N/A"}' > in.ndjson
+	run_split cdp-merge --ignore-values "$F/placeholders.txt" --stats $IDS in.ndjson
+	assert_success
+	ids=($(ids_of <<< "$output"))
+	assert [ "${ids[1]}" != "${ids[0]}" ]
+	assert_equal "${ids[3]}" "${ids[2]}"
+	assert [ "${ids[5]}" != "${ids[4]}" ]
+	assert_equal "$stderr" '{"read":6,"written":6,"rejected":0,"dropped":0,"clusters":1,"unlinked":4,"ignored":4,"over_degree":0}'
+	run_split cdp-merge --ignore-values no-such-file $IDS in.ndjson
+	assert_failure 66
+	assert_equal "$output" ""
+}
+
+@test "merge: --max-cluster reports oversized profiles" {
+	chain 5 > in.ndjson
+	run_split cdp-merge --ids email,customer_id --max-cluster 9 in.ndjson
+	assert_success
+	assert_equal "$(ids_of <<< "$output" | tr ' ' '\n' | sort -u | grep -c .)" 1
+	id=$(head -1 <<< "$output" | ids_of | tr -d ' ')
+	assert_equal "$stderr" "cdp-merge: profile $id has 10 records (over --max-cluster 9)"
+	run_split cdp-merge --ids email,customer_id --max-cluster 10 in.ndjson
+	assert_equal "$stderr" ""
+}
+
+@test "merge: a huge chained cluster is one profile" {
+	chain 10000 | tac > in.ndjson
+	run_split cdp-merge --ids email,customer_id --stats in.ndjson
+	assert_success
+	assert_equal "$(ids_of <<< "$output" | tr ' ' '\n' | sort -u | grep -c .)" 1
+	assert_equal "$stderr" '{"read":20000,"written":20000,"rejected":0,"dropped":0,"clusters":1,"unlinked":0,"ignored":0,"over_degree":0}'
+}
+
+# --- stable ids --------------------------------------------------------------
+
+@test "merge: the same input in any order gives the same ids" {
+	cdp-merge $IDS "$F/people.ndjson" | sort > a.out
+	for seed in 1 2 3; do
+		awk -v s=$seed 'BEGIN { srand(s) } { print rand() "\t" $0 }' \
+		    "$F/people.ndjson" | sort | cut -f2- > shuf.ndjson
+		cdp-merge $IDS shuf.ndjson | sort > b.out
+		run diff a.out b.out
+		assert_success
+	done
+	tac "$F/people.ndjson" | cdp-merge $IDS | sort > c.out
+	run diff a.out c.out
+	assert_success
+}
+
+@test "merge: a profile id depends on the cluster's smallest identifier only" {
+	# Growing the cluster with larger identifiers keeps the id; a smaller
+	# one (by field name, then value bytes) changes it.
+	printf '{"email":"b@x.io"}\n' > one.ndjson
+	printf '{"email":"b@x.io"}\n{"email":"b@x.io","phone":"+48601234567"}\n' > two.ndjson
+	printf '{"email":"b@x.io","phone":"+48601234567"}\n{"email":"a@x.io","phone":"+48601234567"}\n{"phone":"+48601234567"}\n' > three.ndjson
+	a=$(cdp-merge $IDS one.ndjson | ids_of)
+	b=$(cdp-merge $IDS two.ndjson | ids_of)
+	c=$(cdp-merge $IDS three.ndjson | ids_of)
+	assert_equal "$b" "$a$a"
+	assert [ "${c%% *}" != "${a% }" ]
+	printf '{"email":"a@x.io"}\n' > a.ndjson
+	assert_equal "$c" "$(cdp-merge $IDS a.ndjson | ids_of)$(cdp-merge $IDS a.ndjson | ids_of)$(cdp-merge $IDS a.ndjson | ids_of)"
+}
+
+@test "merge: standard input (spilled to a temporary file) gives the file's output" {
+	cdp-merge $IDS "$F/people.ndjson" > a.out
+	cdp-merge $IDS < "$F/people.ndjson" > b.out
+	cat "$F/people.ndjson" | cdp-merge $IDS - > c.out
+	run diff a.out b.out
+	assert_success
+	run diff a.out c.out
+	assert_success
+}
+
+@test "merge: several inputs, pipes and files mixed, are one population" {
+	head -2 "$F/people.ndjson" > p1.ndjson
+	tail -n +3 "$F/people.ndjson" > p2.ndjson
+	cdp-merge $IDS "$F/people.ndjson" > a.out
+	run bash -c "cat p2.ndjson | cdp-merge $IDS p1.ndjson - > b.out"
+	assert_success
+	run diff a.out b.out
+	assert_success
+}
+
+# --- account and output ------------------------------------------------------
+
+@test "merge: --stats: read = written + rejected" {
+	run_split cdp-merge $IDS --stats "$F/people.ndjson"
+	assert_success
+	assert_equal "$stderr" '{"read":7,"written":7,"rejected":0,"dropped":0,"clusters":3,"unlinked":1,"ignored":0,"over_degree":0}'
+	: > empty.ndjson
+	run_split cdp-merge $IDS --stats empty.ndjson
+	assert_success
+	assert_equal "$output" ""
+	assert_equal "$stderr" '{"read":0,"written":0,"rejected":0,"dropped":0,"clusters":0,"unlinked":0,"ignored":0,"over_degree":0}'
+}
+
+@test "merge: -o writes atomically, nothing is left on failure" {
+	run cdp-merge $IDS -o out.ndjson "$F/people.ndjson"
+	assert_success
+	assert_equal "$(wc -l < out.ndjson)" 7
+	printf '{"email":"a@x.io"}\n{"email":{}}\n' > bad.ndjson
+	run cdp-merge $IDS -o out2.ndjson bad.ndjson
+	assert_failure 65
+	assert_file_not_exist out2.ndjson
+	run cdp-merge $IDS -o out3.ndjson no-such.ndjson
+	assert_failure 66
+	run ls -A
+	assert_output "$(printf '%s\n' bad.ndjson out.ndjson)"
+}
+
+@test "merge: a full disk is an I/O error (74)" {
+	run_split cdp-merge $IDS -o /dev/full "$F/people.ndjson"
+	assert_failure 74
+	assert_equal "$stderr" "cdp-merge: /dev/full: write error: No space left on device"
+	run_split sh -c "cdp-merge $IDS '$F/people.ndjson' > /dev/full"
+	assert_failure 74
+	assert_equal "$stderr" "cdp-merge: <stdout>: write error: No space left on device"
+}
+
+@test "merge: a closed pipe ends the run quietly with 0" {
+	seq 1 200000 | sed 's/.*/{"customer_id":&}/' > many.ndjson
+	run_split bash -c "set -o pipefail; cdp-merge --ids customer_id many.ndjson | head -1"
+	assert_success
+	assert_output --regexp '^\{"customer_id":1,"profile_id":"p_[0-9a-f]{32}"\}$'
+	assert_equal "$stderr" ""
+}
+
+@test "merge: a directory or missing input is 66" {
+	run_split cdp-merge $IDS .
+	assert_failure 66
+	assert_equal "$stderr" "cdp-merge: .: is a directory"
+	run_split cdp-merge $IDS nope.ndjson
+	assert_failure 66
+}
+
+# --- profiles ----------------------------------------------------------------
+
+@test "merge: --profiles writes one profile per person with the default rules" {
+	run_split cdp-merge --ids email,phone --profiles --stats "$F/profiles.ndjson"
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	# Default: --ids fields collect all values, others the most frequent
+	# (null and "" only when nothing else); _src and _line summarised.
+	assert_line --index 0 --regexp '^\{"profile_id":"p_[0-9a-f]{32}","email":\["ann@x.io"\],"name":"Ann","city":"Oslo","tier":"gold","updated_at":"2024-12-31","phone":\["\+4791234567"\],"tags":\{"a":\[1,2\]\},"_sources":\["crm","shop","web"\],"_records":3\}$'
+	assert_line --index 1 --regexp '^\{"profile_id":"p_[0-9a-f]{32}","email":\["bob@x.io"\],"name":"Bob","n":1.50,"_sources":\["web"\],"_records":1\}$'
+	# read = written (profiles) + rejected + merged.
+	assert_equal "$stderr" '{"read":4,"written":2,"rejected":0,"dropped":0,"merged":2,"clusters":2,"unlinked":0,"ignored":0,"over_degree":0}'
+}
+
+@test "merge: --profiles ids agree with the annotate ids" {
+	a=$(cdp-merge --ids email,phone "$F/profiles.ndjson" | ids_of | tr ' ' '\n' | sort -u)
+	p=$(cdp-merge --ids email,phone --profiles "$F/profiles.ndjson" | ids_of | tr ' ' '\n' | sort -u)
+	assert_equal "$p" "$a"
+}
+
+@test "merge: --rule most_recent, source_priority, longest, all" {
+	run cdp-merge --ids email,phone --profiles \
+	    --rule name=most_recent:updated_at --rule city=source_priority:crm,web \
+	    --rule tier=longest --rule updated_at=all "$F/profiles.ndjson"
+	assert_success
+	assert_line --index 0 --partial '"name":"Ann Berg","city":"Bergen","tier":"gold","updated_at":["2024-12-31","2025-01-02","2025-03-01"],'
+	run cdp-merge --ids email,phone --profiles --rule city=source_priority:shop,crm "$F/profiles.ndjson"
+	assert_line --index 0 --partial '"city":"Oslo"'
+	# Sources not listed rank after the listed ones.
+	run cdp-merge --ids email,phone --profiles --rule city=source_priority:nowhere,crm "$F/profiles.ndjson"
+	assert_line --index 0 --partial '"city":"Bergen"'
+	# Numbers are compared as numbers by most_recent.
+	printf '%s\n' '{"email":"a@x.io","v":"old","t":9}' '{"email":"a@x.io","v":"new","t":10}' > t.ndjson
+	run cdp-merge --ids email --profiles --rule v=most_recent:t t.ndjson
+	assert_output --partial '"v":"new"'
+}
+
+@test "merge: --profiles values do not depend on the input order" {
+	# Only the key order follows the input (first appearance).
+	cdp-merge --ids email,phone --profiles --rule name=most_recent:updated_at \
+	    "$F/profiles.ndjson" | jq -cS . | sort > a.out
+	tac "$F/profiles.ndjson" | cdp-merge --ids email,phone --profiles \
+	    --rule name=most_recent:updated_at | jq -cS . | sort > b.out
+	run diff a.out b.out
+	assert_success
+}
+
+@test "merge: bad --rule values are usage errors" {
+	run cdp-merge --ids email --profiles --rule name
+	assert_failure 64
+	run cdp-merge --ids email --profiles --rule name=newest
+	assert_failure 64
+	assert_line --index 0 "cdp-merge: --rule: name: expected most_frequent, most_recent:FIELD, source_priority:S1,S2,..., longest or all"
+	run cdp-merge --ids email --profiles --rule name=most_recent
+	assert_failure 64
+	run cdp-merge --ids email --profiles --rule name=source_priority:a,,b
+	assert_failure 64
+	run cdp-merge --ids email --profiles --rule name=all --rule name=longest
+	assert_failure 64
+	run cdp-merge --ids email --rule name=all
+	assert_failure 64
+	assert_line --index 0 "cdp-merge: --rule needs --profiles"
+}
+
+@test "merge: --profiles from standard input, with rejects, to -o" {
+	printf '%s\n' '{"email":"a@x.io","n":1}' '{"email":true}' '{"email":"A@x.io","n":2}' > in.ndjson
+	run_split bash -c 'cdp-merge --ids email --profiles --rule n=all --rejects rej.ndjson --stats -o out.ndjson < in.ndjson'
+	assert_success
+	assert_equal "$stderr" '{"read":3,"written":1,"rejected":1,"dropped":0,"merged":1,"clusters":1,"unlinked":0,"ignored":0,"over_degree":0}'
+	run cat out.ndjson
+	assert_output --regexp '^\{"profile_id":"p_[0-9a-f]{32}","email":\["A@x.io","a@x.io"\],"n":\[1,2\],"_sources":\[\],"_records":2\}$'
+}
+
+# --- --prior and --id-map ------------------------------------------------------
+
+# prior_setup: run1 (b; c, c) and run2 = run1 + three records that join
+# them through a phone number and bring a smaller identifier (a@x.io).
+prior_setup() {
+	printf '%s\n' '{"email":"b@x.io"}' '{"email":"c@x.io"}' '{"email":"c@x.io"}' > run1.ndjson
+	cdp-merge --ids email,phone run1.ndjson > prior.ndjson
+	pb=$(head -1 prior.ndjson | ids_of | tr -d ' ')
+	pc=$(tail -1 prior.ndjson | ids_of | tr -d ' ')
+	cp run1.ndjson run2.ndjson
+	printf '%s\n' '{"email":"a@x.io","phone":"+48601234567"}' \
+	    '{"email":"b@x.io","phone":"+48601234567"}' \
+	    '{"email":"c@x.io","phone":"+48601234567"}' >> run2.ndjson
+}
+
+@test "merge: --prior keeps the older id when clusters join, --id-map says so" {
+	prior_setup
+	# Without --prior the joined cluster is named by a@x.io.
+	run cdp-merge --ids email,phone run2.ndjson
+	new=$(head -1 <<< "$output" | ids_of | tr -d ' ')
+	assert [ "$new" != "$pb" ]
+	assert [ "$new" != "$pc" ]
+	# With it, the id of the cluster with more records (c: 2) stays.
+	run_split cdp-merge --ids email,phone --prior prior.ndjson --id-map map.ndjson run2.ndjson
+	assert_success
+	assert_equal "$(ids_of <<< "$output")" "$pc $pc $pc $pc $pc $pc "
+	run cat map.ndjson
+	assert_output "{\"from\":\"$pb\",\"to\":\"$pc\"}"
+}
+
+@test "merge: --prior keeps an id when a cluster grows" {
+	prior_setup
+	printf '%s\n' '{"email":"b@x.io","customer_id":"A0"}' '{"customer_id":"A0"}' > grow.ndjson
+	run cdp-merge --ids email,customer_id --prior prior.ndjson --id-map map.ndjson grow.ndjson
+	assert_success
+	assert_equal "$(ids_of <<< "$output")" "$pb $pb "
+	assert_equal "$(cat map.ndjson)" ""
+	run cdp-merge --ids email,customer_id grow.ndjson
+	assert [ "$(head -1 <<< "$output" | ids_of | tr -d ' ')" != "$pb" ]
+}
+
+@test "merge: --prior: equal record counts keep the smaller id" {
+	printf '%s\n' '{"email":"x@x.io","profile_id":"p_b"}' '{"email":"y@x.io","profile_id":"p_a"}' > prior.ndjson
+	printf '%s\n' '{"email":"x@x.io","phone":"+48601234567"}' '{"email":"y@x.io","phone":"+48601234567"}' > in.ndjson
+	run cdp-merge --ids email,phone --prior prior.ndjson --id-map map.ndjson in.ndjson
+	assert_success
+	assert_equal "$(ids_of <<< "$output")" "p_a p_a "
+	assert_equal "$(cat map.ndjson)" '{"from":"p_b","to":"p_a"}'
+}
+
+@test "merge: --prior: a split cluster keeps its id on one part only" {
+	printf '%s\n' '{"email":"x@x.io","profile_id":"p_old"}' '{"email":"y@x.io","profile_id":"p_old"}' > prior.ndjson
+	printf '%s\n' '{"email":"y@x.io"}' '{"email":"x@x.io"}' > in.ndjson
+	run cdp-merge --ids email --prior prior.ndjson in.ndjson
+	assert_success
+	ids=($(ids_of <<< "$output"))
+	# x@x.io is the smaller identifier: its part keeps p_old.
+	assert_equal "${ids[1]}" p_old
+	assert [ "${ids[0]}" != p_old ]
+}
+
+@test "merge: --prior works with --profiles and from any order" {
+	prior_setup
+	run cdp-merge --ids email,phone --prior prior.ndjson --profiles run2.ndjson
+	assert_success
+	assert_output --partial "{\"profile_id\":\"$pc\","
+	tac run2.ndjson | cdp-merge --ids email,phone --prior prior.ndjson | sort > a.out
+	cdp-merge --ids email,phone --prior prior.ndjson run2.ndjson | sort > b.out
+	run diff a.out b.out
+	assert_success
+}
+
+@test "merge: a bad --prior file stops before any output" {
+	printf '{"email":"x@x.io"}\n' > prior.ndjson
+	printf '{"email":"x@x.io"}\n' > in.ndjson
+	run_split cdp-merge --ids email --prior prior.ndjson -o out.ndjson in.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: prior.ndjson:1: --prior: no profile_id string"
+	assert_file_not_exist out.ndjson
+	run cdp-merge --ids email --prior nope.ndjson in.ndjson
+	assert_failure 66
+	run cdp-merge --ids email --id-map map.ndjson in.ndjson
+	assert_failure 64
+	assert_line --index 0 "cdp-merge: --id-map needs --prior"
+}
+
+# --- --explain -----------------------------------------------------------------
+
+@test "merge: --explain shows which identifiers linked which records" {
+	id=$(cdp-merge $IDS "$F/people.ndjson" | head -1 | ids_of | tr -d ' ')
+	run_split cdp-merge $IDS --explain "$id" --stats "$F/people.ndjson"
+	assert_success
+	assert_equal "${#lines[@]}" 3
+	assert_line --index 0 "{\"profile_id\":\"$id\",\"record\":1,\"_src\":\"crm\",\"_line\":2,\"ids\":[{\"field\":\"email\",\"value\":\"ann@x.io\",\"degree\":2,\"links\":true}]}"
+	assert_line --index 2 "{\"profile_id\":\"$id\",\"record\":3,\"_src\":\"shop\",\"_line\":3,\"ids\":[{\"field\":\"phone\",\"value\":\"+48601234567\",\"degree\":2,\"links\":true},{\"field\":\"customer_id\",\"value\":\"C9\",\"degree\":1,\"links\":true}]}"
+	# The other records are dropped: read = written + rejected + dropped.
+	assert_equal "$stderr" '{"read":7,"written":3,"rejected":0,"dropped":4,"clusters":3,"unlinked":1,"ignored":0,"over_degree":0}'
+}
+
+@test "merge: --explain marks values over --max-degree as not linking" {
+	for i in 1 2 3; do echo "{\"phone\":\"+48601234567\",\"email\":\"p$i@x.io\"}"; done > in.ndjson
+	id=$(cdp-merge --ids email,phone --max-degree 2 in.ndjson 2>/dev/null | head -1 | ids_of | tr -d ' ')
+	run cdp-merge --ids email,phone --max-degree 2 --explain "$id" in.ndjson
+	assert_success
+	assert_output --partial '{"field":"phone","value":"+48601234567","degree":3,"links":false}'
+}
+
+@test "merge: --explain of an unknown id is an error (65)" {
+	run_split cdp-merge $IDS --explain p_nope "$F/people.ndjson"
+	assert_failure 65
+	assert_equal "$output" ""
+	assert_equal "$stderr" "cdp-merge: --explain: no profile p_nope"
+	run cdp-merge $IDS --explain p_x --profiles "$F/people.ndjson"
+	assert_failure 64
+}
+
+# --- more options ----------------------------------------------------------------
+
+@test "merge: --max-record-bytes rejects a longer record" {
+	printf '{"email":"a@x.io","pad":"%s"}\n{"email":"a@x.io"}\n' "$(printf '%0100d' 0)" > in.ndjson
+	run_split cdp-merge --ids email --max-record-bytes 64 --rejects rej.ndjson --stats in.ndjson
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	assert_equal "$stderr" '{"read":2,"written":1,"rejected":1,"dropped":0,"clusters":1,"unlinked":0,"ignored":0,"over_degree":0}'
+	assert_equal "$(cut -c1-50 rej.ndjson)" '{"_error":"record longer than --max-record-bytes",'
+	run cdp-merge --ids email --max-record-bytes 1Q in.ndjson
+	assert_failure 64
+}
+
+@test "merge: --progress draws on stderr, never on stdout" {
+	seq 1 20000 | sed 's/.*/{"customer_id":&}/' > many.ndjson
+	run_split cdp-merge --ids customer_id --progress many.ndjson
+	assert_success
+	assert_equal "${#lines[@]}" 20000
+	run_split cdp-merge --ids customer_id --no-progress many.ndjson
+	assert_equal "$stderr" ""
+}
+
+@test "merge: the man page renders without warnings and lists every option" {
+	man="$BATS_TEST_DIRNAME/../man/cdp-merge.1"
+	run_split groff -ww -man -Tutf8 "$man"
+	assert_success
+	assert_equal "$stderr" ""
+	for o in $(cdp-merge --help | grep -o -- '--[a-z-]*' | sort -u); do
+		grep -q -- "$(sed 's/-/\\\\-/g' <<< "$o")" "$man" || fail "$o not in the man page"
+	done
+}
