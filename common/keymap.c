@@ -1,4 +1,9 @@
-/* keymap.c - open addressing with linear probing on 128-bit hashes. */
+/*
+ * keymap.c - open addressing with linear probing on 128-bit hashes.  The
+ * capacity grows by a quarter at a time (not doubling) and is used up to
+ * 80%, so a large map wastes little: memory is what the dedupe and merge
+ * targets are measured in.
+ */
 #include <stdlib.h>
 
 #include <xxhash.h>
@@ -13,7 +18,7 @@ struct slot {
 
 struct cdp_keymap {
 	struct slot	*s;
-	size_t		 mask;	/* capacity - 1, capacity a power of two */
+	size_t		 cap;	/* slots */
 	size_t		 n;
 };
 
@@ -39,7 +44,7 @@ cdp_keymap_new(void)
 		free(m);
 		return NULL;
 	}
-	m->mask = 1023;
+	m->cap = 1024;
 	return m;
 }
 
@@ -55,7 +60,7 @@ cdp_keymap_free(struct cdp_keymap *m)
 static struct slot *
 probe(const struct cdp_keymap *m, struct cdp_key128 k)
 {
-	size_t i = (size_t)(k.lo ^ k.hi) & m->mask;
+	size_t i = (size_t)((k.lo ^ k.hi) % m->cap);
 
 	for (;;) {
 		struct slot *s = &m->s[i];
@@ -63,18 +68,19 @@ probe(const struct cdp_keymap *m, struct cdp_key128 k)
 		if ((s->lo == k.lo && s->hi == k.hi) ||
 		    (s->lo == 0 && s->hi == 0))
 			return s;
-		i = (i + 1) & m->mask;
+		if (++i == m->cap)
+			i = 0;
 	}
 }
 
 static int
 grow(struct cdp_keymap *m)
 {
-	struct cdp_keymap big = { .mask = m->mask * 2 + 1, .n = m->n };
+	struct cdp_keymap big = { .cap = m->cap + m->cap / 4, .n = m->n };
 
-	if ((big.s = calloc(big.mask + 1, sizeof(*big.s))) == NULL)
+	if ((big.s = calloc(big.cap, sizeof(*big.s))) == NULL)
 		return -1;
-	for (size_t i = 0; i <= m->mask; i++)
+	for (size_t i = 0; i < m->cap; i++)
 		if (m->s[i].lo != 0 || m->s[i].hi != 0)
 			*probe(&big, (struct cdp_key128){ m->s[i].lo,
 			    m->s[i].hi }) = m->s[i];
@@ -91,8 +97,8 @@ cdp_keymap_put(struct cdp_keymap *m, struct cdp_key128 k, uint64_t v,
 
 	if (k.lo == 0 && k.hi == 0)
 		k.lo = 1;
-	/* Keep the load under 3/4 so probes stay short. */
-	if ((m->n + 1) * 4 > (m->mask + 1) * 3 && grow(m) == -1)
+	/* Keep the load at 80% or under so probes stay short. */
+	if ((m->n + 1) * 5 > m->cap * 4 && grow(m) == -1)
 		return NULL;
 	s = probe(m, k);
 	*added = s->lo == 0 && s->hi == 0;
@@ -125,5 +131,5 @@ cdp_keymap_count(const struct cdp_keymap *m)
 size_t
 cdp_keymap_bytes(const struct cdp_keymap *m)
 {
-	return sizeof(*m) + (m->mask + 1) * sizeof(struct slot);
+	return sizeof(*m) + m->cap * sizeof(struct slot);
 }
