@@ -31,6 +31,39 @@ struct cdp_lines {
 	bool	 skipping;	/* dropping the rest of a too long line */
 };
 
+int
+cdp_lines_check(char *const files[], int nfiles, off_t *total,
+    const char **bad, struct cdp_err *err)
+{
+	*total = 0;
+	for (int i = 0; i < nfiles; i++) {
+		struct stat st;
+		int fd, rc;
+
+		if (strcmp(files[i], "-") == 0) {
+			*total = -1;
+			continue;
+		}
+		*bad = files[i];
+		if ((fd = open(files[i], O_RDONLY | O_CLOEXEC)) == -1) {
+			cdp_err_set(err, EX_NOINPUT, "cannot open: %s",
+			    strerror(errno));
+			return -1;
+		}
+		rc = fstat(fd, &st);
+		close(fd);
+		if (rc == 0 && S_ISDIR(st.st_mode)) {
+			cdp_err_set(err, EX_NOINPUT, "is a directory");
+			return -1;
+		}
+		if (rc == -1 || !S_ISREG(st.st_mode))
+			*total = -1;
+		else if (*total >= 0)
+			*total += st.st_size;
+	}
+	return 0;
+}
+
 struct cdp_lines *
 cdp_lines_open(const char *path, size_t max_bytes, struct cdp_err *err)
 {

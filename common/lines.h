@@ -1,7 +1,7 @@
 /*
  * lines.h - reads a file or stdin as physical lines with exact line
- * numbers, in large blocks with no allocation per line.  Used by every
- * program that reads NDJSON.
+ * numbers, in large blocks with no allocation per line, and checks that
+ * inputs open before any output.  Used by every program that reads NDJSON.
  */
 #ifndef CDP_LINES_H
 #define CDP_LINES_H
@@ -47,6 +47,19 @@ struct cdp_lines *cdp_lines_open(const char *path, size_t max_bytes,
 struct cdp_lines *cdp_lines_open_fd(int fd, const char *name,
 	    const char *pre, size_t prelen, size_t max_bytes,
 	    struct cdp_err *err);
+
+/*
+ * Check that every one of files[0..nfiles) can be opened for reading and
+ * is not a directory, before a program writes anything ("-" is standard
+ * input and passes).  Each file is opened and closed again; files stay
+ * the caller's.  Returns 0 with *total the sum of their sizes, or -1 in
+ * *total when one is not a regular file (standard input, a pipe): for
+ * progress bars.  At the first file that fails returns -1 with *bad that
+ * name (borrowed from files) and err set to EX_NOINPUT and "cannot open:
+ * <reason>" or "is a directory"; report it with cdp_die_err(err, *bad, 0).
+ */
+int	cdp_lines_check(char *const files[], int nfiles, off_t *total,
+	    const char **bad, struct cdp_err *err);
 
 /*
  * The next line that is not blank (empty or only spaces, tabs and CR),

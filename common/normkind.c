@@ -28,6 +28,38 @@ cdp_norm_kind_parse(const char *s, enum cdp_norm_kind *out)
 	return -1;
 }
 
+int
+cdp_norm_item_parse(char *item, const char *opt, bool any_bare,
+    char **name, enum cdp_norm_kind *kind, struct cdp_err *err)
+{
+	char *k = strrchr(item, ':');
+
+	if (k != NULL)
+		*k++ = '\0';
+	*name = item;
+	if (*item == '\0') {
+		cdp_err_set(err, EX_USAGE, "%s: empty field name", opt);
+		return -1;
+	}
+	if (k != NULL) {
+		if (cdp_norm_kind_parse(k, kind) == -1) {
+			cdp_err_set(err, EX_USAGE, "%s: unknown kind \"%s\"",
+			    opt, k);
+			return -1;
+		}
+		return 0;
+	}
+	if (cdp_norm_kind_parse(item, kind) == 0)
+		return 0;
+	if (any_bare) {
+		*kind = CDP_N_NONE;
+		return 0;
+	}
+	cdp_err_set(err, EX_USAGE, "%s: cannot tell the kind of \"%s\": "
+	    "write %s:KIND", opt, item, item);
+	return -1;
+}
+
 const char *
 cdp_norm_kind_names(void)
 {

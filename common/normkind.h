@@ -6,6 +6,7 @@
 #ifndef CDP_NORMKIND_H
 #define CDP_NORMKIND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -36,6 +37,21 @@ struct cdp_norm_ctx {
  * "date", "datetime", "country").  Returns 0, or -1 for an unknown name.
  */
 int	cdp_norm_kind_parse(const char *s, enum cdp_norm_kind *out);
+
+/*
+ * Parse one item "F[:KIND]" of option opt ("--normalize", "--hash"; used
+ * in messages) in place: the last ':' of item becomes a NUL, so a field
+ * name may itself hold colons.  A bare F must be a kind name ("email" is
+ * field email normalised as email) unless any_bare is set: then a bare F
+ * that names no kind gets CDP_N_NONE.  Returns 0 with *name pointing into
+ * item (which the caller owns) and *kind set.  Returns -1 with err set
+ * (EX_USAGE, the whole message, such as "--normalize: empty field name")
+ * for an empty F, an unknown KIND or a bare F that names no kind; *name
+ * and *kind are then unspecified.  Print it with cdp_usage_die(usage,
+ * "%s", err->msg).
+ */
+int	cdp_norm_item_parse(char *item, const char *opt, bool any_bare,
+	    char **name, enum cdp_norm_kind *kind, struct cdp_err *err);
 
 /* The list of kind names for messages: "email, email-canonical, ...". */
 const char *cdp_norm_kind_names(void);

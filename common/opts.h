@@ -43,6 +43,22 @@ enum {
 	{ "verbose", no_argument, NULL, CDP_OPT_VERBOSE },		\
 	{ "version", no_argument, NULL, 'V' }
 
+/*
+ * The usage lines of the shared options, for the end of a program's
+ * usage text (as in "...private options...\n" CDP_COMMON_USAGE).
+ */
+#define CDP_COMMON_USAGE						\
+"  -o, --output FILE         write to FILE (atomically) instead of stdout\n"	\
+"      --rejects FILE        write bad records to FILE and go on\n"		\
+"      --stats               print the record account on stderr at the end\n" \
+"      --progress, --no-progress\n"					\
+"                            progress bar on stderr (default: on a terminal\n" \
+"                            for inputs over 64 MB)\n"			\
+"      --max-record-bytes N  longest record accepted (default 64M)\n"	\
+"      --verbose             messages may quote values (personal data)\n"	\
+"  -h, --help                this help\n"					\
+"  -V, --version             version\n"
+
 /* What the shared options set.  Zero it, then call cdp_opt_common(). */
 struct cdp_common_opts {
 	const char	*output;	/* -o, NULL = stdout */

@@ -27,16 +27,7 @@ static const char usage[] =
 "                            datetime, country (a bare F is its own KIND)\n"
 "      --default-country CC  country of phone numbers written without one\n"
 "      --date-format ORDER   dmy, mdy or ymd for numeric dates like 03/04/2025\n"
-"  -o, --output FILE         write to FILE (atomically) instead of stdout\n"
-"      --rejects FILE        write bad records to FILE and go on\n"
-"      --stats               print the record account on stderr at the end\n"
-"      --progress, --no-progress\n"
-"                            progress bar on stderr (default: on a terminal\n"
-"                            for inputs over 64 MB)\n"
-"      --max-record-bytes N  longest record accepted (default 64M)\n"
-"      --verbose             messages may quote values (personal data)\n"
-"  -h, --help                this help\n"
-"  -V, --version             version\n";
+CDP_COMMON_USAGE;
 
 enum {
 	OPT_DATE_FORMAT = CDP_OPT_PRIVATE,
@@ -141,23 +132,16 @@ add_norms(struct dedupe_opts *opt, char *arg)
 	int n = list(arg, items, "--normalize");
 
 	for (int i = 0; i < n; i++) {
-		char *k = strrchr(items[i], ':');
 		enum cdp_norm_kind kind;
+		struct cdp_err err;
+		char *name;
 
-		if (k != NULL)
-			*k++ = '\0';
-		if (*items[i] == '\0')
-			cdp_usage_die(usage, "--normalize: empty field name");
-		if (k != NULL && cdp_norm_kind_parse(k, &kind) == -1)
-			cdp_usage_die(usage, "--normalize: unknown kind "
-			    "\"%s\"", k);
-		if (k == NULL && cdp_norm_kind_parse(items[i], &kind) == -1)
-			cdp_usage_die(usage, "--normalize: cannot tell the "
-			    "kind of \"%s\": write %s:KIND", items[i],
-			    items[i]);
+		if (cdp_norm_item_parse(items[i], "--normalize", false, &name,
+		    &kind, &err) == -1)
+			cdp_usage_die(usage, "%s", err.msg);
 		if (opt->nnorms == MAXFIELDS)
 			cdp_usage_die(usage, "--normalize: too many fields");
-		opt->norms[opt->nnorms].name = items[i];
+		opt->norms[opt->nnorms].name = name;
 		opt->norms[opt->nnorms++].kind = kind;
 	}
 }

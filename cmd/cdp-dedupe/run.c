@@ -586,34 +586,6 @@ run_input(struct run *r, const char *path, int pass, struct again *a)
 		close(fd);
 }
 
-/* Check every input can be opened before writing anything; sum sizes. */
-static off_t
-check_inputs(char **files, int nfiles)
-{
-	off_t total = 0;
-
-	for (int i = 0; i < nfiles; i++) {
-		struct stat st;
-		int fd;
-
-		if (strcmp(files[i], "-") == 0) {
-			total = -1;
-			continue;
-		}
-		if ((fd = open(files[i], O_RDONLY)) == -1)
-			cdp_die(EX_NOINPUT, files[i], 0, "cannot open: %s",
-			    strerror(errno));
-		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
-			cdp_die(EX_NOINPUT, files[i], 0, "is a directory");
-		if (!S_ISREG(st.st_mode))
-			total = -1;
-		else if (total >= 0)
-			total += st.st_size;
-		close(fd);
-	}
-	return total;
-}
-
 static void
 prepare(struct run *r, const struct dedupe_opts *opt)
 {
@@ -677,13 +649,18 @@ dedupe_run(struct dedupe_opts *opt, char **files, int nfiles)
 	struct cdp_progress prog;
 	struct run r = { .opt = opt, .prog = &prog };
 	struct again *again;
+	struct cdp_err err;
+	const char *bad;
+	off_t total;
 
 	if (nfiles == 0) {
 		files = stdin_only;
 		nfiles = 1;
 	}
-	cdp_progress_start(&prog, opt->common.progress,
-	    check_inputs(files, nfiles));
+	/* Every input must open before anything is written. */
+	if (cdp_lines_check(files, nfiles, &total, &bad, &err) == -1)
+		cdp_die_err(&err, bad, 0);
+	cdp_progress_start(&prog, opt->common.progress, total);
 	r.two_pass = opt->keep != KEEP_FIRST || opt->nfuzzy > 0;
 	if (opt->nfuzzy > 0)
 		r.fz = fz_new(opt);

@@ -27,16 +27,7 @@ static const char usage[] =
 "      --hash-key-file FILE  HMAC-SHA256 with the key in FILE instead\n"
 "      --trim                strip spaces around unquoted CSV fields\n"
 "      --empty MODE          empty CSV cells: string (default), null, omit\n"
-"  -o, --output FILE         write to FILE (atomically) instead of stdout\n"
-"      --rejects FILE        write bad records to FILE and go on\n"
-"      --stats               print the record account on stderr at the end\n"
-"      --progress, --no-progress\n"
-"                            progress bar on stderr (default: on a terminal\n"
-"                            for inputs over 64 MB)\n"
-"      --max-record-bytes N  longest record accepted (default 64M)\n"
-"      --verbose             messages may quote values (personal data)\n"
-"  -h, --help                this help\n"
-"  -V, --version             version\n";
+CDP_COMMON_USAGE;
 
 enum {
 	OPT_DATE_FORMAT = CDP_OPT_PRIVATE,
@@ -167,23 +158,20 @@ static void
 add_norms(struct ingest_opts *opt, char *arg, bool hash)
 {
 	const char *o = hash ? "--hash" : "--normalize";
-	char *items[MAXLIST], *k;
+	char *items[MAXLIST];
 	int n = list(arg, items, o);
 
 	for (int i = 0; i < n; i++) {
 		struct fspec *s;
-		enum cdp_norm_kind kind = CDP_N_NONE;
+		enum cdp_norm_kind kind;
+		struct cdp_err err;
+		char *name;
 
-		split_colon(items[i], &k);
-		if (*items[i] == '\0')
-			cdp_usage_die(usage, "%s: empty field name", o);
-		if (k != NULL && cdp_norm_kind_parse(k, &kind) == -1)
-			cdp_usage_die(usage, "%s: unknown kind \"%s\"", o, k);
-		if (k == NULL && cdp_norm_kind_parse(items[i], &kind) == -1 && !hash)
-			cdp_usage_die(usage, "--normalize: cannot tell the "
-			    "kind of \"%s\": write %s:KIND", items[i],
-			    items[i]);
-		s = spec_for(opt, items[i]);
+		/* --hash F of no kind hashes the trimmed value. */
+		if (cdp_norm_item_parse(items[i], o, hash, &name, &kind,
+		    &err) == -1)
+			cdp_usage_die(usage, "%s", err.msg);
+		s = spec_for(opt, name);
 		if (hash) {
 			s->hash = true;
 			s->hash_norm = kind;

@@ -515,41 +515,22 @@ ingest_file(struct run *r, const char *path, const char *source)
 		close(fd);
 }
 
-/* Check every input can be opened before writing anything; sum sizes. */
-static off_t
-check_inputs(char **files, int nfiles)
-{
-	off_t total = 0;
-
-	for (int i = 0; i < nfiles; i++) {
-		struct stat st;
-		const char *name;
-		int fd = open_input(files[i], &name);
-
-		if (fd == STDIN_FILENO || fstat(fd, &st) == -1 ||
-		    !S_ISREG(st.st_mode))
-			total = -1;
-		else if (total >= 0)
-			total += st.st_size;
-		if (fd != STDIN_FILENO)
-			close(fd);
-	}
-	return total;
-}
-
 int
 ingest_run(const struct ingest_opts *opt, char **files, int nfiles)
 {
 	static char *stdin_only[] = { "-" };
 	struct run r = { .opt = opt };
 	struct cdp_err err;
+	const char *bad;
 	off_t total;
 
 	if (nfiles == 0) {
 		files = stdin_only;
 		nfiles = 1;
 	}
-	total = check_inputs(files, nfiles);
+	/* Every input must open before anything is written. */
+	if (cdp_lines_check(files, nfiles, &total, &bad, &err) == -1)
+		cdp_die_err(&err, bad, 0);
 	r.plan = opt->nspecs > 0 || opt->nrequire > 0 ||
 	    opt->empty != EMPTY_STRING;
 	plan_work_init(&r.work, opt);

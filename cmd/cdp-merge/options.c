@@ -144,24 +144,16 @@ add_norms(char *arg, struct pending *pend, int npend)
 		cdp_usage_die(usage, "--normalize: empty item or too many "
 		    "items");
 	for (int i = 0; i < n; i++) {
-		char *colon = strrchr(items[i], ':');
 		enum cdp_norm_kind kind;
+		struct cdp_err err;
+		char *name;
 
-		if (colon != NULL)
-			*colon++ = '\0';
-		if (*items[i] == '\0')
-			cdp_usage_die(usage, "--normalize: empty field name");
-		if (colon != NULL && cdp_norm_kind_parse(colon, &kind) == -1)
-			cdp_usage_die(usage, "--normalize: unknown kind "
-			    "\"%s\"", colon);
-		if (colon == NULL && cdp_norm_kind_parse(items[i], &kind) ==
-		    -1)
-			cdp_usage_die(usage, "--normalize: cannot tell the "
-			    "kind of \"%s\": write %s:KIND", items[i],
-			    items[i]);
+		if (cdp_norm_item_parse(items[i], "--normalize", false, &name,
+		    &kind, &err) == -1)
+			cdp_usage_die(usage, "%s", err.msg);
 		if (npend == MAXLIST)
 			cdp_usage_die(usage, "--normalize: too many items");
-		pend[npend++] = (struct pending){ items[i], kind };
+		pend[npend++] = (struct pending){ name, kind };
 	}
 	return npend;
 }

@@ -326,27 +326,6 @@ record(struct load *L, const struct cdp_line *l)
 	}
 }
 
-/* Exit 66 unless path can be read; returns its size, or -1 if unknown. */
-static off_t
-check_input(const char *path)
-{
-	struct stat st;
-	off_t size = -1;
-	int fd;
-
-	if (strcmp(path, "-") == 0)
-		return -1;
-	if ((fd = open(path, O_RDONLY)) == -1)
-		cdp_die(EX_NOINPUT, path, 0, "cannot open: %s",
-		    strerror(errno));
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
-		cdp_die(EX_NOINPUT, path, 0, "is a directory");
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-		size = st.st_size;
-	close(fd);
-	return size;
-}
-
 static void
 load_file(struct load *L, const char *path)
 {
@@ -377,7 +356,8 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
 	static char *stdin_only[] = { "-" };
 	struct load L = { .t = t, .opt = opt, .cutoff = LONG_MAX };
 	struct cdp_err err;
-	off_t total = 0;
+	const char *bad;
+	off_t total;
 
 	*t = (struct custtab){ .maxday = LONG_MIN, .decimals = 0 };
 	if (opt->cmd == CMD_RFM && opt->has_as_of)
@@ -389,11 +369,9 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
 		files = stdin_only;
 		nfiles = 1;
 	}
-	for (int i = 0; i < nfiles; i++) {
-		off_t size = check_input(files[i]);
-
-		total = size < 0 || total < 0 ? -1 : total + size;
-	}
+	/* Every input must open before anything is written. */
+	if (cdp_lines_check(files, nfiles, &total, &bad, &err) == -1)
+		cdp_die_err(&err, bad, 0);
 	if ((t->map = cdp_keymap_new()) == NULL ||
 	    (opt->cmd == CMD_CLV && (t->daymap = cdp_keymap_new()) == NULL))
 		oom();

@@ -25,16 +25,7 @@ static const char usage[] =
 "      --split DIR           write DIR/NAME.ndjson per segment, not stdout\n"
 "      --as-of DATE          the day days_since() and days_until() count\n"
 "                            from (YYYY-MM-DD)\n"
-"  -o, --output FILE         write to FILE (atomically) instead of stdout\n"
-"      --rejects FILE        write bad records to FILE and go on\n"
-"      --stats               print the record account on stderr at the end\n"
-"      --progress, --no-progress\n"
-"                            progress bar on stderr (default: on a terminal\n"
-"                            for inputs over 64 MB)\n"
-"      --max-record-bytes N  longest record accepted (default 64M)\n"
-"      --verbose             messages may quote values (personal data)\n"
-"  -h, --help                this help\n"
-"  -V, --version             version\n";
+CDP_COMMON_USAGE;
 
 enum {
 	OPT_ELSE = CDP_OPT_PRIVATE,

@@ -272,34 +272,6 @@ read_file(struct run *r, const char *path)
 	cdp_lines_close(in);
 }
 
-/* Check every input can be opened before writing anything; sum sizes. */
-static off_t
-check_inputs(char **files, int nfiles)
-{
-	off_t total = 0;
-
-	for (int i = 0; i < nfiles; i++) {
-		struct stat st;
-		int fd;
-
-		if (strcmp(files[i], "-") == 0) {
-			total = -1;
-			continue;
-		}
-		if ((fd = open(files[i], O_RDONLY)) == -1)
-			cdp_die(EX_NOINPUT, files[i], 0, "cannot open: %s",
-			    strerror(errno));
-		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
-			cdp_die(EX_NOINPUT, files[i], 0, "is a directory");
-		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
-			total = -1;
-		else if (total >= 0)
-			total += st.st_size;
-		close(fd);
-	}
-	return total;
-}
-
 /* --split: the folder (made when missing) and one file per segment. */
 static void
 open_split(struct run *r)
@@ -379,13 +351,16 @@ segment_run(const struct segment_opts *opt, char **files, int nfiles)
 	static char *stdin_only[] = { "-" };
 	struct run r = { .opt = opt };
 	struct cdp_err err;
+	const char *bad;
 	off_t total;
 
 	if (nfiles == 0) {
 		files = stdin_only;
 		nfiles = 1;
 	}
-	total = check_inputs(files, nfiles);
+	/* Every input must open before anything is written. */
+	if (cdp_lines_check(files, nfiles, &total, &bad, &err) == -1)
+		cdp_die_err(&err, bad, 0);
 	r.nall = opt->nsegs + (opt->else_name != NULL);
 	if ((r.counts = calloc((size_t)r.nall + 1, sizeof(*r.counts))) ==
 	    NULL || (r.hit = calloc((size_t)r.nall + 1, sizeof(*r.hit))) ==
