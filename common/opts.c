@@ -47,6 +47,18 @@ cdp_opt_common(int ch, const char *arg, struct cdp_common_opts *c,
 			cdp_usage_die(usage, "--as-of: not a date YYYY-MM-DD");
 		c->as_of = arg;
 		return 1;
+	case CDP_OPT_DATE_FORMAT:
+		if (cdp_date_order_parse(arg, &c->date_order) == -1)
+			cdp_usage_die(usage, "--date-format: expected dmy, mdy "
+			    "or ymd");
+		return 1;
+	case CDP_OPT_DEFAULT_COUNTRY:
+		if (!cdp_phone_country_known(arg))
+			cdp_usage_die(usage, "--default-country: unknown "
+			    "country code \"%s\" (ISO 3166 alpha-2, e.g. PL)",
+			    arg);
+		c->default_country = arg;
+		return 1;
 	case CDP_OPT_MAX_RECORD_BYTES:
 		if (cdp_parse_size(arg, &c->max_record_bytes) == -1)
 			cdp_usage_die(usage, "--max-record-bytes: not a size");

@@ -10,11 +10,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "norm.h"
+
 #define CDP_VERSION	"0.1.0"
 
 /* Values of the shared long options that have no short form. */
 enum {
 	CDP_OPT_AS_OF = 0x100,
+	CDP_OPT_DATE_FORMAT,
+	CDP_OPT_DEFAULT_COUNTRY,
 	CDP_OPT_MAX_RECORD_BYTES,
 	CDP_OPT_NO_PROGRESS,
 	CDP_OPT_PROGRESS,
@@ -59,11 +63,26 @@ enum {
 "  -h, --help                this help\n"					\
 "  -V, --version             version\n"
 
+/*
+ * The options of programs that normalise values (as cdp-ingest's
+ * --normalize does): the country of national phone numbers and the order
+ * of numeric dates.  Table entries and usage lines.
+ */
+#define CDP_NORM_LONGOPTS						\
+	{ "date-format", required_argument, NULL, CDP_OPT_DATE_FORMAT },	\
+	{ "default-country", required_argument, NULL,			\
+	    CDP_OPT_DEFAULT_COUNTRY }
+#define CDP_NORM_USAGE							\
+"      --default-country CC  country of phone numbers written without one\n" \
+"      --date-format ORDER   dmy, mdy or ymd for numeric dates like 03/04/2025\n"
+
 /* What the shared options set.  Zero it, then call cdp_opt_common(). */
 struct cdp_common_opts {
 	const char	*output;	/* -o, NULL = stdout */
 	const char	*rejects;	/* --rejects FILE */
 	const char	*as_of;		/* --as-of DATE, checked YYYY-MM-DD */
+	const char	*default_country;	/* --default-country CC */
+	enum cdp_date_order date_order;		/* --date-format */
 	int		 progress;	/* 0 auto, 1 --progress, -1 --no-progress */
 	bool		 stats;
 	bool		 verbose;

@@ -25,22 +25,18 @@ static const char usage[] =
 "  -n, --normalize F[:KIND],...\n"
 "                            email, email-canonical, phone, name, key, date,\n"
 "                            datetime, country (a bare F is its own KIND)\n"
-"      --default-country CC  country of phone numbers written without one\n"
-"      --date-format ORDER   dmy, mdy or ymd for numeric dates like 03/04/2025\n"
+CDP_NORM_USAGE
 CDP_COMMON_USAGE;
 
 enum {
-	OPT_DATE_FORMAT = CDP_OPT_PRIVATE,
-	OPT_DEFAULT_COUNTRY,
-	OPT_KEEP,
+	OPT_KEEP = CDP_OPT_PRIVATE,
 	OPT_MAX_BLOCK
 };
 
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
+	CDP_NORM_LONGOPTS,
 	{ "block", required_argument, NULL, 'b' },
-	{ "date-format", required_argument, NULL, OPT_DATE_FORMAT },
-	{ "default-country", required_argument, NULL, OPT_DEFAULT_COUNTRY },
 	{ "fuzzy", required_argument, NULL, 'z' },
 	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "key", required_argument, NULL, 'k' },
@@ -183,18 +179,6 @@ private_option(int ch, char *arg, struct dedupe_opts *opt, bool *block)
 	case 'z':
 		add_fuzzy(opt, arg);
 		break;
-	case OPT_DATE_FORMAT:
-		if (cdp_date_order_parse(arg, &opt->ctx.date_order) == -1)
-			cdp_usage_die(usage, "--date-format: expected dmy, mdy "
-			    "or ymd");
-		break;
-	case OPT_DEFAULT_COUNTRY:
-		if (!cdp_phone_country_known(arg))
-			cdp_usage_die(usage, "--default-country: unknown "
-			    "country code \"%s\" (ISO 3166 alpha-2, e.g. PL)",
-			    arg);
-		opt->ctx.default_country = arg;
-		break;
 	case OPT_KEEP:
 		parse_keep(opt, arg);
 		break;
@@ -228,6 +212,8 @@ parse_options(int argc, char *argv[], struct dedupe_opts *opt)
 	    longopts, NULL)) != -1)
 		if (!cdp_opt_common(ch, optarg, &opt->common, usage))
 			private_option(ch, optarg, opt, &block);
+	opt->ctx.default_country = opt->common.default_country;
+	opt->ctx.date_order = opt->common.date_order;
 	key = opt->nkey > 0 && !block;
 	if (!key && !block)
 		cdp_usage_die(usage, "give --key, or --block with --fuzzy");

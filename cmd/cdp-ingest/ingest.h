@@ -46,8 +46,6 @@ struct ingest_opts {
 	enum in_format		 format;
 	enum empty_mode		 empty;
 	bool			 trim;
-	const char		*default_country;
-	enum cdp_date_order	 date_order;
 	const char		*hash_key_file;
 	const char		**sources;	/* --source, in order */
 	int			 nsources;

@@ -19,8 +19,7 @@ static const char usage[] =
 "  -n, --normalize F[:KIND],...\n"
 "                            email, email-canonical, phone, name, key, date,\n"
 "                            datetime, country (a bare F is its own KIND)\n"
-"      --default-country CC  country of phone numbers written without one\n"
-"      --date-format ORDER   dmy, mdy or ymd for numeric dates like 03/04/2025\n"
+CDP_NORM_USAGE
 "      --require F[|F...]    at least one of these fields must be non-empty\n"
 "      --match F=REGEX       the field must match the PCRE2 pattern\n"
 "      --hash F[:KIND],...   replace by hex SHA-256 of the normalized value\n"
@@ -30,9 +29,7 @@ static const char usage[] =
 CDP_COMMON_USAGE;
 
 enum {
-	OPT_DATE_FORMAT = CDP_OPT_PRIVATE,
-	OPT_DEFAULT_COUNTRY,
-	OPT_EMPTY,
+	OPT_EMPTY = CDP_OPT_PRIVATE,
 	OPT_HASH,
 	OPT_HASH_KEY_FILE,
 	OPT_MATCH,
@@ -43,8 +40,7 @@ enum {
 
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
-	{ "date-format", required_argument, NULL, OPT_DATE_FORMAT },
-	{ "default-country", required_argument, NULL, OPT_DEFAULT_COUNTRY },
+	CDP_NORM_LONGOPTS,
 	{ "empty", required_argument, NULL, OPT_EMPTY },
 	{ "format", required_argument, NULL, 'f' },
 	{ "hash", required_argument, NULL, OPT_HASH },
@@ -296,18 +292,6 @@ private_option(int ch, char *arg, struct ingest_opts *opt)
 		break;
 	case 't':
 		add_types(opt, arg);
-		break;
-	case OPT_DATE_FORMAT:
-		if (cdp_date_order_parse(arg, &opt->date_order) == -1)
-			cdp_usage_die(usage, "--date-format: expected dmy, mdy "
-			    "or ymd");
-		break;
-	case OPT_DEFAULT_COUNTRY:
-		if (!cdp_phone_country_known(arg))
-			cdp_usage_die(usage, "--default-country: unknown "
-			    "country code \"%s\" (ISO 3166 alpha-2, e.g. PL)",
-			    arg);
-		opt->default_country = arg;
 		break;
 	case OPT_EMPTY:
 		if (strcmp(arg, "string") == 0)

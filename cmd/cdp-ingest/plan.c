@@ -50,8 +50,8 @@ plan_work_init(struct plan_work *w, const struct ingest_opts *opt)
 		    opt->specs[i].hash_norm == CDP_N_COUNTRY;
 		regex |= opt->specs[i].re != NULL;
 	}
-	w->ctx.default_country = opt->default_country;
-	w->ctx.date_order = opt->date_order;
+	w->ctx.default_country = opt->common.default_country;
+	w->ctx.date_order = opt->common.date_order;
 	if (country && cdp_norm_ctx_prepare(&w->ctx, CDP_N_COUNTRY,
 	    &err) == -1)
 		cdp_die_err(&err, NULL, 0);

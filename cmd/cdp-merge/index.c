@@ -80,8 +80,8 @@ index_init(struct index *ix, const struct merge_opts *opt)
 	struct cdp_err err;
 
 	*ix = (struct index){ .opt = opt };
-	ix->ctx.default_country = opt->default_country;
-	ix->ctx.date_order = opt->date_order;
+	ix->ctx.default_country = opt->common.default_country;
+	ix->ctx.date_order = opt->common.date_order;
 	if ((ix->map = cdp_keymap_new()) == NULL ||
 	    (ix->sets = cdp_keymap_new()) == NULL ||
 	    (ix->ignore = cdp_keymap_new()) == NULL)

@@ -53,8 +53,6 @@ struct merge_opts {
 	long			 max_cluster;	/* --max-cluster, 0 = off */
 	const char		*ignore_file;	/* --ignore-values */
 	bool			 default_ignore;	/* built-in list */
-	const char		*default_country;
-	enum cdp_date_order	 date_order;
 	bool			 profiles;	/* --profiles */
 	const char		*prior;		/* --prior FILE */
 	const char		*id_map;	/* --id-map FILE */

@@ -17,8 +17,7 @@ static const char usage[] =
 "                            email, email-canonical, phone, name, key, date,\n"
 "                            datetime, country (default: email and phone by\n"
 "                            name, other ids trimmed)\n"
-"      --default-country CC  country of phone numbers written without one\n"
-"      --date-format ORDER   dmy, mdy or ymd for numeric dates\n"
+CDP_NORM_USAGE
 "      --max-degree N        a value on more than N records (those with the\n"
 "                            same identifiers count once) does not link\n"
 "                            (default 50)\n"
@@ -49,9 +48,7 @@ static const char usage[] =
 "  -V, --version             version\n";
 
 enum {
-	OPT_DATE_FORMAT = CDP_OPT_PRIVATE,
-	OPT_DEFAULT_COUNTRY,
-	OPT_EXPLAIN,
+	OPT_EXPLAIN = CDP_OPT_PRIVATE,
 	OPT_ID_MAP,
 	OPT_IGNORE_VALUES,
 	OPT_MAX_CLUSTER,
@@ -62,9 +59,8 @@ enum {
 
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
+	CDP_NORM_LONGOPTS,
 	{ "annotate", no_argument, NULL, 'a' },
-	{ "date-format", required_argument, NULL, OPT_DATE_FORMAT },
-	{ "default-country", required_argument, NULL, OPT_DEFAULT_COUNTRY },
 	{ "explain", required_argument, NULL, OPT_EXPLAIN },
 	{ "id-map", required_argument, NULL, OPT_ID_MAP },
 	{ "ids", required_argument, NULL, 'i' },
@@ -229,18 +225,6 @@ private_option(int ch, char *arg, struct merge_opts *opt,
 		break;
 	case 'r':
 		add_rule(opt, arg);
-		break;
-	case OPT_DATE_FORMAT:
-		if (cdp_date_order_parse(arg, &opt->date_order) == -1)
-			cdp_usage_die(usage, "--date-format: expected dmy, mdy "
-			    "or ymd");
-		break;
-	case OPT_DEFAULT_COUNTRY:
-		if (!cdp_phone_country_known(arg))
-			cdp_usage_die(usage, "--default-country: unknown "
-			    "country code \"%s\" (ISO 3166 alpha-2, e.g. PL)",
-			    arg);
-		opt->default_country = arg;
 		break;
 	case OPT_EXPLAIN:
 		if (*arg == '\0')
