@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # cdp-score: RFM scores and segments; BG/NBD, Pareto/NBD and Gamma-Gamma
-# CLV against the published CDNOW figures (shared/data/README.md, part 2).
+# CLV against the published CDNOW figures (shared/data/README.md, part 2);
+# record-wise linear/logistic model scores and lead points.
 load helper
 
 F="$BATS_TEST_DIRNAME/cdp-score"
@@ -45,10 +46,10 @@ rounded() {
 @test "score: a missing or unknown subcommand is a usage error (64)" {
 	run_split cdp-score
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: expected a subcommand first: rfm or clv"* ]]
-	run_split cdp-score points
+	[[ "$stderr" == "cdp-score: expected a subcommand first: rfm, clv, model or points"* ]]
+	run_split cdp-score pointz
 	assert_failure 64
-	[[ "$stderr" == 'cdp-score: unknown subcommand "points" (rfm or clv)'* ]]
+	[[ "$stderr" == 'cdp-score: unknown subcommand "pointz" (rfm, clv, model or points)'* ]]
 	run_split cdp-score --stats rfm
 	assert_failure 64
 }
@@ -362,4 +363,208 @@ OUT
 	run_split cdp-score clv --params published.json bad.ndjson
 	assert_failure 65
 	assert_equal "$stderr" 'cdp-score: bad.ndjson:2: field "ts": no such day'
+}
+
+# --- model -----------------------------------------------------------------
+
+@test "model: logistic score and probability appended; fields copied byte for byte" {
+	# -1.5 + 0.25*4 + 0.5*(50-40)/10 + pro 1 = 1; missing age adds 0;
+	# vip true is the JSON text "true"; an old "score" is replaced.
+	run_split cdp-score model --model model.json profiles.ndjson
+	assert_success
+	assert_output - <<'OUT'
+{"id":1,"visits":4,"age":50,"plan":"pro","note":"caf\u00e9 1.10","x":1.10,"score":1,"probability":0.7310585786300049}
+{"id":2,"visits":"2","plan":"basic","vip":true,"score":-0.25,"probability":0.4378234991142019}
+{"id":3,"visits":8,"age":20,"plan":"free","vip":false,"score":-1,"probability":0.2689414213699951}
+{"id":4,"visits":2000,"age":40,"score":498.5,"probability":1}
+{"id":5,"visits":-2000,"score":-501.5,"probability":1.5897078746259078e-218}
+OUT
+	assert_equal "$stderr" ""
+}
+
+@test "model: linear; missing \"reject\", \"skip\"; --stats is a filter's account" {
+	run_split cdp-score model --model linear.json --stats \
+	    --rejects rej.ndjson profiles.ndjson
+	assert_success
+	assert_equal "$(jq -c .score <<<"$output" | tr '\n' ' ')" \
+	    "18 14 26 4010 -3990 "
+	assert_equal "$stderr" '{"read":5,"written":5,"rejected":0,"dropped":0}'
+	printf '%s\n' '{"type":"linear","intercept":1,"weights":{"age":1},' \
+	    '"missing":"reject"}' > r.json
+	run_split cdp-score model --model r.json --stats --rejects rej.ndjson \
+	    profiles.ndjson
+	assert_success
+	assert_equal "$stderr" '{"read":5,"written":3,"rejected":2,"dropped":0}'
+	run jq -r '"\(._line) \(._error)"' rej.ndjson
+	assert_output - <<'OUT'
+2 field "age": missing
+6 field "age": missing
+OUT
+	sed 's/reject/skip/' r.json > s.json
+	run cdp-score model --model s.json profiles.ndjson
+	assert_success
+	assert_line --index 1 '{"id":2,"visits":"2","plan":"basic","vip":true,"score":99}'
+	assert_line --index 2 '{"id":3,"visits":8,"age":20,"plan":"free","vip":false,"score":21}'
+}
+
+@test "model: a non-numeric weighted field is a bad record (65, --rejects)" {
+	printf '%s\n' '{"id":1,"visits":3}' '{"id":2,"visits":true}' \
+	    '{"id":3,"visits":"3x"}' '{"id":4,"plan":{"a":1}}' '{"id":5' \
+	    > bad-in.ndjson
+	run_split cdp-score model --model model.json bad-in.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-score: bad-in.ndjson:2: field "visits": not a number'
+	run_split cdp-score model --model model.json --rejects rej.ndjson \
+	    --stats bad-in.ndjson
+	assert_success
+	assert_equal "$(wc -l <<<"$output")" 1
+	assert_equal "$stderr" '{"read":5,"written":1,"rejected":4,"dropped":0}'
+	run jq -r '"\(._line) \(._error)"' rej.ndjson
+	assert_output - <<'OUT'
+2 field "visits": not a number
+3 field "visits": not a number
+4 field "plan": not a string, number or boolean
+5 expected ',' or '}' at byte 8
+OUT
+}
+
+@test "model: bad model files exit 65 with the file and the reason" {
+	run_split cdp-score model --model nope.json profiles.ndjson
+	assert_failure 66
+	[[ "$stderr" == "cdp-score: nope.json: cannot open"* ]]
+	bad() {
+		printf '%s\n' "$1" > m.json
+		run_split cdp-score model --model m.json profiles.ndjson
+		assert_failure 65
+		assert_equal "$output" ""
+		assert_equal "$stderr" "cdp-score: m.json$2"
+	}
+	bad '{"type":"linear",' ":2: string or '}' expected near end of file"
+	bad '[1]' ': expected a JSON object {"type": ..., "weights": ...}'
+	bad '{"weights":{}}' ': type: expected "linear" or "logistic"'
+	bad '{"type":"probit"}' ': type: expected "linear" or "logistic"'
+	bad '{"type":"linear","bias":1}' ': unknown key "bias" (type, intercept, weights, onehot, standardize, missing)'
+	bad '{"type":"linear","intercept":"1"}' ': intercept: expected a number'
+	bad '{"type":"linear","weights":[1]}' ': "weights": expected an object'
+	bad '{"type":"linear","weights":{"a":"2"}}' ': weights.a: expected a number'
+	bad '{"type":"linear","weights":{"":2}}' ': weights: empty field name'
+	bad '{"type":"linear","onehot":{"p":{"x":null}}}' ': onehot.p: value "x": expected a number'
+	bad '{"type":"linear","weights":{"p":1},"onehot":{"p":{}}}' ': onehot.p: the field has a weight too'
+	bad '{"type":"linear","weights":{"a":1},"standardize":{"b":{"mean":0,"sd":1}}}' ': standardize.b: the field has no weight'
+	bad '{"type":"linear","weights":{"a":1},"standardize":{"a":{"mean":0,"sd":0}}}' ': standardize.a: expected {"mean": number, "sd": positive number}'
+	bad '{"type":"linear","missing":"mean"}' ': missing: expected "zero", "skip" or "reject"'
+	bad '{"type":"linear","type":"linear"}' ':1: duplicate object key near '"'"'"type"'"'"
+}
+
+@test "model: usage: --model FILE is required; --as-of and --id do not apply" {
+	run_split cdp-score model profiles.ndjson
+	assert_failure 64
+	[[ "$stderr" == "cdp-score: model needs --model FILE"* ]]
+	run_split cdp-score model --model model.json --as-of 2025-01-01
+	assert_failure 64
+	run_split cdp-score model --model model.json --id x
+	assert_failure 64
+	[[ "$stderr" == "cdp-score: that option belongs to cdp-score rfm and clv"* ]]
+	run_split cdp-score rfm --model model.json
+	assert_failure 64
+	[[ "$stderr" == "cdp-score: that option belongs to cdp-score clv and model"* ]]
+}
+
+@test "model: stdin, -o and a full disk (74)" {
+	run cdp-score model --model linear.json -o out.ndjson < profiles.ndjson
+	assert_success
+	assert_equal "$(wc -l < out.ndjson)" 5
+	run cdp-score model --model linear.json -o /dev/full profiles.ndjson
+	assert_failure 74
+}
+
+# --- points ----------------------------------------------------------------
+
+@test "points: rules, max, decay by age; old points fields replaced" {
+	# 10+20 capped at 25; 5 halved after 30 days; an event after --as-of
+	# has age 0; no rule matched gives 0 and [].
+	run_split cdp-score points --rules rules.json --as-of 2025-03-01 \
+	    --stats leads.ndjson
+	assert_success
+	assert_output - <<'OUT'
+{"id":1,"page":"pricing","employees":900,"ts":"2025-03-01","points":25,"points_rules":["pricing","big"]}
+{"id":2,"event":"open","ts":"2025-01-30T10:00:00Z","points":2.5,"points_rules":["opened"]}
+{"id":3,"email":"A@Rival.com","ts":"2025-04-01","points":-30,"points_rules":["rival"]}
+{"id":4,"page":"home","ts":"2024-12-31","points":0,"points_rules":[]}
+OUT
+	assert_equal "$stderr" '{"read":4,"written":4,"rejected":0,"dropped":0}'
+}
+
+@test "points: a plain list of rules; days_since() counts to --as-of" {
+	run cdp-score points --rules rules-list.json --as-of 2025-03-05 \
+	    leads.ndjson
+	assert_success
+	assert_equal "$(jq -c '[.points, .points_rules]' <<<"$output" | tr '\n' ' ')" \
+	    '[13,["pricing","recent"]] [0,[]] [3,["recent"]] [0,[]] '
+	run_split cdp-score points --rules rules-list.json leads.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-score: rules-list.json: recent: when:1:1: days_since() needs --as-of"
+}
+
+@test "points: a bad decay date is a bad record (65, --rejects)" {
+	printf '%s\n' '{"id":1,"ts":"2025-02-01"}' '{"id":2,"ts":"2025-02-30"}' \
+	    '{"id":3}' '{"id":4,"ts":5}' > bad-in.ndjson
+	run_split cdp-score points --rules rules.json --as-of 2025-03-03 \
+	    bad-in.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-score: bad-in.ndjson:2: field "ts": no such day'
+	run_split cdp-score points --rules rules.json --as-of 2025-03-03 \
+	    --rejects rej.ndjson --stats bad-in.ndjson
+	assert_success
+	assert_output '{"id":1,"ts":"2025-02-01","points":0,"points_rules":[]}'
+	assert_equal "$stderr" '{"read":4,"written":1,"rejected":3,"dropped":0}'
+	run jq -r '"\(._line) \(._error)"' rej.ndjson
+	assert_output - <<'OUT'
+2 field "ts": no such day
+3 field "ts": missing
+4 field "ts": not a date
+OUT
+}
+
+@test "points: bad rules files exit 65 with the file and the reason" {
+	run_split cdp-score points --rules nope.json leads.ndjson
+	assert_failure 66
+	bad() {
+		printf '%s\n' "$1" > r.json
+		run_split cdp-score points --rules r.json --as-of 2025-01-01 \
+		    leads.ndjson
+		assert_failure 65
+		assert_equal "$output" ""
+		assert_equal "$stderr" "cdp-score: r.json$2"
+	}
+	bad '[{"name":"a"' ":2: '}' expected near end of file"
+	bad '"x"' ":1: '[' or '{' expected near '\"x\"'"
+	bad '{"max":3}' ': "rules": expected a list'
+	bad '{"rules":[],"min":0}' ': unknown key "min" (rules, max, decay)'
+	bad '{"rules":[],"max":"3"}' ': max: expected a number'
+	bad '{"rules":[],"decay":{"field":"ts","half_life_days":0}}' \
+	    ': decay: expected {"field": name, "half_life_days": positive number}'
+	bad '[1]' ': rule 1: not an object'
+	bad '[{"name":"a","when":"true","points":1,"cap":3}]' \
+	    ': rule 1: unknown key "cap" (name, when, points, description)'
+	bad '[{"name":"","when":"true","points":1}]' ': rule 1: "name" must be a non-empty string'
+	bad '[{"name":"a","when":"true","points":1},{"name":"a","when":"true","points":2}]' \
+	    ': rule 2: "a" defined twice'
+	bad '[{"name":"a","when":true,"points":1}]' ': rule 1: "when" must be a string'
+	bad '[{"name":"a","when":"true","points":"1"}]' ': rule 1: "points" must be a number'
+	printf '%s\n' '[{"name":"a","when":"x >","points":1}]' > r.json
+	run_split cdp-score points --rules r.json leads.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-score: r.json: a: when:1:4: expected a value"
+}
+
+@test "points: usage: --rules is required; decay needs --as-of" {
+	run_split cdp-score points leads.ndjson
+	assert_failure 64
+	[[ "$stderr" == "cdp-score: points needs --rules FILE"* ]]
+	run_split cdp-score points --rules rules.json leads.ndjson
+	assert_failure 64
+	assert_equal "$stderr" "cdp-score: rules.json: decay needs --as-of"
+	run_split cdp-score points --rules rules.json --horizon 3
+	assert_failure 64
 }

@@ -51,12 +51,10 @@ digits(const char *s, size_t n)
 }
 
 /*
- * The calendar day of a date or datetime as written (time and zone are
- * not used), in days since 1970-01-01.  The common forms 2025-03-04 and
- * 2025-03-04T10:20:30Z are read here; anything else goes through
- * cdp_norm_datetime().  Returns 0, or -1 with *why.
+ * The common forms 2025-03-04 and 2025-03-04T10:20:30Z are read here;
+ * anything else goes through cdp_norm_datetime().
  */
-static int
+int
 parse_day(const char *s, size_t n, struct cdp_buf *tmp, long *day,
     const char **why)
 {

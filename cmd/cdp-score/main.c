@@ -1,7 +1,8 @@
 /*
  * cdp-score - per-customer scores from transaction records: RFM, and
  * customer lifetime value from the BG/NBD (or Pareto/NBD) and Gamma-Gamma
- * models.
+ * models; and record-wise, a linear or logistic model's score and rule
+ * points (lead scoring).
  */
 #include "diag.h"
 #include "score.h"
@@ -14,7 +15,14 @@ main(int argc, char *argv[])
 
 	cdp_diag_init("cdp-score");
 	used = parse_options(argc, argv, &opt);	/* exits 64 on misuse */
-	if (opt.cmd == CMD_RFM)
+	switch (opt.cmd) {
+	case CMD_RFM:
 		return rfm_run(&opt, argv + used, argc - used);
-	return clv_run(&opt, argv + used, argc - used);
+	case CMD_CLV:
+		return clv_run(&opt, argv + used, argc - used);
+	case CMD_MODEL:
+		return model_run(&opt, argv + used, argc - used);
+	default:
+		return points_run(&opt, argv + used, argc - used);
+	}
 }

@@ -9,9 +9,13 @@
 static const char usage[] =
 "usage: cdp-score rfm [options] [FILE...]\n"
 "       cdp-score clv [options] [FILE...]\n"
-"Score customers from transaction records: one output record per customer,\n"
-"in id order.\n"
+"       cdp-score model --model FILE [options] [FILE...]\n"
+"       cdp-score points --rules FILE [options] [FILE...]\n"
+"Score customers from transaction records (rfm, clv: one output record per\n"
+"customer, in id order), or score each record (model, points: fields\n"
+"added to every record).\n"
 "\n"
+"rfm, clv:\n"
 "      --id F                customer id field (default customer_id)\n"
 "      --time F              transaction date or datetime (default ts)\n"
 "      --amount F            transaction amount (default revenue)\n"
@@ -25,6 +29,11 @@ static const char usage[] =
 "      --model M             bg-nbd (default) or pareto-nbd\n"
 "      --fit-only            print the fitted parameters as JSON\n"
 "      --params FILE         use saved parameters instead of fitting\n"
+"model:\n"
+"      --model FILE          the linear or logistic model (JSON)\n"
+"points:\n"
+"      --rules FILE          the point rules (JSON)\n"
+"      --as-of DATE          \"now\" for days_since() and decay\n"
 "common:\n"
 "  -o, --output FILE         write to FILE (atomically) instead of stdout\n"
 "      --rejects FILE        write bad records to FILE and go on\n"
@@ -46,6 +55,7 @@ enum {
 	OPT_ID,
 	OPT_MODEL,
 	OPT_PARAMS,
+	OPT_RULES,
 	OPT_TIME,
 	OPT_TIME_UNIT
 };
@@ -61,6 +71,7 @@ static const struct option longopts[] = {
 	{ "id", required_argument, NULL, OPT_ID },
 	{ "model", required_argument, NULL, OPT_MODEL },
 	{ "params", required_argument, NULL, OPT_PARAMS },
+	{ "rules", required_argument, NULL, OPT_RULES },
 	{ "time", required_argument, NULL, OPT_TIME },
 	{ "time-unit", required_argument, NULL, OPT_TIME_UNIT },
 	{ NULL, 0, NULL, 0 }
@@ -85,19 +96,45 @@ number(const char *arg, const char *o, double min)
 	return d;
 }
 
-static bool
-clv_option(int ch)
+/* The subcommands that take option ch, as a bit set of 1 << CMD_*. */
+static unsigned
+option_cmds(int ch)
 {
-	return ch == OPT_CAL_END || ch == OPT_DISCOUNT || ch == OPT_FIT_ONLY ||
-	    ch == OPT_HORIZON || ch == OPT_MODEL || ch == OPT_PARAMS ||
-	    ch == OPT_TIME_UNIT;
+	switch (ch) {
+	case OPT_AMOUNT:
+	case OPT_ID:
+	case OPT_TIME:
+		return 1u << CMD_RFM | 1u << CMD_CLV;
+	case OPT_MODEL:
+		return 1u << CMD_CLV | 1u << CMD_MODEL;
+	case OPT_RULES:
+		return 1u << CMD_POINTS;
+	default:
+		return 1u << CMD_CLV;
+	}
 }
 
 static void
 private_option(int ch, char *arg, struct score_opts *opt)
 {
-	if (opt->cmd == CMD_RFM && clv_option(ch))
-		cdp_usage_die(usage, "that option belongs to cdp-score clv");
+	static const char *const names[] = { "rfm", "clv", "model", "points" };
+	unsigned cmds = option_cmds(ch);
+	char who[40] = "";
+
+	if ((cmds & 1u << opt->cmd) == 0) {
+		for (int i = 0; i < 4; i++)
+			if (cmds & 1u << i) {
+				if (who[0] != '\0')
+					strcat(who, " and ");
+				strcat(who, names[i]);
+			}
+		cdp_usage_die(usage, "that option belongs to cdp-score %s",
+		    who);
+	}
+	if (ch == OPT_MODEL && opt->cmd == CMD_MODEL) {
+		opt->model_file = arg;
+		return;
+	}
 	switch (ch) {
 	case OPT_AMOUNT:
 		opt->amount = field_name(arg, "--amount");
@@ -132,6 +169,9 @@ private_option(int ch, char *arg, struct score_opts *opt)
 	case OPT_PARAMS:
 		opt->params = arg;
 		break;
+	case OPT_RULES:
+		opt->rules = arg;
+		break;
 	case OPT_TIME:
 		opt->time = field_name(arg, "--time");
 		break;
@@ -163,14 +203,19 @@ parse_options(int argc, char *argv[], struct score_opts *opt)
 	    strcmp(argv[1], "--version") == 0))
 		cdp_opt_common('V', NULL, &opt->common, usage);
 	if (argc < 2 || argv[1][0] == '-')
-		cdp_usage_die(usage, "expected a subcommand first: rfm or clv");
+		cdp_usage_die(usage, "expected a subcommand first: rfm, clv, "
+		    "model or points");
 	if (strcmp(argv[1], "rfm") == 0)
 		opt->cmd = CMD_RFM;
 	else if (strcmp(argv[1], "clv") == 0)
 		opt->cmd = CMD_CLV;
+	else if (strcmp(argv[1], "model") == 0)
+		opt->cmd = CMD_MODEL;
+	else if (strcmp(argv[1], "points") == 0)
+		opt->cmd = CMD_POINTS;
 	else
-		cdp_usage_die(usage, "unknown subcommand \"%s\" (rfm or clv)",
-		    argv[1]);
+		cdp_usage_die(usage, "unknown subcommand \"%s\" (rfm, clv, "
+		    "model or points)", argv[1]);
 	/* Options follow the subcommand: parse argv[1..] as its own line. */
 	while ((ch = getopt_long(argc - 1, argv + 1, CDP_COMMON_SHORTOPTS,
 	    longopts, NULL)) != -1)
@@ -180,6 +225,12 @@ parse_options(int argc, char *argv[], struct score_opts *opt)
 		(void)cdp_parse_iso_date(opt->common.as_of, &opt->as_of);
 		opt->has_as_of = true;
 	}
+	if (opt->cmd == CMD_MODEL && opt->model_file == NULL)
+		cdp_usage_die(usage, "model needs --model FILE");
+	if (opt->cmd == CMD_POINTS && opt->rules == NULL)
+		cdp_usage_die(usage, "points needs --rules FILE");
+	if (opt->cmd == CMD_MODEL && opt->has_as_of)
+		cdp_usage_die(usage, "--as-of: model has no use for it");
 	if (opt->fit_only && opt->params != NULL)
 		cdp_usage_die(usage, "--fit-only and --params exclude each "
 		    "other");

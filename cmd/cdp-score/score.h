@@ -1,6 +1,7 @@
 /*
  * score.h - cdp-score's options, the per-customer transaction table that
- * rfm and clv share, and the entry points of each subcommand.
+ * rfm and clv share, the record-wise loop of model and points, and the
+ * entry points of each subcommand.
  */
 #ifndef SCORE_H
 #define SCORE_H
@@ -13,7 +14,7 @@
 #include "keymap.h"
 #include "opts.h"
 
-enum score_cmd { CMD_RFM, CMD_CLV };
+enum score_cmd { CMD_RFM, CMD_CLV, CMD_MODEL, CMD_POINTS };
 enum clv_model { MODEL_BGNBD, MODEL_PARETO };
 
 struct score_opts {
@@ -32,6 +33,8 @@ struct score_opts {
 	enum clv_model		 model;
 	bool			 fit_only;
 	const char		*params;	/* --params FILE */
+	const char		*model_file;	/* model --model FILE */
+	const char		*rules;		/* points --rules FILE */
 };
 
 /* One customer: what rfm and clv need, 64 bytes whatever the input size. */
@@ -92,8 +95,42 @@ void	day_text(long days, char *buf);
 void	print_stats(const struct custtab *t, const struct score_opts *opt,
 	    unsigned long long output);
 
+/*
+ * The calendar day of the date or datetime text s[0..n) (time and zone
+ * are not used), in days since 1970-01-01.  tmp is scratch space.
+ * Returns 0, or -1 with a static reason in *why.
+ */
+int	parse_day(const char *s, size_t n, struct cdp_buf *tmp, long *day,
+	    const char **why);
+
+struct cdp_rec;
+struct cdp_recw;
+
+/*
+ * A record-wise subcommand for stream_run(): the names of the fields it
+ * writes (an input field of such a name is dropped, so the new value
+ * replaces it at the end), and score(), which appends those fields of
+ * record r to w.  score() returns 1 when it appended them, 0 to pass the
+ * record on unchanged, or -1 with a reason in *why (valid until the next
+ * call) for a bad record; it exits on allocation failure.
+ */
+struct stream_scorer {
+	const char *const	*owned;
+	int			 nowned;
+	int			(*score)(void *st, struct cdp_rec *r,
+				    struct cdp_recw *w, const char **why);
+	void			*st;
+};
+
+/* Score every record of files[0..nfiles) (stdin when nfiles is 0) to
+ * the output; bad records to --rejects or exit 65.  Exits on errors. */
+int	stream_run(const struct score_opts *opt, const struct stream_scorer *sc,
+	    char **files, int nfiles);
+
 int	rfm_run(const struct score_opts *opt, char **files, int nfiles);
 int	clv_run(const struct score_opts *opt, char **files, int nfiles);
+int	model_run(const struct score_opts *opt, char **files, int nfiles);
+int	points_run(const struct score_opts *opt, char **files, int nfiles);
 
 int	parse_options(int argc, char *argv[], struct score_opts *opt);
 

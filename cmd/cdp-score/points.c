@@ -1,0 +1,292 @@
+/*
+ * points.c - cdp-score points: lead scoring by rules read from JSON, each
+ * a condition in the expression language of cdp-segment and its points,
+ * with an optional ceiling and decay by the age of the event.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "diag.h"
+#include "expr.h"
+#include "record.h"
+#include "score.h"
+
+struct rule {
+	char		*name;
+	struct cdp_expr	*when;
+	double		 points;
+};
+
+struct rules {
+	const char		*path;
+	const struct score_opts	*opt;
+	struct rule		*r;
+	size_t			 n;
+	bool			 has_max;
+	double			 max;
+	char			*decay_field;	/* NULL: no decay */
+	double			 half_life;	/* days */
+	struct cdp_buf		 arr;		/* the points_rules value */
+	struct cdp_buf		 s, tmp, why;
+};
+
+static const char *const points_fields[] = { "points", "points_rules" };
+
+static void
+oom(void)
+{
+	cdp_die(EX_OSERR, NULL, 0, "out of memory");
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (d == NULL)
+		oom();
+	return d;
+}
+
+static bool
+finite_number(const json_t *v)
+{
+	return json_is_number(v) && isfinite(json_number_value(v));
+}
+
+static struct cdp_expr *
+compile(struct rules *R, const char *name, json_t *when)
+{
+	struct cdp_expr_opts eo = { .has_as_of = R->opt->has_as_of,
+	    .as_of = R->opt->as_of };
+	struct cdp_expr_err err;
+	struct cdp_expr *e;
+
+	if ((e = cdp_expr_compile(json_string_value(when),
+	    json_string_length(when), &eo, &err)) != NULL)
+		return e;
+	if (err.line == 0)
+		cdp_die(EX_OSERR, NULL, 0, "%s", err.msg);
+	cdp_die(EX_DATAERR, NULL, 0, "%s: %s: when:%d:%d: %s", R->path, name,
+	    err.line, err.col, err.msg);
+}
+
+/* One {"name": …, "when": …, "points": …} of the rules. */
+static void
+add_rule(struct rules *R, size_t i, json_t *r)
+{
+	json_t *name = json_object_get(r, "name");	/* borrowed */
+	json_t *when = json_object_get(r, "when");
+	json_t *pts = json_object_get(r, "points");
+	const char *key, *nm;
+	json_t *v;
+
+	if (!json_is_object(r))
+		cdp_die(EX_DATAERR, R->path, 0, "rule %zu: not an object",
+		    i + 1);
+	json_object_foreach(r, key, v)
+		if (strcmp(key, "name") != 0 && strcmp(key, "when") != 0 &&
+		    strcmp(key, "points") != 0 &&
+		    strcmp(key, "description") != 0)
+			cdp_die(EX_DATAERR, R->path, 0, "rule %zu: unknown key "
+			    "\"%s\" (name, when, points, description)", i + 1,
+			    key);
+	if (!json_is_string(name) || json_string_length(name) == 0 ||
+	    strlen(json_string_value(name)) != json_string_length(name))
+		cdp_die(EX_DATAERR, R->path, 0, "rule %zu: \"name\" must be a "
+		    "non-empty string", i + 1);
+	nm = json_string_value(name);
+	for (size_t j = 0; j < R->n; j++)
+		if (strcmp(R->r[j].name, nm) == 0)
+			cdp_die(EX_DATAERR, R->path, 0, "rule %zu: \"%s\" "
+			    "defined twice", i + 1, nm);
+	if (!json_is_string(when))
+		cdp_die(EX_DATAERR, R->path, 0, "rule %zu: \"when\" must be a "
+		    "string", i + 1);
+	if (!finite_number(pts))
+		cdp_die(EX_DATAERR, R->path, 0, "rule %zu: \"points\" must be "
+		    "a number", i + 1);
+	R->r[R->n] = (struct rule){ .name = xstrdup(nm),
+	    .points = json_number_value(pts) };
+	R->r[R->n].when = compile(R, nm, when);
+	R->n++;
+}
+
+static void
+load_decay(struct rules *R, json_t *d)
+{
+	json_t *f = json_object_get(d, "field");	/* borrowed */
+	json_t *h = json_object_get(d, "half_life_days");
+
+	if (!json_is_object(d) || json_object_size(d) != 2 ||
+	    !json_is_string(f) || json_string_length(f) == 0 ||
+	    strlen(json_string_value(f)) != json_string_length(f) ||
+	    !finite_number(h) || json_number_value(h) <= 0)
+		cdp_die(EX_DATAERR, R->path, 0, "decay: expected {\"field\": "
+		    "name, \"half_life_days\": positive number}");
+	if (!R->opt->has_as_of)
+		cdp_die(EX_USAGE, R->path, 0, "decay needs --as-of");
+	R->decay_field = xstrdup(json_string_value(f));
+	R->half_life = json_number_value(h);
+}
+
+/* The object form {"rules": [...], "max": N, "decay": {...}}: returns
+ * the rules list (borrowed). */
+static json_t *
+load_top(struct rules *R, json_t *root)
+{
+	json_t *list = json_object_get(root, "rules"), *v;
+	const char *k;
+
+	json_object_foreach(root, k, v)
+		if (strcmp(k, "rules") != 0 && strcmp(k, "max") != 0 &&
+		    strcmp(k, "decay") != 0)
+			cdp_die(EX_DATAERR, R->path, 0, "unknown key \"%s\" "
+			    "(rules, max, decay)", k);
+	if (!json_is_array(list))
+		cdp_die(EX_DATAERR, R->path, 0, "\"rules\": expected a list");
+	if ((v = json_object_get(root, "max")) != NULL) {
+		if (!finite_number(v))
+			cdp_die(EX_DATAERR, R->path, 0, "max: expected a "
+			    "number");
+		R->has_max = true;
+		R->max = json_number_value(v);
+	}
+	if ((v = json_object_get(root, "decay")) != NULL)
+		load_decay(R, v);
+	return list;
+}
+
+static void
+rules_load(struct rules *R, const char *path)
+{
+	json_error_t jerr;
+	json_t *root, *list, *r;
+	size_t i;
+	FILE *f;
+
+	R->path = path;
+	if ((f = fopen(path, "r")) == NULL)
+		cdp_die(EX_NOINPUT, path, 0, "cannot open: %s",
+		    strerror(errno));
+	root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+	fclose(f);
+	if (root == NULL)
+		cdp_die(EX_DATAERR, path, jerr.line, "%s", jerr.text);
+	if (json_is_object(root))
+		list = load_top(R, root);
+	else if (json_is_array(root))
+		list = root;
+	else
+		cdp_die(EX_DATAERR, path, 0, "expected a JSON list of rules or "
+		    "{\"rules\": [...]}");
+	if ((R->r = calloc(json_array_size(list) + 1, sizeof(*R->r))) == NULL)
+		oom();
+	json_array_foreach(list, i, r)
+		add_rule(R, i, r);
+	json_decref(root);
+}
+
+static void
+rules_free(struct rules *R)
+{
+	for (size_t i = 0; i < R->n; i++) {
+		free(R->r[i].name);
+		cdp_expr_free(R->r[i].when);
+	}
+	free(R->r);
+	free(R->decay_field);
+	cdp_buf_free(&R->arr);
+	cdp_buf_free(&R->s);
+	cdp_buf_free(&R->tmp);
+	cdp_buf_free(&R->why);
+}
+
+/* The decay factor of r: 2^(-age / half life), age in whole days since
+ * the event (0 for an event after --as-of).  Returns 0, or -1 with *why. */
+static int
+decay(struct rules *R, struct cdp_rec *r, double *factor, const char **why)
+{
+	const struct cdp_field *f;
+	const char *s, *reason = "not a date";
+	size_t n;
+	long day, age;
+
+	f = cdp_rec_find(r, R->decay_field, strlen(R->decay_field));
+	if (f == NULL || f->type == CDP_NULL)
+		reason = "missing";
+	else if (f->type == CDP_STRING && cdp_rec_str(r, f, &R->s, &s,
+	    &n) == 0 && parse_day(s, n, &R->tmp, &day, &reason) == 0) {
+		age = R->opt->as_of - day;
+		*factor = exp2(-(double)(age > 0 ? age : 0) / R->half_life);
+		return 0;
+	}
+	cdp_buf_reset(&R->why);
+	if (cdp_buf_adds(&R->why, "field ") == -1 ||
+	    cdp_json_quote(&R->why, R->decay_field,
+	    strlen(R->decay_field)) == -1 ||
+	    cdp_buf_addf(&R->why, ": %s", reason) == -1)
+		oom();
+	*why = R->why.p;
+	return -1;
+}
+
+static int
+points_score(void *st, struct cdp_rec *r, struct cdp_recw *w,
+    const char **why)
+{
+	struct rules *R = st;
+	double sum = 0, factor = 1;
+	bool first = true;
+	int rc;
+
+	cdp_buf_reset(&R->arr);
+	if (cdp_buf_addc(&R->arr, '[') == -1)
+		oom();
+	for (size_t i = 0; i < R->n; i++) {
+		if ((rc = cdp_expr_test(R->r[i].when, r, why)) == -1)
+			return -1;
+		if (rc == 0)
+			continue;
+		sum += R->r[i].points;
+		if ((!first && cdp_buf_addc(&R->arr, ',') == -1) ||
+		    cdp_json_quote(&R->arr, R->r[i].name,
+		    strlen(R->r[i].name)) == -1)
+			oom();
+		first = false;
+	}
+	if (cdp_buf_addc(&R->arr, ']') == -1)
+		oom();
+	if (R->decay_field != NULL && decay(R, r, &factor, why) == -1)
+		return -1;
+	sum *= factor;
+	if (R->has_max && sum > R->max)
+		sum = R->max;
+	if (!isfinite(sum)) {
+		*why = "points out of range";
+		return -1;
+	}
+	/* + 0.0 turns -0 (negative points decayed to nothing) into 0. */
+	if (cdp_recw_num(w, "points", 6, sum + 0.0) == -1 ||
+	    cdp_recw_raw(w, "points_rules", 12, R->arr.p, R->arr.len) == -1)
+		oom();
+	return 1;
+}
+
+int
+points_run(const struct score_opts *opt, char **files, int nfiles)
+{
+	struct rules R = { .opt = opt };
+	struct stream_scorer sc = { .owned = points_fields, .nowned = 2,
+	    .score = points_score, .st = &R };
+
+	rules_load(&R, opt->rules);
+	stream_run(opt, &sc, files, nfiles);
+	rules_free(&R);
+	return 0;
+}
