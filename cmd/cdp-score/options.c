@@ -120,14 +120,14 @@ private_option(int ch, char *arg, struct score_opts *opt)
 	static const char *const names[] = { "rfm", "clv", "model", "points" };
 	unsigned cmds = option_cmds(ch);
 	char who[40] = "";
+	size_t len = 0;
 
 	if ((cmds & 1u << opt->cmd) == 0) {
 		for (int i = 0; i < 4; i++)
-			if (cmds & 1u << i) {
-				if (who[0] != '\0')
-					strcat(who, " and ");
-				strcat(who, names[i]);
-			}
+			if (cmds & 1u << i)
+				len += (size_t)snprintf(who + len,
+				    sizeof(who) - len, "%s%s",
+				    len ? " and " : "", names[i]);
 		cdp_usage_die(usage, "that option belongs to cdp-score %s",
 		    who);
 	}
