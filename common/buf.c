@@ -57,6 +57,28 @@ cdp_buf_addf(struct cdp_buf *b, const char *fmt, ...)
 	return 0;
 }
 
+int
+cdp_grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 64;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need) {
+		if (n > SIZE_MAX / 2)
+			return -1;
+		n *= 2;
+	}
+	if (size != 0 && n > SIZE_MAX / size)
+		return -1;
+	if ((q = realloc(*p, n * size)) == NULL)
+		return -1;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
 void
 cdp_buf_reset(struct cdp_buf *b)
 {

@@ -54,6 +54,13 @@ cdp_buf_addc(struct cdp_buf *b, int c)
 int	cdp_buf_addf(struct cdp_buf *b, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/*
+ * Make the array *p (capacity *cap elements of size bytes) hold at least
+ * need elements, doubling from 64; the old pointer is dead after a move.
+ * Returns 0, or -1 on overflow or allocation failure (*p and *cap kept).
+ */
+int	cdp_grow(void **p, size_t *cap, size_t need, size_t size);
+
 /* Empty the buffer, keeping its memory. */
 void	cdp_buf_reset(struct cdp_buf *b);
 

@@ -11,27 +11,17 @@
 #include "lines.h"
 #include "norm.h"
 
-static void
-oom(void)
+void
+merge_oom(void)
 {
 	cdp_die(EX_OSERR, NULL, 0, "out of memory");
 }
 
-/* Make room for need elements of size in *p (capacity *cap). */
-static void
-grow(void **p, size_t *cap, size_t need, size_t size)
+void
+merge_grow(void **p, size_t *cap, size_t need, size_t size)
 {
-	size_t n = *cap ? *cap : 1024;
-	void *q;
-
-	if (need <= *cap)
-		return;
-	while (n < need)
-		n *= 2;
-	if ((q = realloc(*p, n * size)) == NULL)
-		oom();
-	*p = q;
-	*cap = n;
+	if (cdp_grow(p, cap, need, size) == -1)
+		merge_oom();
 }
 
 static struct cdp_key128
@@ -39,7 +29,7 @@ lower_key(struct cdp_buf *low, const char *s, size_t n)
 {
 	cdp_buf_reset(low);
 	if (cdp_buf_reserve(low, n) == -1)
-		oom();
+		merge_oom();
 	for (size_t i = 0; i < n; i++)
 		low->p[i] = (s[i] >= 'A' && s[i] <= 'Z') ? s[i] + 32 : s[i];
 	low->len = n;
@@ -54,7 +44,7 @@ ignore_add(struct index *ix, const char *s, size_t n)
 	cdp_trim(&s, &n);
 	if (cdp_keymap_put(ix->ignore, lower_key(&ix->low, s, n), 0,
 	    &added) == NULL)
-		oom();
+		merge_oom();
 }
 
 static void
@@ -85,7 +75,7 @@ index_init(struct index *ix, const struct merge_opts *opt)
 	if ((ix->map = cdp_keymap_new()) == NULL ||
 	    (ix->sets = cdp_keymap_new()) == NULL ||
 	    (ix->ignore = cdp_keymap_new()) == NULL)
-		oom();
+		merge_oom();
 	for (int i = 0; i < opt->nids; i++)
 		if (cdp_norm_ctx_prepare(&ix->ctx, opt->ids[i].norm,
 		    &err) == -1)
@@ -138,7 +128,7 @@ field_why(struct index *ix, const struct idfield *f, const char *why)
 	if (cdp_buf_adds(&ix->msg, "field ") == -1 ||
 	    cdp_json_quote(&ix->msg, f->name, f->nlen) == -1 ||
 	    cdp_buf_addf(&ix->msg, ": %s", why) == -1)
-		oom();
+		merge_oom();
 	return ix->msg.p;
 }
 
@@ -153,7 +143,7 @@ key_of(struct index *ix, int i, const char *s, size_t n)
 	cdp_buf_reset(k);
 	if (cdp_buf_add(k, f->name, f->nlen + 1) == -1 ||
 	    cdp_buf_add(k, s, n) == -1)
-		oom();
+		merge_oom();
 	return cdp_key128_of(k->p, k->len);
 }
 
@@ -166,17 +156,17 @@ node_of(struct index *ix, int i, const char *s, size_t n)
 
 	v = cdp_keymap_put(ix->map, key_of(ix, i, s, n), ix->nnodes, &added);
 	if (v == NULL)
-		oom();
+		merge_oom();
 	if (added) {
 		if (ix->nnodes >= NO_NODE || n > UINT32_MAX)
 			cdp_die(EX_SOFTWARE, NULL, 0, "too many identifiers");
-		grow((void **)&ix->nodes, &ix->ncap, ix->nnodes + 1,
+		merge_grow((void **)&ix->nodes, &ix->ncap, ix->nnodes + 1,
 		    sizeof(*ix->nodes));
 		ix->nodes[ix->nnodes++] = (struct node){
 		    .aoff = ix->arena.len, .alen = (uint32_t)n,
 		    .field = (uint8_t)i };
 		if (cdp_buf_add(&ix->arena, s, n) == -1)
-			oom();
+			merge_oom();
 	}
 	return (uint32_t)*v;
 }
@@ -194,7 +184,7 @@ id_text(struct index *ix, const struct cdp_rec *rec,
 		return 1;
 	if (f->type == CDP_STRING) {
 		if (cdp_rec_str(rec, f, &ix->val, s, n) == -1)
-			oom();
+			merge_oom();
 	} else if (f->type == CDP_NUMBER) {
 		*s = rec->p + f->voff;
 		*n = f->vlen;
@@ -210,7 +200,7 @@ set_good(struct index *ix, bool good)
 {
 	size_t seq = ix->nlines++;
 
-	grow((void **)&ix->good, &ix->gcap, seq / 8 + 1, 1);
+	merge_grow((void **)&ix->good, &ix->gcap, seq / 8 + 1, 1);
 	if (seq % 8 == 0)
 		ix->good[seq / 8] = 0;
 	if (good)
@@ -292,7 +282,7 @@ new_set(struct index *ix, const uint32_t *ids, int k)
 	}
 	if (k > 0 && cdp_keymap_put(ix->sets, cdp_key128_of(set,
 	    (size_t)k * sizeof(*set)), 0, &added) == NULL)
-		oom();
+		merge_oom();
 	return k > 0 && added;
 }
 
@@ -314,7 +304,7 @@ index_add(struct index *ix, struct cdp_rec *rec, const char *p, size_t len,
 			cdp_die_err(&err, NULL, 0);
 		cdp_buf_reset(&ix->msg);
 		if (cdp_buf_adds(&ix->msg, err.msg) == -1)
-			oom();
+			merge_oom();
 		*why = ix->msg.p;
 		set_good(ix, false);
 		return -1;
@@ -325,8 +315,8 @@ index_add(struct index *ix, struct cdp_rec *rec, const char *p, size_t len,
 	}
 	if (ix->nedges + (size_t)k > UINT32_MAX || ix->nrecs + 2 > UINT32_MAX)
 		cdp_die(EX_SOFTWARE, NULL, 0, "too many records");
-	grow((void **)&ix->off, &ix->rcap, ix->nrecs + 2, sizeof(*ix->off));
-	grow((void **)&ix->edges, &ix->ecap, ix->nedges + (size_t)k,
+	merge_grow((void **)&ix->off, &ix->rcap, ix->nrecs + 2, sizeof(*ix->off));
+	merge_grow((void **)&ix->edges, &ix->ecap, ix->nedges + (size_t)k,
 	    sizeof(*ix->edges));
 	ix->off[ix->nrecs] = (uint32_t)ix->nedges;
 	for (int i = 0; i < k; i++)
@@ -401,7 +391,7 @@ id_of_node(struct index *ix, uint32_t i, char out[PROFILE_ID_SIZE])
 	cdp_buf_reset(k);
 	if (cdp_buf_add(k, f->name, f->nlen + 1) == -1 ||
 	    cdp_buf_add(k, ix->arena.p + nd->aoff, nd->alen) == -1)
-		oom();
+		merge_oom();
 	h = cdp_key128_of(k->p, k->len);
 	snprintf(out, PROFILE_ID_SIZE, "p_%016llx%016llx", (unsigned long long)h.hi,
 	    (unsigned long long)h.lo);
@@ -413,7 +403,7 @@ index_count(struct index *ix)
 	uint32_t *recs = calloc(ix->nnodes ? ix->nnodes : 1, sizeof(*recs));
 
 	if (recs == NULL)
-		oom();
+		merge_oom();
 	for (size_t k = 0; k < ix->nrecs; k++) {
 		uint32_t n = first_link(ix, k);
 
@@ -444,7 +434,7 @@ index_resolve(struct index *ix)
 	if (uf_init(&ix->uf, ix->nnodes) == -1 ||
 	    (ix->minnode = malloc((ix->nnodes ? ix->nnodes : 1) *
 	    sizeof(*ix->minnode))) == NULL)
-		oom();
+		merge_oom();
 	for (size_t k = 0; k < ix->nrecs; k++) {
 		uint32_t a = first_link(ix, k);
 
@@ -495,7 +485,7 @@ id_of_record(struct index *ix, struct cdp_rec *rec, char out[PROFILE_ID_SIZE])
 		rc = cdp_buf_add(k, "\2", 1) | cdp_buf_add(k, rec->p,
 		    rec->len);
 	if (rc != 0)
-		oom();
+		merge_oom();
 	h = cdp_key128_of(k->p, k->len);
 	snprintf(out, PROFILE_ID_SIZE, "p_%016llx%016llx", (unsigned long long)h.hi,
 	    (unsigned long long)h.lo);
@@ -557,8 +547,8 @@ index_explain(struct index *ix, size_t k, struct cdp_buf *out)
 		    -1 || cdp_buf_addf(out, ",\"degree\":%u,\"links\":%s}",
 		    nd->count, index_linking(ix, ix->edges[e]) ? "true" :
 		    "false") == -1)
-			oom();
+			merge_oom();
 	}
 	if (cdp_buf_addc(out, ']') == -1)
-		oom();
+		merge_oom();
 }

@@ -75,4 +75,10 @@ extern const char *const merge_default_ignore[];
 /* Run both passes over the inputs; returns the exit status. */
 int	merge_run(const struct merge_opts *opt, char **files, int nfiles);
 
+/* Out of memory: the message and exit 71. */
+_Noreturn void merge_oom(void);
+
+/* cdp_grow(), or merge_oom(). */
+void	merge_grow(void **p, size_t *cap, size_t need, size_t size);
+
 #endif

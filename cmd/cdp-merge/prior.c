@@ -13,12 +13,6 @@
 
 #define AMBIG	UINT64_MAX	/* an identifier seen under two ids */
 
-static void
-oom(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
-
 /* The number of prior id s[0..n), added when new. */
 static uint32_t
 prior_id(struct prior *p, const char *s, size_t n)
@@ -28,7 +22,7 @@ prior_id(struct prior *p, const char *s, size_t n)
 
 	if ((v = cdp_keymap_put(p->ids, cdp_key128_of(s, n), p->n,
 	    &added)) == NULL)
-		oom();
+		merge_oom();
 	if (!added)
 		return (uint32_t)*v;
 	if (p->n + 1 > p->cap) {
@@ -37,14 +31,14 @@ prior_id(struct prior *p, const char *s, size_t n)
 		if ((p->off = realloc(p->off, cap * sizeof(*p->off))) ==
 		    NULL || (p->count = realloc(p->count, cap *
 		    sizeof(*p->count))) == NULL)
-			oom();
+			merge_oom();
 		p->cap = cap;
 	}
 	p->off[p->n] = p->text.len;
 	p->count[p->n] = 0;
 	if (cdp_buf_add(&p->text, s, n) == -1 ||
 	    cdp_buf_addc(&p->text, '\0') == -1)
-		oom();
+		merge_oom();
 	return (uint32_t)p->n++;
 }
 
@@ -78,7 +72,7 @@ prior_record(struct index *ix, struct cdp_rec *rec, const char *line,
 		uint64_t *v = cdp_keymap_put(p->keys, keys[i], id, &added);
 
 		if (v == NULL)
-			oom();
+			merge_oom();
 		/* A value over --max-degree sat in many profiles: no use. */
 		if (!added && *v != id)
 			*v = AMBIG;
@@ -99,7 +93,7 @@ prior_load(struct index *ix, const char *path)
 
 	if ((ix->prior.ids = cdp_keymap_new()) == NULL ||
 	    (ix->prior.keys = cdp_keymap_new()) == NULL)
-		oom();
+		merge_oom();
 	if ((in = cdp_lines_open(path, 0, &err)) == NULL)
 		cdp_die_err(&err, path, 0);
 	while ((rc = cdp_lines_next(in, &l, &err)) == 1) {
@@ -150,7 +144,7 @@ fill(size_t n)
 	uint32_t *a = malloc((n ? n : 1) * sizeof(*a));
 
 	if (a == NULL)
-		oom();
+		merge_oom();
 	memset(a, 0xff, (n ? n : 1) * sizeof(*a));
 	return a;
 }
@@ -175,7 +169,7 @@ claims(struct index *ix, uint32_t *keep, size_t *npairs)
 			cap = cap ? 2 * cap : 1024;
 			if ((pairs = realloc(pairs, cap * sizeof(*pairs))) ==
 			    NULL)
-				oom();
+				merge_oom();
 		}
 		pairs[n++] = (struct pair){ (uint32_t)*v, root };
 		if (keep[root] == NO_NODE ||
@@ -203,7 +197,7 @@ write_map(struct index *ix, struct cdp_out *o, const struct gone *g,
 		    -1 || cdp_buf_adds(&line, ",\"to\":") == -1 ||
 		    cdp_json_quote(&line, id, strlen(id)) == -1 ||
 		    cdp_buf_adds(&line, "}\n") == -1)
-			oom();
+			merge_oom();
 		if (cdp_out_write(o, line.p, line.len, &err) == -1)
 			cdp_die_err(&err, NULL, 0);
 	}
@@ -226,7 +220,7 @@ id_map(struct index *ix, const char *path, const uint32_t *owner,
 	size_t ngone = 0;
 
 	if (gone == NULL)
-		oom();
+		merge_oom();
 	for (size_t i = 0; i < npairs; i++) {
 		uint32_t q = pairs[i].pid, r = pairs[i].root;
 

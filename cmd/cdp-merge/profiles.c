@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "merge.h"
 #include "profiles.h"
 #include "record.h"
 
@@ -57,28 +58,6 @@ struct pwork {
 	char			 id[PROFILE_ID_SIZE];
 };
 
-static void
-oom(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
-
-static void
-grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap ? *cap : 64;
-	void *q;
-
-	if (need <= *cap)
-		return;
-	while (n < need)
-		n *= 2;
-	if ((q = realloc(*p, n * size)) == NULL)
-		oom();
-	*p = q;
-	*cap = n;
-}
-
 /* Read record k of the spill file into pw->line. */
 static void
 read_record(struct pwork *pw, size_t k)
@@ -89,7 +68,7 @@ read_record(struct pwork *pw, size_t k)
 
 	cdp_buf_reset(&pw->line);
 	if (cdp_buf_reserve(&pw->line, n) == -1)
-		oom();
+		merge_oom();
 	while (done < n) {
 		ssize_t got = pread(pw->fd, pw->line.p + done, n - done,
 		    (off_t)(from + done));
@@ -127,10 +106,10 @@ add_compact(struct cdp_buf *b, const char *s, size_t n, bool space)
 			in_str = true;
 		}
 		if (cdp_buf_addc(b, c) == -1)
-			oom();
+			merge_oom();
 	}
 	if (cdp_buf_addc(b, '\0') == -1)
-		oom();
+		merge_oom();
 }
 
 static bool
@@ -163,7 +142,7 @@ load_fields(struct pwork *pw, uint32_t i)
 		uint32_t klen = (uint32_t)(pw->arena.len - koff);
 
 		if (rc == -1)
-			oom();
+			merge_oom();
 		if (is_key(pw->arena.p + koff, klen, "_src")) {
 			const char *s;
 			size_t n;
@@ -175,7 +154,7 @@ load_fields(struct pwork *pw, uint32_t i)
 			pw->srcs[i] = (struct src){ .off = koff,
 			    .len = (uint32_t)n, .has = true };
 			if (cdp_buf_add(&pw->arena, s, n) == -1)
-				oom();
+				merge_oom();
 			continue;
 		}
 		if (owned(pw->arena.p + koff, klen)) {
@@ -185,7 +164,7 @@ load_fields(struct pwork *pw, uint32_t i)
 		voff = (uint32_t)pw->arena.len;
 		add_compact(&pw->arena, r->p + f->voff, f->vlen,
 		    f->flags & CDP_F_SPACE);
-		grow((void **)&pw->ents, &pw->ecap, pw->nents + 1,
+		merge_grow((void **)&pw->ents, &pw->ecap, pw->nents + 1,
 		    sizeof(*pw->ents));
 		pw->ents[pw->nents] = (struct ent){ .koff = koff,
 		    .klen = klen, .voff = voff,
@@ -262,7 +241,7 @@ group(struct pwork *pw, size_t nrecs)
 			pw->grps[pw->ngrps - 1].e = i + 1;
 			continue;
 		}
-		grow((void **)&pw->grps, &pw->gcap, pw->ngrps + 1,
+		merge_grow((void **)&pw->grps, &pw->gcap, pw->ngrps + 1,
 		    sizeof(*pw->grps));
 		g = &pw->grps[pw->ngrps++];
 		*g = (struct grp){ i, i + 1, pw->ents[i].seq };
@@ -277,7 +256,7 @@ candidates(struct pwork *pw, const struct grp *g)
 {
 	size_t n = 0;
 
-	grow((void **)&pw->cand, &pw->ccap, g->e - g->s, sizeof(*pw->cand));
+	merge_grow((void **)&pw->cand, &pw->ccap, g->e - g->s, sizeof(*pw->cand));
 	for (size_t i = g->s; i < g->e; i++)
 		if (pw->ents[i].type != CDP_NULL && !(pw->ents[i].type ==
 		    CDP_STRING && pw->ents[i].vlen == 2))
@@ -419,10 +398,10 @@ all_values(struct pwork *pw, size_t n)
 			cdp_buf_addc(&pw->all, ',');
 		if (cdp_buf_add(&pw->all, pw->cand[i]->v,
 		    pw->cand[i]->vlen) == -1)
-			oom();
+			merge_oom();
 	}
 	if (cdp_buf_addc(&pw->all, ']') == -1)
-		oom();
+		merge_oom();
 }
 
 /* The distinct _src names, sorted, as a JSON array in pw->all. */
@@ -439,10 +418,10 @@ sources(struct pwork *pw, size_t nrecs)
 			cdp_buf_addc(&pw->all, ',');
 		if (cdp_json_quote(&pw->all, pw->srcs[i].p,
 		    pw->srcs[i].len) == -1)
-			oom();
+			merge_oom();
 	}
 	if (cdp_buf_addc(&pw->all, ']') == -1)
-		oom();
+		merge_oom();
 }
 
 static void
@@ -476,7 +455,7 @@ write_profile(struct pwork *pw, size_t nrecs)
 	    pw->all.len) == -1 ||
 	    cdp_recw_int(w, "_records", 8, (long long)nrecs) == -1 ||
 	    cdp_recw_end(w) == -1)
-		oom();
+		merge_oom();
 	if (cdp_out_write(pw->out, w->b.p, w->b.len, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	pw->acct->written++;
@@ -494,8 +473,8 @@ build(struct pwork *pw, const uint32_t *recs, size_t n)
 	if (n > pw->rcap) {
 		size_t cap = pw->rcap;
 
-		grow((void **)&pw->srcs, &pw->rcap, n, sizeof(*pw->srcs));
-		grow((void **)&pw->recv, &cap, n, sizeof(*pw->recv));
+		merge_grow((void **)&pw->srcs, &pw->rcap, n, sizeof(*pw->srcs));
+		merge_grow((void **)&pw->recv, &cap, n, sizeof(*pw->recv));
 	}
 	for (size_t i = 0; i < n; i++) {
 		read_record(pw, recs[i]);
@@ -523,7 +502,7 @@ by_profile(struct index *ix, uint32_t **startp, size_t *np)
 	uint32_t *start, *order = malloc((n ? n : 1) * sizeof(*order));
 
 	if (num == NULL || of_root == NULL || order == NULL)
-		oom();
+		merge_oom();
 	memset(of_root, 0xff, nodes * sizeof(*of_root));
 	for (size_t k = 0; k < n; k++) {
 		uint32_t r = index_root(ix, k);
@@ -536,7 +515,7 @@ by_profile(struct index *ix, uint32_t **startp, size_t *np)
 			num[k] = of_root[r];
 	}
 	if ((start = calloc(p + 1, sizeof(*start))) == NULL)
-		oom();
+		merge_oom();
 	for (size_t k = 0; k < n; k++)
 		start[num[k] + 1]++;
 	for (size_t i = 0; i < p; i++)
