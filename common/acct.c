@@ -54,9 +54,14 @@ cdp_acct_close(struct cdp_acct *a, bool stats, struct cdp_err *err)
 		return -1;
 	if (!stats)
 		return 0;
-	fprintf(stderr, "{\"read\":%llu,\"written\":%llu,"
-	    "\"rejected\":%llu,\"dropped\":%llu", a->read, a->written,
-	    a->rejected, a->dropped);
+	if (a->aggregating)
+		fprintf(stderr, "{\"read\":%llu,\"used\":%llu,"
+		    "\"rejected\":%llu,\"skipped\":%llu", a->read,
+		    a->written, a->rejected, a->dropped);
+	else
+		fprintf(stderr, "{\"read\":%llu,\"written\":%llu,"
+		    "\"rejected\":%llu,\"dropped\":%llu", a->read,
+		    a->written, a->rejected, a->dropped);
 	if (a->merging)
 		fprintf(stderr, ",\"merged\":%llu", a->merged);
 	for (int i = 0; i < CDP_ACCT_MAXEXTRA && a->extra[i].name; i++)

@@ -21,6 +21,10 @@ struct cdp_acct {
 	unsigned long long	dropped;
 	unsigned long long	merged;
 	bool			merging;	/* print "merged" (dedupe, merge) */
+	/* A program that aggregates (score, report) writes rows, not
+	 * records: "written" is printed as "used" (records that went into
+	 * the result) and "dropped" as "skipped" (left out on purpose). */
+	bool			aggregating;
 	/* Further counts a program reports after the account, such as
 	 * dedupe's records without a key: set name, count n. */
 	struct {

@@ -1,0 +1,236 @@
+/*
+ * output.c - report_write() and the machine formats: NDJSON (one object
+ * per row) and CSV (RFC 4180, spreadsheet formulas neutralised).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "diag.h"
+#include "record.h"
+#include "report.h"
+
+int
+rcell_text(const struct rtable *t, size_t row, int col, struct cdp_buf *b)
+{
+	const struct rcell *c = rtable_cell(t, row, col);
+	int digits = t->cols[col].digits;
+	char num[40];
+	int n;
+
+	switch (c->type) {
+	case RC_NULL:
+		return 0;
+	case RC_STR:
+	case RC_JSON:
+		return cdp_buf_add(b, rtable_text(t, c), c->len);
+	case RC_INT:
+		n = snprintf(num, sizeof(num), "%.0f", c->num);
+		break;
+	default:
+		if (!isfinite(c->num))
+			return cdp_buf_adds(b, "");
+		if (digits >= 0)
+			n = snprintf(num, sizeof(num), "%.*f", digits,
+			    c->num);
+		else
+			n = cdp_fmt_double(num, c->num);
+		/* Never "-0.0" for a value that rounds to zero. */
+		if (n > 1 && num[0] == '-' &&
+		    strspn(num + 1, "0.") == (size_t)n - 1) {
+			memmove(num, num + 1, (size_t)n);
+			n--;
+		}
+		break;
+	}
+	return cdp_buf_add(b, num, (size_t)n);
+}
+
+/* A number in JSON: shortest exact form; not finite gives null. */
+static int
+json_num(struct cdp_buf *b, double v)
+{
+	char num[40];
+	int n = cdp_fmt_double(num, v);
+
+	if (n < 0)
+		return cdp_buf_adds(b, "null");
+	return cdp_buf_add(b, num, (size_t)n);
+}
+
+static int
+json_cell(struct cdp_buf *b, const struct rtable *t, const struct rcell *c)
+{
+	switch (c->type) {
+	case RC_NULL:
+		return cdp_buf_adds(b, "null");
+	case RC_STR:
+		return cdp_json_quote(b, rtable_text(t, c), c->len);
+	case RC_JSON:
+		return cdp_buf_add(b, rtable_text(t, c), c->len);
+	default:
+		return json_num(b, c->num);
+	}
+}
+
+static int
+flush(struct cdp_out *o, struct cdp_buf *b, struct cdp_err *err)
+{
+	int rc = cdp_out_write(o, b->p, b->len, err);
+
+	cdp_buf_reset(b);
+	return rc;
+}
+
+int
+fmt_ndjson(struct cdp_out *o, struct rtable *const *tables, size_t n,
+    struct cdp_err *err)
+{
+	struct cdp_buf b = { 0 };
+	int rc = 0;
+
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		const struct rtable *t = tables[k];
+
+		for (size_t r = 0; r < t->nrows && rc == 0; r++) {
+			bool first = true;
+
+			if (cdp_buf_addc(&b, '{') == -1)
+				report_nomem();
+			if (n > 1) {
+				if (cdp_buf_adds(&b, "\"_table\":") == -1 ||
+				    cdp_json_quote(&b, t->name,
+				    strlen(t->name)) == -1)
+					report_nomem();
+				first = false;
+			}
+			for (size_t c = 0; c < t->ncols; c++) {
+				const char *nm = t->cols[c].name;
+
+				if ((!first && cdp_buf_addc(&b, ',') == -1) ||
+				    cdp_json_quote(&b, nm, strlen(nm)) == -1 ||
+				    cdp_buf_addc(&b, ':') == -1 ||
+				    json_cell(&b, t, rtable_cell(t, r,
+				    (int)c)) == -1)
+					report_nomem();
+				first = false;
+			}
+			if (cdp_buf_adds(&b, "}\n") == -1)
+				report_nomem();
+			if (b.len > 65536)
+				rc = flush(o, &b, err);
+		}
+	}
+	if (rc == 0)
+		rc = flush(o, &b, err);
+	cdp_buf_free(&b);
+	return rc;
+}
+
+/*
+ * One CSV field: quoted when it holds a separator, quote or line break;
+ * text that a spreadsheet would run as a formula (starting with = + - @,
+ * tab or carriage return) gets a leading apostrophe.
+ */
+static int
+csv_field(struct cdp_buf *b, const char *s, size_t n, bool text)
+{
+	bool formula = text && n > 0 && strchr("=+-@\t\r", s[0]) != NULL;
+	bool quote = formula || memchr(s, ',', n) || memchr(s, '"', n) ||
+	    memchr(s, '\n', n) || memchr(s, '\r', n);
+
+	if (!quote)
+		return cdp_buf_add(b, s, n);
+	if (cdp_buf_addc(b, '"') == -1 || (formula &&
+	    cdp_buf_addc(b, '\'') == -1))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if ((s[i] == '"' && cdp_buf_addc(b, '"') == -1) ||
+		    cdp_buf_addc(b, s[i]) == -1)
+			return -1;
+	return cdp_buf_addc(b, '"');
+}
+
+int
+fmt_csv(struct cdp_out *o, struct rtable *const *tables, size_t n,
+    struct cdp_err *err)
+{
+	struct cdp_buf b = { 0 }, cellb = { 0 };
+	int rc = 0;
+
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		const struct rtable *t = tables[k];
+
+		if (k > 0 && cdp_buf_addc(&b, '\n') == -1)
+			report_nomem();
+		for (size_t c = 0; c < t->ncols; c++)
+			if ((c > 0 && cdp_buf_addc(&b, ',') == -1) ||
+			    csv_field(&b, t->cols[c].name,
+			    strlen(t->cols[c].name), true) == -1)
+				report_nomem();
+		if (cdp_buf_addc(&b, '\n') == -1)
+			report_nomem();
+		for (size_t r = 0; r < t->nrows && rc == 0; r++) {
+			for (size_t c = 0; c < t->ncols; c++) {
+				const struct rcell *cl = rtable_cell(t, r,
+				    (int)c);
+
+				cdp_buf_reset(&cellb);
+				if (cl->type == RC_NUM) {
+					if (isfinite(cl->num) &&
+					    json_num(&cellb, cl->num) == -1)
+						report_nomem();
+				} else if (rcell_text(t, r, (int)c, &cellb)
+				    == -1)
+					report_nomem();
+				if ((c > 0 && cdp_buf_addc(&b, ',') == -1) ||
+				    csv_field(&b, cellb.p, cellb.len,
+				    cl->type == RC_STR || cl->type == RC_JSON)
+				    == -1)
+					report_nomem();
+			}
+			if (cdp_buf_addc(&b, '\n') == -1)
+				report_nomem();
+			if (b.len > 65536)
+				rc = flush(o, &b, err);
+		}
+	}
+	if (rc == 0)
+		rc = flush(o, &b, err);
+	cdp_buf_free(&b);
+	cdp_buf_free(&cellb);
+	return rc;
+}
+
+void
+report_write(const struct report_opts *ro, struct rtable *const *tables,
+    size_t n)
+{
+	struct cdp_out *o;
+	struct cdp_err err;
+	int rc;
+
+	if ((o = cdp_out_open(ro->common.output, &err)) == NULL)
+		cdp_die_err(&err, NULL, 0);
+	switch (ro->format) {
+	case FMT_CSV:
+		rc = fmt_csv(o, tables, n, &err);
+		break;
+	case FMT_TABLE:
+		rc = fmt_table(o, tables, n, &err);
+		break;
+	case FMT_MARKDOWN:
+		rc = fmt_markdown(o, tables, n, &err);
+		break;
+	case FMT_HTML:
+		rc = fmt_html(o, ro, tables, n, &err);
+		break;
+	default:
+		rc = fmt_ndjson(o, tables, n, &err);
+		break;
+	}
+	if (rc == -1)
+		cdp_die_err(&err, NULL, 0);
+	if (cdp_out_close(o, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+}

@@ -1,0 +1,204 @@
+/*
+ * report.h - cdp-report: the options every subcommand shares, the result
+ * table the subcommands fill, and the writers that print it in each
+ * --format.
+ *
+ * A subcommand parses its own options (its getopt table holds
+ * CDP_COMMON_LONGOPTS and REPORT_LONGOPTS, and it hands the options it
+ * does not own to report_opt()), reads records with cdp_each(), builds
+ * one or more struct rtable and passes them to report_write().
+ */
+#ifndef REPORT_H
+#define REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acct.h"
+#include "buf.h"
+#include "opts.h"
+#include "out.h"
+
+enum report_fmt {
+	FMT_AUTO,	/* table on a terminal, else ndjson */
+	FMT_TABLE,
+	FMT_CSV,
+	FMT_NDJSON,
+	FMT_MARKDOWN,
+	FMT_HTML
+};
+
+struct report_opts {
+	struct cdp_common_opts	 common;
+	const char		*cmd;		/* "group", "funnel", ... */
+	enum report_fmt		 format;	/* FMT_AUTO until resolved */
+	const char		*title;		/* --title (HTML heading) */
+	const char		*time;		/* --time FIELD, default "ts" */
+	bool			 skip_nonnumeric;	/* --skip-nonnumeric */
+};
+
+/* Option values of the shared report options. */
+enum {
+	REPORT_OPT_FORMAT = CDP_OPT_PRIVATE,
+	REPORT_OPT_TITLE,
+	REPORT_OPT_TIME,
+	REPORT_OPT_SKIP_NONNUMERIC,
+	REPORT_OPT_PRIVATE = CDP_OPT_PRIVATE + 0x40	/* subcommands' own */
+};
+
+#define REPORT_LONGOPTS							\
+	{ "format", required_argument, NULL, REPORT_OPT_FORMAT },	\
+	{ "title", required_argument, NULL, REPORT_OPT_TITLE },		\
+	{ "time", required_argument, NULL, REPORT_OPT_TIME },		\
+	{ "skip-nonnumeric", no_argument, NULL,				\
+	    REPORT_OPT_SKIP_NONNUMERIC }
+
+#define REPORT_USAGE							\
+"  -f, --format FMT          table, csv, ndjson, markdown or html (default:\n" \
+"                            table on a terminal, ndjson otherwise; with -o\n" \
+"                            the file's extension .csv .md .html .ndjson)\n" \
+"      --title TEXT          heading of the html report\n"		\
+"      --time FIELD          the event time field (default ts)\n"	\
+"      --skip-nonnumeric     leave out a value that is not a number (counted\n" \
+"                            as skipped) instead of rejecting the record\n"
+
+#define REPORT_SHORTOPTS	CDP_COMMON_SHORTOPTS "f:"
+
+/* Defaults for subcommand cmd. */
+void	report_opts_init(struct report_opts *ro, const char *cmd);
+
+/*
+ * Handle option ch with argument arg if it is a shared one (common or
+ * report).  Returns 1 when handled, 0 when ch is the subcommand's own.
+ * Exits 64 with usage on a bad value.
+ */
+int	report_opt(int ch, const char *arg, struct report_opts *ro,
+	    const char *usage);
+
+/*
+ * After option parsing: resolve --format auto (-o extension, then whether
+ * stdout is a terminal).  Exits 64 with usage on a bad combination.
+ */
+void	report_opts_done(struct report_opts *ro, const char *usage);
+
+/* Open ro's account for records (aggregating: "used" and "skipped"). */
+void	report_acct_open(const struct report_opts *ro, struct cdp_acct *a);
+
+/* Close the account, printing the --stats line; extra counts may be set
+ * in a->extra before. */
+void	report_acct_close(const struct report_opts *ro, struct cdp_acct *a);
+
+/* Out of memory: message and exit 71. */
+_Noreturn void report_nomem(void);
+
+/* ---- result tables ---- */
+
+enum rcell_type {
+	RC_NULL,	/* empty cell, JSON null */
+	RC_INT,		/* a whole number held exactly in num (|v| < 2^53) */
+	RC_NUM,		/* a number, printed per the column's digits */
+	RC_STR,		/* UTF-8 text in the table's arena */
+	RC_JSON		/* JSON text in the arena: written raw in ndjson,
+			   as text elsewhere */
+};
+
+struct rcell {
+	uint8_t		type;
+	double		num;
+	size_t		off, len;	/* RC_STR, RC_JSON: text in t->text */
+};
+
+/* The chart an HTML report draws of a table (other formats ignore it). */
+enum rchart {
+	CHART_NONE,
+	CHART_BAR,	/* one bar per row: label column, value column */
+	CHART_FUNNEL,	/* steps in row order: label, value (counts) */
+	CHART_HEATMAP	/* rows label; columns heat_first.. are percents */
+};
+
+struct rcol {
+	char	*name;
+	int	 digits;	/* RC_NUM in table, markdown, html: decimals
+				   shown; -1 = shortest exact form everywhere */
+	bool	 percent;	/* a percentage (0-100): "%" in text formats */
+};
+
+struct rtable {
+	char		*name;		/* short id: "group", "steps", ... */
+	char		*title;		/* caption, e.g. "revenue by channel" */
+	enum rchart	 chart;
+	int		 label;		/* chart: column of the labels */
+	int		 value;		/* BAR, FUNNEL: column of the values */
+	int		 heat_first;	/* HEATMAP: first value column */
+	struct rcol	*cols;
+	size_t		 ncols;
+	struct rcell	*cells;		/* nrows * ncols, row-major */
+	size_t		 nrows, cap;
+	struct cdp_buf	 text;
+};
+
+/* Start an empty table (name and title are copied). */
+void	rtable_init(struct rtable *t, const char *name, const char *title);
+
+/* Add a column (before the first row); returns its index. */
+int	rtable_col(struct rtable *t, const char *name, int digits);
+
+/* Start a new row, every cell RC_NULL; returns its index. */
+size_t	rtable_row(struct rtable *t);
+
+/* Set cell (row, col). */
+void	rtable_str(struct rtable *t, size_t row, int col, const char *s,
+	    size_t n);
+void	rtable_num(struct rtable *t, size_t row, int col, double v);
+void	rtable_int(struct rtable *t, size_t row, int col, double v);
+void	rtable_json(struct rtable *t, size_t row, int col, const char *s,
+	    size_t n);
+
+/* The text of an RC_STR or RC_JSON cell. */
+const char *rtable_text(const struct rtable *t, const struct rcell *c);
+
+static inline const struct rcell *
+rtable_cell(const struct rtable *t, size_t row, int col)
+{
+	return &t->cells[row * t->ncols + (size_t)col];
+}
+
+void	rtable_free(struct rtable *t);
+
+/*
+ * Write tables[0..n) to -o or stdout in ro->format and close the output.
+ * Several tables follow each other: ndjson rows then carry "_table":NAME
+ * first; csv tables are separated by an empty line; table and markdown
+ * print each title above its table; html makes one page with a section
+ * (chart, then the numbers as a table) per table.  Exits on write errors.
+ */
+void	report_write(const struct report_opts *ro,
+	    struct rtable *const *tables, size_t n);
+
+/* The writers report_write() chooses from. */
+int	fmt_ndjson(struct cdp_out *o, struct rtable *const *t, size_t n,
+	    struct cdp_err *err);
+int	fmt_csv(struct cdp_out *o, struct rtable *const *t, size_t n,
+	    struct cdp_err *err);
+int	fmt_table(struct cdp_out *o, struct rtable *const *t, size_t n,
+	    struct cdp_err *err);
+int	fmt_markdown(struct cdp_out *o, struct rtable *const *t, size_t n,
+	    struct cdp_err *err);
+int	fmt_html(struct cdp_out *o, const struct report_opts *ro,
+	    struct rtable *const *t, size_t n, struct cdp_err *err);
+
+/* A cell as text for the text formats: numbers with the column's digits
+ * (shortest form when -1), null as "", into b (appended). */
+int	rcell_text(const struct rtable *t, size_t row, int col,
+	    struct cdp_buf *b);
+
+/* ---- subcommands: parse argv (argv[0] is the subcommand), run, exit
+ * status ---- */
+int	profile_main(int argc, char **argv);
+int	group_main(int argc, char **argv);
+int	funnel_main(int argc, char **argv);
+int	cohort_main(int argc, char **argv);
+int	attribution_main(int argc, char **argv);
+
+#endif

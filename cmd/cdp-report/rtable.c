@@ -1,0 +1,112 @@
+/* rtable.c - the result table of a report; see report.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "record.h"
+#include "report.h"
+
+static char *
+dup(const char *s)
+{
+	char *d = strdup(s != NULL ? s : "");
+
+	if (d == NULL)
+		report_nomem();
+	return d;
+}
+
+void
+rtable_init(struct rtable *t, const char *name, const char *title)
+{
+	*t = (struct rtable){ .name = dup(name), .title = dup(title),
+	    .label = 0, .value = 1, .heat_first = 1 };
+}
+
+int
+rtable_col(struct rtable *t, const char *name, int digits)
+{
+	struct rcol *c = realloc(t->cols, (t->ncols + 1) * sizeof(*c));
+
+	if (c == NULL)
+		report_nomem();
+	t->cols = c;
+	t->cols[t->ncols] = (struct rcol){ .name = dup(name),
+	    .digits = digits };
+	return (int)t->ncols++;
+}
+
+size_t
+rtable_row(struct rtable *t)
+{
+	size_t need = (t->nrows + 1) * t->ncols;
+
+	if (cdp_grow((void **)&t->cells, &t->cap, need, sizeof(*t->cells))
+	    == -1)
+		report_nomem();
+	memset(&t->cells[t->nrows * t->ncols], 0,
+	    t->ncols * sizeof(*t->cells));
+	return t->nrows++;
+}
+
+static struct rcell *
+cell(struct rtable *t, size_t row, int col)
+{
+	return &t->cells[row * t->ncols + (size_t)col];
+}
+
+static void
+text(struct rtable *t, size_t row, int col, int type, const char *s,
+    size_t n)
+{
+	struct rcell *c = cell(t, row, col);
+
+	c->type = (uint8_t)type;
+	c->off = t->text.len;
+	c->len = n;
+	if (cdp_buf_add(&t->text, s, n) == -1 ||
+	    cdp_buf_addc(&t->text, '\0') == -1)
+		report_nomem();
+}
+
+void
+rtable_str(struct rtable *t, size_t row, int col, const char *s, size_t n)
+{
+	text(t, row, col, RC_STR, s, n);
+}
+
+void
+rtable_json(struct rtable *t, size_t row, int col, const char *s, size_t n)
+{
+	text(t, row, col, RC_JSON, s, n);
+}
+
+void
+rtable_num(struct rtable *t, size_t row, int col, double v)
+{
+	*cell(t, row, col) = (struct rcell){ .type = RC_NUM, .num = v };
+}
+
+void
+rtable_int(struct rtable *t, size_t row, int col, double v)
+{
+	*cell(t, row, col) = (struct rcell){ .type = RC_INT, .num = v };
+}
+
+const char *
+rtable_text(const struct rtable *t, const struct rcell *c)
+{
+	return t->text.p + c->off;
+}
+
+void
+rtable_free(struct rtable *t)
+{
+	for (size_t i = 0; i < t->ncols; i++)
+		free(t->cols[i].name);
+	free(t->cols);
+	free(t->cells);
+	free(t->name);
+	free(t->title);
+	cdp_buf_free(&t->text);
+	*t = (struct rtable){ 0 };
+}

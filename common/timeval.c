@@ -1,0 +1,81 @@
+/* timeval.c - time fields as epoch seconds; see timeval.h. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "norm.h"
+#include "opts.h"
+#include "timeval.h"
+
+static int
+two(const char *p)
+{
+	return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+int
+cdp_time_parse(const char *s, size_t n, struct cdp_buf *tmp, double *secs,
+    const char **why)
+{
+	char date[11];
+	const char *p, *end;
+	double frac = 0, scale = 0.1;
+	long day;
+	int zone = 0;
+
+	cdp_buf_reset(tmp);
+	if (cdp_norm_datetime(s, n, CDP_DATE_AUTO, tmp, why) == -1)
+		return -1;
+	if (cdp_buf_addc(tmp, '\0') == -1) {
+		*why = "out of memory";
+		return -1;
+	}
+	/* "YYYY-MM-DDTHH:MM:SS[.frac][Z|+HH:MM]" */
+	p = tmp->p;
+	end = p + tmp->len - 1;
+	if (end - p < 19 || p[10] != 'T') {
+		*why = "not a date or time";
+		return -1;
+	}
+	memcpy(date, p, 10);
+	date[10] = '\0';
+	if (cdp_parse_iso_date(date, &day) == -1) {
+		*why = "not a date or time";
+		return -1;
+	}
+	p += 19;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+			frac += (*p - '0') * scale;
+	if ((*p == '+' || *p == '-') && end - p >= 6) {
+		zone = two(p + 1) * 3600 + two(p + 4) * 60;
+		if (*p == '-')
+			zone = -zone;
+	}
+	p = tmp->p + 11;
+	*secs = (double)day * 86400 + two(p) * 3600 + two(p + 3) * 60 +
+	    two(p + 6) + frac - zone;
+	return 0;
+}
+
+long
+cdp_time_day(double secs)
+{
+	return (long)floor(secs / 86400);
+}
+
+void
+cdp_time_civil(long z, int *y, int *m, int *d)
+{
+	long era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}

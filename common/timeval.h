@@ -1,0 +1,29 @@
+/*
+ * timeval.h - a record's time field as seconds since 1970-01-01T00:00:00Z,
+ * for the programs that order events in time (report funnel, cohort and
+ * attribution; journey).
+ */
+#ifndef CDP_TIMEVAL_H
+#define CDP_TIMEVAL_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/*
+ * Parse s[0..n) (unescaped text of a JSON string) as a date or datetime in
+ * any form cdp_norm_datetime() accepts; a time without a zone is taken as
+ * UTC, a zone offset is applied.  tmp is scratch space.  Returns 0 with
+ * *secs set (fractions kept), or -1 with *why set to a static reason.
+ */
+int	cdp_time_parse(const char *s, size_t n, struct cdp_buf *tmp,
+	    double *secs, const char **why);
+
+/*
+ * The UTC calendar date of secs: days since 1970-01-01 (floor), and the
+ * year, month (1-12) and day (1-31) of it.
+ */
+long	cdp_time_day(double secs);
+void	cdp_time_civil(long day, int *y, int *m, int *d);
+
+#endif
