@@ -28,7 +28,8 @@ endif
 DEB_PKGS = build-essential libcsv-dev libjansson-dev libpcre2-dev \
 	   libutf8proc-dev libxxhash-dev libssl-dev libgsl-dev iso-codes \
 	   bats bats-support bats-assert bats-file miller jq groff-base \
-	   man-db python3 clang time
+	   man-db python3 clang time chromium \
+	   fonts-dejavu-core datamash
 
 PROGS	 = $(notdir $(wildcard cmd/*))
 BINS	 = $(PROGS:%=$(BUILD)/bin/%)
@@ -61,6 +62,14 @@ $(BUILD)/bin/%: $$(call objs_of,$$(wildcard cmd/$$*/*.c)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Unit drivers of cdp-report's parts (tests/unit/test_report_*.c) link
+# that program's objects but its main.o.
+$(BUILD)/unit/test_report_%: $(BUILD)/obj/tests/unit/test_report_%.o \
+    $$(call objs_of,$$(filter-out %/main.c,$$(wildcard cmd/cdp-report/*.c))) \
+    $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
