@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "record.h"
+#include "timeval.h"
 #include "report.h"
 
 void
@@ -109,4 +111,57 @@ void
 report_nomem(void)
 {
 	cdp_die(EX_OSERR, NULL, 0, "out of memory");
+}
+
+int
+report_parse_duration(const char *s, double *secs)
+{
+	static const struct {
+		char	unit;
+		double	secs;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 },
+	    { 'd', 86400 }, { 'w', 604800 } };
+	char num[64];
+	size_t n = strlen(s);
+	double mult = 1, v;
+
+	if (n == 0 || n >= sizeof(num))
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (s[n - 1] == units[i].unit) {
+			mult = units[i].secs;
+			n--;
+			break;
+		}
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (cdp_parse_double(num, &v) == -1 || !(v > 0))
+		return -1;
+	*secs = v * mult;
+	return 0;
+}
+
+int
+report_time(struct cdp_rec *rec, const char *name, struct cdp_buf tmp[2],
+    double *secs, const char **why)
+{
+	const struct cdp_field *f = cdp_rec_find(rec, name, strlen(name));
+	const char *s;
+	size_t n;
+
+	if (f == NULL || f->type == CDP_NULL)
+		return 1;
+	if (f->type == CDP_NUMBER) {
+		if (cdp_rec_num(rec, f, secs) == -1) {
+			*why = "time out of range";
+			return -1;
+		}
+		return 0;
+	}
+	if (f->type != CDP_STRING || cdp_rec_str(rec, f, &tmp[0], &s, &n)
+	    == -1) {
+		*why = "time is not a string or a number";
+		return -1;
+	}
+	return cdp_time_parse(s, n, &tmp[1], secs, why);
 }

@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "opts.h"
 #include "out.h"
+#include "record.h"
 
 enum report_fmt {
 	FMT_AUTO,	/* table on a terminal, else ndjson */
@@ -88,6 +89,22 @@ void	report_acct_open(const struct report_opts *ro, struct cdp_acct *a);
 /* Close the account, printing the --stats line; extra counts may be set
  * in a->extra before. */
 void	report_acct_close(const struct report_opts *ro, struct cdp_acct *a);
+
+/*
+ * A duration such as "7d": a positive number with unit s, m, h, d or w
+ * (a number alone is seconds).  Returns 0 with *secs, or -1.
+ */
+int	report_parse_duration(const char *s, double *secs);
+
+/*
+ * The time of record rec in field name (ro->time usually): a string in
+ * any form cdp_time_parse() takes, or a number of seconds since
+ * 1970-01-01T00:00:00Z.  tmp[0] and tmp[1] are scratch space (free them
+ * with cdp_buf_free at the end).  Returns 0 with *secs, 1
+ * when the field is missing or null, -1 with *why when it is not a time.
+ */
+int	report_time(struct cdp_rec *rec, const char *name,
+	    struct cdp_buf tmp[2], double *secs, const char **why);
 
 /* Out of memory: message and exit 71. */
 _Noreturn void report_nomem(void);
