@@ -21,3 +21,8 @@ load helper
 	run "$CDP_BUILD/unit/test_keymap"
 	assert_success
 }
+
+@test "unit: time fields as epoch seconds and calendar dates" {
+	run "$CDP_BUILD/unit/test_timeval"
+	assert_success
+}

@@ -40,10 +40,8 @@ int
 main(int argc, char *argv[])
 {
 	cdp_diag_init("cdp-report");
-	if (argc < 2) {
-		fputs(usage, stderr);
-		return EX_USAGE;
-	}
+	if (argc < 2)
+		cdp_usage_die(usage, "missing command");
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		fputs(usage, stdout);
 		return 0;
@@ -55,5 +53,5 @@ main(int argc, char *argv[])
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[1], cmds[i].name) == 0)
 			return cmds[i].main(argc - 1, argv + 1);
-	cdp_usage_die(usage, "unknown command '%s'", argv[1]);
+	cdp_usage_die(usage, "unknown command \"%s\"", argv[1]);
 }
