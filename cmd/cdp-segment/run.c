@@ -13,9 +13,9 @@
 
 #include "acct.h"
 #include "diag.h"
+#include "each.h"
 #include "lines.h"
 #include "out.h"
-#include "progress.h"
 #include "record.h"
 #include "segment.h"
 
@@ -31,13 +31,10 @@ struct run {
 	int			*hit;	/* segments the record matched */
 	int			 nall;	/* segments, --else included */
 	struct cdp_acct		 acct;
-	struct cdp_rec		 rec;
+	struct cdp_rec		*rec;	/* the record being read */
 	struct cdp_recw		 w;
 	struct cdp_buf		 arr;	/* the new "segments" value */
 	struct cdp_buf		 tmp;
-	struct cdp_progress	 prog;
-	off_t			 done;	/* bytes of the inputs finished */
-	const char		*file;	/* name in messages */
 };
 
 static const char *
@@ -50,18 +47,6 @@ static void
 nomem(void)
 {
 	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
-
-/* A bad record: to the rejects file, or the end of the run. */
-static void
-reject(struct run *r, const struct cdp_line *l, const char *why)
-{
-	struct cdp_err err;
-
-	if (cdp_acct_reject(&r->acct, r->file, l->lineno, why, l->p, l->len,
-	    &err) == -1)
-		cdp_die_err(&err, err.code == EX_DATAERR ? r->file : NULL,
-		    l->lineno);
 }
 
 static void
@@ -102,7 +87,7 @@ build_array(struct run *r, const struct cdp_field *f, int nhit)
 	if (cdp_buf_addc(&r->arr, '[') == -1)
 		nomem();
 	while (f != NULL && f->type == CDP_ARRAY && cdp_json_array_next(
-	    r->rec.p + f->voff, f->vlen, &pos, &p, &len)) {
+	    r->rec->p + f->voff, f->vlen, &pos, &p, &len)) {
 		for (int k = 0; k < nhit; k++)
 			if (r->hit[k] >= 0 && *p == '"' &&
 			    same_name(r, p, len, seg_name(r, r->hit[k])))
@@ -139,12 +124,12 @@ rewrite(struct run *r, const struct cdp_field *seg)
 	int rc = 0;
 
 	cdp_recw_begin(w);
-	for (size_t i = 0; i < r->rec.n && rc == 0; i++) {
-		if (&r->rec.f[i] == seg)
+	for (size_t i = 0; i < r->rec->n && rc == 0; i++) {
+		if (&r->rec->f[i] == seg)
 			rc = cdp_recw_raw(w, SEG_KEY, SEG_KEYLEN, r->arr.p,
 			    r->arr.len);
 		else
-			rc = cdp_recw_field(w, &r->rec, &r->rec.f[i]);
+			rc = cdp_recw_field(w, r->rec, &r->rec->f[i]);
 	}
 	if (rc == 0 && seg == NULL)
 		rc = cdp_recw_raw(w, SEG_KEY, SEG_KEYLEN, r->arr.p, r->arr.len);
@@ -163,7 +148,7 @@ match(struct run *r, const char **why)
 	int nhit = 0, rc;
 
 	for (int i = 0; i < opt->nsegs; i++) {
-		if ((rc = cdp_expr_test(opt->segs[i].when, &r->rec, why)) == -1)
+		if ((rc = cdp_expr_test(opt->segs[i].when, r->rec, why)) == -1)
 			return -1;
 		if (rc == 1) {
 			r->hit[nhit++] = i;
@@ -190,86 +175,50 @@ write_segments(struct run *r, int nhit, const char *p, size_t n)
 		put(r->files[r->hit[k]], p, n);
 		put(r->files[r->hit[k]], "\n", 1);
 	}
-	if (r->files != NULL && nhit == 0)
-		r->acct.dropped++;
-	else
-		r->acct.written++;
 }
 
-static void
-record(struct run *r, const struct cdp_line *l)
+/*
+ * One parsed record (cdp_each's callback): 0 when written, 1 when
+ * dropped (by --where, or with --split in no segment), -1 when bad.
+ */
+static int
+record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
+    const char **why)
 {
+	struct run *r = ctx;
 	const struct cdp_field *seg;
-	struct cdp_err err;
-	const char *why, *p = l->p;
-	size_t n = l->len;
+	const char *p = at->line->p;
+	size_t n = at->line->len;
 	int nhit, rc;
 
-	r->acct.read++;
-	why = "record longer than --max-record-bytes";
-	if (l->too_long)
-		goto bad;
-	if (cdp_rec_parse(&r->rec, l->p, l->len, &err) == -1) {
-		if (err.code != EX_DATAERR)
-			cdp_die_err(&err, NULL, 0);
-		why = err.msg;
-		goto bad;
-	}
+	r->rec = rec;
 	for (int i = 0; i < r->opt->nwhere; i++) {
-		if ((rc = cdp_expr_test(r->opt->where[i], &r->rec, &why)) == -1)
-			goto bad;
-		if (rc == 0) {
-			r->acct.dropped++;
-			return;
-		}
+		if ((rc = cdp_expr_test(r->opt->where[i], rec, why)) == -1)
+			return -1;
+		if (rc == 0)
+			return 1;
 	}
-	if (r->nall > 0) {
-		if ((nhit = match(r, &why)) == -1)
-			goto bad;
-		seg = cdp_rec_find(&r->rec, SEG_KEY, SEG_KEYLEN);
-		why = "field \"segments\" is not an array";
-		if (seg != NULL && seg->type != CDP_ARRAY &&
-		    seg->type != CDP_NULL)
-			goto bad;
-		/* A record that gains nothing is copied as it came. */
-		if (build_array(r, seg, nhit) > 0 || seg == NULL ||
-		    seg->type == CDP_NULL) {
-			rewrite(r, seg);
-			p = r->w.b.p;
-			n = r->w.b.len - 1;
-		}
-		write_segments(r, nhit, p, n);
-		return;
+	if (r->nall == 0) {
+		put(r->out, p, n);
+		put(r->out, "\n", 1);
+		return 0;
 	}
-	put(r->out, p, n);
-	put(r->out, "\n", 1);
-	r->acct.written++;
-	return;
-bad:
-	reject(r, l, why);
-}
-
-static void
-read_file(struct run *r, const char *path)
-{
-	struct cdp_lines *in;
-	struct cdp_line l;
-	struct cdp_err err;
-	int rc;
-
-	if ((in = cdp_lines_open(path, r->opt->common.max_record_bytes,
-	    &err)) == NULL)
-		cdp_die_err(&err, path, 0);
-	r->file = cdp_lines_name(in);
-	while ((rc = cdp_lines_next(in, &l, &err)) == 1) {
-		record(r, &l);
-		cdp_progress_update(&r->prog, r->acct.read,
-		    r->done + cdp_lines_offset(in));
+	if ((nhit = match(r, why)) == -1)
+		return -1;
+	seg = cdp_rec_find(rec, SEG_KEY, SEG_KEYLEN);
+	if (seg != NULL && seg->type != CDP_ARRAY && seg->type != CDP_NULL) {
+		*why = "field \"segments\" is not an array";
+		return -1;
 	}
-	if (rc == -1)
-		cdp_die_err(&err, r->file, 0);
-	r->done += cdp_lines_offset(in);
-	cdp_lines_close(in);
+	/* A record that gains nothing is copied as it came. */
+	if (build_array(r, seg, nhit) > 0 || seg == NULL ||
+	    seg->type == CDP_NULL) {
+		rewrite(r, seg);
+		p = r->w.b.p;
+		n = r->w.b.len - 1;
+	}
+	write_segments(r, nhit, p, n);
+	return r->files != NULL && nhit == 0;
 }
 
 /* --split: the folder (made when missing) and one file per segment. */
@@ -372,16 +321,12 @@ segment_run(const struct segment_opts *opt, char **files, int nfiles)
 		cdp_die_err(&err, NULL, 0);
 	if (cdp_acct_open(&r.acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
-	cdp_progress_start(&r.prog, opt->common.progress, total);
-	for (int i = 0; i < nfiles; i++)
-		read_file(&r, files[i]);
-	cdp_progress_end(&r.prog);
+	cdp_each(files, nfiles, &opt->common, &r.acct, record, &r);
 	close_outputs(&r);
 	if (cdp_acct_close(&r.acct, false, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	if (opt->common.stats)
 		print_stats(&r);
-	cdp_rec_free(&r.rec);
 	cdp_recw_free(&r.w);
 	cdp_buf_free(&r.arr);
 	cdp_buf_free(&r.tmp);
