@@ -17,22 +17,17 @@
 #include "opts.h"
 #include "out.h"
 #include "progress.h"
+#include "reckey.h"
 #include "record.h"
 
 enum keep { KEEP_FIRST, KEEP_LAST, KEEP_NEWEST, KEEP_COMPLETE };
 
 /* A field named by --key, --block, --fuzzy or --keep newest:. */
-struct kfield {
-	const char		*name;
-	size_t			 nlen;
-	enum cdp_norm_kind	 norm;
-};
-
 enum cmp { CMP_JW, CMP_LEV };
 
 /* One --fuzzy condition: field:jw>=X or field:lev<=N. */
 struct fuzzy {
-	struct kfield	f;
+	struct cdp_keyfield	f;
 	enum cmp	cmp;
 	double		min_jw;
 	size_t		max_lev;
@@ -42,12 +37,12 @@ struct fuzzy {
 
 struct dedupe_opts {
 	struct cdp_common_opts	 common;
-	struct kfield		 key[MAXFIELDS];	/* --key, or --block */
+	struct cdp_keyfield	 key[MAXFIELDS];	/* --key, or --block */
 	int			 nkey;
 	struct fuzzy		 fuzzy[MAXFIELDS];
 	int			 nfuzzy;
 	enum keep		 keep;
-	struct kfield		 newest;		/* --keep newest:F */
+	struct cdp_keyfield	 newest;		/* --keep newest:F */
 	bool			 mark;
 	long			 max_block;
 	struct cdp_norm_ctx	 ctx;	/* --default-country, --date-format */
@@ -91,10 +86,9 @@ struct run {
 	struct cdp_rec		 rec;
 	struct cdp_recw		 w;
 	struct cdp_norm_ctx	 ctx;
-	struct cdp_buf		 key;	/* the key or block of a record */
+	struct cdp_keyer	 keyer;	/* keyer.key: the key or block */
 	struct cdp_buf		 val;	/* one field's normalised value */
 	struct cdp_buf		 tmp;
-	struct cdp_buf		 msg;	/* reason of a bad record */
 	/* Exact keys, in NSHARDS maps chosen by bits of the hash: each
 	 * map doubles on its own, so growing never holds two copies of the
 	 * whole table at once (peak memory stays near the table's size). */
@@ -122,12 +116,12 @@ struct run {
 
 /*
  * The normalised text of field kf of r->rec into out (reset first): 1
- * when present, 0 when absent, null or empty; -1 with *why (in r->msg)
- * for a bad record: an object or array, or a value its normaliser
- * refuses.  Numbers and booleans count by their JSON text.
+ * when present, 0 when absent, null or empty; -1 with *why (valid until
+ * the next call) for a bad record: an object or array, or a value its
+ * normaliser refuses.  Numbers and booleans count by their JSON text.
  */
-int	run_field(struct run *r, const struct kfield *kf, struct cdp_buf *out,
-	    const char **why);
+int	run_field(struct run *r, const struct cdp_keyfield *kf,
+	    struct cdp_buf *out, const char **why);
 
 /* A new group for two-pass runs (exits when out of memory). */
 uint32_t run_new_group(struct run *r);

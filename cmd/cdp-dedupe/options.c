@@ -57,9 +57,9 @@ list(char *arg, char **items, const char *opt)
 }
 
 static void
-set_field(struct kfield *kf, const char *name)
+set_field(struct cdp_keyfield *kf, const char *name)
 {
-	*kf = (struct kfield){ .name = name, .nlen = strlen(name) };
+	*kf = (struct cdp_keyfield){ .name = name, .nlen = strlen(name) };
 }
 
 /* --key and --block: a list of field names, each given once. */
@@ -194,7 +194,7 @@ private_option(int ch, char *arg, struct dedupe_opts *opt, bool *block)
 
 /* The --normalize kind of name (the last one given wins). */
 static void
-norm_of(const struct dedupe_opts *opt, struct kfield *kf)
+norm_of(const struct dedupe_opts *opt, struct cdp_keyfield *kf)
 {
 	for (int i = 0; i < opt->nnorms; i++)
 		if (strcmp(opt->norms[i].name, kf->name) == 0)

@@ -39,80 +39,40 @@ grow(void *p, size_t *cap, size_t n, size_t size)
 	return p;
 }
 
-/* "field "name": reason" in r->msg. */
+/* "field "NAME": reason", for messages. */
 static const char *
-field_msg(struct run *r, const struct kfield *kf, const char *reason)
+field_msg(struct run *r, const struct cdp_keyfield *kf, const char *reason)
 {
-	cdp_buf_reset(&r->msg);
-	if (cdp_buf_adds(&r->msg, "field ") == -1 ||
-	    cdp_json_quote(&r->msg, kf->name, kf->nlen) == -1 ||
-	    cdp_buf_addf(&r->msg, ": %s", reason) == -1)
+	const char *m = cdp_key_reason(&r->keyer, kf, reason);
+
+	if (m == NULL)
 		oom();
-	return r->msg.p;
+	return m;
 }
 
+/* One field's normalised value into out: as cdp_key_field(). */
 int
-run_field(struct run *r, const struct kfield *kf, struct cdp_buf *out,
+run_field(struct run *r, const struct cdp_keyfield *kf, struct cdp_buf *out,
     const char **why)
 {
-	const struct cdp_field *f = cdp_rec_find(&r->rec, kf->name, kf->nlen);
-	const char *s, *reason;
-	size_t n;
+	int rc = cdp_key_field(&r->keyer, &r->rec, kf, out, why);
 
-	cdp_buf_reset(out);
-	if (f == NULL || f->type == CDP_NULL)
-		return 0;
-	if (f->type == CDP_OBJECT || f->type == CDP_ARRAY) {
-		*why = field_msg(r, kf, "an object or array cannot be a key");
-		return -1;
-	}
-	if (f->type == CDP_STRING) {
-		if (cdp_rec_str(&r->rec, f, &r->tmp, &s, &n) == -1)
-			oom();
-	} else {
-		s = r->rec.p + f->voff;
-		n = f->vlen;
-	}
-	if (kf->norm == CDP_N_NONE) {
-		cdp_trim(&s, &n);
-		if (cdp_buf_add(out, s, n) == -1)
-			oom();
-	} else {
-		cdp_trim(&s, &n);
-		if (n == 0)
-			return 0;
-		if (cdp_norm_apply(&r->ctx, kf->norm, s, n, out,
-		    &reason) == -1) {
-			*why = field_msg(r, kf, reason);
-			return -1;
-		}
-	}
-	return out->len > 0;
+	if (rc == -2)
+		oom();
+	return rc;
 }
 
-/*
- * The key of r->rec into r->key: each field's value with a 4-byte length
- * before it and 0x1f after, so no two different lists of values give the
- * same bytes.  1 keyed, 0 a field is missing, -1 bad (*why).
- */
+/* The key of r->rec into r->keyer.key: 1 keyed, 0 a field is missing,
+ * -1 bad (*why). */
 static int
 make_key(struct run *r, const char **why)
 {
-	const struct dedupe_opts *opt = r->opt;
+	int rc = cdp_key_make(&r->keyer, &r->rec, r->opt->key, r->opt->nkey,
+	    &r->val, why);
 
-	cdp_buf_reset(&r->key);
-	for (int i = 0; i < opt->nkey; i++) {
-		int rc = run_field(r, &opt->key[i], &r->val, why);
-		uint32_t n = (uint32_t)r->val.len;
-
-		if (rc != 1)
-			return rc;
-		if (cdp_buf_add(&r->key, &n, sizeof(n)) == -1 ||
-		    cdp_buf_add(&r->key, r->val.p, r->val.len) == -1 ||
-		    cdp_buf_addc(&r->key, 0x1f) == -1)
-			oom();
-	}
-	return 1;
+	if (rc == -2)
+		oom();
+	return rc;
 }
 
 /* Seconds since 1970 of a normalised datetime "YYYY-MM-DDTHH:MM:SS..."
@@ -156,7 +116,7 @@ epoch_of(const char *s, size_t n, double *out)
 static int
 newest_score(struct run *r, double *score, const char **why)
 {
-	const struct kfield *kf = &r->opt->newest;
+	const struct cdp_keyfield *kf = &r->opt->newest;
 	const struct cdp_field *f = cdp_rec_find(&r->rec, kf->name, kf->nlen);
 	const char *s, *reason;
 	size_t n;
@@ -361,11 +321,11 @@ run_offer(struct run *r, uint64_t seq, uint32_t g, double score,
 	r->grp[seq] = g;
 }
 
-/* A record with a key (r->key) and its --keep score. */
+/* A record with a key (r->keyer.key) and its --keep score. */
 static void
 keyed(struct run *r, const struct cdp_line *l, uint64_t seq, double score)
 {
-	struct cdp_key128 k = cdp_key128_of(r->key.p, r->key.len);
+	struct cdp_key128 k = cdp_key128_of(r->keyer.key.p, r->keyer.key.len);
 	uint64_t srcline = r->opt->mark ? srcline_of(r) : 0, *v;
 	const char *why;
 	int added;
@@ -592,6 +552,7 @@ prepare(struct run *r, const struct dedupe_opts *opt)
 	struct cdp_err err;
 
 	r->ctx = opt->ctx;
+	r->keyer.ctx = &r->ctx;
 	for (int i = 0; i < opt->nkey; i++)
 		if (cdp_norm_ctx_prepare(&r->ctx, opt->key[i].norm, &err) == -1)
 			die_err(&err);
@@ -631,10 +592,9 @@ finish(struct run *r)
 	cdp_keymap_free(r->srcs);
 	cdp_rec_free(&r->rec);
 	cdp_recw_free(&r->w);
-	cdp_buf_free(&r->key);
+	cdp_keyer_free(&r->keyer);
 	cdp_buf_free(&r->val);
 	cdp_buf_free(&r->tmp);
-	cdp_buf_free(&r->msg);
 	cdp_buf_free(&r->srctab);
 	free(r->srcoff);
 	free(r->grp);
