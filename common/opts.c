@@ -11,6 +11,7 @@
 
 #include "diag.h"
 #include "opts.h"
+#include "out.h"
 
 void
 cdp_usage_die(const char *usage, const char *fmt, ...)
@@ -74,6 +75,10 @@ cdp_opt_common(int ch, const char *arg, struct cdp_common_opts *c,
 		return 1;
 	case CDP_OPT_STATS:
 		c->stats = true;
+		return 1;
+	case CDP_OPT_UNBUFFERED:
+		c->unbuffered = true;
+		cdp_out_line_mode(true);
 		return 1;
 	case CDP_OPT_VERBOSE:
 		c->verbose = true;

@@ -25,6 +25,7 @@ enum {
 	CDP_OPT_REJECTS,
 	CDP_OPT_STATS,
 	CDP_OPT_VERBOSE,
+	CDP_OPT_UNBUFFERED,
 	CDP_OPT_PRIVATE = 0x200	/* programs number their own from here */
 };
 
@@ -34,6 +35,15 @@ enum {
  */
 #define CDP_AS_OF_LONGOPT \
 	{ "as-of", required_argument, NULL, CDP_OPT_AS_OF }
+/*
+ * Streaming programs add --unbuffered: each record reaches the output as
+ * soon as it is written (tail -F pipelines), at some cost in speed.
+ */
+#define CDP_UNBUFFERED_LONGOPT \
+	{ "unbuffered", no_argument, NULL, CDP_OPT_UNBUFFERED }
+#define CDP_UNBUFFERED_USAGE						\
+"      --unbuffered          write each record out at once (live streams)\n"
+
 #define CDP_COMMON_SHORTOPTS	"ho:V"
 #define CDP_COMMON_LONGOPTS						\
 	{ "help", no_argument, NULL, 'h' },				\
@@ -86,6 +96,7 @@ struct cdp_common_opts {
 	int		 progress;	/* 0 auto, 1 --progress, -1 --no-progress */
 	bool		 stats;
 	bool		 verbose;
+	bool		 unbuffered;	/* --unbuffered (cdp_out line mode set) */
 	size_t		 max_record_bytes;	/* 0 = default */
 };
 

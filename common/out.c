@@ -202,6 +202,14 @@ flush(struct cdp_out *o, struct cdp_err *err)
 	return 0;
 }
 
+static bool line_mode;
+
+void
+cdp_out_line_mode(bool on)
+{
+	line_mode = on;
+}
+
 int
 cdp_out_write(struct cdp_out *o, const void *p, size_t n,
     struct cdp_err *err)
@@ -224,6 +232,8 @@ cdp_out_write(struct cdp_out *o, const void *p, size_t n,
 	}
 	memcpy(o->buf + o->len, p, n);
 	o->len += n;
+	if (line_mode && n > 0 && ((const char *)p)[n - 1] == '\n')
+		return flush(o, err);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #ifndef CDP_OUT_H
 #define CDP_OUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "diag.h"
@@ -22,6 +23,12 @@ struct cdp_out;
  * program handles `| head` the same way).
  */
 struct cdp_out *cdp_out_open(const char *path, struct cdp_err *err);
+
+/*
+ * Line mode (--unbuffered), for every handle: a write that ends with a
+ * newline is flushed at once, so each record leaves as it is written.
+ */
+void	cdp_out_line_mode(bool on);
 
 /* Append n bytes.  Returns 0, or -1 with err set (EX_IOERR). */
 int	cdp_out_write(struct cdp_out *o, const void *p, size_t n,

@@ -26,6 +26,7 @@ static const char usage[] =
 "                            email, email-canonical, phone, name, key, date,\n"
 "                            datetime, country (a bare F is its own KIND)\n"
 CDP_NORM_USAGE
+CDP_UNBUFFERED_USAGE
 CDP_COMMON_USAGE;
 
 enum {
@@ -35,6 +36,7 @@ enum {
 
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
+	CDP_UNBUFFERED_LONGOPT,
 	CDP_NORM_LONGOPTS,
 	{ "block", required_argument, NULL, 'b' },
 	{ "fuzzy", required_argument, NULL, 'z' },

@@ -26,6 +26,7 @@ CDP_NORM_USAGE
 "      --hash-key-file FILE  HMAC-SHA256 with the key in FILE instead\n"
 "      --trim                strip spaces around unquoted CSV fields\n"
 "      --empty MODE          empty CSV cells: string (default), null, omit\n"
+CDP_UNBUFFERED_USAGE
 CDP_COMMON_USAGE;
 
 enum {
@@ -40,6 +41,7 @@ enum {
 
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
+	CDP_UNBUFFERED_LONGOPT,
 	CDP_NORM_LONGOPTS,
 	{ "empty", required_argument, NULL, OPT_EMPTY },
 	{ "format", required_argument, NULL, 'f' },

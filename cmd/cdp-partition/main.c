@@ -37,8 +37,7 @@ static const char usage[] =
 "      --normalize F[:KIND],...\n"
 "                            email, email-canonical, phone, name, key, date,\n"
 "                            datetime, country (a bare F is its own KIND)\n"
-"      --default-country CC  country of national phone numbers\n"
-"      --date-format ORDER   dmy, mdy or ymd for numeric dates\n"
+CDP_NORM_USAGE
 "      --rejects FILE        write bad records to FILE and go on\n"
 "      --stats               print the record account on stderr at the end\n"
 "      --progress, --no-progress\n"
