@@ -172,3 +172,28 @@ OUT
 {"_error":"month: not a date","_src":"bad.ndjson","_line":4
 OUT
 }
+
+# Labels from week() and year() are dates too.  week(signup): a Sat Jan 10
+# is in W02 (Jan 15 +1, Jan 20 +2, Mar 2 +8); b Jan 31 in W05 (Feb 1 +0);
+# c Feb 5 in W06 (Feb 6 +0, Mar 10 +5); d Feb 20 in W08, observed up to
+# W11 (+3); f Sun Mar 1 in W09 (Feb 15 before it, Mar 5 +1).
+# year(signup): one cohort from January 2026: p0 a; p1 b c f; p2 a c f.
+@test "cohort: week() and year() cohorts start at their week and year" {
+	run sh -c "cdp-report cohort -f csv --cohort 'week(signup)' -a '$P' \
+	    -p week '$F/events.ndjson' | head -6"
+	assert_success
+	assert_output - <<'OUT'
+cohort,size,p0,p1,p2,p3,p4,p5,p6,p7,p8
+2026-W02,1,0,1,1,0,0,0,0,0,1
+2026-W05,1,1,0,0,0,0,0,0,,
+2026-W06,1,1,0,0,0,0,1,,,
+2026-W08,1,0,0,0,0,,,,,
+2026-W09,1,0,1,0,,,,,,
+OUT
+	run sh -c "cdp-report cohort -f csv --cohort 'year(signup)' -a '$P' \
+	    '$F/events.ndjson' | head -2"
+	assert_output - <<'OUT'
+cohort,size,p0,p1,p2
+2026,5,1,3,3
+OUT
+}
