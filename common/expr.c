@@ -17,6 +17,7 @@
 #include "expr.h"
 #include "opts.h"
 #include "record.h"
+#include "timeval.h"
 
 #define MATCH_LIMIT	1000000		/* backtracking steps per match */
 #define HEAP_LIMIT	10000		/* backtracking memory, in KiB */
@@ -31,7 +32,8 @@ enum op {
 	N_ADD, N_SUB, N_MUL, N_DIV, N_MOD,
 	N_IN, N_MATCH,
 	N_EXISTS, N_LEN, N_LOWER, N_UPPER, N_CONTAINS, N_COALESCE,
-	N_DAYS_SINCE, N_DAYS_UNTIL
+	N_DAYS_SINCE, N_DAYS_UNTIL,
+	N_YEAR, N_MONTH, N_WEEK, N_DAY
 };
 
 /* One step of a field path: a key (unescaped, owned) or an index. */
@@ -81,10 +83,14 @@ static const struct {
 	{ "contains", N_CONTAINS, 2, 2 },
 	{ "days_since", N_DAYS_SINCE, 1, 1 },
 	{ "days_until", N_DAYS_UNTIL, 1, 1 },
+	{ "day", N_DAY, 1, 1 },
 	{ "exists", N_EXISTS, 1, 1 },
 	{ "len", N_LEN, 1, 1 },
 	{ "lower", N_LOWER, 1, 1 },
+	{ "month", N_MONTH, 1, 1 },
 	{ "upper", N_UPPER, 1, 1 },
+	{ "week", N_WEEK, 1, 1 },
+	{ "year", N_YEAR, 1, 1 },
 };
 
 /* --- errors and tokens --------------------------------------------------- */
@@ -1384,6 +1390,69 @@ bad:
 	return -1;
 }
 
+/*
+ * year()/month()/week()/day(): the calendar period of a date YYYY-MM-DD,
+ * alone or starting a datetime (as written, like days_since()), as text
+ * that sorts in time order: "2026", "2026-03", the ISO 8601 week
+ * "2026-W09" (weeks start on Monday; week 1 holds the year's first
+ * Thursday), "2026-03-01".
+ */
+static int
+ev_period(struct node *nd, const struct cdp_val *a, struct cdp_val *v,
+    const char **why)
+{
+	static const char *const bad[] = { "year: not a date",
+	    "month: not a date", "week: not a date", "day: not a date" };
+	char tmp[16];
+	long d, thu;
+	int y, m, dd, wy, wm, wd, n;
+
+	if (a->type == CDP_V_NULL || (a->type == CDP_V_STR && a->n == 0)) {
+		*v = (struct cdp_val){ .type = CDP_V_NULL };
+		return 0;
+	}
+	if (a->type != CDP_V_STR || a->n < 10 ||
+	    (a->n > 10 && a->s[10] != 'T' && a->s[10] != ' '))
+		goto fail;
+	memcpy(tmp, a->s, 10);
+	tmp[10] = '\0';
+	if (cdp_parse_iso_date(tmp, &d) == -1)
+		goto fail;
+	cdp_time_civil(d, &y, &m, &dd);
+	switch (nd->op) {
+	case N_YEAR:
+		n = snprintf(tmp, sizeof(tmp), "%04d", y);
+		break;
+	case N_MONTH:
+		n = snprintf(tmp, sizeof(tmp), "%04d-%02d", y, m);
+		break;
+	case N_WEEK:
+		/* The Thursday of d's Monday-to-Sunday week names the ISO
+		 * year; 1970-01-01 (day 0) was a Thursday. */
+		thu = d - (((d % 7) + 7 + 3) % 7) + 3;
+		cdp_time_civil(thu, &wy, &wm, &wd);
+		snprintf(tmp, sizeof(tmp), "%04d-01-01", wy);
+		(void)cdp_parse_iso_date(tmp, &d);
+		n = snprintf(tmp, sizeof(tmp), "%04d-W%02ld", wy,
+		    (thu - d) / 7 + 1);
+		break;
+	default:
+		n = snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", y, m, dd);
+		break;
+	}
+	cdp_buf_reset(&nd->buf);
+	if (cdp_buf_add(&nd->buf, tmp, (size_t)n) == -1) {
+		*why = "out of memory";
+		return -1;
+	}
+	*v = (struct cdp_val){ .type = CDP_V_STR, .s = nd->buf.p,
+	    .n = nd->buf.len };
+	return 0;
+fail:
+	*why = bad[nd->op - N_YEAR];
+	return -1;
+}
+
 /* Does s[0..n) contain t[0..m)?  (memmem is not in POSIX.) */
 static bool
 has_sub(const char *s, size_t n, const char *t, size_t m)
@@ -1443,6 +1512,11 @@ ev_func1(struct cdp_expr *e, struct node *nd, struct cdp_rec *r,
 	case N_LOWER:
 	case N_UPPER:
 		return a.type == CDP_V_STR ? ev_case(nd, &a, v, why) : 0;
+	case N_YEAR:
+	case N_MONTH:
+	case N_WEEK:
+	case N_DAY:
+		return ev_period(nd, &a, v, why);
 	default:
 		return ev_days(e, nd, &a, v, why);
 	}

@@ -1,11 +1,602 @@
-/* cohort.c - cdp-report cohort (being written). */
+/*
+ * cohort.c - cdp-report cohort: a retention matrix.  Profiles fall into
+ * cohorts (a value such as month(signup), or the period of their first
+ * activity); each cell counts the profiles of a cohort active k periods
+ * after the cohort's start.  Kept per profile: 12 bytes; per activity: 8
+ * bytes, only when the profile's period changes.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "diag.h"
+#include "each.h"
+#include "events_prof.h"
+#include "keymap.h"
 #include "report.h"
+#include "timeval.h"
+
+static const char usage[] =
+"usage: cdp-report cohort [options] [FILE...]\n"
+"Retention: per cohort, the profiles active in each period after its start.\n"
+"\n"
+"  -c, --cohort EXPR         a profile's cohort: the value of EXPR at its\n"
+"                            first record where it is not null, such as\n"
+"                            month(signup) (default: the period of the\n"
+"                            profile's first activity)\n"
+"  -a, --activity EXPR       the records that count as activity (default:\n"
+"                            every record)\n"
+"  -p, --period UNIT         day, week (ISO, from Monday) or month (default)\n"
+"      --by-profile FIELD    the field naming the profile (default profile_id)\n"
+"      --as-of DATE          the day days_since() counts from (YYYY-MM-DD)\n"
+REPORT_USAGE
+CDP_COMMON_USAGE;
+
+enum period { P_DAY, P_WEEK, P_MONTH };
+
+enum {
+	OPT_BY_PROFILE = REPORT_OPT_PRIVATE
+};
+
+static const struct option longopts[] = {
+	CDP_COMMON_LONGOPTS,
+	REPORT_LONGOPTS,
+	CDP_AS_OF_LONGOPT,
+	{ "activity", required_argument, NULL, 'a' },
+	{ "by-profile", required_argument, NULL, OPT_BY_PROFILE },
+	{ "cohort", required_argument, NULL, 'c' },
+	{ "period", required_argument, NULL, 'p' },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct cohort_opts {
+	struct report_opts	 ro;
+	const char		*cohort_src, *activity_src;
+	struct cdp_expr		*cohort, *activity;	/* NULL: see usage */
+	enum period		 period;
+	const char		*by;
+};
+
+#define NONE	INT32_MAX	/* no period */
+
+struct cprof {
+	int32_t	cohort;		/* index in c->co, or -1 */
+	int32_t	first;		/* first active period, or NONE */
+	int32_t	last;		/* last period stored in c->act */
+};
+
+struct act {
+	uint32_t	prof;
+	int32_t		period;
+};
+
+struct cgroup {
+	size_t		off, len;	/* label in c->labels */
+	int32_t		start;		/* period 0, or NONE: undated */
+	unsigned long	size;
+};
+
+struct cohort {
+	struct cohort_opts	*opt;
+	struct evprof		 prof;
+	struct cprof		*p;
+	size_t			 pcap;
+	struct act		*act;
+	size_t			 nact, acap;
+	struct cgroup		*co;
+	size_t			 nco, cocap;
+	struct cdp_keymap	*comap;		/* label -> index in co */
+	struct cdp_buf		 labels, lab, tmp[2];
+	int32_t			 maxperiod;	/* latest active period */
+	char			 missing[300], why[400];
+	unsigned long long	 no_profile;
+};
+
+/* ---- periods ---- */
+
+static long
+floordiv(long a, long b)
+{
+	return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
+
+/* Days since 1970-01-01 of a civil date (a proleptic Gregorian day
+ * count, by whole 400-year eras of 146097 days). */
+static long
+civil_day(long y, int m, int d)
+{
+	long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = floordiv(y, 400);
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* The period number of day d: days, weeks since Monday 1969-12-29, or
+ * months since year 0. */
+static int32_t
+period_of_day(enum period u, long d)
+{
+	int y, m, dd;
+
+	switch (u) {
+	case P_DAY:
+		return (int32_t)d;
+	case P_WEEK:
+		return (int32_t)floordiv(d + 3, 7);
+	default:
+		cdp_time_civil(d, &y, &m, &dd);
+		return (int32_t)(y * 12 + m - 1);
+	}
+}
+
+/* The label of period p, as day(), week() and month() write it. */
+static void
+period_label(enum period u, int32_t p, struct cdp_buf *b)
+{
+	int y, m, d;
+	long thu, jan1;
+	int rc;
+
+	cdp_buf_reset(b);
+	switch (u) {
+	case P_DAY:
+		cdp_time_civil(p, &y, &m, &d);
+		rc = cdp_buf_addf(b, "%04d-%02d-%02d", y, m, d);
+		break;
+	case P_WEEK:
+		/* Week p starts on Monday, day 7p - 3; its Thursday,
+		 * day 7p, names the ISO year. */
+		thu = (long)p * 7;
+		cdp_time_civil(thu, &y, &m, &d);
+		jan1 = civil_day(y, 1, 1);
+		rc = cdp_buf_addf(b, "%04d-W%02ld", y, (thu - jan1) / 7 + 1);
+		break;
+	default:
+		rc = cdp_buf_addf(b, "%04ld-%02ld", floordiv(p, 12),
+		    p - floordiv(p, 12) * 12 + 1);
+		break;
+	}
+	if (rc == -1)
+		report_nomem();
+}
+
+static bool
+digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/*
+ * The first day of a cohort label that is a date: YYYY, YYYY-MM,
+ * YYYY-Www (ISO week), or YYYY-MM-DD alone or starting a date-time.
+ * Returns 0 with *day, or -1 when the label is not a date.
+ */
+static int
+label_day(const char *s, size_t n, long *day)
+{
+	char tmp[11];
+	long y, w, jan4;
+
+	if (n < 4 || !digits(s, 4))
+		return -1;
+	y = strtol(s, NULL, 10);
+	if (n == 4) {
+		*day = civil_day(y, 1, 1);
+		return 0;
+	}
+	if (n == 8 && s[4] == '-' && s[5] == 'W' && digits(s + 6, 2)) {
+		w = strtol(s + 6, NULL, 10);
+		if (w < 1 || w > 53)
+			return -1;
+		jan4 = civil_day(y, 1, 4);	/* always in week 1 */
+		*day = jan4 - (((jan4 % 7) + 7 + 3) % 7) + (w - 1) * 7;
+		return 0;
+	}
+	if (n == 7 && s[4] == '-' && digits(s + 5, 2)) {
+		memcpy(tmp, s, 7);
+		memcpy(tmp + 7, "-01", 4);
+		return cdp_parse_iso_date(tmp, day);
+	}
+	if (n < 10 || (n > 10 && s[10] != 'T' && s[10] != ' '))
+		return -1;
+	memcpy(tmp, s, 10);
+	tmp[10] = '\0';
+	return cdp_parse_iso_date(tmp, day);
+}
+
+/* ---- reading ---- */
+
+static void
+parse_options(int argc, char **argv, struct cohort_opts *opt)
+{
+	int ch;
+
+	*opt = (struct cohort_opts){ .by = "profile_id", .period = P_MONTH };
+	report_opts_init(&opt->ro, "cohort");
+	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS "a:c:p:",
+	    longopts, NULL)) != -1) {
+		if (report_opt(ch, optarg, &opt->ro, usage))
+			continue;
+		switch (ch) {
+		case 'a':
+			opt->activity_src = optarg;
+			break;
+		case 'c':
+			opt->cohort_src = optarg;
+			break;
+		case 'p':
+			if (strcmp(optarg, "day") == 0)
+				opt->period = P_DAY;
+			else if (strcmp(optarg, "week") == 0)
+				opt->period = P_WEEK;
+			else if (strcmp(optarg, "month") == 0)
+				opt->period = P_MONTH;
+			else
+				cdp_usage_die(usage, "--period: expected day, "
+				    "week or month");
+			break;
+		case OPT_BY_PROFILE:
+			if (*optarg == '\0')
+				cdp_usage_die(usage, "--by-profile: empty "
+				    "field name");
+			opt->by = optarg;
+			break;
+		default:
+			cdp_usage_die(usage, "unexpected option");
+		}
+	}
+	report_opts_done(&opt->ro, usage);
+	if (opt->cohort_src != NULL)
+		opt->cohort = events_compile(&opt->ro, opt->cohort_src,
+		    "--cohort");
+	if (opt->activity_src != NULL)
+		opt->activity = events_compile(&opt->ro, opt->activity_src,
+		    "--activity");
+}
+
+/* The cohort labelled s[0..n), added when new. */
+static int32_t
+cohort_of(struct cohort *c, const char *s, size_t n)
+{
+	uint64_t *v;
+	long day;
+	int added;
+
+	if ((v = cdp_keymap_put(c->comap, cdp_key128_of(s, n), c->nco,
+	    &added)) == NULL)
+		report_nomem();
+	if (!added)
+		return (int32_t)*v;
+	if (c->nco == INT32_MAX)
+		cdp_die(EX_SOFTWARE, NULL, 0, "too many cohorts");
+	if (cdp_grow((void **)&c->co, &c->cocap, c->nco + 1, sizeof(*c->co))
+	    == -1)
+		report_nomem();
+	c->co[c->nco] = (struct cgroup){ .off = c->labels.len, .len = n,
+	    .start = label_day(s, n, &day) == 0 ?
+	    period_of_day(c->opt->period, day) : NONE };
+	if (cdp_buf_add(&c->labels, s, n) == -1)
+		report_nomem();
+	return (int32_t)c->nco++;
+}
+
+/* A cohort value as its label: text as is, other values as JSON. */
+static int32_t
+cohort_val(struct cohort *c, const struct cdp_val *v)
+{
+	char num[40];
+	int n;
+
+	switch (v->type) {
+	case CDP_V_STR:
+	case CDP_V_ARR:
+	case CDP_V_OBJ:
+		return cohort_of(c, v->s, v->n);
+	case CDP_V_BOOL:
+		return cohort_of(c, v->b ? "true" : "false", v->b ? 4 : 5);
+	default:
+		n = cdp_fmt_double(num, v->num);
+		return cohort_of(c, num, n < 0 ? 0 : (size_t)n);
+	}
+}
+
+static struct cprof *
+prof_at(struct cohort *c, uint32_t idx, int added)
+{
+	if (added) {
+		if (cdp_grow((void **)&c->p, &c->pcap, (size_t)idx + 1,
+		    sizeof(*c->p)) == -1)
+			report_nomem();
+		c->p[idx] = (struct cprof){ .cohort = -1, .first = NONE,
+		    .last = NONE };
+	}
+	return &c->p[idx];
+}
+
+static int
+on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
+    const char **why)
+{
+	struct cohort *c = ctx;
+	const struct cohort_opts *opt = c->opt;
+	struct cdp_val v = { .type = CDP_V_NULL };
+	struct cprof *p;
+	uint32_t idx;
+	int32_t per;
+	double t;
+	int rc, added, active = 1;
+
+	(void)at;
+	if (evprof_of(&c->prof, rec, opt->by, &idx, &added) == 0) {
+		c->no_profile++;
+		return 1;
+	}
+	p = prof_at(c, idx, added);
+	/* Everything that can reject the record comes first: a rejected
+	 * record must leave no trace in the result. */
+	if (opt->activity != NULL &&
+	    (active = cdp_expr_test(opt->activity, rec, why)) == -1)
+		return -1;
+	if (opt->cohort != NULL && p->cohort == -1 &&
+	    cdp_expr_eval(opt->cohort, rec, &v, why) == -1)
+		return -1;
+	if (active) {
+		if ((rc = report_time(rec, opt->ro.time, c->tmp, &t, why))
+		    != 0) {
+			if (rc == 1) {
+				*why = c->missing;
+			} else {
+				snprintf(c->why, sizeof(c->why), "%s: %s",
+				    opt->ro.time, *why);
+				*why = c->why;
+			}
+			return -1;
+		}
+		per = period_of_day(opt->period, cdp_time_day(t));
+		if (per != p->last) {
+			if (cdp_grow((void **)&c->act, &c->acap, c->nact + 1,
+			    sizeof(*c->act)) == -1)
+				report_nomem();
+			c->act[c->nact++] = (struct act){ idx, per };
+			p->last = per;
+		}
+		if (p->first == NONE || per < p->first)
+			p->first = per;
+		if (c->maxperiod == NONE || per > c->maxperiod)
+			c->maxperiod = per;
+	}
+	if (v.type != CDP_V_NULL)
+		p->cohort = cohort_val(c, &v);
+	return active || v.type != CDP_V_NULL ? 0 : 1;
+}
+
+/* ---- the matrix ---- */
+
+static int
+cmp_act(const void *a, const void *b)
+{
+	const struct act *x = a, *y = b;
+
+	if (x->prof != y->prof)
+		return x->prof < y->prof ? -1 : 1;
+	return (x->period > y->period) - (x->period < y->period);
+}
+
+/* A cohort's label, for sorting. */
+struct lab {
+	const char	*s;
+	size_t		 n;
+	int32_t		 i;
+};
+
+static int
+cmp_label(const void *a, const void *b)
+{
+	const struct lab *x = a, *y = b;
+	int d = memcmp(x->s, y->s, x->n < y->n ? x->n : y->n);
+
+	if (d != 0)
+		return d;
+	return (x->n > y->n) - (x->n < y->n);
+}
+
+/* The cohorts' indexes in the order of their labels (bytes). */
+static int32_t *
+sorted(const struct cohort *c)
+{
+	struct lab *l = malloc((c->nco + 1) * sizeof(*l));
+	int32_t *order = malloc((c->nco + 1) * sizeof(*order));
+
+	if (l == NULL || order == NULL)
+		report_nomem();
+	for (size_t i = 0; i < c->nco; i++)
+		l[i] = (struct lab){ c->labels.p + c->co[i].off,
+		    c->co[i].len, (int32_t)i };
+	qsort(l, c->nco, sizeof(*l), cmp_label);
+	for (size_t i = 0; i < c->nco; i++)
+		order[i] = l[i].i;
+	free(l);
+	return order;
+}
+
+/*
+ * Give every profile its cohort (from its first activity when there is
+ * no --cohort) and count the cohorts' sizes.  Returns the number of
+ * active profiles without a cohort.
+ */
+static unsigned long long
+assign(struct cohort *c)
+{
+	unsigned long long none = 0;
+
+	for (uint32_t i = 0; i < c->prof.n; i++) {
+		struct cprof *p = &c->p[i];
+
+		if (c->opt->cohort == NULL && p->first != NONE) {
+			period_label(c->opt->period, p->first, &c->lab);
+			p->cohort = cohort_of(c, c->lab.p, c->lab.len);
+		}
+		if (p->cohort >= 0)
+			c->co[p->cohort].size++;
+		else if (p->first != NONE)
+			none++;
+	}
+	return none;
+}
+
+/* Period 0 of profile p: its cohort's date, else its first activity. */
+static int32_t
+start_of(const struct cohort *c, const struct cprof *p)
+{
+	int32_t s = c->co[p->cohort].start;
+
+	return s != NONE ? s : p->first;
+}
+
+/* cnt[cohort * (*nk) + k]: distinct profiles of the cohort active in
+ * period k; *nk is the number of periods shown (at least 1). */
+static unsigned long *
+tally(struct cohort *c, size_t *nk)
+{
+	unsigned long *cnt;
+	size_t n = 1, i;
+
+	if (c->nact > 0)
+		qsort(c->act, c->nact, sizeof(*c->act), cmp_act);
+	for (i = 0; i < c->nact; i++) {
+		const struct cprof *p = &c->p[c->act[i].prof];
+		long k;
+
+		if (p->cohort < 0)
+			continue;
+		k = (long)c->act[i].period - start_of(c, p);
+		if (k >= 0 && (size_t)k + 1 > n)
+			n = (size_t)k + 1;
+	}
+	if ((cnt = calloc(c->nco * n + 1, sizeof(*cnt))) == NULL)
+		report_nomem();
+	for (i = 0; i < c->nact; i++) {
+		const struct act *a = &c->act[i];
+		const struct cprof *p = &c->p[a->prof];
+		long k;
+
+		if (p->cohort < 0 || (i > 0 && a->prof == a[-1].prof &&
+		    a->period == a[-1].period))
+			continue;
+		/* activity before the cohort's start is not retention */
+		if ((k = (long)a->period - start_of(c, p)) >= 0)
+			cnt[(size_t)p->cohort * n + (size_t)k]++;
+	}
+	*nk = n;
+	return cnt;
+}
+
+static void
+columns(struct rtable *t, size_t nk, int digits)
+{
+	char name[32];
+
+	rtable_col(t, "cohort", -1);
+	rtable_col(t, "size", -1);
+	for (size_t k = 0; k < nk; k++) {
+		int col;
+
+		snprintf(name, sizeof(name), "p%zu", k);
+		col = rtable_col(t, name, digits);
+		t->cols[col].percent = digits >= 0;
+	}
+}
+
+static void
+fill(struct cohort *c, const int32_t *order, const unsigned long *cnt,
+    size_t nk, struct rtable *t, struct rtable *pct)
+{
+	rtable_init(t, "retention", "active profiles per period");
+	rtable_init(pct, "retention_pct", "active profiles per period, "
+	    "percent of the cohort");
+	pct->chart = CHART_HEATMAP;
+	pct->label = 0;
+	pct->heat_first = 2;
+	columns(t, nk, -1);
+	columns(pct, nk, 1);
+	for (size_t i = 0; i < c->nco; i++) {
+		const struct cgroup *g = &c->co[order[i]];
+		size_t r = rtable_row(t);
+
+		(void)rtable_row(pct);
+		rtable_str(t, r, 0, c->labels.p + g->off, g->len);
+		rtable_str(pct, r, 0, c->labels.p + g->off, g->len);
+		rtable_int(t, r, 1, (double)g->size);
+		rtable_int(pct, r, 1, (double)g->size);
+		for (size_t k = 0; k < nk; k++) {
+			double v = (double)cnt[(size_t)order[i] * nk + k];
+
+			/* A dated cohort's periods after the last activity
+			 * seen are not observed yet: empty, not zero. */
+			if (g->start != NONE && (c->maxperiod == NONE ||
+			    (long)g->start + (long)k > c->maxperiod))
+				continue;
+			rtable_int(t, r, (int)k + 2, v);
+			if (g->size > 0)
+				rtable_num(pct, r, (int)k + 2,
+				    100.0 * v / (double)g->size);
+		}
+	}
+}
 
 int
 cohort_main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cdp_die(EX_SOFTWARE, NULL, 0, "cohort: not built yet");
+	struct cohort_opts opt;
+	struct cohort c;
+	struct cdp_acct a;
+	struct rtable t[2], *tp[2] = { &t[0], &t[1] };
+	unsigned long *cnt;
+	int32_t *order;
+	size_t nk;
+
+	parse_options(argc, argv, &opt);
+	c = (struct cohort){ .opt = &opt, .maxperiod = NONE,
+	    .comap = cdp_keymap_new() };
+	if (c.comap == NULL)
+		report_nomem();
+	snprintf(c.missing, sizeof(c.missing), "no time field \"%s\"",
+	    opt.ro.time);
+	evprof_init(&c.prof);
+	report_acct_open(&opt.ro, &a);
+	cdp_each(argv + optind, argc - optind, &opt.ro.common, &a, on_record,
+	    &c);
+	a.extra[0].name = "no_profile";
+	a.extra[0].n = c.no_profile;
+	a.extra[1].name = "no_cohort";
+	a.extra[1].n = assign(&c);
+	cnt = tally(&c, &nk);
+	order = sorted(&c);
+	fill(&c, order, cnt, nk, &t[0], &t[1]);
+	report_write(&opt.ro, tp, 2);
+	report_acct_close(&opt.ro, &a);
+	rtable_free(&t[0]);
+	rtable_free(&t[1]);
+	free(order);
+	free(cnt);
+	cdp_expr_free(opt.cohort);
+	cdp_expr_free(opt.activity);
+	cdp_keymap_free(c.comap);
+	evprof_free(&c.prof);
+	free(c.p);
+	free(c.act);
+	free(c.co);
+	cdp_buf_free(&c.labels);
+	cdp_buf_free(&c.lab);
+	cdp_buf_free(&c.tmp[0]);
+	cdp_buf_free(&c.tmp[1]);
+	return 0;
 }

@@ -271,6 +271,28 @@ test_functions(void)
 	IS("days_since(empty)", 2);
 	eval_err("days_since(bad_date) > 1", "days_since: not a date");
 	eval_err("days_until(qty)", "days_until: not a date");
+	/* calendar periods: the date as written, whatever the zone */
+	str("month(seen)", "2026-10");
+	str("day(seen)", "2026-10-25");
+	str("year(due)", "2026");
+	str("week(seen)", "2026-W43");	/* Sunday 25 Oct: end of W43 */
+	str("week(\"2026-10-26\")", "2026-W44");	/* the Monday after */
+	str("month(\"2026-01-31T23:30:00-05:00\")", "2026-01");
+	/* ISO weeks across the turn of the year */
+	str("week(\"2021-01-03\")", "2020-W53");
+	str("week(\"2024-12-30\")", "2025-W01");
+	str("week(\"2026-01-01\")", "2026-W01");
+	str("week(\"2027-01-01\")", "2026-W53");
+	str("week(\"1969-12-28\")", "1969-W52");
+	str("week(\"1969-12-29\")", "1970-W01");
+	str("day(\"2024-02-29 08:00\")", "2024-02-29");
+	IS("month(missing)", 2);
+	IS("week(empty)", 2);
+	IS("month(seen) == \"2026-10\"", 1);
+	eval_err("month(bad_date)", "month: not a date");
+	eval_err("week(qty)", "week: not a date");
+	eval_err("day(\"2026-02-30\")", "day: not a date");
+	eval_err("year(\"2026-10-25x\")", "year: not a date");
 	eval_err("big > 1", "number out of range");
 	IS("exists(big)", 1);
 }
@@ -312,6 +334,7 @@ test_errors(void)
 	err_at("a ==\n  (b", NULL, 2, 5, "expected ')'");
 	err_at("foo(a)", NULL, 1, 1, "unknown function foo()");
 	err_at("len(a, b)", NULL, 1, 1, "wrong number of arguments");
+	err_at("month()", NULL, 1, 1, "wrong number of arguments");
 	err_at("exists(1)", NULL, 1, 8, "exists() takes a field path");
 	err_at("days_since(d) > 3", &no_as_of, 1, 1, "needs --as-of");
 	err_at("days_until(d) > 3", NULL, 1, 1, "needs --as-of");

@@ -1,0 +1,135 @@
+/* events_prof.c - profiles, expressions and durations shared by funnel
+ * and cohort; see events_prof.h. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "events_prof.h"
+
+void
+evprof_init(struct evprof *p)
+{
+	*p = (struct evprof){ .map = cdp_keymap_new() };
+	if (p->map == NULL)
+		report_nomem();
+}
+
+void
+evprof_free(struct evprof *p)
+{
+	cdp_keymap_free(p->map);
+	cdp_buf_free(&p->key);
+	cdp_buf_free(&p->tmp);
+	*p = (struct evprof){ 0 };
+}
+
+int
+evprof_of(struct evprof *p, struct cdp_rec *rec, const char *name,
+    uint32_t *idx, int *added)
+{
+	const struct cdp_field *f = cdp_rec_find(rec, name, strlen(name));
+	const char *s;
+	size_t n;
+	uint64_t *v;
+
+	if (f == NULL || f->type == CDP_NULL)
+		return 0;
+	cdp_buf_reset(&p->key);
+	/* The type byte keeps the string "7" apart from the number 7. */
+	if (cdp_buf_addc(&p->key, '0' + f->type) == -1)
+		report_nomem();
+	if (f->type == CDP_STRING) {
+		if (cdp_rec_str(rec, f, &p->tmp, &s, &n) == -1)
+			report_nomem();
+		if (n == 0)
+			return 0;
+	} else {
+		s = rec->p + f->voff;
+		n = f->vlen;
+	}
+	if (cdp_buf_add(&p->key, s, n) == -1)
+		report_nomem();
+	if ((v = cdp_keymap_put(p->map, cdp_key128_of(p->key.p, p->key.len),
+	    p->n, added)) == NULL)
+		report_nomem();
+	if (*added) {
+		if (p->n == UINT32_MAX)
+			cdp_die(EX_SOFTWARE, NULL, 0, "more than %u profiles",
+			    UINT32_MAX - 1);
+		p->n++;
+	}
+	*idx = (uint32_t)*v;
+	return 1;
+}
+
+struct cdp_expr *
+events_compile(const struct report_opts *ro, const char *src,
+    const char *where)
+{
+	struct cdp_expr_opts eo = { .has_as_of = ro->common.as_of != NULL };
+	struct cdp_expr_err err;
+	struct cdp_expr *e;
+
+	if (eo.has_as_of)
+		(void)cdp_parse_iso_date(ro->common.as_of, &eo.as_of);
+	if ((e = cdp_expr_compile(src, strlen(src), &eo, &err)) != NULL)
+		return e;
+	if (err.line == 0)
+		report_nomem();
+	cdp_die(EX_USAGE, NULL, 0, "%s:%d:%d: %s", where, err.line, err.col,
+	    err.msg);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double
+events_median(double *v, size_t n)
+{
+	if (n == 0)
+		return NAN;
+	qsort(v, n, sizeof(*v), cmp_double);
+	if (n % 2 == 1)
+		return v[n / 2];
+	return (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+void
+events_duration(double secs, struct cdp_buf *b)
+{
+	static const struct {
+		char		unit;
+		long long	secs;
+	} units[] = { { 'd', 86400 }, { 'h', 3600 }, { 'm', 60 },
+	    { 's', 1 } };
+	long long s = llround(secs);
+	int shown = 0;
+
+	if (s < 0) {
+		if (cdp_buf_addc(b, '-') == -1)
+			report_nomem();
+		s = -s;
+	}
+	/* The two largest units that are not zero, like "2d 3h": enough to
+	 * read a funnel's pace, short enough for a table cell. */
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		long long q = s / units[i].secs;
+
+		if (q == 0 && !(shown == 0 && units[i].unit == 's'))
+			continue;
+		if (shown > 0 && cdp_buf_addc(b, ' ') == -1)
+			report_nomem();
+		if (cdp_buf_addf(b, "%lld%c", q, units[i].unit) == -1)
+			report_nomem();
+		s -= q * units[i].secs;
+		if (++shown == 2)
+			break;
+	}
+}
