@@ -58,6 +58,7 @@ struct col {
 	enum col_kind		 kind;
 	enum cdp_norm_kind	 norm;		/* K_GENERIC only */
 	bool			 hash;		/* SHA-256 of the value */
+	bool			 hashable;	/* hashed unless --no-hash */
 	/* per-record state, reused so that no record allocates */
 	struct cdp_buf		 raw;		/* unescaped input */
 	struct cdp_buf		 out;		/* the cell's text */

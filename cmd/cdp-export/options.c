@@ -139,6 +139,7 @@ add_col(struct export_opts *opt, char *item)
 		cdp_usage_die(usage, "--fields: empty column name");
 	if (opt->platform == P_GENERIC) {
 		c->kind = K_GENERIC;
+		c->hashable = true;
 		c->hash = opt->hash;
 		header = item;
 		/* As cdp-ingest --hash does: a bare name that is a kind
@@ -153,6 +154,7 @@ add_col(struct export_opts *opt, char *item)
 			cdp_usage_die(usage, "--fields: unknown column \"%s\" "
 			    "for this platform (one of %s)", item,
 			    platform_col_names(opt->platform));
+		c->hashable = c->hash;
 		c->hash = c->hash && opt->hash;
 		if (c->kind == K_COUNTRY)
 			opt->need_countries = true;

@@ -162,7 +162,8 @@ hash_cell(struct col *c)
 }
 
 /* A hash made earlier (cdp-ingest --hash) goes out as it is, in lower
- * case, so that a pipeline that hashed at ingest still exports. */
+ * case, so that a pipeline that hashed at ingest still exports; with
+ * --no-hash too, as there is no clear value left to write. */
 static bool
 prehashed(struct col *c, const struct val *v)
 {
@@ -170,7 +171,7 @@ prehashed(struct col *c, const struct val *v)
 	size_t n = v->n;
 
 	cdp_trim(&s, &n);
-	if (!c->hash || v->type != C_TEXT || !is_sha256_hex(s, n))
+	if (!c->hashable || v->type != C_TEXT || !is_sha256_hex(s, n))
 		return false;
 	cdp_buf_reset(&c->out);
 	if (cdp_buf_add(&c->out, s, n) == -1)
