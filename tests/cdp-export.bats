@@ -288,3 +288,23 @@ $(h a@x.io),"
 	run cdp-export -p google in.ndjson -o /dev/full
 	assert_failure 74
 }
+
+@test "export: several inputs and - give one file with one header" {
+	rec '"email":"a@x.io"' > a.ndjson
+	rec '"email":"b@x.io"' > b.ndjson
+	run cdp-export -p google -f email a.ndjson - b.ndjson < <(rec '"email":"c@x.io"')
+	assert_success
+	assert_output "Email
+$(h a@x.io)
+$(h c@x.io)
+$(h b@x.io)"
+}
+
+@test "export: generic hashing: numbers as written, flags and objects are bad values" {
+	printf '%s\n' '{"n":42,"f":true,"o":{"a":1},"consent":{"ads":true}}' > in.ndjson
+	run_split cdp-export -p generic --consent consent.ads -f n,f,o --stats in.ndjson
+	assert_success
+	assert_output "n,f,o
+$(h 42),,"
+	assert_equal "$stderr" '{"read":1,"written":1,"rejected":0,"dropped":0,"no_consent":0,"no_identifier":0,"bad_values":2}'
+}
