@@ -28,4 +28,20 @@ int	cdp_hash_hex(const unsigned char *key, size_t keylen, const char *s,
 int	cdp_hash_key_load(const char *path, struct cdp_buf *key,
 	    struct cdp_err *err);
 
+/* A SHA-256 hasher reused from call to call (no key). */
+struct cdp_sha;
+
+/* A new hasher, or NULL when libcrypto fails or memory runs out. */
+struct cdp_sha *cdp_sha_new(void);
+
+/*
+ * Write the hex SHA-256 of s[0..n) into out, the same text as
+ * cdp_hash_hex() without a key.  Returns 0, or -1 when libcrypto fails.
+ */
+int	cdp_sha_hex(struct cdp_sha *h, const char *s, size_t n,
+	    char out[CDP_HASH_HEXLEN + 1]);
+
+/* Free h; NULL is a no-op. */
+void	cdp_sha_free(struct cdp_sha *h);
+
 #endif

@@ -13,13 +13,12 @@
 #include "lines.h"
 #include "norm.h"
 #include "out.h"
-#include "sha.h"
 
 struct run {
 	struct export_opts	*opt;
 	struct norm_env		 env;
 	struct cdp_out		*out;
-	struct sha		*sha;
+	struct cdp_sha		*sha;
 	struct cdp_acct		 acct;
 	struct cdp_buf		 line;
 	unsigned long long	 no_consent;
@@ -155,7 +154,7 @@ hash_cell(struct run *r, struct col *c)
 {
 	char hex[CDP_HASH_HEXLEN + 1];
 
-	if (sha_hex(r->sha, c->out.p, c->out.len, hex) == -1)
+	if (cdp_sha_hex(r->sha, c->out.p, c->out.len, hex) == -1)
 		cdp_die(EX_SOFTWARE, NULL, 0, "hashing failed");
 	cdp_buf_reset(&c->out);
 	if (cdp_buf_add(&c->out, hex, CDP_HASH_HEXLEN) == -1)
@@ -375,7 +374,7 @@ start(struct run *r, char **files, int nfiles)
 	if (nfiles > 0 && cdp_lines_check(files, nfiles, &total, &bad,
 	    &err) == -1 && bad != NULL)
 		cdp_die_err(&err, bad, 0);
-	if ((r->sha = sha_new()) == NULL)
+	if ((r->sha = cdp_sha_new()) == NULL)
 		cdp_die(EX_SOFTWARE, NULL, 0, "cannot set up SHA-256");
 	r->env.platform = opt->platform;
 	r->env.ctx.default_country = opt->common.default_country;
@@ -418,7 +417,7 @@ export_run(struct export_opts *opt, char **files, int nfiles)
 	if (cdp_acct_close(&r.acct, opt->common.stats, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	cdp_norm_ctx_free(&r.env.ctx);
-	sha_free(r.sha);
+	cdp_sha_free(r.sha);
 	cdp_buf_free(&r.line);
 	return 0;
 }
