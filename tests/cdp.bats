@@ -36,3 +36,11 @@ load helper
 	assert_success
 	assert_equal "$stderr" ""
 }
+
+@test "cdp: --help names every cdpipe program" {
+	run cdp --help
+	for d in "$BATS_TEST_DIRNAME"/../cmd/cdp-*/; do
+		name=$(basename "$d")
+		assert_line --regexp "^  ${name#cdp-} +[a-zA-Z]"
+	done
+}
