@@ -29,7 +29,7 @@ DEB_PKGS = build-essential libcsv-dev libjansson-dev libpcre2-dev \
 	   libutf8proc-dev libxxhash-dev libssl-dev libgsl-dev iso-codes \
 	   bats bats-support bats-assert bats-file miller jq groff-base \
 	   man-db python3 clang time chromium \
-	   fonts-dejavu-core datamash
+	   fonts-dejavu-core datamash parallel
 
 PROGS	 = $(notdir $(wildcard cmd/*))
 BINS	 = $(PROGS:%=$(BUILD)/bin/%)
