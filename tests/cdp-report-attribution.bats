@@ -270,3 +270,18 @@ b,0,0"
 	assert_success
 	assert_output "channel,markov_conversions,removal_effect"
 }
+
+@test "attribution: no records give an empty path table" {
+	run_split cdp-report attribution -c "$conv" --paths -f csv </dev/null
+	assert_success
+	assert_output "path,conversions,nulls"
+}
+
+@test "attribution: only conversions, no touchpoint: all unattributed" {
+	printf '%s\n' '{"profile_id":1,"ts":7,"event":"purchase"}' >in.ndjson
+	run_split cdp-report attribution -c "$conv" -m markov,linear --stats \
+	    -f csv in.ndjson
+	assert_success
+	assert_output "channel,markov_conversions,removal_effect,linear_conversions"
+	assert_equal "$stderr" '{"read":1,"used":1,"rejected":0,"skipped":0,"paths_converted":0,"paths_null":0,"touchpoints":0,"unattributed":1}'
+}

@@ -444,7 +444,8 @@ sort_channels(struct ctx *c)
 	for (size_t i = 0; i < c->nev; i++)
 		if (c->ev[i].ch != NO_CHANNEL)
 			c->ev[i].ch = rank[c->ev[i].ch];
-	memcpy(c->name_off, off, c->nch * sizeof(*off));
+	if (c->nch > 0)
+		memcpy(c->name_off, off, c->nch * sizeof(*off));
 	free(order);
 	free(rank);
 	free(off);
@@ -463,7 +464,8 @@ cut_paths(struct ctx *c, struct attr_acc *acc)
 	double *t = NULL;
 	size_t n = 0, cap = 0, capt = 0;
 
-	qsort(c->ev, c->nev, sizeof(*c->ev), cmp_event);
+	if (c->nev > 0)
+		qsort(c->ev, c->nev, sizeof(*c->ev), cmp_event);
 	for (size_t i = 0; i < c->nev; i++) {
 		const struct event *e = &c->ev[i];
 		struct attr_path p = { 0 };
@@ -584,7 +586,9 @@ paths_table(const struct ctx *c, struct attr_acc *acc, struct rtable *t)
 	/* seq grows no more: the rows may point into it now. */
 	for (size_t i = 0; i < acc->nrows; i++)
 		acc->rows[i].ch = acc->seq + acc->rows[i].off;
-	qsort(acc->rows, acc->nrows, sizeof(*acc->rows), cmp_pathrow);
+	if (acc->nrows > 0)
+		qsort(acc->rows, acc->nrows, sizeof(*acc->rows),
+		    cmp_pathrow);
 	for (size_t i = 0; i < acc->nrows; i++) {
 		const struct attr_pathrow *p = &acc->rows[i];
 		size_t r = rtable_row(t);
