@@ -285,3 +285,14 @@ b,0,0"
 	assert_output "channel,markov_conversions,removal_effect,linear_conversions"
 	assert_equal "$stderr" '{"read":1,"used":1,"rejected":0,"skipped":0,"paths_converted":0,"paths_null":0,"touchpoints":0,"unattributed":1}'
 }
+
+@test "attribution: channel 7 and \"7\" are one channel; ids 1 and \"1\" two" {
+	printf '%s\n' '{"profile_id":1,"ts":1,"channel":7}' \
+	    '{"profile_id":"1","ts":2,"channel":"7"}' \
+	    '{"profile_id":1,"ts":3,"channel":"7","event":"purchase"}' >in.ndjson
+	run_split cdp-report attribution -c "$conv" --paths -f csv in.ndjson
+	assert_success
+	assert_output "path,conversions,nulls
+7 > 7,1,0
+7,0,1"
+}

@@ -295,7 +295,8 @@ static uint32_t
 channel_of(struct ctx *c)
 {
 	int added;
-	uint32_t ix = intern(c->ch_ix, c->key.p, c->key.len,
+	/* Keyed by the text alone: channel 7 and "7" are one channel. */
+	uint32_t ix = intern(c->ch_ix, c->key.p + 1, c->key.len - 1,
 	    (uint32_t)c->nch, &added);
 
 	if (!added)
@@ -304,7 +305,6 @@ channel_of(struct ctx *c)
 	    &c->capch, c->nch + 1, sizeof(*c->name_off)) == -1)
 		report_nomem();
 	c->name_off[c->nch++] = c->names.len;
-	/* The name without its type tag: "7" and 7 print alike. */
 	if (cdp_buf_add(&c->names, c->key.p + 1, c->key.len - 1) == -1 ||
 	    cdp_buf_addc(&c->names, '\0') == -1)
 		report_nomem();
