@@ -10,6 +10,7 @@
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
+COMPDIR	?= $(PREFIX)/share/bash-completion/completions
 BUILD	?= build
 CC	?= cc
 CFLAGS	?= -O2 -g
@@ -118,6 +119,10 @@ install: $(BINS)
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	for m in $(MANS); do \
 	  s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
+	install -d $(DESTDIR)$(COMPDIR)
+	install -m 644 completions/cdpipe.bash $(DESTDIR)$(COMPDIR)/cdp
+	for p in $(filter-out cdp,$(PROGS)); do \
+	  ln -sf cdp $(DESTDIR)$(COMPDIR)/$$p; done
 
 clean:
 	rm -rf $(BUILD)

@@ -27,3 +27,36 @@ load helper
 	run grep -x 'make check' "$BATS_TEST_DIRNAME/../.ci/run"
 	assert_success
 }
+
+@test "build: make install adds bash completion for every program" {
+	top="$BATS_TEST_DIRNAME/.."
+	run make -s -C "$top" install BUILD="$CDP_BUILD" \
+	    DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/usr
+	assert_success
+	comp="$BATS_TEST_TMPDIR/root/usr/share/bash-completion/completions"
+	for d in "$top"/cmd/*/; do
+		assert_file_exist "$comp/$(basename "$d")"
+	done
+}
+
+@test "build: bash completion offers each program's commands and options" {
+	run bash -c '
+	    source "$1"
+	    t() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=()
+	        _cdpipe; echo "${COMPREPLY[*]}"; }
+	    t cdp-dedupe --ke
+	    t cdp-score ""
+	    t cdp-score rfm --as
+	    t cdp-report funnel --wi
+	    t cdp se
+	    t cdp dedupe --norm' _ "$BATS_TEST_DIRNAME/../completions/cdpipe.bash"
+	assert_success
+	assert_output "$(printf '%s\n' '--keep --key' 'clv model points rfm' \
+	    '--as-of' '--within' 'segment' '--normalize')"
+	# every program is registered
+	for d in "$BATS_TEST_DIRNAME"/../cmd/*/; do
+		grep -q "[ 	]$(basename "$d")\b" \
+		    "$BATS_TEST_DIRNAME/../completions/cdpipe.bash" ||
+		    fail "no completion for $(basename "$d")"
+	done
+}
