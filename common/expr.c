@@ -1404,8 +1404,8 @@ ev_period(struct node *nd, const struct cdp_val *a, struct cdp_val *v,
 	static const char *const bad[] = { "year: not a date",
 	    "month: not a date", "week: not a date", "day: not a date" };
 	char tmp[16];
-	long d, thu;
-	int y, m, dd, wy, wm, wd, n;
+	long d;
+	int y, m, dd, wy, wk, n;
 
 	if (a->type == CDP_V_NULL || (a->type == CDP_V_STR && a->n == 0)) {
 		*v = (struct cdp_val){ .type = CDP_V_NULL };
@@ -1427,14 +1427,8 @@ ev_period(struct node *nd, const struct cdp_val *a, struct cdp_val *v,
 		n = snprintf(tmp, sizeof(tmp), "%04d-%02d", y, m);
 		break;
 	case N_WEEK:
-		/* The Thursday of d's Monday-to-Sunday week names the ISO
-		 * year; 1970-01-01 (day 0) was a Thursday. */
-		thu = d - (((d % 7) + 7 + 3) % 7) + 3;
-		cdp_time_civil(thu, &wy, &wm, &wd);
-		snprintf(tmp, sizeof(tmp), "%04d-01-01", wy);
-		(void)cdp_parse_iso_date(tmp, &d);
-		n = snprintf(tmp, sizeof(tmp), "%04d-W%02ld", wy,
-		    (thu - d) / 7 + 1);
+		cdp_time_isoweek(d, &wy, &wk);
+		n = snprintf(tmp, sizeof(tmp), "%04d-W%02d", wy, wk);
 		break;
 	default:
 		n = snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", y, m, dd);

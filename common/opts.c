@@ -12,6 +12,7 @@
 #include "diag.h"
 #include "opts.h"
 #include "out.h"
+#include "timeval.h"
 
 void
 cdp_usage_die(const char *usage, const char *fmt, ...)
@@ -150,20 +151,6 @@ cdp_parse_size(const char *s, size_t *out)
 	return 0;
 }
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
-static long
-days_from_civil(long y, long m, long d)
-{
-	long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 int
 cdp_parse_iso_date(const char *s, long *days)
 {
@@ -186,7 +173,7 @@ cdp_parse_iso_date(const char *s, long *days)
 	if (m < 1 || m > 12 || d < 1 ||
 	    d > mdays[m - 1] + (m == 2 && leap))
 		return -1;
-	*days = days_from_civil(y, m, d);
+	*days = cdp_time_days(y, m, d);
 	return 0;
 }
 

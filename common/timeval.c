@@ -79,3 +79,28 @@ cdp_time_civil(long z, int *y, int *m, int *d)
 	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
 	*y = (int)(yoe + era * 400 + (*m <= 2));
 }
+
+long
+cdp_time_days(long y, int m, int d)
+{
+	long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+void
+cdp_time_isoweek(long day, int *year, int *week)
+{
+	/* The Thursday of day's Monday-to-Sunday week names the ISO year;
+	 * 1970-01-01 (day 0) was a Thursday. */
+	long thu = day - (((day % 7) + 7 + 3) % 7) + 3;
+	int m, d;
+
+	cdp_time_civil(thu, year, &m, &d);
+	*week = (int)((thu - cdp_time_days(*year, 1, 1)) / 7 + 1);
+}

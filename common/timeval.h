@@ -26,4 +26,15 @@ int	cdp_time_parse(const char *s, size_t n, struct cdp_buf *tmp,
 long	cdp_time_day(double secs);
 void	cdp_time_civil(long day, int *y, int *m, int *d);
 
+/* Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m 1-12;
+ * d may run past the month's end: it counts on). */
+long	cdp_time_days(long y, int m, int d);
+
+/*
+ * The ISO 8601 week of day: weeks start on Monday and week 1 holds the
+ * year's first Thursday, so the week's year may differ from the date's
+ * (2027-01-01 is in 2026-W53).
+ */
+void	cdp_time_isoweek(long day, int *year, int *week);
+
 #endif

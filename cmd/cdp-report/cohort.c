@@ -101,21 +101,6 @@ floordiv(long a, long b)
 	return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
 }
 
-/* Days since 1970-01-01 of a civil date (a proleptic Gregorian day
- * count, by whole 400-year eras of 146097 days). */
-static long
-civil_day(long y, int m, int d)
-{
-	long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = floordiv(y, 400);
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /* The period number of day d: days, weeks since Monday 1969-12-29, or
  * months since year 0. */
 static int32_t
@@ -139,7 +124,6 @@ static void
 period_label(enum period u, int32_t p, struct cdp_buf *b)
 {
 	int y, m, d;
-	long thu, jan1;
 	int rc;
 
 	cdp_buf_reset(b);
@@ -149,12 +133,9 @@ period_label(enum period u, int32_t p, struct cdp_buf *b)
 		rc = cdp_buf_addf(b, "%04d-%02d-%02d", y, m, d);
 		break;
 	case P_WEEK:
-		/* Week p starts on Monday, day 7p - 3; its Thursday,
-		 * day 7p, names the ISO year. */
-		thu = (long)p * 7;
-		cdp_time_civil(thu, &y, &m, &d);
-		jan1 = civil_day(y, 1, 1);
-		rc = cdp_buf_addf(b, "%04d-W%02ld", y, (thu - jan1) / 7 + 1);
+		/* Week p starts on Monday, day 7p - 3. */
+		cdp_time_isoweek((long)p * 7 - 3, &y, &m);
+		rc = cdp_buf_addf(b, "%04d-W%02d", y, m);
 		break;
 	default:
 		rc = cdp_buf_addf(b, "%04ld-%02ld", floordiv(p, 12),
@@ -189,14 +170,14 @@ label_day(const char *s, size_t n, long *day)
 		return -1;
 	y = strtol(s, NULL, 10);
 	if (n == 4) {
-		*day = civil_day(y, 1, 1);
+		*day = cdp_time_days(y, 1, 1);
 		return 0;
 	}
 	if (n == 8 && s[4] == '-' && s[5] == 'W' && digits(s + 6, 2)) {
 		w = strtol(s + 6, NULL, 10);
 		if (w < 1 || w > 53)
 			return -1;
-		jan4 = civil_day(y, 1, 4);	/* always in week 1 */
+		jan4 = cdp_time_days(y, 1, 4);	/* always in week 1 */
 		*day = jan4 - (((jan4 % 7) + 7 + 3) % 7) + (w - 1) * 7;
 		return 0;
 	}

@@ -55,5 +55,18 @@ main(void)
 	CHECK(y == 2000 && m == 2 && d == 29, "leap day");
 	cdp_time_civil(-1, &y, &m, &d);
 	CHECK(y == 1969 && m == 12 && d == 31, "day before epoch");
+	CHECK(cdp_time_days(1970, 1, 1) == 0, "days of epoch");
+	CHECK(cdp_time_days(2025, 3, 4) == 20151, "days of 2025-03-04");
+	CHECK(cdp_time_days(1969, 12, 31) == -1, "days before epoch");
+	CHECK(cdp_time_days(2025, 2, 29) == cdp_time_days(2025, 3, 1),
+	    "a day past the month counts on");
+	cdp_time_isoweek(cdp_time_days(2027, 1, 1), &y, &m);
+	CHECK(y == 2026 && m == 53, "2027-01-01 is 2026-W53");
+	cdp_time_isoweek(cdp_time_days(2024, 12, 30), &y, &m);
+	CHECK(y == 2025 && m == 1, "2024-12-30 is 2025-W01");
+	cdp_time_isoweek(cdp_time_days(2026, 3, 1), &y, &m);
+	CHECK(y == 2026 && m == 9, "2026-03-01 is 2026-W09");
+	cdp_time_isoweek(cdp_time_days(1969, 12, 29), &y, &m);
+	CHECK(y == 1970 && m == 1, "1969-12-29 is 1970-W01");
 	return CHECK_DONE();
 }
