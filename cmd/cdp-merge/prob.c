@@ -18,7 +18,7 @@
 
 #define RANDOM_PAIRS	1000000	/* pairs drawn to start u */
 #define EM_TOL		1e-6	/* largest parameter change at convergence */
-#define FLOOR		1e-6	/* no level is impossible */
+#define FLOOR		0.5	/* pairs added to every level: none is impossible */
 
 struct prob {
 	struct prob_spec	*s;
