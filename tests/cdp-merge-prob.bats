@@ -155,6 +155,22 @@ null"
 {"read":8,"written":8,"rejected":0,"dropped":0,"clusters":1,"unlinked":5,"ignored":0,"over_degree":0,"candidate_pairs":3,"matched_pairs":3}'
 }
 
+@test "prob: soundex blocks names that sound alike (American Soundex)" {
+	echo '{"compare":[{"field":"name","method":"exact","levels":[{"m":0.9,"u":0.01},{"m":0.1,"u":0.99}]}],"prior":0.01}' > exact.json
+	run_split cdp-merge --probabilistic --settings exact.json --block 'soundex(name)' \
+	    --explain ex.ndjson "$F/prob-soundex.ndjson"
+	assert_success
+	# Robert/Rupert R163, Ashcraft/Ashcroft A261 (h does not separate),
+	# Tymczak T522, Pfister P236 (first letter's code not repeated),
+	# Smith/Smyth/Schmidt S530; "42" has no letter: no block.
+	run jq -r '.a + "-" + .b' ex.ndjson
+	assert_output "$(printf '%s\n' '#1-#2' '#3-#4' '#5-#6' '#7-#8' '#9-#10' '#9-#11' '#10-#11' '#13-#14')"
+	run_split cdp-merge --probabilistic --settings exact.json --block 'prefix(name,2),year(y)' \
+	    --explain ex.ndjson "$F/prob-soundex.ndjson"
+	assert_success
+	assert_equal "$(cat ex.ndjson)" ""
+}
+
 # --- bad records ---------------------------------------------------------------
 
 @test "prob: an object in a compared field is a bad record (65, or counted with --rejects)" {
