@@ -168,7 +168,15 @@ null"
 	run_split cdp-merge --probabilistic --settings exact.json --block 'prefix(name,2),year(y)' \
 	    --explain ex.ndjson "$F/prob-soundex.ndjson"
 	assert_success
+	assert_equal "$stderr" 'cdp-merge: --block prefix(name,2),year(y): field "y" is on no record: the rule gives no pairs'
 	assert_equal "$(cat ex.ndjson)" ""
+	echo '{"name":"Jo","y":"1999-01-01"}{"name":"Jon","y":"1999-12-31"}{"name":"Jo","y":"2000-01-01"}' |
+	    sed 's/}{/}\n{/g' > years.ndjson
+	run_split cdp-merge --probabilistic --settings exact.json --block 'prefix(name,2),year(y)' \
+	    --explain ex.ndjson years.ndjson
+	assert_success
+	run jq -r '.a + "-" + .b' ex.ndjson
+	assert_output "#1-#2"
 }
 
 # --- bad records ---------------------------------------------------------------

@@ -21,7 +21,8 @@
 #define FLOOR		0.5	/* pairs added to every level: none is impossible */
 
 struct prob {
-	struct prob_spec	*s;
+	struct prob_spec	 spec;	/* the options' copy, fitted here */
+	struct prob_spec	*s;	/* &spec */
 	int			 nf;
 	struct cdp_buf		 vals;	/* values, record after record */
 	uint64_t		*voff;	/* value f of record k: [k * nf + f] */
@@ -29,7 +30,6 @@ struct prob {
 	struct cdp_buf		 refs;	/* "src:line" of each record */
 	uint64_t		*roff;
 	size_t			 rcap;
-	unsigned long long	*present;	/* per field: records with it */
 	struct cdp_buf		 tmp, ca, cb;	/* scratch */
 	/* after prob_link() */
 	uint64_t		*cand;	/* candidate pairs, sorted */
@@ -43,14 +43,15 @@ struct prob {
 };
 
 struct prob *
-prob_new(struct prob_spec *s)
+prob_new(const struct prob_spec *s)
 {
 	struct prob *p = calloc(1, sizeof(*p));
 
-	if (p == NULL || (p->present = calloc((size_t)s->nfields,
-	    sizeof(*p->present))) == NULL)
+	if (p == NULL)
 		merge_oom();
-	p->s = s;
+	/* The strings stay the options': only numbers change here. */
+	p->spec = *s;
+	p->s = &p->spec;
 	p->nf = s->nfields;
 	return p;
 }
@@ -67,7 +68,6 @@ prob_free(struct prob *p)
 	cdp_buf_free(&p->cb);
 	free(p->voff);
 	free(p->roff);
-	free(p->present);
 	free(p->cand);
 	free(p->pats);
 	free(p->pcount);
@@ -525,6 +525,23 @@ start_m(struct prob *p)
 	}
 }
 
+/* The place of pat in the sorted distinct patterns pats[0..n). */
+static size_t
+pattern_index_of(const uint64_t *pats, size_t n, uint64_t pat)
+{
+	size_t lo = 0, hi = n;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pats[mid] <= pat)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Distinct level patterns of the candidates, with their counts; each
  * candidate's pattern goes back into p->cand's place in pat[]. */
 static uint64_t *
@@ -541,14 +558,13 @@ count_patterns(struct prob *p)
 		sorted[t] = pat[t] = pattern(p, (size_t)(p->cand[t] >> 32),
 		    (size_t)(p->cand[t] & 0xffffffffu));
 	qsort(sorted, p->ncand, sizeof(*sorted), cmp_u64);
-	if ((p->pcount = calloc(p->ncand ? p->ncand : 1,
-	    sizeof(*p->pcount))) == NULL)
-		merge_oom();
-	for (size_t t = 0; t < p->ncand; t++) {
+	for (size_t t = 0; t < p->ncand; t++)
 		if (n == 0 || sorted[n - 1] != sorted[t])
 			sorted[n++] = sorted[t];
-		p->pcount[n - 1]++;
-	}
+	if ((p->pcount = calloc(n ? n : 1, sizeof(*p->pcount))) == NULL)
+		merge_oom();
+	for (size_t t = 0; t < p->ncand; t++)
+		p->pcount[pattern_index_of(sorted, n, pat[t])]++;
 	p->pats = sorted;
 	p->npats = n;
 	return pat;
@@ -735,22 +751,6 @@ weight(const struct prob *p, uint64_t pat)
 	return (log(lambda / (1 - lambda)) + log_bf(p, pat)) / log(2);
 }
 
-static size_t
-pattern_index(const struct prob *p, uint64_t pat)
-{
-	size_t lo = 0, hi = p->npats;
-
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->pats[mid] <= pat)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /* One --explain line: the pair, its score, each field's level and weight. */
 static void
 explain_pair(struct prob *p, struct cdp_out *o, uint64_t pair, uint64_t pat,
@@ -795,23 +795,39 @@ explain_pair(struct prob *p, struct cdp_out *o, uint64_t pair, uint64_t pat,
 		cdp_die_err(&err, NULL, 0);
 }
 
-/* A compared field on no record at all is surely a misspelt name. */
+static bool
+on_some_record(const struct prob *p, int f)
+{
+	size_t n;
+
+	for (size_t k = 0; k < p->nrecs; k++) {
+		val(p, k, f, &n);
+		if (n > 0)
+			return true;
+	}
+	return p->nrecs == 0;
+}
+
+/*
+ * A compared field on no record at all is surely a misspelt name: stop.
+ * A blocking rule with such a field gives no pairs: say so.
+ */
 static void
 check_present(struct prob *p)
 {
-	for (int c = 0; c < p->s->ncmps; c++) {
-		int f = p->s->cmps[c].field;
-		size_t k, n;
-
-		for (k = 0; k < p->nrecs; k++) {
-			val(p, k, f, &n);
-			if (n > 0)
-				break;
-		}
-		if (k == p->nrecs && p->nrecs > 0)
+	for (int c = 0; c < p->s->ncmps; c++)
+		if (!on_some_record(p, p->s->cmps[c].field))
 			cdp_die(EX_USAGE, NULL, 0, "--compare: field \"%s\" is "
-			    "on no record", p->s->fields[f]);
-	}
+			    "on no record", p->s->fields[p->s->cmps[c].field]);
+	for (int r = 0; r < p->s->nrules; r++)
+		for (int i = 0; i < p->s->rules[r].nkeys; i++) {
+			int f = p->s->rules[r].keys[i].field;
+
+			if (!on_some_record(p, f))
+				cdp_warn(NULL, 0, "--block %s: field \"%s\" is "
+				    "on no record: the rule gives no pairs",
+				    p->s->rules[r].text, p->s->fields[f]);
+		}
 }
 
 void
@@ -855,7 +871,7 @@ prob_link(struct prob *p, uint64_t **pairs, size_t *npairs)
 		cdp_die_err(&err, NULL, 0);
 	/* Accepted pairs go to the front of cand, in order. */
 	for (size_t t = 0; t < p->ncand; t++) {
-		double w = pw[pattern_index(p, pat[t])];
+		double w = pw[pattern_index_of(p->pats, p->npats, pat[t])];
 		double prob = 1 / (1 + exp2(-w));
 
 		if (ex != NULL)

@@ -104,7 +104,9 @@ void	prob_spec_free(struct prob_spec *s);
 /* The values of every record kept for linkage. */
 struct prob;
 
-struct prob *prob_new(struct prob_spec *s);
+/* A store for the spec s (copied: the fit writes its m, u and prior
+ * into the copy). */
+struct prob *prob_new(const struct prob_spec *s);
 void	prob_free(struct prob *p);
 
 /*
@@ -119,10 +121,10 @@ void	prob_drop_last(struct prob *p);
 
 /*
  * Link: candidate pairs, comparisons, fit (unless the settings gave every
- * parameter), scores.  Exits 64 when a compared field is on no record,
- * 65 when EM does not converge (unless allowed).  Then *pairs holds the
- * accepted pairs (i << 32 | j, i < j) and *npairs their count.
- * With --train-only the fitted parameters are written to out_path.
+ * parameter), scores, --explain.  Exits 64 when a compared field is on no
+ * record, 65 when EM does not converge (unless allowed).  Then *pairs
+ * holds the accepted pairs (i << 32 | j, i < j; memory of p) and *npairs
+ * their count; none with --train-only.
  */
 void	prob_link(struct prob *p, uint64_t **pairs, size_t *npairs);
 

@@ -396,7 +396,7 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 	r.nin = nfiles;
 	index_init(&r.ix, opt);
 	if (opt->probabilistic)
-		r.ix.prob = prob_new((struct prob_spec *)&opt->prob);
+		r.ix.prob = prob_new(&opt->prob);
 	if (opt->prior != NULL)
 		prior_load(&r.ix, opt->prior);
 	if ((r.out = cdp_out_open(opt->common.output, &err)) == NULL ||
