@@ -30,7 +30,13 @@ febrl_ndjson() {
 @test "prob: misuse is a usage error (64) with a message" {
 	run cdp-merge --block zip --ids email
 	assert_failure 64
-	assert_line --index 0 "cdp-merge: --block, --compare, --settings, --threshold and --train-only need --probabilistic"
+	assert_line --index 0 "cdp-merge: --block needs --probabilistic"
+	for o in "--compare n:exact" "--settings x" "--threshold 0.5" "--max-block 9" \
+	    "--max-iter 9" "--seed 9" --allow-nonconverged --train-only; do
+		run cdp-merge --ids email $o
+		assert_failure 64
+		assert_line --index 0 "cdp-merge: ${o%% *} needs --probabilistic"
+	done
 	run cdp-merge --probabilistic --compare name:jw
 	assert_failure 64
 	assert_line --index 0 'cdp-merge: --probabilistic needs --block (or "blocks" in --settings)'

@@ -299,11 +299,18 @@ private_option(int ch, char *arg, struct merge_opts *opt,
 	}
 }
 
+/* The first probabilistic option given, for "needs --probabilistic". */
+static const char *prob_first;
+
 static void
 prob_option(int ch, char *arg, struct merge_opts *opt)
 {
 	struct prob_spec *s = &opt->prob;
 
+	if (prob_first == NULL && ch != OPT_PROBABILISTIC)
+		for (const struct option *o = longopts; o->name != NULL; o++)
+			if (o->val == ch)
+				prob_first = o->name;
 	switch (ch) {
 	case OPT_PROBABILISTIC:
 		opt->probabilistic = true;
@@ -351,11 +358,9 @@ check_prob(struct merge_opts *opt)
 	struct prob_spec *s = &opt->prob;
 
 	if (!opt->probabilistic) {
-		if (s->nrules > 0 || s->ncmps > 0 || s->settings != NULL ||
-		    s->threshold_set || s->train_only)
-			cdp_usage_die(usage, "--block, --compare, --settings, "
-			    "--threshold and --train-only need "
-			    "--probabilistic");
+		if (prob_first != NULL)
+			cdp_usage_die(usage, "--%s needs --probabilistic",
+			    prob_first);
 		return;
 	}
 	if (s->settings != NULL && s->ncmps > 0)
