@@ -18,7 +18,7 @@
 
 #define RANDOM_PAIRS	1000000	/* pairs drawn to start u */
 #define EM_TOL		1e-6	/* largest parameter change at convergence */
-#define FLOOR		0.5	/* pairs added to every level: none is impossible */
+#define FLOOR		0.5	/* pairs added to every level (see fit()) */
 
 struct prob {
 	struct prob_spec	 spec;	/* the options' copy, fitted here */
@@ -542,8 +542,8 @@ pattern_index_of(const uint64_t *pats, size_t n, uint64_t pat)
 	return lo;
 }
 
-/* Distinct level patterns of the candidates, with their counts; each
- * candidate's pattern goes back into p->cand's place in pat[]. */
+/* Distinct level patterns of the candidates into p->pats with their
+ * counts; returns each candidate's pattern, in p->cand's order. */
 static uint64_t *
 count_patterns(struct prob *p)
 {
@@ -590,6 +590,11 @@ log_bf(const struct prob *p, uint64_t pat)
  * Expectation-maximisation over the distinct patterns: the E step gives
  * each pattern its probability of being a match, the M step the shares of
  * the levels among matches (m) and non-matches (u) and the prior.
+ * u is refitted rather than kept from the random pairs: blocking makes
+ * the candidate non-matches agree more often than random pairs on the
+ * blocked fields (surname under soundex(surname)), and u must describe
+ * the pairs that are scored.  FLOOR pairs added to every level keep a
+ * level that no pair of one class reached from weighing infinitely.
  */
 static void
 fit(struct prob *p)
