@@ -237,6 +237,11 @@ null"
 	cdp-merge --probabilistic "${FEBRL_BLOCKS[@]}" --compare "$FEBRL_CMP" dataset1.ndjson > fitted.ndjson
 	cdp-merge --probabilistic --settings model.json dataset1.ndjson > reused.ndjson
 	cmp fitted.ndjson reused.ndjson
+	# A settings file without parameters is fitted like the command line.
+	printf '{"blocks":["soundex(surname)","postcode","date_of_birth","soc_sec_id"],"compare":["%s"]}\n' \
+	    "$FEBRL_CMP" > plain.json
+	cdp-merge --probabilistic --settings plain.json dataset1.ndjson | cmp - fitted.ndjson
+	cdp-merge --probabilistic --settings plain.json --train-only dataset1.ndjson | cmp - model.json
 	# The same seed gives the same output; the fit does not depend on it much.
 	cdp-merge --probabilistic "${FEBRL_BLOCKS[@]}" --compare "$FEBRL_CMP" --seed 1 dataset1.ndjson | cmp - fitted.ndjson
 	run sh -c "cdp-merge --probabilistic ${FEBRL_BLOCKS[*]@Q} --compare '$FEBRL_CMP' --seed 7 dataset1.ndjson | jq -c '._dup_of = .profile_id' | sh $BATS_TEST_DIRNAME/dedupe-pairs.sh"

@@ -740,7 +740,7 @@ prob_settings_json(const struct prob *p, struct cdp_buf *b)
 	addf(b, "],\"prior\":%.6g", s->prior);
 	addf(b, ",\"threshold\":%g", s->threshold);
 	if (cdp_buf_addf(b, ",\"pairs\":%zu,\"patterns\":%zu", p->ncand,
-	    p->npats) == -1 || (s->settings == NULL && cdp_buf_addf(b,
+	    p->npats) == -1 || (p->iterations > 0 && cdp_buf_addf(b,
 	    ",\"iterations\":%d,\"converged\":%s", p->iterations,
 	    p->converged ? "true" : "false") == -1))
 		merge_oom();
