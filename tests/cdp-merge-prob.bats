@@ -113,6 +113,19 @@ null"
 	assert_success
 	assert_equal "$output" "$(cat "$F/expected/prob-annotate.ndjson")"
 	assert_equal "$stderr" '{"read":8,"written":8,"rejected":0,"dropped":0,"clusters":2,"unlinked":3,"ignored":0,"over_degree":0,"candidate_pairs":9,"matched_pairs":4}'
+	# Standard input (read twice through the temporary file) is the same.
+	run_split sh -c "cdp-merge $SET - < '$F/prob-people.ndjson'"
+	assert_success
+	assert_equal "$output" "$(cat "$F/expected/prob-annotate.ndjson")"
+	# A cluster without identifiers is named after its first record.
+	run_split cdp-merge $SET --max-cluster 2 "$F/prob-people.ndjson"
+	assert_equal "$stderr" "cdp-merge: profile p_9ef72037106a3d8d5f6e7e700e472ccf has 3 records (over --max-cluster 2)"
+	run jq -r 'select(._line == 2 and ._src == "crm") | .profile_id' <<< "$output"
+	assert_output p_9ef72037106a3d8d5f6e7e700e472ccf
+	# ... the id it has when it matches nothing, so ids stay put as
+	# records join it.
+	run sh -c "cdp-merge $SET --threshold 1 '$F/prob-people.ndjson' | head -n 1 | jq -r .profile_id"
+	assert_output p_9ef72037106a3d8d5f6e7e700e472ccf
 }
 
 @test "prob: --ids and --probabilistic join through each other" {
