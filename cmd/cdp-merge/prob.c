@@ -162,7 +162,7 @@ val(const struct prob *p, size_t k, int f, size_t *n)
 	size_t i = k * (size_t)p->nf + (size_t)f;
 
 	*n = p->voff[i + 1] - p->voff[i];
-	return p->vals.p + p->voff[i];
+	return *n > 0 ? p->vals.p + p->voff[i] : "";
 }
 
 static const char *
@@ -266,6 +266,22 @@ cmp_hk(const void *a, const void *b)
 	return (x->k > y->k) - (x->k < y->k);
 }
 
+/* Sort a[0..n) and keep each value once; returns the new count.  Done
+ * after each rule, so that the list stays short between rules. */
+static size_t
+sort_unique(uint64_t *a, size_t n)
+{
+	size_t w = 0;
+
+	if (n == 0)
+		return 0;
+	qsort(a, n, sizeof(*a), cmp_u64);
+	for (size_t i = 0; i < n; i++)
+		if (w == 0 || a[w - 1] != a[i])
+			a[w++] = a[i];
+	return w;
+}
+
 /* Candidate pairs of every rule into p->cand, sorted, each once. */
 static void
 candidates(struct prob *p)
@@ -296,16 +312,7 @@ candidates(struct prob *p)
 					p->cand[n++] = (uint64_t)v[i].k << 32 |
 					    v[j].k;
 		}
-		/* Keep the list short between rules: sort and unique. */
-		qsort(p->cand, n, sizeof(*p->cand), cmp_u64);
-		{
-			size_t w = 0;
-
-			for (size_t i = 0; i < n; i++)
-				if (w == 0 || p->cand[w - 1] != p->cand[i])
-					p->cand[w++] = p->cand[i];
-			n = w;
-		}
+		n = sort_unique(p->cand, n);
 	}
 	p->ncand = n;
 	free(v);
@@ -463,7 +470,7 @@ level_at(uint64_t pat, int c)
 	return (int)(pat >> (3 * c) & 7);
 }
 
-/* --- the fit --------------------------------------------------------------- */
+/* --- the fit ------------------------------------------------------------ */
 
 static uint64_t
 splitmix(uint64_t *state)
