@@ -65,8 +65,6 @@ febrl_ndjson() {
 	run cdp-merge $SET --compare name:exact
 	assert_failure 64
 	assert_line --index 0 "cdp-merge: --settings and --compare exclude each other"
-	run cdp-merge $SET --prior "$F/people.ndjson"
-	assert_failure 64
 	run cdp-merge $SET --train-only --profiles
 	assert_failure 64
 	run cdp-merge $SET --train-only --explain x.ndjson
@@ -140,6 +138,23 @@ null"
 	run_split cdp-merge --ids email $SET --profiles "$F/prob-people.ndjson"
 	assert_success
 	assert_equal "$output" "$(cat "$F/expected/prob-profiles.ndjson")"
+}
+
+@test "prob: --prior keeps the id of a cluster that an identifier ties to it" {
+	echo '{"email":"masha@example.org","profile_id":"P-OLD"}' > prior.ndjson
+	run_split cdp-merge --ids email $SET --prior prior.ndjson "$F/prob-people.ndjson"
+	assert_success
+	run jq -r .profile_id <<< "$output"
+	# Masha's four records (one with the email, three matched to it) keep
+	# P-OLD; clusters without identifiers are named by their first record.
+	assert_output "P-OLD
+P-OLD
+P-OLD
+p_5ab6a40d66a5954e71264d0f7a72ef5e
+p_5ab6a40d66a5954e71264d0f7a72ef5e
+p_3760e6e21cc2dc46d0a7f37d0323313b
+P-OLD
+p_07d29a7c6c6eb81fad5d4dbb2cd7a27d"
 }
 
 @test "prob: --explain writes every candidate pair, weights that add up" {

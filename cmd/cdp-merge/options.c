@@ -369,9 +369,6 @@ check_prob(struct merge_opts *opt)
 	if (s->settings != NULL)
 		prob_load_settings(s, s->settings, usage);
 	prob_check(s, usage);
-	if (opt->prior != NULL)
-		cdp_usage_die(usage, "--prior does not work with "
-		    "--probabilistic yet");
 	if (s->train_only && opt->profiles)
 		cdp_usage_die(usage, "--train-only and --profiles exclude "
 		    "each other");
