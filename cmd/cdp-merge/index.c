@@ -10,6 +10,7 @@
 #include "index.h"
 #include "lines.h"
 #include "norm.h"
+#include "prob.h"
 
 void
 merge_oom(void)
@@ -101,6 +102,9 @@ index_free(struct index *ix)
 	free(ix->good);
 	free(ix->minnode);
 	free(ix->keep);
+	free(ix->rkey);
+	free(ix->linked);
+	free(ix->minrec);
 	cdp_keymap_free(ix->prior.ids);
 	cdp_keymap_free(ix->prior.keys);
 	cdp_buf_free(&ix->prior.text);
@@ -112,6 +116,38 @@ index_free(struct index *ix)
 	cdp_buf_free(&ix->norm);
 	cdp_buf_free(&ix->low);
 	cdp_buf_free(&ix->msg);
+}
+
+/* The profile id of hash h: "p_" and 32 hex digits. */
+static void
+id_of_key(struct cdp_key128 h, char out[PROFILE_ID_SIZE])
+{
+	snprintf(out, PROFILE_ID_SIZE, "p_%016llx%016llx", (unsigned long long)h.hi,
+	    (unsigned long long)h.lo);
+}
+
+/* A record with no linking identifier is its own profile, named by its
+ * provenance (_src and _line) when it has both, else by its text. */
+static struct cdp_key128
+record_key(struct index *ix, struct cdp_rec *rec)
+{
+	const struct cdp_field *src = cdp_rec_find(rec, "_src", 4);
+	const struct cdp_field *line = cdp_rec_find(rec, "_line", 5);
+	struct cdp_buf *k = &ix->low;
+	int rc;
+
+	cdp_buf_reset(k);
+	if (src != NULL && line != NULL)
+		rc = cdp_buf_add(k, "\1", 1) |
+		    cdp_buf_add(k, rec->p + src->voff, src->vlen) |
+		    cdp_buf_add(k, ":", 1) |
+		    cdp_buf_add(k, rec->p + line->voff, line->vlen);
+	else
+		rc = cdp_buf_add(k, "\2", 1) | cdp_buf_add(k, rec->p,
+		    rec->len);
+	if (rc != 0)
+		merge_oom();
+	return cdp_key128_of(k->p, k->len);
 }
 
 static bool
@@ -309,9 +345,20 @@ index_add(struct index *ix, struct cdp_rec *rec, const char *p, size_t len,
 		set_good(ix, false);
 		return -1;
 	}
-	if ((k = index_record_ids(ix, rec, ids, NULL, why)) == -1) {
+	if (ix->prob != NULL && prob_add(ix->prob, rec, why) == -1) {
 		set_good(ix, false);
 		return -1;
+	}
+	if ((k = index_record_ids(ix, rec, ids, NULL, why)) == -1) {
+		if (ix->prob != NULL)
+			prob_drop_last(ix->prob);
+		set_good(ix, false);
+		return -1;
+	}
+	if (ix->prob != NULL) {
+		merge_grow((void **)&ix->rkey, &ix->rkcap, ix->nrecs + 1,
+		    sizeof(*ix->rkey));
+		ix->rkey[ix->nrecs] = record_key(ix, rec);
 	}
 	if (ix->nedges + (size_t)k > UINT32_MAX || ix->nrecs + 2 > UINT32_MAX)
 		cdp_die(EX_SOFTWARE, NULL, 0, "too many records");
@@ -400,19 +447,19 @@ id_of_node(struct index *ix, uint32_t i, char out[PROFILE_ID_SIZE])
 void
 index_count(struct index *ix)
 {
-	uint32_t *recs = calloc(ix->nnodes ? ix->nnodes : 1, sizeof(*recs));
+	uint32_t *recs = calloc(ix->nelem ? ix->nelem : 1, sizeof(*recs));
 
 	if (recs == NULL)
 		merge_oom();
 	for (size_t k = 0; k < ix->nrecs; k++) {
-		uint32_t n = first_link(ix, k);
+		uint32_t r = index_root(ix, k);
 
-		if (n == NO_NODE)
+		if (r == NO_NODE)
 			ix->unlinked++;
-		else if (recs[uf_find(&ix->uf, n)]++ == 0)
+		else if (recs[r]++ == 0)
 			ix->clusters++;
 	}
-	for (size_t i = 0; i < ix->nnodes && ix->opt->max_cluster > 0; i++) {
+	for (size_t i = 0; i < ix->nelem && ix->opt->max_cluster > 0; i++) {
 		char id[PROFILE_ID_SIZE];
 
 		if (recs[i] <= (unsigned long)ix->opt->max_cluster)
@@ -424,15 +471,57 @@ index_count(struct index *ix)
 	free(recs);
 }
 
+/*
+ * --probabilistic: record k is element nnodes + k, joined to its first
+ * linking node and to the records it matched; the first record of each
+ * cluster names a cluster without identifiers.
+ */
+static void
+join_pairs(struct index *ix, const uint64_t *pairs, size_t npairs)
+{
+	uint32_t base = (uint32_t)ix->nnodes;
+
+	if ((ix->linked = calloc(ix->nrecs ? ix->nrecs : 1, 1)) == NULL ||
+	    (ix->minrec = malloc((ix->nelem ? ix->nelem : 1) *
+	    sizeof(*ix->minrec))) == NULL)
+		merge_oom();
+	for (size_t k = 0; k < ix->nrecs; k++) {
+		uint32_t a = first_link(ix, k);
+
+		if (a != NO_NODE) {
+			uf_union(&ix->uf, a, base + (uint32_t)k);
+			ix->linked[k] = 1;
+		}
+	}
+	for (size_t t = 0; t < npairs; t++) {
+		uint32_t i = (uint32_t)(pairs[t] >> 32);
+		uint32_t j = (uint32_t)(pairs[t] & 0xffffffffu);
+
+		uf_union(&ix->uf, base + i, base + j);
+		ix->linked[i] = ix->linked[j] = 1;
+	}
+	for (size_t i = 0; i < ix->nelem; i++)
+		ix->minrec[i] = NO_NODE;
+	for (size_t k = 0; k < ix->nrecs; k++) {
+		uint32_t r = uf_find(&ix->uf, base + (uint32_t)k);
+
+		if (ix->minrec[r] == NO_NODE)
+			ix->minrec[r] = (uint32_t)k;
+	}
+}
+
 void
-index_resolve(struct index *ix)
+index_resolve(struct index *ix, const uint64_t *pairs, size_t npairs)
 {
 	/* The hash maps are not needed any more: give their memory back. */
 	cdp_keymap_free(ix->map);
 	cdp_keymap_free(ix->sets);
 	ix->map = ix->sets = NULL;
-	if (uf_init(&ix->uf, ix->nnodes) == -1 ||
-	    (ix->minnode = malloc((ix->nnodes ? ix->nnodes : 1) *
+	ix->nelem = ix->nnodes + (ix->prob != NULL ? ix->nrecs : 0);
+	if (ix->nelem >= NO_NODE)
+		cdp_die(EX_SOFTWARE, NULL, 0, "too many records");
+	if (uf_init(&ix->uf, ix->nelem) == -1 ||
+	    (ix->minnode = malloc((ix->nelem ? ix->nelem : 1) *
 	    sizeof(*ix->minnode))) == NULL)
 		merge_oom();
 	for (size_t k = 0; k < ix->nrecs; k++) {
@@ -443,7 +532,9 @@ index_resolve(struct index *ix)
 			if (index_linking(ix, ix->edges[e]))
 				uf_union(&ix->uf, a, ix->edges[e]);
 	}
-	for (size_t i = 0; i < ix->nnodes; i++)
+	if (ix->prob != NULL)
+		join_pairs(ix, pairs, npairs);
+	for (size_t i = 0; i < ix->nelem; i++)
 		ix->minnode[i] = NO_NODE;
 	for (uint32_t i = 0; i < ix->nnodes; i++) {
 		uint32_t r, *m;
@@ -464,38 +555,15 @@ index_resolve(struct index *ix)
 		    ix->over_degree - MAX_WARN);
 }
 
-/* A record with no linking identifier: its own profile, named by its
- * provenance (_src and _line) when it has both, else by its text. */
-static void
-id_of_record(struct index *ix, struct cdp_rec *rec, char out[PROFILE_ID_SIZE])
-{
-	const struct cdp_field *src = cdp_rec_find(rec, "_src", 4);
-	const struct cdp_field *line = cdp_rec_find(rec, "_line", 5);
-	struct cdp_buf *k = &ix->low;
-	struct cdp_key128 h;
-	int rc;
-
-	cdp_buf_reset(k);
-	if (src != NULL && line != NULL)
-		rc = cdp_buf_add(k, "\1", 1) |
-		    cdp_buf_add(k, rec->p + src->voff, src->vlen) |
-		    cdp_buf_add(k, ":", 1) |
-		    cdp_buf_add(k, rec->p + line->voff, line->vlen);
-	else
-		rc = cdp_buf_add(k, "\2", 1) | cdp_buf_add(k, rec->p,
-		    rec->len);
-	if (rc != 0)
-		merge_oom();
-	h = cdp_key128_of(k->p, k->len);
-	snprintf(out, PROFILE_ID_SIZE, "p_%016llx%016llx", (unsigned long long)h.hi,
-	    (unsigned long long)h.lo);
-}
-
 uint32_t
 index_root(struct index *ix, size_t k)
 {
-	uint32_t n = first_link(ix, k);
+	uint32_t n;
 
+	if (ix->prob != NULL)
+		return ix->linked[k] ? uf_find(&ix->uf, (uint32_t)(ix->nnodes +
+		    k)) : NO_NODE;
+	n = first_link(ix, k);
 	return n == NO_NODE ? NO_NODE : uf_find(&ix->uf, n);
 }
 
@@ -511,12 +579,12 @@ void
 index_profile(struct index *ix, size_t k, struct cdp_rec *rec,
     char out[PROFILE_ID_SIZE])
 {
-	uint32_t n = first_link(ix, k);
+	uint32_t r = index_root(ix, k);
 
-	if (n == NO_NODE)
-		id_of_record(ix, rec, out);
+	if (r == NO_NODE)
+		id_of_key(record_key(ix, rec), out);
 	else
-		index_root_id(ix, uf_find(&ix->uf, n), out);
+		index_root_id(ix, r, out);
 }
 
 void
@@ -525,8 +593,10 @@ index_root_id(struct index *ix, uint32_t root, char out[PROFILE_ID_SIZE])
 	if (ix->keep != NULL && ix->keep[root] != NO_NODE)
 		snprintf(out, PROFILE_ID_SIZE, "%s", ix->prior.text.p +
 		    ix->prior.off[ix->keep[root]]);
-	else
+	else if (ix->minnode[root] != NO_NODE)
 		id_of_node(ix, ix->minnode[root], out);
+	else
+		id_of_key(ix->rkey[ix->minrec[root]], out);
 }
 
 void

@@ -62,6 +62,18 @@ struct index {
 	unsigned long long	 over_degree;	/* values not linking */
 	struct prior		 prior;
 	uint32_t		*keep;	/* per root: prior id kept, NO_NODE */
+	/*
+	 * --probabilistic: the union-find has one more element per record
+	 * (nnodes + k), joined to the record's nodes and to the records it
+	 * matched.  A cluster without identifier is named after its first
+	 * record's own key.
+	 */
+	struct prob		*prob;
+	size_t			 nelem;	/* elements of uf */
+	struct cdp_key128	*rkey;	/* per record: its own key */
+	size_t			 rkcap;
+	uint8_t			*linked;	/* per record: in a cluster */
+	uint32_t		*minrec;	/* per root: first record */
 };
 
 /* Set up ix for opt: load the ignore list.  Exits on failure. */
@@ -82,10 +94,12 @@ bool	index_good(const struct index *ix, size_t seq);
 
 /*
  * Join the records: union the nodes of each record that are not over
- * --max-degree, warn about those that are, find each cluster's smallest
- * identifier.
+ * --max-degree, warn about those that are, and with --probabilistic the
+ * records of the matched pairs[0..npairs) (i << 32 | j); find each
+ * cluster's smallest identifier.
  */
-void	index_resolve(struct index *ix);
+void	index_resolve(struct index *ix, const uint64_t *pairs,
+	    size_t npairs);
 
 /* Count clusters and unlinked records; warn about clusters over
  * --max-cluster.  After index_resolve() (and prior_apply()). */

@@ -13,6 +13,7 @@
 #include "keymap.h"
 #include "normkind.h"
 #include "opts.h"
+#include "prob.h"
 
 #define MAX_IDS		64	/* fields in --ids */
 
@@ -59,6 +60,8 @@ struct merge_opts {
 	const char		*explain;	/* --explain ID */
 	struct rule		 rules[MAX_RULES];
 	int			 nrules;
+	bool			 probabilistic;	/* --probabilistic */
+	struct prob_spec	 prob;	/* its blocks, comparisons, fit */
 };
 
 /* Parse the command line into opt; exits 64 on misuse.  Returns the

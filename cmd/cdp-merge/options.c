@@ -9,6 +9,8 @@
 
 static const char usage[] =
 "usage: cdp-merge --ids F,... [options] [FILE...]\n"
+"       cdp-merge [--ids F,...] --probabilistic --block KEYS --compare F:M,...\n"
+"                 [options] [FILE...]\n"
 "Identity resolution: records sharing a normalised identifier value are one\n"
 "person; every record is written with its profile_id.\n"
 "\n"
@@ -36,6 +38,26 @@ CDP_NORM_USAGE
 "                            went (clusters joined); needs --prior\n"
 "      --explain ID          instead of records, show for each record of\n"
 "                            profile ID the identifiers that linked it\n"
+"Probabilistic matching (Fellegi-Sunter, fitted by EM):\n"
+"      --probabilistic       also join records whose match probability\n"
+"                            reaches --threshold\n"
+"      --block K1,K2,...     candidate pairs: records equal on every key\n"
+"                            (FIELD, prefix(FIELD,N), soundex(FIELD),\n"
+"                            year(FIELD)); repeat for more rules\n"
+"      --compare F:M,...     field comparisons, M one of exact,\n"
+"                            jw(T1,T2,...), lev(K1,K2,...), date(DAYS),\n"
+"                            num(TOL)\n"
+"      --settings FILE       blocks, comparisons (and fitted m, u, prior:\n"
+"                            then no fit) from a --train-only output\n"
+"      --threshold P         match probability to join (default 0.9)\n"
+"      --max-block N         skip blocks of more than N records (5000)\n"
+"      --max-iter N          EM iterations at most (default 200)\n"
+"      --allow-nonconverged  use the parameters when EM did not converge\n"
+"      --seed N              seed of the random pairs that start u (1)\n"
+"      --train-only          print the fitted parameters as JSON instead\n"
+"                            of records\n"
+"      --explain FILE        with --probabilistic: write every scored pair\n"
+"                            with each field's level and weight to FILE\n"
 "  -o, --output FILE         write to FILE (atomically) instead of stdout\n"
 "      --rejects FILE        write bad records to FILE and go on\n"
 "      --stats               print the record account on stderr at the end\n"
@@ -54,13 +76,33 @@ enum {
 	OPT_MAX_CLUSTER,
 	OPT_MAX_DEGREE,
 	OPT_NO_DEFAULT_IGNORE,
-	OPT_PRIOR
+	OPT_PRIOR,
+	OPT_PROBABILISTIC,
+	OPT_BLOCK,
+	OPT_COMPARE,
+	OPT_SETTINGS,
+	OPT_THRESHOLD,
+	OPT_MAX_BLOCK,
+	OPT_MAX_ITER,
+	OPT_ALLOW_NONCONVERGED,
+	OPT_SEED,
+	OPT_TRAIN_ONLY
 };
 
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
 	CDP_NORM_LONGOPTS,
+	{ "allow-nonconverged", no_argument, NULL, OPT_ALLOW_NONCONVERGED },
 	{ "annotate", no_argument, NULL, 'a' },
+	{ "block", required_argument, NULL, OPT_BLOCK },
+	{ "compare", required_argument, NULL, OPT_COMPARE },
+	{ "max-block", required_argument, NULL, OPT_MAX_BLOCK },
+	{ "max-iter", required_argument, NULL, OPT_MAX_ITER },
+	{ "probabilistic", no_argument, NULL, OPT_PROBABILISTIC },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "settings", required_argument, NULL, OPT_SETTINGS },
+	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
+	{ "train-only", no_argument, NULL, OPT_TRAIN_ONLY },
 	{ "explain", required_argument, NULL, OPT_EXPLAIN },
 	{ "id-map", required_argument, NULL, OPT_ID_MAP },
 	{ "ids", required_argument, NULL, 'i' },
@@ -206,6 +248,8 @@ number(const char *arg, const char *o, long min)
 	return v;
 }
 
+static void	prob_option(int, char *, struct merge_opts *);
+
 static void
 private_option(int ch, char *arg, struct merge_opts *opt,
     struct pending *pend, int *npend)
@@ -251,8 +295,89 @@ private_option(int ch, char *arg, struct merge_opts *opt,
 		opt->default_ignore = false;
 		break;
 	default:
+		prob_option(ch, arg, opt);
+	}
+}
+
+/* The first probabilistic option given, for "needs --probabilistic". */
+static const char *prob_first;
+
+static void
+prob_option(int ch, char *arg, struct merge_opts *opt)
+{
+	struct prob_spec *s = &opt->prob;
+
+	if (prob_first == NULL && ch != OPT_PROBABILISTIC)
+		for (const struct option *o = longopts; o->name != NULL; o++)
+			if (o->val == ch)
+				prob_first = o->name;
+	switch (ch) {
+	case OPT_PROBABILISTIC:
+		opt->probabilistic = true;
+		break;
+	case OPT_BLOCK:
+		prob_add_block(s, arg, usage);
+		break;
+	case OPT_COMPARE:
+		prob_add_compare(s, arg, usage);
+		break;
+	case OPT_SETTINGS:
+		s->settings = arg;
+		break;
+	case OPT_THRESHOLD:
+		if (cdp_parse_double(arg, &s->threshold) == -1 ||
+		    s->threshold < 0 || s->threshold > 1)
+			cdp_usage_die(usage, "--threshold: expected a "
+			    "probability from 0 to 1");
+		s->threshold_set = true;
+		break;
+	case OPT_MAX_BLOCK:
+		s->max_block = number(arg, "--max-block", 2);
+		break;
+	case OPT_MAX_ITER:
+		s->max_iter = number(arg, "--max-iter", 1);
+		break;
+	case OPT_ALLOW_NONCONVERGED:
+		s->allow_nonconverged = true;
+		break;
+	case OPT_SEED:
+		s->seed = (unsigned long)number(arg, "--seed", 0);
+		break;
+	case OPT_TRAIN_ONLY:
+		s->train_only = true;
+		break;
+	default:
 		cdp_usage_die(usage, "internal: option %d not handled", ch);
 	}
+}
+
+/* The probabilistic options make sense together, or not at all. */
+static void
+check_prob(struct merge_opts *opt)
+{
+	struct prob_spec *s = &opt->prob;
+
+	if (!opt->probabilistic) {
+		if (prob_first != NULL)
+			cdp_usage_die(usage, "--%s needs --probabilistic",
+			    prob_first);
+		return;
+	}
+	if (s->settings != NULL && s->ncmps > 0)
+		cdp_usage_die(usage, "--settings and --compare exclude each "
+		    "other");
+	if (s->settings != NULL)
+		prob_load_settings(s, s->settings, usage);
+	prob_check(s, usage);
+	if (s->train_only && opt->profiles)
+		cdp_usage_die(usage, "--train-only and --profiles exclude "
+		    "each other");
+	/* --explain names the file of scored pairs here. */
+	s->explain = opt->explain;
+	opt->explain = NULL;
+	if (s->train_only && s->explain != NULL)
+		cdp_usage_die(usage, "--train-only and --explain exclude each "
+		    "other");
 }
 
 int
@@ -263,11 +388,14 @@ parse_options(int argc, char *argv[], struct merge_opts *opt)
 
 	*opt = (struct merge_opts){ .max_degree = 50,
 	    .default_ignore = true };
+	opt->prob = (struct prob_spec){ .prior = -1, .threshold = 0.9,
+	    .max_block = 5000, .seed = 1, .max_iter = 200 };
 	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "ai:n:pr:",
 	    longopts, NULL)) != -1)
 		if (!cdp_opt_common(ch, optarg, &opt->common, usage))
 			private_option(ch, optarg, opt, pend, &npend);
-	if (opt->nids == 0)
+	check_prob(opt);
+	if (opt->nids == 0 && !opt->probabilistic)
 		cdp_usage_die(usage, "--ids is required");
 	if (opt->id_map != NULL && opt->prior == NULL)
 		cdp_usage_die(usage, "--id-map needs --prior");
@@ -293,5 +421,5 @@ parse_options(int argc, char *argv[], struct merge_opts *opt)
 void
 free_options(struct merge_opts *opt)
 {
-	(void)opt;
+	prob_spec_free(&opt->prob);
 }

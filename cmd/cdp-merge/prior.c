@@ -244,19 +244,19 @@ id_map(struct index *ix, const char *path, const uint32_t *owner,
 struct cdp_out *
 prior_apply(struct index *ix, const char *idmap_path)
 {
-	uint32_t *keep = fill(ix->nnodes), *owner = fill(ix->prior.n);
+	uint32_t *keep = fill(ix->nelem), *owner = fill(ix->prior.n);
 	struct cdp_out *o = NULL;
 	size_t npairs;
 	struct pair *pairs = claims(ix, keep, &npairs);
 
 	/* A prior cluster that split now: its id stays with the part with
 	 * the smallest identifier, the others get new ids. */
-	for (uint32_t r = 0; r < ix->nnodes; r++)
+	for (uint32_t r = 0; r < ix->nelem; r++)
 		if (keep[r] != NO_NODE && (owner[keep[r]] == NO_NODE ||
 		    index_node_less(ix, ix->minnode[r],
 		    ix->minnode[owner[keep[r]]])))
 			owner[keep[r]] = r;
-	for (uint32_t r = 0; r < ix->nnodes; r++)
+	for (uint32_t r = 0; r < ix->nelem; r++)
 		if (keep[r] != NO_NODE && owner[keep[r]] != r)
 			keep[r] = NO_NODE;
 	ix->keep = keep;

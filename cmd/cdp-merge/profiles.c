@@ -496,7 +496,7 @@ build(struct pwork *pw, const uint32_t *recs, size_t n)
 static uint32_t *
 by_profile(struct index *ix, uint32_t **startp, size_t *np)
 {
-	size_t n = ix->nrecs, nodes = ix->nnodes ? ix->nnodes : 1, p = 0;
+	size_t n = ix->nrecs, nodes = ix->nelem ? ix->nelem : 1, p = 0;
 	uint32_t *num = malloc((n ? n : 1) * sizeof(*num));
 	uint32_t *of_root = malloc(nodes * sizeof(*of_root));
 	uint32_t *start, *order = malloc((n ? n : 1) * sizeof(*order));

@@ -19,6 +19,7 @@
 #include "out.h"
 #include "prior.h"
 #include "progress.h"
+#include "prob.h"
 #include "profiles.h"
 #include "record.h"
 
@@ -49,6 +50,7 @@ struct run {
 	struct cdp_buf		 ex;	/* --explain: one record's ids */
 	struct cdp_progress	 prog;	/* drawn during the first pass */
 	off_t			 done;	/* bytes of the inputs finished */
+	unsigned long long	 matched;	/* --probabilistic: pairs */
 };
 
 #define SPILL_FLUSH	((size_t)1 << 20)
@@ -335,6 +337,27 @@ set_stats(struct run *r)
 	r->acct.extra[2].n = r->ix.ignored;
 	r->acct.extra[3].name = "over_degree";
 	r->acct.extra[3].n = r->ix.over_degree;
+	if (r->ix.prob != NULL) {
+		r->acct.extra[4].name = "candidate_pairs";
+		r->acct.extra[4].n = prob_candidates(r->ix.prob);
+		r->acct.extra[5].name = "matched_pairs";
+		r->acct.extra[5].n = r->matched;
+	}
+}
+
+/* --train-only: the fitted parameters instead of records (which are
+ * all used for the fit, none written). */
+static void
+train_only(struct run *r)
+{
+	struct cdp_buf b = { 0 };
+	struct cdp_err err;
+
+	prob_settings_json(r->ix.prob, &b);
+	if (cdp_out_write(r->out, b.p, b.len, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	cdp_buf_free(&b);
+	r->acct.dropped = r->acct.read - r->acct.rejected;
 }
 
 /* The inputs' total size for the progress bar, -1 when unknown. */
@@ -361,6 +384,8 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 	struct run r = { .opt = opt, .spill = -1 };
 	struct cdp_out *idmap = NULL;
 	struct cdp_err err;
+	uint64_t *pairs = NULL;
+	size_t npairs = 0;
 
 	if (nfiles == 0) {
 		files = stdin_only;
@@ -370,6 +395,8 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 		cdp_die(EX_OSERR, NULL, 0, "out of memory");
 	r.nin = nfiles;
 	index_init(&r.ix, opt);
+	if (opt->probabilistic)
+		r.ix.prob = prob_new(&opt->prob);
 	if (opt->prior != NULL)
 		prior_load(&r.ix, opt->prior);
 	if ((r.out = cdp_out_open(opt->common.output, &err)) == NULL ||
@@ -382,11 +409,17 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 		pass1_input(&r, &r.in[i]);
 	}
 	cdp_progress_end(&r.prog);
-	index_resolve(&r.ix);
+	if (r.ix.prob != NULL) {
+		prob_link(r.ix.prob, &pairs, &npairs);
+		r.matched = npairs;
+	}
+	index_resolve(&r.ix, pairs, npairs);
 	if (opt->prior != NULL)
 		idmap = prior_apply(&r.ix, opt->id_map);
 	index_count(&r.ix);
-	if (opt->profiles) {
+	if (opt->probabilistic && opt->prob.train_only) {
+		train_only(&r);
+	} else if (opt->profiles) {
 		if (r.spill != -1)
 			spill_flush(&r);
 		r.acct.merging = true;
@@ -406,6 +439,7 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 		cdp_die_err(&err, NULL, 0);
 	if (r.spill != -1)
 		close(r.spill);
+	prob_free(r.ix.prob);
 	index_free(&r.ix);
 	cdp_rec_free(&r.rec);
 	cdp_recw_free(&r.w);
