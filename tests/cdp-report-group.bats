@@ -223,6 +223,17 @@ web,2
 	assert_output "$(cdp-report group --by type --agg "$A" all.ndjson)"
 }
 
+@test "group: arrays and objects survive a merge byte for byte" {
+	printf '%s\n' '{"k":[1, 0.1],"v":{"a": [2]}}' '{"k":[1,0.1],"v":3}' \
+	    '{"k":{"x":1e2},"v":[0.1, "b c"]}' >in.ndjson
+	A=count,first:v,last:v,distinct:v
+	cdp-report group --by k --agg "$A" --partial in.ndjson >p.part
+	run_split cdp-report group --by k --agg "$A" --merge p.part p.part
+	assert_success
+	assert_output '{"k":[1,0.1],"count":4,"first_v":{"a":[2]},"last_v":3,"distinct_v":2}
+{"k":{"x":1e2},"count":2,"first_v":[0.1,"b c"],"last_v":[0.1,"b c"],"distinct_v":1}'
+}
+
 @test "group: the partial format" {
 	run_split cdp-report group --by type --agg count,sum:revenue,max:channel,p50:revenue --partial "$F/events.ndjson"
 	assert_success

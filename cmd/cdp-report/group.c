@@ -490,6 +490,40 @@ num_add(struct cdp_buf *b, double x)
 		report_nomem();
 }
 
+/* A value in a partial: arrays and objects as {"json":TEXT}, so that
+ * they merge back byte for byte. */
+static int
+partial_val(struct cdp_buf *b, const struct aval *v)
+{
+	if (v->t != AV_ARR && v->t != AV_OBJ)
+		return agg_json_add(b, v);
+	if (cdp_buf_adds(b, "{\"json\":") == -1 ||
+	    cdp_json_quote(b, v->s, v->n) == -1)
+		return -1;
+	return cdp_buf_addc(b, '}');
+}
+
+/* The value partial_val() wrote as e.  Returns 0, or -1 when e is not
+ * one. */
+static int
+merged_val(const json_t *e, struct aval *v)
+{
+	const json_t *text = json_object_get(e, "json");
+
+	if (json_is_array(e))
+		return -1;
+	if (!json_is_object(e)) {
+		agg_val_json(e, v);
+		return 0;
+	}
+	if (!json_is_string(text) || json_string_length(text) == 0)
+		return -1;
+	*v = (struct aval){ .t = json_string_value(text)[0] == '[' ?
+	    AV_ARR : AV_OBJ, .s = json_string_value(text),
+	    .n = json_string_length(text) };
+	return 0;
+}
+
 static void
 partial_group(struct grp *g, size_t grp, struct cdp_buf *b)
 {
@@ -500,7 +534,9 @@ partial_group(struct grp *g, size_t grp, struct cdp_buf *b)
 
 	for (int i = 0; i < g->nby && rc == 0; i++) {
 		agg_key_next(&p, &v);
-		rc = (i > 0 ? cdp_buf_addc(b, ',') : 0) | agg_json_add(b, &v);
+		if (i > 0)
+			rc |= cdp_buf_addc(b, ',');
+		rc |= partial_val(b, &v);
 	}
 	rc |= cdp_buf_adds(b, "],\"st\":[");
 	for (int i = 0; i < g->nst && rc == 0; i++) {
@@ -554,7 +590,7 @@ partial_group(struct grp *g, size_t grp, struct cdp_buf *b)
 				break;
 			}
 			hval_get(&s->u.v, &v);
-			rc |= agg_json_add(b, &v);
+			rc |= partial_val(b, &v);
 			break;
 		}
 	}
@@ -646,7 +682,7 @@ merge_group(struct grp *g, const json_t *j)
 		case A_PCT:
 			break;
 		default:
-			if (json_is_array(e) || json_is_object(e))
+			if (merged_val(e, &v) == -1)
 				return -1;
 			break;
 		}
@@ -655,21 +691,8 @@ merge_group(struct grp *g, const json_t *j)
 	for (int i = 0; i < g->nby; i++) {
 		const json_t *e = json_array_get(key, (size_t)i);
 
-		if (json_is_array(e) || json_is_object(e)) {
-			/* Arrays and objects group by their JSON text. */
-			char *s = json_dumps(e, JSON_COMPACT |
-			    JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
-
-			if (s == NULL)
-				report_nomem();
-			v = (struct aval){ .t = json_is_array(e) ? AV_ARR :
-			    AV_OBJ, .s = s, .n = strlen(s) };
-			if (agg_key_add(&g->kb, &v) == -1)
-				report_nomem();
-			free(s);
-			continue;
-		}
-		agg_val_json(e, &v);
+		if (merged_val(e, &v) == -1)
+			return -1;
 		if (agg_key_add(&g->kb, &v) == -1)
 			report_nomem();
 	}
@@ -709,7 +732,7 @@ merge_group(struct grp *g, const json_t *j)
 		case A_PCT:
 			break;
 		default:
-			agg_val_json(e, &v);
+			(void)merged_val(e, &v);
 			take_value(s, g->agg[i].kind, &v);
 			break;
 		}
