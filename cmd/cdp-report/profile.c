@@ -13,6 +13,7 @@
  * --partial writes each field's state as NDJSON and --merge combines such
  * files; while every field stays exact the merged result equals one run.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -405,9 +406,15 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 			*why = "number out of range";
 			return -1;
 		}
-	if (rec->n > p->ccap && cdp_grow((void **)&p->cache, &p->ccap,
-	    rec->n, sizeof(*p->cache)) == -1)
-		report_nomem();
+	if (rec->n > p->ccap) {
+		size_t old = p->ccap;
+
+		if (cdp_grow((void **)&p->cache, &p->ccap, rec->n,
+		    sizeof(*p->cache)) == -1)
+			report_nomem();
+		for (size_t i = old; i < p->ccap; i++)
+			p->cache[i] = SIZE_MAX;	/* no field yet */
+	}
 	p->records++;
 	for (size_t i = 0; i < rec->n; i++) {
 		const struct cdp_field *fl = &rec->f[i];
