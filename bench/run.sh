@@ -497,6 +497,19 @@ else
 	note "bench: gen_people not built and no people data, linkage skipped"
 fi
 
+# cdp-report group: three aggregates per channel.  Miller reads the same
+# NDJSON; datamash reads the CSV (it splits on every comma, quoted or not,
+# so the rows whose name holds a comma land in the wrong columns: it does
+# no less work for that).  Memory grows with the groups only.
+IN=$NDJSON
+bench_pair "report group" \
+    '"$BIN/cdp-report" group --by channel --agg count,sum:revenue,avg:revenue "$IN"' \
+    'mlr --ijsonl --ojson stats1 -a count,sum,mean -f revenue -g channel "$IN"' 10 16
+IN=$CSV
+bench_pair "report group" \
+    '"$BIN/cdp-report" group --by channel --agg count,sum:revenue,avg:revenue "$NDJSON"' \
+    'datamash -t, -s --header-in -g 12 count 12 sum 11 mean 11 <"$IN"' 1 16
+
 echo
 echo "median of $RUNS runs; MB/s = input size / median; ratio = peer" \
     "median / ours"

@@ -1,11 +1,1020 @@
-/* group.c - cdp-report group (being written). */
+/*
+ * group.c - cdp-report group: KPIs per group of records.
+ *
+ * A group is the tuple of its --by values; its key bytes (agg.h) hash to
+ * 128 bits, and a keymap from that hash to the group's number finds its
+ * state.  Each group holds one small state per aggregate (struct ast) and
+ * one list of numbers per field that a quantile reads, so memory grows
+ * with the groups (and with the values a quantile or distinct has to
+ * keep), never with the records.
+ *
+ * --partial writes that state as NDJSON and --merge reads it back, so
+ * shards of the input can be aggregated apart and combined into the same
+ * result as one run.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "agg.h"
 #include "diag.h"
+#include "each.h"
 #include "report.h"
+
+#define MAXBY	16
+#define MAXAGG	64
+
+static const char usage[] =
+"usage: cdp-report group [--by F[,F...]] [--agg AGG[,AGG...]] [options]\n"
+"                        [FILE...]\n"
+"KPIs per group of records: one row per distinct --by tuple, sorted.\n"
+"  -b, --by FIELDS           group by these fields (none: one total row)\n"
+"  -a, --agg AGGS            count, sum:F, avg:F, min:F, max:F, distinct:F,\n"
+"                            pN:F (N in 0..100, e.g. p50:F, p95:F),\n"
+"                            first:F, last:F (default count)\n"
+"      --partial             write the mergeable state as NDJSON instead\n"
+"      --merge               read --partial files instead of records\n"
+REPORT_USAGE
+CDP_COMMON_USAGE;
+
+enum { OPT_PARTIAL = REPORT_OPT_PRIVATE, OPT_MERGE };
+
+static const struct option longopts[] = {
+	{ "agg", required_argument, NULL, 'a' },
+	{ "by", required_argument, NULL, 'b' },
+	{ "merge", no_argument, NULL, OPT_MERGE },
+	{ "partial", no_argument, NULL, OPT_PARTIAL },
+	CDP_COMMON_LONGOPTS,
+	REPORT_LONGOPTS,
+	{ NULL, 0, NULL, 0 }
+};
+
+enum akind { A_COUNT, A_SUM, A_AVG, A_MIN, A_MAX, A_DISTINCT, A_PCT,
+	A_FIRST, A_LAST, A_VALUES };
+
+static const char *const kname[] = { "count", "sum", "avg", "min", "max",
+	"distinct", "p", "first", "last", "values" };
+
+struct aspec {
+	enum akind	 kind;
+	int		 fld;	/* index in g->fld, -1 for count */
+	int		 q;	/* A_PCT: its list (index in the states) */
+	double		 p;	/* A_PCT: 0..1 */
+	char		*spec;	/* "sum:revenue", as in partial headers */
+	char		*col;	/* "sum_revenue" */
+};
+
+/* A value a group holds: min, max, first, last. */
+struct hval {
+	uint8_t		t;
+	double		num;
+	struct cdp_buf	s;
+};
+
+/* One aggregate's state in one group. */
+struct ast {
+	uint64_t	n;	/* values taken (count: records) */
+	union {
+		struct ksum	 k;
+		struct hval	 v;
+		struct hset	 set;
+		struct {
+			double	*x;
+			size_t	 cap;
+			bool	 sorted;
+		}		 q;
+	} u;
+};
+
+/* A field the aggregates read, fetched once per record. */
+struct afld {
+	char		*name;
+	bool		 numeric;	/* sum, avg or pN reads it */
+	char		*notnum;	/* "F: not a number" */
+	struct cdp_buf	 scratch;
+	struct aval	 v;
+	bool		 skip;		/* this record's value is not a number */
+};
+
+struct grp {
+	struct report_opts	 ro;
+	bool			 partial, merge;
+	char			*bylist, *agglist;	/* as given */
+	const char		*by[MAXBY];
+	int			 nby;
+	struct aspec		 agg[MAXAGG];
+	int			 nagg;
+	int			 nst;	/* nagg + quantile lists */
+	struct afld		 fld[MAXAGG];
+	int			 nfld;
+	struct cdp_keymap	*map;
+	struct cdp_buf		 keys;	/* every group's key bytes */
+	struct cdp_buf		 kb, tmp;	/* scratch */
+	size_t			*koff;	/* per group: its key in keys */
+	size_t			 kcap;
+	struct ast		*st;	/* ngroups * nst */
+	size_t			 stcap;
+	size_t			 ngroups;
+	unsigned long long	 nonnumeric;
+	bool			 header;	/* --merge: seen one */
+	char			*notpart;	/* partial mismatch message */
+};
+
+static int
+field_of(struct grp *g, const char *name, bool numeric)
+{
+	int i;
+
+	for (i = 0; i < g->nfld; i++)
+		if (strcmp(g->fld[i].name, name) == 0)
+			break;
+	if (i == g->nfld) {
+		struct cdp_buf b = { 0 };
+		char *copy = strdup(name);
+
+		if (copy == NULL ||
+		    cdp_buf_addf(&b, "%s: not a number", name) == -1)
+			report_nomem();
+		g->fld[i] = (struct afld){ .name = copy, .notnum = b.p };
+		g->nfld++;
+	}
+	g->fld[i].numeric |= numeric;
+	return i;
+}
+
+static void
+parse_agg(struct grp *g, char *item)
+{
+	struct aspec *a = &g->agg[g->nagg];
+	char *colon = strchr(item, ':'), *f = NULL;
+	struct cdp_buf col = { 0 }, spec = { 0 };
+	long pct;
+	int k;
+
+	if (colon != NULL) {
+		*colon = '\0';
+		f = colon + 1;
+	}
+	for (k = 0; k <= A_LAST; k++)
+		if (k != A_PCT && strcmp(item, kname[k]) == 0)
+			break;
+	if (k > A_LAST && item[0] == 'p' && item[1] != '\0' &&
+	    cdp_parse_long(item + 1, 0, 100, &pct) == 0) {
+		k = A_PCT;
+		a->p = (double)pct / 100;
+	}
+	if (k > A_LAST)
+		cdp_usage_die(usage, "--agg: unknown aggregate '%s'", item);
+	if (k == A_COUNT && f != NULL)
+		cdp_usage_die(usage, "--agg: count takes no field");
+	if (k != A_COUNT && (f == NULL || *f == '\0'))
+		cdp_usage_die(usage, "--agg: %s needs a field, as %s:FIELD",
+		    item, item);
+	a->kind = (enum akind)k;
+	a->fld = f == NULL ? -1 : field_of(g, f,
+	    k == A_SUM || k == A_AVG || k == A_PCT);
+	if (cdp_buf_adds(&col, item) == -1 ||
+	    (f != NULL && cdp_buf_addf(&col, "_%s", f) == -1) ||
+	    cdp_buf_adds(&spec, item) == -1 ||
+	    (f != NULL && cdp_buf_addf(&spec, ":%s", f) == -1))
+		report_nomem();
+	for (int i = 0; i < g->nagg; i++)
+		if (strcmp(g->agg[i].spec, spec.p) == 0)
+			cdp_usage_die(usage, "--agg: %s given twice", spec.p);
+	a->spec = spec.p;
+	a->col = col.p;
+	g->nagg++;
+}
+
+/* Quantiles of one field share one list of its numbers. */
+static void
+plan_lists(struct grp *g)
+{
+	g->nst = g->nagg;
+	for (int i = 0; i < g->nagg; i++) {
+		if (g->agg[i].kind != A_PCT)
+			continue;
+		g->agg[i].q = -1;
+		for (int j = g->nagg; j < g->nst; j++)
+			if (g->agg[j].fld == g->agg[i].fld)
+				g->agg[i].q = j;
+		if (g->agg[i].q == -1) {
+			if (g->nst == MAXAGG)
+				cdp_usage_die(usage, "--agg: too many");
+			g->agg[g->nst] = (struct aspec){ .kind = A_VALUES,
+			    .fld = g->agg[i].fld };
+			g->agg[i].q = g->nst++;
+		}
+	}
+}
+
+static void
+parse_options(int argc, char **argv, struct grp *g)
+{
+	char *items[MAXAGG];
+	int ch, n;
+
+	report_opts_init(&g->ro, "group");
+	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS "a:b:",
+	    longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			g->agglist = optarg;
+			break;
+		case 'b':
+			g->bylist = optarg;
+			break;
+		case OPT_PARTIAL:
+			g->partial = true;
+			break;
+		case OPT_MERGE:
+			g->merge = true;
+			break;
+		default:
+			report_opt(ch, optarg, &g->ro, usage);
+			if (ch == '?' || ch == 0)
+				cdp_usage_die(usage, "bad option");
+			break;
+		}
+	}
+	if (g->bylist != NULL) {
+		char *s = strdup(g->bylist);
+
+		if (s == NULL)
+			report_nomem();
+		if ((n = cdp_split_list(s, (char **)g->by, MAXBY)) < 0)
+			cdp_usage_die(usage, "--by: expected up to %d field "
+			    "names separated by commas", MAXBY);
+		g->nby = n;
+		for (int i = 0; i < n; i++)
+			for (int j = 0; j < i; j++)
+				if (strcmp(g->by[i], g->by[j]) == 0)
+					cdp_usage_die(usage, "--by: %s given "
+					    "twice", g->by[i]);
+	}
+	{
+		char *s = strdup(g->agglist != NULL ? g->agglist : "count");
+
+		if (s == NULL)
+			report_nomem();
+		if ((n = cdp_split_list(s, items, MAXAGG / 2)) < 0)
+			cdp_usage_die(usage, "--agg: expected up to %d "
+			    "aggregates separated by commas", MAXAGG / 2);
+		for (int i = 0; i < n; i++)
+			parse_agg(g, items[i]);
+		free(s);
+	}
+	for (int i = 0; i < g->nby; i++)
+		for (int j = 0; j < g->nagg; j++)
+			if (strcmp(g->agg[j].col, g->by[i]) == 0)
+				cdp_usage_die(usage, "column %s is both a "
+				    "group and an aggregate", g->by[i]);
+	plan_lists(g);
+	report_opts_done(&g->ro, usage);
+}
+
+/* ---- state ---- */
+
+static struct ast *
+states(struct grp *g, size_t grp)
+{
+	return &g->st[grp * (size_t)g->nst];
+}
+
+/* The group whose key bytes are g->kb, made when new. */
+static size_t
+group_of(struct grp *g)
+{
+	struct cdp_key128 h = cdp_key128_of(g->kb.p, g->kb.len);
+	uint64_t *v;
+	int added;
+	size_t n = g->ngroups;
+
+	if ((v = cdp_keymap_put(g->map, h, n, &added)) == NULL)
+		report_nomem();
+	if (!added)
+		return (size_t)*v;
+	if (cdp_grow((void **)&g->koff, &g->kcap, n + 1,
+	    sizeof(*g->koff)) == -1 ||
+	    cdp_grow((void **)&g->st, &g->stcap, (n + 1) * (size_t)g->nst,
+	    sizeof(*g->st)) == -1)
+		report_nomem();
+	g->koff[n] = g->keys.len;
+	if (cdp_buf_add(&g->keys, g->kb.p, g->kb.len) == -1)
+		report_nomem();
+	memset(states(g, n), 0, (size_t)g->nst * sizeof(*g->st));
+	g->ngroups++;
+	return n;
+}
+
+static void
+hval_set(struct hval *h, const struct aval *v)
+{
+	h->t = v->t;
+	h->num = v->num;
+	cdp_buf_reset(&h->s);
+	if ((v->t == AV_STR || v->t >= AV_ARR) &&
+	    cdp_buf_add(&h->s, v->s, v->n) == -1)
+		report_nomem();
+}
+
+static void
+hval_get(const struct hval *h, struct aval *v)
+{
+	*v = (struct aval){ .t = h->t, .num = h->num, .s = h->s.p,
+	    .n = h->s.len };
+	if (v->s == NULL)
+		v->s = "";
+}
+
+/* Fold value v into min/max/first/last state s. */
+static void
+take_value(struct ast *s, enum akind kind, const struct aval *v)
+{
+	struct aval cur;
+
+	if (v->t == AV_NULL)
+		return;
+	if (kind == A_MIN || kind == A_MAX) {
+		/* Only numbers and strings have an order worth
+		 * reporting; booleans, arrays and objects are left out. */
+		if (v->t != AV_NUM && v->t != AV_STR)
+			return;
+		if (s->n > 0) {
+			int c;
+
+			hval_get(&s->u.v, &cur);
+			c = agg_cmp(v, &cur);
+			if (kind == A_MIN ? c >= 0 : c <= 0)
+				return;
+		}
+	} else if (kind == A_FIRST && s->n > 0)
+		return;
+	hval_set(&s->u.v, v);
+	s->n = 1;
+}
+
+static void
+take_number(struct ast *s, double x)
+{
+	if (s->n == s->u.q.cap && cdp_grow((void **)&s->u.q.x, &s->u.q.cap,
+	    s->n + 1, sizeof(double)) == -1)
+		report_nomem();
+	s->u.q.x[s->n++] = x;
+	s->u.q.sorted = false;
+}
+
+static void
+take_hash(struct ast *s, struct cdp_key128 h)
+{
+	int added;
+
+	if (hset_put(&s->u.set, h, 0, &added) == NULL)
+		report_nomem();
+	s->n = s->u.set.n;
+}
+
+/* ---- records ---- */
+
+static int
+on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
+    const char **why)
+{
+	struct grp *g = ctx;
+	struct ast *st;
+	struct aval v;
+
+	(void)at;
+	/* Every check first: a rejected record leaves no trace. */
+	for (int i = 0; i < g->nfld; i++) {
+		struct afld *f = &g->fld[i];
+
+		if (agg_val(rec, cdp_rec_find(rec, f->name, strlen(f->name)),
+		    &f->scratch, &f->v) == -1) {
+			*why = "number out of range";
+			return -1;
+		}
+		f->skip = f->numeric && f->v.t != AV_NUM &&
+		    f->v.t != AV_NULL;
+		if (f->skip && !g->ro.skip_nonnumeric) {
+			*why = f->notnum;
+			return -1;
+		}
+	}
+	cdp_buf_reset(&g->kb);
+	for (int i = 0; i < g->nby; i++) {
+		if (agg_val(rec, cdp_rec_find(rec, g->by[i],
+		    strlen(g->by[i])), &g->tmp, &v) == -1) {
+			*why = "number out of range";
+			return -1;
+		}
+		if (agg_key_add(&g->kb, &v) == -1)
+			report_nomem();
+	}
+	for (int i = 0; i < g->nfld; i++)
+		g->nonnumeric += g->fld[i].skip;
+	st = states(g, group_of(g));
+	for (int i = 0; i < g->nst; i++) {
+		const struct aspec *a = &g->agg[i];
+		struct afld *f = a->fld >= 0 ? &g->fld[a->fld] : NULL;
+
+		switch (a->kind) {
+		case A_COUNT:
+			st[i].n++;
+			break;
+		case A_SUM:
+		case A_AVG:
+			if (f->v.t == AV_NUM) {
+				ksum_add(&st[i].u.k, f->v.num);
+				st[i].n++;
+			}
+			break;
+		case A_VALUES:
+			if (f->v.t == AV_NUM)
+				take_number(&st[i], f->v.num);
+			break;
+		case A_DISTINCT:
+			if (f->v.t != AV_NULL)
+				take_hash(&st[i], agg_hash(&f->v, &g->tmp));
+			break;
+		case A_PCT:
+			break;
+		default:
+			take_value(&st[i], a->kind, &f->v);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* ---- partial files ---- */
+
+static void
+add_list(struct cdp_buf *b, const char *const *s, int n, size_t stride)
+{
+	for (int i = 0; i < n; i++) {
+		const char *x = *(const char *const *)(const void *)
+		    ((const char *)s + (size_t)i * stride);
+
+		if ((i > 0 && cdp_buf_addc(b, ',') == -1) ||
+		    cdp_json_quote(b, x, strlen(x)) == -1)
+			report_nomem();
+	}
+}
+
+static void
+partial_header(struct grp *g, struct cdp_buf *b)
+{
+	if (cdp_buf_adds(b, "{\"_partial\":\"cdp-report group\","
+	    "\"version\":1,\"by\":[") == -1)
+		report_nomem();
+	add_list(b, g->by, g->nby, sizeof(g->by[0]));
+	if (cdp_buf_adds(b, "],\"agg\":[") == -1)
+		report_nomem();
+	add_list(b, (const char *const *)&g->agg[0].spec, g->nagg,
+	    sizeof(g->agg[0]));
+	if (cdp_buf_adds(b, "]}\n") == -1)
+		report_nomem();
+}
+
+static void
+num_add(struct cdp_buf *b, double x)
+{
+	char num[40];
+	int n = cdp_fmt_double(num, x);
+
+	if (n < 0 || cdp_buf_add(b, num, (size_t)n) == -1)
+		report_nomem();
+}
+
+/* A value in a partial: arrays and objects as {"json":TEXT}, so that
+ * they merge back byte for byte. */
+static int
+partial_val(struct cdp_buf *b, const struct aval *v)
+{
+	if (v->t != AV_ARR && v->t != AV_OBJ)
+		return agg_json_add(b, v);
+	if (cdp_buf_adds(b, "{\"json\":") == -1 ||
+	    cdp_json_quote(b, v->s, v->n) == -1)
+		return -1;
+	return cdp_buf_addc(b, '}');
+}
+
+/* The value partial_val() wrote as e.  Returns 0, or -1 when e is not
+ * one. */
+static int
+merged_val(const json_t *e, struct aval *v)
+{
+	const json_t *text = json_object_get(e, "json");
+
+	if (json_is_array(e))
+		return -1;
+	if (!json_is_object(e)) {
+		agg_val_json(e, v);
+		return 0;
+	}
+	if (!json_is_string(text) || json_string_length(text) == 0)
+		return -1;
+	*v = (struct aval){ .t = json_string_value(text)[0] == '[' ?
+	    AV_ARR : AV_OBJ, .s = json_string_value(text),
+	    .n = json_string_length(text) };
+	return 0;
+}
+
+static void
+partial_group(struct grp *g, size_t grp, struct cdp_buf *b)
+{
+	const char *p = g->keys.p + g->koff[grp];
+	struct ast *st = states(g, grp);
+	struct aval v;
+	int rc = cdp_buf_adds(b, "{\"key\":[");
+
+	for (int i = 0; i < g->nby && rc == 0; i++) {
+		agg_key_next(&p, &v);
+		if (i > 0)
+			rc |= cdp_buf_addc(b, ',');
+		rc |= partial_val(b, &v);
+	}
+	rc |= cdp_buf_adds(b, "],\"st\":[");
+	for (int i = 0; i < g->nst && rc == 0; i++) {
+		struct ast *s = &st[i];
+
+		if (i > 0)
+			rc |= cdp_buf_addc(b, ',');
+		switch (g->agg[i].kind) {
+		case A_COUNT:
+			rc |= cdp_buf_addf(b, "%llu",
+			    (unsigned long long)s->n);
+			break;
+		case A_SUM:
+		case A_AVG:
+			rc |= cdp_buf_addf(b, "[%llu,",
+			    (unsigned long long)s->n);
+			num_add(b, s->u.k.s);
+			rc |= cdp_buf_addc(b, ',');
+			num_add(b, s->u.k.c);
+			rc |= cdp_buf_addc(b, ']');
+			break;
+		case A_DISTINCT:
+			rc |= cdp_buf_addc(b, '[');
+			for (size_t j = 0, k = 0; j < s->u.set.cap; j++) {
+				const struct hslot *h = &s->u.set.s[j];
+
+				if (h->lo == 0 && h->hi == 0)
+					continue;
+				rc |= cdp_buf_adds(b, k++ ? ",\"" : "\"");
+				rc |= key_hex_add(b, (struct cdp_key128){
+				    h->lo, h->hi });
+				rc |= cdp_buf_addc(b, '"');
+			}
+			rc |= cdp_buf_addc(b, ']');
+			break;
+		case A_VALUES:
+			rc |= cdp_buf_addc(b, '[');
+			for (size_t j = 0; j < s->n; j++) {
+				if (j > 0)
+					rc |= cdp_buf_addc(b, ',');
+				num_add(b, s->u.q.x[j]);
+			}
+			rc |= cdp_buf_addc(b, ']');
+			break;
+		case A_PCT:
+			rc |= cdp_buf_adds(b, "null");
+			break;
+		default:
+			if (s->n == 0) {
+				rc |= cdp_buf_adds(b, "null");
+				break;
+			}
+			hval_get(&s->u.v, &v);
+			rc |= partial_val(b, &v);
+			break;
+		}
+	}
+	if (rc != 0 || cdp_buf_adds(b, "]}\n") == -1)
+		report_nomem();
+}
+
+/* Does JSON array j hold exactly the strings s[0..n) (with stride)? */
+static bool
+same_list(const json_t *j, const char *const *s, int n, size_t stride)
+{
+	if (!json_is_array(j) || json_array_size(j) != (size_t)n)
+		return false;
+	for (int i = 0; i < n; i++) {
+		const char *x = *(const char *const *)(const void *)
+		    ((const char *)s + (size_t)i * stride);
+		const json_t *e = json_array_get(j, (size_t)i);
+
+		if (!json_is_string(e) || strcmp(json_string_value(e), x) != 0)
+			return false;
+	}
+	return true;
+}
+
+static void
+check_header(struct grp *g, const json_t *j, const struct cdp_each_at *at)
+{
+	const json_t *kind = json_object_get(j, "_partial");
+
+	if (!json_is_string(kind) ||
+	    strcmp(json_string_value(kind), "cdp-report group") != 0 ||
+	    json_integer_value(json_object_get(j, "version")) != 1)
+		cdp_die(EX_DATAERR, at->file, at->line->lineno,
+		    "not a partial of cdp-report group (version 1)");
+	if (!same_list(json_object_get(j, "by"), g->by, g->nby,
+	    sizeof(g->by[0])) ||
+	    !same_list(json_object_get(j, "agg"),
+	    (const char *const *)&g->agg[0].spec, g->nagg,
+	    sizeof(g->agg[0])))
+		cdp_die(EX_DATAERR, at->file, at->line->lineno,
+		    "partial made with another --by or --agg; merge with "
+		    "the same --by and --agg, in the same order");
+	g->header = true;
+}
+
+static int
+merge_group(struct grp *g, const json_t *j)
+{
+	const json_t *key = json_object_get(j, "key");
+	const json_t *sts = json_object_get(j, "st");
+	struct aval v;
+	struct ast *st;
+
+	if (!json_is_array(key) || json_array_size(key) != (size_t)g->nby ||
+	    !json_is_array(sts) || json_array_size(sts) != (size_t)g->nst)
+		return -1;
+	/* Check every state before touching the group. */
+	for (int i = 0; i < g->nst; i++) {
+		const json_t *e = json_array_get(sts, (size_t)i);
+
+		switch (g->agg[i].kind) {
+		case A_COUNT:
+			if (!json_is_integer(e) || json_integer_value(e) < 0)
+				return -1;
+			break;
+		case A_SUM:
+		case A_AVG:
+			if (!json_is_array(e) || json_array_size(e) != 3 ||
+			    !json_is_integer(json_array_get(e, 0)) ||
+			    !json_is_number(json_array_get(e, 1)) ||
+			    !json_is_number(json_array_get(e, 2)))
+				return -1;
+			break;
+		case A_DISTINCT:
+		case A_VALUES:
+			if (!json_is_array(e))
+				return -1;
+			for (size_t k = 0; k < json_array_size(e); k++) {
+				const json_t *x = json_array_get(e, k);
+				struct cdp_key128 h;
+
+				if (g->agg[i].kind == A_VALUES ?
+				    !json_is_number(x) : (!json_is_string(x) ||
+				    key_hex_get(json_string_value(x),
+				    json_string_length(x), &h) == -1))
+					return -1;
+			}
+			break;
+		case A_PCT:
+			break;
+		default:
+			if (merged_val(e, &v) == -1)
+				return -1;
+			break;
+		}
+	}
+	cdp_buf_reset(&g->kb);
+	for (int i = 0; i < g->nby; i++) {
+		const json_t *e = json_array_get(key, (size_t)i);
+
+		if (merged_val(e, &v) == -1)
+			return -1;
+		if (agg_key_add(&g->kb, &v) == -1)
+			report_nomem();
+	}
+	st = states(g, group_of(g));
+	for (int i = 0; i < g->nst; i++) {
+		const json_t *e = json_array_get(sts, (size_t)i);
+		struct ast *s = &st[i];
+
+		switch (g->agg[i].kind) {
+		case A_COUNT:
+			s->n += (uint64_t)json_integer_value(e);
+			break;
+		case A_SUM:
+		case A_AVG:
+			s->n += (uint64_t)json_integer_value(
+			    json_array_get(e, 0));
+			ksum_add(&s->u.k, json_number_value(
+			    json_array_get(e, 1)));
+			ksum_add(&s->u.k, json_number_value(
+			    json_array_get(e, 2)));
+			break;
+		case A_DISTINCT:
+			for (size_t k = 0; k < json_array_size(e); k++) {
+				const json_t *x = json_array_get(e, k);
+				struct cdp_key128 h;
+
+				(void)key_hex_get(json_string_value(x),
+				    json_string_length(x), &h);
+				take_hash(s, h);
+			}
+			break;
+		case A_VALUES:
+			for (size_t k = 0; k < json_array_size(e); k++)
+				take_number(s, json_number_value(
+				    json_array_get(e, k)));
+			break;
+		case A_PCT:
+			break;
+		default:
+			(void)merged_val(e, &v);
+			take_value(s, g->agg[i].kind, &v);
+			break;
+		}
+	}
+	return 0;
+}
+
+static int
+on_partial(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
+    const char **why)
+{
+	struct grp *g = ctx;
+	json_error_t jerr;
+	json_t *j = json_loadb(rec->p, rec->len, 0, &jerr);
+	int rc = 0;
+
+	if (j == NULL) {
+		*why = "not a partial line";
+		return -1;
+	}
+	if (json_object_get(j, "_partial") != NULL)
+		check_header(g, j, at);
+	else if (!g->header) {
+		json_decref(j);
+		cdp_die(EX_DATAERR, at->file, at->line->lineno,
+		    "group state before the partial's header line");
+	} else if (merge_group(g, j) == -1) {
+		*why = "not a partial line of this --by and --agg";
+		rc = -1;
+	}
+	json_decref(j);
+	return rc;
+}
+
+/* ---- output ---- */
+
+static const struct grp *sort_g;
+
+static int
+cmp_groups(const void *a, const void *b)
+{
+	const char *p = sort_g->keys.p + sort_g->koff[*(const size_t *)a];
+	const char *q = sort_g->keys.p + sort_g->koff[*(const size_t *)b];
+	struct aval x, y;
+	int c;
+
+	for (int i = 0; i < sort_g->nby; i++) {
+		agg_key_next(&p, &x);
+		agg_key_next(&q, &y);
+		if ((c = agg_cmp(&x, &y)) != 0)
+			return c;
+	}
+	return 0;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Quantile p of sorted x[0..n): linear between the closest ranks,
+ * h = (n - 1) p (Hyndman and Fan's type 7, numpy's default). */
+static double
+quantile(const double *x, size_t n, double p)
+{
+	double h = (double)(n - 1) * p, lo = floor(h);
+	size_t i = (size_t)lo;
+
+	if (i + 1 >= n)
+		return x[n - 1];
+	return x[i] + (h - lo) * (x[i + 1] - x[i]);
+}
+
+static void
+cell_value(struct rtable *t, size_t row, int col, const struct aval *v,
+    struct cdp_buf *tmp)
+{
+	switch (v->t) {
+	case AV_NULL:
+		break;
+	case AV_NUM:
+		rtable_num(t, row, col, v->num);
+		break;
+	case AV_STR:
+		rtable_str(t, row, col, v->s, v->n);
+		break;
+	default:
+		cdp_buf_reset(tmp);
+		if (agg_json_add(tmp, v) == -1)
+			report_nomem();
+		rtable_json(t, row, col, tmp->p, tmp->len);
+		break;
+	}
+}
+
+static void
+table_row(struct grp *g, struct rtable *t, size_t grp)
+{
+	const char *p = g->keys.p + g->koff[grp];
+	struct ast *st = states(g, grp);
+	size_t row = rtable_row(t);
+	struct aval v;
+
+	for (int i = 0; i < g->nby; i++) {
+		agg_key_next(&p, &v);
+		cell_value(t, row, i, &v, &g->tmp);
+	}
+	for (int i = 0; i < g->nagg; i++) {
+		struct ast *s = &st[i], *q;
+		int col = g->nby + i;
+
+		switch (g->agg[i].kind) {
+		case A_COUNT:
+			rtable_int(t, row, col, (double)s->n);
+			break;
+		case A_DISTINCT:
+			rtable_int(t, row, col, (double)s->u.set.n);
+			break;
+		case A_SUM:
+			if (s->n > 0)
+				rtable_num(t, row, col, s->u.k.s + s->u.k.c);
+			break;
+		case A_AVG:
+			if (s->n > 0)
+				rtable_num(t, row, col,
+				    (s->u.k.s + s->u.k.c) / (double)s->n);
+			break;
+		case A_PCT:
+			q = &st[g->agg[i].q];
+			if (q->n == 0)
+				break;
+			if (!q->u.q.sorted) {
+				qsort(q->u.q.x, q->n, sizeof(double),
+				    cmp_double);
+				q->u.q.sorted = true;
+			}
+			rtable_num(t, row, col, quantile(q->u.q.x, q->n,
+			    g->agg[i].p));
+			break;
+		default:
+			if (s->n > 0) {
+				hval_get(&s->u.v, &v);
+				cell_value(t, row, col, &v, &g->tmp);
+			}
+			break;
+		}
+	}
+}
+
+static void
+write_partial(struct grp *g, const size_t *order)
+{
+	struct cdp_buf b = { 0 };
+	struct cdp_err err;
+	struct cdp_out *o = cdp_out_open(g->ro.common.output, &err);
+
+	if (o == NULL)
+		cdp_die_err(&err, NULL, 0);
+	partial_header(g, &b);
+	for (size_t i = 0; i < g->ngroups; i++) {
+		partial_group(g, order[i], &b);
+		if (b.len > 65536 || i + 1 == g->ngroups) {
+			if (cdp_out_write(o, b.p, b.len, &err) == -1)
+				cdp_die_err(&err, NULL, 0);
+			cdp_buf_reset(&b);
+		}
+	}
+	if ((b.len > 0 && cdp_out_write(o, b.p, b.len, &err) == -1) ||
+	    cdp_out_close(o, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	cdp_buf_free(&b);
+}
+
+static void
+write_table(struct grp *g, const size_t *order)
+{
+	struct rtable t;
+	struct rtable *tp = &t;
+	struct cdp_buf title = { 0 };
+
+	if (cdp_buf_adds(&title, g->agg[0].col) == -1 ||
+	    (g->nby > 0 && cdp_buf_addf(&title, " by %s", g->bylist) == -1))
+		report_nomem();
+	rtable_init(&t, "group", title.p);
+	for (int i = 0; i < g->nby; i++)
+		rtable_col(&t, g->by[i], -1);
+	for (int i = 0; i < g->nagg; i++)
+		rtable_col(&t, g->agg[i].col, -1);
+	if (g->nby == 1) {
+		t.chart = CHART_BAR;
+		t.label = 0;
+		t.value = 1;
+	}
+	for (size_t i = 0; i < g->ngroups; i++)
+		table_row(g, &t, order[i]);
+	report_write(&g->ro, &tp, 1);
+	rtable_free(&t);
+	cdp_buf_free(&title);
+}
+
+static void
+free_all(struct grp *g)
+{
+	for (size_t n = 0; n < g->ngroups; n++) {
+		struct ast *st = states(g, n);
+
+		for (int i = 0; i < g->nst; i++)
+			switch (g->agg[i].kind) {
+			case A_DISTINCT:
+				hset_free(&st[i].u.set);
+				break;
+			case A_VALUES:
+				free(st[i].u.q.x);
+				break;
+			case A_MIN:
+			case A_MAX:
+			case A_FIRST:
+			case A_LAST:
+				cdp_buf_free(&st[i].u.v.s);
+				break;
+			default:
+				break;
+			}
+	}
+	for (int i = 0; i < g->nagg; i++) {
+		free(g->agg[i].spec);
+		free(g->agg[i].col);
+	}
+	for (int i = 0; i < g->nfld; i++) {
+		free(g->fld[i].name);
+		free(g->fld[i].notnum);
+		cdp_buf_free(&g->fld[i].scratch);
+	}
+	if (g->nby > 0)
+		free((void *)g->by[0]);
+	cdp_keymap_free(g->map);
+	cdp_buf_free(&g->keys);
+	cdp_buf_free(&g->kb);
+	cdp_buf_free(&g->tmp);
+	free(g->koff);
+	free(g->st);
+}
 
 int
 group_main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cdp_die(EX_SOFTWARE, NULL, 0, "group: not built yet");
+	struct grp g = { 0 };
+	struct cdp_acct acct = { 0 };
+	size_t *order;
+
+	parse_options(argc, argv, &g);
+	if ((g.map = cdp_keymap_new()) == NULL)
+		report_nomem();
+	report_acct_open(&g.ro, &acct);
+	cdp_each(argv + optind, argc - optind, &g.ro.common, &acct,
+	    g.merge ? on_partial : on_record, &g);
+	/* No --by: one total row, even over no records. */
+	if (g.nby == 0 && g.ngroups == 0 && !g.merge) {
+		cdp_buf_reset(&g.kb);
+		(void)group_of(&g);
+	}
+	if (g.nby == 0 && g.ngroups == 0 && g.merge)
+		(void)group_of(&g);
+	if ((order = malloc((g.ngroups + 1) * sizeof(*order))) == NULL)
+		report_nomem();
+	for (size_t i = 0; i < g.ngroups; i++)
+		order[i] = i;
+	sort_g = &g;
+	qsort(order, g.ngroups, sizeof(*order), cmp_groups);
+	if (g.partial)
+		write_partial(&g, order);
+	else
+		write_table(&g, order);
+	if (g.ro.skip_nonnumeric) {
+		acct.extra[0].name = "nonnumeric";
+		acct.extra[0].n = g.nonnumeric;
+	}
+	report_acct_close(&g.ro, &acct);
+	free(order);
+	free_all(&g);
+	return 0;
 }

@@ -76,8 +76,11 @@ json_cell(struct cdp_buf *b, const struct rtable *t, const struct rcell *c)
 static int
 flush(struct cdp_out *o, struct cdp_buf *b, struct cdp_err *err)
 {
-	int rc = cdp_out_write(o, b->p, b->len, err);
+	int rc;
 
+	if (b->len == 0)	/* nothing yet; b->p may be NULL */
+		return 0;
+	rc = cdp_out_write(o, b->p, b->len, err);
 	cdp_buf_reset(b);
 	return rc;
 }
@@ -135,10 +138,13 @@ fmt_ndjson(struct cdp_out *o, struct rtable *const *tables, size_t n,
 static int
 csv_field(struct cdp_buf *b, const char *s, size_t n, bool text)
 {
-	bool formula = text && n > 0 && strchr("=+-@\t\r", s[0]) != NULL;
-	bool quote = formula || memchr(s, ',', n) || memchr(s, '"', n) ||
-	    memchr(s, '\n', n) || memchr(s, '\r', n);
+	bool formula, quote;
 
+	if (n == 0)	/* an empty cell; s may be NULL then */
+		return 0;
+	formula = text && strchr("=+-@\t\r", s[0]) != NULL;
+	quote = formula || memchr(s, ',', n) || memchr(s, '"', n) ||
+	    memchr(s, '\n', n) || memchr(s, '\r', n);
 	if (!quote)
 		return cdp_buf_add(b, s, n);
 	if (cdp_buf_addc(b, '"') == -1 || (formula &&

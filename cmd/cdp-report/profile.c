@@ -1,11 +1,827 @@
-/* profile.c - cdp-report profile (being written). */
+/*
+ * profile.c - cdp-report profile: a data-quality view of every top-level
+ * field, in the order fields first appear.
+ *
+ * Per field: records that have it non-null, records where it is null or
+ * missing, the mix of types, distinct values, min/max, mean of numbers and
+ * the 10 most frequent values.  Distinct values and their counts are kept
+ * exactly up to PROF_EXACT values a field; past that a field switches to a
+ * HyperLogLog (agg_hll.c) for distinct and a space-saving sketch of
+ * PROF_SKETCH counters (Metwally, Agrawal, El Abbadi 2005) for the top
+ * values, so memory per field stays bounded whatever the input.
+ *
+ * --partial writes each field's state as NDJSON and --merge combines such
+ * files; while every field stays exact the merged result equals one run.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "agg.h"
 #include "diag.h"
+#include "each.h"
 #include "report.h"
+
+#define PROF_EXACT	65536	/* distinct values kept exactly */
+#define PROF_SKETCH	1000	/* space-saving counters past that */
+#define PROF_TOP	10
+
+static const char usage[] =
+"usage: cdp-report profile [options] [FILE...]\n"
+"Per top-level field: count, nulls, types, distinct, min/max, mean, top 10.\n"
+"      --partial             write the mergeable state as NDJSON instead\n"
+"      --merge               read --partial files instead of records\n"
+REPORT_USAGE
+CDP_COMMON_USAGE;
+
+enum { OPT_PARTIAL = REPORT_OPT_PRIVATE, OPT_MERGE };
+
+static const struct option longopts[] = {
+	{ "merge", no_argument, NULL, OPT_MERGE },
+	{ "partial", no_argument, NULL, OPT_PARTIAL },
+	CDP_COMMON_LONGOPTS,
+	REPORT_LONGOPTS,
+	{ NULL, 0, NULL, 0 }
+};
+
+enum { T_STR, T_NUM, T_BOOL, T_ARR, T_OBJ, NTYPES };
+static const char *const tname[NTYPES] = { "string", "number", "bool",
+	"array", "object" };
+
+/* A value and how often it was seen; its JSON text is in the field's
+ * arena.  err: how much count may overstate (space-saving only). */
+struct item {
+	struct cdp_key128	h;
+	uint64_t		count, err;
+	size_t			off, len;
+	size_t			pos;	/* sketch: place in the heap */
+};
+
+struct mval {
+	bool		has;
+	uint8_t		t;
+	double		num;
+	struct cdp_buf	s;
+};
+
+struct pfield {
+	char		*name;
+	size_t		 nlen;
+	uint64_t	 count, types[NTYPES], nnum;
+	struct ksum	 sum;
+	struct mval	 min, max;
+	bool		 exact;
+	struct hset	 set;		/* value hash -> index in items */
+	struct item	*items;
+	size_t		 nitems, icap;
+	size_t		*heap;		/* sketch: items by count, least first */
+	struct cdp_buf	 arena;
+	uint8_t		*hll;		/* past PROF_EXACT */
+};
+
+struct prof {
+	struct report_opts	 ro;
+	bool			 partial, merge, header;
+	struct pfield		*f;
+	size_t			 nf, fcap;
+	struct hset		 names;		/* name hash -> index in f */
+	size_t			*cache;		/* record position -> field */
+	size_t			 ccap;
+	uint64_t		 records;
+	struct cdp_buf		 scratch, tmp, key;
+};
+
+static void
+parse_options(int argc, char **argv, struct prof *p)
+{
+	int ch;
+
+	report_opts_init(&p->ro, "profile");
+	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS, longopts,
+	    NULL)) != -1) {
+		if (ch == OPT_PARTIAL)
+			p->partial = true;
+		else if (ch == OPT_MERGE)
+			p->merge = true;
+		else
+			report_opt(ch, optarg, &p->ro, usage);
+	}
+	report_opts_done(&p->ro, usage);
+}
+
+/* The field named s[0..n), added when new. */
+static size_t
+field_of(struct prof *p, const char *s, size_t n)
+{
+	int added;
+	uint32_t *v = hset_put(&p->names, cdp_key128_of(s, n),
+	    (uint32_t)p->nf, &added);
+	struct pfield *f;
+
+	if (v == NULL)
+		report_nomem();
+	if (!added)
+		return *v;
+	if (cdp_grow((void **)&p->f, &p->fcap, p->nf + 1, sizeof(*p->f))
+	    == -1)
+		report_nomem();
+	f = &p->f[p->nf];
+	*f = (struct pfield){ .exact = true, .nlen = n };
+	if ((f->name = malloc(n + 1)) == NULL)
+		report_nomem();
+	memcpy(f->name, s, n);
+	f->name[n] = '\0';
+	return p->nf++;
+}
+
+/* ---- min and max ---- */
+
+static void
+mval_take(struct mval *m, const struct aval *v, int sign)
+{
+	if (v->t != AV_NUM && v->t != AV_STR)
+		return;
+	if (m->has) {
+		struct aval cur = { .t = m->t, .num = m->num, .s = m->s.p,
+		    .n = m->s.len };
+
+		if (cur.s == NULL)
+			cur.s = "";
+		if (agg_cmp(v, &cur) * sign >= 0)
+			return;
+	}
+	m->has = true;
+	m->t = v->t;
+	m->num = v->num;
+	cdp_buf_reset(&m->s);
+	if (v->t == AV_STR && cdp_buf_add(&m->s, v->s, v->n) == -1)
+		report_nomem();
+}
+
+/* ---- the space-saving sketch: a min-heap of counters ---- */
+
+static bool
+less(const struct pfield *f, size_t a, size_t b)
+{
+	return f->items[f->heap[a]].count < f->items[f->heap[b]].count;
+}
+
+static void
+heap_swap(struct pfield *f, size_t a, size_t b)
+{
+	size_t t = f->heap[a];
+
+	f->heap[a] = f->heap[b];
+	f->heap[b] = t;
+	f->items[f->heap[a]].pos = a;
+	f->items[f->heap[b]].pos = b;
+}
+
+/* A counter grew: move it down towards the larger ones. */
+static void
+sift_down(struct pfield *f, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < f->nitems && less(f, l, m))
+			m = l;
+		if (r < f->nitems && less(f, r, m))
+			m = r;
+		if (m == i)
+			return;
+		heap_swap(f, i, m);
+		i = m;
+	}
+}
+
+static void
+item_text(struct pfield *f, struct item *it, const char *s, size_t n)
+{
+	it->off = f->arena.len;
+	it->len = n;
+	if (cdp_buf_add(&f->arena, s, n) == -1)
+		report_nomem();
+}
+
+/* Replaced counters leave their text behind: copy the live texts to a
+ * fresh arena once the dead ones dominate. */
+static void
+arena_compact(struct pfield *f)
+{
+	struct cdp_buf b = { 0 };
+	size_t live = 0;
+
+	for (size_t i = 0; i < f->nitems; i++)
+		live += f->items[i].len;
+	if (f->arena.len < (1u << 20) || f->arena.len < 4 * live)
+		return;
+	for (size_t i = 0; i < f->nitems; i++) {
+		struct item *it = &f->items[i];
+		size_t off = b.len;
+
+		if (cdp_buf_add(&b, f->arena.p + it->off, it->len) == -1)
+			report_nomem();
+		it->off = off;
+	}
+	cdp_buf_free(&f->arena);
+	f->arena = b;
+}
+
+/* Count value h (JSON text s) w times in the sketch. */
+static void
+sketch_add(struct pfield *f, struct cdp_key128 h, const char *s, size_t n,
+    uint64_t w, uint64_t err)
+{
+	uint32_t *v = hset_get(&f->set, h);
+	struct item *it;
+	int added;
+
+	if (v != NULL) {
+		it = &f->items[*v];
+		it->count += w;
+		it->err += err;
+		sift_down(f, it->pos);
+		return;
+	}
+	/* Not monitored: it takes over the smallest counter, whose count
+	 * becomes its possible overestimate. */
+	it = &f->items[f->heap[0]];
+	hset_del(&f->set, it->h);
+	it->h = h;
+	it->err = it->count + err;
+	it->count += w;
+	item_text(f, it, s, n);
+	if (hset_put(&f->set, h, (uint32_t)f->heap[0], &added) == NULL)
+		report_nomem();
+	sift_down(f, 0);
+	arena_compact(f);
+}
+
+static const struct pfield *sort_f;
+
+static int
+cmp_items(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	c = memcmp(sort_f->arena.p + x->off, sort_f->arena.p + y->off, n);
+	if (c != 0)
+		return c;
+	return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* Past PROF_EXACT: every hash so far into the HyperLogLog, the largest
+ * counts into the sketch. */
+static void
+to_sketch(struct pfield *f)
+{
+	struct cdp_buf b = { 0 };
+	int added;
+
+	if ((f->hll = calloc(HLL_M, 1)) == NULL)
+		report_nomem();
+	for (size_t i = 0; i < f->nitems; i++)
+		hll_add(f->hll, f->items[i].h.lo);
+	sort_f = f;
+	qsort(f->items, f->nitems, sizeof(*f->items), cmp_items);
+	if (f->nitems > PROF_SKETCH)
+		f->nitems = PROF_SKETCH;
+	hset_free(&f->set);
+	if ((f->heap = malloc(PROF_SKETCH * sizeof(*f->heap))) == NULL)
+		report_nomem();
+	for (size_t i = 0; i < f->nitems; i++) {
+		struct item *it = &f->items[i];
+		size_t off = b.len;
+
+		if (cdp_buf_add(&b, f->arena.p + it->off, it->len) == -1 ||
+		    hset_put(&f->set, it->h, (uint32_t)i, &added) == NULL)
+			report_nomem();
+		it->off = off;
+		it->pos = i;
+		f->heap[i] = i;
+	}
+	cdp_buf_free(&f->arena);
+	f->arena = b;
+	for (size_t i = f->nitems / 2 + 1; i-- > 0;)
+		sift_down(f, i);
+	f->exact = false;
+}
+
+/* Count value h (JSON text s) w times, with err of possible overcount. */
+static void
+count_value(struct pfield *f, struct cdp_key128 h, const char *s, size_t n,
+    uint64_t w, uint64_t err)
+{
+	uint32_t *v;
+	int added;
+
+	if (f->exact) {
+		if ((v = hset_put(&f->set, h, (uint32_t)f->nitems, &added))
+		    == NULL)
+			report_nomem();
+		if (!added) {
+			f->items[*v].count += w;
+			f->items[*v].err += err;
+			return;
+		}
+		if (f->nitems < PROF_EXACT) {
+			if (cdp_grow((void **)&f->items, &f->icap,
+			    f->nitems + 1, sizeof(*f->items)) == -1)
+				report_nomem();
+			f->items[f->nitems] = (struct item){ .h = h,
+			    .count = w, .err = err };
+			item_text(f, &f->items[f->nitems++], s, n);
+			return;
+		}
+		hset_del(&f->set, h);
+		to_sketch(f);
+	}
+	hll_add(f->hll, h.lo);
+	if (f->nitems < PROF_SKETCH) {
+		/* A sketch merged from a smaller one may have room. */
+		struct item *it = &f->items[f->nitems];
+
+		*it = (struct item){ .h = h, .count = w, .err = err,
+		    .pos = f->nitems };
+		item_text(f, it, s, n);
+		f->heap[f->nitems] = f->nitems;
+		if (hset_put(&f->set, h, (uint32_t)f->nitems++, &added)
+		    == NULL)
+			report_nomem();
+		for (size_t i = it->pos; i > 0 && less(f, i, (i - 1) / 2);
+		    i = (i - 1) / 2)
+			heap_swap(f, i, (i - 1) / 2);
+		return;
+	}
+	sketch_add(f, h, s, n, w, err);
+}
+
+/* ---- records ---- */
+
+static void
+take(struct prof *p, struct pfield *f, const struct aval *v)
+{
+	static const uint8_t slot[] = { [AV_FALSE] = T_BOOL,
+	    [AV_TRUE] = T_BOOL, [AV_NUM] = T_NUM, [AV_STR] = T_STR,
+	    [AV_ARR] = T_ARR, [AV_OBJ] = T_OBJ };
+	struct cdp_key128 h;
+
+	if (v->t == AV_NULL)
+		return;
+	f->count++;
+	f->types[slot[v->t]]++;
+	if (v->t == AV_NUM) {
+		ksum_add(&f->sum, v->num);
+		f->nnum++;
+	}
+	mval_take(&f->min, v, 1);
+	mval_take(&f->max, v, -1);
+	h = agg_hash(v, &p->tmp);
+	cdp_buf_reset(&p->tmp);
+	if (agg_json_add(&p->tmp, v) == -1)
+		report_nomem();
+	count_value(f, h, p->tmp.p, p->tmp.len, 1, 0);
+}
+
+static int
+on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
+    const char **why)
+{
+	struct prof *p = ctx;
+	double x;
+
+	(void)at;
+	/* The one way a valid record can fail: check before counting. */
+	for (size_t i = 0; i < rec->n; i++)
+		if (rec->f[i].type == CDP_NUMBER &&
+		    cdp_rec_num(rec, &rec->f[i], &x) == -1) {
+			*why = "number out of range";
+			return -1;
+		}
+	if (rec->n > p->ccap) {
+		size_t old = p->ccap;
+
+		if (cdp_grow((void **)&p->cache, &p->ccap, rec->n,
+		    sizeof(*p->cache)) == -1)
+			report_nomem();
+		for (size_t i = old; i < p->ccap; i++)
+			p->cache[i] = SIZE_MAX;	/* no field yet */
+	}
+	p->records++;
+	for (size_t i = 0; i < rec->n; i++) {
+		const struct cdp_field *fl = &rec->f[i];
+		const char *k = rec->p + fl->koff;
+		size_t kn = fl->klen, fi;
+		struct aval v;
+
+		if (fl->flags & CDP_F_KEYESC) {
+			cdp_buf_reset(&p->key);
+			if (cdp_json_unescape(k, kn, &p->key) == -1)
+				report_nomem();
+			k = p->key.p;
+			kn = p->key.len;
+		}
+		/* Records mostly repeat their layout: try the field seen
+		 * at this position last time before hashing the name. */
+		fi = p->cache[i];
+		if (fi >= p->nf || p->f[fi].nlen != kn ||
+		    memcmp(p->f[fi].name, k, kn) != 0)
+			p->cache[i] = fi = field_of(p, k, kn);
+		(void)agg_val(rec, fl, &p->scratch, &v);
+		take(p, &p->f[fi], &v);
+	}
+	return 0;
+}
+
+/* ---- partial files ---- */
+
+static void
+add_mval(struct cdp_buf *b, const struct mval *m)
+{
+	struct aval v = { .t = m->t, .num = m->num, .s = m->s.p,
+	    .n = m->s.len };
+
+	if (!m->has) {
+		if (cdp_buf_adds(b, "null") == -1)
+			report_nomem();
+		return;
+	}
+	if (v.s == NULL)
+		v.s = "";
+	if (agg_json_add(b, &v) == -1)
+		report_nomem();
+}
+
+static void
+num_add(struct cdp_buf *b, double x)
+{
+	char num[40];
+	int n = cdp_fmt_double(num, x);
+
+	if (n < 0 || cdp_buf_add(b, num, (size_t)n) == -1)
+		report_nomem();
+}
+
+static void
+partial_field(const struct pfield *f, struct cdp_buf *b)
+{
+	int rc = cdp_buf_adds(b, "{\"field\":");
+
+	rc |= cdp_json_quote(b, f->name, f->nlen);
+	rc |= cdp_buf_addf(b, ",\"count\":%llu,\"types\":[",
+	    (unsigned long long)f->count);
+	for (int t = 0; t < NTYPES; t++)
+		rc |= cdp_buf_addf(b, "%s%llu", t ? "," : "",
+		    (unsigned long long)f->types[t]);
+	rc |= cdp_buf_addf(b, "],\"sum\":[%llu,", (unsigned long long)f->nnum);
+	num_add(b, f->sum.s);
+	rc |= cdp_buf_addc(b, ',');
+	num_add(b, f->sum.c);
+	rc |= cdp_buf_adds(b, "],\"min\":");
+	add_mval(b, &f->min);
+	rc |= cdp_buf_adds(b, ",\"max\":");
+	add_mval(b, &f->max);
+	rc |= cdp_buf_addf(b, ",\"exact\":%s", f->exact ? "true" : "false");
+	if (!f->exact) {
+		rc |= cdp_buf_adds(b, ",\"hll\":\"");
+		rc |= hex_add(b, f->hll, HLL_M);
+		rc |= cdp_buf_addc(b, '"');
+	}
+	rc |= cdp_buf_adds(b, ",\"items\":[");
+	for (size_t i = 0; i < f->nitems; i++) {
+		const struct item *it = &f->items[i];
+
+		rc |= cdp_buf_adds(b, i ? ",[\"" : "[\"");
+		rc |= key_hex_add(b, it->h);
+		rc |= cdp_buf_addf(b, "\",%llu,%llu,",
+		    (unsigned long long)it->count,
+		    (unsigned long long)it->err);
+		/* The value's JSON text as a string, so that it merges
+		 * back byte for byte. */
+		rc |= cdp_json_quote(b, f->arena.p + it->off, it->len);
+		rc |= cdp_buf_addc(b, ']');
+	}
+	if (rc != 0 || cdp_buf_adds(b, "]}\n") == -1)
+		report_nomem();
+}
+
+static void
+write_partial(struct prof *p)
+{
+	struct cdp_buf b = { 0 };
+	struct cdp_err err;
+	struct cdp_out *o = cdp_out_open(p->ro.common.output, &err);
+
+	if (o == NULL)
+		cdp_die_err(&err, NULL, 0);
+	if (cdp_buf_addf(&b, "{\"_partial\":\"cdp-report profile\","
+	    "\"version\":1,\"records\":%llu}\n",
+	    (unsigned long long)p->records) == -1)
+		report_nomem();
+	for (size_t i = 0; i <= p->nf; i++) {
+		if (i < p->nf)
+			partial_field(&p->f[i], &b);
+		if ((b.len > 65536 || i == p->nf) &&
+		    cdp_out_write(o, b.p, b.len, &err) == -1)
+			cdp_die_err(&err, NULL, 0);
+		if (b.len > 65536)
+			cdp_buf_reset(&b);
+	}
+	if (cdp_out_close(o, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	cdp_buf_free(&b);
+}
+
+static bool
+is_count(const json_t *j)
+{
+	return json_is_integer(j) && json_integer_value(j) >= 0;
+}
+
+/* Is j a well-formed field line?  (Checked whole before any use.) */
+static bool
+field_ok(const json_t *j)
+{
+	const json_t *types = json_object_get(j, "types");
+	const json_t *sum = json_object_get(j, "sum");
+	const json_t *items = json_object_get(j, "items");
+	const json_t *exact = json_object_get(j, "exact");
+	const json_t *hll = json_object_get(j, "hll");
+	uint8_t reg[1];
+
+	(void)reg;
+	if (!json_is_string(json_object_get(j, "field")) ||
+	    !is_count(json_object_get(j, "count")) ||
+	    !json_is_array(types) || json_array_size(types) != NTYPES ||
+	    !json_is_array(sum) || json_array_size(sum) != 3 ||
+	    !is_count(json_array_get(sum, 0)) ||
+	    !json_is_number(json_array_get(sum, 1)) ||
+	    !json_is_number(json_array_get(sum, 2)) ||
+	    !json_is_boolean(exact) || !json_is_array(items))
+		return false;
+	for (int t = 0; t < NTYPES; t++)
+		if (!is_count(json_array_get(types, (size_t)t)))
+			return false;
+	if (!json_is_true(exact) && (!json_is_string(hll) ||
+	    json_string_length(hll) != 2 * HLL_M))
+		return false;
+	for (size_t i = 0; i < json_array_size(items); i++) {
+		const json_t *it = json_array_get(items, i);
+		struct cdp_key128 h;
+
+		if (!json_is_array(it) || json_array_size(it) != 4 ||
+		    !json_is_string(json_array_get(it, 0)) ||
+		    key_hex_get(json_string_value(json_array_get(it, 0)),
+		    json_string_length(json_array_get(it, 0)), &h) == -1 ||
+		    !is_count(json_array_get(it, 1)) ||
+		    !is_count(json_array_get(it, 2)) ||
+		    !json_is_string(json_array_get(it, 3)))
+			return false;
+	}
+	return true;
+}
+
+static void
+merge_mval(struct mval *m, const json_t *j, int sign)
+{
+	struct aval v;
+
+	agg_val_json(j, &v);
+	mval_take(m, &v, sign);
+}
+
+static int
+merge_field(struct prof *p, const json_t *j)
+{
+	const json_t *items = json_object_get(j, "items");
+	const json_t *sum = json_object_get(j, "sum");
+	const json_t *name = json_object_get(j, "field");
+	struct pfield *f;
+	uint8_t *reg;
+	size_t fi;
+
+	if (!field_ok(j))
+		return -1;
+	/* field_of may move p->f: index it after the call. */
+	fi = field_of(p, json_string_value(name), json_string_length(name));
+	f = &p->f[fi];
+	if (!json_is_true(json_object_get(j, "exact"))) {
+		const json_t *hll = json_object_get(j, "hll");
+
+		if ((reg = malloc(HLL_M)) == NULL)
+			report_nomem();
+		if (hex_get(json_string_value(hll), json_string_length(hll),
+		    reg, HLL_M) == -1) {
+			free(reg);
+			return -1;
+		}
+		if (f->exact)
+			to_sketch(f);
+		for (uint32_t i = 0; i < HLL_M; i++)
+			if (reg[i] > f->hll[i])
+				f->hll[i] = reg[i];
+		free(reg);
+	}
+	f->count += (uint64_t)json_integer_value(json_object_get(j, "count"));
+	for (int t = 0; t < NTYPES; t++)
+		f->types[t] += (uint64_t)json_integer_value(json_array_get(
+		    json_object_get(j, "types"), (size_t)t));
+	f->nnum += (uint64_t)json_integer_value(json_array_get(sum, 0));
+	ksum_add(&f->sum, json_number_value(json_array_get(sum, 1)));
+	ksum_add(&f->sum, json_number_value(json_array_get(sum, 2)));
+	merge_mval(&f->min, json_object_get(j, "min"), 1);
+	merge_mval(&f->max, json_object_get(j, "max"), -1);
+	for (size_t i = 0; i < json_array_size(items); i++) {
+		const json_t *it = json_array_get(items, i);
+		const json_t *hx = json_array_get(it, 0);
+		const json_t *val = json_array_get(it, 3);
+		struct cdp_key128 h;
+
+		(void)key_hex_get(json_string_value(hx),
+		    json_string_length(hx), &h);
+		count_value(f, h, json_string_value(val),
+		    json_string_length(val),
+		    (uint64_t)json_integer_value(json_array_get(it, 1)),
+		    (uint64_t)json_integer_value(json_array_get(it, 2)));
+	}
+	return 0;
+}
+
+static int
+on_partial(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
+    const char **why)
+{
+	struct prof *p = ctx;
+	json_error_t jerr;
+	json_t *j = json_loadb(rec->p, rec->len, 0, &jerr);
+	const json_t *kind;
+	int rc = 0;
+
+	if (j == NULL) {
+		*why = "not a partial line";
+		return -1;
+	}
+	if ((kind = json_object_get(j, "_partial")) != NULL) {
+		const json_t *n = json_object_get(j, "records");
+
+		if (!json_is_string(kind) || strcmp(json_string_value(kind),
+		    "cdp-report profile") != 0 ||
+		    json_integer_value(json_object_get(j, "version")) != 1 ||
+		    !is_count(n)) {
+			json_decref(j);
+			cdp_die(EX_DATAERR, at->file, at->line->lineno,
+			    "not a partial of cdp-report profile (version 1)");
+		}
+		p->records += (uint64_t)json_integer_value(n);
+		p->header = true;
+	} else if (!p->header) {
+		json_decref(j);
+		cdp_die(EX_DATAERR, at->file, at->line->lineno,
+		    "field state before the partial's header line");
+	} else if (merge_field(p, j) == -1) {
+		*why = "not a partial line of cdp-report profile";
+		rc = -1;
+	}
+	json_decref(j);
+	return rc;
+}
+
+/* ---- the table ---- */
+
+static void
+cell_mval(struct rtable *t, size_t row, int col, const struct mval *m)
+{
+	if (!m->has)
+		return;
+	if (m->t == AV_NUM)
+		rtable_num(t, row, col, m->num);
+	else
+		rtable_str(t, row, col, m->s.p != NULL ? m->s.p : "",
+		    m->s.len);
+}
+
+static void
+cell_bool(struct rtable *t, size_t row, int col, bool v)
+{
+	rtable_json(t, row, col, v ? "true" : "false", v ? 4 : 5);
+}
+
+static void
+table_row(struct prof *p, struct rtable *t, struct pfield *f)
+{
+	size_t row = rtable_row(t), ntop;
+	struct cdp_buf *b = &p->tmp;
+	int c = 0;
+
+	rtable_str(t, row, c++, f->name, f->nlen);
+	rtable_int(t, row, c++, (double)f->count);
+	rtable_int(t, row, c++, (double)(p->records - f->count));
+	for (int k = 0; k < NTYPES; k++)
+		rtable_int(t, row, c++, (double)f->types[k]);
+	if (f->exact)
+		rtable_int(t, row, c++, (double)f->nitems);
+	else
+		rtable_int(t, row, c++, (double)(uint64_t)(hll_estimate(
+		    f->hll) + 0.5));
+	cell_bool(t, row, c++, f->exact);
+	cell_mval(t, row, c++, &f->min);
+	cell_mval(t, row, c++, &f->max);
+	if (f->nnum > 0)
+		rtable_num(t, row, c, (f->sum.s + f->sum.c) /
+		    (double)f->nnum);
+	c++;
+	/* The heap no longer matters: the items may be sorted now. */
+	sort_f = f;
+	qsort(f->items, f->nitems, sizeof(*f->items), cmp_items);
+	ntop = f->nitems < PROF_TOP ? f->nitems : PROF_TOP;
+	cdp_buf_reset(b);
+	if (cdp_buf_addc(b, '[') == -1)
+		report_nomem();
+	for (size_t i = 0; i < ntop; i++) {
+		const struct item *it = &f->items[i];
+
+		if (cdp_buf_adds(b, i ? ",{\"value\":" : "{\"value\":") == -1 ||
+		    cdp_buf_add(b, f->arena.p + it->off, it->len) == -1 ||
+		    cdp_buf_addf(b, ",\"count\":%llu",
+		    (unsigned long long)it->count) == -1 ||
+		    (!f->exact && cdp_buf_addf(b, ",\"error\":%llu",
+		    (unsigned long long)it->err) == -1) ||
+		    cdp_buf_addc(b, '}') == -1)
+			report_nomem();
+	}
+	if (cdp_buf_addc(b, ']') == -1)
+		report_nomem();
+	rtable_json(t, row, c++, b->p, b->len);
+	cell_bool(t, row, c++, f->exact);
+}
+
+static void
+write_table(struct prof *p)
+{
+	static const char *const cols[] = { "field", "count", "nulls" };
+	static const char *const tail[] = { "distinct", "distinct_exact",
+	    "min", "max", "mean", "top", "top_exact" };
+	struct rtable t, *tp = &t;
+
+	rtable_init(&t, "profile", "fields");
+	for (size_t i = 0; i < 3; i++)
+		rtable_col(&t, cols[i], -1);
+	for (int k = 0; k < NTYPES; k++)
+		rtable_col(&t, tname[k], -1);
+	for (size_t i = 0; i < sizeof(tail) / sizeof(tail[0]); i++)
+		rtable_col(&t, tail[i], -1);
+	for (size_t i = 0; i < p->nf; i++)
+		table_row(p, &t, &p->f[i]);
+	report_write(&p->ro, &tp, 1);
+	rtable_free(&t);
+}
+
+static void
+free_all(struct prof *p)
+{
+	for (size_t i = 0; i < p->nf; i++) {
+		struct pfield *f = &p->f[i];
+
+		free(f->name);
+		cdp_buf_free(&f->min.s);
+		cdp_buf_free(&f->max.s);
+		hset_free(&f->set);
+		free(f->items);
+		free(f->heap);
+		cdp_buf_free(&f->arena);
+		free(f->hll);
+	}
+	free(p->f);
+	free(p->cache);
+	hset_free(&p->names);
+	cdp_buf_free(&p->scratch);
+	cdp_buf_free(&p->tmp);
+	cdp_buf_free(&p->key);
+}
 
 int
 profile_main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cdp_die(EX_SOFTWARE, NULL, 0, "profile: not built yet");
+	struct prof p = { 0 };
+	struct cdp_acct acct = { 0 };
+
+	parse_options(argc, argv, &p);
+	report_acct_open(&p.ro, &acct);
+	cdp_each(argv + optind, argc - optind, &p.ro.common, &acct,
+	    p.merge ? on_partial : on_record, &p);
+	if (p.partial)
+		write_partial(&p);
+	else
+		write_table(&p);
+	report_acct_close(&p.ro, &acct);
+	free_all(&p);
+	return 0;
 }

@@ -1,0 +1,277 @@
+#!/usr/bin/env bats
+# cdp-report group: aggregates, group order, formats, bad input, the
+# account, and partials that merge to the one-run result.
+load helper
+
+F="$BATS_TEST_DIRNAME/cdp-report/group"
+AGGS=count,sum:revenue,avg:revenue,min:ts,max:ts,distinct:profile_id,p50:revenue,p95:revenue
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+}
+
+# events N: N deterministic events with cent revenues (the MINSTD
+# generator, exact in awk's doubles, so every run sees the same data).
+events() {
+	awk -v n="$1" 'BEGIN {
+		split("web app email sms ads store", ch, " ")
+		split("view cart purchase", ty, " ")
+		x = 12345
+		for (i = 1; i <= n; i++) {
+			x = (x * 48271) % 2147483647
+			c = ch[int(x / 65536) % 6 + 1]
+			t = ty[int(x / 4096) % 3 + 1]
+			r = (int(x / 11) % 100000) / 100
+			if (x % 17 == 0)
+				rv = "null"
+			else if (x % 13 == 0)
+				rv = "-" r
+			else
+				rv = r
+			printf "{\"channel\":\"%s\",\"type\":\"%s\",\"revenue\":%s,", c, t, rv
+			printf "\"ts\":\"2026-%02d-%02dT%02d:00:00Z\",", x % 12 + 1, x % 28 + 1, x % 24
+			printf "\"profile_id\":\"P%d\"}\n", int(x / 3) % 500
+		}
+	}'
+}
+
+# --- usage ---------------------------------------------------------------
+
+@test "group: --help prints the usage on stdout" {
+	run_split cdp-report group --help
+	assert_success
+	assert_line --index 0 --partial "usage: cdp-report group [--by F[,F...]]"
+	assert_equal "$stderr" ""
+}
+
+@test "group: an unknown aggregate is a usage error" {
+	run_split cdp-report group --by channel --agg count,median:revenue "$F/events.ndjson"
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "cdp-report: --agg: unknown aggregate 'median'"
+	assert_output ""
+}
+
+@test "group: a bad --agg spec is a usage error" {
+	for spec in sum count:x 'sum:' p101:revenue 'count,,sum:x' p:revenue count,count; do
+		run_split cdp-report group --agg "$spec" "$F/events.ndjson"
+		assert_failure 64
+		assert_output ""
+	done
+	run_split cdp-report group --agg sum "$F/events.ndjson"
+	assert_equal "${stderr%%$'\n'*}" "cdp-report: --agg: sum needs a field, as sum:FIELD"
+	run_split cdp-report group --by channel,channel "$F/events.ndjson"
+	assert_failure 64
+	run_split cdp-report group --by count "$F/events.ndjson"
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "cdp-report: column count is both a group and an aggregate"
+}
+
+# --- results -------------------------------------------------------------
+
+@test "group: every aggregate by channel, ndjson" {
+	run_split cdp-report group --by channel --agg "$AGGS" -f ndjson "$F/events.ndjson"
+	assert_success
+	assert_output "$(cat "$F/by-channel.ndjson")"
+	assert_equal "$stderr" ""
+}
+
+@test "group: every aggregate by channel, csv" {
+	run_split cdp-report group --by channel --agg "$AGGS" -f csv "$F/events.ndjson"
+	assert_success
+	assert_output "$(cat "$F/by-channel.csv")"
+}
+
+@test "group: two group fields, first/last and min/max of other types" {
+	A=count,sum:revenue,first:ts,last:ts,min:revenue,max:profile_id
+	run_split cdp-report group --by channel,type --agg "$A" -f ndjson "$F/events.ndjson"
+	assert_success
+	assert_output "$(cat "$F/by-channel-type.ndjson")"
+	run_split cdp-report group --by channel,type --agg "$A" -f csv "$F/events.ndjson"
+	assert_success
+	assert_output "$(cat "$F/by-channel-type.csv")"
+}
+
+@test "group: no --by gives one total row" {
+	run_split cdp-report group --agg count,sum:revenue,avg:revenue,p90:revenue,distinct:channel "$F/events.ndjson"
+	assert_success
+	assert_output "$(cat "$F/total.ndjson")"
+}
+
+@test "group: the default aggregate is count" {
+	run_split cdp-report group --by type "$F/events.ndjson"
+	assert_success
+	assert_output '{"type":"purchase","count":4}
+{"type":"view","count":4}'
+}
+
+@test "group: empty input: no rows by a field, a zero total without --by" {
+	run_split cdp-report group --by channel --agg count,sum:revenue --stats </dev/null
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" '{"read":0,"used":0,"rejected":0,"skipped":0}'
+	run_split cdp-report group --agg count,sum:revenue,avg:revenue,distinct:x -f csv </dev/null
+	assert_success
+	assert_output 'count,sum_revenue,avg_revenue,distinct_x
+0,,,0'
+}
+
+@test "group: the order of group values by type, equal values by value" {
+	printf '%s\n' '{"k":"b"}' '{"k":"w\u0065b"}' '{"k":"web"}' '{"k":10}' \
+	    '{"k":9.5}' '{"k":-0}' '{"k":0}' '{"k":0.0}' '{"k":true}' \
+	    '{"k":false}' '{"k":null}' '{}' '{"k":[1,2]}' '{"k":{"a":1}}' \
+	    '{"k":"B"}' '{"k":"é"}' >in.ndjson
+	run_split cdp-report group --by k -f csv in.ndjson
+	assert_success
+	assert_output 'k,count
+,2
+false,1
+true,1
+0,3
+9.5,1
+10,1
+B,1
+b,1
+web,2
+é,1
+"[1,2]",1
+"{""a"":1}",1'
+}
+
+@test "group: min and max put numbers before strings and skip booleans" {
+	printf '%s\n' '{"v":"a"}' '{"v":3}' '{"v":true}' '{"v":-1}' '{"v":"Z"}' \
+	    '{"v":null}' >in.ndjson
+	run_split cdp-report group --agg min:v,max:v,distinct:v,count in.ndjson
+	assert_success
+	assert_output '{"min_v":-1,"max_v":"a","distinct_v":5,"count":6}'
+}
+
+@test "group: quantiles interpolate linearly between closest ranks" {
+	printf '{"x":%s}\n' 1 2 3 4 5 6 7 8 9 10 >in.ndjson
+	run_split cdp-report group --agg p0:x,p25:x,p50:x,p90:x,p99:x,p100:x in.ndjson
+	assert_success
+	assert_output '{"p0_x":1,"p25_x":3.25,"p50_x":5.5,"p90_x":9.1,"p99_x":9.91,"p100_x":10}'
+}
+
+@test "group: sums are compensated" {
+	printf '{"x":%s}\n' 1e16 1 1 1 1 -1e16 >in.ndjson
+	run_split cdp-report group --agg sum:x,avg:x in.ndjson
+	assert_success
+	assert_output '{"sum_x":4,"avg_x":0.6666666666666666}'
+}
+
+# --- bad input -----------------------------------------------------------
+
+@test "group: a non-numeric value in a sum is rejected with its line" {
+	printf '%s\n' '{"c":"a","r":1}' '{"c":"a","r":"12"}' '{"c":"b","r":2}' >in.ndjson
+	run_split cdp-report group --by c --agg count,sum:r in.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-report: in.ndjson:2: r: not a number"
+	assert_output ""
+}
+
+@test "group: --rejects keeps going and the rejected record is not counted" {
+	printf '%s\n' '{"c":"a","r":1}' '{"c":"a","r":true}' '{"c":"b","r":2}' 'nope' >in.ndjson
+	run_split cdp-report group --by c --agg count,sum:r,p50:r --rejects bad.ndjson --stats in.ndjson
+	assert_success
+	assert_output '{"c":"a","count":1,"sum_r":1,"p50_r":1}
+{"c":"b","count":1,"sum_r":2,"p50_r":2}'
+	assert_equal "$stderr" '{"read":4,"used":2,"rejected":2,"skipped":0}'
+	run jq -c '[._error, ._line]' bad.ndjson
+	assert_output '["r: not a number",2]
+["not a JSON object at byte 1",4]'
+}
+
+@test "group: --skip-nonnumeric counts the record and the skipped value" {
+	printf '%s\n' '{"c":"a","r":1}' '{"c":"a","r":"x"}' '{"c":"b","r":[2]}' '{"c":"b","r":null}' >in.ndjson
+	run_split cdp-report group --by c --agg count,sum:r,avg:r,max:r --skip-nonnumeric --stats in.ndjson
+	assert_success
+	assert_output '{"c":"a","count":2,"sum_r":1,"avg_r":1,"max_r":"x"}
+{"c":"b","count":2,"sum_r":null,"avg_r":null,"max_r":null}'
+	assert_equal "$stderr" '{"read":4,"used":4,"rejected":0,"skipped":0,"nonnumeric":2}'
+}
+
+# --- partials ------------------------------------------------------------
+
+@test "group: shards' partials merge to exactly the one-run result" {
+	events 3000 >all.ndjson
+	split -n l/3 all.ndjson shard.
+	for by in channel channel,type ''; do
+		A=count,sum:revenue,avg:revenue,min:ts,max:ts,distinct:profile_id,p50:revenue,p95:revenue,first:ts,last:revenue
+		one=$(cdp-report group ${by:+--by "$by"} --agg "$A" -f csv all.ndjson)
+		for s in shard.a?; do
+			cdp-report group ${by:+--by "$by"} --agg "$A" --partial "$s" >"$s.part"
+		done
+		run_split sh -c "cat shard.a?.part | cdp-report group ${by:+--by $by} --agg $A --merge -f csv"
+		assert_success
+		assert_output "$one"
+	done
+	[ "$(echo "$one" | wc -l)" -eq 2 ]
+	one=$(cdp-report group --by channel,type --agg count -f csv all.ndjson)
+	[ "$(echo "$one" | wc -l)" -eq 19 ]
+}
+
+@test "group: partials of partials merge too" {
+	events 900 >all.ndjson
+	split -n l/3 all.ndjson shard.
+	A=count,sum:revenue,distinct:profile_id,p95:revenue
+	for s in shard.a?; do
+		cdp-report group --by type --agg "$A" --partial "$s" >"$s.part"
+	done
+	cdp-report group --by type --agg "$A" --merge --partial shard.aa.part shard.ab.part >ab.part
+	run_split cdp-report group --by type --agg "$A" --merge ab.part shard.ac.part
+	assert_success
+	assert_output "$(cdp-report group --by type --agg "$A" all.ndjson)"
+}
+
+@test "group: arrays and objects survive a merge byte for byte" {
+	printf '%s\n' '{"k":[1, 0.1],"v":{"a": [2]}}' '{"k":[1,0.1],"v":3}' \
+	    '{"k":{"x":1e2},"v":[0.1, "b c"]}' >in.ndjson
+	A=count,first:v,last:v,distinct:v
+	cdp-report group --by k --agg "$A" --partial in.ndjson >p.part
+	run_split cdp-report group --by k --agg "$A" --merge p.part p.part
+	assert_success
+	assert_output '{"k":[1,0.1],"count":4,"first_v":{"a":[2]},"last_v":3,"distinct_v":2}
+{"k":{"x":1e2},"count":2,"first_v":[0.1,"b c"],"last_v":[0.1,"b c"],"distinct_v":1}'
+}
+
+@test "group: the partial format" {
+	run_split cdp-report group --by type --agg count,sum:revenue,max:channel,p50:revenue --partial "$F/events.ndjson"
+	assert_success
+	assert_output '{"_partial":"cdp-report group","version":1,"by":["type"],"agg":["count","sum:revenue","max:channel","p50:revenue"]}
+{"key":["purchase"],"st":[4,[4,149.75,0],"web",null,[12.5,30,7.25,100]]}
+{"key":["view"],"st":[4,[2,1,0],"web",null,[0,1]]}'
+}
+
+@test "group: --merge refuses partials of another --by or --agg" {
+	cdp-report group --by type --agg count,sum:revenue --partial "$F/events.ndjson" >p.ndjson
+	run_split cdp-report group --by channel --agg count,sum:revenue --merge p.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-report: p.ndjson:1: partial made with another --by or --agg; merge with the same --by and --agg, in the same order"
+	run_split cdp-report group --by type --agg sum:revenue,count --merge p.ndjson
+	assert_failure 65
+	run_split cdp-report group --by type --agg count,sum:revenue --merge "$F/events.ndjson"
+	assert_failure 65
+	assert_equal "$stderr" "cdp-report: $F/events.ndjson:1: group state before the partial's header line"
+}
+
+@test "group: a damaged partial line is rejected with its line" {
+	cdp-report group --by type --agg count,sum:revenue --partial "$F/events.ndjson" >p.ndjson
+	printf '%s\n' '{"key":["x"],"st":[1,[1,"2",0]]}' >>p.ndjson
+	run_split cdp-report group --by type --agg count,sum:revenue --merge p.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-report: p.ndjson:4: not a partial line of this --by and --agg"
+}
+
+# --- output --------------------------------------------------------------
+
+@test "group: -o writes the file, a full disk is an i/o error" {
+	run_split cdp-report group --by type -o out.csv "$F/events.ndjson"
+	assert_success
+	assert_equal "$(cat out.csv)" 'type,count
+purchase,4
+view,4'
+	run_split cdp-report group --by type -f csv -o /dev/full "$F/events.ndjson"
+	assert_failure 74
+	run_split cdp-report group --by type --partial -o /dev/full "$F/events.ndjson"
+	assert_failure 74
+}
