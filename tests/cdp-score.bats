@@ -253,6 +253,15 @@ OUT
 	    "$(printf 'pareto-nbd\t553\t10578\t606\t11669\t-95950\ttrue')"
 }
 
+@test "clv: analytic gradients (Pareto/NBD series too) equal central differences" {
+	# tests/unit/test_score_models.c: five Pareto/NBD points (alpha below,
+	# above and equal to beta, one where the series gives way to
+	# differences), BG/NBD and Gamma-Gamma
+	run "$CDP_BUILD/unit/test_score_models"
+	assert_success
+	assert_output "34 checks, 0 failed"
+}
+
 @test "clv: Gamma-Gamma E[Z|x,zbar] of customers 1-10 equals Hardie's note 025" {
 	run cdp-score clv --fit-only --calibration-end 1997-09-30 \
 	    "$BATS_FILE_TMPDIR/sample.ndjson"

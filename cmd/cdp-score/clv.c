@@ -117,11 +117,11 @@ fit_both(const struct score_opts *opt, const struct rfx *c, size_t n,
 
 /* Predicted against actual repeat purchases in the holdout period. */
 struct holdout {
-	double			len;		/* in time units */
+	double			len;	/* in time units */
 	unsigned long long	customers;
-	unsigned long long	actual;		/* purchase days */
+	unsigned long long	actual;	/* purchase days */
 	double			expected;
-	double			abserr;		/* sum of |expected - actual| */
+	double			abserr;	/* sum |expected - actual| */
 };
 
 static void

@@ -39,7 +39,7 @@ struct load {
 	struct cdp_recw		 w;
 	const char *const	*owned;
 	int			 nowned;
-	void			(*fields)(void *, struct cdp_recw *, size_t);
+	void		       (*fields)(void *, struct cdp_recw *, size_t);
 	void			*st;
 };
 
@@ -456,14 +456,13 @@ spool(int fd, const char *name)
 		if (n == -1)
 			cdp_die(EX_IOERR, name, 0, "read error: %s",
 			    strerror(errno));
-		for (ssize_t off = 0, w; off < n; off += w)
-			if ((w = write(tmp, buf + off, (size_t)(n - off))) ==
-			    -1 && errno != EINTR)
+		for (ssize_t off = 0, w; off < n; off += w > 0 ? w : 0) {
+			w = write(tmp, buf + off, (size_t)(n - off));
+			if (w == -1 && errno != EINTR)
 				cdp_die(EX_IOERR, dir, 0, "cannot write the "
 				    "temporary file for --annotate: %s",
 				    strerror(errno));
-			else if (w == -1)
-				w = 0;
+		}
 	}
 	if (lseek(tmp, 0, SEEK_SET) == -1)
 		cdp_die(EX_IOERR, dir, 0, "temporary file: %s",
