@@ -408,6 +408,12 @@ OUT
 	tail -n +4 tx.ndjson | cdp-score rfm --annotate --as-of 2025-06-30 \
 	    a.ndjson - > both.out
 	assert_equal "$(cat both.out)" "$(golden rfm-annotate.out)"
+	# "-" twice reads it once, as without --annotate
+	run_split cdp-score rfm --annotate --as-of 2025-06-30 --stats - - \
+	    < tx.ndjson
+	assert_output "$(golden rfm-annotate.out)"
+	assert_equal "$stderr" \
+	    '{"read":21,"used":18,"rejected":0,"skipped":3,"output":21}'
 }
 
 @test "rfm --annotate: a spool file that cannot be made exits 73, no output" {

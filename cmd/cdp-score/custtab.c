@@ -478,6 +478,8 @@ spool(int fd, const char *name)
 static void
 open_inputs(struct custtab *t, char **files, int nfiles)
 {
+	bool stdin_seen = false;
+
 	if ((t->in = calloc((size_t)nfiles, sizeof(*t->in))) == NULL)
 		oom();
 	for (int i = 0; i < nfiles; i++) {
@@ -493,6 +495,10 @@ open_inputs(struct custtab *t, char **files, int nfiles)
 			    strerror(errno));
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
 		    (in->start = lseek(fd, 0, SEEK_CUR)) != -1) {
+			/* as without --annotate, "-" again reads nothing */
+			if (std && stdin_seen)
+				in->start = st.st_size;
+			stdin_seen |= std;
 			in->fd = std ? dup(fd) : fd;
 			if (in->fd == -1)
 				cdp_die(EX_OSERR, NULL, 0, "dup: %s",
