@@ -74,6 +74,14 @@ $(BUILD)/unit/test_report_%: $(BUILD)/obj/tests/unit/test_report_%.o \
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# So do cdp-score's (tests/unit/test_score_*.c); main.c is named in full,
+# as a % in a pattern rule's prerequisites would be the stem.
+SCORE_PARTS = $(filter-out cmd/cdp-score/main.c,$(wildcard cmd/cdp-score/*.c))
+$(BUILD)/unit/test_score_%: $(BUILD)/obj/tests/unit/test_score_%.o \
+    $(call objs_of,$(SCORE_PARTS)) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -93,7 +93,7 @@ rounded() {
 	# 21 records: 18 transactions, one without a customer, one with a
 	# null customer, one after --as-of.
 	assert_equal "$stderr" \
-	    '{"read":21,"rejected":0,"used":18,"skipped":3,"output":10}'
+	    '{"read":21,"used":18,"rejected":0,"skipped":3,"output":10}'
 }
 
 @test "rfm: output is in id order whatever the input order" {
@@ -183,7 +183,7 @@ rounded() {
 	assert_success
 	assert_equal "$(wc -l <<<"$output")" 2
 	assert_equal "$stderr" \
-	    '{"read":7,"rejected":5,"used":2,"skipped":0,"output":2}'
+	    '{"read":7,"used":2,"rejected":5,"skipped":0,"output":2}'
 	run jq -r '"\(._line) \(._error)"' rej.ndjson
 	assert_output - <<'OUT'
 2 field "ts": no such day
@@ -200,7 +200,7 @@ OUT
 	assert_success
 	assert_equal "$output" ""
 	assert_equal "$stderr" \
-	    '{"read":0,"rejected":0,"used":0,"skipped":0,"output":0}'
+	    '{"read":0,"used":0,"rejected":0,"skipped":0,"output":0}'
 }
 
 @test "rfm: -o writes the file atomically; a full disk exits 74" {
@@ -232,7 +232,7 @@ OUT
 	    "$BATS_FILE_TMPDIR/sample.ndjson"
 	assert_success
 	assert_equal "$stderr" \
-	    '{"read":6919,"rejected":0,"used":4960,"skipped":1959,"output":1}'
+	    '{"read":6919,"used":4960,"rejected":0,"skipped":1959,"output":1}'
 	assert_equal "$(jq -r '[.model, .customers, (.r * 1e3 | round),
 	    (.alpha * 1e3 | round), (.a * 1e3 | round), (.b * 1e3 | round),
 	    (.ll * 10 | round), .converged] | @tsv' <<<"$output")" \
@@ -251,6 +251,15 @@ OUT
 	    (.alpha * 1e3 | round), (.s * 1e3 | round), (.beta * 1e3 | round),
 	    (.ll * 10 | round), .converged] | @tsv' <<<"$output")" \
 	    "$(printf 'pareto-nbd\t553\t10578\t606\t11669\t-95950\ttrue')"
+}
+
+@test "clv: analytic gradients (Pareto/NBD series too) equal central differences" {
+	# tests/unit/test_score_models.c: five Pareto/NBD points (alpha below,
+	# above and equal to beta, one where the series gives way to
+	# differences), BG/NBD and Gamma-Gamma
+	run "$CDP_BUILD/unit/test_score_models"
+	assert_success
+	assert_output "34 checks, 0 failed"
 }
 
 @test "clv: Gamma-Gamma E[Z|x,zbar] of customers 1-10 equals Hardie's note 025" {
@@ -359,10 +368,161 @@ OUT
 	    published.json --stats customer1.ndjson
 	assert_success
 	assert_equal "$stderr" \
-	    '{"read":4,"rejected":0,"used":3,"skipped":1,"output":1}'
+	    '{"read":4,"used":3,"rejected":0,"skipped":1,"output":1}'
 	run_split cdp-score clv --params published.json bad.ndjson
 	assert_failure 65
 	assert_equal "$stderr" 'cdp-score: bad.ndjson:2: field "ts": no such day'
+}
+
+# --- --annotate and the holdout --------------------------------------------
+
+@test "rfm --annotate: every record back, scores added; skipped ones unchanged" {
+	run_split cdp-score rfm --annotate --as-of 2025-06-30 --stats tx.ndjson
+	assert_success
+	assert_output "$(golden rfm-annotate.out)"
+	# the same account as per customer; output counts records now
+	assert_equal "$stderr" \
+	    '{"read":21,"used":18,"rejected":0,"skipped":3,"output":21}'
+	# each customer's fields equal the per-customer output's
+	# (jo's 2025-07-02 order, after --as-of, is skipped yet carries them)
+	assert_equal "$(jq -c 'select(.rfm) | del(.order, .ts, .revenue)' \
+	    "$F/expected/rfm-annotate.out" | sort -u)" "$(golden rfm.out)"
+}
+
+@test "rfm --annotate: standard input, piped or redirected, is read twice" {
+	mkdir tmp
+	export TMPDIR="$BATS_TEST_TMPDIR/tmp"
+	run_split cdp-score rfm --annotate --as-of 2025-06-30 --stats \
+	    < <(cat tx.ndjson)
+	assert_success
+	assert_output "$(golden rfm-annotate.out)"
+	assert_equal "$stderr" \
+	    '{"read":21,"used":18,"rejected":0,"skipped":3,"output":21}'
+	run cdp-score rfm --annotate --as-of 2025-06-30 - < tx.ndjson
+	assert_success
+	assert_output "$(golden rfm-annotate.out)"
+	# the spool file is gone (it is unlinked as soon as it is made)
+	assert_equal "$(ls -A tmp)" ""
+	# after the standard input, a file
+	head -3 tx.ndjson > a.ndjson
+	tail -n +4 tx.ndjson | cdp-score rfm --annotate --as-of 2025-06-30 \
+	    a.ndjson - > both.out
+	assert_equal "$(cat both.out)" "$(golden rfm-annotate.out)"
+	# "-" twice reads it once, as without --annotate
+	run_split cdp-score rfm --annotate --as-of 2025-06-30 --stats - - \
+	    < tx.ndjson
+	assert_output "$(golden rfm-annotate.out)"
+	assert_equal "$stderr" \
+	    '{"read":21,"used":18,"rejected":0,"skipped":3,"output":21}'
+}
+
+@test "rfm --annotate: a spool file that cannot be made exits 73, no output" {
+	export TMPDIR="$BATS_TEST_TMPDIR/none"
+	run_split cdp-score rfm --annotate -o out.ndjson < <(cat tx.ndjson)
+	assert_failure 73
+	[[ "$stderr" == "cdp-score: $TMPDIR: cannot create a temporary file for --annotate: No such file or directory" ]]
+	assert [ ! -e out.ndjson ]
+	# a regular file needs no spool
+	run cdp-score rfm --annotate --as-of 2025-06-30 tx.ndjson
+	assert_success
+}
+
+@test "rfm --annotate: rejected records are neither written nor rejected twice" {
+	run_split cdp-score rfm --annotate --rejects rej.ndjson --stats \
+	    bad.ndjson
+	assert_success
+	assert_output - <<'OUT'
+{"customer_id":"a","ts":"2025-01-01","revenue":10,"first":"2025-01-01","last":"2025-01-01","recency":2,"frequency":1,"monetary":10,"monetary_mean":10,"r":2,"f":3,"m":4,"rfm":"234","segment":"At Risk"}
+{"customer_id":"c","ts":"2025-01-03","revenue":5,"first":"2025-01-03","last":"2025-01-03","recency":0,"frequency":1,"monetary":5,"monetary_mean":5,"r":4,"f":3,"m":2,"rfm":"432","segment":"Potential Loyalist"}
+OUT
+	assert_equal "$stderr" \
+	    '{"read":7,"used":2,"rejected":5,"skipped":0,"output":2}'
+	assert_equal "$(jq -r ._line rej.ndjson | tr '\n' ' ')" "2 3 4 5 6 "
+	run_split cdp-score rfm --annotate bad.ndjson
+	assert_failure 65
+	assert_equal "$output" ""
+	assert_equal "$stderr" 'cdp-score: bad.ndjson:2: field "ts": no such day'
+}
+
+@test "clv --annotate: holdout counts, a one-transaction customer, old fields replaced" {
+	run_split cdp-score clv --annotate --calibration-end 1997-09-30 \
+	    --holdout-end 1998-06-30 --params published.json --stats \
+	    annotate.ndjson
+	assert_success
+	assert_output "$(golden clv-annotate.out)"
+	# 0001: 3 in calibration, 2 on one holdout day; 0002: one purchase,
+	# then one after the holdout (skipped); 0003 only in the holdout
+	# (skipped, no scores); a page view (skipped); a blank line
+	assert_equal "$(head -1 <<<"$stderr")" \
+	    '{"read":9,"used":6,"rejected":0,"skipped":3,"output":9}'
+	# hand-checked (FHL 2005 eq. 10, 2F1 by its series): x=0, T=213/7,
+	# t=52 gives 0.304381 purchases; E[Z] = p v / (q - 1) = 35.219
+	assert_equal "$(sed -n 2p "$F/expected/clv-annotate.out" | jq -r \
+	    '[(.expected_purchases * 1e6 | round),
+	    (.expected_spend * 1e3 | round), .p_alive] | @tsv')" \
+	    "$(printf '304381\t35219\t1')"
+	# x=2, t_x=30.43, T=38.86 over the 39 holdout weeks: 1.226 (Hardie)
+	assert_equal "$(head -1 "$F/expected/clv-annotate.out" |
+	    rounded holdout_expected 3)" 1.226
+}
+
+@test "clv --holdout-end: per customer, customers only in the holdout left out" {
+	run_split cdp-score clv --calibration-end 1997-09-30 \
+	    --holdout-end 1998-06-30 --params published.json --stats \
+	    annotate.ndjson
+	assert_success
+	assert_equal "$(jq -c '[.customer_id, .holdout_purchases]' <<<"$output")" \
+	    "$(printf '["0001",1]\n["0002",0]')"
+	assert_equal "$stderr" '{"read":9,"used":6,"rejected":0,"skipped":3,"output":2}
+{"holdout":{"customers":2,"length":39,"actual":1,"expected":1.4628911313196595,"mae":0.2314455656598297}}'
+}
+
+@test "clv --holdout-end on CDNOW: 1,882 actual repeat purchase days, 1,653.4 predicted" {
+	run_split cdp-score clv --fit-only --calibration-end 1997-09-30 \
+	    --holdout-end 1998-06-30 --stats "$BATS_FILE_TMPDIR/sample.ndjson"
+	assert_success
+	# holdout transactions are used now (for the comparison)
+	assert_equal "$(head -1 <<<"$stderr")" \
+	    '{"read":6919,"used":6919,"rejected":0,"skipped":0,"output":1}'
+	# 1,882 = the customer-purchase-days after 1997-09-30 counted in
+	# shared/data/README.md; 39 weeks; the fit is still FHL's
+	assert_equal "$(jq -r '[(.r * 1e3 | round), .holdout.customers,
+	    .holdout.length, .holdout.actual,
+	    (.holdout.expected * 10 | round),
+	    (.holdout.mae * 1e3 | round)] | @tsv' <<<"$output")" \
+	    "$(printf '243\t2357\t39\t1882\t16534\t785')"
+	assert_equal "$(tail -1 <<<"$stderr" | jq -c .)" \
+	    "$(jq -c '{holdout}' <<<"$output")"
+	run cdp-score clv --model pareto-nbd --fit-only \
+	    --calibration-end 1997-09-30 --holdout-end 1998-06-30 \
+	    "$BATS_FILE_TMPDIR/sample.ndjson"
+	assert_success
+	assert_equal "$(jq -r '[.holdout.actual,
+	    (.holdout.expected * 10 | round)] | @tsv' <<<"$output")" \
+	    "$(printf '1882\t16655')"
+}
+
+@test "annotate, holdout: usage errors (64)" {
+	run_split cdp-score clv --holdout-end 1998-06-30 customer1.ndjson
+	assert_failure 64
+	[[ "$stderr" == "cdp-score: --holdout-end needs --calibration-end"* ]]
+	run_split cdp-score clv --calibration-end 1997-09-30 \
+	    --holdout-end 1997-09-30 customer1.ndjson
+	assert_failure 64
+	[[ "$stderr" == "cdp-score: --holdout-end must be after --calibration-end"* ]]
+	run_split cdp-score clv --calibration-end 1997-09-30 \
+	    --holdout-end 1998-02-30 customer1.ndjson
+	assert_failure 64
+	[[ "$stderr" == "cdp-score: --holdout-end: not a date YYYY-MM-DD"* ]]
+	run_split cdp-score rfm --holdout-end 1998-06-30 tx.ndjson
+	assert_failure 64
+	[[ "$stderr" == "cdp-score: that option belongs to cdp-score clv"* ]]
+	run_split cdp-score clv --annotate --fit-only customer1.ndjson
+	assert_failure 64
+	[[ "$stderr" == "cdp-score: --fit-only and --annotate exclude each other"* ]]
+	run_split cdp-score model --annotate --model linear.json
+	assert_failure 64
+	[[ "$stderr" == "cdp-score: that option belongs to cdp-score rfm and clv"* ]]
 }
 
 # --- model -----------------------------------------------------------------

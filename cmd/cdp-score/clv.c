@@ -48,6 +48,11 @@ summarise(const struct custtab *t, long cal_end, double unit)
 		const struct cust *k = &t->c[i];
 		double x = k->days - 1.0;
 
+		/* seen only in the holdout: marked x < 0, in no fit */
+		if (k->n == 0) {
+			c[i] = (struct rfx){ .x = -1 };
+			continue;
+		}
 		c[i] = (struct rfx){ .x = x,
 		    .tx = x > 0 ? (k->last - k->first) / unit : 0,
 		    .T = (cal_end - k->first) / unit,
@@ -65,6 +70,8 @@ rows(struct rfx_rows *d, const struct rfx *c, size_t n, bool spend)
 	if (s == NULL)
 		oom();
 	for (size_t i = 0; i < n; i++) {
+		if (c[i].x < 0)
+			continue;
 		if (!spend)
 			s[m++] = (struct rfx){ c[i].x, c[i].tx, c[i].T, 0 };
 		else if (c[i].x > 0 && c[i].zbar > 0)
@@ -108,6 +115,15 @@ fit_both(const struct score_opts *opt, const struct rfx *c, size_t n,
 
 /* ---- parameters as JSON ------------------------------------------- */
 
+/* Predicted against actual repeat purchases in the holdout period. */
+struct holdout {
+	double			len;	/* in time units */
+	unsigned long long	customers;
+	unsigned long long	actual;	/* purchase days */
+	double			expected;
+	double			abserr;	/* sum |expected - actual| */
+};
+
 static void
 add_num(struct cdp_buf *b, const char *key, double v)
 {
@@ -133,8 +149,24 @@ fit_json(struct cdp_buf *b, const struct fit *f)
 		oom();
 }
 
+/* The holdout comparison as a JSON object. */
 static void
-print_fit(struct cdp_out *out, const struct fit *f, const struct fit *g)
+holdout_json(struct cdp_buf *b, const struct holdout *h)
+{
+	if (cdp_buf_addf(b, "{\"customers\":%llu", h->customers) == -1)
+		oom();
+	add_num(b, "length", h->len);
+	if (cdp_buf_addf(b, ",\"actual\":%llu", h->actual) == -1)
+		oom();
+	add_num(b, "expected", h->expected);
+	add_num(b, "mae", h->customers ? h->abserr / h->customers : 0);
+	if (cdp_buf_addc(b, '}') == -1)
+		oom();
+}
+
+static void
+print_fit(struct cdp_out *out, const struct fit *f, const struct fit *g,
+    const struct holdout *h)
 {
 	struct cdp_buf b = { 0 };
 	struct cdp_err err;
@@ -143,7 +175,14 @@ print_fit(struct cdp_out *out, const struct fit *f, const struct fit *g)
 	if (cdp_buf_adds(&b, ",\"spend\":") == -1)
 		oom();
 	fit_json(&b, g);
-	if (cdp_buf_adds(&b, "}}\n") == -1)
+	if (cdp_buf_addc(&b, '}') == -1)
+		oom();
+	if (h != NULL) {
+		if (cdp_buf_adds(&b, ",\"holdout\":") == -1)
+			oom();
+		holdout_json(&b, h);
+	}
+	if (cdp_buf_adds(&b, "}\n") == -1)
 		oom();
 	if (cdp_out_write(out, b.p, b.len, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
@@ -226,52 +265,114 @@ clv(const struct score_opts *opt, const struct fit *f, const struct rfx *c,
 	return spend * sum;
 }
 
-static void
-write_one(struct cdp_recw *w, const struct score_opts *opt,
-    const struct custtab *t, size_t i, const struct rfx *c,
-    const struct fit *f, const struct fit *g)
-{
-	const struct cust *k = &t->c[i];
-	const char *id = t->ids.p + k->idoff;
-	double ey = model_expected(f, c, opt->horizon);
-	double spend = gg_expected_spend(g->p, c->x, c->zbar);
-	int rc;
+/* The fields clv writes after the id, in order. */
+static const char *const clv_fields[] = { "frequency", "recency", "T",
+	"monetary", "p_alive", "expected_purchases", "expected_spend", "clv",
+	"holdout_purchases", "holdout_expected" };
 
-	cdp_recw_begin(w);
-	rc = k->idnum ? cdp_recw_raw(w, opt->id, strlen(opt->id), id,
-	    k->idlen) : cdp_recw_str(w, opt->id, strlen(opt->id), id,
-	    k->idlen);
-	if (rc == -1 ||
-	    cdp_recw_int(w, "frequency", 9, (long long)c->x) == -1 ||
+/* What the fields of a customer are computed from. */
+struct clv_run {
+	const struct score_opts	*opt;
+	const struct custtab	*t;
+	const struct rfx	*c;
+	const struct fit	*f, *g;
+	const struct holdout	*h;	/* NULL: no holdout */
+};
+
+/* Append the predictions for customer i to w (a callback of
+ * --annotate). */
+static void
+add_fields(void *st, struct cdp_recw *w, size_t i)
+{
+	const struct clv_run *run = st;
+	const struct score_opts *opt = run->opt;
+	const struct rfx *c = &run->c[i];
+	double ey = model_expected(run->f, c, opt->horizon);
+	double spend = gg_expected_spend(run->g->p, c->x, c->zbar);
+
+	if (cdp_recw_int(w, "frequency", 9, (long long)c->x) == -1 ||
 	    cdp_recw_num(w, "recency", 7, c->tx) == -1 ||
 	    cdp_recw_num(w, "T", 1, c->T) == -1 ||
 	    cdp_recw_num(w, "monetary", 8, c->zbar) == -1 ||
-	    cdp_recw_num(w, "p_alive", 7, model_palive(f, c)) == -1 ||
+	    cdp_recw_num(w, "p_alive", 7, model_palive(run->f, c)) == -1 ||
 	    cdp_recw_num(w, "expected_purchases", 18, ey) == -1 ||
 	    cdp_recw_num(w, "expected_spend", 14, spend) == -1 ||
-	    cdp_recw_num(w, "clv", 3, clv(opt, f, c, spend, ey)) == -1 ||
-	    cdp_recw_end(w) == -1)
+	    cdp_recw_num(w, "clv", 3, clv(opt, run->f, c, spend, ey)) == -1 ||
+	    (run->h != NULL && (cdp_recw_int(w, "holdout_purchases", 17,
+	    run->t->c[i].hold_days) == -1 ||
+	    cdp_recw_num(w, "holdout_expected", 16, model_expected(run->f, c,
+	    run->h->len)) == -1)))
 		cdp_die(EX_DATAERR, NULL, 0, "a prediction is not a finite "
-		    "number (customer %zu in id order); check the parameters",
-		    i + 1);
+		    "number; check the parameters");
 }
 
-static void
-write_all(struct cdp_out *out, const struct score_opts *opt,
-    const struct custtab *t, const struct rfx *c, const struct fit *f,
-    const struct fit *g)
+/* One record per customer, in id order; returns how many. */
+static size_t
+write_customers(struct cdp_out *out, const struct clv_run *run)
 {
+	const struct score_opts *opt = run->opt;
+	const struct custtab *t = run->t;
 	struct cdp_recw w = { 0 };
 	struct cdp_err err;
-	size_t *order = custtab_sorted(t);
+	size_t n, *order = custtab_sorted(t, &n);
 
-	for (size_t k = 0; k < t->n; k++) {
-		write_one(&w, opt, t, order[k], &c[order[k]], f, g);
+	for (size_t k = 0; k < n; k++) {
+		const struct cust *c = &t->c[order[k]];
+		const char *id = t->ids.p + c->idoff;
+		int rc;
+
+		cdp_recw_begin(&w);
+		rc = c->idnum ? cdp_recw_raw(&w, opt->id, strlen(opt->id), id,
+		    c->idlen) : cdp_recw_str(&w, opt->id, strlen(opt->id), id,
+		    c->idlen);
+		if (rc == -1)
+			oom();
+		add_fields((void *)run, &w, order[k]);
+		if (cdp_recw_end(&w) == -1)
+			oom();
 		if (cdp_out_write(out, w.b.p, w.b.len, &err) == -1)
 			cdp_die_err(&err, NULL, 0);
 	}
 	free(order);
 	cdp_recw_free(&w);
+	return n;
+}
+
+/* Sum the holdout's predicted and actual purchases over the customers
+ * of the fit. */
+static void
+compare_holdout(struct holdout *h, const struct score_opts *opt,
+    const struct custtab *t, const struct rfx *c, const struct fit *f)
+{
+	*h = (struct holdout){ .len = (opt->holdout_end - opt->cal_end) /
+	    opt->unit };
+	for (size_t i = 0; i < t->n; i++) {
+		double e, a;
+
+		if (c[i].x < 0)
+			continue;
+		e = model_expected(f, &c[i], h->len);
+		a = t->c[i].hold_days;
+		h->customers++;
+		h->actual += t->c[i].hold_days;
+		h->expected += e;
+		h->abserr += fabs(e - a);
+	}
+}
+
+/* With --stats, the holdout comparison as a second line on stderr. */
+static void
+print_holdout(const struct holdout *h)
+{
+	struct cdp_buf b = { 0 };
+
+	if (cdp_buf_adds(&b, "{\"holdout\":") == -1)
+		oom();
+	holdout_json(&b, h);
+	if (cdp_buf_adds(&b, "}\n") == -1)
+		oom();
+	fputs(b.p, stderr);
+	cdp_buf_free(&b);
 }
 
 int
@@ -279,9 +380,12 @@ clv_run(const struct score_opts *opt, char **files, int nfiles)
 {
 	struct custtab t;
 	struct fit f, g;
+	struct holdout h;
+	struct clv_run run = { .opt = opt, .t = &t, .f = &f, .g = &g };
 	struct cdp_out *out;
 	struct cdp_err err;
 	struct rfx *c;
+	unsigned long long n = 1;
 	long cal_end;
 
 	/* GSL's default handler aborts; hyp2f1() checks and falls back */
@@ -296,13 +400,24 @@ clv_run(const struct score_opts *opt, char **files, int nfiles)
 	c = summarise(&t, cal_end, opt->unit);
 	if (opt->params == NULL)
 		fit_both(opt, c, t.n, &f, &g);
+	run.c = c;
+	if (opt->has_holdout) {
+		compare_holdout(&h, opt, &t, c, &f);
+		run.h = &h;
+	}
 	if (opt->fit_only)
-		print_fit(out, &f, &g);
-	else
-		write_all(out, opt, &t, c, &f, &g);
+		print_fit(out, &f, &g, run.h);
+	else if (opt->annotate) {
+		custtab_annotate(&t, opt, out, clv_fields, run.h ? 10 : 8,
+		    add_fields, &run);
+		n = t.acct.read - t.acct.rejected;
+	} else
+		n = write_customers(out, &run);
 	if (cdp_out_close(out, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
-	print_stats(&t, opt, opt->fit_only ? 1 : t.n);
+	custtab_finish(&t, opt, n);
+	if (opt->common.stats && run.h != NULL)
+		print_holdout(&h);
 	free(c);
 	custtab_free(&t);
 	return 0;

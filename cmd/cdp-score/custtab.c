@@ -20,19 +20,27 @@
 #include "record.h"
 #include "score.h"
 
-/* What one load holds besides the table. */
+/* What one pass over the inputs holds besides the table. */
 struct load {
 	struct custtab		*t;
 	const struct score_opts	*opt;
-	struct cdp_acct		 acct;
 	struct cdp_rec		 rec;
 	struct cdp_buf		 s1, s2;	/* unescaped strings */
 	struct cdp_buf		 why;
 	struct cdp_buf		 key;		/* a customer's hash key */
 	long			 cutoff;	/* last day kept, or LONG_MAX */
+	long			 cal_end;	/* later days: the holdout */
 	const char		*file;
 	struct cdp_progress	 prog;
 	off_t			 done;		/* bytes of finished inputs */
+	/* the second pass (--annotate) */
+	unsigned long long	 seen;		/* records read again */
+	struct cdp_out		*out;
+	struct cdp_recw		 w;
+	const char *const	*owned;
+	int			 nowned;
+	void		       (*fields)(void *, struct cdp_recw *, size_t);
+	void			*st;
 };
 
 static void
@@ -97,8 +105,7 @@ reject(struct load *L, const struct cdp_line *l, const char *field,
 	}
 	if (cdp_buf_adds(&L->why, why) == -1)
 		oom();
-	L->t->rejected++;
-	if (cdp_acct_reject(&L->acct, L->file, l->lineno, L->why.p, l->p,
+	if (cdp_acct_reject(&L->t->acct, L->file, l->lineno, L->why.p, l->p,
 	    l->len, &err) == -1)
 		cdp_die_err(&err, err.code == EX_DATAERR ? L->file : NULL,
 		    l->lineno);
@@ -195,6 +202,20 @@ customer(struct custtab *t, struct cdp_buf *key, const char *id, size_t n,
 	if (cdp_buf_add(&t->ids, id, n) == -1)
 		oom();
 	return c;
+}
+
+/* Count a holdout transaction of day to c, by distinct day. */
+static void
+add_holdout(struct custtab *t, struct cust *c, long day)
+{
+	int64_t kv[2] = { (int64_t)(c - t->c), day };
+	int added;
+
+	if (cdp_keymap_put(t->daymap, cdp_key128_of(kv, sizeof(kv)), 0,
+	    &added) == NULL)
+		oom();
+	c->hold_days += added;
+	c->hold_n++;
 }
 
 /* Add one transaction of day and amount v to c. */
@@ -301,7 +322,7 @@ record(struct load *L, const struct cdp_line *l)
 	const char *field = NULL, *why;
 	int rc;
 
-	L->t->read++;
+	L->t->acct.read++;
 	if (l->too_long) {
 		reject(L, l, NULL, "record longer than --max-record-bytes");
 		return;
@@ -316,11 +337,201 @@ record(struct load *L, const struct cdp_line *l)
 	if (rc == TX_BAD) {
 		reject(L, l, field, why);
 	} else if (rc == TX_SKIP || tx.day > L->cutoff) {
-		L->t->skipped++;
+		L->t->acct.dropped++;
+	} else if (tx.day > L->cal_end) {
+		add_holdout(L->t, customer(L->t, &L->key, tx.id, tx.idlen,
+		    tx.idnum), tx.day);
+		L->t->acct.written++;
 	} else {
 		add(L->t, customer(L->t, &L->key, tx.id, tx.idlen,
 		    tx.idnum), tx.day, tx.amount);
-		L->t->used++;
+		L->t->acct.written++;
+	}
+}
+
+/*
+ * The second pass: the record as it came with the customer's scores
+ * appended, or unchanged when it is no scored customer's transaction.
+ * The records the first pass rejected are left out; it counted them.
+ */
+static void
+record_again(struct load *L, const struct cdp_line *l)
+{
+	struct custtab *t = L->t;
+	struct cdp_err err;
+	struct cdp_key128 k;
+	struct tx tx;
+	const char *field, *why;
+	const struct cdp_field *own[SCORE_MAXOWNED];
+	uint64_t *slot = NULL;
+	int rc;
+
+	if (++L->seen > t->acct.read)
+		return;			/* caught after the pass */
+	if (l->too_long || cdp_rec_parse(&L->rec, l->p, l->len, &err) == -1)
+		return;
+	if ((rc = transaction(L, l->p, &tx, &field, &why)) == TX_BAD)
+		return;
+	if (rc == TX_OK) {
+		cdp_buf_reset(&L->key);
+		if (cdp_buf_addc(&L->key, tx.idnum ? 'n' : 's') == -1 ||
+		    cdp_buf_add(&L->key, tx.id, tx.idlen) == -1)
+			oom();
+		k = cdp_key128_of(L->key.p, L->key.len);
+		slot = cdp_keymap_get(t->map, k);
+	}
+	if (slot == NULL || t->c[*slot].n == 0) {
+		if (cdp_out_write(L->out, l->p, l->len, &err) == -1 ||
+		    cdp_out_write(L->out, "\n", 1, &err) == -1)
+			cdp_die_err(&err, NULL, 0);
+		return;
+	}
+	/* an input field of a name the scores use gives way to them */
+	for (int j = 0; j < L->nowned; j++)
+		own[j] = cdp_rec_find(&L->rec, L->owned[j],
+		    strlen(L->owned[j]));
+	cdp_recw_begin(&L->w);
+	for (size_t i = 0; i < L->rec.n; i++) {
+		int j;
+
+		for (j = 0; j < L->nowned && own[j] != &L->rec.f[i]; j++)
+			;
+		if (j == L->nowned &&
+		    cdp_recw_field(&L->w, &L->rec, &L->rec.f[i]) == -1)
+			oom();
+	}
+	L->fields(L->st, &L->w, *slot);
+	if (cdp_recw_end(&L->w) == -1)
+		oom();
+	if (cdp_out_write(L->out, L->w.b.p, L->w.b.len, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+}
+
+/* Read every line of in with one(). */
+static void
+read_lines(struct load *L, struct cdp_lines *in,
+    void (*one)(struct load *, const struct cdp_line *))
+{
+	struct cdp_line l;
+	struct cdp_err err;
+	int rc;
+
+	L->file = cdp_lines_name(in);
+	while ((rc = cdp_lines_next(in, &l, &err)) == 1) {
+		one(L, &l);
+		cdp_progress_update(&L->prog, L->t->acct.read,
+		    L->done + cdp_lines_offset(in));
+	}
+	if (rc == -1)
+		cdp_die_err(&err, L->file, 0);
+	L->done += cdp_lines_offset(in);
+}
+
+/*
+ * Copy all of fd (named name) to a temporary file in $TMPDIR that is
+ * unlinked at once, so that no exit, not even a fatal signal, leaves it
+ * behind.  Returns the temporary file's descriptor, at offset 0.
+ */
+static int
+spool(int fd, const char *name)
+{
+	const char *dir = getenv("TMPDIR");
+	struct cdp_buf path = { 0 };
+	char buf[65536];
+	ssize_t n;
+	int tmp;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	if (cdp_buf_addf(&path, "%s/cdp-score.XXXXXX", dir) == -1)
+		oom();
+	if ((tmp = mkstemp(path.p)) == -1)
+		cdp_die(EX_CANTCREAT, dir, 0, "cannot create a temporary "
+		    "file for --annotate: %s", strerror(errno));
+	(void)unlink(path.p);
+	cdp_buf_free(&path);
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			cdp_die(EX_IOERR, name, 0, "read error: %s",
+			    strerror(errno));
+		for (ssize_t off = 0, w; off < n; off += w > 0 ? w : 0) {
+			w = write(tmp, buf + off, (size_t)(n - off));
+			if (w == -1 && errno != EINTR)
+				cdp_die(EX_IOERR, dir, 0, "cannot write the "
+				    "temporary file for --annotate: %s",
+				    strerror(errno));
+		}
+	}
+	if (lseek(tmp, 0, SEEK_SET) == -1)
+		cdp_die(EX_IOERR, dir, 0, "temporary file: %s",
+		    strerror(errno));
+	return tmp;
+}
+
+/*
+ * Open files[0..nfiles) for two passes: a regular file is read twice
+ * from where it starts (standard input redirected from a file too),
+ * anything else is spooled first.
+ */
+static void
+open_inputs(struct custtab *t, char **files, int nfiles)
+{
+	bool stdin_seen = false;
+
+	if ((t->in = calloc((size_t)nfiles, sizeof(*t->in))) == NULL)
+		oom();
+	for (int i = 0; i < nfiles; i++) {
+		struct score_input *in = &t->in[i];
+		bool std = strcmp(files[i], "-") == 0;
+		struct stat st;
+		int fd = STDIN_FILENO;
+
+		in->name = std ? "<stdin>" : files[i];
+		if (!std && (fd = open(files[i], O_RDONLY | O_CLOEXEC)) ==
+		    -1)
+			cdp_die(EX_NOINPUT, files[i], 0, "cannot open: %s",
+			    strerror(errno));
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (in->start = lseek(fd, 0, SEEK_CUR)) != -1) {
+			/* as without --annotate, "-" again reads nothing */
+			if (std && stdin_seen)
+				in->start = st.st_size;
+			stdin_seen |= std;
+			in->fd = std ? dup(fd) : fd;
+			if (in->fd == -1)
+				cdp_die(EX_OSERR, NULL, 0, "dup: %s",
+				    strerror(errno));
+			continue;
+		}
+		in->start = 0;
+		in->fd = spool(fd, in->name);
+		if (!std)
+			close(fd);
+	}
+	t->nin = nfiles;
+}
+
+/* One pass over the inputs of --annotate, each from its start. */
+static void
+read_inputs(struct load *L, void (*one)(struct load *,
+    const struct cdp_line *))
+{
+	struct custtab *t = L->t;
+	struct cdp_err err;
+
+	for (int i = 0; i < t->nin; i++) {
+		struct cdp_lines *in;
+
+		if (lseek(t->in[i].fd, t->in[i].start, SEEK_SET) == -1)
+			cdp_die(EX_IOERR, t->in[i].name, 0, "cannot read "
+			    "again: %s", strerror(errno));
+		if ((in = cdp_lines_open_fd(t->in[i].fd, t->in[i].name, NULL,
+		    0, L->opt->common.max_record_bytes, &err)) == NULL)
+			cdp_die_err(&err, t->in[i].name, 0);
+		read_lines(L, in, one);
+		cdp_lines_close(in);
 	}
 }
 
@@ -328,23 +539,25 @@ static void
 load_file(struct load *L, const char *path)
 {
 	struct cdp_lines *in;
-	struct cdp_line l;
 	struct cdp_err err;
-	int rc;
 
 	in = cdp_lines_open(path, L->opt->common.max_record_bytes, &err);
 	if (in == NULL)
 		cdp_die_err(&err, path, 0);
-	L->file = cdp_lines_name(in);
-	while ((rc = cdp_lines_next(in, &l, &err)) == 1) {
-		record(L, &l);
-		cdp_progress_update(&L->prog, L->t->read,
-		    L->done + cdp_lines_offset(in));
-	}
-	if (rc == -1)
-		cdp_die_err(&err, L->file, 0);
-	L->done += cdp_lines_offset(in);
+	read_lines(L, in, record);
 	cdp_lines_close(in);
+}
+
+/* Customers seen only in the holdout are in no fit: their records
+ * count as skipped, not used. */
+static void
+drop_holdout_only(struct custtab *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->c[i].n == 0) {
+			t->acct.written -= t->c[i].hold_n;
+			t->acct.dropped += t->c[i].hold_n;
+		}
 }
 
 void
@@ -352,7 +565,8 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
     int nfiles)
 {
 	static char *stdin_only[] = { "-" };
-	struct load L = { .t = t, .opt = opt, .cutoff = LONG_MAX };
+	struct load L = { .t = t, .opt = opt, .cutoff = LONG_MAX,
+	    .cal_end = LONG_MAX };
 	struct cdp_err err;
 	const char *bad;
 	off_t total;
@@ -363,6 +577,10 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
 	if (opt->cmd == CMD_CLV)
 		L.cutoff = opt->has_cal_end ? opt->cal_end :
 		    opt->has_as_of ? opt->as_of : LONG_MAX;
+	if (opt->cmd == CMD_CLV && opt->has_holdout) {
+		L.cal_end = opt->cal_end;
+		L.cutoff = opt->holdout_end;
+	}
 	if (nfiles == 0) {
 		files = stdin_only;
 		nfiles = 1;
@@ -373,14 +591,19 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
 	if ((t->map = cdp_keymap_new()) == NULL ||
 	    (opt->cmd == CMD_CLV && (t->daymap = cdp_keymap_new()) == NULL))
 		oom();
-	if (cdp_acct_open(&L.acct, opt->common.rejects, &err) == -1)
+	if (cdp_acct_open(&t->acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
+	t->acct.aggregating = true;
+	if (opt->annotate)
+		open_inputs(t, files, nfiles);
 	cdp_progress_start(&L.prog, opt->common.progress, total);
-	for (int i = 0; i < nfiles; i++)
-		load_file(&L, files[i]);
+	if (opt->annotate)
+		read_inputs(&L, record);
+	else
+		for (int i = 0; i < nfiles; i++)
+			load_file(&L, files[i]);
 	cdp_progress_end(&L.prog);
-	if (cdp_acct_close(&L.acct, false, &err) == -1)
-		cdp_die_err(&err, NULL, 0);
+	drop_holdout_only(t);
 	cdp_keymap_free(t->daymap);
 	t->daymap = NULL;
 	cdp_rec_free(&L.rec);
@@ -391,8 +614,35 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
 }
 
 void
+custtab_annotate(struct custtab *t, const struct score_opts *opt,
+    struct cdp_out *out, const char *const *owned, int nowned,
+    void (*fields)(void *st, struct cdp_recw *w, size_t i), void *st)
+{
+	struct load L = { .t = t, .opt = opt, .out = out, .owned = owned,
+	    .nowned = nowned, .fields = fields, .st = st };
+
+	if (nowned > SCORE_MAXOWNED)
+		cdp_die(EX_SOFTWARE, NULL, 0, "internal: too many fields");
+	read_inputs(&L, record_again);
+	/* A file that grew or shrank in between has records unaccounted. */
+	if (L.seen != t->acct.read)
+		cdp_die(EX_DATAERR, NULL, 0, "the input changed between the "
+		    "two passes of --annotate (%llu records, then %llu)",
+		    t->acct.read, L.seen);
+	cdp_rec_free(&L.rec);
+	cdp_recw_free(&L.w);
+	cdp_buf_free(&L.s1);
+	cdp_buf_free(&L.s2);
+	cdp_buf_free(&L.why);
+	cdp_buf_free(&L.key);
+}
+
+void
 custtab_free(struct custtab *t)
 {
+	for (int i = 0; i < t->nin; i++)
+		close(t->in[i].fd);
+	free(t->in);
 	free(t->c);
 	cdp_buf_free(&t->ids);
 	cdp_keymap_free(t->map);
@@ -444,32 +694,35 @@ by_id(const void *a, const void *b)
 }
 
 size_t *
-custtab_sorted(const struct custtab *t)
+custtab_sorted(const struct custtab *t, size_t *count)
 {
-	size_t n = t->n ? t->n : 1;
+	size_t n = t->n ? t->n : 1, m = 0;
 	struct idref *r = malloc(n * sizeof(*r));
 	size_t *ix = malloc(n * sizeof(*ix));
 
 	if (r == NULL || ix == NULL)
 		oom();
 	for (size_t i = 0; i < t->n; i++)
-		r[i] = (struct idref){ t->ids.p + t->c[i].idoff,
-		    t->c[i].idlen, i, t->c[i].idnum };
-	if (t->n > 1)
-		qsort(r, t->n, sizeof(*r), by_id);
-	for (size_t i = 0; i < t->n; i++)
+		if (t->c[i].n > 0)
+			r[m++] = (struct idref){ t->ids.p + t->c[i].idoff,
+			    t->c[i].idlen, i, t->c[i].idnum };
+	if (m > 1)
+		qsort(r, m, sizeof(*r), by_id);
+	for (size_t i = 0; i < m; i++)
 		ix[i] = r[i].ix;
 	free(r);
+	*count = m;
 	return ix;
 }
 
 void
-print_stats(const struct custtab *t, const struct score_opts *opt,
+custtab_finish(struct custtab *t, const struct score_opts *opt,
     unsigned long long output)
 {
-	if (!opt->common.stats)
-		return;
-	fprintf(stderr, "{\"read\":%llu,\"rejected\":%llu,\"used\":%llu,"
-	    "\"skipped\":%llu,\"output\":%llu}\n", t->read, t->rejected,
-	    t->used, t->skipped, output);
+	struct cdp_err err;
+
+	t->acct.extra[0].name = "output";
+	t->acct.extra[0].n = output;
+	if (cdp_acct_close(&t->acct, opt->common.stats, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
 }

@@ -246,6 +246,162 @@ pareto_ll(const struct rfx_rows *d, const double *p)
 	return ll;
 }
 
+/*
+ * The analytic gradient.  The likelihood's second term is s times
+ *	I = integral over [t_x, T] of (alpha + y)^-(r+x) (beta + y)^-(s+1) dy
+ * (= A0 / (r+s+x)).  With m the larger rate, d = |alpha - beta|,
+ * z = d / (m + y), k = r+s+x and q the exponent of the smaller rate's
+ * factor (s+1 when alpha >= beta, else r+x), expanding that factor in
+ * z gives the integral from y to infinity as
+ *	J(y) = (m + y)^-k sum_n (q)_n / n! z^n / (k + n),
+ * which is differentiated term by term: by k (through (m+y)^-k too), by q
+ * (d/dq (q)_n = (q)_n H_n, H_n = sum_{j<n} 1/(q+j)), by m and by the
+ * smaller rate (through d).  I = J(t_x) - J(T).
+ */
+struct pn_sums {
+	double	s0;	/* J (m+y)^k */
+	double	sk;	/* dJ/dk (m+y)^k */
+	double	sq;	/* the (q)_n part of dJ/dq (m+y)^k */
+	double	sm;	/* dJ/dm (m+y)^(k+1) */
+	double	so;	/* dJ/d(the smaller rate) (m+y)^(k+1) */
+};
+
+/*
+ * The sums at y.  Returns 0, or -1 when z is too near 1 for the series
+ * to converge in reasonable time (the caller then differentiates
+ * numerically).
+ */
+static int
+pn_sums(double k, double q, double m, double d, double y, struct pn_sums *S)
+{
+	double z = d / (m + y), L = log(m + y);
+	double u = 1, uprev = 0, h = 0;	/* u = (q)_n / n! z^n */
+
+	*S = (struct pn_sums){ 0 };
+	if (!(z <= 0.9))
+		return -1;
+	for (int n = 0; n < 4000; n++) {
+		double kn = k + n, v = n > 0 ? uprev * (q + n - 1) : 0;
+		double t0 = u / kn, tk = u * (L / kn + 1 / (kn * kn));
+
+		S->s0 += t0;
+		S->sk -= tk;
+		S->sq += t0 * h;
+		S->sm += v / kn - u;
+		S->so -= v / kn;
+		/* every sum is at least s0 in size or made of terms below
+		 * it: stop once this term is lost in s0 */
+		if (n > 0 && (t0 * (1 + h) + tk + u + v / kn) <
+		    1e-17 * S->s0)
+			return 0;
+		h += 1 / (q + n);
+		uprev = u;
+		u *= (q + n) / (n + 1) * z;
+	}
+	return -1;
+}
+
+/*
+ * One row's log-likelihood and, unless g is NULL, in g[4] its gradient
+ * by r, alpha, s and beta.  Returns -1 (nothing set) when the series
+ * cannot be used.
+ */
+static int
+pareto_ll1_grad(const double *p, const struct rfx *c, double *ll,
+    double *g)
+{
+	double r = p[0], al = p[1], s = p[2], be = p[3], x = c->x;
+	double k = r + s + x, m, q, d, rho, Ih, Ik, Iq, Im, Io;
+	double lE1, lI, lse, w1, w2, dIr, dIs, dIa, dIb;
+	struct pn_sums A, B;
+	bool abig = al >= be;
+
+	m = abig ? al : be;
+	q = abig ? s + 1 : r + x;
+	d = fabs(al - be);
+	if (pn_sums(k, q, m, d, c->tx, &A) == -1 ||
+	    pn_sums(k, q, m, d, c->T, &B) == -1)
+		return -1;
+	/* all relative to (m + t_x)^-k, which would underflow for large k */
+	rho = exp(-k * log((m + c->T) / (m + c->tx)));
+	Ih = A.s0 - rho * B.s0;
+	Ik = A.sk - rho * B.sk;
+	Iq = (A.sk + A.sq) - rho * (B.sk + B.sq);
+	Im = A.sm / (m + c->tx) - rho * B.sm / (m + c->T);
+	Io = A.so / (m + c->tx) - rho * B.so / (m + c->T);
+	lE1 = -(r + x) * log(al + c->T) - s * log(be + c->T);
+	lI = Ih > 0 ? log(s) - k * log(m + c->tx) + log(Ih) : -INFINITY;
+	lse = logsumexp(lE1, lI);
+	*ll = lgamma(r + x) - lgamma(r) + r * log(al) + s * log(be) + lse;
+	if (g == NULL)
+		return 0;
+	w1 = exp(lE1 - lse);
+	w2 = Ih > 0 ? exp(lI - lse) : 0;
+	if (w2 > 0) {
+		/* d ln I: r and s reach I through k, and one of them
+		 * through q too */
+		dIr = (abig ? Ik : Iq) / Ih;
+		dIs = (abig ? Iq : Ik) / Ih;
+		dIa = (abig ? Im : Io) / Ih;
+		dIb = (abig ? Io : Im) / Ih;
+	} else {
+		dIr = dIs = dIa = dIb = 0;
+	}
+	g[0] = psi(r + x) - psi(r) + log(al) - w1 * log(al + c->T) +
+	    w2 * dIr;
+	g[1] = r / al - w1 * (r + x) / (al + c->T) + w2 * dIa;
+	g[2] = log(be) - w1 * log(be + c->T) + w2 * (1 / s + dIs);
+	g[3] = s / be - w1 * s / (be + c->T) + w2 * dIb;
+	return 0;
+}
+
+/* The gradient g[4] of one row's likelihood by central differences on
+ * ln p: smooth and well scaled. */
+static void
+pareto_row_numeric(const double *p, const struct rfx *c, double *g)
+{
+	const double h = 1e-6;
+
+	for (int j = 0; j < 4; j++) {
+		double pp[4], lp, lm;
+
+		memcpy(pp, p, sizeof(pp));
+		pp[j] = exp(log(p[j]) + h);
+		lp = pareto_ll1(pp, c);
+		pp[j] = exp(log(p[j]) - h);
+		lm = pareto_ll1(pp, c);
+		g[j] = (lp - lm) / (2 * h) / p[j];
+	}
+}
+
+/*
+ * Log-likelihood of d at p by the series and, unless g is NULL, its
+ * gradient g[4]: analytic, or for a row whose series would converge too
+ * slowly, 2F1 from GSL and central differences on ln p.
+ */
+static double
+pareto_ll_grad(const struct rfx_rows *d, const double *p, double *g)
+{
+	double ll = 0;
+
+	if (g != NULL)
+		g[0] = g[1] = g[2] = g[3] = 0;
+	for (size_t i = 0; i < d->n; i++) {
+		const struct rfx *c = &d->row[i];
+		double l1, g1[4];
+
+		if (pareto_ll1_grad(p, c, &l1, g ? g1 : NULL) == -1) {
+			l1 = pareto_ll1(p, c);
+			if (g != NULL)
+				pareto_row_numeric(p, c, g1);
+		}
+		ll += d->w[i] * l1;
+		for (int j = 0; g != NULL && j < 4; j++)
+			g[j] += d->w[i] * g1[j];
+	}
+	return ll;
+}
+
 /* ---- Gamma-Gamma --------------------------------------------------- */
 
 /* Log-likelihood of the mean spends (Fader & Hardie 2013, eq. 3). */
@@ -297,6 +453,20 @@ model_ll(enum model_kind kind, const struct rfx_rows *d, const double *p)
 	}
 }
 
+double
+model_ll_grad(enum model_kind kind, const struct rfx_rows *d,
+    const double *p, double *g)
+{
+	switch (kind) {
+	case M_BGNBD:
+		return bg_ll(d, p, g);
+	case M_PARETO:
+		return pareto_ll_grad(d, p, g);
+	default:
+		return gg_ll(d, p, g);
+	}
+}
+
 /* ---- fitting ------------------------------------------------------- */
 
 struct objective {
@@ -337,31 +507,13 @@ obj_fdf(const gsl_vector *u, void *arg, double *f, gsl_vector *g)
 {
 	const struct objective *o = arg;
 	double p[4], gp[4], ll;
-	const double h = 1e-6;
 
 	gsl_vector_set_zero(g);
 	if (params_of(u, o->np, p) == -1) {
 		*f = GSL_POSINF;
 		return;
 	}
-	if (o->kind == M_PARETO) {
-		/* central differences on ln p: smooth, well-scaled */
-		ll = pareto_ll(o->d, p);
-		for (int i = 0; i < o->np; i++) {
-			double q[4], lp, lm;
-
-			memcpy(q, p, sizeof(q));
-			q[i] = exp(log(p[i]) + h);
-			lp = pareto_ll(o->d, q);
-			q[i] = exp(log(p[i]) - h);
-			lm = pareto_ll(o->d, q);
-			gp[i] = (lp - lm) / (2 * h) / p[i];
-		}
-	} else if (o->kind == M_BGNBD) {
-		ll = bg_ll(o->d, p, gp);
-	} else {
-		ll = gg_ll(o->d, p, gp);
-	}
+	ll = model_ll_grad(o->kind, o->d, p, gp);
 	*f = isfinite(ll) ? -ll / o->d->total : GSL_POSINF;
 	/* d/du = p d/dp */
 	for (int i = 0; i < o->np; i++)

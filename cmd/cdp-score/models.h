@@ -57,6 +57,12 @@ void	model_fit(enum model_kind kind, const struct rfx_rows *d,
 double	model_ll(enum model_kind kind, const struct rfx_rows *d,
 	    const double *p);
 
+/* The same and, unless g is NULL, its gradient by each parameter in
+ * g[0..np): analytic (Pareto/NBD: by a series, numeric for a customer
+ * where it converges too slowly; model_ll() uses GSL's 2F1 for it). */
+double	model_ll_grad(enum model_kind kind, const struct rfx_rows *d,
+	    const double *p, double *g);
+
 /* Per customer, under a BG/NBD or Pareto/NBD fit: the probability the
  * customer is still active at T, and the expected number of purchases
  * in (T, T + t]. */

@@ -20,9 +20,13 @@ static const char usage[] =
 "      --time F              transaction date or datetime (default ts)\n"
 "      --amount F            transaction amount (default revenue)\n"
 "      --as-of DATE          \"now\" (default: the latest transaction day)\n"
+"      --annotate            write every input record with its customer's\n"
+"                            scores added, not one record per customer\n"
 "clv:\n"
 "      --calibration-end DATE  last day of the fitting period (default\n"
 "                            --as-of)\n"
+"      --holdout-end DATE    compare predicted and actual purchases after\n"
+"                            --calibration-end up to DATE\n"
 "      --time-unit UNIT      day or week (default week)\n"
 "      --horizon N           prediction span in time units (default 52)\n"
 "      --discount-rate R     discount rate per time unit (default 0)\n"
@@ -48,9 +52,11 @@ static const char usage[] =
 
 enum {
 	OPT_AMOUNT = CDP_OPT_PRIVATE,
+	OPT_ANNOTATE,
 	OPT_CAL_END,
 	OPT_DISCOUNT,
 	OPT_FIT_ONLY,
+	OPT_HOLDOUT_END,
 	OPT_HORIZON,
 	OPT_ID,
 	OPT_MODEL,
@@ -64,9 +70,11 @@ static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
 	CDP_AS_OF_LONGOPT,
 	{ "amount", required_argument, NULL, OPT_AMOUNT },
+	{ "annotate", no_argument, NULL, OPT_ANNOTATE },
 	{ "calibration-end", required_argument, NULL, OPT_CAL_END },
 	{ "discount-rate", required_argument, NULL, OPT_DISCOUNT },
 	{ "fit-only", no_argument, NULL, OPT_FIT_ONLY },
+	{ "holdout-end", required_argument, NULL, OPT_HOLDOUT_END },
 	{ "horizon", required_argument, NULL, OPT_HORIZON },
 	{ "id", required_argument, NULL, OPT_ID },
 	{ "model", required_argument, NULL, OPT_MODEL },
@@ -102,6 +110,7 @@ option_cmds(int ch)
 {
 	switch (ch) {
 	case OPT_AMOUNT:
+	case OPT_ANNOTATE:
 	case OPT_ID:
 	case OPT_TIME:
 		return 1u << CMD_RFM | 1u << CMD_CLV;
@@ -138,6 +147,15 @@ private_option(int ch, char *arg, struct score_opts *opt)
 	switch (ch) {
 	case OPT_AMOUNT:
 		opt->amount = field_name(arg, "--amount");
+		break;
+	case OPT_ANNOTATE:
+		opt->annotate = true;
+		break;
+	case OPT_HOLDOUT_END:
+		if (cdp_parse_iso_date(arg, &opt->holdout_end) == -1)
+			cdp_usage_die(usage, "--holdout-end: not a date "
+			    "YYYY-MM-DD");
+		opt->has_holdout = true;
 		break;
 	case OPT_CAL_END:
 		if (cdp_parse_iso_date(arg, &opt->cal_end) == -1)
@@ -231,6 +249,14 @@ parse_options(int argc, char *argv[], struct score_opts *opt)
 		cdp_usage_die(usage, "points needs --rules FILE");
 	if (opt->cmd == CMD_MODEL && opt->has_as_of)
 		cdp_usage_die(usage, "--as-of: model has no use for it");
+	if (opt->fit_only && opt->annotate)
+		cdp_usage_die(usage, "--fit-only and --annotate exclude each "
+		    "other");
+	if (opt->has_holdout && !opt->has_cal_end)
+		cdp_usage_die(usage, "--holdout-end needs --calibration-end");
+	if (opt->has_holdout && opt->holdout_end <= opt->cal_end)
+		cdp_usage_die(usage, "--holdout-end must be after "
+		    "--calibration-end");
 	if (opt->fit_only && opt->params != NULL)
 		cdp_usage_die(usage, "--fit-only and --params exclude each "
 		    "other");

@@ -128,15 +128,31 @@ score_all(const struct custtab *t, long as_of, struct scores *s)
 	free(tmp);
 }
 
+/* The fields rfm writes after the id, in order (--annotate gives an
+ * input field of such a name way to the new value). */
+static const char *const rfm_fields[] = { "first", "last", "recency",
+	"frequency", "monetary", "monetary_mean", "r", "f", "m", "rfm",
+	"segment" };
+
+/* What the fields of a customer are computed from. */
+struct rfm_run {
+	const struct custtab	*t;
+	const struct scores	*s;
+	long			 as_of;
+};
+
+/* Append the scores of customer i to w (a callback of --annotate). */
 static void
-write_one(struct cdp_recw *w, const struct score_opts *opt,
-    const struct custtab *t, size_t i, long as_of, const struct scores *s)
+add_fields(void *st, struct cdp_recw *w, size_t i)
 {
+	const struct rfm_run *run = st;
+	const struct custtab *t = run->t;
+	const struct scores *s = run->s;
 	const struct cust *c = &t->c[i];
-	const char *id = t->ids.p + c->idoff;
 	double total = cust_total(t, c);
 	char first[11], last[11], cell[4];
-	int fm = (s->f[i] + s->m[i] + 1) / 2, rc;
+	int fm = (s->f[i] + s->m[i] + 1) / 2;
+	const char *seg = segments[5 - s->r[i]][fm - 1];
 
 	day_text(c->first, first);
 	day_text(c->last, last);
@@ -144,13 +160,9 @@ write_one(struct cdp_recw *w, const struct score_opts *opt,
 	cell[1] = (char)('0' + s->f[i]);
 	cell[2] = (char)('0' + s->m[i]);
 	cell[3] = '\0';
-	cdp_recw_begin(w);
-	rc = c->idnum ? cdp_recw_raw(w, opt->id, strlen(opt->id), id,
-	    c->idlen) : cdp_recw_str(w, opt->id, strlen(opt->id), id,
-	    c->idlen);
-	if (rc == -1 || cdp_recw_str(w, "first", 5, first, 10) == -1 ||
+	if (cdp_recw_str(w, "first", 5, first, 10) == -1 ||
 	    cdp_recw_str(w, "last", 4, last, 10) == -1 ||
-	    cdp_recw_int(w, "recency", 7, as_of - c->last) == -1 ||
+	    cdp_recw_int(w, "recency", 7, run->as_of - c->last) == -1 ||
 	    cdp_recw_int(w, "frequency", 9, c->n) == -1 ||
 	    cdp_recw_num(w, "monetary", 8, total) == -1 ||
 	    cdp_recw_num(w, "monetary_mean", 13, total / c->n) == -1 ||
@@ -158,10 +170,40 @@ write_one(struct cdp_recw *w, const struct score_opts *opt,
 	    cdp_recw_int(w, "f", 1, s->f[i]) == -1 ||
 	    cdp_recw_int(w, "m", 1, s->m[i]) == -1 ||
 	    cdp_recw_str(w, "rfm", 3, cell, 3) == -1 ||
-	    cdp_recw_str(w, "segment", 7, segments[5 - s->r[i]][fm - 1],
-	    strlen(segments[5 - s->r[i]][fm - 1])) == -1 ||
-	    cdp_recw_end(w) == -1)
+	    cdp_recw_str(w, "segment", 7, seg, strlen(seg)) == -1)
 		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+}
+
+/* One record per customer, in id order; returns how many. */
+static size_t
+write_customers(struct cdp_out *out, const struct score_opts *opt,
+    struct rfm_run *run)
+{
+	const struct custtab *t = run->t;
+	struct cdp_recw w = { 0 };
+	struct cdp_err err;
+	size_t n, *order = custtab_sorted(t, &n);
+
+	for (size_t k = 0; k < n; k++) {
+		const struct cust *c = &t->c[order[k]];
+		const char *id = t->ids.p + c->idoff;
+		int rc;
+
+		cdp_recw_begin(&w);
+		rc = c->idnum ? cdp_recw_raw(&w, opt->id, strlen(opt->id), id,
+		    c->idlen) : cdp_recw_str(&w, opt->id, strlen(opt->id), id,
+		    c->idlen);
+		if (rc == -1)
+			cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		add_fields(run, &w, order[k]);
+		if (cdp_recw_end(&w) == -1)
+			cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		if (cdp_out_write(out, w.b.p, w.b.len, &err) == -1)
+			cdp_die_err(&err, NULL, 0);
+	}
+	free(order);
+	cdp_recw_free(&w);
+	return n;
 }
 
 int
@@ -169,31 +211,30 @@ rfm_run(const struct score_opts *opt, char **files, int nfiles)
 {
 	struct custtab t;
 	struct scores s;
-	struct cdp_recw w = { 0 };
+	struct rfm_run run = { .t = &t, .s = &s };
 	struct cdp_out *out;
 	struct cdp_err err;
-	size_t *order;
-	long as_of;
+	unsigned long long n;
 
 	if ((out = cdp_out_open(opt->common.output, &err)) == NULL)
 		cdp_die_err(&err, NULL, 0);
 	custtab_load(&t, opt, files, nfiles);
-	as_of = opt->has_as_of ? opt->as_of : t.maxday;
-	score_all(&t, as_of, &s);
-	order = custtab_sorted(&t);
-	for (size_t k = 0; k < t.n; k++) {
-		write_one(&w, opt, &t, order[k], as_of, &s);
-		if (cdp_out_write(out, w.b.p, w.b.len, &err) == -1)
-			cdp_die_err(&err, NULL, 0);
+	run.as_of = opt->has_as_of ? opt->as_of : t.maxday;
+	score_all(&t, run.as_of, &s);
+	if (opt->annotate) {
+		custtab_annotate(&t, opt, out, rfm_fields,
+		    (int)(sizeof(rfm_fields) / sizeof(rfm_fields[0])),
+		    add_fields, &run);
+		n = t.acct.read - t.acct.rejected;
+	} else {
+		n = write_customers(out, opt, &run);
 	}
 	if (cdp_out_close(out, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
-	print_stats(&t, opt, t.n);
-	free(order);
+	custtab_finish(&t, opt, n);
 	free(s.r);
 	free(s.f);
 	free(s.m);
-	cdp_recw_free(&w);
 	custtab_free(&t);
 	return 0;
 }

@@ -9,10 +9,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
+#include "acct.h"
 #include "buf.h"
 #include "keymap.h"
 #include "opts.h"
+
+struct cdp_rec;
+struct cdp_recw;
+struct cdp_out;
 
 enum score_cmd { CMD_RFM, CMD_CLV, CMD_MODEL, CMD_POINTS };
 enum clv_model { MODEL_BGNBD, MODEL_PARETO };
@@ -27,6 +33,9 @@ struct score_opts {
 	bool			 has_as_of;
 	long			 cal_end;	/* --calibration-end, days */
 	bool			 has_cal_end;
+	long			 holdout_end;	/* --holdout-end, days */
+	bool			 has_holdout;
+	bool			 annotate;	/* rfm, clv --annotate */
 	double			 unit;		/* days per time unit */
 	double			 horizon;	/* in time units */
 	double			 discount;	/* per time unit */
@@ -37,7 +46,7 @@ struct score_opts {
 	const char		*rules;		/* points --rules FILE */
 };
 
-/* One customer: what rfm and clv need, 64 bytes whatever the input size. */
+/* One customer: what rfm and clv need, 72 bytes whatever the input size. */
 struct cust {
 	uint64_t	idoff;		/* id text in the table's arena */
 	uint32_t	idlen;
@@ -49,9 +58,22 @@ struct cust {
 	double		sum, comp;	/* total, Neumaier compensation */
 	double		first_sum;	/* amount on the first day (clv) */
 	double		rest_sum;	/* amount on the later days (clv) */
+	uint32_t	hold_n;		/* transactions in the holdout */
+	uint32_t	hold_days;	/* distinct days among them */
 };
 
-/* Every customer of a run, and the record account. */
+/* An input kept open for the second pass of --annotate. */
+struct score_input {
+	int		 fd;
+	off_t		 start;		/* where its records begin */
+	const char	*name;		/* for messages */
+};
+
+/*
+ * Every customer of a run, and the record account.  With a holdout, a
+ * customer seen only after the calibration end has n == 0: it is in no
+ * fit and no output, and its records count as skipped.
+ */
 struct custtab {
 	struct cust		*c;
 	size_t			 n, cap;
@@ -61,22 +83,43 @@ struct custtab {
 	long			 maxday;	/* latest day kept */
 	int			 decimals;	/* most decimals in an amount,
 						   -1 after an exponent */
-	unsigned long long	 read, rejected, used, skipped;
+	struct cdp_acct		 acct;	/* aggregating: used, skipped */
+	struct score_input	*in;	/* --annotate: the inputs */
+	int			 nin;
 };
 
 /*
  * Read every transaction of files[0..nfiles) (stdin when nfiles is 0)
  * into t: records without the id field are skipped, as are transactions
- * after the cut-off (opt->as_of for rfm, the calibration end for clv);
- * bad dates and amounts are rejected (to --rejects, else exit 65).
- * Exits on errors.
+ * after the cut-off (opt->as_of for rfm, the calibration end for clv, or
+ * the holdout end, whose later transactions count apart); bad dates and
+ * amounts are rejected (to --rejects, else exit 65).  With --annotate,
+ * keeps every input open for custtab_annotate(), spooling those that
+ * cannot be read twice (standard input, pipes) to an unlinked temporary
+ * file.  Exits on errors.
  */
 void	custtab_load(struct custtab *t, const struct score_opts *opt,
 	    char **files, int nfiles);
 void	custtab_free(struct custtab *t);
 
-/* Indexes of the customers in id order (bytes); caller frees. */
-size_t	*custtab_sorted(const struct custtab *t);
+/*
+ * The second pass of --annotate: every record of the inputs that was not
+ * rejected in custtab_load() is written to out, its fields copied but
+ * those named in owned[0..nowned), then, when it is a transaction of a
+ * customer in t, fields() appends that customer's (index i) scores.
+ * Records the first pass skipped or rejected are not counted again.
+ * Exits on errors.
+ */
+#define SCORE_MAXOWNED	16	/* fields() appends at most this many */
+void	custtab_annotate(struct custtab *t, const struct score_opts *opt,
+	    struct cdp_out *out, const char *const *owned, int nowned,
+	    void (*fields)(void *st, struct cdp_recw *w, size_t i), void *st);
+
+/*
+ * Indexes of the customers in id order (bytes), leaving out those with
+ * no transaction before the cut-off; their number in *n.  Caller frees.
+ */
+size_t	*custtab_sorted(const struct custtab *t, size_t *n);
 
 /* The total amount of customer c (rounded as custtab_round()). */
 double	cust_total(const struct custtab *t, const struct cust *c);
@@ -91,8 +134,9 @@ double	custtab_round(const struct custtab *t, double v);
 /* "YYYY-MM-DD" of days since 1970-01-01; buf needs 11 bytes. */
 void	day_text(long days, char *buf);
 
-/* Print the aggregating account on stderr when --stats. */
-void	print_stats(const struct custtab *t, const struct score_opts *opt,
+/* Close the account: rename --rejects into place and, with --stats,
+ * print the aggregating account and the "output" count on stderr. */
+void	custtab_finish(struct custtab *t, const struct score_opts *opt,
 	    unsigned long long output);
 
 /*
@@ -103,8 +147,6 @@ void	print_stats(const struct custtab *t, const struct score_opts *opt,
 int	parse_day(const char *s, size_t n, struct cdp_buf *tmp, long *day,
 	    const char **why);
 
-struct cdp_rec;
-struct cdp_recw;
 
 /*
  * A record-wise subcommand for stream_run(): the names of the fields it
