@@ -66,19 +66,17 @@ $(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Unit drivers of cdp-report's parts (tests/unit/test_report_*.c) link
-# that program's objects but its main.o.
+# Unit drivers of a program's parts (tests/unit/test_report_*.c,
+# test_score_*.c) link that program's objects but its main.o.  The folder
+# is named in full: a % in a pattern rule's prerequisites is the stem.
+parts_of = $(call objs_of,$(filter-out cmd/$(1)/main.c,$(wildcard cmd/$(1)/*.c)))
 $(BUILD)/unit/test_report_%: $(BUILD)/obj/tests/unit/test_report_%.o \
-    $$(call objs_of,$$(filter-out %/main.c,$$(wildcard cmd/cdp-report/*.c))) \
-    $(LIB)
+    $(call parts_of,cdp-report) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# So do cdp-score's (tests/unit/test_score_*.c); main.c is named in full,
-# as a % in a pattern rule's prerequisites would be the stem.
-SCORE_PARTS = $(filter-out cmd/cdp-score/main.c,$(wildcard cmd/cdp-score/*.c))
 $(BUILD)/unit/test_score_%: $(BUILD)/obj/tests/unit/test_score_%.o \
-    $(call objs_of,$(SCORE_PARTS)) $(LIB)
+    $(call parts_of,cdp-score) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
