@@ -90,7 +90,8 @@ setup() {
 		"${cmd[@]}" -o "$out/result.ndjson" "$fifo" 2>/dev/null &
 		pid=$!
 		exec {w}>"$fifo"
-		cat "$BIG" >&"$w"
+		# May meet SIGPIPE: see the FIFO test below.
+		cat "$BIG" >&"$w" || true
 		# Wait (at most 10 s) for the temporary file to exist.
 		for i in $(seq 100); do
 			[ -n "$(ls -A "$out" | grep -v '^result.ndjson$')" ] && break
@@ -105,6 +106,27 @@ setup() {
 			[[ "$f" == result.ndjson || "$f" =~ ^\.result\.ndjson\.[A-Za-z0-9]{6}$ ]] ||
 			    fail "${cmd[*]}: unexpected file $f"
 		done
+	done
+}
+
+# cdp_lines_check() opens each input and closes it again before the run;
+# on a named FIFO that close drops what the writer had written, and the
+# second open waits for a writer that is gone.
+@test "faults: a named FIFO input is read whole when its writer is quick" {
+	skip "bug: common/lines.c cdp_lines_check() opens and closes a FIFO before the run: data written meanwhile is lost and the program hangs (or the writer gets SIGPIPE)"
+	for row in "${CDP_PROGS[@]}"; do
+		prog_row "$row"
+		fifo="$BATS_TEST_TMPDIR/fifo"
+		rm -f "$fifo"
+		mkfifo "$fifo"
+		timeout 20 "${cmd[@]}" "$fifo" >"$BATS_TEST_TMPDIR/out" &
+		pid=$!
+		# Written (by the shell itself) and closed as soon as the
+		# open returns.
+		data=$(<"$PEOPLE")
+		( trap '' PIPE; exec {w}>"$fifo"; printf '%s\n' "$data" >&"$w" )
+		wait "$pid" || fail "${cmd[*]}: status $? (124: hung)"
+		[ -s "$BATS_TEST_TMPDIR/out" ] || fail "${cmd[*]}: no output"
 	done
 }
 
