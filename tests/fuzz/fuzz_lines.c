@@ -57,13 +57,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			end = nl != NULL ? (size_t)(nl - data) : size;
 			lineno++;
 			n = end - pos;
+			/* A CR is dropped only before a newline. */
+			if (nl != NULL && n > 0 && data[end - 1] == '\r')
+				n--;
 			if (!blank(data + pos, n))
+				break;
+			/* A blank line over the cap may come out as too
+			 * long when it is cut before its end is read. */
+			if (ln.too_long && ln.lineno == lineno && n > cap)
 				break;
 			pos = end + 1;
 		}
 		FUZZ_CHECK(ln.lineno == lineno);
-		if (n > 0 && data[pos + n - 1] == '\r')
-			n--;
 		if (ln.too_long) {
 			FUZZ_CHECK(n > cap);
 			FUZZ_CHECK(ln.len <= cap);

@@ -1,7 +1,8 @@
 #!/bin/sh
-# tests/fuzz/run.sh DIR SECONDS HARNESS...: run each libFuzzer harness for
-# SECONDS on a fresh copy of its seed corpus (tests/fuzz/corpus/NAME) in
-# DIR/corpus/NAME, crash inputs saved as DIR/crash/NAME-*, log in
+# tests/fuzz/run.sh DIR SECONDS HARNESS...: run each libFuzzer harness on
+# the inputs that once failed (tests/fuzz/regress/NAME), then for SECONDS
+# on a fresh copy of its seed corpus (tests/fuzz/corpus/NAME) in
+# DIR/corpus/NAME; crash inputs are saved as DIR/crash/NAME-*, the log in
 # DIR/NAME.log.  Prints one line per harness (execs per second, total
 # execs, crashes) and exits 1 when any harness crashed.
 dir=$1
@@ -19,6 +20,14 @@ for h in "$@"; do
 	mkdir -p "$corpus"
 	cp tests/fuzz/corpus/"$name"/* "$corpus"/ 2>/dev/null
 	rm -f "$dir/crash/$name"-*
+	# Inputs that once failed (tests/fuzz/regress/NAME) run first.
+	if [ -d tests/fuzz/regress/"$name" ]; then
+		if ! "$h" tests/fuzz/regress/"$name"/* >"$log" 2>&1; then
+			echo "  $name fails on tests/fuzz/regress/$name, see $log" >&2
+			status=1
+			continue
+		fi
+	fi
 	# -timeout: an input that takes over 10 s is a hang, reported as a
 	# crash; -rss_limit_mb bounds memory on a shared machine.
 	"$h" -max_total_time="$secs" -print_final_stats=1 -timeout=10 \
