@@ -39,6 +39,8 @@ setup() {
 # 256 KB blocks, so the failure comes mid-output.
 @test "faults: ENOSPC in the middle of -o output exits 74, no partial or temporary file" {
 	command -v strace >/dev/null || skip "strace is not installed (make deps)"
+	strace -f -o /dev/null true 2>/dev/null ||
+	    skip "strace cannot trace here (ptrace not permitted)"
 	for row in "${CDP_PROGS[@]}"; do
 		prog_row "$row"
 		out="$BATS_TEST_TMPDIR/out"
@@ -57,6 +59,8 @@ setup() {
 
 @test "faults: ENOSPC mid-output keeps an existing -o file unchanged" {
 	command -v strace >/dev/null || skip "strace is not installed (make deps)"
+	strace -f -o /dev/null true 2>/dev/null ||
+	    skip "strace cannot trace here (ptrace not permitted)"
 	for row in "${CDP_PROGS[@]}"; do
 		prog_row "$row"
 		out="$BATS_TEST_TMPDIR/out"
