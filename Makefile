@@ -5,6 +5,8 @@
 #                   (normal build and AddressSanitizer+UBSan build)
 #   make demo       install missing packages, build, run examples/demo.sh
 #   make bench      compare with Miller and jq (bench/run.sh)
+#   make fuzz       build the libFuzzer harnesses (clang) and run each one
+#                   FUZZ_S seconds on a copy of its seed corpus
 #   make install    PREFIX=/usr/local DESTDIR=
 
 PREFIX	?= /usr/local
@@ -30,7 +32,7 @@ DEB_PKGS = build-essential libcsv-dev libjansson-dev libpcre2-dev \
 	   libutf8proc-dev libxxhash-dev libssl-dev libgsl-dev iso-codes \
 	   bats bats-support bats-assert bats-file miller jq groff-base \
 	   man-db python3 clang time chromium \
-	   fonts-dejavu-core datamash parallel
+	   fonts-dejavu-core datamash parallel libclang-rt-14-dev strace
 
 PROGS	 = $(notdir $(wildcard cmd/*))
 BINS	 = $(PROGS:%=$(BUILD)/bin/%)
@@ -84,7 +86,30 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c) and common/ compiled by clang
+# with coverage, ASan and UBSan, apart from the gcc objects.
+FUZZ_S	?= 30
+FUZZ_CC	?= clang
+FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer \
+	   -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS	 = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_OBJ = $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_CFLAGS) \
+	  -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+.PRECIOUS: $(BUILD)/fuzz/obj/%.o
+
+fuzz: $(FUZZERS)
+	@sh tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_S) $(FUZZERS)
+
+-include $(shell find $(BUILD)/obj $(BUILD)/fuzz/obj -name '*.d' 2>/dev/null)
 
 # Install what is missing, as root or through sudo, with no terminal.
 deps:
@@ -133,4 +158,4 @@ install: $(BINS)
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all asan clang check deps demo bench install clean
+.PHONY: all asan clang check deps demo bench fuzz install clean

@@ -1,0 +1,143 @@
+/*
+ * fuzz_record.c - the NDJSON record layer: cdp_rec_parse() on any bytes,
+ * then for an accepted record every accessor, and a round trip through
+ * the record writer whose output must parse again to the same fields.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "buf.h"
+#include "record.h"
+
+#include "fuzz.h"
+
+static struct cdp_rec	 rec, back;
+static struct cdp_recw	 w, w2;
+static struct cdp_buf	 key, s1, s2;
+
+/* The field of b under f's unescaped key must hold the same value. */
+static void
+same_field(const struct cdp_field *f)
+{
+	const struct cdp_field *g;
+	const char *a, *b;
+	size_t an, bn;
+	double x, y;
+
+	cdp_buf_reset(&key);
+	FUZZ_CHECK(cdp_json_unescape(rec.p + f->koff, f->klen, &key) == 0);
+	/* Lookup by the unescaped key finds the field itself. */
+	FUZZ_CHECK(cdp_rec_find(&rec, key.p, key.len) == f);
+	g = cdp_rec_find(&back, key.p, key.len);
+	FUZZ_CHECK(g != NULL);
+	FUZZ_CHECK(g->type == f->type);
+	switch (f->type) {
+	case CDP_STRING:
+		FUZZ_CHECK(cdp_rec_str(&rec, f, &s1, &a, &an) == 0);
+		FUZZ_CHECK(cdp_rec_str(&back, g, &s2, &b, &bn) == 0);
+		FUZZ_CHECK(an == bn && memcmp(a, b, an) == 0);
+		FUZZ_CHECK(cdp_utf8_valid(a, an));
+		break;
+	case CDP_NUMBER:
+		if (cdp_rec_num(&rec, f, &x) == 0) {
+			FUZZ_CHECK(isfinite(x));
+			FUZZ_CHECK(cdp_rec_num(&back, g, &y) == 0);
+			FUZZ_CHECK(x == y);
+		}
+		break;
+	default:
+		FUZZ_CHECK(cdp_rec_str(&rec, f, &s1, &a, &an) == -1);
+		break;
+	}
+}
+
+/* Rewrite the record with the program-owned writers: quoted strings and
+ * formatted numbers must read back to the values they came from. */
+static void
+rewrite_owned(void)
+{
+	const char *a, *b;
+	size_t an, bn, i;
+	double x, y;
+
+	cdp_recw_begin(&w2);
+	for (i = 0; i < rec.n; i++) {
+		const struct cdp_field *f = &rec.f[i];
+
+		cdp_buf_reset(&key);
+		FUZZ_CHECK(cdp_json_unescape(rec.p + f->koff, f->klen,
+		    &key) == 0);
+		if (f->type == CDP_STRING) {
+			FUZZ_CHECK(cdp_rec_str(&rec, f, &s1, &a, &an) == 0);
+			FUZZ_CHECK(cdp_recw_str(&w2, key.p, key.len, a,
+			    an) == 0);
+		} else if (f->type == CDP_NUMBER &&
+		    cdp_rec_num(&rec, f, &x) == 0) {
+			FUZZ_CHECK(cdp_recw_num(&w2, key.p, key.len, x) == 0);
+		} else
+			FUZZ_CHECK(cdp_recw_field_as(&w2, key.p, key.len,
+			    &rec, f) == 0);
+	}
+	FUZZ_CHECK(cdp_recw_end(&w2) == 0);
+	FUZZ_CHECK(w2.b.len > 0 && w2.b.p[w2.b.len - 1] == '\n');
+	FUZZ_CHECK(cdp_rec_parse(&back, w2.b.p, w2.b.len - 1, NULL) == 0);
+	FUZZ_CHECK(back.n == rec.n);
+	for (i = 0; i < rec.n; i++) {
+		const struct cdp_field *f = &rec.f[i], *g = &back.f[i];
+
+		FUZZ_CHECK(g->type == f->type);
+		if (f->type == CDP_STRING) {
+			FUZZ_CHECK(cdp_rec_str(&rec, f, &s1, &a, &an) == 0);
+			FUZZ_CHECK(cdp_rec_str(&back, g, &s2, &b, &bn) == 0);
+			FUZZ_CHECK(an == bn && memcmp(a, b, an) == 0);
+		} else if (f->type == CDP_NUMBER &&
+		    cdp_rec_num(&rec, f, &x) == 0) {
+			FUZZ_CHECK(cdp_rec_num(&back, g, &y) == 0);
+			FUZZ_CHECK(x == y);
+		}
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct cdp_err err;
+	size_t i;
+	char num[32];
+	double d;
+
+	/* Any bytes: quoting always gives valid UTF-8 inside quotes. */
+	cdp_buf_reset(&s1);
+	FUZZ_CHECK(cdp_json_quote(&s1, (const char *)data, size) == 0);
+	FUZZ_CHECK(s1.len >= 2 && cdp_utf8_valid(s1.p, s1.len));
+	if (size == sizeof(d)) {
+		memcpy(&d, data, sizeof(d));
+		if (isfinite(d)) {
+			int n = cdp_fmt_double(num, d);
+
+			FUZZ_CHECK(n > 0 && n < (int)sizeof(num));
+			num[n] = '\0';
+			FUZZ_CHECK(strtod(num, NULL) == d);
+		}
+	}
+
+	if (cdp_rec_parse(&rec, (const char *)data, size, &err) == -1) {
+		FUZZ_CHECK(err.msg[0] != '\0');
+		return 0;
+	}
+	FUZZ_CHECK(cdp_utf8_valid((const char *)data, size));
+
+	/* Copy every field untouched; the copy parses to the same fields
+	 * and copying the copy changes nothing. */
+	cdp_recw_begin(&w);
+	for (i = 0; i < rec.n; i++)
+		FUZZ_CHECK(cdp_recw_field(&w, &rec, &rec.f[i]) == 0);
+	FUZZ_CHECK(cdp_recw_end(&w) == 0);
+	FUZZ_CHECK(w.b.len > 0 && w.b.p[w.b.len - 1] == '\n');
+	FUZZ_CHECK(cdp_rec_parse(&back, w.b.p, w.b.len - 1, &err) == 0);
+	FUZZ_CHECK(back.n == rec.n);
+	for (i = 0; i < rec.n; i++)
+		same_field(&rec.f[i]);
+	rewrite_owned();
+	return 0;
+}
