@@ -45,6 +45,17 @@ cdp_lines_check(char *const files[], int nfiles, off_t *total,
 			continue;
 		}
 		*bad = files[i];
+		/* A FIFO must not be opened twice: closing it again would
+		 * throw away what its writer sent meanwhile. */
+		if (stat(files[i], &st) == 0 && S_ISFIFO(st.st_mode)) {
+			if (access(files[i], R_OK) == -1) {
+				cdp_err_set(err, EX_NOINPUT, "cannot open: %s",
+				    strerror(errno));
+				return -1;
+			}
+			*total = -1;
+			continue;
+		}
 		if ((fd = open(files[i], O_RDONLY | O_CLOEXEC)) == -1) {
 			cdp_err_set(err, EX_NOINPUT, "cannot open: %s",
 			    strerror(errno));

@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "ingest.h"
 #include "jsonin.h"
+#include "keymap.h"
 #include "lines.h"
 #include "progress.h"
 
@@ -259,14 +260,34 @@ struct column {
  * are copied to hdr (sized once, so the pointers stay valid).  Exits 65
  * on an empty or duplicate name: no record could be right after that.
  */
+/*
+ * The first column of the names in seen with c's name, adding c as column
+ * j when it is new (then j is returned).  By 128-bit hash, so a header of
+ * 100,000 columns is checked in linear time.
+ */
+static size_t
+first_named(struct cdp_keymap *seen, const struct column *c, size_t j)
+{
+	int added;
+	uint64_t *v = cdp_keymap_put(seen, cdp_key128_of(c->key, c->klen),
+	    (uint64_t)j, &added);
+
+	if (v == NULL)
+		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+	return (size_t)*v;
+}
+
 static struct column *
 read_header(struct run *r, const struct csv_row *row, struct cdp_buf *hdr)
 {
 	struct column *cols;
-	size_t total = 0;
+	struct cdp_keymap *seen;
+	size_t total = 0, i;
 
 	if (row->bad != NULL)
 		cdp_die(EX_DATAERR, r->file, row->line, "header: %s", row->bad);
+	if ((seen = cdp_keymap_new()) == NULL)
+		cdp_die(EX_OSERR, NULL, 0, "out of memory");
 	for (size_t j = 0; j < row->n; j++)
 		total += row->len[j];
 	if (cdp_buf_reserve(hdr, total) == -1 ||
@@ -284,29 +305,26 @@ read_header(struct run *r, const struct csv_row *row, struct cdp_buf *hdr)
 		c->key = hdr->p + hdr->len;
 		c->klen = row->len[j];
 		cdp_buf_add(hdr, row->f[j], row->len[j]);
-		for (size_t i = 0; i < j; i++)
-			if (cols[i].klen == c->klen &&
-			    memcmp(cols[i].key, c->key,
-			    c->klen) == 0)
-				cdp_die(EX_DATAERR, r->file, row->line,
-				    "duplicate header name \"%.*s\" in "
-				    "columns %zu and %zu", (int)c->klen,
-				    c->key, i + 1, j + 1);
+		if ((i = first_named(seen, c, j)) != j)
+			cdp_die(EX_DATAERR, r->file, row->line,
+			    "duplicate header name \"%.*s\" in columns %zu "
+			    "and %zu", (int)c->klen, c->key, i + 1, j + 1);
 	}
+	cdp_keymap_free(seen);
+	if ((seen = cdp_keymap_new()) == NULL)
+		cdp_die(EX_OSERR, NULL, 0, "out of memory");
 	for (size_t j = 0; j < row->n; j++) {
 		struct column *c = &cols[j];
 
 		c->skip = is_provenance(c->key, c->klen);
 		plan_rename(r->opt, &c->key, &c->klen);
 		c->spec = plan_spec(r->opt, c->key, c->klen);
-		for (size_t i = 0; i < j; i++)
-			if (!cols[i].skip && !c->skip &&
-			    cols[i].klen == c->klen &&
-			    memcmp(cols[i].key, c->key, c->klen) == 0)
-				cdp_die(EX_DATAERR, r->file, row->line,
-				    "--map: two columns named \"%.*s\"",
-				    (int)c->klen, c->key);
+		if (!c->skip && first_named(seen, c, j) != j)
+			cdp_die(EX_DATAERR, r->file, row->line,
+			    "--map: two columns named \"%.*s\"", (int)c->klen,
+			    c->key);
 	}
+	cdp_keymap_free(seen);
 	return cols;
 }
 

@@ -74,6 +74,20 @@ xstrdup(const char *s)
 	return d;
 }
 
+/* A name for a message, in JSON quotes: control characters escaped, so
+ * a name from a rules file cannot drive the terminal. */
+static const char *
+quoted(const char *s)
+{
+	static struct cdp_buf q;
+
+	cdp_buf_reset(&q);
+	if (cdp_json_quote(&q, s, strlen(s)) == -1 ||
+	    cdp_buf_addc(&q, '\0') == -1)
+		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+	return q.p;
+}
+
 /* A name that may become a file name: [A-Za-z0-9][A-Za-z0-9._-]*. */
 static bool
 file_name_ok(const char *s)
@@ -191,13 +205,13 @@ check_names(const struct segment_opts *opt)
 		if (n == NULL)
 			continue;
 		if (opt->split != NULL && !file_name_ok(n))
-			cdp_usage_die(usage, "--split: segment name \"%s\" "
-			    "is not a file name ([A-Za-z0-9][A-Za-z0-9._-]*)",
-			    n);
+			cdp_usage_die(usage, "--split: segment name %s is not "
+			    "a file name ([A-Za-z0-9][A-Za-z0-9._-]*)",
+			    quoted(n));
 		for (int j = 0; j < i; j++)
 			if (strcmp(opt->segs[j].name, n) == 0)
-				cdp_usage_die(usage, "segment \"%s\" defined "
-				    "twice", n);
+				cdp_usage_die(usage, "segment %s defined twice",
+				    quoted(n));
 	}
 }
 
