@@ -68,7 +68,7 @@ $(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 # Unit drivers of cdp-report's parts (tests/unit/test_report_*.c) link
 # that program's objects but its main.o.
 $(BUILD)/unit/test_report_%: $(BUILD)/obj/tests/unit/test_report_%.o \
-    $$(call objs_of,$$(filter-out %/main.c,$$(wildcard cmd/cdp-report/*.c))) \
+    $$(call objs_of,$$(filter-out cmd/cdp-report/main.c,$$(wildcard cmd/cdp-report/*.c))) \
     $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
