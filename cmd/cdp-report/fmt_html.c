@@ -264,12 +264,13 @@ chart_bar(struct page *p, const struct rtable *t, size_t k)
 			continue;
 		}
 		len = plot * fabs(v) / span;
-		if (len < 1 && v != 0)
+		if (len < 1)
 			len = 1;	/* a tiny value still shows */
 		x = v < 0 ? zero - len : zero;
-		addf(p, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" "
-		    "width=\"%.1f\" height=\"18\" rx=\"2\"/>\n",
-		    v < 0 ? "neg" : "bar", x, y + 4, len);
+		if (v != 0)
+			addf(p, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" "
+			    "width=\"%.1f\" height=\"18\" rx=\"2\"/>\n",
+			    v < 0 ? "neg" : "bar", x, y + 4, len);
 		if (v < 0)
 			addf(p, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\" "
 			    "dy=\".35em\" text-anchor=\"end\">", x - 4,
@@ -463,6 +464,10 @@ chartable(const struct rtable *t)
 static void
 numbers(struct page *p, const struct rtable *t)
 {
+	if (t->ncols == 0) {
+		add(p, "<p class=\"note\">No columns.</p>\n");
+		return;
+	}
 	add(p, "<div class=\"scroll\"><table>\n<thead><tr>");
 	for (size_t c = 0; c < t->ncols; c++) {
 		add(p, fmt_numcol(t, (int)c) ? "<th scope=\"col\" class=\"num\">"

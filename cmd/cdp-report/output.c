@@ -135,7 +135,9 @@ fmt_ndjson(struct cdp_out *o, struct rtable *const *tables, size_t n,
 static int
 csv_field(struct cdp_buf *b, const char *s, size_t n, bool text)
 {
-	bool formula = text && n > 0 && strchr("=+-@\t\r", s[0]) != NULL;
+	/* s[0] == '\0' would match the set's terminator in strchr(). */
+	bool formula = text && n > 0 && s[0] != '\0' &&
+	    strchr("=+-@\t\r", s[0]) != NULL;
 	bool quote = formula || memchr(s, ',', n) || memchr(s, '"', n) ||
 	    memchr(s, '\n', n) || memchr(s, '\r', n);
 

@@ -21,7 +21,7 @@
 
 static const char usage[] =
 "usage: test_report_fmt FORMAT CASE [TITLE]\n"
-"  CASE: group multi hostile funnel heatmap many empty plain\n";
+"  CASE: group multi hostile funnel heatmap many empty plain all\n";
 
 #define MAXT	4
 
@@ -128,6 +128,8 @@ b_hostile(struct rtable *t)
 		r = rtable_row(t);
 		str(t, r, 0, vals[i]);
 		rtable_int(t, r, 1, (double)(i + 1));
+		if (i == 1)
+			rtable_str(t, r, 2, "\0=nul", 5);
 		if (i == 0)
 			rtable_json(t, r, 2, "{\"a\":[1,\"=x\"]}", 14);
 	}
@@ -248,6 +250,16 @@ b_plain(struct rtable *t)
 	return 1;
 }
 
+/* One of each chart: a whole report page. */
+static size_t
+b_all(struct rtable *t)
+{
+	b_group(&t[0]);
+	b_funnel(&t[1]);
+	b_heatmap(&t[2]);
+	return 3;
+}
+
 static const struct tcase cases[] = {
 	{ "group", "group", b_group },
 	{ "multi", "funnel", b_multi },
@@ -257,6 +269,7 @@ static const struct tcase cases[] = {
 	{ "many", "group", b_many },
 	{ "empty", "group", b_empty },
 	{ "plain", "group", b_plain },
+	{ "all", "report", b_all },
 };
 
 /* The helpers' own checks. */
