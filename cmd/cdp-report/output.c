@@ -76,7 +76,12 @@ json_cell(struct cdp_buf *b, const struct rtable *t, const struct rcell *c)
 static int
 flush(struct cdp_out *o, struct cdp_buf *b, struct cdp_err *err)
 {
-	int rc = cdp_out_write(o, b->p, b->len, err);
+	int rc;
+
+	/* An empty buffer may never have been allocated (p NULL). */
+	if (b->len == 0)
+		return 0;
+	rc = cdp_out_write(o, b->p, b->len, err);
 
 	cdp_buf_reset(b);
 	return rc;
