@@ -18,7 +18,7 @@
 #include "fmt.h"
 #include "report.h"
 
-#define MAXDRAW	50	/* bars, steps or rows drawn; the table has all */
+#define MAXDRAW	50	/* bars, steps or rows drawn (table: all) */
 #define W	720	/* width of bar and funnel charts (SVG units) */
 #define LABW	180	/* label area at the left of every chart */
 #define LABCH	24	/* longest label drawn, in columns */
@@ -470,8 +470,8 @@ numbers(struct page *p, const struct rtable *t)
 	}
 	add(p, "<div class=\"scroll\"><table>\n<thead><tr>");
 	for (size_t c = 0; c < t->ncols; c++) {
-		add(p, fmt_numcol(t, (int)c) ? "<th scope=\"col\" class=\"num\">"
-		    : "<th scope=\"col\">");
+		add(p, fmt_numcol(t, (int)c) ?
+		    "<th scope=\"col\" class=\"num\">" : "<th scope=\"col\">");
 		texts(p, t->cols[c].name);
 		add(p, "</th>");
 	}

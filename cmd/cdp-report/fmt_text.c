@@ -175,11 +175,11 @@ fmt_fit(const char *s, size_t n, size_t w, size_t *width)
 
 /* One table's cells, sanitised, kept between measuring and printing. */
 struct grid {
-	struct cdp_buf	 text;		/* every cell's safe text, in order */
-	size_t		*off;		/* (nrows + 1) * ncols start offsets */
-	size_t		*w;		/* display widths, same layout */
-	size_t		*colw;		/* ncols column widths */
-	bool		*num;		/* ncols: numeric column */
+	struct cdp_buf	 text;	/* cells' safe text, in order */
+	size_t		*off;	/* (nrows + 1) * ncols starts */
+	size_t		*w;	/* display widths, same layout */
+	size_t		*colw;	/* ncols column widths */
+	bool		*num;	/* ncols: numeric column */
 	size_t		 cap;
 };
 
@@ -333,7 +333,8 @@ fmt_table(struct cdp_out *o, struct rtable *const *tables, size_t n,
 				/* The rule under the header. */
 				start = b.len;
 				for (size_t c = 0; c < t->ncols; c++) {
-					if (c > 0 && cdp_buf_adds(&b, GAP) == -1)
+					if (c > 0 &&
+					    cdp_buf_adds(&b, GAP) == -1)
 						report_nomem();
 					for (size_t j = 0; j < g.colw[c]; j++)
 						if (cdp_buf_addc(&b, '-') == -1)
@@ -399,7 +400,7 @@ fmt_markdown(struct cdp_out *o, struct rtable *const *tables, size_t n,
 		grid_fill(&g, t, true);
 		for (size_t c = 0; c < t->ncols; c++)
 			if (g.colw[c] < 3)
-				g.colw[c] = 3;	/* room for the rule "---" */
+				g.colw[c] = 3;	/* room for "---" */
 		for (size_t r = 0; r <= t->nrows && rc == 0; r++) {
 			if (cdp_buf_addc(&b, '|') == -1)
 				report_nomem();

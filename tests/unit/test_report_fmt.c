@@ -112,7 +112,8 @@ b_hostile(struct rtable *t)
 		"=HYPERLINK(\"http://x\")", "+1", "-2 apples", "@SUM(A1)",
 		"\tlead tab", "a|b\\c", "line\nbreak\r\nend",
 		"\x1b[31mred\x1b[0m", "<script>alert('x')</script> & co",
-		"abc\xe2\x80\xae\x65vil", "bad\xff\xfe utf8", "del\x7f c1\xc2\x85",
+		"abc\xe2\x80\xae\x65vil", "bad\xff\xfe utf8",
+		"del\x7f c1\xc2\x85",
 		"*em* _u_ `code` [l](u) ~s~ snake_case",
 	};
 	size_t r;
