@@ -142,7 +142,8 @@ csv_field(struct cdp_buf *b, const char *s, size_t n, bool text)
 
 	if (n == 0)	/* an empty cell; s may be NULL then */
 		return 0;
-	formula = text && strchr("=+-@\t\r", s[0]) != NULL;
+	/* s[0] == '\0' would match the set's terminator in strchr(). */
+	formula = text && s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
 	quote = formula || memchr(s, ',', n) || memchr(s, '"', n) ||
 	    memchr(s, '\n', n) || memchr(s, '\r', n);
 	if (!quote)
