@@ -1,6 +1,5 @@
 #!/bin/sh
 # examples/demo.sh BIN_DIR - the demo pipeline on the example sources.
-# Grows as the later stages land.
 set -e
 bin=$(cd "${1:-../build/bin}" && pwd)
 PATH="$bin:$PATH"
@@ -53,3 +52,26 @@ cdp-ingest --source shop --normalize ordered_at:datetime \
     --types total:number --hash email --only order_id,email,total,ordered_at \
     --rejects "$tmp/shop.rejects" --stats orders.json
 cat "$tmp/shop.rejects"
+
+step "identity over the web events, then a funnel (cdp-merge | cdp-report)"
+cdp-ingest --source web --normalize email,ts:datetime --rejects /dev/null \
+    web_events.ndjson | cdp-merge --ids email > "$tmp/web.ndjson"
+cdp-report funnel --format table --within 7d \
+    --steps 'view=type == "view"' 'cart=type == "cart"' \
+    'purchase=type == "purchase"' -- "$tmp/web.ndjson"
+
+step "order KPIs per customer (cdp-report group)"
+cdp-ingest --source shop --types total:number --normalize email \
+    --rejects /dev/null orders.json > "$tmp/orders.ndjson"
+cdp-report group --format table --by email \
+    --agg count,sum:total,avg:total "$tmp/orders.ndjson"
+
+step "audience file for Google Customer Match (cdp-export; the CRM has no consent field, so the filter is off here)"
+cdp-export -p google -f email,phone,first_name,last_name,country \
+    --no-consent-filter --default-country GB "$tmp/crm.ndjson"
+
+step "the HTML report (one self-contained page with charts)"
+report=$(cd "$bin/.." && pwd)/demo-report.html
+cdp-report group --by email --agg count,sum:total \
+    --title "cdpipe demo: orders per customer" -o "$report" "$tmp/orders.ndjson"
+echo "written: $report (open it in a browser)"
