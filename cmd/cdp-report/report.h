@@ -61,8 +61,8 @@ enum {
 "                            the file's extension .csv .md .html .ndjson)\n" \
 "      --title TEXT          heading of the html report\n"		\
 "      --time FIELD          the event time field (default ts)\n"	\
-"      --skip-nonnumeric     leave out a value that is not a number (counted\n" \
-"                            as skipped) instead of rejecting the record\n"
+"      --skip-nonnumeric     a value that should be a number and is not is\n" \
+"                            left out instead of rejecting its record\n"
 
 #define REPORT_SHORTOPTS	CDP_COMMON_SHORTOPTS "f:"
 
