@@ -454,11 +454,11 @@ load(struct dec *d, const struct j_profile *p, const struct j_event *ev,
 	for (uint32_t i = 0; i < ps->nch; i++)
 		d->cs[d->ncs++] = (struct chsend){
 		    (int)r->pool[ps->ch0 + 2 * i], r->pool[ps->ch0 + 2 * i + 1] };
-	/* Pending actions of earlier runs: each its own group, before the
-	 * events of this run. */
+	/* Pending actions of earlier runs: those of one trigger compete
+	 * again as one group (the events of this run come after them). */
 	for (uint32_t i = 0; i < ps->npend; i++)
 		check_unless(d, new_cand(d, (int)r->pool[ps->pend0 + 2 * i],
-		    r->pool[ps->pend0 + 2 * i + 1], SIZE_MAX - i), ev, nev);
+		    r->pool[ps->pend0 + 2 * i + 1], SIZE_MAX), ev, nev);
 }
 
 static void
