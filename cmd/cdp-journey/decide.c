@@ -77,11 +77,12 @@ check_unless(struct dec *d, struct cand *c, const struct j_event *ev,
     size_t nev)
 {
 	const struct j_action *a = &d->r->j.act[c->act];
-	uint64_t bit = UINT64_C(1) << a->unless;
+	uint64_t bit;
 
 	c->due = true;
 	if (a->unless < 0)
 		return;
+	bit = UINT64_C(1) << a->unless;
 	for (size_t i = 0; i < nev; i++)
 		if (ev[i].t > c->trig && ev[i].t <= c->trig + a->within &&
 		    (ev[i].bits & bit)) {
@@ -232,7 +233,8 @@ resolve(struct dec *d, const struct j_profile *p, uint32_t idx)
 
 			d->c[i].score = isnan(s) ? -INFINITY : s;
 		}
-	qsort(d->c, d->nc, sizeof(*d->c), cmp_cand);
+	if (d->nc > 1)
+		qsort(d->c, d->nc, sizeof(*d->c), cmp_cand);
 	for (size_t i = 0; i < d->nc; i++) {
 		struct cand *c = &d->c[i];
 		bool won = false;
@@ -292,7 +294,8 @@ write_decisions(struct dec *d, const struct j_profile *p,
 	const struct journey *j = &d->r->j;
 	struct cdp_err err;
 
-	qsort(d->c, d->nc, sizeof(*d->c), cmp_out);
+	if (d->nc > 1)
+		qsort(d->c, d->nc, sizeof(*d->c), cmp_out);
 	cdp_buf_reset(&d->line);
 	for (size_t i = 0; i < d->nc; i++) {
 		const struct cand *c = &d->c[i];
@@ -483,7 +486,8 @@ decide(struct dec *d, uint32_t idx, struct cdp_out *out, struct cdp_out *st)
 	r->nstage[d->stage + 1]++;
 	write_decisions(d, p, out);
 	if (st != NULL) {
-		qsort(d->cs, d->ncs, sizeof(*d->cs), cmp_chsend);
+		if (d->ncs > 1)
+			qsort(d->cs, d->ncs, sizeof(*d->cs), cmp_chsend);
 		write_state(d, p, st);
 	}
 }

@@ -209,6 +209,28 @@ finish(struct j_run *r, struct cdp_out *out, struct cdp_out *st)
 	cdp_buf_free(&b);
 }
 
+static void
+run_free(struct j_run *r)
+{
+	j_free(&r->j);
+	cdp_keymap_free(r->ids);
+	cdp_keymap_free(r->tzmap);
+	cdp_keymap_free(r->suppress);
+	for (size_t i = 0; i < r->ntz; i++)
+		free(r->tzname[i]);
+	for (int c = 0; c < J_NCHAN; c++)
+		cdp_expr_free(r->consent[c]);
+	free(r->tzname);
+	free(r->prof);
+	free(r->ev);
+	free(r->ps);
+	free(r->pool);
+	free(r->score);
+	cdp_buf_free(&r->idtext);
+	cdp_buf_free(&r->key);
+	cdp_buf_free(&r->tmp);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -253,5 +275,6 @@ main(int argc, char *argv[])
 	}
 	j_decide_all(&r, out, st);
 	finish(&r, out, st);
+	run_free(&r);
 	return 0;
 }
