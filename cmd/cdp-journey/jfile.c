@@ -1,6 +1,7 @@
 /* jfile.c - read and check the journey file: stages in order, their
  * entry and exit conditions, and their actions. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@ struct jctx {
 	struct journey	*j;
 	const char	*path;
 	const char	*score;
+	struct cdp_expr_opts eo;
 };
 
 static char *
@@ -52,8 +54,8 @@ add_expr(struct jctx *c, const char *src, const char *what)
 	if (c->j->nex == J_MAXEXPR)
 		cdp_die(EX_DATAERR, c->path, 0, "%s: more than %d conditions "
 		    "in one journey", what, J_MAXEXPR);
-	/* days_since() needs a date: --as-of is always given. */
-	if ((e = cdp_expr_compile(src, strlen(src), NULL, &err)) == NULL) {
+	/* days_since() counts to --as-of, which is always given. */
+	if ((e = cdp_expr_compile(src, strlen(src), &c->eo, &err)) == NULL) {
 		if (err.line == 0)
 			j_nomem();
 		cdp_die(EX_DATAERR, c->path, 0, "%s:%d:%d: %s", what,
@@ -226,9 +228,10 @@ load_stage(struct jctx *c, json_t *o, size_t i)
 }
 
 void
-j_load(struct journey *j, const char *path, const char *score)
+j_load(struct journey *j, const char *path, const char *score, double as_of)
 {
-	struct jctx c = { .j = j, .path = path, .score = score };
+	struct jctx c = { .j = j, .path = path, .score = score,
+	    .eo = { .has_as_of = true, .as_of = (long)floor(as_of / 86400) } };
 	json_error_t jerr;
 	json_t *root, *stages, *s;
 	size_t i;

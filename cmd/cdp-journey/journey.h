@@ -136,7 +136,8 @@ struct j_run {
 _Noreturn void	j_nomem(void);
 
 /* journey file (jfile.c): load and check; exits 66 or 65 */
-void	j_load(struct journey *j, const char *path, const char *score);
+void	j_load(struct journey *j, const char *path, const char *score,
+	    double as_of);
 void	j_free(struct journey *j);
 int	j_stage_of(const struct journey *j, const char *name);
 int	j_action_of(const struct journey *j, const char *name);

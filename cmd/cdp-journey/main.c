@@ -245,7 +245,7 @@ main(int argc, char *argv[])
 
 	cdp_diag_init("cdp-journey");
 	first = parse_options(argc, argv, &opt);
-	j_load(&r.j, opt.journey, opt.score);
+	j_load(&r.j, opt.journey, opt.score, opt.as_of);
 	if ((r.ids = cdp_keymap_new()) == NULL ||
 	    (r.tzmap = cdp_keymap_new()) == NULL)
 		j_nomem();
