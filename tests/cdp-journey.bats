@@ -163,3 +163,48 @@ J
 	run_split cdp-journey -j "$W/j" --as-of 2026-02-01 --cap email:0/1d "$W/in"
 	assert_output '{"profile_id":"x","stage":"s","action":"c","channel":"sms","template":"tc","send_at":"2026-01-01T12:00:00Z","reason":"entry"}'
 }
+
+@test "an action is sent once per profile, or again after its repeat gap" {
+	cat > "$W/j" <<'J'
+[{"name":"s","actions":[
+ {"name":"once","channel":"email","template":"t1","when":"event == \"a\""},
+ {"name":"daily","channel":"sms","template":"t2","when":"event == \"b\"","repeat":"1d"}]}]
+J
+	cat > "$W/in" <<'I'
+{"profile_id":"x","consent":{"email":true,"sms":true}}
+{"profile_id":"x","ts":"2026-01-01T09:00:00Z","event":"a"}
+{"profile_id":"x","ts":"2026-01-01T10:00:00Z","event":"b"}
+{"profile_id":"x","ts":"2026-01-01T22:00:00Z","event":"b"}
+{"profile_id":"x","ts":"2026-01-02T10:00:00Z","event":"b"}
+{"profile_id":"x","ts":"2026-01-03T09:00:00Z","event":"a"}
+I
+	run_split cdp-journey -j "$W/j" --as-of 2026-02-01 --dry-run "$W/in"
+	assert_success
+	assert_output - <<'O'
+{"profile_id":"x","stage":"s","action":"once","channel":"email","template":"t1","send_at":"2026-01-01T09:00:00Z","reason":"trigger","send":true}
+{"profile_id":"x","stage":"s","action":"daily","channel":"sms","template":"t2","send_at":"2026-01-01T10:00:00Z","reason":"trigger","send":true}
+{"profile_id":"x","stage":"s","action":"daily","channel":"sms","template":"t2","send_at":"2026-01-01T22:00:00Z","reason":"already_sent","send":false}
+{"profile_id":"x","stage":"s","action":"daily","channel":"sms","template":"t2","send_at":"2026-01-02T10:00:00Z","reason":"trigger","send":true}
+{"profile_id":"x","stage":"s","action":"once","channel":"email","template":"t1","send_at":"2026-01-03T09:00:00Z","reason":"already_sent","send":false}
+O
+}
+
+@test "numeric ids and epoch times, standard input, events after --as-of skipped" {
+	printf '%s\n' '{"profile_id":7,"ts":1767261600,"event":"promo","consent":{"email":true}}' \
+	    '{"profile_id":7,"ts":1767265200,"event":"promo"}' \
+	    '{"profile_id":7,"ts":1900000000,"event":"promo"}' > "$W/in"
+	run_split cdp-journey -j "$D/promo.json" --as-of 2026-02-01 --stats - \
+	    < "$W/in"
+	assert_success
+	assert_output - <<'O'
+{"profile_id":7,"stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-01-01T10:00:00Z","reason":"trigger"}
+{"profile_id":7,"stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-01-01T11:00:00Z","reason":"trigger"}
+O
+	assert_equal "$stderr" '{"read":3,"used":2,"rejected":0,"skipped":1,"profiles":1,"sent":2,"stage.none":0,"stage.all":1,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0}'
+}
+
+@test "a failed write exits 74" {
+	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-01T14:00:00Z \
+	    -o /dev/full "$D/events.ndjson"
+	assert_failure 74
+}

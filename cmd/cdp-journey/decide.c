@@ -48,6 +48,7 @@ struct dec {
 	int		 stage;
 	double		 cursor;
 	struct cdp_buf	 line;
+	struct cdp_buf	 zone;		/* the zone TZ is set to */
 };
 
 static struct cand *
@@ -201,7 +202,7 @@ guards(struct dec *d, const struct j_profile *p, struct cand *c)
 	if (o->quiet_from >= 0) {
 		c->send_at = j_quiet(c->send_at, p->tz >= 0 ?
 		    d->r->tzname[p->tz] : o->default_tz, o->quiet_from,
-		    o->quiet_to, &moved);
+		    o->quiet_to, &d->zone, &moved);
 		if (moved)
 			c->reason = R_QUIET;
 	}
@@ -547,6 +548,7 @@ j_decide_all(struct j_run *r, struct cdp_out *out, struct cdp_out *st)
 	free(d.cs);
 	free(d.c);
 	cdp_buf_free(&d.line);
+	cdp_buf_free(&d.zone);
 }
 
 /* The counts of --stats after the record account: profiles per stage

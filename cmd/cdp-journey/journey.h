@@ -148,7 +148,8 @@ int	j_parse_time(const char *s, size_t n, struct cdp_buf *tmp,
 	    double *secs);
 void	j_fmt_time(struct cdp_buf *b, double t);
 int	j_tz_valid(const char *name);
-double	j_quiet(double t, const char *tz, int from, int to, bool *moved);
+double	j_quiet(double t, const char *tz, int from, int to,
+	    struct cdp_buf *cur, bool *moved);
 
 /* input (input.c) */
 void	j_read_input(struct j_run *r, char **files, int nfiles);

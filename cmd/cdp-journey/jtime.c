@@ -108,16 +108,15 @@ j_tz_valid(const char *name)
 	return access(path, R_OK) == 0;
 }
 
-/* Make tz the zone of localtime_r()/mktime(); tzset() only on a change. */
+/* Make tz the zone of localtime_r()/mktime(); cur holds the zone set
+ * last, so that tzset() reads the database only on a change. */
 static void
-use_zone(const char *tz)
+use_zone(const char *tz, struct cdp_buf *cur)
 {
-	static char cur[256];
-
-	if (strcmp(cur, tz) == 0)
+	if (cur->len > 0 && strcmp(cur->p, tz) == 0)
 		return;
-	snprintf(cur, sizeof(cur), "%s", tz);
-	if (setenv("TZ", tz, 1) == -1)
+	cdp_buf_reset(cur);
+	if (cdp_buf_adds(cur, tz) == -1 || setenv("TZ", tz, 1) == -1)
 		j_nomem();
 	tzset();
 }
@@ -126,10 +125,12 @@ use_zone(const char *tz)
  * Quiet hours from..to (minutes after local midnight; to < from crosses
  * midnight).  A time inside them moves to the next local "to" o'clock,
  * found by mktime() on the local calendar so that a DST change between
- * the two is counted right.  Returns the time to send; *moved tells.
+ * the two is counted right.  cur: the zone cache of use_zone().  Returns
+ * the time to send; *moved tells.
  */
 double
-j_quiet(double t, const char *tz, int from, int to, bool *moved)
+j_quiet(double t, const char *tz, int from, int to, struct cdp_buf *cur,
+    bool *moved)
 {
 	time_t tt = (time_t)floor(t), end;
 	struct tm lt, e;
@@ -137,7 +138,7 @@ j_quiet(double t, const char *tz, int from, int to, bool *moved)
 	bool in;
 
 	*moved = false;
-	use_zone(tz);
+	use_zone(tz, cur);
 	if (localtime_r(&tt, &lt) == NULL)
 		return t;
 	m = lt.tm_hour * 60 + lt.tm_min;
