@@ -138,7 +138,7 @@ setup() {
 	printf '%s\n' '{"profile_id":"a","ts":"yesterday"}' > "$W/in"
 	run_split cdp-journey -j "$D/promo.json" --as-of 2026-01-01 "$W/in"
 	assert_failure 65
-	assert_equal "$stderr" "cdp-journey: $W/in:1: bad time"
+	assert_equal "$stderr" "cdp-journey: $W/in:1: bad time in ts"
 	printf '%s\n' '{"profile_id":"a","ts":"2025-01-01","tz":"Mars/Base"}' \
 	    '{"profile_id":"a","ts":"2025-01-02","event":"promo","consent":{"email":true}}' > "$W/in"
 	run_split cdp-journey -j "$D/promo.json" --as-of 2026-01-01 \

@@ -153,7 +153,7 @@ time_of(struct j_run *r, struct cdp_rec *rec, double *t, const char **why)
 	if (f->type == CDP_STRING && cdp_rec_str(rec, f, &r->tmp, &s,
 	    &n) == 0 && j_parse_time(s, n, &r->key, t) == 0)
 		return 0;
-	*why = "bad time";
+	*why = r->bad_time.p;
 	return -1;
 }
 
@@ -234,6 +234,8 @@ j_read_input(struct j_run *r, char **files, int nfiles)
 	struct j_event *sorted;
 	size_t at = 0;
 
+	if (cdp_buf_addf(&r->bad_time, "bad time in %s", r->opt->time) == -1)
+		j_nomem();
 	cdp_each(files, nfiles, &r->opt->common, &r->acct, one_record, r);
 	for (size_t i = 0; i < r->nprof; i++)
 		r->prof[i].nev = 0;

@@ -126,6 +126,7 @@ struct j_run {
 	double			*score;		/* nprof x nact when --score */
 	size_t			 capscore;
 	struct cdp_buf		 key, tmp;
+	struct cdp_buf		 bad_time;	/* "bad time in FIELD" */
 	struct cdp_acct		 acct;
 	uint32_t		 seq;
 	unsigned long long	 nstage[J_MAXEXPR + 1];

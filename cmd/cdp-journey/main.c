@@ -229,6 +229,7 @@ run_free(struct j_run *r)
 	cdp_buf_free(&r->idtext);
 	cdp_buf_free(&r->key);
 	cdp_buf_free(&r->tmp);
+	cdp_buf_free(&r->bad_time);
 }
 
 int
