@@ -94,16 +94,7 @@ attributes(struct j_run *r, struct cdp_rec *rec, struct j_profile *p,
 	const char *s;
 	size_t n;
 
-	for (int c = 0; c < J_NCHAN; c++) {
-		if (cdp_expr_eval(r->consent[c], rec, &v, why) == -1)
-			return -1;
-		if (v.type == CDP_V_NULL || t < p->ctime[c])
-			continue;
-		p->consent[c] = v.type == CDP_V_BOOL && v.b ? 1 : 2;
-		p->ctime[c] = t;
-	}
-	if ((f = cdp_rec_find(rec, "tz", 2)) != NULL && f->type != CDP_NULL &&
-	    t >= p->tztime) {
+	if ((f = cdp_rec_find(rec, "tz", 2)) != NULL && f->type != CDP_NULL) {
 		int z;
 
 		if (cdp_rec_str(rec, f, &r->tmp, &s, &n) == -1) {
@@ -112,8 +103,18 @@ attributes(struct j_run *r, struct cdp_rec *rec, struct j_profile *p,
 		}
 		if ((z = zone_of(r, s, n, why)) == -1)
 			return -1;
-		p->tz = z;
-		p->tztime = t;
+		if (t >= p->tztime) {
+			p->tz = z;
+			p->tztime = t;
+		}
+	}
+	for (int c = 0; c < J_NCHAN; c++) {
+		if (cdp_expr_eval(r->consent[c], rec, &v, why) == -1)
+			return -1;
+		if (v.type == CDP_V_NULL || t < p->ctime[c])
+			continue;
+		p->consent[c] = v.type == CDP_V_BOOL && v.b ? 1 : 2;
+		p->ctime[c] = t;
 	}
 	if (r->suppress != NULL && (f = cdp_rec_find(rec, "email", 5)) != NULL &&
 	    f->type == CDP_STRING && cdp_rec_str(rec, f, &r->tmp, &s, &n) == 0) {
@@ -191,13 +192,8 @@ one_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 	/* Events after --as-of have not happened yet for this run. */
 	if (t > r->opt->as_of)
 		return 1;
-	/* s may point into r->tmp, which the lookup below keeps intact. */
-	idx = j_profile_of(r, s, n, f->type == CDP_STRING);
-	if (attributes(r, rec, &r->prof[idx], idx, t, why) == -1)
-		return -1;
-	if (t == -INFINITY)
-		return 0;
-	for (int i = 0; i < r->j.nex; i++) {
+	/* The conditions first: a record they refuse changes no profile. */
+	for (int i = 0; t > -INFINITY && i < r->j.nex; i++) {
 		int k = cdp_expr_test(r->j.ex[i], rec, why);
 
 		if (k == -1)
@@ -205,6 +201,12 @@ one_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		if (k)
 			bits |= UINT64_C(1) << i;
 	}
+	/* s may point into r->tmp, which the lookup below keeps intact. */
+	idx = j_profile_of(r, s, n, f->type == CDP_STRING);
+	if (attributes(r, rec, &r->prof[idx], idx, t, why) == -1)
+		return -1;
+	if (t == -INFINITY)
+		return 0;
 	if (cdp_grow((void **)&r->ev, &r->capev, r->nev + 1,
 	    sizeof(*r->ev)) == -1)
 		j_nomem();
