@@ -15,7 +15,7 @@ setup() {
 }
 
 @test "faults: -o /dev/full exits 74 with a message, for every program" {
-	for row in "${CDP_PROGS[@]}"; do
+	for row in "${CDP_FAULT_PROGS[@]}"; do
 		prog_row "$row"
 		run_split "${cmd[@]}" -o /dev/full "$PEOPLE"
 		[ "$status" -eq 74 ] || fail "${cmd[*]}: status $status"
@@ -25,7 +25,7 @@ setup() {
 }
 
 @test "faults: > /dev/full exits 74 with a message, for every program" {
-	for row in "${CDP_PROGS[@]}"; do
+	for row in "${CDP_FAULT_PROGS[@]}"; do
 		prog_row "$row"
 		run_split bash -c '"$@" >/dev/full' sh "${cmd[@]}" "$PEOPLE"
 		[ "$status" -eq 74 ] || fail "${cmd[*]}: status $status"
@@ -41,7 +41,7 @@ setup() {
 	command -v strace >/dev/null || skip "strace is not installed (make deps)"
 	strace -f -o /dev/null true 2>/dev/null ||
 	    skip "strace cannot trace here (ptrace not permitted)"
-	for row in "${CDP_PROGS[@]}"; do
+	for row in "${CDP_FAULT_PROGS[@]}"; do
 		prog_row "$row"
 		out="$BATS_TEST_TMPDIR/out"
 		rm -rf "$out"
@@ -61,7 +61,7 @@ setup() {
 	command -v strace >/dev/null || skip "strace is not installed (make deps)"
 	strace -f -o /dev/null true 2>/dev/null ||
 	    skip "strace cannot trace here (ptrace not permitted)"
-	for row in "${CDP_PROGS[@]}"; do
+	for row in "${CDP_FAULT_PROGS[@]}"; do
 		prog_row "$row"
 		out="$BATS_TEST_TMPDIR/out"
 		rm -rf "$out"
@@ -82,7 +82,7 @@ setup() {
 # temporary file is the documented ".NAME.XXXXXX" beside the output, which
 # SIGKILL cannot clean up, and the old output stays whole.
 @test "faults: kill -9 during an -o run leaves the old file intact" {
-	for row in "${CDP_PROGS[@]}"; do
+	for row in "${CDP_FAULT_PROGS[@]}"; do
 		prog_row "$row"
 		out="$BATS_TEST_TMPDIR/out"
 		rm -rf "$out"
@@ -117,7 +117,7 @@ setup() {
 # closing it again would drop what the writer had written, and the real
 # open would wait for a writer that is gone.
 @test "faults: a named FIFO input is read whole when its writer is quick" {
-	for row in "${CDP_PROGS[@]}"; do
+	for row in "${CDP_FAULT_PROGS[@]}"; do
 		prog_row "$row"
 		fifo="$BATS_TEST_TMPDIR/fifo"
 		rm -f "$fifo"
@@ -147,7 +147,7 @@ setup() {
 		    skip "running as root, where chmod 000 does not stop reads, and setpriv fails"
 		chmod 755 "$BATS_TEST_TMPDIR"
 	fi
-	for row in "${CDP_PROGS[@]}"; do
+	for row in "${CDP_FAULT_PROGS[@]}"; do
 		prog_row "$row"
 		run_split "${as[@]}" "${cmd[@]}" "$in"
 		[ "$status" -eq 66 ] || fail "${cmd[*]}: status $status: $stderr"
@@ -158,7 +158,7 @@ setup() {
 }
 
 @test "faults: a directory as input exits 66 with a message" {
-	for row in "${CDP_PROGS[@]}"; do
+	for row in "${CDP_FAULT_PROGS[@]}"; do
 		prog_row "$row"
 		run_split "${cmd[@]}" "$PEOPLE" "$BATS_TEST_TMPDIR"
 		[ "$status" -eq 66 ] || fail "${cmd[*]}: status $status"

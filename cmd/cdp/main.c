@@ -21,6 +21,7 @@ static const char usage[] =
 "  segment   filter or tag records with rule expressions\n"
 "  score     RFM, customer lifetime value, model scores, lead points\n"
 "  report    field profiles, grouped KPIs, funnels, cohorts, attribution\n"
+"  journey   journey stages, triggers and next best action, with state\n"
 "  export    audience files for ad and messaging platforms\n"
 "  partition split records by a stable hash of a key, for scale-out\n"
 "\n"

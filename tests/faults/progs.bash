@@ -13,6 +13,14 @@ CDP_PROGS=(
 	"cdp-segment|cdp segment -w age>0"
 )
 
+# The fault suite also runs the programs whose output is not the records
+# (aggregates, CSV files), which the hostile-input cases cannot compare.
+CDP_FAULT_PROGS=(
+	"${CDP_PROGS[@]}"
+	"cdp-report|cdp-report group --by customer_id --agg count,sum:revenue"
+	"cdp-export|cdp-export -p generic --no-consent-filter --no-hash -f customer_id,email,name,ts,revenue,age"
+)
+
 # prog_row ROW: set $msgprog and the array $cmd from one table row.
 prog_row() {
 	msgprog=${1%%|*}
