@@ -54,3 +54,9 @@ feed_and_read() {
 	assert_line --index 2 '{"n":3,"email":"u3@example.com"}'
 	refute_line timeout
 }
+
+@test "live: cdp-export --unbuffered writes each row at once (after its header)" {
+	run feed_and_read 10 cdp-export --unbuffered -p generic \
+	    --no-consent-filter --no-hash -f n --format ndjson
+	assert_output "$(printf '%s\n' '{"n":1}' '{"n":2}' '{"n":3}')"
+}

@@ -21,6 +21,7 @@ static const char usage[] =
 "      --no-hash             write normalised values in clear\n"
 "      --format FMT          csv (default) or ndjson\n"
 CDP_NORM_USAGE
+CDP_UNBUFFERED_USAGE
 CDP_COMMON_USAGE;
 
 enum {
@@ -32,6 +33,7 @@ enum {
 
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
+	CDP_UNBUFFERED_LONGOPT,
 	CDP_NORM_LONGOPTS,
 	{ "consent", required_argument, NULL, OPT_CONSENT },
 	{ "fields", required_argument, NULL, 'f' },
