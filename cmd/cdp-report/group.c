@@ -480,16 +480,6 @@ partial_header(struct grp *g, struct cdp_buf *b)
 		report_nomem();
 }
 
-static void
-num_add(struct cdp_buf *b, double x)
-{
-	char num[40];
-	int n = cdp_fmt_double(num, x);
-
-	if (n < 0 || cdp_buf_add(b, num, (size_t)n) == -1)
-		report_nomem();
-}
-
 /* A value in a partial: arrays and objects as {"json":TEXT}, so that
  * they merge back byte for byte. */
 static int
@@ -553,9 +543,9 @@ partial_group(struct grp *g, size_t grp, struct cdp_buf *b)
 		case A_AVG:
 			rc |= cdp_buf_addf(b, "[%llu,",
 			    (unsigned long long)s->n);
-			num_add(b, s->u.k.s);
+			report_num(b, s->u.k.s);
 			rc |= cdp_buf_addc(b, ',');
-			num_add(b, s->u.k.c);
+			report_num(b, s->u.k.c);
 			rc |= cdp_buf_addc(b, ']');
 			break;
 		case A_DISTINCT:
@@ -577,7 +567,7 @@ partial_group(struct grp *g, size_t grp, struct cdp_buf *b)
 			for (size_t j = 0; j < s->n; j++) {
 				if (j > 0)
 					rc |= cdp_buf_addc(b, ',');
-				num_add(b, s->u.q.x[j]);
+				report_num(b, s->u.q.x[j]);
 			}
 			rc |= cdp_buf_addc(b, ']');
 			break;

@@ -241,3 +241,10 @@ report_write(const struct report_opts *ro, struct rtable *const *tables,
 	if (cdp_out_close(o, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 }
+
+void
+report_num(struct cdp_buf *b, double v)
+{
+	if (json_num(b, v) == -1)
+		report_nomem();
+}

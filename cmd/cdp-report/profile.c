@@ -461,16 +461,6 @@ add_mval(struct cdp_buf *b, const struct mval *m)
 }
 
 static void
-num_add(struct cdp_buf *b, double x)
-{
-	char num[40];
-	int n = cdp_fmt_double(num, x);
-
-	if (n < 0 || cdp_buf_add(b, num, (size_t)n) == -1)
-		report_nomem();
-}
-
-static void
 partial_field(const struct pfield *f, struct cdp_buf *b)
 {
 	int rc = cdp_buf_adds(b, "{\"field\":");
@@ -482,9 +472,9 @@ partial_field(const struct pfield *f, struct cdp_buf *b)
 		rc |= cdp_buf_addf(b, "%s%llu", t ? "," : "",
 		    (unsigned long long)f->types[t]);
 	rc |= cdp_buf_addf(b, "],\"sum\":[%llu,", (unsigned long long)f->nnum);
-	num_add(b, f->sum.s);
+	report_num(b, f->sum.s);
 	rc |= cdp_buf_addc(b, ',');
-	num_add(b, f->sum.c);
+	report_num(b, f->sum.c);
 	rc |= cdp_buf_adds(b, "],\"min\":");
 	add_mval(b, &f->min);
 	rc |= cdp_buf_adds(b, ",\"max\":");

@@ -106,6 +106,10 @@ int	report_parse_duration(const char *s, double *secs);
 int	report_time(struct cdp_rec *rec, const char *name,
 	    struct cdp_buf tmp[2], double *secs, const char **why);
 
+/* Append v as a JSON number (shortest exact form; null when not
+ * finite); exits when memory runs out. */
+void	report_num(struct cdp_buf *b, double v);
+
 /* Out of memory: message and exit 71. */
 _Noreturn void report_nomem(void);
 
