@@ -569,6 +569,29 @@ else
 	note "bench: gen_people not built and no people data, linkage skipped"
 fi
 
+# Scaling out (issue 11): cdp-merge in two phases over 8 email parts, two
+# jobs at a time (partition, links, join, apply), against one process.
+# No target: the row shows what the sharding costs on one machine.
+if have_prog parallel; then
+	IN=$NDJSON
+	MO='--ids email,phone,customer_id --default-country US --rejects /dev/null'
+	# A script, so that the table's command line stays one word.
+	cat >"$TMP/merge2.sh" <<-EOF
+	d="$TMP/parts2"
+	rm -rf "\$d"
+	"$BIN/cdp-partition" -k email --normalize email -n 8 -o "\$d" "\$1" &&
+	ls "\$d"/part-*.ndjson | parallel -j2 "$BIN/cdp-merge" $MO \\
+	    --emit-links -o {}.links {} &&
+	"$BIN/cdp-merge" $MO --join-links -o "\$d/map" "\$d"/part-*.links &&
+	ls "\$d"/part-*.ndjson | parallel -j2 "$BIN/cdp-merge" $MO \\
+	    --apply-map "\$d/map" {}
+	EOF
+	bench_pair "merge 2-phase" 'sh "$TMP/merge2.sh" "$IN"' \
+	    '"$BIN/cdp-merge" '"$MO"' "$IN"'
+else
+	note "bench: GNU parallel not installed, two-phase merge skipped"
+fi
+
 echo
 echo "median of $RUNS runs; MB/s = input size / median; ratio = peer" \
     "median / ours"

@@ -655,3 +655,64 @@ prior_setup() {
 		grep -q -- "$(sed 's/-/\\\\-/g' <<< "$o")" "$man" || fail "$o not in the man page"
 	done
 }
+
+@test "merge: --emit-links writes each identifier set once, with its count" {
+	cat "$F/people.ndjson" "$F/people.ndjson" > twice.ndjson
+	run_split cdp-merge $IDS --emit-links --stats twice.ndjson
+	assert_success
+	assert_equal "$output" '{"_n":2,"email":"ann@x.io"}
+{"_n":2,"email":"ann@x.io","phone":"+48601234567"}
+{"_n":2,"phone":"+48601234567","customer_id":"C9"}
+{"_n":2,"email":"bob@x.io","customer_id":"C1"}
+{"_n":2,"customer_id":"C1"}
+{"_n":2,"customer_id":"ann@x.io"}
+{"_n":2}'
+	assert_equal "$stderr" '{"read":14,"used":14,"rejected":0,"skipped":0,"links":7,"ignored":0}'
+}
+
+@test "merge: --join-links and --apply-map give the one-process profile ids" {
+	head -n 3 "$F/people.ndjson" > a.ndjson
+	tail -n +4 "$F/people.ndjson" > b.ndjson
+	cdp-merge $IDS --emit-links a.ndjson > a.links
+	cdp-merge $IDS --emit-links b.ndjson > b.links
+	run_split cdp-merge $IDS --join-links --stats a.links b.links
+	assert_success
+	assert_equal "$stderr" '{"read":7,"used":7,"rejected":0,"skipped":0,"map":6,"clusters":3,"unlinked":1,"over_degree":0}'
+	printf '%s\n' "$output" > map
+	run cdp-merge $IDS --apply-map map a.ndjson b.ndjson
+	assert_success
+	assert_equal "$output" "$(cdp-merge $IDS "$F/people.ndjson")"
+}
+
+@test "merge: bad link lines and bad maps are refused" {
+	printf '{"_n":1,"email":"a@x.io"}\n{"_n":0,"email":"b@x.io"}\n' > bad.links
+	run_split cdp-merge --ids email --join-links bad.links
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-merge: bad.links:2: not a link: "_n" must be a whole number from 1'
+	printf '{"_n":1,"fax":"1"}\n' > fax.links
+	run_split cdp-merge --ids email --join-links --rejects rej fax.links --stats
+	assert_success
+	assert_equal "$stderr" '{"read":1,"used":0,"rejected":1,"skipped":0,"map":0,"clusters":0,"unlinked":0,"over_degree":0}'
+	printf '{"_n":1,"email":5}\n' > num.links
+	run_split cdp-merge --ids email --join-links num.links
+	assert_failure 65
+	printf '{"field":"fax","value":"1","profile_id":"p_1"}\n' > map
+	run_split cdp-merge --ids email --apply-map map "$F/people.ndjson"
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-merge: map:1: --apply-map: a field that is not one of --ids'
+	run_split cdp-merge --ids email --apply-map nosuch "$F/people.ndjson"
+	assert_failure 66
+}
+
+@test "merge: the phases exclude each other and the one-process options" {
+	run_split cdp-merge --ids email --emit-links --join-links
+	assert_failure 64
+	[[ "$stderr" == *"--apply-map exclude each other"* ]]
+	run_split cdp-merge --ids email --emit-links --profiles
+	assert_failure 64
+	run_split cdp-merge --ids email --apply-map m --prior p
+	assert_failure 64
+	[[ "$stderr" == *"--prior belongs to --join-links"* ]]
+	run_split cdp-merge --ids email,_n --emit-links
+	assert_failure 64
+}

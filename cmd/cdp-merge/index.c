@@ -105,6 +105,7 @@ index_free(struct index *ix)
 	free(ix->rkey);
 	free(ix->linked);
 	free(ix->minrec);
+	free(ix->weight);
 	cdp_keymap_free(ix->prior.ids);
 	cdp_keymap_free(ix->prior.keys);
 	cdp_buf_free(&ix->prior.text);
@@ -322,6 +323,8 @@ new_set(struct index *ix, const uint32_t *ids, int k)
 	return k > 0 && added;
 }
 
+static void	add_edges(struct index *, const uint32_t *, int);
+
 int
 index_add(struct index *ix, struct cdp_rec *rec, const char *p, size_t len,
     bool too_long, const char **why)
@@ -360,6 +363,15 @@ index_add(struct index *ix, struct cdp_rec *rec, const char *p, size_t len,
 		    sizeof(*ix->rkey));
 		ix->rkey[ix->nrecs] = record_key(ix, rec);
 	}
+	add_edges(ix, ids, k);
+	set_good(ix, true);
+	return 0;
+}
+
+/* Record number nrecs has the nodes ids[0..k). */
+static void
+add_edges(struct index *ix, const uint32_t *ids, int k)
+{
 	if (ix->nedges + (size_t)k > UINT32_MAX || ix->nrecs + 2 > UINT32_MAX)
 		cdp_die(EX_SOFTWARE, NULL, 0, "too many records");
 	merge_grow((void **)&ix->off, &ix->rcap, ix->nrecs + 2, sizeof(*ix->off));
@@ -372,8 +384,33 @@ index_add(struct index *ix, struct cdp_rec *rec, const char *p, size_t len,
 		for (int i = 0; i < k; i++)
 			ix->nodes[ids[i]].count++;
 	ix->off[++ix->nrecs] = (uint32_t)ix->nedges;
-	set_good(ix, true);
-	return 0;
+}
+
+void
+index_add_set(struct index *ix, const uint32_t *ids, int k, uint64_t n)
+{
+	merge_grow((void **)&ix->weight, &ix->wcap, ix->nrecs + 1,
+	    sizeof(*ix->weight));
+	ix->weight[ix->nrecs] = n;
+	add_edges(ix, ids, k);
+}
+
+uint32_t
+index_node(struct index *ix, int field, const char *s, size_t n)
+{
+	return node_of(ix, field, s, n);
+}
+
+struct cdp_key128
+index_value_key(struct index *ix, int field, const char *s, size_t n)
+{
+	return key_of(ix, field, s, n);
+}
+
+void
+index_own_id(struct index *ix, struct cdp_rec *rec, char out[PROFILE_ID_SIZE])
+{
+	id_of_key(record_key(ix, rec), out);
 }
 
 bool
@@ -447,17 +484,22 @@ id_of_node(struct index *ix, uint32_t i, char out[PROFILE_ID_SIZE])
 void
 index_count(struct index *ix)
 {
-	uint32_t *recs = calloc(ix->nelem ? ix->nelem : 1, sizeof(*recs));
+	uint64_t *recs = calloc(ix->nelem ? ix->nelem : 1, sizeof(*recs));
 
 	if (recs == NULL)
 		merge_oom();
 	for (size_t k = 0; k < ix->nrecs; k++) {
 		uint32_t r = index_root(ix, k);
+		/* --join-links: a record is a set of n records. */
+		uint64_t n = ix->weight != NULL ? ix->weight[k] : 1;
 
-		if (r == NO_NODE)
-			ix->unlinked++;
-		else if (recs[r]++ == 0)
-			ix->clusters++;
+		if (r == NO_NODE) {
+			ix->unlinked += n;
+		} else {
+			if (recs[r] == 0)
+				ix->clusters++;
+			recs[r] += n;
+		}
 	}
 	for (size_t i = 0; i < ix->nelem && ix->opt->max_cluster > 0; i++) {
 		char id[PROFILE_ID_SIZE];
@@ -465,8 +507,9 @@ index_count(struct index *ix)
 		if (recs[i] <= (unsigned long)ix->opt->max_cluster)
 			continue;
 		index_root_id(ix, (uint32_t)i, id);
-		cdp_warn(NULL, 0, "profile %s has %u records (over "
-		    "--max-cluster %ld)", id, recs[i], ix->opt->max_cluster);
+		cdp_warn(NULL, 0, "profile %s has %llu records (over "
+		    "--max-cluster %ld)", id, (unsigned long long)recs[i],
+		    ix->opt->max_cluster);
 	}
 	free(recs);
 }

@@ -74,6 +74,8 @@ struct index {
 	size_t			 rkcap;
 	uint8_t			*linked;	/* per record: in a cluster */
 	uint32_t		*minrec;	/* per root: first record */
+	uint64_t		*weight;	/* --join-links: per set, records */
+	size_t			 wcap;
 };
 
 /* Set up ix for opt: load the ignore list.  Exits on failure. */
@@ -88,6 +90,25 @@ void	index_free(struct index *ix);
  */
 int	index_add(struct index *ix, struct cdp_rec *rec, const char *p,
 	    size_t len, bool too_long, const char **why);
+
+/*
+ * --join-links: one more "record", an identifier set ids[0..k) (nodes
+ * from index_node()) that n records of a partition had.
+ */
+void	index_add_set(struct index *ix, const uint32_t *ids, int k,
+	    uint64_t n);
+
+/* The node of normalised value s[0..n) of --ids field number field,
+ * created when new. */
+uint32_t index_node(struct index *ix, int field, const char *s, size_t n);
+
+/* The hash key of that node (as index_node_key() gives it). */
+struct cdp_key128 index_value_key(struct index *ix, int field, const char *s,
+	    size_t n);
+
+/* The profile id of a record with no linking identifier. */
+void	index_own_id(struct index *ix, struct cdp_rec *rec,
+	    char out[PROFILE_ID_SIZE]);
 
 /* True when non-blank line number seq (0-based, all inputs) was good. */
 bool	index_good(const struct index *ix, size_t seq);

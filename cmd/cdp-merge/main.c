@@ -13,7 +13,12 @@ main(int argc, char *argv[])
 
 	cdp_diag_init("cdp-merge");
 	used = parse_options(argc, argv, &opt);	/* exits 64 on misuse */
-	status = merge_run(&opt, argv + used, argc - used);
+	if (opt.join_links)
+		status = links_join(&opt, argv + used, argc - used);
+	else if (opt.apply_map != NULL)
+		status = links_apply(&opt, argv + used, argc - used);
+	else
+		status = merge_run(&opt, argv + used, argc - used);
 	free_options(&opt);
 	return status;
 }

@@ -60,6 +60,9 @@ struct merge_opts {
 	const char		*explain;	/* --explain ID */
 	struct rule		 rules[MAX_RULES];
 	int			 nrules;
+	bool			 emit_links;	/* --emit-links */
+	bool			 join_links;	/* --join-links */
+	const char		*apply_map;	/* --apply-map MAP */
 	bool			 probabilistic;	/* --probabilistic */
 	struct prob_spec	 prob;	/* its blocks, comparisons, fit */
 };
@@ -77,6 +80,24 @@ extern const char *const merge_default_ignore[];
 
 /* Run both passes over the inputs; returns the exit status. */
 int	merge_run(const struct merge_opts *opt, char **files, int nfiles);
+
+/* The two phases (links.c): --join-links over the link files and
+ * --apply-map over the records; each returns the exit status. */
+int	links_join(const struct merge_opts *opt, char **files, int nfiles);
+int	links_apply(const struct merge_opts *opt, char **files, int nfiles);
+
+struct index;
+struct cdp_out;
+struct cdp_acct;
+/* --emit-links after the first pass: one line per identifier set. */
+void	links_emit(struct index *ix, struct cdp_out *out,
+	    struct cdp_acct *acct);
+
+struct cdp_recw;
+struct cdp_rec;
+/* rec with its profile_id set to id (replaced where it stands, else
+ * added last) into w. */
+void	merge_annotate(struct cdp_recw *w, struct cdp_rec *rec, const char *id);
 
 /* Out of memory: the message and exit 71. */
 _Noreturn void merge_oom(void);

@@ -36,6 +36,8 @@ CDP_NORM_USAGE
 "      --prior FILE          keep the profile ids of a previous annotate output\n"
 "      --id-map FILE         write {\"from\":OLD,\"to\":NEW} for prior ids that\n"
 "                            went (clusters joined); needs --prior\n"
+"      --emit-links, --join-links, --apply-map MAP\n"
+"                            the two phases over partitions (cdp-merge(1))\n"
 "      --explain ID          instead of records, show for each record of\n"
 "                            profile ID the identifiers that linked it\n"
 "Probabilistic matching (Fellegi-Sunter, fitted by EM):\n"
@@ -86,7 +88,10 @@ enum {
 	OPT_MAX_ITER,
 	OPT_ALLOW_NONCONVERGED,
 	OPT_SEED,
-	OPT_TRAIN_ONLY
+	OPT_TRAIN_ONLY,
+	OPT_EMIT_LINKS,
+	OPT_JOIN_LINKS,
+	OPT_APPLY_MAP
 };
 
 static const struct option longopts[] = {
@@ -94,6 +99,9 @@ static const struct option longopts[] = {
 	CDP_NORM_LONGOPTS,
 	{ "allow-nonconverged", no_argument, NULL, OPT_ALLOW_NONCONVERGED },
 	{ "annotate", no_argument, NULL, 'a' },
+	{ "apply-map", required_argument, NULL, OPT_APPLY_MAP },
+	{ "emit-links", no_argument, NULL, OPT_EMIT_LINKS },
+	{ "join-links", no_argument, NULL, OPT_JOIN_LINKS },
 	{ "block", required_argument, NULL, OPT_BLOCK },
 	{ "compare", required_argument, NULL, OPT_COMPARE },
 	{ "max-block", required_argument, NULL, OPT_MAX_BLOCK },
@@ -278,6 +286,15 @@ private_option(int ch, char *arg, struct merge_opts *opt,
 	case OPT_ID_MAP:
 		opt->id_map = arg;
 		break;
+	case OPT_EMIT_LINKS:
+		opt->emit_links = true;
+		break;
+	case OPT_JOIN_LINKS:
+		opt->join_links = true;
+		break;
+	case OPT_APPLY_MAP:
+		opt->apply_map = arg;
+		break;
 	case OPT_PRIOR:
 		opt->prior = arg;
 		break;
@@ -380,6 +397,32 @@ check_prob(struct merge_opts *opt)
 		    "other");
 }
 
+/* --emit-links, --join-links and --apply-map: one at a time, without
+ * the options of a one-process run they cannot honour. */
+static void
+check_phases(const struct merge_opts *opt)
+{
+	const char *phase = opt->emit_links ? "--emit-links" :
+	    opt->join_links ? "--join-links" :
+	    opt->apply_map != NULL ? "--apply-map" : NULL;
+
+	if (phase == NULL)
+		return;
+	if (opt->emit_links + opt->join_links + (opt->apply_map != NULL) > 1)
+		cdp_usage_die(usage, "--emit-links, --join-links and "
+		    "--apply-map exclude each other");
+	if (opt->probabilistic || opt->profiles || opt->explain != NULL)
+		cdp_usage_die(usage, "%s excludes --probabilistic, "
+		    "--profiles and --explain", phase);
+	if (opt->prior != NULL && !opt->join_links)
+		cdp_usage_die(usage, "%s: --prior belongs to --join-links",
+		    phase);
+	for (int i = 0; i < opt->nids; i++)
+		if (strcmp(opt->ids[i].name, "_n") == 0)
+			cdp_usage_die(usage, "%s: an identifier cannot be "
+			    "named \"_n\" (the count of a link)", phase);
+}
+
 int
 parse_options(int argc, char *argv[], struct merge_opts *opt)
 {
@@ -404,6 +447,7 @@ parse_options(int argc, char *argv[], struct merge_opts *opt)
 		    "other");
 	if (opt->nrules > 0 && !opt->profiles)
 		cdp_usage_die(usage, "--rule needs --profiles");
+	check_phases(opt);
 	for (int i = 0; i < npend; i++) {
 		int j;
 

@@ -182,6 +182,9 @@ pass1_input(struct run *r, struct input *in)
 	/* Standard input cannot be opened again, even when redirected
 	 * from a file. */
 	in->spilled = !regular || fd == STDIN_FILENO;
+	/* --emit-links reads its inputs once. */
+	if (r->opt->emit_links)
+		in->spilled = false;
 	if ((in->spilled || r->opt->profiles) && r->spill == -1)
 		r->spill = spill_open();
 	lr = cdp_lines_open_fd(fd, in->name, NULL, 0,
@@ -213,24 +216,31 @@ pass1_input(struct run *r, struct input *in)
 		close(fd);
 }
 
-static void
-write_record(struct run *r, const char *id)
+void
+merge_annotate(struct cdp_recw *w, struct cdp_rec *rec, const char *id)
 {
-	const struct cdp_field *old = cdp_rec_find(&r->rec, "profile_id", 10);
-	struct cdp_recw *w = &r->w;
-	struct cdp_err err;
+	const struct cdp_field *old = cdp_rec_find(rec, "profile_id", 10);
 	int rc = 0;
 
 	cdp_recw_begin(w);
 	/* An input profile_id is replaced where it stands. */
-	for (size_t i = 0; i < r->rec.n && rc == 0; i++)
-		rc = &r->rec.f[i] == old ?
+	for (size_t i = 0; i < rec->n && rc == 0; i++)
+		rc = &rec->f[i] == old ?
 		    cdp_recw_str(w, "profile_id", 10, id, strlen(id)) :
-		    cdp_recw_field(w, &r->rec, &r->rec.f[i]);
+		    cdp_recw_field(w, rec, &rec->f[i]);
 	if (rc == 0 && old == NULL)
 		rc = cdp_recw_str(w, "profile_id", 10, id, strlen(id));
 	if (rc == -1 || cdp_recw_end(w) == -1)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		merge_oom();
+}
+
+static void
+write_record(struct run *r, const char *id)
+{
+	struct cdp_recw *w = &r->w;
+	struct cdp_err err;
+
+	merge_annotate(w, &r->rec, id);
 	if (cdp_out_write(r->out, w->b.p, w->b.len, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	r->acct.written++;
@@ -409,6 +419,10 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 		pass1_input(&r, &r.in[i]);
 	}
 	cdp_progress_end(&r.prog);
+	if (opt->emit_links) {
+		links_emit(&r.ix, r.out, &r.acct);
+		goto done;
+	}
 	if (r.ix.prob != NULL) {
 		prob_link(r.ix.prob, &pairs, &npairs);
 		r.matched = npairs;
@@ -431,10 +445,12 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 	if (opt->explain != NULL && r.acct.written == 0)
 		cdp_die(EX_DATAERR, NULL, 0, "--explain: no profile %s",
 		    opt->explain);
+done:
 	if (cdp_out_close(r.out, &err) == -1 ||
 	    cdp_out_close(idmap, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
-	set_stats(&r);
+	if (!opt->emit_links)
+		set_stats(&r);
 	if (cdp_acct_close(&r.acct, opt->common.stats, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	if (r.spill != -1)
