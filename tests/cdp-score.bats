@@ -728,3 +728,51 @@ OUT
 	run_split cdp-score points --rules rules.json --horizon 3
 	assert_failure 64
 }
+
+# --- summaries: a fit over many parts ---------------------------------------
+
+@test "score: clv --summary per part, one --from-summary fit: the same parameters" {
+	S="$BATS_FILE_TMPDIR/sample.ndjson"
+	cdp-score clv --fit-only --calibration-end 1997-09-30 "$S" > whole.json
+	cdp-partition -k customer_id -n 3 -o parts "$S"
+	for f in parts/part-*.ndjson; do
+		cdp-score clv --summary --calibration-end 1997-09-30 "$f"
+	done > sum.ndjson
+	assert_equal "$(wc -l < sum.ndjson)" 2357
+	# Customer 00004 by hand: purchase days 1997-01-01, 01-18 and 08-02
+	# before the calibration end (12-12 is after it): x = 2 repeat days,
+	# t_x = 213 days = 30.43 weeks, T = 272 days to 1997-09-30 = 38.86
+	# weeks, zbar = (29.73 + 14.96) / 2 = 22.345 (the first day left out).
+	run grep '"customer_id":"00004"' sum.ndjson
+	assert_output '{"customer_id":"00004","x":2,"t_x":30.428571428571427,"T":38.857142857142854,"zbar":22.345}'
+	run_split cdp-score clv --from-summary --fit-only --stats sum.ndjson
+	assert_success
+	assert_output "$(cat whole.json)"
+	assert_equal "$stderr" \
+	    '{"read":2357,"used":2357,"rejected":0,"skipped":0,"output":1}'
+	# The same for Pareto/NBD.
+	run cdp-score clv --model pareto-nbd --from-summary --fit-only sum.ndjson
+	assert_output "$(cdp-score clv --model pareto-nbd --fit-only \
+	    --calibration-end 1997-09-30 "$S")"
+}
+
+@test "score: clv --summary and --from-summary misuse and bad summaries" {
+	run_split cdp-score clv --summary "$BATS_FILE_TMPDIR/sample.ndjson"
+	assert_failure 64
+	[[ "$stderr" == "cdp-score: --summary needs --calibration-end or --as-of"* ]]
+	run_split cdp-score clv --summary --fit-only --as-of 1997-09-30 x
+	assert_failure 64
+	run_split cdp-score clv --from-summary sum.ndjson
+	assert_failure 64
+	[[ "$stderr" == "cdp-score: --from-summary needs --fit-only"* ]]
+	run_split cdp-score rfm --summary x
+	assert_failure 64
+	printf '%s\n' '{"customer_id":"a","x":1,"t_x":2,"T":1,"zbar":3}' > bad.ndjson
+	run_split cdp-score clv --from-summary --fit-only bad.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-score: bad.ndjson:1: not a --summary record (x whole, t_x at most T, t_x 0 when x is 0)"
+	printf '%s\n' '{"customer_id":"a","x":"1","t_x":0,"T":1,"zbar":3}' > bad.ndjson
+	run_split cdp-score clv --from-summary --fit-only bad.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-score: bad.ndjson:1: not a --summary record (x, t_x, T and zbar: numbers of at least 0)"
+}

@@ -60,3 +60,13 @@ feed_and_read() {
 	    --no-consent-filter --no-hash -f n --format ndjson
 	assert_output "$(printf '%s\n' '{"n":1}' '{"n":2}' '{"n":3}')"
 }
+
+@test "live: cdp-score points --unbuffered scores each record at once" {
+	printf '%s\n' '[{"name":"big","when":"n >= 2","points":5}]' > rules.json
+	run feed_and_read 10 cdp-score points --rules rules.json --unbuffered
+	refute_line timeout
+	assert_line --index 0 --partial '{"n":1,'
+	assert_line --index 2 --partial '{"n":3,'
+	run_split cdp-score rfm --unbuffered /dev/null
+	assert_failure 64
+}

@@ -101,3 +101,15 @@ merge_two_phase() {
 	run cmp idmap.one idmap.many
 	assert_success
 }
+
+@test "scale: cdp-report group --partial per chunk under parallel, one --merge equals one run" {
+	local a="--by channel,type --agg count,sum:revenue,avg:revenue,distinct:email,p50:revenue"
+
+	cdp-report group $a --format ndjson ev.ndjson > one
+	parallel --pipe --block 256k -j2 cdp-report group $a --partial \
+	    < ev.ndjson > partials
+	[ "$(grep -c . partials)" -gt "$(grep -c . one)" ]
+	cdp-report group $a --merge --format ndjson partials > many
+	run cmp one many
+	assert_success
+}

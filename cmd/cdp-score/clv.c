@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "diag.h"
+#include "each.h"
 #include "out.h"
 #include "record.h"
 #include "models.h"
@@ -338,6 +339,114 @@ write_customers(struct cdp_out *out, const struct clv_run *run)
 	return n;
 }
 
+/* ---- summaries: the fit over many parts ---------------------------- */
+
+static const char *const summary_fields[] = { "x", "t_x", "T", "zbar" };
+
+/* --summary: per customer in the fit, in id order, the four numbers the
+ * likelihoods read; returns how many. */
+static size_t
+write_summary(struct cdp_out *out, const struct score_opts *opt,
+    const struct custtab *t, const struct rfx *c)
+{
+	struct cdp_recw w = { 0 };
+	struct cdp_err err;
+	size_t n, m = 0, *order = custtab_sorted(t, &n);
+
+	for (size_t k = 0; k < n; k++) {
+		const struct cust *u = &t->c[order[k]];
+		const struct rfx *r = &c[order[k]];
+		const char *id = t->ids.p + u->idoff;
+		int rc;
+
+		if (r->x < 0)
+			continue;
+		cdp_recw_begin(&w);
+		rc = u->idnum ? cdp_recw_raw(&w, opt->id, strlen(opt->id), id,
+		    u->idlen) : cdp_recw_str(&w, opt->id, strlen(opt->id), id,
+		    u->idlen);
+		if (rc == -1 || cdp_recw_int(&w, "x", 1, (long long)r->x) == -1 ||
+		    cdp_recw_num(&w, "t_x", 3, r->tx) == -1 ||
+		    cdp_recw_num(&w, "T", 1, r->T) == -1 ||
+		    cdp_recw_num(&w, "zbar", 4, r->zbar) == -1 ||
+		    cdp_recw_end(&w) == -1)
+			oom();
+		if (cdp_out_write(out, w.b.p, w.b.len, &err) == -1)
+			cdp_die_err(&err, NULL, 0);
+		m++;
+	}
+	free(order);
+	cdp_recw_free(&w);
+	return m;
+}
+
+/* The summaries read by --from-summary. */
+struct summaries {
+	struct rfx	*c;
+	size_t		 n, cap;
+};
+
+static int
+one_summary(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
+    const char **why)
+{
+	struct summaries *S = ctx;
+	double v[4];
+
+	(void)at;
+	for (int i = 0; i < 4; i++) {
+		const struct cdp_field *f = cdp_rec_find(rec,
+		    summary_fields[i], strlen(summary_fields[i]));
+
+		if (f == NULL || cdp_rec_num(rec, f, &v[i]) == -1 ||
+		    !(v[i] >= 0)) {
+			*why = "not a --summary record (x, t_x, T and zbar: "
+			    "numbers of at least 0)";
+			return -1;
+		}
+	}
+	if (v[0] != floor(v[0]) || v[1] > v[2] || (v[0] == 0 && v[1] != 0)) {
+		*why = "not a --summary record (x whole, t_x at most T, "
+		    "t_x 0 when x is 0)";
+		return -1;
+	}
+	if (cdp_grow((void **)&S->c, &S->cap, S->n + 1, sizeof(*S->c)) == -1)
+		oom();
+	S->c[S->n++] = (struct rfx){ .x = v[0], .tx = v[1], .T = v[2],
+	    .zbar = v[3] };
+	return 0;
+}
+
+/* --from-summary --fit-only: the fit from summaries alone.  The rows are
+ * sorted before the likelihood sums them, so any split of the customers
+ * into parts gives the same parameters. */
+static int
+fit_from_summary(const struct score_opts *opt, char **files, int nfiles)
+{
+	struct summaries S = { 0 };
+	struct cdp_acct acct;
+	struct cdp_out *out;
+	struct cdp_err err;
+	struct fit f, g;
+
+	if ((out = cdp_out_open(opt->common.output, &err)) == NULL)
+		cdp_die_err(&err, NULL, 0);
+	if (cdp_acct_open(&acct, opt->common.rejects, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	acct.aggregating = true;
+	cdp_each(files, nfiles, &opt->common, &acct, one_summary, &S);
+	fit_both(opt, S.c, S.n, &f, &g);
+	print_fit(out, &f, &g, NULL);
+	if (cdp_out_close(out, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	acct.extra[0].name = "output";
+	acct.extra[0].n = 1;
+	if (cdp_acct_close(&acct, opt->common.stats, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	free(S.c);
+	return 0;
+}
+
 /* Sum the holdout's predicted and actual purchases over the customers
  * of the fit. */
 static void
@@ -390,6 +499,8 @@ clv_run(const struct score_opts *opt, char **files, int nfiles)
 
 	/* GSL's default handler aborts; hyp2f1() checks and falls back */
 	gsl_set_error_handler_off();
+	if (opt->from_summary)
+		return fit_from_summary(opt, files, nfiles);
 	if (opt->params != NULL)
 		load_params(opt->params, &f, &g);
 	if ((out = cdp_out_open(opt->common.output, &err)) == NULL)
@@ -398,14 +509,16 @@ clv_run(const struct score_opts *opt, char **files, int nfiles)
 	cal_end = opt->has_cal_end ? opt->cal_end : opt->has_as_of ?
 	    opt->as_of : t.maxday;
 	c = summarise(&t, cal_end, opt->unit);
-	if (opt->params == NULL)
+	if (opt->params == NULL && !opt->summary)
 		fit_both(opt, c, t.n, &f, &g);
 	run.c = c;
 	if (opt->has_holdout) {
 		compare_holdout(&h, opt, &t, c, &f);
 		run.h = &h;
 	}
-	if (opt->fit_only)
+	if (opt->summary)
+		n = write_summary(out, opt, &t, c);
+	else if (opt->fit_only)
 		print_fit(out, &f, &g, run.h);
 	else if (opt->annotate) {
 		custtab_annotate(&t, opt, out, clv_fields, run.h ? 10 : 8,

@@ -32,12 +32,18 @@ static const char usage[] =
 "      --discount-rate R     discount rate per time unit (default 0)\n"
 "      --model M             bg-nbd (default) or pareto-nbd\n"
 "      --fit-only            print the fitted parameters as JSON\n"
+"      --summary             write each customer's x, t_x, T and mean repeat\n"
+"                            spend (for a fit over many parts)\n"
+"      --from-summary        the inputs are --summary records; with\n"
+"                            --fit-only, fit from them\n"
 "      --params FILE         use saved parameters instead of fitting\n"
 "model:\n"
 "      --model FILE          the linear or logistic model (JSON)\n"
 "points:\n"
 "      --rules FILE          the point rules (JSON)\n"
 "      --as-of DATE          \"now\" for days_since() and decay\n"
+"model, points:\n"
+"      --unbuffered          write each record out at once (live streams)\n"
 "common:\n"
 "  -o, --output FILE         write to FILE (atomically) instead of stdout\n"
 "      --rejects FILE        write bad records to FILE and go on\n"
@@ -56,6 +62,8 @@ enum {
 	OPT_CAL_END,
 	OPT_DISCOUNT,
 	OPT_FIT_ONLY,
+	OPT_FROM_SUMMARY,
+	OPT_SUMMARY,
 	OPT_HOLDOUT_END,
 	OPT_HORIZON,
 	OPT_ID,
@@ -68,12 +76,15 @@ enum {
 
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
+	CDP_UNBUFFERED_LONGOPT,
 	CDP_AS_OF_LONGOPT,
 	{ "amount", required_argument, NULL, OPT_AMOUNT },
 	{ "annotate", no_argument, NULL, OPT_ANNOTATE },
 	{ "calibration-end", required_argument, NULL, OPT_CAL_END },
 	{ "discount-rate", required_argument, NULL, OPT_DISCOUNT },
 	{ "fit-only", no_argument, NULL, OPT_FIT_ONLY },
+	{ "from-summary", no_argument, NULL, OPT_FROM_SUMMARY },
+	{ "summary", no_argument, NULL, OPT_SUMMARY },
 	{ "holdout-end", required_argument, NULL, OPT_HOLDOUT_END },
 	{ "horizon", required_argument, NULL, OPT_HORIZON },
 	{ "id", required_argument, NULL, OPT_ID },
@@ -169,6 +180,12 @@ private_option(int ch, char *arg, struct score_opts *opt)
 	case OPT_FIT_ONLY:
 		opt->fit_only = true;
 		break;
+	case OPT_FROM_SUMMARY:
+		opt->from_summary = true;
+		break;
+	case OPT_SUMMARY:
+		opt->summary = true;
+		break;
 	case OPT_HORIZON:
 		opt->horizon = number(arg, "--horizon", 0);
 		break;
@@ -247,6 +264,10 @@ parse_options(int argc, char *argv[], struct score_opts *opt)
 		cdp_usage_die(usage, "model needs --model FILE");
 	if (opt->cmd == CMD_POINTS && opt->rules == NULL)
 		cdp_usage_die(usage, "points needs --rules FILE");
+	if (opt->common.unbuffered && opt->cmd != CMD_MODEL &&
+	    opt->cmd != CMD_POINTS)
+		cdp_usage_die(usage, "--unbuffered: rfm and clv write only "
+		    "after reading everything");
 	if (opt->cmd == CMD_MODEL && opt->has_as_of)
 		cdp_usage_die(usage, "--as-of: model has no use for it");
 	if (opt->fit_only && opt->annotate)
@@ -257,6 +278,19 @@ parse_options(int argc, char *argv[], struct score_opts *opt)
 	if (opt->has_holdout && opt->holdout_end <= opt->cal_end)
 		cdp_usage_die(usage, "--holdout-end must be after "
 		    "--calibration-end");
+	if (opt->summary && (opt->fit_only || opt->annotate ||
+	    opt->params != NULL || opt->has_holdout || opt->from_summary))
+		cdp_usage_die(usage, "--summary takes none of --fit-only, "
+		    "--annotate, --params, --holdout-end, --from-summary");
+	/* Every part must measure T to the same day. */
+	if (opt->summary && !opt->has_cal_end && !opt->has_as_of)
+		cdp_usage_die(usage, "--summary needs --calibration-end or "
+		    "--as-of");
+	if (opt->from_summary && !opt->fit_only)
+		cdp_usage_die(usage, "--from-summary needs --fit-only");
+	if (opt->from_summary && opt->has_holdout)
+		cdp_usage_die(usage, "--from-summary and --holdout-end "
+		    "exclude each other");
 	if (opt->fit_only && opt->params != NULL)
 		cdp_usage_die(usage, "--fit-only and --params exclude each "
 		    "other");

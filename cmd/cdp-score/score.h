@@ -41,6 +41,8 @@ struct score_opts {
 	double			 discount;	/* per time unit */
 	enum clv_model		 model;
 	bool			 fit_only;
+	bool			 summary;	/* clv --summary */
+	bool			 from_summary;	/* clv --from-summary */
 	const char		*params;	/* --params FILE */
 	const char		*model_file;	/* model --model FILE */
 	const char		*rules;		/* points --rules FILE */
