@@ -86,9 +86,13 @@ conserve() {
 		return 1
 	fi
 
-	local read rejected lines nrej
-	read=$(conserve_field read)
-	rejected=$(conserve_field rejected)
+	# One jq for the whole account: every field the sums need.
+	local read rejected used skipped written dropped merged agg
+	read -r read rejected used skipped written dropped merged agg < <(jq -r \
+	    '[.read, .rejected, .used, .skipped, .written, .dropped, .merged] |
+	    map(. // 0) + [1] | @tsv' <<<"$conserve_stats")
+	jq -e 'has("used")' <<<"$conserve_stats" >/dev/null || agg=0
+	local lines nrej
 	lines=$(grep -c '[^[:space:]]' "$in")
 	nrej=$(wc -l <"$d/rejects")
 	[ "$read" -eq "$lines" ] ||
@@ -96,35 +100,21 @@ conserve() {
 	[ "$rejected" -eq "$nrej" ] ||
 	    { echo "conserve: $*: rejected $rejected, file has $nrej" >&2;
 	      return 1; }
-	# Every reject names a distinct input line and carries its bytes.
-	local n raw line
-	[ "$(jq -r '._line' "$d/rejects" | sort -u | wc -l)" -eq "$nrej" ] ||
-	    { echo "conserve: $*: a line rejected twice" >&2; return 1; }
-	while read -r n; do
-		line=$(sed -n "${n}p" "$in")
-		# Invalid UTF-8 comes back with U+FFFD: compared when valid.
-		iconv -f UTF-8 -t UTF-8 <<<"$line" >/dev/null 2>&1 || continue
-		raw=$(jq -r --argjson n "$n" 'select(._line == $n) | .raw' \
-		    "$d/rejects")
-		[ "$raw" = "$line" ] ||
-		    { echo "conserve: $*: reject of line $n: $raw" >&2;
-		      return 1; }
-	done < <(jq -r '._line' "$d/rejects")
+	# Every reject names a distinct input line and carries its bytes
+	# (jq reads invalid UTF-8 with U+FFFD, as the rejects file has it).
+	jq -e -n -R --slurpfile rj "$d/rejects" '[inputs] as $l |
+	    ($rj | map(._line) | unique | length) == ($rj | length) and
+	    ($rj | all(.raw == $l[._line - 1]))' "$in" >/dev/null ||
+	    { echo "conserve: $*: rejects do not match the input lines" >&2;
+	      return 1; }
 
 	local count
-	if jq -e 'has("used")' <<<"$conserve_stats" >/dev/null; then
-		local used skipped
-		used=$(conserve_field used)
-		skipped=$(conserve_field skipped)
+	if [ "$agg" -eq 1 ]; then
 		[ "$read" -eq $((used + rejected + skipped)) ] ||
 		    { echo "conserve: $*: $conserve_stats:" \
 		      "read != used + rejected + skipped" >&2; return 1; }
 		count=used
 	else
-		local written dropped merged
-		written=$(conserve_field written)
-		dropped=$(conserve_field dropped)
-		merged=$(conserve_field merged)
 		[ "$read" -eq $((written + rejected + dropped + merged)) ] ||
 		    { echo "conserve: $*: $conserve_stats:" \
 		      "read != written + rejected + dropped + merged" >&2;

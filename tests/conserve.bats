@@ -51,6 +51,20 @@ setup() {
 	run conserve -i two.ndjson ./liar3
 	assert_failure
 	assert_output --partial 'read != used + rejected + skipped'
+	# A reject that is not the line it names.
+	cat >liar4 <<-'EOS'
+	#!/bin/sh
+	printf '%s\n' '{"_error":"e","_line":2,"raw":"{\"a\":1}"}' >"$3"
+	head -1 "$4"
+	printf '{"read":2,"written":1,"rejected":1,"dropped":0}\n' >&2
+	EOS
+	chmod +x liar4
+	run conserve -i two.ndjson ./liar4
+	assert_failure
+	assert_output --partial 'rejects do not match the input lines'
+	sed -i 's/_line":2/_line":1/' liar4
+	run conserve -i two.ndjson ./liar4
+	assert_success
 }
 
 @test "conserve: the mixed input has bad and blank lines" {
