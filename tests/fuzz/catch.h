@@ -1,0 +1,157 @@
+/*
+ * catch.h - run a program's file loader (compiled into a harness from
+ * cmd/) in-process although it exits on a bad file: cdp_die() and
+ * cdp_usage_die() in the included sources become fuzz_die() and
+ * fuzz_usage_die(), which keep the exit code and message and longjmp back
+ * to the harness.  jansson allocates through a tracking allocator, so that
+ * the JSON tree a loader abandons on its way out can be freed and
+ * libFuzzer's leak check stays on.
+ *
+ * Include after the common headers the cmd/ source uses (diag.h, opts.h:
+ * their prototypes must be seen before the macros) and before that source.
+ */
+#ifndef CDP_FUZZ_CATCH_H
+#define CDP_FUZZ_CATCH_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "diag.h"
+#include "opts.h"
+#include "record.h"
+
+#include "fuzz.h"
+
+static jmp_buf	 fuzz_jmp;
+static int	 fuzz_code;		/* the exit code the program gave */
+static char	 fuzz_msg[1024];	/* and its message */
+
+_Noreturn static void
+fuzz_die(int code, const char *file, long line, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)file;
+	(void)line;
+	va_start(ap, fmt);
+	vsnprintf(fuzz_msg, sizeof(fuzz_msg), fmt, ap);
+	va_end(ap);
+	fuzz_code = code;
+	longjmp(fuzz_jmp, 1);
+}
+
+_Noreturn static void
+fuzz_usage_die(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)usage;
+	va_start(ap, fmt);
+	vsnprintf(fuzz_msg, sizeof(fuzz_msg), fmt, ap);
+	va_end(ap);
+	fuzz_code = 64;
+	longjmp(fuzz_jmp, 1);
+}
+
+#define cdp_die		fuzz_die
+#define cdp_usage_die	fuzz_usage_die
+
+/*
+ * Every live jansson block, in a list through a header before it, so
+ * that fuzz_json_sweep() can free what a loader left behind.
+ */
+struct fuzz_blk {
+	struct fuzz_blk	*prev, *next;
+	max_align_t	 align[];
+};
+
+static struct fuzz_blk fuzz_live = { &fuzz_live, &fuzz_live };
+
+static void *
+fuzz_json_malloc(size_t n)
+{
+	struct fuzz_blk *b = malloc(sizeof(*b) + n);
+
+	if (b == NULL)
+		return NULL;
+	b->next = fuzz_live.next;
+	b->prev = &fuzz_live;
+	fuzz_live.next->prev = b;
+	fuzz_live.next = b;
+	return b->align;
+}
+
+static void
+fuzz_json_free(void *p)
+{
+	struct fuzz_blk *b;
+
+	if (p == NULL)
+		return;
+	b = (struct fuzz_blk *)((char *)p - offsetof(struct fuzz_blk, align));
+	b->prev->next = b->next;
+	b->next->prev = b->prev;
+	free(b);
+}
+
+/* Free every jansson block still alive: the tree of a loader that died. */
+static void
+fuzz_json_sweep(void)
+{
+	while (fuzz_live.next != &fuzz_live)
+		fuzz_json_free(fuzz_live.next->align);
+}
+
+/*
+ * Put data in the harness's file and return a path that opens it from
+ * its start; the first call sets jansson's allocator.
+ */
+static const char *
+fuzz_path(const uint8_t *data, size_t size)
+{
+	static char path[64];
+	static int set;
+
+	if (!set) {
+		json_set_alloc_funcs(fuzz_json_malloc, fuzz_json_free);
+		set = 1;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d",
+	    fuzz_memfd(data, size));
+	return path;
+}
+
+/*
+ * After a loader died: a file's fault is 65 (bad data) or 64 (usage: a
+ * setting the command line does not allow), with a message; never a
+ * software error or an empty message.
+ */
+static void
+fuzz_check_refusal(void)
+{
+	FUZZ_CHECK(fuzz_code == 64 || fuzz_code == 65);
+	FUZZ_CHECK(fuzz_msg[0] != '\0');
+}
+
+/* The record line, parsed once, for the loaded rules to be tested on. */
+static struct cdp_rec *
+fuzz_record(const char *line)
+{
+	static struct cdp_rec rec;
+	static int parsed;
+	struct cdp_err err;
+
+	if (!parsed) {
+		FUZZ_CHECK(cdp_rec_parse(&rec, line, strlen(line), &err) == 0);
+		parsed = 1;
+	}
+	return &rec;
+}
+
+#endif
