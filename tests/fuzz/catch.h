@@ -32,7 +32,7 @@ static jmp_buf	 fuzz_jmp;
 static int	 fuzz_code;		/* the exit code the program gave */
 static char	 fuzz_msg[1024];	/* and its message */
 
-_Noreturn static void
+_Noreturn static inline void
 fuzz_die(int code, const char *file, long line, const char *fmt, ...)
 {
 	va_list ap;
@@ -46,7 +46,7 @@ fuzz_die(int code, const char *file, long line, const char *fmt, ...)
 	longjmp(fuzz_jmp, 1);
 }
 
-_Noreturn static void
+_Noreturn static inline void
 fuzz_usage_die(const char *usage, const char *fmt, ...)
 {
 	va_list ap;
@@ -73,7 +73,7 @@ struct fuzz_blk {
 
 static struct fuzz_blk fuzz_live = { &fuzz_live, &fuzz_live };
 
-static void *
+static inline void *
 fuzz_json_malloc(size_t n)
 {
 	struct fuzz_blk *b = malloc(sizeof(*b) + n);
@@ -87,7 +87,7 @@ fuzz_json_malloc(size_t n)
 	return b->align;
 }
 
-static void
+static inline void
 fuzz_json_free(void *p)
 {
 	struct fuzz_blk *b;
@@ -101,7 +101,7 @@ fuzz_json_free(void *p)
 }
 
 /* Free every jansson block still alive: the tree of a loader that died. */
-static void
+static inline void
 fuzz_json_sweep(void)
 {
 	while (fuzz_live.next != &fuzz_live)
@@ -112,7 +112,7 @@ fuzz_json_sweep(void)
  * Put data in the harness's file and return a path that opens it from
  * its start; the first call sets jansson's allocator.
  */
-static const char *
+static inline const char *
 fuzz_path(const uint8_t *data, size_t size)
 {
 	static char path[64];
@@ -132,7 +132,7 @@ fuzz_path(const uint8_t *data, size_t size)
  * setting the command line does not allow), with a message; never a
  * software error or an empty message.
  */
-static void
+static inline void
 fuzz_check_refusal(void)
 {
 	FUZZ_CHECK(fuzz_code == 64 || fuzz_code == 65);
@@ -140,7 +140,7 @@ fuzz_check_refusal(void)
 }
 
 /* The record line, parsed once, for the loaded rules to be tested on. */
-static struct cdp_rec *
+static inline struct cdp_rec *
 fuzz_record(const char *line)
 {
 	static struct cdp_rec rec;
