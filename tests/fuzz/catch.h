@@ -3,9 +3,10 @@
  * cmd/) in-process although it exits on a bad file: cdp_die() and
  * cdp_usage_die() in the included sources become fuzz_die() and
  * fuzz_usage_die(), which keep the exit code and message and longjmp back
- * to the harness.  jansson allocates through a tracking allocator, so that
- * the JSON tree a loader abandons on its way out can be freed and
- * libFuzzer's leak check stays on.
+ * to the harness.  jansson allocates through a tracking allocator (and so
+ * may the included source: #define malloc fuzz_malloc, free fuzz_free
+ * around it), so that what a loader abandons on its way out can be freed
+ * by fuzz_sweep() and libFuzzer's leak check stays on.
  *
  * Include after the common headers the cmd/ source uses (diag.h, opts.h:
  * their prototypes must be seen before the macros) and before that source.
@@ -63,8 +64,8 @@ fuzz_usage_die(const char *usage, const char *fmt, ...)
 #define cdp_usage_die	fuzz_usage_die
 
 /*
- * Every live jansson block, in a list through a header before it, so
- * that fuzz_json_sweep() can free what a loader left behind.
+ * Every live tracked block, in a list through a header before it, so
+ * that fuzz_sweep() can free what a loader left behind.
  */
 struct fuzz_blk {
 	struct fuzz_blk	*prev, *next;
@@ -74,7 +75,7 @@ struct fuzz_blk {
 static struct fuzz_blk fuzz_live = { &fuzz_live, &fuzz_live };
 
 static inline void *
-fuzz_json_malloc(size_t n)
+fuzz_malloc(size_t n)
 {
 	struct fuzz_blk *b = malloc(sizeof(*b) + n);
 
@@ -88,7 +89,7 @@ fuzz_json_malloc(size_t n)
 }
 
 static inline void
-fuzz_json_free(void *p)
+fuzz_free(void *p)
 {
 	struct fuzz_blk *b;
 
@@ -100,12 +101,12 @@ fuzz_json_free(void *p)
 	free(b);
 }
 
-/* Free every jansson block still alive: the tree of a loader that died. */
+/* Free every tracked block still alive: what a loader that died held. */
 static inline void
-fuzz_json_sweep(void)
+fuzz_sweep(void)
 {
 	while (fuzz_live.next != &fuzz_live)
-		fuzz_json_free(fuzz_live.next->align);
+		fuzz_free(fuzz_live.next->align);
 }
 
 /*
@@ -119,7 +120,7 @@ fuzz_path(const uint8_t *data, size_t size)
 	static int set;
 
 	if (!set) {
-		json_set_alloc_funcs(fuzz_json_malloc, fuzz_json_free);
+		json_set_alloc_funcs(fuzz_malloc, fuzz_free);
 		set = 1;
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d",

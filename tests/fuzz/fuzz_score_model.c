@@ -41,7 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (setjmp(fuzz_jmp) != 0) {
 		fuzz_check_refusal();
 		release(&m);
-		fuzz_json_sweep();
+		fuzz_sweep();
 		return 0;
 	}
 	model_load(&m, path);

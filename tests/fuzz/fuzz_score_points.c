@@ -46,7 +46,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (R.r != NULL)
 			free(R.r[R.n].name);
 		rules_free(&R);
-		fuzz_json_sweep();
+		fuzz_sweep();
 		return 0;
 	}
 	rules_load(&R, path);

@@ -35,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (setjmp(fuzz_jmp) != 0) {
 		fuzz_check_refusal();
 		free_options(&opt);
-		fuzz_json_sweep();
+		fuzz_sweep();
 		return 0;
 	}
 	load_rules(&opt, path);
