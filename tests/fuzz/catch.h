@@ -4,8 +4,8 @@
  * cdp_usage_die() in the included sources become fuzz_die() and
  * fuzz_usage_die(), which keep the exit code and message and longjmp back
  * to the harness.  jansson allocates through a tracking allocator (and so
- * may the included source: #define malloc fuzz_malloc, free fuzz_free
- * around it), so that what a loader abandons on its way out can be freed
+ * may the included source: #define malloc, calloc, strdup and free as
+ * fuzz_malloc ... around it), so that what a loader abandons on its way out can be freed
  * by fuzz_sweep() and libFuzzer's leak check stays on.
  *
  * Include after the common headers the cmd/ source uses (diag.h, opts.h:
@@ -88,6 +88,10 @@ fuzz_malloc(size_t n)
 	return b->align;
 }
 
+/*
+ * Free p, tracked or not: an included source may free what common/
+ * allocated (a cdp_grow() array), so the list is searched first.
+ */
 static inline void
 fuzz_free(void *p)
 {
@@ -95,10 +99,39 @@ fuzz_free(void *p)
 
 	if (p == NULL)
 		return;
-	b = (struct fuzz_blk *)((char *)p - offsetof(struct fuzz_blk, align));
+	for (b = fuzz_live.next; b != &fuzz_live; b = b->next)
+		if (b->align == p)
+			break;
+	if (b == &fuzz_live) {
+		free(p);
+		return;
+	}
 	b->prev->next = b->next;
 	b->next->prev = b->prev;
 	free(b);
+}
+
+static inline void *
+fuzz_calloc(size_t n, size_t size)
+{
+	void *p;
+
+	if (size != 0 && n > SIZE_MAX / 2 / size)
+		return NULL;
+	if ((p = fuzz_malloc(n * size)) != NULL)
+		memset(p, 0, n * size);
+	return p;
+}
+
+static inline char *
+fuzz_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = fuzz_malloc(n);
+
+	if (p != NULL)
+		memcpy(p, s, n);
+	return p;
 }
 
 /* Free every tracked block still alive: what a loader that died held. */
