@@ -189,3 +189,11 @@ setup() {
 	conserve -w dir=parts cdp-partition -k email -n 16 -o parts \
 	    --normalize email
 }
+
+@test "conserve: the cdp umbrella passes the account through" {
+	conserve cdp dedupe --key email --normalize email
+	conserve cdp merge --ids email --profiles
+	conserve cdp score rfm
+	conserve cdp report group --by event
+	conserve -w dir=uparts cdp partition -k customer_id -n 2 -o uparts
+}
