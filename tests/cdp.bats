@@ -44,3 +44,18 @@ load helper
 		assert_line --regexp "^  ${name#cdp-} +[a-zA-Z]"
 	done
 }
+
+@test "cdp: help, and help COMMAND as COMMAND --help" {
+	run_split cdp help
+	assert_success
+	[[ "$output" == "usage: cdp COMMAND [ARGS...]"* ]]
+	run_split cdp help partition
+	assert_success
+	assert_output "$(cdp-partition --help)"
+	run_split cdp help nope
+	assert_failure 64
+	[[ "$stderr" == 'cdp: "nope" is not a cdp command'* ]]
+	run_split cdp help a b
+	assert_failure 64
+	[[ "$stderr" == "cdp: help: one command at a time"* ]]
+}

@@ -25,6 +25,7 @@ static const char usage[] =
 "  export    audience files for ad and messaging platforms\n"
 "  partition split records by a stable hash of a key, for scale-out\n"
 "\n"
+"  help [COMMAND]   this help, or the help of COMMAND\n"
 "  -h, --help       this help\n"
 "  -V, --version    version\n"
 "See cdp-COMMAND --help and cdpipe(7).\n";
@@ -63,12 +64,21 @@ exec_beside_self(const char *prog, char *argv[])
 int
 main(int argc, char *argv[])
 {
-	char prog[80];
+	static char help[] = "--help";
+	char prog[80], *args[] = { NULL, NULL, help, NULL };
 
 	cdp_diag_init("cdp");
 	if (argc < 2)
 		cdp_usage_die(usage, "missing command");
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+	/* "cdp help COMMAND" is "cdp-COMMAND --help", as with git. */
+	if (strcmp(argv[1], "help") == 0 && argc == 3) {
+		args[0] = argv[0];
+		args[1] = argv[2];
+		argv = args;
+	} else if (strcmp(argv[1], "help") == 0 && argc > 3)
+		cdp_usage_die(usage, "help: one command at a time");
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
 		fputs(usage, stdout);
 		return fflush(stdout) == 0 ? 0 : EX_IOERR;
 	}
