@@ -174,9 +174,9 @@ setup() {
 
 @test "conserve: cdp-export" {
 	conserve -w csv cdp-export -p generic --no-consent-filter --no-hash \
-	    -f customer_id,email,name
+	    -c customer_id,email,name
 	conserve -w csv cdp-export -p generic --no-consent-filter \
-	    -f email,name
+	    -c email,name
 }
 
 @test "conserve: cdp-partition parts" {

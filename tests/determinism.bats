@@ -135,11 +135,11 @@ shuffled() {
 }
 
 @test "determinism: cdp-export (input order, header first)" {
-	twice cdp-export -p generic --no-consent-filter -f email,name,customer_id
+	twice cdp-export -p generic --no-consent-filter -c email,name,customer_id
 	shuffled exact sh -c 'cdp-export -p generic --no-consent-filter \
-	    -f email,name,customer_id "$1" | sed 1q' sh
+	    -c email,name,customer_id "$1" | sed 1q' sh
 	shuffled sorted cdp-export -p generic --no-consent-filter \
-	    -f email,name,customer_id
+	    -c email,name,customer_id
 }
 
 # cdp-dedupe: survivors are written where they stand in the input, so the

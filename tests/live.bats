@@ -57,7 +57,7 @@ feed_and_read() {
 
 @test "live: cdp-export --unbuffered writes each row at once (after its header)" {
 	run feed_and_read 10 cdp-export --unbuffered -p generic \
-	    --no-consent-filter --no-hash -f n --format ndjson
+	    --no-consent-filter --no-hash -c n --format ndjson
 	assert_output "$(printf '%s\n' '{"n":1}' '{"n":2}' '{"n":3}')"
 }
 

@@ -13,20 +13,19 @@ static const char usage[] =
 "and SHA-256 hashed as the platform's customer-match upload expects.\n"
 "\n"
 "  -p, --platform NAME       google, meta or generic\n"
-"  -f, --fields LIST         columns NAME[=PATH][:KIND],... (default\n"
+"  -c, --fields LIST         columns NAME[=PATH][:KIND],... (default\n"
 "                            email,phone; KIND for generic only)\n"
 "      --consent PATH        export only records where PATH is true\n"
 "                            (default consent.ads for google and meta)\n"
 "      --no-consent-filter   export every record\n"
 "      --no-hash             write normalised values in clear\n"
-"      --format FMT          csv (default) or ndjson\n"
+"  -f, --format FMT          csv (default) or ndjson\n"
 CDP_NORM_USAGE
 CDP_UNBUFFERED_USAGE
 CDP_COMMON_USAGE;
 
 enum {
 	OPT_CONSENT = CDP_OPT_PRIVATE,
-	OPT_FORMAT,
 	OPT_NO_CONSENT,
 	OPT_NO_HASH
 };
@@ -36,8 +35,8 @@ static const struct option longopts[] = {
 	CDP_UNBUFFERED_LONGOPT,
 	CDP_NORM_LONGOPTS,
 	{ "consent", required_argument, NULL, OPT_CONSENT },
-	{ "fields", required_argument, NULL, 'f' },
-	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "fields", required_argument, NULL, 'c' },
+	{ "format", required_argument, NULL, 'f' },
 	{ "no-consent-filter", no_argument, NULL, OPT_NO_CONSENT },
 	{ "no-hash", no_argument, NULL, OPT_NO_HASH },
 	{ "platform", required_argument, NULL, 'p' },
@@ -231,10 +230,10 @@ parse_options(int argc, char *argv[], struct export_opts *opt)
 
 	memset(opt, 0, sizeof(*opt));
 	opt->hash = true;
-	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "f:p:",
+	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "c:f:p:",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'f':
+		case 'c':
 			fields = optarg;
 			break;
 		case 'p':
@@ -243,7 +242,7 @@ parse_options(int argc, char *argv[], struct export_opts *opt)
 		case OPT_CONSENT:
 			consent = optarg;
 			break;
-		case OPT_FORMAT:
+		case 'f':
 			if (strcmp(optarg, "csv") == 0)
 				opt->format = F_CSV;
 			else if (strcmp(optarg, "ndjson") == 0)

@@ -18,7 +18,7 @@ CDP_PROGS=(
 CDP_FAULT_PROGS=(
 	"${CDP_PROGS[@]}"
 	"cdp-report|cdp-report group --by customer_id --agg count,sum:revenue"
-	"cdp-export|cdp-export -p generic --no-consent-filter --no-hash -f customer_id,email,name,ts,revenue,age"
+	"cdp-export|cdp-export -p generic --no-consent-filter --no-hash -c customer_id,email,name,ts,revenue,age"
 )
 
 # prog_row ROW: set $msgprog and the array $cmd from one table row.
