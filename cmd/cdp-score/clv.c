@@ -307,77 +307,30 @@ add_fields(void *st, struct cdp_recw *w, size_t i)
 		    "number; check the parameters");
 }
 
-/* One record per customer, in id order; returns how many. */
-static size_t
-write_customers(struct cdp_out *out, const struct clv_run *run)
-{
-	const struct score_opts *opt = run->opt;
-	const struct custtab *t = run->t;
-	struct cdp_recw w = { 0 };
-	struct cdp_err err;
-	size_t n, *order = custtab_sorted(t, &n);
-
-	for (size_t k = 0; k < n; k++) {
-		const struct cust *c = &t->c[order[k]];
-		const char *id = t->ids.p + c->idoff;
-		int rc;
-
-		cdp_recw_begin(&w);
-		rc = c->idnum ? cdp_recw_raw(&w, opt->id, strlen(opt->id), id,
-		    c->idlen) : cdp_recw_str(&w, opt->id, strlen(opt->id), id,
-		    c->idlen);
-		if (rc == -1)
-			oom();
-		add_fields((void *)run, &w, order[k]);
-		if (cdp_recw_end(&w) == -1)
-			oom();
-		if (cdp_out_write(out, w.b.p, w.b.len, &err) == -1)
-			cdp_die_err(&err, NULL, 0);
-	}
-	free(order);
-	cdp_recw_free(&w);
-	return n;
-}
-
 /* ---- summaries: the fit over many parts ---------------------------- */
 
 static const char *const summary_fields[] = { "x", "t_x", "T", "zbar" };
 
-/* --summary: per customer in the fit, in id order, the four numbers the
- * likelihoods read; returns how many. */
-static size_t
-write_summary(struct cdp_out *out, const struct score_opts *opt,
-    const struct custtab *t, const struct rfx *c)
+/* --summary: the customers of the fit (seen before the calibration
+ * end), with the four numbers the likelihoods read. */
+static bool
+in_fit(void *st, size_t i)
 {
-	struct cdp_recw w = { 0 };
-	struct cdp_err err;
-	size_t n, m = 0, *order = custtab_sorted(t, &n);
+	const struct rfx *c = st;
 
-	for (size_t k = 0; k < n; k++) {
-		const struct cust *u = &t->c[order[k]];
-		const struct rfx *r = &c[order[k]];
-		const char *id = t->ids.p + u->idoff;
-		int rc;
+	return c[i].x >= 0;
+}
 
-		if (r->x < 0)
-			continue;
-		cdp_recw_begin(&w);
-		rc = u->idnum ? cdp_recw_raw(&w, opt->id, strlen(opt->id), id,
-		    u->idlen) : cdp_recw_str(&w, opt->id, strlen(opt->id), id,
-		    u->idlen);
-		if (rc == -1 || cdp_recw_int(&w, "x", 1, (long long)r->x) == -1 ||
-		    cdp_recw_num(&w, "t_x", 3, r->tx) == -1 ||
-		    cdp_recw_num(&w, "T", 1, r->T) == -1 ||
-		    cdp_recw_num(&w, "zbar", 4, r->zbar) == -1 ||
-		    cdp_recw_end(&w) == -1)
-			oom();
-		if (cdp_out_write(out, w.b.p, w.b.len, &err) == -1)
-			cdp_die_err(&err, NULL, 0);
-		m++;
-	}
-	free(order);
-	cdp_recw_free(&w);
-	return m;
+static void
+summary_fields_of(void *st, struct cdp_recw *w, size_t i)
+{
+	const struct rfx *r = &((const struct rfx *)st)[i];
+
+	if (cdp_recw_int(w, "x", 1, (long long)r->x) == -1 ||
+	    cdp_recw_num(w, "t_x", 3, r->tx) == -1 ||
+	    cdp_recw_num(w, "T", 1, r->T) == -1 ||
+	    cdp_recw_num(w, "zbar", 4, r->zbar) == -1)
+		oom();
 }
 
 /* The summaries read by --from-summary. */
@@ -517,7 +470,7 @@ clv_run(const struct score_opts *opt, char **files, int nfiles)
 		run.h = &h;
 	}
 	if (opt->summary)
-		n = write_summary(out, opt, &t, c);
+		n = custtab_write(&t, opt, out, in_fit, summary_fields_of, c);
 	else if (opt->fit_only)
 		print_fit(out, &f, &g, run.h);
 	else if (opt->annotate) {
@@ -525,7 +478,7 @@ clv_run(const struct score_opts *opt, char **files, int nfiles)
 		    add_fields, &run);
 		n = t.acct.read - t.acct.rejected;
 	} else
-		n = write_customers(out, &run);
+		n = custtab_write(&t, opt, out, NULL, add_fields, &run);
 	if (cdp_out_close(out, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	custtab_finish(&t, opt, n);

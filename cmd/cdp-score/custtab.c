@@ -726,3 +726,37 @@ custtab_finish(struct custtab *t, const struct score_opts *opt,
 	if (cdp_acct_close(&t->acct, opt->common.stats, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 }
+
+size_t
+custtab_write(const struct custtab *t, const struct score_opts *opt,
+    struct cdp_out *out, bool (*keep)(void *, size_t),
+    void (*fields)(void *, struct cdp_recw *, size_t), void *st)
+{
+	struct cdp_recw w = { 0 };
+	struct cdp_err err;
+	size_t n, m = 0, *order = custtab_sorted(t, &n);
+
+	for (size_t k = 0; k < n; k++) {
+		const struct cust *c = &t->c[order[k]];
+		const char *id = t->ids.p + c->idoff;
+		int rc;
+
+		if (keep != NULL && !keep(st, order[k]))
+			continue;
+		cdp_recw_begin(&w);
+		rc = c->idnum ? cdp_recw_raw(&w, opt->id, strlen(opt->id), id,
+		    c->idlen) : cdp_recw_str(&w, opt->id, strlen(opt->id), id,
+		    c->idlen);
+		if (rc == -1)
+			cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		fields(st, &w, order[k]);
+		if (cdp_recw_end(&w) == -1)
+			cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		if (cdp_out_write(out, w.b.p, w.b.len, &err) == -1)
+			cdp_die_err(&err, NULL, 0);
+		m++;
+	}
+	free(order);
+	cdp_recw_free(&w);
+	return m;
+}

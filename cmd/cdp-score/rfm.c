@@ -174,38 +174,6 @@ add_fields(void *st, struct cdp_recw *w, size_t i)
 		cdp_die(EX_OSERR, NULL, 0, "out of memory");
 }
 
-/* One record per customer, in id order; returns how many. */
-static size_t
-write_customers(struct cdp_out *out, const struct score_opts *opt,
-    struct rfm_run *run)
-{
-	const struct custtab *t = run->t;
-	struct cdp_recw w = { 0 };
-	struct cdp_err err;
-	size_t n, *order = custtab_sorted(t, &n);
-
-	for (size_t k = 0; k < n; k++) {
-		const struct cust *c = &t->c[order[k]];
-		const char *id = t->ids.p + c->idoff;
-		int rc;
-
-		cdp_recw_begin(&w);
-		rc = c->idnum ? cdp_recw_raw(&w, opt->id, strlen(opt->id), id,
-		    c->idlen) : cdp_recw_str(&w, opt->id, strlen(opt->id), id,
-		    c->idlen);
-		if (rc == -1)
-			cdp_die(EX_OSERR, NULL, 0, "out of memory");
-		add_fields(run, &w, order[k]);
-		if (cdp_recw_end(&w) == -1)
-			cdp_die(EX_OSERR, NULL, 0, "out of memory");
-		if (cdp_out_write(out, w.b.p, w.b.len, &err) == -1)
-			cdp_die_err(&err, NULL, 0);
-	}
-	free(order);
-	cdp_recw_free(&w);
-	return n;
-}
-
 int
 rfm_run(const struct score_opts *opt, char **files, int nfiles)
 {
@@ -227,7 +195,7 @@ rfm_run(const struct score_opts *opt, char **files, int nfiles)
 		    add_fields, &run);
 		n = t.acct.read - t.acct.rejected;
 	} else {
-		n = write_customers(out, opt, &run);
+		n = custtab_write(&t, opt, out, NULL, add_fields, &run);
 	}
 	if (cdp_out_close(out, &err) == -1)
 		cdp_die_err(&err, NULL, 0);

@@ -136,6 +136,15 @@ double	custtab_round(const struct custtab *t, double v);
 /* "YYYY-MM-DD" of days since 1970-01-01; buf needs 11 bytes. */
 void	day_text(long days, char *buf);
 
+/*
+ * One record per customer in id order, for those keep (NULL: all)
+ * accepts: the id field, then what fields(st, w, i) adds for customer i.
+ * Returns how many were written; exits on errors.
+ */
+size_t	custtab_write(const struct custtab *t, const struct score_opts *opt,
+	    struct cdp_out *out, bool (*keep)(void *, size_t),
+	    void (*fields)(void *, struct cdp_recw *, size_t), void *st);
+
 /* Close the account: rename --rejects into place and, with --stats,
  * print the aggregating account and the "output" count on stderr. */
 void	custtab_finish(struct custtab *t, const struct score_opts *opt,
