@@ -1,0 +1,81 @@
+/* xalloc.c - allocation that exits 71 on failure (see xalloc.h). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "xalloc.h"
+
+static const char *oom_hint;
+
+void
+cdp_oom_hint(const char *hint)
+{
+	oom_hint = hint;
+}
+
+void
+cdp_oom(size_t n)
+{
+	char size[48] = "";
+
+	if (n > 0)
+		snprintf(size, sizeof(size), " (%zu bytes requested)", n);
+	if (oom_hint != NULL)
+		cdp_die(EX_OSERR, NULL, 0, "out of memory%s; %s", size,
+		    oom_hint);
+	cdp_die(EX_OSERR, NULL, 0, "out of memory%s", size);
+}
+
+void *
+cdp_xmalloc(size_t n)
+{
+	void *p = malloc(n > 0 ? n : 1);
+
+	if (p == NULL)
+		cdp_oom(n);
+	return p;
+}
+
+void *
+cdp_xcalloc(size_t n, size_t size)
+{
+	void *p;
+
+	if (n == 0 || size == 0)
+		n = size = 1;
+	if ((p = calloc(n, size)) == NULL)
+		cdp_oom(size <= SIZE_MAX / n ? n * size : 0);
+	return p;
+}
+
+void *
+cdp_xreallocarray(void *p, size_t n, size_t size)
+{
+	void *q;
+
+	if (size != 0 && n > SIZE_MAX / size)
+		cdp_oom(0);
+	if (n * size == 0)
+		n = size = 1;
+	if ((q = realloc(p, n * size)) == NULL)
+		cdp_oom(n * size);
+	return q;
+}
+
+char *
+cdp_xstrdup(const char *s)
+{
+	return cdp_xstrndup(s, strlen(s));
+}
+
+char *
+cdp_xstrndup(const char *s, size_t n)
+{
+	char *d = cdp_xmalloc(n + 1);
+
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
