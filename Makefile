@@ -15,21 +15,30 @@ MANDIR	?= $(PREFIX)/share/man
 COMPDIR	?= $(PREFIX)/share/bash-completion/completions
 BUILD	?= build
 CC	?= cc
+CXX	?= c++
 CFLAGS	?= -O2 -g
+CXXFLAGS ?= -O2 -g
 WARN	 = -std=c17 -Wall -Wextra -Wpedantic -Werror
+CXXWARN	 = -std=c++17 -Wall -Wextra -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icommon
 LDLIBS	 = -lcsv -ljansson -lpcre2-8 -lutf8proc -lxxhash -lcrypto \
 	   -lgsl -lgslcblas -lm
 
+# cdp-ingest alone reads compressed input (in a thread) and checks phone
+# numbers with libphonenumber, whose C++ runtime the others need not load.
+INGEST_LIBS = -lz -lzstd -pthread -lphonenumber -lstdc++
+
 ifeq ($(SAN),1)
 CFLAGS	 = -O1 -g -fno-omit-frame-pointer \
 	   -fsanitize=address,undefined -fno-sanitize-recover=all
+CXXFLAGS = $(CFLAGS)
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
 # Debian packages: build, test and bench dependencies.
 DEB_PKGS = build-essential libcsv-dev libjansson-dev libpcre2-dev \
 	   libutf8proc-dev libxxhash-dev libssl-dev libgsl-dev iso-codes \
+	   zlib1g-dev libzstd-dev libphonenumber-dev tzdata \
 	   bats bats-support bats-assert bats-file miller jq groff-base \
 	   man-db python3 clang time chromium \
 	   fonts-dejavu-core datamash parallel libclang-rt-14-dev strace
@@ -37,7 +46,8 @@ DEB_PKGS = build-essential libcsv-dev libjansson-dev libpcre2-dev \
 PROGS	 = $(notdir $(wildcard cmd/*))
 BINS	 = $(PROGS:%=$(BUILD)/bin/%)
 LIB_SRC	 = $(wildcard common/*.c)
-LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_CXX	 = $(wildcard common/*.cc)
+LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(LIB_CXX:%.cc=$(BUILD)/obj/%.o)
 LIB	 = $(BUILD)/libcdp.a
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNITS	 = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
@@ -51,6 +61,10 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+$(BUILD)/obj/%.o: %.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXWARN) $(CXXFLAGS) -MMD -MP -c -o $@ $<
+
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@
@@ -63,6 +77,8 @@ objs_of = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 $(BUILD)/bin/%: $$(call objs_of,$$(wildcard cmd/$$*/*.c)) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bin/cdp-ingest: LDLIBS += $(INGEST_LIBS)
 
 $(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 	@mkdir -p $(@D)
@@ -102,7 +118,8 @@ $(BUILD)/fuzz/obj/%.o: %.c
 	  -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJ)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) \
+	    $(if $(findstring fuzz_ingest,$@),$(INGEST_LIBS))
 
 .PRECIOUS: $(BUILD)/fuzz/obj/%.o
 
@@ -130,7 +147,7 @@ asan:
 
 # Warnings are errors with clang too; this build is compiled, not tested.
 clang:
-	$(MAKE) BUILD=$(BUILD)/clang CC=clang all
+	$(MAKE) BUILD=$(BUILD)/clang CC=clang CXX=clang++ all
 
 check: deps
 	$(MAKE) all
