@@ -263,9 +263,15 @@ type_money(const struct ingest_opts *opt, struct plan_work *w,
 	unsigned flags = spec->decimal_comma || opt->decimal_comma ?
 	    MONEY_DECIMAL_COMMA : 0;
 
-	if (spec->type == T_NUMBER)
-		return money_parse(w->codes, v->s, v->n,
-		    flags | MONEY_NO_CURRENCY, NULL, b, w->cur, why);
+	/* A number has no currency: any letters make it "not a number". */
+	if (spec->type == T_NUMBER) {
+		if (money_parse(w->codes, v->s, v->n, flags |
+		    MONEY_NO_CURRENCY, NULL, b, w->cur, why) == 0)
+			return 0;
+		if (strcmp(*why, "amount out of range") != 0)
+			*why = "not a number";
+		return -1;
+	}
 	if (money_parse(w->codes, v->s, v->n, flags, opt->default_currency,
 	    b, w->cur, why) == -1)
 		return -1;
