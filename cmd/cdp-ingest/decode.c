@@ -62,7 +62,7 @@ decode_magic(const char *pre, size_t n, enum decode_kind *kind)
 }
 
 static int
-fail(struct decode *d, int code, const char *msg)
+step_fail(struct decode *d, int code, const char *msg)
 {
 	cdp_err_set(&d->err, code, "%s", msg);
 	atomic_store(&d->failed, true);
@@ -123,7 +123,7 @@ run_gzip(struct decode *d)
 	size_t out;
 
 	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-		return fail(d, EX_OSERR, "out of memory");
+		return step_fail(d, EX_OSERR, "out of memory");
 	for (;;) {
 		if (z.avail_in == 0) {
 			if ((n = src_read(d, d->ibuf, DECODE_BLOCK)) == -1) {
@@ -132,7 +132,7 @@ run_gzip(struct decode *d)
 			}
 			if (n == 0) {
 				if (!member_end)
-					rc = fail(d, EX_DATAERR,
+					rc = step_fail(d, EX_DATAERR,
 					    "gzip: input cut short");
 				break;
 			}
@@ -149,12 +149,12 @@ run_gzip(struct decode *d)
 		zr = inflate(&z, Z_NO_FLUSH);
 		out = DECODE_BLOCK - z.avail_out;
 		if (zr == Z_MEM_ERROR) {
-			rc = fail(d, EX_OSERR, "out of memory");
+			rc = step_fail(d, EX_OSERR, "out of memory");
 			break;
 		}
 		if ((zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) ||
 		    (zr == Z_BUF_ERROR && z.avail_in > 0 && out == 0)) {
-			rc = fail(d, EX_DATAERR,
+			rc = step_fail(d, EX_DATAERR,
 			    "gzip: invalid compressed data");
 			break;
 		}
@@ -179,7 +179,7 @@ run_zstd(struct decode *d)
 
 	if (zs == NULL || ZSTD_isError(ZSTD_initDStream(zs))) {
 		ZSTD_freeDStream(zs);
-		return fail(d, EX_OSERR, "out of memory");
+		return step_fail(d, EX_OSERR, "out of memory");
 	}
 	for (;;) {
 		/* A full output buffer may hide more output: drain first. */
@@ -190,7 +190,7 @@ run_zstd(struct decode *d)
 			}
 			if (n == 0) {
 				if (left != 0)
-					rc = fail(d, EX_DATAERR,
+					rc = step_fail(d, EX_DATAERR,
 					    "zstd: input cut short");
 				break;
 			}
@@ -200,7 +200,7 @@ run_zstd(struct decode *d)
 		out = (ZSTD_outBuffer){ d->obuf, DECODE_BLOCK, 0 };
 		left = ZSTD_decompressStream(zs, &out, &in);
 		if (ZSTD_isError(left)) {
-			rc = fail(d, ZSTD_getErrorCode(left) ==
+			rc = step_fail(d, ZSTD_getErrorCode(left) ==
 			    ZSTD_error_memory_allocation ? EX_OSERR :
 			    EX_DATAERR, "zstd: invalid compressed data");
 			break;

@@ -10,7 +10,7 @@
 #define UTF16_WINDOW	1024	/* bytes the UTF-16 check looks at */
 
 static size_t
-skip_bom(const char *p, size_t n)
+bom_len(const char *p, size_t n)
 {
 	return n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
 }
@@ -18,7 +18,7 @@ skip_bom(const char *p, size_t n)
 enum sniff_kind
 sniff_kind(const char *p, size_t n)
 {
-	size_t i = skip_bom(p, n);
+	size_t i = bom_len(p, n);
 
 	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
 	    p[i] == '\n'))
@@ -83,7 +83,7 @@ static struct sniff_fit
 fit(const char *p, size_t n, bool eof, char d, size_t *rows)
 {
 	struct sniff_fit f = { .delim = d };
-	size_t i = skip_bom(p, n), cols;
+	size_t i = bom_len(p, n), cols;
 	bool header = true;
 
 	*rows = 0;
