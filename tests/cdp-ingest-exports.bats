@@ -423,3 +423,16 @@ crm() {
 	assert_success
 	assert_equal "$stderr" ""
 }
+
+@test "exports: the man page's German CRM example runs as written" {
+	cp "$F/crm-excel.csv" crm.csv
+	sed -n '/^cdp\\-ingest \\-\\-source crm \\e$/,/crm\.csv$/p' \
+	    "$BATS_TEST_DIRNAME/../man/cdp-ingest.1" |
+	    sed 's/\\-/-/g; s/\\e$/\\/' > example.sh
+	[ "$(wc -l < example.sh)" -eq 11 ]
+	run_split sh example.sh
+	assert_success
+	assert_equal "$stderr" '{"read":7,"written":7,"rejected":0,"dropped":0,"bad_values":2,"bad_values.phone":1,"bad_values.revenue":1}'
+	assert_equal "$(jq -c '[.customer_id, .phone, .country, .revenue, .revenue_currency, .consent.email]' <<<"$output" | sed -n '1p;3p;6p')" "$(printf '%s\n' '["1001","+4915123456789","DE",1234.56,"EUR",true]' '["1003","+447911123456","GB",2500,"EUR",true]' '["1006",null,"GB",null,null,false]')"
+	assert_file_exist crm.rejects
+}
