@@ -137,6 +137,10 @@ int	parse_options(int argc, char *argv[], struct ingest_opts *opt);
 /* Free what parse_options() allocated. */
 void	free_options(struct ingest_opts *opt);
 
+/* True when pred holds for the spec of any field. */
+bool	any_spec(const struct ingest_opts *opt,
+	    bool (*pred)(const struct fspec *));
+
 struct money_codes;
 struct cdp_keymap;
 

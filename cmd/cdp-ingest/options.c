@@ -10,7 +10,7 @@
 #include "diag.h"
 #include "ingest.h"
 #include "jsonload.h"
-#include "times.h"
+#include "timeval.h"
 #include "xalloc.h"
 
 static const char usage[] =
@@ -599,7 +599,7 @@ run_option(int ch, char *arg, struct ingest_opts *opt)
 		opt->strict = true;
 		break;
 	case OPT_TZ:
-		if (!tz_valid(arg))
+		if (!cdp_tz_valid(arg))
 			cdp_usage_die(usage, "--tz: \"%s\" is not a zone of "
 			    "the tz database (such as Europe/Berlin)", arg);
 		opt->tz = arg;
@@ -675,8 +675,7 @@ private_option(int ch, char *arg, struct ingest_opts *opt)
 	}
 }
 
-/* Is any field typed or normalised as one of the kinds asked? */
-static bool
+bool
 any_spec(const struct ingest_opts *opt, bool (*pred)(const struct fspec *))
 {
 	for (int i = 0; i < opt->nspecs; i++)

@@ -48,15 +48,6 @@ plan_rename(const struct ingest_opts *opt, struct plan_work *w,
 }
 
 static bool
-needs(const struct ingest_opts *opt, bool (*pred)(const struct fspec *))
-{
-	for (int i = 0; i < opt->nspecs; i++)
-		if (pred(&opt->specs[i]))
-			return true;
-	return false;
-}
-
-static bool
 needs_country(const struct fspec *s)
 {
 	return s->norm == CDP_N_COUNTRY || s->hash_norm == CDP_N_COUNTRY;
@@ -115,10 +106,10 @@ tables_init(struct plan_work *w, const struct ingest_opts *opt)
 {
 	struct cdp_err err;
 
-	if ((needs(opt, needs_country) || opt->country_field != NULL) &&
+	if ((any_spec(opt, needs_country) || opt->country_field != NULL) &&
 	    cdp_norm_ctx_prepare(&w->ctx, CDP_N_COUNTRY, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
-	if (needs(opt, needs_codes) &&
+	if (any_spec(opt, needs_codes) &&
 	    (w->codes = money_load(NULL, &err)) == NULL)
 		cdp_die_err(&err, NULL, 0);
 	if (opt->default_currency != NULL &&
@@ -146,7 +137,7 @@ plan_work_init(struct plan_work *w, const struct ingest_opts *opt)
 	if (opt->hash_key_file != NULL &&
 	    cdp_hash_key_load(opt->hash_key_file, &w->key, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
-	if (needs(opt, needs_regex)) {
+	if (any_spec(opt, needs_regex)) {
 		w->md = pcre2_match_data_create(1, NULL);
 		w->mctx = pcre2_match_context_create(NULL);
 		if (w->md == NULL || w->mctx == NULL)

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "norm.h"
 #include "timeval.h"
@@ -15,24 +14,6 @@
 
 #define MIN_SECS	(-62135596800LL)	/* 0001-01-01T00:00:00Z */
 #define MAX_SECS	253402300799LL		/* 9999-12-31T23:59:59Z */
-
-bool
-tz_valid(const char *name)
-{
-	const char *dir = getenv("TZDIR");
-	char path[4096];
-
-	if (*name == '\0' || *name == '/' || strstr(name, "..") != NULL ||
-	    strlen(name) > 200)
-		return false;
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("/_+-", *p) != NULL))
-			return false;
-	snprintf(path, sizeof(path), "%s/%s",
-	    dir != NULL && *dir != '\0' ? dir : "/usr/share/zoneinfo", name);
-	return access(path, R_OK) == 0;
-}
 
 int
 tz_use(const char *name)

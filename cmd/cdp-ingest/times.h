@@ -16,14 +16,7 @@
 #define EPOCH_MS	3
 #define EPOCH_US	6
 
-/*
- * True when name is a zone of the system's tz database (tzdata), such as
- * "Europe/Berlin" or "UTC".  glibc takes an unknown TZ for UTC without a
- * word, so the zone file is looked for.
- */
-bool	tz_valid(const char *name);
-
-/* Make name (tz_valid) the zone of local times for the rest of the run. */
+/* Make name (cdp_tz_valid) the zone of local times for the rest of the run. */
 int	tz_use(const char *name);
 
 /*
