@@ -436,3 +436,22 @@ crm() {
 	assert_equal "$(jq -c '[.customer_id, .phone, .country, .revenue, .revenue_currency, .consent.email]' <<<"$output" | sed -n '1p;3p;6p')" "$(printf '%s\n' '["1001","+4915123456789","DE",1234.56,"EUR",true]' '["1003","+447911123456","GB",2500,"EUR",true]' '["1006",null,"GB",null,null,false]')"
 	assert_file_exist crm.rejects
 }
+
+@test "exports: a workbook is not text: .xlsx and .xls get a hint, not garbage" {
+	printf 'PK\003\004\024\000\006\000rest of a zip' > book.xlsx
+	run_split cdp-ingest book.xlsx
+	assert_failure 65
+	assert_equal "$stderr" "cdp-ingest: book.xlsx: a ZIP archive (an .xlsx workbook?): save the sheet as CSV first"
+	printf '\320\317\021\340\241\261\032\341\000\000' > book.xls
+	run_split cdp-ingest book.xls
+	assert_failure 65
+	assert_equal "$stderr" "cdp-ingest: book.xls: an OLE2 file (an .xls workbook?): save the sheet as CSV first"
+}
+
+@test "exports: a gzipped UTF-16 export is decompressed, then decoded" {
+	gzip -n -c "$F/excel-unicode.txt" > export.txt.gz
+	run_split cdp-ingest --verbose --only Name export.txt.gz
+	assert_success
+	assert_line --index 1 '{"Name":"Łukasz Żółw","_src":"export.txt.gz","_line":3}'
+	assert_equal "${stderr%%$'\n'*}" "cdp-ingest: export.txt.gz: gzip, UTF-16LE"
+}

@@ -30,7 +30,7 @@ struct csv_row {
 struct csvin;
 
 /*
- * Read CSV (delim ',') or TSV (delim '\t') from fd, which is not closed.
+ * Read CSV (delim ',' or another byte) or TSV (delim '\t') from fd, which is not closed.
  * pre[0..prelen) were already read from fd and come first.  A UTF-8 BOM at
  * the start is dropped.  Unquoted fields keep their spaces unless trim.
  * Returns a new reader, or NULL with err set.

@@ -113,6 +113,18 @@ is_utf8_name(const char *s)
 	return strcasecmp(s, "utf-8") == 0 || strcasecmp(s, "utf8") == 0;
 }
 
+/* Workbooks are not text: say what to do instead of reading bytes. */
+static void
+not_a_workbook(const struct input *in)
+{
+	if (starts(in, "PK\3\4", 4))
+		cdp_die(EX_DATAERR, in->name, 0, "a ZIP archive (an .xlsx "
+		    "workbook?): save the sheet as CSV first");
+	if (starts(in, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8))
+		cdp_die(EX_DATAERR, in->name, 0, "an OLE2 file (an .xls "
+		    "workbook?): save the sheet as CSV first");
+}
+
 void
 input_open(struct input *in, const char *path, const char *encoding)
 {
@@ -128,6 +140,7 @@ input_open(struct input *in, const char *path, const char *encoding)
 		in->compression = kind == DECODE_GZIP ? "gzip" : "zstd";
 		add_step(in, kind, NULL);
 	}
+	not_a_workbook(in);
 	if (encoding != NULL && !is_utf8_name(encoding)) {
 		in->encoding = encoding;
 		add_step(in, DECODE_ICONV, encoding);

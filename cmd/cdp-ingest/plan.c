@@ -65,6 +65,24 @@ needs_regex(const struct fspec *s)
 	return s->re != NULL;
 }
 
+/* "bad_values.NAME" with NAME escaped as a JSON string's contents. */
+static char *
+stats_key(const char *name, size_t n)
+{
+	struct cdp_buf b = { 0 };
+	char *k;
+
+	if (cdp_buf_adds(&b, "bad_values.") == -1 ||
+	    cdp_json_quote(&b, name, n) == -1)
+		cdp_oom(0);
+	/* Drop the quotes cdp_json_quote() put around the name. */
+	memmove(b.p + 11, b.p + 12, b.len - 12);
+	b.p[b.len - 2] = '\0';
+	k = cdp_xstrdup(b.p);
+	cdp_buf_free(&b);
+	return k;
+}
+
 /* The tallies: seen names, and bad values per field for --stats. */
 static void
 tallies_init(struct plan_work *w, const struct ingest_opts *opt)
@@ -94,10 +112,7 @@ tallies_init(struct plan_work *w, const struct ingest_opts *opt)
 
 		if (m != BAD_NULL && m != BAD_KEEP)
 			continue;
-		w->bad_key[i] = cdp_xmalloc(s->nlen + sizeof("bad_values."));
-		memcpy(w->bad_key[i], "bad_values.", sizeof("bad_values.") - 1);
-		memcpy(w->bad_key[i] + sizeof("bad_values.") - 1, s->name,
-		    s->nlen + 1);
+		w->bad_key[i] = stats_key(s->name, s->nlen);
 	}
 }
 
@@ -342,15 +357,18 @@ bad_value(const struct ingest_opts *opt, struct plan_work *w, struct cell *c,
 
 /* The currency of an amount, as field NAME_currency after it. */
 static void
-add_currency(struct plan_work *w, const struct cell *c, size_t *nb)
+add_currency(const struct ingest_opts *opt, struct plan_work *w,
+    const struct cell *c, size_t *nb)
 {
 	size_t off = w->vals.len;
 
 	if (cdp_buf_add(&w->vals, w->cur, 3) == -1)
 		cdp_oom(0);
+	/* Its spec only notes the name as seen (for --only F_currency). */
 	w->b[(*nb)++] = (struct cell){ .key = c->spec->cur_key,
 	    .klen = c->spec->cur_klen, .off = off, .vlen = 3,
-	    .nested = c->nested, .made = true };
+	    .nested = c->nested, .made = true,
+	    .spec = plan_spec(opt, w, c->spec->cur_key, c->spec->cur_klen) };
 }
 
 static int
@@ -361,7 +379,7 @@ value_steps(const struct ingest_opts *opt, struct plan_work *w,
 		return bad_value(opt, w, c, *why);
 	w->b[(*nb)++] = *c;
 	if (w->cur[0] != '\0')
-		add_currency(w, c, nb);
+		add_currency(opt, w, c, nb);
 	return 1;
 }
 

@@ -662,7 +662,7 @@ by_name(const char *path, bool *json_ext)
 	} exts[] = {
 		{ ".csv", FMT_CSV }, { ".tsv", FMT_TSV }, { ".tab", FMT_TSV },
 		{ ".ndjson", FMT_NDJSON }, { ".jsonl", FMT_NDJSON },
-		{ ".ldjson", FMT_NDJSON }, { ".txt", FMT_CSV },
+		{ ".ldjson", FMT_NDJSON },
 	};
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	const char *dot = strrchr(base, '.');
