@@ -340,13 +340,47 @@ step_free(struct decode *d)
 	free(d);
 }
 
+/* The pipe, and the thread that fills it.  0, or -1 with err set. */
+static int
+start_thread(struct decode *d, struct cdp_err *err)
+{
+	sigset_t all, old;
+	int p[2], e;
+
+	if (pipe(p) == -1) {
+		cdp_err_set(err, EX_OSERR, "cannot make a pipe: %s",
+		    strerror(errno));
+		return -1;
+	}
+	d->rfd = p[0];
+	d->wfd = p[1];
+	fcntl(d->rfd, F_SETFD, FD_CLOEXEC);
+	fcntl(d->wfd, F_SETFD, FD_CLOEXEC);
+#ifdef F_SETPIPE_SZ
+	/* A bigger pipe means fewer switches between the threads. */
+	(void)fcntl(d->wfd, F_SETPIPE_SZ, PIPE_BYTES);
+#endif
+	/*
+	 * Signals go to the main thread, and a write to a closed pipe is
+	 * EPIPE in this one, never a SIGPIPE that would end the program.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	e = pthread_create(&d->th, NULL, step_main, d);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0) {
+		cdp_err_set(err, EX_OSERR, "cannot start a thread: %s",
+		    strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
 struct decode *
 decode_start(enum decode_kind kind, int fd, const char *pre, size_t prelen,
     const char *from, struct cdp_err *err)
 {
 	struct decode *d;
-	sigset_t all, old;
-	int p[2];
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		goto nomem;
@@ -368,33 +402,10 @@ decode_start(enum decode_kind kind, int fd, const char *pre, size_t prelen,
 	    (d->ibuf = malloc(DECODE_BLOCK)) == NULL ||
 	    (d->obuf = malloc(DECODE_BLOCK)) == NULL)
 		goto nomem;
-	memcpy(d->pre, pre, prelen);
+	if (prelen > 0)
+		memcpy(d->pre, pre, prelen);
 	d->prelen = prelen;
-	if (pipe(p) == -1) {
-		cdp_err_set(err, EX_OSERR, "cannot make a pipe: %s",
-		    strerror(errno));
-		step_free(d);
-		return NULL;
-	}
-	d->rfd = p[0];
-	d->wfd = p[1];
-	fcntl(d->rfd, F_SETFD, FD_CLOEXEC);
-	fcntl(d->wfd, F_SETFD, FD_CLOEXEC);
-#ifdef F_SETPIPE_SZ
-	/* A bigger pipe means fewer switches between the threads. */
-	(void)fcntl(d->wfd, F_SETPIPE_SZ, PIPE_BYTES);
-#endif
-	/*
-	 * Signals go to the main thread, and a write to a closed pipe is
-	 * EPIPE in this one, never a SIGPIPE that would end the program.
-	 */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	errno = pthread_create(&d->th, NULL, step_main, d);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (errno != 0) {
-		cdp_err_set(err, EX_OSERR, "cannot start a thread: %s",
-		    strerror(errno));
+	if (start_thread(d, err) == -1) {
 		step_free(d);
 		return NULL;
 	}
