@@ -455,3 +455,14 @@ crm() {
 	assert_line --index 1 '{"Name":"Łukasz Żółw","_src":"export.txt.gz","_line":3}'
 	assert_equal "${stderr%%$'\n'*}" "cdp-ingest: export.txt.gz: gzip, UTF-16LE"
 }
+
+@test "exports: Excel's sep= first line names the delimiter and is no row" {
+	printf '\357\273\277sep=;\r\nid;amount\r\n1;1,5\r\n' > sep.csv
+	run_split cdp-ingest --verbose --types amount:money sep.csv
+	assert_success
+	assert_output '{"id":"1","amount":1.5,"_src":"sep.csv","_line":3}'
+	assert_equal "$stderr" "cdp-ingest: sep.csv: delimiter ';' (from the sep= line)"
+	printf 'sep=|\nid|n\n1|2\n' > bar.csv
+	run cdp-ingest --delimiter '|' bar.csv
+	assert_output '{"id":"1","n":"2","_src":"bar.csv","_line":3}'
+}

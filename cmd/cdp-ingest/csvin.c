@@ -432,6 +432,12 @@ nomem:
 	return NULL;
 }
 
+void
+csvin_first_line(struct csvin *c, long line)
+{
+	c->line = c->row_line = line;
+}
+
 int
 csvin_next(struct csvin *c, struct csv_row *row, struct cdp_err *err)
 {

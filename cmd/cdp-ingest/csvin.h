@@ -39,6 +39,9 @@ struct csvin *csvin_open(int fd, const char *name, const char *pre,
 	    size_t prelen, char delim, bool trim, size_t max_row_bytes,
 	    struct cdp_err *err);
 
+/* Number the lines from line on (the input starts after skipped lines). */
+void	csvin_first_line(struct csvin *c, long line);
+
 /*
  * The next non-blank row: 1 with *row filled, 0 at end of input, -1 on a
  * read error (err set, EX_IOERR).

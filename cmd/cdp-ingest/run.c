@@ -618,7 +618,7 @@ csv_row(struct run *r, const struct csvin *in, const struct csv_row *row,
 }
 
 static void
-read_csv(struct run *r, char delim)
+read_csv(struct run *r, char delim, long first_line)
 {
 	struct csvin *in;
 	struct csv_row row;
@@ -633,6 +633,7 @@ read_csv(struct run *r, char delim)
 	    r->opt->common.max_record_bytes : CDP_MAX_RECORD_BYTES, &err);
 	if (in == NULL)
 		die_err(&err, r->file, 0);
+	csvin_first_line(in, first_line);
 	while ((rc = csvin_next(in, &row, &err)) == 1) {
 		check_input(r);
 		if (cols == NULL) {
@@ -695,15 +696,52 @@ show_delim(char d, char buf[8])
 	return buf;
 }
 
-/* The delimiter of a CSV input: --delimiter, or sniffed. */
+/*
+ * Excel's "sep=;" first line names the delimiter for the file: it is
+ * taken out of the input (with a BOM before it), and the header is line 2.
+ * Returns the delimiter, or 0 when there is no such line.
+ */
 static char
-choose_delim(struct run *r, char given)
+excel_sep(struct run *r)
+{
+	struct input *in = &r->in;
+	size_t b = in->len >= 3 && memcmp(in->pre, "\xef\xbb\xbf", 3) == 0 ?
+	    3 : 0, end = b + 5;
+	char d;
+
+	if (in->len < end || strncasecmp(in->pre + b, "sep=", 4) != 0 ||
+	    (end < in->len && in->pre[end] != '\n' && in->pre[end] != '\r'))
+		return 0;
+	d = in->pre[b + 4];
+	if (d == '"' || d == '\n' || d == '\r')
+		return 0;
+	if (end < in->len && in->pre[end] == '\r')
+		end++;
+	if (end < in->len && in->pre[end] == '\n')
+		end++;
+	memmove(in->pre, in->pre + end, in->len - end);
+	in->len -= end;
+	return d;
+}
+
+/*
+ * The delimiter of a CSV input: --delimiter, a "sep=" line, the format's
+ * (given: tab for TSV), or sniffed.  *first_line is the header's line.
+ */
+static char
+choose_delim(struct run *r, char given, long *first_line)
 {
 	struct sniff_delim s;
-	char a[8], b[8];
+	char a[8], b[8], sep = excel_sep(r);
 
+	*first_line = sep != 0 ? 2 : 1;
 	if (r->opt->delimiter >= 0)
 		return (char)r->opt->delimiter;
+	if (sep != 0 && cdp_diag_verbose())
+		cdp_warn(r->file, 0, "delimiter %s (from the sep= line)",
+		    show_delim(sep, a));
+	if (sep != 0)
+		return sep;
 	if (given != 0)
 		return given;
 	input_peek(&r->in, 4 * SNIFF_ROWS + 1, SNIFF_MAX);
@@ -730,6 +768,8 @@ ingest_file(struct run *r, const char *path, const char *source)
 	bool json_ext = false;
 	const char *base = strrchr(path, '/');
 	enum sniff_kind kind;
+	long first;
+	char d;
 
 	input_open(&r->in, path, r->opt->encoding);
 	r->file = r->in.name;
@@ -758,10 +798,12 @@ ingest_file(struct run *r, const char *path, const char *source)
 		read_json(r);
 		break;
 	case FMT_TSV:
-		read_csv(r, choose_delim(r, '\t'));
+		d = choose_delim(r, '\t', &first);
+		read_csv(r, d, first);
 		break;
 	default:
-		read_csv(r, choose_delim(r, 0));
+		d = choose_delim(r, 0, &first);
+		read_csv(r, d, first);
 		break;
 	}
 	input_close(&r->in);
