@@ -190,6 +190,9 @@ crm() {
 	run_split cdp-ingest --types a:int --decimal-comma=a m.csv
 	assert_failure 64
 	assert_equal "${stderr%%$'\n'*}" 'cdp-ingest: --decimal-comma: field "a" is not typed number or money'
+	run_split cdp-ingest --types a:money --decimal-comma= m.csv
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" 'cdp-ingest: --decimal-comma: empty item or too many items'
 }
 
 @test "exports: number with --decimal-comma reads people's numbers; without it stays strict" {
@@ -388,6 +391,9 @@ crm() {
 	run_split cdp-ingest --country-field cc h.csv
 	assert_failure 64
 	assert_equal "${stderr%%$'\n'*}" 'cdp-ingest: --country-field needs a phone field (--normalize phone or --hash phone)'
+	run_split cdp-ingest --country-field '' -n phone h.csv
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" 'cdp-ingest: --country-field: empty name'
 }
 
 # --- nested --map and names no record has --------------------------------------------
