@@ -51,6 +51,10 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# Objects reached only through pattern rules would be deleted as
+# intermediates, and a second make would then rebuild every program.
+.SECONDARY:
+
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@
