@@ -71,3 +71,10 @@ load helper
 		assert_file_exist "$CDP_BUILD/obj/cmd/$(basename "$p")/main.o"
 	done
 }
+
+@test "build: every man page's EXIT STATUS names 71, out of memory" {
+	for m in "$BATS_TEST_DIRNAME"/../man/*.[17]; do
+		sed -n '/^\.SH "*EXIT STATUS/,/^\.SH [^E]/p' "$m" |
+		    grep -qw 71 || fail "$(basename "$m"): no 71 in EXIT STATUS"
+	done
+}

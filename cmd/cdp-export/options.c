@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "xalloc.h"
 #include "export.h"
 
 static const char usage[] =
@@ -45,16 +46,6 @@ static const struct option longopts[] = {
 
 #define MAX_FIELDS	64
 
-static char *
-xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
-	return d;
-}
-
 /* An identifier: [A-Za-z_][A-Za-z0-9_]*, as a step of an expression path. */
 static bool
 ident_ok(const char *s, size_t n)
@@ -83,7 +74,7 @@ set_src(struct src *sr, const char *path, const char *opt)
 
 	if (*path == '\0')
 		cdp_usage_die(usage, "%s: empty field path", opt);
-	sr->path = xstrdup(path);
+	sr->path = cdp_xstrdup(path);
 	sr->expr = NULL;
 	if (strchr(path, '.') == NULL)
 		return;
@@ -164,7 +155,7 @@ add_col(struct export_opts *opt, char *item)
 		if (strcmp(opt->cols[i].header, header) == 0)
 			cdp_usage_die(usage, "--fields: column \"%s\" given "
 			    "twice", item);
-	c->header = xstrdup(header);
+	c->header = cdp_xstrdup(header);
 	set_src(&c->src, path, "--fields");
 	opt->ncols++;
 }
@@ -172,14 +163,13 @@ add_col(struct export_opts *opt, char *item)
 static void
 set_fields(struct export_opts *opt, const char *list)
 {
-	char *copy = xstrdup(list), *items[MAX_FIELDS];
+	char *copy = cdp_xstrdup(list), *items[MAX_FIELDS];
 	int n = cdp_split_list(copy, items, MAX_FIELDS);
 
 	if (n <= 0)
 		cdp_usage_die(usage, "--fields: expected a list of at most %d "
 		    "names with no empty item", MAX_FIELDS);
-	if ((opt->cols = calloc((size_t)n, sizeof(*opt->cols))) == NULL)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+	opt->cols = cdp_xcalloc((size_t)n, sizeof(*opt->cols));
 	for (int i = 0; i < n; i++)
 		add_col(opt, items[i]);
 	free(copy);

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "diag.h"
+#include "xalloc.h"
 #include "journey.h"
 
 const char *const j_channels[J_NCHAN] = { "email", "sms", "push", "ads" };
@@ -19,16 +20,6 @@ struct jctx {
 	const char	*score;
 	struct cdp_expr_opts eo;
 };
-
-static char *
-dup_str(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		j_nomem();
-	return d;
-}
 
 /* Names become keys of decisions and state: keep them plain. */
 static int
@@ -57,7 +48,7 @@ add_expr(struct jctx *c, const char *src, const char *what)
 	/* days_since() counts to --as-of, which is always given. */
 	if ((e = cdp_expr_compile(src, strlen(src), &c->eo, &err)) == NULL) {
 		if (err.line == 0)
-			j_nomem();
+			cdp_oom(0);
 		cdp_die(EX_DATAERR, c->path, 0, "%s:%d:%d: %s", what,
 		    err.line, err.col, err.msg);
 	}
@@ -136,7 +127,7 @@ load_action(struct jctx *c, json_t *o, int stage, const char *swhat,
 		    "twice", what, s);
 	snprintf(what, sizeof(what), "%s action \"%s\"", swhat, s);
 	check_keys(c, o, keys, what);
-	*a = (struct j_action){ .name = dup_str(s), .stage = stage,
+	*a = (struct j_action){ .name = cdp_xstrdup(s), .stage = stage,
 	    .when = -1, .unless = -1, .score = -1, .channel = -1 };
 	s = opt_str(c, o, "channel", what, 1);
 	for (int k = 0; k < J_NCHAN; k++)
@@ -145,7 +136,7 @@ load_action(struct jctx *c, json_t *o, int stage, const char *swhat,
 	if (a->channel < 0)
 		cdp_die(EX_DATAERR, c->path, 0, "%s: channel must be email, "
 		    "sms, push or ads", what);
-	a->tmpl = dup_str(opt_str(c, o, "template", what, 1));
+	a->tmpl = cdp_xstrdup(opt_str(c, o, "template", what, 1));
 	if ((pr = json_object_get(o, "priority")) != NULL) {
 		if (!json_is_number(pr))
 			cdp_die(EX_DATAERR, c->path, 0, "%s: \"priority\" "
@@ -200,7 +191,8 @@ load_stage(struct jctx *c, json_t *o, size_t i)
 		    "twice", what, s);
 	snprintf(what, sizeof(what), "stage \"%s\"", s);
 	check_keys(c, o, keys, what);
-	*st = (struct j_stage){ .name = dup_str(s), .entry = -1, .exit = -1 };
+	*st = (struct j_stage){ .name = cdp_xstrdup(s), .entry = -1,
+	    .exit = -1 };
 	j->nst++;
 	if ((s = opt_str(c, o, "entry", what, 0)) != NULL) {
 		snprintf(buf, sizeof(buf), "%s \"entry\"", what);
@@ -219,9 +211,8 @@ load_stage(struct jctx *c, json_t *o, size_t i)
 		void *p = j->act;
 		size_t cap = (size_t)j->nact;
 
-		if (cdp_grow(&p, &cap, (size_t)j->nact + 1,
-		    sizeof(*j->act)) == -1)
-			j_nomem();
+		cdp_xgrow(&p, &cap, (size_t)j->nact + 1,
+		    sizeof(*j->act));
 		j->act = p;
 		load_action(c, a, j->nst - 1, what, k);
 	}
@@ -257,8 +248,7 @@ j_load(struct journey *j, const char *path, const char *score, double as_of)
 		    "stages (or an object with \"stages\")");
 	if (json_array_size(stages) > J_MAXEXPR)
 		cdp_die(EX_DATAERR, path, 0, "more than %d stages", J_MAXEXPR);
-	if ((j->st = calloc(json_array_size(stages), sizeof(*j->st))) == NULL)
-		j_nomem();
+	j->st = cdp_xcalloc(json_array_size(stages), sizeof(*j->st));
 	json_array_foreach(stages, i, s)
 		load_stage(&c, s, i);
 	json_decref(root);

@@ -134,8 +134,6 @@ struct j_run {
 	unsigned long long	 nsent;
 };
 
-_Noreturn void	j_nomem(void);
-
 /* journey file (jfile.c): load and check; exits 66 or 65 */
 void	j_load(struct journey *j, const char *path, const char *score,
 	    double as_of);

@@ -9,6 +9,7 @@
 
 #include "journey.h"
 #include "timeval.h"
+#include "xalloc.h"
 
 /* "90s", "30m", "2h", "7d", "1w" (a whole number and one unit), or "0". */
 int
@@ -77,11 +78,11 @@ j_fmt_time(struct cdp_buf *b, double t)
 	gmtime_r(&tt, &tm);
 	if (cdp_buf_addf(b, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
 	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec) == -1)
-		j_nomem();
+		cdp_oom(0);
 	if (ms != 0 && cdp_buf_addf(b, ".%03ld", ms) == -1)
-		j_nomem();
+		cdp_oom(0);
 	if (cdp_buf_addc(b, 'Z') == -1)
-		j_nomem();
+		cdp_oom(0);
 }
 
 /*
@@ -117,7 +118,7 @@ use_zone(const char *tz, struct cdp_buf *cur)
 		return;
 	cdp_buf_reset(cur);
 	if (cdp_buf_adds(cur, tz) == -1 || setenv("TZ", tz, 1) == -1)
-		j_nomem();
+		cdp_oom(0);
 	tzset();
 }
 

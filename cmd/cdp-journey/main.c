@@ -10,6 +10,7 @@
 #include "diag.h"
 #include "journey.h"
 #include "opts.h"
+#include "xalloc.h"
 
 static const char usage[] =
 "usage: cdp-journey -j FILE --as-of TIME [options] [FILE ...]\n"
@@ -51,12 +52,6 @@ static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
-
-_Noreturn void
-j_nomem(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
 
 /* email:2/7d,sms:1/7d */
 static void
@@ -166,7 +161,7 @@ load_suppress(struct j_run *r, const char *path)
 	int added;
 
 	if ((r->suppress = cdp_keymap_new()) == NULL)
-		j_nomem();
+		cdp_oom(0);
 	if ((fp = fopen(path, "r")) == NULL)
 		cdp_die(EX_NOINPUT, path, 0, "cannot open: %s",
 		    strerror(errno));
@@ -183,7 +178,7 @@ load_suppress(struct j_run *r, const char *path)
 					*p += 32;
 		if (cdp_keymap_put(r->suppress, cdp_key128_of(s, strlen(s)), 1,
 		    &added) == NULL)
-			j_nomem();
+			cdp_oom(0);
 	}
 	free(line);
 	fclose(fp);
@@ -203,7 +198,7 @@ finish(struct j_run *r, struct cdp_out *out, struct cdp_out *st)
 	if (cdp_buf_addf(&b, "{\"read\":%llu,\"used\":%llu,\"rejected\":%llu,"
 	    "\"skipped\":%llu", r->acct.read, r->acct.written,
 	    r->acct.rejected, r->acct.dropped) == -1)
-		j_nomem();
+		cdp_oom(0);
 	j_stats_tail(r, &b);
 	fprintf(stderr, "%s}\n", b.p);
 	cdp_buf_free(&b);
@@ -249,11 +244,11 @@ main(int argc, char *argv[])
 	j_load(&r.j, opt.journey, opt.score, opt.as_of);
 	if ((r.ids = cdp_keymap_new()) == NULL ||
 	    (r.tzmap = cdp_keymap_new()) == NULL)
-		j_nomem();
+		cdp_oom(0);
 	for (int c = 0; c < J_NCHAN; c++)
 		if ((r.consent[c] = cdp_expr_compile(consent[c],
 		    strlen(consent[c]), NULL, &eerr)) == NULL)
-			j_nomem();
+			cdp_oom(0);
 	if (opt.suppress != NULL)
 		load_suppress(&r, opt.suppress);
 	if (opt.state != NULL)

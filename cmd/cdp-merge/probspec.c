@@ -12,15 +12,14 @@
 #include "diag.h"
 #include "merge.h"
 #include "opts.h"
+#include "xalloc.h"
 #include "prob.h"
 
 static char *
 xstrndup(const char *s, size_t n)
 {
-	char *p = malloc(n + 1);
+	char *p = cdp_xmalloc(n + 1);
 
-	if (p == NULL)
-		merge_oom();
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;

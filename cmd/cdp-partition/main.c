@@ -21,6 +21,7 @@
 #include "opts.h"
 #include "out.h"
 #include "reckey.h"
+#include "xalloc.h"
 
 #define MAXFIELDS	16
 #define MAXPARTS	1024
@@ -81,12 +82,6 @@ struct run {
 	struct cdp_buf		 val;
 	unsigned long long	*nokey;
 };
-
-static void
-oom(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
 
 /* A comma list into items[]: every item non-empty, at most max. */
 static int
@@ -200,7 +195,7 @@ record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 	rc = cdp_key_make(&r->keyer, rec, r->opt->key, r->opt->nkey, &r->val,
 	    why);
 	if (rc == -2)
-		oom();
+		cdp_oom(0);
 	if (rc == -1)
 		return -1;
 	if (rc == 1)
@@ -240,7 +235,7 @@ open_parts(struct run *r)
 		cdp_buf_reset(&path);
 		if (cdp_buf_addf(&path, "%s/part-%0*ld.ndjson", dir, width,
 		    i) == -1)
-			oom();
+			cdp_oom(0);
 		if ((r->out[i] = cdp_out_open(path.p, &err)) == NULL)
 			cdp_die_err(&err, path.p, 0);
 	}

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
 #include "agg.h"
 #include "report.h"
 
@@ -181,7 +182,7 @@ agg_hash(const struct aval *v, struct cdp_buf *tmp)
 {
 	cdp_buf_reset(tmp);
 	if (agg_key_add(tmp, v) == -1)
-		report_nomem();
+		cdp_oom(0);
 	return cdp_key128_of(tmp->p, tmp->len);
 }
 

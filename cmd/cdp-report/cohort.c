@@ -16,6 +16,7 @@
 #include "keymap.h"
 #include "report.h"
 #include "timeval.h"
+#include "xalloc.h"
 
 static const char usage[] =
 "usage: cdp-report cohort [options] [FILE...]\n"
@@ -143,7 +144,7 @@ period_label(enum period u, int32_t p, struct cdp_buf *b)
 		break;
 	}
 	if (rc == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 static bool
@@ -253,19 +254,17 @@ cohort_of(struct cohort *c, const char *s, size_t n)
 
 	if ((v = cdp_keymap_put(c->comap, cdp_key128_of(s, n), c->nco,
 	    &added)) == NULL)
-		report_nomem();
+		cdp_oom(0);
 	if (!added)
 		return (int32_t)*v;
 	if (c->nco == INT32_MAX)
 		cdp_die(EX_SOFTWARE, NULL, 0, "too many cohorts");
-	if (cdp_grow((void **)&c->co, &c->cocap, c->nco + 1, sizeof(*c->co))
-	    == -1)
-		report_nomem();
+	cdp_xgrow((void **)&c->co, &c->cocap, c->nco + 1, sizeof(*c->co));
 	c->co[c->nco] = (struct cgroup){ .off = c->labels.len, .len = n,
 	    .start = label_day(s, n, &day) == 0 ?
 	    period_of_day(c->opt->period, day) : NONE };
 	if (cdp_buf_add(&c->labels, s, n) == -1)
-		report_nomem();
+		cdp_oom(0);
 	return (int32_t)c->nco++;
 }
 
@@ -293,9 +292,8 @@ static struct cprof *
 prof_at(struct cohort *c, uint32_t idx, int added)
 {
 	if (added) {
-		if (cdp_grow((void **)&c->p, &c->pcap, (size_t)idx + 1,
-		    sizeof(*c->p)) == -1)
-			report_nomem();
+		cdp_xgrow((void **)&c->p, &c->pcap, (size_t)idx + 1,
+		    sizeof(*c->p));
 		c->p[idx] = (struct cprof){ .cohort = -1, .first = NONE,
 		    .last = NONE };
 	}
@@ -343,9 +341,8 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		}
 		per = period_of_day(opt->period, cdp_time_day(t));
 		if (per != p->last) {
-			if (cdp_grow((void **)&c->act, &c->acap, c->nact + 1,
-			    sizeof(*c->act)) == -1)
-				report_nomem();
+			cdp_xgrow((void **)&c->act, &c->acap, c->nact + 1,
+			    sizeof(*c->act));
 			c->act[c->nact++] = (struct act){ idx, per };
 			p->last = per;
 		}
@@ -393,11 +390,9 @@ cmp_label(const void *a, const void *b)
 static int32_t *
 sorted(const struct cohort *c)
 {
-	struct lab *l = malloc((c->nco + 1) * sizeof(*l));
-	int32_t *order = malloc((c->nco + 1) * sizeof(*order));
+	struct lab *l = cdp_xcalloc(c->nco + 1, sizeof(*l));
+	int32_t *order = cdp_xcalloc(c->nco + 1, sizeof(*order));
 
-	if (l == NULL || order == NULL)
-		report_nomem();
 	for (size_t i = 0; i < c->nco; i++)
 		l[i] = (struct lab){ c->labels.p + c->co[i].off,
 		    c->co[i].len, (int32_t)i };
@@ -462,8 +457,7 @@ tally(struct cohort *c, size_t *nk)
 		if (k >= 0 && (size_t)k + 1 > n)
 			n = (size_t)k + 1;
 	}
-	if ((cnt = calloc(c->nco * n + 1, sizeof(*cnt))) == NULL)
-		report_nomem();
+	cnt = cdp_xcalloc(c->nco * n + 1, sizeof(*cnt));
 	for (i = 0; i < c->nact; i++) {
 		const struct act *a = &c->act[i];
 		const struct cprof *p = &c->p[a->prof];
@@ -548,7 +542,7 @@ cohort_main(int argc, char **argv)
 	c = (struct cohort){ .opt = &opt, .maxperiod = NONE,
 	    .comap = cdp_keymap_new() };
 	if (c.comap == NULL)
-		report_nomem();
+		cdp_oom(0);
 	snprintf(c.missing, sizeof(c.missing), "no time field \"%s\"",
 	    opt.ro.time);
 	evprof_init(&c.prof);

@@ -7,6 +7,7 @@
 #include "diag.h"
 #include "record.h"
 #include "timeval.h"
+#include "xalloc.h"
 #include "report.h"
 
 void
@@ -105,12 +106,6 @@ report_acct_close(const struct report_opts *ro, struct cdp_acct *a)
 
 	if (cdp_acct_close(a, ro->common.stats, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
-}
-
-void
-report_nomem(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
 }
 
 int

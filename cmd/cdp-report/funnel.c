@@ -13,6 +13,7 @@
 
 #include "diag.h"
 #include "each.h"
+#include "xalloc.h"
 #include "events_prof.h"
 #include "report.h"
 
@@ -205,9 +206,7 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		}
 		return -1;
 	}
-	if (cdp_grow((void **)&f->ev, &f->cap, f->nev + 1, sizeof(*f->ev))
-	    == -1)
-		report_nomem();
+	cdp_xgrow((void **)&f->ev, &f->cap, f->nev + 1, sizeof(*f->ev));
 	f->ev[f->nev++] = (struct fev){ .t = t, .seq = f->seq++,
 	    .prof = idx, .mask = mask };
 	return 0;
@@ -253,9 +252,8 @@ walk(const struct funnel_opts *opt, const struct fev *ev, size_t n,
 		if (k == 0) {
 			first = ev[i].t;
 		} else {
-			if (cdp_grow((void **)&tl[k].dur, &tl[k].cap,
-			    tl[k].ndur + 1, sizeof(double)) == -1)
-				report_nomem();
+			cdp_xgrow((void **)&tl[k].dur, &tl[k].cap,
+			    tl[k].ndur + 1, sizeof(double));
 			tl[k].dur[tl[k].ndur++] = ev[i].t - prev;
 		}
 		prev = ev[i].t;

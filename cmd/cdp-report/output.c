@@ -8,6 +8,7 @@
 
 #include "diag.h"
 #include "record.h"
+#include "xalloc.h"
 #include "report.h"
 
 int
@@ -99,12 +100,12 @@ fmt_ndjson(struct cdp_out *o, struct rtable *const *tables, size_t n,
 			bool first = true;
 
 			if (cdp_buf_addc(&b, '{') == -1)
-				report_nomem();
+				cdp_oom(0);
 			if (n > 1) {
 				if (cdp_buf_adds(&b, "\"_table\":") == -1 ||
 				    cdp_json_quote(&b, t->name,
 				    strlen(t->name)) == -1)
-					report_nomem();
+					cdp_oom(0);
 				first = false;
 			}
 			for (size_t c = 0; c < t->ncols; c++) {
@@ -115,11 +116,11 @@ fmt_ndjson(struct cdp_out *o, struct rtable *const *tables, size_t n,
 				    cdp_buf_addc(&b, ':') == -1 ||
 				    json_cell(&b, t, rtable_cell(t, r,
 				    (int)c)) == -1)
-					report_nomem();
+					cdp_oom(0);
 				first = false;
 			}
 			if (cdp_buf_adds(&b, "}\n") == -1)
-				report_nomem();
+				cdp_oom(0);
 			if (b.len > 65536)
 				rc = flush(o, &b, err);
 		}
@@ -169,14 +170,14 @@ fmt_csv(struct cdp_out *o, struct rtable *const *tables, size_t n,
 		const struct rtable *t = tables[k];
 
 		if (k > 0 && cdp_buf_addc(&b, '\n') == -1)
-			report_nomem();
+			cdp_oom(0);
 		for (size_t c = 0; c < t->ncols; c++)
 			if ((c > 0 && cdp_buf_addc(&b, ',') == -1) ||
 			    csv_field(&b, t->cols[c].name,
 			    strlen(t->cols[c].name), true) == -1)
-				report_nomem();
+				cdp_oom(0);
 		if (cdp_buf_addc(&b, '\n') == -1)
-			report_nomem();
+			cdp_oom(0);
 		for (size_t r = 0; r < t->nrows && rc == 0; r++) {
 			for (size_t c = 0; c < t->ncols; c++) {
 				const struct rcell *cl = rtable_cell(t, r,
@@ -186,18 +187,18 @@ fmt_csv(struct cdp_out *o, struct rtable *const *tables, size_t n,
 				if (cl->type == RC_NUM) {
 					if (isfinite(cl->num) &&
 					    json_num(&cellb, cl->num) == -1)
-						report_nomem();
+						cdp_oom(0);
 				} else if (rcell_text(t, r, (int)c, &cellb)
 				    == -1)
-					report_nomem();
+					cdp_oom(0);
 				if ((c > 0 && cdp_buf_addc(&b, ',') == -1) ||
 				    csv_field(&b, cellb.p, cellb.len,
 				    cl->type == RC_STR || cl->type == RC_JSON)
 				    == -1)
-					report_nomem();
+					cdp_oom(0);
 			}
 			if (cdp_buf_addc(&b, '\n') == -1)
-				report_nomem();
+				cdp_oom(0);
 			if (b.len > 65536)
 				rc = flush(o, &b, err);
 		}
@@ -246,5 +247,5 @@ void
 report_num(struct cdp_buf *b, double v)
 {
 	if (json_num(b, v) == -1)
-		report_nomem();
+		cdp_oom(0);
 }

@@ -110,9 +110,6 @@ int	report_time(struct cdp_rec *rec, const char *name,
  * finite); exits when memory runs out. */
 void	report_num(struct cdp_buf *b, double v);
 
-/* Out of memory: message and exit 71. */
-_Noreturn void report_nomem(void);
-
 /* ---- result tables ---- */
 
 enum rcell_type {

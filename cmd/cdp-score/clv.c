@@ -15,6 +15,7 @@
 #include "each.h"
 #include "out.h"
 #include "record.h"
+#include "xalloc.h"
 #include "models.h"
 #include "score.h"
 
@@ -26,12 +27,6 @@ static const char *const param_names[][4] = {
 	{ "p", "q", "v", NULL },
 };
 
-static void
-oom(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
-
 /*
  * The calibration summary of every customer: x distinct purchase days
  * after the first, t_x and T in time units from the first purchase day,
@@ -41,10 +36,8 @@ oom(void)
 static struct rfx *
 summarise(const struct custtab *t, long cal_end, double unit)
 {
-	struct rfx *c = malloc((t->n ? t->n : 1) * sizeof(*c));
+	struct rfx *c = cdp_xmalloc((t->n ? t->n : 1) * sizeof(*c));
 
-	if (c == NULL)
-		oom();
 	for (size_t i = 0; i < t->n; i++) {
 		const struct cust *k = &t->c[i];
 		double x = k->days - 1.0;
@@ -65,11 +58,9 @@ summarise(const struct custtab *t, long cal_end, double unit)
 static void
 rows(struct rfx_rows *d, const struct rfx *c, size_t n, bool spend)
 {
-	struct rfx *s = malloc((n ? n : 1) * sizeof(*s));
+	struct rfx *s = cdp_xcalloc(n, sizeof(*s));
 	size_t m = 0;
 
-	if (s == NULL)
-		oom();
 	for (size_t i = 0; i < n; i++) {
 		if (c[i].x < 0)
 			continue;
@@ -79,7 +70,7 @@ rows(struct rfx_rows *d, const struct rfx *c, size_t n, bool spend)
 			s[m++] = (struct rfx){ c[i].x, 0, 0, c[i].zbar };
 	}
 	if (rfx_rows_make(d, s, m) == -1)
-		oom();
+		cdp_oom(0);
 	free(s);
 }
 
@@ -132,14 +123,14 @@ add_num(struct cdp_buf *b, const char *key, double v)
 	int n = cdp_fmt_double(num, v);
 
 	if (n < 0 || cdp_buf_addf(b, ",\"%s\":%.*s", key, n, num) == -1)
-		oom();
+		cdp_oom(0);
 }
 
 static void
 fit_json(struct cdp_buf *b, const struct fit *f)
 {
 	if (cdp_buf_addf(b, "{\"model\":\"%s\"", kind_names[f->kind]) == -1)
-		oom();
+		cdp_oom(0);
 	add_num(b, "customers", f->customers);
 	for (int i = 0; i < f->np; i++)
 		add_num(b, param_names[f->kind][i], f->p[i]);
@@ -147,7 +138,7 @@ fit_json(struct cdp_buf *b, const struct fit *f)
 	if (cdp_buf_addf(b, ",\"converged\":%s,\"iterations\":%d,"
 	    "\"starts\":%d,\"starts_converged\":%d", f->converged ? "true" :
 	    "false", f->iterations, f->starts, f->starts_ok) == -1)
-		oom();
+		cdp_oom(0);
 }
 
 /* The holdout comparison as a JSON object. */
@@ -155,14 +146,14 @@ static void
 holdout_json(struct cdp_buf *b, const struct holdout *h)
 {
 	if (cdp_buf_addf(b, "{\"customers\":%llu", h->customers) == -1)
-		oom();
+		cdp_oom(0);
 	add_num(b, "length", h->len);
 	if (cdp_buf_addf(b, ",\"actual\":%llu", h->actual) == -1)
-		oom();
+		cdp_oom(0);
 	add_num(b, "expected", h->expected);
 	add_num(b, "mae", h->customers ? h->abserr / h->customers : 0);
 	if (cdp_buf_addc(b, '}') == -1)
-		oom();
+		cdp_oom(0);
 }
 
 static void
@@ -174,17 +165,17 @@ print_fit(struct cdp_out *out, const struct fit *f, const struct fit *g,
 
 	fit_json(&b, f);
 	if (cdp_buf_adds(&b, ",\"spend\":") == -1)
-		oom();
+		cdp_oom(0);
 	fit_json(&b, g);
 	if (cdp_buf_addc(&b, '}') == -1)
-		oom();
+		cdp_oom(0);
 	if (h != NULL) {
 		if (cdp_buf_adds(&b, ",\"holdout\":") == -1)
-			oom();
+			cdp_oom(0);
 		holdout_json(&b, h);
 	}
 	if (cdp_buf_adds(&b, "}\n") == -1)
-		oom();
+		cdp_oom(0);
 	if (cdp_out_write(out, b.p, b.len, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	cdp_buf_free(&b);
@@ -330,7 +321,7 @@ summary_fields_of(void *st, struct cdp_recw *w, size_t i)
 	    cdp_recw_num(w, "t_x", 3, r->tx) == -1 ||
 	    cdp_recw_num(w, "T", 1, r->T) == -1 ||
 	    cdp_recw_num(w, "zbar", 4, r->zbar) == -1)
-		oom();
+		cdp_oom(0);
 }
 
 /* The summaries read by --from-summary. */
@@ -363,8 +354,7 @@ one_summary(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		    "t_x 0 when x is 0)";
 		return -1;
 	}
-	if (cdp_grow((void **)&S->c, &S->cap, S->n + 1, sizeof(*S->c)) == -1)
-		oom();
+	cdp_xgrow((void **)&S->c, &S->cap, S->n + 1, sizeof(*S->c));
 	S->c[S->n++] = (struct rfx){ .x = v[0], .tx = v[1], .T = v[2],
 	    .zbar = v[3] };
 	return 0;
@@ -429,10 +419,10 @@ print_holdout(const struct holdout *h)
 	struct cdp_buf b = { 0 };
 
 	if (cdp_buf_adds(&b, "{\"holdout\":") == -1)
-		oom();
+		cdp_oom(0);
 	holdout_json(&b, h);
 	if (cdp_buf_adds(&b, "}\n") == -1)
-		oom();
+		cdp_oom(0);
 	fputs(b.p, stderr);
 	cdp_buf_free(&b);
 }

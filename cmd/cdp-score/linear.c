@@ -12,6 +12,7 @@
 
 #include "diag.h"
 #include "record.h"
+#include "xalloc.h"
 #include "score.h"
 
 enum missing { MISS_ZERO, MISS_SKIP, MISS_REJECT };
@@ -40,12 +41,6 @@ struct model {
 
 static const char *const linear_fields[] = { "score" };
 static const char *const logistic_fields[] = { "score", "probability" };
-
-static void
-oom(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
 
 static bool
 finite_number(const json_t *v)
@@ -98,9 +93,8 @@ load_terms(struct model *m)
 	    "onehot"), *v, *x;
 	const char *k, *lv;
 
-	if ((m->t = calloc(json_object_size(w) + json_object_size(oh) + 1,
-	    sizeof(*m->t))) == NULL)
-		oom();
+	m->t = cdp_xcalloc(json_object_size(w) + json_object_size(oh) + 1,
+	    sizeof(*m->t));
 	json_object_foreach(w, k, v) {
 		if (!finite_number(v))
 			cdp_die(EX_DATAERR, m->path, 0, "weights.%s: expected "
@@ -220,7 +214,7 @@ bad(struct model *m, const char *field, const char *reason,
 	if (cdp_buf_adds(&m->why, "field ") == -1 ||
 	    cdp_json_quote(&m->why, field, strlen(field)) == -1 ||
 	    cdp_buf_addf(&m->why, ": %s", reason) == -1)
-		oom();
+		cdp_oom(0);
 	*why = m->why.p;
 	return -1;
 }
@@ -240,7 +234,7 @@ numeric(struct model *m, struct cdp_rec *r, const struct cdp_field *f,
 	cdp_buf_reset(&m->why);
 	if (cdp_buf_add(&m->why, s, n) == -1 || cdp_buf_addc(&m->why, 0) ==
 	    -1)
-		oom();
+		cdp_oom(0);
 	/* An embedded NUL must not cut the text short. */
 	if (strlen(m->why.p) != n)
 		return -1;
@@ -258,7 +252,7 @@ level(struct model *m, const struct term *t, struct cdp_rec *r,
 
 	if (f->type == CDP_STRING) {
 		if (cdp_rec_str(r, f, &m->s, &s, &n) == -1)
-			oom();
+			cdp_oom(0);
 	} else if (f->type == CDP_NUMBER || f->type == CDP_TRUE ||
 	    f->type == CDP_FALSE) {
 		s = r->p + f->voff;	/* the JSON text as written */
@@ -319,7 +313,7 @@ model_score(void *st, struct cdp_rec *r, struct cdp_recw *w,
 	if ((rc = predict(m, r, &s, why)) != 1)
 		return rc;
 	if (cdp_recw_num(w, "score", 5, s) == -1)
-		oom();
+		cdp_oom(0);
 	if (!m->logistic)
 		return 1;
 	/* exp() of a non-positive number only: no overflow either way. */
@@ -330,7 +324,7 @@ model_score(void *st, struct cdp_rec *r, struct cdp_recw *w,
 		p = e / (1 + e);
 	}
 	if (cdp_recw_num(w, "probability", 11, p) == -1)
-		oom();
+		cdp_oom(0);
 	return 1;
 }
 

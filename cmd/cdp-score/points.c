@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "expr.h"
 #include "record.h"
+#include "xalloc.h"
 #include "score.h"
 
 struct rule {
@@ -36,22 +37,6 @@ struct rules {
 };
 
 static const char *const points_fields[] = { "points", "points_rules" };
-
-static void
-oom(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		oom();
-	return d;
-}
 
 static bool
 finite_number(const json_t *v)
@@ -111,7 +96,7 @@ add_rule(struct rules *R, size_t i, json_t *r)
 	if (!finite_number(pts))
 		cdp_die(EX_DATAERR, R->path, 0, "rule %zu: \"points\" must be "
 		    "a number", i + 1);
-	R->r[R->n] = (struct rule){ .name = xstrdup(nm),
+	R->r[R->n] = (struct rule){ .name = cdp_xstrdup(nm),
 	    .points = json_number_value(pts) };
 	R->r[R->n].when = compile(R, nm, when);
 	R->n++;
@@ -131,7 +116,7 @@ load_decay(struct rules *R, json_t *d)
 		    "name, \"half_life_days\": positive number}");
 	if (!R->opt->has_as_of)
 		cdp_die(EX_USAGE, R->path, 0, "decay needs --as-of");
-	R->decay_field = xstrdup(json_string_value(f));
+	R->decay_field = cdp_xstrdup(json_string_value(f));
 	R->half_life = json_number_value(h);
 }
 
@@ -185,8 +170,7 @@ rules_load(struct rules *R, const char *path)
 	else
 		cdp_die(EX_DATAERR, path, 0, "expected a JSON list of rules or "
 		    "{\"rules\": [...]}");
-	if ((R->r = calloc(json_array_size(list) + 1, sizeof(*R->r))) == NULL)
-		oom();
+	R->r = cdp_xcalloc(json_array_size(list) + 1, sizeof(*R->r));
 	json_array_foreach(list, i, r)
 		add_rule(R, i, r);
 	json_decref(root);
@@ -231,7 +215,7 @@ decay(struct rules *R, struct cdp_rec *r, double *factor, const char **why)
 	    cdp_json_quote(&R->why, R->decay_field,
 	    strlen(R->decay_field)) == -1 ||
 	    cdp_buf_addf(&R->why, ": %s", reason) == -1)
-		oom();
+		cdp_oom(0);
 	*why = R->why.p;
 	return -1;
 }
@@ -247,7 +231,7 @@ points_score(void *st, struct cdp_rec *r, struct cdp_recw *w,
 
 	cdp_buf_reset(&R->arr);
 	if (cdp_buf_addc(&R->arr, '[') == -1)
-		oom();
+		cdp_oom(0);
 	for (size_t i = 0; i < R->n; i++) {
 		if ((rc = cdp_expr_test(R->r[i].when, r, why)) == -1)
 			return -1;
@@ -257,11 +241,11 @@ points_score(void *st, struct cdp_rec *r, struct cdp_recw *w,
 		if ((!first && cdp_buf_addc(&R->arr, ',') == -1) ||
 		    cdp_json_quote(&R->arr, R->r[i].name,
 		    strlen(R->r[i].name)) == -1)
-			oom();
+			cdp_oom(0);
 		first = false;
 	}
 	if (cdp_buf_addc(&R->arr, ']') == -1)
-		oom();
+		cdp_oom(0);
 	if (R->decay_field != NULL && decay(R, r, &factor, why) == -1)
 		return -1;
 	sum *= factor;
@@ -274,7 +258,7 @@ points_score(void *st, struct cdp_rec *r, struct cdp_recw *w,
 	/* + 0.0 turns -0 (negative points decayed to nothing) into 0. */
 	if (cdp_recw_num(w, "points", 6, sum + 0.0) == -1 ||
 	    cdp_recw_raw(w, "points_rules", 12, R->arr.p, R->arr.len) == -1)
-		oom();
+		cdp_oom(0);
 	return 1;
 }
 

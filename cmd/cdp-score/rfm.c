@@ -9,6 +9,7 @@
 #include "diag.h"
 #include "out.h"
 #include "record.h"
+#include "xalloc.h"
 #include "score.h"
 
 /*
@@ -105,15 +106,12 @@ struct scores {
 static void
 score_all(const struct custtab *t, long as_of, struct scores *s)
 {
-	double *v = malloc((t->n ? t->n : 1) * sizeof(*v));
-	struct keyed *tmp = malloc((t->n ? t->n : 1) * sizeof(*tmp));
+	double *v = cdp_xcalloc(t->n, sizeof(*v));
+	struct keyed *tmp = cdp_xcalloc(t->n, sizeof(*tmp));
 
-	s->r = malloc(t->n ? t->n : 1);
-	s->f = malloc(t->n ? t->n : 1);
-	s->m = malloc(t->n ? t->n : 1);
-	if (v == NULL || tmp == NULL || s->r == NULL || s->f == NULL ||
-	    s->m == NULL)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+	s->r = cdp_xmalloc(t->n);
+	s->f = cdp_xmalloc(t->n);
+	s->m = cdp_xmalloc(t->n);
 	/* Recent is good: score the negated recency. */
 	for (size_t i = 0; i < t->n; i++)
 		v[i] = -(double)(as_of - t->c[i].last);
@@ -171,7 +169,7 @@ add_fields(void *st, struct cdp_recw *w, size_t i)
 	    cdp_recw_int(w, "m", 1, s->m[i]) == -1 ||
 	    cdp_recw_str(w, "rfm", 3, cell, 3) == -1 ||
 	    cdp_recw_str(w, "segment", 7, seg, strlen(seg)) == -1)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		cdp_oom(0);
 }
 
 int

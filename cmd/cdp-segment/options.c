@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "diag.h"
+#include "xalloc.h"
 #include "segment.h"
 
 static const char usage[] =
@@ -54,26 +55,6 @@ struct pending {
 	char	*arg;
 };
 
-static void *
-xreallocarray(void *p, size_t n, size_t size)
-{
-	if (n != 0 && size > SIZE_MAX / n)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
-	if ((p = realloc(p, n * size)) == NULL)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
-	return p;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
-	return d;
-}
-
 /* A name for a message, in JSON quotes: control characters escaped, so
  * a name from a rules file cannot drive the terminal. */
 static const char *
@@ -84,7 +65,7 @@ quoted(const char *s)
 	cdp_buf_reset(&q);
 	if (cdp_json_quote(&q, s, strlen(s)) == -1 ||
 	    cdp_buf_addc(&q, '\0') == -1)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		cdp_oom(0);
 	return q.p;
 }
 
@@ -121,9 +102,9 @@ compile(const struct segment_opts *opt, const char *src, size_t len,
 static void
 add_seg(struct segment_opts *opt, const char *name, struct cdp_expr *e)
 {
-	opt->segs = xreallocarray(opt->segs, (size_t)opt->nsegs + 1,
+	opt->segs = cdp_xreallocarray(opt->segs, (size_t)opt->nsegs + 1,
 	    sizeof(*opt->segs));
-	opt->segs[opt->nsegs++] = (struct seg){ .name = xstrdup(name),
+	opt->segs[opt->nsegs++] = (struct seg){ .name = cdp_xstrdup(name),
 	    .when = e };
 }
 
@@ -222,7 +203,7 @@ finish(struct segment_opts *opt, struct pending *todo, int ntodo)
 		char *a = todo[i].arg;
 
 		if (todo[i].ch == 'w') {
-			opt->where = xreallocarray(opt->where,
+			opt->where = cdp_xreallocarray(opt->where,
 			    (size_t)opt->nwhere + 1, sizeof(*opt->where));
 			opt->where[opt->nwhere++] = compile(opt, a, strlen(a),
 			    EX_USAGE, "--where");
@@ -262,7 +243,7 @@ parse_options(int argc, char *argv[], struct segment_opts *opt)
 		case 'd':
 		case 'r':
 		case 'w':
-			todo = xreallocarray(todo, (size_t)ntodo + 1,
+			todo = cdp_xreallocarray(todo, (size_t)ntodo + 1,
 			    sizeof(*todo));
 			todo[ntodo++] = (struct pending){ ch, optarg };
 			break;
