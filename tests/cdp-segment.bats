@@ -218,15 +218,15 @@ ids() {
 @test "segment: bad rules files" {
 	run_split cdp-segment --rules "$F/bad-expr.json"
 	assert_failure 65
-	assert_equal "$stderr" "cdp-segment: $F/bad-expr.json: y: when:1:8: expected ')'"
+	assert_equal "$stderr" "cdp-segment: $F/bad-expr.json:2: y: when:1:8: expected ')'"
 	run_split cdp-segment --rules "$F/bad-json.json"
 	assert_failure 65
-	[[ "$stderr" == "cdp-segment: $F/bad-json.json:2: "* ]]
+	[[ "$stderr" == "cdp-segment: $F/bad-json.json:2:"* ]]
 	run_split cdp-segment --rules "$F/not-list.json"
 	assert_failure 65
 	run_split cdp-segment --rules "$F/bad-key.json"
 	assert_failure 65
-	assert_equal "$stderr" "cdp-segment: $F/bad-key.json: rule 1: unknown key \"whn\" (name, when, description)"
+	assert_equal "$stderr" "cdp-segment: $F/bad-key.json:1: rule 1: unknown key \"whn\" (name, when, description)"
 	run cdp-segment --rules "$F/empty-name.json"
 	assert_failure 65
 	run cdp-segment --rules "$F/when-not-string.json"
@@ -350,4 +350,19 @@ ids() {
 	    days_since(last_purchase) > 7' p.ndjson
 	assert_success
 	assert_output '{"vip":true,"country":"PL","last_purchase":"2026-10-20","segments":["winback"]}'
+}
+
+@test "segment: a bad rule is named by the line where it is" {
+	printf '[\n  {"name": "a", "when": "true"},\n  {"name": "b",\n   "when": 3},\n  {"name": "c", "when": "x >"}\n]\n' > r.json
+	run_split cdp-segment --rules r.json
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-segment: r.json:4: rule 2: "when" must be a string'
+	sed -i 's/"when": 3/"when": "y"/' r.json
+	run_split cdp-segment --rules r.json
+	assert_failure 65
+	assert_equal "$stderr" "cdp-segment: r.json:5: c: when:1:4: expected a value"
+	printf '[{"name": "a", "when": "true"},\n 7]' > r.json
+	run_split cdp-segment --rules r.json
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-segment: r.json:2: rule 2: not an object'
 }

@@ -33,3 +33,8 @@ load helper
 	    run "$CDP_BUILD/unit/test_xalloc"
 	assert_success
 }
+
+@test "unit: settings loader, errors returned with file:line" {
+	run "$CDP_BUILD/unit/test_jsonload"
+	assert_success
+}

@@ -134,9 +134,12 @@ struct j_run {
 	unsigned long long	 nsent;
 };
 
-/* journey file (jfile.c): load and check; exits 66 or 65 */
-void	j_load(struct journey *j, const char *path, const char *score,
-	    double as_of);
+/*
+ * journey file (jfile.c): load and check into *j.  Returns 0; or -1 with
+ * err (66 cannot open, 65 "PATH:LINE: reason"), *j then empty.
+ */
+int	j_load(struct journey *j, const char *path, const char *score,
+	    double as_of, struct cdp_err *err);
 void	j_free(struct journey *j);
 int	j_stage_of(const struct journey *j, const char *name);
 int	j_action_of(const struct journey *j, const char *name);

@@ -241,7 +241,8 @@ main(int argc, char *argv[])
 
 	cdp_diag_init("cdp-journey");
 	first = parse_options(argc, argv, &opt);
-	j_load(&r.j, opt.journey, opt.score, opt.as_of);
+	if (j_load(&r.j, opt.journey, opt.score, opt.as_of, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
 	if ((r.ids = cdp_keymap_new()) == NULL ||
 	    (r.tzmap = cdp_keymap_new()) == NULL)
 		cdp_oom(0);

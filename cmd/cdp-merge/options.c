@@ -323,6 +323,7 @@ static void
 prob_option(int ch, char *arg, struct merge_opts *opt)
 {
 	struct prob_spec *s = &opt->prob;
+	struct cdp_err err;
 
 	if (prob_first == NULL && ch != OPT_PROBABILISTIC)
 		for (const struct option *o = longopts; o->name != NULL; o++)
@@ -333,10 +334,12 @@ prob_option(int ch, char *arg, struct merge_opts *opt)
 		opt->probabilistic = true;
 		break;
 	case OPT_BLOCK:
-		prob_add_block(s, arg, usage);
+		if (prob_add_block(s, arg, &err) == -1)
+			cdp_usage_die(usage, "%s", err.msg);
 		break;
 	case OPT_COMPARE:
-		prob_add_compare(s, arg, usage);
+		if (prob_add_compare(s, arg, &err) == -1)
+			cdp_usage_die(usage, "%s", err.msg);
 		break;
 	case OPT_SETTINGS:
 		s->settings = arg;
@@ -373,6 +376,7 @@ static void
 check_prob(struct merge_opts *opt)
 {
 	struct prob_spec *s = &opt->prob;
+	struct cdp_err err;
 
 	if (!opt->probabilistic) {
 		if (prob_first != NULL)
@@ -383,9 +387,11 @@ check_prob(struct merge_opts *opt)
 	if (s->settings != NULL && s->ncmps > 0)
 		cdp_usage_die(usage, "--settings and --compare exclude each "
 		    "other");
-	if (s->settings != NULL)
-		prob_load_settings(s, s->settings, usage);
-	prob_check(s, usage);
+	if (s->settings != NULL && prob_load_settings(s, s->settings,
+	    &err) == -1)
+		cdp_usage_die(usage, "--settings: %s", err.msg);
+	if (prob_check(s, &err) == -1)
+		cdp_usage_die(usage, "%s", err.msg);
 	if (s->train_only && opt->profiles)
 		cdp_usage_die(usage, "--train-only and --profiles exclude "
 		    "each other");

@@ -13,6 +13,7 @@
 
 #include "diag.h"
 #include "each.h"
+#include "jsonload.h"
 #include "out.h"
 #include "record.h"
 #include "xalloc.h"
@@ -182,8 +183,9 @@ print_fit(struct cdp_out *out, const struct fit *f, const struct fit *g,
 }
 
 /* Read one model from object o of FILE (messages name path). */
-static void
-load_model(const char *path, json_t *o, const char *where, struct fit *f)
+static int
+load_model(const struct cdp_json_doc *d, json_t *o, const char *where,
+    struct fit *f, struct cdp_err *err)
 {
 	const char *m = json_string_value(json_object_get(o, "model"));
 	int k;
@@ -192,8 +194,9 @@ load_model(const char *path, json_t *o, const char *where, struct fit *f)
 		if (m != NULL && strcmp(m, kind_names[k]) == 0)
 			break;
 	if (k == 3)
-		cdp_die(EX_DATAERR, path, 0, "%smodel: expected bg-nbd, "
-		    "pareto-nbd or gamma-gamma", where);
+		return cdp_json_fail_key(err, EX_DATAERR, d, o, "model",
+		    "%smodel: expected bg-nbd, pareto-nbd or gamma-gamma",
+		    where);
 	*f = (struct fit){ .kind = (enum model_kind)k, .np = k == M_GAMMA ?
 	    3 : 4, .converged = true };
 	for (int i = 0; i < f->np; i++) {
@@ -201,35 +204,52 @@ load_model(const char *path, json_t *o, const char *where, struct fit *f)
 
 		f->p[i] = json_number_value(v);
 		if (!json_is_number(v) || !(f->p[i] > 0) || !isfinite(f->p[i]))
-			cdp_die(EX_DATAERR, path, 0, "%s%s: expected a "
-			    "positive number", where, param_names[k][i]);
+			return cdp_json_fail_key(err, EX_DATAERR, d, o,
+			    param_names[k][i], "%s%s: expected a positive "
+			    "number", where, param_names[k][i]);
 	}
+	return 0;
 }
 
-static void
-load_params(const char *path, struct fit *f, struct fit *g)
+/* --params: the fitted models of a --fit-only run.  Returns 0, or -1
+ * with err. */
+static int
+load_params(const char *path, struct fit *f, struct fit *g,
+    struct cdp_err *err)
 {
-	json_error_t je;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	struct cdp_json_doc *d = cdp_json_doc_load(path, err);
+	json_t *root, *spend;
+	int rc = -1;
 
-	if (root == NULL)
-		cdp_die(je.line > 0 ? EX_DATAERR : EX_NOINPUT, path,
-		    je.line > 0 ? je.line : 0, "%s", je.text);
-	load_model(path, root, "", f);
-	if (f->kind == M_GAMMA)
-		cdp_die(EX_DATAERR, path, 0, "model: expected bg-nbd or "
-		    "pareto-nbd");
-	if (!json_is_object(json_object_get(root, "spend")))
-		cdp_die(EX_DATAERR, path, 0, "spend: expected the "
-		    "gamma-gamma parameters");
-	load_model(path, json_object_get(root, "spend"), "spend: ", g);
+	if (d == NULL)
+		return -1;
+	root = cdp_json_doc_root(d);
+	spend = json_object_get(root, "spend");
+	if (load_model(d, root, "", f, err) == -1)
+		goto out;
+	if (f->kind == M_GAMMA) {
+		cdp_json_fail_key(err, EX_DATAERR, d, root, "model", "model: "
+		    "expected bg-nbd or pareto-nbd");
+		goto out;
+	}
+	if (!json_is_object(spend)) {
+		cdp_json_fail_key(err, EX_DATAERR, d, root, "spend", "spend: "
+		    "expected the gamma-gamma parameters");
+		goto out;
+	}
+	if (load_model(d, spend, "spend: ", g, err) == -1)
+		goto out;
 	if (g->kind != M_GAMMA)
-		cdp_die(EX_DATAERR, path, 0, "spend: model: expected "
-		    "gamma-gamma");
-	if (!(g->p[1] > 1))
-		cdp_die(EX_DATAERR, path, 0, "spend: q must be above 1 "
-		    "(the mean spend is infinite otherwise)");
-	json_decref(root);
+		cdp_json_fail_key(err, EX_DATAERR, d, spend, "model", "spend: "
+		    "model: expected gamma-gamma");
+	else if (!(g->p[1] > 1))
+		cdp_json_fail_key(err, EX_DATAERR, d, spend, "q", "spend: q "
+		    "must be above 1 (the mean spend is infinite otherwise)");
+	else
+		rc = 0;
+out:
+	cdp_json_doc_free(d);
+	return rc;
 }
 
 /* ---- per customer -------------------------------------------------- */
@@ -445,7 +465,8 @@ clv_run(const struct score_opts *opt, char **files, int nfiles)
 	if (opt->from_summary)
 		return fit_from_summary(opt, files, nfiles);
 	if (opt->params != NULL)
-		load_params(opt->params, &f, &g);
+		if (load_params(opt->params, &f, &g, &err) == -1)
+			cdp_die_err(&err, NULL, 0);
 	if ((out = cdp_out_open(opt->common.output, &err)) == NULL)
 		cdp_die_err(&err, NULL, 0);
 	custtab_load(&t, opt, files, nfiles);

@@ -172,6 +172,7 @@ struct stream_scorer {
 	int			 nowned;
 	int			(*score)(void *st, struct cdp_rec *r,
 				    struct cdp_recw *w, const char **why);
+	void			(*free)(void *st);	/* releases st */
 	void			*st;
 };
 
@@ -179,6 +180,19 @@ struct stream_scorer {
  * the output; bad records to --rejects or exit 65.  Exits on errors. */
 int	stream_run(const struct score_opts *opt, const struct stream_scorer *sc,
 	    char **files, int nfiles);
+
+/*
+ * The scorer of cdp-score model, from the model file path, or of points,
+ * from the rules file path (decay needs opt's --as-of), into *sc; free it
+ * with sc->free(sc->st).  Returns 0; or -1 with err: 66 when the file
+ * cannot be opened, 65 "PATH:LINE: reason" for a bad file, 64 for a
+ * setting the command line does not allow.
+ */
+struct cdp_err;
+int	model_load(struct stream_scorer *sc, const char *path,
+	    struct cdp_err *err);
+int	points_load(struct stream_scorer *sc, const struct score_opts *opt,
+	    const char *path, struct cdp_err *err);
 
 int	rfm_run(const struct score_opts *opt, char **files, int nfiles);
 int	clv_run(const struct score_opts *opt, char **files, int nfiles);
