@@ -23,8 +23,8 @@ static const char usage[] =
 "                            most-complete: which record of a group stays\n"
 "  -m, --mark                keep every record; add _dup_of to duplicates\n"
 "  -n, --normalize F[:KIND],...\n"
-"                            email, email-canonical, phone, name, key, date,\n"
-"                            datetime, country (a bare F is its own KIND)\n"
+"                            normalise F as KIND (a bare F is its own KIND)\n"
+CDP_NORM_KINDS_USAGE
 CDP_NORM_USAGE
 CDP_UNBUFFERED_USAGE
 CDP_COMMON_USAGE;

@@ -18,8 +18,8 @@ static const char usage[] =
 "      --only F,...          keep only these fields (names after --map)\n"
 "  -t, --types F:TYPE,...    int, number, bool, date, datetime, string\n"
 "  -n, --normalize F[:KIND],...\n"
-"                            email, email-canonical, phone, name, key, date,\n"
-"                            datetime, country (a bare F is its own KIND)\n"
+"                            normalise F as KIND (a bare F is its own KIND)\n"
+CDP_NORM_KINDS_USAGE
 CDP_NORM_USAGE
 "      --require F[|F...]    at least one of these fields must be non-empty\n"
 "      --match F=REGEX       the field must match the PCRE2 pattern\n"

@@ -16,9 +16,9 @@ static const char usage[] =
 "\n"
 "  -i, --ids F,...           identifier fields (email, phone, customer_id, ...)\n"
 "  -n, --normalize F[:KIND],...\n"
-"                            email, email-canonical, phone, name, key, date,\n"
-"                            datetime, country (default: email and phone by\n"
-"                            name, other ids trimmed)\n"
+"                            normalise F as KIND (default: email and phone\n"
+"                            by name, other ids trimmed)\n"
+CDP_NORM_KINDS_USAGE
 CDP_NORM_USAGE
 "      --max-degree N        a value on more than N records (those with the\n"
 "                            same identifiers count once) does not link\n"

@@ -36,8 +36,8 @@ static const char usage[] =
 "  -n, --parts N             number of parts, 1 to 1024\n"
 "  -o, --output DIR          the folder of the parts (made when missing)\n"
 "      --normalize F[:KIND],...\n"
-"                            email, email-canonical, phone, name, key, date,\n"
-"                            datetime, country (a bare F is its own KIND)\n"
+"                            normalise F as KIND (a bare F is its own KIND)\n"
+CDP_NORM_KINDS_USAGE
 CDP_NORM_USAGE
 "      --rejects FILE        write bad records to FILE and go on\n"
 "      --stats               print the record account on stderr at the end\n"

@@ -290,13 +290,14 @@ flush(struct cdp_out *o, struct cdp_buf *b, struct cdp_err *err)
 }
 
 int
-fmt_table(struct cdp_out *o, struct rtable *const *tables, size_t n,
-    struct cdp_err *err)
+fmt_table(struct cdp_out *o, const struct report_opts *ro,
+    struct rtable *const *tables, size_t n, struct cdp_err *err)
 {
 	struct cdp_buf b = { 0 };
 	struct grid g = { 0 };
 	int rc = 0;
 
+	(void)ro;
 	for (size_t k = 0; k < n && rc == 0; k++) {
 		const struct rtable *t = tables[k];
 		size_t cells = (t->nrows + 1) * t->ncols, start;
@@ -374,13 +375,14 @@ md_rule(struct cdp_buf *b, const struct grid *g, size_t ncols)
  * source lines up too; numeric columns aligned right (---:).
  */
 int
-fmt_markdown(struct cdp_out *o, struct rtable *const *tables, size_t n,
-    struct cdp_err *err)
+fmt_markdown(struct cdp_out *o, const struct report_opts *ro,
+    struct rtable *const *tables, size_t n, struct cdp_err *err)
 {
 	struct cdp_buf b = { 0 };
 	struct grid g = { 0 };
 	int rc = 0;
 
+	(void)ro;
 	for (size_t k = 0; k < n && rc == 0; k++) {
 		const struct rtable *t = tables[k];
 		size_t cells = (t->nrows + 1) * t->ncols;

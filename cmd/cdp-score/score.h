@@ -20,7 +20,21 @@ struct cdp_rec;
 struct cdp_recw;
 struct cdp_out;
 
-enum score_cmd { CMD_RFM, CMD_CLV, CMD_MODEL, CMD_POINTS };
+/*
+ * The subcommands, one row each: the enum constant's suffix, the name
+ * and the function that runs it (a *_run() below).  Adding a subcommand
+ * is a row here, its run function, its options (options.c), a test and
+ * the man page; the dispatch and the messages come from the rows.
+ */
+#define SCORE_CMDS(X)							\
+	X(RFM,		rfm,		rfm_run)			\
+	X(CLV,		clv,		clv_run)			\
+	X(MODEL,	model,		model_run)			\
+	X(POINTS,	points,		points_run)
+
+#define SCORE_CMD_ENUM_(id, name, run)	CMD_##id,
+enum score_cmd { SCORE_CMDS(SCORE_CMD_ENUM_) CMD_COUNT };
+#undef SCORE_CMD_ENUM_
 enum clv_model { MODEL_BGNBD, MODEL_PARETO };
 
 struct score_opts {

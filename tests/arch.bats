@@ -1,0 +1,74 @@
+#!/usr/bin/env bats
+# The architecture's promises: one table per list, one meaning per short
+# option, no dependency from a program to another or from common/ to a
+# program, no call cycle between files, no repeated block of code.
+load helper
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+}
+
+# --- one table per list -------------------------------------------------------
+
+@test "arch: the normalisers of --help are one list, every name accepted" {
+	kinds=
+	for p in cdp-ingest cdp-dedupe cdp-merge cdp-partition; do
+		line=$("$p" --help | grep '^      KIND:') ||
+		    fail "$p: no KIND line in --help"
+		[ -z "$kinds" ] || [ "$line" = "$kinds" ] ||
+		    fail "$p: $line differs from $kinds"
+		kinds=$line
+	done
+	assert_equal "$kinds" "      KIND: email email-canonical phone name key date datetime country"
+	printf 'v\n x \n' > in.csv
+	for k in ${kinds#*KIND:}; do
+		run cdp-ingest -n "v:$k" in.csv
+		[ "$status" -eq 0 ] || [ "$status" -eq 65 ] ||
+		    fail "kind $k: status $status"
+	done
+	run_split cdp-ingest -n v:soundex in.csv
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" 'cdp-ingest: --normalize: unknown kind "soundex"'
+}
+
+@test "arch: the report formats of --help are one list, every name and extension works" {
+	printf '%s\n' '{"a":1}' '{"a":2}' > in.ndjson
+	fmts=$(cdp-report profile --help | sed -n 's/^      FMT: //p')
+	exts=$(cdp-report profile --help | sed -n 's/^      (-o extensions: \(.*\))$/\1/p')
+	assert_equal "$fmts" "table csv ndjson markdown html"
+	assert_equal "$exts" ".txt .csv .ndjson .jsonl .md .html .htm"
+	for f in $fmts; do
+		cdp-report profile --format "$f" -o "out.$f" in.ndjson ||
+		    fail "--format $f"
+	done
+	for e in $exts; do
+		cdp-report profile -o "x$e" in.ndjson || fail "-o x$e"
+		found=
+		for f in $fmts; do
+			cmp -s "x$e" "out.$f" && found=$f
+		done
+		[ -n "$found" ] || fail "-o x$e: no format's output"
+	done
+	run_split cdp-report profile --format yaml in.ndjson
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "cdp-report: --format: expected table, csv, ndjson, markdown or html"
+}
+
+@test "arch: cdp-score's subcommands are one list: usage, dispatch and messages" {
+	cmds=$(cdp-score --help | awk '$1 == "usage:" { print $3 } $1 == "cdp-score" { print $2 }' | paste -sd' ')
+	assert_equal "$cmds" "rfm clv model points"
+	run_split cdp-score nosuch
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" 'cdp-score: unknown subcommand "nosuch" (rfm, clv, model or points)'
+	printf '%s\n' '{"customer_id":"a","ts":"2025-01-01","revenue":1}' > t.ndjson
+	printf '%s\n' '{"type":"linear","weights":{"revenue":2}}' > m.json
+	printf '%s\n' '[{"name":"a","when":"true","points":1}]' > r.json
+	run cdp-score rfm t.ndjson
+	assert_output --partial 'recency":0'
+	run cdp-score model --model m.json t.ndjson
+	assert_output --partial 'score":2'
+	run cdp-score points --rules r.json t.ndjson
+	assert_output --partial '"points":1'
+	run cdp-score clv --fit-only t.ndjson
+	assert_failure 65	# one customer cannot be fitted: but clv ran
+}
