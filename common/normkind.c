@@ -120,8 +120,10 @@ const char *
 cdp_norm_kind_names(void)
 {
 #define NAME_(id, name, fn)	", " name
-	return CDP_NORM_KINDS(NAME_) + 2;
+	static const char list[] = CDP_NORM_KINDS(NAME_);
 #undef NAME_
+
+	return &list[2];	/* past the first ", " */
 }
 
 int
