@@ -72,3 +72,28 @@ setup() {
 	run cdp-score clv --fit-only t.ndjson
 	assert_failure 65	# one customer cannot be fitted: but clv ran
 }
+
+@test "arch: one duration grammar for report and journey" {
+	printf '%s\n' '{"profile_id":"a","ts":"2025-01-01T00:00:00Z","event":"view"}' \
+	    '{"profile_id":"a","ts":"2025-01-01T01:20:00Z","event":"buy"}' > ev.ndjson
+	steps=(--steps 'event=="view"' 'event=="buy"')
+	for d in 1.5h 90m 5400 5400s 0.0625d; do
+		run cdp-report funnel "${steps[@]}" --within "$d" -f csv ev.ndjson
+		assert_success
+		assert_line --index 2 --regexp '^2,.*,1,'
+	done
+	run cdp-report funnel "${steps[@]}" --within 1h -f csv ev.ndjson
+	assert_line --index 2 --regexp '^2,.*,0,'
+	for d in 0 1e3 h -1d 1H; do
+		run cdp-report funnel "${steps[@]}" --within "$d" ev.ndjson
+		assert_failure 64
+	done
+	for d in 1.5h 90 0 7d; do
+		printf '[{"name":"all","actions":[{"name":"p","channel":"email","template":"t","when":"event == \\"buy\\"","wait":"%s"}]}]' "$d" > j.json
+		run cdp-journey -j j.json --as-of 2026-01-01 /dev/null
+		assert_success
+	done
+	printf '[{"name":"all","actions":[{"name":"p","channel":"email","template":"t","wait":"1e3"}]}]' > j.json
+	run cdp-journey -j j.json --as-of 2026-01-01 /dev/null
+	assert_failure 65
+}

@@ -9,6 +9,7 @@
 
 #include "diag.h"
 #include "jsonload.h"
+#include "timeval.h"
 #include "xalloc.h"
 #include "journey.h"
 
@@ -104,7 +105,7 @@ opt_dur(struct jctx *c, json_t *o, const char *key, const char *what,
 
 	if (opt_str(c, o, key, what, 0, &s) == -1)
 		return -1;
-	if (s != NULL && j_parse_duration(s, d) == -1)
+	if (s != NULL && cdp_duration_parse(s, d) == -1)
 		return cdp_json_fail_key(c->err, EX_DATAERR, c->d, o, key,
 		    "%s: \"%s\": bad duration (like 30m, 2h, 7d)", what, key);
 	return 0;

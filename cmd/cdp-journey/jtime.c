@@ -11,49 +11,6 @@
 #include "timeval.h"
 #include "xalloc.h"
 
-/* "90s", "30m", "2h", "7d", "1w" (a whole number and one unit), or "0". */
-int
-j_parse_duration(const char *s, double *secs)
-{
-	char *end;
-	long v;
-	double unit;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	v = strtol(s, &end, 10);
-	if (v < 0 || v > 100L * 366 * 86400)
-		return -1;
-	switch (*end) {
-	case 's':
-		unit = 1;
-		break;
-	case 'm':
-		unit = 60;
-		break;
-	case 'h':
-		unit = 3600;
-		break;
-	case 'd':
-		unit = 86400;
-		break;
-	case 'w':
-		unit = 7 * 86400;
-		break;
-	case '\0':
-		if (v != 0)
-			return -1;
-		*secs = 0;
-		return 0;
-	default:
-		return -1;
-	}
-	if (end[1] != '\0')
-		return -1;
-	*secs = (double)v * unit;
-	return 0;
-}
-
 int
 j_parse_time(const char *s, size_t n, struct cdp_buf *tmp, double *secs)
 {

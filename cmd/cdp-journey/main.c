@@ -10,6 +10,7 @@
 #include "diag.h"
 #include "journey.h"
 #include "opts.h"
+#include "timeval.h"
 #include "xalloc.h"
 
 static const char usage[] =
@@ -75,7 +76,7 @@ parse_caps(struct journey_opts *o, char *arg)
 		if (c == J_NCHAN)
 			cdp_usage_die(usage, "--cap: unknown channel");
 		if (cdp_parse_long(colon + 1, 0, 1000000, &v) == -1 ||
-		    j_parse_duration(slash + 1, &o->cap[c].period) == -1 ||
+		    cdp_duration_parse(slash + 1, &o->cap[c].period) == -1 ||
 		    o->cap[c].period <= 0)
 			cdp_usage_die(usage, "--cap: bad count or duration");
 		o->cap[c].n = (int)v;

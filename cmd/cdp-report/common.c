@@ -84,29 +84,7 @@ report_acct_close(const struct report_opts *ro, struct cdp_acct *a)
 int
 report_parse_duration(const char *s, double *secs)
 {
-	static const struct {
-		char	unit;
-		double	secs;
-	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 },
-	    { 'd', 86400 }, { 'w', 604800 } };
-	char num[64];
-	size_t n = strlen(s);
-	double mult = 1, v;
-
-	if (n == 0 || n >= sizeof(num))
-		return -1;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (s[n - 1] == units[i].unit) {
-			mult = units[i].secs;
-			n--;
-			break;
-		}
-	memcpy(num, s, n);
-	num[n] = '\0';
-	if (cdp_parse_double(num, &v) == -1 || !(v > 0))
-		return -1;
-	*secs = v * mult;
-	return 0;
+	return cdp_duration_parse(s, secs) == 0 && *secs > 0 ? 0 : -1;
 }
 
 int

@@ -120,8 +120,8 @@ void	report_acct_open(const struct report_opts *ro, struct cdp_acct *a);
 void	report_acct_close(const struct report_opts *ro, struct cdp_acct *a);
 
 /*
- * A duration such as "7d": a positive number with unit s, m, h, d or w
- * (a number alone is seconds).  Returns 0 with *secs, or -1.
+ * A positive duration such as "7d" (cdp_duration_parse() of timeval.h).
+ * Returns 0 with *secs, or -1.
  */
 int	report_parse_duration(const char *s, double *secs);
 
