@@ -38,3 +38,8 @@ load helper
 	run "$CDP_BUILD/unit/test_jsonload"
 	assert_success
 }
+
+@test "unit: walking value spans (paths, elements, compact text)" {
+	run "$CDP_BUILD/unit/test_span"
+	assert_success
+}

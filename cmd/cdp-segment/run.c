@@ -17,6 +17,7 @@
 #include "lines.h"
 #include "out.h"
 #include "record.h"
+#include "span.h"
 #include "xalloc.h"
 #include "segment.h"
 
@@ -81,7 +82,7 @@ build_array(struct run *r, const struct cdp_field *f, int nhit)
 	cdp_buf_reset(&r->arr);
 	if (cdp_buf_addc(&r->arr, '[') == -1)
 		cdp_oom(0);
-	while (f != NULL && f->type == CDP_ARRAY && cdp_json_array_next(
+	while (f != NULL && f->type == CDP_ARRAY && cdp_span_next(
 	    r->rec->p + f->voff, f->vlen, &pos, &p, &len)) {
 		for (int k = 0; k < nhit; k++)
 			if (r->hit[k] >= 0 && *p == '"' &&
