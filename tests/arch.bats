@@ -97,3 +97,95 @@ setup() {
 	run cdp-journey -j j.json --as-of 2026-01-01 /dev/null
 	assert_failure 65
 }
+
+# --- one meaning per short option ---------------------------------------------
+
+# Every --help of every program and subcommand: "PROG -x --long" lines.
+short_options() {
+	for d in "$BATS_TEST_DIRNAME"/../cmd/*/; do
+		p=$(basename "$d")
+		# subcommands as the bash completion finds them
+		subs=$("$p" --help 2>/dev/null | awk -v p="$p" '
+		    /^commands:/ { list = 1; next }
+		    list && /^  [a-z]/ { print $1; next }
+		    list && !/^  / { list = 0 }
+		    ($1 == "usage:" && $2 == p) { print $3 }
+		    ($1 == p) { print $2 }' | grep -E '^[a-z]+$' | sort -u)
+		[ "$p" = cdp ] && subs=
+		for s in "" $subs; do
+			"$p" $s --help 2>/dev/null |
+			    sed -n 's/^  -\([a-zA-Z]\), --\([a-z-]*\).*/\1 \2/p' |
+			    sed "s|^|$p${s:+ $s} |"
+		done
+	done
+}
+
+@test "arch: a short option means one thing in every program" {
+	short_options > all
+	[ "$(wc -l < all)" -gt 40 ] || fail "too few options read: $(cat all)"
+	awk '{ long[$(NF-1)] = long[$(NF-1)] " " $NF; who[$(NF-1) " " $NF] = $1 }
+	    END { for (c in long) { n = split(long[c], l, " "); m = 0
+		for (i = 1; i <= n; i++) if (!seen[c, l[i]]++) m++
+		if (m > 1) print "-" c ":" long[c] } }' all > clash
+	[ ! -s clash ] || fail "short options with two meanings: $(cat clash)"
+	# the common ones
+	for o in "n normalize" "o output" "k key" "f format" "h help" "V version"; do
+		awk -v c="${o% *}" -v l="${o#* }" '$(NF-1) == c && $NF != l' all > bad
+		[ ! -s bad ] || fail "-${o% *} is not --${o#* }: $(cat bad)"
+	done
+}
+
+# The letters that clashed, kept one release with a warning:
+# PROG [SUBCOMMAND] LETTER LONG, all going in 0.2.0.
+DEPRECATED="
+cdp-dedupe b block
+cdp-dedupe m mark
+cdp-export c fields
+cdp-export p platform
+cdp-ingest m map
+cdp-ingest s source
+cdp-merge a annotate
+cdp-merge p profiles
+cdp-merge r rule
+cdp-partition n parts
+cdp-journey n dry-run
+cdp-segment r rules
+cdp-segment w where
+cdp-report group a agg
+cdp-report group b by
+cdp-report cohort a activity
+cdp-report cohort c cohort
+cdp-report cohort p period
+cdp-report attribution c conversion
+cdp-report attribution m model
+cdp-report funnel s steps
+cdp-report funnel w within"
+
+@test "arch: the old short spellings work until 0.2.0, with a warning" {
+	while read -r p a b c; do
+		[ -n "$p" ] || continue
+		if [ -n "$c" ]; then sub=$a; ch=$b; long=$c; else sub=; ch=$a; long=$b; fi
+		# it is accepted (not "invalid option") and says what to write
+		run_split "$p" $sub "-$ch" x < /dev/null
+		assert_equal "${stderr%%$'\n'*}" "$p: -$ch is deprecated and goes in 0.2.0: write --$long"
+	done <<< "$DEPRECATED"
+	# and --help no longer shows them
+	short_options > all
+	while read -r p a b c; do
+		[ -n "$p" ] || continue
+		if [ -n "$c" ]; then sub=$a; ch=$b; long=$c; else sub=; ch=$a; long=$b; fi
+		! grep -qx "$p${sub:+ $sub} $ch $long" all ||
+		    fail "$p $sub: -$ch still in --help"
+	done <<< "$DEPRECATED"
+	run_split cdp-merge -p --ids email /dev/null
+	assert_success
+	assert_equal "$stderr" "cdp-merge: -p is deprecated and goes in 0.2.0: write --profiles"
+	printf '%s\n' '{"k":"a"}' '{"k":"b"}' > in.ndjson
+	run_split cdp-partition -k k -n 2 -o parts in.ndjson
+	assert_success
+	assert_equal "$stderr" "cdp-partition: -n is deprecated and goes in 0.2.0: write --parts"
+	run_split cdp-partition -k k --parts 2 -o parts2 in.ndjson
+	assert_success
+	assert_equal "$stderr" ""
+	diff -r parts parts2
+}

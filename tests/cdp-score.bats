@@ -735,7 +735,7 @@ OUT
 @test "score: clv --summary per part, one --from-summary fit: the same parameters" {
 	S="$BATS_FILE_TMPDIR/sample.ndjson"
 	cdp-score clv --fit-only --calibration-end 1997-09-30 "$S" > whole.json
-	cdp-partition -k customer_id -n 3 -o parts "$S"
+	cdp-partition -k customer_id --parts 3 -o parts "$S"
 	for f in parts/part-*.ndjson; do
 		cdp-score clv --summary --calibration-end 1997-09-30 "$f"
 	done > sum.ndjson

@@ -8,13 +8,13 @@
 #include "export.h"
 
 static const char usage[] =
-"usage: cdp-export -p google|meta|generic [options] [FILE...]\n"
+"usage: cdp-export --platform google|meta|generic [options] [FILE...]\n"
 "Write an audience file (CSV or NDJSON) from NDJSON profile records (files\n"
 "or stdin): the selected identifiers of consenting profiles, normalised\n"
 "and SHA-256 hashed as the platform's customer-match upload expects.\n"
 "\n"
-"  -p, --platform NAME       google, meta or generic\n"
-"  -c, --fields LIST         columns NAME[=PATH][:KIND],... (default\n"
+"      --platform NAME       google, meta or generic\n"
+"      --fields LIST         columns NAME[=PATH][:KIND],... (default\n"
 "                            email,phone; KIND for generic only)\n"
 "      --consent PATH        export only records where PATH is true\n"
 "                            (default consent.ads for google and meta)\n"
@@ -42,6 +42,13 @@ static const struct option longopts[] = {
 	{ "no-hash", no_argument, NULL, OPT_NO_HASH },
 	{ "platform", required_argument, NULL, 'p' },
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'c', "fields" },
+	{ 'p', "platform" },
+	{ 0, NULL }
 };
 
 #define MAX_FIELDS	64
@@ -220,8 +227,8 @@ parse_options(int argc, char *argv[], struct export_opts *opt)
 
 	memset(opt, 0, sizeof(*opt));
 	opt->hash = true;
-	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "c:f:p:",
-	    longopts, NULL)) != -1) {
+	while ((ch = cdp_getopt(argc, argv, CDP_COMMON_SHORTOPTS "c:f:p:",
+	    longopts, old_short)) != -1) {
 		switch (ch) {
 		case 'c':
 			fields = optarg;

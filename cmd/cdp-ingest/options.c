@@ -13,8 +13,8 @@ static const char usage[] =
 "NDJSON records with provenance (_src, _line).\n"
 "\n"
 "  -f, --format FMT          csv, tsv, ndjson or json (default: by name, then content)\n"
-"  -s, --source NAME         _src of the records (default: the file's base name)\n"
-"  -m, --map NEW=OLD,...     rename fields\n"
+"      --source NAME         _src of the records (default: the file's base name)\n"
+"      --map NEW=OLD,...     rename fields\n"
 "      --only F,...          keep only these fields (names after --map)\n"
 "  -t, --types F:TYPE,...    int, number, bool, date, datetime, string\n"
 "  -n, --normalize F[:KIND],...\n"
@@ -57,6 +57,13 @@ static const struct option longopts[] = {
 	{ "trim", no_argument, NULL, OPT_TRIM },
 	{ "types", required_argument, NULL, 't' },
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'm', "map" },
+	{ 's', "source" },
+	{ 0, NULL }
 };
 
 #define MAXLIST	256
@@ -322,8 +329,8 @@ parse_options(int argc, char *argv[], struct ingest_opts *opt)
 	int ch;
 
 	*opt = (struct ingest_opts){ .format = FMT_AUTO };
-	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "f:m:n:s:t:",
-	    longopts, NULL)) != -1)
+	while ((ch = cdp_getopt(argc, argv, CDP_COMMON_SHORTOPTS "f:m:n:s:t:",
+	    longopts, old_short)) != -1)
 		if (!cdp_opt_common(ch, optarg, &opt->common, usage))
 			private_option(ch, optarg, opt);
 	if (opt->hash_key_file != NULL) {

@@ -28,7 +28,7 @@ static const char usage[] =
 "      --default-tz ZONE     zone of profiles without tz (default UTC)\n"
 "      --suppress FILE       never send to these profile ids or emails\n"
 "      --score FIELD         next best action: FIELD.<action> ranks ties\n"
-"  -n, --dry-run             print skipped decisions too; keep the state\n"
+"      --dry-run             print skipped decisions too; keep the state\n"
 CDP_COMMON_USAGE;
 
 enum {
@@ -52,6 +52,12 @@ static const struct option longopts[] = {
 	{ "time", required_argument, NULL, OPT_TIME },
 	CDP_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'n', "dry-run" },
+	{ 0, NULL }
 };
 
 /* email:2/7d,sms:1/7d */
@@ -117,8 +123,8 @@ parse_options(int argc, char *argv[], struct journey_opts *o)
 	    .default_tz = "UTC", .quiet_from = -1, .quiet_to = -1 };
 	for (int c = 0; c < J_NCHAN; c++)
 		o->cap[c].n = -1;
-	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "j:n",
-	    longopts, NULL)) != -1) {
+	while ((ch = cdp_getopt(argc, argv, CDP_COMMON_SHORTOPTS "j:n",
+	    longopts, old_short)) != -1) {
 		switch (ch) {
 		case 'j': o->journey = optarg; break;
 		case 'n': o->dry_run = true; break;

@@ -27,9 +27,9 @@ CDP_NORM_USAGE
 "      --ignore-values FILE  placeholder values that never link (one a line),\n"
 "                            instead of the built-in list\n"
 "      --no-default-ignore   do not ignore the built-in placeholder list\n"
-"  -a, --annotate            write every record with profile_id (default)\n"
-"  -p, --profiles            write one unified profile per person instead\n"
-"  -r, --rule F=RULE         how --profiles picks field F: most_frequent,\n"
+"      --annotate            write every record with profile_id (default)\n"
+"      --profiles            write one unified profile per person instead\n"
+"      --rule F=RULE         how --profiles picks field F: most_frequent,\n"
 "                            most_recent:TIMEFIELD, source_priority:S1,S2,...,\n"
 "                            longest or all (default: all for --ids fields,\n"
 "                            most_frequent for the others)\n"
@@ -123,6 +123,14 @@ static const struct option longopts[] = {
 	{ "profiles", no_argument, NULL, 'p' },
 	{ "rule", required_argument, NULL, 'r' },
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'a', "annotate" },
+	{ 'p', "profiles" },
+	{ 'r', "rule" },
+	{ 0, NULL }
 };
 
 /*
@@ -439,8 +447,8 @@ parse_options(int argc, char *argv[], struct merge_opts *opt)
 	    .default_ignore = true };
 	opt->prob = (struct prob_spec){ .prior = -1, .threshold = 0.9,
 	    .max_block = 5000, .seed = 1, .max_iter = 200 };
-	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "ai:n:pr:",
-	    longopts, NULL)) != -1)
+	while ((ch = cdp_getopt(argc, argv, CDP_COMMON_SHORTOPTS "ai:n:pr:",
+	    longopts, old_short)) != -1)
 		if (!cdp_opt_common(ch, optarg, &opt->common, usage))
 			private_option(ch, optarg, opt, pend, &npend);
 	check_prob(opt);

@@ -27,13 +27,13 @@
 #define MAXPARTS	1024
 
 static const char usage[] =
-"usage: cdp-partition --key F[,F...] -n N -o DIR [options] [FILE...]\n"
+"usage: cdp-partition --key F[,F...] --parts N -o DIR [options] [FILE...]\n"
 "Split NDJSON records (files or stdin) into DIR/part-000.ndjson ... by a\n"
 "stable hash of their normalised key.\n"
 "\n"
 "  -k, --key F,...           fields whose normalized values make the key\n"
 "                            (as cdp-dedupe --key makes it)\n"
-"  -n, --parts N             number of parts, 1 to 1024\n"
+"      --parts N             number of parts, 1 to 1024\n"
 "  -o, --output DIR          the folder of the parts (made when missing)\n"
 "      --normalize F[:KIND],...\n"
 "                            normalise F as KIND (a bare F is its own KIND)\n"
@@ -60,6 +60,12 @@ static const struct option longopts[] = {
 	{ "normalize", required_argument, NULL, OPT_NORMALIZE },
 	{ "parts", required_argument, NULL, 'n' },
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'n', "parts" },
+	{ 0, NULL }
 };
 
 struct opts {
@@ -119,8 +125,8 @@ parse_options(int argc, char **argv, struct opts *opt)
 	int ch, n;
 
 	*opt = (struct opts){ .parts = 0 };
-	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "k:n:",
-	    longopts, NULL)) != -1) {
+	while ((ch = cdp_getopt(argc, argv, CDP_COMMON_SHORTOPTS "k:n:",
+	    longopts, old_short)) != -1) {
 		if (cdp_opt_common(ch, optarg, &opt->common, usage))
 			continue;
 		switch (ch) {

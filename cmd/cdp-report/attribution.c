@@ -19,7 +19,7 @@ static const char usage[] =
 "usage: cdp-report attribution --conversion EXPR [options] [FILE...]\n"
 "Credit per channel for the touchpoint paths that end in a conversion.\n"
 "\n"
-"  -c, --conversion EXPR     a record where EXPR is true is a conversion:\n"
+"      --conversion EXPR     a record where EXPR is true is a conversion:\n"
 "                            it ends its path id's current path\n"
 "      --path-id FIELD       whose path a record belongs to (default\n"
 "                            profile_id)\n"
@@ -27,7 +27,7 @@ static const char usage[] =
 "                            (default channel)\n"
 "      --value FIELD         the conversion's value (a number; missing or\n"
 "                            null is 0)\n"
-"  -m, --model LIST          first, last, linear, time-decay[:HALF_LIFE],\n"
+"      --model LIST          first, last, linear, time-decay[:HALF_LIFE],\n"
 "                            position[:FIRST,MIDDLE,LAST], markov\n"
 "                            (repeatable or comma-separated; default last;\n"
 "                            time-decay:7d and position:40,20,40 by default)\n"
@@ -57,6 +57,13 @@ static const struct option longopts[] = {
 	{ "paths", no_argument, NULL, OPT_PATHS },
 	{ "value", required_argument, NULL, OPT_VALUE },
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'c', "conversion" },
+	{ 'm', "model" },
+	{ 0, NULL }
 };
 
 #define MAX_MODELS	ATTR_NKINDS
@@ -197,8 +204,8 @@ parse_options(int argc, char **argv, struct attr_opts *opt)
 	*opt = (struct attr_opts){ .path_id = "profile_id",
 	    .channel = "channel" };
 	report_opts_init(&opt->ro, "attribution");
-	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS "c:m:",
-	    longopts, NULL)) != -1) {
+	while ((ch = cdp_getopt(argc, argv, REPORT_SHORTOPTS "c:m:",
+	    longopts, old_short)) != -1) {
 		if (report_opt(ch, optarg, &opt->ro, usage))
 			continue;
 		switch (ch) {

@@ -22,13 +22,13 @@ static const char usage[] =
 "usage: cdp-report cohort [options] [FILE...]\n"
 "Retention: per cohort, the profiles active in each period after its start.\n"
 "\n"
-"  -c, --cohort EXPR         a profile's cohort: the value of EXPR at its\n"
+"      --cohort EXPR         a profile's cohort: the value of EXPR at its\n"
 "                            first record where it is not null, such as\n"
 "                            month(signup) (default: the period of the\n"
 "                            profile's first activity)\n"
-"  -a, --activity EXPR       the records that count as activity (default:\n"
+"      --activity EXPR       the records that count as activity (default:\n"
 "                            every record)\n"
-"  -p, --period UNIT         day, week (ISO, from Monday) or month (default)\n"
+"      --period UNIT         day, week (ISO, from Monday) or month (default)\n"
 "      --by-profile FIELD    the field naming the profile (default profile_id)\n"
 "      --as-of DATE          the day days_since() counts from (YYYY-MM-DD)\n"
 REPORT_USAGE
@@ -49,6 +49,14 @@ static const struct option longopts[] = {
 	{ "cohort", required_argument, NULL, 'c' },
 	{ "period", required_argument, NULL, 'p' },
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'a', "activity" },
+	{ 'c', "cohort" },
+	{ 'p', "period" },
+	{ 0, NULL }
 };
 
 struct cohort_opts {
@@ -203,8 +211,8 @@ parse_options(int argc, char **argv, struct cohort_opts *opt)
 
 	*opt = (struct cohort_opts){ .by = "profile_id", .period = P_MONTH };
 	report_opts_init(&opt->ro, "cohort");
-	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS "a:c:p:",
-	    longopts, NULL)) != -1) {
+	while ((ch = cdp_getopt(argc, argv, REPORT_SHORTOPTS "a:c:p:",
+	    longopts, old_short)) != -1) {
 		if (report_opt(ch, optarg, &opt->ro, usage))
 			continue;
 		switch (ch) {

@@ -23,11 +23,11 @@ static const char usage[] =
 "usage: cdp-report funnel [options] [FILE...] --steps [NAME=]EXPR... [-- FILE...]\n"
 "Count the profiles that take the steps of a funnel in order.\n"
 "\n"
-"  -s, --steps EXPR...       the steps, in order: this argument and every\n"
+"      --steps EXPR...       the steps, in order: this argument and every\n"
 "                            following one that does not start with '-'\n"
 "                            (repeatable; NAME=EXPR names a step); put FILE\n"
 "                            arguments before --steps or after --\n"
-"  -w, --within DURATION     a profile must reach each step within DURATION\n"
+"      --within DURATION     a profile must reach each step within DURATION\n"
 "                            of reaching the first (7d, 12h, 30m, 90s, 2w;\n"
 "                            default: no limit)\n"
 "      --by-profile FIELD    the field naming the profile (default profile_id)\n"
@@ -47,6 +47,13 @@ static const struct option longopts[] = {
 	{ "steps", required_argument, NULL, 's' },
 	{ "within", required_argument, NULL, 'w' },
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 's', "steps" },
+	{ 'w', "within" },
+	{ 0, NULL }
 };
 
 struct step {
@@ -134,8 +141,8 @@ parse_options(int argc, char **argv, struct funnel_opts *opt)
 
 	*opt = (struct funnel_opts){ .by = "profile_id" };
 	report_opts_init(&opt->ro, "funnel");
-	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS "s:w:",
-	    longopts, NULL)) != -1) {
+	while ((ch = cdp_getopt(argc, argv, REPORT_SHORTOPTS "s:w:",
+	    longopts, old_short)) != -1) {
 		if (report_opt(ch, optarg, &opt->ro, usage))
 			continue;
 		switch (ch) {

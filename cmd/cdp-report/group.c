@@ -32,8 +32,8 @@ static const char usage[] =
 "usage: cdp-report group [--by F[,F...]] [--agg AGG[,AGG...]] [options]\n"
 "                        [FILE...]\n"
 "KPIs per group of records: one row per distinct --by tuple, sorted.\n"
-"  -b, --by FIELDS           group by these fields (none: one total row)\n"
-"  -a, --agg AGGS            count, sum:F, avg:F, min:F, max:F, distinct:F,\n"
+"      --by FIELDS           group by these fields (none: one total row)\n"
+"      --agg AGGS            count, sum:F, avg:F, min:F, max:F, distinct:F,\n"
 "                            pN:F (N in 0..100, e.g. p50:F, p95:F),\n"
 "                            first:F, last:F (default count)\n"
 "      --partial             write the mergeable state as NDJSON instead\n"
@@ -51,6 +51,13 @@ static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
 	REPORT_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'a', "agg" },
+	{ 'b', "by" },
+	{ 0, NULL }
 };
 
 enum akind { A_COUNT, A_SUM, A_AVG, A_MIN, A_MAX, A_DISTINCT, A_PCT,
@@ -217,8 +224,8 @@ parse_options(int argc, char **argv, struct grp *g)
 	int ch, n;
 
 	report_opts_init(&g->ro, "group");
-	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS "a:b:",
-	    longopts, NULL)) != -1) {
+	while ((ch = cdp_getopt(argc, argv, REPORT_SHORTOPTS "a:b:",
+	    longopts, old_short)) != -1) {
 		switch (ch) {
 		case 'a':
 			g->agglist = optarg;

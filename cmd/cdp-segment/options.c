@@ -12,11 +12,11 @@ static const char usage[] =
 "Filter NDJSON records (files or stdin) with rule expressions and add the\n"
 "names of the segments they match to their \"segments\" array.\n"
 "\n"
-"  -w, --where EXPR          keep only records where EXPR is true\n"
+"      --where EXPR          keep only records where EXPR is true\n"
 "                            (repeatable: every one must be true)\n"
 "  -d, --define NAME=EXPR    segment NAME holds the records where EXPR is\n"
 "                            true (repeatable, tried in order)\n"
-"  -r, --rules FILE          segments from a JSON list of\n"
+"      --rules FILE          segments from a JSON list of\n"
 "                            {\"name\": NAME, \"when\": EXPR}\n"
 "      --first-match         a record gets only the first segment it matches\n"
 "      --else NAME           the segment of records that match no other\n"
@@ -43,6 +43,13 @@ static const struct option longopts[] = {
 	{ "split", required_argument, NULL, OPT_SPLIT },
 	{ "where", required_argument, NULL, 'w' },
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'r', "rules" },
+	{ 'w', "where" },
+	{ 0, NULL }
 };
 
 /* --where, --define and --rules in command-line order, compiled after
@@ -123,8 +130,8 @@ parse_options(int argc, char *argv[], struct segment_opts *opt)
 	int ch, ntodo = 0;
 
 	*opt = (struct segment_opts){ 0 };
-	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "d:r:w:",
-	    longopts, NULL)) != -1) {
+	while ((ch = cdp_getopt(argc, argv, CDP_COMMON_SHORTOPTS "d:r:w:",
+	    longopts, old_short)) != -1) {
 		if (cdp_opt_common(ch, optarg, &opt->common, usage))
 			continue;
 		switch (ch) {
