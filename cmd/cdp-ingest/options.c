@@ -23,8 +23,8 @@ static const char usage[] =
 "                            (default: sniffed from the header and first rows)\n"
 "      --encoding NAME       input encoding for iconv (latin1, cp1252, ...;\n"
 "                            default UTF-8, or UTF-16 by its byte order mark)\n"
-"  -s, --source NAME         _src of the records (default: the file's base name)\n"
-"  -m, --map NEW=OLD,...     rename fields (a NEW with dots nests: consent.email)\n"
+"      --source NAME         _src of the records (default: the file's base name)\n"
+"      --map NEW=OLD,...     rename fields (a NEW with dots nests: consent.email)\n"
 "      --only F,...          keep only these fields (names after --map)\n"
 "      --set F=VALUE         add field F with VALUE to every record\n"
 "      --default F=VALUE     F's value where it is missing or empty\n"
@@ -39,8 +39,8 @@ static const char usage[] =
 "      --tz ZONE             time zone of times written without one\n"
 "      --utc                 write every time in UTC\n"
 "  -n, --normalize F[:KIND],...\n"
-"                            email, email-canonical, phone, name, key, date,\n"
-"                            datetime, country (a bare F is its own KIND)\n"
+"                            normalise F as KIND (a bare F is its own KIND)\n"
+CDP_NORM_KINDS_USAGE
 CDP_NORM_USAGE
 "      --country-field F     each record's country for its phone numbers\n"
 "      --require F[|F...]    at least one of these fields must be non-empty\n"
@@ -120,6 +120,13 @@ static const struct option longopts[] = {
 	{ "tz", required_argument, NULL, OPT_TZ },
 	{ "utc", no_argument, NULL, OPT_UTC },
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'm', "map" },
+	{ 's', "source" },
+	{ 0, NULL }
 };
 
 #define MAXLIST	256
@@ -743,8 +750,8 @@ parse_options(int argc, char *argv[], struct ingest_opts *opt)
 
 	*opt = (struct ingest_opts){ .format = FMT_AUTO, .delimiter = -1,
 	    .max_reject_rate = DEFAULT_MAX_REJECT_RATE, .max_rejects = -1 };
-	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "f:m:n:s:t:",
-	    longopts, NULL)) != -1)
+	while ((ch = cdp_getopt(argc, argv, CDP_COMMON_SHORTOPTS "f:m:n:s:t:",
+	    longopts, old_short)) != -1)
 		if (!cdp_opt_common(ch, optarg, &opt->common, usage))
 			private_option(ch, optarg, opt);
 	check_combinations(opt);

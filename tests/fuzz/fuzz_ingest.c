@@ -1,26 +1,29 @@
 /*
  * fuzz_ingest.c - cdp-ingest's readers and decoders: the CSV/TSV and
  * JSON-array readers (csvin.c, jsonin.c), the decoding steps (gzip, zstd,
- * UTF-16 and cp1252 through iconv: decode.c), the sniffers (sniff.c), and
- * the value parsers for money and epochs (money.c, times.c), compiled in
- * here with small blocks so that rows, elements and compressed blocks
- * cross block boundaries.  The first input byte picks the part and its
- * options (0x08 set: a decoder, or with 0x01 the value parsers), the
- * second how many bytes are handed over as "already read".
+ * UTF-16, cp1252 and Shift_JIS through iconv: decode.c), the sniffers
+ * (sniff.c), and the value parsers for money and epochs (money.c,
+ * times.c), linked; the Makefile compiles them for the harnesses with
+ * 61-byte blocks so that rows, elements and compressed blocks cross block
+ * boundaries.  The first input byte picks the part and its options (0x08
+ * set: a decoder, or with 0x01 the value parsers), the second how many
+ * bytes are handed over as "already read".
  */
-#define CSVIN_BLOCK	((size_t)61)
-#define JSONIN_BLOCK	((size_t)61)
-#define DECODE_BLOCK	((size_t)61)
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
 
-#include "../../cmd/cdp-ingest/csvin.c"
-#include "../../cmd/cdp-ingest/jsonin.c"
-#include "../../cmd/cdp-ingest/decode.c"
-#include "../../cmd/cdp-ingest/money.c"
-#include "../../cmd/cdp-ingest/sniff.c"
-#include "../../cmd/cdp-ingest/times.c"
-
+#include "buf.h"
+#include "lines.h"
 #include "norm.h"
 #include "record.h"
+
+#include "../../cmd/cdp-ingest/csvin.h"
+#include "../../cmd/cdp-ingest/decode.h"
+#include "../../cmd/cdp-ingest/jsonin.h"
+#include "../../cmd/cdp-ingest/money.h"
+#include "../../cmd/cdp-ingest/sniff.h"
+#include "../../cmd/cdp-ingest/times.h"
 
 #include "fuzz.h"
 
