@@ -263,9 +263,17 @@ golden() {
 	run cdp-ingest one.csv two.ndjson
 	assert_output "$(printf '%s\n' '{"a":"1","_src":"one.csv","_line":2}' '{"a":2,"_src":"two.ndjson","_line":1}')"
 	run cdp-ingest -s crm -s web one.csv two.ndjson
-	assert_output "$(printf '%s\n' '{"a":"1","_src":"crm","_line":2}' '{"a":2,"_src":"web","_line":1}')"
+	assert_output "$(printf '%s\n' '{"a":"1","_src":"crm/one.csv","_line":2}' '{"a":2,"_src":"web/two.ndjson","_line":1}')"
+	# Two files under one source stay apart (issue 15.3); standard input
+	# is the source name alone.
 	run cdp-ingest --source all one.csv two.ndjson
-	assert_output "$(printf '%s\n' '{"a":"1","_src":"all","_line":2}' '{"a":2,"_src":"all","_line":1}')"
+	assert_output "$(printf '%s\n' '{"a":"1","_src":"all/one.csv","_line":2}' '{"a":2,"_src":"all/two.ndjson","_line":1}')"
+	run cdp-ingest --source all < two.ndjson
+	assert_output '{"a":2,"_src":"all","_line":1}'
+	run_split cdp-ingest --source a/b one.csv
+	assert_failure 64
+	assert_equal "$output" ""
+	assert_equal "${stderr%%$'\n'*}" "cdp-ingest: --source: empty name or a name with /"
 }
 
 @test "ingest: an input that cannot be opened stops before any output (66)" {

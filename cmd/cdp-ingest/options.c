@@ -12,7 +12,8 @@ static const char usage[] =
 "NDJSON records with provenance (_src, _line).\n"
 "\n"
 "  -f, --format FMT          csv, tsv, ndjson or json (default: by name, then content)\n"
-"  -s, --source NAME         _src of the records (default: the file's base name)\n"
+"  -s, --source NAME         _src of the records: NAME/BASE of each file\n"
+"                            (default: the file's base name)\n"
 "  -m, --map NEW=OLD,...     rename fields\n"
 "      --only F,...          keep only these fields (names after --map)\n"
 "  -t, --types F:TYPE,...    int, number, bool, date, datetime, string\n"
@@ -286,8 +287,9 @@ private_option(int ch, char *arg, struct ingest_opts *opt)
 		add_norms(opt, arg, false);
 		break;
 	case 's':
-		if (*arg == '\0')
-			cdp_usage_die(usage, "--source: empty name");
+		if (*arg == '\0' || strchr(arg, '/') != NULL)
+			cdp_usage_die(usage, "--source: empty name or a name "
+			    "with /");
 		opt->sources = xreallocarray(opt->sources,
 		    (size_t)opt->nsources + 1, sizeof(*opt->sources));
 		opt->sources[opt->nsources++] = arg;

@@ -17,6 +17,7 @@
 #include "keymap.h"
 #include "lines.h"
 #include "progress.h"
+#include "xalloc.h"
 
 #define SNIFF_BYTES	4096
 
@@ -39,6 +40,7 @@ struct run {
 	const char		*file;	/* name in messages */
 	const char		*src;	/* _src value */
 	size_t			 srclen;
+	struct cdp_buf		 srcname;	/* "NAME/BASE" for --source */
 };
 
 static void
@@ -506,6 +508,14 @@ ingest_file(struct run *r, const char *path, const char *source)
 
 	r->src = source ? source :
 	    strcmp(path, "-") == 0 ? "stdin" : base ? base + 1 : path;
+	/* Two files under one --source stay apart: "pos/pos-day2.csv". */
+	if (source != NULL && strcmp(path, "-") != 0) {
+		cdp_buf_reset(&r->srcname);
+		if (cdp_buf_addf(&r->srcname, "%s/%s", source, base ?
+		    base + 1 : path) == -1)
+			cdp_oom(0);
+		r->src = r->srcname.p;
+	}
 	r->srclen = strlen(r->src);
 	if (fmt == FMT_AUTO && strcmp(path, "-") != 0)
 		fmt = by_name(path, &json_ext);
@@ -570,6 +580,7 @@ ingest_run(const struct ingest_opts *opt, char **files, int nfiles)
 	cdp_recw_free(&r.w);
 	cdp_buf_free(&r.keys);
 	cdp_buf_free(&r.raw);
+	cdp_buf_free(&r.srcname);
 	free(r.cells);
 	return 0;
 }

@@ -213,7 +213,7 @@ links_join(const struct merge_opts *opt, char **files, int nfiles)
 	acct.aggregating = true;
 	cdp_each(files, nfiles, &opt->common, &acct, join_line, &j);
 	index_resolve(&j.ix, NULL, 0);
-	if (opt->prior != NULL)
+	if (opt->prior != NULL || opt->id_map != NULL)
 		idmap = prior_apply(&j.ix, opt->id_map);
 	index_count(&j.ix);
 	write_id_map(&j.ix, out, &written);

@@ -72,7 +72,10 @@ CDP_NORM_USAGE
 "  -V, --version             version\n";
 
 enum {
-	OPT_EXPLAIN = CDP_OPT_PRIVATE,
+	OPT_ALL_IDS = CDP_OPT_PRIVATE,
+	OPT_EXPLAIN,
+	OPT_PAIRS,
+	OPT_REPLACE,
 	OPT_ID_MAP,
 	OPT_IGNORE_VALUES,
 	OPT_MAX_CLUSTER,
@@ -97,6 +100,7 @@ enum {
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
 	CDP_NORM_LONGOPTS,
+	{ "all-ids", no_argument, NULL, OPT_ALL_IDS },
 	{ "allow-nonconverged", no_argument, NULL, OPT_ALLOW_NONCONVERGED },
 	{ "annotate", no_argument, NULL, 'a' },
 	{ "apply-map", required_argument, NULL, OPT_APPLY_MAP },
@@ -119,8 +123,10 @@ static const struct option longopts[] = {
 	{ "max-degree", required_argument, NULL, OPT_MAX_DEGREE },
 	{ "no-default-ignore", no_argument, NULL, OPT_NO_DEFAULT_IGNORE },
 	{ "normalize", required_argument, NULL, 'n' },
+	{ "pairs", required_argument, NULL, OPT_PAIRS },
 	{ "prior", required_argument, NULL, OPT_PRIOR },
 	{ "profiles", no_argument, NULL, 'p' },
+	{ "replace", no_argument, NULL, OPT_REPLACE },
 	{ "rule", required_argument, NULL, 'r' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -286,6 +292,12 @@ private_option(int ch, char *arg, struct merge_opts *opt,
 	case OPT_ID_MAP:
 		opt->id_map = arg;
 		break;
+	case OPT_ALL_IDS:
+		opt->all_ids = true;
+		break;
+	case OPT_REPLACE:
+		opt->replace = true;
+		break;
 	case OPT_EMIT_LINKS:
 		opt->emit_links = true;
 		break;
@@ -363,6 +375,9 @@ prob_option(int ch, char *arg, struct merge_opts *opt)
 	case OPT_TRAIN_ONLY:
 		s->train_only = true;
 		break;
+	case OPT_PAIRS:
+		s->explain = arg;
+		break;
 	default:
 		cdp_usage_die(usage, "internal: option %d not handled", ch);
 	}
@@ -389,11 +404,8 @@ check_prob(struct merge_opts *opt)
 	if (s->train_only && opt->profiles)
 		cdp_usage_die(usage, "--train-only and --profiles exclude "
 		    "each other");
-	/* --explain names the file of scored pairs here. */
-	s->explain = opt->explain;
-	opt->explain = NULL;
 	if (s->train_only && s->explain != NULL)
-		cdp_usage_die(usage, "--train-only and --explain exclude each "
+		cdp_usage_die(usage, "--train-only and --pairs exclude each "
 		    "other");
 }
 
@@ -440,8 +452,8 @@ parse_options(int argc, char *argv[], struct merge_opts *opt)
 	check_prob(opt);
 	if (opt->nids == 0 && !opt->probabilistic)
 		cdp_usage_die(usage, "--ids is required");
-	if (opt->id_map != NULL && opt->prior == NULL)
-		cdp_usage_die(usage, "--id-map needs --prior");
+	if (opt->all_ids && !opt->profiles)
+		cdp_usage_die(usage, "--all-ids needs --profiles");
 	if (opt->explain != NULL && opt->profiles)
 		cdp_usage_die(usage, "--explain and --profiles exclude each "
 		    "other");
