@@ -838,3 +838,15 @@ prior_setup() {
 	assert_failure 64
 	assert_line --index 0 "cdp-merge: --pairs needs --probabilistic"
 }
+
+@test "merge: --apply-map keeps the profile_id an unlinked record carries, as one process does" {
+	printf '%s\n' '{"x":1,"profile_id":"p_keep"}' '{"email":"a@x.io"}' > in.ndjson
+	cdp-merge --ids email --emit-links -o in.links in.ndjson
+	cdp-merge --ids email --join-links -o map in.links
+	run cdp-merge --ids email --apply-map map in.ndjson
+	assert_success
+	assert_output "$(cdp-merge --ids email in.ndjson)"
+	assert_line --index 0 '{"x":1,"profile_id":"p_keep"}'
+	run cdp-merge --ids email --apply-map map --replace in.ndjson
+	assert_line --index 0 --regexp '^\{"x":1,"profile_id":"p_[0-9a-f]{32}"\}$'
+}
