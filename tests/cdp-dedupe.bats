@@ -253,12 +253,19 @@ ns() {
 	assert_output "$(cat "$F/expected/mark-last.out")"
 }
 
-@test "dedupe: --mark without _src/_line names the input and line; old _dup_of replaced" {
+@test "dedupe: --mark without _src/_line names the input and line; an old _dup_of is bad unless --replace" {
 	printf '{"e":"a"}\n\n{"e":"a","_dup_of":"old"}\n' > m.ndjson
-	run cdp-dedupe --key e --mark m.ndjson
+	run_split cdp-dedupe --key e --mark m.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-dedupe: m.ndjson:3: field "_dup_of" already exists'
+	run cdp-dedupe --key e --mark --replace m.ndjson
 	assert_output "$(printf '%s\n' '{"e":"a"}' '{"e":"a","_dup_of":"m.ndjson:1"}')"
-	run bash -c 'cdp-dedupe --key e --mark --keep last < m.ndjson'
-	assert_output "$(printf '%s\n' '{"e":"a","_dup_of":"<stdin>:3"}' '{"e":"a","_dup_of":"old"}')"
+	# The survivor of --keep last loses the _dup_of it had.
+	run bash -c 'cdp-dedupe --key e --mark --replace --keep last < m.ndjson'
+	assert_output "$(printf '%s\n' '{"e":"a","_dup_of":"<stdin>:3"}' '{"e":"a"}')"
+	# Without --mark, dedupe adds no field: nothing to collide with.
+	run cdp-dedupe --key e m.ndjson
+	assert_output '{"e":"a"}'
 }
 
 # --- fuzzy -----------------------------------------------------------------------

@@ -228,10 +228,30 @@ golden() {
 	assert_output "record longer than --max-record-bytes 1"
 }
 
-@test "ingest: _src and _line in the input are replaced" {
-	printf '{"_src":"old","x":1,"_line":99}\n' > p.ndjson
-	run cdp-ingest p.ndjson
-	assert_output '{"x":1,"_src":"p.ndjson","_line":1}'
+@test "ingest: _src and _line in the input are bad records unless --replace (issue 15.4)" {
+	printf '{"_src":"old","x":1,"_line":99}\n{"x":2}\n{"y":1,"_line":3}\n' > p.ndjson
+	run_split cdp-ingest p.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-ingest: p.ndjson:1: field "_src" already exists'
+	run_split cdp-ingest --rejects rej.ndjson p.ndjson
+	assert_success
+	assert_output '{"x":2,"_src":"p.ndjson","_line":2}'
+	assert_equal "$(jq -r ._error rej.ndjson | tr '\n' ' ')" 'field "_src" already exists field "_line" already exists '
+	run cdp-ingest --replace p.ndjson
+	assert_output '{"x":1,"_src":"p.ndjson","_line":1}
+{"x":2,"_src":"p.ndjson","_line":2}
+{"y":1,"_src":"p.ndjson","_line":3}'
+	# A renamed field counts by its new name; a CSV column stops the run
+	# before any output.
+	run_split cdp-ingest --map _line=y p.ndjson --rejects /dev/null
+	assert_output '{"x":2,"_src":"p.ndjson","_line":2}'
+	printf 'a,_line\n1,2\n' > p.csv
+	run_split cdp-ingest p.csv
+	assert_failure 65
+	assert_equal "$output" ""
+	assert_equal "$stderr" 'cdp-ingest: p.csv:1: field "_line" already exists (a column; --replace drops it)'
+	run cdp-ingest --replace p.csv
+	assert_output '{"a":"1","_src":"p.csv","_line":2}'
 }
 
 # --- formats from content, stdin, sources -----------------------------------

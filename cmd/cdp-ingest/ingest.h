@@ -46,6 +46,7 @@ struct ingest_opts {
 	enum in_format		 format;
 	enum empty_mode		 empty;
 	bool			 trim;
+	bool			 replace;	/* --replace: input _src, _line */
 	const char		*hash_key_file;
 	const char		**sources;	/* --source, in order */
 	int			 nsources;

@@ -27,6 +27,8 @@ CDP_NORM_USAGE
 "      --hash-key-file FILE  HMAC-SHA256 with the key in FILE instead\n"
 "      --trim                strip spaces around unquoted CSV fields\n"
 "      --empty MODE          empty CSV cells: string (default), null, omit\n"
+"      --replace             replace the _src and _line an input has\n"
+"                            (else such a record is bad)\n"
 CDP_UNBUFFERED_USAGE
 CDP_COMMON_USAGE;
 
@@ -36,6 +38,7 @@ enum {
 	OPT_HASH_KEY_FILE,
 	OPT_MATCH,
 	OPT_ONLY,
+	OPT_REPLACE,
 	OPT_REQUIRE,
 	OPT_TRIM
 };
@@ -52,6 +55,7 @@ static const struct option longopts[] = {
 	{ "match", required_argument, NULL, OPT_MATCH },
 	{ "normalize", required_argument, NULL, 'n' },
 	{ "only", required_argument, NULL, OPT_ONLY },
+	{ "replace", no_argument, NULL, OPT_REPLACE },
 	{ "require", required_argument, NULL, OPT_REQUIRE },
 	{ "source", required_argument, NULL, 's' },
 	{ "trim", no_argument, NULL, OPT_TRIM },
@@ -328,6 +332,9 @@ private_option(int ch, char *arg, struct ingest_opts *opt)
 	}
 	case OPT_REQUIRE:
 		add_require(opt, arg);
+		break;
+	case OPT_REPLACE:
+		opt->replace = true;
 		break;
 	case OPT_TRIM:
 		opt->trim = true;

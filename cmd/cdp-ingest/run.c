@@ -124,6 +124,17 @@ emit(struct run *r, struct cell *cells, size_t n, long line,
 	return 0;
 }
 
+/* `field "K" already exists` in r->raw. */
+static void
+exists(struct run *r, const char *k, size_t kl)
+{
+	cdp_buf_reset(&r->raw);
+	if (cdp_buf_adds(&r->raw, "field ") == -1 ||
+	    cdp_json_quote(&r->raw, k, kl) == -1 ||
+	    cdp_buf_adds(&r->raw, " already exists") == -1)
+		cdp_oom(0);
+}
+
 /* Duplicate output keys after --map; returns the key or NULL. */
 static const struct cell *
 dup_key(const struct cell *cells, size_t n)
@@ -177,10 +188,17 @@ json_record(struct run *r, const struct cdp_line *l)
 			k = r->keys.p + at;
 			kl = r->keys.len - at;
 		}
-		if (is_provenance(k, kl))
-			continue;
 		k0 = k;
 		plan_rename(r->opt, &k, &kl);
+		/* The provenance is ours: another one is kept only to be
+		 * replaced on request. */
+		if (is_provenance(k, kl) && !r->opt->replace) {
+			exists(r, k, kl);
+			reject(r, l->lineno, r->raw.p, l->p, l->len);
+			return;
+		}
+		if (is_provenance(k, kl))
+			continue;
 		cells[n++] = (struct cell){ .key = k, .klen = kl, .f = f,
 		    .renamed = k != k0,
 		    .spec = r->plan ? plan_spec(r->opt, k, kl) : NULL };
@@ -318,8 +336,12 @@ read_header(struct run *r, const struct csv_row *row, struct cdp_buf *hdr)
 	for (size_t j = 0; j < row->n; j++) {
 		struct column *c = &cols[j];
 
-		c->skip = is_provenance(c->key, c->klen);
 		plan_rename(r->opt, &c->key, &c->klen);
+		c->skip = is_provenance(c->key, c->klen);
+		if (c->skip && !r->opt->replace)
+			cdp_die(EX_DATAERR, r->file, row->line, "field \"%.*s\" "
+			    "already exists (a column; --replace drops it)",
+			    (int)c->klen, c->key);
 		c->spec = plan_spec(r->opt, c->key, c->klen);
 		if (!c->skip && first_named(seen, c, j) != j)
 			cdp_die(EX_DATAERR, r->file, row->line,
