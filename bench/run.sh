@@ -592,6 +592,45 @@ else
 	note "bench: GNU parallel not installed, two-phase merge skipped"
 fi
 
+# cdp-join (issue 15.5): the events against 100,000 customers' RFM scores
+# (cdp-score's output, cut to its first 100,000), keyed by customer_id.
+# Miller's join holds the -f file too; join(1) needs both sides sorted,
+# and its sort is timed with it (the key-tab-line files it reads are made
+# once, outside the timing).
+join_data() {
+	PROF=$DATA/rfm-$N-100k.ndjson
+	EVTSV=$DATA/events-$N.keyed.tsv
+	PROFTSV=$DATA/rfm-$N-100k.keyed.tsv
+	if [ ! -s "$PROF" ]; then
+		"$BIN/cdp-score" rfm --id customer_id --time ts \
+		    --amount revenue "$NDJSON" | head -n 100000 >"$PROF.tmp" &&
+		    mv "$PROF.tmp" "$PROF" || return 1
+	fi
+	for f in "$NDJSON:$EVTSV" "$PROF:$PROFTSV"; do
+		[ -s "${f#*:}" ] && continue
+		sed 's/^.*"customer_id":"\([^"]*\)".*$/\1/' "${f%%:*}" |
+		    paste - "${f%%:*}" >"${f#*:}.tmp" &&
+		    mv "${f#*:}.tmp" "${f#*:}" || return 1
+	done
+}
+if [ -x "$BIN/cdp-join" ] && [ -x "$BIN/cdp-score" ] && join_data; then
+	IN=$NDJSON
+	cat >"$TMP/sortjoin.sh" <<-EOF
+	LC_ALL=C sort -t '	' -k1,1 -S 256M "\$1" >"$TMP/ev.sorted" &&
+	LC_ALL=C sort -t '	' -k1,1 "\$2" >"$TMP/prof.sorted" &&
+	LC_ALL=C join -t '	' -a 1 "$TMP/ev.sorted" "$TMP/prof.sorted"
+	EOF
+	bench_pair "join" \
+	    '"$BIN/cdp-join" -k customer_id --prefix rfm_ "$PROF" "$IN"' \
+	    'mlr --ijsonl --ojsonl join -j customer_id --ur -f "$PROF" "$IN"' \
+	    5 256
+	bench_pair "join" \
+	    '"$BIN/cdp-join" -k customer_id --prefix rfm_ "$PROF" "$IN"' \
+	    'sh "$TMP/sortjoin.sh" "$EVTSV" "$PROFTSV"' 1
+else
+	note "bench: cdp-join or its data missing, join skipped"
+fi
+
 echo
 echo "median of $RUNS runs; MB/s = input size / median; ratio = peer" \
     "median / ours"
