@@ -34,6 +34,13 @@ setup() {
 	assert_success
 	assert_output '{"customer_id":"C9","ev":"view"}
 {"ev":"view"}'
+	# Keys seen on earlier nights, some twice: still seen.
+	printf '%s\n' '{"customer_id":"C1"}' '{"customer_id":"C1"}' '{"customer_id":"C2","x":1}' > seen.ndjson
+	run_split cdp-join -k customer_id --how anti --stats seen.ndjson "$F/events.ndjson"
+	assert_output '{"customer_id":"C9","ev":"view"}
+{"ev":"view"}
+{"customer_id":"C3","ev":"cart","segment":"old"}'
+	assert_equal "$(jq -c '[.dropped, .ambiguous_keys, .table_keys]' <<< "$stderr")" '[2,0,2]'
 }
 
 @test "join: a collision is 65 naming the field; --prefix avoids it, --replace takes its place" {

@@ -33,6 +33,7 @@ struct load {
 	struct cdp_buf		 row;	/* the row as a JSON object */
 	long			 rowno;
 	bool			 in_header;
+	uint64_t		 last;	/* the entry just added */
 };
 
 static void
@@ -183,7 +184,9 @@ add_entry(struct load *L)
 	cdp_recw_begin(&L->w);
 	cdp_buf_reset(&L->names);
 	cdp_buf_reset(&L->fields);
-	if (L->opt->nfields > 0) {
+	if (L->opt->how == HOW_ANTI) {
+		/* nothing attached */
+	} else if (L->opt->nfields > 0) {
 		/* In the order of --fields. */
 		for (int i = 0; i < L->opt->nfields; i++) {
 			const char *name = L->opt->fields[i];
@@ -253,7 +256,11 @@ add_record(struct load *L, const char *p, size_t n, long lineno)
 		t->unkeyed++;
 		return;
 	}
-	off = add_entry(L);
+	/* An anti join attaches nothing: every key shares one empty
+	 * entry, so the table costs only its keys. */
+	if (L->opt->how != HOW_ANTI || t->arena.len == 0)
+		L->last = add_entry(L);
+	off = L->last;
 	for (int i = 0; i < keys.n; i++) {
 		int added;
 		uint64_t *v = cdp_keymap_put(t->map, keys.k[i], off, &added);
@@ -262,7 +269,7 @@ add_record(struct load *L, const char *p, size_t n, long lineno)
 			cdp_oom(0);
 		if (added)
 			t->keys++;
-		else if (*v != AMBIG) {
+		else if (*v != AMBIG && *v != off) {
 			/* Two records with one key: which one a stream record
 			 * means cannot be told, so neither joins. */
 			*v = AMBIG;
