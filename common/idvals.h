@@ -24,7 +24,8 @@
 struct cdp_idvals {
 	const struct cdp_rec	*rec;
 	const struct cdp_field	*f;	/* the field itself, NULL when done */
-	const char		*p, *end;	/* rest of an array's text */
+	const char		*p, *end;	/* the array being read */
+	size_t			 pos;		/* cdp_span_next()'s place */
 	const char		*sub, *subend;	/* _ids.F still to read */
 	bool			 in_array;
 	bool			 str;	/* the last value was a string */
@@ -55,13 +56,5 @@ int	cdp_idvals_next(struct cdp_idvals *it, struct cdp_buf *scratch,
 int	cdp_idvals_first(const struct cdp_rec *rec, const char *name,
 	    size_t nlen, struct cdp_buf *scratch, const char **s, size_t *n,
 	    const char **why);
-
-/*
- * In the JSON object text p[0..n) (valid, as the record layer checked
- * it), the value of key[0..klen): its text into *v and *vn.  Returns 1
- * when found, 0 when not (or p is not an object).
- */
-int	cdp_json_member(const char *p, size_t n, const char *key,
-	    size_t klen, const char **v, size_t *vn);
 
 #endif

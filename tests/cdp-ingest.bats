@@ -282,7 +282,7 @@ golden() {
 	printf '{"a":2}\n' > two.ndjson
 	run cdp-ingest one.csv two.ndjson
 	assert_output "$(printf '%s\n' '{"a":"1","_src":"one.csv","_line":2}' '{"a":2,"_src":"two.ndjson","_line":1}')"
-	run cdp-ingest -s crm -s web one.csv two.ndjson
+	run cdp-ingest --source crm --source web one.csv two.ndjson
 	assert_output "$(printf '%s\n' '{"a":"1","_src":"crm/one.csv","_line":2}' '{"a":2,"_src":"web/two.ndjson","_line":1}')"
 	# Two files under one source stay apart (issue 15.3); standard input
 	# is the source name alone.
@@ -316,7 +316,7 @@ golden() {
 	assert_success
 	assert_output '{"email":"a@x.io","name":"Ann","_src":"m.csv","_line":2}'
 	printf '{"mail":"a@x.io","n":1,"x":{"y":2}}\n' > m.ndjson
-	run cdp-ingest -m email=mail --only email,x m.ndjson
+	run cdp-ingest --map email=mail --only email,x m.ndjson
 	assert_output '{"email":"a@x.io","x":{"y":2},"_src":"m.ndjson","_line":1}'
 }
 

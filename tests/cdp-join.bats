@@ -23,7 +23,7 @@ setup() {
 }
 
 @test "join: inner keeps the matched, anti the others as they came" {
-	run_split cdp-join -k customer_id --how inner --stats -c segment "$F/rfm.ndjson" "$F/events.ndjson" --rejects rej.ndjson
+	run_split cdp-join -k customer_id --how inner --stats --fields segment "$F/rfm.ndjson" "$F/events.ndjson" --rejects rej.ndjson
 	assert_success
 	assert_output '{"customer_id":"C1","ev":"view","segment":"Champions"}
 { "customer_id" : "C2" , "ev" : "buy" ,"segment":"Lost"}'
@@ -47,10 +47,10 @@ setup() {
 	run_split cdp-join -k customer_id "$F/rfm.ndjson" "$F/events.ndjson"
 	assert_failure 65
 	assert_equal "$stderr" "cdp-join: $F/events.ndjson:5: field \"segment\" already exists"
-	run cdp-join -k customer_id --prefix rfm_ -c segment,r "$F/rfm.ndjson" "$F/events.ndjson"
+	run cdp-join -k customer_id --prefix rfm_ --fields segment,r "$F/rfm.ndjson" "$F/events.ndjson"
 	assert_success
 	assert_line --index 4 '{"customer_id":"C3","ev":"cart","segment":"old","rfm_segment":"At Risk","rfm_r":2}'
-	run cdp-join -k customer_id --replace -c r,segment "$F/rfm.ndjson" "$F/events.ndjson"
+	run cdp-join -k customer_id --replace --fields r,segment "$F/rfm.ndjson" "$F/events.ndjson"
 	assert_success
 	assert_line --index 4 '{"customer_id":"C3","ev":"cart","segment":"At Risk","r":2}'
 	assert_line --index 0 '{"customer_id":"C1","ev":"view","r":5,"segment":"Champions"}'
@@ -78,7 +78,7 @@ setup() {
 	    '{"profile_id":"p3","email":"shared@x.io"}' > prof.ndjson
 	printf '%s\n' '{"email":"b@x.io"}' '{"email":"shared@x.io"}' \
 	    '{"email":["zz@x.io","c@x.io"]}' '{"email":[]}' > ev.ndjson
-	run_split cdp-join -k email -c profile_id --stats prof.ndjson ev.ndjson
+	run_split cdp-join -k email --fields profile_id --stats prof.ndjson ev.ndjson
 	assert_success
 	assert_output '{"email":"b@x.io","profile_id":"p1"}
 {"email":"shared@x.io"}
@@ -99,7 +99,7 @@ setup() {
 {"customer_id":"C2","crm_tier":"silver","crm_note":""}
 {"customer_id":"C3"}'
 	cp "$F/tiers.csv" tiers.txt
-	run cdp-join -k customer_id=id --table-format csv -c tier tiers.txt s.ndjson
+	run cdp-join -k customer_id=id --table-format csv --fields tier tiers.txt s.ndjson
 	assert_line --index 0 '{"customer_id":"C1","tier":"gold"}'
 	printf 'id,tier\nC1\n' > ragged.csv
 	run_split cdp-join -k customer_id=id ragged.csv s.ndjson
@@ -145,13 +145,13 @@ setup() {
 }
 
 @test "join: standard input, -o, a closed pipe and a full disk" {
-	run bash -c "cdp-join -k customer_id -c r '$F/rfm.ndjson' < '$F/events.ndjson' | head -n 1"
+	run bash -c "cdp-join -k customer_id --fields r '$F/rfm.ndjson' < '$F/events.ndjson' | head -n 1"
 	assert_success
 	assert_output '{"customer_id":"C1","ev":"view","r":5}'
-	run cdp-join -k customer_id -c r -o out.ndjson "$F/rfm.ndjson" - < "$F/events.ndjson"
+	run cdp-join -k customer_id --fields r -o out.ndjson "$F/rfm.ndjson" - < "$F/events.ndjson"
 	assert_success
 	assert_equal "$(wc -l < out.ndjson)" 5
-	run_split bash -c "cdp-join -k customer_id -c r '$F/rfm.ndjson' '$F/events.ndjson' > /dev/full"
+	run_split bash -c "cdp-join -k customer_id --fields r '$F/rfm.ndjson' '$F/events.ndjson' > /dev/full"
 	assert_failure 74
 }
 

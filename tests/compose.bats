@@ -18,7 +18,7 @@ setup() {
 	run jq -c '[.customer_id, .email, .phone]' profiles.ndjson
 	assert_output '["C1","Ann@x.io","+4791234567"]
 ["C2","bob@x.io",null]'
-	run_split cdp-export -p google -c email,phone --stats profiles.ndjson
+	run_split cdp-export --platform google --fields email,phone --stats profiles.ndjson
 	assert_success
 	assert_equal "${#lines[@]}" 2
 	assert_equal "$stderr" '{"read":2,"written":1,"rejected":0,"dropped":1,"no_consent":1,"no_identifier":0,"bad_values":0}'
@@ -40,7 +40,7 @@ setup() {
 	# export: the first value that normalises.
 	printf '%s\n' '{"email":["not an email","B@x.io"],"consent":{"ads":true}}' \
 	    '{"email":[{}],"consent":{"ads":true}}' > e.ndjson
-	run_split cdp-export -p generic -c email:email --no-hash --no-consent-filter --format ndjson --stats e.ndjson
+	run_split cdp-export --platform generic --fields email:email --no-hash --no-consent-filter --format ndjson --stats e.ndjson
 	assert_success
 	assert_output '{"email":"b@x.io"}'
 	assert_equal "$stderr" '{"read":2,"written":1,"rejected":0,"dropped":1,"no_consent":0,"no_identifier":1,"bad_values":1}'
@@ -57,7 +57,7 @@ setup() {
 	assert_equal "$stderr" 'cdp-score: bad.ndjson:1: field "customer_id": not a string or number'
 	# partition: the first value, as cdp-dedupe keys it.
 	printf '%s\n' '{"e":["a@x.io","z@x.io"]}' '{"e":"a@x.io"}' > p.ndjson
-	cdp-partition -k e -n 4 -o parts p.ndjson
+	cdp-partition -k e --parts 4 -o parts p.ndjson
 	run sh -c 'for f in parts/part-*.ndjson; do wc -l < "$f"; done | sort -n | tail -1'
 	assert_output 2
 }

@@ -14,6 +14,7 @@
 #include "lines.h"
 #include "norm.h"
 #include "out.h"
+#include "xalloc.h"
 
 struct run {
 	struct export_opts	*opt;
@@ -26,12 +27,6 @@ struct run {
 	unsigned long long	 no_identifier;
 	unsigned long long	 bad_values;
 };
-
-static void
-nomem(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
 
 /* A value read from a record: a type and text. */
 struct val {
@@ -55,7 +50,7 @@ top_value(struct cdp_rec *rec, const struct cdp_field *f, struct cdp_buf *b,
 	case CDP_STRING:
 		v->type = C_TEXT;
 		if (cdp_rec_str(rec, f, b, &v->s, &v->n) == -1)
-			nomem();
+			cdp_oom(0);
 		break;
 	case CDP_NUMBER:
 		v->type = C_NUM;
@@ -145,7 +140,7 @@ cell_as_is(struct col *c, const struct val *v)
 	if (v->type == C_TEXT)
 		cdp_trim(&s, &n);
 	if (cdp_buf_add(&c->out, s, n) == -1)
-		nomem();
+		cdp_oom(0);
 	c->type = n > 0 ? v->type : C_EMPTY;
 }
 
@@ -159,7 +154,7 @@ hash_cell(struct run *r, struct col *c)
 		cdp_die(EX_SOFTWARE, NULL, 0, "hashing failed");
 	cdp_buf_reset(&c->out);
 	if (cdp_buf_add(&c->out, hex, CDP_HASH_HEXLEN) == -1)
-		nomem();
+		cdp_oom(0);
 	c->type = C_SAFE;
 }
 
@@ -177,7 +172,7 @@ prehashed(struct col *c, const struct val *v)
 		return false;
 	cdp_buf_reset(&c->out);
 	if (cdp_buf_add(&c->out, s, n) == -1)
-		nomem();
+		cdp_oom(0);
 	for (size_t i = 0; i < n; i++)
 		if (c->out.p[i] >= 'A' && c->out.p[i] <= 'F')
 			c->out.p[i] = (char)(c->out.p[i] - 'A' + 'a');
@@ -238,7 +233,7 @@ fill_list(struct run *r, struct col *c, struct cdp_rec *rec)
 		}
 	}
 	if (rc == -2)
-		nomem();
+		cdp_oom(0);
 	/* An array of other things is a value that does not normalise. */
 	r->bad_values = bad + (r->bad_values > bad || rc == -1);
 }
@@ -287,7 +282,7 @@ csv_cell(struct cdp_buf *b, const char *s, size_t n, bool text)
 
 	if (!quote) {
 		if (cdp_buf_add(b, s, n) == -1)
-			nomem();
+			cdp_oom(0);
 		return;
 	}
 	rc |= cdp_buf_addc(b, '"');
@@ -299,7 +294,7 @@ csv_cell(struct cdp_buf *b, const char *s, size_t n, bool text)
 		rc |= cdp_buf_addc(b, s[i]);
 	}
 	if ((rc | cdp_buf_addc(b, '"')) != 0)
-		nomem();
+		cdp_oom(0);
 }
 
 static void
@@ -321,13 +316,13 @@ write_csv(struct run *r)
 		const struct col *c = &opt->cols[i];
 
 		if (i > 0 && cdp_buf_addc(&r->line, ',') == -1)
-			nomem();
+			cdp_oom(0);
 		if (c->type != C_EMPTY)
 			csv_cell(&r->line, c->out.p, c->out.len,
 			    c->type == C_TEXT);
 	}
 	if (cdp_buf_addc(&r->line, '\n') == -1)
-		nomem();
+		cdp_oom(0);
 	put_line(r);
 }
 
@@ -351,7 +346,7 @@ write_ndjson(struct run *r)
 			    c->out.len);
 	}
 	if ((rc | cdp_recw_end(&w)) != 0)
-		nomem();
+		cdp_oom(0);
 	r->line = w.b;
 	put_line(r);
 }
@@ -424,12 +419,12 @@ start(struct run *r, char **files, int nfiles)
 	cdp_buf_reset(&r->line);
 	for (size_t i = 0; i < opt->ncols; i++) {
 		if (i > 0 && cdp_buf_addc(&r->line, ',') == -1)
-			nomem();
+			cdp_oom(0);
 		csv_cell(&r->line, opt->cols[i].header,
 		    strlen(opt->cols[i].header), true);
 	}
 	if (cdp_buf_addc(&r->line, '\n') == -1)
-		nomem();
+		cdp_oom(0);
 	put_line(r);
 }
 

@@ -22,7 +22,7 @@ CDP_NORM_USAGE
 "      --how HOW             left (default: every record, with fields when\n"
 "                            matched), inner (matched only) or anti\n"
 "                            (unmatched only, as they came)\n"
-"  -c, --fields F,...        the TABLE fields to attach (default: all but\n"
+"      --fields F,...        the TABLE fields to attach (default: all but\n"
 "                            its key fields, _src and _line)\n"
 "      --prefix P            attach each field as P followed by its name\n"
 "      --replace             an attached field the record has is replaced\n"
@@ -32,7 +32,8 @@ CDP_UNBUFFERED_USAGE
 CDP_COMMON_USAGE;
 
 enum {
-	OPT_HOW = CDP_OPT_PRIVATE,
+	OPT_FIELDS = CDP_OPT_PRIVATE,
+	OPT_HOW,
 	OPT_PREFIX,
 	OPT_REPLACE,
 	OPT_TABLE_FORMAT
@@ -42,7 +43,7 @@ static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
 	CDP_UNBUFFERED_LONGOPT,
 	CDP_NORM_LONGOPTS,
-	{ "fields", required_argument, NULL, 'c' },
+	{ "fields", required_argument, NULL, OPT_FIELDS },
 	{ "how", required_argument, NULL, OPT_HOW },
 	{ "key", required_argument, NULL, 'k' },
 	{ "normalize", required_argument, NULL, 'n' },
@@ -114,7 +115,7 @@ static void
 private_option(int ch, char *arg, struct join_opts *opt, struct norms *nm)
 {
 	switch (ch) {
-	case 'c':
+	case OPT_FIELDS:
 		if (opt->nfields > 0)
 			cdp_usage_die(usage, "--fields: give the names once, "
 			    "as a list");
@@ -167,7 +168,7 @@ parse_options(int argc, char *argv[], struct join_opts *opt)
 	int ch;
 
 	*opt = (struct join_opts){ .prefix = "", .how = HOW_LEFT };
-	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "c:k:n:",
+	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "k:n:",
 	    longopts, NULL)) != -1)
 		if (!cdp_opt_common(ch, optarg, &opt->common, usage))
 			private_option(ch, optarg, opt, &nm);

@@ -111,10 +111,4 @@ void	merge_annotate(struct cdp_recw *w, struct cdp_rec *rec, const char *id);
  */
 int	merge_owned(struct index *ix, struct cdp_rec *rec, const char **why);
 
-/* Out of memory: the message and exit 71. */
-_Noreturn void merge_oom(void);
-
-/* cdp_grow(), or merge_oom(). */
-void	merge_grow(void **p, size_t *cap, size_t need, size_t size);
-
 #endif

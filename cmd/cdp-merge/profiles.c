@@ -90,7 +90,7 @@ read_record(struct pwork *pw, size_t k)
 
 	cdp_buf_reset(&pw->line);
 	if (cdp_buf_reserve(&pw->line, n) == -1)
-		merge_oom();
+		cdp_oom(0);
 	while (done < n) {
 		ssize_t got = pread(pw->fd, pw->line.p + done, n - done,
 		    (off_t)(from + done));
@@ -128,10 +128,10 @@ add_compact(struct cdp_buf *b, const char *s, size_t n, bool space)
 			in_str = true;
 		}
 		if (cdp_buf_addc(b, c) == -1)
-			merge_oom();
+			cdp_oom(0);
 	}
 	if (cdp_buf_addc(b, '\0') == -1)
-		merge_oom();
+		cdp_oom(0);
 }
 
 static bool
@@ -155,8 +155,8 @@ add_name(struct pwork *pw, const char *s, size_t n)
 	uint32_t off = (uint32_t)pw->arena.len;
 
 	if (cdp_buf_add(&pw->arena, s, n) == -1)
-		merge_oom();
-	merge_grow((void **)&pw->names, &pw->namecap, pw->nnames + 1,
+		cdp_oom(0);
+	cdp_xgrow((void **)&pw->names, &pw->namecap, pw->nnames + 1,
 	    sizeof(*pw->names));
 	pw->names[pw->nnames++] = (struct name){ .off = off,
 	    .len = (uint32_t)n };
@@ -228,15 +228,15 @@ load_ids(struct pwork *pw)
 				continue;
 			if ((it.str ? cdp_json_quote(&pw->arena, s, n) :
 			    cdp_buf_add(&pw->arena, s, n)) == -1)
-				merge_oom();
-			merge_grow((void **)&pw->idv, &pw->idvcap, pw->nidv + 1,
+				cdp_oom(0);
+			cdp_xgrow((void **)&pw->idv, &pw->idvcap, pw->nidv + 1,
 			    sizeof(*pw->idv));
 			pw->idv[pw->nidv++] = (struct idv){ .field =
 			    (uint32_t)i, .off = off,
 			    .len = (uint32_t)(pw->arena.len - off) };
 		}
 		if (rc == -2)
-			merge_oom();
+			cdp_oom(0);
 	}
 }
 
@@ -253,7 +253,7 @@ static void
 add_ent(struct pwork *pw, uint32_t koff, uint32_t klen, uint32_t voff,
     uint32_t i, uint8_t type)
 {
-	merge_grow((void **)&pw->ents, &pw->ecap, pw->nents + 1,
+	cdp_xgrow((void **)&pw->ents, &pw->ecap, pw->nents + 1,
 	    sizeof(*pw->ents));
 	pw->ents[pw->nents] = (struct ent){ .koff = koff, .klen = klen,
 	    .voff = voff, .vlen = (uint32_t)(pw->arena.len - voff - 1),
@@ -279,7 +279,7 @@ id_array(struct pwork *pw, uint32_t koff, uint32_t klen, uint32_t i)
 		if ((str ? cdp_json_quote(&pw->arena, s, n) :
 		    cdp_buf_add(&pw->arena, s, n)) == -1 ||
 		    cdp_buf_addc(&pw->arena, '\0') == -1)
-			merge_oom();
+			cdp_oom(0);
 		add_ent(pw, koff, klen, voff, i, str ? CDP_STRING :
 		    CDP_NUMBER);
 	}
@@ -303,7 +303,7 @@ load_fields(struct pwork *pw, uint32_t i)
 		uint32_t klen = (uint32_t)(pw->arena.len - koff);
 
 		if (rc == -1)
-			merge_oom();
+			cdp_oom(0);
 		if (bookkeeping(pw, koff, klen, f))
 			continue;
 		if (owned(pw->arena.p + koff, klen)) {
@@ -403,7 +403,7 @@ group(struct pwork *pw, size_t nrecs)
 			pw->grps[pw->ngrps - 1].e = i + 1;
 			continue;
 		}
-		merge_grow((void **)&pw->grps, &pw->gcap, pw->ngrps + 1,
+		cdp_xgrow((void **)&pw->grps, &pw->gcap, pw->ngrps + 1,
 		    sizeof(*pw->grps));
 		g = &pw->grps[pw->ngrps++];
 		*g = (struct grp){ i, i + 1, pw->ents[i].seq };
@@ -418,7 +418,8 @@ candidates(struct pwork *pw, const struct grp *g)
 {
 	size_t n = 0;
 
-	merge_grow((void **)&pw->cand, &pw->ccap, g->e - g->s, sizeof(*pw->cand));
+	cdp_xgrow((void **)&pw->cand, &pw->ccap, g->e - g->s,
+	    sizeof(*pw->cand));
 	for (size_t i = g->s; i < g->e; i++)
 		if (pw->ents[i].type != CDP_NULL && !(pw->ents[i].type ==
 		    CDP_STRING && pw->ents[i].vlen == 2))
@@ -562,10 +563,10 @@ all_values(struct pwork *pw, size_t n)
 			cdp_buf_addc(&pw->all, ',');
 		if (cdp_buf_add(&pw->all, pw->cand[i]->v,
 		    pw->cand[i]->vlen) == -1)
-			merge_oom();
+			cdp_oom(0);
 	}
 	if (cdp_buf_addc(&pw->all, ']') == -1)
-		merge_oom();
+		cdp_oom(0);
 }
 
 /* The distinct source names, sorted, as a JSON array in pw->all (the
@@ -583,10 +584,10 @@ sources(struct pwork *pw)
 			cdp_buf_addc(&pw->all, ',');
 		if (cdp_json_quote(&pw->all, pw->names[i].p,
 		    pw->names[i].len) == -1)
-			merge_oom();
+			cdp_oom(0);
 	}
 	if (cdp_buf_addc(&pw->all, ']') == -1)
-		merge_oom();
+		cdp_oom(0);
 }
 
 /* --all-ids: {"FIELD":[values, distinct, sorted],...} in pw->all, the
@@ -619,7 +620,7 @@ all_ids(struct pwork *pw)
 	if (pw->nidv > 0)
 		rc |= cdp_buf_addc(&pw->all, ']');
 	if ((rc | cdp_buf_addc(&pw->all, '}')) != 0)
-		merge_oom();
+		cdp_oom(0);
 }
 
 static void
@@ -659,7 +660,7 @@ write_profile(struct pwork *pw, size_t nrecs)
 	    pw->all.len) == -1 ||
 	    cdp_recw_int(w, "_records", 8, (long long)pw->records) == -1 ||
 	    cdp_recw_end(w) == -1)
-		merge_oom();
+		cdp_oom(0);
 	if (cdp_out_write(pw->out, w->b.p, w->b.len, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	pw->acct->written++;
@@ -678,8 +679,8 @@ build(struct pwork *pw, const uint32_t *recs, size_t n)
 	if (n > pw->rcap) {
 		size_t cap = pw->rcap;
 
-		merge_grow((void **)&pw->srcs, &pw->rcap, n, sizeof(*pw->srcs));
-		merge_grow((void **)&pw->recv, &cap, n, sizeof(*pw->recv));
+		cdp_xgrow((void **)&pw->srcs, &pw->rcap, n, sizeof(*pw->srcs));
+		cdp_xgrow((void **)&pw->recv, &cap, n, sizeof(*pw->recv));
 	}
 	for (size_t i = 0; i < n; i++) {
 		read_record(pw, recs[i]);
@@ -727,8 +728,7 @@ by_profile(struct index *ix, uint32_t **startp, size_t *np)
 		else
 			num[k] = of_root[r];
 	}
-	if ((start = calloc(p + 1, sizeof(*start))) == NULL)
-		merge_oom();
+	start = cdp_xcalloc(p + 1, sizeof(*start));
 	for (size_t k = 0; k < n; k++)
 		start[num[k] + 1]++;
 	for (size_t i = 0; i < p; i++)

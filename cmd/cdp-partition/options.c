@@ -7,14 +7,14 @@
 #include "xalloc.h"
 
 static const char usage[] =
-"usage: cdp-partition --key F[,F...][|G...] -n N -o DIR [options] [FILE...]\n"
+"usage: cdp-partition --key F[,F...][|G...] --parts N -o DIR [options] [FILE...]\n"
 "Split NDJSON records (files or stdin) into DIR/part-000.ndjson ... by a\n"
 "stable hash of their normalised key, with DIR/manifest.json last.\n"
 "\n"
 "  -k, --key F,...[|G,...]   fields whose normalized values make the key\n"
 "                            (as cdp-dedupe --key makes it); after a |, the\n"
 "                            key of a record without the one before\n"
-"  -n, --parts N             number of parts, 1 to 1024\n"
+"      --parts N             number of parts, 1 to 1024\n"
 "  -o, --output DIR          the folder of the parts (made when missing;\n"
 "                            an existing one must be empty)\n"
 "      --clean               replace the parts and manifest of an earlier\n"
@@ -22,8 +22,8 @@ static const char usage[] =
 "      --spread              records without any key: by a hash of the\n"
 "                            whole record, not all in part 000\n"
 "      --normalize F[:KIND],...\n"
-"                            email, email-canonical, phone, name, key, date,\n"
-"                            datetime, country (a bare F is its own KIND)\n"
+"                            normalise F as KIND (a bare F is its own KIND)\n"
+CDP_NORM_KINDS_USAGE
 CDP_NORM_USAGE
 "      --rejects FILE        write bad records to FILE and go on\n"
 "      --stats               print the record account on stderr at the end\n"
@@ -50,6 +50,12 @@ static const struct option longopts[] = {
 	{ "parts", required_argument, NULL, 'n' },
 	{ "spread", no_argument, NULL, OPT_SPREAD },
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'n', "parts" },
+	{ 0, NULL }
 };
 
 /* A comma list into items[]: every item non-empty, at most max. */
@@ -125,8 +131,8 @@ parse_options(int argc, char **argv, struct opts *opt)
 	int ch;
 
 	*opt = (struct opts){ .parts = 0 };
-	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "k:n:",
-	    longopts, NULL)) != -1) {
+	while ((ch = cdp_getopt(argc, argv, CDP_COMMON_SHORTOPTS "k:n:",
+	    longopts, old_short)) != -1) {
 		if (cdp_opt_common(ch, optarg, &opt->common, usage))
 			continue;
 		switch (ch) {
@@ -156,7 +162,7 @@ parse_options(int argc, char **argv, struct opts *opt)
 	if (opt->nalts == 0)
 		cdp_usage_die(usage, "--key is required");
 	if (opt->parts == 0)
-		cdp_usage_die(usage, "--parts (-n) is required");
+		cdp_usage_die(usage, "--parts is required");
 	if (opt->common.output == NULL || strcmp(opt->common.output, "-") == 0)
 		cdp_usage_die(usage, "-o DIR is required: the parts are files");
 	/* The last --normalize of a field wins, in every alternative. */

@@ -100,8 +100,9 @@ for src in web:event_id email:message_id; do
 	    'cdp-join -k "$key" --how anti --stats "$state/seen-$name.ndjson" \
 	    "$w/$name.ndjson"' 'cdp-dedupe --key "$key" --stats' \
 	    "$w/$name-new.ndjson"
-	run "keys-$name" cdp-export -p generic --no-hash --no-consent-filter \
-	    -c "$key" --format ndjson --stats "$w/$name-new.ndjson" \
+	run "keys-$name" cdp-export --platform generic --no-hash \
+	    --no-consent-filter --fields "$key" --format ndjson --stats \
+	    "$w/$name-new.ndjson" \
 	    >> "$state/seen-$name.ndjson"
 done
 
@@ -134,7 +135,7 @@ mv "$w/profiles.ndjson" "$state/profiles.ndjson"
 run rfm cdp-score rfm --id profile_id --time ts --amount revenue \
     --as-of "$date" --stats -o "$w/rfm.ndjson" "$state/purchases.ndjson"
 pipe2 join-rfm segment \
-    'cdp-join -k profile_id --prefix rfm_ -c segment,r,f,m,monetary \
+    'cdp-join -k profile_id --prefix rfm_ --fields segment,r,f,m,monetary \
     --stats "$w/rfm.ndjson" "$state/profiles.ndjson"' \
     'cdp-segment --rules "$here/segments.json" --as-of "$date" --stats' \
     "$out/profiles.ndjson"
@@ -145,8 +146,8 @@ run journey cdp-journey -j "$here/journey.json" --as-of "$asof" \
     --state "$state/journey.ndjson" --cap email:2/1d,sms:1/7d \
     --quiet 21:00-08:00 --rejects "$out/rejects/journey.ndjson" --stats \
     -o "$out/decisions.ndjson" "$out/records.ndjson"
-run export cdp-export -p google \
-    -c email,phone,first_name,last_name,country --consent consent.ads \
+run export cdp-export --platform google \
+    --fields email,phone,first_name,last_name,country --consent consent.ads \
     --default-country GB --stats -o "$out/google-customer-match.csv" \
     "$out/profiles.ndjson"
 run report cdp-report group --by segments --agg count,sum:rfm_monetary \
