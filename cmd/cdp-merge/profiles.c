@@ -574,7 +574,8 @@ all_values(struct pwork *pw, size_t n)
 static void
 sources(struct pwork *pw)
 {
-	qsort(pw->names, pw->nnames, sizeof(*pw->names), cmp_name);
+	if (pw->nnames > 0)
+		qsort(pw->names, pw->nnames, sizeof(*pw->names), cmp_name);
 	cdp_buf_reset(&pw->all);
 	cdp_buf_addc(&pw->all, '[');
 	for (size_t i = 0; i < pw->nnames; i++) {
@@ -598,7 +599,8 @@ all_ids(struct pwork *pw)
 	const struct merge_opts *opt = pw->opt;
 	int rc = 0;
 
-	qsort(pw->idv, pw->nidv, sizeof(*pw->idv), cmp_idv);
+	if (pw->nidv > 0)
+		qsort(pw->idv, pw->nidv, sizeof(*pw->idv), cmp_idv);
 	cdp_buf_reset(&pw->all);
 	rc |= cdp_buf_addc(&pw->all, '{');
 	for (size_t i = 0; i < pw->nidv; i++) {

@@ -210,5 +210,6 @@ main(int argc, char *argv[])
 	cdp_keyer_free(&r.keyer);
 	cdp_norm_ctx_free(&r.ctx);
 	cdp_buf_free(&r.val);
+	free_options(&opt);
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* options.c - cdp-partition's command line into struct opts. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "diag.h"
@@ -174,4 +175,12 @@ parse_options(int argc, char **argv, struct opts *opt)
 					opt->alts[a].key[k].norm =
 					    opt->norms[i].kind;
 	return optind;
+}
+
+void
+free_options(struct opts *opt)
+{
+	free((char *)opt->key_text);
+	for (int i = 0; i < opt->nnorm_text; i++)
+		free((char *)opt->norm_text[i]);
 }

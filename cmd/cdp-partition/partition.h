@@ -49,6 +49,9 @@ struct counts {
  * index of the first FILE. */
 int	parse_options(int argc, char **argv, struct opts *opt);
 
+/* Free what parse_options() allocated. */
+void	free_options(struct opts *opt);
+
 /* The name of part i (in DIR) into buf (at least 32 bytes). */
 void	part_name(const struct opts *opt, long i, char *buf, size_t n);
 
