@@ -135,14 +135,23 @@ enum rchart {
 	CHART_NONE,
 	CHART_BAR,	/* one bar per row: label column, value column */
 	CHART_FUNNEL,	/* steps in row order: label, value (counts) */
-	CHART_HEATMAP	/* rows label; columns heat_first.. are percents */
+	CHART_HEATMAP,	/* rows label; columns heat_first.. are percents */
+	CHART_GROUPED,	/* a group of bars per row: one per series column,
+			   a colour per series, a legend */
+	CHART_FOREST	/* a point per row at value, a line from lo to hi,
+			   and the zero line */
 };
+
+#define RT_MAXSERIES	16
 
 struct rcol {
 	char	*name;
 	int	 digits;	/* RC_NUM in table, markdown, html: decimals
-				   shown; -1 = shortest exact form everywhere */
+				   shown; -1 = chosen from the column's
+				   numbers (see rcol_digits) */
 	bool	 percent;	/* a percentage (0-100): "%" in text formats */
+	bool	 ratio;		/* a share (0-1): shown as a percentage in
+				   text formats, as it is in csv and ndjson */
 };
 
 struct rtable {
@@ -150,8 +159,18 @@ struct rtable {
 	char		*title;		/* caption, e.g. "revenue by channel" */
 	enum rchart	 chart;
 	int		 label;		/* chart: column of the labels */
-	int		 value;		/* BAR, FUNNEL: column of the values */
+	int		 value;		/* BAR, FUNNEL, FOREST: the values */
+	int		 lo, hi;	/* FOREST: the interval's ends */
 	int		 heat_first;	/* HEATMAP: first value column */
+	int		 heat_scale;	/* HEATMAP: first column whose values
+					   set the colour scale (the columns
+					   before it, such as a period 0
+					   that is 100% by definition, are
+					   drawn in the top colour) */
+	int		 series[RT_MAXSERIES];	/* GROUPED: value columns */
+	int		 nseries;
+	const char	*unit;		/* charts: the values' unit, for the
+					   axis label ("conversions") */
 	struct rcol	*cols;
 	size_t		 ncols;
 	struct rcell	*cells;		/* nrows * ncols, row-major */
