@@ -506,6 +506,10 @@ fill(struct cohort *c, const int32_t *order, const unsigned long *cnt,
 	pct->chart = CHART_HEATMAP;
 	pct->label = 0;
 	pct->heat_first = 2;
+	/* Period 0 holds every active profile by definition (100% for a
+	 * cohort of first activity): the colours are set by the others. */
+	pct->heat_scale = 3;
+	pct->unit = "periods after the cohort's start (percent of the cohort)";
 	columns(t, nk, -1);
 	columns(pct, nk, 1);
 	for (size_t i = 0; i < c->nco; i++) {

@@ -13,7 +13,7 @@ void
 report_opts_init(struct report_opts *ro, const char *cmd)
 {
 	*ro = (struct report_opts){ .cmd = cmd, .format = FMT_AUTO,
-	    .time = "ts" };
+	    .time = "ts", .precision = -1 };
 }
 
 static const struct {
@@ -58,6 +58,15 @@ report_opt(int ch, const char *arg, struct report_opts *ro,
 	case REPORT_OPT_SKIP_NONNUMERIC:
 		ro->skip_nonnumeric = true;
 		return 1;
+	case REPORT_OPT_PRECISION: {
+		long n;
+
+		if (cdp_parse_long(arg, 0, 15, &n) == -1)
+			cdp_usage_die(usage, "--precision: expected a number "
+			    "of decimals from 0 to 15");
+		ro->precision = (int)n;
+		return 1;
+	}
 	default:
 		return cdp_opt_common(ch, arg, &ro->common, usage);
 	}

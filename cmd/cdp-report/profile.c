@@ -810,6 +810,8 @@ write_table(struct prof *p)
 		rtable_col(&t, tname[k], -1);
 	for (size_t i = 0; i < sizeof(tail) / sizeof(tail[0]); i++)
 		rtable_col(&t, tail[i], -1);
+	/* min and max are values of the field, as found. */
+	t.cols[3 + NTYPES + 2].key = t.cols[3 + NTYPES + 3].key = true;
 	for (size_t i = 0; i < p->nf; i++)
 		table_row(p, &t, &p->f[i]);
 	report_write(&p->ro, &tp, 1);

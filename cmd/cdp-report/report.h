@@ -37,6 +37,7 @@ struct report_opts {
 	const char		*title;		/* --title (HTML heading) */
 	const char		*time;		/* --time FIELD, default "ts" */
 	bool			 skip_nonnumeric;	/* --skip-nonnumeric */
+	int			 precision;	/* --precision, -1 = from data */
 };
 
 /* Option values of the shared report options. */
@@ -45,6 +46,7 @@ enum {
 	REPORT_OPT_TITLE,
 	REPORT_OPT_TIME,
 	REPORT_OPT_SKIP_NONNUMERIC,
+	REPORT_OPT_PRECISION,
 	REPORT_OPT_PRIVATE = CDP_OPT_PRIVATE + 0x40	/* subcommands' own */
 };
 
@@ -53,7 +55,8 @@ enum {
 	{ "title", required_argument, NULL, REPORT_OPT_TITLE },		\
 	{ "time", required_argument, NULL, REPORT_OPT_TIME },		\
 	{ "skip-nonnumeric", no_argument, NULL,				\
-	    REPORT_OPT_SKIP_NONNUMERIC }
+	    REPORT_OPT_SKIP_NONNUMERIC },				\
+	{ "precision", required_argument, NULL, REPORT_OPT_PRECISION }
 
 #define REPORT_USAGE							\
 "  -f, --format FMT          table, csv, ndjson, markdown or html (default:\n" \
@@ -62,7 +65,9 @@ enum {
 "      --title TEXT          heading of the html report\n"		\
 "      --time FIELD          the event time field (default ts)\n"	\
 "      --skip-nonnumeric     a value that should be a number and is not is\n" \
-"                            left out instead of rejecting its record\n"
+"                            left out instead of rejecting its record\n" \
+"      --precision N         decimals of the numbers in table, markdown and\n" \
+"                            html (default: chosen per column from its data)\n"
 
 #define REPORT_SHORTOPTS	CDP_COMMON_SHORTOPTS "f:"
 
@@ -138,8 +143,9 @@ enum rchart {
 	CHART_HEATMAP,	/* rows label; columns heat_first.. are percents */
 	CHART_GROUPED,	/* a group of bars per row: one per series column,
 			   a colour per series, a legend */
-	CHART_FOREST	/* a point per row at value, a line from lo to hi,
+	CHART_FOREST,	/* a point per row at value, a line from lo to hi,
 			   and the zero line */
+	CHART_KPI	/* one row: a tile per number, named by its column */
 };
 
 #define RT_MAXSERIES	16
@@ -152,6 +158,11 @@ struct rcol {
 	bool	 percent;	/* a percentage (0-100): "%" in text formats */
 	bool	 ratio;		/* a share (0-1): shown as a percentage in
 				   text formats, as it is in csv and ndjson */
+	bool	 key;		/* values as found in the data (group keys,
+				   labels): shortest exact form, no
+				   thousands separators */
+	int	 shown;		/* decimals the text formats use, set by
+				   rtable_resolve() (-1: shortest form) */
 };
 
 struct rtable {
@@ -228,10 +239,28 @@ int	fmt_markdown(struct cdp_out *o, struct rtable *const *t, size_t n,
 int	fmt_html(struct cdp_out *o, const struct report_opts *ro,
 	    struct rtable *const *t, size_t n, struct cdp_err *err);
 
-/* A cell as text for the text formats: numbers with the column's digits
- * (shortest form when -1), null as "", into b (appended). */
+/* A cell as plain text (csv): numbers in their shortest exact form,
+ * null as "", into b (appended). */
 int	rcell_text(const struct rtable *t, size_t row, int col,
 	    struct cdp_buf *b);
+
+/*
+ * Choose the decimals each column shows in the text formats (its shown
+ * member): a column of whole numbers shows none; a column with digits
+ * set keeps them; any other number column shows the fewest decimals
+ * that write each of its numbers to 4 significant decimals (past the
+ * zeros after the point of a number below 1) -- at most 2 for a
+ * percentage -- the largest over the column, so that the points line up.
+ * precision >= 0 (--precision) replaces every choice but whole numbers.
+ */
+void	rtable_resolve(struct rtable *t, int precision);
+
+/*
+ * A number as people read it: decimals after the point (-1: shortest
+ * exact form), a comma between groups of three digits unless plain,
+ * never "-0".  Appends to b; returns 0, or -1 when memory runs out.
+ */
+int	report_fmt_num(struct cdp_buf *b, double v, int decimals, bool plain);
 
 /* ---- subcommands: parse argv (argv[0] is the subcommand), run, exit
  * status ---- */
@@ -240,5 +269,6 @@ int	group_main(int argc, char **argv);
 int	funnel_main(int argc, char **argv);
 int	cohort_main(int argc, char **argv);
 int	attribution_main(int argc, char **argv);
+int	page_main(int argc, char **argv);
 
 #endif

@@ -32,7 +32,7 @@ rtable_col(struct rtable *t, const char *name, int digits)
 		report_nomem();
 	t->cols = c;
 	t->cols[t->ncols] = (struct rcol){ .name = dup(name),
-	    .digits = digits };
+	    .digits = digits, .shown = digits };
 	return (int)t->ncols++;
 }
 
