@@ -123,9 +123,6 @@ int	attr_run(const struct attr_data *d, const double *w,
 int	attr_bootstrap(const struct attr_data *d, struct attr_model *models,
 	    size_t nmodels, long reps, unsigned long seed, const char **why);
 
-/* The 2.5% and 97.5% points (type 7) of x[0..n), sorted in place. */
-void	attr_interval(double *x, size_t n, double *lo, double *hi);
-
 /* ---- the models' own files ---- */
 
 /*

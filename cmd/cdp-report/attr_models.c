@@ -276,31 +276,3 @@ attr_bootstrap(const struct attr_data *d, struct attr_model *models,
 	gsl_rng_free(rng);
 	return rc;
 }
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Type 7 quantile p of sorted x[0..n), n >= 1. */
-static double
-quantile(const double *x, size_t n, double p)
-{
-	double h = (double)(n - 1) * p, lo = floor(h);
-	size_t i = (size_t)lo;
-
-	if (i + 1 >= n)
-		return x[n - 1];
-	return x[i] + (h - lo) * (x[i + 1] - x[i]);
-}
-
-void
-attr_interval(double *x, size_t n, double *lo, double *hi)
-{
-	qsort(x, n, sizeof(*x), cmp_double);
-	*lo = quantile(x, n, 0.025);
-	*hi = quantile(x, n, 0.975);
-}

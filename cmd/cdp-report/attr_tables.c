@@ -80,7 +80,7 @@ credit_table(struct rtable *t, const struct attr_data *d,
 
 				for (long i = 0; i < s->reps; i++)
 					x[i] = m->boot[(size_t)i * d->nch + ch];
-				attr_interval(x, (size_t)s->reps, &lo, &hi);
+				report_interval(x, (size_t)s->reps, &lo, &hi);
 				rtable_num(t, r, c[k][1], attr_round(lo));
 				rtable_num(t, r, c[k][2], attr_round(hi));
 				free(x);

@@ -1,5 +1,6 @@
 /* common.c - the options and record account every cdp-report command
  * shares. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -173,4 +174,32 @@ report_time(struct cdp_rec *rec, const char *name, struct cdp_buf tmp[2],
 		return -1;
 	}
 	return cdp_time_parse(s, n, &tmp[1], secs, why);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Type 7 quantile p of sorted x[0..n), n >= 1. */
+static double
+quantile7(const double *x, size_t n, double p)
+{
+	double h = (double)(n - 1) * p, lo = floor(h);
+	size_t i = (size_t)lo;
+
+	if (i + 1 >= n)
+		return x[n - 1];
+	return x[i] + (h - lo) * (x[i + 1] - x[i]);
+}
+
+void
+report_interval(double *x, size_t n, double *lo, double *hi)
+{
+	qsort(x, n, sizeof(*x), cmp_double);
+	*lo = quantile7(x, n, 0.025);
+	*hi = quantile7(x, n, 0.975);
 }

@@ -20,6 +20,7 @@ static const char usage[] =
 "  funnel        step conversion per profile: --steps EXPR... --within 7d\n"
 "  cohort        retention matrix: --cohort EXPR --activity EXPR --period\n"
 "  attribution   credit per channel for converting touchpoint paths\n"
+"  lift          journeys' lift over their holdouts, with intervals\n"
 "  page          one html dashboard of several reports' ndjson\n"
 "\n"
 "'cdp-report COMMAND --help' lists the options of a command.\n"
@@ -34,6 +35,7 @@ static const struct {
 	{ "cohort", cohort_main },
 	{ "funnel", funnel_main },
 	{ "group", group_main },
+	{ "lift", lift_main },
 	{ "page", page_main },
 	{ "profile", profile_main },
 };

@@ -115,6 +115,10 @@ int	report_time(struct cdp_rec *rec, const char *name,
  * finite); exits when memory runs out. */
 void	report_num(struct cdp_buf *b, double v);
 
+/* The 2.5% and 97.5% points (type 7) of x[0..n), n >= 1, sorted in
+ * place: a 95% percentile interval. */
+void	report_interval(double *x, size_t n, double *lo, double *hi);
+
 /* Out of memory: message and exit 71. */
 _Noreturn void report_nomem(void);
 
@@ -270,5 +274,6 @@ int	funnel_main(int argc, char **argv);
 int	cohort_main(int argc, char **argv);
 int	attribution_main(int argc, char **argv);
 int	page_main(int argc, char **argv);
+int	lift_main(int argc, char **argv);
 
 #endif
