@@ -62,21 +62,23 @@ static const struct option longopts[] = {
 
 #define NONE	UINT32_MAX
 
+/* Profiles are known by the 128-bit hash of their id (type byte and
+ * text): joining is sorting, no table of profiles is kept. */
 struct decision {
-	uint32_t	group, prof;
+	struct cdp_key128 prof;
+	uint32_t	group;
 	double		t;
 };
 
 struct outcome {
-	uint32_t	prof;
+	struct cdp_key128 prof;
 	double		t, value;
 };
 
 struct lift {
 	struct lift_opts	 opt;
 	struct cdp_expr		*outcome;
-	struct cdp_keymap	*profs, *groupmap;
-	uint32_t		 nprof;
+	struct cdp_keymap	*groupmap;
 	struct lift_group	*g;
 	size_t			 ng, capg;
 	struct decision		*d;
@@ -202,18 +204,16 @@ str_field(struct lift *l, struct cdp_rec *rec, const char *name,
 	return 0;
 }
 
-/* The profile of rec, numbered; -1 with *why when it is not a string or
- * a number, 1 when it has none. */
+/* The profile of rec (its hash); -1 with *why when it is not a string
+ * or a number, 1 when it has none. */
 static int
-profile_of(struct lift *l, struct cdp_rec *rec, uint32_t *ix,
+profile_of(struct lift *l, struct cdp_rec *rec, struct cdp_key128 *k,
     const char **why)
 {
 	const struct cdp_field *f = cdp_rec_find(rec, l->opt.profile,
 	    strlen(l->opt.profile));
 	const char *s;
 	size_t n;
-	uint64_t *v;
-	int added;
 
 	if (f == NULL || f->type == CDP_NULL)
 		return 1;
@@ -231,12 +231,7 @@ profile_of(struct lift *l, struct cdp_rec *rec, uint32_t *ix,
 	if (cdp_buf_addc(&l->key, f->type == CDP_NUMBER ? 'n' : 's') == -1 ||
 	    cdp_buf_add(&l->key, s, n) == -1)
 		cdp_oom(0);
-	if ((v = cdp_keymap_put(l->profs, cdp_key128_of(l->key.p, l->key.len),
-	    l->nprof, &added)) == NULL)
-		cdp_oom(0);
-	if (added)
-		l->nprof++;
-	*ix = (uint32_t)*v;
+	*k = cdp_key128_of(l->key.p, l->key.len);
 	return 0;
 }
 
@@ -424,14 +419,23 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 /* ---- joining ---- */
 
 static int
+cmp_key(struct cdp_key128 a, struct cdp_key128 b)
+{
+	if (a.hi != b.hi)
+		return a.hi < b.hi ? -1 : 1;
+	return (a.lo > b.lo) - (a.lo < b.lo);
+}
+
+static int
 cmp_decision(const void *a, const void *b)
 {
 	const struct decision *x = a, *y = b;
+	int c;
 
+	if ((c = cmp_key(x->prof, y->prof)) != 0)
+		return c;
 	if (x->group != y->group)
 		return x->group < y->group ? -1 : 1;
-	if (x->prof != y->prof)
-		return x->prof < y->prof ? -1 : 1;
 	return (x->t > y->t) - (x->t < y->t);
 }
 
@@ -439,54 +443,63 @@ static int
 cmp_outcome(const void *a, const void *b)
 {
 	const struct outcome *x = a, *y = b;
+	int c;
 
-	if (x->prof != y->prof)
-		return x->prof < y->prof ? -1 : 1;
+	if ((c = cmp_key(x->prof, y->prof)) != 0)
+		return c;
 	return (x->t > y->t) - (x->t < y->t);
+}
+
+/* Decision d against its profile's outcomes o[0..n), in time order. */
+static void
+decide(struct lift *l, const struct decision *d, const struct outcome *o,
+    size_t n)
+{
+	double rev = 0;
+	bool conv = false;
+
+	for (size_t k = 0; k < n && o[k].t <= d->t + l->opt.window; k++)
+		if (o[k].t >= d->t) {
+			conv = true;
+			rev += o[k].value;
+		}
+	lift_group_take(&l->g[d->group], conv, rev);
 }
 
 /*
  * Each profile's first decision in each group decides: it converted
  * when one of its outcomes falls in [send_at, send_at + window], and
- * its revenue is the value of those outcomes.  Outcomes of profiles
- * with no decision are counted, never joined to one.
+ * its revenue is the value of those outcomes.  Both sides sorted by
+ * profile, they are merged in one pass; outcomes of a profile that no
+ * decision names are counted, never joined.
  */
 static void
 join(struct lift *l)
 {
-	size_t *first = cdp_xcalloc((size_t)l->nprof + 1, sizeof(*first));
-	bool *decided = cdp_xcalloc((size_t)l->nprof + 1, sizeof(*decided));
+	size_t k = 0;
 
 	if (l->nd > 0)
 		qsort(l->d, l->nd, sizeof(*l->d), cmp_decision);
 	if (l->no > 0)
 		qsort(l->o, l->no, sizeof(*l->o), cmp_outcome);
-	for (size_t i = 0, p = 0; p <= l->nprof; p++) {
-		first[p] = i;
-		while (i < l->no && l->o[i].prof == p)
-			i++;
-	}
-	for (size_t i = 0; i < l->nd; i++) {
-		const struct decision *d = &l->d[i];
-		struct lift_group *g = &l->g[d->group];
-		double rev = 0;
-		bool conv = false;
+	for (size_t i = 0, j; i < l->nd; i = j) {
+		struct cdp_key128 p = l->d[i].prof;
+		size_t k1;
 
-		if (i > 0 && d[-1].group == d->group && d[-1].prof == d->prof)
-			continue;
-		decided[d->prof] = true;
-		for (size_t k = first[d->prof]; k < first[d->prof + 1] &&
-		    l->o[k].t <= d->t + l->opt.window; k++)
-			if (l->o[k].t >= d->t) {
-				conv = true;
-				rev += l->o[k].value;
-			}
-		lift_group_take(g, conv, rev);
+		for (j = i + 1; j < l->nd && cmp_key(l->d[j].prof, p) == 0;
+		    j++)
+			;
+		for (; k < l->no && cmp_key(l->o[k].prof, p) < 0; k++)
+			l->unmatched++;
+		for (k1 = k; k1 < l->no && cmp_key(l->o[k1].prof, p) == 0;
+		    k1++)
+			;
+		for (size_t m = i; m < j; m++)
+			if (m == i || l->d[m].group != l->d[m - 1].group)
+				decide(l, &l->d[m], l->o + k, k1 - k);
+		k = k1;
 	}
-	for (size_t k = 0; k < l->no; k++)
-		l->unmatched += !decided[l->o[k].prof];
-	free(first);
-	free(decided);
+	l->unmatched += l->no - k;
 }
 
 /* ---- the command ---- */
@@ -499,7 +512,6 @@ lift_free(struct lift *l)
 	free(l->g);
 	free(l->d);
 	free(l->o);
-	cdp_keymap_free(l->profs);
 	cdp_keymap_free(l->groupmap);
 	cdp_expr_free(l->outcome);
 	cdp_buf_free(&l->key);
@@ -530,8 +542,7 @@ lift_main(int argc, char **argv)
 
 	parse_options(argc, argv, &l.opt);
 	l.outcome = compile(l.opt.outcome);
-	if ((l.profs = cdp_keymap_new()) == NULL ||
-	    (l.groupmap = cdp_keymap_new()) == NULL)
+	if ((l.groupmap = cdp_keymap_new()) == NULL)
 		cdp_oom(0);
 	report_acct_open(&l.opt.ro, &acct);
 	cdp_each(argv + optind, argc - optind, &l.opt.ro.common, &acct,
