@@ -22,6 +22,7 @@ static const char usage[] =
 "  attribution   credit per channel for converting touchpoint paths\n"
 "  lift          journeys' lift over their holdouts, with intervals\n"
 "  page          one html dashboard of several reports' ndjson\n"
+"  subscriptions subscribers, churn, MRR and revenue retention per period\n"
 "\n"
 "'cdp-report COMMAND --help' lists the options of a command.\n"
 "  -h, --help                this help\n"
@@ -38,6 +39,7 @@ static const struct {
 	{ "lift", lift_main },
 	{ "page", page_main },
 	{ "profile", profile_main },
+	{ "subscriptions", subscriptions_main },
 };
 
 int

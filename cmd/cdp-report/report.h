@@ -275,5 +275,6 @@ int	cohort_main(int argc, char **argv);
 int	attribution_main(int argc, char **argv);
 int	page_main(int argc, char **argv);
 int	lift_main(int argc, char **argv);
+int	subscriptions_main(int argc, char **argv);
 
 #endif
