@@ -20,7 +20,7 @@ PAGES="group funnel heatmap hostile"
 @test "format: width and escaping helpers" {
 	run "$DRV"
 	assert_success
-	assert_output "22 checks, 0 failed"
+	assert_output "23 checks, 0 failed"
 }
 
 @test "format table: UTF-8 widths, nulls, negatives, digits" {

@@ -1,16 +1,19 @@
 /*
  * life.c - subscription lifecycles (life.h): reading lifecycle events,
- * ordering them per customer without a comparison sort (a counting sort
- * by customer, then each customer's few events by time), and the state
- * machine.
+ * ordering them per customer without a comparison sort (a radix sort on
+ * the customers' hashes, then each customer's few events by time), and
+ * the state machine.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "diag.h"
+#include "keymap.h"
 #include "xalloc.h"
 #include "life.h"
+
+#define LIFE_AHEAD	16	/* events prefetched ahead of the walk */
 
 static const char *const kind_name[LK_N] = { "signup", "renew", "pause",
 	"resume", "cancel", "reactivate" };
@@ -80,14 +83,11 @@ void
 life_init(struct life *l, const struct life_opts *o)
 {
 	*l = (struct life){ .opt = o, .tmax = -1e300 };
-	if ((l->custmap = cdp_keymap_new()) == NULL)
-		cdp_oom(0);
 }
 
 void
 life_free(struct life *l)
 {
-	cdp_keymap_free(l->custmap);
 	free(l->ev);
 	free(l->order);
 	free(l->first);
@@ -109,17 +109,15 @@ kind_of(const struct life_opts *o, const char *s, size_t n)
 	return -1;
 }
 
-/* The customer of rec, numbered; 1 when it has none, -1 when it is not
- * a string or a number. */
+/* The customer of rec, hashed; 1 when it has none, -1 when it is not a
+ * string or a number. */
 static int
-customer(struct life *l, struct cdp_rec *rec, uint32_t *ix)
+customer(struct life *l, struct cdp_rec *rec, uint64_t *h)
 {
 	const struct cdp_field *f = cdp_rec_find(rec, l->opt->by,
 	    strlen(l->opt->by));
 	const char *s;
 	size_t n;
-	uint64_t *v;
-	int added;
 
 	if (f == NULL || f->type == CDP_NULL)
 		return 1;
@@ -133,12 +131,7 @@ customer(struct life *l, struct cdp_rec *rec, uint32_t *ix)
 	if (cdp_buf_addc(&l->key, f->type == CDP_NUMBER ? 'n' : 's') == -1 ||
 	    cdp_buf_add(&l->key, s, n) == -1)
 		cdp_oom(0);
-	if ((v = cdp_keymap_put(l->custmap, cdp_key128_of(l->key.p,
-	    l->key.len), l->ncust, &added)) == NULL)
-		cdp_oom(0);
-	if (added && ++l->ncust == UINT32_MAX)
-		cdp_die(EX_SOFTWARE, NULL, 0, "too many customers");
-	*ix = (uint32_t)*v;
+	*h = cdp_key128_of(l->key.p, l->key.len).lo;
 	return 0;
 }
 
@@ -195,37 +188,152 @@ life_read(struct life *l, struct cdp_rec *rec, const char **why)
 	return 0;
 }
 
+/* (top 32 bits of a customer's hash, event index) for the radix sort. */
+struct pair {
+	uint32_t	key, ix;
+};
+
+/* Stable LSD radix sort of p[0..n) by key, 16 bits a pass. */
+static void
+radix(struct pair *p, size_t n)
+{
+	struct pair *tmp = cdp_xcalloc(n + 1, sizeof(*tmp)), *a = p, *b = tmp;
+	size_t *cnt = cdp_xcalloc(65536 + 1, sizeof(*cnt));
+
+	for (int shift = 0; shift < 32; shift += 16) {
+		memset(cnt, 0, (65536 + 1) * sizeof(*cnt));
+		for (size_t i = 0; i < n; i++)
+			cnt[((a[i].key >> shift) & 0xffff) + 1]++;
+		for (size_t d = 0; d < 65536; d++)
+			cnt[d + 1] += cnt[d];
+		for (size_t i = 0; i < n; i++)
+			b[cnt[(a[i].key >> shift) & 0xffff]++] = a[i];
+		a = b;
+		b = a == p ? tmp : p;
+	}
+	/* Two passes: the result is back in p. */
+	free(cnt);
+	free(tmp);
+}
+
+/*
+ * Stable insertion sort of the indexes o[a..b) by after() on their
+ * events: runs that are short and mostly in order already.  (The events
+ * stay where they are: reading them through the indexes makes loads the
+ * processor overlaps, where moving them in place would chain them.)
+ */
+static void
+insertion(const struct life_ev *ev, uint32_t *o, size_t a, size_t b,
+    bool (*after)(const struct life_ev *, const struct life_ev *))
+{
+	for (size_t i = a + 1; i < b; i++) {
+		uint32_t e = o[i];
+		size_t j = i;
+
+		while (j > a && after(&ev[o[j - 1]], &ev[e])) {
+			o[j] = o[j - 1];
+			j--;
+		}
+		o[j] = e;
+	}
+}
+
+static bool
+time_after(const struct life_ev *x, const struct life_ev *y)
+{
+	return x->t > y->t;
+}
+
+static bool
+cust_after(const struct life_ev *x, const struct life_ev *y)
+{
+	return x->cust > y->cust;
+}
+
+/* Stable merge sort of the indexes o[a..b) by time, for a long run out
+ * of order (insertion would take its square). */
+static void
+merge_sort(const struct life_ev *ev, uint32_t *o, size_t a, size_t b,
+    uint32_t *tmp)
+{
+	size_t m = a + (b - a) / 2, i = a, j = m, k = a;
+
+	if (b - a < 2)
+		return;
+	merge_sort(ev, o, a, m, tmp);
+	merge_sort(ev, o, m, b, tmp);
+	while (i < m || j < b)
+		tmp[k++] = j >= b || (i < m && ev[o[i]].t <= ev[o[j]].t) ?
+		    o[i++] : o[j++];
+	memcpy(o + a, tmp + a, (b - a) * sizeof(*o));
+}
+
+/* A customer's events o[a..b) in time order, stably. */
+static void
+by_time(const struct life_ev *ev, uint32_t *o, size_t a, size_t b)
+{
+	uint32_t *tmp;
+	size_t i;
+
+	for (i = a + 1; i < b && ev[o[i - 1]].t <= ev[o[i]].t; i++)
+		;
+	if (i >= b)
+		return;		/* in order already: the common case */
+	if (b - a <= 64) {
+		insertion(ev, o, a, b, time_after);
+		return;
+	}
+	tmp = cdp_xcalloc(b, sizeof(*tmp));
+	merge_sort(ev, o, a, b, tmp);
+	free(tmp);
+}
+
 void
 life_order(struct life *l)
 {
-	size_t *pos;
+	struct pair *p = cdp_xcalloc(l->nev + 1, sizeof(*p));
+	const struct life_ev *ev = l->ev;
+	uint32_t *o;
+	size_t cap = 0;
 
-	l->first = cdp_xcalloc((size_t)l->ncust + 2, sizeof(*l->first));
-	l->order = cdp_xcalloc(l->nev + 1, sizeof(*l->order));
-	/* Counting sort by customer keeps input order within one. */
+	if (l->nev >= UINT32_MAX)
+		cdp_die(EX_SOFTWARE, NULL, 0, "too many lifecycle events");
 	for (size_t i = 0; i < l->nev; i++)
-		l->first[l->ev[i].cust + 1]++;
-	for (uint32_t c = 0; c < l->ncust; c++)
-		l->first[c + 1] += l->first[c];
-	pos = cdp_xcalloc((size_t)l->ncust + 1, sizeof(*pos));
-	memcpy(pos, l->first, (size_t)l->ncust * sizeof(*pos));
+		p[i] = (struct pair){ (uint32_t)(ev[i].cust >> 32),
+		    (uint32_t)i };
+	radix(p, l->nev);
+	o = l->order = cdp_xcalloc(l->nev + 1, sizeof(*o));
 	for (size_t i = 0; i < l->nev; i++)
-		l->order[pos[l->ev[i].cust]++] = (uint32_t)i;
-	free(pos);
-	/* Then each customer's events by time: an insertion sort, as they
-	 * come mostly in order; stable, so equal times keep input order. */
-	for (uint32_t c = 0; c < l->ncust; c++)
-		for (size_t i = l->first[c] + 1; i < l->first[c + 1]; i++) {
-			uint32_t e = l->order[i];
-			size_t j = i;
-
-			while (j > l->first[c] &&
-			    l->ev[l->order[j - 1]].t > l->ev[e].t) {
-				l->order[j] = l->order[j - 1];
-				j--;
-			}
-			l->order[j] = e;
+		o[i] = p[i].ix;
+	free(p);
+	/* Equal top halves of different hashes are rare: order such a run
+	 * by the whole hash (stable: input order within a customer); then
+	 * each customer's events by time (stable: equal times keep input
+	 * order). */
+	for (size_t i = 0, j; i < l->nev; i = j) {
+		for (j = i + 1; j < l->nev && ev[o[j]].cust >> 32 ==
+		    ev[o[i]].cust >> 32; j++)
+			if (j + LIFE_AHEAD < l->nev)
+				__builtin_prefetch(&ev[o[j + LIFE_AHEAD]]);
+		if (j - i > 1)
+			insertion(ev, o, i, j, cust_after);
+	}
+	for (size_t i = 0, j; i < l->nev; i = j) {
+		for (j = i + 1; j < l->nev && ev[o[j]].cust == ev[o[i]].cust;
+		    j++)
+			if (j + LIFE_AHEAD < l->nev)
+				__builtin_prefetch(&ev[o[j + LIFE_AHEAD]]);
+		if (l->ncust + 1 >= cap) {
+			cap = cap ? 2 * cap : 1024;
+			l->first = cdp_xreallocarray(l->first, cap,
+			    sizeof(*l->first));
 		}
+		l->first[l->ncust++] = i;
+		by_time(ev, o, i, j);
+	}
+	if (l->first == NULL)
+		l->first = cdp_xcalloc(1, sizeof(*l->first));
+	l->first[l->ncust] = l->nev;
 }
 
 /* The state event e leads to from state s (s itself when it does not
@@ -265,6 +373,10 @@ life_walk(struct life *l, uint32_t c,
 		    .mrr_from = st == LS_ACTIVE ? mrr : 0 };
 		bool applies;
 
+		/* The events are read out of place: ask for the ones a few
+		 * steps on (this customer's or the next ones') early. */
+		if (i + LIFE_AHEAD < l->nev)
+			__builtin_prefetch(&l->ev[l->order[i + LIFE_AHEAD]]);
 		s.to = next_state(st, (enum life_kind)e->kind);
 		/* An amount updates the plan whenever the event applies:
 		 * a renewal at a new price is expansion or contraction. */

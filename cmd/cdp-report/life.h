@@ -12,7 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "keymap.h"
 #include "record.h"
 #include "report.h"
 
@@ -35,22 +34,26 @@ struct life_opts {
 	int		 nbufs;
 };
 
+/*
+ * An event, its customer known by the 64-bit hash of its id (type byte
+ * and text; two of n ids collide with probability about n^2 / 2^65, 3e-8
+ * for a million customers): grouping is sorting, no table of customers.
+ */
 struct life_ev {
-	uint32_t	cust;
-	uint8_t		kind;
-	bool		has_mrr;
+	uint64_t	cust;
 	double		t;
 	double		mrr;
+	uint8_t		kind;
+	bool		has_mrr;
 };
 
 struct life {
 	const struct life_opts	*opt;
-	struct cdp_keymap	*custmap;
-	uint32_t		 ncust;
-	struct life_ev		*ev;
+	uint32_t		 ncust;		/* after life_order */
+	struct life_ev		*ev;		/* in input order */
 	size_t			 nev, capev;
-	uint32_t		*order;		/* events per customer, in time
-						   order (life_order) */
+	uint32_t		*order;		/* life_order: event indexes
+						   by customer, then time */
 	size_t			*first;		/* customer c: order[first[c]
 						   .. first[c + 1]) */
 	double			 tmax;		/* latest event time */
@@ -80,7 +83,8 @@ void	life_free(struct life *l);
  */
 int	life_read(struct life *l, struct cdp_rec *rec, const char **why);
 
-/* Put the events in time order per customer (ties: input order). */
+/* Put the events in time order per customer (ties: input order) and
+ * number the customers 0, 1, ... (in no meaningful order). */
 void	life_order(struct life *l);
 
 /* A customer's change of state at time t, with its MRR before and after

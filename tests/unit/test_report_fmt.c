@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "diag.h"
+#include "record.h"
+#include "timeval.h"
 #include "../../cmd/cdp-report/fmt.h"
 #include "../../cmd/cdp-report/report.h"
 #include "check.h"
@@ -400,6 +402,42 @@ resolved(double a, double b, int precision)
 	return d;
 }
 
+/* report_time() reads the common shape YYYY-MM-DDTHH:MM:SSZ itself:
+ * the same seconds as the general parser, over two centuries. */
+static int
+time_checks(void)
+{
+	struct cdp_buf tmp[2] = { { 0 } }, t3 = { 0 };
+	struct cdp_rec r = { 0 };
+	struct cdp_err err;
+	int bad = 0;
+
+	for (int y = 1901; y <= 2100; y += 3)
+		for (int m = 1; m <= 12; m++)
+			for (int d = 1; d <= 31; d += 9) {
+				char line[96], ts[32];
+				double a, b;
+				const char *why;
+				int ra, rb;
+
+				snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02dZ",
+				    y, m, d == 28 ? 28 : d, (y + m) % 24,
+				    (d * 7) % 60, (y * 13) % 60);
+				snprintf(line, sizeof(line), "{\"ts\":\"%s\"}", ts);
+				if (cdp_rec_parse(&r, line, strlen(line), &err)
+				    == -1)
+					return 1;
+				ra = report_time(&r, "ts", tmp, &a, &why);
+				rb = cdp_time_parse(ts, strlen(ts), &t3, &b, &why);
+				bad += ra != rb || (ra == 0 && a != b);
+			}
+	cdp_rec_free(&r);
+	cdp_buf_free(&tmp[0]);
+	cdp_buf_free(&tmp[1]);
+	cdp_buf_free(&t3);
+	return bad;
+}
+
 /* The helpers' own checks. */
 static int
 selftest(void)
@@ -452,6 +490,7 @@ selftest(void)
 	CHECK(resolved(491, 12, -1) == 0, "whole numbers");
 	CHECK(resolved(491, 12.5, 3) == 3, "--precision");
 	CHECK(resolved(491, 12, 3) == 0, "--precision: whole stay whole");
+	CHECK(time_checks() == 0, "report_time: fast path = parser");
 	cdp_buf_free(&b);
 	return CHECK_DONE();
 }
