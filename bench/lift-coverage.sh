@@ -28,7 +28,7 @@ awk -v runs="$runs" 'BEGIN {
 				    e, i
 		}
 }' >"$tmp/sim.ndjson"
-"$bin/cdp-report" lift -c 'event == "purchase"' -f csv "$tmp/sim.ndjson" \
+"$bin/cdp-report" lift --outcome 'event == "purchase"' -f csv "$tmp/sim.ndjson" \
     >"$tmp/lift.csv" || exit 1
 awk -F, -v runs="$runs" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 	$0 == "" { exit }

@@ -40,8 +40,8 @@ export NODE_PATH
 "$drv" html heatmap >"$tmp/report-heatmap-dark.html"
 awk -f "$root/tests/cdp-report/attribution/expand-paths.awk" \
     "$root/../shared/data/attribution/Data.csv" |
-    "$build/bin/cdp-report" attribution --path-id j --channel ch -c conv \
-    --value v -m first,last,linear,time-decay,position,markov,markov:3,shapley \
+    "$build/bin/cdp-report" attribution --path-id j --channel ch --conversion conv \
+    --value v --model first,last,linear,time-decay,position,markov,markov:3,shapley \
     --title "Attribution of ChannelAttribution's Data.csv" -f html \
     >"$tmp/report-attribution.html"
 node "$root/tests/render/render.cjs" --shots "$tmp" \

@@ -262,7 +262,7 @@ golden() {
 	printf '{"a":2}\n' > two.ndjson
 	run cdp-ingest one.csv two.ndjson
 	assert_output "$(printf '%s\n' '{"a":"1","_src":"one.csv","_line":2}' '{"a":2,"_src":"two.ndjson","_line":1}')"
-	run cdp-ingest -s crm -s web one.csv two.ndjson
+	run cdp-ingest --source crm --source web one.csv two.ndjson
 	assert_output "$(printf '%s\n' '{"a":"1","_src":"crm","_line":2}' '{"a":2,"_src":"web","_line":1}')"
 	run cdp-ingest --source all one.csv two.ndjson
 	assert_output "$(printf '%s\n' '{"a":"1","_src":"all","_line":2}' '{"a":2,"_src":"all","_line":1}')"
@@ -288,7 +288,7 @@ golden() {
 	assert_success
 	assert_output '{"email":"a@x.io","name":"Ann","_src":"m.csv","_line":2}'
 	printf '{"mail":"a@x.io","n":1,"x":{"y":2}}\n' > m.ndjson
-	run cdp-ingest -m email=mail --only email,x m.ndjson
+	run cdp-ingest --map email=mail --only email,x m.ndjson
 	assert_output '{"email":"a@x.io","x":{"y":2},"_src":"m.ndjson","_line":1}'
 }
 

@@ -18,7 +18,7 @@ arms() {
 }
 
 lift() {
-	cdp-report lift -c 'event == "purchase"' "$@"
+	cdp-report lift --outcome 'event == "purchase"' "$@"
 }
 
 @test "lift: --help prints the usage on stdout" {
@@ -137,7 +137,7 @@ print(all(abs(float(a) - float(b)) < 1e-9 * max(1, abs(float(b))) for a, b in zi
 	assert_line --index 2 --partial '"revenue":20,"revenue_per_profile":10}'
 	assert_equal "$stderr" '{"read":11,"used":9,"rejected":0,"skipped":2,"decisions":4,"not_sent":1,"outcomes":6,"outcomes_unmatched":2}'
 	# A 10-day window takes p2's later purchase in.
-	run_split lift -f ndjson -w 10d in.ndjson
+	run_split lift -f ndjson --window 10d in.ndjson
 	assert_line --index 2 --partial '"arm":"treatment","profiles":2,"conversions":2,'
 }
 
@@ -223,7 +223,7 @@ value field 'revenue' is not a number"
 
 @test "lift: misuse is 64" {
 	arms "j a - treatment 5 1" >in.ndjson
-	for bad in "" "-c x== -w 7x" "-c x==1 --holdout-share 0" \
+	for bad in "" "--outcome x== --window 7x" "--outcome x==1 --holdout-share 0" \
 	    "-c x==1 --holdout-share 100%" "-c x==1 --holdout-share =5%" \
 	    "-c x==1 --bootstrap 10" "-c x==1 --seed -2" "-c x==1 --by-profile ''"; do
 		run_split eval cdp-report lift $bad in.ndjson
@@ -232,6 +232,6 @@ value field 'revenue' is not a number"
 	done
 	run_split cdp-report lift in.ndjson
 	assert_equal "$(head -1 <<<"$stderr")" "cdp-report: --outcome is required"
-	run_split cdp-report lift -c 'x ==' in.ndjson
+	run_split cdp-report lift --outcome 'x ==' in.ndjson
 	[[ "$stderr" == "cdp-report: --outcome:1:5: "* ]]
 }

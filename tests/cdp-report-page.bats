@@ -16,9 +16,9 @@ reports() {
 	cdp-report funnel -f ndjson \
 	    --steps 'viewed=event=="view"' 'bought=event=="purchase"' \
 	    -- "$F/funnel/events.ndjson" >funnel.ndjson
-	cdp-report cohort -a 'event=="purchase"' -f ndjson \
+	cdp-report cohort --activity 'event=="purchase"' -f ndjson \
 	    "$F/cohort/events.ndjson" >cohort.ndjson
-	cdp-report attribution -c 'event == "purchase"' -m first,markov \
+	cdp-report attribution --conversion 'event == "purchase"' --model first,markov \
 	    -f ndjson "$F/attribution/puzyrov.ndjson" >attribution.ndjson
 }
 

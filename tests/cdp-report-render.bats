@@ -58,8 +58,8 @@ render() {
 @test "render: the commands' own pages fit, the wide attribution table too" {
 	awk -f "$F/attribution/expand-paths.awk" \
 	    "$SHARED/data/attribution/Data.csv" >events.ndjson
-	cdp-report attribution --path-id j --channel ch -c conv --value v \
-	    -m first,last,linear,time-decay,position,markov,markov:2,shapley \
+	cdp-report attribution --path-id j --channel ch --conversion conv --value v \
+	    --model first,last,linear,time-decay,position,markov,markov:2,shapley \
 	    --bootstrap 5 -f html -o attribution.html events.ndjson
 	cdp-report group --by channel --agg count,sum:revenue,avg:revenue,p95:revenue \
 	    -f html -o group.html "$F/group/events.ndjson"
@@ -67,11 +67,11 @@ render() {
 	cdp-report funnel -f html -o funnel.html \
 	    --steps 'event=="view"' 'event=="cart"' 'event=="purchase"' \
 	    -- "$F/funnel/events.ndjson"
-	cdp-report cohort -a 'event=="purchase"' -f html -o cohort.html \
+	cdp-report cohort --activity 'event=="purchase"' -f html -o cohort.html \
 	    "$F/cohort/events.ndjson"
 	cdp-report profile -f html -o profile.html "$F/profile/mixed.ndjson"
 	cdp-report group --by channel -f ndjson "$F/group/events.ndjson" >by.ndjson
-	cdp-report cohort -a 'event=="purchase"' -f ndjson \
+	cdp-report cohort --activity 'event=="purchase"' -f ndjson \
 	    "$F/cohort/events.ndjson" >cohort.ndjson
 	cdp-report page --title dashboard -o page.html by.ndjson cohort.ndjson
 	run render *.html

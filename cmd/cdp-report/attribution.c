@@ -21,7 +21,7 @@ static const char usage[] =
 "usage: cdp-report attribution --conversion EXPR [options] [FILE...]\n"
 "Credit per channel for the touchpoint paths that end in a conversion.\n"
 "\n"
-"  -c, --conversion EXPR     a record where EXPR is true is a conversion:\n"
+"      --conversion EXPR     a record where EXPR is true is a conversion:\n"
 "                            it ends its path id's current path\n"
 "      --path-id FIELD       whose path a record belongs to (default\n"
 "                            profile_id)\n"
@@ -29,7 +29,7 @@ static const char usage[] =
 "                            (default channel)\n"
 "      --value FIELD         the conversion's value (a number; missing or\n"
 "                            null is 0)\n"
-"  -m, --model LIST          first, last, linear, time-decay[:HALF_LIFE],\n"
+"      --model LIST          first, last, linear, time-decay[:HALF_LIFE],\n"
 "                            position[:FIRST,MIDDLE,LAST], markov[:K],\n"
 "                            shapley[:count], shapley-ordered[:count]\n"
 "                            (repeatable or comma-separated; default last;\n"
@@ -82,6 +82,13 @@ static const struct option longopts[] = {
 	{ "value", required_argument, NULL, OPT_VALUE },
 	{ "view-through", required_argument, NULL, OPT_VIEW_THROUGH },
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'c', "conversion" },
+	{ 'm', "model" },
+	{ 0, NULL }
 };
 
 #define MAX_MODELS	16
@@ -395,8 +402,8 @@ parse_options(int argc, char **argv, struct attr_opts *opt)
 	*opt = (struct attr_opts){ .path_id = "profile_id",
 	    .channel = "channel", .seed = 1 };
 	report_opts_init(&opt->ro, "attribution");
-	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS "c:m:",
-	    longopts, NULL)) != -1)
+	while ((ch = cdp_getopt(argc, argv, REPORT_SHORTOPTS "c:m:",
+	    longopts, old_short)) != -1)
 		if (!report_opt(ch, optarg, &opt->ro, usage))
 			parse_one(opt, ch, optarg);
 	if (opt->conversion == NULL)
@@ -438,7 +445,7 @@ compile_conversion(const char *src)
 	if ((e = cdp_expr_compile(src, strlen(src), NULL, &err)) != NULL)
 		return e;
 	if (err.line == 0)
-		report_nomem();
+		cdp_oom(0);
 	cdp_die(EX_USAGE, NULL, 0, "--conversion:%d:%d: %s", err.line,
 	    err.col, err.msg);
 }
@@ -453,7 +460,7 @@ intern(struct cdp_keymap *m, const char *key, size_t n, uint32_t count,
 	uint64_t *v = cdp_keymap_put(m, cdp_key128_of(key, n), count, added);
 
 	if (v == NULL)
-		report_nomem();
+		cdp_oom(0);
 	return (uint32_t)*v;
 }
 
@@ -477,7 +484,7 @@ key_text(struct ctx *c, struct cdp_rec *rec, const struct cdp_field *f)
 	}
 	if (cdp_buf_addc(&c->key, f->type == CDP_NUMBER ? 'n' : 's') == -1 ||
 	    cdp_buf_add(&c->key, s, n) == -1)
-		report_nomem();
+		cdp_oom(0);
 	return 0;
 }
 
@@ -493,11 +500,11 @@ channel_of(struct ctx *c)
 		return ix;
 	if (c->nch >= UINT32_MAX - 1 || cdp_grow((void **)&c->name_off,
 	    &c->capch, c->nch + 1, sizeof(*c->name_off)) == -1)
-		report_nomem();
+		cdp_oom(0);
 	c->name_off[c->nch++] = c->names.len;
 	if (cdp_buf_add(&c->names, c->key.p + 1, c->key.len - 1) == -1 ||
 	    cdp_buf_addc(&c->names, '\0') == -1)
-		report_nomem();
+		cdp_oom(0);
 	return ix;
 }
 
@@ -589,14 +596,14 @@ one(void *arg, struct cdp_rec *rec, const struct cdp_each_at *at,
 	}
 	e.path = intern(c->path_ix, c->key.p, c->key.len, c->npaths, &added);
 	if (added && ++c->npaths == UINT32_MAX)
-		report_nomem();
+		cdp_oom(0);
 	if (e.ch != NO_CHANNEL) {
 		c->touches++;
 		c->impressions += e.impression;
 	}
 	if (cdp_grow((void **)&c->ev, &c->capev, c->nev + 1, sizeof(*c->ev))
 	    == -1)
-		report_nomem();
+		cdp_oom(0);
 	c->ev[c->nev++] = e;
 	return 0;
 }
@@ -762,7 +769,7 @@ ctx_init(struct ctx *c, const struct attr_opts *opt)
 	c->conv = compile_conversion(opt->conversion);
 	if ((c->path_ix = cdp_keymap_new()) == NULL ||
 	    (c->ch_ix = cdp_keymap_new()) == NULL)
-		report_nomem();
+		cdp_oom(0);
 	snprintf(c->no_time, sizeof(c->no_time), "no time in field '%s'",
 	    opt->ro.time);
 	snprintf(c->bad_ch, sizeof(c->bad_ch), "channel field '%s' is not "

@@ -17,18 +17,19 @@
 #include "life.h"
 #include "report.h"
 #include "timeval.h"
+#include "xalloc.h"
 
 static const char usage[] =
 "usage: cdp-report cohort [options] [FILE...]\n"
 "Retention: per cohort, the profiles active in each period after its start.\n"
 "\n"
-"  -c, --cohort EXPR         a profile's cohort: the value of EXPR at its\n"
+"      --cohort EXPR         a profile's cohort: the value of EXPR at its\n"
 "                            first record where it is not null, such as\n"
 "                            month(signup) (default: the period of the\n"
 "                            profile's first activity)\n"
-"  -a, --activity EXPR       the records that count as activity (default:\n"
+"      --activity EXPR       the records that count as activity (default:\n"
 "                            every record)\n"
-"  -p, --period UNIT         day, week (ISO, from Monday) or month (default)\n"
+"      --period UNIT         day, week (ISO, from Monday) or month (default)\n"
 "      --by-profile FIELD    the field naming the profile (default profile_id)\n"
 "      --since-first         subscriptions: the cohort is each customer's\n"
 "                            signup period, and active means inside an\n"
@@ -60,6 +61,14 @@ static const struct option longopts[] = {
 	{ "cohort", required_argument, NULL, 'c' },
 	{ "period", required_argument, NULL, 'p' },
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'a', "activity" },
+	{ 'c', "cohort" },
+	{ 'p', "period" },
+	{ 0, NULL }
 };
 
 struct cohort_opts {
@@ -172,8 +181,8 @@ parse_options(int argc, char **argv, struct cohort_opts *opt)
 	*opt = (struct cohort_opts){ .by = "profile_id", .period = P_MONTH };
 	life_opts_init(&opt->life);
 	report_opts_init(&opt->ro, "cohort");
-	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS "a:c:p:",
-	    longopts, NULL)) != -1) {
+	while ((ch = cdp_getopt(argc, argv, REPORT_SHORTOPTS "a:c:p:",
+	    longopts, old_short)) != -1) {
 		if (report_opt(ch, optarg, &opt->ro, usage))
 			continue;
 		switch (ch) {
@@ -245,19 +254,17 @@ cohort_of(struct cohort *c, const char *s, size_t n)
 
 	if ((v = cdp_keymap_put(c->comap, cdp_key128_of(s, n), c->nco,
 	    &added)) == NULL)
-		report_nomem();
+		cdp_oom(0);
 	if (!added)
 		return (int32_t)*v;
 	if (c->nco == INT32_MAX)
 		cdp_die(EX_SOFTWARE, NULL, 0, "too many cohorts");
-	if (cdp_grow((void **)&c->co, &c->cocap, c->nco + 1, sizeof(*c->co))
-	    == -1)
-		report_nomem();
+	cdp_xgrow((void **)&c->co, &c->cocap, c->nco + 1, sizeof(*c->co));
 	c->co[c->nco] = (struct cgroup){ .off = c->labels.len, .len = n,
 	    .start = label_day(s, n, &day) == 0 ?
 	    events_period(c->opt->period, day) : NONE };
 	if (cdp_buf_add(&c->labels, s, n) == -1)
-		report_nomem();
+		cdp_oom(0);
 	return (int32_t)c->nco++;
 }
 
@@ -285,9 +292,8 @@ static struct cprof *
 prof_at(struct cohort *c, uint32_t idx, int added)
 {
 	if (added) {
-		if (cdp_grow((void **)&c->p, &c->pcap, (size_t)idx + 1,
-		    sizeof(*c->p)) == -1)
-			report_nomem();
+		cdp_xgrow((void **)&c->p, &c->pcap, (size_t)idx + 1,
+		    sizeof(*c->p));
 		c->p[idx] = (struct cprof){ .cohort = -1, .first = NONE,
 		    .last = NONE };
 	}
@@ -335,9 +341,8 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		}
 		per = events_period(opt->period, cdp_time_day(t));
 		if (per != p->last) {
-			if (cdp_grow((void **)&c->act, &c->acap, c->nact + 1,
-			    sizeof(*c->act)) == -1)
-				report_nomem();
+			cdp_xgrow((void **)&c->act, &c->acap, c->nact + 1,
+			    sizeof(*c->act));
 			c->act[c->nact++] = (struct act){ idx, per };
 			p->last = per;
 		}
@@ -372,7 +377,7 @@ add_act(struct cohort *c, uint32_t prof, int32_t per)
 {
 	if (cdp_grow((void **)&c->act, &c->acap, c->nact + 1,
 	    sizeof(*c->act)) == -1)
-		report_nomem();
+		cdp_oom(0);
 	c->act[c->nact++] = (struct act){ prof, per };
 }
 
@@ -428,7 +433,7 @@ since_first(struct cohort *c)
 		c->end = (double)(day + 1) * 86400;
 	c->p = calloc((size_t)c->life.ncust + 1, sizeof(*c->p));
 	if (c->p == NULL)
-		report_nomem();
+		cdp_oom(0);
 	c->prof.n = c->life.ncust;
 	for (uint32_t cu = 0; cu < c->life.ncust; cu++) {
 		c->p[cu] = (struct cprof){ .cohort = -1, .first = NONE,
@@ -475,11 +480,9 @@ cmp_label(const void *a, const void *b)
 static int32_t *
 sorted(const struct cohort *c)
 {
-	struct lab *l = malloc((c->nco + 1) * sizeof(*l));
-	int32_t *order = malloc((c->nco + 1) * sizeof(*order));
+	struct lab *l = cdp_xcalloc(c->nco + 1, sizeof(*l));
+	int32_t *order = cdp_xcalloc(c->nco + 1, sizeof(*order));
 
-	if (l == NULL || order == NULL)
-		report_nomem();
 	for (size_t i = 0; i < c->nco; i++)
 		l[i] = (struct lab){ c->labels.p + c->co[i].off,
 		    c->co[i].len, (int32_t)i };
@@ -544,8 +547,7 @@ tally(struct cohort *c, size_t *nk)
 		if (k >= 0 && (size_t)k + 1 > n)
 			n = (size_t)k + 1;
 	}
-	if ((cnt = calloc(c->nco * n + 1, sizeof(*cnt))) == NULL)
-		report_nomem();
+	cnt = cdp_xcalloc(c->nco * n + 1, sizeof(*cnt));
 	for (i = 0; i < c->nact; i++) {
 		const struct act *a = &c->act[i];
 		const struct cprof *p = &c->p[a->prof];
@@ -634,7 +636,7 @@ cohort_main(int argc, char **argv)
 	c = (struct cohort){ .opt = &opt, .maxperiod = NONE,
 	    .comap = cdp_keymap_new() };
 	if (c.comap == NULL)
-		report_nomem();
+		cdp_oom(0);
 	snprintf(c.missing, sizeof(c.missing), "no time field \"%s\"",
 	    opt.ro.time);
 	evprof_init(&c.prof);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "xalloc.h"
 #include "fmt.h"
 #include "html.h"
 
@@ -119,7 +120,7 @@ void
 html_add(struct page *p, const char *s)
 {
 	if (cdp_buf_adds(&p->b, s) == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 void
@@ -135,7 +136,7 @@ html_addf(struct page *p, const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		cdp_die(EX_SOFTWARE, NULL, 0, "html: markup too long");
 	if (cdp_buf_add(&p->b, tmp, (size_t)n) == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 /* Append sanitised text s[0..n) with the five HTML specials escaped. */
@@ -154,7 +155,7 @@ esc(struct page *p, const char *s, size_t n)
 		}
 		if (e != NULL ? cdp_buf_adds(&p->b, e) == -1 :
 		    cdp_buf_addc(&p->b, s[i]) == -1)
-			report_nomem();
+			cdp_oom(0);
 	}
 }
 
@@ -166,7 +167,7 @@ html_text(struct page *p, const char *s, size_t n, size_t maxw)
 
 	cdp_buf_reset(&p->safe);
 	if ((w = fmt_safe(&p->safe, s, n, false)) == -1)
-		report_nomem();
+		cdp_oom(0);
 	len = p->safe.len;
 	if (maxw > 0 && (size_t)w > maxw) {
 		len = fmt_fit(p->safe.p, p->safe.len, maxw - 1, &fit);
@@ -189,7 +190,7 @@ html_cell(struct page *p, const struct rtable *t, size_t row, int col,
 {
 	cdp_buf_reset(&p->raw);
 	if (fmt_cell(t, row, col, &p->raw) == -1)
-		report_nomem();
+		cdp_oom(0);
 	html_text(p, p->raw.p != NULL ? p->raw.p : "", p->raw.len, maxw);
 }
 
@@ -202,7 +203,7 @@ html_num_as(struct page *p, const struct rtable *t, int col, double v)
 	if (report_fmt_num(&p->raw, k->ratio ? v * 100 : v, k->shown < 0 ?
 	    -1 : k->shown, k->key) == -1 || ((k->percent || k->ratio) &&
 	    cdp_buf_addc(&p->raw, '%') == -1))
-		report_nomem();
+		cdp_oom(0);
 	html_text(p, p->raw.p != NULL ? p->raw.p : "", p->raw.len, 0);
 }
 
@@ -236,7 +237,7 @@ col_width(struct page *p, const struct rtable *t, int c)
 		cdp_buf_reset(&p->safe);
 		if (fmt_cell(t, r, c, &p->raw) == -1 || (cw = fmt_safe(&p->safe,
 		    p->raw.p != NULL ? p->raw.p : "", p->raw.len, false)) == -1)
-			report_nomem();
+			cdp_oom(0);
 		if ((size_t)cw > w)
 			w = (size_t)cw;
 	}

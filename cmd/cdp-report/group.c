@@ -22,6 +22,7 @@
 #include "agg.h"
 #include "diag.h"
 #include "each.h"
+#include "xalloc.h"
 #include "report.h"
 
 #define MAXBY	16
@@ -31,8 +32,8 @@ static const char usage[] =
 "usage: cdp-report group [--by F[,F...]] [--agg AGG[,AGG...]] [options]\n"
 "                        [FILE...]\n"
 "KPIs per group of records: one row per distinct --by tuple, sorted.\n"
-"  -b, --by FIELDS           group by these fields (none: one total row)\n"
-"  -a, --agg AGGS            count, sum:F, avg:F, min:F, max:F, distinct:F,\n"
+"      --by FIELDS           group by these fields (none: one total row)\n"
+"      --agg AGGS            count, sum:F, avg:F, min:F, max:F, distinct:F,\n"
 "                            pN:F (N in 0..100, e.g. p50:F, p95:F),\n"
 "                            first:F, last:F (default count)\n"
 "      --allow-missing       an aggregate of a field no record has gives\n"
@@ -58,6 +59,13 @@ static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
 	REPORT_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'a', "agg" },
+	{ 'b', "by" },
+	{ 0, NULL }
 };
 
 enum akind { A_COUNT, A_SUM, A_AVG, A_MIN, A_MAX, A_DISTINCT, A_PCT,
@@ -157,13 +165,10 @@ field_of(struct grp *g, const char *name, bool numeric)
 			break;
 	if (i == g->nfld) {
 		struct cdp_buf b = { 0 };
-		char *copy = strdup(name);
-
-		if (copy == NULL ||
-		    cdp_buf_addf(&b, "%s: not a number", name) == -1)
-			report_nomem();
-		g->fld[i] = (struct afld){ .name = copy, .notnum = b.p,
-		    .present_known = true };
+		if (cdp_buf_addf(&b, "%s: not a number", name) == -1)
+			cdp_oom(0);
+		g->fld[i] = (struct afld){ .name = cdp_xstrdup(name),
+		    .notnum = b.p, .present_known = true };
 		g->nfld++;
 	}
 	g->fld[i].numeric |= numeric;
@@ -205,7 +210,7 @@ parse_agg(struct grp *g, char *item)
 	    (f != NULL && cdp_buf_addf(&col, "_%s", f) == -1) ||
 	    cdp_buf_adds(&spec, item) == -1 ||
 	    (f != NULL && cdp_buf_addf(&spec, ":%s", f) == -1))
-		report_nomem();
+		cdp_oom(0);
 	for (int i = 0; i < g->nagg; i++)
 		if (strcmp(g->agg[i].spec, spec.p) == 0)
 			cdp_usage_die(usage, "--agg: %s given twice", spec.p);
@@ -243,8 +248,8 @@ parse_options(int argc, char **argv, struct grp *g)
 	int ch, n;
 
 	report_opts_init(&g->ro, "group");
-	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS "a:b:",
-	    longopts, NULL)) != -1) {
+	while ((ch = cdp_getopt(argc, argv, REPORT_SHORTOPTS "a:b:",
+	    longopts, old_short)) != -1) {
 		switch (ch) {
 		case 'a':
 			g->agglist = optarg;
@@ -275,10 +280,8 @@ parse_options(int argc, char **argv, struct grp *g)
 		}
 	}
 	if (g->bylist != NULL) {
-		char *s = strdup(g->bylist);
+		char *s = cdp_xstrdup(g->bylist);
 
-		if (s == NULL)
-			report_nomem();
 		if ((n = cdp_split_list(s, (char **)g->by, MAXBY)) < 0)
 			cdp_usage_die(usage, "--by: expected up to %d field "
 			    "names separated by commas", MAXBY);
@@ -290,10 +293,9 @@ parse_options(int argc, char **argv, struct grp *g)
 					    "twice", g->by[i]);
 	}
 	{
-		char *s = strdup(g->agglist != NULL ? g->agglist : "count");
+		char *s = cdp_xstrdup(g->agglist != NULL ? g->agglist :
+		    "count");
 
-		if (s == NULL)
-			report_nomem();
 		if ((n = cdp_split_list(s, items, MAXAGG / 2)) < 0)
 			cdp_usage_die(usage, "--agg: expected up to %d "
 			    "aggregates separated by commas", MAXAGG / 2);
@@ -333,17 +335,17 @@ group_of(struct grp *g)
 	size_t n = g->ngroups;
 
 	if ((v = cdp_keymap_put(g->map, h, n, &added)) == NULL)
-		report_nomem();
+		cdp_oom(0);
 	if (!added)
 		return (size_t)*v;
 	if (cdp_grow((void **)&g->koff, &g->kcap, n + 1,
 	    sizeof(*g->koff)) == -1 ||
 	    cdp_grow((void **)&g->st, &g->stcap, (n + 1) * (size_t)g->nst,
 	    sizeof(*g->st)) == -1)
-		report_nomem();
+		cdp_oom(0);
 	g->koff[n] = g->keys.len;
 	if (cdp_buf_add(&g->keys, g->kb.p, g->kb.len) == -1)
-		report_nomem();
+		cdp_oom(0);
 	memset(states(g, n), 0, (size_t)g->nst * sizeof(*g->st));
 	g->ngroups++;
 	return n;
@@ -357,7 +359,7 @@ hval_set(struct hval *h, const struct aval *v)
 	cdp_buf_reset(&h->s);
 	if ((v->t == AV_STR || v->t >= AV_ARR) &&
 	    cdp_buf_add(&h->s, v->s, v->n) == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 static void
@@ -401,7 +403,7 @@ take_number(struct ast *s, double x)
 {
 	if (s->n == s->u.q.cap && cdp_grow((void **)&s->u.q.x, &s->u.q.cap,
 	    s->n + 1, sizeof(double)) == -1)
-		report_nomem();
+		cdp_oom(0);
 	s->u.q.x[s->n++] = x;
 	s->u.q.sorted = false;
 }
@@ -412,7 +414,7 @@ take_hash(struct ast *s, struct cdp_key128 h)
 	int added;
 
 	if (hset_put(&s->u.set, h, 0, &added) == NULL)
-		report_nomem();
+		cdp_oom(0);
 	s->n = s->u.set.n;
 }
 
@@ -426,18 +428,18 @@ currency_id(struct grp *g, const char *s, size_t n)
 	int added;
 
 	if (g->curmap == NULL && (g->curmap = cdp_keymap_new()) == NULL)
-		report_nomem();
+		cdp_oom(0);
 	if ((v = cdp_keymap_put(g->curmap, cdp_key128_of(s, n), g->ncur + 1,
 	    &added)) == NULL)
-		report_nomem();
+		cdp_oom(0);
 	if (added) {
 		if (cdp_grow((void **)&g->curoff, &g->curcap, g->ncur + 2,
 		    sizeof(*g->curoff)) == -1)
-			report_nomem();
+			cdp_oom(0);
 		g->curoff[++g->ncur] = g->curtext.len;
 		if (cdp_buf_add(&g->curtext, s, n) == -1 ||
 		    cdp_buf_addc(&g->curtext, '\0') == -1)
-			report_nomem();
+			cdp_oom(0);
 	}
 	return (uint32_t)*v;
 }
@@ -475,7 +477,7 @@ take_currency(struct grp *g, size_t grp, uint32_t id, const char *file,
 	if (grp >= g->gcurcap) {
 		if (cdp_grow((void **)&g->gcur, &g->gcurcap, grp + 1,
 		    sizeof(*g->gcur)) == -1)
-			report_nomem();
+			cdp_oom(0);
 		memset(g->gcur + old, 0, (g->gcurcap - old) *
 		    sizeof(*g->gcur));
 	}
@@ -506,7 +508,7 @@ record_currency(struct grp *g, struct cdp_rec *rec, size_t grp,
 	(void)agg_val(rec, f, &g->tmp, &v);
 	cdp_buf_reset(&g->kb);
 	if (agg_json_add(&g->kb, &v) == -1)
-		report_nomem();
+		cdp_oom(0);
 	take_currency(g, grp, currency_id(g, g->kb.p, g->kb.len), at->file,
 	    at->line->lineno);
 }
@@ -548,7 +550,7 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 			return -1;
 		}
 		if (agg_key_add(&g->kb, &v) == -1)
-			report_nomem();
+			cdp_oom(0);
 	}
 	for (int i = 0; i < g->nfld; i++) {
 		g->nonnumeric += g->fld[i].skip;
@@ -603,7 +605,7 @@ add_list(struct cdp_buf *b, const char *const *s, int n, size_t stride)
 
 		if ((i > 0 && cdp_buf_addc(b, ',') == -1) ||
 		    cdp_json_quote(b, x, strlen(x)) == -1)
-			report_nomem();
+			cdp_oom(0);
 	}
 }
 
@@ -612,26 +614,26 @@ partial_header(struct grp *g, struct cdp_buf *b)
 {
 	if (cdp_buf_adds(b, "{\"_partial\":\"cdp-report group\","
 	    "\"version\":1,\"by\":[") == -1)
-		report_nomem();
+		cdp_oom(0);
 	add_list(b, g->by, g->nby, sizeof(g->by[0]));
 	if (cdp_buf_adds(b, "],\"agg\":[") == -1)
-		report_nomem();
+		cdp_oom(0);
 	add_list(b, (const char *const *)&g->agg[0].spec, g->nagg,
 	    sizeof(g->agg[0]));
 	/* How many records had each field, for the merge's check that
 	 * some record has it. */
 	if (cdp_buf_addf(b, "],\"records\":%llu,\"present\":{",
 	    (unsigned long long)g->records) == -1)
-		report_nomem();
+		cdp_oom(0);
 	for (int i = 0; i < g->nfld; i++)
 		if ((i > 0 && cdp_buf_addc(b, ',') == -1) ||
 		    cdp_json_quote(b, g->fld[i].name,
 		    strlen(g->fld[i].name)) == -1 ||
 		    cdp_buf_addf(b, ":%llu",
 		    (unsigned long long)g->fld[i].present) == -1)
-			report_nomem();
+			cdp_oom(0);
 	if (cdp_buf_adds(b, "}}\n") == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 /* A value in a partial: arrays and objects as {"json":TEXT}, so that
@@ -746,7 +748,7 @@ partial_group(struct grp *g, size_t grp, struct cdp_buf *b)
 		rc |= cdp_json_quote(b, c, strlen(c));
 	}
 	if (rc != 0 || cdp_buf_adds(b, "}\n") == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 /* Does JSON array j hold exactly the strings s[0..n) (with stride)? */
@@ -859,7 +861,7 @@ merge_group(struct grp *g, const json_t *j, const struct cdp_each_at *at)
 		if (merged_val(e, &v) == -1)
 			return -1;
 		if (agg_key_add(&g->kb, &v) == -1)
-			report_nomem();
+			cdp_oom(0);
 	}
 	grp = group_of(g);
 	if (cur != NULL)
@@ -994,7 +996,7 @@ cell_value(struct rtable *t, size_t row, int col, const struct aval *v,
 	default:
 		cdp_buf_reset(tmp);
 		if (agg_json_add(tmp, v) == -1)
-			report_nomem();
+			cdp_oom(0);
 		rtable_json(t, row, col, tmp->p, tmp->len);
 		break;
 	}
@@ -1087,7 +1089,7 @@ write_table(struct grp *g, const size_t *order)
 
 	if (cdp_buf_adds(&title, g->agg[0].col) == -1 ||
 	    (g->nby > 0 && cdp_buf_addf(&title, " by %s", g->bylist) == -1))
-		report_nomem();
+		cdp_oom(0);
 	rtable_init(&t, "group", title.p);
 	for (int i = 0; i < g->nby; i++) {
 		int c = rtable_col(&t, g->by[i], -1);
@@ -1188,7 +1190,7 @@ group_main(int argc, char **argv)
 
 	parse_options(argc, argv, &g);
 	if ((g.map = cdp_keymap_new()) == NULL)
-		report_nomem();
+		cdp_oom(0);
 	report_acct_open(&g.ro, &acct);
 	cdp_each(argv + optind, argc - optind, &g.ro.common, &acct,
 	    g.merge ? on_partial : on_record, &g);
@@ -1201,8 +1203,7 @@ group_main(int argc, char **argv)
 		(void)group_of(&g);
 	if (!g.partial && !g.allow_missing)
 		check_missing(&g);
-	if ((order = malloc((g.ngroups + 1) * sizeof(*order))) == NULL)
-		report_nomem();
+	order = cdp_xmalloc((g.ngroups + 1) * sizeof(*order));
 	for (size_t i = 0; i < g.ngroups; i++)
 		order[i] = i;
 	sort_g = &g;

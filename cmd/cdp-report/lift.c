@@ -24,8 +24,8 @@ static const char usage[] =
 "Lift of journeys over their holdouts: FILEs hold cdp-journey's decision\n"
 "records (with an \"arm\" field) and the outcome events, in any order.\n"
 "\n"
-"  -c, --outcome EXPR        an event where EXPR is true is an outcome\n"
-"  -w, --window DURATION     it counts for a decision up to DURATION after\n"
+"      --outcome EXPR        an event where EXPR is true is an outcome\n"
+"      --window DURATION     it counts for a decision up to DURATION after\n"
 "                            the decision's send_at (default 7d)\n"
 "      --value FIELD         the outcome's revenue (a number)\n"
 "      --by-profile FIELD    the field naming the profile (default\n"
@@ -43,8 +43,10 @@ enum {
 	OPT_BOOTSTRAP = REPORT_OPT_PRIVATE,
 	OPT_BY_PROFILE,
 	OPT_HOLDOUT_SHARE,
+	OPT_OUTCOME,
 	OPT_SEED,
-	OPT_VALUE
+	OPT_VALUE,
+	OPT_WINDOW
 };
 
 static const struct option longopts[] = {
@@ -53,10 +55,10 @@ static const struct option longopts[] = {
 	{ "bootstrap", required_argument, NULL, OPT_BOOTSTRAP },
 	{ "by-profile", required_argument, NULL, OPT_BY_PROFILE },
 	{ "holdout-share", required_argument, NULL, OPT_HOLDOUT_SHARE },
-	{ "outcome", required_argument, NULL, 'c' },
+	{ "outcome", required_argument, NULL, OPT_OUTCOME },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "value", required_argument, NULL, OPT_VALUE },
-	{ "window", required_argument, NULL, 'w' },
+	{ "window", required_argument, NULL, OPT_WINDOW },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -141,15 +143,15 @@ parse_options(int argc, char **argv, struct lift_opts *o)
 	*o = (struct lift_opts){ .profile = "profile_id", .window = 7 * 86400.0,
 	    .boot = 1000, .seed = 1 };
 	report_opts_init(&o->ro, "lift");
-	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS "c:w:",
-	    longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS, longopts,
+	    NULL)) != -1) {
 		if (report_opt(ch, optarg, &o->ro, usage))
 			continue;
 		switch (ch) {
-		case 'c':
+		case OPT_OUTCOME:
 			o->outcome = optarg;
 			break;
-		case 'w':
+		case OPT_WINDOW:
 			if (report_parse_duration(optarg, &o->window) == -1)
 				cdp_usage_die(usage, "--window: expected a "
 				    "duration such as 7d");

@@ -66,11 +66,12 @@ parse_options(int argc, char **argv, struct pg *g)
 	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS, longopts,
 	    NULL)) != -1)
 		report_opt(ch, optarg, &g->ro, usage);
-	if (g->ro.format != FMT_AUTO && g->ro.format != FMT_HTML)
+	if (g->ro.format != NULL && g->ro.format !=
+	    report_format_named("html"))
 		cdp_usage_die(usage, "--format: a page is html");
 	if (g->ro.title == NULL)
 		g->ro.title = "cdp-report";
-	g->ro.format = FMT_HTML;
+	g->ro.format = report_format_named("html");
 	if (optind == argc)
 		cdp_usage_die(usage, "no report to put on the page");
 	for (int i = optind; i < argc; i++)

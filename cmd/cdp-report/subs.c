@@ -26,7 +26,7 @@ static const char usage[] =
 "Subscribers, churn, MRR and revenue retention per period, from lifecycle\n"
 "events (signup, renew, pause, resume, cancel, reactivate).\n"
 "\n"
-"  -p, --period UNIT         day, week (ISO, from Monday) or month (default)\n"
+"      --period UNIT         day, week (ISO, from Monday) or month (default)\n"
 "      --by-profile FIELD    the field naming the customer (default\n"
 "                            profile_id)\n"
 "      --event FIELD         the field naming the event (default event)\n"
@@ -39,7 +39,8 @@ static const char usage[] =
 REPORT_USAGE
 CDP_COMMON_USAGE;
 
-enum { OPT_BY_PROFILE = REPORT_OPT_PRIVATE, OPT_EVENT, OPT_NAMES, OPT_MRR };
+enum { OPT_BY_PROFILE = REPORT_OPT_PRIVATE, OPT_EVENT, OPT_NAMES, OPT_MRR,
+	OPT_PERIOD };
 
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
@@ -49,7 +50,7 @@ static const struct option longopts[] = {
 	{ "event", required_argument, NULL, OPT_EVENT },
 	{ "mrr", required_argument, NULL, OPT_MRR },
 	{ "names", required_argument, NULL, OPT_NAMES },
-	{ "period", required_argument, NULL, 'p' },
+	{ "period", required_argument, NULL, OPT_PERIOD },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -91,12 +92,12 @@ parse_options(int argc, char **argv, struct subs_opts *o)
 	life_opts_init(&o->life);
 	o->life.mrr = "mrr";
 	report_opts_init(&o->ro, "subscriptions");
-	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS "p:", longopts,
+	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS, longopts,
 	    NULL)) != -1) {
 		if (report_opt(ch, optarg, &o->ro, usage))
 			continue;
 		switch (ch) {
-		case 'p':
+		case OPT_PERIOD:
 			if (strcmp(optarg, "day") == 0)
 				o->period = P_DAY;
 			else if (strcmp(optarg, "week") == 0)
