@@ -70,6 +70,20 @@ reports() {
 	assert_output 0
 }
 
+@test "page: lift and subscriptions read as their commands print them" {
+	printf '%s\n' "welcome mail - treatment 400 120" "welcome mail - holdout 100 12" |
+	    awk -f "$F/lift/arms.awk" >decisions.ndjson
+	cdp-report lift --outcome 'event == "purchase"' -f ndjson decisions.ndjson >lift.ndjson
+	cdp-report subscriptions --as-of 2026-05-15 -f ndjson \
+	    "$F/subscriptions/hand.ndjson" >subs.ndjson
+	run_split cdp-report page lift.ndjson subs.ndjson
+	assert_success
+	assert_output --partial '<desc id="t1-cd">Forest plot of lift with its interval (lift_lo to lift_hi) for 1 row; the dashed line is zero.</desc>'
+	assert_output --partial '<td class="num" data-label="rate">30%</td>'
+	assert_output --partial '<desc id="t3-cd">Horizontal bar chart of mrr by period, 5 bars.</desc>'
+	assert_output --partial '<td class="num" data-label="grr">25%</td>'
+}
+
 @test "page: the same reports give the same bytes" {
 	reports
 	cdp-report page -o a.html totals.ndjson cohort.ndjson

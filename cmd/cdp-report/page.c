@@ -206,13 +206,23 @@ recognise(struct rtable *t)
 {
 	int name = col_named(t, "name"), prof = col_named(t, "profiles");
 
+	static const char *const shares[] = { "rate", "rate_lo", "rate_hi",
+	    "holdout_rate", "relative_lift", "grr", "nrr" };
+
 	for (size_t c = 0; c < t->ncols; c++) {
 		const char *n = t->cols[c].name;
 
 		t->cols[c].percent = ends(n, "_pct");
 		t->cols[c].ratio = ends(n, "removal_effect");
+		for (size_t i = 0; i < sizeof(shares) / sizeof(shares[0]); i++)
+			t->cols[c].ratio |= strcmp(n, shares[i]) == 0;
 	}
-	if (strcmp(t->name, "retention_pct") == 0 && t->ncols > 2) {
+	if (col_named(t, "period") == 0 && (t->value = col_named(t, "mrr"))
+	    >= 0) {
+		t->chart = CHART_BAR;	/* subscriptions: MRR per period */
+		t->label = 0;
+		t->unit = "MRR at the period's end";
+	} else if (strcmp(t->name, "retention_pct") == 0 && t->ncols > 2) {
 		t->chart = CHART_HEATMAP;
 		t->heat_first = 2;
 		t->heat_scale = 3;
