@@ -167,9 +167,8 @@ cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Type 7 quantile p of sorted x[0..n), n >= 1. */
-static double
-quantile7(const double *x, size_t n, double p)
+double
+report_quantile(const double *x, size_t n, double p)
 {
 	double h = (double)(n - 1) * p, lo = floor(h);
 	size_t i = (size_t)lo;
@@ -183,6 +182,29 @@ void
 report_interval(double *x, size_t n, double *lo, double *hi)
 {
 	qsort(x, n, sizeof(*x), cmp_double);
-	*lo = quantile7(x, n, 0.025);
-	*hi = quantile7(x, n, 0.975);
+	*lo = report_quantile(x, n, 0.025);
+	*hi = report_quantile(x, n, 0.975);
+}
+
+int
+report_id(struct cdp_rec *rec, const char *name, struct cdp_buf *str,
+    struct cdp_buf *key)
+{
+	const struct cdp_field *f = cdp_rec_find(rec, name, strlen(name));
+	const char *s;
+	size_t n;
+
+	if (f == NULL || f->type == CDP_NULL)
+		return 1;
+	if (f->type == CDP_NUMBER) {
+		s = rec->p + f->voff;
+		n = f->vlen;
+	} else if (f->type != CDP_STRING || cdp_rec_str(rec, f, str, &s, &n)
+	    == -1)
+		return -1;
+	cdp_buf_reset(key);
+	if (cdp_buf_addc(key, f->type == CDP_NUMBER ? 'n' : 's') == -1 ||
+	    cdp_buf_add(key, s, n) == -1)
+		cdp_oom(0);
+	return 0;
 }

@@ -967,19 +967,6 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Quantile p of sorted x[0..n): linear between the closest ranks,
- * h = (n - 1) p (Hyndman and Fan's type 7, numpy's default). */
-static double
-quantile(const double *x, size_t n, double p)
-{
-	double h = (double)(n - 1) * p, lo = floor(h);
-	size_t i = (size_t)lo;
-
-	if (i + 1 >= n)
-		return x[n - 1];
-	return x[i] + (h - lo) * (x[i + 1] - x[i]);
-}
-
 static void
 cell_value(struct rtable *t, size_t row, int col, const struct aval *v,
     struct cdp_buf *tmp)
@@ -1043,7 +1030,7 @@ table_row(struct grp *g, struct rtable *t, size_t grp)
 				    cmp_double);
 				q->u.q.sorted = true;
 			}
-			rtable_num(t, row, col, quantile(q->u.q.x, q->n,
+			rtable_num(t, row, col, report_quantile(q->u.q.x, q->n,
 			    g->agg[i].p));
 			break;
 		default:

@@ -114,25 +114,11 @@ kind_of(const struct life_opts *o, const char *s, size_t n)
 static int
 customer(struct life *l, struct cdp_rec *rec, uint64_t *h)
 {
-	const struct cdp_field *f = cdp_rec_find(rec, l->opt->by,
-	    strlen(l->opt->by));
-	const char *s;
-	size_t n;
+	int rc = report_id(rec, l->opt->by, &l->str, &l->key);
 
-	if (f == NULL || f->type == CDP_NULL)
-		return 1;
-	if (f->type == CDP_NUMBER) {
-		s = rec->p + f->voff;
-		n = f->vlen;
-	} else if (f->type != CDP_STRING || cdp_rec_str(rec, f, &l->str, &s,
-	    &n) == -1)
-		return -1;
-	cdp_buf_reset(&l->key);
-	if (cdp_buf_addc(&l->key, f->type == CDP_NUMBER ? 'n' : 's') == -1 ||
-	    cdp_buf_add(&l->key, s, n) == -1)
-		cdp_oom(0);
-	*h = cdp_key128_of(l->key.p, l->key.len).lo;
-	return 0;
+	if (rc == 0)
+		*h = cdp_key128_of(l->key.p, l->key.len).lo;
+	return rc;
 }
 
 int

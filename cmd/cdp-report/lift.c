@@ -14,6 +14,7 @@
 
 #include "diag.h"
 #include "each.h"
+#include "events_prof.h"
 #include "expr.h"
 #include "keymap.h"
 #include "xalloc.h"
@@ -212,29 +213,16 @@ static int
 profile_of(struct lift *l, struct cdp_rec *rec, struct cdp_key128 *k,
     const char **why)
 {
-	const struct cdp_field *f = cdp_rec_find(rec, l->opt.profile,
-	    strlen(l->opt.profile));
-	const char *s;
-	size_t n;
+	int rc = report_id(rec, l->opt.profile, &l->str, &l->key);
 
-	if (f == NULL || f->type == CDP_NULL)
-		return 1;
-	if (f->type == CDP_NUMBER) {
-		s = rec->p + f->voff;
-		n = f->vlen;
-	} else if (f->type != CDP_STRING || cdp_rec_str(rec, f, &l->str, &s,
-	    &n) == -1) {
+	if (rc == 0)
+		*k = cdp_key128_of(l->key.p, l->key.len);
+	else if (rc == -1) {
 		snprintf(l->why, sizeof(l->why), "profile field '%s' is not a "
 		    "string or a number", l->opt.profile);
 		*why = l->why;
-		return -1;
 	}
-	cdp_buf_reset(&l->key);
-	if (cdp_buf_addc(&l->key, f->type == CDP_NUMBER ? 'n' : 's') == -1 ||
-	    cdp_buf_add(&l->key, s, n) == -1)
-		cdp_oom(0);
-	*k = cdp_key128_of(l->key.p, l->key.len);
-	return 0;
+	return rc;
 }
 
 /* The group of journey, action, variant (NULL: none) and arm. */
@@ -522,20 +510,6 @@ lift_free(struct lift *l)
 	cdp_buf_free(&l->tmp[1]);
 }
 
-static struct cdp_expr *
-compile(const char *src)
-{
-	struct cdp_expr_err err;
-	struct cdp_expr *e;
-
-	if ((e = cdp_expr_compile(src, strlen(src), NULL, &err)) != NULL)
-		return e;
-	if (err.line == 0)
-		cdp_oom(0);
-	cdp_die(EX_USAGE, NULL, 0, "--outcome:%d:%d: %s", err.line, err.col,
-	    err.msg);
-}
-
 int
 lift_main(int argc, char **argv)
 {
@@ -543,7 +517,7 @@ lift_main(int argc, char **argv)
 	struct cdp_acct acct;
 
 	parse_options(argc, argv, &l.opt);
-	l.outcome = compile(l.opt.outcome);
+	l.outcome = events_compile(&l.opt.ro, l.opt.outcome, "--outcome");
 	if ((l.groupmap = cdp_keymap_new()) == NULL)
 		cdp_oom(0);
 	report_acct_open(&l.opt.ro, &acct);

@@ -144,9 +144,24 @@ int	report_time(struct cdp_rec *rec, const char *name,
  * finite); exits when memory runs out. */
 void	report_num(struct cdp_buf *b, double v);
 
+/* Quantile p (0 to 1) of sorted x[0..n), n >= 1: linear between the
+ * closest ranks, h = (n - 1) p (Hyndman and Fan's type 7, numpy's
+ * default). */
+double	report_quantile(const double *x, size_t n, double p);
+
 /* The 2.5% and 97.5% points (type 7) of x[0..n), n >= 1, sorted in
  * place: a 95% percentile interval. */
 void	report_interval(double *x, size_t n, double *lo, double *hi);
+
+/*
+ * The key of an id field (a profile, a customer) of rec: a type byte and
+ * the text (a string unescaped, a number as written), so that the number
+ * 1 and the string "1" are two ids; into key, str being scratch.
+ * Returns 0; 1 when the field is missing or null; -1 when it is neither a
+ * string nor a number.
+ */
+int	report_id(struct cdp_rec *rec, const char *name, struct cdp_buf *str,
+	    struct cdp_buf *key);
 
 /* ---- result tables ---- */
 
