@@ -145,6 +145,57 @@ same_action(const struct lift_group *a, const struct lift_group *b)
 	    strcmp(a->action, b->action) == 0;
 }
 
+/*
+ * o->boot resampled means of revenue per profile of arm g, into mean[]:
+ * each resample draws g->n profiles with replacement.  Of n profiles k
+ * have revenue, so a resample holds Binomial(n, k/n) of them, then that
+ * many revenues drawn from the k: the same distribution as drawing all
+ * n, in time k instead of n.  The generator is GSL's taus2, seeded with
+ * --seed and the arm's name, so that a row's interval does not depend
+ * on the rows before it.  An index is a 32-bit draw times k over 2^32
+ * (a bias under k / 2^32).
+ */
+static void
+resample(const struct lift_opts *o, const struct lift_group *g,
+    const char *name, double *mean)
+{
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_taus2);
+	struct cdp_key128 k = cdp_key128_of(name, strlen(name));
+
+	if (rng == NULL)
+		cdp_oom(0);
+	gsl_rng_set(rng, (unsigned long)(o->seed ^ (k.lo & 0xffffffffu)));
+	for (long b = 0; b < o->boot; b++) {
+		unsigned int m = g->nrev == 0 ? 0 : gsl_ran_binomial(rng,
+		    (double)g->nrev / (double)g->n, (unsigned int)g->n);
+		double sum = 0;
+
+		for (unsigned int i = 0; i < m; i++)
+			sum += g->rev[(uint64_t)gsl_rng_get(rng) *
+			    g->nrev >> 32];
+		mean[b] = sum / (double)g->n;
+	}
+	gsl_rng_free(rng);
+}
+
+/* The bootstrap interval of revenue per profile of t minus the held-out
+ * arm's resampled means hm[]: each arm resampled on its own. */
+static void
+revenue_interval(const struct lift_opts *o, const struct lift_group *t,
+    const double *hm, double *lo, double *hi)
+{
+	double *d = cdp_xcalloc((size_t)o->boot, sizeof(*d));
+	char name[512];
+
+	snprintf(name, sizeof(name), "%s\037%s\037%s", t->journey, t->action,
+	    t->variant != NULL ? t->variant : "");
+	resample(o, t, name, d);
+	for (long b = 0; b < o->boot; b++)
+		d[b] -= hm[b];
+	report_interval(d, (size_t)o->boot, lo, hi);
+	free(d);
+}
+
 /* A journey action: its holdout pooled over the variants, and how many
  * profiles it treated. */
 struct pool {
@@ -152,6 +203,8 @@ struct pool {
 	uint64_t		 treated;
 	const char		*warn;	/* sample ratio mismatch, or NULL */
 	char			 msg[160];
+	double			*hmean;	/* --value: the holdout's resampled
+					   means, shared by the variants */
 };
 
 static double
@@ -188,6 +241,14 @@ pool(const struct lift_opts *o, const struct lift_group *g, size_t n,
 		for (size_t k = 0; k < g[i].nrev; k++)
 			push_rev(&p->h, g[i].rev[k]);
 	}
+	if (o->value != NULL && p->h.n > 0) {
+		char name[512];
+
+		p->hmean = cdp_xcalloc((size_t)o->boot, sizeof(*p->hmean));
+		snprintf(name, sizeof(name), "%s\037%s\037holdout",
+		    g[0].journey, g[0].action);
+		resample(o, &p->h, name, p->hmean);
+	}
 	if ((share = share_of(o, g[0].journey)) < 0)
 		return;
 	pv = lift_srm_p((double)p->treated, (double)p->h.n, share);
@@ -200,50 +261,6 @@ pool(const struct lift_opts *o, const struct lift_group *g, size_t n,
 		cdp_warn(NULL, 0, "lift: %s / %s: %s", g[0].journey,
 		    g[0].action, p->msg);
 	}
-}
-
-/* The bootstrap interval of revenue per profile of t minus h: each arm
- * resampled on its own.  A resample of n profiles of which k have
- * revenue draws Binomial(n, k/n) of them, then that many revenues: the
- * same distribution as drawing all n, in time k instead of n. */
-static void
-revenue_interval(const struct lift_opts *o, const struct lift_group *t,
-    const struct lift_group *h, double *lo, double *hi)
-{
-	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-	double *d = cdp_xcalloc((size_t)o->boot, sizeof(*d));
-	const struct lift_group *arm[2] = { t, h };
-	char label[512];
-	struct cdp_key128 k;
-
-	if (rng == NULL)
-		cdp_oom(0);
-	/* Seeded per comparison, so that one row's interval does not
-	 * depend on the rows before it. */
-	snprintf(label, sizeof(label), "%s\037%s\037%s", t->journey,
-	    t->action, t->variant != NULL ? t->variant : "");
-	k = cdp_key128_of(label, strlen(label));
-	gsl_rng_set(rng, (unsigned long)(o->seed ^ (k.lo & 0xffffffffu)));
-	for (long b = 0; b < o->boot; b++) {
-		double mean[2];
-
-		for (int a = 0; a < 2; a++) {
-			const struct lift_group *g = arm[a];
-			unsigned int m = g->nrev == 0 ? 0 : gsl_ran_binomial(
-			    rng, (double)g->nrev / (double)g->n,
-			    (unsigned int)g->n);
-			double sum = 0;
-
-			for (unsigned int i = 0; i < m; i++)
-				sum += g->rev[gsl_rng_uniform_int(rng,
-				    g->nrev)];
-			mean[a] = sum / (double)g->n;
-		}
-		d[b] = mean[0] - mean[1];
-	}
-	report_interval(d, (size_t)o->boot, lo, hi);
-	free(d);
-	gsl_rng_free(rng);
 }
 
 enum { L_CMP, L_J, L_A, L_V, L_N, L_HN, L_X, L_HX, L_RATE, L_HRATE, L_LIFT,
@@ -324,7 +341,7 @@ lift_row(const struct lift_opts *o, struct rtable *t, const struct lift_group *g
 	if (o->value != NULL) {
 		rtable_num(t, r, L_HRPP, p->h.revenue / n0);
 		rtable_num(t, r, L_RL, g->revenue / n1 - p->h.revenue / n0);
-		revenue_interval(o, g, &p->h, &lo, &hi);
+		revenue_interval(o, g, p->hmean, &lo, &hi);
 		rtable_num(t, r, L_RLO, lo);
 		rtable_num(t, r, L_RHI, hi);
 	}
@@ -398,6 +415,7 @@ lift_report(const struct lift_opts *o, struct lift_group *g, size_t n)
 			arm_row(o, &t[1], &g[k]);
 		}
 		free(p.h.rev);
+		free(p.hmean);
 	}
 	report_write(&o->ro, tp, 2);
 	rtable_free(&t[0]);
