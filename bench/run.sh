@@ -686,6 +686,18 @@ else
 	note "bench: gen_week not built, nightly skipped"
 fi
 
+# cdp-report lift (issue 19): its 95% intervals over 1,000 simulated
+# experiments with a known lift must hold it about 95% of the time
+# (1.4 points either way is two standard errors of 1,000 runs).
+COV=$(sh bench/lift-coverage.sh "$BIN" 2>/dev/null) || COV=
+if [ -n "$COV" ]; then
+	pct=$(printf '%s\n' "$COV" | sed 's/.*(\([0-9.]*\)%).*/\1/')
+	ok=$(awk -v p="$pct" 'BEGIN { print (p >= 93.6 && p <= 96.4) ? "PASS" : "MISS" }')
+	verdict "lift coverage" "$pct% of 1000" "95% +-1.4" "$ok"
+else
+	verdict "lift coverage" "did not run" "95% +-1.4" MISS
+fi
+
 echo
 echo "median of $RUNS runs; MB/s = input size / median; ratio = peer" \
     "median / ours"
