@@ -36,10 +36,12 @@ setup_file() {
 	    cdnow.ndjson > tx.ndjson
 	cdp-merge --ids email,phone events.ndjson > last.ndjson
 	cp profiles.ndjson customers.ndjson
-	# The hourly journey run before the one the pages show.
+	# The hourly journey run before the one the pages show; its decisions
+	# are the log that cdp-report lift reads.
+	mkdir -p log
 	cdp-journey -j car.json --as-of 2026-03-01T12:00:00Z \
 	    --state state.ndjson --cap email:2/7d --quiet 21:00-08:00 \
-	    events.ndjson > /dev/null
+	    events.ndjson > log/2026-03-01.ndjson
 }
 
 setup() {
