@@ -43,3 +43,15 @@ load helper
 	run "$CDP_BUILD/unit/test_span"
 	assert_success
 }
+
+@test "unit: vector paths agree with the scalar reference" {
+	run "$CDP_BUILD/unit/test_simd"
+	assert_success
+}
+
+@test "unit: record scanner with SSE2 and with no vector path" {
+	CDP_SIMD=sse2 run "$CDP_BUILD/unit/test_record"
+	assert_success
+	CDP_SIMD=scalar run "$CDP_BUILD/unit/test_record"
+	assert_success
+}
