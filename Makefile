@@ -21,7 +21,7 @@ CXXFLAGS ?= -O2 -g
 WARN	 = -std=c17 -Wall -Wextra -Wpedantic -Werror
 CXXWARN	 = -std=c++17 -Wall -Wextra -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icommon
-LDLIBS	 = -lcsv -ljansson -lpcre2-8 -lutf8proc -lxxhash -lcrypto \
+LDLIBS	 = -pthread -lcsv -ljansson -lpcre2-8 -lutf8proc -lxxhash -lcrypto \
 	   -lgsl -lgslcblas -lm
 
 # cdp-ingest alone reads compressed input (in a thread) and checks phone
