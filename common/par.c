@@ -103,7 +103,6 @@ struct par {
 	struct cdp_progress	 progress;
 	struct cdp_progress	*bar;	/* progress, or the program's */
 	off_t			 done;	/* bytes of the finished inputs */
-	enum cdp_simd		 simd;
 };
 
 /* Workers' own state. */
@@ -403,15 +402,14 @@ csv_cut(struct par *par, size_t want)
 	    par->prog->csv, par->prog->csv_trim, &r->cstate);
 }
 
-/* Lines of a block: LF ends one; for CSV a CR too, CRLF counting once. */
-static long
-rd_lines(struct par *par, const char *p, size_t n)
+long
+cdp_par_count_lines(const char *p, size_t n, bool csv)
 {
-	size_t lf = cdp_simd_count(par->simd, p, n, '\n'), cr;
+	enum cdp_simd level = cdp_simd_cpu();
+	size_t lf = cdp_simd_count(level, p, n, '\n'), cr;
 	const char *q, *end = p + n;
 
-	if (!par->prog->csv ||
-	    (cr = cdp_simd_count(par->simd, p, n, '\r')) == 0)
+	if (!csv || (cr = cdp_simd_count(level, p, n, '\r')) == 0)
 		return (long)lf;
 	for (q = p; (q = memchr(q, '\r', (size_t)(end - q))) != NULL; q++)
 		if (q + 1 < end && q[1] == '\n')
@@ -524,7 +522,8 @@ rd_cut(struct par *par, struct slot *s)
 		s->b.last = false;
 		return;
 	}
-	r->line += rd_lines(par, r->stage + r->pos, n);
+	r->line += cdp_par_count_lines(r->stage + r->pos, n,
+	    par->prog->csv != 0);
 	rd_consume(r, n);
 	s->b.last = r->eof && r->pos == r->end;
 }
@@ -827,6 +826,8 @@ write_block(struct par *par, struct slot *s)
 	struct event e;
 	off_t used;
 
+	if (prog->check != NULL)
+		prog->check(prog->shared, b);
 	while (ev < end) {
 		memcpy(&e, ev, sizeof(e));
 		ev += sizeof(e);
@@ -993,7 +994,6 @@ cdp_par_run(const struct cdp_par_prog *prog, char **files, int nfiles,
 	    CDP_MAX_RECORD_BYTES;
 	par.nthreads = threads;
 	par.nslots = 2 * (size_t)threads + 2;
-	par.simd = cdp_simd_best();
 	info->threads = threads;
 	block_knob(&par.rd);
 	par.slots = cdp_xcalloc(par.nslots, sizeof(*par.slots));
@@ -1045,7 +1045,10 @@ cdp_par_run(const struct cdp_par_prog *prog, char **files, int nfiles,
 			cdp_buf_free(&s->b.lane[k]);
 		free(s->b.out);
 		free(s->b.lane);
+		if (s->b.user != NULL && prog->user_free != NULL)
+			prog->user_free(s->b.user);
 	}
+	info->done = par.done;
 	free(par.slots);
 	free(par.lane_next);
 	free(par.lane_busy);

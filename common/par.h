@@ -86,7 +86,10 @@ struct cdp_par_prog {
 	void		**lctx;		/* one per lane */
 	/* After the lanes of a block, on any worker (with its ctx). */
 	void		(*finish)(void *ctx, struct cdp_par_block *b);
-	/* In input order, after a block is written. */
+	/* In input order, before and after a block is written (before: a
+	 * program may stop there, as cdp-ingest does when a decompressing
+	 * thread failed). */
+	void		(*check)(void *shared, struct cdp_par_block *b);
 	void		(*written)(void *shared, struct cdp_par_block *b);
 	/* After reject k of block b (0, 1, ... in the block) is written to
 	 * the account, in input order (cdp-ingest's tally of reasons and
@@ -106,6 +109,9 @@ struct cdp_par_prog {
 	/* Bytes of input i's file used when the reader has read off bytes
 	 * of it (progress; NULL: off itself). */
 	off_t		(*offset)(void *shared, int input, off_t off);
+	/* Frees a block's user pointer at the end of the run (NULL: none
+	 * was set). */
+	void		(*user_free)(void *user);
 	/* A progress bar the program keeps over several runs (NULL: the
 	 * run draws its own), and the input bytes done before this run. */
 	struct cdp_progress *progress;
@@ -123,6 +129,8 @@ struct cdp_par_info {
 	bool		asked;		/* --threads or CDP_THREADS set it */
 	size_t		blocks;		/* most blocks in flight */
 	size_t		bytes;		/* most bytes they held */
+	off_t		done;		/* input bytes used at the end, with
+					   prog->progress_base */
 };
 
 /*
@@ -159,6 +167,9 @@ void	cdp_par_lines(struct cdp_par_block *b, size_t max,
  * does.  For reading a header row apart.
  */
 size_t	cdp_par_csv_row_end(const char *p, size_t n, char delim, bool trim);
+
+/* The lines of p[0..n): LF ends one; for CSV a CR too, CRLF once. */
+long	cdp_par_count_lines(const char *p, size_t n, bool csv);
 
 /* Append output to channel chan of block b (exits out of memory). */
 void	cdp_par_put(struct cdp_par_block *b, int chan, const void *p,
