@@ -29,6 +29,7 @@ static const char usage[] =
 CDP_NORM_KINDS_USAGE
 CDP_NORM_USAGE
 CDP_UNBUFFERED_USAGE
+CDP_THREADS_USAGE
 CDP_COMMON_USAGE;
 
 enum {
@@ -40,6 +41,7 @@ enum {
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
 	CDP_UNBUFFERED_LONGOPT,
+	CDP_THREADS_LONGOPT,
 	CDP_NORM_LONGOPTS,
 	{ "block", required_argument, NULL, 'b' },
 	{ "fuzzy", required_argument, NULL, 'z' },
