@@ -58,8 +58,11 @@ febrl_ndjson() {
 		run cdp-merge --probabilistic --block zip --compare name:exact --threshold "$bad"
 		assert_failure 64
 	done
-	run cdp-merge --probabilistic --block zip --compare name:exact --max-block 1
-	assert_failure 64
+	for n in 1 1000001 x; do
+		run cdp-merge --probabilistic --block zip --compare name:exact --max-block $n
+		assert_failure 64
+		assert_line --index 0 "cdp-merge: --max-block: expected a whole number from 2 to 1000000"
+	done
 	run cdp-merge --probabilistic --block zip --compare name:exact --max-iter 0
 	assert_failure 64
 	run cdp-merge $SET --compare name:exact
@@ -70,6 +73,13 @@ febrl_ndjson() {
 	run cdp-merge $SET --train-only --explain x.ndjson
 	assert_failure 64
 	[[ ! -e x.ndjson ]]
+}
+
+@test "prob: --compare takes cdp-dedupe's jw>=T and lev<=K as jw(T) and lev(K)" {
+	run_split cdp-merge --probabilistic --block zip --compare 'name:jw>=0.9,street:lev<=0,dob:lev<=3' --train-only "$F/prob-people.ndjson"
+	assert_success
+	run jq -r '.compare[] | [.method, (.levels | map(.level) | join(" "))] | @tsv' <<<"$output"
+	assert_output "$(printf 'jw>=0.9\texact jw>=0.9 else\nlev<=0\texact else\nlev<=3\texact lev<=3 else')"
 }
 
 @test "prob: a bad --settings file is a usage error naming it" {
@@ -185,7 +195,7 @@ p_07d29a7c6c6eb81fad5d4dbb2cd7a27d"
 	assert_equal "$stderr" '{"read":8,"written":8,"rejected":0,"dropped":0,"clusters":2,"unlinked":3,"ignored":0,"over_degree":0,"candidate_pairs":12,"matched_pairs":4}'
 	run_split cdp-merge $SET --max-block 3 --stats "$F/prob-people.ndjson"
 	assert_success
-	assert_equal "$stderr" 'cdp-merge: 1 blocks over --max-block 3 records skipped: their pairs are not compared
+	assert_equal "$stderr" 'cdp-merge: --block zip: a block of 4 records is over --max-block 3: its pairs are not compared
 {"read":8,"written":8,"rejected":0,"dropped":0,"clusters":1,"unlinked":5,"ignored":0,"over_degree":0,"candidate_pairs":3,"matched_pairs":3}'
 }
 

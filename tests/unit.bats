@@ -26,3 +26,8 @@ load helper
 	run "$CDP_BUILD/unit/test_timeval"
 	assert_success
 }
+
+@test "unit: comparison methods, blocking rules and candidate pairs" {
+	run "$CDP_BUILD/unit/test_compare"
+	assert_success
+}

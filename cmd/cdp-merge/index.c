@@ -10,7 +10,6 @@
 #include "index.h"
 #include "lines.h"
 #include "norm.h"
-#include "prob.h"
 
 void
 merge_oom(void)
@@ -66,11 +65,11 @@ load_ignore(struct index *ix, const char *path)
 }
 
 void
-index_init(struct index *ix, const struct merge_opts *opt)
+index_init(struct index *ix, const struct merge_opts *opt, bool record_links)
 {
 	struct cdp_err err;
 
-	*ix = (struct index){ .opt = opt };
+	*ix = (struct index){ .opt = opt, .record_links = record_links };
 	ix->ctx.default_country = opt->common.default_country;
 	ix->ctx.date_order = opt->common.date_order;
 	if ((ix->map = cdp_keymap_new()) == NULL ||
@@ -232,8 +231,8 @@ id_text(struct index *ix, const struct cdp_rec *rec,
 	return *n == 0 ? 1 : 0;
 }
 
-static void
-set_good(struct index *ix, bool good)
+void
+index_line(struct index *ix, bool good)
 {
 	size_t seq = ix->nlines++;
 
@@ -326,45 +325,19 @@ new_set(struct index *ix, const uint32_t *ids, int k)
 static void	add_edges(struct index *, const uint32_t *, int);
 
 int
-index_add(struct index *ix, struct cdp_rec *rec, const char *p, size_t len,
-    bool too_long, const char **why)
+index_add(struct index *ix, struct cdp_rec *rec, const char **why)
 {
 	uint32_t ids[MAX_IDS];
-	struct cdp_err err;
 	int k;
 
-	if (too_long) {
-		*why = "record longer than --max-record-bytes";
-		set_good(ix, false);
+	if ((k = index_record_ids(ix, rec, ids, NULL, why)) == -1)
 		return -1;
-	}
-	if (cdp_rec_parse(rec, p, len, &err) == -1) {
-		if (err.code != EX_DATAERR)
-			cdp_die_err(&err, NULL, 0);
-		cdp_buf_reset(&ix->msg);
-		if (cdp_buf_adds(&ix->msg, err.msg) == -1)
-			merge_oom();
-		*why = ix->msg.p;
-		set_good(ix, false);
-		return -1;
-	}
-	if (ix->prob != NULL && prob_add(ix->prob, rec, why) == -1) {
-		set_good(ix, false);
-		return -1;
-	}
-	if ((k = index_record_ids(ix, rec, ids, NULL, why)) == -1) {
-		if (ix->prob != NULL)
-			prob_drop_last(ix->prob);
-		set_good(ix, false);
-		return -1;
-	}
-	if (ix->prob != NULL) {
+	if (ix->record_links) {
 		merge_grow((void **)&ix->rkey, &ix->rkcap, ix->nrecs + 1,
 		    sizeof(*ix->rkey));
 		ix->rkey[ix->nrecs] = record_key(ix, rec);
 	}
 	add_edges(ix, ids, k);
-	set_good(ix, true);
 	return 0;
 }
 
@@ -515,9 +488,9 @@ index_count(struct index *ix)
 }
 
 /*
- * --probabilistic: record k is element nnodes + k, joined to its first
- * linking node and to the records it matched; the first record of each
- * cluster names a cluster without identifiers.
+ * Record links: record k is element nnodes + k, joined to its first
+ * linking node and to the records it is linked to; the first record of
+ * each cluster names a cluster without identifiers.
  */
 static void
 join_pairs(struct index *ix, const uint64_t *pairs, size_t npairs)
@@ -560,7 +533,7 @@ index_resolve(struct index *ix, const uint64_t *pairs, size_t npairs)
 	cdp_keymap_free(ix->map);
 	cdp_keymap_free(ix->sets);
 	ix->map = ix->sets = NULL;
-	ix->nelem = ix->nnodes + (ix->prob != NULL ? ix->nrecs : 0);
+	ix->nelem = ix->nnodes + (ix->record_links ? ix->nrecs : 0);
 	if (ix->nelem >= NO_NODE)
 		cdp_die(EX_SOFTWARE, NULL, 0, "too many records");
 	if (uf_init(&ix->uf, ix->nelem) == -1 ||
@@ -575,7 +548,7 @@ index_resolve(struct index *ix, const uint64_t *pairs, size_t npairs)
 			if (index_linking(ix, ix->edges[e]))
 				uf_union(&ix->uf, a, ix->edges[e]);
 	}
-	if (ix->prob != NULL)
+	if (ix->record_links)
 		join_pairs(ix, pairs, npairs);
 	for (size_t i = 0; i < ix->nelem; i++)
 		ix->minnode[i] = NO_NODE;
@@ -603,7 +576,7 @@ index_root(struct index *ix, size_t k)
 {
 	uint32_t n;
 
-	if (ix->prob != NULL)
+	if (ix->record_links)
 		return ix->linked[k] ? uf_find(&ix->uf, (uint32_t)(ix->nnodes +
 		    k)) : NO_NODE;
 	n = first_link(ix, k);

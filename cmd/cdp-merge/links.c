@@ -204,7 +204,7 @@ links_join(const struct merge_opts *opt, char **files, int nfiles)
 	struct cdp_err err;
 	unsigned long long written = 0;
 
-	index_init(&j.ix, opt);
+	index_init(&j.ix, opt, false);
 	if (opt->prior != NULL)
 		prior_load(&j.ix, opt->prior);
 	if ((out = cdp_out_open(opt->common.output, &err)) == NULL ||
@@ -355,7 +355,7 @@ links_apply(const struct merge_opts *opt, char **files, int nfiles)
 	struct cdp_acct acct = { 0 };
 	struct cdp_err err;
 
-	index_init(&a.ix, opt);
+	index_init(&a.ix, opt, false);
 	if ((a.map = cdp_keymap_new()) == NULL ||
 	    (a.idset = cdp_keymap_new()) == NULL)
 		merge_oom();

@@ -93,6 +93,10 @@ struct cdp_acct;
 void	links_emit(struct index *ix, struct cdp_out *out,
 	    struct cdp_acct *acct);
 
+/* --probabilistic --explain FILE (explain.c): every scored candidate
+ * pair of p, linked, to path.  Exits on failure. */
+void	explain_pairs(const struct prob *p, const char *path);
+
 struct cdp_recw;
 struct cdp_rec;
 /* rec with its profile_id set to id (replaced where it stands, else

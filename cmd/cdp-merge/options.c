@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "block.h"
 #include "diag.h"
 #include "merge.h"
 #include "norm.h"
@@ -48,11 +49,11 @@ CDP_NORM_USAGE
 "                            year(FIELD)); repeat for more rules\n"
 "      --compare F:M,...     field comparisons, M one of exact,\n"
 "                            jw(T1,T2,...), lev(K1,K2,...), date(DAYS),\n"
-"                            num(TOL)\n"
+"                            num(TOL) (jw>=T and lev<=K are jw(T), lev(K))\n"
 "      --settings FILE       blocks, comparisons (and fitted m, u, prior:\n"
 "                            then no fit) from a --train-only output\n"
 "      --threshold P         match probability to join (default 0.9)\n"
-"      --max-block N         skip blocks of more than N records (5000)\n"
+CDP_BLOCK_USAGE
 "      --max-iter N          EM iterations at most (default 200)\n"
 "      --allow-nonconverged  use the parameters when EM did not converge\n"
 "      --seed N              seed of the random pairs that start u (1)\n"
@@ -349,7 +350,10 @@ prob_option(int ch, char *arg, struct merge_opts *opt)
 		s->threshold_set = true;
 		break;
 	case OPT_MAX_BLOCK:
-		s->max_block = number(arg, "--max-block", 2);
+		if (cdp_parse_long(arg, 2, CDP_BLOCK_MAX_LIMIT,
+		    &s->max_block) == -1)
+			cdp_usage_die(usage, "--max-block: expected a whole "
+			    "number from 2 to %d", CDP_BLOCK_MAX_LIMIT);
 		break;
 	case OPT_MAX_ITER:
 		s->max_iter = number(arg, "--max-iter", 1);
@@ -432,7 +436,7 @@ parse_options(int argc, char *argv[], struct merge_opts *opt)
 	*opt = (struct merge_opts){ .max_degree = 50,
 	    .default_ignore = true };
 	opt->prob = (struct prob_spec){ .prior = -1, .threshold = 0.9,
-	    .max_block = 5000, .seed = 1, .max_iter = 200 };
+	    .max_block = CDP_BLOCK_MAX_DEFAULT, .seed = 1, .max_iter = 200 };
 	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "ai:n:pr:",
 	    longopts, NULL)) != -1)
 		if (!cdp_opt_common(ch, optarg, &opt->common, usage))

@@ -1,9 +1,10 @@
 /*
- * prob.h - cdp-merge --probabilistic: Fellegi-Sunter record linkage.
- * Blocking rules give candidate pairs, each pair is compared field by
- * field into small level codes, expectation-maximisation fits the m and
- * u probabilities of every level and the prior match probability, and
- * the pairs whose match probability reaches --threshold are joined.
+ * prob.h - cdp-merge --probabilistic: Fellegi-Sunter record linkage, the
+ * linker.  Blocking rules give candidate pairs (common/block), each pair
+ * is compared into small level codes (common/compare), expectation-
+ * maximisation fits the m and u probabilities of every level and the
+ * prior match probability, and the pairs whose match probability reaches
+ * --threshold are handed to the resolver, as identifier links are.
  */
 #ifndef MERGE_PROB_H
 #define MERGE_PROB_H
@@ -12,42 +13,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "block.h"
 #include "buf.h"
+#include "compare.h"
 #include "record.h"
 
 #define PROB_MAX_FIELDS	32	/* distinct fields in blocks and compares */
 #define PROB_MAX_RULES	16	/* --block */
-#define PROB_MAX_KEYS	8	/* keys in one --block rule */
 #define PROB_MAX_CMP	16	/* --compare items */
-#define PROB_MAX_LEVELS	6	/* levels of one comparison, null excluded */
-
-enum key_fn {
-	K_VALUE,	/* the field's value */
-	K_PREFIX,	/* its first n code points */
-	K_SOUNDEX,	/* American Soundex of its letters */
-	K_YEAR		/* the year of a date */
-};
-
-struct bkey {
-	int		field;	/* in prob_spec.fields */
-	enum key_fn	fn;
-	int		n;	/* K_PREFIX */
-};
-
-/* One --block rule: the keys, all equal for a pair to be a candidate. */
-struct brule {
-	struct bkey	keys[PROB_MAX_KEYS];
-	int		nkeys;
-	char		*text;	/* as given, for --train-only */
-};
-
-enum cmp_kind {
-	C_EXACT,	/* exact, else */
-	C_JW,		/* exact, jw >= t[0], jw >= t[1], ..., else */
-	C_LEV,		/* exact, lev <= t[0], lev <= t[1], ..., else */
-	C_DATE,		/* exact, day/month swapped, year-month, within t[0] days, else */
-	C_NUM		/* exact, within t[0], else */
-};
+#define PROB_MAX_LEVELS	CDP_CMP_MAX_LEVELS
 
 /*
  * One --compare item.  Level 0 is null (either value missing: weight 0);
@@ -56,11 +30,8 @@ enum cmp_kind {
  */
 struct cmp {
 	int		field;
-	enum cmp_kind	kind;
-	double		t[PROB_MAX_LEVELS];
-	int		nt;
-	int		nlev;
-	char		*method;	/* "jw(0.94,0.88)" */
+	struct cdp_cmp	cmp;
+	char		*method;	/* "jw(0.94,0.88)", as given */
 	double		m[PROB_MAX_LEVELS + 1], u[PROB_MAX_LEVELS + 1];
 	bool		have_mu;	/* from --settings */
 };
@@ -68,14 +39,15 @@ struct cmp {
 struct prob_spec {
 	char		*fields[PROB_MAX_FIELDS];
 	int		 nfields;
-	struct brule	 rules[PROB_MAX_RULES];
+	/* --block rules; a key's col is its number in fields */
+	struct cdp_block_rule rules[PROB_MAX_RULES];
 	int		 nrules;
 	struct cmp	 cmps[PROB_MAX_CMP];
 	int		 ncmps;
 	double		 prior;		/* lambda; < 0 until fitted or read */
 	double		 threshold;	/* --threshold, default 0.9 */
 	bool		 threshold_set;
-	long		 max_block;	/* --max-block, default 5000 */
+	long		 max_block;	/* --max-block */
 	unsigned long	 seed;		/* --seed, default 1 */
 	long		 max_iter;	/* --max-iter, default 200 */
 	bool		 allow_nonconverged;
@@ -104,8 +76,8 @@ void	prob_spec_free(struct prob_spec *s);
 /* The values of every record kept for linkage. */
 struct prob;
 
-/* A store for the spec s (copied: the fit writes its m, u and prior
- * into the copy). */
+/* A linker for the spec s (copied: the fit writes its m, u and prior
+ * into the copy).  Exits 71 when out of memory, as every function here. */
 struct prob *prob_new(const struct prob_spec *s);
 void	prob_free(struct prob *p);
 
@@ -121,18 +93,38 @@ void	prob_drop_last(struct prob *p);
 
 /*
  * Link: candidate pairs, comparisons, fit (unless the settings gave every
- * parameter), scores, --explain.  Exits 64 when a compared field is on no
- * record, 65 when EM does not converge (unless allowed).  Then *pairs
- * holds the accepted pairs (i << 32 | j, i < j; memory of p) and *npairs
- * their count; none with --train-only.
+ * parameter), scores.  Exits 64 when a compared field is on no record, 65
+ * when EM does not converge (unless allowed).  Then *pairs holds the
+ * accepted pairs (i << 32 | j, i < j; memory of p) and *npairs their
+ * count; none with --train-only.
  */
-void	prob_link(struct prob *p, uint64_t **pairs, size_t *npairs);
+void	prob_link(struct prob *p, const uint64_t **pairs, size_t *npairs);
+
+/* The model: the spec with m, u and the prior fitted (borrowed). */
+const struct prob_spec *prob_model(const struct prob *p);
+
+/* A scored candidate pair. */
+struct prob_pair {
+	uint32_t	i, j;	/* record numbers, i < j */
+	double		weight;	/* match weight, bits */
+	double		probability;
+	int		level[PROB_MAX_CMP];	/* of each comparison */
+};
+
+/* The candidate pairs after prob_link(), in (i, j) order, and pair t. */
+size_t	prob_npairs(const struct prob *p);
+void	prob_pair_at(const struct prob *p, size_t t, struct prob_pair *out);
+
+/* Record k's provenance "src:line" (or "#N"): *n bytes at the result. */
+const char *prob_ref(const struct prob *p, size_t k, size_t *n);
+
+/* The weight (bits) of level l of comparison c: 0 for null. */
+double	prob_level_weight(const struct prob *p, int c, int l);
 
 /* Write the fitted settings as JSON (one object and a newline) to b. */
 void	prob_settings_json(const struct prob *p, struct cdp_buf *b);
 
-/* Candidate pairs, blocks skipped over --max-block. */
-unsigned long long prob_candidates(const struct prob *p);
+/* Blocks skipped over --max-block. */
 unsigned long long prob_skipped_blocks(const struct prob *p);
 
 #endif

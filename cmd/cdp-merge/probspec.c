@@ -9,22 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "block.h"
+#include "compare.h"
 #include "diag.h"
-#include "merge.h"
 #include "opts.h"
 #include "prob.h"
-
-static char *
-xstrndup(const char *s, size_t n)
-{
-	char *p = malloc(n + 1);
-
-	if (p == NULL)
-		merge_oom();
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
+#include "xalloc.h"
 
 /* The number of field name s[0..n) in s->fields, added when new. */
 static int
@@ -37,216 +27,37 @@ field_of(struct prob_spec *s, const char *name, size_t n, const char *usage)
 	if (s->nfields == PROB_MAX_FIELDS)
 		cdp_usage_die(usage, "more than %d fields in --block and "
 		    "--compare", PROB_MAX_FIELDS);
-	s->fields[s->nfields] = xstrndup(name, n);
+	s->fields[s->nfields] = cdp_xstrndup(name, n);
 	return s->nfields++;
-}
-
-/*
- * Split s at the commas outside parentheses into items[] (NUL-terminated
- * in place).  Returns the count, or -1 on an empty item, unbalanced
- * parentheses or more than max.
- */
-static int
-split_top(char *s, char **items, int max)
-{
-	int n = 0, depth = 0;
-	char *start = s;
-
-	for (char *p = s;; p++) {
-		if (*p == '(')
-			depth++;
-		else if (*p == ')' && --depth < 0)
-			return -1;
-		if ((*p == ',' && depth == 0) || *p == '\0') {
-			bool end = *p == '\0';
-
-			if (p == start || n == max)
-				return -1;
-			*p = '\0';
-			items[n++] = start;
-			start = p + 1;
-			if (end)
-				break;
-		}
-	}
-	return depth == 0 ? n : -1;
-}
-
-static bool
-name_ok(const char *s, size_t n)
-{
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (strchr("(),: ", s[i]) != NULL)
-			return false;
-	return true;
-}
-
-/* "fn(" at the start of s: the text between the parentheses. */
-static bool
-call(const char *s, const char *fn, const char **args, size_t *alen)
-{
-	size_t fl = strlen(fn), n = strlen(s);
-
-	if (strncmp(s, fn, fl) != 0 || s[fl] != '(' || n < fl + 2 ||
-	    s[n - 1] != ')')
-		return false;
-	*args = s + fl + 1;
-	*alen = n - fl - 2;
-	return true;
-}
-
-static void
-parse_key(struct prob_spec *s, struct bkey *k, const char *item,
-    const char *usage)
-{
-	const char *a, *comma;
-	size_t an;
-	long v;
-
-	if (call(item, "prefix", &a, &an)) {
-		char num[32];
-
-		comma = memchr(a, ',', an);
-		if (comma == NULL || !name_ok(a, (size_t)(comma - a)) ||
-		    (size_t)(a + an - comma - 1) >= sizeof(num))
-			cdp_usage_die(usage, "--block: %s: expected "
-			    "prefix(FIELD,N)", item);
-		memcpy(num, comma + 1, (size_t)(a + an - comma - 1));
-		num[a + an - comma - 1] = '\0';
-		if (cdp_parse_long(num, 1, 100, &v) == -1)
-			cdp_usage_die(usage, "--block: %s: N must be a whole "
-			    "number from 1 to 100", item);
-		k->fn = K_PREFIX;
-		k->n = (int)v;
-		k->field = field_of(s, a, (size_t)(comma - a), usage);
-		return;
-	}
-	if (call(item, "soundex", &a, &an))
-		k->fn = K_SOUNDEX;
-	else if (call(item, "year", &a, &an))
-		k->fn = K_YEAR;
-	else {
-		a = item;
-		an = strlen(item);
-		k->fn = K_VALUE;
-	}
-	if (!name_ok(a, an))
-		cdp_usage_die(usage, "--block: %s: expected FIELD, "
-		    "prefix(FIELD,N), soundex(FIELD) or year(FIELD)", item);
-	k->field = field_of(s, a, an, usage);
 }
 
 void
 prob_add_block(struct prob_spec *s, const char *arg, const char *usage)
 {
-	char *copy = xstrndup(arg, strlen(arg)), *items[PROB_MAX_KEYS];
-	struct brule *r;
-	int n;
+	struct cdp_block_rule *r;
+	struct cdp_err err;
 
 	if (s->nrules == PROB_MAX_RULES)
 		cdp_usage_die(usage, "--block: more than %d rules",
 		    PROB_MAX_RULES);
-	if ((n = split_top(copy, items, PROB_MAX_KEYS)) == -1)
-		cdp_usage_die(usage, "--block: empty key, unbalanced "
-		    "parentheses or more than %d keys", PROB_MAX_KEYS);
-	r = &s->rules[s->nrules++];
-	r->text = xstrndup(arg, strlen(arg));
-	r->nkeys = n;
-	for (int i = 0; i < n; i++)
-		parse_key(s, &r->keys[i], items[i], usage);
-	free(copy);
-}
-
-/* The thresholds "a,b,..." of a method into c->t; -1 when bad. */
-static int
-thresholds(struct cmp *c, const char *a, size_t an, double lo, double hi)
-{
-	char buf[128], *items[PROB_MAX_LEVELS];
-	int n;
-
-	if (an >= sizeof(buf))
-		return -1;
-	memcpy(buf, a, an);
-	buf[an] = '\0';
-	if ((n = cdp_split_list(buf, items, PROB_MAX_LEVELS - 2)) == -1)
-		return -1;
-	for (int i = 0; i < n; i++) {
-		if (cdp_parse_double(items[i], &c->t[i]) == -1 ||
-		    c->t[i] < lo || c->t[i] > hi)
-			return -1;
-		/* Levels go from the closest to the farthest. */
-		if (i > 0 && (c->kind == C_JW ? c->t[i] >= c->t[i - 1] :
-		    c->t[i] <= c->t[i - 1]))
-			return -1;
-	}
-	c->nt = n;
-	return 0;
-}
-
-/* Parse METHOD of one comparison; -1 when it is not one. */
-static int
-parse_method(struct cmp *c, const char *m)
-{
-	const char *a;
-	size_t an;
-
-	c->nt = 0;
-	if (strcmp(m, "exact") == 0) {
-		c->kind = C_EXACT;
-		c->nlev = 2;
-		return 0;
-	}
-	if (strcmp(m, "jw") == 0 || call(m, "jw", &a, &an)) {
-		c->kind = C_JW;
-		if (m[2] == '\0') {
-			c->t[0] = 0.94;
-			c->t[1] = 0.88;
-			c->nt = 2;
-		} else if (thresholds(c, a, an, 0, 1) == -1)
-			return -1;
-	} else if (strcmp(m, "lev") == 0 || call(m, "lev", &a, &an)) {
-		c->kind = C_LEV;
-		if (m[3] == '\0') {
-			c->t[0] = 1;
-			c->t[1] = 2;
-			c->nt = 2;
-		} else if (thresholds(c, a, an, 1, 1000) == -1)
-			return -1;
-		for (int i = 0; i < c->nt; i++)
-			if (c->t[i] != (double)(long)c->t[i])
-				return -1;
-	} else if (strcmp(m, "date") == 0 || call(m, "date", &a, &an)) {
-		c->kind = C_DATE;
-		c->t[0] = 30;
-		c->nt = 1;
-		if (m[4] != '\0' && (thresholds(c, a, an, 1, 100000) == -1 ||
-		    c->nt != 1))
-			return -1;
-		c->nlev = 5;
-		return 0;
-	} else if (call(m, "num", &a, &an)) {
-		c->kind = C_NUM;
-		if (thresholds(c, a, an, 0, 1e300) == -1 || c->nt != 1)
-			return -1;
-		c->nlev = 3;
-		return 0;
-	} else {
-		return -1;
-	}
-	c->nlev = c->nt + 2;
-	return 0;
+	r = &s->rules[s->nrules];
+	if (cdp_block_rule_parse(r, arg, &err) == -1)
+		cdp_usage_die(usage, "--block: %s", err.msg);
+	s->nrules++;
+	for (int i = 0; i < r->nkeys; i++)
+		r->keys[i].col = field_of(s, r->keys[i].field,
+		    strlen(r->keys[i].field), usage);
 }
 
 static struct cmp *
 add_cmp(struct prob_spec *s, const char *field, size_t fl, const char *method,
     const char *usage)
 {
+	struct cdp_err err;
 	struct cmp *c;
 	int f;
 
-	if (!name_ok(field, fl))
+	if (!cdp_cmp_field_ok(field, fl))
 		cdp_usage_die(usage, "--compare: expected FIELD:METHOD");
 	f = field_of(s, field, fl, usage);
 	for (int i = 0; i < s->ncmps; i++)
@@ -258,21 +69,20 @@ add_cmp(struct prob_spec *s, const char *field, size_t fl, const char *method,
 		    PROB_MAX_CMP);
 	c = &s->cmps[s->ncmps++];
 	*c = (struct cmp){ .field = f };
-	if (parse_method(c, method) == -1)
-		cdp_usage_die(usage, "--compare: %s: expected exact, "
-		    "jw(T1,T2,...), lev(K1,K2,...), date(DAYS) or num(TOL)",
-		    s->fields[f]);
-	c->method = xstrndup(method, strlen(method));
+	if (cdp_cmp_parse(&c->cmp, method, &err) == -1)
+		cdp_usage_die(usage, "--compare: %s: %s", s->fields[f],
+		    err.msg);
+	c->method = cdp_xstrdup(method);
 	return c;
 }
 
 void
 prob_add_compare(struct prob_spec *s, const char *arg, const char *usage)
 {
-	char *copy = xstrndup(arg, strlen(arg)), *items[PROB_MAX_CMP];
+	char *copy = cdp_xstrdup(arg), *items[PROB_MAX_CMP];
 	int n;
 
-	if ((n = split_top(copy, items, PROB_MAX_CMP)) == -1)
+	if ((n = cdp_cmp_split(copy, items, PROB_MAX_CMP)) == -1)
 		cdp_usage_die(usage, "--compare: empty item, unbalanced "
 		    "parentheses or more than %d items", PROB_MAX_CMP);
 	for (int i = 0; i < n; i++) {
@@ -303,7 +113,7 @@ settings_levels(struct cmp *c, json_t *levels, const char *path,
 	if (levels == NULL)
 		return;
 	if (!json_is_array(levels) || json_array_size(levels) !=
-	    (size_t)c->nlev)
+	    (size_t)c->cmp.nlev)
 		bad_settings(path, usage, "\"levels\" must be an array with "
 		    "one object per level of the method");
 	json_array_foreach(levels, i, lv) {
@@ -414,7 +224,7 @@ prob_spec_free(struct prob_spec *s)
 	for (int i = 0; i < s->nfields; i++)
 		free(s->fields[i]);
 	for (int i = 0; i < s->nrules; i++)
-		free(s->rules[i].text);
+		cdp_block_rule_free(&s->rules[i]);
 	for (int i = 0; i < s->ncmps; i++)
 		free(s->cmps[i].method);
 }

@@ -50,6 +50,8 @@ struct run {
 	struct cdp_buf		 ex;	/* --explain: one record's ids */
 	struct cdp_progress	 prog;	/* drawn during the first pass */
 	off_t			 done;	/* bytes of the inputs finished */
+	struct prob		*lk;	/* --probabilistic: the linker */
+	struct cdp_err		 perr;	/* why a line did not parse */
 	unsigned long long	 matched;	/* --probabilistic: pairs */
 };
 
@@ -170,6 +172,34 @@ reject(struct run *r, const struct input *in, const struct cdp_line *l,
 		    l->lineno);
 }
 
+/*
+ * Pass 1 for one non-blank line: parse it, hand it to the linker and to
+ * the identifier index.  False with the reason in *why for a bad record,
+ * which neither keeps.
+ */
+static bool
+pass1_record(struct run *r, const struct cdp_line *l, const char **why)
+{
+	if (l->too_long) {
+		*why = "record longer than --max-record-bytes";
+		return false;
+	}
+	if (cdp_rec_parse(&r->rec, l->p, l->len, &r->perr) == -1) {
+		if (r->perr.code != EX_DATAERR)
+			cdp_die_err(&r->perr, NULL, 0);
+		*why = r->perr.msg;
+		return false;
+	}
+	if (r->lk != NULL && prob_add(r->lk, &r->rec, why) == -1)
+		return false;
+	if (index_add(&r->ix, &r->rec, why) == -1) {
+		if (r->lk != NULL)
+			prob_drop_last(r->lk);
+		return false;
+	}
+	return true;
+}
+
 static void
 pass1_input(struct run *r, struct input *in)
 {
@@ -193,9 +223,9 @@ pass1_input(struct run *r, struct input *in)
 		cdp_die_err(&err, in->name, 0);
 	while ((rc = cdp_lines_next(lr, &l, &err)) == 1) {
 		const char *why;
-		bool good = index_add(&r->ix, &r->rec, l.p, l.len, l.too_long,
-		    &why) == 0;
+		bool good = pass1_record(r, &l, &why);
 
+		index_line(&r->ix, good);
 		in->nlines++;
 		if (r->opt->profiles && good)
 			keep_record(r, l.p, l.len);
@@ -347,9 +377,9 @@ set_stats(struct run *r)
 	r->acct.extra[2].n = r->ix.ignored;
 	r->acct.extra[3].name = "over_degree";
 	r->acct.extra[3].n = r->ix.over_degree;
-	if (r->ix.prob != NULL) {
+	if (r->lk != NULL) {
 		r->acct.extra[4].name = "candidate_pairs";
-		r->acct.extra[4].n = prob_candidates(r->ix.prob);
+		r->acct.extra[4].n = prob_npairs(r->lk);
 		r->acct.extra[5].name = "matched_pairs";
 		r->acct.extra[5].n = r->matched;
 	}
@@ -363,7 +393,7 @@ train_only(struct run *r)
 	struct cdp_buf b = { 0 };
 	struct cdp_err err;
 
-	prob_settings_json(r->ix.prob, &b);
+	prob_settings_json(r->lk, &b);
 	if (cdp_out_write(r->out, b.p, b.len, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	cdp_buf_free(&b);
@@ -394,7 +424,7 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 	struct run r = { .opt = opt, .spill = -1 };
 	struct cdp_out *idmap = NULL;
 	struct cdp_err err;
-	uint64_t *pairs = NULL;
+	const uint64_t *pairs = NULL;
 	size_t npairs = 0;
 
 	if (nfiles == 0) {
@@ -404,9 +434,9 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 	if ((r.in = calloc((size_t)nfiles, sizeof(*r.in))) == NULL)
 		cdp_die(EX_OSERR, NULL, 0, "out of memory");
 	r.nin = nfiles;
-	index_init(&r.ix, opt);
+	index_init(&r.ix, opt, opt->probabilistic);
 	if (opt->probabilistic)
-		r.ix.prob = prob_new(&opt->prob);
+		r.lk = prob_new(&opt->prob);
 	if (opt->prior != NULL)
 		prior_load(&r.ix, opt->prior);
 	if ((r.out = cdp_out_open(opt->common.output, &err)) == NULL ||
@@ -423,9 +453,11 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 		links_emit(&r.ix, r.out, &r.acct);
 		goto done;
 	}
-	if (r.ix.prob != NULL) {
-		prob_link(r.ix.prob, &pairs, &npairs);
+	if (r.lk != NULL) {
+		prob_link(r.lk, &pairs, &npairs);
 		r.matched = npairs;
+		if (opt->prob.explain != NULL)
+			explain_pairs(r.lk, opt->prob.explain);
 	}
 	index_resolve(&r.ix, pairs, npairs);
 	if (opt->prior != NULL)
@@ -455,7 +487,7 @@ done:
 		cdp_die_err(&err, NULL, 0);
 	if (r.spill != -1)
 		close(r.spill);
-	prob_free(r.ix.prob);
+	prob_free(r.lk);
 	index_free(&r.ix);
 	cdp_rec_free(&r.rec);
 	cdp_recw_free(&r.w);
