@@ -47,6 +47,8 @@ parse_key(struct cdp_block_key *k, const char *item, struct cdp_err *err)
 		an = (size_t)(comma - a);
 	} else if (cdp_cmp_call(item, "soundex", &a, &an)) {
 		k->fn = CDP_BLOCK_SOUNDEX;
+	} else if (cdp_cmp_call(item, "nysiis", &a, &an)) {
+		k->fn = CDP_BLOCK_NYSIIS;
 	} else if (cdp_cmp_call(item, "year", &a, &an)) {
 		k->fn = CDP_BLOCK_YEAR;
 	} else {
@@ -55,7 +57,8 @@ parse_key(struct cdp_block_key *k, const char *item, struct cdp_err *err)
 	}
 	if (!cdp_cmp_field_ok(a, an)) {
 		cdp_err_set(err, EX_USAGE, "%s: expected FIELD, "
-		    "prefix(FIELD,N), soundex(FIELD) or year(FIELD)", item);
+		    "prefix(FIELD,N), soundex(FIELD), nysiis(FIELD) or "
+		    "year(FIELD)", item);
 		return -1;
 	}
 	k->field = cdp_xstrndup(a, an);
@@ -130,7 +133,8 @@ cdp_block_key(const struct cdp_block_rule *r, const struct cdp_cmp_val *v,
 		const char *s = v[i].s;
 		size_t n = v[i].n;
 		uint32_t len;
-		char sx[5];
+		char code[CDP_NYSIIS_SIZE];
+		int k;
 
 		if (n == 0)
 			return false;
@@ -141,10 +145,16 @@ cdp_block_key(const struct cdp_block_rule *r, const struct cdp_cmp_val *v,
 			n = prefix_bytes(s, n, r->keys[i].n);
 			break;
 		case CDP_BLOCK_SOUNDEX:
-			if (cdp_soundex(s, n, sx) == -1)
+			if (cdp_soundex(s, n, code) == -1)
 				return false;
-			s = sx;
+			s = code;
 			n = 4;
+			break;
+		case CDP_BLOCK_NYSIIS:
+			if ((k = cdp_nysiis(s, n, code)) == -1)
+				return false;
+			s = code;
+			n = (size_t)k;
 			break;
 		case CDP_BLOCK_YEAR:
 			if (!four_digits(s, n))

@@ -1,9 +1,9 @@
 /*
  * block.h - blocking for record comparison, shared by cdp-merge
  * --probabilistic and cdp-dedupe --fuzzy: rules of keys (FIELD,
- * prefix(FIELD,N), soundex(FIELD), year(FIELD)), the key of a record
- * under a rule, and the candidate pairs: records with equal keys under
- * some rule, each pair once, blocks over --max-block left out.
+ * prefix(FIELD,N), soundex(FIELD), nysiis(FIELD), year(FIELD)), the key
+ * of a record under a rule, and the candidate pairs: records with equal
+ * keys under some rule, each pair once, blocks over --max-block left out.
  */
 #ifndef CDP_BLOCK_H
 #define CDP_BLOCK_H
@@ -27,6 +27,7 @@ enum cdp_block_fn {
 	CDP_BLOCK_VALUE,	/* the field's value */
 	CDP_BLOCK_PREFIX,	/* its first n code points */
 	CDP_BLOCK_SOUNDEX,	/* American Soundex of its letters */
+	CDP_BLOCK_NYSIIS,	/* NYSIIS key of its letters */
 	CDP_BLOCK_YEAR		/* the first four digits of a date */
 };
 
@@ -58,7 +59,7 @@ void	cdp_block_rule_free(struct cdp_block_rule *r);
 /*
  * The key of a record under r, whose keys' values are v[0..r->nkeys),
  * into *key (scratch is the caller's).  False when a key is null (an
- * empty value, a soundex of no letter, a year of no four digits): the
+ * empty value, a phonetic key of no letter, a year of no four digits): the
  * record is in no block of the rule.  Exits 71 when memory runs out.
  */
 bool	cdp_block_key(const struct cdp_block_rule *r,

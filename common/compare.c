@@ -1,46 +1,53 @@
 /*
- * compare.c - the comparison methods (one table row each) and the
- * parsing of their text: a new method is a row, its three functions and
- * a test.
+ * compare.c - the comparison methods (one table row each), the parsing of
+ * their text and the levels of joined methods: a new method is a row,
+ * its three functions and a test.
  */
 #include <math.h>
-#include <stdio.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "compare.h"
 #include "opts.h"
+#include "phonetic.h"
 #include "similar.h"
 #include "xalloc.h"
 
 /* JW values are sums of fractions: 0.92 must accept 0.91999... */
 #define JW_SLACK	1e-9
+#define EARTH_KM	6371.0088	/* mean radius (IUGG) */
 
 struct cdp_cmp_method {
 	const char	*name;
 	const char	*syntax;	/* in messages */
+	int		 ncols;		/* fields it reads */
 	bool		 textual;	/* see cdp_cmp_textual() */
-	/* Arguments args[0..alen) into c->t and c->nlev; args is NULL for
+	bool		 ordered;	/* see cdp_cmp_closer() */
+	/* Arguments args[0..alen) into p->t and p->nlev; args is NULL for
 	 * the bare name.  Returns 0, or -1 when they are not valid. */
-	int		(*parse)(struct cdp_cmp *c, const char *args,
+	int		(*parse)(struct cdp_cmp_part *p, const char *args,
 			    size_t alen);
-	/* The level of two present values that are not the same bytes. */
-	int		(*level)(const struct cdp_cmp *c, struct cdp_cmp_val a,
-			    struct cdp_cmp_val b, struct cdp_cmp_scratch *s);
-	/* The name of a level between exact and "else". */
-	int		(*level_name)(const struct cdp_cmp *c, int l,
+	/* The level (1..p->nlev) of two values that are present and not
+	 * the same bytes; for two fields, also 0 when it is null. */
+	int		(*level)(const struct cdp_cmp_part *p,
+			    const struct cdp_cmp_val *a,
+			    const struct cdp_cmp_val *b,
+			    struct cdp_cmp_scratch *s);
+	/* Append the name of one of its levels between exact and else. */
+	int		(*level_name)(const struct cdp_cmp_part *p, int l,
 			    struct cdp_buf *out);
 };
 
 /* --- arguments ---------------------------------------------------------- */
 
 /*
- * The numbers "a,b,..." into c->t, each in [lo, hi]; strictly decreasing
+ * The numbers "a,b,..." into p->t, each in [lo, hi]; strictly decreasing
  * with down (similarities), else increasing (distances).  -1 when bad.
  */
 static int
-numbers(struct cdp_cmp *c, const char *a, size_t an, double lo, double hi,
+numbers(struct cdp_cmp_part *p, const char *a, size_t an, double lo, double hi,
     bool down)
 {
 	char buf[128], *items[CDP_CMP_MAX_T];
@@ -53,145 +60,320 @@ numbers(struct cdp_cmp *c, const char *a, size_t an, double lo, double hi,
 	if ((n = cdp_split_list(buf, items, CDP_CMP_MAX_T)) == -1)
 		return -1;
 	for (int i = 0; i < n; i++) {
-		if (cdp_parse_double(items[i], &c->t[i]) == -1 ||
-		    c->t[i] < lo || c->t[i] > hi)
+		if (cdp_parse_double(items[i], &p->t[i]) == -1 ||
+		    p->t[i] < lo || p->t[i] > hi)
 			return -1;
-		if (i > 0 && (down ? c->t[i] >= c->t[i - 1] :
-		    c->t[i] <= c->t[i - 1]))
+		if (i > 0 && (down ? p->t[i] >= p->t[i - 1] :
+		    p->t[i] <= p->t[i - 1]))
 			return -1;
 	}
-	c->nt = n;
+	p->nt = n;
 	return 0;
 }
 
-static void
-defaults(struct cdp_cmp *c, double t0, double t1, int nt)
+/* Thresholds with defaults d0, d1 (nd of them) for the bare name: one
+ * level each between exact and else. */
+static int
+thresholds(struct cdp_cmp_part *p, const char *args, size_t alen,
+    const double d[2], int nd, double lo, double hi, bool down)
 {
-	c->t[0] = t0;
-	c->t[1] = t1;
-	c->nt = nt;
+	if (args == NULL) {
+		if (nd == 0)
+			return -1;
+		memcpy(p->t, d, 2 * sizeof(*d));
+		p->nt = nd;
+	} else if (numbers(p, args, alen, lo, hi, down) == -1) {
+		return -1;
+	}
+	p->nlev = p->nt + 2;
+	return 0;
 }
 
-/* --- exact ---------------------------------------------------------------- */
+/* The first threshold (of t[0..nt)) that value v reaches, as a level; or
+ * p->nlev.  Similarities reach upwards (down), distances downwards. */
+static int
+reached(const struct cdp_cmp_part *p, double v, bool down)
+{
+	for (int i = 0; i < p->nt; i++)
+		if (down ? v >= p->t[i] - JW_SLACK : v <= p->t[i])
+			return 2 + i;
+	return p->nlev;
+}
 
 static int
-exact_parse(struct cdp_cmp *c, const char *args, size_t alen)
+no_args(struct cdp_cmp_part *p, const char *args, size_t alen, int nlev)
 {
 	(void)alen;
-	c->nlev = 2;
+	p->nlev = nlev;
 	return args == NULL ? 0 : -1;
 }
 
+/* --- text ----------------------------------------------------------------- */
+
 static int
-exact_level(const struct cdp_cmp *c, struct cdp_cmp_val a,
-    struct cdp_cmp_val b, struct cdp_cmp_scratch *s)
+exact_parse(struct cdp_cmp_part *p, const char *args, size_t alen)
+{
+	return no_args(p, args, alen, 2);
+}
+
+static int
+exact_level(const struct cdp_cmp_part *p, const struct cdp_cmp_val *a,
+    const struct cdp_cmp_val *b, struct cdp_cmp_scratch *s)
 {
 	(void)a;
 	(void)b;
 	(void)s;
-	return c->nlev;
+	return p->nlev;
 }
 
 static int
-no_name(const struct cdp_cmp *c, int l, struct cdp_buf *out)
+no_name(const struct cdp_cmp_part *p, int l, struct cdp_buf *out)
 {
-	(void)c;
+	(void)p;
 	(void)l;
 	(void)out;
 	return -1;
 }
 
-/* --- Jaro-Winkler and Levenshtein on code points ------------------------- */
-
-static int
-jw_parse(struct cdp_cmp *c, const char *args, size_t alen)
+/* Jaro-Winkler similarity of x and y (code points in s->a, s->b). */
+static double
+jw_of(struct cdp_cmp_val x, struct cdp_cmp_val y, struct cdp_cmp_scratch *s)
 {
-	if (args == NULL)
-		defaults(c, 0.94, 0.88, 2);
-	else if (numbers(c, args, alen, 0, 1, true) == -1)
-		return -1;
-	c->nlev = c->nt + 2;
-	return 0;
-}
-
-static int
-lev_parse(struct cdp_cmp *c, const char *args, size_t alen)
-{
-	if (args == NULL)
-		defaults(c, 1, 2, 2);
-	else if (numbers(c, args, alen, 1, 1000, false) == -1)
-		return -1;
-	for (int i = 0; i < c->nt; i++)
-		if (c->t[i] != floor(c->t[i]))
-			return -1;
-	c->nlev = c->nt + 2;
-	return 0;
-}
-
-/* The code points of a and b into s->a and s->b; their counts. */
-static void
-code_points(struct cdp_cmp_val a, struct cdp_cmp_val b,
-    struct cdp_cmp_scratch *s, size_t *na, size_t *nb)
-{
-	long la, lb;
+	long nx, ny;
+	double sim;
 
 	cdp_buf_reset(&s->a);
 	cdp_buf_reset(&s->b);
-	if ((la = cdp_utf8_to_cps(a.s, a.n, &s->a)) == -1 ||
-	    (lb = cdp_utf8_to_cps(b.s, b.n, &s->b)) == -1)
+	if ((nx = cdp_utf8_to_cps(x.s, x.n, &s->a)) == -1 ||
+	    (ny = cdp_utf8_to_cps(y.s, y.n, &s->b)) == -1)
 		cdp_oom(0);
-	*na = (size_t)la;
-	*nb = (size_t)lb;
-}
-
-static int
-jw_level(const struct cdp_cmp *c, struct cdp_cmp_val a, struct cdp_cmp_val b,
-    struct cdp_cmp_scratch *s)
-{
-	size_t na, nb;
-	double sim;
-
-	code_points(a, b, s, &na, &nb);
-	sim = cdp_sim_jaro_winkler((const uint32_t *)(void *)s->a.p, na,
-	    (const uint32_t *)(void *)s->b.p, nb);
+	sim = cdp_sim_jaro_winkler((const uint32_t *)(void *)s->a.p,
+	    (size_t)nx, (const uint32_t *)(void *)s->b.p, (size_t)ny);
 	if (sim < 0)
 		cdp_oom(0);
-	for (int i = 0; i < c->nt; i++)
-		if (sim >= c->t[i] - JW_SLACK)
-			return 2 + i;
-	return c->nlev;
+	return sim;
 }
 
 static int
-lev_level(const struct cdp_cmp *c, struct cdp_cmp_val a,
-    struct cdp_cmp_val b, struct cdp_cmp_scratch *s)
+jw_parse(struct cdp_cmp_part *p, const char *args, size_t alen)
 {
-	size_t na, nb, d;
+	return thresholds(p, args, alen, (const double[2]){ 0.94, 0.88 }, 2,
+	    0, 1, true);
+}
 
-	code_points(a, b, s, &na, &nb);
-	d = cdp_sim_levenshtein((const uint32_t *)(void *)s->a.p, na,
-	    (const uint32_t *)(void *)s->b.p, nb, (size_t)c->t[c->nt - 1]);
+static int
+jw_level(const struct cdp_cmp_part *p, const struct cdp_cmp_val *a,
+    const struct cdp_cmp_val *b, struct cdp_cmp_scratch *s)
+{
+	return reached(p, jw_of(a[0], b[0], s), true);
+}
+
+static int
+jw_name(const struct cdp_cmp_part *p, int l, struct cdp_buf *out)
+{
+	return cdp_buf_addf(out, "jw>=%g", p->t[l - 2]);
+}
+
+static int
+lev_parse(struct cdp_cmp_part *p, const char *args, size_t alen)
+{
+	if (thresholds(p, args, alen, (const double[2]){ 1, 2 }, 2, 1, 1000,
+	    false) == -1)
+		return -1;
+	for (int i = 0; i < p->nt; i++)
+		if (p->t[i] != floor(p->t[i]))
+			return -1;
+	return 0;
+}
+
+static int
+lev_level(const struct cdp_cmp_part *p, const struct cdp_cmp_val *a,
+    const struct cdp_cmp_val *b, struct cdp_cmp_scratch *s)
+{
+	long na, nb;
+	size_t d;
+
+	cdp_buf_reset(&s->a);
+	cdp_buf_reset(&s->b);
+	if ((na = cdp_utf8_to_cps(a->s, a->n, &s->a)) == -1 ||
+	    (nb = cdp_utf8_to_cps(b->s, b->n, &s->b)) == -1)
+		cdp_oom(0);
+	d = cdp_sim_levenshtein((const uint32_t *)(void *)s->a.p, (size_t)na,
+	    (const uint32_t *)(void *)s->b.p, (size_t)nb,
+	    (size_t)p->t[p->nt - 1]);
 	if (d == SIZE_MAX)
 		cdp_oom(0);
-	for (int i = 0; i < c->nt; i++)
-		if ((double)d <= c->t[i])
-			return 2 + i;
-	return c->nlev;
+	return reached(p, (double)d, false);
 }
 
 static int
-jw_name(const struct cdp_cmp *c, int l, struct cdp_buf *out)
+lev_name(const struct cdp_cmp_part *p, int l, struct cdp_buf *out)
 {
-	return cdp_buf_addf(out, "jw>=%g", c->t[l - 2]);
+	return cdp_buf_addf(out, "lev<=%g", p->t[l - 2]);
+}
+
+/* --- phonetic keys ------------------------------------------------------ */
+
+static int
+phonetic_parse(struct cdp_cmp_part *p, const char *args, size_t alen)
+{
+	return no_args(p, args, alen, 3);
 }
 
 static int
-lev_name(const struct cdp_cmp *c, int l, struct cdp_buf *out)
+soundex_level(const struct cdp_cmp_part *p, const struct cdp_cmp_val *a,
+    const struct cdp_cmp_val *b, struct cdp_cmp_scratch *s)
 {
-	return cdp_buf_addf(out, "lev<=%g", c->t[l - 2]);
+	char x[5], y[5];
+
+	(void)s;
+	if (cdp_soundex(a->s, a->n, x) == -1 || cdp_soundex(b->s, b->n,
+	    y) == -1)
+		return p->nlev;
+	return strcmp(x, y) == 0 ? 2 : p->nlev;
+}
+
+static int
+soundex_name(const struct cdp_cmp_part *p, int l, struct cdp_buf *out)
+{
+	(void)p;
+	(void)l;
+	return cdp_buf_adds(out, "soundex");
+}
+
+static int
+nysiis_level(const struct cdp_cmp_part *p, const struct cdp_cmp_val *a,
+    const struct cdp_cmp_val *b, struct cdp_cmp_scratch *s)
+{
+	char x[CDP_NYSIIS_SIZE], y[CDP_NYSIIS_SIZE];
+
+	(void)s;
+	if (cdp_nysiis(a->s, a->n, x) == -1 || cdp_nysiis(b->s, b->n,
+	    y) == -1)
+		return p->nlev;
+	return strcmp(x, y) == 0 ? 2 : p->nlev;
+}
+
+static int
+nysiis_name(const struct cdp_cmp_part *p, int l, struct cdp_buf *out)
+{
+	(void)p;
+	(void)l;
+	return cdp_buf_adds(out, "nysiis");
+}
+
+static int
+jw_nysiis_parse(struct cdp_cmp_part *p, const char *args, size_t alen)
+{
+	return thresholds(p, args, alen, (const double[2]){ 0.9, 0 }, 1, 0,
+	    1, true);
+}
+
+static int
+jw_nysiis_level(const struct cdp_cmp_part *p, const struct cdp_cmp_val *a,
+    const struct cdp_cmp_val *b, struct cdp_cmp_scratch *s)
+{
+	char x[CDP_NYSIIS_SIZE], y[CDP_NYSIIS_SIZE];
+	int nx, ny;
+
+	if ((nx = cdp_nysiis(a->s, a->n, x)) == -1 ||
+	    (ny = cdp_nysiis(b->s, b->n, y)) == -1)
+		return p->nlev;
+	return reached(p, jw_of((struct cdp_cmp_val){ x, (size_t)nx },
+	    (struct cdp_cmp_val){ y, (size_t)ny }, s), true);
+}
+
+static int
+jw_nysiis_name(const struct cdp_cmp_part *p, int l, struct cdp_buf *out)
+{
+	return cdp_buf_addf(out, "jw_nysiis>=%g", p->t[l - 2]);
+}
+
+/* --- names in two fields ------------------------------------------------- */
+
+enum {
+	NS_SWAPPED = 2,		/* given and surname crossed */
+	NS_JW,			/* both names similar, in either order */
+	NS_ONE_MISSING,		/* one name equal, the other absent */
+	NS_ONE_DIFFERS,		/* one name equal, the other different */
+	NS_ONE_JW,		/* one name similar */
+	NS_ELSE
+};
+
+static int
+name_swap_parse(struct cdp_cmp_part *p, const char *args, size_t alen)
+{
+	if (thresholds(p, args, alen, (const double[2]){ 0.92, 0 }, 1, 0, 1,
+	    true) == -1 || p->nt != 1)
+		return -1;
+	p->nlev = NS_ELSE;
+	return 0;
+}
+
+static bool
+same(struct cdp_cmp_val x, struct cdp_cmp_val y)
+{
+	return x.n > 0 && x.n == y.n && memcmp(x.s, y.s, x.n) == 0;
+}
+
+static bool
+near(struct cdp_cmp_val x, struct cdp_cmp_val y, double t,
+    struct cdp_cmp_scratch *s)
+{
+	return x.n > 0 && y.n > 0 && jw_of(x, y, s) >= t - JW_SLACK;
+}
+
+static int
+name_swap_level(const struct cdp_cmp_part *p, const struct cdp_cmp_val *a,
+    const struct cdp_cmp_val *b, struct cdp_cmp_scratch *s)
+{
+	bool all = a[0].n && a[1].n && b[0].n && b[1].n, one = false;
+	double t = p->t[0];
+
+	if ((a[0].n == 0 && a[1].n == 0) || (b[0].n == 0 && b[1].n == 0))
+		return 0;
+	if (all && same(a[0], b[1]) && same(a[1], b[0]))
+		return NS_SWAPPED;
+	if (all && ((near(a[0], b[0], t, s) && near(a[1], b[1], t, s)) ||
+	    (near(a[0], b[1], t, s) && near(a[1], b[0], t, s))))
+		return NS_JW;
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 2; j++)
+			one = one || same(a[i], b[j]);
+	if (one)
+		return all ? NS_ONE_DIFFERS : NS_ONE_MISSING;
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 2; j++)
+			if (near(a[i], b[j], t, s))
+				return NS_ONE_JW;
+	return NS_ELSE;
+}
+
+static int
+name_swap_name(const struct cdp_cmp_part *p, int l, struct cdp_buf *out)
+{
+	switch (l) {
+	case NS_SWAPPED:
+		return cdp_buf_adds(out, "swapped");
+	case NS_JW:
+		return cdp_buf_addf(out, "jw>=%g", p->t[0]);
+	case NS_ONE_MISSING:
+		return cdp_buf_adds(out, "one_equal_other_missing");
+	case NS_ONE_DIFFERS:
+		return cdp_buf_adds(out, "one_equal_other_differs");
+	default:
+		return cdp_buf_addf(out, "one_jw>=%g", p->t[0]);
+	}
 }
 
 /* --- dates ------------------------------------------------------------- */
+
+enum {
+	D_SWAPPED = 2,	/* day and month swapped */
+	D_DIGITS,	/* one digit inserted, deleted or changed */
+	D_DAYS,		/* within t[0] days */
+	D_ELSE
+};
 
 struct date {
 	int	y, m, d;
@@ -206,21 +388,21 @@ two(const char *s)
 
 /* "YYYY-MM-DD" (a time after it is ignored) or "YYYYMMDD"; -1 else. */
 static int
-parse_date(struct cdp_cmp_val v, struct date *out)
+parse_date(const struct cdp_cmp_val *v, struct date *out)
 {
 	char iso[11];
 
-	if (v.n >= 10 && v.s[4] == '-' && v.s[7] == '-') {
-		memcpy(iso, v.s, 10);
-	} else if (v.n == 8) {
+	if (v->n >= 10 && v->s[4] == '-' && v->s[7] == '-') {
+		memcpy(iso, v->s, 10);
+	} else if (v->n == 8) {
 		for (int i = 0; i < 8; i++)
-			if (v.s[i] < '0' || v.s[i] > '9')
+			if (v->s[i] < '0' || v->s[i] > '9')
 				return -1;
-		memcpy(iso, v.s, 4);
+		memcpy(iso, v->s, 4);
 		iso[4] = '-';
-		memcpy(iso + 5, v.s + 4, 2);
+		memcpy(iso + 5, v->s + 4, 2);
 		iso[7] = '-';
-		memcpy(iso + 8, v.s + 6, 2);
+		memcpy(iso + 8, v->s + 6, 2);
 	} else {
 		return -1;
 	}
@@ -233,94 +415,180 @@ parse_date(struct cdp_cmp_val v, struct date *out)
 	return 0;
 }
 
-static int
-date_parse(struct cdp_cmp *c, const char *args, size_t alen)
+#define MAX_DIGITS	16
+
+/* The digits of v (at most MAX_DIGITS) into d; their count. */
+static size_t
+digits(const struct cdp_cmp_val *v, uint32_t d[MAX_DIGITS])
 {
-	c->t[0] = 30;
-	c->nt = 1;
-	c->nlev = 5;
-	return args == NULL || (numbers(c, args, alen, 1, 100000, false) ==
-	    0 && c->nt == 1) ? 0 : -1;
+	size_t n = 0;
+
+	for (size_t i = 0; i < v->n && n < MAX_DIGITS; i++)
+		if (v->s[i] >= '0' && v->s[i] <= '9')
+			d[n++] = (uint32_t)v->s[i];
+	return n;
+}
+
+/* Whether the digits of a and b (six at least each: a date, even one
+ * that does not exist, such as a typed 1980-02-31) are one edit apart. */
+static bool
+digit_typo(const struct cdp_cmp_val *a, const struct cdp_cmp_val *b)
+{
+	uint32_t x[MAX_DIGITS], y[MAX_DIGITS];
+	size_t nx = digits(a, x), ny = digits(b, y);
+
+	return nx >= 6 && ny >= 6 && cdp_sim_levenshtein(x, nx, y, ny, 1) <= 1;
 }
 
 static int
-date_level(const struct cdp_cmp *c, struct cdp_cmp_val a,
-    struct cdp_cmp_val b, struct cdp_cmp_scratch *s)
+date_parse(struct cdp_cmp_part *p, const char *args, size_t alen)
+{
+	p->t[0] = 30;
+	p->nt = 1;
+	p->nlev = D_ELSE;
+	return args == NULL || (numbers(p, args, alen, 1, 100000, false) ==
+	    0 && p->nt == 1) ? 0 : -1;
+}
+
+static int
+date_level(const struct cdp_cmp_part *p, const struct cdp_cmp_val *a,
+    const struct cdp_cmp_val *b, struct cdp_cmp_scratch *s)
 {
 	struct date da, db;
+	bool both;
 
 	(void)s;
-	if (parse_date(a, &da) == -1 || parse_date(b, &db) == -1)
-		return c->nlev;
-	if (da.days == db.days)
+	both = parse_date(a, &da) == 0 && parse_date(b, &db) == 0;
+	if (both && da.days == db.days)
 		return 1;
-	if (da.y == db.y && da.m == db.d && da.d == db.m)
-		return 2;
-	if (da.y == db.y && da.m == db.m)
-		return 3;
-	if (labs(da.days - db.days) <= (long)c->t[0])
-		return 4;
-	return c->nlev;
+	if (both && da.y == db.y && da.m == db.d && da.d == db.m)
+		return D_SWAPPED;
+	if (digit_typo(a, b))
+		return D_DIGITS;
+	if (both && labs(da.days - db.days) <= (long)p->t[0])
+		return D_DAYS;
+	return D_ELSE;
 }
 
 static int
-date_name(const struct cdp_cmp *c, int l, struct cdp_buf *out)
+date_name(const struct cdp_cmp_part *p, int l, struct cdp_buf *out)
 {
-	if (l == 2)
+	if (l == D_SWAPPED)
 		return cdp_buf_adds(out, "day_month_swapped");
-	if (l == 3)
-		return cdp_buf_adds(out, "same_year_month");
-	return cdp_buf_addf(out, "days<=%g", c->t[0]);
+	if (l == D_DIGITS)
+		return cdp_buf_adds(out, "digits_lev<=1");
+	return cdp_buf_addf(out, "days<=%g", p->t[0]);
 }
 
-/* --- numbers -------------------------------------------------------------- */
-
-static int
-num_parse(struct cdp_cmp *c, const char *args, size_t alen)
-{
-	c->nlev = 3;
-	return args != NULL && numbers(c, args, alen, 0, 1e300, false) == 0 &&
-	    c->nt == 1 ? 0 : -1;
-}
+/* --- numbers and places --------------------------------------------------- */
 
 /* The number written in v (scratch in b); -1 when it is not one. */
 static int
-number_of(struct cdp_cmp_val v, struct cdp_buf *b, double *x)
+number_of(const struct cdp_cmp_val *v, struct cdp_buf *b, double *x)
 {
 	cdp_buf_reset(b);
-	if (cdp_buf_add(b, v.s, v.n) == -1)
-		cdp_oom(v.n + 1);
+	if (cdp_buf_add(b, v->s, v->n) == -1)
+		cdp_oom(v->n + 1);
 	return cdp_parse_double(b->p, x);
 }
 
 static int
-num_level(const struct cdp_cmp *c, struct cdp_cmp_val a, struct cdp_cmp_val b,
-    struct cdp_cmp_scratch *s)
+num_parse(struct cdp_cmp_part *p, const char *args, size_t alen)
+{
+	return thresholds(p, args, alen, (const double[2]){ 0, 0 }, 0, 0,
+	    1e300, false);
+}
+
+static int
+num_level(const struct cdp_cmp_part *p, const struct cdp_cmp_val *a,
+    const struct cdp_cmp_val *b, struct cdp_cmp_scratch *s)
 {
 	double x, y;
 
 	if (number_of(a, &s->a, &x) == -1 || number_of(b, &s->a, &y) == -1)
-		return c->nlev;
+		return p->nlev;
 	if (x == y)
 		return 1;
-	return fabs(x - y) <= c->t[0] ? 2 : c->nlev;
+	return reached(p, fabs(x - y), false);
 }
 
 static int
-num_name(const struct cdp_cmp *c, int l, struct cdp_buf *out)
+num_name(const struct cdp_cmp_part *p, int l, struct cdp_buf *out)
 {
-	(void)l;
-	return cdp_buf_addf(out, "diff<=%g", c->t[0]);
+	return cdp_buf_addf(out, "diff<=%g", p->t[l - 2]);
 }
 
-/* --- the table -------------------------------------------------------------- */
+static int
+geo_parse(struct cdp_cmp_part *p, const char *args, size_t alen)
+{
+	return thresholds(p, args, alen, (const double[2]){ 0, 0 }, 0, 0,
+	    20040, false);
+}
+
+static double
+radians(double deg)
+{
+	return deg * 3.14159265358979323846 / 180;
+}
+
+/* Latitude and longitude in degrees from v[0], v[1]; -1 when they are
+ * not numbers of the globe. */
+static int
+coords(const struct cdp_cmp_val *v, struct cdp_buf *b, double *lat, double *lon)
+{
+	if (number_of(&v[0], b, lat) == -1 || number_of(&v[1], b, lon) ==
+	    -1 || fabs(*lat) > 90 || fabs(*lon) > 180)
+		return -1;
+	return 0;
+}
+
+static int
+geo_level(const struct cdp_cmp_part *p, const struct cdp_cmp_val *a,
+    const struct cdp_cmp_val *b, struct cdp_cmp_scratch *s)
+{
+	double la, oa, lb, ob, h;
+
+	if (a[0].n == 0 || a[1].n == 0 || b[0].n == 0 || b[1].n == 0)
+		return 0;
+	if (coords(a, &s->a, &la, &oa) == -1 || coords(b, &s->a, &lb,
+	    &ob) == -1)
+		return p->nlev;
+	/* Haversine: the great-circle distance on a sphere. */
+	h = pow(sin(radians(lb - la) / 2), 2) + cos(radians(la)) *
+	    cos(radians(lb)) * pow(sin(radians(ob - oa) / 2), 2);
+	if (h == 0)
+		return 1;
+	return reached(p, 2 * EARTH_KM * asin(sqrt(fmin(h, 1))), false);
+}
+
+static int
+geo_name(const struct cdp_cmp_part *p, int l, struct cdp_buf *out)
+{
+	return cdp_buf_addf(out, "km<=%g", p->t[l - 2]);
+}
+
+/* --- the table ---------------------------------------------------------- */
 
 static const struct cdp_cmp_method methods[] = {
-	{ "exact", "exact", true, exact_parse, exact_level, no_name },
-	{ "jw", "jw(T1,T2,...)", true, jw_parse, jw_level, jw_name },
-	{ "lev", "lev(K1,K2,...)", true, lev_parse, lev_level, lev_name },
-	{ "date", "date(DAYS)", false, date_parse, date_level, date_name },
-	{ "num", "num(TOL)", false, num_parse, num_level, num_name },
+	{ "exact", "exact", 1, true, true, exact_parse, exact_level,
+	    no_name },
+	{ "jw", "jw(T1,T2,...)", 1, true, true, jw_parse, jw_level, jw_name },
+	{ "lev", "lev(K1,K2,...)", 1, true, true, lev_parse, lev_level,
+	    lev_name },
+	{ "soundex", "soundex", 1, true, true, phonetic_parse, soundex_level,
+	    soundex_name },
+	{ "nysiis", "nysiis", 1, true, true, phonetic_parse, nysiis_level,
+	    nysiis_name },
+	{ "jw_nysiis", "jw_nysiis(T1,...)", 1, true, true, jw_nysiis_parse,
+	    jw_nysiis_level, jw_nysiis_name },
+	{ "name_swap", "name_swap(T)", 2, true, false, name_swap_parse,
+	    name_swap_level, name_swap_name },
+	{ "date", "date(DAYS)", 1, false, false, date_parse, date_level,
+	    date_name },
+	{ "num", "num(TOL1,...)", 1, false, true, num_parse, num_level,
+	    num_name },
+	{ "geo", "geo(KM1,...)", 2, false, true, geo_parse, geo_level,
+	    geo_name },
 };
 
 #define NMETHODS	(sizeof(methods) / sizeof(methods[0]))
@@ -363,24 +631,23 @@ shorthand(const char *text, char *buf, size_t size)
 static int
 unknown(struct cdp_err *err)
 {
-	char list[200] = "expected ";
+	char list[256] = "expected ";
 	size_t at = strlen(list);
 
-	for (size_t i = 0; i < NMETHODS; i++) {
+	for (size_t i = 0; i < NMETHODS && at < sizeof(list); i++) {
 		const char *sep = i == 0 ? "" : i + 1 == NMETHODS ? " or " :
 		    ", ";
 
 		at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s",
 		    sep, methods[i].syntax);
-		if (at >= sizeof(list))
-			break;
 	}
 	cdp_err_set(err, EX_USAGE, "%s", list);
 	return -1;
 }
 
-int
-cdp_cmp_parse(struct cdp_cmp *c, const char *text, struct cdp_err *err)
+/* One method text into p; -1 when it is none. */
+static int
+parse_part(struct cdp_cmp_part *p, const char *text)
 {
 	char buf[160];
 	const char *args;
@@ -394,23 +661,84 @@ cdp_cmp_parse(struct cdp_cmp *c, const char *text, struct cdp_err *err)
 
 		if (!bare && !cdp_cmp_call(text, m->name, &args, &alen))
 			continue;
-		*c = (struct cdp_cmp){ .method = m };
-		if (m->parse(c, bare ? NULL : args, bare ? 0 : alen) == -1)
-			break;
-		return 0;
+		*p = (struct cdp_cmp_part){ .method = m };
+		return m->parse(p, bare ? NULL : args, bare ? 0 : alen);
 	}
-	return unknown(err);
+	return -1;
 }
 
 int
-cdp_cmp_level(const struct cdp_cmp *c, struct cdp_cmp_val a,
-    struct cdp_cmp_val b, struct cdp_cmp_scratch *s)
+cdp_cmp_parse(struct cdp_cmp *c, const char *text, struct cdp_err *err)
 {
-	if (a.n == 0 || b.n == 0)
+	char buf[256], *start = buf, *bar;
+
+	if (strlen(text) >= sizeof(buf))
+		return unknown(err);
+	memcpy(buf, text, strlen(text) + 1);
+	*c = (struct cdp_cmp){ .nlev = 2 };
+	do {
+		struct cdp_cmp_part *p = &c->part[c->nparts];
+
+		if ((bar = strchr(start, '|')) != NULL)
+			*bar = '\0';
+		if (c->nparts == CDP_CMP_MAX_PARTS) {
+			cdp_err_set(err, EX_USAGE, "more than %d methods "
+			    "joined by |", CDP_CMP_MAX_PARTS);
+			return -1;
+		}
+		if (parse_part(p, start) == -1)
+			return unknown(err);
+		if (c->nparts > 0 && p->method->ncols != c->ncols) {
+			cdp_err_set(err, EX_USAGE, "methods joined by | must "
+			    "read as many fields");
+			return -1;
+		}
+		c->ncols = p->method->ncols;
+		c->nlev += p->nlev - 2;
+		c->nparts++;
+		start = bar + 1;
+	} while (bar != NULL);
+	if (c->nlev > CDP_CMP_MAX_LEVELS) {
+		cdp_err_set(err, EX_USAGE, "more than %d levels",
+		    CDP_CMP_MAX_LEVELS);
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether every field is present on both sides and the same bytes. */
+static bool
+all_same(const struct cdp_cmp *c, const struct cdp_cmp_val *a,
+    const struct cdp_cmp_val *b)
+{
+	for (int i = 0; i < c->ncols; i++)
+		if (!same(a[i], b[i]))
+			return false;
+	return true;
+}
+
+int
+cdp_cmp_level(const struct cdp_cmp *c, const struct cdp_cmp_val *a,
+    const struct cdp_cmp_val *b, struct cdp_cmp_scratch *s)
+{
+	int base = 2;
+
+	if (c->ncols == 1 && (a[0].n == 0 || b[0].n == 0))
 		return 0;
-	if (a.n == b.n && memcmp(a.s, b.s, a.n) == 0)
+	if (all_same(c, a, b))
 		return 1;
-	return c->method->level(c, a, b, s);
+	for (int i = 0; i < c->nparts; i++) {
+		const struct cdp_cmp_part *p = &c->part[i];
+		int l = p->method->level(p, a, b, s);
+
+		/* A part's own levels follow the parts before it. */
+		if (l <= 1)
+			return l;
+		if (l < p->nlev)
+			return base + l - 2;
+		base += p->nlev - 2;
+	}
+	return c->nlev;
 }
 
 bool
@@ -419,19 +747,58 @@ cdp_cmp_agrees(const struct cdp_cmp *c, int level)
 	return level > 0 && level < c->nlev;
 }
 
+/* The part of level l (2..nlev-1) and its level there. */
+static const struct cdp_cmp_part *
+part_of(const struct cdp_cmp *c, int l, int *local)
+{
+	int base = 2;
+
+	for (int i = 0; i < c->nparts; i++) {
+		const struct cdp_cmp_part *p = &c->part[i];
+
+		if (l < base + p->nlev - 2) {
+			*local = l - base + 2;
+			return p;
+		}
+		base += p->nlev - 2;
+	}
+	*local = 0;
+	return NULL;
+}
+
+bool
+cdp_cmp_closer(const struct cdp_cmp *c, int a, int b)
+{
+	int la, lb;
+	const struct cdp_cmp_part *pa, *pb;
+
+	if (a >= b || a < 1 || b > c->nlev)
+		return false;
+	if (b == c->nlev)
+		return true;
+	if (a == 1)
+		return false;
+	pa = part_of(c, a, &la);
+	pb = part_of(c, b, &lb);
+	return pa == pb && pa->method->ordered;
+}
+
 void
 cdp_cmp_level_name(const struct cdp_cmp *c, int l, struct cdp_buf *out)
 {
-	int rc;
+	const struct cdp_cmp_part *p;
+	int local, rc;
 
 	if (l == 0)
 		rc = cdp_buf_adds(out, "null");
 	else if (l == 1)
 		rc = cdp_buf_adds(out, "exact");
-	else if (l == c->nlev)
+	else if (l >= c->nlev)
 		rc = cdp_buf_adds(out, "else");
+	else if ((p = part_of(c, l, &local)) != NULL)
+		rc = p->method->level_name(p, local, out);
 	else
-		rc = c->method->level_name(c, l, out);
+		rc = -1;
 	if (rc == -1)
 		cdp_oom(0);
 }
@@ -439,7 +806,10 @@ cdp_cmp_level_name(const struct cdp_cmp *c, int l, struct cdp_buf *out)
 bool
 cdp_cmp_textual(const struct cdp_cmp *c)
 {
-	return c->method->textual;
+	for (int i = 0; i < c->nparts; i++)
+		if (!c->part[i].method->textual)
+			return false;
+	return true;
 }
 
 void
@@ -447,6 +817,8 @@ cdp_cmp_scratch_free(struct cdp_cmp_scratch *s)
 {
 	cdp_buf_free(&s->a);
 	cdp_buf_free(&s->b);
+	cdp_buf_free(&s->c);
+	cdp_buf_free(&s->d);
 }
 
 bool
@@ -455,9 +827,29 @@ cdp_cmp_field_ok(const char *s, size_t n)
 	if (n == 0)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (strchr("(),: ", s[i]) != NULL)
+		if (strchr("(),:+| ", s[i]) != NULL)
 			return false;
 	return true;
+}
+
+int
+cdp_cmp_fields(char *s, char **cols)
+{
+	int n = 0;
+
+	for (char *p = s;; p++)
+		if (*p == '+' || *p == '\0') {
+			bool end = *p == '\0';
+
+			if (n == CDP_CMP_MAX_COLS || !cdp_cmp_field_ok(s,
+			    (size_t)(p - s)))
+				return -1;
+			*p = '\0';
+			cols[n++] = s;
+			if (end)
+				return n;
+			s = p + 1;
+		}
 }
 
 int

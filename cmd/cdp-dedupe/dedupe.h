@@ -24,10 +24,12 @@
 
 enum keep { KEEP_FIRST, KEEP_LAST, KEEP_NEWEST, KEEP_COMPLETE };
 
-/* One --fuzzy condition F:METHOD: met by a level of agreement. */
+/* One --fuzzy condition F:METHOD (or F1+F2:METHOD): met by a level of
+ * agreement. */
 struct fuzzy {
-	struct cdp_keyfield	f;
+	struct cdp_keyfield	f[CDP_CMP_MAX_COLS];
 	struct cdp_cmp		cmp;
+	int			slot;	/* its first value among a record's */
 };
 
 #define MAXFIELDS	64
@@ -44,6 +46,7 @@ struct dedupe_opts {
 	int			 nbfield;
 	struct fuzzy		 fuzzy[MAXFIELDS];
 	int			 nfuzzy;
+	int			 nslots;	/* compared values a record */
 	enum keep		 keep;
 	struct cdp_keyfield	 newest;		/* --keep newest:F */
 	bool			 mark;

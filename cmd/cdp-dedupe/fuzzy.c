@@ -25,7 +25,7 @@ struct fz {
 	uint64_t		*seq;
 	double			*score;
 	uint64_t		*srcline;
-	uint32_t		*off, *len;	/* [i * nfuzzy + k] */
+	uint32_t		*off, *len;	/* [i * nslots + slot] */
 	size_t			 n, cap;
 	struct cdp_buf		 text;		/* compared values */
 	struct cdp_buf		 val, mk, bkey;
@@ -92,7 +92,7 @@ fz_keys(struct fz *z, struct run *r, const char **why)
 static void
 reserve(struct fz *z)
 {
-	size_t nf = (size_t)z->opt->nfuzzy, c;
+	size_t nf = (size_t)z->opt->nslots, c;
 
 	if (z->n < z->cap)
 		return;
@@ -127,35 +127,49 @@ compared(struct fz *z, const struct fuzzy *c)
 	}
 }
 
+/* Value k of condition c of r->rec into the arena as slot slot of
+ * record i.  Returns 0, or -1 with *why for a bad record. */
+static int
+keep_value(struct fz *z, struct run *r, const struct fuzzy *c, int k,
+    size_t at, const char **why)
+{
+	int rc = run_field(r, &c->f[k], &z->val, why);
+
+	if (rc == -1)
+		return -1;
+	z->off[at] = (uint32_t)z->text.len;
+	z->len[at] = MISSING;
+	if (rc == 0)
+		return 0;
+	compared(z, c);
+	if (z->mk.len == 0)
+		return 0;
+	if (z->text.len + z->mk.len > UINT32_MAX - 1)
+		cdp_die(EX_SOFTWARE, NULL, 0, "fuzzy mode: too much text to "
+		    "compare");
+	if (cdp_buf_add(&z->text, z->mk.p, z->mk.len) == -1)
+		cdp_oom(z->mk.len);
+	z->len[at] = (uint32_t)z->mk.len;
+	return 0;
+}
+
 int
 fz_add(struct fz *z, struct run *r, uint64_t seq, double score,
     uint64_t srcline, const char **why)
 {
-	size_t nf = (size_t)z->opt->nfuzzy, mark = z->text.len, i = z->n;
+	size_t ns = (size_t)z->opt->nslots, mark = z->text.len, i = z->n;
 
 	reserve(z);
-	for (size_t k = 0; k < nf; k++) {
+	for (int k = 0; k < z->opt->nfuzzy; k++) {
 		const struct fuzzy *c = &z->opt->fuzzy[k];
-		int rc = run_field(r, &c->f, &z->val, why);
 
-		if (rc == -1) {
-			/* Forget the values of the fields before. */
-			z->text.len = mark;
-			return -1;
-		}
-		z->off[i * nf + k] = (uint32_t)z->text.len;
-		z->len[i * nf + k] = MISSING;
-		if (rc == 0)
-			continue;
-		compared(z, c);
-		if (z->mk.len == 0)
-			continue;
-		if (z->text.len + z->mk.len > UINT32_MAX - 1)
-			cdp_die(EX_SOFTWARE, NULL, 0, "fuzzy mode: too much "
-			    "text to compare");
-		if (cdp_buf_add(&z->text, z->mk.p, z->mk.len) == -1)
-			cdp_oom(z->mk.len);
-		z->len[i * nf + k] = (uint32_t)z->mk.len;
+		for (int col = 0; col < c->cmp.ncols; col++)
+			if (keep_value(z, r, c, col, i * ns + (size_t)(c->slot +
+			    col), why) == -1) {
+				/* Forget the values of the fields before. */
+				z->text.len = mark;
+				return -1;
+			}
 	}
 	for (int b = 0; b < z->opt->nrules; b++)
 		if (z->has[b])
@@ -190,14 +204,14 @@ join(uint32_t *parent, uint32_t i, uint32_t j)
 }
 
 static struct cdp_cmp_val
-value(const struct fz *z, uint32_t i, size_t k)
+value(const struct fz *z, uint32_t i, int slot)
 {
-	size_t nf = (size_t)z->opt->nfuzzy;
-	uint32_t n = z->len[i * nf + k];
+	size_t at = i * (size_t)z->opt->nslots + (size_t)slot;
+	uint32_t n = z->len[at];
 
 	if (n == MISSING)
 		return (struct cdp_cmp_val){ "", 0 };
-	return (struct cdp_cmp_val){ z->text.p + z->off[i * nf + k], n };
+	return (struct cdp_cmp_val){ z->text.p + z->off[at], n };
 }
 
 /* Do records i and j meet every --fuzzy condition? */
@@ -205,10 +219,15 @@ static bool
 similar(struct fz *z, uint32_t i, uint32_t j)
 {
 	for (int k = 0; k < z->opt->nfuzzy; k++) {
-		const struct cdp_cmp *c = &z->opt->fuzzy[k].cmp;
+		const struct fuzzy *c = &z->opt->fuzzy[k];
+		struct cdp_cmp_val a[CDP_CMP_MAX_COLS], b[CDP_CMP_MAX_COLS];
 
-		if (!cdp_cmp_agrees(c, cdp_cmp_level(c, value(z, i, (size_t)k),
-		    value(z, j, (size_t)k), &z->cs)))
+		for (int col = 0; col < c->cmp.ncols; col++) {
+			a[col] = value(z, i, c->slot + col);
+			b[col] = value(z, j, c->slot + col);
+		}
+		if (!cdp_cmp_agrees(&c->cmp, cdp_cmp_level(&c->cmp, a, b,
+		    &z->cs)))
 			return false;
 	}
 	return true;

@@ -116,7 +116,8 @@ add_block(struct dedupe_opts *opt, const char *arg)
 		r->keys[i].col = block_field(opt, r->keys[i].field);
 }
 
-/* --fuzzy F:METHOD,... (commas inside a method's parentheses are its). */
+/* --fuzzy F:METHOD,... (commas inside a method's parentheses are its;
+ * F may be F1+F2 for a method of two fields). */
 static void
 add_fuzzy(struct dedupe_opts *opt, char *arg)
 {
@@ -127,9 +128,10 @@ add_fuzzy(struct dedupe_opts *opt, char *arg)
 		cdp_usage_die(usage, "--fuzzy: empty item, unbalanced "
 		    "parentheses or too many items");
 	for (int i = 0; i < n; i++) {
-		struct fuzzy *z;
-		char *colon = strrchr(items[i], ':');
+		char *colon = strrchr(items[i], ':'), *cols[CDP_CMP_MAX_COLS];
 		struct cdp_err err;
+		struct fuzzy *z;
+		int nc;
 
 		if (opt->nfuzzy == MAXFIELDS)
 			cdp_usage_die(usage, "--fuzzy: too many conditions");
@@ -137,10 +139,17 @@ add_fuzzy(struct dedupe_opts *opt, char *arg)
 		if (colon == NULL || colon == items[i])
 			cdp_usage_die(usage, "--fuzzy: expected FIELD:METHOD");
 		*colon++ = '\0';
-		set_field(&z->f, items[i]);
 		if (cdp_cmp_parse(&z->cmp, colon, &err) == -1)
 			cdp_usage_die(usage, "--fuzzy: %s: %s (or jw>=T, "
 			    "lev<=K)", items[i], err.msg);
+		if ((nc = cdp_cmp_fields(items[i], cols)) != z->cmp.ncols)
+			cdp_usage_die(usage, "--fuzzy: %s: expected %s",
+			    colon, z->cmp.ncols == 1 ? "one field" :
+			    "two fields, F1+F2");
+		for (int k = 0; k < nc; k++)
+			set_field(&z->f[k], cols[k]);
+		z->slot = opt->nslots;
+		opt->nslots += nc;
 	}
 }
 
@@ -250,7 +259,8 @@ parse_options(int argc, char *argv[], struct dedupe_opts *opt)
 	for (int i = 0; i < opt->nkey; i++)
 		norm_of(opt, &opt->key[i]);
 	for (int i = 0; i < opt->nfuzzy; i++)
-		norm_of(opt, &opt->fuzzy[i].f);
+		for (int k = 0; k < opt->fuzzy[i].cmp.ncols; k++)
+			norm_of(opt, &opt->fuzzy[i].f[k]);
 	for (int i = 0; i < opt->nbfield; i++)
 		norm_of(opt, &opt->bfield[i]);
 	if (opt->keep == KEEP_NEWEST)

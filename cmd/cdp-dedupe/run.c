@@ -560,9 +560,10 @@ prepare(struct run *r, const struct dedupe_opts *opt)
 		if (cdp_norm_ctx_prepare(&r->ctx, opt->key[i].norm, &err) == -1)
 			die_err(&err);
 	for (int i = 0; i < opt->nfuzzy; i++)
-		if (cdp_norm_ctx_prepare(&r->ctx, opt->fuzzy[i].f.norm,
-		    &err) == -1)
-			die_err(&err);
+		for (int k = 0; k < opt->fuzzy[i].cmp.ncols; k++)
+			if (cdp_norm_ctx_prepare(&r->ctx,
+			    opt->fuzzy[i].f[k].norm, &err) == -1)
+				die_err(&err);
 	for (int i = 0; i < opt->nbfield; i++)
 		if (cdp_norm_ctx_prepare(&r->ctx, opt->bfield[i].norm,
 		    &err) == -1)

@@ -487,58 +487,42 @@ index_count(struct index *ix)
 	free(recs);
 }
 
-/*
- * Record links: record k is element nnodes + k, joined to its first
- * linking node and to the records it is linked to; the first record of
- * each cluster names a cluster without identifiers.
- */
-static void
-join_pairs(struct index *ix, const uint64_t *pairs, size_t npairs)
+uint32_t
+index_record_elem(const struct index *ix, size_t k)
 {
-	uint32_t base = (uint32_t)ix->nnodes;
+	return (uint32_t)(ix->nnodes + k);
+}
 
-	if ((ix->linked = calloc(ix->nrecs ? ix->nrecs : 1, 1)) == NULL ||
-	    (ix->minrec = malloc((ix->nelem ? ix->nelem : 1) *
-	    sizeof(*ix->minrec))) == NULL)
-		merge_oom();
-	for (size_t k = 0; k < ix->nrecs; k++) {
-		uint32_t a = first_link(ix, k);
+uint32_t
+index_prior_elem(const struct index *ix, uint32_t q)
+{
+	return (uint32_t)(ix->nnodes + ix->nrecs + q);
+}
 
-		if (a != NO_NODE) {
-			uf_union(&ix->uf, a, base + (uint32_t)k);
-			ix->linked[k] = 1;
-		}
-	}
-	for (size_t t = 0; t < npairs; t++) {
-		uint32_t i = (uint32_t)(pairs[t] >> 32);
-		uint32_t j = (uint32_t)(pairs[t] & 0xffffffffu);
-
-		uf_union(&ix->uf, base + i, base + j);
-		ix->linked[i] = ix->linked[j] = 1;
-	}
-	for (size_t i = 0; i < ix->nelem; i++)
-		ix->minrec[i] = NO_NODE;
-	for (size_t k = 0; k < ix->nrecs; k++) {
-		uint32_t r = uf_find(&ix->uf, base + (uint32_t)k);
-
-		if (ix->minrec[r] == NO_NODE)
-			ix->minrec[r] = (uint32_t)k;
-	}
+uint32_t
+index_find(struct index *ix, uint32_t elem)
+{
+	return uf_find(&ix->uf, elem);
 }
 
 void
-index_resolve(struct index *ix, const uint64_t *pairs, size_t npairs)
+index_join(struct index *ix, uint32_t a, uint32_t b)
+{
+	uf_union(&ix->uf, a, b);
+}
+
+void
+index_link_ids(struct index *ix)
 {
 	/* The hash maps are not needed any more: give their memory back. */
 	cdp_keymap_free(ix->map);
 	cdp_keymap_free(ix->sets);
 	ix->map = ix->sets = NULL;
-	ix->nelem = ix->nnodes + (ix->record_links ? ix->nrecs : 0);
+	ix->nelem = ix->nnodes + (ix->record_links ? ix->nrecs +
+	    ix->prior.n : 0);
 	if (ix->nelem >= NO_NODE)
 		cdp_die(EX_SOFTWARE, NULL, 0, "too many records");
-	if (uf_init(&ix->uf, ix->nelem) == -1 ||
-	    (ix->minnode = malloc((ix->nelem ? ix->nelem : 1) *
-	    sizeof(*ix->minnode))) == NULL)
+	if (uf_init(&ix->uf, ix->nelem) == -1)
 		merge_oom();
 	for (size_t k = 0; k < ix->nrecs; k++) {
 		uint32_t a = first_link(ix, k);
@@ -547,9 +531,47 @@ index_resolve(struct index *ix, const uint64_t *pairs, size_t npairs)
 		    e < ix->off[k + 1]; e++)
 			if (index_linking(ix, ix->edges[e]))
 				uf_union(&ix->uf, a, ix->edges[e]);
+		/* A record is an element of its own, joined to its ids. */
+		if (ix->record_links && a != NO_NODE)
+			uf_union(&ix->uf, a, index_record_elem(ix, k));
 	}
+}
+
+/*
+ * Record links: a record is linked when its element is not alone; the
+ * first record of each cluster names a cluster without identifiers.
+ */
+static void
+record_roots(struct index *ix)
+{
+	uint32_t *n = calloc(ix->nelem ? ix->nelem : 1, sizeof(*n));
+
+	if (n == NULL || (ix->linked = calloc(ix->nrecs ? ix->nrecs : 1,
+	    1)) == NULL || (ix->minrec = malloc((ix->nelem ? ix->nelem : 1) *
+	    sizeof(*ix->minrec))) == NULL)
+		merge_oom();
+	for (size_t i = 0; i < ix->nelem; i++) {
+		n[uf_find(&ix->uf, (uint32_t)i)]++;
+		ix->minrec[i] = NO_NODE;
+	}
+	for (size_t k = 0; k < ix->nrecs; k++) {
+		uint32_t r = uf_find(&ix->uf, index_record_elem(ix, k));
+
+		ix->linked[k] = n[r] > 1;
+		if (ix->minrec[r] == NO_NODE)
+			ix->minrec[r] = (uint32_t)k;
+	}
+	free(n);
+}
+
+void
+index_finish(struct index *ix)
+{
+	if ((ix->minnode = malloc((ix->nelem ? ix->nelem : 1) *
+	    sizeof(*ix->minnode))) == NULL)
+		merge_oom();
 	if (ix->record_links)
-		join_pairs(ix, pairs, npairs);
+		record_roots(ix);
 	for (size_t i = 0; i < ix->nelem; i++)
 		ix->minnode[i] = NO_NODE;
 	for (uint32_t i = 0; i < ix->nnodes; i++) {
@@ -569,6 +591,27 @@ index_resolve(struct index *ix, const uint64_t *pairs, size_t npairs)
 		cdp_warn(NULL, 0, "%llu more values over --max-degree not "
 		    "linked (all with --verbose)",
 		    ix->over_degree - MAX_WARN);
+}
+
+void
+index_resolve(struct index *ix)
+{
+	index_link_ids(ix);
+	index_finish(ix);
+}
+
+bool
+index_root_less(const struct index *ix, uint32_t a, uint32_t b)
+{
+	uint32_t x = ix->minnode[a], y = ix->minnode[b];
+
+	if (x != NO_NODE && y != NO_NODE)
+		return index_node_less(ix, x, y);
+	if (x != NO_NODE || y != NO_NODE)
+		return x != NO_NODE;
+	x = ix->minrec != NULL ? ix->minrec[a] : NO_NODE;
+	y = ix->minrec != NULL ? ix->minrec[b] : NO_NODE;
+	return x < y;
 }
 
 uint32_t

@@ -63,11 +63,12 @@ struct index {
 	struct prior		 prior;
 	uint32_t		*keep;	/* per root: prior id kept, NO_NODE */
 	/*
-	 * Record links (pairs of records handed to index_resolve(), as
-	 * --probabilistic finds them): the union-find has one more element
-	 * per record (nnodes + k), joined to the record's nodes and to the
-	 * records it is linked to.  A cluster without identifier is named
-	 * after its first record's own key.
+	 * Record links (pairs of records and prior ids joined by the
+	 * caller, as --probabilistic finds them): the union-find has one
+	 * more element per record (nnodes + k) and per prior id (nnodes +
+	 * nrecs + q), joined to the record's nodes and to what it is linked
+	 * to.  A cluster without identifier is named after its first
+	 * record's own key.
 	 */
 	bool			 record_links;
 	size_t			 nelem;	/* elements of uf */
@@ -122,13 +123,28 @@ void	index_own_id(struct index *ix, struct cdp_rec *rec,
 bool	index_good(const struct index *ix, size_t seq);
 
 /*
- * Join the records: union the nodes of each record that are not over
- * --max-degree, warn about those that are, and with record links the
- * records of pairs[0..npairs) (i << 32 | j); find each cluster's
- * smallest identifier.
+ * Resolution in steps.  index_link_ids() joins the identifier values of
+ * each record that are not over --max-degree (and, with record links,
+ * the record to them); then the caller may join elements (records,
+ * prior ids) with index_join(); index_finish() finds each cluster's
+ * smallest identifier and warns about values over --max-degree.
+ * index_resolve() is the two without links.
  */
-void	index_resolve(struct index *ix, const uint64_t *pairs,
-	    size_t npairs);
+void	index_link_ids(struct index *ix);
+void	index_finish(struct index *ix);
+void	index_resolve(struct index *ix);
+
+/* With record links: the element of record k, of prior id number q. */
+uint32_t index_record_elem(const struct index *ix, size_t k);
+uint32_t index_prior_elem(const struct index *ix, uint32_t q);
+
+/* The root of an element's cluster; join two elements' clusters. */
+uint32_t index_find(struct index *ix, uint32_t elem);
+void	index_join(struct index *ix, uint32_t a, uint32_t b);
+
+/* The order of two roots by the clusters' smallest identifier (a cluster
+ * with one before one without), then their first records. */
+bool	index_root_less(const struct index *ix, uint32_t a, uint32_t b);
 
 /* Count clusters and unlinked records; warn about clusters over
  * --max-cluster.  After index_resolve() (and prior_apply()). */

@@ -57,6 +57,7 @@ struct merge_opts {
 	bool			 profiles;	/* --profiles */
 	const char		*prior;		/* --prior FILE */
 	const char		*id_map;	/* --id-map FILE */
+	const char		*prior_map;	/* --prior-map FILE */
 	const char		*explain;	/* --explain ID */
 	struct rule		 rules[MAX_RULES];
 	int			 nrules;
@@ -64,6 +65,8 @@ struct merge_opts {
 	bool			 join_links;	/* --join-links */
 	const char		*apply_map;	/* --apply-map MAP */
 	bool			 probabilistic;	/* --probabilistic */
+	double			 split_below;	/* --split-below, 0 off */
+	const char		*truth;		/* --truth FIELD */
 	struct prob_spec	 prob;	/* its blocks, comparisons, fit */
 };
 
@@ -93,9 +96,11 @@ struct cdp_acct;
 void	links_emit(struct index *ix, struct cdp_out *out,
 	    struct cdp_acct *acct);
 
+struct resolve;
 /* --probabilistic --explain FILE (explain.c): every scored candidate
- * pair of p, linked, to path.  Exits on failure. */
-void	explain_pairs(const struct prob *p, const char *path);
+ * pair, then every cluster of linked groups, to path.  Exits on
+ * failure. */
+void	explain_write(struct resolve *rs, const char *path);
 
 struct cdp_recw;
 struct cdp_rec;

@@ -35,38 +35,39 @@ CDP_NORM_USAGE
 "                            longest or all (default: all for --ids fields,\n"
 "                            most_frequent for the others)\n"
 "      --prior FILE          keep the profile ids of a previous annotate output\n"
-"      --id-map FILE         write {\"from\":OLD,\"to\":NEW} for prior ids that\n"
-"                            went (clusters joined); needs --prior\n"
+"      --id-map FILE         write the ledger of the prior ids that merged or\n"
+"                            split; needs --prior\n"
+"      --prior-map FILE      id maps of runs since --prior was written\n"
 "      --emit-links, --join-links, --apply-map MAP\n"
 "                            the two phases over partitions (cdp-merge(1))\n"
 "      --explain ID          instead of records, show for each record of\n"
 "                            profile ID the identifiers that linked it\n"
-"Probabilistic matching (Fellegi-Sunter, fitted by EM):\n"
+"Probabilistic matching (Fellegi-Sunter):\n"
 "      --probabilistic       also join records whose match probability\n"
-"                            reaches --threshold\n"
-"      --block K1,K2,...     candidate pairs: records equal on every key\n"
-"                            (FIELD, prefix(FIELD,N), soundex(FIELD),\n"
-"                            year(FIELD)); repeat for more rules\n"
-"      --compare F:M,...     field comparisons, M one of exact,\n"
-"                            jw(T1,T2,...), lev(K1,K2,...), date(DAYS),\n"
-"                            num(TOL) (jw>=T and lev<=K are jw(T), lev(K))\n"
-"      --settings FILE       blocks, comparisons (and fitted m, u, prior:\n"
-"                            then no fit) from a --train-only output\n"
-"      --threshold P         match probability to join (default 0.9)\n"
-CDP_BLOCK_USAGE
-"      --max-iter N          EM iterations at most (default 200)\n"
-"      --allow-nonconverged  use the parameters when EM did not converge\n"
-"      --seed N              seed of the random pairs that start u (1)\n"
-"      --train-only          print the fitted parameters as JSON instead\n"
-"                            of records\n"
-"      --explain FILE        with --probabilistic: write every scored pair\n"
-"                            with each field's level and weight to FILE\n"
+"                            reaches --threshold P (default 0.9)\n"
+"      --block K1,K2,...     candidate pairs: equal on every key: FIELD,\n"
+"                            prefix(F,N), soundex(F), nysiis(F), year(F)\n"
+"      --compare F:M,...     compare F (or F1+F2) by M: exact, jw(T,...),\n"
+"                            lev(K,...), soundex, nysiis, jw_nysiis(T,...),\n"
+"                            name_swap(T), date(DAYS), num(TOL,...),\n"
+"                            geo(KM,...), or several joined by |\n"
+"      --tf F,...            weigh exact agreement on F by frequency\n"
+"      --settings FILE       model of a --train-only run (no fit)\n"
+"      --train-block K,..., --prior-rule K,... [--prior-recall R]\n"
+"                            rules that fit m, that give the prior\n"
+"      --split-below P       cut clusters with a path weaker than P\n"
+"      --max-block N, --max-iter N, --seed N, --allow-nonconverged,\n"
+"      --allow-nonmonotone   limits of the blocks and the fit\n"
+"      --link-only FIELD [--one-to-one]\n"
+"                            pair records of different FIELD values only\n"
+"      --train-only          print the fitted model instead of records\n"
+"      --truth FIELD         print precision, recall, F1 by threshold\n"
+"      --explain FILE        with --probabilistic: pairs and clusters\n"
 "  -o, --output FILE         write to FILE (atomically) instead of stdout\n"
 "      --rejects FILE        write bad records to FILE and go on\n"
 "      --stats               print the record account on stderr at the end\n"
 "      --progress, --no-progress\n"
 "                            progress bar of the first pass on stderr\n"
-"                            (default: on a terminal for inputs over 64 MB)\n"
 "      --max-record-bytes N  longest record accepted (default 64M)\n"
 "      --verbose             messages may quote values (personal data)\n"
 "  -h, --help                this help\n"
@@ -92,26 +93,45 @@ enum {
 	OPT_TRAIN_ONLY,
 	OPT_EMIT_LINKS,
 	OPT_JOIN_LINKS,
-	OPT_APPLY_MAP
+	OPT_APPLY_MAP,
+	OPT_TF,
+	OPT_TRAIN_BLOCK,
+	OPT_PRIOR_RULE,
+	OPT_PRIOR_RECALL,
+	OPT_SPLIT_BELOW,
+	OPT_ALLOW_NONMONOTONE,
+	OPT_LINK_ONLY,
+	OPT_ONE_TO_ONE,
+	OPT_TRUTH,
+	OPT_PRIOR_MAP
 };
 
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
 	CDP_NORM_LONGOPTS,
 	{ "allow-nonconverged", no_argument, NULL, OPT_ALLOW_NONCONVERGED },
+	{ "allow-nonmonotone", no_argument, NULL, OPT_ALLOW_NONMONOTONE },
 	{ "annotate", no_argument, NULL, 'a' },
 	{ "apply-map", required_argument, NULL, OPT_APPLY_MAP },
 	{ "emit-links", no_argument, NULL, OPT_EMIT_LINKS },
 	{ "join-links", no_argument, NULL, OPT_JOIN_LINKS },
 	{ "block", required_argument, NULL, OPT_BLOCK },
 	{ "compare", required_argument, NULL, OPT_COMPARE },
+	{ "link-only", required_argument, NULL, OPT_LINK_ONLY },
 	{ "max-block", required_argument, NULL, OPT_MAX_BLOCK },
 	{ "max-iter", required_argument, NULL, OPT_MAX_ITER },
+	{ "one-to-one", no_argument, NULL, OPT_ONE_TO_ONE },
+	{ "prior-recall", required_argument, NULL, OPT_PRIOR_RECALL },
+	{ "prior-rule", required_argument, NULL, OPT_PRIOR_RULE },
 	{ "probabilistic", no_argument, NULL, OPT_PROBABILISTIC },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "settings", required_argument, NULL, OPT_SETTINGS },
+	{ "split-below", required_argument, NULL, OPT_SPLIT_BELOW },
+	{ "tf", required_argument, NULL, OPT_TF },
 	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
+	{ "train-block", required_argument, NULL, OPT_TRAIN_BLOCK },
 	{ "train-only", no_argument, NULL, OPT_TRAIN_ONLY },
+	{ "truth", required_argument, NULL, OPT_TRUTH },
 	{ "explain", required_argument, NULL, OPT_EXPLAIN },
 	{ "id-map", required_argument, NULL, OPT_ID_MAP },
 	{ "ids", required_argument, NULL, 'i' },
@@ -121,6 +141,7 @@ static const struct option longopts[] = {
 	{ "no-default-ignore", no_argument, NULL, OPT_NO_DEFAULT_IGNORE },
 	{ "normalize", required_argument, NULL, 'n' },
 	{ "prior", required_argument, NULL, OPT_PRIOR },
+	{ "prior-map", required_argument, NULL, OPT_PRIOR_MAP },
 	{ "profiles", no_argument, NULL, 'p' },
 	{ "rule", required_argument, NULL, 'r' },
 	{ NULL, 0, NULL, 0 }
@@ -257,6 +278,19 @@ number(const char *arg, const char *o, long min)
 	return v;
 }
 
+/* A probability in (0, 1], or [0, 1] with zero. */
+static double
+probability(const char *arg, const char *o, bool zero)
+{
+	double v;
+
+	if (cdp_parse_double(arg, &v) == -1 || v > 1 || v < 0 ||
+	    (v == 0 && !zero))
+		cdp_usage_die(usage, "%s: expected a probability from 0 to 1%s",
+		    o, zero ? "" : ", not 0");
+	return v;
+}
+
 static void	prob_option(int, char *, struct merge_opts *);
 
 static void
@@ -299,6 +333,9 @@ private_option(int ch, char *arg, struct merge_opts *opt,
 	case OPT_PRIOR:
 		opt->prior = arg;
 		break;
+	case OPT_PRIOR_MAP:
+		opt->prior_map = arg;
+		break;
 	case OPT_IGNORE_VALUES:
 		opt->ignore_file = arg;
 		opt->default_ignore = false;
@@ -334,7 +371,38 @@ prob_option(int ch, char *arg, struct merge_opts *opt)
 		opt->probabilistic = true;
 		break;
 	case OPT_BLOCK:
-		prob_add_block(s, arg, usage);
+		prob_add_rule(s, &s->block, "--block", arg, usage);
+		break;
+	case OPT_TRAIN_BLOCK:
+		prob_add_rule(s, &s->train, "--train-block", arg, usage);
+		break;
+	case OPT_PRIOR_RULE:
+		prob_add_rule(s, &s->prior_rules, "--prior-rule", arg, usage);
+		break;
+	case OPT_PRIOR_RECALL:
+		s->prior_recall = probability(arg, "--prior-recall", false);
+		break;
+	case OPT_SPLIT_BELOW:
+		opt->split_below = probability(arg, "--split-below", false);
+		break;
+	case OPT_TF:
+		s->tf_list = arg;
+		break;
+	case OPT_ALLOW_NONMONOTONE:
+		s->allow_nonmonotone = true;
+		break;
+	case OPT_LINK_ONLY:
+		if (*arg == '\0')
+			cdp_usage_die(usage, "--link-only: empty field name");
+		s->link_only = arg;
+		break;
+	case OPT_ONE_TO_ONE:
+		s->one_to_one = true;
+		break;
+	case OPT_TRUTH:
+		if (*arg == '\0')
+			cdp_usage_die(usage, "--truth: empty field name");
+		opt->truth = arg;
 		break;
 	case OPT_COMPARE:
 		prob_add_compare(s, arg, usage);
@@ -343,10 +411,7 @@ prob_option(int ch, char *arg, struct merge_opts *opt)
 		s->settings = arg;
 		break;
 	case OPT_THRESHOLD:
-		if (cdp_parse_double(arg, &s->threshold) == -1 ||
-		    s->threshold < 0 || s->threshold > 1)
-			cdp_usage_die(usage, "--threshold: expected a "
-			    "probability from 0 to 1");
+		s->threshold = probability(arg, "--threshold", true);
 		s->threshold_set = true;
 		break;
 	case OPT_MAX_BLOCK:
@@ -399,6 +464,15 @@ check_prob(struct merge_opts *opt)
 	if (s->train_only && s->explain != NULL)
 		cdp_usage_die(usage, "--train-only and --explain exclude each "
 		    "other");
+	if (s->one_to_one && s->link_only == NULL)
+		cdp_usage_die(usage, "--one-to-one needs --link-only");
+	if (s->prior_recall > 0 && s->prior_rules.n == 0)
+		cdp_usage_die(usage, "--prior-recall needs --prior-rule");
+	if (s->prior_recall == 0)
+		s->prior_recall = 1;
+	if (opt->truth != NULL && (s->train_only || opt->profiles))
+		cdp_usage_die(usage, "--truth excludes --train-only and "
+		    "--profiles");
 }
 
 /* --emit-links, --join-links and --apply-map: one at a time, without
@@ -446,6 +520,8 @@ parse_options(int argc, char *argv[], struct merge_opts *opt)
 		cdp_usage_die(usage, "--ids is required");
 	if (opt->id_map != NULL && opt->prior == NULL)
 		cdp_usage_die(usage, "--id-map needs --prior");
+	if (opt->prior_map != NULL && opt->prior == NULL)
+		cdp_usage_die(usage, "--prior-map needs --prior");
 	if (opt->explain != NULL && opt->profiles)
 		cdp_usage_die(usage, "--explain and --profiles exclude each "
 		    "other");

@@ -1,7 +1,8 @@
 /*
  * prob.c - cdp-merge --probabilistic, the linker: the values kept per
- * record, candidate pairs from the blocker, their levels, the EM fit of
- * m, u and the prior, and the scores of the pairs.
+ * record, candidate pairs from the blocker, their levels, the estimation
+ * of u (random pairs), m (EM per training rule) and the prior, and the
+ * scores of the pairs, term frequencies included.
  */
 #include <math.h>
 #include <stdio.h>
@@ -11,13 +12,32 @@
 #include "block.h"
 #include "compare.h"
 #include "diag.h"
+#include "keymap.h"
 #include "norm.h"
 #include "prob.h"
 #include "xalloc.h"
 
-#define RANDOM_PAIRS	1000000	/* pairs drawn to start u */
+#define RANDOM_PAIRS	1000000	/* pairs drawn for u */
 #define EM_TOL		1e-6	/* largest parameter change at convergence */
-#define FLOOR		0.5	/* pairs added to every level (see fit()) */
+#define FLOOR		0.5	/* pairs added to every level of m */
+#define NO_SRC		UINT32_MAX
+
+/* Distinct level patterns and how many pairs had each. */
+struct patset {
+	struct cdp_keymap	*map;	/* pattern -> number */
+	uint64_t		*pat;
+	double			*n;
+	size_t			 len, cap;
+};
+
+/* One EM fit on the pairs of a training rule (for --train-only). */
+struct session {
+	int		rule;
+	size_t		pairs;
+	double		matches;	/* expected */
+	int		iterations;
+	bool		converged;
+};
 
 struct prob {
 	struct prob_spec	 spec;	/* the options' copy, fitted here */
@@ -29,21 +49,34 @@ struct prob {
 	struct cdp_buf		 refs;	/* "src:line" of each record */
 	uint64_t		*roff;
 	size_t			 rcap;
+	uint32_t		*src;	/* --link-only: source of each record */
+	size_t			 scap;
+	struct cdp_keymap	*srcs;	/* source value -> number */
+	uint32_t		 nsrcs;
+	uint32_t		*oldid;	/* prior id of each old record */
+	size_t			 nold, ocap;
 	struct cdp_buf		 tmp;	/* scratch */
 	struct cdp_cmp_scratch	 cs;
-	/* after prob_link() */
-	uint64_t		*cand;	/* candidate pairs, sorted */
+	/* candidate pairs and their patterns */
+	uint64_t		*cand;
+	uint32_t		*cpat;	/* number in pats */
 	size_t			 ncand, ccap;
-	uint64_t		*cpat;	/* each candidate's pattern */
-	uint64_t		*pats;	/* distinct level patterns, sorted */
-	double			*pcount;	/* pairs of each pattern */
+	struct patset		 pats;
 	double			*pw;	/* weight of each pattern */
-	size_t			 npats;
-	uint64_t		*match;	/* accepted pairs */
+	/* term frequencies: per tf comparison, value -> records */
+	struct cdp_keymap	*tf[PROB_MAX_CMP];
+	double			 tfn[PROB_MAX_CMP];	/* records with one */
+	/* the fit */
+	struct session		 sess[PROB_MAX_RULES];
+	int			 nsess;
+	size_t			 drawn;	/* random pairs for u */
+	const char		*prior_from;
+	double			 prior_pairs;	/* matches it counted */
+	/* accepted pairs */
+	uint64_t		*match;
+	double			*mw;
 	size_t			 nmatch;
 	unsigned long long	 skipped;	/* blocks over --max-block */
-	int			 iterations;
-	bool			 converged;
 };
 
 struct prob *
@@ -55,7 +88,18 @@ prob_new(const struct prob_spec *s)
 	p->spec = *s;
 	p->s = &p->spec;
 	p->nf = s->nfields;
+	if ((p->srcs = cdp_keymap_new()) == NULL)
+		cdp_oom(0);
 	return p;
+}
+
+static void
+patset_free(struct patset *ps)
+{
+	cdp_keymap_free(ps->map);
+	free(ps->pat);
+	free(ps->n);
+	*ps = (struct patset){ 0 };
 }
 
 void
@@ -67,14 +111,19 @@ prob_free(struct prob *p)
 	cdp_buf_free(&p->refs);
 	cdp_buf_free(&p->tmp);
 	cdp_cmp_scratch_free(&p->cs);
+	cdp_keymap_free(p->srcs);
+	for (int c = 0; c < PROB_MAX_CMP; c++)
+		cdp_keymap_free(p->tf[c]);
+	patset_free(&p->pats);
 	free(p->voff);
 	free(p->roff);
+	free(p->src);
+	free(p->oldid);
 	free(p->cand);
 	free(p->cpat);
-	free(p->pats);
-	free(p->pcount);
 	free(p->pw);
 	free(p->match);
+	free(p->mw);
 	free(p);
 }
 
@@ -128,11 +177,38 @@ add_ref(struct prob *p, struct cdp_rec *rec, size_t k)
 	}
 }
 
+/* --link-only: the number of record k's source (its field's text; a
+ * record without one is of the source ""). */
+static void
+add_source(struct prob *p, struct cdp_rec *rec, size_t k)
+{
+	const char *name = p->s->link_only, *s = "";
+	const struct cdp_field *f = cdp_rec_find(rec, name, strlen(name));
+	size_t n = 0;
+	uint64_t *v;
+	int added;
+
+	if (f != NULL && f->type == CDP_STRING)
+		buf_oom(cdp_rec_str(rec, f, &p->tmp, &s, &n));
+	else if (f != NULL && f->type != CDP_NULL) {
+		s = rec->p + f->voff;
+		n = f->vlen;
+	}
+	if ((v = cdp_keymap_put(p->srcs, cdp_key128_of(s, n), p->nsrcs,
+	    &added)) == NULL)
+		cdp_oom(0);
+	p->nsrcs += added;
+	p->src = grow(p->src, &p->scap, k + 1, sizeof(*p->src));
+	p->src[k] = (uint32_t)*v;
+}
+
 int
 prob_add(struct prob *p, struct cdp_rec *rec, const char **why)
 {
 	size_t k = p->nrecs, base = k * (size_t)p->nf;
 
+	if (k >= UINT32_MAX - 1)
+		cdp_die(EX_SOFTWARE, NULL, 0, "too many records to link");
 	p->voff = grow(p->voff, &p->vcap, base + (size_t)p->nf + 1,
 	    sizeof(*p->voff));
 	p->roff = grow(p->roff, &p->rcap, k + 2, sizeof(*p->roff));
@@ -163,6 +239,8 @@ prob_add(struct prob *p, struct cdp_rec *rec, const char **why)
 	p->voff[base + (size_t)p->nf] = p->vals.len;
 	add_ref(p, rec, k);
 	p->roff[k + 1] = p->refs.len;
+	if (p->s->link_only != NULL)
+		add_source(p, rec, k);
 	p->nrecs++;
 	return 0;
 }
@@ -177,14 +255,34 @@ prob_drop_last(struct prob *p)
 	p->refs.len = p->roff[p->nrecs];
 }
 
+void
+prob_mark_old(struct prob *p, uint32_t id)
+{
+	p->oldid = grow(p->oldid, &p->ocap, p->nold + 1, sizeof(*p->oldid));
+	p->oldid[p->nold++] = id;
+}
+
+size_t
+prob_nold(const struct prob *p)
+{
+	return p->nold;
+}
+
+uint32_t
+prob_old_id(const struct prob *p, size_t k)
+{
+	return p->oldid[k];
+}
+
 /* Value f of record k (n == 0 when missing). */
 static struct cdp_cmp_val
 val(const struct prob *p, size_t k, int f)
 {
 	size_t i = k * (size_t)p->nf + (size_t)f;
-	struct cdp_cmp_val v = { p->vals.p, p->voff[i + 1] - p->voff[i] };
+	struct cdp_cmp_val v = { "", p->voff[i + 1] - p->voff[i] };
 
-	v.s = v.n > 0 ? p->vals.p + p->voff[i] : "";
+	if (v.n > 0)
+		v.s = p->vals.p + p->voff[i];
 	return v;
 }
 
@@ -193,6 +291,73 @@ prob_ref(const struct prob *p, size_t k, size_t *n)
 {
 	*n = p->roff[k + 1] - p->roff[k];
 	return p->refs.p + p->roff[k];
+}
+
+/* Whether records i and j may be a pair at all: not two of a previous
+ * run (linked then), not two of one source under --link-only. */
+static bool
+comparable(const struct prob *p, uint32_t i, uint32_t j)
+{
+	if (i < p->nold && j < p->nold)
+		return false;
+	return p->src == NULL || p->src[i] != p->src[j];
+}
+
+/* --- levels and patterns ---------------------------------------------- */
+
+/* The level of comparison c for records i and j. */
+static int
+level(struct prob *p, int c, size_t i, size_t j)
+{
+	const struct cmp *cp = &p->s->cmps[c];
+	struct cdp_cmp_val a[CDP_CMP_MAX_COLS], b[CDP_CMP_MAX_COLS];
+
+	for (int k = 0; k < cp->cmp.ncols; k++) {
+		a[k] = val(p, i, cp->col[k]);
+		b[k] = val(p, j, cp->col[k]);
+	}
+	return cdp_cmp_level(&cp->cmp, a, b, &p->cs);
+}
+
+/* The levels of records i and j, 3 bits a comparison. */
+static uint64_t
+pattern(struct prob *p, size_t i, size_t j)
+{
+	uint64_t pat = 0;
+
+	for (int c = 0; c < p->s->ncmps; c++)
+		pat |= (uint64_t)level(p, c, i, j) << (3 * c);
+	return pat;
+}
+
+static int
+level_at(uint64_t pat, int c)
+{
+	return (int)(pat >> (3 * c) & 7);
+}
+
+/* The number of pattern pat in ps (added, with n pairs more). */
+static uint32_t
+patset_add(struct patset *ps, uint64_t pat, double n)
+{
+	uint64_t *v;
+	int added;
+
+	if (ps->map == NULL && (ps->map = cdp_keymap_new()) == NULL)
+		cdp_oom(0);
+	if ((v = cdp_keymap_put(ps->map, cdp_key128_of(&pat, sizeof(pat)),
+	    ps->len, &added)) == NULL)
+		cdp_oom(0);
+	if (added) {
+		size_t cap = ps->cap;
+
+		ps->pat = grow(ps->pat, &cap, ps->len + 1, sizeof(*ps->pat));
+		ps->n = grow(ps->n, &ps->cap, ps->len + 1, sizeof(*ps->n));
+		ps->pat[ps->len] = pat;
+		ps->n[ps->len++] = 0;
+	}
+	ps->n[*v] += n;
+	return (uint32_t)*v;
 }
 
 /* --- candidate pairs -------------------------------------------------- */
@@ -205,26 +370,15 @@ cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void
-add_pair(void *ctx, uint32_t i, uint32_t j)
+/* The blocks of records under rules[0..n) (nkeys values each). */
+static struct cdp_blocker *
+blocks(struct prob *p, const struct cdp_block_rule *rules, int n)
 {
-	struct prob *p = ctx;
-
-	p->cand = grow(p->cand, &p->ccap, p->ncand + 1, sizeof(*p->cand));
-	p->cand[p->ncand++] = (uint64_t)i << 32 | j;
-}
-
-/* Candidate pairs of every rule into p->cand, sorted, each once. */
-static void
-candidates(struct prob *p)
-{
-	const struct prob_spec *s = p->s;
-	struct cdp_blocker *b = cdp_blocker_new(s->rules, s->nrules,
-	    s->max_block);
+	struct cdp_blocker *b = cdp_blocker_new(rules, n, p->s->max_block);
 
 	for (size_t k = 0; k < p->nrecs; k++)
-		for (int r = 0; r < s->nrules; r++) {
-			const struct cdp_block_rule *rule = &s->rules[r];
+		for (int r = 0; r < n; r++) {
+			const struct cdp_block_rule *rule = &rules[r];
 			struct cdp_cmp_val v[CDP_BLOCK_MAX_KEYS];
 			struct cdp_key128 key;
 
@@ -234,39 +388,40 @@ candidates(struct prob *p)
 				cdp_blocker_add(b, r, (uint32_t)k, key);
 		}
 	cdp_blocker_close(b, p->nrecs);
+	return b;
+}
+
+static void
+add_pair(void *ctx, uint32_t i, uint32_t j)
+{
+	struct prob *p = ctx;
+
+	if (!comparable(p, i, j))
+		return;
+	p->cand = grow(p->cand, &p->ccap, p->ncand + 1, sizeof(*p->cand));
+	p->cand[p->ncand++] = (uint64_t)i << 32 | j;
+}
+
+/* Candidate pairs of every rule into p->cand, sorted, each once, and
+ * their patterns. */
+static void
+candidates(struct prob *p)
+{
+	struct cdp_blocker *b = blocks(p, p->s->block.r, p->s->block.n);
+
 	cdp_blocker_pairs(b, add_pair, p);
 	cdp_blocker_warn(b);
 	p->skipped = cdp_blocker_oversized(b);
 	cdp_blocker_free(b);
 	if (p->ncand > 0)
 		qsort(p->cand, p->ncand, sizeof(*p->cand), cmp_u64);
+	p->cpat = cdp_xreallocarray(NULL, p->ncand, sizeof(*p->cpat));
+	for (size_t t = 0; t < p->ncand; t++)
+		p->cpat[t] = patset_add(&p->pats, pattern(p, (size_t)(p->cand[t]
+		    >> 32), (size_t)(p->cand[t] & 0xffffffffu)), 1);
 }
 
-/* --- comparisons --------------------------------------------------------- */
-
-/* The levels of records i and j, 3 bits a comparison. */
-static uint64_t
-pattern(struct prob *p, size_t i, size_t j)
-{
-	uint64_t pat = 0;
-
-	for (int c = 0; c < p->s->ncmps; c++) {
-		const struct cmp *cp = &p->s->cmps[c];
-		uint64_t l = (uint64_t)cdp_cmp_level(&cp->cmp,
-		    val(p, i, cp->field), val(p, j, cp->field), &p->cs);
-
-		pat |= l << (3 * c);
-	}
-	return pat;
-}
-
-static int
-level_at(uint64_t pat, int c)
-{
-	return (int)(pat >> (3 * c) & 7);
-}
-
-/* --- the fit ------------------------------------------------------------ */
+/* --- u: random pairs ---------------------------------------------------- */
 
 static uint64_t
 splitmix(uint64_t *state)
@@ -279,28 +434,29 @@ splitmix(uint64_t *state)
 }
 
 /*
- * u from pairs drawn at random (nearly all of them are not matches): the
- * share of each level among the pairs where neither value is null.
+ * u from pairs drawn at random (fixed by --seed): nearly all of them are
+ * not matches, and unlike blocked pairs they do not agree more often on
+ * the blocked fields, so u is fitted once here and held fixed.  A level
+ * no drawn pair reached counts one pair (Laplace), so it never weighs
+ * infinitely.
  */
 static void
-start_u(struct prob *p)
+estimate_u(struct prob *p)
 {
 	double cnt[PROB_MAX_CMP][PROB_MAX_LEVELS + 1] = { { 0 } };
 	uint64_t st = p->s->seed;
-	size_t draws = RANDOM_PAIRS;
+	size_t tries = 0;
 
-	if (p->nrecs < 2)
-		draws = 0;
-	for (size_t t = 0; t < draws; t++) {
-		size_t i = splitmix(&st) % p->nrecs, j = splitmix(&st) %
-		    p->nrecs;
-		uint64_t pat;
+	while (p->nrecs >= 2 && p->drawn < RANDOM_PAIRS &&
+	    tries++ < 4 * (size_t)RANDOM_PAIRS) {
+		size_t i = splitmix(&st) % p->nrecs;
+		size_t j = splitmix(&st) % p->nrecs;
 
-		if (i == j)
+		if (i == j || (p->src != NULL && p->src[i] == p->src[j]))
 			continue;
-		pat = pattern(p, i, j);
+		p->drawn++;
 		for (int c = 0; c < p->s->ncmps; c++)
-			cnt[c][level_at(pat, c)]++;
+			cnt[c][level(p, c, i, j)]++;
 	}
 	for (int c = 0; c < p->s->ncmps; c++) {
 		struct cmp *cp = &p->s->cmps[c];
@@ -313,255 +469,283 @@ start_u(struct prob *p)
 	}
 }
 
+/* --- m: EM on the pairs of each training rule ---------------------------- */
+
 /* m before the fit: agreement likely for a match, "else" rare. */
 static void
-start_m(struct prob *p)
+start_m(const struct cmp *cp, double *m)
 {
-	for (int c = 0; c < p->s->ncmps; c++) {
-		struct cmp *cp = &p->s->cmps[c];
-		int mid = cp->cmp.nlev - 2;
+	int mid = cp->cmp.nlev - 2;
 
-		cp->m[1] = mid > 0 ? 0.75 : 0.95;
-		for (int l = 2; l < cp->cmp.nlev; l++)
-			cp->m[l] = 0.2 / mid;
-		cp->m[cp->cmp.nlev] = 0.05;
-	}
+	m[1] = mid > 0 ? 0.75 : 0.95;
+	for (int l = 2; l < cp->cmp.nlev; l++)
+		m[l] = 0.2 / mid;
+	m[cp->cmp.nlev] = 0.05;
 }
 
-/* The place of pat in the sorted distinct patterns pats[0..n). */
-static size_t
-pattern_index_of(const uint64_t *pats, size_t n, uint64_t pat)
+/* Whether comparison c reads a field that rule r keys on: all its
+ * training pairs agree there, so it says nothing about m. */
+static bool
+blocked_on(const struct cmp *cp, const struct cdp_block_rule *r)
 {
-	size_t lo = 0, hi = n;
-
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (pats[mid] <= pat)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
+	for (int i = 0; i < r->nkeys; i++)
+		for (int k = 0; k < cp->cmp.ncols; k++)
+			if (r->keys[i].col == cp->col[k])
+				return true;
+	return false;
 }
 
-/* Each candidate's pattern into p->cpat, and the distinct patterns into
- * p->pats with their counts. */
-static void
-count_patterns(struct prob *p)
-{
-	size_t n = 0;
-
-	p->cpat = cdp_xreallocarray(NULL, p->ncand, sizeof(*p->cpat));
-	p->pats = cdp_xreallocarray(NULL, p->ncand, sizeof(*p->pats));
-	for (size_t t = 0; t < p->ncand; t++)
-		p->pats[t] = p->cpat[t] = pattern(p, (size_t)(p->cand[t] >>
-		    32), (size_t)(p->cand[t] & 0xffffffffu));
-	qsort(p->pats, p->ncand, sizeof(*p->pats), cmp_u64);
-	for (size_t t = 0; t < p->ncand; t++)
-		if (n == 0 || p->pats[n - 1] != p->pats[t])
-			p->pats[n++] = p->pats[t];
-	p->pcount = cdp_xcalloc(n, sizeof(*p->pcount));
-	for (size_t t = 0; t < p->ncand; t++)
-		p->pcount[pattern_index_of(p->pats, n, p->cpat[t])]++;
-	p->npats = n;
-}
-
-/* log(m / u) summed over the levels of pattern pat (null adds 0). */
+/* log of the Bayes factor of pattern pat over the comparisons used. */
 static double
-log_bf(const struct prob *p, uint64_t pat)
+log_bf(const struct prob *p, uint64_t pat, const bool *use,
+    double m[][PROB_MAX_LEVELS + 1])
 {
 	double w = 0;
 
 	for (int c = 0; c < p->s->ncmps; c++) {
-		const struct cmp *cp = &p->s->cmps[c];
 		int l = level_at(pat, c);
 
-		if (l > 0)
-			w += log(cp->m[l]) - log(cp->u[l]);
+		if (use[c] && l > 0)
+			w += log(m[c][l]) - log(p->s->cmps[c].u[l]);
 	}
 	return w;
 }
 
+struct fit {
+	double	m[PROB_MAX_CMP][PROB_MAX_LEVELS + 1];
+	bool	use[PROB_MAX_CMP];
+	double	lambda;
+	int	iterations;
+	bool	converged;
+};
+
+/* One M step from the E step's sums; returns the largest change. */
+static double
+m_step(const struct prob *p, struct fit *f, double sm[][PROB_MAX_LEVELS + 1])
+{
+	double delta = 0;
+
+	for (int c = 0; c < p->s->ncmps; c++) {
+		int nlev = p->s->cmps[c].cmp.nlev;
+		double am = 0;
+
+		if (!f->use[c])
+			continue;
+		for (int l = 1; l <= nlev; l++)
+			am += sm[c][l];
+		for (int l = 1; l <= nlev; l++) {
+			double m = (sm[c][l] + FLOOR) / (am + FLOOR * nlev);
+
+			delta = fmax(delta, fabs(m - f->m[c][l]));
+			f->m[c][l] = m;
+		}
+	}
+	return delta;
+}
+
 /*
- * Expectation-maximisation over the distinct patterns: the E step gives
- * each pattern its probability of being a match, the M step the shares of
- * the levels among matches (m) and non-matches (u) and the prior.
- * u is refitted rather than kept from the random pairs: blocking makes
- * the candidate non-matches agree more often than random pairs on the
- * blocked fields (surname under soundex(surname)), and u must describe
- * the pairs that are scored.  FLOOR pairs added to every level keep a
- * level that no pair of one class reached from weighing infinitely.
+ * Expectation-maximisation of m and the share of matches over the
+ * patterns of ps, u held fixed: the E step gives each pattern its
+ * probability of being a match, the M step the shares of the levels among
+ * matches.  FLOOR pairs in every level keep one that no match reached
+ * from weighing minus infinity.
  */
 static void
-fit(struct prob *p)
+em(const struct prob *p, const struct patset *ps, struct fit *f)
 {
-	int nc = p->s->ncmps;
-	double lambda = 0.01;
-
-	for (p->iterations = 1; p->iterations <= p->s->max_iter;
-	    p->iterations++) {
+	f->lambda = 0.01;
+	for (f->iterations = 1; f->iterations <= p->s->max_iter;
+	    f->iterations++) {
 		double sm[PROB_MAX_CMP][PROB_MAX_LEVELS + 1] = { { 0 } };
-		double su[PROB_MAX_CMP][PROB_MAX_LEVELS + 1] = { { 0 } };
-		double tm = 0, tot = 0, delta = 0, nl;
+		double tm = 0, tot = 0, delta, nl;
 
-		for (size_t q = 0; q < p->npats; q++) {
-			double lo = log(lambda / (1 - lambda)) +
-			    log_bf(p, p->pats[q]);
-			double w = 1 / (1 + exp(-lo)), n = p->pcount[q];
+		for (size_t q = 0; q < ps->len; q++) {
+			double lo = log(f->lambda / (1 - f->lambda)) +
+			    log_bf(p, ps->pat[q], f->use, f->m);
+			double w = 1 / (1 + exp(-lo)) * ps->n[q];
 
-			tm += w * n;
-			tot += n;
-			for (int c = 0; c < nc; c++) {
-				int l = level_at(p->pats[q], c);
-
-				sm[c][l] += w * n;
-				su[c][l] += (1 - w) * n;
-			}
+			tm += w;
+			tot += ps->n[q];
+			for (int c = 0; c < p->s->ncmps; c++)
+				sm[c][level_at(ps->pat[q], c)] += w;
 		}
-		for (int c = 0; c < nc; c++) {
-			struct cmp *cp = &p->s->cmps[c];
-			double am = 0, au = 0;
-
-			for (int l = 1; l <= cp->cmp.nlev; l++) {
-				am += sm[c][l];
-				au += su[c][l];
-			}
-			for (int l = 1; l <= cp->cmp.nlev && am > 0 && au > 0;
-			    l++) {
-				double m = (sm[c][l] + FLOOR) / (am + FLOOR *
-				    cp->cmp.nlev);
-				double u = (su[c][l] + FLOOR) / (au + FLOOR *
-				    cp->cmp.nlev);
-
-				delta = fmax(delta, fabs(m - cp->m[l]));
-				delta = fmax(delta, fabs(u - cp->u[l]));
-				cp->m[l] = m;
-				cp->u[l] = u;
-			}
-		}
-		nl = tot > 0 ? tm / tot : lambda;
-		nl = fmin(fmax(nl, 1e-9), 1 - 1e-9);
-		delta = fmax(delta, fabs(nl - lambda));
-		lambda = nl;
+		delta = m_step(p, f, sm);
+		nl = fmin(fmax(tot > 0 ? tm / tot : f->lambda, 1e-9),
+		    1 - 1e-9);
+		delta = fmax(delta, fabs(nl - f->lambda));
+		f->lambda = nl;
 		if (delta < EM_TOL) {
-			p->converged = true;
-			break;
+			f->converged = true;
+			return;
 		}
 	}
-	if (p->iterations > p->s->max_iter)
-		p->iterations = (int)p->s->max_iter;
-	p->s->prior = lambda;
+	f->iterations = (int)p->s->max_iter;
 }
 
-/* --- scores and output --------------------------------------------- */
+struct collect {
+	struct prob	*p;
+	struct patset	*ps;
+	size_t		 n;
+};
 
 static void
-addf(struct cdp_buf *b, const char *fmt, double v)
+session_pair(void *ctx, uint32_t i, uint32_t j)
 {
-	buf_oom(cdp_buf_addf(b, fmt, v));
+	struct collect *c = ctx;
+
+	if (!comparable(c->p, i, j))
+		return;
+	patset_add(c->ps, pattern(c->p, i, j), 1);
+	c->n++;
 }
 
+/* The fit on the pairs of training rule r, added to the sums of m. */
 static void
-adds(struct cdp_buf *b, const char *s)
+session(struct prob *p, int r, double sum[][PROB_MAX_LEVELS + 1],
+    double *wsum)
 {
-	buf_oom(cdp_buf_adds(b, s));
-}
+	const struct cdp_block_rule *rule = &p->s->train.r[r];
+	struct cdp_blocker *b = blocks(p, rule, 1);
+	struct patset ps = { 0 };
+	struct collect col = { p, &ps, 0 };
+	struct session *ss = &p->sess[p->nsess++];
+	struct fit f = { .lambda = 0 };
+	double matches;
 
-static void
-quote(struct cdp_buf *b, const char *s, size_t n)
-{
-	buf_oom(cdp_json_quote(b, s, n));
-}
-
-void
-prob_settings_json(const struct prob *p, struct cdp_buf *b)
-{
-	const struct prob_spec *s = p->s;
-
-	adds(b, "{\"blocks\":[");
-	for (int r = 0; r < s->nrules; r++) {
-		if (r > 0)
-			adds(b, ",");
-		quote(b, s->rules[r].text, strlen(s->rules[r].text));
+	cdp_blocker_pairs(b, session_pair, &col);
+	cdp_blocker_free(b);
+	for (int c = 0; c < p->s->ncmps; c++) {
+		f.use[c] = !blocked_on(&p->s->cmps[c], rule);
+		start_m(&p->s->cmps[c], f.m[c]);
 	}
-	adds(b, "],\"compare\":[");
-	for (int c = 0; c < s->ncmps; c++) {
-		const struct cmp *cp = &s->cmps[c];
-		const char *f = s->fields[cp->field];
-
-		adds(b, c > 0 ? ",{\"field\":" : "{\"field\":");
-		quote(b, f, strlen(f));
-		adds(b, ",\"method\":");
-		quote(b, cp->method, strlen(cp->method));
-		adds(b, ",\"levels\":[");
-		for (int l = 1; l <= cp->cmp.nlev; l++) {
-			adds(b, l > 1 ? ",{\"level\":\"" : "{\"level\":\"");
-			cdp_cmp_level_name(&cp->cmp, l, b);
-			addf(b, "\",\"m\":%.6g", cp->m[l]);
-			addf(b, ",\"u\":%.6g", cp->u[l]);
-			addf(b, ",\"bayes_factor\":%.6g", cp->m[l] / cp->u[l]);
-			addf(b, ",\"weight\":%.4f}", log2(cp->m[l] / cp->u[l]));
+	*ss = (struct session){ .rule = r, .pairs = col.n };
+	if (col.n > 0)
+		em(p, &ps, &f);
+	else
+		f.converged = true;
+	matches = f.lambda * (double)col.n;
+	ss->matches = matches;
+	ss->iterations = f.iterations;
+	ss->converged = f.converged;
+	/* Rules are weighed by the matches they found. */
+	for (int c = 0; c < p->s->ncmps && matches > 0; c++)
+		if (f.use[c]) {
+			for (int l = 1; l <= p->s->cmps[c].cmp.nlev; l++)
+				sum[c][l] += matches * f.m[c][l];
+			wsum[c] += matches;
 		}
-		adds(b, "]}");
+	patset_free(&ps);
+}
+
+static void
+estimate_m(struct prob *p)
+{
+	double sum[PROB_MAX_CMP][PROB_MAX_LEVELS + 1] = { { 0 } };
+	double wsum[PROB_MAX_CMP] = { 0 };
+
+	for (int r = 0; r < p->s->train.n; r++)
+		session(p, r, sum, wsum);
+	for (int c = 0; c < p->s->ncmps; c++) {
+		struct cmp *cp = &p->s->cmps[c];
+
+		if (wsum[c] <= 0)
+			cdp_die(EX_DATAERR, NULL, 0, "comparison \"%s\": no "
+			    "training pairs to fit m on (every --train-block "
+			    "rule keys on its fields or finds no match)",
+			    cp->name);
+		for (int l = 1; l <= cp->cmp.nlev; l++)
+			cp->m[l] = sum[c][l] / wsum[c];
 	}
-	addf(b, "],\"prior\":%.6g", s->prior);
-	addf(b, ",\"threshold\":%g", s->threshold);
-	buf_oom(cdp_buf_addf(b, ",\"pairs\":%zu,\"patterns\":%zu", p->ncand,
-	    p->npats));
-	if (p->iterations > 0)
-		buf_oom(cdp_buf_addf(b, ",\"iterations\":%d,\"converged\":%s",
-		    p->iterations, p->converged ? "true" : "false"));
-	adds(b, "}\n");
 }
 
-/* The match weight (log2 of the posterior odds) of a pattern. */
+/* --- the prior ------------------------------------------------------------ */
+
+struct counter {
+	struct prob	*p;
+	double		 n;
+};
+
+static void
+count_pair(void *ctx, uint32_t i, uint32_t j)
+{
+	struct counter *c = ctx;
+
+	c->n += comparable(c->p, i, j);
+}
+
+/* Pairs of records that may be compared (all, or across sources). */
 static double
-weight(const struct prob *p, uint64_t pat)
+all_pairs(const struct prob *p)
 {
-	double lambda = p->s->prior;
+	double n = (double)p->nrecs, same = 0;
+	double *per;
 
-	return (log(lambda / (1 - lambda)) + log_bf(p, pat)) / log(2);
+	if (p->src == NULL)
+		return n * (n - 1) / 2;
+	per = cdp_xcalloc(p->nsrcs, sizeof(*per));
+	for (size_t k = 0; k < p->nrecs; k++)
+		per[p->src[k]]++;
+	for (uint32_t s = 0; s < p->nsrcs; s++)
+		same += per[s] * (per[s] - 1) / 2;
+	free(per);
+	return n * (n - 1) / 2 - same;
 }
 
-static double
-probability(double w)
+/*
+ * The prior: the probability that two records drawn at random match.
+ * With --prior-rule, the pairs agreeing on a deterministic rule (divided
+ * by --prior-recall); else the matches EM expects among the candidate
+ * pairs, m and u held.  Either way over all the pairs that may be
+ * compared, since u is of random pairs too.
+ */
+static void
+estimate_prior(struct prob *p)
 {
-	return 1 / (1 + exp2(-w));
+	double total = all_pairs(p), matches;
+
+	if (p->s->prior_rules.n > 0) {
+		struct cdp_blocker *b = blocks(p, p->s->prior_rules.r,
+		    p->s->prior_rules.n);
+		struct counter c = { p, 0 };
+
+		cdp_blocker_pairs(b, count_pair, &c);
+		cdp_blocker_warn(b);
+		cdp_blocker_free(b);
+		matches = c.n / p->s->prior_recall;
+		p->prior_from = "rules";
+	} else {
+		struct fit f = { .lambda = 0 };
+
+		for (int c = 0; c < p->s->ncmps; c++) {
+			f.use[c] = true;
+			memcpy(f.m[c], p->s->cmps[c].m, sizeof(f.m[c]));
+		}
+		/* m fixed: only the share of matches moves. */
+		f.lambda = 0.01;
+		for (int it = 0; it < p->s->max_iter; it++) {
+			double tm = 0, nl;
+
+			for (size_t q = 0; q < p->pats.len; q++)
+				tm += p->pats.n[q] / (1 + exp(-(log(f.lambda /
+				    (1 - f.lambda)) + log_bf(p,
+				    p->pats.pat[q], f.use, f.m))));
+			nl = fmin(fmax(p->ncand ? tm / (double)p->ncand :
+			    f.lambda, 1e-12), 1 - 1e-9);
+			if (fabs(nl - f.lambda) < EM_TOL * f.lambda) {
+				f.lambda = nl;
+				break;
+			}
+			f.lambda = nl;
+		}
+		matches = f.lambda * (double)p->ncand;
+		p->prior_from = "candidates";
+	}
+	p->prior_pairs = matches;
+	p->s->prior = total > 0 ? matches / total : 0.5;
+	p->s->prior = fmin(fmax(p->s->prior, 1e-12), 0.5);
 }
 
-const struct prob_spec *
-prob_model(const struct prob *p)
-{
-	return p->s;
-}
-
-size_t
-prob_npairs(const struct prob *p)
-{
-	return p->ncand;
-}
-
-void
-prob_pair_at(const struct prob *p, size_t t, struct prob_pair *out)
-{
-	uint64_t pat = p->cpat[t];
-
-	out->i = (uint32_t)(p->cand[t] >> 32);
-	out->j = (uint32_t)(p->cand[t] & 0xffffffffu);
-	out->weight = p->pw[pattern_index_of(p->pats, p->npats, pat)];
-	out->probability = probability(out->weight);
-	for (int c = 0; c < p->s->ncmps; c++)
-		out->level[c] = level_at(pat, c);
-}
-
-double
-prob_level_weight(const struct prob *p, int c, int l)
-{
-	const struct cmp *cp = &p->s->cmps[c];
-
-	return l == 0 ? 0 : log2(cp->m[l] / cp->u[l]);
-}
+/* --- checks ------------------------------------------------------------- */
 
 static bool
 on_some_record(const struct prob *p, int f)
@@ -580,60 +764,444 @@ static void
 check_present(struct prob *p)
 {
 	for (int c = 0; c < p->s->ncmps; c++)
-		if (!on_some_record(p, p->s->cmps[c].field))
-			cdp_die(EX_USAGE, NULL, 0, "--compare: field \"%s\" is "
-			    "on no record", p->s->fields[p->s->cmps[c].field]);
-	for (int r = 0; r < p->s->nrules; r++)
-		for (int i = 0; i < p->s->rules[r].nkeys; i++) {
-			int f = p->s->rules[r].keys[i].col;
+		for (int k = 0; k < p->s->cmps[c].cmp.ncols; k++) {
+			int f = p->s->cmps[c].col[k];
+
+			if (!on_some_record(p, f))
+				cdp_die(EX_USAGE, NULL, 0, "--compare: field "
+				    "\"%s\" is on no record", p->s->fields[f]);
+		}
+	for (int r = 0; r < p->s->block.n; r++)
+		for (int i = 0; i < p->s->block.r[r].nkeys; i++) {
+			int f = p->s->block.r[r].keys[i].col;
 
 			if (!on_some_record(p, f))
 				cdp_warn(NULL, 0, "--block %s: field \"%s\" is "
 				    "on no record: the rule gives no pairs",
-				    p->s->rules[r].text, p->s->fields[f]);
+				    p->s->block.r[r].text, p->s->fields[f]);
 		}
 }
 
-/* Fit m, u and the prior, unless the settings gave them. */
-static void
-estimate(struct prob *p)
+static double
+weight_of(const struct cmp *cp, int l)
 {
-	if (p->s->prior >= 0)
-		return;
-	start_u(p);
-	start_m(p);
-	fit(p);
-	if (!p->converged && !p->s->allow_nonconverged)
-		cdp_die(EX_DATAERR, NULL, 0, "the fit did not converge in %ld "
-		    "iterations (--max-iter); --allow-nonconverged takes the "
-		    "parameters as they are", p->s->max_iter);
-	if (!p->converged)
+	return l == 0 ? 0 : log2(cp->m[l] / cp->u[l]);
+}
+
+/*
+ * A level that weighs more than a closer level of its comparison is a
+ * model turned upside down (blocking on a dominant value can do it to
+ * EM): refuse it unless --allow-nonmonotone.
+ */
+static void
+check_monotone(const struct prob *p)
+{
+	for (int c = 0; c < p->s->ncmps; c++) {
+		const struct cmp *cp = &p->s->cmps[c];
+
+		for (int a = 1; a <= cp->cmp.nlev; a++)
+			for (int b = a + 1; b <= cp->cmp.nlev; b++) {
+				struct cdp_buf na = { 0 }, nb = { 0 };
+
+				if (!cdp_cmp_closer(&cp->cmp, a, b) ||
+				    weight_of(cp, b) <= weight_of(cp, a) +
+				    1e-9)
+					continue;
+				cdp_cmp_level_name(&cp->cmp, a, &na);
+				cdp_cmp_level_name(&cp->cmp, b, &nb);
+				if (p->s->allow_nonmonotone) {
+					cdp_warn(NULL, 0, "comparison \"%s\": "
+					    "level %s outweighs the closer %s "
+					    "(%.2f > %.2f bits): used as it "
+					    "is", cp->name, nb.p, na.p,
+					    weight_of(cp, b), weight_of(cp, a));
+				} else {
+					cdp_die(EX_DATAERR, NULL, 0,
+					    "comparison \"%s\": level %s "
+					    "outweighs the closer %s (%.2f > "
+					    "%.2f bits); --allow-nonmonotone "
+					    "uses the model as it is",
+					    cp->name, nb.p, na.p,
+					    weight_of(cp, b), weight_of(cp, a));
+				}
+				cdp_buf_free(&na);
+				cdp_buf_free(&nb);
+			}
+	}
+}
+
+static void
+check_converged(const struct prob *p)
+{
+	for (int i = 0; i < p->nsess; i++) {
+		if (p->sess[i].converged)
+			continue;
+		if (!p->s->allow_nonconverged)
+			cdp_die(EX_DATAERR, NULL, 0, "the fit did not converge "
+			    "in %ld iterations (--max-iter); "
+			    "--allow-nonconverged takes the parameters as they "
+			    "are", p->s->max_iter);
 		cdp_warn(NULL, 0, "the fit did not converge in %ld "
 		    "iterations: parameters used as they are",
 		    p->s->max_iter);
+		return;
+	}
+}
+
+/* --- term frequencies ---------------------------------------------------- */
+
+/* Per --tf comparison, how many records have each value. */
+static void
+count_terms(struct prob *p)
+{
+	for (int c = 0; c < p->s->ncmps; c++) {
+		const struct cmp *cp = &p->s->cmps[c];
+
+		if (!cp->tf)
+			continue;
+		if ((p->tf[c] = cdp_keymap_new()) == NULL)
+			cdp_oom(0);
+		for (size_t k = 0; k < p->nrecs; k++) {
+			struct cdp_cmp_val v = val(p, k, cp->col[0]);
+			uint64_t *n;
+			int added;
+
+			if (v.n == 0)
+				continue;
+			if ((n = cdp_keymap_put(p->tf[c], cdp_key128_of(v.s,
+			    v.n), 0, &added)) == NULL)
+				cdp_oom(0);
+			(*n)++;
+			p->tfn[c]++;
+		}
+	}
+}
+
+/*
+ * The term-frequency adjustment (bits) of comparison c for records i and
+ * j at exact: u of the exact level is the share of random pairs that
+ * agree on any value, u of this value is the share of records with it;
+ * "Davies" is common, "Zelenko" rare, and the weight says so.
+ */
+static double
+tf_bits(const struct prob *p, int c, size_t i)
+{
+	const struct cmp *cp = &p->s->cmps[c];
+	struct cdp_cmp_val v = val(p, i, cp->col[0]);
+	uint64_t *n = cdp_keymap_get(p->tf[c], cdp_key128_of(v.s, v.n));
+	double u = n != NULL ? (double)*n / p->tfn[c] : 1 / p->tfn[c];
+
+	return log2(cp->u[1] / u);
+}
+
+/* --- scores ------------------------------------------------------------ */
+
+static double
+probability(double w)
+{
+	return 1 / (1 + exp2(-w));
+}
+
+double
+prob_prior_weight(const struct prob *p)
+{
+	return log2(p->s->prior / (1 - p->s->prior));
+}
+
+/* The weight of candidate t: its pattern's, tf adjustments in. */
+static double
+pair_weight(const struct prob *p, size_t t)
+{
+	uint64_t pat = p->pats.pat[p->cpat[t]];
+	double w = p->pw[p->cpat[t]];
+
+	for (int c = 0; c < p->s->ncmps; c++)
+		if (p->tf[c] != NULL && level_at(pat, c) == 1)
+			w += tf_bits(p, c, (size_t)(p->cand[t] >> 32));
+	return w;
+}
+
+/* An accepted pair in the order of --one-to-one. */
+struct ranked {
+	double		w;
+	uint64_t	pair;
+	size_t		t;	/* its place in p->match */
+};
+
+/* Heaviest first; ties in (i, j) order. */
+static int
+by_weight(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+
+	if (x->w != y->w)
+		return x->w < y->w ? 1 : -1;
+	return (x->pair > y->pair) - (x->pair < y->pair);
+}
+
+/* The key of "record i has a link to source src". */
+static struct cdp_key128
+link_key(uint32_t i, uint32_t src)
+{
+	uint64_t k[2] = { i, src };
+
+	return cdp_key128_of(k, sizeof(k));
+}
+
+/*
+ * --one-to-one: each record keeps at most one link to each other source,
+ * the heaviest first; the others are dropped.  The kept pairs stay in
+ * (i, j) order.
+ */
+static void
+one_to_one(struct prob *p)
+{
+	struct cdp_keymap *m = cdp_keymap_new();
+	struct ranked *r = cdp_xreallocarray(NULL, p->nmatch, sizeof(*r));
+	bool *keep = cdp_xcalloc(p->nmatch, sizeof(*keep));
+	size_t n = 0;
+
+	if (m == NULL)
+		cdp_oom(0);
+	for (size_t t = 0; t < p->nmatch; t++)
+		r[t] = (struct ranked){ p->mw[t], p->match[t], t };
+	if (p->nmatch > 0)
+		qsort(r, p->nmatch, sizeof(*r), by_weight);
+	for (size_t q = 0; q < p->nmatch; q++) {
+		uint32_t i = (uint32_t)(r[q].pair >> 32);
+		uint32_t j = (uint32_t)(r[q].pair & 0xffffffffu);
+		struct cdp_key128 a = link_key(i, p->src[j]);
+		struct cdp_key128 b = link_key(j, p->src[i]);
+		int added;
+
+		if (cdp_keymap_get(m, a) != NULL || cdp_keymap_get(m, b) != NULL)
+			continue;
+		if (cdp_keymap_put(m, a, 0, &added) == NULL ||
+		    cdp_keymap_put(m, b, 0, &added) == NULL)
+			cdp_oom(0);
+		keep[r[q].t] = true;
+	}
+	for (size_t t = 0; t < p->nmatch; t++)
+		if (keep[t]) {
+			p->match[n] = p->match[t];
+			p->mw[n++] = p->mw[t];
+		}
+	p->nmatch = n;
+	cdp_keymap_free(m);
+	free(r);
+	free(keep);
+}
+
+/* Each pattern's weight, and the term frequencies: once, before any
+ * pair is accepted. */
+static void
+weigh(struct prob *p)
+{
+	p->pw = cdp_xreallocarray(NULL, p->pats.len, sizeof(*p->pw));
+	for (size_t q = 0; q < p->pats.len; q++) {
+		double w = prob_prior_weight(p);
+
+		for (int c = 0; c < p->s->ncmps; c++)
+			w += weight_of(&p->s->cmps[c], level_at(p->pats.pat[q],
+			    c));
+		p->pw[q] = w;
+	}
+	count_terms(p);
+	p->match = cdp_xreallocarray(NULL, p->ncand, sizeof(*p->match));
+	p->mw = cdp_xreallocarray(NULL, p->ncand, sizeof(*p->mw));
 }
 
 void
-prob_link(struct prob *p, const uint64_t **pairs, size_t *npairs)
+prob_accept(struct prob *p, double threshold, const uint64_t **pairs,
+    const double **weights, size_t *npairs)
+{
+	p->nmatch = 0;
+	for (size_t t = 0; t < p->ncand; t++) {
+		double w = pair_weight(p, t);
+
+		if (probability(w) >= threshold) {
+			p->match[p->nmatch] = p->cand[t];
+			p->mw[p->nmatch++] = w;
+		}
+	}
+	if (p->s->one_to_one)
+		one_to_one(p);
+	*pairs = p->match;
+	*weights = p->mw;
+	*npairs = p->nmatch;
+}
+
+void
+prob_link(struct prob *p, const uint64_t **pairs, const double **weights,
+    size_t *npairs)
 {
 	check_present(p);
 	candidates(p);
-	count_patterns(p);
-	estimate(p);
+	if (p->s->prior < 0 && p->nrecs < 2) {
+		/* Nothing to link and nothing to fit: the first guesses. */
+		for (int c = 0; c < p->s->ncmps; c++)
+			start_m(&p->s->cmps[c], p->s->cmps[c].m);
+		estimate_u(p);
+		p->s->prior = 0.5;
+		p->prior_from = "none";
+	} else if (p->s->prior < 0) {
+		estimate_u(p);
+		estimate_m(p);
+		check_converged(p);
+		estimate_prior(p);
+		check_monotone(p);
+	} else {
+		check_monotone(p);
+	}
 	*pairs = NULL;
+	*weights = NULL;
 	*npairs = 0;
 	if (p->s->train_only)
 		return;
-	p->pw = cdp_xreallocarray(NULL, p->npats, sizeof(*p->pw));
-	for (size_t q = 0; q < p->npats; q++)
-		p->pw[q] = weight(p, p->pats[q]);
-	p->match = cdp_xreallocarray(NULL, p->ncand, sizeof(*p->match));
-	for (size_t t = 0; t < p->ncand; t++)
-		if (probability(p->pw[pattern_index_of(p->pats, p->npats,
-		    p->cpat[t])]) >= p->s->threshold)
-			p->match[p->nmatch++] = p->cand[t];
-	*pairs = p->match;
-	*npairs = p->nmatch;
+	weigh(p);
+	prob_accept(p, p->s->threshold, pairs, weights, npairs);
+}
+
+/* --- output -------------------------------------------------------------- */
+
+const struct prob_spec *
+prob_model(const struct prob *p)
+{
+	return p->s;
+}
+
+size_t
+prob_npairs(const struct prob *p)
+{
+	return p->ncand;
+}
+
+void
+prob_pair_at(const struct prob *p, size_t t, struct prob_pair *out)
+{
+	uint64_t pat = p->pats.pat[p->cpat[t]];
+
+	out->i = (uint32_t)(p->cand[t] >> 32);
+	out->j = (uint32_t)(p->cand[t] & 0xffffffffu);
+	out->weight = prob_prior_weight(p);
+	for (int c = 0; c < p->s->ncmps; c++) {
+		out->level[c] = level_at(pat, c);
+		out->tf[c] = p->tf[c] != NULL && out->level[c] == 1 ?
+		    tf_bits(p, c, out->i) : 0;
+		out->cweight[c] = weight_of(&p->s->cmps[c], out->level[c]) +
+		    out->tf[c];
+		out->weight += out->cweight[c];
+	}
+	out->probability = probability(out->weight);
+}
+
+double
+prob_level_weight(const struct prob *p, int c, int l)
+{
+	return weight_of(&p->s->cmps[c], l);
+}
+
+static void
+addf(struct cdp_buf *b, const char *fmt, double v)
+{
+	buf_oom(cdp_buf_addf(b, fmt, v));
+}
+
+static void
+adds(struct cdp_buf *b, const char *s)
+{
+	buf_oom(cdp_buf_adds(b, s));
+}
+
+static void
+quote(struct cdp_buf *b, const char *s)
+{
+	buf_oom(cdp_json_quote(b, s, strlen(s)));
+}
+
+static void
+rules_json(const struct rules *r, struct cdp_buf *b)
+{
+	adds(b, "[");
+	for (int i = 0; i < r->n; i++) {
+		if (i > 0)
+			adds(b, ",");
+		quote(b, r->r[i].text);
+	}
+	adds(b, "]");
+}
+
+static void
+compare_json(const struct cmp *cp, struct cdp_buf *b)
+{
+	adds(b, "{\"field\":");
+	quote(b, cp->name);
+	adds(b, ",\"method\":");
+	quote(b, cp->method);
+	if (cp->tf)
+		adds(b, ",\"tf\":true");
+	adds(b, ",\"levels\":[");
+	for (int l = 1; l <= cp->cmp.nlev; l++) {
+		adds(b, l > 1 ? ",{\"level\":\"" : "{\"level\":\"");
+		cdp_cmp_level_name(&cp->cmp, l, b);
+		addf(b, "\",\"m\":%.6g", cp->m[l]);
+		addf(b, ",\"u\":%.6g", cp->u[l]);
+		addf(b, ",\"bayes_factor\":%.6g", cp->m[l] / cp->u[l]);
+		addf(b, ",\"weight\":%.4f}", weight_of(cp, l));
+	}
+	adds(b, "]}");
+}
+
+/* How the fit went: the random pairs, each training rule's EM. */
+static void
+fit_json(const struct prob *p, struct cdp_buf *b)
+{
+	int iterations = 0;
+	bool converged = true;
+
+	buf_oom(cdp_buf_addf(b, ",\"prior_from\":\"%s\",\"prior_matches\":"
+	    "%.6g,\"random_pairs\":%zu,\"sessions\":[", p->prior_from,
+	    p->prior_pairs, p->drawn));
+	for (int i = 0; i < p->nsess; i++) {
+		const struct session *ss = &p->sess[i];
+
+		adds(b, i > 0 ? ",{\"block\":" : "{\"block\":");
+		quote(b, p->s->train.r[ss->rule].text);
+		buf_oom(cdp_buf_addf(b, ",\"pairs\":%zu,\"matches\":%.6g,"
+		    "\"iterations\":%d,\"converged\":%s}", ss->pairs,
+		    ss->matches, ss->iterations, ss->converged ? "true" :
+		    "false"));
+		iterations = ss->iterations > iterations ? ss->iterations :
+		    iterations;
+		converged = converged && ss->converged;
+	}
+	buf_oom(cdp_buf_addf(b, "],\"iterations\":%d,\"converged\":%s",
+	    iterations, converged ? "true" : "false"));
+}
+
+void
+prob_settings_json(const struct prob *p, struct cdp_buf *b)
+{
+	const struct prob_spec *s = p->s;
+
+	adds(b, "{\"blocks\":");
+	rules_json(&s->block, b);
+	adds(b, ",\"compare\":[");
+	for (int c = 0; c < s->ncmps; c++) {
+		if (c > 0)
+			adds(b, ",");
+		compare_json(&s->cmps[c], b);
+	}
+	addf(b, "],\"prior\":%.6g", s->prior);
+	addf(b, ",\"threshold\":%g", s->threshold);
+	buf_oom(cdp_buf_addf(b, ",\"pairs\":%zu,\"patterns\":%zu", p->ncand,
+	    p->pats.len));
+	if (p->prior_from != NULL) {
+		adds(b, ",\"train_blocks\":");
+		rules_json(&s->train, b);
+		fit_json(p, b);
+	}
+	adds(b, "}\n");
 }
 
 unsigned long long

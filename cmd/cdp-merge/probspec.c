@@ -32,47 +32,56 @@ field_of(struct prob_spec *s, const char *name, size_t n, const char *usage)
 }
 
 void
-prob_add_block(struct prob_spec *s, const char *arg, const char *usage)
+prob_add_rule(struct prob_spec *s, struct rules *list, const char *opt,
+    const char *arg, const char *usage)
 {
 	struct cdp_block_rule *r;
 	struct cdp_err err;
 
-	if (s->nrules == PROB_MAX_RULES)
-		cdp_usage_die(usage, "--block: more than %d rules",
+	if (list->n == PROB_MAX_RULES)
+		cdp_usage_die(usage, "%s: more than %d rules", opt,
 		    PROB_MAX_RULES);
-	r = &s->rules[s->nrules];
+	r = &list->r[list->n];
 	if (cdp_block_rule_parse(r, arg, &err) == -1)
-		cdp_usage_die(usage, "--block: %s", err.msg);
-	s->nrules++;
+		cdp_usage_die(usage, "%s: %s", opt, err.msg);
+	list->n++;
 	for (int i = 0; i < r->nkeys; i++)
 		r->keys[i].col = field_of(s, r->keys[i].field,
 		    strlen(r->keys[i].field), usage);
 }
 
+/* One comparison: fields "F" or "F1+F2" (a copy is made), METHOD. */
 static struct cmp *
 add_cmp(struct prob_spec *s, const char *field, size_t fl, const char *method,
     const char *usage)
 {
+	char *name = cdp_xstrndup(field, fl), *copy = cdp_xstrndup(field, fl);
+	char *cols[CDP_CMP_MAX_COLS];
 	struct cdp_err err;
 	struct cmp *c;
-	int f;
+	int n;
 
-	if (!cdp_cmp_field_ok(field, fl))
-		cdp_usage_die(usage, "--compare: expected FIELD:METHOD");
-	f = field_of(s, field, fl, usage);
+	if ((n = cdp_cmp_fields(copy, cols)) == -1)
+		cdp_usage_die(usage, "--compare: expected FIELD:METHOD or "
+		    "FIELD+FIELD:METHOD");
 	for (int i = 0; i < s->ncmps; i++)
-		if (s->cmps[i].field == f)
+		if (strcmp(s->cmps[i].name, name) == 0)
 			cdp_usage_die(usage, "--compare: \"%s\" given twice",
-			    s->fields[f]);
+			    name);
 	if (s->ncmps == PROB_MAX_CMP)
-		cdp_usage_die(usage, "--compare: more than %d fields",
+		cdp_usage_die(usage, "--compare: more than %d comparisons",
 		    PROB_MAX_CMP);
 	c = &s->cmps[s->ncmps++];
-	*c = (struct cmp){ .field = f };
+	*c = (struct cmp){ .name = name };
 	if (cdp_cmp_parse(&c->cmp, method, &err) == -1)
-		cdp_usage_die(usage, "--compare: %s: %s", s->fields[f],
-		    err.msg);
+		cdp_usage_die(usage, "--compare: %s: %s", name, err.msg);
 	c->method = cdp_xstrdup(method);
+	if (c->cmp.ncols != n)
+		cdp_usage_die(usage, "--compare: %s: %s compares %d field%s",
+		    name, method, c->cmp.ncols, c->cmp.ncols > 1 ? "s" : "");
+	for (int i = 0; i < n; i++)
+		c->col[i] = field_of(s, cols[i], strlen(cols[i]), usage);
+	free(copy);
 	return c;
 }
 
@@ -148,7 +157,7 @@ prob_load_settings(struct prob_spec *s, const char *path, const char *usage)
 	if (!json_is_object(root))
 		bad_settings(path, usage, "expected a JSON object");
 	/* --block on the command line replaces the file's rules. */
-	if ((v = json_object_get(root, "blocks")) != NULL && s->nrules == 0) {
+	if ((v = json_object_get(root, "blocks")) != NULL && s->block.n == 0) {
 		if (!json_is_array(v))
 			bad_settings(path, usage, "\"blocks\" must be an array "
 			    "of strings");
@@ -156,14 +165,15 @@ prob_load_settings(struct prob_spec *s, const char *path, const char *usage)
 			if (!json_is_string(item))
 				bad_settings(path, usage, "\"blocks\" must be "
 				    "an array of strings");
-			prob_add_block(s, json_string_value(item), usage);
+			prob_add_rule(s, &s->block, "--block",
+			    json_string_value(item), usage);
 		}
 	}
 	if ((v = json_object_get(root, "compare")) == NULL || !json_is_array(v))
 		bad_settings(path, usage, "\"compare\" must be an array");
 	json_array_foreach(v, i, item) {
 		json_t *f = json_object_get(item, "field");
-		json_t *m = json_object_get(item, "method");
+		json_t *m = json_object_get(item, "method"), *tf;
 		struct cmp *c;
 
 		if (json_is_string(item)) {
@@ -178,6 +188,11 @@ prob_load_settings(struct prob_spec *s, const char *path, const char *usage)
 		    f)), json_string_value(m), usage);
 		settings_levels(c, json_object_get(item, "levels"), path,
 		    usage);
+		if ((tf = json_object_get(item, "tf")) != NULL &&
+		    !json_is_boolean(tf))
+			bad_settings(path, usage, "\"tf\" must be true or "
+			    "false");
+		c->tf = json_is_true(tf);
 	}
 	if ((v = json_object_get(root, "prior")) != NULL) {
 		if (!json_is_number(v) || json_number_value(v) <= 0 ||
@@ -197,17 +212,49 @@ prob_load_settings(struct prob_spec *s, const char *path, const char *usage)
 	json_decref(root);
 }
 
+/* --tf F,...: the single-field comparisons of F weigh exact agreement
+ * by the value's frequency. */
+static void
+apply_tf(struct prob_spec *s, const char *usage)
+{
+	char *copy = cdp_xstrdup(s->tf_list), *items[PROB_MAX_CMP];
+	int n = cdp_split_list(copy, items, PROB_MAX_CMP);
+
+	if (n == -1)
+		cdp_usage_die(usage, "--tf: empty item or more than %d items",
+		    PROB_MAX_CMP);
+	for (int i = 0; i < n; i++) {
+		int c;
+
+		for (c = 0; c < s->ncmps; c++)
+			if (s->cmps[c].cmp.ncols == 1 &&
+			    strcmp(s->cmps[c].name, items[i]) == 0)
+				break;
+		if (c == s->ncmps)
+			cdp_usage_die(usage, "--tf: \"%s\" is not a field "
+			    "compared alone by --compare", items[i]);
+		s->cmps[c].tf = true;
+	}
+	free(copy);
+}
+
 void
 prob_check(struct prob_spec *s, const char *usage)
 {
 	bool all = s->ncmps > 0;
 
-	if (s->nrules == 0)
+	if (s->block.n == 0)
 		cdp_usage_die(usage, "--probabilistic needs --block (or "
 		    "\"blocks\" in --settings)");
 	if (s->ncmps == 0)
 		cdp_usage_die(usage, "--probabilistic needs --compare (or "
 		    "--settings)");
+	if (s->tf_list != NULL)
+		apply_tf(s, usage);
+	/* m is fitted on the candidate rules unless told otherwise. */
+	for (int i = 0, n = s->train.n == 0 ? s->block.n : 0; i < n; i++)
+		prob_add_rule(s, &s->train, "--block", s->block.r[i].text,
+		    usage);
 	for (int i = 0; i < s->ncmps; i++)
 		all = all && s->cmps[i].have_mu;
 	/* Parameters come whole from a settings file, or are all fitted. */
@@ -218,13 +265,24 @@ prob_check(struct prob_spec *s, const char *usage)
 	}
 }
 
+static void
+rules_free(struct rules *list)
+{
+	for (int i = 0; i < list->n; i++)
+		cdp_block_rule_free(&list->r[i]);
+	list->n = 0;
+}
+
 void
 prob_spec_free(struct prob_spec *s)
 {
 	for (int i = 0; i < s->nfields; i++)
 		free(s->fields[i]);
-	for (int i = 0; i < s->nrules; i++)
-		cdp_block_rule_free(&s->rules[i]);
-	for (int i = 0; i < s->ncmps; i++)
+	rules_free(&s->block);
+	rules_free(&s->train);
+	rules_free(&s->prior_rules);
+	for (int i = 0; i < s->ncmps; i++) {
+		free(s->cmps[i].name);
 		free(s->cmps[i].method);
+	}
 }

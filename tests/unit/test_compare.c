@@ -8,6 +8,7 @@
 #include "block.h"
 #include "check.h"
 #include "compare.h"
+#include "phonetic.h"
 
 static struct cdp_cmp_scratch scratch;
 
@@ -20,8 +21,8 @@ level(const char *m, const char *x, const char *y)
 
 	if (cdp_cmp_parse(&c, m, &err) == -1)
 		return -1;
-	return cdp_cmp_level(&c, (struct cdp_cmp_val){ x, strlen(x) },
-	    (struct cdp_cmp_val){ y, strlen(y) }, &scratch);
+	return cdp_cmp_level(&c, &(struct cdp_cmp_val){ x, strlen(x) },
+	    &(struct cdp_cmp_val){ y, strlen(y) }, &scratch);
 }
 
 /* The names of every level of m, space-separated, into out. */
@@ -57,10 +58,23 @@ methods(void)
 	CHECK_STR(names("jw(0.9)", &b), "null exact jw>=0.9 else");
 	CHECK_STR(names("lev", &b), "null exact lev<=1 lev<=2 else");
 	CHECK_STR(names("date", &b), "null exact day_month_swapped "
-	    "same_year_month days<=30 else");
+	    "digits_lev<=1 days<=30 else");
 	CHECK_STR(names("date(7)", &b), "null exact day_month_swapped "
-	    "same_year_month days<=7 else");
+	    "digits_lev<=1 days<=7 else");
 	CHECK_STR(names("num(0.5)", &b), "null exact diff<=0.5 else");
+	CHECK_STR(names("num(1,10)", &b), "null exact diff<=1 diff<=10 else");
+	CHECK_STR(names("soundex", &b), "null exact soundex else");
+	CHECK_STR(names("nysiis", &b), "null exact nysiis else");
+	CHECK_STR(names("jw_nysiis", &b), "null exact jw_nysiis>=0.9 else");
+	CHECK_STR(names("name_swap", &b), "null exact swapped jw>=0.92 "
+	    "one_equal_other_missing one_equal_other_differs one_jw>=0.92 "
+	    "else");
+	CHECK_STR(names("geo(1,10)", &b), "null exact km<=1 km<=10 else");
+	/* Methods joined by | : their levels one after the other. */
+	CHECK_STR(names("jw(0.94)|nysiis|lev(2)", &b), "null exact jw>=0.94 "
+	    "nysiis lev<=2 else");
+	CHECK_STR(names("jw>=0.9|soundex", &b), "null exact jw>=0.9 soundex "
+	    "else");
 	/* cdp-dedupe's conditions are shorthands of the same methods. */
 	CHECK_STR(names("jw>=0.92", &b), "null exact jw>=0.92 else");
 	CHECK_STR(names("lev<=2", &b), "null exact lev<=2 else");
@@ -68,16 +82,21 @@ methods(void)
 	CHECK_STR(names("jw(0.9,0.8,0.7,0.6)", &b),
 	    "null exact jw>=0.9 jw>=0.8 jw>=0.7 jw>=0.6 else");
 
-	for (const char **m = (const char *[]){ "soundex", "jw(0.8,0.9)",
+	for (const char **m = (const char *[]){ "metaphone", "jw(0.8,0.9)",
 	    "jw(1.5)", "jw()", "jw(0.9", "lev(0)", "lev(1.5)", "lev(2,1)",
-	    "num", "num()", "num(1,2)", "date(1,2)", "date(0)", "exact()",
-	    "jw(0.9,0.8,0.7,0.6,0.5)", "jw>=x", "lev<=-1", "", NULL };
-	    *m != NULL; m++)
+	    "num", "num()", "num(2,1)", "date(1,2)", "date(0)", "exact()",
+	    "jw(0.9,0.8,0.7,0.6,0.5)", "jw>=x", "lev<=-1", "", "soundex()",
+	    "geo", "geo(-1)", "name_swap(0.9,0.8)", "jw|", "|jw",
+	    "jw|name_swap", "jw|lev|num(1)|soundex|nysiis",
+	    "jw(0.9,0.8,0.7)|lev(1,2,3)", NULL }; *m != NULL; m++)
 		CHECK(cdp_cmp_parse(&c, *m, &err) == -1, "%s is refused", *m);
-	cdp_cmp_parse(&c, "soundex", &err);
+	cdp_cmp_parse(&c, "metaphone", &err);
 	CHECK_STR(err.msg, "expected exact, jw(T1,T2,...), lev(K1,K2,...), "
-	    "date(DAYS) or num(TOL)");
+	    "soundex, nysiis, jw_nysiis(T1,...), name_swap(T), date(DAYS), "
+	    "num(TOL1,...) or geo(KM1,...)");
 	CHECK(err.code == EX_USAGE, "a usage error");
+	cdp_cmp_parse(&c, "jw|name_swap", &err);
+	CHECK_STR(err.msg, "methods joined by | must read as many fields");
 
 	CHECK_LEVEL("jw", "", "martha", 0);
 	CHECK_LEVEL("jw", "martha", "", 0);
@@ -92,11 +111,23 @@ methods(void)
 	CHECK_LEVEL("exact", "a", "b", 2);
 	CHECK_LEVEL("date", "1990-03-04", "19900304", 1);
 	CHECK_LEVEL("date", "1990-03-04", "1990-04-03", 2);
-	CHECK_LEVEL("date", "1990-03-04", "1990-03-28", 3);
+	/* One digit off, even into a date that does not exist. */
+	CHECK_LEVEL("date", "1990-03-04", "1990-03-07", 3);
+	CHECK_LEVEL("date", "1980-02-21", "1980-02-31", 3);
+	CHECK_LEVEL("date", "1990-03-04", "1990-03-28", 4);
 	CHECK_LEVEL("date", "1990-03-31", "1990-04-02", 4);
-	CHECK_LEVEL("date(1)", "1990-03-31", "1990-04-02", 5);
+	CHECK_LEVEL("date(1)", "1990-03-31", "1990-04-12", 5);
 	CHECK_LEVEL("date", "1990-03-04", "not a date", 5);
-	CHECK_LEVEL("date", "1990-02-30", "1990-02-28", 5);
+	CHECK_LEVEL("date", "1990-02-30", "1991-02-28", 5);
+	CHECK_LEVEL("num(1,10)", "5", "10", 3);
+	CHECK_LEVEL("soundex", "Smith", "Smyth", 2);
+	CHECK_LEVEL("soundex", "Smith", "Jones", 3);
+	CHECK_LEVEL("nysiis", "John", "Jan", 2);
+	CHECK_LEVEL("nysiis", "Brian", "Brown", 2);
+	CHECK_LEVEL("nysiis", "Smith", "Schmidt", 3);
+	CHECK_LEVEL("jw(0.95)|nysiis", "john", "jan", 3);
+	CHECK_LEVEL("jw(0.95)|nysiis", "martha", "marhta", 2);
+	CHECK_LEVEL("jw(0.95)|nysiis", "john", "peter", 4);
 	CHECK_LEVEL("num(0.5)", "1.0", "1", 1);
 	CHECK_LEVEL("num(0.5)", "1", "1.5", 2);
 	CHECK_LEVEL("num(0.5)", "1", "1.6", 3);
@@ -106,10 +137,87 @@ methods(void)
 	CHECK(!cdp_cmp_agrees(&c, 0) && cdp_cmp_agrees(&c, 1) &&
 	    cdp_cmp_agrees(&c, 3) && !cdp_cmp_agrees(&c, 4),
 	    "agreement: every level but null and else");
+	/* The order a fitted model must keep. */
+	CHECK(cdp_cmp_closer(&c, 2, 3) && cdp_cmp_closer(&c, 1, 4) &&
+	    cdp_cmp_closer(&c, 3, 4) && !cdp_cmp_closer(&c, 1, 2) &&
+	    !cdp_cmp_closer(&c, 3, 2), "jw: thresholds ordered, exact not");
+	cdp_cmp_parse(&c, "date", &err);
+	CHECK(!cdp_cmp_closer(&c, 2, 3) && cdp_cmp_closer(&c, 3, 5),
+	    "date: alternatives, all closer than else");
+	cdp_cmp_parse(&c, "jw(0.9)|nysiis", &err);
+	CHECK(!cdp_cmp_closer(&c, 2, 3) && cdp_cmp_closer(&c, 2, 4),
+	    "joined methods: alternatives");
 	CHECK(cdp_cmp_textual(&c), "jw compares text");
 	cdp_cmp_parse(&c, "date", &err);
 	CHECK(!cdp_cmp_textual(&c), "date does not");
 	cdp_buf_free(&b);
+}
+
+/* The level of two-field values (x1, x2) and (y1, y2) under m. */
+static int
+level2(const char *m, const char *x1, const char *x2, const char *y1,
+    const char *y2)
+{
+	struct cdp_cmp c;
+	struct cdp_err err;
+	struct cdp_cmp_val a[2] = { { x1, strlen(x1) }, { x2, strlen(x2) } };
+	struct cdp_cmp_val b[2] = { { y1, strlen(y1) }, { y2, strlen(y2) } };
+
+	if (cdp_cmp_parse(&c, m, &err) == -1 || c.ncols != 2)
+		return -1;
+	return cdp_cmp_level(&c, a, b, &scratch);
+}
+
+#define CHECK_LEVEL2(m, x1, x2, y1, y2, want) CHECK(level2(m, x1, x2, y1, \
+	y2) == (want), "%s: level(%s %s, %s %s) = %d, want %d", m, x1, x2,   \
+	y1, y2, level2(m, x1, x2, y1, y2), want)
+
+static void
+two_fields(void)
+{
+	CHECK_LEVEL2("name_swap", "john", "smith", "john", "smith", 1);
+	CHECK_LEVEL2("name_swap", "john", "smith", "smith", "john", 2);
+	CHECK_LEVEL2("name_swap", "jon", "smith", "smith", "john", 3);
+	CHECK_LEVEL2("name_swap", "john", "", "john", "smith", 4);
+	CHECK_LEVEL2("name_swap", "mary", "smith", "john", "smith", 5);
+	CHECK_LEVEL2("name_swap", "jon", "", "peter", "john", 6);
+	CHECK_LEVEL2("name_swap", "mary", "jones", "john", "smith", 7);
+	CHECK_LEVEL2("name_swap", "", "", "john", "smith", 0);
+	/* London to Paris is 344 km; a tenth of a degree of latitude 11. */
+	CHECK_LEVEL2("geo(1,20,400)", "51.5074", "-0.1278", "48.8566",
+	    "2.3522", 4);
+	CHECK_LEVEL2("geo(1,20,400)", "51.5", "-0.1", "51.6", "-0.1", 3);
+	CHECK_LEVEL2("geo(1,20,400)", "51.5", "-0.1", "51.5", "-0.10", 1);
+	CHECK_LEVEL2("geo(1,20)", "51.5", "-0.1", "", "-0.1", 0);
+	CHECK_LEVEL2("geo(1,20)", "51.5", "-0.1", "95", "-0.1", 4);
+	CHECK_LEVEL2("geo(1,20)", "51.5", "-0.1", "x", "-0.1", 4);
+}
+
+static void
+phonetic(void)
+{
+	/* Taft's rules; no cut to six letters. */
+	static const char *const cases[][2] = {
+		{ "John", "JAN" }, { "Jan", "JAN" }, { "Bonnie", "BANY" },
+		{ "Alexandra", "ALAXANDR" }, { "Knight", "NAGT" },
+		{ "Mackenzie", "MCANSY" }, { "Bishop", "BASAP" },
+		{ "Carlson", "CARLSAN" }, { "Chapman", "CAPNAN" },
+		{ "Franklin", "FRANCLAN" }, { "Greene", "GRAN" },
+		{ "Lawrence", "LARANC" }, { "Lynch", "LYNC" },
+		{ "McDonald", "MCDANALD" }, { "Mclaughlin", "MCLAGLAN" },
+		{ "Richards", "RACARD" }, { "Silva", "SALV" },
+		{ "Watkins", "WATCAN" }, { "Wheeler", "WALAR" },
+		{ "Phillips", "FALAP" }, { "Schmidt", "SNAD" },
+		{ "o'brien", "OBRAN" }, { "Evans", "EVAN" }
+	};
+	char out[CDP_NYSIIS_SIZE];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cdp_nysiis(cases[i][0], strlen(cases[i][0]), out);
+		CHECK_STR(out, cases[i][1]);
+	}
+	CHECK(cdp_nysiis("42", 2, out) == -1 && out[0] == '\0',
+	    "no letter, no key");
 }
 
 static void
@@ -126,7 +234,17 @@ split(void)
 	CHECK(cdp_cmp_split(s4, items, 4) == -1, "closed before opened");
 	CHECK(cdp_cmp_field_ok("given_name", 10), "a field name");
 	CHECK(!cdp_cmp_field_ok("a b", 3) && !cdp_cmp_field_ok("", 0) &&
-	    !cdp_cmp_field_ok("f(x)", 4), "not field names");
+	    !cdp_cmp_field_ok("f(x)", 4) && !cdp_cmp_field_ok("a+b", 3),
+	    "not field names");
+	{
+		char f1[] = "given_name+surname", f2[] = "a+b+c", f3[] = "a+",
+		    *cols[2];
+
+		CHECK(cdp_cmp_fields(f1, cols) == 2, "two fields");
+		CHECK_STR(cols[1], "surname");
+		CHECK(cdp_cmp_fields(f2, cols) == -1, "three fields");
+		CHECK(cdp_cmp_fields(f3, cols) == -1, "an empty field");
+	}
 }
 
 /* The key of one-key rule text over value v, or a zero key. */
@@ -188,6 +306,8 @@ rules(void)
 	    "different prefixes");
 	CHECK(same_key("soundex(n)", "Smith", "soundex(n)", "Smyth"),
 	    "soundex");
+	CHECK(same_key("nysiis(n)", "Brian", "nysiis(n)", "Brown"),
+	    "nysiis");
 	CHECK(same_key("year(d)", "1990-03-04", "year(d)", "19901231"),
 	    "year");
 	CHECK(!key1("year(d)", "03/04/1990", &k), "no year: no block");
@@ -257,6 +377,8 @@ int
 main(void)
 {
 	methods();
+	two_fields();
+	phonetic();
 	split();
 	rules();
 	blocker();
