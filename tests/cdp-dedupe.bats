@@ -351,6 +351,25 @@ ns() {
 	assert_equal "$(ns)" "1 2 3 "
 }
 
+@test "dedupe: --fuzzy compares names in two fields (name_swap) and places (geo)" {
+	printf '%s\n' '{"b":1,"g":"Ann","s":"Lee","n":1}' '{"b":1,"g":"Lee","s":"Ann","n":2}' \
+	    '{"b":1,"g":"Bob","s":"Lee","n":3}' '{"b":1,"s":"Lee","n":4}' > ns.ndjson
+	# Every level but else agrees: swapped, one name equal and the other
+	# different (Bob Lee) or absent.
+	run cdp-dedupe --block b --fuzzy 'g+s:name_swap' ns.ndjson
+	assert_equal "$(ns)" "1 "
+	run cdp-dedupe --block b --fuzzy 'g+s:jw(0.9)' ns.ndjson
+	assert_failure 64
+	assert_line --index 0 "cdp-dedupe: --fuzzy: jw(0.9): expected one field"
+	run cdp-dedupe --block b --fuzzy 'g:name_swap' ns.ndjson
+	assert_failure 64
+	assert_line --index 0 "cdp-dedupe: --fuzzy: name_swap: expected two fields, F1+F2"
+	printf '%s\n' '{"b":1,"lat":51.5007,"lon":-0.1246,"n":1}' '{"b":1,"lat":"51.5033","lon":"-0.1195","n":2}' \
+	    '{"b":1,"lat":48.8584,"lon":2.2945,"n":3}' > geo.ndjson
+	run cdp-dedupe --block b --fuzzy 'lat+lon:geo(1)' geo.ndjson
+	assert_equal "$(ns)" "1 3 "
+}
+
 @test "dedupe: --fuzzy and --block misuse names the methods and keys" {
 	run_split cdp-dedupe --block zip --fuzzy name:metaphone
 	assert_failure 64

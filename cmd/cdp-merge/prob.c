@@ -433,30 +433,42 @@ splitmix(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
+/* The levels of records i and j counted into cnt. */
+static void
+count_levels(struct prob *p, size_t i, size_t j,
+    double cnt[][PROB_MAX_LEVELS + 1])
+{
+	if (i == j || (p->src != NULL && p->src[i] == p->src[j]))
+		return;
+	p->drawn++;
+	for (int c = 0; c < p->s->ncmps; c++)
+		cnt[c][level(p, c, i, j)]++;
+}
+
 /*
- * u from pairs drawn at random (fixed by --seed): nearly all of them are
- * not matches, and unlike blocked pairs they do not agree more often on
- * the blocked fields, so u is fitted once here and held fixed.  A level
- * no drawn pair reached counts one pair (Laplace), so it never weighs
- * infinitely.
+ * u from pairs drawn at random (fixed by --seed), or from every pair
+ * when there are no more than RANDOM_PAIRS: nearly all of them are not
+ * matches, and unlike blocked pairs they do not agree more often on the
+ * blocked fields, so u is fitted once here and held fixed.  A level no
+ * pair reached counts one pair (Laplace), so it never weighs infinitely.
  */
 static void
 estimate_u(struct prob *p)
 {
 	double cnt[PROB_MAX_CMP][PROB_MAX_LEVELS + 1] = { { 0 } };
+	double n = (double)p->nrecs;
 	uint64_t st = p->s->seed;
 	size_t tries = 0;
 
-	while (p->nrecs >= 2 && p->drawn < RANDOM_PAIRS &&
-	    tries++ < 4 * (size_t)RANDOM_PAIRS) {
-		size_t i = splitmix(&st) % p->nrecs;
-		size_t j = splitmix(&st) % p->nrecs;
-
-		if (i == j || (p->src != NULL && p->src[i] == p->src[j]))
-			continue;
-		p->drawn++;
-		for (int c = 0; c < p->s->ncmps; c++)
-			cnt[c][level(p, c, i, j)]++;
+	if (n * (n - 1) / 2 <= RANDOM_PAIRS) {
+		for (size_t i = 0; i < p->nrecs; i++)
+			for (size_t j = i + 1; j < p->nrecs; j++)
+				count_levels(p, i, j, cnt);
+	} else {
+		while (p->drawn < RANDOM_PAIRS && tries++ < 4 *
+		    (size_t)RANDOM_PAIRS)
+			count_levels(p, splitmix(&st) % p->nrecs,
+			    splitmix(&st) % p->nrecs, cnt);
 	}
 	for (int c = 0; c < p->s->ncmps; c++) {
 		struct cmp *cp = &p->s->cmps[c];
