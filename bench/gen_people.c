@@ -17,6 +17,8 @@
 #include "diag.h"
 #include "opts.h"
 
+#include "gen.h"
+
 #define DEFAULT_SEED	UINT64_C(0x6364706970650002)
 #define N(a)		(sizeof(a) / sizeof((a)[0]))
 
@@ -37,22 +39,6 @@ static const char *const street_abbr[] = { "st", "rd", "ave", "pl", "cres",
     "dr", "ln", "cl", "ct", "pde" };
 static const char *const states[] = { "nsw", "vic", "qld", "wa", "sa",
     "tas", "act", "nt" };
-
-static uint64_t
-next(uint64_t *s)
-{
-	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-static unsigned
-below(uint64_t *s, unsigned n)
-{
-	return (unsigned)(next(s) % n);
-}
 
 /* A skewed pick from 0..n-1: small numbers are more common. */
 static unsigned
@@ -101,37 +87,6 @@ person(uint64_t *s, struct person *p)
 	snprintf(p->phone, sizeof(p->phone), "04%08u", below(s, 100000000));
 }
 
-/* One typo in s: substitute, delete, insert or swap a letter. */
-static void
-typo(uint64_t *s, char *w, size_t cap)
-{
-	size_t n = strlen(w), i;
-
-	if (n < 2)
-		return;
-	i = below(s, (unsigned)n - 1);
-	switch (below(s, 4)) {
-	case 0:
-		w[i] = (char)('a' + below(s, 26));
-		break;
-	case 1:
-		memmove(w + i, w + i + 1, n - i);
-		break;
-	case 2:
-		if (n + 1 < cap) {
-			memmove(w + i + 1, w + i, n - i + 1);
-			w[i] = (char)('a' + below(s, 26));
-		}
-		break;
-	default: {
-		char t = w[i];
-
-		w[i] = w[i + 1];
-		w[i + 1] = t;
-	}
-	}
-}
-
 /* A copy of p with one to three changes. */
 static void
 corrupt(uint64_t *s, struct person *p)
@@ -143,10 +98,10 @@ corrupt(uint64_t *s, struct person *p)
 
 		switch (below(s, 8)) {
 		case 0:
-			typo(s, p->given, sizeof(p->given));
+			typo(s, p->given, sizeof(p->given), 0);
 			break;
 		case 1:
-			typo(s, p->surname, sizeof(p->surname));
+			typo(s, p->surname, sizeof(p->surname), 0);
 			break;
 		case 2:		/* day and month swapped, when it can be */
 			if (p->dob[8] <= '1') {
@@ -173,10 +128,10 @@ corrupt(uint64_t *s, struct person *p)
 						    "%s", street_abbr[t]);
 			break;
 		case 6:
-			typo(s, p->street, sizeof(p->street));
+			typo(s, p->street, sizeof(p->street), 0);
 			break;
 		default:
-			typo(s, p->suburb, sizeof(p->suburb));
+			typo(s, p->suburb, sizeof(p->suburb), 0);
 			break;
 		}
 	}

@@ -23,6 +23,8 @@
 #include "opts.h"
 #include "xalloc.h"
 
+#include "gen.h"
+
 #define DEFAULT_SEED	UINT64_C(0x6364706970650017)
 #define N(a)		(sizeof(a) / sizeof((a)[0]))
 
@@ -74,22 +76,6 @@ static const char *const domains[] = { "gmail.com", "hotmail.co.uk",
 #define SURNAME_N	30000
 #define CITY_N		400
 
-static uint64_t
-next(uint64_t *s)
-{
-	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-static unsigned
-below(uint64_t *s, unsigned n)
-{
-	return (unsigned)(next(s) % n);
-}
-
 /* True with probability pct percent. */
 static int
 chance(uint64_t *s, unsigned pct)
@@ -112,7 +98,7 @@ zipf(unsigned n)
 static unsigned
 draw(uint64_t *s, const uint64_t *c, unsigned n)
 {
-	uint64_t x = next(s) % c[n - 1];
+	uint64_t x = cdp_rand_below(s, c[n - 1]);
 	unsigned lo = 0, hi = n - 1;
 
 	while (lo < hi) {
@@ -158,8 +144,10 @@ struct gen {
 	unsigned	 family;	/* percent */
 };
 
+/* Person number id; with home, of the household of home. */
 static void
-new_person(struct gen *g, struct person *p, const struct person *home)
+new_person(struct gen *g, struct person *p, const struct person *home,
+    unsigned id)
 {
 	unsigned city;
 
@@ -193,39 +181,9 @@ new_person(struct gen *g, struct person *p, const struct person *home)
 		snprintf(p->phone, sizeof(p->phone), "07%09u", below(&g->s,
 		    1000000000));
 	}
+	/* An address is one person's: the number makes it unique. */
 	snprintf(p->email, sizeof(p->email), "%s.%s%u@%s", p->given,
-	    p->surname, below(&g->s, 100), domains[below(&g->s, N(domains))]);
-}
-
-/* One typo in w: substitute, delete, insert or swap a letter. */
-static void
-typo(uint64_t *s, char *w, size_t cap)
-{
-	size_t n = strlen(w), i;
-
-	if (n < 3)
-		return;
-	i = 1 + below(s, (unsigned)n - 2);
-	switch (below(s, 4)) {
-	case 0:
-		w[i] = (char)('a' + below(s, 26));
-		break;
-	case 1:
-		memmove(w + i, w + i + 1, n - i);
-		break;
-	case 2:
-		if (n + 1 < cap) {
-			memmove(w + i + 1, w + i, n - i + 1);
-			w[i] = (char)('a' + below(s, 26));
-		}
-		break;
-	default: {
-		char t = w[i];
-
-		w[i] = w[i - 1];
-		w[i - 1] = t;
-	}
-	}
+	    p->surname, id, domains[below(&g->s, N(domains))]);
 }
 
 /* A date of birth mistyped: a digit changed, or day and month swapped. */
@@ -258,13 +216,13 @@ record(struct gen *g, const struct person *p, struct person *r)
 		memcpy(r->surname, p->given, sizeof(r->surname));
 	}
 	if (chance(&g->s, 8))
-		typo(&g->s, r->given, sizeof(r->given));
+		typo(&g->s, r->given, sizeof(r->given), 1);
 	if (chance(&g->s, 8))
-		typo(&g->s, r->surname, sizeof(r->surname));
+		typo(&g->s, r->surname, sizeof(r->surname), 1);
 	if (chance(&g->s, 10))
 		dob_typo(&g->s, r->dob);
 	if (chance(&g->s, 3))
-		typo(&g->s, r->city, sizeof(r->city));
+		typo(&g->s, r->city, sizeof(r->city), 1);
 	if (chance(&g->s, 5))
 		r->postcode[below(&g->s, 3)] = (char)('a' + below(&g->s, 26));
 	if (chance(&g->s, 10) && (sp = strrchr(r->street, ' ')) != NULL)
@@ -274,9 +232,9 @@ record(struct gen *g, const struct person *p, struct person *r)
 				    (size_t)(sp + 1 - r->street), "%s",
 				    street_abbr[t]);
 	if (chance(&g->s, 5))
-		typo(&g->s, r->street, sizeof(r->street));
+		typo(&g->s, r->street, sizeof(r->street), 1);
 	if (chance(&g->s, 3))
-		typo(&g->s, r->email, sizeof(r->email));
+		typo(&g->s, r->email, sizeof(r->email), 1);
 	if (chance(&g->s, 3))
 		r->phone[2 + below(&g->s, 9)] = (char)('0' + below(&g->s, 10));
 }
@@ -344,7 +302,7 @@ main(int argc, char *argv[])
 		unsigned k = 1 + below(&g.s, 5);
 
 		new_person(&g, &p, id > 1 && chance(&g.s, g.family) ? &home :
-		    NULL);
+		    NULL, (unsigned)id);
 		home = p;
 		while (k-- > 0) {
 			if (cdp_grow((void **)&off, &cap, n + 2,

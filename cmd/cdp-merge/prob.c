@@ -15,11 +15,14 @@
 #include "keymap.h"
 #include "norm.h"
 #include "prob.h"
+#include "rand.h"
 #include "xalloc.h"
 
 #define RANDOM_PAIRS	1000000	/* pairs drawn for u */
 #define EM_TOL		1e-6	/* largest parameter change at convergence */
 #define FLOOR		0.5	/* pairs added to every level of m */
+#define MIN_SUPPORT	5	/* expected matches a level needs to be
+				 * held to the order of levels */
 #define NO_SRC		UINT32_MAX
 
 /* Distinct level patterns and how many pairs had each. */
@@ -423,16 +426,6 @@ candidates(struct prob *p)
 
 /* --- u: random pairs ---------------------------------------------------- */
 
-static uint64_t
-splitmix(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /* The levels of records i and j counted into cnt. */
 static void
 count_levels(struct prob *p, size_t i, size_t j,
@@ -467,8 +460,8 @@ estimate_u(struct prob *p)
 	} else {
 		while (p->drawn < RANDOM_PAIRS && tries++ < 4 *
 		    (size_t)RANDOM_PAIRS)
-			count_levels(p, splitmix(&st) % p->nrecs,
-			    splitmix(&st) % p->nrecs, cnt);
+			count_levels(p, cdp_rand_below(&st, p->nrecs),
+			    cdp_rand_below(&st, p->nrecs), cnt);
 	}
 	for (int c = 0; c < p->s->ncmps; c++) {
 		struct cmp *cp = &p->s->cmps[c];
@@ -801,6 +794,21 @@ weight_of(const struct cmp *cp, int l)
 }
 
 /*
+ * Whether level l of cp is reached by enough of the matches the fit
+ * expects to have a weight that means something: a level no match
+ * reaches (dates with one digit off, in data where no one mistypes a
+ * digit) has only the floor of m, and its order against the others is
+ * noise, not an inversion.  A model read from --settings is checked
+ * whole.
+ */
+static bool
+supported(const struct prob *p, const struct cmp *cp, int l)
+{
+	return p->prior_pairs <= 0 || cp->m[l] * p->prior_pairs >=
+	    MIN_SUPPORT;
+}
+
+/*
  * A level that weighs more than a closer level of its comparison is a
  * model turned upside down (blocking on a dominant value can do it to
  * EM): refuse it unless --allow-nonmonotone.
@@ -817,7 +825,8 @@ check_monotone(const struct prob *p)
 
 				if (!cdp_cmp_closer(&cp->cmp, a, b) ||
 				    weight_of(cp, b) <= weight_of(cp, a) +
-				    1e-9)
+				    1e-9 || !supported(p, cp, a) ||
+				    !supported(p, cp, b))
 					continue;
 				cdp_cmp_level_name(&cp->cmp, a, &na);
 				cdp_cmp_level_name(&cp->cmp, b, &nb);

@@ -1,6 +1,7 @@
 /*
- * test_compare.c - common/compare (methods, levels, names, shorthands)
- * and common/block (rules, keys, candidate pairs once over the rules).
+ * test_compare.c - common/compare (methods, levels, names, shorthands),
+ * common/block (rules, keys, candidate pairs once over the rules), the
+ * NYSIIS keys of common/phonetic and common/rand.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "check.h"
 #include "compare.h"
 #include "phonetic.h"
+#include "rand.h"
 
 static struct cdp_cmp_scratch scratch;
 
@@ -373,9 +375,22 @@ blocker(void)
 	cdp_block_rule_free(&r[1]);
 }
 
+static void
+random_numbers(void)
+{
+	uint64_t st = 0;
+
+	/* SplitMix64's published sequence from seed 0. */
+	CHECK(cdp_rand_next(&st) == UINT64_C(0xe220a8397b1dcdaf), "first");
+	CHECK(cdp_rand_next(&st) == UINT64_C(0x6e789e6aa1b965f4), "second");
+	for (int i = 0; i < 1000; i++)
+		CHECK(cdp_rand_below(&st, 7) < 7, "below 7");
+}
+
 int
 main(void)
 {
+	random_numbers();
 	methods();
 	two_fields();
 	phonetic();
