@@ -602,3 +602,25 @@ resolved_ids() {
 	run cdp-merge --probabilistic --block k --compare g:jw --link-only '' two.ndjson
 	assert_failure 64
 }
+
+@test "prob: a level no match reaches is not held to the order (dates with no digit typed wrong)" {
+	# 300 people, two records each with one date of birth, all born in
+	# ten days: most pairs of people are one digit apart, no match is.
+	for i in $(seq 1 300); do
+		d=$(printf '1980-01-%02d' $((i % 10 + 10)))
+		printf '{"e":"p%d@x.io","n":"%s","d":"%s"}\n' $i "$(printf '%05d' $((i * 7919 % 100000)) | tr 0-9 a-j)" $d
+		printf '{"e":"p%d@x.io","n":"%s","d":"%s"}\n' $i "$(printf '%05d' $((i * 7919 % 100000)) | tr 0-9 a-j)" $d
+	done > ten.ndjson
+	run_split cdp-merge --probabilistic --block e --compare n:jw,d:date --train-only ten.ndjson
+	assert_success
+	assert_equal "$stderr" ""
+	# The level would be refused: it weighs less than else.
+	run jq -r '.compare[] | select(.field == "d") | .levels |
+	    (.[2].level == "digits_lev<=1") and (.[2].weight < .[4].weight)' <<< "$output"
+	assert_output true
+	# Held to it, as a model read back is, it is refused.
+	cdp-merge --probabilistic --block e --compare n:jw,d:date --train-only -o ten.json ten.ndjson
+	run_split cdp-merge --probabilistic --settings ten.json ten.ndjson
+	assert_failure 65
+	[[ "$stderr" == 'cdp-merge: comparison "d": level else outweighs the closer '* ]]
+}
