@@ -10,6 +10,7 @@
 #include "out.h"
 #include "prior.h"
 #include "record.h"
+#include "xalloc.h"
 
 #define AMBIG	UINT64_MAX	/* an identifier seen under two ids */
 
@@ -22,23 +23,21 @@ prior_id(struct prior *p, const char *s, size_t n)
 
 	if ((v = cdp_keymap_put(p->ids, cdp_key128_of(s, n), p->n,
 	    &added)) == NULL)
-		merge_oom();
+		cdp_oom(0);
 	if (!added)
 		return (uint32_t)*v;
 	if (p->n + 1 > p->cap) {
 		size_t cap = p->cap ? 2 * p->cap : 1024;
 
-		if ((p->off = realloc(p->off, cap * sizeof(*p->off))) ==
-		    NULL || (p->count = realloc(p->count, cap *
-		    sizeof(*p->count))) == NULL)
-			merge_oom();
+		p->off = cdp_xreallocarray(p->off, cap, sizeof(*p->off));
+		p->count = cdp_xreallocarray(p->count, cap, sizeof(*p->count));
 		p->cap = cap;
 	}
 	p->off[p->n] = p->text.len;
 	p->count[p->n] = 0;
 	if (cdp_buf_add(&p->text, s, n) == -1 ||
 	    cdp_buf_addc(&p->text, '\0') == -1)
-		merge_oom();
+		cdp_oom(0);
 	return (uint32_t)p->n++;
 }
 
@@ -77,7 +76,7 @@ prior_record(struct index *ix, struct cdp_rec *rec, const char *line,
 		uint64_t *v = cdp_keymap_put(p->keys, keys[i], *id, &added);
 
 		if (v == NULL)
-			merge_oom();
+			cdp_oom(0);
 		/* A value over --max-degree sat in many profiles: no use. */
 		if (!added && *v != *id)
 			*v = AMBIG;
@@ -117,7 +116,7 @@ load_retired(struct retired *r, const char *path)
 	int rc;
 
 	if ((r->map = cdp_keymap_new()) == NULL)
-		merge_oom();
+		cdp_oom(0);
 	if ((in = cdp_lines_open(path, 0, &err)) == NULL)
 		cdp_die_err(&err, path, 0);
 	while ((rc = cdp_lines_next(in, &l, &err)) == 1) {
@@ -139,7 +138,7 @@ load_retired(struct retired *r, const char *path)
 		if (cdp_keymap_put(r->map, cdp_key128_of(from, nf), r->to.len,
 		    &added) == NULL || cdp_buf_add(&r->to, to, nt) == -1 ||
 		    cdp_buf_addc(&r->to, '\0') == -1)
-			merge_oom();
+			cdp_oom(0);
 	}
 	if (rc == -1)
 		cdp_die_err(&err, path, 0);
@@ -181,7 +180,7 @@ prior_load(struct index *ix, const char *path, const char *map,
 
 	if ((ix->prior.ids = cdp_keymap_new()) == NULL ||
 	    (ix->prior.keys = cdp_keymap_new()) == NULL)
-		merge_oom();
+		cdp_oom(0);
 	if (map != NULL)
 		load_retired(&retired, map);
 	if ((in = cdp_lines_open(path, 0, &err)) == NULL)
@@ -245,10 +244,8 @@ cmp_event(const void *x, const void *y)
 static uint32_t *
 fill(size_t n)
 {
-	uint32_t *a = malloc((n ? n : 1) * sizeof(*a));
+	uint32_t *a = cdp_xmalloc((n ? n : 1) * sizeof(*a));
 
-	if (a == NULL)
-		merge_oom();
 	memset(a, 0xff, (n ? n : 1) * sizeof(*a));
 	return a;
 }
@@ -259,7 +256,7 @@ static size_t
 claim(struct index *ix, uint32_t q, uint32_t root, uint32_t *keep,
     struct pair **pairs, size_t n, size_t *cap)
 {
-	merge_grow((void **)pairs, cap, n + 1, sizeof(**pairs));
+	cdp_xgrow((void **)pairs, cap, n + 1, sizeof(**pairs));
 	(*pairs)[n++] = (struct pair){ q, root };
 	if (keep[root] == NO_NODE || older(&ix->prior, q, keep[root]))
 		keep[root] = q;
@@ -309,11 +306,11 @@ write_map(struct cdp_out *o, const struct event *e, size_t n,
 		    cdp_json_quote(&line, e[i].from, strlen(e[i].from)) ==
 		    -1 || cdp_buf_adds(&line, ",\"to\":") == -1 ||
 		    cdp_json_quote(&line, e[i].to, strlen(e[i].to)) == -1)
-			merge_oom();
+			cdp_oom(0);
 		if (!e[i].split && ledger != NULL)
 			ledger->links(ledger->ctx, e[i].q, &line);
 		if (cdp_buf_adds(&line, "}\n") == -1)
-			merge_oom();
+			cdp_oom(0);
 		if (cdp_out_write(o, line.p, line.len, &err) == -1)
 			cdp_die_err(&err, NULL, 0);
 	}
@@ -344,14 +341,14 @@ id_map(struct index *ix, const char *path, const uint32_t *owner,
 			to[q] = r;
 		if (owner[q] == NO_NODE || owner[q] == r)
 			continue;
-		merge_grow((void **)&e, &cap, n + 1, sizeof(*e));
+		cdp_xgrow((void **)&e, &cap, n + 1, sizeof(*e));
 		e[n] = (struct event){ ix->prior.text.p + ix->prior.off[q],
 		    true, q, "" };
 		index_root_id(ix, r, e[n++].to);
 	}
 	for (uint32_t q = 0; q < ix->prior.n; q++)
 		if (to[q] != NO_NODE) {
-			merge_grow((void **)&e, &cap, n + 1, sizeof(*e));
+			cdp_xgrow((void **)&e, &cap, n + 1, sizeof(*e));
 			e[n] = (struct event){ ix->prior.text.p +
 			    ix->prior.off[q], false, q, "" };
 			index_root_id(ix, to[q], e[n++].to);
