@@ -677,7 +677,7 @@ cdp_cmp_parse(struct cdp_cmp *c, const char *text, struct cdp_err *err)
 	memcpy(buf, text, strlen(text) + 1);
 	*c = (struct cdp_cmp){ .nlev = 2 };
 	do {
-		struct cdp_cmp_part *p = &c->part[c->nparts];
+		struct cdp_cmp_part *p;
 
 		if ((bar = strchr(start, '|')) != NULL)
 			*bar = '\0';
@@ -686,6 +686,7 @@ cdp_cmp_parse(struct cdp_cmp *c, const char *text, struct cdp_err *err)
 			    "joined by |", CDP_CMP_MAX_PARTS);
 			return -1;
 		}
+		p = &c->part[c->nparts];
 		if (parse_part(p, start) == -1)
 			return unknown(err);
 		if (c->nparts > 0 && p->method->ncols != c->ncols) {
@@ -696,7 +697,8 @@ cdp_cmp_parse(struct cdp_cmp *c, const char *text, struct cdp_err *err)
 		c->ncols = p->method->ncols;
 		c->nlev += p->nlev - 2;
 		c->nparts++;
-		start = bar + 1;
+		if (bar != NULL)
+			start = bar + 1;
 	} while (bar != NULL);
 	if (c->nlev > CDP_CMP_MAX_LEVELS) {
 		cdp_err_set(err, EX_USAGE, "more than %d levels",
