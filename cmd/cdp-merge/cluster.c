@@ -235,6 +235,38 @@ bridges_from(struct work *w, struct graph *g, struct tarjan *t, uint32_t v)
 	return n;
 }
 
+/* A new cluster part found from group v: its bridges and its weakest
+ * path, the forest's diameter.  Returns its number. */
+static uint32_t
+new_part(struct work *w, struct graph *all, struct tarjan *t, uint32_t v,
+    struct cluster_result *res, size_t *cap)
+{
+	struct cluster_part *cp;
+	uint32_t far;
+
+	if (res->nparts == *cap) {
+		*cap = *cap ? 2 * *cap : 64;
+		res->parts = cdp_xreallocarray(res->parts, *cap,
+		    sizeof(*res->parts));
+	}
+	cp = &res->parts[res->nparts];
+	*cp = (struct cluster_part){ .rep = v };
+	cp->bridges = bridges_from(w, all, t, v);
+	(void)longest(w, v, &far);
+	cp->weakest = exp(-longest(w, far, &far));
+	res->bridges += cp->bridges;
+	return (uint32_t)res->nparts++;
+}
+
+static void
+tarjan_free(struct tarjan *t)
+{
+	free(t->disc);
+	free(t->low);
+	free(t->parent_arc);
+	free(t->it);
+}
+
 /* Every cluster of two groups or more: its measures. */
 static void
 measure(struct work *w, const uint64_t *records, struct cluster_result *res)
@@ -262,32 +294,13 @@ measure(struct work *w, const uint64_t *records, struct cluster_result *res)
 	t.it = cdp_xcalloc(w->ng, sizeof(*t.it));
 	for (uint32_t v = 0; v < w->ng; v++) {
 		uint32_t r = uf_find(&parts, v);
-		struct cluster_part *cp;
 
 		if (all.head[v] == NONE)
 			continue;
-		if (part[r] == NONE) {
-			uint32_t far;
-			double d;
-
-			if (res->nparts == cap) {
-				cap = cap ? 2 * cap : 64;
-				res->parts = cdp_xreallocarray(res->parts, cap,
-				    sizeof(*res->parts));
-			}
-			part[r] = (uint32_t)res->nparts++;
-			cp = &res->parts[part[r]];
-			*cp = (struct cluster_part){ .rep = v };
-			cp->bridges = bridges_from(w, &all, &t, v);
-			/* The weakest path: the forest's diameter. */
-			(void)longest(w, v, &far);
-			d = longest(w, far, &far);
-			cp->weakest = exp(-d);
-			res->bridges += cp->bridges;
-		}
-		cp = &res->parts[part[r]];
-		cp->groups++;
-		cp->records += records[v];
+		if (part[r] == NONE)
+			part[r] = new_part(w, &all, &t, v, res, &cap);
+		res->parts[part[r]].groups++;
+		res->parts[part[r]].records += records[v];
 	}
 	for (size_t k = 0; k < w->ne; k++)
 		if (w->e[k].kept)
@@ -304,10 +317,7 @@ measure(struct work *w, const uint64_t *records, struct cluster_result *res)
 	free(all.next);
 	free(all.to);
 	free(all.len);
-	free(t.disc);
-	free(t.low);
-	free(t.parent_arc);
-	free(t.it);
+	tarjan_free(&t);
 	free(part);
 	uf_free(&parts);
 }

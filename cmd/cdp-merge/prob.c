@@ -23,7 +23,6 @@
 #define FLOOR		0.5	/* pairs added to every level of m */
 #define MIN_SUPPORT	5	/* expected matches a level needs to be
 				 * held to the order of levels */
-#define NO_SRC		UINT32_MAX
 
 /* Distinct level patterns and how many pairs had each. */
 struct patset {
@@ -808,6 +807,27 @@ supported(const struct prob *p, const struct cmp *cp, int l)
 	    MIN_SUPPORT;
 }
 
+/* Levels a and b (a closer) of cp in the wrong order: 65, or a warning
+ * with --allow-nonmonotone. */
+static void
+inverted(const struct prob *p, const struct cmp *cp, int a, int b)
+{
+	struct cdp_buf na = { 0 }, nb = { 0 };
+
+	cdp_cmp_level_name(&cp->cmp, a, &na);
+	cdp_cmp_level_name(&cp->cmp, b, &nb);
+	if (!p->s->allow_nonmonotone)
+		cdp_die(EX_DATAERR, NULL, 0, "comparison \"%s\": level %s "
+		    "outweighs the closer %s (%.2f > %.2f bits); "
+		    "--allow-nonmonotone uses the model as it is", cp->name,
+		    nb.p, na.p, weight_of(cp, b), weight_of(cp, a));
+	cdp_warn(NULL, 0, "comparison \"%s\": level %s outweighs the closer "
+	    "%s (%.2f > %.2f bits): used as it is", cp->name, nb.p, na.p,
+	    weight_of(cp, b), weight_of(cp, a));
+	cdp_buf_free(&na);
+	cdp_buf_free(&nb);
+}
+
 /*
  * A level that weighs more than a closer level of its comparison is a
  * model turned upside down (blocking on a dominant value can do it to
@@ -820,34 +840,12 @@ check_monotone(const struct prob *p)
 		const struct cmp *cp = &p->s->cmps[c];
 
 		for (int a = 1; a <= cp->cmp.nlev; a++)
-			for (int b = a + 1; b <= cp->cmp.nlev; b++) {
-				struct cdp_buf na = { 0 }, nb = { 0 };
-
-				if (!cdp_cmp_closer(&cp->cmp, a, b) ||
-				    weight_of(cp, b) <= weight_of(cp, a) +
-				    1e-9 || !supported(p, cp, a) ||
-				    !supported(p, cp, b))
-					continue;
-				cdp_cmp_level_name(&cp->cmp, a, &na);
-				cdp_cmp_level_name(&cp->cmp, b, &nb);
-				if (p->s->allow_nonmonotone) {
-					cdp_warn(NULL, 0, "comparison \"%s\": "
-					    "level %s outweighs the closer %s "
-					    "(%.2f > %.2f bits): used as it "
-					    "is", cp->name, nb.p, na.p,
-					    weight_of(cp, b), weight_of(cp, a));
-				} else {
-					cdp_die(EX_DATAERR, NULL, 0,
-					    "comparison \"%s\": level %s "
-					    "outweighs the closer %s (%.2f > "
-					    "%.2f bits); --allow-nonmonotone "
-					    "uses the model as it is",
-					    cp->name, nb.p, na.p,
-					    weight_of(cp, b), weight_of(cp, a));
-				}
-				cdp_buf_free(&na);
-				cdp_buf_free(&nb);
-			}
+			for (int b = a + 1; b <= cp->cmp.nlev; b++)
+				if (cdp_cmp_closer(&cp->cmp, a, b) &&
+				    weight_of(cp, b) > weight_of(cp, a) +
+				    1e-9 && supported(p, cp, a) &&
+				    supported(p, cp, b))
+					inverted(p, cp, a, b);
 	}
 }
 
