@@ -1,6 +1,7 @@
 /*
  * gen.h - what the person generators (gen_people, gen_persons) share:
- * draws from a fixed seed and the typos they make.
+ * the syllables of their names, draws from a fixed seed and the typos
+ * they make.
  */
 #ifndef BENCH_GEN_H
 #define BENCH_GEN_H
@@ -10,6 +11,15 @@
 #include <string.h>
 
 #include "rand.h"
+
+/* Names are built from syllables so that there are tens of thousands of
+ * them, spread like real ones (a few common, most rare). */
+static const char *const syl[] = {
+	"an", "bel", "car", "dor", "el", "fin", "gar", "hal", "is", "jo",
+	"ka", "lin", "mar", "nor", "ol", "per", "quin", "ros", "sam", "tor",
+	"ul", "ven", "wil", "xan", "yor", "zel", "ber", "chi", "da", "mo",
+	"ri", "son", "ley", "ton", "ski", "ner", "ett", "ia", "ow", "us"
+};
 
 static inline unsigned
 below(uint64_t *s, unsigned n)

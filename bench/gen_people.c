@@ -25,14 +25,6 @@
 static const char usage_text[] =
     "usage: gen_people [-n count] [-d duplicate-percent] [-s seed]\n";
 
-/* Names are built from syllables so that there are tens of thousands of
- * them, spread like real ones (a few common, most rare). */
-static const char *const syl[] = {
-	"an", "bel", "car", "dor", "el", "fin", "gar", "hal", "is", "jo",
-	"ka", "lin", "mar", "nor", "ol", "per", "quin", "ros", "sam", "tor",
-	"ul", "ven", "wil", "xan", "yor", "zel", "ber", "chi", "da", "mo",
-	"ri", "son", "ley", "ton", "ski", "ner", "ett", "ia", "ow", "us"
-};
 static const char *const street_type[] = { "street", "road", "avenue",
     "place", "crescent", "drive", "lane", "close", "court", "parade" };
 static const char *const street_abbr[] = { "st", "rd", "ave", "pl", "cres",

@@ -58,12 +58,6 @@ static const char *const city_top[] = {
 	"peterborough", "dundee", "lancaster", "oxford", "newport", "preston",
 	"norwich", "cambridge", "exeter", "bath", "chester"
 };
-static const char *const syl[] = {
-	"an", "bel", "car", "dor", "el", "fin", "gar", "hal", "is", "jo",
-	"ka", "lin", "mar", "nor", "ol", "per", "quin", "ros", "sam", "tor",
-	"ul", "ven", "wil", "xan", "yor", "zel", "ber", "chi", "da", "mo",
-	"ri", "son", "ley", "ton", "ski", "ner", "ett", "ia", "ow", "us"
-};
 static const char *const street_type[] = { "street", "road", "avenue",
     "lane", "close", "drive" };
 static const char *const street_abbr[] = { "st", "rd", "ave", "ln", "cl",
