@@ -30,14 +30,14 @@ CDP_NORM_USAGE
 "      --no-default-ignore   do not ignore the built-in placeholder list\n"
 "      --annotate            write every record with profile_id (default)\n"
 "      --profiles            write one unified profile per person instead\n"
-"      --rule F=RULE         how --profiles picks field F: most_frequent,\n"
-"                            most_recent:TIMEFIELD, source_priority:S1,S2,...,\n"
-"                            longest or all (default: all for --ids fields,\n"
-"                            most_frequent for the others)\n"
+"      --rule F=RULE         how --profiles picks field F: most_frequent\n"
+"                            (default), most_recent:TIMEFIELD,\n"
+"                            source_priority:S1,S2,..., longest or all\n"
+"      --all-ids             --profiles: all values of the --ids under _ids\n"
 "      --prior FILE          keep the profile ids of a previous annotate output\n"
-"      --id-map FILE         write the ledger of the prior ids that merged or\n"
-"                            split; needs --prior\n"
+"      --id-map FILE         the ledger of ids merged or split\n"
 "      --prior-map FILE      id maps of runs since --prior was written\n"
+"      --replace             new ids for records carrying a profile_id\n"
 "      --emit-links, --join-links, --apply-map MAP\n"
 "                            the two phases over partitions (cdp-merge(1))\n"
 "      --explain ID          instead of records, show for each record of\n"
@@ -58,11 +58,10 @@ CDP_NORM_USAGE
 "      --split-below P       cut clusters with a path weaker than P\n"
 "      --max-block N, --max-iter N, --seed N, --allow-nonconverged,\n"
 "      --allow-nonmonotone   limits of the blocks and the fit\n"
-"      --link-only FIELD [--one-to-one]\n"
-"                            pair records of different FIELD values only\n"
+"      --link-only F [--one-to-one]  pair records of two F values only\n"
 "      --train-only          print the fitted model instead of records\n"
 "      --truth FIELD         print precision, recall, F1 by threshold\n"
-"      --explain FILE        with --probabilistic: pairs and clusters\n"
+"      --pairs FILE          every scored pair and cluster to FILE\n"
 "  -o, --output FILE         write to FILE (atomically) instead of stdout\n"
 "      --rejects FILE        write bad records to FILE and go on\n"
 "      --stats               print the record account on stderr at the end\n"
@@ -74,7 +73,10 @@ CDP_NORM_USAGE
 "  -V, --version             version\n";
 
 enum {
-	OPT_EXPLAIN = CDP_OPT_PRIVATE,
+	OPT_ALL_IDS = CDP_OPT_PRIVATE,
+	OPT_EXPLAIN,
+	OPT_PAIRS,
+	OPT_REPLACE,
 	OPT_ID_MAP,
 	OPT_IGNORE_VALUES,
 	OPT_MAX_CLUSTER,
@@ -109,6 +111,7 @@ enum {
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
 	CDP_NORM_LONGOPTS,
+	{ "all-ids", no_argument, NULL, OPT_ALL_IDS },
 	{ "allow-nonconverged", no_argument, NULL, OPT_ALLOW_NONCONVERGED },
 	{ "allow-nonmonotone", no_argument, NULL, OPT_ALLOW_NONMONOTONE },
 	{ "annotate", no_argument, NULL, 'a' },
@@ -140,9 +143,11 @@ static const struct option longopts[] = {
 	{ "max-degree", required_argument, NULL, OPT_MAX_DEGREE },
 	{ "no-default-ignore", no_argument, NULL, OPT_NO_DEFAULT_IGNORE },
 	{ "normalize", required_argument, NULL, 'n' },
+	{ "pairs", required_argument, NULL, OPT_PAIRS },
 	{ "prior", required_argument, NULL, OPT_PRIOR },
 	{ "prior-map", required_argument, NULL, OPT_PRIOR_MAP },
 	{ "profiles", no_argument, NULL, 'p' },
+	{ "replace", no_argument, NULL, OPT_REPLACE },
 	{ "rule", required_argument, NULL, 'r' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -329,6 +334,12 @@ private_option(int ch, char *arg, struct merge_opts *opt,
 	case OPT_ID_MAP:
 		opt->id_map = arg;
 		break;
+	case OPT_ALL_IDS:
+		opt->all_ids = true;
+		break;
+	case OPT_REPLACE:
+		opt->replace = true;
+		break;
 	case OPT_EMIT_LINKS:
 		opt->emit_links = true;
 		break;
@@ -447,6 +458,9 @@ prob_option(int ch, char *arg, struct merge_opts *opt)
 	case OPT_TRAIN_ONLY:
 		s->train_only = true;
 		break;
+	case OPT_PAIRS:
+		s->explain = arg;
+		break;
 	default:
 		cdp_usage_die(usage, "internal: option %d not handled", ch);
 	}
@@ -476,11 +490,8 @@ check_prob(struct merge_opts *opt)
 	if (s->train_only && opt->profiles)
 		cdp_usage_die(usage, "--train-only and --profiles exclude "
 		    "each other");
-	/* --explain names the file of scored pairs here. */
-	s->explain = opt->explain;
-	opt->explain = NULL;
 	if (s->train_only && s->explain != NULL)
-		cdp_usage_die(usage, "--train-only and --explain exclude each "
+		cdp_usage_die(usage, "--train-only and --pairs exclude each "
 		    "other");
 	if (s->one_to_one && s->link_only == NULL)
 		cdp_usage_die(usage, "--one-to-one needs --link-only");
@@ -536,10 +547,10 @@ parse_options(int argc, char *argv[], struct merge_opts *opt)
 	check_prob(opt);
 	if (opt->nids == 0 && !opt->probabilistic)
 		cdp_usage_die(usage, "--ids is required");
-	if (opt->id_map != NULL && opt->prior == NULL)
-		cdp_usage_die(usage, "--id-map needs --prior");
 	if (opt->prior_map != NULL && opt->prior == NULL)
 		cdp_usage_die(usage, "--prior-map needs --prior");
+	if (opt->all_ids && !opt->profiles)
+		cdp_usage_die(usage, "--all-ids needs --profiles");
 	if (opt->explain != NULL && opt->profiles)
 		cdp_usage_die(usage, "--explain and --profiles exclude each "
 		    "other");
