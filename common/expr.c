@@ -826,6 +826,24 @@ cdp_expr_free(struct cdp_expr *e)
 	free(e);
 }
 
+int
+cdp_expr_field_next(const struct cdp_expr *e, int *pos, const char **key,
+    size_t *klen)
+{
+	for (; *pos < e->n; (*pos)++) {
+		const struct node *nd = &e->nodes[*pos];
+
+		if (nd->op == N_PATH && nd->nsteps > 0 &&
+		    nd->steps[0].idx < 0) {
+			*key = nd->steps[0].key;
+			*klen = nd->steps[0].klen;
+			(*pos)++;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* --- the span walker ----------------------------------------------------- */
 
 /*

@@ -38,7 +38,7 @@ setup() {
 	    --state "$W/s" --stats "$D/events.ndjson" "$D/later.ndjson"
 	assert_success
 	assert_output ""
-	assert_equal "$stderr" '{"read":11,"used":10,"rejected":0,"skipped":1,"profiles":4,"sent":0,"stage.none":2,"stage.awareness":0,"stage.cart":1,"stage.customer":1,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0}'
+	assert_equal "$stderr" '{"read":11,"used":10,"rejected":0,"skipped":1,"profiles":4,"sent":0,"stage.none":2,"stage.awareness":0,"stage.cart":1,"stage.customer":1,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0,"skip.holdout":0,"skip.stale":0,"skip.before_start":0,"skip.no_reentry":0,"skip.reentry_gap":0,"skip.exited":0}'
 	run grep -c '"profile_id":"p2","stage":null' "$W/s"
 	assert_output 1
 }
@@ -55,16 +55,16 @@ setup() {
 }
 
 @test "caps across actions, missing consent, suppression, with --stats" {
-	run_split cdp-journey -j "$D/promo.json" --as-of 2026-12-01 \
+	run_split cdp-journey -j "$D/promo.json" --as-of 2026-12-01 --max-age none \
 	    --cap email:2/7d --suppress "$D/suppress.txt" --dry-run --stats \
 	    "$D/caps.ndjson"
 	assert_success
 	assert_output "$(cat "$D/caps.out")"
-	assert_equal "$stderr" '{"read":7,"used":7,"rejected":0,"skipped":0,"profiles":3,"sent":3,"stage.none":0,"stage.all":3,"skip.no_consent":1,"skip.capped":1,"skip.suppressed":1,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0}'
+	assert_equal "$stderr" '{"read":7,"used":7,"rejected":0,"skipped":0,"profiles":3,"sent":3,"stage.none":0,"stage.all":3,"skip.no_consent":1,"skip.capped":1,"skip.suppressed":1,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0,"skip.holdout":0,"skip.stale":0,"skip.before_start":0,"skip.no_reentry":0,"skip.reentry_gap":0,"skip.exited":0}'
 }
 
 @test "quiet hours across midnight, the date line and both DST changes" {
-	run_split cdp-journey -j "$D/promo.json" --as-of 2026-12-01 \
+	run_split cdp-journey -j "$D/promo.json" --as-of 2026-12-01 --max-age none \
 	    --quiet 21:00-08:00 "$D/quiet.ndjson"
 	assert_success
 	assert_output "$(cat "$D/quiet.out")"
@@ -72,18 +72,18 @@ setup() {
 
 @test "--default-tz applies to profiles without tz" {
 	printf '%s\n' '{"profile_id":"z","ts":"2026-03-01T05:00:00Z","event":"promo","consent":{"email":true}}' > "$W/in"
-	run_split cdp-journey -j "$D/promo.json" --as-of 2026-12-01 \
+	run_split cdp-journey -j "$D/promo.json" --as-of 2026-12-01 --max-age none \
 	    --quiet 21:00-08:00 --default-tz Asia/Tokyo "$W/in"
 	assert_success
-	assert_output '{"profile_id":"z","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-03-01T05:00:00Z","reason":"trigger"}'
-	run_split cdp-journey -j "$D/promo.json" --as-of 2026-12-01 \
+	assert_output '{"profile_id":"z","journey":"promo","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-03-01T05:00:00Z","reason":"trigger","arm":"treatment","sent":true}'
+	run_split cdp-journey -j "$D/promo.json" --as-of 2026-12-01 --max-age none \
 	    --quiet 21:00-08:00 "$W/in"
-	assert_output '{"profile_id":"z","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-03-01T08:00:00Z","reason":"quiet_hours"}'
+	assert_output '{"profile_id":"z","journey":"promo","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-03-01T08:00:00Z","reason":"quiet_hours","arm":"treatment","sent":true}'
 }
 
 @test "a corrupted state file stops the run (65) and is not overwritten" {
 	head -1 "$D/state1.ndjson" > "$W/s"
-	echo '{"profile_id":"p2","stage":"cart",' >> "$W/s"
+	echo '{"profile_id":"p2","journey":"promo","stage":"cart",' >> "$W/s"
 	cp "$W/s" "$W/s.orig"
 	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-01T14:00:00Z \
 	    --state "$W/s" -o "$W/out" "$D/events.ndjson"
@@ -91,7 +91,7 @@ setup() {
 	assert_equal "$stderr" "cdp-journey: $W/s:2: bad state: string or '}' expected near end of file"
 	cmp "$W/s" "$W/s.orig"
 	assert_file_not_exists "$W/out"
-	echo '{"profile_id":"p2","stage":"nowhere"}' > "$W/s"
+	echo '{"profile_id":"p2","journey":"promo","stage":"nowhere"}' > "$W/s"
 	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-01T14:00:00Z \
 	    --state "$W/s" "$D/events.ndjson"
 	assert_failure 65
@@ -141,11 +141,11 @@ setup() {
 	assert_equal "$stderr" "cdp-journey: $W/in:1: bad time in ts"
 	printf '%s\n' '{"profile_id":"a","ts":"2025-01-01","tz":"Mars/Base"}' \
 	    '{"profile_id":"a","ts":"2025-01-02","event":"promo","consent":{"email":true}}' > "$W/in"
-	run_split cdp-journey -j "$D/promo.json" --as-of 2026-01-01 \
+	run_split cdp-journey -j "$D/promo.json" --as-of 2026-01-01 --max-age none \
 	    --rejects "$W/rej" --stats "$W/in"
 	assert_success
-	assert_output '{"profile_id":"a","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2025-01-02T00:00:00Z","reason":"trigger"}'
-	assert_equal "$stderr" '{"read":2,"used":1,"rejected":1,"skipped":0,"profiles":1,"sent":1,"stage.none":0,"stage.all":1,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0}'
+	assert_output '{"profile_id":"a","journey":"promo","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2025-01-02T00:00:00Z","reason":"trigger","arm":"treatment","sent":true}'
+	assert_equal "$stderr" '{"read":2,"used":1,"rejected":1,"skipped":0,"profiles":1,"sent":1,"stage.none":0,"stage.all":1,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0,"skip.holdout":0,"skip.stale":0,"skip.before_start":0,"skip.no_reentry":0,"skip.reentry_gap":0,"skip.exited":0}'
 }
 
 @test "next best action: priority, then --score FIELD.<action>, then name" {
@@ -156,12 +156,12 @@ setup() {
  {"name":"c","channel":"sms","template":"tc","priority":0}]}]
 J
 	printf '%s\n' '{"profile_id":"x","ts":"2026-01-01T12:00:00Z","consent":{"email":true,"sms":true},"nba":{"a":0.1,"b":0.7}}' > "$W/in"
-	run_split cdp-journey -j "$W/j" --as-of 2026-02-01 "$W/in"
-	assert_output '{"profile_id":"x","stage":"s","action":"a","channel":"email","template":"ta","send_at":"2026-01-01T12:00:00Z","reason":"entry"}'
-	run_split cdp-journey -j "$W/j" --as-of 2026-02-01 --score nba "$W/in"
-	assert_output '{"profile_id":"x","stage":"s","action":"b","channel":"email","template":"tb","send_at":"2026-01-01T12:00:00Z","reason":"entry"}'
-	run_split cdp-journey -j "$W/j" --as-of 2026-02-01 --cap email:0/1d "$W/in"
-	assert_output '{"profile_id":"x","stage":"s","action":"c","channel":"sms","template":"tc","send_at":"2026-01-01T12:00:00Z","reason":"entry"}'
+	run_split cdp-journey -j "$W/j" --as-of 2026-02-01 --max-age none "$W/in"
+	assert_output '{"profile_id":"x","journey":"j","stage":"s","action":"a","channel":"email","template":"ta","send_at":"2026-01-01T12:00:00Z","reason":"entry","arm":"treatment","sent":true}'
+	run_split cdp-journey -j "$W/j" --as-of 2026-02-01 --max-age none --score nba "$W/in"
+	assert_output '{"profile_id":"x","journey":"j","stage":"s","action":"b","channel":"email","template":"tb","send_at":"2026-01-01T12:00:00Z","reason":"entry","arm":"treatment","sent":true}'
+	run_split cdp-journey -j "$W/j" --as-of 2026-02-01 --max-age none --cap email:0/1d "$W/in"
+	assert_output '{"profile_id":"x","journey":"j","stage":"s","action":"c","channel":"sms","template":"tc","send_at":"2026-01-01T12:00:00Z","reason":"entry","arm":"treatment","sent":true}'
 }
 
 @test "an action is sent once per profile, or again after its repeat gap" {
@@ -178,14 +178,14 @@ J
 {"profile_id":"x","ts":"2026-01-02T10:00:00Z","event":"b"}
 {"profile_id":"x","ts":"2026-01-03T09:00:00Z","event":"a"}
 I
-	run_split cdp-journey -j "$W/j" --as-of 2026-02-01 --dry-run "$W/in"
+	run_split cdp-journey -j "$W/j" --as-of 2026-02-01 --max-age none --dry-run "$W/in"
 	assert_success
 	assert_output - <<'O'
-{"profile_id":"x","stage":"s","action":"once","channel":"email","template":"t1","send_at":"2026-01-01T09:00:00Z","reason":"trigger","send":true}
-{"profile_id":"x","stage":"s","action":"daily","channel":"sms","template":"t2","send_at":"2026-01-01T10:00:00Z","reason":"trigger","send":true}
-{"profile_id":"x","stage":"s","action":"daily","channel":"sms","template":"t2","send_at":"2026-01-01T22:00:00Z","reason":"already_sent","send":false}
-{"profile_id":"x","stage":"s","action":"daily","channel":"sms","template":"t2","send_at":"2026-01-02T10:00:00Z","reason":"trigger","send":true}
-{"profile_id":"x","stage":"s","action":"once","channel":"email","template":"t1","send_at":"2026-01-03T09:00:00Z","reason":"already_sent","send":false}
+{"profile_id":"x","journey":"j","stage":"s","action":"once","channel":"email","template":"t1","send_at":"2026-01-01T09:00:00Z","reason":"trigger","arm":"treatment","sent":true}
+{"profile_id":"x","journey":"j","stage":"s","action":"daily","channel":"sms","template":"t2","send_at":"2026-01-01T10:00:00Z","reason":"trigger","arm":"treatment","sent":true}
+{"profile_id":"x","journey":"j","stage":"s","action":"daily","channel":"sms","template":"t2","send_at":"2026-01-01T22:00:00Z","reason":"already_sent","arm":"treatment","sent":false}
+{"profile_id":"x","journey":"j","stage":"s","action":"daily","channel":"sms","template":"t2","send_at":"2026-01-02T10:00:00Z","reason":"trigger","arm":"treatment","sent":true}
+{"profile_id":"x","journey":"j","stage":"s","action":"once","channel":"email","template":"t1","send_at":"2026-01-03T09:00:00Z","reason":"already_sent","arm":"treatment","sent":false}
 O
 }
 
@@ -193,14 +193,14 @@ O
 	printf '%s\n' '{"profile_id":7,"ts":1767261600,"event":"promo","consent":{"email":true}}' \
 	    '{"profile_id":7,"ts":1767265200,"event":"promo"}' \
 	    '{"profile_id":7,"ts":1900000000,"event":"promo"}' > "$W/in"
-	run_split cdp-journey -j "$D/promo.json" --as-of 2026-02-01 --stats - \
+	run_split cdp-journey -j "$D/promo.json" --as-of 2026-02-01 --max-age none --stats - \
 	    < "$W/in"
 	assert_success
 	assert_output - <<'O'
-{"profile_id":7,"stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-01-01T10:00:00Z","reason":"trigger"}
-{"profile_id":7,"stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-01-01T11:00:00Z","reason":"trigger"}
+{"profile_id":7,"journey":"promo","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-01-01T10:00:00Z","reason":"trigger","arm":"treatment","sent":true}
+{"profile_id":7,"journey":"promo","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-01-01T11:00:00Z","reason":"trigger","arm":"treatment","sent":true}
 O
-	assert_equal "$stderr" '{"read":3,"used":2,"rejected":0,"skipped":1,"profiles":1,"sent":2,"stage.none":0,"stage.all":1,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0}'
+	assert_equal "$stderr" '{"read":3,"used":2,"rejected":0,"skipped":1,"profiles":1,"sent":2,"stage.none":0,"stage.all":1,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0,"skip.holdout":0,"skip.stale":0,"skip.before_start":0,"skip.no_reentry":0,"skip.reentry_gap":0,"skip.exited":0}'
 }
 
 @test "a failed write exits 74" {

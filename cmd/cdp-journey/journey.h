@@ -1,7 +1,8 @@
 /*
  * journey.h - what the parts of cdp-journey share: the journey (stages,
- * actions, compiled conditions), the options, the events and profiles read
- * from the input, and the state carried from one run to the next.
+ * actions, sequences of steps, variants, compiled conditions), the
+ * options, the events and profiles read from the input, and the state
+ * carried from one run to the next.
  */
 #ifndef JOURNEY_H
 #define JOURNEY_H
@@ -22,18 +23,36 @@
 enum { CH_EMAIL, CH_SMS, CH_PUSH, CH_ADS };
 extern const char *const j_channels[J_NCHAN];
 
-struct j_action {
+/* How a profile may come back into the journey (the file's "reentry"). */
+enum j_reentry {
+	J_RE_AFTER_EXIT,	/* default: after an exit, never back a stage */
+	J_RE_NEVER,		/* once in a profile's life */
+	J_RE_GAP		/* again, at least gap after its last entry */
+};
+
+/* A weighted variant of an action: its own template, maybe channel. */
+struct j_variant {
 	char	*name;
 	char	*tmpl;
 	int	 channel;
-	int	 stage;
-	double	 priority;
-	int	 when;		/* expression number, -1: on entering the stage */
-	int	 unless;	/* expression number, -1: none */
-	double	 wait;		/* seconds after the trigger */
-	double	 within;	/* the unless window, seconds */
-	double	 repeat;	/* least gap between two sends; <0: once */
-	int	 score;		/* --score expression number, -1: none */
+	double	 upto;		/* cumulative share: taken when u < upto */
+};
+
+struct j_action {
+	char		*name;
+	char		*tmpl;
+	int		 channel;
+	int		 stage;
+	double		 priority;
+	int		 when;		/* expression number, -1: on entering */
+	int		 unless;	/* expression number, -1: none */
+	double		 wait;		/* seconds after the trigger */
+	double		 within;	/* the unless window, seconds */
+	double		 repeat;	/* least gap between two sends; <0: once */
+	int		 score;		/* --score expression number, -1: none */
+	int		 seq;		/* its sequence when a step, else -1 */
+	struct j_variant *var;
+	int		 nvar;
 };
 
 struct j_stage {
@@ -42,13 +61,34 @@ struct j_stage {
 	int	 exit;		/* expression number, -1: none */
 };
 
+/* A top-level field that the journey's conditions read. */
+struct j_field {
+	char	*name;
+	size_t	 len;
+	char	*rule;		/* the first condition naming it */
+	long	 line;		/* its line in the journey file, 0: unknown */
+	bool	 seen;		/* in some record of the run */
+};
+
 struct journey {
+	char		*name;		/* "name", else the file's base name */
 	struct j_stage	*st;
 	int		 nst;
 	struct j_action	*act;
 	int		 nact;
+	int		 nseq;
 	struct cdp_expr	*ex[J_MAXEXPR];	/* evaluated on every event */
 	int		 nex;
+	uint64_t	 conds;		/* bits of ex[] that are rules (the
+					 * others rank actions, --score) */
+	int		 exit;		/* journey-wide exit, -1: none */
+	double		 start;		/* "start", -INFINITY: none */
+	enum j_reentry	 reentry;
+	double		 gap;		/* J_RE_GAP: least time between entries */
+	double		 holdout;	/* share held out, 0 to 1 */
+	char		*holdout_key;	/* salt of the holdout hash */
+	struct j_field	*fld;
+	int		 nfld;
 };
 
 struct j_cap {
@@ -61,23 +101,35 @@ struct journey_opts {
 	const char		*journey;
 	const char		*state;
 	const char		*state_out;
+	const char		*log;		/* --log FILE */
 	const char		*suppress;
 	const char		*profile;	/* --profile FIELD */
 	const char		*time;		/* --time FIELD */
 	const char		*score;		/* --score FIELD */
+	const char		*send_time;	/* --send-time PREFIX */
 	const char		*default_tz;
+	const char		*seed;		/* --seed TEXT */
 	double			 as_of;		/* epoch seconds */
+	double			 since;		/* --since, -INFINITY: none */
+	double			 max_age;	/* --max-age, INFINITY: none */
+	double			 send_window;	/* --send-window */
+	double			 universal;	/* --universal-holdout share */
 	struct j_cap		 cap[J_NCHAN];	/* n < 0: no cap */
 	int			 quiet_from;	/* minutes; -1: no quiet hours */
 	int			 quiet_to;
 	bool			 dry_run;
+	bool			 strict;
 };
 
-/* One event of the input: its profile, input order, time, and the
- * conditions of the journey it meets (bit i: expression i is true). */
+/*
+ * One event of the input: its profile, time, the conditions of the
+ * journey it meets (bit i: expression i is true), and the consent it
+ * states (cset: channels it names, cval: those granted).  The events of
+ * a profile keep their input order among equal times.
+ */
 struct j_event {
 	uint32_t	prof;
-	uint32_t	seq;
+	uint8_t		cset, cval;
 	double		t;
 	uint64_t	bits;
 };
@@ -87,10 +139,13 @@ struct j_profile {
 	uint32_t	idoff, idlen;	/* id text in the run's id arena */
 	bool		idstr;		/* the id is a JSON string */
 	bool		suppressed;
-	uint8_t		consent[J_NCHAN];
-	double		ctime[J_NCHAN];	/* time of the record that said so */
+	bool		ctimed;		/* some event of it states consent */
+	int8_t		hour, wday;	/* --send-time: best local hour, day */
+	uint8_t		consent[J_NCHAN];	/* from records without time */
 	int32_t		tz;		/* zone number, -1: --default-tz */
 	double		tztime;
+	double		sttime;		/* time of the --send-time fields */
+	uint32_t	pfoff, pflen;	/* fields the rules read, see input.c */
 	int32_t		state;		/* entry in the state file, -1: none */
 	uint32_t	ev0, nev;	/* its events, after grouping */
 };
@@ -99,10 +154,18 @@ struct j_profile {
 struct j_pstate {
 	int		 stage;		/* -1: not in the journey */
 	double		 cursor;	/* events up to here were decided */
+	double		 entered;	/* its last entry, -INFINITY: never */
 	uint32_t	 sent0;		/* nact last-send times in pool */
 	uint32_t	 ch0, nch;	/* channel sends: (channel, time) pairs */
-	uint32_t	 pend0, npend;	/* pending: (action, trigger) pairs */
+	uint32_t	 pend0, npend;	/* pending: (action, trigger, entry) */
 	long		 line;
+};
+
+/* An event whose rules must be evaluated again with the profile's fields
+ * (it lacks a field they read): its text, as "key":value pairs. */
+struct j_defer {
+	size_t		ev;
+	uint32_t	off, len;
 };
 
 struct j_run {
@@ -125,32 +188,39 @@ struct j_run {
 	struct cdp_expr		*consent[J_NCHAN];
 	double			*score;		/* nprof x nact when --score */
 	size_t			 capscore;
+	struct cdp_buf		 ptext;		/* profiles' rule fields */
+	struct cdp_buf		 dtext;		/* deferred events' fields */
+	struct j_defer		*defer;
+	size_t			 ndefer, capdefer;
 	struct cdp_buf		 key, tmp;
 	struct cdp_buf		 bad_time;	/* "bad time in FIELD" */
+	struct cdp_buf		 st_hour, st_wday;	/* --send-time fields */
 	struct cdp_acct		 acct;
-	uint32_t		 seq;
+	uint64_t		 seed;		/* of --seed */
 	unsigned long long	 nstage[J_MAXEXPR + 1];
-	unsigned long long	 nskip[16];
+	unsigned long long	 nskip[32];
 	unsigned long long	 nsent;
 };
 
-_Noreturn void	j_nomem(void);
-
-/* journey file (jfile.c): load and check; exits 66 or 65 */
-void	j_load(struct journey *j, const char *path, const char *score,
-	    double as_of);
+/* journey file (jfile.c): load and check; returns 0, or -1 with err set
+ * (EX_NOINPUT, EX_DATAERR "PATH[:LINE]: reason"); j_free() it either way */
+int	j_load(struct journey *j, const char *path, const char *score,
+	    double as_of, struct cdp_err *err);
 void	j_free(struct journey *j);
 int	j_stage_of(const struct journey *j, const char *name);
 int	j_action_of(const struct journey *j, const char *name);
 
-/* durations and times (jtime.c) */
+/* durations, shares and times (jtime.c) */
 int	j_parse_duration(const char *s, double *secs);
+int	j_parse_share(const char *s, double *share);
 int	j_parse_time(const char *s, size_t n, struct cdp_buf *tmp,
 	    double *secs);
 void	j_fmt_time(struct cdp_buf *b, double t);
 int	j_tz_valid(const char *name);
 double	j_quiet(double t, const char *tz, int from, int to,
 	    struct cdp_buf *cur, bool *moved);
+double	j_send_time(double t, const char *tz, int hour, int wday,
+	    double window, struct cdp_buf *cur);
 
 /* input (input.c) */
 void	j_read_input(struct j_run *r, char **files, int nfiles);
@@ -159,9 +229,14 @@ uint32_t j_profile_of(struct j_run *r, const char *s, size_t n, bool str);
 /* state (state.c) */
 void	j_state_load(struct j_run *r, const char *path);
 
-/* decisions (decide.c): decide every profile, write decisions and state */
+/* assignment by keyed hash (decide.c): a number in [0, 1) */
+double	j_unit_hash(uint64_t seed, const char *salt, const char *id,
+	    size_t idlen);
+
+/* decisions (decide.c): decide every profile, write decisions, log and
+ * state (any of them may be NULL) */
 void	j_decide_all(struct j_run *r, struct cdp_out *out,
-	    struct cdp_out *state);
+	    struct cdp_out *log, struct cdp_out *state);
 void	j_stats_tail(const struct j_run *r, struct cdp_buf *b);
 
 #endif

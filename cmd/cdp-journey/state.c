@@ -1,6 +1,7 @@
 /* state.c - read the state file of the previous run: per profile its
- * stage, how far its events were decided, its consent and zone, what was
- * sent when, and the actions still waiting on their "unless" window. */
+ * stage and when it last entered the journey, how far its events were
+ * decided, its consent and zone, what was sent when, and the actions
+ * still waiting to be decided. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "diag.h"
 #include "journey.h"
+#include "xalloc.h"
 
 struct sctx {
 	struct j_run	*r;
@@ -29,7 +31,7 @@ push(struct j_run *r, double v)
 {
 	if (cdp_grow((void **)&r->pool, &r->cappool, r->npool + 1,
 	    sizeof(double)) == -1)
-		j_nomem();
+		cdp_oom(0);
 	r->pool[r->npool++] = v;
 }
 
@@ -60,6 +62,8 @@ one_state(struct sctx *c, json_t *o, struct j_pstate *ps,
 		bad(c, "unknown stage");
 	if ((v = json_object_get(o, "cursor")) != NULL && !json_is_null(v))
 		ps->cursor = time_val(c, v, "cursor is not a time");
+	if ((v = json_object_get(o, "entered")) != NULL && !json_is_null(v))
+		ps->entered = time_val(c, v, "entered is not a time");
 	ps->sent0 = (uint32_t)c->r->npool;
 	for (int a = 0; a < j->nact; a++)
 		push(c->r, NAN);
@@ -101,6 +105,11 @@ one_state(struct sctx *c, json_t *o, struct j_pstate *ps,
 		push(c->r, n);
 		push(c->r, time_val(c, json_object_get(x, "trigger"),
 		    "pending trigger"));
+		/* The entry it belongs to (a file of an older cdp-journey
+		 * has none: its entries go back to the beginning). */
+		a = json_object_get(x, "entered");
+		push(c->r, a == NULL ? -INFINITY :
+		    time_val(c, a, "pending entry"));
 		ps->npend++;
 	}
 	if ((v = json_object_get(o, "consent")) != NULL) {
@@ -121,7 +130,7 @@ one_state(struct sctx *c, json_t *o, struct j_pstate *ps,
 			    c->r->ntz + 1, sizeof(char *)) == -1 ||
 			    (c->r->tzname[i] = strdup(json_string_value(v)))
 			    == NULL)
-				j_nomem();
+				cdp_oom(0);
 			c->r->ntz++;
 		}
 		p->tz = (int32_t)i;
@@ -159,10 +168,10 @@ one_line(struct sctx *c, const char *s)
 		bad(c, "profile listed twice");
 	if (cdp_grow((void **)&r->ps, &r->capps, r->nps + 1,
 	    sizeof(*r->ps)) == -1)
-		j_nomem();
+		cdp_oom(0);
 	p->state = (int32_t)r->nps;
 	r->ps[r->nps] = (struct j_pstate){ .stage = -1, .cursor = -INFINITY,
-	    .line = c->line };
+	    .entered = -INFINITY, .line = c->line };
 	one_state(c, o, &r->ps[r->nps], p);
 	r->nps++;
 	json_decref(o);

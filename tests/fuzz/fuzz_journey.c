@@ -21,14 +21,6 @@
 #undef free
 #include "../../cmd/cdp-journey/jtime.c"
 
-/* The out-of-memory exit lives in main.c, with the whole program
- * around it: out of memory is a crash here. */
-_Noreturn void
-j_nomem(void)
-{
-	abort();
-}
-
 static const char	 line[] = "{\"profile_id\":\"p1\",\"ts\":"
     "\"2026-03-01T10:00:00Z\",\"event\":\"cart\",\"revenue\":12.5,"
     "\"nba\":{\"welcome\":1,\"cart_email\":0.5},\"consent\":{\"email\":true}}";
@@ -37,6 +29,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct journey j = { 0 };
+	struct cdp_err err;
 	struct cdp_rec *rec;
 	const char *path, *why;
 
@@ -54,7 +47,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_sweep();
 		return 0;
 	}
-	j_load(&j, path, data[0] & 1 ? "nba" : NULL, 1772359200.0);
+	if (j_load(&j, path, data[0] & 1 ? "nba" : NULL, 1772359200.0,
+	    &err) == -1) {
+		/* A refused file is a data error, and all of it is freed. */
+		FUZZ_CHECK(err.code == 65);
+		j_free(&j);
+		fuzz_sweep();
+		return 0;
+	}
 	FUZZ_CHECK(j.nst >= 1 && j.nex <= J_MAXEXPR);
 	for (int i = 0; i < j.nst; i++) {
 		FUZZ_CHECK(name_ok(j.st[i].name));
