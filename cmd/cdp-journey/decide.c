@@ -45,6 +45,7 @@ struct cand {
 	double		 entered;	/* the entry it belongs to */
 	double		 due;		/* when it can be decided */
 	double		 gdue;		/* when its group can be */
+	double		 gmin;		/* ... at the earliest (state) */
 	double		 send_at;
 	double		 score;
 	double		 prio;
@@ -163,7 +164,7 @@ push(struct dec *d, int act, double trig, double entered)
 		c->ch = a->var[c->var].channel;
 	c->due = trig + (a->unless >= 0 && a->within > a->wait ? a->within :
 	    a->wait);
-	c->gdue = c->due;
+	c->gdue = c->gmin = c->due;
 	c->send_at = c->due;
 	return c;
 }
@@ -182,13 +183,16 @@ listed(struct dec *d, int act, double trig, int reason)
 	}
 }
 
+/* A candidate; gmin: its group's time as an earlier run knew it. */
 static void
-new_cand(struct dec *d, int act, double trig, double entered)
+new_cand(struct dec *d, int act, double trig, double entered, double gmin)
 {
+	struct cand *c;
+
 	if (trig < d->start)
 		listed(d, act, trig, R_BEFORE_START);
-	else
-		(void)push(d, act, trig, entered);
+	else if ((c = push(d, act, trig, entered))->gmin < gmin)
+		c->gmin = gmin;
 }
 
 #define MEETS(b, x)	((x) >= 0 && ((b) & (UINT64_C(1) << (x))))
@@ -205,7 +209,7 @@ fire(struct dec *d, int s, uint64_t b, double t, bool entering)
 
 		if (ac->stage == s && (ac->when >= 0 ? MEETS(b, ac->when) :
 		    entering))
-			new_cand(d, a, t, d->entered);
+			new_cand(d, a, t, d->entered, -INFINITY);
 	}
 }
 
@@ -329,16 +333,43 @@ window(struct dec *d, struct cand *c)
 	}
 }
 
-/* Consent of channel ch at time x: the latest event at or before x
- * that states it, else the profile's records without time. */
+/*
+ * Consent of channel ch at time x, as *at says it: the latest event at or
+ * before x that states it (of this run, or the one the state kept from
+ * earlier runs), else the profile's records without time.  *at: when it
+ * was stated, -INFINITY for the latter.
+ */
+static int
+consent_when(const struct dec *d, int ch, double x, double *at)
+{
+	const struct j_profile *p = d->p;
+	int v = 0;
+
+	*at = -INFINITY;
+	if (p->ctimed)
+		for (size_t k = d->nev; k-- > 0;)
+			if (d->ev[k].t <= x && (d->ev[k].cset & (1u << ch))) {
+				*at = d->ev[k].t;
+				v = d->ev[k].cval & (1u << ch) ? 1 : 2;
+				break;
+			}
+	if (p->state >= 0) {
+		const double *ct = &d->r->pool[d->r->ps[p->state].ct0 + 2 * ch];
+
+		if (ct[0] <= x && ct[0] > *at) {
+			*at = ct[0];
+			v = (int)ct[1];
+		}
+	}
+	return v != 0 ? v : p->consent[ch];
+}
+
 static int
 consent_at(const struct dec *d, int ch, double x)
 {
-	if (d->p->ctimed)
-		for (size_t k = d->nev; k-- > 0;)
-			if (d->ev[k].t <= x && (d->ev[k].cset & (1u << ch)))
-				return d->ev[k].cval & (1u << ch) ? 1 : 2;
-	return d->p->consent[ch];
+	double at;
+
+	return consent_when(d, ch, x, &at);
 }
 
 /* May one more send on channel ch at x keep every window of the cap? */
@@ -402,6 +433,8 @@ guards(struct dec *d, struct cand *c)
 	double last = d->sent[c->act];
 	bool once;
 
+	/* Alternatives compete for one slot, at the latest of their times. */
+	c->send_at = c->gdue;
 	if (c->gdue < r->opt->as_of - r->opt->max_age) {
 		c->reason = R_STALE;
 		return;
@@ -478,7 +511,12 @@ cmp_decide(const void *x, const void *y)
 	return (a->st > b->st) - (a->st < b->st);
 }
 
-/* Each group's time: the latest due of its members still open. */
+/*
+ * Each group's time: the latest due of all its members, those cancelled
+ * on the way too (else a group could move before one that an earlier run
+ * decided), and never earlier than an earlier run said.  Candidates only
+ * listed are no members.
+ */
 static void
 group_times(struct dec *d)
 {
@@ -491,10 +529,10 @@ group_times(struct dec *d)
 		if (i < d->nc && cmp_group(&d->c[i], &d->c[g0]) == 0)
 			continue;
 		for (size_t k = g0; k < i; k++)
-			if (d->c[k].st == C_OPEN && d->c[k].due > g)
-				g = d->c[k].due;
+			if (d->c[k].st != C_LISTED)
+				g = fmax(g, fmax(d->c[k].due, d->c[k].gmin));
 		for (size_t k = g0; k < i; k++)
-			d->c[k].gdue = d->c[k].st == C_OPEN ? g : d->c[k].due;
+			d->c[k].gdue = d->c[k].st == C_LISTED ? d->c[k].due : g;
 		g0 = i;
 	}
 }
@@ -532,8 +570,10 @@ resolve(struct dec *d, uint32_t idx)
 		if (c->gdue > r->opt->as_of) {
 			c->st = C_PENDING;
 			c->reason = R_PENDING;
-		} else if (won)
+		} else if (won) {
+			c->send_at = c->gdue;
 			c->reason = R_NOT_BEST;
+		}
 		else {
 			guards(d, c);
 			won = c->won;
@@ -674,22 +714,37 @@ keep_from(const struct journey_opts *o)
 	return o->as_of - keep;
 }
 
+/* The consent of records without time, and the latest stated by an
+ * event, kept apart: a new profile record replaces the one, never the
+ * other (an event is newer than any profile record). */
 static void
 state_consent(struct dec *d, struct cdp_buf *b)
 {
 	int n = 0;
 
 	add(b, ",\"consent\":{");
-	for (int c = 0; c < J_NCHAN; c++) {
-		int v = consent_at(d, c, d->r->opt->as_of);
-
-		if (v != 0) {
+	for (int c = 0; c < J_NCHAN; c++)
+		if (d->p->consent[c] != 0) {
 			add(b, n++ ? ",\"" : "\"");
 			add(b, j_channels[c]);
-			add(b, v == 1 ? "\":true" : "\":false");
+			add(b, d->p->consent[c] == 1 ? "\":true" : "\":false");
 		}
-	}
 	add(b, "}");
+	n = 0;
+	for (int c = 0; c < J_NCHAN; c++) {
+		double at;
+		int v = consent_when(d, c, d->r->opt->as_of, &at);
+
+		if (at == -INFINITY)
+			continue;
+		add(b, n++ ? ",\"" : ",\"consent_timed\":{\"");
+		add(b, j_channels[c]);
+		add(b, "\":[");
+		add_time(b, at);
+		add(b, v == 1 ? ",true]" : ",false]");
+	}
+	if (n > 0)
+		add(b, "}");
 }
 
 static void
@@ -738,6 +793,10 @@ state_pending(struct dec *d, struct cdp_buf *b)
 		if (c->entered > -INFINITY) {
 			add(b, ",\"entered\":");
 			add_time(b, c->entered);
+		}
+		if (c->gdue > c->due) {
+			add(b, ",\"decide_at\":");
+			add_time(b, c->gdue);
 		}
 		add(b, "}");
 	}
@@ -825,9 +884,9 @@ load(struct dec *d)
 		d->cs[d->ncs++] = (struct chsend){
 		    (int)r->pool[ps->ch0 + 2 * i], r->pool[ps->ch0 + 2 * i + 1] };
 	for (uint32_t i = 0; i < ps->npend; i++) {
-		const double *v = &r->pool[ps->pend0 + 3 * i];
+		const double *v = &r->pool[ps->pend0 + 4 * i];
 
-		new_cand(d, (int)v[0], v[1], v[2]);
+		new_cand(d, (int)v[0], v[1], v[2], v[3]);
 	}
 }
 

@@ -385,9 +385,13 @@ one_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		return -1;
 	if ((rc = id_of(r, rec, f, &s, &n, &str, why)) != 0)
 		return rc;
-	/* Events after --as-of have not happened yet for this run. */
-	if (e.t > r->opt->as_of)
+	/* Events after --as-of have not happened yet for this run (but
+	 * they show that the fields the rules read exist). */
+	if (e.t > r->opt->as_of) {
+		cdp_buf_reset(&r->key);
+		(void)rule_fields(r, rec, &r->key);
 		return 1;
+	}
 	/* The rules first: a record they refuse changes no profile. */
 	if (e.t > -INFINITY && rule_bits(r, rec, &e.bits, why) == -1)
 		return -1;

@@ -29,25 +29,28 @@ struct jctx {
 	bool		 rule[J_MAXEXPR];	/* a condition of the file */
 };
 
-/* The line of value v in the file; 0 while the loader cannot tell. */
+/* The line of member key of object o (of o itself when key is NULL) in
+ * the file; 0 while the loader cannot tell. */
 static long
-line_of(const struct jctx *c, const json_t *v)
+line_at(const struct jctx *c, const json_t *o, const char *key)
 {
 	(void)c;
-	(void)v;
+	(void)o;
+	(void)key;
 	return 0;
 }
 
-/* Set the error "PATH:LINE: message" for the value at; returns -1. */
+/* Set the error "PATH:LINE: message" for member key of o (o itself when
+ * key is NULL); returns -1. */
 static int
-fail(struct jctx *c, const json_t *at, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+fail(struct jctx *c, const json_t *o, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static int
-fail(struct jctx *c, const json_t *at, const char *fmt, ...)
+fail(struct jctx *c, const json_t *o, const char *key, const char *fmt, ...)
 {
 	char msg[224];
-	long line = line_of(c, at);
+	long line = line_at(c, o, key);
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -77,27 +80,27 @@ name_ok(const char *s)
 
 /* Compile the condition v as expression number j->nex into *out. */
 static int
-add_expr(struct jctx *c, const json_t *v, const char *src, const char *what,
-    bool rule, int *out)
+add_expr(struct jctx *c, const json_t *o, const char *key, const char *src,
+    const char *what, bool rule, int *out)
 {
 	struct cdp_expr_err err;
 	struct cdp_expr *e;
 
 	if (c->j->nex == J_MAXEXPR)
-		return fail(c, v, "%s: more than %d conditions in one journey",
-		    what, J_MAXEXPR);
+		return fail(c, o, key, "%s: more than %d conditions in one "
+		    "journey", what, J_MAXEXPR);
 	/* days_since() counts to --as-of, which is always given. */
 	if ((e = cdp_expr_compile(src, strlen(src), &c->eo, &err)) == NULL) {
 		if (err.line == 0)
 			cdp_oom(0);
-		return fail(c, v, "%s:%d:%d: %s", what, err.line, err.col,
-		    err.msg);
+		return fail(c, o, key, "%s:%d:%d: %s", what, err.line,
+		    err.col, err.msg);
 	}
 	c->rule[c->j->nex] = rule;
 	if (rule)
 		c->j->conds |= UINT64_C(1) << c->j->nex;
 	c->what[c->j->nex] = cdp_xstrdup(what);
-	c->line[c->j->nex] = line_of(c, v);
+	c->line[c->j->nex] = line_at(c, o, key);
 	c->j->ex[c->j->nex] = e;
 	*out = c->j->nex++;
 	return 0;
@@ -115,8 +118,8 @@ opt_str(struct jctx *c, const json_t *o, const char *key, const char *what,
 	if (v == NULL && !required)
 		return 0;
 	if (!json_is_string(v) || json_string_length(v) == 0)
-		return fail(c, v != NULL ? v : o, "%s: \"%s\" must be a "
-		    "non-empty string", what, key);
+		return fail(c, o, v != NULL ? key : NULL, "%s: \"%s\" must be "
+		    "a non-empty string", what, key);
 	*s = json_string_value(v);
 	return 0;
 }
@@ -135,7 +138,7 @@ opt_cond(struct jctx *c, const json_t *o, const char *key, const char *what,
 	if (s == NULL)
 		return 0;
 	snprintf(buf, sizeof(buf), "%s \"%s\"", what, key);
-	return add_expr(c, json_object_get(o, key), s, buf, true, out);
+	return add_expr(c, o, key, s, buf, true, out);
 }
 
 static int
@@ -148,8 +151,8 @@ opt_dur(struct jctx *c, const json_t *o, const char *key, const char *what,
 	if (opt_str(c, o, key, what, false, &s) == -1)
 		return -1;
 	if (s != NULL && j_parse_duration(s, out) == -1)
-		return fail(c, json_object_get(o, key), "%s: \"%s\": bad "
-		    "duration (like 30m, 2h, 7d)", what, key);
+		return fail(c, o, key, "%s: \"%s\": bad duration (like 30m, "
+		    "2h, 7d)", what, key);
 	return 0;
 }
 
@@ -167,13 +170,14 @@ opt_share(struct jctx *c, const json_t *o, const char *key, const char *what,
 		*out = json_number_value(v);
 	else if (!json_is_string(v) ||
 	    j_parse_share(json_string_value(v), out) == -1)
-		return fail(c, v, "%s: \"%s\": not a share (like 10%% or "
-		    "0.1)", what, key);
+		return fail(c, o, key, "%s: \"%s\": not a share (like 10%% "
+		    "or 0.1)", what, key);
 	if (!(*out >= 0))
-		return fail(c, v, "%s: \"%s\": a share is not negative",
+		return fail(c, o, key, "%s: \"%s\": a share is not negative",
 		    what, key);
 	if (*out > 1)
-		return fail(c, v, "%s: \"%s\": share over 100%%", what, key);
+		return fail(c, o, key, "%s: \"%s\": share over 100%%", what,
+		    key);
 	return 0;
 }
 
@@ -190,7 +194,7 @@ check_keys(struct jctx *c, const json_t *o, const char *const *keys,
 		for (const char *const *p = keys; *p; p++)
 			ok |= strcmp(k, *p) == 0;
 		if (!ok)
-			return fail(c, v, "%s: unknown key \"%s\"", what, k);
+			return fail(c, o, k, "%s: unknown key \"%s\"", what, k);
 	}
 	return 0;
 }
@@ -201,21 +205,18 @@ static int
 new_name(struct jctx *c, const json_t *o, const char *what, const char *kind,
     const char **name)
 {
-	const json_t *at;
-
 	if (opt_str(c, o, "name", what, true, name) == -1)
 		return -1;
-	at = json_object_get(o, "name");
 	if (!name_ok(*name))
-		return fail(c, at, "%s: name must be letters, digits, '_', "
-		    "'-' or '.'", what);
+		return fail(c, o, "name", "%s: name must be letters, digits, "
+		    "'_', '-' or '.'", what);
 	for (int i = 0; i < c->j->nseq; i++)
 		if (strcmp(c->seqname[i], *name) == 0)
-			return fail(c, at, "%s: \"%s\" is already a sequence",
-			    what, *name);
+			return fail(c, o, "name", "%s: \"%s\" is already a "
+			    "sequence", what, *name);
 	if (j_action_of(c->j, *name) >= 0)
-		return fail(c, at, "%s: %s \"%s\" defined twice", what, kind,
-		    *name);
+		return fail(c, o, "name", "%s: %s \"%s\" defined twice", what,
+		    kind, *name);
 	return 0;
 }
 
@@ -234,8 +235,8 @@ channel_of(struct jctx *c, const json_t *o, const char *what, bool required,
 			*ch = k;
 			return 0;
 		}
-	return fail(c, json_object_get(o, "channel"), "%s: channel must be "
-	    "email, sms, push or ads", what);
+	return fail(c, o, "channel", "%s: channel must be email, sms, push "
+	    "or ads", what);
 }
 
 static int
@@ -251,16 +252,16 @@ load_variant(struct jctx *c, const json_t *o, struct j_action *a,
 
 	snprintf(what, sizeof(what), "%s variant %zu", awhat, i + 1);
 	if (!json_is_object(o))
-		return fail(c, o, "%s: not an object", what);
+		return fail(c, o, NULL, "%s: not an object", what);
 	if (opt_str(c, o, "name", what, true, &s) == -1)
 		return -1;
 	if (!name_ok(s))
-		return fail(c, json_object_get(o, "name"), "%s: name must be "
-		    "letters, digits, '_', '-' or '.'", what);
+		return fail(c, o, "name", "%s: name must be letters, digits, "
+		    "'_', '-' or '.'", what);
 	for (int k = 0; k < a->nvar; k++)
 		if (strcmp(a->var[k].name, s) == 0)
-			return fail(c, json_object_get(o, "name"), "%s: "
-			    "variant \"%s\" defined twice", what, s);
+			return fail(c, o, "name", "%s: variant \"%s\" defined "
+			    "twice", what, s);
 	snprintf(what, sizeof(what), "%s variant \"%s\"", awhat, s);
 	*v = (struct j_variant){ .name = cdp_xstrdup(s),
 	    .channel = a->channel };
@@ -268,13 +269,13 @@ load_variant(struct jctx *c, const json_t *o, struct j_action *a,
 	if (check_keys(c, o, keys, what) == -1)
 		return -1;
 	if (json_object_get(o, "weight") == NULL)
-		return fail(c, o, "%s: \"weight\" is required (a share like "
-		    "50%%)", what);
+		return fail(c, o, NULL, "%s: \"weight\" is required (a share "
+		    "like 50%%)", what);
 	if (opt_share(c, o, "weight", what, &w) == -1)
 		return -1;
 	if (w <= 0)
-		return fail(c, json_object_get(o, "weight"), "%s: \"weight\" "
-		    "must be more than 0", what);
+		return fail(c, o, "weight", "%s: \"weight\" must be more than "
+		    "0", what);
 	*sum += w;
 	v->upto = *sum;
 	if (opt_str(c, o, "template", what, false, &s) == -1)
@@ -294,19 +295,19 @@ load_variants(struct jctx *c, const json_t *o, struct j_action *a,
 	if (vs == NULL)
 		return 0;
 	if (!json_is_array(vs) || json_array_size(vs) == 0)
-		return fail(c, vs, "%s: \"variants\" must be a non-empty list",
-		    what);
+		return fail(c, o, "variants", "%s: \"variants\" must be a "
+		    "non-empty list", what);
 	a->var = cdp_xcalloc(json_array_size(vs), sizeof(*a->var));
 	json_array_foreach(vs, i, v)
 		if (load_variant(c, v, a, what, i, &sum) == -1)
 			return -1;
 	/* Shares are written with a few digits: allow for their rounding. */
 	if (sum > 1 + 1e-9)
-		return fail(c, vs, "%s: variant shares add up to %g%%, over "
-		    "100%%", what, sum * 100);
+		return fail(c, o, "variants", "%s: variant shares add up to "
+		    "%g%%, over 100%%", what, sum * 100);
 	if (sum < 1 - 1e-9)
-		return fail(c, vs, "%s: variant shares add up to %g%%, not "
-		    "100%%", what, sum * 100);
+		return fail(c, o, "variants", "%s: variant shares add up to "
+		    "%g%%, not 100%%", what, sum * 100);
 	a->var[a->nvar - 1].upto = 1;
 	return 0;
 }
@@ -327,10 +328,11 @@ load_send(struct jctx *c, const json_t *o, struct j_action *a,
 		return -1;
 	/* A step's unless watches up to its send; an action says how long. */
 	if (a->unless >= 0 && !step && json_object_get(o, "within") == NULL)
-		return fail(c, o, "%s: \"unless\" needs \"within\"", what);
+		return fail(c, o, "unless", "%s: \"unless\" needs \"within\"",
+		    what);
 	if (a->unless < 0 && json_object_get(o, "within") != NULL)
-		return fail(c, json_object_get(o, "within"), "%s: \"within\" "
-		    "needs \"unless\"", what);
+		return fail(c, o, "within", "%s: \"within\" needs \"unless\"",
+		    what);
 	if (opt_dur(c, o, "within", what, a->wait, &a->within) == -1 ||
 	    opt_dur(c, o, "repeat", what, -1, &a->repeat) == -1)
 		return -1;
@@ -339,7 +341,8 @@ load_send(struct jctx *c, const json_t *o, struct j_action *a,
 
 		/* The action's own member of the score object. */
 		snprintf(buf, sizeof(buf), "%s.\"%s\"", c->score, a->name);
-		if (add_expr(c, o, buf, "--score", false, &a->score) == -1)
+		if (add_expr(c, o, "name", buf, "--score", false,
+		    &a->score) == -1)
 			return -1;
 	}
 	return load_variants(c, o, a, what);
@@ -373,7 +376,7 @@ load_step(struct jctx *c, const json_t *o, int stage, int when,
 
 	snprintf(what, sizeof(what), "%s step %zu", qwhat, i + 1);
 	if (!json_is_object(o))
-		return fail(c, o, "%s: not an object", what);
+		return fail(c, o, NULL, "%s: not an object", what);
 	if (new_name(c, o, what, "action", &s) == -1)
 		return -1;
 	snprintf(what, sizeof(what), "%s step \"%s\"", qwhat, s);
@@ -404,10 +407,10 @@ load_sequence(struct jctx *c, const json_t *o, int stage, const char *what)
 	    opt_cond(c, o, "when", qwhat, &when) == -1)
 		return -1;
 	if (!json_is_array(steps) || json_array_size(steps) == 0)
-		return fail(c, steps, "%s: \"steps\" must be a non-empty list",
-		    qwhat);
+		return fail(c, o, "steps", "%s: \"steps\" must be a non-empty "
+		    "list", qwhat);
 	if (c->j->nseq == J_MAXEXPR)
-		return fail(c, o, "%s: more than %d sequences", qwhat,
+		return fail(c, o, NULL, "%s: more than %d sequences", qwhat,
 		    J_MAXEXPR);
 	c->seqname[c->j->nseq++] = name;
 	json_array_foreach(steps, i, s)
@@ -430,7 +433,7 @@ load_action(struct jctx *c, const json_t *o, int stage, const char *swhat,
 
 	snprintf(what, sizeof(what), "%s action %zu", swhat, i + 1);
 	if (!json_is_object(o))
-		return fail(c, o, "%s: not an object", what);
+		return fail(c, o, NULL, "%s: not an object", what);
 	if (json_object_get(o, "steps") != NULL)
 		return load_sequence(c, o, stage, swhat);
 	if (new_name(c, o, what, "action", &s) == -1)
@@ -441,8 +444,8 @@ load_action(struct jctx *c, const json_t *o, int stage, const char *swhat,
 	a = new_action(c->j, s, stage);
 	if ((pr = json_object_get(o, "priority")) != NULL) {
 		if (!json_is_number(pr))
-			return fail(c, pr, "%s: \"priority\" must be a number",
-			    what);
+			return fail(c, o, "priority", "%s: \"priority\" must be "
+			    "a number", what);
 		a->priority = json_number_value(pr);
 	}
 	if (opt_cond(c, o, "when", what, &a->when) == -1)
@@ -464,15 +467,15 @@ load_stage(struct jctx *c, const json_t *o, size_t i)
 
 	snprintf(what, sizeof(what), "stage %zu", i + 1);
 	if (!json_is_object(o))
-		return fail(c, o, "%s: not an object", what);
+		return fail(c, o, NULL, "%s: not an object", what);
 	if (opt_str(c, o, "name", what, true, &s) == -1)
 		return -1;
 	if (!name_ok(s))
-		return fail(c, json_object_get(o, "name"), "%s: name must be "
-		    "letters, digits, '_', '-' or '.'", what);
+		return fail(c, o, "name", "%s: name must be letters, digits, "
+		    "'_', '-' or '.'", what);
 	if (j_stage_of(j, s) >= 0)
-		return fail(c, json_object_get(o, "name"), "%s: stage \"%s\" "
-		    "defined twice", what, s);
+		return fail(c, o, "name", "%s: stage \"%s\" defined twice",
+		    what, s);
 	snprintf(what, sizeof(what), "stage \"%s\"", s);
 	if (check_keys(c, o, keys, what) == -1)
 		return -1;
@@ -485,7 +488,8 @@ load_stage(struct jctx *c, const json_t *o, size_t i)
 	if ((acts = json_object_get(o, "actions")) == NULL)
 		return 0;
 	if (!json_is_array(acts))
-		return fail(c, acts, "%s: \"actions\" must be a list", what);
+		return fail(c, o, "actions", "%s: \"actions\" must be a list",
+		    what);
 	json_array_foreach(acts, k, a)
 		if (load_action(c, a, j->nst - 1, what, k) == -1)
 			return -1;
@@ -507,8 +511,8 @@ load_reentry(struct jctx *c, const json_t *root)
 		return 0;
 	}
 	if (j_parse_duration(s, &c->j->gap) == -1)
-		return fail(c, v, "journey: \"reentry\" must be \"never\" or a "
-		    "duration (like 14d)");
+		return fail(c, root, "reentry", "journey: \"reentry\" must be "
+		    "\"never\" or a duration (like 14d)");
 	c->j->reentry = J_RE_GAP;
 	return 0;
 }
@@ -527,8 +531,8 @@ load_top(struct jctx *c, const json_t *root)
 		return -1;
 	if (s != NULL) {
 		if (!name_ok(s))
-			return fail(c, json_object_get(root, "name"), "journey: "
-			    "name must be letters, digits, '_', '-' or '.'");
+			return fail(c, root, "name", "journey: name must be "
+			    "letters, digits, '_', '-' or '.'");
 		free(j->name);
 		j->name = cdp_xstrdup(s);
 	}
@@ -540,8 +544,8 @@ load_top(struct jctx *c, const json_t *root)
 
 		cdp_buf_free(&tmp);
 		if (rc == -1)
-			return fail(c, json_object_get(root, "start"), "journey: "
-			    "\"start\": not a date or datetime");
+			return fail(c, root, "start", "journey: \"start\": not a "
+			    "date or datetime");
 	}
 	if (load_reentry(c, root) == -1 ||
 	    opt_share(c, root, "holdout", "journey", &j->holdout) == -1 ||
@@ -612,10 +616,12 @@ load_root(struct jctx *c, const json_t *root)
 	} else
 		j->holdout_key = cdp_xstrdup(j->name);
 	if (!json_is_array(stages) || json_array_size(stages) == 0)
-		return fail(c, stages != NULL ? stages : root, "expected a "
-		    "non-empty list of stages (or an object with \"stages\")");
+		return fail(c, root, stages != root && stages != NULL ?
+		    "stages" : NULL, "expected a non-empty list of stages (or "
+		    "an object with \"stages\")");
 	if (json_array_size(stages) > J_MAXEXPR)
-		return fail(c, stages, "more than %d stages", J_MAXEXPR);
+		return fail(c, root, stages != root ? "stages" : NULL, "more "
+		    "than %d stages", J_MAXEXPR);
 	j->st = cdp_xcalloc(json_array_size(stages), sizeof(*j->st));
 	json_array_foreach(stages, i, s)
 		if (load_stage(c, s, i) == -1)

@@ -141,7 +141,8 @@ struct j_profile {
 	bool		suppressed;
 	bool		ctimed;		/* some event of it states consent */
 	int8_t		hour, wday;	/* --send-time: best local hour, day */
-	uint8_t		consent[J_NCHAN];	/* from records without time */
+	uint8_t		consent[J_NCHAN];	/* from records without time
+						 * (or the state's) */
 	int32_t		tz;		/* zone number, -1: --default-tz */
 	double		tztime;
 	double		sttime;		/* time of the --send-time fields */
@@ -157,7 +158,11 @@ struct j_pstate {
 	double		 entered;	/* its last entry, -INFINITY: never */
 	uint32_t	 sent0;		/* nact last-send times in pool */
 	uint32_t	 ch0, nch;	/* channel sends: (channel, time) pairs */
-	uint32_t	 pend0, npend;	/* pending: (action, trigger, entry) */
+	uint32_t	 pend0, npend;	/* pending: (action, trigger, entry,
+					 * group time) */
+	uint32_t	 ct0;		/* consent from events of earlier runs:
+					 * (time, 1 granted / 2 refused) per
+					 * channel, time -INFINITY: none */
 	long		 line;
 };
 

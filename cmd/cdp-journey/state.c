@@ -46,6 +46,37 @@ time_val(struct sctx *c, json_t *v, const char *what)
 	return t;
 }
 
+/* "consent_timed": {"email": ["2026-03-01T10:00:00Z", false], ...}, the
+ * latest consent an event stated before, per channel. */
+static void
+consent_timed(struct sctx *c, json_t *v, struct j_pstate *ps)
+{
+	const char *k;
+	json_t *x;
+	int n;
+
+	ps->ct0 = (uint32_t)c->r->npool;
+	for (n = 0; n < J_NCHAN; n++) {
+		push(c->r, -INFINITY);
+		push(c->r, 0);
+	}
+	if (v != NULL && !json_is_object(v))
+		bad(c, "consent_timed is not an object");
+	json_object_foreach(v, k, x) {
+		for (n = 0; n < J_NCHAN && strcmp(k, j_channels[n]) != 0; n++)
+			;
+		if (n == J_NCHAN || !json_is_array(x) ||
+		    json_array_size(x) != 2 ||
+		    !json_is_boolean(json_array_get(x, 1)))
+			bad(c, "consent_timed: expected a channel's [time, "
+			    "true|false]");
+		c->r->pool[ps->ct0 + 2 * n] = time_val(c, json_array_get(x, 0),
+		    "consent_timed time");
+		c->r->pool[ps->ct0 + 2 * n + 1] =
+		    json_is_true(json_array_get(x, 1)) ? 1 : 2;
+	}
+}
+
 static void
 one_state(struct sctx *c, json_t *o, struct j_pstate *ps,
     struct j_profile *p)
@@ -110,8 +141,13 @@ one_state(struct sctx *c, json_t *o, struct j_pstate *ps,
 		a = json_object_get(x, "entered");
 		push(c->r, a == NULL ? -INFINITY :
 		    time_val(c, a, "pending entry"));
+		/* When its group is decided, if later than its own due. */
+		a = json_object_get(x, "decide_at");
+		push(c->r, a == NULL ? -INFINITY :
+		    time_val(c, a, "pending decide_at"));
 		ps->npend++;
 	}
+	consent_timed(c, json_object_get(o, "consent_timed"), ps);
 	if ((v = json_object_get(o, "consent")) != NULL) {
 		if (!json_is_object(v))
 			bad(c, "consent is not an object");
