@@ -135,6 +135,12 @@ O
 	    --send-time sendtime --send-window 7d "$D/sendtime.ndjson"
 	assert_line -n 1 '{"profile_id":"b","journey":"promo","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-03-02T22:00:00Z","reason":"send_time","arm":"treatment","sent":true}'
 	assert_line -n 2 '{"profile_id":"c","journey":"promo","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-03-06T09:00:00Z","reason":"send_time","arm":"treatment","sent":true}'
+	# The hour is read in the zone cdp-score learnt it in, if it says.
+	printf '%s\n' '{"profile_id":"e","tz":"Europe/Warsaw","sendtime_hour":18,"sendtime_tz":"UTC","consent":{"email":true}}' \
+	    '{"profile_id":"e","ts":"2026-03-02T09:00:00Z","event":"promo"}' > "$W/tz"
+	run_split cdp-journey -j "$D/promo.json" --as-of 2026-03-03 \
+	    --send-time sendtime "$W/tz"
+	assert_output '{"profile_id":"e","journey":"promo","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-03-02T18:00:00Z","reason":"send_time","arm":"treatment","sent":true}'
 	printf '%s\n' '{"profile_id":"x","sendtime_hour":24}' \
 	    '{"profile_id":"y","sendtime_hour":7,"sendtime_weekday":0}' > "$W/bad"
 	run_split cdp-journey -j "$D/promo.json" --as-of 2026-03-03 \

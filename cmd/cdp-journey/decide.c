@@ -409,7 +409,8 @@ move(struct dec *d, struct cand *c)
 	bool moved;
 
 	if (o->send_time != NULL && d->p->hour >= 0) {
-		x = j_send_time(c->send_at, tz, d->p->hour, d->p->wday,
+		x = j_send_time(c->send_at, d->p->sttz >= 0 ?
+		    d->r->tzname[d->p->sttz] : tz, d->p->hour, d->p->wday,
 		    o->send_window, &d->zone);
 		if (x != c->send_at)
 			c->reason = R_SEND_TIME;

@@ -40,7 +40,8 @@ j_profile_of(struct j_run *r, const char *s, size_t n, bool str)
 	p = &r->prof[r->nprof];
 	*p = (struct j_profile){ .idoff = (uint32_t)r->idtext.len,
 	    .idlen = (uint32_t)n, .idstr = str, .tz = -1, .tztime = -INFINITY,
-	    .sttime = -INFINITY, .hour = -1, .wday = -1, .state = -1 };
+	    .sttime = -INFINITY, .hour = -1, .wday = -1, .state = -1,
+	    .sttz = -1 };
 	if (cdp_buf_add(&r->idtext, s, n) == -1)
 		cdp_oom(0);
 	if (r->opt->score != NULL) {
@@ -101,12 +102,32 @@ small_int(struct cdp_rec *rec, const struct cdp_buf *name, int lo, int hi,
 	return 0;
 }
 
-/* --send-time: the profile's best local hour and weekday. */
+/* A zone field of rec into *z (-1 when absent or null). */
+static int
+zone_field(struct j_run *r, struct cdp_rec *rec, const char *name, size_t n,
+    int *z, const char **why)
+{
+	const struct cdp_field *f = cdp_rec_find(rec, name, n);
+	const char *s;
+	size_t len;
+
+	*z = -1;
+	if (f == NULL || f->type == CDP_NULL)
+		return 0;
+	if (cdp_rec_str(rec, f, &r->tmp, &s, &len) == -1) {
+		*why = "tz is not a string";
+		return -1;
+	}
+	return (*z = zone_of(r, s, len, why)) == -1 ? -1 : 0;
+}
+
+/* --send-time: the profile's best local hour and weekday (ISO: Monday
+ * 1), in the zone they were learnt in (PREFIX_tz) if it says. */
 static int
 send_time(struct j_run *r, struct cdp_rec *rec, struct j_profile *p,
     double t, const char **why)
 {
-	int h, d;
+	int h, d, z;
 
 	if (small_int(rec, &r->st_hour, 0, 23, &h) == -1) {
 		*why = "send-time hour is not a whole number from 0 to 23";
@@ -116,9 +137,12 @@ send_time(struct j_run *r, struct cdp_rec *rec, struct j_profile *p,
 		*why = "send-time weekday is not a whole number from 1 to 7";
 		return -1;
 	}
+	if (zone_field(r, rec, r->st_tz.p, r->st_tz.len, &z, why) == -1)
+		return -1;
 	if ((h >= 0 || d >= 0) && t >= p->sttime) {
 		p->hour = (int8_t)h;
 		p->wday = (int8_t)d;
+		p->sttz = z;
 		p->sttime = t;
 	}
 	return 0;
@@ -128,20 +152,11 @@ static int
 zone(struct j_run *r, struct cdp_rec *rec, struct j_profile *p, double t,
     const char **why)
 {
-	const struct cdp_field *f = cdp_rec_find(rec, "tz", 2);
-	const char *s;
-	size_t n;
 	int z;
 
-	if (f == NULL || f->type == CDP_NULL)
-		return 0;
-	if (cdp_rec_str(rec, f, &r->tmp, &s, &n) == -1) {
-		*why = "tz is not a string";
+	if (zone_field(r, rec, "tz", 2, &z, why) == -1)
 		return -1;
-	}
-	if ((z = zone_of(r, s, n, why)) == -1)
-		return -1;
-	if (t >= p->tztime) {
+	if (z >= 0 && t >= p->tztime) {
 		p->tz = z;
 		p->tztime = t;
 	}
@@ -535,7 +550,8 @@ j_read_input(struct j_run *r, char **files, int nfiles)
 		cdp_oom(0);
 	if (r->opt->send_time != NULL &&
 	    (cdp_buf_addf(&r->st_hour, "%s_hour", r->opt->send_time) == -1 ||
-	    cdp_buf_addf(&r->st_wday, "%s_weekday", r->opt->send_time) == -1))
+	    cdp_buf_addf(&r->st_wday, "%s_weekday", r->opt->send_time) == -1 ||
+	    cdp_buf_addf(&r->st_tz, "%s_tz", r->opt->send_time) == -1))
 		cdp_oom(0);
 	cdp_each(files, nfiles, &r->opt->common, &r->acct, one_record, r);
 	unseen_fields(r);

@@ -144,6 +144,7 @@ struct j_profile {
 	uint8_t		consent[J_NCHAN];	/* from records without time
 						 * (or the state's) */
 	int32_t		tz;		/* zone number, -1: --default-tz */
+	int32_t		sttz;		/* zone of the best hour, -1: tz */
 	double		tztime;
 	double		sttime;		/* time of the --send-time fields */
 	uint32_t	pfoff, pflen;	/* fields the rules read, see input.c */
@@ -199,7 +200,7 @@ struct j_run {
 	size_t			 ndefer, capdefer;
 	struct cdp_buf		 key, tmp;
 	struct cdp_buf		 bad_time;	/* "bad time in FIELD" */
-	struct cdp_buf		 st_hour, st_wday;	/* --send-time fields */
+	struct cdp_buf		 st_hour, st_wday, st_tz; /* --send-time's */
 	struct cdp_acct		 acct;
 	uint64_t		 seed;		/* of --seed */
 	unsigned long long	 nstage[J_MAXEXPR + 1];

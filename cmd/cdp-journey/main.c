@@ -303,6 +303,7 @@ run_free(struct j_run *r)
 	cdp_buf_free(&r->bad_time);
 	cdp_buf_free(&r->st_hour);
 	cdp_buf_free(&r->st_wday);
+	cdp_buf_free(&r->st_tz);
 	cdp_buf_free(&r->ptext);
 }
 
