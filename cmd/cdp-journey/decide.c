@@ -78,7 +78,8 @@ struct dec {
 	bool			 listing;	/* write what is not sent */
 	struct cdp_buf		 line;
 	struct cdp_buf		 zone;		/* the zone TZ is set to */
-	struct cdp_buf		 salt;
+	char			*hsalt;		/* of the holdout hash */
+	char			**vsalt;	/* of each action's variants */
 };
 
 /* XXH3 of salt, a NUL and the id under the run's seed, as a number in
@@ -102,48 +103,60 @@ j_unit_hash(uint64_t seed, const char *salt, const char *id, size_t idlen)
 }
 
 static double
-profile_hash(struct dec *d, const char *what, const char *name)
+profile_hash(const struct dec *d, const char *salt)
 {
-	const struct j_run *r = d->r;
-
-	cdp_buf_reset(&d->salt);
-	if (cdp_buf_addf(&d->salt, "%s:%s", what, name) == -1)
-		cdp_oom(0);
-	return j_unit_hash(r->seed, d->salt.p, r->idtext.p + d->p->idoff,
+	return j_unit_hash(d->r->seed, salt, d->r->idtext.p + d->p->idoff,
 	    d->p->idlen);
 }
 
 /* The profile's arm: the universal holdout first, then the journey's. */
 static int
-arm_of(struct dec *d)
+arm_of(const struct dec *d)
 {
 	const struct j_run *r = d->r;
 
 	if (r->opt->universal > 0 &&
-	    j_unit_hash(r->seed, "universal", r->idtext.p + d->p->idoff,
-	    d->p->idlen) < r->opt->universal)
+	    profile_hash(d, "universal") < r->opt->universal)
 		return ARM_UNIVERSAL;
-	if (r->j.holdout > 0 &&
-	    profile_hash(d, "holdout", r->j.holdout_key) < r->j.holdout)
+	if (r->j.holdout > 0 && profile_hash(d, d->hsalt) < r->j.holdout)
 		return ARM_JOURNEY;
 	return ARM_TREATMENT;
 }
 
-/* The variant of action a for this profile, sticky by hash. */
+/* The variant of action act for this profile, sticky by hash. */
 static int
-variant_of(struct dec *d, const struct j_action *a)
+variant_of(const struct dec *d, int act)
 {
-	char salt[512];
+	const struct j_action *a = &d->r->j.act[act];
 	double u;
 	int k;
 
 	if (a->nvar == 0)
 		return -1;
-	snprintf(salt, sizeof(salt), "%s:%s", d->r->j.name, a->name);
-	u = profile_hash(d, "variant", salt);
+	u = profile_hash(d, d->vsalt[act]);
 	for (k = 0; k < a->nvar - 1 && u >= a->var[k].upto; k++)
 		;
 	return k;
+}
+
+/* The salts of the hashes: "holdout:KEY", "variant:JOURNEY:ACTION". */
+static void
+salts(struct dec *d)
+{
+	const struct journey *j = &d->r->j;
+	struct cdp_buf b = { 0 };
+
+	if (cdp_buf_addf(&b, "holdout:%s", j->holdout_key) == -1)
+		cdp_oom(0);
+	d->hsalt = b.p;
+	d->vsalt = cdp_xcalloc((size_t)j->nact + 1, sizeof(*d->vsalt));
+	for (int a = 0; a < j->nact; a++) {
+		b = (struct cdp_buf){ 0 };
+		if (cdp_buf_addf(&b, "variant:%s:%s", j->name,
+		    j->act[a].name) == -1)
+			cdp_oom(0);
+		d->vsalt[a] = b.p;
+	}
 }
 
 static struct cand *
@@ -159,7 +172,7 @@ push(struct dec *d, int act, double trig, double entered)
 	    .reason = a->when >= 0 ? R_TRIGGER : R_ENTRY, .score = -INFINITY,
 	    .prio = a->priority, .name = a->name, .ch = a->channel,
 	    .stage = a->stage,
-	    .kind = a->seq >= 0 ? act : -1, .var = variant_of(d, a) };
+	    .kind = a->seq >= 0 ? act : -1, .var = variant_of(d, act) };
 	if (c->var >= 0)
 		c->ch = a->var[c->var].channel;
 	c->due = trig + (a->unless >= 0 && a->within > a->wait ? a->within :
@@ -983,6 +996,7 @@ j_decide_all(struct j_run *r, struct cdp_out *out, struct cdp_out *log,
 	uint32_t *tmp = cdp_xcalloc(r->nprof + 1, sizeof(*tmp));
 
 	d.sent = cdp_xcalloc((size_t)r->j.nact + 1, sizeof(double));
+	salts(&d);
 	for (size_t i = 0; i < r->nprof; i++)
 		order[i] = (uint32_t)i;
 	sort_ids(order, tmp, r->nprof, r);
@@ -995,7 +1009,10 @@ j_decide_all(struct j_run *r, struct cdp_out *out, struct cdp_out *log,
 	free(d.c);
 	cdp_buf_free(&d.line);
 	cdp_buf_free(&d.zone);
-	cdp_buf_free(&d.salt);
+	for (int a = 0; a < r->j.nact; a++)
+		free(d.vsalt[a]);
+	free(d.vsalt);
+	free(d.hsalt);
 }
 
 /* The counts of --stats after the record account: profiles per stage

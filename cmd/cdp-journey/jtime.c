@@ -84,26 +84,55 @@ j_parse_time(const char *s, size_t n, struct cdp_buf *tmp, double *secs)
 	return cdp_time_parse(s, n, tmp, secs, &why);
 }
 
-/* UTC as 2026-03-29T06:00:00Z; milliseconds only when there are some. */
+/* n digits of v at p, zero-padded. */
+static void
+digits(char *p, int n, long v)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/* UTC as 2026-03-29T06:00:00Z; milliseconds only when there are some.
+ * Written by hand: this runs twice per decision and state line. */
 void
 j_fmt_time(struct cdp_buf *b, double t)
 {
 	double whole = floor(t);
 	time_t tt = (time_t)whole;
 	long ms = lround((t - whole) * 1000);
+	char s[32];
 	struct tm tm;
+	size_t n = 19;
 
 	if (ms == 1000) {
 		tt++;
 		ms = 0;
 	}
 	gmtime_r(&tt, &tm);
-	if (cdp_buf_addf(b, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec) == -1)
-		cdp_oom(0);
-	if (ms != 0 && cdp_buf_addf(b, ".%03ld", ms) == -1)
-		cdp_oom(0);
-	if (cdp_buf_addc(b, 'Z') == -1)
+	if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+		if (cdp_buf_addf(b, "%04d-%02d-%02dT%02d:%02d:%02d",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec) == -1)
+			cdp_oom(0);
+		n = 0;
+	} else {
+		memcpy(s, "0000-00-00T00:00:00", 19);
+		digits(s, 4, tm.tm_year + 1900);
+		digits(s + 5, 2, tm.tm_mon + 1);
+		digits(s + 8, 2, tm.tm_mday);
+		digits(s + 11, 2, tm.tm_hour);
+		digits(s + 14, 2, tm.tm_min);
+		digits(s + 17, 2, tm.tm_sec);
+	}
+	if (ms != 0) {
+		s[n++] = '.';
+		digits(s + n, 3, ms);
+		n += 3;
+	}
+	s[n++] = 'Z';
+	if (cdp_buf_add(b, s, n) == -1)
 		cdp_oom(0);
 }
 
