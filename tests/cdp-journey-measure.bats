@@ -153,39 +153,34 @@ O
 O
 }
 
+# bad SRC SED MESSAGE: the journey SRC edited by SED is refused with 65
+# and "cdp-journey: FILE:MESSAGE".
+bad() {
+	sed "$2" "$D/$1" > "$W/j"
+	run_split cdp-journey -j "$W/j" --as-of 2026-03-02 /dev/null
+	assert_failure 65
+	assert_equal "$stderr" "cdp-journey: $W/j:$3"
+}
+
 @test "bad journey files: shares over 100%, a variant without weight, a window that is not a duration (65, FILE:LINE)" {
-	sed 's/"holdout": "10%"/"holdout": "110%"/' "$D/ab.json" > "$W/j"
-	run_split cdp-journey -j "$W/j" --as-of 2026-03-02 /dev/null
-	assert_failure 65
-	assert_equal "$stderr" "cdp-journey: $W/j:2: journey: \"holdout\": share over 100%"
-	sed 's/"weight": "30%"/"weight": "60%"/' "$D/ab.json" > "$W/j"
-	run_split cdp-journey -j "$W/j" --as-of 2026-03-02 /dev/null
-	assert_failure 65
-	assert_equal "$stderr" "cdp-journey: $W/j:6: stage \"all\" action \"offer\": variant shares add up to 130%, over 100%"
-	sed 's/"weight": 0.2, //' "$D/ab.json" > "$W/j"
-	run_split cdp-journey -j "$W/j" --as-of 2026-03-02 /dev/null
-	assert_failure 65
-	assert_equal "$stderr" "cdp-journey: $W/j:8: stage \"all\" action \"offer\" variant \"c\": \"weight\" is required (a share like 50%)"
-	sed 's/"weight": 0.2/"weight": 0.1/' "$D/ab.json" > "$W/j"
-	run_split cdp-journey -j "$W/j" --as-of 2026-03-02 /dev/null
-	assert_failure 65
-	assert_equal "$stderr" "cdp-journey: $W/j:6: stage \"all\" action \"offer\": variant shares add up to 90%, not 100%"
-	sed 's/"within": "7d"/"within": "a week"/' "$D/alt.json" > "$W/j"
-	run_split cdp-journey -j "$W/j" --as-of 2026-03-02 /dev/null
-	assert_failure 65
-	assert_equal "$stderr" "cdp-journey: $W/j:5: stage \"lapsed\" action \"email_7d\": \"within\": bad duration (like 30m, 2h, 7d)"
-	sed 's/"reentry": "30d"/"reentry": "sometimes"/' "$D/winback.json" > "$W/j"
-	run_split cdp-journey -j "$W/j" --as-of 2026-03-02 /dev/null
-	assert_failure 65
-	assert_equal "$stderr" "cdp-journey: $W/j:2: journey: \"reentry\" must be \"never\" or a duration (like 14d)"
-	sed 's/"steps": \[/"steps": [], "x": [/' "$D/winback.json" > "$W/j"
-	run_split cdp-journey -j "$W/j" --as-of 2026-03-02 /dev/null
-	assert_failure 65
-	assert_equal "$stderr" "cdp-journey: $W/j:7: stage \"lapsed\" sequence \"wb\": unknown key \"x\""
-	sed 's/"name": "wb_sms"/"name": "wb_email"/' "$D/winback.json" > "$W/j"
-	run_split cdp-journey -j "$W/j" --as-of 2026-03-02 /dev/null
-	assert_failure 65
-	assert_equal "$stderr" "cdp-journey: $W/j:10: stage \"lapsed\" sequence \"wb\" step 2: action \"wb_email\" defined twice"
+	bad ab.json 's/"holdout": "10%"/"holdout": "110%"/' \
+	    '2: journey: "holdout": share over 100%'
+	bad ab.json 's/"weight": "30%"/"weight": "60%"/' \
+	    '6: stage "all" action "offer": variant shares add up to 130%, over 100%'
+	bad ab.json 's/"weight": 0.2, //' \
+	    '8: stage "all" action "offer" variant "c": "weight" is required (a share like 50%)'
+	bad ab.json 's/"weight": 0.2/"weight": 0.1/' \
+	    '6: stage "all" action "offer": variant shares add up to 90%, not 100%'
+	bad ab.json 's/"weight": 0.2/"weight": "0%"/' \
+	    '8: stage "all" action "offer" variant "c": "weight" must be more than 0'
+	bad alt.json 's/"within": "7d"/"within": "a week"/' \
+	    '5: stage "lapsed" action "email_7d": "within": bad duration (like 30m, 2h, 7d)'
+	bad winback.json 's/"reentry": "30d"/"reentry": "sometimes"/' \
+	    '2: journey: "reentry" must be "never" or a duration (like 14d)'
+	bad winback.json 's/"steps": \[/"steps": [], "x": [/' \
+	    '7: stage "lapsed" sequence "wb": unknown key "x"'
+	bad winback.json 's/"name": "wb_sms"/"name": "wb_email"/' \
+	    '10: stage "lapsed" sequence "wb" step 2: action "wb_email" defined twice'
 }
 
 @test "usage errors of the measuring options exit 64" {

@@ -279,21 +279,26 @@ O
 
 # --- sends that do not depend on the schedule (issue 26) ---------------------
 
-@test "steps of a sequence each go out at their wait: one run at day 15 and 15 daily runs send the same" {
+# daily JOURNEY: runs on January 2nd to 16th over winback.ndjson with the
+# state between them; their sends in $W/daily.
+daily() {
 	local d
+	for d in 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16; do
+		cdp-journey -j "$1" --as-of "2026-01-$d" --state "$W/s" \
+		    "$D/winback.ndjson" >> "$W/daily"
+	done
+}
+
+@test "steps of a sequence each go out at their wait: one run at day 15 and 15 daily runs send the same" {
 	cdp-journey -j "$D/winback.json" --as-of 2026-01-16 --max-age none \
 	    "$D/winback.ndjson" > "$W/once"
-	for d in 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16; do
-		cdp-journey -j "$D/winback.json" --as-of "2026-01-$d" \
-		    --state "$W/s" "$D/winback.ndjson" >> "$W/daily"
-	done
+	daily "$D/winback.json"
 	assert_equal "$(sort "$W/daily")" "$(sort "$W/once")"
 	assert_equal "$(grep -c '"sent":true' "$W/once")" 4
 	assert_equal "$(grep '"profile_id":"a"' "$W/once" | grep -c '"action":"wb_')" 2
 }
 
 @test "alternatives with different waits compete once, when all are due: one run and daily runs send one message" {
-	local d
 	run_split cdp-journey -j "$D/alt.json" --as-of 2026-01-16 --max-age none \
 	    --dry-run "$D/winback.ndjson"
 	assert_output - <<'O'
@@ -306,10 +311,7 @@ O
 O
 	cdp-journey -j "$D/alt.json" --as-of 2026-01-16 --max-age none \
 	    "$D/winback.ndjson" > "$W/once"
-	for d in 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16; do
-		cdp-journey -j "$D/alt.json" --as-of "2026-01-$d" --state "$W/s" \
-		    "$D/winback.ndjson" >> "$W/daily"
-	done
+	daily "$D/alt.json"
 	assert_equal "$(sort "$W/daily")" "$(sort "$W/once")"
 	# Waiting for the group is in the state, with the time it is due.
 	cdp-journey -j "$D/alt.json" --as-of 2026-01-09 --state-out "$W/s9" \

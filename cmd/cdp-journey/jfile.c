@@ -199,17 +199,29 @@ check_keys(struct jctx *c, const json_t *o, const char *const *keys,
 	return 0;
 }
 
+/* The "name" of object o, plain (what names the place). */
+static int
+plain_name(struct jctx *c, const json_t *o, const char *what,
+    const char **name)
+{
+	if (!json_is_object(o))
+		return fail(c, o, NULL, "%s: not an object", what);
+	if (opt_str(c, o, "name", what, true, name) == -1)
+		return -1;
+	if (!name_ok(*name))
+		return fail(c, o, "name", "%s: name must be letters, digits, "
+		    "'_', '-' or '.'", what);
+	return 0;
+}
+
 /* A name of the journey: plain, and not yet used by an action or a
  * sequence (they share decisions and state). */
 static int
 new_name(struct jctx *c, const json_t *o, const char *what, const char *kind,
     const char **name)
 {
-	if (opt_str(c, o, "name", what, true, name) == -1)
+	if (plain_name(c, o, what, name) == -1)
 		return -1;
-	if (!name_ok(*name))
-		return fail(c, o, "name", "%s: name must be letters, digits, "
-		    "'_', '-' or '.'", what);
 	for (int i = 0; i < c->j->nseq; i++)
 		if (strcmp(c->seqname[i], *name) == 0)
 			return fail(c, o, "name", "%s: \"%s\" is already a "
@@ -251,13 +263,8 @@ load_variant(struct jctx *c, const json_t *o, struct j_action *a,
 	double w;
 
 	snprintf(what, sizeof(what), "%s variant %zu", awhat, i + 1);
-	if (!json_is_object(o))
-		return fail(c, o, NULL, "%s: not an object", what);
-	if (opt_str(c, o, "name", what, true, &s) == -1)
+	if (plain_name(c, o, what, &s) == -1)
 		return -1;
-	if (!name_ok(s))
-		return fail(c, o, "name", "%s: name must be letters, digits, "
-		    "'_', '-' or '.'", what);
 	for (int k = 0; k < a->nvar; k++)
 		if (strcmp(a->var[k].name, s) == 0)
 			return fail(c, o, "name", "%s: variant \"%s\" defined "
@@ -375,8 +382,6 @@ load_step(struct jctx *c, const json_t *o, int stage, int when,
 	const char *s;
 
 	snprintf(what, sizeof(what), "%s step %zu", qwhat, i + 1);
-	if (!json_is_object(o))
-		return fail(c, o, NULL, "%s: not an object", what);
 	if (new_name(c, o, what, "action", &s) == -1)
 		return -1;
 	snprintf(what, sizeof(what), "%s step \"%s\"", qwhat, s);
@@ -466,13 +471,8 @@ load_stage(struct jctx *c, const json_t *o, size_t i)
 	size_t k;
 
 	snprintf(what, sizeof(what), "stage %zu", i + 1);
-	if (!json_is_object(o))
-		return fail(c, o, NULL, "%s: not an object", what);
-	if (opt_str(c, o, "name", what, true, &s) == -1)
+	if (plain_name(c, o, what, &s) == -1)
 		return -1;
-	if (!name_ok(s))
-		return fail(c, o, "name", "%s: name must be letters, digits, "
-		    "'_', '-' or '.'", what);
 	if (j_stage_of(j, s) >= 0)
 		return fail(c, o, "name", "%s: stage \"%s\" defined twice",
 		    what, s);
