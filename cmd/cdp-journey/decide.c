@@ -11,76 +11,15 @@
 
 #include <xxhash.h>
 
+#include "dec.h"
 #include "diag.h"
 #include "journey.h"
 #include "xalloc.h"
 
-/* Reasons a decision is sent (before R_FIRST_SKIP) or not; the order of
- * the rest is the order of the skip.* counts of --stats. */
-enum reason { R_ENTRY, R_TRIGGER, R_QUIET, R_SEND_TIME, R_NO_CONSENT,
-	R_CAPPED, R_SUPPRESSED, R_ALREADY_SENT, R_NOT_BEST, R_CANCELLED,
-	R_PENDING, R_HOLDOUT, R_STALE, R_BEFORE_START, R_NO_REENTRY,
-	R_REENTRY_GAP, R_EXITED, R_NREASON };
-#define R_FIRST_SKIP	R_NO_CONSENT
-
-static const char *const reasons[R_NREASON] = { "entry", "trigger",
+const char *const j_reasons[R_NREASON] = { "entry", "trigger",
 	"quiet_hours", "send_time", "no_consent", "capped", "suppressed",
 	"already_sent", "not_best", "cancelled", "pending", "holdout", "stale",
 	"before_start", "no_reentry", "reentry_gap", "exited" };
-
-/* Where a candidate is: to be decided, waiting for a later run, decided
- * (cancelled), or only listed (it could never be sent). */
-enum { C_OPEN, C_PENDING, C_DONE, C_LISTED };
-
-enum { ARM_TREATMENT, ARM_JOURNEY, ARM_UNIVERSAL };
-
-struct cand {
-	int		 act;
-	int		 var;		/* variant, -1: none */
-	int		 ch;		/* channel (of the variant) */
-	int		 reason;
-	int		 stage;		/* the action's */
-	int		 kind;		/* -1: competes; a step: its action */
-	double		 trig;		/* trigger time */
-	double		 entered;	/* the entry it belongs to */
-	double		 due;		/* when it can be decided */
-	double		 gdue;		/* when its group can be */
-	double		 gmin;		/* ... at the earliest (state) */
-	double		 send_at;
-	double		 score;
-	double		 prio;
-	const char	*name;		/* the action's, for ordering */
-	int		 st;		/* C_* */
-	bool		 won;		/* its group's choice (sent or held) */
-};
-
-struct chsend {
-	int	ch;
-	double	t;
-};
-
-/* Scratch of one profile, reused from profile to profile. */
-struct dec {
-	struct j_run		*r;
-	const struct j_profile	*p;
-	const struct j_event	*ev;
-	size_t			 nev;
-	double			*sent;
-	struct chsend		*cs;
-	size_t			 ncs, capcs;
-	struct cand		*c;
-	size_t			 nc, capc;
-	int			 stage;
-	int			 arm;		/* ARM_* */
-	double			 cursor;
-	double			 entered;	/* its last entry */
-	double			 start;		/* events before act not */
-	bool			 listing;	/* write what is not sent */
-	struct cdp_buf		 line;
-	struct cdp_buf		 zone;		/* the zone TZ is set to */
-	char			*hsalt;		/* of the holdout hash */
-	char			**vsalt;	/* of each action's variants */
-};
 
 /* XXH3 of salt, a NUL and the id under the run's seed, as a number in
  * [0, 1): the same on every machine, in every run, in any input order. */
@@ -352,8 +291,8 @@ window(struct dec *d, struct cand *c)
  * earlier runs), else the profile's records without time.  *at: when it
  * was stated, -INFINITY for the latter.
  */
-static int
-consent_when(const struct dec *d, int ch, double x, double *at)
+int
+dec_consent_when(const struct dec *d, int ch, double x, double *at)
 {
 	const struct j_profile *p = d->p;
 	int v = 0;
@@ -382,7 +321,7 @@ consent_at(const struct dec *d, int ch, double x)
 {
 	double at;
 
-	return consent_when(d, ch, x, &at);
+	return dec_consent_when(d, ch, x, &at);
 }
 
 /* May one more send on channel ch at x keep every window of the cap? */
@@ -449,7 +388,7 @@ guards(struct dec *d, struct cand *c)
 
 	/* Alternatives compete for one slot, at the latest of their times. */
 	c->send_at = c->gdue;
-	if (c->gdue < r->opt->as_of - r->opt->max_age) {
+	if (c->gdue < r->as_of - r->opt->max_age) {
 		c->reason = R_STALE;
 		return;
 	}
@@ -581,7 +520,7 @@ resolve(struct dec *d, uint32_t idx)
 			g0 = i;
 			won = false;
 		}
-		if (c->gdue > r->opt->as_of) {
+		if (c->gdue > r->as_of) {
 			c->st = C_PENDING;
 			c->reason = R_PENDING;
 		} else if (won) {
@@ -595,289 +534,10 @@ resolve(struct dec *d, uint32_t idx)
 	}
 }
 
-static int
-cmp_out(const void *x, const void *y)
-{
-	const struct cand *a = x, *b = y;
-	int c;
-
-	if (a->send_at != b->send_at)
-		return a->send_at < b->send_at ? -1 : 1;
-	if ((c = strcmp(a->name, b->name)) != 0)
-		return c;
-	if (a->trig != b->trig)
-		return a->trig < b->trig ? -1 : 1;
-	return (a->reason > b->reason) - (a->reason < b->reason);
-}
-
-static void
-add_id(struct cdp_buf *b, const struct j_run *r, const struct j_profile *p)
-{
-	const char *s = r->idtext.p + p->idoff;
-
-	if ((p->idstr ? cdp_json_quote(b, s, p->idlen) :
-	    cdp_buf_add(b, s, p->idlen)) == -1)
-		cdp_oom(0);
-}
-
-static void
-add_q(struct cdp_buf *b, const char *s)
-{
-	if (cdp_json_quote(b, s, strlen(s)) == -1)
-		cdp_oom(0);
-}
-
-static void
-add(struct cdp_buf *b, const char *s)
-{
-	if (cdp_buf_adds(b, s) == -1)
-		cdp_oom(0);
-}
-
-static bool
-is_sent(const struct dec *d, const struct cand *c)
-{
-	return c->won && d->arm == ARM_TREATMENT;
-}
-
-/* One decision record (see cdp-journey(1), OUTPUT FIELDS). */
-static void
-add_decision(struct dec *d, const struct cand *c)
-{
-	static const char *const arms[] = { "\"treatment\"", "\"holdout\"",
-	    "\"holdout\"" };
-	const struct journey *j = &d->r->j;
-	const struct j_action *a = &j->act[c->act];
-	struct cdp_buf *b = &d->line;
-
-	add(b, "{\"profile_id\":");
-	add_id(b, d->r, d->p);
-	add(b, ",\"journey\":");
-	add_q(b, j->name);
-	add(b, ",\"stage\":");
-	add_q(b, j->st[a->stage].name);
-	add(b, ",\"action\":");
-	add_q(b, a->name);
-	if (c->var >= 0) {
-		add(b, ",\"variant\":");
-		add_q(b, a->var[c->var].name);
-	}
-	add(b, ",\"channel\":");
-	add_q(b, j_channels[c->ch]);
-	add(b, ",\"template\":");
-	add_q(b, c->var >= 0 ? a->var[c->var].tmpl : a->tmpl);
-	add(b, ",\"send_at\":\"");
-	j_fmt_time(b, c->send_at);
-	add(b, "\",\"reason\":");
-	add_q(b, reasons[c->reason]);
-	add(b, ",\"arm\":");
-	add(b, arms[d->arm]);
-	if (d->arm != ARM_TREATMENT)
-		add(b, d->arm == ARM_JOURNEY ? ",\"holdout\":\"journey\"" :
-		    ",\"holdout\":\"universal\"");
-	add(b, is_sent(d, c) ? ",\"sent\":true}\n" : ",\"sent\":false}\n");
-}
-
-/* Sends to out; every decision of the run to log; in a dry run, every
- * decision and every pending one to out. */
-static void
-write_decisions(struct dec *d, struct cdp_out *out, struct cdp_out *log)
-{
-	const bool dry = d->r->opt->dry_run;
-	struct cdp_err err;
-
-	if (d->nc > 1)
-		qsort(d->c, d->nc, sizeof(*d->c), cmp_out);
-	for (int pass = 0; pass < 2; pass++) {
-		struct cdp_out *o = pass == 0 ? out : log;
-
-		if (o == NULL)
-			continue;
-		cdp_buf_reset(&d->line);
-		for (size_t i = 0; i < d->nc; i++) {
-			const struct cand *c = &d->c[i];
-
-			if (pass == 0 ? dry || is_sent(d, c) :
-			    c->st != C_PENDING)
-				add_decision(d, c);
-		}
-		if (d->line.len > 0 && cdp_out_write(o, d->line.p, d->line.len,
-		    &err) == -1)
-			cdp_die_err(&err, NULL, 0);
-	}
-}
-
-static void
-add_time(struct cdp_buf *b, double t)
-{
-	add(b, "\"");
-	j_fmt_time(b, t);
-	add(b, "\"");
-}
-
-/* Channel sends older than every cap window (and than 30 days) can
- * never count again: the state forgets them. */
-static double
-keep_from(const struct journey_opts *o)
-{
-	double keep = 30 * 86400.0;
-
-	for (int c = 0; c < J_NCHAN; c++)
-		if (o->cap[c].n >= 0 && o->cap[c].period > keep)
-			keep = o->cap[c].period;
-	return o->as_of - keep;
-}
-
-/* The consent of records without time, and the latest stated by an
- * event, kept apart: a new profile record replaces the one, never the
- * other (an event is newer than any profile record). */
-static void
-state_consent(struct dec *d, struct cdp_buf *b)
-{
-	int n = 0;
-
-	add(b, ",\"consent\":{");
-	for (int c = 0; c < J_NCHAN; c++)
-		if (d->p->consent[c] != 0) {
-			add(b, n++ ? ",\"" : "\"");
-			add(b, j_channels[c]);
-			add(b, d->p->consent[c] == 1 ? "\":true" : "\":false");
-		}
-	add(b, "}");
-	n = 0;
-	for (int c = 0; c < J_NCHAN; c++) {
-		double at;
-		int v = consent_when(d, c, d->r->opt->as_of, &at);
-
-		if (at == -INFINITY)
-			continue;
-		add(b, n++ ? ",\"" : ",\"consent_timed\":{\"");
-		add(b, j_channels[c]);
-		add(b, "\":[");
-		add_time(b, at);
-		add(b, v == 1 ? ",true]" : ",false]");
-	}
-	if (n > 0)
-		add(b, "}");
-}
-
-static void
-state_channels(struct dec *d, struct cdp_buf *b)
-{
-	double from = keep_from(d->r->opt);
-	int n = 0;
-
-	add(b, ",\"channels\":{");
-	for (int c = 0; c < J_NCHAN; c++) {
-		int k = 0;
-
-		for (size_t i = 0; i < d->ncs; i++) {
-			if (d->cs[i].ch != c || d->cs[i].t <= from)
-				continue;
-			if (k++ == 0) {
-				add(b, n++ ? ",\"" : "\"");
-				add(b, j_channels[c]);
-				add(b, "\":[");
-			} else
-				add(b, ",");
-			add_time(b, d->cs[i].t);
-		}
-		if (k > 0)
-			add(b, "]");
-	}
-	add(b, "}");
-}
-
-static void
-state_pending(struct dec *d, struct cdp_buf *b)
-{
-	const struct journey *j = &d->r->j;
-	int n = 0;
-
-	add(b, ",\"pending\":[");
-	for (size_t i = 0; i < d->nc; i++) {
-		const struct cand *c = &d->c[i];
-
-		if (c->st != C_PENDING)
-			continue;
-		add(b, n++ ? ",{\"action\":" : "{\"action\":");
-		add_q(b, j->act[c->act].name);
-		add(b, ",\"trigger\":");
-		add_time(b, c->trig);
-		if (c->entered > -INFINITY) {
-			add(b, ",\"entered\":");
-			add_time(b, c->entered);
-		}
-		if (c->gdue > c->due) {
-			add(b, ",\"decide_at\":");
-			add_time(b, c->gdue);
-		}
-		add(b, "}");
-	}
-	add(b, "]");
-}
-
-static void
-write_state(struct dec *d, struct cdp_out *st)
-{
-	const struct j_run *r = d->r;
-	const struct journey *j = &r->j;
-	struct cdp_buf *b = &d->line;
-	struct cdp_err err;
-	int n = 0;
-
-	cdp_buf_reset(b);
-	add(b, "{\"profile_id\":");
-	add_id(b, r, d->p);
-	add(b, ",\"stage\":");
-	if (d->stage >= 0)
-		add_q(b, j->st[d->stage].name);
-	else
-		add(b, "null");
-	add(b, ",\"cursor\":");
-	if (d->cursor > -INFINITY)
-		add_time(b, d->cursor);
-	else
-		add(b, "null");
-	if (d->entered > -INFINITY) {
-		add(b, ",\"entered\":");
-		add_time(b, d->entered);
-	}
-	state_consent(d, b);
-	if (d->p->tz >= 0) {
-		add(b, ",\"tz\":");
-		add_q(b, r->tzname[d->p->tz]);
-	}
-	add(b, ",\"sent\":{");
-	for (int a = 0; a < j->nact; a++)
-		if (!isnan(d->sent[a])) {
-			add(b, n++ ? "," : "");
-			add_q(b, j->act[a].name);
-			add(b, ":");
-			add_time(b, d->sent[a]);
-		}
-	add(b, "}");
-	state_channels(d, b);
-	state_pending(d, b);
-	add(b, "}\n");
-	if (cdp_out_write(st, b->p, b->len, &err) == -1)
-		cdp_die_err(&err, NULL, 0);
-}
-
-static int
-cmp_chsend(const void *x, const void *y)
-{
-	const struct chsend *a = x, *b = y;
-
-	if (a->ch != b->ch)
-		return a->ch - b->ch;
-	return (a->t > b->t) - (a->t < b->t);
-}
-
 /* Load the profile's state into d: stage, entry, cursor, sends, and the
  * candidates still pending from earlier runs. */
-static void
-load(struct dec *d)
+void
+dec_load(struct dec *d)
 {
 	struct j_run *r = d->r;
 	const struct j_pstate *ps = d->p->state >= 0 ? &r->ps[d->p->state] :
@@ -919,19 +579,17 @@ count(struct dec *d)
 		else
 			r->nskip[c->reason]++;
 	}
-	r->nstage[d->stage + 1]++;
 }
 
+/* Decide profile idx at r->as_of over its events ev[0..nev) of this run
+ * (in time order): load its state, walk the events, decide. */
 static void
-decide(struct dec *d, uint32_t idx, struct cdp_out *out, struct cdp_out *log,
-    struct cdp_out *st)
+decide(struct dec *d, uint32_t idx, const struct j_event *ev, size_t nev)
 {
-	struct j_run *r = d->r;
-
-	d->p = &r->prof[idx];
-	d->ev = r->ev + d->p->ev0;
-	d->nev = d->p->nev;
-	load(d);
+	d->p = &d->r->prof[idx];
+	d->ev = ev;
+	d->nev = nev;
+	dec_load(d);
 	for (size_t i = 0; i < d->nev; i++)
 		if (d->ev[i].t > d->cursor) {
 			step(d, &d->ev[i]);
@@ -944,12 +602,6 @@ decide(struct dec *d, uint32_t idx, struct cdp_out *out, struct cdp_out *log,
 	if (d->nc > 0)
 		resolve(d, idx);
 	count(d);
-	write_decisions(d, out, log);
-	if (st != NULL) {
-		if (d->ncs > 1)
-			qsort(d->cs, d->ncs, sizeof(*d->cs), cmp_chsend);
-		write_state(d, st);
-	}
 }
 
 static int
@@ -986,33 +638,113 @@ sort_ids(uint32_t *v, uint32_t *tmp, size_t n, const struct j_run *r)
 	memcpy(v, tmp, n * sizeof(*v));
 }
 
+struct dec *
+j_dec_new(struct j_run *r, bool listing)
+{
+	struct dec *d = cdp_xcalloc(1, sizeof(*d));
+
+	*d = (struct dec){ .r = r, .listing = listing,
+	    .start = r->opt->since > -INFINITY ? r->opt->since : r->j.start };
+	d->sent = cdp_xcalloc((size_t)r->j.nact + 1, sizeof(double));
+	salts(d);
+	return d;
+}
+
+void
+j_dec_free(struct dec *d)
+{
+	if (d == NULL)
+		return;
+	free(d->sent);
+	free(d->cs);
+	free(d->c);
+	cdp_buf_free(&d->zone);
+	for (int a = 0; a < d->r->j.nact; a++)
+		free(d->vsalt[a]);
+	free(d->vsalt);
+	free(d->hsalt);
+	free(d);
+}
+
+static void
+put(struct cdp_out *o, struct cdp_buf *b)
+{
+	struct cdp_err err;
+
+	if (o != NULL && b->len > 0 && cdp_out_write(o, b->p, b->len,
+	    &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	cdp_buf_reset(b);
+}
+
 void
 j_decide_all(struct j_run *r, struct cdp_out *out, struct cdp_out *log,
     struct cdp_out *st)
 {
-	struct dec d = { .r = r, .listing = r->opt->dry_run || log != NULL,
-	    .start = r->opt->since > -INFINITY ? r->opt->since : r->j.start };
+	struct dec *d = j_dec_new(r, r->opt->dry_run || log != NULL);
 	uint32_t *order = cdp_xcalloc(r->nprof + 1, sizeof(*order));
 	uint32_t *tmp = cdp_xcalloc(r->nprof + 1, sizeof(*tmp));
+	struct cdp_buf ob = { 0 }, lb = { 0 }, sb = { 0 };
 
-	d.sent = cdp_xcalloc((size_t)r->j.nact + 1, sizeof(double));
-	salts(&d);
 	for (size_t i = 0; i < r->nprof; i++)
 		order[i] = (uint32_t)i;
 	sort_ids(order, tmp, r->nprof, r);
-	for (size_t i = 0; i < r->nprof; i++)
-		decide(&d, order[i], out, log, st);
+	for (size_t i = 0; i < r->nprof; i++) {
+		const struct j_profile *p = &r->prof[order[i]];
+
+		decide(d, order[i], r->ev + p->ev0, p->nev);
+		r->nstage[d->stage + 1]++;
+		jo_decisions(d, &ob, log != NULL ? &lb : NULL);
+		put(out, &ob);
+		put(log, &lb);
+		if (st != NULL) {
+			jo_state_line(d, &sb);
+			put(st, &sb);
+		}
+	}
 	free(order);
 	free(tmp);
-	free(d.sent);
-	free(d.cs);
-	free(d.c);
-	cdp_buf_free(&d.line);
-	cdp_buf_free(&d.zone);
-	for (int a = 0; a < r->j.nact; a++)
-		free(d.vsalt[a]);
-	free(d.vsalt);
-	free(d.hsalt);
+	cdp_buf_free(&ob);
+	cdp_buf_free(&lb);
+	cdp_buf_free(&sb);
+	j_dec_free(d);
+}
+
+/* The earliest time a pending candidate of d may be decided. */
+static double
+next_due(const struct dec *d)
+{
+	double next = INFINITY;
+
+	for (size_t i = 0; i < d->nc; i++)
+		if (d->c[i].st == C_PENDING && d->c[i].gdue < next)
+			next = d->c[i].gdue;
+	return next;
+}
+
+double
+j_decide_one(struct dec *d, uint32_t idx, const struct j_event *ev,
+    size_t nev, struct cdp_buf *out, struct cdp_buf *log)
+{
+	decide(d, idx, ev, nev);
+	jo_decisions(d, out, log);
+	jo_save(d);
+	return next_due(d);
+}
+
+double
+j_state_line(struct dec *d, uint32_t idx, struct cdp_buf *b)
+{
+	d->p = &d->r->prof[idx];
+	d->nev = 0;
+	dec_load(d);
+	/* What the state keeps is pending, as the run that kept it said. */
+	for (size_t i = 0; i < d->nc; i++) {
+		d->c[i].st = C_PENDING;
+		d->c[i].gdue = fmax(d->c[i].due, d->c[i].gmin);
+	}
+	jo_state_line(d, b);
+	return next_due(d);
 }
 
 /* The counts of --stats after the record account: profiles per stage
@@ -1028,7 +760,7 @@ j_stats_tail(const struct j_run *r, struct cdp_buf *b)
 		    r->j.st[s].name, r->nstage[s + 1]) == -1)
 			cdp_oom(0);
 	for (int k = R_FIRST_SKIP; k < R_NREASON; k++)
-		if (cdp_buf_addf(b, ",\"skip.%s\":%llu", reasons[k],
+		if (cdp_buf_addf(b, ",\"skip.%s\":%llu", j_reasons[k],
 		    r->nskip[k]) == -1)
 			cdp_oom(0);
 }

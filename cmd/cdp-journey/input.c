@@ -402,7 +402,7 @@ one_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		return rc;
 	/* Events after --as-of have not happened yet for this run (but
 	 * they show that the fields the rules read exist). */
-	if (e.t > r->opt->as_of) {
+	if (e.t > r->horizon) {
 		cdp_buf_reset(&r->key);
 		(void)rule_fields(r, rec, &r->key);
 		return 1;

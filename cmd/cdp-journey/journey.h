@@ -202,6 +202,8 @@ struct j_run {
 	struct cdp_buf		 bad_time;	/* "bad time in FIELD" */
 	struct cdp_buf		 st_hour, st_wday, st_tz; /* --send-time's */
 	struct cdp_acct		 acct;
+	double			 as_of;		/* now: --as-of, or a tick's */
+	double			 horizon;	/* later events are not read */
 	uint64_t		 seed;		/* of --seed */
 	unsigned long long	 nstage[J_MAXEXPR + 1];
 	unsigned long long	 nskip[32];
@@ -234,15 +236,33 @@ uint32_t j_profile_of(struct j_run *r, const char *s, size_t n, bool str);
 
 /* state (state.c) */
 void	j_state_load(struct j_run *r, const char *path);
+void	j_pool_push(struct j_run *r, double v);
 
 /* assignment by keyed hash (decide.c): a number in [0, 1) */
 double	j_unit_hash(uint64_t seed, const char *salt, const char *id,
 	    size_t idlen);
 
-/* decisions (decide.c): decide every profile, write decisions, log and
- * state (any of them may be NULL) */
+/* decisions (decide.c): decide every profile at r->as_of, write the
+ * decisions, the log and the state (any of them may be NULL) */
 void	j_decide_all(struct j_run *r, struct cdp_out *out,
 	    struct cdp_out *log, struct cdp_out *state);
 void	j_stats_tail(const struct j_run *r, struct cdp_buf *b);
+
+/*
+ * One profile at a time (--follow).  A struct dec is the scratch of the
+ * profile being decided (listing: keep the decisions that are never
+ * sent, for the log).  j_decide_one() decides profile idx at r->as_of
+ * over its new events ev[0..nev) (in time order), appends its decision
+ * records to out (the sends) and log (every decision), keeps its new
+ * state in the pool, and returns when it has a decision due next
+ * (INFINITY: none).  j_state_line() appends its state line, from the
+ * pool, to b, and returns the same.
+ */
+struct dec;
+struct dec *j_dec_new(struct j_run *r, bool listing);
+void	j_dec_free(struct dec *d);
+double	j_decide_one(struct dec *d, uint32_t idx, const struct j_event *ev,
+	    size_t nev, struct cdp_buf *out, struct cdp_buf *log);
+double	j_state_line(struct dec *d, uint32_t idx, struct cdp_buf *b);
 
 #endif

@@ -344,6 +344,7 @@ main(int argc, char *argv[])
 	if (j_load(&r.j, opt.journey, opt.score, opt.as_of, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	r.seed = XXH3_64bits(opt.seed, strlen(opt.seed));
+	r.as_of = r.horizon = opt.as_of;
 	if ((r.ids = cdp_keymap_new()) == NULL ||
 	    (r.tzmap = cdp_keymap_new()) == NULL)
 		cdp_oom(0);

@@ -26,8 +26,8 @@ bad(struct sctx *c, const char *what)
 	cdp_die(EX_DATAERR, c->path, c->line, "bad state: %s", what);
 }
 
-static void
-push(struct j_run *r, double v)
+void
+j_pool_push(struct j_run *r, double v)
 {
 	if (cdp_grow((void **)&r->pool, &r->cappool, r->npool + 1,
 	    sizeof(double)) == -1)
@@ -57,8 +57,8 @@ consent_timed(struct sctx *c, json_t *v, struct j_pstate *ps)
 
 	ps->ct0 = (uint32_t)c->r->npool;
 	for (n = 0; n < J_NCHAN; n++) {
-		push(c->r, -INFINITY);
-		push(c->r, 0);
+		j_pool_push(c->r, -INFINITY);
+		j_pool_push(c->r, 0);
 	}
 	if (v != NULL && !json_is_object(v))
 		bad(c, "consent_timed is not an object");
@@ -97,7 +97,7 @@ one_state(struct sctx *c, json_t *o, struct j_pstate *ps,
 		ps->entered = time_val(c, v, "entered is not a time");
 	ps->sent0 = (uint32_t)c->r->npool;
 	for (int a = 0; a < j->nact; a++)
-		push(c->r, NAN);
+		j_pool_push(c->r, NAN);
 	v = json_object_get(o, "sent");
 	if (v != NULL && !json_is_object(v))
 		bad(c, "sent is not an object");
@@ -118,8 +118,8 @@ one_state(struct sctx *c, json_t *o, struct j_pstate *ps,
 		if (n == J_NCHAN || !json_is_array(x))
 			bad(c, "unknown channel or not a list");
 		json_array_foreach(x, i, t) {
-			push(c->r, n);
-			push(c->r, time_val(c, t, "channel send time"));
+			j_pool_push(c->r, n);
+			j_pool_push(c->r, time_val(c, t, "channel send time"));
 			ps->nch++;
 		}
 	}
@@ -133,17 +133,17 @@ one_state(struct sctx *c, json_t *o, struct j_pstate *ps,
 		if (!json_is_string(a) ||
 		    (n = j_action_of(j, json_string_value(a))) < 0)
 			bad(c, "unknown action in pending");
-		push(c->r, n);
-		push(c->r, time_val(c, json_object_get(x, "trigger"),
+		j_pool_push(c->r, n);
+		j_pool_push(c->r, time_val(c, json_object_get(x, "trigger"),
 		    "pending trigger"));
 		/* The entry it belongs to (a file of an older cdp-journey
 		 * has none: its entries go back to the beginning). */
 		a = json_object_get(x, "entered");
-		push(c->r, a == NULL ? -INFINITY :
+		j_pool_push(c->r, a == NULL ? -INFINITY :
 		    time_val(c, a, "pending entry"));
 		/* When its group is decided, if later than its own due. */
 		a = json_object_get(x, "decide_at");
-		push(c->r, a == NULL ? -INFINITY :
+		j_pool_push(c->r, a == NULL ? -INFINITY :
 		    time_val(c, a, "pending decide_at"));
 		ps->npend++;
 	}
