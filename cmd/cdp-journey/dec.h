@@ -70,6 +70,7 @@ struct dec {
 	double			 entered;	/* its last entry */
 	double			 start;		/* events before act not */
 	bool			 listing;	/* write what is not sent */
+	bool			 live;		/* --follow: one tick of many */
 	struct cdp_buf		 zone;		/* the zone TZ is set to */
 	char			*hsalt;		/* of the holdout hash */
 	char			**vsalt;	/* of each action's variants */

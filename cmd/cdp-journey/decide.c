@@ -572,7 +572,8 @@ count(struct dec *d)
 	for (size_t i = 0; i < d->nc; i++) {
 		const struct cand *c = &d->c[i];
 
-		if (c->st == C_LISTED)
+		/* --follow counts what waits now, not at every tick. */
+		if (c->st == C_LISTED || (d->live && c->st == C_PENDING))
 			continue;
 		if (is_sent(d, c))
 			r->nsent++;
@@ -678,17 +679,25 @@ put(struct cdp_out *o, struct cdp_buf *b)
 }
 
 void
+j_sort_ids(uint32_t *v, size_t n, const struct j_run *r)
+{
+	uint32_t *tmp = cdp_xcalloc(n + 1, sizeof(*tmp));
+
+	sort_ids(v, tmp, n, r);
+	free(tmp);
+}
+
+void
 j_decide_all(struct j_run *r, struct cdp_out *out, struct cdp_out *log,
     struct cdp_out *st)
 {
 	struct dec *d = j_dec_new(r, r->opt->dry_run || log != NULL);
 	uint32_t *order = cdp_xcalloc(r->nprof + 1, sizeof(*order));
-	uint32_t *tmp = cdp_xcalloc(r->nprof + 1, sizeof(*tmp));
 	struct cdp_buf ob = { 0 }, lb = { 0 }, sb = { 0 };
 
 	for (size_t i = 0; i < r->nprof; i++)
 		order[i] = (uint32_t)i;
-	sort_ids(order, tmp, r->nprof, r);
+	j_sort_ids(order, r->nprof, r);
 	for (size_t i = 0; i < r->nprof; i++) {
 		const struct j_profile *p = &r->prof[order[i]];
 
@@ -703,7 +712,6 @@ j_decide_all(struct j_run *r, struct cdp_out *out, struct cdp_out *log,
 		}
 	}
 	free(order);
-	free(tmp);
 	cdp_buf_free(&ob);
 	cdp_buf_free(&lb);
 	cdp_buf_free(&sb);
@@ -726,6 +734,7 @@ double
 j_decide_one(struct dec *d, uint32_t idx, const struct j_event *ev,
     size_t nev, struct cdp_buf *out, struct cdp_buf *log)
 {
+	d->live = true;
 	decide(d, idx, ev, nev);
 	jo_decisions(d, out, log);
 	jo_save(d);

@@ -379,11 +379,9 @@ id_of(struct j_run *r, struct cdp_rec *rec, const struct cdp_field *f,
 	return -1;
 }
 
-static int
-one_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
-    const char **why)
+int
+j_record(struct j_run *r, struct cdp_rec *rec, const char **why)
 {
-	struct j_run *r = ctx;
 	const char *name = r->opt->profile, *s;
 	const struct cdp_field *f = cdp_rec_find(rec, name, strlen(name));
 	struct j_event e = { 0 };
@@ -392,7 +390,6 @@ one_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 	bool str;
 	int rc;
 
-	(void)at;
 	if (f == NULL || f->type == CDP_NULL)
 		return 1;
 	/* The time first: its text goes through r->tmp, as the id's may. */
@@ -431,9 +428,17 @@ one_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 	return 0;
 }
 
+static int
+one_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
+    const char **why)
+{
+	(void)at;
+	return j_record(ctx, rec, why);
+}
+
 /* The rules of deferred events, with their profiles' fields added. */
-static void
-judge_deferred(struct j_run *r)
+void
+j_judge_deferred(struct j_run *r)
 {
 	struct cdp_rec ev = { 0 }, pf = { 0 }, all = { 0 };
 	struct cdp_buf b = { 0 };
@@ -536,6 +541,18 @@ sort_by_time(struct j_event *ev, struct j_event *tmp, size_t n)
 	memcpy(ev, tmp, n * sizeof(*ev));
 }
 
+void
+j_input_init(struct j_run *r)
+{
+	if (cdp_buf_addf(&r->bad_time, "bad time in %s", r->opt->time) == -1)
+		cdp_oom(0);
+	if (r->opt->send_time != NULL &&
+	    (cdp_buf_addf(&r->st_hour, "%s_hour", r->opt->send_time) == -1 ||
+	    cdp_buf_addf(&r->st_wday, "%s_weekday", r->opt->send_time) == -1 ||
+	    cdp_buf_addf(&r->st_tz, "%s_tz", r->opt->send_time) == -1))
+		cdp_oom(0);
+}
+
 /*
  * Read every input, then group the events by profile (a counting sort,
  * stable) and order each profile's events by time, ties in input order.
@@ -546,16 +563,10 @@ j_read_input(struct j_run *r, char **files, int nfiles)
 	struct j_event *sorted;
 	size_t at = 0;
 
-	if (cdp_buf_addf(&r->bad_time, "bad time in %s", r->opt->time) == -1)
-		cdp_oom(0);
-	if (r->opt->send_time != NULL &&
-	    (cdp_buf_addf(&r->st_hour, "%s_hour", r->opt->send_time) == -1 ||
-	    cdp_buf_addf(&r->st_wday, "%s_weekday", r->opt->send_time) == -1 ||
-	    cdp_buf_addf(&r->st_tz, "%s_tz", r->opt->send_time) == -1))
-		cdp_oom(0);
+	j_input_init(r);
 	cdp_each(files, nfiles, &r->opt->common, &r->acct, one_record, r);
 	unseen_fields(r);
-	judge_deferred(r);
+	j_judge_deferred(r);
 	for (size_t i = 0; i < r->nprof; i++)
 		r->prof[i].nev = 0;
 	for (size_t i = 0; i < r->nev; i++)

@@ -119,6 +119,16 @@ struct journey_opts {
 	int			 quiet_to;
 	bool			 dry_run;
 	bool			 strict;
+	/* --follow */
+	bool			 follow;
+	bool			 wall;		/* --clock wall (else event) */
+	bool			 fsync;		/* --fsync always (else never) */
+	bool			 as_of_given;
+	double			 lateness;	/* --max-lateness */
+	double			 ckpt_interval;	/* --checkpoint-interval */
+	double			 stats_every;	/* --stats-every, 0: none */
+	unsigned long		 ckpt_every;	/* --checkpoint-every events */
+	unsigned long		 max_pending;	/* --max-pending */
 };
 
 /*
@@ -204,6 +214,8 @@ struct j_run {
 	struct cdp_acct		 acct;
 	double			 as_of;		/* now: --as-of, or a tick's */
 	double			 horizon;	/* later events are not read */
+	double			 ckpt_as_of;	/* the state's checkpoint: its */
+	long long		 ckpt_log;	/* time and log size, or -1 */
 	uint64_t		 seed;		/* of --seed */
 	unsigned long long	 nstage[J_MAXEXPR + 1];
 	unsigned long long	 nskip[32];
@@ -234,9 +246,26 @@ double	j_send_time(double t, const char *tz, int hour, int wday,
 void	j_read_input(struct j_run *r, char **files, int nfiles);
 uint32_t j_profile_of(struct j_run *r, const char *s, size_t n, bool str);
 
-/* state (state.c) */
+/*
+ * One record (--follow reads them itself, after j_input_init() once): a
+ * profile record's attributes are taken, an event is appended to r->ev.
+ * Returns 0 (used), 1 (skipped: no profile id, or after r->horizon), or
+ * -1 with *why (a bad record).
+ * j_judge_deferred() then judges the events of r->ev that lacked a field
+ * their rules read, with their profiles' fields.
+ */
+void	j_input_init(struct j_run *r);
+int	j_record(struct j_run *r, struct cdp_rec *rec, const char **why);
+void	j_judge_deferred(struct j_run *r);
+
+/* state (state.c); j_pool_compact() drops the numbers of states that
+ * --follow replaced */
 void	j_state_load(struct j_run *r, const char *path);
 void	j_pool_push(struct j_run *r, double v);
+void	j_pool_compact(struct j_run *r);
+
+/* --follow (follow.c): read, decide and write as events arrive */
+void	j_follow(struct j_run *r, char **files, int nfiles);
 
 /* assignment by keyed hash (decide.c): a number in [0, 1) */
 double	j_unit_hash(uint64_t seed, const char *salt, const char *id,
@@ -247,6 +276,8 @@ double	j_unit_hash(uint64_t seed, const char *salt, const char *id,
 void	j_decide_all(struct j_run *r, struct cdp_out *out,
 	    struct cdp_out *log, struct cdp_out *state);
 void	j_stats_tail(const struct j_run *r, struct cdp_buf *b);
+/* Sort profile numbers v[0..n) by their ids, bytewise (as outputs are). */
+void	j_sort_ids(uint32_t *v, size_t n, const struct j_run *r);
 
 /*
  * One profile at a time (--follow).  A struct dec is the scratch of the

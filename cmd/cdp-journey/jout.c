@@ -275,50 +275,70 @@ jo_state_line(struct dec *d, struct cdp_buf *b)
 }
 
 
-/* Keep the profile's new state in memory: its numbers appended to the
- * pool (the old ones are dropped by the next compaction). */
+/* Where n numbers of a state go: in place at *off when they fit in the
+ * old have (a state seen before), else at the end of the pool. */
+static double *
+room(struct j_run *r, uint32_t *off, size_t n, size_t have, bool old)
+{
+	if (!old || n > have) {
+		*off = (uint32_t)r->npool;
+		for (size_t i = 0; i < n; i++)
+			j_pool_push(r, 0);
+	}
+	return r->pool + *off;
+}
+
+/* Keep the profile's new state in memory, over its old numbers where
+ * they fit (a compaction drops those left behind). */
 void
 jo_save(struct dec *d)
 {
 	struct j_run *r = d->r;
 	struct j_profile *p = &r->prof[d->p - r->prof];
-	double from = keep_from(r), ct[2 * J_NCHAN];
-	struct j_pstate *ps;
+	double from = keep_from(r), ct[2 * J_NCHAN], *v;
+	size_t nch = 0, npend = 0;
+	struct j_pstate *ps, old = { 0 };
+	bool seen = p->state >= 0;
 
 	for (int c = 0; c < J_NCHAN; c++) {
-		int v = dec_consent_when(d, c, r->as_of, &ct[2 * c]);
+		int x = dec_consent_when(d, c, r->as_of, &ct[2 * c]);
 
-		ct[2 * c + 1] = ct[2 * c] == -INFINITY ? 0 : v;
+		ct[2 * c + 1] = ct[2 * c] == -INFINITY ? 0 : x;
 	}
-	if (p->state < 0) {
+	for (size_t i = 0; i < d->ncs; i++)
+		nch += d->cs[i].t > from;
+	for (size_t i = 0; i < d->nc; i++)
+		npend += d->c[i].st == C_PENDING;
+	if (!seen) {
 		if (cdp_grow((void **)&r->ps, &r->capps, r->nps + 1,
 		    sizeof(*r->ps)) == -1)
 			cdp_oom(0);
 		p->state = (int32_t)r->nps++;
-	}
+	} else
+		old = r->ps[p->state];
 	ps = &r->ps[p->state];
 	*ps = (struct j_pstate){ .stage = d->stage, .cursor = d->cursor,
-	    .entered = d->entered, .sent0 = (uint32_t)r->npool };
-	for (int a = 0; a < r->j.nact; a++)
-		j_pool_push(r, d->sent[a]);
-	ps->ch0 = (uint32_t)r->npool;
+	    .entered = d->entered, .sent0 = old.sent0, .ch0 = old.ch0,
+	    .pend0 = old.pend0, .ct0 = old.ct0, .nch = (uint32_t)nch,
+	    .npend = (uint32_t)npend, .line = old.line };
+	/* room() may move the pool: one range at a time. */
+	v = room(r, &ps->sent0, (size_t)r->j.nact, (size_t)r->j.nact, seen);
+	memcpy(v, d->sent, (size_t)r->j.nact * sizeof(double));
+	v = room(r, &ps->ch0, 2 * nch, 2 * (size_t)old.nch, seen);
 	for (size_t i = 0; i < d->ncs; i++)
 		if (d->cs[i].t > from) {
-			j_pool_push(r, d->cs[i].ch);
-			j_pool_push(r, d->cs[i].t);
-			ps->nch++;
+			*v++ = d->cs[i].ch;
+			*v++ = d->cs[i].t;
 		}
-	ps->pend0 = (uint32_t)r->npool;
+	v = room(r, &ps->pend0, 4 * npend, 4 * (size_t)old.npend, seen);
 	for (size_t i = 0; i < d->nc; i++)
 		if (d->c[i].st == C_PENDING) {
-			j_pool_push(r, d->c[i].act);
-			j_pool_push(r, d->c[i].trig);
-			j_pool_push(r, d->c[i].entered);
-			j_pool_push(r, d->c[i].gdue > d->c[i].due ? d->c[i].gdue :
-			    -INFINITY);
-			ps->npend++;
+			*v++ = d->c[i].act;
+			*v++ = d->c[i].trig;
+			*v++ = d->c[i].entered;
+			*v++ = d->c[i].gdue > d->c[i].due ? d->c[i].gdue :
+			    -INFINITY;
 		}
-	ps->ct0 = (uint32_t)r->npool;
-	for (int i = 0; i < 2 * J_NCHAN; i++)
-		j_pool_push(r, ct[i]);
+	v = room(r, &ps->ct0, 2 * J_NCHAN, 2 * J_NCHAN, seen);
+	memcpy(v, ct, sizeof(ct));
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <xxhash.h>
 
@@ -17,6 +18,7 @@
 
 static const char usage[] =
 "usage: cdp-journey -j FILE --as-of TIME [options] [FILE ...]\n"
+"       cdp-journey -j FILE --follow --state FILE --log FILE [options] [FILE]\n"
 "  -j, --journey FILE        the journey: stages, entry/exit, actions\n"
 "      --as-of TIME          now (a date or datetime; required)\n"
 "      --state FILE          state of the previous run (read if it exists,\n"
@@ -43,23 +45,43 @@ static const char usage[] =
 "                            error, not a warning\n"
 "  -n, --dry-run             print every decision, pending ones too;\n"
 "                            write no state and no log\n"
+"      --follow              decide as events arrive, each when it is due\n"
+"      --clock event|wall    --follow's now: the events' time (less\n"
+"                            --max-lateness) or the wall clock (event)\n"
+"      --max-lateness DUR    how late an event may come (default 0s)\n"
+"      --checkpoint-every N  save the state every N events (10000) ...\n"
+"      --checkpoint-interval DUR\n"
+"                            ... or every DUR (default 10s)\n"
+"      --stats-every DUR     print the stats line that often (also on\n"
+"                            SIGUSR1)\n"
+"      --max-pending N       stop above N pending decisions (10000000)\n"
+"      --fsync always|never  sync the log before each send (always)\n"
 CDP_COMMON_USAGE;
 
 enum {
-	OPT_AS_OF = CDP_OPT_PRIVATE, OPT_CAP, OPT_DEFAULT_TZ, OPT_LOG,
-	OPT_MAX_AGE, OPT_PROFILE, OPT_QUIET, OPT_SCORE, OPT_SEED,
-	OPT_SEND_TIME, OPT_SEND_WINDOW, OPT_SINCE, OPT_STATE, OPT_STATE_OUT,
-	OPT_STRICT, OPT_SUPPRESS, OPT_TIME, OPT_UNIVERSAL
+	OPT_AS_OF = CDP_OPT_PRIVATE, OPT_CAP, OPT_CKPT_EVERY,
+	OPT_CKPT_INTERVAL, OPT_CLOCK, OPT_DEFAULT_TZ, OPT_FOLLOW, OPT_FSYNC,
+	OPT_LOG, OPT_MAX_AGE, OPT_MAX_LATENESS, OPT_MAX_PENDING, OPT_PROFILE,
+	OPT_QUIET, OPT_SCORE, OPT_SEED, OPT_SEND_TIME, OPT_SEND_WINDOW,
+	OPT_SINCE, OPT_STATE, OPT_STATE_OUT, OPT_STATS_EVERY, OPT_STRICT,
+	OPT_SUPPRESS, OPT_TIME, OPT_UNIVERSAL
 };
 
 static const struct option longopts[] = {
 	{ "as-of", required_argument, NULL, OPT_AS_OF },
 	{ "cap", required_argument, NULL, OPT_CAP },
+	{ "checkpoint-every", required_argument, NULL, OPT_CKPT_EVERY },
+	{ "checkpoint-interval", required_argument, NULL, OPT_CKPT_INTERVAL },
+	{ "clock", required_argument, NULL, OPT_CLOCK },
 	{ "default-tz", required_argument, NULL, OPT_DEFAULT_TZ },
 	{ "dry-run", no_argument, NULL, 'n' },
+	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "fsync", required_argument, NULL, OPT_FSYNC },
 	{ "journey", required_argument, NULL, 'j' },
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
+	{ "max-lateness", required_argument, NULL, OPT_MAX_LATENESS },
+	{ "max-pending", required_argument, NULL, OPT_MAX_PENDING },
 	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "quiet", required_argument, NULL, OPT_QUIET },
 	{ "score", required_argument, NULL, OPT_SCORE },
@@ -69,6 +91,7 @@ static const struct option longopts[] = {
 	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "state-out", required_argument, NULL, OPT_STATE_OUT },
+	{ "stats-every", required_argument, NULL, OPT_STATS_EVERY },
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "suppress", required_argument, NULL, OPT_SUPPRESS },
 	{ "time", required_argument, NULL, OPT_TIME },
@@ -167,6 +190,72 @@ parse_share(const char *arg)
 	return v;
 }
 
+static unsigned long
+parse_count(const char *opt, const char *arg)
+{
+	long v;
+
+	if (cdp_parse_long(arg, 1, 2000000000L, &v) == -1)
+		cdp_usage_die(usage, "%s: expected a whole number from 1", opt);
+	return (unsigned long)v;
+}
+
+/* The options of --follow; 0 when ch is not one of them. */
+static int
+follow_option(int ch, const char *arg, struct journey_opts *o)
+{
+	switch (ch) {
+	case OPT_FOLLOW: o->follow = true; break;
+	case OPT_CLOCK:
+		if (strcmp(arg, "wall") != 0 && strcmp(arg, "event") != 0)
+			cdp_usage_die(usage, "--clock: expected event or wall");
+		o->wall = strcmp(arg, "wall") == 0;
+		break;
+	case OPT_FSYNC:
+		if (strcmp(arg, "always") != 0 && strcmp(arg, "never") != 0)
+			cdp_usage_die(usage, "--fsync: expected always or never");
+		o->fsync = strcmp(arg, "always") == 0;
+		break;
+	case OPT_MAX_LATENESS:
+		o->lateness = parse_dur("--max-lateness", arg);
+		break;
+	case OPT_CKPT_INTERVAL:
+		o->ckpt_interval = parse_dur("--checkpoint-interval", arg);
+		break;
+	case OPT_STATS_EVERY:
+		o->stats_every = parse_dur("--stats-every", arg);
+		break;
+	case OPT_CKPT_EVERY:
+		o->ckpt_every = parse_count("--checkpoint-every", arg);
+		break;
+	case OPT_MAX_PENDING:
+		o->max_pending = parse_count("--max-pending", arg);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+/* What --follow needs, and what it cannot do. */
+static void
+check_follow(const struct journey_opts *o, int ninputs)
+{
+	if (!o->follow) {
+		if (o->wall || o->lateness > 0 || o->stats_every > 0)
+			cdp_usage_die(usage, "--clock, --max-lateness and "
+			    "--stats-every need --follow");
+		return;
+	}
+	if (o->state == NULL || o->log == NULL)
+		cdp_usage_die(usage, "--follow needs --state and --log");
+	if (o->dry_run || o->common.output != NULL)
+		cdp_usage_die(usage, "--follow writes to standard output, "
+		    "and cannot be a dry run");
+	if (ninputs > 1)
+		cdp_usage_die(usage, "--follow reads one input");
+}
+
 static int
 parse_options(int argc, char *argv[], struct journey_opts *o)
 {
@@ -176,7 +265,8 @@ parse_options(int argc, char *argv[], struct journey_opts *o)
 	*o = (struct journey_opts){ .profile = "profile_id", .time = "ts",
 	    .default_tz = "UTC", .quiet_from = -1, .quiet_to = -1,
 	    .seed = "", .since = -INFINITY, .max_age = 86400,
-	    .send_window = 86400 };
+	    .send_window = 86400, .fsync = true, .ckpt_every = 10000,
+	    .ckpt_interval = 10, .max_pending = 10000000 };
 	for (int c = 0; c < J_NCHAN; c++)
 		o->cap[c].n = -1;
 	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "j:n",
@@ -207,14 +297,20 @@ parse_options(int argc, char *argv[], struct journey_opts *o)
 		case OPT_TIME: o->time = optarg; break;
 		case OPT_UNIVERSAL: o->universal = parse_share(optarg); break;
 		default:
-			(void)cdp_opt_common(ch, optarg, &o->common, usage);
+			if (!follow_option(ch, optarg, o))
+				(void)cdp_opt_common(ch, optarg, &o->common,
+				    usage);
 		}
 	}
 	if (o->journey == NULL)
 		cdp_usage_die(usage, "--journey is required");
-	if (as_of == NULL)
+	check_follow(o, argc - optind);
+	/* --follow's clock says now; --as-of is when the input ends. */
+	if (as_of == NULL && !o->follow)
 		cdp_usage_die(usage, "--as-of is required");
-	o->as_of = parse_when("--as-of", as_of);
+	o->as_of_given = as_of != NULL;
+	o->as_of = as_of != NULL ? parse_when("--as-of", as_of) :
+	    (double)time(NULL);
 	if (!j_tz_valid(o->default_tz))
 		cdp_usage_die(usage, "--default-tz: unknown time zone");
 	if (*o->profile == '\0' || *o->time == '\0' ||
@@ -345,6 +441,10 @@ main(int argc, char *argv[])
 		cdp_die_err(&err, NULL, 0);
 	r.seed = XXH3_64bits(opt.seed, strlen(opt.seed));
 	r.as_of = r.horizon = opt.as_of;
+	r.ckpt_as_of = -INFINITY;
+	r.ckpt_log = -1;
+	if (opt.follow)
+		r.as_of = -INFINITY;
 	if ((r.ids = cdp_keymap_new()) == NULL ||
 	    (r.tzmap = cdp_keymap_new()) == NULL)
 		cdp_oom(0);
@@ -356,9 +456,16 @@ main(int argc, char *argv[])
 		load_suppress(&r, opt.suppress);
 	if (opt.state != NULL)
 		j_state_load(&r, opt.state);
-	if (cdp_acct_open(&r.acct, opt.common.rejects, &err) == -1)
+	/* --follow appends its rejects as they come. */
+	if (cdp_acct_open(&r.acct, opt.follow ? NULL : opt.common.rejects,
+	    &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	r.acct.aggregating = true;
+	if (opt.follow) {
+		j_follow(&r, argv + first, argc - first);
+		run_free(&r);
+		return 0;
+	}
 	j_read_input(&r, argv + first, argc - first);
 	for (size_t i = 0; r.suppress != NULL && i < r.nprof; i++)
 		if (cdp_keymap_get(r.suppress, cdp_key128_of(r.idtext.p +

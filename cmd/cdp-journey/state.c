@@ -173,6 +173,24 @@ one_state(struct sctx *c, json_t *o, struct j_pstate *ps,
 	}
 }
 
+/* The first line of a --follow checkpoint: {"checkpoint":{"as_of":TIME,
+ * "log_bytes":N}}, the time of the last tick and how long the decision
+ * log was then. */
+static void
+checkpoint(struct sctx *c, json_t *o)
+{
+	json_t *v = json_object_get(o, "checkpoint"), *n;
+
+	if (c->line != 1 || json_object_size(o) != 1 || !json_is_object(v))
+		bad(c, "checkpoint is not the first line, or not an object");
+	c->r->ckpt_as_of = time_val(c, json_object_get(v, "as_of"),
+	    "checkpoint as_of");
+	n = json_object_get(v, "log_bytes");
+	if (!json_is_integer(n) || json_integer_value(n) < 0)
+		bad(c, "checkpoint log_bytes");
+	c->r->ckpt_log = json_integer_value(n);
+}
+
 static void
 one_line(struct sctx *c, const char *s)
 {
@@ -187,6 +205,11 @@ one_line(struct sctx *c, const char *s)
 		    jerr.text);
 	if (!json_is_object(o))
 		bad(c, "not an object");
+	if (json_object_get(o, "checkpoint") != NULL) {
+		checkpoint(c, o);
+		json_decref(o);
+		return;
+	}
 	id = json_object_get(o, "profile_id");
 	if (json_is_string(id) && json_string_length(id) > 0)
 		idx = j_profile_of(r, json_string_value(id),
@@ -242,4 +265,33 @@ j_state_load(struct j_run *r, const char *path)
 		cdp_die(EX_IOERR, path, 0, "read error: %s", strerror(errno));
 	free(line);
 	fclose(fp);
+}
+
+/* Copy n numbers from old at *off to the end of the pool; *off follows. */
+static void
+move_range(struct j_run *r, const double *old, uint32_t *off, size_t n)
+{
+	size_t at = r->npool;
+
+	for (size_t i = 0; i < n; i++)
+		j_pool_push(r, old[*off + i]);
+	*off = (uint32_t)at;
+}
+
+void
+j_pool_compact(struct j_run *r)
+{
+	double *old = r->pool;
+
+	r->pool = NULL;
+	r->npool = r->cappool = 0;
+	for (size_t i = 0; i < r->nps; i++) {
+		struct j_pstate *ps = &r->ps[i];
+
+		move_range(r, old, &ps->sent0, (size_t)r->j.nact);
+		move_range(r, old, &ps->ch0, 2 * (size_t)ps->nch);
+		move_range(r, old, &ps->pend0, 4 * (size_t)ps->npend);
+		move_range(r, old, &ps->ct0, 2 * J_NCHAN);
+	}
+	free(old);
 }
