@@ -305,7 +305,7 @@ dec_consent_when(const struct dec *d, int ch, double x, double *at)
 				v = d->ev[k].cval & (1u << ch) ? 1 : 2;
 				break;
 			}
-	if (p->state >= 0) {
+	if (p->state >= 0 && d->r->ps[p->state].ct0 != J_NONE) {
 		const double *ct = &d->r->pool[d->r->ps[p->state].ct0 + 2 * ch];
 
 		if (ct[0] <= x && ct[0] > *at) {
@@ -360,9 +360,11 @@ move(struct dec *d, struct cand *c)
 	double x;
 	bool moved;
 
-	if (o->send_time != NULL && d->p->hour >= 0) {
-		x = j_send_time(c->send_at, d->p->sttz >= 0 ?
-		    d->r->tzname[d->p->sttz] : tz, d->p->hour, d->p->wday,
+	if (o->send_time != NULL && d->r->st[d->p - d->r->prof].hour >= 0) {
+		const struct j_sendtime *st = &d->r->st[d->p - d->r->prof];
+
+		x = j_send_time(c->send_at, st->tz >= 0 ?
+		    d->r->tzname[st->tz] : tz, st->hour, st->wday,
 		    o->send_window, &d->zone);
 		if (x != c->send_at)
 			c->reason = R_SEND_TIME;
@@ -548,7 +550,8 @@ dec_load(struct dec *d)
 	d->cursor = ps != NULL ? ps->cursor : -INFINITY;
 	d->entered = ps != NULL ? ps->entered : -INFINITY;
 	for (int a = 0; a < r->j.nact; a++)
-		d->sent[a] = ps != NULL ? r->pool[ps->sent0 + a] : NAN;
+		d->sent[a] = ps != NULL && ps->sent0 != J_NONE ?
+		    r->pool[ps->sent0 + a] : NAN;
 	if (ps == NULL)
 		return;
 	if (cdp_grow((void **)&d->cs, &d->capcs, ps->nch + 1,

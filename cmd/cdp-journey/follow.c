@@ -6,6 +6,7 @@
  * the state now and then, and after a crash emit nothing twice. */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -27,12 +28,6 @@ struct held {
 	uint64_t	seq;
 };
 
-/* A profile with a decision due at t (stale when its due moved). */
-struct timer {
-	double		t;
-	uint32_t	prof;
-};
-
 struct fl {
 	struct j_run	*r;
 	struct dec	*d;
@@ -45,11 +40,12 @@ struct fl {
 	struct held	*h;		/* a min-heap by (time, order) */
 	size_t		 nh, caph;
 	uint64_t	 seq;
-	struct timer	*tm;		/* a min-heap by time */
+	/* The timers: the profiles with a decision due at next[], in a
+	 * min-heap by it; at[] is each one's place there (NOT_IN). */
+	uint32_t	*tm;
 	size_t		 ntm, captm;
-	double		*next;		/* per profile: its next due */
-	uint32_t	*mark;		/* per profile: the tick it is in */
-	uint32_t	*slot;		/* ... and its place in it */
+	double		*next;
+	uint32_t	*at;
 	size_t		 nnext;
 	struct j_event	*tev;		/* the events of the tick */
 	size_t		 ntev, captev;
@@ -158,50 +154,77 @@ held_pop(struct fl *f)
 	}
 }
 
+#define NOT_IN	UINT32_MAX
+
 static void
-timer_push(struct fl *f, double t, uint32_t prof)
+tm_swap(struct fl *f, size_t i, size_t k)
 {
-	size_t i = f->ntm;
+	uint32_t x = f->tm[i];
 
-	if (cdp_grow((void **)&f->tm, &f->captm, f->ntm + 1,
-	    sizeof(*f->tm)) == -1)
-		cdp_oom(0);
-	f->tm[f->ntm++] = (struct timer){ t, prof };
-	for (; i > 0 && f->tm[i].t < f->tm[(i - 1) / 2].t; i = (i - 1) / 2) {
-		struct timer x = f->tm[i];
-
-		f->tm[i] = f->tm[(i - 1) / 2];
-		f->tm[(i - 1) / 2] = x;
-	}
+	f->tm[i] = f->tm[k];
+	f->tm[k] = x;
+	f->at[f->tm[i]] = (uint32_t)i;
+	f->at[f->tm[k]] = (uint32_t)k;
 }
 
-static struct timer
-timer_pop(struct fl *f)
+static void
+tm_up(struct fl *f, size_t i)
 {
-	struct timer top = f->tm[0];
-	size_t i = 0;
+	for (; i > 0 && f->next[f->tm[i]] < f->next[f->tm[(i - 1) / 2]];
+	    i = (i - 1) / 2)
+		tm_swap(f, i, (i - 1) / 2);
+}
 
-	f->tm[0] = f->tm[--f->ntm];
+static void
+tm_down(struct fl *f, size_t i)
+{
 	for (;;) {
 		size_t l = 2 * i + 1, m = i;
-		struct timer x;
 
-		if (l < f->ntm && f->tm[l].t < f->tm[m].t)
+		if (l < f->ntm && f->next[f->tm[l]] < f->next[f->tm[m]])
 			m = l;
-		if (l + 1 < f->ntm && f->tm[l + 1].t < f->tm[m].t)
+		if (l + 1 < f->ntm && f->next[f->tm[l + 1]] <
+		    f->next[f->tm[m]])
 			m = l + 1;
 		if (m == i)
-			return top;
-		x = f->tm[i];
-		f->tm[i] = f->tm[m];
-		f->tm[m] = x;
+			return;
+		tm_swap(f, i, m);
 		i = m;
 	}
 }
 
+/* Profile prof has its next decision due at t (INFINITY: none). */
+static void
+timer_set(struct fl *f, uint32_t prof, double t)
+{
+	size_t i = f->at[prof];
+
+	f->next[prof] = t;
+	if (i == NOT_IN && isinf(t))
+		return;
+	if (i == NOT_IN) {
+		if (cdp_grow((void **)&f->tm, &f->captm, f->ntm + 1,
+		    sizeof(*f->tm)) == -1)
+			cdp_oom(0);
+		i = f->ntm++;
+		f->tm[i] = prof;
+		f->at[prof] = (uint32_t)i;
+	} else if (isinf(t)) {
+		/* The last one takes its place, then finds its own. */
+		tm_swap(f, i, f->ntm - 1);
+		f->ntm--;
+		f->at[prof] = NOT_IN;
+		if (i == f->ntm)
+			return;
+	}
+	tm_up(f, i);
+	tm_down(f, i);
+}
+
 /* --- per profile -------------------------------------------------------- */
 
-/* The per-profile arrays cover every profile read so far. */
+/* The per-profile arrays cover every profile read so far (a new
+ * profile's ev0, the tick it is in, is 0: none). */
 static void
 cover(struct fl *f)
 {
@@ -212,25 +235,25 @@ cover(struct fl *f)
 	if (cdp_grow((void **)&f->next, &cap, n, sizeof(*f->next)) == -1)
 		cdp_oom(0);
 	cap = f->nnext;
-	if (cdp_grow((void **)&f->mark, &cap, n, sizeof(*f->mark)) == -1)
-		cdp_oom(0);
-	cap = f->nnext;
-	if (cdp_grow((void **)&f->slot, &cap, n, sizeof(*f->slot)) == -1)
+	if (cdp_grow((void **)&f->at, &cap, n, sizeof(*f->at)) == -1)
 		cdp_oom(0);
 	for (size_t i = f->nnext; i < cap; i++) {
 		f->next[i] = INFINITY;
-		f->mark[i] = 0;
+		f->at[i] = NOT_IN;
 	}
 	f->nnext = cap;
 }
 
+/* Profile prof is in this tick (ev0: the tick; nev: its place). */
 static void
 affect(struct fl *f, uint32_t prof)
 {
-	if (f->mark[prof] == f->tick)
+	struct j_profile *p = &f->r->prof[prof];
+
+	if (p->ev0 == f->tick)
 		return;
-	f->mark[prof] = f->tick;
-	f->slot[prof] = (uint32_t)f->naff;
+	p->ev0 = f->tick;
+	p->nev = (uint32_t)f->naff;
 	if (cdp_grow((void **)&f->aff, &f->capaff, f->naff + 1,
 	    sizeof(*f->aff)) == -1)
 		cdp_oom(0);
@@ -250,11 +273,11 @@ group_events(struct fl *f)
 	at = cdp_xcalloc(f->naff + 1, sizeof(*at));
 	tmp = cdp_xcalloc(f->ntev, sizeof(*tmp));
 	for (size_t i = 0; i < f->ntev; i++)
-		at[f->slot[f->tev[i].prof] + 1]++;
+		at[f->r->prof[f->tev[i].prof].nev + 1]++;
 	for (size_t i = 1; i <= f->naff; i++)
 		at[i] += at[i - 1];
 	for (size_t i = 0; i < f->ntev; i++)
-		tmp[at[f->slot[f->tev[i].prof]]++] = f->tev[i];
+		tmp[at[f->r->prof[f->tev[i].prof].nev]++] = f->tev[i];
 	memcpy(f->tev, tmp, f->ntev * sizeof(*tmp));
 	free(tmp);
 	free(at);
@@ -343,11 +366,11 @@ emit(struct fl *f)
 /* --- checkpoints and restarts --------------------------------------------- */
 
 /*
- * Write the whole state (atomically, as a batch run does) with the
+ * Write the whole state (atomically, as a batch run does, but with the
+ * profiles in the order they came: no memory for a sort) with the
  * checkpoint line first: the tick's time and the log's size, so that a
  * restart knows which log lines came after it.  The memory of replaced
- * states is given back, and the timers are made again without stale
- * ones.
+ * states is given back.
  */
 static void
 checkpoint(struct fl *f)
@@ -355,10 +378,8 @@ checkpoint(struct fl *f)
 	struct j_run *r = f->r;
 	const char *path = r->opt->state_out ? r->opt->state_out :
 	    r->opt->state;
-	uint32_t *order = cdp_xcalloc(r->nprof + 1, sizeof(*order));
 	struct cdp_out *st;
 	struct cdp_err err;
-	size_t n = 0;
 
 	if ((st = cdp_out_open(path, &err)) == NULL)
 		cdp_die_err(&err, path, 0);
@@ -374,26 +395,18 @@ checkpoint(struct fl *f)
 	if (cdp_buf_addf(&f->tmp, "\",\"log_bytes\":%lld}}\n",
 	    f->r->ckpt_log) == -1)
 		cdp_oom(0);
-	for (size_t i = 0; i < r->nprof; i++)
-		if (r->prof[i].state >= 0)
-			order[n++] = (uint32_t)i;
-	j_sort_ids(order, n, r);
 	j_pool_compact(r);
-	f->ntm = 0;
-	for (size_t i = 0; i < n; i++) {
-		f->next[order[i]] = j_state_line(f->d, order[i], &f->tmp);
-		if (isfinite(f->next[order[i]]))
-			timer_push(f, f->next[order[i]], order[i]);
-		if (f->tmp.len > 65536 || i + 1 == n) {
+	for (size_t i = 0; i <= r->nprof; i++) {
+		if (i < r->nprof && r->prof[i].state >= 0)
+			(void)j_state_line(f->d, (uint32_t)i, &f->tmp);
+		if (f->tmp.len > 65536 || i == r->nprof) {
 			if (cdp_out_write(st, f->tmp.p, f->tmp.len, &err) == -1)
 				cdp_die_err(&err, NULL, 0);
 			cdp_buf_reset(&f->tmp);
 		}
 	}
-	if ((n == 0 && cdp_out_write(st, f->tmp.p, f->tmp.len, &err) == -1) ||
-	    cdp_out_close(st, &err) == -1)
+	if (cdp_out_close(st, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
-	free(order);
 	f->since = 0;
 	f->ckpt_wall = wall_now();
 }
@@ -453,10 +466,9 @@ restart_timers(struct fl *f)
 	for (size_t i = 0; i < r->nprof; i++)
 		if (r->prof[i].state >= 0 && r->ps[r->prof[i].state].npend > 0) {
 			cdp_buf_reset(&f->tmp);
-			f->next[i] = j_state_line(f->d, (uint32_t)i, &f->tmp);
+			timer_set(f, (uint32_t)i, j_state_line(f->d,
+			    (uint32_t)i, &f->tmp));
 			f->pending += r->ps[r->prof[i].state].npend;
-			if (isfinite(f->next[i]))
-				timer_push(f, f->next[i], (uint32_t)i);
 		}
 }
 
@@ -617,11 +629,9 @@ tick(struct fl *f, bool end)
 		affect(f, f->tev[f->ntev++].prof);
 	}
 	group_events(f);
-	while (f->ntm > 0 && f->tm[0].t <= r->as_of) {
-		struct timer t = timer_pop(f);
-
-		if (f->next[t.prof] == t.t)
-			affect(f, t.prof);
+	while (f->ntm > 0 && f->next[f->tm[0]] <= r->as_of) {
+		affect(f, f->tm[0]);
+		timer_set(f, f->tm[0], INFINITY);
 	}
 	/* The events are grouped in the order of f->aff. */
 	for (size_t i = 0; i < f->naff; i++) {
@@ -633,12 +643,10 @@ tick(struct fl *f, bool end)
 
 		while (e0 + ne < f->ntev && f->tev[e0 + ne].prof == prof)
 			ne++;
-		f->next[prof] = j_decide_one(f->d, prof, f->tev + e0, ne,
-		    &f->ob, &f->lb);
+		timer_set(f, prof, j_decide_one(f->d, prof, f->tev + e0, ne,
+		    &f->ob, &f->lb));
 		e0 += ne;
 		f->pending += r->ps[p->state].npend - before;
-		if (isfinite(f->next[prof]))
-			timer_push(f, f->next[prof], prof);
 	}
 	emit(f);
 	if (f->pending > r->opt->max_pending) {
@@ -684,7 +692,7 @@ timeout_ms(const struct fl *f)
 	double now = wall_now(), until = INFINITY;
 
 	if (o->wall && f->ntm > 0)
-		until = fmin(until, f->tm[0].t);
+		until = fmin(until, f->next[f->tm[0]]);
 	if (o->wall && f->nh > 0)
 		until = fmin(until, f->h[0].e.t);
 	if (f->since > 0)
@@ -724,6 +732,15 @@ setup(struct fl *f, struct j_run *r, char **files, int nfiles)
 	struct cdp_err err;
 
 	*f = (struct fl){ .r = r, .maxt = -INFINITY };
+#ifdef M_MMAP_THRESHOLD
+	/*
+	 * A process that lives for days with arrays that keep growing:
+	 * glibc's moving threshold would put big ones on the heap, where
+	 * what each growth leaves behind is never given back (30 MB of
+	 * 200 for a million profiles).  Large blocks stay mapped.
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
 	j_input_init(r);
 	f->d = j_dec_new(r, true);
 	open_input(f, files, nfiles);
@@ -766,9 +783,8 @@ teardown(struct fl *f)
 	free(f->buf);
 	free(f->h);
 	free(f->tm);
+	free(f->at);
 	free(f->next);
-	free(f->mark);
-	free(f->slot);
 	free(f->tev);
 	free(f->aff);
 }

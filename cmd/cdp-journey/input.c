@@ -40,8 +40,14 @@ j_profile_of(struct j_run *r, const char *s, size_t n, bool str)
 	p = &r->prof[r->nprof];
 	*p = (struct j_profile){ .idoff = (uint32_t)r->idtext.len,
 	    .idlen = (uint32_t)n, .idstr = str, .tz = -1, .tztime = -INFINITY,
-	    .sttime = -INFINITY, .hour = -1, .wday = -1, .state = -1,
-	    .sttz = -1 };
+	    .state = -1 };
+	if (r->opt->send_time != NULL) {
+		if (cdp_grow((void **)&r->st, &r->capst, r->nprof + 1,
+		    sizeof(*r->st)) == -1)
+			cdp_oom(0);
+		r->st[r->nprof] = (struct j_sendtime){ .t = -INFINITY,
+		    .tz = -1, .hour = -1, .wday = -1 };
+	}
 	if (cdp_buf_add(&r->idtext, s, n) == -1)
 		cdp_oom(0);
 	if (r->opt->score != NULL) {
@@ -124,7 +130,7 @@ zone_field(struct j_run *r, struct cdp_rec *rec, const char *name, size_t n,
 /* --send-time: the profile's best local hour and weekday (ISO: Monday
  * 1), in the zone they were learnt in (PREFIX_tz) if it says. */
 static int
-send_time(struct j_run *r, struct cdp_rec *rec, struct j_profile *p,
+send_time(struct j_run *r, struct cdp_rec *rec, struct j_sendtime *p,
     double t, const char **why)
 {
 	int h, d, z;
@@ -139,11 +145,11 @@ send_time(struct j_run *r, struct cdp_rec *rec, struct j_profile *p,
 	}
 	if (zone_field(r, rec, r->st_tz.p, r->st_tz.len, &z, why) == -1)
 		return -1;
-	if ((h >= 0 || d >= 0) && t >= p->sttime) {
+	if ((h >= 0 || d >= 0) && t >= p->t) {
 		p->hour = (int8_t)h;
 		p->wday = (int8_t)d;
-		p->sttz = z;
-		p->sttime = t;
+		p->tz = z;
+		p->t = t;
 	}
 	return 0;
 }
@@ -204,7 +210,8 @@ attributes(struct j_run *r, struct cdp_rec *rec, struct j_profile *p,
 
 	if (zone(r, rec, p, t, why) == -1)
 		return -1;
-	if (r->opt->send_time != NULL && send_time(r, rec, p, t, why) == -1)
+	if (r->opt->send_time != NULL &&
+	    send_time(r, rec, &r->st[idx], t, why) == -1)
 		return -1;
 	if (r->suppress != NULL && (f = cdp_rec_find(rec, "email", 5)) != NULL &&
 	    f->type == CDP_STRING && cdp_rec_str(rec, f, &r->tmp, &s, &n) == 0) {

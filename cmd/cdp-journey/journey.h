@@ -144,37 +144,47 @@ struct j_event {
 	uint64_t	bits;
 };
 
-/* Consent of a channel: 0 unknown, 1 granted, 2 refused. */
+/* Consent of a channel: 0 unknown, 1 granted, 2 refused.  Widest fields
+ * first, and what only an option needs kept apart: a million profiles
+ * live at once with --follow. */
 struct j_profile {
+	double		tztime;		/* time of the tz */
 	uint32_t	idoff, idlen;	/* id text in the run's id arena */
+	int32_t		tz;		/* zone number, -1: --default-tz */
+	uint32_t	pfoff, pflen;	/* fields the rules read, see input.c */
+	int32_t		state;		/* entry in the state file, -1: none */
+	/* Its events after grouping; with --follow, the tick it is in and
+	 * its place there. */
+	uint32_t	ev0, nev;
+	uint8_t		consent[J_NCHAN];	/* from records without time
+						 * (or the state's) */
 	bool		idstr;		/* the id is a JSON string */
 	bool		suppressed;
 	bool		ctimed;		/* some event of it states consent */
-	int8_t		hour, wday;	/* --send-time: best local hour, day */
-	uint8_t		consent[J_NCHAN];	/* from records without time
-						 * (or the state's) */
-	int32_t		tz;		/* zone number, -1: --default-tz */
-	int32_t		sttz;		/* zone of the best hour, -1: tz */
-	double		tztime;
-	double		sttime;		/* time of the --send-time fields */
-	uint32_t	pfoff, pflen;	/* fields the rules read, see input.c */
-	int32_t		state;		/* entry in the state file, -1: none */
-	uint32_t	ev0, nev;	/* its events, after grouping */
 };
 
-/* A profile's line of the state file, kept compactly until decided. */
+/* A profile's best time to send (--send-time), one per profile. */
+struct j_sendtime {
+	double		t;		/* time of the record that said it */
+	int32_t		tz;		/* zone of the hour, -1: the profile's */
+	int8_t		hour, wday;	/* local hour, ISO weekday; -1: none */
+};
+
+/* A profile's line of the state file, kept compactly until decided: its
+ * numbers are in the pool, at offsets (J_NONE: none at all). */
+#define J_NONE	UINT32_MAX
 struct j_pstate {
-	int		 stage;		/* -1: not in the journey */
 	double		 cursor;	/* events up to here were decided */
 	double		 entered;	/* its last entry, -INFINITY: never */
-	uint32_t	 sent0;		/* nact last-send times in pool */
-	uint32_t	 ch0, nch;	/* channel sends: (channel, time) pairs */
-	uint32_t	 pend0, npend;	/* pending: (action, trigger, entry,
+	uint32_t	 sent0;		/* nact last-send times (NaN: never) */
+	uint32_t	 ch0;		/* channel sends: (channel, time) */
+	uint32_t	 pend0;		/* pending: (action, trigger, entry,
 					 * group time) */
 	uint32_t	 ct0;		/* consent from events of earlier runs:
 					 * (time, 1 granted / 2 refused) per
 					 * channel, time -INFINITY: none */
-	long		 line;
+	uint16_t	 nch, npend;
+	int8_t		 stage;		/* -1: not in the journey */
 };
 
 /* An event whose rules must be evaluated again with the profile's fields
@@ -204,6 +214,8 @@ struct j_run {
 	struct cdp_expr		*consent[J_NCHAN];
 	double			*score;		/* nprof x nact when --score */
 	size_t			 capscore;
+	struct j_sendtime	*st;		/* nprof when --send-time */
+	size_t			 capst;
 	struct cdp_buf		 ptext;		/* profiles' rule fields */
 	struct cdp_buf		 dtext;		/* deferred events' fields */
 	struct j_defer		*defer;

@@ -276,11 +276,16 @@ jo_state_line(struct dec *d, struct cdp_buf *b)
 
 
 /* Where n numbers of a state go: in place at *off when they fit in the
- * old have (a state seen before), else at the end of the pool. */
+ * have there (a state seen before), else at the end of the pool; none
+ * (J_NONE) when n is 0 and none may be. */
 static double *
-room(struct j_run *r, uint32_t *off, size_t n, size_t have, bool old)
+room(struct j_run *r, uint32_t *off, size_t n, size_t have, bool opt)
 {
-	if (!old || n > have) {
+	if (opt && n == 0) {
+		*off = J_NONE;
+		return NULL;
+	}
+	if (*off == J_NONE || n > have) {
 		*off = (uint32_t)r->npool;
 		for (size_t i = 0; i < n; i++)
 			j_pool_push(r, 0);
@@ -289,27 +294,35 @@ room(struct j_run *r, uint32_t *off, size_t n, size_t have, bool old)
 }
 
 /* Keep the profile's new state in memory, over its old numbers where
- * they fit (a compaction drops those left behind). */
+ * they fit (a compaction drops those left behind).  A profile that was
+ * never sent anything, or whose consent no event stated, keeps no
+ * numbers for that. */
 void
 jo_save(struct dec *d)
 {
 	struct j_run *r = d->r;
 	struct j_profile *p = &r->prof[d->p - r->prof];
 	double from = keep_from(r), ct[2 * J_NCHAN], *v;
-	size_t nch = 0, npend = 0;
-	struct j_pstate *ps, old = { 0 };
-	bool seen = p->state >= 0;
+	size_t nch = 0, npend = 0, nsent = 0, nct = 0;
+	struct j_pstate *ps, old = { .sent0 = J_NONE, .ch0 = J_NONE,
+	    .pend0 = J_NONE, .ct0 = J_NONE };
 
 	for (int c = 0; c < J_NCHAN; c++) {
 		int x = dec_consent_when(d, c, r->as_of, &ct[2 * c]);
 
 		ct[2 * c + 1] = ct[2 * c] == -INFINITY ? 0 : x;
+		nct += ct[2 * c] > -INFINITY;
 	}
+	for (int a = 0; a < r->j.nact; a++)
+		nsent += !isnan(d->sent[a]);
 	for (size_t i = 0; i < d->ncs; i++)
 		nch += d->cs[i].t > from;
 	for (size_t i = 0; i < d->nc; i++)
 		npend += d->c[i].st == C_PENDING;
-	if (!seen) {
+	if (nch > UINT16_MAX || npend > UINT16_MAX)
+		cdp_die(EX_SOFTWARE, NULL, 0, "a profile with more than %u "
+		    "sends or pending decisions to keep", UINT16_MAX);
+	if (p->state < 0) {
 		if (cdp_grow((void **)&r->ps, &r->capps, r->nps + 1,
 		    sizeof(*r->ps)) == -1)
 			cdp_oom(0);
@@ -317,20 +330,21 @@ jo_save(struct dec *d)
 	} else
 		old = r->ps[p->state];
 	ps = &r->ps[p->state];
-	*ps = (struct j_pstate){ .stage = d->stage, .cursor = d->cursor,
-	    .entered = d->entered, .sent0 = old.sent0, .ch0 = old.ch0,
-	    .pend0 = old.pend0, .ct0 = old.ct0, .nch = (uint32_t)nch,
-	    .npend = (uint32_t)npend, .line = old.line };
+	*ps = (struct j_pstate){ .stage = (int8_t)d->stage,
+	    .cursor = d->cursor, .entered = d->entered, .sent0 = old.sent0,
+	    .ch0 = old.ch0, .pend0 = old.pend0, .ct0 = old.ct0,
+	    .nch = (uint16_t)nch, .npend = (uint16_t)npend };
 	/* room() may move the pool: one range at a time. */
-	v = room(r, &ps->sent0, (size_t)r->j.nact, (size_t)r->j.nact, seen);
-	memcpy(v, d->sent, (size_t)r->j.nact * sizeof(double));
-	v = room(r, &ps->ch0, 2 * nch, 2 * (size_t)old.nch, seen);
+	if ((v = room(r, &ps->sent0, nsent > 0 ? (size_t)r->j.nact : 0,
+	    (size_t)r->j.nact, true)) != NULL)
+		memcpy(v, d->sent, (size_t)r->j.nact * sizeof(double));
+	v = room(r, &ps->ch0, 2 * nch, 2 * (size_t)old.nch, false);
 	for (size_t i = 0; i < d->ncs; i++)
 		if (d->cs[i].t > from) {
 			*v++ = d->cs[i].ch;
 			*v++ = d->cs[i].t;
 		}
-	v = room(r, &ps->pend0, 4 * npend, 4 * (size_t)old.npend, seen);
+	v = room(r, &ps->pend0, 4 * npend, 4 * (size_t)old.npend, false);
 	for (size_t i = 0; i < d->nc; i++)
 		if (d->c[i].st == C_PENDING) {
 			*v++ = d->c[i].act;
@@ -339,6 +353,7 @@ jo_save(struct dec *d)
 			*v++ = d->c[i].gdue > d->c[i].due ? d->c[i].gdue :
 			    -INFINITY;
 		}
-	v = room(r, &ps->ct0, 2 * J_NCHAN, 2 * J_NCHAN, seen);
-	memcpy(v, ct, sizeof(ct));
+	if ((v = room(r, &ps->ct0, nct > 0 ? 2 * J_NCHAN : 0, 2 * J_NCHAN,
+	    true)) != NULL)
+		memcpy(v, ct, sizeof(ct));
 }

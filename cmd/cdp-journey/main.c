@@ -393,6 +393,7 @@ run_free(struct j_run *r)
 	free(r->ps);
 	free(r->pool);
 	free(r->score);
+	free(r->st);
 	cdp_buf_free(&r->idtext);
 	cdp_buf_free(&r->key);
 	cdp_buf_free(&r->tmp);

@@ -55,13 +55,16 @@ consent_timed(struct sctx *c, json_t *v, struct j_pstate *ps)
 	json_t *x;
 	int n;
 
+	ps->ct0 = J_NONE;
+	if (v != NULL && !json_is_object(v))
+		bad(c, "consent_timed is not an object");
+	if (json_object_size(v) == 0)
+		return;
 	ps->ct0 = (uint32_t)c->r->npool;
 	for (n = 0; n < J_NCHAN; n++) {
 		j_pool_push(c->r, -INFINITY);
 		j_pool_push(c->r, 0);
 	}
-	if (v != NULL && !json_is_object(v))
-		bad(c, "consent_timed is not an object");
 	json_object_foreach(v, k, x) {
 		for (n = 0; n < J_NCHAN && strcmp(k, j_channels[n]) != 0; n++)
 			;
@@ -89,18 +92,20 @@ one_state(struct sctx *c, json_t *o, struct j_pstate *ps,
 
 	v = json_object_get(o, "stage");
 	if (v != NULL && !json_is_null(v) && (!json_is_string(v) ||
-	    (ps->stage = j_stage_of(j, json_string_value(v))) < 0))
+	    (n = j_stage_of(j, json_string_value(v))) < 0))
 		bad(c, "unknown stage");
+	if (v != NULL && !json_is_null(v))
+		ps->stage = (int8_t)n;
 	if ((v = json_object_get(o, "cursor")) != NULL && !json_is_null(v))
 		ps->cursor = time_val(c, v, "cursor is not a time");
 	if ((v = json_object_get(o, "entered")) != NULL && !json_is_null(v))
 		ps->entered = time_val(c, v, "entered is not a time");
-	ps->sent0 = (uint32_t)c->r->npool;
-	for (int a = 0; a < j->nact; a++)
-		j_pool_push(c->r, NAN);
 	v = json_object_get(o, "sent");
 	if (v != NULL && !json_is_object(v))
 		bad(c, "sent is not an object");
+	ps->sent0 = json_object_size(v) > 0 ? (uint32_t)c->r->npool : J_NONE;
+	for (int a = 0; ps->sent0 != J_NONE && a < j->nact; a++)
+		j_pool_push(c->r, NAN);
 	json_object_foreach(v, k, x) {
 		if ((n = j_action_of(j, k)) < 0)
 			bad(c, "unknown action in sent");
@@ -120,7 +125,8 @@ one_state(struct sctx *c, json_t *o, struct j_pstate *ps,
 		json_array_foreach(x, i, t) {
 			j_pool_push(c->r, n);
 			j_pool_push(c->r, time_val(c, t, "channel send time"));
-			ps->nch++;
+			if (ps->nch++ == UINT16_MAX)
+				bad(c, "more channel sends than kept");
 		}
 	}
 	ps->pend0 = (uint32_t)c->r->npool;
@@ -145,7 +151,8 @@ one_state(struct sctx *c, json_t *o, struct j_pstate *ps,
 		a = json_object_get(x, "decide_at");
 		j_pool_push(c->r, a == NULL ? -INFINITY :
 		    time_val(c, a, "pending decide_at"));
-		ps->npend++;
+		if (ps->npend++ == UINT16_MAX)
+			bad(c, "more pending actions than kept");
 	}
 	consent_timed(c, json_object_get(o, "consent_timed"), ps);
 	if ((v = json_object_get(o, "consent")) != NULL) {
@@ -230,7 +237,7 @@ one_line(struct sctx *c, const char *s)
 		cdp_oom(0);
 	p->state = (int32_t)r->nps;
 	r->ps[r->nps] = (struct j_pstate){ .stage = -1, .cursor = -INFINITY,
-	    .entered = -INFINITY, .line = c->line };
+	    .entered = -INFINITY };
 	one_state(c, o, &r->ps[r->nps], p);
 	r->nps++;
 	json_decref(o);
@@ -273,6 +280,8 @@ move_range(struct j_run *r, const double *old, uint32_t *off, size_t n)
 {
 	size_t at = r->npool;
 
+	if (*off == J_NONE)
+		return;
 	for (size_t i = 0; i < n; i++)
 		j_pool_push(r, old[*off + i]);
 	*off = (uint32_t)at;
@@ -282,6 +291,18 @@ void
 j_pool_compact(struct j_run *r)
 {
 	double *old = r->pool;
+	size_t live = 0;
+
+	for (size_t i = 0; i < r->nps; i++) {
+		const struct j_pstate *ps = &r->ps[i];
+
+		live += (ps->sent0 != J_NONE ? (size_t)r->j.nact : 0) +
+		    2 * (size_t)ps->nch + 4 * (size_t)ps->npend +
+		    (ps->ct0 != J_NONE ? 2 * J_NCHAN : 0);
+	}
+	/* Little to give back: not worth a second pool for a while. */
+	if (r->npool < live + live / 2 + 4096)
+		return;
 
 	r->pool = NULL;
 	r->npool = r->cappool = 0;
