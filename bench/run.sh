@@ -543,6 +543,8 @@ fi
 # Issue 19's assignment checks (shares on 1,000,000 profiles; the same on
 # a shuffled and a partitioned input); not timed.
 sh bench/journey-assign.sh "$BUILD" 1000000
+# Issue 24: --follow on a live stream (latency, throughput, memory).
+sh bench/live.sh "$BUILD" 60
 
 # --- probabilistic linkage -------------------------------------------------
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,6 +57,7 @@ struct fl {
 	unsigned long long pending;	/* decisions pending, all profiles */
 	unsigned long long since;	/* events since the checkpoint */
 	double		 ckpt_wall, stats_wall;
+	pid_t		 writer;	/* a checkpoint being written, or 0 */
 	int		 log, rej;	/* the log and the rejects, appended */
 	long long	 logsize;
 	struct cdp_keymap *replay;	/* log lines after the checkpoint */
@@ -345,7 +347,7 @@ emit(struct fl *f)
 		write_all(f->log, p, (size_t)(nl - p) + 1, f->r->opt->log);
 		f->logsize += (nl - p) + 1;
 	}
-	if (f->lb.len > 0 && f->r->opt->fsync && fsync(f->log) == -1)
+	if (f->lb.len > 0 && f->r->opt->fsync && fdatasync(f->log) == -1)
 		cdp_die(EX_IOERR, f->r->opt->log, 0, "fsync: %s",
 		    strerror(errno));
 	for (p = f->ob.p, end = p + f->ob.len; p < end; p = nl + 1) {
@@ -369,11 +371,10 @@ emit(struct fl *f)
  * Write the whole state (atomically, as a batch run does, but with the
  * profiles in the order they came: no memory for a sort) with the
  * checkpoint line first: the tick's time and the log's size, so that a
- * restart knows which log lines came after it.  The memory of replaced
- * states is given back.
+ * restart knows which log lines came after it.
  */
 static void
-checkpoint(struct fl *f)
+write_state(struct fl *f)
 {
 	struct j_run *r = f->r;
 	const char *path = r->opt->state_out ? r->opt->state_out :
@@ -388,14 +389,9 @@ checkpoint(struct fl *f)
 	if (cdp_buf_adds(&f->tmp, "{\"checkpoint\":{\"as_of\":\"") == -1)
 		cdp_oom(0);
 	j_fmt_time(&f->tmp, r->as_of);
-	/* While decisions of the log are still to be made again, the log
-	 * past the old checkpoint is not all in this state. */
-	if (f->nreplay == 0)
-		f->r->ckpt_log = f->logsize;
 	if (cdp_buf_addf(&f->tmp, "\",\"log_bytes\":%lld}}\n",
-	    f->r->ckpt_log) == -1)
+	    r->ckpt_log) == -1)
 		cdp_oom(0);
-	j_pool_compact(r);
 	for (size_t i = 0; i <= r->nprof; i++) {
 		if (i < r->nprof && r->prof[i].state >= 0)
 			(void)j_state_line(f->d, (uint32_t)i, &f->tmp);
@@ -407,8 +403,56 @@ checkpoint(struct fl *f)
 	}
 	if (cdp_out_close(st, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
+}
+
+/* Wait for the checkpoint being written (block: wait for it, else only
+ * look); a failed one stops the program. */
+static void
+reap(struct fl *f, bool block)
+{
+	int status;
+	pid_t pid;
+
+	if (f->writer == 0)
+		return;
+	while ((pid = waitpid(f->writer, &status, block ? 0 : WNOHANG)) ==
+	    -1 && errno == EINTR)
+		;
+	if (pid == 0)
+		return;
+	f->writer = 0;
+	if (pid == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		cdp_die(EX_IOERR, NULL, 0, "the checkpoint was not written");
+}
+
+/*
+ * Checkpoint the state.  While events flow (final: false) a child
+ * process writes it from a copy of memory, so that decisions never wait
+ * for the disk; at the end it is written here.  While decisions of the
+ * log are still to be made again, the log past the old checkpoint is not
+ * all in this state: its size stays.  The memory of replaced states is
+ * given back first.
+ */
+static void
+checkpoint(struct fl *f, bool final)
+{
+	reap(f, final);
+	if (f->writer != 0)
+		return;		/* the last one is still being written */
+	if (f->nreplay == 0)
+		f->r->ckpt_log = f->logsize;
+	j_pool_compact(f->r);
 	f->since = 0;
 	f->ckpt_wall = wall_now();
+	if (!final) {
+		if ((f->writer = fork()) == -1)
+			cdp_die(EX_OSERR, NULL, 0, "fork: %s", strerror(errno));
+		if (f->writer > 0)
+			return;
+		write_state(f);
+		_exit(0);
+	}
+	write_state(f);
 }
 
 /*
@@ -650,7 +694,7 @@ tick(struct fl *f, bool end)
 	}
 	emit(f);
 	if (f->pending > r->opt->max_pending) {
-		checkpoint(f);
+		checkpoint(f, true);
 		cdp_die(EX_OSERR, NULL, 0, "more than %lu decisions pending "
 		    "(--max-pending); the state is saved", r->opt->max_pending);
 	}
@@ -823,7 +867,7 @@ j_follow(struct j_run *r, char **files, int nfiles)
 		if (f.since >= o->ckpt_every ||
 		    (f.since > 0 && wall_now() >= f.ckpt_wall +
 		    o->ckpt_interval))
-			checkpoint(&f);
+			checkpoint(&f, false);
 	}
 	if (more) {
 		/* Stopped by a signal: what was read is decided as at the
@@ -831,6 +875,6 @@ j_follow(struct j_run *r, char **files, int nfiles)
 		hold(&f);
 		tick(&f, true);
 	}
-	checkpoint(&f);
+	checkpoint(&f, true);
 	teardown(&f);
 }

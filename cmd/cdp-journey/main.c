@@ -49,9 +49,9 @@ static const char usage[] =
 "      --clock event|wall    --follow's now: the events' time (less\n"
 "                            --max-lateness) or the wall clock (event)\n"
 "      --max-lateness DUR    how late an event may come (default 0s)\n"
-"      --checkpoint-every N  save the state every N events (10000) ...\n"
+"      --checkpoint-every N  save the state every N events (100000) ...\n"
 "      --checkpoint-interval DUR\n"
-"                            ... or every DUR (default 10s)\n"
+"                            ... or every DUR (default 30s)\n"
 "      --stats-every DUR     print the stats line that often (also on\n"
 "                            SIGUSR1)\n"
 "      --max-pending N       stop above N pending decisions (10000000)\n"
@@ -265,8 +265,8 @@ parse_options(int argc, char *argv[], struct journey_opts *o)
 	*o = (struct journey_opts){ .profile = "profile_id", .time = "ts",
 	    .default_tz = "UTC", .quiet_from = -1, .quiet_to = -1,
 	    .seed = "", .since = -INFINITY, .max_age = 86400,
-	    .send_window = 86400, .fsync = true, .ckpt_every = 10000,
-	    .ckpt_interval = 10, .max_pending = 10000000 };
+	    .send_window = 86400, .fsync = true, .ckpt_every = 100000,
+	    .ckpt_interval = 30, .max_pending = 10000000 };
 	for (int c = 0; c < J_NCHAN; c++)
 		o->cap[c].n = -1;
 	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "j:n",
