@@ -212,3 +212,29 @@ O
 		assert_failure 64
 	done
 }
+
+@test "follow: examples/live runs: events into its FIFO, sends out as they come, SIGTERM stops it cleanly" {
+	local pid
+	setsid "$BATS_TEST_DIRNAME/../examples/live/live.sh" "$W/live" &
+	pid=$!
+	while [ ! -p "$W/live/events.fifo" ]; do sleep 0.05; done
+	printf '%s\n' '{"customer_id":"c1","email":"Ann@Example.com","consent":{"email":true}}' \
+	    "{\"customer_id\":\"c1\",\"ts\":\"$(date -u +%FT%TZ)\",\"event\":\"view\"}" \
+	    > "$W/live/events.fifo"
+	# A second writer: the first one closing is not the end.
+	printf '%s\n' "{\"customer_id\":\"c1\",\"ts\":\"$(date -u +%FT%TZ)\",\"event\":\"cart\"}" \
+	    > "$W/live/events.fifo"
+	for _ in $(seq 1 100); do
+		[ -s "$W/live/sends.ndjson" ] && break
+		sleep 0.05
+	done
+	# The cart came after the view: let it through the pipe too.
+	sleep 0.5
+	kill -TERM -- "-$pid"
+	wait "$pid" || true
+	run cut -d, -f1,2 "$W/live/sends.ndjson"
+	assert_output '{"profile_id":"c1","action":"welcome"'
+	run grep -c '"action":"cart_reminder"' "$W/live/journey.state"
+	assert_output 1
+	head -1 "$W/live/journey.state" | grep -q '"checkpoint"'
+}

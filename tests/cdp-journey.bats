@@ -381,3 +381,21 @@ O
 	    --log /nonexistent/dir/log "$D/events.ndjson"
 	assert_failure 73
 }
+
+@test "events of a profile at one time are all walked: a view and a cart in the same second" {
+	printf '%s\n' '{"profile_id":"c1","consent":{"email":true,"sms":true}}' \
+	    '{"profile_id":"c1","ts":"2026-03-01T10:00:00Z","event":"view"}' \
+	    '{"profile_id":"c1","ts":"2026-03-01T10:00:00Z","event":"cart"}' > "$W/in"
+	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-01T14:00:00Z \
+	    "$W/in"
+	assert_output - <<'O'
+{"profile_id":"c1","journey":"car","stage":"awareness","action":"welcome","channel":"email","template":"welcome-1","send_at":"2026-03-01T10:00:00Z","reason":"entry","arm":"treatment","sent":true}
+{"profile_id":"c1","journey":"car","stage":"cart","action":"cart_email","channel":"email","template":"cart-1","send_at":"2026-03-01T12:00:00Z","reason":"trigger","arm":"treatment","sent":true}
+O
+	# Fed again, they are history: nothing moves twice.
+	cdp-journey -j "$D/journey.json" --as-of 2026-03-01T14:00:00Z \
+	    --state "$W/s" "$W/in" > /dev/null
+	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-01T15:00:00Z \
+	    --state "$W/s" "$W/in"
+	assert_output ""
+}

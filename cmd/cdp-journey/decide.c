@@ -590,12 +590,17 @@ count(struct dec *d)
 static void
 decide(struct dec *d, uint32_t idx, const struct j_event *ev, size_t nev)
 {
+	double from;
+
 	d->p = &d->r->prof[idx];
 	d->ev = ev;
 	d->nev = nev;
 	dec_load(d);
+	/* Events after the cursor of earlier runs are walked, all of those
+	 * of one time too (a view and a cart in the same second). */
+	from = d->cursor;
 	for (size_t i = 0; i < d->nev; i++)
-		if (d->ev[i].t > d->cursor) {
+		if (d->ev[i].t > from) {
 			step(d, &d->ev[i]);
 			d->cursor = d->ev[i].t;
 		}

@@ -637,21 +637,21 @@ hold(struct fl *f)
 
 /* --- ticks -------------------------------------------------------------- */
 
-/* Now: the wall clock, or the latest event time read less the lateness
- * allowed (an event at exactly that time may still come: the tick stops
- * just before it); never back. */
+/* Now: the wall clock, or the latest event time read, less the lateness
+ * allowed; an event at exactly that time may still come, so the tick
+ * stops just before it.  At the end of the input, the last event's time
+ * (or --as-of).  Never back. */
 static double
 clock_now(const struct fl *f, bool end)
 {
 	const struct journey_opts *o = f->r->opt;
 	double t;
 
-	if (o->wall)
-		t = wall_now();
-	else if (end)
+	if (!o->wall && end)
 		t = o->as_of_given ? fmax(o->as_of, f->maxt) : f->maxt;
 	else
-		t = nextafter(f->maxt - o->lateness, -INFINITY);
+		t = nextafter((o->wall ? wall_now() : f->maxt) - o->lateness,
+		    -INFINITY);
 	return fmax(t, f->r->as_of);
 }
 
