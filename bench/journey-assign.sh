@@ -61,7 +61,7 @@ shuf --random-source="$TMP/in" "$TMP/in" >"$TMP/shuf"
 "$BIN/cdp-journey" -j "$J" $OPT --log "$TMP/l" "$TMP/shuf" >/dev/null
 same "a shuffled input" "$TMP/l"
 if command -v parallel >/dev/null 2>&1; then
-	"$BIN/cdp-partition" -k profile_id -n 8 -o "$TMP/parts" "$TMP/in"
+	"$BIN/cdp-partition" -k profile_id --parts 8 -o "$TMP/parts" "$TMP/in"
 	ls "$TMP"/parts/part-*.ndjson | parallel -j2 "$BIN/cdp-journey" \
 	    -j "$J" $OPT --log {}.log {} ">/dev/null"
 	sort "$TMP"/parts/*.log >"$TMP/l"

@@ -90,7 +90,7 @@ O
 	cdp-journey -j "$D/ab.json" --as-of 2026-03-02 --log "$W/l" \
 	    --universal-holdout 5% --seed k1 "$W/shuf" > /dev/null
 	diff "$W/whole" "$W/l"
-	cdp-partition -k profile_id -n 4 -o "$W/parts" "$W/in"
+	cdp-partition -k profile_id --parts 4 -o "$W/parts" "$W/in"
 	for p in "$W"/parts/part-*.ndjson; do
 		cdp-journey -j "$D/ab.json" --as-of 2026-03-02 --log "$p.log" \
 		    --universal-holdout 5% --seed k1 "$p" > /dev/null

@@ -13,8 +13,8 @@
 
 #include "dec.h"
 #include "diag.h"
-#include "journey.h"
 #include "xalloc.h"
+#include "journey.h"
 
 const char *const j_reasons[R_NREASON] = { "entry", "trigger",
 	"quiet_hours", "send_time", "no_consent", "capped", "suppressed",
@@ -104,8 +104,7 @@ push(struct dec *d, int act, double trig, double entered)
 	const struct j_action *a = &d->r->j.act[act];
 	struct cand *c;
 
-	if (cdp_grow((void **)&d->c, &d->capc, d->nc + 1, sizeof(*d->c)) == -1)
-		cdp_oom(0);
+	cdp_xgrow((void **)&d->c, &d->capc, d->nc + 1, sizeof(*d->c));
 	c = &d->c[d->nc++];
 	*c = (struct cand){ .act = act, .trig = trig, .entered = entered,
 	    .reason = a->when >= 0 ? R_TRIGGER : R_ENTRY, .score = -INFINITY,
@@ -417,9 +416,8 @@ guards(struct dec *d, struct cand *c)
 	}
 	/* A held-out profile goes through the journey as if sent, so that
 	 * the arms stay alike; only the message is not sent. */
-	if (cdp_grow((void **)&d->cs, &d->capcs, d->ncs + 1,
-	    sizeof(*d->cs)) == -1)
-		cdp_oom(0);
+	cdp_xgrow((void **)&d->cs, &d->capcs, d->ncs + 1,
+	    sizeof(*d->cs));
 	d->cs[d->ncs++] = (struct chsend){ c->ch, c->send_at };
 	if (isnan(last) || c->send_at > last)
 		d->sent[c->act] = c->send_at;
@@ -554,9 +552,8 @@ dec_load(struct dec *d)
 		    r->pool[ps->sent0 + a] : NAN;
 	if (ps == NULL)
 		return;
-	if (cdp_grow((void **)&d->cs, &d->capcs, ps->nch + 1,
-	    sizeof(*d->cs)) == -1)
-		cdp_oom(0);
+	cdp_xgrow((void **)&d->cs, &d->capcs, ps->nch + 1,
+	    sizeof(*d->cs));
 	for (uint32_t i = 0; i < ps->nch; i++)
 		d->cs[d->ncs++] = (struct chsend){
 		    (int)r->pool[ps->ch0 + 2 * i], r->pool[ps->ch0 + 2 * i + 1] };

@@ -120,8 +120,7 @@ held_push(struct fl *f, const struct j_event *e)
 {
 	size_t i = f->nh;
 
-	if (cdp_grow((void **)&f->h, &f->caph, f->nh + 1, sizeof(*f->h)) == -1)
-		cdp_oom(0);
+	cdp_xgrow((void **)&f->h, &f->caph, f->nh + 1, sizeof(*f->h));
 	f->h[f->nh++] = (struct held){ *e, f->seq++ };
 	for (; i > 0 && held_before(&f->h[i], &f->h[(i - 1) / 2]);
 	    i = (i - 1) / 2) {
@@ -205,9 +204,8 @@ timer_set(struct fl *f, uint32_t prof, double t)
 	if (i == NOT_IN && isinf(t))
 		return;
 	if (i == NOT_IN) {
-		if (cdp_grow((void **)&f->tm, &f->captm, f->ntm + 1,
-		    sizeof(*f->tm)) == -1)
-			cdp_oom(0);
+		cdp_xgrow((void **)&f->tm, &f->captm, f->ntm + 1,
+		    sizeof(*f->tm));
 		i = f->ntm++;
 		f->tm[i] = prof;
 		f->at[prof] = (uint32_t)i;
@@ -234,11 +232,9 @@ cover(struct fl *f)
 
 	if (n <= f->nnext)
 		return;
-	if (cdp_grow((void **)&f->next, &cap, n, sizeof(*f->next)) == -1)
-		cdp_oom(0);
+	cdp_xgrow((void **)&f->next, &cap, n, sizeof(*f->next));
 	cap = f->nnext;
-	if (cdp_grow((void **)&f->at, &cap, n, sizeof(*f->at)) == -1)
-		cdp_oom(0);
+	cdp_xgrow((void **)&f->at, &cap, n, sizeof(*f->at));
 	for (size_t i = f->nnext; i < cap; i++) {
 		f->next[i] = INFINITY;
 		f->at[i] = NOT_IN;
@@ -256,9 +252,8 @@ affect(struct fl *f, uint32_t prof)
 		return;
 	p->ev0 = f->tick;
 	p->nev = (uint32_t)f->naff;
-	if (cdp_grow((void **)&f->aff, &f->capaff, f->naff + 1,
-	    sizeof(*f->aff)) == -1)
-		cdp_oom(0);
+	cdp_xgrow((void **)&f->aff, &f->capaff, f->naff + 1,
+	    sizeof(*f->aff));
 	f->aff[f->naff++] = prof;
 }
 
@@ -603,8 +598,7 @@ fill(struct fl *f)
 {
 	ssize_t n;
 
-	if (cdp_grow((void **)&f->buf, &f->cap, f->len + 65536 + 1, 1) == -1)
-		cdp_oom(0);
+	cdp_xgrow((void **)&f->buf, &f->cap, f->len + 65536 + 1, 1);
 	n = read(f->in, f->buf + f->len, f->cap - f->len - 1);
 	if (n == -1 && (errno == EINTR || errno == EAGAIN))
 		return true;
@@ -666,9 +660,8 @@ tick(struct fl *f, bool end)
 	f->tick++;
 	f->naff = f->ntev = 0;
 	while (f->nh > 0 && f->h[0].e.t <= r->as_of) {
-		if (cdp_grow((void **)&f->tev, &f->captev, f->ntev + 1,
-		    sizeof(*f->tev)) == -1)
-			cdp_oom(0);
+		cdp_xgrow((void **)&f->tev, &f->captev, f->ntev + 1,
+		    sizeof(*f->tev));
 		f->tev[f->ntev] = held_pop(f);
 		affect(f, f->tev[f->ntev++].prof);
 	}

@@ -11,8 +11,8 @@
 
 #include "diag.h"
 #include "each.h"
-#include "journey.h"
 #include "xalloc.h"
+#include "journey.h"
 
 /* The profile numbered for id s[0..n) (str: a JSON string), added when
  * new.  The key's first byte keeps the string "7" apart from 7. */
@@ -34,17 +34,15 @@ j_profile_of(struct j_run *r, const char *s, size_t n, bool str)
 		return (uint32_t)*v;
 	if (r->nprof == UINT32_MAX - 1 || r->idtext.len + n > UINT32_MAX)
 		cdp_die(EX_SOFTWARE, NULL, 0, "too many profiles");
-	if (cdp_grow((void **)&r->prof, &r->capprof, r->nprof + 1,
-	    sizeof(*r->prof)) == -1)
-		cdp_oom(0);
+	cdp_xgrow((void **)&r->prof, &r->capprof, r->nprof + 1,
+	    sizeof(*r->prof));
 	p = &r->prof[r->nprof];
 	*p = (struct j_profile){ .idoff = (uint32_t)r->idtext.len,
 	    .idlen = (uint32_t)n, .idstr = str, .tz = -1, .tztime = -INFINITY,
 	    .state = -1 };
 	if (r->opt->send_time != NULL) {
-		if (cdp_grow((void **)&r->st, &r->capst, r->nprof + 1,
-		    sizeof(*r->st)) == -1)
-			cdp_oom(0);
+		cdp_xgrow((void **)&r->st, &r->capst, r->nprof + 1,
+		    sizeof(*r->st));
 		r->st[r->nprof] = (struct j_sendtime){ .t = -INFINITY,
 		    .tz = -1, .hour = -1, .wday = -1 };
 	}
@@ -53,9 +51,8 @@ j_profile_of(struct j_run *r, const char *s, size_t n, bool str)
 	if (r->opt->score != NULL) {
 		size_t need = (r->nprof + 1) * (size_t)r->j.nact;
 
-		if (cdp_grow((void **)&r->score, &r->capscore, need,
-		    sizeof(double)) == -1)
-			cdp_oom(0);
+		cdp_xgrow((void **)&r->score, &r->capscore, need,
+		    sizeof(double));
 		for (int a = 0; a < r->j.nact; a++)
 			r->score[r->nprof * (size_t)r->j.nact + a] = NAN;
 	}
@@ -83,9 +80,8 @@ zone_of(struct j_run *r, const char *s, size_t n, const char **why)
 		*why = "unknown time zone in tz";
 		return -1;
 	}
-	if (cdp_grow((void **)&r->tzname, &r->captz, r->ntz + 1,
-	    sizeof(*r->tzname)) == -1)
-		cdp_oom(0);
+	cdp_xgrow((void **)&r->tzname, &r->captz, r->ntz + 1,
+	    sizeof(*r->tzname));
 	r->tzname[r->ntz] = name;
 	return (int)r->ntz++;
 }
@@ -356,9 +352,8 @@ defer(struct j_run *r, struct cdp_rec *rec)
 		return;
 	if (r->dtext.len + b->len > UINT32_MAX)
 		cdp_die(EX_SOFTWARE, NULL, 0, "too many events to keep");
-	if (cdp_grow((void **)&r->defer, &r->capdefer, r->ndefer + 1,
-	    sizeof(*r->defer)) == -1)
-		cdp_oom(0);
+	cdp_xgrow((void **)&r->defer, &r->capdefer, r->ndefer + 1,
+	    sizeof(*r->defer));
 	r->defer[r->ndefer++] = (struct j_defer){ r->nev,
 	    (uint32_t)r->dtext.len, (uint32_t)b->len };
 	if (cdp_buf_add(&r->dtext, b->p, b->len) == -1)
@@ -428,9 +423,8 @@ j_record(struct j_run *r, struct cdp_rec *rec, const char **why)
 	}
 	if (r->j.nfld > 0)
 		defer(r, rec);
-	if (cdp_grow((void **)&r->ev, &r->capev, r->nev + 1,
-	    sizeof(*r->ev)) == -1)
-		cdp_oom(0);
+	cdp_xgrow((void **)&r->ev, &r->capev, r->nev + 1,
+	    sizeof(*r->ev));
 	r->ev[r->nev++] = e;
 	return 0;
 }

@@ -2,7 +2,6 @@
  * and exit conditions and actions (alternatives that compete for a slot,
  * sequences of steps, weighted variants), and the journey-wide rules
  * (start, re-entry, exit, holdout).  Errors are returned, not exited on. */
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,14 +11,16 @@
 #include <jansson.h>
 
 #include "diag.h"
-#include "xalloc.h"
+#include "jsonload.h"
 #include "journey.h"
+#include "timeval.h"
+#include "xalloc.h"
 
 const char *const j_channels[J_NCHAN] = { "email", "sms", "push", "ads" };
 
 struct jctx {
 	struct journey	*j;
-	const char	*path;
+	const struct cdp_json_doc *d;
 	const char	*score;
 	struct cdp_expr_opts eo;
 	struct cdp_err	*err;
@@ -29,15 +30,12 @@ struct jctx {
 	bool		 rule[J_MAXEXPR];	/* a condition of the file */
 };
 
-/* The line of member key of object o (of o itself when key is NULL) in
- * the file; 0 while the loader cannot tell. */
+/* The line of member key of object o (of o itself when key is NULL). */
 static long
 line_at(const struct jctx *c, const json_t *o, const char *key)
 {
-	(void)c;
-	(void)o;
-	(void)key;
-	return 0;
+	return key != NULL ? cdp_json_key_line(c->d, o, key) :
+	    cdp_json_line(c->d, o);
 }
 
 /* Set the error "PATH:LINE: message" for member key of o (o itself when
@@ -50,18 +48,15 @@ static int
 fail(struct jctx *c, const json_t *o, const char *key, const char *fmt, ...)
 {
 	char msg[224];
-	long line = line_at(c, o, key);
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (line > 0)
-		cdp_err_set(c->err, EX_DATAERR, "%s:%ld: %s", c->path, line,
+	if (key != NULL)
+		return cdp_json_fail_key(c->err, EX_DATAERR, c->d, o, key, "%s",
 		    msg);
-	else
-		cdp_err_set(c->err, EX_DATAERR, "%s: %s", c->path, msg);
-	return -1;
+	return cdp_json_fail(c->err, EX_DATAERR, c->d, o, "%s", msg);
 }
 
 /* Names become keys of decisions and state: keep them plain. */
@@ -150,7 +145,7 @@ opt_dur(struct jctx *c, const json_t *o, const char *key, const char *what,
 	*out = dflt;
 	if (opt_str(c, o, key, what, false, &s) == -1)
 		return -1;
-	if (s != NULL && j_parse_duration(s, out) == -1)
+	if (s != NULL && cdp_duration_parse(s, out) == -1)
 		return fail(c, o, key, "%s: \"%s\": bad duration (like 30m, "
 		    "2h, 7d)", what, key);
 	return 0;
@@ -362,8 +357,7 @@ new_action(struct journey *j, const char *name, int stage)
 	void *p = j->act;
 	size_t cap = (size_t)j->nact;
 
-	if (cdp_grow(&p, &cap, (size_t)j->nact + 1, sizeof(*j->act)) == -1)
-		cdp_oom(0);
+	cdp_xgrow(&p, &cap, (size_t)j->nact + 1, sizeof(*j->act));
 	j->act = p;
 	a = &j->act[j->nact++];
 	*a = (struct j_action){ .name = cdp_xstrdup(name), .stage = stage,
@@ -510,7 +504,7 @@ load_reentry(struct jctx *c, const json_t *root)
 		c->j->reentry = J_RE_NEVER;
 		return 0;
 	}
-	if (j_parse_duration(s, &c->j->gap) == -1)
+	if (cdp_duration_parse(s, &c->j->gap) == -1)
 		return fail(c, root, "reentry", "journey: \"reentry\" must be "
 		    "\"never\" or a duration (like 14d)");
 	c->j->reentry = J_RE_GAP;
@@ -581,8 +575,7 @@ add_field(struct jctx *c, int e, const char *name, size_t n)
 	for (int i = 0; i < j->nfld; i++)
 		if (j->fld[i].len == n && memcmp(j->fld[i].name, name, n) == 0)
 			return;
-	if (cdp_grow(&p, &cap, cap + 1, sizeof(*j->fld)) == -1)
-		cdp_oom(0);
+	cdp_xgrow(&p, &cap, cap + 1, sizeof(*j->fld));
 	j->fld = p;
 	j->fld[j->nfld++] = (struct j_field){ .name = cdp_xstrndup(name, n),
 	    .len = n, .rule = cdp_xstrdup(c->what[e]), .line = c->line[e] };
@@ -637,31 +630,24 @@ int
 j_load(struct journey *j, const char *path, const char *score, double as_of,
     struct cdp_err *err)
 {
-	struct jctx c = { .j = j, .path = path, .score = score, .err = err,
+	struct jctx c = { .j = j, .score = score, .err = err,
 	    .eo = { .has_as_of = true, .as_of = (long)floor(as_of / 86400) } };
-	json_error_t jerr;
-	json_t *root;
-	FILE *fp;
+	struct cdp_json_doc *d;
 	int rc;
 
 	*j = (struct journey){ .exit = -1, .start = -INFINITY,
 	    .name = base_name(path) };
-	if ((fp = fopen(path, "r")) == NULL) {
-		cdp_err_set(err, EX_NOINPUT, "%s: cannot open: %s", path,
-		    strerror(errno));
+	if ((d = cdp_json_doc_load(path, err)) == NULL) {
+		j_free(j);
 		return -1;
 	}
-	root = json_loadf(fp, JSON_REJECT_DUPLICATES, &jerr);
-	fclose(fp);
-	if (root == NULL) {
-		cdp_err_set(err, EX_DATAERR, "%s:%d: %s", path, jerr.line,
-		    jerr.text);
-		return -1;
-	}
-	rc = load_root(&c, root);
+	c.d = d;
+	rc = load_root(&c, cdp_json_doc_root(d));
 	for (int i = 0; i < j->nex; i++)
 		free(c.what[i]);
-	json_decref(root);
+	cdp_json_doc_free(d);
+	if (rc == -1)
+		j_free(j);
 	return rc;
 }
 

@@ -242,8 +242,8 @@ void	j_free(struct journey *j);
 int	j_stage_of(const struct journey *j, const char *name);
 int	j_action_of(const struct journey *j, const char *name);
 
-/* durations, shares and times (jtime.c) */
-int	j_parse_duration(const char *s, double *secs);
+/* shares and times (jtime.c); durations are cdp_duration_parse() of
+ * timeval.h */
 int	j_parse_share(const char *s, double *share);
 int	j_parse_time(const char *s, size_t n, struct cdp_buf *tmp,
 	    double *secs);

@@ -323,9 +323,8 @@ jo_save(struct dec *d)
 		cdp_die(EX_SOFTWARE, NULL, 0, "a profile with more than %u "
 		    "sends or pending decisions to keep", UINT16_MAX);
 	if (p->state < 0) {
-		if (cdp_grow((void **)&r->ps, &r->capps, r->nps + 1,
-		    sizeof(*r->ps)) == -1)
-			cdp_oom(0);
+		cdp_xgrow((void **)&r->ps, &r->capps, r->nps + 1,
+		    sizeof(*r->ps));
 		p->state = (int32_t)r->nps++;
 	} else
 		old = r->ps[p->state];

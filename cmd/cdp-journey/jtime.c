@@ -12,49 +12,6 @@
 #include "timeval.h"
 #include "xalloc.h"
 
-/* "90s", "30m", "2h", "7d", "1w" (a whole number and one unit), or "0". */
-int
-j_parse_duration(const char *s, double *secs)
-{
-	char *end;
-	long v;
-	double unit;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	v = strtol(s, &end, 10);
-	if (v < 0 || v > 100L * 366 * 86400)
-		return -1;
-	switch (*end) {
-	case 's':
-		unit = 1;
-		break;
-	case 'm':
-		unit = 60;
-		break;
-	case 'h':
-		unit = 3600;
-		break;
-	case 'd':
-		unit = 86400;
-		break;
-	case 'w':
-		unit = 7 * 86400;
-		break;
-	case '\0':
-		if (v != 0)
-			return -1;
-		*secs = 0;
-		return 0;
-	default:
-		return -1;
-	}
-	if (end[1] != '\0')
-		return -1;
-	*secs = (double)v * unit;
-	return 0;
-}
-
 /* "10%", "12.5%" or a fraction "0.1": a share from 0 to 1 (more is
  * refused by the caller, with its own words).  Returns 0, or -1. */
 int
@@ -136,28 +93,11 @@ j_fmt_time(struct cdp_buf *b, double t)
 		cdp_oom(0);
 }
 
-/*
- * An IANA zone name the system tz database holds.  glibc takes an unknown
- * TZ as UTC without a word, so the file is looked for first.
- */
+/* An IANA zone name the system tz database holds (common/timeval.c). */
 int
 j_tz_valid(const char *name)
 {
-	const char *dir = getenv("TZDIR");
-	char path[4096];
-
-	if (*name == '\0' || *name == '/' || strstr(name, "..") != NULL ||
-	    strlen(name) > 200)
-		return 0;
-	if (strcmp(name, "UTC") == 0)
-		return 1;
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("/_+-", *p) != NULL))
-			return 0;
-	snprintf(path, sizeof(path), "%s/%s",
-	    dir != NULL && *dir != '\0' ? dir : "/usr/share/zoneinfo", name);
-	return access(path, R_OK) == 0;
+	return cdp_tz_valid(name);
 }
 
 /* Make tz the zone of localtime_r()/mktime(); cur holds the zone set

@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "journey.h"
 #include "opts.h"
+#include "timeval.h"
 #include "xalloc.h"
 
 static const char usage[] =
@@ -43,7 +44,7 @@ static const char usage[] =
 "      --seed TEXT           key of the holdout and variant hashes\n"
 "      --strict              a rule reading a field no record has is an\n"
 "                            error, not a warning\n"
-"  -n, --dry-run             print every decision, pending ones too;\n"
+"      --dry-run             print every decision, pending ones too;\n"
 "                            write no state and no log\n"
 "      --follow              decide as events arrive, each when it is due\n"
 "      --clock event|wall    --follow's now: the events' time (less\n"
@@ -100,6 +101,12 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'n', "dry-run" },
+	{ 0, NULL }
+};
+
 /* email:2/7d,sms:1/7d */
 static void
 parse_caps(struct journey_opts *o, char *arg)
@@ -122,7 +129,7 @@ parse_caps(struct journey_opts *o, char *arg)
 		if (c == J_NCHAN)
 			cdp_usage_die(usage, "--cap: unknown channel");
 		if (cdp_parse_long(colon + 1, 0, 1000000, &v) == -1 ||
-		    j_parse_duration(slash + 1, &o->cap[c].period) == -1 ||
+		    cdp_duration_parse(slash + 1, &o->cap[c].period) == -1 ||
 		    o->cap[c].period <= 0)
 			cdp_usage_die(usage, "--cap: bad count or duration");
 		o->cap[c].n = (int)v;
@@ -171,7 +178,7 @@ parse_dur(const char *opt, const char *arg)
 
 	if (strcmp(opt, "--max-age") == 0 && strcmp(arg, "none") == 0)
 		return INFINITY;
-	if (j_parse_duration(arg, &d) == -1)
+	if (cdp_duration_parse(arg, &d) == -1)
 		cdp_usage_die(usage, "%s: expected a duration like 30m, 2h, "
 		    "7d", opt);
 	return d;
@@ -269,8 +276,8 @@ parse_options(int argc, char *argv[], struct journey_opts *o)
 	    .ckpt_interval = 30, .max_pending = 10000000 };
 	for (int c = 0; c < J_NCHAN; c++)
 		o->cap[c].n = -1;
-	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "j:n",
-	    longopts, NULL)) != -1) {
+	while ((ch = cdp_getopt(argc, argv, CDP_COMMON_SHORTOPTS "j:n",
+	    longopts, old_short)) != -1) {
 		switch (ch) {
 		case 'j': o->journey = optarg; break;
 		case 'n': o->dry_run = true; break;
