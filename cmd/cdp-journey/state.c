@@ -90,11 +90,12 @@ one_state(struct sctx *c, json_t *o, struct j_pstate *ps,
 	int n;
 
 	v = json_object_get(o, "stage");
-	if (v != NULL && !json_is_null(v) && (!json_is_string(v) ||
-	    (n = j_stage_of(j, json_string_value(v))) < 0))
-		bad(c, "unknown stage");
-	if (v != NULL && !json_is_null(v))
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_string(v) ||
+		    (n = j_stage_of(j, json_string_value(v))) < 0)
+			bad(c, "unknown stage");
 		ps->stage = (int8_t)n;
+	}
 	if ((v = json_object_get(o, "cursor")) != NULL && !json_is_null(v))
 		ps->cursor = time_val(c, v, "cursor is not a time");
 	if ((v = json_object_get(o, "entered")) != NULL && !json_is_null(v))
