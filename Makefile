@@ -40,7 +40,7 @@ DEB_PKGS = build-essential libcsv-dev libjansson-dev libpcre2-dev \
 	   libutf8proc-dev libxxhash-dev libssl-dev libgsl-dev iso-codes \
 	   zlib1g-dev libzstd-dev libphonenumber-dev tzdata \
 	   bats bats-support bats-assert bats-file miller jq groff-base \
-	   man-db python3 clang time chromium \
+	   man-db python3 clang time chromium nodejs npm \
 	   fonts-dejavu-core datamash parallel libclang-rt-14-dev strace
 
 PROGS	 = $(notdir $(wildcard cmd/*))
@@ -145,9 +145,13 @@ fuzz: $(FUZZERS)
 
 # Install what is missing, as root or through sudo, with no terminal.
 deps:
-	@missing=; for p in $(DEB_PKGS); do \
+	@provided=$$(dpkg-query -W -f='$${db:Status-Abbrev} $${Provides}\n' \
+	  2>/dev/null | sed -n 's/^ii *//p' | tr ',\n' '  '); \
+	missing=; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
-	    grep -q 'install ok installed' || missing="$$missing $$p"; \
+	    grep -q 'install ok installed' || \
+	    echo " $$provided " | grep -q "[[:space:]]$$p[[:space:]]" || \
+	    missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "make deps: installing$$missing"; \

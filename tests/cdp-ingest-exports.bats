@@ -472,3 +472,15 @@ crm() {
 	run cdp-ingest --delimiter '|' bar.csv
 	assert_output '{"id":"1","n":"2","_src":"bar.csv","_line":3}'
 }
+
+@test "exports: a header-only CSV names its --country-field column (no warning)" {
+	printf 'phone,country\r\n' > h.csv
+	run_split cdp-ingest --country-field country --normalize phone h.csv
+	assert_success
+	assert_output ''
+	assert_equal "$stderr" ''
+	printf 'phone\r\n' > h2.csv
+	run_split cdp-ingest --country-field country --normalize phone h2.csv
+	assert_success
+	assert_equal "$stderr" 'cdp-ingest: warning: --country-field names field "country", which no record has'
+}

@@ -404,3 +404,17 @@ O
 	    --state "$W/s" "$W/in"
 	assert_output ""
 }
+
+@test "consent withdrawn after a decision's time but before the run that makes it: not sent" {
+	printf '%s\n' '{"profile_id":"x","ts":"2026-03-01T09:00:00Z","event":"promo","consent":{"email":true}}' \
+	    '{"profile_id":"x","ts":"2026-03-01T14:00:00Z","event":"other","consent":{"email":false}}' > "$W/in"
+	# The nightly run comes after the withdrawal: the message would go
+	# out now, without consent.
+	run_split cdp-journey -j "$D/promo.json" --as-of 2026-03-02 --dry-run \
+	    "$W/in"
+	assert_output '{"profile_id":"x","journey":"promo","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-03-01T09:00:00Z","reason":"no_consent","arm":"treatment","sent":false}'
+	# An hourly run before it sent it while it could.
+	run_split cdp-journey -j "$D/promo.json" --as-of 2026-03-01T10:00:00Z \
+	    "$W/in"
+	assert_output '{"profile_id":"x","journey":"promo","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-03-01T09:00:00Z","reason":"trigger","arm":"treatment","sent":true}'
+}

@@ -23,7 +23,8 @@ static const char usage[] =
 "                            (default: sniffed from the header and first rows)\n"
 "      --encoding NAME       input encoding for iconv (latin1, cp1252, ...;\n"
 "                            default UTF-8, or UTF-16 by its byte order mark)\n"
-"      --source NAME         _src of the records (default: the file's base name)\n"
+"      --source NAME         _src of the records: NAME/BASE of each file\n"
+"                            (default: the file's base name)\n"
 "      --map NEW=OLD,...     rename fields (a NEW with dots nests: consent.email)\n"
 "      --only F,...          keep only these fields (names after --map)\n"
 "      --set F=VALUE         add field F with VALUE to every record\n"
@@ -55,6 +56,7 @@ CDP_NORM_USAGE
 "                            (default 50)\n"
 "      --max-rejects N       stop (65) when over N records are rejected\n"
 "      --replace             overwrite input fields named like fields made here\n"
+"                            (_src, _line, F_currency; else the record is bad)\n"
 "      --strict              an option naming a field no record has is an error\n"
 "      --trim                strip spaces around unquoted CSV fields\n"
 "      --empty MODE          empty CSV cells: string (default), null, omit\n"
@@ -633,8 +635,9 @@ private_option(int ch, char *arg, struct ingest_opts *opt)
 		add_norms(opt, arg, false);
 		break;
 	case 's':
-		if (*arg == '\0')
-			cdp_usage_die(usage, "--source: empty name");
+		if (*arg == '\0' || strchr(arg, '/') != NULL)
+			cdp_usage_die(usage, "--source: empty name or a name "
+			    "with /");
 		opt->sources = cdp_xreallocarray(opt->sources,
 		    (size_t)opt->nsources + 1, sizeof(*opt->sources));
 		opt->sources[opt->nsources++] = arg;

@@ -55,6 +55,7 @@ struct run {
 	const char		*file;	/* name in messages */
 	const char		*src;	/* _src value */
 	size_t			 srclen;
+	struct cdp_buf		 srcname;	/* "NAME/BASE" for --source */
 };
 
 static void
@@ -316,6 +317,17 @@ emit(struct run *r, struct cell *cells, size_t n, long line,
 	return 0;
 }
 
+/* `field "K" already exists` in r->raw. */
+static void
+exists(struct run *r, const char *k, size_t kl)
+{
+	cdp_buf_reset(&r->raw);
+	if (cdp_buf_adds(&r->raw, "field ") == -1 ||
+	    cdp_json_quote(&r->raw, k, kl) == -1 ||
+	    cdp_buf_adds(&r->raw, " already exists") == -1)
+		cdp_oom(0);
+}
+
 /* Duplicate output keys after --map; returns the key or NULL. */
 static const struct cell *
 dup_key(const struct cell *cells, size_t n)
@@ -368,10 +380,16 @@ json_cells(struct run *r, const struct cdp_line *l, size_t *n)
 			k = r->keys.p + at;
 			kl = r->keys.len - at;
 		}
-		if (is_provenance(k, kl))
-			continue;
 		k0 = k;
 		plan_rename(r->opt, &r->work, &k, &kl, &nested);
+		/* The provenance is ours: another one is kept only to be
+		 * replaced on request. */
+		if (is_provenance(k, kl)) {
+			if (r->opt->replace)
+				continue;
+			exists(r, k, kl);
+			return NULL;
+		}
 		cells[(*n)++] = (struct cell){ .key = k, .klen = kl, .f = f,
 		    .renamed = k != k0, .nested = nested,
 		    .spec = r->plan ? plan_spec(r->opt, &r->work, k, kl) :
@@ -402,7 +420,10 @@ json_record(struct run *r, const struct cdp_line *l)
 		return;
 	}
 	r->saw = true;
-	cells = json_cells(r, l, &n);
+	if ((cells = json_cells(r, l, &n)) == NULL) {
+		reject(r, l->lineno, r->raw.p, l->p, l->len);
+		return;
+	}
 	r->work.rec = &r->rec;
 	if (r->opt->nrenames > 0 && (d = dup_key(cells, n)) != NULL) {
 		cdp_buf_reset(&r->raw);
@@ -543,9 +564,18 @@ read_header(struct run *r, const struct csv_row *row, struct cdp_buf *hdr)
 	for (size_t j = 0; j < row->n; j++) {
 		struct column *c = &cols[j];
 
-		c->skip = is_provenance(c->key, c->klen);
 		plan_rename(r->opt, &r->work, &c->key, &c->klen, &c->nested);
+		c->skip = is_provenance(c->key, c->klen);
+		if (c->skip && !r->opt->replace)
+			cdp_die(EX_DATAERR, r->file, row->line, "field \"%.*s\" "
+			    "already exists (a column; --replace drops it)",
+			    (int)c->klen, c->key);
 		c->spec = plan_spec(r->opt, &r->work, c->key, c->klen);
+		/* A column names the field for a file with no rows too. */
+		if (r->opt->country_field != NULL &&
+		    strlen(r->opt->country_field) == c->klen &&
+		    memcmp(r->opt->country_field, c->key, c->klen) == 0)
+			r->work.seen_country = true;
 		if (!c->skip && first_named(seen, c, j) != j)
 			cdp_die(EX_DATAERR, r->file, row->line,
 			    "--map: two columns named \"%.*s\"", (int)c->klen,
@@ -780,6 +810,14 @@ ingest_file(struct run *r, const char *path, const char *source)
 		    r->in.encoding : "");
 	r->src = source ? source :
 	    strcmp(path, "-") == 0 ? "stdin" : base ? base + 1 : path;
+	/* Two files under one --source stay apart: "pos/pos-day2.csv". */
+	if (source != NULL && strcmp(path, "-") != 0) {
+		cdp_buf_reset(&r->srcname);
+		if (cdp_buf_addf(&r->srcname, "%s/%s", source, base ?
+		    base + 1 : path) == -1)
+			cdp_oom(0);
+		r->src = r->srcname.p;
+	}
 	r->srclen = strlen(r->src);
 	if (fmt == FMT_AUTO && strcmp(path, "-") != 0)
 		fmt = by_name(path, &json_ext);
@@ -818,6 +856,7 @@ run_free(struct run *r)
 	cdp_buf_free(&r->keys);
 	cdp_buf_free(&r->raw);
 	cdp_buf_free(&r->nest);
+	cdp_buf_free(&r->srcname);
 	for (size_t i = 0; i < r->nreasons; i++)
 		free(r->reasons[i].text);
 	free(r->cells);

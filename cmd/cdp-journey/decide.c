@@ -405,7 +405,11 @@ guards(struct dec *d, struct cand *c)
 		c->reason = R_ALREADY_SENT;
 		return;
 	}
-	if (consent_at(d, c->ch, c->gdue) != 1) {
+	/* Consent at the decision's time, and still now: a withdrawal
+	 * before the run that sends it wins (the one way the schedule may
+	 * change what is sent: for the law, not for the journey). */
+	if (consent_at(d, c->ch, c->gdue) != 1 ||
+	    consent_at(d, c->ch, r->as_of) != 1) {
 		c->reason = R_NO_CONSENT;
 		return;
 	}

@@ -11,8 +11,9 @@
 
 #include "diag.h"
 #include "each.h"
-#include "xalloc.h"
+#include "idvals.h"
 #include "journey.h"
+#include "xalloc.h"
 
 /* The profile numbered for id s[0..n) (str: a JSON string), added when
  * new.  The key's first byte keeps the string "7" apart from 7. */
@@ -360,25 +361,29 @@ defer(struct j_run *r, struct cdp_rec *rec)
 		cdp_oom(0);
 }
 
-/* The profile id in field f into *s and *n (*str: a JSON string); 1: none
- * (skip), -1: bad. */
+/* The profile id of rec into *s and *n (*str: a JSON string): a string
+ * or number, or the first of an array of them (a profile of cdp-merge);
+ * 1: none (skip), -1: bad. */
 static int
-id_of(struct j_run *r, struct cdp_rec *rec, const struct cdp_field *f,
-    const char **s, size_t *n, bool *str, const char **why)
+id_of(struct j_run *r, struct cdp_rec *rec, const char **s, size_t *n,
+    bool *str, const char **why)
 {
-	*str = f->type == CDP_STRING;
-	if (f->type == CDP_STRING) {
-		if (cdp_rec_str(rec, f, &r->tmp, s, n) == -1)
-			cdp_oom(0);
-		return *n == 0;
+	const char *name = r->opt->profile;
+	struct cdp_idvals it;
+
+	cdp_idvals_start(&it, rec, name, strlen(name), false);
+	switch (cdp_idvals_next(&it, &r->tmp, s, n, why)) {
+	case -2:
+		cdp_oom(0);
+		break;
+	case -1:
+		*why = "profile id is not a string or number";
+		return -1;
+	case 0:
+		return 1;
 	}
-	if (f->type == CDP_NUMBER) {
-		*s = rec->p + f->voff;
-		*n = f->vlen;
-		return 0;
-	}
-	*why = "profile id is not a string or number";
-	return -1;
+	*str = it.str;
+	return *n == 0;
 }
 
 int
@@ -397,7 +402,7 @@ j_record(struct j_run *r, struct cdp_rec *rec, const char **why)
 	/* The time first: its text goes through r->tmp, as the id's may. */
 	if (time_of(r, rec, &e.t, why) == -1)
 		return -1;
-	if ((rc = id_of(r, rec, f, &s, &n, &str, why)) != 0)
+	if ((rc = id_of(r, rec, &s, &n, &str, why)) != 0)
 		return rc;
 	/* Events after --as-of have not happened yet for this run (but
 	 * they show that the fields the rules read exist). */

@@ -5,7 +5,7 @@
 # 2026-01-01T00:00:00Z, 1767225600).  Stages with entries, exits, a
 # journey exit, re-entry rules, competing actions with different waits and
 # "unless" windows, sequences of steps, repeats, variants and a holdout,
-# rules on a profile field (vip); events that change consent on the way.
+# rules on a profile field (vip); events that give consent on the way.
 function r(n) { return int(rand() * n) }
 function pick(s,   a, n) { n = split(s, a, " "); return a[r(n) + 1] }
 function ev(k,   o) {
@@ -85,13 +85,16 @@ function journey(f,   nst, s, k, na, o) {
 	print o "]}" > f
 }
 
-function consent(   o, c, n, i) {
+# Consent of a profile record (granted or refused), or given later by an
+# event (grant: a withdrawal after a decision's time, before the run that
+# makes it, is the one thing the schedule may change, on purpose).
+function consent(grant,   o, c, n, i) {
 	split("email sms push", c, " ")
 	o = ""
 	for (i = 1; i <= 3; i++)
 		if (r(4) > 0)
 			o = o (o != "" ? "," : "") "\"" c[i] "\":" \
-			    (r(5) > 0 ? "true" : "false")
+			    (grant || r(5) > 0 ? "true" : "false")
 	return "{" o "}"
 }
 
@@ -102,7 +105,7 @@ BEGIN {
 	for (p = 0; p < 40; p++) {
 		print "{\"profile_id\":\"p" p "\",\"tz\":\"" \
 		    pick("UTC Europe/Warsaw America/New_York Asia/Tokyo") \
-		    "\",\"vip\":" pick("true false") ",\"consent\":" consent() \
+		    "\",\"vip\":" pick("true false") ",\"consent\":" consent(0) \
 		    "}" > (dir "/profiles.ndjson")
 		n = r(14)
 		for (i = 0; i < n; i++) {
@@ -110,7 +113,7 @@ BEGIN {
 			e = pick("e0 e0 e1 e1 e2 e3 e4 x quit")
 			o = "{\"profile_id\":\"p" p "\",\"ts\":" t ",\"event\":\"" e "\""
 			if (r(8) == 0)
-				o = o ",\"consent\":" consent()
+				o = o ",\"consent\":" consent(1)
 			print o "}" > (dir "/events.ndjson")
 		}
 	}
