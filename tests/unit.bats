@@ -55,3 +55,8 @@ load helper
 	CDP_SIMD=scalar run "$CDP_BUILD/unit/test_record"
 	assert_success
 }
+
+@test "unit: comparison methods, blocking rules and candidate pairs" {
+	run "$CDP_BUILD/unit/test_compare"
+	assert_success
+}
