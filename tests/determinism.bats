@@ -382,3 +382,12 @@ same_threads() {
 	    'type == "view"' 'type == "cart"' 'type == "purchase"' \
 	    --by-profile customer_id
 }
+
+@test "determinism: thread counts: cdp-score rfm and clv" {
+	par_input
+	same_threads par.ndjson cdp-score rfm --as-of 2025-12-31
+	same_threads par.ndjson cdp-score clv --summary --as-of 2025-12-31
+	same_threads par.ndjson cdp-score clv --calibration-end 2025-09-30 \
+	    --holdout-end 2025-12-31 --params \
+	    "$BATS_TEST_DIRNAME/cdp-score/published.json"
+}
