@@ -391,3 +391,11 @@ same_threads() {
 	    --holdout-end 2025-12-31 --params \
 	    "$BATS_TEST_DIRNAME/cdp-score/published.json"
 }
+
+@test "determinism: thread counts: cdp-merge (first pass)" {
+	par_input
+	same_threads par.ndjson cdp-merge --ids email,customer_id \
+	    --normalize email
+	same_threads par.ndjson cdp-merge --ids email,customer_id --profiles
+	same_threads par.ndjson cdp-merge --ids email,name --max-degree 3
+}

@@ -65,9 +65,9 @@ CDP_NORM_USAGE
 "  -o, --output FILE         write to FILE (atomically) instead of stdout\n"
 "      --rejects FILE        write bad records to FILE and go on\n"
 "      --stats               print the record account on stderr at the end\n"
-"      --progress, --no-progress\n"
-"                            progress bar of the first pass on stderr\n"
+"      --progress, --no-progress  progress bar of the first pass\n"
 "      --max-record-bytes N  longest record accepted (default 64M)\n"
+"      --threads N           read on N threads (cdpipe(7) THREADS)\n"
 "      --verbose             messages may quote values (personal data)\n"
 "  -h, --help                this help\n"
 "  -V, --version             version\n";
@@ -110,6 +110,7 @@ enum {
 
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
+	CDP_THREADS_LONGOPT,
 	CDP_NORM_LONGOPTS,
 	{ "all-ids", no_argument, NULL, OPT_ALL_IDS },
 	{ "allow-nonconverged", no_argument, NULL, OPT_ALLOW_NONCONVERGED },
