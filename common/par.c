@@ -222,9 +222,13 @@ rd_consume(struct reader *r, size_t n)
 	r->cstate = 0;
 }
 
-/* Read more of the input after the staged bytes; sets eof at its end. */
+/*
+ * Read more of the input after the staged bytes, about more bytes (a
+ * block's worth, so that a block leaves little to carry to the next);
+ * sets eof at its end.  One byte of room is always left after them.
+ */
 static void
-rd_fill(struct par *par)
+rd_fill(struct par *par, size_t more)
 {
 	struct reader *r = &par->rd;
 	size_t n;
@@ -238,12 +242,14 @@ rd_fill(struct par *par)
 			r->lastnl -= r->pos;
 		r->pos = 0;
 	}
-	if (r->cap - r->end < STAGE_READ) {
-		r->cap = r->cap < STAGE_READ ? 2 * STAGE_READ : 2 * r->cap;
+	if (more < STAGE_READ)
+		more = STAGE_READ;
+	if (r->cap - r->end <= more) {
+		r->cap = r->end + more + STAGE_READ;
 		r->stage = cdp_xreallocarray(r->stage, r->cap, 1);
 	}
 	if (r->prelen > 0) {
-		n = r->prelen < r->cap - r->end ? r->prelen : r->cap - r->end;
+		n = r->prelen < more ? r->prelen : more;
 		memcpy(r->stage + r->end, r->pre, n);
 		r->pre += n;
 		r->prelen -= n;
@@ -251,7 +257,7 @@ rd_fill(struct par *par)
 		return;
 	}
 	do
-		k = read(r->in.fd, r->stage + r->end, r->cap - r->end);
+		k = read(r->in.fd, r->stage + r->end, more);
 	while (k == -1 && errno == EINTR);
 	if (k == -1)
 		cdp_die(EX_IOERR, r->in.name, 0, "read error: %s",
@@ -417,20 +423,18 @@ cdp_par_count_lines(const char *p, size_t n, bool csv)
 	return (long)(lf + cr);
 }
 
-/* Copy n staged bytes into slot s as its block. */
+/*
+ * The n staged bytes at pos into slot s as its block.  The stage itself
+ * becomes the block (no copy of the input) and the slot's old buffer the
+ * stage, with the bytes after the block; a line cut short is copied.
+ */
 static void
 rd_take(struct par *par, struct slot *s, size_t n, bool cut)
 {
 	struct reader *r = &par->rd;
+	size_t rest = r->end - r->pos - n, cap;
+	char *old;
 
-	if (s->cap < n + 1) {
-		free(s->buf);
-		s->cap = n + 1 > par->rd.target ? n + 1 : par->rd.target;
-		s->buf = cdp_xmalloc(s->cap);
-	}
-	memcpy(s->buf, r->stage + r->pos, n);
-	s->buf[n] = '\0';
-	s->b.p = s->buf;
 	s->b.len = n;
 	s->b.cut = cut;
 	s->b.line = r->line;
@@ -439,6 +443,38 @@ rd_take(struct par *par, struct slot *s, size_t n, bool cut)
 	s->b.input = r->input;
 	s->b.first = r->first;
 	r->first = false;
+	if (cut) {
+		if (s->cap < n + 1) {
+			free(s->buf);
+			s->cap = n + 1;
+			s->buf = cdp_xmalloc(s->cap);
+		}
+		memcpy(s->buf, r->stage + r->pos, n);
+		s->buf[n] = '\0';
+		s->b.p = s->buf;
+		r->pos += n;
+		r->scan = r->pos;
+		r->lastnl = NONE;
+		return;
+	}
+	cap = rest + r->target + 2 * STAGE_READ;
+	old = s->buf;
+	if (s->cap < cap) {
+		free(old);
+		old = cdp_xmalloc(cap);
+	} else
+		cap = s->cap;
+	memcpy(old, r->stage + r->pos + n, rest);
+	s->buf = r->stage;
+	s->cap = r->cap;
+	s->b.p = s->buf + r->pos;
+	s->buf[r->pos + n] = '\0';
+	r->stage = old;
+	r->cap = cap;
+	r->pos = r->scan = 0;
+	r->end = rest;
+	r->lastnl = NONE;
+	r->cstate = 0;
 }
 
 /* The place after the last LF in stage[from, to), or NONE. */
@@ -488,6 +524,7 @@ rd_cut(struct par *par, struct slot *s)
 	size_t want = r->pos + rd_target(r) - 1, at = 0, n;
 	bool cut = false;
 	const char *nl;
+	long lines;
 
 	for (;;) {
 		if (r->skipping) {
@@ -507,25 +544,18 @@ rd_cut(struct par *par, struct slot *s)
 			break;
 		}
 		want -= r->pos;
-		rd_fill(par);
+		rd_fill(par, want + 1 > r->end - r->pos ?
+		    want + 1 - (r->end - r->pos) + 4096 : STAGE_READ);
 		want += r->pos;
 	}
 	n = at - r->pos;
-	rd_take(par, s, n, cut);
-	if (cut) {
-		r->pos += n;
-		r->used += (off_t)n;
-		r->scan = r->pos;
-		r->lastnl = NONE;
-		r->skipping = true;
-		r->line++;
-		s->b.last = false;
-		return;
-	}
-	r->line += cdp_par_count_lines(r->stage + r->pos, n,
+	lines = cut ? 1 : cdp_par_count_lines(r->stage + r->pos, n,
 	    par->prog->csv != 0);
-	rd_consume(r, n);
-	s->b.last = r->eof && r->pos == r->end;
+	r->used += (off_t)n;
+	rd_take(par, s, n, cut);
+	r->line += lines;
+	r->skipping = cut;
+	s->b.last = !cut && r->eof && r->pos == r->end;
 }
 
 /* Start the next input; 0 when there is none. */
@@ -563,7 +593,7 @@ rd_block(struct par *par, struct slot *s)
 		return 0;
 	if (!r->started) {
 		while (r->end - r->pos < 3 && !r->eof)
-			rd_fill(par);
+			rd_fill(par, r->target);
 		if (r->in.bom && r->end - r->pos >= 3 &&
 		    memcmp(r->stage + r->pos, "\xEF\xBB\xBF", 3) == 0)
 			rd_consume(r, 3);
