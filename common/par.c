@@ -36,6 +36,7 @@ struct slot {
 	char			*buf;
 	size_t			 cap;
 	int			 lanes_done;
+	size_t			*evp;	/* writing: where each event list is */
 	off_t			 end;	/* input bytes used after it */
 	long			 fail_line;	/* from a lane; LONG_MAX: none */
 	int			 fail_code;
@@ -166,6 +167,20 @@ cdp_par_reject(struct cdp_par_block *b, long line, const char *why,
 {
 	add_event(b, EV_REJECT, EX_DATAERR, line, why, strlen(why), raw,
 	    rawlen);
+}
+
+void
+cdp_par_lane_reject(struct cdp_par_block *b, int lane, long line,
+    const char *why, const char *raw, size_t rawlen)
+{
+	struct event e = { EV_REJECT, EX_DATAERR, line, NONE, b->n,
+	    strlen(why), rawlen };
+	struct cdp_buf *eb = &b->lev[lane];
+
+	if (cdp_buf_add(eb, &e, sizeof(e)) == -1 ||
+	    cdp_buf_add(eb, why, e.why_len) == -1 ||
+	    cdp_buf_add(eb, raw, rawlen) == -1)
+		cdp_oom(0);
 }
 
 void
@@ -649,7 +664,7 @@ one_record(struct worker *w, struct cdp_par_block *b,
 		b->n.written++;
 	else if (rc == 1)
 		b->n.dropped++;
-	else
+	else if (rc == -1)
 		cdp_par_reject(b, l->lineno, why, l->p, l->len);
 }
 
@@ -705,8 +720,11 @@ slot_reset(struct par *par, struct slot *s)
 	cdp_buf_reset(&s->b.ev);
 	for (int i = 0; i < prog->nouts; i++)
 		cdp_buf_reset(&s->b.out[i]);
-	for (int i = 0; i < prog->nlanes; i++)
+	for (int i = 0; i < prog->nlanes; i++) {
 		cdp_buf_reset(&s->b.lane[i]);
+		cdp_buf_reset(&s->b.lev[i]);
+		s->b.lane_n[i] = (struct cdp_par_count){ 0 };
+	}
 	s->lanes_done = 0;
 	s->fail_line = LONG_MAX;
 	free(s->fail_msg);
@@ -840,6 +858,33 @@ lane_fail(struct slot *s)
 	    s->fail_line, "%s", s->fail_msg);
 }
 
+/*
+ * Of the block's events (its parsing's, then each lane's), the source of
+ * the next one in input order: 0 the parsing, i + 1 lane i; -1 when none
+ * is left.  Each source's events are in line order already.
+ */
+static int
+next_event(struct slot *s, int nlanes)
+{
+	const struct cdp_par_block *b = &s->b;
+	long best = LONG_MAX;
+	int from = -1;
+
+	for (int i = 0; i <= nlanes; i++) {
+		const struct cdp_buf *eb = i == 0 ? &b->ev : &b->lev[i - 1];
+		struct event e;
+
+		if (s->evp[i] >= eb->len)
+			continue;
+		memcpy(&e, eb->p + s->evp[i], sizeof(e));
+		if (from == -1 || e.line < best) {
+			best = e.line;
+			from = i;
+		}
+	}
+	return from;
+}
+
 /* Write block s: its output and events in input order, its counts. */
 static void
 write_block(struct par *par, struct slot *s)
@@ -850,20 +895,27 @@ write_block(struct par *par, struct slot *s)
 	struct cdp_par_count base = { a->read, a->written, a->dropped,
 	    a->merged };
 	struct cdp_buf why = { 0 };
-	const char *ev = b->ev.p, *end = ev + b->ev.len;
+	const char *ev;
 	struct cdp_err err;
 	size_t done = 0, k = 0;
 	struct event e;
 	off_t used;
+	int from;
 
 	if (prog->check != NULL)
 		prog->check(prog->shared, b);
-	while (ev < end) {
+	for (int i = 0; i <= prog->nlanes; i++)
+		s->evp[i] = 0;
+	while ((from = next_event(s, prog->nlanes)) >= 0) {
+		struct cdp_buf *eb = from == 0 ? &b->ev : &b->lev[from - 1];
+
+		ev = eb->p + s->evp[from];
 		memcpy(&e, ev, sizeof(e));
 		ev += sizeof(e);
+		s->evp[from] += sizeof(e) + e.why_len + e.raw_len;
 		if (s->fail_line != LONG_MAX && e.line > s->fail_line)
 			lane_fail(s);
-		if (prog->nouts > 0) {
+		if (prog->nouts > 0 && e.off != NONE) {
 			put_out(prog->outs[0], b->out[0].p + done, e.off - done);
 			done = e.off;
 		}
@@ -893,6 +945,11 @@ write_block(struct par *par, struct slot *s)
 	for (int i = 0; i < prog->nouts; i++)
 		put_out(prog->outs[i], b->out[i].p + (i ? 0 : done),
 		    b->out[i].len - (i ? 0 : done));
+	for (int i = 0; i < prog->nlanes; i++) {
+		b->n.written += b->lane_n[i].written;
+		b->n.dropped += b->lane_n[i].dropped;
+		b->n.merged += b->lane_n[i].merged;
+	}
 	set_counts(a, &base, &b->n);
 	used = prog->offset != NULL ? prog->offset(prog->shared, b->input,
 	    s->end) : s->end;
@@ -1036,6 +1093,12 @@ cdp_par_run(const struct cdp_par_prog *prog, char **files, int nfiles,
 		    sizeof(*s->b.out));
 		s->b.lane = cdp_xcalloc((size_t)prog->nlanes + 1,
 		    sizeof(*s->b.lane));
+		s->b.lev = cdp_xcalloc((size_t)prog->nlanes + 1,
+		    sizeof(*s->b.lev));
+		s->b.lane_n = cdp_xcalloc((size_t)prog->nlanes + 1,
+		    sizeof(*s->b.lane_n));
+		s->evp = cdp_xcalloc((size_t)prog->nlanes + 2,
+		    sizeof(*s->evp));
 	}
 	par.lane_next = cdp_xcalloc((size_t)prog->nlanes + 1,
 	    sizeof(*par.lane_next));
@@ -1071,10 +1134,15 @@ cdp_par_run(const struct cdp_par_prog *prog, char **files, int nfiles,
 		cdp_buf_free(&s->b.ev);
 		for (int k = 0; k < prog->nouts; k++)
 			cdp_buf_free(&s->b.out[k]);
-		for (int k = 0; k < prog->nlanes; k++)
+		for (int k = 0; k < prog->nlanes; k++) {
 			cdp_buf_free(&s->b.lane[k]);
+			cdp_buf_free(&s->b.lev[k]);
+		}
 		free(s->b.out);
 		free(s->b.lane);
+		free(s->b.lev);
+		free(s->b.lane_n);
+		free(s->evp);
 		if (s->b.user != NULL && prog->user_free != NULL)
 			prog->user_free(s->b.user);
 	}

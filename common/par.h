@@ -54,6 +54,9 @@ struct cdp_par_block {
 	struct cdp_par_count	 n;
 	struct cdp_buf		*out;	/* output per channel */
 	struct cdp_buf		*lane;	/* the program's items per lane */
+	struct cdp_par_count	*lane_n;	/* per lane: what it decided of
+					   the records it folded */
+	struct cdp_buf		*lev;	/* private: per lane, its rejects */
 	void			*user;	/* the program's, kept with the
 					   block's slot from run to run */
 	struct cdp_buf		 ev;	/* private: rejects, warnings,
@@ -74,8 +77,9 @@ struct cdp_par_input {
 
 struct cdp_par_prog {
 	/* Per record of a block of NDJSON lines, on a worker thread, with
-	 * that thread's ctx; returns as a cdp_each_fn does.  at->blk is
-	 * the block, for cdp_par_put() and the lanes. */
+	 * that thread's ctx; returns as a cdp_each_fn does, or 2 when its
+	 * lane decides (and counts it in b->lane_n).  at->blk is the block,
+	 * for cdp_par_put() and the lanes. */
 	cdp_each_fn	 record;
 	/* Or per block (it reads b->p itself, and counts b->n.read). */
 	void		(*block)(void *ctx, struct cdp_par_block *b);
@@ -181,6 +185,15 @@ void	cdp_par_put(struct cdp_par_block *b, int chan, const void *p,
  */
 void	cdp_par_reject(struct cdp_par_block *b, long line, const char *why,
 	    const char *raw, size_t rawlen);
+
+/*
+ * Lane lane rejects the record of line line of b (a lane that decides
+ * what its records are, as cdp-report cohort's does): written in input
+ * order with the rest.  The lane counts its other records in
+ * b->lane_n[lane].
+ */
+void	cdp_par_lane_reject(struct cdp_par_block *b, int lane, long line,
+	    const char *why, const char *raw, size_t rawlen);
 
 /* A line for the rejects file, uncounted (cdp-ingest's warnings). */
 void	cdp_par_note(struct cdp_par_block *b, const char *text, size_t n);

@@ -383,6 +383,17 @@ same_threads() {
 	    --by-profile customer_id
 }
 
+@test "determinism: thread counts: cdp-report cohort" {
+	par_input
+	same_threads par.ndjson cdp-report cohort --by-profile customer_id
+	same_threads par.ndjson cdp-report cohort --by-profile customer_id \
+	    --period week --activity 'type == "purchase"'
+	# A cohort read from each profile's records until one has it: what
+	# is rejected depends on the profile's earlier records.
+	same_threads par.ndjson cdp-report cohort --by-profile customer_id \
+	    --cohort 'month(ts)' --period day
+}
+
 @test "determinism: thread counts: cdp-score rfm and clv" {
 	par_input
 	same_threads par.ndjson cdp-score rfm --as-of 2025-12-31
