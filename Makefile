@@ -105,6 +105,9 @@ $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 .PRECIOUS: $(BUILD)/fuzz/obj/%.o
+# Objects made through the pattern rules are kept, so that a second make
+# rebuilds only what changed.
+.SECONDARY:
 
 fuzz: $(FUZZERS)
 	@sh tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_S) $(FUZZERS)
