@@ -1,13 +1,20 @@
-/* out.c - buffered output with atomic rename and quiet EPIPE. */
+/*
+ * out.c - buffered output with atomic rename and quiet EPIPE; the files a
+ * run claims, so that no output is another output or an input.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "out.h"
@@ -73,6 +80,243 @@ cdp_out_cleanup(void)
 	}
 }
 
+/*
+ * The files this run reads and writes, by identity: the file itself
+ * (device and inode, when it exists) and, for an output that may not
+ * exist yet, its folder (device and inode) and name.  Names are never
+ * compared as text: "x", "./x", a symbolic link and a hard link to x are
+ * one file.  Devices, FIFOs and anything under /dev (/dev/null,
+ * /dev/stdout) are not claimed: writing there twice loses nothing.
+ * Process-wide state, like open_outs: an output is claimed where it is
+ * opened and an input where it is checked, far apart in a program.
+ */
+enum claim_kind { CLAIM_INPUT, CLAIM_PLAN, CLAIM_OUTPUT };
+
+struct claim {
+	enum claim_kind	 kind;
+	const char	*role;	/* "-o", "--rejects", ...; NULL: none */
+	char		*name;	/* as given, for messages */
+	bool		 file;	/* dev/ino are the file's */
+	dev_t		 dev;
+	ino_t		 ino;
+	bool		 named;	/* ddev/dino/base: folder and name */
+	dev_t		 ddev;
+	ino_t		 dino;
+	char		*base;
+};
+
+static struct claim *claims;
+static size_t nclaims, claimcap;
+
+/* Folder and last name of path (after its symbolic link, as
+ * cdp_out_open() writes there) into c. */
+static void
+ident_named(const char *path, struct claim *c)
+{
+	struct stat st;
+	char *real = NULL, *dir;
+	const char *p = path, *slash;
+
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+	    (real = realpath(path, NULL)) != NULL)
+		p = real;
+	slash = strrchr(p, '/');
+	if (slash == NULL)
+		dir = strdup(".");
+	else if (slash == p)
+		dir = strdup("/");
+	else
+		dir = strndup(p, (size_t)(slash - p));
+	if (dir != NULL && stat(dir, &st) == 0 &&
+	    (c->base = strdup(slash ? slash + 1 : p)) != NULL) {
+		c->named = true;
+		c->ddev = st.st_dev;
+		c->dino = st.st_ino;
+	}
+	free(dir);
+	free(real);
+}
+
+/*
+ * The identity of path (NULL or "-": fd, standard input or output) into
+ * c.  Returns false when there is nothing to claim: a device, FIFO,
+ * socket or folder, a path under /dev, or a file that does not exist
+ * (for an input: opening it will fail and say so).
+ */
+static bool
+ident(const char *path, int fd, bool output, struct claim *c)
+{
+	struct stat st;
+	int rc;
+
+	*c = (struct claim){ 0 };
+	if (path == NULL || strcmp(path, "-") == 0)
+		rc = fstat(fd, &st);
+	else if (strncmp(path, "/dev/", 5) == 0)
+		return false;
+	else
+		rc = stat(path, &st);
+	if (rc == 0 && !S_ISREG(st.st_mode))
+		return false;
+	if (rc == 0) {
+		c->file = true;
+		c->dev = st.st_dev;
+		c->ino = st.st_ino;
+	}
+	if (output && path != NULL && strcmp(path, "-") != 0)
+		ident_named(path, c);
+	return c->file || c->named;
+}
+
+static bool
+same(const struct claim *a, const struct claim *b)
+{
+	if (a->file && b->file && a->dev == b->dev && a->ino == b->ino)
+		return true;
+	return a->named && b->named && a->ddev == b->ddev &&
+	    a->dino == b->dino && strcmp(a->base, b->base) == 0;
+}
+
+/* "the input F", "the -o file F", "standard output", ... for messages. */
+static void
+describe(const struct claim *c, char *buf, size_t n)
+{
+	if (c->name == NULL)
+		snprintf(buf, n, "%s", c->kind == CLAIM_INPUT ?
+		    "standard input" : "standard output");
+	else if (c->kind == CLAIM_INPUT)
+		snprintf(buf, n, "the input %s", c->name);
+	else if (c->role != NULL)
+		snprintf(buf, n, "the %s file %s", c->role, c->name);
+	else
+		snprintf(buf, n, "the output %s", c->name);
+}
+
+static void
+claim_free(struct claim *c)
+{
+	free(c->name);
+	free(c->base);
+}
+
+/*
+ * Check c against every claim so far and add it.  An output opened under
+ * the very name of an unclaimed plan takes that plan over.  Returns 0, or
+ * -1 with err set (EX_USAGE) naming the other file.
+ */
+static int
+claim(struct claim *c, const char *name, struct cdp_err *err)
+{
+	struct claim *plan = NULL;
+	char what[PATH_MAX + 32];
+
+	for (size_t i = 0; i < nclaims; i++) {
+		struct claim *o = &claims[i];
+
+		if (c->kind == CLAIM_INPUT && o->kind == CLAIM_INPUT) {
+			/* Read twice (checked, then opened): one claim. */
+			if (same(c, o) && (c->name == NULL) == (o->name == NULL)
+			    && (name == NULL || strcmp(name, o->name) == 0)) {
+				claim_free(c);
+				return 0;
+			}
+			continue;
+		}
+		if (!same(c, o))
+			continue;
+		if (c->kind == CLAIM_OUTPUT && o->kind == CLAIM_PLAN &&
+		    plan == NULL && name != NULL && strcmp(o->name, name) == 0) {
+			plan = o;
+			continue;
+		}
+		/* An input's reader names the input before the message, as
+		 * for "cannot open"; an output's message names it. */
+		describe(o, what, sizeof(what));
+		if (c->kind == CLAIM_INPUT)
+			cdp_err_set(err, EX_USAGE, "is also %s", what);
+		else
+			cdp_err_set(err, EX_USAGE, "%s: is also %s",
+			    name != NULL ? name : "<stdout>", what);
+		claim_free(c);
+		return -1;
+	}
+	if (plan != NULL) {
+		const char *role = plan->role;
+
+		claim_free(plan);
+		*plan = *c;
+		plan->role = role;
+		plan->kind = CLAIM_OUTPUT;
+		goto named;
+	}
+	if (nclaims == claimcap) {
+		size_t cap = claimcap ? claimcap * 2 : 8;
+		struct claim *p = realloc(claims, cap * sizeof(*p));
+
+		if (p == NULL) {
+			claim_free(c);
+			cdp_err_set(err, EX_OSERR, "out of memory");
+			return -1;
+		}
+		claims = p;
+		claimcap = cap;
+	}
+	plan = &claims[nclaims++];
+	*plan = *c;
+named:
+	if (name != NULL && (plan->name = strdup(name)) == NULL) {
+		cdp_err_set(err, EX_OSERR, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int
+cdp_out_plan(const char *role, const char *path, struct cdp_err *err)
+{
+	struct claim c;
+
+	/* Given twice, the last one counts. */
+	for (size_t i = 0; i < nclaims; i++)
+		if (claims[i].kind == CLAIM_PLAN &&
+		    strcmp(claims[i].role, role) == 0) {
+			claim_free(&claims[i]);
+			claims[i] = claims[--nclaims];
+			break;
+		}
+	if (path == NULL || strcmp(path, "-") == 0 ||
+	    !ident(path, -1, true, &c))
+		return 0;
+	c.kind = CLAIM_PLAN;
+	c.role = role;
+	return claim(&c, path, err);
+}
+
+int
+cdp_out_check_input(const char *path, struct cdp_err *err)
+{
+	struct claim c;
+	bool std = path == NULL || strcmp(path, "-") == 0;
+
+	if (!ident(path, STDIN_FILENO, false, &c))
+		return 0;
+	c.kind = CLAIM_INPUT;
+	return claim(&c, std ? NULL : path, err);
+}
+
+/* Claim the output o is about to write (a file by name, or stdout). */
+static int
+claim_output(const char *path, struct cdp_err *err)
+{
+	struct claim c;
+	bool std = path == NULL || strcmp(path, "-") == 0;
+
+	if (!ident(path, STDOUT_FILENO, true, &c))
+		return 0;
+	c.kind = CLAIM_OUTPUT;
+	return claim(&c, std ? NULL : path, err);
+}
+
 static void
 on_signal(int sig)
 {
@@ -120,6 +364,8 @@ cdp_out_open(const char *path, struct cdp_err *err)
 		return NULL;
 	}
 	o->fd = STDOUT_FILENO;
+	if (claim_output(path, err) == -1)
+		goto fail;
 	if (path == NULL || strcmp(path, "-") == 0)
 		goto done;
 	/*

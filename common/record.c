@@ -777,6 +777,11 @@ bad:
 		cdp_err_set(err, EX_OSERR, "out of memory");
 		return -1;
 	}
+	/* A UTF-16 line fails at its first or second byte: say what it is. */
+	if (sc.at - sc.base <= 1 && cdp_looks_utf16(p, len)) {
+		cdp_err_set(err, EX_DATAERR, "%s", CDP_UTF16_REASON);
+		return -1;
+	}
 	/* Positions are 1-based, like columns; the end of line is len + 1. */
 	cdp_err_set(err, EX_DATAERR, "%s at byte %lu", sc.why,
 	    (unsigned long)(sc.at - sc.base) + 1);
@@ -1030,6 +1035,22 @@ cdp_fmt_double(char *buf, double d)
 			break;
 	}
 	return trim_exponent(buf, len);
+}
+
+bool
+cdp_looks_utf16(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (n >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) ||
+	    (u[0] == 0xFE && u[1] == 0xFF)))
+		return true;
+	/* "{\"" or "a," as UTF-16LE or BE: NULs on one side, none on the
+	 * other. */
+	if (n < 4)
+		return false;
+	return (u[0] != 0 && u[1] == 0 && u[2] != 0 && u[3] == 0) ||
+	    (u[0] == 0 && u[1] != 0 && u[2] == 0 && u[3] != 0);
 }
 
 /* Writer: every field starts with '{' or ',', so end() only closes. */

@@ -66,7 +66,8 @@ struct cdp_rec {
  * key, keys compared after unescaping) and index its top-level fields in
  * input order.  Whitespace is space, tab, CR and LF.  Returns 0; or -1 with
  * err->code EX_DATAERR and a reason such as "invalid UTF-8 at byte 17"
- * (a byte offset, never the data), or EX_OSERR on allocation failure.
+ * (a byte offset, never the data) or CDP_UTF16_REASON for a UTF-16 line,
+ * or EX_OSERR on allocation failure.
  */
 int	cdp_rec_parse(struct cdp_rec *r, const char *p, size_t len,
 	    struct cdp_err *err);
@@ -110,6 +111,17 @@ int	cdp_json_quote(struct cdp_buf *out, const char *s, size_t n);
 
 /* True when s[0..n) is valid UTF-8 (no overlongs, no surrogates). */
 bool	cdp_utf8_valid(const char *s, size_t n);
+
+/*
+ * True when s[0..n), the start of an input, looks like UTF-16 text: a
+ * UTF-16 byte order mark, or ASCII characters each with a NUL byte on the
+ * same side.  For the hint of a refused input.
+ */
+bool	cdp_looks_utf16(const char *s, size_t n);
+
+/* The reason given for such an input. */
+#define CDP_UTF16_REASON \
+	"UTF-16 text: convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)"
 
 /*
  * Write d as the shortest decimal text that reads back (strtod) to the

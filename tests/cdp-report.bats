@@ -17,8 +17,8 @@ load helper
 @test "cdp-report: a missing or unknown command is a usage error" {
 	run_split cdp-report
 	assert_failure 64
-	[[ "$stderr" == "cdp-report: missing command"* ]]
-	[[ "$stderr" == *"usage: cdp-report COMMAND"* ]]
+	assert_equal "$stderr" "cdp-report: missing command
+Try 'cdp-report --help' for more information."
 	run_split cdp-report frobnicate
 	assert_failure 64
 	[[ "$stderr" == 'cdp-report: unknown command "frobnicate"'* ]]

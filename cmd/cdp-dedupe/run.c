@@ -13,11 +13,12 @@
 
 #include "dedupe.h"
 #include "diag.h"
+#include "xalloc.h"
 
 static void
 oom(void)
 {
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
+	cdp_oom(0);
 }
 
 /* p (of *cap items of size) grown to hold n items; exits when out of

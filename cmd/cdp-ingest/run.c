@@ -509,8 +509,11 @@ ingest_file(struct run *r, const char *path, const char *source)
 	r->srclen = strlen(r->src);
 	if (fmt == FMT_AUTO && strcmp(path, "-") != 0)
 		fmt = by_name(path, &json_ext);
+	/* The first bytes tell the format, and UTF-16 from UTF-8. */
+	prelen = read_prefix(r, fd, pre);
+	if (cdp_looks_utf16(pre, prelen))
+		cdp_die(EX_DATAERR, r->file, 1, CDP_UTF16_REASON);
 	if (fmt == FMT_AUTO) {
-		prelen = read_prefix(r, fd, pre);
 		fmt = sniff(pre, prelen);
 		if (json_ext && fmt != FMT_NDJSON)
 			fmt = FMT_JSON;

@@ -205,7 +205,8 @@ finish(struct j_run *r, struct cdp_out *out, struct cdp_out *st)
 	    r->acct.rejected, r->acct.dropped) == -1)
 		j_nomem();
 	j_stats_tail(r, &b);
-	fprintf(stderr, "%s}\n", b.p);
+	if (cdp_stats_emit(&b, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
 	cdp_buf_free(&b);
 }
 
@@ -261,19 +262,21 @@ main(int argc, char *argv[])
 	if (cdp_acct_open(&r.acct, opt.common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	r.acct.aggregating = true;
+	/* Outputs open before any input is read: one that is also an input
+	 * is refused first (cdp_out_open()). */
+	if ((out = cdp_out_open(opt.common.output, &err)) == NULL)
+		cdp_die_err(&err, NULL, 0);
+	if (!opt.dry_run && (opt.state_out != NULL || opt.state != NULL)) {
+		const char *path = opt.state_out ? opt.state_out : opt.state;
+
+		if ((st = cdp_out_open(path, &err)) == NULL)
+			cdp_die_err(&err, NULL, 0);
+	}
 	j_read_input(&r, argv + first, argc - first);
 	for (size_t i = 0; r.suppress != NULL && i < r.nprof; i++)
 		if (cdp_keymap_get(r.suppress, cdp_key128_of(r.idtext.p +
 		    r.prof[i].idoff, r.prof[i].idlen)) != NULL)
 			r.prof[i].suppressed = true;
-	if ((out = cdp_out_open(opt.common.output, &err)) == NULL)
-		cdp_die_err(&err, opt.common.output, 0);
-	if (!opt.dry_run && (opt.state_out != NULL || opt.state != NULL)) {
-		const char *path = opt.state_out ? opt.state_out : opt.state;
-
-		if ((st = cdp_out_open(path, &err)) == NULL)
-			cdp_die_err(&err, path, 0);
-	}
 	j_decide_all(&r, out, st);
 	finish(&r, out, st);
 	run_free(&r);

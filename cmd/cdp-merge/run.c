@@ -401,6 +401,11 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 		files = stdin_only;
 		nfiles = 1;
 	}
+	/* No input may be an output of the run (64 before any reading). */
+	for (int i = 0; i < nfiles; i++)
+		if (cdp_out_check_input(files[i], &err) == -1)
+			cdp_die_err(&err, strcmp(files[i], "-") == 0 ?
+			    "<stdin>" : files[i], 0);
 	if ((r.in = calloc((size_t)nfiles, sizeof(*r.in))) == NULL)
 		cdp_die(EX_OSERR, NULL, 0, "out of memory");
 	r.nin = nfiles;

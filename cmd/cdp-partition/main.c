@@ -242,7 +242,7 @@ open_parts(struct run *r)
 		    i) == -1)
 			oom();
 		if ((r->out[i] = cdp_out_open(path.p, &err)) == NULL)
-			cdp_die_err(&err, path.p, 0);
+			cdp_die_err(&err, NULL, 0);
 	}
 	cdp_buf_free(&path);
 }

@@ -27,13 +27,14 @@ static const char usage[] =
 
 static const struct {
 	const char	*name;
+	const char	*full;	/* in usage errors */
 	int		(*main)(int, char **);
 } cmds[] = {
-	{ "attribution", attribution_main },
-	{ "cohort", cohort_main },
-	{ "funnel", funnel_main },
-	{ "group", group_main },
-	{ "profile", profile_main },
+	{ "attribution", "cdp-report attribution", attribution_main },
+	{ "cohort", "cdp-report cohort", cohort_main },
+	{ "funnel", "cdp-report funnel", funnel_main },
+	{ "group", "cdp-report group", group_main },
+	{ "profile", "cdp-report profile", profile_main },
 };
 
 int
@@ -51,7 +52,11 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (strcmp(argv[1], cmds[i].name) == 0)
+		if (strcmp(argv[1], cmds[i].name) == 0) {
+			/* getopt_long names argv[0] in its messages. */
+			cdp_diag_command(cmds[i].full);
+			argv[1] = (char *)cmds[i].full;
 			return cmds[i].main(argc - 1, argv + 1);
+		}
 	cdp_usage_die(usage, "unknown command \"%s\"", argv[1]);
 }

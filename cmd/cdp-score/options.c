@@ -251,6 +251,15 @@ parse_options(int argc, char *argv[], struct score_opts *opt)
 	else
 		cdp_usage_die(usage, "unknown subcommand \"%s\" (rfm, clv, "
 		    "model or points)", argv[1]);
+	/* Usage errors and getopt_long (through argv[0]) name the
+	 * subcommand too. */
+	{
+		static const char *const full[] = { "cdp-score rfm",
+		    "cdp-score clv", "cdp-score model", "cdp-score points" };
+
+		cdp_diag_command(full[opt->cmd]);
+		argv[1] = (char *)full[opt->cmd];
+	}
 	/* Options follow the subcommand: parse argv[1..] as its own line. */
 	while ((ch = getopt_long(argc - 1, argv + 1, CDP_COMMON_SHORTOPTS,
 	    longopts, NULL)) != -1)
