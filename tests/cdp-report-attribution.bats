@@ -31,7 +31,7 @@ conv='event == "purchase"'
 	assert_failure 64
 	assert_equal "$output" ""
 	assert_equal "$(head -1 <<<"$stderr")" \
-	    "cdp-report: --conversion is required"
+	    "cdp-report attribution: --conversion is required"
 }
 
 @test "attribution: a bad --conversion points at its column (64)" {
@@ -50,14 +50,14 @@ conv='event == "purchase"'
 		assert_equal "$output" ""
 	done
 	run_split cdp-report attribution -c "$conv" -m bogus
-	assert_equal "$(head -1 <<<"$stderr")" "cdp-report: --model: unknown \
+	assert_equal "$(head -1 <<<"$stderr")" "cdp-report attribution: --model: unknown \
 model 'bogus' (first, last, linear, time-decay, position, markov)"
 	run_split cdp-report attribution -c "$conv" -m first -m first
 	assert_equal "$(head -1 <<<"$stderr")" \
-	    "cdp-report: --model: first given twice"
+	    "cdp-report attribution: --model: first given twice"
 	run_split cdp-report attribution -c "$conv" -m position:50,20,40
 	assert_equal "$(head -1 <<<"$stderr")" \
-	    "cdp-report: --model: position: the shares must add up to 100"
+	    "cdp-report attribution: --model: position: the shares must add up to 100"
 }
 
 @test "attribution: bad --lookback is a usage error (64)" {
@@ -65,7 +65,7 @@ model 'bogus' (first, last, linear, time-decay, position, markov)"
 	    "$F/puzyrov.ndjson"
 	assert_failure 64
 	assert_equal "$(head -1 <<<"$stderr")" \
-	    "cdp-report: --lookback: expected a duration such as 30d"
+	    "cdp-report attribution: --lookback: expected a duration such as 30d"
 }
 
 # --- Markov: the published example and a hand-computed one -----------------

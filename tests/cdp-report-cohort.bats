@@ -135,7 +135,7 @@ OUT
 	assert_equal "${stderr_lines[0]}" "cdp-report: --activity:1:7: expected an operator or the end"
 	run_split cdp-report cohort --period year </dev/null
 	assert_failure 64
-	assert_equal "${stderr_lines[0]}" "cdp-report: --period: expected day, week or month"
+	assert_equal "${stderr_lines[0]}" "cdp-report cohort: --period: expected day, week or month"
 }
 
 bad_input() {

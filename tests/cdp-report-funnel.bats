@@ -122,15 +122,15 @@ OUT
 @test "funnel: bad --within, no steps, a file among the steps: 64" {
 	run_split cdp-report funnel --steps "$V" --within 7x
 	assert_failure 64
-	assert_equal "${stderr_lines[0]}" "cdp-report: --within: expected a duration such as 7d, 12h, 30m or 90s"
+	assert_equal "${stderr_lines[0]}" "cdp-report funnel: --within: expected a duration such as 7d, 12h, 30m or 90s"
 	run_split cdp-report funnel --steps "$V" --within 0d
 	assert_failure 64
 	run_split cdp-report funnel -w 7d
 	assert_failure 64
-	assert_equal "${stderr_lines[0]}" "cdp-report: --steps: at least one step is needed"
+	assert_equal "${stderr_lines[0]}" "cdp-report funnel: --steps: at least one step is needed"
 	run_split cdp-report funnel --steps "$V" "$F/events.ndjson"
 	assert_failure 64
-	assert_equal "${stderr_lines[0]}" "cdp-report: --steps: '$F/events.ndjson' is a file: put FILE arguments before --steps or after --"
+	assert_equal "${stderr_lines[0]}" "cdp-report funnel: --steps: '$F/events.ndjson' is a file: put FILE arguments before --steps or after --"
 }
 
 # line 3 matches a step and has no ts; line 4's ts is not a time

@@ -47,7 +47,7 @@ events() {
 @test "group: an unknown aggregate is a usage error" {
 	run_split cdp-report group --by channel --agg count,median:revenue "$F/events.ndjson"
 	assert_failure 64
-	assert_equal "${stderr%%$'\n'*}" "cdp-report: --agg: unknown aggregate 'median'"
+	assert_equal "${stderr%%$'\n'*}" "cdp-report group: --agg: unknown aggregate 'median'"
 	assert_output ""
 }
 
@@ -58,12 +58,12 @@ events() {
 		assert_output ""
 	done
 	run_split cdp-report group --agg sum "$F/events.ndjson"
-	assert_equal "${stderr%%$'\n'*}" "cdp-report: --agg: sum needs a field, as sum:FIELD"
+	assert_equal "${stderr%%$'\n'*}" "cdp-report group: --agg: sum needs a field, as sum:FIELD"
 	run_split cdp-report group --by channel,channel "$F/events.ndjson"
 	assert_failure 64
 	run_split cdp-report group --by count "$F/events.ndjson"
 	assert_failure 64
-	assert_equal "${stderr%%$'\n'*}" "cdp-report: column count is both a group and an aggregate"
+	assert_equal "${stderr%%$'\n'*}" "cdp-report group: column count is both a group and an aggregate"
 }
 
 # --- results -------------------------------------------------------------

@@ -57,10 +57,10 @@ rounded() {
 @test "score: bad option values are usage errors before any output" {
 	run cdp-score rfm --as-of 2025-13-01
 	assert_failure 64
-	assert_line --index 0 "cdp-score: --as-of: not a date YYYY-MM-DD"
+	assert_line --index 0 "cdp-score rfm: --as-of: not a date YYYY-MM-DD"
 	run cdp-score rfm --horizon 3
 	assert_failure 64
-	assert_line --index 0 "cdp-score: that option belongs to cdp-score clv"
+	assert_line --index 0 "cdp-score rfm: that option belongs to cdp-score clv"
 	run cdp-score clv --time-unit month
 	assert_failure 64
 	run cdp-score clv --model pareto
@@ -505,24 +505,24 @@ OUT
 @test "annotate, holdout: usage errors (64)" {
 	run_split cdp-score clv --holdout-end 1998-06-30 customer1.ndjson
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: --holdout-end needs --calibration-end"* ]]
+	[[ "$stderr" == "cdp-score clv: --holdout-end needs --calibration-end"* ]]
 	run_split cdp-score clv --calibration-end 1997-09-30 \
 	    --holdout-end 1997-09-30 customer1.ndjson
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: --holdout-end must be after --calibration-end"* ]]
+	[[ "$stderr" == "cdp-score clv: --holdout-end must be after --calibration-end"* ]]
 	run_split cdp-score clv --calibration-end 1997-09-30 \
 	    --holdout-end 1998-02-30 customer1.ndjson
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: --holdout-end: not a date YYYY-MM-DD"* ]]
+	[[ "$stderr" == "cdp-score clv: --holdout-end: not a date YYYY-MM-DD"* ]]
 	run_split cdp-score rfm --holdout-end 1998-06-30 tx.ndjson
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: that option belongs to cdp-score clv"* ]]
+	[[ "$stderr" == "cdp-score rfm: that option belongs to cdp-score clv"* ]]
 	run_split cdp-score clv --annotate --fit-only customer1.ndjson
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: --fit-only and --annotate exclude each other"* ]]
+	[[ "$stderr" == "cdp-score clv: --fit-only and --annotate exclude each other"* ]]
 	run_split cdp-score model --annotate --model linear.json
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: that option belongs to cdp-score rfm and clv"* ]]
+	[[ "$stderr" == "cdp-score model: that option belongs to cdp-score rfm and clv"* ]]
 }
 
 # --- model -----------------------------------------------------------------
@@ -619,15 +619,15 @@ OUT
 @test "model: usage: --model FILE is required; --as-of and --id do not apply" {
 	run_split cdp-score model profiles.ndjson
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: model needs --model FILE"* ]]
+	[[ "$stderr" == "cdp-score model: model needs --model FILE"* ]]
 	run_split cdp-score model --model model.json --as-of 2025-01-01
 	assert_failure 64
 	run_split cdp-score model --model model.json --id x
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: that option belongs to cdp-score rfm and clv"* ]]
+	[[ "$stderr" == "cdp-score model: that option belongs to cdp-score rfm and clv"* ]]
 	run_split cdp-score rfm --model model.json
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: that option belongs to cdp-score clv and model"* ]]
+	[[ "$stderr" == "cdp-score rfm: that option belongs to cdp-score clv and model"* ]]
 }
 
 @test "model: stdin, -o and a full disk (74)" {
@@ -721,7 +721,7 @@ OUT
 @test "points: usage: --rules is required; decay needs --as-of" {
 	run_split cdp-score points leads.ndjson
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: points needs --rules FILE"* ]]
+	[[ "$stderr" == "cdp-score points: points needs --rules FILE"* ]]
 	run_split cdp-score points --rules rules.json leads.ndjson
 	assert_failure 64
 	assert_equal "$stderr" "cdp-score: rules.json: decay needs --as-of"
@@ -759,12 +759,12 @@ OUT
 @test "score: clv --summary and --from-summary misuse and bad summaries" {
 	run_split cdp-score clv --summary "$BATS_FILE_TMPDIR/sample.ndjson"
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: --summary needs --calibration-end or --as-of"* ]]
+	[[ "$stderr" == "cdp-score clv: --summary needs --calibration-end or --as-of"* ]]
 	run_split cdp-score clv --summary --fit-only --as-of 1997-09-30 x
 	assert_failure 64
 	run_split cdp-score clv --from-summary sum.ndjson
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: --from-summary needs --fit-only"* ]]
+	[[ "$stderr" == "cdp-score clv: --from-summary needs --fit-only"* ]]
 	run_split cdp-score rfm --summary x
 	assert_failure 64
 	printf '%s\n' '{"customer_id":"a","x":1,"t_x":2,"T":1,"zbar":3}' > bad.ndjson
