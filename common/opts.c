@@ -77,6 +77,7 @@ cdp_opt_common(int ch, const char *arg, struct cdp_common_opts *c,
 	switch (ch) {
 	case 'h':
 		fputs(usage, stdout);
+		fputs(CDP_RUN_USAGE, stdout);
 		exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : EX_IOERR);
 	case 'V':
 		printf("%s (cdpipe) %s\n", cdp_diag_prog(), CDP_VERSION);

@@ -64,10 +64,12 @@ enum {
 	{ "version", no_argument, NULL, 'V' }
 
 /*
- * The usage lines of the options for unattended runs (logs, memory), part
- * of CDP_COMMON_USAGE; programs that write their own common lines add it.
+ * The usage lines of the options for unattended runs (logs, memory), the
+ * same in every program: --help prints them after the program's usage
+ * (cdp_opt_common()), so no usage text repeats them.
  */
 #define CDP_RUN_USAGE							\
+"unattended runs (see cdpipe(7)):\n"					\
 "      --stats-file FILE     append the --stats line to FILE (a log)\n"	\
 "      --run-id ID           the run's name in --stats (default $CDP_RUN_ID)\n" \
 "      --progress=lines[:S]  a progress line every S seconds (10), for logs\n" \
@@ -84,7 +86,6 @@ enum {
 "      --progress, --no-progress\n"					\
 "                            progress bar on stderr (default: on a terminal\n" \
 "                            for inputs over 64 MB)\n"			\
-CDP_RUN_USAGE								\
 "      --max-record-bytes N  longest record accepted (default 64M)\n"	\
 "      --verbose             messages may quote values (personal data)\n"	\
 "  -h, --help                this help\n"					\
@@ -126,7 +127,8 @@ struct cdp_common_opts {
 /*
  * Handle option ch (as returned by getopt_long, with optarg arg) if it is
  * a shared one.  Returns 1 when handled, 0 when ch belongs to the program.
- * Exits: --help prints usage on stdout (0); --version prints the version
+ * Exits: --help prints usage and CDP_RUN_USAGE on stdout (0); --version
+ * prints the version
  * (0); '?' (unknown option or missing argument) and a bad value print a
  * message and "Try 'CMD --help' for more information." on stderr (64),
  * CMD being cdp_diag_cmd().  usage is the whole usage text.
