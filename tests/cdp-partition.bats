@@ -21,7 +21,7 @@ JSON
 	run_split cdp-partition --key email --normalize email -n 3 -o parts \
 	    --stats people.ndjson
 	assert_success
-	assert_equal "$stderr" \
+	assert_equal "$(stats_core "$stderr")" \
 	    '{"read":9,"written":9,"rejected":0,"dropped":0,"nokey":2}'
 	assert_equal "$(ls parts | paste -sd' ')" \
 	    "part-000.ndjson part-001.ndjson part-002.ndjson"
@@ -66,7 +66,7 @@ JSON
 	run_split cdp-partition -k phone --normalize phone -n 2 -o out \
 	    --rejects bad.ndjson --stats ph.ndjson
 	assert_success
-	assert_equal "$stderr" \
+	assert_equal "$(stats_core "$stderr")" \
 	    '{"read":2,"written":1,"rejected":1,"dropped":0,"nokey":0}'
 	assert_equal "$(jq -r ._line bad.ndjson)" 2
 	assert_equal "$(cat out/*.ndjson)" '{"phone":"+48 601 234 567"}'

@@ -148,7 +148,7 @@ model 'bogus' (first, last, linear, time-decay, position, markov)"
 	assert_output "$(golden heuristic.csv)"
 	# 16 read: p5's page view and the record without a profile_id are
 	# neither touchpoint nor conversion of a path: skipped.
-	assert_equal "$stderr" '{"read":16,"used":14,"rejected":0,"skipped":2,"paths_converted":4,"paths_null":1,"touchpoints":10,"unattributed":1}'
+	assert_equal "$(stats_core "$stderr")" '{"read":16,"used":14,"rejected":0,"skipped":2,"paths_converted":4,"paths_null":1,"touchpoints":10,"unattributed":1}'
 }
 
 @test "attribution: without --lookback old touches stay in the path" {
@@ -189,7 +189,7 @@ mailing,2"
 	run_split cdp-report attribution --path-id j --channel ch -c conv \
 	    --value v -m first,last,linear,markov -f csv --stats events.ndjson
 	assert_success
-	assert_equal "$stderr" '{"read":397994,"used":397994,"rejected":0,"skipped":0,"paths_converted":19785,"paths_null":68602,"touchpoints":378209,"unattributed":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":397994,"used":397994,"rejected":0,"skipped":0,"paths_converted":19785,"paths_null":68602,"touchpoints":378209,"unattributed":0}'
 	printf '%s\n' "$output" >credit.csv
 	awk -F, 'NR > 1 { printf "%s,%.0f,%.0f,%.4f,%.3f,%.3f,%.3f\n",
 	    $1, $2, $4, $6, $3, $5, $7 }' credit.csv >heuristic.csv
@@ -229,7 +229,7 @@ mailing,2"
 	assert_success
 	assert_output "channel,last_conversions,last_value
 a,1,3"
-	assert_equal "$stderr" '{"read":8,"used":2,"rejected":6,"skipped":0,"paths_converted":1,"paths_null":0,"touchpoints":1,"unattributed":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":8,"used":2,"rejected":6,"skipped":0,"paths_converted":1,"paths_null":0,"touchpoints":1,"unattributed":0}'
 	run jq -c '[._line, ._error]' rej.ndjson
 	assert_line --index 0 --partial '[2,'
 	assert_line --index 1 \
@@ -262,7 +262,7 @@ a,1,3"
 	assert_output "channel,first_conversions,first_value
 a,1,2
 b,0,0"
-	assert_equal "$stderr" '{"read":4,"used":3,"rejected":0,"skipped":1,"paths_converted":1,"paths_null":0,"touchpoints":2,"unattributed":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":4,"used":3,"rejected":0,"skipped":1,"paths_converted":1,"paths_null":0,"touchpoints":2,"unattributed":0}'
 }
 
 @test "attribution: no records give an empty table" {
@@ -283,7 +283,7 @@ b,0,0"
 	    -f csv in.ndjson
 	assert_success
 	assert_output "channel,markov_conversions,removal_effect,linear_conversions"
-	assert_equal "$stderr" '{"read":1,"used":1,"rejected":0,"skipped":0,"paths_converted":0,"paths_null":0,"touchpoints":0,"unattributed":1}'
+	assert_equal "$(stats_core "$stderr")" '{"read":1,"used":1,"rejected":0,"skipped":0,"paths_converted":0,"paths_null":0,"touchpoints":0,"unattributed":1}'
 }
 
 @test "attribution: channel 7 and \"7\" are one channel; ids 1 and \"1\" two" {
