@@ -34,6 +34,13 @@ cdp_key_field(struct cdp_keyer *k, struct cdp_rec *rec,
 	if (f->type == CDP_STRING) {
 		if (cdp_rec_str(rec, f, &k->tmp, &s, &n) == -1)
 			return -2;
+	} else if (f->type == CDP_NUMBER) {
+		/* By exact value: 1.0 and 1 are one key, 20-digit ids two. */
+		cdp_buf_reset(&k->tmp);
+		if (cdp_num_key(rec->p + f->voff, f->vlen, &k->tmp) == -1)
+			return -2;
+		s = k->tmp.p;
+		n = k->tmp.len;
 	} else {
 		s = rec->p + f->voff;
 		n = f->vlen;

@@ -111,10 +111,14 @@ ns() {
 	assert_equal "$(stats_core "$stderr")" '{"read":5,"written":5,"rejected":0,"dropped":0,"merged":0,"unkeyed":4}'
 }
 
-@test "dedupe: numbers and booleans key by their text; 1 and \"1\" are equal" {
+@test "dedupe: numbers key by their exact value, booleans by their text; 1, \"1\" and 1.0 are equal" {
 	printf '{"e":1,"n":1}\n{"e":"1","n":2}\n{"e":1.0,"n":3}\n{"e":true,"n":4}\n{"e":"true","n":5}\n' > num.ndjson
 	run cdp-dedupe --key e num.ndjson
-	assert_equal "$(ns)" "1 3 4 "
+	assert_equal "$(ns)" "1 4 "
+	# 20-digit ids are not rounded through a double (issue 22.5).
+	printf '{"e":12345678901234567890,"n":1}\n{"e":12345678901234567891,"n":2}\n{"e":1.2345678901234567890e19,"n":3}\n' > num.ndjson
+	run cdp-dedupe --key e num.ndjson
+	assert_equal "$(ns)" "1 2 "
 }
 
 @test "dedupe: an object or array as key is a bad record (65, or rejects)" {

@@ -158,13 +158,15 @@ chain() {
 	assert_equal "${ids[1]}" "${ids[0]}"
 }
 
-@test "merge: a number's text is an identifier" {
-	printf '%s\n' '{"customer_id":42}' '{"customer_id":"42"}' '{"customer_id":42.0}' > in.ndjson
+@test "merge: a number's exact value is an identifier" {
+	printf '%s\n' '{"customer_id":42}' '{"customer_id":"42"}' '{"customer_id":42.0}' \
+	    '{"customer_id":12345678901234567890}' '{"customer_id":12345678901234567891}' > in.ndjson
 	run cdp-merge --ids customer_id in.ndjson
 	assert_success
 	ids=($(ids_of <<< "$output"))
 	assert_equal "${ids[1]}" "${ids[0]}"
-	assert [ "${ids[2]}" != "${ids[0]}" ]
+	assert_equal "${ids[2]}" "${ids[0]}"
+	assert [ "${ids[3]}" != "${ids[4]}" ]
 }
 
 # --- records without identifiers -------------------------------------------

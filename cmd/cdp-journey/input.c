@@ -183,8 +183,12 @@ one_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		if (n == 0)
 			return 1;
 	} else if (f->type == CDP_NUMBER) {
-		s = rec->p + f->voff;
-		n = f->vlen;
+		/* By exact value, as every program keys numbers: 1.0 is 1. */
+		cdp_buf_reset(&r->tmp);
+		if (cdp_num_key(rec->p + f->voff, f->vlen, &r->tmp) == -1)
+			j_nomem();
+		s = r->tmp.p;
+		n = r->tmp.len;
 	} else {
 		*why = "profile id is not a string or number";
 		return -1;

@@ -223,8 +223,12 @@ id_text(struct index *ix, const struct cdp_rec *rec,
 		if (cdp_rec_str(rec, f, &ix->val, s, n) == -1)
 			merge_oom();
 	} else if (f->type == CDP_NUMBER) {
-		*s = rec->p + f->voff;
-		*n = f->vlen;
+		/* By exact value, as every program keys numbers. */
+		cdp_buf_reset(&ix->val);
+		if (cdp_num_key(rec->p + f->voff, f->vlen, &ix->val) == -1)
+			merge_oom();
+		*s = ix->val.p;
+		*n = ix->val.len;
 	} else {
 		return -1;
 	}
