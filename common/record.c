@@ -1317,36 +1317,14 @@ put_key(struct cdp_recw *w, const char *key, size_t klen)
 	return cdp_buf_addc(&w->b, ':');
 }
 
-/* Append f's value, dropping whitespace outside strings when it has some. */
+/* Append f's value exactly as in the input, whitespace inside nested
+ * values included (DESIGN: fields a program does not own pass through
+ * byte for byte). */
 static int
 put_value(struct cdp_recw *w, const struct cdp_rec *r,
     const struct cdp_field *f)
 {
-	const char *s = r->p + f->voff;
-	size_t i, n = f->vlen;
-	char *o;
-	int in = 0;
-
-	if ((f->flags & CDP_F_SPACE) == 0)
-		return cdp_buf_add(&w->b, s, n);
-	if (cdp_buf_reserve(&w->b, n) == -1)
-		return -1;
-	o = w->b.p + w->b.len;
-	for (i = 0; i < n; i++) {
-		if (in) {
-			*o++ = s[i];
-			if (s[i] == '\\')
-				*o++ = s[++i];
-			else if (s[i] == '"')
-				in = 0;
-		} else if (!is_ws[(unsigned char)s[i]]) {
-			*o++ = s[i];
-			in = s[i] == '"';
-		}
-	}
-	w->b.len = (size_t)(o - w->b.p);
-	w->b.p[w->b.len] = '\0';
-	return 0;
+	return cdp_buf_add(&w->b, r->p + f->voff, f->vlen);
 }
 
 int

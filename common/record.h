@@ -187,8 +187,8 @@ void	cdp_recw_begin(struct cdp_recw *w);
 int	cdp_recw_end(struct cdp_recw *w);
 void	cdp_recw_free(struct cdp_recw *w);
 
-/* Copy field f of r: key and value bytes as in the input, except that an
- * object/array holding whitespace (CDP_F_SPACE) is written compacted. */
+/* Copy field f of r: key and value bytes exactly as in the input, the
+ * whitespace inside an object or array (CDP_F_SPACE) included. */
 int	cdp_recw_field(struct cdp_recw *w, const struct cdp_rec *r,
 	    const struct cdp_field *f);
 

@@ -18,7 +18,8 @@
 /* One field of one record of the profile being built. */
 struct ent {
 	const char	*k, *v;	/* key (unescaped) and value (compact JSON) */
-	uint32_t	 koff, klen, voff, vlen;
+	const char	*raw;	/* the value as written, for the output */
+	uint32_t	 koff, klen, voff, vlen, roff, rlen;
 	uint32_t	 rec;	/* the record, 0.. in the profile */
 	uint32_t	 seq;	/* order of appearance */
 	uint8_t		 type;
@@ -135,7 +136,7 @@ load_fields(struct pwork *pw, uint32_t i)
 	pw->srcs[i] = (struct src){ .has = false };
 	for (size_t j = 0; j < r->n; j++) {
 		const struct cdp_field *f = &r->f[j];
-		uint32_t koff = (uint32_t)pw->arena.len, voff;
+		uint32_t koff = (uint32_t)pw->arena.len, voff, vlen, roff;
 		int rc = (f->flags & CDP_F_KEYESC) ?
 		    cdp_json_unescape(r->p + f->koff, f->klen, &pw->arena) :
 		    cdp_buf_add(&pw->arena, r->p + f->koff, f->klen);
@@ -164,11 +165,21 @@ load_fields(struct pwork *pw, uint32_t i)
 		voff = (uint32_t)pw->arena.len;
 		add_compact(&pw->arena, r->p + f->voff, f->vlen,
 		    f->flags & CDP_F_SPACE);
+		vlen = (uint32_t)(pw->arena.len - voff - 1);
+		/* Values compare compact; the one chosen is written as its
+		 * record wrote it (byte for byte, DESIGN). */
+		roff = voff;
+		if (f->flags & CDP_F_SPACE) {
+			roff = (uint32_t)pw->arena.len;
+			if (cdp_buf_add(&pw->arena, r->p + f->voff,
+			    f->vlen) == -1)
+				merge_oom();
+		}
 		merge_grow((void **)&pw->ents, &pw->ecap, pw->nents + 1,
 		    sizeof(*pw->ents));
 		pw->ents[pw->nents] = (struct ent){ .koff = koff,
-		    .klen = klen, .voff = voff,
-		    .vlen = (uint32_t)(pw->arena.len - voff - 1), .rec = i,
+		    .klen = klen, .voff = voff, .vlen = vlen, .roff = roff,
+		    .rlen = f->flags & CDP_F_SPACE ? f->vlen : vlen, .rec = i,
 		    .seq = (uint32_t)pw->nents, .type = f->type };
 		pw->nents++;
 	}
@@ -230,6 +241,7 @@ group(struct pwork *pw, size_t nrecs)
 	for (size_t i = 0; i < pw->nents; i++) {
 		pw->ents[i].k = pw->arena.p + pw->ents[i].koff;
 		pw->ents[i].v = pw->arena.p + pw->ents[i].voff;
+		pw->ents[i].raw = pw->arena.p + pw->ents[i].roff;
 	}
 	qsort(pw->ents, pw->nents, sizeof(*pw->ents), cmp_key_seq);
 	pw->ngrps = 0;
@@ -396,8 +408,8 @@ all_values(struct pwork *pw, size_t n)
 			continue;
 		if (pw->all.len > 1)
 			cdp_buf_addc(&pw->all, ',');
-		if (cdp_buf_add(&pw->all, pw->cand[i]->v,
-		    pw->cand[i]->vlen) == -1)
+		if (cdp_buf_add(&pw->all, pw->cand[i]->raw,
+		    pw->cand[i]->rlen) == -1)
 			merge_oom();
 	}
 	if (cdp_buf_addc(&pw->all, ']') == -1)
@@ -447,7 +459,7 @@ write_profile(struct pwork *pw, size_t nrecs)
 			    pw->all.len);
 		} else {
 			e = choose(pw, r, n, nrecs);
-			rc = cdp_recw_raw(w, e->k, e->klen, e->v, e->vlen);
+			rc = cdp_recw_raw(w, e->k, e->klen, e->raw, e->rlen);
 		}
 	}
 	sources(pw, nrecs);
