@@ -335,6 +335,74 @@ install_handlers(void)
 	cdp_diag_on_exit(cdp_out_cleanup);
 }
 
+/*
+ * A temporary file younger than this may belong to a run that is still
+ * starting (between mkstemp() and flock()); older ones held by no lock
+ * are what a killed run left.
+ */
+#define STALE_SECS	(15 * 60)
+
+/* True when name is ".BASE.XXXXXX", the name temp_name() makes for base. */
+static bool
+temp_of(const char *name, const char *base)
+{
+	size_t bl = strlen(base), nl = strlen(name);
+
+	if (nl != bl + 8 || name[0] != '.' || memcmp(name + 1, base, bl) != 0 ||
+	    name[bl + 1] != '.')
+		return false;
+	for (size_t i = bl + 2; i < nl; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		    (name[i] >= 'A' && name[i] <= 'Z') ||
+		    (name[i] >= '0' && name[i] <= '9')))
+			return false;
+	return true;
+}
+
+/*
+ * Remove the temporary files that a killed run (SIGKILL, a crash, a power
+ * cut) left beside path: only names this module makes for that very
+ * output, regular files of ours, unchanged for STALE_SECS, that no running
+ * program holds (each run keeps an flock() on its own).  Best effort:
+ * anything in doubt stays.
+ */
+static void
+remove_stale(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char *dir = slash ? strndup(path, (size_t)(slash - path) + 1) :
+	    strdup("./");
+	time_t now = time(NULL);
+	struct dirent *de;
+	DIR *d;
+	int dfd;
+
+	if (dir == NULL || (d = opendir(dir)) == NULL) {
+		free(dir);
+		return;
+	}
+	dfd = dirfd(d);
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		int fd;
+
+		if (!temp_of(de->d_name, base) ||
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+		    now - st.st_mtime < STALE_SECS)
+			continue;
+		fd = openat(dfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+		    O_NONBLOCK);
+		if (fd == -1)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			(void)unlinkat(dfd, de->d_name, 0);
+		close(fd);
+	}
+	closedir(d);
+	free(dir);
+}
+
 static char *
 temp_name(const char *path)
 {
@@ -399,6 +467,7 @@ cdp_out_open(const char *path, struct cdp_err *err)
 		cdp_err_set(err, EX_OSERR, "out of memory");
 		goto fail;
 	}
+	remove_stale(o->path);
 	if ((o->fd = mkstemp(o->tmp)) == -1) {
 		cdp_err_set(err, EX_CANTCREAT, "%s: cannot create: %s", path,
 		    strerror(errno));
@@ -406,6 +475,9 @@ cdp_out_open(const char *path, struct cdp_err *err)
 		o->tmp = NULL;
 		goto fail;
 	}
+	/* Held until the program ends: tells remove_stale() of other runs
+	 * that this temporary is alive. */
+	(void)flock(o->fd, LOCK_EX | LOCK_NB);
 	/* mkstemp makes 0600; a normal output file follows the umask. */
 	{
 		mode_t um = umask(0);

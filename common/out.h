@@ -15,8 +15,10 @@ struct cdp_out;
 
 /*
  * Open path for writing ("-" or NULL is standard output).  A file is
- * created as a hidden temporary beside path and only renamed to path by
- * cdp_out_close().  Returns a new handle, or NULL with err set
+ * created as a hidden temporary ".NAME.XXXXXX" beside path, locked
+ * (flock) while the program runs, and only renamed to path by
+ * cdp_out_close().  Temporaries of the same name that a killed run left
+ * (regular, ours, unlocked, unchanged for 15 minutes) are removed first.  Returns a new handle, or NULL with err set
  * (EX_CANTCREAT; EX_USAGE when path is another output or an input, see
  * cdp_out_plan()).  SIGPIPE is ignored from here on: a closed pipe on
  * standard output ends the program quietly with status 0, after removing
