@@ -375,3 +375,58 @@ setup() {
 		    fail "${cmd[*]}: stats: stderr: $stderr"
 	done
 }
+
+# Issue 25.4: the temporary a killed run leaves (.NAME.XXXXXX, which
+# SIGKILL cannot clean up) is removed by the next run writing NAME once it
+# is stale: older than 15 minutes and locked by no running program.
+# Nothing else is touched.
+@test "faults: a later run removes the stale temporaries of its output, nothing else" {
+	out=$BATS_TEST_TMPDIR/out
+	mkdir "$out"
+	for f in .result.ndjson.AbC123 .result.ndjson.zzzzzz .result.ndjson.young1 \
+	    .result.ndjson.held01 .result.ndjson.ab .result.ndjson.abc1234 \
+	    .other.ndjson.AbC123 result.ndjson.AbC123 .result.ndjson.a-b_c1; do
+		echo stale >"$out/$f"
+	done
+	mkdir "$out/.result.ndjson.dir123"
+	ln -s result.ndjson "$out/.result.ndjson.link12"
+	for f in $(ls -A "$out"); do
+		[ "$f" = .result.ndjson.young1 ] || touch -h -d '1 hour ago' "$out/$f"
+	done
+	# A live run holds its temporary: flock by another process.
+	flock "$out/.result.ndjson.held01" sleep 30 &
+	holder=$!
+	for i in $(seq 50); do
+		flock -n "$out/.result.ndjson.held01" true 2>/dev/null || break
+		sleep 0.1
+	done
+	run_split cdp-segment -w 'age>0' -o "$out/result.ndjson" "$PEOPLE"
+	kill "$holder"
+	wait "$holder" || true
+	assert_success
+	assert_equal "$(ls -A "$out" | tr '\n' ' ')" \
+	    ".other.ndjson.AbC123 .result.ndjson.a-b_c1 .result.ndjson.ab .result.ndjson.abc1234 .result.ndjson.dir123 .result.ndjson.held01 .result.ndjson.link12 .result.ndjson.young1 result.ndjson result.ndjson.AbC123 "
+}
+
+# The kill -9 test above shows the temporary a killed run leaves; here
+# one such file, stale, is put beside the output of every program.
+@test "faults: the next run of every program removes a stale temporary of its output" {
+	for row in "${CDP_FAULT_PROGS[@]}"; do
+		prog_row "$row"
+		out="$BATS_TEST_TMPDIR/out"
+		rm -rf "$out"
+		mkdir "$out"
+		opt_o=$out/result.ndjson
+		tmp=$out/.result.ndjson.Xy12Z9
+		if [ "$kind" = dir ]; then
+			opt_o=$out/parts
+			mkdir "$opt_o"
+			tmp=$opt_o/.part-001.ndjson.Xy12Z9
+		fi
+		echo '{"half":' >"$tmp"
+		touch -d '1 hour ago' "$tmp"
+		run_split "${cmd[@]}" -o "$opt_o" "$PEOPLE"
+		[ "$status" -eq 0 ] || fail "${cmd[*]}: status $status: $stderr"
+		[ ! -e "$tmp" ] || fail "${cmd[*]}: left $tmp"
+	done
+}

@@ -419,3 +419,33 @@ Try 'cdp-dedupe --help' for more information."
 	assert_success
 	assert_equal "$(jq -r ._error rej.ndjson | sort -u)" "UTF-16 text: convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)"
 }
+
+# Issue 22.6: cdp-ingest and cdp-merge wrote nested values compacted
+# ([ 1 , 2 ] as [1,2]); every program copies fields it does not own byte
+# for byte, whitespace inside nested values included.
+@test "hostile: nested values keep their whitespace in every program" {
+	NEST='"tags":[ 1 , 2 ],"o":{ "a" : [ ] ,"b":"x  y" }'
+	printf '{"customer_id":"c1","email":"ann.tester@example.com","ts":"2025-01-05","revenue":1,"age":31,%s}\n' "$NEST" >in.ndjson
+	for row in "${CDP_PROGS[@]}"; do
+		prog_row "$row"
+		[[ "${cmd[0]}" == cdp-score || "${cmd[0]}" == cdp-journey ]] && continue
+		run_prog in.ndjson
+		[ "$status" -eq 0 ] || fail "${cmd[*]}: status $status: $stderr"
+		[[ "$output" == *"$NEST"* ]] || fail "${cmd[*]}: output: $output"
+	done
+	for c in "cdp-merge --ids email --profiles" "cdp-score rfm --annotate" \
+	    "cdp-dedupe --key email --mark" \
+	    "cdp-export -p generic --no-consent-filter --no-hash -c tags,o -f ndjson"; do
+		read -r -a argv <<<"$c"
+		run_split "${argv[@]}" in.ndjson
+		[ "$status" -eq 0 ] || fail "$c: status $status: $stderr"
+		[[ "$output" == *'"tags":[ 1 , 2 ]'*'"o":{ "a" : [ ] ,"b":"x  y" }'* ]] ||
+		    fail "$c: output: $output"
+	done
+	# --profiles compares values compact: [1,2] and [ 1 , 2 ] are one
+	# value, written as the record chosen wrote it.
+	printf '{"email":"ann.tester@example.com","tags":[1,2],"ts":"2025-01-01"}\n' >>in.ndjson
+	run_split cdp-merge --ids email --profiles --rule tags=all in.ndjson
+	assert_success
+	[[ "$output" == *'"tags":[[ 1 , 2 ]]'* ]] || fail "all: $output"
+}
