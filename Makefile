@@ -142,7 +142,7 @@ check: deps
 	@sh tests/run.sh $(BUILD) $(BUILD)/asan
 
 demo: deps all
-	@sh examples/demo.sh $(BUILD)/bin
+	@bash examples/demo.sh $(BUILD)/bin
 
 bench: deps all
 	@sh bench/run.sh $(BUILD)

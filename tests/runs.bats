@@ -119,3 +119,47 @@ RUN_KEYS='"program":"[a-z-]+","run_id":(null|"[^"]*"),"started":"[0-9]{4}-[0-9]{
 		assert_equal "${stderr%%$'\n'*}" "cdp-dedupe: --max-memory: not a size (such as 512M or 4G)"
 	done
 }
+
+# Issue 25.5: a failed stage upstream is invisible downstream; every
+# example that pipes sets -o pipefail (README code blocks, man page
+# .nf/.EX blocks, examples/*.sh).
+@test "runs: every documented pipeline sets -o pipefail" {
+	cd "$BATS_TEST_DIRNAME/.."
+	run python3 - <<'PY'
+import glob, re
+bad = []
+def check(name, block):
+    text = '\n'.join(block)
+    if 'cdp' in text and 'expr    =' not in text and \
+       any(re.search(r'(^|\s)\|(\s|$)', b) for b in block \
+           if not b.lstrip().startswith(('{', '…'))) and \
+       'pipefail' not in text:
+        bad.append('%s: %s' % (name, block[0].strip()))
+lines = open('README.md').read().split('\n')
+i = 0
+while i < len(lines):
+    if lines[i].startswith('    ') and (i == 0 or not lines[i - 1].strip()):
+        j = i
+        while j < len(lines) and (lines[j].startswith('    ') or
+                (not lines[j].strip() and j + 1 < len(lines) and
+                 lines[j + 1].startswith('    '))):
+            j += 1
+        check('README.md', lines[i:j])
+        i = j
+    i += 1
+for p in glob.glob('man/*.[17]'):
+    lines = open(p).read().split('\n')
+    for k, l in enumerate(lines):
+        if l.strip() in ('.nf', '.EX'):
+            end = '.fi' if l.strip() == '.nf' else '.EE'
+            j = k + 1
+            while j < len(lines) and lines[j].strip() != end:
+                j += 1
+            check(p, lines[k + 1:j])
+for p in glob.glob('examples/*.sh'):
+    check(p, open(p).read().split('\n'))
+print('\n'.join(bad))
+PY
+	assert_success
+	assert_output ""
+}
