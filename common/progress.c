@@ -73,6 +73,16 @@ peak_rss(void)
 	return (size_t)ru.ru_maxrss * 1024;	/* Linux: kilobytes */
 }
 
+/* Sanitizer builds map terabytes of shadow memory: no address-space cap. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CDP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CDP_ASAN 1
+#endif
+#endif
+
+#ifndef CDP_ASAN
 /* The address space in use now (VmSize), in bytes; 0 when unknown. */
 static size_t
 vm_size(void)
@@ -87,13 +97,6 @@ vm_size(void)
 	fclose(f);
 	return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
 }
-
-#if defined(__SANITIZE_ADDRESS__)
-#define CDP_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CDP_ASAN 1
-#endif
 #endif
 
 /* Stop when the peak resident size passed the limit. */
