@@ -13,7 +13,12 @@
 #include "lines.h"
 #include "out.h"
 
-#define BLOCK	((size_t)1 << 20)	/* read size and first buffer size */
+/* Read size and first buffer size; the fuzz build makes it small. */
+#ifdef CDP_LINES_BLOCK
+#define BLOCK	((size_t)CDP_LINES_BLOCK)
+#else
+#define BLOCK	((size_t)1 << 20)
+#endif
 
 struct cdp_lines {
 	int	 fd;
