@@ -52,6 +52,10 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# Objects reached only through pattern rules would be deleted as
+# intermediates, and a second make would then rebuild every program.
+.SECONDARY:
+
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@
@@ -65,21 +69,20 @@ $(BUILD)/bin/%: $$(call objs_of,$$(wildcard cmd/$$*/*.c)) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# A program's objects but main.o, as an archive, for the unit drivers
+# and fuzz harnesses named after it (test_score_models, fuzz_segment_rules
+# link cdp-score's and cdp-segment's parts): they link the parts they use.
+parts_of = $(filter-out cmd/$(1)/main.c,$(wildcard cmd/$(1)/*.c))
+prog_of	 = cdp-$(firstword $(subst _, ,$(1)))
+has_parts = $(if $(call parts_of,$(call prog_of,$(1))),$(call prog_of,$(1)).a)
 
-# Unit drivers of a program's parts (tests/unit/test_report_*.c,
-# test_score_*.c) link that program's objects but its main.o.  The folder
-# is named in full: a % in a pattern rule's prerequisites is the stem.
-parts_of = $(call objs_of,$(filter-out cmd/$(1)/main.c,$(wildcard cmd/$(1)/*.c)))
-$(BUILD)/unit/test_report_%: $(BUILD)/obj/tests/unit/test_report_%.o \
-    $(call parts_of,cdp-report) $(LIB)
+$(BUILD)/parts/%.a: $$(call objs_of,$$(call parts_of,$$*))
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	rm -f $@
+	$(AR) rcs $@ $^
 
-$(BUILD)/unit/test_score_%: $(BUILD)/obj/tests/unit/test_score_%.o \
-    $(call parts_of,cdp-score) $(LIB)
+$(BUILD)/unit/test_%: $(BUILD)/obj/tests/unit/test_%.o \
+    $$(addprefix $(BUILD)/parts/,$$(call has_parts,$$*)) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -105,13 +108,24 @@ $(BUILD)/fuzz/obj/%.o: %.c
 	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_CFLAGS) \
 	  -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
-$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJ)
+fuzz_objs_of = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
+$(BUILD)/fuzz/parts/%.a: $$(call fuzz_objs_of,$$(call parts_of,$$*))
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o \
+    $$(addprefix $(BUILD)/fuzz/parts/,$$(call has_parts,$$*)) $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 .PRECIOUS: $(BUILD)/fuzz/obj/%.o
 # Objects made through the pattern rules are kept, so that a second make
 # rebuilds only what changed.
 .SECONDARY:
+
+# cdp-ingest's readers in small blocks, so rows cross block boundaries.
+$(BUILD)/fuzz/obj/cmd/cdp-ingest/%.o: CPPFLAGS += -DCSVIN_BLOCK='((size_t)61)' \
+    -DJSONIN_BLOCK='((size_t)61)'
 
 fuzz: $(FUZZERS)
 	@sh tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_S) $(FUZZERS)

@@ -579,7 +579,7 @@ if have_prog parallel; then
 	cat >"$TMP/merge2.sh" <<-EOF
 	d="$TMP/parts2"
 	rm -rf "\$d"
-	"$BIN/cdp-partition" -k email --normalize email -n 8 -o "\$d" "\$1" &&
+	"$BIN/cdp-partition" -k email --normalize email --parts 8 -o "\$d" "\$1" &&
 	ls "\$d"/part-*.ndjson | parallel -j2 "$BIN/cdp-merge" $MO \\
 	    --emit-links -o {}.links {} &&
 	"$BIN/cdp-merge" $MO --join-links -o "\$d/map" "\$d"/part-*.links &&

@@ -89,13 +89,4 @@ int	cdp_expr_eval(struct cdp_expr *e, struct cdp_rec *r,
 int	cdp_expr_test(struct cdp_expr *e, struct cdp_rec *r,
 	    const char **why);
 
-/*
- * Step through the elements of the JSON array text a[0..n), which
- * cdp_rec_parse() has validated (a field's value span).  Start with
- * *pos = 0; returns 1 with the next element's JSON text in *p and *len, or 0
- * after the last one.
- */
-int	cdp_json_array_next(const char *a, size_t n, size_t *pos,
-	    const char **p, size_t *len);
-
 #endif

@@ -149,8 +149,7 @@ cdp_opt_common(int ch, const char *arg, struct cdp_common_opts *c,
 		return 1;
 	case '?':
 	case ':':
-		/* getopt_long has printed what was wrong, naming argv[0]:
-		 * programs with subcommands pass cdp_diag_cmd() there. */
+		/* cdp_getopt() has said what was wrong. */
 		try_help();
 	default:
 		return 0;
@@ -256,4 +255,49 @@ cdp_split_list(char *s, char **items, int max)
 			return n;
 		s = comma + 1;
 	}
+}
+
+/*
+ * getopt_long()'s complaint in its own words (and coreutils'), but named
+ * after cdp_diag_cmd() ("cdp-score rfm") rather than argv[0], which may
+ * be a path or a bare subcommand.
+ */
+static void
+getopt_complaint(int argc, char *const argv[], const char *shortopts)
+{
+	const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] :
+	    "";
+	const char *cmd = cdp_diag_cmd();
+
+	if (strncmp(arg, "--", 2) == 0 && optopt == 0)
+		fprintf(stderr, "%s: unrecognized option '%s'\n", cmd, arg);
+	else if (strncmp(arg, "--", 2) == 0)
+		fprintf(stderr, "%s: option '%.*s' requires an argument\n", cmd,
+		    (int)strcspn(arg, "="), arg);
+	else if (optopt != 0 && strchr(shortopts, optopt) != NULL)
+		fprintf(stderr, "%s: option requires an argument -- '%c'\n",
+		    cmd, optopt);
+	else
+		fprintf(stderr, "%s: invalid option -- '%c'\n", cmd, optopt);
+}
+
+int
+cdp_getopt(int argc, char *const argv[], const char *shortopts,
+    const struct option *longopts, const struct cdp_old_short *old)
+{
+	int li = -1, ch;
+
+	opterr = 0;
+	ch = getopt_long(argc, argv, shortopts, longopts, &li);
+	if (ch == '?')
+		getopt_complaint(argc, argv, shortopts);
+
+	/* getopt_long() sets li only when a long option matched. */
+	for (; ch != -1 && li == -1 && old != NULL && old->ch != 0; old++)
+		if (old->ch == ch) {
+			cdp_warn(NULL, 0, "-%c is deprecated and goes in %s: "
+			    "write --%s", ch, CDP_OLD_SHORT_UNTIL, old->name);
+			break;
+		}
+	return ch;
 }

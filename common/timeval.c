@@ -104,3 +104,33 @@ cdp_time_isoweek(long day, int *year, int *week)
 	cdp_time_civil(thu, year, &m, &d);
 	*week = (int)((thu - cdp_time_days(*year, 1, 1)) / 7 + 1);
 }
+
+int
+cdp_duration_parse(const char *s, double *secs)
+{
+	static const struct {
+		char	unit;
+		double	secs;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 },
+	    { 'd', 86400 }, { 'w', 7 * 86400 } };
+	size_t n = strspn(s, "0123456789"), i;
+	double mult = 1, v;
+
+	if (n == 0)
+		return -1;
+	if (s[n] == '.' && s[n + 1] >= '0' && s[n + 1] <= '9')
+		n += 1 + strspn(s + n + 1, "0123456789");
+	if (s[n] != '\0') {
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (s[n] == units[i].unit)
+				break;
+		if (i == sizeof(units) / sizeof(units[0]) || s[n + 1] != '\0')
+			return -1;
+		mult = units[i].secs;
+	}
+	v = strtod(s, NULL) * mult;
+	if (!(v <= 100 * 366 * 86400.0))
+		return -1;
+	*secs = v;
+	return 0;
+}

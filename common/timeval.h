@@ -37,4 +37,13 @@ long	cdp_time_days(long y, int m, int d);
  */
 void	cdp_time_isoweek(long day, int *year, int *week);
 
+/*
+ * A duration: a number (digits, with an optional fraction) and an
+ * optional unit s, m, h, d or w ("90", "30m", "1.5h", "7d", "1w"); a
+ * number alone is seconds.  At most 100 years.  Returns 0 with *secs
+ * (0 or more), or -1.  The one grammar of every duration option and
+ * setting (report --within, --lookback; journey waits and caps).
+ */
+int	cdp_duration_parse(const char *s, double *secs);
+
 #endif

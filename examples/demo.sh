@@ -68,7 +68,7 @@ cdp-report group --format table --by email \
     --agg count,sum:total,avg:total "$tmp/orders.ndjson"
 
 step "audience file for Google Customer Match (cdp-export; the CRM has no consent field, so the filter is off here)"
-cdp-export -p google -c email,phone,first_name,last_name,country \
+cdp-export --platform google --fields email,phone,first_name,last_name,country \
     --no-consent-filter --default-country GB "$tmp/crm.ndjson"
 
 step "journey decisions for the web visitors (cdp-journey, dry run: skipped ones too)"

@@ -152,12 +152,12 @@ ns() {
 	run cdp-dedupe --key d --normalize d:date --date-format dmy d.ndjson
 	assert_success
 	assert_equal "$(ns)" "1 3 "
-	run cdp-dedupe -k d -n d:date --date-format mdy -m d.ndjson
+	run cdp-dedupe -k d -n d:date --date-format mdy --mark d.ndjson
 	assert_equal "$(jq -r '._dup_of // "-"' <<<"$output" | tr '\n' ' ')" "- - d.ndjson:1 "
 	run_split cdp-dedupe -k d -n d:date d.ndjson
 	assert_failure 65
 	assert_equal "$stderr" 'cdp-dedupe: d.ndjson:1: field "d": ambiguous day and month: give --date-format'
-	run cdp-dedupe -b d -z 'n:lev<=5' d.ndjson
+	run cdp-dedupe --block d -z 'n:lev<=5' d.ndjson
 	assert_equal "$(ns)" "1 2 3 "
 }
 

@@ -263,7 +263,7 @@ Try 'cdp-ingest --help' for more information."
 	printf '{"a":2}\n' > two.ndjson
 	run cdp-ingest one.csv two.ndjson
 	assert_output "$(printf '%s\n' '{"a":"1","_src":"one.csv","_line":2}' '{"a":2,"_src":"two.ndjson","_line":1}')"
-	run cdp-ingest -s crm -s web one.csv two.ndjson
+	run cdp-ingest --source crm --source web one.csv two.ndjson
 	assert_output "$(printf '%s\n' '{"a":"1","_src":"crm","_line":2}' '{"a":2,"_src":"web","_line":1}')"
 	run cdp-ingest --source all one.csv two.ndjson
 	assert_output "$(printf '%s\n' '{"a":"1","_src":"all","_line":2}' '{"a":2,"_src":"all","_line":1}')"
@@ -289,7 +289,7 @@ Try 'cdp-ingest --help' for more information."
 	assert_success
 	assert_output '{"email":"a@x.io","name":"Ann","_src":"m.csv","_line":2}'
 	printf '{"mail":"a@x.io","n":1,"x":{"y":2}}\n' > m.ndjson
-	run cdp-ingest -m email=mail --only email,x m.ndjson
+	run cdp-ingest --map email=mail --only email,x m.ndjson
 	assert_output '{"email":"a@x.io","x":{"y":2},"_src":"m.ndjson","_line":1}'
 }
 
@@ -500,7 +500,7 @@ Try 'cdp-ingest --help' for more information."
 	printf 'n\n"Zoë  MÜLLER"\n"  anna-MARIA o'"'"'neil "\nLudwig van Beethoven\nMCDONALD\n12345\n' > n.csv
 	run_split cdp-ingest -n n:name --rejects rej n.csv
 	assert_success
-	assert_equal "$(stats_core "$(jq -r .n <<<"$output")")" "$(printf '%s\n' 'Zoë Müller' "Anna-Maria O'Neil" 'Ludwig van Beethoven' 'Mcdonald')"
+	assert_equal "$(jq -r .n <<<"$output")" "$(printf '%s\n' 'Zoë Müller' "Anna-Maria O'Neil" 'Ludwig van Beethoven' 'Mcdonald')"
 	assert_equal "$(jq -r ._error rej)" 'field "n": name has no letters'
 }
 

@@ -102,19 +102,24 @@ setup() {
 	printf '[{"name": "a",\n "actions": [}]\n' > "$W/j1"
 	run_split cdp-journey -j "$W/j1" --as-of 2026-01-01 /dev/null
 	assert_failure 65
-	assert_equal "$stderr" "cdp-journey: $W/j1:2: unexpected token near '}'"
+	assert_equal "$stderr" "cdp-journey: $W/j1:2:14: unexpected token near '}'"
 	echo '[{"name":"a","actions":[{"name":"x","channel":"fax","template":"t"}]}]' > "$W/j2"
 	run_split cdp-journey -j "$W/j2" --as-of 2026-01-01 /dev/null
 	assert_failure 65
-	assert_equal "$stderr" 'cdp-journey: '"$W"'/j2: stage "a" action "x": channel must be email, sms, push or ads'
+	assert_equal "$stderr" 'cdp-journey: '"$W"'/j2:1: stage "a" action "x": channel must be email, sms, push or ads'
 	echo '[{"name":"a","entry":"event ==","actions":[]}]' > "$W/j3"
 	run_split cdp-journey -j "$W/j3" --as-of 2026-01-01 /dev/null
 	assert_failure 65
-	assert_equal "$stderr" 'cdp-journey: '"$W"'/j3: stage "a" "entry":1:9: expected a value'
+	assert_equal "$stderr" 'cdp-journey: '"$W"'/j3:1: stage "a" "entry":1:9: expected a value'
 	echo '[{"name":"a","actions":[{"name":"x","channel":"sms","template":"t","within":"2h"}]}]' > "$W/j4"
 	run_split cdp-journey -j "$W/j4" --as-of 2026-01-01 /dev/null
 	assert_failure 65
-	assert_equal "$stderr" 'cdp-journey: '"$W"'/j4: stage "a" action "x": "within" needs "unless"'
+	assert_equal "$stderr" 'cdp-journey: '"$W"'/j4:1: stage "a" action "x": "within" needs "unless"'
+	# a journey written over many lines: the line of the bad member
+	printf '[\n {"name": "a",\n  "actions": [\n   {"name": "x",\n    "channel": "sms",\n    "template": "t",\n    "wait": "soon"}\n  ]}\n]\n' > "$W/j5"
+	run_split cdp-journey -j "$W/j5" --as-of 2026-01-01 /dev/null
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-journey: '"$W"'/j5:7: stage "a" action "x": "wait": bad duration (like 30m, 2h, 7d)'
 	run_split cdp-journey -j "$W/none" --as-of 2026-01-01 /dev/null
 	assert_failure 66
 }

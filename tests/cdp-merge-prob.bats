@@ -80,14 +80,23 @@ febrl_ndjson() {
 	echo '{"blocks":["zip"],"compare":[{"field":"name","method":"exact","levels":[{"m":0.9,"u":0.1}]}]}' > short.json
 	run cdp-merge --probabilistic --settings short.json
 	assert_failure 64
-	assert_line --index 0 'cdp-merge: --settings: short.json: "levels" must be an array with one object per level of the method'
+	assert_line --index 0 'cdp-merge: --settings: short.json:1: "levels" must be an array with one object per level of the method'
 	echo '{"blocks":["zip"],"compare":[{"field":"name","method":"exact","levels":[{"m":0.9,"u":0.1},{"m":0.1,"u":0}]}]}' > zero.json
 	run cdp-merge --probabilistic --settings zero.json
 	assert_failure 64
-	assert_line --index 0 'cdp-merge: --settings: zero.json: each level needs "m" and "u" in (0, 1]'
+	assert_line --index 0 'cdp-merge: --settings: zero.json:1: each level needs "m" and "u" in (0, 1]'
 	run cdp-merge --probabilistic --settings nowhere.json
 	assert_failure 64
-	assert_line --index 0 --partial "cdp-merge: --settings: nowhere.json: cannot read"
+	assert_line --index 0 --partial "cdp-merge: --settings: nowhere.json: cannot open: No such file"
+	# an item of the file is named by its line, with the option's reason
+	printf '{\n "blocks": ["zip"],\n "compare": [\n  "name:jw",\n  "name:exact"\n ]\n}\n' > twice.json
+	run cdp-merge --probabilistic --settings twice.json
+	assert_failure 64
+	assert_line --index 0 'cdp-merge: --settings: twice.json:5: --compare: "name" given twice'
+	printf '{\n "blocks": ["zip", "prefix(x,0)"],\n "compare": ["name:jw"]\n}\n' > block.json
+	run cdp-merge --probabilistic --settings block.json
+	assert_failure 64
+	assert_line --index 0 'cdp-merge: --settings: block.json:2: --block: prefix(x,0): N must be a whole number from 1 to 100'
 }
 
 @test "prob: a compared field on no record is a usage error; on some, a null level" {

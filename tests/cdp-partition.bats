@@ -18,7 +18,7 @@ JSON
 }
 
 @test "partition: every record in one part, the same key in the same part" {
-	run_split cdp-partition --key email --normalize email -n 3 -o parts \
+	run_split cdp-partition --key email --normalize email --parts 3 -o parts \
 	    --stats people.ndjson
 	assert_success
 	assert_equal "$(stats_core "$stderr")" \
@@ -35,9 +35,9 @@ JSON
 }
 
 @test "partition: the part of a key does not depend on order or on the other records" {
-	cdp-partition -k email --normalize email -n 3 -o a people.ndjson
+	cdp-partition -k email --normalize email --parts 3 -o a people.ndjson
 	tac people.ndjson | grep -v '"id":5' \
-	    | cdp-partition -k email --normalize email -n 3 -o b
+	    | cdp-partition -k email --normalize email --parts 3 -o b
 	for p in 000 001 002; do
 		assert_equal "$(jq -c .id "a/part-$p.ndjson" | grep -vx 5 | sort)" \
 		    "$(jq -c .id "b/part-$p.ndjson" | sort)"
@@ -46,7 +46,7 @@ JSON
 
 @test "partition: dedupe per part gives what dedupe gives on the whole" {
 	"$CDP_BUILD/bench/gen_events" -n 20000 -s 7 > ev.ndjson
-	cdp-partition -k email --normalize email -n 4 -o p ev.ndjson
+	cdp-partition -k email --normalize email --parts 4 -o p ev.ndjson
 	for f in p/part-*.ndjson; do
 		cdp-dedupe -k email --normalize email "$f"
 	done | sort > sharded
@@ -58,12 +58,12 @@ JSON
 
 @test "partition: a key value its normaliser refuses is a bad record" {
 	printf '{"phone":"+48 601 234 567"}\n{"phone":"12"}\n' > ph.ndjson
-	run_split cdp-partition -k phone --normalize phone -n 2 -o out ph.ndjson
+	run_split cdp-partition -k phone --normalize phone --parts 2 -o out ph.ndjson
 	assert_failure 65
 	[[ "$stderr" == 'cdp-partition: ph.ndjson:2: field "phone": '* ]]
 	assert_not_exist out/part-000.ndjson
 	assert_equal "$(ls -A out)" ""
-	run_split cdp-partition -k phone --normalize phone -n 2 -o out \
+	run_split cdp-partition -k phone --normalize phone --parts 2 -o out \
 	    --rejects bad.ndjson --stats ph.ndjson
 	assert_success
 	assert_equal "$(stats_core "$stderr")" \
@@ -74,41 +74,41 @@ JSON
 
 @test "partition: a line that is not a record is rejected with its line" {
 	printf '{"email":"a@b.c"}\nnot json\n' > bad.ndjson
-	run_split cdp-partition -k email -n 2 -o out bad.ndjson
+	run_split cdp-partition -k email --parts 2 -o out bad.ndjson
 	assert_failure 65
 	[[ "$stderr" == "cdp-partition: bad.ndjson:2: "* ]]
 }
 
 @test "partition: usage errors" {
-	run_split cdp-partition -n 2 -o out people.ndjson
+	run_split cdp-partition --parts 2 -o out people.ndjson
 	assert_failure 64
 	[[ "$stderr" == "cdp-partition: --key is required"* ]]
 	run_split cdp-partition -k email -o out people.ndjson
 	assert_failure 64
 	[[ "$stderr" == "cdp-partition: --parts (-n) is required"* ]]
 	for n in 0 1025 x -3; do
-		run_split cdp-partition -k email -n "$n" -o out people.ndjson
+		run_split cdp-partition -k email --parts "$n" -o out people.ndjson
 		assert_failure 64
 		[[ "$stderr" == "cdp-partition: --parts: expected a number from 1 to 1024"* ]]
 	done
-	run_split cdp-partition -k email -n 2 people.ndjson
+	run_split cdp-partition -k email --parts 2 people.ndjson
 	assert_failure 64
 	[[ "$stderr" == "cdp-partition: -o DIR is required"* ]]
-	run_split cdp-partition -k email -n 2 -o - people.ndjson
+	run_split cdp-partition -k email --parts 2 -o - people.ndjson
 	assert_failure 64
-	run_split cdp-partition -k email --normalize email:nope -n 2 -o o \
+	run_split cdp-partition -k email --normalize email:nope --parts 2 -o o \
 	    people.ndjson
 	assert_failure 64
 	assert_not_exist o
 }
 
 @test "partition: an input that cannot be opened makes no folder" {
-	run_split cdp-partition -k email -n 2 -o out missing.ndjson
+	run_split cdp-partition -k email --parts 2 -o out missing.ndjson
 	assert_failure 66
 	[[ "$stderr" == "cdp-partition: missing.ndjson: cannot open"* ]]
 	assert_not_exist out
 	mkdir adir
-	run_split cdp-partition -k email -n 2 -o out adir
+	run_split cdp-partition -k email --parts 2 -o out adir
 	assert_failure 66
 	[[ "$stderr" == "cdp-partition: adir: is a directory"* ]]
 }
@@ -116,7 +116,7 @@ JSON
 @test "partition: --help, and the man page lists every option" {
 	run cdp-partition --help
 	assert_success
-	assert_line --index 0 "usage: cdp-partition --key F[,F...] -n N -o DIR [options] [FILE...]"
+	assert_line --index 0 "usage: cdp-partition --key F[,F...] --parts N -o DIR [options] [FILE...]"
 	run_split groff -ww -man -Tutf8 "$BATS_TEST_DIRNAME/../man/cdp-partition.1"
 	assert_success
 	assert_equal "$stderr" ""

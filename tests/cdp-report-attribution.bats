@@ -27,7 +27,7 @@ conv='event == "purchase"'
 }
 
 @test "attribution: --conversion is required (64)" {
-	run_split cdp-report attribution -m last "$F/puzyrov.ndjson"
+	run_split cdp-report attribution --model last "$F/puzyrov.ndjson"
 	assert_failure 64
 	assert_equal "$output" ""
 	assert_equal "$(head -1 <<<"$stderr")" \
@@ -35,7 +35,7 @@ conv='event == "purchase"'
 }
 
 @test "attribution: a bad --conversion points at its column (64)" {
-	run_split cdp-report attribution -c 'event == ' "$F/puzyrov.ndjson"
+	run_split cdp-report attribution --conversion 'event == ' "$F/puzyrov.ndjson"
 	assert_failure 64
 	assert_equal "$output" ""
 	[[ "$stderr" == "cdp-report: --conversion:1:10: "* ]]
@@ -44,24 +44,24 @@ conv='event == "purchase"'
 @test "attribution: bad model specs are usage errors (64)" {
 	for m in bogus first:2 time-decay:0d time-decay:x position:40,20 \
 	    position:50,20,40 position:a,b,c last,last "first,"; do
-		run_split cdp-report attribution -c "$conv" -m "$m" \
+		run_split cdp-report attribution --conversion "$conv" --model "$m" \
 		    "$F/puzyrov.ndjson"
 		assert_failure 64
 		assert_equal "$output" ""
 	done
-	run_split cdp-report attribution -c "$conv" -m bogus
+	run_split cdp-report attribution --conversion "$conv" --model bogus
 	assert_equal "$(head -1 <<<"$stderr")" "cdp-report attribution: --model: unknown \
 model 'bogus' (first, last, linear, time-decay, position, markov)"
-	run_split cdp-report attribution -c "$conv" -m first -m first
+	run_split cdp-report attribution --conversion "$conv" --model first --model first
 	assert_equal "$(head -1 <<<"$stderr")" \
 	    "cdp-report attribution: --model: first given twice"
-	run_split cdp-report attribution -c "$conv" -m position:50,20,40
+	run_split cdp-report attribution --conversion "$conv" --model position:50,20,40
 	assert_equal "$(head -1 <<<"$stderr")" \
 	    "cdp-report attribution: --model: position: the shares must add up to 100"
 }
 
 @test "attribution: bad --lookback is a usage error (64)" {
-	run_split cdp-report attribution -c "$conv" --lookback 3x \
+	run_split cdp-report attribution --conversion "$conv" --lookback 3x \
 	    "$F/puzyrov.ndjson"
 	assert_failure 64
 	assert_equal "$(head -1 <<<"$stderr")" \
@@ -80,8 +80,8 @@ model 'bogus' (first, last, linear, time-decay, position, markov)"
 # 2/2, linear 2.5/1.5 (as the README lists).  The values (10, 20, 30, 40)
 # are ours: markov value = share x 100.
 @test "attribution: markov matches the published removal effects" {
-	run_split cdp-report attribution -c "$conv" --value revenue \
-	    -m first,last,linear,markov -f ndjson "$F/puzyrov.ndjson"
+	run_split cdp-report attribution --conversion "$conv" --value revenue \
+	    --model first,last,linear,markov -f ndjson "$F/puzyrov.ndjson"
 	assert_success
 	assert_output "$(golden puzyrov.ndjson)"
 	assert_line --index 0 --partial '"markov_conversions":2.4,'
@@ -110,7 +110,7 @@ model 'bogus' (first, last, linear, time-decay, position, markov)"
 # (58.064516129).  First touch: a 2 (150), c 1 (30).
 @test "attribution: markov matches a hand computation (self-loop kept)" {
 	run_split cdp-report attribution --path-id uid --time t --channel src \
-	    -c 'type == "order"' --value amount -m markov,first -f ndjson \
+	    --conversion 'type == "order"' --value amount --model markov,first -f ndjson \
 	    "$F/hand.ndjson"
 	assert_success
 	assert_output "$(golden hand.ndjson)"
@@ -119,7 +119,7 @@ model 'bogus' (first, last, linear, time-decay, position, markov)"
 
 @test "attribution: --paths lists paths by conversions, then path" {
 	run_split cdp-report attribution --path-id uid --time t --channel src \
-	    -c 'type == "order"' --paths -f ndjson "$F/hand.ndjson"
+	    --conversion 'type == "order"' --paths -f ndjson "$F/hand.ndjson"
 	assert_success
 	assert_output "$(golden hand-paths.ndjson)"
 }
@@ -141,8 +141,8 @@ model 'bogus' (first, last, linear, time-decay, position, markov)"
 # linear email = 1/3 + 1/2 + 1/2 = 4/3, search = 1/3 + 1/2 + 1 = 11/6;
 # decay email = 1/7 + 0.585786438 + 1/2, search 2/7 + 0.414213562 + 1.
 @test "attribution: first, last, linear, time decay, position by hand" {
-	run_split cdp-report attribution -c "$conv" --value revenue \
-	    -m first,last,linear -m time-decay:2d,position:40,20,40 \
+	run_split cdp-report attribution --conversion "$conv" --value revenue \
+	    --model first,last,linear --model time-decay:2d,position:40,20,40 \
 	    --lookback 30d -f csv --stats "$F/heuristic.ndjson"
 	assert_success
 	assert_output "$(golden heuristic.csv)"
@@ -152,7 +152,7 @@ model 'bogus' (first, last, linear, time-decay, position, markov)"
 }
 
 @test "attribution: without --lookback old touches stay in the path" {
-	run_split cdp-report attribution -c "$conv" --value revenue --paths \
+	run_split cdp-report attribution --conversion "$conv" --value revenue --paths \
 	    -f csv "$F/heuristic.ndjson"
 	assert_success
 	assert_output "$(golden heuristic-paths.csv)"
@@ -160,7 +160,7 @@ model 'bogus' (first, last, linear, time-decay, position, markov)"
 }
 
 @test "attribution: default model is last touch; no --value, no value" {
-	run_split cdp-report attribution -c "$conv" -f csv "$F/puzyrov.ndjson"
+	run_split cdp-report attribution --conversion "$conv" -f csv "$F/puzyrov.ndjson"
 	assert_success
 	assert_output "channel,last_conversions
 google ads,2
@@ -170,8 +170,8 @@ mailing,2"
 @test "attribution: several files read as one input, in order" {
 	head -5 "$F/heuristic.ndjson" >a.ndjson
 	tail -n +6 "$F/heuristic.ndjson" >b.ndjson
-	run_split cdp-report attribution -c "$conv" --value revenue \
-	    -m first,last,linear -m time-decay:2d,position:40,20,40 \
+	run_split cdp-report attribution --conversion "$conv" --value revenue \
+	    --model first,last,linear --model time-decay:2d,position:40,20,40 \
 	    --lookback 30d -f csv a.ndjson b.ndjson
 	assert_success
 	assert_output "$(golden heuristic.csv)"
@@ -186,8 +186,8 @@ mailing,2"
 @test "attribution: ChannelAttribution Data.csv gives the README's totals" {
 	awk -f "$F/expand-paths.awk" "$SHARED/data/attribution/Data.csv" \
 	    >events.ndjson
-	run_split cdp-report attribution --path-id j --channel ch -c conv \
-	    --value v -m first,last,linear,markov -f csv --stats events.ndjson
+	run_split cdp-report attribution --path-id j --channel ch --conversion conv \
+	    --value v --model first,last,linear,markov -f csv --stats events.ndjson
 	assert_success
 	assert_equal "$(stats_core "$stderr")" '{"read":397994,"used":397994,"rejected":0,"skipped":0,"paths_converted":19785,"paths_null":68602,"touchpoints":378209,"unattributed":0}'
 	printf '%s\n' "$output" >credit.csv
@@ -209,7 +209,7 @@ mailing,2"
 @test "attribution: a touchpoint without a time is rejected with its line" {
 	printf '%s\n' '{"profile_id":1,"ts":5,"channel":"a"}' \
 	    '{"profile_id":1,"channel":"b"}' >in.ndjson
-	run_split cdp-report attribution -c "$conv" in.ndjson
+	run_split cdp-report attribution --conversion "$conv" in.ndjson
 	assert_failure 65
 	assert_equal "$output" ""
 	assert_equal "$stderr" "cdp-report: in.ndjson:2: no time in field 'ts'"
@@ -224,7 +224,7 @@ mailing,2"
 	    '{"profile_id":1,"ts":8,"event":"purchase","revenue":1e999}' \
 	    'not json' \
 	    '{"profile_id":1,"ts":9,"event":"purchase","revenue":3}' >in.ndjson
-	run_split cdp-report attribution -c "$conv" --value revenue \
+	run_split cdp-report attribution --conversion "$conv" --value revenue \
 	    --rejects rej.ndjson --stats -f csv in.ndjson
 	assert_success
 	assert_output "channel,last_conversions,last_value
@@ -245,7 +245,7 @@ a,1,3"
 	printf '%s\n' '{"profile_id":1,"ts":5,"channel":"a"}' \
 	    '{"profile_id":1,"ts":7,"event":"purchase","revenue":"12"}' \
 	    >in.ndjson
-	run_split cdp-report attribution -c "$conv" --value revenue in.ndjson
+	run_split cdp-report attribution --conversion "$conv" --value revenue in.ndjson
 	assert_failure 65
 	assert_equal "$stderr" \
 	    "cdp-report: in.ndjson:2: value field 'revenue' is not a number"
@@ -256,8 +256,8 @@ a,1,3"
 	    '{"profile_id":1,"ts":7,"event":"purchase","revenue":"12"}' \
 	    '{"profile_id":1,"ts":8,"channel":"b"}' \
 	    '{"profile_id":1,"ts":9,"event":"purchase","revenue":2}' >in.ndjson
-	run_split cdp-report attribution -c "$conv" --value revenue \
-	    --skip-nonnumeric -m first --stats -f csv in.ndjson
+	run_split cdp-report attribution --conversion "$conv" --value revenue \
+	    --skip-nonnumeric --model first --stats -f csv in.ndjson
 	assert_success
 	assert_output "channel,first_conversions,first_value
 a,1,2
@@ -266,20 +266,20 @@ b,0,0"
 }
 
 @test "attribution: no records give an empty table" {
-	run_split cdp-report attribution -c "$conv" -m markov -f csv </dev/null
+	run_split cdp-report attribution --conversion "$conv" --model markov -f csv </dev/null
 	assert_success
 	assert_output "channel,markov_conversions,removal_effect"
 }
 
 @test "attribution: no records give an empty path table" {
-	run_split cdp-report attribution -c "$conv" --paths -f csv </dev/null
+	run_split cdp-report attribution --conversion "$conv" --paths -f csv </dev/null
 	assert_success
 	assert_output "path,conversions,nulls"
 }
 
 @test "attribution: only conversions, no touchpoint: all unattributed" {
 	printf '%s\n' '{"profile_id":1,"ts":7,"event":"purchase"}' >in.ndjson
-	run_split cdp-report attribution -c "$conv" -m markov,linear --stats \
+	run_split cdp-report attribution --conversion "$conv" --model markov,linear --stats \
 	    -f csv in.ndjson
 	assert_success
 	assert_output "channel,markov_conversions,removal_effect,linear_conversions"
@@ -290,7 +290,7 @@ b,0,0"
 	printf '%s\n' '{"profile_id":1,"ts":1,"channel":7}' \
 	    '{"profile_id":"1","ts":2,"channel":"7"}' \
 	    '{"profile_id":1,"ts":3,"channel":"7","event":"purchase"}' >in.ndjson
-	run_split cdp-report attribution -c "$conv" --paths -f csv in.ndjson
+	run_split cdp-report attribution --conversion "$conv" --paths -f csv in.ndjson
 	assert_success
 	assert_output "path,conversions,nulls
 7 > 7,1,0

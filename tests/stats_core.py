@@ -13,18 +13,31 @@ for path in sys.argv[1:]:
     src = open(path).read()
     out, i = [], 0
     for m in pat.finditer(src):
-        # the statement: up to the first line end not continued and not in a quote
-        j = m.end()
-        seg_end = j
-        q = None
+        # The statement runs to the first newline outside quotes and
+        # command substitutions that no backslash continues.
+        seg_end = m.end()
+        stack = []
         while seg_end < len(src):
             c = src[seg_end]
-            if q:
-                if c == q: q = None
-                elif c == '\\' and q == '"': seg_end += 1
-            elif c in '\'"': q = c
-            elif c == '\\' and src[seg_end+1:seg_end+2] == '\n': seg_end += 1
-            elif c == '\n': break
+            top = stack[-1] if stack else None
+            if top == "'":
+                if c == "'":
+                    stack.pop()
+            elif c == '\\':
+                seg_end += 1
+            elif top == '"' and c == '"':
+                stack.pop()
+            elif c == '$' and src[seg_end + 1:seg_end + 2] == '(':
+                stack.append('(')
+                seg_end += 1
+            elif top == '(' and c == ')':
+                stack.pop()
+            elif top != '"' and c == "'":
+                stack.append("'")
+            elif c == '"':
+                stack.append('"')
+            elif c == '\n' and not stack:
+                break
             seg_end += 1
         stmt = src[m.start():seg_end]
         arg = m.group(1)

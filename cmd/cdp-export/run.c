@@ -13,6 +13,7 @@
 #include "lines.h"
 #include "norm.h"
 #include "out.h"
+#include "xalloc.h"
 
 struct run {
 	struct export_opts	*opt;
@@ -25,12 +26,6 @@ struct run {
 	unsigned long long	 no_identifier;
 	unsigned long long	 bad_values;
 };
-
-static void
-nomem(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
 
 /* A value read from a record: a type and text. */
 struct val {
@@ -54,7 +49,7 @@ top_value(struct cdp_rec *rec, const struct cdp_field *f, struct cdp_buf *b,
 	case CDP_STRING:
 		v->type = C_TEXT;
 		if (cdp_rec_str(rec, f, b, &v->s, &v->n) == -1)
-			nomem();
+			cdp_oom(0);
 		break;
 	case CDP_NUMBER:
 		v->type = C_NUM;
@@ -144,7 +139,7 @@ cell_as_is(struct col *c, const struct val *v)
 	if (v->type == C_TEXT)
 		cdp_trim(&s, &n);
 	if (cdp_buf_add(&c->out, s, n) == -1)
-		nomem();
+		cdp_oom(0);
 	c->type = n > 0 ? v->type : C_EMPTY;
 }
 
@@ -158,7 +153,7 @@ hash_cell(struct run *r, struct col *c)
 		cdp_die(EX_SOFTWARE, NULL, 0, "hashing failed");
 	cdp_buf_reset(&c->out);
 	if (cdp_buf_add(&c->out, hex, CDP_HASH_HEXLEN) == -1)
-		nomem();
+		cdp_oom(0);
 	c->type = C_SAFE;
 }
 
@@ -176,7 +171,7 @@ prehashed(struct col *c, const struct val *v)
 		return false;
 	cdp_buf_reset(&c->out);
 	if (cdp_buf_add(&c->out, s, n) == -1)
-		nomem();
+		cdp_oom(0);
 	for (size_t i = 0; i < n; i++)
 		if (c->out.p[i] >= 'A' && c->out.p[i] <= 'F')
 			c->out.p[i] = (char)(c->out.p[i] - 'A' + 'a');
@@ -256,7 +251,7 @@ csv_cell(struct cdp_buf *b, const char *s, size_t n, bool text)
 
 	if (!quote) {
 		if (cdp_buf_add(b, s, n) == -1)
-			nomem();
+			cdp_oom(0);
 		return;
 	}
 	rc |= cdp_buf_addc(b, '"');
@@ -268,7 +263,7 @@ csv_cell(struct cdp_buf *b, const char *s, size_t n, bool text)
 		rc |= cdp_buf_addc(b, s[i]);
 	}
 	if ((rc | cdp_buf_addc(b, '"')) != 0)
-		nomem();
+		cdp_oom(0);
 }
 
 static void
@@ -290,13 +285,13 @@ write_csv(struct run *r)
 		const struct col *c = &opt->cols[i];
 
 		if (i > 0 && cdp_buf_addc(&r->line, ',') == -1)
-			nomem();
+			cdp_oom(0);
 		if (c->type != C_EMPTY)
 			csv_cell(&r->line, c->out.p, c->out.len,
 			    c->type == C_TEXT);
 	}
 	if (cdp_buf_addc(&r->line, '\n') == -1)
-		nomem();
+		cdp_oom(0);
 	put_line(r);
 }
 
@@ -320,7 +315,7 @@ write_ndjson(struct run *r)
 			    c->out.len);
 	}
 	if ((rc | cdp_recw_end(&w)) != 0)
-		nomem();
+		cdp_oom(0);
 	r->line = w.b;
 	put_line(r);
 }
@@ -389,12 +384,12 @@ start(struct run *r, char **files, int nfiles)
 	cdp_buf_reset(&r->line);
 	for (size_t i = 0; i < opt->ncols; i++) {
 		if (i > 0 && cdp_buf_addc(&r->line, ',') == -1)
-			nomem();
+			cdp_oom(0);
 		csv_cell(&r->line, opt->cols[i].header,
 		    strlen(opt->cols[i].header), true);
 	}
 	if (cdp_buf_addc(&r->line, '\n') == -1)
-		nomem();
+		cdp_oom(0);
 	put_line(r);
 }
 

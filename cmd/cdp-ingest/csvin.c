@@ -512,6 +512,18 @@ csvin_offset(const struct csvin *c)
 }
 
 void
+csvin_set_read_size(struct csvin *c, size_t n)
+{
+	c->rdsz = n;
+}
+
+size_t
+csvin_held(const struct csvin *c)
+{
+	return csv_get_buffer_size((struct csv_parser *)&c->p) + c->arena.cap;
+}
+
+void
 csvin_close(struct csvin *c)
 {
 	if (c == NULL)

@@ -53,6 +53,13 @@ int	csvin_raw(const struct csvin *c, const struct csv_row *row,
 /* Bytes read so far (for progress). */
 off_t	csvin_offset(const struct csvin *c);
 
+/* For tests: the bytes asked of each read(2) (256 KB unless set). */
+void	csvin_set_read_size(struct csvin *c, size_t n);
+
+/* For tests: the bytes held beside the read block (libcsv's buffer and
+ * the row being built), which the row cap bounds. */
+size_t	csvin_held(const struct csvin *c);
+
 /* Free the reader; NULL is a no-op. */
 void	csvin_close(struct csvin *c);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "xalloc.h"
 #include "ingest.h"
 
 static const char usage[] =
@@ -12,13 +13,13 @@ static const char usage[] =
 "NDJSON records with provenance (_src, _line).\n"
 "\n"
 "  -f, --format FMT          csv, tsv, ndjson or json (default: by name, then content)\n"
-"  -s, --source NAME         _src of the records (default: the file's base name)\n"
-"  -m, --map NEW=OLD,...     rename fields\n"
+"      --source NAME         _src of the records (default: the file's base name)\n"
+"      --map NEW=OLD,...     rename fields\n"
 "      --only F,...          keep only these fields (names after --map)\n"
 "  -t, --types F:TYPE,...    int, number, bool, date, datetime, string\n"
 "  -n, --normalize F[:KIND],...\n"
-"                            email, email-canonical, phone, name, key, date,\n"
-"                            datetime, country (a bare F is its own KIND)\n"
+"                            normalise F as KIND (a bare F is its own KIND)\n"
+CDP_NORM_KINDS_USAGE
 CDP_NORM_USAGE
 "      --require F[|F...]    at least one of these fields must be non-empty\n"
 "      --match F=REGEX       the field must match the PCRE2 pattern\n"
@@ -58,6 +59,13 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'm', "map" },
+	{ 's', "source" },
+	{ 0, NULL }
+};
+
 #define MAXLIST	256
 
 static const struct {
@@ -72,26 +80,6 @@ static const struct {
 	{ "string", T_STRING },
 };
 
-static void *
-xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-
-	if (p == NULL)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
-	return p;
-}
-
-static void *
-xreallocarray(void *p, size_t n, size_t size)
-{
-	if (n != 0 && size > SIZE_MAX / n)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
-	if ((p = realloc(p, n * size)) == NULL)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
-	return p;
-}
-
 /* The spec for field name, created empty on first use. */
 static struct fspec *
 spec_for(struct ingest_opts *opt, const char *name)
@@ -99,7 +87,7 @@ spec_for(struct ingest_opts *opt, const char *name)
 	for (int i = 0; i < opt->nspecs; i++)
 		if (strcmp(opt->specs[i].name, name) == 0)
 			return &opt->specs[i];
-	opt->specs = xreallocarray(opt->specs, (size_t)opt->nspecs + 1,
+	opt->specs = cdp_xreallocarray(opt->specs, (size_t)opt->nspecs + 1,
 	    sizeof(*opt->specs));
 	opt->specs[opt->nspecs] = (struct fspec){ .name = name,
 	    .nlen = strlen(name) };
@@ -198,7 +186,7 @@ add_map(struct ingest_opts *opt, char *arg)
 				cdp_usage_die(usage, "--map: \"%s\" mapped "
 				    "twice", strcmp(opt->renames[j].from,
 				    eq + 1) == 0 ? eq + 1 : items[i]);
-		opt->renames = xreallocarray(opt->renames,
+		opt->renames = cdp_xreallocarray(opt->renames,
 		    (size_t)opt->nrenames + 1, sizeof(*opt->renames));
 		r = &opt->renames[opt->nrenames++];
 		r->to = items[i];
@@ -245,7 +233,7 @@ add_require(struct ingest_opts *opt, char *arg)
 
 	for (const char *p = arg; *p; p++)
 		n += *p == '|';
-	group = xcalloc((size_t)n + 1, sizeof(*group));
+	group = cdp_xcalloc((size_t)n + 1, sizeof(*group));
 	for (char *tok = arg, *bar; tok != NULL; tok = bar) {
 		if ((bar = strchr(tok, '|')) != NULL)
 			*bar++ = '\0';
@@ -253,8 +241,8 @@ add_require(struct ingest_opts *opt, char *arg)
 			cdp_usage_die(usage, "--require: empty field name");
 		group[k++] = tok;
 	}
-	opt->require = xreallocarray(opt->require, (size_t)opt->nrequire + 1,
-	    sizeof(*opt->require));
+	opt->require = cdp_xreallocarray(opt->require,
+	    (size_t)opt->nrequire + 1, sizeof(*opt->require));
 	opt->require[opt->nrequire++] = group;
 }
 
@@ -288,7 +276,7 @@ private_option(int ch, char *arg, struct ingest_opts *opt)
 	case 's':
 		if (*arg == '\0')
 			cdp_usage_die(usage, "--source: empty name");
-		opt->sources = xreallocarray(opt->sources,
+		opt->sources = cdp_xreallocarray(opt->sources,
 		    (size_t)opt->nsources + 1, sizeof(*opt->sources));
 		opt->sources[opt->nsources++] = arg;
 		break;
@@ -341,8 +329,8 @@ parse_options(int argc, char *argv[], struct ingest_opts *opt)
 	int ch;
 
 	*opt = (struct ingest_opts){ .format = FMT_AUTO };
-	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "f:m:n:s:t:",
-	    longopts, NULL)) != -1)
+	while ((ch = cdp_getopt(argc, argv, CDP_COMMON_SHORTOPTS "f:m:n:s:t:",
+	    longopts, old_short)) != -1)
 		if (!cdp_opt_common(ch, optarg, &opt->common, usage))
 			private_option(ch, optarg, opt);
 	if (opt->hash_key_file != NULL) {

@@ -11,6 +11,7 @@
 
 #include "diag.h"
 #include "hash.h"
+#include "xalloc.h"
 #include "ingest.h"
 
 #define MATCH_LIMIT	1000000		/* backtracking steps per match */
@@ -62,7 +63,7 @@ plan_work_init(struct plan_work *w, const struct ingest_opts *opt)
 		w->md = pcre2_match_data_create(1, NULL);
 		w->mctx = pcre2_match_context_create(NULL);
 		if (w->md == NULL || w->mctx == NULL)
-			cdp_die(EX_OSERR, NULL, 0, "out of memory");
+			cdp_oom(0);
 		pcre2_set_match_limit(w->mctx, MATCH_LIMIT);
 		pcre2_set_depth_limit(w->mctx, DEPTH_LIMIT);
 		pcre2_set_heap_limit(w->mctx, DEPTH_LIMIT);

@@ -17,6 +17,7 @@
 #include "keymap.h"
 #include "lines.h"
 #include "progress.h"
+#include "xalloc.h"
 
 #define SNIFF_BYTES	4096
 
@@ -52,11 +53,7 @@ cells_for(struct run *r, size_t n)
 {
 	if (n > r->ncap) {
 		size_t cap = n < 64 ? 64 : n;
-		struct cell *c = realloc(r->cells, cap * sizeof(*c));
-
-		if (c == NULL)
-			cdp_die(EX_OSERR, NULL, 0, "out of memory");
-		r->cells = c;
+		r->cells = cdp_xreallocarray(r->cells, cap, sizeof(*r->cells));
 		r->ncap = cap;
 	}
 	return r->cells;
@@ -115,7 +112,7 @@ emit(struct run *r, struct cell *cells, size_t n, long line,
 	if (rc == -1 ||
 	    cdp_recw_str(w, "_src", 4, r->src, r->srclen) == -1 ||
 	    cdp_recw_int(w, "_line", 5, line) == -1 || cdp_recw_end(w) == -1)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		cdp_oom(0);
 	if (cdp_out_write(r->out, w->b.p, w->b.len, &err) == -1)
 		die_err(&err, NULL, 0);
 	r->acct.written++;
@@ -163,7 +160,7 @@ json_record(struct run *r, const struct cdp_line *l)
 	cdp_buf_reset(&r->keys);
 	/* Room for every unescaped key up front: cells point into it. */
 	if (cdp_buf_reserve(&r->keys, l->len) == -1)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		cdp_oom(0);
 	for (size_t i = 0; i < r->rec.n; i++) {
 		const struct cdp_field *f = &r->rec.f[i];
 		const char *k = l->p + f->koff, *k0;
@@ -171,7 +168,7 @@ json_record(struct run *r, const struct cdp_line *l)
 
 		if (f->flags & CDP_F_KEYESC) {
 			if (cdp_json_unescape(k, kl, &r->keys) == -1)
-				cdp_die(EX_OSERR, NULL, 0, "out of memory");
+				cdp_oom(0);
 			k = r->keys.p + at;
 			kl = r->keys.len - at;
 		}
@@ -273,7 +270,7 @@ first_named(struct cdp_keymap *seen, const struct column *c, size_t j)
 	    (uint64_t)j, &added);
 
 	if (v == NULL)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		cdp_oom(0);
 	return (size_t)*v;
 }
 
@@ -287,12 +284,12 @@ read_header(struct run *r, const struct csv_row *row, struct cdp_buf *hdr)
 	if (row->bad != NULL)
 		cdp_die(EX_DATAERR, r->file, row->line, "header: %s", row->bad);
 	if ((seen = cdp_keymap_new()) == NULL)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		cdp_oom(0);
 	for (size_t j = 0; j < row->n; j++)
 		total += row->len[j];
-	if (cdp_buf_reserve(hdr, total) == -1 ||
-	    (cols = calloc(row->n ? row->n : 1, sizeof(*cols))) == NULL)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+	if (cdp_buf_reserve(hdr, total) == -1)
+		cdp_oom(0);
+	cols = cdp_xcalloc(row->n, sizeof(*cols));
 	for (size_t j = 0; j < row->n; j++) {
 		struct column *c = &cols[j];
 
@@ -312,7 +309,7 @@ read_header(struct run *r, const struct csv_row *row, struct cdp_buf *hdr)
 	}
 	cdp_keymap_free(seen);
 	if ((seen = cdp_keymap_new()) == NULL)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		cdp_oom(0);
 	for (size_t j = 0; j < row->n; j++) {
 		struct column *c = &cols[j];
 
@@ -335,7 +332,7 @@ reject_row(struct run *r, const struct csvin *in, const struct csv_row *row,
 {
 	cdp_buf_reset(&r->raw);
 	if (csvin_raw(in, row, &r->raw) == -1)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		cdp_oom(0);
 	reject(r, row->line, why, r->raw.p ? r->raw.p : "", r->raw.len);
 }
 

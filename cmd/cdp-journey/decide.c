@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "xalloc.h"
 #include "journey.h"
 
 enum reason { R_ENTRY, R_TRIGGER, R_QUIET, R_NO_CONSENT, R_CAPPED,
@@ -57,8 +58,7 @@ new_cand(struct dec *d, int act, double trig, size_t group)
 	const struct j_action *a = &d->r->j.act[act];
 	struct cand *c;
 
-	if (cdp_grow((void **)&d->c, &d->capc, d->nc + 1, sizeof(*d->c)) == -1)
-		j_nomem();
+	cdp_xgrow((void **)&d->c, &d->capc, d->nc + 1, sizeof(*d->c));
 	c = &d->c[d->nc++];
 	*c = (struct cand){ .act = act, .trig = trig, .group = group,
 	    .reason = a->when >= 0 ? R_TRIGGER : R_ENTRY, .score = -INFINITY,
@@ -210,9 +210,8 @@ guards(struct dec *d, const struct j_profile *p, struct cand *c)
 		c->reason = R_CAPPED;
 		return false;
 	}
-	if (cdp_grow((void **)&d->cs, &d->capcs, d->ncs + 1,
-	    sizeof(*d->cs)) == -1)
-		j_nomem();
+	cdp_xgrow((void **)&d->cs, &d->capcs, d->ncs + 1,
+	    sizeof(*d->cs));
 	d->cs[d->ncs++] = (struct chsend){ a->channel, c->send_at };
 	if (isnan(last) || c->send_at > last)
 		d->sent[c->act] = c->send_at;
@@ -271,21 +270,21 @@ add_id(struct cdp_buf *b, const struct j_run *r, const struct j_profile *p)
 
 	if ((p->idstr ? cdp_json_quote(b, s, p->idlen) :
 	    cdp_buf_add(b, s, p->idlen)) == -1)
-		j_nomem();
+		cdp_oom(0);
 }
 
 static void
 add_q(struct cdp_buf *b, const char *s)
 {
 	if (cdp_json_quote(b, s, strlen(s)) == -1)
-		j_nomem();
+		cdp_oom(0);
 }
 
 static void
 add(struct cdp_buf *b, const char *s)
 {
 	if (cdp_buf_adds(b, s) == -1)
-		j_nomem();
+		cdp_oom(0);
 }
 
 static void
@@ -452,9 +451,8 @@ load(struct dec *d, const struct j_profile *p, const struct j_event *ev,
 		d->sent[a] = ps != NULL ? r->pool[ps->sent0 + a] : NAN;
 	if (ps == NULL)
 		return;
-	if (cdp_grow((void **)&d->cs, &d->capcs, ps->nch + 1,
-	    sizeof(*d->cs)) == -1)
-		j_nomem();
+	cdp_xgrow((void **)&d->cs, &d->capcs, ps->nch + 1,
+	    sizeof(*d->cs));
 	for (uint32_t i = 0; i < ps->nch; i++)
 		d->cs[d->ncs++] = (struct chsend){
 		    (int)r->pool[ps->ch0 + 2 * i], r->pool[ps->ch0 + 2 * i + 1] };
@@ -533,10 +531,9 @@ j_decide_all(struct j_run *r, struct cdp_out *out, struct cdp_out *st)
 	struct dec d = { .r = r };
 	uint32_t *order, *tmp;
 
-	if ((order = malloc((r->nprof + 1) * sizeof(*order))) == NULL ||
-	    (tmp = malloc((r->nprof + 1) * sizeof(*tmp))) == NULL ||
-	    (d.sent = malloc(((size_t)r->j.nact + 1) * sizeof(double))) == NULL)
-		j_nomem();
+	order = cdp_xcalloc(r->nprof + 1, sizeof(*order));
+	tmp = cdp_xcalloc(r->nprof + 1, sizeof(*tmp));
+	d.sent = cdp_xcalloc((size_t)r->j.nact + 1, sizeof(double));
 	for (size_t i = 0; i < r->nprof; i++)
 		order[i] = (uint32_t)i;
 	sort_ids(order, tmp, r->nprof, r);
@@ -558,13 +555,13 @@ j_stats_tail(const struct j_run *r, struct cdp_buf *b)
 {
 	if (cdp_buf_addf(b, ",\"profiles\":%zu,\"sent\":%llu", r->nprof,
 	    r->nsent) == -1)
-		j_nomem();
+		cdp_oom(0);
 	for (int s = -1; s < r->j.nst; s++)
 		if (cdp_buf_addf(b, ",\"stage.%s\":%llu", s < 0 ? "none" :
 		    r->j.st[s].name, r->nstage[s + 1]) == -1)
-			j_nomem();
+			cdp_oom(0);
 	for (int k = R_FIRST_SKIP; k < R_NREASON; k++)
 		if (cdp_buf_addf(b, ",\"skip.%s\":%llu", reasons[k],
 		    r->nskip[k]) == -1)
-			j_nomem();
+			cdp_oom(0);
 }

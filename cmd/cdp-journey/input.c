@@ -9,6 +9,7 @@
 
 #include "diag.h"
 #include "each.h"
+#include "xalloc.h"
 #include "journey.h"
 
 /* The profile numbered for id s[0..n) (str: a JSON string), added when
@@ -23,17 +24,16 @@ j_profile_of(struct j_run *r, const char *s, size_t n, bool str)
 	cdp_buf_reset(&r->key);
 	if (cdp_buf_addc(&r->key, str ? 's' : 'n') == -1 ||
 	    cdp_buf_add(&r->key, s, n) == -1)
-		j_nomem();
+		cdp_oom(0);
 	if ((v = cdp_keymap_put(r->ids, cdp_key128_of(r->key.p, r->key.len),
 	    r->nprof, &added)) == NULL)
-		j_nomem();
+		cdp_oom(0);
 	if (!added)
 		return (uint32_t)*v;
 	if (r->nprof == UINT32_MAX - 1 || r->idtext.len + n > UINT32_MAX)
 		cdp_die(EX_SOFTWARE, NULL, 0, "too many profiles");
-	if (cdp_grow((void **)&r->prof, &r->capprof, r->nprof + 1,
-	    sizeof(*r->prof)) == -1)
-		j_nomem();
+	cdp_xgrow((void **)&r->prof, &r->capprof, r->nprof + 1,
+	    sizeof(*r->prof));
 	p = &r->prof[r->nprof];
 	*p = (struct j_profile){ .idoff = (uint32_t)r->idtext.len,
 	    .idlen = (uint32_t)n, .idstr = str, .tz = -1, .tztime = -INFINITY,
@@ -41,13 +41,12 @@ j_profile_of(struct j_run *r, const char *s, size_t n, bool str)
 	for (int c = 0; c < J_NCHAN; c++)
 		p->ctime[c] = -INFINITY;
 	if (cdp_buf_add(&r->idtext, s, n) == -1)
-		j_nomem();
+		cdp_oom(0);
 	if (r->opt->score != NULL) {
 		size_t need = (r->nprof + 1) * (size_t)r->j.nact;
 
-		if (cdp_grow((void **)&r->score, &r->capscore, need,
-		    sizeof(double)) == -1)
-			j_nomem();
+		cdp_xgrow((void **)&r->score, &r->capscore, need,
+		    sizeof(double));
 		for (int a = 0; a < r->j.nact; a++)
 			r->score[r->nprof * (size_t)r->j.nact + a] = NAN;
 	}
@@ -64,21 +63,19 @@ zone_of(struct j_run *r, const char *s, size_t n, const char **why)
 
 	if ((v = cdp_keymap_put(r->tzmap, cdp_key128_of(s, n), r->ntz,
 	    &added)) == NULL)
-		j_nomem();
+		cdp_oom(0);
 	if (!added)
 		return *v == UINT64_MAX ? (*why = "unknown time zone in tz",
 		    -1) : (int)*v;
-	if ((name = strndup(s, n)) == NULL)
-		j_nomem();
+	name = cdp_xstrndup(s, n);
 	if (strlen(name) != n || !j_tz_valid(name)) {
 		free(name);
 		*v = UINT64_MAX;
 		*why = "unknown time zone in tz";
 		return -1;
 	}
-	if (cdp_grow((void **)&r->tzname, &r->captz, r->ntz + 1,
-	    sizeof(*r->tzname)) == -1)
-		j_nomem();
+	cdp_xgrow((void **)&r->tzname, &r->captz, r->ntz + 1,
+	    sizeof(*r->tzname));
 	r->tzname[r->ntz] = name;
 	return (int)r->ntz++;
 }
@@ -123,7 +120,7 @@ attributes(struct j_run *r, struct cdp_rec *rec, struct j_profile *p,
 		for (size_t i = 0; i < n; i++)
 			if (cdp_buf_addc(&r->key, s[i] >= 'A' && s[i] <= 'Z' ?
 			    s[i] + 32 : s[i]) == -1)
-				j_nomem();
+				cdp_oom(0);
 		if (cdp_keymap_get(r->suppress,
 		    cdp_key128_of(r->key.p, r->key.len)) != NULL)
 			p->suppressed = true;
@@ -179,14 +176,14 @@ one_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		return -1;
 	if (f->type == CDP_STRING) {
 		if (cdp_rec_str(rec, f, &r->tmp, &s, &n) == -1)
-			j_nomem();
+			cdp_oom(0);
 		if (n == 0)
 			return 1;
 	} else if (f->type == CDP_NUMBER) {
 		/* By exact value, as every program keys numbers: 1.0 is 1. */
 		cdp_buf_reset(&r->tmp);
 		if (cdp_num_key(rec->p + f->voff, f->vlen, &r->tmp) == -1)
-			j_nomem();
+			cdp_oom(0);
 		s = r->tmp.p;
 		n = r->tmp.len;
 	} else {
@@ -211,9 +208,8 @@ one_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		return -1;
 	if (t == -INFINITY)
 		return 0;
-	if (cdp_grow((void **)&r->ev, &r->capev, r->nev + 1,
-	    sizeof(*r->ev)) == -1)
-		j_nomem();
+	cdp_xgrow((void **)&r->ev, &r->capev, r->nev + 1,
+	    sizeof(*r->ev));
 	e = &r->ev[r->nev++];
 	*e = (struct j_event){ .prof = idx, .seq = r->seq++, .t = t,
 	    .bits = bits };
@@ -241,7 +237,7 @@ j_read_input(struct j_run *r, char **files, int nfiles)
 	size_t at = 0;
 
 	if (cdp_buf_addf(&r->bad_time, "bad time in %s", r->opt->time) == -1)
-		j_nomem();
+		cdp_oom(0);
 	cdp_each(files, nfiles, &r->opt->common, &r->acct, one_record, r);
 	for (size_t i = 0; i < r->nprof; i++)
 		r->prof[i].nev = 0;
@@ -252,10 +248,9 @@ j_read_input(struct j_run *r, char **files, int nfiles)
 		at += r->prof[i].nev;
 		r->prof[i].nev = 0;
 	}
-	if (r->nev > 0 && (sorted = malloc(r->nev * sizeof(*sorted))) == NULL)
-		j_nomem();
 	if (r->nev == 0)
 		return;
+	sorted = cdp_xcalloc(r->nev, sizeof(*sorted));
 	for (size_t i = 0; i < r->nev; i++) {
 		struct j_profile *p = &r->prof[r->ev[i].prof];
 

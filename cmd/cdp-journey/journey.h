@@ -134,17 +134,17 @@ struct j_run {
 	unsigned long long	 nsent;
 };
 
-_Noreturn void	j_nomem(void);
-
-/* journey file (jfile.c): load and check; exits 66 or 65 */
-void	j_load(struct journey *j, const char *path, const char *score,
-	    double as_of);
+/*
+ * journey file (jfile.c): load and check into *j.  Returns 0; or -1 with
+ * err (66 cannot open, 65 "PATH:LINE: reason"), *j then empty.
+ */
+int	j_load(struct journey *j, const char *path, const char *score,
+	    double as_of, struct cdp_err *err);
 void	j_free(struct journey *j);
 int	j_stage_of(const struct journey *j, const char *name);
 int	j_action_of(const struct journey *j, const char *name);
 
-/* durations and times (jtime.c) */
-int	j_parse_duration(const char *s, double *secs);
+/* times (jtime.c); durations are cdp_duration_parse() of timeval.h */
 int	j_parse_time(const char *s, size_t n, struct cdp_buf *tmp,
 	    double *secs);
 void	j_fmt_time(struct cdp_buf *b, double t);

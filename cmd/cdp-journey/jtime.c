@@ -9,49 +9,7 @@
 
 #include "journey.h"
 #include "timeval.h"
-
-/* "90s", "30m", "2h", "7d", "1w" (a whole number and one unit), or "0". */
-int
-j_parse_duration(const char *s, double *secs)
-{
-	char *end;
-	long v;
-	double unit;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	v = strtol(s, &end, 10);
-	if (v < 0 || v > 100L * 366 * 86400)
-		return -1;
-	switch (*end) {
-	case 's':
-		unit = 1;
-		break;
-	case 'm':
-		unit = 60;
-		break;
-	case 'h':
-		unit = 3600;
-		break;
-	case 'd':
-		unit = 86400;
-		break;
-	case 'w':
-		unit = 7 * 86400;
-		break;
-	case '\0':
-		if (v != 0)
-			return -1;
-		*secs = 0;
-		return 0;
-	default:
-		return -1;
-	}
-	if (end[1] != '\0')
-		return -1;
-	*secs = (double)v * unit;
-	return 0;
-}
+#include "xalloc.h"
 
 int
 j_parse_time(const char *s, size_t n, struct cdp_buf *tmp, double *secs)
@@ -77,11 +35,11 @@ j_fmt_time(struct cdp_buf *b, double t)
 	gmtime_r(&tt, &tm);
 	if (cdp_buf_addf(b, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
 	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec) == -1)
-		j_nomem();
+		cdp_oom(0);
 	if (ms != 0 && cdp_buf_addf(b, ".%03ld", ms) == -1)
-		j_nomem();
+		cdp_oom(0);
 	if (cdp_buf_addc(b, 'Z') == -1)
-		j_nomem();
+		cdp_oom(0);
 }
 
 /*
@@ -117,7 +75,7 @@ use_zone(const char *tz, struct cdp_buf *cur)
 		return;
 	cdp_buf_reset(cur);
 	if (cdp_buf_adds(cur, tz) == -1 || setenv("TZ", tz, 1) == -1)
-		j_nomem();
+		cdp_oom(0);
 	tzset();
 }
 

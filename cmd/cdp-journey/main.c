@@ -10,6 +10,8 @@
 #include "diag.h"
 #include "journey.h"
 #include "opts.h"
+#include "timeval.h"
+#include "xalloc.h"
 
 static const char usage[] =
 "usage: cdp-journey -j FILE --as-of TIME [options] [FILE ...]\n"
@@ -26,7 +28,7 @@ static const char usage[] =
 "      --default-tz ZONE     zone of profiles without tz (default UTC)\n"
 "      --suppress FILE       never send to these profile ids or emails\n"
 "      --score FIELD         next best action: FIELD.<action> ranks ties\n"
-"  -n, --dry-run             print skipped decisions too; keep the state\n"
+"      --dry-run             print skipped decisions too; keep the state\n"
 CDP_COMMON_USAGE;
 
 enum {
@@ -52,11 +54,11 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-_Noreturn void
-j_nomem(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'n', "dry-run" },
+	{ 0, NULL }
+};
 
 /* email:2/7d,sms:1/7d */
 static void
@@ -80,7 +82,7 @@ parse_caps(struct journey_opts *o, char *arg)
 		if (c == J_NCHAN)
 			cdp_usage_die(usage, "--cap: unknown channel");
 		if (cdp_parse_long(colon + 1, 0, 1000000, &v) == -1 ||
-		    j_parse_duration(slash + 1, &o->cap[c].period) == -1 ||
+		    cdp_duration_parse(slash + 1, &o->cap[c].period) == -1 ||
 		    o->cap[c].period <= 0)
 			cdp_usage_die(usage, "--cap: bad count or duration");
 		o->cap[c].n = (int)v;
@@ -121,8 +123,8 @@ parse_options(int argc, char *argv[], struct journey_opts *o)
 	    .default_tz = "UTC", .quiet_from = -1, .quiet_to = -1 };
 	for (int c = 0; c < J_NCHAN; c++)
 		o->cap[c].n = -1;
-	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "j:n",
-	    longopts, NULL)) != -1) {
+	while ((ch = cdp_getopt(argc, argv, CDP_COMMON_SHORTOPTS "j:n",
+	    longopts, old_short)) != -1) {
 		switch (ch) {
 		case 'j': o->journey = optarg; break;
 		case 'n': o->dry_run = true; break;
@@ -166,7 +168,7 @@ load_suppress(struct j_run *r, const char *path)
 	int added;
 
 	if ((r->suppress = cdp_keymap_new()) == NULL)
-		j_nomem();
+		cdp_oom(0);
 	if ((fp = fopen(path, "r")) == NULL)
 		cdp_die(EX_NOINPUT, path, 0, "cannot open: %s",
 		    strerror(errno));
@@ -183,7 +185,7 @@ load_suppress(struct j_run *r, const char *path)
 					*p += 32;
 		if (cdp_keymap_put(r->suppress, cdp_key128_of(s, strlen(s)), 1,
 		    &added) == NULL)
-			j_nomem();
+			cdp_oom(0);
 	}
 	free(line);
 	fclose(fp);
@@ -203,7 +205,7 @@ finish(struct j_run *r, struct cdp_out *out, struct cdp_out *st)
 	if (cdp_buf_addf(&b, "{\"read\":%llu,\"used\":%llu,\"rejected\":%llu,"
 	    "\"skipped\":%llu", r->acct.read, r->acct.written,
 	    r->acct.rejected, r->acct.dropped) == -1)
-		j_nomem();
+		cdp_oom(0);
 	j_stats_tail(r, &b);
 	if (cdp_stats_emit(&b, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
@@ -247,14 +249,15 @@ main(int argc, char *argv[])
 
 	cdp_diag_init("cdp-journey");
 	first = parse_options(argc, argv, &opt);
-	j_load(&r.j, opt.journey, opt.score, opt.as_of);
+	if (j_load(&r.j, opt.journey, opt.score, opt.as_of, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
 	if ((r.ids = cdp_keymap_new()) == NULL ||
 	    (r.tzmap = cdp_keymap_new()) == NULL)
-		j_nomem();
+		cdp_oom(0);
 	for (int c = 0; c < J_NCHAN; c++)
 		if ((r.consent[c] = cdp_expr_compile(consent[c],
 		    strlen(consent[c]), NULL, &eerr)) == NULL)
-			j_nomem();
+			cdp_oom(0);
 	if (opt.suppress != NULL)
 		load_suppress(&r, opt.suppress);
 	if (opt.state != NULL)

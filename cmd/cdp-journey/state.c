@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "diag.h"
+#include "xalloc.h"
 #include "journey.h"
 
 struct sctx {
@@ -27,9 +28,8 @@ bad(struct sctx *c, const char *what)
 static void
 push(struct j_run *r, double v)
 {
-	if (cdp_grow((void **)&r->pool, &r->cappool, r->npool + 1,
-	    sizeof(double)) == -1)
-		j_nomem();
+	cdp_xgrow((void **)&r->pool, &r->cappool, r->npool + 1,
+	    sizeof(double));
 	r->pool[r->npool++] = v;
 }
 
@@ -117,11 +117,9 @@ one_state(struct sctx *c, json_t *o, struct j_pstate *ps,
 			if (strcmp(c->r->tzname[i], json_string_value(v)) == 0)
 				break;
 		if (i == c->r->ntz) {
-			if (cdp_grow((void **)&c->r->tzname, &c->r->captz,
-			    c->r->ntz + 1, sizeof(char *)) == -1 ||
-			    (c->r->tzname[i] = strdup(json_string_value(v)))
-			    == NULL)
-				j_nomem();
+			cdp_xgrow((void **)&c->r->tzname, &c->r->captz,
+			    c->r->ntz + 1, sizeof(char *));
+			c->r->tzname[i] = cdp_xstrdup(json_string_value(v));
 			c->r->ntz++;
 		}
 		p->tz = (int32_t)i;
@@ -157,9 +155,8 @@ one_line(struct sctx *c, const char *s)
 	p = &r->prof[idx];
 	if (p->state >= 0)
 		bad(c, "profile listed twice");
-	if (cdp_grow((void **)&r->ps, &r->capps, r->nps + 1,
-	    sizeof(*r->ps)) == -1)
-		j_nomem();
+	cdp_xgrow((void **)&r->ps, &r->capps, r->nps + 1,
+	    sizeof(*r->ps));
 	p->state = (int32_t)r->nps;
 	r->ps[r->nps] = (struct j_pstate){ .stage = -1, .cursor = -INFINITY,
 	    .line = c->line };

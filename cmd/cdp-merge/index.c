@@ -10,27 +10,15 @@
 #include "index.h"
 #include "lines.h"
 #include "norm.h"
+#include "xalloc.h"
 #include "prob.h"
-
-void
-merge_oom(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
-
-void
-merge_grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	if (cdp_grow(p, cap, need, size) == -1)
-		merge_oom();
-}
 
 static struct cdp_key128
 lower_key(struct cdp_buf *low, const char *s, size_t n)
 {
 	cdp_buf_reset(low);
 	if (cdp_buf_reserve(low, n) == -1)
-		merge_oom();
+		cdp_oom(0);
 	for (size_t i = 0; i < n; i++)
 		low->p[i] = (s[i] >= 'A' && s[i] <= 'Z') ? s[i] + 32 : s[i];
 	low->len = n;
@@ -45,7 +33,7 @@ ignore_add(struct index *ix, const char *s, size_t n)
 	cdp_trim(&s, &n);
 	if (cdp_keymap_put(ix->ignore, lower_key(&ix->low, s, n), 0,
 	    &added) == NULL)
-		merge_oom();
+		cdp_oom(0);
 }
 
 static void
@@ -76,7 +64,7 @@ index_init(struct index *ix, const struct merge_opts *opt)
 	if ((ix->map = cdp_keymap_new()) == NULL ||
 	    (ix->sets = cdp_keymap_new()) == NULL ||
 	    (ix->ignore = cdp_keymap_new()) == NULL)
-		merge_oom();
+		cdp_oom(0);
 	for (int i = 0; i < opt->nids; i++)
 		if (cdp_norm_ctx_prepare(&ix->ctx, opt->ids[i].norm,
 		    &err) == -1)
@@ -147,7 +135,7 @@ record_key(struct index *ix, struct cdp_rec *rec)
 		rc = cdp_buf_add(k, "\2", 1) | cdp_buf_add(k, rec->p,
 		    rec->len);
 	if (rc != 0)
-		merge_oom();
+		cdp_oom(0);
 	return cdp_key128_of(k->p, k->len);
 }
 
@@ -165,7 +153,7 @@ field_why(struct index *ix, const struct idfield *f, const char *why)
 	if (cdp_buf_adds(&ix->msg, "field ") == -1 ||
 	    cdp_json_quote(&ix->msg, f->name, f->nlen) == -1 ||
 	    cdp_buf_addf(&ix->msg, ": %s", why) == -1)
-		merge_oom();
+		cdp_oom(0);
 	return ix->msg.p;
 }
 
@@ -180,7 +168,7 @@ key_of(struct index *ix, int i, const char *s, size_t n)
 	cdp_buf_reset(k);
 	if (cdp_buf_add(k, f->name, f->nlen + 1) == -1 ||
 	    cdp_buf_add(k, s, n) == -1)
-		merge_oom();
+		cdp_oom(0);
 	return cdp_key128_of(k->p, k->len);
 }
 
@@ -193,17 +181,17 @@ node_of(struct index *ix, int i, const char *s, size_t n)
 
 	v = cdp_keymap_put(ix->map, key_of(ix, i, s, n), ix->nnodes, &added);
 	if (v == NULL)
-		merge_oom();
+		cdp_oom(0);
 	if (added) {
 		if (ix->nnodes >= NO_NODE || n > UINT32_MAX)
 			cdp_die(EX_SOFTWARE, NULL, 0, "too many identifiers");
-		merge_grow((void **)&ix->nodes, &ix->ncap, ix->nnodes + 1,
+		cdp_xgrow((void **)&ix->nodes, &ix->ncap, ix->nnodes + 1,
 		    sizeof(*ix->nodes));
 		ix->nodes[ix->nnodes++] = (struct node){
 		    .aoff = ix->arena.len, .alen = (uint32_t)n,
 		    .field = (uint8_t)i };
 		if (cdp_buf_add(&ix->arena, s, n) == -1)
-			merge_oom();
+			cdp_oom(0);
 	}
 	return (uint32_t)*v;
 }
@@ -221,12 +209,12 @@ id_text(struct index *ix, const struct cdp_rec *rec,
 		return 1;
 	if (f->type == CDP_STRING) {
 		if (cdp_rec_str(rec, f, &ix->val, s, n) == -1)
-			merge_oom();
+			cdp_oom(0);
 	} else if (f->type == CDP_NUMBER) {
 		/* By exact value, as every program keys numbers. */
 		cdp_buf_reset(&ix->val);
 		if (cdp_num_key(rec->p + f->voff, f->vlen, &ix->val) == -1)
-			merge_oom();
+			cdp_oom(0);
 		*s = ix->val.p;
 		*n = ix->val.len;
 	} else {
@@ -241,7 +229,7 @@ set_good(struct index *ix, bool good)
 {
 	size_t seq = ix->nlines++;
 
-	merge_grow((void **)&ix->good, &ix->gcap, seq / 8 + 1, 1);
+	cdp_xgrow((void **)&ix->good, &ix->gcap, seq / 8 + 1, 1);
 	if (seq % 8 == 0)
 		ix->good[seq / 8] = 0;
 	if (good)
@@ -323,7 +311,7 @@ new_set(struct index *ix, const uint32_t *ids, int k)
 	}
 	if (k > 0 && cdp_keymap_put(ix->sets, cdp_key128_of(set,
 	    (size_t)k * sizeof(*set)), 0, &added) == NULL)
-		merge_oom();
+		cdp_oom(0);
 	return k > 0 && added;
 }
 
@@ -347,7 +335,7 @@ index_add(struct index *ix, struct cdp_rec *rec, const char *p, size_t len,
 			cdp_die_err(&err, NULL, 0);
 		cdp_buf_reset(&ix->msg);
 		if (cdp_buf_adds(&ix->msg, err.msg) == -1)
-			merge_oom();
+			cdp_oom(0);
 		*why = ix->msg.p;
 		set_good(ix, false);
 		return -1;
@@ -363,7 +351,7 @@ index_add(struct index *ix, struct cdp_rec *rec, const char *p, size_t len,
 		return -1;
 	}
 	if (ix->prob != NULL) {
-		merge_grow((void **)&ix->rkey, &ix->rkcap, ix->nrecs + 1,
+		cdp_xgrow((void **)&ix->rkey, &ix->rkcap, ix->nrecs + 1,
 		    sizeof(*ix->rkey));
 		ix->rkey[ix->nrecs] = record_key(ix, rec);
 	}
@@ -378,8 +366,9 @@ add_edges(struct index *ix, const uint32_t *ids, int k)
 {
 	if (ix->nedges + (size_t)k > UINT32_MAX || ix->nrecs + 2 > UINT32_MAX)
 		cdp_die(EX_SOFTWARE, NULL, 0, "too many records");
-	merge_grow((void **)&ix->off, &ix->rcap, ix->nrecs + 2, sizeof(*ix->off));
-	merge_grow((void **)&ix->edges, &ix->ecap, ix->nedges + (size_t)k,
+	cdp_xgrow((void **)&ix->off, &ix->rcap, ix->nrecs + 2,
+	    sizeof(*ix->off));
+	cdp_xgrow((void **)&ix->edges, &ix->ecap, ix->nedges + (size_t)k,
 	    sizeof(*ix->edges));
 	ix->off[ix->nrecs] = (uint32_t)ix->nedges;
 	for (int i = 0; i < k; i++)
@@ -393,7 +382,7 @@ add_edges(struct index *ix, const uint32_t *ids, int k)
 void
 index_add_set(struct index *ix, const uint32_t *ids, int k, uint64_t n)
 {
-	merge_grow((void **)&ix->weight, &ix->wcap, ix->nrecs + 1,
+	cdp_xgrow((void **)&ix->weight, &ix->wcap, ix->nrecs + 1,
 	    sizeof(*ix->weight));
 	ix->weight[ix->nrecs] = n;
 	add_edges(ix, ids, k);
@@ -479,7 +468,7 @@ id_of_node(struct index *ix, uint32_t i, char out[PROFILE_ID_SIZE])
 	cdp_buf_reset(k);
 	if (cdp_buf_add(k, f->name, f->nlen + 1) == -1 ||
 	    cdp_buf_add(k, ix->arena.p + nd->aoff, nd->alen) == -1)
-		merge_oom();
+		cdp_oom(0);
 	h = cdp_key128_of(k->p, k->len);
 	snprintf(out, PROFILE_ID_SIZE, "p_%016llx%016llx", (unsigned long long)h.hi,
 	    (unsigned long long)h.lo);
@@ -488,10 +477,8 @@ id_of_node(struct index *ix, uint32_t i, char out[PROFILE_ID_SIZE])
 void
 index_count(struct index *ix)
 {
-	uint64_t *recs = calloc(ix->nelem ? ix->nelem : 1, sizeof(*recs));
+	uint64_t *recs = cdp_xcalloc(ix->nelem ? ix->nelem : 1, sizeof(*recs));
 
-	if (recs == NULL)
-		merge_oom();
 	for (size_t k = 0; k < ix->nrecs; k++) {
 		uint32_t r = index_root(ix, k);
 		/* --join-links: a record is a set of n records. */
@@ -528,10 +515,8 @@ join_pairs(struct index *ix, const uint64_t *pairs, size_t npairs)
 {
 	uint32_t base = (uint32_t)ix->nnodes;
 
-	if ((ix->linked = calloc(ix->nrecs ? ix->nrecs : 1, 1)) == NULL ||
-	    (ix->minrec = malloc((ix->nelem ? ix->nelem : 1) *
-	    sizeof(*ix->minrec))) == NULL)
-		merge_oom();
+	ix->linked = cdp_xcalloc(ix->nrecs, 1);
+	ix->minrec = cdp_xcalloc(ix->nelem, sizeof(*ix->minrec));
 	for (size_t k = 0; k < ix->nrecs; k++) {
 		uint32_t a = first_link(ix, k);
 
@@ -567,10 +552,9 @@ index_resolve(struct index *ix, const uint64_t *pairs, size_t npairs)
 	ix->nelem = ix->nnodes + (ix->prob != NULL ? ix->nrecs : 0);
 	if (ix->nelem >= NO_NODE)
 		cdp_die(EX_SOFTWARE, NULL, 0, "too many records");
-	if (uf_init(&ix->uf, ix->nelem) == -1 ||
-	    (ix->minnode = malloc((ix->nelem ? ix->nelem : 1) *
-	    sizeof(*ix->minnode))) == NULL)
-		merge_oom();
+	if (uf_init(&ix->uf, ix->nelem) == -1)
+		cdp_oom(0);
+	ix->minnode = cdp_xcalloc(ix->nelem, sizeof(*ix->minnode));
 	for (size_t k = 0; k < ix->nrecs; k++) {
 		uint32_t a = first_link(ix, k);
 
@@ -664,8 +648,8 @@ index_explain(struct index *ix, size_t k, struct cdp_buf *out)
 		    -1 || cdp_buf_addf(out, ",\"degree\":%u,\"links\":%s}",
 		    nd->count, index_linking(ix, ix->edges[e]) ? "true" :
 		    "false") == -1)
-			merge_oom();
+			cdp_oom(0);
 	}
 	if (cdp_buf_addc(out, ']') == -1)
-		merge_oom();
+		cdp_oom(0);
 }

@@ -99,10 +99,4 @@ struct cdp_rec;
  * added last) into w. */
 void	merge_annotate(struct cdp_recw *w, struct cdp_rec *rec, const char *id);
 
-/* Out of memory: the message and exit 71. */
-_Noreturn void merge_oom(void);
-
-/* cdp_grow(), or merge_oom(). */
-void	merge_grow(void **p, size_t *cap, size_t need, size_t size);
-
 #endif

@@ -16,9 +16,9 @@ static const char usage[] =
 "\n"
 "  -i, --ids F,...           identifier fields (email, phone, customer_id, ...)\n"
 "  -n, --normalize F[:KIND],...\n"
-"                            email, email-canonical, phone, name, key, date,\n"
-"                            datetime, country (default: email and phone by\n"
-"                            name, other ids trimmed)\n"
+"                            normalise F as KIND (default: email and phone\n"
+"                            by name, other ids trimmed)\n"
+CDP_NORM_KINDS_USAGE
 CDP_NORM_USAGE
 "      --max-degree N        a value on more than N records (those with the\n"
 "                            same identifiers count once) does not link\n"
@@ -27,9 +27,9 @@ CDP_NORM_USAGE
 "      --ignore-values FILE  placeholder values that never link (one a line),\n"
 "                            instead of the built-in list\n"
 "      --no-default-ignore   do not ignore the built-in placeholder list\n"
-"  -a, --annotate            write every record with profile_id (default)\n"
-"  -p, --profiles            write one unified profile per person instead\n"
-"  -r, --rule F=RULE         how --profiles picks field F: most_frequent,\n"
+"      --annotate            write every record with profile_id (default)\n"
+"      --profiles            write one unified profile per person instead\n"
+"      --rule F=RULE         how --profiles picks field F: most_frequent,\n"
 "                            most_recent:TIMEFIELD, source_priority:S1,S2,...,\n"
 "                            longest or all (default: all for --ids fields,\n"
 "                            most_frequent for the others)\n"
@@ -123,6 +123,14 @@ static const struct option longopts[] = {
 	{ "profiles", no_argument, NULL, 'p' },
 	{ "rule", required_argument, NULL, 'r' },
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'a', "annotate" },
+	{ 'p', "profiles" },
+	{ 'r', "rule" },
+	{ 0, NULL }
 };
 
 /*
@@ -323,6 +331,7 @@ static void
 prob_option(int ch, char *arg, struct merge_opts *opt)
 {
 	struct prob_spec *s = &opt->prob;
+	struct cdp_err err;
 
 	if (prob_first == NULL && ch != OPT_PROBABILISTIC)
 		for (const struct option *o = longopts; o->name != NULL; o++)
@@ -333,10 +342,12 @@ prob_option(int ch, char *arg, struct merge_opts *opt)
 		opt->probabilistic = true;
 		break;
 	case OPT_BLOCK:
-		prob_add_block(s, arg, usage);
+		if (prob_add_block(s, arg, &err) == -1)
+			cdp_usage_die(usage, "%s", err.msg);
 		break;
 	case OPT_COMPARE:
-		prob_add_compare(s, arg, usage);
+		if (prob_add_compare(s, arg, &err) == -1)
+			cdp_usage_die(usage, "%s", err.msg);
 		break;
 	case OPT_SETTINGS:
 		s->settings = arg;
@@ -373,6 +384,7 @@ static void
 check_prob(struct merge_opts *opt)
 {
 	struct prob_spec *s = &opt->prob;
+	struct cdp_err err;
 
 	if (!opt->probabilistic) {
 		if (prob_first != NULL)
@@ -383,9 +395,11 @@ check_prob(struct merge_opts *opt)
 	if (s->settings != NULL && s->ncmps > 0)
 		cdp_usage_die(usage, "--settings and --compare exclude each "
 		    "other");
-	if (s->settings != NULL)
-		prob_load_settings(s, s->settings, usage);
-	prob_check(s, usage);
+	if (s->settings != NULL && prob_load_settings(s, s->settings,
+	    &err) == -1)
+		cdp_usage_die(usage, "--settings: %s", err.msg);
+	if (prob_check(s, &err) == -1)
+		cdp_usage_die(usage, "%s", err.msg);
 	if (s->train_only && opt->profiles)
 		cdp_usage_die(usage, "--train-only and --profiles exclude "
 		    "each other");
@@ -433,8 +447,8 @@ parse_options(int argc, char *argv[], struct merge_opts *opt)
 	    .default_ignore = true };
 	opt->prob = (struct prob_spec){ .prior = -1, .threshold = 0.9,
 	    .max_block = 5000, .seed = 1, .max_iter = 200 };
-	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "ai:n:pr:",
-	    longopts, NULL)) != -1)
+	while ((ch = cdp_getopt(argc, argv, CDP_COMMON_SHORTOPTS "ai:n:pr:",
+	    longopts, old_short)) != -1)
 		if (!cdp_opt_common(ch, optarg, &opt->common, usage))
 			private_option(ch, optarg, opt, pend, &npend);
 	check_prob(opt);

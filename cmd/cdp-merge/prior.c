@@ -10,6 +10,7 @@
 #include "out.h"
 #include "prior.h"
 #include "record.h"
+#include "xalloc.h"
 
 #define AMBIG	UINT64_MAX	/* an identifier seen under two ids */
 
@@ -22,23 +23,21 @@ prior_id(struct prior *p, const char *s, size_t n)
 
 	if ((v = cdp_keymap_put(p->ids, cdp_key128_of(s, n), p->n,
 	    &added)) == NULL)
-		merge_oom();
+		cdp_oom(0);
 	if (!added)
 		return (uint32_t)*v;
 	if (p->n + 1 > p->cap) {
 		size_t cap = p->cap ? 2 * p->cap : 1024;
 
-		if ((p->off = realloc(p->off, cap * sizeof(*p->off))) ==
-		    NULL || (p->count = realloc(p->count, cap *
-		    sizeof(*p->count))) == NULL)
-			merge_oom();
+		p->off = cdp_xreallocarray(p->off, cap, sizeof(*p->off));
+		p->count = cdp_xreallocarray(p->count, cap, sizeof(*p->count));
 		p->cap = cap;
 	}
 	p->off[p->n] = p->text.len;
 	p->count[p->n] = 0;
 	if (cdp_buf_add(&p->text, s, n) == -1 ||
 	    cdp_buf_addc(&p->text, '\0') == -1)
-		merge_oom();
+		cdp_oom(0);
 	return (uint32_t)p->n++;
 }
 
@@ -72,7 +71,7 @@ prior_record(struct index *ix, struct cdp_rec *rec, const char *line,
 		uint64_t *v = cdp_keymap_put(p->keys, keys[i], id, &added);
 
 		if (v == NULL)
-			merge_oom();
+			cdp_oom(0);
 		/* A value over --max-degree sat in many profiles: no use. */
 		if (!added && *v != id)
 			*v = AMBIG;
@@ -93,7 +92,7 @@ prior_load(struct index *ix, const char *path)
 
 	if ((ix->prior.ids = cdp_keymap_new()) == NULL ||
 	    (ix->prior.keys = cdp_keymap_new()) == NULL)
-		merge_oom();
+		cdp_oom(0);
 	if ((in = cdp_lines_open(path, 0, &err)) == NULL)
 		cdp_die_err(&err, path, 0);
 	while ((rc = cdp_lines_next(in, &l, &err)) == 1) {
@@ -141,10 +140,8 @@ cmp_gone(const void *x, const void *y)
 static uint32_t *
 fill(size_t n)
 {
-	uint32_t *a = malloc((n ? n : 1) * sizeof(*a));
+	uint32_t *a = cdp_xmalloc((n ? n : 1) * sizeof(*a));
 
-	if (a == NULL)
-		merge_oom();
 	memset(a, 0xff, (n ? n : 1) * sizeof(*a));
 	return a;
 }
@@ -167,9 +164,7 @@ claims(struct index *ix, uint32_t *keep, size_t *npairs)
 		root = uf_find(&ix->uf, i);
 		if (n == cap) {
 			cap = cap ? 2 * cap : 1024;
-			if ((pairs = realloc(pairs, cap * sizeof(*pairs))) ==
-			    NULL)
-				merge_oom();
+			pairs = cdp_xreallocarray(pairs, cap, sizeof(*pairs));
 		}
 		pairs[n++] = (struct pair){ (uint32_t)*v, root };
 		if (keep[root] == NO_NODE ||
@@ -197,7 +192,7 @@ write_map(struct index *ix, struct cdp_out *o, const struct gone *g,
 		    -1 || cdp_buf_adds(&line, ",\"to\":") == -1 ||
 		    cdp_json_quote(&line, id, strlen(id)) == -1 ||
 		    cdp_buf_adds(&line, "}\n") == -1)
-			merge_oom();
+			cdp_oom(0);
 		if (cdp_out_write(o, line.p, line.len, &err) == -1)
 			cdp_die_err(&err, NULL, 0);
 	}
@@ -213,14 +208,11 @@ id_map(struct index *ix, const char *path, const uint32_t *owner,
     const struct pair *pairs, size_t npairs)
 {
 	uint32_t *to = fill(ix->prior.n);
-	struct gone *gone = malloc((ix->prior.n ? ix->prior.n : 1) *
-	    sizeof(*gone));
+	struct gone *gone = cdp_xcalloc(ix->prior.n, sizeof(*gone));
 	struct cdp_out *o;
 	struct cdp_err err;
 	size_t ngone = 0;
 
-	if (gone == NULL)
-		merge_oom();
 	for (size_t i = 0; i < npairs; i++) {
 		uint32_t q = pairs[i].pid, r = pairs[i].root;
 

@@ -14,6 +14,7 @@
 #include "merge.h"
 #include "profiles.h"
 #include "record.h"
+#include "xalloc.h"
 
 /* One field of one record of the profile being built. */
 struct ent {
@@ -69,7 +70,7 @@ read_record(struct pwork *pw, size_t k)
 
 	cdp_buf_reset(&pw->line);
 	if (cdp_buf_reserve(&pw->line, n) == -1)
-		merge_oom();
+		cdp_oom(0);
 	while (done < n) {
 		ssize_t got = pread(pw->fd, pw->line.p + done, n - done,
 		    (off_t)(from + done));
@@ -107,10 +108,10 @@ add_compact(struct cdp_buf *b, const char *s, size_t n, bool space)
 			in_str = true;
 		}
 		if (cdp_buf_addc(b, c) == -1)
-			merge_oom();
+			cdp_oom(0);
 	}
 	if (cdp_buf_addc(b, '\0') == -1)
-		merge_oom();
+		cdp_oom(0);
 }
 
 static bool
@@ -143,7 +144,7 @@ load_fields(struct pwork *pw, uint32_t i)
 		uint32_t klen = (uint32_t)(pw->arena.len - koff);
 
 		if (rc == -1)
-			merge_oom();
+			cdp_oom(0);
 		if (is_key(pw->arena.p + koff, klen, "_src")) {
 			const char *s;
 			size_t n;
@@ -155,7 +156,7 @@ load_fields(struct pwork *pw, uint32_t i)
 			pw->srcs[i] = (struct src){ .off = koff,
 			    .len = (uint32_t)n, .has = true };
 			if (cdp_buf_add(&pw->arena, s, n) == -1)
-				merge_oom();
+				cdp_oom(0);
 			continue;
 		}
 		if (owned(pw->arena.p + koff, klen)) {
@@ -173,9 +174,9 @@ load_fields(struct pwork *pw, uint32_t i)
 			roff = (uint32_t)pw->arena.len;
 			if (cdp_buf_add(&pw->arena, r->p + f->voff,
 			    f->vlen) == -1)
-				merge_oom();
+				cdp_oom(0);
 		}
-		merge_grow((void **)&pw->ents, &pw->ecap, pw->nents + 1,
+		cdp_xgrow((void **)&pw->ents, &pw->ecap, pw->nents + 1,
 		    sizeof(*pw->ents));
 		pw->ents[pw->nents] = (struct ent){ .koff = koff,
 		    .klen = klen, .voff = voff, .vlen = vlen, .roff = roff,
@@ -253,7 +254,7 @@ group(struct pwork *pw, size_t nrecs)
 			pw->grps[pw->ngrps - 1].e = i + 1;
 			continue;
 		}
-		merge_grow((void **)&pw->grps, &pw->gcap, pw->ngrps + 1,
+		cdp_xgrow((void **)&pw->grps, &pw->gcap, pw->ngrps + 1,
 		    sizeof(*pw->grps));
 		g = &pw->grps[pw->ngrps++];
 		*g = (struct grp){ i, i + 1, pw->ents[i].seq };
@@ -268,7 +269,8 @@ candidates(struct pwork *pw, const struct grp *g)
 {
 	size_t n = 0;
 
-	merge_grow((void **)&pw->cand, &pw->ccap, g->e - g->s, sizeof(*pw->cand));
+	cdp_xgrow((void **)&pw->cand, &pw->ccap, g->e - g->s,
+	    sizeof(*pw->cand));
 	for (size_t i = g->s; i < g->e; i++)
 		if (pw->ents[i].type != CDP_NULL && !(pw->ents[i].type ==
 		    CDP_STRING && pw->ents[i].vlen == 2))
@@ -410,10 +412,10 @@ all_values(struct pwork *pw, size_t n)
 			cdp_buf_addc(&pw->all, ',');
 		if (cdp_buf_add(&pw->all, pw->cand[i]->raw,
 		    pw->cand[i]->rlen) == -1)
-			merge_oom();
+			cdp_oom(0);
 	}
 	if (cdp_buf_addc(&pw->all, ']') == -1)
-		merge_oom();
+		cdp_oom(0);
 }
 
 /* The distinct _src names, sorted, as a JSON array in pw->all. */
@@ -430,10 +432,10 @@ sources(struct pwork *pw, size_t nrecs)
 			cdp_buf_addc(&pw->all, ',');
 		if (cdp_json_quote(&pw->all, pw->srcs[i].p,
 		    pw->srcs[i].len) == -1)
-			merge_oom();
+			cdp_oom(0);
 	}
 	if (cdp_buf_addc(&pw->all, ']') == -1)
-		merge_oom();
+		cdp_oom(0);
 }
 
 static void
@@ -467,7 +469,7 @@ write_profile(struct pwork *pw, size_t nrecs)
 	    pw->all.len) == -1 ||
 	    cdp_recw_int(w, "_records", 8, (long long)nrecs) == -1 ||
 	    cdp_recw_end(w) == -1)
-		merge_oom();
+		cdp_oom(0);
 	if (cdp_out_write(pw->out, w->b.p, w->b.len, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	pw->acct->written++;
@@ -485,8 +487,8 @@ build(struct pwork *pw, const uint32_t *recs, size_t n)
 	if (n > pw->rcap) {
 		size_t cap = pw->rcap;
 
-		merge_grow((void **)&pw->srcs, &pw->rcap, n, sizeof(*pw->srcs));
-		merge_grow((void **)&pw->recv, &cap, n, sizeof(*pw->recv));
+		cdp_xgrow((void **)&pw->srcs, &pw->rcap, n, sizeof(*pw->srcs));
+		cdp_xgrow((void **)&pw->recv, &cap, n, sizeof(*pw->recv));
 	}
 	for (size_t i = 0; i < n; i++) {
 		read_record(pw, recs[i]);
@@ -509,12 +511,10 @@ static uint32_t *
 by_profile(struct index *ix, uint32_t **startp, size_t *np)
 {
 	size_t n = ix->nrecs, nodes = ix->nelem ? ix->nelem : 1, p = 0;
-	uint32_t *num = malloc((n ? n : 1) * sizeof(*num));
-	uint32_t *of_root = malloc(nodes * sizeof(*of_root));
-	uint32_t *start, *order = malloc((n ? n : 1) * sizeof(*order));
+	uint32_t *num = cdp_xcalloc(n, sizeof(*num));
+	uint32_t *of_root = cdp_xcalloc(nodes, sizeof(*of_root));
+	uint32_t *start, *order = cdp_xcalloc(n, sizeof(*order));
 
-	if (num == NULL || of_root == NULL || order == NULL)
-		merge_oom();
 	memset(of_root, 0xff, nodes * sizeof(*of_root));
 	for (size_t k = 0; k < n; k++) {
 		uint32_t r = index_root(ix, k);
@@ -526,8 +526,7 @@ by_profile(struct index *ix, uint32_t **startp, size_t *np)
 		else
 			num[k] = of_root[r];
 	}
-	if ((start = calloc(p + 1, sizeof(*start))) == NULL)
-		merge_oom();
+	start = cdp_xcalloc(p + 1, sizeof(*start));
 	for (size_t k = 0; k < n; k++)
 		start[num[k] + 1]++;
 	for (size_t i = 0; i < p; i++)

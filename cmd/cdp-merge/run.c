@@ -22,6 +22,7 @@
 #include "prob.h"
 #include "profiles.h"
 #include "record.h"
+#include "xalloc.h"
 
 /* One input and how the second pass finds it again. */
 struct input {
@@ -85,7 +86,7 @@ spill_open(void)
 	if (dir == NULL || *dir == '\0')
 		dir = "/tmp";
 	if (cdp_buf_addf(&path, "%s/cdp-merge.XXXXXX", dir) == -1)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		cdp_oom(0);
 	if ((fd = mkstemp(path.p)) == -1)
 		cdp_die(EX_CANTCREAT, path.p, 0, "cannot create temporary "
 		    "file: %s", strerror(errno));
@@ -108,7 +109,7 @@ spill_line(struct run *r, const char *p, size_t n, bool good)
 	}
 	if (cdp_buf_add(&r->sbuf, p, n) == -1 || cdp_buf_addc(&r->sbuf,
 	    '\n') == -1)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		cdp_oom(0);
 	r->spos += n + 1;
 	if (r->sbuf.len >= SPILL_FLUSH)
 		spill_flush(r);
@@ -120,11 +121,7 @@ keep_record(struct run *r, const char *p, size_t n)
 {
 	if (r->ix.nrecs + 1 > r->rcap) {
 		size_t cap = r->rcap ? 2 * r->rcap : 1024;
-		uint64_t *o = realloc(r->roff, cap * sizeof(*o));
-
-		if (o == NULL)
-			cdp_die(EX_OSERR, NULL, 0, "out of memory");
-		r->roff = o;
+		r->roff = cdp_xreallocarray(r->roff, cap, sizeof(*r->roff));
 		r->rcap = cap;
 	}
 	/* index_add() has counted the record: it is number nrecs - 1. */
@@ -231,7 +228,7 @@ merge_annotate(struct cdp_recw *w, struct cdp_rec *rec, const char *id)
 	if (rc == 0 && old == NULL)
 		rc = cdp_recw_str(w, "profile_id", 10, id, strlen(id));
 	if (rc == -1 || cdp_recw_end(w) == -1)
-		merge_oom();
+		cdp_oom(0);
 }
 
 static void
@@ -270,7 +267,7 @@ explain_record(struct run *r, const char *id, size_t k)
 	    (line != NULL && cdp_recw_field(w, &r->rec, line) == -1) ||
 	    cdp_recw_raw(w, "ids", 3, r->ex.p, r->ex.len) == -1 ||
 	    cdp_recw_end(w) == -1)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		cdp_oom(0);
 	if (cdp_out_write(r->out, w->b.p, w->b.len, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	r->acct.written++;
@@ -406,8 +403,7 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 		if (cdp_out_check_input(files[i], &err) == -1)
 			cdp_die_err(&err, strcmp(files[i], "-") == 0 ?
 			    "<stdin>" : files[i], 0);
-	if ((r.in = calloc((size_t)nfiles, sizeof(*r.in))) == NULL)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+	r.in = cdp_xcalloc((size_t)nfiles, sizeof(*r.in));
 	r.nin = nfiles;
 	index_init(&r.ix, opt);
 	if (opt->probabilistic)

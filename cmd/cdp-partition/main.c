@@ -21,22 +21,23 @@
 #include "opts.h"
 #include "out.h"
 #include "reckey.h"
+#include "xalloc.h"
 
 #define MAXFIELDS	16
 #define MAXPARTS	1024
 
 static const char usage[] =
-"usage: cdp-partition --key F[,F...] -n N -o DIR [options] [FILE...]\n"
+"usage: cdp-partition --key F[,F...] --parts N -o DIR [options] [FILE...]\n"
 "Split NDJSON records (files or stdin) into DIR/part-000.ndjson ... by a\n"
 "stable hash of their normalised key.\n"
 "\n"
 "  -k, --key F,...           fields whose normalized values make the key\n"
 "                            (as cdp-dedupe --key makes it)\n"
-"  -n, --parts N             number of parts, 1 to 1024\n"
+"      --parts N             number of parts, 1 to 1024\n"
 "  -o, --output DIR          the folder of the parts (made when missing)\n"
 "      --normalize F[:KIND],...\n"
-"                            email, email-canonical, phone, name, key, date,\n"
-"                            datetime, country (a bare F is its own KIND)\n"
+"                            normalise F as KIND (a bare F is its own KIND)\n"
+CDP_NORM_KINDS_USAGE
 CDP_NORM_USAGE
 "      --rejects FILE        write bad records to FILE and go on\n"
 "      --stats               print the record account on stderr at the end\n"
@@ -61,6 +62,12 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'n', "parts" },
+	{ 0, NULL }
+};
+
 struct opts {
 	struct cdp_common_opts	 common;
 	struct cdp_keyfield	 key[MAXFIELDS];
@@ -81,12 +88,6 @@ struct run {
 	struct cdp_buf		 val;
 	unsigned long long	*nokey;
 };
-
-static void
-oom(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
 
 /* A comma list into items[]: every item non-empty, at most max. */
 static int
@@ -124,8 +125,8 @@ parse_options(int argc, char **argv, struct opts *opt)
 	int ch, n;
 
 	*opt = (struct opts){ .parts = 0 };
-	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "k:n:",
-	    longopts, NULL)) != -1) {
+	while ((ch = cdp_getopt(argc, argv, CDP_COMMON_SHORTOPTS "k:n:",
+	    longopts, old_short)) != -1) {
 		if (cdp_opt_common(ch, optarg, &opt->common, usage))
 			continue;
 		switch (ch) {
@@ -200,7 +201,7 @@ record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 	rc = cdp_key_make(&r->keyer, rec, r->opt->key, r->opt->nkey, &r->val,
 	    why);
 	if (rc == -2)
-		oom();
+		cdp_oom(0);
 	if (rc == -1)
 		return -1;
 	if (rc == 1)
@@ -240,7 +241,7 @@ open_parts(struct run *r)
 		cdp_buf_reset(&path);
 		if (cdp_buf_addf(&path, "%s/part-%0*ld.ndjson", dir, width,
 		    i) == -1)
-			oom();
+			cdp_oom(0);
 		if ((r->out[i] = cdp_out_open(path.p, &err)) == NULL)
 			cdp_die_err(&err, NULL, 0);
 	}

@@ -14,6 +14,7 @@
 #include <gsl/gsl_permutation.h>
 
 #include "keymap.h"
+#include "xalloc.h"
 #include "attr.h"
 
 const char *
@@ -36,28 +37,18 @@ attr_round(double v)
 	return v == 0 ? 0 : v;	/* never -0 */
 }
 
-static void *
-xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n != 0 ? n : 1, size);
-
-	if (p == NULL)
-		report_nomem();
-	return p;
-}
-
 void
 attr_acc_init(struct attr_acc *acc, size_t nch)
 {
 	acc->nch = nch;
 	for (size_t i = 0; i < acc->nmodels; i++) {
-		acc->models[i].conv = xcalloc(nch, sizeof(double));
-		acc->models[i].value = xcalloc(nch, sizeof(double));
+		acc->models[i].conv = cdp_xcalloc(nch, sizeof(double));
+		acc->models[i].value = cdp_xcalloc(nch, sizeof(double));
 	}
 	if (acc->markov)
-		acc->trans = xcalloc((nch + 1) * (nch + 2), sizeof(double));
+		acc->trans = cdp_xcalloc((nch + 1) * (nch + 2), sizeof(double));
 	if (acc->want_paths && (acc->path_ix = cdp_keymap_new()) == NULL)
-		report_nomem();
+		cdp_oom(0);
 }
 
 /*
@@ -135,13 +126,13 @@ add_path_row(struct attr_acc *acc, const struct attr_path *p)
 
 	if ((ix = cdp_keymap_put(acc->path_ix, k, acc->nrows, &added))
 	    == NULL)
-		report_nomem();
+		cdp_oom(0);
 	if (added) {
 		if (cdp_grow((void **)&acc->rows, &acc->caprows,
 		    acc->nrows + 1, sizeof(*acc->rows)) == -1 ||
 		    cdp_grow((void **)&acc->seq, &acc->capseq,
 		    acc->nseq + p->n, sizeof(*acc->seq)) == -1)
-			report_nomem();
+			cdp_oom(0);
 		acc->rows[acc->nrows++] = (struct attr_pathrow){
 		    .off = acc->nseq, .n = p->n };
 		memcpy(acc->seq + acc->nseq, p->ch, p->n * sizeof(*p->ch));
@@ -169,9 +160,7 @@ attr_acc_path(struct attr_acc *acc, const struct attr_path *p)
 		return;
 	acc->conversions += 1;
 	acc->value += p->value;
-	if (cdp_grow((void **)&acc->w, &acc->capw, p->n, sizeof(*acc->w))
-	    == -1)
-		report_nomem();
+	cdp_xgrow((void **)&acc->w, &acc->capw, p->n, sizeof(*acc->w));
 	for (size_t i = 0; i < acc->nmodels; i++) {
 		struct attr_model *m = &acc->models[i];
 
@@ -203,7 +192,7 @@ solve_chain(const struct attr_acc *acc, gsl_matrix *nmat, gsl_vector *x)
 	int sign, rc = -1;
 
 	if (a == NULL || r == NULL || perm == NULL)
-		report_nomem();
+		cdp_oom(0);
 	for (size_t i = 0; i < s; i++) {
 		const double *row = acc->trans + i * cols;
 		double sum = 0;
@@ -252,7 +241,7 @@ attr_markov(struct attr_acc *acc, struct attr_model *m, double *re,
 	nmat = gsl_matrix_alloc(s, s);
 	x = gsl_vector_alloc(s);
 	if (nmat == NULL || x == NULL)
-		report_nomem();
+		cdp_oom(0);
 	if (solve_chain(acc, nmat, x) == -1) {
 		*why = "markov: the transition matrix is singular";
 		goto out;

@@ -12,13 +12,14 @@
 #include "each.h"
 #include "expr.h"
 #include "keymap.h"
+#include "xalloc.h"
 #include "attr.h"
 
 static const char usage[] =
 "usage: cdp-report attribution --conversion EXPR [options] [FILE...]\n"
 "Credit per channel for the touchpoint paths that end in a conversion.\n"
 "\n"
-"  -c, --conversion EXPR     a record where EXPR is true is a conversion:\n"
+"      --conversion EXPR     a record where EXPR is true is a conversion:\n"
 "                            it ends its path id's current path\n"
 "      --path-id FIELD       whose path a record belongs to (default\n"
 "                            profile_id)\n"
@@ -26,7 +27,7 @@ static const char usage[] =
 "                            (default channel)\n"
 "      --value FIELD         the conversion's value (a number; missing or\n"
 "                            null is 0)\n"
-"  -m, --model LIST          first, last, linear, time-decay[:HALF_LIFE],\n"
+"      --model LIST          first, last, linear, time-decay[:HALF_LIFE],\n"
 "                            position[:FIRST,MIDDLE,LAST], markov\n"
 "                            (repeatable or comma-separated; default last;\n"
 "                            time-decay:7d and position:40,20,40 by default)\n"
@@ -56,6 +57,13 @@ static const struct option longopts[] = {
 	{ "paths", no_argument, NULL, OPT_PATHS },
 	{ "value", required_argument, NULL, OPT_VALUE },
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'c', "conversion" },
+	{ 'm', "model" },
+	{ 0, NULL }
 };
 
 #define MAX_MODELS	ATTR_NKINDS
@@ -196,8 +204,8 @@ parse_options(int argc, char **argv, struct attr_opts *opt)
 	*opt = (struct attr_opts){ .path_id = "profile_id",
 	    .channel = "channel" };
 	report_opts_init(&opt->ro, "attribution");
-	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS "c:m:",
-	    longopts, NULL)) != -1) {
+	while ((ch = cdp_getopt(argc, argv, REPORT_SHORTOPTS "c:m:",
+	    longopts, old_short)) != -1) {
 		if (report_opt(ch, optarg, &opt->ro, usage))
 			continue;
 		switch (ch) {
@@ -248,7 +256,7 @@ compile_conversion(const char *src)
 	if ((e = cdp_expr_compile(src, strlen(src), NULL, &err)) != NULL)
 		return e;
 	if (err.line == 0)
-		report_nomem();
+		cdp_oom(0);
 	cdp_die(EX_USAGE, NULL, 0, "--conversion:%d:%d: %s", err.line,
 	    err.col, err.msg);
 }
@@ -263,7 +271,7 @@ intern(struct cdp_keymap *m, const char *key, size_t n, uint32_t count,
 	uint64_t *v = cdp_keymap_put(m, cdp_key128_of(key, n), count, added);
 
 	if (v == NULL)
-		report_nomem();
+		cdp_oom(0);
 	return (uint32_t)*v;
 }
 
@@ -287,7 +295,7 @@ key_text(struct ctx *c, struct cdp_rec *rec, const struct cdp_field *f)
 	}
 	if (cdp_buf_addc(&c->key, f->type == CDP_NUMBER ? 'n' : 's') == -1 ||
 	    cdp_buf_add(&c->key, s, n) == -1)
-		report_nomem();
+		cdp_oom(0);
 	return 0;
 }
 
@@ -303,11 +311,11 @@ channel_of(struct ctx *c)
 		return ix;
 	if (c->nch >= UINT32_MAX - 1 || cdp_grow((void **)&c->name_off,
 	    &c->capch, c->nch + 1, sizeof(*c->name_off)) == -1)
-		report_nomem();
+		cdp_oom(0);
 	c->name_off[c->nch++] = c->names.len;
 	if (cdp_buf_add(&c->names, c->key.p + 1, c->key.len - 1) == -1 ||
 	    cdp_buf_addc(&c->names, '\0') == -1)
-		report_nomem();
+		cdp_oom(0);
 	return ix;
 }
 
@@ -378,13 +386,11 @@ one(void *arg, struct cdp_rec *rec, const struct cdp_each_at *at,
 	}
 	e.path = intern(c->path_ix, c->key.p, c->key.len, c->npaths, &added);
 	if (added && ++c->npaths == UINT32_MAX)
-		report_nomem();
+		cdp_oom(0);
 	e.ch = ch;
 	if (ch != NO_CHANNEL)
 		c->touches++;
-	if (cdp_grow((void **)&c->ev, &c->capev, c->nev + 1, sizeof(*c->ev))
-	    == -1)
-		report_nomem();
+	cdp_xgrow((void **)&c->ev, &c->capev, c->nev + 1, sizeof(*c->ev));
 	c->ev[c->nev++] = e;
 	return 0;
 }
@@ -428,12 +434,10 @@ cmp_name(const void *a, const void *b)
 static void
 sort_channels(struct ctx *c)
 {
-	struct named *order = calloc(c->nch + 1, sizeof(*order));
-	uint32_t *rank = calloc(c->nch + 1, sizeof(*rank));
-	size_t *off = calloc(c->nch + 1, sizeof(*off));
+	struct named *order = cdp_xcalloc(c->nch + 1, sizeof(*order));
+	uint32_t *rank = cdp_xcalloc(c->nch + 1, sizeof(*rank));
+	size_t *off = cdp_xcalloc(c->nch + 1, sizeof(*off));
 
-	if (order == NULL || rank == NULL || off == NULL)
-		report_nomem();
 	for (uint32_t i = 0; i < c->nch; i++)
 		order[i] = (struct named){ ch_name(c, i), i };
 	qsort(order, c->nch, sizeof(*order), cmp_name);
@@ -475,7 +479,7 @@ cut_paths(struct ctx *c, struct attr_acc *acc)
 			if (cdp_grow((void **)&ch, &cap, n + 1, sizeof(*ch))
 			    == -1 || cdp_grow((void **)&t, &capt, n + 1,
 			    sizeof(*t)) == -1)
-				report_nomem();
+				cdp_oom(0);
 			ch[n] = e->ch;
 			t[n++] = e->t;
 		}
@@ -510,13 +514,11 @@ cut_paths(struct ctx *c, struct attr_acc *acc)
 static void
 credit_table(const struct ctx *c, struct attr_acc *acc, struct rtable *t)
 {
-	double *re = calloc(c->nch + 1, sizeof(*re));
+	double *re = cdp_xcalloc(c->nch + 1, sizeof(*re));
 	int col[MAX_MODELS][3];
 	char name[64];
 	const char *why;
 
-	if (re == NULL)
-		report_nomem();
 	rtable_init(t, "attribution", "conversions credited per channel");
 	t->chart = CHART_BAR;
 	rtable_col(t, "channel", -1);
@@ -598,7 +600,7 @@ paths_table(const struct ctx *c, struct attr_acc *acc, struct rtable *t)
 			if ((j > 0 && cdp_buf_adds(&s, " > ") == -1) ||
 			    cdp_buf_adds(&s, ch_name(c, p->ch[j]))
 			    == -1)
-				report_nomem();
+				cdp_oom(0);
 		rtable_str(t, r, 0, s.p != NULL ? s.p : "", s.len);
 		rtable_int(t, r, 1, p->conv);
 		if (vcol >= 0)
@@ -617,7 +619,7 @@ ctx_init(struct ctx *c, const struct attr_opts *opt)
 	c->conv = compile_conversion(opt->conversion);
 	if ((c->path_ix = cdp_keymap_new()) == NULL ||
 	    (c->ch_ix = cdp_keymap_new()) == NULL)
-		report_nomem();
+		cdp_oom(0);
 	snprintf(c->no_time, sizeof(c->no_time), "no time in field '%s'",
 	    opt->ro.time);
 	snprintf(c->bad_ch, sizeof(c->bad_ch), "channel field '%s' is not "

@@ -16,18 +16,19 @@
 #include "keymap.h"
 #include "report.h"
 #include "timeval.h"
+#include "xalloc.h"
 
 static const char usage[] =
 "usage: cdp-report cohort [options] [FILE...]\n"
 "Retention: per cohort, the profiles active in each period after its start.\n"
 "\n"
-"  -c, --cohort EXPR         a profile's cohort: the value of EXPR at its\n"
+"      --cohort EXPR         a profile's cohort: the value of EXPR at its\n"
 "                            first record where it is not null, such as\n"
 "                            month(signup) (default: the period of the\n"
 "                            profile's first activity)\n"
-"  -a, --activity EXPR       the records that count as activity (default:\n"
+"      --activity EXPR       the records that count as activity (default:\n"
 "                            every record)\n"
-"  -p, --period UNIT         day, week (ISO, from Monday) or month (default)\n"
+"      --period UNIT         day, week (ISO, from Monday) or month (default)\n"
 "      --by-profile FIELD    the field naming the profile (default profile_id)\n"
 "      --as-of DATE          the day days_since() counts from (YYYY-MM-DD)\n"
 REPORT_USAGE
@@ -48,6 +49,14 @@ static const struct option longopts[] = {
 	{ "cohort", required_argument, NULL, 'c' },
 	{ "period", required_argument, NULL, 'p' },
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'a', "activity" },
+	{ 'c', "cohort" },
+	{ 'p', "period" },
+	{ 0, NULL }
 };
 
 struct cohort_opts {
@@ -143,7 +152,7 @@ period_label(enum period u, int32_t p, struct cdp_buf *b)
 		break;
 	}
 	if (rc == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 static bool
@@ -202,8 +211,8 @@ parse_options(int argc, char **argv, struct cohort_opts *opt)
 
 	*opt = (struct cohort_opts){ .by = "profile_id", .period = P_MONTH };
 	report_opts_init(&opt->ro, "cohort");
-	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS "a:c:p:",
-	    longopts, NULL)) != -1) {
+	while ((ch = cdp_getopt(argc, argv, REPORT_SHORTOPTS "a:c:p:",
+	    longopts, old_short)) != -1) {
 		if (report_opt(ch, optarg, &opt->ro, usage))
 			continue;
 		switch (ch) {
@@ -253,19 +262,17 @@ cohort_of(struct cohort *c, const char *s, size_t n)
 
 	if ((v = cdp_keymap_put(c->comap, cdp_key128_of(s, n), c->nco,
 	    &added)) == NULL)
-		report_nomem();
+		cdp_oom(0);
 	if (!added)
 		return (int32_t)*v;
 	if (c->nco == INT32_MAX)
 		cdp_die(EX_SOFTWARE, NULL, 0, "too many cohorts");
-	if (cdp_grow((void **)&c->co, &c->cocap, c->nco + 1, sizeof(*c->co))
-	    == -1)
-		report_nomem();
+	cdp_xgrow((void **)&c->co, &c->cocap, c->nco + 1, sizeof(*c->co));
 	c->co[c->nco] = (struct cgroup){ .off = c->labels.len, .len = n,
 	    .start = label_day(s, n, &day) == 0 ?
 	    period_of_day(c->opt->period, day) : NONE };
 	if (cdp_buf_add(&c->labels, s, n) == -1)
-		report_nomem();
+		cdp_oom(0);
 	return (int32_t)c->nco++;
 }
 
@@ -293,9 +300,8 @@ static struct cprof *
 prof_at(struct cohort *c, uint32_t idx, int added)
 {
 	if (added) {
-		if (cdp_grow((void **)&c->p, &c->pcap, (size_t)idx + 1,
-		    sizeof(*c->p)) == -1)
-			report_nomem();
+		cdp_xgrow((void **)&c->p, &c->pcap, (size_t)idx + 1,
+		    sizeof(*c->p));
 		c->p[idx] = (struct cprof){ .cohort = -1, .first = NONE,
 		    .last = NONE };
 	}
@@ -343,9 +349,8 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		}
 		per = period_of_day(opt->period, cdp_time_day(t));
 		if (per != p->last) {
-			if (cdp_grow((void **)&c->act, &c->acap, c->nact + 1,
-			    sizeof(*c->act)) == -1)
-				report_nomem();
+			cdp_xgrow((void **)&c->act, &c->acap, c->nact + 1,
+			    sizeof(*c->act));
 			c->act[c->nact++] = (struct act){ idx, per };
 			p->last = per;
 		}
@@ -393,11 +398,9 @@ cmp_label(const void *a, const void *b)
 static int32_t *
 sorted(const struct cohort *c)
 {
-	struct lab *l = malloc((c->nco + 1) * sizeof(*l));
-	int32_t *order = malloc((c->nco + 1) * sizeof(*order));
+	struct lab *l = cdp_xcalloc(c->nco + 1, sizeof(*l));
+	int32_t *order = cdp_xcalloc(c->nco + 1, sizeof(*order));
 
-	if (l == NULL || order == NULL)
-		report_nomem();
 	for (size_t i = 0; i < c->nco; i++)
 		l[i] = (struct lab){ c->labels.p + c->co[i].off,
 		    c->co[i].len, (int32_t)i };
@@ -462,8 +465,7 @@ tally(struct cohort *c, size_t *nk)
 		if (k >= 0 && (size_t)k + 1 > n)
 			n = (size_t)k + 1;
 	}
-	if ((cnt = calloc(c->nco * n + 1, sizeof(*cnt))) == NULL)
-		report_nomem();
+	cnt = cdp_xcalloc(c->nco * n + 1, sizeof(*cnt));
 	for (i = 0; i < c->nact; i++) {
 		const struct act *a = &c->act[i];
 		const struct cprof *p = &c->p[a->prof];
@@ -548,7 +550,7 @@ cohort_main(int argc, char **argv)
 	c = (struct cohort){ .opt = &opt, .maxperiod = NONE,
 	    .comap = cdp_keymap_new() };
 	if (c.comap == NULL)
-		report_nomem();
+		cdp_oom(0);
 	snprintf(c.missing, sizeof(c.missing), "no time field \"%s\"",
 	    opt.ro.time);
 	evprof_init(&c.prof);

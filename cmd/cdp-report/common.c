@@ -7,31 +7,14 @@
 #include "diag.h"
 #include "record.h"
 #include "timeval.h"
+#include "xalloc.h"
 #include "report.h"
 
 void
 report_opts_init(struct report_opts *ro, const char *cmd)
 {
-	*ro = (struct report_opts){ .cmd = cmd, .format = FMT_AUTO,
-	    .time = "ts" };
+	*ro = (struct report_opts){ .cmd = cmd, .time = "ts" };
 }
-
-static const struct {
-	const char	*name;
-	enum report_fmt	 fmt;
-} fmts[] = {
-	{ "table", FMT_TABLE }, { "csv", FMT_CSV }, { "ndjson", FMT_NDJSON },
-	{ "markdown", FMT_MARKDOWN }, { "html", FMT_HTML },
-};
-
-static const struct {
-	const char	*ext;
-	enum report_fmt	 fmt;
-} exts[] = {
-	{ ".csv", FMT_CSV }, { ".ndjson", FMT_NDJSON }, { ".jsonl", FMT_NDJSON },
-	{ ".md", FMT_MARKDOWN }, { ".html", FMT_HTML }, { ".htm", FMT_HTML },
-	{ ".txt", FMT_TABLE },
-};
 
 int
 report_opt(int ch, const char *arg, struct report_opts *ro,
@@ -40,13 +23,13 @@ report_opt(int ch, const char *arg, struct report_opts *ro,
 	switch (ch) {
 	case 'f':
 	case REPORT_OPT_FORMAT:
-		for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++)
-			if (strcmp(arg, fmts[i].name) == 0) {
-				ro->format = fmts[i].fmt;
-				return 1;
-			}
-		cdp_usage_die(usage, "--format: expected table, csv, ndjson, "
-		    "markdown or html");
+		if ((ro->format = report_format_named(arg)) == NULL) {
+			struct cdp_buf b = { 0 };
+
+			report_format_list(&b);
+			cdp_usage_die(usage, "--format: expected %s", b.p);
+		}
+		return 1;
 	case REPORT_OPT_TITLE:
 		ro->title = arg;
 		return 1;
@@ -67,25 +50,16 @@ void
 report_opts_done(struct report_opts *ro, const char *usage)
 {
 	const char *o = ro->common.output;
-	size_t n;
 
 	(void)usage;
-	if (ro->format != FMT_AUTO)
+	if (ro->format != NULL)
 		return;
-	if (o != NULL && strcmp(o, "-") != 0) {
-		n = strlen(o);
-		for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
-			size_t k = strlen(exts[i].ext);
-
-			if (n > k && strcmp(o + n - k, exts[i].ext) == 0) {
-				ro->format = exts[i].fmt;
-				return;
-			}
-		}
-		ro->format = FMT_NDJSON;
-		return;
-	}
-	ro->format = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_NDJSON;
+	if (o != NULL && strcmp(o, "-") != 0)
+		ro->format = report_format_of_file(o);
+	else if (isatty(STDOUT_FILENO))
+		ro->format = report_format_named("table");
+	if (ro->format == NULL)
+		ro->format = report_format_named("ndjson");
 }
 
 void
@@ -107,38 +81,10 @@ report_acct_close(const struct report_opts *ro, struct cdp_acct *a)
 		cdp_die_err(&err, NULL, 0);
 }
 
-void
-report_nomem(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
-
 int
 report_parse_duration(const char *s, double *secs)
 {
-	static const struct {
-		char	unit;
-		double	secs;
-	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 },
-	    { 'd', 86400 }, { 'w', 604800 } };
-	char num[64];
-	size_t n = strlen(s);
-	double mult = 1, v;
-
-	if (n == 0 || n >= sizeof(num))
-		return -1;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (s[n - 1] == units[i].unit) {
-			mult = units[i].secs;
-			n--;
-			break;
-		}
-	memcpy(num, s, n);
-	num[n] = '\0';
-	if (cdp_parse_double(num, &v) == -1 || !(v > 0))
-		return -1;
-	*secs = v * mult;
-	return 0;
+	return cdp_duration_parse(s, secs) == 0 && *secs > 0 ? 0 : -1;
 }
 
 int

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "xalloc.h"
 #include "events_prof.h"
 
 void
@@ -13,7 +14,7 @@ evprof_init(struct evprof *p)
 {
 	*p = (struct evprof){ .map = cdp_keymap_new() };
 	if (p->map == NULL)
-		report_nomem();
+		cdp_oom(0);
 }
 
 void
@@ -39,10 +40,10 @@ evprof_of(struct evprof *p, struct cdp_rec *rec, const char *name,
 	cdp_buf_reset(&p->key);
 	/* The type byte keeps the string "7" apart from the number 7. */
 	if (cdp_buf_addc(&p->key, '0' + f->type) == -1)
-		report_nomem();
+		cdp_oom(0);
 	if (f->type == CDP_STRING) {
 		if (cdp_rec_str(rec, f, &p->tmp, &s, &n) == -1)
-			report_nomem();
+			cdp_oom(0);
 		if (n == 0)
 			return 0;
 	} else {
@@ -50,10 +51,10 @@ evprof_of(struct evprof *p, struct cdp_rec *rec, const char *name,
 		n = f->vlen;
 	}
 	if (cdp_buf_add(&p->key, s, n) == -1)
-		report_nomem();
+		cdp_oom(0);
 	if ((v = cdp_keymap_put(p->map, cdp_key128_of(p->key.p, p->key.len),
 	    p->n, added)) == NULL)
-		report_nomem();
+		cdp_oom(0);
 	if (*added) {
 		if (p->n == UINT32_MAX)
 			cdp_die(EX_SOFTWARE, NULL, 0, "more than %u profiles",
@@ -77,7 +78,7 @@ events_compile(const struct report_opts *ro, const char *src,
 	if ((e = cdp_expr_compile(src, strlen(src), &eo, &err)) != NULL)
 		return e;
 	if (err.line == 0)
-		report_nomem();
+		cdp_oom(0);
 	cdp_die(EX_USAGE, NULL, 0, "%s:%d:%d: %s", where, err.line, err.col,
 	    err.msg);
 }
@@ -114,7 +115,7 @@ events_duration(double secs, struct cdp_buf *b)
 
 	if (s < 0) {
 		if (cdp_buf_addc(b, '-') == -1)
-			report_nomem();
+			cdp_oom(0);
 		s = -s;
 	}
 	/* The two largest units that are not zero, like "2d 3h": enough to
@@ -125,9 +126,9 @@ events_duration(double secs, struct cdp_buf *b)
 		if (q == 0 && !(shown == 0 && units[i].unit == 's'))
 			continue;
 		if (shown > 0 && cdp_buf_addc(b, ' ') == -1)
-			report_nomem();
+			cdp_oom(0);
 		if (cdp_buf_addf(b, "%lld%c", q, units[i].unit) == -1)
-			report_nomem();
+			cdp_oom(0);
 		s -= q * units[i].secs;
 		if (++shown == 2)
 			break;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "xalloc.h"
 #include "fmt.h"
 #include "report.h"
 
@@ -82,7 +83,7 @@ static void
 add(struct page *p, const char *s)
 {
 	if (cdp_buf_adds(&p->b, s) == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 static void
@@ -102,7 +103,7 @@ addf(struct page *p, const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		cdp_die(EX_SOFTWARE, NULL, 0, "html: markup too long");
 	if (cdp_buf_add(&p->b, tmp, (size_t)n) == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 /* Append sanitised text s[0..n) with the five HTML specials escaped. */
@@ -121,7 +122,7 @@ esc(struct page *p, const char *s, size_t n)
 		}
 		if (e != NULL ? cdp_buf_adds(&p->b, e) == -1 :
 		    cdp_buf_addc(&p->b, s[i]) == -1)
-			report_nomem();
+			cdp_oom(0);
 	}
 }
 
@@ -138,7 +139,7 @@ text(struct page *p, const char *s, size_t n, size_t maxw)
 
 	cdp_buf_reset(&p->safe);
 	if ((w = fmt_safe(&p->safe, s, n, false)) == -1)
-		report_nomem();
+		cdp_oom(0);
 	len = p->safe.len;
 	if (maxw > 0 && (size_t)w > maxw) {
 		len = fmt_fit(p->safe.p, p->safe.len, maxw - 1, &fit);
@@ -162,7 +163,7 @@ cell(struct page *p, const struct rtable *t, size_t row, int col,
 {
 	cdp_buf_reset(&p->raw);
 	if (fmt_cell(t, row, col, &p->raw) == -1)
-		report_nomem();
+		cdp_oom(0);
 	text(p, p->raw.p != NULL ? p->raw.p : "", p->raw.len, maxw);
 }
 

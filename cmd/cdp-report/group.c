@@ -22,6 +22,7 @@
 #include "agg.h"
 #include "diag.h"
 #include "each.h"
+#include "xalloc.h"
 #include "report.h"
 
 #define MAXBY	16
@@ -31,8 +32,8 @@ static const char usage[] =
 "usage: cdp-report group [--by F[,F...]] [--agg AGG[,AGG...]] [options]\n"
 "                        [FILE...]\n"
 "KPIs per group of records: one row per distinct --by tuple, sorted.\n"
-"  -b, --by FIELDS           group by these fields (none: one total row)\n"
-"  -a, --agg AGGS            count, sum:F, avg:F, min:F, max:F, distinct:F,\n"
+"      --by FIELDS           group by these fields (none: one total row)\n"
+"      --agg AGGS            count, sum:F, avg:F, min:F, max:F, distinct:F,\n"
 "                            pN:F (N in 0..100, e.g. p50:F, p95:F),\n"
 "                            first:F, last:F (default count)\n"
 "      --partial             write the mergeable state as NDJSON instead\n"
@@ -50,6 +51,13 @@ static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
 	REPORT_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'a', "agg" },
+	{ 'b', "by" },
+	{ 0, NULL }
 };
 
 enum akind { A_COUNT, A_SUM, A_AVG, A_MIN, A_MAX, A_DISTINCT, A_PCT,
@@ -133,12 +141,10 @@ field_of(struct grp *g, const char *name, bool numeric)
 			break;
 	if (i == g->nfld) {
 		struct cdp_buf b = { 0 };
-		char *copy = strdup(name);
-
-		if (copy == NULL ||
-		    cdp_buf_addf(&b, "%s: not a number", name) == -1)
-			report_nomem();
-		g->fld[i] = (struct afld){ .name = copy, .notnum = b.p };
+		if (cdp_buf_addf(&b, "%s: not a number", name) == -1)
+			cdp_oom(0);
+		g->fld[i] = (struct afld){ .name = cdp_xstrdup(name),
+		    .notnum = b.p };
 		g->nfld++;
 	}
 	g->fld[i].numeric |= numeric;
@@ -180,7 +186,7 @@ parse_agg(struct grp *g, char *item)
 	    (f != NULL && cdp_buf_addf(&col, "_%s", f) == -1) ||
 	    cdp_buf_adds(&spec, item) == -1 ||
 	    (f != NULL && cdp_buf_addf(&spec, ":%s", f) == -1))
-		report_nomem();
+		cdp_oom(0);
 	for (int i = 0; i < g->nagg; i++)
 		if (strcmp(g->agg[i].spec, spec.p) == 0)
 			cdp_usage_die(usage, "--agg: %s given twice", spec.p);
@@ -218,8 +224,8 @@ parse_options(int argc, char **argv, struct grp *g)
 	int ch, n;
 
 	report_opts_init(&g->ro, "group");
-	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS "a:b:",
-	    longopts, NULL)) != -1) {
+	while ((ch = cdp_getopt(argc, argv, REPORT_SHORTOPTS "a:b:",
+	    longopts, old_short)) != -1) {
 		switch (ch) {
 		case 'a':
 			g->agglist = optarg;
@@ -241,10 +247,8 @@ parse_options(int argc, char **argv, struct grp *g)
 		}
 	}
 	if (g->bylist != NULL) {
-		char *s = strdup(g->bylist);
+		char *s = cdp_xstrdup(g->bylist);
 
-		if (s == NULL)
-			report_nomem();
 		if ((n = cdp_split_list(s, (char **)g->by, MAXBY)) < 0)
 			cdp_usage_die(usage, "--by: expected up to %d field "
 			    "names separated by commas", MAXBY);
@@ -256,10 +260,9 @@ parse_options(int argc, char **argv, struct grp *g)
 					    "twice", g->by[i]);
 	}
 	{
-		char *s = strdup(g->agglist != NULL ? g->agglist : "count");
+		char *s = cdp_xstrdup(g->agglist != NULL ? g->agglist :
+		    "count");
 
-		if (s == NULL)
-			report_nomem();
 		if ((n = cdp_split_list(s, items, MAXAGG / 2)) < 0)
 			cdp_usage_die(usage, "--agg: expected up to %d "
 			    "aggregates separated by commas", MAXAGG / 2);
@@ -294,17 +297,17 @@ group_of(struct grp *g)
 	size_t n = g->ngroups;
 
 	if ((v = cdp_keymap_put(g->map, h, n, &added)) == NULL)
-		report_nomem();
+		cdp_oom(0);
 	if (!added)
 		return (size_t)*v;
 	if (cdp_grow((void **)&g->koff, &g->kcap, n + 1,
 	    sizeof(*g->koff)) == -1 ||
 	    cdp_grow((void **)&g->st, &g->stcap, (n + 1) * (size_t)g->nst,
 	    sizeof(*g->st)) == -1)
-		report_nomem();
+		cdp_oom(0);
 	g->koff[n] = g->keys.len;
 	if (cdp_buf_add(&g->keys, g->kb.p, g->kb.len) == -1)
-		report_nomem();
+		cdp_oom(0);
 	memset(states(g, n), 0, (size_t)g->nst * sizeof(*g->st));
 	g->ngroups++;
 	return n;
@@ -318,7 +321,7 @@ hval_set(struct hval *h, const struct aval *v)
 	cdp_buf_reset(&h->s);
 	if ((v->t == AV_STR || v->t >= AV_ARR) &&
 	    cdp_buf_add(&h->s, v->s, v->n) == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 static void
@@ -362,7 +365,7 @@ take_number(struct ast *s, double x)
 {
 	if (s->n == s->u.q.cap && cdp_grow((void **)&s->u.q.x, &s->u.q.cap,
 	    s->n + 1, sizeof(double)) == -1)
-		report_nomem();
+		cdp_oom(0);
 	s->u.q.x[s->n++] = x;
 	s->u.q.sorted = false;
 }
@@ -373,7 +376,7 @@ take_hash(struct ast *s, struct cdp_key128 h)
 	int added;
 
 	if (hset_put(&s->u.set, h, 0, &added) == NULL)
-		report_nomem();
+		cdp_oom(0);
 	s->n = s->u.set.n;
 }
 
@@ -412,7 +415,7 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 			return -1;
 		}
 		if (agg_key_add(&g->kb, &v) == -1)
-			report_nomem();
+			cdp_oom(0);
 	}
 	for (int i = 0; i < g->nfld; i++)
 		g->nonnumeric += g->fld[i].skip;
@@ -461,7 +464,7 @@ add_list(struct cdp_buf *b, const char *const *s, int n, size_t stride)
 
 		if ((i > 0 && cdp_buf_addc(b, ',') == -1) ||
 		    cdp_json_quote(b, x, strlen(x)) == -1)
-			report_nomem();
+			cdp_oom(0);
 	}
 }
 
@@ -470,14 +473,14 @@ partial_header(struct grp *g, struct cdp_buf *b)
 {
 	if (cdp_buf_adds(b, "{\"_partial\":\"cdp-report group\","
 	    "\"version\":1,\"by\":[") == -1)
-		report_nomem();
+		cdp_oom(0);
 	add_list(b, g->by, g->nby, sizeof(g->by[0]));
 	if (cdp_buf_adds(b, "],\"agg\":[") == -1)
-		report_nomem();
+		cdp_oom(0);
 	add_list(b, (const char *const *)&g->agg[0].spec, g->nagg,
 	    sizeof(g->agg[0]));
 	if (cdp_buf_adds(b, "]}\n") == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 /* A value in a partial: arrays and objects as {"json":TEXT}, so that
@@ -619,7 +622,7 @@ partial_group(struct grp *g, size_t grp, struct cdp_buf *b)
 		}
 	}
 	if (rc != 0 || cdp_buf_adds(b, "]}\n") == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 /* Does JSON array j hold exactly the strings s[0..n) (with stride)? */
@@ -718,7 +721,7 @@ merge_group(struct grp *g, const json_t *j)
 		if (merged_val(e, &v) == -1)
 			return -1;
 		if (agg_key_add(&g->kb, &v) == -1)
-			report_nomem();
+			cdp_oom(0);
 	}
 	st = states(g, group_of(g));
 	for (int i = 0; i < g->nst; i++) {
@@ -847,10 +850,10 @@ cell_value(struct rtable *t, size_t row, int col, const struct aval *v,
 
 		cdp_buf_reset(tmp);
 		if (agg_json_add(tmp, v) == -1)
-			report_nomem();
+			cdp_oom(0);
 		n = tmp->len;
 		if (agg_json_add(tmp, &d) == -1)
-			report_nomem();
+			cdp_oom(0);
 		if (tmp->len - n != n || memcmp(tmp->p, tmp->p + n, n) != 0)
 			rtable_json(t, row, col, tmp->p, n);
 		else
@@ -863,7 +866,7 @@ cell_value(struct rtable *t, size_t row, int col, const struct aval *v,
 	default:
 		cdp_buf_reset(tmp);
 		if (agg_json_add(tmp, v) == -1)
-			report_nomem();
+			cdp_oom(0);
 		rtable_json(t, row, col, tmp->p, tmp->len);
 		break;
 	}
@@ -956,7 +959,7 @@ write_table(struct grp *g, const size_t *order)
 
 	if (cdp_buf_adds(&title, g->agg[0].col) == -1 ||
 	    (g->nby > 0 && cdp_buf_addf(&title, " by %s", g->bylist) == -1))
-		report_nomem();
+		cdp_oom(0);
 	rtable_init(&t, "group", title.p);
 	for (int i = 0; i < g->nby; i++)
 		rtable_col(&t, g->by[i], -1);
@@ -1026,7 +1029,7 @@ group_main(int argc, char **argv)
 
 	parse_options(argc, argv, &g);
 	if ((g.map = cdp_keymap_new()) == NULL)
-		report_nomem();
+		cdp_oom(0);
 	report_acct_open(&g.ro, &acct);
 	cdp_each(argv + optind, argc - optind, &g.ro.common, &acct,
 	    g.merge ? on_partial : on_record, &g);
@@ -1037,8 +1040,7 @@ group_main(int argc, char **argv)
 	}
 	if (g.nby == 0 && g.ngroups == 0 && g.merge)
 		(void)group_of(&g);
-	if ((order = malloc((g.ngroups + 1) * sizeof(*order))) == NULL)
-		report_nomem();
+	order = cdp_xmalloc((g.ngroups + 1) * sizeof(*order));
 	for (size_t i = 0; i < g.ngroups; i++)
 		order[i] = i;
 	sort_g = &g;

@@ -53,9 +53,8 @@ main(int argc, char *argv[])
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[1], cmds[i].name) == 0) {
-			/* getopt_long names argv[0] in its messages. */
+			/* Usage errors name the subcommand too. */
 			cdp_diag_command(cmds[i].full);
-			argv[1] = (char *)cmds[i].full;
 			return cmds[i].main(argc - 1, argv + 1);
 		}
 	cdp_usage_die(usage, "unknown command \"%s\"", argv[1]);

@@ -8,6 +8,7 @@
 
 #include "diag.h"
 #include "record.h"
+#include "xalloc.h"
 #include "report.h"
 
 int
@@ -86,12 +87,13 @@ flush(struct cdp_out *o, struct cdp_buf *b, struct cdp_err *err)
 }
 
 int
-fmt_ndjson(struct cdp_out *o, struct rtable *const *tables, size_t n,
-    struct cdp_err *err)
+fmt_ndjson(struct cdp_out *o, const struct report_opts *ro,
+    struct rtable *const *tables, size_t n, struct cdp_err *err)
 {
 	struct cdp_buf b = { 0 };
 	int rc = 0;
 
+	(void)ro;
 	for (size_t k = 0; k < n && rc == 0; k++) {
 		const struct rtable *t = tables[k];
 
@@ -99,12 +101,12 @@ fmt_ndjson(struct cdp_out *o, struct rtable *const *tables, size_t n,
 			bool first = true;
 
 			if (cdp_buf_addc(&b, '{') == -1)
-				report_nomem();
+				cdp_oom(0);
 			if (n > 1) {
 				if (cdp_buf_adds(&b, "\"_table\":") == -1 ||
 				    cdp_json_quote(&b, t->name,
 				    strlen(t->name)) == -1)
-					report_nomem();
+					cdp_oom(0);
 				first = false;
 			}
 			for (size_t c = 0; c < t->ncols; c++) {
@@ -115,11 +117,11 @@ fmt_ndjson(struct cdp_out *o, struct rtable *const *tables, size_t n,
 				    cdp_buf_addc(&b, ':') == -1 ||
 				    json_cell(&b, t, rtable_cell(t, r,
 				    (int)c)) == -1)
-					report_nomem();
+					cdp_oom(0);
 				first = false;
 			}
 			if (cdp_buf_adds(&b, "}\n") == -1)
-				report_nomem();
+				cdp_oom(0);
 			if (b.len > 65536)
 				rc = flush(o, &b, err);
 		}
@@ -159,24 +161,25 @@ csv_field(struct cdp_buf *b, const char *s, size_t n, bool text)
 }
 
 int
-fmt_csv(struct cdp_out *o, struct rtable *const *tables, size_t n,
-    struct cdp_err *err)
+fmt_csv(struct cdp_out *o, const struct report_opts *ro,
+    struct rtable *const *tables, size_t n, struct cdp_err *err)
 {
 	struct cdp_buf b = { 0 }, cellb = { 0 };
 	int rc = 0;
 
+	(void)ro;
 	for (size_t k = 0; k < n && rc == 0; k++) {
 		const struct rtable *t = tables[k];
 
 		if (k > 0 && cdp_buf_addc(&b, '\n') == -1)
-			report_nomem();
+			cdp_oom(0);
 		for (size_t c = 0; c < t->ncols; c++)
 			if ((c > 0 && cdp_buf_addc(&b, ',') == -1) ||
 			    csv_field(&b, t->cols[c].name,
 			    strlen(t->cols[c].name), true) == -1)
-				report_nomem();
+				cdp_oom(0);
 		if (cdp_buf_addc(&b, '\n') == -1)
-			report_nomem();
+			cdp_oom(0);
 		for (size_t r = 0; r < t->nrows && rc == 0; r++) {
 			for (size_t c = 0; c < t->ncols; c++) {
 				const struct rcell *cl = rtable_cell(t, r,
@@ -186,18 +189,18 @@ fmt_csv(struct cdp_out *o, struct rtable *const *tables, size_t n,
 				if (cl->type == RC_NUM) {
 					if (isfinite(cl->num) &&
 					    json_num(&cellb, cl->num) == -1)
-						report_nomem();
+						cdp_oom(0);
 				} else if (rcell_text(t, r, (int)c, &cellb)
 				    == -1)
-					report_nomem();
+					cdp_oom(0);
 				if ((c > 0 && cdp_buf_addc(&b, ',') == -1) ||
 				    csv_field(&b, cellb.p, cellb.len,
 				    cl->type == RC_STR || cl->type == RC_JSON)
 				    == -1)
-					report_nomem();
+					cdp_oom(0);
 			}
 			if (cdp_buf_addc(&b, '\n') == -1)
-				report_nomem();
+				cdp_oom(0);
 			if (b.len > 65536)
 				rc = flush(o, &b, err);
 		}
@@ -209,34 +212,62 @@ fmt_csv(struct cdp_out *o, struct rtable *const *tables, size_t n,
 	return rc;
 }
 
+#define ROW_(name, exts, write)	{ #name, exts, write },
+static const struct report_format formats[] = {
+	REPORT_FORMATS(ROW_)
+};
+#undef ROW_
+
+#define NFORMATS	(sizeof(formats) / sizeof(formats[0]))
+
+const struct report_format *
+report_format_named(const char *name)
+{
+	for (size_t i = 0; i < NFORMATS; i++)
+		if (strcmp(formats[i].name, name) == 0)
+			return &formats[i];
+	return NULL;
+}
+
+const struct report_format *
+report_format_of_file(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	size_t n;
+
+	if (dot == NULL || dot == path || strchr(dot, '/') != NULL)
+		return NULL;
+	n = strlen(dot);
+	for (size_t i = 0; i < NFORMATS; i++)
+		for (const char *e = formats[i].exts; *e != '\0'; e +=
+		    strcspn(e, " ")) {
+			e += strspn(e, " ");
+			if (strncmp(e, dot, n) == 0 && (e[n] == ' ' ||
+			    e[n] == '\0'))
+				return &formats[i];
+		}
+	return NULL;
+}
+
+void
+report_format_list(struct cdp_buf *b)
+{
+	for (size_t i = 0; i < NFORMATS; i++)
+		if (cdp_buf_addf(b, "%s%s", i == 0 ? "" : i + 1 < NFORMATS ?
+		    ", " : " or ", formats[i].name) == -1)
+			cdp_oom(0);
+}
+
 void
 report_write(const struct report_opts *ro, struct rtable *const *tables,
     size_t n)
 {
 	struct cdp_out *o;
 	struct cdp_err err;
-	int rc;
 
 	if ((o = cdp_out_open(ro->common.output, &err)) == NULL)
 		cdp_die_err(&err, NULL, 0);
-	switch (ro->format) {
-	case FMT_CSV:
-		rc = fmt_csv(o, tables, n, &err);
-		break;
-	case FMT_TABLE:
-		rc = fmt_table(o, tables, n, &err);
-		break;
-	case FMT_MARKDOWN:
-		rc = fmt_markdown(o, tables, n, &err);
-		break;
-	case FMT_HTML:
-		rc = fmt_html(o, ro, tables, n, &err);
-		break;
-	default:
-		rc = fmt_ndjson(o, tables, n, &err);
-		break;
-	}
-	if (rc == -1)
+	if (ro->format->write(o, ro, tables, n, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	if (cdp_out_close(o, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
@@ -246,5 +277,5 @@ void
 report_num(struct cdp_buf *b, double v)
 {
 	if (json_num(b, v) == -1)
-		report_nomem();
+		cdp_oom(0);
 }

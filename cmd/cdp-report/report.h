@@ -21,19 +21,45 @@
 #include "out.h"
 #include "record.h"
 
-enum report_fmt {
-	FMT_AUTO,	/* table on a terminal, else ndjson */
-	FMT_TABLE,
-	FMT_CSV,
-	FMT_NDJSON,
-	FMT_MARKDOWN,
-	FMT_HTML
+/*
+ * The formats of --format, one row each: the name, the extensions of an
+ * -o file that choose it, and its writer (see below).  Adding a format is
+ * a row here, its writer, a test and the man page: --help, the message of
+ * a bad --format and the choice by extension come from the rows.
+ */
+#define REPORT_FORMATS(X)						\
+	X(table,	".txt",			fmt_table)		\
+	X(csv,		".csv",			fmt_csv)		\
+	X(ndjson,	".ndjson .jsonl",	fmt_ndjson)		\
+	X(markdown,	".md",			fmt_markdown)		\
+	X(html,		".html .htm",		fmt_html)
+
+struct report_opts;
+struct rtable;
+
+/* A row of REPORT_FORMATS. */
+struct report_format {
+	const char	*name;
+	const char	*exts;		/* space-separated */
+	int		(*write)(struct cdp_out *o,
+			    const struct report_opts *ro,
+			    struct rtable *const *t, size_t n,
+			    struct cdp_err *err);
 };
+
+/* The format named name, or NULL. */
+const struct report_format *report_format_named(const char *name);
+
+/* The format the extension of file name path chooses, or NULL. */
+const struct report_format *report_format_of_file(const char *path);
+
+/* "table, csv, ..., markdown or html" into b; exits when memory runs out. */
+void	report_format_list(struct cdp_buf *b);
 
 struct report_opts {
 	struct cdp_common_opts	 common;
 	const char		*cmd;		/* "group", "funnel", ... */
-	enum report_fmt		 format;	/* FMT_AUTO until resolved */
+	const struct report_format *format;	/* NULL until resolved */
 	const char		*title;		/* --title (HTML heading) */
 	const char		*time;		/* --time FIELD, default "ts" */
 	bool			 skip_nonnumeric;	/* --skip-nonnumeric */
@@ -55,10 +81,13 @@ enum {
 	{ "skip-nonnumeric", no_argument, NULL,				\
 	    REPORT_OPT_SKIP_NONNUMERIC }
 
+#define REPORT_FMT_WORD_(name, exts, write)	" " #name
+#define REPORT_FMT_EXTS_(name, exts, write)	" " exts
 #define REPORT_USAGE							\
-"  -f, --format FMT          table, csv, ndjson, markdown or html (default:\n" \
-"                            table on a terminal, ndjson otherwise; with -o\n" \
-"                            the file's extension .csv .md .html .ndjson)\n" \
+"  -f, --format FMT          the output format (default: table on a terminal,\n" \
+"                            ndjson otherwise; with -o, by the extension)\n" \
+"      FMT:" REPORT_FORMATS(REPORT_FMT_WORD_) "\n"			\
+"      (-o extensions:" REPORT_FORMATS(REPORT_FMT_EXTS_) ")\n"		\
 "      --title TEXT          heading of the html report\n"		\
 "      --time FIELD          the event time field (default ts)\n"	\
 "      --skip-nonnumeric     a value that should be a number and is not is\n" \
@@ -91,8 +120,8 @@ void	report_acct_open(const struct report_opts *ro, struct cdp_acct *a);
 void	report_acct_close(const struct report_opts *ro, struct cdp_acct *a);
 
 /*
- * A duration such as "7d": a positive number with unit s, m, h, d or w
- * (a number alone is seconds).  Returns 0 with *secs, or -1.
+ * A positive duration such as "7d" (cdp_duration_parse() of timeval.h).
+ * Returns 0 with *secs, or -1.
  */
 int	report_parse_duration(const char *s, double *secs);
 
@@ -109,9 +138,6 @@ int	report_time(struct cdp_rec *rec, const char *name,
 /* Append v as a JSON number (shortest exact form; null when not
  * finite); exits when memory runs out. */
 void	report_num(struct cdp_buf *b, double v);
-
-/* Out of memory: message and exit 71. */
-_Noreturn void report_nomem(void);
 
 /* ---- result tables ---- */
 
@@ -197,17 +223,15 @@ void	rtable_free(struct rtable *t);
 void	report_write(const struct report_opts *ro,
 	    struct rtable *const *tables, size_t n);
 
-/* The writers report_write() chooses from. */
-int	fmt_ndjson(struct cdp_out *o, struct rtable *const *t, size_t n,
-	    struct cdp_err *err);
-int	fmt_csv(struct cdp_out *o, struct rtable *const *t, size_t n,
-	    struct cdp_err *err);
-int	fmt_table(struct cdp_out *o, struct rtable *const *t, size_t n,
-	    struct cdp_err *err);
-int	fmt_markdown(struct cdp_out *o, struct rtable *const *t, size_t n,
-	    struct cdp_err *err);
-int	fmt_html(struct cdp_out *o, const struct report_opts *ro,
+/*
+ * The writers of REPORT_FORMATS: tables t[0..n) to o.  Return 0, or -1
+ * with err on a write error; exit when memory runs out.
+ */
+#define REPORT_FMT_DECL_(name, exts, write)				\
+int	write(struct cdp_out *o, const struct report_opts *ro,		\
 	    struct rtable *const *t, size_t n, struct cdp_err *err);
+REPORT_FORMATS(REPORT_FMT_DECL_)
+#undef REPORT_FMT_DECL_
 
 /* A cell as text for the text formats: numbers with the column's digits
  * (shortest form when -1), null as "", into b (appended). */

@@ -13,8 +13,10 @@
 
 #include "diag.h"
 #include "each.h"
+#include "jsonload.h"
 #include "out.h"
 #include "record.h"
+#include "xalloc.h"
 #include "models.h"
 #include "score.h"
 
@@ -26,12 +28,6 @@ static const char *const param_names[][4] = {
 	{ "p", "q", "v", NULL },
 };
 
-static void
-oom(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
-
 /*
  * The calibration summary of every customer: x distinct purchase days
  * after the first, t_x and T in time units from the first purchase day,
@@ -41,10 +37,8 @@ oom(void)
 static struct rfx *
 summarise(const struct custtab *t, long cal_end, double unit)
 {
-	struct rfx *c = malloc((t->n ? t->n : 1) * sizeof(*c));
+	struct rfx *c = cdp_xmalloc((t->n ? t->n : 1) * sizeof(*c));
 
-	if (c == NULL)
-		oom();
 	for (size_t i = 0; i < t->n; i++) {
 		const struct cust *k = &t->c[i];
 		double x = k->days - 1.0;
@@ -65,11 +59,9 @@ summarise(const struct custtab *t, long cal_end, double unit)
 static void
 rows(struct rfx_rows *d, const struct rfx *c, size_t n, bool spend)
 {
-	struct rfx *s = malloc((n ? n : 1) * sizeof(*s));
+	struct rfx *s = cdp_xcalloc(n, sizeof(*s));
 	size_t m = 0;
 
-	if (s == NULL)
-		oom();
 	for (size_t i = 0; i < n; i++) {
 		if (c[i].x < 0)
 			continue;
@@ -79,7 +71,7 @@ rows(struct rfx_rows *d, const struct rfx *c, size_t n, bool spend)
 			s[m++] = (struct rfx){ c[i].x, 0, 0, c[i].zbar };
 	}
 	if (rfx_rows_make(d, s, m) == -1)
-		oom();
+		cdp_oom(0);
 	free(s);
 }
 
@@ -132,14 +124,14 @@ add_num(struct cdp_buf *b, const char *key, double v)
 	int n = cdp_fmt_double(num, v);
 
 	if (n < 0 || cdp_buf_addf(b, ",\"%s\":%.*s", key, n, num) == -1)
-		oom();
+		cdp_oom(0);
 }
 
 static void
 fit_json(struct cdp_buf *b, const struct fit *f)
 {
 	if (cdp_buf_addf(b, "{\"model\":\"%s\"", kind_names[f->kind]) == -1)
-		oom();
+		cdp_oom(0);
 	add_num(b, "customers", f->customers);
 	for (int i = 0; i < f->np; i++)
 		add_num(b, param_names[f->kind][i], f->p[i]);
@@ -147,7 +139,7 @@ fit_json(struct cdp_buf *b, const struct fit *f)
 	if (cdp_buf_addf(b, ",\"converged\":%s,\"iterations\":%d,"
 	    "\"starts\":%d,\"starts_converged\":%d", f->converged ? "true" :
 	    "false", f->iterations, f->starts, f->starts_ok) == -1)
-		oom();
+		cdp_oom(0);
 }
 
 /* The holdout comparison as a JSON object. */
@@ -155,14 +147,14 @@ static void
 holdout_json(struct cdp_buf *b, const struct holdout *h)
 {
 	if (cdp_buf_addf(b, "{\"customers\":%llu", h->customers) == -1)
-		oom();
+		cdp_oom(0);
 	add_num(b, "length", h->len);
 	if (cdp_buf_addf(b, ",\"actual\":%llu", h->actual) == -1)
-		oom();
+		cdp_oom(0);
 	add_num(b, "expected", h->expected);
 	add_num(b, "mae", h->customers ? h->abserr / h->customers : 0);
 	if (cdp_buf_addc(b, '}') == -1)
-		oom();
+		cdp_oom(0);
 }
 
 static void
@@ -174,25 +166,26 @@ print_fit(struct cdp_out *out, const struct fit *f, const struct fit *g,
 
 	fit_json(&b, f);
 	if (cdp_buf_adds(&b, ",\"spend\":") == -1)
-		oom();
+		cdp_oom(0);
 	fit_json(&b, g);
 	if (cdp_buf_addc(&b, '}') == -1)
-		oom();
+		cdp_oom(0);
 	if (h != NULL) {
 		if (cdp_buf_adds(&b, ",\"holdout\":") == -1)
-			oom();
+			cdp_oom(0);
 		holdout_json(&b, h);
 	}
 	if (cdp_buf_adds(&b, "}\n") == -1)
-		oom();
+		cdp_oom(0);
 	if (cdp_out_write(out, b.p, b.len, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	cdp_buf_free(&b);
 }
 
 /* Read one model from object o of FILE (messages name path). */
-static void
-load_model(const char *path, json_t *o, const char *where, struct fit *f)
+static int
+load_model(const struct cdp_json_doc *d, json_t *o, const char *where,
+    struct fit *f, struct cdp_err *err)
 {
 	const char *m = json_string_value(json_object_get(o, "model"));
 	int k;
@@ -201,8 +194,9 @@ load_model(const char *path, json_t *o, const char *where, struct fit *f)
 		if (m != NULL && strcmp(m, kind_names[k]) == 0)
 			break;
 	if (k == 3)
-		cdp_die(EX_DATAERR, path, 0, "%smodel: expected bg-nbd, "
-		    "pareto-nbd or gamma-gamma", where);
+		return cdp_json_fail_key(err, EX_DATAERR, d, o, "model",
+		    "%smodel: expected bg-nbd, pareto-nbd or gamma-gamma",
+		    where);
 	*f = (struct fit){ .kind = (enum model_kind)k, .np = k == M_GAMMA ?
 	    3 : 4, .converged = true };
 	for (int i = 0; i < f->np; i++) {
@@ -210,35 +204,52 @@ load_model(const char *path, json_t *o, const char *where, struct fit *f)
 
 		f->p[i] = json_number_value(v);
 		if (!json_is_number(v) || !(f->p[i] > 0) || !isfinite(f->p[i]))
-			cdp_die(EX_DATAERR, path, 0, "%s%s: expected a "
-			    "positive number", where, param_names[k][i]);
+			return cdp_json_fail_key(err, EX_DATAERR, d, o,
+			    param_names[k][i], "%s%s: expected a positive "
+			    "number", where, param_names[k][i]);
 	}
+	return 0;
 }
 
-static void
-load_params(const char *path, struct fit *f, struct fit *g)
+/* --params: the fitted models of a --fit-only run.  Returns 0, or -1
+ * with err. */
+static int
+load_params(const char *path, struct fit *f, struct fit *g,
+    struct cdp_err *err)
 {
-	json_error_t je;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	struct cdp_json_doc *d = cdp_json_doc_load(path, err);
+	json_t *root, *spend;
+	int rc = -1;
 
-	if (root == NULL)
-		cdp_die(je.line > 0 ? EX_DATAERR : EX_NOINPUT, path,
-		    je.line > 0 ? je.line : 0, "%s", je.text);
-	load_model(path, root, "", f);
-	if (f->kind == M_GAMMA)
-		cdp_die(EX_DATAERR, path, 0, "model: expected bg-nbd or "
-		    "pareto-nbd");
-	if (!json_is_object(json_object_get(root, "spend")))
-		cdp_die(EX_DATAERR, path, 0, "spend: expected the "
-		    "gamma-gamma parameters");
-	load_model(path, json_object_get(root, "spend"), "spend: ", g);
+	if (d == NULL)
+		return -1;
+	root = cdp_json_doc_root(d);
+	spend = json_object_get(root, "spend");
+	if (load_model(d, root, "", f, err) == -1)
+		goto out;
+	if (f->kind == M_GAMMA) {
+		cdp_json_fail_key(err, EX_DATAERR, d, root, "model", "model: "
+		    "expected bg-nbd or pareto-nbd");
+		goto out;
+	}
+	if (!json_is_object(spend)) {
+		cdp_json_fail_key(err, EX_DATAERR, d, root, "spend", "spend: "
+		    "expected the gamma-gamma parameters");
+		goto out;
+	}
+	if (load_model(d, spend, "spend: ", g, err) == -1)
+		goto out;
 	if (g->kind != M_GAMMA)
-		cdp_die(EX_DATAERR, path, 0, "spend: model: expected "
-		    "gamma-gamma");
-	if (!(g->p[1] > 1))
-		cdp_die(EX_DATAERR, path, 0, "spend: q must be above 1 "
-		    "(the mean spend is infinite otherwise)");
-	json_decref(root);
+		cdp_json_fail_key(err, EX_DATAERR, d, spend, "model", "spend: "
+		    "model: expected gamma-gamma");
+	else if (!(g->p[1] > 1))
+		cdp_json_fail_key(err, EX_DATAERR, d, spend, "q", "spend: q "
+		    "must be above 1 (the mean spend is infinite otherwise)");
+	else
+		rc = 0;
+out:
+	cdp_json_doc_free(d);
+	return rc;
 }
 
 /* ---- per customer -------------------------------------------------- */
@@ -330,7 +341,7 @@ summary_fields_of(void *st, struct cdp_recw *w, size_t i)
 	    cdp_recw_num(w, "t_x", 3, r->tx) == -1 ||
 	    cdp_recw_num(w, "T", 1, r->T) == -1 ||
 	    cdp_recw_num(w, "zbar", 4, r->zbar) == -1)
-		oom();
+		cdp_oom(0);
 }
 
 /* The summaries read by --from-summary. */
@@ -363,8 +374,7 @@ one_summary(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		    "t_x 0 when x is 0)";
 		return -1;
 	}
-	if (cdp_grow((void **)&S->c, &S->cap, S->n + 1, sizeof(*S->c)) == -1)
-		oom();
+	cdp_xgrow((void **)&S->c, &S->cap, S->n + 1, sizeof(*S->c));
 	S->c[S->n++] = (struct rfx){ .x = v[0], .tx = v[1], .T = v[2],
 	    .zbar = v[3] };
 	return 0;
@@ -429,10 +439,10 @@ print_holdout(const struct holdout *h)
 	struct cdp_buf b = { 0 };
 
 	if (cdp_buf_adds(&b, "{\"holdout\":") == -1)
-		oom();
+		cdp_oom(0);
 	holdout_json(&b, h);
 	if (cdp_buf_adds(&b, "}\n") == -1)
-		oom();
+		cdp_oom(0);
 	fputs(b.p, stderr);
 	cdp_buf_free(&b);
 }
@@ -455,7 +465,8 @@ clv_run(const struct score_opts *opt, char **files, int nfiles)
 	if (opt->from_summary)
 		return fit_from_summary(opt, files, nfiles);
 	if (opt->params != NULL)
-		load_params(opt->params, &f, &g);
+		if (load_params(opt->params, &f, &g, &err) == -1)
+			cdp_die_err(&err, NULL, 0);
 	if ((out = cdp_out_open(opt->common.output, &err)) == NULL)
 		cdp_die_err(&err, NULL, 0);
 	custtab_load(&t, opt, files, nfiles);

@@ -18,6 +18,7 @@
 #include "norm.h"
 #include "progress.h"
 #include "record.h"
+#include "xalloc.h"
 #include "score.h"
 
 /* What one pass over the inputs holds besides the table. */
@@ -42,12 +43,6 @@ struct load {
 	void		       (*fields)(void *, struct cdp_recw *, size_t);
 	void			*st;
 };
-
-static void
-oom(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
 
 static int
 digits(const char *s, size_t n)
@@ -104,7 +99,7 @@ reject(struct load *L, const struct cdp_line *l, const char *field,
 		cdp_buf_adds(&L->why, ": ");
 	}
 	if (cdp_buf_adds(&L->why, why) == -1)
-		oom();
+		cdp_oom(0);
 	if (cdp_acct_reject(&L->t->acct, L->file, l->lineno, L->why.p, l->p,
 	    l->len, &err) == -1)
 		cdp_die_err(&err, err.code == EX_DATAERR ? L->file : NULL,
@@ -157,7 +152,7 @@ parse_amount(struct load *L, const struct cdp_field *f, double *v,
 	}
 	cdp_buf_reset(&L->why);
 	if (cdp_buf_add(&L->why, s, n) == -1)
-		oom();
+		cdp_oom(0);
 	if (cdp_parse_double(L->why.p, v) == -1) {
 		*why = "not a number";
 		return -1;
@@ -181,26 +176,22 @@ customer(struct custtab *t, struct cdp_buf *key, const char *id, size_t n,
 	cdp_buf_reset(key);
 	if (cdp_buf_addc(key, num ? 'n' : 's') == -1 ||
 	    cdp_buf_add(key, id, n) == -1)
-		oom();
+		cdp_oom(0);
 	k = cdp_key128_of(key->p, key->len);
 	if ((slot = cdp_keymap_put(t->map, k, t->n, &added)) == NULL)
-		oom();
+		cdp_oom(0);
 	if (!added)
 		return &t->c[*slot];
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 1024;
-		struct cust *p = realloc(t->c, cap * sizeof(*p));
-
-		if (p == NULL)
-			oom();
-		t->c = p;
+		t->c = cdp_xreallocarray(t->c, cap, sizeof(*t->c));
 		t->cap = cap;
 	}
 	c = &t->c[t->n++];
 	*c = (struct cust){ .idoff = t->ids.len, .idlen = (uint32_t)n,
 	    .idnum = num, .first = INT32_MAX, .last = INT32_MIN };
 	if (cdp_buf_add(&t->ids, id, n) == -1)
-		oom();
+		cdp_oom(0);
 	return c;
 }
 
@@ -213,7 +204,7 @@ add_holdout(struct custtab *t, struct cust *c, long day)
 
 	if (cdp_keymap_put(t->daymap, cdp_key128_of(kv, sizeof(kv)), 0,
 	    &added) == NULL)
-		oom();
+		cdp_oom(0);
 	c->hold_days += added;
 	c->hold_n++;
 }
@@ -237,7 +228,7 @@ add(struct custtab *t, struct cust *c, long day, double v)
 
 		if (cdp_keymap_put(t->daymap, cdp_key128_of(kv, sizeof(kv)),
 		    0, &added) == NULL)
-			oom();
+			cdp_oom(0);
 		c->days += added;
 		/* kept apart rather than subtracted from the total, so
 		 * that 75.11 - 63.34 does not come out as 11.769999... */
@@ -272,7 +263,7 @@ overflowed(struct load *L)
 	if ((t->overflow == NULL && (t->overflow = cdp_keymap_new()) == NULL) ||
 	    cdp_keymap_put(t->overflow, cdp_key128_of(&n, sizeof(n)), 0,
 	    &added) == NULL)
-		oom();
+		cdp_oom(0);
 }
 
 /* One transaction read from a record. */
@@ -311,7 +302,7 @@ transaction(struct load *L, const char *line, struct tx *tx,
 		 * 20-digit ids are not rounded. */
 		cdp_buf_reset(&L->s1);
 		if (cdp_num_key(line + f->voff, f->vlen, &L->s1) == -1)
-			oom();
+			cdp_oom(0);
 		tx->id = L->s1.p;
 		tx->idlen = L->s1.len;
 	} else if (f->type != CDP_STRING ||
@@ -413,7 +404,7 @@ record_again(struct load *L, const struct cdp_line *l)
 		cdp_buf_reset(&L->key);
 		if (cdp_buf_addc(&L->key, tx.idnum ? 'n' : 's') == -1 ||
 		    cdp_buf_add(&L->key, tx.id, tx.idlen) == -1)
-			oom();
+			cdp_oom(0);
 		k = cdp_key128_of(L->key.p, L->key.len);
 		slot = cdp_keymap_get(t->map, k);
 	}
@@ -435,11 +426,11 @@ record_again(struct load *L, const struct cdp_line *l)
 			;
 		if (j == L->nowned &&
 		    cdp_recw_field(&L->w, &L->rec, &L->rec.f[i]) == -1)
-			oom();
+			cdp_oom(0);
 	}
 	L->fields(L->st, &L->w, *slot);
 	if (cdp_recw_end(&L->w) == -1)
-		oom();
+		cdp_oom(0);
 	if (cdp_out_write(L->out, L->w.b.p, L->w.b.len, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 }
@@ -481,7 +472,7 @@ spool(int fd, const char *name)
 	if (dir == NULL || *dir == '\0')
 		dir = "/tmp";
 	if (cdp_buf_addf(&path, "%s/cdp-score.XXXXXX", dir) == -1)
-		oom();
+		cdp_oom(0);
 	if ((tmp = mkstemp(path.p)) == -1)
 		cdp_die(EX_CANTCREAT, dir, 0, "cannot create a temporary "
 		    "file for --annotate: %s", strerror(errno));
@@ -517,8 +508,7 @@ open_inputs(struct custtab *t, char **files, int nfiles)
 {
 	bool stdin_seen = false;
 
-	if ((t->in = calloc((size_t)nfiles, sizeof(*t->in))) == NULL)
-		oom();
+	t->in = cdp_xcalloc((size_t)nfiles, sizeof(*t->in));
 	for (int i = 0; i < nfiles; i++) {
 		struct score_input *in = &t->in[i];
 		bool std = strcmp(files[i], "-") == 0;
@@ -627,7 +617,7 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
 		cdp_die_err(&err, bad, 0);
 	if ((t->map = cdp_keymap_new()) == NULL ||
 	    (opt->cmd == CMD_CLV && (t->daymap = cdp_keymap_new()) == NULL))
-		oom();
+		cdp_oom(0);
 	if (cdp_acct_open(&t->acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	t->acct.aggregating = true;
@@ -709,7 +699,6 @@ cust_total(const struct custtab *t, const struct cust *c)
 	return custtab_round(t, c->sum + c->comp);
 }
 
-
 /* A customer's id for sorting. */
 struct idref {
 	const char	*p;
@@ -735,11 +724,9 @@ size_t *
 custtab_sorted(const struct custtab *t, size_t *count)
 {
 	size_t n = t->n ? t->n : 1, m = 0;
-	struct idref *r = malloc(n * sizeof(*r));
-	size_t *ix = malloc(n * sizeof(*ix));
+	struct idref *r = cdp_xcalloc(n, sizeof(*r));
+	size_t *ix = cdp_xcalloc(n, sizeof(*ix));
 
-	if (r == NULL || ix == NULL)
-		oom();
 	for (size_t i = 0; i < t->n; i++)
 		if (t->c[i].n > 0)
 			r[m++] = (struct idref){ t->ids.p + t->c[i].idoff,
@@ -786,10 +773,10 @@ custtab_write(const struct custtab *t, const struct score_opts *opt,
 		    c->idlen) : cdp_recw_str(&w, opt->id, strlen(opt->id), id,
 		    c->idlen);
 		if (rc == -1)
-			cdp_die(EX_OSERR, NULL, 0, "out of memory");
+			cdp_oom(0);
 		fields(st, &w, order[k]);
 		if (cdp_recw_end(&w) == -1)
-			cdp_die(EX_OSERR, NULL, 0, "out of memory");
+			cdp_oom(0);
 		if (cdp_out_write(out, w.b.p, w.b.len, &err) == -1)
 			cdp_die_err(&err, NULL, 0);
 		m++;

@@ -14,6 +14,8 @@
 #include <gsl/gsl_sf_hyperg.h>
 #include <gsl/gsl_sf_psi.h>
 
+#include "xalloc.h"
+
 #include "models.h"
 
 #define MAX_ITER	2000
@@ -159,12 +161,10 @@ bg_x_terms(const double *p, int x, struct bg_x *t, bool grad)
 static double
 bg_ll(const struct rfx_rows *d, const double *p, double *g)
 {
-	struct bg_x *xt = malloc(((size_t)d->maxx + 1) * sizeof(*xt));
+	struct bg_x *xt = cdp_xcalloc((size_t)d->maxx + 1, sizeof(*xt));
 	double r = p[0], al = p[1], ll = 0;
 	int have = -1;
 
-	if (xt == NULL)
-		return NAN;
 	if (g != NULL)
 		g[0] = g[1] = g[2] = g[3] = 0;
 	for (size_t i = 0; i < d->n; i++) {

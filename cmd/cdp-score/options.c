@@ -134,23 +134,44 @@ option_cmds(int ch)
 	}
 }
 
+#define NAME_(id, name, run)	[CMD_##id] = #name,
+static const char *const names[CMD_COUNT] = { SCORE_CMDS(NAME_) };
+#undef NAME_
+/* "cdp-score rfm": the command named in usage errors. */
+#define FULL_(id, name, run)	[CMD_##id] = "cdp-score " #name,
+static const char *const full_names[CMD_COUNT] = { SCORE_CMDS(FULL_) };
+#undef FULL_
+
+/* The names of the subcommands in set cmds (bits 1 << CMD_*), as
+ * "a, b" then last and the final one, in a static buffer. */
+static const char *
+cmd_list(unsigned cmds, const char *last)
+{
+	static char who[256];
+	size_t len = 0;
+	int left = 0;
+
+	for (int i = 0; i < CMD_COUNT; i++)
+		left += (cmds >> i) & 1;
+	who[0] = '\0';
+	for (int i = 0; i < CMD_COUNT; i++) {
+		if ((cmds & 1u << i) == 0)
+			continue;
+		len += (size_t)snprintf(who + len, sizeof(who) - len, "%s%s",
+		    len == 0 ? "" : left == 1 ? last : ", ", names[i]);
+		left--;
+	}
+	return who;
+}
+
 static void
 private_option(int ch, char *arg, struct score_opts *opt)
 {
-	static const char *const names[] = { "rfm", "clv", "model", "points" };
 	unsigned cmds = option_cmds(ch);
-	char who[40] = "";
-	size_t len = 0;
 
-	if ((cmds & 1u << opt->cmd) == 0) {
-		for (int i = 0; i < 4; i++)
-			if (cmds & 1u << i)
-				len += (size_t)snprintf(who + len,
-				    sizeof(who) - len, "%s%s",
-				    len ? " and " : "", names[i]);
+	if ((cmds & 1u << opt->cmd) == 0)
 		cdp_usage_die(usage, "that option belongs to cdp-score %s",
-		    who);
-	}
+		    cmd_list(cmds, " and "));
 	if (ch == OPT_MODEL && opt->cmd == CMD_MODEL) {
 		opt->model_file = arg;
 		return;
@@ -238,30 +259,18 @@ parse_options(int argc, char *argv[], struct score_opts *opt)
 	    strcmp(argv[1], "--version") == 0))
 		cdp_opt_common('V', NULL, &opt->common, usage);
 	if (argc < 2 || argv[1][0] == '-')
-		cdp_usage_die(usage, "expected a subcommand first: rfm, clv, "
-		    "model or points");
-	if (strcmp(argv[1], "rfm") == 0)
-		opt->cmd = CMD_RFM;
-	else if (strcmp(argv[1], "clv") == 0)
-		opt->cmd = CMD_CLV;
-	else if (strcmp(argv[1], "model") == 0)
-		opt->cmd = CMD_MODEL;
-	else if (strcmp(argv[1], "points") == 0)
-		opt->cmd = CMD_POINTS;
-	else
-		cdp_usage_die(usage, "unknown subcommand \"%s\" (rfm, clv, "
-		    "model or points)", argv[1]);
-	/* Usage errors and getopt_long (through argv[0]) name the
-	 * subcommand too. */
-	{
-		static const char *const full[] = { "cdp-score rfm",
-		    "cdp-score clv", "cdp-score model", "cdp-score points" };
-
-		cdp_diag_command(full[opt->cmd]);
-		argv[1] = (char *)full[opt->cmd];
-	}
+		cdp_usage_die(usage, "expected a subcommand first: %s",
+		    cmd_list((1u << CMD_COUNT) - 1, " or "));
+	for (opt->cmd = 0; opt->cmd < CMD_COUNT; opt->cmd++)
+		if (strcmp(argv[1], names[opt->cmd]) == 0)
+			break;
+	if (opt->cmd == CMD_COUNT)
+		cdp_usage_die(usage, "unknown subcommand \"%s\" (%s)", argv[1],
+		    cmd_list((1u << CMD_COUNT) - 1, " or "));
+	/* Usage errors name the subcommand too. */
+	cdp_diag_command(full_names[opt->cmd]);
 	/* Options follow the subcommand: parse argv[1..] as its own line. */
-	while ((ch = getopt_long(argc - 1, argv + 1, CDP_COMMON_SHORTOPTS,
+	while ((ch = cdp_getopt(argc - 1, argv + 1, CDP_COMMON_SHORTOPTS,
 	    longopts, NULL)) != -1)
 		if (!cdp_opt_common(ch, optarg, &opt->common, usage))
 			private_option(ch, optarg, opt);

@@ -11,11 +11,11 @@ CDP_PROGS=(
 	"cdp-ingest|cdp-ingest -f ndjson"
 	"cdp-dedupe|cdp-dedupe --key email"
 	"cdp-merge|cdp-merge --ids email"
-	"cdp-segment|cdp-segment -w age>0"
+	"cdp-segment|cdp-segment --where age>0"
 	"cdp-score|cdp-score rfm"
 	"cdp-journey|cdp-journey -j $FAULTS_DIR/journey.json --as-of 2025-06-01 --profile customer_id --dry-run"
-	"cdp-partition|cdp-partition -k customer_id -n 2|dir"
-	"cdp-segment|cdp segment -w age>0"
+	"cdp-partition|cdp-partition -k customer_id --parts 2|dir"
+	"cdp-segment|cdp segment --where age>0"
 )
 
 # The fault suite also runs the programs whose output is not the records
@@ -23,7 +23,7 @@ CDP_PROGS=(
 CDP_FAULT_PROGS=(
 	"${CDP_PROGS[@]}"
 	"cdp-report|cdp-report group --by customer_id --agg count,sum:revenue"
-	"cdp-export|cdp-export -p generic --no-consent-filter --no-hash -c customer_id,email,name,ts,revenue,age"
+	"cdp-export|cdp-export --platform generic --no-consent-filter --no-hash --fields customer_id,email,name,ts,revenue,age"
 )
 
 # prog_row ROW: set $msgprog, the array $cmd and $kind ("" or "dir") from

@@ -1,17 +1,17 @@
 /*
  * fuzz_ingest.c - cdp-ingest's CSV/TSV and JSON-array readers
- * (cmd/cdp-ingest/csvin.c, jsonin.c, compiled in here with small read
- * blocks so that rows and elements cross block boundaries).  The first
+ * (cmd/cdp-ingest/csvin.c, jsonin.c, linked; the Makefile compiles them
+ * for the harnesses with 61-byte blocks so that rows and elements cross
+ * block boundaries).  The first
  * input byte picks the reader and its options, the second how many bytes
  * are handed over as "already read".
  */
-#define CSVIN_BLOCK	((size_t)61)
-#define JSONIN_BLOCK	((size_t)61)
-
-#include "../../cmd/cdp-ingest/csvin.c"
-#include "../../cmd/cdp-ingest/jsonin.c"
-
+#include "buf.h"
+#include "lines.h"
 #include "record.h"
+
+#include "../../cmd/cdp-ingest/csvin.h"
+#include "../../cmd/cdp-ingest/jsonin.h"
 
 #include "fuzz.h"
 
