@@ -1317,14 +1317,44 @@ put_key(struct cdp_recw *w, const char *key, size_t klen)
 	return cdp_buf_addc(&w->b, ':');
 }
 
-/* Append f's value exactly as in the input, whitespace inside nested
+/*
+ * Append f's value exactly as in the input, whitespace inside nested
  * values included (DESIGN: fields a program does not own pass through
- * byte for byte). */
+ * byte for byte).  The one exception: a value whose whitespace breaks the
+ * line (a JSON-array element read by cdp-ingest may span lines; a raw CR
+ * or LF can only be whitespace, strings cannot hold one) is written
+ * without its whitespace, as a record is one line.
+ */
 static int
 put_value(struct cdp_recw *w, const struct cdp_rec *r,
     const struct cdp_field *f)
 {
-	return cdp_buf_add(&w->b, r->p + f->voff, f->vlen);
+	const char *s = r->p + f->voff;
+	size_t i, n = f->vlen;
+	char *o;
+	int in = 0;
+
+	if ((f->flags & CDP_F_SPACE) == 0 || (memchr(s, '\n', n) == NULL &&
+	    memchr(s, '\r', n) == NULL))
+		return cdp_buf_add(&w->b, s, n);
+	if (cdp_buf_reserve(&w->b, n) == -1)
+		return -1;
+	o = w->b.p + w->b.len;
+	for (i = 0; i < n; i++) {
+		if (in) {
+			*o++ = s[i];
+			if (s[i] == '\\')
+				*o++ = s[++i];
+			else if (s[i] == '"')
+				in = 0;
+		} else if (!is_ws[(unsigned char)s[i]]) {
+			*o++ = s[i];
+			in = s[i] == '"';
+		}
+	}
+	w->b.len = (size_t)(o - w->b.p);
+	w->b.p[w->b.len] = '\0';
+	return 0;
 }
 
 int

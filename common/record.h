@@ -188,7 +188,9 @@ int	cdp_recw_end(struct cdp_recw *w);
 void	cdp_recw_free(struct cdp_recw *w);
 
 /* Copy field f of r: key and value bytes exactly as in the input, the
- * whitespace inside an object or array (CDP_F_SPACE) included. */
+ * whitespace inside an object or array (CDP_F_SPACE) included, unless it
+ * holds a line break (CR or LF): then that value is written without its
+ * whitespace, as a record is one line. */
 int	cdp_recw_field(struct cdp_recw *w, const struct cdp_rec *r,
 	    const struct cdp_field *f);
 

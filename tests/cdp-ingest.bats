@@ -198,10 +198,14 @@ Try 'cdp-ingest --help' for more information."
 	assert_output "$(printf '%s\n' '{"a":1,"_src":"x.ndjson","_line":1}' '{"a":2,"_src":"x.ndjson","_line":4}')"
 }
 
-@test "ingest: a JSON array, elements over several lines, compacted" {
+@test "ingest: a JSON array, elements over several lines, one line each" {
 	run cdp-ingest "$F/array.json"
 	assert_success
 	assert_output "$(golden array.out)"
+	# Whitespace inside nested values stays unless it breaks the line.
+	printf '[{"a": [ 1,\n 2 ], "b": { "c" : 3 }}]\n' > nl.json
+	run cdp-ingest nl.json
+	assert_output '{"a":[1,2],"b":{ "c" : 3 },"_src":"nl.json","_line":1}'
 }
 
 @test "ingest: a broken JSON array stops the run (65) with the line" {

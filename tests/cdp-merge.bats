@@ -93,7 +93,7 @@ chain() {
 	printf '{"email":"a@x.io","n":1.50,"t":"caf\\u00e9","o":{"k":[1, 2]}}\n' > in.ndjson
 	run cdp-merge --ids email in.ndjson
 	assert_success
-	assert_output --regexp '^\{"email":"a@x.io","n":1.50,"t":"caf\\u00e9","o":\{"k":\[1,2\]\},"profile_id":"p_[0-9a-f]{32}"\}$'
+	assert_output --regexp '^\{"email":"a@x.io","n":1.50,"t":"caf\\u00e9","o":\{"k":\[1, 2\]\},"profile_id":"p_[0-9a-f]{32}"\}$'
 }
 
 @test "merge: an input profile_id is replaced where it stands" {
@@ -445,7 +445,7 @@ chain() {
 	assert_equal "${#lines[@]}" 2
 	# Default: --ids fields collect all values, others the most frequent
 	# (null and "" only when nothing else); _src and _line summarised.
-	assert_line --index 0 --regexp '^\{"profile_id":"p_[0-9a-f]{32}","email":\["ann@x.io"\],"name":"Ann","city":"Oslo","tier":"gold","updated_at":"2024-12-31","phone":\["\+4791234567"\],"tags":\{"a":\[1,2\]\},"_sources":\["crm","shop","web"\],"_records":3\}$'
+	assert_line --index 0 --regexp '^\{"profile_id":"p_[0-9a-f]{32}","email":\["ann@x.io"\],"name":"Ann","city":"Oslo","tier":"gold","updated_at":"2024-12-31","phone":\["\+4791234567"\],"tags":\{"a": \[1, 2\]\},"_sources":\["crm","shop","web"\],"_records":3\}$'
 	assert_line --index 1 --regexp '^\{"profile_id":"p_[0-9a-f]{32}","email":\["bob@x.io"\],"name":"Bob","n":1.50,"_sources":\["web"\],"_records":1\}$'
 	# read = written (profiles) + rejected + merged.
 	assert_equal "$(stats_core "$stderr")" '{"read":4,"written":2,"rejected":0,"dropped":0,"merged":2,"clusters":2,"unlinked":0,"ignored":0,"over_degree":0}'

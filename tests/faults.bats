@@ -336,9 +336,9 @@ setup() {
 	run_split cdp-segment --split "$W/out" -d a=true --rejects "$W/out/a.ndjson" "$PEOPLE"
 	assert_failure 64
 	assert_equal "$stderr" "cdp-segment: $W/out/a.ndjson: is also the --rejects file $W/out/a.ndjson"
-	cdp-partition -k email -n 2 -o "$W/p" "$PEOPLE"
+	cdp-partition -k email --parts 2 -o "$W/p" "$PEOPLE"
 	cp "$W/p/part-000.ndjson" "$W/p0"
-	run_split cdp-partition -k email -n 2 -o "$W/p" "$W/p/part-000.ndjson"
+	run_split cdp-partition -k email --parts 2 -o "$W/p" "$W/p/part-000.ndjson"
 	assert_failure 64
 	assert_equal "$stderr" "cdp-partition: $W/p/part-000.ndjson: is also the input $W/p/part-000.ndjson"
 	cmp "$W/p0" "$W/p/part-000.ndjson"
@@ -402,7 +402,7 @@ setup() {
 		flock -n "$out/.result.ndjson.held01" true 2>/dev/null || break
 		sleep 0.1
 	done
-	run_split cdp-segment -w 'age>0' -o "$out/result.ndjson" "$PEOPLE"
+	run_split cdp-segment --where 'age>0' -o "$out/result.ndjson" "$PEOPLE"
 	kill "$holder"
 	wait "$holder" || true
 	assert_success

@@ -397,7 +397,7 @@ Try 'cdp-dedupe --help' for more information."
 
 @test "hostile: a part that cannot be created is named once" {
 	echo x >afile
-	run_split cdp-partition -k email -n 2 -o afile "$TESTS/faults/people.ndjson"
+	run_split cdp-partition -k email --parts 2 -o afile "$TESTS/faults/people.ndjson"
 	assert_failure 73
 	assert_equal "$stderr" "cdp-partition: afile/part-000.ndjson: cannot create: Not a directory"
 }
@@ -415,7 +415,7 @@ Try 'cdp-dedupe --help' for more information."
 	assert_failure 65
 	assert_equal "$stderr" "cdp-ingest: <stdin>:1: UTF-16 text: convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)"
 	# With --rejects each line is a bad record with that reason.
-	run_split cdp-segment -w 'age>0' --rejects rej.ndjson u16be.ndjson
+	run_split cdp-segment --where 'age>0' --rejects rej.ndjson u16be.ndjson
 	assert_success
 	assert_equal "$(jq -r ._error rej.ndjson | sort -u)" "UTF-16 text: convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)"
 }
@@ -435,7 +435,7 @@ Try 'cdp-dedupe --help' for more information."
 	done
 	for c in "cdp-merge --ids email --profiles" "cdp-score rfm --annotate" \
 	    "cdp-dedupe --key email --mark" \
-	    "cdp-export -p generic --no-consent-filter --no-hash -c tags,o -f ndjson"; do
+	    "cdp-export --platform generic --no-consent-filter --no-hash --fields tags,o -f ndjson"; do
 		read -r -a argv <<<"$c"
 		run_split "${argv[@]}" in.ndjson
 		[ "$status" -eq 0 ] || fail "$c: status $status: $stderr"

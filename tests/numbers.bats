@@ -51,18 +51,18 @@ setup() {
 	assert_equal "$(cut -d, -f1 <<<"$output" | tr '\n' ' ')" \
 	    '{"profile_id":0 {"profile_id":1 {"profile_id":12345678901234567890 {"profile_id":12345678901234567891 '
 	# cdp-partition: every spelling of a value in one part.
-	cdp-partition -k n -n 16 -o parts n.ndjson
+	cdp-partition -k n --parts 16 -o parts n.ndjson
 	for v in '"n":1[,.e]' '"n":-?0,'; do
 		assert_equal "$(grep -lE "$v" parts/* | wc -l)" 1
 	done
 	# cdp-segment compares exactly: the other 20-digit id does not match.
-	run_split cdp-segment -w 'n == 12345678901234567890' n.ndjson
+	run_split cdp-segment --where 'n == 12345678901234567890' n.ndjson
 	assert_equal "$(wc -l <<<"$output")" 1
-	run_split cdp-segment -w 'n == 1' n.ndjson
+	run_split cdp-segment --where 'n == 1' n.ndjson
 	assert_equal "$(wc -l <<<"$output")" 3
-	run_split cdp-segment -w 'n in [0, 12345678901234567891]' n.ndjson
+	run_split cdp-segment --where 'n in [0, 12345678901234567891]' n.ndjson
 	assert_equal "$(wc -l <<<"$output")" 3
-	run_split cdp-segment -w 'n > 12345678901234567890' n.ndjson
+	run_split cdp-segment --where 'n > 12345678901234567890' n.ndjson
 	assert_equal "$output" '{"n":12345678901234567891,"ts":"2025-01-02","age":1,"revenue":1}'
 }
 
@@ -79,9 +79,9 @@ setup() {
 	run_split cdp-journey -j "$J" --as-of 2025-06-01 --profile n --dry-run big.ndjson
 	assert_equal "$(wc -l <<<"$output")" 1
 	# Passed through as written where it is not used.
-	run_split cdp-segment -w 'age > 0' big.ndjson
+	run_split cdp-segment --where 'age > 0' big.ndjson
 	assert_equal "$output" "$(cat big.ndjson)"
-	for c in "cdp-segment -w n>0" "cdp-report group --by n" "cdp-report profile"; do
+	for c in "cdp-segment --where n>0" "cdp-report group --by n" "cdp-report profile"; do
 		read -r -a argv <<<"$c"
 		run_split "${argv[@]}" big.ndjson
 		assert_failure 65

@@ -33,7 +33,7 @@ RUN_KEYS='"program":"[a-z-]+","run_id":(null|"[^"]*"),"started":"[0-9]{4}-[0-9]{
 @test "runs: --stats-file appends one line per run, stages of a pipeline share it" {
 	set -o pipefail
 	CDP_RUN_ID=nightly-2026-11-24 cdp-dedupe -k email --stats-file log "$PEOPLE" |
-	    CDP_RUN_ID=nightly-2026-11-24 cdp-segment -w 'age>40' --stats-file log \
+	    CDP_RUN_ID=nightly-2026-11-24 cdp-segment --where 'age>40' --stats-file log \
 	    >out.ndjson
 	CDP_RUN_ID=nightly-2026-11-24 cdp-report group --by customer_id \
 	    --agg count --stats-file log out.ndjson >/dev/null
@@ -105,7 +105,7 @@ RUN_KEYS='"program":"[a-z-]+","run_id":(null|"[^"]*"),"started":"[0-9]{4}-[0-9]{
 	    fail "stderr: $stderr"
 	assert_file_not_exists out
 	# A limit below what the program needs to start stops it at once.
-	run_split cdp-segment -w 'true' --max-memory 1K many.ndjson
+	run_split cdp-segment --where 'true' --max-memory 1K many.ndjson
 	assert_failure 71
 	[[ "$stderr" =~ ^"cdp-segment: memory limit reached: "[0-9.]+" MB used, --max-memory 1.0 KB, after 0 records; partition the input first, see cdp-partition(1)"$ ]] ||
 	    fail "stderr: $stderr"

@@ -655,6 +655,10 @@ test_writer(void)
 	    "{\"a\":1E5,\"k\\u0041\":-0,\"n\":1e400,"
 	    "\"c\":[ \"a b\" , {\"k\" : \"x \\\" y\\\\\" } , \"\\\\\" ],"
 	    "\"d\":{ },\"e\":\"\\/\"}\n");
+	/* A line break in a nested value (a JSON-array element spanning
+	 * lines) cannot stay in a one-line record: that value compacts. */
+	roundtrip("{\"a\":[ 1 ,\n 2 ],\"b\":[ 3 ],\"c\":{\"k\" :\r\n\"v w\"}}",
+	    "{\"a\":[1,2],\"b\":[ 3 ],\"c\":{\"k\":\"v w\"}}\n");
 	roundtrip("{}", "{}\n");
 	roundtrip("{\"x\": {\"y\":[\" \\t \"]}}",
 	    "{\"x\":{\"y\":[\" \\t \"]}}\n");
