@@ -215,7 +215,7 @@ claim(struct claim *c, const char *name, struct cdp_err *err)
 
 		if (c->kind == CLAIM_INPUT && o->kind == CLAIM_INPUT) {
 			/* Read twice (checked, then opened): one claim. */
-			if (same(c, o) && (c->name == NULL) == (o->name == NULL)
+			if (same(c, o) && (name == NULL) == (o->name == NULL)
 			    && (name == NULL || strcmp(name, o->name) == 0)) {
 				claim_free(c);
 				return 0;
@@ -292,29 +292,25 @@ cdp_out_plan(const char *role, const char *path, struct cdp_err *err)
 	return claim(&c, path, err);
 }
 
-int
-cdp_out_check_input(const char *path, struct cdp_err *err)
+/* Claim an input or an output by name, or standard input or output for
+ * "-" and NULL. */
+static int
+claim_path(const char *path, enum claim_kind kind, struct cdp_err *err)
 {
 	struct claim c;
 	bool std = path == NULL || strcmp(path, "-") == 0;
+	bool out = kind == CLAIM_OUTPUT;
 
-	if (!ident(path, STDIN_FILENO, false, &c))
+	if (!ident(path, out ? STDOUT_FILENO : STDIN_FILENO, out, &c))
 		return 0;
-	c.kind = CLAIM_INPUT;
+	c.kind = kind;
 	return claim(&c, std ? NULL : path, err);
 }
 
-/* Claim the output o is about to write (a file by name, or stdout). */
-static int
-claim_output(const char *path, struct cdp_err *err)
+int
+cdp_out_check_input(const char *path, struct cdp_err *err)
 {
-	struct claim c;
-	bool std = path == NULL || strcmp(path, "-") == 0;
-
-	if (!ident(path, STDOUT_FILENO, true, &c))
-		return 0;
-	c.kind = CLAIM_OUTPUT;
-	return claim(&c, std ? NULL : path, err);
+	return claim_path(path, CLAIM_INPUT, err);
 }
 
 static void
@@ -432,7 +428,7 @@ cdp_out_open(const char *path, struct cdp_err *err)
 		return NULL;
 	}
 	o->fd = STDOUT_FILENO;
-	if (claim_output(path, err) == -1)
+	if (claim_path(path, CLAIM_OUTPUT, err) == -1)
 		goto fail;
 	if (path == NULL || strcmp(path, "-") == 0)
 		goto done;
