@@ -7,11 +7,24 @@ load faults/progs
 
 setup_file() {
 	big_input "$BATS_FILE_TMPDIR/big.ndjson" 20000
+	{ cat "$BATS_TEST_DIRNAME/faults/people.ndjson"; echo 'not json'; } \
+	    >"$BATS_FILE_TMPDIR/bad.ndjson"
+}
+
+# run_closed REDIR ARGS...: the row's command with ARGS under the shell
+# redirection REDIR (">&-", "<&-", "2>&-"), with no rejects file or folder
+# of parts left from the previous row.
+run_closed() {
+	local redir=$1
+	shift
+	rm -rf "$BATS_TEST_TMPDIR/r.ndjson" "$BATS_TEST_TMPDIR/parts"
+	run_split bash -c "\"\$@\" $redir" sh "${cmd[@]}" "${odir[@]}" "$@"
 }
 
 setup() {
 	PEOPLE="$TESTS/faults/people.ndjson"
 	BIG="$BATS_FILE_TMPDIR/big.ndjson"
+	BAD="$BATS_FILE_TMPDIR/bad.ndjson"	# people, then a line not JSON
 }
 
 # A folder of parts (cdp-partition) cannot be /dev/full nor go to
@@ -207,13 +220,9 @@ setup() {
 # Issue 22.1: a closed descriptor 0-2 was handed to the next file opened,
 # so with stdout closed the rejects file received the output records.
 @test "faults: closed stdout is a write error (74); the rejects file gets no record" {
-	bad="$BATS_TEST_TMPDIR/bad.ndjson"
-	{ cat "$PEOPLE"; echo 'not json'; } >"$bad"
 	for row in "${CDP_FAULT_PROGS[@]}"; do
 		prog_row "$row"
-		rm -rf "$BATS_TEST_TMPDIR/r.ndjson" "$BATS_TEST_TMPDIR/parts"
-		run_split bash -c '"$@" >&-' sh "${cmd[@]}" "${odir[@]}" \
-		    --rejects "$BATS_TEST_TMPDIR/r.ndjson" "$bad"
+		run_closed '>&-' --rejects "$BATS_TEST_TMPDIR/r.ndjson" "$BAD"
 		if [ "$kind" = dir ]; then
 			# Writes no stdout: the run is whole.
 			[ "$status" -eq 0 ] || fail "${cmd[*]}: status $status: $stderr"
@@ -232,32 +241,25 @@ setup() {
 @test "faults: closed stdin is a read error (74); with files named it is not read" {
 	for row in "${CDP_FAULT_PROGS[@]}"; do
 		prog_row "$row"
-		rm -rf "$BATS_TEST_TMPDIR/parts"
-		run_split bash -c '"$@" <&-' sh "${cmd[@]}" "${odir[@]}"
+		run_closed '<&-'
 		[ "$status" -eq 74 ] || fail "${cmd[*]}: status $status: $stderr"
 		[ "$stderr" = "$msgprog: <stdin>: read error: Bad file descriptor" ] ||
 		    fail "${cmd[*]}: stderr: $stderr"
-		rm -rf "$BATS_TEST_TMPDIR/parts"
-		run_split bash -c '"$@" <&-' sh "${cmd[@]}" "${odir[@]}" "$PEOPLE"
+		run_closed '<&-' "$PEOPLE"
 		[ "$status" -eq 0 ] || fail "${cmd[*]} FILE: status $status: $stderr"
 	done
 }
 
 @test "faults: closed stderr: no file takes its place, statuses stay" {
-	bad="$BATS_TEST_TMPDIR/bad.ndjson"
-	{ cat "$PEOPLE"; echo 'not json'; } >"$bad"
 	for row in "${CDP_FAULT_PROGS[@]}"; do
 		prog_row "$row"
-		rm -rf "$BATS_TEST_TMPDIR/r.ndjson" "$BATS_TEST_TMPDIR/parts"
-		run_split bash -c '"$@" 2>&-' sh "${cmd[@]}" "${odir[@]}" \
-		    --stats --rejects "$BATS_TEST_TMPDIR/r.ndjson" "$bad"
+		run_closed '2>&-' --stats --rejects "$BATS_TEST_TMPDIR/r.ndjson" "$BAD"
 		[ "$status" -eq 0 ] || fail "${cmd[*]}: status $status"
 		# Only the bad line: no message or stats line in it.
 		jq -e -s 'length == 1 and .[0]._line == 4 and .[0].raw == "not json"' \
 		    "$BATS_TEST_TMPDIR/r.ndjson" >/dev/null ||
 		    fail "${cmd[*]}: rejects: $(cat "$BATS_TEST_TMPDIR/r.ndjson")"
-		rm -rf "$BATS_TEST_TMPDIR/parts"
-		run_split bash -c '"$@" 2>&-' sh "${cmd[@]}" "${odir[@]}" "$bad"
+		run_closed '2>&-' "$BAD"
 		[ "$status" -eq 65 ] || fail "${cmd[*]}: bad data: status $status"
 	done
 }
@@ -361,12 +363,10 @@ setup() {
 }
 
 @test "faults: --rejects and --stats-file on a full disk exit 74" {
-	bad="$BATS_TEST_TMPDIR/bad.ndjson"
-	{ cat "$PEOPLE"; echo 'not json'; } >"$bad"
 	for row in "${CDP_FAULT_PROGS[@]}"; do
 		prog_row "$row"
 		rm -rf "$BATS_TEST_TMPDIR/parts"
-		run_split "${cmd[@]}" "${odir[@]}" --rejects /dev/full "$bad"
+		run_split "${cmd[@]}" "${odir[@]}" --rejects /dev/full "$BAD"
 		[ "$status" -eq 74 ] || fail "${cmd[*]}: status $status: $stderr"
 		[ "$stderr" = "$msgprog: /dev/full: write error: No space left on device" ] ||
 		    fail "${cmd[*]}: stderr: $stderr"
