@@ -20,6 +20,9 @@ static const char usage[] =
 "  funnel        step conversion per profile: --steps EXPR... --within 7d\n"
 "  cohort        retention matrix: --cohort EXPR --activity EXPR --period\n"
 "  attribution   credit per channel for converting touchpoint paths\n"
+"  lift          journeys' lift over their holdouts, with intervals\n"
+"  page          one html dashboard of several reports' ndjson\n"
+"  subscriptions subscribers, churn, MRR and revenue retention per period\n"
 "\n"
 "'cdp-report COMMAND --help' lists the options of a command.\n"
 "  -h, --help                this help\n"
@@ -34,7 +37,10 @@ static const struct {
 	{ "cohort", "cdp-report cohort", cohort_main },
 	{ "funnel", "cdp-report funnel", funnel_main },
 	{ "group", "cdp-report group", group_main },
+	{ "lift", "cdp-report lift", lift_main },
+	{ "page", "cdp-report page", page_main },
 	{ "profile", "cdp-report profile", profile_main },
+	{ "subscriptions", "cdp-report subscriptions", subscriptions_main },
 };
 
 int
