@@ -14,11 +14,11 @@ setup() {
 	run_split cdp-join -k customer_id --stats "$F/rfm.ndjson" ev.ndjson
 	assert_success
 	# Key, _src and _line are not attached; a record's own bytes stay
-	# as they were, objects of the table come compacted.
+	# as they were, and so do the table's values (issue 22.6).
 	assert_output '{"customer_id":"C1","ev":"view","segment":"Champions","r":5}
 {"customer_id":"C9","ev":"view"}
 {"ev":"view"}
-{ "customer_id" : "C2" , "ev" : "buy" ,"segment":"Lost","r":1,"tags":{"a":[1,2]}}'
+{ "customer_id" : "C2" , "ev" : "buy" ,"segment":"Lost","r":1,"tags":{ "a" : [1, 2] }}'
 	assert_equal "$(stats_core "$stderr")" '{"read":4,"written":4,"rejected":0,"dropped":0,"matched":2,"unkeyed":1,"table_records":4,"table_unkeyed":1,"table_keys":3,"ambiguous_keys":0}'
 }
 

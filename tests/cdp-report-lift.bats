@@ -231,7 +231,7 @@ value field 'revenue' is not a number"
 		assert_equal "$output" ""
 	done
 	run_split cdp-report lift in.ndjson
-	assert_equal "$(head -1 <<<"$stderr")" "cdp-report: --outcome is required"
+	assert_equal "$(head -1 <<<"$stderr")" "cdp-report lift: --outcome is required"
 	run_split cdp-report lift --outcome 'x ==' in.ndjson
 	[[ "$stderr" == "cdp-report: --outcome:1:5: "* ]]
 }

@@ -60,6 +60,6 @@ web,3,291.17,97.05666666666667,252.118"
 	for bad in -1 16 x ""; do
 		run_split cdp-report "${a[@]}" --precision "$bad" in.ndjson
 		assert_failure 64
-		assert_equal "$(head -1 <<<"$stderr")" "cdp-report: --precision: expected a number of decimals from 0 to 15"
+		assert_equal "$(head -1 <<<"$stderr")" "cdp-report group: --precision: expected a number of decimals from 0 to 15"
 	done
 }

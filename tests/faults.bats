@@ -340,7 +340,7 @@ setup() {
 	assert_equal "$stderr" "cdp-segment: $W/out/a.ndjson: is also the --rejects file $W/out/a.ndjson"
 	cdp-partition -k email --parts 2 -o "$W/p" "$PEOPLE"
 	cp "$W/p/part-000.ndjson" "$W/p0"
-	run_split cdp-partition -k email --parts 2 -o "$W/p" "$W/p/part-000.ndjson"
+	run_split cdp-partition -k email --parts 2 --clean -o "$W/p" "$W/p/part-000.ndjson"
 	assert_failure 64
 	assert_equal "$stderr" "cdp-partition: $W/p/part-000.ndjson: is also the input $W/p/part-000.ndjson"
 	cmp "$W/p0" "$W/p/part-000.ndjson"

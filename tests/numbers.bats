@@ -23,7 +23,7 @@ setup() {
 	END
 }
 
-@test "numbers: five spellings of four values are four keys in every program" {
+@test "numbers: seven spellings of four values are four keys in every program" {
 	run_split cdp-dedupe -k n n.ndjson
 	assert_success
 	assert_equal "$(wc -l <<<"$output")" 4
@@ -50,6 +50,11 @@ setup() {
 	assert_success
 	assert_equal "$(cut -d, -f1 <<<"$output" | tr '\n' ' ')" \
 	    '{"profile_id":0 {"profile_id":1 {"profile_id":12345678901234567890 {"profile_id":12345678901234567891 '
+	# cdp-join matches a key by its value.
+	printf '%s\n' '{"n":1.0,"seg":"one"}' '{"n":12345678901234567890,"seg":"A"}' >tbl.ndjson
+	run_split cdp-join -k n tbl.ndjson n.ndjson
+	assert_success
+	assert_equal "$(jq -r '.seg // "-"' <<<"$output" | tr '\n' ' ')" 'A - one one one - - '
 	# cdp-partition: every spelling of a value in one part.
 	cdp-partition -k n --parts 16 -o parts n.ndjson
 	for v in '"n":1[,.e]' '"n":-?0,'; do

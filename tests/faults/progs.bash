@@ -4,7 +4,8 @@
 # run that reads the NDJSON files given after it, writes at least one
 # output record for each input customer and honours -o and
 # --max-record-bytes.  "dir" marks a program whose -o names a folder of
-# part files (cdp-partition): run_prog collects them as its output.
+# part files (cdp-partition, with --clean, as the suites reuse a folder
+# that holds its earlier parts): run_prog collects them as its output.
 # Adding a program to both suites is adding its line here.
 FAULTS_DIR="$BATS_TEST_DIRNAME/faults"
 CDP_PROGS=(
@@ -14,7 +15,7 @@ CDP_PROGS=(
 	"cdp-segment|cdp-segment --where age>0"
 	"cdp-score|cdp-score rfm"
 	"cdp-journey|cdp-journey -j $FAULTS_DIR/journey.json --as-of 2025-06-01 --profile customer_id --dry-run"
-	"cdp-partition|cdp-partition -k customer_id --parts 2|dir"
+	"cdp-partition|cdp-partition -k customer_id --parts 2 --clean|dir"
 	"cdp-segment|cdp segment --where age>0"
 )
 
