@@ -21,6 +21,26 @@ run_closed() {
 	run_split bash -c "\"\$@\" $redir" sh "${cmd[@]}" "${odir[@]}" "$@"
 }
 
+# fresh_out: an empty folder $where for the row's output, and $opt_o, what
+# -o gets: $where/result.ndjson, or for a folder program $where itself,
+# whose parts are its outputs.  $old is the file that stands for the
+# output (result.ndjson, or part-000.ndjson) and $tmpl the name pattern of
+# its temporaries.
+fresh_out() {
+	where=$BATS_TEST_TMPDIR/out
+	rm -rf "$where"
+	mkdir "$where"
+	opt_o=$where/result.ndjson
+	old=$opt_o
+	tmpl='^\.(result|part-[0-9]{3})\.ndjson\.[A-Za-z0-9]{6}$'
+	if [ "$kind" = dir ]; then
+		where=$where/parts
+		mkdir "$where"
+		opt_o=$where
+		old=$where/part-000.ndjson
+	fi
+}
+
 setup() {
 	PEOPLE="$TESTS/faults/people.ndjson"
 	BIG="$BATS_FILE_TMPDIR/big.ndjson"
@@ -88,26 +108,16 @@ setup() {
 	    skip "strace cannot trace here (ptrace not permitted)"
 	for row in "${CDP_FAULT_PROGS[@]}"; do
 		prog_row "$row"
-		out="$BATS_TEST_TMPDIR/out"
-		rm -rf "$out"
-		mkdir "$out"
-		# A folder program's old output is a part in its folder.
-		target=$out/result.ndjson
-		res=$target
-		if [ "$kind" = dir ]; then
-			target=$out/parts
-			mkdir "$target"
-			res=$target/part-000.ndjson
-		fi
-		echo '{"old":true}' >"$res"
+		fresh_out
+		echo '{"old":true}' >"$old"
 		run_split strace -f -o /dev/null -e trace=write \
 		    -e inject=write:error=ENOSPC:when=3 \
-		    "${cmd[@]}" -o "$target" "$BIG"
+		    "${cmd[@]}" -o "$opt_o" "$BIG"
 		[ "$status" -eq 74 ] || fail "${cmd[*]}: status $status"
-		[ "$(cat "$res")" = '{"old":true}' ] ||
+		[ "$(cat "$old")" = '{"old":true}' ] ||
 		    fail "${cmd[*]}: old file changed"
-		[ "$(ls -A "$(dirname "$res")")" = "$(basename "$res")" ] ||
-		    fail "${cmd[*]}: left: $(ls -A "$(dirname "$res")")"
+		[ "$(ls -A "$where")" = "${old##*/}" ] ||
+		    fail "${cmd[*]}: left: $(ls -A "$where")"
 	done
 }
 
@@ -117,19 +127,7 @@ setup() {
 @test "faults: kill -9 during an -o run leaves the old file intact" {
 	for row in "${CDP_FAULT_PROGS[@]}"; do
 		prog_row "$row"
-		out="$BATS_TEST_TMPDIR/out"
-		rm -rf "$out"
-		mkdir "$out"
-		# -o names the file, or the folder of a folder program, whose
-		# parts are its outputs: part-000 stands for all of them.
-		opt_o=$out/result.ndjson
-		old=$opt_o
-		if [ "$kind" = dir ]; then
-			opt_o=$out/parts
-			mkdir "$opt_o"
-			out=$opt_o
-			old=$out/part-000.ndjson
-		fi
+		fresh_out
 		echo '{"old":true}' >"$old"
 		fifo="$BATS_TEST_TMPDIR/fifo"
 		rm -f "$fifo"
@@ -141,7 +139,7 @@ setup() {
 		cat "$BIG" >&"$w" || true
 		# Wait (at most 10 s) for the temporary file to exist.
 		for i in $(seq 100); do
-			[ -n "$(ls -A "$out" | grep -v "^${old##*/}\$")" ] && break
+			[ -n "$(ls -A "$where" | grep -v "^${old##*/}\$")" ] && break
 			sleep 0.1
 		done
 		kill -9 "$pid"
@@ -149,8 +147,8 @@ setup() {
 		exec {w}>&-
 		[ "$(cat "$old")" = '{"old":true}' ] ||
 		    fail "${cmd[*]}: old file changed"
-		for f in $(ls -A "$out"); do
-			[[ "$f" == "${old##*/}" || "$f" =~ ^\.(result|part-[0-9]{3})\.ndjson\.[A-Za-z0-9]{6}$ ]] ||
+		for f in $(ls -A "$where"); do
+			[[ "$f" == "${old##*/}" || "$f" =~ $tmpl ]] ||
 			    fail "${cmd[*]}: unexpected file $f"
 		done
 	done
@@ -415,16 +413,8 @@ setup() {
 @test "faults: the next run of every program removes a stale temporary of its output" {
 	for row in "${CDP_FAULT_PROGS[@]}"; do
 		prog_row "$row"
-		out="$BATS_TEST_TMPDIR/out"
-		rm -rf "$out"
-		mkdir "$out"
-		opt_o=$out/result.ndjson
-		tmp=$out/.result.ndjson.Xy12Z9
-		if [ "$kind" = dir ]; then
-			opt_o=$out/parts
-			mkdir "$opt_o"
-			tmp=$opt_o/.part-001.ndjson.Xy12Z9
-		fi
+		fresh_out
+		tmp=$where/.${old##*/}.Xy12Z9
 		echo '{"half":' >"$tmp"
 		touch -d '1 hour ago' "$tmp"
 		run_split "${cmd[@]}" -o "$opt_o" "$PEOPLE"
