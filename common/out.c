@@ -24,6 +24,7 @@
 
 struct cdp_out {
 	int	 fd;
+	unsigned long claim;	/* its claim (0: none), released at close */
 	bool	 direct;	/* a device or FIFO opened by name */
 	char	*path;		/* final name, NULL for stdout */
 	char	*tmp;		/* temporary name, NULL for stdout */
@@ -93,6 +94,7 @@ cdp_out_cleanup(void)
 enum claim_kind { CLAIM_INPUT, CLAIM_PLAN, CLAIM_OUTPUT };
 
 struct claim {
+	unsigned long	 serial;	/* for cdp_out_close() to let go */
 	enum claim_kind	 kind;
 	const char	*role;	/* "-o", "--rejects", ...; NULL: none */
 	char		*name;	/* as given, for messages */
@@ -107,6 +109,7 @@ struct claim {
 
 static struct claim *claims;
 static size_t nclaims, claimcap;
+static unsigned long last_serial;
 
 /* Folder and last name of path (after its symbolic link, as
  * cdp_out_open() writes there) into c. */
@@ -264,11 +267,27 @@ claim(struct claim *c, const char *name, struct cdp_err *err)
 	plan = &claims[nclaims++];
 	*plan = *c;
 named:
+	plan->serial = ++last_serial;
 	if (name != NULL && (plan->name = strdup(name)) == NULL) {
 		cdp_err_set(err, EX_OSERR, "out of memory");
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Let go of claim serial: an output closed may be opened again (a
+ * checkpoint rewritten); what is distinct is what is open at once.
+ */
+static void
+unclaim(unsigned long serial)
+{
+	for (size_t i = 0; serial != 0 && i < nclaims; i++)
+		if (claims[i].serial == serial) {
+			claim_free(&claims[i]);
+			claims[i] = claims[--nclaims];
+			return;
+		}
 }
 
 int
@@ -295,22 +314,31 @@ cdp_out_plan(const char *role, const char *path, struct cdp_err *err)
 /* Claim an input or an output by name, or standard input or output for
  * "-" and NULL. */
 static int
-claim_path(const char *path, enum claim_kind kind, struct cdp_err *err)
+claim_path(const char *path, enum claim_kind kind, unsigned long *serial,
+    struct cdp_err *err)
 {
 	struct claim c;
 	bool std = path == NULL || strcmp(path, "-") == 0;
 	bool out = kind == CLAIM_OUTPUT;
+	unsigned long before = last_serial;
 
+	*serial = 0;
 	if (!ident(path, out ? STDOUT_FILENO : STDIN_FILENO, out, &c))
 		return 0;
 	c.kind = kind;
-	return claim(&c, std ? NULL : path, err);
+	if (claim(&c, std ? NULL : path, err) == -1)
+		return -1;
+	if (last_serial != before)
+		*serial = last_serial;
+	return 0;
 }
 
 int
 cdp_out_check_input(const char *path, struct cdp_err *err)
 {
-	return claim_path(path, CLAIM_INPUT, err);
+	unsigned long serial;
+
+	return claim_path(path, CLAIM_INPUT, &serial, err);
 }
 
 static void
@@ -428,7 +456,7 @@ cdp_out_open(const char *path, struct cdp_err *err)
 		return NULL;
 	}
 	o->fd = STDOUT_FILENO;
-	if (claim_path(path, CLAIM_OUTPUT, err) == -1)
+	if (claim_path(path, CLAIM_OUTPUT, &o->claim, err) == -1)
 		goto fail;
 	if (path == NULL || strcmp(path, "-") == 0)
 		goto done;
@@ -485,6 +513,7 @@ done:
 	track(o, 1);
 	return o;
 fail:
+	unclaim(o->claim);
 	free(o->path);
 	free(o->buf);
 	free(o);
@@ -555,6 +584,7 @@ static void
 release(struct cdp_out *o)
 {
 	track(o, 0);
+	unclaim(o->claim);
 	free(o->path);
 	free(o->tmp);
 	free(o->buf);

@@ -29,6 +29,9 @@ struct cdp_out *cdp_out_open(const char *path, struct cdp_err *err);
 
 /*
  * Outputs are distinct from each other and from every input (DESIGN.md):
+ * what is open at once, as an output closed lets go of its claim (a
+ * checkpoint may be written again); inputs stay claimed for the run, and
+ * the outputs named on the command line are claimed from the start.
  * compared by device and inode (and, for a file not made yet, by folder
  * and name), never by the text of the name, so a symbolic or hard link is
  * the same file.  Devices, FIFOs and paths under /dev (/dev/null,
