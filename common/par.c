@@ -22,6 +22,7 @@
 
 #define STAGE_READ	((size_t)256 << 10)	/* bytes per read(2) */
 #define NONE		SIZE_MAX
+#define WORKER_STACK	((size_t)2 << 20)	/* under --max-memory */
 
 enum state { FREE, READ, PARSING, PARSED, FINISHING, DONE };
 
@@ -1033,6 +1034,34 @@ main_loop(struct par *par)
 	pthread_mutex_unlock(&par->mu);
 }
 
+/*
+ * Start up to n workers, and return how many started.  Under --max-memory
+ * the address space is capped (cdp_mem_limit()): their stacks are kept
+ * small, and when the cap leaves room for fewer threads the run goes on
+ * with those (the output does not depend on their number); with none the
+ * run is out of memory.
+ */
+static int
+start_workers(struct par *par, struct worker *w, int n, bool capped)
+{
+	pthread_attr_t attr;
+	int i;
+
+	if (pthread_attr_init(&attr) != 0 || (capped &&
+	    pthread_attr_setstacksize(&attr, WORKER_STACK) != 0))
+		cdp_die(EX_OSERR, NULL, 0, "cannot start threads");
+	for (i = 0; i < n; i++) {
+		w[i].par = par;
+		w[i].id = i;
+		if (pthread_create(&w[i].th, &attr, worker_main, &w[i]) != 0)
+			break;
+	}
+	pthread_attr_destroy(&attr);
+	if (i == 0)
+		cdp_oom(0);
+	return i;
+}
+
 /* CDP_PAR_BLOCK: bytes per block ("64K"), or "rand:SEED" for sizes
  * drawn from 1 to 4096 bytes: a test knob (cdpipe(7)). */
 static void
@@ -1113,12 +1142,9 @@ cdp_par_run(const struct cdp_par_prog *prog, char **files, int nfiles,
 	if (prog->progress == NULL)
 		cdp_progress_start(&par.progress, c->progress, total);
 	w = cdp_xcalloc((size_t)threads, sizeof(*w));
-	for (int i = 0; i < threads; i++) {
-		w[i].par = &par;
-		w[i].id = i;
-		if (pthread_create(&w[i].th, NULL, worker_main, &w[i]) != 0)
-			cdp_die(EX_OSERR, NULL, 0, "cannot start threads");
-	}
+	threads = start_workers(&par, w, threads, c->max_memory != 0);
+	par.nthreads = threads;
+	info->threads = threads;
 	main_loop(&par);
 	for (int i = 0; i < threads; i++) {
 		pthread_join(w[i].th, NULL);

@@ -67,7 +67,7 @@ CDP_NORM_USAGE
 "      --stats               print the record account on stderr at the end\n"
 "      --progress, --no-progress  progress bar of the first pass\n"
 "      --max-record-bytes N  longest record accepted (default 64M)\n"
-"      --threads N           read on N threads (cdpipe(7) THREADS)\n"
+"      --threads N           worker threads (cdpipe(7) THREADS)\n"
 "      --verbose             messages may quote values (personal data)\n"
 "  -h, --help                this help\n"
 "  -V, --version             version\n";
