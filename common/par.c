@@ -965,7 +965,12 @@ write_block(struct par *par, struct slot *s)
 
 /* ---- the run ---- */
 
-/* Bytes the blocks hold now (for --stats). */
+/*
+ * Bytes the blocks hold (for --stats): the stage, every slot's input and
+ * what its block made.  No buffer ever shrinks during a run (a slot's
+ * input only trades places with a larger stage), so the sum at the end,
+ * with the workers stopped, is the most they held at any time.
+ */
 static size_t
 held(const struct par *par)
 {
@@ -979,7 +984,7 @@ held(const struct par *par)
 		for (int k = 0; k < prog->nouts; k++)
 			n += s->b.out[k].cap;
 		for (int k = 0; k < prog->nlanes; k++)
-			n += s->b.lane[k].cap;
+			n += s->b.lane[k].cap + s->b.lev[k].cap;
 	}
 	return n;
 }
@@ -997,8 +1002,6 @@ main_loop(struct par *par)
 		s = &par->slots[par->nwritten % par->nslots];
 		if (par->nwritten < par->nread && s->st == DONE) {
 			pthread_mutex_unlock(&par->mu);
-			if (par->info->bytes < held(par))
-				par->info->bytes = held(par);
 			write_block(par, s);
 			pthread_mutex_lock(&par->mu);
 			s->st = FREE;
@@ -1152,6 +1155,7 @@ cdp_par_run(const struct cdp_par_prog *prog, char **files, int nfiles,
 	}
 	if (prog->progress == NULL)
 		cdp_progress_end(&par.progress);
+	info->bytes = held(&par);
 	for (size_t i = 0; i < par.nslots; i++) {
 		struct slot *s = &par.slots[i];
 

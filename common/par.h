@@ -61,7 +61,6 @@ struct cdp_par_block {
 					   block's slot from run to run */
 	struct cdp_buf		 ev;	/* private: rejects, warnings,
 					   failures in input order */
-	size_t			 held;	/* private: bytes held */
 };
 
 /* An input the reader reads: an open descriptor and what to call it. */
@@ -132,7 +131,8 @@ struct cdp_par_info {
 	int		threads;
 	bool		asked;		/* --threads or CDP_THREADS set it */
 	size_t		blocks;		/* most blocks in flight */
-	size_t		bytes;		/* most bytes they held */
+	size_t		bytes;		/* most bytes the blocks held:
+					   inputs, outputs, lanes */
 	off_t		done;		/* input bytes used at the end, with
 					   prog->progress_base */
 };
