@@ -625,7 +625,9 @@ run_parallel(struct prof *p, char **files, int nfiles, int threads,
 		p->records += w[i].records;
 		cdp_xgrow((void **)&p->f, &p->fcap, p->nf + l[i].nf + 1,
 		    sizeof(*p->f));
-		memcpy(p->f + p->nf, l[i].f, l[i].nf * sizeof(*p->f));
+		if (l[i].nf > 0)	/* a lane given no field has no array */
+			memcpy(p->f + p->nf, l[i].f,
+			    l[i].nf * sizeof(*p->f));
 		p->nf += l[i].nf;
 		l[i].nf = 0;
 		free_all(&w[i]);
