@@ -323,6 +323,23 @@ prof_at(struct cohort *c, uint32_t idx, int added)
 	return &c->p[idx];
 }
 
+/* Profile p (number idx) active in period per: one activity per period
+ * change, and its first period and the report's last kept. */
+static void
+active_in(struct cohort *c, struct cprof *p, uint32_t idx, int32_t per)
+{
+	if (per != p->last) {
+		cdp_xgrow((void **)&c->act, &c->acap, c->nact + 1,
+		    sizeof(*c->act));
+		c->act[c->nact++] = (struct act){ idx, per };
+		p->last = per;
+	}
+	if (p->first == NONE || per < p->first)
+		p->first = per;
+	if (c->maxperiod == NONE || per > c->maxperiod)
+		c->maxperiod = per;
+}
+
 static int
 on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
     const char **why)
@@ -332,7 +349,6 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 	struct cdp_val v = { .type = CDP_V_NULL };
 	struct cprof *p;
 	uint32_t idx;
-	int32_t per;
 	double t;
 	int rc, added, active = 1;
 
@@ -362,17 +378,8 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 			}
 			return -1;
 		}
-		per = events_period(opt->period, cdp_time_day(t));
-		if (per != p->last) {
-			cdp_xgrow((void **)&c->act, &c->acap, c->nact + 1,
-			    sizeof(*c->act));
-			c->act[c->nact++] = (struct act){ idx, per };
-			p->last = per;
-		}
-		if (p->first == NONE || per < p->first)
-			p->first = per;
-		if (c->maxperiod == NONE || per > c->maxperiod)
-			c->maxperiod = per;
+		active_in(c, p, idx, events_period(opt->period,
+		    cdp_time_day(t)));
 	}
 	if (v.type != CDP_V_NULL)
 		p->cohort = cohort_val(c, &v);
@@ -737,7 +744,6 @@ lane_record(struct cohort *c, struct cdp_par_block *b, int lane,
 	char w[512];
 	struct cprof *p;
 	uint32_t idx;
-	int32_t per;
 	int added;
 	bool cohort = false;
 
@@ -756,17 +762,8 @@ lane_record(struct cohort *c, struct cdp_par_block *b, int lane,
 		return;
 	}
 	if (it->active) {
-		per = events_period(opt->period, cdp_time_day(it->t));
-		if (per != p->last) {
-			cdp_xgrow((void **)&c->act, &c->acap, c->nact + 1,
-			    sizeof(*c->act));
-			c->act[c->nact++] = (struct act){ idx, per };
-			p->last = per;
-		}
-		if (p->first == NONE || per < p->first)
-			p->first = per;
-		if (c->maxperiod == NONE || per > c->maxperiod)
-			c->maxperiod = per;
+		active_in(c, p, idx, events_period(opt->period,
+		    cdp_time_day(it->t)));
 	}
 	/* The cohort is read while the profile has none. */
 	if (p->cohort == -1 && it->cv == CV_VAL) {

@@ -348,25 +348,35 @@ transaction(struct load *L, const char *line, struct tx *tx,
 	return TX_OK;
 }
 
-static void
-record(struct load *L, const struct cdp_line *l)
+/* Line l parsed into L->rec, or rejected (false). */
+static bool
+parsed(struct load *L, const struct cdp_line *l)
 {
 	struct cdp_err err;
-	struct tx tx;
-	const char *field = NULL, *why;
-	int rc;
 
-	L->t->acct.read++;
 	if (l->too_long) {
 		reject(L, l, NULL, "record longer than --max-record-bytes");
-		return;
+		return false;
 	}
 	if (cdp_rec_parse(&L->rec, l->p, l->len, &err) == -1) {
 		if (err.code != EX_DATAERR)
 			cdp_die_err(&err, NULL, 0);
 		reject(L, l, NULL, err.msg);
-		return;
+		return false;
 	}
+	return true;
+}
+
+static void
+record(struct load *L, const struct cdp_line *l)
+{
+	struct tx tx;
+	const char *field = NULL, *why;
+	int rc;
+
+	L->t->acct.read++;
+	if (!parsed(L, l))
+		return;
 	rc = transaction(L, l->p, &tx, &field, &why);
 	if (rc == TX_BAD) {
 		reject(L, l, field, why);
@@ -646,7 +656,6 @@ static void
 par_line(void *ctx, struct cdp_par_block *b, const struct cdp_line *l)
 {
 	struct load *L = ctx;
-	struct cdp_err err;
 	struct citem it;
 	struct cdp_buf *lb;
 	struct tx tx;
@@ -654,16 +663,8 @@ par_line(void *ctx, struct cdp_par_block *b, const struct cdp_line *l)
 	int rc;
 
 	b->n.read++;
-	if (l->too_long) {
-		reject(L, l, NULL, "record longer than --max-record-bytes");
+	if (!parsed(L, l))
 		return;
-	}
-	if (cdp_rec_parse(&L->rec, l->p, l->len, &err) == -1) {
-		if (err.code != EX_DATAERR)
-			cdp_die_err(&err, NULL, 0);
-		reject(L, l, NULL, err.msg);
-		return;
-	}
 	if ((rc = transaction(L, l->p, &tx, &field, &why)) == TX_BAD) {
 		reject(L, l, field, why);
 		return;
