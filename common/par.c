@@ -995,7 +995,6 @@ static void
 main_loop(struct par *par)
 {
 	struct slot *s;
-	size_t inflight;
 
 	pthread_mutex_lock(&par->mu);
 	for (;;) {
@@ -1018,9 +1017,6 @@ main_loop(struct par *par)
 				pthread_mutex_lock(&par->mu);
 				s->st = READ;
 				par->nread++;
-				inflight = par->nread - par->nwritten;
-				if (par->info->blocks < inflight)
-					par->info->blocks = inflight;
 				pthread_cond_broadcast(&par->work);
 			} else {
 				pthread_mutex_lock(&par->mu);
@@ -1155,6 +1151,7 @@ cdp_par_run(const struct cdp_par_prog *prog, char **files, int nfiles,
 	}
 	if (prog->progress == NULL)
 		cdp_progress_end(&par.progress);
+	info->blocks = par.nread;
 	info->bytes = held(&par);
 	for (size_t i = 0; i < par.nslots; i++) {
 		struct slot *s = &par.slots[i];

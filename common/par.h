@@ -130,7 +130,9 @@ struct cdp_par_prog {
 struct cdp_par_info {
 	int		threads;
 	bool		asked;		/* --threads or CDP_THREADS set it */
-	size_t		blocks;		/* most blocks in flight */
+	size_t		blocks;		/* blocks the inputs were cut into
+					   (at most 2 * threads + 2 in
+					   flight) */
 	size_t		bytes;		/* most bytes the blocks held:
 					   inputs, outputs, lanes */
 	off_t		done;		/* input bytes used at the end, with
