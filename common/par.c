@@ -115,6 +115,25 @@ struct worker {
 	pthread_t		 th;
 };
 
+/*
+ * Under --max-memory the blocks in flight may take a quarter of the limit:
+ * fewer threads when more would not fit (each adds two blocks of about
+ * four times the block size and a stack, the run two blocks more), one
+ * thread's code when two do not.
+ */
+static int
+mem_threads(const struct cdp_common_opts *c, int n)
+{
+	size_t slot = 4 * CDP_PAR_BLOCK, room = c->max_memory / 4;
+
+	if (c->max_memory == 0)
+		return n;
+	while (n >= 2 && (size_t)n * (2 * slot + WORKER_STACK) + 2 * slot >
+	    room)
+		n--;
+	return n;
+}
+
 int
 cdp_par_threads(const struct cdp_common_opts *c, bool *asked)
 {
@@ -126,18 +145,18 @@ cdp_par_threads(const struct cdp_common_opts *c, bool *asked)
 		return 1;
 	if (c->threads > 0) {
 		*asked = true;
-		return c->threads;
+		return mem_threads(c, c->threads);
 	}
 	if (e != NULL && *e != '\0') {
 		if (cdp_parse_long(e, 1, CDP_PAR_MAXTHREADS, &n) == -1)
 			cdp_die(EX_USAGE, NULL, 0, "CDP_THREADS: expected a "
 			    "number from 1 to %d", CDP_PAR_MAXTHREADS);
 		*asked = true;
-		return (int)n;
+		return mem_threads(c, (int)n);
 	}
 	n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n < 1 ? 1 : n > CDP_PAR_MAXTHREADS ? CDP_PAR_MAXTHREADS :
-	    (int)n;
+	return mem_threads(c, n < 1 ? 1 : n > CDP_PAR_MAXTHREADS ?
+	    CDP_PAR_MAXTHREADS : (int)n);
 }
 
 /* ---- block contents ---- */

@@ -171,22 +171,27 @@ one_vs_many() {
 @test "par: --max-memory holds with threads, and --progress=lines counts their records" {
 	awk 'BEGIN { for (i = 0; i < 300000; i++)
 	    printf("{\"email\":\"u%d@example.com\"}\n", i) }' >many.ndjson
-	# past the limit: 71 with the limit named, nothing published
+	# a limit the blocks would fill: one thread's run, stopped as one
+	# thread is (71, the limit and the records so far named)
 	for t in 2 8; do
 		run_split cdp-dedupe -k email --threads "$t" --max-memory 8M \
 		    -o out many.ndjson
 		assert_failure 71
-		[[ "$stderr" =~ ^"cdp-dedupe: "(memory\ limit\ reached:\ [0-9.]+\ MB\ used,\ --max-memory\ 8.0\ MB,\ after\ [0-9]+\ records|out\ of\ memory.*\ \(--max-memory\ 8.0\ MB\))"; partition the input first, see cdp-partition(1)"$ ]] ||
+		[[ "$stderr" =~ ^"cdp-dedupe: "(memory\ limit\ reached:\ [0-9.]+\ MB\ used,\ --max-memory\ 8.0\ MB,\ after\ [0-9]+\ records|out\ of\ memory.*\ after\ [0-9]+\ records\ \(--max-memory\ 8.0\ MB\))"; partition the input first, see cdp-partition(1)"$ ]] ||
 		    fail "$t threads: $stderr"
 		assert_file_not_exists out
 	done
-	# under it: the capped address space still has room for 8 workers'
-	# stacks, and the result is one thread's
+	# the blocks in flight take at most a quarter of the limit: fewer
+	# threads under 64M, all eight under 1G (their stacks fit in the
+	# capped address space); the result is one thread's
 	cdp-segment --stats many.ndjson >o1 2>e1
-	run_split cdp-segment --threads 8 --max-memory 64M --stats many.ndjson
-	assert_success
-	cmp o1 <(printf '%s\n' "$output")
-	assert_equal "$(stats_core "$stderr" | jq -c '[.read, .written, .threads]')" '[300000,300000,8]'
+	for lim in 64M:2 1G:8; do
+		run_split cdp-segment --threads 8 --max-memory "${lim%:*}" \
+		    --stats many.ndjson
+		assert_success
+		cmp o1 <(printf '%s\n' "$output")
+		assert_equal "$(stats_core "$stderr" | jq -c '[.read, .written, .threads]')" "[300000,300000,${lim#*:}]"
+	done
 	# progress lines as the blocks are written, in the documented form
 	mkfifo fifo
 	( exec >fifo; head -n 150000 many.ndjson; sleep 1.3
