@@ -21,6 +21,7 @@ static const char usage[] =
 "  cohort        retention matrix: --cohort EXPR --activity EXPR --period\n"
 "  attribution   credit per channel for converting touchpoint paths\n"
 "  lift          journeys' lift over their holdouts, with intervals\n"
+"  linkage       a record linkage's model, pair weights and evaluation\n"
 "  page          one html dashboard of several reports' ndjson\n"
 "  subscriptions subscribers, churn, MRR and revenue retention per period\n"
 "\n"
@@ -37,6 +38,7 @@ static const struct {
 	{ "funnel", funnel_main },
 	{ "group", group_main },
 	{ "lift", lift_main },
+	{ "linkage", linkage_main },
 	{ "page", page_main },
 	{ "profile", profile_main },
 	{ "subscriptions", subscriptions_main },

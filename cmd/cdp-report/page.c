@@ -217,6 +217,8 @@ recognise(struct rtable *t)
 		for (size_t i = 0; i < sizeof(shares) / sizeof(shares[0]); i++)
 			t->cols[c].ratio |= strcmp(n, shares[i]) == 0;
 	}
+	if (linkage_chart(t))
+		return;
 	if (col_named(t, "period") == 0 && (t->value = col_named(t, "mrr"))
 	    >= 0) {
 		t->chart = CHART_BAR;	/* subscriptions: MRR per period */
