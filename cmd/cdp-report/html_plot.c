@@ -271,35 +271,108 @@ html_chart_levels(struct page *p, const struct rtable *t, size_t k)
 	html_cut_note(p, rows, t->nrows, "levels");
 }
 
+/* ---- axes ---- */
+
+/* A linear scale: values lo to hi drawn from pixel from over len pixels
+ * (len < 0 for a vertical axis, upwards). */
+struct axis {
+	double	lo, hi, from, len;
+};
+
+static double
+at(const struct axis *a, double v)
+{
+	return a->from + a->len * (v - a->lo) / (a->hi - a->lo);
+}
+
+/* Ticks and their numbers under horizontal axis a at y: at most n, at
+ * multiples of a round step. */
+static void
+x_ticks(struct page *p, const struct axis *a, double y, int n)
+{
+	double step = nice_step(a->hi - a->lo, n);
+	int d = step_decimals(step);
+
+	html_addf(p, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+	    "y2=\"%.1f\"/>\n", a->from, y, a->from + a->len, y);
+	for (double v = ceil(a->lo / step) * step; v <= a->hi + step * 1e-9;
+	    v += step) {
+		html_addf(p, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" "
+		    "x2=\"%.1f\" y2=\"%.1f\"/>\n<text class=\"muted\" "
+		    "x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", at(a, v),
+		    y, at(a, v), y + 4, at(a, v), y + 15);
+		tick(p, v, d);
+		html_add(p, "</text>\n");
+	}
+}
+
+/* Grid lines across x0 to x1 at steps of vertical axis a, numbered at
+ * the left. */
+static void
+y_grid(struct page *p, const struct axis *a, double step, double x0,
+    double x1)
+{
+	int d = step_decimals(step);
+
+	for (double v = a->lo; v <= a->hi + step / 2; v += step) {
+		html_addf(p, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" "
+		    "x2=\"%.1f\" y2=\"%.1f\"/>\n<text class=\"muted\" "
+		    "x=\"%.1f\" y=\"%.1f\" dy=\".35em\" text-anchor=\"end\">",
+		    x0, at(a, v), x1, at(a, v), x0 - 6, at(a, v));
+		tick(p, v, d);
+		html_add(p, "</text>\n");
+	}
+}
+
 /* ---- a histogram of weights ---- */
 
 #define HIST_MAX	100	/* bins drawn */
 #define HX0		64	/* the plot's left edge: room for counts */
 #define HPH		200	/* the plot's height */
 
+/* Bin r of t as a column from the axis: its part (series[0]) at the
+ * foot in the first colour, the rest above it in grey. */
+static void
+hist_bin(struct page *p, const struct rtable *t, size_t r,
+    const struct axis *ax, const struct axis *ay)
+{
+	double a, b, v, w, part = 0;
+
+	if (!html_num(t, r, t->lo, &a) || !html_num(t, r, t->hi, &b) ||
+	    !html_num(t, r, t->value, &v) || !(v > 0))
+		return;
+	w = at(ax, b) - at(ax, a) - 1;
+	w = w < 1 ? 1 : w;
+	if (t->nseries > 0 && html_num(t, r, t->series[0], &part))
+		part = part < 0 ? 0 : part > v ? v : part;
+	if (v > part)
+		html_addf(p, "<rect class=\"s9\" x=\"%.1f\" y=\"%.1f\" "
+		    "width=\"%.1f\" height=\"%.1f\"/>\n", at(ax, a), at(ay, v),
+		    w, fmax(at(ay, part) - at(ay, v), 1));
+	if (part > 0)
+		html_addf(p, "<rect class=\"s0\" x=\"%.1f\" y=\"%.1f\" "
+		    "width=\"%.1f\" height=\"%.1f\"/>\n", at(ax, a),
+		    at(ay, part), w, fmax(at(ay, 0) - at(ay, part), 1));
+}
+
 void
 html_chart_histogram(struct page *p, const struct rtable *t, size_t k)
 {
-	size_t bins = drawn(t, HIST_MAX);
-	double xmin = 0, xmax = 1, ymax = 0, v, part, step, top, base = 10 + HPH;
-	double plot = W - HX0 - 16, h = base + 24 + HTML_AXISH;
-	const char *names[2];
 	static const int cols[2] = { 0, 9 };
+	size_t bins = drawn(t, HIST_MAX);
+	double ymax = 0, v, step, base = 10 + HPH, h = base + 24 + HTML_AXISH;
+	struct axis ax = { 0, 1, HX0, W - HX0 - 16 }, ay;
+	const char *names[2];
 	char other[80];
-	int d;
 
-	(void)html_num(t, 0, t->lo, &xmin);
-	if (!html_num(t, bins - 1, t->hi, &xmax) || !(xmax > xmin))
-		xmax = xmin + 1;
+	(void)html_num(t, 0, t->lo, &ax.lo);
+	if (!html_num(t, bins - 1, t->hi, &ax.hi) || !(ax.hi > ax.lo))
+		ax.hi = ax.lo + 1;
 	for (size_t r = 0; r < bins; r++)
 		if (html_num(t, r, t->value, &v) && v > ymax)
 			ymax = v;
 	step = nice_step(ymax, 5);
-	top = ceil(ymax / step) * step;
-	if (!(top > 0))
-		top = 1;
-#define X(v)	(HX0 + plot * ((v) - xmin) / (xmax - xmin))
-#define Y(v)	(base - HPH * (v) / top)
+	ay = (struct axis){ 0, fmax(ceil(ymax / step) * step, 1), base, -HPH };
 	if (t->nseries > 0) {
 		snprintf(other, sizeof(other), "other %s",
 		    t->cols[t->value].name);
@@ -311,58 +384,20 @@ html_chart_histogram(struct page *p, const struct rtable *t, size_t k)
 	html_add(p, "Histogram of ");
 	html_texts(p, t->cols[t->value].name);
 	html_addf(p, " in %zu bins from ", bins);
-	html_num_as(p, t, t->lo, xmin);
+	html_num_as(p, t, t->lo, ax.lo);
 	html_add(p, " to ");
-	html_num_as(p, t, t->hi, xmax);
+	html_num_as(p, t, t->hi, ax.hi);
 	if (t->nseries > 0) {
 		html_add(p, "; the ");
 		html_texts(p, names[0]);
 		html_add(p, " at the foot of each bin in their own colour");
 	}
 	html_add(p, ".</desc>\n");
-	for (double g = 0; g <= top + step / 2; g += step) {
-		html_addf(p, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" "
-		    "x2=\"%.1f\" y2=\"%.1f\"/>\n<text class=\"muted\" "
-		    "x=\"%d\" y=\"%.1f\" dy=\".35em\" text-anchor=\"end\">",
-		    HX0, Y(g), HX0 + plot, Y(g), HX0 - 6, Y(g));
-		tick(p, g, step_decimals(step));
-		html_add(p, "</text>\n");
-	}
-	for (size_t r = 0; r < bins; r++) {
-		double a, b, w;
-
-		if (!html_num(t, r, t->lo, &a) || !html_num(t, r, t->hi, &b) ||
-		    !html_num(t, r, t->value, &v) || !(v > 0))
-			continue;
-		w = X(b) - X(a) - 1;
-		w = w < 1 ? 1 : w;
-		part = 0;
-		if (t->nseries > 0 && html_num(t, r, t->series[0], &part))
-			part = part < 0 ? 0 : part > v ? v : part;
-		if (v > part)
-			html_addf(p, "<rect class=\"s9\" x=\"%.1f\" y=\"%.1f\" "
-			    "width=\"%.1f\" height=\"%.1f\"/>\n", X(a), Y(v), w,
-			    Y(part) - Y(v) < 1 ? 1 : Y(part) - Y(v));
-		if (part > 0)
-			html_addf(p, "<rect class=\"s0\" x=\"%.1f\" y=\"%.1f\" "
-			    "width=\"%.1f\" height=\"%.1f\"/>\n", X(a), Y(part),
-			    w, base - Y(part) < 1 ? 1 : base - Y(part));
-	}
-	step = nice_step(xmax - xmin, 10);
-	d = step_decimals(step);
-	for (double x = ceil(xmin / step) * step; x <= xmax + 1e-9; x += step) {
-		html_addf(p, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" "
-		    "x2=\"%.1f\" y2=\"%.1f\"/>\n<text class=\"muted\" "
-		    "x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", X(x), base,
-		    X(x), base + 4, X(x), base + 16);
-		tick(p, x, d);
-		html_add(p, "</text>\n");
-	}
-	html_addf(p, "<line class=\"axis\" x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" "
-	    "y2=\"%.1f\"/>\n", HX0, base, HX0 + plot, base);
-	html_axis_title(p, t, t->lo, HX0, HX0 + plot, h - 6);
-#undef X
-#undef Y
+	y_grid(p, &ay, step, HX0, HX0 + ax.len);
+	for (size_t r = 0; r < bins; r++)
+		hist_bin(p, t, r, &ax, &ay);
+	x_ticks(p, &ax, base, 10);
+	html_axis_title(p, t, t->lo, HX0, HX0 + ax.len, h - 6);
 	html_add(p, "</svg>\n");
 	html_cut_note(p, bins, t->nrows, "bins");
 }
@@ -372,28 +407,56 @@ html_chart_histogram(struct page *p, const struct rtable *t, size_t k)
 #define WROWH	26
 #define WNOTEW	200	/* the weights and levels at the right */
 
+/* Step r: a bar from the total before (hi - value) to the total after
+ * (hi), a tick joining it to the step before when it starts where that
+ * one ended (*last), and its weight and note at the right. */
+static void
+wf_step(struct page *p, const struct rtable *t, size_t r,
+    const struct axis *ax, double *last)
+{
+	double y = 8 + WROWH * (double)r, e, w, a;
+
+	html_svg_label(p, t, r, y + WROWH / 2.0);
+	if (html_num(t, r, t->hi, &e) && html_num(t, r, t->value, &w)) {
+		a = e - w;
+		if (!isnan(*last) && fabs(*last - a) < 1e-9)
+			html_addf(p, "<line class=\"grid\" x1=\"%.1f\" "
+			    "y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+			    at(ax, a), y - 4, at(ax, a), y + 4);
+		html_addf(p, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" "
+		    "width=\"%.1f\" height=\"%d\" rx=\"2\"/>\n",
+		    w < 0 ? "neg" : "bar", at(ax, fmin(a, e)), y + 4,
+		    fmax(fabs(at(ax, e) - at(ax, a)), 1), WROWH - 8);
+		*last = e;
+	}
+	html_addf(p, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\" dy=\".35em\">",
+	    ax->from + ax->len + 10, y + WROWH / 2.0);
+	html_cell(p, t, r, t->value, 10);
+	if (t->aux >= 0 && rtable_cell(t, r, t->aux)->type != RC_NULL) {
+		html_add(p, "<tspan class=\"muted\"> ");
+		html_cell(p, t, r, t->aux, 18);
+		html_add(p, "</tspan>");
+	}
+	html_add(p, "</text>\n");
+}
+
 void
 html_chart_waterfall(struct page *p, const struct rtable *t, size_t k)
 {
 	size_t rows = drawn(t, HTML_MAXDRAW);
-	double lo = 0, hi = 0, plot = W - LABW - WNOTEW, h, w, e, pad;
-	double last = NAN, axis, step;
-	int d;
+	struct axis ax = { 0, 0, LABW, W - LABW - WNOTEW };
+	double h = 8 + WROWH * (double)rows + 22 + HTML_AXISH, w, e, pad;
+	double last = NAN;
 
 	for (size_t r = 0; r < rows; r++)
 		if (html_num(t, r, t->hi, &e)) {
-			lo = e < lo ? e : lo;
-			hi = e > hi ? e : hi;
-			if (html_num(t, r, t->value, &w)) {
-				lo = e - w < lo ? e - w : lo;
-				hi = e - w > hi ? e - w : hi;
-			}
+			w = html_num(t, r, t->value, &w) ? w : 0;
+			ax.lo = fmin(ax.lo, fmin(e, e - w));
+			ax.hi = fmax(ax.hi, fmax(e, e - w));
 		}
-	pad = (hi - lo) * 0.03 + (hi > lo ? 0 : 1);
-	lo -= pad;
-	hi += pad;
-#define X(v)	(LABW + plot * ((v) - lo) / (hi - lo))
-	h = 8 + WROWH * (double)rows + 22 + HTML_AXISH;
+	pad = (ax.hi - ax.lo) * 0.03 + (ax.hi > ax.lo ? 0 : 1);
+	ax.lo -= pad;
+	ax.hi += pad;
 	html_svg_open(p, k, W, h, t);
 	html_addf(p, "Waterfall of %zu steps: each adds its ", rows);
 	html_texts(p, t->cols[t->value].name);
@@ -406,51 +469,11 @@ html_chart_waterfall(struct page *p, const struct rtable *t, size_t k)
 	}
 	html_add(p, "; the dashed line is zero.</desc>\n");
 	html_addf(p, "<line class=\"zero\" x1=\"%.1f\" y1=\"4\" x2=\"%.1f\" "
-	    "y2=\"%.1f\"/>\n", X(0), X(0), h - HTML_AXISH - 18);
-	for (size_t r = 0; r < rows; r++) {
-		double y = 8 + WROWH * (double)r, a;
-
-		html_svg_label(p, t, r, y + WROWH / 2.0);
-		if (html_num(t, r, t->hi, &e) && html_num(t, r, t->value, &w)) {
-			a = e - w;
-			/* The step starts where the one before ended. */
-			if (!isnan(last) && fabs(last - a) < 1e-9)
-				html_addf(p, "<line class=\"grid\" x1=\"%.1f\" "
-				    "y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-				    X(a), y - 4, X(a), y + 4);
-			html_addf(p, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" "
-			    "width=\"%.1f\" height=\"%d\" rx=\"2\"/>\n",
-			    w < 0 ? "neg" : "bar", X(a < e ? a : e), y + 4,
-			    fabs(X(e) - X(a)) < 1 ? 1 : fabs(X(e) - X(a)),
-			    WROWH - 8);
-			last = e;
-		}
-		html_addf(p, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\" "
-		    "dy=\".35em\">", LABW + plot + 10, y + WROWH / 2.0);
-		html_cell(p, t, r, t->value, 10);
-		if (t->aux >= 0 && rtable_cell(t, r, t->aux)->type !=
-		    RC_NULL) {
-			html_add(p, "<tspan class=\"muted\"> ");
-			html_cell(p, t, r, t->aux, 18);
-			html_add(p, "</tspan>");
-		}
-		html_add(p, "</text>\n");
-	}
-	axis = h - HTML_AXISH - 16;
-	html_addf(p, "<line class=\"axis\" x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" "
-	    "y2=\"%.1f\"/>\n", LABW, axis, LABW + plot, axis);
-	step = nice_step(hi - lo, 6);
-	d = step_decimals(step);
-	for (double x = ceil(lo / step) * step; x <= hi + 1e-9; x += step) {
-		html_addf(p, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" "
-		    "x2=\"%.1f\" y2=\"%.1f\"/>\n<text class=\"muted\" "
-		    "x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", X(x),
-		    axis, X(x), axis + 4, X(x), axis + 15);
-		tick(p, x, d);
-		html_add(p, "</text>\n");
-	}
-	html_axis_title(p, t, t->hi, LABW, LABW + plot, h - 6);
-#undef X
+	    "y2=\"%.1f\"/>\n", at(&ax, 0), at(&ax, 0), h - HTML_AXISH - 18);
+	for (size_t r = 0; r < rows; r++)
+		wf_step(p, t, r, &ax, &last);
+	x_ticks(p, &ax, h - HTML_AXISH - 16, 6);
+	html_axis_title(p, t, t->hi, LABW, LABW + ax.len, h - 6);
 	html_add(p, "</svg>\n");
 	html_cut_note(p, rows, t->nrows, "steps");
 }
@@ -460,42 +483,105 @@ html_chart_waterfall(struct page *p, const struct rtable *t, size_t k)
 #define LX0	56	/* the plot's left edge: room for the y ticks */
 #define LPH	220
 
+/* The x of each point, ticked, labelled by the label column where a
+ * label fits (44 px from the one before). */
+static void
+lines_x(struct page *p, const struct rtable *t, size_t rows,
+    const struct axis *ax, double base)
+{
+	double x, lastx = -INFINITY;
+
+	html_addf(p, "<line class=\"axis\" x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" "
+	    "y2=\"%.1f\"/>\n", LX0, base, ax->from + ax->len + 8, base);
+	for (size_t r = 0; r < rows; r++) {
+		if (!html_num(t, r, t->value, &x))
+			continue;
+		html_addf(p, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" "
+		    "x2=\"%.1f\" y2=\"%.1f\"/>\n", at(ax, x), base, at(ax, x),
+		    base + 4);
+		if (at(ax, x) - lastx < 44)
+			continue;
+		lastx = at(ax, x);
+		html_addf(p, "<text class=\"muted\" x=\"%.1f\" y=\"%.1f\" "
+		    "text-anchor=\"middle\">", at(ax, x), base + 16);
+		html_cell(p, t, r, t->label, 8);
+		html_add(p, "</text>\n");
+	}
+}
+
+/* Series j: a line through its points, dashed from t->nsolid on, and a
+ * dot at each. */
+static void
+lines_series(struct page *p, const struct rtable *t, size_t rows, int j,
+    int solid, const struct axis *ax, const struct axis *ay)
+{
+	size_t c = (size_t)(j % solid) % NCOLOURS;
+	double x, v;
+	bool any = false;
+
+	for (size_t r = 0; r < rows; r++)
+		if (html_num(t, r, t->value, &x) &&
+		    html_num(t, r, t->series[j], &v)) {
+			html_addf(p, "%s%.1f,%.1f", any ? " " : "<polyline "
+			    "fill=\"none\" stroke-width=\"2\" points=\"",
+			    at(ax, x), at(ay, v));
+			any = true;
+		}
+	if (any)
+		html_addf(p, "\" stroke=\"%s\"%s/>\n", colour[c], j >= solid ?
+		    " stroke-dasharray=\"5 3\"" : "");
+	for (size_t r = 0; r < rows; r++)
+		if (html_num(t, r, t->value, &x) &&
+		    html_num(t, r, t->series[j], &v))
+			html_addf(p, "<circle class=\"s%zu\" cx=\"%.1f\" "
+			    "cy=\"%.1f\" r=\"2.5\"/>\n", c, at(ax, x), at(ay, v));
+}
+
+/* The extent of x (value) and of every series over rows [0, rows). */
+static void
+lines_extent(const struct rtable *t, size_t rows, struct axis *ax,
+    double *ymin, double *ymax)
+{
+	double x, v;
+
+	ax->lo = *ymin = INFINITY;
+	ax->hi = *ymax = -INFINITY;
+	for (size_t r = 0; r < rows; r++) {
+		if (!html_num(t, r, t->value, &x))
+			continue;
+		ax->lo = fmin(ax->lo, x);
+		ax->hi = fmax(ax->hi, x);
+		for (int j = 0; j < t->nseries; j++)
+			if (html_num(t, r, t->series[j], &v)) {
+				*ymin = fmin(*ymin, v);
+				*ymax = fmax(*ymax, v);
+			}
+	}
+	if (!(ax->hi > ax->lo)) {
+		ax->lo = isfinite(ax->lo) ? ax->lo - 1 : 0;
+		ax->hi = ax->lo + 2;
+	}
+	if (!(*ymax >= *ymin)) {
+		*ymin = 0;
+		*ymax = 1;
+	}
+}
+
 void
 html_chart_lines(struct page *p, const struct rtable *t, size_t k)
 {
 	size_t rows = drawn(t, HTML_MAXDRAW);
 	const char *names[RT_MAXSERIES];
-	double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY;
-	double ymax = -INFINITY, v, x, step, lo, hi, lastx = -INFINITY;
-	double plot = W - LX0 - 24, base = 10 + LPH, h = base + 26 + HTML_AXISH;
-	int ns = t->nseries, solid = t->nsolid > 0 ? t->nsolid : ns, d;
+	int ns = t->nseries, solid = t->nsolid > 0 ? t->nsolid : ns;
+	double base = 10 + LPH, h = base + 26 + HTML_AXISH, ymin, ymax, step;
+	struct axis ax = { 0, 1, LX0 + 8, W - LX0 - 40 }, ay;
 
-	for (size_t r = 0; r < rows; r++) {
-		if (!html_num(t, r, t->value, &x))
-			continue;
-		xmin = x < xmin ? x : xmin;
-		xmax = x > xmax ? x : xmax;
-		for (int j = 0; j < ns; j++)
-			if (html_num(t, r, t->series[j], &v)) {
-				ymin = v < ymin ? v : ymin;
-				ymax = v > ymax ? v : ymax;
-			}
-	}
-	if (!(xmax > xmin)) {
-		xmin = isfinite(xmin) ? xmin - 1 : 0;
-		xmax = xmin + 2;
-	}
-	if (!(ymax >= ymin)) {
-		ymin = 0;
-		ymax = 1;
-	}
+	lines_extent(t, rows, &ax, &ymin, &ymax);
 	step = nice_step(ymax - ymin > 0 ? ymax - ymin : 1, 6);
-	lo = floor(ymin / step) * step;
-	hi = ceil(ymax / step) * step;
-	if (!(hi > lo))
-		hi = lo + step;
-#define X(v)	(LX0 + 8 + (plot - 16) * ((v) - xmin) / (xmax - xmin))
-#define Y(v)	(base - LPH * ((v) - lo) / (hi - lo))
+	ay = (struct axis){ floor(ymin / step) * step, ceil(ymax / step) *
+	    step, base, -LPH };
+	if (!(ay.hi > ay.lo))
+		ay.hi = ay.lo + step;
 	for (int j = 0; j < ns; j++)
 		names[j] = t->cols[t->series[j]].name;
 	legend(p, names, ns, NULL, true, solid);
@@ -508,56 +594,11 @@ html_chart_lines(struct page *p, const struct rtable *t, size_t k)
 		html_addf(p, "; the last %d dashed, in the colours of the "
 		    "first", ns - solid);
 	html_add(p, ".</desc>\n");
-	d = step_decimals(step);
-	for (double g = lo; g <= hi + step / 2; g += step) {
-		html_addf(p, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" "
-		    "x2=\"%.1f\" y2=\"%.1f\"/>\n<text class=\"muted\" "
-		    "x=\"%d\" y=\"%.1f\" dy=\".35em\" text-anchor=\"end\">",
-		    LX0, Y(g), LX0 + plot, Y(g), LX0 - 6, Y(g));
-		tick(p, g, d);
-		html_add(p, "</text>\n");
-	}
-	for (size_t r = 0; r < rows; r++) {
-		if (!html_num(t, r, t->value, &x))
-			continue;
-		html_addf(p, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" "
-		    "x2=\"%.1f\" y2=\"%.1f\"/>\n", X(x), base, X(x), base + 4);
-		/* Labels closer than a label's width are left out. */
-		if (X(x) - lastx < 44)
-			continue;
-		lastx = X(x);
-		html_addf(p, "<text class=\"muted\" x=\"%.1f\" y=\"%.1f\" "
-		    "text-anchor=\"middle\">", X(x), base + 16);
-		html_cell(p, t, r, t->label, 8);
-		html_add(p, "</text>\n");
-	}
-	for (int j = 0; j < ns; j++) {
-		const char *c = colour[(size_t)(j % solid) % NCOLOURS];
-		bool any = false;
-
-		for (size_t r = 0; r < rows; r++)
-			if (html_num(t, r, t->value, &x) &&
-			    html_num(t, r, t->series[j], &v)) {
-				html_addf(p, "%s%.1f,%.1f", any ? " " :
-				    "<polyline fill=\"none\" stroke-width=\"2\" "
-				    "points=\"", X(x), Y(v));
-				any = true;
-			}
-		if (any)
-			html_addf(p, "\" stroke=\"%s\"%s/>\n", c, j >= solid ?
-			    " stroke-dasharray=\"5 3\"" : "");
-		for (size_t r = 0; r < rows; r++)
-			if (html_num(t, r, t->value, &x) &&
-			    html_num(t, r, t->series[j], &v))
-				html_addf(p, "<circle class=\"s%zu\" cx=\"%.1f\" "
-				    "cy=\"%.1f\" r=\"2.5\"/>\n",
-				    (size_t)(j % solid) % NCOLOURS, X(x), Y(v));
-	}
-	html_addf(p, "<line class=\"axis\" x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" "
-	    "y2=\"%.1f\"/>\n", LX0, base, LX0 + plot, base);
-	html_axis_title(p, t, t->label, LX0, LX0 + plot, h - 6);
-#undef X
-#undef Y
+	y_grid(p, &ay, step, LX0, W - 24);
+	lines_x(p, t, rows, &ax, base);
+	for (int j = 0; j < ns; j++)
+		lines_series(p, t, rows, j, solid, &ax, &ay);
+	html_axis_title(p, t, t->label, LX0, W - 24, h - 6);
 	html_add(p, "</svg>\n");
 	html_cut_note(p, rows, t->nrows, "points");
 }
