@@ -25,7 +25,8 @@ static const char usage[] =
 "usage: cdp-report page [--title TEXT] [-o FILE] REPORT...\n"
 "One html dashboard of several reports: each REPORT is the ndjson output of\n"
 "a cdp-report command (profile, group, funnel, cohort, attribution, lift,\n"
-"subscriptions), drawn as that command draws it, under its file's name.\n"
+"subscriptions, linkage), drawn as that command draws it, under its file's\n"
+"name.\n"
 "      --title TEXT          heading of the page\n"
 "      --precision N         decimals of the numbers (default: per column)\n"
 CDP_COMMON_USAGE;
