@@ -35,6 +35,7 @@ struct j_variant {
 	char	*name;
 	char	*tmpl;
 	int	 channel;
+	double	 share;		/* its "weight", 0 to 1 */
 	double	 upto;		/* cumulative share: taken when u < upto */
 };
 

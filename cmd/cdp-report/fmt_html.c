@@ -44,6 +44,9 @@ static const char style[] =
 "h1{font-size:1.6rem;margin:0 0 1rem}\n"
 "h2{font-size:1.2rem;margin:2rem 0 .75rem;padding-top:.5rem;"
 "border-top:1px solid var(--rule)}\n"
+/* A long word in a title (a file's path) wraps rather than widen a
+ * phone's page. */
+"h1,h2{overflow-wrap:anywhere}\n"
 "nav.toc ol{margin:0 0 1rem;padding-left:1.5rem}\n"
 "nav.toc a{color:inherit}\n"
 "figure{margin:0 0 1rem}\n"
