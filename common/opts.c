@@ -79,7 +79,6 @@ cdp_opt_common(int ch, const char *arg, struct cdp_common_opts *c,
 		return 1;
 	case CDP_OPT_UNBUFFERED:
 		c->unbuffered = true;
-		cdp_out_line_mode(true);
 		return 1;
 	case CDP_OPT_VERBOSE:
 		c->verbose = true;

@@ -189,3 +189,18 @@ cdp-report funnel w within"
 	assert_equal "$stderr" ""
 	diff -r parts parts2
 }
+
+# --- dependencies and state -------------------------------------------------
+
+@test "arch: no mutable global outside main.c and options (diagnostics and exit cleanup aside)" {
+	# writable data (.data, .bss) of every object; the sanctioned ones are
+	# the program name and verbosity of diag, the out-of-memory hint, and
+	# the open temporary files that an exit must remove
+	cd "$CDP_BUILD/obj"
+	for o in cmd/*/*.o common/*.o; do
+		case $o in */main.o|*/options.o) continue ;; esac
+		objdump -t "$o" | awk -v o="$o" '($4 == ".data" || $4 == ".bss") &&
+		    $NF !~ /^(\.|__)/ { print o ": " $NF }'
+	done | grep -vxE 'common/diag.o: diag_(prog|verbose|hook)|common/xalloc.o: oom_hint|common/out.o: open_outs' > globals || true
+	[ ! -s globals ] || fail "mutable globals: $(cat globals)"
+}

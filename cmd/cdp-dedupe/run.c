@@ -545,6 +545,9 @@ prepare(struct run *r, const struct dedupe_opts *opt)
 	if (cdp_acct_open(&r->acct, opt->common.rejects, &err) == -1 ||
 	    (r->out = cdp_out_open(opt->common.output, &err)) == NULL)
 		die_err(&err);
+	cdp_out_line_mode(r->out, opt->common.unbuffered);
+	if (r->acct.rejects != NULL)
+		cdp_out_line_mode(r->acct.rejects, opt->common.unbuffered);
 	r->acct.merging = true;
 	r->acct.extra[0].name = "unkeyed";
 	r->unkeyed = &r->acct.extra[0].n;

@@ -92,6 +92,7 @@ struct plan_work {
 	struct cdp_buf		 tmp;
 	struct cdp_buf		 tmp2;
 	struct cdp_buf		 key;	/* HMAC key, empty for plain SHA-256 */
+	struct cdp_sha		*sha;	/* plain SHA-256: one for the run */
 	struct cdp_buf		 msg;	/* reason of a bad record */
 	struct cdp_norm_ctx	 ctx;	/* normalisers' options and tables */
 	pcre2_match_data	*md;

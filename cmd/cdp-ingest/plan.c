@@ -78,6 +78,7 @@ plan_work_free(struct plan_work *w)
 	cdp_buf_free(&w->tmp2);
 	cdp_buf_free(&w->key);
 	cdp_buf_free(&w->msg);
+	cdp_sha_free(w->sha);
 	cdp_norm_ctx_free(&w->ctx);
 	pcre2_match_data_free(w->md);
 	pcre2_match_context_free(w->mctx);
@@ -319,8 +320,10 @@ apply_hash(struct plan_work *w, const struct fspec *spec, struct val *v,
 			return -1;
 		take(v, b, false);
 	}
-	if (cdp_hash_hex(w->key.len ? (unsigned char *)w->key.p : NULL,
-	    w->key.len, v->s, v->n, hex) == -1) {
+	if ((w->key.len == 0 && w->sha == NULL &&
+	    (w->sha = cdp_sha_new()) == NULL) ||
+	    cdp_hash_hex(w->sha, w->key.len ? (unsigned char *)w->key.p :
+	    NULL, w->key.len, v->s, v->n, hex) == -1) {
 		*why = "hashing failed";
 		return -1;
 	}

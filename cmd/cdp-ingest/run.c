@@ -552,6 +552,9 @@ ingest_run(const struct ingest_opts *opt, char **files, int nfiles)
 	if ((r.out = cdp_out_open(opt->common.output, &err)) == NULL ||
 	    cdp_acct_open(&r.acct, opt->common.rejects, &err) == -1)
 		die_err(&err, NULL, 0);
+	cdp_out_line_mode(r.out, opt->common.unbuffered);
+	if (r.acct.rejects != NULL)
+		cdp_out_line_mode(r.acct.rejects, opt->common.unbuffered);
 	cdp_progress_start(&r.prog, opt->common.progress, total);
 	for (int i = 0; i < nfiles; i++)
 		ingest_file(&r, files[i], opt->nsources == 0 ? NULL :

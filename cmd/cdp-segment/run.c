@@ -236,6 +236,7 @@ open_split(struct run *r)
 			cdp_oom(0);
 		if ((r->files[i] = cdp_out_open(path.p, &err)) == NULL)
 			cdp_die_err(&err, path.p, 0);
+		cdp_out_line_mode(r->files[i], r->opt->common.unbuffered);
 	}
 	cdp_buf_free(&path);
 }
@@ -312,8 +313,12 @@ segment_run(const struct segment_opts *opt, char **files, int nfiles)
 		open_split(&r);
 	else if ((r.out = cdp_out_open(opt->common.output, &err)) == NULL)
 		cdp_die_err(&err, NULL, 0);
+	else
+		cdp_out_line_mode(r.out, opt->common.unbuffered);
 	if (cdp_acct_open(&r.acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
+	if (r.acct.rejects != NULL)
+		cdp_out_line_mode(r.acct.rejects, opt->common.unbuffered);
 	cdp_each(files, nfiles, &opt->common, &r.acct, record, &r);
 	close_outputs(&r);
 	if (cdp_acct_close(&r.acct, false, &err) == -1)

@@ -41,6 +41,16 @@ in_child(void (*fn)(void), char *msg, size_t size)
 	return WEXITSTATUS(st);
 }
 
+/* The last line of msg is want (a sanitizer may warn on lines before). */
+static int
+last_line_is(const char *msg, const char *want)
+{
+	size_t n = strlen(msg), w = strlen(want);
+
+	return n >= w && strcmp(msg + n - w, want) == 0 &&
+	    (n == w || msg[n - w - 1] == '\n');
+}
+
 static void
 too_big(void)
 {
@@ -92,12 +102,12 @@ main(void)
 	CHECK(in_child(too_big, msg, sizeof(msg)) == 71, "status");
 	snprintf(want, sizeof(want), "test_xalloc: out of memory "
 	    "(%zu bytes requested)\n", SIZE_MAX / 2);
-	CHECK_STR(msg, want);
+	CHECK(last_line_is(msg, want), "got \"%s\", want \"%s\"", msg, want);
 	CHECK(in_child(too_big_hint, msg, sizeof(msg)) == 71, "status");
 	snprintf(want, sizeof(want), "test_xalloc: out of memory "
 	    "(%zu bytes requested); partition the input first\n",
 	    SIZE_MAX / 4 * 2);
-	CHECK_STR(msg, want);
+	CHECK(last_line_is(msg, want), "got \"%s\", want \"%s\"", msg, want);
 	CHECK(in_child(overflow, msg, sizeof(msg)) == 71, "status");
 	CHECK_STR(msg, "test_xalloc: out of memory\n");
 	CHECK(in_child(library_said_no, msg, sizeof(msg)) == 71, "status");
