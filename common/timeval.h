@@ -38,6 +38,12 @@ long	cdp_time_days(long y, int m, int d);
 void	cdp_time_isoweek(long day, int *year, int *week);
 
 /*
+ * Parse an ISO date YYYY-MM-DD that exists in the calendar into days since
+ * 1970-01-01.  Returns 0, or -1.
+ */
+int	cdp_parse_iso_date(const char *s, long *days);
+
+/*
  * A duration: a number (digits, with an optional fraction) and an
  * optional unit s, m, h, d or w ("90", "30m", "1.5h", "7d", "1w"); a
  * number alone is seconds.  At most 100 years.  Returns 0 with *secs

@@ -204,3 +204,13 @@ cdp-report funnel w within"
 	done | grep -vxE 'common/diag.o: diag_(prog|verbose|hook)|common/xalloc.o: oom_hint|common/out.o: open_outs' > globals || true
 	[ ! -s globals ] || fail "mutable globals: $(cat globals)"
 }
+
+@test "arch: no program reaches into another, common/ into none, no call cycle between files" {
+	# the compiler's dependency files and nm of the objects
+	run python3 "$TESTS/arch/deps.py" "$CDP_BUILD"
+	assert_success
+	assert_output ""
+	# tests and harnesses link objects: no source includes a .c file
+	run grep -rlE '#include "[^"]*\.c"' "$TESTS" "$TESTS/../cmd" "$TESTS/../common"
+	assert_failure
+}
