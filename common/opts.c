@@ -27,6 +27,14 @@ cdp_usage_die(const char *usage, const char *fmt, ...)
 	_exit(EX_USAGE);
 }
 
+const char *
+cdp_opt_field(const char *arg, const char *opt, const char *usage)
+{
+	if (*arg == '\0')
+		cdp_usage_die(usage, "%s: empty field name", opt);
+	return arg;
+}
+
 int
 cdp_opt_common(int ch, const char *arg, struct cdp_common_opts *c,
     const char *usage)

@@ -139,6 +139,13 @@ int	cdp_parse_double(const char *s, double *out);
  */
 int	cdp_parse_size(const char *s, size_t *out);
 
+/*
+ * The value arg of option opt that names a field: returned when it is
+ * not empty, else exits 64 with "OPT: empty field name" and usage.
+ */
+const char *cdp_opt_field(const char *arg, const char *opt,
+	    const char *usage);
+
 /* Split a comma-separated list in place: returns the count of items put
  * in items[0..max), or -1 when there are more than max or an item is
  * empty.  s is modified (commas become NULs). */

@@ -214,3 +214,16 @@ cdp-report funnel w within"
 	run grep -rlE '#include "[^"]*\.c"' "$TESTS" "$TESTS/../cmd" "$TESTS/../common"
 	assert_failure
 }
+
+@test "arch: no block of more than 8 lines written twice in cmd/ or common/" {
+	run python3 "$TESTS/arch/repeats.py" "$TESTS/.." 9
+	assert_success
+	assert_output ""
+	# and the check finds one
+	mkdir -p t/cmd/a t/common
+	seq 1 12 | sed 's/.*/\tx = f(&, y);/' > t/cmd/a/one.c
+	cp t/cmd/a/one.c t/common/two.c
+	run python3 "$TESTS/arch/repeats.py" t 9
+	assert_failure
+	assert_output "cmd/a/one.c:1 ~ common/two.c:1"
+}

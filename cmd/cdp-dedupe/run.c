@@ -538,7 +538,6 @@ finish(struct run *r)
 int
 dedupe_run(struct dedupe_opts *opt, char **files, int nfiles)
 {
-	static char *stdin_only[] = { "-" };
 	struct cdp_progress prog;
 	struct run r = { .opt = opt, .prog = &prog };
 	struct again *again;
@@ -546,12 +545,8 @@ dedupe_run(struct dedupe_opts *opt, char **files, int nfiles)
 	const char *bad;
 	off_t total;
 
-	if (nfiles == 0) {
-		files = stdin_only;
-		nfiles = 1;
-	}
 	/* Every input must open before anything is written. */
-	if (cdp_lines_check(files, nfiles, &total, &bad, &err) == -1)
+	if (cdp_lines_inputs(&files, &nfiles, &total, &bad, &err) == -1)
 		cdp_die_err(&err, bad, 0);
 	cdp_progress_start(&prog, opt->common.progress, total);
 	r.two_pass = opt->keep != KEEP_FIRST || opt->nfuzzy > 0;

@@ -533,18 +533,13 @@ ingest_file(struct run *r, const char *path, const char *source)
 int
 ingest_run(const struct ingest_opts *opt, char **files, int nfiles)
 {
-	static char *stdin_only[] = { "-" };
 	struct run r = { .opt = opt };
 	struct cdp_err err;
 	const char *bad;
 	off_t total;
 
-	if (nfiles == 0) {
-		files = stdin_only;
-		nfiles = 1;
-	}
 	/* Every input must open before anything is written. */
-	if (cdp_lines_check(files, nfiles, &total, &bad, &err) == -1)
+	if (cdp_lines_inputs(&files, &nfiles, &total, &bad, &err) == -1)
 		cdp_die_err(&err, bad, 0);
 	r.plan = opt->nspecs > 0 || opt->nrequire > 0 ||
 	    opt->empty != EMPTY_STRING;

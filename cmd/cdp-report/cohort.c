@@ -234,10 +234,7 @@ parse_options(int argc, char **argv, struct cohort_opts *opt)
 				    "week or month");
 			break;
 		case OPT_BY_PROFILE:
-			if (*optarg == '\0')
-				cdp_usage_die(usage, "--by-profile: empty "
-				    "field name");
-			opt->by = optarg;
+			opt->by = cdp_opt_field(optarg, "--by-profile", usage);
 			break;
 		default:
 			cdp_usage_die(usage, "unexpected option");

@@ -293,18 +293,13 @@ print_stats(struct run *r)
 int
 segment_run(const struct segment_opts *opt, char **files, int nfiles)
 {
-	static char *stdin_only[] = { "-" };
 	struct run r = { .opt = opt };
 	struct cdp_err err;
 	const char *bad;
 	off_t total;
 
-	if (nfiles == 0) {
-		files = stdin_only;
-		nfiles = 1;
-	}
 	/* Every input must open before anything is written. */
-	if (cdp_lines_check(files, nfiles, &total, &bad, &err) == -1)
+	if (cdp_lines_inputs(&files, &nfiles, &total, &bad, &err) == -1)
 		cdp_die_err(&err, bad, 0);
 	r.nall = opt->nsegs + (opt->else_name != NULL);
 	r.counts = cdp_xcalloc((size_t)r.nall + 1, sizeof(*r.counts));
