@@ -227,3 +227,16 @@ cdp-report funnel w within"
 	assert_failure
 	assert_output "cmd/a/one.c:1 ~ common/two.c:1"
 }
+
+@test "arch: every main.c is STYLE.md's template: main() alone, short" {
+	for d in "$TESTS"/../cmd/*/; do
+		p=$(basename "$d")
+		n=$(wc -l < "$d/main.c")
+		[ "$n" -le 70 ] || fail "$p/main.c: $n lines"
+		fns=$(nm "$CDP_BUILD/obj/cmd/$p/main.o" |
+		    awk '$2 ~ /^[Tt]$/ { print $3 }' | paste -sd' ')
+		[ "$fns" = main ] || fail "$p/main.c defines: $fns"
+		grep -q 'cdp_diag_init("'"$p"'")' "$d/main.c" ||
+		    fail "$p/main.c: no cdp_diag_init first"
+	done
+}

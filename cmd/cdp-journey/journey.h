@@ -164,4 +164,12 @@ void	j_decide_all(struct j_run *r, struct cdp_out *out,
 	    struct cdp_out *state);
 void	j_stats_tail(const struct j_run *r, struct cdp_buf *b);
 
+/* The command line (options.c): exits 64 on misuse; returns the index
+ * of the first FILE in argv. */
+int	parse_options(int argc, char *argv[], struct journey_opts *o);
+
+/* The whole run over files[0..nfiles) (stdin when none) (run.c):
+ * returns the exit status; fatal errors exit through cdp_die(). */
+int	journey_run(const struct journey_opts *opt, char **files, int nfiles);
+
 #endif

@@ -1,0 +1,135 @@
+/*
+ * run.c - one run of cdp-journey: the journey, the suppression list and
+ * the state loaded, the events read, every profile decided, the outputs
+ * and the account closed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "xalloc.h"
+#include "journey.h"
+
+/* One profile id or email a line; emails are compared in lower case. */
+static void
+load_suppress(struct j_run *r, const char *path)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *fp;
+	int added;
+
+	if ((r->suppress = cdp_keymap_new()) == NULL)
+		cdp_oom(0);
+	if ((fp = fopen(path, "r")) == NULL)
+		cdp_die(EX_NOINPUT, path, 0, "cannot open: %s",
+		    strerror(errno));
+	while ((n = getline(&line, &cap, fp)) != -1) {
+		char *s = line + strspn(line, " \t");
+
+		while (n > 0 && strchr(" \t\r\n", line[n - 1]) != NULL)
+			line[--n] = '\0';
+		if (*s == '\0' || *s == '#')
+			continue;
+		if (strchr(s, '@') != NULL)
+			for (char *p = s; *p; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p += 32;
+		if (cdp_keymap_put(r->suppress, cdp_key128_of(s, strlen(s)), 1,
+		    &added) == NULL)
+			cdp_oom(0);
+	}
+	free(line);
+	fclose(fp);
+}
+
+static void
+finish(struct j_run *r, struct cdp_out *out, struct cdp_out *st)
+{
+	struct cdp_err err;
+	struct cdp_buf b = { 0 };
+
+	if (cdp_out_close(out, &err) == -1 || cdp_out_close(st, &err) == -1 ||
+	    cdp_acct_close(&r->acct, false, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	if (!r->opt->common.stats)
+		return;
+	if (cdp_buf_addf(&b, "{\"read\":%llu,\"used\":%llu,\"rejected\":%llu,"
+	    "\"skipped\":%llu", r->acct.read, r->acct.written,
+	    r->acct.rejected, r->acct.dropped) == -1)
+		cdp_oom(0);
+	j_stats_tail(r, &b);
+	fprintf(stderr, "%s}\n", b.p);
+	cdp_buf_free(&b);
+}
+
+static void
+run_free(struct j_run *r)
+{
+	j_free(&r->j);
+	cdp_keymap_free(r->ids);
+	cdp_keymap_free(r->tzmap);
+	cdp_keymap_free(r->suppress);
+	for (size_t i = 0; i < r->ntz; i++)
+		free(r->tzname[i]);
+	for (int c = 0; c < J_NCHAN; c++)
+		cdp_expr_free(r->consent[c]);
+	free(r->tzname);
+	free(r->prof);
+	free(r->ev);
+	free(r->ps);
+	free(r->pool);
+	free(r->score);
+	cdp_buf_free(&r->idtext);
+	cdp_buf_free(&r->key);
+	cdp_buf_free(&r->tmp);
+	cdp_buf_free(&r->bad_time);
+}
+
+int
+journey_run(const struct journey_opts *opt, char **files, int nfiles)
+{
+	static const char *const consent[J_NCHAN] = { "consent.email",
+	    "consent.sms", "consent.push", "consent.ads" };
+	struct j_run r = { .opt = opt };
+	struct cdp_out *out, *st = NULL;
+	struct cdp_expr_err eerr;
+	struct cdp_err err;
+
+	if (j_load(&r.j, opt->journey, opt->score, opt->as_of, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	if ((r.ids = cdp_keymap_new()) == NULL ||
+	    (r.tzmap = cdp_keymap_new()) == NULL)
+		cdp_oom(0);
+	for (int c = 0; c < J_NCHAN; c++)
+		if ((r.consent[c] = cdp_expr_compile(consent[c],
+		    strlen(consent[c]), NULL, &eerr)) == NULL)
+			cdp_oom(0);
+	if (opt->suppress != NULL)
+		load_suppress(&r, opt->suppress);
+	if (opt->state != NULL)
+		j_state_load(&r, opt->state);
+	if (cdp_acct_open(&r.acct, opt->common.rejects, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	r.acct.aggregating = true;
+	j_read_input(&r, files, nfiles);
+	for (size_t i = 0; r.suppress != NULL && i < r.nprof; i++)
+		if (cdp_keymap_get(r.suppress, cdp_key128_of(r.idtext.p +
+		    r.prof[i].idoff, r.prof[i].idlen)) != NULL)
+			r.prof[i].suppressed = true;
+	if ((out = cdp_out_open(opt->common.output, &err)) == NULL)
+		cdp_die_err(&err, opt->common.output, 0);
+	if (!opt->dry_run && (opt->state_out != NULL || opt->state != NULL)) {
+		const char *path = opt->state_out ? opt->state_out : opt->state;
+
+		if ((st = cdp_out_open(path, &err)) == NULL)
+			cdp_die_err(&err, path, 0);
+	}
+	j_decide_all(&r, out, st);
+	finish(&r, out, st);
+	run_free(&r);
+	return 0;
+}
