@@ -234,7 +234,8 @@ cdp-report funnel w within"
 		n=$(wc -l < "$d/main.c")
 		[ "$n" -le 70 ] || fail "$p/main.c: $n lines"
 		fns=$(nm "$CDP_BUILD/obj/cmd/$p/main.o" |
-		    awk '$2 ~ /^[Tt]$/ { print $3 }' | paste -sd' ')
+		    awk '$2 ~ /^[Tt]$/ && $3 !~ /^(_sub_|__)/ { print $3 }' |
+		    paste -sd' ')
 		[ "$fns" = main ] || fail "$p/main.c defines: $fns"
 		grep -q 'cdp_diag_init("'"$p"'")' "$d/main.c" ||
 		    fail "$p/main.c: no cdp_diag_init first"
