@@ -15,31 +15,41 @@ MANDIR	?= $(PREFIX)/share/man
 COMPDIR	?= $(PREFIX)/share/bash-completion/completions
 BUILD	?= build
 CC	?= cc
+CXX	?= c++
 # assert() states invariants (record layer, key map, union-find, loaders):
 # on in the sanitizer and fuzz builds, compiled out of the optimised one.
 CFLAGS	?= -O2 -g -DNDEBUG
+CXXFLAGS ?= -O2 -g -DNDEBUG
 WARN	 = -std=c17 -Wall -Wextra -Wpedantic -Werror
+CXXWARN	 = -std=c++17 -Wall -Wextra -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icommon
 LDLIBS	 = -lcsv -ljansson -lpcre2-8 -lutf8proc -lxxhash -lcrypto \
 	   -lgsl -lgslcblas -lm
 
+# cdp-ingest alone reads compressed input (in a thread) and checks phone
+# numbers with libphonenumber, whose C++ runtime the others need not load.
+INGEST_LIBS = -lz -lzstd -pthread -lphonenumber -lstdc++
+
 ifeq ($(SAN),1)
 CFLAGS	 = -O1 -g -fno-omit-frame-pointer \
 	   -fsanitize=address,undefined -fno-sanitize-recover=all
+CXXFLAGS = $(CFLAGS)
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
 # Debian packages: build, test and bench dependencies.
 DEB_PKGS = build-essential libcsv-dev libjansson-dev libpcre2-dev \
 	   libutf8proc-dev libxxhash-dev libssl-dev libgsl-dev iso-codes \
+	   zlib1g-dev libzstd-dev libphonenumber-dev tzdata \
 	   bats bats-support bats-assert bats-file miller jq groff-base \
-	   man-db python3 clang time chromium \
+	   man-db python3 clang time chromium nodejs npm \
 	   fonts-dejavu-core datamash parallel libclang-rt-14-dev strace
 
 PROGS	 = $(notdir $(wildcard cmd/*))
 BINS	 = $(PROGS:%=$(BUILD)/bin/%)
 LIB_SRC	 = $(wildcard common/*.c)
-LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_CXX	 = $(wildcard common/*.cc)
+LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(LIB_CXX:%.cc=$(BUILD)/obj/%.o)
 LIB	 = $(BUILD)/libcdp.a
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNITS	 = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
@@ -52,6 +62,10 @@ all: $(BINS) $(UNITS) $(BENCHES)
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/%.o: %.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXWARN) $(CXXFLAGS) -MMD -MP -c -o $@ $<
 
 # Objects reached only through pattern rules would be deleted as
 # intermediates, and a second make would then rebuild every program.
@@ -69,6 +83,8 @@ objs_of = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 $(BUILD)/bin/%: $$(call objs_of,$$(wildcard cmd/$$*/*.c)) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bin/cdp-ingest: LDLIBS += $(INGEST_LIBS)
 
 # A program's objects but main.o, as an archive, for the unit drivers
 # and fuzz harnesses named after it (test_score_models, fuzz_segment_rules
@@ -114,13 +130,15 @@ $(BUILD)/fuzz/parts/%.a: $$(call fuzz_objs_of,$$(call parts_of,$$*))
 
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o \
     $$(addprefix $(BUILD)/fuzz/parts/,$$(call has_parts,$$*)) $(FUZZ_OBJ)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) \
+	    $(if $(findstring fuzz_ingest,$@),$(INGEST_LIBS))
 
 .PRECIOUS: $(BUILD)/fuzz/obj/%.o
 
-# cdp-ingest's readers in small blocks, so rows cross block boundaries.
+# cdp-ingest's readers and decoders in small blocks, so rows and
+# compressed blocks cross block boundaries.
 $(BUILD)/fuzz/obj/cmd/cdp-ingest/%.o: CPPFLAGS += -DCSVIN_BLOCK='((size_t)61)' \
-    -DJSONIN_BLOCK='((size_t)61)'
+    -DJSONIN_BLOCK='((size_t)61)' -DDECODE_BLOCK='((size_t)61)'
 
 fuzz: $(FUZZERS)
 	@sh tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_S) $(FUZZERS)
@@ -129,9 +147,13 @@ fuzz: $(FUZZERS)
 
 # Install what is missing, as root or through sudo, with no terminal.
 deps:
-	@missing=; for p in $(DEB_PKGS); do \
+	@provided=$$(dpkg-query -W -f='$${db:Status-Abbrev} $${Provides}\n' \
+	  2>/dev/null | sed -n 's/^ii *//p' | tr ',\n' '  '); \
+	missing=; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
-	    grep -q 'install ok installed' || missing="$$missing $$p"; \
+	    grep -q 'install ok installed' || \
+	    echo " $$provided " | grep -q "[[:space:]]$$p[[:space:]]" || \
+	    missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "make deps: installing$$missing"; \
@@ -146,7 +168,7 @@ asan:
 
 # Warnings are errors with clang too; this build is compiled, not tested.
 clang:
-	$(MAKE) BUILD=$(BUILD)/clang CC=clang all
+	$(MAKE) BUILD=$(BUILD)/clang CC=clang CXX=clang++ all
 
 check: deps
 	$(MAKE) all

@@ -12,7 +12,7 @@
 #include "diag.h"
 #include "out.h"
 
-#define CDP_ACCT_MAXEXTRA	6
+#define CDP_ACCT_MAXEXTRA	32	/* cdp-ingest: one per field (bad_values.F) */
 
 struct cdp_acct {
 	unsigned long long	read;

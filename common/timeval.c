@@ -1,7 +1,9 @@
 /* timeval.c - time fields as epoch seconds; see timeval.h. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "norm.h"
 #include "timeval.h"
@@ -102,6 +104,26 @@ cdp_time_isoweek(long day, int *year, int *week)
 
 	cdp_time_civil(thu, year, &m, &d);
 	*week = (int)((thu - cdp_time_days(*year, 1, 1)) / 7 + 1);
+}
+
+bool
+cdp_tz_valid(const char *name)
+{
+	const char *dir = getenv("TZDIR");
+	char path[4096];
+
+	if (*name == '\0' || *name == '/' || strstr(name, "..") != NULL ||
+	    strlen(name) > 200)
+		return false;
+	if (strcmp(name, "UTC") == 0)
+		return true;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/_+-", *p) != NULL))
+			return false;
+	snprintf(path, sizeof(path), "%s/%s",
+	    dir != NULL && *dir != '\0' ? dir : "/usr/share/zoneinfo", name);
+	return access(path, R_OK) == 0;
 }
 
 int

@@ -6,6 +6,7 @@
 #ifndef CDP_TIMEVAL_H
 #define CDP_TIMEVAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -42,6 +43,15 @@ void	cdp_time_isoweek(long day, int *year, int *week);
  * 1970-01-01.  Returns 0, or -1.
  */
 int	cdp_parse_iso_date(const char *s, long *days);
+
+/*
+ * True when name is a zone of the system's tz database, such as
+ * "Europe/Berlin" or "UTC" (the folder is $TZDIR, else
+ * /usr/share/zoneinfo).  glibc takes an unknown TZ for UTC without a
+ * word, so the zone file is looked for; names with "..", a leading "/"
+ * or other than letters, digits and "/_+-" are refused.
+ */
+bool	cdp_tz_valid(const char *name);
 
 /*
  * A duration: a number (digits, with an optional fraction) and an

@@ -18,6 +18,23 @@ cat "$tmp/crm.ndjson"
 step "CRM rows rejected (with the reason and the line)"
 cat "$tmp/crm.rejects"
 
+step "a messy export in one command: German Excel CSV (BOM, ';', CRLF, notes over lines, decimal commas, Ja/Nein, 'keine', customers of three countries)"
+cdp-ingest --source kunden \
+    --map customer_id=Kundennr,email=E-Mail,phone=Telefon,country=Land \
+    --map birth_date=Geburtsdatum,revenue=Umsatz,consent.email=Newsletter \
+    --normalize email,phone,country --country-field country \
+    --default-country DE --date-format dmy \
+    --types birth_date:date,revenue:money,consent.email:bool \
+    --decimal-comma --default-currency EUR \
+    --map-values consent.email:Ja=true,Nein=false \
+    --map-values phone:keine=,0000000000= --empty null \
+    --on-bad-value phone:null,revenue:null \
+    --rejects "$tmp/kunden.rejects" --rejects-warnings --max-reject-rate 5 \
+    --stats --only customer_id,email,phone,country,revenue,consent.email \
+    kunden.csv
+step "values made null instead of losing the customer (--rejects-warnings)"
+cat "$tmp/kunden.rejects"
+
 step "duplicates: the same email under two spellings of a name (cdp-dedupe)"
 cdp-dedupe --key email --mark --stats "$tmp/crm.ndjson" \
     | jq -c '{customer_id, first_name, last_name, email, _dup_of}'

@@ -113,3 +113,21 @@ merge_two_phase() {
 	run cmp one many
 	assert_success
 }
+
+# Past the exact limit of 65,536 values a profile field turns to a
+# HyperLogLog and a space-saving sketch: chunks of 256 KiB (about 9,000
+# ids each) stay exact and their merge crosses the limit; chunks of 4 MiB
+# (all 70,000 ids in one) are approximate themselves (issue 25.1).
+@test "scale: cdp-report profile partials merge on both sides of the exact limit" {
+	awk 'BEGIN { for (i = 1; i <= 70000; i++)
+		printf "{\"id\":\"user-%d\",\"k\":%d}\n", i, i % 5 }' >ids.ndjson
+	cdp-report profile -f ndjson ids.ndjson >one
+	for block in 256k 4M; do
+		parallel --pipe --block $block -j2 cdp-report profile --partial \
+		    <ids.ndjson >partials
+		run_split cdp-report profile --merge -f ndjson partials
+		assert_success
+		assert_equal "$(jq -c 'del(.top)' <<<"$output")" "$(jq -c 'del(.top)' one)"
+		assert_line --index 0 --regexp '"distinct_exact":false,.*"top_exact":false'
+	done
+}

@@ -22,6 +22,8 @@ static const char usage[] =
 "      --keep MODE           first (default), last, newest:FIELD or\n"
 "                            most-complete: which record of a group stays\n"
 "      --mark                keep every record; add _dup_of to duplicates\n"
+"      --replace             with --mark: replace the _dup_of an input has\n"
+"                            (else such a record is bad)\n"
 "  -n, --normalize F[:KIND],...\n"
 "                            normalise F as KIND (a bare F is its own KIND)\n"
 CDP_NORM_KINDS_USAGE
@@ -31,7 +33,8 @@ CDP_COMMON_USAGE;
 
 enum {
 	OPT_KEEP = CDP_OPT_PRIVATE,
-	OPT_MAX_BLOCK
+	OPT_MAX_BLOCK,
+	OPT_REPLACE
 };
 
 static const struct option longopts[] = {
@@ -45,6 +48,7 @@ static const struct option longopts[] = {
 	{ "mark", no_argument, NULL, 'm' },
 	{ "max-block", required_argument, NULL, OPT_MAX_BLOCK },
 	{ "normalize", required_argument, NULL, 'n' },
+	{ "replace", no_argument, NULL, OPT_REPLACE },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -181,6 +185,9 @@ private_option(int ch, char *arg, struct dedupe_opts *opt, bool *block)
 		break;
 	case 'm':
 		opt->mark = true;
+		break;
+	case OPT_REPLACE:
+		opt->replace = true;
 		break;
 	case 'n':
 		add_norms(opt, arg);

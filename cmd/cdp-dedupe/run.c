@@ -204,8 +204,29 @@ die_err(const struct cdp_err *err)
 static void
 write_raw(struct run *r, const char *p, size_t n)
 {
+	const struct cdp_field *old;
 	struct cdp_err err;
 
+	/* --mark --replace: a survivor loses the _dup_of an earlier run
+	 * gave it. */
+	if (r->opt->mark && r->opt->replace) {
+		if (cdp_rec_parse(&r->rec, p, n, &err) == -1)
+			die_err(&err);
+		if ((old = cdp_rec_find(&r->rec, "_dup_of", 7)) != NULL) {
+			int rc = 0;
+
+			cdp_recw_begin(&r->w);
+			for (size_t i = 0; i < r->rec.n && rc == 0; i++)
+				if (&r->rec.f[i] != old)
+					rc = cdp_recw_field(&r->w, &r->rec,
+					    &r->rec.f[i]);
+			if (rc == -1 || cdp_recw_end(&r->w) == -1)
+				cdp_oom(0);
+			/* without its newline: added below */
+			p = r->w.b.p;
+			n = r->w.b.len - 1;
+		}
+	}
 	if (cdp_out_write(r->out, p, n, &err) == -1 ||
 	    cdp_out_write(r->out, "\n", 1, &err) == -1)
 		die_err(&err);
@@ -310,6 +331,11 @@ first_pass(struct run *r, const struct cdp_line *l)
 		if (err.code != EX_DATAERR)
 			die_err(&err);
 		reject(r, err.msg, l->p, l->len);
+		return;
+	}
+	if (opt->mark && !opt->replace &&
+	    cdp_rec_find(&r->rec, "_dup_of", 7) != NULL) {
+		reject(r, "field \"_dup_of\" already exists", l->p, l->len);
 		return;
 	}
 	if ((rc = make_key(r, &why)) == 1 && (opt->keep == KEEP_NEWEST ?

@@ -10,6 +10,7 @@
 #include "each.h"
 #include "export.h"
 #include "hash.h"
+#include "idvals.h"
 #include "lines.h"
 #include "norm.h"
 #include "out.h"
@@ -207,6 +208,36 @@ fill(struct run *r, struct col *c, const struct val *v)
 		hash_cell(r, c);
 }
 
+/*
+ * Fill column c from an array of identifiers (a profile's, from
+ * `cdp-merge --rule F=all`): the first value that normalises.  Counted
+ * as one bad value when there are values and none normalises.
+ */
+static void
+fill_list(struct run *r, struct col *c, struct cdp_rec *rec)
+{
+	unsigned long long bad = r->bad_values;
+	struct cdp_idvals it;
+	const char *why;
+	struct val v;
+	int rc;
+
+	c->type = C_EMPTY;
+	cdp_idvals_start(&it, rec, c->src.path, strlen(c->src.path), false);
+	while ((rc = cdp_idvals_next(&it, &c->raw, &v.s, &v.n, &why)) == 1) {
+		v.type = it.str ? C_TEXT : C_NUM;
+		fill(r, c, &v);
+		if (c->type != C_EMPTY) {
+			r->bad_values = bad;
+			return;
+		}
+	}
+	if (rc == -2)
+		cdp_oom(0);
+	/* An array of other things is a value that does not normalise. */
+	r->bad_values = bad + (r->bad_values > bad || rc == -1);
+}
+
 static bool
 has(const struct export_opts *opt, enum col_kind k)
 {
@@ -344,7 +375,11 @@ one(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		cdp_buf_reset(&c->raw);
 		if (fetch(&c->src, rec, &c->raw, &v, why) == -1)
 			return -1;
-		fill(r, c, &v);
+		if (c->src.expr == NULL && v.type == C_JSON && *v.s == '[' &&
+		    (c->kind != K_GENERIC || c->norm != CDP_N_NONE || c->hash))
+			fill_list(r, c, rec);
+		else
+			fill(r, c, &v);
 	}
 	if (!identifiable(opt)) {
 		r->no_identifier++;

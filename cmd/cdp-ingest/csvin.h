@@ -30,7 +30,7 @@ struct csv_row {
 struct csvin;
 
 /*
- * Read CSV (delim ',') or TSV (delim '\t') from fd, which is not closed.
+ * Read CSV (delim ',' or another byte) or TSV (delim '\t') from fd, which is not closed.
  * pre[0..prelen) were already read from fd and come first.  A UTF-8 BOM at
  * the start is dropped.  Unquoted fields keep their spaces unless trim.
  * Returns a new reader, or NULL with err set.
@@ -38,6 +38,9 @@ struct csvin;
 struct csvin *csvin_open(int fd, const char *name, const char *pre,
 	    size_t prelen, char delim, bool trim, size_t max_row_bytes,
 	    struct cdp_err *err);
+
+/* Number the lines from line on (the input starts after skipped lines). */
+void	csvin_first_line(struct csvin *c, long line);
 
 /*
  * The next non-blank row: 1 with *row filled, 0 at end of input, -1 on a

@@ -9,6 +9,7 @@
 
 #include "diag.h"
 #include "each.h"
+#include "idvals.h"
 #include "xalloc.h"
 #include "journey.h"
 
@@ -162,6 +163,7 @@ one_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 	struct j_run *r = ctx;
 	const char *name = r->opt->profile, *s;
 	const struct cdp_field *f = cdp_rec_find(rec, name, strlen(name));
+	struct cdp_idvals it;
 	struct j_event *e;
 	uint32_t idx;
 	uint64_t bits = 0;
@@ -174,18 +176,20 @@ one_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 	/* The time first: its text goes through r->tmp, as the id's may. */
 	if (time_of(r, rec, &t, why) == -1)
 		return -1;
-	if (f->type == CDP_STRING) {
-		if (cdp_rec_str(rec, f, &r->tmp, &s, &n) == -1)
-			cdp_oom(0);
-		if (n == 0)
-			return 1;
-	} else if (f->type == CDP_NUMBER) {
-		s = rec->p + f->voff;
-		n = f->vlen;
-	} else {
+	/* A string or number, or the first of an array of them. */
+	cdp_idvals_start(&it, rec, name, strlen(name), false);
+	switch (cdp_idvals_next(&it, &r->tmp, &s, &n, why)) {
+	case -2:
+		cdp_oom(0);
+		break;
+	case -1:
 		*why = "profile id is not a string or number";
 		return -1;
+	case 0:
+		return 1;
 	}
+	if (n == 0)
+		return 1;
 	/* Events after --as-of have not happened yet for this run. */
 	if (t > r->opt->as_of)
 		return 1;
@@ -199,7 +203,7 @@ one_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 			bits |= UINT64_C(1) << i;
 	}
 	/* s may point into r->tmp, which the lookup below keeps intact. */
-	idx = j_profile_of(r, s, n, f->type == CDP_STRING);
+	idx = j_profile_of(r, s, n, it.str);
 	if (attributes(r, rec, &r->prof[idx], idx, t, why) == -1)
 		return -1;
 	if (t == -INFINITY)

@@ -42,28 +42,11 @@ j_fmt_time(struct cdp_buf *b, double t)
 		cdp_oom(0);
 }
 
-/*
- * An IANA zone name the system tz database holds.  glibc takes an unknown
- * TZ as UTC without a word, so the file is looked for first.
- */
+/* An IANA zone name the system tz database holds (common/timeval.c). */
 int
 j_tz_valid(const char *name)
 {
-	const char *dir = getenv("TZDIR");
-	char path[4096];
-
-	if (*name == '\0' || *name == '/' || strstr(name, "..") != NULL ||
-	    strlen(name) > 200)
-		return 0;
-	if (strcmp(name, "UTC") == 0)
-		return 1;
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("/_+-", *p) != NULL))
-			return 0;
-	snprintf(path, sizeof(path), "%s/%s",
-	    dir != NULL && *dir != '\0' ? dir : "/usr/share/zoneinfo", name);
-	return access(path, R_OK) == 0;
+	return cdp_tz_valid(name);
 }
 
 /* Make tz the zone of localtime_r()/mktime(); cur holds the zone set

@@ -7,11 +7,13 @@
 #include <string.h>
 
 #include "diag.h"
+#include "idvals.h"
 #include "index.h"
 #include "lines.h"
 #include "norm.h"
-#include "xalloc.h"
+#include "prior.h"
 #include "prob.h"
+#include "xalloc.h"
 
 static struct cdp_key128
 lower_key(struct cdp_buf *low, const char *s, size_t n)
@@ -99,6 +101,7 @@ index_free(struct index *ix)
 	cdp_buf_free(&ix->prior.text);
 	free(ix->prior.off);
 	free(ix->prior.count);
+	free(ix->prior.of_rec);
 	uf_free(&ix->uf);
 	cdp_buf_free(&ix->arena);
 	cdp_buf_free(&ix->val);
@@ -115,28 +118,16 @@ id_of_key(struct cdp_key128 h, char out[PROFILE_ID_SIZE])
 	    (unsigned long long)h.lo);
 }
 
-/* A record with no linking identifier is its own profile, named by its
- * provenance (_src and _line) when it has both, else by its text. */
+/*
+ * A record with no linking identifier is its own profile, named by its
+ * whole text (which holds its _src and _line when it has them): two
+ * records get one id only when they are the same bytes.
+ */
 static struct cdp_key128
 record_key(struct index *ix, struct cdp_rec *rec)
 {
-	const struct cdp_field *src = cdp_rec_find(rec, "_src", 4);
-	const struct cdp_field *line = cdp_rec_find(rec, "_line", 5);
-	struct cdp_buf *k = &ix->low;
-	int rc;
-
-	cdp_buf_reset(k);
-	if (src != NULL && line != NULL)
-		rc = cdp_buf_add(k, "\1", 1) |
-		    cdp_buf_add(k, rec->p + src->voff, src->vlen) |
-		    cdp_buf_add(k, ":", 1) |
-		    cdp_buf_add(k, rec->p + line->voff, line->vlen);
-	else
-		rc = cdp_buf_add(k, "\2", 1) | cdp_buf_add(k, rec->p,
-		    rec->len);
-	if (rc != 0)
-		cdp_oom(0);
-	return cdp_key128_of(k->p, k->len);
+	(void)ix;
+	return cdp_key128_of(rec->p, rec->len);
 }
 
 static bool
@@ -196,30 +187,6 @@ node_of(struct index *ix, int i, const char *s, size_t n)
 	return (uint32_t)*v;
 }
 
-/*
- * The identifier text of field f of rec in ix->val (a string unescaped,
- * a number's text), trimmed into s and n; 0, 1 when absent (null, missing,
- * empty), -1 when the type cannot be an identifier.
- */
-static int
-id_text(struct index *ix, const struct cdp_rec *rec,
-    const struct cdp_field *f, const char **s, size_t *n)
-{
-	if (f == NULL || f->type == CDP_NULL)
-		return 1;
-	if (f->type == CDP_STRING) {
-		if (cdp_rec_str(rec, f, &ix->val, s, n) == -1)
-			cdp_oom(0);
-	} else if (f->type == CDP_NUMBER) {
-		*s = rec->p + f->voff;
-		*n = f->vlen;
-	} else {
-		return -1;
-	}
-	cdp_trim(s, n);
-	return *n == 0 ? 1 : 0;
-}
-
 static void
 set_good(struct index *ix, bool good)
 {
@@ -239,8 +206,64 @@ index_good(const struct index *ix, size_t seq)
 }
 
 /*
+ * One identifier value s[0..n) of --ids field i: trimmed, checked
+ * against the ignore list, normalised and added to ids[] (or its key to
+ * keys[]) unless the record has it already.  Returns 0, or -1 (*why).
+ */
+static int
+id_value(struct index *ix, int i, const char *s, size_t n, uint32_t *ids,
+    struct cdp_key128 *keys, int *k, const char **why)
+{
+	const struct idfield *idf = &ix->opt->ids[i];
+	const char *w;
+
+	cdp_trim(&s, &n);
+	if (n == 0)
+		return 0;
+	if (ignored(ix, s, n)) {
+		ix->ignored += keys == NULL;
+		return 0;
+	}
+	cdp_buf_reset(&ix->norm);
+	if (cdp_norm_apply(&ix->ctx, idf->norm, s, n, &ix->norm, &w) == -1) {
+		*why = field_why(ix, idf, w);
+		return -1;
+	}
+	if (ix->norm.len == 0 || ignored(ix, ix->norm.p, ix->norm.len)) {
+		ix->ignored += keys == NULL;
+		return 0;
+	}
+	if (keys != NULL) {
+		struct cdp_key128 key = key_of(ix, i, ix->norm.p, ix->norm.len);
+
+		for (int j = 0; j < *k; j++)
+			if (keys[j].hi == key.hi && keys[j].lo == key.lo)
+				return 0;
+		if (*k == MAX_IDS)
+			goto many;
+		keys[(*k)++] = key;
+	} else {
+		uint32_t node = node_of(ix, i, ix->norm.p, ix->norm.len);
+
+		for (int j = 0; j < *k; j++)
+			if (ids[j] == node)
+				return 0;
+		if (*k == MAX_IDS)
+			goto many;
+		ids[(*k)++] = node;
+	}
+	return 0;
+many:
+	*why = field_why(ix, idf, "more than 64 identifier values in one "
+	    "record");
+	return -1;
+}
+
+/*
  * The record's nodes into ids[] (or, with keys non-NULL, only their keys
- * into keys[], adding nothing); returns their count or -1 (bad).
+ * into keys[], adding nothing); returns their count or -1 (bad).  A field
+ * may hold one value or an array of them, and `_ids.F` adds more
+ * (common/idvals.h).
  */
 int
 index_record_ids(struct index *ix, struct cdp_rec *rec, uint32_t *ids,
@@ -251,37 +274,21 @@ index_record_ids(struct index *ix, struct cdp_rec *rec, uint32_t *ids,
 
 	for (int i = 0; i < opt->nids; i++) {
 		const struct idfield *idf = &opt->ids[i];
+		struct cdp_idvals it;
 		const char *s, *w;
 		size_t n;
-		int rc = id_text(ix, rec, cdp_rec_find(rec, idf->name,
-		    idf->nlen), &s, &n);
+		int rc;
 
+		cdp_idvals_start(&it, rec, idf->name, idf->nlen, true);
+		while ((rc = cdp_idvals_next(&it, &ix->val, &s, &n, &w)) == 1)
+			if (id_value(ix, i, s, n, ids, keys, &k, why) == -1)
+				return -1;
+		if (rc == -2)
+			cdp_oom(0);
 		if (rc == -1) {
-			*why = field_why(ix, idf, "an identifier must be a "
-			    "string or a number");
-			return -1;
-		}
-		if (rc == 1)
-			continue;
-		if (ignored(ix, s, n)) {
-			ix->ignored += keys == NULL;
-			continue;
-		}
-		cdp_buf_reset(&ix->norm);
-		if (cdp_norm_apply(&ix->ctx, idf->norm, s, n, &ix->norm,
-		    &w) == -1) {
 			*why = field_why(ix, idf, w);
 			return -1;
 		}
-		if (ix->norm.len == 0 || ignored(ix, ix->norm.p,
-		    ix->norm.len)) {
-			ix->ignored += keys == NULL;
-			continue;
-		}
-		if (keys != NULL)
-			keys[k++] = key_of(ix, i, ix->norm.p, ix->norm.len);
-		else
-			ids[k++] = node_of(ix, i, ix->norm.p, ix->norm.len);
 	}
 	return k;
 }
@@ -336,7 +343,8 @@ index_add(struct index *ix, struct cdp_rec *rec, const char *p, size_t len,
 		set_good(ix, false);
 		return -1;
 	}
-	if (ix->prob != NULL && prob_add(ix->prob, rec, why) == -1) {
+	if (merge_owned(ix, rec, why) == -1 ||
+	    (ix->prob != NULL && prob_add(ix->prob, rec, why) == -1)) {
 		set_good(ix, false);
 		return -1;
 	}
@@ -352,6 +360,7 @@ index_add(struct index *ix, struct cdp_rec *rec, const char *p, size_t len,
 		ix->rkey[ix->nrecs] = record_key(ix, rec);
 	}
 	add_edges(ix, ids, k);
+	prior_carry_add(ix, ids, k);
 	set_good(ix, true);
 	return 0;
 }
@@ -608,7 +617,9 @@ index_profile(struct index *ix, size_t k, struct cdp_rec *rec,
 {
 	uint32_t r = index_root(ix, k);
 
-	if (r == NO_NODE)
+	if (r == NO_NODE && prior_carried(ix, k) != NULL)
+		snprintf(out, PROFILE_ID_SIZE, "%s", prior_carried(ix, k));
+	else if (r == NO_NODE)
 		id_of_key(record_key(ix, rec), out);
 	else
 		index_root_id(ix, r, out);

@@ -214,7 +214,7 @@ links_join(const struct merge_opts *opt, char **files, int nfiles)
 	acct.aggregating = true;
 	cdp_each(files, nfiles, &opt->common, &acct, join_line, &j);
 	index_resolve(&j.ix, NULL, 0);
-	if (opt->prior != NULL)
+	if (opt->prior != NULL || opt->id_map != NULL)
 		idmap = prior_apply(&j.ix, opt->id_map);
 	index_count(&j.ix);
 	write_id_map(&j.ix, out, &written);
@@ -333,6 +333,24 @@ merge_annotate(struct cdp_recw *w, struct cdp_rec *rec, const char *id)
 		cdp_oom(0);
 }
 
+/* An unlinked record keeps the profile_id it carries (unless --replace),
+ * as in one process: into own, 0; or -1. */
+static int
+carried_id(struct apply *a, struct cdp_rec *rec, char own[PROFILE_ID_SIZE])
+{
+	const struct cdp_field *f = cdp_rec_find(rec, "profile_id", 10);
+	const char *s;
+	size_t n;
+
+	if (a->ix.opt->replace || f == NULL || f->type != CDP_STRING ||
+	    cdp_rec_str(rec, f, &a->s1, &s, &n) == -1 || n == 0 ||
+	    n >= PROFILE_ID_SIZE || memchr(s, '\0', n) != NULL)
+		return -1;
+	memcpy(own, s, n);
+	own[n] = '\0';
+	return 0;
+}
+
 static int
 apply_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
     const char **why)
@@ -355,7 +373,9 @@ apply_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		if (off != NULL)
 			id = a->ids.p + *off;
 	}
-	if (id == NULL) {
+	if (id == NULL && carried_id(a, rec, own) == 0) {
+		id = own;
+	} else if (id == NULL) {
 		index_own_id(&a->ix, rec, own);
 		id = own;
 	} else {

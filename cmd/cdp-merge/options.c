@@ -29,13 +29,14 @@ CDP_NORM_USAGE
 "      --no-default-ignore   do not ignore the built-in placeholder list\n"
 "      --annotate            write every record with profile_id (default)\n"
 "      --profiles            write one unified profile per person instead\n"
-"      --rule F=RULE         how --profiles picks field F: most_frequent,\n"
-"                            most_recent:TIMEFIELD, source_priority:S1,S2,...,\n"
-"                            longest or all (default: all for --ids fields,\n"
-"                            most_frequent for the others)\n"
+"      --rule F=RULE         how --profiles picks field F: most_frequent\n"
+"                            (default), most_recent:TIMEFIELD,\n"
+"                            source_priority:S1,S2,..., longest or all\n"
+"      --all-ids             --profiles: all values of the --ids under _ids\n"
 "      --prior FILE          keep the profile ids of a previous annotate output\n"
-"      --id-map FILE         write {\"from\":OLD,\"to\":NEW} for prior ids that\n"
-"                            went (clusters joined); needs --prior\n"
+"      --id-map FILE         write {\"from\":OLD,\"to\":NEW} for prior or\n"
+"                            carried ids that went (clusters joined)\n"
+"      --replace             new ids for records carrying a profile_id\n"
 "      --emit-links, --join-links, --apply-map MAP\n"
 "                            the two phases over partitions (cdp-merge(1))\n"
 "      --explain ID          instead of records, show for each record of\n"
@@ -58,8 +59,8 @@ CDP_NORM_USAGE
 "      --seed N              seed of the random pairs that start u (1)\n"
 "      --train-only          print the fitted parameters as JSON instead\n"
 "                            of records\n"
-"      --explain FILE        with --probabilistic: write every scored pair\n"
-"                            with each field's level and weight to FILE\n"
+"      --pairs FILE          write every scored pair with each field's\n"
+"                            level and weight to FILE\n"
 "  -o, --output FILE         write to FILE (atomically) instead of stdout\n"
 "      --rejects FILE        write bad records to FILE and go on\n"
 "      --stats               print the record account on stderr at the end\n"
@@ -72,7 +73,10 @@ CDP_NORM_USAGE
 "  -V, --version             version\n";
 
 enum {
-	OPT_EXPLAIN = CDP_OPT_PRIVATE,
+	OPT_ALL_IDS = CDP_OPT_PRIVATE,
+	OPT_EXPLAIN,
+	OPT_PAIRS,
+	OPT_REPLACE,
 	OPT_ID_MAP,
 	OPT_IGNORE_VALUES,
 	OPT_MAX_CLUSTER,
@@ -97,6 +101,7 @@ enum {
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
 	CDP_NORM_LONGOPTS,
+	{ "all-ids", no_argument, NULL, OPT_ALL_IDS },
 	{ "allow-nonconverged", no_argument, NULL, OPT_ALLOW_NONCONVERGED },
 	{ "annotate", no_argument, NULL, 'a' },
 	{ "apply-map", required_argument, NULL, OPT_APPLY_MAP },
@@ -119,8 +124,10 @@ static const struct option longopts[] = {
 	{ "max-degree", required_argument, NULL, OPT_MAX_DEGREE },
 	{ "no-default-ignore", no_argument, NULL, OPT_NO_DEFAULT_IGNORE },
 	{ "normalize", required_argument, NULL, 'n' },
+	{ "pairs", required_argument, NULL, OPT_PAIRS },
 	{ "prior", required_argument, NULL, OPT_PRIOR },
 	{ "profiles", no_argument, NULL, 'p' },
+	{ "replace", no_argument, NULL, OPT_REPLACE },
 	{ "rule", required_argument, NULL, 'r' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -294,6 +301,12 @@ private_option(int ch, char *arg, struct merge_opts *opt,
 	case OPT_ID_MAP:
 		opt->id_map = arg;
 		break;
+	case OPT_ALL_IDS:
+		opt->all_ids = true;
+		break;
+	case OPT_REPLACE:
+		opt->replace = true;
+		break;
 	case OPT_EMIT_LINKS:
 		opt->emit_links = true;
 		break;
@@ -374,6 +387,9 @@ prob_option(int ch, char *arg, struct merge_opts *opt)
 	case OPT_TRAIN_ONLY:
 		s->train_only = true;
 		break;
+	case OPT_PAIRS:
+		s->explain = arg;
+		break;
 	default:
 		cdp_usage_die(usage, "internal: option %d not handled", ch);
 	}
@@ -403,11 +419,8 @@ check_prob(struct merge_opts *opt)
 	if (s->train_only && opt->profiles)
 		cdp_usage_die(usage, "--train-only and --profiles exclude "
 		    "each other");
-	/* --explain names the file of scored pairs here. */
-	s->explain = opt->explain;
-	opt->explain = NULL;
 	if (s->train_only && s->explain != NULL)
-		cdp_usage_die(usage, "--train-only and --explain exclude each "
+		cdp_usage_die(usage, "--train-only and --pairs exclude each "
 		    "other");
 }
 
@@ -454,8 +467,8 @@ parse_options(int argc, char *argv[], struct merge_opts *opt)
 	check_prob(opt);
 	if (opt->nids == 0 && !opt->probabilistic)
 		cdp_usage_die(usage, "--ids is required");
-	if (opt->id_map != NULL && opt->prior == NULL)
-		cdp_usage_die(usage, "--id-map needs --prior");
+	if (opt->all_ids && !opt->profiles)
+		cdp_usage_die(usage, "--all-ids needs --profiles");
 	if (opt->explain != NULL && opt->profiles)
 		cdp_usage_die(usage, "--explain and --profiles exclude each "
 		    "other");

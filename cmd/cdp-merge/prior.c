@@ -41,6 +41,29 @@ prior_id(struct prior *p, const char *s, size_t n)
 	return (uint32_t)p->n++;
 }
 
+/* The two maps, made on first use. */
+static void
+prior_maps(struct prior *p)
+{
+	if (p->ids == NULL && ((p->ids = cdp_keymap_new()) == NULL ||
+	    (p->keys = cdp_keymap_new()) == NULL))
+		cdp_oom(0);
+}
+
+/* Identifier key k was seen with prior id number id. */
+static void
+claim_key(struct prior *p, struct cdp_key128 k, uint32_t id)
+{
+	int added;
+	uint64_t *v = cdp_keymap_put(p->keys, k, id, &added);
+
+	if (v == NULL)
+		cdp_oom(0);
+	/* A value over --max-degree sat in many profiles: no use. */
+	if (!added && *v != id)
+		*v = AMBIG;
+}
+
 /* One record of the prior file. */
 static const char *
 prior_record(struct index *ix, struct cdp_rec *rec, const char *line,
@@ -66,16 +89,8 @@ prior_record(struct index *ix, struct cdp_rec *rec, const char *line,
 	p->count[id]++;
 	if ((k = index_record_ids(ix, rec, NULL, keys, &why)) == -1)
 		return why;
-	for (int i = 0; i < k; i++) {
-		int added;
-		uint64_t *v = cdp_keymap_put(p->keys, keys[i], id, &added);
-
-		if (v == NULL)
-			cdp_oom(0);
-		/* A value over --max-degree sat in many profiles: no use. */
-		if (!added && *v != id)
-			*v = AMBIG;
-	}
+	for (int i = 0; i < k; i++)
+		claim_key(p, keys[i], id);
 	return NULL;
 }
 
@@ -90,9 +105,7 @@ prior_load(struct index *ix, const char *path)
 	const char *why;
 	int rc;
 
-	if ((ix->prior.ids = cdp_keymap_new()) == NULL ||
-	    (ix->prior.keys = cdp_keymap_new()) == NULL)
-		cdp_oom(0);
+	prior_maps(&ix->prior);
 	if ((in = cdp_lines_open(path, 0, &err)) == NULL)
 		cdp_die_err(&err, path, 0);
 	while ((rc = cdp_lines_next(in, &l, &err)) == 1) {
@@ -157,6 +170,8 @@ claims(struct index *ix, uint32_t *keep, size_t *npairs)
 		uint64_t *v;
 		uint32_t root;
 
+		if (ix->prior.keys == NULL)
+			break;
 		if (!index_linking(ix, i) || (v = cdp_keymap_get(
 		    ix->prior.keys, index_node_key(ix, i))) == NULL ||
 		    *v == AMBIG)
@@ -257,4 +272,64 @@ prior_apply(struct index *ix, const char *idmap_path)
 	free(owner);
 	free(pairs);
 	return o;
+}
+
+int
+prior_carry(struct index *ix, struct cdp_rec *rec, const char **why)
+{
+	struct prior *p = &ix->prior;
+	const struct cdp_field *f;
+	const char *s;
+	size_t n;
+
+	p->pending = NO_NODE;
+	if (ix->opt->emit_links || ix->opt->replace ||
+	    (f = cdp_rec_find(rec, "profile_id", 10)) == NULL)
+		return 0;
+	/* Only a string cdp-merge could have written is its own field. */
+	if (f->type != CDP_STRING || cdp_rec_str(rec, f, &ix->val, &s,
+	    &n) == -1 || n == 0 || n >= PROFILE_ID_SIZE ||
+	    memchr(s, '\0', n) != NULL) {
+		*why = "field \"profile_id\" already exists";
+		return -1;
+	}
+	prior_maps(p);
+	p->pending = prior_id(p, s, n);
+	return 0;
+}
+
+void
+prior_carry_add(struct index *ix, const uint32_t *ids, int k)
+{
+	struct prior *p = &ix->prior;
+	size_t rec = ix->nrecs - 1;
+
+	if (p->pending == NO_NODE && p->of_rec == NULL)
+		return;
+	while (p->nrec < ix->nrecs) {
+		cdp_xgrow((void **)&p->of_rec, &p->rcap, p->nrec + 1,
+		    sizeof(*p->of_rec));
+		p->of_rec[p->nrec++] = NO_NODE;
+	}
+	if ((p->of_rec[rec] = p->pending) == NO_NODE)
+		return;
+	p->count[p->pending]++;
+	for (int i = 0; i < k; i++)
+		claim_key(p, index_node_key(ix, ids[i]), p->pending);
+}
+
+uint32_t
+prior_carried_num(const struct index *ix, size_t k)
+{
+	const struct prior *p = &ix->prior;
+
+	return k < p->nrec ? p->of_rec[k] : NO_NODE;
+}
+
+const char *
+prior_carried(const struct index *ix, size_t k)
+{
+	uint32_t c = prior_carried_num(ix, k);
+
+	return c == NO_NODE ? NULL : ix->prior.text.p + ix->prior.off[c];
 }

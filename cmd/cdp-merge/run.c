@@ -13,6 +13,7 @@
 
 #include "acct.h"
 #include "diag.h"
+#include "idvals.h"
 #include "index.h"
 #include "lines.h"
 #include "merge.h"
@@ -165,6 +166,51 @@ reject(struct run *r, const struct input *in, const struct cdp_line *l,
 	    &err) == -1)
 		cdp_die_err(&err, err.code == EX_DATAERR ? in->name : NULL,
 		    l->lineno);
+}
+
+/* Whether field f is an array of strings (or nulls). */
+static bool
+strings(struct cdp_rec *rec, const struct cdp_field *f, struct cdp_buf *b)
+{
+	struct cdp_idvals it;
+	const char *s, *why;
+	size_t n;
+	int rc;
+
+	if (f->type != CDP_ARRAY)
+		return false;
+	cdp_idvals_start(&it, rec, "_sources", 8, false);
+	while ((rc = cdp_idvals_next(&it, b, &s, &n, &why)) == 1)
+		if (!it.str)
+			return false;
+	return rc == 0;
+}
+
+int
+merge_owned(struct index *ix, struct cdp_rec *rec, const char **why)
+{
+	const struct cdp_field *f;
+	double d;
+
+	if (ix->opt->profiles && !ix->opt->replace) {
+		if ((f = cdp_rec_find(rec, "_records", 8)) != NULL &&
+		    (cdp_rec_num(rec, f, &d) == -1 || d < 1 || d > 9e15 ||
+		    d != (double)(long long)d)) {
+			*why = "field \"_records\" already exists";
+			return -1;
+		}
+		if ((f = cdp_rec_find(rec, "_sources", 8)) != NULL &&
+		    !strings(rec, f, &ix->val)) {
+			*why = "field \"_sources\" already exists";
+			return -1;
+		}
+		if ((f = cdp_rec_find(rec, "_ids", 4)) != NULL &&
+		    f->type != CDP_OBJECT) {
+			*why = "field \"_ids\" already exists";
+			return -1;
+		}
+	}
+	return prior_carry(ix, rec, why);
 }
 
 static void
@@ -406,7 +452,8 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 		r.matched = npairs;
 	}
 	index_resolve(&r.ix, pairs, npairs);
-	if (opt->prior != NULL)
+	/* Ids of a --prior run and ids the records carry are kept alike. */
+	if (opt->prior != NULL || opt->id_map != NULL || r.ix.prior.n > 0)
 		idmap = prior_apply(&r.ix, opt->id_map);
 	index_count(&r.ix);
 	if (opt->probabilistic && opt->prob.train_only) {

@@ -10,10 +10,12 @@
 int
 main(int argc, char *argv[])
 {
-	struct partition_opts opt;
-	int used;
+	struct opts opt;
+	int used, status;
 
 	cdp_diag_init("cdp-partition");
 	used = parse_options(argc, argv, &opt);	/* exits 64 on misuse */
-	return partition_run(&opt, argv + used, argc - used);
+	status = partition_run(&opt, argv + used, argc - used);
+	free_options(&opt);
+	return status;
 }

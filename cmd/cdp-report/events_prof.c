@@ -8,6 +8,7 @@
 #include "diag.h"
 #include "xalloc.h"
 #include "events_prof.h"
+#include "timeval.h"
 
 void
 evprof_init(struct evprof *p)
@@ -132,5 +133,71 @@ events_duration(double secs, struct cdp_buf *b)
 		s -= q * units[i].secs;
 		if (++shown == 2)
 			break;
+	}
+}
+
+/* ---- calendar periods ---- */
+
+long
+events_floordiv(long a, long b)
+{
+	return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
+
+int32_t
+events_period(enum period u, long d)
+{
+	int y, m, dd;
+
+	switch (u) {
+	case P_DAY:
+		return (int32_t)d;
+	case P_WEEK:
+		return (int32_t)events_floordiv(d + 3, 7);
+	default:
+		cdp_time_civil(d, &y, &m, &dd);
+		return (int32_t)(y * 12 + m - 1);
+	}
+}
+
+void
+events_period_label(enum period u, int32_t p, struct cdp_buf *b)
+{
+	int y, m, d;
+	int rc;
+
+	cdp_buf_reset(b);
+	switch (u) {
+	case P_DAY:
+		cdp_time_civil(p, &y, &m, &d);
+		rc = cdp_buf_addf(b, "%04d-%02d-%02d", y, m, d);
+		break;
+	case P_WEEK:
+		/* Week p starts on Monday, day 7p - 3. */
+		cdp_time_isoweek((long)p * 7 - 3, &y, &m);
+		rc = cdp_buf_addf(b, "%04d-W%02d", y, m);
+		break;
+	default:
+		rc = cdp_buf_addf(b, "%04ld-%02ld", events_floordiv(p, 12),
+		    p - events_floordiv(p, 12) * 12 + 1);
+		break;
+	}
+	if (rc == -1)
+		cdp_oom(0);
+}
+
+long
+events_period_day(enum period u, int32_t p)
+{
+	long y;
+
+	switch (u) {
+	case P_DAY:
+		return p;
+	case P_WEEK:
+		return (long)p * 7 - 3;
+	default:
+		y = events_floordiv(p, 12);
+		return cdp_time_days(y, (int)(p - y * 12 + 1), 1);
 	}
 }

@@ -25,13 +25,16 @@ int
 fmt_cell(const struct rtable *t, size_t row, int col, struct cdp_buf *b)
 {
 	const struct rcell *c = rtable_cell(t, row, col);
+	const struct rcol *k = &t->cols[col];
 	size_t len = b->len;
 
-	if (rcell_text(t, row, col, b) == -1)
+	if (c->type != RC_INT && c->type != RC_NUM)
+		return rcell_text(t, row, col, b);
+	if (report_fmt_num(b, k->ratio ? c->num * 100 : c->num,
+	    c->type == RC_INT ? 0 : k->shown, k->key) == -1)
 		return -1;
-	/* rcell_text() leaves a number that is not finite empty. */
-	if (t->cols[col].percent && b->len > len &&
-	    (c->type == RC_INT || c->type == RC_NUM))
+	/* A number that is not finite is left empty. */
+	if ((k->percent || k->ratio) && b->len > len)
 		return cdp_buf_addc(b, '%');
 	return 0;
 }

@@ -65,6 +65,8 @@ report_write(const struct report_opts *ro, struct rtable *const *tables,
 
 	if ((o = cdp_out_open(ro->common.output, &err)) == NULL)
 		cdp_die_err(&err, NULL, 0);
+	for (size_t i = 0; i < n; i++)
+		rtable_resolve(tables[i], ro->precision);
 	if (ro->format->write(o, ro, tables, n, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	if (cdp_out_close(o, &err) == -1)

@@ -15,7 +15,6 @@ int
 rcell_text(const struct rtable *t, size_t row, int col, struct cdp_buf *b)
 {
 	const struct rcell *c = rtable_cell(t, row, col);
-	int digits = t->cols[col].digits;
 	char num[40];
 	int n;
 
@@ -30,21 +29,103 @@ rcell_text(const struct rtable *t, size_t row, int col, struct cdp_buf *b)
 		break;
 	default:
 		if (!isfinite(c->num))
-			return cdp_buf_adds(b, "");
-		if (digits >= 0)
-			n = snprintf(num, sizeof(num), "%.*f", digits,
-			    c->num);
-		else
-			n = cdp_fmt_double(num, c->num);
-		/* Never "-0.0" for a value that rounds to zero. */
-		if (n > 1 && num[0] == '-' &&
-		    strspn(num + 1, "0.") == (size_t)n - 1) {
-			memmove(num, num + 1, (size_t)n);
-			n--;
-		}
+			return 0;
+		n = cdp_fmt_double(num, c->num);
 		break;
 	}
 	return cdp_buf_add(b, num, (size_t)n);
+}
+
+int
+report_fmt_num(struct cdp_buf *b, double v, int decimals, bool plain)
+{
+	char num[400];
+	int n, neg, start, len;
+
+	if (!isfinite(v))
+		return 0;
+	if (decimals >= 0)
+		n = snprintf(num, sizeof(num), "%.*f", decimals, v);
+	else
+		n = cdp_fmt_double(num, v);
+	if (n < 0 || (size_t)n >= sizeof(num))
+		return cdp_buf_add(b, num, 0);
+	/* Never "-0.0" for a value that rounds to zero. */
+	if (n > 1 && num[0] == '-' && strspn(num + 1, "0.") == (size_t)n - 1) {
+		memmove(num, num + 1, (size_t)n);
+		n--;
+	}
+	neg = num[0] == '-';
+	start = neg;
+	len = (int)strspn(num + start, "0123456789");
+	/* An exponent (1e+300 in the shortest form) is left as it is. */
+	if (plain || len <= 3 || memchr(num, 'e', (size_t)n) != NULL)
+		return cdp_buf_add(b, num, (size_t)n);
+	if (cdp_buf_add(b, num, (size_t)start) == -1)
+		return -1;
+	for (int i = 0; i < len; i++) {
+		if (i > 0 && (len - i) % 3 == 0 && cdp_buf_addc(b, ',') == -1)
+			return -1;
+		if (cdp_buf_addc(b, num[start + i]) == -1)
+			return -1;
+	}
+	return cdp_buf_add(b, num + start + len, (size_t)(n - start - len));
+}
+
+/* Decimals that write v to 4 significant decimals (cap of them for a
+ * percentage), fewer when the rest are zeros: 72.37306 needs 4, 2.5 one,
+ * 0.000123456 seven.  Float noise below 1e-9 does not count. */
+static int
+decimals_of(double v, int cap, bool pct)
+{
+	double a = fabs(v), tol = a * 1e-12 > 1e-9 ? a * 1e-12 : 1e-9;
+	int max = cap;
+
+	if (!pct && a > 0 && a < 1)
+		max += (int)floor(-log10(a));
+	if (max > 12)
+		max = 12;
+	for (int d = 0; d < max; d++) {
+		double p = pow(10, d);
+
+		if (fabs(nearbyint(v * p) / p - v) <= tol)
+			return d;
+	}
+	return max;
+}
+
+void
+rtable_resolve(struct rtable *t, int precision)
+{
+	for (size_t c = 0; c < t->ncols; c++) {
+		struct rcol *col = &t->cols[c];
+		bool pct = col->percent || col->ratio, whole = true;
+		int d = 0;
+
+		for (size_t r = 0; r < t->nrows; r++) {
+			const struct rcell *cl = rtable_cell(t, r, (int)c);
+			double v = col->ratio ? cl->num * 100 : cl->num;
+
+			if (cl->type != RC_NUM || !isfinite(cl->num))
+				continue;
+			if (v != nearbyint(v))
+				whole = false;
+			if (col->digits < 0) {
+				int k = decimals_of(v, pct ? 2 : 4, pct);
+
+				if (k > d)
+					d = k;
+			}
+		}
+		if (col->key)
+			col->shown = -1;
+		else if (whole)
+			col->shown = 0;
+		else if (precision >= 0)
+			col->shown = precision;
+		else
+			col->shown = col->digits >= 0 ? col->digits : d;
+	}
 }
 
 /* A number in JSON: shortest exact form; not finite gives null. */

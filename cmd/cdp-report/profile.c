@@ -287,6 +287,11 @@ to_sketch(struct pfield *f)
 	int added;
 
 	f->hll = cdp_xcalloc(HLL_M, 1);
+	/* The sketch fills its PROF_SKETCH counters in place: a field
+	 * that turns approximate with fewer items (a merge starting from
+	 * an approximate partial) needs room for them all. */
+	cdp_xgrow((void **)&f->items, &f->icap, PROF_SKETCH,
+	    sizeof(*f->items));
 	for (size_t i = 0; i < f->nitems; i++)
 		hll_add(f->hll, f->items[i].h.lo);
 	cdp_sort(f->items, f->nitems, sizeof(*f->items), cmp_items, f);
@@ -341,8 +346,9 @@ count_value(struct pfield *f, struct cdp_key128 h, const char *s, size_t n,
 		to_sketch(f);
 	}
 	hll_add(f->hll, h.lo);
-	if (f->nitems < PROF_SKETCH) {
-		/* A sketch merged from a smaller one may have room. */
+	if (f->nitems < PROF_SKETCH && hset_get(&f->set, h) == NULL) {
+		/* A sketch made in a merge may have room (a value it
+		 * monitors already is counted by sketch_add). */
 		struct item *it = &f->items[f->nitems];
 
 		*it = (struct item){ .h = h, .count = w, .err = err,
@@ -583,6 +589,53 @@ merge_mval(struct mval *m, const json_t *j, int sign)
 	mval_take(m, &v, sign);
 }
 
+/*
+ * Count the items of a partial (checked by field_ok) into f.  A full
+ * sketch in the partial did not monitor the values it lacks, and each
+ * of those may have occurred there up to its smallest count times: the
+ * values f holds that the partial lacks gain that much in count and in
+ * error, so that every count stays an upper bound and count - error a
+ * lower one (the merge of Agarwal et al. 2012, "Mergeable summaries").
+ */
+static void
+merge_items(struct pfield *f, const json_t *items, bool exact)
+{
+	size_t n = json_array_size(items);
+	struct hset seen = { 0 };
+	uint64_t least = UINT64_MAX;
+	int added;
+
+	for (size_t i = 0; i < n; i++) {
+		const json_t *it = json_array_get(items, i);
+		const json_t *hx = json_array_get(it, 0);
+		const json_t *val = json_array_get(it, 3);
+		uint64_t w = (uint64_t)json_integer_value(json_array_get(it,
+		    1));
+		struct cdp_key128 h;
+
+		(void)key_hex_get(json_string_value(hx),
+		    json_string_length(hx), &h);
+		if (w < least)
+			least = w;
+		if (!exact && n >= PROF_SKETCH &&
+		    hset_put(&seen, h, 0, &added) == NULL)
+			cdp_oom(0);
+		count_value(f, h, json_string_value(val),
+		    json_string_length(val), w,
+		    (uint64_t)json_integer_value(json_array_get(it, 2)));
+	}
+	if (!exact && n >= PROF_SKETCH && !f->exact) {
+		for (size_t i = 0; i < f->nitems; i++)
+			if (hset_get(&seen, f->items[i].h) == NULL) {
+				f->items[i].count += least;
+				f->items[i].err += least;
+			}
+		for (size_t i = f->nitems / 2 + 1; i-- > 0;)
+			sift_down(f, i);
+	}
+	hset_free(&seen);
+}
+
 static int
 merge_field(struct prof *p, const json_t *j)
 {
@@ -623,19 +676,7 @@ merge_field(struct prof *p, const json_t *j)
 	ksum_add(&f->sum, json_number_value(json_array_get(sum, 2)));
 	merge_mval(&f->min, json_object_get(j, "min"), 1);
 	merge_mval(&f->max, json_object_get(j, "max"), -1);
-	for (size_t i = 0; i < json_array_size(items); i++) {
-		const json_t *it = json_array_get(items, i);
-		const json_t *hx = json_array_get(it, 0);
-		const json_t *val = json_array_get(it, 3);
-		struct cdp_key128 h;
-
-		(void)key_hex_get(json_string_value(hx),
-		    json_string_length(hx), &h);
-		count_value(f, h, json_string_value(val),
-		    json_string_length(val),
-		    (uint64_t)json_integer_value(json_array_get(it, 1)),
-		    (uint64_t)json_integer_value(json_array_get(it, 2)));
-	}
+	merge_items(f, items, json_is_true(json_object_get(j, "exact")));
 	return 0;
 }
 
@@ -761,6 +802,8 @@ write_table(struct prof *p)
 		rtable_col(&t, tname[k], -1);
 	for (size_t i = 0; i < sizeof(tail) / sizeof(tail[0]); i++)
 		rtable_col(&t, tail[i], -1);
+	/* min and max are values of the field, as found. */
+	t.cols[3 + NTYPES + 2].key = t.cols[3 + NTYPES + 3].key = true;
 	for (size_t i = 0; i < p->nf; i++)
 		table_row(p, &t, &p->f[i]);
 	report_write(&p->ro, &tp, 1);

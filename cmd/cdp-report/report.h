@@ -63,6 +63,7 @@ struct report_opts {
 	const char		*title;		/* --title (HTML heading) */
 	const char		*time;		/* --time FIELD, default "ts" */
 	bool			 skip_nonnumeric;	/* --skip-nonnumeric */
+	int			 precision;	/* --precision, -1 = from data */
 };
 
 /* Option values of the shared report options. */
@@ -71,6 +72,7 @@ enum {
 	REPORT_OPT_TITLE,
 	REPORT_OPT_TIME,
 	REPORT_OPT_SKIP_NONNUMERIC,
+	REPORT_OPT_PRECISION,
 	REPORT_OPT_PRIVATE = CDP_OPT_PRIVATE + 0x40	/* subcommands' own */
 };
 
@@ -79,7 +81,8 @@ enum {
 	{ "title", required_argument, NULL, REPORT_OPT_TITLE },		\
 	{ "time", required_argument, NULL, REPORT_OPT_TIME },		\
 	{ "skip-nonnumeric", no_argument, NULL,				\
-	    REPORT_OPT_SKIP_NONNUMERIC }
+	    REPORT_OPT_SKIP_NONNUMERIC },				\
+	{ "precision", required_argument, NULL, REPORT_OPT_PRECISION }
 
 #define REPORT_FMT_WORD_(name, exts, write)	" " #name
 #define REPORT_FMT_EXTS_(name, exts, write)	" " exts
@@ -91,7 +94,9 @@ enum {
 "      --title TEXT          heading of the html report\n"		\
 "      --time FIELD          the event time field (default ts)\n"	\
 "      --skip-nonnumeric     a value that should be a number and is not is\n" \
-"                            left out instead of rejecting its record\n"
+"                            left out instead of rejecting its record\n" \
+"      --precision N         decimals of the numbers in table, markdown and\n" \
+"                            html (default: chosen per column from its data)\n"
 
 #define REPORT_SHORTOPTS	CDP_COMMON_SHORTOPTS "f:"
 
@@ -139,6 +144,25 @@ int	report_time(struct cdp_rec *rec, const char *name,
  * finite); exits when memory runs out. */
 void	report_num(struct cdp_buf *b, double v);
 
+/* Quantile p (0 to 1) of sorted x[0..n), n >= 1: linear between the
+ * closest ranks, h = (n - 1) p (Hyndman and Fan's type 7, numpy's
+ * default). */
+double	report_quantile(const double *x, size_t n, double p);
+
+/* The 2.5% and 97.5% points (type 7) of x[0..n), n >= 1, sorted in
+ * place: a 95% percentile interval. */
+void	report_interval(double *x, size_t n, double *lo, double *hi);
+
+/*
+ * The key of an id field (a profile, a customer) of rec: a type byte and
+ * the text (a string unescaped, a number as written), so that the number
+ * 1 and the string "1" are two ids; into key, str being scratch.
+ * Returns 0; 1 when the field is missing or null; -1 when it is neither a
+ * string nor a number.
+ */
+int	report_id(struct cdp_rec *rec, const char *name, struct cdp_buf *str,
+	    struct cdp_buf *key);
+
 /* ---- result tables ---- */
 
 enum rcell_type {
@@ -161,14 +185,29 @@ enum rchart {
 	CHART_NONE,
 	CHART_BAR,	/* one bar per row: label column, value column */
 	CHART_FUNNEL,	/* steps in row order: label, value (counts) */
-	CHART_HEATMAP	/* rows label; columns heat_first.. are percents */
+	CHART_HEATMAP,	/* rows label; columns heat_first.. are percents */
+	CHART_GROUPED,	/* a group of bars per row: one per series column,
+			   a colour per series, a legend */
+	CHART_FOREST,	/* a point per row at value, a line from lo to hi,
+			   and the zero line */
+	CHART_KPI	/* one row: a tile per number, named by its column */
 };
+
+#define RT_MAXSERIES	16
 
 struct rcol {
 	char	*name;
 	int	 digits;	/* RC_NUM in table, markdown, html: decimals
-				   shown; -1 = shortest exact form everywhere */
+				   shown; -1 = chosen from the column's
+				   numbers (see rcol_digits) */
 	bool	 percent;	/* a percentage (0-100): "%" in text formats */
+	bool	 ratio;		/* a share (0-1): shown as a percentage in
+				   text formats, as it is in csv and ndjson */
+	bool	 key;		/* values as found in the data (group keys,
+				   labels): shortest exact form, no
+				   thousands separators */
+	int	 shown;		/* decimals the text formats use, set by
+				   rtable_resolve() (-1: shortest form) */
 };
 
 struct rtable {
@@ -176,8 +215,18 @@ struct rtable {
 	char		*title;		/* caption, e.g. "revenue by channel" */
 	enum rchart	 chart;
 	int		 label;		/* chart: column of the labels */
-	int		 value;		/* BAR, FUNNEL: column of the values */
+	int		 value;		/* BAR, FUNNEL, FOREST: the values */
+	int		 lo, hi;	/* FOREST: the interval's ends */
 	int		 heat_first;	/* HEATMAP: first value column */
+	int		 heat_scale;	/* HEATMAP: first column whose values
+					   set the colour scale (the columns
+					   before it, such as a period 0
+					   that is 100% by definition, are
+					   drawn in the top colour) */
+	int		 series[RT_MAXSERIES];	/* GROUPED: value columns */
+	int		 nseries;
+	const char	*unit;		/* charts: the values' unit, for the
+					   axis label ("conversions") */
 	struct rcol	*cols;
 	size_t		 ncols;
 	struct rcell	*cells;		/* nrows * ncols, row-major */
@@ -233,10 +282,28 @@ int	write(struct cdp_out *o, const struct report_opts *ro,		\
 REPORT_FORMATS(REPORT_FMT_DECL_)
 #undef REPORT_FMT_DECL_
 
-/* A cell as text for the text formats: numbers with the column's digits
- * (shortest form when -1), null as "", into b (appended). */
+/* A cell as plain text (csv): numbers in their shortest exact form,
+ * null as "", into b (appended). */
 int	rcell_text(const struct rtable *t, size_t row, int col,
 	    struct cdp_buf *b);
+
+/*
+ * Choose the decimals each column shows in the text formats (its shown
+ * member): a column of whole numbers shows none; a column with digits
+ * set keeps them; any other number column shows the fewest decimals
+ * that write each of its numbers to 4 significant decimals (past the
+ * zeros after the point of a number below 1) -- at most 2 for a
+ * percentage -- the largest over the column, so that the points line up.
+ * precision >= 0 (--precision) replaces every choice but whole numbers.
+ */
+void	rtable_resolve(struct rtable *t, int precision);
+
+/*
+ * A number as people read it: decimals after the point (-1: shortest
+ * exact form), a comma between groups of three digits unless plain,
+ * never "-0".  Appends to b; returns 0, or -1 when memory runs out.
+ */
+int	report_fmt_num(struct cdp_buf *b, double v, int decimals, bool plain);
 
 /* ---- subcommands: parse argv (argv[0] is the subcommand), run, exit
  * status ---- */
@@ -245,5 +312,8 @@ int	group_main(int argc, char **argv);
 int	funnel_main(int argc, char **argv);
 int	cohort_main(int argc, char **argv);
 int	attribution_main(int argc, char **argv);
+int	page_main(int argc, char **argv);
+int	lift_main(int argc, char **argv);
+int	subscriptions_main(int argc, char **argv);
 
 #endif

@@ -16,7 +16,8 @@ void
 rtable_init(struct rtable *t, const char *name, const char *title)
 {
 	*t = (struct rtable){ .name = dup(name), .title = dup(title),
-	    .label = 0, .value = 1, .heat_first = 1 };
+	    .label = 0, .value = 1, .lo = -1, .hi = -1, .heat_first = 1,
+	    .heat_scale = -1 };
 }
 
 int
@@ -24,7 +25,7 @@ rtable_col(struct rtable *t, const char *name, int digits)
 {
 	t->cols = cdp_xreallocarray(t->cols, t->ncols + 1, sizeof(*t->cols));
 	t->cols[t->ncols] = (struct rcol){ .name = dup(name),
-	    .digits = digits };
+	    .digits = digits, .shown = digits };
 	return (int)t->ncols++;
 }
 

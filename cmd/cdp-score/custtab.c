@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "acct.h"
+#include "idvals.h"
 #include "diag.h"
 #include "lines.h"
 #include "norm.h"
@@ -273,22 +274,29 @@ transaction(struct load *L, const char *line, struct tx *tx,
 {
 	const struct score_opts *o = L->opt;
 	const struct cdp_field *f;
+	struct cdp_idvals it;
 	const char *ts;
 	size_t tn;
 
+	(void)line;
 	f = cdp_rec_find(&L->rec, o->id, strlen(o->id));
 	if (f == NULL || f->type == CDP_NULL)
 		return TX_SKIP;
 	*field = o->id;
-	*why = "not a string or number";
-	tx->idnum = f->type == CDP_NUMBER;
-	if (tx->idnum) {
-		tx->id = line + f->voff;
-		tx->idlen = f->vlen;
-	} else if (f->type != CDP_STRING ||
-	    cdp_rec_str(&L->rec, f, &L->s1, &tx->id, &tx->idlen) == -1) {
+	/* A string or number, or the first of an array of them (a
+	 * profile's identifiers). */
+	cdp_idvals_start(&it, &L->rec, o->id, strlen(o->id), false);
+	switch (cdp_idvals_next(&it, &L->s1, &tx->id, &tx->idlen, why)) {
+	case -2:
+		cdp_oom(0);
+		break;
+	case -1:
+		*why = "not a string or number";
 		return TX_BAD;
+	case 0:
+		return TX_SKIP;
 	}
+	tx->idnum = !it.str;
 	if (tx->idlen == 0)
 		return TX_SKIP;
 	*field = o->time;

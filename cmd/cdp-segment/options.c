@@ -21,6 +21,8 @@ static const char usage[] =
 "      --first-match         a record gets only the first segment it matches\n"
 "      --else NAME           the segment of records that match no other\n"
 "      --split DIR           write DIR/NAME.ndjson per segment, not stdout\n"
+"      --replace             replace the \"segments\" an input has (else a\n"
+"                            list of names is added to, anything else bad)\n"
 "      --as-of DATE          the day days_since() and days_until() count\n"
 "                            from (YYYY-MM-DD)\n"
 CDP_UNBUFFERED_USAGE
@@ -29,6 +31,7 @@ CDP_COMMON_USAGE;
 enum {
 	OPT_ELSE = CDP_OPT_PRIVATE,
 	OPT_FIRST_MATCH,
+	OPT_REPLACE,
 	OPT_SPLIT
 };
 
@@ -40,6 +43,7 @@ static const struct option longopts[] = {
 	{ "else", required_argument, NULL, OPT_ELSE },
 	{ "first-match", no_argument, NULL, OPT_FIRST_MATCH },
 	{ "rules", required_argument, NULL, 'r' },
+	{ "replace", no_argument, NULL, OPT_REPLACE },
 	{ "split", required_argument, NULL, OPT_SPLIT },
 	{ "where", required_argument, NULL, 'w' },
 	{ NULL, 0, NULL, 0 }
@@ -144,6 +148,9 @@ parse_options(int argc, char *argv[], struct segment_opts *opt)
 			break;
 		case OPT_ELSE:
 			opt->else_name = optarg;
+			break;
+		case OPT_REPLACE:
+			opt->replace = true;
 			break;
 		case OPT_FIRST_MATCH:
 			opt->first_match = true;

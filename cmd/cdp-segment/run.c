@@ -112,6 +112,24 @@ build_array(struct run *r, const struct cdp_field *f, int nhit)
 	return added;
 }
 
+/* Whether field f is null or an array of strings (segment names). */
+static bool
+names(struct run *r, const struct cdp_field *f)
+{
+	const char *p;
+	size_t pos = 0, len;
+
+	if (f->type == CDP_NULL)
+		return true;
+	if (f->type != CDP_ARRAY)
+		return false;
+	while (cdp_span_next(r->rec->p + f->voff, f->vlen, &pos, &p,
+	    &len))
+		if (*p != '"')
+			return false;
+	return true;
+}
+
 /* The record with "segments" replaced in place, or added at the end. */
 static void
 rewrite(struct run *r, const struct cdp_field *seg)
@@ -202,13 +220,15 @@ record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 	if ((nhit = match(r, why)) == -1)
 		return -1;
 	seg = cdp_rec_find(rec, SEG_KEY, SEG_KEYLEN);
-	if (seg != NULL && seg->type != CDP_ARRAY && seg->type != CDP_NULL) {
-		*why = "field \"segments\" is not an array";
+	/* An array of names is an earlier run's, added to; anything else
+	 * is not ours to overwrite, unless --replace. */
+	if (seg != NULL && !r->opt->replace && !names(r, seg)) {
+		*why = "field \"segments\" already exists";
 		return -1;
 	}
 	/* A record that gains nothing is copied as it came. */
-	if (build_array(r, seg, nhit) > 0 || seg == NULL ||
-	    seg->type == CDP_NULL) {
+	if (build_array(r, r->opt->replace ? NULL : seg, nhit) > 0 ||
+	    seg == NULL || seg->type == CDP_NULL || r->opt->replace) {
 		rewrite(r, seg);
 		p = r->w.b.p;
 		n = r->w.b.len - 1;

@@ -26,6 +26,7 @@ struct segment_opts {
 	const char		*else_name;	/* --else */
 	const char		*split;		/* --split DIR */
 	bool			 first_match;
+	bool			 replace;	/* --replace: input "segments" */
 };
 
 /*
