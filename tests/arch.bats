@@ -244,3 +244,21 @@ cdp-report funnel w within"
 		    fail "$p/main.c: no cdp_diag_init first"
 	done
 }
+
+@test "arch: the attribution models are one list: parse, columns, messages" {
+	run_split cdp-report attribution --conversion 'event == "buy"' --model nosuch
+	assert_failure 64
+	list=${stderr%%)*}
+	list=${list#*(}
+	assert_equal "$list" "first, last, linear, time-decay, position, markov, shapley, shapley-ordered"
+	printf '%s\n' '{"profile_id":"a","ts":"2025-01-01T00:00:00Z","channel":"mail"}' \
+	    '{"profile_id":"a","ts":"2025-01-02T00:00:00Z","channel":"ads"}' \
+	    '{"profile_id":"a","ts":"2025-01-03T00:00:00Z","event":"buy"}' > ev.ndjson
+	for m in ${list//,/}; do
+		run cdp-report attribution --conversion 'event == "buy"' \
+		    --model "$m" -f csv ev.ndjson
+		assert_success
+		# the column prefix is the name with _ for -
+		assert_line --index 0 --regexp "^channel,${m//-/_}_conversions"
+	done
+}
