@@ -556,12 +556,25 @@ journey_consent() {
 		}
 	}' "$NDJSON" >"$CONSENT.tmp" && mv "$CONSENT.tmp" "$CONSENT"
 }
+# The events span a year before 2030: --max-age none decides all of them
+# (a backfill on purpose).
 if journey_consent; then
 	IN=$NDJSON
 	bench_alone "journey" \
-	    '"$BIN/cdp-journey" -j bench/journey.json --profile customer_id --as-of 2030-01-01 --cap email:2/7d,sms:1/7d --quiet 21:00-08:00 "$CONSENT" "$IN"' \
+	    '"$BIN/cdp-journey" -j bench/journey.json --profile customer_id --as-of 2030-01-01 --max-age none --cap email:2/7d,sms:1/7d --quiet 21:00-08:00 "$CONSENT" "$IN"' \
 	    "$(awk -v n="$N" 'BEGIN { printf "%.1f", 6 * n / 1e6 }')"
+	# Issue 19: a holdout per journey, a universal one and variants cost
+	# at most 1.2x the same journey without them (the ratio printed is
+	# plain / with, so at least 0.8, one decimal).
+	bench_pair "journey A/B" \
+	    '"$BIN/cdp-journey" -j bench/journey-ab.json --universal-holdout 5% --profile customer_id --as-of 2030-01-01 --max-age none --cap email:2/7d,sms:1/7d --quiet 21:00-08:00 "$CONSENT" "$IN"' \
+	    '"$BIN/cdp-journey" -j bench/journey.json --profile customer_id --as-of 2030-01-01 --max-age none --cap email:2/7d,sms:1/7d --quiet 21:00-08:00 "$CONSENT" "$IN"' 0.8
 fi
+# Issue 19's assignment checks (shares on 1,000,000 profiles; the same on
+# a shuffled and a partitioned input); not timed.
+sh bench/journey-assign.sh "$BUILD" 1000000
+# Issue 24: --follow on a live stream (latency, throughput, memory).
+sh bench/live.sh "$BUILD" 60
 
 # --- probabilistic linkage -------------------------------------------------
 

@@ -55,6 +55,14 @@ int	cdp_acct_reject(struct cdp_acct *a, const char *src, long line,
 	    struct cdp_err *err);
 
 /*
+ * Append the rejects line of that bad record to b (for a program that
+ * writes its rejects itself, as cdp-journey --follow appends them to a
+ * file as they come).  Returns 0, or -1 when memory runs out.
+ */
+int	cdp_acct_reject_line(struct cdp_buf *b, const char *src, long line,
+	    const char *reason, const char *raw, size_t rawlen);
+
+/*
  * Finish: close the rejects file (renamed into place) and, with stats,
  * print {"read":…,"written":…,"rejected":…,"dropped":…} on stderr, with
  * "merged" when a->merging and then the named extra counts.

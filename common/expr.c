@@ -1443,6 +1443,24 @@ ev(struct cdp_expr *e, int i, struct cdp_rec *r, struct cdp_val *v,
 }
 
 int
+cdp_expr_field_next(const struct cdp_expr *e, int *pos, const char **key,
+    size_t *klen)
+{
+	for (; *pos < e->n; (*pos)++) {
+		const struct node *nd = &e->nodes[*pos];
+
+		if (nd->op == N_PATH && nd->nsteps > 0 &&
+		    nd->steps[0].idx < 0) {
+			*key = nd->steps[0].key;
+			*klen = nd->steps[0].klen;
+			(*pos)++;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int
 cdp_expr_eval(struct cdp_expr *e, struct cdp_rec *r, struct cdp_val *out,
     const char **why)
 {

@@ -84,4 +84,13 @@ int	cdp_expr_eval(struct cdp_expr *e, struct cdp_rec *r,
 int	cdp_expr_test(struct cdp_expr *e, struct cdp_rec *r,
 	    const char **why);
 
+/*
+ * The top-level field names e reads, one per call, in the order they are
+ * written (a name read twice comes twice): start with *pos = 0; returns 1
+ * with the unescaped name in *key and *klen (owned by e), or 0 after the
+ * last.  Programs use it to tell a user which fields a rule needs.
+ */
+int	cdp_expr_field_next(const struct cdp_expr *e, int *pos,
+	    const char **key, size_t *klen);
+
 #endif

@@ -1,6 +1,7 @@
 /* cdp-journey - activation: walk each profile's events through the stages
  * of a journey and decide which message to send, when and on which
- * channel, under consent, frequency caps, quiet hours and suppression. */
+ * channel, under consent, frequency caps, quiet hours and suppression,
+ * with holdouts and variants to measure it by. */
 #include "diag.h"
 #include "journey.h"
 

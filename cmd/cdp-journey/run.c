@@ -1,12 +1,15 @@
 /*
  * run.c - one run of cdp-journey: the journey, the suppression list and
- * the state loaded, the events read, every profile decided, the outputs
- * and the account closed.
+ * the state loaded, the events read (or followed), every profile decided,
+ * the outputs and the account closed.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <xxhash.h>
 
 #include "diag.h"
 #include "xalloc.h"
@@ -47,12 +50,14 @@ load_suppress(struct j_run *r, const char *path)
 }
 
 static void
-finish(struct j_run *r, struct cdp_out *out, struct cdp_out *st)
+finish(struct j_run *r, struct cdp_out *out, struct cdp_out *log,
+    struct cdp_out *st)
 {
 	struct cdp_err err;
 	struct cdp_buf b = { 0 };
 
-	if (cdp_out_close(out, &err) == -1 || cdp_out_close(st, &err) == -1 ||
+	if (cdp_out_close(out, &err) == -1 || cdp_out_close(log, &err) == -1 ||
+	    cdp_out_close(st, &err) == -1 ||
 	    cdp_acct_close(&r->acct, false, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	if (!r->opt->common.stats)
@@ -83,10 +88,35 @@ run_free(struct j_run *r)
 	free(r->ps);
 	free(r->pool);
 	free(r->score);
+	free(r->st);
 	cdp_buf_free(&r->idtext);
 	cdp_buf_free(&r->key);
 	cdp_buf_free(&r->tmp);
 	cdp_buf_free(&r->bad_time);
+	cdp_buf_free(&r->st_hour);
+	cdp_buf_free(&r->st_wday);
+	cdp_buf_free(&r->st_tz);
+	cdp_buf_free(&r->ptext);
+}
+
+/* Open the outputs once every input is read: decisions, the log (not in
+ * a dry run) and the new state (not in a dry run). */
+static void
+open_outputs(const struct journey_opts *o, struct cdp_out **out,
+    struct cdp_out **log, struct cdp_out **st)
+{
+	const char *path = o->state_out ? o->state_out : o->state;
+	struct cdp_err err;
+
+	if ((*out = cdp_out_open(o->common.output, &err)) == NULL)
+		cdp_die_err(&err, o->common.output, 0);
+	*log = *st = NULL;
+	if (o->dry_run)
+		return;
+	if (o->log != NULL && (*log = cdp_out_open(o->log, &err)) == NULL)
+		cdp_die_err(&err, o->log, 0);
+	if (path != NULL && (*st = cdp_out_open(path, &err)) == NULL)
+		cdp_die_err(&err, path, 0);
 }
 
 int
@@ -95,12 +125,18 @@ journey_run(const struct journey_opts *opt, char **files, int nfiles)
 	static const char *const consent[J_NCHAN] = { "consent.email",
 	    "consent.sms", "consent.push", "consent.ads" };
 	struct j_run r = { .opt = opt };
-	struct cdp_out *out, *st = NULL;
+	struct cdp_out *out, *log, *st;
 	struct cdp_expr_err eerr;
 	struct cdp_err err;
 
 	if (j_load(&r.j, opt->journey, opt->score, opt->as_of, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
+	r.seed = XXH3_64bits(opt->seed, strlen(opt->seed));
+	r.as_of = r.horizon = opt->as_of;
+	r.ckpt_as_of = -INFINITY;
+	r.ckpt_log = -1;
+	if (opt->follow)
+		r.as_of = -INFINITY;
 	if ((r.ids = cdp_keymap_new()) == NULL ||
 	    (r.tzmap = cdp_keymap_new()) == NULL)
 		cdp_oom(0);
@@ -112,24 +148,24 @@ journey_run(const struct journey_opts *opt, char **files, int nfiles)
 		load_suppress(&r, opt->suppress);
 	if (opt->state != NULL)
 		j_state_load(&r, opt->state);
-	if (cdp_acct_open(&r.acct, opt->common.rejects, &err) == -1)
+	/* --follow appends its rejects as they come. */
+	if (cdp_acct_open(&r.acct, opt->follow ? NULL : opt->common.rejects,
+	    &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	r.acct.aggregating = true;
+	if (opt->follow) {
+		j_follow(&r, files, nfiles);
+		run_free(&r);
+		return 0;
+	}
 	j_read_input(&r, files, nfiles);
 	for (size_t i = 0; r.suppress != NULL && i < r.nprof; i++)
 		if (cdp_keymap_get(r.suppress, cdp_key128_of(r.idtext.p +
 		    r.prof[i].idoff, r.prof[i].idlen)) != NULL)
 			r.prof[i].suppressed = true;
-	if ((out = cdp_out_open(opt->common.output, &err)) == NULL)
-		cdp_die_err(&err, opt->common.output, 0);
-	if (!opt->dry_run && (opt->state_out != NULL || opt->state != NULL)) {
-		const char *path = opt->state_out ? opt->state_out : opt->state;
-
-		if ((st = cdp_out_open(path, &err)) == NULL)
-			cdp_die_err(&err, path, 0);
-	}
-	j_decide_all(&r, out, st);
-	finish(&r, out, st);
+	open_outputs(opt, &out, &log, &st);
+	j_decide_all(&r, out, log, st);
+	finish(&r, out, log, st);
 	run_free(&r);
 	return 0;
 }
