@@ -224,6 +224,9 @@ merge_owned(struct index *ix, struct cdp_rec *rec, const char **why)
 static bool
 pass1_record(struct run *r, const struct cdp_line *l, const char **why)
 {
+	uint32_t ids[MAX_IDS];
+	int k;
+
 	if (l->too_long) {
 		*why = "record longer than --max-record-bytes";
 		return false;
@@ -237,11 +240,12 @@ pass1_record(struct run *r, const struct cdp_line *l, const char **why)
 	if (merge_owned(&r->ix, &r->rec, why) == -1 ||
 	    (r->lk != NULL && prob_add(r->lk, &r->rec, why) == -1))
 		return false;
-	if (index_add(&r->ix, &r->rec, why) == -1) {
+	if ((k = index_add(&r->ix, &r->rec, ids, why)) == -1) {
 		if (r->lk != NULL)
 			prob_drop_last(r->lk);
 		return false;
 	}
+	prior_carry_add(&r->ix, ids, k);
 	if (r->opt->truth != NULL)
 		resolve_truth(&r->rs, &r->rec);
 	return true;
@@ -353,7 +357,8 @@ pass2_lines(struct run *r, const struct input *in, struct cdp_lines *lr)
 		if (cdp_rec_parse(&r->rec, l.p, l.len, &err) == -1)
 			cdp_die(EX_DATAERR, in->name, l.lineno, "input changed "
 			    "between the two passes");
-		index_profile(&r->ix, r->k, &r->rec, id);
+		index_profile(&r->ix, r->k, &r->rec,
+		    prior_carried(&r->ix, r->k), id);
 		if (r->opt->explain != NULL)
 			explain_record(r, id, r->k);
 		else
