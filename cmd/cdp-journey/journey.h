@@ -309,4 +309,12 @@ double	j_decide_one(struct dec *d, uint32_t idx, const struct j_event *ev,
 	    size_t nev, struct cdp_buf *out, struct cdp_buf *log);
 double	j_state_line(struct dec *d, uint32_t idx, struct cdp_buf *b);
 
+/* The command line (options.c): exits 64 on misuse; returns the index
+ * of the first FILE in argv. */
+int	parse_options(int argc, char *argv[], struct journey_opts *o);
+
+/* The whole run over files[0..nfiles) (stdin when none) (run.c):
+ * returns the exit status; fatal errors exit through cdp_die(). */
+int	journey_run(const struct journey_opts *opt, char **files, int nfiles);
+
 #endif

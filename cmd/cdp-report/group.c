@@ -22,6 +22,7 @@
 #include "agg.h"
 #include "diag.h"
 #include "each.h"
+#include "sort.h"
 #include "span.h"
 #include "xalloc.h"
 #include "report.h"
@@ -1102,17 +1103,17 @@ on_partial(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 
 /* ---- output ---- */
 
-static const struct grp *sort_g;
-
+/* Groups a and b (indexes into the grp at ctx) by their keys. */
 static int
-cmp_groups(const void *a, const void *b)
+cmp_groups(const void *a, const void *b, void *ctx)
 {
-	const char *p = sort_g->keys.p + sort_g->koff[*(const size_t *)a];
-	const char *q = sort_g->keys.p + sort_g->koff[*(const size_t *)b];
+	const struct grp *g = ctx;
+	const char *p = g->keys.p + g->koff[*(const size_t *)a];
+	const char *q = g->keys.p + g->koff[*(const size_t *)b];
 	struct aval x, y;
 	int c;
 
-	for (int i = 0; i < sort_g->nby; i++) {
+	for (int i = 0; i < g->nby; i++) {
 		agg_key_next(&p, &x);
 		agg_key_next(&q, &y);
 		if ((c = agg_cmp(&x, &y)) != 0)
@@ -1374,8 +1375,7 @@ group_main(int argc, char **argv)
 	order = cdp_xmalloc((g.ngroups + 1) * sizeof(*order));
 	for (size_t i = 0; i < g.ngroups; i++)
 		order[i] = i;
-	sort_g = &g;
-	qsort(order, g.ngroups, sizeof(*order), cmp_groups);
+	cdp_sort(order, g.ngroups, sizeof(*order), cmp_groups, &g);
 	if (g.partial)
 		write_partial(&g, order);
 	else
