@@ -17,6 +17,7 @@
 				   other charts */
 #define HTML_LABW	180	/* label area at the left of a chart */
 #define HTML_VALW	86	/* room for a value printed beside a bar */
+#define HTML_LABCH	24	/* longest label drawn, in columns */
 #define HTML_AXISH	22	/* the axis title under a chart */
 
 struct page {

@@ -17,7 +17,7 @@
 
 #define W	HTML_W
 #define LABW	HTML_LABW
-#define LABCH	24	/* longest label drawn, in columns */
+#define LABCH	HTML_LABCH
 #define VALW	HTML_VALW
 #define CELLW	58	/* heat map cell */
 #define CELLH	26
@@ -28,102 +28,6 @@ static size_t
 drawn(const struct rtable *t)
 {
 	return t->nrows < HTML_MAXDRAW ? t->nrows : HTML_MAXDRAW;
-}
-
-void
-html_svg_begin(struct page *p, const char *id, double w, double h,
-    const char *title)
-{
-	html_addf(p, "<svg class=\"chart\" role=\"img\" aria-labelledby=\"%s-ct "
-	    "%s-cd\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" "
-	    "height=\"%.0f\">\n<title id=\"%s-ct\">", id, id, w, h, w, h, id);
-	html_texts(p, title);
-	html_addf(p, "</title>\n<desc id=\"%s-cd\">", id);
-}
-
-void
-html_svg_open(struct page *p, size_t k, double w, double h,
-    const struct rtable *t)
-{
-	char id[32];
-
-	snprintf(id, sizeof(id), "t%zu", k);
-	html_svg_begin(p, id, w, h, html_caption(t));
-}
-
-void
-html_svg_label(struct page *p, const struct rtable *t, size_t r, double y)
-{
-	bool none = rtable_cell(t, r, t->label)->type == RC_NULL;
-
-	html_addf(p, "<text%s x=\"%d\" y=\"%.1f\" dy=\".35em\" "
-	    "text-anchor=\"end\">", none ? " class=\"muted\"" : "",
-	    LABW - 8, y);
-	if (none)
-		html_add(p, "(null)");
-	else
-		html_cell(p, t, r, t->label, LABCH);
-	html_add(p, "</text>\n");
-}
-
-void
-html_axis_title(struct page *p, const struct rtable *t, int col, double x0,
-    double x1, double y)
-{
-	html_addf(p, "<text class=\"axt\" x=\"%.1f\" y=\"%.1f\" "
-	    "text-anchor=\"middle\">", (x0 + x1) / 2, y);
-	html_texts(p, t->unit != NULL ? t->unit : t->cols[col].name);
-	html_add(p, "</text>\n");
-}
-
-void
-html_cut_note(struct page *p, size_t shown, size_t all, const char *what)
-{
-	if (shown < all)
-		html_addf(p, "<figcaption>The chart shows the first %zu of %zu "
-		    "%s; the table has them all.</figcaption>\n", shown, all,
-		    what);
-}
-
-struct html_scale
-html_bar_scale(double maxpos, double maxneg)
-{
-	struct html_scale s;
-	double x0 = LABW + (maxneg > 0 ? VALW : 0);
-
-	s.span = maxpos + maxneg > 0 ? maxpos + maxneg : 1;
-	s.plot = W - x0 - VALW;
-	s.zero = x0 + s.plot * maxneg / s.span;
-	return s;
-}
-
-void
-html_bar(struct page *p, const struct rtable *t, size_t r, int col,
-    const struct html_scale *s, double y, double h, const char *cls)
-{
-	double v, len, x;
-
-	if (!html_num(t, r, col, &v)) {
-		html_addf(p, "<text class=\"muted\" x=\"%.1f\" y=\"%.1f\" "
-		    "dy=\".35em\">no value</text>\n", s->zero + 4, y + h / 2);
-		return;
-	}
-	len = s->plot * fabs(v) / s->span;
-	if (len < 1)
-		len = 1;	/* a tiny value still shows */
-	x = v < 0 ? s->zero - len : s->zero;
-	if (v != 0)
-		html_addf(p, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" "
-		    "width=\"%.1f\" height=\"%.0f\" rx=\"2\"/>\n",
-		    v < 0 ? "neg" : cls, x, y, len, h);
-	if (v < 0)
-		html_addf(p, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\" "
-		    "dy=\".35em\" text-anchor=\"end\">", x - 4, y + h / 2);
-	else
-		html_addf(p, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\" "
-		    "dy=\".35em\">", x + len + 4, y + h / 2);
-	html_cell(p, t, r, col, 12);
-	html_add(p, "</text>\n");
 }
 
 static void
