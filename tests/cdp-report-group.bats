@@ -341,7 +341,7 @@ b,y,1'
 	assert_success
 	assert_output 's,count
 a,1'
-	assert_equal "$stderr" '{"read":2,"used":1,"rejected":1,"skipped":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":2,"used":1,"rejected":1,"skipped":0}'
 }
 
 # --- output --------------------------------------------------------------

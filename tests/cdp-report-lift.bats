@@ -193,7 +193,7 @@ print(all(abs(float(a) - float(b)) < 1e-9 * max(1, abs(float(b))) for a, b in zi
 	    "{\"profile_id\":\"p4\",$d,\"arm\":\"holdout\",\"sent\":false}" >in.ndjson
 	run_split lift -f csv --stats in.ndjson
 	assert_success
-	assert_equal "$stderr" '{"read":4,"used":3,"rejected":0,"skipped":1,"decisions":4,"not_sent":1,"outcomes":0,"outcomes_unmatched":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":4,"used":3,"rejected":0,"skipped":1,"decisions":4,"not_sent":1,"outcomes":0,"outcomes_unmatched":0}'
 	assert_line --index 3 'j,a,,holdout,2,0,0,0,0.6576197724933468'
 	# Decisions that disagree on the share: no check, and a note.
 	sed 's/"holdout_share":0.1,"sent":false/"holdout_share":0.2,"sent":false/' \

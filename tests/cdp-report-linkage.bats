@@ -182,14 +182,14 @@ match weight link 25.0277 null 250277'
 @test "linkage: --stats counts each kind of line; --rejects keeps going" {
 	run_split linkage -f csv --stats "$F/model.json" "$F/pairs.ndjson" "$F/eval.ndjson"
 	assert_success
-	assert_equal "$stderr" '{"read":52,"used":52,"rejected":0,"skipped":0,"models":1,"pairs":32,"clusters":12,"thresholds":7}'
+	assert_equal "$(stats_core "$stderr")" '{"read":52,"used":52,"rejected":0,"skipped":0,"models":1,"pairs":32,"clusters":12,"thresholds":7}'
 	printf '%s\n' '{"profile_id":"p1","email":"a@b"}' '{"a":"x","b":"y","weight":1,"match":true}' >mixed.ndjson
 	run_split linkage -f csv mixed.ndjson
 	assert_failure 65
 	assert_equal "$stderr" "cdp-report: mixed.ndjson:1: not a model, pair, cluster or evaluation line of cdp-merge"
 	run_split linkage -f csv --rejects rej.ndjson --stats mixed.ndjson
 	assert_success
-	assert_equal "$stderr" '{"read":2,"used":1,"rejected":1,"skipped":0,"models":0,"pairs":1,"clusters":0,"thresholds":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":2,"used":1,"rejected":1,"skipped":0,"models":0,"pairs":1,"clusters":0,"thresholds":0}'
 	# Empty input: no table.
 	run_split linkage -f ndjson /dev/null
 	assert_success
@@ -248,7 +248,7 @@ match weight link 25.0277 null 250277'
 		assert_output ""
 	done
 	run_split linkage --bin-width 0.3 "$F/pairs.ndjson"
-	assert_equal "${stderr%%$'\n'*}" "cdp-report: --bin-width: expected a multiple of 0.25 from 0.25 to 1000"
+	assert_equal "${stderr%%$'\n'*}" "cdp-report linkage: --bin-width: expected a multiple of 0.25 from 0.25 to 1000"
 }
 
 @test "linkage: what cdp-merge writes, piped straight in" {
