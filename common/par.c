@@ -1108,19 +1108,14 @@ cdp_par_run(const struct cdp_par_prog *prog, char **files, int nfiles,
     int threads, const struct cdp_common_opts *c, struct cdp_acct *acct,
     struct cdp_par_info *info)
 {
-	static char *stdin_only[] = { "-" };
 	struct par par = { .prog = prog, .c = c, .acct = acct, .info = info };
 	struct worker *w;
 	struct cdp_err err;
 	const char *bad;
 	off_t total = -1;
 
-	if (nfiles == 0) {
-		files = stdin_only;
-		nfiles = 1;
-	}
 	if (prog->next == NULL &&
-	    cdp_lines_check(files, nfiles, &total, &bad, &err) == -1)
+	    cdp_lines_inputs(&files, &nfiles, &total, &bad, &err) == -1)
 		cdp_die_err(&err, bad, 0);
 	par.files = files;
 	par.nfiles = nfiles;

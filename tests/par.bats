@@ -206,3 +206,36 @@ one_vs_many() {
 	done <<<"$stderr"
 	assert_equal "$(printf '%s\n' "$output" | wc -l)" 300000
 }
+
+@test "par: cdp-report group --by an array: each element's group, --whole-arrays, a currency clash" {
+	printf '%s\n' '{"segments":["vip","at_risk"],"r":1}' \
+	    '{"segments":["vip","vip"],"r":2}' '{"segments":[],"r":4}' '{"r":8}' \
+	    '{"segments":"vip","r":16}' \
+	    '{"segments":[1, 1.0, "\u0061b", [2, 3], null],"r":32}' >in.ndjson
+	one_vs_many cdp-report group --by segments --agg count,sum:r,first:r \
+	    -f csv in.ndjson
+	assert_equal "$(cat o1)" 'segments,count,sum_r,first_r
+,3,44,4
+1,1,32,32
+ab,1,32,32
+at_risk,1,1,1
+vip,3,19,1
+"[2,3]",1,32,32'
+	one_vs_many cdp-report group --by segments --whole-arrays -f csv \
+	    in.ndjson
+	assert_equal "$(cat o1)" 'segments,count
+,1
+vip,1
+"[""vip"",""at_risk""]",1
+"[""vip"",""vip""]",1
+"[1,1.0,""\u0061b"",[2,3],null]",1
+[],1'
+	# b takes EUR from line 1 and USD from line 3, a group of line 3's
+	# second element: the same message, at the same line, on threads
+	printf '%s\n' '{"s":["a","b"],"r":1,"_currency":"EUR"}' \
+	    '{"s":["c"],"r":2,"_currency":"USD"}' \
+	    '{"s":["c","b"],"r":4,"_currency":"USD"}' >cur.ndjson
+	one_vs_many cdp-report group --by s --agg sum:r cur.ndjson
+	assert_equal "$(cat e1)" 'cdp-report: cur.ndjson:3: sum:r would mix amounts in "EUR" and "USD" in one group: add _currency to --by, or keep one currency'
+	one_vs_many cdp-report group --by s,_currency --agg sum:r cur.ndjson
+}

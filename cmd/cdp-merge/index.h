@@ -94,12 +94,13 @@ void	index_init(struct index *ix, const struct merge_opts *opt,
 void	index_free(struct index *ix);
 
 /*
- * Pass 1 for parsed record rec: take its identifiers and add them.
- * Returns 0 for a good record, or -1 with the reason in *why (static or
- * in ix->msg) for a bad one, adding nothing.  Exits on allocation
- * failure.
+ * Pass 1 for parsed record rec: take its identifiers and add them, the
+ * nodes into ids.  Returns their count for a good record, or -1 with the
+ * reason in *why (static or in ix->msg) for a bad one, adding nothing.
+ * Exits on allocation failure.
  */
-int	index_add(struct index *ix, struct cdp_rec *rec, const char **why);
+int	index_add(struct index *ix, struct cdp_rec *rec, uint32_t ids[MAX_IDS],
+	    const char **why);
 
 /* The next non-blank line (of all inputs) was good, or bad. */
 void	index_line(struct index *ix, bool good);
@@ -167,8 +168,9 @@ int	index_record_ids(struct index *ix, struct cdp_rec *rec, uint32_t *ids,
  * distinct identifier values, normalised, appended to vals as struct
  * idval and their bytes (ix: a thread's copy, with scratch and counts of
  * its own), returning their count or -1 (*why); then, in input order,
- * index_add_values() makes their nodes and the record's edges (rkey: the
- * record's key when ix->record_links).
+ * index_add_values() makes their nodes (into ids, as index_add() hands
+ * them back) and the record's edges (rkey: the record's key when
+ * ix->record_links).
  */
 struct idval {
 	struct cdp_key128	key;
@@ -179,7 +181,7 @@ struct idval {
 int	index_record_values(struct index *ix, struct cdp_rec *rec,
 	    struct cdp_buf *vals, const char **why);
 void	index_add_values(struct index *ix, const char *vals, int k,
-	    struct cdp_key128 rkey);
+	    struct cdp_key128 rkey, uint32_t ids[MAX_IDS]);
 
 /* The nodes of the values vals[0..len) a bad record had before its bad
  * one (index_add() makes them too), and nothing else. */
@@ -205,10 +207,11 @@ uint32_t index_root(struct index *ix, size_t k);
  * The profile id (at most PROFILE_ID_SIZE bytes with the NUL: "p_" and 32
  * hex digits, or the id a --prior run gave the cluster) of
  * good record k, whose parsed form is rec (used for records without a
- * linking identifier).
+ * linking identifier, with carried, the profile_id it carried from an
+ * earlier run (prior_carried()), first).
  */
 void	index_profile(struct index *ix, size_t k, struct cdp_rec *rec,
-	    char out[PROFILE_ID_SIZE]);
+	    const char *carried, char out[PROFILE_ID_SIZE]);
 
 /* The profile id of the cluster whose root node is root. */
 void	index_root_id(struct index *ix, uint32_t root,

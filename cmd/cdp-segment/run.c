@@ -265,6 +265,7 @@ open_split(struct run *r)
 			cdp_oom(0);
 		if ((r->files[i] = cdp_out_open(path.p, &err)) == NULL)
 			cdp_die_err(&err, NULL, 0);
+		cdp_out_line_mode(r->files[i], r->opt->common.unbuffered);
 	}
 	cdp_buf_free(&path);
 }
@@ -389,7 +390,6 @@ run_parallel(struct run *r, char **files, int nfiles, int threads,
 int
 segment_run(const struct segment_opts *opt, char **files, int nfiles)
 {
-	static char *stdin_only[] = { "-" };
 	struct run r = { .opt = opt };
 	struct cdp_par_info info = { 0 };
 	struct cdp_err err;
@@ -397,12 +397,8 @@ segment_run(const struct segment_opts *opt, char **files, int nfiles)
 	off_t total;
 	int threads = cdp_par_threads(&opt->common, &info.asked);
 
-	if (nfiles == 0) {
-		files = stdin_only;
-		nfiles = 1;
-	}
 	/* Every input must open before anything is written. */
-	if (cdp_lines_check(files, nfiles, &total, &bad, &err) == -1)
+	if (cdp_lines_inputs(&files, &nfiles, &total, &bad, &err) == -1)
 		cdp_die_err(&err, bad, 0);
 	r.nall = opt->nsegs + (opt->else_name != NULL);
 	r.where = opt->where;
@@ -415,8 +411,12 @@ segment_run(const struct segment_opts *opt, char **files, int nfiles)
 		open_split(&r);
 	else if ((r.out = cdp_out_open(opt->common.output, &err)) == NULL)
 		cdp_die_err(&err, NULL, 0);
+	else
+		cdp_out_line_mode(r.out, opt->common.unbuffered);
 	if (cdp_acct_open(&r.acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
+	if (r.acct.rejects != NULL)
+		cdp_out_line_mode(r.acct.rejects, opt->common.unbuffered);
 	if (threads > 1)
 		run_parallel(&r, files, nfiles, threads, &info);
 	else
