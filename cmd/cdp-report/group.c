@@ -1583,6 +1583,7 @@ free_all(struct grp *g)
 	cdp_keymap_free(g->map);
 	cdp_keymap_free(g->curmap);
 	cdp_buf_free(&g->curtext);
+	cdp_buf_free(&g->cur);
 	free(g->curoff);
 	free(g->gcur);
 	cdp_buf_free(&g->keys);
