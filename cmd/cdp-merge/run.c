@@ -451,7 +451,9 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 		r.ix.prob = prob_new(&opt->prob);
 	if (opt->prior != NULL)
 		prior_load(&r.ix, opt->prior);
-	if ((r.out = cdp_out_open(opt->common.output, &err)) == NULL ||
+	/* --emit-links writes a folder of its own (links.c). */
+	if ((!opt->emit_links && (r.out = cdp_out_open(opt->common.output,
+	    &err)) == NULL) ||
 	    cdp_acct_open(&r.acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	cdp_progress_start(&r.prog, opt->common.progress,
@@ -462,7 +464,7 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 	}
 	cdp_progress_end(&r.prog);
 	if (opt->emit_links) {
-		links_emit(&r.ix, r.out, &r.acct);
+		links_emit(&r.ix, &r.acct, files, nfiles);
 		goto done;
 	}
 	if (r.ix.prob != NULL) {
