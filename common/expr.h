@@ -52,6 +52,11 @@ struct cdp_val {
 	double		 num;
 	const char	*s;
 	size_t		 n;
+	/* CDP_V_NUM from a record or a literal: its JSON text, so that two
+	 * numbers one double cannot tell apart (20-digit ids) never compare
+	 * equal; NULL for a computed number. */
+	const char	*ntext;
+	size_t		 nn;
 };
 
 /*
@@ -83,5 +88,14 @@ int	cdp_expr_eval(struct cdp_expr *e, struct cdp_rec *r,
  */
 int	cdp_expr_test(struct cdp_expr *e, struct cdp_rec *r,
 	    const char **why);
+
+/*
+ * The top-level field names e reads, one per call, in the order they are
+ * written (a name read twice comes twice): start with *pos = 0; returns 1
+ * with the unescaped name in *key and *klen (owned by e), or 0 after the
+ * last.  Programs use it to tell a user which fields a rule needs.
+ */
+int	cdp_expr_field_next(const struct cdp_expr *e, int *pos,
+	    const char **key, size_t *klen);
 
 #endif

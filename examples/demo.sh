@@ -1,6 +1,7 @@
-#!/bin/sh
+#!/bin/bash
 # examples/demo.sh BIN_DIR - the demo pipeline on the example sources.
-set -e
+# A failed stage fails the demo, not only the last one (see README).
+set -e -o pipefail
 bin=$(cd "${1:-../build/bin}" && pwd)
 PATH="$bin:$PATH"
 cd "$(dirname "$0")"
@@ -87,12 +88,12 @@ step "audience file for Google Customer Match (cdp-export; the CRM has no consen
 cdp-export --platform google --fields email,phone,first_name,last_name,country \
     --no-consent-filter --default-country GB "$tmp/crm.ndjson"
 
-step "journey decisions for the web visitors (cdp-journey, dry run: skipped ones too)"
+step "journey decisions for the web visitors (cdp-journey, dry run: skipped ones too; the events are days old, so --max-age 7d acts on a week of history)"
 { cdp-ingest --source web --normalize email,ts:datetime --rejects /dev/null \
       web_events.ndjson
   cdp-ingest --source consent --normalize email consent.ndjson; } \
   | cdp-merge --ids email \
-  | cdp-journey -j journey.json --as-of 2024-11-06T12:00:00Z \
+  | cdp-journey -j journey.json --as-of 2024-11-06T12:00:00Z --max-age 7d \
       --quiet 21:00-08:00 --cap email:2/7d --dry-run --stats
 
 step "the HTML report (one self-contained page with charts)"

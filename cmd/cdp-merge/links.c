@@ -428,7 +428,7 @@ links_emit_prior(const struct merge_opts *opt, char **files, int nfiles)
 	const char *pname;
 	struct jhead h;
 
-	index_init(&e.ix, opt);
+	index_init(&e.ix, opt, false);
 	e.t = phase_tokens(opt);
 	pname = phase_part(opt, files, nfiles, part);
 	if (nfiles == 0) {
@@ -660,7 +660,7 @@ links_apply(const struct merge_opts *opt, char **files, int nfiles)
 	struct cdp_err err;
 	char part[JF_NAMEMAX];
 
-	index_init(&a.ix, opt);
+	index_init(&a.ix, opt, false);
 	a.t = phase_tokens(opt);
 	if ((a.map = cdp_keymap_new()) == NULL ||
 	    (a.idset = cdp_keymap_new()) == NULL)

@@ -57,6 +57,7 @@ struct merge_opts {
 	bool			 profiles;	/* --profiles */
 	const char		*prior;		/* --prior FILE */
 	const char		*id_map;	/* --id-map FILE */
+	const char		*prior_map;	/* --prior-map FILE */
 	const char		*explain;	/* --explain ID */
 	bool			 all_ids;	/* --all-ids: _ids in profiles */
 	bool			 replace;	/* --replace: new profile ids */
@@ -73,6 +74,8 @@ struct merge_opts {
 	long			 gather;	/* --gather N */
 	bool			 gather_set;
 	bool			 probabilistic;	/* --probabilistic */
+	double			 split_below;	/* --split-below, 0 off */
+	const char		*truth;		/* --truth FIELD */
 	struct prob_spec	 prob;	/* its blocks, comparisons, fit */
 };
 
@@ -107,6 +110,12 @@ struct cdp_acct;
  * identifier sets into the buckets of the join folder. */
 void	links_emit(struct index *ix, struct cdp_acct *acct, char **files,
 	    int nfiles);
+
+struct resolve;
+/* --probabilistic --explain FILE (explain.c): every scored candidate
+ * pair, then every cluster of linked groups, to path.  Exits on
+ * failure. */
+void	explain_write(struct resolve *rs, const char *path);
 
 struct cdp_recw;
 struct cdp_rec;

@@ -586,7 +586,7 @@ void
 name3(struct job *j)
 {
 	struct n3 s = { .j = j };
-	unsigned long long kept = 0, gone = 0;
+	unsigned long long kept = 0, gone = 0, split = 0;
 
 	job_read(j, n3_line, &s);
 	for (size_t i = 0; i < s.n; i++)
@@ -616,9 +616,24 @@ name3(struct job *j)
 		    (uint64_t)j->nb));
 		kept += owner != NULL;
 		gone += owner == NULL;
+		/* S: a cluster that has records of an id another keeps
+		 * (split), once per cluster. */
+		for (size_t i = b; owner != NULL && i < e; i++) {
+			if (s.k[i].c == owner->c || (i > b && s.k[i].c ==
+			    s.k[i - 1].c))
+				continue;
+			cdp_buf_reset(&j->line);
+			jb_str(&j->line, "S\t", 2);
+			jb_num(&j->line, s.k[i].c);
+			jb_tab(&j->line);
+			jb_str(&j->line, s.text.p + s.k[i].id, s.k[i].idlen);
+			job_send(j, (int)(s.k[i].c % (uint64_t)j->nb));
+			split++;
+		}
 	}
 	job_count(j, "kept", kept);
 	job_count(j, "gone", gone);
+	job_count(j, "split", split);
 	free(s.k);
 	cdp_buf_free(&s.text);
 }
@@ -629,8 +644,9 @@ struct n4 {
 	struct job	*j;
 	struct umap	 own;	/* centre -> index in oid */
 	struct { uint64_t off; uint32_t len; } *oid, *req;
-	uint64_t	*rc;	/* I: the centres asked */
-	size_t		 no, ocap, nr, rcap, rccap;
+	uint64_t	*rc;	/* I and S: the centres asked */
+	bool		*rs;	/* S: a split */
+	size_t		 no, ocap, nr, rcap, rccap, rscap;
 	struct cdp_buf	 text;
 	/* the cluster being read from keep-cluster */
 	uint64_t	 c;
@@ -648,8 +664,9 @@ n4_msg(void *ctx, const struct jline *l, const char **why)
 	struct n4 *s = ctx;
 	bool o = l->n[0] == 1 && l->f[0][0] == 'O', added;
 
-	if (l->nf != 3 || l->n[0] != 1 || (!o && l->f[0][0] != 'I')) {
-		*why = "expected O or I CENTRE ID";
+	if (l->nf != 3 || l->n[0] != 1 || (!o && l->f[0][0] != 'I' &&
+	    l->f[0][0] != 'S')) {
+		*why = "expected O, I or S CENTRE ID";
 		return -1;
 	}
 	if (o) {
@@ -669,6 +686,9 @@ n4_msg(void *ctx, const struct jline *l, const char **why)
 		    sizeof(*s->req));
 		cdp_xgrow((void **)&s->rc, &s->rccap, s->nr + 1,
 		    sizeof(*s->rc));
+		cdp_xgrow((void **)&s->rs, &s->rscap, s->nr + 1,
+		    sizeof(*s->rs));
+		s->rs[s->nr] = l->f[0][0] == 'S';
 		s->rc[s->nr] = jl_num(l, 1);
 		s->req[s->nr].off = s->text.len;
 		s->req[s->nr++].len = (uint32_t)l->n[2];
@@ -739,8 +759,9 @@ name4(struct job *j)
 		cdp_die(EX_DATAERR, j->in, 0, "no keep-cluster: not a join "
 		    "folder");
 	jf_close(&s.map);
-	/* D ID FINAL: an id that went, and the id of the cluster that has
-	 * its smallest identifier now; bucket 0 writes the id map. */
+	/* D ID FINAL KIND: an id that went (m), and the id of the cluster
+	 * that has its smallest identifier now, or a cluster that had
+	 * records of an id another keeps (s); bucket 0 writes the id map. */
 	for (size_t i = 0; i < s.nr; i++) {
 		uint32_t *f = umap_get(&s.finals, s.rc[i]);
 
@@ -753,6 +774,7 @@ name4(struct job *j)
 		jb_tab(&j->line);
 		jb_str(&j->line, s.ftext.p + s.foff[*f],
 		    strlen(s.ftext.p + s.foff[*f]));
+		jb_str(&j->line, s.rs[i] ? "\ts" : "\tm", 2);
 		job_send(j, 0);
 	}
 	job_count(j, "id_map", s.nr);
@@ -761,6 +783,7 @@ name4(struct job *j)
 	free(s.oid);
 	free(s.req);
 	free(s.rc);
+	free(s.rs);
 	free(s.foff);
 	cdp_buf_free(&s.text);
 	cdp_buf_free(&s.final);
@@ -773,6 +796,7 @@ name4(struct job *j)
 struct dline {
 	uint64_t	 from, to;
 	const char	*fp, *tp;
+	bool		 split;
 };
 
 struct n5 {
@@ -811,11 +835,13 @@ n5_idmap(void *ctx, const struct jline *l, const char **why)
 {
 	struct n5 *s = ctx;
 
-	if (l->nf != 3 || l->n[0] != 1 || l->f[0][0] != 'D') {
-		*why = "expected D FROM TO";
+	if (l->nf != 4 || l->n[0] != 1 || l->f[0][0] != 'D' ||
+	    l->n[3] != 1 || (l->f[3][0] != 'm' && l->f[3][0] != 's')) {
+		*why = "expected D FROM TO m|s";
 		return -1;
 	}
 	cdp_xgrow((void **)&s->d, &s->dcap, s->nd + 1, sizeof(*s->d));
+	s->d[s->nd].split = l->f[3][0] == 's';
 	s->d[s->nd].from = s->text.len;
 	n5_text(s, l, 1);
 	s->d[s->nd++].to = s->text.len;
@@ -823,15 +849,22 @@ n5_idmap(void *ctx, const struct jline *l, const char **why)
 	return 0;
 }
 
+/* As one process orders its ledger: by old id, merges first, new id. */
 static int
 cmp_from(const void *x, const void *y)
 {
-	return strcmp(((const struct dline *)x)->fp,
-	    ((const struct dline *)y)->fp);
+	const struct dline *a = x, *b = y;
+	int c = strcmp(a->fp, b->fp);
+
+	if (c != 0)
+		return c;
+	if (a->split != b->split)
+		return a->split - b->split;
+	return strcmp(a->tp, b->tp);
 }
 
-/* OUT/id-map.ndjson: {"from":OLD,"to":NEW} sorted by OLD, as one
- * process's --id-map. */
+/* OUT/id-map.ndjson: {"event":"merge"|"split","from":OLD,"to":NEW}
+ * sorted and written once each, as one process's --id-map. */
 static void
 n5_write_idmap(struct job *j, struct n5 *s)
 {
@@ -852,8 +885,11 @@ n5_write_idmap(struct job *j, struct n5 *s)
 	for (size_t i = 0; i < s->nd; i++) {
 		const char *from = s->d[i].fp, *to = s->d[i].tp;
 
+		if (i > 0 && cmp_from(&s->d[i - 1], &s->d[i]) == 0)
+			continue;
 		cdp_buf_reset(&line);
-		if (cdp_buf_adds(&line, "{\"from\":") == -1 ||
+		if (cdp_buf_addf(&line, "{\"event\":\"%s\",\"from\":",
+		    s->d[i].split ? "split" : "merge") == -1 ||
 		    cdp_json_quote(&line, from, strlen(from)) == -1 ||
 		    cdp_buf_adds(&line, ",\"to\":") == -1 ||
 		    cdp_json_quote(&line, to, strlen(to)) == -1 ||
