@@ -143,3 +143,32 @@ merge_two_phase() {
 		assert_line --index 0 --regexp '"distinct_exact":false,.*"top_exact":false'
 	done
 }
+
+# Hadoop Streaming: mappers on three input splits, the shuffle (sort by
+# the key, the values of a key in no set order) and two reducers, each
+# given the keys that hash to it, as cdpipe(7) describes them.
+@test "scale: the Hadoop Streaming pair dedupe-map, dedupe-reduce equals one cdp-dedupe" {
+	local ex="$BATS_TEST_DIRNAME/../examples/hadoop" d="--keep newest:ts"
+	local tab=$'\t'
+
+	cdp-dedupe -k email --normalize email $d ev.ndjson | sort > one
+	split -n l/3 -d ev.ndjson split.
+	for f in split.0*; do
+		"$ex/dedupe-map" -k email --normalize email < "$f" > "$f.map"
+	done
+	# KEY<TAB>RECORD, every key a part number of the same 64.
+	run cut -f 1 split.00.map
+	assert_line --index 0 --regexp '^[0-9]{3}$'
+	[ "$(cat split.0*.map | cut -f 1 | sort -u | wc -l)" -le 64 ]
+	[ "$(cat split.0*.map | wc -l)" -eq "$(wc -l < ev.ndjson)" ]
+	cat split.0*.map | sort -t "$tab" -k 1,1 \
+	    | awk -F "$tab" '{ print > ("reduce." ($1 % 2)) }'
+	for r in reduce.0 reduce.1; do
+		"$ex/dedupe-reduce" -k email --normalize email $d < "$r"
+	done | sort > many
+	run cmp one many
+	assert_success
+	# A bad option reaches cdp-partition and fails the task.
+	run "$ex/dedupe-map" --no-such-option < split.00
+	assert_failure 64
+}
