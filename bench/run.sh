@@ -667,7 +667,7 @@ if have_prog parallel; then
 	cat >"$TMP/merge2.sh" <<-EOF
 	d="$TMP/parts2" o="$MO --hash-key-file $TMP/merge.key" r=0
 	rm -rf "\$d"
-	"$BIN/cdp-partition" -k email --normalize email --parts 8 -o "\$d" "\$1" &&
+	"$BIN/cdp-partition" -k email --normalize email --parts 8 --spread -o "\$d" "\$1" &&
 	ls "\$d"/part-*.ndjson | parallel -j2 "$BIN/cdp-merge" \$o \\
 	    --emit-links --buckets 4 -o "\$d/join/r0" {} || exit
 	while [ ! -e "\$d/join/r\$r/done" ]; do

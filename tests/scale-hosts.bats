@@ -107,7 +107,7 @@ both_hosts() {
 
 	printf '%032d' 9 > key
 	cdp-merge $i ev.ndjson | sort > one
-	cdp-partition -k email --normalize email --parts 4 -o parts ev.ndjson
+	cdp-partition -k email --normalize email --parts 4 --spread -o parts ev.ndjson
 	parallel $h --joblog log --transferfile {} --return join/r0 \
 	    cdp-merge $o --emit-links --buckets 2 -o join/r0 {} \
 	    ::: parts/part-*.ndjson

@@ -72,7 +72,7 @@ merge_two_phase() {
 	local o="--ids email,phone --default-country US --rejects /dev/null"
 
 	cdp-merge $o ev.ndjson | sort > one
-	cdp-partition -k email --normalize email --parts 4 -o parts ev.ndjson
+	cdp-partition -k email --normalize email --parts 4 --spread -o parts ev.ndjson
 	merge_two_phase
 	run cmp one many
 	assert_success
@@ -90,7 +90,7 @@ merge_two_phase() {
 
 	cdp-merge $o --max-degree 2 --stats ev.ndjson 2> stats | sort > one
 	grep -q '"over_degree":81[,}]' stats
-	cdp-partition -k email --normalize email --parts 4 -o parts ev.ndjson
+	cdp-partition -k email --normalize email --parts 4 --spread -o parts ev.ndjson
 	merge_two_phase --max-degree 2
 	run cmp one many
 	assert_success
@@ -106,7 +106,7 @@ merge_two_phase() {
 	cdp-merge $o --prior prior --id-map idmap.one ev.ndjson | sort > one
 	[ "$(grep -c '"profile_id":"old_' one)" -gt 5000 ]
 	[ "$(wc -l < idmap.one)" -gt 3 ]
-	cdp-partition -k email --normalize email --parts 4 -o parts ev.ndjson
+	cdp-partition -k email --normalize email --parts 4 --spread -o parts ev.ndjson
 	PRIOR=prior merge_two_phase
 	run cmp one many
 	assert_success
