@@ -35,231 +35,6 @@
 
 #define MAX_WARN	20	/* --max-degree warnings without --verbose */
 
-/* --- a hash table of ids --------------------------------------------- */
-
-static size_t
-slot_of(uint64_t id, size_t cap)
-{
-	/* Fibonacci hashing: ids share their low bits (the bucket). */
-	return (size_t)((id * UINT64_C(0x9e3779b97f4a7c15)) >> 20) & (cap - 1);
-}
-
-static void
-umap_grow(struct umap *m)
-{
-	struct umap big = { .cap = m->cap ? 2 * m->cap : 1024, .n = m->n };
-
-	big.k = cdp_xcalloc(big.cap, sizeof(*big.k));
-	big.v = cdp_xmalloc(big.cap * sizeof(*big.v));
-	for (size_t i = 0; i < m->cap; i++) {
-		size_t s;
-
-		if (m->k[i] == 0)
-			continue;
-		for (s = slot_of(m->k[i] - 1, big.cap); big.k[s] != 0;
-		    s = (s + 1) & (big.cap - 1))
-			continue;
-		big.k[s] = m->k[i];
-		big.v[s] = m->v[i];
-	}
-	umap_free(m);
-	*m = big;
-}
-
-uint32_t *
-umap_put(struct umap *m, uint64_t id, uint32_t v, bool *added)
-{
-	size_t s;
-
-	if ((m->n + 1) * 4 > m->cap * 3)
-		umap_grow(m);
-	for (s = slot_of(id, m->cap); m->k[s] != 0; s = (s + 1) & (m->cap - 1))
-		if (m->k[s] == id + 1) {
-			*added = false;
-			return &m->v[s];
-		}
-	m->k[s] = id + 1;
-	m->v[s] = v;
-	m->n++;
-	*added = true;
-	return &m->v[s];
-}
-
-uint32_t *
-umap_get(const struct umap *m, uint64_t id)
-{
-	if (m->cap == 0)
-		return NULL;
-	for (size_t s = slot_of(id, m->cap); m->k[s] != 0;
-	    s = (s + 1) & (m->cap - 1))
-		if (m->k[s] == id + 1)
-			return &m->v[s];
-	return NULL;
-}
-
-void
-umap_free(struct umap *m)
-{
-	free(m->k);
-	free(m->v);
-	*m = (struct umap){ 0 };
-}
-
-/* --- the round's files -------------------------------------------------- */
-
-static int	bucket_number(const char *);
-
-static bool
-is_keep(const char *name)
-{
-	return strncmp(name, "keep-", 5) == 0;
-}
-
-static void
-path_of(const struct job *j, const char *name, struct cdp_buf *b)
-{
-	cdp_buf_reset(b);
-	if (cdp_buf_addf(b, "%s/%s", j->in, name) == -1)
-		cdp_oom(0);
-}
-
-void
-job_read(struct job *j, int (*fn)(void *, const struct jline *,
-    const char **), void *ctx)
-{
-	struct cdp_buf p = { 0 };
-
-	for (size_t i = 0; i < j->nfiles; i++) {
-		struct jhead h;
-
-		if (is_keep(j->files[i]))
-			continue;
-		path_of(j, j->files[i], &p);
-		j->acct.read += jf_read(p.p, j->fp, &h, fn, ctx);
-	}
-	cdp_buf_free(&p);
-}
-
-bool
-job_keep(struct job *j, const char *name,
-    int (*fn)(void *, const struct jline *, const char **), void *ctx)
-{
-	size_t n = strlen(name);
-	bool prefix = n > 0 && name[n - 1] == '*', found = false;
-	struct cdp_buf p = { 0 };
-	struct jhead h;
-
-	for (size_t i = 0; i < j->nfiles; i++) {
-		if (prefix ? strncmp(j->files[i], name, n - 1) != 0 :
-		    strcmp(j->files[i], name) != 0)
-			continue;
-		path_of(j, j->files[i], &p);
-		j->acct.read += jf_read(p.p, j->fp, &h, fn, ctx);
-		/* A bucket's own files name it; the parts' name the part. */
-		if (h.buckets != j->nb || (!prefix && (strncmp(h.from, "to-",
-		    3) != 0 || bucket_number(h.from + 3) != j->me)))
-			cdp_die(EX_DATAERR, p.p, 1, "another bucket's file");
-		j->consumed[i] = true;
-		found = true;
-	}
-	cdp_buf_free(&p);
-	return found;
-}
-
-static void
-head_of(const struct job *j, struct jhead *h, bool settled)
-{
-	*h = (struct jhead){ .buckets = j->nb, .settled = settled,
-	    .prior = j->prior, .gather = j->gather_out, .count = j->count };
-	snprintf(h->phase, sizeof(h->phase), "%s", j->phase);
-	snprintf(h->from, sizeof(h->from), "%d", j->me);
-	memcpy(h->opts, j->fp, sizeof(h->opts));
-}
-
-void
-job_open(struct job *j, bool settled)
-{
-	struct jhead h;
-	char name[32];
-
-	head_of(j, &h, settled);
-	snprintf(name, sizeof(name), "bucket-%d", j->me);
-	jfset_open(&j->fs, j->out, name, &h);
-	j->fs_open = true;
-}
-
-void
-job_send(struct job *j, int b)
-{
-	jfset_put(&j->fs, b, &j->line);
-}
-
-void
-job_keep_open(struct job *j, struct jf *f, const char *name)
-{
-	struct cdp_buf d = { 0 };
-	struct jhead h;
-
-	head_of(j, &h, false);
-	snprintf(h.from, sizeof(h.from), "to-%d", j->me);
-	if (cdp_buf_addf(&d, "%s/to-%d", j->out, j->me) == -1)
-		cdp_oom(0);
-	jf_open(f, d.p, name, &h);
-	cdp_buf_free(&d);
-}
-
-void
-job_count(struct job *j, const char *name, unsigned long long n)
-{
-	if (j->nextra < CDP_ACCT_MAXEXTRA) {
-		j->acct.extra[j->nextra].name = name;
-		j->acct.extra[j->nextra++].n = n;
-	}
-}
-
-void
-job_value(struct job *j, struct cdp_key128 tok, int field, const char *name,
-    size_t n, struct cdp_buf *out)
-{
-	if (field < 0 || field >= j->opt->nids || tokens_open(j->t, tok,
-	    j->opt->ids[field].name, name, n, out) == -1)
-		cdp_die(EX_DATAERR, j->in, 0, "a sealed identifier does not "
-		    "open with this key (--hash-key-file differs from the "
-		    "parts')");
-}
-
-int
-job_cmp(const struct job *j, int fa, const struct cdp_buf *a, int fb,
-    const struct cdp_buf *b)
-{
-	int c = strcmp(j->opt->ids[fa].name, j->opt->ids[fb].name);
-	size_t n = a->len < b->len ? a->len : b->len;
-
-	if (c != 0)
-		return c;
-	if (n > 0 && (c = memcmp(a->p, b->p, n)) != 0)
-		return c;
-	return (a->len > b->len) - (a->len < b->len);
-}
-
-void
-job_pid(const struct job *j, int field, const struct cdp_buf *value,
-    char out[PROFILE_ID_SIZE])
-{
-	const struct idfield *f = &j->opt->ids[field];
-	struct cdp_buf k = { 0 };
-	struct cdp_key128 h;
-
-	/* Field name, NUL, value: the node's key, as index.c names it. */
-	if (cdp_buf_add(&k, f->name, f->nlen + 1) == -1 ||
-	    cdp_buf_add(&k, value->p, value->len) == -1)
-		cdp_oom(0);
-	h = cdp_key128_of(k.p, k.len);
-	snprintf(out, PROFILE_ID_SIZE, "p_%016llx%016llx",
-	    (unsigned long long)h.hi, (unsigned long long)h.lo);
-	cdp_buf_free(&k);
-}
-
 /* A keep- file the round did not read goes on to the next round as it
  * is: linked where the folders share a file system, else copied. */
 static void
@@ -270,7 +45,7 @@ carry(struct job *j, const char *name)
 	ssize_t n;
 	int in, out;
 
-	path_of(j, name, &from);
+	job_path(j, name, &from);
 	if (cdp_buf_addf(&to, "%s/to-%d", j->out, j->me) == -1)
 		cdp_oom(0);
 	jf_mkdir(to.p);
@@ -335,18 +110,6 @@ next_step(const char *phase, bool settled, bool prior)
 	return NULL;
 }
 
-static int
-bucket_number(const char *s)
-{
-	char *end;
-	long b;
-
-	if (*s < '0' || *s > '9' || (*s == '0' && s[1] != '\0'))
-		return -1;
-	b = strtol(s, &end, 10);
-	return *end == '\0' && b < JF_MAXB ? (int)b : -1;
-}
-
 /* The senders: all parts (emit, prior) or every bucket of one step. */
 static void
 scan(struct job *j)
@@ -361,13 +124,13 @@ scan(struct job *j)
 		bool part;
 		int b;
 
-		path_of(j, j->files[i], &p);
+		job_path(j, j->files[i], &p);
 		jf_read_head(p.p, j->fp, &h);
 		if (j->nb != 0 && h.buckets != j->nb)
 			cdp_die(EX_DATAERR, p.p, 1, "written for %d buckets, "
 			    "not %d", h.buckets, j->nb);
 		j->nb = h.buckets;
-		if (is_keep(j->files[i]))
+		if (job_is_keep(j->files[i]))
 			continue;
 		part = strcmp(h.phase, "emit") == 0 ||
 		    strcmp(h.phase, "prior") == 0;
@@ -376,7 +139,7 @@ scan(struct job *j)
 			parts = true;
 			continue;
 		}
-		b = bucket_number(h.from);
+		b = job_bucket_number(h.from);
 		if (!is_step(h.phase) || b < 0 || b >= h.buckets || seen[b] ||
 		    (phase[0] != '\0' && strcmp(phase, h.phase) != 0))
 			cdp_die(EX_DATAERR, p.p, 1, "not one round's file: "
@@ -554,9 +317,9 @@ deg_read(struct job *j, struct deg *d)
 	for (size_t i = 0; i < j->nfiles; i++) {
 		struct jhead h;
 
-		if (is_keep(j->files[i]))
+		if (job_is_keep(j->files[i]))
 			continue;
-		path_of(j, j->files[i], &p);
+		job_path(j, j->files[i], &p);
 		jf_read_head(p.p, j->fp, &h);
 		if (strcmp(h.phase, "emit") == 0) {
 			for (d->cur = 0; d->cur < d->nparts &&
@@ -1281,7 +1044,7 @@ folder_bucket(const char *dir)
 			return -1;
 		memcpy(num, base + 3, k);
 		num[k] = '\0';
-		return bucket_number(num);
+		return job_bucket_number(num);
 	}
 }
 
@@ -1329,7 +1092,7 @@ join_round(const struct merge_opts *opt, const char *dir)
 	}
 	/* Carried files last: the next round is whole only when they are. */
 	for (size_t i = 0; i < j.nfiles; i++)
-		if (is_keep(j.files[i]) && !j.consumed[i])
+		if (job_is_keep(j.files[i]) && !j.consumed[i])
 			carry(&j, j.files[i]);
 	j.acct.written = j.acct.read;
 	if (cdp_acct_close(&j.acct, opt->common.stats, &err) == -1)

@@ -1,6 +1,6 @@
 /*
- * join.h - what the rounds of cdp-merge's join share (join.c runs a
- * round and the connected components; name.c names the clusters).
+ * join.h - what the rounds of cdp-merge's join share (job.c); join.c
+ * runs a round and the connected components, name.c names the clusters.
  */
 #ifndef MERGE_JOIN_H
 #define MERGE_JOIN_H
@@ -51,6 +51,15 @@ struct job {
 	struct cdp_acct		 acct;	/* lines read ("used"), --stats */
 	int			 nextra;
 };
+
+/* Whether a round's file is one the bucket carries (keep-). */
+bool	job_is_keep(const char *name);
+
+/* j->in/name into b. */
+void	job_path(const struct job *j, const char *name, struct cdp_buf *b);
+
+/* The number B of "B" (a bucket below JF_MAXB, no leading zero), or -1. */
+int	job_bucket_number(const char *s);
 
 /* Read every message file of the round (not keep- files) through fn. */
 void	job_read(struct job *j, int (*fn)(void *, const struct jline *,
