@@ -447,7 +447,8 @@ deg_rest(struct job *j, struct deg *d)
 {
 	struct jf parts;
 
-	qsort(d->cl, d->ncl, sizeof(*d->cl), cmp_claim);
+	if (d->ncl > 0)
+		qsort(d->cl, d->ncl, sizeof(*d->cl), cmp_claim);
 	for (size_t i = 0; i < d->ncl; i++) {
 		const char *pid = d->ptext.p + d->poff[d->cl[i].pid];
 
@@ -463,7 +464,8 @@ deg_rest(struct job *j, struct deg *d)
 		jb_num(&j->line, d->pcount[d->cl[i].pid]);
 		job_send(j, jf_bucket(d->cl[i].tok, j->nb));
 	}
-	qsort(d->part, d->nparts, sizeof(*d->part), cmp_str);
+	if (d->nparts > 0)
+		qsort(d->part, d->nparts, sizeof(*d->part), cmp_str);
 	job_keep_open(j, &parts, "keep-parts");
 	for (size_t i = 0; i < d->nparts; i++) {
 		cdp_buf_reset(&j->line);
@@ -818,7 +820,8 @@ cc1_claims(struct job *j, struct cc1 *s)
 
 	if (!j->prior)
 		return;
-	qsort(c, s->ncl, sizeof(*c), cmp_cline);
+	if (s->ncl > 0)
+		qsort(c, s->ncl, sizeof(*c), cmp_cline);
 	job_keep_open(j, &f, "keep-claims");
 	for (size_t b = 0, e; b < s->ncl; b = e) {
 		bool one = true;

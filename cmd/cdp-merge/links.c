@@ -197,7 +197,8 @@ find_sets(const struct index *ix, const struct cdp_key128 *tok,
 
 		for (uint32_t j = b; j < e; j++)
 			m[j - b] = tok[ix->edges[j]];
-		qsort(m, e - b, sizeof(*m), key_cmp);
+		if (e - b > 0)
+			qsort(m, e - b, sizeof(*m), key_cmp);
 		for (uint32_t j = 0; j < e - b; j++)
 			for (int x = 0; x < 8; x++) {
 				bytes[16 * j + x] = (unsigned char)(m[j].hi >>

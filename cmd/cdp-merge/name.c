@@ -119,8 +119,8 @@ slices_write(struct job *j, struct slices *s)
 		if (cdp_buf_addf(&d, "%s/map-%s", j->out, s->name[i]) == -1)
 			cdp_oom(0);
 		jf_open(&f, d.p, name, &h);
-		if (cdp_out_write(f.o, s->text[i].p, s->text[i].len,
-		    &err) == -1)
+		if (s->text[i].len > 0 && cdp_out_write(f.o, s->text[i].p,
+		    s->text[i].len, &err) == -1)
 			cdp_die_err(&err, NULL, 0);
 		jf_close(&f);
 	}
@@ -473,7 +473,8 @@ name2(struct job *j)
 	unsigned long long clusters = 0;
 
 	job_read(j, n2_line, &s);
-	qsort(s.m, s.n, sizeof(*s.m), cmp_nmem);
+	if (s.n > 0)
+		qsort(s.m, s.n, sizeof(*s.m), cmp_nmem);
 	if (j->prior) {
 		job_open(j, false);
 		job_keep_open(j, &keep, "keep-cluster");
@@ -591,7 +592,8 @@ name3(struct job *j)
 	job_read(j, n3_line, &s);
 	for (size_t i = 0; i < s.n; i++)
 		s.k[i].idp = s.text.p + s.k[i].id;
-	qsort(s.k, s.n, sizeof(*s.k), cmp_kline);
+	if (s.n > 0)
+		qsort(s.k, s.n, sizeof(*s.k), cmp_kline);
 	job_open(j, false);
 	for (size_t b = 0, e; b < s.n; b = e) {
 		const struct kline *owner = NULL, *to = NULL;
@@ -876,7 +878,8 @@ n5_write_idmap(struct job *j, struct n5 *s)
 		s->d[i].fp = s->text.p + s->d[i].from;
 		s->d[i].tp = s->text.p + s->d[i].to;
 	}
-	qsort(s->d, s->nd, sizeof(*s->d), cmp_from);
+	if (s->nd > 0)
+		qsort(s->d, s->nd, sizeof(*s->d), cmp_from);
 	jf_mkdir(j->out);
 	if (cdp_buf_addf(&path, "%s/id-map.ndjson", j->out) == -1)
 		cdp_oom(0);
