@@ -44,7 +44,8 @@ DEB_PKGS = build-essential libcsv-dev libjansson-dev libpcre2-dev \
 	   zlib1g-dev libzstd-dev libphonenumber-dev tzdata \
 	   bats bats-support bats-assert bats-file miller jq groff-base \
 	   man-db python3 clang time chromium nodejs npm \
-	   fonts-dejavu-core datamash parallel libclang-rt-14-dev strace
+	   fonts-dejavu-core datamash parallel libclang-rt-14-dev strace \
+	   openssh-server openssh-client rsync
 
 PROGS	 = $(notdir $(wildcard cmd/*))
 BINS	 = $(PROGS:%=$(BUILD)/bin/%)

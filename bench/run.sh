@@ -721,25 +721,42 @@ else
 	note "bench: gen_persons not built and no hard data, linkage skipped"
 fi
 
-# Scaling out (issue 11): cdp-merge in two phases over 8 email parts, two
-# jobs at a time (partition, links, join, apply), against one process.
-# No target: the row shows what the sharding costs on one machine.
+# Scaling out (issues 11, 25.2): cdp-merge over 8 email parts and 4
+# buckets, two jobs at a time (partition, links, the join's rounds, apply
+# per part), against one process.  The peak RSS of the row is that of its
+# largest process.  With IDENT_N set (5000000 for issue 25.2's target),
+# the same on gen_events --mix ident (IDENT_N / 6.25 people).
 if have_prog parallel; then
-	IN=$NDJSON
 	MO='--ids email,phone,customer_id --default-country US --rejects /dev/null'
+	head -c 32 /dev/urandom >"$TMP/merge.key"
 	# A script, so that the table's command line stays one word.
 	cat >"$TMP/merge2.sh" <<-EOF
-	d="$TMP/parts2"
+	d="$TMP/parts2" o="$MO --hash-key-file $TMP/merge.key" r=0
 	rm -rf "\$d"
-	"$BIN/cdp-partition" -k email --normalize email --parts 8 -o "\$d" "\$1" &&
-	ls "\$d"/part-*.ndjson | parallel -j2 "$BIN/cdp-merge" $MO \\
-	    --emit-links -o {}.links {} &&
-	"$BIN/cdp-merge" $MO --join-links -o "\$d/map" "\$d"/part-*.links &&
-	ls "\$d"/part-*.ndjson | parallel -j2 "$BIN/cdp-merge" $MO \\
-	    --apply-map "\$d/map" {}
+	"$BIN/cdp-partition" -k email --normalize email --parts 8 --spread -o "\$d" "\$1" &&
+	ls "\$d"/part-*.ndjson | parallel -j2 "$BIN/cdp-merge" \$o \\
+	    --emit-links --buckets 4 -o "\$d/join/r0" {} || exit
+	while [ ! -e "\$d/join/r\$r/done" ]; do
+		ls -d "\$d/join/r\$r"/to-* | parallel -j2 "$BIN/cdp-merge" \$o \\
+		    --join-links -o "\$d/join/r\$((r + 1))" {} || exit
+		r=\$((r + 1))
+	done
+	ls "\$d"/part-*.ndjson | parallel -j2 "$BIN/cdp-merge" \$o \\
+	    --apply-map "\$d/join/r\$r" {}
 	EOF
+	IN=$NDJSON
 	bench_pair "merge 2-phase" 'sh "$TMP/merge2.sh" "$IN"' \
 	    '"$BIN/cdp-merge" '"$MO"' "$IN"'
+	if [ -n "${IDENT_N:-}" ]; then
+		IN=$DATA/ident-$IDENT_N.ndjson
+		[ -s "$IN" ] || "$TOOLS/gen_events" -n "$IDENT_N" --mix ident \
+		    --people $((IDENT_N * 4 / 25)) >"$IN"
+		MO='--ids email,phone,customer_id,cookie --default-country US --rejects /dev/null'
+		sed -i "s|^d=.*|d=\"$TMP/parts2\" o=\"$MO --hash-key-file $TMP/merge.key\" r=0|" \
+		    "$TMP/merge2.sh"
+		bench_pair "merge 2-phase ident" 'sh "$TMP/merge2.sh" "$IN"' \
+		    '"$BIN/cdp-merge" '"$MO"' "$IN"'
+	fi
 else
 	note "bench: GNU parallel not installed, two-phase merge skipped"
 fi

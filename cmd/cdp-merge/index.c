@@ -421,7 +421,8 @@ add_edges(struct index *ix, const uint32_t *ids, int k)
 	ix->off[ix->nrecs] = (uint32_t)ix->nedges;
 	for (int i = 0; i < k; i++)
 		ix->edges[ix->nedges++] = ids[i];
-	if (new_set(ix, ids, k))
+	/* --emit-links counts degrees in the join, over all parts. */
+	if (!ix->opt->emit_links && new_set(ix, ids, k))
 		for (int i = 0; i < k; i++)
 			ix->nodes[ids[i]].count++;
 	ix->off[++ix->nrecs] = (uint32_t)ix->nedges;

@@ -689,7 +689,9 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 	if (opt->prior != NULL)
 		prior_load(&r.ix, opt->prior, opt->prior_map, r.lk != NULL ?
 		    prior_to_linker : NULL, &r);
-	if ((r.out = cdp_out_open(opt->common.output, &err)) == NULL ||
+	/* --emit-links writes a folder of its own (links.c). */
+	if ((!opt->emit_links && (r.out = cdp_out_open(opt->common.output,
+	    &err)) == NULL) ||
 	    cdp_acct_open(&r.acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	cdp_progress_start(&r.prog, opt->common.progress,
@@ -705,7 +707,7 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 			pass1_input(&r, &r.in[i]);
 	cdp_progress_end(&r.prog);
 	if (opt->emit_links) {
-		links_emit(&r.ix, r.out, &r.acct);
+		links_emit(&r.ix, &r.acct, files, nfiles);
 		goto done;
 	}
 	resolve_links(&r.rs);
