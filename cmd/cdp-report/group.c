@@ -1251,14 +1251,16 @@ to_lane(struct grp *g, const struct cdp_each_at *at, uint32_t curlen)
 		const struct aval *v = &g->fld[i].v;
 		struct gval gv = { v->t, v->num, (uint32_t)v->n };
 
-		if (v->t < AV_STR)
+		/* A number's exact text travels too: distinct tells
+		 * apart numbers one double cannot. */
+		if (v->t < AV_NUM)
 			gv.n = 0;
 		rc |= cdp_buf_add(b, &gv, sizeof(gv));
 	}
 	rc |= cdp_buf_add(b, g->kb.p, g->kb.len);
 	rc |= cdp_buf_add(b, g->cur.p, it.curlen);
 	for (int i = 0; i < g->nfld; i++)
-		if (g->fld[i].v.t >= AV_STR)
+		if (g->fld[i].v.t >= AV_NUM)
 			rc |= cdp_buf_add(b, g->fld[i].v.s, g->fld[i].v.n);
 	if (rc != 0)
 		cdp_oom(0);
