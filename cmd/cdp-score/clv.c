@@ -267,9 +267,10 @@ clv(const struct score_opts *opt, const struct fit *f, const struct rfx *c,
 }
 
 /* The fields clv writes after the id, in order. */
-static const char *const clv_fields[] = { "frequency", "recency", "T",
-	"monetary", "p_alive", "expected_purchases", "expected_spend", "clv",
-	"holdout_purchases", "holdout_expected" };
+static const char *const clv_fields[] = { "clv_frequency", "clv_recency",
+	"clv_T", "clv_monetary", "clv_p_alive", "clv_expected_purchases",
+	"clv_expected_spend", "clv_value", "clv_holdout_purchases",
+	"clv_holdout_expected" };
 
 /* What the fields of a customer are computed from. */
 struct clv_run {
@@ -291,18 +292,19 @@ add_fields(void *st, struct cdp_recw *w, size_t i)
 	double ey = model_expected(run->f, c, opt->horizon);
 	double spend = gg_expected_spend(run->g->p, c->x, c->zbar);
 
-	if (cdp_recw_int(w, "frequency", 9, (long long)c->x) == -1 ||
-	    cdp_recw_num(w, "recency", 7, c->tx) == -1 ||
-	    cdp_recw_num(w, "T", 1, c->T) == -1 ||
-	    cdp_recw_num(w, "monetary", 8, c->zbar) == -1 ||
-	    cdp_recw_num(w, "p_alive", 7, model_palive(run->f, c)) == -1 ||
-	    cdp_recw_num(w, "expected_purchases", 18, ey) == -1 ||
-	    cdp_recw_num(w, "expected_spend", 14, spend) == -1 ||
-	    cdp_recw_num(w, "clv", 3, clv(opt, run->f, c, spend, ey)) == -1 ||
-	    (run->h != NULL && (cdp_recw_int(w, "holdout_purchases", 17,
+	if (cdp_recw_int(w, "clv_frequency", 13, (long long)c->x) == -1 ||
+	    cdp_recw_num(w, "clv_recency", 11, c->tx) == -1 ||
+	    cdp_recw_num(w, "clv_T", 5, c->T) == -1 ||
+	    cdp_recw_num(w, "clv_monetary", 12, c->zbar) == -1 ||
+	    cdp_recw_num(w, "clv_p_alive", 11, model_palive(run->f, c)) == -1 ||
+	    cdp_recw_num(w, "clv_expected_purchases", 22, ey) == -1 ||
+	    cdp_recw_num(w, "clv_expected_spend", 18, spend) == -1 ||
+	    cdp_recw_num(w, "clv_value", 9, clv(opt, run->f, c, spend,
+	    ey)) == -1 ||
+	    (run->h != NULL && (cdp_recw_int(w, "clv_holdout_purchases", 21,
 	    run->t->c[i].hold_days) == -1 ||
-	    cdp_recw_num(w, "holdout_expected", 16, model_expected(run->f, c,
-	    run->h->len)) == -1)))
+	    cdp_recw_num(w, "clv_holdout_expected", 20, model_expected(run->f,
+	    c, run->h->len)) == -1)))
 		cdp_die(EX_DATAERR, NULL, 0, "a prediction is not a finite "
 		    "number; check the parameters");
 }
@@ -458,7 +460,8 @@ clv_run(const struct score_opts *opt, char **files, int nfiles)
 		load_params(opt->params, &f, &g);
 	if ((out = cdp_out_open(opt->common.output, &err)) == NULL)
 		cdp_die_err(&err, NULL, 0);
-	custtab_load(&t, opt, files, nfiles);
+	custtab_load(&t, opt, files, nfiles, clv_fields,
+	    opt->has_holdout ? 10 : 8);
 	cal_end = opt->has_cal_end ? opt->cal_end : opt->has_as_of ?
 	    opt->as_of : t.maxday;
 	c = summarise(&t, cal_end, opt->unit);
@@ -474,8 +477,8 @@ clv_run(const struct score_opts *opt, char **files, int nfiles)
 	else if (opt->fit_only)
 		print_fit(out, &f, &g, run.h);
 	else if (opt->annotate) {
-		custtab_annotate(&t, opt, out, clv_fields, run.h ? 10 : 8,
-		    add_fields, &run);
+		custtab_annotate(&t, opt, out, clv_fields,
+		    opt->has_holdout ? 10 : 8, add_fields, &run);
 		n = t.acct.read - t.acct.rejected;
 	} else
 		n = custtab_write(&t, opt, out, NULL, add_fields, &run);

@@ -37,7 +37,7 @@ struct load {
 	unsigned long long	 seen;		/* records read again */
 	struct cdp_out		*out;
 	struct cdp_recw		 w;
-	const char *const	*owned;
+	const char *const	*owned;		/* --annotate: fields added */
 	int			 nowned;
 	void		       (*fields)(void *, struct cdp_recw *, size_t);
 	void			*st;
@@ -314,6 +314,32 @@ transaction(struct load *L, const char *line, struct tx *tx,
 	return TX_OK;
 }
 
+/*
+ * The first output field of --annotate that the parsed transaction
+ * already has (it would be overwritten), or NULL; always NULL with
+ * --replace.
+ */
+static const char *
+collision(struct load *L)
+{
+	for (int j = 0; !L->opt->replace && j < L->nowned; j++)
+		if (cdp_rec_find(&L->rec, L->owned[j],
+		    strlen(L->owned[j])) != NULL)
+			return L->owned[j];
+	return NULL;
+}
+
+const char *
+score_exists(struct cdp_buf *b, const char *name)
+{
+	cdp_buf_reset(b);
+	if (cdp_buf_adds(b, "field ") == -1 ||
+	    cdp_json_quote(b, name, strlen(name)) == -1 ||
+	    cdp_buf_adds(b, " already exists") == -1)
+		oom();
+	return b->p;
+}
+
 static void
 record(struct load *L, const struct cdp_line *l)
 {
@@ -334,7 +360,9 @@ record(struct load *L, const struct cdp_line *l)
 		return;
 	}
 	rc = transaction(L, l->p, &tx, &field, &why);
-	if (rc == TX_BAD) {
+	if (rc == TX_OK && (field = collision(L)) != NULL) {
+		reject(L, l, NULL, score_exists(&L->s1, field));
+	} else if (rc == TX_BAD) {
 		reject(L, l, field, why);
 	} else if (rc == TX_SKIP || tx.day > L->cutoff) {
 		L->t->acct.dropped++;
@@ -370,7 +398,8 @@ record_again(struct load *L, const struct cdp_line *l)
 		return;			/* caught after the pass */
 	if (l->too_long || cdp_rec_parse(&L->rec, l->p, l->len, &err) == -1)
 		return;
-	if ((rc = transaction(L, l->p, &tx, &field, &why)) == TX_BAD)
+	if ((rc = transaction(L, l->p, &tx, &field, &why)) == TX_BAD ||
+	    (rc == TX_OK && collision(L) != NULL))
 		return;
 	if (rc == TX_OK) {
 		cdp_buf_reset(&L->key);
@@ -562,11 +591,12 @@ drop_holdout_only(struct custtab *t)
 
 void
 custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
-    int nfiles)
+    int nfiles, const char *const *owned, int nowned)
 {
 	static char *stdin_only[] = { "-" };
 	struct load L = { .t = t, .opt = opt, .cutoff = LONG_MAX,
-	    .cal_end = LONG_MAX };
+	    .cal_end = LONG_MAX, .owned = opt->annotate ? owned : NULL,
+	    .nowned = opt->annotate ? nowned : 0 };
 	struct cdp_err err;
 	const char *bad;
 	off_t total;

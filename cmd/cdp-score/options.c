@@ -44,6 +44,9 @@ static const char usage[] =
 "      --as-of DATE          \"now\" for days_since() and decay\n"
 "model, points:\n"
 "      --unbuffered          write each record out at once (live streams)\n"
+"rfm, clv, model, points:\n"
+"      --replace             an input field with the name of an output\n"
+"                            field is replaced (default: a bad record)\n"
 "common:\n"
 "  -o, --output FILE         write to FILE (atomically) instead of stdout\n"
 "      --rejects FILE        write bad records to FILE and go on\n"
@@ -69,6 +72,7 @@ enum {
 	OPT_ID,
 	OPT_MODEL,
 	OPT_PARAMS,
+	OPT_REPLACE,
 	OPT_RULES,
 	OPT_TIME,
 	OPT_TIME_UNIT
@@ -90,6 +94,7 @@ static const struct option longopts[] = {
 	{ "id", required_argument, NULL, OPT_ID },
 	{ "model", required_argument, NULL, OPT_MODEL },
 	{ "params", required_argument, NULL, OPT_PARAMS },
+	{ "replace", no_argument, NULL, OPT_REPLACE },
 	{ "rules", required_argument, NULL, OPT_RULES },
 	{ "time", required_argument, NULL, OPT_TIME },
 	{ "time-unit", required_argument, NULL, OPT_TIME_UNIT },
@@ -129,6 +134,9 @@ option_cmds(int ch)
 		return 1u << CMD_CLV | 1u << CMD_MODEL;
 	case OPT_RULES:
 		return 1u << CMD_POINTS;
+	case OPT_REPLACE:
+		return 1u << CMD_RFM | 1u << CMD_CLV | 1u << CMD_MODEL |
+		    1u << CMD_POINTS;
 	default:
 		return 1u << CMD_CLV;
 	}
@@ -203,6 +211,9 @@ private_option(int ch, char *arg, struct score_opts *opt)
 		break;
 	case OPT_PARAMS:
 		opt->params = arg;
+		break;
+	case OPT_REPLACE:
+		opt->replace = true;
 		break;
 	case OPT_RULES:
 		opt->rules = arg;

@@ -128,11 +128,13 @@ score_all(const struct custtab *t, long as_of, struct scores *s)
 	free(tmp);
 }
 
-/* The fields rfm writes after the id, in order (--annotate gives an
- * input field of such a name way to the new value). */
-static const char *const rfm_fields[] = { "first", "last", "recency",
-	"frequency", "monetary", "monetary_mean", "r", "f", "m", "rfm",
-	"segment" };
+/* The fields rfm writes after the id, in order: all prefixed, so that
+ * they collide with no other program's (an input field of such a name
+ * is a bad record for --annotate unless --replace). */
+static const char *const rfm_fields[] = { "rfm_first", "rfm_last",
+	"rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_monetary_mean",
+	"rfm_r", "rfm_f", "rfm_m", "rfm_cell", "rfm_segment" };
+#define NRFM	((int)(sizeof(rfm_fields) / sizeof(rfm_fields[0])))
 
 /* What the fields of a customer are computed from. */
 struct rfm_run {
@@ -160,17 +162,17 @@ add_fields(void *st, struct cdp_recw *w, size_t i)
 	cell[1] = (char)('0' + s->f[i]);
 	cell[2] = (char)('0' + s->m[i]);
 	cell[3] = '\0';
-	if (cdp_recw_str(w, "first", 5, first, 10) == -1 ||
-	    cdp_recw_str(w, "last", 4, last, 10) == -1 ||
-	    cdp_recw_int(w, "recency", 7, run->as_of - c->last) == -1 ||
-	    cdp_recw_int(w, "frequency", 9, c->n) == -1 ||
-	    cdp_recw_num(w, "monetary", 8, total) == -1 ||
-	    cdp_recw_num(w, "monetary_mean", 13, total / c->n) == -1 ||
-	    cdp_recw_int(w, "r", 1, s->r[i]) == -1 ||
-	    cdp_recw_int(w, "f", 1, s->f[i]) == -1 ||
-	    cdp_recw_int(w, "m", 1, s->m[i]) == -1 ||
-	    cdp_recw_str(w, "rfm", 3, cell, 3) == -1 ||
-	    cdp_recw_str(w, "segment", 7, seg, strlen(seg)) == -1)
+	if (cdp_recw_str(w, "rfm_first", 9, first, 10) == -1 ||
+	    cdp_recw_str(w, "rfm_last", 8, last, 10) == -1 ||
+	    cdp_recw_int(w, "rfm_recency", 11, run->as_of - c->last) == -1 ||
+	    cdp_recw_int(w, "rfm_frequency", 13, c->n) == -1 ||
+	    cdp_recw_num(w, "rfm_monetary", 12, total) == -1 ||
+	    cdp_recw_num(w, "rfm_monetary_mean", 17, total / c->n) == -1 ||
+	    cdp_recw_int(w, "rfm_r", 5, s->r[i]) == -1 ||
+	    cdp_recw_int(w, "rfm_f", 5, s->f[i]) == -1 ||
+	    cdp_recw_int(w, "rfm_m", 5, s->m[i]) == -1 ||
+	    cdp_recw_str(w, "rfm_cell", 8, cell, 3) == -1 ||
+	    cdp_recw_str(w, "rfm_segment", 11, seg, strlen(seg)) == -1)
 		cdp_die(EX_OSERR, NULL, 0, "out of memory");
 }
 
@@ -186,13 +188,12 @@ rfm_run(const struct score_opts *opt, char **files, int nfiles)
 
 	if ((out = cdp_out_open(opt->common.output, &err)) == NULL)
 		cdp_die_err(&err, NULL, 0);
-	custtab_load(&t, opt, files, nfiles);
+	custtab_load(&t, opt, files, nfiles, rfm_fields, NRFM);
 	run.as_of = opt->has_as_of ? opt->as_of : t.maxday;
 	score_all(&t, run.as_of, &s);
 	if (opt->annotate) {
-		custtab_annotate(&t, opt, out, rfm_fields,
-		    (int)(sizeof(rfm_fields) / sizeof(rfm_fields[0])),
-		    add_fields, &run);
+		custtab_annotate(&t, opt, out, rfm_fields, NRFM, add_fields,
+		    &run);
 		n = t.acct.read - t.acct.rejected;
 	} else {
 		n = custtab_write(&t, opt, out, NULL, add_fields, &run);

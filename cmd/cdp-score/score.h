@@ -36,6 +36,8 @@ struct score_opts {
 	long			 holdout_end;	/* --holdout-end, days */
 	bool			 has_holdout;
 	bool			 annotate;	/* rfm, clv --annotate */
+	bool			 replace;	/* --replace: own fields may
+						   overwrite the input's */
 	double			 unit;		/* days per time unit */
 	double			 horizon;	/* in time units */
 	double			 discount;	/* per time unit */
@@ -98,10 +100,12 @@ struct custtab {
  * amounts are rejected (to --rejects, else exit 65).  With --annotate,
  * keeps every input open for custtab_annotate(), spooling those that
  * cannot be read twice (standard input, pipes) to an unlinked temporary
- * file.  Exits on errors.
+ * file, and rejects a transaction that already has one of the fields
+ * owned[0..nowned) the second pass will add (unless --replace).  Exits on
+ * errors.
  */
 void	custtab_load(struct custtab *t, const struct score_opts *opt,
-	    char **files, int nfiles);
+	    char **files, int nfiles, const char *const *owned, int nowned);
 void	custtab_free(struct custtab *t);
 
 /*
@@ -179,6 +183,13 @@ struct stream_scorer {
  * the output; bad records to --rejects or exit 65.  Exits on errors. */
 int	stream_run(const struct score_opts *opt, const struct stream_scorer *sc,
 	    char **files, int nfiles);
+
+/*
+ * The reason of a record that already has output field name:
+ * field "NAME" already exists, built in b (returned as b->p).  Exits on
+ * allocation failure.
+ */
+const char *score_exists(struct cdp_buf *b, const char *name);
 
 int	rfm_run(const struct score_opts *opt, char **files, int nfiles);
 int	clv_run(const struct score_opts *opt, char **files, int nfiles);
