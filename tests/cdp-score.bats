@@ -46,10 +46,10 @@ rounded() {
 @test "score: a missing or unknown subcommand is a usage error (64)" {
 	run_split cdp-score
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: expected a subcommand first: rfm, clv, model or points"* ]]
+	[[ "$stderr" == "cdp-score: expected a subcommand first: rfm, clv, churn, sendtime, model or points"* ]]
 	run_split cdp-score pointz
 	assert_failure 64
-	[[ "$stderr" == 'cdp-score: unknown subcommand "pointz" (rfm, clv, model or points)'* ]]
+	[[ "$stderr" == 'cdp-score: unknown subcommand "pointz" (rfm, clv, churn, sendtime, model or points)'* ]]
 	run_split cdp-score --stats rfm
 	assert_failure 64
 }
@@ -60,7 +60,10 @@ rounded() {
 	assert_line --index 0 "cdp-score: --as-of: not a date YYYY-MM-DD"
 	run cdp-score rfm --horizon 3
 	assert_failure 64
-	assert_line --index 0 "cdp-score: that option belongs to cdp-score clv"
+	assert_line --index 0 "cdp-score: that option belongs to cdp-score clv, churn"
+	run cdp-score rfm --model bg-nbd
+	assert_failure 64
+	assert_line --index 0 "cdp-score: that option belongs to cdp-score clv, churn, model"
 	run cdp-score clv --time-unit month
 	assert_failure 64
 	run cdp-score clv --model pareto
@@ -253,13 +256,15 @@ OUT
 	    "$(printf 'pareto-nbd\t553\t10578\t606\t11669\t-95950\ttrue')"
 }
 
-@test "clv: analytic gradients (Pareto/NBD series too) equal central differences" {
-	# tests/unit/test_score_models.c: five Pareto/NBD points (alpha below,
-	# above and equal to beta, one where the series gives way to
-	# differences), BG/NBD and Gamma-Gamma
+@test "clv: analytic gradients of every model equal central differences; Pareto/NBD equals its 2F1 form" {
+	# tests/unit/test_score_models.c: seven Pareto/NBD points (alpha
+	# below, above and equal to beta, z near 1 where quadrature takes
+	# over from the series, huge s and beta), each also against the
+	# closed form through GSL's 2F1; BG/NBD, modified BG/NBD, the three
+	# with a covariate, Gamma-Gamma and sBG
 	run "$CDP_BUILD/unit/test_score_models"
 	assert_success
-	assert_output "34 checks, 0 failed"
+	assert_output "80 checks, 0 failed"
 }
 
 @test "clv: Gamma-Gamma E[Z|x,zbar] of customers 1-10 equals Hardie's note 025" {
@@ -360,7 +365,10 @@ OUT
 	run_split cdp-score clv --fit-only once.ndjson
 	assert_failure 65
 	assert_equal "$output" ""
-	assert_equal "$stderr" "cdp-score: gamma-gamma: no customer with repeat purchases of positive amount to fit"
+	assert_equal "$stderr" "cdp-score: bg-nbd: every one of the 2 customers bought only once (x = 0): without a repeat purchase the purchase rate and the dropout cannot be told apart, so the model cannot be identified"
+	run_split cdp-score clv --model pareto-nbd --fit-only once.ndjson
+	assert_failure 65
+	[[ "$stderr" == "cdp-score: pareto-nbd: every one of the 2 customers bought only once"* ]]
 }
 
 @test "clv: transactions after the calibration end are skipped; bad ones rejected" {
@@ -516,13 +524,13 @@ OUT
 	[[ "$stderr" == "cdp-score: --holdout-end: not a date YYYY-MM-DD"* ]]
 	run_split cdp-score rfm --holdout-end 1998-06-30 tx.ndjson
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: that option belongs to cdp-score clv"* ]]
+	[[ "$stderr" == "cdp-score: that option belongs to cdp-score clv, churn"* ]]
 	run_split cdp-score clv --annotate --fit-only customer1.ndjson
 	assert_failure 64
 	[[ "$stderr" == "cdp-score: --fit-only and --annotate exclude each other"* ]]
 	run_split cdp-score model --annotate --model linear.json
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: that option belongs to cdp-score rfm and clv"* ]]
+	[[ "$stderr" == "cdp-score: that option belongs to cdp-score rfm, clv, churn"* ]]
 }
 
 @test "rfm | clv --annotate: prefixed fields never collide; a second run is 65 unless --replace" {
@@ -684,10 +692,10 @@ OUT
 	assert_failure 64
 	run_split cdp-score model --model model.json --id x
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: that option belongs to cdp-score rfm and clv"* ]]
+	[[ "$stderr" == "cdp-score: that option belongs to cdp-score rfm, clv, churn, sendtime"* ]]
 	run_split cdp-score rfm --model model.json
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: that option belongs to cdp-score clv and model"* ]]
+	[[ "$stderr" == "cdp-score: that option belongs to cdp-score clv, churn, model"* ]]
 }
 
 @test "model: stdin, -o and a full disk (74)" {
@@ -824,17 +832,18 @@ OUT
 	[[ "$stderr" == "cdp-score: --summary needs --calibration-end or --as-of"* ]]
 	run_split cdp-score clv --summary --fit-only --as-of 1997-09-30 x
 	assert_failure 64
-	run_split cdp-score clv --from-summary sum.ndjson
+	run_split cdp-score clv --from-summary --holdout-end 1998-01-01 \
+	    --calibration-end 1997-09-30 sum.ndjson
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: --from-summary needs --fit-only"* ]]
+	[[ "$stderr" == "cdp-score: --from-summary takes neither --holdout-end nor --annotate"* ]]
 	run_split cdp-score rfm --summary x
 	assert_failure 64
 	printf '%s\n' '{"customer_id":"a","x":1,"t_x":2,"T":1,"zbar":3}' > bad.ndjson
 	run_split cdp-score clv --from-summary --fit-only bad.ndjson
 	assert_failure 65
-	assert_equal "$stderr" "cdp-score: bad.ndjson:1: not a --summary record (x whole, t_x at most T, t_x 0 when x is 0)"
+	assert_equal "$stderr" "cdp-score: bad.ndjson:1: t_x > T: the last purchase after the end of the period"
 	printf '%s\n' '{"customer_id":"a","x":"1","t_x":0,"T":1,"zbar":3}' > bad.ndjson
 	run_split cdp-score clv --from-summary --fit-only bad.ndjson
 	assert_failure 65
-	assert_equal "$stderr" "cdp-score: bad.ndjson:1: not a --summary record (x, t_x, T and zbar: numbers of at least 0)"
+	assert_equal "$stderr" "cdp-score: bad.ndjson:1: not a summary record (x, t_x and T numbers; zbar and count optional)"
 }

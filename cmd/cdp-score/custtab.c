@@ -19,6 +19,7 @@
 #include "progress.h"
 #include "record.h"
 #include "score.h"
+#include "timeval.h"
 
 /* What one pass over the inputs holds besides the table. */
 struct load {
@@ -188,12 +189,26 @@ customer(struct custtab *t, struct cdp_buf *key, const char *id, size_t n,
 	if (!added)
 		return &t->c[*slot];
 	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 1024;
+		size_t cap = t->cap ? t->cap * 2 : 1024, k = (size_t)t->ncov;
 		struct cust *p = realloc(t->c, cap * sizeof(*p));
 
 		if (p == NULL)
 			oom();
 		t->c = p;
+		if (k > 0) {
+			uint32_t *v = realloc(t->cv, cap * k * sizeof(*v));
+			int32_t *d;
+
+			if (v == NULL)
+				oom();
+			t->cv = v;
+			if ((d = realloc(t->cvday, cap * k * sizeof(*d))) ==
+			    NULL)
+				oom();
+			t->cvday = d;
+			memset(t->cv + t->cap * k, 0, (cap - t->cap) * k *
+			    sizeof(*v));
+		}
 		t->cap = cap;
 	}
 	c = &t->c[t->n++];
@@ -202,6 +217,23 @@ customer(struct custtab *t, struct cdp_buf *key, const char *id, size_t n,
 	if (cdp_buf_add(&t->ids, id, n) == -1)
 		oom();
 	return c;
+}
+
+long
+period_of(long day, int p)
+{
+	int y, m, d;
+
+	switch (p) {
+	case PERIOD_DAY:
+		return day;
+	case PERIOD_WEEK:
+		/* 1970-01-01 was a Thursday: weeks from Monday the 5th */
+		return day + 3 >= 0 ? (day + 3) / 7 : -((-day - 3 + 6) / 7);
+	default:
+		cdp_time_civil(day, &y, &m, &d);
+		return p == PERIOD_MONTH ? (long)y * 12 + m - 1 : y;
+	}
 }
 
 /* Count a holdout transaction of day to c, by distinct day. */
@@ -218,7 +250,7 @@ add_holdout(struct custtab *t, struct cust *c, long day)
 	c->hold_n++;
 }
 
-/* Add one transaction of day and amount v to c. */
+/* Add one transaction of day (a period with bg-bb) and amount v to c. */
 static void
 add(struct custtab *t, struct cust *c, long day, double v)
 {
@@ -256,32 +288,105 @@ add(struct custtab *t, struct cust *c, long day, double v)
 		c->first = (int32_t)day;
 	if (day > c->last)
 		c->last = (int32_t)day;
-	if (day > t->maxday)
-		t->maxday = day;
 }
 
-/* One transaction read from a record. */
+/* One transaction (or status record) read from a record. */
 struct tx {
 	const char	*id;
 	size_t		 idlen;
 	bool		 idnum;
 	long		 day;
 	double		 amount;
+	int		 status;	/* TX_STATUS: STATUS_* */
+	uint32_t	 cv[MODEL_MAXCOV];	/* covariate value ids */
 };
 
-enum { TX_OK, TX_SKIP, TX_BAD };
+enum { TX_OK, TX_SKIP, TX_BAD, TX_STATUS };
+
+/* Whether the string field f of the parsed record is one of the
+ * --cancelled values. */
+static int
+status_of(struct load *L, const struct cdp_field *f)
+{
+	const char *s;
+	size_t n;
+
+	if (cdp_rec_str(&L->rec, f, &L->s2, &s, &n) == -1)
+		return STATUS_ACTIVE;
+	for (int i = 0; i < L->opt->ncancelled; i++)
+		if (strlen(L->opt->cancelled[i]) == n &&
+		    memcmp(L->opt->cancelled[i], s, n) == 0)
+			return STATUS_CANCELLED;
+	return STATUS_ACTIVE;
+}
+
+/* The id of the covariate value text s[0..n) in d, added on first sight. */
+static uint32_t
+cov_value(struct covdict *d, const char *s, size_t n, bool num)
+{
+	struct cdp_key128 k = cdp_key128_of(s, n);
+	uint64_t *slot;
+	int added;
+
+	if ((slot = cdp_keymap_put(d->map, k, d->n, &added)) == NULL)
+		oom();
+	if (!added)
+		return (uint32_t)*slot;
+	if (cdp_grow((void **)&d->off, &d->cap, d->n + 1, sizeof(*d->off))
+	    == -1)
+		oom();
+	d->off[d->n] = d->text.len;
+	if (cdp_buf_add(&d->text, s, n) == -1 || cdp_buf_addc(&d->text,
+	    '\0') == -1)
+		oom();
+	d->numeric = (d->n == 0 || d->numeric) && num;
+	return (uint32_t)d->n++;
+}
+
+/* The covariate values of the parsed record into tx; -1 with *field
+ * and *why when one is missing or not a string or number. */
+static int
+covariates(struct load *L, struct tx *tx, const char **field,
+    const char **why)
+{
+	const struct score_opts *o = L->opt;
+
+	for (int k = 0; k < L->t->ncov; k++) {
+		const struct cdp_field *f = cdp_rec_find(&L->rec, o->cov[k],
+		    strlen(o->cov[k]));
+		const char *s;
+		size_t n;
+
+		*field = o->cov[k];
+		*why = f == NULL || f->type == CDP_NULL ? "missing" :
+		    "not a string or number";
+		if (f == NULL || f->type == CDP_NULL)
+			return -1;
+		if (f->type == CDP_NUMBER) {
+			s = L->rec.p + f->voff;
+			n = f->vlen;
+		} else if (f->type != CDP_STRING || cdp_rec_str(&L->rec, f,
+		    &L->s2, &s, &n) == -1) {
+			return -1;
+		}
+		tx->cv[k] = cov_value(&L->t->dict[k], s, n,
+		    f->type == CDP_NUMBER);
+	}
+	return 0;
+}
 
 /*
  * Read the id, time and amount of the parsed record.  Returns TX_OK,
- * TX_SKIP (no id: not a customer's transaction), or TX_BAD with the
- * field in *field and the reason in *why.
+ * TX_SKIP (no id: not a customer's transaction), TX_STATUS (a record of
+ * the --status-field without an amount), or TX_BAD with the field in
+ * *field and the reason in *why.
  */
 static int
 transaction(struct load *L, const char *line, struct tx *tx,
     const char **field, const char **why)
 {
 	const struct score_opts *o = L->opt;
-	const struct cdp_field *f;
+	const struct cdp_field *f, *st = NULL, *am;
 	const char *ts;
 	size_t tn;
 
@@ -307,18 +412,27 @@ transaction(struct load *L, const char *line, struct tx *tx,
 	    cdp_rec_str(&L->rec, f, &L->s2, &ts, &tn) == -1 ||
 	    parse_day(ts, tn, &L->why, &tx->day, why) == -1)
 		return TX_BAD;
+	am = cdp_rec_find(&L->rec, o->amount, strlen(o->amount));
+	if (o->status != NULL)
+		st = cdp_rec_find(&L->rec, o->status, strlen(o->status));
+	/* a status without an amount says something of the customer but
+	 * is no purchase */
+	if (st != NULL && st->type == CDP_STRING && (am == NULL ||
+	    am->type == CDP_NULL)) {
+		tx->status = status_of(L, st);
+		return TX_STATUS;
+	}
 	*field = o->amount;
-	if (parse_amount(L, cdp_rec_find(&L->rec, o->amount,
-	    strlen(o->amount)), &tx->amount, why) == -1)
+	if (parse_amount(L, am, &tx->amount, why) == -1)
+		return TX_BAD;
+	if (covariates(L, tx, field, why) == -1)
 		return TX_BAD;
 	return TX_OK;
 }
 
-/*
- * The first output field of --annotate that the parsed transaction
+/* The first output field of --annotate that the parsed transaction
  * already has (it would be overwritten), or NULL; always NULL with
- * --replace.
- */
+ * --replace. */
 static const char *
 collision(struct load *L)
 {
@@ -340,15 +454,64 @@ score_exists(struct cdp_buf *b, const char *name)
 	return b->p;
 }
 
+/* Note a status record: the latest day's counts, a cancellation winning
+ * over any other status of the same day. */
+static void
+note_status(struct load *L, const struct tx *tx)
+{
+	struct cust *c;
+
+	if (tx->status == STATUS_CANCELLED)
+		L->t->cancels++;
+	if (tx->day > L->cutoff) {
+		L->t->acct.dropped++;
+		return;
+	}
+	c = customer(L->t, &L->key, tx->id, tx->idlen, tx->idnum);
+	if (c->status == STATUS_NONE || tx->day > c->sday ||
+	    (tx->day == c->sday && tx->status == STATUS_CANCELLED)) {
+		c->status = (uint8_t)tx->status;
+		c->sday = (int32_t)tx->day;
+	}
+	/* rfm acts on statuses; clv only checks them */
+	if (L->opt->cmd == CMD_RFM)
+		L->t->acct.written++;
+	else
+		L->t->acct.dropped++;
+}
+
+/* Keep the covariate values of the first day of customer c. */
+static void
+note_covariates(struct custtab *t, const struct cust *c, const struct tx *tx)
+{
+	size_t i = (size_t)(c - t->c);
+
+	for (int k = 0; k < t->ncov; k++) {
+		uint32_t *v = &t->cv[i * (size_t)t->ncov + (size_t)k];
+		int32_t *d = &t->cvday[i * (size_t)t->ncov + (size_t)k];
+		const char *txt = t->dict[k].text.p;
+
+		if (*v == 0 || tx->day < *d || (tx->day == *d &&
+		    strcmp(txt + t->dict[k].off[tx->cv[k]],
+		    txt + t->dict[k].off[*v - 1]) < 0)) {
+			*v = tx->cv[k] + 1;
+			*d = (int32_t)tx->day;
+		}
+	}
+}
+
 static void
 record(struct load *L, const struct cdp_line *l)
 {
+	struct custtab *t = L->t;
 	struct cdp_err err;
-	struct tx tx;
+	struct tx tx = { 0 };
+	struct cust *c;
 	const char *field = NULL, *why;
+	long day;
 	int rc;
 
-	L->t->acct.read++;
+	t->acct.read++;
 	if (l->too_long) {
 		reject(L, l, NULL, "record longer than --max-record-bytes");
 		return;
@@ -364,16 +527,22 @@ record(struct load *L, const struct cdp_line *l)
 		reject(L, l, NULL, score_exists(&L->s1, field));
 	} else if (rc == TX_BAD) {
 		reject(L, l, field, why);
+	} else if (rc == TX_STATUS) {
+		note_status(L, &tx);
 	} else if (rc == TX_SKIP || tx.day > L->cutoff) {
-		L->t->acct.dropped++;
-	} else if (tx.day > L->cal_end) {
-		add_holdout(L->t, customer(L->t, &L->key, tx.id, tx.idlen,
-		    tx.idnum), tx.day);
-		L->t->acct.written++;
+		t->acct.dropped++;
 	} else {
-		add(L->t, customer(L->t, &L->key, tx.id, tx.idlen,
-		    tx.idnum), tx.day, tx.amount);
-		L->t->acct.written++;
+		day = t->period >= 0 ? period_of(tx.day, t->period) : tx.day;
+		c = customer(t, &L->key, tx.id, tx.idlen, tx.idnum);
+		if (tx.day > L->cal_end) {
+			add_holdout(t, c, day);
+		} else {
+			add(t, c, day, tx.amount);
+			note_covariates(t, c, &tx);
+			if (tx.day > t->maxday)
+				t->maxday = tx.day;
+		}
+		t->acct.written++;
 	}
 }
 
@@ -601,13 +770,23 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
 	const char *bad;
 	off_t total;
 
-	*t = (struct custtab){ .maxday = LONG_MIN, .decimals = 0 };
+	*t = (struct custtab){ .maxday = LONG_MIN, .decimals = 0,
+	    .period = -1 };
+	if (opt->cmd == CMD_CLV || opt->cmd == CMD_CHURN) {
+		if (opt->model == M_BGBB)
+			t->period = opt->period;
+		t->ncov = opt->ncov;
+		for (int k = 0; k < t->ncov; k++)
+			if ((t->dict[k].map = cdp_keymap_new()) == NULL)
+				oom();
+	}
 	if (opt->cmd == CMD_RFM && opt->has_as_of)
 		L.cutoff = opt->as_of;
-	if (opt->cmd == CMD_CLV)
+	if (opt->cmd == CMD_CLV || opt->cmd == CMD_CHURN)
 		L.cutoff = opt->has_cal_end ? opt->cal_end :
 		    opt->has_as_of ? opt->as_of : LONG_MAX;
-	if (opt->cmd == CMD_CLV && opt->has_holdout) {
+	if ((opt->cmd == CMD_CLV || opt->cmd == CMD_CHURN) &&
+	    opt->has_holdout) {
 		L.cal_end = opt->cal_end;
 		L.cutoff = opt->holdout_end;
 	}
@@ -619,7 +798,7 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
 	if (cdp_lines_check(files, nfiles, &total, &bad, &err) == -1)
 		cdp_die_err(&err, bad, 0);
 	if ((t->map = cdp_keymap_new()) == NULL ||
-	    (opt->cmd == CMD_CLV && (t->daymap = cdp_keymap_new()) == NULL))
+	    (opt->cmd != CMD_RFM && (t->daymap = cdp_keymap_new()) == NULL))
 		oom();
 	if (cdp_acct_open(&t->acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
@@ -677,6 +856,13 @@ custtab_free(struct custtab *t)
 	cdp_buf_free(&t->ids);
 	cdp_keymap_free(t->map);
 	cdp_keymap_free(t->daymap);
+	for (int k = 0; k < t->ncov; k++) {
+		cdp_keymap_free(t->dict[k].map);
+		cdp_buf_free(&t->dict[k].text);
+		free(t->dict[k].off);
+	}
+	free(t->cv);
+	free(t->cvday);
 	*t = (struct custtab){ 0 };
 }
 

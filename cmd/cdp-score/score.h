@@ -20,8 +20,15 @@ struct cdp_rec;
 struct cdp_recw;
 struct cdp_out;
 
-enum score_cmd { CMD_RFM, CMD_CLV, CMD_MODEL, CMD_POINTS };
-enum clv_model { MODEL_BGNBD, MODEL_PARETO };
+#include "models.h"
+
+enum score_cmd { CMD_RFM, CMD_CLV, CMD_CHURN, CMD_SENDTIME, CMD_MODEL,
+	CMD_POINTS, CMD_COUNT };
+enum spend_model { SPEND_GAMMA, SPEND_NONE };
+/* The period of bg-bb opportunities and sbg renewals. */
+enum period { PERIOD_DAY, PERIOD_WEEK, PERIOD_MONTH, PERIOD_YEAR };
+
+#define SCORE_MAXLIST	16	/* values of --cancelled, --events */
 
 struct score_opts {
 	struct cdp_common_opts	 common;
@@ -40,23 +47,49 @@ struct score_opts {
 						   overwrite the input's */
 	double			 unit;		/* days per time unit */
 	double			 horizon;	/* in time units */
+	bool			 has_horizon;
 	double			 discount;	/* per time unit */
-	enum clv_model		 model;
+	enum model_kind		 model;
+	enum spend_model	 spend;
 	bool			 fit_only;
 	bool			 summary;	/* clv --summary */
 	bool			 from_summary;	/* clv --from-summary */
 	const char		*params;	/* --params FILE */
+	bool			 allow_nonconverged;
+	struct fit_limits	 limits;	/* --max-iter, --max-fit-seconds */
+	long			 intervals;	/* --intervals N, 0: none */
+	unsigned long		 seed;		/* --seed */
+	char			*cov[MODEL_MAXCOV];	/* --covariates */
+	int			 ncov;
+	enum period		 period;	/* bg-bb, sbg */
+	bool			 has_period;
+	const char		*start;		/* sbg --start F */
+	const char		*cancel;	/* sbg --cancel F */
+	long			 holdout_periods;	/* sbg summaries */
+	const char		*status;	/* --status-field F */
+	char			*cancelled[SCORE_MAXLIST];	/* values */
+	int			 ncancelled;
+	bool			 exclude_cancelled;	/* rfm */
+	bool			 force;		/* clv on cancellations */
+	const char		*event;		/* sendtime --event-field */
+	char			*events[SCORE_MAXLIST];	/* --events */
+	int			 nevents;
+	const char		*tz;		/* sendtime --tz-field */
+	const char		*default_tz;	/* sendtime --default-tz */
 	const char		*model_file;	/* model --model FILE */
 	const char		*rules;		/* points --rules FILE */
 };
 
-/* One customer: what rfm and clv need, 72 bytes whatever the input size. */
+/* One customer: what rfm and clv need, 80 bytes whatever the input
+ * size.  With bg-bb "days" are periods (--period). */
 struct cust {
 	uint64_t	idoff;		/* id text in the table's arena */
 	uint32_t	idlen;
 	uint8_t		idnum;		/* the id was a JSON number */
+	uint8_t		status;		/* STATUS_*: the latest status */
 	int32_t		first;		/* days since 1970 */
 	int32_t		last;
+	int32_t		sday;		/* day of that status */
 	uint32_t	n;		/* transactions */
 	uint32_t	days;		/* distinct purchase days (clv) */
 	double		sum, comp;	/* total, Neumaier compensation */
@@ -64,6 +97,17 @@ struct cust {
 	double		rest_sum;	/* amount on the later days (clv) */
 	uint32_t	hold_n;		/* transactions in the holdout */
 	uint32_t	hold_days;	/* distinct days among them */
+};
+
+enum { STATUS_NONE, STATUS_ACTIVE, STATUS_CANCELLED };
+
+/* The values one covariate field takes, each text once. */
+struct covdict {
+	struct cdp_keymap	*map;	/* hash of the text -> value id */
+	struct cdp_buf		 text;	/* the texts, NUL-terminated */
+	size_t			*off;	/* value id -> offset in text */
+	size_t			 n, cap;
+	bool			 numeric;	/* every value a JSON number */
 };
 
 /* An input kept open for the second pass of --annotate. */
@@ -90,7 +134,19 @@ struct custtab {
 	struct cdp_acct		 acct;	/* aggregating: used, skipped */
 	struct score_input	*in;	/* --annotate: the inputs */
 	int			 nin;
+	unsigned long long	 cancels;	/* status records saying so */
+	int			 period;	/* bg-bb: days become periods */
+	/* --covariates: per customer and field, the value id + 1 (0:
+	 * none yet) and its day: the value of the first day counts */
+	int			 ncov;
+	struct covdict		 dict[MODEL_MAXCOV];
+	uint32_t		*cv;
+	int32_t			*cvday;
 };
+
+/* The index of day in periods p (enum period): day, Monday-based week,
+ * month or year, counted from 1970. */
+long	period_of(long day, int p);
 
 /*
  * Read every transaction of files[0..nfiles) (stdin when nfiles is 0)
@@ -193,6 +249,7 @@ const char *score_exists(struct cdp_buf *b, const char *name);
 
 int	rfm_run(const struct score_opts *opt, char **files, int nfiles);
 int	clv_run(const struct score_opts *opt, char **files, int nfiles);
+int	sendtime_run(const struct score_opts *opt, char **files, int nfiles);
 int	model_run(const struct score_opts *opt, char **files, int nfiles);
 int	points_run(const struct score_opts *opt, char **files, int nfiles);
 
