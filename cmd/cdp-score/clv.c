@@ -64,10 +64,15 @@ rows(struct rfx_rows *d, const struct clv *C, bool spend)
 
 		if (c->x < 0)
 			continue;
-		if (!spend)
-			s[m++] = *c;
+		/* zbar is no part of the purchase models: left out, customers
+		 * alike in x, t_x and T share a row */
+		if (!spend) {
+			s[m] = *c;
+			s[m++].zbar = 0;
+		}
 		else if (c->x > 0 && c->zbar > 0)
-			s[m++] = (struct rfx){ c->x, 0, 0, c->zbar, c->w, 0 };
+			s[m++] = (struct rfx){ .x = c->x, .zbar = c->zbar,
+			    .w = c->w };
 	}
 	if (rfx_rows_make(d, s, m, spend ? NULL : C->D.z,
 	    spend ? 0 : C->D.nz) == -1)

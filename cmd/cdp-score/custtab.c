@@ -20,6 +20,7 @@
 #include "record.h"
 #include "score.h"
 #include "timeval.h"
+#include "xalloc.h"
 
 /* What one pass over the inputs holds besides the table. */
 struct load {
@@ -219,6 +220,85 @@ customer(struct custtab *t, struct cdp_buf *key, const char *id, size_t n,
 	return c;
 }
 
+/*
+ * The (customer, day) pairs seen, for distinct purchase days: one 64-bit
+ * key per pair, (index + 1) << 24 | (day + 2^23), in an open-addressing
+ * table at most half full (16 bytes a pair where a general map of
+ * 128-bit keys takes three times that, and 10 million transactions are
+ * usual).  0 marks an empty slot.
+ */
+struct dayset {
+	uint64_t	*slot;
+	size_t		 mask;		/* slots - 1 */
+	size_t		 n;
+};
+
+static uint64_t
+mix(uint64_t k)
+{
+	/* splitmix64's finaliser: every bit of k reaches every bit */
+	k ^= k >> 30;
+	k *= UINT64_C(0xbf58476d1ce4e5b9);
+	k ^= k >> 27;
+	k *= UINT64_C(0x94d049bb133111eb);
+	return k ^ (k >> 31);
+}
+
+static struct dayset *
+dayset_new(void)
+{
+	struct dayset *s = cdp_xcalloc(1, sizeof(*s));
+
+	s->mask = 1023;
+	s->slot = cdp_xcalloc(s->mask + 1, sizeof(*s->slot));
+	return s;
+}
+
+static void
+dayset_free(struct dayset *s)
+{
+	if (s != NULL)
+		free(s->slot);
+	free(s);
+}
+
+/* Add key k; returns 1 when it was new, 0 when it was there. */
+static int
+dayset_add(struct dayset *s, uint64_t k)
+{
+	size_t i;
+
+	if (4 * (s->n + 1) > 3 * (s->mask + 1)) {
+		struct dayset big = { .mask = 2 * s->mask + 1 };
+
+		big.slot = cdp_xcalloc(big.mask + 1, sizeof(*big.slot));
+		for (size_t j = 0; j <= s->mask; j++) {
+			if (s->slot[j] == 0)
+				continue;
+			for (i = mix(s->slot[j]) & big.mask; big.slot[i] != 0;
+			    i = (i + 1) & big.mask)
+				;
+			big.slot[i] = s->slot[j];
+		}
+		free(s->slot);
+		s->slot = big.slot;
+		s->mask = big.mask;
+	}
+	for (i = mix(k) & s->mask; s->slot[i] != 0; i = (i + 1) & s->mask)
+		if (s->slot[i] == k)
+			return 0;
+	s->slot[i] = k;
+	s->n++;
+	return 1;
+}
+
+/* The key of customer c of t on day (a 4-digit year's day or period). */
+static uint64_t
+daykey(const struct custtab *t, const struct cust *c, long day)
+{
+	return (uint64_t)(c - t->c + 1) << 24 | (uint64_t)(day + (1L << 23));
+}
+
 long
 period_of(long day, int p)
 {
@@ -240,13 +320,7 @@ period_of(long day, int p)
 static void
 add_holdout(struct custtab *t, struct cust *c, long day)
 {
-	int64_t kv[2] = { (int64_t)(c - t->c), day };
-	int added;
-
-	if (cdp_keymap_put(t->daymap, cdp_key128_of(kv, sizeof(kv)), 0,
-	    &added) == NULL)
-		oom();
-	c->hold_days += added;
+	c->hold_days += (uint32_t)dayset_add(t->days, daykey(t, c, day));
 	c->hold_n++;
 }
 
@@ -263,14 +337,8 @@ add(struct custtab *t, struct cust *c, long day, double v)
 		c->comp += (v - s) + c->sum;
 	c->sum = s;
 	c->n++;
-	if (t->daymap != NULL) {
-		int64_t kv[2] = { (int64_t)(c - t->c), day };
-		int added;
-
-		if (cdp_keymap_put(t->daymap, cdp_key128_of(kv, sizeof(kv)),
-		    0, &added) == NULL)
-			oom();
-		c->days += added;
+	if (t->days != NULL) {
+		c->days += (uint32_t)dayset_add(t->days, daykey(t, c, day));
 		/* kept apart rather than subtracted from the total, so
 		 * that 75.11 - 63.34 does not come out as 11.769999... */
 		if (day < c->first && c->n > 1) {
@@ -797,9 +865,10 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
 	/* Every input must open before anything is written. */
 	if (cdp_lines_check(files, nfiles, &total, &bad, &err) == -1)
 		cdp_die_err(&err, bad, 0);
-	if ((t->map = cdp_keymap_new()) == NULL ||
-	    (opt->cmd != CMD_RFM && (t->daymap = cdp_keymap_new()) == NULL))
+	if ((t->map = cdp_keymap_new()) == NULL)
 		oom();
+	if (opt->cmd != CMD_RFM)
+		t->days = dayset_new();
 	if (cdp_acct_open(&t->acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	t->acct.aggregating = true;
@@ -813,8 +882,8 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
 			load_file(&L, files[i]);
 	cdp_progress_end(&L.prog);
 	drop_holdout_only(t);
-	cdp_keymap_free(t->daymap);
-	t->daymap = NULL;
+	dayset_free(t->days);
+	t->days = NULL;
 	cdp_rec_free(&L.rec);
 	cdp_buf_free(&L.s1);
 	cdp_buf_free(&L.s2);
@@ -855,7 +924,7 @@ custtab_free(struct custtab *t)
 	free(t->c);
 	cdp_buf_free(&t->ids);
 	cdp_keymap_free(t->map);
-	cdp_keymap_free(t->daymap);
+	dayset_free(t->days);
 	for (int k = 0; k < t->ncov; k++) {
 		cdp_keymap_free(t->dict[k].map);
 		cdp_buf_free(&t->dict[k].text);

@@ -19,10 +19,13 @@
 #include "modelsi.h"
 
 #define GRAD_TOL	1e-9	/* on the mean log-likelihood per customer */
-#define GRAD_ACCEPT	1e-6	/* where rounding stops the line search */
-#define EDGE		15	/* |ln p| beyond: a shape runs off */
+#define GRAD_ACCEPT	1e-5	/* where rounding stops the line search */
+#define EDGE		10	/* |ln p| beyond: a shape runs off */
 #define EDGE_SCALE	20	/* the same for a scale (alpha, beta, v) */
+#define EDGE_STALL	3	/* nearer by this where the search stalled */
 #define CYCLES		4	/* BFGS, simplex, BFGS... per start */
+#define SAMPLE_ROWS	2000	/* more distinct rows: starts on a sample */
+#define SAMPLE_ITER	50	/* enough to rank the starts there */
 
 static const char *const names[][4] = {
 	{ "r", "alpha", "a", "b" },
@@ -62,7 +65,7 @@ struct objective {
 	enum model_kind		 kind;
 	const struct rfx_rows	*d;
 	int			 nbase, np;
-	double			 deadline;	/* monotonic seconds */
+	double			 deadline;	/* CPU seconds of the process */
 	bool			 late;
 	long			 evals;
 };
@@ -72,7 +75,7 @@ now(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -318,15 +321,16 @@ is_scale(enum model_kind kind, int i)
 	    (kind == M_GAMMA && i == 2);
 }
 
-/* Name the estimates that ran off, or return false. */
+/* Name the estimates that ran off (beyond e^(bound - less)), or return
+ * false. */
 static bool
-at_edge(struct fit *f, const double *u)
+at_edge(struct fit *f, const double *u, double less)
 {
 	size_t len = 0;
 
 	for (int i = 0; i < f->np; i++) {
-		double lim = i >= f->nbase ? 20 : is_scale(f->kind, i) ?
-		    EDGE_SCALE : EDGE;
+		double lim = (i >= f->nbase ? 20 : is_scale(f->kind, i) ?
+		    EDGE_SCALE : EDGE) - less;
 
 		if (fabs(u[i]) < lim)
 			continue;
@@ -354,6 +358,51 @@ at_edge(struct fit *f, const double *u)
 	return len > 0;
 }
 
+/*
+ * The best of the nst starts st[] on every k-th row of d (k chosen for
+ * about SAMPLE_ROWS rows; a deterministic sample of the distinct
+ * summaries, so the order of the input plays no part), into u.
+ */
+static void
+sample_start(struct objective *o, const struct rfx_rows *d,
+    double (*st)[4], int nst, const struct fit_limits *lim, double *u)
+{
+	struct rfx_rows sub = *d;
+	struct objective so = *o;
+	size_t k = d->n / SAMPLE_ROWS + 1, m = 0;
+	double bestf = INFINITY;
+	struct run R;
+
+	sub.row = malloc((d->n / k + 1) * sizeof(*sub.row));
+	memset(u, 0, MODEL_MAXP * sizeof(*u));
+	for (int j = 0; j < o->nbase; j++)
+		u[j] = log(st[0][j]);
+	if (sub.row == NULL)
+		return;
+	sub.total = 0;
+	for (size_t i = 0; i < d->n; i += k) {
+		sub.row[m] = d->row[i];
+		sub.total += d->row[i].w;
+		m++;
+	}
+	sub.n = m;
+	so.d = &sub;
+	for (int i = 0; i < nst && !so.late; i++) {
+		double u0[MODEL_MAXP] = { 0 };
+
+		for (int j = 0; j < o->nbase; j++)
+			u0[j] = log(st[i][j]);
+		one_start(&so, u0, SAMPLE_ITER < lim->max_iter ? SAMPLE_ITER :
+		    lim->max_iter, &R);
+		if (R.f < bestf) {
+			bestf = R.f;
+			memcpy(u, R.u, MODEL_MAXP * sizeof(*u));
+		}
+	}
+	o->late = so.late;
+	free(sub.row);
+}
+
 void
 model_fit(enum model_kind kind, const struct rfx_rows *d,
     const struct fit_limits *lim, struct fit *f)
@@ -375,11 +424,19 @@ model_fit(enum model_kind kind, const struct rfx_rows *d,
 		f->se[i] = NAN;
 	gsl_set_error_handler_off();
 	nst = d->n > 0 ? starts_of(kind, d, st) : 0;
+	/* many rows: the starts race on a sample of them, and only the
+	 * winner goes on to the whole data */
+	if (d->n > SAMPLE_ROWS && nst > 0) {
+		sample_start(&o, d, st, nst, lim, best_u);
+		nst = 1;
+	}
 	for (int i = 0; i < nst && !o.late; i++) {
 		double u0[MODEL_MAXP] = { 0 };
 
 		for (int j = 0; j < o.nbase; j++)
 			u0[j] = log(st[i][j]);
+		if (d->n > SAMPLE_ROWS)
+			memcpy(u0, best_u, sizeof(u0));
 		f->starts++;
 		one_start(&o, u0, lim->max_iter, &R);
 		if (R.why != NULL)
@@ -409,7 +466,9 @@ model_fit(enum model_kind kind, const struct rfx_rows *d,
 	f->iterations = best.iter;
 	f->converged = nst > 0 && best.gnorm < GRAD_ACCEPT &&
 	    isfinite(best.f);
-	if (nst > 0 && at_edge(f, best_u)) {
+	/* beyond the bounds, or still far out where the search stalled */
+	if (nst > 0 && (at_edge(f, best_u, 0) || (!f->converged &&
+	    !o.late && at_edge(f, best_u, EDGE_STALL)))) {
 		f->converged = false;
 	} else if (o.late) {
 		f->converged = false;

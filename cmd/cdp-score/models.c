@@ -5,6 +5,7 @@
  * man/cdp-score.1 with their references).
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,9 @@
 #include "modelsi.h"
 
 /* ---- data ---------------------------------------------------------- */
+
+static struct pn_cache *pn_cache_new(const struct rfx_rows *d);
+static void pn_cache_free(struct pn_cache *C);
 
 static int
 by_rfx(const void *a, const void *b)
@@ -33,6 +37,61 @@ by_rfx(const void *a, const void *b)
 		return x->T < y->T ? -1 : 1;
 	if (x->zbar != y->zbar)
 		return x->zbar < y->zbar ? -1 : 1;
+	return 0;
+}
+
+static int
+by_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The index of v in sorted tv[0..n). */
+static unsigned
+value_index(const double *tv, size_t n, double v)
+{
+	size_t lo = 0, hi = n;
+
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+
+		if (tv[mid] <= v)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (unsigned)lo;
+}
+
+/*
+ * The distinct t_x and T of d's rows into d->tv, and each row's indexes
+ * into it: a likelihood then takes log(alpha + t) once per distinct
+ * time, not twice per row.
+ */
+static int
+time_values(struct rfx_rows *d)
+{
+	double *tv = malloc((2 * d->n + 1) * sizeof(*tv));
+	size_t m = 0;
+
+	if (tv == NULL)
+		return -1;
+	for (size_t i = 0; i < d->n; i++) {
+		tv[m++] = d->row[i].tx;
+		tv[m++] = d->row[i].T;
+	}
+	qsort(tv, m, sizeof(*tv), by_double);
+	d->ntv = 0;
+	for (size_t i = 0; i < m; i++)
+		if (d->ntv == 0 || tv[i] != tv[d->ntv - 1])
+			tv[d->ntv++] = tv[i];
+	for (size_t i = 0; i < d->n; i++) {
+		d->row[i].itx = value_index(tv, d->ntv, d->row[i].tx);
+		d->row[i].iT = value_index(tv, d->ntv, d->row[i].T);
+	}
+	d->tv = tv;
 	return 0;
 }
 
@@ -61,6 +120,11 @@ rfx_rows_make(struct rfx_rows *d, const struct rfx *c, size_t n,
 			d->maxx = (int)s[i].x;
 	}
 	d->row = s;
+	if (time_values(d) == -1 || (d->pn = pn_cache_new(d)) == NULL) {
+		free(s);
+		free(d->tv);
+		return -1;
+	}
 	return 0;
 }
 
@@ -68,6 +132,8 @@ void
 rfx_rows_free(struct rfx_rows *d)
 {
 	free(d->row);
+	free(d->tv);
+	pn_cache_free(d->pn);
 	*d = (struct rfx_rows){ 0 };
 }
 
@@ -217,27 +283,38 @@ bg_x_terms(const double *q, int x, int k, struct bg_x *t, bool grad)
 	}
 }
 
-/* Log-likelihood of d at p; with g non-NULL also its gradient. */
+/*
+ * Log-likelihood of d at p; with g non-NULL also its gradient.  Per row
+ * the two terms are combined through their ratio rho = e^(l2 - l1), so
+ * that a row costs one exp and one log1p besides table lookups.
+ */
 static double
 bg_ll(const struct rfx_rows *d, const double *p, double *g, int k)
 {
 	enum model_kind kind = k ? M_MBGNBD : M_BGNBD;
 	struct bg_x *xt = malloc(((size_t)d->maxx + 1) * sizeof(*xt));
+	double *lg = malloc((d->ntv ? d->ntv : 1) * sizeof(*lg));
+	double *ig = malloc((d->ntv ? d->ntv : 1) * sizeof(*ig));
 	double ll = 0, q[4], dq[4];
 	const double *z = NULL;
 	int have = -1;
 
-	if (xt == NULL)
+	if (xt == NULL || lg == NULL || ig == NULL) {
+		free(xt);
+		free(lg);
+		free(ig);
 		return NAN;
+	}
 	if (g != NULL)
 		memset(g, 0, (size_t)(4 + 2 * d->nz) * sizeof(*g));
 	for (size_t i = 0; i < d->n; i++) {
 		const struct rfx *c = &d->row[i];
 		int x = (int)c->x;
 		struct bg_x *t;
-		double l1, l2, lT, lt, li, w1, w2, r, al;
+		double l1, lT, lt, li, w1, w2, r, al, rho, Tt, tt;
 
-		/* a new covariate group: its own parameters and x terms */
+		/* a new covariate group: its own parameters, x terms and
+		 * logarithms */
 		if (i == 0 || c->g != d->row[i - 1].g) {
 			if (i > 0 && g != NULL)
 				chain(kind, d->nz, p, q, z, dq, g);
@@ -245,6 +322,10 @@ bg_ll(const struct rfx_rows *d, const double *p, double *g, int k)
 			model_indiv(kind, d->nz, p, z, q);
 			memset(dq, 0, sizeof(dq));
 			have = -1;
+			for (size_t j = 0; j < d->ntv; j++) {
+				lg[j] = log(q[1] + d->tv[j]);
+				ig[j] = 1 / (q[1] + d->tv[j]);
+			}
 		}
 		/* rows come sorted by x: compute each x's terms once */
 		for (; have < x; have++)
@@ -252,25 +333,28 @@ bg_ll(const struct rfx_rows *d, const double *p, double *g, int k)
 		t = &xt[x];
 		r = q[0];
 		al = q[1];
-		lT = log(al + c->T);
-		lt = log(al + c->tx);
+		lT = lg[c->iT];
+		lt = lg[c->itx];
 		l1 = t->c1 - (r + x) * lT;
-		l2 = t->dead ? t->c2 - (r + x) * lt : -INFINITY;
-		li = logsumexp(l1, l2);
+		rho = t->dead ? exp(t->c2 - t->c1 + (r + x) * (lT - lt)) : 0;
+		li = l1 + log1p(rho);
 		ll += c->w * (t->A + li);
 		if (g == NULL)
 			continue;
-		w1 = exp(l1 - li);
-		w2 = t->dead ? exp(l2 - li) : 0;
+		w1 = 1 / (1 + rho);
+		w2 = rho * w1;
+		Tt = ig[c->iT];
+		tt = ig[c->itx];
 		dq[0] += c->w * (t->dAr - w1 * lT - w2 * lt);
-		dq[1] += c->w * (r / al - (r + x) * (w1 / (al + c->T) +
-		    w2 / (al + c->tx)));
+		dq[1] += c->w * (r / al - (r + x) * (w1 * Tt + w2 * tt));
 		dq[2] += c->w * (w1 * t->c1a + (t->dead ? w2 * t->c2a : 0));
 		dq[3] += c->w * (w1 * t->c1b + (t->dead ? w2 * t->c2b : 0));
 	}
 	if (d->n > 0 && g != NULL)
 		chain(kind, d->nz, p, q, z, dq, g);
 	free(xt);
+	free(lg);
+	free(ig);
 	return ll;
 }
 
@@ -320,7 +404,7 @@ pn_sums(double k, double q, double m, double d, double y, struct pn_sums *S)
 		/* every sum is at least s0 in size or made of terms below
 		 * it: stop once this term is lost in s0 */
 		if (n > 0 && (t0 * (1 + h) + tk + u + v / kn) <
-		    1e-17 * S->s0)
+		    1e-16 * S->s0)
 			return 0;
 		h += 1 / (q + n);
 		uprev = u;
@@ -402,12 +486,119 @@ pn_quad(double p, double qq, double al, double be, double tx, double T,
 	R->db = S > 0 ? Sb / S : 0;
 }
 
-/* I of customer c under q, by the series or by quadrature. */
+/*
+ * The sums of the rows of one likelihood evaluation at t_x and at T:
+ * both are among the few distinct times of the data (struct rfx_rows's
+ * tv), so the sums of one x at one time are computed once and kept in a
+ * table keyed by x and the time's index, made with the rows.  gen tells
+ * this evaluation's entries from earlier ones; a table half full stops
+ * caching, not the sums.
+ */
+#define PN_SLOTS	262144
+struct pn_cache {
+	double		*la, *lb;	/* ln(alpha + t), ln(beta + t) at tv */
+	uint64_t	*key;		/* (x << 32 | time index) + 1 */
+	uint32_t	*gen;
+	int8_t		*rc;
+	struct pn_sums	*val;
+	uint32_t	 now;		/* the generation of this pass */
+	size_t		 n, mask;
+	int		 shift;
+};
+
+/* A table for the rows of d: slots for twice their (x, time) pairs at
+ * most, a power of two no larger than PN_SLOTS. */
+static struct pn_cache *
+pn_cache_new(const struct rfx_rows *d)
+{
+	struct pn_cache *C = calloc(1, sizeof(*C));
+	double pairs = 2.0 * d->n < (double)d->ntv * (d->maxx + 1) ?
+	    2.0 * d->n : (double)d->ntv * (d->maxx + 1);
+	size_t slots = 64;
+
+	if (C == NULL)
+		return NULL;
+	for (C->shift = 58; slots < 2 * pairs && slots < PN_SLOTS; slots *= 2)
+		C->shift--;
+	C->mask = slots - 1;
+	C->la = malloc((d->ntv ? d->ntv : 1) * sizeof(*C->la));
+	C->lb = malloc((d->ntv ? d->ntv : 1) * sizeof(*C->lb));
+	C->key = malloc(slots * sizeof(*C->key));
+	C->gen = calloc(slots, sizeof(*C->gen));
+	C->rc = malloc(slots * sizeof(*C->rc));
+	C->val = malloc(slots * sizeof(*C->val));
+	if (C->key && C->gen && C->rc && C->val && C->la && C->lb)
+		return C;
+	pn_cache_free(C);
+	return NULL;
+}
+
 static void
-pn_integral(const double *q, const struct rfx *c, struct pn_int *R)
+pn_cache_free(struct pn_cache *C)
+{
+	if (C == NULL)
+		return;
+	free(C->la);
+	free(C->lb);
+	free(C->key);
+	free(C->gen);
+	free(C->rc);
+	free(C->val);
+	free(C);
+}
+
+/* Forget every entry: the parameters are now q (d's times). */
+static void
+pn_cache_reset(struct pn_cache *C, const struct rfx_rows *d, const double *q)
+{
+	C->n = 0;
+	/* a wrapped generation would find stale entries: clear them */
+	if (++C->now == 0) {
+		memset(C->gen, 0, (C->mask + 1) * sizeof(*C->gen));
+		C->now = 1;
+	}
+	for (size_t j = 0; j < d->ntv; j++) {
+		C->la[j] = log(q[1] + d->tv[j]);
+		C->lb[j] = log(q[3] + d->tv[j]);
+	}
+}
+
+/* The sums of x at time y (index iy in tv; k, q, m, d as pn_sums()
+ * takes them), from the table when there. */
+static int
+pn_sums_at(struct pn_cache *C, double x, unsigned iy, double y, double k,
+    double q, double m, double d, struct pn_sums *S)
+{
+	uint64_t key = ((uint64_t)x << 32 | iy) + 1;
+	size_t i = (size_t)((key * UINT64_C(0x9e3779b97f4a7c15)) >> C->shift) &
+	    C->mask;
+	int rc;
+
+	for (; C->gen[i] == C->now; i = (i + 1) & C->mask)
+		if (C->key[i] == key) {
+			*S = C->val[i];
+			return C->rc[i];
+		}
+	rc = pn_sums(k, q, m, d, y, S);
+	/* a table at most half full keeps the probes short */
+	if (2 * C->n <= C->mask) {
+		C->gen[i] = C->now;
+		C->key[i] = key;
+		C->val[i] = *S;
+		C->rc[i] = (int8_t)rc;
+		C->n++;
+	}
+	return rc;
+}
+
+/* I of customer c under q, by the series or by quadrature; with cache
+ * non-NULL the series' sums are shared among rows. */
+static void
+pn_integral(const double *q, const struct rfx *c, struct pn_int *R,
+    struct pn_cache *cache)
 {
 	double r = q[0], al = q[1], s = q[2], be = q[3], x = c->x;
-	double k = r + s + x, m, qq, d, rho, Ih;
+	double k = r + s + x, m, qq, d, rho, Ih, lmx, lmT;
 	struct pn_sums A, B;
 	bool abig = al >= be;
 
@@ -417,13 +608,21 @@ pn_integral(const double *q, const struct rfx *c, struct pn_int *R)
 	m = abig ? al : be;
 	qq = abig ? s + 1 : r + x;
 	d = fabs(al - be);
-	if (d / (m + c->tx) > PN_ZMAX || pn_sums(k, qq, m, d, c->tx,
-	    &A) == -1 || pn_sums(k, qq, m, d, c->T, &B) == -1) {
+	if (d / (m + c->tx) > PN_ZMAX) {
+		pn_quad(r + x, s + 1, al, be, c->tx, c->T, R);
+		return;
+	}
+	if ((cache ? pn_sums_at(cache, x, c->itx, c->tx, k, qq, m, d, &A) :
+	    pn_sums(k, qq, m, d, c->tx, &A)) == -1 ||
+	    (cache ? pn_sums_at(cache, x, c->iT, c->T, k, qq, m, d, &B) :
+	    pn_sums(k, qq, m, d, c->T, &B)) == -1) {
 		pn_quad(r + x, s + 1, al, be, c->tx, c->T, R);
 		return;
 	}
 	/* all relative to (m + t_x)^-k, which would underflow for large k */
-	rho = exp(-k * log((m + c->T) / (m + c->tx)));
+	lmx = cache ? (abig ? cache->la : cache->lb)[c->itx] : log(m + c->tx);
+	lmT = cache ? (abig ? cache->la : cache->lb)[c->iT] : log(m + c->T);
+	rho = exp(-k * (lmT - lmx));
 	Ih = A.s0 - rho * B.s0;
 	/* J(t_x) - J(T) loses its digits when T is near t_x: integrate */
 	if (!(Ih > 1e-6 * A.s0)) {
@@ -436,7 +635,7 @@ pn_integral(const double *q, const struct rfx *c, struct pn_int *R)
 		double Im = A.sm / (m + c->tx) - rho * B.sm / (m + c->T);
 		double Io = A.so / (m + c->tx) - rho * B.so / (m + c->T);
 
-		R->lnI = -k * log(m + c->tx) + log(Ih);
+		R->lnI = -k * lmx + log(Ih);
 		/* r and s reach I through k, and one of them through q */
 		R->dr = (abig ? Ik : Iq) / Ih;
 		R->ds = (abig ? Iq : Ik) / Ih;
@@ -445,29 +644,48 @@ pn_integral(const double *q, const struct rfx *c, struct pn_int *R)
 	}
 }
 
+/* What a row's likelihood takes from its x alone: computed once per x
+ * (rows come sorted by x within a covariate group). */
+struct pn_x {
+	double	x;		/* NAN: none yet */
+	double	lg, ps;		/* ln G(r+x)/G(r), psi(r+x) - psi(r) */
+	double	lal, lbe, ls;	/* ln alpha, ln beta, ln s */
+};
+
 /* One row's log-likelihood and, unless dq is NULL, its gradient by the
  * customer's own r, alpha, s and beta (added, times w). */
 static double
-pareto_row(const double *q, const struct rfx *c, double *dq)
+pareto_row(const double *q, const struct rfx *c, double *dq,
+    struct pn_cache *cache, struct pn_x *X)
 {
 	double r = q[0], al = q[1], s = q[2], be = q[3], x = c->x;
-	double lE1, lI, lse, w1, w2, ll;
+	double lE1, lI, lse, w1, w2, ll, rho, laT, lbT;
 	struct pn_int I;
 
-	pn_integral(q, c, &I);
-	lE1 = -(r + x) * log(al + c->T) - s * log(be + c->T);
-	lI = log(s) + I.lnI;
-	lse = logsumexp(lE1, lI);
-	ll = lgamma(r + x) - lgamma(r) + r * log(al) + s * log(be) + lse;
+	if (X->x != x) {
+		X->x = x;
+		X->lg = lgamma(r + x) - lgamma(r);
+		X->ps = dq != NULL ? psi(r + x) - psi(r) : 0;
+		X->lal = log(al);
+		X->lbe = log(be);
+		X->ls = log(s);
+	}
+	pn_integral(q, c, &I, cache);
+	laT = cache->la[c->iT];
+	lbT = cache->lb[c->iT];
+	lE1 = -(r + x) * laT - s * lbT;
+	lI = X->ls + I.lnI;
+	/* the two terms through their ratio: one exp, one log1p */
+	rho = I.lnI > -INFINITY ? exp(lI - lE1) : 0;
+	lse = lE1 + log1p(rho);
+	ll = X->lg + r * X->lal + s * X->lbe + lse;
 	if (dq == NULL)
 		return ll;
-	w1 = exp(lE1 - lse);
-	w2 = I.lnI > -INFINITY ? exp(lI - lse) : 0;
-	dq[0] += c->w * (psi(r + x) - psi(r) + log(al) - w1 *
-	    log(al + c->T) + w2 * I.dr);
+	w1 = 1 / (1 + rho);
+	w2 = rho * w1;
+	dq[0] += c->w * (X->ps + X->lal - w1 * laT + w2 * I.dr);
 	dq[1] += c->w * (r / al - w1 * (r + x) / (al + c->T) + w2 * I.da);
-	dq[2] += c->w * (log(be) - w1 * log(be + c->T) + w2 * (1 / s +
-	    I.ds));
+	dq[2] += c->w * (X->lbe - w1 * lbT + w2 * (1 / s + I.ds));
 	dq[3] += c->w * (s / be - w1 * s / (be + c->T) + w2 * I.db);
 	return ll;
 }
@@ -477,6 +695,7 @@ pareto_ll(const struct rfx_rows *d, const double *p, double *g)
 {
 	double ll = 0, q[4], dq[4];
 	const double *z = NULL;
+	struct pn_x X = { .x = NAN };
 
 	if (g != NULL)
 		memset(g, 0, (size_t)(4 + 2 * d->nz) * sizeof(*g));
@@ -489,8 +708,11 @@ pareto_ll(const struct rfx_rows *d, const double *p, double *g)
 			z = d->nz ? d->z + (size_t)c->g * d->nz : NULL;
 			model_indiv(M_PARETO, d->nz, p, z, q);
 			memset(dq, 0, sizeof(dq));
+			pn_cache_reset(d->pn, d, q);
+			X.x = NAN;
 		}
-		ll += c->w * pareto_row(q, c, g != NULL ? dq : NULL);
+		ll += c->w * pareto_row(q, c, g != NULL ? dq : NULL, d->pn,
+		    &X);
 	}
 	if (d->n > 0 && g != NULL)
 		chain(M_PARETO, d->nz, p, q, z, dq, g);
@@ -570,7 +792,7 @@ model_palive(enum model_kind kind, const double *q, const struct rfx *c)
 
 	switch (kind) {
 	case M_PARETO:
-		pn_integral(q, c, &I);
+		pn_integral(q, c, &I, NULL);
 		if (I.lnI == -INFINITY)
 			return 1;
 		return 1 / (1 + exp(log(q[2]) + I.lnI + (r + x) *

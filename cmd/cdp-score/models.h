@@ -16,6 +16,8 @@
 #define MODEL_MAXCOV	8		/* covariates (0/1 or numbers) */
 #define MODEL_MAXP	(4 + 2 * MODEL_MAXCOV)
 
+struct pn_cache;
+
 enum model_kind { M_BGNBD, M_MBGNBD, M_PARETO, M_GAMMA, M_BGBB, M_SBG };
 
 /*
@@ -30,6 +32,7 @@ enum model_kind { M_BGNBD, M_MBGNBD, M_PARETO, M_GAMMA, M_BGBB, M_SBG };
 struct rfx {
 	double		x, tx, T, zbar, w;
 	unsigned	g;
+	unsigned	itx, iT;	/* rfx_rows: t_x and T in tv[] */
 };
 
 /*
@@ -45,6 +48,9 @@ struct rfx_rows {
 	double		 total;		/* sum of w */
 	const double	*z;
 	int		 nz;
+	double		*tv;		/* the distinct t_x and T, sorted */
+	size_t		 ntv;
+	struct pn_cache	*pn;		/* Pareto/NBD's scratch */
 };
 
 /* Limits of one fit: optimiser iterations per start, and wall time. */

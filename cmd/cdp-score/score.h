@@ -19,6 +19,7 @@
 struct cdp_rec;
 struct cdp_recw;
 struct cdp_out;
+struct dayset;
 
 #include "models.h"
 
@@ -127,7 +128,7 @@ struct custtab {
 	size_t			 n, cap;
 	struct cdp_buf		 ids;
 	struct cdp_keymap	*map;	/* id hash -> index in c */
-	struct cdp_keymap	*daymap;	/* (index, day) seen: clv */
+	struct dayset		*days;		/* (customer, day) seen: clv */
 	long			 maxday;	/* latest day kept */
 	int			 decimals;	/* most decimals in an amount,
 						   -1 after an exponent */

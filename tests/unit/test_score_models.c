@@ -17,13 +17,15 @@
 
 /* Customers like CDNOW's, with a few extremes: many repeats, the last on
  * the last day, a new customer; group 1 has the covariate set. */
+#define C(x_, t_, T_, z_, g_) \
+	{ .x = x_, .tx = t_, .T = T_, .zbar = z_, .w = 1, .g = g_ }
 static const struct rfx customers[] = {
-	{ 0, 0, 38.86, 0, 1, 0 }, { 0, 0, 27, 0, 1, 1 },
-	{ 1, 1.71, 38.86, 11.77, 1, 0 }, { 2, 30.43, 38.86, 22.35, 1, 1 },
-	{ 5, 20, 30, 40.5, 1, 0 }, { 7, 29, 29, 9, 1, 1 },
-	{ 15, 35.5, 36, 18, 1, 0 }, { 29, 37, 38, 75.2, 1, 1 },
-	{ 200, 70, 78, 30, 1, 0 }, { 0, 0, 0.5, 0, 1, 1 },
-	{ 3, 0.3, 0.4, 2.5, 1, 0 }, { 4, 38.8, 38.86, 20, 1, 1 },
+	C(0, 0, 38.86, 0, 0), C(0, 0, 27, 0, 1),
+	C(1, 1.71, 38.86, 11.77, 0), C(2, 30.43, 38.86, 22.35, 1),
+	C(5, 20, 30, 40.5, 0), C(7, 29, 29, 9, 1),
+	C(15, 35.5, 36, 18, 0), C(29, 37, 38, 75.2, 1),
+	C(200, 70, 78, 30, 0), C(0, 0, 0.5, 0, 1),
+	C(3, 0.3, 0.4, 2.5, 0), C(4, 38.8, 38.86, 20, 1),
 };
 #define NCUST	(sizeof(customers) / sizeof(customers[0]))
 
@@ -110,8 +112,8 @@ main(void)
 		return 2;
 	for (size_t i = 0; i < NCUST; i++)
 		if (customers[i].x > 0)
-			z[m++] = (struct rfx){ customers[i].x, 0, 0,
-			    customers[i].zbar, 1, 0 };
+			z[m++] = (struct rfx){ .x = customers[i].x,
+			    .zbar = customers[i].zbar, .w = 1 };
 	if (rfx_rows_make(&spend, z, m, NULL, 0) == -1)
 		return 2;
 	/* sBG: churned in periods 1 and 3, still there after 2 and 5 */
