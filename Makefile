@@ -15,29 +15,39 @@ MANDIR	?= $(PREFIX)/share/man
 COMPDIR	?= $(PREFIX)/share/bash-completion/completions
 BUILD	?= build
 CC	?= cc
+CXX	?= c++
 CFLAGS	?= -O2 -g
+CXXFLAGS ?= -O2 -g
 WARN	 = -std=c17 -Wall -Wextra -Wpedantic -Werror
+CXXWARN	 = -std=c++17 -Wall -Wextra -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icommon
 LDLIBS	 = -lcsv -ljansson -lpcre2-8 -lutf8proc -lxxhash -lcrypto \
 	   -lgsl -lgslcblas -lm
 
+# cdp-ingest alone reads compressed input (in a thread) and checks phone
+# numbers with libphonenumber, whose C++ runtime the others need not load.
+INGEST_LIBS = -lz -lzstd -pthread -lphonenumber -lstdc++
+
 ifeq ($(SAN),1)
 CFLAGS	 = -O1 -g -fno-omit-frame-pointer \
 	   -fsanitize=address,undefined -fno-sanitize-recover=all
+CXXFLAGS = $(CFLAGS)
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
 # Debian packages: build, test and bench dependencies.
 DEB_PKGS = build-essential libcsv-dev libjansson-dev libpcre2-dev \
 	   libutf8proc-dev libxxhash-dev libssl-dev libgsl-dev iso-codes \
+	   zlib1g-dev libzstd-dev libphonenumber-dev tzdata \
 	   bats bats-support bats-assert bats-file miller jq groff-base \
-	   man-db python3 clang time chromium \
+	   man-db python3 clang time chromium nodejs npm \
 	   fonts-dejavu-core datamash parallel libclang-rt-14-dev strace
 
 PROGS	 = $(notdir $(wildcard cmd/*))
 BINS	 = $(PROGS:%=$(BUILD)/bin/%)
 LIB_SRC	 = $(wildcard common/*.c)
-LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_CXX	 = $(wildcard common/*.cc)
+LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(LIB_CXX:%.cc=$(BUILD)/obj/%.o)
 LIB	 = $(BUILD)/libcdp.a
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNITS	 = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
@@ -50,6 +60,14 @@ all: $(BINS) $(UNITS) $(BENCHES)
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/%.o: %.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXWARN) $(CXXFLAGS) -MMD -MP -c -o $@ $<
+
+# Objects reached only through pattern rules would be deleted as
+# intermediates, and a second make would then rebuild every program.
+.SECONDARY:
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -64,21 +82,22 @@ $(BUILD)/bin/%: $$(call objs_of,$$(wildcard cmd/$$*/*.c)) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/bin/cdp-ingest: LDLIBS += $(INGEST_LIBS)
 
-# Unit drivers of a program's parts (tests/unit/test_report_*.c,
-# test_score_*.c) link that program's objects but its main.o.  The folder
-# is named in full: a % in a pattern rule's prerequisites is the stem.
-parts_of = $(call objs_of,$(filter-out cmd/$(1)/main.c,$(wildcard cmd/$(1)/*.c)))
-$(BUILD)/unit/test_report_%: $(BUILD)/obj/tests/unit/test_report_%.o \
-    $(call parts_of,cdp-report) $(LIB)
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# A program's objects but main.o, as an archive, for the unit drivers
+# and fuzz harnesses named after it (test_score_models, fuzz_segment_rules
+# link cdp-score's and cdp-segment's parts): they link the parts they use.
+parts_of = $(filter-out cmd/$(1)/main.c,$(wildcard cmd/$(1)/*.c))
+prog_of	 = cdp-$(firstword $(subst _, ,$(1)))
+has_parts = $(if $(call parts_of,$(call prog_of,$(1))),$(call prog_of,$(1)).a)
 
-$(BUILD)/unit/test_score_%: $(BUILD)/obj/tests/unit/test_score_%.o \
-    $(call parts_of,cdp-score) $(LIB)
+$(BUILD)/parts/%.a: $$(call objs_of,$$(call parts_of,$$*))
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/unit/test_%: $(BUILD)/obj/tests/unit/test_%.o \
+    $$(addprefix $(BUILD)/parts/,$$(call has_parts,$$*)) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -101,10 +120,23 @@ $(BUILD)/fuzz/obj/%.o: %.c
 	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_CFLAGS) \
 	  -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
-$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJ)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+fuzz_objs_of = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
+$(BUILD)/fuzz/parts/%.a: $$(call fuzz_objs_of,$$(call parts_of,$$*))
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o \
+    $$(addprefix $(BUILD)/fuzz/parts/,$$(call has_parts,$$*)) $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) \
+	    $(if $(findstring fuzz_ingest,$@),$(INGEST_LIBS))
 
 .PRECIOUS: $(BUILD)/fuzz/obj/%.o
+
+# cdp-ingest's readers and decoders in small blocks, so rows and
+# compressed blocks cross block boundaries.
+$(BUILD)/fuzz/obj/cmd/cdp-ingest/%.o: CPPFLAGS += -DCSVIN_BLOCK='((size_t)61)' \
+    -DJSONIN_BLOCK='((size_t)61)' -DDECODE_BLOCK='((size_t)61)'
 
 fuzz: $(FUZZERS)
 	@sh tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_S) $(FUZZERS)
@@ -113,9 +145,13 @@ fuzz: $(FUZZERS)
 
 # Install what is missing, as root or through sudo, with no terminal.
 deps:
-	@missing=; for p in $(DEB_PKGS); do \
+	@provided=$$(dpkg-query -W -f='$${db:Status-Abbrev} $${Provides}\n' \
+	  2>/dev/null | sed -n 's/^ii *//p' | tr ',\n' '  '); \
+	missing=; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
-	    grep -q 'install ok installed' || missing="$$missing $$p"; \
+	    grep -q 'install ok installed' || \
+	    echo " $$provided " | grep -q "[[:space:]]$$p[[:space:]]" || \
+	    missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "make deps: installing$$missing"; \
@@ -130,7 +166,7 @@ asan:
 
 # Warnings are errors with clang too; this build is compiled, not tested.
 clang:
-	$(MAKE) BUILD=$(BUILD)/clang CC=clang all
+	$(MAKE) BUILD=$(BUILD)/clang CC=clang CXX=clang++ all
 
 check: deps
 	$(MAKE) all

@@ -20,7 +20,7 @@
 #define LINE_MAX_BYTES	1024
 
 static const char usage_text[] =
-    "usage: gen_events [-n count] [-f ndjson|csv] [-s seed]\n";
+    "usage: gen_events [-n count] [-f ndjson|csv|csv-de] [-s seed]\n";
 
 /* A UTF-8 display name and its ASCII fold, used to build email addresses. */
 struct name {
@@ -214,6 +214,7 @@ struct event {
 struct gen_opts {
 	long		 count;
 	bool		 csv;
+	char		 delim;		/* ';' for csv-de, as German Excel */
 	uint64_t	 seed;
 };
 
@@ -683,11 +684,13 @@ write_ndjson(struct line *l, const struct event *ev)
 	line_adds(l, "}}\n");
 }
 
-/* RFC 4180: quote a field holding a comma, quote, CR or LF. */
+/* RFC 4180: quote a field holding the delimiter, a quote, CR or LF. */
 static void
-put_csv_field(struct line *l, const char *s, bool last)
+put_csv_field(struct line *l, const char *s, char delim, bool last)
 {
-	if (strpbrk(s, ",\"\r\n") == NULL) {
+	const char special[] = { delim, '"', '\r', '\n', '\0' };
+
+	if (strpbrk(s, special) == NULL) {
 		line_adds(l, s);
 	} else {
 		line_addc(l, '"');
@@ -698,31 +701,44 @@ put_csv_field(struct line *l, const char *s, bool last)
 		}
 		line_addc(l, '"');
 	}
-	line_adds(l, last ? "\r\n" : ",");
+	if (last)
+		line_adds(l, "\r\n");
+	else
+		line_addc(l, delim);
 }
 
 static const char csv_header[] = "event_id,ts,customer_id,email,phone,"
     "name,country,type,sku,qty,revenue,channel,props_device,"
     "props_campaign\r\n";
 
+/*
+ * A CSV row; with ';' between fields it is written as German Excel does,
+ * with a decimal comma in the revenue.
+ */
 static void
-write_csv(struct line *l, const struct event *ev)
+write_csv(struct line *l, const struct event *ev, char d)
 {
+	char revenue[sizeof(ev->revenue)];
+	char *dot;
+
+	strcpy(revenue, ev->revenue);
+	if (d == ';' && (dot = strchr(revenue, '.')) != NULL)
+		*dot = ',';
 	l->len = 0;
-	put_csv_field(l, ev->event_id, false);
-	put_csv_field(l, ev->ts, false);
-	put_csv_field(l, ev->customer_id, false);
-	put_csv_field(l, ev->email, false);
-	put_csv_field(l, ev->phone, false);
-	put_csv_field(l, ev->name, false);
-	put_csv_field(l, ev->country, false);
-	put_csv_field(l, ev->type, false);
-	put_csv_field(l, ev->sku, false);
-	put_csv_field(l, ev->qty, false);
-	put_csv_field(l, ev->revenue, false);
-	put_csv_field(l, ev->channel, false);
-	put_csv_field(l, ev->device, false);
-	put_csv_field(l, ev->campaign, true);
+	put_csv_field(l, ev->event_id, d, false);
+	put_csv_field(l, ev->ts, d, false);
+	put_csv_field(l, ev->customer_id, d, false);
+	put_csv_field(l, ev->email, d, false);
+	put_csv_field(l, ev->phone, d, false);
+	put_csv_field(l, ev->name, d, false);
+	put_csv_field(l, ev->country, d, false);
+	put_csv_field(l, ev->type, d, false);
+	put_csv_field(l, ev->sku, d, false);
+	put_csv_field(l, ev->qty, d, false);
+	put_csv_field(l, revenue, d, false);
+	put_csv_field(l, ev->channel, d, false);
+	put_csv_field(l, ev->device, d, false);
+	put_csv_field(l, ev->campaign, d, true);
 }
 
 static int
@@ -750,16 +766,19 @@ parse_options(int argc, char *argv[], struct gen_opts *o)
 
 	o->count = 1000;
 	o->csv = false;
+	o->delim = ',';
 	o->seed = DEFAULT_SEED;
 	while ((ch = getopt_long(argc, argv, "f:hn:s:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			if (strcmp(optarg, "csv") != 0 &&
+			    strcmp(optarg, "csv-de") != 0 &&
 			    strcmp(optarg, "ndjson") != 0)
 				cdp_usage_die(usage_text, "bad format: %s",
 				    optarg);
-			o->csv = strcmp(optarg, "csv") == 0;
+			o->csv = strcmp(optarg, "ndjson") != 0;
+			o->delim = strcmp(optarg, "csv-de") == 0 ? ';' : ',';
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -799,12 +818,18 @@ main(int argc, char *argv[])
 	if (setvbuf(stdout, obuf, _IOFBF, sizeof(obuf)) != 0)
 		cdp_die(EX_OSERR, NULL, 0, "cannot buffer output");
 	st = opt.seed;
-	if (opt.csv)
+	if (opt.csv && opt.delim == ';') {
+		/* Excel's "CSV UTF-8": a byte order mark, then ';'. */
+		fputs("\xef\xbb\xbf", stdout);
+		for (const char *h = csv_header; *h != '\0'; h++)
+			putchar(*h == ',' ? ';' : *h);
+	} else if (opt.csv) {
 		fputs(csv_header, stdout);
+	}
 	for (i = 0; i < opt.count; i++) {
 		make_event(&ev, &opt, &st, i);
 		if (opt.csv)
-			write_csv(&l, &ev);
+			write_csv(&l, &ev, opt.delim);
 		else
 			write_ndjson(&l, &ev);
 		if (fwrite(l.p, 1, l.len, stdout) != l.len)

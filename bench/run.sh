@@ -328,11 +328,14 @@ make_data() {
 		stamp="$("$gen" -n 1000 | cksum) $("$gen" -n 1000 -f csv |
 		    cksum)" || stamp=
 	fi
+	DECSV=$DATA/events-$N.de.csv
+	GZ=$DATA/events-$N.ndjson.gz
 	if [ -s "$NDJSON" ] && [ -s "$CSV" ] &&
 	    { [ -z "$stamp" ] ||
 	    [ "$stamp" = "$(cat "$DATA/events-$N.stamp" 2>/dev/null)" ]; }
 	then
-		return 0
+		make_export_data
+		return
 	fi
 	if [ -z "$stamp" ]; then
 		echo "bench: $gen not built and no data in $DATA"
@@ -340,14 +343,28 @@ make_data() {
 	fi
 	mkdir -p "$DATA" || return 1
 	note "bench: generating $N events into $DATA"
-	rm -f "$DATA/events-$N.stamp"
+	rm -f "$DATA/events-$N.stamp" "$DECSV" "$GZ"
 	"$gen" -n "$N" -f ndjson >"$NDJSON.tmp" &&
 	    "$gen" -n "$N" -f csv >"$CSV.tmp" &&
 	    mv "$NDJSON.tmp" "$NDJSON" && mv "$CSV.tmp" "$CSV" &&
-	    echo "$stamp" >"$DATA/events-$N.stamp" && return 0
+	    echo "$stamp" >"$DATA/events-$N.stamp" && make_export_data &&
+	    return 0
 	rm -f "$NDJSON.tmp" "$CSV.tmp"
 	echo "bench: cannot generate the data in $DATA"
 	return 1
+}
+
+# The same events as exports come: German Excel's CSV (';', a decimal
+# comma, a BOM) and gzipped NDJSON; made from the files above once.
+make_export_data() {
+	if [ ! -s "$DECSV" ]; then
+		"$gen" -n "$N" -f csv-de >"$DECSV.tmp" &&
+		    mv "$DECSV.tmp" "$DECSV" || { rm -f "$DECSV.tmp"; return 1; }
+	fi
+	if [ ! -s "$GZ" ]; then
+		gzip -6 -n -c "$NDJSON" >"$GZ.tmp" && mv "$GZ.tmp" "$GZ" ||
+		    { rm -f "$GZ.tmp"; return 1; }
+	fi
 }
 
 mb() {
@@ -363,7 +380,7 @@ version() {
 
 make_data || exit 0
 # Read the files once so every command finds them in the page cache.
-cat "$NDJSON" "$CSV" >/dev/null
+cat "$NDJSON" "$CSV" "$DECSV" "$GZ" >/dev/null
 
 cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo 2>/dev/null |
     head -n 1)
@@ -371,7 +388,8 @@ ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 echo "cdpipe bench: $N customer events, $RUNS runs per command," \
     "times in seconds (wall)"
 echo "machine: ${cpu:-unknown cpu}, $ncpu cpus, $(uname -sr)"
-echo "data:    $(mb "$NDJSON") NDJSON, $(mb "$CSV") CSV in $DATA"
+echo "data:    $(mb "$NDJSON") NDJSON, $(mb "$CSV") CSV, $(mb "$DECSV")" \
+    "';'-CSV, $(mb "$GZ") gzipped NDJSON in $DATA"
 echo "peers:   $(version jq --version), $(version mlr --version)"
 [ -n "$GNU_TIME" ] || echo "note:    GNU time not found" \
     "(Debian package \"time\"): no peak RSS"
@@ -400,6 +418,18 @@ bench_pair "ingest csv" '"$BIN/cdp-ingest" "$IN"' \
 bench_pair "csv typed" \
     '"$BIN/cdp-ingest" --types qty:int,revenue:number "$IN"' \
     'mlr --icsv --ojsonl cat "$IN"' 4 16
+
+# Exports as they come: the delimiter is sniffed, the gzip file told by
+# its magic bytes.  Decompressing in a thread of its own must cost no more
+# than 1.3 times zcat piped into cdp-ingest (ratio >= 0.77).
+IN=$DECSV
+bench_pair "ingest ;-csv" '"$BIN/cdp-ingest" "$IN"' \
+    'mlr --ifs '"'"';'"'"' --icsv --ojsonl cat "$IN"' 4 16
+IN=$GZ
+bench_pair "ingest gzip" '"$BIN/cdp-ingest" "$IN"' \
+    'mlr --gzin --ijsonl --ojsonl cat "$IN"' 4 16
+bench_pair "gzip vs zcat" '"$BIN/cdp-ingest" "$IN"' \
+    'sh -c '"'"'zcat "$1" | "$2"'"'"' sh "$IN" "$BIN/cdp-ingest"' 0.77
 
 IN=$NDJSON
 bench_pair "segment" \
@@ -526,12 +556,25 @@ journey_consent() {
 		}
 	}' "$NDJSON" >"$CONSENT.tmp" && mv "$CONSENT.tmp" "$CONSENT"
 }
+# The events span a year before 2030: --max-age none decides all of them
+# (a backfill on purpose).
 if journey_consent; then
 	IN=$NDJSON
 	bench_alone "journey" \
-	    '"$BIN/cdp-journey" -j bench/journey.json --profile customer_id --as-of 2030-01-01 --cap email:2/7d,sms:1/7d --quiet 21:00-08:00 "$CONSENT" "$IN"' \
+	    '"$BIN/cdp-journey" -j bench/journey.json --profile customer_id --as-of 2030-01-01 --max-age none --cap email:2/7d,sms:1/7d --quiet 21:00-08:00 "$CONSENT" "$IN"' \
 	    "$(awk -v n="$N" 'BEGIN { printf "%.1f", 6 * n / 1e6 }')"
+	# Issue 19: a holdout per journey, a universal one and variants cost
+	# at most 1.2x the same journey without them (the ratio printed is
+	# plain / with, so at least 0.8, one decimal).
+	bench_pair "journey A/B" \
+	    '"$BIN/cdp-journey" -j bench/journey-ab.json --universal-holdout 5% --profile customer_id --as-of 2030-01-01 --max-age none --cap email:2/7d,sms:1/7d --quiet 21:00-08:00 "$CONSENT" "$IN"' \
+	    '"$BIN/cdp-journey" -j bench/journey.json --profile customer_id --as-of 2030-01-01 --max-age none --cap email:2/7d,sms:1/7d --quiet 21:00-08:00 "$CONSENT" "$IN"' 0.8
 fi
+# Issue 19's assignment checks (shares on 1,000,000 profiles; the same on
+# a shuffled and a partitioned input); not timed.
+sh bench/journey-assign.sh "$BUILD" 1000000
+# Issue 24: --follow on a live stream (latency, throughput, memory).
+sh bench/live.sh "$BUILD" 60
 
 # --- probabilistic linkage -------------------------------------------------
 
@@ -579,7 +622,7 @@ if have_prog parallel; then
 	cat >"$TMP/merge2.sh" <<-EOF
 	d="$TMP/parts2"
 	rm -rf "\$d"
-	"$BIN/cdp-partition" -k email --normalize email -n 8 -o "\$d" "\$1" &&
+	"$BIN/cdp-partition" -k email --normalize email --parts 8 -o "\$d" "\$1" &&
 	ls "\$d"/part-*.ndjson | parallel -j2 "$BIN/cdp-merge" $MO \\
 	    --emit-links -o {}.links {} &&
 	"$BIN/cdp-merge" $MO --join-links -o "\$d/map" "\$d"/part-*.links &&
@@ -590,6 +633,82 @@ if have_prog parallel; then
 	    '"$BIN/cdp-merge" '"$MO"' "$IN"'
 else
 	note "bench: GNU parallel not installed, two-phase merge skipped"
+fi
+
+# cdp-join (issue 15.5): the events against 100,000 customers' RFM scores
+# (cdp-score's output, cut to its first 100,000), keyed by customer_id.
+# Miller's join holds the -f file too; join(1) needs both sides sorted,
+# and its sort is timed with it (the key-tab-line files it reads are made
+# once, outside the timing).
+join_data() {
+	PROF=$DATA/rfm-$N-100k.ndjson
+	EVTSV=$DATA/events-$N.keyed.tsv
+	PROFTSV=$DATA/rfm-$N-100k.keyed.tsv
+	if [ ! -s "$PROF" ]; then
+		"$BIN/cdp-score" rfm --id customer_id --time ts \
+		    --amount revenue "$NDJSON" | head -n 100000 >"$PROF.tmp" &&
+		    mv "$PROF.tmp" "$PROF" || return 1
+	fi
+	for f in "$NDJSON:$EVTSV" "$PROF:$PROFTSV"; do
+		[ -s "${f#*:}" ] && continue
+		sed 's/^.*"customer_id":"\([^"]*\)".*$/\1/' "${f%%:*}" |
+		    paste - "${f%%:*}" >"${f#*:}.tmp" &&
+		    mv "${f#*:}.tmp" "${f#*:}" || return 1
+	done
+}
+if [ -x "$BIN/cdp-join" ] && [ -x "$BIN/cdp-score" ] && join_data; then
+	IN=$NDJSON
+	cat >"$TMP/sortjoin.sh" <<-EOF
+	LC_ALL=C sort -t '	' -k1,1 -S 256M "\$1" >"$TMP/ev.sorted" &&
+	LC_ALL=C sort -t '	' -k1,1 "\$2" >"$TMP/prof.sorted" &&
+	LC_ALL=C join -t '	' -a 1 "$TMP/ev.sorted" "$TMP/prof.sorted"
+	EOF
+	bench_pair "join" \
+	    '"$BIN/cdp-join" -k customer_id --prefix rfm_ "$PROF" "$IN"' \
+	    'mlr --ijsonl --ojsonl join -j customer_id --ur -f "$PROF" "$IN"' \
+	    5 256
+	bench_pair "join" \
+	    '"$BIN/cdp-join" -k customer_id --prefix rfm_ "$PROF" "$IN"' \
+	    'sh "$TMP/sortjoin.sh" "$EVTSV" "$PROFTSV"' 1
+else
+	note "bench: cdp-join or its data missing, join skipped"
+fi
+
+# A night of the week of a CDP (issue 15): examples/daily/nightly.sh on
+# the second day of bench/gen_week's data with the state of the first;
+# 400,000 people give about 1,000,000 records a day.  Target per night:
+# under 60 s and 1 GB.
+WEEK_P=${BENCH_WEEK_PEOPLE:-$((N * 2 / 5))}
+WEEK=$DATA/week-$WEEK_P
+if [ -x "$TOOLS/gen_week" ] && have_prog bash; then
+	if [ ! -d "$WEEK/day-2" ]; then
+		rm -rf "$WEEK"
+		"$TOOLS/gen_week" -o "$WEEK" -p "$WEEK_P" -d 2 || rm -rf "$WEEK"
+	fi
+	if [ -d "$WEEK/day-2" ] && PATH="$BIN:$PATH" bash \
+	    examples/daily/nightly.sh "$WEEK/day-1" 2026-03-02 "$TMP/w0" \
+	    "$TMP/w1" "$TMP/wo1" 2>/dev/null; then
+		IN=$WEEK/day-2/web-2026-03-03.ndjson
+		bench_alone "nightly" \
+		    'env PATH="$BIN:$PATH" bash examples/daily/nightly.sh "$WEEK/day-2" 2026-03-03 "$TMP/w1" "$TMP/w2" "$TMP/wo2"' \
+		    60 1024
+	else
+		note "bench: the first night of the week failed, nightly skipped"
+	fi
+else
+	note "bench: gen_week not built, nightly skipped"
+fi
+
+# cdp-report lift (issue 19): its 95% intervals over 1,000 simulated
+# experiments with a known lift must hold it about 95% of the time
+# (1.4 points either way is two standard errors of 1,000 runs).
+COV=$(sh bench/lift-coverage.sh "$BIN" 2>/dev/null) || COV=
+if [ -n "$COV" ]; then
+	pct=$(printf '%s\n' "$COV" | sed 's/.*(\([0-9.]*\)%).*/\1/')
+	ok=$(awk -v p="$pct" 'BEGIN { print (p >= 93.6 && p <= 96.4) ? "PASS" : "MISS" }')
+	verdict "lift coverage" "$pct% of 1000" "95% +-1.4" "$ok"
+else
+	verdict "lift coverage" "did not run" "95% +-1.4" MISS
 fi
 
 echo

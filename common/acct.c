@@ -18,6 +18,22 @@ cdp_acct_open(struct cdp_acct *a, const char *rejects_path,
 }
 
 int
+cdp_acct_reject_line(struct cdp_buf *b, const char *src, long line,
+    const char *reason, const char *raw, size_t rawlen)
+{
+	if (cdp_buf_adds(b, "{\"_error\":") == -1 ||
+	    cdp_json_quote(b, reason, strlen(reason)) == -1 ||
+	    cdp_buf_adds(b, ",\"_src\":") == -1 ||
+	    (src ? cdp_json_quote(b, src, strlen(src)) :
+	    cdp_buf_adds(b, "null")) == -1 ||
+	    cdp_buf_addf(b, ",\"_line\":%ld,\"raw\":", line) == -1 ||
+	    cdp_json_quote(b, raw, rawlen) == -1 ||
+	    cdp_buf_adds(b, "}\n") == -1)
+		return -1;
+	return 0;
+}
+
+int
 cdp_acct_reject(struct cdp_acct *a, const char *src, long line,
     const char *reason, const char *raw, size_t rawlen, struct cdp_err *err)
 {
@@ -29,14 +45,7 @@ cdp_acct_reject(struct cdp_acct *a, const char *src, long line,
 	}
 	a->rejected++;
 	cdp_buf_reset(b);
-	if (cdp_buf_adds(b, "{\"_error\":") == -1 ||
-	    cdp_json_quote(b, reason, strlen(reason)) == -1 ||
-	    cdp_buf_adds(b, ",\"_src\":") == -1 ||
-	    (src ? cdp_json_quote(b, src, strlen(src)) :
-	    cdp_buf_adds(b, "null")) == -1 ||
-	    cdp_buf_addf(b, ",\"_line\":%ld,\"raw\":", line) == -1 ||
-	    cdp_json_quote(b, raw, rawlen) == -1 ||
-	    cdp_buf_adds(b, "}\n") == -1) {
+	if (cdp_acct_reject_line(b, src, line, reason, raw, rawlen) == -1) {
 		cdp_err_set(err, EX_OSERR, "out of memory");
 		return -1;
 	}

@@ -12,7 +12,7 @@
 #include "diag.h"
 #include "out.h"
 
-#define CDP_ACCT_MAXEXTRA	6
+#define CDP_ACCT_MAXEXTRA	32	/* cdp-ingest: one per field (bad_values.F) */
 
 struct cdp_acct {
 	unsigned long long	read;
@@ -53,6 +53,14 @@ int	cdp_acct_open(struct cdp_acct *a, const char *rejects_path,
 int	cdp_acct_reject(struct cdp_acct *a, const char *src, long line,
 	    const char *reason, const char *raw, size_t rawlen,
 	    struct cdp_err *err);
+
+/*
+ * Append the rejects line of that bad record to b (for a program that
+ * writes its rejects itself, as cdp-journey --follow appends them to a
+ * file as they come).  Returns 0, or -1 when memory runs out.
+ */
+int	cdp_acct_reject_line(struct cdp_buf *b, const char *src, long line,
+	    const char *reason, const char *raw, size_t rawlen);
 
 /*
  * Finish: close the rejects file (renamed into place) and, with stats,

@@ -17,6 +17,7 @@
 #include "expr.h"
 #include "opts.h"
 #include "record.h"
+#include "span.h"
 #include "timeval.h"
 
 #define MATCH_LIMIT	1000000		/* backtracking steps per match */
@@ -826,72 +827,7 @@ cdp_expr_free(struct cdp_expr *e)
 	free(e);
 }
 
-/* --- the span walker ----------------------------------------------------- */
-
-/*
- * These read text that cdp_rec_parse() has validated, so they need no
- * checks beyond the end pointer.
- */
-static const char *
-ws(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-		p++;
-	return p;
-}
-
-/* p at the opening quote; returns the byte after the closing one. */
-static const char *
-skip_str(const char *p, const char *end)
-{
-	for (p++; p < end; p++) {
-		if (*p == '\\')
-			p++;
-		else if (*p == '"')
-			return p + 1;
-	}
-	return end;
-}
-
-static const char *
-skip_val(const char *p, const char *end)
-{
-	int depth = 0;
-
-	if (*p != '{' && *p != '[' && *p != '"') {
-		while (p < end && strchr(",]} \t\r\n", *p) == NULL)
-			p++;
-		return p;
-	}
-	while (p < end) {
-		if (*p == '"') {
-			p = skip_str(p, end);
-			if (depth == 0)
-				return p;
-			continue;
-		}
-		if (*p == '{' || *p == '[')
-			depth++;
-		else if ((*p == '}' || *p == ']') && --depth == 0)
-			return p + 1;
-		p++;
-	}
-	return end;
-}
-
-static enum cdp_type
-span_type(const char *p)
-{
-	switch (*p) {
-	case '"': return CDP_STRING;
-	case '{': return CDP_OBJECT;
-	case '[': return CDP_ARRAY;
-	case 't': return CDP_TRUE;
-	case 'f': return CDP_FALSE;
-	case 'n': return CDP_NULL;
-	default: return CDP_NUMBER;
-	}
-}
+/* --- paths through nested values (span.h) ------------------------------- */
 
 /* A JSON span and its type: what a path leads to. */
 struct span {
@@ -901,69 +837,24 @@ struct span {
 	bool		 noesc;	/* a string known to hold no escapes */
 };
 
-/* The member key of the object at s, or -1. */
+/* Step st of a path from the value at s: 1 found (s moved there), 0 not,
+ * -1 out of memory. */
 static int
-obj_get(struct cdp_expr *e, struct span *s, const struct step *st)
+step(struct cdp_expr *e, struct span *s, const struct step *st)
 {
-	const char *end = s->p + s->n, *p = ws(s->p + 1, end), *k, *ke;
+	const char *p;
+	size_t n;
+	int rc;
 
-	while (p < end && *p == '"') {
-		bool hit;
-
-		k = p + 1;
-		ke = skip_str(p, end) - 1;
-		if (memchr(k, '\\', (size_t)(ke - k)) == NULL) {
-			hit = (size_t)(ke - k) == st->klen &&
-			    memcmp(k, st->key, st->klen) == 0;
-		} else {
-			cdp_buf_reset(&e->kbuf);
-			if (cdp_json_unescape(k, (size_t)(ke - k),
-			    &e->kbuf) == -1)
-				return -1;
-			hit = e->kbuf.len == st->klen &&
-			    memcmp(e->kbuf.p, st->key, st->klen) == 0;
-		}
-		p = ws(ws(ke + 1, end) + 1, end);	/* past ':' */
-		if (hit) {
-			s->p = p;
-			s->n = (size_t)(skip_val(p, end) - p);
-			s->type = span_type(p);
-			s->noesc = false;
-			return 1;
-		}
-		p = ws(skip_val(p, end), end);
-		if (p < end && *p == ',')
-			p = ws(p + 1, end);
-		else
-			break;
-	}
-	return 0;
-}
-
-/* Element idx of the array at s; returns 1 found, 0 not. */
-static int
-arr_get(struct span *s, long idx)
-{
-	const char *end = s->p + s->n, *p = ws(s->p + 1, end);
-
-	if (p < end && *p == ']')
-		return 0;
-	for (long i = 0; p < end; i++) {
-		const char *q = skip_val(p, end);
-
-		if (i == idx) {
-			s->p = p;
-			s->n = (size_t)(q - p);
-			s->type = span_type(p);
-			s->noesc = false;
-			return 1;
-		}
-		p = ws(q, end);
-		if (p >= end || *p != ',')
-			return 0;
-		p = ws(p + 1, end);
-	}
-	return 0;
+	if (st->idx >= 0)
+		rc = s->type == CDP_ARRAY ? cdp_span_index(s->p, s->n, st->idx,
+		    &p, &n) : 0;
+	else
+		rc = s->type == CDP_OBJECT ? cdp_span_member(s->p, s->n,
+		    st->key, st->klen, &e->kbuf, &p, &n) : 0;
+	if (rc == 1)
+		*s = (struct span){ .p = p, .n = n, .type = cdp_span_type(p) };
+	return rc;
 }
 
 /* Where path node nd leads in r: 1 found, 0 missing, -1 out of memory. */
@@ -989,13 +880,8 @@ lookup(struct cdp_expr *e, struct node *nd, struct cdp_rec *r,
 	*s = (struct span){ .p = r->p + f->voff, .n = f->vlen,
 	    .type = f->type, .noesc = !(f->flags & CDP_F_VALESC) };
 	for (int k = 1; k < nd->nsteps; k++) {
-		int rc;
+		int rc = step(e, s, &nd->steps[k]);
 
-		st = &nd->steps[k];
-		if (st->idx >= 0)
-			rc = s->type == CDP_ARRAY ? arr_get(s, st->idx) : 0;
-		else
-			rc = s->type == CDP_OBJECT ? obj_get(e, s, st) : 0;
 		if (rc != 1)
 			return rc;
 	}
@@ -1059,22 +945,6 @@ span_val(const struct span *s, struct cdp_buf *b, struct cdp_val *v,
 		v->n = s->n;
 		return 0;
 	}
-}
-
-int
-cdp_json_array_next(const char *a, size_t n, size_t *pos, const char **p,
-    size_t *len)
-{
-	const char *end = a + n, *q = ws(a + (*pos ? *pos : 1), end);
-
-	if (q < end && *q == ',')
-		q = ws(q + 1, end);
-	if (q >= end || *q == ']')
-		return 0;
-	*p = q;
-	*len = (size_t)(skip_val(q, end) - q);
-	*pos = (size_t)(q + *len - a);
-	return 1;
 }
 
 /* --- evaluation ---------------------------------------------------------- */
@@ -1223,23 +1093,20 @@ static int
 in_array(const struct cdp_val *x, const struct cdp_val *arr,
     struct cdp_buf *b, bool *found, const char **why)
 {
-	const char *end = arr->s + arr->n, *p = ws(arr->s + 1, end);
+	struct span s;
 	struct cdp_val y;
+	size_t pos = 0;
 
 	*found = false;
-	while (p < end && *p != ']') {
-		struct span s = { .p = p, .type = span_type(p) };
-
-		s.n = (size_t)(skip_val(p, end) - p);
+	while (cdp_span_next(arr->s, arr->n, &pos, &s.p, &s.n)) {
+		s.type = cdp_span_type(s.p);
+		s.noesc = false;
 		if (span_val(&s, b, &y, why) == -1)
 			return -1;
 		if (equal(x, &y)) {
 			*found = true;
 			return 0;
 		}
-		p = ws(p + s.n, end);
-		if (p < end && *p == ',')
-			p = ws(p + 1, end);
 	}
 	return 0;
 }
@@ -1335,7 +1202,6 @@ nomem:
 static void
 ev_len(const struct cdp_val *a, struct cdp_val *v)
 {
-	const char *p, *end;
 	double n = 0;
 
 	if (a->type == CDP_V_STR) {
@@ -1348,17 +1214,7 @@ ev_len(const struct cdp_val *a, struct cdp_val *v)
 		*v = (struct cdp_val){ .type = CDP_V_NULL };
 		return;
 	}
-	end = a->s + a->n;
-	p = ws(a->s + 1, end);
-	while (p < end && *p != ']' && *p != '}') {
-		n++;
-		if (a->type == CDP_V_OBJ)	/* skip the key and ':' */
-			p = ws(ws(skip_str(p, end), end) + 1, end);
-		p = ws(skip_val(p, end), end);
-		if (p < end && *p == ',')
-			p = ws(p + 1, end);
-	}
-	set_num(v, n);
+	set_num(v, (double)cdp_span_count(a->s, a->n));
 }
 
 /* days_since()/days_until(): a date YYYY-MM-DD, alone or starting a
@@ -1584,6 +1440,24 @@ ev(struct cdp_expr *e, int i, struct cdp_rec *r, struct cdp_val *v,
 	default:
 		return ev_func1(e, nd, r, v, why);
 	}
+}
+
+int
+cdp_expr_field_next(const struct cdp_expr *e, int *pos, const char **key,
+    size_t *klen)
+{
+	for (; *pos < e->n; (*pos)++) {
+		const struct node *nd = &e->nodes[*pos];
+
+		if (nd->op == N_PATH && nd->nsteps > 0 &&
+		    nd->steps[0].idx < 0) {
+			*key = nd->steps[0].key;
+			*klen = nd->steps[0].klen;
+			(*pos)++;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 int

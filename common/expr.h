@@ -85,12 +85,12 @@ int	cdp_expr_test(struct cdp_expr *e, struct cdp_rec *r,
 	    const char **why);
 
 /*
- * Step through the elements of the JSON array text a[0..n), which
- * cdp_rec_parse() has validated (a field's value span).  Start with
- * *pos = 0; returns 1 with the next element's JSON text in *p and *len, or 0
- * after the last one.
+ * The top-level field names e reads, one per call, in the order they are
+ * written (a name read twice comes twice): start with *pos = 0; returns 1
+ * with the unescaped name in *key and *klen (owned by e), or 0 after the
+ * last.  Programs use it to tell a user which fields a rule needs.
  */
-int	cdp_json_array_next(const char *a, size_t n, size_t *pos,
-	    const char **p, size_t *len);
+int	cdp_expr_field_next(const struct cdp_expr *e, int *pos,
+	    const char **key, size_t *klen);
 
 #endif

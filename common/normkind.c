@@ -3,26 +3,82 @@
 
 #include "normkind.h"
 
+static int
+norm_email(const struct cdp_norm_ctx *ctx, const char *s, size_t n,
+    struct cdp_buf *out, const char **why)
+{
+	(void)ctx;
+	return cdp_norm_email(s, n, 0, out, why);
+}
+
+static int
+norm_email_canonical(const struct cdp_norm_ctx *ctx, const char *s,
+    size_t n, struct cdp_buf *out, const char **why)
+{
+	(void)ctx;
+	return cdp_norm_email(s, n, CDP_EMAIL_CANONICAL, out, why);
+}
+
+static int
+norm_phone(const struct cdp_norm_ctx *ctx, const char *s, size_t n,
+    struct cdp_buf *out, const char **why)
+{
+	return cdp_norm_phone(s, n, ctx->default_country, out, why);
+}
+
+static int
+norm_name(const struct cdp_norm_ctx *ctx, const char *s, size_t n,
+    struct cdp_buf *out, const char **why)
+{
+	(void)ctx;
+	return cdp_norm_name(s, n, out, NULL, why);
+}
+
+static int
+norm_key(const struct cdp_norm_ctx *ctx, const char *s, size_t n,
+    struct cdp_buf *out, const char **why)
+{
+	(void)ctx;
+	return cdp_norm_key(s, n, out, why);
+}
+
+static int
+norm_date(const struct cdp_norm_ctx *ctx, const char *s, size_t n,
+    struct cdp_buf *out, const char **why)
+{
+	return cdp_norm_date(s, n, ctx->date_order, out, why);
+}
+
+static int
+norm_datetime(const struct cdp_norm_ctx *ctx, const char *s, size_t n,
+    struct cdp_buf *out, const char **why)
+{
+	return cdp_norm_datetime(s, n, ctx->date_order, out, why);
+}
+
+static int
+norm_country(const struct cdp_norm_ctx *ctx, const char *s, size_t n,
+    struct cdp_buf *out, const char **why)
+{
+	return cdp_norm_country(ctx->countries, s, n, out, why);
+}
+
+#define ROW_(id, name, fn)	[CDP_N_##id] = { name, fn },
 static const struct {
-	const char		*name;
-	enum cdp_norm_kind	 kind;
-} kinds[] = {
-	{ "country", CDP_N_COUNTRY },
-	{ "date", CDP_N_DATE },
-	{ "datetime", CDP_N_DATETIME },
-	{ "email", CDP_N_EMAIL },
-	{ "email-canonical", CDP_N_EMAIL_CANON },
-	{ "key", CDP_N_KEY },
-	{ "name", CDP_N_NAME },
-	{ "phone", CDP_N_PHONE },
+	const char	*name;
+	int		(*fn)(const struct cdp_norm_ctx *, const char *,
+			    size_t, struct cdp_buf *, const char **);
+} kinds[CDP_N_COUNT] = {
+	CDP_NORM_KINDS(ROW_)
 };
+#undef ROW_
 
 int
 cdp_norm_kind_parse(const char *s, enum cdp_norm_kind *out)
 {
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+	for (int i = CDP_N_NONE + 1; i < CDP_N_COUNT; i++)
 		if (strcmp(kinds[i].name, s) == 0) {
-			*out = kinds[i].kind;
+			*out = (enum cdp_norm_kind)i;
 			return 0;
 		}
 	return -1;
@@ -63,8 +119,11 @@ cdp_norm_item_parse(char *item, const char *opt, bool any_bare,
 const char *
 cdp_norm_kind_names(void)
 {
-	return "email, email-canonical, phone, name, key, date, datetime, "
-	    "country";
+#define NAME_(id, name, fn)	", " name
+	static const char list[] = CDP_NORM_KINDS(NAME_);
+#undef NAME_
+
+	return &list[2];	/* past the first ", " */
 }
 
 int
@@ -88,26 +147,8 @@ int
 cdp_norm_apply(const struct cdp_norm_ctx *ctx, enum cdp_norm_kind kind,
     const char *s, size_t n, struct cdp_buf *out, const char **why)
 {
-	switch (kind) {
-	case CDP_N_EMAIL:
-		return cdp_norm_email(s, n, 0, out, why);
-	case CDP_N_EMAIL_CANON:
-		return cdp_norm_email(s, n, CDP_EMAIL_CANONICAL, out, why);
-	case CDP_N_PHONE:
-		return cdp_norm_phone(s, n, ctx->default_country, out, why);
-	case CDP_N_NAME:
-		return cdp_norm_name(s, n, out, NULL, why);
-	case CDP_N_KEY:
-		return cdp_norm_key(s, n, out, why);
-	case CDP_N_DATE:
-		return cdp_norm_date(s, n, ctx->date_order, out, why);
-	case CDP_N_DATETIME:
-		return cdp_norm_datetime(s, n, ctx->date_order, out, why);
-	case CDP_N_COUNTRY:
-		return cdp_norm_country(ctx->countries, s, n, out, why);
-	case CDP_N_NONE:
-		break;
-	}
+	if (kind > CDP_N_NONE && kind < CDP_N_COUNT)
+		return kinds[kind].fn(ctx, s, n, out, why);
 	cdp_trim(&s, &n);
 	if (cdp_buf_add(out, s, n) == -1) {
 		*why = "out of memory";

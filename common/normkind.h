@@ -13,17 +13,35 @@
 #include "diag.h"
 #include "norm.h"
 
+/*
+ * The normalisers, one row each: the enum constant's suffix, the name
+ * --normalize spells, and the function that runs it (normkind.c, with
+ * the signature of cdp_norm_apply()).  Adding a normaliser is a row here,
+ * its function, a test and the man pages: the enum, the name lookup, the
+ * list in messages and the KIND line of every --help come from the rows.
+ */
+#define CDP_NORM_KINDS(X)						\
+	X(EMAIL,	"email",		norm_email)		\
+	X(EMAIL_CANON,	"email-canonical",	norm_email_canonical)	\
+	X(PHONE,	"phone",		norm_phone)		\
+	X(NAME,		"name",			norm_name)		\
+	X(KEY,		"key",			norm_key)		\
+	X(DATE,		"date",			norm_date)		\
+	X(DATETIME,	"datetime",		norm_datetime)		\
+	X(COUNTRY,	"country",		norm_country)
+
+#define CDP_NORM_ENUM_(id, name, fn)	CDP_N_##id,
 enum cdp_norm_kind {
 	CDP_N_NONE,		/* no normaliser: the value trimmed */
-	CDP_N_EMAIL,
-	CDP_N_EMAIL_CANON,
-	CDP_N_PHONE,
-	CDP_N_NAME,
-	CDP_N_KEY,
-	CDP_N_DATE,
-	CDP_N_DATETIME,
-	CDP_N_COUNTRY
+	CDP_NORM_KINDS(CDP_NORM_ENUM_)
+	CDP_N_COUNT
 };
+#undef CDP_NORM_ENUM_
+
+/* The KIND line of --help, after the --normalize option's own lines. */
+#define CDP_NORM_WORD_(id, name, fn)	" " name
+#define CDP_NORM_KINDS_USAGE						\
+	"      KIND:" CDP_NORM_KINDS(CDP_NORM_WORD_) "\n"
 
 /* What the normalisers need besides the value. */
 struct cdp_norm_ctx {

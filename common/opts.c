@@ -195,3 +195,19 @@ cdp_split_list(char *s, char **items, int max)
 		s = comma + 1;
 	}
 }
+
+int
+cdp_getopt(int argc, char *const argv[], const char *shortopts,
+    const struct option *longopts, const struct cdp_old_short *old)
+{
+	int li = -1, ch = getopt_long(argc, argv, shortopts, longopts, &li);
+
+	/* getopt_long() sets li only when a long option matched. */
+	for (; ch != -1 && li == -1 && old != NULL && old->ch != 0; old++)
+		if (old->ch == ch) {
+			cdp_warn(NULL, 0, "-%c is deprecated and goes in %s: "
+			    "write --%s", ch, CDP_OLD_SHORT_UNTIL, old->name);
+			break;
+		}
+	return ch;
+}

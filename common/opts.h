@@ -14,6 +14,12 @@
 
 #define CDP_VERSION	"0.1.0"
 
+/*
+ * The release in which the deprecated short spellings (struct
+ * cdp_old_short) stop working.
+ */
+#define CDP_OLD_SHORT_UNTIL	"0.2.0"
+
 /* Values of the shared long options that have no short form. */
 enum {
 	CDP_OPT_AS_OF = 0x100,
@@ -142,5 +148,24 @@ int	cdp_parse_iso_date(const char *s, long *days);
  * in items[0..max), or -1 when there are more than max or an item is
  * empty.  s is modified (commas become NULs). */
 int	cdp_split_list(char *s, char **items, int max);
+
+/*
+ * A short spelling kept for one release after its letter was taken away
+ * (two programs gave it two meanings; "-p" of cdp-merge --profiles): the
+ * letter stays in the getopt string, leaves --help, and warns.  A table
+ * of them ends with a zero row.
+ */
+struct cdp_old_short {
+	int		 ch;
+	const char	*name;		/* the long option to write instead */
+};
+
+/*
+ * getopt_long() that warns "-p is deprecated and goes in 0.2.0: write
+ * --profiles" on stderr when an option came as a short spelling listed
+ * in old (NULL: none).  Returns what getopt_long() returns.
+ */
+int	cdp_getopt(int argc, char *const argv[], const char *shortopts,
+	    const struct option *longopts, const struct cdp_old_short *old);
 
 #endif

@@ -1,6 +1,7 @@
 /* reckey.c - record keys from normalised fields; see reckey.h. */
 #include <stdint.h>
 
+#include "idvals.h"
 #include "norm.h"
 #include "reckey.h"
 
@@ -23,20 +24,25 @@ cdp_key_field(struct cdp_keyer *k, struct cdp_rec *rec,
 	const struct cdp_field *f = cdp_rec_find(rec, kf->name, kf->nlen);
 	const char *s, *reason;
 	size_t n;
+	int rc;
 
 	cdp_buf_reset(out);
 	if (f == NULL || f->type == CDP_NULL)
 		return 0;
-	if (f->type == CDP_OBJECT || f->type == CDP_ARRAY) {
-		*why = cdp_key_reason(k, kf, "an object or array cannot be a key");
+	if (f->type == CDP_OBJECT) {
+		*why = cdp_key_reason(k, kf, "an object cannot be a key");
 		return *why == NULL ? -2 : -1;
 	}
-	if (f->type == CDP_STRING) {
-		if (cdp_rec_str(rec, f, &k->tmp, &s, &n) == -1)
-			return -2;
-	} else {
+	if (f->type == CDP_TRUE || f->type == CDP_FALSE) {
 		s = rec->p + f->voff;
 		n = f->vlen;
+	} else if ((rc = cdp_idvals_first(rec, kf->name, kf->nlen, &k->tmp,
+	    &s, &n, &reason)) != 1) {
+		/* A string or number, or the first of an array of them (a
+		 * profile's identifiers): common/idvals.h. */
+		if (rc == -1)
+			*why = cdp_key_reason(k, kf, reason);
+		return rc == -1 && *why == NULL ? -2 : rc;
 	}
 	cdp_trim(&s, &n);
 	if (kf->norm == CDP_N_NONE) {

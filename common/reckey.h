@@ -31,11 +31,12 @@ struct cdp_keyer {
 
 /*
  * The value of kf in rec, normalised, into out (reset first).  Strings
- * are unescaped, other scalars taken as written; then trimmed and
- * normalised.  Returns 1 with a value, 0 when the field is missing, null
- * or empty, -1 when it cannot be a key (an object or array, a value the
- * normaliser refuses; *why set, valid until the next call), or -2 when
- * memory runs out.
+ * are unescaped, other scalars taken as written, an array of strings and
+ * numbers (a profile's identifiers) gives its first; then trimmed and
+ * normalised.  Returns 1 with a value, 0 when the field is missing, null,
+ * empty or an empty array, -1 when it cannot be a key (an object, another
+ * array, a value the normaliser refuses; *why set, valid until the next
+ * call), or -2 when memory runs out.
  */
 int	cdp_key_field(struct cdp_keyer *k, struct cdp_rec *rec,
 	    const struct cdp_keyfield *kf, struct cdp_buf *out,

@@ -1,7 +1,9 @@
 /* timeval.c - time fields as epoch seconds; see timeval.h. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "norm.h"
 #include "opts.h"
@@ -103,4 +105,54 @@ cdp_time_isoweek(long day, int *year, int *week)
 
 	cdp_time_civil(thu, year, &m, &d);
 	*week = (int)((thu - cdp_time_days(*year, 1, 1)) / 7 + 1);
+}
+
+bool
+cdp_tz_valid(const char *name)
+{
+	const char *dir = getenv("TZDIR");
+	char path[4096];
+
+	if (*name == '\0' || *name == '/' || strstr(name, "..") != NULL ||
+	    strlen(name) > 200)
+		return false;
+	if (strcmp(name, "UTC") == 0)
+		return true;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/_+-", *p) != NULL))
+			return false;
+	snprintf(path, sizeof(path), "%s/%s",
+	    dir != NULL && *dir != '\0' ? dir : "/usr/share/zoneinfo", name);
+	return access(path, R_OK) == 0;
+}
+
+int
+cdp_duration_parse(const char *s, double *secs)
+{
+	static const struct {
+		char	unit;
+		double	secs;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 },
+	    { 'd', 86400 }, { 'w', 7 * 86400 } };
+	size_t n = strspn(s, "0123456789"), i;
+	double mult = 1, v;
+
+	if (n == 0)
+		return -1;
+	if (s[n] == '.' && s[n + 1] >= '0' && s[n + 1] <= '9')
+		n += 1 + strspn(s + n + 1, "0123456789");
+	if (s[n] != '\0') {
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (s[n] == units[i].unit)
+				break;
+		if (i == sizeof(units) / sizeof(units[0]) || s[n + 1] != '\0')
+			return -1;
+		mult = units[i].secs;
+	}
+	v = strtod(s, NULL) * mult;
+	if (!(v <= 100 * 366 * 86400.0))
+		return -1;
+	*secs = v;
+	return 0;
 }

@@ -6,6 +6,7 @@
 #ifndef CDP_TIMEVAL_H
 #define CDP_TIMEVAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -36,5 +37,23 @@ long	cdp_time_days(long y, int m, int d);
  * (2027-01-01 is in 2026-W53).
  */
 void	cdp_time_isoweek(long day, int *year, int *week);
+
+/*
+ * True when name is a zone of the system's tz database, such as
+ * "Europe/Berlin" or "UTC" (the folder is $TZDIR, else
+ * /usr/share/zoneinfo).  glibc takes an unknown TZ for UTC without a
+ * word, so the zone file is looked for; names with "..", a leading "/"
+ * or other than letters, digits and "/_+-" are refused.
+ */
+bool	cdp_tz_valid(const char *name);
+
+/*
+ * A duration: a number (digits, with an optional fraction) and an
+ * optional unit s, m, h, d or w ("90", "30m", "1.5h", "7d", "1w"); a
+ * number alone is seconds.  At most 100 years.  Returns 0 with *secs
+ * (0 or more), or -1.  The one grammar of every duration option and
+ * setting (report --within, --lookback; journey waits and caps).
+ */
+int	cdp_duration_parse(const char *s, double *secs);
 
 #endif

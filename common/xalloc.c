@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "diag.h"
 #include "xalloc.h"
 
@@ -62,6 +63,13 @@ cdp_xreallocarray(void *p, size_t n, size_t size)
 	if ((q = realloc(p, n * size)) == NULL)
 		cdp_oom(n * size);
 	return q;
+}
+
+void
+cdp_xgrow(void **p, size_t *cap, size_t need, size_t size)
+{
+	if (cdp_grow(p, cap, need, size) == -1)
+		cdp_oom(size != 0 && need <= SIZE_MAX / size ? need * size : 0);
 }
 
 char *

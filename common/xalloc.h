@@ -24,6 +24,13 @@ void	*cdp_xcalloc(size_t n, size_t size);
  */
 void	*cdp_xreallocarray(void *p, size_t n, size_t size);
 
+/*
+ * cdp_grow() (buf.h) that cannot fail: *p (capacity *cap elements of size
+ * bytes) holds at least need elements afterwards.  The old *p is dead
+ * after a move.
+ */
+void	 cdp_xgrow(void **p, size_t *cap, size_t need, size_t size);
+
 /* A new copy of s (s must not be NULL). */
 char	*cdp_xstrdup(const char *s);
 

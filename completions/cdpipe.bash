@@ -57,4 +57,5 @@ _cdpipe()
 }
 
 complete -o filenames -F _cdpipe cdp cdp-ingest cdp-dedupe cdp-merge \
-    cdp-segment cdp-score cdp-report cdp-export cdp-partition cdp-journey
+    cdp-segment cdp-score cdp-report cdp-export cdp-partition cdp-journey \
+    cdp-join

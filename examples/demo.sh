@@ -18,6 +18,23 @@ cat "$tmp/crm.ndjson"
 step "CRM rows rejected (with the reason and the line)"
 cat "$tmp/crm.rejects"
 
+step "a messy export in one command: German Excel CSV (BOM, ';', CRLF, notes over lines, decimal commas, Ja/Nein, 'keine', customers of three countries)"
+cdp-ingest --source kunden \
+    --map customer_id=Kundennr,email=E-Mail,phone=Telefon,country=Land \
+    --map birth_date=Geburtsdatum,revenue=Umsatz,consent.email=Newsletter \
+    --normalize email,phone,country --country-field country \
+    --default-country DE --date-format dmy \
+    --types birth_date:date,revenue:money,consent.email:bool \
+    --decimal-comma --default-currency EUR \
+    --map-values consent.email:Ja=true,Nein=false \
+    --map-values phone:keine=,0000000000= --empty null \
+    --on-bad-value phone:null,revenue:null \
+    --rejects "$tmp/kunden.rejects" --rejects-warnings --max-reject-rate 5 \
+    --stats --only customer_id,email,phone,country,revenue,consent.email \
+    kunden.csv
+step "values made null instead of losing the customer (--rejects-warnings)"
+cat "$tmp/kunden.rejects"
+
 step "duplicates: the same email under two spellings of a name (cdp-dedupe)"
 cdp-dedupe --key email --mark --stats "$tmp/crm.ndjson" \
     | jq -c '{customer_id, first_name, last_name, email, _dup_of}'
@@ -67,15 +84,15 @@ cdp-report group --format table --by email \
     --agg count,sum:total,avg:total "$tmp/orders.ndjson"
 
 step "audience file for Google Customer Match (cdp-export; the CRM has no consent field, so the filter is off here)"
-cdp-export -p google -c email,phone,first_name,last_name,country \
+cdp-export --platform google --fields email,phone,first_name,last_name,country \
     --no-consent-filter --default-country GB "$tmp/crm.ndjson"
 
-step "journey decisions for the web visitors (cdp-journey, dry run: skipped ones too)"
+step "journey decisions for the web visitors (cdp-journey, dry run: skipped ones too; the events are days old, so --max-age 7d acts on a week of history)"
 { cdp-ingest --source web --normalize email,ts:datetime --rejects /dev/null \
       web_events.ndjson
   cdp-ingest --source consent --normalize email consent.ndjson; } \
   | cdp-merge --ids email \
-  | cdp-journey -j journey.json --as-of 2024-11-06T12:00:00Z \
+  | cdp-journey -j journey.json --as-of 2024-11-06T12:00:00Z --max-age 7d \
       --quiet 21:00-08:00 --cap email:2/7d --dry-run --stats
 
 step "the HTML report (one self-contained page with charts)"

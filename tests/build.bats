@@ -60,3 +60,21 @@ load helper
 		    fail "no completion for $(basename "$d")"
 	done
 }
+
+@test "build: a second make rebuilds nothing (objects are kept)" {
+	top="$BATS_TEST_DIRNAME/.."
+	# the suite runs on a finished build: nothing may be out of date,
+	# which fails when make deletes objects as intermediates
+	run make -q -C "$top" BUILD="$CDP_BUILD" all
+	assert_success
+	for p in "$top"/cmd/*/; do
+		assert_file_exist "$CDP_BUILD/obj/cmd/$(basename "$p")/main.o"
+	done
+}
+
+@test "build: every man page's EXIT STATUS names 71, out of memory" {
+	for m in "$BATS_TEST_DIRNAME"/../man/*.[17]; do
+		sed -n '/^\.SH "*EXIT STATUS/,/^\.SH [^E]/p' "$m" |
+		    grep -qw 71 || fail "$(basename "$m"): no 71 in EXIT STATUS"
+	done
+}

@@ -152,7 +152,7 @@ golden() {
 
 @test "ingest: a NUL byte and invalid UTF-8 in CSV are bad records" {
 	printf 'a,b\n1,x\000y\n2,\377\n3,ok\n' > nul.csv
-	run_split cdp-ingest --rejects rej --stats nul.csv
+	run_split cdp-ingest --rejects rej --stats --max-reject-rate 100 nul.csv
 	assert_success
 	assert_output '{"a":"3","b":"ok","_src":"nul.csv","_line":4}'
 	assert_equal "$stderr" '{"read":3,"written":1,"rejected":2,"dropped":0}'
@@ -178,7 +178,7 @@ golden() {
 }
 
 @test "ingest: bad NDJSON lines with their reasons" {
-	run_split cdp-ingest --rejects rej --stats "$F/bad.ndjson"
+	run_split cdp-ingest --rejects rej --stats --max-reject-rate 100 "$F/bad.ndjson"
 	assert_success
 	assert_output "$(golden bad.out)"
 	assert_equal "$stderr" '{"read":12,"written":2,"rejected":10,"dropped":0}'
@@ -228,10 +228,30 @@ golden() {
 	assert_output "record longer than --max-record-bytes 1"
 }
 
-@test "ingest: _src and _line in the input are replaced" {
-	printf '{"_src":"old","x":1,"_line":99}\n' > p.ndjson
-	run cdp-ingest p.ndjson
-	assert_output '{"x":1,"_src":"p.ndjson","_line":1}'
+@test "ingest: _src and _line in the input are bad records unless --replace (issue 15.4)" {
+	printf '{"_src":"old","x":1,"_line":99}\n{"x":2}\n{"y":1,"_line":3}\n' > p.ndjson
+	run_split cdp-ingest p.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-ingest: p.ndjson:1: field "_src" already exists'
+	run_split cdp-ingest --max-reject-rate 100 --rejects rej.ndjson p.ndjson
+	assert_success
+	assert_output '{"x":2,"_src":"p.ndjson","_line":2}'
+	assert_equal "$(jq -r ._error rej.ndjson | tr '\n' ' ')" 'field "_src" already exists field "_line" already exists '
+	run cdp-ingest --replace p.ndjson
+	assert_output '{"x":1,"_src":"p.ndjson","_line":1}
+{"x":2,"_src":"p.ndjson","_line":2}
+{"y":1,"_src":"p.ndjson","_line":3}'
+	# A renamed field counts by its new name; a CSV column stops the run
+	# before any output.
+	run_split cdp-ingest --map _line=y p.ndjson --rejects /dev/null
+	assert_output '{"x":2,"_src":"p.ndjson","_line":2}'
+	printf 'a,_line\n1,2\n' > p.csv
+	run_split cdp-ingest p.csv
+	assert_failure 65
+	assert_equal "$output" ""
+	assert_equal "$stderr" 'cdp-ingest: p.csv:1: field "_line" already exists (a column; --replace drops it)'
+	run cdp-ingest --replace p.csv
+	assert_output '{"a":"1","_src":"p.csv","_line":2}'
 }
 
 # --- formats from content, stdin, sources -----------------------------------
@@ -262,10 +282,18 @@ golden() {
 	printf '{"a":2}\n' > two.ndjson
 	run cdp-ingest one.csv two.ndjson
 	assert_output "$(printf '%s\n' '{"a":"1","_src":"one.csv","_line":2}' '{"a":2,"_src":"two.ndjson","_line":1}')"
-	run cdp-ingest -s crm -s web one.csv two.ndjson
-	assert_output "$(printf '%s\n' '{"a":"1","_src":"crm","_line":2}' '{"a":2,"_src":"web","_line":1}')"
+	run cdp-ingest --source crm --source web one.csv two.ndjson
+	assert_output "$(printf '%s\n' '{"a":"1","_src":"crm/one.csv","_line":2}' '{"a":2,"_src":"web/two.ndjson","_line":1}')"
+	# Two files under one source stay apart (issue 15.3); standard input
+	# is the source name alone.
 	run cdp-ingest --source all one.csv two.ndjson
-	assert_output "$(printf '%s\n' '{"a":"1","_src":"all","_line":2}' '{"a":2,"_src":"all","_line":1}')"
+	assert_output "$(printf '%s\n' '{"a":"1","_src":"all/one.csv","_line":2}' '{"a":2,"_src":"all/two.ndjson","_line":1}')"
+	run cdp-ingest --source all < two.ndjson
+	assert_output '{"a":2,"_src":"all","_line":1}'
+	run_split cdp-ingest --source a/b one.csv
+	assert_failure 64
+	assert_equal "$output" ""
+	assert_equal "${stderr%%$'\n'*}" "cdp-ingest: --source: empty name or a name with /"
 }
 
 @test "ingest: an input that cannot be opened stops before any output (66)" {
@@ -288,7 +316,7 @@ golden() {
 	assert_success
 	assert_output '{"email":"a@x.io","name":"Ann","_src":"m.csv","_line":2}'
 	printf '{"mail":"a@x.io","n":1,"x":{"y":2}}\n' > m.ndjson
-	run cdp-ingest -m email=mail --only email,x m.ndjson
+	run cdp-ingest --map email=mail --only email,x m.ndjson
 	assert_output '{"email":"a@x.io","x":{"y":2},"_src":"m.ndjson","_line":1}'
 }
 
@@ -319,7 +347,7 @@ golden() {
 	assert_output '{"v":-9223372036854775808,"_src":"i.csv","_line":5}'
 	assert_equal "$(jq -r ._error rej)" "$(printf '%s\n' 'field "v": not an integer' 'field "v": integer out of range' 'field "v": not an integer')"
 	printf 'v\n1e400\n.5\n"12,5"\n0x10\n' > n.csv
-	run cdp-ingest -t v:number --rejects rej n.csv
+	run cdp-ingest -t v:number --rejects rej --max-reject-rate 100 n.csv
 	assert_output ""
 	assert_equal "$(jq -r ._error rej)" "$(printf '%s\n' 'field "v": number out of range' 'field "v": not a number' 'field "v": not a number' 'field "v": not a number')"
 	printf 'v\nmaybe\n' > b.csv
@@ -382,7 +410,7 @@ golden() {
 	assert_equal "$stderr" 'cdp-ingest: v.csv:2: field "email": not an email address'
 	run_split cdp-ingest -n email --verbose v.csv
 	assert_failure 65
-	assert_equal "$stderr" 'cdp-ingest: v.csv:2: field "email": not an email address (value "secret-person")'
+	assert_equal "$stderr" "$(printf '%s\n' 'cdp-ingest: v.csv: one column: none of , ; tab | splits the header' 'cdp-ingest: v.csv:2: field "email": not an email address (value "secret-person")')"
 }
 
 # --- require, match, hash --------------------------------------------------------

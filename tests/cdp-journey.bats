@@ -38,7 +38,7 @@ setup() {
 	    --state "$W/s" --stats "$D/events.ndjson" "$D/later.ndjson"
 	assert_success
 	assert_output ""
-	assert_equal "$stderr" '{"read":11,"used":10,"rejected":0,"skipped":1,"profiles":4,"sent":0,"stage.none":2,"stage.awareness":0,"stage.cart":1,"stage.customer":1,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0}'
+	assert_equal "$stderr" '{"read":11,"used":10,"rejected":0,"skipped":1,"profiles":4,"sent":0,"stage.none":2,"stage.awareness":0,"stage.cart":1,"stage.customer":1,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0,"skip.holdout":0,"skip.stale":0,"skip.before_start":0,"skip.no_reentry":0,"skip.reentry_gap":0,"skip.exited":0}'
 	run grep -c '"profile_id":"p2","stage":null' "$W/s"
 	assert_output 1
 }
@@ -55,16 +55,16 @@ setup() {
 }
 
 @test "caps across actions, missing consent, suppression, with --stats" {
-	run_split cdp-journey -j "$D/promo.json" --as-of 2026-12-01 \
+	run_split cdp-journey -j "$D/promo.json" --as-of 2026-12-01 --max-age none \
 	    --cap email:2/7d --suppress "$D/suppress.txt" --dry-run --stats \
 	    "$D/caps.ndjson"
 	assert_success
 	assert_output "$(cat "$D/caps.out")"
-	assert_equal "$stderr" '{"read":7,"used":7,"rejected":0,"skipped":0,"profiles":3,"sent":3,"stage.none":0,"stage.all":3,"skip.no_consent":1,"skip.capped":1,"skip.suppressed":1,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0}'
+	assert_equal "$stderr" '{"read":7,"used":7,"rejected":0,"skipped":0,"profiles":3,"sent":3,"stage.none":0,"stage.all":3,"skip.no_consent":1,"skip.capped":1,"skip.suppressed":1,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0,"skip.holdout":0,"skip.stale":0,"skip.before_start":0,"skip.no_reentry":0,"skip.reentry_gap":0,"skip.exited":0}'
 }
 
 @test "quiet hours across midnight, the date line and both DST changes" {
-	run_split cdp-journey -j "$D/promo.json" --as-of 2026-12-01 \
+	run_split cdp-journey -j "$D/promo.json" --as-of 2026-12-01 --max-age none \
 	    --quiet 21:00-08:00 "$D/quiet.ndjson"
 	assert_success
 	assert_output "$(cat "$D/quiet.out")"
@@ -72,18 +72,18 @@ setup() {
 
 @test "--default-tz applies to profiles without tz" {
 	printf '%s\n' '{"profile_id":"z","ts":"2026-03-01T05:00:00Z","event":"promo","consent":{"email":true}}' > "$W/in"
-	run_split cdp-journey -j "$D/promo.json" --as-of 2026-12-01 \
+	run_split cdp-journey -j "$D/promo.json" --as-of 2026-12-01 --max-age none \
 	    --quiet 21:00-08:00 --default-tz Asia/Tokyo "$W/in"
 	assert_success
-	assert_output '{"profile_id":"z","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-03-01T05:00:00Z","reason":"trigger"}'
-	run_split cdp-journey -j "$D/promo.json" --as-of 2026-12-01 \
+	assert_output '{"profile_id":"z","journey":"promo","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-03-01T05:00:00Z","reason":"trigger","arm":"treatment","sent":true}'
+	run_split cdp-journey -j "$D/promo.json" --as-of 2026-12-01 --max-age none \
 	    --quiet 21:00-08:00 "$W/in"
-	assert_output '{"profile_id":"z","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-03-01T08:00:00Z","reason":"quiet_hours"}'
+	assert_output '{"profile_id":"z","journey":"promo","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-03-01T08:00:00Z","reason":"quiet_hours","arm":"treatment","sent":true}'
 }
 
 @test "a corrupted state file stops the run (65) and is not overwritten" {
 	head -1 "$D/state1.ndjson" > "$W/s"
-	echo '{"profile_id":"p2","stage":"cart",' >> "$W/s"
+	echo '{"profile_id":"p2","journey":"promo","stage":"cart",' >> "$W/s"
 	cp "$W/s" "$W/s.orig"
 	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-01T14:00:00Z \
 	    --state "$W/s" -o "$W/out" "$D/events.ndjson"
@@ -91,7 +91,7 @@ setup() {
 	assert_equal "$stderr" "cdp-journey: $W/s:2: bad state: string or '}' expected near end of file"
 	cmp "$W/s" "$W/s.orig"
 	assert_file_not_exists "$W/out"
-	echo '{"profile_id":"p2","stage":"nowhere"}' > "$W/s"
+	echo '{"profile_id":"p2","journey":"promo","stage":"nowhere"}' > "$W/s"
 	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-01T14:00:00Z \
 	    --state "$W/s" "$D/events.ndjson"
 	assert_failure 65
@@ -102,19 +102,24 @@ setup() {
 	printf '[{"name": "a",\n "actions": [}]\n' > "$W/j1"
 	run_split cdp-journey -j "$W/j1" --as-of 2026-01-01 /dev/null
 	assert_failure 65
-	assert_equal "$stderr" "cdp-journey: $W/j1:2: unexpected token near '}'"
+	assert_equal "$stderr" "cdp-journey: $W/j1:2:14: unexpected token near '}'"
 	echo '[{"name":"a","actions":[{"name":"x","channel":"fax","template":"t"}]}]' > "$W/j2"
 	run_split cdp-journey -j "$W/j2" --as-of 2026-01-01 /dev/null
 	assert_failure 65
-	assert_equal "$stderr" 'cdp-journey: '"$W"'/j2: stage "a" action "x": channel must be email, sms, push or ads'
+	assert_equal "$stderr" 'cdp-journey: '"$W"'/j2:1: stage "a" action "x": channel must be email, sms, push or ads'
 	echo '[{"name":"a","entry":"event ==","actions":[]}]' > "$W/j3"
 	run_split cdp-journey -j "$W/j3" --as-of 2026-01-01 /dev/null
 	assert_failure 65
-	assert_equal "$stderr" 'cdp-journey: '"$W"'/j3: stage "a" "entry":1:9: expected a value'
+	assert_equal "$stderr" 'cdp-journey: '"$W"'/j3:1: stage "a" "entry":1:9: expected a value'
 	echo '[{"name":"a","actions":[{"name":"x","channel":"sms","template":"t","within":"2h"}]}]' > "$W/j4"
 	run_split cdp-journey -j "$W/j4" --as-of 2026-01-01 /dev/null
 	assert_failure 65
-	assert_equal "$stderr" 'cdp-journey: '"$W"'/j4: stage "a" action "x": "within" needs "unless"'
+	assert_equal "$stderr" 'cdp-journey: '"$W"'/j4:1: stage "a" action "x": "within" needs "unless"'
+	# a journey written over many lines: the line of the bad member
+	printf '[\n {"name": "a",\n  "actions": [\n   {"name": "x",\n    "channel": "sms",\n    "template": "t",\n    "wait": "soon"}\n  ]}\n]\n' > "$W/j5"
+	run_split cdp-journey -j "$W/j5" --as-of 2026-01-01 /dev/null
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-journey: '"$W"'/j5:7: stage "a" action "x": "wait": bad duration (like 30m, 2h, 7d)'
 	run_split cdp-journey -j "$W/none" --as-of 2026-01-01 /dev/null
 	assert_failure 66
 }
@@ -141,11 +146,11 @@ setup() {
 	assert_equal "$stderr" "cdp-journey: $W/in:1: bad time in ts"
 	printf '%s\n' '{"profile_id":"a","ts":"2025-01-01","tz":"Mars/Base"}' \
 	    '{"profile_id":"a","ts":"2025-01-02","event":"promo","consent":{"email":true}}' > "$W/in"
-	run_split cdp-journey -j "$D/promo.json" --as-of 2026-01-01 \
+	run_split cdp-journey -j "$D/promo.json" --as-of 2026-01-01 --max-age none \
 	    --rejects "$W/rej" --stats "$W/in"
 	assert_success
-	assert_output '{"profile_id":"a","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2025-01-02T00:00:00Z","reason":"trigger"}'
-	assert_equal "$stderr" '{"read":2,"used":1,"rejected":1,"skipped":0,"profiles":1,"sent":1,"stage.none":0,"stage.all":1,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0}'
+	assert_output '{"profile_id":"a","journey":"promo","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2025-01-02T00:00:00Z","reason":"trigger","arm":"treatment","sent":true}'
+	assert_equal "$stderr" '{"read":2,"used":1,"rejected":1,"skipped":0,"profiles":1,"sent":1,"stage.none":0,"stage.all":1,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0,"skip.holdout":0,"skip.stale":0,"skip.before_start":0,"skip.no_reentry":0,"skip.reentry_gap":0,"skip.exited":0}'
 }
 
 @test "next best action: priority, then --score FIELD.<action>, then name" {
@@ -156,12 +161,12 @@ setup() {
  {"name":"c","channel":"sms","template":"tc","priority":0}]}]
 J
 	printf '%s\n' '{"profile_id":"x","ts":"2026-01-01T12:00:00Z","consent":{"email":true,"sms":true},"nba":{"a":0.1,"b":0.7}}' > "$W/in"
-	run_split cdp-journey -j "$W/j" --as-of 2026-02-01 "$W/in"
-	assert_output '{"profile_id":"x","stage":"s","action":"a","channel":"email","template":"ta","send_at":"2026-01-01T12:00:00Z","reason":"entry"}'
-	run_split cdp-journey -j "$W/j" --as-of 2026-02-01 --score nba "$W/in"
-	assert_output '{"profile_id":"x","stage":"s","action":"b","channel":"email","template":"tb","send_at":"2026-01-01T12:00:00Z","reason":"entry"}'
-	run_split cdp-journey -j "$W/j" --as-of 2026-02-01 --cap email:0/1d "$W/in"
-	assert_output '{"profile_id":"x","stage":"s","action":"c","channel":"sms","template":"tc","send_at":"2026-01-01T12:00:00Z","reason":"entry"}'
+	run_split cdp-journey -j "$W/j" --as-of 2026-02-01 --max-age none "$W/in"
+	assert_output '{"profile_id":"x","journey":"j","stage":"s","action":"a","channel":"email","template":"ta","send_at":"2026-01-01T12:00:00Z","reason":"entry","arm":"treatment","sent":true}'
+	run_split cdp-journey -j "$W/j" --as-of 2026-02-01 --max-age none --score nba "$W/in"
+	assert_output '{"profile_id":"x","journey":"j","stage":"s","action":"b","channel":"email","template":"tb","send_at":"2026-01-01T12:00:00Z","reason":"entry","arm":"treatment","sent":true}'
+	run_split cdp-journey -j "$W/j" --as-of 2026-02-01 --max-age none --cap email:0/1d "$W/in"
+	assert_output '{"profile_id":"x","journey":"j","stage":"s","action":"c","channel":"sms","template":"tc","send_at":"2026-01-01T12:00:00Z","reason":"entry","arm":"treatment","sent":true}'
 }
 
 @test "an action is sent once per profile, or again after its repeat gap" {
@@ -178,14 +183,14 @@ J
 {"profile_id":"x","ts":"2026-01-02T10:00:00Z","event":"b"}
 {"profile_id":"x","ts":"2026-01-03T09:00:00Z","event":"a"}
 I
-	run_split cdp-journey -j "$W/j" --as-of 2026-02-01 --dry-run "$W/in"
+	run_split cdp-journey -j "$W/j" --as-of 2026-02-01 --max-age none --dry-run "$W/in"
 	assert_success
 	assert_output - <<'O'
-{"profile_id":"x","stage":"s","action":"once","channel":"email","template":"t1","send_at":"2026-01-01T09:00:00Z","reason":"trigger","send":true}
-{"profile_id":"x","stage":"s","action":"daily","channel":"sms","template":"t2","send_at":"2026-01-01T10:00:00Z","reason":"trigger","send":true}
-{"profile_id":"x","stage":"s","action":"daily","channel":"sms","template":"t2","send_at":"2026-01-01T22:00:00Z","reason":"already_sent","send":false}
-{"profile_id":"x","stage":"s","action":"daily","channel":"sms","template":"t2","send_at":"2026-01-02T10:00:00Z","reason":"trigger","send":true}
-{"profile_id":"x","stage":"s","action":"once","channel":"email","template":"t1","send_at":"2026-01-03T09:00:00Z","reason":"already_sent","send":false}
+{"profile_id":"x","journey":"j","stage":"s","action":"once","channel":"email","template":"t1","send_at":"2026-01-01T09:00:00Z","reason":"trigger","arm":"treatment","sent":true}
+{"profile_id":"x","journey":"j","stage":"s","action":"daily","channel":"sms","template":"t2","send_at":"2026-01-01T10:00:00Z","reason":"trigger","arm":"treatment","sent":true}
+{"profile_id":"x","journey":"j","stage":"s","action":"daily","channel":"sms","template":"t2","send_at":"2026-01-01T22:00:00Z","reason":"already_sent","arm":"treatment","sent":false}
+{"profile_id":"x","journey":"j","stage":"s","action":"daily","channel":"sms","template":"t2","send_at":"2026-01-02T10:00:00Z","reason":"trigger","arm":"treatment","sent":true}
+{"profile_id":"x","journey":"j","stage":"s","action":"once","channel":"email","template":"t1","send_at":"2026-01-03T09:00:00Z","reason":"already_sent","arm":"treatment","sent":false}
 O
 }
 
@@ -193,18 +198,223 @@ O
 	printf '%s\n' '{"profile_id":7,"ts":1767261600,"event":"promo","consent":{"email":true}}' \
 	    '{"profile_id":7,"ts":1767265200,"event":"promo"}' \
 	    '{"profile_id":7,"ts":1900000000,"event":"promo"}' > "$W/in"
-	run_split cdp-journey -j "$D/promo.json" --as-of 2026-02-01 --stats - \
+	run_split cdp-journey -j "$D/promo.json" --as-of 2026-02-01 --max-age none --stats - \
 	    < "$W/in"
 	assert_success
 	assert_output - <<'O'
-{"profile_id":7,"stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-01-01T10:00:00Z","reason":"trigger"}
-{"profile_id":7,"stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-01-01T11:00:00Z","reason":"trigger"}
+{"profile_id":7,"journey":"promo","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-01-01T10:00:00Z","reason":"trigger","arm":"treatment","sent":true}
+{"profile_id":7,"journey":"promo","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-01-01T11:00:00Z","reason":"trigger","arm":"treatment","sent":true}
 O
-	assert_equal "$stderr" '{"read":3,"used":2,"rejected":0,"skipped":1,"profiles":1,"sent":2,"stage.none":0,"stage.all":1,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0}'
+	assert_equal "$stderr" '{"read":3,"used":2,"rejected":0,"skipped":1,"profiles":1,"sent":2,"stage.none":0,"stage.all":1,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0,"skip.holdout":0,"skip.stale":0,"skip.before_start":0,"skip.no_reentry":0,"skip.reentry_gap":0,"skip.exited":0}'
 }
 
 @test "a failed write exits 74" {
 	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-01T14:00:00Z \
 	    -o /dev/full "$D/events.ndjson"
 	assert_failure 74
+}
+
+# --- history, re-entry and exit (issue 15.6) --------------------------------
+
+@test "a first run over old history sends nothing: each decision is listed as stale" {
+	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-20 \
+	    "$D/events.ndjson"
+	assert_success
+	assert_output ""
+	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-20 \
+	    --dry-run --stats "$D/events.ndjson"
+	assert_success
+	assert_equal "$(grep -c '"reason":"stale","arm":"treatment","sent":false' <<<"$output")" 8
+	assert_equal "$(grep -c '"reason":"cancelled"' <<<"$output")" 2
+	assert_equal "$stderr" '{"read":9,"used":8,"rejected":0,"skipped":1,"profiles":3,"sent":0,"stage.none":0,"stage.awareness":0,"stage.cart":1,"stage.customer":2,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":2,"skip.pending":0,"skip.holdout":0,"skip.stale":8,"skip.before_start":0,"skip.no_reentry":0,"skip.reentry_gap":0,"skip.exited":0}'
+	# --max-age reaches back as far as asked; "none" is no limit.
+	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-20 \
+	    --max-age 30d "$D/events.ndjson"
+	assert_output "$(cat "$D/run1.out" "$D/run2.out" | sort)"
+	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-20 \
+	    --max-age 18d "$D/events.ndjson"
+	assert_output ""
+	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-20 \
+	    --max-age none "$D/events.ndjson"
+	assert_output "$(cat "$D/run1.out" "$D/run2.out" | sort)"
+}
+
+@test "re-entry after a gap: a second cart weeks later gets the reminder again, one within the gap is listed" {
+	local a
+	for a in 2026-03-01T14:00:00Z 2026-03-02T12:00:00Z 2026-03-06 2026-03-21
+	do
+		cdp-journey -j "$D/car14.json" --as-of "$a" --state "$W/s" \
+		    --log "$W/l" "$D/reentry.ndjson" > /dev/null
+		cat "$W/l" >> "$W/log"
+	done
+	diff "$D/reentry.out" "$W/log"
+	# Without a rule a profile never moves back, and the log says so.
+	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-21 \
+	    --max-age none --dry-run "$D/reentry.ndjson"
+	assert_output "$(cat "$D/noreentry.out")"
+	assert_equal "$(grep -c '"reason":"no_reentry"' "$D/noreentry.out")" 4
+}
+
+@test "reentry never: a profile that left the journey does not come back" {
+	sed 's/"name": "car",/"name": "car", "reentry": "never",/' \
+	    "$D/journey.json" > "$W/j"
+	printf '%s\n' '{"profile_id":"x","consent":{"email":true,"push":true}}' \
+	    '{"profile_id":"x","ts":"2026-03-01T10:00:00Z","event":"purchase"}' \
+	    '{"profile_id":"x","ts":"2026-03-02T10:00:00Z","event":"churn"}' \
+	    '{"profile_id":"x","ts":"2026-03-03T10:00:00Z","event":"view"}' > "$W/in"
+	run_split cdp-journey -j "$W/j" --as-of 2026-03-04 --max-age none \
+	    --dry-run "$W/in"
+	assert_output - <<'O'
+{"profile_id":"x","journey":"car","stage":"customer","action":"thanks","channel":"push","template":"thanks-1","send_at":"2026-03-01T10:00:00Z","reason":"entry","arm":"treatment","sent":true}
+{"profile_id":"x","journey":"car","stage":"awareness","action":"welcome","channel":"email","template":"welcome-1","send_at":"2026-03-03T10:00:00Z","reason":"no_reentry","arm":"treatment","sent":false}
+O
+	# By default a profile may enter again after it left.
+	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-04 \
+	    --max-age none "$W/in"
+	assert_line -n 1 '{"profile_id":"x","journey":"car","stage":"awareness","action":"welcome","channel":"email","template":"welcome-1","send_at":"2026-03-03T10:00:00Z","reason":"entry","arm":"treatment","sent":true}'
+}
+
+@test "the journey's exit ends it: waiting steps are not sent (exited), in one run or over many" {
+	run_split cdp-journey -j "$D/winback.json" --as-of 2026-01-16 \
+	    --max-age none --dry-run "$D/winback.ndjson"
+	assert_success
+	assert_output "$(cat "$D/winback.out")"
+	assert_equal "$(grep -c '"profile_id":"c".*"reason":"exited"' "$D/winback.out")" 2
+}
+
+# --- sends that do not depend on the schedule (issue 26) ---------------------
+
+# daily JOURNEY: runs on January 2nd to 16th over winback.ndjson with the
+# state between them; their sends in $W/daily.
+daily() {
+	local d
+	for d in 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16; do
+		cdp-journey -j "$1" --as-of "2026-01-$d" --state "$W/s" \
+		    "$D/winback.ndjson" >> "$W/daily"
+	done
+}
+
+@test "steps of a sequence each go out at their wait: one run at day 15 and 15 daily runs send the same" {
+	cdp-journey -j "$D/winback.json" --as-of 2026-01-16 --max-age none \
+	    "$D/winback.ndjson" > "$W/once"
+	daily "$D/winback.json"
+	assert_equal "$(sort "$W/daily")" "$(sort "$W/once")"
+	assert_equal "$(grep -c '"sent":true' "$W/once")" 4
+	assert_equal "$(grep '"profile_id":"a"' "$W/once" | grep -c '"action":"wb_')" 2
+}
+
+@test "alternatives with different waits compete once, when all are due: one run and daily runs send one message" {
+	run_split cdp-journey -j "$D/alt.json" --as-of 2026-01-16 --max-age none \
+	    --dry-run "$D/winback.ndjson"
+	assert_output - <<'O'
+{"profile_id":"a","journey":"remind","stage":"lapsed","action":"email_7d","channel":"email","template":"r-1","send_at":"2026-01-15T10:00:00Z","reason":"not_best","arm":"treatment","sent":false}
+{"profile_id":"a","journey":"remind","stage":"lapsed","action":"sms_14d","channel":"sms","template":"r-2","send_at":"2026-01-15T10:00:00Z","reason":"entry","arm":"treatment","sent":true}
+{"profile_id":"b","journey":"remind","stage":"lapsed","action":"email_7d","channel":"email","template":"r-1","send_at":"2026-01-15T10:00:00Z","reason":"entry","arm":"treatment","sent":true}
+{"profile_id":"b","journey":"remind","stage":"lapsed","action":"sms_14d","channel":"sms","template":"r-2","send_at":"2026-01-15T10:00:00Z","reason":"cancelled","arm":"treatment","sent":false}
+{"profile_id":"c","journey":"remind","stage":"lapsed","action":"email_7d","channel":"email","template":"r-1","send_at":"2026-01-15T10:00:00Z","reason":"not_best","arm":"treatment","sent":false}
+{"profile_id":"c","journey":"remind","stage":"lapsed","action":"sms_14d","channel":"sms","template":"r-2","send_at":"2026-01-15T10:00:00Z","reason":"entry","arm":"treatment","sent":true}
+O
+	cdp-journey -j "$D/alt.json" --as-of 2026-01-16 --max-age none \
+	    "$D/winback.ndjson" > "$W/once"
+	daily "$D/alt.json"
+	assert_equal "$(sort "$W/daily")" "$(sort "$W/once")"
+	# Waiting for the group is in the state, with the time it is due.
+	cdp-journey -j "$D/alt.json" --as-of 2026-01-09 --state-out "$W/s9" \
+	    "$D/winback.ndjson" > /dev/null
+	run grep -c '"decide_at":"2026-01-15T10:00:00Z"' "$W/s9"
+	assert_output 3
+}
+
+@test "rules see the profile's fields; the event's own field wins; a field in no record is a warning (65 with --strict)" {
+	run_split cdp-journey -j "$D/vip.json" --as-of 2026-03-02 --dry-run \
+	    "$D/vip.ndjson"
+	assert_success
+	assert_output - <<'O'
+{"profile_id":"a","journey":"vip","stage":"cart","action":"vip_cart","channel":"email","template":"vip-1","send_at":"2026-03-01T11:00:00Z","reason":"entry","arm":"treatment","sent":true}
+{"profile_id":"d","journey":"vip","stage":"cart","action":"vip_cart","channel":"email","template":"vip-1","send_at":"2026-03-01T11:00:00Z","reason":"cancelled","arm":"treatment","sent":false}
+O
+	assert_equal "$stderr" ""
+	sed 's/churn_risk/churn_rsk/' "$D/vip.json" > "$W/vip.json"
+	run_split cdp-journey -j "$W/vip.json" --as-of 2026-03-02 "$D/vip.ndjson"
+	assert_success
+	assert_output '{"profile_id":"a","journey":"vip","stage":"cart","action":"vip_cart","channel":"email","template":"vip-1","send_at":"2026-03-01T11:00:00Z","reason":"entry","arm":"treatment","sent":true}
+{"profile_id":"d","journey":"vip","stage":"cart","action":"vip_cart","channel":"email","template":"vip-1","send_at":"2026-03-01T11:00:00Z","reason":"entry","arm":"treatment","sent":true}'
+	assert_equal "$stderr" "cdp-journey: $W/vip.json:5: stage \"cart\" action \"vip_cart\" \"unless\": no record has field \"churn_rsk\""
+	run_split cdp-journey -j "$W/vip.json" --as-of 2026-03-02 --strict \
+	    -o "$W/out" "$D/vip.ndjson"
+	assert_failure 65
+	assert_equal "${stderr##*$'\n'}" "cdp-journey: a rule reads a field that no record has (--strict)"
+	assert_file_not_exists "$W/out"
+}
+
+@test "start and --since: events before them move the profile but never act" {
+	sed 's/"name": "car",/"name": "car", "start": "2026-03-01T10:30:00Z",/' \
+	    "$D/journey.json" > "$W/j"
+	run_split cdp-journey -j "$W/j" --as-of 2026-03-01T14:00:00Z --dry-run \
+	    "$D/events.ndjson"
+	assert_success
+	assert_line -n 0 '{"profile_id":"p1","journey":"car","stage":"awareness","action":"welcome","channel":"email","template":"welcome-1","send_at":"2026-03-01T10:00:00Z","reason":"before_start","arm":"treatment","sent":false}'
+	assert_line -n 1 '{"profile_id":"p1","journey":"car","stage":"cart","action":"cart_email","channel":"email","template":"cart-1","send_at":"2026-03-01T13:00:00Z","reason":"trigger","arm":"treatment","sent":true}'
+	# --since says the same from the command line, and wins over start.
+	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-01T14:00:00Z \
+	    --since 2026-03-01T10:30:00Z --dry-run "$D/events.ndjson"
+	assert_output "$(cdp-journey -j "$W/j" --as-of 2026-03-01T14:00:00Z --dry-run "$D/events.ndjson")"
+	run_split cdp-journey -j "$W/j" --as-of 2026-03-01T14:00:00Z \
+	    --since 2026-03-01T12:00:00Z --stats "$D/events.ndjson"
+	assert_output ""
+	assert_equal "$(grep -o '"skip.before_start":[0-9]*' <<<"$stderr")" '"skip.before_start":8'
+	sed 's/"name": "car",/"name": "car", "start": "soon",/' \
+	    "$D/journey.json" > "$W/j"
+	run_split cdp-journey -j "$W/j" --as-of 2026-03-01 /dev/null
+	assert_failure 65
+	assert_equal "$stderr" "cdp-journey: $W/j:2: journey: \"start\": not a date or datetime"
+}
+
+@test "--log: every decision of the run once, sent or not, none pending; over runs each appears once" {
+	cdp-journey -j "$D/journey.json" --as-of 2026-03-01T12:00:00Z \
+	    --state "$W/s" --log "$W/l1" "$D/events.ndjson" > "$W/o1"
+	cdp-journey -j "$D/journey.json" --as-of 2026-03-01T14:00:00Z \
+	    --state "$W/s" --log "$W/l2" "$D/events.ndjson" > "$W/o2"
+	diff "$D/dry.out" <(sort -s -t, -k1,1 "$W/l1" "$W/l2")
+	assert_equal "$(cat "$W/o1" "$W/o2")" "$(grep '"sent":true' "$W/l1" "$W/l2" | cut -d: -f2-)"
+	# A dry run writes no log.
+	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-01T14:00:00Z \
+	    --log "$W/l3" --dry-run "$D/events.ndjson"
+	assert_success
+	assert_file_not_exists "$W/l3"
+	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-01T14:00:00Z \
+	    --log /nonexistent/dir/log "$D/events.ndjson"
+	assert_failure 73
+}
+
+@test "events of a profile at one time are all walked: a view and a cart in the same second" {
+	printf '%s\n' '{"profile_id":"c1","consent":{"email":true,"sms":true}}' \
+	    '{"profile_id":"c1","ts":"2026-03-01T10:00:00Z","event":"view"}' \
+	    '{"profile_id":"c1","ts":"2026-03-01T10:00:00Z","event":"cart"}' > "$W/in"
+	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-01T14:00:00Z \
+	    "$W/in"
+	assert_output - <<'O'
+{"profile_id":"c1","journey":"car","stage":"awareness","action":"welcome","channel":"email","template":"welcome-1","send_at":"2026-03-01T10:00:00Z","reason":"entry","arm":"treatment","sent":true}
+{"profile_id":"c1","journey":"car","stage":"cart","action":"cart_email","channel":"email","template":"cart-1","send_at":"2026-03-01T12:00:00Z","reason":"trigger","arm":"treatment","sent":true}
+O
+	# Fed again, they are history: nothing moves twice.
+	cdp-journey -j "$D/journey.json" --as-of 2026-03-01T14:00:00Z \
+	    --state "$W/s" "$W/in" > /dev/null
+	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-01T15:00:00Z \
+	    --state "$W/s" "$W/in"
+	assert_output ""
+}
+
+@test "consent withdrawn after a decision's time but before the run that makes it: not sent" {
+	printf '%s\n' '{"profile_id":"x","ts":"2026-03-01T09:00:00Z","event":"promo","consent":{"email":true}}' \
+	    '{"profile_id":"x","ts":"2026-03-01T14:00:00Z","event":"other","consent":{"email":false}}' > "$W/in"
+	# The nightly run comes after the withdrawal: the message would go
+	# out now, without consent.
+	run_split cdp-journey -j "$D/promo.json" --as-of 2026-03-02 --dry-run \
+	    "$W/in"
+	assert_output '{"profile_id":"x","journey":"promo","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-03-01T09:00:00Z","reason":"no_consent","arm":"treatment","sent":false}'
+	# An hourly run before it sent it while it could.
+	run_split cdp-journey -j "$D/promo.json" --as-of 2026-03-01T10:00:00Z \
+	    "$W/in"
+	assert_output '{"profile_id":"x","journey":"promo","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-03-01T09:00:00Z","reason":"trigger","arm":"treatment","sent":true}'
 }

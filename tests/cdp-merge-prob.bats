@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # cdp-merge --probabilistic: blocking, comparison levels, the EM fit,
-# settings round trip, --explain, combination with --ids, bad input,
+# settings round trip, --pairs, combination with --ids, bad input,
 # accuracy on FEBRL.
 load helper
 
@@ -67,7 +67,7 @@ febrl_ndjson() {
 	assert_line --index 0 "cdp-merge: --settings and --compare exclude each other"
 	run cdp-merge $SET --train-only --profiles
 	assert_failure 64
-	run cdp-merge $SET --train-only --explain x.ndjson
+	run cdp-merge $SET --train-only --pairs x.ndjson
 	assert_failure 64
 	[[ ! -e x.ndjson ]]
 }
@@ -80,14 +80,23 @@ febrl_ndjson() {
 	echo '{"blocks":["zip"],"compare":[{"field":"name","method":"exact","levels":[{"m":0.9,"u":0.1}]}]}' > short.json
 	run cdp-merge --probabilistic --settings short.json
 	assert_failure 64
-	assert_line --index 0 'cdp-merge: --settings: short.json: "levels" must be an array with one object per level of the method'
+	assert_line --index 0 'cdp-merge: --settings: short.json:1: "levels" must be an array with one object per level of the method'
 	echo '{"blocks":["zip"],"compare":[{"field":"name","method":"exact","levels":[{"m":0.9,"u":0.1},{"m":0.1,"u":0}]}]}' > zero.json
 	run cdp-merge --probabilistic --settings zero.json
 	assert_failure 64
-	assert_line --index 0 'cdp-merge: --settings: zero.json: each level needs "m" and "u" in (0, 1]'
+	assert_line --index 0 'cdp-merge: --settings: zero.json:1: each level needs "m" and "u" in (0, 1]'
 	run cdp-merge --probabilistic --settings nowhere.json
 	assert_failure 64
-	assert_line --index 0 --partial "cdp-merge: --settings: nowhere.json: cannot read"
+	assert_line --index 0 --partial "cdp-merge: --settings: nowhere.json: cannot open: No such file"
+	# an item of the file is named by its line, with the option's reason
+	printf '{\n "blocks": ["zip"],\n "compare": [\n  "name:jw",\n  "name:exact"\n ]\n}\n' > twice.json
+	run cdp-merge --probabilistic --settings twice.json
+	assert_failure 64
+	assert_line --index 0 'cdp-merge: --settings: twice.json:5: --compare: "name" given twice'
+	printf '{\n "blocks": ["zip", "prefix(x,0)"],\n "compare": ["name:jw"]\n}\n' > block.json
+	run cdp-merge --probabilistic --settings block.json
+	assert_failure 64
+	assert_line --index 0 'cdp-merge: --settings: block.json:2: --block: prefix(x,0): N must be a whole number from 1 to 100'
 }
 
 @test "prob: a compared field on no record is a usage error; on some, a null level" {
@@ -96,7 +105,7 @@ febrl_ndjson() {
 	assert_equal "$output" ""
 	assert_equal "$stderr" 'cdp-merge: --compare: field "phone" is on no record'
 	# street is null on one record and missing on none: its level is null.
-	run_split cdp-merge $SET --explain ex.ndjson "$F/prob-people.ndjson"
+	run_split cdp-merge $SET --pairs ex.ndjson "$F/prob-people.ndjson"
 	assert_success
 	run jq -r 'select(.b == "crm:6") | .fields.street.level' ex.ndjson
 	assert_output "null
@@ -117,13 +126,13 @@ null"
 	assert_equal "$output" "$(cat "$F/expected/prob-annotate.ndjson")"
 	# A cluster without identifiers is named after its first record.
 	run_split cdp-merge $SET --max-cluster 2 "$F/prob-people.ndjson"
-	assert_equal "$stderr" "cdp-merge: profile p_9ef72037106a3d8d5f6e7e700e472ccf has 3 records (over --max-cluster 2)"
+	assert_equal "$stderr" "cdp-merge: profile p_6e99b701fd3ac437184de4aef03ff6fa has 3 records (over --max-cluster 2)"
 	run jq -r 'select(._line == 2 and ._src == "crm") | .profile_id' <<< "$output"
-	assert_output p_9ef72037106a3d8d5f6e7e700e472ccf
+	assert_output p_6e99b701fd3ac437184de4aef03ff6fa
 	# ... the id it has when it matches nothing, so ids stay put as
 	# records join it.
 	run sh -c "cdp-merge $SET --threshold 1 '$F/prob-people.ndjson' | head -n 1 | jq -r .profile_id"
-	assert_output p_9ef72037106a3d8d5f6e7e700e472ccf
+	assert_output p_6e99b701fd3ac437184de4aef03ff6fa
 }
 
 @test "prob: --ids and --probabilistic join through each other" {
@@ -150,15 +159,15 @@ null"
 	assert_output "P-OLD
 P-OLD
 P-OLD
-p_5ab6a40d66a5954e71264d0f7a72ef5e
-p_5ab6a40d66a5954e71264d0f7a72ef5e
-p_3760e6e21cc2dc46d0a7f37d0323313b
+p_81fbc79f44956a7f224832fba90d0372
+p_81fbc79f44956a7f224832fba90d0372
+p_a3ab050597c2ae1e9c48a2c1c3f08247
 P-OLD
-p_07d29a7c6c6eb81fad5d4dbb2cd7a27d"
+p_4204fc2d720126c286d1b82b45483be3"
 }
 
-@test "prob: --explain writes every candidate pair, weights that add up" {
-	run_split cdp-merge $SET --explain ex.ndjson "$F/prob-people.ndjson"
+@test "prob: --pairs writes every candidate pair, weights that add up" {
+	run_split cdp-merge $SET --pairs ex.ndjson "$F/prob-people.ndjson"
 	assert_success
 	assert_equal "$(cat ex.ndjson)" "$(cat "$F/expected/prob-explain.ndjson")"
 	run jq -r '((.weight - .prior_weight - ([.fields[].weight] | add)) |
@@ -192,7 +201,7 @@ p_07d29a7c6c6eb81fad5d4dbb2cd7a27d"
 @test "prob: soundex blocks names that sound alike (American Soundex)" {
 	echo '{"compare":[{"field":"name","method":"exact","levels":[{"m":0.9,"u":0.01},{"m":0.1,"u":0.99}]}],"prior":0.01}' > exact.json
 	run_split cdp-merge --probabilistic --settings exact.json --block 'soundex(name)' \
-	    --explain ex.ndjson "$F/prob-soundex.ndjson"
+	    --pairs ex.ndjson "$F/prob-soundex.ndjson"
 	assert_success
 	# Robert/Rupert R163, Ashcraft/Ashcroft A261 (h does not separate),
 	# Tymczak T522, Pfister P236 (first letter's code not repeated),
@@ -200,14 +209,14 @@ p_07d29a7c6c6eb81fad5d4dbb2cd7a27d"
 	run jq -r '.a + "-" + .b' ex.ndjson
 	assert_output "$(printf '%s\n' '#1-#2' '#3-#4' '#5-#6' '#7-#8' '#9-#10' '#9-#11' '#10-#11' '#13-#14')"
 	run_split cdp-merge --probabilistic --settings exact.json --block 'prefix(name,2),year(y)' \
-	    --explain ex.ndjson "$F/prob-soundex.ndjson"
+	    --pairs ex.ndjson "$F/prob-soundex.ndjson"
 	assert_success
 	assert_equal "$stderr" 'cdp-merge: --block prefix(name,2),year(y): field "y" is on no record: the rule gives no pairs'
 	assert_equal "$(cat ex.ndjson)" ""
 	echo '{"name":"Jo","y":"1999-01-01"}{"name":"Jon","y":"1999-12-31"}{"name":"Jo","y":"2000-01-01"}' |
 	    sed 's/}{/}\n{/g' > years.ndjson
 	run_split cdp-merge --probabilistic --settings exact.json --block 'prefix(name,2),year(y)' \
-	    --explain ex.ndjson years.ndjson
+	    --pairs ex.ndjson years.ndjson
 	assert_success
 	run jq -r '.a + "-" + .b' ex.ndjson
 	assert_output "#1-#2"
@@ -231,7 +240,7 @@ p_07d29a7c6c6eb81fad5d4dbb2cd7a27d"
 
 @test "prob: a record bad in its identifiers leaves no values behind" {
 	{ echo '{"name":"Ann Lee","zip":"1","email":["a"]}'; head -2 "$F/prob-people.ndjson"; } > bad.ndjson
-	run_split cdp-merge --ids email $SET --rejects rej.ndjson --explain ex.ndjson bad.ndjson
+	run_split cdp-merge --ids email $SET --rejects rej.ndjson --pairs ex.ndjson bad.ndjson
 	assert_success
 	run jq -c '[.a, .b]' ex.ndjson
 	assert_output '["crm:2","web:2"]'

@@ -96,11 +96,15 @@ chain() {
 	assert_output --regexp '^\{"email":"a@x.io","n":1.50,"t":"caf\\u00e9","o":\{"k":\[1,2\]\},"profile_id":"p_[0-9a-f]{32}"\}$'
 }
 
-@test "merge: an input profile_id is replaced where it stands" {
-	printf '{"profile_id":"old","email":"a@x.io"}\n' > in.ndjson
+@test "merge: an input profile_id is kept where it stands; --replace gives a new one (issue 15.2)" {
+	printf '{"profile_id":"old","email":"a@x.io"}\n{"email":"a@x.io"}\n' > in.ndjson
 	run cdp-merge --ids email in.ndjson
 	assert_success
-	assert_output --regexp '^\{"profile_id":"p_[0-9a-f]{32}","email":"a@x.io"\}$'
+	assert_output '{"profile_id":"old","email":"a@x.io"}
+{"email":"a@x.io","profile_id":"old"}'
+	run cdp-merge --ids email --replace in.ndjson
+	assert_success
+	assert_line --index 0 --regexp '^\{"profile_id":"p_[0-9a-f]{32}","email":"a@x.io"\}$'
 }
 
 @test "merge: the example CRM export: Masha Kelly and M. Kelly are one person" {
@@ -187,13 +191,13 @@ chain() {
 
 # --- bad input ---------------------------------------------------------------
 
-@test "merge: an object, array or boolean identifier is a bad record (65)" {
-	for v in '{"a":1}' '[1]' 'true'; do
+@test "merge: an object, boolean or nested array identifier is a bad record (65)" {
+	for v in '{"a":1}' '[[1]]' 'true' '["a@x.io",{}]'; do
 		printf '{"email":"a@x.io"}\n{"email":%s}\n' "$v" > in.ndjson
 		run_split cdp-merge --ids email in.ndjson
 		assert_failure 65
 		assert_equal "$output" ""
-		assert_equal "$stderr" 'cdp-merge: in.ndjson:2: field "email": an identifier must be a string or a number'
+		assert_equal "$stderr" 'cdp-merge: in.ndjson:2: field "email": an identifier must be a string, a number or an array of them'
 	done
 }
 
@@ -206,7 +210,7 @@ chain() {
 }
 
 @test "merge: --rejects keeps bad records out and the account balanced" {
-	printf '%s\n' '{"email":"a@x.io"}' 'nope' '{"email":["a@x.io"]}' \
+	printf '%s\n' '{"email":"a@x.io"}' 'nope' '{"email":[true]}' \
 	    '{"email":"not-an-email"}' '{"email":"A@x.io"}' > in.ndjson
 	run_split cdp-merge --ids email --rejects rej.ndjson --stats in.ndjson
 	assert_success
@@ -215,7 +219,7 @@ chain() {
 	run cat rej.ndjson
 	assert_equal "${#lines[@]}" 3
 	assert_line --index 0 --partial '"_src":"in.ndjson","_line":2,"raw":"nope"}'
-	assert_line --index 1 --partial '{"_error":"field \"email\": an identifier must be a string or a number"'
+	assert_line --index 1 --partial '{"_error":"field \"email\": an identifier must be a string, a number or an array of them"'
 	assert_line --index 2 --partial '"_line":4,'
 }
 
@@ -441,10 +445,11 @@ chain() {
 	run_split cdp-merge --ids email,phone --profiles --stats "$F/profiles.ndjson"
 	assert_success
 	assert_equal "${#lines[@]}" 2
-	# Default: --ids fields collect all values, others the most frequent
-	# (null and "" only when nothing else); _src and _line summarised.
-	assert_line --index 0 --regexp '^\{"profile_id":"p_[0-9a-f]{32}","email":\["ann@x.io"\],"name":"Ann","city":"Oslo","tier":"gold","updated_at":"2024-12-31","phone":\["\+4791234567"\],"tags":\{"a":\[1,2\]\},"_sources":\["crm","shop","web"\],"_records":3\}$'
-	assert_line --index 1 --regexp '^\{"profile_id":"p_[0-9a-f]{32}","email":\["bob@x.io"\],"name":"Bob","n":1.50,"_sources":\["web"\],"_records":1\}$'
+	# Default: every field the most frequent value, identifiers too, so
+	# that every program reads a profile (null and "" only when nothing
+	# else); _src and _line summarised.
+	assert_line --index 0 --regexp '^\{"profile_id":"p_[0-9a-f]{32}","email":"ann@x.io","name":"Ann","city":"Oslo","tier":"gold","updated_at":"2024-12-31","phone":"\+4791234567","tags":\{"a":\[1,2\]\},"_sources":\["crm","shop","web"\],"_records":3\}$'
+	assert_line --index 1 --regexp '^\{"profile_id":"p_[0-9a-f]{32}","email":"bob@x.io","name":"Bob","n":1.50,"_sources":\["web"\],"_records":1\}$'
 	# read = written (profiles) + rejected + merged.
 	assert_equal "$stderr" '{"read":4,"written":2,"rejected":0,"dropped":0,"merged":2,"clusters":2,"unlinked":0,"ignored":0,"over_degree":0}'
 }
@@ -505,7 +510,7 @@ chain() {
 	assert_success
 	assert_equal "$stderr" '{"read":3,"written":1,"rejected":1,"dropped":0,"merged":1,"clusters":1,"unlinked":0,"ignored":0,"over_degree":0}'
 	run cat out.ndjson
-	assert_output --regexp '^\{"profile_id":"p_[0-9a-f]{32}","email":\["A@x.io","a@x.io"\],"n":\[1,2\],"_sources":\[\],"_records":2\}$'
+	assert_output --regexp '^\{"profile_id":"p_[0-9a-f]{32}","email":"A@x.io","n":\[1,2\],"_sources":\[\],"_records":2\}$'
 }
 
 # --- --prior and --id-map ------------------------------------------------------
@@ -589,9 +594,6 @@ prior_setup() {
 	assert_file_not_exist out.ndjson
 	run cdp-merge --ids email --prior nope.ndjson in.ndjson
 	assert_failure 66
-	run cdp-merge --ids email --id-map map.ndjson in.ndjson
-	assert_failure 64
-	assert_line --index 0 "cdp-merge: --id-map needs --prior"
 }
 
 # --- --explain -----------------------------------------------------------------
@@ -715,4 +717,136 @@ prior_setup() {
 	[[ "$stderr" == *"--prior belongs to --join-links"* ]]
 	run_split cdp-merge --ids email,_n --emit-links
 	assert_failure 64
+}
+
+# --- one profile shape, stable ids (issue 15) ---------------------------------
+
+@test "merge: a profile's identifiers are one value each; --all-ids lists the rest under _ids" {
+	printf '%s\n' '{"email":"a@x.io","phone":"+4791234567","_src":"crm/d1.csv","_line":2}' \
+	    '{"email":"a@x.io","phone":"+4791234599","_src":"web","_line":5}' \
+	    '{"email":"a@x.io","phone":"+4791234599","_src":"web","_line":6}' > in.ndjson
+	run cdp-merge --ids email,phone --profiles in.ndjson
+	assert_success
+	assert_output --regexp '^\{"profile_id":"p_[0-9a-f]{32}","email":"a@x.io","phone":"\+4791234599","_sources":\["crm","web"\],"_records":3\}$'
+	run cdp-merge --ids email,phone --profiles --all-ids in.ndjson
+	assert_success
+	assert_output --regexp '^\{"profile_id":"p_[0-9a-f]{32}","email":"a@x.io","phone":"\+4791234599","_ids":\{"email":\["a@x.io"\],"phone":\["\+4791234567","\+4791234599"\]\},"_sources":\["crm","web"\],"_records":3\}$'
+	run cdp-merge --ids email --all-ids in.ndjson
+	assert_failure 64
+	assert_line --index 0 "cdp-merge: --all-ids needs --profiles"
+}
+
+@test "merge: profiles merged again keep their ids, _ids link, _records and _sources add up" {
+	printf '%s\n' '{"email":"a@x.io","phone":"+4791234567","_src":"crm","_line":2}' \
+	    '{"email":"b@x.io","phone":"+4791234567","_src":"web","_line":2}' > day1.ndjson
+	cdp-merge --ids email,phone --profiles --all-ids day1.ndjson > p1.ndjson
+	id=$(jq -r .profile_id p1.ndjson)
+	# An event of the day after with the email the profile did not keep
+	# as its survivor still finds it through _ids.
+	other=$(jq -r '._ids.email - [.email] | .[0]' p1.ndjson)
+	printf '{"email":"%s","_src":"pos/d2.csv","_line":2}\n' "$other" > day2.ndjson
+	run cdp-merge --ids email,phone --profiles --all-ids p1.ndjson day2.ndjson
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	assert_equal "$(jq -r .profile_id <<< "$output")" "$id"
+	assert_equal "$(jq -c '[._records, ._sources]' <<< "$output")" '[3,["crm","pos","web"]]'
+	# Arrays of identifiers are read as identifiers, and listed flat.
+	printf '{"email":["b@x.io","a@x.io"],"_src":"x","_line":1}\n{"email":"b@x.io","_src":"y","_line":1}\n' > arr.ndjson
+	run cdp-merge --ids email --profiles --rule email=all arr.ndjson
+	assert_success
+	assert_output --regexp '^\{"profile_id":"p_[0-9a-f]{32}","email":\["a@x.io","b@x.io"\],"_sources":\["x","y"\],"_records":2\}$'
+}
+
+@test "merge: fields a profile writes that an input holds in another shape are bad unless --replace" {
+	for f in '"_records":0' '"_records":"3"' '"_sources":"crm"' '"_sources":[1]' '"_ids":[]' '"profile_id":7' '"profile_id":""'; do
+		printf '{"email":"a@x.io",%s}\n' "$f" > in.ndjson
+		name=${f%%\":*}; name=${name#\"}
+		run_split cdp-merge --ids email --profiles in.ndjson
+		assert_failure 65
+		assert_equal "$stderr" "cdp-merge: in.ndjson:1: field \"$name\" already exists"
+		run_split cdp-merge --ids email --profiles --replace in.ndjson
+		assert_success
+		assert_output --regexp '^\{"profile_id":"p_[0-9a-f]{32}","email":"a@x.io","_sources":\[\],"_records":1\}$'
+	done
+	# Annotating, only profile_id is cdp-merge's.
+	printf '{"email":"a@x.io","_records":"x","profile_id":7}\n' > in.ndjson
+	run_split cdp-merge --ids email in.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-merge: in.ndjson:1: field "profile_id" already exists'
+	run cdp-merge --ids email --replace in.ndjson
+	assert_success
+	assert_output --regexp '^\{"email":"a@x.io","_records":"x","profile_id":"p_[0-9a-f]{32}"\}$'
+}
+
+@test "merge: a second merge keeps the ids of the first (issue 15.2)" {
+	cdp-merge $IDS "$F/people.ndjson" > once.ndjson
+	# With the ids as the only identifier, as the issue ran it.
+	run cdp-merge --ids profile_id --profiles once.ndjson
+	assert_success
+	assert_equal "$(jq -r .profile_id <<< "$output" | sort)" "$(jq -r .profile_id once.ndjson | sort -u)"
+	run cdp-merge $IDS once.ndjson
+	assert_success
+	assert_output "$(cat once.ndjson)"
+	# Two profiles that now meet: the older (more records) keeps its id,
+	# the id map says where the other went.
+	printf '%s\n' '{"email":"a@x.io","profile_id":"p_a"}' '{"email":"a@x.io","profile_id":"p_a"}' \
+	    '{"email":"b@x.io","profile_id":"p_b"}' '{"email":"a@x.io","phone":"+4791234567"}' \
+	    '{"email":"b@x.io","phone":"+4791234567"}' '{"email":"c@x.io","profile_id":"p_c"}' > meet.ndjson
+	run cdp-merge --ids email,phone --id-map map.ndjson meet.ndjson
+	assert_success
+	assert_equal "$(jq -r .profile_id <<< "$output" | tr '\n' ' ')" "p_a p_a p_a p_a p_a p_c "
+	assert_equal "$(cat map.ndjson)" '{"from":"p_b","to":"p_a"}'
+}
+
+@test "merge: records without identifiers get one id each whatever their _src and _line (issue 15.3)" {
+	# Two walk-in customers of two daily files ingested as one source.
+	printf 'store,amount\nS1,12.50\n' > a.csv
+	printf 'store,amount\nS1,7.00\n' > b.csv
+	mkdir d1 d2
+	printf 'store,amount\nS1,3.00\n' > d1/pos.csv
+	printf 'store,amount\nS1,4.00\n' > d2/pos.csv
+	{ cdp-ingest --source pos a.csv; cdp-ingest --source pos b.csv
+	  cdp-ingest --source pos d1/pos.csv; cdp-ingest --source pos d2/pos.csv; } > in.ndjson
+	run cdp-merge --ids email in.ndjson
+	assert_success
+	assert_equal "$(jq -r .profile_id <<< "$output" | sort -u | wc -l)" 4
+	assert_equal "$(jq -r ._src <<< "$output" | tr '\n' ' ')" "pos/a.csv pos/b.csv pos/pos.csv pos/pos.csv "
+	# The same record read again gets the same id.
+	run cdp-merge --ids email in.ndjson in.ndjson
+	assert_equal "$(jq -r .profile_id <<< "$output" | sort -u | wc -l)" 4
+	# Records carrying one id and no identifier stay one profile.
+	printf '{"x":1,"profile_id":"p_w"}\n{"x":2,"profile_id":"p_w"}\n' > w.ndjson
+	run cdp-merge --ids email --profiles --rule x=all w.ndjson
+	assert_output '{"profile_id":"p_w","x":[1,2],"_sources":[],"_records":2}'
+}
+
+@test "merge: --explain names a profile in both modes; --pairs writes scored pairs (issue 15.9)" {
+	S="--probabilistic --settings $F/prob-settings.json"
+	id=$(cdp-merge $S "$F/prob-people.ndjson" | head -1 | jq -r .profile_id)
+	run cdp-merge $S --explain "$id" "$F/prob-people.ndjson"
+	assert_success
+	assert_equal "$(jq -r .profile_id <<< "$output" | sort -u)" "$id"
+	assert_equal "${#lines[@]}" 3
+	run_split cdp-merge $S --explain pairs.ndjson "$F/prob-people.ndjson"
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: --explain: no profile pairs.ndjson"
+	assert_file_not_exist pairs.ndjson
+	run cdp-merge $S --pairs pairs.ndjson "$F/prob-people.ndjson"
+	assert_success
+	assert_equal "$(wc -l < pairs.ndjson)" 9
+	run cdp-merge --ids email --pairs pairs.ndjson "$F/prob-people.ndjson"
+	assert_failure 64
+	assert_line --index 0 "cdp-merge: --pairs needs --probabilistic"
+}
+
+@test "merge: --apply-map keeps the profile_id an unlinked record carries, as one process does" {
+	printf '%s\n' '{"x":1,"profile_id":"p_keep"}' '{"email":"a@x.io"}' > in.ndjson
+	cdp-merge --ids email --emit-links -o in.links in.ndjson
+	cdp-merge --ids email --join-links -o map in.links
+	run cdp-merge --ids email --apply-map map in.ndjson
+	assert_success
+	assert_output "$(cdp-merge --ids email in.ndjson)"
+	assert_line --index 0 '{"x":1,"profile_id":"p_keep"}'
+	run cdp-merge --ids email --apply-map map --replace in.ndjson
+	assert_line --index 0 --regexp '^\{"x":1,"profile_id":"p_[0-9a-f]{32}"\}$'
 }

@@ -51,7 +51,7 @@ OUT
 # d never buys: in no cohort.  Records that are not purchases are
 # skipped now (b's and f's views, d's signup, the one without profile).
 @test "cohort: first-activity cohorts (csv)" {
-	run_split cdp-report cohort -f csv --stats -a "$P" "$F/events.ndjson"
+	run_split cdp-report cohort -f csv --stats --activity "$P" "$F/events.ndjson"
 	assert_success
 	assert_output - <<'OUT'
 cohort,size,p0,p1,p2
@@ -72,8 +72,8 @@ OUT
 # week of Feb 23: f on Mar 5 (+1).  The last purchase, Mar 10, is in the
 # week of Mar 9: 2026-02 is observed up to +6, 2026-03 up to +2.
 @test "cohort: --period week counts ISO weeks from the cohort's date" {
-	run cdp-report cohort -f csv --cohort 'month(signup)' -a "$P" \
-	    -p week "$F/events.ndjson"
+	run cdp-report cohort -f csv --cohort 'month(signup)' --activity "$P" \
+	    --period week "$F/events.ndjson"
 	assert_success
 	assert_output - <<'OUT'
 cohort,size,p0,p1,p2,p3,p4,p5,p6,p7,p8,p9
@@ -93,15 +93,15 @@ OUT
 # and 20 (+5) and Mar 2 (+46 days, the last column); one cohort per
 # profile here.
 @test "cohort: a cohort that is not a date; --period day; week() labels" {
-	run cdp-report cohort -f ndjson --cohort 'upper(profile_id)' -a "$P" \
-	    -p day "$F/events.ndjson"
+	run cdp-report cohort -f ndjson --cohort 'upper(profile_id)' --activity "$P" \
+	    --period day "$F/events.ndjson"
 	assert_success
 	assert_line --index 0 --regexp '^\{"_table":"retention","cohort":"A","size":1,"p0":1,"p1":0,"p2":0,"p3":0,"p4":0,"p5":1,'
 	assert_line --index 0 --regexp ',"p46":1\}$'
 	# first purchases: e Sat Jan 3 (W01), a Jan 15 (W03; Jan 20 +1,
 	# Mar 2 +7), b Sun Feb 1 (W05), c Feb 6 (W06; Mar 10 +5), f Sun Feb
 	# 15 (W07; Mar 5 +3); the last purchase is in W11.
-	run sh -c "cdp-report cohort -f csv -a '$P' -p week \
+	run sh -c "cdp-report cohort -f csv --activity '$P' --period week \
 	    '$F/events.ndjson' | head -6"
 	assert_success
 	assert_output - <<'OUT'
@@ -147,7 +147,7 @@ bad_input() {
 
 @test "cohort: an activity without time stops with file:line (65)" {
 	bad_input
-	run_split cdp-report cohort -f csv -a "$P" bad.ndjson
+	run_split cdp-report cohort -f csv --activity "$P" bad.ndjson
 	assert_failure 65
 	assert_equal "$output" ""
 	assert_equal "$stderr" 'cdp-report: bad.ndjson:3: no time field "ts"'
@@ -158,7 +158,7 @@ bad_input() {
 @test "cohort: --rejects counts bad records; month() of a non-date" {
 	bad_input
 	run_split cdp-report cohort -f csv --stats --rejects rej.ndjson \
-	    --cohort 'month(signup)' -a "$P" bad.ndjson
+	    --cohort 'month(signup)' --activity "$P" bad.ndjson
 	assert_success
 	assert_output - <<'OUT'
 cohort,size,p0
@@ -179,8 +179,8 @@ OUT
 # W11 (+3); f Sun Mar 1 in W09 (Feb 15 before it, Mar 5 +1).
 # year(signup): one cohort from January 2026: p0 a; p1 b c f; p2 a c f.
 @test "cohort: week() and year() cohorts start at their week and year" {
-	run sh -c "cdp-report cohort -f csv --cohort 'week(signup)' -a '$P' \
-	    -p week '$F/events.ndjson' | head -6"
+	run sh -c "cdp-report cohort -f csv --cohort 'week(signup)' --activity '$P' \
+	    --period week '$F/events.ndjson' | head -6"
 	assert_success
 	assert_output - <<'OUT'
 cohort,size,p0,p1,p2,p3,p4,p5,p6,p7,p8
@@ -190,7 +190,7 @@ cohort,size,p0,p1,p2,p3,p4,p5,p6,p7,p8
 2026-W08,1,0,0,0,0,,,,,
 2026-W09,1,0,1,0,,,,,,
 OUT
-	run sh -c "cdp-report cohort -f csv --cohort 'year(signup)' -a '$P' \
+	run sh -c "cdp-report cohort -f csv --cohort 'year(signup)' --activity '$P' \
 	    '$F/events.ndjson' | head -2"
 	assert_output - <<'OUT'
 cohort,size,p0,p1,p2

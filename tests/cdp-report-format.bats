@@ -20,7 +20,7 @@ PAGES="group funnel heatmap hostile"
 @test "format: width and escaping helpers" {
 	run "$DRV"
 	assert_success
-	assert_output "10 checks, 0 failed"
+	assert_output "23 checks, 0 failed"
 }
 
 @test "format table: UTF-8 widths, nulls, negatives, digits" {
@@ -30,8 +30,8 @@ PAGES="group funnel heatmap hostile"
 @test "format table: CJK and accented names line up by display width" {
 	run "$DRV" table group
 	assert_success
-	assert_line --index 3 "Zoë                7     2.67   0.1%                900"
-	assert_line --index 4 "東京              42   880.12  29.4%"
+	assert_line --index 3 "Zoë                  7      2.67   0.1%    900.0000"
+	assert_line --index 4 "東京                42    880.12  29.4%"
 }
 
 @test "format table: several tables get their titles and a blank line" {
@@ -56,7 +56,8 @@ PAGES="group funnel heatmap hostile"
 }
 
 @test "format markdown: every case" {
-	for c in group multi hostile funnel heatmap many empty plain all; do
+	for c in group multi hostile funnel heatmap many empty plain all grouped \
+	    forest kpi dashboard; do
 		golden markdown "$c" md
 	done
 }
@@ -72,7 +73,8 @@ PAGES="group funnel heatmap hostile"
 }
 
 @test "format csv: formulas neutralised, json cells quoted, tables apart" {
-	for c in group multi hostile funnel heatmap many empty plain all; do
+	for c in group multi hostile funnel heatmap many empty plain all grouped \
+	    forest kpi dashboard; do
 		golden csv "$c" csv
 	done
 	run "$DRV" csv hostile
@@ -88,13 +90,15 @@ PAGES="group funnel heatmap hostile"
 }
 
 @test "format ndjson: every case; several tables carry _table" {
-	for c in group multi hostile funnel heatmap many empty plain all; do
+	for c in group multi hostile funnel heatmap many empty plain all grouped \
+	    forest kpi dashboard; do
 		golden ndjson "$c" ndjson
 	done
 }
 
 @test "format html: every case matches its golden page" {
-	for c in group multi hostile funnel heatmap many empty plain all; do
+	for c in group multi hostile funnel heatmap many empty plain all grouped \
+	    forest kpi dashboard; do
 		golden html "$c" html
 	done
 }
@@ -105,6 +109,12 @@ PAGES="group funnel heatmap hostile"
 		run grep -ci '<script\|<link\|<img\|<iframe\|src=\|href=\|url(\|@import' "$BATS_TEST_TMPDIR/p.html"
 		assert_output 0
 	done
+	# A page of several sections links to them, inside the page only.
+	"$DRV" html dashboard >"$BATS_TEST_TMPDIR/p.html"
+	run grep -o 'href="[^"]*"' "$BATS_TEST_TMPDIR/p.html"
+	assert_output "$(printf 'href="#t%d"\n' 1 2 3 4 5 6)"
+	run grep -ci '<script\|<link\|<img\|<iframe\|src=\|url(\|@import' "$BATS_TEST_TMPDIR/p.html"
+	assert_output 0
 	# Pages from clean tables hold no URL at all (not even an xmlns).
 	for c in group funnel heatmap multi many; do
 		"$DRV" html "$c" >"$BATS_TEST_TMPDIR/p.html"
@@ -112,9 +122,9 @@ PAGES="group funnel heatmap hostile"
 		assert_output 0
 	done
 	run "$DRV" html hostile
-	assert_output --partial '<td>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co</td>'
+	assert_output --partial '<td data-label="value">&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co</td>'
 	assert_output --partial '<h2 id="t1-h">hostile &quot;values&quot; &lt;b&gt;</h2>'
-	assert_output --partial '<td>abc\u202eevil</td>'
+	assert_output --partial '<td data-label="value">abc\u202eevil</td>'
 	refute_output --partial $'\e'
 }
 
@@ -135,12 +145,55 @@ PAGES="group funnel heatmap hostile"
 	assert_output --partial '<rect class="neg" x="266.0" y="90.0" width="12.1" height="18" rx="2"/>'
 	assert_output --partial '<text class="val" x="262.0" y="99.0" dy=".35em" text-anchor="end">-42.12</text>'
 	run "$DRV" html funnel
-	assert_output --partial 'Funnel of 4 steps by profiles, from 1200 at view to 126 at purchase (10.5% of the first step).'
+	assert_output --partial 'Funnel of 4 steps by profiles, from 1,200 at view to 126 at purchase (10.5% of the first step).'
 	run "$DRV" html heatmap
-	assert_output --partial '<g class="h10"><rect x="181.0" y="29.0" width="56" height="24" rx="2"/>'
-	# Null cells of the triangle are blank: 15 cells drawn of 25.
-	run grep -c '<g class="h' "$GOLD/heatmap.html"
+	# Period 0 (100% by definition) is grey and sets no colour; the
+	# other periods run from the lightest (22.7%) to the darkest (61.5%).
+	assert_output --partial '<g class="hd"><rect x="181.0" y="29.0" width="56" height="24" rx="2"/><text class="val" x="209.0" y="41.0" dy=".35em" text-anchor="middle">100%</text></g>'
+	assert_output --partial '<g class="h10"><rect x="239.0" y="29.0" width="56" height="24" rx="2"/><text class="val" x="267.0" y="41.0" dy=".35em" text-anchor="middle">61.5%</text></g>'
+	assert_output --partial '<g class="h0"><rect x="413.0" y="29.0" width="56" height="24" rx="2"/><text class="val" x="441.0" y="41.0" dy=".35em" text-anchor="middle">22.7%</text></g>'
+	assert_output --partial 'from 22.7% to 61.5% in the columns from m1 on; the columns before are drawn grey.</desc>'
+	# Null cells of the triangle are blank: 15 cells drawn of 25, and
+	# the colour scale's 11 swatches.
+	run grep -c '<g class="h[d0-9]*"><rect [^>]*/><text' "$GOLD/heatmap.html"
 	assert_output 15
+	run grep -c '<g class="h[0-9]*"><rect [^>]*height="12"/></g>' "$GOLD/heatmap.html"
+	assert_output 11
+	# Axis titles: the rows' column and the periods' unit.
+	run "$DRV" html heatmap
+	assert_output --partial '<text class="axt" x="172" y="16" text-anchor="end">cohort</text>'
+	assert_output --partial ">months after the cohort&#39;s start</text>"
+}
+
+@test "format html: grouped bars draw every series with a legend" {
+	run "$DRV" html grouped
+	assert_success
+	assert_output --partial '<ul class="legend"><li><svg class="sw" viewBox="0 0 10 10" aria-hidden="true"><rect class="s0" width="10" height="10" rx="2"/></svg>first</li>'
+	assert_output --partial '<rect class="s5" width="10" height="10" rx="2"/></svg>markov</li></ul>'
+	assert_output --partial 'Grouped horizontal bar chart of 6 series by channel, 5 groups; a colour per series, as the legend says.'
+	# 5 channels x 6 models, each bar in its series' colour.
+	run grep -c '<rect class="s[0-5]" x=' "$GOLD/grouped.html"
+	assert_output 30
+	# The 14 columns do not fit one page width: blocks of columns, each
+	# starting with channel.
+	run grep -c '<thead><tr><th scope="col">channel</th>' "$GOLD/grouped.html"
+	assert_output 5
+	run grep -c 'shown in blocks, each starting with channel' "$GOLD/grouped.html"
+	assert_output 1
+}
+
+@test "format html: a forest plot of estimates and intervals, KPI tiles" {
+	run "$DRV" html forest
+	assert_success
+	assert_output --partial 'Forest plot of lift_pp with its interval (lift_lo to lift_hi) for 4 rows; the dashed line is zero.</desc>'
+	run grep -c '<line class="ci"' "$GOLD/forest.html"
+	assert_output 4
+	run grep -c '<line class="zero"' "$GOLD/forest.html"
+	assert_output 1
+	run "$DRV" html kpi
+	assert_output --partial '<li class="kpi"><b>1,234,567</b><span>count</span></li>'
+	assert_output --partial '<li class="kpi"><b>2,045,010.81</b><span>sum_revenue</span></li>'
+	assert_output --partial '<li class="kpi"><b>72.3731</b><span>avg_revenue</span></li>'
 }
 
 @test "format html: at most 50 bars drawn, with a note" {
@@ -149,7 +202,7 @@ PAGES="group funnel heatmap hostile"
 	assert_output --partial '<figcaption>The chart shows the first 50 of 60 rows; the table has them all.</figcaption>'
 	run grep -c '<rect class="bar"' "$GOLD/many.html"
 	assert_output 49	# one of the first 50 counts is 0
-	run grep -c '<tr><td>segment' "$GOLD/many.html"
+	run grep -c '<tr><td data-label="segment">segment' "$GOLD/many.html"
 	assert_output 60
 }
 
@@ -218,6 +271,6 @@ PAGES="group funnel heatmap hostile"
 	assert_output --partial '<h1>cdp-report report</h1>'
 	assert_output --partial '<h2 id="t2-h">checkout funnel, 7 days</h2>'
 	# The parser kept the SVG as SVG: 15 drawn heat map cells in it.
-	[ "$(grep -o '<g class="h[0-9]*"><rect' <<<"$output" | wc -l)" -eq 15 ]
+	[ "$(grep -o '<g class="h[d0-9]*"><rect [^>]*>\(</rect>\)\?<text' <<<"$output" | wc -l)" -eq 15 ]
 	assert_output --partial '<desc id="t3-cd">Heat map of 5 rows by 5 columns (m0 to m4)'
 }

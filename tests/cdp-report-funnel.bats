@@ -46,7 +46,7 @@ OUT
 
 @test "funnel: csv, NAME=EXPR, repeated --steps, files first" {
 	run cdp-report funnel -f csv "$F/events.ndjson" --steps "view=$V" \
-	    -s "$C" --steps "buy = $P" -w 7d
+	    --steps "$C" --steps "buy = $P" --within 7d
 	assert_success
 	assert_output - <<'OUT'
 step,name,profiles,conversion_pct,overall_pct,median_secs,median_time
@@ -75,11 +75,11 @@ OUT
 }
 
 @test "funnel: the order of the input does not matter" {
-	run cdp-report funnel -f ndjson --steps "$V" "$C" "$P" -w 7d \
+	run cdp-report funnel -f ndjson --steps "$V" "$C" "$P" --within 7d \
 	    -- "$F/events.ndjson"
 	want=$output
 	run sh -c "tac '$F/events.ndjson' | cdp-report funnel -f ndjson \
-	    --steps '$V' '$C' '$P' -w 7d"
+	    --steps '$V' '$C' '$P' --within 7d"
 	# only the tie (e, f) depends on input order: reversed, e reaches
 	# the cart and f does not, so the counts stay the same
 	assert_success
@@ -125,7 +125,7 @@ OUT
 	assert_equal "${stderr_lines[0]}" "cdp-report: --within: expected a duration such as 7d, 12h, 30m or 90s"
 	run_split cdp-report funnel --steps "$V" --within 0d
 	assert_failure 64
-	run_split cdp-report funnel -w 7d
+	run_split cdp-report funnel --within 7d
 	assert_failure 64
 	assert_equal "${stderr_lines[0]}" "cdp-report: --steps: at least one step is needed"
 	run_split cdp-report funnel --steps "$V" "$F/events.ndjson"

@@ -237,7 +237,7 @@ web,2
 @test "group: the partial format" {
 	run_split cdp-report group --by type --agg count,sum:revenue,max:channel,p50:revenue --partial "$F/events.ndjson"
 	assert_success
-	assert_output '{"_partial":"cdp-report group","version":1,"by":["type"],"agg":["count","sum:revenue","max:channel","p50:revenue"]}
+	assert_output '{"_partial":"cdp-report group","version":1,"by":["type"],"agg":["count","sum:revenue","max:channel","p50:revenue"],"records":8,"present":{"revenue":7,"channel":7}}
 {"key":["purchase"],"st":[4,[4,149.75,0],"web",null,[12.5,30,7.25,100]]}
 {"key":["view"],"st":[4,[2,1,0],"web",null,[0,1]]}'
 }
@@ -274,4 +274,88 @@ view,4'
 	assert_failure 74
 	run_split cdp-report group --by type --partial -o /dev/full "$F/events.ndjson"
 	assert_failure 74
+}
+
+# --- honest aggregates ------------------------------------------------------
+
+@test "group: an aggregate of a field no record has stops the run (65)" {
+	run_split cdp-report group --by type --agg count,sum:revnue "$F/events.ndjson"
+	assert_failure 65
+	assert_equal "$output" ""
+	assert_equal "$stderr" "cdp-report: --agg sum:revnue: no record has field revnue (--allow-missing gives empty cells)"
+	run_split cdp-report group --by type --agg count,sum:revnue \
+	    --allow-missing -f csv "$F/events.ndjson"
+	assert_success
+	assert_output "type,count,sum_revnue
+purchase,4,
+view,4,"
+	# No records at all: nothing to tell a typo from.
+	run_split cdp-report group --agg sum:revnue -f csv </dev/null
+	assert_success
+	assert_output "sum_revnue"	# and the total row's empty cell
+	# A field that is null in every record is there: no error.
+	printf '{"a":null}\n' >null.ndjson
+	run_split cdp-report group --agg max:a -f csv null.ndjson
+	assert_success
+}
+
+@test "group: merged partials stop on a field none of them had" {
+	head -3 "$F/events.ndjson" >a.ndjson
+	printf '{"type":"view"}\n' >b.ndjson
+	for s in a b; do
+		cdp-report group --by type --agg sum:revenue --partial $s.ndjson >$s.part
+	done
+	# One shard lacks revenue, the other has it: fine.
+	run_split cdp-report group --by type --agg sum:revenue --merge -f csv a.part b.part
+	assert_success
+	run_split cdp-report group --by type --agg sum:revenue --merge b.part
+	assert_failure 65
+	assert_equal "$stderr" "cdp-report: --agg sum:revenue: no record has field revenue (--allow-missing gives empty cells)"
+}
+
+@test "group: amounts in two currencies are not added up (65)" {
+	printf '%s\n' '{"k":"a","revenue":10,"_currency":"EUR"}' \
+	    '{"k":"a","revenue":5.5,"_currency":"USD"}' \
+	    '{"k":"b","revenue":1,"_currency":"USD"}' \
+	    '{"k":"a","note":"no amount, any currency","_currency":"GBP"}' >cur.ndjson
+	run_split cdp-report group --by k --agg count,sum:revenue cur.ndjson
+	assert_failure 65
+	assert_equal "$output" ""
+	assert_equal "$stderr" 'cdp-report: cur.ndjson:2: sum:revenue would mix amounts in "EUR" and "USD" in one group: add _currency to --by, or keep one currency'
+	run_split cdp-report group --by k,_currency --agg count,sum:revenue,avg:revenue -f csv cur.ndjson
+	assert_success
+	assert_output "k,_currency,count,sum_revenue,avg_revenue
+a,EUR,1,10,10
+a,GBP,1,,
+a,USD,1,5.5,5.5
+b,USD,1,1,1"
+	# Counting mixes nothing; p50 is an amount too.
+	run_split cdp-report group --by k --agg count,max:revenue -f csv cur.ndjson
+	assert_success
+	run_split cdp-report group --agg p50:revenue cur.ndjson
+	assert_failure 65
+	# --currency names another field.
+	sed 's/_currency/cur/' cur.ndjson >cur2.ndjson
+	run_split cdp-report group --by k --agg sum:revenue cur2.ndjson
+	assert_success
+	run_split cdp-report group --by k --agg sum:revenue --currency cur cur2.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-report: cur2.ndjson:2: sum:revenue would mix amounts in "EUR" and "USD" in one group: add cur to --by, or keep one currency'
+	run_split cdp-report group --currency "" cur.ndjson
+	assert_failure 64
+}
+
+@test "group: partials carry each group's currency into the merge" {
+	printf '%s\n' '{"k":"a","revenue":10,"_currency":"EUR"}' >eur.ndjson
+	printf '%s\n' '{"k":"a","revenue":5,"_currency":"USD"}' >usd.ndjson
+	for s in eur usd; do
+		cdp-report group --by k --agg sum:revenue --partial $s.ndjson >$s.part
+	done
+	run_split cdp-report group --by k --agg sum:revenue --merge eur.part eur.part -f csv
+	assert_success
+	assert_output "k,sum_revenue
+a,20"
+	run_split cdp-report group --by k --agg sum:revenue --merge eur.part usd.part
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-report: usd.part:2: sum:revenue would mix amounts in "EUR" and "USD" in one group: add _currency to --by, or keep one currency'
 }

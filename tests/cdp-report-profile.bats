@@ -87,32 +87,105 @@ ids() {
 	assert_equal "$stderr" '{"read":2,"used":1,"rejected":1,"skipped":0}'
 }
 
-@test "profile: shards' partials merge to exactly the one-run result" {
-	cat "$F/mixed.ndjson" "$F/mixed.ndjson" "$F/mixed.ndjson" >all.ndjson
-	ids 3000 >>all.ndjson
-	printf '{"late":0.1,"new":[1, 2]}\n' >>all.ndjson
-	split -n l/3 all.ndjson shard.
-	for s in shard.a?; do
-		cdp-report profile --partial "$s" >"$s.part"
-	done
-	one=$(cdp-report profile -f csv all.ndjson)
-	run_split sh -c 'cat shard.a?.part | cdp-report profile --merge -f csv'
-	assert_success
-	assert_output "$one"
-	[ "$(echo "$one" | wc -l)" -eq 12 ]
+# shard N OFF: N records with new ids user-(OFF+1).. and a 7-valued k,
+# then hot-J (J = 0..11) 5(J+1) times each: the values a top list must
+# find whether the field is counted exactly or sketched.
+shard() {
+	awk -v n="$1" -v off="$2" 'BEGIN {
+		for (i = 1; i <= n; i++)
+			printf "{\"id\":\"user-%d\",\"k\":%d}\n", off + i, i % 7
+		for (j = 0; j < 12; j++) for (r = 0; r < 5 * (j + 1); r++)
+			printf "{\"id\":\"hot-%d\",\"k\":\"h\",\"x\":%d.5}\n", j, r
+	}'
 }
 
-@test "profile: merged HyperLogLogs equal the one-run estimate" {
-	ids 90000 >all.ndjson
-	split -n l/3 all.ndjson shard.
-	for s in shard.a?; do
-		cdp-report profile --partial "$s" >"$s.part"
+# The columns a merge must give exactly as one run: everything but top.
+# (distinct too: HyperLogLog registers merge to those of one run.)
+exact_cols='del(.top)'
+
+# Every top entry of the id field brackets the truth (hot-J: 5(J+1) per
+# shard, user-N: 1): count - error <= truth <= count; error is there only
+# when the field is sketched; the most frequent value comes first, and
+# no value twice.
+top_ok() {
+	jq -e -s --argjson shards "$1" '.[] | select(.field == "id") |
+	    .top_exact as $ex | .top[0].value == "hot-11" and
+	    (.top | map(.value) | unique | length) == (.top | length) and
+	    all(.top[]; (if (.value | startswith("hot-")) then
+		5 * ((.value[4:] | tonumber) + 1) * $shards else 1 end) as $t |
+		.count >= $t and .count - (.error // 0) <= $t and
+		(has("error") == ($ex | not)))'
+}
+
+# merge_case SIZES...: one shard per size, each --partial, then one
+# --merge of them all, a chained merge (the first two, then the rest),
+# and one run over all the records.
+merge_case() {
+	local off=0 i=0 s parts=()
+	rm -f s*.ndjson s*.part
+	: >all.ndjson
+	for s in "$@"; do
+		shard "$s" "$off" >"s$i.ndjson"
+		cat "s$i.ndjson" >>all.ndjson
+		cdp-report profile --partial "s$i.ndjson" >"s$i.part"
+		parts+=("s$i.part")
+		off=$((off + s)); i=$((i + 1))
 	done
-	one=$(cdp-report profile all.ndjson | jq -c '[.field, .count, .nulls, .distinct, .distinct_exact]')
-	run_split sh -c 'cdp-report profile --merge shard.a?.part | jq -c "[.field, .count, .nulls, .distinct, .distinct_exact]"'
+	cdp-report profile all.ndjson >one.ndjson
+	cdp-report profile --merge "${parts[@]}" >merged.ndjson
+	cdp-report profile --merge --partial "${parts[@]:0:2}" >first2.part
+	cdp-report profile --merge first2.part "${parts[@]:2}" >chained.ndjson
+	assert_equal "$(jq -c "$exact_cols" merged.ndjson)" "$(jq -c "$exact_cols" one.ndjson)"
+	assert_equal "$(jq -c "$exact_cols" chained.ndjson)" "$(jq -c "$exact_cols" one.ndjson)"
+	top_ok $# <one.ndjson
+	top_ok $# <merged.ndjson
+	top_ok $# <chained.ndjson
+}
+
+# The field id has 65,536 + 12 values per 65,524-record shard: the
+# exact limit is 65,536 values, so 65,524 stays exact and 65,525 does not.
+@test "profile: a partial past the exact limit merges (issue 25.1)" {
+	for n in 65536 65537; do
+		seq "$n" | awk '{print "{\"a\":"$1"}"}' >in.ndjson
+		cdp-report profile --partial in.ndjson >h.pst
+		run_split cdp-report profile --merge h.pst
+		assert_success
+		assert_output "$(cdp-report profile in.ndjson)"
+		run jq -c '[.distinct_exact, .top_exact]' <<<"$output"
+		[ "$n" = 65536 ] && assert_output '[true,true]' ||
+		    assert_output '[false,false]'
+	done
+}
+
+@test "profile: merges of exact shards, on both sides of the exact limit" {
+	merge_case 40000 25524		# together 65,536 values: exact
+	assert_equal "$(jq -c 'select(.field == "id") | [.distinct, .distinct_exact]' merged.ndjson)" '[65536,true]'
+	merge_case 40000 25525		# together 65,537: approximate
+	assert_equal "$(jq -c 'select(.field == "id") | [.distinct_exact, .top_exact]' merged.ndjson)" '[false,false]'
+}
+
+@test "profile: merges with approximate shards first, last and only" {
+	merge_case 65525 100		# approximate, then exact
+	merge_case 100 65525		# exact, then approximate
+	merge_case 65525 65600 70000	# approximate only, three of them
+	assert_equal "$(jq -c 'select(.field == "id") | [.count, .distinct_exact, .top_exact]' merged.ndjson)" '[202295,false,false]'
+	# HyperLogLog: within 3 standard errors of the 201,137 values.
+	jq -e -s '.[] | select(.field == "id") | (.distinct - 201137 | fabs) < 4900' merged.ndjson
+}
+
+@test "profile: a merged sketch keeps its counts upper bounds" {
+	# Shard 1 sees hot-11 3 times, but its sketch drops it for values
+	# seen 5 times (c-*) and then churns through new ones: the merge
+	# must still count those 3 for hot-11, which shard 0 monitors.
+	shard 65525 0 >s0.ndjson
+	awk 'BEGIN { for (r = 0; r < 5; r++) for (i = 0; i < 2000; i++)
+		printf "{\"id\":\"c-%d\"}\n", i
+		for (r = 0; r < 3; r++) print "{\"id\":\"hot-11\"}"
+		for (i = 0; i < 65536; i++) printf "{\"id\":\"f-%d\"}\n", i }' >s1.ndjson
+	for s in s0 s1; do cdp-report profile --partial $s.ndjson >$s.part; done
+	run_split sh -c 'cdp-report profile --merge s0.part s1.part | jq -c "select(.field == \"id\") | .top[0] | [.value, .count >= 63, .count - .error <= 63]"'
 	assert_success
-	assert_output "$one"
-	assert_line --index 0 --regexp '^\["id",90000,0,[0-9]+,false\]$'
+	assert_output '["hot-11",true,true]'
 }
 
 @test "profile: --merge refuses other partials and damaged lines" {

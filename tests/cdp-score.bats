@@ -60,10 +60,10 @@ rounded() {
 	assert_line --index 0 "cdp-score: --as-of: not a date YYYY-MM-DD"
 	run cdp-score rfm --horizon 3
 	assert_failure 64
-	assert_line --index 0 "cdp-score: that option belongs to cdp-score clv, churn"
+	assert_line --index 0 "cdp-score: that option belongs to cdp-score clv and churn"
 	run cdp-score rfm --model bg-nbd
 	assert_failure 64
-	assert_line --index 0 "cdp-score: that option belongs to cdp-score clv, churn, model"
+	assert_line --index 0 "cdp-score: that option belongs to cdp-score clv, churn and model"
 	run cdp-score clv --time-unit month
 	assert_failure 64
 	run cdp-score clv --model pareto
@@ -349,7 +349,7 @@ OUT
 	echo '{"model":"bg-nbd","r":1,"alpha":1,"a":1,"b":-1}' > neg.json
 	run_split cdp-score clv --params neg.json customer1.ndjson
 	assert_failure 65
-	assert_equal "$stderr" "cdp-score: neg.json: b: expected a positive number"
+	assert_equal "$stderr" "cdp-score: neg.json:1: b: expected a positive number"
 	echo '{"model":"bg-nbd","r":1,"alpha":1,"a":1,"b":1}' > nospend.json
 	run_split cdp-score clv --params nospend.json customer1.ndjson
 	assert_failure 65
@@ -524,13 +524,13 @@ OUT
 	[[ "$stderr" == "cdp-score: --holdout-end: not a date YYYY-MM-DD"* ]]
 	run_split cdp-score rfm --holdout-end 1998-06-30 tx.ndjson
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: that option belongs to cdp-score clv, churn"* ]]
+	[[ "$stderr" == "cdp-score: that option belongs to cdp-score clv and churn"* ]]
 	run_split cdp-score clv --annotate --fit-only customer1.ndjson
 	assert_failure 64
 	[[ "$stderr" == "cdp-score: --fit-only and --annotate exclude each other"* ]]
 	run_split cdp-score model --annotate --model linear.json
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: that option belongs to cdp-score rfm, clv, churn"* ]]
+	[[ "$stderr" == "cdp-score: that option belongs to cdp-score rfm, clv and churn"* ]]
 }
 
 @test "rfm | clv --annotate: prefixed fields never collide; a second run is 65 unless --replace" {
@@ -667,21 +667,22 @@ OUT
 		assert_equal "$output" ""
 		assert_equal "$stderr" "cdp-score: m.json$2"
 	}
-	bad '{"type":"linear",' ":2: string or '}' expected near end of file"
-	bad '[1]' ': expected a JSON object {"type": ..., "weights": ...}'
-	bad '{"weights":{}}' ': type: expected "linear" or "logistic"'
-	bad '{"type":"probit"}' ': type: expected "linear" or "logistic"'
-	bad '{"type":"linear","bias":1}' ': unknown key "bias" (type, intercept, weights, onehot, standardize, missing)'
-	bad '{"type":"linear","intercept":"1"}' ': intercept: expected a number'
-	bad '{"type":"linear","weights":[1]}' ': "weights": expected an object'
-	bad '{"type":"linear","weights":{"a":"2"}}' ': weights.a: expected a number'
-	bad '{"type":"linear","weights":{"":2}}' ': weights: empty field name'
-	bad '{"type":"linear","onehot":{"p":{"x":null}}}' ': onehot.p: value "x": expected a number'
-	bad '{"type":"linear","weights":{"p":1},"onehot":{"p":{}}}' ': onehot.p: the field has a weight too'
-	bad '{"type":"linear","weights":{"a":1},"standardize":{"b":{"mean":0,"sd":1}}}' ': standardize.b: the field has no weight'
-	bad '{"type":"linear","weights":{"a":1},"standardize":{"a":{"mean":0,"sd":0}}}' ': standardize.a: expected {"mean": number, "sd": positive number}'
-	bad '{"type":"linear","missing":"mean"}' ': missing: expected "zero", "skip" or "reject"'
-	bad '{"type":"linear","type":"linear"}' ':1: duplicate object key near '"'"'"type"'"'"
+	bad '{"type":"linear",' ":2:0: string or '}' expected near end of file"
+	bad '[1]' ':1: expected a JSON object {"type": ..., "weights": ...}'
+	bad '{"weights":{}}' ':1: type: expected "linear" or "logistic"'
+	bad '{"type":"probit"}' ':1: type: expected "linear" or "logistic"'
+	bad '{"type":"linear","bias":1}' ':1: unknown key "bias" (type, intercept, weights, onehot, standardize, missing)'
+	bad '{"type":"linear","intercept":"1"}' ':1: intercept: expected a number'
+	bad '{"type":"linear","weights":[1]}' ':1: "weights": expected an object'
+	bad '{"type":"linear","weights":{"a":"2"}}' ':1: weights.a: expected a number'
+	bad '{"type":"linear","weights":{"":2}}' ':1: weights: empty field name'
+	bad '{"type":"linear","onehot":{"p":{"x":null}}}' ':1: onehot.p: value "x": expected a number'
+	bad '{"type":"linear","weights":{"p":1},"onehot":{"p":{}}}' ':1: onehot.p: the field has a weight too'
+	bad '{"type":"linear","weights":{"a":1},"standardize":{"b":{"mean":0,"sd":1}}}' ':1: standardize.b: the field has no weight'
+	bad '{"type":"linear","weights":{"a":1},"standardize":{"a":{"mean":0,"sd":0}}}' ':1: standardize.a: expected {"mean": number, "sd": positive number}'
+	bad '{"type":"linear","missing":"mean"}' ':1: missing: expected "zero", "skip" or "reject"'
+	bad "$(printf '{\n  "type": "linear",\n  "weights": {\n    "a": 1,\n    "b": "2"\n  }\n}')" ':5: weights.b: expected a number'
+	bad '{"type":"linear","type":"linear"}' ':1:23: duplicate object key near '"'"'"type"'"'"
 }
 
 @test "model: usage: --model FILE is required; --as-of and --id do not apply" {
@@ -692,10 +693,10 @@ OUT
 	assert_failure 64
 	run_split cdp-score model --model model.json --id x
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: that option belongs to cdp-score rfm, clv, churn, sendtime"* ]]
+	[[ "$stderr" == "cdp-score: that option belongs to cdp-score rfm, clv, churn and sendtime"* ]]
 	run_split cdp-score rfm --model model.json
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: that option belongs to cdp-score clv, churn, model"* ]]
+	[[ "$stderr" == "cdp-score: that option belongs to cdp-score clv, churn and model"* ]]
 }
 
 @test "model: stdin, -o and a full disk (74)" {
@@ -733,7 +734,7 @@ OUT
 	    '[13,["pricing","recent"]] [0,[]] [3,["recent"]] [0,[]] '
 	run_split cdp-score points --rules rules-list.json leads.ndjson
 	assert_failure 65
-	assert_equal "$stderr" "cdp-score: rules-list.json: recent: when:1:1: days_since() needs --as-of"
+	assert_equal "$stderr" "cdp-score: rules-list.json:2: recent: when:1:1: days_since() needs --as-of"
 }
 
 @test "points: a bad decay date is a bad record (65, --rejects)" {
@@ -767,25 +768,25 @@ OUT
 		assert_equal "$output" ""
 		assert_equal "$stderr" "cdp-score: r.json$2"
 	}
-	bad '[{"name":"a"' ":2: '}' expected near end of file"
-	bad '"x"' ":1: '[' or '{' expected near '\"x\"'"
-	bad '{"max":3}' ': "rules": expected a list'
-	bad '{"rules":[],"min":0}' ': unknown key "min" (rules, max, decay)'
-	bad '{"rules":[],"max":"3"}' ': max: expected a number'
+	bad '[{"name":"a"' ":2:0: '}' expected near end of file"
+	bad '"x"' ":1:3: '[' or '{' expected near '\"x\"'"
+	bad '{"max":3}' ':1: "rules": expected a list'
+	bad '{"rules":[],"min":0}' ':1: unknown key "min" (rules, max, decay)'
+	bad '{"rules":[],"max":"3"}' ':1: max: expected a number'
 	bad '{"rules":[],"decay":{"field":"ts","half_life_days":0}}' \
-	    ': decay: expected {"field": name, "half_life_days": positive number}'
-	bad '[1]' ': rule 1: not an object'
+	    ':1: decay: expected {"field": name, "half_life_days": positive number}'
+	bad '[1]' ':1: rule 1: not an object'
 	bad '[{"name":"a","when":"true","points":1,"cap":3}]' \
-	    ': rule 1: unknown key "cap" (name, when, points, description)'
-	bad '[{"name":"","when":"true","points":1}]' ': rule 1: "name" must be a non-empty string'
+	    ':1: rule 1: unknown key "cap" (name, when, points, description)'
+	bad '[{"name":"","when":"true","points":1}]' ':1: rule 1: "name" must be a non-empty string'
 	bad '[{"name":"a","when":"true","points":1},{"name":"a","when":"true","points":2}]' \
-	    ': rule 2: "a" defined twice'
-	bad '[{"name":"a","when":true,"points":1}]' ': rule 1: "when" must be a string'
-	bad '[{"name":"a","when":"true","points":"1"}]' ': rule 1: "points" must be a number'
+	    ':1: rule 2: "a" defined twice'
+	bad '[{"name":"a","when":true,"points":1}]' ':1: rule 1: "when" must be a string'
+	bad '[{"name":"a","when":"true","points":"1"}]' ':1: rule 1: "points" must be a number'
 	printf '%s\n' '[{"name":"a","when":"x >","points":1}]' > r.json
 	run_split cdp-score points --rules r.json leads.ndjson
 	assert_failure 65
-	assert_equal "$stderr" "cdp-score: r.json: a: when:1:4: expected a value"
+	assert_equal "$stderr" "cdp-score: r.json:1: a: when:1:4: expected a value"
 }
 
 @test "points: usage: --rules is required; decay needs --as-of" {
@@ -794,7 +795,7 @@ OUT
 	[[ "$stderr" == "cdp-score: points needs --rules FILE"* ]]
 	run_split cdp-score points --rules rules.json leads.ndjson
 	assert_failure 64
-	assert_equal "$stderr" "cdp-score: rules.json: decay needs --as-of"
+	assert_equal "$stderr" "cdp-score: rules.json:8: decay needs --as-of"
 	run_split cdp-score points --rules rules.json --horizon 3
 	assert_failure 64
 }
@@ -804,7 +805,7 @@ OUT
 @test "score: clv --summary per part, one --from-summary fit: the same parameters" {
 	S="$BATS_FILE_TMPDIR/sample.ndjson"
 	cdp-score clv --fit-only --calibration-end 1997-09-30 "$S" > whole.json
-	cdp-partition -k customer_id -n 3 -o parts "$S"
+	cdp-partition -k customer_id --parts 3 -o parts "$S"
 	for f in parts/part-*.ndjson; do
 		cdp-score clv --summary --calibration-end 1997-09-30 "$f"
 	done > sum.ndjson

@@ -51,9 +51,9 @@ ids() {
 	run cdp-segment -d 'a=true' -d 'a=false'
 	assert_failure 64
 	assert_line --index 0 'cdp-segment: segment "a" defined twice'
-	run cdp-segment --as-of 2026-02-30 -w true
+	run cdp-segment --as-of 2026-02-30 --where true
 	assert_failure 64
-	run cdp-segment -w true missing.ndjson
+	run cdp-segment --where true missing.ndjson
 	assert_failure 66
 }
 
@@ -81,7 +81,7 @@ ids() {
 	assert_failure 64
 	assert_equal "$output" ""
 	assert_equal "$stderr" "cdp-segment: --where:1:1: days_since() needs --as-of"
-	run_split cdp-segment -w 'x > 1' -d 'soon=days_until(due) < 7'
+	run_split cdp-segment --where 'x > 1' -d 'soon=days_until(due) < 7'
 	assert_failure 64
 	assert_equal "$stderr" "cdp-segment: --define soon:1:1: days_until() needs --as-of"
 }
@@ -138,17 +138,17 @@ ids() {
 }
 
 @test "segment: several --where must all hold" {
-	run cdp-segment -w 'vip' -w 'country == "DE"' "$F/people.ndjson"
+	run cdp-segment --where 'vip' --where 'country == "DE"' "$F/people.ndjson"
 	assert_success
 	assert_output "$(sed -n 5p "$F/people.ndjson")"
 }
 
 @test "segment: unicode strings in rules and records" {
 	printf '{"n":"Zo\\u0142ka"}\n{"n":"Żaneta"}\n' > u.ndjson
-	run cdp-segment -w 'n == "Zołka" || lower(n) == "żaneta"' u.ndjson
+	run cdp-segment --where 'n == "Zołka" || lower(n) == "żaneta"' u.ndjson
 	assert_success
 	assert_output "$(cat u.ndjson)"
-	run cdp-segment -w 'n == "Zo\u0142ka"' u.ndjson
+	run cdp-segment --where 'n == "Zo\u0142ka"' u.ndjson
 	assert_output "$(head -1 u.ndjson)"
 }
 
@@ -171,7 +171,7 @@ ids() {
 @test "segment: deeply nested records pass through" {
 	open=$(printf '[%.0s' $(seq 1 500)); close=$(printf ']%.0s' $(seq 1 500))
 	printf '{"a":%s1%s,"b":2}\n' "$open" "$close" > deep.ndjson
-	run cdp-segment -w 'b == 2 && a[0][0][0] != 1' deep.ndjson
+	run cdp-segment --where 'b == 2 && a[0][0][0] != 1' deep.ndjson
 	assert_success
 	assert_output "$(cat deep.ndjson)"
 }
@@ -208,7 +208,7 @@ ids() {
 }
 
 @test "segment: --where and segments together; --stats counts per segment" {
-	run_split cdp-segment --stats -w 'exists(country)' -d 'pl=country == "PL"' \
+	run_split cdp-segment --stats --where 'exists(country)' -d 'pl=country == "PL"' \
 	    --else rest "$F/people.ndjson"
 	assert_success
 	assert_equal "$(ids <<<"$output")" "1 2 3 4"
@@ -218,15 +218,15 @@ ids() {
 @test "segment: bad rules files" {
 	run_split cdp-segment --rules "$F/bad-expr.json"
 	assert_failure 65
-	assert_equal "$stderr" "cdp-segment: $F/bad-expr.json: y: when:1:8: expected ')'"
+	assert_equal "$stderr" "cdp-segment: $F/bad-expr.json:2: y: when:1:8: expected ')'"
 	run_split cdp-segment --rules "$F/bad-json.json"
 	assert_failure 65
-	[[ "$stderr" == "cdp-segment: $F/bad-json.json:2: "* ]]
+	[[ "$stderr" == "cdp-segment: $F/bad-json.json:2:"* ]]
 	run_split cdp-segment --rules "$F/not-list.json"
 	assert_failure 65
 	run_split cdp-segment --rules "$F/bad-key.json"
 	assert_failure 65
-	assert_equal "$stderr" "cdp-segment: $F/bad-key.json: rule 1: unknown key \"whn\" (name, when, description)"
+	assert_equal "$stderr" "cdp-segment: $F/bad-key.json:1: rule 1: unknown key \"whn\" (name, when, description)"
 	run cdp-segment --rules "$F/empty-name.json"
 	assert_failure 65
 	run cdp-segment --rules "$F/when-not-string.json"
@@ -286,7 +286,7 @@ ids() {
 # --- bad records -------------------------------------------------------------
 
 @test "segment: a regex limit stops the run with the line (65)" {
-	run_split cdp-segment -w 'word =~ /^(a|aa)+$/' "$F/bad.ndjson"
+	run_split cdp-segment --where 'word =~ /^(a|aa)+$/' "$F/bad.ndjson"
 	assert_failure 65
 	assert_equal "$output" ""
 	assert_equal "$stderr" "cdp-segment: $F/bad.ndjson:1: regex limit"
@@ -295,7 +295,7 @@ ids() {
 @test "segment: --rejects takes bad records and the run goes on" {
 	cp "$F/bad.ndjson" .
 	run_split cdp-segment --rejects rej.ndjson --stats -d 'x=true' \
-	    -w 'word =~ /^(a|aa)+$/ || big > 1 || true' bad.ndjson
+	    --where 'word =~ /^(a|aa)+$/ || big > 1 || true' bad.ndjson
 	assert_success
 	assert_output "$(golden bad.out)"
 	assert_equal "$stderr" '{"read":6,"written":2,"rejected":4,"dropped":0,"segment.x":2}'
@@ -304,11 +304,11 @@ ids() {
 
 @test "segment: days_since() of a value that is not a date is a bad record" {
 	printf '{"d":"2026-10-01"}\n{"d":"soon"}\n{"d":""}\n{}\n' > d.ndjson
-	run_split cdp-segment --as-of 2026-11-01 -w 'days_since(d) == 31' d.ndjson
+	run_split cdp-segment --as-of 2026-11-01 --where 'days_since(d) == 31' d.ndjson
 	assert_failure 65
 	assert_output '{"d":"2026-10-01"}'
 	assert_equal "$stderr" "cdp-segment: d.ndjson:2: days_since: not a date"
-	run_split cdp-segment --as-of 2026-11-01 --rejects r -w 'days_since(d) >= 0' --stats d.ndjson
+	run_split cdp-segment --as-of 2026-11-01 --rejects r --where 'days_since(d) >= 0' --stats d.ndjson
 	assert_success
 	assert_equal "$stderr" '{"read":4,"written":1,"rejected":1,"dropped":2}'
 }
@@ -317,16 +317,16 @@ ids() {
 
 @test "segment: -o writes atomically; blank lines and CRLF are handled" {
 	printf '{"a":1}\r\n\n   \n{"a":2}\n' > in.ndjson
-	run cdp-segment -w 'a > 0' -o out.ndjson in.ndjson
+	run cdp-segment --where 'a > 0' -o out.ndjson in.ndjson
 	assert_success
 	assert_equal "$(cat out.ndjson)" "$(printf '{"a":1}\n{"a":2}')"
 }
 
 @test "segment: a write error is 74; a closed pipe ends quietly" {
-	run_split cdp-segment -w true "$F/people.ndjson" -o /dev/full
+	run_split cdp-segment --where true "$F/people.ndjson" -o /dev/full
 	assert_failure 74
 	yes '{"a":1}' | head -n 200000 > many.ndjson
-	run bash -c 'cdp-segment -w "a == 1" many.ndjson | head -n 1'
+	run bash -c 'cdp-segment --where "a == 1" many.ndjson | head -n 1'
 	assert_success
 	assert_output '{"a":1}'
 }
@@ -350,4 +350,19 @@ ids() {
 	    days_since(last_purchase) > 7' p.ndjson
 	assert_success
 	assert_output '{"vip":true,"country":"PL","last_purchase":"2026-10-20","segments":["winback"]}'
+}
+
+@test "segment: a bad rule is named by the line where it is" {
+	printf '[\n  {"name": "a", "when": "true"},\n  {"name": "b",\n   "when": 3},\n  {"name": "c", "when": "x >"}\n]\n' > r.json
+	run_split cdp-segment --rules r.json
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-segment: r.json:4: rule 2: "when" must be a string'
+	sed -i 's/"when": 3/"when": "y"/' r.json
+	run_split cdp-segment --rules r.json
+	assert_failure 65
+	assert_equal "$stderr" "cdp-segment: r.json:5: c: when:1:4: expected a value"
+	printf '[{"name": "a", "when": "true"},\n 7]' > r.json
+	run_split cdp-segment --rules r.json
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-segment: r.json:2: rule 2: not an object'
 }

@@ -18,7 +18,7 @@
 #     is checked against its stats field.
 #
 # HOW: stdout (lines of stdout), csv (lines of stdout but the header),
-# dir=DIR (lines of every file in DIR), stat=NAME (stdout lines equal the
+# dir=DIR (lines of every .ndjson file in DIR), stat=NAME (stdout lines equal the
 # stats field NAME), none (nothing counted: the output is not one line a
 # record, e.g. cdp-merge --profiles).  Afterwards $conserve_out is the
 # stdout file and $conserve_stats the stats object.
@@ -128,7 +128,7 @@ conserve() {
 	''|none) return 0 ;;
 	stdout) got=$(wc -l <"$conserve_out") ;;
 	csv) got=$(($(wc -l <"$conserve_out") - 1)) ;;
-	dir=*) got=$(cat "${how#dir=}"/* | wc -l) ;;
+	dir=*) got=$(cat "${how#dir=}"/*.ndjson | wc -l) ;;
 	stat=*) count=${how#stat=}; got=$(wc -l <"$conserve_out") ;;
 	*) echo "conserve: bad -w $how" >&2; return 1 ;;
 	esac

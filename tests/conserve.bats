@@ -69,9 +69,9 @@ setup() {
 
 @test "conserve: the mixed input has bad and blank lines" {
 	conserve_input in.ndjson
-	run cdp-segment -w 'true' in.ndjson
+	run cdp-segment --where 'true' in.ndjson
 	assert_failure 65
-	conserve cdp-segment -w 'true'
+	conserve cdp-segment --where 'true'
 	[ "$(conserve_field rejected)" -eq 5 ]
 	[ "$(conserve_field read)" -eq 14 ]
 }
@@ -79,7 +79,9 @@ setup() {
 @test "conserve: cdp-ingest" {
 	conserve cdp-ingest -f ndjson
 	conserve cdp-ingest -f ndjson --require email
-	conserve cdp-ingest -f ndjson --normalize email --require email,name
+	# Every record fails --require here: past the default reject guard.
+	conserve cdp-ingest -f ndjson --normalize email --require email,name \
+	    --max-reject-rate 100
 	[ "$(conserve_field dropped)" -gt 0 ] || [ "$(conserve_field rejected)" -gt 5 ]
 }
 
@@ -109,16 +111,16 @@ setup() {
 }
 
 @test "conserve: cdp-segment" {
-	conserve cdp-segment -w 'age > 28'
+	conserve cdp-segment --where 'age > 28'
 	[ "$(conserve_field dropped)" -gt 0 ]
 	conserve cdp-segment -d 'rich=revenue >= 10' -d 'ann=name == "Ann"' \
 	    --else other
 	conserve cdp-segment -d 'rich=revenue >= 10' --first-match \
-	    -w 'email =~ /example/'
+	    --where 'email =~ /example/'
 	conserve cdp-segment --rules "$G/rules.json" --as-of 2025-06-01
 	conserve -w dir=split cdp-segment --rules "$G/rules.json" \
 	    --as-of 2025-06-01 --split split
-	conserve cdp segment -w 'revenue >= 10'
+	conserve cdp segment --where 'revenue >= 10'
 }
 
 @test "conserve: cdp-score rfm and clv" {
@@ -150,7 +152,7 @@ setup() {
 	    --steps 'event == "view"' 'event == "buy"'
 	conserve cdp-report cohort --by-profile customer_id
 	conserve cdp-report attribution --path-id customer_id \
-	    -c 'event == "buy"' -m first,last,linear
+	    --conversion 'event == "buy"' --model first,last,linear
 }
 
 @test "conserve: cdp-journey sends and decisions" {
@@ -173,20 +175,20 @@ setup() {
 }
 
 @test "conserve: cdp-export" {
-	conserve -w csv cdp-export -p generic --no-consent-filter --no-hash \
-	    -c customer_id,email,name
-	conserve -w csv cdp-export -p generic --no-consent-filter \
-	    -c email,name
+	conserve -w csv cdp-export --platform generic --no-consent-filter --no-hash \
+	    --fields customer_id,email,name
+	conserve -w csv cdp-export --platform generic --no-consent-filter \
+	    --fields email,name
 }
 
 @test "conserve: cdp-partition parts" {
 	# Records without the key go to part 0, counted as nokey.
-	conserve -w dir=parts cdp-partition -k email -n 3 -o parts
+	conserve -w dir=parts cdp-partition -k email --parts 3 -o parts
 	[ "$(conserve_field nokey)" -gt 0 ]
 	rm -rf parts
-	conserve -w dir=parts cdp-partition -k customer_id -n 1 -o parts
+	conserve -w dir=parts cdp-partition -k customer_id --parts 1 -o parts
 	rm -rf parts
-	conserve -w dir=parts cdp-partition -k email -n 16 -o parts \
+	conserve -w dir=parts cdp-partition -k email --parts 16 -o parts \
 	    --normalize email
 }
 
@@ -195,5 +197,5 @@ setup() {
 	conserve cdp merge --ids email --profiles
 	conserve cdp score rfm
 	conserve cdp report group --by event
-	conserve -w dir=uparts cdp partition -k customer_id -n 2 -o uparts
+	conserve -w dir=uparts cdp partition -k customer_id --parts 2 -o uparts
 }

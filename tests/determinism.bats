@@ -56,7 +56,8 @@ twice() {
 
 # shuffled HOW CMD...: CMD on in.ndjson and on the shuffled copy give the
 # same output: HOW exact (bytes), sorted (lines sorted), noline (sorted
-# without _line, the provenance line number that cdp-ingest adds), canon
+# without _line and _src, the provenance that cdp-ingest adds: the line
+# number and the file's name), canon
 # (each line's keys sorted, then lines sorted: for records whose key order
 # follows the input).
 shuffled() {
@@ -68,8 +69,8 @@ shuffled() {
 	exact) ;;
 	sorted) sort -o a.out a.out; sort -o s.out s.out ;;
 	noline)
-		jq -c 'del(._line)' a.out | sort >a.c && mv a.c a.out
-		jq -c 'del(._line)' s.out | sort >s.c && mv s.c s.out ;;
+		jq -c 'del(._line, ._src)' a.out | sort >a.c && mv a.c a.out
+		jq -c 'del(._line, ._src)' s.out | sort >s.c && mv s.c s.out ;;
 	canon)
 		jq -cS . a.out | sort >a.c && mv a.c a.out
 		jq -cS . s.out | sort >s.c && mv s.c s.out ;;
@@ -84,9 +85,9 @@ shuffled() {
 	[ "$(sort in.ndjson | md5sum)" = "$(sort shuf.ndjson | md5sum)" ]
 	[ "$(wc -l <in.ndjson)" -eq 60 ]
 	# The comparison sees order: a record-wise filter differs unsorted.
-	run shuffled exact cdp-segment -w true
+	run shuffled exact cdp-segment --where true
 	assert_failure
-	run shuffled sorted cdp-segment -w true
+	run shuffled sorted cdp-segment --where true
 	assert_success
 }
 
@@ -101,7 +102,7 @@ shuffled() {
 	twice cdp-segment -d 'rich=revenue >= 50' -d 'old=age > 26' --else none
 	shuffled sorted cdp-segment -d 'rich=revenue >= 50' -d 'old=age > 26' \
 	    --else none
-	shuffled sorted cdp-segment -w 'event == "purchase"'
+	shuffled sorted cdp-segment --where 'event == "purchase"'
 }
 
 @test "determinism: cdp-segment --split (per-file input order)" {
@@ -135,11 +136,11 @@ shuffled() {
 }
 
 @test "determinism: cdp-export (input order, header first)" {
-	twice cdp-export -p generic --no-consent-filter -c email,name,customer_id
-	shuffled exact sh -c 'cdp-export -p generic --no-consent-filter \
-	    -c email,name,customer_id "$1" | sed 1q' sh
-	shuffled sorted cdp-export -p generic --no-consent-filter \
-	    -c email,name,customer_id
+	twice cdp-export --platform generic --no-consent-filter --fields email,name,customer_id
+	shuffled exact sh -c 'cdp-export --platform generic --no-consent-filter \
+	    --fields email,name,customer_id "$1" | sed 1q' sh
+	shuffled sorted cdp-export --platform generic --no-consent-filter \
+	    --fields email,name,customer_id
 }
 
 # cdp-dedupe: survivors are written where they stand in the input, so the
@@ -229,11 +230,11 @@ shuffled() {
 	shuffled exact cdp-report funnel --within 60d --steps \
 	    'event == "view"' 'event == "cart"' 'event == "purchase"' --
 	twice cdp-report cohort
-	shuffled exact cdp-report cohort -a 'event == "purchase"'
-	twice cdp-report attribution -c 'event == "purchase"' \
-	    -m first,last,linear,position,markov
-	shuffled exact cdp-report attribution -c 'event == "purchase"' \
-	    -m first,last,linear,time-decay,position,markov --value revenue
+	shuffled exact cdp-report cohort --activity 'event == "purchase"'
+	twice cdp-report attribution --conversion 'event == "purchase"' \
+	    --model first,last,linear,position,markov
+	shuffled exact cdp-report attribution --conversion 'event == "purchase"' \
+	    --model first,last,linear,time-decay,position,markov --value revenue
 }
 
 # cdp-journey: decisions sorted by profile id, then send time; each
@@ -259,18 +260,18 @@ shuffled() {
 @test "determinism: cdp-partition (part by key, input order within)" {
 	local d
 	for d in p1 p2 ps; do rm -rf "$d"; done
-	cdp-partition -k email --normalize email -n 5 -o p1 "$IN"
-	cdp-partition -k email --normalize email -n 5 -o p2 "$IN"
-	cdp-partition -k email --normalize email -n 5 -o ps "$SHUF"
+	cdp-partition -k email --normalize email --parts 5 -o p1 "$IN"
+	cdp-partition -k email --normalize email --parts 5 -o p2 "$IN"
+	cdp-partition -k email --normalize email --parts 5 -o ps "$SHUF"
 	diff -r p1 p2
-	[ "$(ls p1 | wc -l)" -eq 5 ]
-	for f in p1/*; do
+	[ "$(ls p1/part-* | wc -l)" -eq 5 ]
+	for f in p1/part-*; do
 		cmp <(sort "$f") <(sort "ps/${f#p1/}")
 	done
-	[ "$(cat p1/* | wc -l)" -eq 60 ]
+	[ "$(cat p1/part-* | wc -l)" -eq 60 ]
 }
 
 @test "determinism: cdp umbrella" {
-	twice cdp segment -w 'revenue > 30'
-	shuffled sorted cdp segment -w 'revenue > 30'
+	twice cdp segment --where 'revenue > 30'
+	shuffled sorted cdp segment --where 'revenue > 30'
 }

@@ -107,7 +107,7 @@ setup() {
 	  head -c $((65 << 20)) /dev/zero | tr '\0' x
 	  printf '","age":3}\n'
 	} >in.ndjson
-	run_split cdp-segment -w 'age>0' in.ndjson
+	run_split cdp-segment --where 'age>0' in.ndjson
 	assert_failure 65
 	assert_equal "$output" "$ANN"
 	assert_equal "$stderr" "cdp-segment: in.ndjson:2: record longer than --max-record-bytes"
@@ -154,7 +154,7 @@ setup() {
 
 @test "hostile: a number beyond a double is bad data where it is used" {
 	printf '{"customer_id":"c2","ts":"2025-01-05","revenue":1e400,"age":1e400}\n' >in.ndjson
-	run_split cdp-segment -w 'age>0' in.ndjson
+	run_split cdp-segment --where 'age>0' in.ndjson
 	assert_failure 65
 	assert_equal "$stderr" "cdp-segment: in.ndjson:1: number out of range"
 	run_split cdp-score rfm in.ndjson
@@ -296,7 +296,7 @@ setup() {
 	printf '[{"name":"a\\u0000b","when":"true"}]\n' >rules.json
 	run_split cdp-segment --split out --rules rules.json "$TESTS/faults/people.ndjson"
 	assert_failure 65
-	assert_equal "$stderr" "cdp-segment: rules.json:1: \\u0000 is not allowed without JSON_ALLOW_NUL near '\"a\\u0000b\"'"
+	assert_equal "$stderr" "cdp-segment: rules.json:1:19: \\u0000 is not allowed without JSON_ALLOW_NUL near '\"a\\u0000b\"'"
 	assert_file_not_exists out
 	# Nothing escaped the folder either.
 	[ ! -e ../x ] && [ ! -e ../../x ] && [ ! -e ../x.ndjson ] && [ ! -e ../../x.ndjson ]

@@ -30,13 +30,13 @@ feed_and_read() {
 }
 
 @test "live: cdp-segment --unbuffered passes each record on at once" {
-	run feed_and_read 10 cdp-segment --unbuffered -w 'n > 0'
+	run feed_and_read 10 cdp-segment --unbuffered --where 'n > 0'
 	assert_output "$(printf '%s\n' '{"n":1,"email":"u1@example.com"}' \
 	    '{"n":2,"email":"u2@example.com"}' '{"n":3,"email":"u3@example.com"}')"
 }
 
 @test "live: without --unbuffered the records wait in the buffer" {
-	run feed_and_read 1 cdp-segment -w 'n > 0'
+	run feed_and_read 1 cdp-segment --where 'n > 0'
 	assert_line --index 0 timeout
 }
 
@@ -56,8 +56,8 @@ feed_and_read() {
 }
 
 @test "live: cdp-export --unbuffered writes each row at once (after its header)" {
-	run feed_and_read 10 cdp-export --unbuffered -p generic \
-	    --no-consent-filter --no-hash -c n --format ndjson
+	run feed_and_read 10 cdp-export --unbuffered --platform generic \
+	    --no-consent-filter --no-hash --fields n --format ndjson
 	assert_output "$(printf '%s\n' '{"n":1}' '{"n":2}' '{"n":3}')"
 }
 

@@ -11,11 +11,11 @@ setup() {
 }
 
 @test "scale: cdp-segment under parallel --pipe --keep-order equals one process" {
-	cdp-segment -w 'revenue > 0' -d 'mail=channel == "email"' \
+	cdp-segment --where 'revenue > 0' -d 'mail=channel == "email"' \
 	    -d 'big=revenue >= 100' ev.ndjson > one
 	# 256 KiB blocks: about ten chunks, two jobs at a time.
 	parallel --pipe --block 256k -j2 --keep-order \
-	    cdp-segment -w "'revenue > 0'" -d "'mail=channel == \"email\"'" \
+	    cdp-segment --where "'revenue > 0'" -d "'mail=channel == \"email\"'" \
 	    -d "'big=revenue >= 100'" < ev.ndjson > many
 	assert_equal "$(wc -l < one)" "$(wc -l < many)"
 	run cmp one many
@@ -36,7 +36,7 @@ setup() {
 @test "scale: cdp-dedupe per cdp-partition part, in parallel, equals one run" {
 	cdp-dedupe -k email --normalize email ev.ndjson \
 	    | sort > one
-	cdp-partition -k email --normalize email -n 8 -o parts ev.ndjson
+	cdp-partition -k email --normalize email --parts 8 -o parts ev.ndjson
 	parallel -j2 cdp-dedupe -k email --normalize email {} \
 	    ::: parts/part-*.ndjson | sort > many
 	run cmp one many
@@ -60,7 +60,7 @@ merge_two_phase() {
 	local o="--ids email,phone --default-country US --rejects /dev/null"
 
 	cdp-merge $o ev.ndjson | sort > one
-	cdp-partition -k email --normalize email -n 4 -o parts ev.ndjson
+	cdp-partition -k email --normalize email --parts 4 -o parts ev.ndjson
 	merge_two_phase
 	run cmp one many
 	assert_success
@@ -78,7 +78,7 @@ merge_two_phase() {
 
 	cdp-merge $o --max-degree 2 --stats ev.ndjson 2> stats | sort > one
 	grep -q '"over_degree":81}' stats
-	cdp-partition -k email --normalize email -n 4 -o parts ev.ndjson
+	cdp-partition -k email --normalize email --parts 4 -o parts ev.ndjson
 	merge_two_phase --max-degree 2
 	run cmp one many
 	assert_success
@@ -94,7 +94,7 @@ merge_two_phase() {
 	cdp-merge $o --prior prior --id-map idmap.one ev.ndjson | sort > one
 	[ "$(grep -c '"profile_id":"old_' one)" -gt 5000 ]
 	[ "$(wc -l < idmap.one)" -gt 3 ]
-	cdp-partition -k email --normalize email -n 4 -o parts ev.ndjson
+	cdp-partition -k email --normalize email --parts 4 -o parts ev.ndjson
 	PRIOR=prior merge_two_phase
 	run cmp one many
 	assert_success
@@ -112,4 +112,22 @@ merge_two_phase() {
 	cdp-report group $a --merge --format ndjson partials > many
 	run cmp one many
 	assert_success
+}
+
+# Past the exact limit of 65,536 values a profile field turns to a
+# HyperLogLog and a space-saving sketch: chunks of 256 KiB (about 9,000
+# ids each) stay exact and their merge crosses the limit; chunks of 4 MiB
+# (all 70,000 ids in one) are approximate themselves (issue 25.1).
+@test "scale: cdp-report profile partials merge on both sides of the exact limit" {
+	awk 'BEGIN { for (i = 1; i <= 70000; i++)
+		printf "{\"id\":\"user-%d\",\"k\":%d}\n", i, i % 5 }' >ids.ndjson
+	cdp-report profile -f ndjson ids.ndjson >one
+	for block in 256k 4M; do
+		parallel --pipe --block $block -j2 cdp-report profile --partial \
+		    <ids.ndjson >partials
+		run_split cdp-report profile --merge -f ndjson partials
+		assert_success
+		assert_equal "$(jq -c 'del(.top)' <<<"$output")" "$(jq -c 'del(.top)' one)"
+		assert_line --index 0 --regexp '"distinct_exact":false,.*"top_exact":false'
+	done
 }

@@ -26,3 +26,20 @@ load helper
 	run "$CDP_BUILD/unit/test_timeval"
 	assert_success
 }
+
+@test "unit: xalloc exits 71 naming the size and the hint" {
+	# the sanitizer's allocator must say no the way malloc does
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}allocator_may_return_null=1" \
+	    run "$CDP_BUILD/unit/test_xalloc"
+	assert_success
+}
+
+@test "unit: settings loader, errors returned with file:line" {
+	run "$CDP_BUILD/unit/test_jsonload"
+	assert_success
+}
+
+@test "unit: walking value spans (paths, elements, compact text)" {
+	run "$CDP_BUILD/unit/test_span"
+	assert_success
+}

@@ -44,6 +44,7 @@ struct dedupe_opts {
 	enum keep		 keep;
 	struct cdp_keyfield	 newest;		/* --keep newest:F */
 	bool			 mark;
+	bool			 replace;	/* --replace: an input _dup_of */
 	long			 max_block;
 	struct cdp_norm_ctx	 ctx;	/* --default-country, --date-format */
 	/* --normalize F:KIND, applied to F wherever it is named */

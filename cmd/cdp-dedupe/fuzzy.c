@@ -10,6 +10,7 @@
 #include "diag.h"
 #include "norm.h"
 #include "similar.h"
+#include "xalloc.h"
 
 #define MISSING	UINT32_MAX
 #define MAXWARN	10	/* oversized blocks named one by one */
@@ -30,29 +31,13 @@ struct fz {
 	uint32_t		*parent;	/* union-find */
 };
 
-static void
-oom(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
-
-static void *
-xrealloc(void *p, size_t n, size_t size)
-{
-	if (n != 0 && size > SIZE_MAX / n)
-		oom();
-	if ((p = realloc(p, n * size)) == NULL && n != 0)
-		oom();
-	return p;
-}
-
 struct fz *
 fz_new(const struct dedupe_opts *opt)
 {
-	struct fz *z = calloc(1, sizeof(*z));
+	struct fz *z = cdp_xcalloc(1, sizeof(*z));
 
-	if (z == NULL || (z->blocks = cdp_keymap_new()) == NULL)
-		oom();
+	if ((z->blocks = cdp_keymap_new()) == NULL)
+		cdp_oom(0);
 	z->opt = opt;
 	return z;
 }
@@ -86,12 +71,12 @@ reserve(struct fz *z)
 	c = z->cap ? z->cap * 2 : 1024;
 	if (c > UINT32_MAX)
 		cdp_die(EX_SOFTWARE, NULL, 0, "fuzzy mode: too many records");
-	z->seq = xrealloc(z->seq, c, sizeof(*z->seq));
-	z->block = xrealloc(z->block, c, sizeof(*z->block));
-	z->score = xrealloc(z->score, c, sizeof(*z->score));
-	z->srcline = xrealloc(z->srcline, c, sizeof(*z->srcline));
-	z->off = xrealloc(z->off, c * nf, sizeof(*z->off));
-	z->len = xrealloc(z->len, c * nf, sizeof(*z->len));
+	z->seq = cdp_xreallocarray(z->seq, c, sizeof(*z->seq));
+	z->block = cdp_xreallocarray(z->block, c, sizeof(*z->block));
+	z->score = cdp_xreallocarray(z->score, c, sizeof(*z->score));
+	z->srcline = cdp_xreallocarray(z->srcline, c, sizeof(*z->srcline));
+	z->off = cdp_xreallocarray(z->off, c * nf, sizeof(*z->off));
+	z->len = cdp_xreallocarray(z->len, c * nf, sizeof(*z->len));
 	z->cap = c;
 }
 
@@ -125,14 +110,14 @@ fz_add(struct fz *z, struct run *r, uint64_t seq, struct cdp_key128 block,
 		    &reason) == -1 || z->mk.len == 0)
 			continue;
 		if ((n = cdp_utf8_to_cps(z->mk.p, z->mk.len, &z->cps)) == -1)
-			oom();
+			cdp_oom(0);
 		if (z->cps.len / sizeof(uint32_t) > UINT32_MAX)
 			cdp_die(EX_SOFTWARE, NULL, 0, "fuzzy mode: too much "
 			    "text to compare");
 		z->len[i * nf + k] = (uint32_t)n;
 	}
 	if ((v = cdp_keymap_put(z->blocks, block, z->nblocks, &added)) == NULL)
-		oom();
+		cdp_oom(0);
 	z->nblocks += added;
 	z->block[i] = (uint32_t)*v;
 	z->seq[i] = seq;
@@ -197,13 +182,10 @@ similar(const struct fz *z, uint32_t i, uint32_t j)
 static uint32_t *
 by_block(const struct fz *z, uint32_t **order)
 {
-	uint32_t *start = calloc((size_t)z->nblocks + 1, sizeof(*start));
-	uint32_t *at;
+	uint32_t *start = cdp_xcalloc((size_t)z->nblocks + 1, sizeof(*start));
+	uint32_t *at = cdp_xcalloc((size_t)z->nblocks + 1, sizeof(*at));
 
-	*order = xrealloc(NULL, z->n ? z->n : 1, sizeof(**order));
-	if (start == NULL || (at = calloc((size_t)z->nblocks + 1,
-	    sizeof(*at))) == NULL)
-		oom();
+	*order = cdp_xcalloc(z->n, sizeof(**order));
 	for (size_t i = 0; i < z->n; i++)
 		start[z->block[i] + 1]++;
 	for (uint32_t b = 0; b < z->nblocks; b++)
@@ -221,7 +203,8 @@ fz_resolve(struct fz *z, struct run *r)
 	uint32_t *order, *start = by_block(z, &order), *gid;
 	unsigned long long oversized = 0;
 
-	z->parent = xrealloc(NULL, z->n ? z->n : 1, sizeof(*z->parent));
+	z->parent = cdp_xreallocarray(NULL, z->n ? z->n : 1,
+	    sizeof(*z->parent));
 	for (size_t i = 0; i < z->n; i++)
 		z->parent[i] = (uint32_t)i;
 	for (uint32_t b = 0; b < z->nblocks; b++) {

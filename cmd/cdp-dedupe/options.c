@@ -14,24 +14,27 @@ static const char usage[] =
 "normalization, or similar --fuzzy fields within a --block.\n"
 "\n"
 "  -k, --key F,...           fields whose normalized values make the key\n"
-"  -b, --block F,...         fuzzy mode: compare only records with equal F\n"
+"      --block F,...         fuzzy mode: compare only records with equal F\n"
 "  -z, --fuzzy F:jw>=X,F:lev<=N,...\n"
 "                            fuzzy mode: duplicates meet every condition\n"
 "                            (Jaro-Winkler at least X, Levenshtein at most N)\n"
 "      --max-block N         larger blocks are reported, not merged (1000)\n"
 "      --keep MODE           first (default), last, newest:FIELD or\n"
 "                            most-complete: which record of a group stays\n"
-"  -m, --mark                keep every record; add _dup_of to duplicates\n"
+"      --mark                keep every record; add _dup_of to duplicates\n"
+"      --replace             with --mark: replace the _dup_of an input has\n"
+"                            (else such a record is bad)\n"
 "  -n, --normalize F[:KIND],...\n"
-"                            email, email-canonical, phone, name, key, date,\n"
-"                            datetime, country (a bare F is its own KIND)\n"
+"                            normalise F as KIND (a bare F is its own KIND)\n"
+CDP_NORM_KINDS_USAGE
 CDP_NORM_USAGE
 CDP_UNBUFFERED_USAGE
 CDP_COMMON_USAGE;
 
 enum {
 	OPT_KEEP = CDP_OPT_PRIVATE,
-	OPT_MAX_BLOCK
+	OPT_MAX_BLOCK,
+	OPT_REPLACE
 };
 
 static const struct option longopts[] = {
@@ -45,7 +48,15 @@ static const struct option longopts[] = {
 	{ "mark", no_argument, NULL, 'm' },
 	{ "max-block", required_argument, NULL, OPT_MAX_BLOCK },
 	{ "normalize", required_argument, NULL, 'n' },
+	{ "replace", no_argument, NULL, OPT_REPLACE },
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'b', "block" },
+	{ 'm', "mark" },
+	{ 0, NULL }
 };
 
 static int
@@ -175,6 +186,9 @@ private_option(int ch, char *arg, struct dedupe_opts *opt, bool *block)
 	case 'm':
 		opt->mark = true;
 		break;
+	case OPT_REPLACE:
+		opt->replace = true;
+		break;
 	case 'n':
 		add_norms(opt, arg);
 		break;
@@ -210,8 +224,8 @@ parse_options(int argc, char *argv[], struct dedupe_opts *opt)
 	int ch;
 
 	*opt = (struct dedupe_opts){ .max_block = 1000 };
-	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "b:k:mn:z:",
-	    longopts, NULL)) != -1)
+	while ((ch = cdp_getopt(argc, argv, CDP_COMMON_SHORTOPTS "b:k:mn:z:",
+	    longopts, old_short)) != -1)
 		if (!cdp_opt_common(ch, optarg, &opt->common, usage))
 			private_option(ch, optarg, opt, &block);
 	opt->ctx.default_country = opt->common.default_country;

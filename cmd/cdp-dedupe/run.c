@@ -13,31 +13,7 @@
 
 #include "dedupe.h"
 #include "diag.h"
-
-static void
-oom(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
-
-/* p (of *cap items of size) grown to hold n items; exits when out of
- * memory.  The old pointer is dead after the call. */
-static void *
-grow(void *p, size_t *cap, size_t n, size_t size)
-{
-	size_t c = *cap ? *cap : 1024;
-
-	if (n <= *cap)
-		return p;
-	while (c < n)
-		c *= 2;
-	if (c > SIZE_MAX / size)
-		oom();
-	if ((p = realloc(p, c * size)) == NULL)
-		oom();
-	*cap = c;
-	return p;
-}
+#include "xalloc.h"
 
 /* "field "NAME": reason", for messages. */
 static const char *
@@ -46,7 +22,7 @@ field_msg(struct run *r, const struct cdp_keyfield *kf, const char *reason)
 	const char *m = cdp_key_reason(&r->keyer, kf, reason);
 
 	if (m == NULL)
-		oom();
+		cdp_oom(0);
 	return m;
 }
 
@@ -58,7 +34,7 @@ run_field(struct run *r, const struct cdp_keyfield *kf, struct cdp_buf *out,
 	int rc = cdp_key_field(&r->keyer, &r->rec, kf, out, why);
 
 	if (rc == -2)
-		oom();
+		cdp_oom(0);
 	return rc;
 }
 
@@ -71,7 +47,7 @@ make_key(struct run *r, const char **why)
 	    &r->val, why);
 
 	if (rc == -2)
-		oom();
+		cdp_oom(0);
 	return rc;
 }
 
@@ -135,7 +111,7 @@ newest_score(struct run *r, double *score, const char **why)
 		return -1;
 	}
 	if (cdp_rec_str(&r->rec, f, &r->tmp, &s, &n) == -1)
-		oom();
+		cdp_oom(0);
 	cdp_trim(&s, &n);
 	if (n == 0)
 		return 0;
@@ -191,18 +167,18 @@ src_id(struct run *r, const char *s, size_t n)
 		return r->nsrc - 1;
 	if ((v = cdp_keymap_put(r->srcs, cdp_key128_of(s, n), r->nsrc,
 	    &added)) == NULL)
-		oom();
+		cdp_oom(0);
 	if (!added)
 		return *v;
 	if (r->nsrc >= ((uint64_t)1 << (64 - LINE_BITS)))
 		cdp_die(EX_SOFTWARE, NULL, 0, "more than %llu _src names",
 		    1ULL << (64 - LINE_BITS));
-	r->srcoff = grow(r->srcoff, &r->srccap, r->nsrc + 1,
+	cdp_xgrow((void **)&r->srcoff, &r->srccap, r->nsrc + 1,
 	    sizeof(*r->srcoff));
 	r->srcoff[r->nsrc] = (uint32_t)r->srctab.len;
 	if (cdp_buf_add(&r->srctab, s, n) == -1 ||
 	    cdp_buf_addc(&r->srctab, '\0') == -1)
-		oom();
+		cdp_oom(0);
 	return r->nsrc++;
 }
 
@@ -219,7 +195,7 @@ srcline_of(struct run *r)
 
 	if (f != NULL && f->type == CDP_STRING &&
 	    cdp_rec_str(&r->rec, f, &r->tmp, &s, &n) == -1)
-		oom();
+		cdp_oom(0);
 	if (f == NULL || f->type != CDP_STRING) {
 		s = r->file;
 		n = strlen(s);
@@ -240,8 +216,29 @@ die_err(const struct cdp_err *err)
 static void
 write_raw(struct run *r, const char *p, size_t n)
 {
+	const struct cdp_field *old;
 	struct cdp_err err;
 
+	/* --mark --replace: a survivor loses the _dup_of an earlier run
+	 * gave it. */
+	if (r->opt->mark && r->opt->replace) {
+		if (cdp_rec_parse(&r->rec, p, n, &err) == -1)
+			die_err(&err);
+		if ((old = cdp_rec_find(&r->rec, "_dup_of", 7)) != NULL) {
+			int rc = 0;
+
+			cdp_recw_begin(&r->w);
+			for (size_t i = 0; i < r->rec.n && rc == 0; i++)
+				if (&r->rec.f[i] != old)
+					rc = cdp_recw_field(&r->w, &r->rec,
+					    &r->rec.f[i]);
+			if (rc == -1 || cdp_recw_end(&r->w) == -1)
+				cdp_oom(0);
+			/* without its newline: added below */
+			p = r->w.b.p;
+			n = r->w.b.len - 1;
+		}
+	}
 	if (cdp_out_write(r->out, p, n, &err) == -1 ||
 	    cdp_out_write(r->out, "\n", 1, &err) == -1)
 		die_err(&err);
@@ -261,14 +258,14 @@ write_marked(struct run *r, uint64_t srcline)
 	if (cdp_buf_addf(&r->val, "%s:%llu", r->srctab.p + r->srcoff[id],
 	    (unsigned long long)(srcline & (((uint64_t)1 << LINE_BITS) - 1)))
 	    == -1)
-		oom();
+		cdp_oom(0);
 	cdp_recw_begin(&r->w);
 	for (size_t i = 0; i < r->rec.n && rc == 0; i++)
 		if (&r->rec.f[i] != old)
 			rc = cdp_recw_field(&r->w, &r->rec, &r->rec.f[i]);
 	if (rc == -1 || cdp_recw_str(&r->w, "_dup_of", 7, r->val.p,
 	    r->val.len) == -1 || cdp_recw_end(&r->w) == -1)
-		oom();
+		cdp_oom(0);
 	if (cdp_out_write(r->out, r->w.b.p, r->w.b.len, &err) == -1)
 		die_err(&err);
 	r->acct.written++;
@@ -291,7 +288,7 @@ run_new_group(struct run *r)
 {
 	if (r->ngroups == GRP_MAX)
 		cdp_die(EX_SOFTWARE, NULL, 0, "too many groups");
-	r->groups = grow(r->groups, &r->gcap, r->ngroups + 1,
+	cdp_xgrow((void **)&r->groups, &r->gcap, r->ngroups + 1,
 	    sizeof(*r->groups));
 	r->groups[r->ngroups] = (struct group){ .best = UINT64_MAX };
 	return (uint32_t)r->ngroups++;
@@ -340,7 +337,7 @@ keyed(struct run *r, const struct cdp_line *l, uint64_t seq, double score)
 	v = cdp_keymap_put(r->map[(k.hi >> 32) % NSHARDS], k,
 	    r->two_pass ? r->ngroups : srcline, &added);
 	if (v == NULL)
-		oom();
+		cdp_oom(0);
 	if (r->two_pass) {
 		if (added)
 			run_new_group(r);
@@ -368,7 +365,8 @@ first_pass(struct run *r, const struct cdp_line *l)
 	r->acct.read++;
 	r->lineno = l->lineno;
 	if (r->two_pass) {
-		r->grp = grow(r->grp, &r->grpcap, seq + 1, sizeof(*r->grp));
+		cdp_xgrow((void **)&r->grp, &r->grpcap, seq + 1,
+		    sizeof(*r->grp));
 		r->grp[seq] = GRP_REJECTED;
 	}
 	if (l->too_long) {
@@ -380,6 +378,11 @@ first_pass(struct run *r, const struct cdp_line *l)
 		if (err.code != EX_DATAERR)
 			die_err(&err);
 		reject(r, err.msg, l->p, l->len);
+		return;
+	}
+	if (opt->mark && !opt->replace &&
+	    cdp_rec_find(&r->rec, "_dup_of", 7) != NULL) {
+		reject(r, "field \"_dup_of\" already exists", l->p, l->len);
 		return;
 	}
 	if ((rc = make_key(r, &why)) == 1 && (opt->keep == KEEP_NEWEST ?
@@ -441,7 +444,7 @@ spool_open(void)
 
 	if (cdp_buf_addf(&path, "%s/cdp-dedupe.XXXXXX", dir && *dir ? dir :
 	    "/tmp") == -1)
-		oom();
+		cdp_oom(0);
 	if ((fd = mkstemp(path.p)) == -1)
 		cdp_die(EX_CANTCREAT, path.p, 0, "cannot create: %s",
 		    strerror(errno));
@@ -533,7 +536,7 @@ run_input(struct run *r, const char *path, int pass, struct again *a)
 			if (cdp_buf_add(&copy, l.too_long ? "-" : l.p,
 			    l.too_long ? 1 : l.len) == -1 ||
 			    cdp_buf_addc(&copy, '\n') == -1)
-				oom();
+				cdp_oom(0);
 			spool_write(a->spool, copy.p, copy.len);
 		}
 	}
@@ -562,9 +565,9 @@ prepare(struct run *r, const struct dedupe_opts *opt)
 			die_err(&err);
 	for (int i = 0; i < NSHARDS; i++)
 		if ((r->map[i] = cdp_keymap_new()) == NULL)
-			oom();
+			cdp_oom(0);
 	if ((r->srcs = cdp_keymap_new()) == NULL)
-		oom();
+		cdp_oom(0);
 	if (cdp_acct_open(&r->acct, opt->common.rejects, &err) == -1 ||
 	    (r->out = cdp_out_open(opt->common.output, &err)) == NULL)
 		die_err(&err);
@@ -625,8 +628,7 @@ dedupe_run(struct dedupe_opts *opt, char **files, int nfiles)
 	if (opt->nfuzzy > 0)
 		r.fz = fz_new(opt);
 	prepare(&r, opt);
-	if ((again = calloc((size_t)nfiles, sizeof(*again))) == NULL)
-		oom();
+	again = cdp_xcalloc((size_t)nfiles, sizeof(*again));
 	for (int i = 0; i < nfiles; i++) {
 		again[i].spool = -1;
 		run_input(&r, files[i], 1, &again[i]);

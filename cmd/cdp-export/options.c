@@ -4,16 +4,17 @@
 #include <string.h>
 
 #include "diag.h"
+#include "xalloc.h"
 #include "export.h"
 
 static const char usage[] =
-"usage: cdp-export -p google|meta|generic [options] [FILE...]\n"
+"usage: cdp-export --platform google|meta|generic [options] [FILE...]\n"
 "Write an audience file (CSV or NDJSON) from NDJSON profile records (files\n"
 "or stdin): the selected identifiers of consenting profiles, normalised\n"
 "and SHA-256 hashed as the platform's customer-match upload expects.\n"
 "\n"
-"  -p, --platform NAME       google, meta or generic\n"
-"  -c, --fields LIST         columns NAME[=PATH][:KIND],... (default\n"
+"      --platform NAME       google, meta or generic\n"
+"      --fields LIST         columns NAME[=PATH][:KIND],... (default\n"
 "                            email,phone; KIND for generic only)\n"
 "      --consent PATH        export only records where PATH is true\n"
 "                            (default consent.ads for google and meta)\n"
@@ -43,17 +44,14 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'c', "fields" },
+	{ 'p', "platform" },
+	{ 0, NULL }
+};
+
 #define MAX_FIELDS	64
-
-static char *
-xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
-	return d;
-}
 
 /* An identifier: [A-Za-z_][A-Za-z0-9_]*, as a step of an expression path. */
 static bool
@@ -83,7 +81,7 @@ set_src(struct src *sr, const char *path, const char *opt)
 
 	if (*path == '\0')
 		cdp_usage_die(usage, "%s: empty field path", opt);
-	sr->path = xstrdup(path);
+	sr->path = cdp_xstrdup(path);
 	sr->expr = NULL;
 	if (strchr(path, '.') == NULL)
 		return;
@@ -164,7 +162,7 @@ add_col(struct export_opts *opt, char *item)
 		if (strcmp(opt->cols[i].header, header) == 0)
 			cdp_usage_die(usage, "--fields: column \"%s\" given "
 			    "twice", item);
-	c->header = xstrdup(header);
+	c->header = cdp_xstrdup(header);
 	set_src(&c->src, path, "--fields");
 	opt->ncols++;
 }
@@ -172,14 +170,13 @@ add_col(struct export_opts *opt, char *item)
 static void
 set_fields(struct export_opts *opt, const char *list)
 {
-	char *copy = xstrdup(list), *items[MAX_FIELDS];
+	char *copy = cdp_xstrdup(list), *items[MAX_FIELDS];
 	int n = cdp_split_list(copy, items, MAX_FIELDS);
 
 	if (n <= 0)
 		cdp_usage_die(usage, "--fields: expected a list of at most %d "
 		    "names with no empty item", MAX_FIELDS);
-	if ((opt->cols = calloc((size_t)n, sizeof(*opt->cols))) == NULL)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+	opt->cols = cdp_xcalloc((size_t)n, sizeof(*opt->cols));
 	for (int i = 0; i < n; i++)
 		add_col(opt, items[i]);
 	free(copy);
@@ -230,8 +227,8 @@ parse_options(int argc, char *argv[], struct export_opts *opt)
 
 	memset(opt, 0, sizeof(*opt));
 	opt->hash = true;
-	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "c:f:p:",
-	    longopts, NULL)) != -1) {
+	while ((ch = cdp_getopt(argc, argv, CDP_COMMON_SHORTOPTS "c:f:p:",
+	    longopts, old_short)) != -1) {
 		switch (ch) {
 		case 'c':
 			fields = optarg;

@@ -10,9 +10,11 @@
 #include "each.h"
 #include "export.h"
 #include "hash.h"
+#include "idvals.h"
 #include "lines.h"
 #include "norm.h"
 #include "out.h"
+#include "xalloc.h"
 
 struct run {
 	struct export_opts	*opt;
@@ -25,12 +27,6 @@ struct run {
 	unsigned long long	 no_identifier;
 	unsigned long long	 bad_values;
 };
-
-static void
-nomem(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
 
 /* A value read from a record: a type and text. */
 struct val {
@@ -54,7 +50,7 @@ top_value(struct cdp_rec *rec, const struct cdp_field *f, struct cdp_buf *b,
 	case CDP_STRING:
 		v->type = C_TEXT;
 		if (cdp_rec_str(rec, f, b, &v->s, &v->n) == -1)
-			nomem();
+			cdp_oom(0);
 		break;
 	case CDP_NUMBER:
 		v->type = C_NUM;
@@ -144,7 +140,7 @@ cell_as_is(struct col *c, const struct val *v)
 	if (v->type == C_TEXT)
 		cdp_trim(&s, &n);
 	if (cdp_buf_add(&c->out, s, n) == -1)
-		nomem();
+		cdp_oom(0);
 	c->type = n > 0 ? v->type : C_EMPTY;
 }
 
@@ -158,7 +154,7 @@ hash_cell(struct run *r, struct col *c)
 		cdp_die(EX_SOFTWARE, NULL, 0, "hashing failed");
 	cdp_buf_reset(&c->out);
 	if (cdp_buf_add(&c->out, hex, CDP_HASH_HEXLEN) == -1)
-		nomem();
+		cdp_oom(0);
 	c->type = C_SAFE;
 }
 
@@ -176,7 +172,7 @@ prehashed(struct col *c, const struct val *v)
 		return false;
 	cdp_buf_reset(&c->out);
 	if (cdp_buf_add(&c->out, s, n) == -1)
-		nomem();
+		cdp_oom(0);
 	for (size_t i = 0; i < n; i++)
 		if (c->out.p[i] >= 'A' && c->out.p[i] <= 'F')
 			c->out.p[i] = (char)(c->out.p[i] - 'A' + 'a');
@@ -210,6 +206,36 @@ fill(struct run *r, struct col *c, const struct val *v)
 	}
 	if (c->hash)
 		hash_cell(r, c);
+}
+
+/*
+ * Fill column c from an array of identifiers (a profile's, from
+ * `cdp-merge --rule F=all`): the first value that normalises.  Counted
+ * as one bad value when there are values and none normalises.
+ */
+static void
+fill_list(struct run *r, struct col *c, struct cdp_rec *rec)
+{
+	unsigned long long bad = r->bad_values;
+	struct cdp_idvals it;
+	const char *why;
+	struct val v;
+	int rc;
+
+	c->type = C_EMPTY;
+	cdp_idvals_start(&it, rec, c->src.path, strlen(c->src.path), false);
+	while ((rc = cdp_idvals_next(&it, &c->raw, &v.s, &v.n, &why)) == 1) {
+		v.type = it.str ? C_TEXT : C_NUM;
+		fill(r, c, &v);
+		if (c->type != C_EMPTY) {
+			r->bad_values = bad;
+			return;
+		}
+	}
+	if (rc == -2)
+		cdp_oom(0);
+	/* An array of other things is a value that does not normalise. */
+	r->bad_values = bad + (r->bad_values > bad || rc == -1);
 }
 
 static bool
@@ -256,7 +282,7 @@ csv_cell(struct cdp_buf *b, const char *s, size_t n, bool text)
 
 	if (!quote) {
 		if (cdp_buf_add(b, s, n) == -1)
-			nomem();
+			cdp_oom(0);
 		return;
 	}
 	rc |= cdp_buf_addc(b, '"');
@@ -268,7 +294,7 @@ csv_cell(struct cdp_buf *b, const char *s, size_t n, bool text)
 		rc |= cdp_buf_addc(b, s[i]);
 	}
 	if ((rc | cdp_buf_addc(b, '"')) != 0)
-		nomem();
+		cdp_oom(0);
 }
 
 static void
@@ -290,13 +316,13 @@ write_csv(struct run *r)
 		const struct col *c = &opt->cols[i];
 
 		if (i > 0 && cdp_buf_addc(&r->line, ',') == -1)
-			nomem();
+			cdp_oom(0);
 		if (c->type != C_EMPTY)
 			csv_cell(&r->line, c->out.p, c->out.len,
 			    c->type == C_TEXT);
 	}
 	if (cdp_buf_addc(&r->line, '\n') == -1)
-		nomem();
+		cdp_oom(0);
 	put_line(r);
 }
 
@@ -320,7 +346,7 @@ write_ndjson(struct run *r)
 			    c->out.len);
 	}
 	if ((rc | cdp_recw_end(&w)) != 0)
-		nomem();
+		cdp_oom(0);
 	r->line = w.b;
 	put_line(r);
 }
@@ -349,7 +375,11 @@ one(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		cdp_buf_reset(&c->raw);
 		if (fetch(&c->src, rec, &c->raw, &v, why) == -1)
 			return -1;
-		fill(r, c, &v);
+		if (c->src.expr == NULL && v.type == C_JSON && *v.s == '[' &&
+		    (c->kind != K_GENERIC || c->norm != CDP_N_NONE || c->hash))
+			fill_list(r, c, rec);
+		else
+			fill(r, c, &v);
 	}
 	if (!identifiable(opt)) {
 		r->no_identifier++;
@@ -389,12 +419,12 @@ start(struct run *r, char **files, int nfiles)
 	cdp_buf_reset(&r->line);
 	for (size_t i = 0; i < opt->ncols; i++) {
 		if (i > 0 && cdp_buf_addc(&r->line, ',') == -1)
-			nomem();
+			cdp_oom(0);
 		csv_cell(&r->line, opt->cols[i].header,
 		    strlen(opt->cols[i].header), true);
 	}
 	if (cdp_buf_addc(&r->line, '\n') == -1)
-		nomem();
+		cdp_oom(0);
 	put_line(r);
 }
 

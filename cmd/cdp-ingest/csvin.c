@@ -94,6 +94,13 @@ space_tsv(unsigned char ch)
 	return ch == ' ';
 }
 
+/* Nor is a space when it separates the fields. */
+static int
+space_ssv(unsigned char ch)
+{
+	return ch == '\t';
+}
+
 static int
 grow_fields(struct csvin *c)
 {
@@ -415,7 +422,7 @@ csvin_open(int fd, const char *name, const char *pre, size_t prelen,
 		goto nomem;
 	csv_set_delim(&c->p, (unsigned char)delim);
 	csv_set_space_func(&c->p, !trim ? space_none :
-	    delim == '\t' ? space_tsv : space_csv);
+	    delim == '\t' ? space_tsv : delim == ' ' ? space_ssv : space_csv);
 	c->grow = CSVIN_GROW;
 	csv_set_blk_size(&c->p, c->grow);
 	return c;
@@ -423,6 +430,12 @@ nomem:
 	cdp_err_set(err, EX_OSERR, "out of memory");
 	csvin_close(c);
 	return NULL;
+}
+
+void
+csvin_first_line(struct csvin *c, long line)
+{
+	c->line = c->row_line = line;
 }
 
 int
@@ -509,6 +522,18 @@ off_t
 csvin_offset(const struct csvin *c)
 {
 	return c->nread;
+}
+
+void
+csvin_set_read_size(struct csvin *c, size_t n)
+{
+	c->rdsz = n;
+}
+
+size_t
+csvin_held(const struct csvin *c)
+{
+	return csv_get_buffer_size((struct csv_parser *)&c->p) + c->arena.cap;
 }
 
 void

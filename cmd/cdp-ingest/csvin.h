@@ -30,7 +30,7 @@ struct csv_row {
 struct csvin;
 
 /*
- * Read CSV (delim ',') or TSV (delim '\t') from fd, which is not closed.
+ * Read CSV (delim ',' or another byte) or TSV (delim '\t') from fd, which is not closed.
  * pre[0..prelen) were already read from fd and come first.  A UTF-8 BOM at
  * the start is dropped.  Unquoted fields keep their spaces unless trim.
  * Returns a new reader, or NULL with err set.
@@ -38,6 +38,9 @@ struct csvin;
 struct csvin *csvin_open(int fd, const char *name, const char *pre,
 	    size_t prelen, char delim, bool trim, size_t max_row_bytes,
 	    struct cdp_err *err);
+
+/* Number the lines from line on (the input starts after skipped lines). */
+void	csvin_first_line(struct csvin *c, long line);
 
 /*
  * The next non-blank row: 1 with *row filled, 0 at end of input, -1 on a
@@ -52,6 +55,13 @@ int	csvin_raw(const struct csvin *c, const struct csv_row *row,
 
 /* Bytes read so far (for progress). */
 off_t	csvin_offset(const struct csvin *c);
+
+/* For tests: the bytes asked of each read(2) (256 KB unless set). */
+void	csvin_set_read_size(struct csvin *c, size_t n);
+
+/* For tests: the bytes held beside the read block (libcsv's buffer and
+ * the row being built), which the row cap bounds. */
+size_t	csvin_held(const struct csvin *c);
 
 /* Free the reader; NULL is a no-op. */
 void	csvin_close(struct csvin *c);

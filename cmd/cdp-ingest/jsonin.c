@@ -385,6 +385,18 @@ jsonin_offset(const struct jsonin *j)
 }
 
 void
+jsonin_set_read_size(struct jsonin *j, size_t n)
+{
+	j->rdsz = n;
+}
+
+size_t
+jsonin_held(const struct jsonin *j)
+{
+	return j->el.cap;
+}
+
+void
 jsonin_close(struct jsonin *j)
 {
 	if (j == NULL)

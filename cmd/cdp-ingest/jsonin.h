@@ -38,6 +38,13 @@ long	jsonin_errline(const struct jsonin *j);
 /* Bytes read so far (for progress). */
 off_t	jsonin_offset(const struct jsonin *j);
 
+/* For tests: the bytes asked of each read(2) (256 KB unless set). */
+void	jsonin_set_read_size(struct jsonin *j, size_t n);
+
+/* For tests: the bytes held for an element longer than the read block,
+ * which the element cap bounds. */
+size_t	jsonin_held(const struct jsonin *j);
+
 /* Free the reader; NULL is a no-op. */
 void	jsonin_close(struct jsonin *j);
 

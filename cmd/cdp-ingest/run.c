@@ -1,24 +1,34 @@
 /*
- * run.c - cdp-ingest's main loop: open each input, tell its format, turn
- * its rows or objects into cells, apply the plan and write records.
+ * run.c - cdp-ingest's main loop: open each input, tell its format and
+ * delimiter, turn its rows or objects into cells, apply the plan and
+ * write records; the reject guard and the warnings at the end.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "csvin.h"
 #include "diag.h"
 #include "ingest.h"
+#include "input.h"
 #include "jsonin.h"
 #include "keymap.h"
 #include "lines.h"
 #include "progress.h"
+#include "sniff.h"
+#include "xalloc.h"
 
-#define SNIFF_BYTES	4096
+#define SNIFF_MAX	((size_t)64 << 10)	/* bytes the sniffer may see */
+#define MAX_REASONS	64	/* distinct reject reasons tallied */
+#define TOP_REASONS	3	/* named when the guard stops a run */
+
+/* A reject reason and how often it came (for the guard's message). */
+struct reason {
+	char			*text;
+	unsigned long long	 n;
+};
 
 /* Everything one run holds. */
 struct run {
@@ -30,15 +40,22 @@ struct run {
 	struct cdp_rec		 rec;
 	struct cdp_buf		 keys;	/* unescaped keys of a JSON record */
 	struct cdp_buf		 raw;	/* a CSV row as text, for rejects */
+	struct cdp_buf		 nest;	/* a nested object being built */
 	struct cell		*cells;
 	size_t			 ncap;
 	struct cdp_progress	 prog;
 	off_t			 done;	/* bytes of the inputs finished */
 	bool			 plan;	/* anything to apply per field */
+	bool			 saw;	/* a header or a record was read */
+	struct reason		 reasons[MAX_REASONS];
+	size_t			 nreasons;
+	unsigned long long	 other;	/* rejects beyond MAX_REASONS kinds */
 	/* the current input */
+	struct input		 in;
 	const char		*file;	/* name in messages */
 	const char		*src;	/* _src value */
 	size_t			 srclen;
+	struct cdp_buf		 srcname;	/* "NAME/BASE" for --source */
 };
 
 static void
@@ -50,15 +67,9 @@ die_err(const struct cdp_err *err, const char *file, long line)
 static struct cell *
 cells_for(struct run *r, size_t n)
 {
-	if (n > r->ncap) {
-		size_t cap = n < 64 ? 64 : n;
-		struct cell *c = realloc(r->cells, cap * sizeof(*c));
-
-		if (c == NULL)
-			cdp_die(EX_OSERR, NULL, 0, "out of memory");
-		r->cells = c;
-		r->ncap = cap;
-	}
+	if (cdp_grow((void **)&r->cells, &r->ncap, n, sizeof(*r->cells)) ==
+	    -1)
+		cdp_oom(0);
 	return r->cells;
 }
 
@@ -69,6 +80,108 @@ is_provenance(const char *k, size_t n)
 	    (n == 5 && memcmp(k, "_line", 5) == 0);
 }
 
+/* A decoding step that failed ends the run with its own message. */
+static void
+check_input(struct run *r)
+{
+	if (input_failed(&r->in))
+		input_close(&r->in);
+}
+
+/* Count reason, without the value --verbose appends. */
+static void
+tally(struct run *r, const char *why)
+{
+	const char *v = strstr(why, " (value ");
+	size_t n = v != NULL ? (size_t)(v - why) : strlen(why);
+
+	for (size_t i = 0; i < r->nreasons; i++)
+		if (strlen(r->reasons[i].text) == n &&
+		    memcmp(r->reasons[i].text, why, n) == 0) {
+			r->reasons[i].n++;
+			return;
+		}
+	if (r->nreasons == MAX_REASONS) {
+		r->other++;
+		return;
+	}
+	r->reasons[r->nreasons].text = cdp_xstrndup(why, n);
+	r->reasons[r->nreasons++].n = 1;
+}
+
+/* The most frequent reasons, "reason (N), ..." into b. */
+static void
+top_reasons(const struct run *r, struct cdp_buf *b)
+{
+	bool used[MAX_REASONS] = { false };
+
+	for (int k = 0; k < TOP_REASONS; k++) {
+		size_t best = r->nreasons;
+
+		for (size_t i = 0; i < r->nreasons; i++)
+			if (!used[i] && (best == r->nreasons ||
+			    r->reasons[i].n > r->reasons[best].n))
+				best = i;
+		if (best == r->nreasons)
+			break;
+		used[best] = true;
+		if (cdp_buf_addf(b, "%s%s (%llu)", k ? "; " : "",
+		    r->reasons[best].text, r->reasons[best].n) == -1)
+			cdp_oom(0);
+	}
+}
+
+/*
+ * The reject guard fired: close the rejects file (kept, to show why),
+ * print the account, and stop with 65 before the output is published.
+ */
+static _Noreturn void
+guard_stop(struct run *r, const char *what)
+{
+	struct cdp_buf b = { 0 };
+	struct cdp_err err;
+
+	plan_stats(r->opt, &r->work, &r->acct);
+	if (cdp_acct_close(&r->acct, r->opt->common.stats, &err) == -1)
+		die_err(&err, NULL, 0);
+	top_reasons(r, &b);
+	cdp_die(EX_DATAERR, NULL, 0, "%s; most often: %s", what,
+	    b.p != NULL ? b.p : "none");
+}
+
+/* --max-rejects: stop at the first reject past the limit. */
+static void
+guard_count(struct run *r)
+{
+	char what[160];
+
+	if (r->opt->max_rejects < 0 ||
+	    r->acct.rejected <= (unsigned long long)r->opt->max_rejects)
+		return;
+	snprintf(what, sizeof(what), "more than --max-rejects %ld: %llu "
+	    "record%s rejected so far", r->opt->max_rejects,
+	    r->acct.rejected, r->acct.rejected == 1 ? "" : "s");
+	guard_stop(r, what);
+}
+
+/* --max-reject-rate, once every input was read. */
+static void
+guard_rate(struct run *r)
+{
+	char what[200];
+	double rate;
+
+	if (r->acct.read == 0 || r->acct.rejected == 0)
+		return;
+	rate = 100.0 * (double)r->acct.rejected / (double)r->acct.read;
+	if (rate <= r->opt->max_reject_rate)
+		return;
+	snprintf(what, sizeof(what), "%llu of %llu records rejected (%.1f%%), "
+	    "more than --max-reject-rate %g%%", r->acct.rejected,
+	    r->acct.read, rate, r->opt->max_reject_rate);
+	guard_stop(r, what);
+}
+
 /* A bad record: to the rejects file, or the end of the run. */
 static void
 reject(struct run *r, long line, const char *why, const char *raw,
@@ -76,10 +189,101 @@ reject(struct run *r, long line, const char *why, const char *raw,
 {
 	struct cdp_err err;
 
+	check_input(r);
 	r->acct.read++;
 	if (cdp_acct_reject(&r->acct, r->src, line, why, raw, rawlen,
 	    &err) == -1)
 		die_err(&err, err.code == EX_DATAERR ? r->file : NULL, line);
+	tally(r, why);
+	guard_count(r);
+}
+
+/* --rejects-warnings: a line per value made null or kept. */
+static void
+warnings(struct run *r, long line, const char *raw, size_t rawlen)
+{
+	const char *why = r->work.warn.p;
+	struct cdp_buf *b = &r->nest;
+	struct cdp_err err;
+
+	for (size_t i = 0; i < r->work.nwarn; i++, why += strlen(why) + 1) {
+		cdp_buf_reset(b);
+		if (cdp_buf_adds(b, "{\"_warning\":") == -1 ||
+		    cdp_json_quote(b, why, strlen(why)) == -1 ||
+		    cdp_buf_adds(b, ",\"_src\":") == -1 ||
+		    cdp_json_quote(b, r->src, r->srclen) == -1 ||
+		    cdp_buf_addf(b, ",\"_line\":%ld,\"raw\":", line) == -1 ||
+		    cdp_json_quote(b, raw, rawlen) == -1 ||
+		    cdp_buf_adds(b, "}\n") == -1)
+			cdp_oom(0);
+		if (cdp_out_write(r->acct.rejects, b->p, b->len, &err) == -1)
+			die_err(&err, NULL, 0);
+	}
+}
+
+/*
+ * The object of the nested cells c[i..n) under the path prefix of c[i]
+ * (pl bytes long) into b; they are marked done.
+ */
+static int
+nest_object(struct run *r, struct cell *c, size_t n, size_t i, size_t pl,
+    struct cdp_buf *b)
+{
+	const char *ref = c[i].key, *rest, *dot;
+	bool first = true;
+	size_t rl;
+
+	if (cdp_buf_addc(b, '{') == -1)
+		return -1;
+	for (size_t j = i; j < n; j++) {
+		if (!c[j].nested || c[j].done || c[j].klen <= pl + 1 ||
+		    memcmp(c[j].key, ref, pl) != 0 || c[j].key[pl] != '.')
+			continue;
+		rest = c[j].key + pl + 1;
+		rl = c[j].klen - pl - 1;
+		dot = memchr(rest, '.', rl);
+		if ((!first && cdp_buf_addc(b, ',') == -1) ||
+		    cdp_json_quote(b, rest, dot ? (size_t)(dot - rest) : rl) ==
+		    -1 || cdp_buf_addc(b, ':') == -1)
+			return -1;
+		first = false;
+		if (dot != NULL) {
+			if (nest_object(r, c, n, j, (size_t)(dot - c[j].key),
+			    b) == -1)
+				return -1;
+			continue;
+		}
+		c[j].done = true;
+		if (cell_json(&c[j], &r->rec, r->work.vals.p, b) == -1)
+			return -1;
+	}
+	return cdp_buf_addc(b, '}');
+}
+
+static int
+write_cell(struct run *r, struct cell *c, size_t n, size_t i)
+{
+	struct cdp_recw *w = &r->w;
+	const struct cell *ci = &c[i];
+	const char *v = ci->v ? ci->v : r->work.vals.p + ci->off;
+	size_t pl;
+
+	if (ci->nested) {
+		if (ci->done)
+			return 0;
+		pl = (size_t)((const char *)memchr(ci->key, '.', ci->klen) -
+		    ci->key);
+		cdp_buf_reset(&r->nest);
+		return nest_object(r, c, n, i, pl, &r->nest) == -1 ? -1 :
+		    cdp_recw_raw(w, ci->key, pl, r->nest.p, r->nest.len);
+	}
+	if (ci->f != NULL && !ci->renamed)
+		return cdp_recw_field(w, &r->rec, ci->f);
+	if (ci->f != NULL)
+		return cdp_recw_field_as(w, ci->key, ci->klen, &r->rec, ci->f);
+	if (ci->raw)
+		return cdp_recw_raw(w, ci->key, ci->klen, v, ci->vlen);
+	return cdp_recw_str(w, ci->key, ci->klen, v, ci->vlen);
 }
 
 /*
@@ -94,32 +298,34 @@ emit(struct run *r, struct cell *cells, size_t n, long line,
 	struct cdp_err err;
 	int rc = 0;
 
-	if (r->plan && plan_apply(r->opt, &r->work, cells, &n, why) == -1)
+	check_input(r);
+	r->work.nwarn = 0;
+	if (r->plan && plan_apply(r->opt, &r->work, cells, n, &cells, &n,
+	    why) == -1)
 		return -1;
 	r->acct.read++;
 	cdp_recw_begin(w);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		const struct cell *c = &cells[i];
-		const char *v = c->v ? c->v : r->work.vals.p + c->off;
-
-		if (c->f != NULL && !c->renamed)
-			rc = cdp_recw_field(w, &r->rec, c->f);
-		else if (c->f != NULL)
-			rc = cdp_recw_field_as(w, c->key, c->klen, &r->rec,
-			    c->f);
-		else if (c->raw)
-			rc = cdp_recw_raw(w, c->key, c->klen, v, c->vlen);
-		else
-			rc = cdp_recw_str(w, c->key, c->klen, v, c->vlen);
-	}
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = write_cell(r, cells, n, i);
 	if (rc == -1 ||
 	    cdp_recw_str(w, "_src", 4, r->src, r->srclen) == -1 ||
 	    cdp_recw_int(w, "_line", 5, line) == -1 || cdp_recw_end(w) == -1)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		cdp_oom(0);
 	if (cdp_out_write(r->out, w->b.p, w->b.len, &err) == -1)
 		die_err(&err, NULL, 0);
 	r->acct.written++;
 	return 0;
+}
+
+/* `field "K" already exists` in r->raw. */
+static void
+exists(struct run *r, const char *k, size_t kl)
+{
+	cdp_buf_reset(&r->raw);
+	if (cdp_buf_adds(&r->raw, "field ") == -1 ||
+	    cdp_json_quote(&r->raw, k, kl) == -1 ||
+	    cdp_buf_adds(&r->raw, " already exists") == -1)
+		cdp_oom(0);
 }
 
 /* Duplicate output keys after --map; returns the key or NULL. */
@@ -138,6 +344,60 @@ dup_key(const struct cell *cells, size_t n)
 	return NULL;
 }
 
+/* A reason for invalid bytes in decoded input names the encoding. */
+static const char *
+decoded_reason(struct run *r, const char *why)
+{
+	if (r->in.encoding == NULL || strncmp(why, "invalid UTF-8", 13) != 0)
+		return why;
+	cdp_buf_reset(&r->work.msg);
+	if (cdp_buf_addf(&r->work.msg, "bytes that are not %s",
+	    r->in.encoding) == -1)
+		cdp_oom(0);
+	return r->work.msg.p;
+}
+
+/* The cells of one parsed JSON object; n receives their count. */
+static struct cell *
+json_cells(struct run *r, const struct cdp_line *l, size_t *n)
+{
+	struct cell *cells = cells_for(r, r->rec.n);
+	bool nested;
+
+	*n = 0;
+	cdp_buf_reset(&r->keys);
+	/* Room for every unescaped key up front: cells point into it. */
+	if (cdp_buf_reserve(&r->keys, l->len) == -1)
+		cdp_oom(l->len);
+	for (size_t i = 0; i < r->rec.n; i++) {
+		const struct cdp_field *f = &r->rec.f[i];
+		const char *k = l->p + f->koff, *k0;
+		size_t kl = f->klen, at = r->keys.len;
+
+		if (f->flags & CDP_F_KEYESC) {
+			if (cdp_json_unescape(k, kl, &r->keys) == -1)
+				cdp_oom(0);
+			k = r->keys.p + at;
+			kl = r->keys.len - at;
+		}
+		k0 = k;
+		plan_rename(r->opt, &r->work, &k, &kl, &nested);
+		/* The provenance is ours: another one is kept only to be
+		 * replaced on request. */
+		if (is_provenance(k, kl)) {
+			if (r->opt->replace)
+				continue;
+			exists(r, k, kl);
+			return NULL;
+		}
+		cells[(*n)++] = (struct cell){ .key = k, .klen = kl, .f = f,
+		    .renamed = k != k0, .nested = nested,
+		    .spec = r->plan ? plan_spec(r->opt, &r->work, k, kl) :
+		    NULL };
+	}
+	return cells;
+}
+
 /* One JSON object (an NDJSON line or an array element). */
 static void
 json_record(struct run *r, const struct cdp_line *l)
@@ -146,7 +406,7 @@ json_record(struct run *r, const struct cdp_line *l)
 	const struct cell *d;
 	struct cell *cells;
 	const char *why;
-	size_t n = 0;
+	size_t n;
 
 	if (l->too_long) {
 		reject(r, l->lineno, "record longer than --max-record-bytes",
@@ -156,32 +416,13 @@ json_record(struct run *r, const struct cdp_line *l)
 	if (cdp_rec_parse(&r->rec, l->p, l->len, &err) == -1) {
 		if (err.code != EX_DATAERR)
 			die_err(&err, NULL, 0);
-		reject(r, l->lineno, err.msg, l->p, l->len);
+		reject(r, l->lineno, decoded_reason(r, err.msg), l->p, l->len);
 		return;
 	}
-	cells = cells_for(r, r->rec.n);
-	cdp_buf_reset(&r->keys);
-	/* Room for every unescaped key up front: cells point into it. */
-	if (cdp_buf_reserve(&r->keys, l->len) == -1)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
-	for (size_t i = 0; i < r->rec.n; i++) {
-		const struct cdp_field *f = &r->rec.f[i];
-		const char *k = l->p + f->koff, *k0;
-		size_t kl = f->klen, at = r->keys.len;
-
-		if (f->flags & CDP_F_KEYESC) {
-			if (cdp_json_unescape(k, kl, &r->keys) == -1)
-				cdp_die(EX_OSERR, NULL, 0, "out of memory");
-			k = r->keys.p + at;
-			kl = r->keys.len - at;
-		}
-		if (is_provenance(k, kl))
-			continue;
-		k0 = k;
-		plan_rename(r->opt, &k, &kl);
-		cells[n++] = (struct cell){ .key = k, .klen = kl, .f = f,
-		    .renamed = k != k0,
-		    .spec = r->plan ? plan_spec(r->opt, k, kl) : NULL };
+	r->saw = true;
+	if ((cells = json_cells(r, l, &n)) == NULL) {
+		reject(r, l->lineno, r->raw.p, l->p, l->len);
+		return;
 	}
 	r->work.rec = &r->rec;
 	if (r->opt->nrenames > 0 && (d = dup_key(cells, n)) != NULL) {
@@ -193,23 +434,26 @@ json_record(struct run *r, const struct cdp_line *l)
 	}
 	if (emit(r, cells, n, l->lineno, &why) == -1)
 		reject(r, l->lineno, why, l->p, l->len);
+	else if (r->work.nwarn > 0)
+		warnings(r, l->lineno, l->p, l->len);
 }
 
 static void
 progress(struct run *r, off_t at)
 {
-	cdp_progress_update(&r->prog, r->acct.read, r->done + at);
+	cdp_progress_update(&r->prog, r->acct.read,
+	    r->done + input_offset(&r->in, at));
 }
 
 static void
-read_ndjson(struct run *r, int fd, const char *pre, size_t prelen)
+read_ndjson(struct run *r)
 {
 	struct cdp_lines *in;
 	struct cdp_line l;
 	struct cdp_err err;
 	int rc;
 
-	in = cdp_lines_open_fd(fd, r->file, pre, prelen,
+	in = cdp_lines_open_fd(r->in.fd, r->file, r->in.pre, r->in.len,
 	    r->opt->common.max_record_bytes, &err);
 	if (in == NULL)
 		die_err(&err, r->file, 0);
@@ -219,19 +463,19 @@ read_ndjson(struct run *r, int fd, const char *pre, size_t prelen)
 	}
 	if (rc == -1)
 		die_err(&err, r->file, 0);
-	r->done += cdp_lines_offset(in);
+	r->done += input_offset(&r->in, cdp_lines_offset(in));
 	cdp_lines_close(in);
 }
 
 static void
-read_json(struct run *r, int fd, const char *pre, size_t prelen)
+read_json(struct run *r)
 {
 	struct jsonin *in;
 	struct cdp_line l;
 	struct cdp_err err;
 	int rc;
 
-	in = jsonin_open(fd, r->file, pre, prelen,
+	in = jsonin_open(r->in.fd, r->file, r->in.pre, r->in.len,
 	    r->opt->common.max_record_bytes ? r->opt->common.max_record_bytes :
 	    CDP_MAX_RECORD_BYTES, &err);
 	if (in == NULL)
@@ -240,10 +484,12 @@ read_json(struct run *r, int fd, const char *pre, size_t prelen)
 		json_record(r, &l);
 		progress(r, jsonin_offset(in));
 	}
-	if (rc == -1)
+	if (rc == -1) {
+		check_input(r);
 		die_err(&err, r->file, err.code == EX_DATAERR ?
 		    jsonin_errline(in) : 0);
-	r->done += jsonin_offset(in);
+	}
+	r->done += input_offset(&r->in, jsonin_offset(in));
 	jsonin_close(in);
 }
 
@@ -253,13 +499,9 @@ struct column {
 	size_t			 klen;
 	const struct fspec	*spec;
 	bool			 skip;	/* _src or _line: replaced */
+	bool			 nested;
 };
 
-/*
- * Check the header row and work out each column's output name.  Names
- * are copied to hdr (sized once, so the pointers stay valid).  Exits 65
- * on an empty or duplicate name: no record could be right after that.
- */
 /*
  * The first column of the names in seen with c's name, adding c as column
  * j when it is new (then j is returned).  By 128-bit hash, so a header of
@@ -273,10 +515,15 @@ first_named(struct cdp_keymap *seen, const struct column *c, size_t j)
 	    (uint64_t)j, &added);
 
 	if (v == NULL)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		cdp_oom(0);
 	return (size_t)*v;
 }
 
+/*
+ * Check the header row and work out each column's output name.  Names
+ * are copied to hdr (sized once, so the pointers stay valid).  Exits 65
+ * on an empty or duplicate name: no record could be right after that.
+ */
 static struct column *
 read_header(struct run *r, const struct csv_row *row, struct cdp_buf *hdr)
 {
@@ -287,12 +534,12 @@ read_header(struct run *r, const struct csv_row *row, struct cdp_buf *hdr)
 	if (row->bad != NULL)
 		cdp_die(EX_DATAERR, r->file, row->line, "header: %s", row->bad);
 	if ((seen = cdp_keymap_new()) == NULL)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		cdp_oom(0);
 	for (size_t j = 0; j < row->n; j++)
 		total += row->len[j];
-	if (cdp_buf_reserve(hdr, total) == -1 ||
-	    (cols = calloc(row->n ? row->n : 1, sizeof(*cols))) == NULL)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+	if (cdp_buf_reserve(hdr, total) == -1)
+		cdp_oom(total);
+	cols = cdp_xcalloc(row->n ? row->n : 1, sizeof(*cols));
 	for (size_t j = 0; j < row->n; j++) {
 		struct column *c = &cols[j];
 
@@ -301,7 +548,8 @@ read_header(struct run *r, const struct csv_row *row, struct cdp_buf *hdr)
 			    "empty header name in column %zu", j + 1);
 		if (!cdp_utf8_valid(row->f[j], row->len[j]))
 			cdp_die(EX_DATAERR, r->file, row->line,
-			    "invalid UTF-8 in header column %zu", j + 1);
+			    "%s in header column %zu", decoded_reason(r,
+			    "invalid UTF-8"), j + 1);
 		c->key = hdr->p + hdr->len;
 		c->klen = row->len[j];
 		cdp_buf_add(hdr, row->f[j], row->len[j]);
@@ -312,30 +560,46 @@ read_header(struct run *r, const struct csv_row *row, struct cdp_buf *hdr)
 	}
 	cdp_keymap_free(seen);
 	if ((seen = cdp_keymap_new()) == NULL)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		cdp_oom(0);
 	for (size_t j = 0; j < row->n; j++) {
 		struct column *c = &cols[j];
 
+		plan_rename(r->opt, &r->work, &c->key, &c->klen, &c->nested);
 		c->skip = is_provenance(c->key, c->klen);
-		plan_rename(r->opt, &c->key, &c->klen);
-		c->spec = plan_spec(r->opt, c->key, c->klen);
+		if (c->skip && !r->opt->replace)
+			cdp_die(EX_DATAERR, r->file, row->line, "field \"%.*s\" "
+			    "already exists (a column; --replace drops it)",
+			    (int)c->klen, c->key);
+		c->spec = plan_spec(r->opt, &r->work, c->key, c->klen);
+		/* A column names the field for a file with no rows too. */
+		if (r->opt->country_field != NULL &&
+		    strlen(r->opt->country_field) == c->klen &&
+		    memcmp(r->opt->country_field, c->key, c->klen) == 0)
+			r->work.seen_country = true;
 		if (!c->skip && first_named(seen, c, j) != j)
 			cdp_die(EX_DATAERR, r->file, row->line,
 			    "--map: two columns named \"%.*s\"", (int)c->klen,
 			    c->key);
 	}
 	cdp_keymap_free(seen);
+	r->saw = true;
 	return cols;
 }
 
-/* A bad CSV row, written back as CSV text for the rejects file. */
+/* A CSV row re-joined as text (rejects and warnings) in r->raw. */
+static void
+row_text(struct run *r, const struct csvin *in, const struct csv_row *row)
+{
+	cdp_buf_reset(&r->raw);
+	if (csvin_raw(in, row, &r->raw) == -1)
+		cdp_oom(0);
+}
+
 static void
 reject_row(struct run *r, const struct csvin *in, const struct csv_row *row,
     const char *why)
 {
-	cdp_buf_reset(&r->raw);
-	if (csvin_raw(in, row, &r->raw) == -1)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+	row_text(r, in, row);
 	reject(r, row->line, why, r->raw.p ? r->raw.p : "", r->raw.len);
 }
 
@@ -363,23 +627,28 @@ csv_row(struct run *r, const struct csvin *in, const struct csv_row *row,
 		if (cols[j].skip)
 			continue;
 		if (!cdp_utf8_valid(row->f[j], row->len[j])) {
-			cdp_buf_reset(&r->work.msg);
-			cdp_buf_adds(&r->work.msg, "field ");
-			cdp_json_quote(&r->work.msg, cols[j].key, cols[j].klen);
-			cdp_buf_adds(&r->work.msg, ": invalid UTF-8");
-			reject_row(r, in, row, r->work.msg.p);
+			cdp_buf_reset(&r->nest);
+			cdp_buf_adds(&r->nest, "field ");
+			cdp_json_quote(&r->nest, cols[j].key, cols[j].klen);
+			cdp_buf_addf(&r->nest, ": %s", decoded_reason(r,
+			    "invalid UTF-8"));
+			reject_row(r, in, row, r->nest.p);
 			return;
 		}
 		cells[n++] = (struct cell){ .key = cols[j].key,
 		    .klen = cols[j].klen, .v = row->f[j], .vlen = row->len[j],
-		    .spec = cols[j].spec };
+		    .nested = cols[j].nested, .spec = cols[j].spec };
 	}
-	if (emit(r, cells, n, row->line, &why) == -1)
+	if (emit(r, cells, n, row->line, &why) == -1) {
 		reject_row(r, in, row, why);
+	} else if (r->work.nwarn > 0) {
+		row_text(r, in, row);
+		warnings(r, row->line, r->raw.p, r->raw.len);
+	}
 }
 
 static void
-read_csv(struct run *r, int fd, const char *pre, size_t prelen, char delim)
+read_csv(struct run *r, char delim, long first_line)
 {
 	struct csvin *in;
 	struct csv_row row;
@@ -389,12 +658,14 @@ read_csv(struct run *r, int fd, const char *pre, size_t prelen, char delim)
 	size_t ncols = 0;
 	int rc;
 
-	in = csvin_open(fd, r->file, pre, prelen, delim, r->opt->trim,
-	    r->opt->common.max_record_bytes ? r->opt->common.max_record_bytes :
-	    CDP_MAX_RECORD_BYTES, &err);
+	in = csvin_open(r->in.fd, r->file, r->in.pre, r->in.len, delim,
+	    r->opt->trim, r->opt->common.max_record_bytes ?
+	    r->opt->common.max_record_bytes : CDP_MAX_RECORD_BYTES, &err);
 	if (in == NULL)
 		die_err(&err, r->file, 0);
+	csvin_first_line(in, first_line);
 	while ((rc = csvin_next(in, &row, &err)) == 1) {
+		check_input(r);
 		if (cols == NULL) {
 			cols = read_header(r, &row, &hdr);
 			ncols = row.n;
@@ -405,13 +676,14 @@ read_csv(struct run *r, int fd, const char *pre, size_t prelen, char delim)
 	}
 	if (rc == -1)
 		die_err(&err, r->file, 0);
-	r->done += csvin_offset(in);
+	r->done += input_offset(&r->in, csvin_offset(in));
 	csvin_close(in);
 	free(cols);
 	cdp_buf_free(&hdr);
 }
 
-/* The format a file name suggests; FMT_AUTO when it says nothing. */
+/* The format a file name suggests, after a .gz or .zst suffix;
+ * FMT_AUTO when it says nothing. */
 static enum in_format
 by_name(const char *path, bool *json_ext)
 {
@@ -423,114 +695,171 @@ by_name(const char *path, bool *json_ext)
 		{ ".ndjson", FMT_NDJSON }, { ".jsonl", FMT_NDJSON },
 		{ ".ldjson", FMT_NDJSON },
 	};
-	const char *dot = strrchr(path, '.');
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	const char *dot = strrchr(base, '.');
+	size_t n;
 
-	*json_ext = dot != NULL && strcasecmp(dot, ".json") == 0;
+	if (dot != NULL && (strcasecmp(dot, ".gz") == 0 ||
+	    strcasecmp(dot, ".zst") == 0 || strcasecmp(dot, ".zstd") == 0)) {
+		n = (size_t)(dot - base);
+		for (dot = NULL; n > 0; n--)
+			if (base[n - 1] == '.') {
+				dot = base + n - 1;
+				break;
+			}
+	}
+	n = dot != NULL ? strcspn(dot + 1, ".") + 1 : 0;
+	*json_ext = dot != NULL && n == 5 && strncasecmp(dot, ".json", 5) == 0;
 	for (size_t i = 0; dot && i < sizeof(exts) / sizeof(exts[0]); i++)
-		if (strcasecmp(dot, exts[i].ext) == 0)
+		if (strlen(exts[i].ext) == n &&
+		    strncasecmp(dot, exts[i].ext, n) == 0)
 			return exts[i].fmt;
 	return FMT_AUTO;
 }
 
-/* Tell the format from the first bytes: '[' JSON array, '{' NDJSON, a
- * first line with more tabs than commas TSV, else CSV. */
-static enum in_format
-sniff(const char *p, size_t n)
+static const char *
+show_delim(char d, char buf[8])
 {
-	size_t i = 0, tabs = 0, commas = 0;
-
-	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
-		i = 3;
-	while (i < n && strchr(" \t\r\n", p[i]) != NULL && p[i] != '\0')
-		i++;
-	if (i < n && p[i] == '[')
-		return FMT_JSON;
-	if (i < n && p[i] == '{')
-		return FMT_NDJSON;
-	for (; i < n && p[i] != '\n'; i++) {
-		tabs += p[i] == '\t';
-		commas += p[i] == ',';
-	}
-	return tabs > commas ? FMT_TSV : FMT_CSV;
+	if (d == '\t')
+		return "tab";
+	snprintf(buf, 8, "'%c'", d);
+	return buf;
 }
 
-/* Read up to a full line (or SNIFF_BYTES) for sniff(). */
-static size_t
-read_prefix(struct run *r, int fd, char *buf)
+/*
+ * Excel's "sep=;" first line names the delimiter for the file: it is
+ * taken out of the input (with a BOM before it), and the header is line 2.
+ * Returns the delimiter, or 0 when there is no such line.
+ */
+static char
+excel_sep(struct run *r)
 {
-	size_t n = 0;
+	struct input *in = &r->in;
+	size_t b = in->len >= 3 && memcmp(in->pre, "\xef\xbb\xbf", 3) == 0 ?
+	    3 : 0, end = b + 5;
+	char d;
 
-	while (n < SNIFF_BYTES && memchr(buf, '\n', n) == NULL) {
-		ssize_t k = read(fd, buf + n, SNIFF_BYTES - n);
-
-		if (k == -1 && errno == EINTR)
-			continue;
-		if (k == -1)
-			cdp_die(EX_IOERR, r->file, 0, "read error: %s",
-			    strerror(errno));
-		if (k == 0)
-			break;
-		n += (size_t)k;
-	}
-	return n;
+	if (in->len < end || strncasecmp(in->pre + b, "sep=", 4) != 0 ||
+	    (end < in->len && in->pre[end] != '\n' && in->pre[end] != '\r'))
+		return 0;
+	d = in->pre[b + 4];
+	if (d == '"' || d == '\n' || d == '\r')
+		return 0;
+	if (end < in->len && in->pre[end] == '\r')
+		end++;
+	if (end < in->len && in->pre[end] == '\n')
+		end++;
+	memmove(in->pre, in->pre + end, in->len - end);
+	in->len -= end;
+	return d;
 }
 
-static int
-open_input(const char *path, const char **name)
+/*
+ * The delimiter of a CSV input: --delimiter, a "sep=" line, the format's
+ * (given: tab for TSV), or sniffed.  *first_line is the header's line.
+ */
+static char
+choose_delim(struct run *r, char given, long *first_line)
 {
-	struct stat st;
-	int fd;
+	struct sniff_delim s;
+	char a[8], b[8], sep = excel_sep(r);
 
-	if (strcmp(path, "-") == 0) {
-		*name = "<stdin>";
-		return STDIN_FILENO;
-	}
-	*name = path;
-	if ((fd = open(path, O_RDONLY)) == -1)
-		cdp_die(EX_NOINPUT, path, 0, "cannot open: %s",
-		    strerror(errno));
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
-		cdp_die(EX_NOINPUT, path, 0, "is a directory");
-	return fd;
+	*first_line = sep != 0 ? 2 : 1;
+	if (r->opt->delimiter >= 0)
+		return (char)r->opt->delimiter;
+	if (sep != 0 && cdp_diag_verbose())
+		cdp_warn(r->file, 0, "delimiter %s (from the sep= line)",
+		    show_delim(sep, a));
+	if (sep != 0)
+		return sep;
+	if (given != 0)
+		return given;
+	input_peek(&r->in, 4 * SNIFF_ROWS + 1, SNIFF_MAX);
+	if (sniff_delimiter(r->in.pre, r->in.len, r->in.eof, &s) == -1)
+		cdp_die(EX_DATAERR, r->file, 0, "cannot tell the delimiter: %s "
+		    "and %s both split the header (%zu and %zu columns) and "
+		    "fit %zu of %zu rows: give --delimiter",
+		    show_delim(s.best.delim, a), show_delim(s.second.delim, b),
+		    s.best.cols, s.second.cols, s.best.agree, s.rows);
+	if (cdp_diag_verbose() && s.best.cols == 1)
+		cdp_warn(r->file, 0, "one column: none of , ; tab | splits "
+		    "the header");
+	else if (cdp_diag_verbose())
+		cdp_warn(r->file, 0, "delimiter %s (%zu columns; %zu of %zu "
+		    "rows agree)", show_delim(s.best.delim, a), s.best.cols,
+		    s.best.agree, s.rows);
+	return s.best.delim;
 }
 
 static void
 ingest_file(struct run *r, const char *path, const char *source)
 {
 	enum in_format fmt = r->opt->format;
-	char pre[SNIFF_BYTES];
-	size_t prelen = 0;
 	bool json_ext = false;
-	int fd = open_input(path, &r->file);
 	const char *base = strrchr(path, '/');
+	enum sniff_kind kind;
+	long first;
+	char d;
 
+	input_open(&r->in, path, r->opt->encoding);
+	r->file = r->in.name;
+	if (cdp_diag_verbose() && (r->in.compression || r->in.encoding))
+		cdp_warn(r->file, 0, "%s%s%s", r->in.compression ?
+		    r->in.compression : "", r->in.compression &&
+		    r->in.encoding ? ", " : "", r->in.encoding ?
+		    r->in.encoding : "");
 	r->src = source ? source :
 	    strcmp(path, "-") == 0 ? "stdin" : base ? base + 1 : path;
+	/* Two files under one --source stay apart: "pos/pos-day2.csv". */
+	if (source != NULL && strcmp(path, "-") != 0) {
+		cdp_buf_reset(&r->srcname);
+		if (cdp_buf_addf(&r->srcname, "%s/%s", source, base ?
+		    base + 1 : path) == -1)
+			cdp_oom(0);
+		r->src = r->srcname.p;
+	}
 	r->srclen = strlen(r->src);
 	if (fmt == FMT_AUTO && strcmp(path, "-") != 0)
 		fmt = by_name(path, &json_ext);
 	if (fmt == FMT_AUTO) {
-		prelen = read_prefix(r, fd, pre);
-		fmt = sniff(pre, prelen);
+		kind = sniff_kind(r->in.pre, r->in.len);
+		fmt = kind == SNIFF_JSON ? FMT_JSON : kind == SNIFF_NDJSON ?
+		    FMT_NDJSON : FMT_CSV;
 		if (json_ext && fmt != FMT_NDJSON)
 			fmt = FMT_JSON;
 	}
 	switch (fmt) {
 	case FMT_NDJSON:
-		read_ndjson(r, fd, pre, prelen);
+		read_ndjson(r);
 		break;
 	case FMT_JSON:
-		read_json(r, fd, pre, prelen);
+		read_json(r);
 		break;
 	case FMT_TSV:
-		read_csv(r, fd, pre, prelen, '\t');
+		d = choose_delim(r, '\t', &first);
+		read_csv(r, d, first);
 		break;
 	default:
-		read_csv(r, fd, pre, prelen, ',');
+		d = choose_delim(r, 0, &first);
+		read_csv(r, d, first);
 		break;
 	}
-	if (fd != STDIN_FILENO)
-		close(fd);
+	input_close(&r->in);
+}
+
+static void
+run_free(struct run *r)
+{
+	plan_work_free(&r->work);
+	cdp_rec_free(&r->rec);
+	cdp_recw_free(&r->w);
+	cdp_buf_free(&r->keys);
+	cdp_buf_free(&r->raw);
+	cdp_buf_free(&r->nest);
+	cdp_buf_free(&r->srcname);
+	for (size_t i = 0; i < r->nreasons; i++)
+		free(r->reasons[i].text);
+	free(r->cells);
 }
 
 int
@@ -549,8 +878,9 @@ ingest_run(const struct ingest_opts *opt, char **files, int nfiles)
 	/* Every input must open before anything is written. */
 	if (cdp_lines_check(files, nfiles, &total, &bad, &err) == -1)
 		cdp_die_err(&err, bad, 0);
-	r.plan = opt->nspecs > 0 || opt->nrequire > 0 ||
-	    opt->empty != EMPTY_STRING;
+	r.plan = opt->nspecs > 0 || opt->nrequire > 0 || opt->nsets > 0 ||
+	    opt->ndefaults > 0 || opt->empty != EMPTY_STRING ||
+	    opt->country_field != NULL || opt->nested;
 	plan_work_init(&r.work, opt);
 	if ((r.out = cdp_out_open(opt->common.output, &err)) == NULL ||
 	    cdp_acct_open(&r.acct, opt->common.rejects, &err) == -1)
@@ -560,16 +890,15 @@ ingest_run(const struct ingest_opts *opt, char **files, int nfiles)
 		ingest_file(&r, files[i], opt->nsources == 0 ? NULL :
 		    opt->sources[opt->nsources == 1 ? 0 : i]);
 	cdp_progress_end(&r.prog);
+	guard_rate(&r);
+	if (r.saw)
+		plan_check_names(opt, &r.work);
 	if (cdp_out_close(r.out, &err) == -1)
 		die_err(&err, NULL, 0);
 	r.out = NULL;
+	plan_stats(opt, &r.work, &r.acct);
 	if (cdp_acct_close(&r.acct, opt->common.stats, &err) == -1)
 		die_err(&err, NULL, 0);
-	plan_work_free(&r.work);
-	cdp_rec_free(&r.rec);
-	cdp_recw_free(&r.w);
-	cdp_buf_free(&r.keys);
-	cdp_buf_free(&r.raw);
-	free(r.cells);
+	run_free(&r);
 	return 0;
 }

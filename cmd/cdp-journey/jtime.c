@@ -8,48 +8,28 @@
 #include <unistd.h>
 
 #include "journey.h"
+#include "opts.h"
 #include "timeval.h"
+#include "xalloc.h"
 
-/* "90s", "30m", "2h", "7d", "1w" (a whole number and one unit), or "0". */
+/* "10%", "12.5%" or a fraction "0.1": a share from 0 to 1 (more is
+ * refused by the caller, with its own words).  Returns 0, or -1. */
 int
-j_parse_duration(const char *s, double *secs)
+j_parse_share(const char *s, double *share)
 {
-	char *end;
-	long v;
-	double unit;
+	size_t n = strlen(s);
+	char num[64];
+	double v;
 
-	if (*s < '0' || *s > '9')
+	if (n == 0 || n >= sizeof(num))
 		return -1;
-	v = strtol(s, &end, 10);
-	if (v < 0 || v > 100L * 366 * 86400)
+	memcpy(num, s, n + 1);
+	if (num[n - 1] == '%')
+		num[--n] = '\0';
+	if (n == 0 || num[0] == '+' || num[0] == '-' ||
+	    cdp_parse_double(num, &v) == -1 || v < 0)
 		return -1;
-	switch (*end) {
-	case 's':
-		unit = 1;
-		break;
-	case 'm':
-		unit = 60;
-		break;
-	case 'h':
-		unit = 3600;
-		break;
-	case 'd':
-		unit = 86400;
-		break;
-	case 'w':
-		unit = 7 * 86400;
-		break;
-	case '\0':
-		if (v != 0)
-			return -1;
-		*secs = 0;
-		return 0;
-	default:
-		return -1;
-	}
-	if (end[1] != '\0')
-		return -1;
-	*secs = (double)v * unit;
+	*share = s[strlen(s) - 1] == '%' ? v / 100 : v;
 	return 0;
 }
 
@@ -61,51 +41,63 @@ j_parse_time(const char *s, size_t n, struct cdp_buf *tmp, double *secs)
 	return cdp_time_parse(s, n, tmp, secs, &why);
 }
 
-/* UTC as 2026-03-29T06:00:00Z; milliseconds only when there are some. */
+/* n digits of v at p, zero-padded. */
+static void
+digits(char *p, int n, long v)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/* UTC as 2026-03-29T06:00:00Z; milliseconds only when there are some.
+ * Written by hand: this runs twice per decision and state line. */
 void
 j_fmt_time(struct cdp_buf *b, double t)
 {
 	double whole = floor(t);
 	time_t tt = (time_t)whole;
 	long ms = lround((t - whole) * 1000);
+	char s[32];
 	struct tm tm;
+	size_t n = 19;
 
 	if (ms == 1000) {
 		tt++;
 		ms = 0;
 	}
 	gmtime_r(&tt, &tm);
-	if (cdp_buf_addf(b, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec) == -1)
-		j_nomem();
-	if (ms != 0 && cdp_buf_addf(b, ".%03ld", ms) == -1)
-		j_nomem();
-	if (cdp_buf_addc(b, 'Z') == -1)
-		j_nomem();
+	if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+		if (cdp_buf_addf(b, "%04d-%02d-%02dT%02d:%02d:%02d",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec) == -1)
+			cdp_oom(0);
+		n = 0;
+	} else {
+		memcpy(s, "0000-00-00T00:00:00", 19);
+		digits(s, 4, tm.tm_year + 1900);
+		digits(s + 5, 2, tm.tm_mon + 1);
+		digits(s + 8, 2, tm.tm_mday);
+		digits(s + 11, 2, tm.tm_hour);
+		digits(s + 14, 2, tm.tm_min);
+		digits(s + 17, 2, tm.tm_sec);
+	}
+	if (ms != 0) {
+		s[n++] = '.';
+		digits(s + n, 3, ms);
+		n += 3;
+	}
+	s[n++] = 'Z';
+	if (cdp_buf_add(b, s, n) == -1)
+		cdp_oom(0);
 }
 
-/*
- * An IANA zone name the system tz database holds.  glibc takes an unknown
- * TZ as UTC without a word, so the file is looked for first.
- */
+/* An IANA zone name the system tz database holds (common/timeval.c). */
 int
 j_tz_valid(const char *name)
 {
-	const char *dir = getenv("TZDIR");
-	char path[4096];
-
-	if (*name == '\0' || *name == '/' || strstr(name, "..") != NULL ||
-	    strlen(name) > 200)
-		return 0;
-	if (strcmp(name, "UTC") == 0)
-		return 1;
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("/_+-", *p) != NULL))
-			return 0;
-	snprintf(path, sizeof(path), "%s/%s",
-	    dir != NULL && *dir != '\0' ? dir : "/usr/share/zoneinfo", name);
-	return access(path, R_OK) == 0;
+	return cdp_tz_valid(name);
 }
 
 /* Make tz the zone of localtime_r()/mktime(); cur holds the zone set
@@ -117,7 +109,7 @@ use_zone(const char *tz, struct cdp_buf *cur)
 		return;
 	cdp_buf_reset(cur);
 	if (cdp_buf_adds(cur, tz) == -1 || setenv("TZ", tz, 1) == -1)
-		j_nomem();
+		cdp_oom(0);
 	tzset();
 }
 
@@ -154,4 +146,59 @@ j_quiet(double t, const char *tz, int from, int to, struct cdp_buf *cur,
 		return t;
 	*moved = true;
 	return (double)end;
+}
+
+/* The start of local hour h on the day days after lt's (DST counted by
+ * mktime() on the local calendar). */
+static double
+hour_start(const struct tm *lt, int days, int h)
+{
+	struct tm e = { .tm_year = lt->tm_year, .tm_mon = lt->tm_mon,
+	    .tm_mday = lt->tm_mday + days, .tm_hour = h, .tm_isdst = -1 };
+
+	return (double)mktime(&e);
+}
+
+/* The ISO weekday (1 Monday .. 7 Sunday) of local time x. */
+static int
+iso_wday(double x)
+{
+	time_t tt = (time_t)floor(x);
+	struct tm lt;
+
+	if (localtime_r(&tt, &lt) == NULL)
+		return -1;
+	return lt.tm_wday == 0 ? 7 : lt.tm_wday;
+}
+
+/*
+ * Send-time optimisation: the first moment from t on inside the
+ * profile's best local hour h (0-23), on its best ISO weekday wday (1-7)
+ * too when wday > 0 and such an hour comes within window; else within
+ * the hour alone; else t when even that is further than window.  A time
+ * already inside the hour stays.  cur: the zone cache of use_zone().
+ */
+double
+j_send_time(double t, const char *tz, int h, int wday, double window,
+    struct cdp_buf *cur)
+{
+	time_t tt = (time_t)floor(t);
+	double best = INFINITY;
+	struct tm lt;
+
+	use_zone(tz, cur);
+	if (localtime_r(&tt, &lt) == NULL)
+		return t;
+	for (int pass = wday > 0 ? 0 : 1; pass < 2 && isinf(best); pass++)
+		for (int k = 0; k < 8 && isinf(best); k++) {
+			double x = k == 0 && lt.tm_hour == h ? t :
+			    hour_start(&lt, k, h);
+
+			if (x < t || x - t > window)
+				continue;
+			if (pass == 0 && iso_wday(x) != wday)
+				continue;
+			best = x;
+		}
+	return isinf(best) ? t : best;
 }

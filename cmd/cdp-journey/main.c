@@ -1,23 +1,33 @@
 /* cdp-journey - activation: walk each profile's events through the stages
  * of a journey and decide which message to send, when and on which
- * channel, under consent, frequency caps, quiet hours and suppression. */
+ * channel, under consent, frequency caps, quiet hours and suppression,
+ * with holdouts and variants to measure it by. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <xxhash.h>
 
 #include "diag.h"
 #include "journey.h"
 #include "opts.h"
+#include "timeval.h"
+#include "xalloc.h"
 
 static const char usage[] =
 "usage: cdp-journey -j FILE --as-of TIME [options] [FILE ...]\n"
+"       cdp-journey -j FILE --follow --state FILE --log FILE [options] [FILE]\n"
 "  -j, --journey FILE        the journey: stages, entry/exit, actions\n"
 "      --as-of TIME          now (a date or datetime; required)\n"
 "      --state FILE          state of the previous run (read if it exists,\n"
 "                            then rewritten atomically)\n"
 "      --state-out FILE      write the new state here instead\n"
+"      --log FILE            every decision of the run, sent or not\n"
+"      --max-age DUR|none    never act on what was due longer ago (1d)\n"
+"      --since TIME          events before TIME never act (as \"start\")\n"
 "      --profile FIELD       the profile id field (default profile_id)\n"
 "      --time FIELD          the event time field (default ts)\n"
 "      --cap CH:N/DUR,...    at most N sends on channel CH in any DUR\n"
@@ -26,37 +36,76 @@ static const char usage[] =
 "      --default-tz ZONE     zone of profiles without tz (default UTC)\n"
 "      --suppress FILE       never send to these profile ids or emails\n"
 "      --score FIELD         next best action: FIELD.<action> ranks ties\n"
-"  -n, --dry-run             print skipped decisions too; keep the state\n"
+"      --send-time PREFIX    send in each profile's best local hour\n"
+"                            (fields PREFIX_hour, PREFIX_weekday)\n"
+"      --send-window DUR     wait at most this long for it (default 1d)\n"
+"      --universal-holdout SHARE\n"
+"                            hold out SHARE of all profiles (like 5%)\n"
+"      --seed TEXT           key of the holdout and variant hashes\n"
+"      --strict              a rule reading a field no record has is an\n"
+"                            error, not a warning\n"
+"      --dry-run             print every decision, pending ones too;\n"
+"                            write no state and no log\n"
+"      --follow              decide as events arrive, each when it is due\n"
+"      --clock event|wall    --follow's now: the events' time (less\n"
+"                            --max-lateness) or the wall clock (event)\n"
+"      --max-lateness DUR    how late an event may come (default 0s)\n"
+"      --checkpoint-every N  save the state every N events (100000) ...\n"
+"      --checkpoint-interval DUR\n"
+"                            ... or every DUR (default 30s)\n"
+"      --stats-every DUR     print the stats line that often (also on\n"
+"                            SIGUSR1)\n"
+"      --max-pending N       stop above N pending decisions (10000000)\n"
+"      --fsync always|never  sync the log before each send (always)\n"
 CDP_COMMON_USAGE;
 
 enum {
-	OPT_AS_OF = CDP_OPT_PRIVATE, OPT_CAP, OPT_DEFAULT_TZ, OPT_PROFILE,
-	OPT_QUIET, OPT_SCORE, OPT_STATE, OPT_STATE_OUT, OPT_SUPPRESS,
-	OPT_TIME
+	OPT_AS_OF = CDP_OPT_PRIVATE, OPT_CAP, OPT_CKPT_EVERY,
+	OPT_CKPT_INTERVAL, OPT_CLOCK, OPT_DEFAULT_TZ, OPT_FOLLOW, OPT_FSYNC,
+	OPT_LOG, OPT_MAX_AGE, OPT_MAX_LATENESS, OPT_MAX_PENDING, OPT_PROFILE,
+	OPT_QUIET, OPT_SCORE, OPT_SEED, OPT_SEND_TIME, OPT_SEND_WINDOW,
+	OPT_SINCE, OPT_STATE, OPT_STATE_OUT, OPT_STATS_EVERY, OPT_STRICT,
+	OPT_SUPPRESS, OPT_TIME, OPT_UNIVERSAL
 };
 
 static const struct option longopts[] = {
 	{ "as-of", required_argument, NULL, OPT_AS_OF },
 	{ "cap", required_argument, NULL, OPT_CAP },
+	{ "checkpoint-every", required_argument, NULL, OPT_CKPT_EVERY },
+	{ "checkpoint-interval", required_argument, NULL, OPT_CKPT_INTERVAL },
+	{ "clock", required_argument, NULL, OPT_CLOCK },
 	{ "default-tz", required_argument, NULL, OPT_DEFAULT_TZ },
 	{ "dry-run", no_argument, NULL, 'n' },
+	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "fsync", required_argument, NULL, OPT_FSYNC },
 	{ "journey", required_argument, NULL, 'j' },
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
+	{ "max-lateness", required_argument, NULL, OPT_MAX_LATENESS },
+	{ "max-pending", required_argument, NULL, OPT_MAX_PENDING },
 	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "quiet", required_argument, NULL, OPT_QUIET },
 	{ "score", required_argument, NULL, OPT_SCORE },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "send-time", required_argument, NULL, OPT_SEND_TIME },
+	{ "send-window", required_argument, NULL, OPT_SEND_WINDOW },
+	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "state-out", required_argument, NULL, OPT_STATE_OUT },
+	{ "stats-every", required_argument, NULL, OPT_STATS_EVERY },
+	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "suppress", required_argument, NULL, OPT_SUPPRESS },
 	{ "time", required_argument, NULL, OPT_TIME },
+	{ "universal-holdout", required_argument, NULL, OPT_UNIVERSAL },
 	CDP_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
 
-_Noreturn void
-j_nomem(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'n', "dry-run" },
+	{ 0, NULL }
+};
 
 /* email:2/7d,sms:1/7d */
 static void
@@ -80,7 +129,7 @@ parse_caps(struct journey_opts *o, char *arg)
 		if (c == J_NCHAN)
 			cdp_usage_die(usage, "--cap: unknown channel");
 		if (cdp_parse_long(colon + 1, 0, 1000000, &v) == -1 ||
-		    j_parse_duration(slash + 1, &o->cap[c].period) == -1 ||
+		    cdp_duration_parse(slash + 1, &o->cap[c].period) == -1 ||
 		    o->cap[c].period <= 0)
 			cdp_usage_die(usage, "--cap: bad count or duration");
 		o->cap[c].n = (int)v;
@@ -110,47 +159,170 @@ parse_quiet(struct journey_opts *o, const char *arg)
 		cdp_usage_die(usage, "--quiet: expected HH:MM-HH:MM");
 }
 
+static double
+parse_when(const char *opt, const char *arg)
+{
+	struct cdp_buf tmp = { 0 };
+	double t;
+
+	if (j_parse_time(arg, strlen(arg), &tmp, &t) == -1)
+		cdp_usage_die(usage, "%s: not a date or datetime", opt);
+	cdp_buf_free(&tmp);
+	return t;
+}
+
+static double
+parse_dur(const char *opt, const char *arg)
+{
+	double d;
+
+	if (strcmp(opt, "--max-age") == 0 && strcmp(arg, "none") == 0)
+		return INFINITY;
+	if (cdp_duration_parse(arg, &d) == -1)
+		cdp_usage_die(usage, "%s: expected a duration like 30m, 2h, "
+		    "7d", opt);
+	return d;
+}
+
+static double
+parse_share(const char *arg)
+{
+	double v;
+
+	if (j_parse_share(arg, &v) == -1)
+		cdp_usage_die(usage, "--universal-holdout: expected a share "
+		    "like 5%% or 0.05");
+	if (v > 1)
+		cdp_usage_die(usage, "--universal-holdout: share over 100%%");
+	return v;
+}
+
+static unsigned long
+parse_count(const char *opt, const char *arg)
+{
+	long v;
+
+	if (cdp_parse_long(arg, 1, 2000000000L, &v) == -1)
+		cdp_usage_die(usage, "%s: expected a whole number from 1", opt);
+	return (unsigned long)v;
+}
+
+/* The options of --follow; 0 when ch is not one of them. */
+static int
+follow_option(int ch, const char *arg, struct journey_opts *o)
+{
+	switch (ch) {
+	case OPT_FOLLOW: o->follow = true; break;
+	case OPT_CLOCK:
+		if (strcmp(arg, "wall") != 0 && strcmp(arg, "event") != 0)
+			cdp_usage_die(usage, "--clock: expected event or wall");
+		o->wall = strcmp(arg, "wall") == 0;
+		break;
+	case OPT_FSYNC:
+		if (strcmp(arg, "always") != 0 && strcmp(arg, "never") != 0)
+			cdp_usage_die(usage, "--fsync: expected always or never");
+		o->fsync = strcmp(arg, "always") == 0;
+		break;
+	case OPT_MAX_LATENESS:
+		o->lateness = parse_dur("--max-lateness", arg);
+		break;
+	case OPT_CKPT_INTERVAL:
+		o->ckpt_interval = parse_dur("--checkpoint-interval", arg);
+		break;
+	case OPT_STATS_EVERY:
+		o->stats_every = parse_dur("--stats-every", arg);
+		break;
+	case OPT_CKPT_EVERY:
+		o->ckpt_every = parse_count("--checkpoint-every", arg);
+		break;
+	case OPT_MAX_PENDING:
+		o->max_pending = parse_count("--max-pending", arg);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+/* What --follow needs, and what it cannot do. */
+static void
+check_follow(const struct journey_opts *o, int ninputs)
+{
+	if (!o->follow) {
+		if (o->wall || o->lateness > 0 || o->stats_every > 0)
+			cdp_usage_die(usage, "--clock, --max-lateness and "
+			    "--stats-every need --follow");
+		return;
+	}
+	if (o->state == NULL || o->log == NULL)
+		cdp_usage_die(usage, "--follow needs --state and --log");
+	if (o->dry_run || o->common.output != NULL)
+		cdp_usage_die(usage, "--follow writes to standard output, "
+		    "and cannot be a dry run");
+	if (ninputs > 1)
+		cdp_usage_die(usage, "--follow reads one input");
+}
+
 static int
 parse_options(int argc, char *argv[], struct journey_opts *o)
 {
-	struct cdp_buf tmp = { 0 };
 	const char *as_of = NULL;
 	int ch;
 
 	*o = (struct journey_opts){ .profile = "profile_id", .time = "ts",
-	    .default_tz = "UTC", .quiet_from = -1, .quiet_to = -1 };
+	    .default_tz = "UTC", .quiet_from = -1, .quiet_to = -1,
+	    .seed = "", .since = -INFINITY, .max_age = 86400,
+	    .send_window = 86400, .fsync = true, .ckpt_every = 100000,
+	    .ckpt_interval = 30, .max_pending = 10000000 };
 	for (int c = 0; c < J_NCHAN; c++)
 		o->cap[c].n = -1;
-	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "j:n",
-	    longopts, NULL)) != -1) {
+	while ((ch = cdp_getopt(argc, argv, CDP_COMMON_SHORTOPTS "j:n",
+	    longopts, old_short)) != -1) {
 		switch (ch) {
 		case 'j': o->journey = optarg; break;
 		case 'n': o->dry_run = true; break;
 		case OPT_AS_OF: as_of = optarg; break;
 		case OPT_CAP: parse_caps(o, optarg); break;
 		case OPT_DEFAULT_TZ: o->default_tz = optarg; break;
+		case OPT_LOG: o->log = optarg; break;
+		case OPT_MAX_AGE:
+			o->max_age = parse_dur("--max-age", optarg);
+			break;
 		case OPT_PROFILE: o->profile = optarg; break;
 		case OPT_QUIET: parse_quiet(o, optarg); break;
 		case OPT_SCORE: o->score = optarg; break;
+		case OPT_SEED: o->seed = optarg; break;
+		case OPT_SEND_TIME: o->send_time = optarg; break;
+		case OPT_SEND_WINDOW:
+			o->send_window = parse_dur("--send-window", optarg);
+			break;
+		case OPT_SINCE: o->since = parse_when("--since", optarg); break;
 		case OPT_STATE: o->state = optarg; break;
 		case OPT_STATE_OUT: o->state_out = optarg; break;
+		case OPT_STRICT: o->strict = true; break;
 		case OPT_SUPPRESS: o->suppress = optarg; break;
 		case OPT_TIME: o->time = optarg; break;
+		case OPT_UNIVERSAL: o->universal = parse_share(optarg); break;
 		default:
-			(void)cdp_opt_common(ch, optarg, &o->common, usage);
+			if (!follow_option(ch, optarg, o))
+				(void)cdp_opt_common(ch, optarg, &o->common,
+				    usage);
 		}
 	}
 	if (o->journey == NULL)
 		cdp_usage_die(usage, "--journey is required");
-	if (as_of == NULL)
+	check_follow(o, argc - optind);
+	/* --follow's clock says now; --as-of is when the input ends. */
+	if (as_of == NULL && !o->follow)
 		cdp_usage_die(usage, "--as-of is required");
-	if (j_parse_time(as_of, strlen(as_of), &tmp, &o->as_of) == -1)
-		cdp_usage_die(usage, "--as-of: not a date or datetime");
-	cdp_buf_free(&tmp);
+	o->as_of_given = as_of != NULL;
+	o->as_of = as_of != NULL ? parse_when("--as-of", as_of) :
+	    (double)time(NULL);
 	if (!j_tz_valid(o->default_tz))
 		cdp_usage_die(usage, "--default-tz: unknown time zone");
 	if (*o->profile == '\0' || *o->time == '\0' ||
-	    (o->score != NULL && *o->score == '\0'))
+	    (o->score != NULL && *o->score == '\0') ||
+	    (o->send_time != NULL && *o->send_time == '\0'))
 		cdp_usage_die(usage, "empty field name");
 	return optind;
 }
@@ -166,7 +338,7 @@ load_suppress(struct j_run *r, const char *path)
 	int added;
 
 	if ((r->suppress = cdp_keymap_new()) == NULL)
-		j_nomem();
+		cdp_oom(0);
 	if ((fp = fopen(path, "r")) == NULL)
 		cdp_die(EX_NOINPUT, path, 0, "cannot open: %s",
 		    strerror(errno));
@@ -183,19 +355,21 @@ load_suppress(struct j_run *r, const char *path)
 					*p += 32;
 		if (cdp_keymap_put(r->suppress, cdp_key128_of(s, strlen(s)), 1,
 		    &added) == NULL)
-			j_nomem();
+			cdp_oom(0);
 	}
 	free(line);
 	fclose(fp);
 }
 
 static void
-finish(struct j_run *r, struct cdp_out *out, struct cdp_out *st)
+finish(struct j_run *r, struct cdp_out *out, struct cdp_out *log,
+    struct cdp_out *st)
 {
 	struct cdp_err err;
 	struct cdp_buf b = { 0 };
 
-	if (cdp_out_close(out, &err) == -1 || cdp_out_close(st, &err) == -1 ||
+	if (cdp_out_close(out, &err) == -1 || cdp_out_close(log, &err) == -1 ||
+	    cdp_out_close(st, &err) == -1 ||
 	    cdp_acct_close(&r->acct, false, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	if (!r->opt->common.stats)
@@ -203,7 +377,7 @@ finish(struct j_run *r, struct cdp_out *out, struct cdp_out *st)
 	if (cdp_buf_addf(&b, "{\"read\":%llu,\"used\":%llu,\"rejected\":%llu,"
 	    "\"skipped\":%llu", r->acct.read, r->acct.written,
 	    r->acct.rejected, r->acct.dropped) == -1)
-		j_nomem();
+		cdp_oom(0);
 	j_stats_tail(r, &b);
 	fprintf(stderr, "%s}\n", b.p);
 	cdp_buf_free(&b);
@@ -226,10 +400,35 @@ run_free(struct j_run *r)
 	free(r->ps);
 	free(r->pool);
 	free(r->score);
+	free(r->st);
 	cdp_buf_free(&r->idtext);
 	cdp_buf_free(&r->key);
 	cdp_buf_free(&r->tmp);
 	cdp_buf_free(&r->bad_time);
+	cdp_buf_free(&r->st_hour);
+	cdp_buf_free(&r->st_wday);
+	cdp_buf_free(&r->st_tz);
+	cdp_buf_free(&r->ptext);
+}
+
+/* Open the outputs once every input is read: decisions, the log (not in
+ * a dry run) and the new state (not in a dry run). */
+static void
+open_outputs(const struct journey_opts *o, struct cdp_out **out,
+    struct cdp_out **log, struct cdp_out **st)
+{
+	const char *path = o->state_out ? o->state_out : o->state;
+	struct cdp_err err;
+
+	if ((*out = cdp_out_open(o->common.output, &err)) == NULL)
+		cdp_die_err(&err, o->common.output, 0);
+	*log = *st = NULL;
+	if (o->dry_run)
+		return;
+	if (o->log != NULL && (*log = cdp_out_open(o->log, &err)) == NULL)
+		cdp_die_err(&err, o->log, 0);
+	if (path != NULL && (*st = cdp_out_open(path, &err)) == NULL)
+		cdp_die_err(&err, path, 0);
 }
 
 int
@@ -239,43 +438,50 @@ main(int argc, char *argv[])
 	    "consent.sms", "consent.push", "consent.ads" };
 	struct journey_opts opt;
 	struct j_run r = { .opt = &opt };
-	struct cdp_out *out, *st = NULL;
+	struct cdp_out *out, *log, *st;
 	struct cdp_expr_err eerr;
 	struct cdp_err err;
 	int first;
 
 	cdp_diag_init("cdp-journey");
 	first = parse_options(argc, argv, &opt);
-	j_load(&r.j, opt.journey, opt.score, opt.as_of);
+	if (j_load(&r.j, opt.journey, opt.score, opt.as_of, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	r.seed = XXH3_64bits(opt.seed, strlen(opt.seed));
+	r.as_of = r.horizon = opt.as_of;
+	r.ckpt_as_of = -INFINITY;
+	r.ckpt_log = -1;
+	if (opt.follow)
+		r.as_of = -INFINITY;
 	if ((r.ids = cdp_keymap_new()) == NULL ||
 	    (r.tzmap = cdp_keymap_new()) == NULL)
-		j_nomem();
+		cdp_oom(0);
 	for (int c = 0; c < J_NCHAN; c++)
 		if ((r.consent[c] = cdp_expr_compile(consent[c],
 		    strlen(consent[c]), NULL, &eerr)) == NULL)
-			j_nomem();
+			cdp_oom(0);
 	if (opt.suppress != NULL)
 		load_suppress(&r, opt.suppress);
 	if (opt.state != NULL)
 		j_state_load(&r, opt.state);
-	if (cdp_acct_open(&r.acct, opt.common.rejects, &err) == -1)
+	/* --follow appends its rejects as they come. */
+	if (cdp_acct_open(&r.acct, opt.follow ? NULL : opt.common.rejects,
+	    &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	r.acct.aggregating = true;
+	if (opt.follow) {
+		j_follow(&r, argv + first, argc - first);
+		run_free(&r);
+		return 0;
+	}
 	j_read_input(&r, argv + first, argc - first);
 	for (size_t i = 0; r.suppress != NULL && i < r.nprof; i++)
 		if (cdp_keymap_get(r.suppress, cdp_key128_of(r.idtext.p +
 		    r.prof[i].idoff, r.prof[i].idlen)) != NULL)
 			r.prof[i].suppressed = true;
-	if ((out = cdp_out_open(opt.common.output, &err)) == NULL)
-		cdp_die_err(&err, opt.common.output, 0);
-	if (!opt.dry_run && (opt.state_out != NULL || opt.state != NULL)) {
-		const char *path = opt.state_out ? opt.state_out : opt.state;
-
-		if ((st = cdp_out_open(path, &err)) == NULL)
-			cdp_die_err(&err, path, 0);
-	}
-	j_decide_all(&r, out, st);
-	finish(&r, out, st);
+	open_outputs(&opt, &out, &log, &st);
+	j_decide_all(&r, out, log, st);
+	finish(&r, out, log, st);
 	run_free(&r);
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* state.c - read the state file of the previous run: per profile its
- * stage, how far its events were decided, its consent and zone, what was
- * sent when, and the actions still waiting on their "unless" window. */
+ * stage and when it last entered the journey, how far its events were
+ * decided, its consent and zone, what was sent when, and the actions
+ * still waiting to be decided. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "diag.h"
 #include "journey.h"
+#include "xalloc.h"
 
 struct sctx {
 	struct j_run	*r;
@@ -24,12 +26,11 @@ bad(struct sctx *c, const char *what)
 	cdp_die(EX_DATAERR, c->path, c->line, "bad state: %s", what);
 }
 
-static void
-push(struct j_run *r, double v)
+void
+j_pool_push(struct j_run *r, double v)
 {
-	if (cdp_grow((void **)&r->pool, &r->cappool, r->npool + 1,
-	    sizeof(double)) == -1)
-		j_nomem();
+	cdp_xgrow((void **)&r->pool, &r->cappool, r->npool + 1,
+	    sizeof(double));
 	r->pool[r->npool++] = v;
 }
 
@@ -44,6 +45,40 @@ time_val(struct sctx *c, json_t *v, const char *what)
 	return t;
 }
 
+/* "consent_timed": {"email": ["2026-03-01T10:00:00Z", false], ...}, the
+ * latest consent an event stated before, per channel. */
+static void
+consent_timed(struct sctx *c, json_t *v, struct j_pstate *ps)
+{
+	const char *k;
+	json_t *x;
+	int n;
+
+	ps->ct0 = J_NONE;
+	if (v != NULL && !json_is_object(v))
+		bad(c, "consent_timed is not an object");
+	if (json_object_size(v) == 0)
+		return;
+	ps->ct0 = (uint32_t)c->r->npool;
+	for (n = 0; n < J_NCHAN; n++) {
+		j_pool_push(c->r, -INFINITY);
+		j_pool_push(c->r, 0);
+	}
+	json_object_foreach(v, k, x) {
+		for (n = 0; n < J_NCHAN && strcmp(k, j_channels[n]) != 0; n++)
+			;
+		if (n == J_NCHAN || !json_is_array(x) ||
+		    json_array_size(x) != 2 ||
+		    !json_is_boolean(json_array_get(x, 1)))
+			bad(c, "consent_timed: expected a channel's [time, "
+			    "true|false]");
+		c->r->pool[ps->ct0 + 2 * n] = time_val(c, json_array_get(x, 0),
+		    "consent_timed time");
+		c->r->pool[ps->ct0 + 2 * n + 1] =
+		    json_is_true(json_array_get(x, 1)) ? 1 : 2;
+	}
+}
+
 static void
 one_state(struct sctx *c, json_t *o, struct j_pstate *ps,
     struct j_profile *p)
@@ -55,17 +90,22 @@ one_state(struct sctx *c, json_t *o, struct j_pstate *ps,
 	int n;
 
 	v = json_object_get(o, "stage");
-	if (v != NULL && !json_is_null(v) && (!json_is_string(v) ||
-	    (ps->stage = j_stage_of(j, json_string_value(v))) < 0))
-		bad(c, "unknown stage");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_string(v) ||
+		    (n = j_stage_of(j, json_string_value(v))) < 0)
+			bad(c, "unknown stage");
+		ps->stage = (int8_t)n;
+	}
 	if ((v = json_object_get(o, "cursor")) != NULL && !json_is_null(v))
 		ps->cursor = time_val(c, v, "cursor is not a time");
-	ps->sent0 = (uint32_t)c->r->npool;
-	for (int a = 0; a < j->nact; a++)
-		push(c->r, NAN);
+	if ((v = json_object_get(o, "entered")) != NULL && !json_is_null(v))
+		ps->entered = time_val(c, v, "entered is not a time");
 	v = json_object_get(o, "sent");
 	if (v != NULL && !json_is_object(v))
 		bad(c, "sent is not an object");
+	ps->sent0 = json_object_size(v) > 0 ? (uint32_t)c->r->npool : J_NONE;
+	for (int a = 0; ps->sent0 != J_NONE && a < j->nact; a++)
+		j_pool_push(c->r, NAN);
 	json_object_foreach(v, k, x) {
 		if ((n = j_action_of(j, k)) < 0)
 			bad(c, "unknown action in sent");
@@ -83,9 +123,10 @@ one_state(struct sctx *c, json_t *o, struct j_pstate *ps,
 		if (n == J_NCHAN || !json_is_array(x))
 			bad(c, "unknown channel or not a list");
 		json_array_foreach(x, i, t) {
-			push(c->r, n);
-			push(c->r, time_val(c, t, "channel send time"));
-			ps->nch++;
+			j_pool_push(c->r, n);
+			j_pool_push(c->r, time_val(c, t, "channel send time"));
+			if (ps->nch++ == UINT16_MAX)
+				bad(c, "more channel sends than kept");
 		}
 	}
 	ps->pend0 = (uint32_t)c->r->npool;
@@ -98,11 +139,22 @@ one_state(struct sctx *c, json_t *o, struct j_pstate *ps,
 		if (!json_is_string(a) ||
 		    (n = j_action_of(j, json_string_value(a))) < 0)
 			bad(c, "unknown action in pending");
-		push(c->r, n);
-		push(c->r, time_val(c, json_object_get(x, "trigger"),
+		j_pool_push(c->r, n);
+		j_pool_push(c->r, time_val(c, json_object_get(x, "trigger"),
 		    "pending trigger"));
-		ps->npend++;
+		/* The entry it belongs to (a file of an older cdp-journey
+		 * has none: its entries go back to the beginning). */
+		a = json_object_get(x, "entered");
+		j_pool_push(c->r, a == NULL ? -INFINITY :
+		    time_val(c, a, "pending entry"));
+		/* When its group is decided, if later than its own due. */
+		a = json_object_get(x, "decide_at");
+		j_pool_push(c->r, a == NULL ? -INFINITY :
+		    time_val(c, a, "pending decide_at"));
+		if (ps->npend++ == UINT16_MAX)
+			bad(c, "more pending actions than kept");
 	}
+	consent_timed(c, json_object_get(o, "consent_timed"), ps);
 	if ((v = json_object_get(o, "consent")) != NULL) {
 		if (!json_is_object(v))
 			bad(c, "consent is not an object");
@@ -117,15 +169,31 @@ one_state(struct sctx *c, json_t *o, struct j_pstate *ps,
 			if (strcmp(c->r->tzname[i], json_string_value(v)) == 0)
 				break;
 		if (i == c->r->ntz) {
-			if (cdp_grow((void **)&c->r->tzname, &c->r->captz,
-			    c->r->ntz + 1, sizeof(char *)) == -1 ||
-			    (c->r->tzname[i] = strdup(json_string_value(v)))
-			    == NULL)
-				j_nomem();
+			cdp_xgrow((void **)&c->r->tzname, &c->r->captz,
+			    c->r->ntz + 1, sizeof(char *));
+			c->r->tzname[i] = cdp_xstrdup(json_string_value(v));
 			c->r->ntz++;
 		}
 		p->tz = (int32_t)i;
 	}
+}
+
+/* The first line of a --follow checkpoint: {"checkpoint":{"as_of":TIME,
+ * "log_bytes":N}}, the time of the last tick and how long the decision
+ * log was then. */
+static void
+checkpoint(struct sctx *c, json_t *o)
+{
+	json_t *v = json_object_get(o, "checkpoint"), *n;
+
+	if (c->line != 1 || json_object_size(o) != 1 || !json_is_object(v))
+		bad(c, "checkpoint is not the first line, or not an object");
+	c->r->ckpt_as_of = time_val(c, json_object_get(v, "as_of"),
+	    "checkpoint as_of");
+	n = json_object_get(v, "log_bytes");
+	if (!json_is_integer(n) || json_integer_value(n) < 0)
+		bad(c, "checkpoint log_bytes");
+	c->r->ckpt_log = json_integer_value(n);
 }
 
 static void
@@ -142,6 +210,11 @@ one_line(struct sctx *c, const char *s)
 		    jerr.text);
 	if (!json_is_object(o))
 		bad(c, "not an object");
+	if (json_object_get(o, "checkpoint") != NULL) {
+		checkpoint(c, o);
+		json_decref(o);
+		return;
+	}
 	id = json_object_get(o, "profile_id");
 	if (json_is_string(id) && json_string_length(id) > 0)
 		idx = j_profile_of(r, json_string_value(id),
@@ -157,12 +230,11 @@ one_line(struct sctx *c, const char *s)
 	p = &r->prof[idx];
 	if (p->state >= 0)
 		bad(c, "profile listed twice");
-	if (cdp_grow((void **)&r->ps, &r->capps, r->nps + 1,
-	    sizeof(*r->ps)) == -1)
-		j_nomem();
+	cdp_xgrow((void **)&r->ps, &r->capps, r->nps + 1,
+	    sizeof(*r->ps));
 	p->state = (int32_t)r->nps;
 	r->ps[r->nps] = (struct j_pstate){ .stage = -1, .cursor = -INFINITY,
-	    .line = c->line };
+	    .entered = -INFINITY };
 	one_state(c, o, &r->ps[r->nps], p);
 	r->nps++;
 	json_decref(o);
@@ -197,4 +269,47 @@ j_state_load(struct j_run *r, const char *path)
 		cdp_die(EX_IOERR, path, 0, "read error: %s", strerror(errno));
 	free(line);
 	fclose(fp);
+}
+
+/* Copy n numbers from old at *off to the end of the pool; *off follows. */
+static void
+move_range(struct j_run *r, const double *old, uint32_t *off, size_t n)
+{
+	size_t at = r->npool;
+
+	if (*off == J_NONE)
+		return;
+	for (size_t i = 0; i < n; i++)
+		j_pool_push(r, old[*off + i]);
+	*off = (uint32_t)at;
+}
+
+void
+j_pool_compact(struct j_run *r)
+{
+	double *old = r->pool;
+	size_t live = 0;
+
+	for (size_t i = 0; i < r->nps; i++) {
+		const struct j_pstate *ps = &r->ps[i];
+
+		live += (ps->sent0 != J_NONE ? (size_t)r->j.nact : 0) +
+		    2 * (size_t)ps->nch + 4 * (size_t)ps->npend +
+		    (ps->ct0 != J_NONE ? 2 * J_NCHAN : 0);
+	}
+	/* Little to give back: not worth a second pool for a while. */
+	if (r->npool < live + live / 2 + 4096)
+		return;
+
+	r->pool = NULL;
+	r->npool = r->cappool = 0;
+	for (size_t i = 0; i < r->nps; i++) {
+		struct j_pstate *ps = &r->ps[i];
+
+		move_range(r, old, &ps->sent0, (size_t)r->j.nact);
+		move_range(r, old, &ps->ch0, 2 * (size_t)ps->nch);
+		move_range(r, old, &ps->pend0, 4 * (size_t)ps->npend);
+		move_range(r, old, &ps->ct0, 2 * J_NCHAN);
+	}
+	free(old);
 }

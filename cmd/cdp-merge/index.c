@@ -7,30 +7,20 @@
 #include <string.h>
 
 #include "diag.h"
+#include "idvals.h"
 #include "index.h"
 #include "lines.h"
 #include "norm.h"
+#include "prior.h"
 #include "prob.h"
-
-void
-merge_oom(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
-
-void
-merge_grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	if (cdp_grow(p, cap, need, size) == -1)
-		merge_oom();
-}
+#include "xalloc.h"
 
 static struct cdp_key128
 lower_key(struct cdp_buf *low, const char *s, size_t n)
 {
 	cdp_buf_reset(low);
 	if (cdp_buf_reserve(low, n) == -1)
-		merge_oom();
+		cdp_oom(0);
 	for (size_t i = 0; i < n; i++)
 		low->p[i] = (s[i] >= 'A' && s[i] <= 'Z') ? s[i] + 32 : s[i];
 	low->len = n;
@@ -45,7 +35,7 @@ ignore_add(struct index *ix, const char *s, size_t n)
 	cdp_trim(&s, &n);
 	if (cdp_keymap_put(ix->ignore, lower_key(&ix->low, s, n), 0,
 	    &added) == NULL)
-		merge_oom();
+		cdp_oom(0);
 }
 
 static void
@@ -76,7 +66,7 @@ index_init(struct index *ix, const struct merge_opts *opt)
 	if ((ix->map = cdp_keymap_new()) == NULL ||
 	    (ix->sets = cdp_keymap_new()) == NULL ||
 	    (ix->ignore = cdp_keymap_new()) == NULL)
-		merge_oom();
+		cdp_oom(0);
 	for (int i = 0; i < opt->nids; i++)
 		if (cdp_norm_ctx_prepare(&ix->ctx, opt->ids[i].norm,
 		    &err) == -1)
@@ -111,6 +101,7 @@ index_free(struct index *ix)
 	cdp_buf_free(&ix->prior.text);
 	free(ix->prior.off);
 	free(ix->prior.count);
+	free(ix->prior.of_rec);
 	uf_free(&ix->uf);
 	cdp_buf_free(&ix->arena);
 	cdp_buf_free(&ix->val);
@@ -127,28 +118,16 @@ id_of_key(struct cdp_key128 h, char out[PROFILE_ID_SIZE])
 	    (unsigned long long)h.lo);
 }
 
-/* A record with no linking identifier is its own profile, named by its
- * provenance (_src and _line) when it has both, else by its text. */
+/*
+ * A record with no linking identifier is its own profile, named by its
+ * whole text (which holds its _src and _line when it has them): two
+ * records get one id only when they are the same bytes.
+ */
 static struct cdp_key128
 record_key(struct index *ix, struct cdp_rec *rec)
 {
-	const struct cdp_field *src = cdp_rec_find(rec, "_src", 4);
-	const struct cdp_field *line = cdp_rec_find(rec, "_line", 5);
-	struct cdp_buf *k = &ix->low;
-	int rc;
-
-	cdp_buf_reset(k);
-	if (src != NULL && line != NULL)
-		rc = cdp_buf_add(k, "\1", 1) |
-		    cdp_buf_add(k, rec->p + src->voff, src->vlen) |
-		    cdp_buf_add(k, ":", 1) |
-		    cdp_buf_add(k, rec->p + line->voff, line->vlen);
-	else
-		rc = cdp_buf_add(k, "\2", 1) | cdp_buf_add(k, rec->p,
-		    rec->len);
-	if (rc != 0)
-		merge_oom();
-	return cdp_key128_of(k->p, k->len);
+	(void)ix;
+	return cdp_key128_of(rec->p, rec->len);
 }
 
 static bool
@@ -165,7 +144,7 @@ field_why(struct index *ix, const struct idfield *f, const char *why)
 	if (cdp_buf_adds(&ix->msg, "field ") == -1 ||
 	    cdp_json_quote(&ix->msg, f->name, f->nlen) == -1 ||
 	    cdp_buf_addf(&ix->msg, ": %s", why) == -1)
-		merge_oom();
+		cdp_oom(0);
 	return ix->msg.p;
 }
 
@@ -180,7 +159,7 @@ key_of(struct index *ix, int i, const char *s, size_t n)
 	cdp_buf_reset(k);
 	if (cdp_buf_add(k, f->name, f->nlen + 1) == -1 ||
 	    cdp_buf_add(k, s, n) == -1)
-		merge_oom();
+		cdp_oom(0);
 	return cdp_key128_of(k->p, k->len);
 }
 
@@ -193,43 +172,19 @@ node_of(struct index *ix, int i, const char *s, size_t n)
 
 	v = cdp_keymap_put(ix->map, key_of(ix, i, s, n), ix->nnodes, &added);
 	if (v == NULL)
-		merge_oom();
+		cdp_oom(0);
 	if (added) {
 		if (ix->nnodes >= NO_NODE || n > UINT32_MAX)
 			cdp_die(EX_SOFTWARE, NULL, 0, "too many identifiers");
-		merge_grow((void **)&ix->nodes, &ix->ncap, ix->nnodes + 1,
+		cdp_xgrow((void **)&ix->nodes, &ix->ncap, ix->nnodes + 1,
 		    sizeof(*ix->nodes));
 		ix->nodes[ix->nnodes++] = (struct node){
 		    .aoff = ix->arena.len, .alen = (uint32_t)n,
 		    .field = (uint8_t)i };
 		if (cdp_buf_add(&ix->arena, s, n) == -1)
-			merge_oom();
+			cdp_oom(0);
 	}
 	return (uint32_t)*v;
-}
-
-/*
- * The identifier text of field f of rec in ix->val (a string unescaped,
- * a number's text), trimmed into s and n; 0, 1 when absent (null, missing,
- * empty), -1 when the type cannot be an identifier.
- */
-static int
-id_text(struct index *ix, const struct cdp_rec *rec,
-    const struct cdp_field *f, const char **s, size_t *n)
-{
-	if (f == NULL || f->type == CDP_NULL)
-		return 1;
-	if (f->type == CDP_STRING) {
-		if (cdp_rec_str(rec, f, &ix->val, s, n) == -1)
-			merge_oom();
-	} else if (f->type == CDP_NUMBER) {
-		*s = rec->p + f->voff;
-		*n = f->vlen;
-	} else {
-		return -1;
-	}
-	cdp_trim(s, n);
-	return *n == 0 ? 1 : 0;
 }
 
 static void
@@ -237,7 +192,7 @@ set_good(struct index *ix, bool good)
 {
 	size_t seq = ix->nlines++;
 
-	merge_grow((void **)&ix->good, &ix->gcap, seq / 8 + 1, 1);
+	cdp_xgrow((void **)&ix->good, &ix->gcap, seq / 8 + 1, 1);
 	if (seq % 8 == 0)
 		ix->good[seq / 8] = 0;
 	if (good)
@@ -251,8 +206,64 @@ index_good(const struct index *ix, size_t seq)
 }
 
 /*
+ * One identifier value s[0..n) of --ids field i: trimmed, checked
+ * against the ignore list, normalised and added to ids[] (or its key to
+ * keys[]) unless the record has it already.  Returns 0, or -1 (*why).
+ */
+static int
+id_value(struct index *ix, int i, const char *s, size_t n, uint32_t *ids,
+    struct cdp_key128 *keys, int *k, const char **why)
+{
+	const struct idfield *idf = &ix->opt->ids[i];
+	const char *w;
+
+	cdp_trim(&s, &n);
+	if (n == 0)
+		return 0;
+	if (ignored(ix, s, n)) {
+		ix->ignored += keys == NULL;
+		return 0;
+	}
+	cdp_buf_reset(&ix->norm);
+	if (cdp_norm_apply(&ix->ctx, idf->norm, s, n, &ix->norm, &w) == -1) {
+		*why = field_why(ix, idf, w);
+		return -1;
+	}
+	if (ix->norm.len == 0 || ignored(ix, ix->norm.p, ix->norm.len)) {
+		ix->ignored += keys == NULL;
+		return 0;
+	}
+	if (keys != NULL) {
+		struct cdp_key128 key = key_of(ix, i, ix->norm.p, ix->norm.len);
+
+		for (int j = 0; j < *k; j++)
+			if (keys[j].hi == key.hi && keys[j].lo == key.lo)
+				return 0;
+		if (*k == MAX_IDS)
+			goto many;
+		keys[(*k)++] = key;
+	} else {
+		uint32_t node = node_of(ix, i, ix->norm.p, ix->norm.len);
+
+		for (int j = 0; j < *k; j++)
+			if (ids[j] == node)
+				return 0;
+		if (*k == MAX_IDS)
+			goto many;
+		ids[(*k)++] = node;
+	}
+	return 0;
+many:
+	*why = field_why(ix, idf, "more than 64 identifier values in one "
+	    "record");
+	return -1;
+}
+
+/*
  * The record's nodes into ids[] (or, with keys non-NULL, only their keys
- * into keys[], adding nothing); returns their count or -1 (bad).
+ * into keys[], adding nothing); returns their count or -1 (bad).  A field
+ * may hold one value or an array of them, and `_ids.F` adds more
+ * (common/idvals.h).
  */
 int
 index_record_ids(struct index *ix, struct cdp_rec *rec, uint32_t *ids,
@@ -263,37 +274,21 @@ index_record_ids(struct index *ix, struct cdp_rec *rec, uint32_t *ids,
 
 	for (int i = 0; i < opt->nids; i++) {
 		const struct idfield *idf = &opt->ids[i];
+		struct cdp_idvals it;
 		const char *s, *w;
 		size_t n;
-		int rc = id_text(ix, rec, cdp_rec_find(rec, idf->name,
-		    idf->nlen), &s, &n);
+		int rc;
 
+		cdp_idvals_start(&it, rec, idf->name, idf->nlen, true);
+		while ((rc = cdp_idvals_next(&it, &ix->val, &s, &n, &w)) == 1)
+			if (id_value(ix, i, s, n, ids, keys, &k, why) == -1)
+				return -1;
+		if (rc == -2)
+			cdp_oom(0);
 		if (rc == -1) {
-			*why = field_why(ix, idf, "an identifier must be a "
-			    "string or a number");
-			return -1;
-		}
-		if (rc == 1)
-			continue;
-		if (ignored(ix, s, n)) {
-			ix->ignored += keys == NULL;
-			continue;
-		}
-		cdp_buf_reset(&ix->norm);
-		if (cdp_norm_apply(&ix->ctx, idf->norm, s, n, &ix->norm,
-		    &w) == -1) {
 			*why = field_why(ix, idf, w);
 			return -1;
 		}
-		if (ix->norm.len == 0 || ignored(ix, ix->norm.p,
-		    ix->norm.len)) {
-			ix->ignored += keys == NULL;
-			continue;
-		}
-		if (keys != NULL)
-			keys[k++] = key_of(ix, i, ix->norm.p, ix->norm.len);
-		else
-			ids[k++] = node_of(ix, i, ix->norm.p, ix->norm.len);
 	}
 	return k;
 }
@@ -319,7 +314,7 @@ new_set(struct index *ix, const uint32_t *ids, int k)
 	}
 	if (k > 0 && cdp_keymap_put(ix->sets, cdp_key128_of(set,
 	    (size_t)k * sizeof(*set)), 0, &added) == NULL)
-		merge_oom();
+		cdp_oom(0);
 	return k > 0 && added;
 }
 
@@ -343,12 +338,13 @@ index_add(struct index *ix, struct cdp_rec *rec, const char *p, size_t len,
 			cdp_die_err(&err, NULL, 0);
 		cdp_buf_reset(&ix->msg);
 		if (cdp_buf_adds(&ix->msg, err.msg) == -1)
-			merge_oom();
+			cdp_oom(0);
 		*why = ix->msg.p;
 		set_good(ix, false);
 		return -1;
 	}
-	if (ix->prob != NULL && prob_add(ix->prob, rec, why) == -1) {
+	if (merge_owned(ix, rec, why) == -1 ||
+	    (ix->prob != NULL && prob_add(ix->prob, rec, why) == -1)) {
 		set_good(ix, false);
 		return -1;
 	}
@@ -359,11 +355,12 @@ index_add(struct index *ix, struct cdp_rec *rec, const char *p, size_t len,
 		return -1;
 	}
 	if (ix->prob != NULL) {
-		merge_grow((void **)&ix->rkey, &ix->rkcap, ix->nrecs + 1,
+		cdp_xgrow((void **)&ix->rkey, &ix->rkcap, ix->nrecs + 1,
 		    sizeof(*ix->rkey));
 		ix->rkey[ix->nrecs] = record_key(ix, rec);
 	}
 	add_edges(ix, ids, k);
+	prior_carry_add(ix, ids, k);
 	set_good(ix, true);
 	return 0;
 }
@@ -374,8 +371,9 @@ add_edges(struct index *ix, const uint32_t *ids, int k)
 {
 	if (ix->nedges + (size_t)k > UINT32_MAX || ix->nrecs + 2 > UINT32_MAX)
 		cdp_die(EX_SOFTWARE, NULL, 0, "too many records");
-	merge_grow((void **)&ix->off, &ix->rcap, ix->nrecs + 2, sizeof(*ix->off));
-	merge_grow((void **)&ix->edges, &ix->ecap, ix->nedges + (size_t)k,
+	cdp_xgrow((void **)&ix->off, &ix->rcap, ix->nrecs + 2,
+	    sizeof(*ix->off));
+	cdp_xgrow((void **)&ix->edges, &ix->ecap, ix->nedges + (size_t)k,
 	    sizeof(*ix->edges));
 	ix->off[ix->nrecs] = (uint32_t)ix->nedges;
 	for (int i = 0; i < k; i++)
@@ -389,7 +387,7 @@ add_edges(struct index *ix, const uint32_t *ids, int k)
 void
 index_add_set(struct index *ix, const uint32_t *ids, int k, uint64_t n)
 {
-	merge_grow((void **)&ix->weight, &ix->wcap, ix->nrecs + 1,
+	cdp_xgrow((void **)&ix->weight, &ix->wcap, ix->nrecs + 1,
 	    sizeof(*ix->weight));
 	ix->weight[ix->nrecs] = n;
 	add_edges(ix, ids, k);
@@ -475,7 +473,7 @@ id_of_node(struct index *ix, uint32_t i, char out[PROFILE_ID_SIZE])
 	cdp_buf_reset(k);
 	if (cdp_buf_add(k, f->name, f->nlen + 1) == -1 ||
 	    cdp_buf_add(k, ix->arena.p + nd->aoff, nd->alen) == -1)
-		merge_oom();
+		cdp_oom(0);
 	h = cdp_key128_of(k->p, k->len);
 	snprintf(out, PROFILE_ID_SIZE, "p_%016llx%016llx", (unsigned long long)h.hi,
 	    (unsigned long long)h.lo);
@@ -484,10 +482,8 @@ id_of_node(struct index *ix, uint32_t i, char out[PROFILE_ID_SIZE])
 void
 index_count(struct index *ix)
 {
-	uint64_t *recs = calloc(ix->nelem ? ix->nelem : 1, sizeof(*recs));
+	uint64_t *recs = cdp_xcalloc(ix->nelem ? ix->nelem : 1, sizeof(*recs));
 
-	if (recs == NULL)
-		merge_oom();
 	for (size_t k = 0; k < ix->nrecs; k++) {
 		uint32_t r = index_root(ix, k);
 		/* --join-links: a record is a set of n records. */
@@ -524,10 +520,8 @@ join_pairs(struct index *ix, const uint64_t *pairs, size_t npairs)
 {
 	uint32_t base = (uint32_t)ix->nnodes;
 
-	if ((ix->linked = calloc(ix->nrecs ? ix->nrecs : 1, 1)) == NULL ||
-	    (ix->minrec = malloc((ix->nelem ? ix->nelem : 1) *
-	    sizeof(*ix->minrec))) == NULL)
-		merge_oom();
+	ix->linked = cdp_xcalloc(ix->nrecs, 1);
+	ix->minrec = cdp_xcalloc(ix->nelem, sizeof(*ix->minrec));
 	for (size_t k = 0; k < ix->nrecs; k++) {
 		uint32_t a = first_link(ix, k);
 
@@ -563,10 +557,9 @@ index_resolve(struct index *ix, const uint64_t *pairs, size_t npairs)
 	ix->nelem = ix->nnodes + (ix->prob != NULL ? ix->nrecs : 0);
 	if (ix->nelem >= NO_NODE)
 		cdp_die(EX_SOFTWARE, NULL, 0, "too many records");
-	if (uf_init(&ix->uf, ix->nelem) == -1 ||
-	    (ix->minnode = malloc((ix->nelem ? ix->nelem : 1) *
-	    sizeof(*ix->minnode))) == NULL)
-		merge_oom();
+	if (uf_init(&ix->uf, ix->nelem) == -1)
+		cdp_oom(0);
+	ix->minnode = cdp_xcalloc(ix->nelem, sizeof(*ix->minnode));
 	for (size_t k = 0; k < ix->nrecs; k++) {
 		uint32_t a = first_link(ix, k);
 
@@ -624,7 +617,9 @@ index_profile(struct index *ix, size_t k, struct cdp_rec *rec,
 {
 	uint32_t r = index_root(ix, k);
 
-	if (r == NO_NODE)
+	if (r == NO_NODE && prior_carried(ix, k) != NULL)
+		snprintf(out, PROFILE_ID_SIZE, "%s", prior_carried(ix, k));
+	else if (r == NO_NODE)
 		id_of_key(record_key(ix, rec), out);
 	else
 		index_root_id(ix, r, out);
@@ -660,8 +655,8 @@ index_explain(struct index *ix, size_t k, struct cdp_buf *out)
 		    -1 || cdp_buf_addf(out, ",\"degree\":%u,\"links\":%s}",
 		    nd->count, index_linking(ix, ix->edges[e]) ? "true" :
 		    "false") == -1)
-			merge_oom();
+			cdp_oom(0);
 	}
 	if (cdp_buf_addc(out, ']') == -1)
-		merge_oom();
+		cdp_oom(0);
 }

@@ -28,6 +28,10 @@ struct prior {
 	uint64_t		*off;	/* id number i at text.p + off[i] */
 	uint32_t		*count;	/* records it had */
 	size_t			 n, cap;
+	/* profile_id carried by the input records (prior.c) */
+	uint32_t		*of_rec;	/* per record: id number, NO_NODE */
+	size_t			 nrec, rcap;
+	uint32_t		 pending;	/* the record being added */
 };
 
 /* One identifier value; its bytes are arena.p[aoff..aoff+alen). */

@@ -27,6 +27,7 @@
 #include "out.h"
 #include "prior.h"
 #include "record.h"
+#include "xalloc.h"
 
 static void
 write_buf(struct cdp_out *out, const struct cdp_buf *b)
@@ -63,7 +64,7 @@ links_emit(struct index *ix, struct cdp_out *out, struct cdp_acct *acct)
 	struct cdp_buf line = { 0 };
 
 	if (seen == NULL)
-		merge_oom();
+		cdp_oom(0);
 	/* Sets numbered in order of first record, so the output follows
 	 * the input. */
 	for (size_t k = 0; k < ix->nrecs; k++) {
@@ -73,11 +74,11 @@ links_emit(struct index *ix, struct cdp_out *out, struct cdp_acct *acct)
 		    (int)(e - b)), nsets, &added);
 
 		if (v == NULL)
-			merge_oom();
+			cdp_oom(0);
 		if (added) {
-			merge_grow((void **)&count, &ccap, nsets + 1,
+			cdp_xgrow((void **)&count, &ccap, nsets + 1,
 			    sizeof(*count));
-			merge_grow((void **)&first, &fcap, nsets + 1,
+			cdp_xgrow((void **)&first, &fcap, nsets + 1,
 			    sizeof(*first));
 			count[nsets] = 0;
 			first[nsets++] = (uint32_t)k;
@@ -90,7 +91,7 @@ links_emit(struct index *ix, struct cdp_out *out, struct cdp_acct *acct)
 		cdp_buf_reset(&line);
 		if (cdp_buf_addf(&line, "{\"_n\":%llu",
 		    (unsigned long long)count[s]) == -1)
-			merge_oom();
+			cdp_oom(0);
 		for (uint32_t e = ix->off[k]; e < ix->off[k + 1]; e++) {
 			const struct node *nd = &ix->nodes[ix->edges[e]];
 			const struct idfield *f = &ix->opt->ids[nd->field];
@@ -100,10 +101,10 @@ links_emit(struct index *ix, struct cdp_out *out, struct cdp_acct *acct)
 			    cdp_buf_addc(&line, ':') == -1 ||
 			    cdp_json_quote(&line, ix->arena.p + nd->aoff,
 			    nd->alen) == -1)
-				merge_oom();
+				cdp_oom(0);
 		}
 		if (cdp_buf_adds(&line, "}\n") == -1)
-			merge_oom();
+			cdp_oom(0);
 		write_buf(out, &line);
 	}
 	/* Records in, sets out: the records were used, not written. */
@@ -188,7 +189,7 @@ write_id_map(struct index *ix, struct cdp_out *out, unsigned long long *n)
 		    -1 || cdp_buf_adds(&line, ",\"profile_id\":") == -1 ||
 		    cdp_json_quote(&line, id, strlen(id)) == -1 ||
 		    cdp_buf_adds(&line, "}\n") == -1)
-			merge_oom();
+			cdp_oom(0);
 		write_buf(out, &line);
 		(*n)++;
 	}
@@ -213,7 +214,7 @@ links_join(const struct merge_opts *opt, char **files, int nfiles)
 	acct.aggregating = true;
 	cdp_each(files, nfiles, &opt->common, &acct, join_line, &j);
 	index_resolve(&j.ix, NULL, 0);
-	if (opt->prior != NULL)
+	if (opt->prior != NULL || opt->id_map != NULL)
 		idmap = prior_apply(&j.ix, opt->id_map);
 	index_count(&j.ix);
 	write_id_map(&j.ix, out, &written);
@@ -275,13 +276,13 @@ map_line(struct apply *a, struct cdp_rec *rec)
 	/* The same id for many values: keep its text once. */
 	if ((off = cdp_keymap_put(a->idset, cdp_key128_of(p, pn),
 	    a->ids.len, &added)) == NULL)
-		merge_oom();
+		cdp_oom(0);
 	if (added && (cdp_buf_add(&a->ids, p, pn) == -1 ||
 	    cdp_buf_addc(&a->ids, '\0') == -1))
-		merge_oom();
+		cdp_oom(0);
 	if (cdp_keymap_put(a->map, index_value_key(&a->ix, i, v, vn), *off,
 	    &added) == NULL)
-		merge_oom();
+		cdp_oom(0);
 	return added ? NULL : "a value given twice";
 }
 
@@ -314,6 +315,24 @@ map_load(struct apply *a, const char *path)
 	cdp_rec_free(&rec);
 }
 
+/* An unlinked record keeps the profile_id it carries (unless --replace),
+ * as in one process: into own, 0; or -1. */
+static int
+carried_id(struct apply *a, struct cdp_rec *rec, char own[PROFILE_ID_SIZE])
+{
+	const struct cdp_field *f = cdp_rec_find(rec, "profile_id", 10);
+	const char *s;
+	size_t n;
+
+	if (a->ix.opt->replace || f == NULL || f->type != CDP_STRING ||
+	    cdp_rec_str(rec, f, &a->s1, &s, &n) == -1 || n == 0 ||
+	    n >= PROFILE_ID_SIZE || memchr(s, '\0', n) != NULL)
+		return -1;
+	memcpy(own, s, n);
+	own[n] = '\0';
+	return 0;
+}
+
 static int
 apply_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
     const char **why)
@@ -336,7 +355,9 @@ apply_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		if (off != NULL)
 			id = a->ids.p + *off;
 	}
-	if (id == NULL) {
+	if (id == NULL && carried_id(a, rec, own) == 0) {
+		id = own;
+	} else if (id == NULL) {
 		index_own_id(&a->ix, rec, own);
 		id = own;
 	} else {
@@ -358,7 +379,7 @@ links_apply(const struct merge_opts *opt, char **files, int nfiles)
 	index_init(&a.ix, opt);
 	if ((a.map = cdp_keymap_new()) == NULL ||
 	    (a.idset = cdp_keymap_new()) == NULL)
-		merge_oom();
+		cdp_oom(0);
 	map_load(&a, opt->apply_map);
 	cdp_keymap_free(a.idset);
 	a.idset = NULL;

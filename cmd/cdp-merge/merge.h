@@ -58,6 +58,8 @@ struct merge_opts {
 	const char		*prior;		/* --prior FILE */
 	const char		*id_map;	/* --id-map FILE */
 	const char		*explain;	/* --explain ID */
+	bool			 all_ids;	/* --all-ids: _ids in profiles */
+	bool			 replace;	/* --replace: new profile ids */
 	struct rule		 rules[MAX_RULES];
 	int			 nrules;
 	bool			 emit_links;	/* --emit-links */
@@ -99,10 +101,14 @@ struct cdp_rec;
  * added last) into w. */
 void	merge_annotate(struct cdp_recw *w, struct cdp_rec *rec, const char *id);
 
-/* Out of memory: the message and exit 71. */
-_Noreturn void merge_oom(void);
-
-/* cdp_grow(), or merge_oom(). */
-void	merge_grow(void **p, size_t *cap, size_t need, size_t size);
+/*
+ * Pass 1, for every parsed record before its identifiers are added: the
+ * fields cdp-merge writes that the record already has must be ones an
+ * earlier run wrote (a profile_id is then carried, see prior.h; with
+ * --profiles, _records a whole number from 1, _sources an array of
+ * strings, _ids an object), else the record is bad with *why `field
+ * "NAME" already exists` -- unless --replace.  Returns 0 or -1.
+ */
+int	merge_owned(struct index *ix, struct cdp_rec *rec, const char **why);
 
 #endif

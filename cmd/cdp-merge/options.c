@@ -16,9 +16,9 @@ static const char usage[] =
 "\n"
 "  -i, --ids F,...           identifier fields (email, phone, customer_id, ...)\n"
 "  -n, --normalize F[:KIND],...\n"
-"                            email, email-canonical, phone, name, key, date,\n"
-"                            datetime, country (default: email and phone by\n"
-"                            name, other ids trimmed)\n"
+"                            normalise F as KIND (default: email and phone\n"
+"                            by name, other ids trimmed)\n"
+CDP_NORM_KINDS_USAGE
 CDP_NORM_USAGE
 "      --max-degree N        a value on more than N records (those with the\n"
 "                            same identifiers count once) does not link\n"
@@ -27,15 +27,16 @@ CDP_NORM_USAGE
 "      --ignore-values FILE  placeholder values that never link (one a line),\n"
 "                            instead of the built-in list\n"
 "      --no-default-ignore   do not ignore the built-in placeholder list\n"
-"  -a, --annotate            write every record with profile_id (default)\n"
-"  -p, --profiles            write one unified profile per person instead\n"
-"  -r, --rule F=RULE         how --profiles picks field F: most_frequent,\n"
-"                            most_recent:TIMEFIELD, source_priority:S1,S2,...,\n"
-"                            longest or all (default: all for --ids fields,\n"
-"                            most_frequent for the others)\n"
+"      --annotate            write every record with profile_id (default)\n"
+"      --profiles            write one unified profile per person instead\n"
+"      --rule F=RULE         how --profiles picks field F: most_frequent\n"
+"                            (default), most_recent:TIMEFIELD,\n"
+"                            source_priority:S1,S2,..., longest or all\n"
+"      --all-ids             --profiles: all values of the --ids under _ids\n"
 "      --prior FILE          keep the profile ids of a previous annotate output\n"
-"      --id-map FILE         write {\"from\":OLD,\"to\":NEW} for prior ids that\n"
-"                            went (clusters joined); needs --prior\n"
+"      --id-map FILE         write {\"from\":OLD,\"to\":NEW} for prior or\n"
+"                            carried ids that went (clusters joined)\n"
+"      --replace             new ids for records carrying a profile_id\n"
 "      --emit-links, --join-links, --apply-map MAP\n"
 "                            the two phases over partitions (cdp-merge(1))\n"
 "      --explain ID          instead of records, show for each record of\n"
@@ -58,8 +59,8 @@ CDP_NORM_USAGE
 "      --seed N              seed of the random pairs that start u (1)\n"
 "      --train-only          print the fitted parameters as JSON instead\n"
 "                            of records\n"
-"      --explain FILE        with --probabilistic: write every scored pair\n"
-"                            with each field's level and weight to FILE\n"
+"      --pairs FILE          write every scored pair with each field's\n"
+"                            level and weight to FILE\n"
 "  -o, --output FILE         write to FILE (atomically) instead of stdout\n"
 "      --rejects FILE        write bad records to FILE and go on\n"
 "      --stats               print the record account on stderr at the end\n"
@@ -72,7 +73,10 @@ CDP_NORM_USAGE
 "  -V, --version             version\n";
 
 enum {
-	OPT_EXPLAIN = CDP_OPT_PRIVATE,
+	OPT_ALL_IDS = CDP_OPT_PRIVATE,
+	OPT_EXPLAIN,
+	OPT_PAIRS,
+	OPT_REPLACE,
 	OPT_ID_MAP,
 	OPT_IGNORE_VALUES,
 	OPT_MAX_CLUSTER,
@@ -97,6 +101,7 @@ enum {
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
 	CDP_NORM_LONGOPTS,
+	{ "all-ids", no_argument, NULL, OPT_ALL_IDS },
 	{ "allow-nonconverged", no_argument, NULL, OPT_ALLOW_NONCONVERGED },
 	{ "annotate", no_argument, NULL, 'a' },
 	{ "apply-map", required_argument, NULL, OPT_APPLY_MAP },
@@ -119,10 +124,20 @@ static const struct option longopts[] = {
 	{ "max-degree", required_argument, NULL, OPT_MAX_DEGREE },
 	{ "no-default-ignore", no_argument, NULL, OPT_NO_DEFAULT_IGNORE },
 	{ "normalize", required_argument, NULL, 'n' },
+	{ "pairs", required_argument, NULL, OPT_PAIRS },
 	{ "prior", required_argument, NULL, OPT_PRIOR },
 	{ "profiles", no_argument, NULL, 'p' },
+	{ "replace", no_argument, NULL, OPT_REPLACE },
 	{ "rule", required_argument, NULL, 'r' },
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'a', "annotate" },
+	{ 'p', "profiles" },
+	{ 'r', "rule" },
+	{ 0, NULL }
 };
 
 /*
@@ -286,6 +301,12 @@ private_option(int ch, char *arg, struct merge_opts *opt,
 	case OPT_ID_MAP:
 		opt->id_map = arg;
 		break;
+	case OPT_ALL_IDS:
+		opt->all_ids = true;
+		break;
+	case OPT_REPLACE:
+		opt->replace = true;
+		break;
 	case OPT_EMIT_LINKS:
 		opt->emit_links = true;
 		break;
@@ -323,6 +344,7 @@ static void
 prob_option(int ch, char *arg, struct merge_opts *opt)
 {
 	struct prob_spec *s = &opt->prob;
+	struct cdp_err err;
 
 	if (prob_first == NULL && ch != OPT_PROBABILISTIC)
 		for (const struct option *o = longopts; o->name != NULL; o++)
@@ -333,10 +355,12 @@ prob_option(int ch, char *arg, struct merge_opts *opt)
 		opt->probabilistic = true;
 		break;
 	case OPT_BLOCK:
-		prob_add_block(s, arg, usage);
+		if (prob_add_block(s, arg, &err) == -1)
+			cdp_usage_die(usage, "%s", err.msg);
 		break;
 	case OPT_COMPARE:
-		prob_add_compare(s, arg, usage);
+		if (prob_add_compare(s, arg, &err) == -1)
+			cdp_usage_die(usage, "%s", err.msg);
 		break;
 	case OPT_SETTINGS:
 		s->settings = arg;
@@ -363,6 +387,9 @@ prob_option(int ch, char *arg, struct merge_opts *opt)
 	case OPT_TRAIN_ONLY:
 		s->train_only = true;
 		break;
+	case OPT_PAIRS:
+		s->explain = arg;
+		break;
 	default:
 		cdp_usage_die(usage, "internal: option %d not handled", ch);
 	}
@@ -373,6 +400,7 @@ static void
 check_prob(struct merge_opts *opt)
 {
 	struct prob_spec *s = &opt->prob;
+	struct cdp_err err;
 
 	if (!opt->probabilistic) {
 		if (prob_first != NULL)
@@ -383,17 +411,16 @@ check_prob(struct merge_opts *opt)
 	if (s->settings != NULL && s->ncmps > 0)
 		cdp_usage_die(usage, "--settings and --compare exclude each "
 		    "other");
-	if (s->settings != NULL)
-		prob_load_settings(s, s->settings, usage);
-	prob_check(s, usage);
+	if (s->settings != NULL && prob_load_settings(s, s->settings,
+	    &err) == -1)
+		cdp_usage_die(usage, "--settings: %s", err.msg);
+	if (prob_check(s, &err) == -1)
+		cdp_usage_die(usage, "%s", err.msg);
 	if (s->train_only && opt->profiles)
 		cdp_usage_die(usage, "--train-only and --profiles exclude "
 		    "each other");
-	/* --explain names the file of scored pairs here. */
-	s->explain = opt->explain;
-	opt->explain = NULL;
 	if (s->train_only && s->explain != NULL)
-		cdp_usage_die(usage, "--train-only and --explain exclude each "
+		cdp_usage_die(usage, "--train-only and --pairs exclude each "
 		    "other");
 }
 
@@ -433,15 +460,15 @@ parse_options(int argc, char *argv[], struct merge_opts *opt)
 	    .default_ignore = true };
 	opt->prob = (struct prob_spec){ .prior = -1, .threshold = 0.9,
 	    .max_block = 5000, .seed = 1, .max_iter = 200 };
-	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "ai:n:pr:",
-	    longopts, NULL)) != -1)
+	while ((ch = cdp_getopt(argc, argv, CDP_COMMON_SHORTOPTS "ai:n:pr:",
+	    longopts, old_short)) != -1)
 		if (!cdp_opt_common(ch, optarg, &opt->common, usage))
 			private_option(ch, optarg, opt, pend, &npend);
 	check_prob(opt);
 	if (opt->nids == 0 && !opt->probabilistic)
 		cdp_usage_die(usage, "--ids is required");
-	if (opt->id_map != NULL && opt->prior == NULL)
-		cdp_usage_die(usage, "--id-map needs --prior");
+	if (opt->all_ids && !opt->profiles)
+		cdp_usage_die(usage, "--all-ids needs --profiles");
 	if (opt->explain != NULL && opt->profiles)
 		cdp_usage_die(usage, "--explain and --profiles exclude each "
 		    "other");

@@ -10,6 +10,7 @@
 #include "out.h"
 #include "prior.h"
 #include "record.h"
+#include "xalloc.h"
 
 #define AMBIG	UINT64_MAX	/* an identifier seen under two ids */
 
@@ -22,24 +23,45 @@ prior_id(struct prior *p, const char *s, size_t n)
 
 	if ((v = cdp_keymap_put(p->ids, cdp_key128_of(s, n), p->n,
 	    &added)) == NULL)
-		merge_oom();
+		cdp_oom(0);
 	if (!added)
 		return (uint32_t)*v;
 	if (p->n + 1 > p->cap) {
 		size_t cap = p->cap ? 2 * p->cap : 1024;
 
-		if ((p->off = realloc(p->off, cap * sizeof(*p->off))) ==
-		    NULL || (p->count = realloc(p->count, cap *
-		    sizeof(*p->count))) == NULL)
-			merge_oom();
+		p->off = cdp_xreallocarray(p->off, cap, sizeof(*p->off));
+		p->count = cdp_xreallocarray(p->count, cap, sizeof(*p->count));
 		p->cap = cap;
 	}
 	p->off[p->n] = p->text.len;
 	p->count[p->n] = 0;
 	if (cdp_buf_add(&p->text, s, n) == -1 ||
 	    cdp_buf_addc(&p->text, '\0') == -1)
-		merge_oom();
+		cdp_oom(0);
 	return (uint32_t)p->n++;
+}
+
+/* The two maps, made on first use. */
+static void
+prior_maps(struct prior *p)
+{
+	if (p->ids == NULL && ((p->ids = cdp_keymap_new()) == NULL ||
+	    (p->keys = cdp_keymap_new()) == NULL))
+		cdp_oom(0);
+}
+
+/* Identifier key k was seen with prior id number id. */
+static void
+claim_key(struct prior *p, struct cdp_key128 k, uint32_t id)
+{
+	int added;
+	uint64_t *v = cdp_keymap_put(p->keys, k, id, &added);
+
+	if (v == NULL)
+		cdp_oom(0);
+	/* A value over --max-degree sat in many profiles: no use. */
+	if (!added && *v != id)
+		*v = AMBIG;
 }
 
 /* One record of the prior file. */
@@ -67,16 +89,8 @@ prior_record(struct index *ix, struct cdp_rec *rec, const char *line,
 	p->count[id]++;
 	if ((k = index_record_ids(ix, rec, NULL, keys, &why)) == -1)
 		return why;
-	for (int i = 0; i < k; i++) {
-		int added;
-		uint64_t *v = cdp_keymap_put(p->keys, keys[i], id, &added);
-
-		if (v == NULL)
-			merge_oom();
-		/* A value over --max-degree sat in many profiles: no use. */
-		if (!added && *v != id)
-			*v = AMBIG;
-	}
+	for (int i = 0; i < k; i++)
+		claim_key(p, keys[i], id);
 	return NULL;
 }
 
@@ -91,9 +105,7 @@ prior_load(struct index *ix, const char *path)
 	const char *why;
 	int rc;
 
-	if ((ix->prior.ids = cdp_keymap_new()) == NULL ||
-	    (ix->prior.keys = cdp_keymap_new()) == NULL)
-		merge_oom();
+	prior_maps(&ix->prior);
 	if ((in = cdp_lines_open(path, 0, &err)) == NULL)
 		cdp_die_err(&err, path, 0);
 	while ((rc = cdp_lines_next(in, &l, &err)) == 1) {
@@ -141,10 +153,8 @@ cmp_gone(const void *x, const void *y)
 static uint32_t *
 fill(size_t n)
 {
-	uint32_t *a = malloc((n ? n : 1) * sizeof(*a));
+	uint32_t *a = cdp_xmalloc((n ? n : 1) * sizeof(*a));
 
-	if (a == NULL)
-		merge_oom();
 	memset(a, 0xff, (n ? n : 1) * sizeof(*a));
 	return a;
 }
@@ -160,6 +170,8 @@ claims(struct index *ix, uint32_t *keep, size_t *npairs)
 		uint64_t *v;
 		uint32_t root;
 
+		if (ix->prior.keys == NULL)
+			break;
 		if (!index_linking(ix, i) || (v = cdp_keymap_get(
 		    ix->prior.keys, index_node_key(ix, i))) == NULL ||
 		    *v == AMBIG)
@@ -167,9 +179,7 @@ claims(struct index *ix, uint32_t *keep, size_t *npairs)
 		root = uf_find(&ix->uf, i);
 		if (n == cap) {
 			cap = cap ? 2 * cap : 1024;
-			if ((pairs = realloc(pairs, cap * sizeof(*pairs))) ==
-			    NULL)
-				merge_oom();
+			pairs = cdp_xreallocarray(pairs, cap, sizeof(*pairs));
 		}
 		pairs[n++] = (struct pair){ (uint32_t)*v, root };
 		if (keep[root] == NO_NODE ||
@@ -197,7 +207,7 @@ write_map(struct index *ix, struct cdp_out *o, const struct gone *g,
 		    -1 || cdp_buf_adds(&line, ",\"to\":") == -1 ||
 		    cdp_json_quote(&line, id, strlen(id)) == -1 ||
 		    cdp_buf_adds(&line, "}\n") == -1)
-			merge_oom();
+			cdp_oom(0);
 		if (cdp_out_write(o, line.p, line.len, &err) == -1)
 			cdp_die_err(&err, NULL, 0);
 	}
@@ -213,14 +223,11 @@ id_map(struct index *ix, const char *path, const uint32_t *owner,
     const struct pair *pairs, size_t npairs)
 {
 	uint32_t *to = fill(ix->prior.n);
-	struct gone *gone = malloc((ix->prior.n ? ix->prior.n : 1) *
-	    sizeof(*gone));
+	struct gone *gone = cdp_xcalloc(ix->prior.n, sizeof(*gone));
 	struct cdp_out *o;
 	struct cdp_err err;
 	size_t ngone = 0;
 
-	if (gone == NULL)
-		merge_oom();
 	for (size_t i = 0; i < npairs; i++) {
 		uint32_t q = pairs[i].pid, r = pairs[i].root;
 
@@ -265,4 +272,64 @@ prior_apply(struct index *ix, const char *idmap_path)
 	free(owner);
 	free(pairs);
 	return o;
+}
+
+int
+prior_carry(struct index *ix, struct cdp_rec *rec, const char **why)
+{
+	struct prior *p = &ix->prior;
+	const struct cdp_field *f;
+	const char *s;
+	size_t n;
+
+	p->pending = NO_NODE;
+	if (ix->opt->emit_links || ix->opt->replace ||
+	    (f = cdp_rec_find(rec, "profile_id", 10)) == NULL)
+		return 0;
+	/* Only a string cdp-merge could have written is its own field. */
+	if (f->type != CDP_STRING || cdp_rec_str(rec, f, &ix->val, &s,
+	    &n) == -1 || n == 0 || n >= PROFILE_ID_SIZE ||
+	    memchr(s, '\0', n) != NULL) {
+		*why = "field \"profile_id\" already exists";
+		return -1;
+	}
+	prior_maps(p);
+	p->pending = prior_id(p, s, n);
+	return 0;
+}
+
+void
+prior_carry_add(struct index *ix, const uint32_t *ids, int k)
+{
+	struct prior *p = &ix->prior;
+	size_t rec = ix->nrecs - 1;
+
+	if (p->pending == NO_NODE && p->of_rec == NULL)
+		return;
+	while (p->nrec < ix->nrecs) {
+		cdp_xgrow((void **)&p->of_rec, &p->rcap, p->nrec + 1,
+		    sizeof(*p->of_rec));
+		p->of_rec[p->nrec++] = NO_NODE;
+	}
+	if ((p->of_rec[rec] = p->pending) == NO_NODE)
+		return;
+	p->count[p->pending]++;
+	for (int i = 0; i < k; i++)
+		claim_key(p, index_node_key(ix, ids[i]), p->pending);
+}
+
+uint32_t
+prior_carried_num(const struct index *ix, size_t k)
+{
+	const struct prior *p = &ix->prior;
+
+	return k < p->nrec ? p->of_rec[k] : NO_NODE;
+}
+
+const char *
+prior_carried(const struct index *ix, size_t k)
+{
+	uint32_t c = prior_carried_num(ix, k);
+
+	return c == NO_NODE ? NULL : ix->prior.text.p + ix->prior.off[c];
 }

@@ -15,6 +15,7 @@
 #include "phonetic.h"
 #include "prob.h"
 #include "similar.h"
+#include "xalloc.h"
 
 #define RANDOM_PAIRS	1000000	/* pairs drawn to start u */
 #define EM_TOL		1e-6	/* largest parameter change at convergence */
@@ -45,10 +46,8 @@ struct prob {
 struct prob *
 prob_new(const struct prob_spec *s)
 {
-	struct prob *p = calloc(1, sizeof(*p));
+	struct prob *p = cdp_xcalloc(1, sizeof(*p));
 
-	if (p == NULL)
-		merge_oom();
 	/* The strings stay the options': only numbers change here. */
 	p->spec = *s;
 	p->s = &p->spec;
@@ -83,7 +82,7 @@ add_value(struct prob *p, const char *s, size_t n)
 
 	cdp_trim(&s, &n);
 	if (cdp_buf_add(&p->vals, s, n) == -1)
-		merge_oom();
+		cdp_oom(0);
 	/* ASCII case does not make two values differ. */
 	for (size_t i = at; i < p->vals.len; i++)
 		if (p->vals.p[i] >= 'A' && p->vals.p[i] <= 'Z')
@@ -98,9 +97,9 @@ prob_add(struct prob *p, struct cdp_rec *rec, const char **why)
 	size_t k = p->nrecs, base = k * (size_t)p->nf;
 	int rc = 0;
 
-	merge_grow((void **)&p->voff, &p->vcap, base + (size_t)p->nf + 1,
+	cdp_xgrow((void **)&p->voff, &p->vcap, base + (size_t)p->nf + 1,
 	    sizeof(*p->voff));
-	merge_grow((void **)&p->roff, &p->rcap, k + 2, sizeof(*p->roff));
+	cdp_xgrow((void **)&p->roff, &p->rcap, k + 2, sizeof(*p->roff));
 	p->roff[k] = p->refs.len;
 	for (int f = 0; f < p->nf; f++) {
 		const char *name = p->s->fields[f], *s;
@@ -119,7 +118,7 @@ prob_add(struct prob *p, struct cdp_rec *rec, const char **why)
 		}
 		if (fd->type == CDP_STRING) {
 			if (cdp_rec_str(rec, fd, &p->tmp, &s, &n) == -1)
-				merge_oom();
+				cdp_oom(0);
 		} else {
 			s = rec->p + fd->voff;
 			n = fd->vlen;
@@ -132,7 +131,7 @@ prob_add(struct prob *p, struct cdp_rec *rec, const char **why)
 		size_t n;
 
 		if (cdp_rec_str(rec, src, &p->tmp, &s, &n) == -1)
-			merge_oom();
+			cdp_oom(0);
 		rc = cdp_buf_add(&p->refs, s, n) |
 		    cdp_buf_addc(&p->refs, ':') |
 		    cdp_buf_add(&p->refs, rec->p + line->voff, line->vlen);
@@ -140,7 +139,7 @@ prob_add(struct prob *p, struct cdp_rec *rec, const char **why)
 		rc = cdp_buf_addf(&p->refs, "#%zu", k + 1);
 	}
 	if (rc != 0)
-		merge_oom();
+		cdp_oom(0);
 	p->roff[k + 1] = p->refs.len;
 	p->nrecs++;
 	return 0;
@@ -236,7 +235,7 @@ block_key(struct prob *p, const struct brule *r, size_t k, uint64_t *h)
 			break;
 		}
 		if (cdp_buf_add(b, s, n) == -1 || cdp_buf_addc(b, '\0') == -1)
-			merge_oom();
+			cdp_oom(0);
 	}
 	*h = cdp_key128_of(b->p, b->len).lo;
 	return true;
@@ -286,11 +285,9 @@ sort_unique(uint64_t *a, size_t n)
 static void
 candidates(struct prob *p)
 {
-	struct hk *v = malloc((p->nrecs ? p->nrecs : 1) * sizeof(*v));
+	struct hk *v = cdp_xcalloc(p->nrecs, sizeof(*v));
 	size_t cap = 0, n = 0;
 
-	if (v == NULL)
-		merge_oom();
 	for (int r = 0; r < p->s->nrules; r++) {
 		size_t nv = 0;
 
@@ -305,7 +302,7 @@ candidates(struct prob *p)
 				p->skipped++;
 				continue;
 			}
-			merge_grow((void **)&p->cand, &cap, n + (b - a) *
+			cdp_xgrow((void **)&p->cand, &cap, n + (b - a) *
 			    (b - a - 1) / 2, sizeof(*p->cand));
 			for (size_t i = a; i < b; i++)
 				for (size_t j = i + 1; j < b; j++)
@@ -370,7 +367,7 @@ parse_num(struct prob *p, const char *s, size_t n, double *v)
 	cdp_buf_reset(&p->tmp);
 	if (cdp_buf_add(&p->tmp, s, n) == -1 || cdp_buf_addc(&p->tmp, '\0') ==
 	    -1)
-		merge_oom();
+		cdp_oom(0);
 	return cdp_parse_double(p->tmp.p, v);
 }
 
@@ -393,13 +390,13 @@ level_of(struct prob *p, const struct cmp *c, const char *a, size_t na,
 		cdp_buf_reset(&p->cb);
 		if ((la = cdp_utf8_to_cps(a, na, &p->ca)) == -1 ||
 		    (lb = cdp_utf8_to_cps(b, nb, &p->cb)) == -1)
-			merge_oom();
+			cdp_oom(0);
 		if (c->kind == C_JW) {
 			sim = cdp_sim_jaro_winkler((uint32_t *)(void *)p->ca.p,
 			    (size_t)la, (uint32_t *)(void *)p->cb.p,
 			    (size_t)lb);
 			if (sim < 0)
-				merge_oom();
+				cdp_oom(0);
 			for (int i = 0; i < c->nt; i++)
 				if (sim >= c->t[i])
 					return 2 + i;
@@ -409,7 +406,7 @@ level_of(struct prob *p, const struct cmp *c, const char *a, size_t na,
 		    (size_t)la, (uint32_t *)(void *)p->cb.p, (size_t)lb,
 		    (size_t)c->t[c->nt - 1]);
 		if (d == SIZE_MAX)
-			merge_oom();
+			cdp_oom(0);
 		for (int i = 0; i < c->nt; i++)
 			if ((double)d <= c->t[i])
 				return 2 + i;
@@ -554,13 +551,10 @@ pattern_index_of(const uint64_t *pats, size_t n, uint64_t pat)
 static uint64_t *
 count_patterns(struct prob *p)
 {
-	uint64_t *pat = malloc((p->ncand ? p->ncand : 1) * sizeof(*pat));
-	uint64_t *sorted;
+	uint64_t *pat = cdp_xcalloc(p->ncand, sizeof(*pat));
+	uint64_t *sorted = cdp_xcalloc(p->ncand, sizeof(*sorted));
 	size_t n = 0;
 
-	if (pat == NULL || (sorted = malloc((p->ncand ? p->ncand : 1) *
-	    sizeof(*sorted))) == NULL)
-		merge_oom();
 	for (size_t t = 0; t < p->ncand; t++)
 		sorted[t] = pat[t] = pattern(p, (size_t)(p->cand[t] >> 32),
 		    (size_t)(p->cand[t] & 0xffffffffu));
@@ -568,8 +562,7 @@ count_patterns(struct prob *p)
 	for (size_t t = 0; t < p->ncand; t++)
 		if (n == 0 || sorted[n - 1] != sorted[t])
 			sorted[n++] = sorted[t];
-	if ((p->pcount = calloc(n ? n : 1, sizeof(*p->pcount))) == NULL)
-		merge_oom();
+	p->pcount = cdp_xcalloc(n ? n : 1, sizeof(*p->pcount));
 	for (size_t t = 0; t < p->ncand; t++)
 		p->pcount[pattern_index_of(sorted, n, pat[t])]++;
 	p->pats = sorted;
@@ -689,28 +682,28 @@ level_name(const struct cmp *c, int l, struct cdp_buf *b)
 	else
 		rc = cdp_buf_addf(b, "days<=%g", c->t[0]);
 	if (rc == -1)
-		merge_oom();
+		cdp_oom(0);
 }
 
 static void
 addf(struct cdp_buf *b, const char *fmt, double v)
 {
 	if (cdp_buf_addf(b, fmt, v) == -1)
-		merge_oom();
+		cdp_oom(0);
 }
 
 static void
 adds(struct cdp_buf *b, const char *s)
 {
 	if (cdp_buf_adds(b, s) == -1)
-		merge_oom();
+		cdp_oom(0);
 }
 
 static void
 quote(struct cdp_buf *b, const char *s, size_t n)
 {
 	if (cdp_json_quote(b, s, n) == -1)
-		merge_oom();
+		cdp_oom(0);
 }
 
 void
@@ -750,7 +743,7 @@ prob_settings_json(const struct prob *p, struct cdp_buf *b)
 	    p->npats) == -1 || (p->iterations > 0 && cdp_buf_addf(b,
 	    ",\"iterations\":%d,\"converged\":%s", p->iterations,
 	    p->converged ? "true" : "false") == -1))
-		merge_oom();
+		cdp_oom(0);
 	adds(b, "}\n");
 }
 
@@ -874,8 +867,7 @@ prob_link(struct prob *p, uint64_t **pairs, size_t *npairs)
 		free(pat);
 		return;
 	}
-	if ((pw = malloc((p->npats ? p->npats : 1) * sizeof(*pw))) == NULL)
-		merge_oom();
+	pw = cdp_xmalloc((p->npats ? p->npats : 1) * sizeof(*pw));
 	for (size_t q = 0; q < p->npats; q++)
 		pw[q] = weight(p, p->pats[q]);
 	if (p->s->explain != NULL && (ex = cdp_out_open(p->s->explain,

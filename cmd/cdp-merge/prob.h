@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "diag.h"
 #include "record.h"
 
 #define PROB_MAX_FIELDS	32	/* distinct fields in blocks and compares */
@@ -84,20 +85,28 @@ struct prob_spec {
 	const char	*settings;	/* --settings FILE */
 };
 
-/* Parse a --block argument into spec (exits 64 on misuse with usage). */
-void	prob_add_block(struct prob_spec *s, const char *arg, const char *usage);
+/*
+ * The spec's parts from the command line and --settings.  Each returns
+ * 0, or -1 with err (EX_USAGE and the reason, EX_NOINPUT when the
+ * settings file cannot be opened); what was added before an error stays
+ * in s, freed by prob_spec_free().
+ */
+
+/* Parse a --block argument into s. */
+int	prob_add_block(struct prob_spec *s, const char *arg,
+	    struct cdp_err *err);
 
 /* Parse a --compare argument (comma list of FIELD:METHOD). */
-void	prob_add_compare(struct prob_spec *s, const char *arg,
-	    const char *usage);
+int	prob_add_compare(struct prob_spec *s, const char *arg,
+	    struct cdp_err *err);
 
 /* Read --settings FILE into s (before the command line's --block and
- * --threshold, which win).  Exits 64 on a bad file. */
-void	prob_load_settings(struct prob_spec *s, const char *path,
-	    const char *usage);
+ * --threshold, which win); a reason is "PATH:LINE: why". */
+int	prob_load_settings(struct prob_spec *s, const char *path,
+	    struct cdp_err *err);
 
-/* Check the spec is complete; exits 64 on misuse. */
-void	prob_check(struct prob_spec *s, const char *usage);
+/* Check the spec is complete. */
+int	prob_check(struct prob_spec *s, struct cdp_err *err);
 
 void	prob_spec_free(struct prob_spec *s);
 

@@ -2,42 +2,48 @@
  * probspec.c - cdp-merge --probabilistic's blocking rules and
  * comparisons, from --block, --compare and --settings FILE.
  */
-#include <ctype.h>
-#include <errno.h>
-#include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "diag.h"
+#include "jsonload.h"
 #include "merge.h"
 #include "opts.h"
+#include "xalloc.h"
 #include "prob.h"
 
-static char *
-xstrndup(const char *s, size_t n)
+/* err set to EX_USAGE and the message; returns -1. */
+static int
+misuse(struct cdp_err *err, const char *fmt, ...)
 {
-	char *p = malloc(n + 1);
+	char msg[sizeof(err->msg)];
+	va_list ap;
 
-	if (p == NULL)
-		merge_oom();
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cdp_err_set(err, EX_USAGE, "%s", msg);
+	return -1;
 }
 
-/* The number of field name s[0..n) in s->fields, added when new. */
+/* The number of field name s[0..n) in s->fields, added when new; -1
+ * with err when there are too many. */
 static int
-field_of(struct prob_spec *s, const char *name, size_t n, const char *usage)
+field_of(struct prob_spec *s, const char *name, size_t n,
+    struct cdp_err *err)
 {
 	for (int i = 0; i < s->nfields; i++)
 		if (strlen(s->fields[i]) == n && memcmp(s->fields[i], name,
 		    n) == 0)
 			return i;
 	if (s->nfields == PROB_MAX_FIELDS)
-		cdp_usage_die(usage, "more than %d fields in --block and "
+		return misuse(err, "more than %d fields in --block and "
 		    "--compare", PROB_MAX_FIELDS);
-	s->fields[s->nfields] = xstrndup(name, n);
+	s->fields[s->nfields] = cdp_xstrndup(name, n);
 	return s->nfields++;
 }
 
@@ -97,9 +103,9 @@ call(const char *s, const char *fn, const char **args, size_t *alen)
 	return true;
 }
 
-static void
+static int
 parse_key(struct prob_spec *s, struct bkey *k, const char *item,
-    const char *usage)
+    struct cdp_err *err)
 {
 	const char *a, *comma;
 	size_t an;
@@ -111,17 +117,17 @@ parse_key(struct prob_spec *s, struct bkey *k, const char *item,
 		comma = memchr(a, ',', an);
 		if (comma == NULL || !name_ok(a, (size_t)(comma - a)) ||
 		    (size_t)(a + an - comma - 1) >= sizeof(num))
-			cdp_usage_die(usage, "--block: %s: expected "
+			return misuse(err, "--block: %s: expected "
 			    "prefix(FIELD,N)", item);
 		memcpy(num, comma + 1, (size_t)(a + an - comma - 1));
 		num[a + an - comma - 1] = '\0';
 		if (cdp_parse_long(num, 1, 100, &v) == -1)
-			cdp_usage_die(usage, "--block: %s: N must be a whole "
+			return misuse(err, "--block: %s: N must be a whole "
 			    "number from 1 to 100", item);
 		k->fn = K_PREFIX;
 		k->n = (int)v;
-		k->field = field_of(s, a, (size_t)(comma - a), usage);
-		return;
+		k->field = field_of(s, a, (size_t)(comma - a), err);
+		return k->field == -1 ? -1 : 0;
 	}
 	if (call(item, "soundex", &a, &an))
 		k->fn = K_SOUNDEX;
@@ -133,30 +139,34 @@ parse_key(struct prob_spec *s, struct bkey *k, const char *item,
 		k->fn = K_VALUE;
 	}
 	if (!name_ok(a, an))
-		cdp_usage_die(usage, "--block: %s: expected FIELD, "
+		return misuse(err, "--block: %s: expected FIELD, "
 		    "prefix(FIELD,N), soundex(FIELD) or year(FIELD)", item);
-	k->field = field_of(s, a, an, usage);
+	k->field = field_of(s, a, an, err);
+	return k->field == -1 ? -1 : 0;
 }
 
-void
-prob_add_block(struct prob_spec *s, const char *arg, const char *usage)
+int
+prob_add_block(struct prob_spec *s, const char *arg, struct cdp_err *err)
 {
-	char *copy = xstrndup(arg, strlen(arg)), *items[PROB_MAX_KEYS];
+	char *copy, *items[PROB_MAX_KEYS];
 	struct brule *r;
-	int n;
+	int n, rc = 0;
 
 	if (s->nrules == PROB_MAX_RULES)
-		cdp_usage_die(usage, "--block: more than %d rules",
+		return misuse(err, "--block: more than %d rules",
 		    PROB_MAX_RULES);
-	if ((n = split_top(copy, items, PROB_MAX_KEYS)) == -1)
-		cdp_usage_die(usage, "--block: empty key, unbalanced "
+	copy = cdp_xstrdup(arg);
+	if ((n = split_top(copy, items, PROB_MAX_KEYS)) == -1) {
+		free(copy);
+		return misuse(err, "--block: empty key, unbalanced "
 		    "parentheses or more than %d keys", PROB_MAX_KEYS);
+	}
 	r = &s->rules[s->nrules++];
-	r->text = xstrndup(arg, strlen(arg));
-	r->nkeys = n;
-	for (int i = 0; i < n; i++)
-		parse_key(s, &r->keys[i], items[i], usage);
+	r->text = cdp_xstrdup(arg);
+	for (r->nkeys = 0; r->nkeys < n && rc == 0; r->nkeys++)
+		rc = parse_key(s, &r->keys[r->nkeys], items[r->nkeys], err);
 	free(copy);
+	return rc;
 }
 
 /* The thresholds "a,b,..." of a method into c->t; -1 when bad. */
@@ -239,73 +249,78 @@ parse_method(struct cmp *c, const char *m)
 	return 0;
 }
 
+/* The comparison of field[0..fl) by method, added to s; NULL with err
+ * when it is not one. */
 static struct cmp *
 add_cmp(struct prob_spec *s, const char *field, size_t fl, const char *method,
-    const char *usage)
+    struct cdp_err *err)
 {
-	struct cmp *c;
-	int f;
+	struct cmp c = { 0 };
 
-	if (!name_ok(field, fl))
-		cdp_usage_die(usage, "--compare: expected FIELD:METHOD");
-	f = field_of(s, field, fl, usage);
+	if (!name_ok(field, fl)) {
+		misuse(err, "--compare: expected FIELD:METHOD");
+		return NULL;
+	}
+	if ((c.field = field_of(s, field, fl, err)) == -1)
+		return NULL;
 	for (int i = 0; i < s->ncmps; i++)
-		if (s->cmps[i].field == f)
-			cdp_usage_die(usage, "--compare: \"%s\" given twice",
-			    s->fields[f]);
-	if (s->ncmps == PROB_MAX_CMP)
-		cdp_usage_die(usage, "--compare: more than %d fields",
-		    PROB_MAX_CMP);
-	c = &s->cmps[s->ncmps++];
-	*c = (struct cmp){ .field = f };
-	if (parse_method(c, method) == -1)
-		cdp_usage_die(usage, "--compare: %s: expected exact, "
-		    "jw(T1,T2,...), lev(K1,K2,...), date(DAYS) or num(TOL)",
-		    s->fields[f]);
-	c->method = xstrndup(method, strlen(method));
-	return c;
+		if (s->cmps[i].field == c.field) {
+			misuse(err, "--compare: \"%s\" given twice",
+			    s->fields[c.field]);
+			return NULL;
+		}
+	if (s->ncmps == PROB_MAX_CMP) {
+		misuse(err, "--compare: more than %d fields", PROB_MAX_CMP);
+		return NULL;
+	}
+	if (parse_method(&c, method) == -1) {
+		misuse(err, "--compare: %s: expected exact, jw(T1,T2,...), "
+		    "lev(K1,K2,...), date(DAYS) or num(TOL)",
+		    s->fields[c.field]);
+		return NULL;
+	}
+	c.method = cdp_xstrdup(method);
+	s->cmps[s->ncmps] = c;
+	return &s->cmps[s->ncmps++];
 }
 
-void
-prob_add_compare(struct prob_spec *s, const char *arg, const char *usage)
+int
+prob_add_compare(struct prob_spec *s, const char *arg, struct cdp_err *err)
 {
-	char *copy = xstrndup(arg, strlen(arg)), *items[PROB_MAX_CMP];
-	int n;
+	char *copy = cdp_xstrdup(arg), *items[PROB_MAX_CMP];
+	int n, rc = 0;
 
 	if ((n = split_top(copy, items, PROB_MAX_CMP)) == -1)
-		cdp_usage_die(usage, "--compare: empty item, unbalanced "
+		rc = misuse(err, "--compare: empty item, unbalanced "
 		    "parentheses or more than %d items", PROB_MAX_CMP);
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && rc == 0; i++) {
 		char *colon = strchr(items[i], ':');
 
 		if (colon == NULL)
-			cdp_usage_die(usage, "--compare: %s: expected "
+			rc = misuse(err, "--compare: %s: expected "
 			    "FIELD:METHOD", items[i]);
-		add_cmp(s, items[i], (size_t)(colon - items[i]), colon + 1,
-		    usage);
+		else if (add_cmp(s, items[i], (size_t)(colon - items[i]),
+		    colon + 1, err) == NULL)
+			rc = -1;
 	}
 	free(copy);
+	return rc;
 }
 
-_Noreturn static void
-bad_settings(const char *path, const char *usage, const char *why)
+static int
+settings_levels(struct cmp *c, const struct cdp_json_doc *d, json_t *item,
+    struct cdp_err *err)
 {
-	cdp_usage_die(usage, "--settings: %s: %s", path, why);
-}
-
-static void
-settings_levels(struct cmp *c, json_t *levels, const char *path,
-    const char *usage)
-{
+	json_t *levels = json_object_get(item, "levels"), *lv;
 	size_t i;
-	json_t *lv;
 
 	if (levels == NULL)
-		return;
+		return 0;
 	if (!json_is_array(levels) || json_array_size(levels) !=
 	    (size_t)c->nlev)
-		bad_settings(path, usage, "\"levels\" must be an array with "
-		    "one object per level of the method");
+		return cdp_json_fail(err, EX_USAGE, d, levels, "\"levels\" "
+		    "must be an array with one object per level of the "
+		    "method");
 	json_array_foreach(levels, i, lv) {
 		json_t *m = json_object_get(lv, "m"), *u = json_object_get(lv,
 		    "u");
@@ -313,90 +328,138 @@ settings_levels(struct cmp *c, json_t *levels, const char *path,
 		if (!json_is_number(m) || !json_is_number(u) ||
 		    json_number_value(m) <= 0 || json_number_value(m) > 1 ||
 		    json_number_value(u) <= 0 || json_number_value(u) > 1)
-			bad_settings(path, usage, "each level needs \"m\" and "
-			    "\"u\" in (0, 1]");
+			return cdp_json_fail(err, EX_USAGE, d, lv, "each level "
+			    "needs \"m\" and \"u\" in (0, 1]");
 		c->m[i + 1] = json_number_value(m);
 		c->u[i + 1] = json_number_value(u);
 	}
 	c->have_mu = true;
+	return 0;
 }
 
-void
-prob_load_settings(struct prob_spec *s, const char *path, const char *usage)
+/* An error of a --block or --compare item at item's line. */
+static int
+item_fail(struct cdp_err *err, const struct cdp_json_doc *d,
+    const json_t *item)
 {
-	json_error_t jerr;
-	json_t *root = json_load_file(path, 0, &jerr), *v, *item;
+	struct cdp_err inner = *err;
+
+	return cdp_json_fail(err, EX_USAGE, d, item, "%s", inner.msg);
+}
+
+static int
+settings_blocks(struct prob_spec *s, const struct cdp_json_doc *d,
+    json_t *root, struct cdp_err *err)
+{
+	json_t *v = json_object_get(root, "blocks"), *item;
 	size_t i;
 
-	if (root == NULL) {
-		if (jerr.line <= 0)
-			cdp_usage_die(usage, "--settings: %s: cannot read: %s",
-			    path, jerr.text);
-		cdp_usage_die(usage, "--settings: %s:%d: %s", path, jerr.line,
-		    jerr.text);
-	}
-	if (!json_is_object(root))
-		bad_settings(path, usage, "expected a JSON object");
 	/* --block on the command line replaces the file's rules. */
-	if ((v = json_object_get(root, "blocks")) != NULL && s->nrules == 0) {
-		if (!json_is_array(v))
-			bad_settings(path, usage, "\"blocks\" must be an array "
-			    "of strings");
-		json_array_foreach(v, i, item) {
-			if (!json_is_string(item))
-				bad_settings(path, usage, "\"blocks\" must be "
-				    "an array of strings");
-			prob_add_block(s, json_string_value(item), usage);
-		}
+	if (v == NULL || s->nrules > 0)
+		return 0;
+	if (!json_is_array(v))
+		return cdp_json_fail(err, EX_USAGE, d, v, "\"blocks\" must be "
+		    "an array of strings");
+	json_array_foreach(v, i, item) {
+		if (!json_is_string(item))
+			return cdp_json_fail(err, EX_USAGE, d, v, "\"blocks\" "
+			    "must be an array of strings");
+		if (prob_add_block(s, json_string_value(item), err) == -1)
+			return item_fail(err, d, item);
 	}
-	if ((v = json_object_get(root, "compare")) == NULL || !json_is_array(v))
-		bad_settings(path, usage, "\"compare\" must be an array");
+	return 0;
+}
+
+static int
+settings_compare(struct prob_spec *s, const struct cdp_json_doc *d,
+    json_t *root, struct cdp_err *err)
+{
+	json_t *v = json_object_get(root, "compare"), *item;
+	size_t i;
+
+	if (!json_is_array(v))
+		return cdp_json_fail_key(err, EX_USAGE, d, root, "compare",
+		    "\"compare\" must be an array");
 	json_array_foreach(v, i, item) {
 		json_t *f = json_object_get(item, "field");
 		json_t *m = json_object_get(item, "method");
 		struct cmp *c;
 
 		if (json_is_string(item)) {
-			prob_add_compare(s, json_string_value(item), usage);
+			if (prob_add_compare(s, json_string_value(item),
+			    err) == -1)
+				return item_fail(err, d, item);
 			continue;
 		}
 		if (!json_is_string(f) || !json_is_string(m))
-			bad_settings(path, usage, "each \"compare\" item is "
-			    "\"FIELD:METHOD\" or an object with \"field\" and "
-			    "\"method\"");
-		c = add_cmp(s, json_string_value(f), strlen(json_string_value(
-		    f)), json_string_value(m), usage);
-		settings_levels(c, json_object_get(item, "levels"), path,
-		    usage);
+			return cdp_json_fail(err, EX_USAGE, d, item, "each "
+			    "\"compare\" item is \"FIELD:METHOD\" or an object "
+			    "with \"field\" and \"method\"");
+		if ((c = add_cmp(s, json_string_value(f),
+		    json_string_length(f), json_string_value(m), err)) == NULL)
+			return item_fail(err, d, item);
+		if (settings_levels(c, d, item, err) == -1)
+			return -1;
 	}
+	return 0;
+}
+
+static int
+settings_numbers(struct prob_spec *s, const struct cdp_json_doc *d,
+    json_t *root, struct cdp_err *err)
+{
+	json_t *v;
+
 	if ((v = json_object_get(root, "prior")) != NULL) {
 		if (!json_is_number(v) || json_number_value(v) <= 0 ||
 		    json_number_value(v) >= 1)
-			bad_settings(path, usage, "\"prior\" must be a number "
-			    "in (0, 1)");
+			return cdp_json_fail_key(err, EX_USAGE, d, root,
+			    "prior", "\"prior\" must be a number in (0, 1)");
 		s->prior = json_number_value(v);
 	}
 	if ((v = json_object_get(root, "threshold")) != NULL &&
 	    !s->threshold_set) {
 		if (!json_is_number(v) || json_number_value(v) < 0 ||
 		    json_number_value(v) > 1)
-			bad_settings(path, usage, "\"threshold\" must be a "
-			    "number in [0, 1]");
+			return cdp_json_fail_key(err, EX_USAGE, d, root,
+			    "threshold", "\"threshold\" must be a number in "
+			    "[0, 1]");
 		s->threshold = json_number_value(v);
 	}
-	json_decref(root);
+	return 0;
 }
 
-void
-prob_check(struct prob_spec *s, const char *usage)
+int
+prob_load_settings(struct prob_spec *s, const char *path,
+    struct cdp_err *err)
+{
+	struct cdp_json_doc *d = cdp_json_doc_load(path, err);
+	json_t *root;
+	int rc = -1;
+
+	if (d == NULL)
+		return -1;
+	root = cdp_json_doc_root(d);
+	if (!json_is_object(root))
+		cdp_json_fail(err, EX_USAGE, d, root, "expected a JSON object");
+	else if (settings_blocks(s, d, root, err) == 0 &&
+	    settings_compare(s, d, root, err) == 0 &&
+	    settings_numbers(s, d, root, err) == 0)
+		rc = 0;
+	cdp_json_doc_free(d);
+	return rc;
+}
+
+int
+prob_check(struct prob_spec *s, struct cdp_err *err)
 {
 	bool all = s->ncmps > 0;
 
 	if (s->nrules == 0)
-		cdp_usage_die(usage, "--probabilistic needs --block (or "
+		return misuse(err, "--probabilistic needs --block (or "
 		    "\"blocks\" in --settings)");
 	if (s->ncmps == 0)
-		cdp_usage_die(usage, "--probabilistic needs --compare (or "
+		return misuse(err, "--probabilistic needs --compare (or "
 		    "--settings)");
 	for (int i = 0; i < s->ncmps; i++)
 		all = all && s->cmps[i].have_mu;
@@ -406,6 +469,7 @@ prob_check(struct prob_spec *s, const char *usage)
 		for (int i = 0; i < s->ncmps; i++)
 			s->cmps[i].have_mu = false;
 	}
+	return 0;
 }
 
 void

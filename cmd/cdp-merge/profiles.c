@@ -11,9 +11,13 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "idvals.h"
 #include "merge.h"
+#include "norm.h"
+#include "prior.h"
 #include "profiles.h"
 #include "record.h"
+#include "xalloc.h"
 
 /* One field of one record of the profile being built. */
 struct ent {
@@ -30,10 +34,22 @@ struct grp {
 	uint32_t	 first;
 };
 
-struct src {
+/* A source name (_src up to its first '/', or one of _sources). */
+struct name {
 	uint32_t	 off, len;
 	const char	*p;
-	bool		 has;
+};
+
+/* The names of one record of the profile: names[s..e). */
+struct range {
+	uint32_t	 s, e;
+};
+
+/* --all-ids: one identifier value (JSON text) of --ids field number
+ * field. */
+struct idv {
+	uint32_t	 field, off, len;
+	const char	*p;
 };
 
 struct pwork {
@@ -51,7 +67,13 @@ struct pwork {
 	size_t			 nents, ecap;
 	struct grp		*grps;
 	size_t			 ngrps, gcap;
-	struct src		*srcs;	/* per record of the profile */
+	struct range		*srcs;	/* per record of the profile */
+	struct name		*names;
+	size_t			 nnames, namecap;
+	struct idv		*idv;
+	size_t			 nidv, idvcap;
+	uint64_t		 records;	/* _records of the profile */
+	bool			 counted;	/* the record had _records */
 	uint32_t		*recv;	/* per record: entry of the time field */
 	const struct ent	**cand;
 	size_t			 rcap, ccap;
@@ -68,7 +90,7 @@ read_record(struct pwork *pw, size_t k)
 
 	cdp_buf_reset(&pw->line);
 	if (cdp_buf_reserve(&pw->line, n) == -1)
-		merge_oom();
+		cdp_oom(0);
 	while (done < n) {
 		ssize_t got = pread(pw->fd, pw->line.p + done, n - done,
 		    (off_t)(from + done));
@@ -106,10 +128,10 @@ add_compact(struct cdp_buf *b, const char *s, size_t n, bool space)
 			in_str = true;
 		}
 		if (cdp_buf_addc(b, c) == -1)
-			merge_oom();
+			cdp_oom(0);
 	}
 	if (cdp_buf_addc(b, '\0') == -1)
-		merge_oom();
+		cdp_oom(0);
 }
 
 static bool
@@ -123,7 +145,145 @@ static bool
 owned(const char *k, size_t n)
 {
 	return is_key(k, n, "_line") || is_key(k, n, "profile_id") ||
-	    is_key(k, n, "_sources") || is_key(k, n, "_records");
+	    is_key(k, n, "_ids");
+}
+
+/* Add name s[0..n) to the names of the record being read. */
+static void
+add_name(struct pwork *pw, const char *s, size_t n)
+{
+	uint32_t off = (uint32_t)pw->arena.len;
+
+	if (cdp_buf_add(&pw->arena, s, n) == -1)
+		cdp_oom(0);
+	cdp_xgrow((void **)&pw->names, &pw->namecap, pw->nnames + 1,
+	    sizeof(*pw->names));
+	pw->names[pw->nnames++] = (struct name){ .off = off,
+	    .len = (uint32_t)n };
+}
+
+/* The bookkeeping fields an earlier run wrote (_src, _sources,
+ * _records): read into the profile's own.  Returns true when f is one. */
+static bool
+bookkeeping(struct pwork *pw, uint32_t koff, uint32_t kn,
+    const struct cdp_field *f)
+{
+	struct cdp_rec *r = &pw->rec;
+	const char *s, *why, *slash, *k = pw->arena.p + koff;
+	size_t n;
+	double d;
+
+	if (!is_key(k, kn, "_src") && !is_key(k, kn, "_sources") &&
+	    !is_key(k, kn, "_records"))
+		return false;
+	pw->arena.len = koff;	/* the key is not kept */
+	if (is_key(k, kn, "_src")) {
+		if (f->type != CDP_STRING || cdp_rec_str(r, f, &pw->all, &s,
+		    &n) == -1)
+			return true;
+		/* "crm/crm-2026-03-01.csv" is source crm. */
+		if ((slash = memchr(s, '/', n)) != NULL)
+			n = (size_t)(slash - s);
+		add_name(pw, s, n);
+		return true;
+	}
+	if (is_key(k, kn, "_sources")) {
+		struct cdp_idvals it;
+
+		if (pw->opt->replace)
+			return true;
+		cdp_idvals_start(&it, r, "_sources", 8, false);
+		while (cdp_idvals_next(&it, &pw->all, &s, &n, &why) == 1)
+			add_name(pw, s, n);
+		return true;
+	}
+	if (is_key(k, kn, "_records")) {
+		/* pass 1 checked it: a whole number from 1 */
+		if (!pw->opt->replace && cdp_rec_num(r, f, &d) == 0) {
+			pw->records += (uint64_t)d;
+			pw->counted = true;
+		}
+	}
+	return true;
+}
+
+/* --all-ids: the identifier values of record r into pw->idv. */
+static void
+load_ids(struct pwork *pw)
+{
+	for (int i = 0; i < pw->opt->nids; i++) {
+		const struct idfield *idf = &pw->opt->ids[i];
+		struct cdp_idvals it;
+		const char *s, *why;
+		size_t n;
+		int rc;
+
+		cdp_idvals_start(&it, &pw->rec, idf->name, idf->nlen, true);
+		while ((rc = cdp_idvals_next(&it, &pw->all, &s, &n,
+		    &why)) == 1) {
+			uint32_t off = (uint32_t)pw->arena.len;
+
+			cdp_trim(&s, &n);
+			if (n == 0)
+				continue;
+			if ((it.str ? cdp_json_quote(&pw->arena, s, n) :
+			    cdp_buf_add(&pw->arena, s, n)) == -1)
+				cdp_oom(0);
+			cdp_xgrow((void **)&pw->idv, &pw->idvcap, pw->nidv + 1,
+			    sizeof(*pw->idv));
+			pw->idv[pw->nidv++] = (struct idv){ .field =
+			    (uint32_t)i, .off = off,
+			    .len = (uint32_t)(pw->arena.len - off) };
+		}
+		if (rc == -2)
+			cdp_oom(0);
+	}
+}
+
+static bool
+is_id(const struct merge_opts *opt, const char *k, size_t n)
+{
+	for (int i = 0; i < opt->nids; i++)
+		if (is_key(k, n, opt->ids[i].name))
+			return true;
+	return false;
+}
+
+static void
+add_ent(struct pwork *pw, uint32_t koff, uint32_t klen, uint32_t voff,
+    uint32_t i, uint8_t type)
+{
+	cdp_xgrow((void **)&pw->ents, &pw->ecap, pw->nents + 1,
+	    sizeof(*pw->ents));
+	pw->ents[pw->nents] = (struct ent){ .koff = koff, .klen = klen,
+	    .voff = voff, .vlen = (uint32_t)(pw->arena.len - voff - 1),
+	    .rec = i, .seq = (uint32_t)pw->nents, .type = type };
+	pw->nents++;
+}
+
+/* An identifier field holding an array: one entry per value, so that a
+ * profile merged again picks one of them or lists them flat. */
+static void
+id_array(struct pwork *pw, uint32_t koff, uint32_t klen, uint32_t i)
+{
+	struct cdp_idvals it;
+	const char *s, *why;
+	char *k = cdp_xstrndup(pw->arena.p + koff, klen);
+	size_t n;
+
+	cdp_idvals_start(&it, &pw->rec, k, klen, false);
+	while (cdp_idvals_next(&it, &pw->all, &s, &n, &why) == 1) {
+		uint32_t voff = (uint32_t)pw->arena.len;
+		bool str = it.str;
+
+		if ((str ? cdp_json_quote(&pw->arena, s, n) :
+		    cdp_buf_add(&pw->arena, s, n)) == -1 ||
+		    cdp_buf_addc(&pw->arena, '\0') == -1)
+			cdp_oom(0);
+		add_ent(pw, koff, klen, voff, i, str ? CDP_STRING :
+		    CDP_NUMBER);
+	}
+	free(k);
 }
 
 /* The fields of the parsed record (number i of the profile) into ents. */
@@ -132,7 +292,8 @@ load_fields(struct pwork *pw, uint32_t i)
 {
 	struct cdp_rec *r = &pw->rec;
 
-	pw->srcs[i] = (struct src){ .has = false };
+	pw->counted = false;
+	pw->srcs[i].s = (uint32_t)pw->nnames;
 	for (size_t j = 0; j < r->n; j++) {
 		const struct cdp_field *f = &r->f[j];
 		uint32_t koff = (uint32_t)pw->arena.len, voff;
@@ -142,36 +303,28 @@ load_fields(struct pwork *pw, uint32_t i)
 		uint32_t klen = (uint32_t)(pw->arena.len - koff);
 
 		if (rc == -1)
-			merge_oom();
-		if (is_key(pw->arena.p + koff, klen, "_src")) {
-			const char *s;
-			size_t n;
-
-			pw->arena.len = koff;
-			if (f->type != CDP_STRING || cdp_rec_str(r, f,
-			    &pw->all, &s, &n) == -1)
-				continue;
-			pw->srcs[i] = (struct src){ .off = koff,
-			    .len = (uint32_t)n, .has = true };
-			if (cdp_buf_add(&pw->arena, s, n) == -1)
-				merge_oom();
+			cdp_oom(0);
+		if (bookkeeping(pw, koff, klen, f))
 			continue;
-		}
 		if (owned(pw->arena.p + koff, klen)) {
 			pw->arena.len = koff;
+			continue;
+		}
+		if (f->type == CDP_ARRAY && is_id(pw->opt, pw->arena.p + koff,
+		    klen)) {
+			id_array(pw, koff, klen, i);
 			continue;
 		}
 		voff = (uint32_t)pw->arena.len;
 		add_compact(&pw->arena, r->p + f->voff, f->vlen,
 		    f->flags & CDP_F_SPACE);
-		merge_grow((void **)&pw->ents, &pw->ecap, pw->nents + 1,
-		    sizeof(*pw->ents));
-		pw->ents[pw->nents] = (struct ent){ .koff = koff,
-		    .klen = klen, .voff = voff,
-		    .vlen = (uint32_t)(pw->arena.len - voff - 1), .rec = i,
-		    .seq = (uint32_t)pw->nents, .type = f->type };
-		pw->nents++;
+		add_ent(pw, koff, klen, voff, i, f->type);
 	}
+	pw->srcs[i].e = (uint32_t)pw->nnames;
+	if (!pw->counted)
+		pw->records++;
+	if (pw->opt->all_ids)
+		load_ids(pw);
 }
 
 static int
@@ -209,14 +362,20 @@ cmp_first(const void *x, const void *y)
 }
 
 static int
-cmp_src(const void *x, const void *y)
+cmp_name(const void *x, const void *y)
 {
-	const struct src *a = x, *b = y;
+	const struct name *a = x, *b = y;
 
-	if (a->has != b->has)
-		return a->has ? -1 : 1;
-	if (!a->has)
-		return 0;
+	return cmp_bytes(a->p, a->len, b->p, b->len);
+}
+
+static int
+cmp_idv(const void *x, const void *y)
+{
+	const struct idv *a = x, *b = y;
+
+	if (a->field != b->field)
+		return (a->field > b->field) - (a->field < b->field);
 	return cmp_bytes(a->p, a->len, b->p, b->len);
 }
 
@@ -225,8 +384,11 @@ cmp_src(const void *x, const void *y)
 static void
 group(struct pwork *pw, size_t nrecs)
 {
-	for (size_t i = 0; i < nrecs; i++)
-		pw->srcs[i].p = pw->arena.p + pw->srcs[i].off;
+	(void)nrecs;
+	for (size_t i = 0; i < pw->nnames; i++)
+		pw->names[i].p = pw->arena.p + pw->names[i].off;
+	for (size_t i = 0; i < pw->nidv; i++)
+		pw->idv[i].p = pw->arena.p + pw->idv[i].off;
 	for (size_t i = 0; i < pw->nents; i++) {
 		pw->ents[i].k = pw->arena.p + pw->ents[i].koff;
 		pw->ents[i].v = pw->arena.p + pw->ents[i].voff;
@@ -241,7 +403,7 @@ group(struct pwork *pw, size_t nrecs)
 			pw->grps[pw->ngrps - 1].e = i + 1;
 			continue;
 		}
-		merge_grow((void **)&pw->grps, &pw->gcap, pw->ngrps + 1,
+		cdp_xgrow((void **)&pw->grps, &pw->gcap, pw->ngrps + 1,
 		    sizeof(*pw->grps));
 		g = &pw->grps[pw->ngrps++];
 		*g = (struct grp){ i, i + 1, pw->ents[i].seq };
@@ -256,7 +418,8 @@ candidates(struct pwork *pw, const struct grp *g)
 {
 	size_t n = 0;
 
-	merge_grow((void **)&pw->cand, &pw->ccap, g->e - g->s, sizeof(*pw->cand));
+	cdp_xgrow((void **)&pw->cand, &pw->ccap, g->e - g->s,
+	    sizeof(*pw->cand));
 	for (size_t i = g->s; i < g->e; i++)
 		if (pw->ents[i].type != CDP_NULL && !(pw->ents[i].type ==
 		    CDP_STRING && pw->ents[i].vlen == 2))
@@ -276,10 +439,9 @@ rule_for(const struct merge_opts *opt, const char *k, size_t n,
 		if (cmp_bytes(opt->rules[i].field, opt->rules[i].flen, k,
 		    n) == 0)
 			return &opt->rules[i];
+	/* Identifiers too: one value every program reads (--all-ids for
+	 * the rest). */
 	dflt->kind = R_MOST_FREQUENT;
-	for (int i = 0; i < opt->nids; i++)
-		if (cmp_bytes(opt->ids[i].name, opt->ids[i].nlen, k, n) == 0)
-			dflt->kind = R_ALL;
 	return dflt;
 }
 
@@ -345,16 +507,19 @@ most_recent(struct pwork *pw, size_t n, const struct rule *r,
 	return best;
 }
 
+/* The best place of any of the record's sources in the rule's list. */
 static int
 rank(const struct pwork *pw, const struct rule *r, uint32_t rec)
 {
-	const struct src *s = &pw->srcs[rec];
+	const struct range *g = &pw->srcs[rec];
+	int best = r->nsrcs;
 
-	for (int i = 0; s->has && i < r->nsrcs; i++)
-		if (cmp_bytes(r->srcs[i], strlen(r->srcs[i]), s->p,
-		    s->len) == 0)
-			return i;
-	return r->nsrcs;
+	for (uint32_t j = g->s; j < g->e; j++)
+		for (int i = 0; i < best; i++)
+			if (cmp_bytes(r->srcs[i], strlen(r->srcs[i]),
+			    pw->names[j].p, pw->names[j].len) == 0)
+				best = i;
+	return best;
 }
 
 /* The one value a rule keeps (not for R_ALL). */
@@ -398,30 +563,66 @@ all_values(struct pwork *pw, size_t n)
 			cdp_buf_addc(&pw->all, ',');
 		if (cdp_buf_add(&pw->all, pw->cand[i]->v,
 		    pw->cand[i]->vlen) == -1)
-			merge_oom();
+			cdp_oom(0);
 	}
 	if (cdp_buf_addc(&pw->all, ']') == -1)
-		merge_oom();
+		cdp_oom(0);
 }
 
-/* The distinct _src names, sorted, as a JSON array in pw->all. */
+/* The distinct source names, sorted, as a JSON array in pw->all (the
+ * per-record ranges are of no use after this). */
 static void
-sources(struct pwork *pw, size_t nrecs)
+sources(struct pwork *pw)
 {
-	qsort(pw->srcs, nrecs, sizeof(*pw->srcs), cmp_src);
+	if (pw->nnames > 0)
+		qsort(pw->names, pw->nnames, sizeof(*pw->names), cmp_name);
 	cdp_buf_reset(&pw->all);
 	cdp_buf_addc(&pw->all, '[');
-	for (size_t i = 0; i < nrecs && pw->srcs[i].has; i++) {
-		if (i > 0 && cmp_src(&pw->srcs[i - 1], &pw->srcs[i]) == 0)
+	for (size_t i = 0; i < pw->nnames; i++) {
+		if (i > 0 && cmp_name(&pw->names[i - 1], &pw->names[i]) == 0)
 			continue;
 		if (pw->all.len > 1)
 			cdp_buf_addc(&pw->all, ',');
-		if (cdp_json_quote(&pw->all, pw->srcs[i].p,
-		    pw->srcs[i].len) == -1)
-			merge_oom();
+		if (cdp_json_quote(&pw->all, pw->names[i].p,
+		    pw->names[i].len) == -1)
+			cdp_oom(0);
 	}
 	if (cdp_buf_addc(&pw->all, ']') == -1)
-		merge_oom();
+		cdp_oom(0);
+}
+
+/* --all-ids: {"FIELD":[values, distinct, sorted],...} in pw->all, the
+ * fields in --ids order. */
+static void
+all_ids(struct pwork *pw)
+{
+	const struct merge_opts *opt = pw->opt;
+	int rc = 0;
+
+	if (pw->nidv > 0)
+		qsort(pw->idv, pw->nidv, sizeof(*pw->idv), cmp_idv);
+	cdp_buf_reset(&pw->all);
+	rc |= cdp_buf_addc(&pw->all, '{');
+	for (size_t i = 0; i < pw->nidv; i++) {
+		const struct idv *v = &pw->idv[i];
+		bool first = i == 0 || pw->idv[i - 1].field != v->field;
+
+		if (!first && cmp_idv(&pw->idv[i - 1], v) == 0)
+			continue;
+		if (first && i > 0)
+			rc |= cdp_buf_adds(&pw->all, "],");
+		if (first)
+			rc |= cdp_json_quote(&pw->all, opt->ids[v->field].name,
+			    opt->ids[v->field].nlen) |
+			    cdp_buf_adds(&pw->all, ":[");
+		else
+			rc |= cdp_buf_addc(&pw->all, ',');
+		rc |= cdp_buf_add(&pw->all, v->p, v->len);
+	}
+	if (pw->nidv > 0)
+		rc |= cdp_buf_addc(&pw->all, ']');
+	if ((rc | cdp_buf_addc(&pw->all, '}')) != 0)
+		cdp_oom(0);
 }
 
 static void
@@ -450,12 +651,18 @@ write_profile(struct pwork *pw, size_t nrecs)
 			rc = cdp_recw_raw(w, e->k, e->klen, e->v, e->vlen);
 		}
 	}
-	sources(pw, nrecs);
+	if (pw->opt->all_ids) {
+		all_ids(pw);
+		if (rc == 0)
+			rc = cdp_recw_raw(w, "_ids", 4, pw->all.p,
+			    pw->all.len);
+	}
+	sources(pw);
 	if (rc == -1 || cdp_recw_raw(w, "_sources", 8, pw->all.p,
 	    pw->all.len) == -1 ||
-	    cdp_recw_int(w, "_records", 8, (long long)nrecs) == -1 ||
+	    cdp_recw_int(w, "_records", 8, (long long)pw->records) == -1 ||
 	    cdp_recw_end(w) == -1)
-		merge_oom();
+		cdp_oom(0);
 	if (cdp_out_write(pw->out, w->b.p, w->b.len, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	pw->acct->written++;
@@ -469,12 +676,13 @@ build(struct pwork *pw, const uint32_t *recs, size_t n)
 	struct cdp_err err;
 
 	cdp_buf_reset(&pw->arena);
-	pw->nents = 0;
+	pw->nents = pw->nnames = pw->nidv = 0;
+	pw->records = 0;
 	if (n > pw->rcap) {
 		size_t cap = pw->rcap;
 
-		merge_grow((void **)&pw->srcs, &pw->rcap, n, sizeof(*pw->srcs));
-		merge_grow((void **)&pw->recv, &cap, n, sizeof(*pw->recv));
+		cdp_xgrow((void **)&pw->srcs, &pw->rcap, n, sizeof(*pw->srcs));
+		cdp_xgrow((void **)&pw->recv, &cap, n, sizeof(*pw->recv));
 	}
 	for (size_t i = 0; i < n; i++) {
 		read_record(pw, recs[i]);
@@ -497,25 +705,32 @@ static uint32_t *
 by_profile(struct index *ix, uint32_t **startp, size_t *np)
 {
 	size_t n = ix->nrecs, nodes = ix->nelem ? ix->nelem : 1, p = 0;
-	uint32_t *num = malloc((n ? n : 1) * sizeof(*num));
-	uint32_t *of_root = malloc(nodes * sizeof(*of_root));
-	uint32_t *start, *order = malloc((n ? n : 1) * sizeof(*order));
+	uint32_t *num = cdp_xreallocarray(NULL, n ? n : 1, sizeof(*num));
+	uint32_t *of_root = cdp_xreallocarray(NULL, nodes, sizeof(*of_root));
+	uint32_t *of_carry = cdp_xreallocarray(NULL, ix->prior.n ?
+	    ix->prior.n : 1, sizeof(*of_carry));
+	uint32_t *start, *order = cdp_xreallocarray(NULL, n ? n : 1,
+	    sizeof(*order));
 
-	if (num == NULL || of_root == NULL || order == NULL)
-		merge_oom();
 	memset(of_root, 0xff, nodes * sizeof(*of_root));
+	memset(of_carry, 0xff, (ix->prior.n ? ix->prior.n : 1) *
+	    sizeof(*of_carry));
 	for (size_t k = 0; k < n; k++) {
-		uint32_t r = index_root(ix, k);
+		uint32_t r = index_root(ix, k), c = prior_carried_num(ix, k);
 
-		if (r == NO_NODE)
+		/* Unlinked records that carry one profile_id stay one. */
+		if (r == NO_NODE && c != NO_NODE && of_carry[c] != UINT32_MAX)
+			num[k] = of_carry[c];
+		else if (r == NO_NODE && c != NO_NODE)
+			num[k] = of_carry[c] = (uint32_t)p++;
+		else if (r == NO_NODE)
 			num[k] = (uint32_t)p++;
 		else if (of_root[r] == UINT32_MAX)
 			num[k] = of_root[r] = (uint32_t)p++;
 		else
 			num[k] = of_root[r];
 	}
-	if ((start = calloc(p + 1, sizeof(*start))) == NULL)
-		merge_oom();
+	start = cdp_xcalloc(p + 1, sizeof(*start));
 	for (size_t k = 0; k < n; k++)
 		start[num[k] + 1]++;
 	for (size_t i = 0; i < p; i++)
@@ -527,6 +742,7 @@ by_profile(struct index *ix, uint32_t **startp, size_t *np)
 	start[0] = 0;
 	free(num);
 	free(of_root);
+	free(of_carry);
 	*startp = start;
 	*np = p;
 	return order;
@@ -549,6 +765,8 @@ profiles_write(struct index *ix, int fd, const uint64_t *roff,
 	free(pw.ents);
 	free(pw.grps);
 	free(pw.srcs);
+	free(pw.names);
+	free(pw.idv);
 	free(pw.recv);
 	free(pw.cand);
 	cdp_buf_free(&pw.line);

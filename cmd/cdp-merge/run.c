@@ -13,6 +13,7 @@
 
 #include "acct.h"
 #include "diag.h"
+#include "idvals.h"
 #include "index.h"
 #include "lines.h"
 #include "merge.h"
@@ -22,6 +23,7 @@
 #include "prob.h"
 #include "profiles.h"
 #include "record.h"
+#include "xalloc.h"
 
 /* One input and how the second pass finds it again. */
 struct input {
@@ -85,7 +87,7 @@ spill_open(void)
 	if (dir == NULL || *dir == '\0')
 		dir = "/tmp";
 	if (cdp_buf_addf(&path, "%s/cdp-merge.XXXXXX", dir) == -1)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		cdp_oom(0);
 	if ((fd = mkstemp(path.p)) == -1)
 		cdp_die(EX_CANTCREAT, path.p, 0, "cannot create temporary "
 		    "file: %s", strerror(errno));
@@ -108,7 +110,7 @@ spill_line(struct run *r, const char *p, size_t n, bool good)
 	}
 	if (cdp_buf_add(&r->sbuf, p, n) == -1 || cdp_buf_addc(&r->sbuf,
 	    '\n') == -1)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		cdp_oom(0);
 	r->spos += n + 1;
 	if (r->sbuf.len >= SPILL_FLUSH)
 		spill_flush(r);
@@ -120,11 +122,7 @@ keep_record(struct run *r, const char *p, size_t n)
 {
 	if (r->ix.nrecs + 1 > r->rcap) {
 		size_t cap = r->rcap ? 2 * r->rcap : 1024;
-		uint64_t *o = realloc(r->roff, cap * sizeof(*o));
-
-		if (o == NULL)
-			cdp_die(EX_OSERR, NULL, 0, "out of memory");
-		r->roff = o;
+		r->roff = cdp_xreallocarray(r->roff, cap, sizeof(*r->roff));
 		r->rcap = cap;
 	}
 	/* index_add() has counted the record: it is number nrecs - 1. */
@@ -168,6 +166,51 @@ reject(struct run *r, const struct input *in, const struct cdp_line *l,
 	    &err) == -1)
 		cdp_die_err(&err, err.code == EX_DATAERR ? in->name : NULL,
 		    l->lineno);
+}
+
+/* Whether field f is an array of strings (or nulls). */
+static bool
+strings(struct cdp_rec *rec, const struct cdp_field *f, struct cdp_buf *b)
+{
+	struct cdp_idvals it;
+	const char *s, *why;
+	size_t n;
+	int rc;
+
+	if (f->type != CDP_ARRAY)
+		return false;
+	cdp_idvals_start(&it, rec, "_sources", 8, false);
+	while ((rc = cdp_idvals_next(&it, b, &s, &n, &why)) == 1)
+		if (!it.str)
+			return false;
+	return rc == 0;
+}
+
+int
+merge_owned(struct index *ix, struct cdp_rec *rec, const char **why)
+{
+	const struct cdp_field *f;
+	double d;
+
+	if (ix->opt->profiles && !ix->opt->replace) {
+		if ((f = cdp_rec_find(rec, "_records", 8)) != NULL &&
+		    (cdp_rec_num(rec, f, &d) == -1 || d < 1 || d > 9e15 ||
+		    d != (double)(long long)d)) {
+			*why = "field \"_records\" already exists";
+			return -1;
+		}
+		if ((f = cdp_rec_find(rec, "_sources", 8)) != NULL &&
+		    !strings(rec, f, &ix->val)) {
+			*why = "field \"_sources\" already exists";
+			return -1;
+		}
+		if ((f = cdp_rec_find(rec, "_ids", 4)) != NULL &&
+		    f->type != CDP_OBJECT) {
+			*why = "field \"_ids\" already exists";
+			return -1;
+		}
+	}
+	return prior_carry(ix, rec, why);
 }
 
 static void
@@ -231,7 +274,7 @@ merge_annotate(struct cdp_recw *w, struct cdp_rec *rec, const char *id)
 	if (rc == 0 && old == NULL)
 		rc = cdp_recw_str(w, "profile_id", 10, id, strlen(id));
 	if (rc == -1 || cdp_recw_end(w) == -1)
-		merge_oom();
+		cdp_oom(0);
 }
 
 static void
@@ -270,7 +313,7 @@ explain_record(struct run *r, const char *id, size_t k)
 	    (line != NULL && cdp_recw_field(w, &r->rec, line) == -1) ||
 	    cdp_recw_raw(w, "ids", 3, r->ex.p, r->ex.len) == -1 ||
 	    cdp_recw_end(w) == -1)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		cdp_oom(0);
 	if (cdp_out_write(r->out, w->b.p, w->b.len, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	r->acct.written++;
@@ -401,8 +444,7 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 		files = stdin_only;
 		nfiles = 1;
 	}
-	if ((r.in = calloc((size_t)nfiles, sizeof(*r.in))) == NULL)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+	r.in = cdp_xcalloc((size_t)nfiles, sizeof(*r.in));
 	r.nin = nfiles;
 	index_init(&r.ix, opt);
 	if (opt->probabilistic)
@@ -428,7 +470,8 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 		r.matched = npairs;
 	}
 	index_resolve(&r.ix, pairs, npairs);
-	if (opt->prior != NULL)
+	/* Ids of a --prior run and ids the records carry are kept alike. */
+	if (opt->prior != NULL || opt->id_map != NULL || r.ix.prior.n > 0)
 		idmap = prior_apply(&r.ix, opt->id_map);
 	index_count(&r.ix);
 	if (opt->probabilistic && opt->prob.train_only) {

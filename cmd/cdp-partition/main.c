@@ -4,12 +4,10 @@
  * same part on any machine and keyed stages (dedupe, score rfm/clv) can
  * run per part, in parallel or on several hosts.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 
 #include <xxhash.h>
 
@@ -17,61 +15,9 @@
 #include "diag.h"
 #include "each.h"
 #include "lines.h"
-#include "normkind.h"
-#include "opts.h"
 #include "out.h"
-#include "reckey.h"
-
-#define MAXFIELDS	16
-#define MAXPARTS	1024
-
-static const char usage[] =
-"usage: cdp-partition --key F[,F...] -n N -o DIR [options] [FILE...]\n"
-"Split NDJSON records (files or stdin) into DIR/part-000.ndjson ... by a\n"
-"stable hash of their normalised key.\n"
-"\n"
-"  -k, --key F,...           fields whose normalized values make the key\n"
-"                            (as cdp-dedupe --key makes it)\n"
-"  -n, --parts N             number of parts, 1 to 1024\n"
-"  -o, --output DIR          the folder of the parts (made when missing)\n"
-"      --normalize F[:KIND],...\n"
-"                            email, email-canonical, phone, name, key, date,\n"
-"                            datetime, country (a bare F is its own KIND)\n"
-CDP_NORM_USAGE
-"      --rejects FILE        write bad records to FILE and go on\n"
-"      --stats               print the record account on stderr at the end\n"
-"      --progress, --no-progress\n"
-"                            progress bar on stderr (default: on a terminal\n"
-"                            for inputs over 64 MB)\n"
-"      --max-record-bytes N  longest record accepted (default 64M)\n"
-"      --verbose             messages may quote values (personal data)\n"
-"  -h, --help                this help\n"
-"  -V, --version             version\n";
-
-enum {
-	OPT_NORMALIZE = CDP_OPT_PRIVATE
-};
-
-static const struct option longopts[] = {
-	CDP_COMMON_LONGOPTS,
-	CDP_NORM_LONGOPTS,
-	{ "key", required_argument, NULL, 'k' },
-	{ "normalize", required_argument, NULL, OPT_NORMALIZE },
-	{ "parts", required_argument, NULL, 'n' },
-	{ NULL, 0, NULL, 0 }
-};
-
-struct opts {
-	struct cdp_common_opts	 common;
-	struct cdp_keyfield	 key[MAXFIELDS];
-	int			 nkey;
-	struct {
-		char			*name;
-		enum cdp_norm_kind	 kind;
-	}			 norms[MAXFIELDS];
-	int			 nnorms;
-	long			 parts;
-};
+#include "partition.h"
+#include "xalloc.h"
 
 struct run {
 	const struct opts	*opt;
@@ -79,93 +25,8 @@ struct run {
 	struct cdp_keyer	 keyer;
 	struct cdp_norm_ctx	 ctx;
 	struct cdp_buf		 val;
-	unsigned long long	*nokey;
+	struct counts		 c;
 };
-
-static void
-oom(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
-
-/* A comma list into items[]: every item non-empty, at most max. */
-static int
-list(char *arg, char **items, int max, const char *o)
-{
-	int n = cdp_split_list(arg, items, max);
-
-	if (n == -1)
-		cdp_usage_die(usage, "%s: empty item or too many items", o);
-	return n;
-}
-
-static void
-add_normalize(struct opts *opt, char *arg)
-{
-	char *items[MAXFIELDS];
-	struct cdp_err err;
-	int n = list(arg, items, MAXFIELDS, "--normalize");
-
-	for (int i = 0; i < n; i++) {
-		if (opt->nnorms == MAXFIELDS)
-			cdp_usage_die(usage, "--normalize: too many fields");
-		if (cdp_norm_item_parse(items[i], "--normalize", false,
-		    &opt->norms[opt->nnorms].name,
-		    &opt->norms[opt->nnorms].kind, &err) == -1)
-			cdp_usage_die(usage, "%s", err.msg);
-		opt->nnorms++;
-	}
-}
-
-static void
-parse_options(int argc, char **argv, struct opts *opt)
-{
-	char *items[MAXFIELDS];
-	int ch, n;
-
-	*opt = (struct opts){ .parts = 0 };
-	while ((ch = getopt_long(argc, argv, CDP_COMMON_SHORTOPTS "k:n:",
-	    longopts, NULL)) != -1) {
-		if (cdp_opt_common(ch, optarg, &opt->common, usage))
-			continue;
-		switch (ch) {
-		case 'k':
-			if (opt->nkey > 0)
-				cdp_usage_die(usage, "--key: give the fields "
-				    "once, as a list");
-			n = list(optarg, items, MAXFIELDS, "--key");
-			for (int i = 0; i < n; i++)
-				opt->key[i] = (struct cdp_keyfield){
-				    .name = items[i],
-				    .nlen = strlen(items[i]) };
-			opt->nkey = n;
-			break;
-		case 'n':
-			if (cdp_parse_long(optarg, 1, MAXPARTS, &opt->parts)
-			    == -1)
-				cdp_usage_die(usage, "--parts: expected a "
-				    "number from 1 to %d", MAXPARTS);
-			break;
-		case OPT_NORMALIZE:
-			add_normalize(opt, optarg);
-			break;
-		default:
-			cdp_usage_die(usage, "internal: option %d not handled",
-			    ch);
-		}
-	}
-	if (opt->nkey == 0)
-		cdp_usage_die(usage, "--key is required");
-	if (opt->parts == 0)
-		cdp_usage_die(usage, "--parts (-n) is required");
-	if (opt->common.output == NULL || strcmp(opt->common.output, "-") == 0)
-		cdp_usage_die(usage, "-o DIR is required: the parts are files");
-	/* The last --normalize of a field wins. */
-	for (int k = 0; k < opt->nkey; k++)
-		for (int i = 0; i < opt->nnorms; i++)
-			if (strcmp(opt->norms[i].name, opt->key[k].name) == 0)
-				opt->key[k].norm = opt->norms[i].kind;
-}
 
 /*
  * The part of a key: XXH3-64 of its bytes (the same on every machine and
@@ -189,24 +50,51 @@ put(struct cdp_out *o, const char *p, size_t n)
 		cdp_die_err(&err, NULL, 0);
 }
 
+/*
+ * The key of rec by the first alternative of --key that gives one, in
+ * r->keyer.key.  A later alternative's key is marked with its number, so
+ * that an email and a phone of the same text differ.  Returns the
+ * alternative's number, -1 when none gives a key, -2 bad (*why).
+ */
+static int
+key_of(struct run *r, struct cdp_rec *rec, const char **why)
+{
+	for (int a = 0; a < r->opt->nalts; a++) {
+		const struct alt *al = &r->opt->alts[a];
+		int rc = cdp_key_make(&r->keyer, rec, al->key, al->nkey,
+		    &r->val, why);
+
+		if (rc == -2)
+			cdp_oom(0);
+		if (rc == -1)
+			return -2;
+		if (rc == 0)
+			continue;
+		if (a > 0 && (cdp_buf_addc(&r->keyer.key, 0x1e) == -1 ||
+		    cdp_buf_addc(&r->keyer.key, '0' + a) == -1))
+			cdp_oom(0);
+		return a;
+	}
+	return -1;
+}
+
 static int
 record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
     const char **why)
 {
 	struct run *r = ctx;
 	long part = 0;
-	int rc;
+	int a = key_of(r, rec, why);
 
-	rc = cdp_key_make(&r->keyer, rec, r->opt->key, r->opt->nkey, &r->val,
-	    why);
-	if (rc == -2)
-		oom();
-	if (rc == -1)
+	if (a == -2)
 		return -1;
-	if (rc == 1)
+	if (a >= 0)
 		part = part_of(r, r->keyer.key.p, r->keyer.key.len);
-	else
-		(*r->nokey)++;
+	else if (r->opt->spread)
+		part = part_of(r, at->line->p, at->line->len);
+	r->c.nokey += a == -1;
+	r->c.fallback += a > 0;
+	r->c.part[part]++;
 	put(r->out[part], at->line->p, at->line->len);
 	put(r->out[part], "\n", 1);
 	return 0;
@@ -228,23 +116,39 @@ check_fd_limit(long parts)
 static void
 open_parts(struct run *r)
 {
-	const char *dir = r->opt->common.output;
-	int width = r->opt->parts > 1000 ? 4 : 3;
-	struct cdp_buf path = { 0 };
+	char name[32], path[4096];
 	struct cdp_err err;
 
-	if (mkdir(dir, 0777) == -1 && errno != EEXIST)
-		cdp_die(EX_CANTCREAT, dir, 0, "cannot create: %s",
-		    strerror(errno));
 	for (long i = 0; i < r->opt->parts; i++) {
-		cdp_buf_reset(&path);
-		if (cdp_buf_addf(&path, "%s/part-%0*ld.ndjson", dir, width,
-		    i) == -1)
-			oom();
-		if ((r->out[i] = cdp_out_open(path.p, &err)) == NULL)
-			cdp_die_err(&err, path.p, 0);
+		part_name(r->opt, i, name, sizeof(name));
+		snprintf(path, sizeof(path), "%s/%s", r->opt->common.output,
+		    name);
+		if ((r->out[i] = cdp_out_open(path, &err)) == NULL)
+			cdp_die_err(&err, path, 0);
 	}
-	cdp_buf_free(&path);
+}
+
+/* --stats: the counts, then the largest part, its records and its share
+ * of the records written (a skewed key shows here). */
+static void
+set_stats(struct run *r, struct cdp_acct *acct)
+{
+	long big = 0;
+
+	for (long i = 1; i < r->opt->parts; i++)
+		if (r->c.part[i] > r->c.part[big])
+			big = i;
+	acct->extra[0].name = "nokey";
+	acct->extra[0].n = r->c.nokey;
+	acct->extra[1].name = "fallback";
+	acct->extra[1].n = r->c.fallback;
+	acct->extra[2].name = "largest_part";
+	acct->extra[2].n = (unsigned long long)big;
+	acct->extra[3].name = "largest_part_records";
+	acct->extra[3].n = r->c.part[big];
+	acct->extra[4].name = "largest_part_pct";
+	acct->extra[4].n = acct->written == 0 ? 0 :
+	    (r->c.part[big] * 100 + acct->written / 2) / acct->written;
 }
 
 int
@@ -256,15 +160,14 @@ main(int argc, char *argv[])
 	struct cdp_acct acct;
 	struct cdp_err err;
 	const char *bad;
-	char **files;
+	char **files, **sums;
+	long long *sizes;
 	int nfiles;
 	off_t total;
 
 	cdp_diag_init("cdp-partition");
-	parse_options(argc, argv, &opt);
-	files = argv + optind;
-	nfiles = argc - optind;
-	if (nfiles == 0) {
+	files = argv + parse_options(argc, argv, &opt);
+	if ((nfiles = (int)(argv + argc - files)) == 0) {
 		files = stdin_only;
 		nfiles = 1;
 	}
@@ -274,23 +177,39 @@ main(int argc, char *argv[])
 		cdp_die_err(&err, bad, 0);
 	r.ctx.default_country = opt.common.default_country;
 	r.ctx.date_order = opt.common.date_order;
-	for (int i = 0; i < opt.nkey; i++)
-		if (cdp_norm_ctx_prepare(&r.ctx, opt.key[i].norm, &err) == -1)
-			cdp_die_err(&err, NULL, 0);
+	for (int a = 0; a < opt.nalts; a++)
+		for (int i = 0; i < opt.alts[a].nkey; i++)
+			if (cdp_norm_ctx_prepare(&r.ctx,
+			    opt.alts[a].key[i].norm, &err) == -1)
+				cdp_die_err(&err, NULL, 0);
 	r.keyer.ctx = &r.ctx;
 	if (cdp_acct_open(&acct, opt.common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
-	acct.extra[0].name = "nokey";
-	r.nokey = &acct.extra[0].n;
+	sums = cdp_xcalloc((size_t)nfiles, sizeof(*sums));
+	sizes = cdp_xcalloc((size_t)nfiles, sizeof(*sizes));
+	for (int i = 0; i < nfiles; i++)
+		sums[i] = input_sum(files[i], &sizes[i]);
+	folder_prepare(&opt);
 	open_parts(&r);
 	cdp_each(files, nfiles, &opt.common, &acct, record, &r);
 	for (long i = 0; i < opt.parts; i++)
 		if (cdp_out_close(r.out[i], &err) == -1)
 			cdp_die_err(&err, NULL, 0);
+	folder_sweep(&opt);
+	r.c.read = acct.read;
+	r.c.written = acct.written;
+	r.c.rejected = acct.rejected;
+	manifest_write(&opt, files, nfiles, sums, sizes, &r.c);
+	set_stats(&r, &acct);
 	if (cdp_acct_close(&acct, opt.common.stats, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
+	for (int i = 0; i < nfiles; i++)
+		free(sums[i]);
+	free(sums);
+	free(sizes);
 	cdp_keyer_free(&r.keyer);
 	cdp_norm_ctx_free(&r.ctx);
 	cdp_buf_free(&r.val);
+	free_options(&opt);
 	return 0;
 }

@@ -4,36 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "span.h"
+#include "xalloc.h"
 #include "agg.h"
 #include "report.h"
-
-/* JSON text s[0..n) (valid) without its whitespace, into b: arrays and
- * objects compare and print by this text. */
-static int
-compact(const char *s, size_t n, struct cdp_buf *b)
-{
-	bool in = false;
-
-	cdp_buf_reset(b);
-	if (cdp_buf_reserve(b, n) == -1)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (in) {
-			if (c == '\\')
-				b->p[b->len++] = s[i++];
-			else if (c == '"')
-				in = false;
-		} else if (c == '"')
-			in = true;
-		else if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-			continue;
-		b->p[b->len++] = s[i];
-	}
-	b->p[b->len] = '\0';
-	return 0;
-}
 
 int
 agg_val(const struct cdp_rec *r, const struct cdp_field *f,
@@ -67,7 +41,7 @@ agg_val(const struct cdp_rec *r, const struct cdp_field *f,
 		v->s = r->p + f->voff;
 		v->n = f->vlen;
 		if (f->flags & CDP_F_SPACE) {
-			if (compact(v->s, v->n, scratch) == -1)
+			if (cdp_span_compact(v->s, v->n, scratch) == -1)
 				return -1;
 			v->s = scratch->p;
 			v->n = scratch->len;
@@ -181,7 +155,7 @@ agg_hash(const struct aval *v, struct cdp_buf *tmp)
 {
 	cdp_buf_reset(tmp);
 	if (agg_key_add(tmp, v) == -1)
-		report_nomem();
+		cdp_oom(0);
 	return cdp_key128_of(tmp->p, tmp->len);
 }
 

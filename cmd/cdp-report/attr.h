@@ -1,7 +1,10 @@
 /*
  * attr.h - the parts of cdp-report attribution: the models asked for,
- * the touchpoint paths cut from the events, and the credit each model
- * gives the channels.  attribution.c reads and cuts; attr_models.c credits.
+ * the journeys cut from the events, and the credit each model gives the
+ * channels.  attribution.c reads, cuts and prints; attr_models.c holds
+ * the heuristic rules, the runs over weighted journeys and the
+ * bootstrap; attr_markov.c the k-order Markov chain; attr_shapley.c the
+ * Shapley values.
  */
 #ifndef ATTR_H
 #define ATTR_H
@@ -20,81 +23,127 @@ enum attr_kind {
 	ATTR_DECAY,
 	ATTR_POSITION,
 	ATTR_MARKOV,
+	ATTR_SHAPLEY,
+	ATTR_SHAPLEY_ORDERED,
 	ATTR_NKINDS
 };
+
+#define ATTR_MAX_ORDER		4	/* markov:K, K in 1..4 */
+#define ATTR_MAX_STATES		2000	/* states of a k-order chain */
+#define ATTR_MAX_SHAPLEY_CH	64	/* channels of a Shapley model */
+#define ATTR_MAX_POSITIONS	10	/* shapley-ordered: positions shown */
+#define ATTR_MAX_SEQ		16	/* --remove-sequence given */
 
 struct attr_model {
 	enum attr_kind	 kind;
 	double		 half_life;	/* ATTR_DECAY, seconds */
 	double		 share[3];	/* ATTR_POSITION: first, middle, last
 					   as fractions summing to 1 */
-	/* Credit per channel: conversions and value. */
+	int		 order;		/* ATTR_MARKOV: k */
+	bool		 count;		/* ATTR_SHAPLEY*: worth = counts */
+	char		 name[32];	/* column prefix: "markov2", ... */
+	/* The credit per channel (nch each): conversions and value. */
 	double		*conv;
 	double		*value;
+	double		*re;		/* markov: removal effect per channel */
+	double		*seq_re;	/* markov: per --remove-sequence */
+	double		*pos;		/* shapley-ordered: nch x
+					   ATTR_MAX_POSITIONS conversions */
+	double		*boot;		/* --bootstrap: reps x nch conv */
+	void		*prep;		/* what a model keeps between runs
+					   over the same journeys */
 };
 
-/* The name of a kind in column names ("time_decay"). */
-const char *attr_kind_name(enum attr_kind k);
-
 /*
- * One path ready to credit: channels ch[0..n) (indexes into the channel
- * list) at times t[0..n), in time order.  A converted path ends at time
- * tconv with value; an open path (converted false) ended with the input.
+ * The journeys: each one a run of touches (channel indexes and times, in
+ * time order) that ends in a conversion or stays open when the input
+ * ends.  A conversion with no touch left is kept too (n == 0): it counts
+ * as unattributed and is resampled with the others.
  */
-struct attr_path {
-	const uint32_t	*ch;
-	const double	*t;
-	size_t		 n;
+struct attr_journey {
+	size_t		 off;		/* touches: ch[off..off+n) */
+	uint32_t	 n;
 	bool		 converted;
 	double		 tconv;
 	double		 value;
 };
 
-/*
- * What the models accumulate over the paths: nch channels, the models,
- * the first-order transition counts for Markov (nch + 1 rows: start and
- * the channels; nch + 2 columns: the channels, conversion, null), and
- * the distinct paths for --paths.
- */
-struct attr_acc {
+struct attr_data {
 	size_t			 nch;
-	struct attr_model	*models;
-	size_t			 nmodels;
-	bool			 markov;
-	double			*trans;		/* (nch + 1) x (nch + 2) */
-	double			 conversions;	/* attributed (>= 1 touch) */
-	double			 value;
-	/* --paths: each distinct path's channels in seq, its counts. */
-	bool			 want_paths;
-	struct cdp_keymap	*path_ix;
-	struct attr_pathrow {
-		size_t		 off, n;	/* channels: seq[off..off+n) */
-		const uint32_t	*ch;		/* seq + off, once seq is full */
-		double		 conv, value, nulls;
-	}			*rows;
-	size_t			 nrows, caprows;
-	uint32_t		*seq;
-	size_t			 nseq, capseq;
-	/* Scratch for one path's weights. */
-	double			*w;
-	size_t			 capw;
+	uint32_t		*ch;
+	double			*t;
+	size_t			 ntouch, captouch;
+	struct attr_journey	*j;
+	size_t			 nj, capj;
+	/* --remove-sequence: channel indexes (NO channel: UINT32_MAX). */
+	uint32_t		 seq[ATTR_MAX_SEQ][ATTR_MAX_ORDER];
+	int			 seqlen[ATTR_MAX_SEQ];
+	int			 nseq;
 };
 
-/* Prepare acc for nch channels (models and flags already set). */
-void	attr_acc_init(struct attr_acc *acc, size_t nch);
+/* What a run over weighted journeys adds up. */
+struct attr_totals {
+	double	conversions;	/* attributed: converted with a touch */
+	double	value;
+};
 
-/* Credit one path (converted or open) with every model. */
-void	attr_acc_path(struct attr_acc *acc, const struct attr_path *p);
+/* The name of a kind in column names ("time_decay"). */
+const char *attr_kind_name(enum attr_kind k);
+
+/* Set m->name from its kind and parameters ("markov2", "shapley_count"). */
+void	attr_model_name(struct attr_model *m);
+
+/* Allocate m's result arrays for nch channels; free them (and m->prep). */
+void	attr_model_alloc(struct attr_model *m, size_t nch);
+void	attr_model_free(struct attr_model *m);
+
+/* Add a touch or a journey to d; exits 71 when memory runs out. */
+void	attr_data_touch(struct attr_data *d, uint32_t ch, double t);
+void	attr_data_journey(struct attr_data *d, const struct attr_journey *j);
+void	attr_data_free(struct attr_data *d);
 
 /*
- * Markov: from the transition counts, the removal effect of each channel
- * into re[0..nch) and the credit into the model's conv/value.  Returns
- * 0, or -1 with *why when the chain cannot be solved.
+ * Credit every journey of d, journey i with weight w[i] (NULL: 1 each),
+ * with the nmodels models into out[k].conv, .value (and .re, .seq_re,
+ * .pos where the model has them), arrays of d->nch zeroed first; *tot
+ * gets the weighted attributed conversions and value.  out[k] may be
+ * models[k] itself.  Returns 0, or -1 with *why when a model cannot be
+ * computed (too many states or channels, a singular chain).
  */
-int	attr_markov(struct attr_acc *acc, struct attr_model *m, double *re,
+int	attr_run(const struct attr_data *d, const double *w,
+	    struct attr_model *models, size_t nmodels,
+	    struct attr_totals *tot, const char **why);
+
+/*
+ * --bootstrap: reps resamplings of the journeys (with replacement, from
+ * a Mersenne Twister seeded with seed), each credited by every model;
+ * the conversions of replicate r for channel c land in models[k].boot[r
+ * * nch + c].  Returns 0, or -1 with *why as attr_run().
+ */
+int	attr_bootstrap(const struct attr_data *d, struct attr_model *models,
+	    size_t nmodels, long reps, unsigned long seed, const char **why);
+
+/* ---- the models' own files ---- */
+
+/*
+ * Markov chain of order m->order over the journeys (weights w): removal
+ * effects per channel into re, per --remove-sequence into seq_re, and
+ * the credit (removal effects normalised to tot) into conv and value.
+ */
+int	attr_markov(const struct attr_data *d, const double *w,
+	    struct attr_model *m, const struct attr_totals *tot,
+	    double *conv, double *value, double *re, double *seq_re,
 	    const char **why);
 
-void	attr_acc_free(struct attr_acc *acc);
+/* Shapley values of m (simplified, ordered; rates or counts) into conv,
+ * value and, for the ordered one, pos. */
+int	attr_shapley(const struct attr_data *d, const double *w,
+	    struct attr_model *m, const struct attr_totals *tot,
+	    double *conv, double *value, double *pos, const char **why);
+
+/* Free what attr_markov() and attr_shapley() keep in m->prep. */
+void	attr_markov_prep_free(void *prep);
+void	attr_shapley_prep_free(void *prep);
 
 /* A credit rounded to 1e-9, so that float noise never shows in output. */
 double	attr_round(double v);

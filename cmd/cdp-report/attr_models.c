@@ -1,28 +1,75 @@
 /*
- * attr_models.c - the credit of each attribution model: the heuristic
- * rules (first, last, linear, time decay, position) per converted path,
- * and the first-order Markov chain's removal effects over all paths.
+ * attr_models.c - the credit of each attribution model over weighted
+ * journeys: the heuristic rules (first, last, linear, time decay,
+ * position) per converted journey, the dispatch to the Markov and
+ * Shapley files, and the bootstrap that reruns them all on resampled
+ * journeys.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_blas.h>
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_linalg.h>
-#include <gsl/gsl_matrix.h>
-#include <gsl/gsl_permutation.h>
+#include <gsl/gsl_rng.h>
 
-#include "keymap.h"
+#include "xalloc.h"
 #include "attr.h"
 
 const char *
 attr_kind_name(enum attr_kind k)
 {
 	static const char *const names[ATTR_NKINDS] = { "first", "last",
-	    "linear", "time_decay", "position", "markov" };
+	    "linear", "time_decay", "position", "markov", "shapley",
+	    "shapley_ordered" };
 
 	return names[k];
+}
+
+void
+attr_model_name(struct attr_model *m)
+{
+	const char *k = attr_kind_name(m->kind);
+
+	if (m->kind == ATTR_MARKOV && m->order > 1)
+		snprintf(m->name, sizeof(m->name), "%s%d", k, m->order);
+	else if ((m->kind == ATTR_SHAPLEY || m->kind ==
+	    ATTR_SHAPLEY_ORDERED) && m->count)
+		snprintf(m->name, sizeof(m->name), "%s_count", k);
+	else
+		snprintf(m->name, sizeof(m->name), "%s", k);
+}
+
+void
+attr_model_alloc(struct attr_model *m, size_t nch)
+{
+	m->conv = cdp_xcalloc(nch + 1, sizeof(double));
+	m->value = cdp_xcalloc(nch + 1, sizeof(double));
+	m->re = cdp_xcalloc(nch + 1, sizeof(double));
+	m->seq_re = cdp_xcalloc(ATTR_MAX_SEQ, sizeof(double));
+	m->pos = cdp_xcalloc((nch + 1) * ATTR_MAX_POSITIONS, sizeof(double));
+}
+
+/* The result arrays of m, not its prep (a bootstrap copy shares it). */
+static void
+free_results(struct attr_model *m)
+{
+	free(m->conv);
+	free(m->value);
+	free(m->re);
+	free(m->seq_re);
+	free(m->pos);
+	free(m->boot);
+}
+
+void
+attr_model_free(struct attr_model *m)
+{
+	free_results(m);
+	if (m->kind == ATTR_MARKOV)
+		attr_markov_prep_free(m->prep);
+	else
+		attr_shapley_prep_free(m->prep);
+	m->prep = NULL;
 }
 
 double
@@ -36,38 +83,48 @@ attr_round(double v)
 	return v == 0 ? 0 : v;	/* never -0 */
 }
 
-static void *
-xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n != 0 ? n : 1, size);
+/* ---- the journeys ---- */
 
-	if (p == NULL)
-		report_nomem();
-	return p;
+void
+attr_data_touch(struct attr_data *d, uint32_t ch, double t)
+{
+	if (d->ntouch == d->captouch) {
+		d->captouch = d->captouch ? 2 * d->captouch : 1024;
+		d->ch = cdp_xreallocarray(d->ch, d->captouch, sizeof(*d->ch));
+		d->t = cdp_xreallocarray(d->t, d->captouch, sizeof(*d->t));
+	}
+	d->ch[d->ntouch] = ch;
+	d->t[d->ntouch++] = t;
 }
 
 void
-attr_acc_init(struct attr_acc *acc, size_t nch)
+attr_data_journey(struct attr_data *d, const struct attr_journey *j)
 {
-	acc->nch = nch;
-	for (size_t i = 0; i < acc->nmodels; i++) {
-		acc->models[i].conv = xcalloc(nch, sizeof(double));
-		acc->models[i].value = xcalloc(nch, sizeof(double));
+	if (d->nj == d->capj) {
+		d->capj = d->capj ? 2 * d->capj : 1024;
+		d->j = cdp_xreallocarray(d->j, d->capj, sizeof(*d->j));
 	}
-	if (acc->markov)
-		acc->trans = xcalloc((nch + 1) * (nch + 2), sizeof(double));
-	if (acc->want_paths && (acc->path_ix = cdp_keymap_new()) == NULL)
-		report_nomem();
+	d->j[d->nj++] = *j;
 }
 
+void
+attr_data_free(struct attr_data *d)
+{
+	free(d->ch);
+	free(d->t);
+	free(d->j);
+	*d = (struct attr_data){ 0 };
+}
+
+/* ---- heuristic rules ---- */
+
 /*
- * The weights of model m over the n >= 1 touches of converted path p
- * into w[0..n); they sum to 1.
+ * The weights of model m over the n >= 1 touches t[0..n) of a converted
+ * journey into w[0..n); they sum to 1.
  */
 static void
-weights(const struct attr_model *m, const struct attr_path *p, double *w)
+weights(const struct attr_model *m, const double *t, size_t n, double *w)
 {
-	size_t n = p->n;
 	double sum = 0;
 
 	memset(w, 0, n * sizeof(*w));
@@ -87,7 +144,7 @@ weights(const struct attr_model *m, const struct attr_path *p, double *w)
 		 * that the latest touch weighs 1 and a path of old touches
 		 * cannot underflow to a sum of zero; the scale cancels. */
 		for (size_t i = 0; i < n; i++)
-			sum += w[i] = exp2(-(p->t[n - 1] - p->t[i]) /
+			sum += w[i] = exp2(-(t[n - 1] - t[i]) /
 			    m->half_life);
 		for (size_t i = 0; i < n; i++)
 			w[i] /= sum;
@@ -114,187 +171,108 @@ weights(const struct attr_model *m, const struct attr_path *p, double *w)
 }
 
 static void
-count_transitions(struct attr_acc *acc, const struct attr_path *p)
+heuristic(const struct attr_data *d, const double *jw,
+    const struct attr_model *m, double *conv, double *value, double **w,
+    size_t *capw)
 {
-	size_t cols = acc->nch + 2;
+	for (size_t i = 0; i < d->nj; i++) {
+		const struct attr_journey *j = &d->j[i];
+		double k = jw != NULL ? jw[i] : 1;
 
-	acc->trans[p->ch[0]] += 1;	/* row 0: start */
-	for (size_t i = 1; i < p->n; i++)
-		acc->trans[(p->ch[i - 1] + 1) * cols + p->ch[i]] += 1;
-	acc->trans[(p->ch[p->n - 1] + 1) * cols + acc->nch +
-	    (p->converted ? 0 : 1)] += 1;
-}
-
-static void
-add_path_row(struct attr_acc *acc, const struct attr_path *p)
-{
-	struct cdp_key128 k = cdp_key128_of(p->ch, p->n * sizeof(*p->ch));
-	struct attr_pathrow *r;
-	uint64_t *ix;
-	int added;
-
-	if ((ix = cdp_keymap_put(acc->path_ix, k, acc->nrows, &added))
-	    == NULL)
-		report_nomem();
-	if (added) {
-		if (cdp_grow((void **)&acc->rows, &acc->caprows,
-		    acc->nrows + 1, sizeof(*acc->rows)) == -1 ||
-		    cdp_grow((void **)&acc->seq, &acc->capseq,
-		    acc->nseq + p->n, sizeof(*acc->seq)) == -1)
-			report_nomem();
-		acc->rows[acc->nrows++] = (struct attr_pathrow){
-		    .off = acc->nseq, .n = p->n };
-		memcpy(acc->seq + acc->nseq, p->ch, p->n * sizeof(*p->ch));
-		acc->nseq += p->n;
-	}
-	r = &acc->rows[*ix];
-	if (p->converted) {
-		r->conv += 1;
-		r->value += p->value;
-	} else {
-		r->nulls += 1;
-	}
-}
-
-void
-attr_acc_path(struct attr_acc *acc, const struct attr_path *p)
-{
-	if (p->n == 0)
-		return;
-	if (acc->markov)
-		count_transitions(acc, p);
-	if (acc->want_paths)
-		add_path_row(acc, p);
-	if (!p->converted)
-		return;
-	acc->conversions += 1;
-	acc->value += p->value;
-	if (cdp_grow((void **)&acc->w, &acc->capw, p->n, sizeof(*acc->w))
-	    == -1)
-		report_nomem();
-	for (size_t i = 0; i < acc->nmodels; i++) {
-		struct attr_model *m = &acc->models[i];
-
-		if (m->kind == ATTR_MARKOV)
+		if (!j->converted || j->n == 0 || k == 0)
 			continue;
-		weights(m, p, acc->w);
-		for (size_t j = 0; j < p->n; j++) {
-			m->conv[p->ch[j]] += acc->w[j];
-			m->value[p->ch[j]] += acc->w[j] * p->value;
+		if (j->n > *capw) {
+			*capw = j->n;
+			*w = cdp_xreallocarray(*w, *capw, sizeof(**w));
+		}
+		weights(m, d->t + j->off, j->n, *w);
+		for (uint32_t t = 0; t < j->n; t++) {
+			uint32_t c = d->ch[j->off + t];
+
+			conv[c] += k * (*w)[t];
+			value[c] += k * (*w)[t] * j->value;
 		}
 	}
 }
 
-/*
- * The fundamental matrix N = (I - Q)^-1 of the transient states (start,
- * then the channels) into n, and the conversion probability from each
- * state x = N r, where Q and r are the transition probabilities among
- * transient states and into conversion.  A state with no way out (a
- * channel seen only in touches the lookback dropped) is taken to go to
- * null.  Returns 0, or -1 when the system is singular.
- */
-static int
-solve_chain(const struct attr_acc *acc, gsl_matrix *nmat, gsl_vector *x)
-{
-	size_t s = acc->nch + 1, cols = acc->nch + 2;
-	gsl_matrix *a = gsl_matrix_calloc(s, s);
-	gsl_vector *r = gsl_vector_calloc(s);
-	gsl_permutation *perm = gsl_permutation_alloc(s);
-	int sign, rc = -1;
-
-	if (a == NULL || r == NULL || perm == NULL)
-		report_nomem();
-	for (size_t i = 0; i < s; i++) {
-		const double *row = acc->trans + i * cols;
-		double sum = 0;
-
-		for (size_t j = 0; j < cols; j++)
-			sum += row[j];
-		gsl_matrix_set(a, i, i, 1);
-		if (sum == 0)
-			continue;
-		for (size_t j = 0; j < acc->nch; j++)
-			if (row[j] != 0)
-				gsl_matrix_set(a, i, j + 1,
-				    gsl_matrix_get(a, i, j + 1) - row[j] / sum);
-		gsl_vector_set(r, i, row[acc->nch] / sum);
-	}
-	if (gsl_linalg_LU_decomp(a, perm, &sign) != 0)
-		goto out;
-	for (size_t i = 0; i < s; i++)
-		if (gsl_matrix_get(a, i, i) == 0)
-			goto out;
-	if (gsl_linalg_LU_invert(a, perm, nmat) != 0 ||
-	    gsl_blas_dgemv(CblasNoTrans, 1, nmat, r, 0, x) != 0)
-		goto out;
-	rc = 0;
-out:
-	gsl_permutation_free(perm);
-	gsl_vector_free(r);
-	gsl_matrix_free(a);
-	return rc;
-}
-
 int
-attr_markov(struct attr_acc *acc, struct attr_model *m, double *re,
+attr_run(const struct attr_data *d, const double *w,
+    struct attr_model *models, size_t nmodels, struct attr_totals *tot,
     const char **why)
 {
-	size_t s = acc->nch + 1;
-	gsl_matrix *nmat;
-	gsl_vector *x;
-	double p, sum = 0;
-	int rc = -1;
+	size_t nch = d->nch, capw = 0;
+	double *scratch = NULL;
+	int rc = 0;
 
-	memset(re, 0, acc->nch * sizeof(*re));
-	if (acc->conversions == 0)
-		return 0;
-	gsl_set_error_handler_off();
-	nmat = gsl_matrix_alloc(s, s);
-	x = gsl_vector_alloc(s);
-	if (nmat == NULL || x == NULL)
-		report_nomem();
-	if (solve_chain(acc, nmat, x) == -1) {
-		*why = "markov: the transition matrix is singular";
-		goto out;
-	}
-	p = gsl_vector_get(x, 0);
-	/*
-	 * Removing channel c sends every transition into c to null.  A
-	 * conversion from start either never visits c (it survives the
-	 * removal) or first hits c and converts from there (lost), so
-	 * P(conv without c) = P - h(c) x(c), with h(c) = N[start][c] /
-	 * N[c][c] the probability of ever reaching c.  The removal effect
-	 * 1 - P(conv without c) / P is then h(c) x(c) / P: one inverse
-	 * instead of a solve per channel.
-	 */
-	for (size_t c = 0; c < acc->nch; c++) {
-		double h = gsl_matrix_get(nmat, 0, c + 1) /
-		    gsl_matrix_get(nmat, c + 1, c + 1);
+	*tot = (struct attr_totals){ 0 };
+	for (size_t i = 0; i < d->nj; i++)
+		if (d->j[i].converted && d->j[i].n > 0) {
+			tot->conversions += w != NULL ? w[i] : 1;
+			tot->value += (w != NULL ? w[i] : 1) * d->j[i].value;
+		}
+	for (size_t k = 0; k < nmodels && rc == 0; k++) {
+		struct attr_model *m = &models[k];
 
-		re[c] = p > 0 ? h * gsl_vector_get(x, c + 1) / p : 0;
-		sum += re[c];
+		memset(m->conv, 0, nch * sizeof(double));
+		memset(m->value, 0, nch * sizeof(double));
+		switch (m->kind) {
+		case ATTR_MARKOV:
+			rc = attr_markov(d, w, m, tot, m->conv, m->value,
+			    m->re, m->seq_re, why);
+			break;
+		case ATTR_SHAPLEY:
+		case ATTR_SHAPLEY_ORDERED:
+			rc = attr_shapley(d, w, m, tot, m->conv, m->value,
+			    m->pos, why);
+			break;
+		default:
+			heuristic(d, w, m, m->conv, m->value, &scratch, &capw);
+			break;
+		}
 	}
-	for (size_t c = 0; c < acc->nch; c++) {
-		m->conv[c] = sum > 0 ? re[c] / sum * acc->conversions : 0;
-		m->value[c] = sum > 0 ? re[c] / sum * acc->value : 0;
-	}
-	rc = 0;
-out:
-	gsl_vector_free(x);
-	gsl_matrix_free(nmat);
+	free(scratch);
 	return rc;
 }
 
-void
-attr_acc_free(struct attr_acc *acc)
+/* ---- the bootstrap ---- */
+
+int
+attr_bootstrap(const struct attr_data *d, struct attr_model *models,
+    size_t nmodels, long reps, unsigned long seed, const char **why)
 {
-	for (size_t i = 0; i < acc->nmodels; i++) {
-		free(acc->models[i].conv);
-		free(acc->models[i].value);
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	struct attr_model *run = cdp_xcalloc(nmodels, sizeof(*run));
+	double *w = cdp_xcalloc(d->nj + 1, sizeof(*w));
+	size_t nch = d->nch;
+	struct attr_totals tot;
+	int rc = 0;
+
+	if (rng == NULL)
+		cdp_oom(0);
+	gsl_rng_set(rng, seed);
+	/* The replicates reuse one set of result arrays per model (and
+	 * its prep); only the conversions are kept, in models[k].boot. */
+	for (size_t k = 0; k < nmodels; k++) {
+		run[k] = models[k];
+		run[k].boot = NULL;
+		attr_model_alloc(&run[k], nch);
+		models[k].boot = cdp_xcalloc((size_t)reps * nch + 1,
+		    sizeof(double));
 	}
-	free(acc->trans);
-	cdp_keymap_free(acc->path_ix);
-	free(acc->rows);
-	free(acc->seq);
-	free(acc->w);
+	for (long r = 0; r < reps && rc == 0; r++) {
+		memset(w, 0, d->nj * sizeof(*w));
+		for (size_t i = 0; i < d->nj; i++)
+			w[gsl_rng_uniform_int(rng, d->nj)] += 1;
+		rc = attr_run(d, w, run, nmodels, &tot, why);
+		for (size_t k = 0; k < nmodels && rc == 0; k++)
+			if (nch > 0)
+				memcpy(models[k].boot + (size_t)r * nch,
+				    run[k].conv, nch * sizeof(double));
+	}
+	for (size_t k = 0; k < nmodels; k++)
+		free_results(&run[k]);
+	free(run);
+	free(w);
+	gsl_rng_free(rng);
+	return rc;
 }

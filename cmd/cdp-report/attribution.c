@@ -1,7 +1,8 @@
 /*
  * attribution.c - cdp-report attribution: cut each path id's events, in
- * time order, into touchpoint paths that end in a conversion (or stay
- * open), and print the credit per channel of each model, or the paths.
+ * time order, into journeys of touchpoints that end in a conversion (or
+ * stay open), credit them with every model asked for (attr_*.c), and
+ * print the credit per channel, or the paths.
  */
 #include <math.h>
 #include <stdio.h>
@@ -12,13 +13,15 @@
 #include "each.h"
 #include "expr.h"
 #include "keymap.h"
+#include "xalloc.h"
 #include "attr.h"
+#include "attr_out.h"
 
 static const char usage[] =
 "usage: cdp-report attribution --conversion EXPR [options] [FILE...]\n"
 "Credit per channel for the touchpoint paths that end in a conversion.\n"
 "\n"
-"  -c, --conversion EXPR     a record where EXPR is true is a conversion:\n"
+"      --conversion EXPR     a record where EXPR is true is a conversion:\n"
 "                            it ends its path id's current path\n"
 "      --path-id FIELD       whose path a record belongs to (default\n"
 "                            profile_id)\n"
@@ -26,39 +29,70 @@ static const char usage[] =
 "                            (default channel)\n"
 "      --value FIELD         the conversion's value (a number; missing or\n"
 "                            null is 0)\n"
-"  -m, --model LIST          first, last, linear, time-decay[:HALF_LIFE],\n"
-"                            position[:FIRST,MIDDLE,LAST], markov\n"
+"      --model LIST          first, last, linear, time-decay[:HALF_LIFE],\n"
+"                            position[:FIRST,MIDDLE,LAST], markov[:K],\n"
+"                            shapley[:count], shapley-ordered[:count]\n"
 "                            (repeatable or comma-separated; default last;\n"
-"                            time-decay:7d and position:40,20,40 by default)\n"
+"                            time-decay:7d, position:40,20,40, markov:1)\n"
 "      --lookback DURATION   drop touchpoints older than DURATION before\n"
 "                            the conversion (e.g. 30d)\n"
+"      --touch-types FIELD[:VALUE,...]\n"
+"                            touchpoints whose FIELD is one of the VALUEs\n"
+"                            (default impression,view) are impressions,\n"
+"                            the others clicks\n"
+"      --view-through DURATION\n"
+"                            drop impressions older than DURATION before\n"
+"                            the conversion (needs --touch-types)\n"
+"      --remove-sequence SEQ the removal effect of a channel sequence such\n"
+"                            as 'email > search' (markov:K, K >= its\n"
+"                            length; repeatable)\n"
+"      --bootstrap N         95% intervals from N resamplings of the paths\n"
+"      --seed N              the resampling's seed (default 1)\n"
 "      --paths               print the paths (conversions, value, nulls)\n"
 "                            instead of the credit\n"
 REPORT_USAGE
 CDP_COMMON_USAGE;
 
 enum {
-	OPT_CHANNEL = REPORT_OPT_PRIVATE,
+	OPT_BOOTSTRAP = REPORT_OPT_PRIVATE,
+	OPT_CHANNEL,
 	OPT_LOOKBACK,
 	OPT_PATH_ID,
 	OPT_PATHS,
-	OPT_VALUE
+	OPT_REMOVE_SEQ,
+	OPT_SEED,
+	OPT_TOUCH_TYPES,
+	OPT_VALUE,
+	OPT_VIEW_THROUGH
 };
 
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
 	REPORT_LONGOPTS,
+	{ "bootstrap", required_argument, NULL, OPT_BOOTSTRAP },
 	{ "channel", required_argument, NULL, OPT_CHANNEL },
 	{ "conversion", required_argument, NULL, 'c' },
 	{ "lookback", required_argument, NULL, OPT_LOOKBACK },
 	{ "model", required_argument, NULL, 'm' },
 	{ "path-id", required_argument, NULL, OPT_PATH_ID },
 	{ "paths", no_argument, NULL, OPT_PATHS },
+	{ "remove-sequence", required_argument, NULL, OPT_REMOVE_SEQ },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "touch-types", required_argument, NULL, OPT_TOUCH_TYPES },
 	{ "value", required_argument, NULL, OPT_VALUE },
+	{ "view-through", required_argument, NULL, OPT_VIEW_THROUGH },
 	{ NULL, 0, NULL, 0 }
 };
 
-#define MAX_MODELS	ATTR_NKINDS
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'c', "conversion" },
+	{ 'm', "model" },
+	{ 0, NULL }
+};
+
+#define MAX_MODELS	16
+#define MAX_IMPR	16
 #define NO_CHANNEL	UINT32_MAX
 
 struct attr_opts {
@@ -68,6 +102,15 @@ struct attr_opts {
 	const char		*value;		/* NULL: no value columns */
 	const char		*conversion;
 	double			 lookback;	/* seconds; 0 = none */
+	double			 view_through;	/* seconds; 0 = none */
+	char			*type_field;	/* --touch-types FIELD */
+	char			*impr[MAX_IMPR];	/* its impression values */
+	int			 nimpr;
+	char			 dflt_impr[16];	/* the default VALUEs */
+	char			*seqs[ATTR_MAX_SEQ];	/* --remove-sequence */
+	int			 nseq;
+	long			 bootstrap;
+	unsigned long		 seed;
 	bool			 paths;
 	struct attr_model	 models[MAX_MODELS];
 	size_t			 nmodels;
@@ -81,6 +124,7 @@ struct event {
 	double		t;
 	double		value;
 	bool		conv;
+	bool		impression;
 };
 
 struct ctx {
@@ -99,17 +143,40 @@ struct ctx {
 	char			 bad_value[300];
 	/* --stats */
 	unsigned long long	 touches, converted, nulls, unattributed;
+	unsigned long long	 impressions;
 };
 
 /* ---- options ---- */
 
+/* The models cdp-report knows, and the argument each takes. */
+enum argk { ARG_NONE, ARG_HALF_LIFE, ARG_SHARES, ARG_ORDER, ARG_WORTH };
+
+static const struct {
+	const char	*name;
+	enum attr_kind	 kind;
+	enum argk	 arg;
+} kinds[] = {
+	{ "first", ATTR_FIRST, ARG_NONE },
+	{ "last", ATTR_LAST, ARG_NONE },
+	{ "linear", ATTR_LINEAR, ARG_NONE },
+	{ "markov", ATTR_MARKOV, ARG_ORDER },
+	{ "position", ATTR_POSITION, ARG_SHARES },
+	{ "shapley", ATTR_SHAPLEY, ARG_WORTH },
+	{ "shapley-ordered", ATTR_SHAPLEY_ORDERED, ARG_WORTH },
+	{ "time-decay", ATTR_DECAY, ARG_HALF_LIFE },
+};
+
 static void
-add_model(struct attr_opts *opt, const struct attr_model *m)
+add_model(struct attr_opts *opt, struct attr_model *m)
 {
+	attr_model_name(m);
 	for (size_t i = 0; i < opt->nmodels; i++)
-		if (opt->models[i].kind == m->kind)
+		if (strcmp(opt->models[i].name, m->name) == 0)
 			cdp_usage_die(usage, "--model: %s given twice",
-			    attr_kind_name(m->kind));
+			    m->name);
+	if (opt->nmodels == MAX_MODELS)
+		cdp_usage_die(usage, "--model: at most %d models",
+		    MAX_MODELS);
 	opt->models[opt->nmodels++] = *m;
 }
 
@@ -133,12 +200,53 @@ position_shares(struct attr_model *m, char **s)
 		m->share[i] /= 100;
 }
 
+/*
+ * The argument of a model: *i is the item holding it (position: takes
+ * the two items after it too).
+ */
+static void
+model_arg(struct attr_model *m, enum argk k, char *arg, char **tok, int n,
+    int *i)
+{
+	long order;
+
+	switch (k) {
+	case ARG_HALF_LIFE:
+		if (report_parse_duration(arg, &m->half_life) == -1)
+			cdp_usage_die(usage, "--model: time-decay: bad "
+			    "half-life '%s' (e.g. 7d)", arg);
+		break;
+	case ARG_SHARES:
+		if (*i + 2 >= n)
+			cdp_usage_die(usage, "--model: position: expected "
+			    "three percentages such as 40,20,40");
+		position_shares(m, (char *[]){ arg, tok[*i + 1],
+		    tok[*i + 2] });
+		*i += 2;
+		break;
+	case ARG_ORDER:
+		if (cdp_parse_long(arg, 1, ATTR_MAX_ORDER, &order) == -1)
+			cdp_usage_die(usage, "--model: markov: the order is "
+			    "1 to %d, not '%s'", ATTR_MAX_ORDER, arg);
+		m->order = (int)order;
+		break;
+	case ARG_WORTH:
+		if (strcmp(arg, "count") == 0)
+			m->count = true;
+		else if (strcmp(arg, "rate") != 0)
+			cdp_usage_die(usage, "--model: shapley: expected "
+			    "rate or count, not '%s'", arg);
+		break;
+	default:
+		cdp_usage_die(usage, "--model: %s takes no argument",
+		    attr_kind_name(m->kind));
+	}
+}
+
 /* One --model argument: a comma list, where position: takes three. */
 static void
 parse_models(struct attr_opts *opt, char *arg)
 {
-	static const char *const plain[] = { "first", "last", "linear",
-	    NULL, NULL, "markov" };
 	char *tok[32];
 	int n = cdp_split_list(arg, tok, 32);
 
@@ -146,46 +254,144 @@ parse_models(struct attr_opts *opt, char *arg)
 		cdp_usage_die(usage, "--model: expected a list of models");
 	for (int i = 0; i < n; i++) {
 		struct attr_model m = { .half_life = 7 * 86400.0,
-		    .share = { 0.4, 0.2, 0.4 } };
+		    .share = { 0.4, 0.2, 0.4 }, .order = 1 };
 		char *colon = strchr(tok[i], ':');
-		bool found = false;
+		size_t k;
 
 		if (colon != NULL)
 			*colon++ = '\0';
-		for (int k = 0; k < ATTR_NKINDS; k++)
-			if (plain[k] != NULL && strcmp(tok[i], plain[k]) == 0 &&
-			    colon == NULL) {
-				m.kind = (enum attr_kind)k;
-				found = true;
-			}
-		if (!found && strcmp(tok[i], "time-decay") == 0) {
-			m.kind = ATTR_DECAY;
-			if (colon != NULL && report_parse_duration(colon,
-			    &m.half_life) == -1)
-				cdp_usage_die(usage, "--model: time-decay: bad "
-				    "half-life '%s' (e.g. 7d)", colon);
-			found = true;
-		} else if (!found && strcmp(tok[i], "position") == 0) {
-			m.kind = ATTR_POSITION;
-			if (colon != NULL) {
-				char *s[3] = { colon, NULL, NULL };
-
-				if (i + 2 >= n)
-					cdp_usage_die(usage, "--model: position: "
-					    "expected three percentages such "
-					    "as 40,20,40");
-				s[1] = tok[++i];
-				s[2] = tok[++i];
-				position_shares(&m, s);
-			}
-			found = true;
-		}
-		if (!found)
+		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+			if (strcmp(tok[i], kinds[k].name) == 0)
+				break;
+		if (k == sizeof(kinds) / sizeof(kinds[0]))
 			cdp_usage_die(usage, "--model: unknown model '%s' "
 			    "(first, last, linear, time-decay, position, "
-			    "markov)", tok[i]);
+			    "markov, shapley, shapley-ordered)", tok[i]);
+		m.kind = kinds[k].kind;
+		if (colon != NULL)
+			model_arg(&m, kinds[k].arg, colon, tok, n, &i);
 		add_model(opt, &m);
 	}
+}
+
+/* --touch-types FIELD[:VALUE,...] */
+static void
+parse_touch_types(struct attr_opts *opt, char *arg)
+{
+	char *colon = strchr(arg, ':');
+
+	snprintf(opt->dflt_impr, sizeof(opt->dflt_impr), "impression,view");
+	if (colon != NULL)
+		*colon++ = '\0';
+	if (*arg == '\0')
+		cdp_usage_die(usage, "--touch-types: empty field name");
+	opt->type_field = arg;
+	if ((opt->nimpr = cdp_split_list(colon != NULL ? colon : opt->dflt_impr,
+	    opt->impr, MAX_IMPR)) <= 0)
+		cdp_usage_die(usage, "--touch-types: expected FIELD or "
+		    "FIELD:VALUE,... (up to %d values)", MAX_IMPR);
+}
+
+static void
+parse_one(struct attr_opts *opt, int ch, char *arg)
+{
+	long n;
+
+	switch (ch) {
+	case 'c':
+		opt->conversion = arg;
+		break;
+	case 'm':
+		parse_models(opt, arg);
+		break;
+	case OPT_BOOTSTRAP:
+		if (cdp_parse_long(arg, 2, 100000, &n) == -1)
+			cdp_usage_die(usage, "--bootstrap: expected a number "
+			    "of resamplings from 2 to 100000");
+		opt->bootstrap = n;
+		break;
+	case OPT_CHANNEL:
+		opt->channel = arg;
+		break;
+	case OPT_LOOKBACK:
+		if (report_parse_duration(arg, &opt->lookback) == -1)
+			cdp_usage_die(usage, "--lookback: expected a "
+			    "duration such as 30d");
+		break;
+	case OPT_PATH_ID:
+		opt->path_id = arg;
+		break;
+	case OPT_PATHS:
+		opt->paths = true;
+		break;
+	case OPT_REMOVE_SEQ:
+		if (opt->nseq == ATTR_MAX_SEQ)
+			cdp_usage_die(usage, "--remove-sequence: at most %d",
+			    ATTR_MAX_SEQ);
+		opt->seqs[opt->nseq++] = arg;
+		break;
+	case OPT_SEED:
+		if (cdp_parse_long(arg, 0, 4294967295L, &n) == -1)
+			cdp_usage_die(usage, "--seed: expected a number from "
+			    "0 to 4294967295");
+		opt->seed = (unsigned long)n;
+		break;
+	case OPT_TOUCH_TYPES:
+		parse_touch_types(opt, arg);
+		break;
+	case OPT_VALUE:
+		opt->value = arg;
+		break;
+	case OPT_VIEW_THROUGH:
+		if (report_parse_duration(arg, &opt->view_through) == -1)
+			cdp_usage_die(usage, "--view-through: expected a "
+			    "duration such as 1d");
+		break;
+	default:
+		cdp_usage_die(usage, "unexpected option");
+	}
+}
+
+/*
+ * Split --remove-sequence SEQ ("a > b", spaces around > optional) into
+ * at most max channel names, NUL-ended in place; returns how many, or -1
+ * when a name is empty or there are too many.
+ */
+static int
+split_sequence(char *s, char **names, int max)
+{
+	int n = 0;
+	char *gt;
+
+	do {
+		size_t len;
+
+		if ((gt = strchr(s, '>')) != NULL)
+			*gt = '\0';
+		while (*s == ' ')
+			s++;
+		len = strlen(s);
+		while (len > 0 && s[len - 1] == ' ')
+			s[--len] = '\0';
+		if (len == 0 || n == max)
+			return -1;
+		names[n++] = s;
+		s = gt != NULL ? gt + 1 : s;
+	} while (gt != NULL);
+	return n;
+}
+
+/* The order of the highest Markov model, 0 without one. */
+static int
+markov_order(const struct attr_opts *opt)
+{
+	int k = 0;
+
+	for (size_t i = 0; i < opt->nmodels; i++)
+		if (opt->models[i].kind == ATTR_MARKOV &&
+		    opt->models[i].order > k)
+			k = opt->models[i].order;
+	return k;
 }
 
 static int
@@ -194,47 +400,38 @@ parse_options(int argc, char **argv, struct attr_opts *opt)
 	int ch;
 
 	*opt = (struct attr_opts){ .path_id = "profile_id",
-	    .channel = "channel" };
+	    .channel = "channel", .seed = 1 };
 	report_opts_init(&opt->ro, "attribution");
-	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS "c:m:",
-	    longopts, NULL)) != -1) {
-		if (report_opt(ch, optarg, &opt->ro, usage))
-			continue;
-		switch (ch) {
-		case 'c':
-			opt->conversion = optarg;
-			break;
-		case 'm':
-			parse_models(opt, optarg);
-			break;
-		case OPT_CHANNEL:
-			opt->channel = optarg;
-			break;
-		case OPT_LOOKBACK:
-			if (report_parse_duration(optarg, &opt->lookback) == -1)
-				cdp_usage_die(usage, "--lookback: expected a "
-				    "duration such as 30d");
-			break;
-		case OPT_PATH_ID:
-			opt->path_id = optarg;
-			break;
-		case OPT_PATHS:
-			opt->paths = true;
-			break;
-		case OPT_VALUE:
-			opt->value = optarg;
-			break;
-		default:
-			cdp_usage_die(usage, "unexpected option");
-		}
-	}
+	while ((ch = cdp_getopt(argc, argv, REPORT_SHORTOPTS "c:m:",
+	    longopts, old_short)) != -1)
+		if (!report_opt(ch, optarg, &opt->ro, usage))
+			parse_one(opt, ch, optarg);
 	if (opt->conversion == NULL)
 		cdp_usage_die(usage, "--conversion is required");
 	if (*opt->path_id == '\0' || *opt->channel == '\0' ||
 	    (opt->value != NULL && *opt->value == '\0'))
 		cdp_usage_die(usage, "empty field name");
+	if (opt->view_through > 0 && opt->type_field == NULL)
+		cdp_usage_die(usage, "--view-through needs --touch-types to "
+		    "tell impressions from clicks");
 	if (opt->nmodels == 0)
 		add_model(opt, &(struct attr_model){ .kind = ATTR_LAST });
+	if (opt->nseq > 0 && markov_order(opt) == 0)
+		cdp_usage_die(usage, "--remove-sequence needs a markov "
+		    "model");
+	for (int i = 0; i < opt->nseq; i++) {
+		char *copy = cdp_xstrdup(opt->seqs[i]), *names[ATTR_MAX_ORDER];
+
+		if (split_sequence(copy, names, markov_order(opt)) == -1)
+			cdp_usage_die(usage, "--remove-sequence: '%s': "
+			    "expected 1 to %d channels (the highest markov "
+			    "order) between '>'", opt->seqs[i],
+			    markov_order(opt));
+		free(copy);
+	}
+	if (opt->paths && (opt->bootstrap > 0 || opt->nseq > 0))
+		cdp_usage_die(usage, "--paths prints no credit: no "
+		    "--bootstrap or --remove-sequence with it");
 	report_opts_done(&opt->ro, usage);
 	return optind;
 }
@@ -248,7 +445,7 @@ compile_conversion(const char *src)
 	if ((e = cdp_expr_compile(src, strlen(src), NULL, &err)) != NULL)
 		return e;
 	if (err.line == 0)
-		report_nomem();
+		cdp_oom(0);
 	cdp_die(EX_USAGE, NULL, 0, "--conversion:%d:%d: %s", err.line,
 	    err.col, err.msg);
 }
@@ -263,7 +460,7 @@ intern(struct cdp_keymap *m, const char *key, size_t n, uint32_t count,
 	uint64_t *v = cdp_keymap_put(m, cdp_key128_of(key, n), count, added);
 
 	if (v == NULL)
-		report_nomem();
+		cdp_oom(0);
 	return (uint32_t)*v;
 }
 
@@ -287,7 +484,7 @@ key_text(struct ctx *c, struct cdp_rec *rec, const struct cdp_field *f)
 	}
 	if (cdp_buf_addc(&c->key, f->type == CDP_NUMBER ? 'n' : 's') == -1 ||
 	    cdp_buf_add(&c->key, s, n) == -1)
-		report_nomem();
+		cdp_oom(0);
 	return 0;
 }
 
@@ -303,11 +500,11 @@ channel_of(struct ctx *c)
 		return ix;
 	if (c->nch >= UINT32_MAX - 1 || cdp_grow((void **)&c->name_off,
 	    &c->capch, c->nch + 1, sizeof(*c->name_off)) == -1)
-		report_nomem();
+		cdp_oom(0);
 	c->name_off[c->nch++] = c->names.len;
 	if (cdp_buf_add(&c->names, c->key.p + 1, c->key.len - 1) == -1 ||
 	    cdp_buf_addc(&c->names, '\0') == -1)
-		report_nomem();
+		cdp_oom(0);
 	return ix;
 }
 
@@ -333,6 +530,27 @@ conv_value(struct ctx *c, struct cdp_rec *rec, double *v, const char **why)
 	return -1;
 }
 
+/* Is touchpoint rec an impression (--touch-types)? */
+static bool
+impression(struct ctx *c, struct cdp_rec *rec)
+{
+	const struct attr_opts *opt = c->opt;
+	const struct cdp_field *f;
+	const char *s;
+	size_t n;
+
+	if (opt->type_field == NULL || (f = cdp_rec_find(rec,
+	    opt->type_field, strlen(opt->type_field))) == NULL ||
+	    f->type != CDP_STRING || cdp_rec_str(rec, f, &c->str, &s, &n)
+	    == -1)
+		return false;
+	for (int i = 0; i < opt->nimpr; i++)
+		if (strlen(opt->impr[i]) == n && memcmp(opt->impr[i], s, n)
+		    == 0)
+			return true;
+	return false;
+}
+
 static int
 one(void *arg, struct cdp_rec *rec, const struct cdp_each_at *at,
     const char **why)
@@ -341,7 +559,6 @@ one(void *arg, struct cdp_rec *rec, const struct cdp_each_at *at,
 	const struct attr_opts *opt = c->opt;
 	const struct cdp_field *id, *chf;
 	struct event e = { .ch = NO_CHANNEL, .seq = c->nev };
-	uint32_t ch = NO_CHANNEL;
 	int rc, added;
 
 	(void)at;
@@ -370,7 +587,8 @@ one(void *arg, struct cdp_rec *rec, const struct cdp_each_at *at,
 			*why = c->bad_ch;
 			return -1;
 		}
-		ch = channel_of(c);
+		e.ch = channel_of(c);
+		e.impression = impression(c, rec);
 	}
 	if (key_text(c, rec, id) == -1) {
 		*why = c->bad_id;
@@ -378,13 +596,14 @@ one(void *arg, struct cdp_rec *rec, const struct cdp_each_at *at,
 	}
 	e.path = intern(c->path_ix, c->key.p, c->key.len, c->npaths, &added);
 	if (added && ++c->npaths == UINT32_MAX)
-		report_nomem();
-	e.ch = ch;
-	if (ch != NO_CHANNEL)
+		cdp_oom(0);
+	if (e.ch != NO_CHANNEL) {
 		c->touches++;
+		c->impressions += e.impression;
+	}
 	if (cdp_grow((void **)&c->ev, &c->capev, c->nev + 1, sizeof(*c->ev))
 	    == -1)
-		report_nomem();
+		cdp_oom(0);
 	c->ev[c->nev++] = e;
 	return 0;
 }
@@ -428,12 +647,10 @@ cmp_name(const void *a, const void *b)
 static void
 sort_channels(struct ctx *c)
 {
-	struct named *order = calloc(c->nch + 1, sizeof(*order));
-	uint32_t *rank = calloc(c->nch + 1, sizeof(*rank));
-	size_t *off = calloc(c->nch + 1, sizeof(*off));
+	struct named *order = cdp_xcalloc(c->nch + 1, sizeof(*order));
+	uint32_t *rank = cdp_xcalloc(c->nch + 1, sizeof(*rank));
+	size_t *off = cdp_xcalloc(c->nch + 1, sizeof(*off));
 
-	if (order == NULL || rank == NULL || off == NULL)
-		report_nomem();
 	for (uint32_t i = 0; i < c->nch; i++)
 		order[i] = (struct named){ ch_name(c, i), i };
 	qsort(order, c->nch, sizeof(*order), cmp_name);
@@ -451,161 +668,96 @@ sort_channels(struct ctx *c)
 	free(off);
 }
 
+/* Is touch k (at time tk) of a path converting at time t too old? */
+static bool
+too_old(const struct attr_opts *opt, const struct event *k, double t)
+{
+	double window = k->impression && opt->view_through > 0 ?
+	    opt->view_through : opt->lookback;
+
+	return window > 0 && t - k->t > window;
+}
+
 /*
  * Walk the events in path id and time order: touchpoints gather, a
- * conversion closes the path (its own channel, if any, as the last
- * touch; older touches than --lookback dropped), and what is still open
- * at the end of a path id is a null path.
+ * conversion closes the journey (its own channel, if any, as the last
+ * touch; touches older than --lookback, impressions older than
+ * --view-through, dropped), and what is still open at the end of a path
+ * id is a null journey.
  */
 static void
-cut_paths(struct ctx *c, struct attr_acc *acc)
+cut_paths(struct ctx *c, struct attr_data *d)
 {
-	uint32_t *ch = NULL;
-	double *t = NULL;
-	size_t n = 0, cap = 0, capt = 0;
+	const struct event **open = NULL;
+	size_t n = 0, cap = 0;
 
+	d->nch = c->nch;
 	if (c->nev > 0)
 		qsort(c->ev, c->nev, sizeof(*c->ev), cmp_event);
 	for (size_t i = 0; i < c->nev; i++) {
 		const struct event *e = &c->ev[i];
-		struct attr_path p = { 0 };
-		size_t first = 0;
+		struct attr_journey j = { .off = d->ntouch };
 
 		if (e->ch != NO_CHANNEL) {
-			if (cdp_grow((void **)&ch, &cap, n + 1, sizeof(*ch))
-			    == -1 || cdp_grow((void **)&t, &capt, n + 1,
-			    sizeof(*t)) == -1)
-				report_nomem();
-			ch[n] = e->ch;
-			t[n++] = e->t;
+			if (n == cap) {
+				cap = cap ? 2 * cap : 64;
+				open = cdp_xreallocarray(open, cap,
+				    sizeof(*open));
+			}
+			open[n++] = e;
 		}
 		if (e->conv) {
-			while (c->opt->lookback > 0 && first < n &&
-			    e->t - t[first] > c->opt->lookback)
-				first++;
-			p = (struct attr_path){ .ch = ch + first,
-			    .t = t + first, .n = n - first,
-			    .converted = true, .tconv = e->t,
-			    .value = e->value };
-			if (p.n == 0)
+			for (size_t k = 0; k < n; k++)
+				if (!too_old(c->opt, open[k], e->t))
+					attr_data_touch(d, open[k]->ch,
+					    open[k]->t);
+			j.n = (uint32_t)(d->ntouch - j.off);
+			j.converted = true;
+			j.tconv = e->t;
+			j.value = e->value;
+			if (j.n == 0)
 				c->unattributed++;
 			else
 				c->converted++;
-			attr_acc_path(acc, &p);
+			attr_data_journey(d, &j);
 			n = 0;
 		}
 		if (n > 0 && (i + 1 == c->nev || c->ev[i + 1].path != e->path)) {
-			p = (struct attr_path){ .ch = ch, .t = t, .n = n };
+			for (size_t k = 0; k < n; k++)
+				attr_data_touch(d, open[k]->ch, open[k]->t);
+			j.n = (uint32_t)n;
 			c->nulls++;
-			attr_acc_path(acc, &p);
+			attr_data_journey(d, &j);
 			n = 0;
 		}
 	}
-	free(ch);
-	free(t);
+	free(open);
 }
 
-/* ---- tables ---- */
-
+/*
+ * --remove-sequence: each one's channels by name into d.  A channel no
+ * record has makes a sequence that never occurs (removal effect 0).
+ */
 static void
-credit_table(const struct ctx *c, struct attr_acc *acc, struct rtable *t)
+resolve_sequences(struct ctx *c, struct attr_data *d)
 {
-	double *re = calloc(c->nch + 1, sizeof(*re));
-	int col[MAX_MODELS][3];
-	char name[64];
-	const char *why;
+	const struct attr_opts *opt = c->opt;
 
-	if (re == NULL)
-		report_nomem();
-	rtable_init(t, "attribution", "conversions credited per channel");
-	t->chart = CHART_BAR;
-	rtable_col(t, "channel", -1);
-	for (size_t i = 0; i < acc->nmodels; i++) {
-		const char *k = attr_kind_name(acc->models[i].kind);
+	for (int i = 0; i < opt->nseq; i++) {
+		char *s = cdp_xstrdup(opt->seqs[i]), *names[ATTR_MAX_ORDER];
+		int n = split_sequence(s, names, ATTR_MAX_ORDER);
 
-		snprintf(name, sizeof(name), "%s_conversions", k);
-		col[i][0] = rtable_col(t, name, 4);
-		snprintf(name, sizeof(name), "%s_value", k);
-		col[i][1] = c->opt->value != NULL ? rtable_col(t, name, 2) : -1;
-		col[i][2] = acc->models[i].kind == ATTR_MARKOV ?
-		    rtable_col(t, "removal_effect", 4) : -1;
-		if (acc->models[i].kind == ATTR_MARKOV &&
-		    attr_markov(acc, &acc->models[i], re, &why) == -1)
-			cdp_die(EX_DATAERR, NULL, 0, "%s", why);
-	}
-	for (uint32_t ch = 0; ch < c->nch; ch++) {
-		size_t r = rtable_row(t);
-		const char *s = ch_name(c, ch);
-
-		rtable_str(t, r, 0, s, strlen(s));
-		for (size_t i = 0; i < acc->nmodels; i++) {
-			const struct attr_model *m = &acc->models[i];
-
-			rtable_num(t, r, col[i][0], attr_round(m->conv[ch]));
-			if (col[i][1] >= 0)
-				rtable_num(t, r, col[i][1],
-				    attr_round(m->value[ch]));
-			if (col[i][2] >= 0)
-				rtable_num(t, r, col[i][2], attr_round(re[ch]));
+		for (int k = 0; k < n; k++) {
+			/* Numbered in name order now (sort_channels). */
+			d->seq[i][k] = NO_CHANNEL;
+			for (uint32_t ch = 0; ch < c->nch; ch++)
+				if (strcmp(ch_name(c, ch), names[k]) == 0)
+					d->seq[i][k] = ch;
 		}
+		d->seqlen[i] = n;
+		free(s);
 	}
-	free(re);
-}
-
-static int
-cmp_pathrow(const void *a, const void *b)
-{
-	const struct attr_pathrow *x = a, *y = b;
-	size_t n = x->n < y->n ? x->n : y->n;
-
-	if (x->conv != y->conv)
-		return x->conv > y->conv ? -1 : 1;
-	/* Channels are numbered in name order: comparing numbers compares
-	 * the names, as the path strings would. */
-	for (size_t i = 0; i < n; i++) {
-		uint32_t p = x->ch[i], q = y->ch[i];
-
-		if (p != q)
-			return p < q ? -1 : 1;
-	}
-	return (x->n > y->n) - (x->n < y->n);
-}
-
-static void
-paths_table(const struct ctx *c, struct attr_acc *acc, struct rtable *t)
-{
-	struct cdp_buf s = { 0 };
-	int vcol = -1, ncol;
-
-	rtable_init(t, "paths", "touchpoint paths");
-	rtable_col(t, "path", -1);
-	rtable_col(t, "conversions", -1);
-	if (c->opt->value != NULL)
-		vcol = rtable_col(t, "value", 2);
-	ncol = rtable_col(t, "nulls", -1);
-	/* seq grows no more: the rows may point into it now. */
-	for (size_t i = 0; i < acc->nrows; i++)
-		acc->rows[i].ch = acc->seq + acc->rows[i].off;
-	if (acc->nrows > 0)
-		qsort(acc->rows, acc->nrows, sizeof(*acc->rows),
-		    cmp_pathrow);
-	for (size_t i = 0; i < acc->nrows; i++) {
-		const struct attr_pathrow *p = &acc->rows[i];
-		size_t r = rtable_row(t);
-
-		cdp_buf_reset(&s);
-		for (size_t j = 0; j < p->n; j++)
-			if ((j > 0 && cdp_buf_adds(&s, " > ") == -1) ||
-			    cdp_buf_adds(&s, ch_name(c, p->ch[j]))
-			    == -1)
-				report_nomem();
-		rtable_str(t, r, 0, s.p != NULL ? s.p : "", s.len);
-		rtable_int(t, r, 1, p->conv);
-		if (vcol >= 0)
-			rtable_num(t, r, vcol, attr_round(p->value));
-		rtable_int(t, r, ncol, p->nulls);
-	}
-	cdp_buf_free(&s);
+	d->nseq = opt->nseq;
 }
 
 /* ---- the command ---- */
@@ -617,7 +769,7 @@ ctx_init(struct ctx *c, const struct attr_opts *opt)
 	c->conv = compile_conversion(opt->conversion);
 	if ((c->path_ix = cdp_keymap_new()) == NULL ||
 	    (c->ch_ix = cdp_keymap_new()) == NULL)
-		report_nomem();
+		cdp_oom(0);
 	snprintf(c->no_time, sizeof(c->no_time), "no time in field '%s'",
 	    opt->ro.time);
 	snprintf(c->bad_ch, sizeof(c->bad_ch), "channel field '%s' is not "
@@ -643,13 +795,46 @@ ctx_free(struct ctx *c)
 	cdp_buf_free(&c->str);
 }
 
+static void
+stats(const struct ctx *c, struct cdp_acct *acct)
+{
+	acct->extra[0].name = "paths_converted";
+	acct->extra[0].n = c->converted;
+	acct->extra[1].name = "paths_null";
+	acct->extra[1].n = c->nulls;
+	acct->extra[2].name = "touchpoints";
+	acct->extra[2].n = c->touches;
+	acct->extra[3].name = "unattributed";
+	acct->extra[3].n = c->unattributed;
+	if (c->opt->type_field != NULL) {
+		acct->extra[4].name = "impressions";
+		acct->extra[4].n = c->impressions;
+	}
+}
+
+/* Credit the journeys (and resample them) with every model. */
+static void
+credit(struct attr_opts *opt, const struct attr_data *d,
+    struct attr_totals *tot)
+{
+	const char *why;
+
+	for (size_t i = 0; i < opt->nmodels; i++)
+		attr_model_alloc(&opt->models[i], d->nch);
+	if (attr_run(d, NULL, opt->models, opt->nmodels, tot, &why) == -1 ||
+	    (opt->bootstrap > 0 && attr_bootstrap(d, opt->models,
+	    opt->nmodels, opt->bootstrap, opt->seed, &why) == -1))
+		cdp_die(EX_DATAERR, NULL, 0, "%s", why);
+}
+
 int
 attribution_main(int argc, char **argv)
 {
 	struct attr_opts opt;
-	struct attr_acc acc = { 0 };
+	struct attr_data d = { 0 };
+	struct attr_totals tot;
+	struct attr_names names;
 	struct cdp_acct acct;
-	struct rtable t, *tp = &t;
 	struct ctx c;
 	int nargs = parse_options(argc, argv, &opt);
 
@@ -657,33 +842,25 @@ attribution_main(int argc, char **argv)
 	report_acct_open(&opt.ro, &acct);
 	cdp_each(argv + nargs, argc - nargs, &opt.ro.common, &acct, one, &c);
 	sort_channels(&c);
-	acc.models = opt.models;
-	acc.nmodels = opt.nmodels;
-	for (size_t i = 0; i < opt.nmodels; i++)
-		acc.markov |= opt.models[i].kind == ATTR_MARKOV;
-	acc.markov &= !opt.paths;
-	acc.want_paths = opt.paths;
-	if (acc.markov && c.nch > 2000)
-		cdp_die(EX_DATAERR, NULL, 0, "markov: %zu channels, at most "
-		    "2000", c.nch);
-	attr_acc_init(&acc, c.nch);
-	cut_paths(&c, &acc);
-	if (opt.paths)
-		paths_table(&c, &acc, &t);
-	else
-		credit_table(&c, &acc, &t);
-	report_write(&opt.ro, &tp, 1);
-	acct.extra[0].name = "paths_converted";
-	acct.extra[0].n = c.converted;
-	acct.extra[1].name = "paths_null";
-	acct.extra[1].n = c.nulls;
-	acct.extra[2].name = "touchpoints";
-	acct.extra[2].n = c.touches;
-	acct.extra[3].name = "unattributed";
-	acct.extra[3].n = c.unattributed;
+	cut_paths(&c, &d);
+	resolve_sequences(&c, &d);
+	names = (struct attr_names){ .names = c.names.p, .off = c.name_off,
+	    .n = c.nch };
+	if (opt.paths) {
+		attr_paths_write(&opt.ro, &d, &names, opt.value != NULL);
+	} else {
+		credit(&opt, &d, &tot);
+		attr_credit_write(&opt.ro, &d, &names, &(struct attr_show){
+		    .models = opt.models, .nmodels = opt.nmodels,
+		    .value = opt.value != NULL, .reps = opt.bootstrap,
+		    .seqs = (const char *const *)opt.seqs,
+		    .nseq = opt.nseq });
+	}
+	stats(&c, &acct);
 	report_acct_close(&opt.ro, &acct);
-	rtable_free(&t);
-	attr_acc_free(&acc);
+	for (size_t i = 0; i < opt.nmodels; i++)
+		attr_model_free(&opt.models[i]);
+	attr_data_free(&d);
 	ctx_free(&c);
 	return 0;
 }

@@ -14,29 +14,39 @@
 #include "each.h"
 #include "events_prof.h"
 #include "keymap.h"
+#include "life.h"
 #include "report.h"
 #include "timeval.h"
+#include "xalloc.h"
 
 static const char usage[] =
 "usage: cdp-report cohort [options] [FILE...]\n"
 "Retention: per cohort, the profiles active in each period after its start.\n"
 "\n"
-"  -c, --cohort EXPR         a profile's cohort: the value of EXPR at its\n"
+"      --cohort EXPR         a profile's cohort: the value of EXPR at its\n"
 "                            first record where it is not null, such as\n"
 "                            month(signup) (default: the period of the\n"
 "                            profile's first activity)\n"
-"  -a, --activity EXPR       the records that count as activity (default:\n"
+"      --activity EXPR       the records that count as activity (default:\n"
 "                            every record)\n"
-"  -p, --period UNIT         day, week (ISO, from Monday) or month (default)\n"
+"      --period UNIT         day, week (ISO, from Monday) or month (default)\n"
 "      --by-profile FIELD    the field naming the profile (default profile_id)\n"
+"      --since-first         subscriptions: the cohort is each customer's\n"
+"                            signup period, and active means inside an\n"
+"                            active subscription (from lifecycle events)\n"
+"      --event FIELD         --since-first: the event name field (default\n"
+"                            event)\n"
+"      --names KIND=NAME,... --since-first: the names of signup, renew,\n"
+"                            pause, resume, cancel and reactivate events\n"
 "      --as-of DATE          the day days_since() counts from (YYYY-MM-DD)\n"
 REPORT_USAGE
 CDP_COMMON_USAGE;
 
-enum period { P_DAY, P_WEEK, P_MONTH };
-
 enum {
-	OPT_BY_PROFILE = REPORT_OPT_PRIVATE
+	OPT_BY_PROFILE = REPORT_OPT_PRIVATE,
+	OPT_EVENT,
+	OPT_NAMES,
+	OPT_SINCE_FIRST
 };
 
 static const struct option longopts[] = {
@@ -45,9 +55,20 @@ static const struct option longopts[] = {
 	CDP_AS_OF_LONGOPT,
 	{ "activity", required_argument, NULL, 'a' },
 	{ "by-profile", required_argument, NULL, OPT_BY_PROFILE },
+	{ "event", required_argument, NULL, OPT_EVENT },
+	{ "names", required_argument, NULL, OPT_NAMES },
+	{ "since-first", no_argument, NULL, OPT_SINCE_FIRST },
 	{ "cohort", required_argument, NULL, 'c' },
 	{ "period", required_argument, NULL, 'p' },
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'a', "activity" },
+	{ 'c', "cohort" },
+	{ 'p', "period" },
+	{ 0, NULL }
 };
 
 struct cohort_opts {
@@ -56,6 +77,9 @@ struct cohort_opts {
 	struct cdp_expr		*cohort, *activity;	/* NULL: see usage */
 	enum period		 period;
 	const char		*by;
+	bool			 since_first;	/* --since-first */
+	bool			 life_opts;	/* --event or --names given */
+	struct life_opts	 life;
 };
 
 #define NONE	INT32_MAX	/* no period */
@@ -91,60 +115,13 @@ struct cohort {
 	int32_t			 maxperiod;	/* latest active period */
 	char			 missing[300], why[400];
 	unsigned long long	 no_profile;
+	/* --since-first: the lifecycles, and the span being walked. */
+	struct life		 life;
+	double			 since;		/* active since, or -1 */
+	double			 end;		/* the input's end */
 };
 
 /* ---- periods ---- */
-
-static long
-floordiv(long a, long b)
-{
-	return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
-}
-
-/* The period number of day d: days, weeks since Monday 1969-12-29, or
- * months since year 0. */
-static int32_t
-period_of_day(enum period u, long d)
-{
-	int y, m, dd;
-
-	switch (u) {
-	case P_DAY:
-		return (int32_t)d;
-	case P_WEEK:
-		return (int32_t)floordiv(d + 3, 7);
-	default:
-		cdp_time_civil(d, &y, &m, &dd);
-		return (int32_t)(y * 12 + m - 1);
-	}
-}
-
-/* The label of period p, as day(), week() and month() write it. */
-static void
-period_label(enum period u, int32_t p, struct cdp_buf *b)
-{
-	int y, m, d;
-	int rc;
-
-	cdp_buf_reset(b);
-	switch (u) {
-	case P_DAY:
-		cdp_time_civil(p, &y, &m, &d);
-		rc = cdp_buf_addf(b, "%04d-%02d-%02d", y, m, d);
-		break;
-	case P_WEEK:
-		/* Week p starts on Monday, day 7p - 3. */
-		cdp_time_isoweek((long)p * 7 - 3, &y, &m);
-		rc = cdp_buf_addf(b, "%04d-W%02d", y, m);
-		break;
-	default:
-		rc = cdp_buf_addf(b, "%04ld-%02ld", floordiv(p, 12),
-		    p - floordiv(p, 12) * 12 + 1);
-		break;
-	}
-	if (rc == -1)
-		report_nomem();
-}
 
 static bool
 digits(const char *s, size_t n)
@@ -198,12 +175,14 @@ label_day(const char *s, size_t n, long *day)
 static void
 parse_options(int argc, char **argv, struct cohort_opts *opt)
 {
+	const char *why;
 	int ch;
 
 	*opt = (struct cohort_opts){ .by = "profile_id", .period = P_MONTH };
+	life_opts_init(&opt->life);
 	report_opts_init(&opt->ro, "cohort");
-	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS "a:c:p:",
-	    longopts, NULL)) != -1) {
+	while ((ch = cdp_getopt(argc, argv, REPORT_SHORTOPTS "a:c:p:",
+	    longopts, old_short)) != -1) {
 		if (report_opt(ch, optarg, &opt->ro, usage))
 			continue;
 		switch (ch) {
@@ -230,10 +209,32 @@ parse_options(int argc, char **argv, struct cohort_opts *opt)
 				    "field name");
 			opt->by = optarg;
 			break;
+		case OPT_EVENT:
+			if (*optarg == '\0')
+				cdp_usage_die(usage, "--event: empty field name");
+			opt->life.event = optarg;
+			opt->life_opts = true;
+			break;
+		case OPT_NAMES:
+			if (life_opts_names(&opt->life, optarg, &why) == -1)
+				cdp_usage_die(usage, "%s", why);
+			opt->life_opts = true;
+			break;
+		case OPT_SINCE_FIRST:
+			opt->since_first = true;
+			break;
 		default:
 			cdp_usage_die(usage, "unexpected option");
 		}
 	}
+	if (opt->since_first && (opt->cohort_src != NULL ||
+	    opt->activity_src != NULL))
+		cdp_usage_die(usage, "--since-first makes the cohorts and the "
+		    "activity: no --cohort or --activity with it");
+	if (opt->life_opts && !opt->since_first)
+		cdp_usage_die(usage, "--event and --names go with --since-first");
+	opt->life.by = opt->by;
+	opt->life.time = opt->ro.time;
 	report_opts_done(&opt->ro, usage);
 	if (opt->cohort_src != NULL)
 		opt->cohort = events_compile(&opt->ro, opt->cohort_src,
@@ -253,19 +254,17 @@ cohort_of(struct cohort *c, const char *s, size_t n)
 
 	if ((v = cdp_keymap_put(c->comap, cdp_key128_of(s, n), c->nco,
 	    &added)) == NULL)
-		report_nomem();
+		cdp_oom(0);
 	if (!added)
 		return (int32_t)*v;
 	if (c->nco == INT32_MAX)
 		cdp_die(EX_SOFTWARE, NULL, 0, "too many cohorts");
-	if (cdp_grow((void **)&c->co, &c->cocap, c->nco + 1, sizeof(*c->co))
-	    == -1)
-		report_nomem();
+	cdp_xgrow((void **)&c->co, &c->cocap, c->nco + 1, sizeof(*c->co));
 	c->co[c->nco] = (struct cgroup){ .off = c->labels.len, .len = n,
 	    .start = label_day(s, n, &day) == 0 ?
-	    period_of_day(c->opt->period, day) : NONE };
+	    events_period(c->opt->period, day) : NONE };
 	if (cdp_buf_add(&c->labels, s, n) == -1)
-		report_nomem();
+		cdp_oom(0);
 	return (int32_t)c->nco++;
 }
 
@@ -293,9 +292,8 @@ static struct cprof *
 prof_at(struct cohort *c, uint32_t idx, int added)
 {
 	if (added) {
-		if (cdp_grow((void **)&c->p, &c->pcap, (size_t)idx + 1,
-		    sizeof(*c->p)) == -1)
-			report_nomem();
+		cdp_xgrow((void **)&c->p, &c->pcap, (size_t)idx + 1,
+		    sizeof(*c->p));
 		c->p[idx] = (struct cprof){ .cohort = -1, .first = NONE,
 		    .last = NONE };
 	}
@@ -341,11 +339,10 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 			}
 			return -1;
 		}
-		per = period_of_day(opt->period, cdp_time_day(t));
+		per = events_period(opt->period, cdp_time_day(t));
 		if (per != p->last) {
-			if (cdp_grow((void **)&c->act, &c->acap, c->nact + 1,
-			    sizeof(*c->act)) == -1)
-				report_nomem();
+			cdp_xgrow((void **)&c->act, &c->acap, c->nact + 1,
+			    sizeof(*c->act));
 			c->act[c->nact++] = (struct act){ idx, per };
 			p->last = per;
 		}
@@ -357,6 +354,96 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 	if (v.type != CDP_V_NULL)
 		p->cohort = cohort_val(c, &v);
 	return active || v.type != CDP_V_NULL ? 0 : 1;
+}
+
+/* ---- --since-first ---- */
+
+static int
+on_life(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
+    const char **why)
+{
+	struct cohort *c = ctx;
+	int rc;
+
+	(void)at;
+	if ((rc = life_read(&c->life, rec, why)) == 1)
+		c->no_profile += cdp_rec_find(rec, c->opt->by,
+		    strlen(c->opt->by)) == NULL;
+	return rc;
+}
+
+static void
+add_act(struct cohort *c, uint32_t prof, int32_t per)
+{
+	if (cdp_grow((void **)&c->act, &c->acap, c->nact + 1,
+	    sizeof(*c->act)) == -1)
+		cdp_oom(0);
+	c->act[c->nact++] = (struct act){ prof, per };
+}
+
+/* An active span of customer cu from t1 to t2 (t2 excluded, but a span
+ * always holds the period it starts in): active in each period it
+ * touches. */
+static void
+span(struct cohort *c, uint32_t cu, double t1, double t2)
+{
+	enum period u = c->opt->period;
+	int32_t a = events_period(u, cdp_time_day(t1));
+	int32_t b = t2 > t1 ? events_period(u, cdp_time_day(t2 - 1e-3)) : a;
+	struct cprof *p = &c->p[cu];
+
+	for (int32_t k = a; k <= b; k++)
+		if (k != p->last) {
+			add_act(c, cu, k);
+			p->last = k;
+		}
+	if (p->first == NONE || a < p->first)
+		p->first = a;
+	if (c->maxperiod == NONE || b > c->maxperiod)
+		c->maxperiod = b;
+}
+
+static void
+on_step(void *ctx, const struct life_step *st)
+{
+	struct cohort *c = ctx;
+
+	if (st->to == LS_ACTIVE && c->since < 0)
+		c->since = st->t;
+	else if (st->to != LS_ACTIVE && c->since >= 0) {
+		span(c, st->cust, c->since, st->t);
+		c->since = -1;
+	}
+}
+
+/*
+ * The customers' active spans from their lifecycle events, as activity:
+ * a customer's first active period is its cohort (its signup), and a
+ * span still open at the end of the input (or at --as-of) runs to it.
+ */
+static void
+since_first(struct cohort *c)
+{
+	long day;
+
+	life_order(&c->life);
+	c->end = c->life.tmax;
+	if (c->opt->ro.common.as_of != NULL &&
+	    cdp_parse_iso_date(c->opt->ro.common.as_of, &day) == 0)
+		c->end = (double)(day + 1) * 86400;
+	c->p = calloc((size_t)c->life.ncust + 1, sizeof(*c->p));
+	if (c->p == NULL)
+		cdp_oom(0);
+	c->prof.n = c->life.ncust;
+	for (uint32_t cu = 0; cu < c->life.ncust; cu++) {
+		c->p[cu] = (struct cprof){ .cohort = -1, .first = NONE,
+		    .last = NONE };
+		c->since = -1;
+		life_walk(&c->life, cu, on_step, c);
+		if (c->since >= 0)
+			span(c, cu, c->since, c->end > c->since ? c->end :
+			    c->since);
+	}
 }
 
 /* ---- the matrix ---- */
@@ -393,11 +480,9 @@ cmp_label(const void *a, const void *b)
 static int32_t *
 sorted(const struct cohort *c)
 {
-	struct lab *l = malloc((c->nco + 1) * sizeof(*l));
-	int32_t *order = malloc((c->nco + 1) * sizeof(*order));
+	struct lab *l = cdp_xcalloc(c->nco + 1, sizeof(*l));
+	int32_t *order = cdp_xcalloc(c->nco + 1, sizeof(*order));
 
-	if (l == NULL || order == NULL)
-		report_nomem();
 	for (size_t i = 0; i < c->nco; i++)
 		l[i] = (struct lab){ c->labels.p + c->co[i].off,
 		    c->co[i].len, (int32_t)i };
@@ -422,7 +507,7 @@ assign(struct cohort *c)
 		struct cprof *p = &c->p[i];
 
 		if (c->opt->cohort == NULL && p->first != NONE) {
-			period_label(c->opt->period, p->first, &c->lab);
+			events_period_label(c->opt->period, p->first, &c->lab);
 			p->cohort = cohort_of(c, c->lab.p, c->lab.len);
 		}
 		if (p->cohort >= 0)
@@ -462,8 +547,7 @@ tally(struct cohort *c, size_t *nk)
 		if (k >= 0 && (size_t)k + 1 > n)
 			n = (size_t)k + 1;
 	}
-	if ((cnt = calloc(c->nco * n + 1, sizeof(*cnt))) == NULL)
-		report_nomem();
+	cnt = cdp_xcalloc(c->nco * n + 1, sizeof(*cnt));
 	for (i = 0; i < c->nact; i++) {
 		const struct act *a = &c->act[i];
 		const struct cprof *p = &c->p[a->prof];
@@ -506,6 +590,10 @@ fill(struct cohort *c, const int32_t *order, const unsigned long *cnt,
 	pct->chart = CHART_HEATMAP;
 	pct->label = 0;
 	pct->heat_first = 2;
+	/* Period 0 holds every active profile by definition (100% for a
+	 * cohort of first activity): the colours are set by the others. */
+	pct->heat_scale = 3;
+	pct->unit = "periods after the cohort's start (percent of the cohort)";
 	columns(t, nk, -1);
 	columns(pct, nk, 1);
 	for (size_t i = 0; i < c->nco; i++) {
@@ -548,13 +636,16 @@ cohort_main(int argc, char **argv)
 	c = (struct cohort){ .opt = &opt, .maxperiod = NONE,
 	    .comap = cdp_keymap_new() };
 	if (c.comap == NULL)
-		report_nomem();
+		cdp_oom(0);
 	snprintf(c.missing, sizeof(c.missing), "no time field \"%s\"",
 	    opt.ro.time);
 	evprof_init(&c.prof);
+	life_init(&c.life, &opt.life);
 	report_acct_open(&opt.ro, &a);
-	cdp_each(argv + optind, argc - optind, &opt.ro.common, &a, on_record,
-	    &c);
+	cdp_each(argv + optind, argc - optind, &opt.ro.common, &a,
+	    opt.since_first ? on_life : on_record, &c);
+	if (opt.since_first)
+		since_first(&c);
 	a.extra[0].name = "no_profile";
 	a.extra[0].n = c.no_profile;
 	a.extra[1].name = "no_cohort";
@@ -572,6 +663,8 @@ cohort_main(int argc, char **argv)
 	cdp_expr_free(opt.activity);
 	cdp_keymap_free(c.comap);
 	evprof_free(&c.prof);
+	life_free(&c.life);
+	life_opts_free(&opt.life);
 	free(c.p);
 	free(c.act);
 	free(c.co);

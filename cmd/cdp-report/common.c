@@ -1,5 +1,6 @@
 /* common.c - the options and record account every cdp-report command
  * shares. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -7,31 +8,14 @@
 #include "diag.h"
 #include "record.h"
 #include "timeval.h"
+#include "xalloc.h"
 #include "report.h"
 
 void
 report_opts_init(struct report_opts *ro, const char *cmd)
 {
-	*ro = (struct report_opts){ .cmd = cmd, .format = FMT_AUTO,
-	    .time = "ts" };
+	*ro = (struct report_opts){ .cmd = cmd, .time = "ts", .precision = -1 };
 }
-
-static const struct {
-	const char	*name;
-	enum report_fmt	 fmt;
-} fmts[] = {
-	{ "table", FMT_TABLE }, { "csv", FMT_CSV }, { "ndjson", FMT_NDJSON },
-	{ "markdown", FMT_MARKDOWN }, { "html", FMT_HTML },
-};
-
-static const struct {
-	const char	*ext;
-	enum report_fmt	 fmt;
-} exts[] = {
-	{ ".csv", FMT_CSV }, { ".ndjson", FMT_NDJSON }, { ".jsonl", FMT_NDJSON },
-	{ ".md", FMT_MARKDOWN }, { ".html", FMT_HTML }, { ".htm", FMT_HTML },
-	{ ".txt", FMT_TABLE },
-};
 
 int
 report_opt(int ch, const char *arg, struct report_opts *ro,
@@ -40,13 +24,13 @@ report_opt(int ch, const char *arg, struct report_opts *ro,
 	switch (ch) {
 	case 'f':
 	case REPORT_OPT_FORMAT:
-		for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++)
-			if (strcmp(arg, fmts[i].name) == 0) {
-				ro->format = fmts[i].fmt;
-				return 1;
-			}
-		cdp_usage_die(usage, "--format: expected table, csv, ndjson, "
-		    "markdown or html");
+		if ((ro->format = report_format_named(arg)) == NULL) {
+			struct cdp_buf b = { 0 };
+
+			report_format_list(&b);
+			cdp_usage_die(usage, "--format: expected %s", b.p);
+		}
+		return 1;
 	case REPORT_OPT_TITLE:
 		ro->title = arg;
 		return 1;
@@ -58,6 +42,15 @@ report_opt(int ch, const char *arg, struct report_opts *ro,
 	case REPORT_OPT_SKIP_NONNUMERIC:
 		ro->skip_nonnumeric = true;
 		return 1;
+	case REPORT_OPT_PRECISION: {
+		long n;
+
+		if (cdp_parse_long(arg, 0, 15, &n) == -1)
+			cdp_usage_die(usage, "--precision: expected a number "
+			    "of decimals from 0 to 15");
+		ro->precision = (int)n;
+		return 1;
+	}
 	default:
 		return cdp_opt_common(ch, arg, &ro->common, usage);
 	}
@@ -67,25 +60,16 @@ void
 report_opts_done(struct report_opts *ro, const char *usage)
 {
 	const char *o = ro->common.output;
-	size_t n;
 
 	(void)usage;
-	if (ro->format != FMT_AUTO)
+	if (ro->format != NULL)
 		return;
-	if (o != NULL && strcmp(o, "-") != 0) {
-		n = strlen(o);
-		for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
-			size_t k = strlen(exts[i].ext);
-
-			if (n > k && strcmp(o + n - k, exts[i].ext) == 0) {
-				ro->format = exts[i].fmt;
-				return;
-			}
-		}
-		ro->format = FMT_NDJSON;
-		return;
-	}
-	ro->format = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_NDJSON;
+	if (o != NULL && strcmp(o, "-") != 0)
+		ro->format = report_format_of_file(o);
+	else if (isatty(STDOUT_FILENO))
+		ro->format = report_format_named("table");
+	if (ro->format == NULL)
+		ro->format = report_format_named("ndjson");
 }
 
 void
@@ -107,37 +91,44 @@ report_acct_close(const struct report_opts *ro, struct cdp_acct *a)
 		cdp_die_err(&err, NULL, 0);
 }
 
-void
-report_nomem(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
-
 int
 report_parse_duration(const char *s, double *secs)
 {
-	static const struct {
-		char	unit;
-		double	secs;
-	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 },
-	    { 'd', 86400 }, { 'w', 604800 } };
-	char num[64];
-	size_t n = strlen(s);
-	double mult = 1, v;
+	return cdp_duration_parse(s, secs) == 0 && *secs > 0 ? 0 : -1;
+}
 
-	if (n == 0 || n >= sizeof(num))
+/* Two digits at s, or -1. */
+static int
+two(const char *s)
+{
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
 		return -1;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (s[n - 1] == units[i].unit) {
-			mult = units[i].secs;
-			n--;
-			break;
-		}
-	memcpy(num, s, n);
-	num[n] = '\0';
-	if (cdp_parse_double(num, &v) == -1 || !(v > 0))
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/*
+ * The common shape YYYY-MM-DDTHH:MM:SSZ (what cdp-ingest writes) read
+ * straight, without the general parser: 0 with *secs, or -1 when s is
+ * another shape (the general parser then decides, so results are the
+ * same either way).
+ */
+static int
+fast_utc(const char *s, size_t n, double *secs)
+{
+	int y1, y2, mo, d, h, mi, se;
+
+	if (n != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    s[13] != ':' || s[16] != ':' || s[19] != 'Z' ||
+	    (y1 = two(s)) < 0 || (y2 = two(s + 2)) < 0 ||
+	    (mo = two(s + 5)) < 1 || mo > 12 || (d = two(s + 8)) < 1 ||
+	    d > 28 || (h = two(s + 11)) < 0 || h > 23 ||
+	    (mi = two(s + 14)) < 0 || mi > 59 || (se = two(s + 17)) < 0 ||
+	    se > 59)
 		return -1;
-	*secs = v * mult;
+	/* Days 29 to 31 and leap seconds go the long way, which knows
+	 * the months' lengths. */
+	*secs = (double)cdp_time_days(y1 * 100 + y2, mo, d) * 86400 +
+	    h * 3600 + mi * 60 + se;
 	return 0;
 }
 
@@ -163,5 +154,57 @@ report_time(struct cdp_rec *rec, const char *name, struct cdp_buf tmp[2],
 		*why = "time is not a string or a number";
 		return -1;
 	}
+	if (fast_utc(s, n, secs) == 0)
+		return 0;
 	return cdp_time_parse(s, n, &tmp[1], secs, why);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double
+report_quantile(const double *x, size_t n, double p)
+{
+	double h = (double)(n - 1) * p, lo = floor(h);
+	size_t i = (size_t)lo;
+
+	if (i + 1 >= n)
+		return x[n - 1];
+	return x[i] + (h - lo) * (x[i + 1] - x[i]);
+}
+
+void
+report_interval(double *x, size_t n, double *lo, double *hi)
+{
+	qsort(x, n, sizeof(*x), cmp_double);
+	*lo = report_quantile(x, n, 0.025);
+	*hi = report_quantile(x, n, 0.975);
+}
+
+int
+report_id(struct cdp_rec *rec, const char *name, struct cdp_buf *str,
+    struct cdp_buf *key)
+{
+	const struct cdp_field *f = cdp_rec_find(rec, name, strlen(name));
+	const char *s;
+	size_t n;
+
+	if (f == NULL || f->type == CDP_NULL)
+		return 1;
+	if (f->type == CDP_NUMBER) {
+		s = rec->p + f->voff;
+		n = f->vlen;
+	} else if (f->type != CDP_STRING || cdp_rec_str(rec, f, str, &s, &n)
+	    == -1)
+		return -1;
+	cdp_buf_reset(key);
+	if (cdp_buf_addc(key, f->type == CDP_NUMBER ? 'n' : 's') == -1 ||
+	    cdp_buf_add(key, s, n) == -1)
+		cdp_oom(0);
+	return 0;
 }

@@ -6,14 +6,16 @@
 #include <string.h>
 
 #include "diag.h"
+#include "xalloc.h"
 #include "events_prof.h"
+#include "timeval.h"
 
 void
 evprof_init(struct evprof *p)
 {
 	*p = (struct evprof){ .map = cdp_keymap_new() };
 	if (p->map == NULL)
-		report_nomem();
+		cdp_oom(0);
 }
 
 void
@@ -39,10 +41,10 @@ evprof_of(struct evprof *p, struct cdp_rec *rec, const char *name,
 	cdp_buf_reset(&p->key);
 	/* The type byte keeps the string "7" apart from the number 7. */
 	if (cdp_buf_addc(&p->key, '0' + f->type) == -1)
-		report_nomem();
+		cdp_oom(0);
 	if (f->type == CDP_STRING) {
 		if (cdp_rec_str(rec, f, &p->tmp, &s, &n) == -1)
-			report_nomem();
+			cdp_oom(0);
 		if (n == 0)
 			return 0;
 	} else {
@@ -50,10 +52,10 @@ evprof_of(struct evprof *p, struct cdp_rec *rec, const char *name,
 		n = f->vlen;
 	}
 	if (cdp_buf_add(&p->key, s, n) == -1)
-		report_nomem();
+		cdp_oom(0);
 	if ((v = cdp_keymap_put(p->map, cdp_key128_of(p->key.p, p->key.len),
 	    p->n, added)) == NULL)
-		report_nomem();
+		cdp_oom(0);
 	if (*added) {
 		if (p->n == UINT32_MAX)
 			cdp_die(EX_SOFTWARE, NULL, 0, "more than %u profiles",
@@ -77,7 +79,7 @@ events_compile(const struct report_opts *ro, const char *src,
 	if ((e = cdp_expr_compile(src, strlen(src), &eo, &err)) != NULL)
 		return e;
 	if (err.line == 0)
-		report_nomem();
+		cdp_oom(0);
 	cdp_die(EX_USAGE, NULL, 0, "%s:%d:%d: %s", where, err.line, err.col,
 	    err.msg);
 }
@@ -114,7 +116,7 @@ events_duration(double secs, struct cdp_buf *b)
 
 	if (s < 0) {
 		if (cdp_buf_addc(b, '-') == -1)
-			report_nomem();
+			cdp_oom(0);
 		s = -s;
 	}
 	/* The two largest units that are not zero, like "2d 3h": enough to
@@ -125,11 +127,77 @@ events_duration(double secs, struct cdp_buf *b)
 		if (q == 0 && !(shown == 0 && units[i].unit == 's'))
 			continue;
 		if (shown > 0 && cdp_buf_addc(b, ' ') == -1)
-			report_nomem();
+			cdp_oom(0);
 		if (cdp_buf_addf(b, "%lld%c", q, units[i].unit) == -1)
-			report_nomem();
+			cdp_oom(0);
 		s -= q * units[i].secs;
 		if (++shown == 2)
 			break;
+	}
+}
+
+/* ---- calendar periods ---- */
+
+long
+events_floordiv(long a, long b)
+{
+	return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
+
+int32_t
+events_period(enum period u, long d)
+{
+	int y, m, dd;
+
+	switch (u) {
+	case P_DAY:
+		return (int32_t)d;
+	case P_WEEK:
+		return (int32_t)events_floordiv(d + 3, 7);
+	default:
+		cdp_time_civil(d, &y, &m, &dd);
+		return (int32_t)(y * 12 + m - 1);
+	}
+}
+
+void
+events_period_label(enum period u, int32_t p, struct cdp_buf *b)
+{
+	int y, m, d;
+	int rc;
+
+	cdp_buf_reset(b);
+	switch (u) {
+	case P_DAY:
+		cdp_time_civil(p, &y, &m, &d);
+		rc = cdp_buf_addf(b, "%04d-%02d-%02d", y, m, d);
+		break;
+	case P_WEEK:
+		/* Week p starts on Monday, day 7p - 3. */
+		cdp_time_isoweek((long)p * 7 - 3, &y, &m);
+		rc = cdp_buf_addf(b, "%04d-W%02d", y, m);
+		break;
+	default:
+		rc = cdp_buf_addf(b, "%04ld-%02ld", events_floordiv(p, 12),
+		    p - events_floordiv(p, 12) * 12 + 1);
+		break;
+	}
+	if (rc == -1)
+		cdp_oom(0);
+}
+
+long
+events_period_day(enum period u, int32_t p)
+{
+	long y;
+
+	switch (u) {
+	case P_DAY:
+		return p;
+	case P_WEEK:
+		return (long)p * 7 - 3;
+	default:
+		y = events_floordiv(p, 12);
+		return cdp_time_days(y, (int)(p - y * 12 + 1), 1);
 	}
 }

@@ -41,6 +41,23 @@ int	evprof_of(struct evprof *p, struct cdp_rec *rec, const char *name,
 struct cdp_expr *events_compile(const struct report_opts *ro,
 	    const char *src, const char *where);
 
+/* Calendar periods: UTC days, ISO weeks (Monday to Sunday), months. */
+enum period { P_DAY, P_WEEK, P_MONTH };
+
+/* a / b rounded down. */
+long	events_floordiv(long a, long b);
+
+/* The period number of day d (days since 1970-01-01): days, weeks since
+ * Monday 1969-12-29, or months since year 0. */
+int32_t	events_period(enum period u, long d);
+
+/* The first day of period p. */
+long	events_period_day(enum period u, int32_t p);
+
+/* The label of period p, as day(), week() and month() write it, into b
+ * (replacing its contents). */
+void	events_period_label(enum period u, int32_t p, struct cdp_buf *b);
+
 /* The median of v[0..n) (sorted here); NAN when n is 0. */
 double	events_median(double *v, size_t n);
 

@@ -1,10 +1,15 @@
 /*
  * fmt_html.c - the html format: one self-contained HTML5 page (inline CSS
  * and SVG, no script, no fonts, images or links to fetch) that opens in a
- * browser with no network and reads in light and dark schemes.  Each table
- * becomes a section with its chart (bars, a funnel or a heat map, drawn
- * from the table's chart hints) and then the numbers as a real table, for
- * screen readers and for copying.
+ * browser with no network, reads in light and dark schemes and prints on
+ * paper.  Each table becomes a section with its chart (html_chart.c) and
+ * then the numbers as real tables, for screen readers and for copying;
+ * several sections get a table of contents.
+ *
+ * Nothing is ever cut or hidden behind a scrollbar: a table wider than a
+ * page is split into blocks of columns stacked one under the other (each
+ * repeating the first column), and on a phone every row becomes a block
+ * of "column: value" lines.
  *
  * The page holds no date or time and no randomness, so the same tables
  * always give the same bytes (golden tests compare them).
@@ -15,16 +20,16 @@
 #include <string.h>
 
 #include "diag.h"
+#include "xalloc.h"
 #include "fmt.h"
-#include "report.h"
+#include "html.h"
 
-#define MAXDRAW	50	/* bars, steps or rows drawn (table: all) */
-#define W	720	/* width of bar and funnel charts (SVG units) */
-#define LABW	180	/* label area at the left of every chart */
-#define LABCH	24	/* longest label drawn, in columns */
-#define VALW	86	/* room for a value printed beside a bar */
-#define CELLW	58	/* heat map cell */
-#define CELLH	26
+/* Width in CSS pixels a block of table columns may take: what an A4 page
+ * prints (190 mm, 718 px) or a 718 px screen shows, less room to spare. */
+#define BLOCKW	620
+#define CHARW2	17	/* twice a character of a table cell, about */
+#define CELLPAD	24	/* a cell's padding */
+#define COLMAXW	240	/* a column wraps its text past this */
 
 static const char style[] =
 ":root{color-scheme:light dark;--fg:#1f2328;--bg:#fff;--muted:#59636e;"
@@ -39,58 +44,87 @@ static const char style[] =
 "h1{font-size:1.6rem;margin:0 0 1rem}\n"
 "h2{font-size:1.2rem;margin:2rem 0 .75rem;padding-top:.5rem;"
 "border-top:1px solid var(--rule)}\n"
+"nav.toc ol{margin:0 0 1rem;padding-left:1.5rem}\n"
+"nav.toc a{color:inherit}\n"
 "figure{margin:0 0 1rem}\n"
 "figcaption,.note{color:var(--muted);font-size:.85rem}\n"
 "svg.chart{display:block;max-width:100%;height:auto;font-size:12px}\n"
 "svg text{fill:var(--fg)}\n"
 "svg .muted{fill:var(--muted)}\n"
-"svg .val,td.num,th.num{font-variant-numeric:tabular-nums}\n"
+"svg .axt{fill:var(--muted);font-style:italic}\n"
+"svg .val,td.num,th.num,.kpi b{font-variant-numeric:tabular-nums}\n"
 "svg .bar{fill:var(--bar)}\n"
 "svg .neg{fill:var(--neg)}\n"
 "svg .conn{fill:var(--conn)}\n"
 "svg .axis{stroke:var(--muted);stroke-width:1}\n"
+"svg .grid{stroke:var(--rule);stroke-width:1}\n"
+"svg .zero{stroke:var(--muted);stroke-width:1;stroke-dasharray:4 3}\n"
+"svg .ci{stroke:var(--fg);stroke-width:2}\n"
+/* Series colours (Tableau 10, distinguishable in light and dark). */
+".s0{fill:#4e79a7}.s1{fill:#f28e2b}.s2{fill:#e15759}.s3{fill:#76b7b2}"
+".s4{fill:#59a14f}.s5{fill:#edc948}.s6{fill:#b07aa1}.s7{fill:#ff9da7}"
+".s8{fill:#9c755f}.s9{fill:#bab0ac}\n"
+".legend{display:flex;flex-wrap:wrap;gap:.25rem 1rem;list-style:none;"
+"margin:0 0 .5rem;padding:0;font-size:.85rem}\n"
+".legend li{display:flex;align-items:center;gap:.35rem}\n"
+".legend svg.sw{width:.8rem;height:.8rem}\n"
+".kpis{display:flex;flex-wrap:wrap;gap:.75rem;list-style:none;"
+"margin:0 0 1rem;padding:0}\n"
+".kpi{border:1px solid var(--rule);border-radius:6px;padding:.5rem .9rem;"
+"min-width:7rem;max-width:100%;overflow-wrap:anywhere}\n"
+".kpi b{display:block;font-size:1.5rem}\n"
+".kpi span{color:var(--muted);font-size:.85rem}\n"
 ".scroll{overflow-x:auto}\n"
-"table{border-collapse:collapse;font-size:.9rem}\n"
-"th,td{padding:.25rem .75rem;text-align:left;vertical-align:top}\n"
+".scroll+.scroll{margin-top:.75rem}\n"
+"table{border-collapse:collapse;font-size:.9rem;max-width:100%}\n"
+"th,td{padding:.25rem .75rem;text-align:left;vertical-align:top;"
+"overflow-wrap:anywhere}\n"
 "thead th{border-bottom:2px solid var(--rule)}\n"
 "tbody tr:nth-child(even){background:var(--row)}\n"
-"td.num,th.num{text-align:right}\n"
-/* Heat map: 11 steps of 10 percent, dark text on light cells. */
+"td.num,th.num{text-align:right;white-space:nowrap}\n"
+/* Heat map: 11 steps, dark text on light cells; hd: a column that does
+ * not set the scale. */
 ".h0 rect{fill:#f7fbff}.h1 rect{fill:#e3eef9}.h2 rect{fill:#cfe1f2}"
 ".h3 rect{fill:#b5d4e9}.h4 rect{fill:#93c4de}.h5 rect{fill:#6daed5}"
 ".h6 rect{fill:#4b97c9}.h7 rect{fill:#2a74b3}.h8 rect{fill:#1864aa}"
-".h9 rect{fill:#0a4a90}.h10 rect{fill:#08306b}\n"
-".h0 text,.h1 text,.h2 text,.h3 text,.h4 text,.h5 text,.h6 text"
-"{fill:#0b1f33}\n"
+".h9 rect{fill:#0a4a90}.h10 rect{fill:#08306b}.hd rect{fill:#e4e4e4}\n"
+".h0 text,.h1 text,.h2 text,.h3 text,.h4 text,.h5 text,.h6 text,"
+".hd text{fill:#0b1f33}\n"
 ".h7 text,.h8 text,.h9 text,.h10 text{fill:#fff}\n"
 ".h0 rect,.h1 rect{stroke:var(--rule)}\n"
 "@media (prefers-color-scheme:dark){"
 ".h0 rect{fill:#16202c}.h1 rect{fill:#172b40}.h2 rect{fill:#1a3754}"
 ".h3 rect{fill:#1d4468}.h4 rect{fill:#22527d}.h5 rect{fill:#2a6194}"
 ".h6 rect{fill:#3572aa}.h7 rect{fill:#4a86c0}.h8 rect{fill:#659cd2}"
-".h9 rect{fill:#86b4e0}.h10 rect{fill:#aacdee}\n"
-".h0 text,.h1 text,.h2 text,.h3 text,.h4 text,.h5 text,.h6 text"
-"{fill:#e6edf3}\n"
-".h7 text,.h8 text,.h9 text,.h10 text{fill:#0d1117}}\n";
+".h9 rect{fill:#86b4e0}.h10 rect{fill:#aacdee}.hd rect{fill:#30363d}\n"
+".h0 text,.h1 text,.h2 text,.h3 text,.h4 text,.h5 text,.h6 text,"
+".hd text{fill:#e6edf3}\n"
+".h7 text,.h8 text,.h9 text,.h10 text{fill:#0d1117}}\n"
+/* A phone: every row a block of "column: value" lines. */
+"@media (max-width:40rem){body{padding:.75rem}"
+"table,tbody,tr,td{display:block}"
+"thead{position:absolute;width:1px;height:1px;overflow:hidden;"
+"clip:rect(0 0 0 0)}"
+"tr{padding:.3rem 0;border-bottom:1px solid var(--rule)}"
+"td,td.num{padding:.05rem .5rem;text-align:left;white-space:normal}"
+"td::before{content:attr(data-label) \": \";color:var(--muted)}"
+"td:empty{display:none}}\n"
+/* Paper: light colours, no split figures or rows. */
+"@media print{:root{color-scheme:light;--fg:#000;--bg:#fff;--muted:#444;"
+"--rule:#999;--row:#f2f2f2;--bar:#3569b0;--neg:#b93c0b;--conn:#c5d5ec}"
+"body{max-width:none;padding:0}"
+"figure,tr,.kpi{break-inside:avoid}h2{break-after:avoid}"
+".scroll{overflow:visible}}\n";
 
-struct page {
-	struct cdp_buf	 b;		/* the page so far */
-	struct cdp_buf	 raw, safe;	/* scratch */
-};
-
-static void
-add(struct page *p, const char *s)
+void
+html_add(struct page *p, const char *s)
 {
 	if (cdp_buf_adds(&p->b, s) == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
-static void
-addf(struct page *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-addf(struct page *p, const char *fmt, ...)
+void
+html_addf(struct page *p, const char *fmt, ...)
 {
 	char tmp[512];
 	va_list ap;
@@ -102,7 +136,7 @@ addf(struct page *p, const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		cdp_die(EX_SOFTWARE, NULL, 0, "html: markup too long");
 	if (cdp_buf_add(&p->b, tmp, (size_t)n) == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 /* Append sanitised text s[0..n) with the five HTML specials escaped. */
@@ -121,54 +155,60 @@ esc(struct page *p, const char *s, size_t n)
 		}
 		if (e != NULL ? cdp_buf_adds(&p->b, e) == -1 :
 		    cdp_buf_addc(&p->b, s[i]) == -1)
-			report_nomem();
+			cdp_oom(0);
 	}
 }
 
-/*
- * Any text from the tables or the command line, made safe: controls shown
- * escaped (fmt_safe), then HTML-escaped; at most maxw columns wide when
- * maxw > 0, cut with an ellipsis.
- */
-static void
-text(struct page *p, const char *s, size_t n, size_t maxw)
+void
+html_text(struct page *p, const char *s, size_t n, size_t maxw)
 {
 	long w;
 	size_t len, fit;
 
 	cdp_buf_reset(&p->safe);
 	if ((w = fmt_safe(&p->safe, s, n, false)) == -1)
-		report_nomem();
+		cdp_oom(0);
 	len = p->safe.len;
 	if (maxw > 0 && (size_t)w > maxw) {
 		len = fmt_fit(p->safe.p, p->safe.len, maxw - 1, &fit);
 		esc(p, p->safe.p, len);
-		add(p, "\xe2\x80\xa6");		/* U+2026 */
+		html_add(p, "\xe2\x80\xa6");		/* U+2026 */
 		return;
 	}
 	esc(p, p->safe.p != NULL ? p->safe.p : "", len);
 }
 
-static void
-texts(struct page *p, const char *s)
+void
+html_texts(struct page *p, const char *s)
 {
-	text(p, s, strlen(s), 0);
+	html_text(p, s, strlen(s), 0);
 }
 
-/* The text of cell (row, col), as in the text formats. */
-static void
-cell(struct page *p, const struct rtable *t, size_t row, int col,
+void
+html_cell(struct page *p, const struct rtable *t, size_t row, int col,
     size_t maxw)
 {
 	cdp_buf_reset(&p->raw);
 	if (fmt_cell(t, row, col, &p->raw) == -1)
-		report_nomem();
-	text(p, p->raw.p != NULL ? p->raw.p : "", p->raw.len, maxw);
+		cdp_oom(0);
+	html_text(p, p->raw.p != NULL ? p->raw.p : "", p->raw.len, maxw);
 }
 
-/* The number in cell (row, col): true when it is one and finite. */
-static bool
-num(const struct rtable *t, size_t row, int col, double *v)
+void
+html_num_as(struct page *p, const struct rtable *t, int col, double v)
+{
+	const struct rcol *k = &t->cols[col];
+
+	cdp_buf_reset(&p->raw);
+	if (report_fmt_num(&p->raw, k->ratio ? v * 100 : v, k->shown < 0 ?
+	    -1 : k->shown, k->key) == -1 || ((k->percent || k->ratio) &&
+	    cdp_buf_addc(&p->raw, '%') == -1))
+		cdp_oom(0);
+	html_text(p, p->raw.p != NULL ? p->raw.p : "", p->raw.len, 0);
+}
+
+bool
+html_num(const struct rtable *t, size_t row, int col, double *v)
 {
 	const struct rcell *c = rtable_cell(t, row, col);
 
@@ -178,319 +218,105 @@ num(const struct rtable *t, size_t row, int col, double *v)
 	return true;
 }
 
-static const char *
-caption(const struct rtable *t)
+const char *
+html_caption(const struct rtable *t)
 {
 	return t->title[0] != '\0' ? t->title : t->name;
 }
 
-/* <svg> with its accessible name (title) and description. */
-static void
-svg_open(struct page *p, size_t k, double w, double h,
-    const struct rtable *t)
+/* The width a column asks for, in CSS pixels, about. */
+static size_t
+col_width(struct page *p, const struct rtable *t, int c)
 {
-	addf(p, "<svg class=\"chart\" role=\"img\" aria-labelledby=\"t%zu-ct "
-	    "t%zu-cd\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" "
-	    "height=\"%.0f\">\n<title id=\"t%zu-ct\">", k, k, w, h, w, h, k);
-	texts(p, caption(t));
-	addf(p, "</title>\n<desc id=\"t%zu-cd\">", k);
+	size_t w = strlen(t->cols[c].name);
+
+	for (size_t r = 0; r < t->nrows; r++) {
+		long cw;
+
+		cdp_buf_reset(&p->raw);
+		cdp_buf_reset(&p->safe);
+		if (fmt_cell(t, r, c, &p->raw) == -1 || (cw = fmt_safe(&p->safe,
+		    p->raw.p != NULL ? p->raw.p : "", p->raw.len, false)) == -1)
+			cdp_oom(0);
+		if ((size_t)cw > w)
+			w = (size_t)cw;
+	}
+	w = w * CHARW2 / 2 + CELLPAD;
+	return w < COLMAXW ? w : COLMAXW;
 }
 
-/* A label at the left of row y (the middle of the row). */
+/* One block of the table: column 0 (when first > 0) and columns
+ * first..end. */
 static void
-svg_label(struct page *p, const struct rtable *t, size_t r, double y)
+block(struct page *p, const struct rtable *t, size_t first, size_t end)
 {
-	bool none = rtable_cell(t, r, t->label)->type == RC_NULL;
+	size_t c;
 
-	addf(p, "<text%s x=\"%d\" y=\"%.1f\" dy=\".35em\" "
-	    "text-anchor=\"end\">", none ? " class=\"muted\"" : "",
-	    LABW - 8, y);
-	if (none)
-		add(p, "(null)");
-	else
-		cell(p, t, r, t->label, LABCH);
-	add(p, "</text>\n");
-}
+	html_add(p, "<div class=\"scroll\"><table>\n<thead><tr>");
+	for (c = first > 0 ? 0 : first; c < end; c = c == 0 && first > 0 ?
+	    first : c + 1) {
+		html_add(p, fmt_numcol(t, (int)c) ?
+		    "<th scope=\"col\" class=\"num\">" : "<th scope=\"col\">");
+		html_texts(p, t->cols[c].name);
+		html_add(p, "</th>");
+	}
+	html_add(p, "</tr></thead>\n<tbody>\n");
+	for (size_t r = 0; r < t->nrows; r++) {
+		html_add(p, "<tr>");
+		for (c = first > 0 ? 0 : first; c < end; c = c == 0 &&
+		    first > 0 ? first : c + 1) {
+			const struct rcell *cl = rtable_cell(t, r, (int)c);
 
-static void
-cut_note(struct page *p, size_t drawn, size_t all, const char *what)
-{
-	if (drawn < all)
-		addf(p, "<figcaption>The chart shows the first %zu of %zu "
-		    "%s; the table has them all.</figcaption>\n", drawn, all,
-		    what);
+			html_add(p, cl->type == RC_INT || cl->type == RC_NUM ?
+			    "<td class=\"num\" data-label=\"" :
+			    "<td data-label=\"");
+			html_texts(p, t->cols[c].name);
+			html_add(p, "\">");
+			html_cell(p, t, r, (int)c, 0);
+			html_add(p, "</td>");
+		}
+		html_add(p, "</tr>\n");
+	}
+	html_add(p, "</tbody>\n</table></div>\n");
 }
 
 /*
- * Horizontal bars, one per row, scaled so that the longest bar is the
- * largest |value|; negative values go left of the zero line in their own
- * colour, and every value is printed at the end of its bar.
+ * The numbers as tables: what screen readers and copy-paste use.  A
+ * table wider than BLOCKW is cut into blocks of columns, each one
+ * repeating the first column, stacked one under the other.
  */
-static void
-chart_bar(struct page *p, const struct rtable *t, size_t k)
-{
-	size_t rows = t->nrows < MAXDRAW ? t->nrows : MAXDRAW;
-	double maxpos = 0, maxneg = 0, v, x0, plot, zero, span, h;
-
-	for (size_t r = 0; r < rows; r++)
-		if (num(t, r, t->value, &v)) {
-			if (v > maxpos)
-				maxpos = v;
-			if (-v > maxneg)
-				maxneg = -v;
-		}
-	span = maxpos + maxneg > 0 ? maxpos + maxneg : 1;
-	x0 = LABW + (maxneg > 0 ? VALW : 0);
-	plot = W - x0 - VALW;
-	zero = x0 + plot * maxneg / span;
-	h = 8 + 26.0 * (double)rows + 8;
-	svg_open(p, k, W, h, t);
-	add(p, "Horizontal bar chart of ");
-	texts(p, t->cols[t->value].name);
-	add(p, " by ");
-	texts(p, t->cols[t->label].name);
-	addf(p, ", %zu bar%s", rows, rows == 1 ? "" : "s");
-	if (rows < t->nrows)
-		addf(p, " (the first %zu of %zu rows)", rows, t->nrows);
-	add(p, ".</desc>\n");
-	for (size_t r = 0; r < rows; r++) {
-		double y = 8 + 26.0 * (double)r, len, x;
-
-		svg_label(p, t, r, y + 13);
-		if (!num(t, r, t->value, &v)) {
-			addf(p, "<text class=\"muted\" x=\"%.1f\" y=\"%.1f\" "
-			    "dy=\".35em\">no value</text>\n", zero + 4,
-			    y + 13);
-			continue;
-		}
-		len = plot * fabs(v) / span;
-		if (len < 1)
-			len = 1;	/* a tiny value still shows */
-		x = v < 0 ? zero - len : zero;
-		if (v != 0)
-			addf(p, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" "
-			    "width=\"%.1f\" height=\"18\" rx=\"2\"/>\n",
-			    v < 0 ? "neg" : "bar", x, y + 4, len);
-		if (v < 0)
-			addf(p, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\" "
-			    "dy=\".35em\" text-anchor=\"end\">", x - 4,
-			    y + 13);
-		else
-			addf(p, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\" "
-			    "dy=\".35em\">", x + len + 4, y + 13);
-		cell(p, t, r, t->value, 12);
-		add(p, "</text>\n");
-	}
-	addf(p, "<line class=\"axis\" x1=\"%.1f\" y1=\"4\" x2=\"%.1f\" "
-	    "y2=\"%.1f\"/>\n</svg>\n", zero, zero, h - 4);
-	cut_note(p, rows, t->nrows, "rows");
-}
-
-/* "12.5%" of v against the first step, or "" without one. */
-static void
-share(char *buf, size_t size, double v, double first)
-{
-	if (first > 0)
-		snprintf(buf, size, "%.1f%%", 100 * v / first);
-	else
-		buf[0] = '\0';
-}
-
-/*
- * Funnel: the steps in row order as centred bars whose width is the
- * step's count, joined by bands, with the count and the percentage of
- * the first step at the right.
- */
-static void
-chart_funnel(struct page *p, const struct rtable *t, size_t k)
-{
-	size_t rows = t->nrows < MAXDRAW ? t->nrows : MAXDRAW;
-	double first = 0, top = 0, v, plot = W - LABW - 150, mid, h;
-	double px1 = 0, px2 = 0;
-	char pct[32];
-
-	if (rows > 0 && num(t, 0, t->value, &v) && v > 0)
-		first = v;
-	for (size_t r = 0; r < rows; r++)
-		if (num(t, r, t->value, &v) && v > top)
-			top = v;
-	mid = LABW + plot / 2;
-	h = 8 + 36.0 * (double)rows + 4;
-	svg_open(p, k, W, h, t);
-	addf(p, "Funnel of %zu step%s by ", rows, rows == 1 ? "" : "s");
-	texts(p, t->cols[t->value].name);
-	if (rows > 0) {
-		add(p, ", from ");
-		cell(p, t, 0, t->value, 0);
-		add(p, " at ");
-		cell(p, t, 0, t->label, 0);
-		add(p, " to ");
-		cell(p, t, rows - 1, t->value, 0);
-		add(p, " at ");
-		cell(p, t, rows - 1, t->label, 0);
-		if (num(t, rows - 1, t->value, &v)) {
-			share(pct, sizeof(pct), v, first);
-			if (pct[0] != '\0')
-				addf(p, " (%s of the first step)", pct);
-		}
-	}
-	if (rows < t->nrows)
-		addf(p, "; the first %zu of %zu steps", rows, t->nrows);
-	add(p, ".</desc>\n");
-	for (size_t r = 0; r < rows; r++) {
-		double y = 8 + 36.0 * (double)r, w = 0;
-
-		if (num(t, r, t->value, &v) && v > 0 && top > 0)
-			w = plot * v / top;
-		/* The band from the step above narrows into this one. */
-		if (r > 0)
-			addf(p, "<polygon class=\"conn\" points=\"%.1f,%.1f "
-			    "%.1f,%.1f %.1f,%.1f %.1f,%.1f\"/>\n", px1, y - 8,
-			    px2, y - 8, mid + w / 2, y, mid - w / 2, y);
-		svg_label(p, t, r, y + 14);
-		if (w > 0)
-			addf(p, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" "
-			    "width=\"%.1f\" height=\"28\" rx=\"2\"/>\n",
-			    mid - w / 2, y, w);
-		px1 = mid - w / 2;
-		px2 = mid + w / 2;
-		addf(p, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\" "
-		    "dy=\".35em\">", LABW + plot + 12, y + 14);
-		if (num(t, r, t->value, &v)) {
-			cell(p, t, r, t->value, 14);
-			share(pct, sizeof(pct), v, first);
-			if (pct[0] != '\0')
-				addf(p, "<tspan class=\"muted\"> \xc2\xb7 "
-				    "%s</tspan>", pct);
-		} else
-			add(p, "<tspan class=\"muted\">no value</tspan>");
-		add(p, "</text>\n");
-	}
-	add(p, "</svg>\n");
-	cut_note(p, rows, t->nrows, "steps");
-}
-
-/*
- * Heat map: a row per table row, a cell per column from heat_first on,
- * coloured in steps of ten percent with the number inside; a null cell
- * stays blank.
- */
-static void
-chart_heatmap(struct page *p, const struct rtable *t, size_t k)
-{
-	size_t rows = t->nrows < MAXDRAW ? t->nrows : MAXDRAW;
-	size_t all = 0, cols = 0;
-	int heat[MAXDRAW];
-	double w, h, v;
-
-	for (size_t c = (size_t)t->heat_first; c < t->ncols; c++)
-		if ((int)c != t->label) {
-			if (cols < MAXDRAW)
-				heat[cols++] = (int)c;
-			all++;
-		}
-	w = LABW + CELLW * (double)cols + 8;
-	h = 28 + CELLH * (double)rows + 4;
-	svg_open(p, k, w, h, t);
-	addf(p, "Heat map of %zu row%s by %zu column%s", rows,
-	    rows == 1 ? "" : "s", cols, cols == 1 ? "" : "s");
-	if (cols > 0) {
-		add(p, " (");
-		texts(p, t->cols[heat[0]].name);
-		if (cols > 1) {
-			add(p, " to ");
-			texts(p, t->cols[heat[cols - 1]].name);
-		}
-		add(p, ")");
-	}
-	add(p, "; a stronger colour is a higher percentage.</desc>\n");
-	for (size_t j = 0; j < cols; j++) {
-		addf(p, "<text class=\"muted\" x=\"%.1f\" y=\"16\" "
-		    "text-anchor=\"middle\">", LABW + CELLW * (j + 0.5));
-		text(p, t->cols[heat[j]].name, strlen(t->cols[heat[j]].name),
-		    8);
-		add(p, "</text>\n");
-	}
-	for (size_t r = 0; r < rows; r++) {
-		double y = 28 + CELLH * (double)r;
-
-		svg_label(p, t, r, y + CELLH / 2.0);
-		for (size_t j = 0; j < cols; j++) {
-			double x = LABW + CELLW * (double)j, pct;
-
-			if (!num(t, r, heat[j], &v))
-				continue;
-			pct = v < 0 ? 0 : v > 100 ? 100 : v;
-			addf(p, "<g class=\"h%d\"><rect x=\"%.1f\" y=\"%.1f\" "
-			    "width=\"%d\" height=\"%d\" rx=\"2\"/>"
-			    "<text class=\"val\" x=\"%.1f\" y=\"%.1f\" "
-			    "dy=\".35em\" text-anchor=\"middle\">",
-			    (int)floor(pct / 10 + 0.5), x + 1, y + 1,
-			    CELLW - 2, CELLH - 2, x + CELLW / 2.0,
-			    y + CELLH / 2.0);
-			cell(p, t, r, heat[j], 7);
-			add(p, "</text></g>\n");
-		}
-	}
-	add(p, "</svg>\n");
-	cut_note(p, rows, t->nrows, "rows");
-	if (cols < all)
-		addf(p, "<figcaption>The chart shows the first %zu of %zu "
-		    "columns; the table has them all.</figcaption>\n", cols,
-		    all);
-}
-
-/* The chart hints point at columns that exist. */
-static bool
-chartable(const struct rtable *t)
-{
-	size_t n = t->ncols;
-
-	switch (t->chart) {
-	case CHART_BAR:
-	case CHART_FUNNEL:
-		return t->label >= 0 && (size_t)t->label < n &&
-		    t->value >= 0 && (size_t)t->value < n && t->nrows > 0;
-	case CHART_HEATMAP:
-		return t->label >= 0 && (size_t)t->label < n &&
-		    t->heat_first >= 0 && (size_t)t->heat_first < n &&
-		    t->nrows > 0;
-	default:
-		return false;
-	}
-}
-
-/* The numbers as a table: what screen readers and copy-paste use. */
 static void
 numbers(struct page *p, const struct rtable *t)
 {
+	size_t first = 0, w0, w;
+
 	if (t->ncols == 0) {
-		add(p, "<p class=\"note\">No columns.</p>\n");
+		html_add(p, "<p class=\"note\">No columns.</p>\n");
 		return;
 	}
-	add(p, "<div class=\"scroll\"><table>\n<thead><tr>");
-	for (size_t c = 0; c < t->ncols; c++) {
-		add(p, fmt_numcol(t, (int)c) ?
-		    "<th scope=\"col\" class=\"num\">" : "<th scope=\"col\">");
-		texts(p, t->cols[c].name);
-		add(p, "</th>");
-	}
-	add(p, "</tr></thead>\n<tbody>\n");
-	for (size_t r = 0; r < t->nrows; r++) {
-		add(p, "<tr>");
-		for (size_t c = 0; c < t->ncols; c++) {
-			const struct rcell *cl = rtable_cell(t, r, (int)c);
+	w0 = col_width(p, t, 0);
+	w = w0;
+	for (size_t c = 1; c < t->ncols; c++) {
+		size_t cw = col_width(p, t, (int)c);
 
-			add(p, cl->type == RC_INT || cl->type == RC_NUM ?
-			    "<td class=\"num\">" : "<td>");
-			cell(p, t, r, (int)c, 0);
-			add(p, "</td>");
+		/* A block holds one column past the first at least. */
+		if (w + cw > BLOCKW && c > (first == 0 ? 1 : first)) {
+			block(p, t, first, c);
+			first = c;
+			w = w0;
 		}
-		add(p, "</tr>\n");
+		w += cw;
 	}
-	add(p, "</tbody>\n</table></div>\n");
+	block(p, t, first, t->ncols);
+	if (first > 0)
+		html_addf(p, "<p class=\"note\">The table's %zu columns are "
+		    "shown in blocks, each starting with ", t->ncols);
+	if (first > 0) {
+		html_texts(p, t->cols[0].name);
+		html_add(p, ".</p>\n");
+	}
 	if (t->nrows == 0)
-		add(p, "<p class=\"note\">No rows.</p>\n");
+		html_add(p, "<p class=\"note\">No rows.</p>\n");
 }
 
 /* --title, else "cdp-report" and the command. */
@@ -498,14 +324,27 @@ static void
 page_title(struct page *p, const struct report_opts *ro)
 {
 	if (ro->title != NULL) {
-		texts(p, ro->title);
+		html_texts(p, ro->title);
 		return;
 	}
-	add(p, "cdp-report");
+	html_add(p, "cdp-report");
 	if (ro->cmd != NULL) {
-		add(p, " ");
-		texts(p, ro->cmd);
+		html_add(p, " ");
+		html_texts(p, ro->cmd);
 	}
+}
+
+/* Several sections: a list of links to them (anchors in the page). */
+static void
+toc(struct page *p, struct rtable *const *tables, size_t n)
+{
+	html_add(p, "<nav class=\"toc\" aria-label=\"Contents\"><ol>\n");
+	for (size_t k = 0; k < n; k++) {
+		html_addf(p, "<li><a href=\"#t%zu\">", k + 1);
+		html_texts(p, html_caption(tables[k]));
+		html_add(p, "</a></li>\n");
+	}
+	html_add(p, "</ol></nav>\n");
 }
 
 int
@@ -515,42 +354,36 @@ fmt_html(struct cdp_out *o, const struct report_opts *ro,
 	struct page p = { 0 };
 	int rc = 0;
 
-	add(&p, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+	html_add(&p, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
 	    "content=\"width=device-width, initial-scale=1\">\n"
 	    "<meta name=\"color-scheme\" content=\"light dark\">\n"
 	    "<meta name=\"generator\" content=\"cdp-report\">\n<title>");
 	page_title(&p, ro);
-	add(&p, "</title>\n<style>\n");
-	add(&p, style);
-	add(&p, "</style>\n</head>\n<body>\n<main>\n<h1>");
+	html_add(&p, "</title>\n<style>\n");
+	html_add(&p, style);
+	html_add(&p, "</style>\n</head>\n<body>\n<main>\n<h1>");
 	page_title(&p, ro);
-	add(&p, "</h1>\n");
+	html_add(&p, "</h1>\n");
+	if (n > 2)
+		toc(&p, tables, n);
 	for (size_t k = 0; k < n && rc == 0; k++) {
 		const struct rtable *t = tables[k];
 
-		addf(&p, "<section id=\"t%zu\" aria-labelledby=\"t%zu-h\">\n"
+		html_addf(&p, "<section id=\"t%zu\" aria-labelledby=\"t%zu-h\">\n"
 		    "<h2 id=\"t%zu-h\">", k + 1, k + 1, k + 1);
-		texts(&p, caption(t));
-		add(&p, "</h2>\n");
-		if (chartable(t)) {
-			add(&p, "<figure>\n");
-			if (t->chart == CHART_BAR)
-				chart_bar(&p, t, k + 1);
-			else if (t->chart == CHART_FUNNEL)
-				chart_funnel(&p, t, k + 1);
-			else
-				chart_heatmap(&p, t, k + 1);
-			add(&p, "</figure>\n");
-		}
+		html_texts(&p, html_caption(t));
+		html_add(&p, "</h2>\n");
+		if (html_chartable(t))
+			html_chart(&p, t, k + 1);
 		numbers(&p, t);
-		add(&p, "</section>\n");
+		html_add(&p, "</section>\n");
 		if (p.b.len > 65536) {
 			rc = cdp_out_write(o, p.b.p, p.b.len, err);
 			cdp_buf_reset(&p.b);
 		}
 	}
-	add(&p, "</main>\n</body>\n</html>\n");
+	html_add(&p, "</main>\n</body>\n</html>\n");
 	if (rc == 0)
 		rc = cdp_out_write(o, p.b.p, p.b.len, err);
 	cdp_buf_free(&p.b);

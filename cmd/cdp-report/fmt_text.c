@@ -14,6 +14,7 @@
 #include <utf8proc.h>
 
 #include "diag.h"
+#include "xalloc.h"
 #include "fmt.h"
 #include "report.h"
 
@@ -24,13 +25,16 @@ int
 fmt_cell(const struct rtable *t, size_t row, int col, struct cdp_buf *b)
 {
 	const struct rcell *c = rtable_cell(t, row, col);
+	const struct rcol *k = &t->cols[col];
 	size_t len = b->len;
 
-	if (rcell_text(t, row, col, b) == -1)
+	if (c->type != RC_INT && c->type != RC_NUM)
+		return rcell_text(t, row, col, b);
+	if (report_fmt_num(b, k->ratio ? c->num * 100 : c->num,
+	    c->type == RC_INT ? 0 : k->shown, k->key) == -1)
 		return -1;
-	/* rcell_text() leaves a number that is not finite empty. */
-	if (t->cols[col].percent && b->len > len &&
-	    (c->type == RC_INT || c->type == RC_NUM))
+	/* A number that is not finite is left empty. */
+	if ((k->percent || k->ratio) && b->len > len)
 		return cdp_buf_addc(b, '%');
 	return 0;
 }
@@ -193,18 +197,14 @@ grid_fill(struct grid *g, const struct rtable *t, bool md)
 	if (cells > g->cap) {
 		free(g->off);
 		free(g->w);
-		g->off = calloc(cells, sizeof(*g->off));
-		g->w = calloc(cells, sizeof(*g->w));
-		if (g->off == NULL || g->w == NULL)
-			report_nomem();
+		g->off = cdp_xcalloc(cells, sizeof(*g->off));
+		g->w = cdp_xcalloc(cells, sizeof(*g->w));
 		g->cap = cells;
 	}
 	free(g->colw);
 	free(g->num);
-	g->colw = calloc(t->ncols + 1, sizeof(*g->colw));
-	g->num = calloc(t->ncols + 1, sizeof(*g->num));
-	if (g->colw == NULL || g->num == NULL)
-		report_nomem();
+	g->colw = cdp_xcalloc(t->ncols + 1, sizeof(*g->colw));
+	g->num = cdp_xcalloc(t->ncols + 1, sizeof(*g->num));
 	cdp_buf_reset(&g->text);
 	for (size_t c = 0; c < t->ncols; c++)
 		g->num[c] = fmt_numcol(t, (int)c);
@@ -216,11 +216,11 @@ grid_fill(struct grid *g, const struct rtable *t, bool md)
 			cdp_buf_reset(&raw);
 			if (r == 0 ? cdp_buf_adds(&raw, t->cols[c].name) == -1 :
 			    fmt_cell(t, r - 1, (int)c, &raw) == -1)
-				report_nomem();
+				cdp_oom(0);
 			g->off[i] = g->text.len;
 			if ((w = fmt_safe(&g->text, raw.p != NULL ? raw.p : "",
 			    raw.len, md)) == -1)
-				report_nomem();
+				cdp_oom(0);
 			g->w[i] = (size_t)w;
 			if (g->w[i] > g->colw[c])
 				g->colw[c] = g->w[i];
@@ -245,7 +245,7 @@ grid_put(struct cdp_buf *b, const struct grid *g, size_t i, size_t cells)
 	size_t end = i + 1 < cells ? g->off[i + 1] : g->text.len;
 
 	if (cdp_buf_add(b, g->text.p + g->off[i], end - g->off[i]) == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 static void
@@ -253,7 +253,7 @@ pad(struct cdp_buf *b, size_t n)
 {
 	while (n-- > 0)
 		if (cdp_buf_addc(b, ' ') == -1)
-			report_nomem();
+			cdp_oom(0);
 }
 
 /* Drop the spaces that padding left at the end of the line being built. */
@@ -263,7 +263,7 @@ endline(struct cdp_buf *b, size_t start)
 	while (b->len > start && b->p[b->len - 1] == ' ')
 		b->len--;
 	if (cdp_buf_addc(b, '\n') == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 /* A caption above the table: its title, else its name. */
@@ -275,7 +275,7 @@ caption(struct cdp_buf *b, const struct rtable *t, const char *prefix)
 	if (cdp_buf_adds(b, prefix) == -1 ||
 	    fmt_safe(b, s, strlen(s), prefix[0] != '\0') == -1 ||
 	    cdp_buf_addc(b, '\n') == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 static int
@@ -293,19 +293,20 @@ flush(struct cdp_out *o, struct cdp_buf *b, struct cdp_err *err)
 }
 
 int
-fmt_table(struct cdp_out *o, struct rtable *const *tables, size_t n,
-    struct cdp_err *err)
+fmt_table(struct cdp_out *o, const struct report_opts *ro,
+    struct rtable *const *tables, size_t n, struct cdp_err *err)
 {
 	struct cdp_buf b = { 0 };
 	struct grid g = { 0 };
 	int rc = 0;
 
+	(void)ro;
 	for (size_t k = 0; k < n && rc == 0; k++) {
 		const struct rtable *t = tables[k];
 		size_t cells = (t->nrows + 1) * t->ncols, start;
 
 		if (k > 0 && cdp_buf_addc(&b, '\n') == -1)
-			report_nomem();
+			cdp_oom(0);
 		if (n > 1 || t->title[0] != '\0')
 			caption(&b, t, "");
 		if (t->ncols == 0)
@@ -321,7 +322,7 @@ fmt_table(struct cdp_out *o, struct rtable *const *tables, size_t n,
 				    cl->type == RC_NUM) : g.num[c];
 
 				if (c > 0 && cdp_buf_adds(&b, GAP) == -1)
-					report_nomem();
+					cdp_oom(0);
 				if (right)
 					pad(&b, g.colw[c] - g.w[i]);
 				grid_put(&b, &g, i, cells);
@@ -335,10 +336,10 @@ fmt_table(struct cdp_out *o, struct rtable *const *tables, size_t n,
 				for (size_t c = 0; c < t->ncols; c++) {
 					if (c > 0 &&
 					    cdp_buf_adds(&b, GAP) == -1)
-						report_nomem();
+						cdp_oom(0);
 					for (size_t j = 0; j < g.colw[c]; j++)
 						if (cdp_buf_addc(&b, '-') == -1)
-							report_nomem();
+							cdp_oom(0);
 				}
 				endline(&b, start);
 			}
@@ -358,18 +359,18 @@ static void
 md_rule(struct cdp_buf *b, const struct grid *g, size_t ncols)
 {
 	if (cdp_buf_addc(b, '|') == -1)
-		report_nomem();
+		cdp_oom(0);
 	for (size_t c = 0; c < ncols; c++) {
 		if (cdp_buf_addc(b, ' ') == -1)
-			report_nomem();
+			cdp_oom(0);
 		for (size_t j = 0; j < g->colw[c] - g->num[c]; j++)
 			if (cdp_buf_addc(b, '-') == -1)
-				report_nomem();
+				cdp_oom(0);
 		if (cdp_buf_adds(b, g->num[c] ? ": |" : " |") == -1)
-			report_nomem();
+			cdp_oom(0);
 	}
 	if (cdp_buf_addc(b, '\n') == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 /*
@@ -377,23 +378,24 @@ md_rule(struct cdp_buf *b, const struct grid *g, size_t ncols)
  * source lines up too; numeric columns aligned right (---:).
  */
 int
-fmt_markdown(struct cdp_out *o, struct rtable *const *tables, size_t n,
-    struct cdp_err *err)
+fmt_markdown(struct cdp_out *o, const struct report_opts *ro,
+    struct rtable *const *tables, size_t n, struct cdp_err *err)
 {
 	struct cdp_buf b = { 0 };
 	struct grid g = { 0 };
 	int rc = 0;
 
+	(void)ro;
 	for (size_t k = 0; k < n && rc == 0; k++) {
 		const struct rtable *t = tables[k];
 		size_t cells = (t->nrows + 1) * t->ncols;
 
 		if (k > 0 && cdp_buf_addc(&b, '\n') == -1)
-			report_nomem();
+			cdp_oom(0);
 		if (n > 1 || t->title[0] != '\0') {
 			caption(&b, t, "### ");
 			if (t->ncols > 0 && cdp_buf_addc(&b, '\n') == -1)
-				report_nomem();
+				cdp_oom(0);
 		}
 		if (t->ncols == 0)
 			continue;
@@ -403,22 +405,22 @@ fmt_markdown(struct cdp_out *o, struct rtable *const *tables, size_t n,
 				g.colw[c] = 3;	/* room for "---" */
 		for (size_t r = 0; r <= t->nrows && rc == 0; r++) {
 			if (cdp_buf_addc(&b, '|') == -1)
-				report_nomem();
+				cdp_oom(0);
 			for (size_t c = 0; c < t->ncols; c++) {
 				size_t i = r * t->ncols + c;
 
 				if (cdp_buf_addc(&b, ' ') == -1)
-					report_nomem();
+					cdp_oom(0);
 				if (g.num[c])
 					pad(&b, g.colw[c] - g.w[i]);
 				grid_put(&b, &g, i, cells);
 				if (!g.num[c])
 					pad(&b, g.colw[c] - g.w[i]);
 				if (cdp_buf_adds(&b, " |") == -1)
-					report_nomem();
+					cdp_oom(0);
 			}
 			if (cdp_buf_addc(&b, '\n') == -1)
-				report_nomem();
+				cdp_oom(0);
 			if (r == 0)
 				md_rule(&b, &g, t->ncols);
 			if (b.len > 65536)

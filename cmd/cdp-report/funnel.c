@@ -13,6 +13,7 @@
 
 #include "diag.h"
 #include "each.h"
+#include "xalloc.h"
 #include "events_prof.h"
 #include "report.h"
 
@@ -22,11 +23,11 @@ static const char usage[] =
 "usage: cdp-report funnel [options] [FILE...] --steps [NAME=]EXPR... [-- FILE...]\n"
 "Count the profiles that take the steps of a funnel in order.\n"
 "\n"
-"  -s, --steps EXPR...       the steps, in order: this argument and every\n"
+"      --steps EXPR...       the steps, in order: this argument and every\n"
 "                            following one that does not start with '-'\n"
 "                            (repeatable; NAME=EXPR names a step); put FILE\n"
 "                            arguments before --steps or after --\n"
-"  -w, --within DURATION     a profile must reach each step within DURATION\n"
+"      --within DURATION     a profile must reach each step within DURATION\n"
 "                            of reaching the first (7d, 12h, 30m, 90s, 2w;\n"
 "                            default: no limit)\n"
 "      --by-profile FIELD    the field naming the profile (default profile_id)\n"
@@ -46,6 +47,13 @@ static const struct option longopts[] = {
 	{ "steps", required_argument, NULL, 's' },
 	{ "within", required_argument, NULL, 'w' },
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 's', "steps" },
+	{ 'w', "within" },
+	{ 0, NULL }
 };
 
 struct step {
@@ -133,8 +141,8 @@ parse_options(int argc, char **argv, struct funnel_opts *opt)
 
 	*opt = (struct funnel_opts){ .by = "profile_id" };
 	report_opts_init(&opt->ro, "funnel");
-	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS "s:w:",
-	    longopts, NULL)) != -1) {
+	while ((ch = cdp_getopt(argc, argv, REPORT_SHORTOPTS "s:w:",
+	    longopts, old_short)) != -1) {
 		if (report_opt(ch, optarg, &opt->ro, usage))
 			continue;
 		switch (ch) {
@@ -205,9 +213,7 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		}
 		return -1;
 	}
-	if (cdp_grow((void **)&f->ev, &f->cap, f->nev + 1, sizeof(*f->ev))
-	    == -1)
-		report_nomem();
+	cdp_xgrow((void **)&f->ev, &f->cap, f->nev + 1, sizeof(*f->ev));
 	f->ev[f->nev++] = (struct fev){ .t = t, .seq = f->seq++,
 	    .prof = idx, .mask = mask };
 	return 0;
@@ -253,9 +259,8 @@ walk(const struct funnel_opts *opt, const struct fev *ev, size_t n,
 		if (k == 0) {
 			first = ev[i].t;
 		} else {
-			if (cdp_grow((void **)&tl[k].dur, &tl[k].cap,
-			    tl[k].ndur + 1, sizeof(double)) == -1)
-				report_nomem();
+			cdp_xgrow((void **)&tl[k].dur, &tl[k].cap,
+			    tl[k].ndur + 1, sizeof(double));
 			tl[k].dur[tl[k].ndur++] = ev[i].t - prev;
 		}
 		prev = ev[i].t;

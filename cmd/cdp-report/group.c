@@ -22,6 +22,7 @@
 #include "agg.h"
 #include "diag.h"
 #include "each.h"
+#include "xalloc.h"
 #include "report.h"
 
 #define MAXBY	16
@@ -31,25 +32,40 @@ static const char usage[] =
 "usage: cdp-report group [--by F[,F...]] [--agg AGG[,AGG...]] [options]\n"
 "                        [FILE...]\n"
 "KPIs per group of records: one row per distinct --by tuple, sorted.\n"
-"  -b, --by FIELDS           group by these fields (none: one total row)\n"
-"  -a, --agg AGGS            count, sum:F, avg:F, min:F, max:F, distinct:F,\n"
+"      --by FIELDS           group by these fields (none: one total row)\n"
+"      --agg AGGS            count, sum:F, avg:F, min:F, max:F, distinct:F,\n"
 "                            pN:F (N in 0..100, e.g. p50:F, p95:F),\n"
 "                            first:F, last:F (default count)\n"
+"      --allow-missing       an aggregate of a field no record has gives\n"
+"                            empty cells instead of stopping the run\n"
+"      --currency FIELD      the field naming a record's currency (default\n"
+"                            _currency): sums, means and percentiles refuse\n"
+"                            to mix currencies in one group\n"
 "      --partial             write the mergeable state as NDJSON instead\n"
 "      --merge               read --partial files instead of records\n"
 REPORT_USAGE
 CDP_COMMON_USAGE;
 
-enum { OPT_PARTIAL = REPORT_OPT_PRIVATE, OPT_MERGE };
+enum { OPT_PARTIAL = REPORT_OPT_PRIVATE, OPT_MERGE, OPT_ALLOW_MISSING,
+	OPT_CURRENCY };
 
 static const struct option longopts[] = {
 	{ "agg", required_argument, NULL, 'a' },
+	{ "allow-missing", no_argument, NULL, OPT_ALLOW_MISSING },
 	{ "by", required_argument, NULL, 'b' },
+	{ "currency", required_argument, NULL, OPT_CURRENCY },
 	{ "merge", no_argument, NULL, OPT_MERGE },
 	{ "partial", no_argument, NULL, OPT_PARTIAL },
 	CDP_COMMON_LONGOPTS,
 	REPORT_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
+};
+
+/* Letters that clash with other programs': warned, gone next release. */
+static const struct cdp_old_short old_short[] = {
+	{ 'a', "agg" },
+	{ 'b', "by" },
+	{ 0, NULL }
 };
 
 enum akind { A_COUNT, A_SUM, A_AVG, A_MIN, A_MAX, A_DISTINCT, A_PCT,
@@ -97,6 +113,10 @@ struct afld {
 	struct cdp_buf	 scratch;
 	struct aval	 v;
 	bool		 skip;		/* this record's value is not a number */
+	bool		 has;		/* this record has the field */
+	uint64_t	 present;	/* records that have the field */
+	bool		 present_known;	/* false: a merged partial did not
+					   say (an older version) */
 };
 
 struct grp {
@@ -119,6 +139,18 @@ struct grp {
 	size_t			 stcap;
 	size_t			 ngroups;
 	unsigned long long	 nonnumeric;
+	bool			 allow_missing;	/* --allow-missing */
+	const char		*currency;	/* --currency FIELD */
+	bool			 money;		/* a sum, mean or percentile */
+	uint64_t		 records;	/* used (merged: in the partials) */
+	/* Currencies seen: value key bytes -> 1, 2, ... (0: none), their
+	 * JSON text for messages; per group the one it holds. */
+	struct cdp_keymap	*curmap;
+	struct cdp_buf		 curtext;
+	size_t			*curoff;
+	size_t			 ncur, curcap;
+	uint32_t		*gcur;
+	size_t			 gcurcap;
 	bool			 header;	/* --merge: seen one */
 	char			*notpart;	/* partial mismatch message */
 };
@@ -133,12 +165,10 @@ field_of(struct grp *g, const char *name, bool numeric)
 			break;
 	if (i == g->nfld) {
 		struct cdp_buf b = { 0 };
-		char *copy = strdup(name);
-
-		if (copy == NULL ||
-		    cdp_buf_addf(&b, "%s: not a number", name) == -1)
-			report_nomem();
-		g->fld[i] = (struct afld){ .name = copy, .notnum = b.p };
+		if (cdp_buf_addf(&b, "%s: not a number", name) == -1)
+			cdp_oom(0);
+		g->fld[i] = (struct afld){ .name = cdp_xstrdup(name),
+		    .notnum = b.p, .present_known = true };
 		g->nfld++;
 	}
 	g->fld[i].numeric |= numeric;
@@ -180,7 +210,7 @@ parse_agg(struct grp *g, char *item)
 	    (f != NULL && cdp_buf_addf(&col, "_%s", f) == -1) ||
 	    cdp_buf_adds(&spec, item) == -1 ||
 	    (f != NULL && cdp_buf_addf(&spec, ":%s", f) == -1))
-		report_nomem();
+		cdp_oom(0);
 	for (int i = 0; i < g->nagg; i++)
 		if (strcmp(g->agg[i].spec, spec.p) == 0)
 			cdp_usage_die(usage, "--agg: %s given twice", spec.p);
@@ -218,8 +248,8 @@ parse_options(int argc, char **argv, struct grp *g)
 	int ch, n;
 
 	report_opts_init(&g->ro, "group");
-	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS "a:b:",
-	    longopts, NULL)) != -1) {
+	while ((ch = cdp_getopt(argc, argv, REPORT_SHORTOPTS "a:b:",
+	    longopts, old_short)) != -1) {
 		switch (ch) {
 		case 'a':
 			g->agglist = optarg;
@@ -233,6 +263,15 @@ parse_options(int argc, char **argv, struct grp *g)
 		case OPT_MERGE:
 			g->merge = true;
 			break;
+		case OPT_ALLOW_MISSING:
+			g->allow_missing = true;
+			break;
+		case OPT_CURRENCY:
+			if (*optarg == '\0')
+				cdp_usage_die(usage, "--currency: empty field "
+				    "name");
+			g->currency = optarg;
+			break;
 		default:
 			report_opt(ch, optarg, &g->ro, usage);
 			if (ch == '?' || ch == 0)
@@ -241,10 +280,8 @@ parse_options(int argc, char **argv, struct grp *g)
 		}
 	}
 	if (g->bylist != NULL) {
-		char *s = strdup(g->bylist);
+		char *s = cdp_xstrdup(g->bylist);
 
-		if (s == NULL)
-			report_nomem();
 		if ((n = cdp_split_list(s, (char **)g->by, MAXBY)) < 0)
 			cdp_usage_die(usage, "--by: expected up to %d field "
 			    "names separated by commas", MAXBY);
@@ -256,10 +293,9 @@ parse_options(int argc, char **argv, struct grp *g)
 					    "twice", g->by[i]);
 	}
 	{
-		char *s = strdup(g->agglist != NULL ? g->agglist : "count");
+		char *s = cdp_xstrdup(g->agglist != NULL ? g->agglist :
+		    "count");
 
-		if (s == NULL)
-			report_nomem();
 		if ((n = cdp_split_list(s, items, MAXAGG / 2)) < 0)
 			cdp_usage_die(usage, "--agg: expected up to %d "
 			    "aggregates separated by commas", MAXAGG / 2);
@@ -273,6 +309,11 @@ parse_options(int argc, char **argv, struct grp *g)
 				cdp_usage_die(usage, "column %s is both a "
 				    "group and an aggregate", g->by[i]);
 	plan_lists(g);
+	for (int i = 0; i < g->nagg; i++)
+		g->money |= g->agg[i].kind == A_SUM ||
+		    g->agg[i].kind == A_AVG || g->agg[i].kind == A_PCT;
+	if (g->currency == NULL)
+		g->currency = "_currency";
 	report_opts_done(&g->ro, usage);
 }
 
@@ -294,17 +335,17 @@ group_of(struct grp *g)
 	size_t n = g->ngroups;
 
 	if ((v = cdp_keymap_put(g->map, h, n, &added)) == NULL)
-		report_nomem();
+		cdp_oom(0);
 	if (!added)
 		return (size_t)*v;
 	if (cdp_grow((void **)&g->koff, &g->kcap, n + 1,
 	    sizeof(*g->koff)) == -1 ||
 	    cdp_grow((void **)&g->st, &g->stcap, (n + 1) * (size_t)g->nst,
 	    sizeof(*g->st)) == -1)
-		report_nomem();
+		cdp_oom(0);
 	g->koff[n] = g->keys.len;
 	if (cdp_buf_add(&g->keys, g->kb.p, g->kb.len) == -1)
-		report_nomem();
+		cdp_oom(0);
 	memset(states(g, n), 0, (size_t)g->nst * sizeof(*g->st));
 	g->ngroups++;
 	return n;
@@ -318,7 +359,7 @@ hval_set(struct hval *h, const struct aval *v)
 	cdp_buf_reset(&h->s);
 	if ((v->t == AV_STR || v->t >= AV_ARR) &&
 	    cdp_buf_add(&h->s, v->s, v->n) == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 static void
@@ -362,7 +403,7 @@ take_number(struct ast *s, double x)
 {
 	if (s->n == s->u.q.cap && cdp_grow((void **)&s->u.q.x, &s->u.q.cap,
 	    s->n + 1, sizeof(double)) == -1)
-		report_nomem();
+		cdp_oom(0);
 	s->u.q.x[s->n++] = x;
 	s->u.q.sorted = false;
 }
@@ -373,8 +414,103 @@ take_hash(struct ast *s, struct cdp_key128 h)
 	int added;
 
 	if (hset_put(&s->u.set, h, 0, &added) == NULL)
-		report_nomem();
+		cdp_oom(0);
 	s->n = s->u.set.n;
+}
+
+/* ---- currencies ---- */
+
+/* The number of currency text s[0..n) (JSON), 1, 2, ... */
+static uint32_t
+currency_id(struct grp *g, const char *s, size_t n)
+{
+	uint64_t *v;
+	int added;
+
+	if (g->curmap == NULL && (g->curmap = cdp_keymap_new()) == NULL)
+		cdp_oom(0);
+	if ((v = cdp_keymap_put(g->curmap, cdp_key128_of(s, n), g->ncur + 1,
+	    &added)) == NULL)
+		cdp_oom(0);
+	if (added) {
+		if (cdp_grow((void **)&g->curoff, &g->curcap, g->ncur + 2,
+		    sizeof(*g->curoff)) == -1)
+			cdp_oom(0);
+		g->curoff[++g->ncur] = g->curtext.len;
+		if (cdp_buf_add(&g->curtext, s, n) == -1 ||
+		    cdp_buf_addc(&g->curtext, '\0') == -1)
+			cdp_oom(0);
+	}
+	return (uint32_t)*v;
+}
+
+static const char *
+currency_text(const struct grp *g, uint32_t id)
+{
+	return g->curtext.p + g->curoff[id];
+}
+
+/* The first sum, mean or percentile, for messages. */
+static const char *
+money_spec(const struct grp *g)
+{
+	for (int i = 0; i < g->nagg; i++)
+		if (g->agg[i].kind == A_SUM || g->agg[i].kind == A_AVG ||
+		    g->agg[i].kind == A_PCT)
+			return g->agg[i].spec;
+	return "";
+}
+
+/*
+ * Group grp takes currency id (0: none): a group holds amounts of one
+ * currency at most, or the run stops (65) at file:line (line 0: a
+ * merged partial).
+ */
+static void
+take_currency(struct grp *g, size_t grp, uint32_t id, const char *file,
+    long line)
+{
+	size_t old = g->gcurcap;
+
+	if (id == 0)
+		return;
+	if (grp >= g->gcurcap) {
+		if (cdp_grow((void **)&g->gcur, &g->gcurcap, grp + 1,
+		    sizeof(*g->gcur)) == -1)
+			cdp_oom(0);
+		memset(g->gcur + old, 0, (g->gcurcap - old) *
+		    sizeof(*g->gcur));
+	}
+	if (g->gcur[grp] == 0)
+		g->gcur[grp] = id;
+	else if (g->gcur[grp] != id)
+		cdp_die(EX_DATAERR, file, line, "%s would mix amounts in %s "
+		    "and %s in one group: add %s to --by, or keep one "
+		    "currency", money_spec(g), currency_text(g, g->gcur[grp]),
+		    currency_text(g, id), g->currency);
+}
+
+/* A record that gives a sum, mean or percentile a number: its
+ * currency, if it names one, joins its group's. */
+static void
+record_currency(struct grp *g, struct cdp_rec *rec, size_t grp,
+    const struct cdp_each_at *at)
+{
+	const struct cdp_field *f;
+	struct aval v;
+	bool amount = false;
+
+	for (int i = 0; i < g->nfld; i++)
+		amount |= g->fld[i].numeric && g->fld[i].v.t == AV_NUM;
+	if (!amount || (f = cdp_rec_find(rec, g->currency,
+	    strlen(g->currency))) == NULL || f->type == CDP_NULL)
+		return;
+	(void)agg_val(rec, f, &g->tmp, &v);
+	cdp_buf_reset(&g->kb);
+	if (agg_json_add(&g->kb, &v) == -1)
+		cdp_oom(0);
+	take_currency(g, grp, currency_id(g, g->kb.p, g->kb.len), at->file,
+	    at->line->lineno);
 }
 
 /* ---- records ---- */
@@ -386,14 +522,16 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 	struct grp *g = ctx;
 	struct ast *st;
 	struct aval v;
+	size_t grp;
 
-	(void)at;
 	/* Every check first: a rejected record leaves no trace. */
 	for (int i = 0; i < g->nfld; i++) {
 		struct afld *f = &g->fld[i];
+		const struct cdp_field *fl = cdp_rec_find(rec, f->name,
+		    strlen(f->name));
 
-		if (agg_val(rec, cdp_rec_find(rec, f->name, strlen(f->name)),
-		    &f->scratch, &f->v) == -1) {
+		f->has = fl != NULL;
+		if (agg_val(rec, fl, &f->scratch, &f->v) == -1) {
 			*why = "number out of range";
 			return -1;
 		}
@@ -412,11 +550,17 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 			return -1;
 		}
 		if (agg_key_add(&g->kb, &v) == -1)
-			report_nomem();
+			cdp_oom(0);
 	}
-	for (int i = 0; i < g->nfld; i++)
+	for (int i = 0; i < g->nfld; i++) {
 		g->nonnumeric += g->fld[i].skip;
-	st = states(g, group_of(g));
+		g->fld[i].present += g->fld[i].has;
+	}
+	g->records++;
+	grp = group_of(g);
+	if (g->money)
+		record_currency(g, rec, grp, at);
+	st = states(g, grp);
 	for (int i = 0; i < g->nst; i++) {
 		const struct aspec *a = &g->agg[i];
 		struct afld *f = a->fld >= 0 ? &g->fld[a->fld] : NULL;
@@ -461,7 +605,7 @@ add_list(struct cdp_buf *b, const char *const *s, int n, size_t stride)
 
 		if ((i > 0 && cdp_buf_addc(b, ',') == -1) ||
 		    cdp_json_quote(b, x, strlen(x)) == -1)
-			report_nomem();
+			cdp_oom(0);
 	}
 }
 
@@ -470,14 +614,26 @@ partial_header(struct grp *g, struct cdp_buf *b)
 {
 	if (cdp_buf_adds(b, "{\"_partial\":\"cdp-report group\","
 	    "\"version\":1,\"by\":[") == -1)
-		report_nomem();
+		cdp_oom(0);
 	add_list(b, g->by, g->nby, sizeof(g->by[0]));
 	if (cdp_buf_adds(b, "],\"agg\":[") == -1)
-		report_nomem();
+		cdp_oom(0);
 	add_list(b, (const char *const *)&g->agg[0].spec, g->nagg,
 	    sizeof(g->agg[0]));
-	if (cdp_buf_adds(b, "]}\n") == -1)
-		report_nomem();
+	/* How many records had each field, for the merge's check that
+	 * some record has it. */
+	if (cdp_buf_addf(b, "],\"records\":%llu,\"present\":{",
+	    (unsigned long long)g->records) == -1)
+		cdp_oom(0);
+	for (int i = 0; i < g->nfld; i++)
+		if ((i > 0 && cdp_buf_addc(b, ',') == -1) ||
+		    cdp_json_quote(b, g->fld[i].name,
+		    strlen(g->fld[i].name)) == -1 ||
+		    cdp_buf_addf(b, ":%llu",
+		    (unsigned long long)g->fld[i].present) == -1)
+			cdp_oom(0);
+	if (cdp_buf_adds(b, "}}\n") == -1)
+		cdp_oom(0);
 }
 
 /* A value in a partial: arrays and objects as {"json":TEXT}, so that
@@ -584,8 +740,15 @@ partial_group(struct grp *g, size_t grp, struct cdp_buf *b)
 			break;
 		}
 	}
-	if (rc != 0 || cdp_buf_adds(b, "]}\n") == -1)
-		report_nomem();
+	rc |= cdp_buf_addc(b, ']');
+	if (grp < g->gcurcap && g->gcur[grp] != 0) {
+		const char *c = currency_text(g, g->gcur[grp]);
+
+		rc |= cdp_buf_adds(b, ",\"cur\":");
+		rc |= cdp_json_quote(b, c, strlen(c));
+	}
+	if (rc != 0 || cdp_buf_adds(b, "}\n") == -1)
+		cdp_oom(0);
 }
 
 /* Does JSON array j hold exactly the strings s[0..n) (with stride)? */
@@ -624,18 +787,32 @@ check_header(struct grp *g, const json_t *j, const struct cdp_each_at *at)
 		    "partial made with another --by or --agg; merge with "
 		    "the same --by and --agg, in the same order");
 	g->header = true;
+	g->records += (uint64_t)json_integer_value(json_object_get(j,
+	    "records"));
+	for (int i = 0; i < g->nfld; i++) {
+		const json_t *n = json_object_get(json_object_get(j,
+		    "present"), g->fld[i].name);
+
+		if (json_is_integer(n) && json_integer_value(n) >= 0)
+			g->fld[i].present += (uint64_t)json_integer_value(n);
+		else
+			g->fld[i].present_known = false;
+	}
 }
 
 static int
-merge_group(struct grp *g, const json_t *j)
+merge_group(struct grp *g, const json_t *j, const struct cdp_each_at *at)
 {
 	const json_t *key = json_object_get(j, "key");
 	const json_t *sts = json_object_get(j, "st");
+	const json_t *cur = json_object_get(j, "cur");
 	struct aval v;
 	struct ast *st;
+	size_t grp;
 
 	if (!json_is_array(key) || json_array_size(key) != (size_t)g->nby ||
-	    !json_is_array(sts) || json_array_size(sts) != (size_t)g->nst)
+	    !json_is_array(sts) || json_array_size(sts) != (size_t)g->nst ||
+	    (cur != NULL && !json_is_string(cur)))
 		return -1;
 	/* Check every state before touching the group. */
 	for (int i = 0; i < g->nst; i++) {
@@ -684,9 +861,13 @@ merge_group(struct grp *g, const json_t *j)
 		if (merged_val(e, &v) == -1)
 			return -1;
 		if (agg_key_add(&g->kb, &v) == -1)
-			report_nomem();
+			cdp_oom(0);
 	}
-	st = states(g, group_of(g));
+	grp = group_of(g);
+	if (cur != NULL)
+		take_currency(g, grp, currency_id(g, json_string_value(cur),
+		    json_string_length(cur)), at->file, at->line->lineno);
+	st = states(g, grp);
 	for (int i = 0; i < g->nst; i++) {
 		const json_t *e = json_array_get(sts, (size_t)i);
 		struct ast *s = &st[i];
@@ -749,7 +930,7 @@ on_partial(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		json_decref(j);
 		cdp_die(EX_DATAERR, at->file, at->line->lineno,
 		    "group state before the partial's header line");
-	} else if (merge_group(g, j) == -1) {
+	} else if (merge_group(g, j, at) == -1) {
 		*why = "not a partial line of this --by and --agg";
 		rc = -1;
 	}
@@ -786,19 +967,6 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Quantile p of sorted x[0..n): linear between the closest ranks,
- * h = (n - 1) p (Hyndman and Fan's type 7, numpy's default). */
-static double
-quantile(const double *x, size_t n, double p)
-{
-	double h = (double)(n - 1) * p, lo = floor(h);
-	size_t i = (size_t)lo;
-
-	if (i + 1 >= n)
-		return x[n - 1];
-	return x[i] + (h - lo) * (x[i + 1] - x[i]);
-}
-
 static void
 cell_value(struct rtable *t, size_t row, int col, const struct aval *v,
     struct cdp_buf *tmp)
@@ -815,7 +983,7 @@ cell_value(struct rtable *t, size_t row, int col, const struct aval *v,
 	default:
 		cdp_buf_reset(tmp);
 		if (agg_json_add(tmp, v) == -1)
-			report_nomem();
+			cdp_oom(0);
 		rtable_json(t, row, col, tmp->p, tmp->len);
 		break;
 	}
@@ -862,7 +1030,7 @@ table_row(struct grp *g, struct rtable *t, size_t grp)
 				    cmp_double);
 				q->u.q.sorted = true;
 			}
-			rtable_num(t, row, col, quantile(q->u.q.x, q->n,
+			rtable_num(t, row, col, report_quantile(q->u.q.x, q->n,
 			    g->agg[i].p));
 			break;
 		default:
@@ -908,17 +1076,21 @@ write_table(struct grp *g, const size_t *order)
 
 	if (cdp_buf_adds(&title, g->agg[0].col) == -1 ||
 	    (g->nby > 0 && cdp_buf_addf(&title, " by %s", g->bylist) == -1))
-		report_nomem();
+		cdp_oom(0);
 	rtable_init(&t, "group", title.p);
-	for (int i = 0; i < g->nby; i++)
-		rtable_col(&t, g->by[i], -1);
+	for (int i = 0; i < g->nby; i++) {
+		int c = rtable_col(&t, g->by[i], -1);
+
+		t.cols[c].key = true;
+	}
 	for (int i = 0; i < g->nagg; i++)
 		rtable_col(&t, g->agg[i].col, -1);
 	if (g->nby == 1) {
 		t.chart = CHART_BAR;
 		t.label = 0;
 		t.value = 1;
-	}
+	} else if (g->nby == 0)
+		t.chart = CHART_KPI;	/* the totals as tiles */
 	for (size_t i = 0; i < g->ngroups; i++)
 		table_row(g, &t, order[i]);
 	report_write(&g->ro, &tp, 1);
@@ -962,11 +1134,38 @@ free_all(struct grp *g)
 	if (g->nby > 0)
 		free((void *)g->by[0]);
 	cdp_keymap_free(g->map);
+	cdp_keymap_free(g->curmap);
+	cdp_buf_free(&g->curtext);
+	free(g->curoff);
+	free(g->gcur);
 	cdp_buf_free(&g->keys);
 	cdp_buf_free(&g->kb);
 	cdp_buf_free(&g->tmp);
 	free(g->koff);
 	free(g->st);
+}
+
+/*
+ * An aggregate of a field that no record has is a typo more often than
+ * a fact (sum:revnue): stop (65) unless --allow-missing.  Not for empty
+ * input, and not when a merged partial did not count its fields.
+ */
+static void
+check_missing(const struct grp *g)
+{
+	if (g->records == 0)
+		return;
+	for (int i = 0; i < g->nagg; i++) {
+		const struct afld *f;
+
+		if (g->agg[i].fld < 0)
+			continue;
+		f = &g->fld[g->agg[i].fld];
+		if (f->present_known && f->present == 0)
+			cdp_die(EX_DATAERR, NULL, 0, "--agg %s: no record has "
+			    "field %s (--allow-missing gives empty cells)",
+			    g->agg[i].spec, f->name);
+	}
 }
 
 int
@@ -978,7 +1177,7 @@ group_main(int argc, char **argv)
 
 	parse_options(argc, argv, &g);
 	if ((g.map = cdp_keymap_new()) == NULL)
-		report_nomem();
+		cdp_oom(0);
 	report_acct_open(&g.ro, &acct);
 	cdp_each(argv + optind, argc - optind, &g.ro.common, &acct,
 	    g.merge ? on_partial : on_record, &g);
@@ -989,8 +1188,9 @@ group_main(int argc, char **argv)
 	}
 	if (g.nby == 0 && g.ngroups == 0 && g.merge)
 		(void)group_of(&g);
-	if ((order = malloc((g.ngroups + 1) * sizeof(*order))) == NULL)
-		report_nomem();
+	if (!g.partial && !g.allow_missing)
+		check_missing(&g);
+	order = cdp_xmalloc((g.ngroups + 1) * sizeof(*order));
 	for (size_t i = 0; i < g.ngroups; i++)
 		order[i] = i;
 	sort_g = &g;

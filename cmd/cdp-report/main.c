@@ -20,6 +20,9 @@ static const char usage[] =
 "  funnel        step conversion per profile: --steps EXPR... --within 7d\n"
 "  cohort        retention matrix: --cohort EXPR --activity EXPR --period\n"
 "  attribution   credit per channel for converting touchpoint paths\n"
+"  lift          journeys' lift over their holdouts, with intervals\n"
+"  page          one html dashboard of several reports' ndjson\n"
+"  subscriptions subscribers, churn, MRR and revenue retention per period\n"
 "\n"
 "'cdp-report COMMAND --help' lists the options of a command.\n"
 "  -h, --help                this help\n"
@@ -33,7 +36,10 @@ static const struct {
 	{ "cohort", cohort_main },
 	{ "funnel", funnel_main },
 	{ "group", group_main },
+	{ "lift", lift_main },
+	{ "page", page_main },
 	{ "profile", profile_main },
+	{ "subscriptions", subscriptions_main },
 };
 
 int

@@ -8,13 +8,13 @@
 
 #include "diag.h"
 #include "record.h"
+#include "xalloc.h"
 #include "report.h"
 
 int
 rcell_text(const struct rtable *t, size_t row, int col, struct cdp_buf *b)
 {
 	const struct rcell *c = rtable_cell(t, row, col);
-	int digits = t->cols[col].digits;
 	char num[40];
 	int n;
 
@@ -29,21 +29,103 @@ rcell_text(const struct rtable *t, size_t row, int col, struct cdp_buf *b)
 		break;
 	default:
 		if (!isfinite(c->num))
-			return cdp_buf_adds(b, "");
-		if (digits >= 0)
-			n = snprintf(num, sizeof(num), "%.*f", digits,
-			    c->num);
-		else
-			n = cdp_fmt_double(num, c->num);
-		/* Never "-0.0" for a value that rounds to zero. */
-		if (n > 1 && num[0] == '-' &&
-		    strspn(num + 1, "0.") == (size_t)n - 1) {
-			memmove(num, num + 1, (size_t)n);
-			n--;
-		}
+			return 0;
+		n = cdp_fmt_double(num, c->num);
 		break;
 	}
 	return cdp_buf_add(b, num, (size_t)n);
+}
+
+int
+report_fmt_num(struct cdp_buf *b, double v, int decimals, bool plain)
+{
+	char num[400];
+	int n, neg, start, len;
+
+	if (!isfinite(v))
+		return 0;
+	if (decimals >= 0)
+		n = snprintf(num, sizeof(num), "%.*f", decimals, v);
+	else
+		n = cdp_fmt_double(num, v);
+	if (n < 0 || (size_t)n >= sizeof(num))
+		return cdp_buf_add(b, num, 0);
+	/* Never "-0.0" for a value that rounds to zero. */
+	if (n > 1 && num[0] == '-' && strspn(num + 1, "0.") == (size_t)n - 1) {
+		memmove(num, num + 1, (size_t)n);
+		n--;
+	}
+	neg = num[0] == '-';
+	start = neg;
+	len = (int)strspn(num + start, "0123456789");
+	/* An exponent (1e+300 in the shortest form) is left as it is. */
+	if (plain || len <= 3 || memchr(num, 'e', (size_t)n) != NULL)
+		return cdp_buf_add(b, num, (size_t)n);
+	if (cdp_buf_add(b, num, (size_t)start) == -1)
+		return -1;
+	for (int i = 0; i < len; i++) {
+		if (i > 0 && (len - i) % 3 == 0 && cdp_buf_addc(b, ',') == -1)
+			return -1;
+		if (cdp_buf_addc(b, num[start + i]) == -1)
+			return -1;
+	}
+	return cdp_buf_add(b, num + start + len, (size_t)(n - start - len));
+}
+
+/* Decimals that write v to 4 significant decimals (cap of them for a
+ * percentage), fewer when the rest are zeros: 72.37306 needs 4, 2.5 one,
+ * 0.000123456 seven.  Float noise below 1e-9 does not count. */
+static int
+decimals_of(double v, int cap, bool pct)
+{
+	double a = fabs(v), tol = a * 1e-12 > 1e-9 ? a * 1e-12 : 1e-9;
+	int max = cap;
+
+	if (!pct && a > 0 && a < 1)
+		max += (int)floor(-log10(a));
+	if (max > 12)
+		max = 12;
+	for (int d = 0; d < max; d++) {
+		double p = pow(10, d);
+
+		if (fabs(nearbyint(v * p) / p - v) <= tol)
+			return d;
+	}
+	return max;
+}
+
+void
+rtable_resolve(struct rtable *t, int precision)
+{
+	for (size_t c = 0; c < t->ncols; c++) {
+		struct rcol *col = &t->cols[c];
+		bool pct = col->percent || col->ratio, whole = true;
+		int d = 0;
+
+		for (size_t r = 0; r < t->nrows; r++) {
+			const struct rcell *cl = rtable_cell(t, r, (int)c);
+			double v = col->ratio ? cl->num * 100 : cl->num;
+
+			if (cl->type != RC_NUM || !isfinite(cl->num))
+				continue;
+			if (v != nearbyint(v))
+				whole = false;
+			if (col->digits < 0) {
+				int k = decimals_of(v, pct ? 2 : 4, pct);
+
+				if (k > d)
+					d = k;
+			}
+		}
+		if (col->key)
+			col->shown = -1;
+		else if (whole)
+			col->shown = 0;
+		else if (precision >= 0)
+			col->shown = precision;
+		else
+			col->shown = col->digits >= 0 ? col->digits : d;
+	}
 }
 
 /* A number in JSON: shortest exact form; not finite gives null. */
@@ -86,12 +168,13 @@ flush(struct cdp_out *o, struct cdp_buf *b, struct cdp_err *err)
 }
 
 int
-fmt_ndjson(struct cdp_out *o, struct rtable *const *tables, size_t n,
-    struct cdp_err *err)
+fmt_ndjson(struct cdp_out *o, const struct report_opts *ro,
+    struct rtable *const *tables, size_t n, struct cdp_err *err)
 {
 	struct cdp_buf b = { 0 };
 	int rc = 0;
 
+	(void)ro;
 	for (size_t k = 0; k < n && rc == 0; k++) {
 		const struct rtable *t = tables[k];
 
@@ -99,12 +182,12 @@ fmt_ndjson(struct cdp_out *o, struct rtable *const *tables, size_t n,
 			bool first = true;
 
 			if (cdp_buf_addc(&b, '{') == -1)
-				report_nomem();
+				cdp_oom(0);
 			if (n > 1) {
 				if (cdp_buf_adds(&b, "\"_table\":") == -1 ||
 				    cdp_json_quote(&b, t->name,
 				    strlen(t->name)) == -1)
-					report_nomem();
+					cdp_oom(0);
 				first = false;
 			}
 			for (size_t c = 0; c < t->ncols; c++) {
@@ -115,11 +198,11 @@ fmt_ndjson(struct cdp_out *o, struct rtable *const *tables, size_t n,
 				    cdp_buf_addc(&b, ':') == -1 ||
 				    json_cell(&b, t, rtable_cell(t, r,
 				    (int)c)) == -1)
-					report_nomem();
+					cdp_oom(0);
 				first = false;
 			}
 			if (cdp_buf_adds(&b, "}\n") == -1)
-				report_nomem();
+				cdp_oom(0);
 			if (b.len > 65536)
 				rc = flush(o, &b, err);
 		}
@@ -159,24 +242,25 @@ csv_field(struct cdp_buf *b, const char *s, size_t n, bool text)
 }
 
 int
-fmt_csv(struct cdp_out *o, struct rtable *const *tables, size_t n,
-    struct cdp_err *err)
+fmt_csv(struct cdp_out *o, const struct report_opts *ro,
+    struct rtable *const *tables, size_t n, struct cdp_err *err)
 {
 	struct cdp_buf b = { 0 }, cellb = { 0 };
 	int rc = 0;
 
+	(void)ro;
 	for (size_t k = 0; k < n && rc == 0; k++) {
 		const struct rtable *t = tables[k];
 
 		if (k > 0 && cdp_buf_addc(&b, '\n') == -1)
-			report_nomem();
+			cdp_oom(0);
 		for (size_t c = 0; c < t->ncols; c++)
 			if ((c > 0 && cdp_buf_addc(&b, ',') == -1) ||
 			    csv_field(&b, t->cols[c].name,
 			    strlen(t->cols[c].name), true) == -1)
-				report_nomem();
+				cdp_oom(0);
 		if (cdp_buf_addc(&b, '\n') == -1)
-			report_nomem();
+			cdp_oom(0);
 		for (size_t r = 0; r < t->nrows && rc == 0; r++) {
 			for (size_t c = 0; c < t->ncols; c++) {
 				const struct rcell *cl = rtable_cell(t, r,
@@ -186,18 +270,18 @@ fmt_csv(struct cdp_out *o, struct rtable *const *tables, size_t n,
 				if (cl->type == RC_NUM) {
 					if (isfinite(cl->num) &&
 					    json_num(&cellb, cl->num) == -1)
-						report_nomem();
+						cdp_oom(0);
 				} else if (rcell_text(t, r, (int)c, &cellb)
 				    == -1)
-					report_nomem();
+					cdp_oom(0);
 				if ((c > 0 && cdp_buf_addc(&b, ',') == -1) ||
 				    csv_field(&b, cellb.p, cellb.len,
 				    cl->type == RC_STR || cl->type == RC_JSON)
 				    == -1)
-					report_nomem();
+					cdp_oom(0);
 			}
 			if (cdp_buf_addc(&b, '\n') == -1)
-				report_nomem();
+				cdp_oom(0);
 			if (b.len > 65536)
 				rc = flush(o, &b, err);
 		}
@@ -209,34 +293,64 @@ fmt_csv(struct cdp_out *o, struct rtable *const *tables, size_t n,
 	return rc;
 }
 
+#define ROW_(name, exts, write)	{ #name, exts, write },
+static const struct report_format formats[] = {
+	REPORT_FORMATS(ROW_)
+};
+#undef ROW_
+
+#define NFORMATS	(sizeof(formats) / sizeof(formats[0]))
+
+const struct report_format *
+report_format_named(const char *name)
+{
+	for (size_t i = 0; i < NFORMATS; i++)
+		if (strcmp(formats[i].name, name) == 0)
+			return &formats[i];
+	return NULL;
+}
+
+const struct report_format *
+report_format_of_file(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	size_t n;
+
+	if (dot == NULL || dot == path || strchr(dot, '/') != NULL)
+		return NULL;
+	n = strlen(dot);
+	for (size_t i = 0; i < NFORMATS; i++)
+		for (const char *e = formats[i].exts; *e != '\0'; e +=
+		    strcspn(e, " ")) {
+			e += strspn(e, " ");
+			if (strncmp(e, dot, n) == 0 && (e[n] == ' ' ||
+			    e[n] == '\0'))
+				return &formats[i];
+		}
+	return NULL;
+}
+
+void
+report_format_list(struct cdp_buf *b)
+{
+	for (size_t i = 0; i < NFORMATS; i++)
+		if (cdp_buf_addf(b, "%s%s", i == 0 ? "" : i + 1 < NFORMATS ?
+		    ", " : " or ", formats[i].name) == -1)
+			cdp_oom(0);
+}
+
 void
 report_write(const struct report_opts *ro, struct rtable *const *tables,
     size_t n)
 {
 	struct cdp_out *o;
 	struct cdp_err err;
-	int rc;
 
 	if ((o = cdp_out_open(ro->common.output, &err)) == NULL)
 		cdp_die_err(&err, NULL, 0);
-	switch (ro->format) {
-	case FMT_CSV:
-		rc = fmt_csv(o, tables, n, &err);
-		break;
-	case FMT_TABLE:
-		rc = fmt_table(o, tables, n, &err);
-		break;
-	case FMT_MARKDOWN:
-		rc = fmt_markdown(o, tables, n, &err);
-		break;
-	case FMT_HTML:
-		rc = fmt_html(o, ro, tables, n, &err);
-		break;
-	default:
-		rc = fmt_ndjson(o, tables, n, &err);
-		break;
-	}
-	if (rc == -1)
+	for (size_t i = 0; i < n; i++)
+		rtable_resolve(tables[i], ro->precision);
+	if (ro->format->write(o, ro, tables, n, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	if (cdp_out_close(o, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
@@ -246,5 +360,5 @@ void
 report_num(struct cdp_buf *b, double v)
 {
 	if (json_num(b, v) == -1)
-		report_nomem();
+		cdp_oom(0);
 }

@@ -23,6 +23,7 @@
 #include "agg.h"
 #include "diag.h"
 #include "each.h"
+#include "xalloc.h"
 #include "report.h"
 
 #define PROF_EXACT	65536	/* distinct values kept exactly */
@@ -122,16 +123,13 @@ field_of(struct prof *p, const char *s, size_t n)
 	struct pfield *f;
 
 	if (v == NULL)
-		report_nomem();
+		cdp_oom(0);
 	if (!added)
 		return *v;
-	if (cdp_grow((void **)&p->f, &p->fcap, p->nf + 1, sizeof(*p->f))
-	    == -1)
-		report_nomem();
+	cdp_xgrow((void **)&p->f, &p->fcap, p->nf + 1, sizeof(*p->f));
 	f = &p->f[p->nf];
 	*f = (struct pfield){ .exact = true, .nlen = n };
-	if ((f->name = malloc(n + 1)) == NULL)
-		report_nomem();
+	f->name = cdp_xmalloc(n + 1);
 	memcpy(f->name, s, n);
 	f->name[n] = '\0';
 	return p->nf++;
@@ -158,7 +156,7 @@ mval_take(struct mval *m, const struct aval *v, int sign)
 	m->num = v->num;
 	cdp_buf_reset(&m->s);
 	if (v->t == AV_STR && cdp_buf_add(&m->s, v->s, v->n) == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 /* ---- the space-saving sketch: a min-heap of counters ---- */
@@ -204,7 +202,7 @@ item_text(struct pfield *f, struct item *it, const char *s, size_t n)
 	it->off = f->arena.len;
 	it->len = n;
 	if (cdp_buf_add(&f->arena, s, n) == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 /* Replaced counters leave their text behind: copy the live texts to a
@@ -224,7 +222,7 @@ arena_compact(struct pfield *f)
 		size_t off = b.len;
 
 		if (cdp_buf_add(&b, f->arena.p + it->off, it->len) == -1)
-			report_nomem();
+			cdp_oom(0);
 		it->off = off;
 	}
 	cdp_buf_free(&f->arena);
@@ -256,7 +254,7 @@ sketch_add(struct pfield *f, struct cdp_key128 h, const char *s, size_t n,
 	it->count += w;
 	item_text(f, it, s, n);
 	if (hset_put(&f->set, h, (uint32_t)f->heap[0], &added) == NULL)
-		report_nomem();
+		cdp_oom(0);
 	sift_down(f, 0);
 	arena_compact(f);
 }
@@ -286,8 +284,12 @@ to_sketch(struct pfield *f)
 	struct cdp_buf b = { 0 };
 	int added;
 
-	if ((f->hll = calloc(HLL_M, 1)) == NULL)
-		report_nomem();
+	f->hll = cdp_xcalloc(HLL_M, 1);
+	/* The sketch fills its PROF_SKETCH counters in place: a field
+	 * that turns approximate with fewer items (a merge starting from
+	 * an approximate partial) needs room for them all. */
+	cdp_xgrow((void **)&f->items, &f->icap, PROF_SKETCH,
+	    sizeof(*f->items));
 	for (size_t i = 0; i < f->nitems; i++)
 		hll_add(f->hll, f->items[i].h.lo);
 	sort_f = f;
@@ -295,15 +297,14 @@ to_sketch(struct pfield *f)
 	if (f->nitems > PROF_SKETCH)
 		f->nitems = PROF_SKETCH;
 	hset_free(&f->set);
-	if ((f->heap = malloc(PROF_SKETCH * sizeof(*f->heap))) == NULL)
-		report_nomem();
+	f->heap = cdp_xmalloc(PROF_SKETCH * sizeof(*f->heap));
 	for (size_t i = 0; i < f->nitems; i++) {
 		struct item *it = &f->items[i];
 		size_t off = b.len;
 
 		if (cdp_buf_add(&b, f->arena.p + it->off, it->len) == -1 ||
 		    hset_put(&f->set, it->h, (uint32_t)i, &added) == NULL)
-			report_nomem();
+			cdp_oom(0);
 		it->off = off;
 		it->pos = i;
 		f->heap[i] = i;
@@ -326,16 +327,15 @@ count_value(struct pfield *f, struct cdp_key128 h, const char *s, size_t n,
 	if (f->exact) {
 		if ((v = hset_put(&f->set, h, (uint32_t)f->nitems, &added))
 		    == NULL)
-			report_nomem();
+			cdp_oom(0);
 		if (!added) {
 			f->items[*v].count += w;
 			f->items[*v].err += err;
 			return;
 		}
 		if (f->nitems < PROF_EXACT) {
-			if (cdp_grow((void **)&f->items, &f->icap,
-			    f->nitems + 1, sizeof(*f->items)) == -1)
-				report_nomem();
+			cdp_xgrow((void **)&f->items, &f->icap,
+			    f->nitems + 1, sizeof(*f->items));
 			f->items[f->nitems] = (struct item){ .h = h,
 			    .count = w, .err = err };
 			item_text(f, &f->items[f->nitems++], s, n);
@@ -345,8 +345,9 @@ count_value(struct pfield *f, struct cdp_key128 h, const char *s, size_t n,
 		to_sketch(f);
 	}
 	hll_add(f->hll, h.lo);
-	if (f->nitems < PROF_SKETCH) {
-		/* A sketch merged from a smaller one may have room. */
+	if (f->nitems < PROF_SKETCH && hset_get(&f->set, h) == NULL) {
+		/* A sketch made in a merge may have room (a value it
+		 * monitors already is counted by sketch_add). */
 		struct item *it = &f->items[f->nitems];
 
 		*it = (struct item){ .h = h, .count = w, .err = err,
@@ -355,7 +356,7 @@ count_value(struct pfield *f, struct cdp_key128 h, const char *s, size_t n,
 		f->heap[f->nitems] = f->nitems;
 		if (hset_put(&f->set, h, (uint32_t)f->nitems++, &added)
 		    == NULL)
-			report_nomem();
+			cdp_oom(0);
 		for (size_t i = it->pos; i > 0 && less(f, i, (i - 1) / 2);
 		    i = (i - 1) / 2)
 			heap_swap(f, i, (i - 1) / 2);
@@ -387,7 +388,7 @@ take(struct prof *p, struct pfield *f, const struct aval *v)
 	h = agg_hash(v, &p->tmp);
 	cdp_buf_reset(&p->tmp);
 	if (agg_json_add(&p->tmp, v) == -1)
-		report_nomem();
+		cdp_oom(0);
 	count_value(f, h, p->tmp.p, p->tmp.len, 1, 0);
 }
 
@@ -409,9 +410,8 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 	if (rec->n > p->ccap) {
 		size_t old = p->ccap;
 
-		if (cdp_grow((void **)&p->cache, &p->ccap, rec->n,
-		    sizeof(*p->cache)) == -1)
-			report_nomem();
+		cdp_xgrow((void **)&p->cache, &p->ccap, rec->n,
+		    sizeof(*p->cache));
 		for (size_t i = old; i < p->ccap; i++)
 			p->cache[i] = SIZE_MAX;	/* no field yet */
 	}
@@ -425,7 +425,7 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		if (fl->flags & CDP_F_KEYESC) {
 			cdp_buf_reset(&p->key);
 			if (cdp_json_unescape(k, kn, &p->key) == -1)
-				report_nomem();
+				cdp_oom(0);
 			k = p->key.p;
 			kn = p->key.len;
 		}
@@ -451,13 +451,13 @@ add_mval(struct cdp_buf *b, const struct mval *m)
 
 	if (!m->has) {
 		if (cdp_buf_adds(b, "null") == -1)
-			report_nomem();
+			cdp_oom(0);
 		return;
 	}
 	if (v.s == NULL)
 		v.s = "";
 	if (agg_json_add(b, &v) == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 static void
@@ -500,7 +500,7 @@ partial_field(const struct pfield *f, struct cdp_buf *b)
 		rc |= cdp_buf_addc(b, ']');
 	}
 	if (rc != 0 || cdp_buf_adds(b, "]}\n") == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 static void
@@ -515,7 +515,7 @@ write_partial(struct prof *p)
 	if (cdp_buf_addf(&b, "{\"_partial\":\"cdp-report profile\","
 	    "\"version\":1,\"records\":%llu}\n",
 	    (unsigned long long)p->records) == -1)
-		report_nomem();
+		cdp_oom(0);
 	for (size_t i = 0; i <= p->nf; i++) {
 		if (i < p->nf)
 			partial_field(&p->f[i], &b);
@@ -588,6 +588,53 @@ merge_mval(struct mval *m, const json_t *j, int sign)
 	mval_take(m, &v, sign);
 }
 
+/*
+ * Count the items of a partial (checked by field_ok) into f.  A full
+ * sketch in the partial did not monitor the values it lacks, and each
+ * of those may have occurred there up to its smallest count times: the
+ * values f holds that the partial lacks gain that much in count and in
+ * error, so that every count stays an upper bound and count - error a
+ * lower one (the merge of Agarwal et al. 2012, "Mergeable summaries").
+ */
+static void
+merge_items(struct pfield *f, const json_t *items, bool exact)
+{
+	size_t n = json_array_size(items);
+	struct hset seen = { 0 };
+	uint64_t least = UINT64_MAX;
+	int added;
+
+	for (size_t i = 0; i < n; i++) {
+		const json_t *it = json_array_get(items, i);
+		const json_t *hx = json_array_get(it, 0);
+		const json_t *val = json_array_get(it, 3);
+		uint64_t w = (uint64_t)json_integer_value(json_array_get(it,
+		    1));
+		struct cdp_key128 h;
+
+		(void)key_hex_get(json_string_value(hx),
+		    json_string_length(hx), &h);
+		if (w < least)
+			least = w;
+		if (!exact && n >= PROF_SKETCH &&
+		    hset_put(&seen, h, 0, &added) == NULL)
+			cdp_oom(0);
+		count_value(f, h, json_string_value(val),
+		    json_string_length(val), w,
+		    (uint64_t)json_integer_value(json_array_get(it, 2)));
+	}
+	if (!exact && n >= PROF_SKETCH && !f->exact) {
+		for (size_t i = 0; i < f->nitems; i++)
+			if (hset_get(&seen, f->items[i].h) == NULL) {
+				f->items[i].count += least;
+				f->items[i].err += least;
+			}
+		for (size_t i = f->nitems / 2 + 1; i-- > 0;)
+			sift_down(f, i);
+	}
+	hset_free(&seen);
+}
+
 static int
 merge_field(struct prof *p, const json_t *j)
 {
@@ -606,8 +653,7 @@ merge_field(struct prof *p, const json_t *j)
 	if (!json_is_true(json_object_get(j, "exact"))) {
 		const json_t *hll = json_object_get(j, "hll");
 
-		if ((reg = malloc(HLL_M)) == NULL)
-			report_nomem();
+		reg = cdp_xmalloc(HLL_M);
 		if (hex_get(json_string_value(hll), json_string_length(hll),
 		    reg, HLL_M) == -1) {
 			free(reg);
@@ -629,19 +675,7 @@ merge_field(struct prof *p, const json_t *j)
 	ksum_add(&f->sum, json_number_value(json_array_get(sum, 2)));
 	merge_mval(&f->min, json_object_get(j, "min"), 1);
 	merge_mval(&f->max, json_object_get(j, "max"), -1);
-	for (size_t i = 0; i < json_array_size(items); i++) {
-		const json_t *it = json_array_get(items, i);
-		const json_t *hx = json_array_get(it, 0);
-		const json_t *val = json_array_get(it, 3);
-		struct cdp_key128 h;
-
-		(void)key_hex_get(json_string_value(hx),
-		    json_string_length(hx), &h);
-		count_value(f, h, json_string_value(val),
-		    json_string_length(val),
-		    (uint64_t)json_integer_value(json_array_get(it, 1)),
-		    (uint64_t)json_integer_value(json_array_get(it, 2)));
-	}
+	merge_items(f, items, json_is_true(json_object_get(j, "exact")));
 	return 0;
 }
 
@@ -734,7 +768,7 @@ table_row(struct prof *p, struct rtable *t, struct pfield *f)
 	ntop = f->nitems < PROF_TOP ? f->nitems : PROF_TOP;
 	cdp_buf_reset(b);
 	if (cdp_buf_addc(b, '[') == -1)
-		report_nomem();
+		cdp_oom(0);
 	for (size_t i = 0; i < ntop; i++) {
 		const struct item *it = &f->items[i];
 
@@ -745,10 +779,10 @@ table_row(struct prof *p, struct rtable *t, struct pfield *f)
 		    (!f->exact && cdp_buf_addf(b, ",\"error\":%llu",
 		    (unsigned long long)it->err) == -1) ||
 		    cdp_buf_addc(b, '}') == -1)
-			report_nomem();
+			cdp_oom(0);
 	}
 	if (cdp_buf_addc(b, ']') == -1)
-		report_nomem();
+		cdp_oom(0);
 	rtable_json(t, row, c++, b->p, b->len);
 	cell_bool(t, row, c++, f->exact);
 }
@@ -768,6 +802,8 @@ write_table(struct prof *p)
 		rtable_col(&t, tname[k], -1);
 	for (size_t i = 0; i < sizeof(tail) / sizeof(tail[0]); i++)
 		rtable_col(&t, tail[i], -1);
+	/* min and max are values of the field, as found. */
+	t.cols[3 + NTYPES + 2].key = t.cols[3 + NTYPES + 3].key = true;
 	for (size_t i = 0; i < p->nf; i++)
 		table_row(p, &t, &p->f[i]);
 	report_write(&p->ro, &tp, 1);

@@ -21,22 +21,49 @@
 #include "out.h"
 #include "record.h"
 
-enum report_fmt {
-	FMT_AUTO,	/* table on a terminal, else ndjson */
-	FMT_TABLE,
-	FMT_CSV,
-	FMT_NDJSON,
-	FMT_MARKDOWN,
-	FMT_HTML
+/*
+ * The formats of --format, one row each: the name, the extensions of an
+ * -o file that choose it, and its writer (see below).  Adding a format is
+ * a row here, its writer, a test and the man page: --help, the message of
+ * a bad --format and the choice by extension come from the rows.
+ */
+#define REPORT_FORMATS(X)						\
+	X(table,	".txt",			fmt_table)		\
+	X(csv,		".csv",			fmt_csv)		\
+	X(ndjson,	".ndjson .jsonl",	fmt_ndjson)		\
+	X(markdown,	".md",			fmt_markdown)		\
+	X(html,		".html .htm",		fmt_html)
+
+struct report_opts;
+struct rtable;
+
+/* A row of REPORT_FORMATS. */
+struct report_format {
+	const char	*name;
+	const char	*exts;		/* space-separated */
+	int		(*write)(struct cdp_out *o,
+			    const struct report_opts *ro,
+			    struct rtable *const *t, size_t n,
+			    struct cdp_err *err);
 };
+
+/* The format named name, or NULL. */
+const struct report_format *report_format_named(const char *name);
+
+/* The format the extension of file name path chooses, or NULL. */
+const struct report_format *report_format_of_file(const char *path);
+
+/* "table, csv, ..., markdown or html" into b; exits when memory runs out. */
+void	report_format_list(struct cdp_buf *b);
 
 struct report_opts {
 	struct cdp_common_opts	 common;
 	const char		*cmd;		/* "group", "funnel", ... */
-	enum report_fmt		 format;	/* FMT_AUTO until resolved */
+	const struct report_format *format;	/* NULL until resolved */
 	const char		*title;		/* --title (HTML heading) */
 	const char		*time;		/* --time FIELD, default "ts" */
 	bool			 skip_nonnumeric;	/* --skip-nonnumeric */
+	int			 precision;	/* --precision, -1 = from data */
 };
 
 /* Option values of the shared report options. */
@@ -45,6 +72,7 @@ enum {
 	REPORT_OPT_TITLE,
 	REPORT_OPT_TIME,
 	REPORT_OPT_SKIP_NONNUMERIC,
+	REPORT_OPT_PRECISION,
 	REPORT_OPT_PRIVATE = CDP_OPT_PRIVATE + 0x40	/* subcommands' own */
 };
 
@@ -53,16 +81,22 @@ enum {
 	{ "title", required_argument, NULL, REPORT_OPT_TITLE },		\
 	{ "time", required_argument, NULL, REPORT_OPT_TIME },		\
 	{ "skip-nonnumeric", no_argument, NULL,				\
-	    REPORT_OPT_SKIP_NONNUMERIC }
+	    REPORT_OPT_SKIP_NONNUMERIC },				\
+	{ "precision", required_argument, NULL, REPORT_OPT_PRECISION }
 
+#define REPORT_FMT_WORD_(name, exts, write)	" " #name
+#define REPORT_FMT_EXTS_(name, exts, write)	" " exts
 #define REPORT_USAGE							\
-"  -f, --format FMT          table, csv, ndjson, markdown or html (default:\n" \
-"                            table on a terminal, ndjson otherwise; with -o\n" \
-"                            the file's extension .csv .md .html .ndjson)\n" \
+"  -f, --format FMT          the output format (default: table on a terminal,\n" \
+"                            ndjson otherwise; with -o, by the extension)\n" \
+"      FMT:" REPORT_FORMATS(REPORT_FMT_WORD_) "\n"			\
+"      (-o extensions:" REPORT_FORMATS(REPORT_FMT_EXTS_) ")\n"		\
 "      --title TEXT          heading of the html report\n"		\
 "      --time FIELD          the event time field (default ts)\n"	\
 "      --skip-nonnumeric     a value that should be a number and is not is\n" \
-"                            left out instead of rejecting its record\n"
+"                            left out instead of rejecting its record\n" \
+"      --precision N         decimals of the numbers in table, markdown and\n" \
+"                            html (default: chosen per column from its data)\n"
 
 #define REPORT_SHORTOPTS	CDP_COMMON_SHORTOPTS "f:"
 
@@ -91,8 +125,8 @@ void	report_acct_open(const struct report_opts *ro, struct cdp_acct *a);
 void	report_acct_close(const struct report_opts *ro, struct cdp_acct *a);
 
 /*
- * A duration such as "7d": a positive number with unit s, m, h, d or w
- * (a number alone is seconds).  Returns 0 with *secs, or -1.
+ * A positive duration such as "7d" (cdp_duration_parse() of timeval.h).
+ * Returns 0 with *secs, or -1.
  */
 int	report_parse_duration(const char *s, double *secs);
 
@@ -110,8 +144,24 @@ int	report_time(struct cdp_rec *rec, const char *name,
  * finite); exits when memory runs out. */
 void	report_num(struct cdp_buf *b, double v);
 
-/* Out of memory: message and exit 71. */
-_Noreturn void report_nomem(void);
+/* Quantile p (0 to 1) of sorted x[0..n), n >= 1: linear between the
+ * closest ranks, h = (n - 1) p (Hyndman and Fan's type 7, numpy's
+ * default). */
+double	report_quantile(const double *x, size_t n, double p);
+
+/* The 2.5% and 97.5% points (type 7) of x[0..n), n >= 1, sorted in
+ * place: a 95% percentile interval. */
+void	report_interval(double *x, size_t n, double *lo, double *hi);
+
+/*
+ * The key of an id field (a profile, a customer) of rec: a type byte and
+ * the text (a string unescaped, a number as written), so that the number
+ * 1 and the string "1" are two ids; into key, str being scratch.
+ * Returns 0; 1 when the field is missing or null; -1 when it is neither a
+ * string nor a number.
+ */
+int	report_id(struct cdp_rec *rec, const char *name, struct cdp_buf *str,
+	    struct cdp_buf *key);
 
 /* ---- result tables ---- */
 
@@ -135,14 +185,29 @@ enum rchart {
 	CHART_NONE,
 	CHART_BAR,	/* one bar per row: label column, value column */
 	CHART_FUNNEL,	/* steps in row order: label, value (counts) */
-	CHART_HEATMAP	/* rows label; columns heat_first.. are percents */
+	CHART_HEATMAP,	/* rows label; columns heat_first.. are percents */
+	CHART_GROUPED,	/* a group of bars per row: one per series column,
+			   a colour per series, a legend */
+	CHART_FOREST,	/* a point per row at value, a line from lo to hi,
+			   and the zero line */
+	CHART_KPI	/* one row: a tile per number, named by its column */
 };
+
+#define RT_MAXSERIES	16
 
 struct rcol {
 	char	*name;
 	int	 digits;	/* RC_NUM in table, markdown, html: decimals
-				   shown; -1 = shortest exact form everywhere */
+				   shown; -1 = chosen from the column's
+				   numbers (see rcol_digits) */
 	bool	 percent;	/* a percentage (0-100): "%" in text formats */
+	bool	 ratio;		/* a share (0-1): shown as a percentage in
+				   text formats, as it is in csv and ndjson */
+	bool	 key;		/* values as found in the data (group keys,
+				   labels): shortest exact form, no
+				   thousands separators */
+	int	 shown;		/* decimals the text formats use, set by
+				   rtable_resolve() (-1: shortest form) */
 };
 
 struct rtable {
@@ -150,8 +215,18 @@ struct rtable {
 	char		*title;		/* caption, e.g. "revenue by channel" */
 	enum rchart	 chart;
 	int		 label;		/* chart: column of the labels */
-	int		 value;		/* BAR, FUNNEL: column of the values */
+	int		 value;		/* BAR, FUNNEL, FOREST: the values */
+	int		 lo, hi;	/* FOREST: the interval's ends */
 	int		 heat_first;	/* HEATMAP: first value column */
+	int		 heat_scale;	/* HEATMAP: first column whose values
+					   set the colour scale (the columns
+					   before it, such as a period 0
+					   that is 100% by definition, are
+					   drawn in the top colour) */
+	int		 series[RT_MAXSERIES];	/* GROUPED: value columns */
+	int		 nseries;
+	const char	*unit;		/* charts: the values' unit, for the
+					   axis label ("conversions") */
 	struct rcol	*cols;
 	size_t		 ncols;
 	struct rcell	*cells;		/* nrows * ncols, row-major */
@@ -197,22 +272,38 @@ void	rtable_free(struct rtable *t);
 void	report_write(const struct report_opts *ro,
 	    struct rtable *const *tables, size_t n);
 
-/* The writers report_write() chooses from. */
-int	fmt_ndjson(struct cdp_out *o, struct rtable *const *t, size_t n,
-	    struct cdp_err *err);
-int	fmt_csv(struct cdp_out *o, struct rtable *const *t, size_t n,
-	    struct cdp_err *err);
-int	fmt_table(struct cdp_out *o, struct rtable *const *t, size_t n,
-	    struct cdp_err *err);
-int	fmt_markdown(struct cdp_out *o, struct rtable *const *t, size_t n,
-	    struct cdp_err *err);
-int	fmt_html(struct cdp_out *o, const struct report_opts *ro,
+/*
+ * The writers of REPORT_FORMATS: tables t[0..n) to o.  Return 0, or -1
+ * with err on a write error; exit when memory runs out.
+ */
+#define REPORT_FMT_DECL_(name, exts, write)				\
+int	write(struct cdp_out *o, const struct report_opts *ro,		\
 	    struct rtable *const *t, size_t n, struct cdp_err *err);
+REPORT_FORMATS(REPORT_FMT_DECL_)
+#undef REPORT_FMT_DECL_
 
-/* A cell as text for the text formats: numbers with the column's digits
- * (shortest form when -1), null as "", into b (appended). */
+/* A cell as plain text (csv): numbers in their shortest exact form,
+ * null as "", into b (appended). */
 int	rcell_text(const struct rtable *t, size_t row, int col,
 	    struct cdp_buf *b);
+
+/*
+ * Choose the decimals each column shows in the text formats (its shown
+ * member): a column of whole numbers shows none; a column with digits
+ * set keeps them; any other number column shows the fewest decimals
+ * that write each of its numbers to 4 significant decimals (past the
+ * zeros after the point of a number below 1) -- at most 2 for a
+ * percentage -- the largest over the column, so that the points line up.
+ * precision >= 0 (--precision) replaces every choice but whole numbers.
+ */
+void	rtable_resolve(struct rtable *t, int precision);
+
+/*
+ * A number as people read it: decimals after the point (-1: shortest
+ * exact form), a comma between groups of three digits unless plain,
+ * never "-0".  Appends to b; returns 0, or -1 when memory runs out.
+ */
+int	report_fmt_num(struct cdp_buf *b, double v, int decimals, bool plain);
 
 /* ---- subcommands: parse argv (argv[0] is the subcommand), run, exit
  * status ---- */
@@ -221,5 +312,8 @@ int	group_main(int argc, char **argv);
 int	funnel_main(int argc, char **argv);
 int	cohort_main(int argc, char **argv);
 int	attribution_main(int argc, char **argv);
+int	page_main(int argc, char **argv);
+int	lift_main(int argc, char **argv);
+int	subscriptions_main(int argc, char **argv);
 
 #endif

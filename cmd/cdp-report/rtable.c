@@ -3,35 +3,29 @@
 #include <string.h>
 
 #include "record.h"
+#include "xalloc.h"
 #include "report.h"
 
 static char *
 dup(const char *s)
 {
-	char *d = strdup(s != NULL ? s : "");
-
-	if (d == NULL)
-		report_nomem();
-	return d;
+	return cdp_xstrdup(s != NULL ? s : "");
 }
 
 void
 rtable_init(struct rtable *t, const char *name, const char *title)
 {
 	*t = (struct rtable){ .name = dup(name), .title = dup(title),
-	    .label = 0, .value = 1, .heat_first = 1 };
+	    .label = 0, .value = 1, .lo = -1, .hi = -1, .heat_first = 1,
+	    .heat_scale = -1 };
 }
 
 int
 rtable_col(struct rtable *t, const char *name, int digits)
 {
-	struct rcol *c = realloc(t->cols, (t->ncols + 1) * sizeof(*c));
-
-	if (c == NULL)
-		report_nomem();
-	t->cols = c;
+	t->cols = cdp_xreallocarray(t->cols, t->ncols + 1, sizeof(*t->cols));
 	t->cols[t->ncols] = (struct rcol){ .name = dup(name),
-	    .digits = digits };
+	    .digits = digits, .shown = digits };
 	return (int)t->ncols++;
 }
 
@@ -40,9 +34,7 @@ rtable_row(struct rtable *t)
 {
 	size_t need = (t->nrows + 1) * t->ncols;
 
-	if (cdp_grow((void **)&t->cells, &t->cap, need, sizeof(*t->cells))
-	    == -1)
-		report_nomem();
+	cdp_xgrow((void **)&t->cells, &t->cap, need, sizeof(*t->cells));
 	memset(&t->cells[t->nrows * t->ncols], 0,
 	    t->ncols * sizeof(*t->cells));
 	return t->nrows++;
@@ -65,7 +57,7 @@ text(struct rtable *t, size_t row, int col, int type, const char *s,
 	c->len = n;
 	if (cdp_buf_add(&t->text, s, n) == -1 ||
 	    cdp_buf_addc(&t->text, '\0') == -1)
-		report_nomem();
+		cdp_oom(0);
 }
 
 void

@@ -206,9 +206,11 @@ clv_print_fit(struct cdp_out *out, const struct clv *C)
 /* ---- --params ------------------------------------------------------ */
 
 /* Read one model (its own parameters, and "vcov" when there) from
- * object o of path (messages name where). */
-static void
-load_model(const char *path, json_t *o, const char *where, struct fit *f)
+ * object o of doc d (messages lead with where).  Returns 0, or -1 with
+ * err. */
+static int
+load_model(const struct cdp_json_doc *d, json_t *o, const char *where,
+    struct fit *f, struct cdp_err *err)
 {
 	const char *m = json_string_value(json_object_get(o, "model"));
 	json_t *vc = json_object_get(o, "vcov");
@@ -219,80 +221,91 @@ load_model(const char *path, json_t *o, const char *where, struct fit *f)
 		    0)
 			break;
 	if (k > M_SBG)
-		cdp_die(EX_DATAERR, path, 0, "%smodel: expected bg-nbd, "
-		    "mbg-nbd, pareto-nbd, bg-bb, sbg or gamma-gamma", where);
+		return cdp_json_fail_key(err, EX_DATAERR, d, o, "model",
+		    "%smodel: expected bg-nbd, mbg-nbd, pareto-nbd, bg-bb, sbg "
+		    "or gamma-gamma", where);
 	*f = (struct fit){ .kind = (enum model_kind)k,
 	    .nbase = model_nbase((enum model_kind)k), .converged = true };
 	f->np = f->nbase;
 	for (int i = 0; i < f->np; i++) {
-		json_t *v = json_object_get(o, model_param_name(f->kind, i));
+		const char *name = model_param_name(f->kind, i);
+		json_t *v = json_object_get(o, name);
 
 		f->p[i] = json_number_value(v);
 		if (!json_is_number(v) || !(f->p[i] > 0) || !isfinite(f->p[i]))
-			cdp_die(EX_DATAERR, path, 0, "%s%s: expected a "
-			    "positive number", where,
-			    model_param_name(f->kind, i));
+			return cdp_json_fail_key(err, EX_DATAERR, d, o, name,
+			    "%s%s: expected a positive number", where, name);
 	}
 	if (vc == NULL)
-		return;
+		return 0;
 	/* the covariance of the fit, for --intervals */
-	if (!json_is_array(vc) || json_array_size(vc) != (size_t)f->np)
-		cdp_die(EX_DATAERR, path, 0, "%svcov: expected %d rows of %d "
-		    "numbers", where, f->np, f->np);
-	for (int i = 0; i < f->np; i++)
-		for (int j = 0; j < f->np; j++) {
-			json_t *v = json_array_get(json_array_get(vc,
-			    (size_t)i), (size_t)j);
+	for (int i = 0; i < f->np * f->np; i++) {
+		json_t *v = json_array_get(json_array_get(vc,
+		    (size_t)(i / f->np)), (size_t)(i % f->np));
 
-			if (!json_is_number(v))
-				cdp_die(EX_DATAERR, path, 0, "%svcov: expected "
-				    "%d rows of %d numbers", where, f->np,
-				    f->np);
-			f->vcov[i * f->np + j] = json_number_value(v);
-		}
+		if (!json_is_array(vc) || json_array_size(vc) !=
+		    (size_t)f->np || !json_is_number(v))
+			return cdp_json_fail_key(err, EX_DATAERR, d, o, "vcov",
+			    "%svcov: expected %d rows of %d numbers", where,
+			    f->np, f->np);
+		f->vcov[i] = json_number_value(v);
+	}
 	f->has_vcov = true;
+	return 0;
+}
+
+/* The models of a --params file into C; -1 with err on a bad file. */
+static int
+load_params(struct clv *C, const struct cdp_json_doc *d, struct cdp_err *err)
+{
+	json_t *root = cdp_json_doc_root(d), *sp, *v;
+	const char *key;
+
+	if (!json_is_object(root))
+		return cdp_json_fail(err, EX_DATAERR, d, root, "expected a "
+		    "JSON object as --fit-only writes");
+	if (load_model(d, root, "", &C->f, err) == -1)
+		return -1;
+	if (C->f.kind == M_GAMMA || C->f.kind == M_SBG)
+		return cdp_json_fail_key(err, EX_DATAERR, d, root, "model",
+		    "model: expected bg-nbd, mbg-nbd, pareto-nbd or bg-bb");
+	json_object_foreach(root, key, v)
+		if (strchr(key, ':') != NULL)
+			return cdp_json_fail_key(err, EX_DATAERR, d, root, key,
+			    "%s: parameters with covariates cannot be loaded",
+			    key);
+	sp = json_object_get(root, "spend");
+	C->has_spend = false;
+	if (C->opt->cmd != CMD_CLV || C->opt->spend == SPEND_NONE)
+		return 0;
+	if (!json_is_object(sp))
+		return cdp_json_fail_key(err, EX_DATAERR, d, root, "spend",
+		    "spend: expected the gamma-gamma parameters (or "
+		    "--spend-model none)");
+	if (load_model(d, sp, "spend: ", &C->g, err) == -1)
+		return -1;
+	if (C->g.kind != M_GAMMA)
+		return cdp_json_fail_key(err, EX_DATAERR, d, sp, "model",
+		    "spend: model: expected gamma-gamma");
+	if (!(C->g.p[1] > 1))
+		return cdp_json_fail_key(err, EX_DATAERR, d, sp, "q", "spend: "
+		    "q must be above 1 (the mean spend is infinite otherwise)");
+	C->has_spend = true;
+	return 0;
 }
 
 void
 clv_load_params(struct clv *C, const char *path)
 {
 	struct cdp_err err;
-	json_t *root = cdp_json_load(path, &err), *sp;
+	struct cdp_json_doc *d = cdp_json_doc_load(path, &err);
 
-	if (root == NULL)
-		cdp_die_err(&err, path, 0);
-	if (!json_is_object(root))
-		cdp_die(EX_DATAERR, path, 0, "expected a JSON object as "
-		    "--fit-only writes");
-	load_model(path, root, "", &C->f);
-	if (C->f.kind == M_GAMMA)
-		cdp_die(EX_DATAERR, path, 0, "model: expected the purchase "
-		    "model, not gamma-gamma");
-	{
-		const char *key;
-		json_t *v;
-
-		json_object_foreach(root, key, v)
-			if (strchr(key, ':') != NULL)
-				cdp_die(EX_DATAERR, path, 0, "%s: parameters "
-				    "with covariates cannot be loaded", key);
-	}
-	sp = json_object_get(root, "spend");
-	C->has_spend = false;
-	if (C->opt->cmd == CMD_CLV && C->opt->spend == SPEND_GAMMA) {
-		if (!json_is_object(sp))
-			cdp_die(EX_DATAERR, path, 0, "spend: expected the "
-			    "gamma-gamma parameters (or --spend-model none)");
-		load_model(path, sp, "spend: ", &C->g);
-		if (C->g.kind != M_GAMMA)
-			cdp_die(EX_DATAERR, path, 0, "spend: model: expected "
-			    "gamma-gamma");
-		if (!(C->g.p[1] > 1))
-			cdp_die(EX_DATAERR, path, 0, "spend: q must be above 1 "
-			    "(the mean spend is infinite otherwise)");
-		C->has_spend = true;
-	}
-	json_decref(root);
+	if (d == NULL || load_params(C, d, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	cdp_json_doc_free(d);
+	if (C->opt->model != C->f.kind && C->opt->model != M_BGNBD)
+		cdp_warn(NULL, 0, "%s: the model of --params, %s, is used",
+		    path, model_name(C->f.kind));
 }
 
 /* ---- per customer -------------------------------------------------- */

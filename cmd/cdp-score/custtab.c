@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "acct.h"
+#include "idvals.h"
 #include "diag.h"
 #include "lines.h"
 #include "norm.h"
@@ -44,12 +45,6 @@ struct load {
 	void		       (*fields)(void *, struct cdp_recw *, size_t);
 	void			*st;
 };
-
-static void
-oom(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
 
 static int
 digits(const char *s, size_t n)
@@ -106,7 +101,7 @@ reject(struct load *L, const struct cdp_line *l, const char *field,
 		cdp_buf_adds(&L->why, ": ");
 	}
 	if (cdp_buf_adds(&L->why, why) == -1)
-		oom();
+		cdp_oom(0);
 	if (cdp_acct_reject(&L->t->acct, L->file, l->lineno, L->why.p, l->p,
 	    l->len, &err) == -1)
 		cdp_die_err(&err, err.code == EX_DATAERR ? L->file : NULL,
@@ -159,7 +154,7 @@ parse_amount(struct load *L, const struct cdp_field *f, double *v,
 	}
 	cdp_buf_reset(&L->why);
 	if (cdp_buf_add(&L->why, s, n) == -1)
-		oom();
+		cdp_oom(0);
 	if (cdp_parse_double(L->why.p, v) == -1) {
 		*why = "not a number";
 		return -1;
@@ -183,10 +178,10 @@ customer(struct custtab *t, struct cdp_buf *key, const char *id, size_t n,
 	cdp_buf_reset(key);
 	if (cdp_buf_addc(key, num ? 'n' : 's') == -1 ||
 	    cdp_buf_add(key, id, n) == -1)
-		oom();
+		cdp_oom(0);
 	k = cdp_key128_of(key->p, key->len);
 	if ((slot = cdp_keymap_put(t->map, k, t->n, &added)) == NULL)
-		oom();
+		cdp_oom(0);
 	if (!added)
 		return &t->c[*slot];
 	if (t->n == t->cap) {
@@ -194,18 +189,18 @@ customer(struct custtab *t, struct cdp_buf *key, const char *id, size_t n,
 		struct cust *p = realloc(t->c, cap * sizeof(*p));
 
 		if (p == NULL)
-			oom();
+			cdp_oom(0);
 		t->c = p;
 		if (k > 0) {
 			uint32_t *v = realloc(t->cv, cap * k * sizeof(*v));
 			int32_t *d;
 
 			if (v == NULL)
-				oom();
+				cdp_oom(0);
 			t->cv = v;
 			if ((d = realloc(t->cvday, cap * k * sizeof(*d))) ==
 			    NULL)
-				oom();
+				cdp_oom(0);
 			t->cvday = d;
 			memset(t->cv + t->cap * k, 0, (cap - t->cap) * k *
 			    sizeof(*v));
@@ -216,7 +211,7 @@ customer(struct custtab *t, struct cdp_buf *key, const char *id, size_t n,
 	*c = (struct cust){ .idoff = t->ids.len, .idlen = (uint32_t)n,
 	    .idnum = num, .first = INT32_MAX, .last = INT32_MIN };
 	if (cdp_buf_add(&t->ids, id, n) == -1)
-		oom();
+		cdp_oom(0);
 	return c;
 }
 
@@ -397,16 +392,16 @@ cov_value(struct covdict *d, const char *s, size_t n, bool num)
 	int added;
 
 	if ((slot = cdp_keymap_put(d->map, k, d->n, &added)) == NULL)
-		oom();
+		cdp_oom(0);
 	if (!added)
 		return (uint32_t)*slot;
 	if (cdp_grow((void **)&d->off, &d->cap, d->n + 1, sizeof(*d->off))
 	    == -1)
-		oom();
+		cdp_oom(0);
 	d->off[d->n] = d->text.len;
 	if (cdp_buf_add(&d->text, s, n) == -1 || cdp_buf_addc(&d->text,
 	    '\0') == -1)
-		oom();
+		cdp_oom(0);
 	d->numeric = (d->n == 0 || d->numeric) && num;
 	return (uint32_t)d->n++;
 }
@@ -455,22 +450,29 @@ transaction(struct load *L, const char *line, struct tx *tx,
 {
 	const struct score_opts *o = L->opt;
 	const struct cdp_field *f, *st = NULL, *am;
+	struct cdp_idvals it;
 	const char *ts;
 	size_t tn;
 
+	(void)line;
 	f = cdp_rec_find(&L->rec, o->id, strlen(o->id));
 	if (f == NULL || f->type == CDP_NULL)
 		return TX_SKIP;
 	*field = o->id;
-	*why = "not a string or number";
-	tx->idnum = f->type == CDP_NUMBER;
-	if (tx->idnum) {
-		tx->id = line + f->voff;
-		tx->idlen = f->vlen;
-	} else if (f->type != CDP_STRING ||
-	    cdp_rec_str(&L->rec, f, &L->s1, &tx->id, &tx->idlen) == -1) {
+	/* A string or number, or the first of an array of them (a
+	 * profile's identifiers). */
+	cdp_idvals_start(&it, &L->rec, o->id, strlen(o->id), false);
+	switch (cdp_idvals_next(&it, &L->s1, &tx->id, &tx->idlen, why)) {
+	case -2:
+		cdp_oom(0);
+		break;
+	case -1:
+		*why = "not a string or number";
 		return TX_BAD;
+	case 0:
+		return TX_SKIP;
 	}
+	tx->idnum = !it.str;
 	if (tx->idlen == 0)
 		return TX_SKIP;
 	*field = o->time;
@@ -518,7 +520,7 @@ score_exists(struct cdp_buf *b, const char *name)
 	if (cdp_buf_adds(b, "field ") == -1 ||
 	    cdp_json_quote(b, name, strlen(name)) == -1 ||
 	    cdp_buf_adds(b, " already exists") == -1)
-		oom();
+		cdp_oom(0);
 	return b->p;
 }
 
@@ -642,7 +644,7 @@ record_again(struct load *L, const struct cdp_line *l)
 		cdp_buf_reset(&L->key);
 		if (cdp_buf_addc(&L->key, tx.idnum ? 'n' : 's') == -1 ||
 		    cdp_buf_add(&L->key, tx.id, tx.idlen) == -1)
-			oom();
+			cdp_oom(0);
 		k = cdp_key128_of(L->key.p, L->key.len);
 		slot = cdp_keymap_get(t->map, k);
 	}
@@ -664,11 +666,11 @@ record_again(struct load *L, const struct cdp_line *l)
 			;
 		if (j == L->nowned &&
 		    cdp_recw_field(&L->w, &L->rec, &L->rec.f[i]) == -1)
-			oom();
+			cdp_oom(0);
 	}
 	L->fields(L->st, &L->w, *slot);
 	if (cdp_recw_end(&L->w) == -1)
-		oom();
+		cdp_oom(0);
 	if (cdp_out_write(L->out, L->w.b.p, L->w.b.len, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 }
@@ -710,7 +712,7 @@ spool(int fd, const char *name)
 	if (dir == NULL || *dir == '\0')
 		dir = "/tmp";
 	if (cdp_buf_addf(&path, "%s/cdp-score.XXXXXX", dir) == -1)
-		oom();
+		cdp_oom(0);
 	if ((tmp = mkstemp(path.p)) == -1)
 		cdp_die(EX_CANTCREAT, dir, 0, "cannot create a temporary "
 		    "file for --annotate: %s", strerror(errno));
@@ -746,8 +748,7 @@ open_inputs(struct custtab *t, char **files, int nfiles)
 {
 	bool stdin_seen = false;
 
-	if ((t->in = calloc((size_t)nfiles, sizeof(*t->in))) == NULL)
-		oom();
+	t->in = cdp_xcalloc((size_t)nfiles, sizeof(*t->in));
 	for (int i = 0; i < nfiles; i++) {
 		struct score_input *in = &t->in[i];
 		bool std = strcmp(files[i], "-") == 0;
@@ -846,7 +847,7 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
 		t->ncov = opt->ncov;
 		for (int k = 0; k < t->ncov; k++)
 			if ((t->dict[k].map = cdp_keymap_new()) == NULL)
-				oom();
+				cdp_oom(0);
 	}
 	if (opt->cmd == CMD_RFM && opt->has_as_of)
 		L.cutoff = opt->as_of;
@@ -866,7 +867,7 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
 	if (cdp_lines_check(files, nfiles, &total, &bad, &err) == -1)
 		cdp_die_err(&err, bad, 0);
 	if ((t->map = cdp_keymap_new()) == NULL)
-		oom();
+		cdp_oom(0);
 	if (opt->cmd != CMD_RFM)
 		t->days = dayset_new();
 	if (cdp_acct_open(&t->acct, opt->common.rejects, &err) == -1)
@@ -986,7 +987,7 @@ custtab_sorted(const struct custtab *t, size_t *count)
 	size_t *ix = malloc(n * sizeof(*ix));
 
 	if (r == NULL || ix == NULL)
-		oom();
+		cdp_oom(0);
 	for (size_t i = 0; i < t->n; i++)
 		if (t->c[i].n > 0)
 			r[m++] = (struct idref){ t->ids.p + t->c[i].idoff,

@@ -2,7 +2,7 @@
  * linear.c - cdp-score model: a linear or logistic model read from JSON
  * (weights, one-hot maps, standardisation) applied to every record.
  */
-#include <errno.h>
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +11,9 @@
 #include <jansson.h>
 
 #include "diag.h"
+#include "jsonload.h"
 #include "record.h"
+#include "xalloc.h"
 #include "score.h"
 
 enum missing { MISS_ZERO, MISS_SKIP, MISS_REJECT };
@@ -27,8 +29,8 @@ struct term {
 };
 
 struct model {
-	const char	*path;
-	json_t		*root;		/* owns every string above */
+	struct cdp_json_doc *doc;	/* owns every string above */
+	json_t		*root;		/* borrowed from doc */
 	bool		 logistic;
 	double		 intercept;
 	enum missing	 missing;
@@ -41,12 +43,6 @@ struct model {
 static const char *const linear_fields[] = { "model_score" };
 static const char *const logistic_fields[] = { "model_score",
 	"model_probability" };
-
-static void
-oom(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
 
 static bool
 finite_number(const json_t *v)
@@ -69,88 +65,129 @@ find_term(struct model *m, const char *field)
 	return bsearch(&key, m->t, m->n, sizeof(*m->t), by_field);
 }
 
-/* The object member k of the model, or NULL; anything else exits. */
-static json_t *
-member_object(struct model *m, const char *k)
+/* The object member k of the model into *v (NULL when absent); -1 with
+ * err when it is not an object. */
+static int
+member_object(struct model *m, const char *k, json_t **v,
+    struct cdp_err *err)
 {
-	json_t *v = json_object_get(m->root, k);	/* borrowed */
-
-	if (v != NULL && !json_is_object(v))
-		cdp_die(EX_DATAERR, m->path, 0, "\"%s\": expected an object",
-		    k);
-	return v;
+	*v = json_object_get(m->root, k);	/* borrowed */
+	if (*v != NULL && !json_is_object(*v))
+		return cdp_json_fail(err, EX_DATAERR, m->doc, *v, "\"%s\": "
+		    "expected an object", k);
+	return 0;
 }
 
-static void
-add_term(struct model *m, const char *field, bool onehot, json_t *v)
+static int
+add_term(struct model *m, json_t *in, const char *field, bool onehot,
+    json_t *v, struct cdp_err *err)
 {
 	if (*field == '\0')
-		cdp_die(EX_DATAERR, m->path, 0, "%s: empty field name",
-		    onehot ? "onehot" : "weights");
+		return cdp_json_fail_key(err, EX_DATAERR, m->doc, in, field,
+		    "%s: empty field name", onehot ? "onehot" : "weights");
 	m->t[m->n++] = (struct term){ .field = field, .onehot = onehot,
 	    .w = onehot ? 0 : json_number_value(v), .sd = 1, .levels = v };
+	return 0;
+}
+
+/* One "onehot" member: an object of values and their weights. */
+static int
+onehot_ok(struct model *m, json_t *oh, const char *k, json_t *v,
+    struct cdp_err *err)
+{
+	const char *lv;
+	json_t *x;
+
+	if (!json_is_object(v))
+		return cdp_json_fail_key(err, EX_DATAERR, m->doc, oh, k,
+		    "onehot.%s: expected an object of values and weights", k);
+	json_object_foreach(v, lv, x)
+		if (!finite_number(x))
+			return cdp_json_fail_key(err, EX_DATAERR, m->doc, v, lv,
+			    "onehot.%s: value \"%s\": expected a number", k,
+			    lv);
+	return 0;
 }
 
 /* "weights" and "onehot" into m->t, sorted by field name. */
-static void
-load_terms(struct model *m)
+static int
+load_terms(struct model *m, struct cdp_err *err)
 {
-	json_t *w = member_object(m, "weights"), *oh = member_object(m,
-	    "onehot"), *v, *x;
-	const char *k, *lv;
+	json_t *w, *oh, *v;
+	const char *k;
 
-	if ((m->t = calloc(json_object_size(w) + json_object_size(oh) + 1,
-	    sizeof(*m->t))) == NULL)
-		oom();
+	if (member_object(m, "weights", &w, err) == -1 ||
+	    member_object(m, "onehot", &oh, err) == -1)
+		return -1;
+	m->t = cdp_xcalloc(json_object_size(w) + json_object_size(oh) + 1,
+	    sizeof(*m->t));
 	json_object_foreach(w, k, v) {
 		if (!finite_number(v))
-			cdp_die(EX_DATAERR, m->path, 0, "weights.%s: expected "
-			    "a number", k);
-		add_term(m, k, false, v);
+			return cdp_json_fail_key(err, EX_DATAERR, m->doc, w, k,
+			    "weights.%s: expected a number", k);
+		if (add_term(m, w, k, false, v, err) == -1)
+			return -1;
 	}
 	json_object_foreach(oh, k, v) {
 		if (json_object_get(w, k) != NULL)
-			cdp_die(EX_DATAERR, m->path, 0, "onehot.%s: the field "
-			    "has a weight too", k);
-		if (!json_is_object(v))
-			cdp_die(EX_DATAERR, m->path, 0, "onehot.%s: expected "
-			    "an object of values and weights", k);
-		json_object_foreach(v, lv, x)
-			if (!finite_number(x))
-				cdp_die(EX_DATAERR, m->path, 0, "onehot.%s: "
-				    "value \"%s\": expected a number", k, lv);
-		add_term(m, k, true, v);
+			return cdp_json_fail_key(err, EX_DATAERR, m->doc, oh, k,
+			    "onehot.%s: the field has a weight too", k);
+		if (onehot_ok(m, oh, k, v, err) == -1 ||
+		    add_term(m, oh, k, true, v, err) == -1)
+			return -1;
 	}
 	/* A fixed order: the sum does not depend on the file's order. */
 	qsort(m->t, m->n, sizeof(*m->t), by_field);
+	return 0;
 }
 
-static void
-load_standardize(struct model *m)
+static int
+load_standardize(struct model *m, struct cdp_err *err)
 {
-	json_t *st = member_object(m, "standardize"), *v, *mean, *sd;
+	json_t *st, *v, *mean, *sd;
 	struct term *t;
 	const char *k;
 
+	if (member_object(m, "standardize", &st, err) == -1)
+		return -1;
 	json_object_foreach(st, k, v) {
 		if ((t = find_term(m, k)) == NULL || t->onehot)
-			cdp_die(EX_DATAERR, m->path, 0, "standardize.%s: the "
-			    "field has no weight", k);
+			return cdp_json_fail_key(err, EX_DATAERR, m->doc, st, k,
+			    "standardize.%s: the field has no weight", k);
 		mean = json_object_get(v, "mean");
 		sd = json_object_get(v, "sd");
 		if (!json_is_object(v) || json_object_size(v) != 2 ||
 		    !finite_number(mean) || !finite_number(sd) ||
 		    json_number_value(sd) <= 0)
-			cdp_die(EX_DATAERR, m->path, 0, "standardize.%s: "
-			    "expected {\"mean\": number, \"sd\": positive "
-			    "number}", k);
+			return cdp_json_fail_key(err, EX_DATAERR, m->doc, st, k,
+			    "standardize.%s: expected {\"mean\": number, "
+			    "\"sd\": positive number}", k);
 		t->mean = json_number_value(mean);
 		t->sd = json_number_value(sd);
 	}
+	return 0;
 }
 
-static void
-load_head(struct model *m)
+/* "missing": how a record without a field of the model is scored. */
+static int
+load_missing(struct model *m, struct cdp_err *err)
+{
+	static const char *const names[] = { "zero", "skip", "reject" };
+	json_t *v = json_object_get(m->root, "missing");
+	const char *s = v != NULL ? json_string_value(v) : "zero";
+
+	for (size_t i = 0; s != NULL && i < sizeof(names) / sizeof(*names);
+	    i++)
+		if (strcmp(s, names[i]) == 0) {
+			m->missing = (enum missing)i;
+			return 0;
+		}
+	return cdp_json_fail_key(err, EX_DATAERR, m->doc, m->root, "missing",
+	    "missing: expected \"zero\", \"skip\" or \"reject\"");
+}
+
+static int
+load_head(struct model *m, struct cdp_err *err)
 {
 	static const char *const keys[] = { "type", "intercept", "weights",
 	    "onehot", "standardize", "missing" };
@@ -163,53 +200,22 @@ load_head(struct model *m)
 			if (strcmp(k, keys[i]) == 0)
 				break;
 		if (i == sizeof(keys) / sizeof(keys[0]))
-			cdp_die(EX_DATAERR, m->path, 0, "unknown key \"%s\" "
-			    "(type, intercept, weights, onehot, standardize, "
-			    "missing)", k);
+			return cdp_json_fail_key(err, EX_DATAERR, m->doc,
+			    m->root, k, "unknown key \"%s\" (type, intercept, "
+			    "weights, onehot, standardize, missing)", k);
 	}
 	s = json_string_value(type);
 	if (s == NULL || (strcmp(s, "linear") != 0 &&
 	    strcmp(s, "logistic") != 0))
-		cdp_die(EX_DATAERR, m->path, 0, "type: expected \"linear\" or "
-		    "\"logistic\"");
+		return cdp_json_fail_key(err, EX_DATAERR, m->doc, m->root,
+		    "type", "type: expected \"linear\" or \"logistic\"");
 	m->logistic = strcmp(s, "logistic") == 0;
 	v = json_object_get(m->root, "intercept");
 	if (v != NULL && !finite_number(v))
-		cdp_die(EX_DATAERR, m->path, 0, "intercept: expected a number");
+		return cdp_json_fail_key(err, EX_DATAERR, m->doc, m->root,
+		    "intercept", "intercept: expected a number");
 	m->intercept = v != NULL ? json_number_value(v) : 0;
-	v = json_object_get(m->root, "missing");
-	s = v != NULL ? json_string_value(v) : "zero";
-	if (s != NULL && strcmp(s, "zero") == 0)
-		m->missing = MISS_ZERO;
-	else if (s != NULL && strcmp(s, "skip") == 0)
-		m->missing = MISS_SKIP;
-	else if (s != NULL && strcmp(s, "reject") == 0)
-		m->missing = MISS_REJECT;
-	else
-		cdp_die(EX_DATAERR, m->path, 0, "missing: expected \"zero\", "
-		    "\"skip\" or \"reject\"");
-}
-
-static void
-model_load(struct model *m, const char *path)
-{
-	json_error_t jerr;
-	FILE *f;
-
-	m->path = path;
-	if ((f = fopen(path, "r")) == NULL)
-		cdp_die(EX_NOINPUT, path, 0, "cannot open: %s",
-		    strerror(errno));
-	m->root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
-	fclose(f);
-	if (m->root == NULL)
-		cdp_die(EX_DATAERR, path, jerr.line, "%s", jerr.text);
-	if (!json_is_object(m->root))
-		cdp_die(EX_DATAERR, path, 0, "expected a JSON object "
-		    "{\"type\": ..., \"weights\": ...}");
-	load_head(m);
-	load_terms(m);
-	load_standardize(m);
+	return load_missing(m, err);
 }
 
 /* Set m->why to `field "F": reason` and return -1. */
@@ -221,7 +227,7 @@ bad(struct model *m, const char *field, const char *reason,
 	if (cdp_buf_adds(&m->why, "field ") == -1 ||
 	    cdp_json_quote(&m->why, field, strlen(field)) == -1 ||
 	    cdp_buf_addf(&m->why, ": %s", reason) == -1)
-		oom();
+		cdp_oom(0);
 	*why = m->why.p;
 	return -1;
 }
@@ -241,7 +247,7 @@ numeric(struct model *m, struct cdp_rec *r, const struct cdp_field *f,
 	cdp_buf_reset(&m->why);
 	if (cdp_buf_add(&m->why, s, n) == -1 || cdp_buf_addc(&m->why, 0) ==
 	    -1)
-		oom();
+		cdp_oom(0);
 	/* An embedded NUL must not cut the text short. */
 	if (strlen(m->why.p) != n)
 		return -1;
@@ -259,7 +265,7 @@ level(struct model *m, const struct term *t, struct cdp_rec *r,
 
 	if (f->type == CDP_STRING) {
 		if (cdp_rec_str(r, f, &m->s, &s, &n) == -1)
-			oom();
+			cdp_oom(0);
 	} else if (f->type == CDP_NUMBER || f->type == CDP_TRUE ||
 	    f->type == CDP_FALSE) {
 		s = r->p + f->voff;	/* the JSON text as written */
@@ -320,7 +326,7 @@ model_score(void *st, struct cdp_rec *r, struct cdp_recw *w,
 	if ((rc = predict(m, r, &s, why)) != 1)
 		return rc;
 	if (cdp_recw_num(w, "model_score", 11, s) == -1)
-		oom();
+		cdp_oom(0);
 	if (!m->logistic)
 		return 1;
 	/* exp() of a non-positive number only: no overflow either way. */
@@ -331,23 +337,61 @@ model_score(void *st, struct cdp_rec *r, struct cdp_recw *w,
 		p = e / (1 + e);
 	}
 	if (cdp_recw_num(w, "model_probability", 17, p) == -1)
-		oom();
+		cdp_oom(0);
 	return 1;
+}
+
+static void
+model_free(void *st)
+{
+	struct model *m = st;
+
+	if (m == NULL)
+		return;
+	free(m->t);
+	cdp_json_doc_free(m->doc);
+	cdp_buf_free(&m->s);
+	cdp_buf_free(&m->why);
+	free(m);
+}
+
+int
+model_load(struct stream_scorer *sc, const char *path, struct cdp_err *err)
+{
+	struct model *m = cdp_xcalloc(1, sizeof(*m));
+
+	if ((m->doc = cdp_json_doc_load(path, err)) == NULL)
+		goto fail;
+	m->root = cdp_json_doc_root(m->doc);
+	if (!json_is_object(m->root)) {
+		cdp_json_fail(err, EX_DATAERR, m->doc, m->root, "expected a "
+		    "JSON object {\"type\": ..., \"weights\": ...}");
+		goto fail;
+	}
+	if (load_head(m, err) == -1 || load_terms(m, err) == -1 ||
+	    load_standardize(m, err) == -1)
+		goto fail;
+	for (size_t i = 0; i < m->n; i++)
+		assert(m->t[i].field[0] != '\0' && isfinite(m->t[i].w) &&
+		    isfinite(m->t[i].mean) && m->t[i].sd > 0);
+	*sc = (struct stream_scorer){ .owned = m->logistic ?
+	    logistic_fields : linear_fields, .nowned = m->logistic ? 2 : 1,
+	    .score = model_score, .free = model_free, .st = m };
+	return 0;
+fail:
+	model_free(m);
+	return -1;
 }
 
 int
 model_run(const struct score_opts *opt, char **files, int nfiles)
 {
-	struct model m = { 0 };
-	struct stream_scorer sc = { .score = model_score, .st = &m };
+	struct stream_scorer sc;
+	struct cdp_err err;
 
-	model_load(&m, opt->model_file);
-	sc.owned = m.logistic ? logistic_fields : linear_fields;
-	sc.nowned = m.logistic ? 2 : 1;
+	if (model_load(&sc, opt->model_file, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
 	stream_run(opt, &sc, files, nfiles);
-	free(m.t);
-	json_decref(m.root);
-	cdp_buf_free(&m.s);
-	cdp_buf_free(&m.why);
+	sc.free(sc.st);
 	return 0;
 }

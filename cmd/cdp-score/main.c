@@ -9,6 +9,10 @@
 #include "diag.h"
 #include "score.h"
 
+#define RUN_(id, name, fn)	[CMD_##id] = fn,
+static int (*const run[CMD_COUNT])(const struct score_opts *, char **,
+    int) = { SCORE_CMDS(RUN_) };
+
 int
 main(int argc, char *argv[])
 {
@@ -17,17 +21,5 @@ main(int argc, char *argv[])
 
 	cdp_diag_init("cdp-score");
 	used = parse_options(argc, argv, &opt);	/* exits 64 on misuse */
-	switch (opt.cmd) {
-	case CMD_RFM:
-		return rfm_run(&opt, argv + used, argc - used);
-	case CMD_CLV:
-	case CMD_CHURN:
-		return clv_run(&opt, argv + used, argc - used);
-	case CMD_SENDTIME:
-		return sendtime_run(&opt, argv + used, argc - used);
-	case CMD_MODEL:
-		return model_run(&opt, argv + used, argc - used);
-	default:
-		return points_run(&opt, argv + used, argc - used);
-	}
+	return run[opt.cmd](&opt, argv + used, argc - used);
 }

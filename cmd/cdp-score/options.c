@@ -156,9 +156,31 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* The subcommands, in the order of enum score_cmd. */
-static const char *const cmd_names[CMD_COUNT] = { "rfm", "clv", "churn",
-	"sendtime", "model", "points" };
+#define NAME_(id, name, run)	[CMD_##id] = #name,
+static const char *const cmd_names[CMD_COUNT] = { SCORE_CMDS(NAME_) };
+#undef NAME_
+
+/* The names of the subcommands in set cmds (bits 1 << CMD_*), as
+ * "a, b" then last and the final one, in a static buffer. */
+static const char *
+cmd_list(unsigned cmds, const char *last)
+{
+	static char who[256];
+	size_t len = 0;
+	int left = 0;
+
+	for (int i = 0; i < CMD_COUNT; i++)
+		left += (cmds >> i) & 1;
+	who[0] = '\0';
+	for (int i = 0; i < CMD_COUNT; i++) {
+		if ((cmds & 1u << i) == 0)
+			continue;
+		len += (size_t)snprintf(who + len, sizeof(who) - len, "%s%s",
+		    len == 0 ? "" : left == 1 ? last : ", ", cmd_names[i]);
+		left--;
+	}
+	return who;
+}
 
 #define BIT(c)	(1u << (c))
 #define FITS	(BIT(CMD_CLV) | BIT(CMD_CHURN))
@@ -184,7 +206,7 @@ option_cmds(int ch)
 	case OPT_RULES:
 		return BIT(CMD_POINTS);
 	case OPT_REPLACE:
-		return ~0u;
+		return (1u << CMD_COUNT) - 1;
 	case OPT_DISCOUNT:
 	case OPT_INTERVALS:
 	case OPT_SEED:
@@ -349,18 +371,10 @@ static void
 private_option(int ch, char *arg, struct score_opts *opt)
 {
 	unsigned cmds = option_cmds(ch);
-	char who[80] = "";
-	size_t len = 0;
 
-	if ((cmds & BIT(opt->cmd)) == 0) {
-		for (int i = 0; i < CMD_COUNT; i++)
-			if (cmds & BIT(i))
-				len += (size_t)snprintf(who + len,
-				    sizeof(who) - len, "%s%s",
-				    len ? ", " : "", cmd_names[i]);
+	if ((cmds & BIT(opt->cmd)) == 0)
 		cdp_usage_die(usage, "that option belongs to cdp-score %s",
-		    who);
-	}
+		    cmd_list(cmds, " and "));
 	switch (ch) {
 	case OPT_ALLOW_NONCONV: opt->allow_nonconverged = true; break;
 	case OPT_ANNOTATE: opt->annotate = true; break;
@@ -423,13 +437,13 @@ subcommand(int argc, char *argv[], struct score_opts *opt)
 	    strcmp(argv[1], "--version") == 0))
 		cdp_opt_common('V', NULL, &opt->common, usage);
 	if (argc < 2 || argv[1][0] == '-')
-		cdp_usage_die(usage, "expected a subcommand first: rfm, clv, "
-		    "churn, sendtime, model or points");
+		cdp_usage_die(usage, "expected a subcommand first: %s",
+		    cmd_list((1u << CMD_COUNT) - 1, " or "));
 	for (int i = 0; i < CMD_COUNT; i++)
 		if (strcmp(argv[1], cmd_names[i]) == 0)
 			return (enum score_cmd)i;
-	cdp_usage_die(usage, "unknown subcommand \"%s\" (rfm, clv, churn, "
-	    "sendtime, model or points)", argv[1]);
+	cdp_usage_die(usage, "unknown subcommand \"%s\" (%s)", argv[1],
+	    cmd_list((1u << CMD_COUNT) - 1, " or "));
 }
 
 /* Options that exclude or need each other, for clv and churn. */

@@ -3,7 +3,7 @@
  * a condition in the expression language of cdp-segment and its points,
  * with an optional ceiling and decay by the age of the event.
  */
-#include <errno.h>
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +13,9 @@
 
 #include "diag.h"
 #include "expr.h"
+#include "jsonload.h"
 #include "record.h"
+#include "xalloc.h"
 #include "score.h"
 
 struct rule {
@@ -23,7 +25,7 @@ struct rule {
 };
 
 struct rules {
-	const char		*path;
+	struct cdp_json_doc	*doc;		/* while loading */
 	const struct score_opts	*opt;
 	struct rule		*r;
 	size_t			 n;
@@ -37,164 +39,139 @@ struct rules {
 
 static const char *const points_fields[] = { "points", "points_rules" };
 
-static void
-oom(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		oom();
-	return d;
-}
-
 static bool
 finite_number(const json_t *v)
 {
 	return json_is_number(v) && isfinite(json_number_value(v));
 }
 
-static struct cdp_expr *
-compile(struct rules *R, const char *name, json_t *when)
-{
-	struct cdp_expr_opts eo = { .has_as_of = R->opt->has_as_of,
-	    .as_of = R->opt->as_of };
-	struct cdp_expr_err err;
-	struct cdp_expr *e;
-
-	if ((e = cdp_expr_compile(json_string_value(when),
-	    json_string_length(when), &eo, &err)) != NULL)
-		return e;
-	if (err.line == 0)
-		cdp_die(EX_OSERR, NULL, 0, "%s", err.msg);
-	cdp_die(EX_DATAERR, NULL, 0, "%s: %s: when:%d:%d: %s", R->path, name,
-	    err.line, err.col, err.msg);
-}
-
 /* One {"name": …, "when": …, "points": …} of the rules. */
-static void
-add_rule(struct rules *R, size_t i, json_t *r)
+static int
+add_rule(struct rules *R, size_t i, json_t *r, struct cdp_err *err)
 {
 	json_t *name = json_object_get(r, "name");	/* borrowed */
 	json_t *when = json_object_get(r, "when");
 	json_t *pts = json_object_get(r, "points");
+	struct cdp_expr_opts eo = { .has_as_of = R->opt->has_as_of,
+	    .as_of = R->opt->as_of };
+	struct cdp_expr_err eerr;
 	const char *key, *nm;
 	json_t *v;
 
 	if (!json_is_object(r))
-		cdp_die(EX_DATAERR, R->path, 0, "rule %zu: not an object",
-		    i + 1);
+		return cdp_json_fail(err, EX_DATAERR, R->doc, r, "rule %zu: "
+		    "not an object", i + 1);
 	json_object_foreach(r, key, v)
 		if (strcmp(key, "name") != 0 && strcmp(key, "when") != 0 &&
 		    strcmp(key, "points") != 0 &&
 		    strcmp(key, "description") != 0)
-			cdp_die(EX_DATAERR, R->path, 0, "rule %zu: unknown key "
-			    "\"%s\" (name, when, points, description)", i + 1,
-			    key);
+			return cdp_json_fail_key(err, EX_DATAERR, R->doc, r,
+			    key, "rule %zu: unknown key \"%s\" (name, when, "
+			    "points, description)", i + 1, key);
 	if (!json_is_string(name) || json_string_length(name) == 0 ||
 	    strlen(json_string_value(name)) != json_string_length(name))
-		cdp_die(EX_DATAERR, R->path, 0, "rule %zu: \"name\" must be a "
-		    "non-empty string", i + 1);
+		return cdp_json_fail_key(err, EX_DATAERR, R->doc, r, "name",
+		    "rule %zu: \"name\" must be a non-empty string", i + 1);
 	nm = json_string_value(name);
 	for (size_t j = 0; j < R->n; j++)
 		if (strcmp(R->r[j].name, nm) == 0)
-			cdp_die(EX_DATAERR, R->path, 0, "rule %zu: \"%s\" "
-			    "defined twice", i + 1, nm);
+			return cdp_json_fail_key(err, EX_DATAERR, R->doc, r,
+			    "name", "rule %zu: \"%s\" defined twice", i + 1,
+			    nm);
 	if (!json_is_string(when))
-		cdp_die(EX_DATAERR, R->path, 0, "rule %zu: \"when\" must be a "
-		    "string", i + 1);
+		return cdp_json_fail_key(err, EX_DATAERR, R->doc, r, "when",
+		    "rule %zu: \"when\" must be a string", i + 1);
 	if (!finite_number(pts))
-		cdp_die(EX_DATAERR, R->path, 0, "rule %zu: \"points\" must be "
-		    "a number", i + 1);
-	R->r[R->n] = (struct rule){ .name = xstrdup(nm),
-	    .points = json_number_value(pts) };
-	R->r[R->n].when = compile(R, nm, when);
-	R->n++;
+		return cdp_json_fail_key(err, EX_DATAERR, R->doc, r, "points",
+		    "rule %zu: \"points\" must be a number", i + 1);
+	if ((R->r[R->n].when = cdp_expr_compile(json_string_value(when),
+	    json_string_length(when), &eo, &eerr)) == NULL) {
+		if (eerr.line == 0)
+			cdp_oom(0);
+		return cdp_json_fail(err, EX_DATAERR, R->doc, when, "%s: "
+		    "when:%d:%d: %s", nm, eerr.line, eerr.col, eerr.msg);
+	}
+	R->r[R->n].name = cdp_xstrdup(nm);
+	R->r[R->n++].points = json_number_value(pts);
+	return 0;
 }
 
-static void
-load_decay(struct rules *R, json_t *d)
+static int
+load_decay(struct rules *R, json_t *top, struct cdp_err *err)
 {
-	json_t *f = json_object_get(d, "field");	/* borrowed */
+	json_t *d = json_object_get(top, "decay");	/* borrowed */
+	json_t *f = json_object_get(d, "field");
 	json_t *h = json_object_get(d, "half_life_days");
 
 	if (!json_is_object(d) || json_object_size(d) != 2 ||
 	    !json_is_string(f) || json_string_length(f) == 0 ||
 	    strlen(json_string_value(f)) != json_string_length(f) ||
 	    !finite_number(h) || json_number_value(h) <= 0)
-		cdp_die(EX_DATAERR, R->path, 0, "decay: expected {\"field\": "
-		    "name, \"half_life_days\": positive number}");
+		return cdp_json_fail_key(err, EX_DATAERR, R->doc, top, "decay",
+		    "decay: expected {\"field\": name, \"half_life_days\": "
+		    "positive number}");
 	if (!R->opt->has_as_of)
-		cdp_die(EX_USAGE, R->path, 0, "decay needs --as-of");
-	R->decay_field = xstrdup(json_string_value(f));
+		return cdp_json_fail_key(err, EX_USAGE, R->doc, top, "decay",
+		    "decay needs --as-of");
+	R->decay_field = cdp_xstrdup(json_string_value(f));
 	R->half_life = json_number_value(h);
+	return 0;
 }
 
-/* The object form {"rules": [...], "max": N, "decay": {...}}: returns
- * the rules list (borrowed). */
-static json_t *
-load_top(struct rules *R, json_t *root)
+/* The object form {"rules": [...], "max": N, "decay": {...}}: the rules
+ * list (borrowed) into *list. */
+static int
+load_top(struct rules *R, json_t *root, json_t **list, struct cdp_err *err)
 {
-	json_t *list = json_object_get(root, "rules"), *v;
+	json_t *v;
 	const char *k;
 
 	json_object_foreach(root, k, v)
 		if (strcmp(k, "rules") != 0 && strcmp(k, "max") != 0 &&
 		    strcmp(k, "decay") != 0)
-			cdp_die(EX_DATAERR, R->path, 0, "unknown key \"%s\" "
-			    "(rules, max, decay)", k);
-	if (!json_is_array(list))
-		cdp_die(EX_DATAERR, R->path, 0, "\"rules\": expected a list");
+			return cdp_json_fail_key(err, EX_DATAERR, R->doc, root,
+			    k, "unknown key \"%s\" (rules, max, decay)", k);
+	if (!json_is_array(*list = json_object_get(root, "rules")))
+		return cdp_json_fail_key(err, EX_DATAERR, R->doc, root,
+		    "rules", "\"rules\": expected a list");
 	if ((v = json_object_get(root, "max")) != NULL) {
 		if (!finite_number(v))
-			cdp_die(EX_DATAERR, R->path, 0, "max: expected a "
-			    "number");
+			return cdp_json_fail_key(err, EX_DATAERR, R->doc, root,
+			    "max", "max: expected a number");
 		R->has_max = true;
 		R->max = json_number_value(v);
 	}
-	if ((v = json_object_get(root, "decay")) != NULL)
-		load_decay(R, v);
-	return list;
+	if (json_object_get(root, "decay") != NULL)
+		return load_decay(R, root, err);
+	return 0;
 }
 
-static void
-rules_load(struct rules *R, const char *path)
+static int
+rules_load(struct rules *R, struct cdp_err *err)
 {
-	json_error_t jerr;
-	json_t *root, *list, *r;
+	json_t *root = cdp_json_doc_root(R->doc), *list = root, *r;
 	size_t i;
-	FILE *f;
 
-	R->path = path;
-	if ((f = fopen(path, "r")) == NULL)
-		cdp_die(EX_NOINPUT, path, 0, "cannot open: %s",
-		    strerror(errno));
-	root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
-	fclose(f);
-	if (root == NULL)
-		cdp_die(EX_DATAERR, path, jerr.line, "%s", jerr.text);
-	if (json_is_object(root))
-		list = load_top(R, root);
-	else if (json_is_array(root))
-		list = root;
-	else
-		cdp_die(EX_DATAERR, path, 0, "expected a JSON list of rules or "
-		    "{\"rules\": [...]}");
-	if ((R->r = calloc(json_array_size(list) + 1, sizeof(*R->r))) == NULL)
-		oom();
+	if (json_is_object(root)) {
+		if (load_top(R, root, &list, err) == -1)
+			return -1;
+	} else if (!json_is_array(root))
+		return cdp_json_fail(err, EX_DATAERR, R->doc, root, "expected a "
+		    "JSON list of rules or {\"rules\": [...]}");
+	R->r = cdp_xcalloc(json_array_size(list) + 1, sizeof(*R->r));
 	json_array_foreach(list, i, r)
-		add_rule(R, i, r);
-	json_decref(root);
+		if (add_rule(R, i, r, err) == -1)
+			return -1;
+	return 0;
 }
 
 static void
-rules_free(struct rules *R)
+rules_free(void *st)
 {
+	struct rules *R = st;
+
+	if (R == NULL)
+		return;
 	for (size_t i = 0; i < R->n; i++) {
 		free(R->r[i].name);
 		cdp_expr_free(R->r[i].when);
@@ -205,6 +182,8 @@ rules_free(struct rules *R)
 	cdp_buf_free(&R->s);
 	cdp_buf_free(&R->tmp);
 	cdp_buf_free(&R->why);
+	cdp_json_doc_free(R->doc);
+	free(R);
 }
 
 /* The decay factor of r: 2^(-age / half life), age in whole days since
@@ -231,7 +210,7 @@ decay(struct rules *R, struct cdp_rec *r, double *factor, const char **why)
 	    cdp_json_quote(&R->why, R->decay_field,
 	    strlen(R->decay_field)) == -1 ||
 	    cdp_buf_addf(&R->why, ": %s", reason) == -1)
-		oom();
+		cdp_oom(0);
 	*why = R->why.p;
 	return -1;
 }
@@ -247,7 +226,7 @@ points_score(void *st, struct cdp_rec *r, struct cdp_recw *w,
 
 	cdp_buf_reset(&R->arr);
 	if (cdp_buf_addc(&R->arr, '[') == -1)
-		oom();
+		cdp_oom(0);
 	for (size_t i = 0; i < R->n; i++) {
 		if ((rc = cdp_expr_test(R->r[i].when, r, why)) == -1)
 			return -1;
@@ -257,11 +236,11 @@ points_score(void *st, struct cdp_rec *r, struct cdp_recw *w,
 		if ((!first && cdp_buf_addc(&R->arr, ',') == -1) ||
 		    cdp_json_quote(&R->arr, R->r[i].name,
 		    strlen(R->r[i].name)) == -1)
-			oom();
+			cdp_oom(0);
 		first = false;
 	}
 	if (cdp_buf_addc(&R->arr, ']') == -1)
-		oom();
+		cdp_oom(0);
 	if (R->decay_field != NULL && decay(R, r, &factor, why) == -1)
 		return -1;
 	sum *= factor;
@@ -274,19 +253,43 @@ points_score(void *st, struct cdp_rec *r, struct cdp_recw *w,
 	/* + 0.0 turns -0 (negative points decayed to nothing) into 0. */
 	if (cdp_recw_num(w, "points", 6, sum + 0.0) == -1 ||
 	    cdp_recw_raw(w, "points_rules", 12, R->arr.p, R->arr.len) == -1)
-		oom();
+		cdp_oom(0);
 	return 1;
+}
+
+int
+points_load(struct stream_scorer *sc, const struct score_opts *opt,
+    const char *path, struct cdp_err *err)
+{
+	struct rules *R = cdp_xcalloc(1, sizeof(*R));
+
+	R->opt = opt;
+	if ((R->doc = cdp_json_doc_load(path, err)) == NULL ||
+	    rules_load(R, err) == -1) {
+		rules_free(R);
+		return -1;
+	}
+	/* The tree is needed no more: the names were copied. */
+	cdp_json_doc_free(R->doc);
+	R->doc = NULL;
+	for (size_t i = 0; i < R->n; i++)
+		assert(R->r[i].name[0] != '\0' && R->r[i].when != NULL &&
+		    isfinite(R->r[i].points));
+	assert(R->decay_field == NULL || opt->has_as_of);
+	*sc = (struct stream_scorer){ .owned = points_fields, .nowned = 2,
+	    .score = points_score, .free = rules_free, .st = R };
+	return 0;
 }
 
 int
 points_run(const struct score_opts *opt, char **files, int nfiles)
 {
-	struct rules R = { .opt = opt };
-	struct stream_scorer sc = { .owned = points_fields, .nowned = 2,
-	    .score = points_score, .st = &R };
+	struct stream_scorer sc;
+	struct cdp_err err;
 
-	rules_load(&R, opt->rules);
+	if (points_load(&sc, opt, opt->rules, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
 	stream_run(opt, &sc, files, nfiles);
-	rules_free(&R);
+	sc.free(sc.st);
 	return 0;
 }

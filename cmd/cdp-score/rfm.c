@@ -9,6 +9,8 @@
 #include "diag.h"
 #include "out.h"
 #include "record.h"
+#include "timeval.h"
+#include "xalloc.h"
 #include "score.h"
 
 /*
@@ -66,35 +68,15 @@ quintiles(const double *v, size_t n, unsigned char *score, struct keyed *tmp)
 	}
 }
 
-/* "YYYY-MM-DD" of days since 1970-01-01 (civil from days, proleptic
- * Gregorian); buf needs 11 bytes. */
+/* "YYYY-MM-DD" of days since 1970-01-01; buf needs 11 bytes. */
 void
 day_text(long z, char *buf)
 {
-	long era, doe, yoe, y, doy, mp, d, m;
+	int y, m, d;
 
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	y += m <= 2;
 	/* Dates come from 4-digit years (cdp_parse_iso_date). */
-	buf[0] = (char)('0' + y / 1000 % 10);
-	buf[1] = (char)('0' + y / 100 % 10);
-	buf[2] = (char)('0' + y / 10 % 10);
-	buf[3] = (char)('0' + y % 10);
-	buf[4] = '-';
-	buf[5] = (char)('0' + m / 10);
-	buf[6] = (char)('0' + m % 10);
-	buf[7] = '-';
-	buf[8] = (char)('0' + d / 10);
-	buf[9] = (char)('0' + d % 10);
-	buf[10] = '\0';
+	cdp_time_civil(z, &y, &m, &d);
+	snprintf(buf, 11, "%04d-%02d-%02d", y, m, d);
 }
 
 /* The three scores of every customer. */
@@ -105,15 +87,12 @@ struct scores {
 static void
 score_all(const struct custtab *t, long as_of, struct scores *s)
 {
-	double *v = malloc((t->n ? t->n : 1) * sizeof(*v));
-	struct keyed *tmp = malloc((t->n ? t->n : 1) * sizeof(*tmp));
+	double *v = cdp_xcalloc(t->n, sizeof(*v));
+	struct keyed *tmp = cdp_xcalloc(t->n, sizeof(*tmp));
 
-	s->r = malloc(t->n ? t->n : 1);
-	s->f = malloc(t->n ? t->n : 1);
-	s->m = malloc(t->n ? t->n : 1);
-	if (v == NULL || tmp == NULL || s->r == NULL || s->f == NULL ||
-	    s->m == NULL)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+	s->r = cdp_xmalloc(t->n);
+	s->f = cdp_xmalloc(t->n);
+	s->m = cdp_xmalloc(t->n);
 	/* Recent is good: score the negated recency. */
 	for (size_t i = 0; i < t->n; i++)
 		v[i] = -(double)(as_of - t->c[i].last);
@@ -173,7 +152,7 @@ add_fields(void *st, struct cdp_recw *w, size_t i)
 	    cdp_recw_int(w, "rfm_m", 5, s->m[i]) == -1 ||
 	    cdp_recw_str(w, "rfm_cell", 8, cell, 3) == -1 ||
 	    cdp_recw_str(w, "rfm_segment", 11, seg, strlen(seg)) == -1)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+		cdp_oom(0);
 }
 
 int

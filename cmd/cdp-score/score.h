@@ -23,8 +23,24 @@ struct dayset;
 
 #include "models.h"
 
-enum score_cmd { CMD_RFM, CMD_CLV, CMD_CHURN, CMD_SENDTIME, CMD_MODEL,
-	CMD_POINTS, CMD_COUNT };
+/*
+ * The subcommands, one row each: the enum constant's suffix, the name
+ * and the function that runs it (a *_run() below).  Adding a subcommand
+ * is a row here, its run function, its options (options.c), a test and
+ * the man page; the dispatch and the messages come from the rows.
+ * churn is clv's fit with other fields.
+ */
+#define SCORE_CMDS(X)							\
+	X(RFM,		rfm,		rfm_run)			\
+	X(CLV,		clv,		clv_run)			\
+	X(CHURN,	churn,		clv_run)			\
+	X(SENDTIME,	sendtime,	sendtime_run)			\
+	X(MODEL,	model,		model_run)			\
+	X(POINTS,	points,		points_run)
+
+#define SCORE_CMD_ENUM_(id, name, run)	CMD_##id,
+enum score_cmd { SCORE_CMDS(SCORE_CMD_ENUM_) CMD_COUNT };
+#undef SCORE_CMD_ENUM_
 enum spend_model { SPEND_GAMMA, SPEND_NONE };
 /* The period of bg-bb opportunities and sbg renewals. */
 enum period { PERIOD_DAY, PERIOD_WEEK, PERIOD_MONTH, PERIOD_YEAR };
@@ -233,6 +249,7 @@ struct stream_scorer {
 	int			 nowned;
 	int			(*score)(void *st, struct cdp_rec *r,
 				    struct cdp_recw *w, const char **why);
+	void			(*free)(void *st);	/* releases st */
 	void			*st;
 };
 
@@ -247,6 +264,19 @@ int	stream_run(const struct score_opts *opt, const struct stream_scorer *sc,
  * allocation failure.
  */
 const char *score_exists(struct cdp_buf *b, const char *name);
+
+/*
+ * The scorer of cdp-score model, from the model file path, or of points,
+ * from the rules file path (decay needs opt's --as-of), into *sc; free it
+ * with sc->free(sc->st).  Returns 0; or -1 with err: 66 when the file
+ * cannot be opened, 65 "PATH:LINE: reason" for a bad file, 64 for a
+ * setting the command line does not allow.
+ */
+struct cdp_err;
+int	model_load(struct stream_scorer *sc, const char *path,
+	    struct cdp_err *err);
+int	points_load(struct stream_scorer *sc, const struct score_opts *opt,
+	    const char *path, struct cdp_err *err);
 
 int	rfm_run(const struct score_opts *opt, char **files, int nfiles);
 int	clv_run(const struct score_opts *opt, char **files, int nfiles);

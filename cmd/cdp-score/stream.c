@@ -12,6 +12,7 @@
 #include "each.h"
 #include "out.h"
 #include "record.h"
+#include "xalloc.h"
 #include "score.h"
 
 /* Everything one run holds. */
@@ -25,12 +26,6 @@ struct run {
 	const struct cdp_field		**own;	/* input fields replaced */
 	struct cdp_buf			 why;	/* a collision's reason */
 };
-
-static void
-oom(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
 
 static void
 put(struct run *r, const char *p, size_t n)
@@ -73,14 +68,14 @@ score(struct run *r, const char **why)
 	for (size_t i = 0; i < r->rec->n; i++)
 		if (!owned(r, &r->rec->f[i]) &&
 		    cdp_recw_field(&r->w, r->rec, &r->rec->f[i]) == -1)
-			oom();
+			cdp_oom(0);
 	if ((rc = sc->score(sc->st, r->rec, &r->w, why)) == 1 &&
 	    clash != NULL && !r->opt->replace) {
 		*why = score_exists(&r->why, clash);
 		return -1;
 	}
 	if (rc == 1 && cdp_recw_end(&r->w) == -1)
-		oom();
+		cdp_oom(0);
 	return rc;
 }
 
@@ -113,8 +108,7 @@ stream_run(const struct score_opts *opt, const struct stream_scorer *sc,
 	struct run r = { .opt = opt, .sc = sc };
 	struct cdp_err err;
 
-	if ((r.own = calloc((size_t)sc->nowned, sizeof(*r.own))) == NULL)
-		oom();
+	r.own = cdp_xcalloc((size_t)sc->nowned, sizeof(*r.own));
 	if ((r.out = cdp_out_open(opt->common.output, &err)) == NULL)
 		cdp_die_err(&err, NULL, 0);
 	if (cdp_acct_open(&r.acct, opt->common.rejects, &err) == -1)

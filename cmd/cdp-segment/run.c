@@ -17,6 +17,8 @@
 #include "lines.h"
 #include "out.h"
 #include "record.h"
+#include "span.h"
+#include "xalloc.h"
 #include "segment.h"
 
 #define SEG_KEY		"segments"
@@ -44,12 +46,6 @@ seg_name(const struct run *r, int i)
 }
 
 static void
-nomem(void)
-{
-	cdp_die(EX_OSERR, NULL, 0, "out of memory");
-}
-
-static void
 put(struct cdp_out *o, const char *p, size_t n)
 {
 	struct cdp_err err;
@@ -65,7 +61,7 @@ same_name(struct run *r, const char *s, size_t n, const char *nm)
 	cdp_buf_reset(&r->tmp);
 	if (cdp_buf_reserve(&r->tmp, 1) == -1 ||
 	    cdp_json_unescape(s + 1, n - 2, &r->tmp) == -1)
-		nomem();
+		cdp_oom(0);
 	return r->tmp.len == strlen(nm) && memcmp(r->tmp.p, nm,
 	    r->tmp.len) == 0;
 }
@@ -85,8 +81,8 @@ build_array(struct run *r, const struct cdp_field *f, int nhit)
 
 	cdp_buf_reset(&r->arr);
 	if (cdp_buf_addc(&r->arr, '[') == -1)
-		nomem();
-	while (f != NULL && f->type == CDP_ARRAY && cdp_json_array_next(
+		cdp_oom(0);
+	while (f != NULL && f->type == CDP_ARRAY && cdp_span_next(
 	    r->rec->p + f->voff, f->vlen, &pos, &p, &len)) {
 		for (int k = 0; k < nhit; k++)
 			if (r->hit[k] >= 0 && *p == '"' &&
@@ -94,7 +90,7 @@ build_array(struct run *r, const struct cdp_field *f, int nhit)
 				r->hit[k] = -1 - r->hit[k];	/* there */
 		if ((!first && cdp_buf_addc(&r->arr, ',') == -1) ||
 		    cdp_buf_add(&r->arr, p, len) == -1)
-			nomem();
+			cdp_oom(0);
 		first = false;
 	}
 	for (int k = 0; k < nhit; k++) {
@@ -107,13 +103,31 @@ build_array(struct run *r, const struct cdp_field *f, int nhit)
 		nm = seg_name(r, r->hit[k]);
 		if ((!first && cdp_buf_addc(&r->arr, ',') == -1) ||
 		    cdp_json_quote(&r->arr, nm, strlen(nm)) == -1)
-			nomem();
+			cdp_oom(0);
 		first = false;
 		added++;
 	}
 	if (cdp_buf_addc(&r->arr, ']') == -1)
-		nomem();
+		cdp_oom(0);
 	return added;
+}
+
+/* Whether field f is null or an array of strings (segment names). */
+static bool
+names(struct run *r, const struct cdp_field *f)
+{
+	const char *p;
+	size_t pos = 0, len;
+
+	if (f->type == CDP_NULL)
+		return true;
+	if (f->type != CDP_ARRAY)
+		return false;
+	while (cdp_span_next(r->rec->p + f->voff, f->vlen, &pos, &p,
+	    &len))
+		if (*p != '"')
+			return false;
+	return true;
 }
 
 /* The record with "segments" replaced in place, or added at the end. */
@@ -134,7 +148,7 @@ rewrite(struct run *r, const struct cdp_field *seg)
 	if (rc == 0 && seg == NULL)
 		rc = cdp_recw_raw(w, SEG_KEY, SEG_KEYLEN, r->arr.p, r->arr.len);
 	if (rc == -1 || cdp_recw_end(w) == -1)
-		nomem();
+		cdp_oom(0);
 }
 
 /*
@@ -206,13 +220,15 @@ record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 	if ((nhit = match(r, why)) == -1)
 		return -1;
 	seg = cdp_rec_find(rec, SEG_KEY, SEG_KEYLEN);
-	if (seg != NULL && seg->type != CDP_ARRAY && seg->type != CDP_NULL) {
-		*why = "field \"segments\" is not an array";
+	/* An array of names is an earlier run's, added to; anything else
+	 * is not ours to overwrite, unless --replace. */
+	if (seg != NULL && !r->opt->replace && !names(r, seg)) {
+		*why = "field \"segments\" already exists";
 		return -1;
 	}
 	/* A record that gains nothing is copied as it came. */
-	if (build_array(r, seg, nhit) > 0 || seg == NULL ||
-	    seg->type == CDP_NULL) {
+	if (build_array(r, r->opt->replace ? NULL : seg, nhit) > 0 ||
+	    seg == NULL || seg->type == CDP_NULL || r->opt->replace) {
 		rewrite(r, seg);
 		p = r->w.b.p;
 		n = r->w.b.len - 1;
@@ -232,13 +248,12 @@ open_split(struct run *r)
 	if (mkdir(dir, 0777) == -1 && errno != EEXIST)
 		cdp_die(EX_CANTCREAT, dir, 0, "cannot create: %s",
 		    strerror(errno));
-	if ((r->files = calloc((size_t)r->nall, sizeof(*r->files))) == NULL)
-		nomem();
+	r->files = cdp_xcalloc((size_t)r->nall, sizeof(*r->files));
 	for (int i = 0; i < r->nall; i++) {
 		cdp_buf_reset(&path);
 		if (cdp_buf_addf(&path, "%s/%s.ndjson", dir,
 		    seg_name(r, i)) == -1)
-			nomem();
+			cdp_oom(0);
 		if ((r->files[i] = cdp_out_open(path.p, &err)) == NULL)
 			cdp_die_err(&err, path.p, 0);
 	}
@@ -290,7 +305,7 @@ print_stats(struct run *r)
 		}
 	}
 	if (rc == -1 || cdp_buf_adds(b, "}\n") == -1)
-		nomem();
+		cdp_oom(0);
 	fputs(b->p, stderr);
 }
 
@@ -311,10 +326,8 @@ segment_run(const struct segment_opts *opt, char **files, int nfiles)
 	if (cdp_lines_check(files, nfiles, &total, &bad, &err) == -1)
 		cdp_die_err(&err, bad, 0);
 	r.nall = opt->nsegs + (opt->else_name != NULL);
-	if ((r.counts = calloc((size_t)r.nall + 1, sizeof(*r.counts))) ==
-	    NULL || (r.hit = calloc((size_t)r.nall + 1, sizeof(*r.hit))) ==
-	    NULL)
-		nomem();
+	r.counts = cdp_xcalloc((size_t)r.nall + 1, sizeof(*r.counts));
+	r.hit = cdp_xcalloc((size_t)r.nall + 1, sizeof(*r.hit));
 	if (opt->split != NULL)
 		open_split(&r);
 	else if ((r.out = cdp_out_open(opt->common.output, &err)) == NULL)

@@ -24,6 +24,7 @@ static const char usage[] =
 "  journey   journey stages, triggers and next best action, with state\n"
 "  export    audience files for ad and messaging platforms\n"
 "  partition split records by a stable hash of a key, for scale-out\n"
+"  join      attach the fields of a keyed file (profiles, scores) to records\n"
 "\n"
 "  help [COMMAND]   this help, or the help of COMMAND\n"
 "  -h, --help       this help\n"

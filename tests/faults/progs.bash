@@ -8,9 +8,9 @@ CDP_PROGS=(
 	"cdp-ingest|cdp-ingest -f ndjson"
 	"cdp-dedupe|cdp-dedupe --key email"
 	"cdp-merge|cdp-merge --ids email"
-	"cdp-segment|cdp-segment -w age>0"
+	"cdp-segment|cdp-segment --where age>0"
 	"cdp-score|cdp-score rfm"
-	"cdp-segment|cdp segment -w age>0"
+	"cdp-segment|cdp segment --where age>0"
 )
 
 # The fault suite also runs the programs whose output is not the records
@@ -18,7 +18,7 @@ CDP_PROGS=(
 CDP_FAULT_PROGS=(
 	"${CDP_PROGS[@]}"
 	"cdp-report|cdp-report group --by customer_id --agg count,sum:revenue"
-	"cdp-export|cdp-export -p generic --no-consent-filter --no-hash -c customer_id,email,name,ts,revenue,age"
+	"cdp-export|cdp-export --platform generic --no-consent-filter --no-hash --fields customer_id,email,name,ts,revenue,age"
 )
 
 # prog_row ROW: set $msgprog and the array $cmd from one table row.

@@ -9,7 +9,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+#include "diag.h"
+#include "record.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -49,6 +53,44 @@ fuzz_memfd(const uint8_t *data, size_t size)
 	if (lseek(fd, 0, SEEK_SET) == -1)
 		abort();
 	return fd;
+}
+
+/* Put data in the harness's file: a path that opens it from its start. */
+static inline const char *
+fuzz_path(const uint8_t *data, size_t size)
+{
+	static char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d",
+	    fuzz_memfd(data, size));
+	return path;
+}
+
+/*
+ * A loader refused a file: that is the file's fault, 65 (bad data) or 64
+ * (a setting the command line does not allow), with a message; never a
+ * software error or an empty message.
+ */
+static inline void
+fuzz_check_refusal(const struct cdp_err *err)
+{
+	FUZZ_CHECK(err->code == 64 || err->code == 65);
+	FUZZ_CHECK(err->msg[0] != '\0');
+}
+
+/* The record line, parsed once, for the loaded rules to be tested on. */
+static inline struct cdp_rec *
+fuzz_record(const char *line)
+{
+	static struct cdp_rec rec;
+	static int parsed;
+	struct cdp_err err;
+
+	if (!parsed) {
+		FUZZ_CHECK(cdp_rec_parse(&rec, line, strlen(line), &err) == 0);
+		parsed = 1;
+	}
+	return &rec;
 }
 
 #endif

@@ -1,17 +1,29 @@
 /*
- * fuzz_ingest.c - cdp-ingest's CSV/TSV and JSON-array readers
- * (cmd/cdp-ingest/csvin.c, jsonin.c, compiled in here with small read
- * blocks so that rows and elements cross block boundaries).  The first
- * input byte picks the reader and its options, the second how many bytes
- * are handed over as "already read".
+ * fuzz_ingest.c - cdp-ingest's readers and decoders: the CSV/TSV and
+ * JSON-array readers (csvin.c, jsonin.c), the decoding steps (gzip, zstd,
+ * UTF-16, cp1252 and Shift_JIS through iconv: decode.c), the sniffers
+ * (sniff.c), and the value parsers for money and epochs (money.c,
+ * times.c), linked; the Makefile compiles them for the harnesses with
+ * 61-byte blocks so that rows, elements and compressed blocks cross block
+ * boundaries.  The first input byte picks the part and its options (0x08
+ * set: a decoder, or with 0x01 the value parsers), the second how many
+ * bytes are handed over as "already read".
  */
-#define CSVIN_BLOCK	((size_t)61)
-#define JSONIN_BLOCK	((size_t)61)
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
 
-#include "../../cmd/cdp-ingest/csvin.c"
-#include "../../cmd/cdp-ingest/jsonin.c"
-
+#include "buf.h"
+#include "lines.h"
+#include "norm.h"
 #include "record.h"
+
+#include "../../cmd/cdp-ingest/csvin.h"
+#include "../../cmd/cdp-ingest/decode.h"
+#include "../../cmd/cdp-ingest/jsonin.h"
+#include "../../cmd/cdp-ingest/money.h"
+#include "../../cmd/cdp-ingest/sniff.h"
+#include "../../cmd/cdp-ingest/times.h"
 
 #include "fuzz.h"
 
@@ -72,9 +84,102 @@ json(int fd, const uint8_t *pre, size_t prelen, uint8_t how)
 	jsonin_close(j);
 }
 
+/*
+ * A decoding step over the input: it must end, and what iconv writes is
+ * UTF-8 once the 0xFF marks of undecodable bytes are taken out.
+ */
+static void
+decoder(int fd, const uint8_t *pre, size_t prelen, uint8_t how)
+{
+	static const char *const from[] = { "UTF-16", "UTF-16LE", "CP1252",
+	    "SHIFT_JIS" };
+	enum decode_kind kind = (how >> 1) & 0x03;
+	struct decode *d;
+	struct cdp_err err;
+	char buf[97];
+	ssize_t n;
+
+	if (kind > DECODE_ICONV)
+		kind = DECODE_ICONV;
+	d = decode_start(kind, fd, (const char *)pre, prelen,
+	    from[(how >> 4) & 0x03], &err);
+	FUZZ_CHECK(d != NULL);
+	cdp_buf_reset(&raw);
+	/* libFuzzer's timer interrupts reads (EINTR): the readers retry. */
+	while ((n = read(decode_fd(d), buf, sizeof(buf))) != 0) {
+		FUZZ_CHECK(n > 0 || errno == EINTR);
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] != '\xff')
+				FUZZ_CHECK(cdp_buf_addc(&raw, buf[i]) == 0);
+	}
+	if (decode_finish(d, &err) == -1)
+		FUZZ_CHECK(kind != DECODE_ICONV && err.msg[0] != '\0');
+	if (kind == DECODE_ICONV)
+		FUZZ_CHECK(cdp_utf8_valid(raw.p ? raw.p : "", raw.len));
+}
+
+/* JSON number syntax, the whole of s. */
+static bool
+json_number(const char *s, size_t n)
+{
+	size_t i = s[0] == '-';
+
+	if (i >= n || s[i] < '0' || s[i] > '9' || (s[i] == '0' && i + 1 < n &&
+	    s[i + 1] != '.'))
+		return false;
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (i < n && s[i] == '.' && ++i == n)
+		return false;
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	return i == n;
+}
+
+/* Money, epochs, zones and the sniffers on one value. */
+static void
+values(const char *s, size_t n, uint8_t how)
+{
+	static struct money_codes *codes;
+	static struct cdp_buf out, iso;
+	struct sniff_delim sd;
+	struct cdp_err err;
+	const char *why;
+	char cur[4];
+	bool le;
+
+	if (codes == NULL && (codes = money_load(NULL, &err)) == NULL)
+		abort();
+	cdp_buf_reset(&out);
+	if (money_parse(codes, s, n, how >> 4, how & 0x40 ? "USD" : NULL,
+	    &out, cur, &why) == 0) {
+		FUZZ_CHECK(json_number(out.p, out.len));
+		FUZZ_CHECK(cur[0] == '\0' || (strlen(cur) == 3 &&
+		    money_known(codes, cur)));
+	} else {
+		FUZZ_CHECK(why != NULL && why[0] != '\0');
+	}
+	cdp_buf_reset(&out);
+	if (epoch_iso(s, n, (how >> 1) % 3 * 3, &out, &why) == 0)
+		FUZZ_CHECK(out.len >= 20 && out.p[out.len - 1] == 'Z');
+	(void)epoch_unit_of(s, n);
+	cdp_buf_reset(&iso);
+	if (cdp_norm_datetime(s, n, CDP_DATE_DMY, &iso, &why) == 0) {
+		cdp_buf_reset(&out);
+		(void)tz_adjust(iso.p, iso.len, how & 0x02, how & 0x04, &out,
+		    &why);
+	}
+	if (sniff_delimiter(s, n, how & 0x02, &sd) == 0)
+		FUZZ_CHECK(strchr(SNIFF_CANDIDATES, sd.best.delim) != NULL);
+	(void)sniff_utf16(s, n, &le);
+	(void)sniff_kind(s, n);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static bool zoned;
+
 	size_t pre;
 	uint8_t how;
 	int fd;
@@ -87,8 +192,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size -= 2;
 	if (pre > size)
 		pre = size;
+	if ((how & 0x09) == 0x09) {
+		if (!zoned && tz_use("Europe/Berlin") == 0)
+			zoned = true;
+		values((const char *)data, size, how);
+		return 0;
+	}
 	fd = fuzz_memfd(data + pre, size - pre);
-	if (how & 0x01)
+	if (how & 0x08)
+		decoder(fd, data, pre, how);
+	else if (how & 0x01)
 		json(fd, data, pre, how);
 	else
 		csv(fd, data, pre, how);

@@ -1,52 +1,39 @@
 /*
  * fuzz_merge_settings.c - cdp-merge --probabilistic's --settings file
  * (prob_load_settings() and prob_check() of cmd/cdp-merge/probspec.c,
- * compiled in; its exits caught by catch.h).  The first input byte says
- * whether the command line also gave --block zip (bit 0) and --threshold
- * 0.5 (bit 1), which win over the file; the rest is the settings file.
- * A loaded file must be freed whole by prob_spec_free().
+ * linked).  The first input byte says whether the command line also gave
+ * --block zip (bit 0) and --threshold 0.5 (bit 1), which win over the
+ * file; the rest is the settings file.  A refused file leaves nothing
+ * behind once the spec is freed; a loaded file must be freed whole by
+ * prob_spec_free().
  */
-#include "catch.h"
+#include <string.h>
 
-/* Its allocations are tracked too: a loader that dies holds copies of
- * its arguments that only exit() would free. */
-#define malloc	fuzz_malloc
-#define free	fuzz_free
-#include "../../cmd/cdp-merge/probspec.c"
-#undef malloc
-#undef free
+#include "../../cmd/cdp-merge/prob.h"
 
-/* The program's out-of-memory exit lives in index.c, with the whole
- * matcher around it: out of memory is a crash here. */
-void
-merge_oom(void)
-{
-	abort();
-}
+#include "fuzz.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct prob_spec s = { .prior = -1, .threshold = 0.9 };
-	const char *path;
+	struct cdp_err err;
 
 	if (size == 0)
 		return 0;
-	path = fuzz_path(data + 1, size - 1);
-	if (setjmp(fuzz_jmp) != 0) {
-		fuzz_check_refusal();
-		FUZZ_CHECK(fuzz_code == 64);	/* documented: exits 64 */
-		fuzz_sweep();
-		return 0;
-	}
 	if (data[0] & 1)
-		prob_add_block(&s, "zip", "usage");
+		FUZZ_CHECK(prob_add_block(&s, "zip", &err) == 0);
 	if (data[0] & 2) {
 		s.threshold = 0.5;
 		s.threshold_set = true;
 	}
-	prob_load_settings(&s, path, "usage");
-	prob_check(&s, "usage");
+	if (prob_load_settings(&s, fuzz_path(data + 1, size - 1),
+	    &err) == -1 || prob_check(&s, &err) == -1) {
+		/* bad JSON 65, a bad setting 64: cdp-merge exits 64 */
+		fuzz_check_refusal(&err);
+		prob_spec_free(&s);
+		return 0;
+	}
 	FUZZ_CHECK(s.nrules >= 1 && s.nrules <= PROB_MAX_RULES);
 	FUZZ_CHECK(s.ncmps >= 1 && s.ncmps <= PROB_MAX_CMP);
 	FUZZ_CHECK(s.nfields >= 1 && s.nfields <= PROB_MAX_FIELDS);
@@ -77,6 +64,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    c->u[l] > 0 && c->u[l] <= 1);
 	}
 	prob_spec_free(&s);
-	FUZZ_CHECK(fuzz_live.next == &fuzz_live);
 	return 0;
 }

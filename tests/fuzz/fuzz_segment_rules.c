@@ -1,16 +1,17 @@
 /*
- * fuzz_segment_rules.c - cdp-segment's --rules file loader (load_rules()
- * and check_names() of cmd/cdp-segment/options.c, compiled in; its exits
- * caught by catch.h).  The first input byte picks --as-of (bit 0) and
- * --split (bit 1); the rest is the rules file.  A loaded file's segments
- * are then tested against a fixed record.
+ * fuzz_segment_rules.c - cdp-segment's --rules file loader
+ * (seg_rules_load() and seg_names_check() of cmd/cdp-segment/rules.c,
+ * linked).  The first input byte picks --as-of (bit 0) and --split
+ * (bit 1); the rest is the rules file.  A refused file leaves nothing
+ * behind once the options are freed; a loaded file's segments are tested
+ * against a fixed record.
  */
 #include "expr.h"
 #include "record.h"
 
-#include "catch.h"
+#include "../../cmd/cdp-segment/segment.h"
 
-#include "../../cmd/cdp-segment/options.c"
+#include "fuzz.h"
 
 static const char	 line[] = "{\"age\":30,\"vip\":true,\"revenue\":350,"
     "\"country\":\"PL\",\"orders\":0,\"last_purchase\":\"2025-05-01\","
@@ -21,26 +22,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct segment_opts opt = { 0 };
 	struct cdp_rec *rec;
+	struct cdp_err err;
 	const char *path, *why;
-	uint8_t how;
 
 	if (size == 0)
 		return 0;
-	how = data[0];
-	if (how & 1)
+	if (data[0] & 1)
 		opt.common.as_of = "2025-06-01";
-	if (how & 2)
+	if (data[0] & 2)
 		opt.split = "out";
 	path = fuzz_path(data + 1, size - 1);
-	if (setjmp(fuzz_jmp) != 0) {
-		fuzz_check_refusal();
+	if (seg_rules_load(&opt, path, &err) == -1 ||
+	    seg_names_check(&opt, &err) == -1) {
+		fuzz_check_refusal(&err);
 		free_options(&opt);
-		fuzz_sweep();
 		return 0;
 	}
-	load_rules(&opt, path);
-	check_names(&opt);
-	FUZZ_CHECK(fuzz_live.next == &fuzz_live);
 	rec = fuzz_record(line);
 	for (int i = 0; i < opt.nsegs; i++) {
 		const char *n = opt.segs[i].name;

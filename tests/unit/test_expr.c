@@ -7,6 +7,7 @@
 #include "expr.h"
 #include "opts.h"
 #include "record.h"
+#include "span.h"
 
 static const char rec_text[] =
     "{\"type\":\"purchase\",\"revenue\":120.5,\"qty\":3,\"country\":\"PL\","
@@ -383,14 +384,14 @@ test_array_next(void)
 	size_t pos = 0, len;
 	int i = 0;
 
-	while (cdp_json_array_next(a, sizeof(a) - 1, &pos, &p, &len) == 1) {
+	while (cdp_span_next(a, sizeof(a) - 1, &pos, &p, &len) == 1) {
 		CHECK(i < 5 && len == strlen(want[i]) &&
 		    memcmp(p, want[i], len) == 0, "element %d", i);
 		i++;
 	}
 	CHECK(i == 5, "%d elements, want 5", i);
 	pos = 0;
-	CHECK(cdp_json_array_next("[ ]", 3, &pos, &p, &len) == 0, "empty");
+	CHECK(cdp_span_next("[ ]", 3, &pos, &p, &len) == 0, "empty");
 }
 
 int

@@ -15,15 +15,18 @@
 #include <string.h>
 
 #include "diag.h"
+#include "record.h"
+#include "timeval.h"
 #include "../../cmd/cdp-report/fmt.h"
 #include "../../cmd/cdp-report/report.h"
 #include "check.h"
 
 static const char usage[] =
 "usage: test_report_fmt FORMAT CASE [TITLE]\n"
-"  CASE: group multi hostile funnel heatmap many empty plain all\n";
+"  CASE: group multi hostile funnel heatmap many empty plain all grouped\n"
+"        forest kpi dashboard\n";
 
-#define MAXT	4
+#define MAXT	8
 
 struct tcase {
 	const char	*name;
@@ -189,6 +192,8 @@ b_heatmap(struct rtable *t)
 	t->chart = CHART_HEATMAP;
 	t->label = 0;
 	t->heat_first = 2;
+	t->heat_scale = 3;	/* m0 is 100% by definition */
+	t->unit = "months after the cohort's start";
 	for (size_t i = 0; i < 5; i++) {
 		r = rtable_row(t);
 		str(t, r, 0, coh[i]);
@@ -261,6 +266,106 @@ b_all(struct rtable *t)
 	return 3;
 }
 
+/* Six models side by side, with values and a removal effect: a table
+ * wider than a page, drawn as grouped bars. */
+static size_t
+b_grouped(struct rtable *t)
+{
+	static const char *const ch[] = { "display", "email", "search",
+	    "social", "video" };
+	static const char *const model[] = { "first", "last", "linear",
+	    "time_decay", "position", "markov" };
+	char name[64];
+	size_t r;
+	int c;
+
+	rtable_init(t, "attribution", "conversions credited per channel");
+	t->chart = CHART_GROUPED;
+	t->unit = "conversions";
+	rtable_col(t, "channel", -1);
+	for (int m = 0; m < 6; m++) {
+		snprintf(name, sizeof(name), "%s_conversions", model[m]);
+		t->series[t->nseries++] = rtable_col(t, name, -1);
+		snprintf(name, sizeof(name), "%s_value", model[m]);
+		rtable_col(t, name, -1);
+	}
+	c = rtable_col(t, "removal_effect", -1);
+	t->cols[c].ratio = true;
+	for (int i = 0; i < 5; i++) {
+		r = rtable_row(t);
+		str(t, r, 0, ch[i]);
+		for (int m = 0; m < 6; m++) {
+			double v = 491.0 * (i + 1) / (m + 2) + (m == 0 ? 0 :
+			    0.37306036745406 * (m + i));
+
+			rtable_num(t, r, 1 + 2 * m, m == 0 ? 100.0 * (i + 1) :
+			    v);
+			rtable_num(t, r, 2 + 2 * m, v * 23.45 + 1000);
+		}
+		rtable_num(t, r, 13, 0.05 * (i + 1) + 0.00123);
+	}
+	return 1;
+}
+
+/* Lifts with their intervals, one crossing zero. */
+static size_t
+b_forest(struct rtable *t)
+{
+	static const char *const arm[] = { "welcome / A", "welcome / B",
+	    "winback / A", "winback \"long <name>\" variant C" };
+	static const double est[] = { 2.1, 0.4, -1.25, 5.5 };
+	size_t r;
+
+	rtable_init(t, "lift", "conversion lift versus holdout");
+	t->chart = CHART_FOREST;
+	t->unit = "percentage points";
+	rtable_col(t, "arm", -1);
+	t->value = rtable_col(t, "lift_pp", -1);
+	t->lo = rtable_col(t, "lift_lo", -1);
+	t->hi = rtable_col(t, "lift_hi", -1);
+	for (int i = 0; i < 4; i++) {
+		r = rtable_row(t);
+		str(t, r, 0, arm[i]);
+		rtable_num(t, r, 1, est[i]);
+		rtable_num(t, r, 2, est[i] - 1.5 - 0.25 * i);
+		rtable_num(t, r, 3, est[i] + 1.5 + 0.25 * i);
+	}
+	return 1;
+}
+
+/* One total row: KPI tiles. */
+static size_t
+b_kpi(struct rtable *t)
+{
+	size_t r;
+
+	rtable_init(t, "group", "totals");
+	t->chart = CHART_KPI;
+	rtable_col(t, "count", -1);
+	rtable_col(t, "sum_revenue", -1);
+	rtable_col(t, "avg_revenue", -1);
+	rtable_col(t, "distinct_profile_id", -1);
+	r = rtable_row(t);
+	rtable_int(t, r, 0, 1234567);
+	rtable_num(t, r, 1, 2045010.810000002);
+	rtable_num(t, r, 2, 72.37306036745406);
+	rtable_int(t, r, 3, 23570);
+	return 1;
+}
+
+/* Every chart on one page, as cdp-report page assembles them. */
+static size_t
+b_dashboard(struct rtable *t)
+{
+	b_kpi(&t[0]);
+	b_group(&t[1]);
+	b_funnel(&t[2]);
+	b_heatmap(&t[3]);
+	b_grouped(&t[4]);
+	b_forest(&t[5]);
+	return 6;
+}
+
 static const struct tcase cases[] = {
 	{ "group", "group", b_group },
 	{ "multi", "funnel", b_multi },
@@ -271,7 +376,67 @@ static const struct tcase cases[] = {
 	{ "empty", "group", b_empty },
 	{ "plain", "group", b_plain },
 	{ "all", "report", b_all },
+	{ "grouped", "attribution", b_grouped },
+	{ "forest", "lift", b_forest },
+	{ "kpi", "group", b_kpi },
+	{ "dashboard", "page", b_dashboard },
 };
+
+/* The decimals rtable_resolve() gives a column of a and b. */
+static int
+resolved(double a, double b, int precision)
+{
+	struct rtable t;
+	size_t r;
+	int d;
+
+	rtable_init(&t, "t", "");
+	rtable_col(&t, "v", -1);
+	r = rtable_row(&t);
+	rtable_num(&t, r, 0, a);
+	r = rtable_row(&t);
+	rtable_num(&t, r, 0, b);
+	rtable_resolve(&t, precision);
+	d = t.cols[0].shown;
+	rtable_free(&t);
+	return d;
+}
+
+/* report_time() reads the common shape YYYY-MM-DDTHH:MM:SSZ itself:
+ * the same seconds as the general parser, over two centuries. */
+static int
+time_checks(void)
+{
+	struct cdp_buf tmp[2] = { { 0 } }, t3 = { 0 };
+	struct cdp_rec r = { 0 };
+	struct cdp_err err;
+	int bad = 0;
+
+	for (int y = 1901; y <= 2100; y += 3)
+		for (int m = 1; m <= 12; m++)
+			for (int d = 1; d <= 31; d += 9) {
+				char line[128], ts[64];
+				double a, b;
+				const char *why;
+				int ra, rb;
+
+				snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02dZ",
+				    y, m, d, (y + m) % 24,
+				    (d * 7) % 60, (y * 13) % 60);
+				snprintf(line, sizeof(line), "{\"ts\":\"%s\"}", ts);
+				if (cdp_rec_parse(&r, line, strlen(line), &err)
+				    == -1)
+					return 1;
+				ra = report_time(&r, "ts", tmp, &a, &why);
+				rb = cdp_time_parse(ts, strlen(ts), &t3, &b, &why);
+				bad += ra != rb || (ra == 0 && a != b);
+			}
+	cdp_rec_free(&r);
+	cdp_buf_free(&tmp[0]);
+	cdp_buf_free(&tmp[1]);
+	cdp_buf_free(&t3);
+	return bad;
+}
 
 /* The helpers' own checks. */
 static int
@@ -299,6 +464,33 @@ selftest(void)
 	CHECK(fmt_fit("\xe6\x9d\xb1\xe4\xba\xac", 6, 3, &w) == 3 && w == 2,
 	    "fit CJK");
 	CHECK(fmt_fit("abc", 3, 9, &w) == 3 && w == 3, "fit all");
+	/* Numbers as people read them. */
+	cdp_buf_reset(&b);
+	report_fmt_num(&b, 1234567.891, 2, false);
+	CHECK_STR(b.p, "1,234,567.89");
+	cdp_buf_reset(&b);
+	report_fmt_num(&b, -1234, 0, false);
+	CHECK_STR(b.p, "-1,234");
+	cdp_buf_reset(&b);
+	report_fmt_num(&b, -0.0004, 2, false);
+	CHECK_STR(b.p, "0.00");
+	cdp_buf_reset(&b);
+	report_fmt_num(&b, 2026, 0, true);
+	CHECK_STR(b.p, "2026");
+	cdp_buf_reset(&b);
+	report_fmt_num(&b, 999.5, -1, false);
+	CHECK_STR(b.p, "999.5");
+	cdp_buf_reset(&b);
+	report_fmt_num(&b, 1e300, -1, false);
+	CHECK_STR(b.p, "1e300");
+	CHECK(resolved(72.37306036745406, 278.75999999999993, -1) == 4,
+	    "mean: 4 decimals");
+	CHECK(resolved(278.75999999999993, 12.5, -1) == 2, "noise dropped");
+	CHECK(resolved(0.000123456, 1, -1) == 7, "small: 4 significant");
+	CHECK(resolved(491, 12, -1) == 0, "whole numbers");
+	CHECK(resolved(491, 12.5, 3) == 3, "--precision");
+	CHECK(resolved(491, 12, 3) == 0, "--precision: whole stay whole");
+	CHECK(time_checks() == 0, "report_time: fast path = parser");
 	cdp_buf_free(&b);
 	return CHECK_DONE();
 }

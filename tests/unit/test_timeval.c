@@ -68,5 +68,35 @@ main(void)
 	CHECK(y == 2026 && m == 9, "2026-03-01 is 2026-W09");
 	cdp_time_isoweek(cdp_time_days(1969, 12, 29), &y, &m);
 	CHECK(y == 1970 && m == 1, "1969-12-29 is 1970-W01");
+
+	/* one duration grammar for report and journey */
+	{
+		static const struct {
+			const char	*s;
+			double		 secs;	/* -1: refused */
+		} dur[] = {
+			{ "0", 0 }, { "90", 90 }, { "90s", 90 }, { "30m", 1800 },
+			{ "2h", 7200 }, { "1.5h", 5400 }, { "7d", 604800 },
+			{ "1w", 604800 }, { "0.5d", 43200 }, { "0s", 0 },
+			{ "36600d", 36600 * 86400.0 }, { "36601d", -1 },
+			{ "", -1 }, { "h", -1 }, { "-1d", -1 }, { "+1d", -1 },
+			{ "1x", -1 }, { "1dd", -1 }, { "1 d", -1 }, { "1.d", -1 },
+			{ ".5d", -1 }, { "1e3", -1 }, { "inf", -1 }, { "nan", -1 },
+			{ "0x10", -1 }, { "1D", -1 },
+		};
+		double v;
+
+		for (size_t i = 0; i < sizeof(dur) / sizeof(dur[0]); i++) {
+			int rc = cdp_duration_parse(dur[i].s, &v);
+
+			if (dur[i].secs < 0)
+				CHECK(rc == -1, "duration \"%s\" refused",
+				    dur[i].s);
+			else
+				CHECK(rc == 0 && v == dur[i].secs,
+				    "duration \"%s\": rc %d, %g", dur[i].s, rc,
+				    rc == 0 ? v : 0);
+		}
+	}
 	return CHECK_DONE();
 }

@@ -1,0 +1,156 @@
+#!/bin/bash
+# examples/daily/nightly.sh DAY_DIR DATE STATE_IN STATE_OUT OUT_DIR
+#
+# One night of a shop's CDP, as cron would run it after midnight on the
+# files of DATE (YYYY-MM-DD) in DAY_DIR: crm-DATE.csv (the CRM export),
+# web-DATE.ndjson (web events), pos-DATE.csv (the tills),
+# consent-DATE.ndjson (preference centre) and email-DATE.ndjson (the email
+# service).  STATE_IN is the state the night before left (empty or
+# missing the first night); STATE_OUT gets the new one (profiles with their
+# ids, the purchases so far, the event ids seen, the journey state), so a
+# failed night changes nothing and can simply run again.  OUT_DIR gets the
+# night's results: records.ndjson (today's records with their profile_id),
+# profiles.ndjson (with scores and segments), decisions.ndjson (messages to
+# send), google-customer-match.csv, segments.csv, id-map.ndjson, the
+# rejects of each stage with their reasons, and stats.log: one line per
+# stage with its program's account.
+#
+# Nothing but cdpipe and the shell: no jq, Miller, awk or sed.
+set -eu -o pipefail
+
+[ $# -eq 5 ] || {
+	echo "usage: nightly.sh DAY_DIR DATE STATE_IN STATE_OUT OUT_DIR" >&2
+	exit 64
+}
+day=$1 date=$2 prev=$3 state=$4 out=$5
+here=$(cd "$(dirname "$0")" && pwd)
+asof=$(date -u -d "$date + 1 day" +%Y-%m-%dT00:00:00Z)
+ids=email,phone,customer_id,cookie
+w=$out/work
+mkdir -p "$state" "$out/rejects" "$w"
+: > "$out/stats.log"
+
+# stats STAGE FILE: the stats line a stage left in FILE, named, to the
+# log; any other message to standard error, named too.
+stats() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		'{"read"'*) printf '%s %s %s\n' "$date" "$1" "$line" \
+		    >> "$out/stats.log" ;;
+		*) printf 'nightly %s %s: %s\n' "$date" "$1" "$line" >&2 ;;
+		esac
+	done < "$2"
+}
+
+# run STAGE COMMAND...: run it, its standard error to stats(); a failure
+# ends the night with its status.
+run() {
+	local stage=$1 st=0
+	shift
+	"$@" 2> "$w/s" || st=$?
+	stats "$stage" "$w/s"
+	return $st
+}
+
+# pipe2 STAGE1 STAGE2 'CMD1' 'CMD2' OUT: CMD1 | CMD2 > OUT, each stage's
+# standard error to stats(); a failure of either ends the night.
+pipe2() {
+	local st=0
+	eval "$3" 2> "$w/s1" | eval "$4" > "$5" 2> "$w/s2" || st=$?
+	stats "$1" "$w/s1"
+	stats "$2" "$w/s2"
+	return $st
+}
+
+# The state of the night before, or a first one.
+for f in profiles purchases seen-web seen-email journey; do
+	if [ -f "$prev/$f.ndjson" ]; then
+		cp "$prev/$f.ndjson" "$state/$f.ndjson"
+	elif [ "$f" != journey ]; then
+		: > "$state/$f.ndjson"
+	fi
+done
+
+# 1. Every source to records with provenance; bad rows with their reason.
+run ingest-crm cdp-ingest --source crm --country-field country \
+    --default-country GB --date-format dmy --on-bad-value phone:null \
+    --normalize email,phone,first_name:name,last_name:name,country \
+    --types signup_date:date,vip:bool --rejects "$out/rejects/crm.ndjson" \
+    --stats -o "$w/crm.ndjson" "$day/crm-$date.csv"
+run ingest-web cdp-ingest --source web --normalize email,ts:datetime \
+    --map revenue=price --rejects "$out/rejects/web.ndjson" --stats \
+    -o "$w/web.ndjson" "$day/web-$date.ndjson"
+run ingest-pos cdp-ingest --source pos --country-field store_country \
+    --default-country GB \
+    --normalize phone,ts:datetime --map revenue=amount \
+    --types revenue:number --rejects "$out/rejects/pos.ndjson" --stats \
+    -o "$w/pos.ndjson" "$day/pos-$date.csv"
+run ingest-consent cdp-ingest --source consent \
+    --normalize email,ts:datetime --rejects "$out/rejects/consent.ndjson" \
+    --stats -o "$w/consent.ndjson" "$day/consent-$date.ndjson"
+run ingest-email cdp-ingest --source email --normalize email,ts:datetime \
+    --rejects "$out/rejects/email.ndjson" --stats -o "$w/email.ndjson" \
+    "$day/email-$date.ndjson"
+
+# 2. Events delivered twice: what an earlier night saw, then today's
+# repeats; the ids seen are kept for the nights to come.
+for src in web:event_id email:message_id; do
+	name=${src%%:*} key=${src#*:}
+	pipe2 "seen-$name" "dedupe-$name" \
+	    'cdp-join -k "$key" --how anti --stats "$state/seen-$name.ndjson" \
+	    "$w/$name.ndjson"' 'cdp-dedupe --key "$key" --stats' \
+	    "$w/$name-new.ndjson"
+	run "keys-$name" cdp-export --platform generic --no-hash \
+	    --no-consent-filter --fields "$key" --format ndjson --stats \
+	    "$w/$name-new.ndjson" \
+	    >> "$state/seen-$name.ndjson"
+done
+
+# 3. Identity: yesterday's profiles (all their identifiers under _ids,
+# their ids carried) and the purchases so far with today's records, so a
+# person keeps her id and a purchase follows its person when two profiles
+# join; the id map says which ids went.
+run merge cdp-merge --ids "$ids" --default-country GB \
+    --id-map "$out/id-map.ndjson" --stats -o "$w/annotated.ndjson" \
+    "$state/profiles.ndjson" "$state/purchases.ndjson" "$w/crm.ndjson" \
+    "$w/web-new.ndjson" "$w/pos.ndjson" "$w/consent.ndjson" \
+    "$w/email-new.ndjson"
+run today cdp-segment \
+    --where "!exists(_records) && contains(_src, \"$date\")" \
+    --stats -o "$out/records.ndjson" "$w/annotated.ndjson"
+run purchases cdp-segment --where '!exists(_records) && exists(revenue)' \
+    --stats -o "$w/purchases.ndjson" "$w/annotated.ndjson"
+mv "$w/purchases.ndjson" "$state/purchases.ndjson"
+run profiles cdp-merge --ids "$ids" --default-country GB --profiles \
+    --all-ids --rule ts=most_recent:ts --rule consent=most_recent:ts \
+    --rule updated_at=most_recent:updated_at \
+    --rule tz=most_recent:updated_at --rule country=most_recent:updated_at \
+    --rule city=most_recent:updated_at --rule revenue=longest \
+    --stats -o "$w/profiles.ndjson" "$state/profiles.ndjson" \
+    "$out/records.ndjson"
+mv "$w/profiles.ndjson" "$state/profiles.ndjson"
+
+# 4. Scores of every customer from the purchases so far, attached to the
+# profiles, then the segments.
+run rfm cdp-score rfm --id profile_id --time ts --amount revenue \
+    --as-of "$date" --stats -o "$w/rfm.ndjson" "$state/purchases.ndjson"
+pipe2 join-rfm segment \
+    'cdp-join -k profile_id --prefix rfm_ --fields segment,r,f,m,monetary \
+    --stats "$w/rfm.ndjson" "$state/profiles.ndjson"' \
+    'cdp-segment --rules "$here/segments.json" --as-of "$date" --stats' \
+    "$out/profiles.ndjson"
+
+# 5. Activation: today's events through the journey, with yesterday's
+# journey state; audiences for the ad platforms; a report.
+run journey cdp-journey -j "$here/journey.json" --as-of "$asof" \
+    --state "$state/journey.ndjson" --cap email:2/1d,sms:1/7d \
+    --quiet 21:00-08:00 --rejects "$out/rejects/journey.ndjson" --stats \
+    -o "$out/decisions.ndjson" "$out/records.ndjson"
+run export cdp-export --platform google \
+    --fields email,phone,first_name,last_name,country --consent consent.ads \
+    --default-country GB --stats -o "$out/google-customer-match.csv" \
+    "$out/profiles.ndjson"
+run report cdp-report group --by segments --agg count,sum:rfm_monetary \
+    --format csv --stats -o "$out/segments.csv" "$out/profiles.ndjson"
+rm -rf "$w"
