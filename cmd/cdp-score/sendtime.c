@@ -438,9 +438,6 @@ write_profiles(struct st *S, struct cdp_out *out)
 		if (cdp_out_write(out, w.b.p, w.b.len, &err) == -1)
 			cdp_die_err(&err, NULL, 0);
 	}
-	if (S->opt->common.verbose)
-		cdp_warn(NULL, 0, "sendtime: prior weight %.3g events (hour), "
-		    "%.3g (weekday)", ah, aw);
 	cdp_recw_free(&w);
 	free(o);
 	return S->n;
