@@ -261,10 +261,10 @@ OUT
 	# below, above and equal to beta, z near 1 where quadrature takes
 	# over from the series, huge s and beta), each also against the
 	# closed form through GSL's 2F1; BG/NBD, modified BG/NBD, the three
-	# with a covariate, Gamma-Gamma and sBG
+	# with a covariate, Gamma-Gamma, sBG and BG/BB
 	run "$CDP_BUILD/unit/test_score_models"
 	assert_success
-	assert_output "80 checks, 0 failed"
+	assert_output "85 checks, 0 failed"
 }
 
 @test "clv: Gamma-Gamma E[Z|x,zbar] of customers 1-10 equals Hardie's note 025" {

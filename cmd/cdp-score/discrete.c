@@ -5,7 +5,6 @@
  * Hardie 2007), with DERL (Fader & Hardie 2010).
  */
 #include <math.h>
-#include <string.h>
 
 #include "models.h"
 #include "modelsi.h"
@@ -33,14 +32,57 @@ bgbb_parts(const double *q, const struct rfx *c, double *alive,
 	*all = sum;
 }
 
+/* d/da of ln B(a+u, b+v) - ln B(a, b), and d/db (into *db). */
 static double
-bgbb_ll(const struct rfx_rows *d, const double *p)
+dlbeta(double a, double b, double u, double v, double *db)
 {
-	double ll = 0, alive, all;
+	double s = psi(a + b + u + v), s0 = psi(a + b);
 
-	for (size_t i = 0; i < d->n; i++) {
-		bgbb_parts(p, &d->row[i], &alive, &all);
-		ll += d->row[i].w * all;
+	*db = psi(b + v) - s - psi(b) + s0;
+	return psi(a + u) - s - psi(a) + s0;
+}
+
+/*
+ * The log-likelihood and, unless g is NULL, its gradient: each row is
+ * the log of a sum of terms B(al+x, be+y)/B(al,be) B(ga+c, de+e)/B(ga,de)
+ * (alive through n: y = n-x, c = 0, e = n; dead after t_x + i: y =
+ * t_x-x+i, c = 1, e = t_x+i), so its gradient is the terms' gradients
+ * weighted by their shares of the sum.
+ */
+static double
+bgbb_ll(const struct rfx_rows *d, const double *p, double *g)
+{
+	double al = p[0], be = p[1], ga = p[2], de = p[3], ll = 0;
+	double lab = lbeta(al, be), lgd = lbeta(ga, de);
+
+	if (g != NULL)
+		g[0] = g[1] = g[2] = g[3] = 0;
+	for (size_t r = 0; r < d->n; r++) {
+		const struct rfx *c = &d->row[r];
+		double x = c->x, tx = c->tx, n = c->T, all, alive;
+		double gr[4] = { 0 };
+
+		bgbb_parts(p, c, &alive, &all);
+		ll += c->w * all;
+		if (g == NULL)
+			continue;
+		for (double i = -1; i < n - tx; i++) {
+			/* i = -1: alive through n; else dead after t_x + i */
+			double y = i < 0 ? n - x : tx - x + i;
+			double cc = i < 0 ? 0 : 1, e = i < 0 ? n : tx + i;
+			double t = lbeta(al + x, be + y) - lab +
+			    lbeta(ga + cc, de + e) - lgd, w = exp(t - all);
+			double da, db, dg, dd;
+
+			da = dlbeta(al, be, x, y, &db);
+			dg = dlbeta(ga, de, cc, e, &dd);
+			gr[0] += w * da;
+			gr[1] += w * db;
+			gr[2] += w * dg;
+			gr[3] += w * dd;
+		}
+		for (int j = 0; j < 4; j++)
+			g[j] += c->w * gr[j];
 	}
 	return ll;
 }
@@ -84,24 +126,7 @@ double
 discrete_ll(enum model_kind kind, const struct rfx_rows *d, const double *p,
     double *g)
 {
-	double ll;
-
-	if (kind == M_SBG)
-		return sbg_ll(d, p, g);
-	ll = bgbb_ll(d, p);
-	/* BG/BB's rows are few (x, t_x, n all small): central differences
-	 * on ln p serve as its gradient */
-	for (int j = 0; g != NULL && j < 4; j++) {
-		double pp[4], h = 1e-6, lp, lm;
-
-		memcpy(pp, p, sizeof(pp));
-		pp[j] = p[j] * exp(h);
-		lp = bgbb_ll(d, pp);
-		pp[j] = p[j] * exp(-h);
-		lm = bgbb_ll(d, pp);
-		g[j] = (lp - lm) / (2 * h) / p[j];
-	}
-	return ll;
+	return kind == M_SBG ? sbg_ll(d, p, g) : bgbb_ll(d, p, g);
 }
 
 /* P(active at opportunity n + 1) (FHS 2010, eq. 11). */

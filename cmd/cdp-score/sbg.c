@@ -111,12 +111,15 @@ one_sub(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 	struct sub s = { .end = -1, .amount = NAN };
 	int rc;
 
-	if ((rc = day_field(S, rec, opt->start, &s.start, why)) != 0) {
+	/* --start and --cancel name the fields, start and cancel unless */
+	if ((rc = day_field(S, rec, opt->start ? opt->start : "start",
+	    &s.start, why)) != 0) {
 		if (rc == 1)
 			*why = "no start day (--start)";
 		return -1;
 	}
-	if ((rc = day_field(S, rec, opt->cancel, &s.end, why)) == -1)
+	if ((rc = day_field(S, rec, opt->cancel ? opt->cancel : "cancel",
+	    &s.end, why)) == -1)
 		return -1;
 	if (rc == 0 && s.end <= s.start) {
 		*why = "the subscription ends on or before its start";

@@ -102,8 +102,8 @@ main(void)
 		{ { 0.5, 0.01, 0.7, 900 }, "pareto, beta far above alpha" },
 	};
 	static const double zc[] = { 0, 1 };	/* group 0, group 1 */
-	struct rfx_rows d, cov, spend, sbg;
-	struct rfx z[NCUST], s[4];
+	struct rfx_rows d, cov, spend, sbg, bb;
+	struct rfx z[NCUST], s[4], b[4];
 	size_t m = 0;
 
 	gsl_set_error_handler_off();
@@ -123,6 +123,13 @@ main(void)
 	s[3] = (struct rfx){ .x = 0, .T = 5, .w = 30 };
 	if (rfx_rows_make(&sbg, s, 4, NULL, 0) == -1)
 		return 2;
+	/* BG/BB: x purchases, the last at t_x, of n = T opportunities */
+	b[0] = (struct rfx){ .x = 0, .tx = 0, .T = 6, .w = 3464 };
+	b[1] = (struct rfx){ .x = 1, .tx = 1, .T = 6, .w = 1091 };
+	b[2] = (struct rfx){ .x = 3, .tx = 5, .T = 6, .w = 120 };
+	b[3] = (struct rfx){ .x = 6, .tx = 6, .T = 6, .w = 400 };
+	if (rfx_rows_make(&bb, b, 4, NULL, 0) == -1)
+		return 2;
 	for (size_t i = 0; i < sizeof(pareto) / sizeof(pareto[0]); i++) {
 		check_point(M_PARETO, &d, pareto[i].p, 4, 4, pareto[i].what);
 		check_pareto_value(&d, pareto[i].p, pareto[i].what);
@@ -140,9 +147,12 @@ main(void)
 	check_point(M_GAMMA, &spend, (double[]){ 6.25, 3.74, 15.44 }, 3, 3,
 	    "gamma-gamma");
 	check_point(M_SBG, &sbg, (double[]){ 0.704, 1.182 }, 2, 2, "sbg");
+	check_point(M_BGBB, &bb, (double[]){ 1.204, 0.750, 0.657, 2.783 }, 4,
+	    4, "bg-bb");
 	rfx_rows_free(&d);
 	rfx_rows_free(&cov);
 	rfx_rows_free(&spend);
 	rfx_rows_free(&sbg);
+	rfx_rows_free(&bb);
 	return CHECK_DONE();
 }
