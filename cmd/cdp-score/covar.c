@@ -68,6 +68,55 @@ many:
 	    MODEL_MAXCOV, field, dict->n);
 }
 
+/* A group's vector, for sorting. */
+struct gvec {
+	const double	*z;
+	int		 nz;
+	unsigned	 ix;
+};
+
+static int
+by_vector(const void *a, const void *b)
+{
+	const struct gvec *x = a, *y = b;
+
+	for (int k = 0; k < x->nz; k++)
+		if (x->z[k] != y->z[k])
+			return x->z[k] < y->z[k] ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Number the groups in the order of their vectors, not of the customers
+ * first seen in them: the likelihood sums groups in this order, so a fit
+ * from transactions and one from their summaries (or from the input
+ * shuffled) add the same terms in the same order.
+ */
+static void
+order_groups(struct design *D, size_t n)
+{
+	size_t ng = D->ngroups ? D->ngroups : 1;
+	struct gvec *v = cdp_xcalloc(ng, sizeof(*v));
+	unsigned *rank = cdp_xcalloc(ng, sizeof(*rank));
+	double *z = cdp_xcalloc(D->ngroups * (size_t)D->nz + 1, sizeof(*z));
+
+	for (size_t i = 0; i < D->ngroups; i++)
+		v[i] = (struct gvec){ D->z + i * (size_t)D->nz, D->nz,
+		    (unsigned)i };
+	qsort(v, D->ngroups, sizeof(*v), by_vector);
+	for (size_t i = 0; i < D->ngroups; i++) {
+		rank[v[i].ix] = (unsigned)i;
+		memcpy(z + i * (size_t)D->nz, v[i].z, (size_t)D->nz *
+		    sizeof(*z));
+	}
+	for (size_t i = 0; i < n; i++)
+		D->g[i] = rank[D->g[i]];
+	free(D->z);
+	D->z = z;
+	free(v);
+	free(rank);
+}
+
 void
 design_make(struct design *D, const struct covdict *dict, char *const *fields,
     int nf, const uint32_t *cv, size_t n)
@@ -128,6 +177,7 @@ design_make(struct design *D, const struct covdict *dict, char *const *fields,
 	cdp_keymap_free(groups);
 	for (int k = 0; k < nf; k++)
 		free(col[k]);
+	order_groups(D, n);
 }
 
 void

@@ -354,7 +354,9 @@ at_edge(struct fit *f, const double *u, double less)
 	}
 	if (len > 0 && len < sizeof(f->why))
 		snprintf(f->why + len, sizeof(f->why) - len, ": the data "
-		    "do not identify the model (too short a period?)");
+		    "do not identify the model (%s)", f->kind == M_GAMMA ?
+		    "do the amounts vary?" : f->kind >= M_BGBB ? "too few "
+		    "periods?" : "too short a period?");
 	return len > 0;
 }
 

@@ -1,0 +1,356 @@
+#!/usr/bin/env bats
+# cdp-score clv and churn beyond BG/NBD: fits that never hang and say
+# why they fail (issue 15.7), the modified BG/NBD, BG/BB and sBG against
+# their published figures, standard errors, intervals, covariates, churn
+# scores, closed forms against an independent evaluation (issue 21),
+# cancellations and the spend model (issue 26).  Data that a test
+# simulates come from build/bench/gen_clv (known parameters, fixed seed).
+load helper
+
+F="$BATS_TEST_DIRNAME/cdp-score"
+DATA="$SHARED/data"
+
+setup_file() {
+	"$BATS_TEST_DIRNAME/cdp-score/cdnow.sh" "$DATA/cdnow/CDNOW_sample.txt" \
+	    > "$BATS_FILE_TMPDIR/sample.ndjson"
+	# the published summaries as cdp-score's summary records
+	cdp-ingest --types x:int,t_x:number,T:number,zbar:number \
+	    "$DATA/cdnow/cdnow_customers_summary_with_transactions.csv" \
+	    > "$BATS_FILE_TMPDIR/cdnow-z.ndjson"
+	cdp-ingest --map x=frequency,t_x=recency \
+	    --types x:int,t_x:number,T:number \
+	    "$DATA/cdnow/cdnow_customers_summary.csv" \
+	    > "$BATS_FILE_TMPDIR/cdnow.ndjson"
+	cdp-ingest --map x=frequency,t_x=recency,count=n_custs \
+	    --types x:int,t_x:int,n:int,count:int \
+	    "$DATA/retention/donations.csv" > "$BATS_FILE_TMPDIR/donations.ndjson"
+	for seg in regular high_end; do
+		cdp-ingest --map "period=year,active=$seg" \
+		    --types period:int,active:int \
+		    "$DATA/retention/sbg_survival.csv" \
+		    > "$BATS_FILE_TMPDIR/$seg.ndjson"
+	done
+}
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	S=$BATS_FILE_TMPDIR
+	GEN=$CDP_BUILD/bench/gen_clv
+}
+
+# Fields of one JSON object, rounded: r3 FIELD... gives each to 3 decimals.
+r3() {
+	local f q=""
+	for f; do q="$q(.$f * 1000 | round / 1000),"; done
+	jq -r "[${q%,}] | map(tostring) | join(\" \")"
+}
+
+# --- never hangs, says why (issue 15.7) ---------------------------------------
+
+@test "clv: a calibration ending on the last purchase day that leaves BG/NBD unidentified: 65 with the reason, --allow-nonconverged goes on" {
+	# 1,030 customers over 90 days, the default calibration end being the
+	# last purchase day: a and b grow without bound together (everyone's
+	# dropout looks alike).  This exited 65 "line search made no progress".
+	"$GEN" -n 1030 -s 3 --acquire 90 --days 90 -p 0.8,10,0.5,5 > w.ndjson
+	run_split cdp-score clv --fit-only w.ndjson
+	assert_failure 65
+	assert_equal "$output" ""
+	assert_equal "$stderr" "cdp-score: bg-nbd: the fit did not converge: the likelihood keeps growing as a goes to infinity and b goes to infinity: the data do not identify the model (too short a period?); --allow-nonconverged uses the best parameters found"
+	run_split cdp-score clv --fit-only --allow-nonconverged w.ndjson
+	assert_success
+	assert_equal "$stderr" "cdp-score: bg-nbd: the fit did not converge (the likelihood keeps growing as a goes to infinity and b goes to infinity: the data do not identify the model (too short a period?)): the best parameters found are used"
+	assert_equal "$(jq -c '[.converged, .customers, (.why | test("infinity"))]' <<<"$output")" '[false,1030,true]'
+	run cdp-score clv --allow-nonconverged --stats w.ndjson
+	assert_success
+	assert_equal "$(grep -c '"clv_p_alive"' <<<"$output")" 1030
+}
+
+@test "clv: Pareto/NBD on the 1,030 customers that ran for minutes converges" {
+	# generated from BG/NBD, 60 days, fitted by Pareto/NBD: the old series
+	# crawled where alpha and beta drift apart (z near 1); timeout only
+	# guards the suite against a hang
+	"$GEN" -n 1030 -s 6 --acquire 60 --days 60 -p 0.5,2,0.8,2.4 > p.ndjson
+	run timeout 300 cdp-score clv --model pareto-nbd --fit-only p.ndjson
+	assert_success
+	assert_equal "$(jq -r '.converged' <<<"$output")" true
+	assert_equal "$(r3 r alpha s beta <<<"$output")" "1.071 5.146 11.319 135.891"
+}
+
+@test "clv: --max-iter and --max-fit-seconds bound every fit, the reason on stderr" {
+	run_split cdp-score clv --fit-only --max-iter 3 \
+	    --calibration-end 1997-09-30 "$S/sample.ndjson"
+	assert_failure 65
+	assert_equal "$stderr" "cdp-score: bg-nbd: the fit did not converge: the iteration limit was reached; --allow-nonconverged uses the best parameters found"
+	run_split cdp-score clv --fit-only --model pareto-nbd \
+	    --max-fit-seconds 0.001 --calibration-end 1997-09-30 \
+	    "$S/sample.ndjson"
+	assert_failure 65
+	assert_equal "$stderr" "cdp-score: pareto-nbd: the fit did not converge: the time limit of 0.001 s was reached; --allow-nonconverged uses the best parameters found"
+	run_split cdp-score clv --fit-only --max-iter 3 --allow-nonconverged \
+	    --calibration-end 1997-09-30 "$S/sample.ndjson"
+	assert_success
+	assert_equal "$(jq -c '[.converged, .why]' <<<"$output")" '[false,"the iteration limit was reached"]'
+	for bad in "--max-iter 0" "--max-iter x" "--max-fit-seconds 0" \
+	    "--max-fit-seconds -1"; do
+		run cdp-score clv $bad "$S/sample.ndjson"
+		assert_failure 64
+	done
+	run_split cdp-score rfm --allow-nonconverged x
+	assert_failure 64
+	[[ "$stderr" == "cdp-score: that option belongs to cdp-score clv and churn"* ]]
+}
+
+@test "clv: a spend model that fails keeps the purchase model's output; --spend-model none" {
+	# every repeat of the same amount: Gamma-Gamma's q runs off
+	"$GEN" -n 500 -s 1 | jq -c '.revenue = 10' > flat.ndjson
+	run_split cdp-score clv flat.ndjson
+	assert_success
+	assert_equal "$stderr" "cdp-score: gamma-gamma: the fit did not converge: the likelihood keeps growing as p goes to infinity and v goes to 0: the data do not identify the model (do the amounts vary?); the purchase model's results are written without spend and value (--spend-model none leaves spend out on purpose)"
+	assert_equal "$(head -1 <<<"$output" | jq -c 'keys_unsorted')" \
+	    '["customer_id","clv_frequency","clv_recency","clv_T","clv_p_alive","clv_expected_purchases"]'
+	assert_equal "$(wc -l <<<"$output")" 500
+	run_split cdp-score clv --spend-model none flat.ndjson
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(head -1 <<<"$output" | jq -c 'keys_unsorted')" \
+	    '["customer_id","clv_frequency","clv_recency","clv_T","clv_p_alive","clv_expected_purchases"]'
+	run_split cdp-score clv --fit-only --spend-model none flat.ndjson
+	assert_equal "$(jq -c '[.spend, .spend_why]' <<<"$output")" '[null,"--spend-model none"]'
+	run cdp-score clv --spend-model lognormal flat.ndjson
+	assert_failure 64
+	run cdp-score rfm --spend-model none flat.ndjson
+	assert_failure 64
+}
+
+# --- published figures (issue 21) -------------------------------------------
+
+@test "clv: modified BG/NBD reproduces r 0.525 alpha 6.183 a 0.891 b 1.614 LL -9582.13 (summary and transactions)" {
+	run cdp-score clv --model mbg-nbd --from-summary --fit-only \
+	    --spend-model none "$S/cdnow.ndjson"
+	assert_success
+	assert_equal "$(r3 r alpha a b <<<"$output")" "0.525 6.183 0.891 1.614"
+	assert_equal "$(jq '.ll * 100 | round' <<<"$output")" -958213
+	assert_equal "$(jq -r '[.model, .customers, .converged] | @tsv' <<<"$output")" \
+	    "$(printf 'mbg-nbd\t2357\ttrue')"
+	run cdp-score clv --model mbg-nbd --fit-only \
+	    --calibration-end 1997-09-30 "$S/sample.ndjson"
+	assert_success
+	assert_equal "$(r3 r alpha a b <<<"$output")" "0.525 6.183 0.891 1.614"
+}
+
+@test "clv: BG/BB reproduces the donors' alpha 1.204 beta 0.750 gamma 0.657 delta 2.783 LL -33225.58" {
+	run cdp-score clv --model bg-bb --from-summary --fit-only \
+	    --spend-model none "$S/donations.ndjson"
+	assert_success
+	assert_equal "$(r3 alpha beta gamma delta <<<"$output")" "1.204 0.75 0.657 2.783"
+	assert_equal "$(jq '.ll * 100 | round' <<<"$output")" -3322558
+	assert_equal "$(jq .customers <<<"$output")" 11104
+}
+
+@test "clv: BG/BB from yearly transactions equals the fit from the same donors' summaries" {
+	"$GEN" -m bg-bb -n 3000 -s 2 > bb.ndjson
+	"$GEN" -m bg-bb -n 3000 -s 2 -f summary > bbs.ndjson
+	run cdp-score clv --model bg-bb --period year --calibration-end \
+	    2003-12-31 --spend-model none --fit-only bb.ndjson
+	assert_success
+	assert_output "$(cdp-score clv --model bg-bb --from-summary \
+	    --spend-model none --fit-only bbs.ndjson)"
+	# and near the parameters simulated (FHS's)
+	assert_equal "$(r3 alpha beta gamma delta <<<"$output")" "1.258 0.802 0.669 2.824"
+	run cdp-score clv --model bg-bb --period year \
+	    --calibration-end 2003-12-31 --summary bb.ndjson
+	assert_line --index 1 '{"customer_id":"c0000002","x":2,"t_x":4,"n":6,"zbar":1}'
+	run cdp-score clv --model bg-bb --period fortnight bb.ndjson
+	assert_failure 64
+	run cdp-score clv --period year bb.ndjson
+	assert_failure 64
+}
+
+@test "clv: sBG reproduces Fader-Hardie's regular and high-end cohorts and projects years 8-12" {
+	run cdp-score clv --model sbg --from-summary --fit-only \
+	    --holdout-periods 5 "$S/regular.ndjson"
+	assert_success
+	assert_equal "$(r3 gamma delta ll <<<"$output")" "0.704 1.182 -1680.265"
+	# projected survival and retention of years 8-12 next to the actual
+	assert_equal "$(jq -c '[.projection[] | select(.period >= 8) |
+	    [.period, (.survival * 1000 | round), (.retention * 1000 | round),
+	    (.actual_survival * 1000 | round),
+	    (.actual_retention * 1000 | round)]]' <<<"$output")" \
+	    '[[8,220,921,223,925],[9,204,929,207,928],[10,191,935,194,937],[11,180,941,183,943],[12,170,945,173,945]]'
+	# S(t) = B(g, d+t)/B(g, d): retention r(t) = (d+t-1)/(g+d+t-1)
+	want=$(awk 'BEGIN { g = 0.7040773; d = 1.1820430
+	    for (t = 8; t <= 12; t++) printf "%.6f ", (d + t - 1) / (g + d + t - 1) }')
+	assert_equal "$(jq -r '[.projection[] | select(.period >= 8) |
+	    .retention * 1e6 | round / 1e6] | map(tostring) | join(" ")' \
+	    <<<"$output" | awk '{ for (i = 1; i <= NF; i++) printf "%.6f ", $i }')" "$want"
+	run cdp-score clv --model sbg --from-summary --fit-only \
+	    --holdout-periods 5 "$S/high_end.ndjson"
+	assert_equal "$(r3 gamma delta ll <<<"$output")" "0.668 3.806 -1611.158"
+}
+
+@test "clv, churn: sBG on subscription records recovers the simulated parameters within their 95% intervals; DERL per subscriber" {
+	# 4,000 weekly subscriptions with gamma 0.704, delta 1.182
+	"$GEN" -m sbg -n 4000 -s 5 --unit 7 --acquire 84 --days 364 > subs.ndjson
+	run cdp-score clv --model sbg --period week --fit-only subs.ndjson
+	assert_success
+	assert_equal "$(jq -r '(.ci95.gamma[0] < 0.704 and 0.704 < .ci95.gamma[1])
+	    and (.ci95.delta[0] < 1.182 and 1.182 < .ci95.delta[1])' <<<"$output")" true
+	cp <(echo "$output") fit.json
+	run cdp-score clv --model sbg --period week --discount-rate 0.002 \
+	    --amount mrr subs.ndjson
+	assert_success
+	assert_equal "$(wc -l <<<"$output")" 4000
+	# an active one: DERL against the sum of S(k+j)/S(k) (1+d)^-(j-1)
+	line=$(grep -m1 '"clv_active":true' <<<"$output")
+	k=$(jq .clv_periods <<<"$line")
+	want=$(jq -r '"\(.gamma) \(.delta)"' fit.json | awk -v k="$k" '{
+	    g = $1; d = $2; s = 1; sum = 0
+	    for (j = 1; j < 200000; j++) { s *= (d + k + j - 1) / (g + d + k + j - 1)
+	        sum += s / (1.002) ^ (j - 1) }
+	    printf "%.8f", sum }')
+	assert_equal "$(jq '.clv_derl' <<<"$line" | awk '{ printf "%.8f", $1 }')" "$want"
+	assert_equal "$(jq '(.clv_value - .clv_derl * .mrr) | fabs < 1e-9' <<<"$line")" true
+	# cancelled: nothing left, known to have churned
+	assert_equal "$(grep -m1 '"clv_active":false' <<<"$output" | jq -c '[.clv_derl, .clv_value]')" '[0,0]'
+	id=$(jq -r .customer_id <<<"$line")
+	run cdp-score churn --model sbg --period week subs.ndjson
+	assert_success
+	# the chance of cancelling at the next renewal, E[theta | k renewals]
+	assert_equal "$(grep "\"$id\"" <<<"$output" | jq -r '.churn_risk' |
+	    awk '{ printf "%.10f", $1 }')" "$(jq -r '"\(.gamma) \(.delta)"' \
+	    fit.json | awk -v k="$k" '{ printf "%.10f", $1 / ($1 + $2 + k) }')"
+	assert_equal "$(grep -m1 '"churn_p_alive":0' <<<"$output" |
+	    jq -c '[.churn_risk, .churn_p_no_purchase]')" '[1,1]'
+	# without discounting and gamma < 1 the lifetime is infinite
+	run_split cdp-score clv --model sbg --period week subs.ndjson
+	assert_failure 65
+	[[ "$stderr" == "cdp-score: sbg: gamma = 0.70"*" is not above 1, so without discounting the expected lifetime is infinite: give --discount-rate (per period)" ]]
+}
+
+# --- uncertainty ---------------------------------------------------------------
+
+@test "clv: Hessian standard errors equal second differences of the likelihood written apart (BG/NBD, BG/BB, sBG)" {
+	# tests/cdp-score/hessian.py: the closed-form likelihood in Python,
+	# its Hessian by second differences, inverted; cdp-score differences
+	# its analytic gradient
+	cdp-score clv --summary --calibration-end 1997-09-30 \
+	    "$S/sample.ndjson" > sum.ndjson
+	cdp-score clv --fit-only --from-summary sum.ndjson > bg.json
+	run python3 "$F/hessian.py" bg-nbd bg.json < sum.ndjson
+	assert_output ok
+	# lifetimes' standard errors of the CDNOW fit, to their digits
+	assert_equal "$(jq -r '.se | [.r, .alpha, .a, .b] |
+	    map(. * 1e4 | round) | map(tostring) | join(" ")' bg.json)" \
+	    "126 3782 1857 7054"
+	cdp-score clv --model bg-bb --from-summary --fit-only \
+	    --spend-model none "$S/donations.ndjson" > bb.json
+	run python3 "$F/hessian.py" bg-bb bb.json < "$S/donations.ndjson"
+	assert_output ok
+	head -8 "$S/regular.ndjson" > reg.ndjson
+	cdp-score clv --model sbg --from-summary --fit-only reg.ndjson > sbg.json
+	run python3 "$F/hessian.py" sbg sbg.json < reg.ndjson
+	assert_output ok
+	# the 95% interval is exp(ln p -+ 1.96 se(ln p))
+	assert_equal "$(jq -r '(.ci95.r[0] - .r * ((-1.959963984540054 *
+	    .se.r / .r) | exp)) | fabs < 1e-12' bg.json)" true
+}
+
+@test "clv --intervals N: 90% intervals per customer from parameter draws, fixed by --seed" {
+	run cdp-score clv --intervals 200 --calibration-end 1997-09-30 \
+	    --id sample_id "$S/sample.ndjson"
+	assert_success
+	assert_equal "$(jq -c 'select(.clv_expected_purchases_lo >
+	    .clv_expected_purchases or .clv_expected_purchases >
+	    .clv_expected_purchases_hi or .clv_value_lo > .clv_value or
+	    .clv_value > .clv_value_hi)' <<<"$output" | wc -l)" 0
+	assert_equal "$(head -1 <<<"$output" | jq -c 'keys_unsorted[6:]')" \
+	    '["clv_expected_purchases","clv_expected_purchases_lo","clv_expected_purchases_hi","clv_expected_spend","clv_value","clv_value_lo","clv_value_hi"]'
+	# customers alike share their interval; the same seed, the same
+	first=$output
+	run cdp-score clv --intervals 200 --calibration-end 1997-09-30 \
+	    --id sample_id --seed 1 "$S/sample.ndjson"
+	assert_output "$first"
+	run cdp-score clv --intervals 200 --calibration-end 1997-09-30 \
+	    --id sample_id --seed 2 "$S/sample.ndjson"
+	assert [ "$output" != "$first" ]
+	# saved parameters carry their covariance
+	cdp-score clv --fit-only --calibration-end 1997-09-30 \
+	    "$S/sample.ndjson" > fit.json
+	run cdp-score clv --params fit.json --intervals 200 \
+	    --calibration-end 1997-09-30 --id sample_id "$S/sample.ndjson"
+	assert_output "$first"
+	run_split cdp-score clv --params "$F/published.json" --intervals 200 \
+	    --calibration-end 1997-09-30 "$S/sample.ndjson"
+	assert_failure 65
+	assert_equal "$stderr" "cdp-score: --intervals: the parameters have no covariance (the --params file has no vcov)"
+	run cdp-score clv --intervals 5 x.ndjson
+	assert_failure 64
+	run cdp-score clv --intervals 100 --fit-only x.ndjson
+	assert_failure 64
+	run cdp-score churn --intervals 100 x.ndjson
+	assert_failure 64
+}
+
+# --- covariates --------------------------------------------------------------
+
+@test "clv --covariates: effects on the rate and the lifetime recovered within their 95% intervals" {
+	# 4,000 customers; channel "web" multiplies alpha by exp(-0.7) and a
+	# and b by exp(-0.5) (BG/NBD), alpha and beta likewise (Pareto/NBD)
+	"$GEN" -n 4000 -s 9 --covariate 0.7,-0.5 --acquire 84 --days 365 > cov.ndjson
+	run cdp-score clv --fit-only --covariates channel --spend-model none \
+	    cov.ndjson
+	assert_success
+	assert_equal "$(jq -r '[.ci95["purchase:channel=web"],
+	    .ci95["lifetime:channel=web"]] | (.[0][0] < 0.7 and 0.7 < .[0][1]
+	    and .[1][0] < -0.5 and -0.5 < .[1][1])' <<<"$output")" true
+	assert_equal "$(jq -c 'keys_unsorted[2:8]' <<<"$output")" \
+	    '["r","alpha","a","b","purchase:channel=web","lifetime:channel=web"]'
+	"$GEN" -m pareto-nbd -n 4000 -s 9 --covariate 0.7,-0.5 --acquire 84 \
+	    --days 365 > covp.ndjson
+	run cdp-score clv --model pareto-nbd --fit-only --covariates channel \
+	    --spend-model none covp.ndjson
+	assert_equal "$(jq -r '[.ci95["purchase:channel=web"],
+	    .ci95["lifetime:channel=web"]] | (.[0][0] < 0.7 and 0.7 < .[0][1]
+	    and .[1][0] < -0.5 and -0.5 < .[1][1])' <<<"$output")" true
+	# per customer: a web customer buys more than a store one alike
+	run cdp-score clv --covariates channel --spend-model none cov.ndjson
+	assert_success
+	assert_equal "$(wc -l <<<"$output")" 4000
+}
+
+@test "clv --covariates: one value everywhere is the fit without covariates, exactly; numbers, too many values, a missing value" {
+	jq -c '.plan = "basic" | .age = 30' "$S/sample.ndjson" > one.ndjson
+	run cdp-score clv --fit-only --calibration-end 1997-09-30 \
+	    --covariates plan one.ndjson
+	assert_success
+	assert_output "$(cdp-score clv --fit-only --calibration-end 1997-09-30 \
+	    "$S/sample.ndjson")"
+	# a numeric covariate is one column
+	jq -c '.age = (.sample_id | tonumber % 7)' "$S/sample.ndjson" > age.ndjson
+	run cdp-score clv --fit-only --calibration-end 1997-09-30 \
+	    --covariates age --spend-model none age.ndjson
+	assert_success
+	assert_equal "$(jq -c '[has("purchase:age"), has("lifetime:age")]' <<<"$output")" '[true,true]'
+	# --summary keeps the values, --from-summary fits them alike
+	cdp-score clv --summary --calibration-end 1997-09-30 --covariates age \
+	    age.ndjson > sum.ndjson
+	assert_equal "$(head -1 sum.ndjson | jq -c 'keys_unsorted')" \
+	    '["customer_id","x","t_x","T","zbar","age"]'
+	run cdp-score clv --from-summary --fit-only --covariates age \
+	    --spend-model none sum.ndjson
+	assert_output "$(cdp-score clv --fit-only --calibration-end 1997-09-30 \
+	    --covariates age --spend-model none age.ndjson)"
+	jq -c '.zip = .sample_id' "$S/sample.ndjson" > many.ndjson
+	run_split cdp-score clv --fit-only --covariates zip many.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-score: --covariates: more than 8 columns ("zip" has 2357 values, one column each but the first)'
+	head -3 "$S/sample.ndjson" > m.ndjson
+	jq -c '.plan = "a"' "$S/sample.ndjson" | sed -n 4,6p >> m.ndjson
+	run_split cdp-score clv --fit-only --covariates plan m.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-score: m.ndjson:1: field "plan": missing'
+	run cdp-score clv --covariates plan --model bg-bb m.ndjson
+	assert_failure 64
+	run cdp-score clv --covariates a,b,c,d,e,f,g,h,i m.ndjson
+	assert_failure 64
+}
