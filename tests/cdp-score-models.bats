@@ -283,6 +283,8 @@ r3() {
 	    --calibration-end 1997-09-30 "$S/sample.ndjson"
 	assert_failure 65
 	assert_equal "$stderr" "cdp-score: --intervals: the parameters have no covariance (the --params file has no vcov)"
+	run cdp-score clv --seed x x.ndjson
+	assert_failure 64
 	run cdp-score clv --intervals 5 x.ndjson
 	assert_failure 64
 	run cdp-score clv --intervals 100 --fit-only x.ndjson
@@ -352,5 +354,219 @@ r3() {
 	run cdp-score clv --covariates plan --model bg-bb m.ndjson
 	assert_failure 64
 	run cdp-score clv --covariates a,b,c,d,e,f,g,h,i m.ndjson
+	assert_failure 64
+}
+
+# --- churn and the closed forms ----------------------------------------------
+
+@test "churn: P(alive), churn_risk and no purchase in the horizon per customer; cdp-segment selects on them" {
+	run cdp-score churn --calibration-end 1997-09-30 --id sample_id \
+	    --stats "$S/sample.ndjson"
+	assert_success
+	assert_equal "$(head -1 <<<"$output")" \
+	    "$(head -1 <<<"$output" | jq -c '{sample_id, churn_p_alive, churn_risk, churn_p_no_purchase}')"
+	assert_equal "$(jq -c 'select((.churn_risk + .churn_p_alive - 1 | fabs) > 1e-12 or .churn_p_no_purchase < .churn_risk)' <<<"$output" | wc -l)" 0
+	n=$(jq -c 'select(.churn_risk > 0.7)' <<<"$output" | wc -l)
+	run cdp-segment --where 'churn_risk > 0.7' <<<"$output"
+	assert_success
+	assert_equal "$(wc -l <<<"$output")" "$n"
+	# a longer horizon: no purchase is less likely
+	a=$(cdp-score churn --calibration-end 1997-09-30 "$S/sample.ndjson" | head -1 | jq .churn_p_no_purchase)
+	b=$(cdp-score churn --calibration-end 1997-09-30 --horizon 10 "$S/sample.ndjson" | head -1 | jq .churn_p_no_purchase)
+	assert_equal "$(jq -n "$b < $a")" true
+	# --annotate puts them on every record; --fit-only has no spend
+	run cdp-score churn --annotate --calibration-end 1997-09-30 "$S/sample.ndjson"
+	assert_equal "$(wc -l <<<"$output")" 6919
+	run cdp-score churn --fit-only --calibration-end 1997-09-30 "$S/sample.ndjson"
+	assert_equal "$(jq -c 'has("spend")' <<<"$output")" false
+	run cdp-score churn --spend-model none x
+	assert_failure 64
+}
+
+@test "clv, churn: P(alive) and expectations of CDNOW customers 1-10 equal an independent evaluation to 1e-8" {
+	# tests/cdp-score/closed_forms.py integrates each posterior quantity
+	# numerically over the latent rates (mpmath), where cdp-score uses
+	# 2F1, Beta sums and series
+	head -10 "$S/cdnow-z.ndjson" > ten.ndjson
+	printf '%s\n' '{"model":"mbg-nbd","r":0.525,"alpha":6.183,"a":0.891,"b":1.614,"spend":{"model":"gamma-gamma","p":6.25,"q":3.74,"v":15.44}}' > mbg.json
+	printf '%s\n' '{"model":"pareto-nbd","r":0.553,"alpha":10.578,"s":0.606,"beta":11.669,"spend":{"model":"gamma-gamma","p":6.25,"q":3.74,"v":15.44}}' > pnbd.json
+	for m in "$F/published.json" mbg.json pnbd.json; do
+		mod=$(jq -r .model "$m")
+		run bash -c "cdp-score clv --from-summary --params $m --horizon 39 ten.ndjson |
+		    python3 '$F/closed_forms.py' $mod $m 39"
+		assert_line --index 10 "10 checked, 0 off"
+		run bash -c "cdp-score churn --from-summary --params $m --horizon 4 ten.ndjson |
+		    python3 '$F/closed_forms.py' $mod $m 4"
+		assert_line --index 10 "10 checked, 0 off"
+	done
+	# Hardie's spreadsheet: E[Y(39) | x=2, t_x=30.43, T=38.86] = 1.226;
+	# note 025: E[Z] of customers 1-10
+	run cdp-score clv --from-summary --params "$F/published.json" \
+	    --horizon 39 ten.ndjson
+	assert_equal "$(head -1 <<<"$output" | jq '.clv_expected_purchases * 1000 | round')" 1226
+	assert_equal "$(jq -r '.clv_expected_spend * 100 | round / 100' <<<"$output" | paste -sd' ')" \
+	    "24.66 18.92 35.22 35.22 35.22 71.47 18.92 35.22 27.29 35.22"
+	printf '%s\n' '{"model":"bg-bb","alpha":1.204,"beta":0.750,"gamma":0.657,"delta":2.783}' > bb.json
+	head -10 "$S/donations.ndjson" > d10.ndjson
+	run bash -c "cdp-score clv --model bg-bb --spend-model none --from-summary --params bb.json --horizon 5 d10.ndjson |
+	    python3 '$F/closed_forms.py' bg-bb bb.json 5"
+	assert_line --index 10 "10 checked, 0 off"
+	run bash -c "cdp-score churn --model bg-bb --from-summary --params bb.json --horizon 2 d10.ndjson |
+	    python3 '$F/closed_forms.py' bg-bb bb.json 2"
+	assert_line --index 10 "10 checked, 0 off"
+}
+
+# --- bad input ---------------------------------------------------------------
+
+@test "clv: summary rows that break the model's rules are 65 with file:line and the rule" {
+	bad() {
+		printf '%s\n' "$2" > b.ndjson
+		run_split cdp-score clv --model "$1" --from-summary --fit-only \
+		    --spend-model none b.ndjson
+		assert_failure 65
+		assert_equal "$stderr" "cdp-score: b.ndjson:1: $3"
+	}
+	bad bg-bb '{"x":4,"t_x":4,"n":3}' "x > n: more purchases than opportunities"
+	bad bg-bb '{"x":2,"t_x":4,"n":3}' "t_x > n: the last purchase after the last opportunity"
+	bad bg-bb '{"x":3,"t_x":2,"n":6}' "x > t_x: more purchases than opportunities up to the last"
+	bad bg-bb '{"x":1,"t_x":1.5,"n":6}' "t_x and n must be whole numbers of opportunities"
+	bad bg-nbd '{"x":2,"t_x":40,"T":38.86}' "t_x > T: the last purchase after the end of the period"
+	bad bg-nbd '{"x":0,"t_x":3,"T":38.86}' "t_x is not 0 although x is 0"
+	bad bg-nbd '{"x":1.5,"t_x":3,"T":38.86}' "x is not a whole number of at least 0"
+	bad bg-nbd '{"x":2,"t_x":3,"T":38.86,"zbar":-5}' "zbar below 0: Gamma-Gamma needs positive amounts"
+	bad bg-nbd '{"x":2,"t_x":3,"T":38.86,"count":0}' "count is not a positive number"
+	bad sbg '{"period":1,"active":100}' "the periods must start at 0"
+	bad sbg '{"period":0,"active":-1}' "not a survival record (period and active: numbers, active at least 0)"
+	# survival counts: the line of the rise, the gap
+	printf '%s\n' '{"period":0,"active":100}' '{"period":1,"active":80}' \
+	    '{"period":2,"active":90}' > s.ndjson
+	run_split cdp-score clv --model sbg --from-summary --fit-only s.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-score: s.ndjson:3: active rises from the period before: survival counts never rise"
+	printf '%s\n' '{"period":0,"active":100}' '{"period":2,"active":80}' > s.ndjson
+	run_split cdp-score clv --model sbg --from-summary --fit-only s.ndjson
+	assert_equal "$stderr" "cdp-score: s.ndjson:2: the periods must follow each other (0, 1, 2, ...)"
+	# with --rejects the rest is fitted
+	printf '%s\n' '{"x":2,"t_x":40,"T":38.86}' > b.ndjson
+	cat "$S/cdnow.ndjson" >> b.ndjson
+	run_split cdp-score clv --from-summary --fit-only --spend-model none \
+	    --rejects rej.ndjson --stats b.ndjson
+	assert_success
+	assert_equal "$stderr" '{"read":2358,"used":2357,"rejected":1,"skipped":0,"output":1}'
+}
+
+@test "clv: degenerate data say why the model cannot be identified" {
+	printf '%s\n' '{"period":0,"active":100}' '{"period":1,"active":100}' > s.ndjson
+	run_split cdp-score clv --model sbg --from-summary --fit-only s.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-score: sbg: no subscription ended: with no churn the churn rate cannot be estimated"
+	printf '%s\n' '{"x":0,"t_x":0,"n":6,"count":30}' > d.ndjson
+	run_split cdp-score clv --model bg-bb --from-summary --fit-only \
+	    --spend-model none d.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-score: bg-bb: every one of the 30 customers bought only once (x = 0): without a repeat purchase the purchase rate and the dropout cannot be told apart, so the model cannot be identified"
+	printf '%s\n' '{"period":0,"active":100}' > s.ndjson
+	run_split cdp-score clv --model sbg --from-summary --fit-only s.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-score: sbg: 1 periods of survival counts; the fit needs two or more"
+}
+
+@test "clv --model sbg: bad subscription records; --start and --cancel name the fields" {
+	printf '%s\n' '{"customer_id":"a","start":"2025-01-01","cancel":"2025-03-01"}' \
+	    '{"customer_id":"b","start":"2025-02-01","cancel":"2025-01-15"}' \
+	    '{"customer_id":"c","begin":"2025-02-01"}' \
+	    '{"customer_id":"d","start":"2025-02-30"}' \
+	    '{"customer_id":"e","start":"2025-01-01","mrr":"x"}' > subs.ndjson
+	"$GEN" -m sbg -n 100 -s 1 --unit 7 --acquire 30 --days 120 >> subs.ndjson
+	run_split cdp-score clv --model sbg --period week --fit-only \
+	    --rejects rej.ndjson --amount mrr subs.ndjson
+	assert_success
+	run jq -r '"\(._line) \(._error)"' rej.ndjson
+	assert_output - <<'OUT'
+2 the subscription ends on or before its start
+3 no start day (--start)
+4 field "start": not a date
+5 the amount (--amount) is not a number of at least 0
+OUT
+	printf '%s\n' '{"id":"a","from":"2025-01-01","to":"2025-03-01"}' \
+	    '{"id":"b","from":"2025-01-01","to":"2025-02-01"}' \
+	    '{"id":"c","from":"2025-01-01"}' > s2.ndjson
+	run cdp-score clv --model sbg --period month --start from --cancel to \
+	    --discount-rate 0.01 --as-of 2025-06-01 s2.ndjson
+	assert_success
+	assert_equal "$(jq -c '[.clv_periods, .clv_active]' <<<"$output" | paste -sd' ')" \
+	    "[2,false] [1,false] [5,true]"
+	run cdp-score clv --start from x
+	assert_failure 64
+	run cdp-score clv --model sbg --annotate x
+	assert_failure 64
+	run cdp-score clv --model sbg --from-summary x
+	assert_failure 64
+	run cdp-score clv --model sbg --holdout-periods 2 x
+	assert_failure 64
+	run cdp-score clv --model sbg --from-summary --fit-only --holdout-periods 0 x
+	assert_failure 64
+}
+
+# --- cancellations and statuses (issue 26) ------------------------------------
+
+@test "clv, churn: cancellation events are refused and point to sbg; --force fits with a warning" {
+	"$GEN" -n 300 -s 4 --cancel-events > c.ndjson
+	n=$(grep -c '"event":"cancel"' c.ndjson)
+	run_split cdp-score clv --fit-only c.ndjson
+	assert_failure 65
+	assert_equal "$output" ""
+	assert_equal "$stderr" "cdp-score: $n cancellation records (field \"event\"): subscriptions that end say when a customer left, which bg-nbd treats as unknown; fit subscriptions with --model sbg, or --force to fit anyway"
+	run_split cdp-score churn --model pareto-nbd c.ndjson
+	assert_failure 65
+	run_split cdp-score clv --fit-only --force --stats c.ndjson
+	assert_success
+	assert_equal "$(head -1 <<<"$stderr")" "cdp-score: $n cancellation records (field \"event\") ignored by bg-nbd (--force); --model sbg fits subscriptions"
+	# the cancellations are no purchases: skipped, not used
+	assert_equal "$(tail -1 <<<"$stderr" | jq .skipped)" "$n"
+	# another field and other words
+	sed 's/"event":"cancel"/"state":"churned"/' c.ndjson > c2.ndjson
+	run cdp-score clv --fit-only c2.ndjson
+	assert_failure 65	# "state" without an amount: a bad record
+	run_split cdp-score clv --fit-only --status-field state \
+	    --cancelled churned,lapsed c2.ndjson
+	assert_failure 65
+	[[ "$stderr" == "cdp-score: $n cancellation records (field \"state\")"* ]]
+	run cdp-score clv --cancelled "" c2.ndjson
+	assert_failure 64
+	run cdp-score sendtime --force c2.ndjson
+	assert_failure 64
+}
+
+@test "rfm --status-field: a customer who left is marked Cancelled, or left out with --exclude-cancelled" {
+	printf '%s\n' '{"customer_id":"a","ts":"2025-01-05","revenue":100}' \
+	    '{"customer_id":"a","ts":"2025-03-01","status":"cancelled"}' \
+	    '{"customer_id":"b","ts":"2025-02-01","revenue":50}' \
+	    '{"customer_id":"b","ts":"2025-02-10","status":"cancelled"}' \
+	    '{"customer_id":"b","ts":"2025-03-10","status":"reactivated"}' \
+	    '{"customer_id":"c","ts":"2025-03-20","revenue":20}' \
+	    '{"customer_id":"d","ts":"2025-03-21","status":"cancelled"}' > st.ndjson
+	run_split cdp-score rfm --status-field status --stats st.ndjson
+	assert_success
+	assert_equal "$(jq -c '[.customer_id, .rfm_segment, .rfm_status]' <<<"$output" | paste -sd' ')" \
+	    '["a","Cancelled","cancelled"] ["b","Need Attention","active"] ["c","Potential Loyalist","active"]'
+	assert_equal "$stderr" '{"read":7,"used":7,"rejected":0,"skipped":0,"output":3}'
+	# left out: the ranks are of the customers who stay
+	run_split cdp-score rfm --status-field status --exclude-cancelled \
+	    --stats st.ndjson
+	assert_equal "$(jq -c '[.customer_id, .rfm_cell, .rfm_segment]' <<<"$output" | paste -sd' ')" \
+	    '["b","234","At Risk"] ["c","432","Potential Loyalist"]'
+	assert_equal "$stderr" '{"read":7,"used":6,"rejected":0,"skipped":1,"output":2}'
+	run cdp-score rfm --status-field status --exclude-cancelled --annotate \
+	    st.ndjson
+	assert_equal "$(sed -n 1p <<<"$output")" '{"customer_id":"a","ts":"2025-01-05","revenue":100}'
+	assert_equal "$(jq -r '.rfm_status // "-"' <<<"$output" | paste -sd' ')" "- - active - - active -"
+	# without --status-field a record without an amount is bad
+	run_split cdp-score rfm st.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-score: st.ndjson:2: field "revenue": missing'
+	run cdp-score rfm --exclude-cancelled st.ndjson
+	assert_failure 64
+	run cdp-score rfm --status-field "" st.ndjson
 	assert_failure 64
 }
