@@ -54,7 +54,7 @@ ev() {	# ev ID TS [EVENT [TZ]]
 {"customer_id":"a","sendtime_hour":20,"sendtime_weekday":5,"sendtime_events":2,"sendtime_tz":"America/New_York"}
 {"customer_id":"b","sendtime_hour":9,"sendtime_weekday":1,"sendtime_events":3,"sendtime_tz":"Europe/Berlin"}
 OUT
-	assert_equal "$stderr" '{"read":7,"used":7,"rejected":0,"skipped":0,"output":3}'
+	assert_equal "$(stats_core "$stderr")" '{"read":7,"used":7,"rejected":0,"skipped":0,"output":3}'
 	run cdp-score sendtime --default-tz Asia/Tokyo ev.ndjson
 	assert_line --index 0 '{"customer_id":"7","sendtime_hour":21,"sendtime_weekday":3,"sendtime_events":2,"sendtime_tz":"Asia/Tokyo"}'
 }
@@ -92,7 +92,7 @@ OUT
 	    --events read --tz-field zone --stats ev.ndjson
 	assert_success
 	assert_output '{"pid":1,"sendtime_hour":19,"sendtime_weekday":1,"sendtime_events":1,"sendtime_tz":"Asia/Tokyo"}'
-	assert_equal "$stderr" '{"read":2,"used":1,"rejected":0,"skipped":1,"output":1}'
+	assert_equal "$(stats_core "$stderr")" '{"read":2,"used":1,"rejected":0,"skipped":1,"output":1}'
 }
 
 @test "sendtime: bad events are 65 with file:line (or --rejects); bad options 64" {
@@ -109,7 +109,7 @@ OUT
 	assert_equal "$stderr" 'cdp-score: ev.ndjson:1: field "tz": not a time zone of the tz database'
 	run_split cdp-score sendtime --rejects rej.ndjson --stats ev.ndjson
 	assert_success
-	assert_equal "$stderr" '{"read":6,"used":1,"rejected":5,"skipped":0,"output":1}'
+	assert_equal "$(stats_core "$stderr")" '{"read":6,"used":1,"rejected":5,"skipped":0,"output":1}'
 	run jq -r '"\(._line) \(._error)"' rej.ndjson
 	assert_output - <<'OUT'
 1 field "tz": not a time zone of the tz database

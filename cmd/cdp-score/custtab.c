@@ -353,6 +353,21 @@ add(struct custtab *t, struct cust *c, long day, double v)
 		c->last = (int32_t)day;
 }
 
+/* Note the record just read (number acct.read) as rejected for an
+ * overflowing total, so that --annotate's second pass leaves it out too. */
+static void
+overflowed(struct load *L)
+{
+	struct custtab *t = L->t;
+	uint64_t n = t->acct.read;
+	int added;
+
+	if ((t->overflow == NULL && (t->overflow = cdp_keymap_new()) == NULL) ||
+	    cdp_keymap_put(t->overflow, cdp_key128_of(&n, sizeof(n)), 0,
+	    &added) == NULL)
+		cdp_oom(0);
+}
+
 /* One transaction (or status record) read from a record. */
 struct tx {
 	const char	*id;
@@ -606,6 +621,14 @@ record(struct load *L, const struct cdp_line *l)
 		c = customer(t, &L->key, tx.id, tx.idlen, tx.idnum);
 		if (tx.day > L->cal_end) {
 			add_holdout(t, c, day);
+		} else if (!isfinite(c->sum + c->comp + tx.amount)) {
+			/* A total no double holds is this record's fault
+			 * (DESIGN: a non-finite result is bad data, not "out
+			 * of memory"). */
+			overflowed(L);
+			reject(L, l, field, "the customer's total overflows "
+			    "a double");
+			return;
 		} else {
 			add(t, c, day, tx.amount);
 			note_covariates(t, c, &tx);
@@ -640,6 +663,13 @@ record_again(struct load *L, const struct cdp_line *l)
 	if ((rc = transaction(L, l->p, &tx, &field, &why)) == TX_BAD ||
 	    (rc == TX_OK && collision(L) != NULL))
 		return;
+	if (t->overflow != NULL) {
+		uint64_t n = L->seen;
+
+		if (cdp_keymap_get(t->overflow, cdp_key128_of(&n,
+		    sizeof(n))) != NULL)
+			return;
+	}
 	if (rc == TX_OK) {
 		cdp_buf_reset(&L->key);
 		if (cdp_buf_addc(&L->key, tx.idnum ? 'n' : 's') == -1 ||
@@ -933,6 +963,7 @@ custtab_free(struct custtab *t)
 	}
 	free(t->cv);
 	free(t->cvday);
+	cdp_keymap_free(t->overflow);
 	*t = (struct custtab){ 0 };
 }
 
