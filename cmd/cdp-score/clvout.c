@@ -486,14 +486,6 @@ draw(const struct fit *f, gsl_rng *rng, size_t n, double *draws,
 	gsl_matrix_free(L);
 }
 
-static int
-by_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* The p quantile of sorted v[0..n) (linear between order statistics). */
 static double
 quantile(const double *v, size_t n, double p)
@@ -584,8 +576,8 @@ clv_intervals(struct clv *C)
 			    gg_expected_spend(gd + 3 * b, c->x, c->zbar),
 			    ev[b]) : 0;
 		}
-		qsort(ev, N, sizeof(*ev), by_double);
-		qsort(vv, N, sizeof(*vv), by_double);
+		qsort(ev, N, sizeof(*ev), model_by_double);
+		qsort(vv, N, sizeof(*vv), model_by_double);
 		out[0] = quantile(ev, N, 0.05);
 		out[1] = quantile(ev, N, 0.95);
 		out[2] = quantile(vv, N, 0.05);

@@ -106,8 +106,9 @@ order_groups(struct design *D, size_t n)
 	qsort(v, D->ngroups, sizeof(*v), by_vector);
 	for (size_t i = 0; i < D->ngroups; i++) {
 		rank[v[i].ix] = (unsigned)i;
-		memcpy(z + i * (size_t)D->nz, v[i].z, (size_t)D->nz *
-		    sizeof(*z));
+		if (D->nz > 0)
+			memcpy(z + i * (size_t)D->nz, v[i].z, (size_t)D->nz *
+			    sizeof(*z));
 	}
 	for (size_t i = 0; i < n; i++)
 		D->g[i] = rank[D->g[i]];
@@ -168,8 +169,9 @@ design_make(struct design *D, const struct covdict *dict, char *const *fields,
 			if (cdp_grow((void **)&D->z, &cap, (D->ngroups + 1) *
 			    (size_t)D->nz, sizeof(*D->z)) == -1)
 				cdp_oom(0);
-			memcpy(D->z + D->ngroups * (size_t)D->nz, row,
-			    (size_t)D->nz * sizeof(*row));
+			if (D->nz > 0)
+				memcpy(D->z + D->ngroups * (size_t)D->nz, row,
+				    (size_t)D->nz * sizeof(*row));
 			D->ngroups++;
 		}
 		D->g[i] = (unsigned)*slot;

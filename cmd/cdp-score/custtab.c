@@ -989,16 +989,8 @@ cust_total(const struct custtab *t, const struct cust *c)
 }
 
 
-/* A customer's id for sorting. */
-struct idref {
-	const char	*p;
-	size_t		 len;
-	size_t		 ix;
-	int		 num;
-};
-
-static int
-by_id(const void *a, const void *b)
+int
+score_by_id(const void *a, const void *b)
 {
 	const struct idref *x = a, *y = b;
 	int d = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
@@ -1024,7 +1016,7 @@ custtab_sorted(const struct custtab *t, size_t *count)
 			r[m++] = (struct idref){ t->ids.p + t->c[i].idoff,
 			    t->c[i].idlen, i, t->c[i].idnum };
 	if (m > 1)
-		qsort(r, m, sizeof(*r), by_id);
+		qsort(r, m, sizeof(*r), score_by_id);
 	for (size_t i = 0; i < m; i++)
 		ix[i] = r[i].ix;
 	free(r);

@@ -40,8 +40,9 @@ by_rfx(const void *a, const void *b)
 	return 0;
 }
 
-static int
-by_double(const void *a, const void *b)
+/* qsort's order of doubles, ascending. */
+int
+model_by_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
@@ -82,7 +83,7 @@ time_values(struct rfx_rows *d)
 		tv[m++] = d->row[i].tx;
 		tv[m++] = d->row[i].T;
 	}
-	qsort(tv, m, sizeof(*tv), by_double);
+	qsort(tv, m, sizeof(*tv), model_by_double);
 	d->ntv = 0;
 	for (size_t i = 0; i < m; i++)
 		if (d->ntv == 0 || tv[i] != tv[d->ntv - 1])

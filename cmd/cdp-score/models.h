@@ -86,6 +86,7 @@ struct fit {
 int	rfx_rows_make(struct rfx_rows *d, const struct rfx *c, size_t n,
 	    const double *z, int nz);
 void	rfx_rows_free(struct rfx_rows *d);
+int	model_by_double(const void *a, const void *b);
 
 /* The model's own parameter count and names ("r", "alpha", ...), and its
  * name on the command line ("bg-nbd"). */

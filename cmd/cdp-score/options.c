@@ -256,15 +256,21 @@ whole(const char *arg, const char *o, long min, long max)
 	return v;
 }
 
-/* A comma-separated list of at most max non-empty items into items. */
+/*
+ * A comma-separated list of at most max non-empty items into items, which
+ * point into a copy of arg kept in *keep (static, so the copy lives as
+ * long as the run; the copy of an earlier use of the option is freed).
+ */
 static int
-list(const char *arg, const char *o, char **items, int max)
+list(const char *arg, const char *o, char **items, int max, char **keep)
 {
 	char *s = strdup(arg);
 	int n;
 
 	if (s == NULL)
 		cdp_die(EX_OSERR, NULL, 0, "out of memory");
+	free(*keep);
+	*keep = s;
 	if ((n = cdp_split_list(s, items, max)) < 1)
 		cdp_usage_die(usage, "%s: expected a list of at most %d "
 		    "non-empty names", o, max);
@@ -315,6 +321,8 @@ date_option(const char *arg, const char *o, long *day, bool *has)
 static void
 value_option(int ch, char *arg, struct score_opts *opt)
 {
+	static char *cancelled, *cov, *events;	/* the lists' copies */
+
 	switch (ch) {
 	case OPT_AMOUNT: opt->amount = field_name(arg, "--amount"); break;
 	case OPT_CANCEL: opt->cancel = field_name(arg, "--cancel"); break;
@@ -331,14 +339,15 @@ value_option(int ch, char *arg, struct score_opts *opt)
 	case OPT_DEFAULT_TZ: opt->default_tz = arg; break;
 	case OPT_CANCELLED:
 		opt->ncancelled = list(arg, "--cancelled", opt->cancelled,
-		    SCORE_MAXLIST);
+		    SCORE_MAXLIST, &cancelled);
 		break;
 	case OPT_COVARIATES:
-		opt->ncov = list(arg, "--covariates", opt->cov, MODEL_MAXCOV);
+		opt->ncov = list(arg, "--covariates", opt->cov, MODEL_MAXCOV,
+		    &cov);
 		break;
 	case OPT_EVENTS:
 		opt->nevents = list(arg, "--events", opt->events,
-		    SCORE_MAXLIST);
+		    SCORE_MAXLIST, &events);
 		break;
 	case OPT_DISCOUNT:
 		opt->discount = number(arg, "--discount-rate", 0);

@@ -202,6 +202,16 @@ void	custtab_annotate(struct custtab *t, const struct score_opts *opt,
  */
 size_t	*custtab_sorted(const struct custtab *t, size_t *n);
 
+/* An id for sorting: its text, its index and whether it is a number;
+ * score_by_id orders them by bytes, then length, then kind. */
+struct idref {
+	const char	*p;
+	size_t		 len;
+	size_t		 ix;
+	int		 num;
+};
+int	score_by_id(const void *a, const void *b);
+
 /* The total amount of customer c (rounded as custtab_round()). */
 double	cust_total(const struct custtab *t, const struct cust *c);
 

@@ -380,30 +380,11 @@ best(const uint32_t *c, int k, const double *pi, double a)
 
 /* ---- output -------------------------------------------------------- */
 
-struct order {
-	const char	*p;
-	size_t		 len, ix;
-	int		 num;
-};
-
-static int
-by_id(const void *a, const void *b)
-{
-	const struct order *x = a, *y = b;
-	int d = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
-
-	if (d != 0)
-		return d;
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	return x->num - y->num;
-}
-
 static unsigned long long
 write_profiles(struct st *S, struct cdp_out *out)
 {
 	double pih[24], piw[7], ah, aw;
-	struct order *o = cdp_xreallocarray(NULL, S->n ? S->n : 1,
+	struct idref *o = cdp_xreallocarray(NULL, S->n ? S->n : 1,
 	    sizeof(*o));
 	struct cdp_recw w = { 0 };
 	struct cdp_err err;
@@ -412,9 +393,9 @@ write_profiles(struct st *S, struct cdp_out *out)
 	ah = prior(S, offsetof(struct prof, hour), 24, pih);
 	aw = prior(S, offsetof(struct prof, wday), 7, piw);
 	for (size_t i = 0; i < S->n; i++)
-		o[i] = (struct order){ S->ids.p + S->p[i].idoff,
+		o[i] = (struct idref){ S->ids.p + S->p[i].idoff,
 		    S->p[i].idlen, i, S->p[i].idnum };
-	qsort(o, S->n, sizeof(*o), by_id);
+	qsort(o, S->n, sizeof(*o), score_by_id);
 	for (size_t k = 0; k < S->n; k++) {
 		const struct prof *p = &S->p[o[k].ix];
 		int rc;
