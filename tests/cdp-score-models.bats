@@ -455,6 +455,33 @@ r3() {
 	assert_equal "$(stats_core "$stderr")" '{"read":2358,"used":2357,"rejected":1,"skipped":0,"output":1}'
 }
 
+@test "clv: a negative amount is a bad transaction for Gamma-Gamma (65 with file:line); --spend-model none, churn and rfm take it" {
+	cp "$S/sample.ndjson" neg.ndjson
+	echo '{"customer_id":"00004","ts":"1997-03-01","revenue":-500}' >> neg.ndjson
+	run_split cdp-score clv --fit-only --calibration-end 1997-09-30 neg.ndjson
+	assert_failure 65
+	assert_equal "$output" ""
+	assert_equal "$stderr" 'cdp-score: neg.ndjson:6920: field "revenue": below 0: Gamma-Gamma needs amounts of at least 0 (--spend-model none leaves spend out)'
+	# with --rejects the refund is left out and the rest fitted as before
+	run_split cdp-score clv --fit-only --calibration-end 1997-09-30 \
+	    --rejects rej.ndjson --stats neg.ndjson
+	assert_success
+	assert_equal "$(jq -c '.spend.customers' <<<"$output")" 946
+	assert_equal "$(jq -c '[._line, ._error]' rej.ndjson)" \
+	    '[6920,"field \"revenue\": below 0: Gamma-Gamma needs amounts of at least 0 (--spend-model none leaves spend out)"]'
+	# no spend model, no rule on amounts: the refund's day is a day with
+	# a transaction like any other
+	run cdp-score clv --fit-only --spend-model none \
+	    --calibration-end 1997-09-30 neg.ndjson
+	assert_success
+	assert_equal "$(jq -r '[.customers, .converged, .spend] | @tsv' \
+	    <<<"$output")" "$(printf '2357\ttrue\t')"
+	run cdp-score churn --calibration-end 1997-09-30 neg.ndjson
+	assert_success
+	run cdp-score rfm --as-of 1997-09-30 neg.ndjson
+	assert_success
+}
+
 @test "clv: degenerate data say why the model cannot be identified" {
 	printf '%s\n' '{"period":0,"active":100}' '{"period":1,"active":100}' > s.ndjson
 	run_split cdp-score clv --model sbg --from-summary --fit-only s.ndjson

@@ -510,6 +510,13 @@ transaction(struct load *L, const char *line, struct tx *tx,
 	*field = o->amount;
 	if (parse_amount(L, am, &tx->amount, why) == -1)
 		return TX_BAD;
+	/* Gamma-Gamma's spend is positive: a refund would make a mean
+	 * amount, and a value, below 0 */
+	if (tx->amount < 0 && o->cmd == CMD_CLV && o->spend == SPEND_GAMMA) {
+		*why = "below 0: Gamma-Gamma needs amounts of at least 0 "
+		    "(--spend-model none leaves spend out)";
+		return TX_BAD;
+	}
 	if (covariates(L, tx, field, why) == -1)
 		return TX_BAD;
 	return TX_OK;
