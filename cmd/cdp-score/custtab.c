@@ -546,6 +546,28 @@ score_exists(struct cdp_buf *b, const char *name)
 	return b->p;
 }
 
+bool
+score_owned(const struct cdp_rec *rec, const struct cdp_field *f,
+    const char *const *names, int n)
+{
+	for (int k = 0; k < n; k++)
+		if (f->klen == strlen(names[k]) &&
+		    memcmp(rec->p + f->koff, names[k], f->klen) == 0)
+			return true;
+	return false;
+}
+
+void
+score_write(struct cdp_recw *w, struct cdp_out *out)
+{
+	struct cdp_err err;
+
+	if (cdp_recw_end(w) == -1)
+		cdp_oom(0);
+	if (cdp_out_write(out, w->b.p, w->b.len, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+}
+
 /* Note a status record: the latest day's counts, a cancellation winning
  * over any other status of the same day. */
 static void
@@ -868,7 +890,6 @@ void
 custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
     int nfiles, const char *const *owned, int nowned)
 {
-	static char *stdin_only[] = { "-" };
 	struct load L = { .t = t, .opt = opt, .cutoff = LONG_MAX,
 	    .cal_end = LONG_MAX, .owned = opt->annotate ? owned : NULL,
 	    .nowned = opt->annotate ? nowned : 0 };
@@ -896,12 +917,8 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
 		L.cal_end = opt->cal_end;
 		L.cutoff = opt->holdout_end;
 	}
-	if (nfiles == 0) {
-		files = stdin_only;
-		nfiles = 1;
-	}
 	/* Every input must open before anything is written. */
-	if (cdp_lines_check(files, nfiles, &total, &bad, &err) == -1)
+	if (cdp_lines_inputs(&files, &nfiles, &total, &bad, &err) == -1)
 		cdp_die_err(&err, bad, 0);
 	if ((t->map = cdp_keymap_new()) == NULL)
 		cdp_oom(0);

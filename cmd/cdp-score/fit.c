@@ -27,36 +27,6 @@
 #define SAMPLE_ROWS	2000	/* more distinct rows: starts on a sample */
 #define SAMPLE_ITER	50	/* enough to rank the starts there */
 
-static const char *const names[][4] = {
-	{ "r", "alpha", "a", "b" },
-	{ "r", "alpha", "a", "b" },
-	{ "r", "alpha", "s", "beta" },
-	{ "p", "q", "v", NULL },
-	{ "alpha", "beta", "gamma", "delta" },
-	{ "gamma", "delta", NULL, NULL },
-};
-
-static const char *const kinds[] = { "bg-nbd", "mbg-nbd", "pareto-nbd",
-	"gamma-gamma", "bg-bb", "sbg" };
-
-int
-model_nbase(enum model_kind kind)
-{
-	return kind == M_GAMMA ? 3 : kind == M_SBG ? 2 : 4;
-}
-
-const char *
-model_param_name(enum model_kind kind, int i)
-{
-	return names[kind][i];
-}
-
-const char *
-model_name(enum model_kind kind)
-{
-	return kinds[kind];
-}
-
 /* ---- the objective ------------------------------------------------- */
 
 /* What the optimiser minimises: minus the mean log-likelihood, of u (ln p

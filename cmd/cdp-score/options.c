@@ -226,14 +226,6 @@ option_cmds(int ch)
 	}
 }
 
-static const char *
-field_name(const char *arg, const char *o)
-{
-	if (*arg == '\0')
-		cdp_usage_die(usage, "%s: empty field name", o);
-	return arg;
-}
-
 static double
 number(const char *arg, const char *o, double min)
 {
@@ -324,18 +316,26 @@ value_option(int ch, char *arg, struct score_opts *opt)
 	static char *cancelled, *cov, *events;	/* the lists' copies */
 
 	switch (ch) {
-	case OPT_AMOUNT: opt->amount = field_name(arg, "--amount"); break;
-	case OPT_CANCEL: opt->cancel = field_name(arg, "--cancel"); break;
+	case OPT_AMOUNT:
+		opt->amount = cdp_opt_field(arg, "--amount", usage);
+		break;
+	case OPT_CANCEL:
+		opt->cancel = cdp_opt_field(arg, "--cancel", usage);
+		break;
 	case OPT_EVENT_FIELD:
-		opt->event = field_name(arg, "--event-field");
+		opt->event = cdp_opt_field(arg, "--event-field", usage);
 		break;
-	case OPT_ID: opt->id = field_name(arg, "--id"); break;
-	case OPT_START: opt->start = field_name(arg, "--start"); break;
+	case OPT_ID: opt->id = cdp_opt_field(arg, "--id", usage); break;
+	case OPT_START:
+		opt->start = cdp_opt_field(arg, "--start", usage);
+		break;
 	case OPT_STATUS_FIELD:
-		opt->status = field_name(arg, "--status-field");
+		opt->status = cdp_opt_field(arg, "--status-field", usage);
 		break;
-	case OPT_TIME: opt->time = field_name(arg, "--time"); break;
-	case OPT_TZ_FIELD: opt->tz = field_name(arg, "--tz-field"); break;
+	case OPT_TIME: opt->time = cdp_opt_field(arg, "--time", usage); break;
+	case OPT_TZ_FIELD:
+		opt->tz = cdp_opt_field(arg, "--tz-field", usage);
+		break;
 	case OPT_DEFAULT_TZ: opt->default_tz = arg; break;
 	case OPT_CANCELLED:
 		opt->ncancelled = list(arg, "--cancelled", opt->cancelled,

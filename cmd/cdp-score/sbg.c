@@ -322,23 +322,15 @@ write_subs(struct subs *S, const double *q, struct cdp_out *out)
 		cdp_recw_begin(&w);
 		for (size_t j = 0; j < rec.n; j++) {
 			const struct cdp_field *f = &rec.f[j];
-			int k;
 
-			for (k = 0; k < S->nowned; k++)
-				if (f->klen == strlen(S->owned[k]) &&
-				    memcmp(rec.p + f->koff, S->owned[k],
-				    f->klen) == 0)
-					break;
-			if ((k == S->nowned || !S->s[i].counted) &&
+			if ((!S->s[i].counted || !score_owned(&rec, f,
+			    S->owned, S->nowned)) &&
 			    cdp_recw_field(&w, &rec, f) == -1)
 				cdp_oom(0);
 		}
 		if (S->s[i].counted)
 			sub_fields(S, &S->s[i], q, &w);
-		if (cdp_recw_end(&w) == -1)
-			cdp_oom(0);
-		if (cdp_out_write(out, w.b.p, w.b.len, &err) == -1)
-			cdp_die_err(&err, NULL, 0);
+		score_write(&w, out);
 	}
 	cdp_rec_free(&rec);
 	cdp_recw_free(&w);

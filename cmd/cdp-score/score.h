@@ -276,6 +276,15 @@ int	stream_run(const struct score_opts *opt, const struct stream_scorer *sc,
  * allocation failure.
  */
 const char *score_exists(struct cdp_buf *b, const char *name);
+struct cdp_field;
+struct cdp_rec;
+struct cdp_recw;
+struct cdp_out;
+/* Whether field f of rec is named one of names[0..n). */
+bool	score_owned(const struct cdp_rec *rec, const struct cdp_field *f,
+	    const char *const *names, int n);
+/* End record w and write it to out (errors are fatal). */
+void	score_write(struct cdp_recw *w, struct cdp_out *out);
 
 /*
  * The scorer of cdp-score model, from the model file path, or of points,

@@ -201,21 +201,13 @@ write_back(struct summaries *S, struct clv *C, struct cdp_out *out)
 		cdp_recw_begin(&w);
 		for (size_t j = 0; j < rec.n; j++) {
 			const struct cdp_field *f = &rec.f[j];
-			int k;
 
-			for (k = 0; k < nn; k++)
-				if (f->klen == strlen(names[k]) &&
-				    memcmp(rec.p + f->koff, names[k],
-				    f->klen) == 0)
-					break;
-			if (k == nn && cdp_recw_field(&w, &rec, f) == -1)
+			if (!score_owned(&rec, f, names, nn) &&
+			    cdp_recw_field(&w, &rec, f) == -1)
 				cdp_oom(0);
 		}
 		clv_add_fields(C, &w, i);
-		if (cdp_recw_end(&w) == -1)
-			cdp_oom(0);
-		if (cdp_out_write(out, w.b.p, w.b.len, &err) == -1)
-			cdp_die_err(&err, NULL, 0);
+		score_write(&w, out);
 	}
 	cdp_rec_free(&rec);
 	cdp_recw_free(&w);
