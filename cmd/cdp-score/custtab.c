@@ -17,6 +17,7 @@
 #include "diag.h"
 #include "lines.h"
 #include "norm.h"
+#include "par.h"
 #include "progress.h"
 #include "record.h"
 #include "score.h"
@@ -44,6 +45,16 @@ struct load {
 	int			 nowned;
 	void		       (*fields)(void *, struct cdp_recw *, size_t);
 	void			*st;
+	/* a parallel load: the block a thread is on, the lanes, and where
+	 * each covariate value of this thread's dictionaries first came */
+	struct cdp_par_block	*blk;
+	int			 nlanes;
+	struct vfirst {
+		uint64_t	 seq;
+		long		 line;
+		bool		 num;
+	}			*vf[MODEL_MAXCOV];
+	size_t			 vcap[MODEL_MAXCOV];
 };
 
 static int
@@ -87,6 +98,20 @@ parse_day(const char *s, size_t n, struct cdp_buf *tmp, long *day,
 	return 0;
 }
 
+/* The reason of a reject into b: why, after the field's name if any. */
+static void
+reason(struct cdp_buf *b, const char *field, const char *why)
+{
+	cdp_buf_reset(b);
+	if (field != NULL) {
+		cdp_buf_adds(b, "field ");
+		cdp_json_quote(b, field, strlen(field));
+		cdp_buf_adds(b, ": ");
+	}
+	if (cdp_buf_adds(b, why) == -1)
+		cdp_oom(0);
+}
+
 /* A bad record: rejects file, or exit 65 with file:line. */
 static void
 reject(struct load *L, const struct cdp_line *l, const char *field,
@@ -94,14 +119,11 @@ reject(struct load *L, const struct cdp_line *l, const char *field,
 {
 	struct cdp_err err;
 
-	cdp_buf_reset(&L->why);
-	if (field != NULL) {
-		cdp_buf_adds(&L->why, "field ");
-		cdp_json_quote(&L->why, field, strlen(field));
-		cdp_buf_adds(&L->why, ": ");
+	reason(&L->why, field, why);
+	if (L->blk != NULL) {
+		cdp_par_reject(L->blk, l->lineno, L->why.p, l->p, l->len);
+		return;
 	}
-	if (cdp_buf_adds(&L->why, why) == -1)
-		cdp_oom(0);
 	if (cdp_acct_reject(&L->t->acct, L->file, l->lineno, L->why.p, l->p,
 	    l->len, &err) == -1)
 		cdp_die_err(&err, err.code == EX_DATAERR ? L->file : NULL,
@@ -163,23 +185,27 @@ parse_amount(struct load *L, const struct cdp_field *f, double *v,
 	return 0;
 }
 
-/* The entry of customer id[0..n), created on first sight; key is
- * scratch space. */
-static struct cust *
-customer(struct custtab *t, struct cdp_buf *key, const char *id, size_t n,
-    bool num)
+/* The hash of customer id[0..n); key is scratch space. */
+static struct cdp_key128
+customer_key(struct cdp_buf *key, const char *id, size_t n, bool num)
 {
-	struct cdp_key128 k;
-	uint64_t *slot;
-	int added;
-	struct cust *c;
-
 	/* A number and a string with the same text are different ids. */
 	cdp_buf_reset(key);
 	if (cdp_buf_addc(key, num ? 'n' : 's') == -1 ||
 	    cdp_buf_add(key, id, n) == -1)
 		cdp_oom(0);
-	k = cdp_key128_of(key->p, key->len);
+	return cdp_key128_of(key->p, key->len);
+}
+
+/* The entry of customer id[0..n) of hash k, created on first sight. */
+static struct cust *
+customer_hashed(struct custtab *t, struct cdp_key128 k, const char *id,
+    size_t n, bool num)
+{
+	uint64_t *slot;
+	int added;
+	struct cust *c;
+
 	if ((slot = cdp_keymap_put(t->map, k, t->n, &added)) == NULL)
 		cdp_oom(0);
 	if (!added)
@@ -311,6 +337,14 @@ period_of(long day, int p)
 	}
 }
 
+/* The entry of customer id[0..n), created on first sight. */
+static struct cust *
+customer(struct custtab *t, struct cdp_buf *key, const char *id, size_t n,
+    bool num)
+{
+	return customer_hashed(t, customer_key(key, id, n, num), id, n, num);
+}
+
 /* Count a holdout transaction of day to c, by distinct day. */
 static void
 add_holdout(struct custtab *t, struct cust *c, long day)
@@ -352,6 +386,8 @@ add(struct custtab *t, struct cust *c, long day, double v)
 	if (day > c->last)
 		c->last = (int32_t)day;
 }
+
+#define OVERFLOW	"the customer's total overflows a double"
 
 /* Note the record just read (number acct.read) as rejected for an
  * overflowing total, so that --annotate's second pass leaves it out too. */
@@ -568,6 +604,19 @@ score_write(struct cdp_recw *w, struct cdp_out *out)
 		cdp_die_err(&err, NULL, 0);
 }
 
+/* Status st of day to c: the latest day's counts, a cancellation
+ * winning over any other status of the same day (so any order of the
+ * records gives the same). */
+static void
+set_status(struct cust *c, long day, int st)
+{
+	if (c->status == STATUS_NONE || day > c->sday ||
+	    (day == c->sday && st == STATUS_CANCELLED)) {
+		c->status = (uint8_t)st;
+		c->sday = (int32_t)day;
+	}
+}
+
 /* Note a status record: the latest day's counts, a cancellation winning
  * over any other status of the same day. */
 static void
@@ -582,11 +631,7 @@ note_status(struct load *L, const struct tx *tx)
 		return;
 	}
 	c = customer(L->t, &L->key, tx->id, tx->idlen, tx->idnum);
-	if (c->status == STATUS_NONE || tx->day > c->sday ||
-	    (tx->day == c->sday && tx->status == STATUS_CANCELLED)) {
-		c->status = (uint8_t)tx->status;
-		c->sday = (int32_t)tx->day;
-	}
+	set_status(c, tx->day, tx->status);
 	/* rfm acts on statuses; clv only checks them */
 	if (L->opt->cmd == CMD_RFM)
 		L->t->acct.written++;
@@ -614,11 +659,29 @@ note_covariates(struct custtab *t, const struct cust *c, const struct tx *tx)
 	}
 }
 
+/* Line l parsed into L->rec, or rejected (false). */
+static bool
+parsed(struct load *L, const struct cdp_line *l)
+{
+	struct cdp_err err;
+
+	if (l->too_long) {
+		reject(L, l, NULL, "record longer than --max-record-bytes");
+		return false;
+	}
+	if (cdp_rec_parse(&L->rec, l->p, l->len, &err) == -1) {
+		if (err.code != EX_DATAERR)
+			cdp_die_err(&err, NULL, 0);
+		reject(L, l, NULL, err.msg);
+		return false;
+	}
+	return true;
+}
+
 static void
 record(struct load *L, const struct cdp_line *l)
 {
 	struct custtab *t = L->t;
-	struct cdp_err err;
 	struct tx tx = { 0 };
 	struct cust *c;
 	const char *field = NULL, *why;
@@ -626,16 +689,8 @@ record(struct load *L, const struct cdp_line *l)
 	int rc;
 
 	t->acct.read++;
-	if (l->too_long) {
-		reject(L, l, NULL, "record longer than --max-record-bytes");
+	if (!parsed(L, l))
 		return;
-	}
-	if (cdp_rec_parse(&L->rec, l->p, l->len, &err) == -1) {
-		if (err.code != EX_DATAERR)
-			cdp_die_err(&err, NULL, 0);
-		reject(L, l, NULL, err.msg);
-		return;
-	}
 	rc = transaction(L, l->p, &tx, &field, &why);
 	if (rc == TX_OK && (field = collision(L)) != NULL) {
 		reject(L, l, NULL, score_exists(&L->s1, field));
@@ -655,8 +710,7 @@ record(struct load *L, const struct cdp_line *l)
 			 * (DESIGN: a non-finite result is bad data, not "out
 			 * of memory"). */
 			overflowed(L);
-			reject(L, l, field, "the customer's total overflows "
-			    "a double");
+			reject(L, l, L->opt->amount, OVERFLOW);
 			return;
 		} else {
 			add(t, c, day, tx.amount);
@@ -886,6 +940,394 @@ drop_holdout_only(struct custtab *t)
 		}
 }
 
+/* ---- a parallel load (par.h) ----
+ *
+ * Threads parse records and read their transactions; each goes to the
+ * lane of its customer's hash, which adds it to its own table in input
+ * order (the compensated sums, the first day's amount, the distinct
+ * days, the status, the first day's covariate values come out as one
+ * thread's).  The lanes' customers are disjoint: their tables are
+ * joined at the end, numbered in the order they first came, and the
+ * covariate values get their ids in that order too.
+ */
+
+enum { IT_ADD, IT_HOLD, IT_STATUS };
+
+/* An item for a lane, followed by the id and, for IT_ADD with
+ * --covariates, each value as a uint32_t length and its text. */
+struct citem {
+	struct cdp_key128	k;
+	double			amount;
+	long			line;
+	size_t			off;	/* the record in the block */
+	uint32_t		len;
+	int32_t			day;	/* a period with bg-bb */
+	int32_t			txday;	/* the day itself */
+	uint32_t		idlen;
+	uint8_t			idnum, kind, status;
+};
+
+/* A lane's table, and where each of its customers first came (block,
+ * line): the joined table numbers the customers in that order, as one
+ * thread does, so that sums over customers add in the same order. */
+struct ctable {
+	struct custtab	 t;
+	struct cfirst {
+		uint64_t	seq;
+		long		line;
+		int		lane;
+		size_t		i;
+	}		*first;
+	size_t		 cap;
+	const char	*amount;	/* the field an overflow names */
+	struct cdp_buf	 why;
+};
+
+/* The text of value id of d, and its length. */
+static const char *
+dict_text(const struct covdict *d, size_t id, size_t *n)
+{
+	size_t end = id + 1 < d->n ? d->off[id + 1] : d->text.len;
+
+	*n = end - d->off[id] - 1;
+	return d->text.p + d->off[id];
+}
+
+/* Note where the values the record of line l added to this thread's
+ * dictionaries (they held n0[k] before) first came. */
+static void
+note_values(struct load *L, const struct cdp_line *l, const size_t *n0)
+{
+	for (int k = 0; k < L->t->ncov; k++) {
+		const struct cdp_field *f;
+
+		if (L->t->dict[k].n == n0[k])
+			continue;
+		f = cdp_rec_find(&L->rec, L->opt->cov[k],
+		    strlen(L->opt->cov[k]));
+		cdp_xgrow((void **)&L->vf[k], &L->vcap[k], n0[k] + 1,
+		    sizeof(*L->vf[k]));
+		L->vf[k][n0[k]] = (struct vfirst){ L->blk->seq, l->lineno,
+		    f->type == CDP_NUMBER };
+	}
+}
+
+/* Item it of the record of line l, and what follows it, to its lane. */
+static void
+put_item(struct load *L, struct cdp_par_block *b, struct citem *it,
+    const struct cdp_line *l, const struct tx *tx)
+{
+	struct cdp_buf *lb;
+
+	it->k = customer_key(&L->key, tx->id, tx->idlen, tx->idnum);
+	it->line = l->lineno;
+	it->off = (size_t)(l->p - b->p);
+	it->len = (uint32_t)l->len;
+	it->txday = (int32_t)tx->day;
+	it->idlen = (uint32_t)tx->idlen;
+	it->idnum = tx->idnum;
+	lb = &b->lane[it->k.hi % (uint64_t)L->nlanes];
+	if (cdp_buf_add(lb, it, sizeof(*it)) == -1 ||
+	    cdp_buf_add(lb, tx->id, tx->idlen) == -1)
+		cdp_oom(0);
+	for (int k = 0; it->kind == IT_ADD && k < L->t->ncov; k++) {
+		size_t n;
+		const char *s = dict_text(&L->t->dict[k], tx->cv[k], &n);
+		uint32_t n32 = (uint32_t)n;
+
+		if (cdp_buf_add(lb, &n32, sizeof(n32)) == -1 ||
+		    cdp_buf_add(lb, s, n) == -1)
+			cdp_oom(0);
+	}
+}
+
+static void
+par_line(void *ctx, struct cdp_par_block *b, const struct cdp_line *l)
+{
+	struct load *L = ctx;
+	struct citem it = { 0 };
+	struct tx tx = { 0 };
+	const char *field = NULL, *why;
+	size_t n0[MODEL_MAXCOV];
+	int rc;
+
+	b->n.read++;
+	if (!parsed(L, l))
+		return;
+	for (int k = 0; k < L->t->ncov; k++)
+		n0[k] = L->t->dict[k].n;
+	rc = transaction(L, l->p, &tx, &field, &why);
+	note_values(L, l, n0);
+	if (rc == TX_BAD) {
+		reject(L, l, field, why);
+		return;
+	}
+	if (rc == TX_STATUS) {
+		/* as note_status() */
+		if (tx.status == STATUS_CANCELLED)
+			L->t->cancels++;
+		if (tx.day > L->cutoff) {
+			b->n.dropped++;
+			return;
+		}
+		if (L->opt->cmd == CMD_RFM)
+			b->n.written++;
+		else
+			b->n.dropped++;
+		it.kind = IT_STATUS;
+		it.status = (uint8_t)tx.status;
+		it.day = (int32_t)tx.day;
+		put_item(L, b, &it, l, &tx);
+		return;
+	}
+	if (rc == TX_SKIP || tx.day > L->cutoff) {
+		b->n.dropped++;
+		return;
+	}
+	it.day = (int32_t)(L->t->period >= 0 ? period_of(tx.day,
+	    L->t->period) : tx.day);
+	it.amount = tx.amount;
+	if (tx.day > L->cal_end) {
+		b->n.written++;
+		it.kind = IT_HOLD;
+	} else {
+		it.kind = IT_ADD;	/* its lane counts it */
+	}
+	put_item(L, b, &it, l, &tx);
+}
+
+static void
+par_block(void *ctx, struct cdp_par_block *b)
+{
+	struct load *L = ctx;
+
+	L->blk = b;
+	L->file = b->file;
+	cdp_par_lines(b, L->opt->common.max_record_bytes ?
+	    L->opt->common.max_record_bytes : CDP_MAX_RECORD_BYTES, par_line,
+	    L);
+	L->blk = NULL;
+}
+
+/* A purchase of it (its covariate values at *p) to c; false when the
+ * total overflows, as record() finds. */
+static bool
+lane_add(struct ctable *ct, struct cust *c, const struct citem *it,
+    const char **p)
+{
+	struct custtab *t = &ct->t;
+	struct tx tx = { .day = it->txday };
+
+	for (int k = 0; k < t->ncov; k++) {
+		uint32_t n;
+
+		memcpy(&n, *p, sizeof(n));
+		tx.cv[k] = cov_value(&t->dict[k], *p + sizeof(n), n, false);
+		*p += sizeof(n) + n;
+	}
+	if (!isfinite(c->sum + c->comp + it->amount))
+		return false;
+	add(t, c, it->day, it->amount);
+	note_covariates(t, c, &tx);
+	if (it->txday > t->maxday)
+		t->maxday = it->txday;
+	return true;
+}
+
+static void
+par_lane(void *lctx, struct cdp_par_block *b, int lane)
+{
+	struct ctable *ct = lctx;
+	struct custtab *t = &ct->t;
+	const char *p = b->lane[lane].p, *end = p + b->lane[lane].len;
+	struct citem it;
+	struct cust *c;
+	size_t n;
+
+	while (p < end) {
+		memcpy(&it, p, sizeof(it));
+		p += sizeof(it);
+		n = t->n;
+		c = customer_hashed(t, it.k, p, it.idlen, it.idnum);
+		if (t->n > n) {
+			cdp_xgrow((void **)&ct->first, &ct->cap, t->n,
+			    sizeof(*ct->first));
+			ct->first[n] = (struct cfirst){ b->seq, it.line, lane,
+			    n };
+		}
+		p += it.idlen;
+		if (it.kind == IT_STATUS) {
+			set_status(c, it.day, it.status);
+		} else if (it.kind == IT_HOLD) {
+			add_holdout(t, c, it.day);
+		} else if (lane_add(ct, c, &it, &p)) {
+			b->lane_n[lane].written++;
+		} else {
+			reason(&ct->why, ct->amount, OVERFLOW);
+			cdp_par_lane_reject(b, lane, it.line, ct->why.p,
+			    b->p + it.off, it.len);
+		}
+	}
+}
+
+static int
+by_first(const void *a, const void *b)
+{
+	const struct cfirst *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* The covariate values of the threads' dictionaries into t's, in the
+ * order they first came, as one thread numbers them. */
+static void
+join_values(struct custtab *t, const struct load *w, int threads)
+{
+	for (int k = 0; k < t->ncov; k++) {
+		struct cfirst *all;
+		size_t n = 0;
+
+		for (int i = 0; i < threads; i++)
+			n += w[i].t->dict[k].n;
+		all = cdp_xcalloc(n + 1, sizeof(*all));
+		n = 0;
+		for (int i = 0; i < threads; i++)
+			for (size_t j = 0; j < w[i].t->dict[k].n; j++)
+				all[n++] = (struct cfirst){ w[i].vf[k][j].seq,
+				    w[i].vf[k][j].line, i, j };
+		qsort(all, n, sizeof(*all), by_first);
+		for (size_t j = 0; j < n; j++) {
+			const struct load *l = &w[all[j].lane];
+			size_t len;
+			const char *s = dict_text(&l->t->dict[k], all[j].i,
+			    &len);
+
+			(void)cov_value(&t->dict[k], s, len,
+			    l->vf[k][all[j].i].num);
+		}
+		free(all);
+	}
+}
+
+/* The lanes' customers into t in the order they first came (key:
+ * scratch), with their covariate values' ids in t's dictionaries. */
+static void
+join_tables(struct custtab *t, struct ctable *lt, int nlanes,
+    struct cdp_buf *key)
+{
+	struct cfirst *all;
+	size_t n = 0, nc = (size_t)t->ncov;
+
+	for (int i = 0; i < nlanes; i++)
+		n += lt[i].t.n;
+	all = cdp_xcalloc(n + 1, sizeof(*all));
+	n = 0;
+	for (int i = 0; i < nlanes; i++) {
+		memcpy(all + n, lt[i].first, lt[i].t.n * sizeof(*all));
+		n += lt[i].t.n;
+		if (lt[i].t.maxday > t->maxday)
+			t->maxday = lt[i].t.maxday;
+	}
+	qsort(all, n, sizeof(*all), by_first);
+	for (size_t j = 0; j < n; j++) {
+		const struct custtab *l = &lt[all[j].lane].t;
+		size_t li = all[j].i;
+		const struct cust *lc = &l->c[li];
+		struct cust *c = customer(t, key, l->ids.p + lc->idoff,
+		    lc->idlen, lc->idnum);
+		size_t gi = (size_t)(c - t->c);
+		uint64_t off = c->idoff;
+
+		*c = *lc;
+		c->idoff = off;
+		for (size_t k = 0; k < nc; k++) {
+			uint32_t v = l->cv[li * nc + k];
+			size_t len;
+			const char *s;
+
+			t->cvday[gi * nc + k] = l->cvday[li * nc + k];
+			if (v == 0)
+				continue;
+			s = dict_text(&l->dict[k], v - 1, &len);
+			t->cv[gi * nc + k] = (uint32_t)*cdp_keymap_get(
+			    t->dict[k].map, cdp_key128_of(s, len)) + 1;
+		}
+	}
+	free(all);
+}
+
+/* A table for a thread or a lane, with t's settings. */
+static void
+table_like(struct custtab *to, const struct custtab *t, bool days)
+{
+	*to = (struct custtab){ .maxday = LONG_MIN, .period = t->period,
+	    .ncov = t->ncov };
+	if ((to->map = cdp_keymap_new()) == NULL)
+		cdp_oom(0);
+	if (days && t->days != NULL)
+		to->days = dayset_new();
+	for (int k = 0; k < t->ncov; k++)
+		if ((to->dict[k].map = cdp_keymap_new()) == NULL)
+			cdp_oom(0);
+}
+
+static void
+load_parallel(struct load *L, char **files, int nfiles, int threads,
+    struct cdp_par_info *info)
+{
+	struct custtab *t = L->t;
+	struct load *w = cdp_xcalloc((size_t)threads, sizeof(*w));
+	struct ctable *lt = cdp_xcalloc((size_t)threads, sizeof(*lt));
+	struct custtab *wt = cdp_xcalloc((size_t)threads, sizeof(*wt));
+	void **wctx = cdp_xcalloc((size_t)threads, sizeof(*wctx));
+	void **lctx = cdp_xcalloc((size_t)threads, sizeof(*lctx));
+	struct cdp_par_prog prog = { .block = par_block, .ctx = wctx,
+	    .nlanes = threads, .lane = par_lane, .lctx = lctx };
+
+	for (int i = 0; i < threads; i++) {
+		table_like(&wt[i], t, false);
+		table_like(&lt[i].t, t, true);
+		lt[i].amount = L->opt->amount;
+		w[i] = (struct load){ .t = &wt[i], .opt = L->opt,
+		    .cutoff = L->cutoff, .cal_end = L->cal_end,
+		    .nlanes = threads };
+		wctx[i] = &w[i];
+		lctx[i] = &lt[i];
+	}
+	cdp_par_run(&prog, files, nfiles, threads, &L->opt->common, &t->acct,
+	    info);
+	join_values(t, w, threads);
+	for (int i = 0; i < threads; i++) {
+		/* the most decimals of an amount; none after an exponent */
+		if (wt[i].decimals < 0 || t->decimals < 0)
+			t->decimals = -1;
+		else if (wt[i].decimals > t->decimals)
+			t->decimals = wt[i].decimals;
+		t->cancels += wt[i].cancels;
+		cdp_rec_free(&w[i].rec);
+		cdp_buf_free(&w[i].s1);
+		cdp_buf_free(&w[i].s2);
+		cdp_buf_free(&w[i].why);
+		cdp_buf_free(&w[i].key);
+		for (int k = 0; k < t->ncov; k++)
+			free(w[i].vf[k]);
+		custtab_free(&wt[i]);
+	}
+	join_tables(t, lt, threads, &L->key);
+	for (int i = 0; i < threads; i++) {
+		custtab_free(&lt[i].t);
+		free(lt[i].first);
+		cdp_buf_free(&lt[i].why);
+	}
+	free(w);
+	free(lt);
+	free(wt);
+	free(wctx);
+	free(lctx);
+}
+
 void
 custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
     int nfiles, const char *const *owned, int nowned)
@@ -896,6 +1338,7 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
 	struct cdp_err err;
 	const char *bad;
 	off_t total;
+	int threads;
 
 	*t = (struct custtab){ .maxday = LONG_MIN, .decimals = 0,
 	    .period = -1 };
@@ -929,13 +1372,19 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
 	t->acct.aggregating = true;
 	if (opt->annotate)
 		open_inputs(t, files, nfiles);
-	cdp_progress_start(&L.prog, opt->common.progress, total);
-	if (opt->annotate)
-		read_inputs(&L, record);
-	else
-		for (int i = 0; i < nfiles; i++)
-			load_file(&L, files[i]);
-	cdp_progress_end(&L.prog);
+	threads = opt->annotate ? 1 : cdp_par_threads(&opt->common,
+	    &t->par.asked);
+	if (threads > 1)
+		load_parallel(&L, files, nfiles, threads, &t->par);
+	else {
+		cdp_progress_start(&L.prog, opt->common.progress, total);
+		if (opt->annotate)
+			read_inputs(&L, record);
+		else
+			for (int i = 0; i < nfiles; i++)
+				load_file(&L, files[i]);
+		cdp_progress_end(&L.prog);
+	}
 	drop_holdout_only(t);
 	dayset_free(t->days);
 	t->days = NULL;
@@ -1056,6 +1505,7 @@ custtab_finish(struct custtab *t, const struct score_opts *opt,
 
 	t->acct.extra[0].name = "output";
 	t->acct.extra[0].n = output;
+	cdp_par_account(&t->par, &t->acct);
 	if (cdp_acct_close(&t->acct, opt->common.stats, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 }

@@ -24,6 +24,7 @@ static const char usage[] =
 "      --amount F            transaction amount (default revenue)\n"
 "      --as-of DATE          \"now\" (default: the latest transaction day)\n"
 "      --annotate            every input record with its scores added\n"
+CDP_THREADS_USAGE
 "      --status-field F      field saying a customer left (clv: event)\n"
 "      --cancelled V,...     its values that say so (cancel,cancelled,\n"
 "                            canceled)\n"
@@ -117,6 +118,7 @@ enum {
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
 	CDP_UNBUFFERED_LONGOPT,
+	CDP_THREADS_LONGOPT,
 	CDP_AS_OF_LONGOPT,
 	{ "allow-nonconverged", no_argument, NULL, OPT_ALLOW_NONCONV },
 	{ "amount", required_argument, NULL, OPT_AMOUNT },

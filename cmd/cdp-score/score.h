@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "keymap.h"
 #include "opts.h"
+#include "par.h"
 
 struct cdp_rec;
 struct cdp_recw;
@@ -161,6 +162,7 @@ struct custtab {
 	struct covdict		 dict[MODEL_MAXCOV];
 	uint32_t		*cv;
 	int32_t			*cvday;
+	struct cdp_par_info	 par;	/* a parallel load's threads */
 };
 
 /* The index of day in periods p (enum period): day, Monday-based week,
