@@ -1225,7 +1225,10 @@ join_tables(struct custtab *t, struct ctable *lt, int nlanes,
 	all = cdp_xcalloc(n + 1, sizeof(*all));
 	n = 0;
 	for (int i = 0; i < nlanes; i++) {
-		memcpy(all + n, lt[i].first, lt[i].t.n * sizeof(*all));
+		/* a lane without customers has no array (UBSan) */
+		if (lt[i].t.n > 0)
+			memcpy(all + n, lt[i].first, lt[i].t.n *
+			    sizeof(*all));
 		n += lt[i].t.n;
 		if (lt[i].t.maxday > t->maxday)
 			t->maxday = lt[i].t.maxday;
