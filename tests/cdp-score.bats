@@ -206,6 +206,28 @@ OUT
 	    '{"read":0,"used":0,"rejected":0,"skipped":0,"output":0}'
 }
 
+@test "rfm, clv: --threads: 1 to 64 (64 otherwise); --annotate reads on one" {
+	for n in 0 65 x; do
+		run_split cdp-score rfm --threads "$n" tx.ndjson
+		assert_failure 64
+		assert_equal "${stderr%%$'\n'*}" \
+		    "cdp-score rfm: --threads: expected a number from 1 to 64"
+	done
+	run cdp-score rfm --as-of 2025-06-30 --threads 3 tx.ndjson
+	assert_success
+	assert_equal "$output" "$(golden rfm.out)"
+	cdp-score rfm --as-of 2025-06-30 --annotate --threads 1 tx.ndjson >a1
+	run_split cdp-score rfm --as-of 2025-06-30 --annotate --threads 4 \
+	    --stats tx.ndjson
+	assert_success
+	assert_equal "$output" "$(cat a1)"
+	[[ $stderr != *'"threads"'* ]]
+	run_split cdp-score clv --threads 2 --summary --as-of 2025-06-30 \
+	    --stats tx.ndjson
+	assert_success
+	[[ $stderr == *'"threads":2,'* ]]
+}
+
 @test "rfm: -o writes the file atomically; a full disk exits 74" {
 	run cdp-score rfm --as-of 2025-06-30 -o out.ndjson tx.ndjson
 	assert_success
