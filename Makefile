@@ -43,7 +43,7 @@ DEB_PKGS = build-essential libcsv-dev libjansson-dev libpcre2-dev \
 	   libutf8proc-dev libxxhash-dev libssl-dev libgsl-dev iso-codes \
 	   zlib1g-dev libzstd-dev libphonenumber-dev tzdata \
 	   bats bats-support bats-assert bats-file miller jq groff-base \
-	   man-db python3 clang time chromium nodejs npm \
+	   man-db python3 python3-mpmath clang time chromium nodejs npm \
 	   fonts-dejavu-core datamash parallel libclang-rt-14-dev strace \
 	   openssh-server openssh-client rsync
 

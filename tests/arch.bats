@@ -56,10 +56,10 @@ setup() {
 
 @test "arch: cdp-score's subcommands are one list: usage, dispatch and messages" {
 	cmds=$(cdp-score --help | awk '$1 == "usage:" { print $3 } $1 == "cdp-score" { print $2 }' | paste -sd' ')
-	assert_equal "$cmds" "rfm clv model points"
+	assert_equal "$cmds" "rfm clv churn sendtime model points"
 	run_split cdp-score nosuch
 	assert_failure 64
-	assert_equal "${stderr%%$'\n'*}" 'cdp-score: unknown subcommand "nosuch" (rfm, clv, model or points)'
+	assert_equal "${stderr%%$'\n'*}" 'cdp-score: unknown subcommand "nosuch" (rfm, clv, churn, sendtime, model or points)'
 	printf '%s\n' '{"customer_id":"a","ts":"2025-01-01","revenue":1}' > t.ndjson
 	printf '%s\n' '{"type":"linear","weights":{"revenue":2}}' > m.json
 	printf '%s\n' '[{"name":"a","when":"true","points":1}]' > r.json
@@ -71,6 +71,11 @@ setup() {
 	assert_output --partial '"points":1'
 	run cdp-score clv --fit-only t.ndjson
 	assert_failure 65	# one customer cannot be fitted: but clv ran
+	run cdp-score churn --fit-only t.ndjson
+	assert_failure 65	# and churn
+	printf '%s\n' '{"customer_id":"a","ts":"2025-01-01T09:00:00Z","event":"open"}' > e.ndjson
+	run cdp-score sendtime e.ndjson
+	assert_output --partial '"sendtime_hour":9'
 }
 
 @test "arch: one duration grammar for report and journey" {

@@ -46,10 +46,10 @@ rounded() {
 @test "score: a missing or unknown subcommand is a usage error (64)" {
 	run_split cdp-score
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: expected a subcommand first: rfm, clv, model or points"* ]]
+	[[ "$stderr" == "cdp-score: expected a subcommand first: rfm, clv, churn, sendtime, model or points"* ]]
 	run_split cdp-score pointz
 	assert_failure 64
-	[[ "$stderr" == 'cdp-score: unknown subcommand "pointz" (rfm, clv, model or points)'* ]]
+	[[ "$stderr" == 'cdp-score: unknown subcommand "pointz" (rfm, clv, churn, sendtime, model or points)'* ]]
 	run_split cdp-score --stats rfm
 	assert_failure 64
 }
@@ -60,7 +60,10 @@ rounded() {
 	assert_line --index 0 "cdp-score rfm: --as-of: not a date YYYY-MM-DD"
 	run cdp-score rfm --horizon 3
 	assert_failure 64
-	assert_line --index 0 "cdp-score rfm: that option belongs to cdp-score clv"
+	assert_line --index 0 "cdp-score rfm: that option belongs to cdp-score clv and churn"
+	run cdp-score rfm --model bg-nbd
+	assert_failure 64
+	assert_line --index 0 "cdp-score rfm: that option belongs to cdp-score clv, churn and model"
 	run cdp-score clv --time-unit month
 	assert_failure 64
 	run cdp-score clv --model pareto
@@ -107,8 +110,8 @@ rounded() {
 	run cdp-score rfm tx.ndjson
 	assert_success
 	# jo's 2025-07-02 order is then kept and is the latest
-	assert_line --index 9 --partial '"customer_id":"jo","first":"2025-02-14","last":"2025-07-02","recency":0,"frequency":2'
-	assert_line --index 0 --partial '"recency":4,'
+	assert_line --index 9 --partial '"customer_id":"jo","rfm_first":"2025-02-14","rfm_last":"2025-07-02","rfm_recency":0,"rfm_frequency":2'
+	assert_line --index 0 --partial '"rfm_recency":4,'
 }
 
 @test "rfm: equal values share a score (mid-rank); 5 distinct values give 1..5" {
@@ -117,15 +120,15 @@ rounded() {
 	done > tie.ndjson
 	run cdp-score rfm tie.ndjson
 	assert_success
-	assert_equal "$(jq -r .rfm <<<"$output" | sort -u)" "333"
-	assert_equal "$(jq -r .segment <<<"$output" | sort -u)" "Need Attention"
+	assert_equal "$(jq -r .rfm_cell <<<"$output" | sort -u)" "333"
+	assert_equal "$(jq -r .rfm_segment <<<"$output" | sort -u)" "Need Attention"
 	for i in 1 2 3 4 5; do
 		echo "{\"customer_id\":\"c$i\",\"ts\":\"2025-01-0$i\",\"revenue\":$i}"
 	done > five.ndjson
 	run cdp-score rfm --as-of 2025-01-05 five.ndjson
-	assert_equal "$(jq -r .rfm <<<"$output" | tr '\n' ' ')" \
+	assert_equal "$(jq -r .rfm_cell <<<"$output" | tr '\n' ' ')" \
 	    "131 232 333 434 535 "
-	assert_equal "$(jq -r .segment <<<"$output" | tr '\n' ' ')" \
+	assert_equal "$(jq -r .rfm_segment <<<"$output" | tr '\n' ' ')" \
 	    "Lost At Risk Need Attention Loyal Customers Champions "
 }
 
@@ -143,7 +146,7 @@ rounded() {
 	done
 	run cdp-score rfm --as-of 2025-01-31 grid.ndjson
 	assert_success
-	assert_equal "$(jq -r .segment <<<"$output" | sort -u | wc -l)" 11
+	assert_equal "$(jq -r .rfm_segment <<<"$output" | sort -u | wc -l)" 11
 }
 
 @test "rfm: amounts as numeric strings; sums keep the amounts' decimals" {
@@ -151,7 +154,7 @@ rounded() {
 	    '{"customer_id":"a","ts":"2025-01-02","revenue":0.2}' > d.ndjson
 	run cdp-score rfm d.ndjson
 	assert_success
-	assert_output --partial '"frequency":2,"monetary":0.3,"monetary_mean":0.15,'
+	assert_output --partial '"rfm_frequency":2,"rfm_monetary":0.3,"rfm_monetary_mean":0.15,'
 }
 
 @test "rfm: a numeric id stays a number; 1 and \"1\" are two customers" {
@@ -168,7 +171,7 @@ rounded() {
 	printf '%s\n' '{"who":"z","when":"2025-03-01T23:59:59+02:00","paid":7}' > o.ndjson
 	run cdp-score rfm --id who --time when --amount paid o.ndjson
 	assert_success
-	assert_output '{"who":"z","first":"2025-03-01","last":"2025-03-01","recency":0,"frequency":1,"monetary":7,"monetary_mean":7,"r":3,"f":3,"m":3,"rfm":"333","segment":"Need Attention"}'
+	assert_output '{"who":"z","rfm_first":"2025-03-01","rfm_last":"2025-03-01","rfm_recency":0,"rfm_frequency":1,"rfm_monetary":7,"rfm_monetary_mean":7,"rfm_r":3,"rfm_f":3,"rfm_m":3,"rfm_cell":"333","rfm_segment":"Need Attention"}'
 }
 
 @test "rfm: a bad date stops the run with file:line (65)" {
@@ -203,6 +206,28 @@ OUT
 	    '{"read":0,"used":0,"rejected":0,"skipped":0,"output":0}'
 }
 
+@test "rfm, clv: --threads: 1 to 64 (64 otherwise); --annotate reads on one" {
+	for n in 0 65 x; do
+		run_split cdp-score rfm --threads "$n" tx.ndjson
+		assert_failure 64
+		assert_equal "${stderr%%$'\n'*}" \
+		    "cdp-score rfm: --threads: expected a number from 1 to 64"
+	done
+	run cdp-score rfm --as-of 2025-06-30 --threads 3 tx.ndjson
+	assert_success
+	assert_equal "$output" "$(golden rfm.out)"
+	cdp-score rfm --as-of 2025-06-30 --annotate --threads 1 tx.ndjson >a1
+	run_split cdp-score rfm --as-of 2025-06-30 --annotate --threads 4 \
+	    --stats tx.ndjson
+	assert_success
+	assert_equal "$output" "$(cat a1)"
+	[[ $stderr != *'"threads"'* ]]
+	run_split cdp-score clv --threads 2 --summary --as-of 2025-06-30 \
+	    --stats tx.ndjson
+	assert_success
+	[[ $stderr == *'"threads":2,'* ]]
+}
+
 @test "rfm: -o writes the file atomically; a full disk exits 74" {
 	run cdp-score rfm --as-of 2025-06-30 -o out.ndjson tx.ndjson
 	assert_success
@@ -217,8 +242,8 @@ OUT
 	run cdp-score clv --id sample_id --calibration-end 1997-09-30 \
 	    --params published.json "$BATS_FILE_TMPDIR/sample.ndjson"
 	assert_success
-	jq -r '[(.sample_id | tonumber), .frequency,
-	    (.recency * 100 | round / 100), (.T * 100 | round / 100)] | @csv' \
+	jq -r '[(.sample_id | tonumber), .clv_frequency,
+	    (.clv_recency * 100 | round / 100), (.clv_T * 100 | round / 100)] | @csv' \
 	    <<<"$output" > mine.csv
 	tail -n +2 "$SHARED/data/cdnow/cdnow_customers_summary.csv" |
 	    awk -F, '{ printf "%d,%d,%g,%g\n", $1, $2, $3, $4 }' > ref.csv
@@ -253,13 +278,15 @@ OUT
 	    "$(printf 'pareto-nbd\t553\t10578\t606\t11669\t-95950\ttrue')"
 }
 
-@test "clv: analytic gradients (Pareto/NBD series too) equal central differences" {
-	# tests/unit/test_score_models.c: five Pareto/NBD points (alpha below,
-	# above and equal to beta, one where the series gives way to
-	# differences), BG/NBD and Gamma-Gamma
+@test "clv: analytic gradients of every model equal central differences; Pareto/NBD equals its 2F1 form" {
+	# tests/unit/test_score_models.c: seven Pareto/NBD points (alpha
+	# below, above and equal to beta, z near 1 where quadrature takes
+	# over from the series, huge s and beta), each also against the
+	# closed form through GSL's 2F1; BG/NBD, modified BG/NBD, the three
+	# with a covariate, Gamma-Gamma, sBG and BG/BB
 	run "$CDP_BUILD/unit/test_score_models"
 	assert_success
-	assert_output "34 checks, 0 failed"
+	assert_output "85 checks, 0 failed"
 }
 
 @test "clv: Gamma-Gamma E[Z|x,zbar] of customers 1-10 equals Hardie's note 025" {
@@ -269,7 +296,7 @@ OUT
 	run cdp-score clv --id sample_id --calibration-end 1997-09-30 \
 	    --params fit.json "$BATS_FILE_TMPDIR/sample.ndjson"
 	assert_success
-	assert_equal "$(head -10 <<<"$output" | rounded expected_spend 2)" \
+	assert_equal "$(head -10 <<<"$output" | rounded clv_expected_spend 2)" \
 	    "24.65 18.91 35.17 35.17 35.17 71.46 18.91 35.17 27.28 35.17"
 }
 
@@ -278,8 +305,8 @@ OUT
 	    --params published.json customer1.ndjson
 	assert_success
 	# Hardie's spreadsheet: E[Y(39) | x=2, t_x=30.43, T=38.86] = 1.226
-	assert_equal "$(rounded expected_purchases 3 <<<"$output")" 1.226
-	assert_equal "$(jq -r '[.frequency, .recency * 7, .T * 7, .monetary] |
+	assert_equal "$(rounded clv_expected_purchases 3 <<<"$output")" 1.226
+	assert_equal "$(jq -r '[.clv_frequency, .clv_recency * 7, .clv_T * 7, .clv_monetary] |
 	    @tsv' <<<"$output")" "$(printf '2\t213\t272\t22.345')"
 	# P(alive) = 1 / (1 + a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)),
 	# FHL 2005 eq. 11, by hand with awk
@@ -287,16 +314,16 @@ OUT
 	    x = 2; tx = 213 / 7; T = 272 / 7
 	    k = a / (b + x - 1) * exp((r + x) * log((al + T) / (al + tx)))
 	    printf "%.12f", 1 / (1 + k) }')
-	assert_equal "$(jq -r '.p_alive * 1e12 | round / 1e12' <<<"$output" |
+	assert_equal "$(jq -r '.clv_p_alive * 1e12 | round / 1e12' <<<"$output" |
 	    awk '{ printf "%.12f", $1 }')" "$want"
 	# Gamma-Gamma: (q-1)/(px+q-1) * pv/(q-1) + px/(px+q-1) * zbar
 	want=$(awk 'BEGIN { p = 6.25; q = 3.74; v = 15.44; x = 2; z = 22.345
 	    w = p * x / (p * x + q - 1)
 	    printf "%.9f", (1 - w) * p * v / (q - 1) + w * z }')
-	assert_equal "$(jq -r '.expected_spend' <<<"$output" |
+	assert_equal "$(jq -r '.clv_expected_spend' <<<"$output" |
 	    awk '{ printf "%.9f", $1 }')" "$want"
 	# undiscounted CLV = expected spend x expected purchases
-	assert_equal "$(jq -r '(.clv - .expected_spend * .expected_purchases) |
+	assert_equal "$(jq -r '(.clv_value - .clv_expected_spend * .clv_expected_purchases) |
 	    fabs < 1e-9' <<<"$output")" true
 }
 
@@ -308,7 +335,7 @@ OUT
 	got=
 	for t in 0.1429 1 3 31.8571 32 78; do
 		got="$got $(cdp-score clv --params fit.json --horizon $t \
-		    new.ndjson | rounded expected_purchases 3)"
+		    new.ndjson | rounded clv_expected_purchases 3)"
 	done
 	# lifetimes: 0.0078 0.0532 0.1506 1.0405 1.0437 1.8576
 	assert_equal "$got" " 0.008 0.053 0.151 1.04 1.044 1.858"
@@ -318,12 +345,12 @@ OUT
 	run cdp-score clv --calibration-end 1997-09-30 --params published.json \
 	    customer1.ndjson
 	assert_success
-	assert_output --regexp '^\{"customer_id":"0001","frequency":2,"recency":30\.42857[0-9]*,"T":38\.85714[0-9]*,"monetary":22\.345,"p_alive":0\.72[0-9]*,"expected_purchases":[0-9.]*,"expected_spend":24\.65[0-9]*,"clv":[0-9.]*\}$'
-	plain=$(jq .clv <<<"$output")
+	assert_output --regexp '^\{"customer_id":"0001","clv_frequency":2,"clv_recency":30\.42857[0-9]*,"clv_T":38\.85714[0-9]*,"clv_monetary":22\.345,"clv_p_alive":0\.72[0-9]*,"clv_expected_purchases":[0-9.]*,"clv_expected_spend":24\.65[0-9]*,"clv_value":[0-9.]*\}$'
+	plain=$(jq .clv_value <<<"$output")
 	run cdp-score clv --calibration-end 1997-09-30 --params published.json \
 	    --discount-rate 0.01 customer1.ndjson
 	assert_success
-	disc=$(jq .clv <<<"$output")
+	disc=$(jq .clv_value <<<"$output")
 	assert_equal "$(awk -v a="$plain" -v b="$disc" 'BEGIN { print (b < a && b > a * 0.7) }')" 1
 }
 
@@ -331,7 +358,7 @@ OUT
 	run cdp-score clv --time-unit day --calibration-end 1997-09-30 \
 	    --params published.json customer1.ndjson
 	assert_success
-	assert_output --partial '"frequency":2,"recency":213,"T":272,'
+	assert_output --partial '"clv_frequency":2,"clv_recency":213,"clv_T":272,'
 }
 
 @test "clv: --params errors: missing file 66, bad JSON or values 65" {
@@ -360,7 +387,10 @@ OUT
 	run_split cdp-score clv --fit-only once.ndjson
 	assert_failure 65
 	assert_equal "$output" ""
-	assert_equal "$stderr" "cdp-score: gamma-gamma: no customer with repeat purchases of positive amount to fit"
+	assert_equal "$stderr" "cdp-score: bg-nbd: every one of the 2 customers bought only once (x = 0): without a repeat purchase the purchase rate and the dropout cannot be told apart, so the model cannot be identified"
+	run_split cdp-score clv --model pareto-nbd --fit-only once.ndjson
+	assert_failure 65
+	[[ "$stderr" == "cdp-score: pareto-nbd: every one of the 2 customers bought only once"* ]]
 }
 
 @test "clv: transactions after the calibration end are skipped; bad ones rejected" {
@@ -385,7 +415,7 @@ OUT
 	    '{"read":21,"used":18,"rejected":0,"skipped":3,"output":21}'
 	# each customer's fields equal the per-customer output's
 	# (jo's 2025-07-02 order, after --as-of, is skipped yet carries them)
-	assert_equal "$(jq -c 'select(.rfm) | del(.order, .ts, .revenue)' \
+	assert_equal "$(jq -c 'select(.rfm_cell) | del(.order, .ts, .revenue)' \
 	    "$F/expected/rfm-annotate.out" | sort -u)" "$(golden rfm.out)"
 }
 
@@ -432,8 +462,8 @@ OUT
 	    bad.ndjson
 	assert_success
 	assert_output - <<'OUT'
-{"customer_id":"a","ts":"2025-01-01","revenue":10,"first":"2025-01-01","last":"2025-01-01","recency":2,"frequency":1,"monetary":10,"monetary_mean":10,"r":2,"f":3,"m":4,"rfm":"234","segment":"At Risk"}
-{"customer_id":"c","ts":"2025-01-03","revenue":5,"first":"2025-01-03","last":"2025-01-03","recency":0,"frequency":1,"monetary":5,"monetary_mean":5,"r":4,"f":3,"m":2,"rfm":"432","segment":"Potential Loyalist"}
+{"customer_id":"a","ts":"2025-01-01","revenue":10,"rfm_first":"2025-01-01","rfm_last":"2025-01-01","rfm_recency":2,"rfm_frequency":1,"rfm_monetary":10,"rfm_monetary_mean":10,"rfm_r":2,"rfm_f":3,"rfm_m":4,"rfm_cell":"234","rfm_segment":"At Risk"}
+{"customer_id":"c","ts":"2025-01-03","revenue":5,"rfm_first":"2025-01-03","rfm_last":"2025-01-03","rfm_recency":0,"rfm_frequency":1,"rfm_monetary":5,"rfm_monetary_mean":5,"rfm_r":4,"rfm_f":3,"rfm_m":2,"rfm_cell":"432","rfm_segment":"Potential Loyalist"}
 OUT
 	assert_equal "$(stats_core "$stderr")" \
 	    '{"read":7,"used":2,"rejected":5,"skipped":0,"output":2}'
@@ -447,7 +477,7 @@ OUT
 @test "clv --annotate: holdout counts, a one-transaction customer, old fields replaced" {
 	run_split cdp-score clv --annotate --calibration-end 1997-09-30 \
 	    --holdout-end 1998-06-30 --params published.json --stats \
-	    annotate.ndjson
+	    --replace annotate.ndjson
 	assert_success
 	assert_output "$(golden clv-annotate.out)"
 	# 0001: 3 in calibration, 2 on one holdout day; 0002: one purchase,
@@ -458,12 +488,12 @@ OUT
 	# hand-checked (FHL 2005 eq. 10, 2F1 by its series): x=0, T=213/7,
 	# t=52 gives 0.304381 purchases; E[Z] = p v / (q - 1) = 35.219
 	assert_equal "$(sed -n 2p "$F/expected/clv-annotate.out" | jq -r \
-	    '[(.expected_purchases * 1e6 | round),
-	    (.expected_spend * 1e3 | round), .p_alive] | @tsv')" \
+	    '[(.clv_expected_purchases * 1e6 | round),
+	    (.clv_expected_spend * 1e3 | round), .clv_p_alive] | @tsv')" \
 	    "$(printf '304381\t35219\t1')"
 	# x=2, t_x=30.43, T=38.86 over the 39 holdout weeks: 1.226 (Hardie)
 	assert_equal "$(head -1 "$F/expected/clv-annotate.out" |
-	    rounded holdout_expected 3)" 1.226
+	    rounded clv_holdout_expected 3)" 1.226
 }
 
 @test "clv --holdout-end: per customer, customers only in the holdout left out" {
@@ -471,7 +501,7 @@ OUT
 	    --holdout-end 1998-06-30 --params published.json --stats \
 	    annotate.ndjson
 	assert_success
-	assert_equal "$(jq -c '[.customer_id, .holdout_purchases]' <<<"$output")" \
+	assert_equal "$(jq -c '[.customer_id, .clv_holdout_purchases]' <<<"$output")" \
 	    "$(printf '["0001",1]\n["0002",0]')"
 	assert_equal "$(stats_core "$stderr")" '{"read":9,"used":6,"rejected":0,"skipped":3,"output":2}
 {"holdout":{"customers":2,"length":39,"actual":1,"expected":1.4628911313196595,"mae":0.2314455656598297}}'
@@ -516,37 +546,97 @@ OUT
 	[[ "$stderr" == "cdp-score clv: --holdout-end: not a date YYYY-MM-DD"* ]]
 	run_split cdp-score rfm --holdout-end 1998-06-30 tx.ndjson
 	assert_failure 64
-	[[ "$stderr" == "cdp-score rfm: that option belongs to cdp-score clv"* ]]
+	[[ "$stderr" == "cdp-score rfm: that option belongs to cdp-score clv and churn"* ]]
 	run_split cdp-score clv --annotate --fit-only customer1.ndjson
 	assert_failure 64
 	[[ "$stderr" == "cdp-score clv: --fit-only and --annotate exclude each other"* ]]
 	run_split cdp-score model --annotate --model linear.json
 	assert_failure 64
-	[[ "$stderr" == "cdp-score model: that option belongs to cdp-score rfm and clv"* ]]
+	[[ "$stderr" == "cdp-score model: that option belongs to cdp-score rfm, clv and churn"* ]]
+}
+
+@test "rfm | clv --annotate: prefixed fields never collide; a second run is 65 unless --replace" {
+	cdp-score rfm --annotate --as-of 2025-06-30 tx.ndjson > rfm.ndjson
+	run_split cdp-score clv --annotate --params published.json \
+	    --as-of 2025-06-30 rfm.ndjson
+	assert_success
+	# every rfm_ field survives next to the clv_ ones
+	assert_equal "$(jq -c 'with_entries(select(.key |
+	    startswith("clv_") | not))' <<<"$output")" \
+	    "$(jq -c . rfm.ndjson)"
+	assert_equal "$(jq -c 'select(.clv_value) | has("rfm_cell")' \
+	    <<<"$output" | sort -u)" true
+	run_split cdp-score rfm --annotate --as-of 2025-06-30 rfm.ndjson
+	assert_failure 65
+	assert_equal "$output" ""
+	assert_equal "$stderr" 'cdp-score: rfm.ndjson:1: field "rfm_first" already exists'
+	run_split cdp-score rfm --annotate --as-of 2025-06-30 --stats \
+	    --rejects rej.ndjson rfm.ndjson
+	assert_success
+	# the customers' transactions are bad (also jo's after --as-of,
+	# which would get scores too); the two others pass unchanged
+	assert_equal "$(stats_core "$stderr")" \
+	    '{"read":21,"used":0,"rejected":19,"skipped":2,"output":2}'
+	run cdp-score rfm --annotate --as-of 2025-06-30 --replace rfm.ndjson
+	assert_success
+	assert_output "$(golden rfm-annotate.out)"
+	# without --annotate the output records are new: nothing collides
+	run cdp-score rfm --as-of 2025-06-30 rfm.ndjson
+	assert_success
+	assert_output "$(golden rfm.out)"
+	run_split cdp-score clv --annotate --params published.json \
+	    --calibration-end 1997-09-30 annotate.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-score: annotate.ndjson:1: field "clv_value" already exists'
 }
 
 # --- model -----------------------------------------------------------------
 
 @test "model: logistic score and probability appended; fields copied byte for byte" {
 	# -1.5 + 0.25*4 + 0.5*(50-40)/10 + pro 1 = 1; missing age adds 0;
-	# vip true is the JSON text "true"; an old "score" is replaced.
-	run_split cdp-score model --model model.json profiles.ndjson
+	# vip true is the JSON text "true"; with --replace an old
+	# "model_score" gives way.
+	run_split cdp-score model --model model.json --replace profiles.ndjson
 	assert_success
 	assert_output - <<'OUT'
-{"id":1,"visits":4,"age":50,"plan":"pro","note":"caf\u00e9 1.10","x":1.10,"score":1,"probability":0.7310585786300049}
-{"id":2,"visits":"2","plan":"basic","vip":true,"score":-0.25,"probability":0.4378234991142019}
-{"id":3,"visits":8,"age":20,"plan":"free","vip":false,"score":-1,"probability":0.2689414213699951}
-{"id":4,"visits":2000,"age":40,"score":498.5,"probability":1}
-{"id":5,"visits":-2000,"score":-501.5,"probability":1.5897078746259078e-218}
+{"id":1,"visits":4,"age":50,"plan":"pro","note":"caf\u00e9 1.10","x":1.10,"model_score":1,"model_probability":0.7310585786300049}
+{"id":2,"visits":"2","plan":"basic","vip":true,"model_score":-0.25,"model_probability":0.4378234991142019}
+{"id":3,"visits":8,"age":20,"plan":"free","vip":false,"model_score":-1,"model_probability":0.2689414213699951}
+{"id":4,"visits":2000,"age":40,"model_score":498.5,"model_probability":1}
+{"id":5,"visits":-2000,"model_score":-501.5,"model_probability":1.5897078746259078e-218}
 OUT
 	assert_equal "$stderr" ""
 }
 
+@test "model, points: a record that has an output field already is bad (65) unless --replace" {
+	run_split cdp-score model --model model.json profiles.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-score: profiles.ndjson:2: field "model_score" already exists'
+	assert_equal "$(wc -l <<<"$output")" 1
+	run_split cdp-score model --model model.json --rejects rej.ndjson \
+	    --stats profiles.ndjson
+	assert_success
+	assert_equal "$(stats_core "$stderr")" '{"read":5,"written":4,"rejected":1,"dropped":0}'
+	assert_equal "$(jq -r '"\(._line) \(._error)"' rej.ndjson)" \
+	    '2 field "model_score" already exists'
+	# scored twice: points then points again
+	cdp-score points --rules rules.json --as-of 2025-03-01 --replace \
+	    leads.ndjson > once.ndjson
+	run_split cdp-score points --rules rules.json --as-of 2025-03-01 \
+	    once.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-score: once.ndjson:1: field "points" already exists'
+	run cdp-score points --rules rules.json --as-of 2025-03-01 --replace \
+	    once.ndjson
+	assert_success
+	assert_output "$(cat once.ndjson)"
+}
+
 @test "model: linear; missing \"reject\", \"skip\"; --stats is a filter's account" {
-	run_split cdp-score model --model linear.json --stats \
+	run_split cdp-score model --model linear.json --stats --replace \
 	    --rejects rej.ndjson profiles.ndjson
 	assert_success
-	assert_equal "$(jq -c .score <<<"$output" | tr '\n' ' ')" \
+	assert_equal "$(jq -c .model_score <<<"$output" | tr '\n' ' ')" \
 	    "18 14 26 4010 -3990 "
 	assert_equal "$(stats_core "$stderr")" '{"read":5,"written":5,"rejected":0,"dropped":0}'
 	printf '%s\n' '{"type":"linear","intercept":1,"weights":{"age":1},' \
@@ -563,8 +653,8 @@ OUT
 	sed 's/reject/skip/' r.json > s.json
 	run cdp-score model --model s.json profiles.ndjson
 	assert_success
-	assert_line --index 1 '{"id":2,"visits":"2","plan":"basic","vip":true,"score":99}'
-	assert_line --index 2 '{"id":3,"visits":8,"age":20,"plan":"free","vip":false,"score":21}'
+	assert_line --index 1 '{"id":2,"visits":"2","plan":"basic","vip":true,"model_score":99}'
+	assert_line --index 2 '{"id":3,"visits":8,"age":20,"plan":"free","vip":false,"model_score":21}'
 }
 
 @test "model: a non-numeric weighted field is a bad record (65, --rejects)" {
@@ -625,17 +715,19 @@ OUT
 	assert_failure 64
 	run_split cdp-score model --model model.json --id x
 	assert_failure 64
-	[[ "$stderr" == "cdp-score model: that option belongs to cdp-score rfm and clv"* ]]
+	[[ "$stderr" == "cdp-score model: that option belongs to cdp-score rfm, clv, churn and sendtime"* ]]
 	run_split cdp-score rfm --model model.json
 	assert_failure 64
-	[[ "$stderr" == "cdp-score rfm: that option belongs to cdp-score clv and model"* ]]
+	[[ "$stderr" == "cdp-score rfm: that option belongs to cdp-score clv, churn and model"* ]]
 }
 
 @test "model: stdin, -o and a full disk (74)" {
-	run cdp-score model --model linear.json -o out.ndjson < profiles.ndjson
+	run cdp-score model --model linear.json --replace -o out.ndjson \
+	    < profiles.ndjson
 	assert_success
 	assert_equal "$(wc -l < out.ndjson)" 5
-	run cdp-score model --model linear.json -o /dev/full profiles.ndjson
+	run cdp-score model --model linear.json --replace -o /dev/full \
+	    profiles.ndjson
 	assert_failure 74
 }
 
@@ -645,7 +737,7 @@ OUT
 	# 10+20 capped at 25; 5 halved after 30 days; an event after --as-of
 	# has age 0; no rule matched gives 0 and [].
 	run_split cdp-score points --rules rules.json --as-of 2025-03-01 \
-	    --stats leads.ndjson
+	    --stats --replace leads.ndjson
 	assert_success
 	assert_output - <<'OUT'
 {"id":1,"page":"pricing","employees":900,"ts":"2025-03-01","points":25,"points_rules":["pricing","big"]}
@@ -658,7 +750,7 @@ OUT
 
 @test "points: a plain list of rules; days_since() counts to --as-of" {
 	run cdp-score points --rules rules-list.json --as-of 2025-03-05 \
-	    leads.ndjson
+	    --replace leads.ndjson
 	assert_success
 	assert_equal "$(jq -c '[.points, .points_rules]' <<<"$output" | tr '\n' ' ')" \
 	    '[13,["pricing","recent"]] [0,[]] [3,["recent"]] [0,[]] '
@@ -763,17 +855,18 @@ OUT
 	[[ "$stderr" == "cdp-score clv: --summary needs --calibration-end or --as-of"* ]]
 	run_split cdp-score clv --summary --fit-only --as-of 1997-09-30 x
 	assert_failure 64
-	run_split cdp-score clv --from-summary sum.ndjson
+	run_split cdp-score clv --from-summary --holdout-end 1998-01-01 \
+	    --calibration-end 1997-09-30 sum.ndjson
 	assert_failure 64
-	[[ "$stderr" == "cdp-score clv: --from-summary needs --fit-only"* ]]
+	[[ "$stderr" == "cdp-score clv: --from-summary takes neither --holdout-end nor --annotate"* ]]
 	run_split cdp-score rfm --summary x
 	assert_failure 64
 	printf '%s\n' '{"customer_id":"a","x":1,"t_x":2,"T":1,"zbar":3}' > bad.ndjson
 	run_split cdp-score clv --from-summary --fit-only bad.ndjson
 	assert_failure 65
-	assert_equal "$stderr" "cdp-score: bad.ndjson:1: not a --summary record (x whole, t_x at most T, t_x 0 when x is 0)"
+	assert_equal "$stderr" "cdp-score: bad.ndjson:1: t_x > T: the last purchase after the end of the period"
 	printf '%s\n' '{"customer_id":"a","x":"1","t_x":0,"T":1,"zbar":3}' > bad.ndjson
 	run_split cdp-score clv --from-summary --fit-only bad.ndjson
 	assert_failure 65
-	assert_equal "$stderr" "cdp-score: bad.ndjson:1: not a --summary record (x, t_x, T and zbar: numbers of at least 0)"
+	assert_equal "$stderr" "cdp-score: bad.ndjson:1: not a summary record (x, t_x and T numbers; zbar and count optional)"
 }

@@ -427,6 +427,38 @@ same_threads() {
 	    "$BATS_TEST_DIRNAME/cdp-score/published.json"
 }
 
+@test "determinism: thread counts: cdp-score statuses, covariates, periods" {
+	par_input
+	# status records (a status, no amount), negative amounts (bad under
+	# Gamma-Gamma) and two totals that overflow a double (the second
+	# is rejected by its customer's lane, in input order)
+	awk 'NR % 13 == 0 { sub(/"revenue":[^,]*,/, "\"status\":\"cancelled\",") }
+	    NR % 29 == 0 { sub(/"revenue":[^,]*,/, "\"status\":\"active\",") }
+	    NR % 53 == 0 { sub(/"revenue":[^,]*,/, "\"revenue\":-5,") }
+	    { print }
+	    NR == 100 || NR == 2000 { print "{\"customer_id\":\"C07\"," \
+	        "\"ts\":\"2025-03-03\",\"revenue\":1.5e308," \
+	        "\"channel\":\"ads\",\"qty\":1}" }' par.ndjson >st.ndjson
+	grep -q '"status":"cancelled"' st.ndjson
+	same_threads st.ndjson cdp-score rfm --status-field status \
+	    --exclude-cancelled --as-of 2025-12-31
+	same_threads st.ndjson cdp-score clv --status-field status --force \
+	    --covariates channel,qty --calibration-end 2025-09-30 --summary
+	same_threads st.ndjson cdp-score clv --model bg-bb --period month \
+	    --status-field status --calibration-end 2025-09-30 --summary
+	same_threads st.ndjson cdp-score churn --status-field status --force \
+	    --calibration-end 2025-09-30 --summary
+	# what the runs above compared: the statuses, the first day's
+	# covariate values, the rejects with their lines
+	cdp-score rfm --status-field status --as-of 2025-12-31 \
+	    --rejects rej st.ndjson | grep -q '"rfm_status":"cancelled"'
+	grep -q '"_error":"field \\"revenue\\": the customer.s total overflows a double","_src":"st.ndjson","_line":2002' rej
+	cdp-score clv --status-field status --force --covariates channel,qty \
+	    --calibration-end 2025-09-30 --summary --rejects rej st.ndjson |
+	    grep -q '"channel":"[a-z]*","qty":[0-9]'
+	grep -q 'below 0: Gamma-Gamma' rej
+}
+
 @test "determinism: thread counts: cdp-merge (first pass)" {
 	par_input
 	same_threads par.ndjson cdp-merge --ids email,customer_id \

@@ -1,7 +1,8 @@
 /*
- * clv.c - cdp-score clv: summarise each customer's calibration period
- * (x, t_x, T, mean repeat spend), fit or load the models, and write
- * P(alive), expected purchases, expected spend and discounted CLV.
+ * clv.c - cdp-score clv and churn from transactions: summarise each
+ * customer's calibration period (x, t_x, T, mean repeat spend; periods
+ * for BG/BB), fit or load the models, and write per customer P(alive),
+ * expected purchases, spend and discounted CLV, or the churn scores.
  */
 #include <math.h>
 #include <stdio.h>
@@ -9,35 +10,29 @@
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
-#include <jansson.h>
 
+#include "clv.h"
 #include "diag.h"
-#include "each.h"
-#include "jsonload.h"
 #include "out.h"
 #include "record.h"
 #include "xalloc.h"
-#include "models.h"
-#include "score.h"
-
-static const char *const kind_names[] = { "bg-nbd", "pareto-nbd",
-	"gamma-gamma" };
-static const char *const param_names[][4] = {
-	{ "r", "alpha", "a", "b" },
-	{ "r", "alpha", "s", "beta" },
-	{ "p", "q", "v", NULL },
-};
 
 /*
  * The calibration summary of every customer: x distinct purchase days
  * after the first, t_x and T in time units from the first purchase day,
  * zbar the mean amount per repeat purchase day (the first day's amount
- * left out, as the Gamma-Gamma model wants).
+ * left out, as the Gamma-Gamma model wants).  BG/BB counts periods: x
+ * distinct periods after the first, the last t_x after it, n = T
+ * opportunities up to the calibration end's period.
  */
 static struct rfx *
-summarise(const struct custtab *t, long cal_end, double unit)
+summarise(const struct custtab *t, const struct score_opts *opt,
+    long cal_end)
 {
-	struct rfx *c = cdp_xmalloc((t->n ? t->n : 1) * sizeof(*c));
+	struct rfx *c = cdp_xreallocarray(NULL, t->n ? t->n : 1, sizeof(*c));
+	bool bb = opt->model == M_BGBB;
+	double unit = bb ? 1 : opt->unit;
+	long end = bb ? period_of(cal_end, opt->period) : cal_end;
 
 	for (size_t i = 0; i < t->n; i++) {
 		const struct cust *k = &t->c[i];
@@ -50,386 +45,40 @@ summarise(const struct custtab *t, long cal_end, double unit)
 		}
 		c[i] = (struct rfx){ .x = x,
 		    .tx = x > 0 ? (k->last - k->first) / unit : 0,
-		    .T = (cal_end - k->first) / unit,
+		    .T = (end - k->first) / unit,
 		    .zbar = x > 0 ? custtab_round(t, k->rest_sum) / x : 0 };
 	}
 	return c;
 }
 
-static void
-rows(struct rfx_rows *d, const struct rfx *c, size_t n, bool spend)
-{
-	struct rfx *s = cdp_xcalloc(n, sizeof(*s));
-	size_t m = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (c[i].x < 0)
-			continue;
-		if (!spend)
-			s[m++] = (struct rfx){ c[i].x, c[i].tx, c[i].T, 0 };
-		else if (c[i].x > 0 && c[i].zbar > 0)
-			s[m++] = (struct rfx){ c[i].x, 0, 0, c[i].zbar };
-	}
-	if (rfx_rows_make(d, s, m) == -1)
-		cdp_oom(0);
-	free(s);
-}
-
-static void
-fit_both(const struct score_opts *opt, const struct rfx *c, size_t n,
-    struct fit *f, struct fit *g)
-{
-	struct rfx_rows d;
-	enum model_kind kind = opt->model == MODEL_PARETO ? M_PARETO :
-	    M_BGNBD;
-
-	rows(&d, c, n, false);
-	if (d.n == 0)
-		cdp_die(EX_DATAERR, NULL, 0, "%s: no customers to fit",
-		    kind_names[kind]);
-	model_fit(kind, &d, f);
-	rfx_rows_free(&d);
-	if (!f->converged)
-		cdp_die(EX_DATAERR, NULL, 0, "%s fit did not converge: %s",
-		    kind_names[f->kind], f->why);
-	rows(&d, c, n, true);
-	if (d.n == 0)
-		cdp_die(EX_DATAERR, NULL, 0, "gamma-gamma: no customer with "
-		    "repeat purchases of positive amount to fit");
-	model_fit(M_GAMMA, &d, g);
-	rfx_rows_free(&d);
-	if (!g->converged)
-		cdp_die(EX_DATAERR, NULL, 0, "gamma-gamma fit did not "
-		    "converge: %s", g->why);
-	if (!(g->p[1] > 1))
-		cdp_die(EX_DATAERR, NULL, 0, "gamma-gamma: fitted q is not "
-		    "above 1, so the mean spend is infinite");
-}
-
-/* ---- parameters as JSON ------------------------------------------- */
-
-/* Predicted against actual repeat purchases in the holdout period. */
-struct holdout {
-	double			len;	/* in time units */
-	unsigned long long	customers;
-	unsigned long long	actual;	/* purchase days */
-	double			expected;
-	double			abserr;	/* sum |expected - actual| */
-};
-
-static void
-add_num(struct cdp_buf *b, const char *key, double v)
-{
-	char num[32];
-	int n = cdp_fmt_double(num, v);
-
-	if (n < 0 || cdp_buf_addf(b, ",\"%s\":%.*s", key, n, num) == -1)
-		cdp_oom(0);
-}
-
-static void
-fit_json(struct cdp_buf *b, const struct fit *f)
-{
-	if (cdp_buf_addf(b, "{\"model\":\"%s\"", kind_names[f->kind]) == -1)
-		cdp_oom(0);
-	add_num(b, "customers", f->customers);
-	for (int i = 0; i < f->np; i++)
-		add_num(b, param_names[f->kind][i], f->p[i]);
-	add_num(b, "ll", f->ll);
-	if (cdp_buf_addf(b, ",\"converged\":%s,\"iterations\":%d,"
-	    "\"starts\":%d,\"starts_converged\":%d", f->converged ? "true" :
-	    "false", f->iterations, f->starts, f->starts_ok) == -1)
-		cdp_oom(0);
-}
-
-/* The holdout comparison as a JSON object. */
-static void
-holdout_json(struct cdp_buf *b, const struct holdout *h)
-{
-	if (cdp_buf_addf(b, "{\"customers\":%llu", h->customers) == -1)
-		cdp_oom(0);
-	add_num(b, "length", h->len);
-	if (cdp_buf_addf(b, ",\"actual\":%llu", h->actual) == -1)
-		cdp_oom(0);
-	add_num(b, "expected", h->expected);
-	add_num(b, "mae", h->customers ? h->abserr / h->customers : 0);
-	if (cdp_buf_addc(b, '}') == -1)
-		cdp_oom(0);
-}
-
-static void
-print_fit(struct cdp_out *out, const struct fit *f, const struct fit *g,
-    const struct holdout *h)
-{
-	struct cdp_buf b = { 0 };
-	struct cdp_err err;
-
-	fit_json(&b, f);
-	if (cdp_buf_adds(&b, ",\"spend\":") == -1)
-		cdp_oom(0);
-	fit_json(&b, g);
-	if (cdp_buf_addc(&b, '}') == -1)
-		cdp_oom(0);
-	if (h != NULL) {
-		if (cdp_buf_adds(&b, ",\"holdout\":") == -1)
-			cdp_oom(0);
-		holdout_json(&b, h);
-	}
-	if (cdp_buf_adds(&b, "}\n") == -1)
-		cdp_oom(0);
-	if (cdp_out_write(out, b.p, b.len, &err) == -1)
-		cdp_die_err(&err, NULL, 0);
-	cdp_buf_free(&b);
-}
-
-/* Read one model from object o of FILE (messages name path). */
-static int
-load_model(const struct cdp_json_doc *d, json_t *o, const char *where,
-    struct fit *f, struct cdp_err *err)
-{
-	const char *m = json_string_value(json_object_get(o, "model"));
-	int k;
-
-	for (k = 0; k < 3; k++)
-		if (m != NULL && strcmp(m, kind_names[k]) == 0)
-			break;
-	if (k == 3)
-		return cdp_json_fail_key(err, EX_DATAERR, d, o, "model",
-		    "%smodel: expected bg-nbd, pareto-nbd or gamma-gamma",
-		    where);
-	*f = (struct fit){ .kind = (enum model_kind)k, .np = k == M_GAMMA ?
-	    3 : 4, .converged = true };
-	for (int i = 0; i < f->np; i++) {
-		json_t *v = json_object_get(o, param_names[k][i]);
-
-		f->p[i] = json_number_value(v);
-		if (!json_is_number(v) || !(f->p[i] > 0) || !isfinite(f->p[i]))
-			return cdp_json_fail_key(err, EX_DATAERR, d, o,
-			    param_names[k][i], "%s%s: expected a positive "
-			    "number", where, param_names[k][i]);
-	}
-	return 0;
-}
-
-/* --params: the fitted models of a --fit-only run.  Returns 0, or -1
- * with err. */
-static int
-load_params(const char *path, struct fit *f, struct fit *g,
-    struct cdp_err *err)
-{
-	struct cdp_json_doc *d = cdp_json_doc_load(path, err);
-	json_t *root, *spend;
-	int rc = -1;
-
-	if (d == NULL)
-		return -1;
-	root = cdp_json_doc_root(d);
-	spend = json_object_get(root, "spend");
-	if (load_model(d, root, "", f, err) == -1)
-		goto out;
-	if (f->kind == M_GAMMA) {
-		cdp_json_fail_key(err, EX_DATAERR, d, root, "model", "model: "
-		    "expected bg-nbd or pareto-nbd");
-		goto out;
-	}
-	if (!json_is_object(spend)) {
-		cdp_json_fail_key(err, EX_DATAERR, d, root, "spend", "spend: "
-		    "expected the gamma-gamma parameters");
-		goto out;
-	}
-	if (load_model(d, spend, "spend: ", g, err) == -1)
-		goto out;
-	if (g->kind != M_GAMMA)
-		cdp_json_fail_key(err, EX_DATAERR, d, spend, "model", "spend: "
-		    "model: expected gamma-gamma");
-	else if (!(g->p[1] > 1))
-		cdp_json_fail_key(err, EX_DATAERR, d, spend, "q", "spend: q "
-		    "must be above 1 (the mean spend is infinite otherwise)");
-	else
-		rc = 0;
-out:
-	cdp_json_doc_free(d);
-	return rc;
-}
-
-/* ---- per customer -------------------------------------------------- */
-
-/*
- * Discounted value: E[Z] times the purchases expected in each period k
- * of the horizon, E[Y(k)] - E[Y(k-1)], discounted by (1 + d)^k; the last
- * period ends at the horizon.  With d = 0 this is E[Z] E[Y(H)].
- */
-static double
-clv(const struct score_opts *opt, const struct fit *f, const struct rfx *c,
-    double spend, double ey)
-{
-	double sum = 0, prev = 0, H = opt->horizon;
-
-	if (opt->discount == 0)
-		return spend * ey;
-	for (double k = 1; prev < H; k++) {
-		double t = k < H ? k : H, e = model_expected(f, c, t);
-
-		sum += (e - (t == 1 ? 0 : model_expected(f, c, prev))) /
-		    pow(1 + opt->discount, t);
-		prev = t;
-	}
-	return spend * sum;
-}
-
-/* The fields clv writes after the id, in order. */
-static const char *const clv_fields[] = { "frequency", "recency", "T",
-	"monetary", "p_alive", "expected_purchases", "expected_spend", "clv",
-	"holdout_purchases", "holdout_expected" };
-
-/* What the fields of a customer are computed from. */
-struct clv_run {
-	const struct score_opts	*opt;
-	const struct custtab	*t;
-	const struct rfx	*c;
-	const struct fit	*f, *g;
-	const struct holdout	*h;	/* NULL: no holdout */
-};
-
-/* Append the predictions for customer i to w (a callback of
- * --annotate). */
-static void
-add_fields(void *st, struct cdp_recw *w, size_t i)
-{
-	const struct clv_run *run = st;
-	const struct score_opts *opt = run->opt;
-	const struct rfx *c = &run->c[i];
-	double ey = model_expected(run->f, c, opt->horizon);
-	double spend = gg_expected_spend(run->g->p, c->x, c->zbar);
-
-	if (cdp_recw_int(w, "frequency", 9, (long long)c->x) == -1 ||
-	    cdp_recw_num(w, "recency", 7, c->tx) == -1 ||
-	    cdp_recw_num(w, "T", 1, c->T) == -1 ||
-	    cdp_recw_num(w, "monetary", 8, c->zbar) == -1 ||
-	    cdp_recw_num(w, "p_alive", 7, model_palive(run->f, c)) == -1 ||
-	    cdp_recw_num(w, "expected_purchases", 18, ey) == -1 ||
-	    cdp_recw_num(w, "expected_spend", 14, spend) == -1 ||
-	    cdp_recw_num(w, "clv", 3, clv(opt, run->f, c, spend, ey)) == -1 ||
-	    (run->h != NULL && (cdp_recw_int(w, "holdout_purchases", 17,
-	    run->t->c[i].hold_days) == -1 ||
-	    cdp_recw_num(w, "holdout_expected", 16, model_expected(run->f, c,
-	    run->h->len)) == -1)))
-		cdp_die(EX_DATAERR, NULL, 0, "a prediction is not a finite "
-		    "number; check the parameters");
-}
-
-/* ---- summaries: the fit over many parts ---------------------------- */
-
-static const char *const summary_fields[] = { "x", "t_x", "T", "zbar" };
-
-/* --summary: the customers of the fit (seen before the calibration
- * end), with the four numbers the likelihoods read. */
-static bool
-in_fit(void *st, size_t i)
-{
-	const struct rfx *c = st;
-
-	return c[i].x >= 0;
-}
-
-static void
-summary_fields_of(void *st, struct cdp_recw *w, size_t i)
-{
-	const struct rfx *r = &((const struct rfx *)st)[i];
-
-	if (cdp_recw_int(w, "x", 1, (long long)r->x) == -1 ||
-	    cdp_recw_num(w, "t_x", 3, r->tx) == -1 ||
-	    cdp_recw_num(w, "T", 1, r->T) == -1 ||
-	    cdp_recw_num(w, "zbar", 4, r->zbar) == -1)
-		cdp_oom(0);
-}
-
-/* The summaries read by --from-summary. */
-struct summaries {
-	struct rfx	*c;
-	size_t		 n, cap;
-};
-
-static int
-one_summary(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
-    const char **why)
-{
-	struct summaries *S = ctx;
-	double v[4];
-
-	(void)at;
-	for (int i = 0; i < 4; i++) {
-		const struct cdp_field *f = cdp_rec_find(rec,
-		    summary_fields[i], strlen(summary_fields[i]));
-
-		if (f == NULL || cdp_rec_num(rec, f, &v[i]) == -1 ||
-		    !(v[i] >= 0)) {
-			*why = "not a --summary record (x, t_x, T and zbar: "
-			    "numbers of at least 0)";
-			return -1;
-		}
-	}
-	if (v[0] != floor(v[0]) || v[1] > v[2] || (v[0] == 0 && v[1] != 0)) {
-		*why = "not a --summary record (x whole, t_x at most T, "
-		    "t_x 0 when x is 0)";
-		return -1;
-	}
-	cdp_xgrow((void **)&S->c, &S->cap, S->n + 1, sizeof(*S->c));
-	S->c[S->n++] = (struct rfx){ .x = v[0], .tx = v[1], .T = v[2],
-	    .zbar = v[3] };
-	return 0;
-}
-
-/* --from-summary --fit-only: the fit from summaries alone.  The rows are
- * sorted before the likelihood sums them, so any split of the customers
- * into parts gives the same parameters. */
-static int
-fit_from_summary(const struct score_opts *opt, char **files, int nfiles)
-{
-	struct summaries S = { 0 };
-	struct cdp_acct acct;
-	struct cdp_out *out;
-	struct cdp_err err;
-	struct fit f, g;
-
-	if ((out = cdp_out_open(opt->common.output, &err)) == NULL)
-		cdp_die_err(&err, NULL, 0);
-	if (cdp_acct_open(&acct, opt->common.rejects, &err) == -1)
-		cdp_die_err(&err, NULL, 0);
-	acct.aggregating = true;
-	cdp_each(files, nfiles, &opt->common, &acct, one_summary, &S);
-	fit_both(opt, S.c, S.n, &f, &g);
-	print_fit(out, &f, &g, NULL);
-	if (cdp_out_close(out, &err) == -1)
-		cdp_die_err(&err, NULL, 0);
-	acct.extra[0].name = "output";
-	acct.extra[0].n = 1;
-	if (cdp_acct_close(&acct, opt->common.stats, &err) == -1)
-		cdp_die_err(&err, NULL, 0);
-	free(S.c);
-	return 0;
-}
-
 /* Sum the holdout's predicted and actual purchases over the customers
  * of the fit. */
 static void
-compare_holdout(struct holdout *h, const struct score_opts *opt,
-    const struct custtab *t, const struct rfx *c, const struct fit *f)
+compare_holdout(struct clv *C, struct holdout *h)
 {
-	*h = (struct holdout){ .len = (opt->holdout_end - opt->cal_end) /
-	    opt->unit };
-	for (size_t i = 0; i < t->n; i++) {
+	const struct score_opts *opt = C->opt;
+	double q[MODEL_MAXP];
+
+	*h = (struct holdout){ .len = opt->model == M_BGBB ?
+	    period_of(opt->holdout_end, opt->period) -
+	    period_of(opt->cal_end, opt->period) :
+	    (opt->holdout_end - opt->cal_end) / opt->unit };
+	for (size_t i = 0; i < C->n; i++) {
+		const struct rfx *c = &C->c[i];
 		double e, a;
 
-		if (c[i].x < 0)
+		if (c->x < 0)
 			continue;
-		e = model_expected(f, &c[i], h->len);
-		a = t->c[i].hold_days;
+		model_indiv(C->f.kind, C->f.nz, C->f.p, C->D.nz ? C->D.z +
+		    (size_t)c->g * C->D.nz : NULL, q);
+		e = model_expected(C->f.kind, q, c, h->len);
+		a = C->hold[i];
 		h->customers++;
-		h->actual += t->c[i].hold_days;
+		h->actual += C->hold[i];
 		h->expected += e;
 		h->abserr += fabs(e - a);
 	}
+	C->h = h;
 }
 
 /* With --stats, the holdout comparison as a second line on stderr. */
@@ -438,64 +87,162 @@ print_holdout(const struct holdout *h)
 {
 	struct cdp_buf b = { 0 };
 
-	if (cdp_buf_adds(&b, "{\"holdout\":") == -1)
+	if (cdp_buf_addf(&b, "{\"holdout\":{\"customers\":%llu",
+	    h->customers) == -1)
 		cdp_oom(0);
-	holdout_json(&b, h);
-	if (cdp_buf_adds(&b, "}\n") == -1)
+	json_num(&b, "length", h->len);
+	if (cdp_buf_addf(&b, ",\"actual\":%llu", h->actual) == -1)
+		cdp_oom(0);
+	json_num(&b, "expected", h->expected);
+	json_num(&b, "mae", h->customers ? h->abserr / h->customers : 0);
+	if (cdp_buf_adds(&b, "}}\n") == -1)
 		cdp_oom(0);
 	fputs(b.p, stderr);
 	cdp_buf_free(&b);
+}
+
+/*
+ * Cancellations in the data: customers whose being alive is known, not
+ * latent, which the models of repeat buying ignore.  Without --force
+ * that is an error pointing at the sBG model.
+ */
+static void
+check_cancels(const struct score_opts *opt, const struct custtab *t)
+{
+	if (t->cancels == 0 || opt->model == M_BGBB)
+		return;
+	if (!opt->force)
+		cdp_die(EX_DATAERR, NULL, 0, "%llu cancellation record%s "
+		    "(field \"%s\"): subscriptions that end say when a "
+		    "customer left, which %s treats as unknown; fit "
+		    "subscriptions with --model sbg, or --force to fit "
+		    "anyway", t->cancels, t->cancels == 1 ? "" : "s",
+		    opt->status, model_name(opt->model));
+	cdp_warn(NULL, 0, "%llu cancellation record%s (field \"%s\") "
+	    "ignored by %s (--force); --model sbg fits subscriptions",
+	    t->cancels, t->cancels == 1 ? "" : "s", opt->status,
+	    model_name(opt->model));
+}
+
+static bool
+in_fit(void *st, size_t i)
+{
+	const struct clv *C = st;
+
+	return C->c[i].x >= 0;
+}
+
+/* --summary: the four numbers (BG/BB: x, t_x, n) and the covariates. */
+static void
+summary_fields(void *st, struct cdp_recw *w, size_t i)
+{
+	const struct clv *C = st;
+	const struct rfx *r = &C->c[i];
+	const struct custtab *t = C->t;
+	int rc;
+
+	rc = cdp_recw_int(w, "x", 1, (long long)r->x);
+	if (rc == 0 && C->opt->model == M_BGBB)
+		rc = cdp_recw_int(w, "t_x", 3, (long long)r->tx) |
+		    cdp_recw_int(w, "n", 1, (long long)r->T);
+	else if (rc == 0)
+		rc = cdp_recw_num(w, "t_x", 3, r->tx) |
+		    cdp_recw_num(w, "T", 1, r->T);
+	rc |= cdp_recw_num(w, "zbar", 4, r->zbar);
+	for (int k = 0; k < t->ncov && rc == 0; k++) {
+		const struct covdict *d = &t->dict[k];
+		const char *v = d->text.p + d->off[t->cv[i * (size_t)t->ncov +
+		    (size_t)k] - 1];
+
+		rc = d->numeric ? cdp_recw_raw(w, C->opt->cov[k],
+		    strlen(C->opt->cov[k]), v, strlen(v)) :
+		    cdp_recw_str(w, C->opt->cov[k], strlen(C->opt->cov[k]), v,
+		    strlen(v));
+	}
+	if (rc != 0)
+		cdp_oom(0);
+}
+
+/* Fit or load, then write what was asked. */
+static unsigned long long
+write_out(struct clv *C, struct custtab *t, struct cdp_out *out)
+{
+	const struct score_opts *opt = C->opt;
+	const char *names[SCORE_MAXOWNED];
+	int nn;
+
+	if (opt->summary)
+		return custtab_write(t, opt, out, in_fit, summary_fields, C);
+	if (opt->params != NULL)
+		clv_load_params(C, opt->params);
+	else
+		clv_fit(C);
+	if (opt->has_holdout)
+		compare_holdout(C, C->h);
+	if (opt->fit_only) {
+		clv_print_fit(out, C);
+		return 1;
+	}
+	if (opt->intervals)
+		clv_intervals(C);
+	nn = clv_field_names(C, names);
+	if (!opt->annotate)
+		return custtab_write(t, opt, out, NULL, clv_add_fields, C);
+	custtab_annotate(t, opt, out, names, nn, clv_add_fields, C);
+	return t->acct.read - t->acct.rejected;
 }
 
 int
 clv_run(const struct score_opts *opt, char **files, int nfiles)
 {
 	struct custtab t;
-	struct fit f, g;
 	struct holdout h;
-	struct clv_run run = { .opt = opt, .t = &t, .f = &f, .g = &g };
+	struct clv C = { .opt = opt, .t = &t, .h = &h };
+	const char *names[SCORE_MAXOWNED];
 	struct cdp_out *out;
 	struct cdp_err err;
-	struct rfx *c;
-	unsigned long long n = 1;
+	uint32_t *hold;
+	unsigned long long n;
 	long cal_end;
 
-	/* GSL's default handler aborts; hyp2f1() checks and falls back */
+	/* GSL's default handler aborts; the models check and fall back */
 	gsl_set_error_handler_off();
+	if (opt->model == M_SBG)
+		return sbg_run(opt, files, nfiles);
 	if (opt->from_summary)
-		return fit_from_summary(opt, files, nfiles);
-	if (opt->params != NULL)
-		if (load_params(opt->params, &f, &g, &err) == -1)
-			cdp_die_err(&err, NULL, 0);
+		return summary_run(opt, files, nfiles);
 	if ((out = cdp_out_open(opt->common.output, &err)) == NULL)
 		cdp_die_err(&err, NULL, 0);
-	custtab_load(&t, opt, files, nfiles);
+	/* the fields every customer gets, for --annotate's collisions:
+	 * known from the options alone (spend assumed) */
+	C.has_spend = opt->spend == SPEND_GAMMA && opt->cmd == CMD_CLV;
+	C.f.kind = opt->model;
+	custtab_load(&t, opt, files, nfiles, names,
+	    clv_field_names(&C, names));
+	check_cancels(opt, &t);
 	cal_end = opt->has_cal_end ? opt->cal_end : opt->has_as_of ?
 	    opt->as_of : t.maxday;
-	c = summarise(&t, cal_end, opt->unit);
-	if (opt->params == NULL && !opt->summary)
-		fit_both(opt, c, t.n, &f, &g);
-	run.c = c;
-	if (opt->has_holdout) {
-		compare_holdout(&h, opt, &t, c, &f);
-		run.h = &h;
-	}
-	if (opt->summary)
-		n = custtab_write(&t, opt, out, in_fit, summary_fields_of, c);
-	else if (opt->fit_only)
-		print_fit(out, &f, &g, run.h);
-	else if (opt->annotate) {
-		custtab_annotate(&t, opt, out, clv_fields, run.h ? 10 : 8,
-		    add_fields, &run);
-		n = t.acct.read - t.acct.rejected;
-	} else
-		n = custtab_write(&t, opt, out, NULL, add_fields, &run);
+	C.c = summarise(&t, opt, cal_end);
+	C.n = t.n;
+	hold = cdp_xreallocarray(NULL, t.n ? t.n : 1, sizeof(*hold));
+	for (size_t i = 0; i < t.n; i++)
+		hold[i] = t.c[i].hold_days;
+	C.hold = hold;
+	design_make(&C.D, t.dict, opt->cov, t.ncov, t.cv, t.n);
+	for (size_t i = 0; i < t.n && C.D.g != NULL; i++)
+		C.c[i].g = C.D.g[i];
+	if (!opt->has_holdout)
+		C.h = NULL;
+	n = write_out(&C, &t, out);
 	if (cdp_out_close(out, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	custtab_finish(&t, opt, n);
-	if (opt->common.stats && run.h != NULL)
-		print_holdout(&h);
-	free(c);
+	if (opt->common.stats && C.h != NULL)
+		print_holdout(C.h);
+	free(C.c);
+	free(C.iv);
+	free(hold);
+	design_free(&C.D);
 	custtab_free(&t);
 	return 0;
 }

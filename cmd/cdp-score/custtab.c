@@ -20,8 +20,9 @@
 #include "par.h"
 #include "progress.h"
 #include "record.h"
-#include "xalloc.h"
 #include "score.h"
+#include "timeval.h"
+#include "xalloc.h"
 
 /* What one pass over the inputs holds besides the table. */
 struct load {
@@ -40,13 +41,20 @@ struct load {
 	unsigned long long	 seen;		/* records read again */
 	struct cdp_out		*out;
 	struct cdp_recw		 w;
-	const char *const	*owned;
+	const char *const	*owned;		/* --annotate: fields added */
 	int			 nowned;
 	void		       (*fields)(void *, struct cdp_recw *, size_t);
 	void			*st;
-	/* a parallel load: the block a thread is on, and the lanes */
+	/* a parallel load: the block a thread is on, the lanes, and where
+	 * each covariate value of this thread's dictionaries first came */
 	struct cdp_par_block	*blk;
 	int			 nlanes;
+	struct vfirst {
+		uint64_t	 seq;
+		long		 line;
+		bool		 num;
+	}			*vf[MODEL_MAXCOV];
+	size_t			 vcap[MODEL_MAXCOV];
 };
 
 static int
@@ -90,6 +98,20 @@ parse_day(const char *s, size_t n, struct cdp_buf *tmp, long *day,
 	return 0;
 }
 
+/* The reason of a reject into b: why, after the field's name if any. */
+static void
+reason(struct cdp_buf *b, const char *field, const char *why)
+{
+	cdp_buf_reset(b);
+	if (field != NULL) {
+		cdp_buf_adds(b, "field ");
+		cdp_json_quote(b, field, strlen(field));
+		cdp_buf_adds(b, ": ");
+	}
+	if (cdp_buf_adds(b, why) == -1)
+		cdp_oom(0);
+}
+
 /* A bad record: rejects file, or exit 65 with file:line. */
 static void
 reject(struct load *L, const struct cdp_line *l, const char *field,
@@ -97,14 +119,7 @@ reject(struct load *L, const struct cdp_line *l, const char *field,
 {
 	struct cdp_err err;
 
-	cdp_buf_reset(&L->why);
-	if (field != NULL) {
-		cdp_buf_adds(&L->why, "field ");
-		cdp_json_quote(&L->why, field, strlen(field));
-		cdp_buf_adds(&L->why, ": ");
-	}
-	if (cdp_buf_adds(&L->why, why) == -1)
-		cdp_oom(0);
+	reason(&L->why, field, why);
 	if (L->blk != NULL) {
 		cdp_par_reject(L->blk, l->lineno, L->why.p, l->p, l->len);
 		return;
@@ -196,8 +211,26 @@ customer_hashed(struct custtab *t, struct cdp_key128 k, const char *id,
 	if (!added)
 		return &t->c[*slot];
 	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 1024;
-		t->c = cdp_xreallocarray(t->c, cap, sizeof(*t->c));
+		size_t cap = t->cap ? t->cap * 2 : 1024, k = (size_t)t->ncov;
+		struct cust *p = realloc(t->c, cap * sizeof(*p));
+
+		if (p == NULL)
+			cdp_oom(0);
+		t->c = p;
+		if (k > 0) {
+			uint32_t *v = realloc(t->cv, cap * k * sizeof(*v));
+			int32_t *d;
+
+			if (v == NULL)
+				cdp_oom(0);
+			t->cv = v;
+			if ((d = realloc(t->cvday, cap * k * sizeof(*d))) ==
+			    NULL)
+				cdp_oom(0);
+			t->cvday = d;
+			memset(t->cv + t->cap * k, 0, (cap - t->cap) * k *
+			    sizeof(*v));
+		}
 		t->cap = cap;
 	}
 	c = &t->c[t->n++];
@@ -206,6 +239,102 @@ customer_hashed(struct custtab *t, struct cdp_key128 k, const char *id,
 	if (cdp_buf_add(&t->ids, id, n) == -1)
 		cdp_oom(0);
 	return c;
+}
+
+/*
+ * The (customer, day) pairs seen, for distinct purchase days: one 64-bit
+ * key per pair, (index + 1) << 24 | (day + 2^23), in an open-addressing
+ * table at most half full (16 bytes a pair where a general map of
+ * 128-bit keys takes three times that, and 10 million transactions are
+ * usual).  0 marks an empty slot.
+ */
+struct dayset {
+	uint64_t	*slot;
+	size_t		 mask;		/* slots - 1 */
+	size_t		 n;
+};
+
+static uint64_t
+mix(uint64_t k)
+{
+	/* splitmix64's finaliser: every bit of k reaches every bit */
+	k ^= k >> 30;
+	k *= UINT64_C(0xbf58476d1ce4e5b9);
+	k ^= k >> 27;
+	k *= UINT64_C(0x94d049bb133111eb);
+	return k ^ (k >> 31);
+}
+
+static struct dayset *
+dayset_new(void)
+{
+	struct dayset *s = cdp_xcalloc(1, sizeof(*s));
+
+	s->mask = 1023;
+	s->slot = cdp_xcalloc(s->mask + 1, sizeof(*s->slot));
+	return s;
+}
+
+static void
+dayset_free(struct dayset *s)
+{
+	if (s != NULL)
+		free(s->slot);
+	free(s);
+}
+
+/* Add key k; returns 1 when it was new, 0 when it was there. */
+static int
+dayset_add(struct dayset *s, uint64_t k)
+{
+	size_t i;
+
+	if (4 * (s->n + 1) > 3 * (s->mask + 1)) {
+		struct dayset big = { .mask = 2 * s->mask + 1 };
+
+		big.slot = cdp_xcalloc(big.mask + 1, sizeof(*big.slot));
+		for (size_t j = 0; j <= s->mask; j++) {
+			if (s->slot[j] == 0)
+				continue;
+			for (i = mix(s->slot[j]) & big.mask; big.slot[i] != 0;
+			    i = (i + 1) & big.mask)
+				;
+			big.slot[i] = s->slot[j];
+		}
+		free(s->slot);
+		s->slot = big.slot;
+		s->mask = big.mask;
+	}
+	for (i = mix(k) & s->mask; s->slot[i] != 0; i = (i + 1) & s->mask)
+		if (s->slot[i] == k)
+			return 0;
+	s->slot[i] = k;
+	s->n++;
+	return 1;
+}
+
+/* The key of customer c of t on day (a 4-digit year's day or period). */
+static uint64_t
+daykey(const struct custtab *t, const struct cust *c, long day)
+{
+	return (uint64_t)(c - t->c + 1) << 24 | (uint64_t)(day + (1L << 23));
+}
+
+long
+period_of(long day, int p)
+{
+	int y, m, d;
+
+	switch (p) {
+	case PERIOD_DAY:
+		return day;
+	case PERIOD_WEEK:
+		/* 1970-01-01 was a Thursday: weeks from Monday the 5th */
+		return day + 3 >= 0 ? (day + 3) / 7 : -((-day - 3 + 6) / 7);
+	default:
+		cdp_time_civil(day, &y, &m, &d);
+		return p == PERIOD_MONTH ? (long)y * 12 + m - 1 : y;
+	}
 }
 
 /* The entry of customer id[0..n), created on first sight. */
@@ -220,17 +349,11 @@ customer(struct custtab *t, struct cdp_buf *key, const char *id, size_t n,
 static void
 add_holdout(struct custtab *t, struct cust *c, long day)
 {
-	int64_t kv[2] = { (int64_t)(c - t->c), day };
-	int added;
-
-	if (cdp_keymap_put(t->daymap, cdp_key128_of(kv, sizeof(kv)), 0,
-	    &added) == NULL)
-		cdp_oom(0);
-	c->hold_days += added;
+	c->hold_days += (uint32_t)dayset_add(t->days, daykey(t, c, day));
 	c->hold_n++;
 }
 
-/* Add one transaction of day and amount v to c. */
+/* Add one transaction of day (a period with bg-bb) and amount v to c. */
 static void
 add(struct custtab *t, struct cust *c, long day, double v)
 {
@@ -243,14 +366,8 @@ add(struct custtab *t, struct cust *c, long day, double v)
 		c->comp += (v - s) + c->sum;
 	c->sum = s;
 	c->n++;
-	if (t->daymap != NULL) {
-		int64_t kv[2] = { (int64_t)(c - t->c), day };
-		int added;
-
-		if (cdp_keymap_put(t->daymap, cdp_key128_of(kv, sizeof(kv)),
-		    0, &added) == NULL)
-			cdp_oom(0);
-		c->days += added;
+	if (t->days != NULL) {
+		c->days += (uint32_t)dayset_add(t->days, daykey(t, c, day));
 		/* kept apart rather than subtracted from the total, so
 		 * that 75.11 - 63.34 does not come out as 11.769999... */
 		if (day < c->first && c->n > 1) {
@@ -268,9 +385,9 @@ add(struct custtab *t, struct cust *c, long day, double v)
 		c->first = (int32_t)day;
 	if (day > c->last)
 		c->last = (int32_t)day;
-	if (day > t->maxday)
-		t->maxday = day;
 }
+
+#define OVERFLOW	"the customer's total overflows a double"
 
 /* Note the record just read (number acct.read) as rejected for an
  * overflowing total, so that --annotate's second pass leaves it out too. */
@@ -287,28 +404,103 @@ overflowed(struct load *L)
 		cdp_oom(0);
 }
 
-/* One transaction read from a record. */
+/* One transaction (or status record) read from a record. */
 struct tx {
 	const char	*id;
 	size_t		 idlen;
 	bool		 idnum;
 	long		 day;
 	double		 amount;
+	int		 status;	/* TX_STATUS: STATUS_* */
+	uint32_t	 cv[MODEL_MAXCOV];	/* covariate value ids */
 };
 
-enum { TX_OK, TX_SKIP, TX_BAD };
+enum { TX_OK, TX_SKIP, TX_BAD, TX_STATUS };
+
+/* Whether the string field f of the parsed record is one of the
+ * --cancelled values. */
+static int
+status_of(struct load *L, const struct cdp_field *f)
+{
+	const char *s;
+	size_t n;
+
+	if (cdp_rec_str(&L->rec, f, &L->s2, &s, &n) == -1)
+		return STATUS_ACTIVE;
+	for (int i = 0; i < L->opt->ncancelled; i++)
+		if (strlen(L->opt->cancelled[i]) == n &&
+		    memcmp(L->opt->cancelled[i], s, n) == 0)
+			return STATUS_CANCELLED;
+	return STATUS_ACTIVE;
+}
+
+/* The id of the covariate value text s[0..n) in d, added on first sight. */
+static uint32_t
+cov_value(struct covdict *d, const char *s, size_t n, bool num)
+{
+	struct cdp_key128 k = cdp_key128_of(s, n);
+	uint64_t *slot;
+	int added;
+
+	if ((slot = cdp_keymap_put(d->map, k, d->n, &added)) == NULL)
+		cdp_oom(0);
+	if (!added)
+		return (uint32_t)*slot;
+	if (cdp_grow((void **)&d->off, &d->cap, d->n + 1, sizeof(*d->off))
+	    == -1)
+		cdp_oom(0);
+	d->off[d->n] = d->text.len;
+	if (cdp_buf_add(&d->text, s, n) == -1 || cdp_buf_addc(&d->text,
+	    '\0') == -1)
+		cdp_oom(0);
+	d->numeric = (d->n == 0 || d->numeric) && num;
+	return (uint32_t)d->n++;
+}
+
+/* The covariate values of the parsed record into tx; -1 with *field
+ * and *why when one is missing or not a string or number. */
+static int
+covariates(struct load *L, struct tx *tx, const char **field,
+    const char **why)
+{
+	const struct score_opts *o = L->opt;
+
+	for (int k = 0; k < L->t->ncov; k++) {
+		const struct cdp_field *f = cdp_rec_find(&L->rec, o->cov[k],
+		    strlen(o->cov[k]));
+		const char *s;
+		size_t n;
+
+		*field = o->cov[k];
+		*why = f == NULL || f->type == CDP_NULL ? "missing" :
+		    "not a string or number";
+		if (f == NULL || f->type == CDP_NULL)
+			return -1;
+		if (f->type == CDP_NUMBER) {
+			s = L->rec.p + f->voff;
+			n = f->vlen;
+		} else if (f->type != CDP_STRING || cdp_rec_str(&L->rec, f,
+		    &L->s2, &s, &n) == -1) {
+			return -1;
+		}
+		tx->cv[k] = cov_value(&L->t->dict[k], s, n,
+		    f->type == CDP_NUMBER);
+	}
+	return 0;
+}
 
 /*
  * Read the id, time and amount of the parsed record.  Returns TX_OK,
- * TX_SKIP (no id: not a customer's transaction), or TX_BAD with the
- * field in *field and the reason in *why.
+ * TX_SKIP (no id: not a customer's transaction), TX_STATUS (a record of
+ * the --status-field without an amount), or TX_BAD with the field in
+ * *field and the reason in *why.
  */
 static int
 transaction(struct load *L, const char *line, struct tx *tx,
     const char **field, const char **why)
 {
 	const struct score_opts *o = L->opt;
-	const struct cdp_field *f;
+	const struct cdp_field *f, *st = NULL, *am;
 	struct cdp_idvals it;
 	const char *ts;
 	size_t tn;
@@ -341,11 +533,130 @@ transaction(struct load *L, const char *line, struct tx *tx,
 	    cdp_rec_str(&L->rec, f, &L->s2, &ts, &tn) == -1 ||
 	    parse_day(ts, tn, &L->why, &tx->day, why) == -1)
 		return TX_BAD;
+	am = cdp_rec_find(&L->rec, o->amount, strlen(o->amount));
+	if (o->status != NULL)
+		st = cdp_rec_find(&L->rec, o->status, strlen(o->status));
+	/* a status without an amount says something of the customer but
+	 * is no purchase */
+	if (st != NULL && st->type == CDP_STRING && (am == NULL ||
+	    am->type == CDP_NULL)) {
+		tx->status = status_of(L, st);
+		return TX_STATUS;
+	}
 	*field = o->amount;
-	if (parse_amount(L, cdp_rec_find(&L->rec, o->amount,
-	    strlen(o->amount)), &tx->amount, why) == -1)
+	if (parse_amount(L, am, &tx->amount, why) == -1)
+		return TX_BAD;
+	/* Gamma-Gamma's spend is positive: a refund would make a mean
+	 * amount, and a value, below 0 */
+	if (tx->amount < 0 && o->cmd == CMD_CLV && o->spend == SPEND_GAMMA) {
+		*why = "below 0: Gamma-Gamma needs amounts of at least 0 "
+		    "(--spend-model none leaves spend out)";
+		return TX_BAD;
+	}
+	if (covariates(L, tx, field, why) == -1)
 		return TX_BAD;
 	return TX_OK;
+}
+
+/* The first output field of --annotate that the parsed transaction
+ * already has (it would be overwritten), or NULL; always NULL with
+ * --replace. */
+static const char *
+collision(struct load *L)
+{
+	for (int j = 0; !L->opt->replace && j < L->nowned; j++)
+		if (cdp_rec_find(&L->rec, L->owned[j],
+		    strlen(L->owned[j])) != NULL)
+			return L->owned[j];
+	return NULL;
+}
+
+const char *
+score_exists(struct cdp_buf *b, const char *name)
+{
+	cdp_buf_reset(b);
+	if (cdp_buf_adds(b, "field ") == -1 ||
+	    cdp_json_quote(b, name, strlen(name)) == -1 ||
+	    cdp_buf_adds(b, " already exists") == -1)
+		cdp_oom(0);
+	return b->p;
+}
+
+bool
+score_owned(const struct cdp_rec *rec, const struct cdp_field *f,
+    const char *const *names, int n)
+{
+	for (int k = 0; k < n; k++)
+		if (f->klen == strlen(names[k]) &&
+		    memcmp(rec->p + f->koff, names[k], f->klen) == 0)
+			return true;
+	return false;
+}
+
+void
+score_write(struct cdp_recw *w, struct cdp_out *out)
+{
+	struct cdp_err err;
+
+	if (cdp_recw_end(w) == -1)
+		cdp_oom(0);
+	if (cdp_out_write(out, w->b.p, w->b.len, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+}
+
+/* Status st of day to c: the latest day's counts, a cancellation
+ * winning over any other status of the same day (so any order of the
+ * records gives the same). */
+static void
+set_status(struct cust *c, long day, int st)
+{
+	if (c->status == STATUS_NONE || day > c->sday ||
+	    (day == c->sday && st == STATUS_CANCELLED)) {
+		c->status = (uint8_t)st;
+		c->sday = (int32_t)day;
+	}
+}
+
+/* Note a status record: the latest day's counts, a cancellation winning
+ * over any other status of the same day. */
+static void
+note_status(struct load *L, const struct tx *tx)
+{
+	struct cust *c;
+
+	if (tx->status == STATUS_CANCELLED)
+		L->t->cancels++;
+	if (tx->day > L->cutoff) {
+		L->t->acct.dropped++;
+		return;
+	}
+	c = customer(L->t, &L->key, tx->id, tx->idlen, tx->idnum);
+	set_status(c, tx->day, tx->status);
+	/* rfm acts on statuses; clv only checks them */
+	if (L->opt->cmd == CMD_RFM)
+		L->t->acct.written++;
+	else
+		L->t->acct.dropped++;
+}
+
+/* Keep the covariate values of the first day of customer c. */
+static void
+note_covariates(struct custtab *t, const struct cust *c, const struct tx *tx)
+{
+	size_t i = (size_t)(c - t->c);
+
+	for (int k = 0; k < t->ncov; k++) {
+		uint32_t *v = &t->cv[i * (size_t)t->ncov + (size_t)k];
+		int32_t *d = &t->cvday[i * (size_t)t->ncov + (size_t)k];
+		const char *txt = t->dict[k].text.p;
+
+		if (*v == 0 || tx->day < *d || (tx->day == *d &&
+		    strcmp(txt + t->dict[k].off[tx->cv[k]],
+		    txt + t->dict[k].off[*v - 1]) < 0)) {
+			*v = tx->cv[k] + 1;
+			*d = (int32_t)tx->day;
+		}
+	}
 }
 
 /* Line l parsed into L->rec, or rejected (false). */
@@ -370,36 +681,44 @@ parsed(struct load *L, const struct cdp_line *l)
 static void
 record(struct load *L, const struct cdp_line *l)
 {
-	struct tx tx;
+	struct custtab *t = L->t;
+	struct tx tx = { 0 };
+	struct cust *c;
 	const char *field = NULL, *why;
+	long day;
 	int rc;
 
-	L->t->acct.read++;
+	t->acct.read++;
 	if (!parsed(L, l))
 		return;
 	rc = transaction(L, l->p, &tx, &field, &why);
-	if (rc == TX_BAD) {
+	if (rc == TX_OK && (field = collision(L)) != NULL) {
+		reject(L, l, NULL, score_exists(&L->s1, field));
+	} else if (rc == TX_BAD) {
 		reject(L, l, field, why);
+	} else if (rc == TX_STATUS) {
+		note_status(L, &tx);
 	} else if (rc == TX_SKIP || tx.day > L->cutoff) {
-		L->t->acct.dropped++;
-	} else if (tx.day > L->cal_end) {
-		add_holdout(L->t, customer(L->t, &L->key, tx.id, tx.idlen,
-		    tx.idnum), tx.day);
-		L->t->acct.written++;
+		t->acct.dropped++;
 	} else {
-		struct cust *c = customer(L->t, &L->key, tx.id, tx.idlen,
-		    tx.idnum);
-
-		/* A total no double holds is this record's fault (DESIGN:
-		 * a non-finite result is bad data, not "out of memory"). */
-		if (!isfinite(c->sum + c->comp + tx.amount)) {
+		day = t->period >= 0 ? period_of(tx.day, t->period) : tx.day;
+		c = customer(t, &L->key, tx.id, tx.idlen, tx.idnum);
+		if (tx.day > L->cal_end) {
+			add_holdout(t, c, day);
+		} else if (!isfinite(c->sum + c->comp + tx.amount)) {
+			/* A total no double holds is this record's fault
+			 * (DESIGN: a non-finite result is bad data, not "out
+			 * of memory"). */
 			overflowed(L);
-			reject(L, l, field, "the customer's total overflows "
-			    "a double");
+			reject(L, l, L->opt->amount, OVERFLOW);
 			return;
+		} else {
+			add(t, c, day, tx.amount);
+			note_covariates(t, c, &tx);
+			if (tx.day > t->maxday)
+				t->maxday = tx.day;
 		}
-		add(L->t, c, tx.day, tx.amount);
-		L->t->acct.written++;
+		t->acct.written++;
 	}
 }
 
@@ -424,7 +743,8 @@ record_again(struct load *L, const struct cdp_line *l)
 		return;			/* caught after the pass */
 	if (l->too_long || cdp_rec_parse(&L->rec, l->p, l->len, &err) == -1)
 		return;
-	if ((rc = transaction(L, l->p, &tx, &field, &why)) == TX_BAD)
+	if ((rc = transaction(L, l->p, &tx, &field, &why)) == TX_BAD ||
+	    (rc == TX_OK && collision(L) != NULL))
 		return;
 	if (t->overflow != NULL) {
 		uint64_t n = L->seen;
@@ -625,17 +945,26 @@ drop_holdout_only(struct custtab *t)
  * Threads parse records and read their transactions; each goes to the
  * lane of its customer's hash, which adds it to its own table in input
  * order (the compensated sums, the first day's amount, the distinct
- * days come out as one thread's).  The lanes' customers are disjoint:
- * their tables are joined at the end.
+ * days, the status, the first day's covariate values come out as one
+ * thread's).  The lanes' customers are disjoint: their tables are
+ * joined at the end, numbered in the order they first came, and the
+ * covariate values get their ids in that order too.
  */
 
+enum { IT_ADD, IT_HOLD, IT_STATUS };
+
+/* An item for a lane, followed by the id and, for IT_ADD with
+ * --covariates, each value as a uint32_t length and its text. */
 struct citem {
 	struct cdp_key128	k;
 	double			amount;
 	long			line;
-	int32_t			day;
+	size_t			off;	/* the record in the block */
+	uint32_t		len;
+	int32_t			day;	/* a period with bg-bb */
+	int32_t			txday;	/* the day itself */
 	uint32_t		idlen;
-	uint8_t			idnum, hold;
+	uint8_t			idnum, kind, status;
 };
 
 /* A lane's table, and where each of its customers first came (block,
@@ -650,37 +979,121 @@ struct ctable {
 		size_t		i;
 	}		*first;
 	size_t		 cap;
+	const char	*amount;	/* the field an overflow names */
+	struct cdp_buf	 why;
 };
+
+/* The text of value id of d, and its length. */
+static const char *
+dict_text(const struct covdict *d, size_t id, size_t *n)
+{
+	size_t end = id + 1 < d->n ? d->off[id + 1] : d->text.len;
+
+	*n = end - d->off[id] - 1;
+	return d->text.p + d->off[id];
+}
+
+/* Note where the values the record of line l added to this thread's
+ * dictionaries (they held n0[k] before) first came. */
+static void
+note_values(struct load *L, const struct cdp_line *l, const size_t *n0)
+{
+	for (int k = 0; k < L->t->ncov; k++) {
+		const struct cdp_field *f;
+
+		if (L->t->dict[k].n == n0[k])
+			continue;
+		f = cdp_rec_find(&L->rec, L->opt->cov[k],
+		    strlen(L->opt->cov[k]));
+		cdp_xgrow((void **)&L->vf[k], &L->vcap[k], n0[k] + 1,
+		    sizeof(*L->vf[k]));
+		L->vf[k][n0[k]] = (struct vfirst){ L->blk->seq, l->lineno,
+		    f->type == CDP_NUMBER };
+	}
+}
+
+/* Item it of the record of line l, and what follows it, to its lane. */
+static void
+put_item(struct load *L, struct cdp_par_block *b, struct citem *it,
+    const struct cdp_line *l, const struct tx *tx)
+{
+	struct cdp_buf *lb;
+
+	it->k = customer_key(&L->key, tx->id, tx->idlen, tx->idnum);
+	it->line = l->lineno;
+	it->off = (size_t)(l->p - b->p);
+	it->len = (uint32_t)l->len;
+	it->txday = (int32_t)tx->day;
+	it->idlen = (uint32_t)tx->idlen;
+	it->idnum = tx->idnum;
+	lb = &b->lane[it->k.hi % (uint64_t)L->nlanes];
+	if (cdp_buf_add(lb, it, sizeof(*it)) == -1 ||
+	    cdp_buf_add(lb, tx->id, tx->idlen) == -1)
+		cdp_oom(0);
+	for (int k = 0; it->kind == IT_ADD && k < L->t->ncov; k++) {
+		size_t n;
+		const char *s = dict_text(&L->t->dict[k], tx->cv[k], &n);
+		uint32_t n32 = (uint32_t)n;
+
+		if (cdp_buf_add(lb, &n32, sizeof(n32)) == -1 ||
+		    cdp_buf_add(lb, s, n) == -1)
+			cdp_oom(0);
+	}
+}
 
 static void
 par_line(void *ctx, struct cdp_par_block *b, const struct cdp_line *l)
 {
 	struct load *L = ctx;
-	struct citem it;
-	struct cdp_buf *lb;
-	struct tx tx;
+	struct citem it = { 0 };
+	struct tx tx = { 0 };
 	const char *field = NULL, *why;
+	size_t n0[MODEL_MAXCOV];
 	int rc;
 
 	b->n.read++;
 	if (!parsed(L, l))
 		return;
-	if ((rc = transaction(L, l->p, &tx, &field, &why)) == TX_BAD) {
+	for (int k = 0; k < L->t->ncov; k++)
+		n0[k] = L->t->dict[k].n;
+	rc = transaction(L, l->p, &tx, &field, &why);
+	note_values(L, l, n0);
+	if (rc == TX_BAD) {
 		reject(L, l, field, why);
+		return;
+	}
+	if (rc == TX_STATUS) {
+		/* as note_status() */
+		if (tx.status == STATUS_CANCELLED)
+			L->t->cancels++;
+		if (tx.day > L->cutoff) {
+			b->n.dropped++;
+			return;
+		}
+		if (L->opt->cmd == CMD_RFM)
+			b->n.written++;
+		else
+			b->n.dropped++;
+		it.kind = IT_STATUS;
+		it.status = (uint8_t)tx.status;
+		it.day = (int32_t)tx.day;
+		put_item(L, b, &it, l, &tx);
 		return;
 	}
 	if (rc == TX_SKIP || tx.day > L->cutoff) {
 		b->n.dropped++;
 		return;
 	}
-	b->n.written++;
-	it = (struct citem){ customer_key(&L->key, tx.id, tx.idlen,
-	    tx.idnum), tx.amount, l->lineno, (int32_t)tx.day,
-	    (uint32_t)tx.idlen, tx.idnum, tx.day > L->cal_end };
-	lb = &b->lane[it.k.hi % (uint64_t)L->nlanes];
-	if (cdp_buf_add(lb, &it, sizeof(it)) == -1 ||
-	    cdp_buf_add(lb, tx.id, tx.idlen) == -1)
-		cdp_oom(0);
+	it.day = (int32_t)(L->t->period >= 0 ? period_of(tx.day,
+	    L->t->period) : tx.day);
+	it.amount = tx.amount;
+	if (tx.day > L->cal_end) {
+		b->n.written++;
+		it.kind = IT_HOLD;
+	} else {
+		it.kind = IT_ADD;	/* its lane counts it */
+	}
+	put_item(L, b, &it, l, &tx);
 }
 
 static void
@@ -694,6 +1107,31 @@ par_block(void *ctx, struct cdp_par_block *b)
 	    L->opt->common.max_record_bytes : CDP_MAX_RECORD_BYTES, par_line,
 	    L);
 	L->blk = NULL;
+}
+
+/* A purchase of it (its covariate values at *p) to c; false when the
+ * total overflows, as record() finds. */
+static bool
+lane_add(struct ctable *ct, struct cust *c, const struct citem *it,
+    const char **p)
+{
+	struct custtab *t = &ct->t;
+	struct tx tx = { .day = it->txday };
+
+	for (int k = 0; k < t->ncov; k++) {
+		uint32_t n;
+
+		memcpy(&n, *p, sizeof(n));
+		tx.cv[k] = cov_value(&t->dict[k], *p + sizeof(n), n, false);
+		*p += sizeof(n) + n;
+	}
+	if (!isfinite(c->sum + c->comp + it->amount))
+		return false;
+	add(t, c, it->day, it->amount);
+	note_covariates(t, c, &tx);
+	if (it->txday > t->maxday)
+		t->maxday = it->txday;
+	return true;
 }
 
 static void
@@ -718,10 +1156,17 @@ par_lane(void *lctx, struct cdp_par_block *b, int lane)
 			    n };
 		}
 		p += it.idlen;
-		if (it.hold)
+		if (it.kind == IT_STATUS) {
+			set_status(c, it.day, it.status);
+		} else if (it.kind == IT_HOLD) {
 			add_holdout(t, c, it.day);
-		else
-			add(t, c, it.day, it.amount);
+		} else if (lane_add(ct, c, &it, &p)) {
+			b->lane_n[lane].written++;
+		} else {
+			reason(&ct->why, ct->amount, OVERFLOW);
+			cdp_par_lane_reject(b, lane, it.line, ct->why.p,
+			    b->p + it.off, it.len);
+		}
 	}
 }
 
@@ -735,37 +1180,100 @@ by_first(const void *a, const void *b)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
+/* The covariate values of the threads' dictionaries into t's, in the
+ * order they first came, as one thread numbers them. */
+static void
+join_values(struct custtab *t, const struct load *w, int threads)
+{
+	for (int k = 0; k < t->ncov; k++) {
+		struct cfirst *all;
+		size_t n = 0;
+
+		for (int i = 0; i < threads; i++)
+			n += w[i].t->dict[k].n;
+		all = cdp_xcalloc(n + 1, sizeof(*all));
+		n = 0;
+		for (int i = 0; i < threads; i++)
+			for (size_t j = 0; j < w[i].t->dict[k].n; j++)
+				all[n++] = (struct cfirst){ w[i].vf[k][j].seq,
+				    w[i].vf[k][j].line, i, j };
+		qsort(all, n, sizeof(*all), by_first);
+		for (size_t j = 0; j < n; j++) {
+			const struct load *l = &w[all[j].lane];
+			size_t len;
+			const char *s = dict_text(&l->t->dict[k], all[j].i,
+			    &len);
+
+			(void)cov_value(&t->dict[k], s, len,
+			    l->vf[k][all[j].i].num);
+		}
+		free(all);
+	}
+}
+
 /* The lanes' customers into t in the order they first came (key:
- * scratch). */
+ * scratch), with their covariate values' ids in t's dictionaries. */
 static void
 join_tables(struct custtab *t, struct ctable *lt, int nlanes,
     struct cdp_buf *key)
 {
 	struct cfirst *all;
-	size_t n = 0;
+	size_t n = 0, nc = (size_t)t->ncov;
 
 	for (int i = 0; i < nlanes; i++)
 		n += lt[i].t.n;
 	all = cdp_xcalloc(n + 1, sizeof(*all));
 	n = 0;
 	for (int i = 0; i < nlanes; i++) {
-		memcpy(all + n, lt[i].first, lt[i].t.n * sizeof(*all));
+		/* a lane without customers has no array (UBSan) */
+		if (lt[i].t.n > 0)
+			memcpy(all + n, lt[i].first, lt[i].t.n *
+			    sizeof(*all));
 		n += lt[i].t.n;
 		if (lt[i].t.maxday > t->maxday)
 			t->maxday = lt[i].t.maxday;
 	}
 	qsort(all, n, sizeof(*all), by_first);
-	for (size_t k = 0; k < n; k++) {
-		const struct custtab *l = &lt[all[k].lane].t;
-		const struct cust *lc = &l->c[all[k].i];
+	for (size_t j = 0; j < n; j++) {
+		const struct custtab *l = &lt[all[j].lane].t;
+		size_t li = all[j].i;
+		const struct cust *lc = &l->c[li];
 		struct cust *c = customer(t, key, l->ids.p + lc->idoff,
 		    lc->idlen, lc->idnum);
+		size_t gi = (size_t)(c - t->c);
 		uint64_t off = c->idoff;
 
 		*c = *lc;
 		c->idoff = off;
+		for (size_t k = 0; k < nc; k++) {
+			uint32_t v = l->cv[li * nc + k];
+			size_t len;
+			const char *s;
+
+			t->cvday[gi * nc + k] = l->cvday[li * nc + k];
+			if (v == 0)
+				continue;
+			s = dict_text(&l->dict[k], v - 1, &len);
+			t->cv[gi * nc + k] = (uint32_t)*cdp_keymap_get(
+			    t->dict[k].map, cdp_key128_of(s, len)) + 1;
+		}
 	}
 	free(all);
+}
+
+/* A table for a thread or a lane, with t's settings. */
+static void
+table_like(struct custtab *to, const struct custtab *t, bool days)
+{
+	*to = (struct custtab){ .maxday = LONG_MIN, .period = t->period,
+	    .ncov = t->ncov };
+	if ((to->map = cdp_keymap_new()) == NULL)
+		cdp_oom(0);
+	if (days && t->days != NULL)
+		to->days = dayset_new();
+	for (int k = 0; k < t->ncov; k++)
+		if ((to->dict[k].map = cdp_keymap_new()) == NULL)
+			cdp_oom(0);
 }
 
 static void
@@ -782,35 +1290,39 @@ load_parallel(struct load *L, char **files, int nfiles, int threads,
 	    .nlanes = threads, .lane = par_lane, .lctx = lctx };
 
 	for (int i = 0; i < threads; i++) {
+		table_like(&wt[i], t, false);
+		table_like(&lt[i].t, t, true);
+		lt[i].amount = L->opt->amount;
 		w[i] = (struct load){ .t = &wt[i], .opt = L->opt,
 		    .cutoff = L->cutoff, .cal_end = L->cal_end,
 		    .nlanes = threads };
-		lt[i].t = (struct custtab){ .maxday = LONG_MIN };
-		if ((lt[i].t.map = cdp_keymap_new()) == NULL ||
-		    (t->daymap != NULL &&
-		    (lt[i].t.daymap = cdp_keymap_new()) == NULL))
-			cdp_oom(0);
 		wctx[i] = &w[i];
 		lctx[i] = &lt[i];
 	}
 	cdp_par_run(&prog, files, nfiles, threads, &L->opt->common, &t->acct,
 	    info);
+	join_values(t, w, threads);
 	for (int i = 0; i < threads; i++) {
 		/* the most decimals of an amount; none after an exponent */
 		if (wt[i].decimals < 0 || t->decimals < 0)
 			t->decimals = -1;
 		else if (wt[i].decimals > t->decimals)
 			t->decimals = wt[i].decimals;
+		t->cancels += wt[i].cancels;
 		cdp_rec_free(&w[i].rec);
 		cdp_buf_free(&w[i].s1);
 		cdp_buf_free(&w[i].s2);
 		cdp_buf_free(&w[i].why);
 		cdp_buf_free(&w[i].key);
+		for (int k = 0; k < t->ncov; k++)
+			free(w[i].vf[k]);
+		custtab_free(&wt[i]);
 	}
 	join_tables(t, lt, threads, &L->key);
 	for (int i = 0; i < threads; i++) {
 		custtab_free(&lt[i].t);
 		free(lt[i].first);
+		cdp_buf_free(&lt[i].why);
 	}
 	free(w);
 	free(lt);
@@ -821,31 +1333,43 @@ load_parallel(struct load *L, char **files, int nfiles, int threads,
 
 void
 custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
-    int nfiles)
+    int nfiles, const char *const *owned, int nowned)
 {
 	struct load L = { .t = t, .opt = opt, .cutoff = LONG_MAX,
-	    .cal_end = LONG_MAX };
+	    .cal_end = LONG_MAX, .owned = opt->annotate ? owned : NULL,
+	    .nowned = opt->annotate ? nowned : 0 };
 	struct cdp_err err;
 	const char *bad;
 	off_t total;
 	int threads;
 
-	*t = (struct custtab){ .maxday = LONG_MIN, .decimals = 0 };
+	*t = (struct custtab){ .maxday = LONG_MIN, .decimals = 0,
+	    .period = -1 };
+	if (opt->cmd == CMD_CLV || opt->cmd == CMD_CHURN) {
+		if (opt->model == M_BGBB)
+			t->period = opt->period;
+		t->ncov = opt->ncov;
+		for (int k = 0; k < t->ncov; k++)
+			if ((t->dict[k].map = cdp_keymap_new()) == NULL)
+				cdp_oom(0);
+	}
 	if (opt->cmd == CMD_RFM && opt->has_as_of)
 		L.cutoff = opt->as_of;
-	if (opt->cmd == CMD_CLV)
+	if (opt->cmd == CMD_CLV || opt->cmd == CMD_CHURN)
 		L.cutoff = opt->has_cal_end ? opt->cal_end :
 		    opt->has_as_of ? opt->as_of : LONG_MAX;
-	if (opt->cmd == CMD_CLV && opt->has_holdout) {
+	if ((opt->cmd == CMD_CLV || opt->cmd == CMD_CHURN) &&
+	    opt->has_holdout) {
 		L.cal_end = opt->cal_end;
 		L.cutoff = opt->holdout_end;
 	}
 	/* Every input must open before anything is written. */
 	if (cdp_lines_inputs(&files, &nfiles, &total, &bad, &err) == -1)
 		cdp_die_err(&err, bad, 0);
-	if ((t->map = cdp_keymap_new()) == NULL ||
-	    (opt->cmd == CMD_CLV && (t->daymap = cdp_keymap_new()) == NULL))
+	if ((t->map = cdp_keymap_new()) == NULL)
 		cdp_oom(0);
+	if (opt->cmd != CMD_RFM)
+		t->days = dayset_new();
 	if (cdp_acct_open(&t->acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	t->acct.aggregating = true;
@@ -865,8 +1389,8 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
 		cdp_progress_end(&L.prog);
 	}
 	drop_holdout_only(t);
-	cdp_keymap_free(t->daymap);
-	t->daymap = NULL;
+	dayset_free(t->days);
+	t->days = NULL;
 	cdp_rec_free(&L.rec);
 	cdp_buf_free(&L.s1);
 	cdp_buf_free(&L.s2);
@@ -907,7 +1431,14 @@ custtab_free(struct custtab *t)
 	free(t->c);
 	cdp_buf_free(&t->ids);
 	cdp_keymap_free(t->map);
-	cdp_keymap_free(t->daymap);
+	dayset_free(t->days);
+	for (int k = 0; k < t->ncov; k++) {
+		cdp_keymap_free(t->dict[k].map);
+		cdp_buf_free(&t->dict[k].text);
+		free(t->dict[k].off);
+	}
+	free(t->cv);
+	free(t->cvday);
 	cdp_keymap_free(t->overflow);
 	*t = (struct custtab){ 0 };
 }
@@ -933,16 +1464,9 @@ cust_total(const struct custtab *t, const struct cust *c)
 	return custtab_round(t, c->sum + c->comp);
 }
 
-/* A customer's id for sorting. */
-struct idref {
-	const char	*p;
-	size_t		 len;
-	size_t		 ix;
-	int		 num;
-};
 
-static int
-by_id(const void *a, const void *b)
+int
+score_by_id(const void *a, const void *b)
 {
 	const struct idref *x = a, *y = b;
 	int d = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
@@ -958,15 +1482,17 @@ size_t *
 custtab_sorted(const struct custtab *t, size_t *count)
 {
 	size_t n = t->n ? t->n : 1, m = 0;
-	struct idref *r = cdp_xcalloc(n, sizeof(*r));
-	size_t *ix = cdp_xcalloc(n, sizeof(*ix));
+	struct idref *r = malloc(n * sizeof(*r));
+	size_t *ix = malloc(n * sizeof(*ix));
 
+	if (r == NULL || ix == NULL)
+		cdp_oom(0);
 	for (size_t i = 0; i < t->n; i++)
 		if (t->c[i].n > 0)
 			r[m++] = (struct idref){ t->ids.p + t->c[i].idoff,
 			    t->c[i].idlen, i, t->c[i].idnum };
 	if (m > 1)
-		qsort(r, m, sizeof(*r), by_id);
+		qsort(r, m, sizeof(*r), score_by_id);
 	for (size_t i = 0; i < m; i++)
 		ix[i] = r[i].ix;
 	free(r);
@@ -1008,10 +1534,10 @@ custtab_write(const struct custtab *t, const struct score_opts *opt,
 		    c->idlen) : cdp_recw_str(&w, opt->id, strlen(opt->id), id,
 		    c->idlen);
 		if (rc == -1)
-			cdp_oom(0);
+			cdp_die(EX_OSERR, NULL, 0, "out of memory");
 		fields(st, &w, order[k]);
 		if (cdp_recw_end(&w) == -1)
-			cdp_oom(0);
+			cdp_die(EX_OSERR, NULL, 0, "out of memory");
 		if (cdp_out_write(out, w.b.p, w.b.len, &err) == -1)
 			cdp_die_err(&err, NULL, 0);
 		m++;

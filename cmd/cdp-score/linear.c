@@ -40,8 +40,9 @@ struct model {
 	struct cdp_buf	 why;
 };
 
-static const char *const linear_fields[] = { "score" };
-static const char *const logistic_fields[] = { "score", "probability" };
+static const char *const linear_fields[] = { "model_score" };
+static const char *const logistic_fields[] = { "model_score",
+	"model_probability" };
 
 static bool
 finite_number(const json_t *v)
@@ -324,7 +325,7 @@ model_score(void *st, struct cdp_rec *r, struct cdp_recw *w,
 
 	if ((rc = predict(m, r, &s, why)) != 1)
 		return rc;
-	if (cdp_recw_num(w, "score", 5, s) == -1)
+	if (cdp_recw_num(w, "model_score", 11, s) == -1)
 		cdp_oom(0);
 	if (!m->logistic)
 		return 1;
@@ -335,7 +336,7 @@ model_score(void *st, struct cdp_rec *r, struct cdp_recw *w,
 		e = exp(s);
 		p = e / (1 + e);
 	}
-	if (cdp_recw_num(w, "probability", 11, p) == -1)
+	if (cdp_recw_num(w, "model_probability", 17, p) == -1)
 		cdp_oom(0);
 	return 1;
 }

@@ -1,8 +1,10 @@
 /*
- * cdp-score - per-customer scores from transaction records: RFM, and
- * customer lifetime value from the BG/NBD (or Pareto/NBD) and Gamma-Gamma
- * models; and record-wise, a linear or logistic model's score and rule
- * points (lead scoring).
+ * cdp-score - per-customer scores from transaction records: RFM,
+ * customer lifetime value and churn from the buy-till-you-die models
+ * (BG/NBD, modified BG/NBD, Pareto/NBD, BG/BB, sBG, Gamma-Gamma spend);
+ * per profile the best time to send from engagement events; and
+ * record-wise, a linear or logistic model's score and rule points (lead
+ * scoring).
  */
 #include "diag.h"
 #include "score.h"

@@ -1,33 +1,66 @@
 /*
- * models.c - likelihoods, gradients, fits and per-customer expectations
- * of the BG/NBD, Pareto/NBD and Gamma-Gamma models (formulas in
+ * models.c - likelihoods, gradients and per-customer expectations of the
+ * continuous-time models: BG/NBD, modified BG/NBD, Pareto/NBD (with
+ * time-invariant covariates) and Gamma-Gamma (formulas in
  * man/cdp-score.1 with their references).
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
-#include <gsl/gsl_multimin.h>
-#include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sf_hyperg.h>
 #include <gsl/gsl_sf_psi.h>
 
-#include "xalloc.h"
-
 #include "models.h"
+#include "modelsi.h"
 
-#define MAX_ITER	2000
-#define GRAD_TOL	1e-9	/* on the mean log-likelihood per customer */
+/* ---- names --------------------------------------------------------- */
+
+static const char *const names[][4] = {
+	{ "r", "alpha", "a", "b" },
+	{ "r", "alpha", "a", "b" },
+	{ "r", "alpha", "s", "beta" },
+	{ "p", "q", "v", NULL },
+	{ "alpha", "beta", "gamma", "delta" },
+	{ "gamma", "delta", NULL, NULL },
+};
+
+static const char *const kinds[] = { "bg-nbd", "mbg-nbd", "pareto-nbd",
+	"gamma-gamma", "bg-bb", "sbg" };
+
+int
+model_nbase(enum model_kind kind)
+{
+	return kind == M_GAMMA ? 3 : kind == M_SBG ? 2 : 4;
+}
+
+const char *
+model_param_name(enum model_kind kind, int i)
+{
+	return names[kind][i];
+}
+
+const char *
+model_name(enum model_kind kind)
+{
+	return kinds[kind];
+}
 
 /* ---- data ---------------------------------------------------------- */
+
+static struct pn_cache *pn_cache_new(const struct rfx_rows *d);
+static void pn_cache_free(struct pn_cache *C);
 
 static int
 by_rfx(const void *a, const void *b)
 {
 	const struct rfx *x = a, *y = b;
 
+	if (x->g != y->g)
+		return x->g < y->g ? -1 : 1;
 	if (x->x != y->x)
 		return x->x < y->x ? -1 : 1;
 	if (x->tx != y->tx)
@@ -39,32 +72,92 @@ by_rfx(const void *a, const void *b)
 	return 0;
 }
 
+/* qsort's order of doubles, ascending. */
 int
-rfx_rows_make(struct rfx_rows *d, const struct rfx *c, size_t n)
+model_by_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The index of v in sorted tv[0..n). */
+static unsigned
+value_index(const double *tv, size_t n, double v)
+{
+	size_t lo = 0, hi = n;
+
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+
+		if (tv[mid] <= v)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (unsigned)lo;
+}
+
+/*
+ * The distinct t_x and T of d's rows into d->tv, and each row's indexes
+ * into it: a likelihood then takes log(alpha + t) once per distinct
+ * time, not twice per row.
+ */
+static int
+time_values(struct rfx_rows *d)
+{
+	double *tv = malloc((2 * d->n + 1) * sizeof(*tv));
+	size_t m = 0;
+
+	if (tv == NULL)
+		return -1;
+	for (size_t i = 0; i < d->n; i++) {
+		tv[m++] = d->row[i].tx;
+		tv[m++] = d->row[i].T;
+	}
+	qsort(tv, m, sizeof(*tv), model_by_double);
+	d->ntv = 0;
+	for (size_t i = 0; i < m; i++)
+		if (d->ntv == 0 || tv[i] != tv[d->ntv - 1])
+			tv[d->ntv++] = tv[i];
+	for (size_t i = 0; i < d->n; i++) {
+		d->row[i].itx = value_index(tv, d->ntv, d->row[i].tx);
+		d->row[i].iT = value_index(tv, d->ntv, d->row[i].T);
+	}
+	d->tv = tv;
+	return 0;
+}
+
+int
+rfx_rows_make(struct rfx_rows *d, const struct rfx *c, size_t n,
+    const double *z, int nz)
 {
 	struct rfx *s = malloc((n ? n : 1) * sizeof(*s));
 
-	*d = (struct rfx_rows){ 0 };
-	d->w = malloc((n ? n : 1) * sizeof(*d->w));
-	if (s == NULL || d->w == NULL) {
-		free(s);
-		free(d->w);
+	*d = (struct rfx_rows){ .z = z, .nz = nz };
+	if (s == NULL)
 		return -1;
-	}
 	memcpy(s, c, n * sizeof(*s));
 	qsort(s, n, sizeof(*s), by_rfx);
 	for (size_t i = 0; i < n; i++) {
+		double w = s[i].w > 0 ? s[i].w : 1;
+
 		if (d->n > 0 && by_rfx(&s[d->n - 1], &s[i]) == 0) {
-			d->w[d->n - 1] += 1;
+			s[d->n - 1].w += w;
 		} else {
 			s[d->n] = s[i];
-			d->w[d->n++] = 1;
+			s[d->n++].w = w;
 		}
-		if ((int)s[i].x > d->maxx)
+		d->total += w;
+		if (s[i].x > d->maxx)
 			d->maxx = (int)s[i].x;
 	}
 	d->row = s;
-	d->total = (double)n;
+	if (time_values(d) == -1 || (d->pn = pn_cache_new(d)) == NULL) {
+		free(s);
+		free(d->tv);
+		return -1;
+	}
 	return 0;
 }
 
@@ -72,191 +165,188 @@ void
 rfx_rows_free(struct rfx_rows *d)
 {
 	free(d->row);
-	free(d->w);
+	free(d->tv);
+	pn_cache_free(d->pn);
 	*d = (struct rfx_rows){ 0 };
 }
 
-/* ---- helpers ------------------------------------------------------- */
 
-static double
-lbeta(double a, double b)
+/* ---- covariates ---------------------------------------------------- */
+
+void
+model_indiv(enum model_kind kind, int nz, const double *p, const double *z,
+    double *q)
 {
-	return lgamma(a) + lgamma(b) - lgamma(a + b);
-}
+	int nb = model_nbase(kind);
+	double et = 0, el = 0;
 
-static double
-psi(double x)
-{
-	return gsl_sf_psi(x);
-}
-
-/* log(e^a + e^b) without overflow. */
-static double
-logsumexp(double a, double b)
-{
-	double m = a > b ? a : b;
-
-	if (m == -INFINITY)
-		return m;
-	return m + log(exp(a - m) + exp(b - m));
-}
-
-/*
- * Gauss's 2F1(a, b; c; z) for 0 <= z < 1: GSL's, and when GSL gives up
- * (it refuses some negative c - a - b), the power series, which converges
- * for |z| < 1.
- */
-static double
-hyp2f1(double a, double b, double c, double z)
-{
-	gsl_sf_result r;
-	double term = 1, sum = 1;
-
-	if (gsl_sf_hyperg_2F1_e(a, b, c, z, &r) == GSL_SUCCESS &&
-	    isfinite(r.val))
-		return r.val;
-	for (int n = 0; n < 1000000; n++) {
-		term *= (a + n) * (b + n) / ((c + n) * (n + 1)) * z;
-		sum += term;
-		if (fabs(term) < 1e-16 * fabs(sum))
-			break;
+	memcpy(q, p, (size_t)nb * sizeof(*q));
+	if (z == NULL || nz == 0)
+		return;
+	for (int k = 0; k < nz; k++) {
+		et += p[nb + k] * z[k];
+		el += p[nb + nz + k] * z[k];
 	}
-	return sum;
+	/* the rate's scale alpha shrinks with a positive effect (more
+	 * purchases); Pareto/NBD's beta likewise (shorter lives), BG/NBD's
+	 * a and b both grow with the lifetime effect */
+	q[1] = p[1] * exp(-et);
+	if (kind == M_PARETO) {
+		q[3] = p[3] * exp(-el);
+	} else {
+		q[2] = p[2] * exp(el);
+		q[3] = p[3] * exp(el);
+	}
 }
 
-/* ---- BG/NBD -------------------------------------------------------- */
+/*
+ * Add the gradient dq[0..4) of one group's likelihood by its own
+ * parameters q to g, the gradient by the parameters p (effects too).
+ */
+static void
+chain(enum model_kind kind, int nz, const double *p, const double *q,
+    const double *z, const double *dq, double *g)
+{
+	g[0] += dq[0];
+	g[1] += dq[1] * q[1] / p[1];
+	g[2] += dq[2] * q[2] / p[2];
+	g[3] += dq[3] * q[3] / p[3];
+	for (int k = 0; k < nz; k++) {
+		g[4 + k] -= dq[1] * q[1] * z[k];
+		if (kind == M_PARETO)
+			g[4 + nz + k] -= dq[3] * q[3] * z[k];
+		else
+			g[4 + nz + k] += (dq[2] * q[2] + dq[3] * q[3]) *
+			    z[k];
+	}
+}
+
+/* ---- BG/NBD and modified BG/NBD ------------------------------------ */
 
 /*
- * Terms of the BG/NBD likelihood that depend on x only (Fader, Hardie &
- * Lee 2005, eq. 6), with their derivatives by r, alpha, a and b.
+ * Terms of the likelihood that depend on x only (Fader, Hardie & Lee
+ * 2005, eq. 6; the modified model, k = 1, may drop out at the first
+ * purchase too, so its Beta terms count one dropout chance more), with
+ * their derivatives by r, alpha, a and b.
  */
 struct bg_x {
 	double	A, dAr;		/* ln G(r+x)/G(r) + r ln alpha; d/dr */
-	double	c1, c1a, c1b;	/* ln B(a,b+x)/B(a,b); d/da, d/db */
-	double	c2, c2a, c2b;	/* ln B(a+1,b+x-1)/B(a,b) (x > 0) */
+	double	c1, c1a, c1b;	/* ln B(a,b+x+k)/B(a,b); d/da, d/db */
+	double	c2, c2a, c2b;	/* ln B(a+1,b+x+k-1)/B(a,b) */
+	bool	dead;		/* the second term exists */
 };
 
 static void
-bg_x_terms(const double *p, int x, struct bg_x *t, bool grad)
+bg_x_terms(const double *q, int x, int k, struct bg_x *t, bool grad)
 {
-	double r = p[0], al = p[1], a = p[2], b = p[3];
-	double lb = lbeta(a, b);
+	double r = q[0], al = q[1], a = q[2], b = q[3];
+	double lb = lbeta(a, b), bx = b + x + k;
 
+	t->dead = x > 0 || k > 0;
 	t->A = lgamma(r + x) - lgamma(r) + r * log(al);
-	t->c1 = lbeta(a, b + x) - lb;
-	t->c2 = x > 0 ? lbeta(a + 1, b + x - 1) - lb : -INFINITY;
+	t->c1 = lbeta(a, bx) - lb;
+	t->c2 = t->dead ? lbeta(a + 1, bx - 1) - lb : -INFINITY;
 	if (!grad)
 		return;
 	t->dAr = psi(r + x) - psi(r) + log(al);
-	t->c1a = psi(a + b) - psi(a + b + x);
-	t->c1b = psi(b + x) - psi(a + b + x) - psi(b) + psi(a + b);
-	if (x > 0) {
-		t->c2a = psi(a + 1) - psi(a) + psi(a + b) - psi(a + b + x);
-		t->c2b = psi(b + x - 1) - psi(b) + psi(a + b) -
-		    psi(a + b + x);
+	t->c1a = psi(a + b) - psi(a + bx);
+	t->c1b = psi(bx) - psi(a + bx) - psi(b) + psi(a + b);
+	if (t->dead) {
+		t->c2a = psi(a + 1) - psi(a) + psi(a + b) - psi(a + bx);
+		t->c2b = psi(bx - 1) - psi(b) + psi(a + b) - psi(a + bx);
 	}
 }
 
-/* Log-likelihood of d at p; with g non-NULL also its gradient. */
+/*
+ * Log-likelihood of d at p; with g non-NULL also its gradient.  Per row
+ * the two terms are combined through their ratio rho = e^(l2 - l1), so
+ * that a row costs one exp and one log1p besides table lookups.
+ */
 static double
-bg_ll(const struct rfx_rows *d, const double *p, double *g)
+bg_ll(const struct rfx_rows *d, const double *p, double *g, int k)
 {
-	struct bg_x *xt = cdp_xcalloc((size_t)d->maxx + 1, sizeof(*xt));
-	double r = p[0], al = p[1], ll = 0;
+	enum model_kind kind = k ? M_MBGNBD : M_BGNBD;
+	struct bg_x *xt = malloc(((size_t)d->maxx + 1) * sizeof(*xt));
+	double *lg = malloc((d->ntv ? d->ntv : 1) * sizeof(*lg));
+	double *ig = malloc((d->ntv ? d->ntv : 1) * sizeof(*ig));
+	double ll = 0, q[4], dq[4];
+	const double *z = NULL;
 	int have = -1;
 
+	if (xt == NULL || lg == NULL || ig == NULL) {
+		free(xt);
+		free(lg);
+		free(ig);
+		return NAN;
+	}
 	if (g != NULL)
-		g[0] = g[1] = g[2] = g[3] = 0;
+		memset(g, 0, (size_t)(4 + 2 * d->nz) * sizeof(*g));
 	for (size_t i = 0; i < d->n; i++) {
 		const struct rfx *c = &d->row[i];
 		int x = (int)c->x;
-		struct bg_x *t = &xt[x];
-		double l1, l2, lT, lt, li, w1, w2;
+		struct bg_x *t;
+		double l1, lT, lt, li, w1, w2, r, al, rho, Tt, tt;
 
+		/* a new covariate group: its own parameters, x terms and
+		 * logarithms */
+		if (i == 0 || c->g != d->row[i - 1].g) {
+			if (i > 0 && g != NULL)
+				chain(kind, d->nz, p, q, z, dq, g);
+			z = d->nz ? d->z + (size_t)c->g * d->nz : NULL;
+			model_indiv(kind, d->nz, p, z, q);
+			memset(dq, 0, sizeof(dq));
+			have = -1;
+			for (size_t j = 0; j < d->ntv; j++) {
+				lg[j] = log(q[1] + d->tv[j]);
+				ig[j] = 1 / (q[1] + d->tv[j]);
+			}
+		}
 		/* rows come sorted by x: compute each x's terms once */
 		for (; have < x; have++)
-			bg_x_terms(p, have + 1, &xt[have + 1], g != NULL);
-		lT = log(al + c->T);
-		lt = log(al + c->tx);
+			bg_x_terms(q, have + 1, k, &xt[have + 1], g != NULL);
+		t = &xt[x];
+		r = q[0];
+		al = q[1];
+		lT = lg[c->iT];
+		lt = lg[c->itx];
 		l1 = t->c1 - (r + x) * lT;
-		l2 = x > 0 ? t->c2 - (r + x) * lt : -INFINITY;
-		li = logsumexp(l1, l2);
-		ll += d->w[i] * (t->A + li);
+		rho = t->dead ? exp(t->c2 - t->c1 + (r + x) * (lT - lt)) : 0;
+		li = l1 + log1p(rho);
+		ll += c->w * (t->A + li);
 		if (g == NULL)
 			continue;
-		w1 = exp(l1 - li);
-		w2 = x > 0 ? exp(l2 - li) : 0;
-		g[0] += d->w[i] * (t->dAr - w1 * lT - w2 * lt);
-		g[1] += d->w[i] * (r / al - (r + x) * (w1 / (al + c->T) +
-		    w2 / (al + c->tx)));
-		g[2] += d->w[i] * (w1 * t->c1a + (x > 0 ? w2 * t->c2a : 0));
-		g[3] += d->w[i] * (w1 * t->c1b + (x > 0 ? w2 * t->c2b : 0));
+		w1 = 1 / (1 + rho);
+		w2 = rho * w1;
+		Tt = ig[c->iT];
+		tt = ig[c->itx];
+		dq[0] += c->w * (t->dAr - w1 * lT - w2 * lt);
+		dq[1] += c->w * (r / al - (r + x) * (w1 * Tt + w2 * tt));
+		dq[2] += c->w * (w1 * t->c1a + (t->dead ? w2 * t->c2a : 0));
+		dq[3] += c->w * (w1 * t->c1b + (t->dead ? w2 * t->c2b : 0));
 	}
+	if (d->n > 0 && g != NULL)
+		chain(kind, d->nz, p, q, z, dq, g);
 	free(xt);
+	free(lg);
+	free(ig);
 	return ll;
 }
 
 /* ---- Pareto/NBD ---------------------------------------------------- */
 
 /*
- * ln of the Pareto/NBD likelihood's bracket term A0 (Fader & Hardie 2005,
- * "A note on deriving the Pareto/NBD model", eq. 22), or -INFINITY when
- * t_x = T.
- */
-static double
-pareto_lnA0(const double *p, const struct rfx *c)
-{
-	double r = p[0], al = p[1], s = p[2], be = p[3];
-	double x = c->x, k = r + s + x, l1, l2, m, bb;
-
-	if (al >= be) {
-		m = al;
-		bb = s + 1;
-	} else {
-		m = be;
-		bb = r + x;
-	}
-	l1 = log(hyp2f1(k, bb, k + 1, fabs(al - be) / (m + c->tx))) -
-	    k * log(m + c->tx);
-	l2 = log(hyp2f1(k, bb, k + 1, fabs(al - be) / (m + c->T))) -
-	    k * log(m + c->T);
-	if (!(l1 > l2))
-		return -INFINITY;
-	return l1 + log1p(-exp(l2 - l1));
-}
-
-static double
-pareto_ll1(const double *p, const struct rfx *c)
-{
-	double r = p[0], al = p[1], s = p[2], be = p[3], x = c->x;
-	double head = lgamma(r + x) - lgamma(r) + r * log(al) + s * log(be);
-	double t1 = -(r + x) * log(al + c->T) - s * log(be + c->T);
-	double t2 = log(s / (r + s + x)) + pareto_lnA0(p, c);
-
-	return head + logsumexp(t1, t2);
-}
-
-static double
-pareto_ll(const struct rfx_rows *d, const double *p)
-{
-	double ll = 0;
-
-	for (size_t i = 0; i < d->n; i++)
-		ll += d->w[i] * pareto_ll1(p, &d->row[i]);
-	return ll;
-}
-
-/*
- * The analytic gradient.  The likelihood's second term is s times
- *	I = integral over [t_x, T] of (alpha + y)^-(r+x) (beta + y)^-(s+1) dy
- * (= A0 / (r+s+x)).  With m the larger rate, d = |alpha - beta|,
- * z = d / (m + y), k = r+s+x and q the exponent of the smaller rate's
- * factor (s+1 when alpha >= beta, else r+x), expanding that factor in
- * z gives the integral from y to infinity as
+ * The likelihood's second term is s times
+ *	I = integral over [t_x, T] of (alpha + y)^-(r+x) (beta + y)^-(s+1) dy.
+ * With m the larger rate, d = |alpha - beta|, z = d / (m + y), k = r+s+x
+ * and q the exponent of the smaller rate's factor (s+1 when alpha >=
+ * beta, else r+x), expanding that factor in z gives the integral from y
+ * to infinity as
  *	J(y) = (m + y)^-k sum_n (q)_n / n! z^n / (k + n),
  * which is differentiated term by term: by k (through (m+y)^-k too), by q
  * (d/dq (q)_n = (q)_n H_n, H_n = sum_{j<n} 1/(q+j)), by m and by the
- * smaller rate (through d).  I = J(t_x) - J(T).
+ * smaller rate (through d).  I = J(t_x) - J(T).  Where z at t_x is near
+ * 1 the series would converge slowly; there I and its derivatives are
+ * integrated numerically instead (pn_quad).
  */
 struct pn_sums {
 	double	s0;	/* J (m+y)^k */
@@ -266,11 +356,9 @@ struct pn_sums {
 	double	so;	/* dJ/d(the smaller rate) (m+y)^(k+1) */
 };
 
-/*
- * The sums at y.  Returns 0, or -1 when z is too near 1 for the series
- * to converge in reasonable time (the caller then differentiates
- * numerically).
- */
+#define PN_ZMAX		0.9	/* series up to here: ~350 terms at most */
+
+/* The sums at y.  Returns 0, or -1 when they did not converge. */
 static int
 pn_sums(double k, double q, double m, double d, double y, struct pn_sums *S)
 {
@@ -278,9 +366,7 @@ pn_sums(double k, double q, double m, double d, double y, struct pn_sums *S)
 	double u = 1, uprev = 0, h = 0;	/* u = (q)_n / n! z^n */
 
 	*S = (struct pn_sums){ 0 };
-	if (!(z <= 0.9))
-		return -1;
-	for (int n = 0; n < 4000; n++) {
+	for (int n = 0; n < 2000; n++) {
 		double kn = k + n, v = n > 0 ? uprev * (q + n - 1) : 0;
 		double t0 = u / kn, tk = u * (L / kn + 1 / (kn * kn));
 
@@ -292,7 +378,7 @@ pn_sums(double k, double q, double m, double d, double y, struct pn_sums *S)
 		/* every sum is at least s0 in size or made of terms below
 		 * it: stop once this term is lost in s0 */
 		if (n > 0 && (t0 * (1 + h) + tk + u + v / kn) <
-		    1e-17 * S->s0)
+		    1e-16 * S->s0)
 			return 0;
 		h += 1 / (q + n);
 		uprev = u;
@@ -301,104 +387,309 @@ pn_sums(double k, double q, double m, double d, double y, struct pn_sums *S)
 	return -1;
 }
 
+/* I and, relative to I, its derivatives by r, alpha, s and beta. */
+struct pn_int {
+	double	lnI;		/* -INFINITY when t_x = T */
+	double	dr, da, ds, db;
+};
+
+/* Nodes and weights of 16-point Gauss-Legendre on [-1, 1] (half). */
+static const double gl_x[8] = {
+	0.0950125098376374, 0.2816035507792589, 0.4580167776572274,
+	0.6178762444026438, 0.7554044083550030, 0.8656312023878318,
+	0.9445750230732326, 0.9894009349916499 };
+static const double gl_w[8] = {
+	0.1894506104550685, 0.1826034150449236, 0.1691565193950025,
+	0.1495959888165767, 0.1246289712555339, 0.0951585116824928,
+	0.0622535239386479, 0.0271524594117541 };
+
 /*
- * One row's log-likelihood and, unless g is NULL, in g[4] its gradient
- * by r, alpha, s and beta.  Returns -1 (nothing set) when the series
- * cannot be used.
+ * I by composite Gauss-Legendre in v = ln(o + y), o the smaller rate:
+ * the integrand becomes a product of smooth power laws in v, and panels
+ * no wider than 6 over the steepest slope of its log (and 2 at most)
+ * keep each panel's 16-point rule exact to about 1e-15.  Integrals are taken relative to the integrand
+ * at t_x so that nothing underflows; the derivatives come from the same
+ * nodes (derivatives of the integrand under the integral sign).
  */
-static int
-pareto_ll1_grad(const double *p, const struct rfx *c, double *ll,
-    double *g)
+static void
+pn_quad(double p, double qq, double al, double be, double tx, double T,
+    struct pn_int *R)
 {
-	double r = p[0], al = p[1], s = p[2], be = p[3], x = c->x;
-	double k = r + s + x, m, q, d, rho, Ih, Ik, Iq, Im, Io;
-	double lE1, lI, lse, w1, w2, dIr, dIs, dIa, dIb;
+	double o = al < be ? al : be;
+	double v0 = log(o + tx), v1 = log(o + T), span = v1 - v0;
+	/* |d/dv| of the log of the integrand is at most this over [t_x, T]:
+	 * each factor's slope grows with y, the smaller rate's is its
+	 * exponent */
+	double steep = 1 + p * (o + T) / (al + T) + qq * (o + T) / (be + T);
+	double width = steep > 3 ? 6 / steep : 2;
+	double f0, S = 0, Sr = 0, Sa = 0, Ss = 0, Sb = 0;
+	int panels;
+
+	panels = (int)ceil(span / width);
+	if (panels > 400)
+		panels = 400;
+	if (panels < 1)
+		panels = 1;
+	f0 = -p * log(al + tx) - qq * log(be + tx) + v0;
+	for (int j = 0; j < panels; j++) {
+		double a = v0 + span * j / panels, h = span / panels / 2;
+		double c = a + h, part = 0;
+
+		for (int i = 0; i < 16; i++) {
+			double v = c + (i < 8 ? -gl_x[i] : gl_x[i - 8]) * h;
+			double w = gl_w[i < 8 ? i : i - 8] * h;
+			double ey = exp(v), y = ey - o;
+			double la = log(al + y), lb = log(be + y);
+			double f = exp(-p * la - qq * lb + v - f0) * w;
+
+			part += f;
+			Sr -= f * la;
+			Sa -= f * p / (al + y);
+			Ss -= f * lb;
+			Sb -= f * qq / (be + y);
+		}
+		S += part;
+		/* the integrand falls steadily: the rest is negligible */
+		if (part < 1e-18 * S && j > 0)
+			break;
+	}
+	R->lnI = S > 0 ? f0 + log(S) : -INFINITY;
+	R->dr = S > 0 ? Sr / S : 0;
+	R->da = S > 0 ? Sa / S : 0;
+	R->ds = S > 0 ? Ss / S : 0;
+	R->db = S > 0 ? Sb / S : 0;
+}
+
+/*
+ * The sums of the rows of one likelihood evaluation at t_x and at T:
+ * both are among the few distinct times of the data (struct rfx_rows's
+ * tv), so the sums of one x at one time are computed once and kept in a
+ * table keyed by x and the time's index, made with the rows.  gen tells
+ * this evaluation's entries from earlier ones; a table half full stops
+ * caching, not the sums.
+ */
+#define PN_SLOTS	262144
+struct pn_cache {
+	double		*la, *lb;	/* ln(alpha + t), ln(beta + t) at tv */
+	uint64_t	*key;		/* (x << 32 | time index) + 1 */
+	uint32_t	*gen;
+	int8_t		*rc;
+	struct pn_sums	*val;
+	uint32_t	 now;		/* the generation of this pass */
+	size_t		 n, mask;
+	int		 shift;
+};
+
+/* A table for the rows of d: slots for twice their (x, time) pairs at
+ * most, a power of two no larger than PN_SLOTS. */
+static struct pn_cache *
+pn_cache_new(const struct rfx_rows *d)
+{
+	struct pn_cache *C = calloc(1, sizeof(*C));
+	double pairs = 2.0 * d->n < (double)d->ntv * (d->maxx + 1) ?
+	    2.0 * d->n : (double)d->ntv * (d->maxx + 1);
+	size_t slots = 64;
+
+	if (C == NULL)
+		return NULL;
+	for (C->shift = 58; slots < 2 * pairs && slots < PN_SLOTS; slots *= 2)
+		C->shift--;
+	C->mask = slots - 1;
+	C->la = malloc((d->ntv ? d->ntv : 1) * sizeof(*C->la));
+	C->lb = malloc((d->ntv ? d->ntv : 1) * sizeof(*C->lb));
+	C->key = malloc(slots * sizeof(*C->key));
+	C->gen = calloc(slots, sizeof(*C->gen));
+	C->rc = malloc(slots * sizeof(*C->rc));
+	C->val = malloc(slots * sizeof(*C->val));
+	if (C->key && C->gen && C->rc && C->val && C->la && C->lb)
+		return C;
+	pn_cache_free(C);
+	return NULL;
+}
+
+static void
+pn_cache_free(struct pn_cache *C)
+{
+	if (C == NULL)
+		return;
+	free(C->la);
+	free(C->lb);
+	free(C->key);
+	free(C->gen);
+	free(C->rc);
+	free(C->val);
+	free(C);
+}
+
+/* Forget every entry: the parameters are now q (d's times). */
+static void
+pn_cache_reset(struct pn_cache *C, const struct rfx_rows *d, const double *q)
+{
+	C->n = 0;
+	/* a wrapped generation would find stale entries: clear them */
+	if (++C->now == 0) {
+		memset(C->gen, 0, (C->mask + 1) * sizeof(*C->gen));
+		C->now = 1;
+	}
+	for (size_t j = 0; j < d->ntv; j++) {
+		C->la[j] = log(q[1] + d->tv[j]);
+		C->lb[j] = log(q[3] + d->tv[j]);
+	}
+}
+
+/* The sums of x at time y (index iy in tv; k, q, m, d as pn_sums()
+ * takes them), from the table when there. */
+static int
+pn_sums_at(struct pn_cache *C, double x, unsigned iy, double y, double k,
+    double q, double m, double d, struct pn_sums *S)
+{
+	uint64_t key = ((uint64_t)x << 32 | iy) + 1;
+	size_t i = (size_t)((key * UINT64_C(0x9e3779b97f4a7c15)) >> C->shift) &
+	    C->mask;
+	int rc;
+
+	for (; C->gen[i] == C->now; i = (i + 1) & C->mask)
+		if (C->key[i] == key) {
+			*S = C->val[i];
+			return C->rc[i];
+		}
+	rc = pn_sums(k, q, m, d, y, S);
+	/* a table at most half full keeps the probes short */
+	if (2 * C->n <= C->mask) {
+		C->gen[i] = C->now;
+		C->key[i] = key;
+		C->val[i] = *S;
+		C->rc[i] = (int8_t)rc;
+		C->n++;
+	}
+	return rc;
+}
+
+/* I of customer c under q, by the series or by quadrature; with cache
+ * non-NULL the series' sums are shared among rows. */
+static void
+pn_integral(const double *q, const struct rfx *c, struct pn_int *R,
+    struct pn_cache *cache)
+{
+	double r = q[0], al = q[1], s = q[2], be = q[3], x = c->x;
+	double k = r + s + x, m, qq, d, rho, Ih, lmx, lmT;
 	struct pn_sums A, B;
 	bool abig = al >= be;
 
+	*R = (struct pn_int){ .lnI = -INFINITY };
+	if (!(c->T > c->tx))
+		return;
 	m = abig ? al : be;
-	q = abig ? s + 1 : r + x;
+	qq = abig ? s + 1 : r + x;
 	d = fabs(al - be);
-	if (pn_sums(k, q, m, d, c->tx, &A) == -1 ||
-	    pn_sums(k, q, m, d, c->T, &B) == -1)
-		return -1;
+	if (d / (m + c->tx) > PN_ZMAX) {
+		pn_quad(r + x, s + 1, al, be, c->tx, c->T, R);
+		return;
+	}
+	if ((cache ? pn_sums_at(cache, x, c->itx, c->tx, k, qq, m, d, &A) :
+	    pn_sums(k, qq, m, d, c->tx, &A)) == -1 ||
+	    (cache ? pn_sums_at(cache, x, c->iT, c->T, k, qq, m, d, &B) :
+	    pn_sums(k, qq, m, d, c->T, &B)) == -1) {
+		pn_quad(r + x, s + 1, al, be, c->tx, c->T, R);
+		return;
+	}
 	/* all relative to (m + t_x)^-k, which would underflow for large k */
-	rho = exp(-k * log((m + c->T) / (m + c->tx)));
+	lmx = cache ? (abig ? cache->la : cache->lb)[c->itx] : log(m + c->tx);
+	lmT = cache ? (abig ? cache->la : cache->lb)[c->iT] : log(m + c->T);
+	rho = exp(-k * (lmT - lmx));
 	Ih = A.s0 - rho * B.s0;
-	Ik = A.sk - rho * B.sk;
-	Iq = (A.sk + A.sq) - rho * (B.sk + B.sq);
-	Im = A.sm / (m + c->tx) - rho * B.sm / (m + c->T);
-	Io = A.so / (m + c->tx) - rho * B.so / (m + c->T);
-	lE1 = -(r + x) * log(al + c->T) - s * log(be + c->T);
-	lI = Ih > 0 ? log(s) - k * log(m + c->tx) + log(Ih) : -INFINITY;
-	lse = logsumexp(lE1, lI);
-	*ll = lgamma(r + x) - lgamma(r) + r * log(al) + s * log(be) + lse;
-	if (g == NULL)
-		return 0;
-	w1 = exp(lE1 - lse);
-	w2 = Ih > 0 ? exp(lI - lse) : 0;
-	if (w2 > 0) {
-		/* d ln I: r and s reach I through k, and one of them
-		 * through q too */
-		dIr = (abig ? Ik : Iq) / Ih;
-		dIs = (abig ? Iq : Ik) / Ih;
-		dIa = (abig ? Im : Io) / Ih;
-		dIb = (abig ? Io : Im) / Ih;
-	} else {
-		dIr = dIs = dIa = dIb = 0;
+	/* J(t_x) - J(T) loses its digits when T is near t_x: integrate */
+	if (!(Ih > 1e-6 * A.s0)) {
+		pn_quad(r + x, s + 1, al, be, c->tx, c->T, R);
+		return;
 	}
-	g[0] = psi(r + x) - psi(r) + log(al) - w1 * log(al + c->T) +
-	    w2 * dIr;
-	g[1] = r / al - w1 * (r + x) / (al + c->T) + w2 * dIa;
-	g[2] = log(be) - w1 * log(be + c->T) + w2 * (1 / s + dIs);
-	g[3] = s / be - w1 * s / (be + c->T) + w2 * dIb;
-	return 0;
-}
+	{
+		double Ik = A.sk - rho * B.sk;
+		double Iq = (A.sk + A.sq) - rho * (B.sk + B.sq);
+		double Im = A.sm / (m + c->tx) - rho * B.sm / (m + c->T);
+		double Io = A.so / (m + c->tx) - rho * B.so / (m + c->T);
 
-/* The gradient g[4] of one row's likelihood by central differences on
- * ln p: smooth and well scaled. */
-static void
-pareto_row_numeric(const double *p, const struct rfx *c, double *g)
-{
-	const double h = 1e-6;
-
-	for (int j = 0; j < 4; j++) {
-		double pp[4], lp, lm;
-
-		memcpy(pp, p, sizeof(pp));
-		pp[j] = exp(log(p[j]) + h);
-		lp = pareto_ll1(pp, c);
-		pp[j] = exp(log(p[j]) - h);
-		lm = pareto_ll1(pp, c);
-		g[j] = (lp - lm) / (2 * h) / p[j];
+		R->lnI = -k * lmx + log(Ih);
+		/* r and s reach I through k, and one of them through q */
+		R->dr = (abig ? Ik : Iq) / Ih;
+		R->ds = (abig ? Iq : Ik) / Ih;
+		R->da = (abig ? Im : Io) / Ih;
+		R->db = (abig ? Io : Im) / Ih;
 	}
 }
 
-/*
- * Log-likelihood of d at p by the series and, unless g is NULL, its
- * gradient g[4]: analytic, or for a row whose series would converge too
- * slowly, 2F1 from GSL and central differences on ln p.
- */
+/* What a row's likelihood takes from its x alone: computed once per x
+ * (rows come sorted by x within a covariate group). */
+struct pn_x {
+	double	x;		/* NAN: none yet */
+	double	lg, ps;		/* ln G(r+x)/G(r), psi(r+x) - psi(r) */
+	double	lal, lbe, ls;	/* ln alpha, ln beta, ln s */
+};
+
+/* One row's log-likelihood and, unless dq is NULL, its gradient by the
+ * customer's own r, alpha, s and beta (added, times w). */
 static double
-pareto_ll_grad(const struct rfx_rows *d, const double *p, double *g)
+pareto_row(const double *q, const struct rfx *c, double *dq,
+    struct pn_cache *cache, struct pn_x *X)
 {
-	double ll = 0;
+	double r = q[0], al = q[1], s = q[2], be = q[3], x = c->x;
+	double lE1, lI, lse, w1, w2, ll, rho, laT, lbT;
+	struct pn_int I;
+
+	if (X->x != x) {
+		X->x = x;
+		X->lg = lgamma(r + x) - lgamma(r);
+		X->ps = dq != NULL ? psi(r + x) - psi(r) : 0;
+		X->lal = log(al);
+		X->lbe = log(be);
+		X->ls = log(s);
+	}
+	pn_integral(q, c, &I, cache);
+	laT = cache->la[c->iT];
+	lbT = cache->lb[c->iT];
+	lE1 = -(r + x) * laT - s * lbT;
+	lI = X->ls + I.lnI;
+	/* the two terms through their ratio: one exp, one log1p */
+	rho = I.lnI > -INFINITY ? exp(lI - lE1) : 0;
+	lse = lE1 + log1p(rho);
+	ll = X->lg + r * X->lal + s * X->lbe + lse;
+	if (dq == NULL)
+		return ll;
+	w1 = 1 / (1 + rho);
+	w2 = rho * w1;
+	dq[0] += c->w * (X->ps + X->lal - w1 * laT + w2 * I.dr);
+	dq[1] += c->w * (r / al - w1 * (r + x) / (al + c->T) + w2 * I.da);
+	dq[2] += c->w * (X->lbe - w1 * lbT + w2 * (1 / s + I.ds));
+	dq[3] += c->w * (s / be - w1 * s / (be + c->T) + w2 * I.db);
+	return ll;
+}
+
+static double
+pareto_ll(const struct rfx_rows *d, const double *p, double *g)
+{
+	double ll = 0, q[4], dq[4];
+	const double *z = NULL;
+	struct pn_x X = { .x = NAN };
 
 	if (g != NULL)
-		g[0] = g[1] = g[2] = g[3] = 0;
+		memset(g, 0, (size_t)(4 + 2 * d->nz) * sizeof(*g));
 	for (size_t i = 0; i < d->n; i++) {
 		const struct rfx *c = &d->row[i];
-		double l1, g1[4];
 
-		if (pareto_ll1_grad(p, c, &l1, g ? g1 : NULL) == -1) {
-			l1 = pareto_ll1(p, c);
-			if (g != NULL)
-				pareto_row_numeric(p, c, g1);
+		if (i == 0 || c->g != d->row[i - 1].g) {
+			if (i > 0 && g != NULL)
+				chain(M_PARETO, d->nz, p, q, z, dq, g);
+			z = d->nz ? d->z + (size_t)c->g * d->nz : NULL;
+			model_indiv(M_PARETO, d->nz, p, z, q);
+			memset(dq, 0, sizeof(dq));
+			pn_cache_reset(d->pn, d, q);
+			X.x = NAN;
 		}
-		ll += d->w[i] * l1;
-		for (int j = 0; g != NULL && j < 4; j++)
-			g[j] += d->w[i] * g1[j];
+		ll += c->w * pareto_row(q, c, g != NULL ? dq : NULL, d->pn,
+		    &X);
 	}
+	if (d->n > 0 && g != NULL)
+		chain(M_PARETO, d->nz, p, q, z, dq, g);
 	return ll;
 }
 
@@ -415,7 +706,7 @@ gg_ll(const struct rfx_rows *d, const double *p, double *g)
 	if (g != NULL)
 		g[0] = g[1] = g[2] = 0;
 	for (size_t i = 0; i < d->n; i++) {
-		double z = d->row[i].zbar, w = d->w[i], lvz, lz = log(z);
+		double z = d->row[i].zbar, w = d->row[i].w, lvz, lz = log(z);
 
 		/* rows come sorted by x: the gamma terms change with x only */
 		if (d->row[i].x != x) {
@@ -441,223 +732,135 @@ gg_ll(const struct rfx_rows *d, const double *p, double *g)
 }
 
 double
-model_ll(enum model_kind kind, const struct rfx_rows *d, const double *p)
-{
-	switch (kind) {
-	case M_BGNBD:
-		return bg_ll(d, p, NULL);
-	case M_PARETO:
-		return pareto_ll(d, p);
-	default:
-		return gg_ll(d, p, NULL);
-	}
-}
-
-double
 model_ll_grad(enum model_kind kind, const struct rfx_rows *d,
     const double *p, double *g)
 {
 	switch (kind) {
 	case M_BGNBD:
-		return bg_ll(d, p, g);
+		return bg_ll(d, p, g, 0);
+	case M_MBGNBD:
+		return bg_ll(d, p, g, 1);
 	case M_PARETO:
-		return pareto_ll_grad(d, p, g);
-	default:
+		return pareto_ll(d, p, g);
+	case M_GAMMA:
 		return gg_ll(d, p, g);
+	default:
+		return discrete_ll(kind, d, p, g);
 	}
 }
 
-/* ---- fitting ------------------------------------------------------- */
-
-struct objective {
-	enum model_kind		 kind;
-	const struct rfx_rows	*d;
-	int			 np;
-};
-
-static int
-params_of(const gsl_vector *u, int np, double *p)
+double
+model_ll(enum model_kind kind, const struct rfx_rows *d, const double *p)
 {
-	for (int i = 0; i < np; i++) {
-		double ui = gsl_vector_get(u, i);
-
-		/* keep exp() finite: far outside any sensible model */
-		if (!(ui > -30 && ui < 30))
-			return -1;
-		p[i] = exp(ui);
-	}
-	return 0;
-}
-
-/* The minimised function: minus the mean log-likelihood, of u = ln p. */
-static double
-obj_f(const gsl_vector *u, void *arg)
-{
-	const struct objective *o = arg;
-	double p[4], ll;
-
-	if (params_of(u, o->np, p) == -1)
-		return GSL_POSINF;
-	ll = model_ll(o->kind, o->d, p);
-	return isfinite(ll) ? -ll / o->d->total : GSL_POSINF;
-}
-
-static void
-obj_fdf(const gsl_vector *u, void *arg, double *f, gsl_vector *g)
-{
-	const struct objective *o = arg;
-	double p[4], gp[4], ll;
-
-	gsl_vector_set_zero(g);
-	if (params_of(u, o->np, p) == -1) {
-		*f = GSL_POSINF;
-		return;
-	}
-	ll = model_ll_grad(o->kind, o->d, p, gp);
-	*f = isfinite(ll) ? -ll / o->d->total : GSL_POSINF;
-	/* d/du = p d/dp */
-	for (int i = 0; i < o->np; i++)
-		gsl_vector_set(g, i, -gp[i] * p[i] / o->d->total);
-}
-
-static void
-obj_df(const gsl_vector *u, void *arg, gsl_vector *g)
-{
-	double f;
-
-	obj_fdf(u, arg, &f, g);
-}
-
-/* One BFGS run from start p0.  Returns 0 when the gradient test passed. */
-static int
-fit_from(struct objective *o, const double *p0, double *p, double *ll,
-    int *iter, const char **why)
-{
-	gsl_multimin_function_fdf fdf = { obj_f, obj_df, obj_fdf,
-	    (size_t)o->np, o };
-	gsl_multimin_fdfminimizer *s;
-	gsl_vector *u = gsl_vector_alloc((size_t)o->np);
-	int status = GSL_CONTINUE, k;
-
-	s = gsl_multimin_fdfminimizer_alloc(
-	    gsl_multimin_fdfminimizer_vector_bfgs2, (size_t)o->np);
-	if (u == NULL || s == NULL) {
-		*why = "out of memory";
-		gsl_vector_free(u);
-		gsl_multimin_fdfminimizer_free(s);
-		return -1;
-	}
-	for (int i = 0; i < o->np; i++)
-		gsl_vector_set(u, i, log(p0[i]));
-	gsl_multimin_fdfminimizer_set(s, &fdf, u, 0.1, 0.1);
-	*why = "iteration limit reached";
-	for (k = 1; k <= MAX_ITER && status == GSL_CONTINUE; k++) {
-		int rc = gsl_multimin_fdfminimizer_iterate(s);
-
-		status = gsl_multimin_test_gradient(s->gradient, GRAD_TOL);
-		if (rc != GSL_SUCCESS && status == GSL_CONTINUE) {
-			/* no further progress: accept a near-flat gradient */
-			status = gsl_multimin_test_gradient(s->gradient,
-			    1e-6) == GSL_SUCCESS ? GSL_SUCCESS : rc;
-			*why = "the line search made no progress";
-		}
-	}
-	*iter = k - 1;
-	(void)params_of(s->x, o->np, p);
-	*ll = -s->f * o->d->total;
-	if (!isfinite(*ll)) {
-		status = GSL_EDOM;
-		*why = "the likelihood is not finite";
-	}
-	gsl_vector_free(u);
-	gsl_multimin_fdfminimizer_free(s);
-	return status == GSL_SUCCESS ? 0 : -1;
-}
-
-void
-model_fit(enum model_kind kind, const struct rfx_rows *d, struct fit *f)
-{
-	/* starting points: unit values, then spread out in each direction */
-	static const double starts[][4] = {
-		{ 1, 1, 1, 1 }, { 0.5, 5, 0.5, 2 }, { 2, 20, 2, 10 },
-		{ 0.1, 1, 0.1, 0.5 },
-	};
-	struct objective o = { kind, d, kind == M_GAMMA ? 3 : 4 };
-	const char *why = "no customers";
-
-	*f = (struct fit){ .kind = kind, .np = o.np, .customers = d->total,
-	    .ll = -INFINITY };
-	gsl_set_error_handler_off();
-	for (size_t i = 0; d->n > 0 && i < sizeof(starts) / sizeof(starts[0]);
-	    i++) {
-		double p[4], ll;
-		int iter;
-
-		f->starts++;
-		if (fit_from(&o, starts[i], p, &ll, &iter, &why) == -1)
-			continue;
-		f->starts_ok++;
-		if (ll > f->ll) {
-			memcpy(f->p, p, sizeof(p));
-			f->ll = ll;
-			f->iterations = iter;
-		}
-	}
-	f->converged = f->starts_ok > 0;
-	if (!f->converged)
-		snprintf(f->why, sizeof(f->why), "%s", why);
+	return model_ll_grad(kind, d, p, NULL);
 }
 
 /* ---- per customer -------------------------------------------------- */
 
 double
-model_palive(const struct fit *f, const struct rfx *c)
+model_palive(enum model_kind kind, const double *q, const struct rfx *c)
 {
-	const double *p = f->p;
-	double r = p[0], al = p[1], x = c->x;
+	double r = q[0], al = q[1], x = c->x;
+	struct pn_int I;
+	int k = kind == M_MBGNBD;
 
-	if (f->kind == M_PARETO) {
-		double s = p[2], be = p[3];
-		double l = log(s / (r + s + x)) + pareto_lnA0(p, c) +
-		    (r + x) * log(al + c->T) + s * log(be + c->T);
-
-		return 1 / (1 + exp(l));
+	switch (kind) {
+	case M_PARETO:
+		pn_integral(q, c, &I, NULL);
+		if (I.lnI == -INFINITY)
+			return 1;
+		return 1 / (1 + exp(log(q[2]) + I.lnI + (r + x) *
+		    log(al + c->T) + q[2] * log(q[3] + c->T)));
+	case M_BGNBD:
+	case M_MBGNBD:
+		if (x == 0 && k == 0)
+			return 1;
+		/* FHL 2005 eq. 11; the modified model: b + x for b + x - 1 */
+		return 1 / (1 + q[2] / (q[3] + x - 1 + k) *
+		    exp((r + x) * log((al + c->T) / (al + c->tx))));
+	default:
+		return discrete_palive(kind, q, c);
 	}
-	if (x == 0)
-		return 1;
-	/* FHL 2005 eq. 11 */
-	return 1 / (1 + p[2] / (p[3] + x - 1) *
-	    exp((r + x) * log((al + c->T) / (al + c->tx))));
 }
 
 double
-model_expected(const struct fit *f, const struct rfx *c, double t)
+model_expected(enum model_kind kind, const double *q, const struct rfx *c,
+    double t)
 {
-	const double *p = f->p;
-	double r = p[0], al = p[1], x = c->x;
+	double r = q[0], al = q[1], x = c->x, a, b, s, be, z, num;
+	int k = kind == M_MBGNBD;
 
 	if (t <= 0)
 		return 0;
-	if (f->kind == M_PARETO) {
-		double s = p[2], be = p[3];
-
+	switch (kind) {
+	case M_PARETO:
+		s = q[2];
+		be = q[3];
 		/* Schmittlein, Morrison & Colombo 1987; s = 1 is the limit */
-		double tail = fabs(s - 1) < 1e-9 ?
-		    log((be + c->T + t) / (be + c->T)) :
+		z = fabs(s - 1) < 1e-9 ? log((be + c->T + t) / (be + c->T)) :
 		    (1 - pow((be + c->T) / (be + c->T + t), s - 1)) / (s - 1);
+		return (r + x) * (be + c->T) / (al + c->T) * z *
+		    model_palive(kind, q, c);
+	case M_BGNBD:
+	case M_MBGNBD:
+		a = q[2];
+		b = q[3];
+		z = t / (al + c->T + t);
+		num = 1 - exp((r + x) * log((al + c->T) / (al + c->T + t))) *
+		    model_hyp2f1(r + x, b + x + k, a + b + x - 1 + k, z);
+		/* FHL 2005 eq. 10 with P(alive) of eq. 11 in the
+		 * denominator; the modified model shifts b + x by one */
+		return (a + b + x - 1 + k) / (a - 1) * num *
+		    model_palive(kind, q, c);
+	default:
+		return discrete_expected(kind, q, c, t);
+	}
+}
 
-		return (r + x) * (be + c->T) / (al + c->T) * tail *
-		    model_palive(f, c);
-	} else {
-		double a = p[2], b = p[3];
-		double z = t / (al + c->T + t);
-		double num = 1 - exp((r + x) * log((al + c->T) /
-		    (al + c->T + t))) * hyp2f1(r + x, b + x, a + b + x - 1, z);
-		double den = 1 + (x > 0 ? a / (b + x - 1) *
-		    exp((r + x) * log((al + c->T) / (al + c->tx))) : 0);
+/*
+ * No purchase in (T, T + t]: an inactive customer buys nothing; an
+ * active one of BG/NBD drops out only right after a purchase, so buys
+ * nothing with E[e^(-lambda t)] over the posterior Gamma(r+x, alpha+T).
+ * Under Pareto/NBD an active customer with rates lambda, mu buys nothing
+ * with probability (mu + lambda e^-(lambda+mu)t) / (lambda + mu), whose
+ * expectation over the posterior Gamma(r+x, alpha+T) x Gamma(s, beta+T)
+ * is 1 - integral over [0, t] of R/(A+v) (A/(A+v))^R (B/(B+v))^S dv
+ * (R = r+x, A = alpha+T, S = s, B = beta+T), integrated here with the
+ * same Gauss-Legendre rule.
+ */
+double
+model_p_none(enum model_kind kind, const double *q, const struct rfx *c,
+    double t)
+{
+	double pa, R = q[0] + c->x, A = q[1] + c->T, sum = 0;
 
-		/* FHL 2005 eq. 10 */
-		return (a + b + x - 1) / (a - 1) * num / den;
+	if (t <= 0)
+		return 1;
+	pa = model_palive(kind, q, c);
+	switch (kind) {
+	case M_BGNBD:
+	case M_MBGNBD:
+		return 1 - pa + pa * exp(R * log(A / (A + t)));
+	case M_PARETO: {
+		double S = q[2], B = q[3] + c->T;
+		int panels = 8;
+
+		for (int j = 0; j < panels; j++) {
+			double h = t / panels / 2, m = h * (2 * j + 1);
+
+			for (int i = 0; i < 16; i++) {
+				double v = m + (i < 8 ? -gl_x[i] :
+				    gl_x[i - 8]) * h;
+
+				sum += gl_w[i < 8 ? i : i - 8] * h * R /
+				    (A + v) * exp(R * log(A / (A + v)) +
+				    S * log(B / (B + v)));
+			}
+		}
+		return 1 - pa + pa * (1 - sum);
+	}
+	default:
+		return discrete_p_none(kind, q, c, t);
 	}
 }
 

@@ -84,40 +84,77 @@ struct scores {
 	unsigned char	*r, *f, *m;
 };
 
+/* The three scores of every customer with transactions (those with none,
+ * seen only in status records or left out, get no rank). */
 static void
 score_all(const struct custtab *t, long as_of, struct scores *s)
 {
 	double *v = cdp_xcalloc(t->n, sizeof(*v));
 	struct keyed *tmp = cdp_xcalloc(t->n, sizeof(*tmp));
+	size_t *ix = cdp_xcalloc(t->n, sizeof(*ix)), m = 0;
+	unsigned char *sc = cdp_xcalloc(t->n, 1), *dst[3];
 
-	s->r = cdp_xmalloc(t->n);
-	s->f = cdp_xmalloc(t->n);
-	s->m = cdp_xmalloc(t->n);
-	/* Recent is good: score the negated recency. */
+	s->r = cdp_xcalloc(t->n, 1);
+	s->f = cdp_xcalloc(t->n, 1);
+	s->m = cdp_xcalloc(t->n, 1);
+	dst[0] = s->r;
+	dst[1] = s->f;
+	dst[2] = s->m;
 	for (size_t i = 0; i < t->n; i++)
-		v[i] = -(double)(as_of - t->c[i].last);
-	quintiles(v, t->n, s->r, tmp);
-	for (size_t i = 0; i < t->n; i++)
-		v[i] = t->c[i].n;
-	quintiles(v, t->n, s->f, tmp);
-	for (size_t i = 0; i < t->n; i++)
-		v[i] = cust_total(t, &t->c[i]);
-	quintiles(v, t->n, s->m, tmp);
+		if (t->c[i].n > 0)
+			ix[m++] = i;
+	for (int k = 0; k < 3; k++) {
+		for (size_t j = 0; j < m; j++) {
+			const struct cust *c = &t->c[ix[j]];
+
+			/* recent is good: score the negated recency */
+			v[j] = k == 0 ? -(double)(as_of - c->last) : k == 1 ?
+			    c->n : cust_total(t, c);
+		}
+		quintiles(v, m, sc, tmp);
+		for (size_t j = 0; j < m; j++)
+			dst[k][ix[j]] = sc[j];
+	}
 	free(v);
 	free(tmp);
+	free(ix);
+	free(sc);
 }
 
-/* The fields rfm writes after the id, in order (--annotate gives an
- * input field of such a name way to the new value). */
-static const char *const rfm_fields[] = { "first", "last", "recency",
-	"frequency", "monetary", "monetary_mean", "r", "f", "m", "rfm",
-	"segment" };
+/*
+ * --exclude-cancelled: a customer whose last status is cancelled leaves
+ * the ranking and the output, and their transactions count as skipped.
+ */
+static void
+exclude_cancelled(struct custtab *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct cust *c = &t->c[i];
+
+		if (c->status != STATUS_CANCELLED || c->n == 0)
+			continue;
+		t->acct.written -= c->n;
+		t->acct.dropped += c->n;
+		c->n = 0;
+	}
+}
+
+/* The fields rfm writes after the id, in order: all prefixed, so that
+ * they collide with no other program's (an input field of such a name
+ * is a bad record for --annotate unless --replace). */
+static const char *const rfm_fields[] = { "rfm_first", "rfm_last",
+	"rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_monetary_mean",
+	"rfm_r", "rfm_f", "rfm_m", "rfm_cell", "rfm_segment", "rfm_status" };
+/* the fields of a run: rfm_status only with --status-field */
+#define NRFM(opt)	((int)(sizeof(rfm_fields) / sizeof(rfm_fields[0])) - \
+			    ((opt)->status == NULL))
 
 /* What the fields of a customer are computed from. */
 struct rfm_run {
 	const struct custtab	*t;
 	const struct scores	*s;
 	long			 as_of;
+	bool			 status;	/* --status-field */
 };
 
 /* Append the scores of customer i to w (a callback of --annotate). */
@@ -131,7 +168,10 @@ add_fields(void *st, struct cdp_recw *w, size_t i)
 	double total = cust_total(t, c);
 	char first[11], last[11], cell[4];
 	int fm = (s->f[i] + s->m[i] + 1) / 2;
-	const char *seg = segments[5 - s->r[i]][fm - 1];
+	bool gone = c->status == STATUS_CANCELLED;
+	/* a customer who left is no "At Risk": they are marked */
+	const char *seg = run->status && gone ? "Cancelled" :
+	    segments[5 - s->r[i]][fm - 1];
 
 	day_text(c->first, first);
 	day_text(c->last, last);
@@ -139,17 +179,19 @@ add_fields(void *st, struct cdp_recw *w, size_t i)
 	cell[1] = (char)('0' + s->f[i]);
 	cell[2] = (char)('0' + s->m[i]);
 	cell[3] = '\0';
-	if (cdp_recw_str(w, "first", 5, first, 10) == -1 ||
-	    cdp_recw_str(w, "last", 4, last, 10) == -1 ||
-	    cdp_recw_int(w, "recency", 7, run->as_of - c->last) == -1 ||
-	    cdp_recw_int(w, "frequency", 9, c->n) == -1 ||
-	    cdp_recw_num(w, "monetary", 8, total) == -1 ||
-	    cdp_recw_num(w, "monetary_mean", 13, total / c->n) == -1 ||
-	    cdp_recw_int(w, "r", 1, s->r[i]) == -1 ||
-	    cdp_recw_int(w, "f", 1, s->f[i]) == -1 ||
-	    cdp_recw_int(w, "m", 1, s->m[i]) == -1 ||
-	    cdp_recw_str(w, "rfm", 3, cell, 3) == -1 ||
-	    cdp_recw_str(w, "segment", 7, seg, strlen(seg)) == -1)
+	if (cdp_recw_str(w, "rfm_first", 9, first, 10) == -1 ||
+	    cdp_recw_str(w, "rfm_last", 8, last, 10) == -1 ||
+	    cdp_recw_int(w, "rfm_recency", 11, run->as_of - c->last) == -1 ||
+	    cdp_recw_int(w, "rfm_frequency", 13, c->n) == -1 ||
+	    cdp_recw_num(w, "rfm_monetary", 12, total) == -1 ||
+	    cdp_recw_num(w, "rfm_monetary_mean", 17, total / c->n) == -1 ||
+	    cdp_recw_int(w, "rfm_r", 5, s->r[i]) == -1 ||
+	    cdp_recw_int(w, "rfm_f", 5, s->f[i]) == -1 ||
+	    cdp_recw_int(w, "rfm_m", 5, s->m[i]) == -1 ||
+	    cdp_recw_str(w, "rfm_cell", 8, cell, 3) == -1 ||
+	    cdp_recw_str(w, "rfm_segment", 11, seg, strlen(seg)) == -1 ||
+	    (run->status && cdp_recw_str(w, "rfm_status", 10, gone ?
+	    "cancelled" : "active", gone ? 9 : 6) == -1))
 		cdp_oom(0);
 }
 
@@ -158,19 +200,21 @@ rfm_run(const struct score_opts *opt, char **files, int nfiles)
 {
 	struct custtab t;
 	struct scores s;
-	struct rfm_run run = { .t = &t, .s = &s };
+	struct rfm_run run = { .t = &t, .s = &s,
+	    .status = opt->status != NULL };
 	struct cdp_out *out;
 	struct cdp_err err;
 	unsigned long long n;
 
 	if ((out = cdp_out_open(opt->common.output, &err)) == NULL)
 		cdp_die_err(&err, NULL, 0);
-	custtab_load(&t, opt, files, nfiles);
+	custtab_load(&t, opt, files, nfiles, rfm_fields, NRFM(opt));
+	if (opt->exclude_cancelled)
+		exclude_cancelled(&t);
 	run.as_of = opt->has_as_of ? opt->as_of : t.maxday;
 	score_all(&t, run.as_of, &s);
 	if (opt->annotate) {
-		custtab_annotate(&t, opt, out, rfm_fields,
-		    (int)(sizeof(rfm_fields) / sizeof(rfm_fields[0])),
+		custtab_annotate(&t, opt, out, rfm_fields, NRFM(opt),
 		    add_fields, &run);
 		n = t.acct.read - t.acct.rejected;
 	} else {

@@ -12,31 +12,41 @@
 #include <sys/types.h>
 
 #include "acct.h"
-#include "par.h"
 #include "buf.h"
 #include "keymap.h"
 #include "opts.h"
+#include "par.h"
 
 struct cdp_rec;
 struct cdp_recw;
 struct cdp_out;
+struct dayset;
+
+#include "models.h"
 
 /*
  * The subcommands, one row each: the enum constant's suffix, the name
  * and the function that runs it (a *_run() below).  Adding a subcommand
  * is a row here, its run function, its options (options.c), a test and
  * the man page; the dispatch and the messages come from the rows.
+ * churn is clv's fit with other fields.
  */
 #define SCORE_CMDS(X)							\
 	X(RFM,		rfm,		rfm_run)			\
 	X(CLV,		clv,		clv_run)			\
+	X(CHURN,	churn,		clv_run)			\
+	X(SENDTIME,	sendtime,	sendtime_run)			\
 	X(MODEL,	model,		model_run)			\
 	X(POINTS,	points,		points_run)
 
 #define SCORE_CMD_ENUM_(id, name, run)	CMD_##id,
 enum score_cmd { SCORE_CMDS(SCORE_CMD_ENUM_) CMD_COUNT };
 #undef SCORE_CMD_ENUM_
-enum clv_model { MODEL_BGNBD, MODEL_PARETO };
+enum spend_model { SPEND_GAMMA, SPEND_NONE };
+/* The period of bg-bb opportunities and sbg renewals. */
+enum period { PERIOD_DAY, PERIOD_WEEK, PERIOD_MONTH, PERIOD_YEAR };
+
+#define SCORE_MAXLIST	16	/* values of --cancelled, --events */
 
 struct score_opts {
 	struct cdp_common_opts	 common;
@@ -51,25 +61,53 @@ struct score_opts {
 	long			 holdout_end;	/* --holdout-end, days */
 	bool			 has_holdout;
 	bool			 annotate;	/* rfm, clv --annotate */
+	bool			 replace;	/* --replace: own fields may
+						   overwrite the input's */
 	double			 unit;		/* days per time unit */
 	double			 horizon;	/* in time units */
+	bool			 has_horizon;
 	double			 discount;	/* per time unit */
-	enum clv_model		 model;
+	enum model_kind		 model;
+	enum spend_model	 spend;
 	bool			 fit_only;
 	bool			 summary;	/* clv --summary */
 	bool			 from_summary;	/* clv --from-summary */
 	const char		*params;	/* --params FILE */
+	bool			 allow_nonconverged;
+	struct fit_limits	 limits;	/* --max-iter, --max-fit-seconds */
+	long			 intervals;	/* --intervals N, 0: none */
+	unsigned long		 seed;		/* --seed */
+	char			*cov[MODEL_MAXCOV];	/* --covariates */
+	int			 ncov;
+	enum period		 period;	/* bg-bb, sbg */
+	bool			 has_period;
+	const char		*start;		/* sbg --start F */
+	const char		*cancel;	/* sbg --cancel F */
+	long			 holdout_periods;	/* sbg summaries */
+	const char		*status;	/* --status-field F */
+	char			*cancelled[SCORE_MAXLIST];	/* values */
+	int			 ncancelled;
+	bool			 exclude_cancelled;	/* rfm */
+	bool			 force;		/* clv on cancellations */
+	const char		*event;		/* sendtime --event-field */
+	char			*events[SCORE_MAXLIST];	/* --events */
+	int			 nevents;
+	const char		*tz;		/* sendtime --tz-field */
+	const char		*default_tz;	/* sendtime --default-tz */
 	const char		*model_file;	/* model --model FILE */
 	const char		*rules;		/* points --rules FILE */
 };
 
-/* One customer: what rfm and clv need, 72 bytes whatever the input size. */
+/* One customer: what rfm and clv need, 80 bytes whatever the input
+ * size.  With bg-bb "days" are periods (--period). */
 struct cust {
 	uint64_t	idoff;		/* id text in the table's arena */
 	uint32_t	idlen;
 	uint8_t		idnum;		/* the id was a JSON number */
+	uint8_t		status;		/* STATUS_*: the latest status */
 	int32_t		first;		/* days since 1970 */
 	int32_t		last;
+	int32_t		sday;		/* day of that status */
 	uint32_t	n;		/* transactions */
 	uint32_t	days;		/* distinct purchase days (clv) */
 	double		sum, comp;	/* total, Neumaier compensation */
@@ -77,6 +115,17 @@ struct cust {
 	double		rest_sum;	/* amount on the later days (clv) */
 	uint32_t	hold_n;		/* transactions in the holdout */
 	uint32_t	hold_days;	/* distinct days among them */
+};
+
+enum { STATUS_NONE, STATUS_ACTIVE, STATUS_CANCELLED };
+
+/* The values one covariate field takes, each text once. */
+struct covdict {
+	struct cdp_keymap	*map;	/* hash of the text -> value id */
+	struct cdp_buf		 text;	/* the texts, NUL-terminated */
+	size_t			*off;	/* value id -> offset in text */
+	size_t			 n, cap;
+	bool			 numeric;	/* every value a JSON number */
 };
 
 /* An input kept open for the second pass of --annotate. */
@@ -96,7 +145,7 @@ struct custtab {
 	size_t			 n, cap;
 	struct cdp_buf		 ids;
 	struct cdp_keymap	*map;	/* id hash -> index in c */
-	struct cdp_keymap	*daymap;	/* (index, day) seen: clv */
+	struct dayset		*days;		/* (customer, day) seen: clv */
 	struct cdp_keymap	*overflow;	/* records rejected for an
 						   overflowing total */
 	long			 maxday;	/* latest day kept */
@@ -105,8 +154,20 @@ struct custtab {
 	struct cdp_acct		 acct;	/* aggregating: used, skipped */
 	struct score_input	*in;	/* --annotate: the inputs */
 	int			 nin;
+	unsigned long long	 cancels;	/* status records saying so */
+	int			 period;	/* bg-bb: days become periods */
+	/* --covariates: per customer and field, the value id + 1 (0:
+	 * none yet) and its day: the value of the first day counts */
+	int			 ncov;
+	struct covdict		 dict[MODEL_MAXCOV];
+	uint32_t		*cv;
+	int32_t			*cvday;
 	struct cdp_par_info	 par;	/* a parallel load's threads */
 };
+
+/* The index of day in periods p (enum period): day, Monday-based week,
+ * month or year, counted from 1970. */
+long	period_of(long day, int p);
 
 /*
  * Read every transaction of files[0..nfiles) (stdin when nfiles is 0)
@@ -116,10 +177,12 @@ struct custtab {
  * amounts are rejected (to --rejects, else exit 65).  With --annotate,
  * keeps every input open for custtab_annotate(), spooling those that
  * cannot be read twice (standard input, pipes) to an unlinked temporary
- * file.  Exits on errors.
+ * file, and rejects a transaction that already has one of the fields
+ * owned[0..nowned) the second pass will add (unless --replace).  Exits on
+ * errors.
  */
 void	custtab_load(struct custtab *t, const struct score_opts *opt,
-	    char **files, int nfiles);
+	    char **files, int nfiles, const char *const *owned, int nowned);
 void	custtab_free(struct custtab *t);
 
 /*
@@ -140,6 +203,16 @@ void	custtab_annotate(struct custtab *t, const struct score_opts *opt,
  * no transaction before the cut-off; their number in *n.  Caller frees.
  */
 size_t	*custtab_sorted(const struct custtab *t, size_t *n);
+
+/* An id for sorting: its text, its index and whether it is a number;
+ * score_by_id orders them by bytes, then length, then kind. */
+struct idref {
+	const char	*p;
+	size_t		 len;
+	size_t		 ix;
+	int		 num;
+};
+int	score_by_id(const void *a, const void *b);
 
 /* The total amount of customer c (rounded as custtab_round()). */
 double	cust_total(const struct custtab *t, const struct cust *c);
@@ -200,6 +273,22 @@ int	stream_run(const struct score_opts *opt, const struct stream_scorer *sc,
 	    char **files, int nfiles);
 
 /*
+ * The reason of a record that already has output field name:
+ * field "NAME" already exists, built in b (returned as b->p).  Exits on
+ * allocation failure.
+ */
+const char *score_exists(struct cdp_buf *b, const char *name);
+struct cdp_field;
+struct cdp_rec;
+struct cdp_recw;
+struct cdp_out;
+/* Whether field f of rec is named one of names[0..n). */
+bool	score_owned(const struct cdp_rec *rec, const struct cdp_field *f,
+	    const char *const *names, int n);
+/* End record w and write it to out (errors are fatal). */
+void	score_write(struct cdp_recw *w, struct cdp_out *out);
+
+/*
  * The scorer of cdp-score model, from the model file path, or of points,
  * from the rules file path (decay needs opt's --as-of), into *sc; free it
  * with sc->free(sc->st).  Returns 0; or -1 with err: 66 when the file
@@ -214,6 +303,7 @@ int	points_load(struct stream_scorer *sc, const struct score_opts *opt,
 
 int	rfm_run(const struct score_opts *opt, char **files, int nfiles);
 int	clv_run(const struct score_opts *opt, char **files, int nfiles);
+int	sendtime_run(const struct score_opts *opt, char **files, int nfiles);
 int	model_run(const struct score_opts *opt, char **files, int nfiles);
 int	points_run(const struct score_opts *opt, char **files, int nfiles);
 

@@ -24,6 +24,7 @@ struct run {
 	struct cdp_rec			*rec;	/* the record being scored */
 	struct cdp_recw			 w;
 	const struct cdp_field		**own;	/* input fields replaced */
+	struct cdp_buf			 why;	/* a collision's reason */
 };
 
 static void
@@ -46,24 +47,34 @@ owned(const struct run *r, const struct cdp_field *f)
 
 /*
  * Score the parsed record into r->w: the input's fields but those the
- * scorer owns, then the scorer's.  Returns as the scorer does.
+ * scorer owns, then the scorer's.  Returns as the scorer does; a record
+ * that already has a field the scorer would add is bad (-1) unless
+ * --replace (one passed on unscored is not).
  */
 static int
 score(struct run *r, const char **why)
 {
 	const struct stream_scorer *sc = r->sc;
+	const char *clash = NULL;
 	int rc;
 
-	for (int i = 0; i < sc->nowned; i++)
+	for (int i = 0; i < sc->nowned; i++) {
 		r->own[i] = cdp_rec_find(r->rec, sc->owned[i],
 		    strlen(sc->owned[i]));
+		if (r->own[i] != NULL && clash == NULL)
+			clash = sc->owned[i];
+	}
 	cdp_recw_begin(&r->w);
 	for (size_t i = 0; i < r->rec->n; i++)
 		if (!owned(r, &r->rec->f[i]) &&
 		    cdp_recw_field(&r->w, r->rec, &r->rec->f[i]) == -1)
 			cdp_oom(0);
 	if ((rc = sc->score(sc->st, r->rec, &r->w, why)) == 1 &&
-	    cdp_recw_end(&r->w) == -1)
+	    clash != NULL && !r->opt->replace) {
+		*why = score_exists(&r->why, clash);
+		return -1;
+	}
+	if (rc == 1 && cdp_recw_end(&r->w) == -1)
 		cdp_oom(0);
 	return rc;
 }
@@ -111,6 +122,7 @@ stream_run(const struct score_opts *opt, const struct stream_scorer *sc,
 	if (cdp_acct_close(&r.acct, opt->common.stats, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	cdp_recw_free(&r.w);
+	cdp_buf_free(&r.why);
 	free(r.own);
 	return 0;
 }

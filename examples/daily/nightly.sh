@@ -136,7 +136,8 @@ mv "$w/profiles.ndjson" "$state/profiles.ndjson"
 run rfm cdp-score rfm --id profile_id --time ts --amount revenue \
     --as-of "$date" --stats -o "$w/rfm.ndjson" "$state/purchases.ndjson"
 pipe2 join-rfm segment \
-    'cdp-join -k profile_id --prefix rfm_ --fields segment,r,f,m,monetary \
+    'cdp-join -k profile_id \
+    --fields rfm_segment,rfm_r,rfm_f,rfm_m,rfm_monetary \
     --stats "$w/rfm.ndjson" "$state/profiles.ndjson"' \
     'cdp-segment --rules "$here/segments.json" --as-of "$date" --stats' \
     "$out/profiles.ndjson"
