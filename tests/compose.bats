@@ -50,7 +50,7 @@ setup() {
 	    '{"customer_id":[7],"ts":"2026-02-01","revenue":5}' > tx.ndjson
 	run cdp-score rfm --as-of 2026-03-01 tx.ndjson
 	assert_success
-	assert_equal "$(jq -c '[.customer_id, .frequency]' <<< "$output" | tr '\n' ' ')" '[7,1] ["C1",2] '
+	assert_equal "$(jq -c '[.customer_id, .rfm_frequency]' <<< "$output" | tr '\n' ' ')" '[7,1] ["C1",2] '
 	printf '%s\n' '{"customer_id":[{}],"ts":"2026-01-01","revenue":10}' > bad.ndjson
 	run_split cdp-score rfm --as-of 2026-03-01 bad.ndjson
 	assert_failure 65

@@ -44,7 +44,7 @@ setup() {
 	assert_equal "$(jq -r 'select(.field == "n") | .distinct' <<<"$output")" 4
 	run_split cdp-score rfm --id n n.ndjson
 	assert_success
-	assert_equal "$(jq -c '[.n, .frequency]' <<<"$output" | tr '\n' ' ')" \
+	assert_equal "$(jq -c '[.n, .rfm_frequency]' <<<"$output" | tr '\n' ' ')" \
 	    '[0,2] [1,3] [12345678901234567000,1] [12345678901234567000,1] '
 	assert_equal "$(cut -d, -f1 <<<"$output" | tr '\n' ' ')" \
 	    '{"n":0 {"n":1 {"n":12345678901234567890 {"n":12345678901234567891 '
@@ -82,7 +82,7 @@ setup() {
 	assert_equal "$(jq -r .profile_id <<<"$output" | sort -u | wc -l)" 1
 	run_split cdp-score rfm --id n big.ndjson
 	assert_success
-	assert_equal "$(jq -c .frequency <<<"$output")" 2
+	assert_equal "$(jq -c .rfm_frequency <<<"$output")" 2
 	run_split cdp-journey -j "$J" --as-of 2025-06-01 --profile n --dry-run big.ndjson
 	assert_equal "$(wc -l <<<"$output")" 1
 	# Passed through as written where it is not used.
