@@ -51,7 +51,7 @@ load helper
 	    t cdp se
 	    t cdp dedupe --norm' _ "$BATS_TEST_DIRNAME/../completions/cdpipe.bash"
 	assert_success
-	assert_output "$(printf '%s\n' '--keep --key' 'clv model points rfm' \
+	assert_output "$(printf '%s\n' '--keep --key' 'churn clv model points rfm sendtime' \
 	    '--as-of' '--within' 'segment' '--normalize')"
 	# every program is registered
 	for d in "$BATS_TEST_DIRNAME"/../cmd/*/; do
