@@ -418,3 +418,19 @@ O
 	    "$W/in"
 	assert_output '{"profile_id":"x","journey":"promo","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-03-01T09:00:00Z","reason":"trigger","arm":"treatment","sent":true}'
 }
+
+@test "a profile of cdp-merge --profiles is a profile record, whatever time field its survivors hold" {
+	# The profile holds the survivors of its events' fields (a ts, an
+	# event) and its consent: it gives the attributes, it is no event.
+	printf '%s\n' \
+	    '{"profile_id":"p","ts":"2026-03-01T10:00:00Z","event":"cart"}' \
+	    '{"profile_id":"p","email":"a@example.com","ts":"2026-03-01T10:00:00Z","event":"cart","consent":{"email":true},"_sources":["crm","web"],"_records":2}' \
+	    '{"profile_id":"q","ts":"2026-03-01T11:00:00Z","event":"cart","consent":{"email":true},"_sources":["web"],"_records":1}' \
+	    > "$W/in.ndjson"
+	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-02 \
+	    --dry-run --stats "$W/in.ndjson"
+	assert_success
+	assert_output '{"profile_id":"p","journey":"car","stage":"cart","action":"cart_email","channel":"email","template":"cart-1","send_at":"2026-03-01T12:00:00Z","reason":"trigger","arm":"treatment","sent":true}
+{"profile_id":"p","journey":"car","stage":"cart","action":"cart_sms","channel":"sms","template":"cart-sms","send_at":"2026-03-01T12:00:00Z","reason":"not_best","arm":"treatment","sent":false}'
+	assert_equal "$stderr" '{"read":3,"used":3,"rejected":0,"skipped":0,"profiles":2,"sent":1,"stage.none":1,"stage.awareness":0,"stage.cart":1,"stage.customer":0,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":1,"skip.cancelled":0,"skip.pending":0,"skip.holdout":0,"skip.stale":0,"skip.before_start":0,"skip.no_reentry":0,"skip.reentry_gap":0,"skip.exited":0}'
+}
