@@ -345,6 +345,41 @@ b,USD,1,1,1"
 	assert_failure 64
 }
 
+@test "group: an amount's currency is F_currency, as cdp-ingest --types F:money writes it, else _currency" {
+	printf '%s\n' 'till,amount' 'a,£12.50' 'a,"1.234,56 €"' 'b,"12,50 €"' >tills.csv
+	cdp-ingest --types amount:money tills.csv >tills.ndjson
+	run_split cdp-report group --by till --agg count,sum:amount tills.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-report: tills.ndjson:2: sum:amount would mix amounts in "GBP" and "EUR" in one group: add amount_currency to --by, or keep one currency'
+	run_split cdp-report group --by amount_currency --agg count,sum:amount,avg:amount -f csv tills.ndjson
+	assert_success
+	assert_output "amount_currency,count,sum_amount,avg_amount
+EUR,2,1247.06,623.53
+GBP,1,12.5,12.5"
+	# Each amount by its own field; _currency where a record has no
+	# F_currency; --currency names one field for every amount.
+	printf '%s\n' '{"k":"a","x":1,"x_currency":"EUR","y":2,"_currency":"EUR"}' \
+	    '{"k":"a","x":1,"x_currency":"EUR","y":2,"_currency":"USD"}' >two.ndjson
+	run_split cdp-report group --by k --agg sum:x two.ndjson
+	assert_success
+	assert_output '{"k":"a","sum_x":2}'
+	run_split cdp-report group --by k --agg sum:x,sum:y two.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-report: two.ndjson:2: sum:x would mix amounts in "EUR" and "USD" in one group: add _currency to --by, or keep one currency'
+	run_split cdp-report group --by k --agg sum:x --currency _currency two.ndjson
+	assert_failure 65
+	# A partial names the field, so the merge's message does too.
+	for c in GBP EUR; do
+		printf '{"till":"a","amount":1,"amount_currency":"%s"}\n' $c >$c.ndjson
+		cdp-report group --by till --agg sum:amount --partial $c.ndjson >$c.part
+	done
+	run cat GBP.part
+	assert_line '{"key":["a"],"st":[[1,1,0]],"cur":"\"GBP\"","curfield":"amount_currency"}'
+	run_split cdp-report group --by till --agg sum:amount --merge GBP.part EUR.part
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-report: EUR.part:2: sum:amount would mix amounts in "GBP" and "EUR" in one group: add amount_currency to --by, or keep one currency'
+}
+
 @test "group: partials carry each group's currency into the merge" {
 	printf '%s\n' '{"k":"a","revenue":10,"_currency":"EUR"}' >eur.ndjson
 	printf '%s\n' '{"k":"a","revenue":5,"_currency":"USD"}' >usd.ndjson

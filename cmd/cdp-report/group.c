@@ -39,8 +39,9 @@ static const char usage[] =
 "      --allow-missing       an aggregate of a field no record has gives\n"
 "                            empty cells instead of stopping the run\n"
 "      --currency FIELD      the field naming a record's currency (default\n"
-"                            _currency): sums, means and percentiles refuse\n"
-"                            to mix currencies in one group\n"
+"                            F_currency, else _currency): sums, means and\n"
+"                            percentiles refuse to mix currencies in one\n"
+"                            group\n"
 "      --partial             write the mergeable state as NDJSON instead\n"
 "      --merge               read --partial files instead of records\n"
 REPORT_USAGE
@@ -109,6 +110,8 @@ struct ast {
 struct afld {
 	char		*name;
 	bool		 numeric;	/* sum, avg or pN reads it */
+	char		*curfield;	/* "F_currency", its currency field
+					   unless --currency */
 	char		*notnum;	/* "F: not a number" */
 	struct cdp_buf	 scratch;
 	struct aval	 v;
@@ -150,7 +153,10 @@ struct grp {
 	size_t			*curoff;
 	size_t			 ncur, curcap;
 	uint32_t		*gcur;
+	const char		**gcurfield;	/* the field it came from */
 	size_t			 gcurcap;
+	char			**curfields;	/* those named by partials */
+	size_t			 ncurfields;
 	bool			 header;	/* --merge: seen one */
 	char			*notpart;	/* partial mismatch message */
 };
@@ -164,11 +170,12 @@ field_of(struct grp *g, const char *name, bool numeric)
 		if (strcmp(g->fld[i].name, name) == 0)
 			break;
 	if (i == g->nfld) {
-		struct cdp_buf b = { 0 };
-		if (cdp_buf_addf(&b, "%s: not a number", name) == -1)
+		struct cdp_buf b = { 0 }, c = { 0 };
+		if (cdp_buf_addf(&b, "%s: not a number", name) == -1 ||
+		    cdp_buf_addf(&c, "%s_currency", name) == -1)
 			cdp_oom(0);
 		g->fld[i] = (struct afld){ .name = cdp_xstrdup(name),
-		    .notnum = b.p, .present_known = true };
+		    .notnum = b.p, .curfield = c.p, .present_known = true };
 		g->nfld++;
 	}
 	g->fld[i].numeric |= numeric;
@@ -312,8 +319,6 @@ parse_options(int argc, char **argv, struct grp *g)
 	for (int i = 0; i < g->nagg; i++)
 		g->money |= g->agg[i].kind == A_SUM ||
 		    g->agg[i].kind == A_AVG || g->agg[i].kind == A_PCT;
-	if (g->currency == NULL)
-		g->currency = "_currency";
 	report_opts_done(&g->ro, usage);
 }
 
@@ -462,13 +467,13 @@ money_spec(const struct grp *g)
 }
 
 /*
- * Group grp takes currency id (0: none): a group holds amounts of one
- * currency at most, or the run stops (65) at file:line (line 0: a
- * merged partial).
+ * Group grp takes currency id (0: none), named by the record's (or
+ * partial's) field: a group holds amounts of one currency at most, or the
+ * run stops (65) at file:line (line 0: a merged partial).
  */
 static void
-take_currency(struct grp *g, size_t grp, uint32_t id, const char *file,
-    long line)
+take_currency(struct grp *g, size_t grp, uint32_t id, const char *field,
+    const char *file, long line)
 {
 	size_t old = g->gcurcap;
 
@@ -480,37 +485,69 @@ take_currency(struct grp *g, size_t grp, uint32_t id, const char *file,
 			cdp_oom(0);
 		memset(g->gcur + old, 0, (g->gcurcap - old) *
 		    sizeof(*g->gcur));
+		g->gcurfield = cdp_xreallocarray(g->gcurfield, g->gcurcap,
+		    sizeof(*g->gcurfield));
 	}
-	if (g->gcur[grp] == 0)
+	if (g->gcur[grp] == 0) {
 		g->gcur[grp] = id;
-	else if (g->gcur[grp] != id)
+		g->gcurfield[grp] = field;
+	} else if (g->gcur[grp] != id)
 		cdp_die(EX_DATAERR, file, line, "%s would mix amounts in %s "
 		    "and %s in one group: add %s to --by, or keep one "
 		    "currency", money_spec(g), currency_text(g, g->gcur[grp]),
-		    currency_text(g, id), g->currency);
+		    currency_text(g, id), field);
 }
 
-/* A record that gives a sum, mean or percentile a number: its
- * currency, if it names one, joins its group's. */
+/* The currency field name a partial gives (interned), or the one of
+ * partials older than that: --currency, else _currency. */
+static const char *
+partial_curfield(struct grp *g, const json_t *name)
+{
+	const char *s = json_string_value(name);
+
+	if (s == NULL)
+		return g->currency != NULL ? g->currency : "_currency";
+	for (size_t i = 0; i < g->ncurfields; i++)
+		if (strcmp(g->curfields[i], s) == 0)
+			return g->curfields[i];
+	g->curfields = cdp_xreallocarray(g->curfields, g->ncurfields + 1,
+	    sizeof(*g->curfields));
+	return g->curfields[g->ncurfields++] = cdp_xstrdup(s);
+}
+
+/* A record that gives a sum, mean or percentile a number: the currency
+ * of each such amount, if the record names one, joins its group's.  The
+ * currency of F is in --currency, else in F_currency (as cdp-ingest
+ * --types F:money writes it), else in _currency. */
 static void
 record_currency(struct grp *g, struct cdp_rec *rec, size_t grp,
     const struct cdp_each_at *at)
 {
-	const struct cdp_field *f;
-	struct aval v;
-	bool amount = false;
+	for (int i = 0; i < g->nfld; i++) {
+		const struct afld *a = &g->fld[i];
+		const char *name = g->currency;
+		const struct cdp_field *f = NULL;
+		struct aval v;
 
-	for (int i = 0; i < g->nfld; i++)
-		amount |= g->fld[i].numeric && g->fld[i].v.t == AV_NUM;
-	if (!amount || (f = cdp_rec_find(rec, g->currency,
-	    strlen(g->currency))) == NULL || f->type == CDP_NULL)
-		return;
-	(void)agg_val(rec, f, &g->tmp, &v);
-	cdp_buf_reset(&g->kb);
-	if (agg_json_add(&g->kb, &v) == -1)
-		cdp_oom(0);
-	take_currency(g, grp, currency_id(g, g->kb.p, g->kb.len), at->file,
-	    at->line->lineno);
+		if (!a->numeric || a->v.t != AV_NUM)
+			continue;
+		if (name == NULL) {
+			name = a->curfield;
+			if ((f = cdp_rec_find(rec, name, strlen(name))) ==
+			    NULL || f->type == CDP_NULL)
+				name = "_currency";
+		}
+		if (f == NULL || f->type == CDP_NULL)
+			f = cdp_rec_find(rec, name, strlen(name));
+		if (f == NULL || f->type == CDP_NULL)
+			continue;
+		(void)agg_val(rec, f, &g->tmp, &v);
+		cdp_buf_reset(&g->kb);
+		if (agg_json_add(&g->kb, &v) == -1)
+			cdp_oom(0);
+		take_currency(g, grp, currency_id(g, g->kb.p, g->kb.len), name,
+		    at->file, at->line->lineno);
+	}
 }
 
 /* ---- records ---- */
@@ -744,8 +781,12 @@ partial_group(struct grp *g, size_t grp, struct cdp_buf *b)
 	if (grp < g->gcurcap && g->gcur[grp] != 0) {
 		const char *c = currency_text(g, g->gcur[grp]);
 
+		const char *f = g->gcurfield[grp];
+
 		rc |= cdp_buf_adds(b, ",\"cur\":");
 		rc |= cdp_json_quote(b, c, strlen(c));
+		rc |= cdp_buf_adds(b, ",\"curfield\":");
+		rc |= cdp_json_quote(b, f, strlen(f));
 	}
 	if (rc != 0 || cdp_buf_adds(b, "}\n") == -1)
 		cdp_oom(0);
@@ -806,13 +847,15 @@ merge_group(struct grp *g, const json_t *j, const struct cdp_each_at *at)
 	const json_t *key = json_object_get(j, "key");
 	const json_t *sts = json_object_get(j, "st");
 	const json_t *cur = json_object_get(j, "cur");
+	const json_t *curfield = json_object_get(j, "curfield");
 	struct aval v;
 	struct ast *st;
 	size_t grp;
 
 	if (!json_is_array(key) || json_array_size(key) != (size_t)g->nby ||
 	    !json_is_array(sts) || json_array_size(sts) != (size_t)g->nst ||
-	    (cur != NULL && !json_is_string(cur)))
+	    (cur != NULL && !json_is_string(cur)) ||
+	    (curfield != NULL && !json_is_string(curfield)))
 		return -1;
 	/* Check every state before touching the group. */
 	for (int i = 0; i < g->nst; i++) {
@@ -866,7 +909,8 @@ merge_group(struct grp *g, const json_t *j, const struct cdp_each_at *at)
 	grp = group_of(g);
 	if (cur != NULL)
 		take_currency(g, grp, currency_id(g, json_string_value(cur),
-		    json_string_length(cur)), at->file, at->line->lineno);
+		    json_string_length(cur)), partial_curfield(g, curfield),
+		    at->file, at->line->lineno);
 	st = states(g, grp);
 	for (int i = 0; i < g->nst; i++) {
 		const json_t *e = json_array_get(sts, (size_t)i);
@@ -1129,6 +1173,7 @@ free_all(struct grp *g)
 	for (int i = 0; i < g->nfld; i++) {
 		free(g->fld[i].name);
 		free(g->fld[i].notnum);
+		free(g->fld[i].curfield);
 		cdp_buf_free(&g->fld[i].scratch);
 	}
 	if (g->nby > 0)
@@ -1138,6 +1183,10 @@ free_all(struct grp *g)
 	cdp_buf_free(&g->curtext);
 	free(g->curoff);
 	free(g->gcur);
+	free(g->gcurfield);
+	for (size_t i = 0; i < g->ncurfields; i++)
+		free(g->curfields[i]);
+	free(g->curfields);
 	cdp_buf_free(&g->keys);
 	cdp_buf_free(&g->kb);
 	cdp_buf_free(&g->tmp);
