@@ -173,9 +173,11 @@ pipe2 join-rfm segment \
     "$out/profiles.ndjson"
 
 # 5. Activation: today's events through the journey, with yesterday's
-# journey state; audiences for the ad platforms; reports.
+# journey state (that of profiles which joined others follows them, as
+# the id map says); audiences for the ad platforms; reports.
 run journey cdp-journey -j "$here/journey.json" --as-of "$asof" \
-    --state "$state/journey.ndjson" --max-age 1d \
+    --state "$state/journey.ndjson" --id-map "$out/id-map.ndjson" \
+    --max-age 1d \
     --cap email:2/1d,sms:1/7d --quiet 21:00-08:00 \
     --log "$out/journey-log.ndjson" --rejects "$out/rejects/journey.ndjson" \
     --stats -o "$out/decisions.ndjson" "$out/records.ndjson"
