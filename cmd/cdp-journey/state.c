@@ -461,13 +461,33 @@ fold_all(struct sctx *c, struct sline *v, size_t n, json_t *map)
 	json_decref(at);
 }
 
+/* The ids a map names, as the keys of an object: those that went and
+ * where they went in the end. */
+static json_t *
+idmap_ids(json_t *map)
+{
+	json_t *ids = json_object(), *x;
+	const char *k;
+
+	if (ids == NULL)
+		cdp_oom(0);
+	json_object_foreach(map, k, x) {
+		json_object_set(ids, k, json_true());
+		json_object_set(ids, idmap_final(map, k), json_true());
+	}
+	return ids;
+}
+
 /* Load path when it exists; a missing file is a first run.  Any fault
- * stops the program (65) before anything is written. */
+ * stops the program (65) before anything is written.  The states of the
+ * ids an id map names are kept as trees until they are folded; the
+ * others go into the run as they are read. */
 void
 j_state_load(struct j_run *r, const char *path, const char *id_map)
 {
 	struct sctx c = { .r = r, .path = path };
-	json_t *map = id_map != NULL ? idmap_load(id_map) : NULL, *o;
+	json_t *map = id_map != NULL ? idmap_load(id_map) : NULL, *o, *id;
+	json_t *named = map != NULL ? idmap_ids(map) : NULL;
 	struct sline *v = NULL;
 	size_t nv = 0, capv = 0;
 	char *line = NULL;
@@ -478,6 +498,7 @@ j_state_load(struct j_run *r, const char *path, const char *id_map)
 	if ((fp = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT) {
 			json_decref(map);
+			json_decref(named);
 			return;
 		}
 		cdp_die(EX_NOINPUT, path, 0, "cannot open: %s",
@@ -491,7 +512,9 @@ j_state_load(struct j_run *r, const char *path, const char *id_map)
 			bad(&c, "NUL byte");
 		if ((o = one_line(&c, line)) == NULL)
 			continue;
-		if (map == NULL) {
+		id = json_object_get(o, "profile_id");
+		if (named == NULL || !json_is_string(id) ||
+		    json_object_get(named, json_string_value(id)) == NULL) {
 			add_state(&c, o);
 			json_decref(o);
 			continue;
@@ -513,6 +536,7 @@ j_state_load(struct j_run *r, const char *path, const char *id_map)
 		}
 	free(v);
 	json_decref(map);
+	json_decref(named);
 }
 
 /* Copy n numbers from old at *off to the end of the pool; *off follows. */
