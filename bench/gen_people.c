@@ -17,42 +17,20 @@
 #include "diag.h"
 #include "opts.h"
 
+#include "gen.h"
+
 #define DEFAULT_SEED	UINT64_C(0x6364706970650002)
 #define N(a)		(sizeof(a) / sizeof((a)[0]))
 
 static const char usage_text[] =
     "usage: gen_people [-n count] [-d duplicate-percent] [-s seed]\n";
 
-/* Names are built from syllables so that there are tens of thousands of
- * them, spread like real ones (a few common, most rare). */
-static const char *const syl[] = {
-	"an", "bel", "car", "dor", "el", "fin", "gar", "hal", "is", "jo",
-	"ka", "lin", "mar", "nor", "ol", "per", "quin", "ros", "sam", "tor",
-	"ul", "ven", "wil", "xan", "yor", "zel", "ber", "chi", "da", "mo",
-	"ri", "son", "ley", "ton", "ski", "ner", "ett", "ia", "ow", "us"
-};
 static const char *const street_type[] = { "street", "road", "avenue",
     "place", "crescent", "drive", "lane", "close", "court", "parade" };
 static const char *const street_abbr[] = { "st", "rd", "ave", "pl", "cres",
     "dr", "ln", "cl", "ct", "pde" };
 static const char *const states[] = { "nsw", "vic", "qld", "wa", "sa",
     "tas", "act", "nt" };
-
-static uint64_t
-next(uint64_t *s)
-{
-	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-static unsigned
-below(uint64_t *s, unsigned n)
-{
-	return (unsigned)(next(s) % n);
-}
 
 /* A skewed pick from 0..n-1: small numbers are more common. */
 static unsigned
@@ -101,37 +79,6 @@ person(uint64_t *s, struct person *p)
 	snprintf(p->phone, sizeof(p->phone), "04%08u", below(s, 100000000));
 }
 
-/* One typo in s: substitute, delete, insert or swap a letter. */
-static void
-typo(uint64_t *s, char *w, size_t cap)
-{
-	size_t n = strlen(w), i;
-
-	if (n < 2)
-		return;
-	i = below(s, (unsigned)n - 1);
-	switch (below(s, 4)) {
-	case 0:
-		w[i] = (char)('a' + below(s, 26));
-		break;
-	case 1:
-		memmove(w + i, w + i + 1, n - i);
-		break;
-	case 2:
-		if (n + 1 < cap) {
-			memmove(w + i + 1, w + i, n - i + 1);
-			w[i] = (char)('a' + below(s, 26));
-		}
-		break;
-	default: {
-		char t = w[i];
-
-		w[i] = w[i + 1];
-		w[i + 1] = t;
-	}
-	}
-}
-
 /* A copy of p with one to three changes. */
 static void
 corrupt(uint64_t *s, struct person *p)
@@ -143,10 +90,10 @@ corrupt(uint64_t *s, struct person *p)
 
 		switch (below(s, 8)) {
 		case 0:
-			typo(s, p->given, sizeof(p->given));
+			typo(s, p->given, sizeof(p->given), 0);
 			break;
 		case 1:
-			typo(s, p->surname, sizeof(p->surname));
+			typo(s, p->surname, sizeof(p->surname), 0);
 			break;
 		case 2:		/* day and month swapped, when it can be */
 			if (p->dob[8] <= '1') {
@@ -173,10 +120,10 @@ corrupt(uint64_t *s, struct person *p)
 						    "%s", street_abbr[t]);
 			break;
 		case 6:
-			typo(s, p->street, sizeof(p->street));
+			typo(s, p->street, sizeof(p->street), 0);
 			break;
 		default:
-			typo(s, p->suburb, sizeof(p->suburb));
+			typo(s, p->suburb, sizeof(p->suburb), 0);
 			break;
 		}
 	}

@@ -58,7 +58,7 @@ ns() {
 	assert_failure 64
 	run cdp-dedupe --block zip --fuzzy 'name:lev<=-1'
 	assert_failure 64
-	run cdp-dedupe --block zip --fuzzy name:soundex
+	run cdp-dedupe --block zip --fuzzy name:metaphone
 	assert_failure 64
 	run cdp-dedupe --block zip --fuzzy 'name:jw>=0.9' --max-block 1
 	assert_failure 64
@@ -306,7 +306,7 @@ ns() {
 	run_split cdp-dedupe --block b --fuzzy 's:jw>=0.9' --max-block 20 --stats big.ndjson
 	assert_success
 	assert_equal "${#lines[@]}" 31
-	assert_equal "$(sed -n 1p <<<"$stderr")" "cdp-dedupe: a block of 30 records is larger than --max-block 20: left unmerged"
+	assert_equal "$(sed -n 1p <<<"$stderr")" "cdp-dedupe: --block b: a block of 30 records is over --max-block 20: its pairs are not compared"
 	assert_equal "$(sed -n 2p <<<"$stderr")" '{"read":32,"written":31,"rejected":0,"dropped":0,"merged":1,"unkeyed":0,"oversized_blocks":1}'
 }
 
@@ -315,7 +315,7 @@ ns() {
 	run_split cdp-dedupe --block b --fuzzy 's:lev<=0' --max-block 2 many.ndjson
 	assert_success
 	assert_equal "$(wc -l <<<"$stderr")" 11
-	assert_equal "$(tail -1 <<<"$stderr")" "cdp-dedupe: 2 more blocks larger than --max-block 2 left unmerged"
+	assert_equal "$(tail -1 <<<"$stderr")" "cdp-dedupe: 2 more blocks over --max-block 2: their pairs are not compared"
 }
 
 @test "dedupe: a block of 20000 equal records does not hang" {
@@ -323,6 +323,87 @@ ns() {
 	run_split timeout 20 cdp-dedupe --block b --fuzzy 's:jw>=0.9' --stats huge.ndjson
 	assert_success
 	assert_equal "${#lines[@]}" 20000
+}
+
+@test "dedupe: --fuzzy compares dates and numbers with the methods of cdp-merge" {
+	printf '%s\n' '{"b":1,"d":"1990-03-04","n":1}' '{"b":1,"d":"1990-04-03","n":2}' \
+	    '{"b":1,"d":"1990-03-14","n":3}' '{"b":1,"d":"1991-07-01","n":4}' \
+	    '{"b":1,"d":"03/04/1990","n":5}' '{"b":1,"n":6}' > d.ndjson
+	# Day and month swapped, a digit off, within 10 days all agree; a date
+	# is compared as normalised (not as a match key).
+	run cdp-dedupe --block b --fuzzy 'd:date(10)' --normalize d:date --date-format mdy d.ndjson
+	assert_success
+	assert_equal "$(ns)" "1 4 6 "
+	run cdp-dedupe --block b --fuzzy 'd:date(10)' d.ndjson
+	assert_equal "$(ns)" "1 4 5 6 "
+	printf '%s\n' '{"b":1,"a":10,"s":"Jon Smith","n":1}' '{"b":1,"a":"10.4","s":"John Smyth","n":2}' \
+	    '{"b":1,"a":11,"s":"Jon Smith","n":3}' '{"b":1,"a":10,"s":"Bob Stone","n":4}' > a.ndjson
+	run cdp-dedupe --block b --fuzzy 'a:num(0.5)' a.ndjson
+	assert_equal "$(ns)" "1 3 "
+	# A method's own commas: jw(0.95,0.9) agrees down to 0.9 (0.917).
+	run cdp-dedupe --block b --fuzzy 's:jw(0.95,0.9),a:num(1)' a.ndjson
+	assert_equal "$(ns)" "1 4 "
+	run cdp-dedupe --block b --fuzzy 's:jw>=0.95,a:num(1)' a.ndjson
+	assert_equal "$(ns)" "1 2 4 "
+}
+
+@test "dedupe: several --block rules and key functions, as in cdp-merge" {
+	printf '%s\n' '{"zip":"1","name":"Smith","dob":"1990-01-02","n":1}' \
+	    '{"zip":"2","name":"Smyth","dob":"1990-05-06","n":2}' \
+	    '{"zip":"2","name":"Smith","dob":"1980-05-06","n":3}' \
+	    '{"name":"Smithe","dob":"1980-01-01","n":4}' > r.ndjson
+	run_split cdp-dedupe --block zip --fuzzy 'name:lev<=1' --stats r.ndjson
+	assert_equal "$(ns)" "1 2 4 "
+	assert_equal "$stderr" '{"read":4,"written":3,"rejected":0,"dropped":0,"merged":1,"unkeyed":1,"oversized_blocks":0}'
+	# soundex(name),year(dob) puts 1 and 2 in one block, 3 and 4 in another.
+	run_split cdp-dedupe --block zip --block 'soundex(name),year(dob)' --fuzzy 'name:lev<=1' --stats r.ndjson
+	assert_equal "$(ns)" "1 "
+	assert_equal "$stderr" '{"read":4,"written":1,"rejected":0,"dropped":0,"merged":3,"unkeyed":0,"oversized_blocks":0}'
+	run cdp-dedupe --block 'prefix(name,4)' --fuzzy 'dob:date(1)' r.ndjson
+	assert_equal "$(ns)" "1 2 3 4 "
+	# prefix(name,4): Smit {1,3,4} and Smyt {2}; 3 and 4 are 126 days apart.
+	run cdp-dedupe --block 'prefix(name,4)' --fuzzy 'dob:date(200)' r.ndjson
+	assert_equal "$(ns)" "1 2 3 "
+}
+
+@test "dedupe: --fuzzy compares names in two fields (name_swap) and places (geo)" {
+	printf '%s\n' '{"b":1,"g":"Ann","s":"Lee","n":1}' '{"b":1,"g":"Lee","s":"Ann","n":2}' \
+	    '{"b":1,"g":"Bob","s":"Lee","n":3}' '{"b":1,"s":"Lee","n":4}' > ns.ndjson
+	# Every level but else agrees: swapped, one name equal and the other
+	# different (Bob Lee) or absent.
+	run cdp-dedupe --block b --fuzzy 'g+s:name_swap' ns.ndjson
+	assert_equal "$(ns)" "1 "
+	run cdp-dedupe --block b --fuzzy 'g+s:jw(0.9)' ns.ndjson
+	assert_failure 64
+	assert_line --index 0 "cdp-dedupe: --fuzzy: jw(0.9): expected one field"
+	run cdp-dedupe --block b --fuzzy 'g:name_swap' ns.ndjson
+	assert_failure 64
+	assert_line --index 0 "cdp-dedupe: --fuzzy: name_swap: expected two fields, F1+F2"
+	printf '%s\n' '{"b":1,"lat":51.5007,"lon":-0.1246,"n":1}' '{"b":1,"lat":"51.5033","lon":"-0.1195","n":2}' \
+	    '{"b":1,"lat":48.8584,"lon":2.2945,"n":3}' > geo.ndjson
+	run cdp-dedupe --block b --fuzzy 'lat+lon:geo(1)' geo.ndjson
+	assert_equal "$(ns)" "1 3 "
+}
+
+@test "dedupe: --fuzzy and --block misuse names the methods and keys" {
+	run_split cdp-dedupe --block zip --fuzzy name:metaphone
+	assert_failure 64
+	assert_equal "$(head -1 <<<"$stderr")" "cdp-dedupe: --fuzzy: name: expected exact, jw(T1,T2,...), lev(K1,K2,...), soundex, nysiis, jw_nysiis(T1,...), name_swap(T), date(DAYS), num(TOL1,...) or geo(KM1,...) (or jw>=T, lev<=K)"
+	run_split cdp-dedupe --block 'prefix(zip)' --fuzzy name:jw
+	assert_failure 64
+	assert_equal "$(head -1 <<<"$stderr")" "cdp-dedupe: --block: prefix(zip): expected prefix(FIELD,N)"
+	run_split cdp-dedupe --key a --block zip --fuzzy name:jw
+	assert_failure 64
+	assert_equal "$(head -1 <<<"$stderr")" "cdp-dedupe: --key and --block exclude each other"
+	for bad in 'name:jw(0.9' 'name:jw(0.8,0.9)' ':jw' 'name' 'name:num' 'name:lev(0)'; do
+		run cdp-dedupe --block zip --fuzzy "$bad"
+		assert_failure 64
+	done
+	for n in 1 1000001; do
+		run_split cdp-dedupe --block zip --fuzzy name:jw --max-block $n
+		assert_failure 64
+		assert_equal "$(head -1 <<<"$stderr")" "cdp-dedupe: --max-block: expected a whole number from 2 to 1000000"
+	done
 }
 
 @test "dedupe: --fuzzy: an object as compared field is a bad record" {

@@ -43,3 +43,8 @@ load helper
 	run "$CDP_BUILD/unit/test_span"
 	assert_success
 }
+
+@test "unit: comparison methods, blocking rules and candidate pairs" {
+	run "$CDP_BUILD/unit/test_compare"
+	assert_success
+}

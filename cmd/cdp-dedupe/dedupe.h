@@ -10,7 +10,9 @@
 #include <stdint.h>
 
 #include "acct.h"
+#include "block.h"
 #include "buf.h"
+#include "compare.h"
 #include "keymap.h"
 #include "lines.h"
 #include "normkind.h"
@@ -22,25 +24,29 @@
 
 enum keep { KEEP_FIRST, KEEP_LAST, KEEP_NEWEST, KEEP_COMPLETE };
 
-/* A field named by --key, --block, --fuzzy or --keep newest:. */
-enum cmp { CMP_JW, CMP_LEV };
-
-/* One --fuzzy condition: field:jw>=X or field:lev<=N. */
+/* One --fuzzy condition F:METHOD (or F1+F2:METHOD): met by a level of
+ * agreement. */
 struct fuzzy {
-	struct cdp_keyfield	f;
-	enum cmp	cmp;
-	double		min_jw;
-	size_t		max_lev;
+	struct cdp_keyfield	f[CDP_CMP_MAX_COLS];
+	struct cdp_cmp		cmp;
+	int			slot;	/* its first value among a record's */
 };
 
 #define MAXFIELDS	64
+#define MAXRULES	16	/* --block rules */
 
 struct dedupe_opts {
 	struct cdp_common_opts	 common;
-	struct cdp_keyfield	 key[MAXFIELDS];	/* --key, or --block */
+	struct cdp_keyfield	 key[MAXFIELDS];	/* --key */
 	int			 nkey;
+	/* --block rules; a key's col is its field in bfield */
+	struct cdp_block_rule	 rules[MAXRULES];
+	int			 nrules;
+	struct cdp_keyfield	 bfield[MAXFIELDS];
+	int			 nbfield;
 	struct fuzzy		 fuzzy[MAXFIELDS];
 	int			 nfuzzy;
+	int			 nslots;	/* compared values a record */
 	enum keep		 keep;
 	struct cdp_keyfield	 newest;		/* --keep newest:F */
 	bool			 mark;
@@ -58,6 +64,9 @@ struct dedupe_opts {
 /* Parse the command line into opt; exits 64 on misuse.  Returns the
  * number of arguments consumed. */
 int	parse_options(int argc, char *argv[], struct dedupe_opts *opt);
+
+/* Free what parse_options() allocated. */
+void	free_options(struct dedupe_opts *opt);
 
 /* Run over files[0..nfiles) (stdin when none); returns the exit status. */
 int	dedupe_run(struct dedupe_opts *opt, char **files, int nfiles);
@@ -135,18 +144,24 @@ void	run_offer(struct run *r, uint64_t seq, uint32_t g, double score,
 struct fz *fz_new(const struct dedupe_opts *opt);
 
 /*
- * Remember record seq (r->rec) in block: its compared fields' match keys
- * as code points, score and provenance.  Returns 0, or -1 with *why for
- * a bad record (nothing kept then).
+ * The block keys of r->rec under every --block rule, kept for fz_add().
+ * Returns 1 when some rule gives a key, 0 when none does (the record is
+ * unkeyed), -1 with *why for a bad record.
  */
-int	fz_add(struct fz *z, struct run *r, uint64_t seq,
-	    struct cdp_key128 block, double score, uint64_t srcline,
-	    const char **why);
+int	fz_keys(struct fz *z, struct run *r, const char **why);
 
 /*
- * Compare the records of each block pairwise, join duplicates, and put
+ * Remember record seq (r->rec, after fz_keys()) in its blocks: its
+ * compared values, score and provenance.  Returns 0, or -1 with *why for
+ * a bad record (nothing kept then).
+ */
+int	fz_add(struct fz *z, struct run *r, uint64_t seq, double score,
+	    uint64_t srcline, const char **why);
+
+/*
+ * Compare the candidate pairs of the blocks, join duplicates, and put
  * every record in its group through run_offer(), in record order.
- * Blocks over --max-block are reported and each record stays alone.
+ * Blocks over --max-block are reported and their pairs not compared.
  * Returns the number of such blocks.
  */
 unsigned long long fz_resolve(struct fz *z, struct run *r);

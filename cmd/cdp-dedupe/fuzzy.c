@@ -1,7 +1,8 @@
 /*
- * fuzzy.c - fuzzy mode: records kept compactly (block id, compared
- * fields' match keys as code points in one arena), compared pairwise
- * within each block, and joined by a small union-find.
+ * fuzzy.c - fuzzy mode: records kept compactly (compared values in one
+ * arena), blocked by the shared blocker (common/block), their candidate
+ * pairs compared by the shared comparisons (common/compare), duplicates
+ * joined by a small union-find.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,25 +10,26 @@
 #include "dedupe.h"
 #include "diag.h"
 #include "norm.h"
-#include "similar.h"
 #include "xalloc.h"
 
 #define MISSING	UINT32_MAX
-#define MAXWARN	10	/* oversized blocks named one by one */
 
 struct fz {
 	const struct dedupe_opts *opt;
-	struct cdp_keymap	*blocks;	/* block key hash -> block id */
-	uint32_t		 nblocks;
+	struct cdp_blocker	*blocker;
+	/* fz_keys(): the current record's key under each rule */
+	struct cdp_key128	 key[MAXRULES];
+	bool			 has[MAXRULES];
+	struct cdp_buf		 bval[MAXFIELDS];	/* block fields */
 	/* per kept record (index i, in record order) */
 	uint64_t		*seq;
-	uint32_t		*block;
 	double			*score;
 	uint64_t		*srcline;
-	uint32_t		*off, *len;	/* [i * nfuzzy + k] */
+	uint32_t		*off, *len;	/* [i * nslots + slot] */
 	size_t			 n, cap;
-	struct cdp_buf		 cps;		/* uint32_t code points */
-	struct cdp_buf		 val, mk;
+	struct cdp_buf		 text;		/* compared values */
+	struct cdp_buf		 val, mk, bkey;
+	struct cdp_cmp_scratch	 cs;
 	uint32_t		*parent;	/* union-find */
 };
 
@@ -36,9 +38,8 @@ fz_new(const struct dedupe_opts *opt)
 {
 	struct fz *z = cdp_xcalloc(1, sizeof(*z));
 
-	if ((z->blocks = cdp_keymap_new()) == NULL)
-		cdp_oom(0);
 	z->opt = opt;
+	z->blocker = cdp_blocker_new(opt->rules, opt->nrules, opt->max_block);
 	return z;
 }
 
@@ -47,24 +48,51 @@ fz_free(struct fz *z)
 {
 	if (z == NULL)
 		return;
-	cdp_keymap_free(z->blocks);
+	cdp_blocker_free(z->blocker);
+	for (int i = 0; i < MAXFIELDS; i++)
+		cdp_buf_free(&z->bval[i]);
 	free(z->seq);
-	free(z->block);
 	free(z->score);
 	free(z->srcline);
 	free(z->off);
 	free(z->len);
 	free(z->parent);
-	cdp_buf_free(&z->cps);
+	cdp_buf_free(&z->text);
 	cdp_buf_free(&z->val);
 	cdp_buf_free(&z->mk);
+	cdp_buf_free(&z->bkey);
+	cdp_cmp_scratch_free(&z->cs);
 	free(z);
+}
+
+int
+fz_keys(struct fz *z, struct run *r, const char **why)
+{
+	const struct dedupe_opts *opt = z->opt;
+	bool some = false;
+
+	for (int f = 0; f < opt->nbfield; f++)
+		if (run_field(r, &opt->bfield[f], &z->bval[f], why) == -1)
+			return -1;
+	for (int i = 0; i < opt->nrules; i++) {
+		const struct cdp_block_rule *rule = &opt->rules[i];
+		struct cdp_cmp_val v[CDP_BLOCK_MAX_KEYS];
+
+		for (int k = 0; k < rule->nkeys; k++) {
+			const struct cdp_buf *b = &z->bval[rule->keys[k].col];
+
+			v[k] = (struct cdp_cmp_val){ b->p, b->len };
+		}
+		z->has[i] = cdp_block_key(rule, v, &z->bkey, &z->key[i]);
+		some = some || z->has[i];
+	}
+	return some;
 }
 
 static void
 reserve(struct fz *z)
 {
-	size_t nf = (size_t)z->opt->nfuzzy, c;
+	size_t nf = (size_t)z->opt->nslots, c;
 
 	if (z->n < z->cap)
 		return;
@@ -72,7 +100,6 @@ reserve(struct fz *z)
 	if (c > UINT32_MAX)
 		cdp_die(EX_SOFTWARE, NULL, 0, "fuzzy mode: too many records");
 	z->seq = cdp_xreallocarray(z->seq, c, sizeof(*z->seq));
-	z->block = cdp_xreallocarray(z->block, c, sizeof(*z->block));
 	z->score = cdp_xreallocarray(z->score, c, sizeof(*z->score));
 	z->srcline = cdp_xreallocarray(z->srcline, c, sizeof(*z->srcline));
 	z->off = cdp_xreallocarray(z->off, c * nf, sizeof(*z->off));
@@ -80,46 +107,73 @@ reserve(struct fz *z)
 	z->cap = c;
 }
 
-int
-fz_add(struct fz *z, struct run *r, uint64_t seq, struct cdp_key128 block,
-    double score, uint64_t srcline, const char **why)
+/*
+ * The value compared of field k into z->mk: text methods compare match
+ * keys (case and accents folded; a value with no letter or digit has none
+ * and counts as absent), dates and numbers the normalised value.
+ */
+static void
+compared(struct fz *z, const struct fuzzy *c)
 {
-	size_t nf = (size_t)z->opt->nfuzzy, mark = z->cps.len, i = z->n;
 	const char *reason;
-	uint64_t *v;
-	int added;
+
+	cdp_buf_reset(&z->mk);
+	if (!cdp_cmp_textual(&c->cmp)) {
+		if (cdp_buf_add(&z->mk, z->val.p, z->val.len) == -1)
+			cdp_oom(z->val.len);
+	} else if (cdp_norm_key(z->val.p, z->val.len, &z->mk,
+	    &reason) == -1) {
+		cdp_buf_reset(&z->mk);
+	}
+}
+
+/* Value k of condition c of r->rec into the arena as slot slot of
+ * record i.  Returns 0, or -1 with *why for a bad record. */
+static int
+keep_value(struct fz *z, struct run *r, const struct fuzzy *c, int k,
+    size_t at, const char **why)
+{
+	int rc = run_field(r, &c->f[k], &z->val, why);
+
+	if (rc == -1)
+		return -1;
+	z->off[at] = (uint32_t)z->text.len;
+	z->len[at] = MISSING;
+	if (rc == 0)
+		return 0;
+	compared(z, c);
+	if (z->mk.len == 0)
+		return 0;
+	if (z->text.len + z->mk.len > UINT32_MAX - 1)
+		cdp_die(EX_SOFTWARE, NULL, 0, "fuzzy mode: too much text to "
+		    "compare");
+	if (cdp_buf_add(&z->text, z->mk.p, z->mk.len) == -1)
+		cdp_oom(z->mk.len);
+	z->len[at] = (uint32_t)z->mk.len;
+	return 0;
+}
+
+int
+fz_add(struct fz *z, struct run *r, uint64_t seq, double score,
+    uint64_t srcline, const char **why)
+{
+	size_t ns = (size_t)z->opt->nslots, mark = z->text.len, i = z->n;
 
 	reserve(z);
-	for (size_t k = 0; k < nf; k++) {
-		int rc = run_field(r, &z->opt->fuzzy[k].f, &z->val, why);
-		long n;
+	for (int k = 0; k < z->opt->nfuzzy; k++) {
+		const struct fuzzy *c = &z->opt->fuzzy[k];
 
-		if (rc == -1) {
-			/* Forget the code points of the fields before. */
-			z->cps.len = mark;
-			if (z->cps.cap > 0)
-				z->cps.p[mark] = '\0';
-			return -1;
-		}
-		z->off[i * nf + k] = (uint32_t)(z->cps.len / sizeof(uint32_t));
-		z->len[i * nf + k] = MISSING;
-		cdp_buf_reset(&z->mk);
-		/* Compare match keys: case and accents folded (a value
-		 * with no letters or digits has none and counts as absent). */
-		if (rc == 0 || cdp_norm_key(z->val.p, z->val.len, &z->mk,
-		    &reason) == -1 || z->mk.len == 0)
-			continue;
-		if ((n = cdp_utf8_to_cps(z->mk.p, z->mk.len, &z->cps)) == -1)
-			cdp_oom(0);
-		if (z->cps.len / sizeof(uint32_t) > UINT32_MAX)
-			cdp_die(EX_SOFTWARE, NULL, 0, "fuzzy mode: too much "
-			    "text to compare");
-		z->len[i * nf + k] = (uint32_t)n;
+		for (int col = 0; col < c->cmp.ncols; col++)
+			if (keep_value(z, r, c, col, i * ns + (size_t)(c->slot +
+			    col), why) == -1) {
+				/* Forget the values of the fields before. */
+				z->text.len = mark;
+				return -1;
+			}
 	}
-	if ((v = cdp_keymap_put(z->blocks, block, z->nblocks, &added)) == NULL)
-		cdp_oom(0);
-	z->nblocks += added;
-	z->block[i] = (uint32_t)*v;
+	for (int b = 0; b < z->opt->nrules; b++)
+		if (z->has[b])
+			cdp_blocker_add(z->blocker, b, (uint32_t)i, z->key[b]);
 	z->seq[i] = seq;
 	z->score[i] = score;
 	z->srcline[i] = srcline;
@@ -149,88 +203,58 @@ join(uint32_t *parent, uint32_t i, uint32_t j)
 		parent[i] = j;
 }
 
+static struct cdp_cmp_val
+value(const struct fz *z, uint32_t i, int slot)
+{
+	size_t at = i * (size_t)z->opt->nslots + (size_t)slot;
+	uint32_t n = z->len[at];
+
+	if (n == MISSING)
+		return (struct cdp_cmp_val){ "", 0 };
+	return (struct cdp_cmp_val){ z->text.p + z->off[at], n };
+}
+
 /* Do records i and j meet every --fuzzy condition? */
 static bool
-similar(const struct fz *z, uint32_t i, uint32_t j)
+similar(struct fz *z, uint32_t i, uint32_t j)
 {
-	size_t nf = (size_t)z->opt->nfuzzy;
-	const uint32_t *cp = (const uint32_t *)z->cps.p;
-
-	for (size_t k = 0; k < nf; k++) {
+	for (int k = 0; k < z->opt->nfuzzy; k++) {
 		const struct fuzzy *c = &z->opt->fuzzy[k];
-		uint32_t la = z->len[i * nf + k], lb = z->len[j * nf + k];
-		const uint32_t *a = cp + z->off[i * nf + k];
-		const uint32_t *b = cp + z->off[j * nf + k];
+		struct cdp_cmp_val a[CDP_CMP_MAX_COLS], b[CDP_CMP_MAX_COLS];
 
-		if (la == MISSING || lb == MISSING)
-			return false;
-		if (c->cmp == CMP_JW) {
-			/* A hair of slack: 0.92 must accept 0.91999... */
-			if (cdp_sim_jaro_winkler(a, la, b, lb) <
-			    c->min_jw - 1e-9)
-				return false;
-		} else if (cdp_sim_levenshtein(a, la, b, lb, c->max_lev) >
-		    c->max_lev) {
-			return false;
+		for (int col = 0; col < c->cmp.ncols; col++) {
+			a[col] = value(z, i, c->slot + col);
+			b[col] = value(z, j, c->slot + col);
 		}
+		if (!cdp_cmp_agrees(&c->cmp, cdp_cmp_level(&c->cmp, a, b,
+		    &z->cs)))
+			return false;
 	}
 	return true;
 }
 
-/* Records of each block, contiguous and in record order: counting sort
- * into *order, block b at order[start[b]..start[b + 1]). */
-static uint32_t *
-by_block(const struct fz *z, uint32_t **order)
+static void
+pair(void *ctx, uint32_t i, uint32_t j)
 {
-	uint32_t *start = cdp_xcalloc((size_t)z->nblocks + 1, sizeof(*start));
-	uint32_t *at = cdp_xcalloc((size_t)z->nblocks + 1, sizeof(*at));
+	struct fz *z = ctx;
 
-	*order = cdp_xcalloc(z->n, sizeof(**order));
-	for (size_t i = 0; i < z->n; i++)
-		start[z->block[i] + 1]++;
-	for (uint32_t b = 0; b < z->nblocks; b++)
-		start[b + 1] += start[b];
-	memcpy(at, start, ((size_t)z->nblocks + 1) * sizeof(*at));
-	for (size_t i = 0; i < z->n; i++)
-		(*order)[at[z->block[i]]++] = (uint32_t)i;
-	free(at);
-	return start;
+	if (find(z->parent, i) != find(z->parent, j) && similar(z, i, j))
+		join(z->parent, i, j);
 }
 
 unsigned long long
 fz_resolve(struct fz *z, struct run *r)
 {
-	uint32_t *order, *start = by_block(z, &order), *gid;
-	unsigned long long oversized = 0;
+	uint32_t *gid;
 
-	z->parent = cdp_xreallocarray(NULL, z->n ? z->n : 1,
-	    sizeof(*z->parent));
+	z->parent = cdp_xreallocarray(NULL, z->n, sizeof(*z->parent));
 	for (size_t i = 0; i < z->n; i++)
 		z->parent[i] = (uint32_t)i;
-	for (uint32_t b = 0; b < z->nblocks; b++) {
-		uint32_t lo = start[b], hi = start[b + 1];
-
-		if (hi - lo > (uint32_t)z->opt->max_block) {
-			/* Quadratic work: say so, and leave the block alone. */
-			if (oversized++ < MAXWARN)
-				cdp_warn(NULL, 0, "a block of %u records is "
-				    "larger than --max-block %ld: left unmerged",
-				    hi - lo, z->opt->max_block);
-			continue;
-		}
-		for (uint32_t x = lo; x < hi; x++)
-			for (uint32_t y = x + 1; y < hi; y++)
-				if (find(z->parent, order[x]) !=
-				    find(z->parent, order[y]) &&
-				    similar(z, order[x], order[y]))
-					join(z->parent, order[x], order[y]);
-	}
-	if (oversized > MAXWARN)
-		cdp_warn(NULL, 0, "%llu more blocks larger than --max-block "
-		    "%ld left unmerged", oversized - MAXWARN,
-		    z->opt->max_block);
+	cdp_blocker_close(z->blocker, z->n);
+	cdp_blocker_pairs(z->blocker, pair, z);
+	cdp_blocker_warn(z->blocker);
 	/* Groups in record order: each set's first record opens it. */
-	gid = order;
+	gid = cdp_xreallocarray(NULL, z->n, sizeof(*gid));
 	for (size_t i = 0; i < z->n; i++) {
 		uint32_t root = find(z->parent, (uint32_t)i);
 
@@ -239,7 +263,6 @@ fz_resolve(struct fz *z, struct run *r)
 		run_offer(r, z->seq[i], gid[root], z->score[i],
 		    z->srcline[i]);
 	}
-	free(order);
-	free(start);
-	return oversized;
+	free(gid);
+	return cdp_blocker_oversized(z->blocker);
 }

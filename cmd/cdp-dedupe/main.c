@@ -9,9 +9,11 @@ int
 main(int argc, char *argv[])
 {
 	struct dedupe_opts opt;
-	int used;
+	int used, status;
 
 	cdp_diag_init("cdp-dedupe");
 	used = parse_options(argc, argv, &opt);	/* exits 64 on misuse */
-	return dedupe_run(&opt, argv + used, argc - used);
+	status = dedupe_run(&opt, argv + used, argc - used);
+	free_options(&opt);
+	return status;
 }

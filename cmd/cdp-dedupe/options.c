@@ -8,17 +8,21 @@
 
 static const char usage[] =
 "usage: cdp-dedupe [options] --key F[,F...] [FILE...]\n"
-"       cdp-dedupe [options] --block F[,F...] --fuzzy F:jw>=X|F:lev<=N[,...]\n"
+"       cdp-dedupe [options] --block K[,K...] --fuzzy F:METHOD[,...]\n"
 "                  [FILE...]\n"
 "Drop or mark duplicate NDJSON records: equal --key values after\n"
 "normalization, or similar --fuzzy fields within a --block.\n"
 "\n"
 "  -k, --key F,...           fields whose normalized values make the key\n"
-"      --block F,...         fuzzy mode: compare only records with equal F\n"
-"  -z, --fuzzy F:jw>=X,F:lev<=N,...\n"
-"                            fuzzy mode: duplicates meet every condition\n"
-"                            (Jaro-Winkler at least X, Levenshtein at most N)\n"
-"      --max-block N         larger blocks are reported, not merged (1000)\n"
+"      --block K1,K2,...     fuzzy mode: compare only records equal on every\n"
+"                            key (FIELD, prefix(FIELD,N), soundex(FIELD),\n"
+"                            nysiis(FIELD), year(FIELD)); repeat for more\n"
+"  -z, --fuzzy F:METHOD,...  fuzzy mode: duplicates meet every condition,\n"
+"                            METHOD one of exact, jw(T), lev(K), soundex,\n"
+"                            nysiis, jw_nysiis(T), date(DAYS), num(TOL);\n"
+"                            F1+F2:name_swap(T), LAT+LON:geo(KM); several\n"
+"                            joined by |; jw>=T and lev<=K are jw(T), lev(K)\n"
+CDP_BLOCK_USAGE
 "      --keep MODE           first (default), last, newest:FIELD or\n"
 "                            most-complete: which record of a group stays\n"
 "      --mark                keep every record; add _dup_of to duplicates\n"
@@ -75,61 +79,90 @@ set_field(struct cdp_keyfield *kf, const char *name)
 	*kf = (struct cdp_keyfield){ .name = name, .nlen = strlen(name) };
 }
 
-/* --key and --block: a list of field names, each given once. */
+/* --key: a list of field names, each given once. */
 static void
-add_fields(struct dedupe_opts *opt, char *arg, const char *o)
+add_key(struct dedupe_opts *opt, char *arg)
 {
 	char *items[MAXFIELDS];
-	int n = list(arg, items, o);
+	int n = list(arg, items, "--key");
 
 	if (opt->nkey > 0)
-		cdp_usage_die(usage, "%s: give the fields once, as a list", o);
+		cdp_usage_die(usage, "--key: give the fields once, as a list");
 	for (int i = 0; i < n; i++) {
 		for (int j = 0; j < i; j++)
 			if (strcmp(items[i], items[j]) == 0)
-				cdp_usage_die(usage, "%s: \"%s\" named twice",
-				    o, items[i]);
+				cdp_usage_die(usage, "--key: \"%s\" named "
+				    "twice", items[i]);
 		set_field(&opt->key[i], items[i]);
 	}
 	opt->nkey = n;
 }
 
-/* --fuzzy F:jw>=X or F:lev<=N, a list. */
+/* The number of block field name in opt->bfield, added when new. */
+static int
+block_field(struct dedupe_opts *opt, const char *name)
+{
+	for (int i = 0; i < opt->nbfield; i++)
+		if (strcmp(opt->bfield[i].name, name) == 0)
+			return i;
+	if (opt->nbfield == MAXFIELDS)
+		cdp_usage_die(usage, "--block: more than %d fields",
+		    MAXFIELDS);
+	set_field(&opt->bfield[opt->nbfield], name);
+	return opt->nbfield++;
+}
+
+/* --block K1,K2,...: one more rule. */
+static void
+add_block(struct dedupe_opts *opt, const char *arg)
+{
+	struct cdp_block_rule *r;
+	struct cdp_err err;
+
+	if (opt->nrules == MAXRULES)
+		cdp_usage_die(usage, "--block: more than %d rules", MAXRULES);
+	r = &opt->rules[opt->nrules];
+	if (cdp_block_rule_parse(r, arg, &err) == -1)
+		cdp_usage_die(usage, "--block: %s", err.msg);
+	opt->nrules++;
+	for (int i = 0; i < r->nkeys; i++)
+		r->keys[i].col = block_field(opt, r->keys[i].field);
+}
+
+/* --fuzzy F:METHOD,... (commas inside a method's parentheses are its;
+ * F may be F1+F2 for a method of two fields). */
 static void
 add_fuzzy(struct dedupe_opts *opt, char *arg)
 {
 	char *items[MAXFIELDS];
-	int n = list(arg, items, "--fuzzy");
+	int n = cdp_cmp_split(arg, items, MAXFIELDS);
 
+	if (n == -1)
+		cdp_usage_die(usage, "--fuzzy: empty item, unbalanced "
+		    "parentheses or too many items");
 	for (int i = 0; i < n; i++) {
+		char *colon = strrchr(items[i], ':'), *cols[CDP_CMP_MAX_COLS];
+		struct cdp_err err;
 		struct fuzzy *z;
-		char *colon = strrchr(items[i], ':');
-		long lev;
+		int nc;
 
 		if (opt->nfuzzy == MAXFIELDS)
 			cdp_usage_die(usage, "--fuzzy: too many conditions");
 		z = &opt->fuzzy[opt->nfuzzy++];
 		if (colon == NULL || colon == items[i])
-			cdp_usage_die(usage, "--fuzzy: expected FIELD:jw>=X "
-			    "or FIELD:lev<=N");
+			cdp_usage_die(usage, "--fuzzy: expected FIELD:METHOD");
 		*colon++ = '\0';
-		set_field(&z->f, items[i]);
-		if (strncmp(colon, "jw>=", 4) == 0) {
-			z->cmp = CMP_JW;
-			if (cdp_parse_double(colon + 4, &z->min_jw) == -1 ||
-			    z->min_jw < 0 || z->min_jw > 1)
-				cdp_usage_die(usage, "--fuzzy: %s: jw>= needs "
-				    "a number from 0 to 1", items[i]);
-		} else if (strncmp(colon, "lev<=", 5) == 0) {
-			z->cmp = CMP_LEV;
-			if (cdp_parse_long(colon + 5, 0, 1000, &lev) == -1)
-				cdp_usage_die(usage, "--fuzzy: %s: lev<= needs "
-				    "a whole number from 0 to 1000", items[i]);
-			z->max_lev = (size_t)lev;
-		} else {
-			cdp_usage_die(usage, "--fuzzy: %s: expected jw>=X or "
-			    "lev<=N", items[i]);
-		}
+		if (cdp_cmp_parse(&z->cmp, colon, &err) == -1)
+			cdp_usage_die(usage, "--fuzzy: %s: %s (or jw>=T, "
+			    "lev<=K)", items[i], err.msg);
+		if ((nc = cdp_cmp_fields(items[i], cols)) != z->cmp.ncols)
+			cdp_usage_die(usage, "--fuzzy: %s: expected %s",
+			    colon, z->cmp.ncols == 1 ? "one field" :
+			    "two fields, F1+F2");
+		for (int k = 0; k < nc; k++)
+			set_field(&z->f[k], cols[k]);
+		z->slot = opt->nslots;
+		opt->nslots += nc;
 	}
 }
 
@@ -177,11 +210,11 @@ private_option(int ch, char *arg, struct dedupe_opts *opt, bool *block)
 {
 	switch (ch) {
 	case 'b':
-		add_fields(opt, arg, "--block");
+		add_block(opt, arg);
 		*block = true;
 		break;
 	case 'k':
-		add_fields(opt, arg, "--key");
+		add_key(opt, arg);
 		break;
 	case 'm':
 		opt->mark = true;
@@ -199,9 +232,10 @@ private_option(int ch, char *arg, struct dedupe_opts *opt, bool *block)
 		parse_keep(opt, arg);
 		break;
 	case OPT_MAX_BLOCK:
-		if (cdp_parse_long(arg, 2, 1000000, &opt->max_block) == -1)
+		if (cdp_parse_long(arg, 2, CDP_BLOCK_MAX_LIMIT,
+		    &opt->max_block) == -1)
 			cdp_usage_die(usage, "--max-block: expected a whole "
-			    "number from 2 to 1000000");
+			    "number from 2 to %d", CDP_BLOCK_MAX_LIMIT);
 		break;
 	default:
 		cdp_usage_die(usage, "internal: option %d not handled", ch);
@@ -223,24 +257,36 @@ parse_options(int argc, char *argv[], struct dedupe_opts *opt)
 	bool block = false, key;
 	int ch;
 
-	*opt = (struct dedupe_opts){ .max_block = 1000 };
+	*opt = (struct dedupe_opts){ .max_block = CDP_BLOCK_MAX_DEFAULT };
 	while ((ch = cdp_getopt(argc, argv, CDP_COMMON_SHORTOPTS "b:k:mn:z:",
 	    longopts, old_short)) != -1)
 		if (!cdp_opt_common(ch, optarg, &opt->common, usage))
 			private_option(ch, optarg, opt, &block);
 	opt->ctx.default_country = opt->common.default_country;
 	opt->ctx.date_order = opt->common.date_order;
-	key = opt->nkey > 0 && !block;
+	key = opt->nkey > 0;
 	if (!key && !block)
 		cdp_usage_die(usage, "give --key, or --block with --fuzzy");
+	if (key && block)
+		cdp_usage_die(usage, "--key and --block exclude each other");
 	if (block != (opt->nfuzzy > 0))
 		cdp_usage_die(usage, block ? "--block needs --fuzzy" :
 		    "--fuzzy needs --block (and no --key)");
 	for (int i = 0; i < opt->nkey; i++)
 		norm_of(opt, &opt->key[i]);
 	for (int i = 0; i < opt->nfuzzy; i++)
-		norm_of(opt, &opt->fuzzy[i].f);
+		for (int k = 0; k < opt->fuzzy[i].cmp.ncols; k++)
+			norm_of(opt, &opt->fuzzy[i].f[k]);
+	for (int i = 0; i < opt->nbfield; i++)
+		norm_of(opt, &opt->bfield[i]);
 	if (opt->keep == KEEP_NEWEST)
 		norm_of(opt, &opt->newest);
 	return optind;
+}
+
+void
+free_options(struct dedupe_opts *opt)
+{
+	for (int i = 0; i < opt->nrules; i++)
+		cdp_block_rule_free(&opt->rules[i]);
 }

@@ -318,22 +318,24 @@ run_offer(struct run *r, uint64_t seq, uint32_t g, double score,
 	r->grp[seq] = g;
 }
 
-/* A record with a key (r->keyer.key) and its --keep score. */
+/* A record with a key (r->keyer.key, or fuzzy mode's block keys) and
+ * its --keep score. */
 static void
 keyed(struct run *r, const struct cdp_line *l, uint64_t seq, double score)
 {
-	struct cdp_key128 k = cdp_key128_of(r->keyer.key.p, r->keyer.key.len);
 	uint64_t srcline = r->opt->mark ? srcline_of(r) : 0, *v;
+	struct cdp_key128 k;
 	const char *why;
 	int added;
 
 	if (r->fz != NULL) {
-		if (fz_add(r->fz, r, seq, k, score, srcline, &why) == -1)
+		if (fz_add(r->fz, r, seq, score, srcline, &why) == -1)
 			reject(r, why, l->p, l->len);
 		else
 			r->grp[seq] = 0;	/* fz_resolve() decides */
 		return;
 	}
+	k = cdp_key128_of(r->keyer.key.p, r->keyer.key.len);
 	v = cdp_keymap_put(r->map[(k.hi >> 32) % NSHARDS], k,
 	    r->two_pass ? r->ngroups : srcline, &added);
 	if (v == NULL)
@@ -385,7 +387,8 @@ first_pass(struct run *r, const struct cdp_line *l)
 		reject(r, "field \"_dup_of\" already exists", l->p, l->len);
 		return;
 	}
-	if ((rc = make_key(r, &why)) == 1 && (opt->keep == KEEP_NEWEST ?
+	rc = r->fz != NULL ? fz_keys(r->fz, r, &why) : make_key(r, &why);
+	if (rc == 1 && (opt->keep == KEEP_NEWEST ?
 	    newest_score(r, &score, &why) : 0) == -1)
 		rc = -1;
 	if (rc == -1) {
@@ -560,7 +563,12 @@ prepare(struct run *r, const struct dedupe_opts *opt)
 		if (cdp_norm_ctx_prepare(&r->ctx, opt->key[i].norm, &err) == -1)
 			die_err(&err);
 	for (int i = 0; i < opt->nfuzzy; i++)
-		if (cdp_norm_ctx_prepare(&r->ctx, opt->fuzzy[i].f.norm,
+		for (int k = 0; k < opt->fuzzy[i].cmp.ncols; k++)
+			if (cdp_norm_ctx_prepare(&r->ctx,
+			    opt->fuzzy[i].f[k].norm, &err) == -1)
+				die_err(&err);
+	for (int i = 0; i < opt->nbfield; i++)
+		if (cdp_norm_ctx_prepare(&r->ctx, opt->bfield[i].norm,
 		    &err) == -1)
 			die_err(&err);
 	for (int i = 0; i < NSHARDS; i++)

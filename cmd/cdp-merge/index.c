@@ -12,7 +12,6 @@
 #include "lines.h"
 #include "norm.h"
 #include "prior.h"
-#include "prob.h"
 #include "xalloc.h"
 
 static struct cdp_key128
@@ -56,11 +55,11 @@ load_ignore(struct index *ix, const char *path)
 }
 
 void
-index_init(struct index *ix, const struct merge_opts *opt)
+index_init(struct index *ix, const struct merge_opts *opt, bool record_links)
 {
 	struct cdp_err err;
 
-	*ix = (struct index){ .opt = opt };
+	*ix = (struct index){ .opt = opt, .record_links = record_links };
 	ix->ctx.default_country = opt->common.default_country;
 	ix->ctx.date_order = opt->common.date_order;
 	if ((ix->map = cdp_keymap_new()) == NULL ||
@@ -187,8 +186,8 @@ node_of(struct index *ix, int i, const char *s, size_t n)
 	return (uint32_t)*v;
 }
 
-static void
-set_good(struct index *ix, bool good)
+void
+index_line(struct index *ix, bool good)
 {
 	size_t seq = ix->nlines++;
 
@@ -321,47 +320,20 @@ new_set(struct index *ix, const uint32_t *ids, int k)
 static void	add_edges(struct index *, const uint32_t *, int);
 
 int
-index_add(struct index *ix, struct cdp_rec *rec, const char *p, size_t len,
-    bool too_long, const char **why)
+index_add(struct index *ix, struct cdp_rec *rec, const char **why)
 {
 	uint32_t ids[MAX_IDS];
-	struct cdp_err err;
 	int k;
 
-	if (too_long) {
-		*why = "record longer than --max-record-bytes";
-		set_good(ix, false);
+	if ((k = index_record_ids(ix, rec, ids, NULL, why)) == -1)
 		return -1;
-	}
-	if (cdp_rec_parse(rec, p, len, &err) == -1) {
-		if (err.code != EX_DATAERR)
-			cdp_die_err(&err, NULL, 0);
-		cdp_buf_reset(&ix->msg);
-		if (cdp_buf_adds(&ix->msg, err.msg) == -1)
-			cdp_oom(0);
-		*why = ix->msg.p;
-		set_good(ix, false);
-		return -1;
-	}
-	if (merge_owned(ix, rec, why) == -1 ||
-	    (ix->prob != NULL && prob_add(ix->prob, rec, why) == -1)) {
-		set_good(ix, false);
-		return -1;
-	}
-	if ((k = index_record_ids(ix, rec, ids, NULL, why)) == -1) {
-		if (ix->prob != NULL)
-			prob_drop_last(ix->prob);
-		set_good(ix, false);
-		return -1;
-	}
-	if (ix->prob != NULL) {
+	if (ix->record_links) {
 		cdp_xgrow((void **)&ix->rkey, &ix->rkcap, ix->nrecs + 1,
 		    sizeof(*ix->rkey));
 		ix->rkey[ix->nrecs] = record_key(ix, rec);
 	}
 	add_edges(ix, ids, k);
 	prior_carry_add(ix, ids, k);
-	set_good(ix, true);
 	return 0;
 }
 
@@ -510,56 +482,43 @@ index_count(struct index *ix)
 	free(recs);
 }
 
-/*
- * --probabilistic: record k is element nnodes + k, joined to its first
- * linking node and to the records it matched; the first record of each
- * cluster names a cluster without identifiers.
- */
-static void
-join_pairs(struct index *ix, const uint64_t *pairs, size_t npairs)
+uint32_t
+index_record_elem(const struct index *ix, size_t k)
 {
-	uint32_t base = (uint32_t)ix->nnodes;
+	return (uint32_t)(ix->nnodes + k);
+}
 
-	ix->linked = cdp_xcalloc(ix->nrecs, 1);
-	ix->minrec = cdp_xcalloc(ix->nelem, sizeof(*ix->minrec));
-	for (size_t k = 0; k < ix->nrecs; k++) {
-		uint32_t a = first_link(ix, k);
+uint32_t
+index_prior_elem(const struct index *ix, uint32_t q)
+{
+	return (uint32_t)(ix->nnodes + ix->nrecs + q);
+}
 
-		if (a != NO_NODE) {
-			uf_union(&ix->uf, a, base + (uint32_t)k);
-			ix->linked[k] = 1;
-		}
-	}
-	for (size_t t = 0; t < npairs; t++) {
-		uint32_t i = (uint32_t)(pairs[t] >> 32);
-		uint32_t j = (uint32_t)(pairs[t] & 0xffffffffu);
-
-		uf_union(&ix->uf, base + i, base + j);
-		ix->linked[i] = ix->linked[j] = 1;
-	}
-	for (size_t i = 0; i < ix->nelem; i++)
-		ix->minrec[i] = NO_NODE;
-	for (size_t k = 0; k < ix->nrecs; k++) {
-		uint32_t r = uf_find(&ix->uf, base + (uint32_t)k);
-
-		if (ix->minrec[r] == NO_NODE)
-			ix->minrec[r] = (uint32_t)k;
-	}
+uint32_t
+index_find(struct index *ix, uint32_t elem)
+{
+	return uf_find(&ix->uf, elem);
 }
 
 void
-index_resolve(struct index *ix, const uint64_t *pairs, size_t npairs)
+index_join(struct index *ix, uint32_t a, uint32_t b)
+{
+	uf_union(&ix->uf, a, b);
+}
+
+void
+index_link_ids(struct index *ix)
 {
 	/* The hash maps are not needed any more: give their memory back. */
 	cdp_keymap_free(ix->map);
 	cdp_keymap_free(ix->sets);
 	ix->map = ix->sets = NULL;
-	ix->nelem = ix->nnodes + (ix->prob != NULL ? ix->nrecs : 0);
+	ix->nelem = ix->nnodes + (ix->record_links ? ix->nrecs +
+	    ix->prior.n : 0);
 	if (ix->nelem >= NO_NODE)
 		cdp_die(EX_SOFTWARE, NULL, 0, "too many records");
 	if (uf_init(&ix->uf, ix->nelem) == -1)
 		cdp_oom(0);
-	ix->minnode = cdp_xcalloc(ix->nelem, sizeof(*ix->minnode));
 	for (size_t k = 0; k < ix->nrecs; k++) {
 		uint32_t a = first_link(ix, k);
 
@@ -567,9 +526,43 @@ index_resolve(struct index *ix, const uint64_t *pairs, size_t npairs)
 		    e < ix->off[k + 1]; e++)
 			if (index_linking(ix, ix->edges[e]))
 				uf_union(&ix->uf, a, ix->edges[e]);
+		/* A record is an element of its own, joined to its ids. */
+		if (ix->record_links && a != NO_NODE)
+			uf_union(&ix->uf, a, index_record_elem(ix, k));
 	}
-	if (ix->prob != NULL)
-		join_pairs(ix, pairs, npairs);
+}
+
+/*
+ * Record links: a record is linked when its element is not alone; the
+ * first record of each cluster names a cluster without identifiers.
+ */
+static void
+record_roots(struct index *ix)
+{
+	uint32_t *n = cdp_xcalloc(ix->nelem, sizeof(*n));
+
+	ix->linked = cdp_xcalloc(ix->nrecs, 1);
+	ix->minrec = cdp_xreallocarray(NULL, ix->nelem, sizeof(*ix->minrec));
+	for (size_t i = 0; i < ix->nelem; i++) {
+		n[uf_find(&ix->uf, (uint32_t)i)]++;
+		ix->minrec[i] = NO_NODE;
+	}
+	for (size_t k = 0; k < ix->nrecs; k++) {
+		uint32_t r = uf_find(&ix->uf, index_record_elem(ix, k));
+
+		ix->linked[k] = n[r] > 1;
+		if (ix->minrec[r] == NO_NODE)
+			ix->minrec[r] = (uint32_t)k;
+	}
+	free(n);
+}
+
+void
+index_finish(struct index *ix)
+{
+	ix->minnode = cdp_xreallocarray(NULL, ix->nelem, sizeof(*ix->minnode));
+	if (ix->record_links)
+		record_roots(ix);
 	for (size_t i = 0; i < ix->nelem; i++)
 		ix->minnode[i] = NO_NODE;
 	for (uint32_t i = 0; i < ix->nnodes; i++) {
@@ -591,12 +584,33 @@ index_resolve(struct index *ix, const uint64_t *pairs, size_t npairs)
 		    ix->over_degree - MAX_WARN);
 }
 
+void
+index_resolve(struct index *ix)
+{
+	index_link_ids(ix);
+	index_finish(ix);
+}
+
+bool
+index_root_less(const struct index *ix, uint32_t a, uint32_t b)
+{
+	uint32_t x = ix->minnode[a], y = ix->minnode[b];
+
+	if (x != NO_NODE && y != NO_NODE)
+		return index_node_less(ix, x, y);
+	if (x != NO_NODE || y != NO_NODE)
+		return x != NO_NODE;
+	x = ix->minrec != NULL ? ix->minrec[a] : NO_NODE;
+	y = ix->minrec != NULL ? ix->minrec[b] : NO_NODE;
+	return x < y;
+}
+
 uint32_t
 index_root(struct index *ix, size_t k)
 {
 	uint32_t n;
 
-	if (ix->prob != NULL)
+	if (ix->record_links)
 		return ix->linked[k] ? uf_find(&ix->uf, (uint32_t)(ix->nnodes +
 		    k)) : NO_NODE;
 	n = first_link(ix, k);

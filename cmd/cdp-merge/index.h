@@ -67,12 +67,14 @@ struct index {
 	struct prior		 prior;
 	uint32_t		*keep;	/* per root: prior id kept, NO_NODE */
 	/*
-	 * --probabilistic: the union-find has one more element per record
-	 * (nnodes + k), joined to the record's nodes and to the records it
-	 * matched.  A cluster without identifier is named after its first
+	 * Record links (pairs of records and prior ids joined by the
+	 * caller, as --probabilistic finds them): the union-find has one
+	 * more element per record (nnodes + k) and per prior id (nnodes +
+	 * nrecs + q), joined to the record's nodes and to what it is linked
+	 * to.  A cluster without identifier is named after its first
 	 * record's own key.
 	 */
-	struct prob		*prob;
+	bool			 record_links;
 	size_t			 nelem;	/* elements of uf */
 	struct cdp_key128	*rkey;	/* per record: its own key */
 	size_t			 rkcap;
@@ -82,18 +84,25 @@ struct index {
 	size_t			 wcap;
 };
 
-/* Set up ix for opt: load the ignore list.  Exits on failure. */
-void	index_init(struct index *ix, const struct merge_opts *opt);
+/*
+ * Set up ix for opt: load the ignore list.  With record_links, records
+ * may also be linked to each other by the pairs index_resolve() gets.
+ * Exits on failure.
+ */
+void	index_init(struct index *ix, const struct merge_opts *opt,
+	    bool record_links);
 void	index_free(struct index *ix);
 
 /*
- * Pass 1 for one non-blank line: parse rec from line, take its
- * identifiers and add them.  Returns 0 for a good record, or -1 with the
- * reason in *why (static or in ix->msg) for a bad one.  Either way the
- * line's good bit is set or cleared.  Exits on allocation failure.
+ * Pass 1 for parsed record rec: take its identifiers and add them.
+ * Returns 0 for a good record, or -1 with the reason in *why (static or
+ * in ix->msg) for a bad one, adding nothing.  Exits on allocation
+ * failure.
  */
-int	index_add(struct index *ix, struct cdp_rec *rec, const char *p,
-	    size_t len, bool too_long, const char **why);
+int	index_add(struct index *ix, struct cdp_rec *rec, const char **why);
+
+/* The next non-blank line (of all inputs) was good, or bad. */
+void	index_line(struct index *ix, bool good);
 
 /*
  * --join-links: one more "record", an identifier set ids[0..k) (nodes
@@ -118,13 +127,28 @@ void	index_own_id(struct index *ix, struct cdp_rec *rec,
 bool	index_good(const struct index *ix, size_t seq);
 
 /*
- * Join the records: union the nodes of each record that are not over
- * --max-degree, warn about those that are, and with --probabilistic the
- * records of the matched pairs[0..npairs) (i << 32 | j); find each
- * cluster's smallest identifier.
+ * Resolution in steps.  index_link_ids() joins the identifier values of
+ * each record that are not over --max-degree (and, with record links,
+ * the record to them); then the caller may join elements (records,
+ * prior ids) with index_join(); index_finish() finds each cluster's
+ * smallest identifier and warns about values over --max-degree.
+ * index_resolve() is the two without links.
  */
-void	index_resolve(struct index *ix, const uint64_t *pairs,
-	    size_t npairs);
+void	index_link_ids(struct index *ix);
+void	index_finish(struct index *ix);
+void	index_resolve(struct index *ix);
+
+/* With record links: the element of record k, of prior id number q. */
+uint32_t index_record_elem(const struct index *ix, size_t k);
+uint32_t index_prior_elem(const struct index *ix, uint32_t q);
+
+/* The root of an element's cluster; join two elements' clusters. */
+uint32_t index_find(struct index *ix, uint32_t elem);
+void	index_join(struct index *ix, uint32_t a, uint32_t b);
+
+/* The order of two roots by the clusters' smallest identifier (a cluster
+ * with one before one without), then their first records. */
+bool	index_root_less(const struct index *ix, uint32_t a, uint32_t b);
 
 /* Count clusters and unlinked records; warn about clusters over
  * --max-cluster.  After index_resolve() (and prior_apply()). */

@@ -205,17 +205,17 @@ links_join(const struct merge_opts *opt, char **files, int nfiles)
 	struct cdp_err err;
 	unsigned long long written = 0;
 
-	index_init(&j.ix, opt);
+	index_init(&j.ix, opt, false);
 	if (opt->prior != NULL)
-		prior_load(&j.ix, opt->prior);
+		prior_load(&j.ix, opt->prior, opt->prior_map, NULL, NULL);
 	if ((out = cdp_out_open(opt->common.output, &err)) == NULL ||
 	    cdp_acct_open(&acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	acct.aggregating = true;
 	cdp_each(files, nfiles, &opt->common, &acct, join_line, &j);
-	index_resolve(&j.ix, NULL, 0);
+	index_resolve(&j.ix);
 	if (opt->prior != NULL || opt->id_map != NULL)
-		idmap = prior_apply(&j.ix, opt->id_map);
+		idmap = prior_apply(&j.ix, opt->id_map, NULL);
 	index_count(&j.ix);
 	write_id_map(&j.ix, out, &written);
 	if (cdp_out_close(out, &err) == -1 ||
@@ -376,7 +376,7 @@ links_apply(const struct merge_opts *opt, char **files, int nfiles)
 	struct cdp_acct acct = { 0 };
 	struct cdp_err err;
 
-	index_init(&a.ix, opt);
+	index_init(&a.ix, opt, false);
 	if ((a.map = cdp_keymap_new()) == NULL ||
 	    (a.idset = cdp_keymap_new()) == NULL)
 		cdp_oom(0);

@@ -57,6 +57,7 @@ struct merge_opts {
 	bool			 profiles;	/* --profiles */
 	const char		*prior;		/* --prior FILE */
 	const char		*id_map;	/* --id-map FILE */
+	const char		*prior_map;	/* --prior-map FILE */
 	const char		*explain;	/* --explain ID */
 	bool			 all_ids;	/* --all-ids: _ids in profiles */
 	bool			 replace;	/* --replace: new profile ids */
@@ -66,6 +67,8 @@ struct merge_opts {
 	bool			 join_links;	/* --join-links */
 	const char		*apply_map;	/* --apply-map MAP */
 	bool			 probabilistic;	/* --probabilistic */
+	double			 split_below;	/* --split-below, 0 off */
+	const char		*truth;		/* --truth FIELD */
 	struct prob_spec	 prob;	/* its blocks, comparisons, fit */
 };
 
@@ -94,6 +97,12 @@ struct cdp_acct;
 /* --emit-links after the first pass: one line per identifier set. */
 void	links_emit(struct index *ix, struct cdp_out *out,
 	    struct cdp_acct *acct);
+
+struct resolve;
+/* --probabilistic --explain FILE (explain.c): every scored candidate
+ * pair, then every cluster of linked groups, to path.  Exits on
+ * failure. */
+void	explain_write(struct resolve *rs, const char *path);
 
 struct cdp_recw;
 struct cdp_rec;

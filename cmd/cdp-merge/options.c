@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "block.h"
 #include "diag.h"
 #include "merge.h"
 #include "norm.h"
@@ -34,39 +35,38 @@ CDP_NORM_USAGE
 "                            source_priority:S1,S2,..., longest or all\n"
 "      --all-ids             --profiles: all values of the --ids under _ids\n"
 "      --prior FILE          keep the profile ids of a previous annotate output\n"
-"      --id-map FILE         write {\"from\":OLD,\"to\":NEW} for prior or\n"
-"                            carried ids that went (clusters joined)\n"
+"      --id-map FILE         the ledger of ids merged or split\n"
+"      --prior-map FILE      id maps of runs since --prior was written\n"
 "      --replace             new ids for records carrying a profile_id\n"
 "      --emit-links, --join-links, --apply-map MAP\n"
 "                            the two phases over partitions (cdp-merge(1))\n"
 "      --explain ID          instead of records, show for each record of\n"
 "                            profile ID the identifiers that linked it\n"
-"Probabilistic matching (Fellegi-Sunter, fitted by EM):\n"
+"Probabilistic matching (Fellegi-Sunter):\n"
 "      --probabilistic       also join records whose match probability\n"
-"                            reaches --threshold\n"
-"      --block K1,K2,...     candidate pairs: records equal on every key\n"
-"                            (FIELD, prefix(FIELD,N), soundex(FIELD),\n"
-"                            year(FIELD)); repeat for more rules\n"
-"      --compare F:M,...     field comparisons, M one of exact,\n"
-"                            jw(T1,T2,...), lev(K1,K2,...), date(DAYS),\n"
-"                            num(TOL)\n"
-"      --settings FILE       blocks, comparisons (and fitted m, u, prior:\n"
-"                            then no fit) from a --train-only output\n"
-"      --threshold P         match probability to join (default 0.9)\n"
-"      --max-block N         skip blocks of more than N records (5000)\n"
-"      --max-iter N          EM iterations at most (default 200)\n"
-"      --allow-nonconverged  use the parameters when EM did not converge\n"
-"      --seed N              seed of the random pairs that start u (1)\n"
-"      --train-only          print the fitted parameters as JSON instead\n"
-"                            of records\n"
-"      --pairs FILE          write every scored pair with each field's\n"
-"                            level and weight to FILE\n"
+"                            reaches --threshold P (default 0.9)\n"
+"      --block K1,K2,...     candidate pairs: equal on every key: FIELD,\n"
+"                            prefix(F,N), soundex(F), nysiis(F), year(F)\n"
+"      --compare F:M,...     compare F (or F1+F2) by M: exact, jw(T,...),\n"
+"                            lev(K,...), soundex, nysiis, jw_nysiis(T,...),\n"
+"                            name_swap(T), date(DAYS), num(TOL,...),\n"
+"                            geo(KM,...), or several joined by |\n"
+"      --tf F,...            weigh exact agreement on F by frequency\n"
+"      --settings FILE       model of a --train-only run (no fit)\n"
+"      --train-block K,..., --prior-rule K,... [--prior-recall R]\n"
+"                            rules that fit m, that give the prior\n"
+"      --split-below P       cut clusters with a path weaker than P\n"
+"      --max-block N, --max-iter N, --seed N, --allow-nonconverged,\n"
+"      --allow-nonmonotone   limits of the blocks and the fit\n"
+"      --link-only F [--one-to-one]  pair records of two F values only\n"
+"      --train-only          print the fitted model instead of records\n"
+"      --truth FIELD         print precision, recall, F1 by threshold\n"
+"      --pairs FILE          every scored pair and cluster to FILE\n"
 "  -o, --output FILE         write to FILE (atomically) instead of stdout\n"
 "      --rejects FILE        write bad records to FILE and go on\n"
 "      --stats               print the record account on stderr at the end\n"
 "      --progress, --no-progress\n"
 "                            progress bar of the first pass on stderr\n"
-"                            (default: on a terminal for inputs over 64 MB)\n"
 "      --max-record-bytes N  longest record accepted (default 64M)\n"
 "      --verbose             messages may quote values (personal data)\n"
 "  -h, --help                this help\n"
@@ -95,7 +95,17 @@ enum {
 	OPT_TRAIN_ONLY,
 	OPT_EMIT_LINKS,
 	OPT_JOIN_LINKS,
-	OPT_APPLY_MAP
+	OPT_APPLY_MAP,
+	OPT_TF,
+	OPT_TRAIN_BLOCK,
+	OPT_PRIOR_RULE,
+	OPT_PRIOR_RECALL,
+	OPT_SPLIT_BELOW,
+	OPT_ALLOW_NONMONOTONE,
+	OPT_LINK_ONLY,
+	OPT_ONE_TO_ONE,
+	OPT_TRUTH,
+	OPT_PRIOR_MAP
 };
 
 static const struct option longopts[] = {
@@ -103,19 +113,28 @@ static const struct option longopts[] = {
 	CDP_NORM_LONGOPTS,
 	{ "all-ids", no_argument, NULL, OPT_ALL_IDS },
 	{ "allow-nonconverged", no_argument, NULL, OPT_ALLOW_NONCONVERGED },
+	{ "allow-nonmonotone", no_argument, NULL, OPT_ALLOW_NONMONOTONE },
 	{ "annotate", no_argument, NULL, 'a' },
 	{ "apply-map", required_argument, NULL, OPT_APPLY_MAP },
 	{ "emit-links", no_argument, NULL, OPT_EMIT_LINKS },
 	{ "join-links", no_argument, NULL, OPT_JOIN_LINKS },
 	{ "block", required_argument, NULL, OPT_BLOCK },
 	{ "compare", required_argument, NULL, OPT_COMPARE },
+	{ "link-only", required_argument, NULL, OPT_LINK_ONLY },
 	{ "max-block", required_argument, NULL, OPT_MAX_BLOCK },
 	{ "max-iter", required_argument, NULL, OPT_MAX_ITER },
+	{ "one-to-one", no_argument, NULL, OPT_ONE_TO_ONE },
+	{ "prior-recall", required_argument, NULL, OPT_PRIOR_RECALL },
+	{ "prior-rule", required_argument, NULL, OPT_PRIOR_RULE },
 	{ "probabilistic", no_argument, NULL, OPT_PROBABILISTIC },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "settings", required_argument, NULL, OPT_SETTINGS },
+	{ "split-below", required_argument, NULL, OPT_SPLIT_BELOW },
+	{ "tf", required_argument, NULL, OPT_TF },
 	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
+	{ "train-block", required_argument, NULL, OPT_TRAIN_BLOCK },
 	{ "train-only", no_argument, NULL, OPT_TRAIN_ONLY },
+	{ "truth", required_argument, NULL, OPT_TRUTH },
 	{ "explain", required_argument, NULL, OPT_EXPLAIN },
 	{ "id-map", required_argument, NULL, OPT_ID_MAP },
 	{ "ids", required_argument, NULL, 'i' },
@@ -126,6 +145,7 @@ static const struct option longopts[] = {
 	{ "normalize", required_argument, NULL, 'n' },
 	{ "pairs", required_argument, NULL, OPT_PAIRS },
 	{ "prior", required_argument, NULL, OPT_PRIOR },
+	{ "prior-map", required_argument, NULL, OPT_PRIOR_MAP },
 	{ "profiles", no_argument, NULL, 'p' },
 	{ "replace", no_argument, NULL, OPT_REPLACE },
 	{ "rule", required_argument, NULL, 'r' },
@@ -271,6 +291,19 @@ number(const char *arg, const char *o, long min)
 	return v;
 }
 
+/* A probability in (0, 1], or [0, 1] with zero. */
+static double
+probability(const char *arg, const char *o, bool zero)
+{
+	double v;
+
+	if (cdp_parse_double(arg, &v) == -1 || v > 1 || v < 0 ||
+	    (v == 0 && !zero))
+		cdp_usage_die(usage, "%s: expected a probability from 0 to 1%s",
+		    o, zero ? "" : ", not 0");
+	return v;
+}
+
 static void	prob_option(int, char *, struct merge_opts *);
 
 static void
@@ -319,6 +352,9 @@ private_option(int ch, char *arg, struct merge_opts *opt,
 	case OPT_PRIOR:
 		opt->prior = arg;
 		break;
+	case OPT_PRIOR_MAP:
+		opt->prior_map = arg;
+		break;
 	case OPT_IGNORE_VALUES:
 		opt->ignore_file = arg;
 		opt->default_ignore = false;
@@ -355,8 +391,43 @@ prob_option(int ch, char *arg, struct merge_opts *opt)
 		opt->probabilistic = true;
 		break;
 	case OPT_BLOCK:
-		if (prob_add_block(s, arg, &err) == -1)
+		if (prob_add_rule(s, &s->block, "--block", arg, &err) == -1)
 			cdp_usage_die(usage, "%s", err.msg);
+		break;
+	case OPT_TRAIN_BLOCK:
+		if (prob_add_rule(s, &s->train, "--train-block", arg,
+		    &err) == -1)
+			cdp_usage_die(usage, "%s", err.msg);
+		break;
+	case OPT_PRIOR_RULE:
+		if (prob_add_rule(s, &s->prior_rules, "--prior-rule", arg,
+		    &err) == -1)
+			cdp_usage_die(usage, "%s", err.msg);
+		break;
+	case OPT_PRIOR_RECALL:
+		s->prior_recall = probability(arg, "--prior-recall", false);
+		break;
+	case OPT_SPLIT_BELOW:
+		opt->split_below = probability(arg, "--split-below", false);
+		break;
+	case OPT_TF:
+		s->tf_list = arg;
+		break;
+	case OPT_ALLOW_NONMONOTONE:
+		s->allow_nonmonotone = true;
+		break;
+	case OPT_LINK_ONLY:
+		if (*arg == '\0')
+			cdp_usage_die(usage, "--link-only: empty field name");
+		s->link_only = arg;
+		break;
+	case OPT_ONE_TO_ONE:
+		s->one_to_one = true;
+		break;
+	case OPT_TRUTH:
+		if (*arg == '\0')
+			cdp_usage_die(usage, "--truth: empty field name");
+		opt->truth = arg;
 		break;
 	case OPT_COMPARE:
 		if (prob_add_compare(s, arg, &err) == -1)
@@ -366,14 +437,14 @@ prob_option(int ch, char *arg, struct merge_opts *opt)
 		s->settings = arg;
 		break;
 	case OPT_THRESHOLD:
-		if (cdp_parse_double(arg, &s->threshold) == -1 ||
-		    s->threshold < 0 || s->threshold > 1)
-			cdp_usage_die(usage, "--threshold: expected a "
-			    "probability from 0 to 1");
+		s->threshold = probability(arg, "--threshold", true);
 		s->threshold_set = true;
 		break;
 	case OPT_MAX_BLOCK:
-		s->max_block = number(arg, "--max-block", 2);
+		if (cdp_parse_long(arg, 2, CDP_BLOCK_MAX_LIMIT,
+		    &s->max_block) == -1)
+			cdp_usage_die(usage, "--max-block: expected a whole "
+			    "number from 2 to %d", CDP_BLOCK_MAX_LIMIT);
 		break;
 	case OPT_MAX_ITER:
 		s->max_iter = number(arg, "--max-iter", 1);
@@ -422,6 +493,15 @@ check_prob(struct merge_opts *opt)
 	if (s->train_only && s->explain != NULL)
 		cdp_usage_die(usage, "--train-only and --pairs exclude each "
 		    "other");
+	if (s->one_to_one && s->link_only == NULL)
+		cdp_usage_die(usage, "--one-to-one needs --link-only");
+	if (s->prior_recall > 0 && s->prior_rules.n == 0)
+		cdp_usage_die(usage, "--prior-recall needs --prior-rule");
+	if (s->prior_recall == 0)
+		s->prior_recall = 1;
+	if (opt->truth != NULL && (s->train_only || opt->profiles))
+		cdp_usage_die(usage, "--truth excludes --train-only and "
+		    "--profiles");
 }
 
 /* --emit-links, --join-links and --apply-map: one at a time, without
@@ -459,7 +539,7 @@ parse_options(int argc, char *argv[], struct merge_opts *opt)
 	*opt = (struct merge_opts){ .max_degree = 50,
 	    .default_ignore = true };
 	opt->prob = (struct prob_spec){ .prior = -1, .threshold = 0.9,
-	    .max_block = 5000, .seed = 1, .max_iter = 200 };
+	    .max_block = CDP_BLOCK_MAX_DEFAULT, .seed = 1, .max_iter = 200 };
 	while ((ch = cdp_getopt(argc, argv, CDP_COMMON_SHORTOPTS "ai:n:pr:",
 	    longopts, old_short)) != -1)
 		if (!cdp_opt_common(ch, optarg, &opt->common, usage))
@@ -467,6 +547,8 @@ parse_options(int argc, char *argv[], struct merge_opts *opt)
 	check_prob(opt);
 	if (opt->nids == 0 && !opt->probabilistic)
 		cdp_usage_die(usage, "--ids is required");
+	if (opt->prior_map != NULL && opt->prior == NULL)
+		cdp_usage_die(usage, "--prior-map needs --prior");
 	if (opt->all_ids && !opt->profiles)
 		cdp_usage_die(usage, "--all-ids needs --profiles");
 	if (opt->explain != NULL && opt->profiles)

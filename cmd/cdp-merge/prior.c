@@ -64,17 +64,21 @@ claim_key(struct prior *p, struct cdp_key128 k, uint32_t id)
 		*v = AMBIG;
 }
 
-/* One record of the prior file. */
+struct retired;
+static const char *current(const struct retired *, const char *, size_t *);
+
+/* One record of the prior file (*id: its prior id number, after the
+ * merges of --prior-map). */
 static const char *
 prior_record(struct index *ix, struct cdp_rec *rec, const char *line,
-    size_t len, struct cdp_buf *scratch, struct cdp_err *err)
+    size_t len, struct cdp_buf *scratch, struct cdp_err *err,
+    const struct retired *retired, uint32_t *id)
 {
 	struct prior *p = &ix->prior;
 	struct cdp_key128 keys[MAX_IDS];
 	const struct cdp_field *f;
 	const char *s, *why;
 	size_t n;
-	uint32_t id;
 	int k;
 
 	if (cdp_rec_parse(rec, line, len, err) == -1)
@@ -85,35 +89,122 @@ prior_record(struct index *ix, struct cdp_rec *rec, const char *line,
 		return "no profile_id string";
 	if (n >= PROFILE_ID_SIZE || memchr(s, '\0', n) != NULL)
 		return "profile_id too long";
-	id = prior_id(p, s, n);
-	p->count[id]++;
+	s = current(retired, s, &n);
+	*id = prior_id(p, s, n);
+	p->count[*id]++;
 	if ((k = index_record_ids(ix, rec, NULL, keys, &why)) == -1)
 		return why;
 	for (int i = 0; i < k; i++)
-		claim_key(p, keys[i], id);
+		claim_key(p, keys[i], *id);
 	return NULL;
 }
 
-void
-prior_load(struct index *ix, const char *path)
+/* The ids merged into others by earlier runs: from -> to. */
+struct retired {
+	struct cdp_keymap	*map;	/* hash(from) -> offset of to */
+	struct cdp_buf		 to;	/* the ids, each NUL-terminated */
+};
+
+/* A string field of rec, unescaped into b; NULL when it is none. */
+static const char *
+string_of(struct cdp_rec *rec, const char *name, struct cdp_buf *b,
+    size_t *n)
 {
-	struct cdp_buf scratch = { 0 };
+	const struct cdp_field *f = cdp_rec_find(rec, name, strlen(name));
+	const char *s;
+
+	if (f == NULL || f->type != CDP_STRING || cdp_rec_str(rec, f, b, &s,
+	    n) == -1 || *n == 0 || *n >= PROFILE_ID_SIZE)
+		return NULL;
+	return s;
+}
+
+/* --prior-map: the merges of the id maps in path. */
+static void
+load_retired(struct retired *r, const char *path)
+{
+	struct cdp_buf a = { 0 }, b = { 0 };
 	struct cdp_rec rec = { 0 };
 	struct cdp_lines *in;
 	struct cdp_line l;
 	struct cdp_err err;
+	int rc;
+
+	if ((r->map = cdp_keymap_new()) == NULL)
+		cdp_oom(0);
+	if ((in = cdp_lines_open(path, 0, &err)) == NULL)
+		cdp_die_err(&err, path, 0);
+	while ((rc = cdp_lines_next(in, &l, &err)) == 1) {
+		const struct cdp_field *ev;
+		const char *from, *to;
+		size_t nf, nt;
+		int added;
+
+		if (l.too_long || cdp_rec_parse(&rec, l.p, l.len, &err) == -1 ||
+		    (from = string_of(&rec, "from", &a, &nf)) == NULL ||
+		    (to = string_of(&rec, "to", &b, &nt)) == NULL)
+			cdp_die(EX_DATAERR, path, l.lineno, "--prior-map: "
+			    "expected {\"event\":...,\"from\":ID,\"to\":ID}");
+		ev = cdp_rec_find(&rec, "event", 5);
+		/* A split leaves the id where it was. */
+		if (ev != NULL && ev->vlen == 7 && memcmp(rec.p + ev->voff,
+		    "\"split\"", 7) == 0)
+			continue;
+		if (cdp_keymap_put(r->map, cdp_key128_of(from, nf), r->to.len,
+		    &added) == NULL || cdp_buf_add(&r->to, to, nt) == -1 ||
+		    cdp_buf_addc(&r->to, '\0') == -1)
+			cdp_oom(0);
+	}
+	if (rc == -1)
+		cdp_die_err(&err, path, 0);
+	cdp_lines_close(in);
+	cdp_rec_free(&rec);
+	cdp_buf_free(&a);
+	cdp_buf_free(&b);
+}
+
+/* The id that id s[0..*n) has now, following the merges (a chain of at
+ * most 64: an id map cannot loop, a hand-made file might). */
+static const char *
+current(const struct retired *r, const char *s, size_t *n)
+{
+	for (int hops = 0; r->map != NULL && hops < 64; hops++) {
+		uint64_t *v = cdp_keymap_get(r->map, cdp_key128_of(s, *n));
+
+		if (v == NULL)
+			break;
+		s = r->to.p + *v;
+		*n = strlen(s);
+	}
+	return s;
+}
+
+void
+prior_load(struct index *ix, const char *path, const char *map,
+    const char *(*each)(void *, struct cdp_rec *, uint32_t), void *ctx)
+{
+	struct cdp_buf scratch = { 0 };
+	struct cdp_rec rec = { 0 };
+	struct retired retired = { 0 };
+	struct cdp_lines *in;
+	struct cdp_line l;
+	struct cdp_err err;
 	const char *why;
+	uint32_t id;
 	int rc;
 
 	prior_maps(&ix->prior);
+	if (map != NULL)
+		load_retired(&retired, map);
 	if ((in = cdp_lines_open(path, 0, &err)) == NULL)
 		cdp_die_err(&err, path, 0);
 	while ((rc = cdp_lines_next(in, &l, &err)) == 1) {
 		if (l.too_long)
 			cdp_die(EX_DATAERR, path, l.lineno, "--prior: record "
 			    "too long");
-		if ((why = prior_record(ix, &rec, l.p, l.len,
-		    &scratch, &err)) != NULL)
+		if ((why = prior_record(ix, &rec, l.p, l.len, &scratch, &err,
+		    &retired, &id)) != NULL || (each != NULL && (why = each(ctx,
+		    &rec, id)) != NULL))
 			cdp_die(EX_DATAERR, path, l.lineno, "--prior: %s",
 			    why);
 	}
@@ -122,6 +213,8 @@ prior_load(struct index *ix, const char *path)
 	cdp_lines_close(in);
 	cdp_rec_free(&rec);
 	cdp_buf_free(&scratch);
+	cdp_keymap_free(retired.map);
+	cdp_buf_free(&retired.to);
 }
 
 /* Prior id a is older than b: it had more records; ties go to the
@@ -138,18 +231,29 @@ struct pair {
 	uint32_t	pid, root;
 };
 
-struct gone {
+/* A line of the id map: a prior id that went (merged into another
+ * cluster's id) or that a part of its cluster lost (split). */
+struct event {
 	const char	*from;
-	uint32_t	 root;
+	bool		 split;
+	uint32_t	 q;	/* prior id number of from */
+	char		 to[PROFILE_ID_SIZE];
 };
 
 static int
-cmp_gone(const void *x, const void *y)
+cmp_event(const void *x, const void *y)
 {
-	return strcmp(((const struct gone *)x)->from,
-	    ((const struct gone *)y)->from);
+	const struct event *a = x, *b = y;
+	int c = strcmp(a->from, b->from);
+
+	if (c != 0)
+		return c;
+	if (a->split != b->split)
+		return a->split - b->split;
+	return strcmp(a->to, b->to);
 }
 
+/* n entries of NO_NODE. */
 static uint32_t *
 fill(size_t n)
 {
@@ -157,6 +261,19 @@ fill(size_t n)
 
 	memset(a, 0xff, (n ? n : 1) * sizeof(*a));
 	return a;
+}
+
+/* Cluster root claims prior id q: the pair is added to *pairs (n of
+ * them, capacity *cap) and root keeps q if it is its oldest. */
+static size_t
+claim(struct index *ix, uint32_t q, uint32_t root, uint32_t *keep,
+    struct pair **pairs, size_t n, size_t *cap)
+{
+	cdp_xgrow((void **)pairs, cap, n + 1, sizeof(**pairs));
+	(*pairs)[n++] = (struct pair){ q, root };
+	if (keep[root] == NO_NODE || older(&ix->prior, q, keep[root]))
+		keep[root] = q;
+	return n;
 }
 
 /* Each cluster's oldest prior id; the (prior id, cluster) pairs. */
@@ -177,36 +294,37 @@ claims(struct index *ix, uint32_t *keep, size_t *npairs)
 		    *v == AMBIG)
 			continue;
 		root = uf_find(&ix->uf, i);
-		if (n == cap) {
-			cap = cap ? 2 * cap : 1024;
-			pairs = cdp_xreallocarray(pairs, cap, sizeof(*pairs));
-		}
-		pairs[n++] = (struct pair){ (uint32_t)*v, root };
-		if (keep[root] == NO_NODE ||
-		    older(&ix->prior, (uint32_t)*v, keep[root]))
-			keep[root] = (uint32_t)*v;
+		n = claim(ix, (uint32_t)*v, root, keep, &pairs, n, &cap);
 	}
+	/* With record links, a prior id is an element too: the records a
+	 * run linked to records of that id. */
+	for (uint32_t q = 0; ix->record_links && q < ix->prior.n; q++)
+		n = claim(ix, q, uf_find(&ix->uf, index_prior_elem(ix, q)), keep,
+		    &pairs, n, &cap);
 	*npairs = n;
 	return pairs;
 }
 
 static void
-write_map(struct index *ix, struct cdp_out *o, const struct gone *g,
-    size_t n)
+write_map(struct cdp_out *o, const struct event *e, size_t n,
+    const struct prior_ledger *ledger)
 {
 	struct cdp_buf line = { 0 };
 	struct cdp_err err;
 
 	for (size_t i = 0; i < n; i++) {
-		char id[PROFILE_ID_SIZE];
-
-		index_root_id(ix, g[i].root, id);
+		if (i > 0 && cmp_event(&e[i - 1], &e[i]) == 0)
+			continue;
 		cdp_buf_reset(&line);
-		if (cdp_buf_adds(&line, "{\"from\":") == -1 ||
-		    cdp_json_quote(&line, g[i].from, strlen(g[i].from)) ==
+		if (cdp_buf_addf(&line, "{\"event\":\"%s\",\"from\":",
+		    e[i].split ? "split" : "merge") == -1 ||
+		    cdp_json_quote(&line, e[i].from, strlen(e[i].from)) ==
 		    -1 || cdp_buf_adds(&line, ",\"to\":") == -1 ||
-		    cdp_json_quote(&line, id, strlen(id)) == -1 ||
-		    cdp_buf_adds(&line, "}\n") == -1)
+		    cdp_json_quote(&line, e[i].to, strlen(e[i].to)) == -1)
+			cdp_oom(0);
+		if (!e[i].split && ledger != NULL)
+			ledger->links(ledger->ctx, e[i].q, &line);
+		if (cdp_buf_adds(&line, "}\n") == -1)
 			cdp_oom(0);
 		if (cdp_out_write(o, line.p, line.len, &err) == -1)
 			cdp_die_err(&err, NULL, 0);
@@ -216,40 +334,53 @@ write_map(struct index *ix, struct cdp_out *o, const struct gone *g,
 
 /*
  * The id map: an id nobody keeps now maps to the cluster that holds the
- * smallest identifier among the ones it had.  Returns the open output.
+ * smallest identifier among the ones it had (merge); a cluster that had
+ * records of an id another cluster keeps is a split.  Returns the open
+ * output.
  */
 static struct cdp_out *
 id_map(struct index *ix, const char *path, const uint32_t *owner,
-    const struct pair *pairs, size_t npairs)
+    const struct pair *pairs, size_t npairs, const struct prior_ledger *ledger)
 {
 	uint32_t *to = fill(ix->prior.n);
-	struct gone *gone = cdp_xcalloc(ix->prior.n, sizeof(*gone));
+	struct event *e = NULL;
 	struct cdp_out *o;
 	struct cdp_err err;
-	size_t ngone = 0;
+	size_t n = 0, cap = 0;
 
 	for (size_t i = 0; i < npairs; i++) {
 		uint32_t q = pairs[i].pid, r = pairs[i].root;
 
 		if (owner[q] == NO_NODE && (to[q] == NO_NODE ||
-		    index_node_less(ix, ix->minnode[r], ix->minnode[to[q]])))
+		    index_root_less(ix, r, to[q])))
 			to[q] = r;
+		if (owner[q] == NO_NODE || owner[q] == r)
+			continue;
+		cdp_xgrow((void **)&e, &cap, n + 1, sizeof(*e));
+		e[n] = (struct event){ ix->prior.text.p + ix->prior.off[q],
+		    true, q, "" };
+		index_root_id(ix, r, e[n++].to);
 	}
-	for (size_t q = 0; q < ix->prior.n; q++)
-		if (to[q] != NO_NODE)
-			gone[ngone++] = (struct gone){
-			    ix->prior.text.p + ix->prior.off[q], to[q] };
-	qsort(gone, ngone, sizeof(*gone), cmp_gone);
+	for (uint32_t q = 0; q < ix->prior.n; q++)
+		if (to[q] != NO_NODE) {
+			cdp_xgrow((void **)&e, &cap, n + 1, sizeof(*e));
+			e[n] = (struct event){ ix->prior.text.p +
+			    ix->prior.off[q], false, q, "" };
+			index_root_id(ix, to[q], e[n++].to);
+		}
+	if (n > 0)
+		qsort(e, n, sizeof(*e), cmp_event);
 	if ((o = cdp_out_open(path, &err)) == NULL)
 		cdp_die_err(&err, NULL, 0);
-	write_map(ix, o, gone, ngone);
+	write_map(o, e, n, ledger);
 	free(to);
-	free(gone);
+	free(e);
 	return o;
 }
 
 struct cdp_out *
-prior_apply(struct index *ix, const char *idmap_path)
+prior_apply(struct index *ix, const char *idmap_path,
+    const struct prior_ledger *ledger)
 {
 	uint32_t *keep = fill(ix->nelem), *owner = fill(ix->prior.n);
 	struct cdp_out *o = NULL;
@@ -260,15 +391,14 @@ prior_apply(struct index *ix, const char *idmap_path)
 	 * the smallest identifier, the others get new ids. */
 	for (uint32_t r = 0; r < ix->nelem; r++)
 		if (keep[r] != NO_NODE && (owner[keep[r]] == NO_NODE ||
-		    index_node_less(ix, ix->minnode[r],
-		    ix->minnode[owner[keep[r]]])))
+		    index_root_less(ix, r, owner[keep[r]])))
 			owner[keep[r]] = r;
 	for (uint32_t r = 0; r < ix->nelem; r++)
 		if (keep[r] != NO_NODE && owner[keep[r]] != r)
 			keep[r] = NO_NODE;
 	ix->keep = keep;
 	if (idmap_path != NULL)
-		o = id_map(ix, idmap_path, owner, pairs, npairs);
+		o = id_map(ix, idmap_path, owner, pairs, npairs, ledger);
 	free(owner);
 	free(pairs);
 	return o;

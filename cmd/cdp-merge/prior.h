@@ -10,20 +10,37 @@
 
 /*
  * Read a previous annotate output (path): every record's profile_id and
- * its identifiers, found as the current options find them.  Exits 66
- * when path cannot be read and 65 on a bad record (no profile_id, an id
- * longer than PROFILE_ID_SIZE - 1 bytes, bad JSON or identifiers).
+ * its identifiers, found as the current options find them; with map
+ * non-NULL (--prior-map, id maps of later runs), an id merged into
+ * another since is read as that one.  With each non-NULL, also hand each
+ * record and its prior id number to each(ctx, ...), which returns NULL
+ * or why the record is bad.  Exits 66 when a file cannot be read and 65
+ * on a bad record (no profile_id, an id longer than PROFILE_ID_SIZE - 1
+ * bytes, bad JSON or identifiers) or id map line.
  */
-void	prior_load(struct index *ix, const char *path);
+void	prior_load(struct index *ix, const char *path, const char *map,
+	    const char *(*each)(void *ctx, struct cdp_rec *rec, uint32_t id),
+	    void *ctx);
+
+/* What caused a merge of prior id q, appended to a line of the id map
+ * (",\"links\":[...]"): the probabilistic links of its records. */
+struct prior_ledger {
+	void	 (*links)(void *ctx, uint32_t q, struct cdp_buf *out);
+	void	 *ctx;
+};
 
 /*
- * After index_resolve(): give each cluster the prior id it should keep
- * (ix->keep) and, with idmap_path non-NULL, write there one line
- * {"from":OLD,"to":NEW} per prior id that is not kept, sorted by OLD.
- * Returns the id map, still to be closed with cdp_out_close() (after the
- * main output), or NULL without idmap_path.
+ * After index_finish(): give each cluster the prior id it should keep
+ * (ix->keep) and, with idmap_path non-NULL, write there the ledger: one
+ * line {"event":"merge","from":OLD,"to":NEW} per prior id that is not
+ * kept (with ledger non-NULL, and the links that caused it), one
+ * {"event":"split","from":OLD,"to":NEW} per cluster that had records of
+ * an id another cluster keeps; sorted by OLD.  Returns the id map, still
+ * to be closed with cdp_out_close() (after the main output), or NULL
+ * without idmap_path.
  */
-struct cdp_out *prior_apply(struct index *ix, const char *idmap_path);
+struct cdp_out *prior_apply(struct index *ix, const char *idmap_path,
+	    const struct prior_ledger *ledger);
 
 /*
  * Pass 1, before the record's identifiers are added: a profile_id the

@@ -9,12 +9,13 @@
 
 #include <jansson.h>
 
+#include "block.h"
+#include "compare.h"
 #include "diag.h"
 #include "jsonload.h"
-#include "merge.h"
 #include "opts.h"
-#include "xalloc.h"
 #include "prob.h"
+#include "xalloc.h"
 
 /* err set to EX_USAGE and the message; returns -1. */
 static int
@@ -47,238 +48,62 @@ field_of(struct prob_spec *s, const char *name, size_t n,
 	return s->nfields++;
 }
 
-/*
- * Split s at the commas outside parentheses into items[] (NUL-terminated
- * in place).  Returns the count, or -1 on an empty item, unbalanced
- * parentheses or more than max.
- */
-static int
-split_top(char *s, char **items, int max)
-{
-	int n = 0, depth = 0;
-	char *start = s;
-
-	for (char *p = s;; p++) {
-		if (*p == '(')
-			depth++;
-		else if (*p == ')' && --depth < 0)
-			return -1;
-		if ((*p == ',' && depth == 0) || *p == '\0') {
-			bool end = *p == '\0';
-
-			if (p == start || n == max)
-				return -1;
-			*p = '\0';
-			items[n++] = start;
-			start = p + 1;
-			if (end)
-				break;
-		}
-	}
-	return depth == 0 ? n : -1;
-}
-
-static bool
-name_ok(const char *s, size_t n)
-{
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (strchr("(),: ", s[i]) != NULL)
-			return false;
-	return true;
-}
-
-/* "fn(" at the start of s: the text between the parentheses. */
-static bool
-call(const char *s, const char *fn, const char **args, size_t *alen)
-{
-	size_t fl = strlen(fn), n = strlen(s);
-
-	if (strncmp(s, fn, fl) != 0 || s[fl] != '(' || n < fl + 2 ||
-	    s[n - 1] != ')')
-		return false;
-	*args = s + fl + 1;
-	*alen = n - fl - 2;
-	return true;
-}
-
-static int
-parse_key(struct prob_spec *s, struct bkey *k, const char *item,
-    struct cdp_err *err)
-{
-	const char *a, *comma;
-	size_t an;
-	long v;
-
-	if (call(item, "prefix", &a, &an)) {
-		char num[32];
-
-		comma = memchr(a, ',', an);
-		if (comma == NULL || !name_ok(a, (size_t)(comma - a)) ||
-		    (size_t)(a + an - comma - 1) >= sizeof(num))
-			return misuse(err, "--block: %s: expected "
-			    "prefix(FIELD,N)", item);
-		memcpy(num, comma + 1, (size_t)(a + an - comma - 1));
-		num[a + an - comma - 1] = '\0';
-		if (cdp_parse_long(num, 1, 100, &v) == -1)
-			return misuse(err, "--block: %s: N must be a whole "
-			    "number from 1 to 100", item);
-		k->fn = K_PREFIX;
-		k->n = (int)v;
-		k->field = field_of(s, a, (size_t)(comma - a), err);
-		return k->field == -1 ? -1 : 0;
-	}
-	if (call(item, "soundex", &a, &an))
-		k->fn = K_SOUNDEX;
-	else if (call(item, "year", &a, &an))
-		k->fn = K_YEAR;
-	else {
-		a = item;
-		an = strlen(item);
-		k->fn = K_VALUE;
-	}
-	if (!name_ok(a, an))
-		return misuse(err, "--block: %s: expected FIELD, "
-		    "prefix(FIELD,N), soundex(FIELD) or year(FIELD)", item);
-	k->field = field_of(s, a, an, err);
-	return k->field == -1 ? -1 : 0;
-}
-
 int
-prob_add_block(struct prob_spec *s, const char *arg, struct cdp_err *err)
+prob_add_rule(struct prob_spec *s, struct rules *list, const char *opt,
+    const char *arg, struct cdp_err *err)
 {
-	char *copy, *items[PROB_MAX_KEYS];
-	struct brule *r;
-	int n, rc = 0;
+	struct cdp_block_rule *r;
 
-	if (s->nrules == PROB_MAX_RULES)
-		return misuse(err, "--block: more than %d rules",
+	if (list->n == PROB_MAX_RULES)
+		return misuse(err, "%s: more than %d rules", opt,
 		    PROB_MAX_RULES);
-	copy = cdp_xstrdup(arg);
-	if ((n = split_top(copy, items, PROB_MAX_KEYS)) == -1) {
-		free(copy);
-		return misuse(err, "--block: empty key, unbalanced "
-		    "parentheses or more than %d keys", PROB_MAX_KEYS);
-	}
-	r = &s->rules[s->nrules++];
-	r->text = cdp_xstrdup(arg);
-	for (r->nkeys = 0; r->nkeys < n && rc == 0; r->nkeys++)
-		rc = parse_key(s, &r->keys[r->nkeys], items[r->nkeys], err);
-	free(copy);
-	return rc;
-}
-
-/* The thresholds "a,b,..." of a method into c->t; -1 when bad. */
-static int
-thresholds(struct cmp *c, const char *a, size_t an, double lo, double hi)
-{
-	char buf[128], *items[PROB_MAX_LEVELS];
-	int n;
-
-	if (an >= sizeof(buf))
-		return -1;
-	memcpy(buf, a, an);
-	buf[an] = '\0';
-	if ((n = cdp_split_list(buf, items, PROB_MAX_LEVELS - 2)) == -1)
-		return -1;
-	for (int i = 0; i < n; i++) {
-		if (cdp_parse_double(items[i], &c->t[i]) == -1 ||
-		    c->t[i] < lo || c->t[i] > hi)
+	r = &list->r[list->n];
+	if (cdp_block_rule_parse(r, arg, err) == -1)
+		return misuse(err, "%s: %s", opt, err->msg);
+	list->n++;
+	for (int i = 0; i < r->nkeys; i++)
+		if ((r->keys[i].col = field_of(s, r->keys[i].field,
+		    strlen(r->keys[i].field), err)) == -1)
 			return -1;
-		/* Levels go from the closest to the farthest. */
-		if (i > 0 && (c->kind == C_JW ? c->t[i] >= c->t[i - 1] :
-		    c->t[i] <= c->t[i - 1]))
-			return -1;
-	}
-	c->nt = n;
 	return 0;
 }
 
-/* Parse METHOD of one comparison; -1 when it is not one. */
-static int
-parse_method(struct cmp *c, const char *m)
-{
-	const char *a;
-	size_t an;
-
-	c->nt = 0;
-	if (strcmp(m, "exact") == 0) {
-		c->kind = C_EXACT;
-		c->nlev = 2;
-		return 0;
-	}
-	if (strcmp(m, "jw") == 0 || call(m, "jw", &a, &an)) {
-		c->kind = C_JW;
-		if (m[2] == '\0') {
-			c->t[0] = 0.94;
-			c->t[1] = 0.88;
-			c->nt = 2;
-		} else if (thresholds(c, a, an, 0, 1) == -1)
-			return -1;
-	} else if (strcmp(m, "lev") == 0 || call(m, "lev", &a, &an)) {
-		c->kind = C_LEV;
-		if (m[3] == '\0') {
-			c->t[0] = 1;
-			c->t[1] = 2;
-			c->nt = 2;
-		} else if (thresholds(c, a, an, 1, 1000) == -1)
-			return -1;
-		for (int i = 0; i < c->nt; i++)
-			if (c->t[i] != (double)(long)c->t[i])
-				return -1;
-	} else if (strcmp(m, "date") == 0 || call(m, "date", &a, &an)) {
-		c->kind = C_DATE;
-		c->t[0] = 30;
-		c->nt = 1;
-		if (m[4] != '\0' && (thresholds(c, a, an, 1, 100000) == -1 ||
-		    c->nt != 1))
-			return -1;
-		c->nlev = 5;
-		return 0;
-	} else if (call(m, "num", &a, &an)) {
-		c->kind = C_NUM;
-		if (thresholds(c, a, an, 0, 1e300) == -1 || c->nt != 1)
-			return -1;
-		c->nlev = 3;
-		return 0;
-	} else {
-		return -1;
-	}
-	c->nlev = c->nt + 2;
-	return 0;
-}
-
-/* The comparison of field[0..fl) by method, added to s; NULL with err
- * when it is not one. */
+/* The comparison of fields "F" or "F1+F2" (field[0..fl)) by method,
+ * added to s; NULL with err when it is not one. */
 static struct cmp *
 add_cmp(struct prob_spec *s, const char *field, size_t fl, const char *method,
     struct cdp_err *err)
 {
+	char *copy = cdp_xstrndup(field, fl), *cols[CDP_CMP_MAX_COLS];
 	struct cmp c = { 0 };
+	int n = cdp_cmp_fields(copy, cols), rc = 0;
 
-	if (!name_ok(field, fl)) {
-		misuse(err, "--compare: expected FIELD:METHOD");
+	if (n == -1)
+		rc = misuse(err, "--compare: expected FIELD:METHOD or "
+		    "FIELD+FIELD:METHOD");
+	for (int i = 0; i < s->ncmps && rc == 0; i++)
+		if (strlen(s->cmps[i].name) == fl &&
+		    memcmp(s->cmps[i].name, field, fl) == 0)
+			rc = misuse(err, "--compare: \"%.*s\" given twice",
+			    (int)fl, field);
+	if (rc == 0 && s->ncmps == PROB_MAX_CMP)
+		rc = misuse(err, "--compare: more than %d comparisons",
+		    PROB_MAX_CMP);
+	if (rc == 0 && cdp_cmp_parse(&c.cmp, method, err) == -1)
+		rc = misuse(err, "--compare: %.*s: %s", (int)fl, field,
+		    err->msg);
+	if (rc == 0 && c.cmp.ncols != n)
+		rc = misuse(err, "--compare: %.*s: %s compares %d field%s",
+		    (int)fl, field, method, c.cmp.ncols, c.cmp.ncols > 1 ?
+		    "s" : "");
+	for (int i = 0; i < n && rc == 0; i++)
+		if ((c.col[i] = field_of(s, cols[i], strlen(cols[i]), err)) ==
+		    -1)
+			rc = -1;
+	free(copy);
+	if (rc == -1)
 		return NULL;
-	}
-	if ((c.field = field_of(s, field, fl, err)) == -1)
-		return NULL;
-	for (int i = 0; i < s->ncmps; i++)
-		if (s->cmps[i].field == c.field) {
-			misuse(err, "--compare: \"%s\" given twice",
-			    s->fields[c.field]);
-			return NULL;
-		}
-	if (s->ncmps == PROB_MAX_CMP) {
-		misuse(err, "--compare: more than %d fields", PROB_MAX_CMP);
-		return NULL;
-	}
-	if (parse_method(&c, method) == -1) {
-		misuse(err, "--compare: %s: expected exact, jw(T1,T2,...), "
-		    "lev(K1,K2,...), date(DAYS) or num(TOL)",
-		    s->fields[c.field]);
-		return NULL;
-	}
+	c.name = cdp_xstrndup(field, fl);
 	c.method = cdp_xstrdup(method);
 	s->cmps[s->ncmps] = c;
 	return &s->cmps[s->ncmps++];
@@ -290,7 +115,7 @@ prob_add_compare(struct prob_spec *s, const char *arg, struct cdp_err *err)
 	char *copy = cdp_xstrdup(arg), *items[PROB_MAX_CMP];
 	int n, rc = 0;
 
-	if ((n = split_top(copy, items, PROB_MAX_CMP)) == -1)
+	if ((n = cdp_cmp_split(copy, items, PROB_MAX_CMP)) == -1)
 		rc = misuse(err, "--compare: empty item, unbalanced "
 		    "parentheses or more than %d items", PROB_MAX_CMP);
 	for (int i = 0; i < n && rc == 0; i++) {
@@ -317,7 +142,7 @@ settings_levels(struct cmp *c, const struct cdp_json_doc *d, json_t *item,
 	if (levels == NULL)
 		return 0;
 	if (!json_is_array(levels) || json_array_size(levels) !=
-	    (size_t)c->nlev)
+	    (size_t)c->cmp.nlev)
 		return cdp_json_fail(err, EX_USAGE, d, levels, "\"levels\" "
 		    "must be an array with one object per level of the "
 		    "method");
@@ -355,7 +180,7 @@ settings_blocks(struct prob_spec *s, const struct cdp_json_doc *d,
 	size_t i;
 
 	/* --block on the command line replaces the file's rules. */
-	if (v == NULL || s->nrules > 0)
+	if (v == NULL || s->block.n > 0)
 		return 0;
 	if (!json_is_array(v))
 		return cdp_json_fail(err, EX_USAGE, d, v, "\"blocks\" must be "
@@ -364,7 +189,8 @@ settings_blocks(struct prob_spec *s, const struct cdp_json_doc *d,
 		if (!json_is_string(item))
 			return cdp_json_fail(err, EX_USAGE, d, v, "\"blocks\" "
 			    "must be an array of strings");
-		if (prob_add_block(s, json_string_value(item), err) == -1)
+		if (prob_add_rule(s, &s->block, "--block",
+		    json_string_value(item), err) == -1)
 			return item_fail(err, d, item);
 	}
 	return 0;
@@ -383,6 +209,7 @@ settings_compare(struct prob_spec *s, const struct cdp_json_doc *d,
 	json_array_foreach(v, i, item) {
 		json_t *f = json_object_get(item, "field");
 		json_t *m = json_object_get(item, "method");
+		json_t *tf = json_object_get(item, "tf");
 		struct cmp *c;
 
 		if (json_is_string(item)) {
@@ -400,6 +227,10 @@ settings_compare(struct prob_spec *s, const struct cdp_json_doc *d,
 			return item_fail(err, d, item);
 		if (settings_levels(c, d, item, err) == -1)
 			return -1;
+		if (tf != NULL && !json_is_boolean(tf))
+			return cdp_json_fail(err, EX_USAGE, d, tf, "\"tf\" "
+			    "must be true or false");
+		c->tf = json_is_true(tf);
 	}
 	return 0;
 }
@@ -450,17 +281,52 @@ prob_load_settings(struct prob_spec *s, const char *path,
 	return rc;
 }
 
+/* --tf F,...: the single-field comparisons of F weigh exact agreement
+ * by the value's frequency. */
+static int
+apply_tf(struct prob_spec *s, struct cdp_err *err)
+{
+	char *copy = cdp_xstrdup(s->tf_list), *items[PROB_MAX_CMP];
+	int n = cdp_split_list(copy, items, PROB_MAX_CMP), rc = 0;
+
+	if (n == -1)
+		rc = misuse(err, "--tf: empty item or more than %d items",
+		    PROB_MAX_CMP);
+	for (int i = 0; i < n && rc == 0; i++) {
+		int c;
+
+		for (c = 0; c < s->ncmps; c++)
+			if (s->cmps[c].cmp.ncols == 1 &&
+			    strcmp(s->cmps[c].name, items[i]) == 0)
+				break;
+		if (c == s->ncmps)
+			rc = misuse(err, "--tf: \"%s\" is not a field "
+			    "compared alone by --compare", items[i]);
+		else
+			s->cmps[c].tf = true;
+	}
+	free(copy);
+	return rc;
+}
+
 int
 prob_check(struct prob_spec *s, struct cdp_err *err)
 {
 	bool all = s->ncmps > 0;
 
-	if (s->nrules == 0)
+	if (s->block.n == 0)
 		return misuse(err, "--probabilistic needs --block (or "
 		    "\"blocks\" in --settings)");
 	if (s->ncmps == 0)
 		return misuse(err, "--probabilistic needs --compare (or "
 		    "--settings)");
+	if (s->tf_list != NULL && apply_tf(s, err) == -1)
+		return -1;
+	/* m is fitted on the candidate rules unless told otherwise. */
+	for (int i = 0, n = s->train.n == 0 ? s->block.n : 0; i < n; i++)
+		if (prob_add_rule(s, &s->train, "--block", s->block.r[i].text,
+		    err) == -1)
+			return -1;
 	for (int i = 0; i < s->ncmps; i++)
 		all = all && s->cmps[i].have_mu;
 	/* Parameters come whole from a settings file, or are all fitted. */
@@ -472,13 +338,24 @@ prob_check(struct prob_spec *s, struct cdp_err *err)
 	return 0;
 }
 
+static void
+rules_free(struct rules *list)
+{
+	for (int i = 0; i < list->n; i++)
+		cdp_block_rule_free(&list->r[i]);
+	list->n = 0;
+}
+
 void
 prob_spec_free(struct prob_spec *s)
 {
 	for (int i = 0; i < s->nfields; i++)
 		free(s->fields[i]);
-	for (int i = 0; i < s->nrules; i++)
-		free(s->rules[i].text);
-	for (int i = 0; i < s->ncmps; i++)
+	rules_free(&s->block);
+	rules_free(&s->train);
+	rules_free(&s->prior_rules);
+	for (int i = 0; i < s->ncmps; i++) {
+		free(s->cmps[i].name);
 		free(s->cmps[i].method);
+	}
 }

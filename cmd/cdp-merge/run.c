@@ -23,6 +23,7 @@
 #include "prob.h"
 #include "profiles.h"
 #include "record.h"
+#include "resolve.h"
 #include "xalloc.h"
 
 /* One input and how the second pass finds it again. */
@@ -52,7 +53,9 @@ struct run {
 	struct cdp_buf		 ex;	/* --explain: one record's ids */
 	struct cdp_progress	 prog;	/* drawn during the first pass */
 	off_t			 done;	/* bytes of the inputs finished */
-	unsigned long long	 matched;	/* --probabilistic: pairs */
+	struct prob		*lk;	/* --probabilistic: the linker */
+	struct resolve		 rs;	/* links of records to records */
+	struct cdp_err		 perr;	/* why a line did not parse */
 };
 
 #define SPILL_FLUSH	((size_t)1 << 20)
@@ -213,6 +216,37 @@ merge_owned(struct index *ix, struct cdp_rec *rec, const char **why)
 	return prior_carry(ix, rec, why);
 }
 
+/*
+ * Pass 1 for one non-blank line: parse it, hand it to the linker and to
+ * the identifier index.  False with the reason in *why for a bad record,
+ * which neither keeps.
+ */
+static bool
+pass1_record(struct run *r, const struct cdp_line *l, const char **why)
+{
+	if (l->too_long) {
+		*why = "record longer than --max-record-bytes";
+		return false;
+	}
+	if (cdp_rec_parse(&r->rec, l->p, l->len, &r->perr) == -1) {
+		if (r->perr.code != EX_DATAERR)
+			cdp_die_err(&r->perr, NULL, 0);
+		*why = r->perr.msg;
+		return false;
+	}
+	if (merge_owned(&r->ix, &r->rec, why) == -1 ||
+	    (r->lk != NULL && prob_add(r->lk, &r->rec, why) == -1))
+		return false;
+	if (index_add(&r->ix, &r->rec, why) == -1) {
+		if (r->lk != NULL)
+			prob_drop_last(r->lk);
+		return false;
+	}
+	if (r->opt->truth != NULL)
+		resolve_truth(&r->rs, &r->rec);
+	return true;
+}
+
 static void
 pass1_input(struct run *r, struct input *in)
 {
@@ -236,9 +270,9 @@ pass1_input(struct run *r, struct input *in)
 		cdp_die_err(&err, in->name, 0);
 	while ((rc = cdp_lines_next(lr, &l, &err)) == 1) {
 		const char *why;
-		bool good = index_add(&r->ix, &r->rec, l.p, l.len, l.too_long,
-		    &why) == 0;
+		bool good = pass1_record(r, &l, &why);
 
+		index_line(&r->ix, good);
 		in->nlines++;
 		if (r->opt->profiles && good)
 			keep_record(r, l.p, l.len);
@@ -382,35 +416,52 @@ pass2(struct run *r)
 static void
 set_stats(struct run *r)
 {
-	r->acct.extra[0].name = "clusters";
-	r->acct.extra[0].n = r->ix.clusters;
-	r->acct.extra[1].name = "unlinked";
-	r->acct.extra[1].n = r->ix.unlinked;
-	r->acct.extra[2].name = "ignored";
-	r->acct.extra[2].n = r->ix.ignored;
-	r->acct.extra[3].name = "over_degree";
-	r->acct.extra[3].n = r->ix.over_degree;
-	if (r->ix.prob != NULL) {
-		r->acct.extra[4].name = "candidate_pairs";
-		r->acct.extra[4].n = prob_candidates(r->ix.prob);
-		r->acct.extra[5].name = "matched_pairs";
-		r->acct.extra[5].n = r->matched;
+	static const char *const names[] = { "clusters", "unlinked",
+	    "ignored", "over_degree", "candidate_pairs", "matched_pairs",
+	    "links_cut", "bridges", "largest_cluster" };
+	unsigned long long n[] = { r->ix.clusters, r->ix.unlinked,
+	    r->ix.ignored, r->ix.over_degree, 0, r->rs.matched,
+	    r->rs.cl.cut, r->rs.cl.bridges, r->rs.cl.largest };
+	size_t count = r->lk != NULL ? 9 : 4;
+
+	if (r->lk != NULL)
+		n[4] = prob_npairs(r->lk);
+	for (size_t i = 0; i < count; i++) {
+		r->acct.extra[i].name = names[i];
+		r->acct.extra[i].n = n[i];
 	}
 }
 
 /* --train-only: the fitted parameters instead of records (which are
- * all used for the fit, none written). */
+ * all used for the fit, none written); --truth: the evaluation. */
 static void
-train_only(struct run *r)
+instead_of_records(struct run *r)
 {
 	struct cdp_buf b = { 0 };
 	struct cdp_err err;
 
-	prob_settings_json(r->ix.prob, &b);
-	if (cdp_out_write(r->out, b.p, b.len, &err) == -1)
-		cdp_die_err(&err, NULL, 0);
-	cdp_buf_free(&b);
+	if (r->opt->truth != NULL) {
+		resolve_evaluate(&r->rs, r->out);
+	} else {
+		prob_settings_json(r->lk, &b);
+		if (cdp_out_write(r->out, b.p, b.len, &err) == -1)
+			cdp_die_err(&err, NULL, 0);
+		cdp_buf_free(&b);
+	}
 	r->acct.dropped = r->acct.read - r->acct.rejected;
+}
+
+/* --prior with --probabilistic: each prior record to the linker too. */
+static const char *
+prior_to_linker(void *ctx, struct cdp_rec *rec, uint32_t id)
+{
+	struct run *r = ctx;
+	const char *why;
+
+	if (prob_add(r->lk, rec, &why) == -1)
+		return why;
+	prob_mark_old(r->lk, id);
+	return NULL;
 }
 
 /* The inputs' total size for the progress bar, -1 when unknown. */
@@ -437,8 +488,6 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 	struct run r = { .opt = opt, .spill = -1 };
 	struct cdp_out *idmap = NULL;
 	struct cdp_err err;
-	uint64_t *pairs = NULL;
-	size_t npairs = 0;
 
 	if (nfiles == 0) {
 		files = stdin_only;
@@ -446,11 +495,13 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 	}
 	r.in = cdp_xcalloc((size_t)nfiles, sizeof(*r.in));
 	r.nin = nfiles;
-	index_init(&r.ix, opt);
+	index_init(&r.ix, opt, opt->probabilistic);
 	if (opt->probabilistic)
-		r.ix.prob = prob_new(&opt->prob);
+		r.lk = prob_new(&opt->prob);
+	r.rs = (struct resolve){ .opt = opt, .ix = &r.ix, .lk = r.lk };
 	if (opt->prior != NULL)
-		prior_load(&r.ix, opt->prior);
+		prior_load(&r.ix, opt->prior, opt->prior_map, r.lk != NULL ?
+		    prior_to_linker : NULL, &r);
 	if ((r.out = cdp_out_open(opt->common.output, &err)) == NULL ||
 	    cdp_acct_open(&r.acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
@@ -465,17 +516,16 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 		links_emit(&r.ix, r.out, &r.acct);
 		goto done;
 	}
-	if (r.ix.prob != NULL) {
-		prob_link(r.ix.prob, &pairs, &npairs);
-		r.matched = npairs;
-	}
-	index_resolve(&r.ix, pairs, npairs);
+	resolve_links(&r.rs);
 	/* Ids of a --prior run and ids the records carry are kept alike. */
 	if (opt->prior != NULL || opt->id_map != NULL || r.ix.prior.n > 0)
-		idmap = prior_apply(&r.ix, opt->id_map);
+		idmap = prior_apply(&r.ix, opt->id_map, resolve_ledger(&r.rs));
 	index_count(&r.ix);
-	if (opt->probabilistic && opt->prob.train_only) {
-		train_only(&r);
+	if (opt->prob.explain != NULL)
+		explain_write(&r.rs, opt->prob.explain);
+	if (opt->probabilistic && (opt->prob.train_only ||
+	    opt->truth != NULL)) {
+		instead_of_records(&r);
 	} else if (opt->profiles) {
 		if (r.spill != -1)
 			spill_flush(&r);
@@ -498,7 +548,8 @@ done:
 		cdp_die_err(&err, NULL, 0);
 	if (r.spill != -1)
 		close(r.spill);
-	prob_free(r.ix.prob);
+	prob_free(r.lk);
+	resolve_free(&r.rs);
 	index_free(&r.ix);
 	cdp_rec_free(&r.rec);
 	cdp_recw_free(&r.w);

@@ -22,7 +22,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size == 0)
 		return 0;
 	if (data[0] & 1)
-		FUZZ_CHECK(prob_add_block(&s, "zip", &err) == 0);
+		FUZZ_CHECK(prob_add_rule(&s, &s.block, "--block", "zip",
+		    &err) == 0);
 	if (data[0] & 2) {
 		s.threshold = 0.5;
 		s.threshold_set = true;
@@ -34,32 +35,34 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		prob_spec_free(&s);
 		return 0;
 	}
-	FUZZ_CHECK(s.nrules >= 1 && s.nrules <= PROB_MAX_RULES);
+	FUZZ_CHECK(s.block.n >= 1 && s.block.n <= PROB_MAX_RULES);
+	FUZZ_CHECK(s.train.n == s.block.n);
 	FUZZ_CHECK(s.ncmps >= 1 && s.ncmps <= PROB_MAX_CMP);
 	FUZZ_CHECK(s.nfields >= 1 && s.nfields <= PROB_MAX_FIELDS);
 	FUZZ_CHECK(s.threshold >= 0 && s.threshold <= 1);
 	FUZZ_CHECK(!(data[0] & 2) || s.threshold == 0.5);
 	FUZZ_CHECK(s.prior == -1 || (s.prior > 0 && s.prior < 1));
-	for (int i = 0; i < s.nrules; i++) {
-		FUZZ_CHECK(s.rules[i].nkeys >= 1 &&
-		    s.rules[i].nkeys <= PROB_MAX_KEYS);
-		for (int k = 0; k < s.rules[i].nkeys; k++)
-			FUZZ_CHECK(s.rules[i].keys[k].field >= 0 &&
-			    s.rules[i].keys[k].field < s.nfields);
+	for (int i = 0; i < s.block.n; i++) {
+		FUZZ_CHECK(s.block.r[i].nkeys >= 1 &&
+		    s.block.r[i].nkeys <= CDP_BLOCK_MAX_KEYS);
+		for (int k = 0; k < s.block.r[i].nkeys; k++)
+			FUZZ_CHECK(s.block.r[i].keys[k].col >= 0 &&
+			    s.block.r[i].keys[k].col < s.nfields);
 	}
 	/* --block zip on the command line replaces the file's blocks. */
 	if (data[0] & 1)
-		FUZZ_CHECK(s.nrules == 1 &&
-		    strcmp(s.fields[s.rules[0].keys[0].field], "zip") == 0);
+		FUZZ_CHECK(s.block.n == 1 &&
+		    strcmp(s.fields[s.block.r[0].keys[0].col], "zip") == 0);
 	for (int i = 0; i < s.ncmps; i++) {
 		const struct cmp *c = &s.cmps[i];
 
-		FUZZ_CHECK(c->field >= 0 && c->field < s.nfields);
-		FUZZ_CHECK(c->nlev >= 2 && c->nlev <= PROB_MAX_LEVELS);
-		FUZZ_CHECK(c->method != NULL);
+		for (int k = 0; k < c->cmp.ncols; k++)
+			FUZZ_CHECK(c->col[k] >= 0 && c->col[k] < s.nfields);
+		FUZZ_CHECK(c->cmp.nlev >= 2 && c->cmp.nlev <= PROB_MAX_LEVELS);
+		FUZZ_CHECK(c->method != NULL && c->name != NULL);
 		/* Parameters come whole or not at all. */
 		FUZZ_CHECK(c->have_mu == (s.prior > 0));
-		for (int l = 1; c->have_mu && l <= c->nlev; l++)
+		for (int l = 1; c->have_mu && l <= c->cmp.nlev; l++)
 			FUZZ_CHECK(c->m[l] > 0 && c->m[l] <= 1 &&
 			    c->u[l] > 0 && c->u[l] <= 1);
 	}
