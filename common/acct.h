@@ -64,10 +64,40 @@ int	cdp_acct_reject_line(struct cdp_buf *b, const char *src, long line,
 
 /*
  * Finish: close the rejects file (renamed into place) and, with stats,
- * print {"read":…,"written":…,"rejected":…,"dropped":…} on stderr, with
- * "merged" when a->merging and then the named extra counts.
- * Returns 0, or -1 with err set.
+ * print {"read":…,"written":…,"rejected":…,"dropped":…} with "merged"
+ * when a->merging, then the named extra counts, then the run's keys
+ * (cdp_stats_emit()).  Returns 0, or -1 with err set.
  */
 int	cdp_acct_close(struct cdp_acct *a, bool stats, struct cdp_err *err);
+
+/*
+ * The --stats schema, one flat JSON object per run, in this order:
+ *   1. the account: "read", then "written"/"used", "rejected",
+ *      "dropped"/"skipped" (and "merged");
+ *   2. the program's own counts (dedupe "unkeyed", segment "segment.NAME",
+ *      ...), each named in its man page;
+ *   3. the run's keys, the same in every program, always last:
+ *      "program" (the program's name), "run_id" (--run-id or $CDP_RUN_ID,
+ *      else null), "started" (UTC, ISO 8601 to the second), "elapsed_s"
+ *      (seconds, 3 decimals) and "max_rss_kb" (peak resident memory).
+ * Parts 1 and 2 are the same for the same input; part 3 is not.
+ *
+ * cdp_stats_emit() takes line, the object so far without its closing
+ * brace ("{\"read\":3,..."), appends part 3 and "}\n", and writes it to
+ * stderr, or appends it to the --stats-file in one write(2) (so that
+ * several programs can share one log).  line is left holding the whole
+ * line.  Returns 0, or -1 with err set (EX_OSERR, EX_CANTCREAT or
+ * EX_IOERR for the stats file).
+ */
+int	cdp_stats_emit(struct cdp_buf *line, struct cdp_err *err);
+
+/*
+ * The stats file (NULL: stderr) and run id (NULL: $CDP_RUN_ID) given on
+ * the command line; cdp_opt_common() calls it.  Borrowed strings.
+ */
+void	cdp_stats_config(const char *file, const char *run_id);
+
+/* True when id is a valid run id: 1 to 128 of [A-Za-z0-9._:+@/-]. */
+bool	cdp_stats_run_id_ok(const char *id);
 
 #endif

@@ -20,8 +20,26 @@ struct cdp_err {
 void	cdp_err_set(struct cdp_err *err, int code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
-/* Record the program name used as prefix of every message. */
+/*
+ * Record the program name used as prefix of every message.  Called first
+ * in every program: it also makes descriptors 0-2 valid, so that a file
+ * the program opens can never take the place of a closed stdin, stdout or
+ * stderr; using a closed one still fails with EBADF (a closed stdout is a
+ * write error, 74).  Exits 71 when /dev/null cannot be opened for that.
+ */
 void	cdp_diag_init(const char *prog);
+
+/* When cdp_diag_init() ran: wall clock and monotonic clock. */
+struct timespec;
+void	cdp_diag_started(struct timespec *wall, struct timespec *mono);
+
+/*
+ * The command named in usage errors and in "Try 'CMD --help'": a program
+ * with subcommands sets it to "cdp-score rfm" once it knows the
+ * subcommand (a static string).  cdp_diag_init() sets it to the program.
+ */
+void	cdp_diag_command(const char *cmd);
+const char *cdp_diag_cmd(void);
 
 /* The name given to cdp_diag_init(). */
 const char *cdp_diag_prog(void);

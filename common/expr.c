@@ -585,7 +585,13 @@ primary(struct parser *ps)
 		if (number_lit(ps, &d) == -1 ||
 		    (i = literal(ps, CDP_V_NUM, false)) == -1)
 			return -1;
-		ps->e->nodes[i].lit.num = d;
+		nd = &ps->e->nodes[i];
+		nd->lit.num = d;
+		/* Its text, for exact equality (compare()). */
+		if (cdp_buf_add(&nd->buf, at, (size_t)(ps->p - at)) == -1)
+			return fail(ps, at, "%s", "out of memory");
+		nd->lit.ntext = nd->buf.p;
+		nd->lit.nn = nd->buf.len;
 		return i;
 	}
 	if (*at == '.')
@@ -938,6 +944,8 @@ span_val(const struct span *s, struct cdp_buf *b, struct cdp_val *v,
 			*why = "number out of range";
 			return -1;
 		}
+		v->ntext = s->p;
+		v->nn = s->n;
 		return 0;
 	default:
 		v->type = s->type == CDP_ARRAY ? CDP_V_ARR : CDP_V_OBJ;
@@ -957,6 +965,40 @@ static int ev(struct cdp_expr *e, int i, struct cdp_rec *r,
  * of one kind that compares; arrays, objects and booleans compare only
  * for equality (JSON text as written, false before true).
  */
+/* True when JSON number text s[0..n) is an integer written without a
+ * fraction or exponent. */
+static bool
+plain_int(const char *s, size_t n)
+{
+	return n > 0 && memchr(s, '.', n) == NULL && memchr(s, 'e', n) ==
+	    NULL && memchr(s, 'E', n) == NULL;
+}
+
+/*
+ * Order two numbers whose doubles are equal by their exact values, when
+ * both have their text: 12345678901234567890 < 12345678901234567891.
+ * Integers below 2^53 need no look at the text.
+ */
+static int
+exact_cmp(const struct cdp_val *a, const struct cdp_val *b)
+{
+	struct cdp_buf x = { 0 }, y = { 0 };
+	int c = 0;
+
+	if (a->ntext == NULL || b->ntext == NULL || (a->nn == b->nn &&
+	    memcmp(a->ntext, b->ntext, a->nn) == 0))
+		return 0;
+	if (fabs(a->num) < 9007199254740992.0 && plain_int(a->ntext, a->nn) &&
+	    plain_int(b->ntext, b->nn))
+		return 0;
+	if (cdp_num_canon(a->ntext, a->nn, &x) == 0 &&
+	    cdp_num_canon(b->ntext, b->nn, &y) == 0)
+		c = cdp_num_canon_cmp(x.p, x.len, y.p, y.len);
+	cdp_buf_free(&x);
+	cdp_buf_free(&y);
+	return c;
+}
+
 static bool
 compare(const struct cdp_val *a, const struct cdp_val *b, int *c)
 {
@@ -965,6 +1007,8 @@ compare(const struct cdp_val *a, const struct cdp_val *b, int *c)
 	switch (a->type) {
 	case CDP_V_NUM:
 		*c = a->num < b->num ? -1 : a->num > b->num;
+		if (*c == 0)
+			*c = exact_cmp(a, b);
 		return true;
 	case CDP_V_BOOL:
 		*c = (int)a->b - (int)b->b;

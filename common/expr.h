@@ -52,6 +52,11 @@ struct cdp_val {
 	double		 num;
 	const char	*s;
 	size_t		 n;
+	/* CDP_V_NUM from a record or a literal: its JSON text, so that two
+	 * numbers one double cannot tell apart (20-digit ids) never compare
+	 * equal; NULL for a computed number. */
+	const char	*ntext;
+	size_t		 nn;
 };
 
 /*

@@ -31,8 +31,13 @@ scalar(struct cdp_idvals *it, const char *p, size_t vn,
 		return 1;
 	}
 	if (t == CDP_NUMBER) {
-		*s = p;
-		*n = vn;
+		/* By its exact value, as every program keys numbers: 1.0 is
+		 * 1, 20-digit ids are never rounded (cdp_num_key()). */
+		cdp_buf_reset(scratch);
+		if (cdp_num_key(p, vn, scratch) == -1)
+			return -2;
+		*s = scratch->p;
+		*n = scratch->len;
 		return 1;
 	}
 	*why = "an identifier must be a string, a number or an array of them";

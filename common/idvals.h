@@ -40,7 +40,8 @@ void	cdp_idvals_start(struct cdp_idvals *it, const struct cdp_rec *rec,
 
 /*
  * The next value: its text in *s and *n (a string unescaped into scratch
- * when it has escapes, a number as written), not trimmed.  Nulls are
+ * when it has escapes, a number by its exact value written plainly into
+ * scratch, cdp_num_key(): 1.0 is 1), not trimmed.  Nulls are
  * skipped.  Returns 1 with a value, 0 at the end, -1 when a value cannot
  * be an identifier (true, false, an object, an array inside the array;
  * *why is a static reason), -2 when memory runs out.

@@ -11,8 +11,14 @@
 #include <unistd.h>
 
 #include "lines.h"
+#include "out.h"
 
-#define BLOCK	((size_t)1 << 20)	/* read size and first buffer size */
+/* Read size and first buffer size; the fuzz build makes it small. */
+#ifdef CDP_LINES_BLOCK
+#define BLOCK	((size_t)CDP_LINES_BLOCK)
+#else
+#define BLOCK	((size_t)1 << 20)
+#endif
 
 struct cdp_lines {
 	int	 fd;
@@ -40,11 +46,17 @@ cdp_lines_check(char *const files[], int nfiles, off_t *total,
 		struct stat st;
 		int fd, rc;
 
+		*bad = files[i];
+		/* Never read a file this run also writes. */
+		if (cdp_out_check_input(files[i], err) == -1) {
+			if (strcmp(files[i], "-") == 0)
+				*bad = "<stdin>";
+			return -1;
+		}
 		if (strcmp(files[i], "-") == 0) {
 			*total = -1;
 			continue;
 		}
-		*bad = files[i];
 		/* A FIFO must not be opened twice: closing it again would
 		 * throw away what its writer sent meanwhile. */
 		if (stat(files[i], &st) == 0 && S_ISFIFO(st.st_mode)) {
@@ -82,6 +94,8 @@ cdp_lines_open(const char *path, size_t max_bytes, struct cdp_err *err)
 	struct stat st;
 	int fd;
 
+	if (cdp_out_check_input(path, err) == -1)
+		return NULL;
 	if (path == NULL || strcmp(path, "-") == 0)
 		return cdp_lines_open_fd(STDIN_FILENO, "<stdin>", NULL, 0,
 		    max_bytes, err);

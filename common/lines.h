@@ -34,7 +34,8 @@ struct cdp_line {
  * Open path for reading ("-" or NULL is standard input, named "<stdin>"
  * in messages).  max_bytes caps one line (0 = CDP_MAX_RECORD_BYTES).
  * Returns a new reader, or NULL with err set (EX_NOINPUT when the file
- * cannot be opened, EX_OSERR on allocation failure).
+ * cannot be opened, EX_USAGE when it is also an output of the run, see
+ * cdp_out_check_input(), EX_OSERR on allocation failure).
  */
 struct cdp_lines *cdp_lines_open(const char *path, size_t max_bytes,
 	    struct cdp_err *err);
@@ -57,6 +58,9 @@ struct cdp_lines *cdp_lines_open_fd(int fd, const char *name,
  * progress bars.  At the first file that fails returns -1 with *bad that
  * name (borrowed from files) and err set to EX_NOINPUT and "cannot open:
  * <reason>" or "is a directory"; report it with cdp_die_err(err, *bad, 0).
+ * Each input is claimed (cdp_out_check_input()): one that is also an
+ * output of the run is EX_USAGE ("is also the -o file F"), *bad being
+ * "<stdin>" for standard input.
  */
 int	cdp_lines_check(char *const files[], int nfiles, off_t *total,
 	    const char **bad, struct cdp_err *err);

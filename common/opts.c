@@ -9,23 +9,63 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "acct.h"
 #include "diag.h"
 #include "opts.h"
 #include "out.h"
+#include "progress.h"
 #include "timeval.h"
+
+/* The line after every usage error, as coreutils prints it. */
+static _Noreturn void
+try_help(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n",
+	    cdp_diag_cmd());
+	fflush(NULL);
+	_exit(EX_USAGE);
+}
 
 void
 cdp_usage_die(const char *usage, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", cdp_diag_prog());
+	(void)usage;
+	fprintf(stderr, "%s: ", cdp_diag_cmd());
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n%s", usage);
-	fflush(NULL);
-	_exit(EX_USAGE);
+	fputc('\n', stderr);
+	try_help();
+}
+
+/* An output named on the command line is claimed at once, so that one
+ * clashing with another is refused before any input is read. */
+static void
+plan(const char *role, const char *path)
+{
+	struct cdp_err err;
+
+	if (cdp_out_plan(role, path, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+}
+
+/* --progress[=bar|lines[:SECONDS]] */
+static void
+progress_mode(const char *arg, struct cdp_common_opts *c, const char *usage)
+{
+	long secs = 10;
+
+	c->progress = 1;
+	if (arg == NULL || strcmp(arg, "bar") == 0)
+		return;
+	if (strncmp(arg, "lines", 5) != 0 || (arg[5] != '\0' &&
+	    (arg[5] != ':' ||
+	    cdp_parse_long(arg + 6, 1, 86400, &secs) == -1)))
+		cdp_usage_die(usage, "--progress: expected bar, lines or "
+		    "lines:SECONDS (1 to 86400)");
+	cdp_progress_lines((int)secs);
 }
 
 int
@@ -37,12 +77,14 @@ cdp_opt_common(int ch, const char *arg, struct cdp_common_opts *c,
 	switch (ch) {
 	case 'h':
 		fputs(usage, stdout);
+		fputs(CDP_RUN_USAGE, stdout);
 		exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : EX_IOERR);
 	case 'V':
 		printf("%s (cdpipe) %s\n", cdp_diag_prog(), CDP_VERSION);
 		exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : EX_IOERR);
 	case 'o':
 		c->output = arg;
+		plan("-o", arg);
 		return 1;
 	case CDP_OPT_AS_OF:
 		if (cdp_parse_iso_date(arg, &days) == -1)
@@ -69,10 +111,30 @@ cdp_opt_common(int ch, const char *arg, struct cdp_common_opts *c,
 		c->progress = -1;
 		return 1;
 	case CDP_OPT_PROGRESS:
-		c->progress = 1;
+		progress_mode(arg, c, usage);
+		return 1;
+	case CDP_OPT_MAX_MEMORY:
+		if (cdp_parse_size(arg, &c->max_memory) == -1)
+			cdp_usage_die(usage, "--max-memory: not a size (such as "
+			    "512M or 4G)");
+		cdp_mem_limit(c->max_memory);
+		return 1;
+	case CDP_OPT_RUN_ID:
+		if (!cdp_stats_run_id_ok(arg))
+			cdp_usage_die(usage, "--run-id: 1 to 128 letters, digits "
+			    "and . _ : + @ / -");
+		c->run_id = arg;
+		cdp_stats_config(c->stats_file, c->run_id);
+		return 1;
+	case CDP_OPT_STATS_FILE:
+		c->stats_file = arg;
+		c->stats = true;
+		plan("--stats-file", arg);
+		cdp_stats_config(c->stats_file, c->run_id);
 		return 1;
 	case CDP_OPT_REJECTS:
 		c->rejects = arg;
+		plan("--rejects", arg);
 		return 1;
 	case CDP_OPT_STATS:
 		c->stats = true;
@@ -87,9 +149,8 @@ cdp_opt_common(int ch, const char *arg, struct cdp_common_opts *c,
 		return 1;
 	case '?':
 	case ':':
-		/* getopt_long has printed what was wrong. */
-		fputs(usage, stderr);
-		exit(EX_USAGE);
+		/* cdp_getopt() has said what was wrong. */
+		try_help();
 	default:
 		return 0;
 	}
@@ -196,11 +257,40 @@ cdp_split_list(char *s, char **items, int max)
 	}
 }
 
+/*
+ * getopt_long()'s complaint in its own words (and coreutils'), but named
+ * after cdp_diag_cmd() ("cdp-score rfm") rather than argv[0], which may
+ * be a path or a bare subcommand.
+ */
+static void
+getopt_complaint(int argc, char *const argv[], const char *shortopts)
+{
+	const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] :
+	    "";
+	const char *cmd = cdp_diag_cmd();
+
+	if (strncmp(arg, "--", 2) == 0 && optopt == 0)
+		fprintf(stderr, "%s: unrecognized option '%s'\n", cmd, arg);
+	else if (strncmp(arg, "--", 2) == 0)
+		fprintf(stderr, "%s: option '%.*s' requires an argument\n", cmd,
+		    (int)strcspn(arg, "="), arg);
+	else if (optopt != 0 && strchr(shortopts, optopt) != NULL)
+		fprintf(stderr, "%s: option requires an argument -- '%c'\n",
+		    cmd, optopt);
+	else
+		fprintf(stderr, "%s: invalid option -- '%c'\n", cmd, optopt);
+}
+
 int
 cdp_getopt(int argc, char *const argv[], const char *shortopts,
     const struct option *longopts, const struct cdp_old_short *old)
 {
-	int li = -1, ch = getopt_long(argc, argv, shortopts, longopts, &li);
+	int li = -1, ch;
+
+	opterr = 0;
+	ch = getopt_long(argc, argv, shortopts, longopts, &li);
+	if (ch == '?')
+		getopt_complaint(argc, argv, shortopts);
 
 	/* getopt_long() sets li only when a long option matched. */
 	for (; ch != -1 && li == -1 && old != NULL && old->ch != 0; old++)

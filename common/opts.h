@@ -32,6 +32,9 @@ enum {
 	CDP_OPT_STATS,
 	CDP_OPT_VERBOSE,
 	CDP_OPT_UNBUFFERED,
+	CDP_OPT_STATS_FILE,
+	CDP_OPT_RUN_ID,
+	CDP_OPT_MAX_MEMORY,
 	CDP_OPT_PRIVATE = 0x200	/* programs number their own from here */
 };
 
@@ -53,15 +56,30 @@ enum {
 #define CDP_COMMON_SHORTOPTS	"ho:V"
 #define CDP_COMMON_LONGOPTS						\
 	{ "help", no_argument, NULL, 'h' },				\
+	{ "max-memory", required_argument, NULL, CDP_OPT_MAX_MEMORY },	\
 	{ "max-record-bytes", required_argument, NULL,			\
 	    CDP_OPT_MAX_RECORD_BYTES },					\
 	{ "no-progress", no_argument, NULL, CDP_OPT_NO_PROGRESS },	\
 	{ "output", required_argument, NULL, 'o' },			\
-	{ "progress", no_argument, NULL, CDP_OPT_PROGRESS },		\
+	{ "progress", optional_argument, NULL, CDP_OPT_PROGRESS },	\
 	{ "rejects", required_argument, NULL, CDP_OPT_REJECTS },	\
+	{ "run-id", required_argument, NULL, CDP_OPT_RUN_ID },		\
 	{ "stats", no_argument, NULL, CDP_OPT_STATS },			\
+	{ "stats-file", required_argument, NULL, CDP_OPT_STATS_FILE },	\
 	{ "verbose", no_argument, NULL, CDP_OPT_VERBOSE },		\
 	{ "version", no_argument, NULL, 'V' }
+
+/*
+ * The usage lines of the options for unattended runs (logs, memory), the
+ * same in every program: --help prints them after the program's usage
+ * (cdp_opt_common()), so no usage text repeats them.
+ */
+#define CDP_RUN_USAGE							\
+"unattended runs (see cdpipe(7)):\n"					\
+"      --stats-file FILE     append the --stats line to FILE (a log)\n"	\
+"      --run-id ID           the run's name in --stats (default $CDP_RUN_ID)\n" \
+"      --progress=lines[:S]  a progress line every S seconds (10), for logs\n" \
+"      --max-memory SIZE     stop (71) before the memory used passes SIZE\n"
 
 /*
  * The usage lines of the shared options, for the end of a program's
@@ -104,21 +122,31 @@ struct cdp_common_opts {
 	bool		 verbose;
 	bool		 unbuffered;	/* --unbuffered (cdp_out line mode set) */
 	size_t		 max_record_bytes;	/* 0 = default */
+	/* Set here and handed to common/ at once: --stats-file and --run-id
+	 * (cdp_stats_config), --progress=lines (cdp_progress_lines),
+	 * --max-memory (cdp_mem_limit). */
+	const char	*stats_file;
+	const char	*run_id;
+	size_t		 max_memory;	/* 0 = no limit */
 };
 
 /*
  * Handle option ch (as returned by getopt_long, with optarg arg) if it is
  * a shared one.  Returns 1 when handled, 0 when ch belongs to the program.
- * Exits: --help prints usage on stdout (0); --version prints the version
+ * Exits: --help prints usage and CDP_RUN_USAGE on stdout (0); --version
+ * prints the version
  * (0); '?' (unknown option or missing argument) and a bad value print a
- * message and usage on stderr (64).  usage is the whole usage text.
+ * message and "Try 'CMD --help' for more information." on stderr (64),
+ * CMD being cdp_diag_cmd().  usage is the whole usage text.
  */
 int	cdp_opt_common(int ch, const char *arg, struct cdp_common_opts *c,
 	    const char *usage);
 
 /*
- * Print "prog: message" and the usage on stderr, and exit 64.  For
- * misuse found after option parsing.
+ * Print "CMD: message" and "Try 'CMD --help' for more information." on
+ * stderr, and exit 64 (CMD is cdp_diag_cmd()).  usage is not printed: a
+ * usage error is two lines, as in coreutils.  For misuse found after
+ * option parsing too.
  */
 _Noreturn void cdp_usage_die(const char *usage, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -163,7 +191,10 @@ struct cdp_old_short {
 /*
  * getopt_long() that warns "-p is deprecated and goes in 0.2.0: write
  * --profiles" on stderr when an option came as a short spelling listed
- * in old (NULL: none).  Returns what getopt_long() returns.
+ * in old (NULL: none).  Returns what getopt_long() returns; on '?' it has
+ * printed getopt's message ("unrecognized option '--x'", "option requires
+ * an argument -- 'k'") prefixed by cdp_diag_cmd(), not argv[0], and
+ * cdp_opt_common() then adds "Try 'CMD --help'".
  */
 int	cdp_getopt(int argc, char *const argv[], const char *shortopts,
 	    const struct option *longopts, const struct cdp_old_short *old);

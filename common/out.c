@@ -1,13 +1,20 @@
-/* out.c - buffered output with atomic rename and quiet EPIPE. */
+/*
+ * out.c - buffered output with atomic rename and quiet EPIPE; the files a
+ * run claims, so that no output is another output or an input.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "out.h"
@@ -17,6 +24,7 @@
 
 struct cdp_out {
 	int	 fd;
+	unsigned long claim;	/* its claim (0: none), released at close */
 	bool	 direct;	/* a device or FIFO opened by name */
 	char	*path;		/* final name, NULL for stdout */
 	char	*tmp;		/* temporary name, NULL for stdout */
@@ -73,6 +81,266 @@ cdp_out_cleanup(void)
 	}
 }
 
+/*
+ * The files this run reads and writes, by identity: the file itself
+ * (device and inode, when it exists) and, for an output that may not
+ * exist yet, its folder (device and inode) and name.  Names are never
+ * compared as text: "x", "./x", a symbolic link and a hard link to x are
+ * one file.  Devices, FIFOs and anything under /dev (/dev/null,
+ * /dev/stdout) are not claimed: writing there twice loses nothing.
+ * Process-wide state, like open_outs: an output is claimed where it is
+ * opened and an input where it is checked, far apart in a program.
+ */
+enum claim_kind { CLAIM_INPUT, CLAIM_PLAN, CLAIM_OUTPUT };
+
+struct claim {
+	unsigned long	 serial;	/* for cdp_out_close() to let go */
+	enum claim_kind	 kind;
+	const char	*role;	/* "-o", "--rejects", ...; NULL: none */
+	char		*name;	/* as given, for messages */
+	bool		 file;	/* dev/ino are the file's */
+	dev_t		 dev;
+	ino_t		 ino;
+	bool		 named;	/* ddev/dino/base: folder and name */
+	dev_t		 ddev;
+	ino_t		 dino;
+	char		*base;
+};
+
+static struct claim *claims;
+static size_t nclaims, claimcap;
+static unsigned long last_serial;
+
+/* Folder and last name of path (after its symbolic link, as
+ * cdp_out_open() writes there) into c. */
+static void
+ident_named(const char *path, struct claim *c)
+{
+	struct stat st;
+	char *real = NULL, *dir;
+	const char *p = path, *slash;
+
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+	    (real = realpath(path, NULL)) != NULL)
+		p = real;
+	slash = strrchr(p, '/');
+	if (slash == NULL)
+		dir = strdup(".");
+	else if (slash == p)
+		dir = strdup("/");
+	else
+		dir = strndup(p, (size_t)(slash - p));
+	if (dir != NULL && stat(dir, &st) == 0 &&
+	    (c->base = strdup(slash ? slash + 1 : p)) != NULL) {
+		c->named = true;
+		c->ddev = st.st_dev;
+		c->dino = st.st_ino;
+	}
+	free(dir);
+	free(real);
+}
+
+/*
+ * The identity of path (NULL or "-": fd, standard input or output) into
+ * c.  Returns false when there is nothing to claim: a device, FIFO,
+ * socket or folder, a path under /dev, or a file that does not exist
+ * (for an input: opening it will fail and say so).
+ */
+static bool
+ident(const char *path, int fd, bool output, struct claim *c)
+{
+	struct stat st;
+	int rc;
+
+	*c = (struct claim){ 0 };
+	if (path == NULL || strcmp(path, "-") == 0)
+		rc = fstat(fd, &st);
+	else if (strncmp(path, "/dev/", 5) == 0)
+		return false;
+	else
+		rc = stat(path, &st);
+	if (rc == 0 && !S_ISREG(st.st_mode))
+		return false;
+	if (rc == 0) {
+		c->file = true;
+		c->dev = st.st_dev;
+		c->ino = st.st_ino;
+	}
+	if (output && path != NULL && strcmp(path, "-") != 0)
+		ident_named(path, c);
+	return c->file || c->named;
+}
+
+static bool
+same(const struct claim *a, const struct claim *b)
+{
+	if (a->file && b->file && a->dev == b->dev && a->ino == b->ino)
+		return true;
+	return a->named && b->named && a->ddev == b->ddev &&
+	    a->dino == b->dino && strcmp(a->base, b->base) == 0;
+}
+
+/* "the input F", "the -o file F", "standard output", ... for messages. */
+static void
+describe(const struct claim *c, char *buf, size_t n)
+{
+	if (c->name == NULL)
+		snprintf(buf, n, "%s", c->kind == CLAIM_INPUT ?
+		    "standard input" : "standard output");
+	else if (c->kind == CLAIM_INPUT)
+		snprintf(buf, n, "the input %s", c->name);
+	else if (c->role != NULL)
+		snprintf(buf, n, "the %s file %s", c->role, c->name);
+	else
+		snprintf(buf, n, "the output %s", c->name);
+}
+
+static void
+claim_free(struct claim *c)
+{
+	free(c->name);
+	free(c->base);
+}
+
+/*
+ * Check c against every claim so far and add it.  An output opened under
+ * the very name of an unclaimed plan takes that plan over.  Returns 0, or
+ * -1 with err set (EX_USAGE) naming the other file.
+ */
+static int
+claim(struct claim *c, const char *name, struct cdp_err *err)
+{
+	struct claim *plan = NULL;
+	char what[PATH_MAX + 32];
+
+	for (size_t i = 0; i < nclaims; i++) {
+		struct claim *o = &claims[i];
+
+		if (c->kind == CLAIM_INPUT && o->kind == CLAIM_INPUT) {
+			/* Read twice (checked, then opened): one claim. */
+			if (same(c, o) && (name == NULL) == (o->name == NULL)
+			    && (name == NULL || strcmp(name, o->name) == 0)) {
+				claim_free(c);
+				return 0;
+			}
+			continue;
+		}
+		if (!same(c, o))
+			continue;
+		if (c->kind == CLAIM_OUTPUT && o->kind == CLAIM_PLAN &&
+		    plan == NULL && name != NULL && strcmp(o->name, name) == 0) {
+			plan = o;
+			continue;
+		}
+		/* An input's reader names the input before the message, as
+		 * for "cannot open"; an output's message names it. */
+		describe(o, what, sizeof(what));
+		if (c->kind == CLAIM_INPUT)
+			cdp_err_set(err, EX_USAGE, "is also %s", what);
+		else
+			cdp_err_set(err, EX_USAGE, "%s: is also %s",
+			    name != NULL ? name : "<stdout>", what);
+		claim_free(c);
+		return -1;
+	}
+	if (plan != NULL) {
+		const char *role = plan->role;
+
+		claim_free(plan);
+		*plan = *c;
+		plan->role = role;
+		plan->kind = CLAIM_OUTPUT;
+		goto named;
+	}
+	if (nclaims == claimcap) {
+		size_t cap = claimcap ? claimcap * 2 : 8;
+		struct claim *p = realloc(claims, cap * sizeof(*p));
+
+		if (p == NULL) {
+			claim_free(c);
+			cdp_err_set(err, EX_OSERR, "out of memory");
+			return -1;
+		}
+		claims = p;
+		claimcap = cap;
+	}
+	plan = &claims[nclaims++];
+	*plan = *c;
+named:
+	plan->serial = ++last_serial;
+	if (name != NULL && (plan->name = strdup(name)) == NULL) {
+		cdp_err_set(err, EX_OSERR, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Let go of claim serial: an output closed may be opened again (a
+ * checkpoint rewritten); what is distinct is what is open at once.
+ */
+static void
+unclaim(unsigned long serial)
+{
+	for (size_t i = 0; serial != 0 && i < nclaims; i++)
+		if (claims[i].serial == serial) {
+			claim_free(&claims[i]);
+			claims[i] = claims[--nclaims];
+			return;
+		}
+}
+
+int
+cdp_out_plan(const char *role, const char *path, struct cdp_err *err)
+{
+	struct claim c;
+
+	/* Given twice, the last one counts. */
+	for (size_t i = 0; i < nclaims; i++)
+		if (claims[i].kind == CLAIM_PLAN &&
+		    strcmp(claims[i].role, role) == 0) {
+			claim_free(&claims[i]);
+			claims[i] = claims[--nclaims];
+			break;
+		}
+	if (path == NULL || strcmp(path, "-") == 0 ||
+	    !ident(path, -1, true, &c))
+		return 0;
+	c.kind = CLAIM_PLAN;
+	c.role = role;
+	return claim(&c, path, err);
+}
+
+/* Claim an input or an output by name, or standard input or output for
+ * "-" and NULL. */
+static int
+claim_path(const char *path, enum claim_kind kind, unsigned long *serial,
+    struct cdp_err *err)
+{
+	struct claim c;
+	bool std = path == NULL || strcmp(path, "-") == 0;
+	bool out = kind == CLAIM_OUTPUT;
+	unsigned long before = last_serial;
+
+	*serial = 0;
+	if (!ident(path, out ? STDOUT_FILENO : STDIN_FILENO, out, &c))
+		return 0;
+	c.kind = kind;
+	if (claim(&c, std ? NULL : path, err) == -1)
+		return -1;
+	if (last_serial != before)
+		*serial = last_serial;
+	return 0;
+}
+
+int
+cdp_out_check_input(const char *path, struct cdp_err *err)
+{
+	unsigned long serial;
+
+	return claim_path(path, CLAIM_INPUT, &serial, err);
+}
+
 static void
 on_signal(int sig)
 {
@@ -89,6 +357,74 @@ install_handlers(void)
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 	cdp_diag_on_exit(cdp_out_cleanup);
+}
+
+/*
+ * A temporary file younger than this may belong to a run that is still
+ * starting (between mkstemp() and flock()); older ones held by no lock
+ * are what a killed run left.
+ */
+#define STALE_SECS	(15 * 60)
+
+/* True when name is ".BASE.XXXXXX", the name temp_name() makes for base. */
+static bool
+temp_of(const char *name, const char *base)
+{
+	size_t bl = strlen(base), nl = strlen(name);
+
+	if (nl != bl + 8 || name[0] != '.' || memcmp(name + 1, base, bl) != 0 ||
+	    name[bl + 1] != '.')
+		return false;
+	for (size_t i = bl + 2; i < nl; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		    (name[i] >= 'A' && name[i] <= 'Z') ||
+		    (name[i] >= '0' && name[i] <= '9')))
+			return false;
+	return true;
+}
+
+/*
+ * Remove the temporary files that a killed run (SIGKILL, a crash, a power
+ * cut) left beside path: only names this module makes for that very
+ * output, regular files of ours, unchanged for STALE_SECS, that no running
+ * program holds (each run keeps an flock() on its own).  Best effort:
+ * anything in doubt stays.
+ */
+static void
+remove_stale(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char *dir = slash ? strndup(path, (size_t)(slash - path) + 1) :
+	    strdup("./");
+	time_t now = time(NULL);
+	struct dirent *de;
+	DIR *d;
+	int dfd;
+
+	if (dir == NULL || (d = opendir(dir)) == NULL) {
+		free(dir);
+		return;
+	}
+	dfd = dirfd(d);
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		int fd;
+
+		if (!temp_of(de->d_name, base) ||
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+		    now - st.st_mtime < STALE_SECS)
+			continue;
+		fd = openat(dfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+		    O_NONBLOCK);
+		if (fd == -1)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			(void)unlinkat(dfd, de->d_name, 0);
+		close(fd);
+	}
+	closedir(d);
+	free(dir);
 }
 
 static char *
@@ -120,6 +456,8 @@ cdp_out_open(const char *path, struct cdp_err *err)
 		return NULL;
 	}
 	o->fd = STDOUT_FILENO;
+	if (claim_path(path, CLAIM_OUTPUT, &o->claim, err) == -1)
+		goto fail;
 	if (path == NULL || strcmp(path, "-") == 0)
 		goto done;
 	/*
@@ -153,6 +491,7 @@ cdp_out_open(const char *path, struct cdp_err *err)
 		cdp_err_set(err, EX_OSERR, "out of memory");
 		goto fail;
 	}
+	remove_stale(o->path);
 	if ((o->fd = mkstemp(o->tmp)) == -1) {
 		cdp_err_set(err, EX_CANTCREAT, "%s: cannot create: %s", path,
 		    strerror(errno));
@@ -160,6 +499,9 @@ cdp_out_open(const char *path, struct cdp_err *err)
 		o->tmp = NULL;
 		goto fail;
 	}
+	/* Held until the program ends: tells remove_stale() of other runs
+	 * that this temporary is alive. */
+	(void)flock(o->fd, LOCK_EX | LOCK_NB);
 	/* mkstemp makes 0600; a normal output file follows the umask. */
 	{
 		mode_t um = umask(0);
@@ -171,6 +513,7 @@ done:
 	track(o, 1);
 	return o;
 fail:
+	unclaim(o->claim);
 	free(o->path);
 	free(o->buf);
 	free(o);
@@ -241,6 +584,7 @@ static void
 release(struct cdp_out *o)
 {
 	track(o, 0);
+	unclaim(o->claim);
 	free(o->path);
 	free(o->tmp);
 	free(o->buf);

@@ -31,8 +31,9 @@ struct cdp_keyer {
 
 /*
  * The value of kf in rec, normalised, into out (reset first).  Strings
- * are unescaped, other scalars taken as written, an array of strings and
- * numbers (a profile's identifiers) gives its first; then trimmed and
+ * are unescaped, numbers taken by their exact value (cdp_num_key(): 1.0
+ * is 1), true and false as written, an array of strings and numbers (a
+ * profile's identifiers) gives its first; then trimmed and
  * normalised.  Returns 1 with a value, 0 when the field is missing, null,
  * empty or an empty array, -1 when it cannot be a key (an object, another
  * array, a value the normaliser refuses; *why set, valid until the next

@@ -777,6 +777,11 @@ bad:
 		cdp_err_set(err, EX_OSERR, "out of memory");
 		return -1;
 	}
+	/* A UTF-16 line fails at its first or second byte: say what it is. */
+	if (sc.at - sc.base <= 1 && cdp_looks_utf16(p, len)) {
+		cdp_err_set(err, EX_DATAERR, "%s", CDP_UTF16_REASON);
+		return -1;
+	}
 	/* Positions are 1-based, like columns; the end of line is len + 1. */
 	cdp_err_set(err, EX_DATAERR, "%s at byte %lu", sc.why,
 	    (unsigned long)(sc.at - sc.base) + 1);
@@ -866,6 +871,236 @@ cdp_rec_num(const struct cdp_rec *r, const struct cdp_field *f,
 		return -1;
 	*out = d;
 	return 0;
+}
+
+/* Exponents are kept in [-EXP_CAP, EXP_CAP]: a value beyond is not a
+ * double anyway, and the arithmetic below cannot overflow. */
+#define EXP_CAP	999999999L
+
+int
+cdp_num_canon(const char *p, size_t n, struct cdp_buf *out)
+{
+	const char *end = p + n, *d0, *d1, *dot = NULL;
+	long exp = 0, esign = 1, lead;
+	bool neg = false;
+	size_t first, last, nd;
+	char *o;
+
+	if (p < end && *p == '-') {
+		neg = true;
+		p++;
+	}
+	/* The digits, the point among them, then the exponent. */
+	for (d0 = p; p < end && ((*p >= '0' && *p <= '9') || *p == '.'); p++)
+		if (*p == '.')
+			dot = p;
+	d1 = p;
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			esign = *p++ == '-' ? -1 : 1;
+		for (; p < end && *p >= '0' && *p <= '9'; p++)
+			if (exp <= EXP_CAP)
+				exp = exp * 10 + (*p - '0');
+		if (exp > EXP_CAP)
+			exp = EXP_CAP;
+		exp *= esign;
+	}
+	if (dot == NULL)
+		dot = d1;
+	/* The first and last non-zero digit. */
+	for (first = 0; d0 + first < d1 && (d0[first] == '0' ||
+	    d0[first] == '.'); first++)
+		;
+	if (d0 + first == d1)
+		return cdp_buf_addc(out, '0');
+	for (last = (size_t)(d1 - d0) - 1; d0[last] == '0' || d0[last] == '.';
+	    last--)
+		;
+	/* The power of ten of the first significant digit. */
+	lead = d0 + first < dot ? (long)(dot - (d0 + first)) - 1 :
+	    -(long)(d0 + first - dot);
+	exp += lead;
+	if (exp > EXP_CAP)
+		exp = EXP_CAP;
+	if (exp < -EXP_CAP)
+		exp = -EXP_CAP;
+	nd = last - first + 1;
+	if (cdp_buf_reserve(out, nd + 16) == -1)
+		return -1;
+	o = out->p + out->len;
+	if (neg)
+		*o++ = '-';
+	for (size_t i = first, k = 0; i <= last; i++) {
+		if (d0[i] == '.')
+			continue;
+		*o++ = d0[i];
+		if (k++ == 0 && i < last)
+			*o++ = '.';
+	}
+	/* "1." when the only other digits were a point: drop it. */
+	if (o[-1] == '.')
+		o--;
+	out->len = (size_t)(o - out->p);
+	return cdp_buf_addf(out, "e%ld", exp);
+}
+
+/* Parts of a canonical text: sign, digits (point removed) and exponent. */
+struct canon {
+	bool		 neg, zero;
+	const char	*d;	/* digits with the point, as written */
+	size_t		 nd;
+	long		 exp;
+};
+
+static void
+canon_split(const char *c, size_t n, struct canon *k)
+{
+	const char *e = memchr(c, 'e', n);
+
+	*k = (struct canon){ .zero = n == 1 && c[0] == '0' };
+	if (k->zero)
+		return;
+	k->neg = c[0] == '-';
+	k->d = c + k->neg;
+	k->nd = (size_t)(e - k->d);
+	k->exp = strtol(e + 1, NULL, 10);
+}
+
+/* Compare the digit strings of a and b (points skipped, the shorter
+ * padded with zeros). */
+static int
+digits_cmp(const struct canon *a, const struct canon *b)
+{
+	size_t i = 0, j = 0;
+
+	for (;;) {
+		char x, y;
+
+		while (i < a->nd && a->d[i] == '.')
+			i++;
+		while (j < b->nd && b->d[j] == '.')
+			j++;
+		if (i >= a->nd && j >= b->nd)
+			return 0;
+		x = i < a->nd ? a->d[i++] : '0';
+		y = j < b->nd ? b->d[j++] : '0';
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+}
+
+int
+cdp_num_canon_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	struct canon x, y;
+	int mag;
+
+	canon_split(a, an, &x);
+	canon_split(b, bn, &y);
+	if (x.zero || y.zero) {
+		int sx = x.zero ? 0 : x.neg ? -1 : 1;
+		int sy = y.zero ? 0 : y.neg ? -1 : 1;
+
+		return sx < sy ? -1 : sx > sy;
+	}
+	if (x.neg != y.neg)
+		return x.neg ? -1 : 1;
+	mag = x.exp != y.exp ? (x.exp < y.exp ? -1 : 1) : digits_cmp(&x, &y);
+	return x.neg ? -mag : mag;
+}
+
+static int	canon_plain(const struct canon *, const char *, size_t, long,
+		    long, struct cdp_buf *);
+
+int
+cdp_num_canon_json(const char *c, size_t n, struct cdp_buf *out)
+{
+	char num[NUMBUF], fmt[32];
+	struct cdp_buf back = { 0 };
+	struct canon k;
+	double d;
+	int len, rc = 0;
+
+	if (n >= sizeof(num))
+		goto exact;
+	memcpy(num, c, n);
+	num[n] = '\0';
+	d = strtod(num, NULL);
+	/* The usual case: a double holds the value, print it as always. */
+	if ((len = cdp_fmt_double(fmt, d)) > 0) {
+		rc = cdp_num_canon(fmt, (size_t)len, &back);
+		if (rc == 0 && back.len == n && memcmp(back.p, c, n) == 0) {
+			cdp_buf_free(&back);
+			return cdp_buf_add(out, fmt, (size_t)len);
+		}
+		cdp_buf_free(&back);
+		if (rc == -1)
+			return -1;
+	}
+exact:
+	canon_split(c, n, &k);
+	return canon_plain(&k, c, n, -7, 20, out);
+}
+
+/*
+ * Write canonical number k (text c[0..n)) in plain notation when its
+ * exponent is in [lo, hi], else as the canonical text itself.
+ */
+static int
+canon_plain(const struct canon *kp, const char *c, size_t n, long lo,
+    long hi, struct cdp_buf *out)
+{
+	struct canon k = *kp;
+	size_t at = out->len;
+	int rc = 0;
+
+	if (k.zero)
+		return cdp_buf_addc(out, '0');
+	if (k.neg)
+		rc |= cdp_buf_addc(out, '-');
+	if (k.exp >= lo && k.exp <= hi) {
+		/* Plain notation: digits with the point moved by exp. */
+		long pos = 0;
+
+		if (k.exp < 0) {
+			rc |= cdp_buf_adds(out, "0.");
+			for (long z = 0; z < -k.exp - 1; z++)
+				rc |= cdp_buf_addc(out, '0');
+		}
+		for (size_t i = 0; i < k.nd; i++) {
+			if (k.d[i] == '.')
+				continue;
+			if (k.exp >= 0 && pos == k.exp + 1)
+				rc |= cdp_buf_addc(out, '.');
+			rc |= cdp_buf_addc(out, k.d[i]);
+			pos++;
+		}
+		for (; k.exp >= 0 && pos <= k.exp; pos++)
+			rc |= cdp_buf_addc(out, '0');
+	} else {
+		rc |= cdp_buf_add(out, c + k.neg, n - k.neg);
+	}
+	if (rc != 0)
+		out->len = at;
+	return rc != 0 ? -1 : 0;
+}
+
+int
+cdp_num_key(const char *p, size_t n, struct cdp_buf *out)
+{
+	struct cdp_buf c = { 0 };
+	struct canon k;
+	int rc;
+
+	if (cdp_num_canon(p, n, &c) == -1) {
+		cdp_buf_free(&c);
+		return -1;
+	}
+	canon_split(c.p, c.len, &k);
+	rc = canon_plain(&k, c.p, c.len, -30, 60, out);
+	cdp_buf_free(&c);
+	return rc;
 }
 
 int
@@ -1032,6 +1267,22 @@ cdp_fmt_double(char *buf, double d)
 	return trim_exponent(buf, len);
 }
 
+bool
+cdp_looks_utf16(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (n >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) ||
+	    (u[0] == 0xFE && u[1] == 0xFF)))
+		return true;
+	/* "{\"" or "a," as UTF-16LE or BE: NULs on one side, none on the
+	 * other. */
+	if (n < 4)
+		return false;
+	return (u[0] != 0 && u[1] == 0 && u[2] != 0 && u[3] == 0) ||
+	    (u[0] == 0 && u[1] != 0 && u[2] == 0 && u[3] != 0);
+}
+
 /* Writer: every field starts with '{' or ',', so end() only closes. */
 
 void
@@ -1066,7 +1317,14 @@ put_key(struct cdp_recw *w, const char *key, size_t klen)
 	return cdp_buf_addc(&w->b, ':');
 }
 
-/* Append f's value, dropping whitespace outside strings when it has some. */
+/*
+ * Append f's value exactly as in the input, whitespace inside nested
+ * values included (DESIGN: fields a program does not own pass through
+ * byte for byte).  The one exception: a value whose whitespace breaks the
+ * line (a JSON-array element read by cdp-ingest may span lines; a raw CR
+ * or LF can only be whitespace, strings cannot hold one) is written
+ * without its whitespace, as a record is one line.
+ */
 static int
 put_value(struct cdp_recw *w, const struct cdp_rec *r,
     const struct cdp_field *f)
@@ -1076,7 +1334,8 @@ put_value(struct cdp_recw *w, const struct cdp_rec *r,
 	char *o;
 	int in = 0;
 
-	if ((f->flags & CDP_F_SPACE) == 0)
+	if ((f->flags & CDP_F_SPACE) == 0 || (memchr(s, '\n', n) == NULL &&
+	    memchr(s, '\r', n) == NULL))
 		return cdp_buf_add(&w->b, s, n);
 	if (cdp_buf_reserve(&w->b, n) == -1)
 		return -1;

@@ -66,7 +66,8 @@ struct cdp_rec {
  * key, keys compared after unescaping) and index its top-level fields in
  * input order.  Whitespace is space, tab, CR and LF.  Returns 0; or -1 with
  * err->code EX_DATAERR and a reason such as "invalid UTF-8 at byte 17"
- * (a byte offset, never the data), or EX_OSERR on allocation failure.
+ * (a byte offset, never the data) or CDP_UTF16_REASON for a UTF-16 line,
+ * or EX_OSERR on allocation failure.
  */
 int	cdp_rec_parse(struct cdp_rec *r, const char *p, size_t len,
 	    struct cdp_err *err);
@@ -96,6 +97,44 @@ int	cdp_rec_str(const struct cdp_rec *r, const struct cdp_field *f,
 int	cdp_rec_num(const struct cdp_rec *r, const struct cdp_field *f,
 	    double *out);
 
+/*
+ * The exact value of JSON number text p[0..n) (valid JSON syntax) as one
+ * canonical text, the same for every spelling of the same value: "0" for
+ * every zero (-0 included), else "[-]D[.DDD]eE" with the significant
+ * digits only ("1.0", "1e0" and "10E-1" are all "1e0";
+ * 12345678901234567890 is "1.234567890123456789e19").  Exponents beyond
+ * +-999999999 saturate.  Appended to out.  Returns 0, or -1 on
+ * allocation failure.  For group keys and distinct counts, which must
+ * never merge two values a double cannot tell apart.
+ */
+int	cdp_num_canon(const char *p, size_t n, struct cdp_buf *out);
+
+/*
+ * Order two canonical texts (cdp_num_canon()) by the values they stand
+ * for: -1, 0 or 1.
+ */
+int	cdp_num_canon_cmp(const char *a, size_t an, const char *b, size_t bn);
+
+/*
+ * Append canonical text c[0..n) as a JSON number for people: the text of
+ * cdp_fmt_double() when a double holds the value exactly, else the exact
+ * digits in plain notation when the exponent is from -7 to 20
+ * (12345678901234567890) or in exponent notation (1e400).  Returns 0,
+ * or -1 on allocation failure.
+ */
+int	cdp_num_canon_json(const char *c, size_t n, struct cdp_buf *out);
+
+/*
+ * The exact value of JSON number text p[0..n) as key text: plain
+ * notation, no exponent, when the value's exponent is from -30 to 60
+ * ("1.0", "1e0" and "10E-1" are "1"; "-0" is "0"; 12345678901234567890
+ * and 165.71 stay as they are), else its canonical text ("1e400").  One
+ * text per value, and integers and decimals written plainly keep their
+ * bytes, so keys of ids do not change.  Appended to out; 0, or -1 on
+ * allocation failure.
+ */
+int	cdp_num_key(const char *p, size_t n, struct cdp_buf *out);
+
 /* Append the unescaped form of JSON string contents s[0..n) (no quotes,
  * already validated) to out.  Returns 0, or -1 on allocation failure. */
 int	cdp_json_unescape(const char *s, size_t n, struct cdp_buf *out);
@@ -110,6 +149,17 @@ int	cdp_json_quote(struct cdp_buf *out, const char *s, size_t n);
 
 /* True when s[0..n) is valid UTF-8 (no overlongs, no surrogates). */
 bool	cdp_utf8_valid(const char *s, size_t n);
+
+/*
+ * True when s[0..n), the start of an input, looks like UTF-16 text: a
+ * UTF-16 byte order mark, or ASCII characters each with a NUL byte on the
+ * same side.  For the hint of a refused input.
+ */
+bool	cdp_looks_utf16(const char *s, size_t n);
+
+/* The reason given for such an input. */
+#define CDP_UTF16_REASON \
+	"UTF-16 text: convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)"
 
 /*
  * Write d as the shortest decimal text that reads back (strtod) to the
@@ -137,8 +187,10 @@ void	cdp_recw_begin(struct cdp_recw *w);
 int	cdp_recw_end(struct cdp_recw *w);
 void	cdp_recw_free(struct cdp_recw *w);
 
-/* Copy field f of r: key and value bytes as in the input, except that an
- * object/array holding whitespace (CDP_F_SPACE) is written compacted. */
+/* Copy field f of r: key and value bytes exactly as in the input, the
+ * whitespace inside an object or array (CDP_F_SPACE) included, unless it
+ * holds a line break (CR or LF): then that value is written without its
+ * whitespace, as a record is one line. */
 int	cdp_recw_field(struct cdp_recw *w, const struct cdp_rec *r,
 	    const struct cdp_field *f);
 

@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "progress.h"
 #include "xalloc.h"
 
 static const char *oom_hint;
@@ -16,17 +17,24 @@ cdp_oom_hint(const char *hint)
 	oom_hint = hint;
 }
 
+const char *
+cdp_oom_hint_text(void)
+{
+	return oom_hint != NULL ? oom_hint :
+	    "partition the input first, see cdp-partition(1)";
+}
+
 void
 cdp_oom(size_t n)
 {
-	char size[48] = "";
+	char size[48] = "", ctx[96];
 
 	if (n > 0)
 		snprintf(size, sizeof(size), " (%zu bytes requested)", n);
-	if (oom_hint != NULL)
-		cdp_die(EX_OSERR, NULL, 0, "out of memory%s; %s", size,
-		    oom_hint);
-	cdp_die(EX_OSERR, NULL, 0, "out of memory%s", size);
+	/* How far the run got and the limit it met, when known. */
+	cdp_mem_context(ctx, sizeof(ctx));
+	cdp_die(EX_OSERR, NULL, 0, "out of memory%s%s; %s", size, ctx,
+	    cdp_oom_hint_text());
 }
 
 void *

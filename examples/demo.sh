@@ -1,6 +1,7 @@
-#!/bin/sh
+#!/bin/bash
 # examples/demo.sh BIN_DIR - the demo pipeline on the example sources.
-set -e
+# A failed stage fails the demo, not only the last one (see README).
+set -e -o pipefail
 bin=$(cd "${1:-../build/bin}" && pwd)
 PATH="$bin:$PATH"
 cd "$(dirname "$0")"

@@ -51,7 +51,7 @@ setup() {
 	done
 	run_split cdp-report profile --format yaml in.ndjson
 	assert_failure 64
-	assert_equal "${stderr%%$'\n'*}" "cdp-report: --format: expected table, csv, ndjson, markdown or html"
+	assert_equal "${stderr%%$'\n'*}" "cdp-report profile: --format: expected table, csv, ndjson, markdown or html"
 }
 
 @test "arch: cdp-score's subcommands are one list: usage, dispatch and messages" {

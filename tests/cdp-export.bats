@@ -108,7 +108,7 @@ $(h 48221234567)"
 	assert_output "PHONE
 $(h 14155552671)
 $(h 48221234567)"
-	assert_equal "$stderr" '{"read":3,"written":2,"rejected":0,"dropped":1,"no_consent":0,"no_identifier":1,"bad_values":1}'
+	assert_equal "$(stats_core "$stderr")" '{"read":3,"written":2,"rejected":0,"dropped":1,"no_consent":0,"no_identifier":1,"bad_values":1}'
 }
 
 @test "export: names, city, state, zip and country as each platform wants them" {
@@ -130,7 +130,7 @@ zoë,leeng,sw1a1aa"
 	run_split cdp-export --platform google --fields email,phone,first_name,last_name,country,zip --default-country PL --stats "$F/profiles.ndjson"
 	assert_success
 	assert_output "$(cat "$F/expected/google.csv")"
-	assert_equal "$stderr" '{"read":9,"written":5,"rejected":0,"dropped":4,"no_consent":3,"no_identifier":1,"bad_values":2}'
+	assert_equal "$(stats_core "$stderr")" '{"read":9,"written":5,"rejected":0,"dropped":4,"no_consent":3,"no_identifier":1,"bad_values":2}'
 	run cdp-export --platform meta --fields email,phone,first_name,last_name,city,state,zip,country --default-country PL "$F/profiles.ndjson"
 	assert_success
 	assert_output "$(cat "$F/expected/meta.csv")"
@@ -151,7 +151,7 @@ $low"
 	run_split cdp-export --platform google --fields email,country --stats < <(rec "\"email\":\"a@b.co\",\"country\":\"$low\"")
 	assert_output "Email,Country
 $(h a@b.co),"
-	assert_equal "$stderr" '{"read":1,"written":1,"rejected":0,"dropped":0,"no_consent":0,"no_identifier":0,"bad_values":1}'
+	assert_equal "$(stats_core "$stderr")" '{"read":1,"written":1,"rejected":0,"dropped":0,"no_consent":0,"no_identifier":0,"bad_values":1}'
 }
 
 @test "export: a hash of a pipeline that hashed at ingest is the one export makes" {
@@ -183,10 +183,10 @@ $(h ann@example.com),$(h +48601234567)"
 	assert_success
 	assert_output "Email,Phone
 $(h a@x.io),"
-	assert_equal "$stderr" '{"read":6,"written":1,"rejected":0,"dropped":5,"no_consent":5,"no_identifier":0,"bad_values":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":6,"written":1,"rejected":0,"dropped":5,"no_consent":5,"no_identifier":0,"bad_values":0}'
 	run_split cdp-export --platform google --no-consent-filter --stats in.ndjson
 	assert_equal "${#lines[@]}" 7
-	assert_equal "$stderr" '{"read":6,"written":6,"rejected":0,"dropped":0,"no_consent":0,"no_identifier":0,"bad_values":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":6,"written":6,"rejected":0,"dropped":0,"no_consent":0,"no_identifier":0,"bad_values":0}'
 }
 
 @test "export: --consent takes a top-level key or a dotted path" {
@@ -208,7 +208,7 @@ a@x.io"
 	run_split cdp-export --platform generic --consent consent.email --no-hash --fields id,title,email,score,note,tags,vip --stats "$F/plain.ndjson"
 	assert_success
 	assert_output "$(cat "$F/expected/plain.csv")"
-	assert_equal "$stderr" '{"read":4,"written":3,"rejected":0,"dropped":1,"no_consent":1,"no_identifier":0,"bad_values":1}'
+	assert_equal "$(stats_core "$stderr")" '{"read":4,"written":3,"rejected":0,"dropped":1,"no_consent":1,"no_identifier":0,"bad_values":1}'
 }
 
 @test "export: generic NDJSON keeps numbers, flags and arrays, leaves out empty values" {
@@ -243,7 +243,7 @@ $(h x@y.com)"
 	assert_output "Email,Phone,First Name,Last Name,Country,Zip
 $(h a@x.io),,,,,
 ,,$(h ann),$(h lee),PL,00-950"
-	assert_equal "$stderr" '{"read":4,"written":2,"rejected":0,"dropped":2,"no_consent":0,"no_identifier":2,"bad_values":3}'
+	assert_equal "$(stats_core "$stderr")" '{"read":4,"written":2,"rejected":0,"dropped":2,"no_consent":0,"no_identifier":2,"bad_values":3}'
 	# Meta matches names with a zip code, no country needed.
 	run cdp-export --platform meta --fields first_name,last_name,zip in.ndjson
 	assert_equal "${#lines[@]}" 3
@@ -261,7 +261,7 @@ $(h a@x.io),,,,,
 	run_split cdp-export --platform google --rejects bad.ndjson --stats in.ndjson
 	assert_success
 	assert_equal "${#lines[@]}" 3
-	assert_equal "$stderr" '{"read":3,"written":2,"rejected":1,"dropped":0,"no_consent":0,"no_identifier":0,"bad_values":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":3,"written":2,"rejected":1,"dropped":0,"no_consent":0,"no_identifier":0,"bad_values":0}'
 	run grep -c '"_line":2' bad.ndjson
 	assert_output 1
 }
@@ -306,5 +306,5 @@ $(h b@x.io)"
 	assert_success
 	assert_output "n,f,o
 $(h 42),,"
-	assert_equal "$stderr" '{"read":1,"written":1,"rejected":0,"dropped":0,"no_consent":0,"no_identifier":0,"bad_values":2}'
+	assert_equal "$(stats_core "$stderr")" '{"read":1,"written":1,"rejected":0,"dropped":0,"no_consent":0,"no_identifier":0,"bad_values":2}'
 }

@@ -31,7 +31,8 @@ golden() {
 	run_split cdp-ingest --bogus
 	assert_failure 64
 	assert_equal "$output" ""
-	[[ "$stderr" == *"unrecognized option '--bogus'"*"usage: cdp-ingest"* ]]
+	assert_equal "$stderr" "cdp-ingest: unrecognized option '--bogus'
+Try 'cdp-ingest --help' for more information."
 }
 
 @test "ingest: bad option values are usage errors before any output" {
@@ -111,7 +112,7 @@ golden() {
 	run_split cdp-ingest --stats empty.csv header.csv
 	assert_success
 	assert_equal "$output" ""
-	assert_equal "$stderr" '{"read":0,"written":0,"rejected":0,"dropped":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":0,"written":0,"rejected":0,"dropped":0}'
 }
 
 @test "ingest: a ragged row stops the run with file and line (65)" {
@@ -125,7 +126,7 @@ golden() {
 	run_split cdp-ingest --rejects rej.ndjson --stats "$F/ragged.csv"
 	assert_success
 	assert_output "$(golden ragged.out)"
-	assert_equal "$stderr" '{"read":4,"written":2,"rejected":2,"dropped":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":4,"written":2,"rejected":2,"dropped":0}'
 	assert_equal "$(cat rej.ndjson)" "$(golden ragged.rejects)"
 }
 
@@ -155,7 +156,7 @@ golden() {
 	run_split cdp-ingest --rejects rej --stats --max-reject-rate 100 nul.csv
 	assert_success
 	assert_output '{"a":"3","b":"ok","_src":"nul.csv","_line":4}'
-	assert_equal "$stderr" '{"read":3,"written":1,"rejected":2,"dropped":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":3,"written":1,"rejected":2,"dropped":0}'
 	assert_equal "$(sed -n 1p rej)" '{"_error":"NUL byte in field","_src":"nul.csv","_line":2,"raw":"1,x\u0000y"}'
 	assert_equal "$(sed -n 2p rej)" '{"_error":"field \"b\": invalid UTF-8","_src":"nul.csv","_line":3,"raw":"2,�"}'
 }
@@ -163,7 +164,7 @@ golden() {
 @test "ingest: the FEBRL data set: 1000 rows in, 1000 records out" {
 	run_split cdp-ingest --trim --stats "$SHARED/data/febrl/dataset1.csv"
 	assert_success
-	assert_equal "$stderr" '{"read":1000,"written":1000,"rejected":0,"dropped":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":1000,"written":1000,"rejected":0,"dropped":0}'
 	assert_equal "${#lines[@]}" 1000
 	assert_line --index 0 '{"rec_id":"rec-223-org","given_name":"","surname":"waller","street_number":"6","address_1":"tullaroop street","address_2":"willaroo","suburb":"st james","postcode":"4011","state":"wa","date_of_birth":"19081209","soc_sec_id":"6988048","_src":"dataset1.csv","_line":2}'
 	assert_line --index 999 --partial '"_line":1001}'
@@ -181,7 +182,7 @@ golden() {
 	run_split cdp-ingest --rejects rej --stats --max-reject-rate 100 "$F/bad.ndjson"
 	assert_success
 	assert_output "$(golden bad.out)"
-	assert_equal "$stderr" '{"read":12,"written":2,"rejected":10,"dropped":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":12,"written":2,"rejected":10,"dropped":0}'
 	assert_equal "$(cat rej)" "$(golden bad.rejects)"
 }
 
@@ -197,10 +198,14 @@ golden() {
 	assert_output "$(printf '%s\n' '{"a":1,"_src":"x.ndjson","_line":1}' '{"a":2,"_src":"x.ndjson","_line":4}')"
 }
 
-@test "ingest: a JSON array, elements over several lines, compacted" {
+@test "ingest: a JSON array, elements over several lines, one line each" {
 	run cdp-ingest "$F/array.json"
 	assert_success
 	assert_output "$(golden array.out)"
+	# Whitespace inside nested values stays unless it breaks the line.
+	printf '[{"a": [ 1,\n 2 ], "b": { "c" : 3 }}]\n' > nl.json
+	run cdp-ingest nl.json
+	assert_output '{"a":[1,2],"b":{ "c" : 3 },"_src":"nl.json","_line":1}'
 }
 
 @test "ingest: a broken JSON array stops the run (65) with the line" {
@@ -420,7 +425,7 @@ golden() {
 	run_split cdp-ingest --require 'email|phone' --require id --rejects rej --stats r.csv
 	assert_success
 	assert_equal "${#lines[@]}" 2
-	assert_equal "$stderr" '{"read":4,"written":2,"rejected":2,"dropped":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":4,"written":2,"rejected":2,"dropped":0}'
 	assert_equal "$(jq -r ._error rej)" "$(printf '%s\n' 'none of the required fields email|phone is present' 'missing required field id')"
 }
 
@@ -548,7 +553,7 @@ golden() {
 	run_split cdp-ingest --max-record-bytes 1K --rejects rej --stats long.csv
 	assert_success
 	assert_output '{"a":"2","b":"y","_src":"long.csv","_line":3}'
-	assert_equal "$stderr" '{"read":2,"written":1,"rejected":1,"dropped":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":2,"written":1,"rejected":1,"dropped":0}'
 	assert_equal "$(jq -r '._error + " " + (._line|tostring)' rej)" "row longer than --max-record-bytes 2"
 	printf '[{"a":"%s"},\n{"a":2}]\n' "$big" > long.json
 	run_split cdp-ingest --max-record-bytes 1K --rejects rej long.json

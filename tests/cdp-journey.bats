@@ -38,7 +38,7 @@ setup() {
 	    --state "$W/s" --stats "$D/events.ndjson" "$D/later.ndjson"
 	assert_success
 	assert_output ""
-	assert_equal "$stderr" '{"read":11,"used":10,"rejected":0,"skipped":1,"profiles":4,"sent":0,"stage.none":2,"stage.awareness":0,"stage.cart":1,"stage.customer":1,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0,"skip.holdout":0,"skip.stale":0,"skip.before_start":0,"skip.no_reentry":0,"skip.reentry_gap":0,"skip.exited":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":11,"used":10,"rejected":0,"skipped":1,"profiles":4,"sent":0,"stage.none":2,"stage.awareness":0,"stage.cart":1,"stage.customer":1,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0,"skip.holdout":0,"skip.stale":0,"skip.before_start":0,"skip.no_reentry":0,"skip.reentry_gap":0,"skip.exited":0}'
 	run grep -c '"profile_id":"p2","stage":null' "$W/s"
 	assert_output 1
 }
@@ -60,7 +60,7 @@ setup() {
 	    "$D/caps.ndjson"
 	assert_success
 	assert_output "$(cat "$D/caps.out")"
-	assert_equal "$stderr" '{"read":7,"used":7,"rejected":0,"skipped":0,"profiles":3,"sent":3,"stage.none":0,"stage.all":3,"skip.no_consent":1,"skip.capped":1,"skip.suppressed":1,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0,"skip.holdout":0,"skip.stale":0,"skip.before_start":0,"skip.no_reentry":0,"skip.reentry_gap":0,"skip.exited":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":7,"used":7,"rejected":0,"skipped":0,"profiles":3,"sent":3,"stage.none":0,"stage.all":3,"skip.no_consent":1,"skip.capped":1,"skip.suppressed":1,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0,"skip.holdout":0,"skip.stale":0,"skip.before_start":0,"skip.no_reentry":0,"skip.reentry_gap":0,"skip.exited":0}'
 }
 
 @test "quiet hours across midnight, the date line and both DST changes" {
@@ -150,7 +150,7 @@ setup() {
 	    --rejects "$W/rej" --stats "$W/in"
 	assert_success
 	assert_output '{"profile_id":"a","journey":"promo","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2025-01-02T00:00:00Z","reason":"trigger","arm":"treatment","sent":true}'
-	assert_equal "$stderr" '{"read":2,"used":1,"rejected":1,"skipped":0,"profiles":1,"sent":1,"stage.none":0,"stage.all":1,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0,"skip.holdout":0,"skip.stale":0,"skip.before_start":0,"skip.no_reentry":0,"skip.reentry_gap":0,"skip.exited":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":2,"used":1,"rejected":1,"skipped":0,"profiles":1,"sent":1,"stage.none":0,"stage.all":1,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0,"skip.holdout":0,"skip.stale":0,"skip.before_start":0,"skip.no_reentry":0,"skip.reentry_gap":0,"skip.exited":0}'
 }
 
 @test "next best action: priority, then --score FIELD.<action>, then name" {
@@ -205,7 +205,7 @@ O
 {"profile_id":7,"journey":"promo","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-01-01T10:00:00Z","reason":"trigger","arm":"treatment","sent":true}
 {"profile_id":7,"journey":"promo","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-01-01T11:00:00Z","reason":"trigger","arm":"treatment","sent":true}
 O
-	assert_equal "$stderr" '{"read":3,"used":2,"rejected":0,"skipped":1,"profiles":1,"sent":2,"stage.none":0,"stage.all":1,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0,"skip.holdout":0,"skip.stale":0,"skip.before_start":0,"skip.no_reentry":0,"skip.reentry_gap":0,"skip.exited":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":3,"used":2,"rejected":0,"skipped":1,"profiles":1,"sent":2,"stage.none":0,"stage.all":1,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":0,"skip.pending":0,"skip.holdout":0,"skip.stale":0,"skip.before_start":0,"skip.no_reentry":0,"skip.reentry_gap":0,"skip.exited":0}'
 }
 
 @test "a failed write exits 74" {
@@ -226,7 +226,7 @@ O
 	assert_success
 	assert_equal "$(grep -c '"reason":"stale","arm":"treatment","sent":false' <<<"$output")" 8
 	assert_equal "$(grep -c '"reason":"cancelled"' <<<"$output")" 2
-	assert_equal "$stderr" '{"read":9,"used":8,"rejected":0,"skipped":1,"profiles":3,"sent":0,"stage.none":0,"stage.awareness":0,"stage.cart":1,"stage.customer":2,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":2,"skip.pending":0,"skip.holdout":0,"skip.stale":8,"skip.before_start":0,"skip.no_reentry":0,"skip.reentry_gap":0,"skip.exited":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":9,"used":8,"rejected":0,"skipped":1,"profiles":3,"sent":0,"stage.none":0,"stage.awareness":0,"stage.cart":1,"stage.customer":2,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":0,"skip.cancelled":2,"skip.pending":0,"skip.holdout":0,"skip.stale":8,"skip.before_start":0,"skip.no_reentry":0,"skip.reentry_gap":0,"skip.exited":0}'
 	# --max-age reaches back as far as asked; "none" is no limit.
 	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-20 \
 	    --max-age 30d "$D/events.ndjson"

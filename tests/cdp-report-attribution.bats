@@ -31,7 +31,7 @@ conv='event == "purchase"'
 	assert_failure 64
 	assert_equal "$output" ""
 	assert_equal "$(head -1 <<<"$stderr")" \
-	    "cdp-report: --conversion is required"
+	    "cdp-report attribution: --conversion is required"
 }
 
 @test "attribution: a bad --conversion points at its column (64)" {
@@ -52,21 +52,21 @@ conv='event == "purchase"'
 		assert_equal "$output" ""
 	done
 	run_split cdp-report attribution --conversion "$conv" --model bogus
-	assert_equal "$(head -1 <<<"$stderr")" "cdp-report: --model: unknown \
+	assert_equal "$(head -1 <<<"$stderr")" "cdp-report attribution: --model: unknown \
 model 'bogus' (first, last, linear, time-decay, position, markov, shapley, \
 shapley-ordered)"
 	run_split cdp-report attribution --conversion "$conv" --model first --model first
 	assert_equal "$(head -1 <<<"$stderr")" \
-	    "cdp-report: --model: first given twice"
+	    "cdp-report attribution: --model: first given twice"
 	run_split cdp-report attribution --conversion "$conv" --model position:50,20,40
 	assert_equal "$(head -1 <<<"$stderr")" \
-	    "cdp-report: --model: position: the shares must add up to 100"
+	    "cdp-report attribution: --model: position: the shares must add up to 100"
 	run_split cdp-report attribution --conversion "$conv" --model markov:5
 	assert_equal "$(head -1 <<<"$stderr")" \
-	    "cdp-report: --model: markov: the order is 1 to 4, not '5'"
+	    "cdp-report attribution: --model: markov: the order is 1 to 4, not '5'"
 	run_split cdp-report attribution --conversion "$conv" --model markov,markov:1
 	assert_equal "$(head -1 <<<"$stderr")" \
-	    "cdp-report: --model: markov given twice"
+	    "cdp-report attribution: --model: markov given twice"
 }
 
 @test "attribution: bad --lookback is a usage error (64)" {
@@ -74,7 +74,7 @@ shapley-ordered)"
 	    "$F/puzyrov.ndjson"
 	assert_failure 64
 	assert_equal "$(head -1 <<<"$stderr")" \
-	    "cdp-report: --lookback: expected a duration such as 30d"
+	    "cdp-report attribution: --lookback: expected a duration such as 30d"
 }
 
 # --- Markov: the published example and a hand-computed one -----------------
@@ -157,7 +157,7 @@ shapley-ordered)"
 	assert_output "$(golden heuristic.csv)"
 	# 16 read: p5's page view and the record without a profile_id are
 	# neither touchpoint nor conversion of a path: skipped.
-	assert_equal "$stderr" '{"read":16,"used":14,"rejected":0,"skipped":2,"paths_converted":4,"paths_null":1,"touchpoints":10,"unattributed":1}'
+	assert_equal "$(stats_core "$stderr")" '{"read":16,"used":14,"rejected":0,"skipped":2,"paths_converted":4,"paths_null":1,"touchpoints":10,"unattributed":1}'
 }
 
 @test "attribution: without --lookback old touches stay in the path" {
@@ -198,7 +198,7 @@ mailing,2"
 	run_split cdp-report attribution --path-id j --channel ch --conversion conv \
 	    --value v --model first,last,linear,markov -f csv --stats events.ndjson
 	assert_success
-	assert_equal "$stderr" '{"read":397994,"used":397994,"rejected":0,"skipped":0,"paths_converted":19785,"paths_null":68602,"touchpoints":378209,"unattributed":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":397994,"used":397994,"rejected":0,"skipped":0,"paths_converted":19785,"paths_null":68602,"touchpoints":378209,"unattributed":0}'
 	printf '%s\n' "$output" >credit.csv
 	awk -F, 'NR > 1 { printf "%s,%.0f,%.0f,%.4f,%.3f,%.3f,%.3f\n",
 	    $1, $2, $4, $6, $3, $5, $7 }' credit.csv >heuristic.csv
@@ -278,12 +278,12 @@ mailing,2"
 	run_split cdp-report attribution --conversion "$conv" --model last \
 	    --remove-sequence a "$F/puzyrov.ndjson"
 	assert_failure 64
-	assert_equal "$(head -1 <<<"$stderr")" "cdp-report: --remove-sequence needs a markov model"
+	assert_equal "$(head -1 <<<"$stderr")" "cdp-report attribution: --remove-sequence needs a markov model"
 	for seq in 'a > b > c' 'a >' '> b' ''; do
 		run_split cdp-report attribution --conversion "$conv" --model markov:2 \
 		    --remove-sequence "$seq" "$F/puzyrov.ndjson"
 		assert_failure 64
-		assert_equal "$(head -1 <<<"$stderr")" "cdp-report: --remove-sequence: '$seq': expected 1 to 2 channels (the highest markov order) between '>'"
+		assert_equal "$(head -1 <<<"$stderr")" "cdp-report attribution: --remove-sequence: '$seq': expected 1 to 2 channels (the highest markov order) between '>'"
 	done
 }
 
@@ -367,7 +367,7 @@ b,0,0.5,0,0,0,0,0,0,0,0"
 display,0
 search,0.5
 video,0.5"
-	assert_equal "$stderr" '{"read":4,"used":4,"rejected":0,"skipped":0,"paths_converted":1,"paths_null":0,"touchpoints":3,"unattributed":0,"impressions":2}'
+	assert_equal "$(stats_core "$stderr")" '{"read":4,"used":4,"rejected":0,"skipped":0,"paths_converted":1,"paths_null":0,"touchpoints":3,"unattributed":0,"impressions":2}'
 	# Only "view" counts as an impression: display is a click now.
 	run_split cdp-report attribution --conversion "$conv" --model linear \
 	    --touch-types touch:view --view-through 1d -f csv touches.ndjson
@@ -388,7 +388,7 @@ video,0.5"
 	run_split cdp-report attribution --conversion "$conv" --view-through 1d \
 	    "$F/puzyrov.ndjson"
 	assert_failure 64
-	assert_equal "$(head -1 <<<"$stderr")" "cdp-report: --view-through needs --touch-types to tell impressions from clicks"
+	assert_equal "$(head -1 <<<"$stderr")" "cdp-report attribution: --view-through needs --touch-types to tell impressions from clicks"
 	for bad in "--view-through 1x --touch-types t" "--touch-types :view" \
 	    "--touch-types t:"; do
 		run_split cdp-report attribution --conversion "$conv" $bad \
@@ -465,7 +465,7 @@ b,0,0,0,5,5,5,1"
 	assert_success
 	assert_output "channel,last_conversions,last_value
 a,1,3"
-	assert_equal "$stderr" '{"read":8,"used":2,"rejected":6,"skipped":0,"paths_converted":1,"paths_null":0,"touchpoints":1,"unattributed":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":8,"used":2,"rejected":6,"skipped":0,"paths_converted":1,"paths_null":0,"touchpoints":1,"unattributed":0}'
 	run jq -c '[._line, ._error]' rej.ndjson
 	assert_line --index 0 --partial '[2,'
 	assert_line --index 1 \
@@ -498,7 +498,7 @@ a,1,3"
 	assert_output "channel,first_conversions,first_value
 a,1,2
 b,0,0"
-	assert_equal "$stderr" '{"read":4,"used":3,"rejected":0,"skipped":1,"paths_converted":1,"paths_null":0,"touchpoints":2,"unattributed":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":4,"used":3,"rejected":0,"skipped":1,"paths_converted":1,"paths_null":0,"touchpoints":2,"unattributed":0}'
 }
 
 @test "attribution: no records give an empty table" {
@@ -519,7 +519,7 @@ b,0,0"
 	    -f csv in.ndjson
 	assert_success
 	assert_output "channel,markov_conversions,removal_effect,linear_conversions"
-	assert_equal "$stderr" '{"read":1,"used":1,"rejected":0,"skipped":0,"paths_converted":0,"paths_null":0,"touchpoints":0,"unattributed":1}'
+	assert_equal "$(stats_core "$stderr")" '{"read":1,"used":1,"rejected":0,"skipped":0,"paths_converted":0,"paths_null":0,"touchpoints":0,"unattributed":1}'
 }
 
 @test "attribution: channel 7 and \"7\" are one channel; ids 1 and \"1\" two" {

@@ -42,7 +42,7 @@ setup() {
 {"_table":"retention_pct","cohort":"2026-02","size":2,"p0":50,"p1":50,"p2":null}
 {"_table":"retention_pct","cohort":"2026-03","size":1,"p0":100,"p1":null,"p2":null}
 OUT
-	assert_equal "$stderr" '{"read":13,"used":12,"rejected":0,"skipped":1,"no_profile":1,"no_cohort":1}'
+	assert_equal "$(stats_core "$stderr")" '{"read":13,"used":12,"rejected":0,"skipped":1,"no_profile":1,"no_cohort":1}'
 }
 
 # Without --cohort a profile's cohort is the month of its first purchase:
@@ -62,7 +62,7 @@ cohort,size,p0,p1,p2
 2026-01,2,100,0,50
 2026-02,3,100,66.66666666666667,
 OUT
-	assert_equal "$stderr" '{"read":13,"used":9,"rejected":0,"skipped":4,"no_profile":1,"no_cohort":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":13,"used":9,"rejected":0,"skipped":4,"no_profile":1,"no_cohort":0}'
 }
 
 # ISO weeks: cohort 2026-01 starts on Thursday Jan 1, in the week of
@@ -135,7 +135,7 @@ OUT
 	assert_equal "${stderr_lines[0]}" "cdp-report: --activity:1:7: expected an operator or the end"
 	run_split cdp-report cohort --period year </dev/null
 	assert_failure 64
-	assert_equal "${stderr_lines[0]}" "cdp-report: --period: expected day, week or month"
+	assert_equal "${stderr_lines[0]}" "cdp-report cohort: --period: expected day, week or month"
 }
 
 bad_input() {
@@ -165,7 +165,7 @@ cohort,size,p0
 
 cohort,size,p0
 OUT
-	assert_equal "$stderr" '{"read":4,"used":1,"rejected":2,"skipped":1,"no_profile":0,"no_cohort":1}'
+	assert_equal "$(stats_core "$stderr")" '{"read":4,"used":1,"rejected":2,"skipped":1,"no_profile":0,"no_cohort":1}'
 	run cut -d, -f1-3 rej.ndjson
 	assert_output - <<'OUT'
 {"_error":"no time field \"ts\"","_src":"bad.ndjson","_line":3

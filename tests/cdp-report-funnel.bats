@@ -41,7 +41,7 @@ setup() {
 {"step":2,"name":"event==\"cart\"","profiles":4,"conversion_pct":66.66666666666667,"overall_pct":66.66666666666667,"median_secs":45000,"median_time":"12h 30m"}
 {"step":3,"name":"event==\"purchase\"","profiles":2,"conversion_pct":50,"overall_pct":33.333333333333336,"median_secs":259200,"median_time":"3d"}
 OUT
-	assert_equal "$stderr" '{"read":20,"used":18,"rejected":0,"skipped":2,"no_step":1,"no_profile":1,"profiles":7}'
+	assert_equal "$(stats_core "$stderr")" '{"read":20,"used":18,"rejected":0,"skipped":2,"no_step":1,"no_profile":1,"profiles":7}'
 }
 
 @test "funnel: csv, NAME=EXPR, repeated --steps, files first" {
@@ -122,15 +122,15 @@ OUT
 @test "funnel: bad --within, no steps, a file among the steps: 64" {
 	run_split cdp-report funnel --steps "$V" --within 7x
 	assert_failure 64
-	assert_equal "${stderr_lines[0]}" "cdp-report: --within: expected a duration such as 7d, 12h, 30m or 90s"
+	assert_equal "${stderr_lines[0]}" "cdp-report funnel: --within: expected a duration such as 7d, 12h, 30m or 90s"
 	run_split cdp-report funnel --steps "$V" --within 0d
 	assert_failure 64
 	run_split cdp-report funnel --within 7d
 	assert_failure 64
-	assert_equal "${stderr_lines[0]}" "cdp-report: --steps: at least one step is needed"
+	assert_equal "${stderr_lines[0]}" "cdp-report funnel: --steps: at least one step is needed"
 	run_split cdp-report funnel --steps "$V" "$F/events.ndjson"
 	assert_failure 64
-	assert_equal "${stderr_lines[0]}" "cdp-report: --steps: '$F/events.ndjson' is a file: put FILE arguments before --steps or after --"
+	assert_equal "${stderr_lines[0]}" "cdp-report funnel: --steps: '$F/events.ndjson' is a file: put FILE arguments before --steps or after --"
 }
 
 # line 3 matches a step and has no ts; line 4's ts is not a time
@@ -155,7 +155,7 @@ bad_input() {
 	    --steps "$V" -- bad.ndjson
 	assert_success
 	assert_line --index 1 '1,"event==""view""",1,100,100,,'
-	assert_equal "$stderr" '{"read":4,"used":1,"rejected":2,"skipped":1,"no_step":1,"no_profile":0,"profiles":1}'
+	assert_equal "$(stats_core "$stderr")" '{"read":4,"used":1,"rejected":2,"skipped":1,"no_step":1,"no_profile":0,"profiles":1}'
 	run cat rej.ndjson
 	assert_output - <<'OUT'
 {"_error":"no time field \"ts\"","_src":"bad.ndjson","_line":3,"raw":"{\"profile_id\":\"a\",\"event\":\"view\"}"}

@@ -47,7 +47,7 @@ events() {
 @test "group: an unknown aggregate is a usage error" {
 	run_split cdp-report group --by channel --agg count,median:revenue "$F/events.ndjson"
 	assert_failure 64
-	assert_equal "${stderr%%$'\n'*}" "cdp-report: --agg: unknown aggregate 'median'"
+	assert_equal "${stderr%%$'\n'*}" "cdp-report group: --agg: unknown aggregate 'median'"
 	assert_output ""
 }
 
@@ -58,12 +58,12 @@ events() {
 		assert_output ""
 	done
 	run_split cdp-report group --agg sum "$F/events.ndjson"
-	assert_equal "${stderr%%$'\n'*}" "cdp-report: --agg: sum needs a field, as sum:FIELD"
+	assert_equal "${stderr%%$'\n'*}" "cdp-report group: --agg: sum needs a field, as sum:FIELD"
 	run_split cdp-report group --by channel,channel "$F/events.ndjson"
 	assert_failure 64
 	run_split cdp-report group --by count "$F/events.ndjson"
 	assert_failure 64
-	assert_equal "${stderr%%$'\n'*}" "cdp-report: column count is both a group and an aggregate"
+	assert_equal "${stderr%%$'\n'*}" "cdp-report group: column count is both a group and an aggregate"
 }
 
 # --- results -------------------------------------------------------------
@@ -108,7 +108,7 @@ events() {
 	run_split cdp-report group --by channel --agg count,sum:revenue --stats </dev/null
 	assert_success
 	assert_output ""
-	assert_equal "$stderr" '{"read":0,"used":0,"rejected":0,"skipped":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":0,"used":0,"rejected":0,"skipped":0}'
 	run_split cdp-report group --agg count,sum:revenue,avg:revenue,distinct:x -f csv </dev/null
 	assert_success
 	assert_output 'count,sum_revenue,avg_revenue,distinct_x
@@ -175,7 +175,7 @@ web,2
 	assert_success
 	assert_output '{"c":"a","count":1,"sum_r":1,"p50_r":1}
 {"c":"b","count":1,"sum_r":2,"p50_r":2}'
-	assert_equal "$stderr" '{"read":4,"used":2,"rejected":2,"skipped":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":4,"used":2,"rejected":2,"skipped":0}'
 	run jq -c '[._error, ._line]' bad.ndjson
 	assert_output '["r: not a number",2]
 ["not a JSON object at byte 1",4]'
@@ -187,7 +187,7 @@ web,2
 	assert_success
 	assert_output '{"c":"a","count":2,"sum_r":1,"avg_r":1,"max_r":"x"}
 {"c":"b","count":2,"sum_r":null,"avg_r":null,"max_r":null}'
-	assert_equal "$stderr" '{"read":4,"used":4,"rejected":0,"skipped":0,"nonnumeric":2}'
+	assert_equal "$(stats_core "$stderr")" '{"read":4,"used":4,"rejected":0,"skipped":0,"nonnumeric":2}'
 }
 
 # --- partials ------------------------------------------------------------

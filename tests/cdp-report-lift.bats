@@ -135,7 +135,7 @@ print(all(abs(float(a) - float(b)) < 1e-9 * max(1, abs(float(b))) for a, b in zi
 	assert_line --index 1 '{"_table":"arms","journey":"j","action":"a","variant":null,"arm":"holdout","profiles":1,"conversions":1,"rate":1,"rate_lo":0.2065493143772375,"rate_hi":1,"revenue":7,"revenue_per_profile":7}'
 	assert_line --index 2 --partial '"arm":"treatment","profiles":2,"conversions":1,"rate":0.5,'
 	assert_line --index 2 --partial '"revenue":20,"revenue_per_profile":10}'
-	assert_equal "$stderr" '{"read":11,"used":9,"rejected":0,"skipped":2,"decisions":4,"not_sent":1,"outcomes":6,"outcomes_unmatched":2}'
+	assert_equal "$(stats_core "$stderr")" '{"read":11,"used":9,"rejected":0,"skipped":2,"decisions":4,"not_sent":1,"outcomes":6,"outcomes_unmatched":2}'
 	# A 10-day window takes p2's later purchase in.
 	run_split lift -f ndjson --window 10d in.ndjson
 	assert_line --index 2 --partial '"arm":"treatment","profiles":2,"conversions":2,'
@@ -231,7 +231,7 @@ value field 'revenue' is not a number"
 		assert_equal "$output" ""
 	done
 	run_split cdp-report lift in.ndjson
-	assert_equal "$(head -1 <<<"$stderr")" "cdp-report: --outcome is required"
+	assert_equal "$(head -1 <<<"$stderr")" "cdp-report lift: --outcome is required"
 	run_split cdp-report lift --outcome 'x ==' in.ndjson
 	[[ "$stderr" == "cdp-report: --outcome:1:5: "* ]]
 }

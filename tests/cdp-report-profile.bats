@@ -31,7 +31,7 @@ ids() {
 	run_split cdp-report profile -f ndjson --stats "$F/mixed.ndjson"
 	assert_success
 	assert_output "$(cat "$F/expect.ndjson")"
-	assert_equal "$stderr" '{"read":5,"used":5,"rejected":0,"skipped":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":5,"used":5,"rejected":0,"skipped":0}'
 }
 
 @test "profile: every column, csv" {
@@ -84,7 +84,7 @@ ids() {
 	run_split cdp-report profile --rejects bad.ndjson --stats in.ndjson
 	assert_success
 	assert_output --partial '{"field":"a","count":1,"nulls":0,'
-	assert_equal "$stderr" '{"read":2,"used":1,"rejected":1,"skipped":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":2,"used":1,"rejected":1,"skipped":0}'
 }
 
 # shard N OFF: N records with new ids user-(OFF+1).. and a 7-valued k,

@@ -33,12 +33,12 @@ setup() {
 2026-03,1,0,0,1,0,30,0,0,0,20,30,0,0
 2026-04,2,0,0,0,1,35,0,0,0,0,5,1,1
 2026-05,2,0,0,0,0,35,0,0,0,0,0,1,1"
-	assert_equal "$stderr" '{"read":11,"used":10,"rejected":0,"skipped":1,"customers":3,"lifecycle_ignored":1,"after_as_of":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":11,"used":10,"rejected":0,"skipped":1,"customers":3,"lifecycle_ignored":1,"after_as_of":0}'
 	# Without --as-of the last period is the latest event's; an as-of
 	# before some events leaves them out, counted.
 	run_split cdp-report subscriptions -f csv --as-of 2026-02-28 --stats "$F/hand.ndjson"
 	assert_equal "$(wc -l <<<"$output")" 3
-	assert_equal "$stderr" '{"read":11,"used":10,"rejected":0,"skipped":1,"customers":3,"lifecycle_ignored":1,"after_as_of":4}'
+	assert_equal "$(stats_core "$stderr")" '{"read":11,"used":10,"rejected":0,"skipped":1,"customers":3,"lifecycle_ignored":1,"after_as_of":4}'
 }
 
 @test "subscriptions: a generated business equals its independent figures" {
@@ -84,7 +84,7 @@ setup() {
 	assert_equal "$stderr" "cdp-report: bad.ndjson:1: MRR field 'mrr' is not a number of 0 or more"
 	run_split cdp-report subscriptions --rejects rej.ndjson --stats -f csv bad.ndjson
 	assert_success
-	assert_equal "$stderr" '{"read":5,"used":0,"rejected":4,"skipped":1,"customers":0,"lifecycle_ignored":0,"after_as_of":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":5,"used":0,"rejected":4,"skipped":1,"customers":0,"lifecycle_ignored":0,"after_as_of":0}'
 	run jq -r ._error rej.ndjson
 	assert_output "MRR field 'mrr' is not a number of 0 or more
 lifecycle event without a time ('ts')
@@ -132,10 +132,10 @@ cohort,size,p0,p1,p2,p3,p4
 @test "cohort --since-first: misuse is 64" {
 	run_split cdp-report cohort --since-first --cohort 'month(signup)' "$F/hand.ndjson"
 	assert_failure 64
-	assert_equal "$(head -1 <<<"$stderr")" "cdp-report: --since-first makes the cohorts and the activity: no --cohort or --activity with it"
+	assert_equal "$(head -1 <<<"$stderr")" "cdp-report cohort: --since-first makes the cohorts and the activity: no --cohort or --activity with it"
 	run_split cdp-report cohort --names cancel=stop "$F/hand.ndjson"
 	assert_failure 64
-	assert_equal "$(head -1 <<<"$stderr")" "cdp-report: --event and --names go with --since-first"
+	assert_equal "$(head -1 <<<"$stderr")" "cdp-report cohort: --event and --names go with --since-first"
 	run_split cdp-report cohort --since-first --names cancel "$F/hand.ndjson"
 	assert_failure 64
 }

@@ -17,8 +17,8 @@ load helper
 @test "cdp-report: a missing or unknown command is a usage error" {
 	run_split cdp-report
 	assert_failure 64
-	[[ "$stderr" == "cdp-report: missing command"* ]]
-	[[ "$stderr" == *"usage: cdp-report COMMAND"* ]]
+	assert_equal "$stderr" "cdp-report: missing command
+Try 'cdp-report --help' for more information."
 	run_split cdp-report frobnicate
 	assert_failure 64
 	[[ "$stderr" == 'cdp-report: unknown command "frobnicate"'* ]]
@@ -60,6 +60,6 @@ web,3,291.17,97.05666666666667,252.118"
 	for bad in -1 16 x ""; do
 		run_split cdp-report "${a[@]}" --precision "$bad" in.ndjson
 		assert_failure 64
-		assert_equal "$(head -1 <<<"$stderr")" "cdp-report: --precision: expected a number of decimals from 0 to 15"
+		assert_equal "$(head -1 <<<"$stderr")" "cdp-report group: --precision: expected a number of decimals from 0 to 15"
 	done
 }

@@ -57,10 +57,10 @@ rounded() {
 @test "score: bad option values are usage errors before any output" {
 	run cdp-score rfm --as-of 2025-13-01
 	assert_failure 64
-	assert_line --index 0 "cdp-score: --as-of: not a date YYYY-MM-DD"
+	assert_line --index 0 "cdp-score rfm: --as-of: not a date YYYY-MM-DD"
 	run cdp-score rfm --horizon 3
 	assert_failure 64
-	assert_line --index 0 "cdp-score: that option belongs to cdp-score clv"
+	assert_line --index 0 "cdp-score rfm: that option belongs to cdp-score clv"
 	run cdp-score clv --time-unit month
 	assert_failure 64
 	run cdp-score clv --model pareto
@@ -92,7 +92,7 @@ rounded() {
 	assert_output "$(golden rfm.out)"
 	# 21 records: 18 transactions, one without a customer, one with a
 	# null customer, one after --as-of.
-	assert_equal "$stderr" \
+	assert_equal "$(stats_core "$stderr")" \
 	    '{"read":21,"used":18,"rejected":0,"skipped":3,"output":10}'
 }
 
@@ -182,7 +182,7 @@ rounded() {
 	run_split cdp-score rfm --rejects rej.ndjson --stats bad.ndjson
 	assert_success
 	assert_equal "$(wc -l <<<"$output")" 2
-	assert_equal "$stderr" \
+	assert_equal "$(stats_core "$stderr")" \
 	    '{"read":7,"used":2,"rejected":5,"skipped":0,"output":2}'
 	run jq -r '"\(._line) \(._error)"' rej.ndjson
 	assert_output - <<'OUT'
@@ -199,7 +199,7 @@ OUT
 	run_split cdp-score rfm --stats e.ndjson
 	assert_success
 	assert_equal "$output" ""
-	assert_equal "$stderr" \
+	assert_equal "$(stats_core "$stderr")" \
 	    '{"read":0,"used":0,"rejected":0,"skipped":0,"output":0}'
 }
 
@@ -231,7 +231,7 @@ OUT
 	run_split cdp-score clv --fit-only --calibration-end 1997-09-30 --stats \
 	    "$BATS_FILE_TMPDIR/sample.ndjson"
 	assert_success
-	assert_equal "$stderr" \
+	assert_equal "$(stats_core "$stderr")" \
 	    '{"read":6919,"used":4960,"rejected":0,"skipped":1959,"output":1}'
 	assert_equal "$(jq -r '[.model, .customers, (.r * 1e3 | round),
 	    (.alpha * 1e3 | round), (.a * 1e3 | round), (.b * 1e3 | round),
@@ -367,7 +367,7 @@ OUT
 	run_split cdp-score clv --calibration-end 1997-09-30 --params \
 	    published.json --stats customer1.ndjson
 	assert_success
-	assert_equal "$stderr" \
+	assert_equal "$(stats_core "$stderr")" \
 	    '{"read":4,"used":3,"rejected":0,"skipped":1,"output":1}'
 	run_split cdp-score clv --params published.json bad.ndjson
 	assert_failure 65
@@ -381,7 +381,7 @@ OUT
 	assert_success
 	assert_output "$(golden rfm-annotate.out)"
 	# the same account as per customer; output counts records now
-	assert_equal "$stderr" \
+	assert_equal "$(stats_core "$stderr")" \
 	    '{"read":21,"used":18,"rejected":0,"skipped":3,"output":21}'
 	# each customer's fields equal the per-customer output's
 	# (jo's 2025-07-02 order, after --as-of, is skipped yet carries them)
@@ -396,7 +396,7 @@ OUT
 	    < <(cat tx.ndjson)
 	assert_success
 	assert_output "$(golden rfm-annotate.out)"
-	assert_equal "$stderr" \
+	assert_equal "$(stats_core "$stderr")" \
 	    '{"read":21,"used":18,"rejected":0,"skipped":3,"output":21}'
 	run cdp-score rfm --annotate --as-of 2025-06-30 - < tx.ndjson
 	assert_success
@@ -412,7 +412,7 @@ OUT
 	run_split cdp-score rfm --annotate --as-of 2025-06-30 --stats - - \
 	    < tx.ndjson
 	assert_output "$(golden rfm-annotate.out)"
-	assert_equal "$stderr" \
+	assert_equal "$(stats_core "$stderr")" \
 	    '{"read":21,"used":18,"rejected":0,"skipped":3,"output":21}'
 }
 
@@ -435,7 +435,7 @@ OUT
 {"customer_id":"a","ts":"2025-01-01","revenue":10,"first":"2025-01-01","last":"2025-01-01","recency":2,"frequency":1,"monetary":10,"monetary_mean":10,"r":2,"f":3,"m":4,"rfm":"234","segment":"At Risk"}
 {"customer_id":"c","ts":"2025-01-03","revenue":5,"first":"2025-01-03","last":"2025-01-03","recency":0,"frequency":1,"monetary":5,"monetary_mean":5,"r":4,"f":3,"m":2,"rfm":"432","segment":"Potential Loyalist"}
 OUT
-	assert_equal "$stderr" \
+	assert_equal "$(stats_core "$stderr")" \
 	    '{"read":7,"used":2,"rejected":5,"skipped":0,"output":2}'
 	assert_equal "$(jq -r ._line rej.ndjson | tr '\n' ' ')" "2 3 4 5 6 "
 	run_split cdp-score rfm --annotate bad.ndjson
@@ -453,7 +453,7 @@ OUT
 	# 0001: 3 in calibration, 2 on one holdout day; 0002: one purchase,
 	# then one after the holdout (skipped); 0003 only in the holdout
 	# (skipped, no scores); a page view (skipped); a blank line
-	assert_equal "$(head -1 <<<"$stderr")" \
+	assert_equal "$(stats_core "$(head -1 <<<"$stderr")")" \
 	    '{"read":9,"used":6,"rejected":0,"skipped":3,"output":9}'
 	# hand-checked (FHL 2005 eq. 10, 2F1 by its series): x=0, T=213/7,
 	# t=52 gives 0.304381 purchases; E[Z] = p v / (q - 1) = 35.219
@@ -473,7 +473,7 @@ OUT
 	assert_success
 	assert_equal "$(jq -c '[.customer_id, .holdout_purchases]' <<<"$output")" \
 	    "$(printf '["0001",1]\n["0002",0]')"
-	assert_equal "$stderr" '{"read":9,"used":6,"rejected":0,"skipped":3,"output":2}
+	assert_equal "$(stats_core "$stderr")" '{"read":9,"used":6,"rejected":0,"skipped":3,"output":2}
 {"holdout":{"customers":2,"length":39,"actual":1,"expected":1.4628911313196595,"mae":0.2314455656598297}}'
 }
 
@@ -482,7 +482,7 @@ OUT
 	    --holdout-end 1998-06-30 --stats "$BATS_FILE_TMPDIR/sample.ndjson"
 	assert_success
 	# holdout transactions are used now (for the comparison)
-	assert_equal "$(head -1 <<<"$stderr")" \
+	assert_equal "$(stats_core "$(head -1 <<<"$stderr")")" \
 	    '{"read":6919,"used":6919,"rejected":0,"skipped":0,"output":1}'
 	# 1,882 = the customer-purchase-days after 1997-09-30 counted in
 	# shared/data/README.md; 39 weeks; the fit is still FHL's
@@ -505,24 +505,24 @@ OUT
 @test "annotate, holdout: usage errors (64)" {
 	run_split cdp-score clv --holdout-end 1998-06-30 customer1.ndjson
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: --holdout-end needs --calibration-end"* ]]
+	[[ "$stderr" == "cdp-score clv: --holdout-end needs --calibration-end"* ]]
 	run_split cdp-score clv --calibration-end 1997-09-30 \
 	    --holdout-end 1997-09-30 customer1.ndjson
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: --holdout-end must be after --calibration-end"* ]]
+	[[ "$stderr" == "cdp-score clv: --holdout-end must be after --calibration-end"* ]]
 	run_split cdp-score clv --calibration-end 1997-09-30 \
 	    --holdout-end 1998-02-30 customer1.ndjson
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: --holdout-end: not a date YYYY-MM-DD"* ]]
+	[[ "$stderr" == "cdp-score clv: --holdout-end: not a date YYYY-MM-DD"* ]]
 	run_split cdp-score rfm --holdout-end 1998-06-30 tx.ndjson
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: that option belongs to cdp-score clv"* ]]
+	[[ "$stderr" == "cdp-score rfm: that option belongs to cdp-score clv"* ]]
 	run_split cdp-score clv --annotate --fit-only customer1.ndjson
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: --fit-only and --annotate exclude each other"* ]]
+	[[ "$stderr" == "cdp-score clv: --fit-only and --annotate exclude each other"* ]]
 	run_split cdp-score model --annotate --model linear.json
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: that option belongs to cdp-score rfm and clv"* ]]
+	[[ "$stderr" == "cdp-score model: that option belongs to cdp-score rfm and clv"* ]]
 }
 
 # --- model -----------------------------------------------------------------
@@ -548,13 +548,13 @@ OUT
 	assert_success
 	assert_equal "$(jq -c .score <<<"$output" | tr '\n' ' ')" \
 	    "18 14 26 4010 -3990 "
-	assert_equal "$stderr" '{"read":5,"written":5,"rejected":0,"dropped":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":5,"written":5,"rejected":0,"dropped":0}'
 	printf '%s\n' '{"type":"linear","intercept":1,"weights":{"age":1},' \
 	    '"missing":"reject"}' > r.json
 	run_split cdp-score model --model r.json --stats --rejects rej.ndjson \
 	    profiles.ndjson
 	assert_success
-	assert_equal "$stderr" '{"read":5,"written":3,"rejected":2,"dropped":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":5,"written":3,"rejected":2,"dropped":0}'
 	run jq -r '"\(._line) \(._error)"' rej.ndjson
 	assert_output - <<'OUT'
 2 field "age": missing
@@ -578,7 +578,7 @@ OUT
 	    --stats bad-in.ndjson
 	assert_success
 	assert_equal "$(wc -l <<<"$output")" 1
-	assert_equal "$stderr" '{"read":5,"written":1,"rejected":4,"dropped":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":5,"written":1,"rejected":4,"dropped":0}'
 	run jq -r '"\(._line) \(._error)"' rej.ndjson
 	assert_output - <<'OUT'
 2 field "visits": not a number
@@ -620,15 +620,15 @@ OUT
 @test "model: usage: --model FILE is required; --as-of and --id do not apply" {
 	run_split cdp-score model profiles.ndjson
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: model needs --model FILE"* ]]
+	[[ "$stderr" == "cdp-score model: model needs --model FILE"* ]]
 	run_split cdp-score model --model model.json --as-of 2025-01-01
 	assert_failure 64
 	run_split cdp-score model --model model.json --id x
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: that option belongs to cdp-score rfm and clv"* ]]
+	[[ "$stderr" == "cdp-score model: that option belongs to cdp-score rfm and clv"* ]]
 	run_split cdp-score rfm --model model.json
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: that option belongs to cdp-score clv and model"* ]]
+	[[ "$stderr" == "cdp-score rfm: that option belongs to cdp-score clv and model"* ]]
 }
 
 @test "model: stdin, -o and a full disk (74)" {
@@ -653,7 +653,7 @@ OUT
 {"id":3,"email":"A@Rival.com","ts":"2025-04-01","points":-30,"points_rules":["rival"]}
 {"id":4,"page":"home","ts":"2024-12-31","points":0,"points_rules":[]}
 OUT
-	assert_equal "$stderr" '{"read":4,"written":4,"rejected":0,"dropped":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":4,"written":4,"rejected":0,"dropped":0}'
 }
 
 @test "points: a plain list of rules; days_since() counts to --as-of" {
@@ -678,7 +678,7 @@ OUT
 	    --rejects rej.ndjson --stats bad-in.ndjson
 	assert_success
 	assert_output '{"id":1,"ts":"2025-02-01","points":0,"points_rules":[]}'
-	assert_equal "$stderr" '{"read":4,"written":1,"rejected":3,"dropped":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":4,"written":1,"rejected":3,"dropped":0}'
 	run jq -r '"\(._line) \(._error)"' rej.ndjson
 	assert_output - <<'OUT'
 2 field "ts": no such day
@@ -722,7 +722,7 @@ OUT
 @test "points: usage: --rules is required; decay needs --as-of" {
 	run_split cdp-score points leads.ndjson
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: points needs --rules FILE"* ]]
+	[[ "$stderr" == "cdp-score points: points needs --rules FILE"* ]]
 	run_split cdp-score points --rules rules.json leads.ndjson
 	assert_failure 64
 	assert_equal "$stderr" "cdp-score: rules.json:8: decay needs --as-of"
@@ -749,7 +749,7 @@ OUT
 	run_split cdp-score clv --from-summary --fit-only --stats sum.ndjson
 	assert_success
 	assert_output "$(cat whole.json)"
-	assert_equal "$stderr" \
+	assert_equal "$(stats_core "$stderr")" \
 	    '{"read":2357,"used":2357,"rejected":0,"skipped":0,"output":1}'
 	# The same for Pareto/NBD.
 	run cdp-score clv --model pareto-nbd --from-summary --fit-only sum.ndjson
@@ -760,12 +760,12 @@ OUT
 @test "score: clv --summary and --from-summary misuse and bad summaries" {
 	run_split cdp-score clv --summary "$BATS_FILE_TMPDIR/sample.ndjson"
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: --summary needs --calibration-end or --as-of"* ]]
+	[[ "$stderr" == "cdp-score clv: --summary needs --calibration-end or --as-of"* ]]
 	run_split cdp-score clv --summary --fit-only --as-of 1997-09-30 x
 	assert_failure 64
 	run_split cdp-score clv --from-summary sum.ndjson
 	assert_failure 64
-	[[ "$stderr" == "cdp-score: --from-summary needs --fit-only"* ]]
+	[[ "$stderr" == "cdp-score clv: --from-summary needs --fit-only"* ]]
 	run_split cdp-score rfm --summary x
 	assert_failure 64
 	printf '%s\n' '{"customer_id":"a","x":1,"t_x":2,"T":1,"zbar":3}' > bad.ndjson

@@ -212,7 +212,7 @@ ids() {
 	    --else rest "$F/people.ndjson"
 	assert_success
 	assert_equal "$(ids <<<"$output")" "1 2 3 4"
-	assert_equal "$stderr" '{"read":5,"written":4,"rejected":0,"dropped":1,"segment.pl":2,"segment.rest":2}'
+	assert_equal "$(stats_core "$stderr")" '{"read":5,"written":4,"rejected":0,"dropped":1,"segment.pl":2,"segment.rest":2}'
 }
 
 @test "segment: bad rules files" {
@@ -244,7 +244,7 @@ ids() {
 	    --else rest --stats "$F/people.ndjson"
 	assert_success
 	assert_equal "$output" ""
-	assert_equal "$stderr" '{"read":5,"written":5,"rejected":0,"dropped":0,"segment.vip":2,"segment.recent":1,"segment.poland":2,"segment.dormant":2,"segment.rest":1}'
+	assert_equal "$(stats_core "$stderr")" '{"read":5,"written":5,"rejected":0,"dropped":0,"segment.vip":2,"segment.recent":1,"segment.poland":2,"segment.dormant":2,"segment.rest":1}'
 	assert_equal "$(ls -A out | tr '\n' ' ')" "dormant.ndjson poland.ndjson recent.ndjson rest.ndjson vip.ndjson "
 	assert_equal "$(ids < out/vip.ndjson)" "1 4"
 	assert_equal "$(ids < out/poland.ndjson)" "1 3"
@@ -256,7 +256,7 @@ ids() {
 	run_split cdp-segment --split out -d 'de=country == "DE"' -d 'none=false' \
 	    --stats "$F/people.ndjson"
 	assert_success
-	assert_equal "$stderr" '{"read":5,"written":1,"rejected":0,"dropped":4,"segment.de":1,"segment.none":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":5,"written":1,"rejected":0,"dropped":4,"segment.de":1,"segment.none":0}'
 	assert_equal "$(ids < out/de.ndjson)" "4"
 	assert_file_exists out/none.ndjson
 	assert_equal "$(wc -c < out/none.ndjson)" "0"
@@ -298,7 +298,7 @@ ids() {
 	    --where 'word =~ /^(a|aa)+$/ || big > 1 || true' bad.ndjson
 	assert_success
 	assert_output "$(golden bad.out)"
-	assert_equal "$stderr" '{"read":6,"written":2,"rejected":4,"dropped":0,"segment.x":2}'
+	assert_equal "$(stats_core "$stderr")" '{"read":6,"written":2,"rejected":4,"dropped":0,"segment.x":2}'
 	assert_equal "$(cat rej.ndjson)" "$(golden bad.rejects)"
 }
 
@@ -310,7 +310,7 @@ ids() {
 	assert_equal "$stderr" "cdp-segment: d.ndjson:2: days_since: not a date"
 	run_split cdp-segment --as-of 2026-11-01 --rejects r --where 'days_since(d) >= 0' --stats d.ndjson
 	assert_success
-	assert_equal "$stderr" '{"read":4,"written":1,"rejected":1,"dropped":2}'
+	assert_equal "$(stats_core "$stderr")" '{"read":4,"written":1,"rejected":1,"dropped":2}'
 }
 
 # --- output ------------------------------------------------------------------

@@ -21,7 +21,7 @@ setup() {
 	run_split cdp-export --platform google --fields email,phone --stats profiles.ndjson
 	assert_success
 	assert_equal "${#lines[@]}" 2
-	assert_equal "$stderr" '{"read":2,"written":1,"rejected":0,"dropped":1,"no_consent":1,"no_identifier":0,"bad_values":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":2,"written":1,"rejected":0,"dropped":1,"no_consent":1,"no_identifier":0,"bad_values":0}'
 	run_split cdp-score rfm --id profile_id --time ts --amount revenue --as-of 2026-03-01 profiles.ndjson
 	assert_success
 	assert_equal "${#lines[@]}" 2
@@ -43,7 +43,7 @@ setup() {
 	run_split cdp-export --platform generic --fields email:email --no-hash --no-consent-filter --format ndjson --stats e.ndjson
 	assert_success
 	assert_output '{"email":"b@x.io"}'
-	assert_equal "$stderr" '{"read":2,"written":1,"rejected":0,"dropped":1,"no_consent":0,"no_identifier":1,"bad_values":1}'
+	assert_equal "$(stats_core "$stderr")" '{"read":2,"written":1,"rejected":0,"dropped":1,"no_consent":0,"no_identifier":1,"bad_values":1}'
 	# score and journey: the first value is the customer.
 	printf '%s\n' '{"customer_id":["C1","C9"],"ts":"2026-01-01","revenue":10}' \
 	    '{"customer_id":"C1","ts":"2026-02-01","revenue":5}' \

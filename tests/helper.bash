@@ -15,3 +15,13 @@ export LC_ALL=C.UTF-8
 run_split() {
 	run --separate-stderr "$@"
 }
+
+# stats_core TEXT: TEXT with the run keys of every --stats line taken off
+# (the keys after the account, the same in every program: program,
+# run_id, started, elapsed_s, max_rss_kb; see cdp_stats_emit() in
+# common/acct.h), so that the account part compares exactly.  A line
+# whose run keys are missing or out of order is left whole, and fails
+# the comparison.
+stats_core() {
+	sed -E 's/,"program":"[a-z-]+","run_id":(null|"[A-Za-z0-9._:+@\/-]+"),"started":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z","elapsed_s":[0-9]+\.[0-9]{3},"max_rss_kb":[0-9]+\}$/}/' <<<"$1"
+}

@@ -30,7 +30,7 @@ expect_all() {
 	shift 3
 	for row in "${CDP_PROGS[@]}"; do
 		prog_row "$row"
-		run_split "${cmd[@]}" "$@" "$in"
+		run_prog "$@" "$in"
 		printf '%s\n' "$stderr" >>"$STDERR_LOG"
 		[ "$status" -eq "$want" ] ||
 		    fail "${cmd[*]}: status $status, not $want: $stderr"
@@ -72,7 +72,7 @@ setup() {
 	printf '{"customer_id":"c2","email":"bob.sample@example.org","name":"Bob\\u0000Sample","ts":"2025-01-05","revenue":1,"age":3}\n' >in.ndjson
 	for row in "${CDP_PROGS[@]}"; do
 		prog_row "$row"
-		run_split "${cmd[@]}" in.ndjson
+		run_prog in.ndjson
 		[ "$status" -eq 0 ] || fail "${cmd[*]}: status $status: $stderr"
 		[ -z "$stderr" ] || fail "${cmd[*]}: stderr: $stderr"
 		[ -n "$output" ] || fail "${cmd[*]}: no output"
@@ -92,7 +92,7 @@ setup() {
 	# With --rejects the run goes on and the long line is accounted.
 	for row in "${CDP_PROGS[@]}"; do
 		prog_row "$row"
-		run_split "${cmd[@]}" --max-record-bytes 1K --rejects rej.ndjson in.ndjson
+		run_prog --max-record-bytes 1K --rejects rej.ndjson in.ndjson
 		[ "$status" -eq 0 ] || fail "${cmd[*]}: status $status: $stderr"
 		[ "$(wc -l <rej.ndjson)" -eq 1 ] || fail "${cmd[*]}: rejects: $(cat rej.ndjson)"
 	done
@@ -142,11 +142,11 @@ setup() {
 	printf '{"customer_id":"c2","email":"bob.sample@example.org","ts":"2025-01-05","revenue":1,"age":99999999999999999999,"n":-9223372036854775809}\n' >in.ndjson
 	for row in "${CDP_PROGS[@]}"; do
 		prog_row "$row"
-		run_split "${cmd[@]}" in.ndjson
+		run_prog in.ndjson
 		[ "$status" -eq 0 ] || fail "${cmd[*]}: status $status: $stderr"
 		[ -z "$stderr" ] || fail "${cmd[*]}: stderr: $stderr"
-		# Every program but score copies the record's fields.
-		[ "${cmd[0]}" = cdp-score ] && continue
+		# Every program but score and journey copies the record's fields.
+		[[ "${cmd[0]}" == cdp-score || "${cmd[0]}" == cdp-journey ]] && continue
 		[[ "$output" == *'"age":99999999999999999999,"n":-9223372036854775809'* ]] ||
 		    fail "${cmd[*]}: output: $output"
 	done
@@ -175,7 +175,7 @@ setup() {
 	printf '\xef\xbb\xbf%s\n' "$ANN" >in.ndjson
 	for row in "${CDP_PROGS[@]}"; do
 		prog_row "$row"
-		run_split "${cmd[@]}" in.ndjson
+		run_prog in.ndjson
 		[ "$status" -eq 0 ] || fail "${cmd[*]}: status $status: $stderr"
 		[ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ] ||
 		    fail "${cmd[*]}: output: $output"
@@ -190,7 +190,7 @@ setup() {
 	printf '%s\n%s\r' "$ANN" "$ANN" >in.ndjson
 	for row in "${CDP_PROGS[@]}"; do
 		prog_row "$row"
-		run_split "${cmd[@]}" --stats in.ndjson
+		run_prog --stats in.ndjson
 		[ "$status" -eq 0 ] || fail "${cmd[*]}: status $status: $stderr"
 		[[ "$stderr" == '{"read":2,'* ]] || fail "${cmd[*]}: stats: $stderr"
 	done
@@ -202,7 +202,7 @@ setup() {
 	for f in empty.ndjson blank.ndjson; do
 		for row in "${CDP_PROGS[@]}"; do
 			prog_row "$row"
-			run_split "${cmd[@]}" --stats "$f"
+			run_prog --stats "$f"
 			[ "$status" -eq 0 ] || fail "${cmd[*]} $f: status $status"
 			[ -z "$output" ] || fail "${cmd[*]} $f: output: $output"
 			[[ "$stderr" == '{"read":0,'* ]] ||
@@ -322,7 +322,7 @@ nfc_nfd() {
 	run_split cdp-dedupe --key email -n email --stats nfd.ndjson
 	assert_success
 	assert_equal "$output" "$(head -1 nfd.ndjson)"
-	assert_equal "$stderr" '{"read":2,"written":1,"rejected":0,"dropped":0,"merged":1,"unkeyed":0}'
+	assert_equal "$(stats_core "$stderr")" '{"read":2,"written":1,"rejected":0,"dropped":0,"merged":1,"unkeyed":0}'
 	run_split cdp-dedupe --key name -n name nfd.ndjson
 	assert_success
 	assert_equal "$output" "$(head -1 nfd.ndjson)"
@@ -362,4 +362,99 @@ nfc_nfd() {
 	done
 	# And the log is not trivially empty: it holds the messages.
 	grep -q 'invalid UTF-8 at byte' "$STDERR_LOG"
+}
+
+# Issue 22.7/22.8: a usage error is one line naming the command (with its
+# subcommand) and the coreutils pointer to --help, not the whole usage.
+@test "hostile: a usage error is two lines naming the command and its subcommand" {
+	cmds=(cdp-ingest cdp-dedupe cdp-merge cdp-segment cdp-export
+	    cdp-partition cdp-journey "cdp-score rfm" "cdp-score clv"
+	    "cdp-score model" "cdp-score points" "cdp-report profile"
+	    "cdp-report group" "cdp-report funnel" "cdp-report cohort"
+	    "cdp-report attribution")
+	for c in "${cmds[@]}"; do
+		read -r -a argv <<<"$c"
+		run_split "${argv[@]}" --bogus
+		[ "$status" -eq 64 ] || fail "$c: status $status"
+		[ "$stderr" = "$c: unrecognized option '--bogus'
+Try '$c --help' for more information." ] || fail "$c: stderr: $stderr"
+		[ -z "$output" ] || fail "$c: stdout: $output"
+		run_split "${argv[@]}" -o
+		[ "$status" -eq 64 ] || fail "$c -o: status $status"
+		[ "$stderr" = "$c: option requires an argument -- 'o'
+Try '$c --help' for more information." ] || fail "$c -o: stderr: $stderr"
+	done
+	# A misuse found after parsing names the subcommand too.
+	run_split cdp-score model
+	assert_failure 64
+	assert_equal "$stderr" "cdp-score model: model needs --model FILE
+Try 'cdp-score model --help' for more information."
+	run_split cdp dedupe --progress=dots
+	assert_failure 64
+	assert_equal "$stderr" "cdp-dedupe: --progress: expected bar, lines or lines:SECONDS (1 to 86400)
+Try 'cdp-dedupe --help' for more information."
+}
+
+@test "hostile: a part that cannot be created is named once" {
+	mkdir -p parts/part-000.ndjson
+	run_split cdp-partition -k email --parts 2 --clean -o parts "$TESTS/faults/people.ndjson"
+	assert_failure 73
+	assert_equal "$stderr" "cdp-partition: parts/part-000.ndjson: cannot open: Is a directory"
+}
+
+@test "hostile: UTF-16 input is named as such, with the conversion" {
+	printf '%s\n' "$ANN" | iconv -f UTF-8 -t UTF-16 >u16.ndjson
+	printf '%s\n%s\n' "$ANN" "$ANN" | iconv -f UTF-8 -t UTF-16BE >u16be.ndjson
+	# Every program but cdp-ingest, which decodes UTF-16 itself.
+	for f in u16.ndjson u16be.ndjson; do
+		for row in "${CDP_PROGS[@]}"; do
+			prog_row "$row"
+			[ "${cmd[0]}" = cdp-ingest ] && continue
+			run_prog "$f"
+			printf '%s\n' "$stderr" >>"$STDERR_LOG"
+			[ "$status" -eq 65 ] || fail "${cmd[*]} $f: status $status"
+			[ "$stderr" = "$msgprog: $f:1: UTF-16 text: convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)" ] ||
+			    fail "${cmd[*]} $f: stderr: $stderr"
+		done
+	done
+	run_split cdp-ingest -f ndjson u16.ndjson
+	assert_success
+	assert_equal "$output" "${ANN%\}},\"_src\":\"u16.ndjson\",\"_line\":1}"
+	run_split cdp-ingest -f ndjson u16be.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-ingest: u16be.ndjson: NUL bytes at every other position: UTF-16 without BOM? give --encoding utf-16be"
+	# With --rejects each line is a bad record with that reason.
+	run_split cdp-segment --where 'age>0' --rejects rej.ndjson u16be.ndjson
+	assert_success
+	assert_equal "$(jq -r ._error rej.ndjson | sort -u)" "UTF-16 text: convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)"
+}
+
+# Issue 22.6: cdp-ingest and cdp-merge wrote nested values compacted
+# ([ 1 , 2 ] as [1,2]); every program copies fields it does not own byte
+# for byte, whitespace inside nested values included.
+@test "hostile: nested values keep their whitespace in every program" {
+	NEST='"tags":[ 1 , 2 ],"o":{ "a" : [ ] ,"b":"x  y" }'
+	printf '{"customer_id":"c1","email":"ann.tester@example.com","ts":"2025-01-05","revenue":1,"age":31,%s}\n' "$NEST" >in.ndjson
+	for row in "${CDP_PROGS[@]}"; do
+		prog_row "$row"
+		[[ "${cmd[0]}" == cdp-score || "${cmd[0]}" == cdp-journey ]] && continue
+		run_prog in.ndjson
+		[ "$status" -eq 0 ] || fail "${cmd[*]}: status $status: $stderr"
+		[[ "$output" == *"$NEST"* ]] || fail "${cmd[*]}: output: $output"
+	done
+	for c in "cdp-merge --ids email --profiles" "cdp-score rfm --annotate" \
+	    "cdp-dedupe --key email --mark" \
+	    "cdp-export --platform generic --no-consent-filter --no-hash --fields tags,o -f ndjson"; do
+		read -r -a argv <<<"$c"
+		run_split "${argv[@]}" in.ndjson
+		[ "$status" -eq 0 ] || fail "$c: status $status: $stderr"
+		[[ "$output" == *'"tags":[ 1 , 2 ]'*'"o":{ "a" : [ ] ,"b":"x  y" }'* ]] ||
+		    fail "$c: output: $output"
+	done
+	# --profiles compares values compact: [1,2] and [ 1 , 2 ] are one
+	# value, written as the record chosen wrote it.
+	printf '{"email":"ann.tester@example.com","tags":[1,2],"ts":"2025-01-01"}\n' >>in.ndjson
+	run_split cdp-merge --ids email --profiles --rule tags=all in.ndjson
+	assert_success
+	[[ "$output" == *'"tags":[[ 1 , 2 ]]'* ]] || fail "all: $output"
 }

@@ -2,7 +2,14 @@
 # tests/run.sh BUILD_DIR...: run the bats suite once against each build
 # (programs in BUILD_DIR/bin, unit drivers in BUILD_DIR/unit) and print the
 # totals as one line "tests: N passed, N failed".  Exit 1 on any failure.
+# Test files run CDP_TEST_JOBS at a time (default 2 when GNU parallel is
+# there, which bats needs for it); the tests of one file run in order, as
+# hostile.bats's privacy check reads what the earlier cases logged.
 cd "$(dirname "$0")/.." || exit 70
+jobs=${CDP_TEST_JOBS:-2}
+command -v parallel >/dev/null 2>&1 || jobs=1
+par=
+[ "$jobs" -gt 1 ] && par="--jobs $jobs --no-parallelize-within-files"
 passed=0
 failed=0
 log=$(mktemp) || exit 70
@@ -13,7 +20,7 @@ for b in "$@"; do
 	PATH="$dir/bin:$PATH" CDP_BUILD="$dir" \
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=0 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	    bats --tap tests/ >"$log" 2>&1
+	    bats --tap $par tests/ >"$log" 2>&1
 	rc=$?
 	grep -v '^ok ' "$log"
 	p=$(grep -c '^ok ' "$log")

@@ -388,7 +388,8 @@ finish(struct j_run *r, struct cdp_out *out, struct cdp_out *log,
 	    r->acct.rejected, r->acct.dropped) == -1)
 		cdp_oom(0);
 	j_stats_tail(r, &b);
-	fprintf(stderr, "%s}\n", b.p);
+	if (cdp_stats_emit(&b, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
 	cdp_buf_free(&b);
 }
 
@@ -430,14 +431,14 @@ open_outputs(const struct journey_opts *o, struct cdp_out **out,
 	struct cdp_err err;
 
 	if ((*out = cdp_out_open(o->common.output, &err)) == NULL)
-		cdp_die_err(&err, o->common.output, 0);
+		cdp_die_err(&err, NULL, 0);
 	*log = *st = NULL;
 	if (o->dry_run)
 		return;
 	if (o->log != NULL && (*log = cdp_out_open(o->log, &err)) == NULL)
-		cdp_die_err(&err, o->log, 0);
+		cdp_die_err(&err, NULL, 0);
 	if (path != NULL && (*st = cdp_out_open(path, &err)) == NULL)
-		cdp_die_err(&err, path, 0);
+		cdp_die_err(&err, NULL, 0);
 }
 
 int
@@ -483,12 +484,14 @@ main(int argc, char *argv[])
 		run_free(&r);
 		return 0;
 	}
+	/* Outputs open before any input is read: one that is also an input
+	 * is refused first (cdp_out_open()). */
+	open_outputs(&opt, &out, &log, &st);
 	j_read_input(&r, argv + first, argc - first);
 	for (size_t i = 0; r.suppress != NULL && i < r.nprof; i++)
 		if (cdp_keymap_get(r.suppress, cdp_key128_of(r.idtext.p +
 		    r.prof[i].idoff, r.prof[i].idlen)) != NULL)
 			r.prof[i].suppressed = true;
-	open_outputs(&opt, &out, &log, &st);
 	j_decide_all(&r, out, log, st);
 	finish(&r, out, log, st);
 	run_free(&r);

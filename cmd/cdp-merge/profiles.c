@@ -22,7 +22,8 @@
 /* One field of one record of the profile being built. */
 struct ent {
 	const char	*k, *v;	/* key (unescaped) and value (compact JSON) */
-	uint32_t	 koff, klen, voff, vlen;
+	const char	*raw;	/* the value as written, for the output */
+	uint32_t	 koff, klen, voff, vlen, roff, rlen;
 	uint32_t	 rec;	/* the record, 0.. in the profile */
 	uint32_t	 seq;	/* order of appearance */
 	uint8_t		 type;
@@ -260,6 +261,7 @@ add_ent(struct pwork *pw, uint32_t koff, uint32_t klen, uint32_t voff,
 	    sizeof(*pw->ents));
 	pw->ents[pw->nents] = (struct ent){ .koff = koff, .klen = klen,
 	    .voff = voff, .vlen = (uint32_t)(pw->arena.len - voff - 1),
+	    .roff = voff, .rlen = (uint32_t)(pw->arena.len - voff - 1),
 	    .rec = i, .seq = (uint32_t)pw->nents, .type = type };
 	pw->nents++;
 }
@@ -322,6 +324,15 @@ load_fields(struct pwork *pw, uint32_t i)
 		add_compact(&pw->arena, r->p + f->voff, f->vlen,
 		    f->flags & CDP_F_SPACE);
 		add_ent(pw, koff, klen, voff, i, f->type);
+		/* Values compare compact; the one chosen is written as its
+		 * record wrote it (byte for byte, DESIGN). */
+		if (f->flags & CDP_F_SPACE) {
+			pw->ents[pw->nents - 1].roff = (uint32_t)pw->arena.len;
+			pw->ents[pw->nents - 1].rlen = f->vlen;
+			if (cdp_buf_add(&pw->arena, r->p + f->voff,
+			    f->vlen) == -1)
+				cdp_oom(0);
+		}
 	}
 	pw->srcs[i].e = (uint32_t)pw->nnames;
 	if (!pw->counted)
@@ -395,6 +406,7 @@ group(struct pwork *pw, size_t nrecs)
 	for (size_t i = 0; i < pw->nents; i++) {
 		pw->ents[i].k = pw->arena.p + pw->ents[i].koff;
 		pw->ents[i].v = pw->arena.p + pw->ents[i].voff;
+		pw->ents[i].raw = pw->arena.p + pw->ents[i].roff;
 	}
 	qsort(pw->ents, pw->nents, sizeof(*pw->ents), cmp_key_seq);
 	pw->ngrps = 0;
@@ -564,8 +576,8 @@ all_values(struct pwork *pw, size_t n)
 			continue;
 		if (pw->all.len > 1)
 			cdp_buf_addc(&pw->all, ',');
-		if (cdp_buf_add(&pw->all, pw->cand[i]->v,
-		    pw->cand[i]->vlen) == -1)
+		if (cdp_buf_add(&pw->all, pw->cand[i]->raw,
+		    pw->cand[i]->rlen) == -1)
 			cdp_oom(0);
 	}
 	if (cdp_buf_addc(&pw->all, ']') == -1)
@@ -650,8 +662,8 @@ group_of(const struct pwork *pw, const char *k, size_t n)
 static void
 currencies(struct pwork *pw)
 {
-	static const struct ent null_ent = { .k = "", .v = "null", .vlen = 4,
-	    .type = CDP_NULL };
+	static const struct ent null_ent = { .k = "", .v = "null",
+	    .raw = "null", .vlen = 4, .rlen = 4, .type = CDP_NULL };
 	static const char suffix[] = "_currency";
 	const size_t sl = sizeof(suffix) - 1;
 
@@ -707,8 +719,8 @@ write_profile(struct pwork *pw, size_t nrecs)
 			rc = cdp_recw_raw(w, e->k, e->klen, pw->all.p,
 			    pw->all.len);
 		} else
-			rc = cdp_recw_raw(w, e->k, e->klen, pw->pick[g]->v,
-			    pw->pick[g]->vlen);
+			rc = cdp_recw_raw(w, e->k, e->klen, pw->pick[g]->raw,
+			    pw->pick[g]->rlen);
 	}
 	if (pw->opt->all_ids) {
 		all_ids(pw);

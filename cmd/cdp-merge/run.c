@@ -493,6 +493,11 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 		files = stdin_only;
 		nfiles = 1;
 	}
+	/* No input may be an output of the run (64 before any reading). */
+	for (int i = 0; i < nfiles; i++)
+		if (cdp_out_check_input(files[i], &err) == -1)
+			cdp_die_err(&err, strcmp(files[i], "-") == 0 ?
+			    "<stdin>" : files[i], 0);
 	r.in = cdp_xcalloc((size_t)nfiles, sizeof(*r.in));
 	r.nin = nfiles;
 	index_init(&r.ix, opt, opt->probabilistic);

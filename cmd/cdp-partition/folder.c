@@ -149,9 +149,11 @@ input_sum(const char *path, long long *size)
 	int fd;
 
 	*size = -1;
-	if (strcmp(path, "-") == 0 || (fd = open(path, O_RDONLY)) == -1)
+	/* A FIFO would be used up, and opening one whose writer has gone
+	 * waits for ever: only regular files, looked at before the open. */
+	if (strcmp(path, "-") == 0 || stat(path, &sb) == -1 ||
+	    !S_ISREG(sb.st_mode) || (fd = open(path, O_RDONLY)) == -1)
 		return NULL;
-	/* A FIFO would be used up: only regular files. */
 	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
 		close(fd);
 		return NULL;

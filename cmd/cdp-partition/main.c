@@ -124,7 +124,7 @@ open_parts(struct run *r)
 		snprintf(path, sizeof(path), "%s/%s", r->opt->common.output,
 		    name);
 		if ((r->out[i] = cdp_out_open(path, &err)) == NULL)
-			cdp_die_err(&err, path, 0);
+			cdp_die_err(&err, NULL, 0);
 	}
 }
 

@@ -29,6 +29,13 @@ agg_val(const struct cdp_rec *r, const struct cdp_field *f,
 			return -1;
 		if (v->num == 0)
 			v->num = 0;	/* -0 and 0 are one value */
+		/* Its exact value: two numbers one double cannot tell apart
+		 * (20-digit ids) stay two keys. */
+		cdp_buf_reset(scratch);
+		if (cdp_num_canon(r->p + f->voff, f->vlen, scratch) == -1)
+			return -1;
+		v->s = scratch->p;
+		v->n = scratch->len;
 		break;
 	case CDP_STRING:
 		v->t = AV_STR;
@@ -81,16 +88,54 @@ agg_val_json(const json_t *j, struct aval *v)
 	}
 }
 
+/*
+ * The canonical text of number v (cdp_num_canon()) into s and n: its own,
+ * or made from the double into tmp when v came without one (a partial
+ * file read by jansson, a min/max state).
+ */
+static int
+num_text(const struct aval *v, char *tmp, const char **s, size_t *n)
+{
+	struct cdp_buf b = { 0 };
+	char num[32];
+	int len;
+
+	if (v->n > 0) {
+		*s = v->s;
+		*n = v->n;
+		return 0;
+	}
+	if ((len = cdp_fmt_double(num, v->num)) < 0 ||
+	    cdp_num_canon(num, (size_t)len, &b) == -1 || b.len >= 64) {
+		cdp_buf_free(&b);
+		return -1;
+	}
+	memcpy(tmp, b.p, b.len + 1);
+	*s = tmp;
+	*n = b.len;
+	cdp_buf_free(&b);
+	return 0;
+}
+
 int
 agg_cmp(const struct aval *a, const struct aval *b)
 {
+	char ta[64], tb[64];
+	const char *sa, *sb;
+	size_t na, nb;
 	int c;
 
 	if (a->t != b->t)
 		return a->t < b->t ? -1 : 1;
 	switch (a->t) {
 	case AV_NUM:
-		return a->num < b->num ? -1 : a->num > b->num;
+		if (a->num != b->num)
+			return a->num < b->num ? -1 : 1;
+		/* Equal as doubles: by the exact values. */
+		if (num_text(a, ta, &sa, &na) == -1 ||
+		    num_text(b, tb, &sb, &nb) == -1)
+			return 0;
+		return cdp_num_canon_cmp(sa, na, sb, nb);
 	case AV_STR:
 	case AV_ARR:
 	case AV_OBJ:
@@ -107,12 +152,23 @@ int
 agg_key_add(struct cdp_buf *b, const struct aval *v)
 {
 	uint32_t n = (uint32_t)v->n;
+	char tmp[64];
+	const char *s;
+	size_t sn;
 
 	if (cdp_buf_addc(b, v->t) == -1)
 		return -1;
 	switch (v->t) {
 	case AV_NUM:
-		return cdp_buf_add(b, &v->num, sizeof(v->num));
+		/* The double (for the order) and the exact text (for
+		 * equality). */
+		if (num_text(v, tmp, &s, &sn) == -1)
+			return -1;
+		n = (uint32_t)sn;
+		if (cdp_buf_add(b, &v->num, sizeof(v->num)) == -1 ||
+		    cdp_buf_add(b, &n, sizeof(n)) == -1)
+			return -1;
+		return cdp_buf_add(b, s, sn);
 	case AV_STR:
 	case AV_ARR:
 	case AV_OBJ:
@@ -135,6 +191,11 @@ agg_key_next(const char **p, struct aval *v)
 	case AV_NUM:
 		memcpy(&v->num, *p, sizeof(v->num));
 		*p += sizeof(v->num);
+		memcpy(&n, *p, sizeof(n));
+		*p += sizeof(n);
+		v->s = *p;
+		v->n = n;
+		*p += n;
 		break;
 	case AV_STR:
 	case AV_ARR:
@@ -171,6 +232,8 @@ agg_json_add(struct cdp_buf *b, const struct aval *v)
 	case AV_TRUE:
 		return cdp_buf_adds(b, "true");
 	case AV_NUM:
+		if (v->n > 0)
+			return cdp_num_canon_json(v->s, v->n, b);
 		if ((n = cdp_fmt_double(num, v->num)) < 0)
 			return cdp_buf_adds(b, "null");
 		return cdp_buf_add(b, num, (size_t)n);

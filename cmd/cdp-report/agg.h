@@ -19,7 +19,9 @@
 /*
  * A value.  The order of values (agg_cmp) is by type first: null < false
  * < true < numbers < strings < arrays < objects; numbers compare
- * numerically, strings by their UTF-8 bytes (memcmp, then the shorter
+ * numerically, by their exact values where the doubles are equal (so
+ * keys and distinct counts never merge 20-digit ids), strings by their
+ * UTF-8 bytes (memcmp, then the shorter
  * first), arrays and objects by their JSON text the same way.
  */
 enum agg_vt { AV_NULL, AV_FALSE, AV_TRUE, AV_NUM, AV_STR, AV_ARR, AV_OBJ };
@@ -27,7 +29,9 @@ enum agg_vt { AV_NULL, AV_FALSE, AV_TRUE, AV_NUM, AV_STR, AV_ARR, AV_OBJ };
 struct aval {
 	uint8_t		 t;	/* enum agg_vt */
 	double		 num;	/* AV_NUM */
-	const char	*s;	/* AV_STR: unescaped; AV_ARR/OBJ: JSON */
+	const char	*s;	/* AV_STR: unescaped; AV_ARR/OBJ: JSON;
+				 * AV_NUM: the exact value (cdp_num_canon),
+				 * or n == 0 when only the double is known */
 	size_t		 n;
 };
 

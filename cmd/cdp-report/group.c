@@ -674,10 +674,34 @@ partial_header(struct grp *g, struct cdp_buf *b)
 }
 
 /* A value in a partial: arrays and objects as {"json":TEXT}, so that
- * they merge back byte for byte. */
+ * they merge back byte for byte, and numbers no double holds (20-digit
+ * ids) as {"num":CANON}, their exact value (cdp_num_canon()). */
 static int
 partial_val(struct cdp_buf *b, const struct aval *v)
 {
+	size_t at = b->len;
+
+	if (v->t == AV_NUM) {
+		struct aval d = { .t = AV_NUM, .num = v->num };
+		size_t n;
+
+		if (agg_json_add(b, v) == -1)
+			return -1;
+		n = b->len - at;
+		if (agg_json_add(b, &d) == -1)
+			return -1;
+		/* Exact as a double: the plain number. */
+		if (b->len - at - n == n && memcmp(b->p + at, b->p + at + n,
+		    n) == 0) {
+			b->len = at + n;
+			return 0;
+		}
+		b->len = at;
+		if (cdp_buf_adds(b, "{\"num\":") == -1 ||
+		    cdp_json_quote(b, v->s, v->n) == -1)
+			return -1;
+		return cdp_buf_addc(b, '}');
+	}
 	if (v->t != AV_ARR && v->t != AV_OBJ)
 		return agg_json_add(b, v);
 	if (cdp_buf_adds(b, "{\"json\":") == -1 ||
@@ -692,12 +716,22 @@ static int
 merged_val(const json_t *e, struct aval *v)
 {
 	const json_t *text = json_object_get(e, "json");
+	const json_t *num = json_object_get(e, "num");
 
 	if (json_is_array(e))
 		return -1;
 	if (!json_is_object(e)) {
 		agg_val_json(e, v);
 		return 0;
+	}
+	if (json_is_string(num) && json_object_size(e) == 1) {
+		char *end;
+
+		*v = (struct aval){ .t = AV_NUM, .s = json_string_value(num),
+		    .n = json_string_length(num) };
+		v->num = strtod(v->s, &end);
+		/* Only the text partial_val() writes: a canonical number. */
+		return v->n > 0 && *end == '\0' && isfinite(v->num) ? 0 : -1;
 	}
 	if (!json_is_string(text) || json_string_length(text) == 0)
 		return -1;
@@ -1018,9 +1052,23 @@ cell_value(struct rtable *t, size_t row, int col, const struct aval *v,
 	switch (v->t) {
 	case AV_NULL:
 		break;
-	case AV_NUM:
-		rtable_num(t, row, col, v->num);
+	case AV_NUM: {
+		/* A number no double holds is printed exactly, as JSON. */
+		struct aval d = { .t = AV_NUM, .num = v->num };
+		size_t n;
+
+		cdp_buf_reset(tmp);
+		if (agg_json_add(tmp, v) == -1)
+			cdp_oom(0);
+		n = tmp->len;
+		if (agg_json_add(tmp, &d) == -1)
+			cdp_oom(0);
+		if (tmp->len - n != n || memcmp(tmp->p, tmp->p + n, n) != 0)
+			rtable_json(t, row, col, tmp->p, n);
+		else
+			rtable_num(t, row, col, v->num);
 		break;
+	}
 	case AV_STR:
 		rtable_str(t, row, col, v->s, v->n);
 		break;

@@ -30,16 +30,17 @@ static const char usage[] =
 
 static const struct {
 	const char	*name;
+	const char	*full;	/* in usage errors */
 	int		(*main)(int, char **);
 } cmds[] = {
-	{ "attribution", attribution_main },
-	{ "cohort", cohort_main },
-	{ "funnel", funnel_main },
-	{ "group", group_main },
-	{ "lift", lift_main },
-	{ "page", page_main },
-	{ "profile", profile_main },
-	{ "subscriptions", subscriptions_main },
+	{ "attribution", "cdp-report attribution", attribution_main },
+	{ "cohort", "cdp-report cohort", cohort_main },
+	{ "funnel", "cdp-report funnel", funnel_main },
+	{ "group", "cdp-report group", group_main },
+	{ "lift", "cdp-report lift", lift_main },
+	{ "page", "cdp-report page", page_main },
+	{ "profile", "cdp-report profile", profile_main },
+	{ "subscriptions", "cdp-report subscriptions", subscriptions_main },
 };
 
 int
@@ -57,7 +58,10 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (strcmp(argv[1], cmds[i].name) == 0)
+		if (strcmp(argv[1], cmds[i].name) == 0) {
+			/* Usage errors name the subcommand too. */
+			cdp_diag_command(cmds[i].full);
 			return cmds[i].main(argc - 1, argv + 1);
+		}
 	cdp_usage_die(usage, "unknown command \"%s\"", argv[1]);
 }

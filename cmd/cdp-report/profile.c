@@ -101,7 +101,7 @@ parse_options(int argc, char **argv, struct prof *p)
 	int ch;
 
 	report_opts_init(&p->ro, "profile");
-	while ((ch = getopt_long(argc, argv, REPORT_SHORTOPTS, longopts,
+	while ((ch = cdp_getopt(argc, argv, REPORT_SHORTOPTS, longopts,
 	    NULL)) != -1) {
 		if (ch == OPT_PARTIAL)
 			p->partial = true;

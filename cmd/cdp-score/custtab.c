@@ -252,6 +252,21 @@ add(struct custtab *t, struct cust *c, long day, double v)
 		t->maxday = day;
 }
 
+/* Note the record just read (number acct.read) as rejected for an
+ * overflowing total, so that --annotate's second pass leaves it out too. */
+static void
+overflowed(struct load *L)
+{
+	struct custtab *t = L->t;
+	uint64_t n = t->acct.read;
+	int added;
+
+	if ((t->overflow == NULL && (t->overflow = cdp_keymap_new()) == NULL) ||
+	    cdp_keymap_put(t->overflow, cdp_key128_of(&n, sizeof(n)), 0,
+	    &added) == NULL)
+		cdp_oom(0);
+}
+
 /* One transaction read from a record. */
 struct tx {
 	const char	*id;
@@ -342,8 +357,18 @@ record(struct load *L, const struct cdp_line *l)
 		    tx.idnum), tx.day);
 		L->t->acct.written++;
 	} else {
-		add(L->t, customer(L->t, &L->key, tx.id, tx.idlen,
-		    tx.idnum), tx.day, tx.amount);
+		struct cust *c = customer(L->t, &L->key, tx.id, tx.idlen,
+		    tx.idnum);
+
+		/* A total no double holds is this record's fault (DESIGN:
+		 * a non-finite result is bad data, not "out of memory"). */
+		if (!isfinite(c->sum + c->comp + tx.amount)) {
+			overflowed(L);
+			reject(L, l, field, "the customer's total overflows "
+			    "a double");
+			return;
+		}
+		add(L->t, c, tx.day, tx.amount);
 		L->t->acct.written++;
 	}
 }
@@ -371,6 +396,13 @@ record_again(struct load *L, const struct cdp_line *l)
 		return;
 	if ((rc = transaction(L, l->p, &tx, &field, &why)) == TX_BAD)
 		return;
+	if (t->overflow != NULL) {
+		uint64_t n = L->seen;
+
+		if (cdp_keymap_get(t->overflow, cdp_key128_of(&n,
+		    sizeof(n))) != NULL)
+			return;
+	}
 	if (rc == TX_OK) {
 		cdp_buf_reset(&L->key);
 		if (cdp_buf_addc(&L->key, tx.idnum ? 'n' : 's') == -1 ||
@@ -645,6 +677,7 @@ custtab_free(struct custtab *t)
 	cdp_buf_free(&t->ids);
 	cdp_keymap_free(t->map);
 	cdp_keymap_free(t->daymap);
+	cdp_keymap_free(t->overflow);
 	*t = (struct custtab){ 0 };
 }
 

@@ -137,6 +137,10 @@ option_cmds(int ch)
 #define NAME_(id, name, run)	[CMD_##id] = #name,
 static const char *const names[CMD_COUNT] = { SCORE_CMDS(NAME_) };
 #undef NAME_
+/* "cdp-score rfm": the command named in usage errors. */
+#define FULL_(id, name, run)	[CMD_##id] = "cdp-score " #name,
+static const char *const full_names[CMD_COUNT] = { SCORE_CMDS(FULL_) };
+#undef FULL_
 
 /* The names of the subcommands in set cmds (bits 1 << CMD_*), as
  * "a, b" then last and the final one, in a static buffer. */
@@ -263,8 +267,10 @@ parse_options(int argc, char *argv[], struct score_opts *opt)
 	if (opt->cmd == CMD_COUNT)
 		cdp_usage_die(usage, "unknown subcommand \"%s\" (%s)", argv[1],
 		    cmd_list((1u << CMD_COUNT) - 1, " or "));
+	/* Usage errors name the subcommand too. */
+	cdp_diag_command(full_names[opt->cmd]);
 	/* Options follow the subcommand: parse argv[1..] as its own line. */
-	while ((ch = getopt_long(argc - 1, argv + 1, CDP_COMMON_SHORTOPTS,
+	while ((ch = cdp_getopt(argc - 1, argv + 1, CDP_COMMON_SHORTOPTS,
 	    longopts, NULL)) != -1)
 		if (!cdp_opt_common(ch, optarg, &opt->common, usage))
 			private_option(ch, optarg, opt);

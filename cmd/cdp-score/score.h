@@ -96,6 +96,8 @@ struct custtab {
 	struct cdp_buf		 ids;
 	struct cdp_keymap	*map;	/* id hash -> index in c */
 	struct cdp_keymap	*daymap;	/* (index, day) seen: clv */
+	struct cdp_keymap	*overflow;	/* records rejected for an
+						   overflowing total */
 	long			 maxday;	/* latest day kept */
 	int			 decimals;	/* most decimals in an amount,
 						   -1 after an exponent */

@@ -255,7 +255,7 @@ open_split(struct run *r)
 		    seg_name(r, i)) == -1)
 			cdp_oom(0);
 		if ((r->files[i] = cdp_out_open(path.p, &err)) == NULL)
-			cdp_die_err(&err, path.p, 0);
+			cdp_die_err(&err, NULL, 0);
 	}
 	cdp_buf_free(&path);
 }
@@ -281,6 +281,7 @@ static void
 print_stats(struct run *r)
 {
 	struct cdp_buf *b = &r->tmp;
+	struct cdp_err err;
 	int rc;
 
 	cdp_buf_reset(b);
@@ -304,9 +305,10 @@ print_stats(struct run *r)
 			b->len += 8;
 		}
 	}
-	if (rc == -1 || cdp_buf_adds(b, "}\n") == -1)
+	if (rc == -1)
 		cdp_oom(0);
-	fputs(b->p, stderr);
+	if (cdp_stats_emit(b, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
 }
 
 int

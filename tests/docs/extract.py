@@ -6,7 +6,7 @@ example shows one, to OUTDIR/NNN.out, and its place to OUTDIR/NNN.at.
 An example is a block (an indented block of README.md, a .nf/.fi or
 .EX/.EE block of a man page) whose first line is a command: "$ " or a
 word that runs a program (cdp, cdp-*, parallel, ls, split, for, tail,
-cat, seq); the whole block is one script.  In README.md, the lines that
+cat, seq) or "set" (set -o pipefail); the whole block is one script.  In README.md, the lines that
 are not "$ " commands (or their continuations) are the output.  A block
 with "..." in a command is a sketch with the options left out, and is
 not run."""
@@ -15,7 +15,7 @@ import re
 import sys
 
 COMMANDS = re.compile(r"^(\$ |cdp(-[a-z]+)?\s|parallel\s|ls\s|split\s|"
-                      r"for\s|tail\s|cat\s|seq\s)")
+                      r"for\s|tail\s|cat\s|seq\s|set\s)")
 
 
 def unroff(s):

@@ -1,7 +1,8 @@
 /*
  * fuzz_record.c - the NDJSON record layer: cdp_rec_parse() on any bytes,
- * then for an accepted record every accessor, and a round trip through
- * the record writer whose output must parse again to the same fields.
+ * then for an accepted record every accessor, a round trip through the
+ * record writer whose output must parse again to the same fields (their
+ * value bytes unchanged), and the exact forms of every number.
  */
 #include <math.h>
 #include <string.h>
@@ -13,7 +14,40 @@
 
 static struct cdp_rec	 rec, back;
 static struct cdp_recw	 w, w2;
-static struct cdp_buf	 key, s1, s2;
+static struct cdp_buf	 key, s1, s2, c1, c2, c3;
+
+/*
+ * A number's exact forms (issue 22.5): its canonical text is the same
+ * through cdp_num_key() and cdp_num_canon_json(), and orders like the
+ * doubles wherever they differ.
+ */
+static void
+number_forms(const struct cdp_field *f, const struct cdp_field *prev)
+{
+	const char *t = rec.p + f->voff;
+	double x, y;
+
+	cdp_buf_reset(&c1);
+	cdp_buf_reset(&c2);
+	cdp_buf_reset(&c3);
+	FUZZ_CHECK(cdp_num_canon(t, f->vlen, &c1) == 0 && c1.len > 0);
+	FUZZ_CHECK(cdp_num_canon_cmp(c1.p, c1.len, c1.p, c1.len) == 0);
+	FUZZ_CHECK(cdp_num_key(t, f->vlen, &c2) == 0);
+	FUZZ_CHECK(cdp_num_canon(c2.p, c2.len, &c3) == 0);
+	FUZZ_CHECK(c3.len == c1.len && memcmp(c3.p, c1.p, c1.len) == 0);
+	cdp_buf_reset(&c2);
+	cdp_buf_reset(&c3);
+	FUZZ_CHECK(cdp_num_canon_json(c1.p, c1.len, &c2) == 0);
+	FUZZ_CHECK(cdp_num_canon(c2.p, c2.len, &c3) == 0);
+	FUZZ_CHECK(c3.len == c1.len && memcmp(c3.p, c1.p, c1.len) == 0);
+	if (prev == NULL || cdp_rec_num(&rec, f, &x) == -1 ||
+	    cdp_rec_num(&rec, prev, &y) == -1 || x == y)
+		return;
+	cdp_buf_reset(&c2);
+	FUZZ_CHECK(cdp_num_canon(rec.p + prev->voff, prev->vlen, &c2) == 0);
+	FUZZ_CHECK((x < y) == (cdp_num_canon_cmp(c1.p, c1.len, c2.p,
+	    c2.len) < 0));
+}
 
 /* The field of b under f's unescaped key must hold the same value. */
 static void
@@ -31,6 +65,15 @@ same_field(const struct cdp_field *f)
 	g = cdp_rec_find(&back, key.p, key.len);
 	FUZZ_CHECK(g != NULL);
 	FUZZ_CHECK(g->type == f->type);
+	/* Copied byte for byte, nested whitespace included (issue 22.6),
+	 * unless a line break would split the record. */
+	if (memchr(rec.p + f->voff, '\n', f->vlen) == NULL &&
+	    memchr(rec.p + f->voff, '\r', f->vlen) == NULL)
+		FUZZ_CHECK(g->vlen == f->vlen && memcmp(back.p + g->voff,
+		    rec.p + f->voff, f->vlen) == 0);
+	else
+		FUZZ_CHECK(memchr(back.p + g->voff, '\n', g->vlen) == NULL &&
+		    memchr(back.p + g->voff, '\r', g->vlen) == NULL);
 	switch (f->type) {
 	case CDP_STRING:
 		FUZZ_CHECK(cdp_rec_str(&rec, f, &s1, &a, &an) == 0);
@@ -138,6 +181,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(back.n == rec.n);
 	for (i = 0; i < rec.n; i++)
 		same_field(&rec.f[i]);
+	{
+		const struct cdp_field *prev = NULL;
+
+		for (i = 0; i < rec.n; i++)
+			if (rec.f[i].type == CDP_NUMBER) {
+				number_forms(&rec.f[i], prev);
+				prev = &rec.f[i];
+			}
+	}
 	rewrite_owned();
 	return 0;
 }

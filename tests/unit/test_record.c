@@ -551,6 +551,71 @@ test_num(void)
 	cdp_rec_free(&r);
 }
 
+/* cdp_num_canon(): one text per value; _cmp orders by value; _json
+ * prints the usual text when a double holds the value, else exact. */
+static void
+test_num_canon(void)
+{
+	static const struct {
+		const char	*in, *canon, *json;
+	} cases[] = {
+		{ "0", "0", "0" },
+		{ "-0", "0", "0" },
+		{ "0.000e-5", "0", "0" },
+		{ "1", "1e0", "1" },
+		{ "1.0", "1e0", "1" },
+		{ "1e0", "1e0", "1" },
+		{ "10E-1", "1e0", "1" },
+		{ "0.1e1", "1e0", "1" },
+		{ "100", "1e2", "100" },
+		{ "165.71", "1.6571e2", "165.71" },
+		{ "-1.5e-3", "-1.5e-3", "-0.0015" },
+		{ "12345678901234567890", "1.234567890123456789e19",
+		    "12345678901234567890" },
+		{ "12345678901234567891", "1.2345678901234567891e19",
+		    "12345678901234567891" },
+		{ "-9223372036854775809", "-9.223372036854775809e18",
+		    "-9223372036854775809" },
+		{ "1e400", "1e400", "1e400" },
+		{ "-2.50e-400", "-2.5e-400", "-2.5e-400" },
+		{ "0.10000000000000000000001", "1.0000000000000000000001e-1",
+		    "0.10000000000000000000001" },
+		{ "1e99999999999999999999", "1e999999999", "1e999999999" },
+	};
+	static const char *const order[] = { "-1e400", "-12345678901234567891",
+	    "-12345678901234567890", "-1", "-0.5", "0", "1e-400", "0.5", "1",
+	    "1.0000000000000000000001", "12345678901234567890",
+	    "12345678901234567891", "1e400" };
+	struct cdp_buf a = { 0 }, b = { 0 }, j = { 0 };
+	size_t i, k;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cdp_buf_reset(&a);
+		cdp_buf_reset(&j);
+		CHECK(cdp_num_canon(cases[i].in, strlen(cases[i].in), &a) == 0,
+		    "canon %s", cases[i].in);
+		CHECK_STR(a.p, cases[i].canon);
+		CHECK(cdp_num_canon_json(a.p, a.len, &j) == 0, "json %s",
+		    cases[i].in);
+		CHECK_STR(j.p, cases[i].json);
+	}
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+			int want = i < k ? -1 : i > k, got;
+
+			cdp_buf_reset(&a);
+			cdp_buf_reset(&b);
+			(void)cdp_num_canon(order[i], strlen(order[i]), &a);
+			(void)cdp_num_canon(order[k], strlen(order[k]), &b);
+			got = cdp_num_canon_cmp(a.p, a.len, b.p, b.len);
+			CHECK(got == want, "cmp %s %s: %d", order[i],
+			    order[k], got);
+		}
+	cdp_buf_free(&a);
+	cdp_buf_free(&b);
+	cdp_buf_free(&j);
+}
+
 static void
 roundtrip(const char *in, const char *want)
 {
@@ -580,14 +645,20 @@ test_writer(void)
 	struct cdp_err err;
 	const char *in;
 
+	/* Whitespace between the top-level tokens goes; inside a value it
+	 * stays, byte for byte (DESIGN, issue 22.6). */
 	roundtrip("{\"a\":165.71,\"b\":\"\\u00e9\\n\",\"c\":[1, 2]}",
-	    "{\"a\":165.71,\"b\":\"\\u00e9\\n\",\"c\":[1,2]}\n");
+	    "{\"a\":165.71,\"b\":\"\\u00e9\\n\",\"c\":[1, 2]}\n");
 	roundtrip(" { \"a\" : 1E5 , \"k\\u0041\" : -0 ,\"n\":1e400,"
 	    "\"c\": [ \"a b\" , {\"k\" : \"x \\\" y\\\\\" } , \"\\\\\" ] ,"
 	    "\"d\":{ },\"e\":\"\\/\"}\r\n",
 	    "{\"a\":1E5,\"k\\u0041\":-0,\"n\":1e400,"
-	    "\"c\":[\"a b\",{\"k\":\"x \\\" y\\\\\"},\"\\\\\"],"
-	    "\"d\":{},\"e\":\"\\/\"}\n");
+	    "\"c\":[ \"a b\" , {\"k\" : \"x \\\" y\\\\\" } , \"\\\\\" ],"
+	    "\"d\":{ },\"e\":\"\\/\"}\n");
+	/* A line break in a nested value (a JSON-array element spanning
+	 * lines) cannot stay in a one-line record: that value compacts. */
+	roundtrip("{\"a\":[ 1 ,\n 2 ],\"b\":[ 3 ],\"c\":{\"k\" :\r\n\"v w\"}}",
+	    "{\"a\":[1,2],\"b\":[ 3 ],\"c\":{\"k\":\"v w\"}}\n");
 	roundtrip("{}", "{}\n");
 	roundtrip("{\"x\": {\"y\":[\" \\t \"]}}",
 	    "{\"x\":{\"y\":[\" \\t \"]}}\n");
@@ -607,7 +678,7 @@ test_writer(void)
 	    cdp_recw_null(&w, "z", 1) == 0 &&
 	    cdp_recw_raw(&w, "r", 1, "[1,{}]", 6) == 0 &&
 	    cdp_recw_end(&w) == 0, "writer calls");
-	CHECK_STR(w.b.p, "{\"a\\\"2\":1,\"b\":[1],\"s\":\"x\\ny\xC3\xA9\","
+	CHECK_STR(w.b.p, "{\"a\\\"2\":1,\"b\":[ 1 ],\"s\":\"x\\ny\xC3\xA9\","
 	    "\"n\":0.1,\"i\":-9223372036854775808,\"t\":true,\"f\":false,"
 	    "\"z\":null,\"r\":[1,{}]}\n");
 	CHECK(jansson_ok(w.b.p, w.b.len), "writer output is JSON");
@@ -975,6 +1046,7 @@ main(void)
 	test_many_fields();
 	test_index();
 	test_num();
+	test_num_canon();
 	test_writer();
 	test_fmt();
 	test_strings();
