@@ -159,6 +159,42 @@ web,2
 	assert_output '{"sum_x":4,"avg_x":0.6666666666666666}'
 }
 
+@test "group: a sum has the decimals of its terms, without float noise, merged partials too" {
+	# The takings of a till: 1.10 + 2.20 - 0.05 is 3.2500000000000004
+	# in doubles, however well added.
+	printf '{"t":"a","x":%s}\n' 1.10 2.20 '-0.05' >in.ndjson
+	printf '{"t":"b","x":%s}\n' 0.1 0.2 1e-16 1e-16 >>in.ndjson
+	printf '{"t":"c","x":%s}\n' 1e20 1 0.5e1 0.25e1 >>in.ndjson
+	run_split cdp-report group --by t --agg sum:x,avg:x -f csv in.ndjson
+	assert_success
+	# b has terms of 16 decimals: its sum is the double's, as c's (more
+	# units than a double holds).
+	assert_output 't,sum_x,avg_x
+a,3.25,1.0833333333333335
+b,0.3000000000000002,0.07500000000000005
+c,1e20,2.5e19'
+	printf '{"t":"c","x":%s}\n' 0.5e1 0.25e1 1.05 >c.ndjson
+	run_split cdp-report group --by t --agg sum:x c.ndjson
+	assert_output '{"t":"c","sum_x":8.55}'
+	split -l 2 in.ndjson part.
+	for p in part.a?; do
+		cdp-report group --by t --agg sum:x,avg:x --partial "$p" >"$p.st"
+	done
+	run_split sh -c 'cat part.a?.st | cdp-report group --by t --agg sum:x,avg:x --merge -f csv'
+	assert_success
+	assert_line --index 1 'a,3.25,1.0833333333333335'
+	# A partial of an earlier version (no decimals) gives the double's
+	# sum; a bad count of decimals is a damaged partial.
+	printf '%s\n' '{"_partial":"cdp-report group","version":1,"by":["t"],"agg":["sum:x"],"records":2,"present":{"x":2}}' \
+	    '{"key":["a"],"st":[[2,3.3000000000000003,0]]}' >old.st
+	run_split cdp-report group --by t --agg sum:x --merge old.st
+	assert_success
+	assert_output '{"t":"a","sum_x":3.3000000000000003}'
+	sed 's/,0]]/,0,16]]/' old.st >bad.st
+	run_split cdp-report group --by t --agg sum:x --merge bad.st
+	assert_failure 65
+}
+
 # --- bad input -----------------------------------------------------------
 
 @test "group: a non-numeric value in a sum is rejected with its line" {
@@ -238,8 +274,8 @@ web,2
 	run_split cdp-report group --by type --agg count,sum:revenue,max:channel,p50:revenue --partial "$F/events.ndjson"
 	assert_success
 	assert_output '{"_partial":"cdp-report group","version":1,"by":["type"],"agg":["count","sum:revenue","max:channel","p50:revenue"],"records":8,"present":{"revenue":7,"channel":7}}
-{"key":["purchase"],"st":[4,[4,149.75,0],"web",null,[12.5,30,7.25,100]]}
-{"key":["view"],"st":[4,[2,1,0],"web",null,[0,1]]}'
+{"key":["purchase"],"st":[4,[4,149.75,0,2],"web",null,[12.5,30,7.25,100]]}
+{"key":["view"],"st":[4,[2,1,0,0],"web",null,[0,1]]}'
 }
 
 @test "group: --merge refuses partials of another --by or --agg" {
@@ -374,7 +410,7 @@ GBP,1,12.5,12.5"
 		cdp-report group --by till --agg sum:amount --partial $c.ndjson >$c.part
 	done
 	run cat GBP.part
-	assert_line '{"key":["a"],"st":[[1,1,0]],"cur":"\"GBP\"","curfield":"amount_currency"}'
+	assert_line '{"key":["a"],"st":[[1,1,0,0]],"cur":"\"GBP\"","curfield":"amount_currency"}'
 	run_split cdp-report group --by till --agg sum:amount --merge GBP.part EUR.part
 	assert_failure 65
 	assert_equal "$stderr" 'cdp-report: EUR.part:2: sum:amount would mix amounts in "GBP" and "EUR" in one group: add amount_currency to --by, or keep one currency'

@@ -94,6 +94,8 @@ struct hval {
 /* One aggregate's state in one group. */
 struct ast {
 	uint64_t	n;	/* values taken (count: records) */
+	uint8_t		dec;	/* sum: the most decimals of its terms, or
+				   DEC_NONE */
 	union {
 		struct ksum	 k;
 		struct hval	 v;
@@ -323,6 +325,53 @@ parse_options(int argc, char **argv, struct grp *g)
 }
 
 /* ---- state ---- */
+
+/*
+ * The decimals of a sum: the most of its terms (the digits after the
+ * point of 12.50 and 0.1e1 alike: 2 and 0), DEC_NONE when a term has more
+ * than DEC_MAX or only its double is known (a partial before them).  A
+ * sum of amounts in cents is then written in cents, without the float
+ * noise of its binary terms (3247.18, not 3247.1800000000003).
+ */
+#define DEC_MAX		15
+#define DEC_NONE	UINT8_MAX
+
+static uint8_t
+dec_max(uint8_t a, uint8_t b)
+{
+	return a == DEC_NONE || b == DEC_NONE ? DEC_NONE : a > b ? a : b;
+}
+
+/* The decimals of number v, from its canonical text [-]D[.DDD]eE. */
+static uint8_t
+decimals(const struct aval *v)
+{
+	const char *e, *dot;
+	long frac;
+
+	if (v->n == 0)
+		return DEC_NONE;
+	if ((e = memchr(v->s, 'e', v->n)) == NULL)
+		return 0;	/* "0" */
+	dot = memchr(v->s, '.', (size_t)(e - v->s));
+	frac = (dot != NULL ? e - dot - 1 : 0) - strtol(e + 1, NULL, 10);
+	return frac <= 0 ? 0 : frac > DEC_MAX ? DEC_NONE : (uint8_t)frac;
+}
+
+/* Sum x rounded to its terms' decimals dec, when a double holds every
+ * such number of its size (below 2^53 units of the last decimal). */
+static double
+sum_round(double x, uint8_t dec)
+{
+	char buf[64];
+
+	if (dec == DEC_NONE || !isfinite(x) ||
+	    fabs(x) * pow(10, dec) >= 9007199254740992.0)
+		return x;
+	snprintf(buf, sizeof(buf), "%.*f", dec, x);
+	x = strtod(buf, NULL);
+	return x == 0 ? 0 : x;
+}
 
 static struct ast *
 states(struct grp *g, size_t grp)
@@ -611,6 +660,9 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 			if (f->v.t == AV_NUM) {
 				ksum_add(&st[i].u.k, f->v.num);
 				st[i].n++;
+				if (a->kind == A_SUM)
+					st[i].dec = dec_max(st[i].dec,
+					    decimals(&f->v));
 			}
 			break;
 		case A_VALUES:
@@ -773,6 +825,10 @@ partial_group(struct grp *g, size_t grp, struct cdp_buf *b)
 			report_num(b, s->u.k.s);
 			rc |= cdp_buf_addc(b, ',');
 			report_num(b, s->u.k.c);
+			if (g->agg[i].kind == A_SUM && s->dec != DEC_NONE)
+				rc |= cdp_buf_addf(b, ",%u", s->dec);
+			else if (g->agg[i].kind == A_SUM)
+				rc |= cdp_buf_adds(b, ",null");
 			rc |= cdp_buf_addc(b, ']');
 			break;
 		case A_DISTINCT:
@@ -902,10 +958,18 @@ merge_group(struct grp *g, const json_t *j, const struct cdp_each_at *at)
 			break;
 		case A_SUM:
 		case A_AVG:
-			if (!json_is_array(e) || json_array_size(e) != 3 ||
-			    !json_is_integer(json_array_get(e, 0)) ||
+			if (!json_is_array(e) || json_array_size(e) < 3 ||
+			    json_array_size(e) > 3 + (g->agg[i].kind ==
+			    A_SUM) || !json_is_integer(json_array_get(e, 0)) ||
 			    !json_is_number(json_array_get(e, 1)) ||
 			    !json_is_number(json_array_get(e, 2)))
+				return -1;
+			/* A sum's decimals: absent in partials before them. */
+			if (json_array_size(e) == 4 && !json_is_null(
+			    json_array_get(e, 3)) && (!json_is_integer(
+			    json_array_get(e, 3)) || json_integer_value(
+			    json_array_get(e, 3)) < 0 || json_integer_value(
+			    json_array_get(e, 3)) > DEC_MAX))
 				return -1;
 			break;
 		case A_DISTINCT:
@@ -962,6 +1026,11 @@ merge_group(struct grp *g, const json_t *j, const struct cdp_each_at *at)
 			    json_array_get(e, 1)));
 			ksum_add(&s->u.k, json_number_value(
 			    json_array_get(e, 2)));
+			if (g->agg[i].kind == A_SUM)
+				s->dec = dec_max(s->dec, json_is_integer(
+				    json_array_get(e, 3)) ? (uint8_t)
+				    json_integer_value(json_array_get(e, 3)) :
+				    DEC_NONE);
 			break;
 		case A_DISTINCT:
 			for (size_t k = 0; k < json_array_size(e); k++) {
@@ -1106,7 +1175,8 @@ table_row(struct grp *g, struct rtable *t, size_t grp)
 			break;
 		case A_SUM:
 			if (s->n > 0)
-				rtable_num(t, row, col, s->u.k.s + s->u.k.c);
+				rtable_num(t, row, col, sum_round(s->u.k.s +
+				    s->u.k.c, s->dec));
 			break;
 		case A_AVG:
 			if (s->n > 0)
