@@ -189,7 +189,22 @@ faults() {
 	assert_line --partial "GBP,"
 	assert_line --partial "PLN,"
 	assert_line --partial "USD,"
+	# In cents, as the tills printed them.
+	run grep -E '[.][0-9]{3}' "$RUN"/out-*/revenue.csv
+	assert_failure
 	grep -q '<svg' "$RUN/out-$DAYS/report.html"
+	# A profile's amount and its currency come from one purchase of its
+	# person (a till's pounds never wear another's euro sign).
+	for d in $(seq 1 "$DAYS"); do
+		run jq -n -r --slurpfile p "$RUN/out-$d/profiles.ndjson" \
+		    --slurpfile b "$RUN/state-$d/purchases.ndjson" '
+		    ($b | map({key: "\(.profile_id) \(.revenue) \(.revenue_currency)",
+		        value: 1}) | from_entries) as $have
+		    | $p[] | select(.revenue != null)
+		    | "\(.profile_id) \(.revenue) \(.revenue_currency)"
+		    | select($have[.] == null)'
+		assert_output ""
+	done
 }
 
 @test "e2e: a night run again from the same state gives the same results, byte for byte" {
