@@ -182,6 +182,18 @@ faults() {
 	done
 	run jq -s -r 'map(.export_header) | unique | .[]' "$CHECK"
 	assert_output "Email,Phone,First Name,Last Name,Country"
+	# The segments' sizes add up to the profiles; no sum of scores' amounts,
+	# which cdp-score adds whatever their currencies.
+	local n line
+	for d in $(seq 1 "$DAYS"); do
+		run head -1 "$RUN/out-$d/segments.csv"
+		assert_output "segments,count"
+		n=0
+		while IFS= read -r line; do
+			n=$((n + ${line##*,}))
+		done < <(tail -n +2 "$RUN/out-$d/segments.csv")
+		assert_equal "$n" "$(wc -l < "$RUN/out-$d/profiles.ndjson")"
+	done
 	# Takings per currency: amounts of different currencies never add up.
 	run cat "$RUN/out-$DAYS/revenue.csv"
 	assert_line --index 0 "revenue_currency,count,sum_revenue"

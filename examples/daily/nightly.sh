@@ -185,10 +185,12 @@ run export cdp-export --platform google \
     --fields email,phone,first_name,last_name,country --consent consent.ads \
     --default-country GB --stats -o "$out/google-customer-match.csv" \
     "$out/profiles.ndjson"
-run report cdp-report group --by segments --agg count,sum:rfm_monetary \
-    --format csv --stats -o "$out/segments.csv" "$out/profiles.ndjson"
-run report-ndjson cdp-report group --by segments --agg count,sum:rfm_monetary \
-    --format ndjson -o "$w/segments.ndjson" "$out/profiles.ndjson"
+# The segments' sizes (not the sum of rfm_monetary: cdp-score rfm adds a
+# customer's amounts whatever their currencies, and the tills take four).
+run report cdp-report group --by segments --agg count --format csv --stats \
+    -o "$out/segments.csv" "$out/profiles.ndjson"
+run report-ndjson cdp-report group --by segments --agg count --format ndjson \
+    -o "$w/segments.ndjson" "$out/profiles.ndjson"
 run sales cdp-segment --where 'exists(revenue)' --stats \
     -o "$w/sales.ndjson" "$out/records.ndjson"
 run revenue cdp-report group --by revenue_currency --agg count,sum:revenue \
