@@ -81,6 +81,9 @@ faults() {
 	# else.
 	for d in $(seq 1 "$DAYS"); do
 		assert_equal "$(wc -l < "$RUN/out-$d/stats.log")" 24
+		# Each names its program.
+		assert_equal "$(grep -c '^2026-03-[0-9][0-9] [a-z-]* {.*"program":"cdp-[a-z]*"' \
+		    "$RUN/out-$d/stats.log")" 24
 		assert_equal "$(cat "$RUN/night-$d.err")" ""
 	done
 }
