@@ -82,17 +82,12 @@ void
 cdp_each(char **files, int nfiles, const struct cdp_common_opts *c,
     struct cdp_acct *acct, cdp_each_fn fn, void *ctx)
 {
-	static char *stdin_only[] = { "-" };
 	struct loop lp = { .acct = acct, .fn = fn, .ctx = ctx };
 	struct cdp_err err;
 	const char *bad;
 	off_t total;
 
-	if (nfiles == 0) {
-		files = stdin_only;
-		nfiles = 1;
-	}
-	if (cdp_lines_check(files, nfiles, &total, &bad, &err) == -1)
+	if (cdp_lines_inputs(&files, &nfiles, &total, &bad, &err) == -1)
 		cdp_die_err(&err, bad, 0);
 	cdp_progress_start(&lp.prog, c->progress, total);
 	for (int i = 0; i < nfiles; i++)

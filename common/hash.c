@@ -11,19 +11,15 @@
 #include "hash.h"
 
 int
-cdp_hash_hex(const unsigned char *key, size_t keylen, const char *s,
-    size_t n, char out[CDP_HASH_HEXLEN + 1])
+cdp_hash_hex(struct cdp_sha *sha, const unsigned char *key, size_t keylen,
+    const char *s, size_t n, char out[CDP_HASH_HEXLEN + 1])
 {
 	static const char hex[] = "0123456789abcdef";
-	static struct cdp_sha *sha;	/* one context for the whole run */
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	unsigned int mdlen = sizeof(md);
 
-	if (key == NULL) {
-		if (sha == NULL && (sha = cdp_sha_new()) == NULL)
-			return -1;
+	if (key == NULL)
 		return cdp_sha_hex(sha, s, n, out);
-	}
 	if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)s, n,
 	    md, &mdlen) == NULL)
 		return -1;

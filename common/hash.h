@@ -14,11 +14,14 @@
 
 /*
  * Write the lower-case hex SHA-256 of s[0..n) into out (65 bytes with the
- * NUL), or its HMAC-SHA256 under key[0..keylen) when key is non-NULL.
- * Returns 0, or -1 when libcrypto fails.
+ * NUL), through sha (the run's context, see cdp_sha_new()), or its
+ * HMAC-SHA256 under key[0..keylen) when key is non-NULL (sha then
+ * unused).  Returns 0, or -1 when libcrypto fails.
  */
-int	cdp_hash_hex(const unsigned char *key, size_t keylen, const char *s,
-	    size_t n, char out[CDP_HASH_HEXLEN + 1]);
+struct cdp_sha;
+int	cdp_hash_hex(struct cdp_sha *sha, const unsigned char *key,
+	    size_t keylen, const char *s, size_t n,
+	    char out[CDP_HASH_HEXLEN + 1]);
 
 /*
  * Read an HMAC key from path into key (a final newline is not part of

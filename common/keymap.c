@@ -4,6 +4,7 @@
  * 80%, so a large map wastes little: memory is what the dedupe and merge
  * targets are measured in.
  */
+#include <assert.h>
 #include <stdlib.h>
 
 #include <xxhash.h>
@@ -62,6 +63,8 @@ probe(const struct cdp_keymap *m, struct cdp_key128 k)
 {
 	size_t i = (size_t)((k.lo ^ k.hi) % m->cap);
 
+	/* A free slot ends every probe: the load stays under 80%. */
+	assert(m->n < m->cap && (k.lo != 0 || k.hi != 0));
 	for (;;) {
 		struct slot *s = &m->s[i];
 
@@ -86,6 +89,7 @@ grow(struct cdp_keymap *m)
 			    m->s[i].hi }) = m->s[i];
 	free(m->s);
 	*m = big;
+	assert(m->n * 5 <= m->cap * 4);
 	return 0;
 }
 
@@ -108,6 +112,7 @@ cdp_keymap_put(struct cdp_keymap *m, struct cdp_key128 k, uint64_t v,
 		s->v = v;
 		m->n++;
 	}
+	assert(s->lo == k.lo && s->hi == k.hi);
 	return &s->v;
 }
 

@@ -87,6 +87,19 @@ cdp_lines_check(char *const files[], int nfiles, off_t *total,
 	return 0;
 }
 
+int
+cdp_lines_inputs(char ***files, int *nfiles, off_t *total,
+    const char **bad, struct cdp_err *err)
+{
+	static char *const stdin_only[] = { (char *)"-" };
+
+	if (*nfiles == 0) {
+		*files = (char **)stdin_only;
+		*nfiles = 1;
+	}
+	return cdp_lines_check(*files, *nfiles, total, bad, err);
+}
+
 struct cdp_lines *
 cdp_lines_open(const char *path, size_t max_bytes, struct cdp_err *err)
 {

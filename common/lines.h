@@ -66,6 +66,14 @@ int	cdp_lines_check(char *const files[], int nfiles, off_t *total,
 	    const char **bad, struct cdp_err *err);
 
 /*
+ * The inputs of a program: *files[0..*nfiles), or standard input ("-",
+ * put in *files and *nfiles) when there are none, checked as
+ * cdp_lines_check() does.  Returns as cdp_lines_check().
+ */
+int	cdp_lines_inputs(char ***files, int *nfiles, off_t *total,
+	    const char **bad, struct cdp_err *err);
+
+/*
  * The next line that is not blank (empty or only spaces, tabs and CR),
  * skipping a UTF-8 byte order mark at the start of the input.  Returns 1
  * with *out filled, 0 at end of input, -1 on a read error (err set,

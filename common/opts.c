@@ -68,6 +68,14 @@ progress_mode(const char *arg, struct cdp_common_opts *c, const char *usage)
 	cdp_progress_lines((int)secs);
 }
 
+const char *
+cdp_opt_field(const char *arg, const char *opt, const char *usage)
+{
+	if (*arg == '\0')
+		cdp_usage_die(usage, "%s: empty field name", opt);
+	return arg;
+}
+
 int
 cdp_opt_common(int ch, const char *arg, struct cdp_common_opts *c,
     const char *usage)
@@ -141,7 +149,6 @@ cdp_opt_common(int ch, const char *arg, struct cdp_common_opts *c,
 		return 1;
 	case CDP_OPT_UNBUFFERED:
 		c->unbuffered = true;
-		cdp_out_line_mode(true);
 		return 1;
 	case CDP_OPT_VERBOSE:
 		c->verbose = true;
@@ -209,32 +216,6 @@ cdp_parse_size(const char *s, size_t *out)
 	if (*end != '\0' || v == 0 || v > (SIZE_MAX >> shift))
 		return -1;
 	*out = (size_t)v << shift;
-	return 0;
-}
-
-int
-cdp_parse_iso_date(const char *s, long *days)
-{
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	int y, m, d, leap;
-
-	for (int i = 0; i < 10; i++) {
-		int want_dash = i == 4 || i == 7;
-
-		if (want_dash ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
-			return -1;
-	}
-	if (s[10] != '\0')
-		return -1;
-	y = atoi(s);
-	m = (s[5] - '0') * 10 + (s[6] - '0');
-	d = (s[8] - '0') * 10 + (s[9] - '0');
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (m < 1 || m > 12 || d < 1 ||
-	    d > mdays[m - 1] + (m == 2 && leap))
-		return -1;
-	*days = cdp_time_days(y, m, d);
 	return 0;
 }
 

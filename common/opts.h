@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "norm.h"
+#include "timeval.h"	/* cdp_parse_iso_date() of --as-of */
 
 #define CDP_VERSION	"0.1.0"
 
@@ -167,10 +168,11 @@ int	cdp_parse_double(const char *s, double *out);
 int	cdp_parse_size(const char *s, size_t *out);
 
 /*
- * Parse an ISO date YYYY-MM-DD that exists in the calendar into days since
- * 1970-01-01.  Returns 0, or -1.
+ * The value arg of option opt that names a field: returned when it is
+ * not empty, else exits 64 with "OPT: empty field name" and usage.
  */
-int	cdp_parse_iso_date(const char *s, long *days);
+const char *cdp_opt_field(const char *arg, const char *opt,
+	    const char *usage);
 
 /* Split a comma-separated list in place: returns the count of items put
  * in items[0..max), or -1 when there are more than max or an item is

@@ -26,6 +26,7 @@ struct cdp_out {
 	int	 fd;
 	unsigned long claim;	/* its claim (0: none), released at close */
 	bool	 direct;	/* a device or FIFO opened by name */
+	bool	 line;		/* line mode: flush at each newline */
 	char	*path;		/* final name, NULL for stdout */
 	char	*tmp;		/* temporary name, NULL for stdout */
 	char	*buf;
@@ -545,12 +546,10 @@ flush(struct cdp_out *o, struct cdp_err *err)
 	return 0;
 }
 
-static bool line_mode;
-
 void
-cdp_out_line_mode(bool on)
+cdp_out_line_mode(struct cdp_out *o, bool on)
 {
-	line_mode = on;
+	o->line = on;
 }
 
 int
@@ -575,7 +574,7 @@ cdp_out_write(struct cdp_out *o, const void *p, size_t n,
 	}
 	memcpy(o->buf + o->len, p, n);
 	o->len += n;
-	if (line_mode && n > 0 && ((const char *)p)[n - 1] == '\n')
+	if (o->line && n > 0 && ((const char *)p)[n - 1] == '\n')
 		return flush(o, err);
 	return 0;
 }

@@ -52,10 +52,10 @@ int	cdp_out_plan(const char *role, const char *path, struct cdp_err *err);
 int	cdp_out_check_input(const char *path, struct cdp_err *err);
 
 /*
- * Line mode (--unbuffered), for every handle: a write that ends with a
- * newline is flushed at once, so each record leaves as it is written.
+ * Line mode (--unbuffered) of o: a write that ends with a newline is
+ * flushed at once, so each record leaves as it is written.
  */
-void	cdp_out_line_mode(bool on);
+void	cdp_out_line_mode(struct cdp_out *o, bool on);
 
 /* Append n bytes.  Returns 0, or -1 with err set (EX_IOERR). */
 int	cdp_out_write(struct cdp_out *o, const void *p, size_t n,

@@ -18,6 +18,7 @@
 static int lines_every;			/* seconds; 0: draw a bar */
 static size_t mem_max;			/* bytes; 0: no limit */
 static unsigned long long mem_records;	/* the latest count reported */
+static const char *oom_hint;		/* cdp_oom_hint() */
 
 static double
 seconds(const struct timespec *a, const struct timespec *b)
@@ -30,6 +31,19 @@ void
 cdp_progress_lines(int secs)
 {
 	lines_every = secs;
+}
+
+void
+cdp_oom_hint(const char *hint)
+{
+	oom_hint = hint;
+}
+
+const char *
+cdp_oom_hint_text(void)
+{
+	return oom_hint != NULL ? oom_hint :
+	    "partition the input first, see cdp-partition(1)";
 }
 
 /* "1.5 GB", "512 MB", "64 KB": a size for messages. */

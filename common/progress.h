@@ -67,4 +67,13 @@ void	cdp_mem_limit(size_t limit);
  */
 void	cdp_mem_context(char *buf, size_t n);
 
+/*
+ * A hint printed after the out-of-memory message (cdp_oom()) and the
+ * --max-memory one, such as "partition the input first, see
+ * cdp-partition(1)" (the default); a static string or NULL for the
+ * default.  cdp_oom_hint_text() is the hint to print.
+ */
+void	cdp_oom_hint(const char *hint);
+const char *cdp_oom_hint_text(void);
+
 #endif

@@ -3,6 +3,7 @@
  * top-level field index of an NDJSON line, on-demand accessors, JSON
  * string helpers, shortest number text and the span-copying writer.
  */
+#include <assert.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -763,6 +764,11 @@ cdp_rec_parse(struct cdp_rec *r, const char *p, size_t len,
 		cdp_err_set(err, EX_OSERR, "out of memory");
 		return -1;
 	}
+	for (size_t i = 0; i < r->n; i++)
+		assert(r->f[i].koff + (size_t)r->f[i].klen < len &&
+		    r->f[i].voff + (size_t)r->f[i].vlen <= len &&
+		    r->f[i].vlen > 0 && r->f[i].type <= CDP_ARRAY &&
+		    (r->f[i].type != CDP_STRING || r->p[r->f[i].voff] == '"'));
 	if (dup >= 0) {
 		/* koff, 0-based, is the 1-based place of the key's quote. */
 		cdp_err_set(err, EX_DATAERR, "duplicate key at byte %lu",
@@ -831,6 +837,7 @@ cdp_rec_str(const struct cdp_rec *r, const struct cdp_field *f,
 {
 	if (f->type != CDP_STRING)
 		return -1;
+	assert(f->vlen >= 2 && f->voff + (size_t)f->vlen <= r->len);
 	if ((f->flags & CDP_F_VALESC) == 0) {
 		*s = r->p + f->voff + 1;
 		*n = f->vlen - 2;
@@ -1361,6 +1368,9 @@ int
 cdp_recw_field(struct cdp_recw *w, const struct cdp_rec *r,
     const struct cdp_field *f)
 {
+	/* f is a field of r's line, which r still holds. */
+	assert(f->koff + (size_t)f->klen < r->len &&
+	    f->voff + (size_t)f->vlen <= r->len);
 	if (cdp_buf_reserve(&w->b, f->klen + f->vlen + 4) == -1)
 		return -1;
 	w->b.p[w->b.len++] = w->n++ == 0 ? '{' : ',';

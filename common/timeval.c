@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "norm.h"
-#include "opts.h"
 #include "timeval.h"
 
 static int
@@ -154,5 +153,31 @@ cdp_duration_parse(const char *s, double *secs)
 	if (!(v <= 100 * 366 * 86400.0))
 		return -1;
 	*secs = v;
+	return 0;
+}
+
+int
+cdp_parse_iso_date(const char *s, long *days)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+	int y, m, d, leap;
+
+	for (int i = 0; i < 10; i++) {
+		int want_dash = i == 4 || i == 7;
+
+		if (want_dash ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+			return -1;
+	}
+	if (s[10] != '\0')
+		return -1;
+	y = atoi(s);
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (m < 1 || m > 12 || d < 1 ||
+	    d > mdays[m - 1] + (m == 2 && leap))
+		return -1;
+	*days = cdp_time_days(y, m, d);
 	return 0;
 }

@@ -39,6 +39,12 @@ long	cdp_time_days(long y, int m, int d);
 void	cdp_time_isoweek(long day, int *year, int *week);
 
 /*
+ * Parse an ISO date YYYY-MM-DD that exists in the calendar into days since
+ * 1970-01-01.  Returns 0, or -1.
+ */
+int	cdp_parse_iso_date(const char *s, long *days);
+
+/*
  * True when name is a zone of the system's tz database, such as
  * "Europe/Berlin" or "UTC" (the folder is $TZDIR, else
  * /usr/share/zoneinfo).  glibc takes an unknown TZ for UTC without a

@@ -9,21 +9,6 @@
 #include "progress.h"
 #include "xalloc.h"
 
-static const char *oom_hint;
-
-void
-cdp_oom_hint(const char *hint)
-{
-	oom_hint = hint;
-}
-
-const char *
-cdp_oom_hint_text(void)
-{
-	return oom_hint != NULL ? oom_hint :
-	    "partition the input first, see cdp-partition(1)";
-}
-
 void
 cdp_oom(size_t n)
 {

@@ -39,20 +39,12 @@ char	*cdp_xstrndup(const char *s, size_t n);
 
 /*
  * Exit 71 with "out of memory", naming n bytes when n > 0 (the size of the
- * request that failed), the records read so far and the --max-memory limit
- * when there is one (cdp_mem_context()), then the hint.  For callers whose library reported the failure
- * (jansson, libcsv, a cdp_buf returning -1).
+ * request that failed), the records read so far and the --max-memory
+ * limit when there is one (cdp_mem_context()), then the hint of
+ * cdp_oom_hint() (both in progress.h, with the memory guard).  For
+ * callers whose library reported the failure (jansson, libcsv, a cdp_buf
+ * returning -1).
  */
 _Noreturn void cdp_oom(size_t n);
-
-/*
- * A hint printed after the out-of-memory message, such as "partition the
- * input first, see cdp-partition(1)" (the default); a static string or
- * NULL for the default.
- */
-void	cdp_oom_hint(const char *hint);
-
-/* The hint to print: the program's, or the default. */
-const char *cdp_oom_hint_text(void);
 
 #endif

@@ -12,6 +12,11 @@
 #	models side by side, the wide table in blocks
 #   report-heatmap-dark-760.png
 #	the cohort heat map in the dark colour scheme
+#   report-linkage-1280.png, report-linkage-390.png
+#	cdp-report linkage over cdp-merge's model, pairs and evaluation of
+#	tests/docs/persons.ndjson (the fixtures of its test): the levels'
+#	weights, m and u, the histogram of match weights, precision and
+#	recall by threshold, a waterfall
 #
 #   sh docs/screenshots.sh [BUILD]	(BUILD defaults to build; run make
 #					and the render test first)
@@ -44,12 +49,18 @@ awk -f "$root/tests/cdp-report/attribution/expand-paths.awk" \
     --value v --model first,last,linear,time-decay,position,markov,markov:3,shapley \
     --title "Attribution of ChannelAttribution's Data.csv" -f html \
     >"$tmp/report-attribution.html"
+link=$root/tests/cdp-report/linkage
+"$build/bin/cdp-report" linkage --pair '#3,#190' \
+    --title "Linkage of tests/docs/persons.ndjson" -f html \
+    "$link/model.json" "$link/pairs.ndjson" "$link/eval.ndjson" \
+    >"$tmp/report-linkage.html"
 node "$root/tests/render/render.cjs" --shots "$tmp" \
-    "$tmp/report-dashboard.html" "$tmp/report-attribution.html"
+    "$tmp/report-dashboard.html" "$tmp/report-attribution.html" \
+    "$tmp/report-linkage.html"
 node "$root/tests/render/render.cjs" --shots "$tmp" --dark --widths 760 \
     "$tmp/report-heatmap-dark.html"
 for f in report-dashboard-1280 report-dashboard-390 report-attribution-1280 \
-    report-heatmap-dark-760; do
+    report-heatmap-dark-760 report-linkage-1280 report-linkage-390; do
 	mv "$tmp/$f.png" "$docs/$f.png"
 	echo "$docs/$f.png: $(wc -c <"$docs/$f.png") bytes"
 done

@@ -189,3 +189,90 @@ cdp-report funnel w within"
 	assert_equal "$stderr" ""
 	diff -r parts parts2
 }
+
+# --- dependencies and state -------------------------------------------------
+
+@test "arch: no mutable global outside main.c and options (diagnostics and exit cleanup aside)" {
+	# writable data (.data, .bss) of every object; the sanctioned ones are
+	# the program name, verbosity and start clocks of diag; the memory
+	# guard's limit, records so far and hint, and the progress lines'
+	# period (an allocation that fails anywhere reports them); where
+	# --stats-file and --run-id send the stats line; the open temporary
+	# files that an exit must remove and the outputs and inputs claimed
+	# (a clash is refused wherever a file opens); the C++ stream
+	# initialiser of the libphonenumber shim; and the flags the signal
+	# handlers of cdp-journey --follow set (a handler takes no context)
+	cd "$CDP_BUILD/obj"
+	for o in cmd/*/*.o common/*.o; do
+		case $o in */main.o|*/options.o) continue ;; esac
+		objdump -t "$o" | awk -v o="$o" '($4 == ".data" || $4 == ".bss") &&
+		    $NF !~ /^(\.|__)/ { print o ": " $NF }'
+	done | grep -vxE 'common/diag.o: diag_(prog|verbose|hook|wall|mono)|common/progress.o: (mem_max|mem_records|oom_hint|lines_every)|common/acct.o: stats_(file|run_id)|common/out.o: (open_outs|claims|nclaims|claimcap|last_serial)|common/phonelib.o: _ZStL8__ioinit|cmd/cdp-journey/follow.o: (stop|want_stats)' > globals || true
+	[ ! -s globals ] || fail "mutable globals: $(cat globals)"
+}
+
+@test "arch: no program reaches into another, common/ into none, no call cycle between files" {
+	# the compiler's dependency files and nm of the objects
+	run python3 "$TESTS/arch/deps.py" "$CDP_BUILD"
+	assert_success
+	assert_output ""
+	# and the check finds one: two files of a program calling each other
+	mkdir -p b/obj/common b/obj/cmd/p
+	echo 'int b(int); int a(int x) { return x ? b(x - 1) : 0; }' > a.c
+	echo 'int a(int); int b(int x) { return a(x); }' > b.c
+	for f in a b; do
+		cc -c -o "b/obj/cmd/p/$f.o" "$f.c"
+		echo "cmd/p/$f.o: cmd/p/$f.c" > "b/obj/cmd/p/$f.d"
+	done
+	run python3 "$TESTS/arch/deps.py" "$PWD/b"
+	assert_failure
+	assert_output "call cycle: cmd/p/a.c <-> cmd/p/b.c"
+	# tests and harnesses link objects: no source includes a .c file
+	run grep -rlE '#include "[^"]*\.c"' "$TESTS" "$TESTS/../cmd" "$TESTS/../common"
+	assert_failure
+}
+
+@test "arch: no block of more than 8 lines written twice in cmd/ or common/" {
+	run python3 "$TESTS/arch/repeats.py" "$TESTS/.." 9
+	assert_success
+	assert_output ""
+	# and the check finds one
+	mkdir -p t/cmd/a t/common
+	seq 1 12 | sed 's/.*/\tx = f(&, y);/' > t/cmd/a/one.c
+	cp t/cmd/a/one.c t/common/two.c
+	run python3 "$TESTS/arch/repeats.py" t 9
+	assert_failure
+	assert_output "cmd/a/one.c:1 ~ common/two.c:1"
+}
+
+@test "arch: every main.c is STYLE.md's template: main() alone, short" {
+	for d in "$TESTS"/../cmd/*/; do
+		p=$(basename "$d")
+		n=$(wc -l < "$d/main.c")
+		[ "$n" -le 70 ] || fail "$p/main.c: $n lines"
+		fns=$(nm "$CDP_BUILD/obj/cmd/$p/main.o" |
+		    awk '$2 ~ /^[Tt]$/ && $3 !~ /^(_sub_|__)/ { print $3 }' |
+		    paste -sd' ')
+		[ "$fns" = main ] || fail "$p/main.c defines: $fns"
+		grep -q 'cdp_diag_init("'"$p"'")' "$d/main.c" ||
+		    fail "$p/main.c: no cdp_diag_init first"
+	done
+}
+
+@test "arch: the attribution models are one list: parse, columns, messages" {
+	run_split cdp-report attribution --conversion 'event == "buy"' --model nosuch
+	assert_failure 64
+	list=${stderr%%)*}
+	list=${list#*(}
+	assert_equal "$list" "first, last, linear, time-decay, position, markov, shapley, shapley-ordered"
+	printf '%s\n' '{"profile_id":"a","ts":"2025-01-01T00:00:00Z","channel":"mail"}' \
+	    '{"profile_id":"a","ts":"2025-01-02T00:00:00Z","channel":"ads"}' \
+	    '{"profile_id":"a","ts":"2025-01-03T00:00:00Z","event":"buy"}' > ev.ndjson
+	for m in ${list//,/}; do
+		run cdp-report attribution --conversion 'event == "buy"' \
+		    --model "$m" -f csv ev.ndjson
+		assert_success
+		# the column prefix is the name with _ for -
+		assert_line --index 0 --regexp "^channel,${m//-/_}_conversions"
+	done
+}

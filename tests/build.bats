@@ -78,3 +78,18 @@ load helper
 		    grep -qw 71 || fail "$(basename "$m"): no 71 in EXIT STATUS"
 	done
 }
+
+@test "build: assertions are on in the sanitizer build, off in the optimised one" {
+	objs="common/record.o common/keymap.o cmd/cdp-merge/uf.o"
+	if nm "$CDP_BUILD/bin/cdp-merge" | grep -q __asan_init; then
+		for o in $objs; do
+			nm "$CDP_BUILD/obj/$o" | grep -q __assert_fail ||
+			    fail "$o: no assertion in the sanitizer build"
+		done
+	else
+		for o in $objs; do
+			! nm "$CDP_BUILD/obj/$o" | grep -q __assert_fail ||
+			    fail "$o: assertions left in the optimised build"
+		done
+	fi
+}

@@ -35,14 +35,19 @@ share() {
 	run_split cdp-journey -j "$D/ab.json" --as-of 2026-03-02 --log "$W/log" \
 	    "$W/in"
 	assert_success
-	assert_output '{"profile_id":"u1","journey":"promo","stage":"all","action":"offer","variant":"b","channel":"email","template":"offer-b","send_at":"2026-03-01T10:00:00Z","reason":"trigger","arm":"treatment","sent":true}'
+	assert_output '{"profile_id":"u1","journey":"promo","stage":"all","action":"offer","variant":"b","variant_share":0.3,"channel":"email","template":"offer-b","send_at":"2026-03-01T10:00:00Z","reason":"trigger","arm":"treatment","holdout_share":0.1,"sent":true}'
 	run cat "$W/log"
 	assert_output - <<'O'
-{"profile_id":"u1","journey":"promo","stage":"all","action":"offer","variant":"b","channel":"email","template":"offer-b","send_at":"2026-03-01T10:00:00Z","reason":"trigger","arm":"treatment","sent":true}
-{"profile_id":"u10","journey":"promo","stage":"all","action":"offer","variant":"c","channel":"sms","template":"offer-sms","send_at":"2026-03-01T10:00:00Z","reason":"no_consent","arm":"treatment","sent":false}
-{"profile_id":"u15","journey":"promo","stage":"all","action":"offer","variant":"b","channel":"email","template":"offer-b","send_at":"2026-03-01T10:00:00Z","reason":"holdout","arm":"holdout","holdout":"journey","sent":false}
-{"profile_id":"u32","journey":"promo","stage":"all","action":"offer","variant":"a","channel":"email","template":"offer-a","send_at":"2026-03-01T10:00:00Z","reason":"holdout","arm":"holdout","holdout":"journey","sent":false}
+{"profile_id":"u1","journey":"promo","stage":"all","action":"offer","variant":"b","variant_share":0.3,"channel":"email","template":"offer-b","send_at":"2026-03-01T10:00:00Z","reason":"trigger","arm":"treatment","holdout_share":0.1,"sent":true}
+{"profile_id":"u10","journey":"promo","stage":"all","action":"offer","variant":"c","variant_share":0.2,"channel":"sms","template":"offer-sms","send_at":"2026-03-01T10:00:00Z","reason":"no_consent","arm":"treatment","holdout_share":0.1,"sent":false}
+{"profile_id":"u15","journey":"promo","stage":"all","action":"offer","variant":"b","variant_share":0.3,"channel":"email","template":"offer-b","send_at":"2026-03-01T10:00:00Z","reason":"holdout","arm":"holdout","holdout":"journey","holdout_share":0.1,"sent":false}
+{"profile_id":"u32","journey":"promo","stage":"all","action":"offer","variant":"a","variant_share":0.5,"channel":"email","template":"offer-a","send_at":"2026-03-01T10:00:00Z","reason":"holdout","arm":"holdout","holdout":"journey","holdout_share":0.1,"sent":false}
 O
+	# With a universal holdout the share is of being held out of this
+	# journey at all: 1 - (1 - 5%)(1 - 10%).
+	run_split cdp-journey -j "$D/ab.json" --as-of 2026-03-02 \
+	    --universal-holdout 5% "$W/in"
+	assert_output '{"profile_id":"u1","journey":"promo","stage":"all","action":"offer","variant":"b","variant_share":0.3,"channel":"email","template":"offer-b","send_at":"2026-03-01T10:00:00Z","reason":"trigger","arm":"treatment","holdout_share":0.145,"sent":true}'
 }
 
 @test "holdout and variant shares on 20,000 profiles; sticky over runs; journeys independent unless they share a key" {

@@ -85,7 +85,7 @@ JSON
 	[[ "$stderr" == "cdp-partition: --key is required"* ]]
 	run_split cdp-partition -k email -o out people.ndjson
 	assert_failure 64
-	[[ "$stderr" == "cdp-partition: --parts (-n) is required"* ]]
+	[[ "$stderr" == "cdp-partition: --parts is required"* ]]
 	for n in 0 1025 x -3; do
 		run_split cdp-partition -k email --parts "$n" -o out people.ndjson
 		assert_failure 64

@@ -118,7 +118,7 @@ events() {
 @test "group: the order of group values by type, equal values by value" {
 	printf '%s\n' '{"k":"b"}' '{"k":"w\u0065b"}' '{"k":"web"}' '{"k":10}' \
 	    '{"k":9.5}' '{"k":-0}' '{"k":0}' '{"k":0.0}' '{"k":true}' \
-	    '{"k":false}' '{"k":null}' '{}' '{"k":[1,2]}' '{"k":{"a":1}}' \
+	    '{"k":false}' '{"k":null}' '{}' '{"k":[[1,2]]}' '{"k":{"a":1}}' \
 	    '{"k":"B"}' '{"k":"é"}' >in.ndjson
 	run_split cdp-report group --by k -f csv in.ndjson
 	assert_success
@@ -263,8 +263,8 @@ c,1e20,2.5e19'
 	printf '%s\n' '{"k":[1, 0.1],"v":{"a": [2]}}' '{"k":[1,0.1],"v":3}' \
 	    '{"k":{"x":1e2},"v":[0.1, "b c"]}' >in.ndjson
 	A=count,first:v,last:v,distinct:v
-	cdp-report group --by k --agg "$A" --partial in.ndjson >p.part
-	run_split cdp-report group --by k --agg "$A" --merge p.part p.part
+	cdp-report group --by k --agg "$A" --whole-arrays --partial in.ndjson >p.part
+	run_split cdp-report group --by k --agg "$A" --whole-arrays --merge p.part p.part
 	assert_success
 	assert_output '{"k":[1,0.1],"count":4,"first_v":{"a":[2]},"last_v":3,"distinct_v":2}
 {"k":{"x":1e2},"count":2,"first_v":[0.1,"b c"],"last_v":[0.1,"b c"],"distinct_v":1}'
@@ -273,7 +273,7 @@ c,1e20,2.5e19'
 @test "group: the partial format" {
 	run_split cdp-report group --by type --agg count,sum:revenue,max:channel,p50:revenue --partial "$F/events.ndjson"
 	assert_success
-	assert_output '{"_partial":"cdp-report group","version":1,"by":["type"],"agg":["count","sum:revenue","max:channel","p50:revenue"],"records":8,"present":{"revenue":7,"channel":7}}
+	assert_output '{"_partial":"cdp-report group","version":1,"by":["type"],"arrays":"each","agg":["count","sum:revenue","max:channel","p50:revenue"],"records":8,"present":{"revenue":7,"channel":7}}
 {"key":["purchase"],"st":[4,[4,149.75,0,2],"web",null,[12.5,30,7.25,100]]}
 {"key":["view"],"st":[4,[2,1,0,0],"web",null,[0,1]]}'
 }
@@ -290,12 +290,94 @@ c,1e20,2.5e19'
 	assert_equal "$stderr" "cdp-report: $F/events.ndjson:1: group state before the partial's header line"
 }
 
+@test "group: --merge refuses partials of the other --whole-arrays, takes those that do not say" {
+	printf '%s\n' '{"s":["a","b"]}' '{"s":["a"]}' >in.ndjson
+	cdp-report group --by s --partial in.ndjson >each.part
+	cdp-report group --by s --whole-arrays --partial in.ndjson >whole.part
+	run_split cdp-report group --by s --whole-arrays --merge each.part
+	assert_failure 65
+	assert_equal "$stderr" "cdp-report: each.part:1: partial made without --whole-arrays; merge with the same"
+	run_split cdp-report group --by s --merge whole.part
+	assert_failure 65
+	assert_equal "$stderr" "cdp-report: whole.part:1: partial made with --whole-arrays; merge with the same"
+	# Partials written before "arrays" existed merge with either.
+	sed '1s/"arrays":"whole",//' whole.part >old.part
+	run_split cdp-report group --by s --whole-arrays --merge old.part
+	assert_success
+	assert_output '{"s":["a","b"],"count":1}
+{"s":["a"],"count":1}'
+}
+
 @test "group: a damaged partial line is rejected with its line" {
 	cdp-report group --by type --agg count,sum:revenue --partial "$F/events.ndjson" >p.ndjson
 	printf '%s\n' '{"key":["x"],"st":[1,[1,"2",0]]}' >>p.ndjson
 	run_split cdp-report group --by type --agg count,sum:revenue --merge p.ndjson
 	assert_failure 65
 	assert_equal "$stderr" "cdp-report: p.ndjson:4: not a partial line of this --by and --agg"
+}
+
+# --- arrays --------------------------------------------------------------
+
+@test "group: an array counts its record once under each of its elements" {
+	# A record in two segments counts in both; one naming a segment twice
+	# counts once; an empty array and a missing field group as null;
+	# elements are values like any other (1 and 1.0 one number, escapes
+	# read, a nested array one value).
+	printf '%s\n' '{"segments":["vip","at_risk"],"r":1}' \
+	    '{"segments":["vip","vip"],"r":2}' '{"segments":[],"r":4}' '{"r":8}' \
+	    '{"segments":"vip","r":16}' \
+	    '{"segments":[1, 1.0, "\u0061b", [2, 3], null],"r":32}' >in.ndjson
+	run_split cdp-report group --by segments --agg count,sum:r -f csv in.ndjson
+	assert_success
+	assert_output 'segments,count,sum_r
+,3,44
+1,1,32
+ab,1,32
+at_risk,1,1
+vip,3,19
+"[2,3]",1,32'
+	# Two array fields: every pair of their elements.
+	printf '%s\n' '{"s":["b","a"],"c":["x","y"]}' '{"s":"a","c":["y"]}' >two.ndjson
+	run_split cdp-report group --by s,c -f csv two.ndjson
+	assert_output 's,c,count
+a,x,1
+a,y,2
+b,x,1
+b,y,1'
+}
+
+@test "group: --whole-arrays groups an array as one value; partials of each mode merge to their one run" {
+	printf '%s\n' '{"s":["b","a"],"r":1}' '{"s":["b", "a"],"r":2}' '{"s":["a"],"r":4}' \
+	    '{"s":[],"r":8}' >in.ndjson
+	run_split cdp-report group --by s --whole-arrays=yes in.ndjson
+	assert_failure 64
+	assert_output ""
+	run_split cdp-report group --by s --agg count,sum:r --whole-arrays -f csv in.ndjson
+	assert_success
+	assert_output 's,count,sum_r
+"[""a""]",1,4
+"[""b"",""a""]",2,3
+[],1,8'
+	for mode in "" --whole-arrays; do
+		head -2 in.ndjson >a.ndjson
+		tail -2 in.ndjson >b.ndjson
+		cdp-report group --by s --agg count,sum:r $mode --partial a.ndjson >a.part
+		cdp-report group --by s --agg count,sum:r $mode --partial b.ndjson >b.part
+		diff <(cdp-report group --by s --agg count,sum:r $mode in.ndjson) \
+		    <(cdp-report group --by s --agg count,sum:r $mode --merge a.part b.part)
+	done
+}
+
+@test "group: a number out of range inside an array rejects its record" {
+	printf '%s\n' '{"s":["a",1e400]}' '{"s":["a"]}' >in.ndjson
+	run_split cdp-report group --by s in.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-report: in.ndjson:1: number out of range"
+	run_split cdp-report group --by s --rejects rej.ndjson --stats -f csv in.ndjson
+	assert_success
+	assert_output 's,count
+a,1'
+	assert_equal "$(stats_core "$stderr")" '{"read":2,"used":1,"rejected":1,"skipped":0}'
 }
 
 # --- output --------------------------------------------------------------

@@ -157,6 +157,61 @@ print(all(abs(float(a) - float(b)) < 1e-9 * max(1, abs(float(b))) for a, b in zi
 	assert_line --index 0 --partial '"warning":"small arms: fewer than 5 converted or unconverted profiles in an arm"}'
 }
 
+@test "lift: the shares cdp-journey's decisions carry check the holdout and the variants" {
+	J="$BATS_TEST_DIRNAME/cdp-journey"
+	awk -v n=5000 -v ts=2026-03-01T10:00:00Z -f "$J/genprof.awk" >in.ndjson
+	cdp-journey -j "$J/ab.json" --as-of 2026-03-02 --universal-holdout 5% \
+	    --log log.ndjson in.ndjson >/dev/null
+	# As assigned: no warning, and no --holdout-share needed.
+	run_split lift -f ndjson log.ndjson
+	assert_success
+	assert_equal "$stderr" ""
+	refute_output --partial 'sample ratio'
+	# A quarter of variant a's treated decisions lost: both checks fail.
+	awk '/"variant":"a"/ && /"arm":"treatment"/ { if (++k % 4 == 0) next } 1' \
+	    log.ndjson >lost.ndjson
+	run_split lift -f ndjson lost.ndjson
+	assert_success
+	assert_equal "$stderr" "cdp-report: lift: promo / offer: sample ratio mismatch: 3732 treated and 731 held out, 14.5% asked for (chi-square p = 0.00036); sample ratio mismatch between variants: a 43.22% (50%), b 34.41% (30%), c 22.37% (20%) of 3732 treated, the shares asked for in brackets (chi-square p = 1.1e-15)"
+	assert_line --index 1 --partial '"warning":"sample ratio mismatch: 3732 treated'
+	# --holdout-share wins over the decisions' share.
+	run_split lift -f ndjson --holdout-share 12% log.ndjson
+	assert_equal "$stderr" "cdp-report: lift: promo / offer: sample ratio mismatch: 4269 treated and 731 held out, 12% asked for (chi-square p = 1.2e-08)"
+	# A variant no treated profile got still counts, as 0.
+	grep -v '"variant":"c","variant_share":0.2,"channel":"email","template":"offer-sms","send_at":"[^"]*","reason":"trigger"' \
+	    log.ndjson | grep -v '"variant":"c".*"arm":"treatment"' >noc.ndjson
+	run_split lift -f ndjson --holdout-share j=0.5 noc.ndjson
+	[[ "$stderr" == *"between variants: a 62.61% (50%), b 37.39% (30%) of 3434 treated"* ]]
+}
+
+@test "lift: a held-out decision that would not have been sent is left out; shares must be shares" {
+	d='"journey":"j","action":"a","send_at":"2026-03-01T10:00:00Z"'
+	printf '%s\n' \
+	    "{\"profile_id\":\"p1\",$d,\"reason\":\"trigger\",\"arm\":\"treatment\",\"holdout_share\":0.1,\"sent\":true}" \
+	    "{\"profile_id\":\"p2\",$d,\"reason\":\"holdout\",\"arm\":\"holdout\",\"holdout_share\":0.1,\"sent\":false}" \
+	    "{\"profile_id\":\"p3\",$d,\"reason\":\"no_consent\",\"arm\":\"holdout\",\"holdout\":\"universal\",\"holdout_share\":0.1,\"sent\":false}" \
+	    "{\"profile_id\":\"p4\",$d,\"arm\":\"holdout\",\"sent\":false}" >in.ndjson
+	run_split lift -f csv --stats in.ndjson
+	assert_success
+	assert_equal "$(stats_core "$stderr")" '{"read":4,"used":3,"rejected":0,"skipped":1,"decisions":4,"not_sent":1,"outcomes":0,"outcomes_unmatched":0}'
+	assert_line --index 3 'j,a,,holdout,2,0,0,0,0.6576197724933468'
+	# Decisions that disagree on the share: no check, and a note.
+	sed 's/"holdout_share":0.1,"sent":false/"holdout_share":0.2,"sent":false/' \
+	    in.ndjson >two.ndjson
+	run_split lift -f csv two.ndjson
+	assert_equal "$stderr" "cdp-report: lift: j / a: holdout shares differ between decisions: no sample ratio check of the holdout"
+	for bad in '"10%"' 0 1.5 true; do
+		sed "1s/\"holdout_share\":0.1/\"holdout_share\":$bad/" in.ndjson >bad.ndjson
+		run_split lift bad.ndjson
+		assert_failure 65
+		assert_equal "$stderr" "cdp-report: bad.ndjson:1: holdout_share is not a share above 0 and at most 1"
+	done
+	sed '1s/"holdout_share":0.1/"variant_share":-1/' in.ndjson >bad.ndjson
+	run_split lift bad.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-report: bad.ndjson:1: variant_share is not a share above 0 and at most 1"
+}
+
 @test "lift: the revenue interval is a seeded bootstrap of each arm" {
 	# Revenues of 20 to 30 per purchase.
 	arms "j a - treatment 400 40" "j a - holdout 400 20" |

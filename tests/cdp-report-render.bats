@@ -73,10 +73,18 @@ render() {
 	cdp-report group --by channel -f ndjson "$F/group/events.ndjson" >by.ndjson
 	cdp-report cohort --activity 'event=="purchase"' -f ndjson \
 	    "$F/cohort/events.ndjson" >cohort.ndjson
-	cdp-report page --title dashboard -o page.html by.ndjson cohort.ndjson
+	L="$F/linkage"
+	# A title with a long word (a path) wraps on a phone.
+	cdp-report linkage --pair '#3,#190' --pair '#46,#22' -f html \
+	    --title "Linkage of tests/docs/persons.ndjson" \
+	    -o linkage.html "$L/model.json" "$L/pairs.ndjson" "$L/eval.ndjson"
+	cdp-report linkage --pair '#3,#190' -f ndjson "$L/model.json" \
+	    "$L/pairs.ndjson" "$L/eval.ndjson" >linkage.ndjson
+	cdp-report page --title dashboard -o page.html by.ndjson cohort.ndjson \
+	    linkage.ndjson
 	run render *.html
 	assert_success
-	assert_equal "$(grep -c ' ok$' <<<"$output")" 21
+	assert_equal "$(grep -c ' ok$' <<<"$output")" 24
 }
 
 @test "render: a page that overflows is caught (the check can fail)" {

@@ -26,18 +26,6 @@ field_msg(struct run *r, const struct cdp_keyfield *kf, const char *reason)
 	return m;
 }
 
-/* One field's normalised value into out: as cdp_key_field(). */
-int
-run_field(struct run *r, const struct cdp_keyfield *kf, struct cdp_buf *out,
-    const char **why)
-{
-	int rc = cdp_key_field(&r->keyer, &r->rec, kf, out, why);
-
-	if (rc == -2)
-		cdp_oom(0);
-	return rc;
-}
-
 /* The key of r->rec into r->keyer.key: 1 keyed, 0 a field is missing,
  * -1 bad (*why). */
 static int
@@ -281,41 +269,6 @@ reject(struct run *r, const char *why, const char *raw, size_t rawlen)
 	    &err) == -1)
 		cdp_die_err(&err, err.code == EX_DATAERR ? r->file : NULL,
 		    r->lineno);
-}
-
-uint32_t
-run_new_group(struct run *r)
-{
-	if (r->ngroups == GRP_MAX)
-		cdp_die(EX_SOFTWARE, NULL, 0, "too many groups");
-	cdp_xgrow((void **)&r->groups, &r->gcap, r->ngroups + 1,
-	    sizeof(*r->groups));
-	r->groups[r->ngroups] = (struct group){ .best = UINT64_MAX };
-	return (uint32_t)r->ngroups++;
-}
-
-void
-run_offer(struct run *r, uint64_t seq, uint32_t g, double score,
-    uint64_t srcline)
-{
-	struct group *gr = &r->groups[g];
-	bool win;
-
-	/* Records come in input order, so ties keep the earlier one. */
-	switch (r->opt->keep) {
-	case KEEP_FIRST:
-		win = gr->best == UINT64_MAX;
-		break;
-	case KEEP_LAST:
-		win = true;
-		break;
-	default:
-		win = gr->best == UINT64_MAX || score > gr->score;
-		break;
-	}
-	if (win)
-		*gr = (struct group){ seq, srcline, score };
-	r->grp[seq] = g;
 }
 
 /* A record with a key (r->keyer.key, or fuzzy mode's block keys) and
@@ -579,6 +532,9 @@ prepare(struct run *r, const struct dedupe_opts *opt)
 	if (cdp_acct_open(&r->acct, opt->common.rejects, &err) == -1 ||
 	    (r->out = cdp_out_open(opt->common.output, &err)) == NULL)
 		die_err(&err);
+	cdp_out_line_mode(r->out, opt->common.unbuffered);
+	if (r->acct.rejects != NULL)
+		cdp_out_line_mode(r->acct.rejects, opt->common.unbuffered);
 	r->acct.merging = true;
 	r->acct.extra[0].name = "unkeyed";
 	r->unkeyed = &r->acct.extra[0].n;
@@ -616,7 +572,6 @@ finish(struct run *r)
 int
 dedupe_run(struct dedupe_opts *opt, char **files, int nfiles)
 {
-	static char *stdin_only[] = { "-" };
 	struct cdp_progress prog;
 	struct run r = { .opt = opt, .prog = &prog };
 	struct again *again;
@@ -624,12 +579,8 @@ dedupe_run(struct dedupe_opts *opt, char **files, int nfiles)
 	const char *bad;
 	off_t total;
 
-	if (nfiles == 0) {
-		files = stdin_only;
-		nfiles = 1;
-	}
 	/* Every input must open before anything is written. */
-	if (cdp_lines_check(files, nfiles, &total, &bad, &err) == -1)
+	if (cdp_lines_inputs(&files, &nfiles, &total, &bad, &err) == -1)
 		cdp_die_err(&err, bad, 0);
 	cdp_progress_start(&prog, opt->common.progress, total);
 	r.two_pass = opt->keep != KEEP_FIRST || opt->nfuzzy > 0;

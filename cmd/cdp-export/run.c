@@ -414,6 +414,9 @@ start(struct run *r, char **files, int nfiles)
 	if (cdp_acct_open(&r->acct, opt->common.rejects, &err) == -1 ||
 	    (r->out = cdp_out_open(opt->common.output, &err)) == NULL)
 		cdp_die_err(&err, NULL, 0);
+	cdp_out_line_mode(r->out, opt->common.unbuffered);
+	if (r->acct.rejects != NULL)
+		cdp_out_line_mode(r->acct.rejects, opt->common.unbuffered);
 	if (opt->format != F_CSV)
 		return;
 	cdp_buf_reset(&r->line);

@@ -151,6 +151,7 @@ struct plan_work {
 	struct cdp_buf		 tmp2;
 	struct cdp_buf		 tmp3;
 	struct cdp_buf		 key;	/* HMAC key, empty for plain SHA-256 */
+	struct cdp_sha		*sha;	/* plain SHA-256: one for the run */
 	struct cdp_buf		 msg;	/* reason of a bad record */
 	struct cdp_buf		 warn;	/* reasons of bad values kept, NUL
 					   after each */

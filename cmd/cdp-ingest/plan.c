@@ -172,6 +172,7 @@ plan_work_free(struct plan_work *w)
 	cdp_buf_free(&w->tmp3);
 	cdp_buf_free(&w->key);
 	cdp_buf_free(&w->msg);
+	cdp_sha_free(w->sha);
 	cdp_buf_free(&w->warn);
 	cdp_buf_free(&w->country_msg);
 	cdp_norm_ctx_free(&w->ctx);

@@ -865,18 +865,13 @@ run_free(struct run *r)
 int
 ingest_run(const struct ingest_opts *opt, char **files, int nfiles)
 {
-	static char *stdin_only[] = { "-" };
 	struct run r = { .opt = opt };
 	struct cdp_err err;
 	const char *bad;
 	off_t total;
 
-	if (nfiles == 0) {
-		files = stdin_only;
-		nfiles = 1;
-	}
 	/* Every input must open before anything is written. */
-	if (cdp_lines_check(files, nfiles, &total, &bad, &err) == -1)
+	if (cdp_lines_inputs(&files, &nfiles, &total, &bad, &err) == -1)
 		cdp_die_err(&err, bad, 0);
 	r.plan = opt->nspecs > 0 || opt->nrequire > 0 || opt->nsets > 0 ||
 	    opt->ndefaults > 0 || opt->empty != EMPTY_STRING ||
@@ -885,6 +880,9 @@ ingest_run(const struct ingest_opts *opt, char **files, int nfiles)
 	if ((r.out = cdp_out_open(opt->common.output, &err)) == NULL ||
 	    cdp_acct_open(&r.acct, opt->common.rejects, &err) == -1)
 		die_err(&err, NULL, 0);
+	cdp_out_line_mode(r.out, opt->common.unbuffered);
+	if (r.acct.rejects != NULL)
+		cdp_out_line_mode(r.acct.rejects, opt->common.unbuffered);
 	cdp_progress_start(&r.prog, opt->common.progress, total);
 	for (int i = 0; i < nfiles; i++)
 		ingest_file(&r, files[i], opt->nsources == 0 ? NULL :

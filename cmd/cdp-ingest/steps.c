@@ -363,8 +363,10 @@ apply_hash(const struct ingest_opts *opt, struct plan_work *w,
 			return -1;
 		take(v, b, false);
 	}
-	if (cdp_hash_hex(w->key.len ? (unsigned char *)w->key.p : NULL,
-	    w->key.len, v->s, v->n, hex) == -1) {
+	if ((w->key.len == 0 && w->sha == NULL &&
+	    (w->sha = cdp_sha_new()) == NULL) ||
+	    cdp_hash_hex(w->sha, w->key.len ? (unsigned char *)w->key.p :
+	    NULL, w->key.len, v->s, v->n, hex) == -1) {
 		*why = "hashing failed";
 		return -1;
 	}

@@ -16,11 +16,6 @@
 #include "xalloc.h"
 #include "journey.h"
 
-const char *const j_reasons[R_NREASON] = { "entry", "trigger",
-	"quiet_hours", "send_time", "no_consent", "capped", "suppressed",
-	"already_sent", "not_best", "cancelled", "pending", "holdout", "stale",
-	"before_start", "no_reentry", "reentry_gap", "exited" };
-
 /* XXH3 of salt, a NUL and the id under the run's seed, as a number in
  * [0, 1): the same on every machine, in every run, in any input order. */
 double
@@ -282,37 +277,6 @@ window(struct dec *d, struct cand *c)
 			return;
 		}
 	}
-}
-
-/*
- * Consent of channel ch at time x, as *at says it: the latest event at or
- * before x that states it (of this run, or the one the state kept from
- * earlier runs), else the profile's records without time.  *at: when it
- * was stated, -INFINITY for the latter.
- */
-int
-dec_consent_when(const struct dec *d, int ch, double x, double *at)
-{
-	const struct j_profile *p = d->p;
-	int v = 0;
-
-	*at = -INFINITY;
-	if (p->ctimed)
-		for (size_t k = d->nev; k-- > 0;)
-			if (d->ev[k].t <= x && (d->ev[k].cset & (1u << ch))) {
-				*at = d->ev[k].t;
-				v = d->ev[k].cval & (1u << ch) ? 1 : 2;
-				break;
-			}
-	if (p->state >= 0 && d->r->ps[p->state].ct0 != J_NONE) {
-		const double *ct = &d->r->pool[d->r->ps[p->state].ct0 + 2 * ch];
-
-		if (ct[0] <= x && ct[0] > *at) {
-			*at = ct[0];
-			v = (int)ct[1];
-		}
-	}
-	return v != 0 ? v : p->consent[ch];
 }
 
 static int

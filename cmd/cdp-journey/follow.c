@@ -782,9 +782,9 @@ setup(struct fl *f, struct j_run *r, char **files, int nfiles)
 	f->d = j_dec_new(r, true);
 	open_input(f, files, nfiles);
 	open_log(f);
-	cdp_out_line_mode(true);
 	if ((f->out = cdp_out_open(NULL, &err)) == NULL)
 		cdp_die_err(&err, NULL, 0);
+	cdp_out_line_mode(f->out, true);
 	signals();
 	/* Events the last checkpoint's tick had: late, if they come again. */
 	if (r->ckpt_as_of > r->as_of)

@@ -279,6 +279,7 @@ load_variant(struct jctx *c, const json_t *o, struct j_action *a,
 		return fail(c, o, "weight", "%s: \"weight\" must be more than "
 		    "0", what);
 	*sum += w;
+	v->share = w;
 	v->upto = *sum;
 	if (opt_str(c, o, "template", what, false, &s) == -1)
 		return -1;

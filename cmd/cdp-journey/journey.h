@@ -35,6 +35,7 @@ struct j_variant {
 	char	*name;
 	char	*tmpl;
 	int	 channel;
+	double	 share;		/* its "weight", 0 to 1 */
 	double	 upto;		/* cumulative share: taken when u < upto */
 };
 
@@ -309,5 +310,13 @@ void	j_dec_free(struct dec *d);
 double	j_decide_one(struct dec *d, uint32_t idx, const struct j_event *ev,
 	    size_t nev, struct cdp_buf *out, struct cdp_buf *log);
 double	j_state_line(struct dec *d, uint32_t idx, struct cdp_buf *b);
+
+/* The command line (options.c): exits 64 on misuse; returns the index
+ * of the first FILE in argv. */
+int	parse_options(int argc, char *argv[], struct journey_opts *o);
+
+/* The whole run over files[0..nfiles) (stdin when none) (run.c):
+ * returns the exit status; fatal errors exit through cdp_die(). */
+int	journey_run(const struct journey_opts *opt, char **files, int nfiles);
 
 #endif

@@ -62,6 +62,18 @@ add(struct cdp_buf *b, const char *s)
 		cdp_oom(0);
 }
 
+/* A share as a JSON number, rounded to 12 decimals so that the float
+ * noise of 1 - (1 - u)(1 - h) does not show. */
+static void
+add_share(struct cdp_buf *b, double v)
+{
+	char num[40];
+	int n = cdp_fmt_double(num, round(v * 1e12) / 1e12);
+
+	if (cdp_buf_add(b, num, (size_t)n) == -1)
+		cdp_oom(0);
+}
+
 /* One decision record (see cdp-journey(1), OUTPUT FIELDS) onto b. */
 static void
 add_decision(struct cdp_buf *b, const struct dec *d, const struct cand *c)
@@ -70,6 +82,7 @@ add_decision(struct cdp_buf *b, const struct dec *d, const struct cand *c)
 	    "\"holdout\"" };
 	const struct journey *j = &d->r->j;
 	const struct j_action *a = &j->act[c->act];
+	const double u = d->r->opt->universal;
 
 	add(b, "{\"profile_id\":");
 	add_id(b, d->r, d->p);
@@ -82,6 +95,8 @@ add_decision(struct cdp_buf *b, const struct dec *d, const struct cand *c)
 	if (c->var >= 0) {
 		add(b, ",\"variant\":");
 		add_q(b, a->var[c->var].name);
+		add(b, ",\"variant_share\":");
+		add_share(b, a->var[c->var].share);
 	}
 	add(b, ",\"channel\":");
 	add_q(b, j_channels[c->ch]);
@@ -96,6 +111,12 @@ add_decision(struct cdp_buf *b, const struct dec *d, const struct cand *c)
 	if (d->arm != ARM_TREATMENT)
 		add(b, d->arm == ARM_JOURNEY ? ",\"holdout\":\"journey\"" :
 		    ",\"holdout\":\"universal\"");
+	/* What the lift report's sample ratio check compares the arms
+	 * with: held out of every journey or of this one. */
+	if (u > 0 || j->holdout > 0) {
+		add(b, ",\"holdout_share\":");
+		add_share(b, 1 - (1 - u) * (1 - j->holdout));
+	}
 	add(b, is_sent(d, c) ? ",\"sent\":true}\n" : ",\"sent\":false}\n");
 }
 

@@ -11,7 +11,6 @@
 #include "index.h"
 #include "lines.h"
 #include "norm.h"
-#include "prior.h"
 #include "xalloc.h"
 
 static struct cdp_key128
@@ -320,9 +319,9 @@ new_set(struct index *ix, const uint32_t *ids, int k)
 static void	add_edges(struct index *, const uint32_t *, int);
 
 int
-index_add(struct index *ix, struct cdp_rec *rec, const char **why)
+index_add(struct index *ix, struct cdp_rec *rec, uint32_t ids[MAX_IDS],
+    const char **why)
 {
-	uint32_t ids[MAX_IDS];
 	int k;
 
 	if ((k = index_record_ids(ix, rec, ids, NULL, why)) == -1)
@@ -333,8 +332,7 @@ index_add(struct index *ix, struct cdp_rec *rec, const char **why)
 		ix->rkey[ix->nrecs] = record_key(ix, rec);
 	}
 	add_edges(ix, ids, k);
-	prior_carry_add(ix, ids, k);
-	return 0;
+	return k;
 }
 
 /* Record number nrecs has the nodes ids[0..k). */
@@ -627,12 +625,12 @@ index_node_key(struct index *ix, uint32_t i)
 
 void
 index_profile(struct index *ix, size_t k, struct cdp_rec *rec,
-    char out[PROFILE_ID_SIZE])
+    const char *carried, char out[PROFILE_ID_SIZE])
 {
 	uint32_t r = index_root(ix, k);
 
-	if (r == NO_NODE && prior_carried(ix, k) != NULL)
-		snprintf(out, PROFILE_ID_SIZE, "%s", prior_carried(ix, k));
+	if (r == NO_NODE && carried != NULL)
+		snprintf(out, PROFILE_ID_SIZE, "%s", carried);
 	else if (r == NO_NODE)
 		id_of_key(record_key(ix, rec), out);
 	else

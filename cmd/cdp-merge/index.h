@@ -94,12 +94,13 @@ void	index_init(struct index *ix, const struct merge_opts *opt,
 void	index_free(struct index *ix);
 
 /*
- * Pass 1 for parsed record rec: take its identifiers and add them.
- * Returns 0 for a good record, or -1 with the reason in *why (static or
- * in ix->msg) for a bad one, adding nothing.  Exits on allocation
- * failure.
+ * Pass 1 for parsed record rec: take its identifiers and add them, the
+ * nodes into ids.  Returns their count for a good record, or -1 with the
+ * reason in *why (static or in ix->msg) for a bad one, adding nothing.
+ * Exits on allocation failure.
  */
-int	index_add(struct index *ix, struct cdp_rec *rec, const char **why);
+int	index_add(struct index *ix, struct cdp_rec *rec, uint32_t ids[MAX_IDS],
+	    const char **why);
 
 /* The next non-blank line (of all inputs) was good, or bad. */
 void	index_line(struct index *ix, bool good);
@@ -179,10 +180,11 @@ uint32_t index_root(struct index *ix, size_t k);
  * The profile id (at most PROFILE_ID_SIZE bytes with the NUL: "p_" and 32
  * hex digits, or the id a --prior run gave the cluster) of
  * good record k, whose parsed form is rec (used for records without a
- * linking identifier).
+ * linking identifier, with carried, the profile_id it carried from an
+ * earlier run (prior_carried()), first).
  */
 void	index_profile(struct index *ix, size_t k, struct cdp_rec *rec,
-	    char out[PROFILE_ID_SIZE]);
+	    const char *carried, char out[PROFILE_ID_SIZE]);
 
 /* The profile id of the cluster whose root node is root. */
 void	index_root_id(struct index *ix, uint32_t root,

@@ -315,6 +315,24 @@ map_load(struct apply *a, const char *path)
 	cdp_rec_free(&rec);
 }
 
+void
+merge_annotate(struct cdp_recw *w, struct cdp_rec *rec, const char *id)
+{
+	const struct cdp_field *old = cdp_rec_find(rec, "profile_id", 10);
+	int rc = 0;
+
+	cdp_recw_begin(w);
+	/* An input profile_id is replaced where it stands. */
+	for (size_t i = 0; i < rec->n && rc == 0; i++)
+		rc = &rec->f[i] == old ?
+		    cdp_recw_str(w, "profile_id", 10, id, strlen(id)) :
+		    cdp_recw_field(w, rec, &rec->f[i]);
+	if (rc == 0 && old == NULL)
+		rc = cdp_recw_str(w, "profile_id", 10, id, strlen(id));
+	if (rc == -1 || cdp_recw_end(w) == -1)
+		cdp_oom(0);
+}
+
 /* An unlinked record keeps the profile_id it carries (unless --replace),
  * as in one process: into own, 0; or -1. */
 static int

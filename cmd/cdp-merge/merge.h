@@ -107,7 +107,7 @@ void	explain_write(struct resolve *rs, const char *path);
 struct cdp_recw;
 struct cdp_rec;
 /* rec with its profile_id set to id (replaced where it stands, else
- * added last) into w. */
+ * added last) into w (links.c). */
 void	merge_annotate(struct cdp_recw *w, struct cdp_rec *rec, const char *id);
 
 /*

@@ -762,7 +762,8 @@ build(struct pwork *pw, const uint32_t *recs, size_t n)
 			cdp_die(EX_SOFTWARE, NULL, 0, "temporary file: %s",
 			    err.msg);
 		if (i == 0)
-			index_profile(pw->ix, recs[0], &pw->rec, pw->id);
+			index_profile(pw->ix, recs[0], &pw->rec,
+			    prior_carried(pw->ix, recs[0]), pw->id);
 		load_fields(pw, (uint32_t)i);
 	}
 	write_profile(pw, n);

@@ -224,6 +224,9 @@ merge_owned(struct index *ix, struct cdp_rec *rec, const char **why)
 static bool
 pass1_record(struct run *r, const struct cdp_line *l, const char **why)
 {
+	uint32_t ids[MAX_IDS];
+	int k;
+
 	if (l->too_long) {
 		*why = "record longer than --max-record-bytes";
 		return false;
@@ -237,11 +240,12 @@ pass1_record(struct run *r, const struct cdp_line *l, const char **why)
 	if (merge_owned(&r->ix, &r->rec, why) == -1 ||
 	    (r->lk != NULL && prob_add(r->lk, &r->rec, why) == -1))
 		return false;
-	if (index_add(&r->ix, &r->rec, why) == -1) {
+	if ((k = index_add(&r->ix, &r->rec, ids, why)) == -1) {
 		if (r->lk != NULL)
 			prob_drop_last(r->lk);
 		return false;
 	}
+	prior_carry_add(&r->ix, ids, k);
 	if (r->opt->truth != NULL)
 		resolve_truth(&r->rs, &r->rec);
 	return true;
@@ -291,24 +295,6 @@ pass1_input(struct run *r, struct input *in)
 	cdp_lines_close(lr);
 	if (fd != STDIN_FILENO)
 		close(fd);
-}
-
-void
-merge_annotate(struct cdp_recw *w, struct cdp_rec *rec, const char *id)
-{
-	const struct cdp_field *old = cdp_rec_find(rec, "profile_id", 10);
-	int rc = 0;
-
-	cdp_recw_begin(w);
-	/* An input profile_id is replaced where it stands. */
-	for (size_t i = 0; i < rec->n && rc == 0; i++)
-		rc = &rec->f[i] == old ?
-		    cdp_recw_str(w, "profile_id", 10, id, strlen(id)) :
-		    cdp_recw_field(w, rec, &rec->f[i]);
-	if (rc == 0 && old == NULL)
-		rc = cdp_recw_str(w, "profile_id", 10, id, strlen(id));
-	if (rc == -1 || cdp_recw_end(w) == -1)
-		cdp_oom(0);
 }
 
 static void
@@ -371,7 +357,8 @@ pass2_lines(struct run *r, const struct input *in, struct cdp_lines *lr)
 		if (cdp_rec_parse(&r->rec, l.p, l.len, &err) == -1)
 			cdp_die(EX_DATAERR, in->name, l.lineno, "input changed "
 			    "between the two passes");
-		index_profile(&r->ix, r->k, &r->rec, id);
+		index_profile(&r->ix, r->k, &r->rec,
+		    prior_carried(&r->ix, r->k), id);
 		if (r->opt->explain != NULL)
 			explain_record(r, id, r->k);
 		else

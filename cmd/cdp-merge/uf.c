@@ -1,4 +1,5 @@
 /* uf.c - union-find with path compression and union by rank. */
+#include <assert.h>
 #include <stdlib.h>
 
 #include "uf.h"
@@ -23,6 +24,7 @@ uf_find(struct uf *u, uint32_t x)
 {
 	uint32_t root = x;
 
+	assert(x < u->n);
 	while (u->parent[root] != root)
 		root = u->parent[root];
 	/* Second walk: point every element on the path at the root. */
@@ -42,6 +44,8 @@ uf_union(struct uf *u, uint32_t a, uint32_t b)
 	b = uf_find(u, b);
 	if (a == b)
 		return;
+	/* By rank, a tree of rank r holds 2^r elements at least. */
+	assert(u->rank[a] < 32 && u->rank[b] < 32);
 	if (u->rank[a] < u->rank[b]) {
 		uint32_t t = a;
 

@@ -163,7 +163,7 @@ parse_options(int argc, char **argv, struct opts *opt)
 	if (opt->nalts == 0)
 		cdp_usage_die(usage, "--key is required");
 	if (opt->parts == 0)
-		cdp_usage_die(usage, "--parts (-n) is required");
+		cdp_usage_die(usage, "--parts is required");
 	if (opt->common.output == NULL || strcmp(opt->common.output, "-") == 0)
 		cdp_usage_die(usage, "-o DIR is required: the parts are files");
 	/* The last --normalize of a field wins, in every alternative. */

@@ -52,6 +52,10 @@ int	parse_options(int argc, char **argv, struct opts *opt);
 /* Free what parse_options() allocated. */
 void	free_options(struct opts *opt);
 
+/* Split files[0..nfiles) (stdin when none) into the parts (run.c);
+ * returns the exit status, fatal errors exit through cdp_die(). */
+int	partition_run(const struct opts *opt, char **files, int nfiles);
+
 /* The name of part i (in DIR) into buf (at least 32 bytes). */
 void	part_name(const struct opts *opt, long i, char *buf, size_t n);
 

@@ -60,6 +60,22 @@ agg_val(const struct cdp_rec *r, const struct cdp_field *f,
 	return 0;
 }
 
+int
+agg_elem_val(const struct cdp_rec *r, const char *p, size_t n,
+    struct cdp_buf *scratch, struct aval *v)
+{
+	struct cdp_field f = { .voff = (uint32_t)(p - r->p),
+	    .vlen = (uint32_t)n, .type = (uint8_t)cdp_span_type(p) };
+
+	/* The element is read as a field of its own: an escape or a space
+	 * costs only a copy when there is none. */
+	if (f.type == CDP_STRING && memchr(p, '\\', n) != NULL)
+		f.flags |= CDP_F_VALESC;
+	if (f.type == CDP_ARRAY || f.type == CDP_OBJECT)
+		f.flags |= CDP_F_SPACE;
+	return agg_val(r, &f, scratch, v);
+}
+
 void
 agg_val_json(const json_t *j, struct aval *v)
 {

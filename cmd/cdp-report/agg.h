@@ -43,6 +43,14 @@ struct aval {
 int	agg_val(const struct cdp_rec *r, const struct cdp_field *f,
 	    struct cdp_buf *scratch, struct aval *v);
 
+/*
+ * The value of the element p[0..n) of an array field of r (p points into
+ * r's line): as agg_val() reads a field.  Returns 0, or -1 when a number
+ * does not fit a double.
+ */
+int	agg_elem_val(const struct cdp_rec *r, const char *p, size_t n,
+	    struct cdp_buf *scratch, struct aval *v);
+
 /* The value of JSON j (from a partial file); strings point into j. */
 void	agg_val_json(const json_t *j, struct aval *v);
 

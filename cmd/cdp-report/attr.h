@@ -16,16 +16,36 @@
 #include "buf.h"
 #include "report.h"
 
-enum attr_kind {
-	ATTR_FIRST,
-	ATTR_LAST,
-	ATTR_LINEAR,
-	ATTR_DECAY,
-	ATTR_POSITION,
-	ATTR_MARKOV,
-	ATTR_SHAPLEY,
-	ATTR_SHAPLEY_ORDERED,
-	ATTR_NKINDS
+/*
+ * The models, one row each: the enum constant's suffix, the name --model
+ * spells, the prefix of its columns, the argument after its ':' (enum
+ * attr_arg) and the function that credits the channels (attr_models.c;
+ * the rules of the heuristic ones are in its weights()).  Adding a model
+ * is a row here, its credit, a test and the man page: the enum, the
+ * parse of --model, the column names and the messages come from the rows.
+ */
+#define ATTR_MODELS(X)							\
+	X(FIRST,	"first",	"first",	NONE,	attr_credit_rule) \
+	X(LAST,		"last",		"last",		NONE,	attr_credit_rule) \
+	X(LINEAR,	"linear",	"linear",	NONE,	attr_credit_rule) \
+	X(DECAY,	"time-decay",	"time_decay",	HALF_LIFE, attr_credit_rule) \
+	X(POSITION,	"position",	"position",	SHARES,	attr_credit_rule) \
+	X(MARKOV,	"markov",	"markov",	ORDER,	attr_credit_markov) \
+	X(SHAPLEY,	"shapley",	"shapley",	WORTH,	attr_credit_shapley) \
+	X(SHAPLEY_ORDERED, "shapley-ordered", "shapley_ordered", WORTH,	\
+	    attr_credit_shapley)
+
+#define ATTR_KIND_ENUM_(id, name, column, arg, credit)	ATTR_##id,
+enum attr_kind { ATTR_MODELS(ATTR_KIND_ENUM_) ATTR_NKINDS };
+#undef ATTR_KIND_ENUM_
+
+/* What a model takes after "NAME:" in --model. */
+enum attr_arg {
+	ATTR_ARG_NONE,
+	ATTR_ARG_HALF_LIFE,	/* time-decay:7d */
+	ATTR_ARG_SHARES,	/* position:40,20,40 */
+	ATTR_ARG_ORDER,		/* markov:2 */
+	ATTR_ARG_WORTH		/* shapley:count */
 };
 
 #define ATTR_MAX_ORDER		4	/* markov:K, K in 1..4 */
@@ -90,6 +110,16 @@ struct attr_totals {
 /* The name of a kind in column names ("time_decay"). */
 const char *attr_kind_name(enum attr_kind k);
 
+/*
+ * The kind --model calls name into *k and the argument it takes into
+ * *arg.  Returns 0, or -1 for an unknown name.
+ */
+int	attr_kind_parse(const char *name, enum attr_kind *k,
+	    enum attr_arg *arg);
+
+/* "first, last, ..., shapley-ordered" (the --model names) into b. */
+void	attr_kind_list(struct cdp_buf *b);
+
 /* Set m->name from its kind and parameters ("markov2", "shapley_count"). */
 void	attr_model_name(struct attr_model *m);
 
@@ -140,6 +170,23 @@ int	attr_markov(const struct attr_data *d, const double *w,
 int	attr_shapley(const struct attr_data *d, const double *w,
 	    struct attr_model *m, const struct attr_totals *tot,
 	    double *conv, double *value, double *pos, const char **why);
+
+/*
+ * The credits of ATTR_MODELS: model m over the journeys of d (weights w,
+ * NULL: 1 each) into m->conv, m->value (and m->re, m->seq_re, m->pos
+ * where the model has them), arrays of d->nch zeroed before; tot holds
+ * the weighted attributed totals.  Return 0, or -1 with *why.
+ */
+struct attr_totals;
+int	attr_credit_rule(const struct attr_data *d, const double *w,
+	    struct attr_model *m, const struct attr_totals *tot,
+	    const char **why);
+int	attr_credit_markov(const struct attr_data *d, const double *w,
+	    struct attr_model *m, const struct attr_totals *tot,
+	    const char **why);
+int	attr_credit_shapley(const struct attr_data *d, const double *w,
+	    struct attr_model *m, const struct attr_totals *tot,
+	    const char **why);
 
 /* Free what attr_markov() and attr_shapley() keep in m->prep. */
 void	attr_markov_prep_free(void *prep);

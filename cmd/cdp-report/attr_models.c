@@ -15,14 +15,45 @@
 #include "xalloc.h"
 #include "attr.h"
 
+#define ROW_(id, name, column, arg, credit)				\
+	[ATTR_##id] = { name, column, ATTR_ARG_##arg, credit },
+static const struct {
+	const char	*name;		/* as --model spells it */
+	const char	*column;
+	enum attr_arg	 arg;
+	int		(*credit)(const struct attr_data *, const double *,
+			    struct attr_model *, const struct attr_totals *,
+			    const char **);
+} kinds[ATTR_NKINDS] = {
+	ATTR_MODELS(ROW_)
+};
+#undef ROW_
+
 const char *
 attr_kind_name(enum attr_kind k)
 {
-	static const char *const names[ATTR_NKINDS] = { "first", "last",
-	    "linear", "time_decay", "position", "markov", "shapley",
-	    "shapley_ordered" };
+	return kinds[k].column;
+}
 
-	return names[k];
+int
+attr_kind_parse(const char *name, enum attr_kind *k, enum attr_arg *arg)
+{
+	for (int i = 0; i < ATTR_NKINDS; i++)
+		if (strcmp(kinds[i].name, name) == 0) {
+			*k = (enum attr_kind)i;
+			*arg = kinds[i].arg;
+			return 0;
+		}
+	return -1;
+}
+
+void
+attr_kind_list(struct cdp_buf *b)
+{
+	for (int i = 0; i < ATTR_NKINDS; i++)
+		if (cdp_buf_addf(b, "%s%s", i == 0 ? "" : ", ",
+		    kinds[i].name) == -1)
+			cdp_oom(0);
 }
 
 void
@@ -170,29 +201,50 @@ weights(const struct attr_model *m, const double *t, size_t n, double *w)
 	}
 }
 
-static void
-heuristic(const struct attr_data *d, const double *jw,
-    const struct attr_model *m, double *conv, double *value, double **w,
-    size_t *capw)
+int
+attr_credit_rule(const struct attr_data *d, const double *jw,
+    struct attr_model *m, const struct attr_totals *tot, const char **why)
 {
+	double *w = NULL;
+	size_t capw = 0;
+
+	(void)tot;
+	(void)why;
 	for (size_t i = 0; i < d->nj; i++) {
 		const struct attr_journey *j = &d->j[i];
 		double k = jw != NULL ? jw[i] : 1;
 
 		if (!j->converted || j->n == 0 || k == 0)
 			continue;
-		if (j->n > *capw) {
-			*capw = j->n;
-			*w = cdp_xreallocarray(*w, *capw, sizeof(**w));
+		if (j->n > capw) {
+			capw = j->n;
+			w = cdp_xreallocarray(w, capw, sizeof(*w));
 		}
-		weights(m, d->t + j->off, j->n, *w);
+		weights(m, d->t + j->off, j->n, w);
 		for (uint32_t t = 0; t < j->n; t++) {
 			uint32_t c = d->ch[j->off + t];
 
-			conv[c] += k * (*w)[t];
-			value[c] += k * (*w)[t] * j->value;
+			m->conv[c] += k * w[t];
+			m->value[c] += k * w[t] * j->value;
 		}
 	}
+	free(w);
+	return 0;
+}
+
+int
+attr_credit_markov(const struct attr_data *d, const double *w,
+    struct attr_model *m, const struct attr_totals *tot, const char **why)
+{
+	return attr_markov(d, w, m, tot, m->conv, m->value, m->re, m->seq_re,
+	    why);
+}
+
+int
+attr_credit_shapley(const struct attr_data *d, const double *w,
+    struct attr_model *m, const struct attr_totals *tot, const char **why)
+{
+	return attr_shapley(d, w, m, tot, m->conv, m->value, m->pos, why);
 }
 
 int
@@ -200,8 +252,7 @@ attr_run(const struct attr_data *d, const double *w,
     struct attr_model *models, size_t nmodels, struct attr_totals *tot,
     const char **why)
 {
-	size_t nch = d->nch, capw = 0;
-	double *scratch = NULL;
+	size_t nch = d->nch;
 	int rc = 0;
 
 	*tot = (struct attr_totals){ 0 };
@@ -215,22 +266,8 @@ attr_run(const struct attr_data *d, const double *w,
 
 		memset(m->conv, 0, nch * sizeof(double));
 		memset(m->value, 0, nch * sizeof(double));
-		switch (m->kind) {
-		case ATTR_MARKOV:
-			rc = attr_markov(d, w, m, tot, m->conv, m->value,
-			    m->re, m->seq_re, why);
-			break;
-		case ATTR_SHAPLEY:
-		case ATTR_SHAPLEY_ORDERED:
-			rc = attr_shapley(d, w, m, tot, m->conv, m->value,
-			    m->pos, why);
-			break;
-		default:
-			heuristic(d, w, m, m->conv, m->value, &scratch, &capw);
-			break;
-		}
+		rc = kinds[m->kind].credit(d, w, m, tot, why);
 	}
-	free(scratch);
 	return rc;
 }
 

@@ -148,24 +148,6 @@ struct ctx {
 
 /* ---- options ---- */
 
-/* The models cdp-report knows, and the argument each takes. */
-enum argk { ARG_NONE, ARG_HALF_LIFE, ARG_SHARES, ARG_ORDER, ARG_WORTH };
-
-static const struct {
-	const char	*name;
-	enum attr_kind	 kind;
-	enum argk	 arg;
-} kinds[] = {
-	{ "first", ATTR_FIRST, ARG_NONE },
-	{ "last", ATTR_LAST, ARG_NONE },
-	{ "linear", ATTR_LINEAR, ARG_NONE },
-	{ "markov", ATTR_MARKOV, ARG_ORDER },
-	{ "position", ATTR_POSITION, ARG_SHARES },
-	{ "shapley", ATTR_SHAPLEY, ARG_WORTH },
-	{ "shapley-ordered", ATTR_SHAPLEY_ORDERED, ARG_WORTH },
-	{ "time-decay", ATTR_DECAY, ARG_HALF_LIFE },
-};
-
 static void
 add_model(struct attr_opts *opt, struct attr_model *m)
 {
@@ -205,18 +187,18 @@ position_shares(struct attr_model *m, char **s)
  * the two items after it too).
  */
 static void
-model_arg(struct attr_model *m, enum argk k, char *arg, char **tok, int n,
-    int *i)
+model_arg(struct attr_model *m, enum attr_arg k, char *arg, char **tok,
+    int n, int *i)
 {
 	long order;
 
 	switch (k) {
-	case ARG_HALF_LIFE:
+	case ATTR_ARG_HALF_LIFE:
 		if (report_parse_duration(arg, &m->half_life) == -1)
 			cdp_usage_die(usage, "--model: time-decay: bad "
 			    "half-life '%s' (e.g. 7d)", arg);
 		break;
-	case ARG_SHARES:
+	case ATTR_ARG_SHARES:
 		if (*i + 2 >= n)
 			cdp_usage_die(usage, "--model: position: expected "
 			    "three percentages such as 40,20,40");
@@ -224,13 +206,13 @@ model_arg(struct attr_model *m, enum argk k, char *arg, char **tok, int n,
 		    tok[*i + 2] });
 		*i += 2;
 		break;
-	case ARG_ORDER:
+	case ATTR_ARG_ORDER:
 		if (cdp_parse_long(arg, 1, ATTR_MAX_ORDER, &order) == -1)
 			cdp_usage_die(usage, "--model: markov: the order is "
 			    "1 to %d, not '%s'", ATTR_MAX_ORDER, arg);
 		m->order = (int)order;
 		break;
-	case ARG_WORTH:
+	case ATTR_ARG_WORTH:
 		if (strcmp(arg, "count") == 0)
 			m->count = true;
 		else if (strcmp(arg, "rate") != 0)
@@ -256,20 +238,19 @@ parse_models(struct attr_opts *opt, char *arg)
 		struct attr_model m = { .half_life = 7 * 86400.0,
 		    .share = { 0.4, 0.2, 0.4 }, .order = 1 };
 		char *colon = strchr(tok[i], ':');
-		size_t k;
+		enum attr_arg arg;
 
 		if (colon != NULL)
 			*colon++ = '\0';
-		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
-			if (strcmp(tok[i], kinds[k].name) == 0)
-				break;
-		if (k == sizeof(kinds) / sizeof(kinds[0]))
-			cdp_usage_die(usage, "--model: unknown model '%s' "
-			    "(first, last, linear, time-decay, position, "
-			    "markov, shapley, shapley-ordered)", tok[i]);
-		m.kind = kinds[k].kind;
+		if (attr_kind_parse(tok[i], &m.kind, &arg) == -1) {
+			struct cdp_buf b = { 0 };
+
+			attr_kind_list(&b);
+			cdp_usage_die(usage, "--model: unknown model '%s' (%s)",
+			    tok[i], b.p);
+		}
 		if (colon != NULL)
-			model_arg(&m, kinds[k].arg, colon, tok, n, &i);
+			model_arg(&m, arg, colon, tok, n, &i);
 		add_model(opt, &m);
 	}
 }

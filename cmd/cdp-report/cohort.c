@@ -204,10 +204,7 @@ parse_options(int argc, char **argv, struct cohort_opts *opt)
 				    "week or month");
 			break;
 		case OPT_BY_PROFILE:
-			if (*optarg == '\0')
-				cdp_usage_die(usage, "--by-profile: empty "
-				    "field name");
-			opt->by = optarg;
+			opt->by = cdp_opt_field(optarg, "--by-profile", usage);
 			break;
 		case OPT_EVENT:
 			if (*optarg == '\0')
@@ -431,9 +428,7 @@ since_first(struct cohort *c)
 	if (c->opt->ro.common.as_of != NULL &&
 	    cdp_parse_iso_date(c->opt->ro.common.as_of, &day) == 0)
 		c->end = (double)(day + 1) * 86400;
-	c->p = calloc((size_t)c->life.ncust + 1, sizeof(*c->p));
-	if (c->p == NULL)
-		cdp_oom(0);
+	c->p = cdp_xcalloc((size_t)c->life.ncust + 1, sizeof(*c->p));
 	c->prof.n = c->life.ncust;
 	for (uint32_t cu = 0; cu < c->life.ncust; cu++) {
 		c->p[cu] = (struct cprof){ .cohort = -1, .first = NONE,

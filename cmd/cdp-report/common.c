@@ -35,9 +35,7 @@ report_opt(int ch, const char *arg, struct report_opts *ro,
 		ro->title = arg;
 		return 1;
 	case REPORT_OPT_TIME:
-		if (*arg == '\0')
-			cdp_usage_die(usage, "--time: empty field name");
-		ro->time = arg;
+		ro->time = cdp_opt_field(arg, "--time", usage);
 		return 1;
 	case REPORT_OPT_SKIP_NONNUMERIC:
 		ro->skip_nonnumeric = true;

@@ -292,6 +292,19 @@ flush(struct cdp_out *o, struct cdp_buf *b, struct cdp_err *err)
 	return rc;
 }
 
+/* The end of a text writer: what b still holds out (unless rc is
+ * already -1), b and g freed.  Returns rc or the flush's result. */
+static int
+finish(struct cdp_out *o, struct cdp_buf *b, struct grid *g, int rc,
+    struct cdp_err *err)
+{
+	if (rc == 0)
+		rc = flush(o, b, err);
+	cdp_buf_free(b);
+	grid_free(g);
+	return rc;
+}
+
 int
 fmt_table(struct cdp_out *o, const struct report_opts *ro,
     struct rtable *const *tables, size_t n, struct cdp_err *err)
@@ -347,11 +360,7 @@ fmt_table(struct cdp_out *o, const struct report_opts *ro,
 				rc = flush(o, &b, err);
 		}
 	}
-	if (rc == 0)
-		rc = flush(o, &b, err);
-	cdp_buf_free(&b);
-	grid_free(&g);
-	return rc;
+	return finish(o, &b, &g, rc, err);
 }
 
 /* The delimiter row under a Markdown header. */
@@ -427,9 +436,5 @@ fmt_markdown(struct cdp_out *o, const struct report_opts *ro,
 				rc = flush(o, &b, err);
 		}
 	}
-	if (rc == 0)
-		rc = flush(o, &b, err);
-	cdp_buf_free(&b);
-	grid_free(&g);
-	return rc;
+	return finish(o, &b, &g, rc, err);
 }

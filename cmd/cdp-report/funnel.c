@@ -159,10 +159,7 @@ parse_options(int argc, char **argv, struct funnel_opts *opt)
 				    "duration such as 7d, 12h, 30m or 90s");
 			break;
 		case OPT_BY_PROFILE:
-			if (*optarg == '\0')
-				cdp_usage_die(usage, "--by-profile: empty "
-				    "field name");
-			opt->by = optarg;
+			opt->by = cdp_opt_field(optarg, "--by-profile", usage);
 			break;
 		default:
 			cdp_usage_die(usage, "unexpected option");

@@ -22,6 +22,8 @@
 #include "agg.h"
 #include "diag.h"
 #include "each.h"
+#include "sort.h"
+#include "span.h"
 #include "xalloc.h"
 #include "report.h"
 
@@ -42,13 +44,15 @@ static const char usage[] =
 "                            F_currency, else _currency): sums, means and\n"
 "                            percentiles refuse to mix currencies in one\n"
 "                            group\n"
+"      --whole-arrays        an array groups as one value (its JSON text),\n"
+"                            not once under each of its elements\n"
 "      --partial             write the mergeable state as NDJSON instead\n"
 "      --merge               read --partial files instead of records\n"
 REPORT_USAGE
 CDP_COMMON_USAGE;
 
 enum { OPT_PARTIAL = REPORT_OPT_PRIVATE, OPT_MERGE, OPT_ALLOW_MISSING,
-	OPT_CURRENCY };
+	OPT_CURRENCY, OPT_WHOLE_ARRAYS };
 
 static const struct option longopts[] = {
 	{ "agg", required_argument, NULL, 'a' },
@@ -57,6 +61,7 @@ static const struct option longopts[] = {
 	{ "currency", required_argument, NULL, OPT_CURRENCY },
 	{ "merge", no_argument, NULL, OPT_MERGE },
 	{ "partial", no_argument, NULL, OPT_PARTIAL },
+	{ "whole-arrays", no_argument, NULL, OPT_WHOLE_ARRAYS },
 	CDP_COMMON_LONGOPTS,
 	REPORT_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
@@ -124,9 +129,23 @@ struct afld {
 					   say (an older version) */
 };
 
+/* The values a record gives one --by field: the key bytes of each
+ * (agg_key_add), distinct, in e[0..n). */
+struct byvals {
+	struct cdp_buf	 k;
+	size_t		*off;		/* where each starts in k */
+	struct kspan {
+		const char	*p;
+		size_t		 n;
+	}		*e;
+	size_t		 n, cap, ecap;
+};
+
 struct grp {
 	struct report_opts	 ro;
 	bool			 partial, merge;
+	bool			 whole_arrays;	/* --whole-arrays */
+	struct byvals		 bv[MAXBY];
 	char			*bylist, *agglist;	/* as given */
 	const char		*by[MAXBY];
 	int			 nby;
@@ -274,6 +293,9 @@ parse_options(int argc, char **argv, struct grp *g)
 			break;
 		case OPT_ALLOW_MISSING:
 			g->allow_missing = true;
+			break;
+		case OPT_WHOLE_ARRAYS:
+			g->whole_arrays = true;
 			break;
 		case OPT_CURRENCY:
 			if (*optarg == '\0')
@@ -601,49 +623,96 @@ record_currency(struct grp *g, struct cdp_rec *rec, size_t grp,
 
 /* ---- records ---- */
 
-static int
-on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
-    const char **why)
+static void
+by_add(struct byvals *b, const struct aval *v)
 {
-	struct grp *g = ctx;
-	struct ast *st;
+	if (cdp_grow((void **)&b->off, &b->cap, b->n + 1,
+	    sizeof(*b->off)) == -1)
+		cdp_oom(0);
+	b->off[b->n++] = b->k.len;
+	if (agg_key_add(&b->k, v) == -1)
+		cdp_oom(0);
+}
+
+static int
+cmp_kspan(const void *x, const void *y)
+{
+	const struct kspan *a = x, *b = y;
+	int c = memcmp(a->p, b->p, a->n < b->n ? a->n : b->n);
+
+	if (c != 0)
+		return c;
+	return (a->n > b->n) - (a->n < b->n);
+}
+
+/* The values of b as spans, each once (a record counts once in a
+ * group, however often an array names it). */
+static void
+by_distinct(struct byvals *b)
+{
+	size_t k = 0;
+
+	if (b->ecap < b->cap) {
+		b->e = cdp_xreallocarray(b->e, b->cap, sizeof(*b->e));
+		b->ecap = b->cap;
+	}
+	for (size_t i = 0; i < b->n; i++)
+		b->e[i] = (struct kspan){ b->k.p + b->off[i],
+		    (i + 1 < b->n ? b->off[i + 1] : b->k.len) - b->off[i] };
+	if (b->n < 2)
+		return;
+	qsort(b->e, b->n, sizeof(*b->e), cmp_kspan);
+	for (size_t i = 1; i < b->n; i++)
+		if (cmp_kspan(&b->e[i], &b->e[k]) != 0)
+			b->e[++k] = b->e[i];
+	b->n = k + 1;
+}
+
+/*
+ * The values --by field i takes in rec: its value, or each element of an
+ * array (unless --whole-arrays), an empty array grouping as null as a
+ * missing field does.  Returns 0, or -1 when a number does not fit a
+ * double.
+ */
+static int
+by_values(struct grp *g, struct cdp_rec *rec, int i)
+{
+	struct byvals *b = &g->bv[i];
+	const struct cdp_field *f = cdp_rec_find(rec, g->by[i],
+	    strlen(g->by[i]));
+	const char *e;
+	size_t pos = 0, len;
 	struct aval v;
-	size_t grp;
 
-	/* Every check first: a rejected record leaves no trace. */
-	for (int i = 0; i < g->nfld; i++) {
-		struct afld *f = &g->fld[i];
-		const struct cdp_field *fl = cdp_rec_find(rec, f->name,
-		    strlen(f->name));
+	cdp_buf_reset(&b->k);
+	b->n = 0;
+	if (f == NULL || f->type != CDP_ARRAY || g->whole_arrays) {
+		if (agg_val(rec, f, &g->tmp, &v) == -1)
+			return -1;
+		by_add(b, &v);
+	} else {
+		while (cdp_span_next(rec->p + f->voff, f->vlen, &pos, &e,
+		    &len) == 1) {
+			if (agg_elem_val(rec, e, len, &g->tmp, &v) == -1)
+				return -1;
+			by_add(b, &v);
+		}
+		if (b->n == 0) {
+			v = (struct aval){ .t = AV_NULL };
+			by_add(b, &v);
+		}
+	}
+	by_distinct(b);
+	return 0;
+}
 
-		f->has = fl != NULL;
-		if (agg_val(rec, fl, &f->scratch, &f->v) == -1) {
-			*why = "number out of range";
-			return -1;
-		}
-		f->skip = f->numeric && f->v.t != AV_NUM &&
-		    f->v.t != AV_NULL;
-		if (f->skip && !g->ro.skip_nonnumeric) {
-			*why = f->notnum;
-			return -1;
-		}
-	}
-	cdp_buf_reset(&g->kb);
-	for (int i = 0; i < g->nby; i++) {
-		if (agg_val(rec, cdp_rec_find(rec, g->by[i],
-		    strlen(g->by[i])), &g->tmp, &v) == -1) {
-			*why = "number out of range";
-			return -1;
-		}
-		if (agg_key_add(&g->kb, &v) == -1)
-			cdp_oom(0);
-	}
-	for (int i = 0; i < g->nfld; i++) {
-		g->nonnumeric += g->fld[i].skip;
-		g->fld[i].present += g->fld[i].has;
-	}
-	g->records++;
-	grp = group_of(g);
+/* Record rec joins group grp: its currency, then every aggregate. */
+static void
+take(struct grp *g, struct cdp_rec *rec, size_t grp,
+    const struct cdp_each_at *at)
+{
+	struct ast *st;
+
 	if (g->money)
 		record_currency(g, rec, grp, at);
 	st = states(g, grp);
@@ -680,6 +749,56 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 			break;
 		}
 	}
+}
+
+static int
+on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
+    const char **why)
+{
+	struct grp *g = ctx;
+	size_t ix[MAXBY] = { 0 };
+	int i;
+
+	/* Every check first: a rejected record leaves no trace. */
+	for (i = 0; i < g->nfld; i++) {
+		struct afld *f = &g->fld[i];
+		const struct cdp_field *fl = cdp_rec_find(rec, f->name,
+		    strlen(f->name));
+
+		f->has = fl != NULL;
+		if (agg_val(rec, fl, &f->scratch, &f->v) == -1) {
+			*why = "number out of range";
+			return -1;
+		}
+		f->skip = f->numeric && f->v.t != AV_NUM &&
+		    f->v.t != AV_NULL;
+		if (f->skip && !g->ro.skip_nonnumeric) {
+			*why = f->notnum;
+			return -1;
+		}
+	}
+	for (i = 0; i < g->nby; i++)
+		if (by_values(g, rec, i) == -1) {
+			*why = "number out of range";
+			return -1;
+		}
+	for (i = 0; i < g->nfld; i++) {
+		g->nonnumeric += g->fld[i].skip;
+		g->fld[i].present += g->fld[i].has;
+	}
+	g->records++;
+	/* Every combination of the fields' values is a group of the
+	 * record: ix counts through them like an odometer. */
+	do {
+		cdp_buf_reset(&g->kb);
+		for (i = 0; i < g->nby; i++)
+			if (cdp_buf_add(&g->kb, g->bv[i].e[ix[i]].p,
+			    g->bv[i].e[ix[i]].n) == -1)
+				cdp_oom(0);
+		take(g, rec, group_of(g), at);
+		for (i = g->nby - 1; i >= 0 && ++ix[i] == g->bv[i].n; i--)
+			ix[i] = 0;
+	} while (i >= 0);
 	return 0;
 }
 
@@ -705,7 +824,8 @@ partial_header(struct grp *g, struct cdp_buf *b)
 	    "\"version\":1,\"by\":[") == -1)
 		cdp_oom(0);
 	add_list(b, g->by, g->nby, sizeof(g->by[0]));
-	if (cdp_buf_adds(b, "],\"agg\":[") == -1)
+	if (cdp_buf_addf(b, "],\"arrays\":\"%s\",\"agg\":[",
+	    g->whole_arrays ? "whole" : "each") == -1)
 		cdp_oom(0);
 	add_list(b, (const char *const *)&g->agg[0].spec, g->nagg,
 	    sizeof(g->agg[0]));
@@ -903,6 +1023,7 @@ static void
 check_header(struct grp *g, const json_t *j, const struct cdp_each_at *at)
 {
 	const json_t *kind = json_object_get(j, "_partial");
+	const json_t *arrays = json_object_get(j, "arrays");
 
 	if (!json_is_string(kind) ||
 	    strcmp(json_string_value(kind), "cdp-report group") != 0 ||
@@ -917,6 +1038,14 @@ check_header(struct grp *g, const json_t *j, const struct cdp_each_at *at)
 		cdp_die(EX_DATAERR, at->file, at->line->lineno,
 		    "partial made with another --by or --agg; merge with "
 		    "the same --by and --agg, in the same order");
+	/* Partials older than "arrays" grouped whole arrays, and say
+	 * nothing: they merge with either. */
+	if (arrays != NULL && (!json_is_string(arrays) ||
+	    strcmp(json_string_value(arrays), g->whole_arrays ? "whole" :
+	    "each") != 0))
+		cdp_die(EX_DATAERR, at->file, at->line->lineno,
+		    "partial made %s --whole-arrays; merge with the same",
+		    g->whole_arrays ? "without" : "with");
 	g->header = true;
 	g->records += (uint64_t)json_integer_value(json_object_get(j,
 	    "records"));
@@ -1087,17 +1216,17 @@ on_partial(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 
 /* ---- output ---- */
 
-static const struct grp *sort_g;
-
+/* Groups a and b (indexes into the grp at ctx) by their keys. */
 static int
-cmp_groups(const void *a, const void *b)
+cmp_groups(const void *a, const void *b, void *ctx)
 {
-	const char *p = sort_g->keys.p + sort_g->koff[*(const size_t *)a];
-	const char *q = sort_g->keys.p + sort_g->koff[*(const size_t *)b];
+	const struct grp *g = ctx;
+	const char *p = g->keys.p + g->koff[*(const size_t *)a];
+	const char *q = g->keys.p + g->koff[*(const size_t *)b];
 	struct aval x, y;
 	int c;
 
-	for (int i = 0; i < sort_g->nby; i++) {
+	for (int i = 0; i < g->nby; i++) {
 		agg_key_next(&p, &x);
 		agg_key_next(&q, &y);
 		if ((c = agg_cmp(&x, &y)) != 0)
@@ -1296,6 +1425,11 @@ free_all(struct grp *g)
 	}
 	if (g->nby > 0)
 		free((void *)g->by[0]);
+	for (int i = 0; i < g->nby; i++) {
+		cdp_buf_free(&g->bv[i].k);
+		free(g->bv[i].off);
+		free(g->bv[i].e);
+	}
 	cdp_keymap_free(g->map);
 	cdp_keymap_free(g->curmap);
 	cdp_buf_free(&g->curtext);
@@ -1360,8 +1494,7 @@ group_main(int argc, char **argv)
 	order = cdp_xmalloc((g.ngroups + 1) * sizeof(*order));
 	for (size_t i = 0; i < g.ngroups; i++)
 		order[i] = i;
-	sort_g = &g;
-	qsort(order, g.ngroups, sizeof(*order), cmp_groups);
+	cdp_sort(order, g.ngroups, sizeof(*order), cmp_groups, &g);
 	if (g.partial)
 		write_partial(&g, order);
 	else

@@ -13,6 +13,12 @@
 #include "report.h"
 
 #define HTML_MAXDRAW	50	/* bars, steps, rows or points drawn */
+#define HTML_W		720	/* width of bar, funnel, forest and most
+				   other charts */
+#define HTML_LABW	180	/* label area at the left of a chart */
+#define HTML_VALW	86	/* room for a value printed beside a bar */
+#define HTML_LABCH	24	/* longest label drawn, in columns */
+#define HTML_AXISH	22	/* the axis title under a chart */
 
 struct page {
 	struct cdp_buf	 b;		/* the page so far */
@@ -45,6 +51,53 @@ bool	html_num(const struct rtable *t, size_t row, int col, double *v);
 
 /* The table's title, or its name without one. */
 const char *html_caption(const struct rtable *t);
+
+/* ---- the pieces of charts (html_chart.c) ---- */
+
+/* <svg> with its accessible name (title, id ID-ct) and the start of its
+ * description (id ID-cd), which the caller writes and closes. */
+void	html_svg_begin(struct page *p, const char *id, double w, double h,
+	    const char *title);
+
+/* html_svg_begin() for the chart of section k, titled by t. */
+void	html_svg_open(struct page *p, size_t k, double w, double h,
+	    const struct rtable *t);
+
+/* The label of row r (t->label) at the left of the chart, its middle at
+ * y; "(null)" for an empty cell. */
+void	html_svg_label(struct page *p, const struct rtable *t, size_t r,
+	    double y);
+
+/* The axis title centred under the plot from x0 to x1: the unit when
+ * the table has one, else the name of column col. */
+void	html_axis_title(struct page *p, const struct rtable *t, int col,
+	    double x0, double x1, double y);
+
+/* "The chart shows the first SHOWN of ALL WHAT" when shown < all. */
+void	html_cut_note(struct page *p, size_t shown, size_t all,
+	    const char *what);
+
+/* The scale of horizontal bars over values from -maxneg to maxpos: the
+ * zero line's x, the plot's width and the values' span. */
+struct html_scale {
+	double	zero, plot, span;
+};
+
+struct html_scale html_bar_scale(double maxpos, double maxneg);
+
+/* A bar of the value of cell (r, col) at y, height h, in class cls (a
+ * negative value left of zero, in class neg), the value printed at its
+ * end; "no value" for an empty cell. */
+void	html_bar(struct page *p, const struct rtable *t, size_t r, int col,
+	    const struct html_scale *s, double y, double h, const char *cls);
+
+/* The charts of linkage models and their evaluations (html_plot.c). */
+void	html_chart_levels(struct page *p, const struct rtable *t, size_t k);
+void	html_chart_histogram(struct page *p, const struct rtable *t,
+	    size_t k);
+void	html_chart_waterfall(struct page *p, const struct rtable *t,
+	    size_t k);
+void	html_chart_lines(struct page *p, const struct rtable *t, size_t k);
 
 /* Does t have the columns and rows its chart needs? */
 bool	html_chartable(const struct rtable *t);

@@ -15,117 +15,19 @@
 #include "fmt.h"
 #include "html.h"
 
-#define W	720	/* width of bar, funnel and forest charts */
-#define LABW	180	/* label area at the left of every chart */
-#define LABCH	24	/* longest label drawn, in columns */
-#define VALW	86	/* room for a value printed beside a bar */
+#define W	HTML_W
+#define LABW	HTML_LABW
+#define LABCH	HTML_LABCH
+#define VALW	HTML_VALW
 #define CELLW	58	/* heat map cell */
 #define CELLH	26
-#define AXISH	22	/* the axis title under a chart */
+#define AXISH	HTML_AXISH
 #define NCOLOURS 10	/* series colours s0..s9, then again */
 
 static size_t
 drawn(const struct rtable *t)
 {
 	return t->nrows < HTML_MAXDRAW ? t->nrows : HTML_MAXDRAW;
-}
-
-/* <svg> with its accessible name (title) and the start of its
- * description. */
-static void
-svg_open(struct page *p, size_t k, double w, double h,
-    const struct rtable *t)
-{
-	html_addf(p, "<svg class=\"chart\" role=\"img\" aria-labelledby=\"t%zu-ct "
-	    "t%zu-cd\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" "
-	    "height=\"%.0f\">\n<title id=\"t%zu-ct\">", k, k, w, h, w, h, k);
-	html_texts(p, html_caption(t));
-	html_addf(p, "</title>\n<desc id=\"t%zu-cd\">", k);
-}
-
-/* A label at the left of row y (the middle of the row). */
-static void
-svg_label(struct page *p, const struct rtable *t, size_t r, double y)
-{
-	bool none = rtable_cell(t, r, t->label)->type == RC_NULL;
-
-	html_addf(p, "<text%s x=\"%d\" y=\"%.1f\" dy=\".35em\" "
-	    "text-anchor=\"end\">", none ? " class=\"muted\"" : "",
-	    LABW - 8, y);
-	if (none)
-		html_add(p, "(null)");
-	else
-		html_cell(p, t, r, t->label, LABCH);
-	html_add(p, "</text>\n");
-}
-
-/* The axis title centred under the plot from x0 to x1: the unit when
- * the table has one, else the name of column col. */
-static void
-axis_title(struct page *p, const struct rtable *t, int col, double x0,
-    double x1, double y)
-{
-	html_addf(p, "<text class=\"axt\" x=\"%.1f\" y=\"%.1f\" "
-	    "text-anchor=\"middle\">", (x0 + x1) / 2, y);
-	html_texts(p, t->unit != NULL ? t->unit : t->cols[col].name);
-	html_add(p, "</text>\n");
-}
-
-static void
-cut_note(struct page *p, size_t shown, size_t all, const char *what)
-{
-	if (shown < all)
-		html_addf(p, "<figcaption>The chart shows the first %zu of %zu "
-		    "%s; the table has them all.</figcaption>\n", shown, all,
-		    what);
-}
-
-/* The scale of bars over values from -maxneg to maxpos. */
-struct scale {
-	double	zero, plot, span;
-};
-
-static struct scale
-bar_scale(double maxpos, double maxneg)
-{
-	struct scale s;
-	double x0 = LABW + (maxneg > 0 ? VALW : 0);
-
-	s.span = maxpos + maxneg > 0 ? maxpos + maxneg : 1;
-	s.plot = W - x0 - VALW;
-	s.zero = x0 + s.plot * maxneg / s.span;
-	return s;
-}
-
-/* A bar of value v (column col of row r) at y, height h, in class cls,
- * its value printed at its end. */
-static void
-bar(struct page *p, const struct rtable *t, size_t r, int col,
-    const struct scale *s, double y, double h, const char *cls)
-{
-	double v, len, x;
-
-	if (!html_num(t, r, col, &v)) {
-		html_addf(p, "<text class=\"muted\" x=\"%.1f\" y=\"%.1f\" "
-		    "dy=\".35em\">no value</text>\n", s->zero + 4, y + h / 2);
-		return;
-	}
-	len = s->plot * fabs(v) / s->span;
-	if (len < 1)
-		len = 1;	/* a tiny value still shows */
-	x = v < 0 ? s->zero - len : s->zero;
-	if (v != 0)
-		html_addf(p, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" "
-		    "width=\"%.1f\" height=\"%.0f\" rx=\"2\"/>\n",
-		    v < 0 ? "neg" : cls, x, y, len, h);
-	if (v < 0)
-		html_addf(p, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\" "
-		    "dy=\".35em\" text-anchor=\"end\">", x - 4, y + h / 2);
-	else
-		html_addf(p, "<text class=\"val\" x=\"%.1f\" y=\"%.1f\" "
-		    "dy=\".35em\">", x + len + 4, y + h / 2);
-	html_cell(p, t, r, col, 12);
-	html_add(p, "</text>\n");
 }
 
 static void
@@ -155,12 +57,12 @@ chart_bar(struct page *p, const struct rtable *t, size_t k)
 {
 	size_t rows = drawn(t);
 	double maxpos, maxneg, h;
-	struct scale s;
+	struct html_scale s;
 
 	extent(t, rows, &t->value, 1, &maxpos, &maxneg);
-	s = bar_scale(maxpos, maxneg);
+	s = html_bar_scale(maxpos, maxneg);
 	h = 8 + 26.0 * (double)rows + 8 + AXISH;
-	svg_open(p, k, W, h, t);
+	html_svg_open(p, k, W, h, t);
 	html_add(p, "Horizontal bar chart of ");
 	html_texts(p, t->cols[t->value].name);
 	html_add(p, " by ");
@@ -172,15 +74,15 @@ chart_bar(struct page *p, const struct rtable *t, size_t k)
 	for (size_t r = 0; r < rows; r++) {
 		double y = 8 + 26.0 * (double)r;
 
-		svg_label(p, t, r, y + 13);
-		bar(p, t, r, t->value, &s, y + 4, 18, "bar");
+		html_svg_label(p, t, r, y + 13);
+		html_bar(p, t, r, t->value, &s, y + 4, 18, "bar");
 	}
 	html_addf(p, "<line class=\"axis\" x1=\"%.1f\" y1=\"4\" x2=\"%.1f\" "
 	    "y2=\"%.1f\"/>\n", s.zero, s.zero, h - AXISH - 4);
-	axis_title(p, t, t->value, s.zero - s.plot * maxneg / s.span,
+	html_axis_title(p, t, t->value, s.zero - s.plot * maxneg / s.span,
 	    s.zero + s.plot * maxpos / s.span, h - 6);
 	html_add(p, "</svg>\n");
-	cut_note(p, rows, t->nrows, "rows");
+	html_cut_note(p, rows, t->nrows, "rows");
 }
 
 /* A legend of the series: a swatch in each series' colour and its name
@@ -230,13 +132,13 @@ chart_grouped(struct page *p, const struct rtable *t, size_t k)
 	size_t rows = drawn(t);
 	int ns = t->nseries;
 	double maxpos, maxneg, gh = 14.0 * ns + 12, h;
-	struct scale s;
+	struct html_scale s;
 
 	extent(t, rows, t->series, ns, &maxpos, &maxneg);
-	s = bar_scale(maxpos, maxneg);
+	s = html_bar_scale(maxpos, maxneg);
 	h = 8 + gh * (double)rows + 4 + AXISH;
 	legend(p, t);
-	svg_open(p, k, W, h, t);
+	html_svg_open(p, k, W, h, t);
 	html_addf(p, "Grouped horizontal bar chart of %d series by ", ns);
 	html_texts(p, t->cols[t->label].name);
 	html_addf(p, ", %zu group%s", rows, rows == 1 ? "" : "s");
@@ -250,18 +152,19 @@ chart_grouped(struct page *p, const struct rtable *t, size_t k)
 		if (r > 0)
 			html_addf(p, "<line class=\"grid\" x1=\"0\" y1=\"%.1f\" "
 			    "x2=\"%d\" y2=\"%.1f\"/>\n", y - 3, W, y - 3);
-		svg_label(p, t, r, y + gh / 2 - 6);
+		html_svg_label(p, t, r, y + gh / 2 - 6);
 		for (int j = 0; j < ns; j++) {
 			snprintf(cls, sizeof(cls), "s%d", j % NCOLOURS);
-			bar(p, t, r, t->series[j], &s, y + 14.0 * j, 11, cls);
+			html_bar(p, t, r, t->series[j], &s, y + 14.0 * j, 11,
+			    cls);
 		}
 	}
 	html_addf(p, "<line class=\"axis\" x1=\"%.1f\" y1=\"4\" x2=\"%.1f\" "
 	    "y2=\"%.1f\"/>\n", s.zero, s.zero, h - AXISH - 4);
-	axis_title(p, t, t->series[0], s.zero - s.plot * maxneg / s.span,
+	html_axis_title(p, t, t->series[0], s.zero - s.plot * maxneg / s.span,
 	    s.zero + s.plot * maxpos / s.span, h - 6);
 	html_add(p, "</svg>\n");
-	cut_note(p, rows, t->nrows, "rows");
+	html_cut_note(p, rows, t->nrows, "rows");
 }
 
 /* "12.5%" of v against the first step, or "" without one. */
@@ -294,7 +197,7 @@ chart_funnel(struct page *p, const struct rtable *t, size_t k)
 			top = v;
 	mid = LABW + plot / 2;
 	h = 8 + 36.0 * (double)rows + 4;
-	svg_open(p, k, W, h, t);
+	html_svg_open(p, k, W, h, t);
 	html_addf(p, "Funnel of %zu step%s by ", rows, rows == 1 ? "" : "s");
 	html_texts(p, t->cols[t->value].name);
 	if (rows > 0) {
@@ -325,7 +228,7 @@ chart_funnel(struct page *p, const struct rtable *t, size_t k)
 			html_addf(p, "<polygon class=\"conn\" points=\"%.1f,%.1f "
 			    "%.1f,%.1f %.1f,%.1f %.1f,%.1f\"/>\n", px1, y - 8,
 			    px2, y - 8, mid + w / 2, y, mid - w / 2, y);
-		svg_label(p, t, r, y + 14);
+		html_svg_label(p, t, r, y + 14);
 		if (w > 0)
 			html_addf(p, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" "
 			    "width=\"%.1f\" height=\"28\" rx=\"2\"/>\n",
@@ -345,7 +248,7 @@ chart_funnel(struct page *p, const struct rtable *t, size_t k)
 		html_add(p, "</text>\n");
 	}
 	html_add(p, "</svg>\n");
-	cut_note(p, rows, t->nrows, "steps");
+	html_cut_note(p, rows, t->nrows, "steps");
 }
 
 /* The heat map's columns: heat[0..*cols) drawn, *all in the table. */
@@ -423,7 +326,7 @@ chart_heatmap(struct page *p, const struct rtable *t, size_t k)
 	gridh = 28 + CELLH * (double)rows;
 	w = LABW + CELLW * (double)(cols > 11 ? cols : 11) + 60;
 	h = gridh + 8 + 14 + 6 + AXISH;
-	svg_open(p, k, w, h, t);
+	html_svg_open(p, k, w, h, t);
 	html_addf(p, "Heat map of %zu row%s by %zu column%s", rows,
 	    rows == 1 ? "" : "s", cols, cols == 1 ? "" : "s");
 	if (cols > 0) {
@@ -459,7 +362,7 @@ chart_heatmap(struct page *p, const struct rtable *t, size_t k)
 	for (size_t r = 0; r < rows; r++) {
 		double y = 28 + CELLH * (double)r;
 
-		svg_label(p, t, r, y + CELLH / 2.0);
+		html_svg_label(p, t, r, y + CELLH / 2.0);
 		for (size_t j = 0; j < cols; j++) {
 			double x = LABW + CELLW * (double)j;
 			char cls[8];
@@ -490,7 +393,7 @@ chart_heatmap(struct page *p, const struct rtable *t, size_t k)
 		html_add(p, "</text>\n");
 	}
 	html_add(p, "</svg>\n");
-	cut_note(p, rows, t->nrows, "rows");
+	html_cut_note(p, rows, t->nrows, "rows");
 	if (cols < all)
 		html_addf(p, "<figcaption>The chart shows the first %zu of %zu "
 		    "columns; the table has them all.</figcaption>\n", cols,
@@ -521,7 +424,7 @@ chart_forest(struct page *p, const struct rtable *t, size_t k)
 	hi += pad;
 #define X(v)	(LABW + plot * ((v) - lo) / (hi - lo))
 	h = 8 + 24.0 * (double)rows + 22 + AXISH;
-	svg_open(p, k, W, h, t);
+	html_svg_open(p, k, W, h, t);
 	html_add(p, "Forest plot of ");
 	html_texts(p, t->cols[t->value].name);
 	html_add(p, " with its interval (");
@@ -537,7 +440,7 @@ chart_forest(struct page *p, const struct rtable *t, size_t k)
 	for (size_t r = 0; r < rows; r++) {
 		double y = 8 + 24.0 * (double)r + 12;
 
-		svg_label(p, t, r, y);
+		html_svg_label(p, t, r, y);
 		if (html_num(t, r, t->lo, &a) && html_num(t, r, t->hi, &b))
 			html_addf(p, "<line class=\"ci\" x1=\"%.1f\" y1=\"%.1f\" "
 			    "x2=\"%.1f\" y2=\"%.1f\"/>\n", X(a), y, X(b), y);
@@ -566,10 +469,10 @@ chart_forest(struct page *p, const struct rtable *t, size_t k)
 	    LABW + plot, h - AXISH - 4);
 	html_num_as(p, t, t->value, hi);
 	html_add(p, "</text>\n");
-	axis_title(p, t, t->value, LABW, LABW + plot, h - 6);
+	html_axis_title(p, t, t->value, LABW, LABW + plot, h - 6);
 #undef X
 	html_add(p, "</svg>\n");
-	cut_note(p, rows, t->nrows, "rows");
+	html_cut_note(p, rows, t->nrows, "rows");
 }
 
 /* KPI tiles: each number of the one row, big, with its column's name. */
@@ -589,6 +492,13 @@ kpis(struct page *p, const struct rtable *t)
 		html_add(p, "</span></li>\n");
 	}
 	html_add(p, "</ul>\n");
+}
+
+/* Is c a column of t? */
+static bool
+in(const struct rtable *t, int c)
+{
+	return c >= 0 && (size_t)c < t->ncols;
 }
 
 bool
@@ -615,6 +525,23 @@ html_chartable(const struct rtable *t)
 		    t->lo < n && t->hi >= 0 && t->hi < n;
 	case CHART_KPI:
 		return t->nrows == 1;
+	case CHART_LEVELS:
+		return lab && in(t, t->value) && in(t, t->aux) &&
+		    t->nseries == 2 && in(t, t->series[0]) &&
+		    in(t, t->series[1]);
+	case CHART_HISTOGRAM:
+		return t->nrows > 0 && in(t, t->lo) && in(t, t->hi) &&
+		    in(t, t->value) && (t->nseries == 0 ||
+		    in(t, t->series[0]));
+	case CHART_WATERFALL:
+		return lab && in(t, t->value) && in(t, t->hi);
+	case CHART_LINES:
+		if (!lab || !in(t, t->value) || t->nseries < 1)
+			return false;
+		for (int i = 0; i < t->nseries; i++)
+			if (!in(t, t->series[i]))
+				return false;
+		return true;
 	default:
 		return false;
 	}
@@ -640,6 +567,18 @@ html_chart(struct page *p, const struct rtable *t, size_t k)
 		break;
 	case CHART_FOREST:
 		chart_forest(p, t, k);
+		break;
+	case CHART_LEVELS:
+		html_chart_levels(p, t, k);
+		break;
+	case CHART_HISTOGRAM:
+		html_chart_histogram(p, t, k);
+		break;
+	case CHART_WATERFALL:
+		html_chart_waterfall(p, t, k);
+		break;
+	case CHART_LINES:
+		html_chart_lines(p, t, k);
 		break;
 	default:
 		chart_heatmap(p, t, k);

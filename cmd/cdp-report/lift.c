@@ -33,7 +33,8 @@ static const char usage[] =
 "                            profile_id)\n"
 "      --holdout-share [JOURNEY=]SHARE\n"
 "                            the holdout asked for (like 10%), for the\n"
-"                            sample ratio check; repeatable\n"
+"                            sample ratio check (default: the decisions'\n"
+"                            holdout_share); repeatable\n"
 "      --bootstrap N         resamplings for the revenue interval (default\n"
 "                            1000)\n"
 "      --seed N              the resampling's seed (default 1)\n"
@@ -250,9 +251,23 @@ group_of(struct lift *l, const char *j, const char *a, const char *v,
 		}
 		l->g[l->ng++] = (struct lift_group){ .journey =
 		    cdp_xstrdup(j), .action = cdp_xstrdup(a), .variant =
-		    v != NULL ? cdp_xstrdup(v) : NULL, .holdout = holdout };
+		    v != NULL ? cdp_xstrdup(v) : NULL, .holdout = holdout,
+		    .hshare = NAN, .vshare = NAN };
 	}
 	return (uint32_t)*ix;
+}
+
+/* Would held-out decision rec have been sent?  Its reason is "holdout"
+ * then (a missing reason is taken as one). */
+static bool
+holdout_reason(struct lift *l, struct cdp_rec *rec)
+{
+	const char *s;
+	size_t n;
+
+	if (str_field(l, rec, "reason", &l->str, &s, &n) != 0)
+		return true;
+	return n == 7 && memcmp(s, "holdout", 7) == 0;
 }
 
 /* Copy field name's string (required) into *out; 0, or -1 with
@@ -278,6 +293,26 @@ need_str(struct lift *l, struct cdp_rec *rec, const char *name,
 	return 0;
 }
 
+/* The share in field name of rec: 0 with *v, 1 when missing or null
+ * (*v NAN), -1 with l->why when not a number above 0 and at most 1. */
+static int
+share_field(struct lift *l, struct cdp_rec *rec, const char *name,
+    double *v)
+{
+	const struct cdp_field *f = cdp_rec_find(rec, name, strlen(name));
+
+	*v = NAN;
+	if (f == NULL || f->type == CDP_NULL)
+		return 1;
+	if (f->type != CDP_NUMBER || cdp_rec_num(rec, f, v) == -1 ||
+	    !(*v > 0 && *v <= 1)) {
+		snprintf(l->why, sizeof(l->why), "%s is not a share above 0 "
+		    "and at most 1", name);
+		return -1;
+	}
+	return 0;
+}
+
 /* A decision record: 0 used, 1 skipped (not sent), -1 bad. */
 static int
 decision(struct lift *l, struct cdp_rec *rec, const char **why)
@@ -287,8 +322,10 @@ decision(struct lift *l, struct cdp_rec *rec, const char **why)
 	char *v = NULL;
 	const struct cdp_field *sent;
 	struct decision d;
+	double hshare, vshare;
 	size_t n;
 	int rc = -1, prc;
+	bool held;
 
 	*why = l->why;
 	if (need_str(l, rec, "journey", &b[0], &j) == -1 ||
@@ -307,6 +344,9 @@ decision(struct lift *l, struct cdp_rec *rec, const char **why)
 	}
 	if (prc == 0)
 		v = cdp_xstrndup(s, n);
+	if (share_field(l, rec, "holdout_share", &hshare) == -1 ||
+	    share_field(l, rec, "variant_share", &vshare) == -1)
+		goto out;
 	sent = cdp_rec_find(rec, "sent", 4);
 	if (sent == NULL || (sent->type != CDP_TRUE &&
 	    sent->type != CDP_FALSE)) {
@@ -333,13 +373,20 @@ decision(struct lift *l, struct cdp_rec *rec, const char **why)
 	l->decisions++;
 	/* A treated decision that was not sent (consent, caps, quiet
 	 * hours) treated nobody; a held-out one is what would have been
-	 * sent, so it is the control. */
-	if (strcmp(arm, "treatment") == 0 && sent->type == CDP_FALSE) {
+	 * sent, so it is the control -- when its reason says so: held
+	 * out without consent or over a cap, it would not have been sent
+	 * either. */
+	held = strcmp(arm, "holdout") == 0;
+	if (held ? !holdout_reason(l, rec) : sent->type == CDP_FALSE) {
 		l->not_sent++;
 		rc = 1;
 		goto out;
 	}
-	d.group = group_of(l, j, a, v, strcmp(arm, "holdout") == 0);
+	d.group = group_of(l, j, a, v, held);
+	if (!isnan(hshare))
+		lift_share_take(&l->g[d.group].hshare, hshare);
+	if (!isnan(vshare))
+		lift_share_take(&l->g[d.group].vshare, vshare);
 	if (l->nd == l->capd) {
 		l->capd = l->capd ? 2 * l->capd : 1024;
 		l->d = cdp_xreallocarray(l->d, l->capd, sizeof(*l->d));

@@ -37,7 +37,14 @@ struct lift_group {
 	double		 revenue;
 	double		*rev;		/* the revenues that are not 0 */
 	size_t		 nrev, caprev;
+	/* The shares its decisions say were assigned (cdp-journey's
+	 * holdout_share and variant_share): NAN when none said, -1 when
+	 * two said different ones. */
+	double		 hshare, vshare;
 };
+
+/* Share s, said by one decision of g, joins *have (see hshare). */
+void	lift_share_take(double *have, double s);
 
 /* One profile: converted or not, with its revenue. */
 void	lift_group_take(struct lift_group *g, bool converted, double revenue);
@@ -72,5 +79,9 @@ double	lift_mde(double p, double n1, double n0, double alpha, double power);
 /* Chi-square p-value (1 degree of freedom) of nt treated and nh held out
  * profiles when a share of them was to be held out. */
 double	lift_srm_p(double nt, double nh, double share);
+
+/* Chi-square p-value (k - 1 degrees of freedom) of counts n[0..k)
+ * against the shares p[0..k) (adding up to 1), k >= 2. */
+double	lift_gof_p(const double *n, const double *p, int k);
 
 #endif

@@ -6,6 +6,7 @@
  * bootstrap interval for the difference in revenue per profile.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,16 @@ lift_group_take(struct lift_group *g, bool converted, double revenue)
 	g->revenue += revenue;
 	if (revenue != 0)
 		push_rev(g, revenue);
+}
+
+void
+lift_share_take(double *have, double s)
+{
+	/* Shares are written rounded to 12 decimals. */
+	if (isnan(*have))
+		*have = s;
+	else if (*have >= 0 && fabs(*have - s) > 1e-9)
+		*have = -1;
 }
 
 void
@@ -113,6 +124,23 @@ lift_srm_p(double nt, double nh, double share)
 		return 1;
 	return gsl_cdf_chisq_Q((nt - et) * (nt - et) / et +
 	    (nh - eh) * (nh - eh) / eh, 1);
+}
+
+double
+lift_gof_p(const double *n, const double *p, int k)
+{
+	double total = 0, chi = 0;
+
+	for (int i = 0; i < k; i++)
+		total += n[i];
+	if (!(total > 0))
+		return 1;
+	for (int i = 0; i < k; i++) {
+		double e = total * p[i];
+
+		chi += (n[i] - e) * (n[i] - e) / e;
+	}
+	return gsl_cdf_chisq_Q(chi, k - 1);
 }
 
 /* ---- the tables ---- */
@@ -202,7 +230,7 @@ struct pool {
 	struct lift_group	 h;	/* journey, action borrowed */
 	uint64_t		 treated;
 	const char		*warn;	/* sample ratio mismatch, or NULL */
-	char			 msg[160];
+	char			 msg[512];
 	double			*hmean;	/* --value: the holdout's resampled
 					   means, shared by the variants */
 };
@@ -220,6 +248,87 @@ share_of(const struct lift_opts *o, const char *journey)
 		    strcmp(o->shares[i].journey, journey) == 0)
 			s = o->shares[i].share;
 	return s;
+}
+
+/* The holdout share of the action's decisions g[0..n): -1 when none
+ * says, -2 when they differ. */
+static double
+said_share(const struct lift_group *g, size_t n)
+{
+	double s = NAN;
+
+	for (size_t i = 0; i < n; i++)
+		if (!isnan(g[i].hshare))
+			lift_share_take(&s, g[i].hshare);
+	return isnan(s) ? -1 : s < 0 ? -2 : s;
+}
+
+/* Append "; " (when p->msg has text) and a message to p->msg. */
+static void
+note(struct pool *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+note(struct pool *p, const char *fmt, ...)
+{
+	size_t len = strlen(p->msg);
+	va_list ap;
+
+	if (len > 0 && len + 2 < sizeof(p->msg)) {
+		memcpy(p->msg + len, "; ", 3);
+		len += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(p->msg + len, sizeof(p->msg) - len, fmt, ap);
+	va_end(ap);
+	p->warn = p->msg;
+}
+
+/*
+ * The treated variants of an action (g[0..n), sorted) against the shares
+ * their decisions say were assigned: a chi-square test of k - 1 degrees
+ * of freedom, the variants no treated profile got pooled as one more
+ * count of 0.  Not when a variant's share is unknown.
+ */
+static void
+variant_check(const struct lift_group *g, size_t n, struct pool *p)
+{
+	double cnt[65], sh[65], sum = 0, total = 0, pv;
+	int k = 0;
+	char list[256];
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (g[i].holdout || g[i].variant == NULL)
+			continue;
+		if (isnan(g[i].vshare) || k == 64)
+			return;
+		if (g[i].vshare < 0) {
+			note(p, "variant shares differ between decisions: "
+			    "no sample ratio check of the variants");
+			return;
+		}
+		cnt[k] = (double)g[i].n;
+		sh[k++] = g[i].vshare;
+		sum += g[i].vshare;
+		total += (double)g[i].n;
+	}
+	if (sum < 1 - 1e-9) {
+		cnt[k] = 0;
+		sh[k++] = 1 - sum;
+	}
+	if (k < 2 || (pv = lift_gof_p(cnt, sh, k)) >= SRM_ALPHA)
+		return;
+	list[0] = '\0';
+	for (size_t i = 0; i < n && len + 1 < sizeof(list); i++)
+		if (!g[i].holdout && g[i].variant != NULL)
+			len += (size_t)snprintf(list + len, sizeof(list) - len,
+			    "%s%s %.4g%% (%.4g%%)", len > 0 ? ", " : "",
+			    g[i].variant, 100 * (double)g[i].n / total,
+			    100 * g[i].vshare);
+	note(p, "sample ratio mismatch between variants: %s of %.0f treated, "
+	    "the shares asked for in brackets (chi-square p = %.2g)", list,
+	    total, pv);
 }
 
 static void
@@ -249,18 +358,23 @@ pool(const struct lift_opts *o, const struct lift_group *g, size_t n,
 		    g[0].journey, g[0].action);
 		resample(o, &p->h, name, p->hmean);
 	}
+	/* The share asked for on the command line, else the one the
+	 * decisions carry. */
 	if ((share = share_of(o, g[0].journey)) < 0)
-		return;
-	pv = lift_srm_p((double)p->treated, (double)p->h.n, share);
-	if (pv < SRM_ALPHA) {
-		snprintf(p->msg, sizeof(p->msg), "sample ratio mismatch: %llu "
-		    "treated and %llu held out, %.4g%% asked for (chi-square "
-		    "p = %.2g)", (unsigned long long)p->treated,
+		share = said_share(g, n);
+	if (share == -2)
+		note(p, "holdout shares differ between decisions: no sample "
+		    "ratio check of the holdout");
+	else if (share > 0 && (pv = lift_srm_p((double)p->treated,
+	    (double)p->h.n, share)) < SRM_ALPHA)
+		note(p, "sample ratio mismatch: %llu treated and %llu held "
+		    "out, %.4g%% asked for (chi-square p = %.2g)",
+		    (unsigned long long)p->treated,
 		    (unsigned long long)p->h.n, 100 * share, pv);
-		p->warn = p->msg;
+	variant_check(g, n, p);
+	if (p->warn != NULL)
 		cdp_warn(NULL, 0, "lift: %s / %s: %s", g[0].journey,
 		    g[0].action, p->msg);
-	}
 }
 
 enum { L_CMP, L_J, L_A, L_V, L_N, L_HN, L_X, L_HX, L_RATE, L_HRATE, L_LIFT,
@@ -325,7 +439,7 @@ lift_row(const struct lift_opts *o, struct rtable *t, const struct lift_group *g
 	if (o->value != NULL)
 		rtable_num(t, r, L_RPP, g->revenue / n1);
 	if (n0 == 0) {
-		str(t, r, wc, "no holdout");
+		str(t, r, wc, warn != NULL ? warn : "no holdout");
 		return;
 	}
 	rtable_num(t, r, L_HRATE, x0 / n0);

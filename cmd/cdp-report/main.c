@@ -21,6 +21,7 @@ static const char usage[] =
 "  cohort        retention matrix: --cohort EXPR --activity EXPR --period\n"
 "  attribution   credit per channel for converting touchpoint paths\n"
 "  lift          journeys' lift over their holdouts, with intervals\n"
+"  linkage       a record linkage's model, pair weights and evaluation\n"
 "  page          one html dashboard of several reports' ndjson\n"
 "  subscriptions subscribers, churn, MRR and revenue retention per period\n"
 "\n"
@@ -38,6 +39,7 @@ static const struct {
 	{ "funnel", "cdp-report funnel", funnel_main },
 	{ "group", "cdp-report group", group_main },
 	{ "lift", "cdp-report lift", lift_main },
+	{ "linkage", "cdp-report linkage", linkage_main },
 	{ "page", "cdp-report page", page_main },
 	{ "profile", "cdp-report profile", profile_main },
 	{ "subscriptions", "cdp-report subscriptions", subscriptions_main },

@@ -25,7 +25,8 @@ static const char usage[] =
 "usage: cdp-report page [--title TEXT] [-o FILE] REPORT...\n"
 "One html dashboard of several reports: each REPORT is the ndjson output of\n"
 "a cdp-report command (profile, group, funnel, cohort, attribution, lift,\n"
-"subscriptions), drawn as that command draws it, under its file's name.\n"
+"subscriptions, linkage), drawn as that command draws it, under its file's\n"
+"name.\n"
 "      --title TEXT          heading of the page\n"
 "      --precision N         decimals of the numbers (default: per column)\n"
 CDP_COMMON_USAGE;
@@ -217,6 +218,8 @@ recognise(struct rtable *t)
 		for (size_t i = 0; i < sizeof(shares) / sizeof(shares[0]); i++)
 			t->cols[c].ratio |= strcmp(n, shares[i]) == 0;
 	}
+	if (linkage_chart(t))
+		return;
 	if (col_named(t, "period") == 0 && (t->value = col_named(t, "mrr"))
 	    >= 0) {
 		t->chart = CHART_BAR;	/* subscriptions: MRR per period */

@@ -23,6 +23,7 @@
 #include "agg.h"
 #include "diag.h"
 #include "each.h"
+#include "sort.h"
 #include "xalloc.h"
 #include "report.h"
 
@@ -259,18 +260,19 @@ sketch_add(struct pfield *f, struct cdp_key128 h, const char *s, size_t n,
 	arena_compact(f);
 }
 
-static const struct pfield *sort_f;
-
+/* Items by count, most first, then by text (the arena of the pfield at
+ * ctx). */
 static int
-cmp_items(const void *a, const void *b)
+cmp_items(const void *a, const void *b, void *ctx)
 {
+	const struct pfield *f = ctx;
 	const struct item *x = a, *y = b;
 	size_t n = x->len < y->len ? x->len : y->len;
 	int c;
 
 	if (x->count != y->count)
 		return x->count > y->count ? -1 : 1;
-	c = memcmp(sort_f->arena.p + x->off, sort_f->arena.p + y->off, n);
+	c = memcmp(f->arena.p + x->off, f->arena.p + y->off, n);
 	if (c != 0)
 		return c;
 	return x->len < y->len ? -1 : x->len > y->len;
@@ -292,8 +294,7 @@ to_sketch(struct pfield *f)
 	    sizeof(*f->items));
 	for (size_t i = 0; i < f->nitems; i++)
 		hll_add(f->hll, f->items[i].h.lo);
-	sort_f = f;
-	qsort(f->items, f->nitems, sizeof(*f->items), cmp_items);
+	cdp_sort(f->items, f->nitems, sizeof(*f->items), cmp_items, f);
 	if (f->nitems > PROF_SKETCH)
 		f->nitems = PROF_SKETCH;
 	hset_free(&f->set);
@@ -763,8 +764,7 @@ table_row(struct prof *p, struct rtable *t, struct pfield *f)
 		    (double)f->nnum);
 	c++;
 	/* The heap no longer matters: the items may be sorted now. */
-	sort_f = f;
-	qsort(f->items, f->nitems, sizeof(*f->items), cmp_items);
+	cdp_sort(f->items, f->nitems, sizeof(*f->items), cmp_items, f);
 	ntop = f->nitems < PROF_TOP ? f->nitems : PROF_TOP;
 	cdp_buf_reset(b);
 	if (cdp_buf_addc(b, '[') == -1)

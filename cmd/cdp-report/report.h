@@ -190,7 +190,21 @@ enum rchart {
 			   a colour per series, a legend */
 	CHART_FOREST,	/* a point per row at value, a line from lo to hi,
 			   and the zero line */
-	CHART_KPI	/* one row: a tile per number, named by its column */
+	CHART_KPI,	/* one row: a tile per number, named by its column */
+	CHART_LEVELS,	/* a linkage model: per level (label) under its
+			   comparison (aux), its match weight (value) as
+			   a bar from zero, then m and u (series[0..1]);
+			   a true in column hi (if set) marks a level
+			   weighed value by value */
+	CHART_HISTOGRAM,/* bins from lo to hi (numbers), columns of the
+			   count in value, the part in series[0] (if any)
+			   drawn in its own colour */
+	CHART_WATERFALL,/* steps (label) adding weights (value) up to a
+			   running total (hi), each a bar from the total
+			   before; aux: a note per step (the level) */
+	CHART_LINES	/* a line per series over x (value), the label
+			   column naming the points; the series from
+			   nsolid on are dashed, in the colours again */
 };
 
 #define RT_MAXSERIES	16
@@ -225,6 +239,8 @@ struct rtable {
 					   drawn in the top colour) */
 	int		 series[RT_MAXSERIES];	/* GROUPED: value columns */
 	int		 nseries;
+	int		 aux;		/* LEVELS, WATERFALL: see rchart */
+	int		 nsolid;	/* LINES: see rchart */
 	const char	*unit;		/* charts: the values' unit, for the
 					   axis label ("conversions") */
 	struct rcol	*cols;
@@ -315,5 +331,13 @@ int	attribution_main(int argc, char **argv);
 int	page_main(int argc, char **argv);
 int	lift_main(int argc, char **argv);
 int	subscriptions_main(int argc, char **argv);
+int	linkage_main(int argc, char **argv);
+
+/*
+ * The chart of a table of cdp-report linkage, known by its columns (the
+ * command's own tables and cdp-report page's rebuilt ones alike): sets
+ * t's chart hints and returns true, or returns false for another table.
+ */
+bool	linkage_chart(struct rtable *t);
 
 #endif

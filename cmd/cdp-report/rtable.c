@@ -17,7 +17,7 @@ rtable_init(struct rtable *t, const char *name, const char *title)
 {
 	*t = (struct rtable){ .name = dup(name), .title = dup(title),
 	    .label = 0, .value = 1, .lo = -1, .hi = -1, .heat_first = 1,
-	    .heat_scale = -1 };
+	    .heat_scale = -1, .aux = -1 };
 }
 
 int

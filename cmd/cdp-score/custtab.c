@@ -594,7 +594,6 @@ void
 custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
     int nfiles)
 {
-	static char *stdin_only[] = { "-" };
 	struct load L = { .t = t, .opt = opt, .cutoff = LONG_MAX,
 	    .cal_end = LONG_MAX };
 	struct cdp_err err;
@@ -611,12 +610,8 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
 		L.cal_end = opt->cal_end;
 		L.cutoff = opt->holdout_end;
 	}
-	if (nfiles == 0) {
-		files = stdin_only;
-		nfiles = 1;
-	}
 	/* Every input must open before anything is written. */
-	if (cdp_lines_check(files, nfiles, &total, &bad, &err) == -1)
+	if (cdp_lines_inputs(&files, &nfiles, &total, &bad, &err) == -1)
 		cdp_die_err(&err, bad, 0);
 	if ((t->map = cdp_keymap_new()) == NULL ||
 	    (opt->cmd == CMD_CLV && (t->daymap = cdp_keymap_new()) == NULL))

@@ -96,14 +96,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static const char *
-field_name(const char *arg, const char *o)
-{
-	if (*arg == '\0')
-		cdp_usage_die(usage, "%s: empty field name", o);
-	return arg;
-}
-
 static double
 number(const char *arg, const char *o, double min)
 {
@@ -178,7 +170,7 @@ private_option(int ch, char *arg, struct score_opts *opt)
 	}
 	switch (ch) {
 	case OPT_AMOUNT:
-		opt->amount = field_name(arg, "--amount");
+		opt->amount = cdp_opt_field(arg, "--amount", usage);
 		break;
 	case OPT_ANNOTATE:
 		opt->annotate = true;
@@ -211,7 +203,7 @@ private_option(int ch, char *arg, struct score_opts *opt)
 		opt->horizon = number(arg, "--horizon", 0);
 		break;
 	case OPT_ID:
-		opt->id = field_name(arg, "--id");
+		opt->id = cdp_opt_field(arg, "--id", usage);
 		break;
 	case OPT_MODEL:
 		if (strcmp(arg, "bg-nbd") == 0)
@@ -229,7 +221,7 @@ private_option(int ch, char *arg, struct score_opts *opt)
 		opt->rules = arg;
 		break;
 	case OPT_TIME:
-		opt->time = field_name(arg, "--time");
+		opt->time = cdp_opt_field(arg, "--time", usage);
 		break;
 	case OPT_TIME_UNIT:
 		if (strcmp(arg, "day") == 0)

@@ -100,8 +100,11 @@ stream_run(const struct score_opts *opt, const struct stream_scorer *sc,
 	r.own = cdp_xcalloc((size_t)sc->nowned, sizeof(*r.own));
 	if ((r.out = cdp_out_open(opt->common.output, &err)) == NULL)
 		cdp_die_err(&err, NULL, 0);
+	cdp_out_line_mode(r.out, opt->common.unbuffered);
 	if (cdp_acct_open(&r.acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
+	if (r.acct.rejects != NULL)
+		cdp_out_line_mode(r.acct.rejects, opt->common.unbuffered);
 	cdp_each(files, nfiles, &opt->common, &r.acct, record, &r);
 	if (cdp_out_close(r.out, &err) == -1)
 		cdp_die_err(&err, NULL, 0);

@@ -256,6 +256,7 @@ open_split(struct run *r)
 			cdp_oom(0);
 		if ((r->files[i] = cdp_out_open(path.p, &err)) == NULL)
 			cdp_die_err(&err, NULL, 0);
+		cdp_out_line_mode(r->files[i], r->opt->common.unbuffered);
 	}
 	cdp_buf_free(&path);
 }
@@ -314,18 +315,13 @@ print_stats(struct run *r)
 int
 segment_run(const struct segment_opts *opt, char **files, int nfiles)
 {
-	static char *stdin_only[] = { "-" };
 	struct run r = { .opt = opt };
 	struct cdp_err err;
 	const char *bad;
 	off_t total;
 
-	if (nfiles == 0) {
-		files = stdin_only;
-		nfiles = 1;
-	}
 	/* Every input must open before anything is written. */
-	if (cdp_lines_check(files, nfiles, &total, &bad, &err) == -1)
+	if (cdp_lines_inputs(&files, &nfiles, &total, &bad, &err) == -1)
 		cdp_die_err(&err, bad, 0);
 	r.nall = opt->nsegs + (opt->else_name != NULL);
 	r.counts = cdp_xcalloc((size_t)r.nall + 1, sizeof(*r.counts));
@@ -334,8 +330,12 @@ segment_run(const struct segment_opts *opt, char **files, int nfiles)
 		open_split(&r);
 	else if ((r.out = cdp_out_open(opt->common.output, &err)) == NULL)
 		cdp_die_err(&err, NULL, 0);
+	else
+		cdp_out_line_mode(r.out, opt->common.unbuffered);
 	if (cdp_acct_open(&r.acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
+	if (r.acct.rejects != NULL)
+		cdp_out_line_mode(r.acct.rejects, opt->common.unbuffered);
 	cdp_each(files, nfiles, &opt->common, &r.acct, record, &r);
 	close_outputs(&r);
 	if (cdp_acct_close(&r.acct, false, &err) == -1)

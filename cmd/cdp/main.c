@@ -3,13 +3,12 @@
  * like git, taking the program from cdp's own folder first, then PATH.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "diag.h"
 #include "opts.h"
+#include "cdp.h"
 
 static const char usage[] =
 "usage: cdp COMMAND [ARGS...]\n"
@@ -31,42 +30,13 @@ static const char usage[] =
 "  -V, --version    version\n"
 "See cdp-COMMAND --help and cdpipe(7).\n";
 
-/* A command name is lower-case letters and dashes: never a path. */
-static int
-valid_command(const char *s)
-{
-	if (*s == '\0' || *s == '-' || strlen(s) > 64)
-		return 0;
-	for (; *s; s++)
-		if ((*s < 'a' || *s > 'z') && *s != '-')
-			return 0;
-	return 1;
-}
-
-/* Run prog from the folder of this executable, if it is there. */
-static void
-exec_beside_self(const char *prog, char *argv[])
-{
-	char self[PATH_MAX], path[PATH_MAX + 64];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
-
-	if (n <= 0)
-		return;
-	self[n] = '\0';
-	if ((slash = strrchr(self, '/')) == NULL)
-		return;
-	*slash = '\0';
-	snprintf(path, sizeof(path), "%s/%s", self, prog);
-	if (access(path, X_OK) == 0)
-		execv(path, argv);
-}
-
 int
 main(int argc, char *argv[])
 {
 	static char help[] = "--help";
 	char prog[80], *args[] = { NULL, NULL, help, NULL };
+	const char *name;
+	int e;
 
 	cdp_diag_init("cdp");
 	if (argc < 2)
@@ -87,14 +57,10 @@ main(int argc, char *argv[])
 		printf("cdp (cdpipe) %s\n", CDP_VERSION);
 		return fflush(stdout) == 0 ? 0 : EX_IOERR;
 	}
-	if (!valid_command(argv[1]))
-		cdp_usage_die(usage, "not a command name: \"%s\"", argv[1]);
-	snprintf(prog, sizeof(prog), "cdp-%s", argv[1]);
-	argv[1] = prog;
-	exec_beside_self(prog, argv + 1);
-	execvp(prog, argv + 1);
-	if (errno == ENOENT)
-		cdp_usage_die(usage, "\"%s\" is not a cdp command", prog + 4);
-	cdp_die(EX_OSERR, NULL, 0, "%s: cannot run: %s", prog,
-	    strerror(errno));
+	if (!cdp_command_valid(name = argv[1]))
+		cdp_usage_die(usage, "not a command name: \"%s\"", name);
+	if ((e = cdp_command_exec(argv + 1, prog, sizeof(prog))) == ENOENT)
+		cdp_usage_die(usage, "\"%s\" is not a cdp command", name);
+	cdp_die(EX_OSERR, NULL, 0, "cdp-%s: cannot run: %s", name,
+	    strerror(e));
 }

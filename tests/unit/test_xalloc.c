@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "progress.h"
 #include "xalloc.h"
 #include "check.h"
 
