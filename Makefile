@@ -24,7 +24,7 @@ CXXFLAGS ?= -O2 -g -DNDEBUG
 WARN	 = -std=c17 -Wall -Wextra -Wpedantic -Werror
 CXXWARN	 = -std=c++17 -Wall -Wextra -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icommon
-LDLIBS	 = -lcsv -ljansson -lpcre2-8 -lutf8proc -lxxhash -lcrypto \
+LDLIBS	 = -pthread -lcsv -ljansson -lpcre2-8 -lutf8proc -lxxhash -lcrypto \
 	   -lgsl -lgslcblas -lm
 
 # cdp-ingest alone reads compressed input (in a thread) and checks phone
@@ -44,7 +44,8 @@ DEB_PKGS = build-essential libcsv-dev libjansson-dev libpcre2-dev \
 	   zlib1g-dev libzstd-dev libphonenumber-dev tzdata \
 	   bats bats-support bats-assert bats-file miller jq groff-base \
 	   man-db python3 clang time chromium nodejs npm \
-	   fonts-dejavu-core datamash parallel libclang-rt-14-dev strace
+	   fonts-dejavu-core datamash parallel libclang-rt-14-dev strace \
+	   openssh-server openssh-client rsync
 
 PROGS	 = $(notdir $(wildcard cmd/*))
 BINS	 = $(PROGS:%=$(BUILD)/bin/%)

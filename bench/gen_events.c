@@ -20,7 +20,8 @@
 #define LINE_MAX_BYTES	1024
 
 static const char usage_text[] =
-    "usage: gen_events [-n count] [-f ndjson|csv|csv-de] [-s seed]\n";
+    "usage: gen_events [-n count] [-f ndjson|csv|csv-de] [-s seed]\n"
+    "                  [--people N] [--mix contact|ident]\n";
 
 /* A UTF-8 display name and its ASCII fold, used to build email addresses. */
 struct name {
@@ -198,6 +199,7 @@ struct event {
 	char	event_id[24];
 	char	ts[24];
 	char	customer_id[16];
+	char	cookie[24];	/* --mix ident only */
 	char	email[96];
 	char	phone[32];
 	char	name[96];
@@ -213,6 +215,8 @@ struct event {
 
 struct gen_opts {
 	long		 count;
+	long		 people;	/* --people, 0: count / 8 + 1 */
+	bool		 ident;		/* --mix ident */
 	bool		 csv;
 	char		 delim;		/* ';' for csv-de, as German Excel */
 	uint64_t	 seed;
@@ -581,16 +585,60 @@ make_contact(struct event *ev, const struct customer *cu, uint64_t *st)
 	spell_name(ev->name, sizeof(ev->name), cu, next(st));
 }
 
+#define NKIOSK	20	/* cookies of shared screens, --mix ident */
+
+/*
+ * --mix ident: who the event names, independent of its type, as the
+ * identity benchmark wants it: a cookie always (one of the person's one
+ * to three, or on 0.2% a shared screen's, seen with many people), the
+ * email on 60% (a second address for 5% of people, on half their
+ * events), the phone on 40%, the customer_id on 50%.
+ */
+static void
+make_ident(struct event *ev, const struct customer *cu, uint64_t seed,
+    uint32_t id, uint64_t *st)
+{
+	uint64_t h = mix64(seed ^ UINT64_C(0x636f6f6b6965) ^ id);
+	uint32_t ncookie = 1 + below(h, 3);
+	size_t n;
+
+	ev->email[0] = ev->phone[0] = ev->name[0] = '\0';
+	if (below(next(st), 1000) < 2)
+		snprintf(ev->cookie, sizeof(ev->cookie), "ck-kiosk-%02u",
+		    (unsigned)below(next(st), NKIOSK));
+	else
+		snprintf(ev->cookie, sizeof(ev->cookie), "ck-%016llx",
+		    (unsigned long long)mix64(h + below(next(st), ncookie)));
+	if (below(next(st), 100) < 60) {
+		spell_email(ev->email, sizeof(ev->email), cu, next(st));
+		n = strcspn(ev->email, "@");
+		if (below(mix64(h), 100) < 5 && below(next(st), 2) == 0 &&
+		    n + 5 < sizeof(ev->email)) {
+			memmove(ev->email + n + 4, ev->email + n,
+			    strlen(ev->email + n) + 1);
+			memcpy(ev->email + n, ".alt", 4);
+		}
+	}
+	if (below(next(st), 100) < 40)
+		spell_phone(ev->phone, cu, next(st));
+	if (below(next(st), 100) >= 50)
+		ev->customer_id[0] = '\0';
+	if (ev->email[0] != '\0' || ev->phone[0] != '\0')
+		spell_name(ev->name, sizeof(ev->name), cu, next(st));
+}
+
 static void
 make_event(struct event *ev, const struct gen_opts *o, uint64_t *st,
     long i)
 {
 	struct customer cu;
-	uint32_t ncust = (uint32_t)(o->count / 8 + 1), id, sku;
+	uint32_t ncust = (uint32_t)(o->people > 0 ? o->people :
+	    o->count / 8 + 1), id, sku;
 	int64_t step = SPAN_SECONDS / o->count, t, cents = 0;
 	long qty = 0;
 	bool product;
 
+	ev->cookie[0] = '\0';
 	ev->event_id[0] = 'E';
 	fmt_uint(ev->event_id + 1, (uint64_t)i + 1, 9);
 	t = EPOCH_START + SPAN_SECONDS * i / o->count;
@@ -602,7 +650,10 @@ make_event(struct event *ev, const struct gen_opts *o, uint64_t *st,
 	ev->customer_id[0] = 'C';
 	fmt_uint(ev->customer_id + 1, id + 1, 7);
 	ev->type = pick_type(next(st), &product);
-	make_contact(ev, &cu, st);
+	if (o->ident)
+		make_ident(ev, &cu, o->seed, id, st);
+	else
+		make_contact(ev, &cu, st);
 	ev->country = spell_country(cu.c, next(st));
 	ev->sku[0] = '\0';
 	if (product) {
@@ -666,6 +717,8 @@ write_ndjson(struct line *l, const struct event *ev)
 	put_json_field(l, "event_id", ev->event_id, true);
 	put_json_field(l, "ts", ev->ts, true);
 	put_json_field(l, "customer_id", ev->customer_id, true);
+	if (ev->cookie[0] != '\0')
+		put_json_field(l, "cookie", ev->cookie, true);
 	put_json_field(l, "email", ev->email, true);
 	put_json_field(l, "phone", ev->phone, true);
 	put_json_field(l, "name", ev->name, true);
@@ -759,12 +812,16 @@ parse_options(int argc, char *argv[], struct gen_opts *o)
 		{ "count", required_argument, NULL, 'n' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "mix", required_argument, NULL, 'm' },
+		{ "people", required_argument, NULL, 'p' },
 		{ "seed", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
 
 	o->count = 1000;
+	o->people = 0;
+	o->ident = false;
 	o->csv = false;
 	o->delim = ',';
 	o->seed = DEFAULT_SEED;
@@ -783,6 +840,19 @@ parse_options(int argc, char *argv[], struct gen_opts *o)
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
+		case 'm':
+			if (strcmp(optarg, "contact") != 0 &&
+			    strcmp(optarg, "ident") != 0)
+				cdp_usage_die(usage_text, "bad mix: %s",
+				    optarg);
+			o->ident = strcmp(optarg, "ident") == 0;
+			break;
+		case 'p':
+			if (cdp_parse_long(optarg, 1, 1000000000L,
+			    &o->people) == -1)
+				cdp_usage_die(usage_text, "bad people: %s",
+				    optarg);
+			break;
 		case 'n':
 			if (cdp_parse_long(optarg, 1, 1000000000L,
 			    &o->count) == -1)
@@ -801,6 +871,8 @@ parse_options(int argc, char *argv[], struct gen_opts *o)
 	if (optind != argc)
 		cdp_usage_die(usage_text, "unexpected argument: %s",
 		    argv[optind]);
+	if (o->ident && o->csv)
+		cdp_usage_die(usage_text, "--mix ident writes NDJSON only");
 }
 
 int

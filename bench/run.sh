@@ -405,7 +405,7 @@ row test command median min max MB/s "peak RSS"
 RATE_NOTE=
 
 IN=$NDJSON
-bench_rate "record layer" '"$TOOLS/recbench" "$IN"' 400
+bench_rate "record layer" '"$TOOLS/recbench" "$IN"' 1500
 
 IN=$NDJSON
 bench_pair "ingest ndjson" '"$BIN/cdp-ingest" "$IN"' 'jq -c . "$IN"' 10 16
@@ -505,6 +505,72 @@ IN=$CSV
 bench_pair "report group" \
     '"$BIN/cdp-report" group --by channel --agg count,sum:revenue,avg:revenue "$NDJSON"' \
     'datamash -t, -s --header-in -g 12 count 12 sum 11 mean 11 <"$IN"' 1 16
+
+# --- both cores, and DuckDB (issue 23) ------------------------------------
+
+# Our programs on every CPU against one thread (the code of earlier
+# versions): the parallel blocks of cdpipe(7) THREADS.  On 2 cores the
+# target is 1.7 times faster for ingest, group-by and RFM.
+IN=$NDJSON
+bench_pair "2 cores: ingest" '"$BIN/cdp-ingest" --threads 2 "$IN"' \
+    '"$BIN/cdp-ingest" --threads 1 "$IN"' 1.7
+IN=$CSV
+bench_pair "2 cores: csv" '"$BIN/cdp-ingest" --threads 2 "$IN"' \
+    '"$BIN/cdp-ingest" --threads 1 "$IN"' 1.7
+IN=$NDJSON
+bench_pair "2 cores: group" \
+    '"$BIN/cdp-report" group --threads 2 --by channel --agg count,sum:revenue,avg:revenue "$IN"' \
+    '"$BIN/cdp-report" group --threads 1 --by channel --agg count,sum:revenue,avg:revenue "$IN"' 1.7
+bench_pair "2 cores: rfm" '"$BIN/cdp-score" rfm --threads 2 "$IN"' \
+    '"$BIN/cdp-score" rfm --threads 1 "$IN"' 1.7
+# Streaming programs stay under 64 MB whatever the thread count.
+bench_pair "8 threads" \
+    '"$BIN/cdp-segment" --threads 8 --where '"'"'type == "purchase" && revenue > 50 && country in ["PL","DE"]'"'"' "$IN"' \
+    '"$BIN/cdp-segment" --threads 1 --where '"'"'type == "purchase" && revenue > 50 && country in ["PL","DE"]'"'"' "$IN"' \
+    '' 64
+
+# DuckDB, the engine our users pick for aggregations, from the npm
+# registry (@duckdb/node-api ships its binary): installed once beside the
+# data; skipped with a note without node and npm or without the registry.
+# It uses every CPU, as ours do.  bench/duckdb.mjs says what each task
+# computes.
+DUCKDB_VERSION=1.5.6-r.1
+duck_setup() {
+	DUCK_DIR=$DATA/duckdb-$DUCKDB_VERSION
+	[ -d "$DUCK_DIR/node_modules/@duckdb/node-api" ] && return 0
+	if ! have_prog node || ! have_prog npm; then
+		note "bench: node or npm missing, DuckDB skipped"
+		return 1
+	fi
+	mkdir -p "$DUCK_DIR" && npm install --silent --no-audit --no-fund \
+	    --prefix "$DUCK_DIR" "@duckdb/node-api@$DUCKDB_VERSION" \
+	    >/dev/null 2>&1 && return 0
+	note "bench: npm install @duckdb/node-api failed, DuckDB skipped"
+	return 1
+}
+if duck_setup; then
+	DUCK="env DUCKDB_NODE_MODULES=$DUCK_DIR/node_modules node bench/duckdb.mjs"
+	echo "duckdb:  @duckdb/node-api $DUCKDB_VERSION (npm)"
+	IN=$CSV
+	bench_pair "duckdb: csv" '"$BIN/cdp-ingest" "$IN"' \
+	    '$DUCK csv2ndjson "$IN"' 1
+	IN=$NDJSON
+	bench_pair "duckdb: filter" \
+	    '"$BIN/cdp-segment" --where '"'"'type == "purchase" && revenue > 50 && country in ["PL","DE"]'"'"' "$IN"' \
+	    '$DUCK filter "$IN"' 1
+	bench_pair "duckdb: group" \
+	    '"$BIN/cdp-report" group --by channel --agg count,sum:revenue,avg:revenue "$IN"' \
+	    '$DUCK group "$IN"' 1
+	bench_pair "duckdb: dedupe" '"$BIN/cdp-dedupe" --key email "$IN"' \
+	    '$DUCK dedupe "$IN"' 1
+	bench_pair "duckdb: identity" \
+	    '"$BIN/cdp-merge" --ids email,phone,customer_id --default-country US --rejects /dev/null "$IN"' \
+	    '$DUCK identity "$IN"' 1
+	bench_pair "duckdb: rfm" '"$BIN/cdp-score" rfm "$IN"' \
+	    '$DUCK rfm "$IN"' 1
+else
+	verdict "duckdb" "not installed" "ahead" SKIP
+fi
 
 # --- cdp-score -------------------------------------------------------------
 
@@ -655,25 +721,42 @@ else
 	note "bench: gen_persons not built and no hard data, linkage skipped"
 fi
 
-# Scaling out (issue 11): cdp-merge in two phases over 8 email parts, two
-# jobs at a time (partition, links, join, apply), against one process.
-# No target: the row shows what the sharding costs on one machine.
+# Scaling out (issues 11, 25.2): cdp-merge over 8 email parts and 4
+# buckets, two jobs at a time (partition, links, the join's rounds, apply
+# per part), against one process.  The peak RSS of the row is that of its
+# largest process.  With IDENT_N set (5000000 for issue 25.2's target),
+# the same on gen_events --mix ident (IDENT_N / 6.25 people).
 if have_prog parallel; then
-	IN=$NDJSON
 	MO='--ids email,phone,customer_id --default-country US --rejects /dev/null'
+	head -c 32 /dev/urandom >"$TMP/merge.key"
 	# A script, so that the table's command line stays one word.
 	cat >"$TMP/merge2.sh" <<-EOF
-	d="$TMP/parts2"
+	d="$TMP/parts2" o="$MO --hash-key-file $TMP/merge.key" r=0
 	rm -rf "\$d"
-	"$BIN/cdp-partition" -k email --normalize email --parts 8 -o "\$d" "\$1" &&
-	ls "\$d"/part-*.ndjson | parallel -j2 "$BIN/cdp-merge" $MO \\
-	    --emit-links -o {}.links {} &&
-	"$BIN/cdp-merge" $MO --join-links -o "\$d/map" "\$d"/part-*.links &&
-	ls "\$d"/part-*.ndjson | parallel -j2 "$BIN/cdp-merge" $MO \\
-	    --apply-map "\$d/map" {}
+	"$BIN/cdp-partition" -k email --normalize email --parts 8 --spread -o "\$d" "\$1" &&
+	ls "\$d"/part-*.ndjson | parallel -j2 "$BIN/cdp-merge" \$o \\
+	    --emit-links --buckets 4 -o "\$d/join/r0" {} || exit
+	while [ ! -e "\$d/join/r\$r/done" ]; do
+		ls -d "\$d/join/r\$r"/to-* | parallel -j2 "$BIN/cdp-merge" \$o \\
+		    --join-links -o "\$d/join/r\$((r + 1))" {} || exit
+		r=\$((r + 1))
+	done
+	ls "\$d"/part-*.ndjson | parallel -j2 "$BIN/cdp-merge" \$o \\
+	    --apply-map "\$d/join/r\$r" {}
 	EOF
+	IN=$NDJSON
 	bench_pair "merge 2-phase" 'sh "$TMP/merge2.sh" "$IN"' \
 	    '"$BIN/cdp-merge" '"$MO"' "$IN"'
+	if [ -n "${IDENT_N:-}" ]; then
+		IN=$DATA/ident-$IDENT_N.ndjson
+		[ -s "$IN" ] || "$TOOLS/gen_events" -n "$IDENT_N" --mix ident \
+		    --people $((IDENT_N * 4 / 25)) >"$IN"
+		MO='--ids email,phone,customer_id,cookie --default-country US --rejects /dev/null'
+		sed -i "s|^d=.*|d=\"$TMP/parts2\" o=\"$MO --hash-key-file $TMP/merge.key\" r=0|" \
+		    "$TMP/merge2.sh"
+		bench_pair "merge 2-phase ident" 'sh "$TMP/merge2.sh" "$IN"' \
+		    '"$BIN/cdp-merge" '"$MO"' "$IN"'
+	fi
 else
 	note "bench: GNU parallel not installed, two-phase merge skipped"
 fi

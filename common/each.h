@@ -13,13 +13,17 @@
 #include "opts.h"
 #include "record.h"
 
+struct cdp_par_block;
+
 /*
  * Where the loop is, for the callback: the file's name in messages and
- * the record's raw line (p/len/lineno).
+ * the record's raw line (p/len/lineno); in a parallel run (par.h) the
+ * block the line is in, else NULL.
  */
 struct cdp_each_at {
 	const char		*file;
 	const struct cdp_line	*line;
+	struct cdp_par_block	*blk;
 };
 
 /*

@@ -833,6 +833,74 @@ cdp_expr_free(struct cdp_expr *e)
 	free(e);
 }
 
+/* Copy node nd of an expression into c (zeroed); 0, or -1 out of memory. */
+static int
+clone_node(struct node *c, const struct node *nd)
+{
+	c->op = nd->op;
+	c->nkid = nd->nkid;
+	c->depth = nd->depth;
+	c->lit = nd->lit;
+	if (nd->nkid > 0) {
+		if ((c->kid = malloc((size_t)nd->nkid * sizeof(*c->kid))) ==
+		    NULL)
+			return -1;
+		memcpy(c->kid, nd->kid, (size_t)nd->nkid * sizeof(*c->kid));
+	}
+	if (nd->nsteps > 0 && (c->steps = calloc((size_t)nd->nsteps,
+	    sizeof(*c->steps))) == NULL)
+		return -1;
+	for (int k = 0; k < nd->nsteps; k++) {
+		c->steps[k] = nd->steps[k];
+		c->nsteps = k + 1;
+		if (nd->steps[k].key != NULL && (c->steps[k].key =
+		    malloc(nd->steps[k].klen + 1)) == NULL)
+			return -1;
+		if (nd->steps[k].key != NULL)
+			memcpy(c->steps[k].key, nd->steps[k].key,
+			    nd->steps[k].klen + 1);
+	}
+	if (nd->re != NULL) {
+		if ((c->re = pcre2_code_copy(nd->re)) == NULL ||
+		    (c->md = pcre2_match_data_create(1, NULL)) == NULL)
+			return -1;
+		(void)pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE);
+	}
+	/* A string literal's text is in buf; other nodes use it as
+	 * scratch, which a copy starts without. */
+	if (nd->op == N_LIT && nd->lit.type == CDP_V_STR) {
+		if (cdp_buf_add(&c->buf, nd->buf.p ? nd->buf.p : "",
+		    nd->buf.len) == -1)
+			return -1;
+		c->lit.s = c->buf.p;
+	}
+	return 0;
+}
+
+struct cdp_expr *
+cdp_expr_clone(const struct cdp_expr *e)
+{
+	struct cdp_expr *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->root = e->root;
+	c->as_of = e->as_of;
+	if ((c->mctx = pcre2_match_context_copy(e->mctx)) == NULL ||
+	    (c->nodes = calloc((size_t)e->n + 1, sizeof(*c->nodes))) == NULL)
+		goto bad;
+	c->cap = e->n + 1;
+	for (int i = 0; i < e->n; i++) {
+		c->n = i + 1;
+		if (clone_node(&c->nodes[i], &e->nodes[i]) == -1)
+			goto bad;
+	}
+	return c;
+bad:
+	cdp_expr_free(c);
+	return NULL;
+}
+
 /* --- paths through nested values (span.h) ------------------------------- */
 
 /* A JSON span and its type: what a path leads to. */

@@ -73,6 +73,13 @@ struct cdp_expr *cdp_expr_compile(const char *src, size_t len,
 void	cdp_expr_free(struct cdp_expr *e);
 
 /*
+ * A copy of e to evaluate in another thread (an expression keeps
+ * scratch space and regex match data of its own).  Returns a new
+ * expression, or NULL when out of memory.
+ */
+struct cdp_expr *cdp_expr_clone(const struct cdp_expr *e);
+
+/*
  * Evaluate e against record r (parsed by cdp_rec_parse()).  Returns 0
  * with *out set, or -1 with *why set to a static reason when the record
  * cannot be evaluated: "regex limit" (a match, depth or heap limit was

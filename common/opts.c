@@ -80,7 +80,7 @@ int
 cdp_opt_common(int ch, const char *arg, struct cdp_common_opts *c,
     const char *usage)
 {
-	long days;
+	long days, n;
 
 	switch (ch) {
 	case 'h':
@@ -146,6 +146,12 @@ cdp_opt_common(int ch, const char *arg, struct cdp_common_opts *c,
 		return 1;
 	case CDP_OPT_STATS:
 		c->stats = true;
+		return 1;
+	case CDP_OPT_THREADS:
+		if (cdp_parse_long(arg, 1, 64, &n) == -1)
+			cdp_usage_die(usage, "--threads: expected a number "
+			    "from 1 to 64");
+		c->threads = (int)n;
 		return 1;
 	case CDP_OPT_UNBUFFERED:
 		c->unbuffered = true;

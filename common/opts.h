@@ -33,6 +33,7 @@ enum {
 	CDP_OPT_STATS,
 	CDP_OPT_VERBOSE,
 	CDP_OPT_UNBUFFERED,
+	CDP_OPT_THREADS,
 	CDP_OPT_STATS_FILE,
 	CDP_OPT_RUN_ID,
 	CDP_OPT_MAX_MEMORY,
@@ -53,6 +54,15 @@ enum {
 	{ "unbuffered", no_argument, NULL, CDP_OPT_UNBUFFERED }
 #define CDP_UNBUFFERED_USAGE						\
 "      --unbuffered          write each record out at once (live streams)\n"
+
+/*
+ * Programs that read in parallel blocks (par.h) add --threads N.
+ */
+#define CDP_THREADS_LONGOPT \
+	{ "threads", required_argument, NULL, CDP_OPT_THREADS }
+#define CDP_THREADS_USAGE						\
+"      --threads N           worker threads (default: CDP_THREADS, else the\n" \
+"                            CPUs; 1 reads as one thread always did)\n"
 
 #define CDP_COMMON_SHORTOPTS	"ho:V"
 #define CDP_COMMON_LONGOPTS						\
@@ -122,6 +132,7 @@ struct cdp_common_opts {
 	bool		 stats;
 	bool		 verbose;
 	bool		 unbuffered;	/* --unbuffered (cdp_out line mode set) */
+	int		 threads;	/* --threads N, 0 = not given */
 	size_t		 max_record_bytes;	/* 0 = default */
 	/* Set here and handed to common/ at once: --stats-file and --run-id
 	 * (cdp_stats_config), --progress=lines (cdp_progress_lines),

@@ -672,6 +672,91 @@ dup_small(const struct cdp_rec *r)
 	return -1;
 }
 
+/*
+ * The keys of the last record found free of duplicates, for the next
+ * one: NDJSON lines mostly repeat their keys in the same order, and a
+ * record with the very same raw keys as a record without duplicates has
+ * none either.  Keys up to 16 bytes are held exactly in two words (the
+ * first and the last eight bytes, overlapping; fewer for short keys).
+ */
+struct cdp_keyshape {
+	uint64_t	a, b;
+	uint32_t	len;
+};
+
+#define SHAPE_KEYMAX	16
+
+static inline void
+key_parts(const unsigned char *k, size_t n, uint64_t *a, uint64_t *b)
+{
+	uint32_t x, y;
+
+	if (n >= 8) {
+		memcpy(a, k, 8);
+		memcpy(b, k + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(&x, k, 4);
+		memcpy(&y, k + n - 4, 4);
+		*a = x;
+		*b = y;
+	} else {
+		*a = n ? (uint64_t)k[0] | (uint64_t)k[n / 2] << 8 |
+		    (uint64_t)k[n - 1] << 16 : 0;
+		*b = 0;
+	}
+}
+
+/* Whether r's keys are those of the last record kept by save_shape(). */
+static bool
+same_shape(const struct cdp_rec *r)
+{
+	const unsigned char *p = (const unsigned char *)r->p;
+	uint64_t a, b;
+
+	if (r->n != r->nshape)
+		return false;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct cdp_field *f = &r->f[i];
+		const struct cdp_keyshape *k = &r->shape[i];
+
+		if (f->klen != k->len)
+			return false;
+		key_parts(p + f->koff, f->klen, &a, &b);
+		if (a != k->a || b != k->b)
+			return false;
+	}
+	return true;
+}
+
+/* Keep r's keys (r has no duplicate) when they fit; else keep none. */
+static void
+save_shape(struct cdp_rec *r)
+{
+	const unsigned char *p = (const unsigned char *)r->p;
+	struct cdp_keyshape *k;
+
+	r->nshape = SIZE_MAX;
+	if (r->n > SMALL_MAX)
+		return;
+	if (r->shapecap < SMALL_MAX) {
+		if ((k = malloc(SMALL_MAX * sizeof(*k))) == NULL)
+			return;
+		free(r->shape);
+		r->shape = k;
+		r->shapecap = SMALL_MAX;
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		const struct cdp_field *f = &r->f[i];
+
+		if (f->klen > SHAPE_KEYMAX)
+			return;
+		k = &r->shape[i];
+		k->len = f->klen;
+		key_parts(p + f->koff, f->klen, &k->a, &k->b);
+	}
+	r->nshape = r->n;
+}
+
 /* Index one top-level field whose key's opening quote is at s. */
 static const unsigned char *
 scan_field(struct scan *sc, struct cdp_field *f, const unsigned char *s)
@@ -733,12 +818,320 @@ scan_record(struct scan *sc, struct cdp_rec *r)
 	}
 }
 
+/* ---- the token walk ----
+ *
+ * With a vector level, the line's token masks (simd.h) replace the byte
+ * scan: the walk goes from token to token, so a string costs two bit
+ * scans whatever its length.  It accepts exactly the lines the byte
+ * scan accepts and indexes them the same; anything it does not accept
+ * (or would take too deep) goes to the byte scan, which decides and
+ * words the reason.  The masks have checked already that no control
+ * character is inside a string, and the caller that the line is UTF-8;
+ * escapes are checked by the byte scan of the strings that hold a
+ * backslash.
+ */
+
+#define NOTOK		SIZE_MAX
+#define WALK_DEPTH	64	/* deeper values go to the byte scan */
+
+/* Bytes that end a number or literal: what else follows is more of it. */
+static const unsigned char ends_scalar[256] = {
+	[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [','] = 1, [':'] = 1,
+	['['] = 1, [']'] = 1, ['{'] = 1, ['}'] = 1, ['"'] = 1
+};
+
+/*
+ * Where the walk is: word w of the token masks, and its tokens not taken
+ * yet.  Held in locals (the functions below are inlined into one), which
+ * the compiler keeps in registers.
+ */
+struct tokpos {
+	size_t		w;
+	uint64_t	cur;
+};
+
+/*
+ * The masks, copied to a local: stores to the index (bytes, which may
+ * alias anything) would otherwise reload them from the record.
+ */
+struct tokview {
+	const uint64_t	*tok, *ws, *bs;
+	size_t		 nw;
+	bool		 any_bs;
+};
+
+/* The place of the next token, or NOTOK at the end of the line. */
+static inline size_t
+tok_next(const struct tokview *m, struct tokpos *tp)
+{
+	size_t t;
+
+	while (tp->cur == 0) {
+		if (++tp->w >= m->nw)
+			return NOTOK;
+		tp->cur = m->tok[tp->w];
+	}
+	t = (tp->w << 6) + (size_t)__builtin_ctzll(tp->cur);
+	tp->cur &= tp->cur - 1;
+	return t;
+}
+
+/* Whether any bit of the mask words w is set in [a, b), a < b. */
+static inline bool
+any_bit(const uint64_t *w, size_t a, size_t b)
+{
+	size_t i = a >> 6, last = (b - 1) >> 6;
+	uint64_t x = w[i] & (~0ULL << (a & 63));
+
+	for (; i < last; x = w[++i])
+		if (x != 0)
+			return true;
+	return (x & (~0ULL >> (63 - ((b - 1) & 63)))) != 0;
+}
+
+/*
+ * The string whose opening quote is token t: its closing quote is the
+ * next token.  Sets *esc when it holds a backslash, after checking its
+ * escapes.  Returns the closing quote's place, or NOTOK.
+ */
+static inline size_t
+walk_string(const struct tokview *m, struct scan *sc, struct tokpos *tp,
+    size_t t, int *esc)
+{
+	size_t c = tok_next(m, tp);
+
+	*esc = 0;
+	if (c == NOTOK)
+		return NOTOK;
+	if (m->any_bs && c > t + 1 && any_bit(m->bs, t + 1, c) &&
+	    scan_string(sc, sc->base + t + 1, esc) != sc->base + c + 1)
+		return NOTOK;
+	return c;
+}
+
+/* The number or literal at t: the place after it, or NOTOK. */
+static inline size_t
+walk_scalar(struct scan *sc, size_t t, uint8_t *type)
+{
+	const unsigned char *s = sc->base + t, *e;
+
+	switch (*s) {
+	case 't':
+		*type = CDP_TRUE;
+		e = scan_word(sc, s, "true", 4);
+		break;
+	case 'f':
+		*type = CDP_FALSE;
+		e = scan_word(sc, s, "false", 5);
+		break;
+	case 'n':
+		*type = CDP_NULL;
+		e = scan_word(sc, s, "null", 4);
+		break;
+	default:
+		if (*s != '-' && (unsigned)*s - '0' >= 10)
+			return NOTOK;
+		*type = CDP_NUMBER;
+		e = scan_number(sc, s);
+		break;
+	}
+	if (e == NULL || (e < sc->end && !ends_scalar[*e]))
+		return NOTOK;
+	return (size_t)(e - sc->base);
+}
+
+/*
+ * Whether the bytes [a, b) between two tokens are one sep (':' or ',')
+ * with any whitespace around it, or only whitespace when sep is 0.
+ * Compact JSON has no whitespace: that case is checked first.
+ */
+static inline bool
+gap_is(const unsigned char *s, size_t a, size_t b, int sep)
+{
+	if (b - a == (sep != 0))
+		return sep == 0 || s[a] == sep;
+	while (a < b && is_ws[s[a]])
+		a++;
+	if (sep != 0) {
+		if (a == b || s[a] != sep)
+			return false;
+		a++;
+		while (a < b && is_ws[s[a]])
+			a++;
+	}
+	return a == b;
+}
+
+/*
+ * The object or array opening at token t, one level below the record:
+ * the place of its closing bracket, or NOTOK.
+ */
+static size_t
+walk_nested(struct tokview view, struct scan *sc, struct tokpos *tp, size_t t)
+{
+	const struct tokview *m = &view;
+	const unsigned char *b = sc->base;
+	unsigned char stack[WALK_DEPTH];
+	struct tokpos at = *tp;
+	size_t e, c;
+	uint8_t type;
+	int depth = 0, esc;
+
+open:
+	if (depth == WALK_DEPTH)
+		return NOTOK;
+	stack[depth++] = b[t] == '{' ? '}' : ']';
+	e = t + 1;
+	if ((t = tok_next(m, &at)) == NOTOK || !gap_is(b, e, t, 0))
+		return NOTOK;
+	if (b[t] == stack[depth - 1])
+		goto close;
+	if (stack[depth - 1] == ']')
+		goto value;
+key:
+	if (b[t] != '"' || (c = walk_string(m, sc, &at, t, &esc)) == NOTOK ||
+	    (t = tok_next(m, &at)) == NOTOK || !gap_is(b, c + 1, t, ':'))
+		return NOTOK;
+value:
+	if (b[t] == '{' || b[t] == '[')
+		goto open;
+	if (b[t] == '"')
+		e = (c = walk_string(m, sc, &at, t, &esc)) == NOTOK ? NOTOK :
+		    c + 1;
+	else
+		e = walk_scalar(sc, t, &type);
+	if (e == NOTOK)
+		return NOTOK;
+after:
+	if ((t = tok_next(m, &at)) == NOTOK)
+		return NOTOK;
+	if (b[t] == stack[depth - 1]) {
+		if (!gap_is(b, e, t, 0))
+			return NOTOK;
+		goto close;
+	}
+	if (!gap_is(b, e, t, ','))
+		return NOTOK;
+	if (stack[depth - 1] == '}')
+		goto key;
+	goto value;
+close:
+	e = t + 1;
+	if (--depth > 0)
+		goto after;
+	*tp = at;
+	return t;
+}
+
+/* The value of field f at token t; the place after it, or NOTOK. */
+static inline size_t
+walk_value(const struct tokview *m, struct scan *sc, struct tokpos *tp,
+    struct cdp_field *f, size_t t)
+{
+	struct tokpos nest;
+	size_t c;
+	int esc;
+
+	f->voff = (uint32_t)t;
+	switch (sc->base[t]) {
+	case '"':
+		f->type = CDP_STRING;
+		if ((c = walk_string(m, sc, tp, t, &esc)) == NOTOK)
+			return NOTOK;
+		if (esc)
+			f->flags |= CDP_F_VALESC;
+		c++;
+		break;
+	case '{':
+	case '[':
+		f->type = sc->base[t] == '{' ? CDP_OBJECT : CDP_ARRAY;
+		/* A copy, so that tp itself never leaves the registers. */
+		nest = *tp;
+		if ((c = walk_nested(*m, sc, &nest, t)) == NOTOK)
+			return NOTOK;
+		*tp = nest;
+		if (any_bit(m->ws, t, c))
+			f->flags |= CDP_F_SPACE;
+		c++;
+		break;
+	default:
+		if ((c = walk_scalar(sc, t, &f->type)) == NOTOK)
+			return NOTOK;
+		break;
+	}
+	f->vlen = (uint32_t)(c - t);
+	return c;
+}
+
+/* r->f with room for one more field; NULL when out of memory. */
+static inline struct cdp_field *
+next_field(struct cdp_rec *r)
+{
+	if (r->n < r->cap)
+		return &r->f[r->n++];
+	return new_field(r);
+}
+
+/* The record from its tokens into r's index: 0, or -1. */
+static inline int
+walk_record(const struct cdp_jsonmask *mask, struct scan *sc,
+    struct cdp_rec *r)
+{
+	const struct tokview view = { mask->tok, mask->ws, mask->bs, mask->nw,
+	    mask->any_bs }, *m = &view;
+	const unsigned char *b = sc->base;
+	size_t n = (size_t)(sc->end - b), t, c, e;
+	struct tokpos tp = { 0, m->tok[0] };
+	struct cdp_field *f;
+	int esc;
+
+	if ((t = tok_next(m, &tp)) == NOTOK || b[t] != '{' ||
+	    !gap_is(b, 0, t, 0))
+		return -1;
+	e = t + 1;
+	if ((t = tok_next(m, &tp)) == NOTOK || !gap_is(b, e, t, 0))
+		return -1;
+	while (b[t] != '}') {
+		if (b[t] != '"' || (f = next_field(r)) == NULL ||
+		    (c = walk_string(m, sc, &tp, t, &esc)) == NOTOK)
+			return -1;
+		f->koff = (uint32_t)(t + 1);
+		f->klen = (uint32_t)(c - t - 1);
+		f->flags = esc ? CDP_F_KEYESC : 0;
+		if ((t = tok_next(m, &tp)) == NOTOK ||
+		    !gap_is(b, c + 1, t, ':') ||
+		    (e = walk_value(m, sc, &tp, f, t)) == NOTOK ||
+		    (t = tok_next(m, &tp)) == NOTOK)
+			return -1;
+		if (!gap_is(b, e, t, b[t] == '}' ? 0 : ','))
+			return -1;
+	}
+	return tok_next(m, &tp) == NOTOK && gap_is(b, t + 1, n, 0) ? 0 : -1;
+}
+
+/*
+ * The vector pass over r->p: masks, UTF-8 in bulk, the token walk.
+ * Returns 0 with r indexed, or -1 when the byte scan must decide.
+ */
+static int
+parse_tokens(struct cdp_rec *r, const struct scan *from)
+{
+	enum cdp_simd level = (enum cdp_simd)(r->simd - 1);
+	struct scan sc = *from;
+
+	if (cdp_jsonmask_build(level, r->p, r->len, &r->mask) != 0 ||
+	    (r->mask.any_hi && !cdp_simd_utf8(level, r->p, r->len)))
+		return -1;
+	return walk_record(&r->mask, &sc, r);
+}
+
 int
 cdp_rec_parse(struct cdp_rec *r, const char *p, size_t len,
     struct cdp_err *err)
 {
 	struct scan sc;
 	const unsigned char *s;
+	bool walked = false;
 	long dup;
 
 	r->p = p;
@@ -751,6 +1144,14 @@ cdp_rec_parse(struct cdp_rec *r, const char *p, size_t len,
 	sc.base = (const unsigned char *)p;
 	sc.end = sc.base + len;
 	sc.why = NULL;
+	if (r->simd == 0)
+		r->simd = 1 + (int)cdp_simd_best();
+	if (r->simd > 1 + CDP_SIMD_SCALAR && parse_tokens(r, &sc) == 0) {
+		walked = true;
+		goto indexed;
+	}
+	r->n = 0;
+	sc.why = NULL;
 	if ((s = scan_record(&sc, r)) == NULL)
 		goto bad;
 	if (skip_ws(s, sc.end) != sc.end) {
@@ -758,6 +1159,10 @@ cdp_rec_parse(struct cdp_rec *r, const char *p, size_t len,
 		    skip_ws(s, sc.end));
 		goto bad;
 	}
+indexed:
+	r->ntok += walked;
+	if (same_shape(r))
+		return 0;
 	dup = r->n > SMALL_MAX ? dup_hashed(r) : dup_small(r);
 	if (dup == -2) {
 		r->n = 0;
@@ -773,9 +1178,11 @@ cdp_rec_parse(struct cdp_rec *r, const char *p, size_t len,
 		/* koff, 0-based, is the 1-based place of the key's quote. */
 		cdp_err_set(err, EX_DATAERR, "duplicate key at byte %lu",
 		    (unsigned long)r->f[dup].koff);
+		r->ntok -= walked;
 		r->n = 0;
 		return -1;
 	}
+	save_shape(r);
 	return 0;
 bad:
 	r->n = 0;
@@ -795,11 +1202,23 @@ bad:
 }
 
 void
+cdp_rec_use(struct cdp_rec *r, enum cdp_simd level)
+{
+	enum cdp_simd cpu = cdp_simd_cpu();
+
+	r->simd = 1 + (int)(level < cpu ? level : cpu);
+}
+
+void
 cdp_rec_free(struct cdp_rec *r)
 {
 	free(r->f);
 	free(r->slots);
 	cdp_buf_free(&r->scratch);
+	cdp_jsonmask_free(&r->mask);
+	free(r->shape);
+	r->shape = NULL;
+	r->nshape = r->shapecap = 0;
 	r->f = NULL;
 	r->slots = NULL;
 	r->n = r->cap = r->nslots = 0;
@@ -1205,27 +1624,8 @@ cdp_json_quote(struct cdp_buf *out, const char *s, size_t n)
 bool
 cdp_utf8_valid(const char *s, size_t n)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, len, bad;
-	uint64_t w;
-
-	while (i < n) {
-		if (n - i >= 8) {
-			memcpy(&w, u + i, 8);
-			if ((w & HIGHS) == 0) {
-				i += 8;
-				continue;
-			}
-		}
-		if (u[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((len = utf8_seq(u + i, n - i, &bad)) == 0)
-			return false;
-		i += len;
-	}
-	return true;
+	/* Short strings (a CSV cell) are not worth a vector's set-up. */
+	return cdp_simd_utf8(n >= 64 ? cdp_simd_cpu() : CDP_SIMD_SCALAR, s, n);
 }
 
 /*

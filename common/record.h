@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "simd.h"
 
 #define CDP_MAX_DEPTH	512	/* deepest nesting accepted (DESIGN.md) */
 
@@ -43,6 +44,8 @@ struct cdp_field {
 	uint8_t		flags;	/* CDP_F_* */
 };
 
+struct cdp_keyshape;
+
 /*
  * A parsed record.  p/len is the caller's line (not copied: it must stay
  * valid while the record is used).  A zeroed struct is ready for
@@ -57,6 +60,13 @@ struct cdp_rec {
 	struct cdp_buf		 scratch;	/* private: key unescaping */
 	uint32_t		*slots;		/* private: duplicate-key set */
 	size_t			 nslots;
+	struct cdp_jsonmask	 mask;		/* private: token masks */
+	struct cdp_keyshape	*shape;		/* private: the last keys */
+	size_t			 nshape, shapecap;
+	int			 simd;		/* private: 1 + the level of
+						   cdp_rec_use(), 0 unset */
+	unsigned long		 ntok;		/* lines the token walk
+						   indexed (tests) */
 };
 
 /*
@@ -71,6 +81,16 @@ struct cdp_rec {
  */
 int	cdp_rec_parse(struct cdp_rec *r, const char *p, size_t len,
 	    struct cdp_err *err);
+
+/*
+ * Parse with the instructions of level (at most what the CPU has) from
+ * now on: tests, benchmarks.  By default the first parse takes
+ * cdp_simd_best().  Every level accepts the same lines, builds the same
+ * index and gives the same reasons: above SCALAR, masks of the line
+ * (simd.h) lead a token walk, and a line the walk does not accept is
+ * scanned byte by byte, which decides and words the reason.
+ */
+void	cdp_rec_use(struct cdp_rec *r, enum cdp_simd level);
 
 /* Release the record's arrays; the struct may be parsed into again. */
 void	cdp_rec_free(struct cdp_rec *r);

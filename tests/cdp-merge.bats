@@ -685,65 +685,157 @@ prior_setup() {
 	done
 }
 
-@test "merge: --emit-links writes each identifier set once, with its count" {
-	cat "$F/people.ndjson" "$F/people.ndjson" > twice.ndjson
-	run_split cdp-merge $IDS --emit-links --stats twice.ndjson
-	assert_success
-	assert_equal "$output" '{"_n":2,"email":"ann@x.io"}
-{"_n":2,"email":"ann@x.io","phone":"+48601234567"}
-{"_n":2,"phone":"+48601234567","customer_id":"C9"}
-{"_n":2,"email":"bob@x.io","customer_id":"C1"}
-{"_n":2,"customer_id":"C1"}
-{"_n":2,"customer_id":"ann@x.io"}
-{"_n":2}'
-	assert_equal "$(stats_core "$stderr")" '{"read":14,"used":14,"rejected":0,"skipped":0,"links":7,"ignored":0}'
+# The join's rounds as cdp-merge(1) shows them: every bucket of round R
+# into round R+1 until a round writes "done"; R is left at that round.
+join_rounds() {
+	local b
+	R=0
+	while [ ! -e "J/r$R/done" ]; do
+		for b in J/r$R/to-*; do
+			cdp-merge "$@" --join-links -o "J/r$((R + 1))" "$b" || return
+		done
+		R=$((R + 1))
+		[ "$R" -lt 40 ] || return 1
+	done
 }
 
-@test "merge: --join-links and --apply-map give the one-process profile ids" {
+@test "merge: --emit-links writes a part's sets into every bucket, values as keyed hashes" {
+	printf '%032d' 7 > key
+	head -n 3 "$F/people.ndjson" > a.ndjson
+	run_split cdp-merge $IDS --hash-key-file key --emit-links --buckets 2 \
+	    -o J/r0 a.ndjson
+	assert_success
+	assert_equal "$output" ""
+	run find J -type f
+	assert_equal "$(sort <<<"$output")" 'J/r0/to-0/emit-a
+J/r0/to-0/keep-sets-a
+J/r0/to-1/emit-a
+J/r0/to-1/keep-sets-a'
+	assert_equal "$(head -c 22 J/r0/to-0/emit-a)" '#cdp-merge-join	1	emit'
+	# Nothing in clear: not the values, not the normalised phone.
+	run grep -rlE 'ann|601|C9' J
+	assert_failure 1
+	rm -r J
+	cdp-merge $IDS --clear-links --emit-links --buckets 2 -o J/r0 a.ndjson
+	assert_equal "$(cat J/r0/*/* | grep -c 'ann@x\.io')" 1
+}
+
+@test "merge: the join in rounds and --apply-map per part give the one-process profile ids" {
+	printf '%032d' 7 > key
 	head -n 3 "$F/people.ndjson" > a.ndjson
 	tail -n +4 "$F/people.ndjson" > b.ndjson
-	cdp-merge $IDS --emit-links a.ndjson > a.links
-	cdp-merge $IDS --emit-links b.ndjson > b.links
-	run_split cdp-merge $IDS --join-links --stats a.links b.links
+	for buckets in 1 2 3; do
+		rm -rf J
+		for p in a b; do
+			cdp-merge $IDS --hash-key-file key --emit-links \
+			    --buckets $buckets -o J/r0 $p.ndjson
+		done
+		join_rounds $IDS --hash-key-file key
+		assert_equal "$(ls J/r$R | tr '\n' ' ')" "done map-a map-b "
+		for p in a b; do
+			cdp-merge $IDS --hash-key-file key --apply-map J/r$R $p.ndjson
+		done > many
+		assert_equal "$(cat many)" "$(cdp-merge $IDS "$F/people.ndjson")"
+	done
+	# A part reads its own slice only.
+	rm -r J/r$R/map-b
+	run cdp-merge $IDS --hash-key-file key --apply-map J/r$R a.ndjson
 	assert_success
-	assert_equal "$(stats_core "$stderr")" '{"read":7,"used":7,"rejected":0,"skipped":0,"map":6,"clusters":3,"unlinked":1,"over_degree":0}'
-	printf '%s\n' "$output" > map
-	run cdp-merge $IDS --apply-map map a.ndjson b.ndjson
-	assert_success
-	assert_equal "$output" "$(cdp-merge $IDS "$F/people.ndjson")"
+	assert_equal "$output" "$(head -n 3 many)"
 }
 
-@test "merge: bad link lines and bad maps are refused" {
-	printf '{"_n":1,"email":"a@x.io"}\n{"_n":0,"email":"b@x.io"}\n' > bad.links
-	run_split cdp-merge --ids email --join-links bad.links
-	assert_failure 65
-	assert_equal "$stderr" 'cdp-merge: bad.links:2: not a link: "_n" must be a whole number from 1'
-	printf '{"_n":1,"fax":"1"}\n' > fax.links
-	run_split cdp-merge --ids email --join-links --rejects rej fax.links --stats
+@test "merge: --emit-prior: the join keeps earlier ids and writes one process's ledger, splits too" {
+	local ids="--ids email,customer_id --hash-key-file key"
+	printf '%032d' 7 > key
+	printf '%s\n' '{"email":"a@x.io","profile_id":"old_A"}' \
+	    '{"email":"b@x.io","profile_id":"old_A"}' \
+	    '{"email":"c@x.io","profile_id":"old_C"}' \
+	    '{"email":"d@x.io","profile_id":"old_D"}' > prior
+	printf '%s\n' '{"email":"a@x.io"}' '{"email":"b@x.io"}' \
+	    '{"email":"c@x.io","customer_id":"K1"}' \
+	    '{"email":"d@x.io","customer_id":"K1"}' > new.ndjson
+	cdp-merge --ids email,customer_id --prior prior --id-map one.map \
+	    new.ndjson > one
+	cdp-merge $ids --emit-links --buckets 2 -o J/r0 new.ndjson
+	run_split cdp-merge $ids --emit-prior --buckets 2 -o J/r0 --stats prior
 	assert_success
-	assert_equal "$(stats_core "$stderr")" '{"read":1,"used":0,"rejected":1,"skipped":0,"map":0,"clusters":0,"unlinked":0,"over_degree":0}'
-	printf '{"_n":1,"email":5}\n' > num.links
-	run_split cdp-merge --ids email --join-links num.links
+	assert_equal "$(stats_core "$stderr")" '{"read":4,"used":4,"rejected":0,"skipped":0,"ids":3,"claims":4}'
+	join_rounds $ids
+	run cdp-merge $ids --apply-map J/r$R new.ndjson
+	assert_output "$(cat one)"
+	assert_equal "$(cat J/r$R/id-map.ndjson)" "$(cat one.map)"
+	assert_equal "$(sed -n 2p one.map)" '{"event":"merge","from":"old_D","to":"old_C"}'
+	assert_line --index 1 --regexp '"email":"b@x.io","profile_id":"p_[0-9a-f]{32}"'
+	assert_equal "$(sed -n 1p one.map)" "{\"event\":\"split\",\"from\":\"old_A\",\"to\":\"$(sed -n 's/.*"b@x.io","profile_id":"\([^"]*\)".*/\1/p' one)\"}"
+}
+
+@test "merge: phases of another key, other options or an unfinished join are refused" {
+	printf '%032d' 7 > key
+	printf '%032d' 8 > other
+	printf 'short' > short
+	cp "$F/people.ndjson" p.ndjson
+	cdp-merge $IDS --hash-key-file key --emit-links --buckets 2 -o J/r0 p.ndjson
+	run_split cdp-merge $IDS --hash-key-file other --join-links -o J/r1 J/r0/to-0
 	assert_failure 65
-	printf '{"field":"fax","value":"1","profile_id":"p_1"}\n' > map
-	run_split cdp-merge --ids email --apply-map map "$F/people.ndjson"
+	[[ "$stderr" == *"J/r0/to-0/emit-p:1: written with other options"* ]]
+	run_split cdp-merge --ids email --hash-key-file key --join-links -o J/r1 J/r0/to-0
 	assert_failure 65
-	assert_equal "$stderr" 'cdp-merge: map:1: --apply-map: a field that is not one of --ids'
-	run_split cdp-merge --ids email --apply-map nosuch "$F/people.ndjson"
+	run_split cdp-merge $IDS --clear-links --join-links -o J/r1 J/r0/to-0
+	assert_failure 65
+	cdp-merge $IDS --hash-key-file key --join-links -o J/r1 J/r0/to-0
+	# Bucket 1 has not run: round 2 cannot start, nor the map be read.
+	run_split cdp-merge $IDS --hash-key-file key --join-links -o J/r2 J/r1/to-0
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: J/r1/to-0: 1 of 2 buckets' files: the last round is unfinished"
+	run_split cdp-merge $IDS --hash-key-file key --apply-map J/r1 p.ndjson
+	assert_failure 66
+	run_split cdp-merge $IDS --hash-key-file key --join-links -o X J/r0
+	assert_failure 64
+	run_split cdp-merge $IDS --hash-key-file short --emit-links --buckets 2 -o X p.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: short: hash key shorter than 16 bytes"
+	run_split cdp-merge $IDS --hash-key-file nokey --emit-links --buckets 2 -o X p.ndjson
 	assert_failure 66
 }
 
 @test "merge: the phases exclude each other and the one-process options" {
-	run_split cdp-merge --ids email --emit-links --join-links
+	local k="--hash-key-file key"
+	run_split cdp-merge --ids email $k --emit-links --join-links
 	assert_failure 64
 	[[ "$stderr" == *"--apply-map exclude each other"* ]]
-	run_split cdp-merge --ids email --emit-links --profiles
+	run_split cdp-merge --ids email $k --emit-links --buckets 2 -o J --profiles
 	assert_failure 64
-	run_split cdp-merge --ids email --apply-map m --prior p
+	run_split cdp-merge --ids email $k --apply-map m --prior p
 	assert_failure 64
-	[[ "$stderr" == *"--prior belongs to --join-links"* ]]
-	run_split cdp-merge --ids email,_n --emit-links
+	[[ "$stderr" == *"--prior and --id-map belong to one process"* ]]
+	run_split cdp-merge --ids email --emit-links --buckets 2 -o J x
 	assert_failure 64
+	[[ "$stderr" == *"give --hash-key-file FILE (keyed hashes, the default) or --clear-links"* ]]
+	run_split cdp-merge --ids email $k --clear-links --apply-map m x
+	assert_failure 64
+	run_split cdp-merge --ids email $k --emit-links -o J x
+	assert_failure 64
+	[[ "$stderr" == *"--emit-links needs --buckets"* ]]
+	run_split cdp-merge --ids email $k --emit-links --buckets 2 x
+	assert_failure 64
+	[[ "$stderr" == *"--emit-links needs -o DIR, the join folder"* ]]
+	run_split cdp-merge --ids email $k --emit-links --buckets 257 -o J x
+	assert_failure 64
+	run_split cdp-merge --ids email $k --emit-links --buckets 2 -o J --part ../x x
+	assert_failure 64
+	[[ "$stderr" == *"--part: expected a name of letters"* ]]
+	run_split cdp-merge --ids email $k --emit-links --buckets 2 -o J --gather 3 x
+	assert_failure 64
+	[[ "$stderr" == *"--gather belongs to --join-links"* ]]
+	run_split cdp-merge --ids email $k --join-links --gather -1 -o J J/to-0
+	assert_failure 64
+	run_split cdp-merge --ids email $k --join-links -o J J/to-0 J/to-1
+	assert_failure 64
+	for o in "--buckets 2" "--part a" "$k" --clear-links "--gather 1"; do
+		run_split cdp-merge --ids email $o x
+		assert_failure 64
+		[[ "$stderr" == *"needs --emit-links, --emit-prior, --join-links or --apply-map"* ]]
+	done
 }
 
 # --- one profile shape, stable ids (issue 15) ---------------------------------
@@ -868,12 +960,12 @@ prior_setup() {
 
 @test "merge: --apply-map keeps the profile_id an unlinked record carries, as one process does" {
 	printf '%s\n' '{"x":1,"profile_id":"p_keep"}' '{"email":"a@x.io"}' > in.ndjson
-	cdp-merge --ids email --emit-links -o in.links in.ndjson
-	cdp-merge --ids email --join-links -o map in.links
-	run cdp-merge --ids email --apply-map map in.ndjson
+	cdp-merge --ids email --clear-links --emit-links --buckets 1 -o J/r0 in.ndjson
+	join_rounds --ids email --clear-links
+	run cdp-merge --ids email --clear-links --apply-map J/r$R in.ndjson
 	assert_success
 	assert_output "$(cdp-merge --ids email in.ndjson)"
 	assert_line --index 0 '{"x":1,"profile_id":"p_keep"}'
-	run cdp-merge --ids email --apply-map map --replace in.ndjson
+	run cdp-merge --ids email --clear-links --apply-map J/r$R --replace in.ndjson
 	assert_line --index 0 --regexp '^\{"x":1,"profile_id":"p_[0-9a-f]{32}"\}$'
 }

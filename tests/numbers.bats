@@ -36,8 +36,10 @@ setup() {
 {"n":1,"count":3}
 {"n":12345678901234567890,"count":1}
 {"n":12345678901234567891,"count":1}'
-	run_split cdp-report group --agg distinct:n n.ndjson
-	assert_equal "$output" '{"distinct_n":4}'
+	for t in 1 2 3; do
+		run_split cdp-report group --threads $t --agg distinct:n n.ndjson
+		assert_equal "$output" '{"distinct_n":4}'
+	done
 	run_split cdp-report profile n.ndjson
 	assert_equal "$(jq -r 'select(.field == "n") | .distinct' <<<"$output")" 4
 	run_split cdp-score rfm --id n n.ndjson

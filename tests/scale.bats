@@ -43,31 +43,50 @@ setup() {
 	assert_success
 }
 
-# The two phases of cdp-merge, run as cdpipe(7) shows them: links per
-# part, one join, the map applied per part.
+# The phases of cdp-merge, run as cdpipe(7) shows them: links per part
+# into 3 buckets, the join's rounds two buckets at a time until one
+# writes done, the map applied per part, reading the part's slice.
 merge_two_phase() {
 	local o="--ids email,phone --default-country US --rejects /dev/null"
+	local k="--hash-key-file key" r=0
 
-	parallel -j2 cdp-merge $o "$@" --emit-links -o {}.links {} \
+	printf '%032d' 42 > key
+	rm -rf join
+	parallel -j2 cdp-merge $o $k "$@" --emit-links --buckets 3 -o join/r0 {} \
 	    ::: parts/part-*.ndjson
-	cdp-merge $o "$@" --join-links -o map ${PRIOR:+--prior "$PRIOR"} \
-	    ${PRIOR:+--id-map idmap.many} parts/part-*.links
-	parallel -j2 cdp-merge $o "$@" --apply-map map {} \
+	[ -z "$PRIOR" ] || cdp-merge $o $k --emit-prior --buckets 3 -o join/r0 \
+	    "$PRIOR"
+	while [ ! -e join/r$r/done ]; do
+		parallel -j2 cdp-merge $o $k "$@" ${GATHER:+--gather $GATHER} \
+		    --join-links -o join/r$((r + 1)) {} ::: join/r$r/to-*
+		r=$((r + 1))
+		[ $r -lt 40 ]
+	done
+	[ -z "$PRIOR" ] || cp join/r$r/id-map.ndjson idmap.many
+	parallel -j2 cdp-merge $o $k "$@" --apply-map join/r$r {} \
 	    ::: parts/part-*.ndjson | sort > many
+	MAP=join/r$r ROUNDS=$r
 }
 
 @test "scale: cdp-merge in two phases over email parts equals one process" {
 	local o="--ids email,phone --default-country US --rejects /dev/null"
 
 	cdp-merge $o ev.ndjson | sort > one
-	cdp-partition -k email --normalize email --parts 4 -o parts ev.ndjson
+	cdp-partition -k email --normalize email --parts 4 --spread -o parts ev.ndjson
 	merge_two_phase
 	run cmp one many
 	assert_success
+	# Without gathering the last edges in bucket 0, the components are
+	# found across buckets, in more rounds, to the same result.
+	local gathered=$ROUNDS
+	GATHER=0 merge_two_phase
+	run cmp one many
+	assert_success
+	[ "$ROUNDS" -gt "$gathered" ]
 	# Some people's emails landed in different parts, joined by a phone:
 	# the case a per-part merge would get wrong.
 	for p in parts/part-*.ndjson; do
-		cdp-merge $o --apply-map map "$p" \
+		cdp-merge $o --hash-key-file key --apply-map $MAP "$p" \
 		    | grep -o '"profile_id":"[^"]*"' | sort -u
 	done | sort | uniq -d > spread
 	[ "$(wc -l < spread)" -gt 10 ]
@@ -78,7 +97,7 @@ merge_two_phase() {
 
 	cdp-merge $o --max-degree 2 --stats ev.ndjson 2> stats | sort > one
 	grep -q '"over_degree":81[,}]' stats
-	cdp-partition -k email --normalize email --parts 4 -o parts ev.ndjson
+	cdp-partition -k email --normalize email --parts 4 --spread -o parts ev.ndjson
 	merge_two_phase --max-degree 2
 	run cmp one many
 	assert_success
@@ -94,7 +113,7 @@ merge_two_phase() {
 	cdp-merge $o --prior prior --id-map idmap.one ev.ndjson | sort > one
 	[ "$(grep -c '"profile_id":"old_' one)" -gt 5000 ]
 	[ "$(wc -l < idmap.one)" -gt 3 ]
-	cdp-partition -k email --normalize email --parts 4 -o parts ev.ndjson
+	cdp-partition -k email --normalize email --parts 4 --spread -o parts ev.ndjson
 	PRIOR=prior merge_two_phase
 	run cmp one many
 	assert_success
@@ -130,4 +149,33 @@ merge_two_phase() {
 		assert_equal "$(jq -c 'del(.top)' <<<"$output")" "$(jq -c 'del(.top)' one)"
 		assert_line --index 0 --regexp '"distinct_exact":false,.*"top_exact":false'
 	done
+}
+
+# Hadoop Streaming: mappers on three input splits, the shuffle (sort by
+# the key, the values of a key in no set order) and two reducers, each
+# given the keys that hash to it, as cdpipe(7) describes them.
+@test "scale: the Hadoop Streaming pair dedupe-map, dedupe-reduce equals one cdp-dedupe" {
+	local ex="$BATS_TEST_DIRNAME/../examples/hadoop" d="--keep newest:ts"
+	local tab=$'\t'
+
+	cdp-dedupe -k email --normalize email $d ev.ndjson | sort > one
+	split -n l/3 -d ev.ndjson split.
+	for f in split.0*; do
+		"$ex/dedupe-map" -k email --normalize email < "$f" > "$f.map"
+	done
+	# KEY<TAB>RECORD, every key a part number of the same 64.
+	run cut -f 1 split.00.map
+	assert_line --index 0 --regexp '^[0-9]{3}$'
+	[ "$(cat split.0*.map | cut -f 1 | sort -u | wc -l)" -le 64 ]
+	[ "$(cat split.0*.map | wc -l)" -eq "$(wc -l < ev.ndjson)" ]
+	cat split.0*.map | sort -t "$tab" -k 1,1 \
+	    | awk -F "$tab" '{ print > ("reduce." ($1 % 2)) }'
+	for r in reduce.0 reduce.1; do
+		"$ex/dedupe-reduce" -k email --normalize email $d < "$r"
+	done | sort > many
+	run cmp one many
+	assert_success
+	# A bad option reaches cdp-partition and fails the task.
+	run "$ex/dedupe-map" --no-such-option < split.00
+	assert_failure 64
 }

@@ -44,6 +44,18 @@ load helper
 	assert_success
 }
 
+@test "unit: vector paths agree with the scalar reference" {
+	run "$CDP_BUILD/unit/test_simd"
+	assert_success
+}
+
+@test "unit: record scanner with SSE2 and with no vector path" {
+	CDP_SIMD=sse2 run "$CDP_BUILD/unit/test_record"
+	assert_success
+	CDP_SIMD=scalar run "$CDP_BUILD/unit/test_record"
+	assert_success
+}
+
 @test "unit: comparison methods, blocking rules and candidate pairs" {
 	run "$CDP_BUILD/unit/test_compare"
 	assert_success

@@ -119,6 +119,8 @@ struct run {
 	struct cdp_progress	*prog;
 	off_t			 done;	/* bytes of the inputs finished */
 	unsigned long long	*unkeyed, *marked;
+	unsigned long long	 nunkeyed, nmarked;	/* a thread's */
+	int			 nlanes;	/* a parallel run's */
 	/* the current input */
 	const char		*file;	/* name in messages */
 	long			 lineno;

@@ -33,6 +33,7 @@ CDP_BLOCK_USAGE
 CDP_NORM_KINDS_USAGE
 CDP_NORM_USAGE
 CDP_UNBUFFERED_USAGE
+CDP_THREADS_USAGE
 CDP_COMMON_USAGE;
 
 enum {
@@ -44,6 +45,7 @@ enum {
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
 	CDP_UNBUFFERED_LONGOPT,
+	CDP_THREADS_LONGOPT,
 	CDP_NORM_LONGOPTS,
 	{ "block", required_argument, NULL, 'b' },
 	{ "fuzzy", required_argument, NULL, 'z' },

@@ -13,6 +13,7 @@
 
 #include "dedupe.h"
 #include "diag.h"
+#include "par.h"
 #include "xalloc.h"
 
 /* "field "NAME": reason", for messages. */
@@ -170,28 +171,40 @@ src_id(struct run *r, const char *s, size_t n)
 	return r->nsrc++;
 }
 
-/* The record's _src and _line packed in 64 bits; the input's name and
- * line when the record has none. */
+/* The record's _src (*s, *n) and _line; the input's name and line when
+ * the record has none. */
 static uint64_t
-srcline_of(struct run *r)
+provenance(struct run *r, const char **s, size_t *n)
 {
 	const struct cdp_field *f = cdp_rec_find(&r->rec, "_src", 4);
-	const char *s = r->file;
-	size_t n = strlen(s);
 	double d;
 	uint64_t line = (uint64_t)r->lineno;
 
+	*s = r->file;
+	*n = strlen(*s);
 	if (f != NULL && f->type == CDP_STRING &&
-	    cdp_rec_str(&r->rec, f, &r->tmp, &s, &n) == -1)
+	    cdp_rec_str(&r->rec, f, &r->tmp, s, n) == -1)
 		cdp_oom(0);
 	if (f == NULL || f->type != CDP_STRING) {
-		s = r->file;
-		n = strlen(s);
+		*s = r->file;
+		*n = strlen(*s);
 	}
 	f = cdp_rec_find(&r->rec, "_line", 5);
 	if (f != NULL && cdp_rec_num(&r->rec, f, &d) == 0 && d >= 0 &&
 	    d < (double)((uint64_t)1 << LINE_BITS) && d == floor(d))
 		line = (uint64_t)d;
+	return line;
+}
+
+/* The record's _src and _line packed in 64 bits; the input's name and
+ * line when the record has none. */
+static uint64_t
+srcline_of(struct run *r)
+{
+	const char *s;
+	size_t n;
+	uint64_t line = provenance(r, &s, &n);
+
 	return src_id(r, s, n) << LINE_BITS | line;
 }
 
@@ -201,59 +214,82 @@ die_err(const struct cdp_err *err)
 	cdp_die_err(err, NULL, 0);
 }
 
+/*
+ * The survivor line p[0..n) as written (*p, *n, no newline): --mark
+ * --replace takes away the _dup_of an earlier run gave it.
+ */
 static void
-write_raw(struct run *r, const char *p, size_t n)
+raw_text(struct run *r, const char **p, size_t *n)
 {
 	const struct cdp_field *old;
 	struct cdp_err err;
+	int rc = 0;
 
-	/* --mark --replace: a survivor loses the _dup_of an earlier run
-	 * gave it. */
-	if (r->opt->mark && r->opt->replace) {
-		if (cdp_rec_parse(&r->rec, p, n, &err) == -1)
-			die_err(&err);
-		if ((old = cdp_rec_find(&r->rec, "_dup_of", 7)) != NULL) {
-			int rc = 0;
+	if (!r->opt->mark || !r->opt->replace)
+		return;
+	if (cdp_rec_parse(&r->rec, *p, *n, &err) == -1)
+		die_err(&err);
+	if ((old = cdp_rec_find(&r->rec, "_dup_of", 7)) == NULL)
+		return;
+	cdp_recw_begin(&r->w);
+	for (size_t i = 0; i < r->rec.n && rc == 0; i++)
+		if (&r->rec.f[i] != old)
+			rc = cdp_recw_field(&r->w, &r->rec, &r->rec.f[i]);
+	if (rc == -1 || cdp_recw_end(&r->w) == -1)
+		cdp_oom(0);
+	*p = r->w.b.p;
+	*n = r->w.b.len - 1;
+}
 
-			cdp_recw_begin(&r->w);
-			for (size_t i = 0; i < r->rec.n && rc == 0; i++)
-				if (&r->rec.f[i] != old)
-					rc = cdp_recw_field(&r->w, &r->rec,
-					    &r->rec.f[i]);
-			if (rc == -1 || cdp_recw_end(&r->w) == -1)
-				cdp_oom(0);
-			/* without its newline: added below */
-			p = r->w.b.p;
-			n = r->w.b.len - 1;
-		}
-	}
+static void
+write_raw(struct run *r, const char *p, size_t n)
+{
+	struct cdp_err err;
+
+	raw_text(r, &p, &n);
 	if (cdp_out_write(r->out, p, n, &err) == -1 ||
 	    cdp_out_write(r->out, "\n", 1, &err) == -1)
 		die_err(&err);
 	r->acct.written++;
 }
 
-/* Write r->rec with _dup_of set to the survivor srcline. */
+/* r->rec with _dup_of set to mark[0..n), in r->w (newline included). */
 static void
-write_marked(struct run *r, uint64_t srcline)
+marked_text(struct run *r, const char *mark, size_t n)
 {
 	const struct cdp_field *old = cdp_rec_find(&r->rec, "_dup_of", 7);
-	uint64_t id = srcline >> LINE_BITS;
-	struct cdp_err err;
 	int rc = 0;
+
+	cdp_recw_begin(&r->w);
+	for (size_t i = 0; i < r->rec.n && rc == 0; i++)
+		if (&r->rec.f[i] != old)
+			rc = cdp_recw_field(&r->w, &r->rec, &r->rec.f[i]);
+	if (rc == -1 || cdp_recw_str(&r->w, "_dup_of", 7, mark, n) == -1 ||
+	    cdp_recw_end(&r->w) == -1)
+		cdp_oom(0);
+}
+
+/* The survivor srcline of r's interned names as "SRC:LINE" in r->val. */
+static void
+mark_of(struct run *r, uint64_t srcline)
+{
+	uint64_t id = srcline >> LINE_BITS;
 
 	cdp_buf_reset(&r->val);
 	if (cdp_buf_addf(&r->val, "%s:%llu", r->srctab.p + r->srcoff[id],
 	    (unsigned long long)(srcline & (((uint64_t)1 << LINE_BITS) - 1)))
 	    == -1)
 		cdp_oom(0);
-	cdp_recw_begin(&r->w);
-	for (size_t i = 0; i < r->rec.n && rc == 0; i++)
-		if (&r->rec.f[i] != old)
-			rc = cdp_recw_field(&r->w, &r->rec, &r->rec.f[i]);
-	if (rc == -1 || cdp_recw_str(&r->w, "_dup_of", 7, r->val.p,
-	    r->val.len) == -1 || cdp_recw_end(&r->w) == -1)
-		cdp_oom(0);
+}
+
+/* Write r->rec with _dup_of set to the survivor srcline. */
+static void
+write_marked(struct run *r, uint64_t srcline)
+{
+	struct cdp_err err;
+
+	mark_of(r, srcline);
+	marked_text(r, r->val.p, r->val.len);
 	if (cdp_out_write(r->out, r->w.b.p, r->w.b.len, &err) == -1)
 		die_err(&err);
 	r->acct.written++;
@@ -569,24 +605,327 @@ finish(struct run *r)
 	fz_free(r->fz);
 }
 
+/* ---- parallel runs (par.h), --keep first ----
+ *
+ * Threads parse the records of a block and make their keys; the lane a
+ * key hashes to (its part of the key space) tells first from duplicate
+ * in input order, as the one map of one thread does; then a thread
+ * writes the block's records in order.
+ */
+
+enum { E_UNKEYED, E_KEYED, E_REJECT };
+
+/* A record of a block.  Rejects wait for the block's writing thread
+ * too, so that they come after the records written before them. */
+struct dentry {
+	size_t		off, len;	/* its line in the block */
+	uint32_t	kind;
+	uint32_t	idx;		/* E_KEYED: its number in the block;
+					   E_REJECT: its reason in why */
+	long		line;
+};
+
+/* A keyed record for its lane (with --mark, then its _src bytes). */
+struct ditem {
+	struct cdp_key128	k;
+	uint64_t		line;
+	uint32_t		idx, srclen;
+};
+
+/* Where a duplicate's _dup_of text is: in marks[lane]. */
+struct dmark {
+	uint32_t	lane;
+	size_t		off, len;
+};
+
+/* A block's records and what the lanes decided (the block's user). */
+struct dblock {
+	struct dentry	*e;
+	size_t		 ne, ecap;
+	uint8_t		*dup;		/* per keyed record */
+	struct dmark	*mark;
+	size_t		 nkeyed, cap;
+	struct cdp_buf	 why;		/* reasons, NUL after each */
+	struct cdp_buf	*marks;		/* per lane */
+	int		 nlanes;
+};
+
+static void
+dblock_free(void *p)
+{
+	struct dblock *d = p;
+
+	for (int i = 0; i < d->nlanes; i++)
+		cdp_buf_free(&d->marks[i]);
+	free(d->marks);
+	cdp_buf_free(&d->why);
+	free(d->e);
+	free(d->dup);
+	free(d->mark);
+	free(d);
+}
+
+/* Record entry e of block b's dblock d. */
+static void
+add_entry(struct dblock *d, struct cdp_par_block *b,
+    const struct cdp_line *l, uint32_t kind, uint32_t idx)
+{
+	cdp_xgrow((void **)&d->e, &d->ecap, d->ne + 1, sizeof(*d->e));
+	d->e[d->ne++] = (struct dentry){ (size_t)(l->p - b->p), l->len, kind,
+	    idx, l->lineno };
+}
+
+static void
+par_reject(struct dblock *d, struct cdp_par_block *b,
+    const struct cdp_line *l, const char *why)
+{
+	add_entry(d, b, l, E_REJECT, (uint32_t)d->why.len);
+	if (cdp_buf_add(&d->why, why, strlen(why) + 1) == -1)
+		cdp_oom(0);
+}
+
+static void
+par_line(void *ctx, struct cdp_par_block *b, const struct cdp_line *l)
+{
+	struct run *r = ctx;
+	struct dblock *d = b->user;
+	struct cdp_err err;
+	struct ditem it;
+	struct cdp_buf *lb;
+	const char *why, *src = NULL;
+	size_t srclen = 0;
+	int rc;
+
+	b->n.read++;
+	r->lineno = l->lineno;
+	if (l->too_long) {
+		par_reject(d, b, l, "record longer than --max-record-bytes");
+		return;
+	}
+	if (cdp_rec_parse(&r->rec, l->p, l->len, &err) == -1) {
+		if (err.code != EX_DATAERR)
+			die_err(&err);
+		par_reject(d, b, l, err.msg);
+		return;
+	}
+	if (r->opt->mark && !r->opt->replace &&
+	    cdp_rec_find(&r->rec, "_dup_of", 7) != NULL) {
+		par_reject(d, b, l, "field \"_dup_of\" already exists");
+		return;
+	}
+	if ((rc = make_key(r, &why)) == -1) {
+		par_reject(d, b, l, why);
+		return;
+	}
+	add_entry(d, b, l, rc == 0 ? E_UNKEYED : E_KEYED,
+	    (uint32_t)d->nkeyed);
+	if (rc == 0) {
+		(*r->unkeyed)++;
+		return;
+	}
+	it = (struct ditem){ .k = cdp_key128_of(r->keyer.key.p,
+	    r->keyer.key.len), .idx = (uint32_t)d->nkeyed++ };
+	if (r->opt->mark) {
+		it.line = provenance(r, &src, &srclen);
+		it.srclen = (uint32_t)srclen;
+	}
+	lb = &b->lane[it.k.lo % (uint64_t)d->nlanes];
+	if (cdp_buf_add(lb, &it, sizeof(it)) == -1 ||
+	    cdp_buf_add(lb, src, srclen) == -1)
+		cdp_oom(0);
+}
+
+static void
+par_block(void *ctx, struct cdp_par_block *b)
+{
+	struct run *r = ctx;
+	struct dblock *d = b->user;
+
+	if (d == NULL) {
+		d = b->user = cdp_xcalloc(1, sizeof(*d));
+		d->nlanes = r->nlanes;
+		d->marks = cdp_xcalloc((size_t)d->nlanes, sizeof(*d->marks));
+	}
+	d->ne = d->nkeyed = 0;
+	cdp_buf_reset(&d->why);
+	for (int i = 0; i < d->nlanes; i++)
+		cdp_buf_reset(&d->marks[i]);
+	r->file = b->file;
+	cdp_par_lines(b, r->opt->common.max_record_bytes ?
+	    r->opt->common.max_record_bytes : CDP_MAX_RECORD_BYTES, par_line,
+	    r);
+	/* Room for the lanes' verdicts, before they run. */
+	if (d->nkeyed > d->cap) {
+		free(d->dup);
+		free(d->mark);
+		d->cap = d->nkeyed;
+		d->dup = cdp_xcalloc(d->cap, sizeof(*d->dup));
+		d->mark = cdp_xcalloc(d->cap, sizeof(*d->mark));
+	}
+}
+
+static void
+par_lane(void *lctx, struct cdp_par_block *b, int lane)
+{
+	struct run *r = lctx;
+	struct dblock *d = b->user;
+	const char *p = b->lane[lane].p, *end = p + b->lane[lane].len;
+	struct cdp_buf *m = &d->marks[lane];
+	struct ditem it;
+	uint64_t srcline, *v;
+	int added;
+
+	while (p < end) {
+		memcpy(&it, p, sizeof(it));
+		p += sizeof(it);
+		srcline = r->opt->mark ? src_id(r, p, it.srclen) << LINE_BITS |
+		    it.line : 0;
+		p += it.srclen;
+		if ((v = cdp_keymap_put(r->map[(it.k.hi >> 32) % NSHARDS],
+		    it.k, srcline, &added)) == NULL)
+			cdp_oom(0);
+		d->dup[it.idx] = !added;
+		if (added || !r->opt->mark)
+			continue;
+		mark_of(r, *v);
+		d->mark[it.idx] = (struct dmark){ (uint32_t)lane, m->len,
+		    r->val.len };
+		if (cdp_buf_add(m, r->val.p, r->val.len) == -1)
+			cdp_oom(0);
+	}
+}
+
+/* A thread writes the block's records, in order, as the lanes said. */
+static void
+par_finish(void *ctx, struct cdp_par_block *b)
+{
+	struct run *r = ctx;
+	struct dblock *d = b->user;
+	struct cdp_err err;
+
+	for (size_t i = 0; i < d->ne; i++) {
+		const struct dentry *e = &d->e[i];
+		const char *p = b->p + e->off;
+		size_t n = e->len;
+
+		if (e->kind == E_REJECT)
+			cdp_par_reject(b, e->line, d->why.p + e->idx, p, n);
+		else if (e->kind == E_UNKEYED || !d->dup[e->idx]) {
+			raw_text(r, &p, &n);
+			cdp_par_put(b, 0, p, n);
+			cdp_par_put(b, 0, "\n", 1);
+			b->n.written++;
+		} else if (r->opt->mark) {
+			const struct dmark *mk = &d->mark[e->idx];
+
+			if (cdp_rec_parse(&r->rec, p, n, &err) == -1)
+				die_err(&err);
+			marked_text(r, d->marks[mk->lane].p + mk->off, mk->len);
+			cdp_par_put(b, 0, r->w.b.p, r->w.b.len);
+			b->n.written++;
+			(*r->marked)++;
+		} else
+			b->n.merged++;
+	}
+}
+
+/* A thread's or a lane's run: the options, keys or maps of its own. */
+static void
+par_state(struct run *w, const struct run *r, int nlanes)
+{
+	struct cdp_err err;
+
+	*w = (struct run){ .opt = r->opt, .ctx = r->opt->ctx,
+	    .nlanes = nlanes };
+	w->keyer.ctx = &w->ctx;
+	w->unkeyed = &w->nunkeyed;
+	w->marked = &w->nmarked;
+	for (int i = 0; i < r->opt->nkey; i++)
+		if (cdp_norm_ctx_prepare(&w->ctx, r->opt->key[i].norm,
+		    &err) == -1)
+			die_err(&err);
+	for (int i = 0; i < NSHARDS; i++)
+		if ((w->map[i] = cdp_keymap_new()) == NULL)
+			cdp_oom(0);
+	if ((w->srcs = cdp_keymap_new()) == NULL)
+		cdp_oom(0);
+}
+
+static void
+par_state_free(struct run *w)
+{
+	cdp_norm_ctx_free(&w->ctx);
+	for (int i = 0; i < NSHARDS; i++)
+		cdp_keymap_free(w->map[i]);
+	cdp_keymap_free(w->srcs);
+	cdp_rec_free(&w->rec);
+	cdp_recw_free(&w->w);
+	cdp_keyer_free(&w->keyer);
+	cdp_buf_free(&w->val);
+	cdp_buf_free(&w->tmp);
+	cdp_buf_free(&w->srctab);
+	free(w->srcoff);
+}
+
+static void
+run_parallel(struct run *r, char **files, int nfiles, int threads,
+    struct cdp_par_info *info)
+{
+	struct run *w = cdp_xcalloc((size_t)threads, sizeof(*w));
+	struct run *l = cdp_xcalloc((size_t)threads, sizeof(*l));
+	void **wctx = cdp_xcalloc((size_t)threads, sizeof(*wctx));
+	void **lctx = cdp_xcalloc((size_t)threads, sizeof(*lctx));
+	struct cdp_par_prog prog = { .block = par_block, .ctx = wctx,
+	    .nlanes = threads, .lane = par_lane, .lctx = lctx,
+	    .finish = par_finish, .outs = &r->out, .nouts = 1,
+	    .user_free = dblock_free };
+
+	for (int i = 0; i < threads; i++) {
+		par_state(&w[i], r, threads);
+		par_state(&l[i], r, threads);
+		wctx[i] = &w[i];
+		lctx[i] = &l[i];
+	}
+	cdp_par_run(&prog, files, nfiles, threads, &r->opt->common, &r->acct,
+	    info);
+	for (int i = 0; i < threads; i++) {
+		*r->unkeyed += w[i].nunkeyed;
+		*r->marked += w[i].nmarked;
+		par_state_free(&w[i]);
+		par_state_free(&l[i]);
+	}
+	free(w);
+	free(l);
+	free(wctx);
+	free(lctx);
+}
+
 int
 dedupe_run(struct dedupe_opts *opt, char **files, int nfiles)
 {
 	struct cdp_progress prog;
 	struct run r = { .opt = opt, .prog = &prog };
+	struct cdp_par_info info = { 0 };
 	struct again *again;
 	struct cdp_err err;
 	const char *bad;
 	off_t total;
+	int threads = cdp_par_threads(&opt->common, &info.asked);
 
 	/* Every input must open before anything is written. */
 	if (cdp_lines_inputs(&files, &nfiles, &total, &bad, &err) == -1)
 		cdp_die_err(&err, bad, 0);
-	cdp_progress_start(&prog, opt->common.progress, total);
 	r.two_pass = opt->keep != KEEP_FIRST || opt->nfuzzy > 0;
 	if (opt->nfuzzy > 0)
 		r.fz = fz_new(opt);
 	prepare(&r, opt);
+	if (!r.two_pass && threads > 1) {
+		run_parallel(&r, files, nfiles, threads, &info);
+		cdp_par_account(&info, &r.acct);
+		finish(&r);
+		return 0;
+	}
+	cdp_progress_start(&prog, opt->common.progress, total);
 	again = cdp_xcalloc((size_t)nfiles, sizeof(*again));
 	for (int i = 0; i < nfiles; i++) {
 		again[i].spool = -1;

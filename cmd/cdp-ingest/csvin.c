@@ -50,6 +50,7 @@ struct csvin {
 	size_t		  lf_at, cr_at;	/* next LF/CR at or after pos, or end;
 					   SIZE_MAX when not yet searched */
 	bool		  started, eof, finished;
+	bool		  mem;		/* blk is the caller's (csvin_open_mem) */
 	off_t		  nread;	/* bytes read from fd, with pre */
 	off_t		  fed;		/* bytes given to libcsv (no BOM) */
 	off_t		  nul_end;	/* fed offset past the last block
@@ -432,6 +433,26 @@ nomem:
 	return NULL;
 }
 
+struct csvin *
+csvin_open_mem(const char *p, size_t n, char delim, bool trim,
+    size_t max_row_bytes, struct cdp_err *err)
+{
+	struct csvin *c;
+
+	if ((c = csvin_open(-1, NULL, NULL, 0, delim, trim, max_row_bytes,
+	    err)) == NULL)
+		return NULL;
+	free(c->blk);
+	c->blk = (char *)p;
+	c->mem = true;
+	c->cap = c->end = n;
+	c->nread = (off_t)n;
+	c->eof = true;
+	c->started = true;
+	note_nul(c);
+	return c;
+}
+
 void
 csvin_first_line(struct csvin *c, long line)
 {
@@ -542,7 +563,8 @@ csvin_close(struct csvin *c)
 	if (c == NULL)
 		return;
 	csv_free(&c->p);
-	free(c->blk);
+	if (!c->mem)
+		free(c->blk);
 	cdp_buf_free(&c->arena);
 	free(c->foff);
 	free(c->flen);

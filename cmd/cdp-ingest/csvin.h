@@ -39,6 +39,14 @@ struct csvin *csvin_open(int fd, const char *name, const char *pre,
 	    size_t prelen, char delim, bool trim, size_t max_row_bytes,
 	    struct cdp_err *err);
 
+/*
+ * Rows of p[0..n) alone, not copied (it must outlive the reader): a block
+ * of whole rows (par.h).  Nothing is read and no BOM dropped; the end of
+ * p is the end of input.
+ */
+struct csvin *csvin_open_mem(const char *p, size_t n, char delim, bool trim,
+	    size_t max_row_bytes, struct cdp_err *err);
+
 /* Number the lines from line on (the input starts after skipped lines). */
 void	csvin_first_line(struct csvin *c, long line);
 

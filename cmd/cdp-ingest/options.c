@@ -61,6 +61,7 @@ CDP_NORM_USAGE
 "      --trim                strip spaces around unquoted CSV fields\n"
 "      --empty MODE          empty CSV cells: string (default), null, omit\n"
 CDP_UNBUFFERED_USAGE
+CDP_THREADS_USAGE
 CDP_COMMON_USAGE;
 
 enum {
@@ -92,6 +93,7 @@ enum {
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
 	CDP_UNBUFFERED_LONGOPT,
+	CDP_THREADS_LONGOPT,
 	CDP_NORM_LONGOPTS,
 	{ "country-field", required_argument, NULL, OPT_COUNTRY_FIELD },
 	{ "decimal-comma", optional_argument, NULL, OPT_DECIMAL_COMMA },

@@ -16,6 +16,7 @@
 #include "jsonin.h"
 #include "keymap.h"
 #include "lines.h"
+#include "par.h"
 #include "progress.h"
 #include "sniff.h"
 #include "xalloc.h"
@@ -56,7 +57,36 @@ struct run {
 	const char		*src;	/* _src value */
 	size_t			 srclen;
 	struct cdp_buf		 srcname;	/* "NAME/BASE" for --source */
+	/* parallel runs (par.h): the block a worker is on, its tallies;
+	 * the CSV columns every worker reads by; the input's blocks */
+	struct cdp_par_block	*blk;
+	struct tally		*tl;
+	const struct column	*cols;
+	size_t			 ncols;
+	char			 delim;
+	struct cdp_par_input	 pin;
+	bool			 given;
+	off_t			 hdr;	/* input bytes the header row took */
+	int			 threads;
+	struct run		*workers;
+	void			**wctx;
+	struct cdp_par_info	 info;
 };
+
+/*
+ * What a block did to the --on-bad-value tallies: its counts, and a copy
+ * of them at each of its rejects, so that --max-rejects stops with the
+ * counts one thread would have had.
+ */
+struct tally {
+	unsigned long long	*bad;
+	unsigned long long	 total;
+	unsigned long long	*snaps;	/* per reject: nspecs + 1 counts */
+	size_t			 nsnaps, snapcap;
+	int			 n;
+};
+
+static void	run_free(struct run *r);
 
 static void
 die_err(const struct cdp_err *err, const char *file, long line)
@@ -80,12 +110,28 @@ is_provenance(const char *k, size_t n)
 	    (n == 5 && memcmp(k, "_line", 5) == 0);
 }
 
-/* A decoding step that failed ends the run with its own message. */
+/* A decoding step that failed ends the run with its own message (a
+ * parallel run checks when the input is closed). */
 static void
 check_input(struct run *r)
 {
-	if (input_failed(&r->in))
+	if (r->blk == NULL && input_failed(&r->in))
 		input_close(&r->in);
+}
+
+/* A copy of the worker's tallies of its block so far, at a reject. */
+static void
+tally_snap(struct run *r)
+{
+	struct tally *t = r->tl;
+	size_t k = (size_t)t->n + 1;
+
+	cdp_xgrow((void **)&t->snaps, &t->snapcap, (t->nsnaps + 1) * k,
+	    sizeof(*t->snaps));
+	memcpy(t->snaps + t->nsnaps * k, r->work.bad, (size_t)t->n *
+	    sizeof(*t->snaps));
+	t->snaps[t->nsnaps * k + (size_t)t->n] = r->work.bad_total;
+	t->nsnaps++;
 }
 
 /* Count reason, without the value --verbose appends. */
@@ -190,6 +236,12 @@ reject(struct run *r, long line, const char *why, const char *raw,
 	struct cdp_err err;
 
 	check_input(r);
+	if (r->blk != NULL) {
+		r->blk->n.read++;
+		tally_snap(r);
+		cdp_par_reject(r->blk, line, why, raw, rawlen);
+		return;
+	}
 	r->acct.read++;
 	if (cdp_acct_reject(&r->acct, r->src, line, why, raw, rawlen,
 	    &err) == -1)
@@ -216,7 +268,10 @@ warnings(struct run *r, long line, const char *raw, size_t rawlen)
 		    cdp_json_quote(b, raw, rawlen) == -1 ||
 		    cdp_buf_adds(b, "}\n") == -1)
 			cdp_oom(0);
-		if (cdp_out_write(r->acct.rejects, b->p, b->len, &err) == -1)
+		if (r->blk != NULL)
+			cdp_par_note(r->blk, b->p, b->len);
+		else if (cdp_out_write(r->acct.rejects, b->p, b->len,
+		    &err) == -1)
 			die_err(&err, NULL, 0);
 	}
 }
@@ -303,7 +358,6 @@ emit(struct run *r, struct cell *cells, size_t n, long line,
 	if (r->plan && plan_apply(r->opt, &r->work, cells, n, &cells, &n,
 	    why) == -1)
 		return -1;
-	r->acct.read++;
 	cdp_recw_begin(w);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = write_cell(r, cells, n, i);
@@ -311,6 +365,13 @@ emit(struct run *r, struct cell *cells, size_t n, long line,
 	    cdp_recw_str(w, "_src", 4, r->src, r->srclen) == -1 ||
 	    cdp_recw_int(w, "_line", 5, line) == -1 || cdp_recw_end(w) == -1)
 		cdp_oom(0);
+	if (r->blk != NULL) {
+		r->blk->n.read++;
+		cdp_par_put(r->blk, 0, w->b.p, w->b.len);
+		r->blk->n.written++;
+		return 0;
+	}
+	r->acct.read++;
 	if (cdp_out_write(r->out, w->b.p, w->b.len, &err) == -1)
 		die_err(&err, NULL, 0);
 	r->acct.written++;
@@ -682,6 +743,280 @@ read_csv(struct run *r, char delim, long first_line)
 	cdp_buf_free(&hdr);
 }
 
+/* ---- parallel runs (par.h) ---- */
+
+static void
+tally_free(void *p)
+{
+	struct tally *t = p;
+
+	free(t->bad);
+	free(t->snaps);
+	free(t);
+}
+
+/* A worker's run: its own plan state and scratch; made once a run. */
+static void
+workers_start(struct run *r)
+{
+	if (r->workers != NULL)
+		return;
+	r->workers = cdp_xcalloc((size_t)r->threads, sizeof(*r->workers));
+	r->wctx = cdp_xcalloc((size_t)r->threads, sizeof(*r->wctx));
+	for (int i = 0; i < r->threads; i++) {
+		struct run *w = &r->workers[i];
+
+		w->opt = r->opt;
+		w->plan = r->plan;
+		plan_work_init(&w->work, r->opt);
+		r->wctx[i] = w;
+	}
+}
+
+/* After every input: what workers saw joins the run's (the warnings
+ * about names no record had), and the workers go. */
+static void
+workers_end(struct run *r)
+{
+	struct plan_work *m = &r->work;
+
+	for (int i = 0; r->workers != NULL && i < r->threads; i++) {
+		struct run *w = &r->workers[i];
+		const struct plan_work *ww = &w->work;
+
+		r->saw |= w->saw;
+		m->seen_country |= ww->seen_country;
+		for (int k = 0; k < r->opt->nspecs; k++)
+			m->seen_spec[k] |= ww->seen_spec[k];
+		for (int k = 0; k < r->opt->nrenames; k++)
+			m->seen_rename[k] |= ww->seen_rename[k];
+		for (int g = 0; g < r->opt->nrequire; g++)
+			for (size_t k = 0; r->opt->require[g][k] != NULL; k++)
+				m->seen_require[g][k] |= ww->seen_require[g][k];
+		run_free(w);
+	}
+	free(r->workers);
+	free(r->wctx);
+	r->workers = NULL;
+	r->wctx = NULL;
+}
+
+static void
+json_line(void *ctx, struct cdp_par_block *b, const struct cdp_line *l)
+{
+	(void)b;
+	json_record(ctx, l);
+}
+
+static void
+csv_block(struct run *r, struct cdp_par_block *b)
+{
+	struct csvin *in;
+	struct csv_row row;
+	struct cdp_err err;
+	int rc;
+
+	in = csvin_open_mem(b->p, b->len, r->delim, r->opt->trim,
+	    r->opt->common.max_record_bytes ? r->opt->common.max_record_bytes :
+	    CDP_MAX_RECORD_BYTES, &err);
+	if (in == NULL)
+		die_err(&err, NULL, 0);
+	csvin_first_line(in, b->line);
+	while ((rc = csvin_next(in, &row, &err)) == 1)
+		csv_row(r, in, &row, r->cols, r->ncols);
+	if (rc == -1)
+		die_err(&err, b->file, 0);
+	csvin_close(in);
+}
+
+/* A worker's block: its records, with the tallies they made. */
+static void
+par_block(void *ctx, struct cdp_par_block *b)
+{
+	struct run *r = ctx;
+	struct tally *t = b->user;
+	size_t n = (size_t)r->opt->nspecs;
+
+	if (t == NULL) {
+		t = b->user = cdp_xcalloc(1, sizeof(*t));
+		t->bad = cdp_xcalloc(n + 1, sizeof(*t->bad));
+		t->n = (int)n;
+	}
+	t->nsnaps = 0;
+	memset(r->work.bad, 0, (n + 1) * sizeof(*r->work.bad));
+	r->work.bad_total = 0;
+	r->blk = b;
+	r->tl = t;
+	if (r->cols != NULL)
+		csv_block(r, b);
+	else
+		cdp_par_lines(b, r->opt->common.max_record_bytes ?
+		    r->opt->common.max_record_bytes : CDP_MAX_RECORD_BYTES,
+		    json_line, r);
+	memcpy(t->bad, r->work.bad, (n + 1) * sizeof(*t->bad));
+	t->total = r->work.bad_total;
+	r->blk = NULL;
+}
+
+/* The writer: reject k of block b, in input order. */
+static void
+par_rejected(void *shared, struct cdp_par_block *b, size_t k,
+    const char *why)
+{
+	struct run *r = shared;
+	const struct tally *t = b->user;
+	const unsigned long long *snap = t->snaps + k * (size_t)(t->n + 1);
+
+	tally(r, why);
+	if (r->opt->max_rejects < 0 ||
+	    r->acct.rejected <= (unsigned long long)r->opt->max_rejects)
+		return;
+	/* Stopping here: the tallies as they were at this reject. */
+	for (int i = 0; i < t->n; i++)
+		r->work.bad[i] += snap[i];
+	r->work.bad_total += snap[t->n];
+	guard_count(r);
+}
+
+/* The writer, before block b: a decoding step that failed ends the run
+ * with its own message, as check_input() does for one thread. */
+static void
+par_check(void *shared, struct cdp_par_block *b)
+{
+	struct run *r = shared;
+
+	(void)b;
+	if (input_failed(&r->in))
+		input_close(&r->in);
+}
+
+static void
+par_written(void *shared, struct cdp_par_block *b)
+{
+	struct run *r = shared;
+	const struct tally *t = b->user;
+
+	for (int i = 0; i < t->n; i++)
+		r->work.bad[i] += t->bad[i];
+	r->work.bad_total += t->total;
+}
+
+static int
+par_next(void *shared, struct cdp_par_input *in)
+{
+	struct run *r = shared;
+
+	if (r->given)
+		return 0;
+	r->given = true;
+	*in = r->pin;
+	return 1;
+}
+
+static off_t
+par_offset(void *shared, int input, off_t off)
+{
+	struct run *r = shared;
+
+	(void)input;
+	return input_offset(&r->in, r->hdr + off);
+}
+
+/* The current input in parallel blocks from pre[at..] and its fd. */
+static void
+par_input(struct run *r, size_t at, long line, bool bom)
+{
+	struct cdp_par_prog prog = { .block = par_block, .ctx = r->wctx,
+	    .rejected = par_rejected, .check = par_check,
+	    .written = par_written, .shared = r,
+	    .outs = &r->out, .nouts = 1, .next = par_next,
+	    .offset = par_offset, .user_free = tally_free,
+	    .progress = &r->prog, .progress_base = r->done,
+	    .csv = r->cols != NULL ? r->delim : 0,
+	    .csv_trim = r->opt->trim };
+
+	for (int i = 0; i < r->threads; i++) {
+		struct run *w = &r->workers[i];
+
+		w->file = r->file;
+		w->src = r->src;
+		w->srclen = r->srclen;
+		w->cols = r->cols;
+		w->ncols = r->ncols;
+		w->delim = r->delim;
+		w->in.encoding = r->in.encoding;
+	}
+	r->pin = (struct cdp_par_input){ .fd = r->in.fd, .name = r->file,
+	    .src = r->src, .pre = r->in.pre + at, .prelen = r->in.len - at,
+	    .line = line, .bom = bom };
+	r->hdr = (off_t)at;
+	r->given = false;
+	cdp_par_run(&prog, NULL, 0, r->threads, &r->opt->common, &r->acct,
+	    &r->info);
+	r->done = r->info.done;
+}
+
+static void
+par_ndjson(struct run *r)
+{
+	workers_start(r);
+	r->cols = NULL;
+	par_input(r, 0, 1, true);
+}
+
+/*
+ * CSV: the header row is read here, apart (the first row that is not
+ * blank, after a BOM), so that any worker can parse any block after it.
+ */
+static void
+par_csv(struct run *r, char delim, long first)
+{
+	struct input *in = &r->in;
+	struct cdp_buf hdr = { 0 };
+	struct csvin *c;
+	struct csv_row row;
+	struct cdp_err err;
+	size_t start = 0, end = 0, k;
+	int rc = 0;
+
+	input_peek(in, 1, 3);
+	if (in->len >= 3 && memcmp(in->pre, "\xef\xbb\xbf", 3) == 0)
+		start = end = 3;
+	while (rc != 1) {
+		k = cdp_par_csv_row_end(in->pre + end, in->len - end, delim,
+		    r->opt->trim);
+		if (k == 0 && !in->eof) {
+			input_peek(in, (size_t)-1, in->len + ((size_t)64 << 10));
+			continue;
+		}
+		end = k != 0 ? end + k : in->len;
+		if ((c = csvin_open_mem(in->pre + start, end - start, delim,
+		    r->opt->trim, r->opt->common.max_record_bytes ?
+		    r->opt->common.max_record_bytes : CDP_MAX_RECORD_BYTES,
+		    &err)) == NULL)
+			die_err(&err, NULL, 0);
+		csvin_first_line(c, first);
+		if ((rc = csvin_next(c, &row, &err)) == -1)
+			die_err(&err, r->file, 0);
+		if (rc == 1) {
+			r->cols = read_header(r, &row, &hdr);
+			r->ncols = row.n;
+		}
+		csvin_close(c);
+		if (rc != 1 && end == in->len && in->eof)
+			break;	/* no header: no rows either */
+	}
+	if (r->cols != NULL) {
+		workers_start(r);
+		r->delim = delim;
+		par_input(r, end, first + cdp_par_count_lines(in->pre + start,
+		    end - start, true), false);
+	}
+	free((void *)r->cols);
+	r->cols = NULL;
+	cdp_buf_free(&hdr);
+}
+
 /* The format a file name suggests, after a .gz or .zst suffix;
  * FMT_AUTO when it says nothing. */
 static enum in_format
@@ -830,18 +1165,20 @@ ingest_file(struct run *r, const char *path, const char *source)
 	}
 	switch (fmt) {
 	case FMT_NDJSON:
-		read_ndjson(r);
+		if (r->threads > 1)
+			par_ndjson(r);
+		else
+			read_ndjson(r);
 		break;
 	case FMT_JSON:
 		read_json(r);
 		break;
-	case FMT_TSV:
-		d = choose_delim(r, '\t', &first);
-		read_csv(r, d, first);
-		break;
 	default:
-		d = choose_delim(r, 0, &first);
-		read_csv(r, d, first);
+		d = choose_delim(r, fmt == FMT_TSV ? '\t' : 0, &first);
+		if (r->threads > 1)
+			par_csv(r, d, first);
+		else
+			read_csv(r, d, first);
 		break;
 	}
 	input_close(&r->in);
@@ -877,6 +1214,7 @@ ingest_run(const struct ingest_opts *opt, char **files, int nfiles)
 	    opt->ndefaults > 0 || opt->empty != EMPTY_STRING ||
 	    opt->country_field != NULL || opt->nested;
 	plan_work_init(&r.work, opt);
+	r.threads = cdp_par_threads(&opt->common, &r.info.asked);
 	if ((r.out = cdp_out_open(opt->common.output, &err)) == NULL ||
 	    cdp_acct_open(&r.acct, opt->common.rejects, &err) == -1)
 		die_err(&err, NULL, 0);
@@ -888,6 +1226,7 @@ ingest_run(const struct ingest_opts *opt, char **files, int nfiles)
 		ingest_file(&r, files[i], opt->nsources == 0 ? NULL :
 		    opt->sources[opt->nsources == 1 ? 0 : i]);
 	cdp_progress_end(&r.prog);
+	workers_end(&r);
 	guard_rate(&r);
 	if (r.saw)
 		plan_check_names(opt, &r.work);
@@ -895,6 +1234,7 @@ ingest_run(const struct ingest_opts *opt, char **files, int nfiles)
 		die_err(&err, NULL, 0);
 	r.out = NULL;
 	plan_stats(opt, &r.work, &r.acct);
+	cdp_par_account(&r.info, &r.acct);
 	if (cdp_acct_close(&r.acct, opt->common.stats, &err) == -1)
 		die_err(&err, NULL, 0);
 	run_free(&r);

@@ -128,6 +128,12 @@ record_key(struct index *ix, struct cdp_rec *rec)
 	return cdp_key128_of(rec->p, rec->len);
 }
 
+struct cdp_key128
+index_record_key(struct cdp_rec *rec)
+{
+	return record_key(NULL, rec);
+}
+
 static bool
 ignored(struct index *ix, const char *s, size_t n)
 {
@@ -161,14 +167,15 @@ key_of(struct index *ix, int i, const char *s, size_t n)
 	return cdp_key128_of(k->p, k->len);
 }
 
-/* The node of value s[0..n) of field i, created when new. */
+/* The node of value s[0..n) of field i (key h), created when new. */
 static uint32_t
-node_of(struct index *ix, int i, const char *s, size_t n)
+node_of_key(struct index *ix, struct cdp_key128 h, int i, const char *s,
+    size_t n)
 {
 	uint64_t *v;
 	int added;
 
-	v = cdp_keymap_put(ix->map, key_of(ix, i, s, n), ix->nnodes, &added);
+	v = cdp_keymap_put(ix->map, h, ix->nnodes, &added);
 	if (v == NULL)
 		cdp_oom(0);
 	if (added) {
@@ -183,6 +190,13 @@ node_of(struct index *ix, int i, const char *s, size_t n)
 			cdp_oom(0);
 	}
 	return (uint32_t)*v;
+}
+
+/* The node of value s[0..n) of field i, created when new. */
+static uint32_t
+node_of(struct index *ix, int i, const char *s, size_t n)
+{
+	return node_of_key(ix, key_of(ix, i, s, n), i, s, n);
 }
 
 void
@@ -210,7 +224,7 @@ index_good(const struct index *ix, size_t seq)
  */
 static int
 id_value(struct index *ix, int i, const char *s, size_t n, uint32_t *ids,
-    struct cdp_key128 *keys, int *k, const char **why)
+    struct cdp_key128 *keys, struct cdp_buf *vals, int *k, const char **why)
 {
 	const struct idfield *idf = &ix->opt->ids[i];
 	const char *w;
@@ -219,7 +233,7 @@ id_value(struct index *ix, int i, const char *s, size_t n, uint32_t *ids,
 	if (n == 0)
 		return 0;
 	if (ignored(ix, s, n)) {
-		ix->ignored += keys == NULL;
+		ix->ignored += keys == NULL || vals != NULL;
 		return 0;
 	}
 	cdp_buf_reset(&ix->norm);
@@ -228,7 +242,7 @@ id_value(struct index *ix, int i, const char *s, size_t n, uint32_t *ids,
 		return -1;
 	}
 	if (ix->norm.len == 0 || ignored(ix, ix->norm.p, ix->norm.len)) {
-		ix->ignored += keys == NULL;
+		ix->ignored += keys == NULL || vals != NULL;
 		return 0;
 	}
 	if (keys != NULL) {
@@ -240,6 +254,14 @@ id_value(struct index *ix, int i, const char *s, size_t n, uint32_t *ids,
 		if (*k == MAX_IDS)
 			goto many;
 		keys[(*k)++] = key;
+		if (vals != NULL) {
+			struct idval v = { key, (uint32_t)ix->norm.len,
+			    (uint8_t)i };
+
+			if (cdp_buf_add(vals, &v, sizeof(v)) == -1 ||
+			    cdp_buf_add(vals, ix->norm.p, ix->norm.len) == -1)
+				cdp_oom(0);
+		}
 	} else {
 		uint32_t node = node_of(ix, i, ix->norm.p, ix->norm.len);
 
@@ -263,9 +285,9 @@ many:
  * may hold one value or an array of them, and `_ids.F` adds more
  * (common/idvals.h).
  */
-int
-index_record_ids(struct index *ix, struct cdp_rec *rec, uint32_t *ids,
-    struct cdp_key128 *keys, const char **why)
+static int
+record_ids(struct index *ix, struct cdp_rec *rec, uint32_t *ids,
+    struct cdp_key128 *keys, struct cdp_buf *vals, const char **why)
 {
 	const struct merge_opts *opt = ix->opt;
 	int k = 0;
@@ -279,7 +301,8 @@ index_record_ids(struct index *ix, struct cdp_rec *rec, uint32_t *ids,
 
 		cdp_idvals_start(&it, rec, idf->name, idf->nlen, true);
 		while ((rc = cdp_idvals_next(&it, &ix->val, &s, &n, &w)) == 1)
-			if (id_value(ix, i, s, n, ids, keys, &k, why) == -1)
+			if (id_value(ix, i, s, n, ids, keys, vals, &k,
+			    why) == -1)
 				return -1;
 		if (rc == -2)
 			cdp_oom(0);
@@ -289,6 +312,36 @@ index_record_ids(struct index *ix, struct cdp_rec *rec, uint32_t *ids,
 		}
 	}
 	return k;
+}
+
+int
+index_record_ids(struct index *ix, struct cdp_rec *rec, uint32_t *ids,
+    struct cdp_key128 *keys, const char **why)
+{
+	return record_ids(ix, rec, ids, keys, NULL, why);
+}
+
+int
+index_record_values(struct index *ix, struct cdp_rec *rec,
+    struct cdp_buf *vals, const char **why)
+{
+	struct cdp_key128 keys[MAX_IDS];
+
+	return record_ids(ix, rec, NULL, keys, vals, why);
+}
+
+void
+index_add_nodes(struct index *ix, const char *vals, size_t len)
+{
+	const char *end = vals + len;
+	struct idval v;
+
+	while (vals < end) {
+		memcpy(&v, vals, sizeof(v));
+		vals += sizeof(v);
+		(void)node_of_key(ix, v.key, v.field, vals, v.n);
+		vals += v.n;
+	}
 }
 
 /*
@@ -335,6 +388,26 @@ index_add(struct index *ix, struct cdp_rec *rec, uint32_t ids[MAX_IDS],
 	return k;
 }
 
+void
+index_add_values(struct index *ix, const char *vals, int k,
+    struct cdp_key128 rkey, uint32_t ids[MAX_IDS])
+{
+	struct idval v;
+
+	for (int j = 0; j < k; j++) {
+		memcpy(&v, vals, sizeof(v));
+		vals += sizeof(v);
+		ids[j] = node_of_key(ix, v.key, v.field, vals, v.n);
+		vals += v.n;
+	}
+	if (ix->record_links) {
+		cdp_xgrow((void **)&ix->rkey, &ix->rkcap, ix->nrecs + 1,
+		    sizeof(*ix->rkey));
+		ix->rkey[ix->nrecs] = rkey;
+	}
+	add_edges(ix, ids, k);
+}
+
 /* Record number nrecs has the nodes ids[0..k). */
 static void
 add_edges(struct index *ix, const uint32_t *ids, int k)
@@ -348,7 +421,8 @@ add_edges(struct index *ix, const uint32_t *ids, int k)
 	ix->off[ix->nrecs] = (uint32_t)ix->nedges;
 	for (int i = 0; i < k; i++)
 		ix->edges[ix->nedges++] = ids[i];
-	if (new_set(ix, ids, k))
+	/* --emit-links counts degrees in the join, over all parts. */
+	if (!ix->opt->emit_links && new_set(ix, ids, k))
 		for (int i = 0; i < k; i++)
 			ix->nodes[ids[i]].count++;
 	ix->off[++ix->nrecs] = (uint32_t)ix->nedges;

@@ -163,6 +163,33 @@ void	index_count(struct index *ix);
 int	index_record_ids(struct index *ix, struct cdp_rec *rec, uint32_t *ids,
 	    struct cdp_key128 *keys, const char **why);
 
+/*
+ * index_add() in two steps, for threads (cdpipe(7) THREADS): the record's
+ * distinct identifier values, normalised, appended to vals as struct
+ * idval and their bytes (ix: a thread's copy, with scratch and counts of
+ * its own), returning their count or -1 (*why); then, in input order,
+ * index_add_values() makes their nodes (into ids, as index_add() hands
+ * them back) and the record's edges (rkey: the record's key when
+ * ix->record_links).
+ */
+struct idval {
+	struct cdp_key128	key;
+	uint32_t		n;
+	uint8_t			field;
+};
+
+int	index_record_values(struct index *ix, struct cdp_rec *rec,
+	    struct cdp_buf *vals, const char **why);
+void	index_add_values(struct index *ix, const char *vals, int k,
+	    struct cdp_key128 rkey, uint32_t ids[MAX_IDS]);
+
+/* The nodes of the values vals[0..len) a bad record had before its bad
+ * one (index_add() makes them too), and nothing else. */
+void	index_add_nodes(struct index *ix, const char *vals, size_t len);
+
+/* A record with no linking identifier is named by its whole text. */
+struct cdp_key128 index_record_key(struct cdp_rec *rec);
+
 /* Whether node i links (its degree is at most --max-degree). */
 bool	index_linking(const struct index *ix, uint32_t i);
 

@@ -1,22 +1,26 @@
 /*
- * links.c - cdp-merge in two phases, for inputs split into partitions
- * that no one process should read whole:
+ * links.c - the parts' side of cdp-merge over partitions (the join's
+ * rounds are in join.c):
  *
- *   --emit-links  per partition: each distinct identifier set of its
- *                 records, with how many records had it;
- *   --join-links  once: the union-find over all sets, written as the id
- *                 map, one line per linking identifier value;
- *   --apply-map   per partition: every record with the profile_id of its
- *                 first linking identifier in the map.
+ *   --emit-links  per part: each identifier value with the distinct sets
+ *                 of values its records had, into the bucket of the
+ *                 value, and each set with its record count into the
+ *                 bucket of the set;
+ *   --emit-prior  per part of an earlier output: which value carried
+ *                 which profile id, into the bucket of the id;
+ *   --apply-map   per part: every record with the profile id its values
+ *                 got, read from the part's own slice of the map.
  *
- * A set, not a pair of values, is what a partition hands on: the degree
- * of a value (--max-degree) counts distinct sets over ALL partitions, so
- * only the join can tell which values link.  The sets carry the
- * normalised values themselves, not hashes, because a cluster is named
- * after its smallest identifier in byte order.
+ * Values travel as tokens (keyed hashes) and sealed names (token.h); a
+ * set is named by a hash of its sorted tokens, the same in every part,
+ * so that the join can count a value's distinct sets over all parts
+ * (--max-degree) and join the values of each set.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <xxhash.h>
 
 #include "acct.h"
 #include "diag.h"
@@ -25,269 +29,365 @@
 #include "lines.h"
 #include "merge.h"
 #include "out.h"
-#include "prior.h"
+#include "phase.h"
 #include "record.h"
 #include "xalloc.h"
 
-static void
-write_buf(struct cdp_out *out, const struct cdp_buf *b)
+struct tokens *
+phase_tokens(const struct merge_opts *opt)
 {
 	struct cdp_err err;
+	struct tokens *t = tokens_new(opt->clear_links ? NULL :
+	    opt->hash_key, &err);
 
-	if (cdp_out_write(out, b->p, b->len, &err) == -1)
+	if (t == NULL)
 		cdp_die_err(&err, NULL, 0);
+	return t;
 }
 
-/* Node ids ids[0..k) sorted, so that a set has one key. */
-static struct cdp_key128
-set_key(const uint32_t *ids, int k)
+static void
+fp_add(XXH3_state_t *st, const void *p, size_t n)
 {
-	uint32_t set[MAX_IDS];
+	XXH3_64bits_update(st, &n, sizeof(n));
+	XXH3_64bits_update(st, p, n);
+}
 
-	for (int i = 0; i < k; i++) {
-		int j = i;
+/* The ignore file's bytes into st; exits 66 when it cannot be read. */
+static void
+fp_file(XXH3_state_t *st, const char *path)
+{
+	char buf[1 << 14];
+	size_t n;
+	FILE *f = fopen(path, "rb");
 
-		for (; j > 0 && set[j - 1] > ids[i]; j--)
-			set[j] = set[j - 1];
-		set[j] = ids[i];
-	}
-	return cdp_key128_of(set, (size_t)k * sizeof(*set));
+	if (f == NULL)
+		cdp_die(EX_NOINPUT, path, 0, "cannot open");
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		XXH3_64bits_update(st, buf, n);
+	if (ferror(f))
+		cdp_die(EX_IOERR, path, 0, "read error");
+	fclose(f);
 }
 
 void
-links_emit(struct index *ix, struct cdp_out *out, struct cdp_acct *acct)
+phase_fingerprint(const struct merge_opts *opt, const struct tokens *t,
+    char out[17])
+{
+	XXH3_state_t *st = XXH3_createState();
+	const char *fp = tokens_fingerprint(t);
+	const char *dc = opt->common.default_country;
+	long nums[4] = { opt->max_degree, opt->max_cluster,
+	    opt->common.date_order, opt->default_ignore };
+
+	if (st == NULL)
+		cdp_oom(0);
+	XXH3_64bits_reset(st);
+	fp_add(st, fp, strlen(fp));
+	for (int i = 0; i < opt->nids; i++) {
+		int kind = opt->ids[i].norm;
+
+		fp_add(st, opt->ids[i].name, opt->ids[i].nlen);
+		fp_add(st, &kind, sizeof(kind));
+	}
+	fp_add(st, dc != NULL ? dc : "", dc != NULL ? strlen(dc) : 0);
+	fp_add(st, nums, sizeof(nums));
+	if (opt->ignore_file != NULL)
+		fp_file(st, opt->ignore_file);
+	snprintf(out, 17, "%016llx", (unsigned long long)XXH3_64bits_digest(st));
+	XXH3_freeState(st);
+}
+
+const char *
+phase_part(const struct merge_opts *opt, char **files, int nfiles,
+    char buf[JF_NAMEMAX])
+{
+	const char *base, *dot;
+	size_t n;
+
+	if (opt->part != NULL)
+		return opt->part;
+	if (nfiles != 1 || strcmp(files[0], "-") == 0)
+		cdp_die(EX_USAGE, NULL, 0, "--part NAME is needed for standard "
+		    "input or several files");
+	base = strrchr(files[0], '/');
+	base = base != NULL ? base + 1 : files[0];
+	dot = strrchr(base, '.');
+	n = dot != NULL && dot != base ? (size_t)(dot - base) : strlen(base);
+	if (n >= JF_NAMEMAX)
+		n = 0;
+	memcpy(buf, base, n);
+	buf[n] = '\0';
+	if (!jf_name_ok(buf))
+		cdp_die(EX_USAGE, files[0], 0, "no part name in this file name: "
+		    "give --part NAME");
+	return buf;
+}
+
+static void
+head_init(struct jhead *h, const struct merge_opts *opt,
+    const struct tokens *t, const char *phase, const char *from)
+{
+	*h = (struct jhead){ .buckets = (int)opt->buckets,
+	    .prior = strcmp(phase, "prior") == 0 };
+	snprintf(h->phase, sizeof(h->phase), "%s", phase);
+	snprintf(h->from, sizeof(h->from), "%s", from);
+	phase_fingerprint(opt, t, h->opts);
+}
+
+/* --- --emit-links ------------------------------------------------------ */
+
+/* The part's distinct identifier sets: which record first had each, how
+ * many had it, and its name (a hash of its sorted tokens). */
+struct sets {
+	uint32_t		*first;
+	uint64_t		*count;
+	struct cdp_key128	*hash;
+	size_t			 n, fcap, ccap;
+};
+
+/* The key of record k's set of nodes within this part. */
+static struct cdp_key128
+local_set(const struct index *ix, size_t k)
+{
+	uint32_t set[MAX_IDS];
+	uint32_t b = ix->off[k], e = ix->off[k + 1];
+	int n = (int)(e - b);
+
+	for (int i = 0; i < n; i++) {
+		int j = i;
+
+		for (; j > 0 && set[j - 1] > ix->edges[b + i]; j--)
+			set[j] = set[j - 1];
+		set[j] = ix->edges[b + i];
+	}
+	return cdp_key128_of(set, (size_t)n * sizeof(*set));
+}
+
+static void
+find_sets(const struct index *ix, const struct cdp_key128 *tok,
+    struct sets *s)
 {
 	struct cdp_keymap *seen = cdp_keymap_new();
-	uint64_t *count = NULL;
-	uint32_t *first = NULL;
-	size_t nsets = 0, ccap = 0, fcap = 0;
-	struct cdp_buf line = { 0 };
 
 	if (seen == NULL)
 		cdp_oom(0);
-	/* Sets numbered in order of first record, so the output follows
-	 * the input. */
 	for (size_t k = 0; k < ix->nrecs; k++) {
-		uint32_t b = ix->off[k], e = ix->off[k + 1];
 		int added;
-		uint64_t *v = cdp_keymap_put(seen, set_key(ix->edges + b,
-		    (int)(e - b)), nsets, &added);
+		uint64_t *v = cdp_keymap_put(seen, local_set(ix, k), s->n,
+		    &added);
 
 		if (v == NULL)
 			cdp_oom(0);
 		if (added) {
-			cdp_xgrow((void **)&count, &ccap, nsets + 1,
-			    sizeof(*count));
-			cdp_xgrow((void **)&first, &fcap, nsets + 1,
-			    sizeof(*first));
-			count[nsets] = 0;
-			first[nsets++] = (uint32_t)k;
+			cdp_xgrow((void **)&s->first, &s->fcap, s->n + 1,
+			    sizeof(*s->first));
+			cdp_xgrow((void **)&s->count, &s->ccap, s->n + 1,
+			    sizeof(*s->count));
+			s->first[s->n] = (uint32_t)k;
+			s->count[s->n++] = 0;
 		}
-		count[*v]++;
+		s->count[*v]++;
 	}
-	for (size_t s = 0; s < nsets; s++) {
-		uint32_t k = first[s];
-
-		cdp_buf_reset(&line);
-		if (cdp_buf_addf(&line, "{\"_n\":%llu",
-		    (unsigned long long)count[s]) == -1)
-			cdp_oom(0);
-		for (uint32_t e = ix->off[k]; e < ix->off[k + 1]; e++) {
-			const struct node *nd = &ix->nodes[ix->edges[e]];
-			const struct idfield *f = &ix->opt->ids[nd->field];
-
-			if (cdp_buf_addc(&line, ',') == -1 ||
-			    cdp_json_quote(&line, f->name, f->nlen) == -1 ||
-			    cdp_buf_addc(&line, ':') == -1 ||
-			    cdp_json_quote(&line, ix->arena.p + nd->aoff,
-			    nd->alen) == -1)
-				cdp_oom(0);
-		}
-		if (cdp_buf_adds(&line, "}\n") == -1)
-			cdp_oom(0);
-		write_buf(out, &line);
-	}
-	/* Records in, sets out: the records were used, not written. */
-	acct->aggregating = true;
-	acct->written = acct->read - acct->rejected;
-	acct->extra[0].name = "links";
-	acct->extra[0].n = nsets;
-	acct->extra[1].name = "ignored";
-	acct->extra[1].n = ix->ignored;
-	cdp_buf_free(&line);
-	free(count);
-	free(first);
 	cdp_keymap_free(seen);
+	s->hash = cdp_xcalloc(s->n ? s->n : 1, sizeof(*s->hash));
+	for (size_t i = 0; i < s->n; i++) {
+		uint32_t b = ix->off[s->first[i]], e = ix->off[s->first[i] + 1];
+		unsigned char bytes[MAX_IDS * 16];
+		struct cdp_key128 m[MAX_IDS];
+
+		for (uint32_t j = b; j < e; j++)
+			m[j - b] = tok[ix->edges[j]];
+		if (e - b > 0)
+			qsort(m, e - b, sizeof(*m), key_cmp);
+		for (uint32_t j = 0; j < e - b; j++)
+			for (int x = 0; x < 8; x++) {
+				bytes[16 * j + x] = (unsigned char)(m[j].hi >>
+				    (56 - 8 * x));
+				bytes[16 * j + 8 + x] = (unsigned char)(m[j].lo >>
+				    (56 - 8 * x));
+			}
+		s->hash[i] = cdp_key128_of(bytes, (size_t)(e - b) * 16);
+	}
 }
 
-struct join {
-	struct index	 ix;
-	struct cdp_buf	 val;
-};
-
-/* One line of a link file: {"_n":N,FIELD:VALUE,...}. */
-static int
-join_line(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
-    const char **why)
-{
-	struct join *j = ctx;
-	const struct merge_opts *opt = j->ix.opt;
-	const struct cdp_field *nf = cdp_rec_find(rec, "_n", 2);
-	uint32_t ids[MAX_IDS];
-	double n;
-	int k = 0;
-
-	(void)at;
-	if (nf == NULL || cdp_rec_num(rec, nf, &n) == -1 || n < 1 ||
-	    n > 1e15 || n != (double)(uint64_t)n) {
-		*why = "not a link: \"_n\" must be a whole number from 1";
-		return -1;
-	}
-	for (int i = 0; i < opt->nids; i++) {
-		const struct cdp_field *f = cdp_rec_find(rec, opt->ids[i].name,
-		    opt->ids[i].nlen);
-		const char *s;
-		size_t len;
-
-		if (f == NULL)
-			continue;
-		if (cdp_rec_str(rec, f, &j->val, &s, &len) == -1 ||
-		    len == 0) {
-			*why = "not a link: an identifier must be a non-empty "
-			    "string";
-			return -1;
-		}
-		ids[k++] = index_node(&j->ix, i, s, len);
-	}
-	if ((size_t)k + 1 != rec->n) {
-		*why = "not a link: a field that is not one of --ids";
-		return -1;
-	}
-	index_add_set(&j->ix, ids, k, (uint64_t)n);
-	return 0;
-}
-
-/* The map: one line per linking value, in the order the values came. */
+/* Each node's sets, as offsets: node i has list[at[i]..at[i + 1]). */
 static void
-write_id_map(struct index *ix, struct cdp_out *out, unsigned long long *n)
+node_sets(const struct index *ix, const struct sets *s, uint32_t **at,
+    uint32_t **list)
 {
-	struct cdp_buf line = { 0 };
+	uint32_t *a = cdp_xcalloc(ix->nnodes + 1, sizeof(*a)), *l;
 
+	for (size_t i = 0; i < s->n; i++)
+		for (uint32_t j = ix->off[s->first[i]];
+		    j < ix->off[s->first[i] + 1]; j++)
+			a[ix->edges[j] + 1]++;
+	for (size_t i = 0; i < ix->nnodes; i++)
+		a[i + 1] += a[i];
+	l = cdp_xcalloc(a[ix->nnodes] ? a[ix->nnodes] : 1, sizeof(*l));
+	for (size_t i = 0; i < s->n; i++)
+		for (uint32_t j = ix->off[s->first[i]];
+		    j < ix->off[s->first[i] + 1]; j++)
+			l[a[ix->edges[j]]++] = (uint32_t)i;
+	/* The fill moved each start to the next node's: move them back. */
+	for (size_t i = ix->nnodes; i > 0; i--)
+		a[i] = a[i - 1];
+	a[0] = 0;
+	*at = a;
+	*list = l;
+}
+
+void
+links_emit(struct index *ix, struct cdp_acct *acct, char **files, int nfiles)
+{
+	const struct merge_opts *opt = ix->opt;
+	struct tokens *t = phase_tokens(opt);
+	struct cdp_key128 *tok = cdp_xcalloc(ix->nnodes ? ix->nnodes : 1,
+	    sizeof(*tok));
+	struct sets s = { 0 };
+	struct cdp_buf line = { 0 };
+	char part[JF_NAMEMAX], name[JF_NAMEMAX + 16];
+	const char *pname;
+	struct jfset fs, fk;
+	struct jhead h;
+	uint32_t *at, *list;
+
+	pname = phase_part(opt, files, nfiles, part);
+	head_init(&h, opt, t, "emit", pname);
+	snprintf(name, sizeof(name), "emit-%s", pname);
+	for (uint32_t i = 0; i < ix->nnodes; i++)
+		tok[i] = tokens_of(t, index_node_key(ix, i));
+	find_sets(ix, tok, &s);
+	node_sets(ix, &s, &at, &list);
+	jfset_open(&fs, opt->common.output, name, &h);
 	for (uint32_t i = 0; i < ix->nnodes; i++) {
 		const struct node *nd = &ix->nodes[i];
-		const struct idfield *f = &ix->opt->ids[nd->field];
-		char id[PROFILE_ID_SIZE];
 
-		if (!index_linking(ix, i))
+		/* A value of rejected records only: no good record has it. */
+		if (at[i] == at[i + 1])
 			continue;
-		index_root_id(ix, uf_find(&ix->uf, i), id);
 		cdp_buf_reset(&line);
-		if (cdp_buf_adds(&line, "{\"field\":") == -1 ||
-		    cdp_json_quote(&line, f->name, f->nlen) == -1 ||
-		    cdp_buf_adds(&line, ",\"value\":") == -1 ||
-		    cdp_json_quote(&line, ix->arena.p + nd->aoff, nd->alen) ==
-		    -1 || cdp_buf_adds(&line, ",\"profile_id\":") == -1 ||
-		    cdp_json_quote(&line, id, strlen(id)) == -1 ||
-		    cdp_buf_adds(&line, "}\n") == -1)
-			cdp_oom(0);
-		write_buf(out, &line);
-		(*n)++;
+		jb_str(&line, "v\t", 2);
+		jb_key(&line, tok[i]);
+		jb_tab(&line);
+		jb_num(&line, nd->field);
+		jb_tab(&line);
+		tokens_seal(t, tok[i], ix->arena.p + nd->aoff, nd->alen, &line);
+		jb_tab(&line);
+		for (uint32_t j = at[i]; j < at[i + 1]; j++) {
+			if (j > at[i])
+				jb_str(&line, ",", 1);
+			jb_key(&line, s.hash[list[j]]);
+		}
+		jfset_put(&fs, jf_bucket(tok[i], fs.n), &line);
 	}
+	/* The sets' records are read two rounds on, when the sets' values
+	 * are known: a file the first round carries on untouched. */
+	snprintf(name, sizeof(name), "keep-sets-%s", pname);
+	jfset_open(&fk, opt->common.output, name, &h);
+	for (size_t i = 0; i < s.n; i++) {
+		cdp_buf_reset(&line);
+		jb_str(&line, "s\t", 2);
+		jb_key(&line, s.hash[i]);
+		jb_tab(&line);
+		jb_num(&line, s.count[i]);
+		jfset_put(&fk, jf_bucket(s.hash[i], fk.n), &line);
+	}
+	jfset_close(&fk);
+	jfset_close(&fs);
+	/* Records in, sets and values out: used, not written. */
+	acct->aggregating = true;
+	acct->written = acct->read - acct->rejected;
+	acct->extra[0].name = "sets";
+	acct->extra[0].n = s.n;
+	acct->extra[1].name = "values";
+	acct->extra[1].n = ix->nnodes;
+	acct->extra[2].name = "ignored";
+	acct->extra[2].n = ix->ignored;
+	acct->extra[3].name = "output";
+	acct->extra[3].n = fs.lines + fk.lines;
 	cdp_buf_free(&line);
+	free(tok);
+	free(at);
+	free(list);
+	free(s.first);
+	free(s.count);
+	free(s.hash);
+	tokens_free(t);
 }
 
-int
-links_join(const struct merge_opts *opt, char **files, int nfiles)
-{
-	struct join j = { 0 };
-	struct cdp_out *out, *idmap = NULL;
-	struct cdp_acct acct = { 0 };
-	struct cdp_err err;
-	unsigned long long written = 0;
+/* --- --emit-prior ------------------------------------------------------ */
 
-	index_init(&j.ix, opt, false);
-	if (opt->prior != NULL)
-		prior_load(&j.ix, opt->prior, opt->prior_map, NULL, NULL);
-	if ((out = cdp_out_open(opt->common.output, &err)) == NULL ||
-	    cdp_acct_open(&acct, opt->common.rejects, &err) == -1)
-		cdp_die_err(&err, NULL, 0);
-	acct.aggregating = true;
-	cdp_each(files, nfiles, &opt->common, &acct, join_line, &j);
-	index_resolve(&j.ix);
-	if (opt->prior != NULL || opt->id_map != NULL)
-		idmap = prior_apply(&j.ix, opt->id_map, NULL);
-	index_count(&j.ix);
-	write_id_map(&j.ix, out, &written);
-	if (cdp_out_close(out, &err) == -1 ||
-	    cdp_out_close(idmap, &err) == -1)
-		cdp_die_err(&err, NULL, 0);
-	acct.extra[0].name = "map";
-	acct.extra[0].n = written;
-	acct.extra[1].name = "clusters";
-	acct.extra[1].n = j.ix.clusters;
-	acct.extra[2].name = "unlinked";
-	acct.extra[2].n = j.ix.unlinked;
-	acct.extra[3].name = "over_degree";
-	acct.extra[3].n = j.ix.over_degree;
-	if (cdp_acct_close(&acct, opt->common.stats, &err) == -1)
-		cdp_die_err(&err, NULL, 0);
-	index_free(&j.ix);
-	cdp_buf_free(&j.val);
-	return 0;
-}
-
-/* --apply-map: linking value -> profile id. */
-struct apply {
+struct eprior {
 	struct index		 ix;
-	struct cdp_keymap	*map;	/* value key -> offset in ids */
-	struct cdp_keymap	*idset;	/* hash(profile id) -> offset */
-	struct cdp_buf		 ids;	/* the profile ids, NUL-terminated */
-	struct cdp_out		*out;
-	struct cdp_recw		 w;
-	struct cdp_buf		 s1, s2, s3;
-	unsigned long long	 mapped;	/* records given a map's id */
+	struct tokens		*t;
+	struct jfset		 fs;
+	struct cdp_keymap	*ids;	/* hash(id) -> number */
+	struct cdp_buf		 text;	/* the ids, NUL-terminated */
+	uint64_t		*off, *count;
+	size_t			 n, ocap, ccap;
+	struct cdp_buf		 line, val;
+	unsigned long long	 claims;
 };
 
-static const char *
-map_line(struct apply *a, struct cdp_rec *rec)
+/* The number of profile id s[0..n), added when new. */
+static size_t
+prior_number(struct eprior *e, const char *s, size_t n)
 {
-	const struct merge_opts *opt = a->ix.opt;
-	const struct cdp_field *ff = cdp_rec_find(rec, "field", 5);
-	const struct cdp_field *vf = cdp_rec_find(rec, "value", 5);
-	const struct cdp_field *pf = cdp_rec_find(rec, "profile_id", 10);
-	const char *f, *v, *p;
-	size_t fn, vn, pn;
-	uint64_t *off;
-	int i, added;
+	int added;
+	uint64_t *v = cdp_keymap_put(e->ids, cdp_key128_of(s, n), e->n,
+	    &added);
 
-	if (ff == NULL || vf == NULL || pf == NULL ||
-	    cdp_rec_str(rec, ff, &a->s1, &f, &fn) == -1 ||
-	    cdp_rec_str(rec, vf, &a->s2, &v, &vn) == -1 ||
-	    cdp_rec_str(rec, pf, &a->s3, &p, &pn) == -1)
-		return "expected {\"field\":F,\"value\":V,\"profile_id\":P}";
-	if (pn == 0 || pn >= PROFILE_ID_SIZE || memchr(p, '\0', pn) != NULL)
-		return "bad profile_id";
-	for (i = 0; i < opt->nids; i++)
-		if (opt->ids[i].nlen == fn &&
-		    memcmp(opt->ids[i].name, f, fn) == 0)
-			break;
-	if (i == opt->nids)
-		return "a field that is not one of --ids";
-	/* The same id for many values: keep its text once. */
-	if ((off = cdp_keymap_put(a->idset, cdp_key128_of(p, pn),
-	    a->ids.len, &added)) == NULL)
+	if (v == NULL)
 		cdp_oom(0);
-	if (added && (cdp_buf_add(&a->ids, p, pn) == -1 ||
-	    cdp_buf_addc(&a->ids, '\0') == -1))
-		cdp_oom(0);
-	if (cdp_keymap_put(a->map, index_value_key(&a->ix, i, v, vn), *off,
-	    &added) == NULL)
-		cdp_oom(0);
-	return added ? NULL : "a value given twice";
+	if (added) {
+		cdp_xgrow((void **)&e->off, &e->ocap, e->n + 1,
+		    sizeof(*e->off));
+		cdp_xgrow((void **)&e->count, &e->ccap, e->n + 1,
+		    sizeof(*e->count));
+		e->off[e->n] = e->text.len;
+		e->count[e->n++] = 0;
+		if (cdp_buf_add(&e->text, s, n) == -1 ||
+		    cdp_buf_addc(&e->text, '\0') == -1)
+			cdp_oom(0);
+	}
+	return (size_t)*v;
+}
+
+/* One record of an earlier output, as prior.c reads one. */
+static const char *
+eprior_record(struct eprior *e, struct cdp_rec *rec)
+{
+	struct cdp_key128 keys[MAX_IDS];
+	const struct cdp_field *f = cdp_rec_find(rec, "profile_id", 10);
+	const char *s, *why;
+	size_t n, id;
+	int k;
+
+	if (f == NULL || cdp_rec_str(rec, f, &e->val, &s, &n) == -1 ||
+	    n == 0)
+		return "no profile_id string";
+	if (n >= PROFILE_ID_SIZE || memchr(s, '\0', n) != NULL)
+		return "profile_id too long";
+	id = prior_number(e, s, n);
+	e->count[id]++;
+	if ((k = index_record_ids(&e->ix, rec, NULL, keys, &why)) == -1)
+		return why;
+	s = e->text.p + e->off[id];
+	for (int i = 0; i < k; i++) {
+		cdp_buf_reset(&e->line);
+		jb_str(&e->line, "c\t", 2);
+		jb_key(&e->line, tokens_of(e->t, keys[i]));
+		jb_tab(&e->line);
+		if (name_escape(&e->line, s, n) == -1)
+			cdp_oom(0);
+		jfset_put(&e->fs, jf_bucket_text(s, n, e->fs.n), &e->line);
+		e->claims++;
+	}
+	return NULL;
 }
 
 static void
-map_load(struct apply *a, const char *path)
+eprior_file(struct eprior *e, const char *path, struct cdp_acct *acct)
 {
 	struct cdp_rec rec = { 0 };
 	struct cdp_lines *in;
@@ -296,23 +396,185 @@ map_load(struct apply *a, const char *path)
 	const char *why;
 	int rc;
 
-	if ((in = cdp_lines_open(path, 0, &err)) == NULL)
+	if ((in = cdp_lines_open(path, e->ix.opt->common.max_record_bytes,
+	    &err)) == NULL)
 		cdp_die_err(&err, path, 0);
 	while ((rc = cdp_lines_next(in, &l, &err)) == 1) {
 		if (l.too_long)
-			cdp_die(EX_DATAERR, path, l.lineno, "--apply-map: line "
-			    "too long");
+			cdp_die(EX_DATAERR, cdp_lines_name(in), l.lineno,
+			    "--emit-prior: record too long");
 		if (cdp_rec_parse(&rec, l.p, l.len, &err) == -1)
-			cdp_die(EX_DATAERR, path, l.lineno, "--apply-map: %s",
-			    err.msg);
-		if ((why = map_line(a, &rec)) != NULL)
-			cdp_die(EX_DATAERR, path, l.lineno, "--apply-map: %s",
-			    why);
+			why = err.msg;
+		else
+			why = eprior_record(e, &rec);
+		if (why != NULL)
+			cdp_die(EX_DATAERR, cdp_lines_name(in), l.lineno,
+			    "--emit-prior: %s", why);
+		acct->read++;
 	}
 	if (rc == -1)
 		cdp_die_err(&err, path, 0);
 	cdp_lines_close(in);
 	cdp_rec_free(&rec);
+}
+
+int
+links_emit_prior(const struct merge_opts *opt, char **files, int nfiles)
+{
+	static char *stdin_only[] = { "-" };
+	struct eprior e = { 0 };
+	struct cdp_acct acct = { 0 };
+	struct cdp_err err;
+	char part[JF_NAMEMAX], name[JF_NAMEMAX + 8];
+	const char *pname;
+	struct jhead h;
+
+	index_init(&e.ix, opt, false);
+	e.t = phase_tokens(opt);
+	pname = phase_part(opt, files, nfiles, part);
+	if (nfiles == 0) {
+		files = stdin_only;
+		nfiles = 1;
+	}
+	if ((e.ids = cdp_keymap_new()) == NULL)
+		cdp_oom(0);
+	head_init(&h, opt, e.t, "prior", pname);
+	snprintf(name, sizeof(name), "prior-%s", pname);
+	if (cdp_acct_open(&acct, NULL, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	jfset_open(&e.fs, opt->common.output, name, &h);
+	for (int i = 0; i < nfiles; i++)
+		eprior_file(&e, files[i], &acct);
+	for (size_t i = 0; i < e.n; i++) {
+		const char *s = e.text.p + e.off[i];
+
+		cdp_buf_reset(&e.line);
+		jb_str(&e.line, "n\t", 2);
+		if (name_escape(&e.line, s, strlen(s)) == -1)
+			cdp_oom(0);
+		jb_tab(&e.line);
+		jb_num(&e.line, e.count[i]);
+		jfset_put(&e.fs, jf_bucket_text(s, strlen(s), e.fs.n), &e.line);
+	}
+	jfset_close(&e.fs);
+	acct.aggregating = true;
+	acct.written = acct.read;
+	acct.extra[0].name = "ids";
+	acct.extra[0].n = e.n;
+	acct.extra[1].name = "claims";
+	acct.extra[1].n = e.claims;
+	if (cdp_acct_close(&acct, opt->common.stats, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	index_free(&e.ix);
+	tokens_free(e.t);
+	cdp_keymap_free(e.ids);
+	cdp_buf_free(&e.text);
+	cdp_buf_free(&e.line);
+	cdp_buf_free(&e.val);
+	free(e.off);
+	free(e.count);
+	return 0;
+}
+
+/* --- --apply-map ------------------------------------------------------- */
+
+/* --apply-map: token of a linking value -> profile id. */
+struct apply {
+	struct index		 ix;
+	struct tokens		*t;
+	struct cdp_keymap	*map;	/* token -> offset in ids */
+	struct cdp_keymap	*idset;	/* hash(profile id) -> offset */
+	struct cdp_keymap	*seen;	/* keyed: value key -> offset + 1, 0 */
+	struct cdp_buf		 ids;	/* the profile ids, NUL-terminated */
+	struct cdp_out		*out;
+	struct cdp_recw		 w;
+	struct cdp_buf		 s1, pid;
+	unsigned long long	 mapped;	/* records given a map's id */
+	int			 buckets;
+	uint64_t		 cur;	/* lookup()'s answer */
+};
+
+/* One line of a slice: TOKEN TAB PROFILE_ID. */
+static int
+map_line(void *ctx, const struct jline *l, const char **why)
+{
+	struct apply *a = ctx;
+	uint64_t *off;
+	int added;
+
+	if (l->nf != 2 || name_unescape(&a->pid, l->f[1], l->n[1]) == -1 ||
+	    a->pid.len == 0 || a->pid.len >= PROFILE_ID_SIZE ||
+	    memchr(a->pid.p, '\0', a->pid.len) != NULL) {
+		*why = "expected TOKEN TAB PROFILE_ID";
+		return -1;
+	}
+	/* The same id for many values: keep its text once. */
+	if ((off = cdp_keymap_put(a->idset, cdp_key128_of(a->pid.p,
+	    a->pid.len), a->ids.len, &added)) == NULL)
+		cdp_oom(0);
+	if (added && cdp_buf_add(&a->ids, a->pid.p, a->pid.len + 1) == -1)
+		cdp_oom(0);
+	if (cdp_keymap_put(a->map, jl_key(l, 0), *off, &added) == NULL)
+		cdp_oom(0);
+	if (!added) {
+		*why = "a token given twice";
+		return -1;
+	}
+	return 0;
+}
+
+/* "from-B" with B a bucket number below JF_MAXB: B, or -1. */
+static int
+from_number(const char *s)
+{
+	char *end;
+	long b;
+
+	if (strncmp(s, "from-", 5) != 0 || s[5] < '0' || s[5] > '9' ||
+	    (s[5] == '0' && s[6] != '\0'))
+		return -1;
+	b = strtol(s + 5, &end, 10);
+	return *end == '\0' && b < JF_MAXB ? (int)b : -1;
+}
+
+/* The part's slice: DIR/map-PART/from-B for every bucket B. */
+static void
+map_load(struct apply *a, const char *dir, const char *part)
+{
+	struct cdp_buf path = { 0 }, file = { 0 };
+	bool seen[JF_MAXB] = { false };
+	char fp[17], **names;
+	size_t n, good = 0;
+
+	phase_fingerprint(a->ix.opt, a->t, fp);
+	if (cdp_buf_addf(&path, "%s/map-%s", dir, part) == -1)
+		cdp_oom(0);
+	n = jf_list(path.p, &names);
+	for (size_t i = 0; i < n; i++) {
+		int b = from_number(names[i]);
+		struct jhead h;
+
+		cdp_buf_reset(&file);
+		if (cdp_buf_addf(&file, "%s/%s", path.p, names[i]) == -1)
+			cdp_oom(0);
+		jf_read(file.p, fp, &h, map_line, a);
+		if (strcmp(h.phase, "map") != 0 || b < 0 || seen[b] ||
+		    strcmp(h.from, names[i] + 5) != 0 || (a->buckets != 0 &&
+		    h.buckets != a->buckets))
+			cdp_die(EX_DATAERR, file.p, 1, "--apply-map: not a "
+			    "slice of the same join");
+		a->buckets = h.buckets;
+		seen[b] = true;
+		good += b < a->buckets;
+	}
+	if (n == 0 || good != (size_t)a->buckets || n != good)
+		cdp_die(EX_DATAERR, path.p, 0, "--apply-map: expected the "
+		    "files from-0 ... from-%d of every bucket; the join is "
+		    "unfinished or this is not its last round", a->buckets ?
+		    a->buckets - 1 : 0);
+	jf_names_free(names, n);
+	cdp_buf_free(&path);
+	cdp_buf_free(&file);
 }
 
 void
@@ -351,6 +613,28 @@ carried_id(struct apply *a, struct cdp_rec *rec, char own[PROFILE_ID_SIZE])
 	return 0;
 }
 
+/*
+ * The map's entry for the value whose index key is key, or NULL.  A keyed
+ * token costs an HMAC: values seen before in the part are looked up by
+ * their key instead.
+ */
+static uint64_t *
+lookup(struct apply *a, struct cdp_key128 key)
+{
+	uint64_t *v, *off;
+	int added;
+
+	if (a->seen == NULL)
+		return cdp_keymap_get(a->map, key);
+	if ((v = cdp_keymap_put(a->seen, key, 0, &added)) == NULL)
+		cdp_oom(0);
+	if (added) {
+		off = cdp_keymap_get(a->map, tokens_of(a->t, key));
+		*v = off != NULL ? *off + 1 : 0;
+	}
+	return *v != 0 ? (a->cur = *v - 1, &a->cur) : NULL;
+}
+
 static int
 apply_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
     const char **why)
@@ -368,7 +652,7 @@ apply_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 	/* All linking values of a record are in one cluster: the first
 	 * found names it.  A value missing from the map did not link. */
 	for (int i = 0; i < k && id == NULL; i++) {
-		uint64_t *off = cdp_keymap_get(a->map, keys[i]);
+		uint64_t *off = lookup(a, keys[i]);
 
 		if (off != NULL)
 			id = a->ids.p + *off;
@@ -393,14 +677,18 @@ links_apply(const struct merge_opts *opt, char **files, int nfiles)
 	struct apply a = { 0 };
 	struct cdp_acct acct = { 0 };
 	struct cdp_err err;
+	char part[JF_NAMEMAX];
 
 	index_init(&a.ix, opt, false);
+	a.t = phase_tokens(opt);
 	if ((a.map = cdp_keymap_new()) == NULL ||
 	    (a.idset = cdp_keymap_new()) == NULL)
 		cdp_oom(0);
-	map_load(&a, opt->apply_map);
+	map_load(&a, opt->apply_map, phase_part(opt, files, nfiles, part));
 	cdp_keymap_free(a.idset);
 	a.idset = NULL;
+	if (!tokens_clear(a.t) && (a.seen = cdp_keymap_new()) == NULL)
+		cdp_oom(0);
 	if ((a.out = cdp_out_open(opt->common.output, &err)) == NULL ||
 	    cdp_acct_open(&acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
@@ -414,11 +702,12 @@ links_apply(const struct merge_opts *opt, char **files, int nfiles)
 	if (cdp_acct_close(&acct, opt->common.stats, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	index_free(&a.ix);
+	tokens_free(a.t);
 	cdp_keymap_free(a.map);
+	cdp_keymap_free(a.seen);
 	cdp_buf_free(&a.ids);
 	cdp_buf_free(&a.s1);
-	cdp_buf_free(&a.s2);
-	cdp_buf_free(&a.s3);
+	cdp_buf_free(&a.pid);
 	cdp_recw_free(&a.w);
 	return 0;
 }

@@ -14,7 +14,9 @@ main(int argc, char *argv[])
 	cdp_diag_init("cdp-merge");
 	used = parse_options(argc, argv, &opt);	/* exits 64 on misuse */
 	if (opt.join_links)
-		status = links_join(&opt, argv + used, argc - used);
+		status = join_round(&opt, argv[used]);
+	else if (opt.emit_prior)
+		status = links_emit_prior(&opt, argv + used, argc - used);
 	else if (opt.apply_map != NULL)
 		status = links_apply(&opt, argv + used, argc - used);
 	else

@@ -64,8 +64,15 @@ struct merge_opts {
 	struct rule		 rules[MAX_RULES];
 	int			 nrules;
 	bool			 emit_links;	/* --emit-links */
+	bool			 emit_prior;	/* --emit-prior */
 	bool			 join_links;	/* --join-links */
-	const char		*apply_map;	/* --apply-map MAP */
+	const char		*apply_map;	/* --apply-map DIR */
+	long			 buckets;	/* --buckets N */
+	const char		*part;		/* --part NAME */
+	const char		*hash_key;	/* --hash-key-file FILE */
+	bool			 clear_links;	/* --clear-links */
+	long			 gather;	/* --gather N */
+	bool			 gather_set;
 	bool			 probabilistic;	/* --probabilistic */
 	double			 split_below;	/* --split-below, 0 off */
 	const char		*truth;		/* --truth FIELD */
@@ -86,17 +93,23 @@ extern const char *const merge_default_ignore[];
 /* Run both passes over the inputs; returns the exit status. */
 int	merge_run(const struct merge_opts *opt, char **files, int nfiles);
 
-/* The two phases (links.c): --join-links over the link files and
- * --apply-map over the records; each returns the exit status. */
-int	links_join(const struct merge_opts *opt, char **files, int nfiles);
+/*
+ * The phases over partitions (cdp-merge(1), "Phases over partitions"):
+ * one round of the join for the bucket folder dir (join.c), the map
+ * applied to a part's records and the ids of an earlier output handed on
+ * (links.c); each returns the exit status.
+ */
+int	join_round(const struct merge_opts *opt, const char *dir);
 int	links_apply(const struct merge_opts *opt, char **files, int nfiles);
+int	links_emit_prior(const struct merge_opts *opt, char **files,
+	    int nfiles);
 
 struct index;
-struct cdp_out;
 struct cdp_acct;
-/* --emit-links after the first pass: one line per identifier set. */
-void	links_emit(struct index *ix, struct cdp_out *out,
-	    struct cdp_acct *acct);
+/* --emit-links after the first pass over files[0..nfiles): the part's
+ * identifier sets into the buckets of the join folder. */
+void	links_emit(struct index *ix, struct cdp_acct *acct, char **files,
+	    int nfiles);
 
 struct resolve;
 /* --probabilistic --explain FILE (explain.c): every scored candidate

@@ -38,8 +38,8 @@ CDP_NORM_USAGE
 "      --id-map FILE         the ledger of ids merged or split\n"
 "      --prior-map FILE      id maps of runs since --prior was written\n"
 "      --replace             new ids for records carrying a profile_id\n"
-"      --emit-links, --join-links, --apply-map MAP\n"
-"                            the two phases over partitions (cdp-merge(1))\n"
+"      --emit-links --emit-prior --join-links --apply-map DIR --buckets N\n"
+"      --part --hash-key-file --clear-links --gather N: see cdp-merge(1)\n"
 "      --explain ID          instead of records, show for each record of\n"
 "                            profile ID the identifiers that linked it\n"
 "Probabilistic matching (Fellegi-Sunter):\n"
@@ -65,9 +65,9 @@ CDP_NORM_USAGE
 "  -o, --output FILE         write to FILE (atomically) instead of stdout\n"
 "      --rejects FILE        write bad records to FILE and go on\n"
 "      --stats               print the record account on stderr at the end\n"
-"      --progress, --no-progress\n"
-"                            progress bar of the first pass on stderr\n"
+"      --progress, --no-progress  progress bar of the first pass\n"
 "      --max-record-bytes N  longest record accepted (default 64M)\n"
+"      --threads N           worker threads (cdpipe(7) THREADS)\n"
 "      --verbose             messages may quote values (personal data)\n"
 "  -h, --help                this help\n"
 "  -V, --version             version\n";
@@ -94,8 +94,14 @@ enum {
 	OPT_SEED,
 	OPT_TRAIN_ONLY,
 	OPT_EMIT_LINKS,
+	OPT_EMIT_PRIOR,
 	OPT_JOIN_LINKS,
 	OPT_APPLY_MAP,
+	OPT_BUCKETS,
+	OPT_PART,
+	OPT_HASH_KEY_FILE,
+	OPT_CLEAR_LINKS,
+	OPT_GATHER,
 	OPT_TF,
 	OPT_TRAIN_BLOCK,
 	OPT_PRIOR_RULE,
@@ -110,16 +116,22 @@ enum {
 
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
+	CDP_THREADS_LONGOPT,
 	CDP_NORM_LONGOPTS,
 	{ "all-ids", no_argument, NULL, OPT_ALL_IDS },
 	{ "allow-nonconverged", no_argument, NULL, OPT_ALLOW_NONCONVERGED },
 	{ "allow-nonmonotone", no_argument, NULL, OPT_ALLOW_NONMONOTONE },
 	{ "annotate", no_argument, NULL, 'a' },
 	{ "apply-map", required_argument, NULL, OPT_APPLY_MAP },
-	{ "emit-links", no_argument, NULL, OPT_EMIT_LINKS },
-	{ "join-links", no_argument, NULL, OPT_JOIN_LINKS },
 	{ "block", required_argument, NULL, OPT_BLOCK },
+	{ "buckets", required_argument, NULL, OPT_BUCKETS },
+	{ "clear-links", no_argument, NULL, OPT_CLEAR_LINKS },
 	{ "compare", required_argument, NULL, OPT_COMPARE },
+	{ "emit-links", no_argument, NULL, OPT_EMIT_LINKS },
+	{ "emit-prior", no_argument, NULL, OPT_EMIT_PRIOR },
+	{ "gather", required_argument, NULL, OPT_GATHER },
+	{ "hash-key-file", required_argument, NULL, OPT_HASH_KEY_FILE },
+	{ "join-links", no_argument, NULL, OPT_JOIN_LINKS },
 	{ "link-only", required_argument, NULL, OPT_LINK_ONLY },
 	{ "max-block", required_argument, NULL, OPT_MAX_BLOCK },
 	{ "max-iter", required_argument, NULL, OPT_MAX_ITER },
@@ -144,6 +156,7 @@ static const struct option longopts[] = {
 	{ "no-default-ignore", no_argument, NULL, OPT_NO_DEFAULT_IGNORE },
 	{ "normalize", required_argument, NULL, 'n' },
 	{ "pairs", required_argument, NULL, OPT_PAIRS },
+	{ "part", required_argument, NULL, OPT_PART },
 	{ "prior", required_argument, NULL, OPT_PRIOR },
 	{ "prior-map", required_argument, NULL, OPT_PRIOR_MAP },
 	{ "profiles", no_argument, NULL, 'p' },
@@ -343,11 +356,34 @@ private_option(int ch, char *arg, struct merge_opts *opt,
 	case OPT_EMIT_LINKS:
 		opt->emit_links = true;
 		break;
+	case OPT_EMIT_PRIOR:
+		opt->emit_prior = true;
+		break;
 	case OPT_JOIN_LINKS:
 		opt->join_links = true;
 		break;
 	case OPT_APPLY_MAP:
 		opt->apply_map = arg;
+		break;
+	case OPT_BUCKETS:
+		opt->buckets = number(arg, "--buckets", 1);
+		if (opt->buckets > 256)
+			cdp_usage_die(usage, "--buckets: at most 256");
+		break;
+	case OPT_PART:
+		opt->part = arg;
+		break;
+	case OPT_HASH_KEY_FILE:
+		opt->hash_key = arg;
+		break;
+	case OPT_CLEAR_LINKS:
+		opt->clear_links = true;
+		break;
+	case OPT_GATHER:
+		if (cdp_parse_long(arg, 0, 0x7fffffffL, &opt->gather) == -1)
+			cdp_usage_die(usage, "--gather: expected a whole "
+			    "number from 0");
+		opt->gather_set = true;
 		break;
 	case OPT_PRIOR:
 		opt->prior = arg;
@@ -504,30 +540,85 @@ check_prob(struct merge_opts *opt)
 		    "--profiles");
 }
 
-/* --emit-links, --join-links and --apply-map: one at a time, without
- * the options of a one-process run they cannot honour. */
+/* The part's name must make a file name: [A-Za-z0-9][A-Za-z0-9._-]*. */
+static bool
+part_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 100 || !((*s >= 'a' && *s <= 'z') ||
+	    (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-") == n;
+}
+
+/* The options that only a phase over partitions takes. */
 static void
-check_phases(const struct merge_opts *opt)
+check_phase_only(const struct merge_opts *opt)
+{
+	const char *only = opt->gather_set ? "--gather" :
+	    opt->buckets > 0 ? "--buckets" :
+	    opt->part != NULL ? "--part" : opt->hash_key != NULL ?
+	    "--hash-key-file" : opt->clear_links ? "--clear-links" : NULL;
+
+	if (only != NULL)
+		cdp_usage_die(usage, "%s needs --emit-links, --emit-prior, "
+		    "--join-links or --apply-map", only);
+}
+
+/*
+ * --emit-links, --emit-prior, --join-links and --apply-map: one at a
+ * time, without the options of a one-process run they cannot honour, and
+ * with what each needs: keyed hashes or --clear-links, a folder.
+ */
+static void
+check_phases(const struct merge_opts *opt, int noperands)
 {
 	const char *phase = opt->emit_links ? "--emit-links" :
+	    opt->emit_prior ? "--emit-prior" :
 	    opt->join_links ? "--join-links" :
 	    opt->apply_map != NULL ? "--apply-map" : NULL;
 
-	if (phase == NULL)
+	if (phase == NULL) {
+		check_phase_only(opt);
 		return;
-	if (opt->emit_links + opt->join_links + (opt->apply_map != NULL) > 1)
-		cdp_usage_die(usage, "--emit-links, --join-links and "
-		    "--apply-map exclude each other");
+	}
+	if (opt->emit_links + opt->emit_prior + opt->join_links +
+	    (opt->apply_map != NULL) > 1)
+		cdp_usage_die(usage, "--emit-links, --emit-prior, --join-links "
+		    "and --apply-map exclude each other");
 	if (opt->probabilistic || opt->profiles || opt->explain != NULL)
 		cdp_usage_die(usage, "%s excludes --probabilistic, "
 		    "--profiles and --explain", phase);
-	if (opt->prior != NULL && !opt->join_links)
-		cdp_usage_die(usage, "%s: --prior belongs to --join-links",
+	if (opt->prior != NULL || opt->id_map != NULL)
+		cdp_usage_die(usage, "%s: --prior and --id-map belong to one "
+		    "process (over partitions: --emit-prior, and the join's "
+		    "id-map.ndjson)", phase);
+	if ((opt->hash_key != NULL) == opt->clear_links)
+		cdp_usage_die(usage, "%s: give --hash-key-file FILE (keyed "
+		    "hashes, the default) or --clear-links, not both or "
+		    "neither", phase);
+	if ((opt->emit_links || opt->emit_prior) != (opt->buckets > 0))
+		cdp_usage_die(usage, opt->buckets > 0 ? "%s: --buckets belongs "
+		    "to --emit-links and --emit-prior" : "%s needs --buckets",
 		    phase);
-	for (int i = 0; i < opt->nids; i++)
-		if (strcmp(opt->ids[i].name, "_n") == 0)
-			cdp_usage_die(usage, "%s: an identifier cannot be "
-			    "named \"_n\" (the count of a link)", phase);
+	if ((opt->emit_links || opt->emit_prior || opt->join_links) &&
+	    opt->common.output == NULL)
+		cdp_usage_die(usage, "%s needs -o DIR, the join folder", phase);
+	if (opt->join_links && noperands != 1)
+		cdp_usage_die(usage, "--join-links: expected one operand, a "
+		    "bucket folder DIR/to-B");
+	if (opt->gather_set && !opt->join_links)
+		cdp_usage_die(usage, "%s: --gather belongs to --join-links",
+		    phase);
+	if (opt->join_links && opt->part != NULL)
+		cdp_usage_die(usage, "--join-links: --part belongs to the "
+		    "parts' phases");
+	if (opt->part != NULL && !part_name_ok(opt->part))
+		cdp_usage_die(usage, "--part: expected a name of letters, "
+		    "digits, '.', '_' and '-', starting with a letter or a "
+		    "digit");
 }
 
 int
@@ -537,7 +628,7 @@ parse_options(int argc, char *argv[], struct merge_opts *opt)
 	int ch, npend = 0;
 
 	*opt = (struct merge_opts){ .max_degree = 50,
-	    .default_ignore = true };
+	    .default_ignore = true, .gather = 4000000 };
 	opt->prob = (struct prob_spec){ .prior = -1, .threshold = 0.9,
 	    .max_block = CDP_BLOCK_MAX_DEFAULT, .seed = 1, .max_iter = 200 };
 	while ((ch = cdp_getopt(argc, argv, CDP_COMMON_SHORTOPTS "ai:n:pr:",
@@ -556,7 +647,7 @@ parse_options(int argc, char *argv[], struct merge_opts *opt)
 		    "other");
 	if (opt->nrules > 0 && !opt->profiles)
 		cdp_usage_die(usage, "--rule needs --profiles");
-	check_phases(opt);
+	check_phases(opt, argc - optind);
 	for (int i = 0; i < npend; i++) {
 		int j;
 

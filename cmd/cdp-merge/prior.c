@@ -405,27 +405,47 @@ prior_apply(struct index *ix, const char *idmap_path,
 }
 
 int
-prior_carry(struct index *ix, struct cdp_rec *rec, const char **why)
+prior_of_record(struct index *ix, struct cdp_rec *rec, const char **s,
+    size_t *n, const char **why)
 {
-	struct prior *p = &ix->prior;
 	const struct cdp_field *f;
-	const char *s;
-	size_t n;
 
-	p->pending = NO_NODE;
 	if (ix->opt->emit_links || ix->opt->replace ||
 	    (f = cdp_rec_find(rec, "profile_id", 10)) == NULL)
 		return 0;
 	/* Only a string cdp-merge could have written is its own field. */
-	if (f->type != CDP_STRING || cdp_rec_str(rec, f, &ix->val, &s,
-	    &n) == -1 || n == 0 || n >= PROFILE_ID_SIZE ||
-	    memchr(s, '\0', n) != NULL) {
+	if (f->type != CDP_STRING || cdp_rec_str(rec, f, &ix->val, s,
+	    n) == -1 || *n == 0 || *n >= PROFILE_ID_SIZE ||
+	    memchr(*s, '\0', *n) != NULL) {
 		*why = "field \"profile_id\" already exists";
 		return -1;
 	}
+	return 1;
+}
+
+void
+prior_pend(struct index *ix, const char *s, size_t n)
+{
+	struct prior *p = &ix->prior;
+
+	p->pending = NO_NODE;
+	if (s == NULL)
+		return;
 	prior_maps(p);
 	p->pending = prior_id(p, s, n);
-	return 0;
+}
+
+int
+prior_carry(struct index *ix, struct cdp_rec *rec, const char **why)
+{
+	const char *s = NULL;
+	size_t n = 0;
+	int rc = prior_of_record(ix, rec, &s, &n, why);
+
+	ix->prior.pending = NO_NODE;
+	if (rc == 1)
+		prior_pend(ix, s, n);
+	return rc == -1 ? -1 : 0;
 }
 
 void

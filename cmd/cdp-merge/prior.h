@@ -52,6 +52,15 @@ struct cdp_out *prior_apply(struct index *ix, const char *idmap_path,
  */
 int	prior_carry(struct index *ix, struct cdp_rec *rec, const char **why);
 
+/*
+ * prior_carry() in two steps, for threads: the profile_id the record
+ * carries (*s, *n, 1), none (0), or -1 with *why when it cannot be ours;
+ * then, in input order, prior_pend() with it (NULL: none).
+ */
+int	prior_of_record(struct index *ix, struct cdp_rec *rec, const char **s,
+	    size_t *n, const char **why);
+void	prior_pend(struct index *ix, const char *s, size_t n);
+
 /* After the record was added with nodes ids[0..k): its carried id
  * claims them. */
 void	prior_carry_add(struct index *ix, const uint32_t *ids, int k);

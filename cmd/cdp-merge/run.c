@@ -18,6 +18,7 @@
 #include "lines.h"
 #include "merge.h"
 #include "out.h"
+#include "par.h"
 #include "prior.h"
 #include "progress.h"
 #include "prob.h"
@@ -30,6 +31,7 @@
 struct input {
 	const char	*path;
 	const char	*name;	/* in messages */
+	int		 fd;	/* a parallel pass 1's, till its end */
 	bool		 spilled;	/* a pipe: lines are in the spill file */
 	size_t		 nlines;	/* non-blank lines in pass 1 */
 };
@@ -56,6 +58,8 @@ struct run {
 	struct prob		*lk;	/* --probabilistic: the linker */
 	struct resolve		 rs;	/* links of records to records */
 	struct cdp_err		 perr;	/* why a line did not parse */
+	int			 next;	/* a parallel pass 1's next input */
+	struct cdp_par_info	 par;
 };
 
 #define SPILL_FLUSH	((size_t)1 << 20)
@@ -189,8 +193,9 @@ strings(struct cdp_rec *rec, const struct cdp_field *f, struct cdp_buf *b)
 	return rc == 0;
 }
 
-int
-merge_owned(struct index *ix, struct cdp_rec *rec, const char **why)
+/* The fields --profiles writes, in an input record: 0, or -1 (*why). */
+static int
+owned_fields(struct index *ix, struct cdp_rec *rec, const char **why)
 {
 	const struct cdp_field *f;
 	double d;
@@ -213,6 +218,14 @@ merge_owned(struct index *ix, struct cdp_rec *rec, const char **why)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+int
+merge_owned(struct index *ix, struct cdp_rec *rec, const char **why)
+{
+	if (owned_fields(ix, rec, why) == -1)
+		return -1;
 	return prior_carry(ix, rec, why);
 }
 
@@ -295,6 +308,187 @@ pass1_input(struct run *r, struct input *in)
 	cdp_lines_close(lr);
 	if (fd != STDIN_FILENO)
 		close(fd);
+}
+
+/* ---- a parallel first pass (par.h) ----
+ *
+ * Without --probabilistic and --truth, threads parse records and take
+ * their identifiers, normalised; one lane, in input order, makes the
+ * nodes and edges, keeps the lines the second pass needs and counts
+ * good and bad lines, as one thread does.
+ */
+
+/* A non-blank line for the lane (then its values and carried id). */
+struct mitem {
+	struct cdp_key128	rkey;
+	size_t			off, len;	/* the line in the block */
+	size_t			vlen;	/* bytes of values */
+	int			k;	/* values, or -1: a bad line */
+	uint32_t		plen;
+	bool			prior;	/* carries a profile_id */
+};
+
+struct mworker {
+	const struct merge_opts	*opt;
+	struct index		 ix;
+	struct cdp_rec		 rec;
+	struct cdp_buf		 vals;
+	struct cdp_err		 perr;
+};
+
+/* Check line l and take its identifiers into w->vals: k >= 0, or -1
+ * with *why. */
+static int
+par_check(struct mworker *w, const struct cdp_line *l, struct mitem *it,
+    const char **pid, const char **why)
+{
+	size_t n = 0;
+	int rc;
+
+	if (l->too_long) {
+		*why = "record longer than --max-record-bytes";
+		return -1;
+	}
+	if (cdp_rec_parse(&w->rec, l->p, l->len, &w->perr) == -1) {
+		if (w->perr.code != EX_DATAERR)
+			cdp_die_err(&w->perr, NULL, 0);
+		*why = w->perr.msg;
+		return -1;
+	}
+	if (owned_fields(&w->ix, &w->rec, why) == -1 ||
+	    (rc = prior_of_record(&w->ix, &w->rec, pid, &n, why)) == -1)
+		return -1;
+	it->prior = rc == 1;
+	it->plen = (uint32_t)n;
+	if (w->ix.record_links)
+		it->rkey = index_record_key(&w->rec);
+	return index_record_values(&w->ix, &w->rec, &w->vals, why);
+}
+
+static void
+par_line(void *ctx, struct cdp_par_block *b, const struct cdp_line *l)
+{
+	struct mworker *w = ctx;
+	struct mitem it = { .off = (size_t)(l->p - b->p), .len = l->len };
+	const char *why, *pid = NULL;
+
+	b->n.read++;
+	cdp_buf_reset(&w->vals);
+	if ((it.k = par_check(w, l, &it, &pid, &why)) == -1) {
+		cdp_par_reject(b, l->lineno, why, l->p, l->len);
+		it.prior = false;
+		it.plen = 0;
+	}
+	it.vlen = w->vals.len;
+	if (cdp_buf_add(&b->lane[0], &it, sizeof(it)) == -1 ||
+	    cdp_buf_add(&b->lane[0], w->vals.p, w->vals.len) == -1 ||
+	    (it.prior && cdp_buf_add(&b->lane[0], pid, it.plen) == -1))
+		cdp_oom(0);
+}
+
+static void
+par_block(void *ctx, struct cdp_par_block *b)
+{
+	struct mworker *w = ctx;
+
+	cdp_par_lines(b, w->opt->common.max_record_bytes ?
+	    w->opt->common.max_record_bytes : CDP_MAX_RECORD_BYTES, par_line,
+	    w);
+}
+
+static void
+par_lane(void *lctx, struct cdp_par_block *b, int lane)
+{
+	struct run *r = lctx;
+	struct input *in = &r->in[b->input];
+	const char *p = b->lane[lane].p, *end = p + b->lane[lane].len;
+	struct mitem it;
+
+	while (p < end) {
+		const char *vals, *line;
+		bool good;
+
+		memcpy(&it, p, sizeof(it));
+		vals = p + sizeof(it);
+		p = vals + it.vlen + it.plen;
+		line = b->p + it.off;
+		good = it.k >= 0;
+		index_line(&r->ix, good);
+		in->nlines++;
+		if (good) {
+			uint32_t ids[MAX_IDS];
+
+			prior_pend(&r->ix, it.prior ? vals + it.vlen : NULL,
+			    it.plen);
+			index_add_values(&r->ix, vals, it.k, it.rkey, ids);
+			prior_carry_add(&r->ix, ids, it.k);
+		} else
+			index_add_nodes(&r->ix, vals, it.vlen);
+		if (r->opt->profiles && good)
+			keep_record(r, line, it.len);
+		else if (in->spilled && !r->opt->profiles)
+			spill_line(r, line, it.len, good);
+	}
+}
+
+/* The engine's inputs: each opened as pass1_input() opens it. */
+static int
+par_next(void *shared, struct cdp_par_input *pin)
+{
+	struct run *r = shared;
+	struct input *in;
+	bool regular;
+	int fd;
+
+	if (r->next >= r->nin)
+		return 0;
+	in = &r->in[r->next++];
+	fd = open_input(in->path, &in->name, &regular);
+	/* Standard input cannot be opened again, even when redirected
+	 * from a file. */
+	in->spilled = (!regular || fd == STDIN_FILENO) && !r->opt->emit_links;
+	if ((in->spilled || r->opt->profiles) && r->spill == -1)
+		r->spill = spill_open();
+	in->fd = fd;
+	*pin = (struct cdp_par_input){ .fd = fd, .name = in->name,
+	    .line = 1, .bom = true };
+	return 1;
+}
+
+static void
+par_done(void *shared, int input)
+{
+	struct run *r = shared;
+
+	if (r->in[input].fd != STDIN_FILENO)
+		close(r->in[input].fd);
+}
+
+static void
+pass1_parallel(struct run *r, int threads)
+{
+	struct mworker *w = cdp_xcalloc((size_t)threads, sizeof(*w));
+	void **wctx = cdp_xcalloc((size_t)threads, sizeof(*wctx));
+	void *lctx[1] = { r };
+	struct cdp_par_prog prog = { .block = par_block, .ctx = wctx,
+	    .nlanes = 1, .lane = par_lane, .lctx = lctx, .shared = r,
+	    .next = par_next, .done = par_done, .progress = &r->prog };
+
+	for (int i = 0; i < threads; i++) {
+		w[i].opt = r->opt;
+		index_init(&w[i].ix, r->opt, r->ix.record_links);
+		wctx[i] = &w[i];
+	}
+	cdp_par_run(&prog, NULL, 0, threads, &r->opt->common, &r->acct,
+	    &r->par);
+	for (int i = 0; i < threads; i++) {
+		r->ix.ignored += w[i].ix.ignored;
+		index_free(&w[i].ix);
+		cdp_rec_free(&w[i].rec);
+		cdp_buf_free(&w[i].vals);
+	}
+	free(w);
+	free(wctx);
 }
 
 static void
@@ -475,6 +669,7 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 	struct run r = { .opt = opt, .spill = -1 };
 	struct cdp_out *idmap = NULL;
 	struct cdp_err err;
+	int threads;
 
 	if (nfiles == 0) {
 		files = stdin_only;
@@ -494,18 +689,25 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 	if (opt->prior != NULL)
 		prior_load(&r.ix, opt->prior, opt->prior_map, r.lk != NULL ?
 		    prior_to_linker : NULL, &r);
-	if ((r.out = cdp_out_open(opt->common.output, &err)) == NULL ||
+	/* --emit-links writes a folder of its own (links.c). */
+	if ((!opt->emit_links && (r.out = cdp_out_open(opt->common.output,
+	    &err)) == NULL) ||
 	    cdp_acct_open(&r.acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	cdp_progress_start(&r.prog, opt->common.progress,
 	    input_bytes(files, nfiles));
-	for (int i = 0; i < nfiles; i++) {
+	for (int i = 0; i < nfiles; i++)
 		r.in[i].path = files[i];
-		pass1_input(&r, &r.in[i]);
-	}
+	threads = opt->probabilistic || opt->truth != NULL ? 1 :
+	    cdp_par_threads(&opt->common, &r.par.asked);
+	if (threads > 1)
+		pass1_parallel(&r, threads);
+	else
+		for (int i = 0; i < nfiles; i++)
+			pass1_input(&r, &r.in[i]);
 	cdp_progress_end(&r.prog);
 	if (opt->emit_links) {
-		links_emit(&r.ix, r.out, &r.acct);
+		links_emit(&r.ix, &r.acct, files, nfiles);
 		goto done;
 	}
 	resolve_links(&r.rs);
@@ -536,6 +738,7 @@ done:
 		cdp_die_err(&err, NULL, 0);
 	if (!opt->emit_links)
 		set_stats(&r);
+	cdp_par_account(&r.par, &r.acct);
 	if (cdp_acct_close(&r.acct, opt->common.stats, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	if (r.spill != -1)

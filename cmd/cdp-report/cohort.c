@@ -12,6 +12,7 @@
 
 #include "diag.h"
 #include "each.h"
+#include "par.h"
 #include "events_prof.h"
 #include "keymap.h"
 #include "life.h"
@@ -39,6 +40,7 @@ static const char usage[] =
 "      --names KIND=NAME,... --since-first: the names of signup, renew,\n"
 "                            pause, resume, cancel and reactivate events\n"
 "      --as-of DATE          the day days_since() counts from (YYYY-MM-DD)\n"
+CDP_THREADS_USAGE
 REPORT_USAGE
 CDP_COMMON_USAGE;
 
@@ -58,6 +60,7 @@ static const struct option longopts[] = {
 	{ "event", required_argument, NULL, OPT_EVENT },
 	{ "names", required_argument, NULL, OPT_NAMES },
 	{ "since-first", no_argument, NULL, OPT_SINCE_FIRST },
+	CDP_THREADS_LONGOPT,
 	{ "cohort", required_argument, NULL, 'c' },
 	{ "period", required_argument, NULL, 'p' },
 	{ NULL, 0, NULL, 0 }
@@ -119,6 +122,9 @@ struct cohort {
 	struct life		 life;
 	double			 since;		/* active since, or -1 */
 	double			 end;		/* the input's end */
+	/* a parallel run: a thread's own copies of the expressions */
+	struct cdp_expr		*cohort, *activity;
+	int			 nlanes;
 };
 
 /* ---- periods ---- */
@@ -145,13 +151,16 @@ label_day(const char *s, size_t n, long *day)
 
 	if (n < 4 || !digits(s, 4))
 		return -1;
-	y = strtol(s, NULL, 10);
+	/* Digits counted here, not by strtol(): a label need not end with
+	 * a NUL (labels are joined in one buffer). */
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+	    (s[3] - '0');
 	if (n == 4) {
 		*day = cdp_time_days(y, 1, 1);
 		return 0;
 	}
 	if (n == 8 && s[4] == '-' && s[5] == 'W' && digits(s + 6, 2)) {
-		w = strtol(s + 6, NULL, 10);
+		w = (s[6] - '0') * 10 + (s[7] - '0');
 		if (w < 1 || w > 53)
 			return -1;
 		jan4 = cdp_time_days(y, 1, 4);	/* always in week 1 */
@@ -265,24 +274,38 @@ cohort_of(struct cohort *c, const char *s, size_t n)
 	return (int32_t)c->nco++;
 }
 
-/* A cohort value as its label: text as is, other values as JSON. */
-static int32_t
-cohort_val(struct cohort *c, const struct cdp_val *v)
+/* A cohort value as its label into b: text as is, other values as
+ * JSON. */
+static void
+cohort_label(const struct cdp_val *v, struct cdp_buf *b)
 {
 	char num[40];
-	int n;
+	int n, rc;
 
+	cdp_buf_reset(b);
 	switch (v->type) {
 	case CDP_V_STR:
 	case CDP_V_ARR:
 	case CDP_V_OBJ:
-		return cohort_of(c, v->s, v->n);
+		rc = cdp_buf_add(b, v->s, v->n);
+		break;
 	case CDP_V_BOOL:
-		return cohort_of(c, v->b ? "true" : "false", v->b ? 4 : 5);
+		rc = cdp_buf_adds(b, v->b ? "true" : "false");
+		break;
 	default:
 		n = cdp_fmt_double(num, v->num);
-		return cohort_of(c, num, n < 0 ? 0 : (size_t)n);
+		rc = cdp_buf_add(b, num, n < 0 ? 0 : (size_t)n);
+		break;
 	}
+	if (rc == -1)
+		cdp_oom(0);
+}
+
+static int32_t
+cohort_val(struct cohort *c, const struct cdp_val *v)
+{
+	cohort_label(v, &c->lab);
+	return cohort_of(c, c->lab.p, c->lab.len);
 }
 
 static struct cprof *
@@ -297,6 +320,23 @@ prof_at(struct cohort *c, uint32_t idx, int added)
 	return &c->p[idx];
 }
 
+/* Profile p (number idx) active in period per: one activity per period
+ * change, and its first period and the report's last kept. */
+static void
+active_in(struct cohort *c, struct cprof *p, uint32_t idx, int32_t per)
+{
+	if (per != p->last) {
+		cdp_xgrow((void **)&c->act, &c->acap, c->nact + 1,
+		    sizeof(*c->act));
+		c->act[c->nact++] = (struct act){ idx, per };
+		p->last = per;
+	}
+	if (p->first == NONE || per < p->first)
+		p->first = per;
+	if (c->maxperiod == NONE || per > c->maxperiod)
+		c->maxperiod = per;
+}
+
 static int
 on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
     const char **why)
@@ -306,7 +346,6 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 	struct cdp_val v = { .type = CDP_V_NULL };
 	struct cprof *p;
 	uint32_t idx;
-	int32_t per;
 	double t;
 	int rc, added, active = 1;
 
@@ -319,10 +358,10 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 	/* Everything that can reject the record comes first: a rejected
 	 * record must leave no trace in the result. */
 	if (opt->activity != NULL &&
-	    (active = cdp_expr_test(opt->activity, rec, why)) == -1)
+	    (active = cdp_expr_test(c->activity, rec, why)) == -1)
 		return -1;
 	if (opt->cohort != NULL && p->cohort == -1 &&
-	    cdp_expr_eval(opt->cohort, rec, &v, why) == -1)
+	    cdp_expr_eval(c->cohort, rec, &v, why) == -1)
 		return -1;
 	if (active) {
 		if ((rc = report_time(rec, opt->ro.time, c->tmp, &t, why))
@@ -336,17 +375,8 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 			}
 			return -1;
 		}
-		per = events_period(opt->period, cdp_time_day(t));
-		if (per != p->last) {
-			cdp_xgrow((void **)&c->act, &c->acap, c->nact + 1,
-			    sizeof(*c->act));
-			c->act[c->nact++] = (struct act){ idx, per };
-			p->last = per;
-		}
-		if (p->first == NONE || per < p->first)
-			p->first = per;
-		if (c->maxperiod == NONE || per > c->maxperiod)
-			c->maxperiod = per;
+		active_in(c, p, idx, events_period(opt->period,
+		    cdp_time_day(t)));
 	}
 	if (v.type != CDP_V_NULL)
 		p->cohort = cohort_val(c, &v);
@@ -616,6 +646,259 @@ fill(struct cohort *c, const int32_t *order, const unsigned long *cnt,
 	}
 }
 
+/* ---- parallel runs (par.h) ----
+ *
+ * Threads read each record's profile, activity, cohort value and time;
+ * the lane of the profile applies them in input order exactly as
+ * on_record() does (what is rejected depends on the profile: its cohort
+ * is read until it has one), and counts its profiles, cohorts and
+ * activity.  The lanes' tallies are joined by cohort label at the end.
+ */
+
+enum { CV_NONE, CV_ERR, CV_VAL };
+
+/* A record for its profile's lane, then the profile key, the cohort
+ * label, the reason of the activity's or the cohort's error, the reason
+ * of the time's. */
+struct citem {
+	double		t;
+	size_t		off, len;	/* the line in the block */
+	long		line;
+	uint32_t	klen, clen, wlen, tlen;
+	uint8_t		active, act_err, cv, time_err;
+};
+
+static int
+par_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
+    const char **why)
+{
+	struct cohort *c = ctx;
+	const struct cohort_opts *opt = c->opt;
+	struct cdp_val v = { .type = CDP_V_NULL };
+	struct citem it = { .off = (size_t)(at->line->p - at->blk->p),
+	    .len = at->line->len, .line = at->line->lineno, .active = 1 };
+	const char *w = "", *tw = "", *e = "";
+	struct cdp_buf *b;
+	int rc;
+
+	if (evprof_key(&c->prof, rec, opt->by) == 0) {
+		c->no_profile++;
+		return 1;
+	}
+	cdp_buf_reset(&c->lab);
+	if (opt->activity != NULL &&
+	    (rc = cdp_expr_test(c->activity, rec, &e)) != -1)
+		it.active = (uint8_t)rc;
+	else if (opt->activity != NULL) {
+		it.act_err = 1;
+		w = e;
+	}
+	if (!it.act_err && opt->cohort != NULL) {
+		if (cdp_expr_eval(c->cohort, rec, &v, &e) == -1) {
+			it.cv = CV_ERR;
+			w = e;
+		} else if (v.type != CDP_V_NULL) {
+			it.cv = CV_VAL;
+			cohort_label(&v, &c->lab);
+		}
+	}
+	if (!it.act_err && it.active &&
+	    (rc = report_time(rec, opt->ro.time, c->tmp, &it.t, &e)) != 0) {
+		it.time_err = 1;
+		if (rc == 1)
+			tw = c->missing;
+		else {
+			snprintf(c->why, sizeof(c->why), "%s: %s",
+			    opt->ro.time, e);
+			tw = c->why;
+		}
+	}
+	it.klen = (uint32_t)c->prof.key.len;
+	it.clen = it.cv == CV_VAL ? (uint32_t)c->lab.len : 0;
+	it.wlen = (uint32_t)strlen(w);
+	it.tlen = (uint32_t)strlen(tw);
+	b = &at->blk->lane[cdp_key128_of(c->prof.key.p, c->prof.key.len).hi %
+	    (uint64_t)c->nlanes];
+	if (cdp_buf_add(b, &it, sizeof(it)) == -1 ||
+	    cdp_buf_add(b, c->prof.key.p, it.klen) == -1 ||
+	    cdp_buf_add(b, c->lab.p, it.clen) == -1 ||
+	    cdp_buf_add(b, w, it.wlen) == -1 ||
+	    cdp_buf_add(b, tw, it.tlen) == -1)
+		cdp_oom(0);
+	(void)why;
+	return 2;
+}
+
+/* One record in its lane, as on_record() takes it. */
+static void
+lane_record(struct cohort *c, struct cdp_par_block *b, int lane,
+    const struct citem *it, const char *key, const char *label,
+    const char *why)
+{
+	const struct cohort_opts *opt = c->opt;
+	char w[512];
+	struct cprof *p;
+	uint32_t idx;
+	int added;
+	bool cohort = false;
+
+	idx = evprof_index(&c->prof, cdp_key128_of(key, it->klen), &added);
+	p = prof_at(c, idx, added);
+	if (it->act_err || (opt->cohort != NULL && p->cohort == -1 &&
+	    it->cv == CV_ERR))
+		snprintf(w, sizeof(w), "%.*s", (int)it->wlen, why);
+	else if (it->active && it->time_err)
+		snprintf(w, sizeof(w), "%.*s", (int)it->tlen, why + it->wlen);
+	else
+		w[0] = '\0';
+	if (w[0] != '\0') {
+		cdp_par_lane_reject(b, lane, it->line, w, b->p + it->off,
+		    it->len);
+		return;
+	}
+	if (it->active) {
+		active_in(c, p, idx, events_period(opt->period,
+		    cdp_time_day(it->t)));
+	}
+	/* The cohort is read while the profile has none. */
+	if (p->cohort == -1 && it->cv == CV_VAL) {
+		p->cohort = cohort_of(c, label, it->clen);
+		cohort = true;
+	}
+	if (it->active || cohort)
+		b->lane_n[lane].written++;
+	else
+		b->lane_n[lane].dropped++;
+}
+
+static void
+par_lane(void *lctx, struct cdp_par_block *b, int lane)
+{
+	struct cohort *c = lctx;
+	const char *p = b->lane[lane].p, *end = p + b->lane[lane].len;
+	struct citem it;
+
+	while (p < end) {
+		const char *key, *label, *why;
+
+		memcpy(&it, p, sizeof(it));
+		key = p + sizeof(it);
+		label = key + it.klen;
+		why = label + it.clen;
+		lane_record(c, b, lane, &it, key, label, why);
+		p = why + it.wlen + it.tlen;
+	}
+}
+
+static void	cohort_free(struct cohort *c);
+static unsigned long long assign(struct cohort *c);
+static unsigned long *tally(struct cohort *c, size_t *nk);
+
+/*
+ * The lanes' cohorts into c by label (sizes, and each lane's counts per
+ * period since the cohort's start into *cnt, *nk periods wide).
+ * Returns the active profiles without a cohort.
+ */
+static unsigned long long
+join_lanes(struct cohort *c, struct cohort *l, int nlanes,
+    unsigned long **cnt, size_t *nk)
+{
+	unsigned long **lc = cdp_xcalloc((size_t)nlanes, sizeof(*lc));
+	size_t *lk = cdp_xcalloc((size_t)nlanes, sizeof(*lk));
+	unsigned long long none = 0;
+	size_t n = 1;
+
+	for (int i = 0; i < nlanes; i++) {
+		none += assign(&l[i]);
+		lc[i] = tally(&l[i], &lk[i]);
+		if (lk[i] > n)
+			n = lk[i];
+		if (l[i].maxperiod != NONE && (c->maxperiod == NONE ||
+		    l[i].maxperiod > c->maxperiod))
+			c->maxperiod = l[i].maxperiod;
+		for (size_t g = 0; g < l[i].nco; g++)
+			(void)cohort_of(c, l[i].labels.p + l[i].co[g].off,
+			    l[i].co[g].len);
+	}
+	*cnt = cdp_xcalloc(c->nco * n + 1, sizeof(**cnt));
+	for (int i = 0; i < nlanes; i++) {
+		for (size_t g = 0; g < l[i].nco; g++) {
+			int32_t m = cohort_of(c, l[i].labels.p +
+			    l[i].co[g].off, l[i].co[g].len);
+
+			c->co[m].size += l[i].co[g].size;
+			for (size_t k = 0; k < lk[i]; k++)
+				(*cnt)[(size_t)m * n + k] +=
+				    lc[i][g * lk[i] + k];
+		}
+		free(lc[i]);
+	}
+	free(lc);
+	free(lk);
+	*nk = n;
+	return none;
+}
+
+static unsigned long long
+run_parallel(struct cohort *c, char **files, int nfiles, int threads,
+    struct cdp_acct *acct, struct cdp_par_info *info, unsigned long **cnt,
+    size_t *nk)
+{
+	const struct cohort_opts *opt = c->opt;
+	struct cohort *w = cdp_xcalloc((size_t)threads, sizeof(*w));
+	struct cohort *l = cdp_xcalloc((size_t)threads, sizeof(*l));
+	void **wctx = cdp_xcalloc((size_t)threads, sizeof(*wctx));
+	void **lctx = cdp_xcalloc((size_t)threads, sizeof(*lctx));
+	struct cdp_par_prog prog = { .record = par_record, .ctx = wctx,
+	    .nlanes = threads, .lane = par_lane, .lctx = lctx };
+	unsigned long long none;
+
+	for (int i = 0; i < threads; i++) {
+		w[i] = (struct cohort){ .opt = c->opt, .nlanes = threads };
+		l[i] = (struct cohort){ .opt = c->opt, .maxperiod = NONE };
+		memcpy(w[i].missing, c->missing, sizeof(c->missing));
+		if ((opt->cohort != NULL && (w[i].cohort =
+		    cdp_expr_clone(opt->cohort)) == NULL) ||
+		    (opt->activity != NULL && (w[i].activity =
+		    cdp_expr_clone(opt->activity)) == NULL) ||
+		    (l[i].comap = cdp_keymap_new()) == NULL)
+			cdp_oom(0);
+		evprof_init(&w[i].prof);
+		evprof_init(&l[i].prof);
+		wctx[i] = &w[i];
+		lctx[i] = &l[i];
+	}
+	cdp_par_run(&prog, files, nfiles, threads, &opt->ro.common, acct,
+	    info);
+	none = join_lanes(c, l, threads, cnt, nk);
+	for (int i = 0; i < threads; i++) {
+		c->no_profile += w[i].no_profile;
+		cdp_expr_free(w[i].cohort);
+		cdp_expr_free(w[i].activity);
+		cohort_free(&w[i]);
+		cohort_free(&l[i]);
+	}
+	free(w);
+	free(l);
+	free(wctx);
+	free(lctx);
+	return none;
+}
+
+static void
+cohort_free(struct cohort *c)
+{
+	cdp_keymap_free(c->comap);
+	evprof_free(&c->prof);
+	free(c->p);
+	free(c->act);
+	free(c->co);
+	cdp_buf_free(&c->labels);
+	cdp_buf_free(&c->lab);
+	cdp_buf_free(&c->tmp[0]);
+	cdp_buf_free(&c->tmp[1]);
+}
+
 int
 cohort_main(int argc, char **argv)
 {
@@ -623,13 +906,16 @@ cohort_main(int argc, char **argv)
 	struct cohort c;
 	struct cdp_acct a;
 	struct rtable t[2], *tp[2] = { &t[0], &t[1] };
+	struct cdp_par_info info = { 0 };
 	unsigned long *cnt;
 	int32_t *order;
 	size_t nk;
+	int threads;
 
 	parse_options(argc, argv, &opt);
 	c = (struct cohort){ .opt = &opt, .maxperiod = NONE,
-	    .comap = cdp_keymap_new() };
+	    .comap = cdp_keymap_new(), .cohort = opt.cohort,
+	    .activity = opt.activity };
 	if (c.comap == NULL)
 		cdp_oom(0);
 	snprintf(c.missing, sizeof(c.missing), "no time field \"%s\"",
@@ -637,18 +923,26 @@ cohort_main(int argc, char **argv)
 	evprof_init(&c.prof);
 	life_init(&c.life, &opt.life);
 	report_acct_open(&opt.ro, &a);
-	cdp_each(argv + optind, argc - optind, &opt.ro.common, &a,
-	    opt.since_first ? on_life : on_record, &c);
-	if (opt.since_first)
-		since_first(&c);
+	threads = opt.since_first ? 1 : cdp_par_threads(&opt.ro.common,
+	    &info.asked);
+	if (threads > 1)
+		a.extra[1].n = run_parallel(&c, argv + optind, argc - optind,
+		    threads, &a, &info, &cnt, &nk);
+	else {
+		cdp_each(argv + optind, argc - optind, &opt.ro.common, &a,
+		    opt.since_first ? on_life : on_record, &c);
+		if (opt.since_first)
+			since_first(&c);
+		a.extra[1].n = assign(&c);
+		cnt = tally(&c, &nk);
+	}
 	a.extra[0].name = "no_profile";
 	a.extra[0].n = c.no_profile;
 	a.extra[1].name = "no_cohort";
-	a.extra[1].n = assign(&c);
-	cnt = tally(&c, &nk);
 	order = sorted(&c);
 	fill(&c, order, cnt, nk, &t[0], &t[1]);
 	report_write(&opt.ro, tp, 2);
+	cdp_par_account(&info, &a);
 	report_acct_close(&opt.ro, &a);
 	rtable_free(&t[0]);
 	rtable_free(&t[1]);

@@ -28,13 +28,11 @@ evprof_free(struct evprof *p)
 }
 
 int
-evprof_of(struct evprof *p, struct cdp_rec *rec, const char *name,
-    uint32_t *idx, int *added)
+evprof_key(struct evprof *p, struct cdp_rec *rec, const char *name)
 {
 	const struct cdp_field *f = cdp_rec_find(rec, name, strlen(name));
 	const char *s;
 	size_t n;
-	uint64_t *v;
 
 	if (f == NULL || f->type == CDP_NULL)
 		return 0;
@@ -53,8 +51,15 @@ evprof_of(struct evprof *p, struct cdp_rec *rec, const char *name,
 	}
 	if (cdp_buf_add(&p->key, s, n) == -1)
 		cdp_oom(0);
-	if ((v = cdp_keymap_put(p->map, cdp_key128_of(p->key.p, p->key.len),
-	    p->n, added)) == NULL)
+	return 1;
+}
+
+uint32_t
+evprof_index(struct evprof *p, struct cdp_key128 h, int *added)
+{
+	uint64_t *v;
+
+	if ((v = cdp_keymap_put(p->map, h, p->n, added)) == NULL)
 		cdp_oom(0);
 	if (*added) {
 		if (p->n == UINT32_MAX)
@@ -62,7 +67,16 @@ evprof_of(struct evprof *p, struct cdp_rec *rec, const char *name,
 			    UINT32_MAX - 1);
 		p->n++;
 	}
-	*idx = (uint32_t)*v;
+	return (uint32_t)*v;
+}
+
+int
+evprof_of(struct evprof *p, struct cdp_rec *rec, const char *name,
+    uint32_t *idx, int *added)
+{
+	if (evprof_key(p, rec, name) == 0)
+		return 0;
+	*idx = evprof_index(p, cdp_key128_of(p->key.p, p->key.len), added);
 	return 1;
 }
 

@@ -33,6 +33,12 @@ void	evprof_free(struct evprof *p);
 int	evprof_of(struct evprof *p, struct cdp_rec *rec, const char *name,
 	    uint32_t *idx, int *added);
 
+/* evprof_of() in two steps (threads find keys, lanes number them): the
+ * key of rec's profile into p->key (1), or 0 when it has none; the
+ * number of the profile whose key hashes to h. */
+int	evprof_key(struct evprof *p, struct cdp_rec *rec, const char *name);
+uint32_t evprof_index(struct evprof *p, struct cdp_key128 h, int *added);
+
 /*
  * Compile src for option where (e.g. "--steps 2"): on a syntax error
  * print "cdp-report: WHERE:LINE:COL: MESSAGE" and exit 64.  ro's --as-of

@@ -13,6 +13,7 @@
 
 #include "diag.h"
 #include "each.h"
+#include "par.h"
 #include "xalloc.h"
 #include "events_prof.h"
 #include "report.h"
@@ -32,6 +33,7 @@ static const char usage[] =
 "                            default: no limit)\n"
 "      --by-profile FIELD    the field naming the profile (default profile_id)\n"
 "      --as-of DATE          the day days_since() counts from (YYYY-MM-DD)\n"
+CDP_THREADS_USAGE
 REPORT_USAGE
 CDP_COMMON_USAGE;
 
@@ -41,6 +43,7 @@ enum {
 
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
+	CDP_THREADS_LONGOPT,
 	REPORT_LONGOPTS,
 	CDP_AS_OF_LONGOPT,
 	{ "by-profile", required_argument, NULL, OPT_BY_PROFILE },
@@ -81,6 +84,8 @@ struct fev {
 
 struct funnel {
 	struct funnel_opts	*opt;
+	struct cdp_expr		*steps[MAX_STEPS];	/* opt's, or copies */
+	int			 nlanes;	/* a parallel run's */
 	struct evprof		 prof;
 	struct fev		*ev;
 	size_t			 nev, cap;
@@ -175,32 +180,34 @@ parse_options(int argc, char **argv, struct funnel_opts *opt)
 	}
 }
 
+/*
+ * The steps record rec matches (*mask), its profile's key (f->prof.key)
+ * and its time (*t): 0; 1 when it matches no step or has no profile
+ * (counted, dropped); -1 with *why when it is bad.
+ */
 static int
-on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
+check(struct funnel *f, struct cdp_rec *rec, uint32_t *mask, double *t,
     const char **why)
 {
-	struct funnel *f = ctx;
 	const struct funnel_opts *opt = f->opt;
-	uint32_t mask = 0, idx;
-	double t;
-	int rc, added;
+	int rc;
 
-	(void)at;
+	*mask = 0;
 	for (int k = 0; k < opt->nsteps; k++) {
-		if ((rc = cdp_expr_test(opt->steps[k].e, rec, why)) == -1)
+		if ((rc = cdp_expr_test(f->steps[k], rec, why)) == -1)
 			return -1;
 		if (rc == 1)
-			mask |= UINT32_C(1) << k;
+			*mask |= UINT32_C(1) << k;
 	}
-	if (mask == 0) {
+	if (*mask == 0) {
 		f->no_step++;
 		return 1;
 	}
-	if (evprof_of(&f->prof, rec, opt->by, &idx, &added) == 0) {
+	if (evprof_key(&f->prof, rec, opt->by) == 0) {
 		f->no_profile++;
 		return 1;
 	}
-	if ((rc = report_time(rec, opt->ro.time, f->tmp, &t, why)) != 0) {
+	if ((rc = report_time(rec, opt->ro.time, f->tmp, t, why)) != 0) {
 		if (rc == 1) {
 			*why = f->missing;
 		} else {
@@ -210,9 +217,33 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		}
 		return -1;
 	}
+	return 0;
+}
+
+/* An event of profile idx (seq: input order within the run or lane). */
+static void
+add_event(struct funnel *f, double t, uint32_t idx, uint32_t mask)
+{
 	cdp_xgrow((void **)&f->ev, &f->cap, f->nev + 1, sizeof(*f->ev));
 	f->ev[f->nev++] = (struct fev){ .t = t, .seq = f->seq++,
 	    .prof = idx, .mask = mask };
+}
+
+static int
+on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
+    const char **why)
+{
+	struct funnel *f = ctx;
+	uint32_t mask, idx;
+	double t;
+	int rc, added;
+
+	(void)at;
+	if ((rc = check(f, rec, &mask, &t, why)) != 0)
+		return rc;
+	idx = evprof_index(&f->prof, cdp_key128_of(f->prof.key.p,
+	    f->prof.key.len), &added);
+	add_event(f, t, idx, mask);
 	return 0;
 }
 
@@ -308,13 +339,10 @@ fill(const struct funnel_opts *opt, struct tally *tl, struct rtable *t)
 	cdp_buf_free(&b);
 }
 
-/* Write the table; returns the number of profiles with events. */
+/* Walk every profile of f into tl; returns how many there are. */
 static unsigned long long
-report(struct funnel *f)
+walk_all(struct funnel *f, struct tally *tl)
 {
-	const struct funnel_opts *opt = f->opt;
-	struct tally tl[MAX_STEPS] = { { 0 } };
-	struct rtable t, *tp = &t;
 	unsigned long long nprof = 0;
 	size_t i, j;
 
@@ -324,14 +352,126 @@ report(struct funnel *f)
 		for (j = i + 1; j < f->nev && f->ev[j].prof == f->ev[i].prof;
 		    j++)
 			;
-		walk(opt, f->ev + i, j - i, tl);
+		walk(f->opt, f->ev + i, j - i, tl);
 		nprof++;
 	}
+	return nprof;
+}
+
+/* Write the table of tl. */
+static void
+report(const struct funnel_opts *opt, struct tally *tl)
+{
+	struct rtable t, *tp = &t;
+
 	fill(opt, tl, &t);
 	report_write(&opt->ro, &tp, 1);
 	rtable_free(&t);
 	for (int k = 0; k < opt->nsteps; k++)
 		free(tl[k].dur);
+}
+
+static void
+funnel_free(struct funnel *f)
+{
+	free(f->ev);
+	evprof_free(&f->prof);
+	cdp_buf_free(&f->tmp[0]);
+	cdp_buf_free(&f->tmp[1]);
+}
+
+/* ---- parallel runs (par.h) ----
+ *
+ * Threads test the steps and read the profile and time of each record;
+ * the lane of the profile's key numbers the profiles it holds and keeps
+ * their events in input order.  The walk is per profile: the lanes'
+ * walks add up to one thread's.
+ */
+
+struct fitem {
+	double		t;
+	uint32_t	mask;
+	uint32_t	klen;
+};
+
+static int
+par_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
+    const char **why)
+{
+	struct funnel *f = ctx;
+	struct fitem it;
+	struct cdp_buf *b;
+	int rc;
+
+	if ((rc = check(f, rec, &it.mask, &it.t, why)) != 0)
+		return rc;
+	it.klen = (uint32_t)f->prof.key.len;
+	b = &at->blk->lane[cdp_key128_of(f->prof.key.p, f->prof.key.len).hi %
+	    (uint64_t)f->nlanes];
+	if (cdp_buf_add(b, &it, sizeof(it)) == -1 ||
+	    cdp_buf_add(b, f->prof.key.p, it.klen) == -1)
+		cdp_oom(0);
+	return 0;
+}
+
+static void
+par_lane(void *lctx, struct cdp_par_block *b, int lane)
+{
+	struct funnel *f = lctx;
+	const char *p = b->lane[lane].p, *end = p + b->lane[lane].len;
+	struct fitem it;
+	int added;
+
+	while (p < end) {
+		memcpy(&it, p, sizeof(it));
+		p += sizeof(it);
+		add_event(f, it.t, evprof_index(&f->prof, cdp_key128_of(p,
+		    it.klen), &added), it.mask);
+		p += it.klen;
+	}
+}
+
+/* The records on threads, each profile's events in one lane; returns
+ * the profiles with events. */
+static unsigned long long
+run_parallel(struct funnel *f, char **files, int nfiles, int threads,
+    struct cdp_acct *acct, struct cdp_par_info *info, struct tally *tl)
+{
+	struct funnel *w = cdp_xcalloc((size_t)threads, sizeof(*w));
+	struct funnel *l = cdp_xcalloc((size_t)threads, sizeof(*l));
+	void **wctx = cdp_xcalloc((size_t)threads, sizeof(*wctx));
+	void **lctx = cdp_xcalloc((size_t)threads, sizeof(*lctx));
+	struct cdp_par_prog prog = { .record = par_record, .ctx = wctx,
+	    .nlanes = threads, .lane = par_lane, .lctx = lctx };
+	unsigned long long nprof = 0;
+
+	for (int i = 0; i < threads; i++) {
+		w[i] = l[i] = (struct funnel){ .opt = f->opt, .nlanes = threads };
+		memcpy(w[i].missing, f->missing, sizeof(f->missing));
+		for (int k = 0; k < f->opt->nsteps; k++)
+			if ((w[i].steps[k] = cdp_expr_clone(f->steps[k])) ==
+			    NULL)
+				cdp_oom(0);
+		evprof_init(&w[i].prof);
+		evprof_init(&l[i].prof);
+		wctx[i] = &w[i];
+		lctx[i] = &l[i];
+	}
+	cdp_par_run(&prog, files, nfiles, threads, &f->opt->ro.common, acct,
+	    info);
+	for (int i = 0; i < threads; i++) {
+		f->no_step += w[i].no_step;
+		f->no_profile += w[i].no_profile;
+		nprof += walk_all(&l[i], tl);
+		for (int k = 0; k < f->opt->nsteps; k++)
+			cdp_expr_free(w[i].steps[k]);
+		funnel_free(&w[i]);
+		funnel_free(&l[i]);
+	}
+	free(w);
+	free(l);
+	free(wctx);
+	free(lctx);
 	return nprof;
 }
 
@@ -341,29 +481,39 @@ funnel_main(int argc, char **argv)
 	struct funnel_opts opt;
 	struct funnel f;
 	struct cdp_acct a;
+	struct cdp_par_info info = { 0 };
+	struct tally tl[MAX_STEPS] = { { 0 } };
 	unsigned long long nprof;
+	int threads;
 
 	parse_options(argc, argv, &opt);
 	f = (struct funnel){ .opt = &opt };
+	for (int k = 0; k < opt.nsteps; k++)
+		f.steps[k] = opt.steps[k].e;
 	snprintf(f.missing, sizeof(f.missing), "no time field \"%s\"",
 	    opt.ro.time);
 	evprof_init(&f.prof);
 	report_acct_open(&opt.ro, &a);
-	cdp_each(argv + optind, argc - optind, &opt.ro.common, &a, on_record,
-	    &f);
-	nprof = report(&f);
+	threads = cdp_par_threads(&opt.ro.common, &info.asked);
+	if (threads > 1)
+		nprof = run_parallel(&f, argv + optind, argc - optind, threads,
+		    &a, &info, tl);
+	else {
+		cdp_each(argv + optind, argc - optind, &opt.ro.common, &a,
+		    on_record, &f);
+		nprof = walk_all(&f, tl);
+	}
+	report(&opt, tl);
 	a.extra[0].name = "no_step";
 	a.extra[0].n = f.no_step;
 	a.extra[1].name = "no_profile";
 	a.extra[1].n = f.no_profile;
 	a.extra[2].name = "profiles";
 	a.extra[2].n = nprof;
+	cdp_par_account(&info, &a);
 	report_acct_close(&opt.ro, &a);
 	for (int k = 0; k < opt.nsteps; k++)
 		cdp_expr_free(opt.steps[k].e);
-	free(f.ev);
-	evprof_free(&f.prof);
-	cdp_buf_free(&f.tmp[0]);
-	cdp_buf_free(&f.tmp[1]);
+	funnel_free(&f);
 	return 0;
 }

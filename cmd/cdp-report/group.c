@@ -22,6 +22,7 @@
 #include "agg.h"
 #include "diag.h"
 #include "each.h"
+#include "par.h"
 #include "sort.h"
 #include "span.h"
 #include "xalloc.h"
@@ -48,6 +49,7 @@ static const char usage[] =
 "                            not once under each of its elements\n"
 "      --partial             write the mergeable state as NDJSON instead\n"
 "      --merge               read --partial files instead of records\n"
+CDP_THREADS_USAGE
 REPORT_USAGE
 CDP_COMMON_USAGE;
 
@@ -63,6 +65,7 @@ static const struct option longopts[] = {
 	{ "partial", no_argument, NULL, OPT_PARTIAL },
 	{ "whole-arrays", no_argument, NULL, OPT_WHOLE_ARRAYS },
 	CDP_COMMON_LONGOPTS,
+	CDP_THREADS_LONGOPT,
 	REPORT_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
@@ -156,7 +159,7 @@ struct grp {
 	int			 nfld;
 	struct cdp_keymap	*map;
 	struct cdp_buf		 keys;	/* every group's key bytes */
-	struct cdp_buf		 kb, tmp;	/* scratch */
+	struct cdp_buf		 kb, tmp, cur;	/* scratch */
 	size_t			*koff;	/* per group: its key in keys */
 	size_t			 kcap;
 	struct ast		*st;	/* ngroups * nst */
@@ -180,6 +183,9 @@ struct grp {
 	size_t			 ncurfields;
 	bool			 header;	/* --merge: seen one */
 	char			*notpart;	/* partial mismatch message */
+	/* A parallel run's lane: the block it folds (for failures). */
+	struct cdp_par_block	*blk;
+	int			 nlanes;
 };
 
 static int
@@ -368,15 +374,20 @@ dec_max(uint8_t a, uint8_t b)
 static uint8_t
 decimals(const struct aval *v)
 {
-	const char *e, *dot;
-	long frac;
+	const char *e, *dot, *p, *end = v->s + v->n;
+	long frac, exp = 0;
 
 	if (v->n == 0)
 		return DEC_NONE;
 	if ((e = memchr(v->s, 'e', v->n)) == NULL)
 		return 0;	/* "0" */
 	dot = memchr(v->s, '.', (size_t)(e - v->s));
-	frac = (dot != NULL ? e - dot - 1 : 0) - strtol(e + 1, NULL, 10);
+	frac = dot != NULL ? e - dot - 1 : 0;
+	/* The exponent, within the text (it is not NUL-terminated). */
+	for (p = e + 1 + (e + 1 < end && e[1] == '-'); p < end &&
+	    *p >= '0' && *p <= '9' && exp <= DEC_MAX * 100; p++)
+		exp = exp * 10 + (*p - '0');
+	frac += e + 1 < end && e[1] == '-' ? exp : -exp;
 	return frac <= 0 ? 0 : frac > DEC_MAX ? DEC_NONE : (uint8_t)frac;
 }
 
@@ -401,30 +412,37 @@ states(struct grp *g, size_t grp)
 	return &g->st[grp * (size_t)g->nst];
 }
 
-/* The group whose key bytes are g->kb, made when new. */
+/* The group of key bytes key[0..n) (hash h), made when new. */
 static size_t
-group_of(struct grp *g)
+group_of(struct grp *g, struct cdp_key128 h, const char *key, size_t n)
 {
-	struct cdp_key128 h = cdp_key128_of(g->kb.p, g->kb.len);
 	uint64_t *v;
 	int added;
-	size_t n = g->ngroups;
+	size_t k = g->ngroups;
 
-	if ((v = cdp_keymap_put(g->map, h, n, &added)) == NULL)
+	if ((v = cdp_keymap_put(g->map, h, k, &added)) == NULL)
 		cdp_oom(0);
 	if (!added)
 		return (size_t)*v;
-	if (cdp_grow((void **)&g->koff, &g->kcap, n + 1,
+	if (cdp_grow((void **)&g->koff, &g->kcap, k + 1,
 	    sizeof(*g->koff)) == -1 ||
-	    cdp_grow((void **)&g->st, &g->stcap, (n + 1) * (size_t)g->nst,
+	    cdp_grow((void **)&g->st, &g->stcap, (k + 1) * (size_t)g->nst,
 	    sizeof(*g->st)) == -1)
 		cdp_oom(0);
-	g->koff[n] = g->keys.len;
-	if (cdp_buf_add(&g->keys, g->kb.p, g->kb.len) == -1)
+	g->koff[k] = g->keys.len;
+	if (cdp_buf_add(&g->keys, key, n) == -1)
 		cdp_oom(0);
-	memset(states(g, n), 0, (size_t)g->nst * sizeof(*g->st));
+	memset(states(g, k), 0, (size_t)g->nst * sizeof(*g->st));
 	g->ngroups++;
-	return n;
+	return k;
+}
+
+/* The group of the key bytes in g->kb. */
+static size_t
+group_of_kb(struct grp *g)
+{
+	return group_of(g, cdp_key128_of(g->kb.p, g->kb.len), g->kb.p,
+	    g->kb.len);
 }
 
 static void
@@ -562,11 +580,19 @@ take_currency(struct grp *g, size_t grp, uint32_t id, const char *field,
 	if (g->gcur[grp] == 0) {
 		g->gcur[grp] = id;
 		g->gcurfield[grp] = field;
-	} else if (g->gcur[grp] != id)
-		cdp_die(EX_DATAERR, file, line, "%s would mix amounts in %s "
-		    "and %s in one group: add %s to --by, or keep one "
-		    "currency", money_spec(g), currency_text(g, g->gcur[grp]),
-		    currency_text(g, id), field);
+		return;
+	}
+	if (g->gcur[grp] == id)
+		return;
+	cdp_buf_reset(&g->tmp);
+	if (cdp_buf_addf(&g->tmp, "%s would mix amounts in %s and %s in one "
+	    "group: add %s to --by, or keep one currency", money_spec(g),
+	    currency_text(g, g->gcur[grp]), currency_text(g, id), field) == -1)
+		cdp_oom(0);
+	if (g->blk != NULL)
+		cdp_par_fail(g->blk, line, EX_DATAERR, g->tmp.p);
+	else
+		cdp_die(EX_DATAERR, file, line, "%s", g->tmp.p);
 }
 
 /* The currency field name a partial gives (interned), or the one of
@@ -586,38 +612,72 @@ partial_curfield(struct grp *g, const json_t *name)
 	return g->curfields[g->ncurfields++] = cdp_xstrdup(s);
 }
 
-/* A record that gives a sum, mean or percentile a number: the currency
- * of each such amount, if the record names one, joins its group's.  The
- * currency of F is in --currency, else in F_currency (as cdp-ingest
- * --types F:money writes it), else in _currency. */
-static void
-record_currency(struct grp *g, struct cdp_rec *rec, size_t grp,
-    const struct cdp_each_at *at)
+/* The name of currency field n of a record's list (record_currency):
+ * amount n's F_currency, or --currency or _currency for n = nfld. */
+static const char *
+curfield_name(const struct grp *g, uint32_t n)
 {
+	if (n < (uint32_t)g->nfld)
+		return g->fld[n].curfield;
+	return g->currency != NULL ? g->currency : "_currency";
+}
+
+/*
+ * A record that gives a sum, mean or percentile a number: the currency
+ * of each such amount, if the record names one, into g->cur as a list of
+ * (field number, length, JSON text); false if none.  The currency of F
+ * is in --currency, else in F_currency (as cdp-ingest --types F:money
+ * writes it), else in _currency.
+ */
+static bool
+record_currency(struct grp *g, struct cdp_rec *rec)
+{
+	cdp_buf_reset(&g->cur);
 	for (int i = 0; i < g->nfld; i++) {
 		const struct afld *a = &g->fld[i];
-		const char *name = g->currency;
 		const struct cdp_field *f = NULL;
+		uint32_t n = (uint32_t)g->nfld, len;
 		struct aval v;
 
 		if (!a->numeric || a->v.t != AV_NUM)
 			continue;
-		if (name == NULL) {
-			name = a->curfield;
-			if ((f = cdp_rec_find(rec, name, strlen(name))) ==
-			    NULL || f->type == CDP_NULL)
-				name = "_currency";
-		}
-		if (f == NULL || f->type == CDP_NULL)
-			f = cdp_rec_find(rec, name, strlen(name));
+		if (g->currency == NULL && (f = cdp_rec_find(rec, a->curfield,
+		    strlen(a->curfield))) != NULL && f->type != CDP_NULL)
+			n = (uint32_t)i;
+		else
+			f = cdp_rec_find(rec, curfield_name(g, n),
+			    strlen(curfield_name(g, n)));
 		if (f == NULL || f->type == CDP_NULL)
 			continue;
 		(void)agg_val(rec, f, &g->tmp, &v);
 		cdp_buf_reset(&g->kb);
 		if (agg_json_add(&g->kb, &v) == -1)
 			cdp_oom(0);
-		take_currency(g, grp, currency_id(g, g->kb.p, g->kb.len), name,
-		    at->file, at->line->lineno);
+		len = (uint32_t)g->kb.len;
+		if (cdp_buf_add(&g->cur, &n, sizeof(n)) == -1 ||
+		    cdp_buf_add(&g->cur, &len, sizeof(len)) == -1 ||
+		    cdp_buf_add(&g->cur, g->kb.p, g->kb.len) == -1)
+			cdp_oom(0);
+	}
+	return g->cur.len > 0;
+}
+
+/* Group grp takes each currency of a record_currency() list. */
+static void
+take_currencies(struct grp *g, size_t grp, const char *p, size_t n,
+    const char *file, long line)
+{
+	const char *end = p + n;
+
+	while (p < end) {
+		uint32_t k, len;
+
+		memcpy(&k, p, sizeof(k));
+		memcpy(&len, p + sizeof(k), sizeof(len));
+		p += sizeof(k) + sizeof(len);
+		take_currency(g, grp, currency_id(g, p, len),
+		    curfield_name(g, k), file, line);
+		p += len;
 	}
 }
 
@@ -706,16 +766,86 @@ by_values(struct grp *g, struct cdp_rec *rec, int i)
 	return 0;
 }
 
-/* Record rec joins group grp: its currency, then every aggregate. */
 static void
-take(struct grp *g, struct cdp_rec *rec, size_t grp,
-    const struct cdp_each_at *at)
+byvals_free(struct grp *g)
 {
-	struct ast *st;
+	for (int i = 0; i < g->nby; i++) {
+		cdp_buf_free(&g->bv[i].k);
+		free(g->bv[i].off);
+		free(g->bv[i].e);
+	}
+}
 
-	if (g->money)
-		record_currency(g, rec, grp, at);
-	st = states(g, grp);
+/*
+ * Check record rec and take the values of its --by fields (g->bv) and of
+ * the fields the aggregates read (g->fld[].v): 0, or -1 with *why.
+ * Every check comes first: a rejected record leaves no trace.
+ */
+static int
+prepare(struct grp *g, struct cdp_rec *rec, const char **why)
+{
+	for (int i = 0; i < g->nfld; i++) {
+		struct afld *f = &g->fld[i];
+		const struct cdp_field *fl = cdp_rec_find(rec, f->name,
+		    strlen(f->name));
+
+		f->has = fl != NULL;
+		if (agg_val(rec, fl, &f->scratch, &f->v) == -1) {
+			*why = "number out of range";
+			return -1;
+		}
+		f->skip = f->numeric && f->v.t != AV_NUM &&
+		    f->v.t != AV_NULL;
+		if (f->skip && !g->ro.skip_nonnumeric) {
+			*why = f->notnum;
+			return -1;
+		}
+	}
+	for (int i = 0; i < g->nby; i++)
+		if (by_values(g, rec, i) == -1) {
+			*why = "number out of range";
+			return -1;
+		}
+	for (int i = 0; i < g->nfld; i++) {
+		g->nonnumeric += g->fld[i].skip;
+		g->fld[i].present += g->fld[i].has;
+	}
+	g->records++;
+	return 0;
+}
+
+/*
+ * Every combination of the --by fields' values prepare() took is a group
+ * of the record: ix counts through them like an odometer, from all zero;
+ * key_of() puts combination ix's key in g->kb, next_key() moves on to the
+ * next, false after the last.
+ */
+static bool
+next_key(struct grp *g, size_t ix[MAXBY])
+{
+	int i;
+
+	for (i = g->nby - 1; i >= 0 && ++ix[i] == g->bv[i].n; i--)
+		ix[i] = 0;
+	return i >= 0;
+}
+
+static void
+key_of(struct grp *g, const size_t ix[MAXBY])
+{
+	cdp_buf_reset(&g->kb);
+	for (int i = 0; i < g->nby; i++)
+		if (cdp_buf_add(&g->kb, g->bv[i].e[ix[i]].p,
+		    g->bv[i].e[ix[i]].n) == -1)
+			cdp_oom(0);
+}
+
+/* Fold the values in g->fld[].v into group grp. */
+static void
+fold(struct grp *g, size_t grp)
+{
+	struct ast *st = states(g, grp);
+
 	for (int i = 0; i < g->nst; i++) {
 		const struct aspec *a = &g->agg[i];
 		struct afld *f = a->fld >= 0 ? &g->fld[a->fld] : NULL;
@@ -757,48 +887,20 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 {
 	struct grp *g = ctx;
 	size_t ix[MAXBY] = { 0 };
-	int i;
+	bool cur;
+	size_t grp;
 
-	/* Every check first: a rejected record leaves no trace. */
-	for (i = 0; i < g->nfld; i++) {
-		struct afld *f = &g->fld[i];
-		const struct cdp_field *fl = cdp_rec_find(rec, f->name,
-		    strlen(f->name));
-
-		f->has = fl != NULL;
-		if (agg_val(rec, fl, &f->scratch, &f->v) == -1) {
-			*why = "number out of range";
-			return -1;
-		}
-		f->skip = f->numeric && f->v.t != AV_NUM &&
-		    f->v.t != AV_NULL;
-		if (f->skip && !g->ro.skip_nonnumeric) {
-			*why = f->notnum;
-			return -1;
-		}
-	}
-	for (i = 0; i < g->nby; i++)
-		if (by_values(g, rec, i) == -1) {
-			*why = "number out of range";
-			return -1;
-		}
-	for (i = 0; i < g->nfld; i++) {
-		g->nonnumeric += g->fld[i].skip;
-		g->fld[i].present += g->fld[i].has;
-	}
-	g->records++;
-	/* Every combination of the fields' values is a group of the
-	 * record: ix counts through them like an odometer. */
+	if (prepare(g, rec, why) == -1)
+		return -1;
+	cur = g->money && record_currency(g, rec);
 	do {
-		cdp_buf_reset(&g->kb);
-		for (i = 0; i < g->nby; i++)
-			if (cdp_buf_add(&g->kb, g->bv[i].e[ix[i]].p,
-			    g->bv[i].e[ix[i]].n) == -1)
-				cdp_oom(0);
-		take(g, rec, group_of(g), at);
-		for (i = g->nby - 1; i >= 0 && ++ix[i] == g->bv[i].n; i--)
-			ix[i] = 0;
-	} while (i >= 0);
+		key_of(g, ix);
+		grp = group_of_kb(g);
+		if (cur)
+			take_currencies(g, grp, g->cur.p, g->cur.len,
+			    at->file, at->line->lineno);
+		fold(g, grp);
+	} while (next_key(g, ix));
 	return 0;
 }
 
@@ -1133,7 +1235,7 @@ merge_group(struct grp *g, const json_t *j, const struct cdp_each_at *at)
 		if (agg_key_add(&g->kb, &v) == -1)
 			cdp_oom(0);
 	}
-	grp = group_of(g);
+	grp = group_of_kb(g);
 	if (cur != NULL)
 		take_currency(g, grp, currency_id(g, json_string_value(cur),
 		    json_string_length(cur)), partial_curfield(g, curfield),
@@ -1212,6 +1314,217 @@ on_partial(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 	}
 	json_decref(j);
 	return rc;
+}
+
+/* ---- parallel runs (par.h) ----
+ *
+ * Threads check records and take their keys and values (prepare); each
+ * record then goes to the lane of its group's hash, where fold() sees
+ * the records of that group in input order, as one thread would.  The
+ * lanes' groups are disjoint and become the run's groups at the end.
+ */
+
+/* An item of a lane: a record's group and values, then its bytes (the
+ * key, the currency text, each field's string). */
+struct gitem {
+	struct cdp_key128	h;
+	long			line;
+	uint32_t		klen, curlen;
+};
+
+struct gval {
+	uint8_t		t;
+	double		num;
+	uint32_t	n;
+};
+
+/* A copy of g's settings with counts, scratch and groups of its own. */
+static struct grp *
+grp_copy(const struct grp *g)
+{
+	struct grp *c = cdp_xmalloc(sizeof(*c));
+
+	*c = *g;
+	c->map = NULL;
+	c->keys = c->kb = c->tmp = c->cur = c->curtext = (struct cdp_buf){ 0 };
+	c->koff = NULL;
+	c->st = NULL;
+	c->kcap = c->stcap = c->ngroups = 0;
+	c->curmap = NULL;
+	c->curoff = NULL;
+	c->gcur = NULL;
+	c->gcurfield = NULL;
+	c->curfields = NULL;
+	c->ncur = c->curcap = c->gcurcap = c->ncurfields = 0;
+	c->records = c->nonnumeric = 0;
+	memset(c->bv, 0, sizeof(c->bv));
+	for (int i = 0; i < g->nfld; i++) {
+		c->fld[i].scratch = (struct cdp_buf){ 0 };
+		c->fld[i].present = 0;
+	}
+	if ((c->map = cdp_keymap_new()) == NULL)
+		cdp_oom(0);
+	return c;
+}
+
+/* Free a copy: its own parts only (its groups were taken over). */
+static void
+grp_copy_free(struct grp *c)
+{
+	for (int i = 0; i < c->nfld; i++)
+		cdp_buf_free(&c->fld[i].scratch);
+	byvals_free(c);
+	cdp_keymap_free(c->map);
+	cdp_keymap_free(c->curmap);
+	cdp_buf_free(&c->keys);
+	cdp_buf_free(&c->kb);
+	cdp_buf_free(&c->tmp);
+	cdp_buf_free(&c->cur);
+	cdp_buf_free(&c->curtext);
+	free(c->koff);
+	free(c->st);
+	free(c->curoff);
+	free(c->gcur);
+	free(c->gcurfield);
+	free(c);
+}
+
+/* The values prepare() took, for the group whose key is in g->kb (and
+ * the record's currency, curlen bytes of g->cur), to that group's lane. */
+static void
+to_lane(struct grp *g, const struct cdp_each_at *at, uint32_t curlen)
+{
+	struct gitem it;
+	struct cdp_buf *b;
+	int rc = 0;
+
+	it.h = cdp_key128_of(g->kb.p, g->kb.len);
+	it.line = at->line->lineno;
+	it.klen = (uint32_t)g->kb.len;
+	it.curlen = curlen;
+	b = &at->blk->lane[(it.h.hi >> 32) % (uint64_t)g->nlanes];
+	rc |= cdp_buf_add(b, &it, sizeof(it));
+	for (int i = 0; i < g->nfld; i++) {
+		const struct aval *v = &g->fld[i].v;
+		struct gval gv = { v->t, v->num, (uint32_t)v->n };
+
+		/* A number's exact text travels too: distinct tells
+		 * apart numbers one double cannot. */
+		if (v->t < AV_NUM)
+			gv.n = 0;
+		rc |= cdp_buf_add(b, &gv, sizeof(gv));
+	}
+	rc |= cdp_buf_add(b, g->kb.p, g->kb.len);
+	rc |= cdp_buf_add(b, g->cur.p, it.curlen);
+	for (int i = 0; i < g->nfld; i++)
+		if (g->fld[i].v.t >= AV_NUM)
+			rc |= cdp_buf_add(b, g->fld[i].v.s, g->fld[i].v.n);
+	if (rc != 0)
+		cdp_oom(0);
+}
+
+/* A worker's record: checked and handed, once for each of its groups,
+ * to the group's lane. */
+static int
+par_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
+    const char **why)
+{
+	struct grp *g = ctx;
+	size_t ix[MAXBY] = { 0 };
+	uint32_t curlen;
+
+	if (prepare(g, rec, why) == -1)
+		return -1;
+	curlen = g->money && record_currency(g, rec) ?
+	    (uint32_t)g->cur.len : 0;
+	do {
+		key_of(g, ix);
+		to_lane(g, at, curlen);
+	} while (next_key(g, ix));
+	return 0;
+}
+
+/* A lane: its items of block b folded in input order. */
+static void
+par_lane(void *lctx, struct cdp_par_block *b, int lane)
+{
+	struct grp *g = lctx;
+	const char *p = b->lane[lane].p, *end = p + b->lane[lane].len, *s;
+	struct gitem it;
+	size_t grp;
+
+	g->blk = b;
+	while (p < end) {
+		memcpy(&it, p, sizeof(it));
+		p += sizeof(it);
+		s = p + (size_t)g->nfld * sizeof(struct gval);
+		grp = group_of(g, it.h, s, it.klen);
+		s += it.klen;
+		take_currencies(g, grp, s, it.curlen, b->file, it.line);
+		s += it.curlen;
+		for (int i = 0; i < g->nfld; i++) {
+			struct gval gv;
+
+			memcpy(&gv, p + (size_t)i * sizeof(gv), sizeof(gv));
+			g->fld[i].v = (struct aval){ .t = gv.t, .num = gv.num,
+			    .s = s, .n = gv.n };
+			s += gv.n;
+		}
+		fold(g, grp);
+		p = s;
+	}
+	g->blk = NULL;
+}
+
+/* Take over lane l's groups into g (keys, states, currencies). */
+static void
+adopt_groups(struct grp *g, struct grp *l)
+{
+	for (size_t n = 0; n < l->ngroups; n++) {
+		const char *key = l->keys.p + l->koff[n];
+		size_t klen = (n + 1 < l->ngroups ? l->koff[n + 1] :
+		    l->keys.len) - l->koff[n];
+		size_t k = group_of(g, cdp_key128_of(key, klen), key, klen);
+
+		memcpy(states(g, k), states(l, n), (size_t)g->nst *
+		    sizeof(*g->st));
+		if (n < l->gcurcap && l->gcur[n] != 0) {
+			const char *c = currency_text(l, l->gcur[n]);
+
+			take_currency(g, k, currency_id(g, c, strlen(c)),
+			    l->gcurfield[n], NULL, 0);
+		}
+	}
+	l->ngroups = 0;
+}
+
+/* The records on threads; lanes as many as threads. */
+static void
+run_parallel(struct grp *g, char **files, int nfiles, int threads,
+    struct cdp_acct *acct, struct cdp_par_info *info)
+{
+	struct grp **w = cdp_xcalloc((size_t)threads, sizeof(*w));
+	struct grp **l = cdp_xcalloc((size_t)threads, sizeof(*l));
+	struct cdp_par_prog prog = { .record = par_record, .ctx = (void **)w,
+	    .nlanes = threads, .lane = par_lane, .lctx = (void **)l };
+
+	g->nlanes = threads;
+	for (int i = 0; i < threads; i++) {
+		w[i] = grp_copy(g);
+		l[i] = grp_copy(g);
+	}
+	cdp_par_run(&prog, files, nfiles, threads, &g->ro.common, acct, info);
+	for (int i = 0; i < threads; i++) {
+		g->records += w[i]->records;
+		g->nonnumeric += w[i]->nonnumeric;
+		for (int k = 0; k < g->nfld; k++)
+			g->fld[k].present += w[i]->fld[k].present;
+		adopt_groups(g, l[i]);
+		grp_copy_free(w[i]);
+		grp_copy_free(l[i]);
+	}
+	free(w);
+	free(l);
 }
 
 /* ---- output ---- */
@@ -1425,14 +1738,11 @@ free_all(struct grp *g)
 	}
 	if (g->nby > 0)
 		free((void *)g->by[0]);
-	for (int i = 0; i < g->nby; i++) {
-		cdp_buf_free(&g->bv[i].k);
-		free(g->bv[i].off);
-		free(g->bv[i].e);
-	}
+	byvals_free(g);
 	cdp_keymap_free(g->map);
 	cdp_keymap_free(g->curmap);
 	cdp_buf_free(&g->curtext);
+	cdp_buf_free(&g->cur);
 	free(g->curoff);
 	free(g->gcur);
 	free(g->gcurfield);
@@ -1474,21 +1784,28 @@ group_main(int argc, char **argv)
 {
 	struct grp g = { 0 };
 	struct cdp_acct acct = { 0 };
+	struct cdp_par_info info = { 0 };
 	size_t *order;
+	int threads;
 
 	parse_options(argc, argv, &g);
 	if ((g.map = cdp_keymap_new()) == NULL)
 		cdp_oom(0);
 	report_acct_open(&g.ro, &acct);
-	cdp_each(argv + optind, argc - optind, &g.ro.common, &acct,
-	    g.merge ? on_partial : on_record, &g);
+	threads = g.merge ? 1 : cdp_par_threads(&g.ro.common, &info.asked);
+	if (threads > 1)
+		run_parallel(&g, argv + optind, argc - optind, threads, &acct,
+		    &info);
+	else
+		cdp_each(argv + optind, argc - optind, &g.ro.common, &acct,
+		    g.merge ? on_partial : on_record, &g);
 	/* No --by: one total row, even over no records. */
 	if (g.nby == 0 && g.ngroups == 0 && !g.merge) {
 		cdp_buf_reset(&g.kb);
-		(void)group_of(&g);
+		(void)group_of_kb(&g);
 	}
 	if (g.nby == 0 && g.ngroups == 0 && g.merge)
-		(void)group_of(&g);
+		(void)group_of_kb(&g);
 	if (!g.partial && !g.allow_missing)
 		check_missing(&g);
 	order = cdp_xmalloc((g.ngroups + 1) * sizeof(*order));
@@ -1503,6 +1820,7 @@ group_main(int argc, char **argv)
 		acct.extra[0].name = "nonnumeric";
 		acct.extra[0].n = g.nonnumeric;
 	}
+	cdp_par_account(&info, &acct);
 	report_acct_close(&g.ro, &acct);
 	free(order);
 	free_all(&g);

@@ -23,6 +23,7 @@
 #include "agg.h"
 #include "diag.h"
 #include "each.h"
+#include "par.h"
 #include "sort.h"
 #include "xalloc.h"
 #include "report.h"
@@ -36,6 +37,7 @@ static const char usage[] =
 "Per top-level field: count, nulls, types, distinct, min/max, mean, top 10.\n"
 "      --partial             write the mergeable state as NDJSON instead\n"
 "      --merge               read --partial files instead of records\n"
+CDP_THREADS_USAGE
 REPORT_USAGE
 CDP_COMMON_USAGE;
 
@@ -45,6 +47,7 @@ static const struct option longopts[] = {
 	{ "merge", no_argument, NULL, OPT_MERGE },
 	{ "partial", no_argument, NULL, OPT_PARTIAL },
 	CDP_COMMON_LONGOPTS,
+	CDP_THREADS_LONGOPT,
 	REPORT_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
@@ -82,6 +85,11 @@ struct pfield {
 	size_t		*heap;		/* sketch: items by count, least first */
 	struct cdp_buf	 arena;
 	uint8_t		*hll;		/* past PROF_EXACT */
+	/* A parallel run's lane: where the field first came (block,
+	 * line, place in the record), for the order of the fields. */
+	uint64_t	 seq;
+	long		 line;
+	size_t		 pos;
 };
 
 struct prof {
@@ -94,7 +102,10 @@ struct prof {
 	size_t			 ccap;
 	uint64_t		 records;
 	struct cdp_buf		 scratch, tmp, key;
+	int			 nlanes;	/* a parallel run's */
 };
+
+static void	free_all(struct prof *p);
 
 static void
 parse_options(int argc, char **argv, struct prof *p)
@@ -368,16 +379,15 @@ count_value(struct pfield *f, struct cdp_key128 h, const char *s, size_t n,
 
 /* ---- records ---- */
 
+/* Count value v (not null) of hash h and JSON text json[0..jn) in f. */
 static void
-take(struct prof *p, struct pfield *f, const struct aval *v)
+take_hashed(struct pfield *f, const struct aval *v, struct cdp_key128 h,
+    const char *json, size_t jn)
 {
 	static const uint8_t slot[] = { [AV_FALSE] = T_BOOL,
 	    [AV_TRUE] = T_BOOL, [AV_NUM] = T_NUM, [AV_STR] = T_STR,
 	    [AV_ARR] = T_ARR, [AV_OBJ] = T_OBJ };
-	struct cdp_key128 h;
 
-	if (v->t == AV_NULL)
-		return;
 	f->count++;
 	f->types[slot[v->t]]++;
 	if (v->t == AV_NUM) {
@@ -386,11 +396,86 @@ take(struct prof *p, struct pfield *f, const struct aval *v)
 	}
 	mval_take(&f->min, v, 1);
 	mval_take(&f->max, v, -1);
-	h = agg_hash(v, &p->tmp);
+	count_value(f, h, json, jn, 1, 0);
+}
+
+/* v's hash and its JSON text in p->tmp. */
+static struct cdp_key128
+value_key(struct prof *p, const struct aval *v)
+{
+	struct cdp_key128 h = agg_hash(v, &p->tmp);
+
 	cdp_buf_reset(&p->tmp);
 	if (agg_json_add(&p->tmp, v) == -1)
 		cdp_oom(0);
-	count_value(f, h, p->tmp.p, p->tmp.len, 1, 0);
+	return h;
+}
+
+static void
+take(struct prof *p, struct pfield *f, const struct aval *v)
+{
+	struct cdp_key128 h;
+
+	if (v->t == AV_NULL)
+		return;
+	h = value_key(p, v);
+	take_hashed(f, v, h, p->tmp.p, p->tmp.len);
+}
+
+/* The one way a valid record can fail: check before counting. */
+static int
+check_numbers(struct cdp_rec *rec, const char **why)
+{
+	double x;
+
+	for (size_t i = 0; i < rec->n; i++)
+		if (rec->f[i].type == CDP_NUMBER &&
+		    cdp_rec_num(rec, &rec->f[i], &x) == -1) {
+			*why = "number out of range";
+			return -1;
+		}
+	return 0;
+}
+
+/* The unescaped key of field fl of rec: *k, *kn (maybe in p->key). */
+static void
+key_of(struct prof *p, const struct cdp_rec *rec, const struct cdp_field *fl,
+    const char **k, size_t *kn)
+{
+	*k = rec->p + fl->koff;
+	*kn = fl->klen;
+	if (fl->flags & CDP_F_KEYESC) {
+		cdp_buf_reset(&p->key);
+		if (cdp_json_unescape(*k, *kn, &p->key) == -1)
+			cdp_oom(0);
+		*k = p->key.p;
+		*kn = p->key.len;
+	}
+}
+
+/*
+ * The field named k[0..kn), at place i of its record.  Records mostly
+ * repeat their layout: the field seen at this place last time is tried
+ * before the name is hashed.
+ */
+static size_t
+field_at(struct prof *p, size_t i, const char *k, size_t kn)
+{
+	size_t fi;
+
+	if (i >= p->ccap) {
+		size_t old = p->ccap;
+
+		cdp_xgrow((void **)&p->cache, &p->ccap, i + 1,
+		    sizeof(*p->cache));
+		for (size_t j = old; j < p->ccap; j++)
+			p->cache[j] = SIZE_MAX;	/* no field yet */
+	}
+	fi = p->cache[i];
+	if (fi >= p->nf || p->f[fi].nlen != kn ||
+	    memcmp(p->f[fi].name, k, kn) != 0)
+		p->cache[i] = fi = field_of(p, k, kn);
+	return fi;
 }
 
 static int
@@ -398,48 +483,161 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
     const char **why)
 {
 	struct prof *p = ctx;
-	double x;
 
 	(void)at;
-	/* The one way a valid record can fail: check before counting. */
-	for (size_t i = 0; i < rec->n; i++)
-		if (rec->f[i].type == CDP_NUMBER &&
-		    cdp_rec_num(rec, &rec->f[i], &x) == -1) {
-			*why = "number out of range";
-			return -1;
-		}
-	if (rec->n > p->ccap) {
-		size_t old = p->ccap;
-
-		cdp_xgrow((void **)&p->cache, &p->ccap, rec->n,
-		    sizeof(*p->cache));
-		for (size_t i = old; i < p->ccap; i++)
-			p->cache[i] = SIZE_MAX;	/* no field yet */
-	}
+	if (check_numbers(rec, why) == -1)
+		return -1;
 	p->records++;
 	for (size_t i = 0; i < rec->n; i++) {
 		const struct cdp_field *fl = &rec->f[i];
-		const char *k = rec->p + fl->koff;
-		size_t kn = fl->klen, fi;
+		const char *k;
+		size_t kn, fi;
 		struct aval v;
 
-		if (fl->flags & CDP_F_KEYESC) {
-			cdp_buf_reset(&p->key);
-			if (cdp_json_unescape(k, kn, &p->key) == -1)
-				cdp_oom(0);
-			k = p->key.p;
-			kn = p->key.len;
-		}
-		/* Records mostly repeat their layout: try the field seen
-		 * at this position last time before hashing the name. */
-		fi = p->cache[i];
-		if (fi >= p->nf || p->f[fi].nlen != kn ||
-		    memcmp(p->f[fi].name, k, kn) != 0)
-			p->cache[i] = fi = field_of(p, k, kn);
+		key_of(p, rec, fl, &k, &kn);
+		fi = field_at(p, i, k, kn);
 		(void)agg_val(rec, fl, &p->scratch, &v);
 		take(p, &p->f[fi], &v);
 	}
 	return 0;
+}
+
+/* ---- parallel runs (par.h) ----
+ *
+ * Threads check records and take each field's value, hash and JSON
+ * text; the lane of the field's name counts them, so that every field
+ * sees its values in input order (the sketch past PROF_EXACT too) as one
+ * thread would.  The lanes' fields are disjoint: at the end they are put
+ * in the order the fields first came.
+ */
+
+struct pitem {
+	struct cdp_key128	h;	/* the value's */
+	double			num;
+	long			line;
+	uint32_t		pos, klen, slen, jlen;
+	uint8_t			t;
+};
+
+static int
+par_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
+    const char **why)
+{
+	struct prof *p = ctx;
+	int rc = 0;
+
+	if (check_numbers(rec, why) == -1)
+		return -1;
+	p->records++;
+	for (size_t i = 0; i < rec->n; i++) {
+		const struct cdp_field *fl = &rec->f[i];
+		struct pitem it = { .line = at->line->lineno,
+		    .pos = (uint32_t)i };
+		struct cdp_buf *b;
+		const char *k;
+		size_t kn;
+		struct aval v;
+
+		key_of(p, rec, fl, &k, &kn);
+		(void)agg_val(rec, fl, &p->scratch, &v);
+		if (v.t == AV_NULL)
+			it.h = (struct cdp_key128){ 0, 0 };
+		else
+			it.h = value_key(p, &v);
+		it.t = v.t;
+		it.num = v.num;
+		it.klen = (uint32_t)kn;
+		it.slen = v.t == AV_STR ? (uint32_t)v.n : 0;
+		it.jlen = v.t == AV_NULL ? 0 : (uint32_t)p->tmp.len;
+		b = &at->blk->lane[cdp_key128_of(k, kn).hi %
+		    (uint64_t)p->nlanes];
+		rc |= cdp_buf_add(b, &it, sizeof(it));
+		rc |= cdp_buf_add(b, k, kn);
+		rc |= cdp_buf_add(b, v.s, it.slen);
+		rc |= cdp_buf_add(b, p->tmp.p, it.jlen);
+	}
+	if (rc != 0)
+		cdp_oom(0);
+	return 0;
+}
+
+static void
+par_lane(void *lctx, struct cdp_par_block *b, int lane)
+{
+	struct prof *p = lctx;
+	const char *s = b->lane[lane].p, *end = s + b->lane[lane].len;
+	struct pitem it;
+
+	while (s < end) {
+		struct aval v;
+		struct pfield *f;
+		size_t fi, nf = p->nf;
+
+		memcpy(&it, s, sizeof(it));
+		s += sizeof(it);
+		fi = field_at(p, it.pos, s, it.klen);
+		f = &p->f[fi];
+		if (p->nf > nf) {
+			f->seq = b->seq;
+			f->line = it.line;
+			f->pos = it.pos;
+		}
+		s += it.klen;
+		v = (struct aval){ .t = it.t, .num = it.num, .s = s,
+		    .n = it.slen };
+		s += it.slen;
+		if (it.t != AV_NULL)
+			take_hashed(f, &v, it.h, s, it.jlen);
+		s += it.jlen;
+	}
+}
+
+static int
+by_first(const void *a, const void *b)
+{
+	const struct pfield *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static void
+run_parallel(struct prof *p, char **files, int nfiles, int threads,
+    struct cdp_acct *acct, struct cdp_par_info *info)
+{
+	struct prof *w = cdp_xcalloc((size_t)threads, sizeof(*w));
+	struct prof *l = cdp_xcalloc((size_t)threads, sizeof(*l));
+	void **wctx = cdp_xcalloc((size_t)threads, sizeof(*wctx));
+	void **lctx = cdp_xcalloc((size_t)threads, sizeof(*lctx));
+	struct cdp_par_prog prog = { .record = par_record, .ctx = wctx,
+	    .nlanes = threads, .lane = par_lane, .lctx = lctx };
+
+	for (int i = 0; i < threads; i++) {
+		w[i].nlanes = threads;
+		wctx[i] = &w[i];
+		lctx[i] = &l[i];
+	}
+	cdp_par_run(&prog, files, nfiles, threads, &p->ro.common, acct, info);
+	for (int i = 0; i < threads; i++) {
+		p->records += w[i].records;
+		cdp_xgrow((void **)&p->f, &p->fcap, p->nf + l[i].nf + 1,
+		    sizeof(*p->f));
+		if (l[i].nf > 0)	/* a lane given no field has no array */
+			memcpy(p->f + p->nf, l[i].f,
+			    l[i].nf * sizeof(*p->f));
+		p->nf += l[i].nf;
+		l[i].nf = 0;
+		free_all(&w[i]);
+		free_all(&l[i]);
+	}
+	qsort(p->f, p->nf, sizeof(*p->f), by_first);
+	free(w);
+	free(l);
+	free(wctx);
+	free(lctx);
 }
 
 /* ---- partial files ---- */
@@ -838,15 +1036,23 @@ profile_main(int argc, char **argv)
 {
 	struct prof p = { 0 };
 	struct cdp_acct acct = { 0 };
+	struct cdp_par_info info = { 0 };
+	int threads;
 
 	parse_options(argc, argv, &p);
 	report_acct_open(&p.ro, &acct);
-	cdp_each(argv + optind, argc - optind, &p.ro.common, &acct,
-	    p.merge ? on_partial : on_record, &p);
+	threads = p.merge ? 1 : cdp_par_threads(&p.ro.common, &info.asked);
+	if (threads > 1)
+		run_parallel(&p, argv + optind, argc - optind, threads, &acct,
+		    &info);
+	else
+		cdp_each(argv + optind, argc - optind, &p.ro.common, &acct,
+		    p.merge ? on_partial : on_record, &p);
 	if (p.partial)
 		write_partial(&p);
 	else
 		write_table(&p);
+	cdp_par_account(&info, &acct);
 	report_acct_close(&p.ro, &acct);
 	free_all(&p);
 	return 0;

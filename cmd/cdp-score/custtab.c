@@ -17,6 +17,7 @@
 #include "diag.h"
 #include "lines.h"
 #include "norm.h"
+#include "par.h"
 #include "progress.h"
 #include "record.h"
 #include "xalloc.h"
@@ -43,6 +44,9 @@ struct load {
 	int			 nowned;
 	void		       (*fields)(void *, struct cdp_recw *, size_t);
 	void			*st;
+	/* a parallel load: the block a thread is on, and the lanes */
+	struct cdp_par_block	*blk;
+	int			 nlanes;
 };
 
 static int
@@ -101,6 +105,10 @@ reject(struct load *L, const struct cdp_line *l, const char *field,
 	}
 	if (cdp_buf_adds(&L->why, why) == -1)
 		cdp_oom(0);
+	if (L->blk != NULL) {
+		cdp_par_reject(L->blk, l->lineno, L->why.p, l->p, l->len);
+		return;
+	}
 	if (cdp_acct_reject(&L->t->acct, L->file, l->lineno, L->why.p, l->p,
 	    l->len, &err) == -1)
 		cdp_die_err(&err, err.code == EX_DATAERR ? L->file : NULL,
@@ -162,23 +170,27 @@ parse_amount(struct load *L, const struct cdp_field *f, double *v,
 	return 0;
 }
 
-/* The entry of customer id[0..n), created on first sight; key is
- * scratch space. */
-static struct cust *
-customer(struct custtab *t, struct cdp_buf *key, const char *id, size_t n,
-    bool num)
+/* The hash of customer id[0..n); key is scratch space. */
+static struct cdp_key128
+customer_key(struct cdp_buf *key, const char *id, size_t n, bool num)
 {
-	struct cdp_key128 k;
-	uint64_t *slot;
-	int added;
-	struct cust *c;
-
 	/* A number and a string with the same text are different ids. */
 	cdp_buf_reset(key);
 	if (cdp_buf_addc(key, num ? 'n' : 's') == -1 ||
 	    cdp_buf_add(key, id, n) == -1)
 		cdp_oom(0);
-	k = cdp_key128_of(key->p, key->len);
+	return cdp_key128_of(key->p, key->len);
+}
+
+/* The entry of customer id[0..n) of hash k, created on first sight. */
+static struct cust *
+customer_hashed(struct custtab *t, struct cdp_key128 k, const char *id,
+    size_t n, bool num)
+{
+	uint64_t *slot;
+	int added;
+	struct cust *c;
+
 	if ((slot = cdp_keymap_put(t->map, k, t->n, &added)) == NULL)
 		cdp_oom(0);
 	if (!added)
@@ -194,6 +206,14 @@ customer(struct custtab *t, struct cdp_buf *key, const char *id, size_t n,
 	if (cdp_buf_add(&t->ids, id, n) == -1)
 		cdp_oom(0);
 	return c;
+}
+
+/* The entry of customer id[0..n), created on first sight. */
+static struct cust *
+customer(struct custtab *t, struct cdp_buf *key, const char *id, size_t n,
+    bool num)
+{
+	return customer_hashed(t, customer_key(key, id, n, num), id, n, num);
 }
 
 /* Count a holdout transaction of day to c, by distinct day. */
@@ -328,25 +348,35 @@ transaction(struct load *L, const char *line, struct tx *tx,
 	return TX_OK;
 }
 
-static void
-record(struct load *L, const struct cdp_line *l)
+/* Line l parsed into L->rec, or rejected (false). */
+static bool
+parsed(struct load *L, const struct cdp_line *l)
 {
 	struct cdp_err err;
-	struct tx tx;
-	const char *field = NULL, *why;
-	int rc;
 
-	L->t->acct.read++;
 	if (l->too_long) {
 		reject(L, l, NULL, "record longer than --max-record-bytes");
-		return;
+		return false;
 	}
 	if (cdp_rec_parse(&L->rec, l->p, l->len, &err) == -1) {
 		if (err.code != EX_DATAERR)
 			cdp_die_err(&err, NULL, 0);
 		reject(L, l, NULL, err.msg);
-		return;
+		return false;
 	}
+	return true;
+}
+
+static void
+record(struct load *L, const struct cdp_line *l)
+{
+	struct tx tx;
+	const char *field = NULL, *why;
+	int rc;
+
+	L->t->acct.read++;
+	if (!parsed(L, l))
+		return;
 	rc = transaction(L, l->p, &tx, &field, &why);
 	if (rc == TX_BAD) {
 		reject(L, l, field, why);
@@ -590,6 +620,205 @@ drop_holdout_only(struct custtab *t)
 		}
 }
 
+/* ---- a parallel load (par.h) ----
+ *
+ * Threads parse records and read their transactions; each goes to the
+ * lane of its customer's hash, which adds it to its own table in input
+ * order (the compensated sums, the first day's amount, the distinct
+ * days come out as one thread's).  The lanes' customers are disjoint:
+ * their tables are joined at the end.
+ */
+
+struct citem {
+	struct cdp_key128	k;
+	double			amount;
+	long			line;
+	int32_t			day;
+	uint32_t		idlen;
+	uint8_t			idnum, hold;
+};
+
+/* A lane's table, and where each of its customers first came (block,
+ * line): the joined table numbers the customers in that order, as one
+ * thread does, so that sums over customers add in the same order. */
+struct ctable {
+	struct custtab	 t;
+	struct cfirst {
+		uint64_t	seq;
+		long		line;
+		int		lane;
+		size_t		i;
+	}		*first;
+	size_t		 cap;
+};
+
+static void
+par_line(void *ctx, struct cdp_par_block *b, const struct cdp_line *l)
+{
+	struct load *L = ctx;
+	struct citem it;
+	struct cdp_buf *lb;
+	struct tx tx;
+	const char *field = NULL, *why;
+	int rc;
+
+	b->n.read++;
+	if (!parsed(L, l))
+		return;
+	if ((rc = transaction(L, l->p, &tx, &field, &why)) == TX_BAD) {
+		reject(L, l, field, why);
+		return;
+	}
+	if (rc == TX_SKIP || tx.day > L->cutoff) {
+		b->n.dropped++;
+		return;
+	}
+	b->n.written++;
+	it = (struct citem){ customer_key(&L->key, tx.id, tx.idlen,
+	    tx.idnum), tx.amount, l->lineno, (int32_t)tx.day,
+	    (uint32_t)tx.idlen, tx.idnum, tx.day > L->cal_end };
+	lb = &b->lane[it.k.hi % (uint64_t)L->nlanes];
+	if (cdp_buf_add(lb, &it, sizeof(it)) == -1 ||
+	    cdp_buf_add(lb, tx.id, tx.idlen) == -1)
+		cdp_oom(0);
+}
+
+static void
+par_block(void *ctx, struct cdp_par_block *b)
+{
+	struct load *L = ctx;
+
+	L->blk = b;
+	L->file = b->file;
+	cdp_par_lines(b, L->opt->common.max_record_bytes ?
+	    L->opt->common.max_record_bytes : CDP_MAX_RECORD_BYTES, par_line,
+	    L);
+	L->blk = NULL;
+}
+
+static void
+par_lane(void *lctx, struct cdp_par_block *b, int lane)
+{
+	struct ctable *ct = lctx;
+	struct custtab *t = &ct->t;
+	const char *p = b->lane[lane].p, *end = p + b->lane[lane].len;
+	struct citem it;
+	struct cust *c;
+	size_t n;
+
+	while (p < end) {
+		memcpy(&it, p, sizeof(it));
+		p += sizeof(it);
+		n = t->n;
+		c = customer_hashed(t, it.k, p, it.idlen, it.idnum);
+		if (t->n > n) {
+			cdp_xgrow((void **)&ct->first, &ct->cap, t->n,
+			    sizeof(*ct->first));
+			ct->first[n] = (struct cfirst){ b->seq, it.line, lane,
+			    n };
+		}
+		p += it.idlen;
+		if (it.hold)
+			add_holdout(t, c, it.day);
+		else
+			add(t, c, it.day, it.amount);
+	}
+}
+
+static int
+by_first(const void *a, const void *b)
+{
+	const struct cfirst *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* The lanes' customers into t in the order they first came (key:
+ * scratch). */
+static void
+join_tables(struct custtab *t, struct ctable *lt, int nlanes,
+    struct cdp_buf *key)
+{
+	struct cfirst *all;
+	size_t n = 0;
+
+	for (int i = 0; i < nlanes; i++)
+		n += lt[i].t.n;
+	all = cdp_xcalloc(n + 1, sizeof(*all));
+	n = 0;
+	for (int i = 0; i < nlanes; i++) {
+		memcpy(all + n, lt[i].first, lt[i].t.n * sizeof(*all));
+		n += lt[i].t.n;
+		if (lt[i].t.maxday > t->maxday)
+			t->maxday = lt[i].t.maxday;
+	}
+	qsort(all, n, sizeof(*all), by_first);
+	for (size_t k = 0; k < n; k++) {
+		const struct custtab *l = &lt[all[k].lane].t;
+		const struct cust *lc = &l->c[all[k].i];
+		struct cust *c = customer(t, key, l->ids.p + lc->idoff,
+		    lc->idlen, lc->idnum);
+		uint64_t off = c->idoff;
+
+		*c = *lc;
+		c->idoff = off;
+	}
+	free(all);
+}
+
+static void
+load_parallel(struct load *L, char **files, int nfiles, int threads,
+    struct cdp_par_info *info)
+{
+	struct custtab *t = L->t;
+	struct load *w = cdp_xcalloc((size_t)threads, sizeof(*w));
+	struct ctable *lt = cdp_xcalloc((size_t)threads, sizeof(*lt));
+	struct custtab *wt = cdp_xcalloc((size_t)threads, sizeof(*wt));
+	void **wctx = cdp_xcalloc((size_t)threads, sizeof(*wctx));
+	void **lctx = cdp_xcalloc((size_t)threads, sizeof(*lctx));
+	struct cdp_par_prog prog = { .block = par_block, .ctx = wctx,
+	    .nlanes = threads, .lane = par_lane, .lctx = lctx };
+
+	for (int i = 0; i < threads; i++) {
+		w[i] = (struct load){ .t = &wt[i], .opt = L->opt,
+		    .cutoff = L->cutoff, .cal_end = L->cal_end,
+		    .nlanes = threads };
+		lt[i].t = (struct custtab){ .maxday = LONG_MIN };
+		if ((lt[i].t.map = cdp_keymap_new()) == NULL ||
+		    (t->daymap != NULL &&
+		    (lt[i].t.daymap = cdp_keymap_new()) == NULL))
+			cdp_oom(0);
+		wctx[i] = &w[i];
+		lctx[i] = &lt[i];
+	}
+	cdp_par_run(&prog, files, nfiles, threads, &L->opt->common, &t->acct,
+	    info);
+	for (int i = 0; i < threads; i++) {
+		/* the most decimals of an amount; none after an exponent */
+		if (wt[i].decimals < 0 || t->decimals < 0)
+			t->decimals = -1;
+		else if (wt[i].decimals > t->decimals)
+			t->decimals = wt[i].decimals;
+		cdp_rec_free(&w[i].rec);
+		cdp_buf_free(&w[i].s1);
+		cdp_buf_free(&w[i].s2);
+		cdp_buf_free(&w[i].why);
+		cdp_buf_free(&w[i].key);
+	}
+	join_tables(t, lt, threads, &L->key);
+	for (int i = 0; i < threads; i++) {
+		custtab_free(&lt[i].t);
+		free(lt[i].first);
+	}
+	free(w);
+	free(lt);
+	free(wt);
+	free(wctx);
+	free(lctx);
+}
+
 void
 custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
     int nfiles)
@@ -599,6 +828,7 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
 	struct cdp_err err;
 	const char *bad;
 	off_t total;
+	int threads;
 
 	*t = (struct custtab){ .maxday = LONG_MIN, .decimals = 0 };
 	if (opt->cmd == CMD_RFM && opt->has_as_of)
@@ -621,13 +851,19 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
 	t->acct.aggregating = true;
 	if (opt->annotate)
 		open_inputs(t, files, nfiles);
-	cdp_progress_start(&L.prog, opt->common.progress, total);
-	if (opt->annotate)
-		read_inputs(&L, record);
-	else
-		for (int i = 0; i < nfiles; i++)
-			load_file(&L, files[i]);
-	cdp_progress_end(&L.prog);
+	threads = opt->annotate ? 1 : cdp_par_threads(&opt->common,
+	    &t->par.asked);
+	if (threads > 1)
+		load_parallel(&L, files, nfiles, threads, &t->par);
+	else {
+		cdp_progress_start(&L.prog, opt->common.progress, total);
+		if (opt->annotate)
+			read_inputs(&L, record);
+		else
+			for (int i = 0; i < nfiles; i++)
+				load_file(&L, files[i]);
+		cdp_progress_end(&L.prog);
+	}
 	drop_holdout_only(t);
 	cdp_keymap_free(t->daymap);
 	t->daymap = NULL;
@@ -746,6 +982,7 @@ custtab_finish(struct custtab *t, const struct score_opts *opt,
 
 	t->acct.extra[0].name = "output";
 	t->acct.extra[0].n = output;
+	cdp_par_account(&t->par, &t->acct);
 	if (cdp_acct_close(&t->acct, opt->common.stats, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 }

@@ -22,6 +22,7 @@ static const char usage[] =
 "      --as-of DATE          \"now\" (default: the latest transaction day)\n"
 "      --annotate            write every input record with its customer's\n"
 "                            scores added, not one record per customer\n"
+CDP_THREADS_USAGE
 "clv:\n"
 "      --calibration-end DATE  last day of the fitting period (default\n"
 "                            --as-of)\n"
@@ -77,6 +78,7 @@ enum {
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
 	CDP_UNBUFFERED_LONGOPT,
+	CDP_THREADS_LONGOPT,
 	CDP_AS_OF_LONGOPT,
 	{ "amount", required_argument, NULL, OPT_AMOUNT },
 	{ "annotate", no_argument, NULL, OPT_ANNOTATE },

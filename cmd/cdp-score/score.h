@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "acct.h"
+#include "par.h"
 #include "buf.h"
 #include "keymap.h"
 #include "opts.h"
@@ -104,6 +105,7 @@ struct custtab {
 	struct cdp_acct		 acct;	/* aggregating: used, skipped */
 	struct score_input	*in;	/* --annotate: the inputs */
 	int			 nin;
+	struct cdp_par_info	 par;	/* a parallel load's threads */
 };
 
 /*

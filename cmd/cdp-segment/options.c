@@ -26,6 +26,7 @@ static const char usage[] =
 "      --as-of DATE          the day days_since() and days_until() count\n"
 "                            from (YYYY-MM-DD)\n"
 CDP_UNBUFFERED_USAGE
+CDP_THREADS_USAGE
 CDP_COMMON_USAGE;
 
 enum {
@@ -38,6 +39,7 @@ enum {
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
 	CDP_UNBUFFERED_LONGOPT,
+	CDP_THREADS_LONGOPT,
 	CDP_AS_OF_LONGOPT,
 	{ "define", required_argument, NULL, 'd' },
 	{ "else", required_argument, NULL, OPT_ELSE },

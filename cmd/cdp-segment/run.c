@@ -16,6 +16,7 @@
 #include "each.h"
 #include "lines.h"
 #include "out.h"
+#include "par.h"
 #include "record.h"
 #include "span.h"
 #include "xalloc.h"
@@ -24,9 +25,12 @@
 #define SEG_KEY		"segments"
 #define SEG_KEYLEN	(sizeof(SEG_KEY) - 1)
 
-/* Everything one run holds. */
+/* Everything one run holds; in a parallel run, each thread has a copy
+ * of its own (counts, scratch and compiled rules). */
 struct run {
 	const struct segment_opts *opt;
+	struct cdp_expr		**where;	/* opt's, or copies */
+	struct cdp_expr		**when;		/* per segment */
 	struct cdp_out		*out;	/* stdout or -o; NULL with --split */
 	struct cdp_out		**files; /* --split: one per segment */
 	unsigned long long	*counts; /* records per segment */
@@ -45,12 +49,16 @@ seg_name(const struct run *r, int i)
 	return i < r->opt->nsegs ? r->opt->segs[i].name : r->opt->else_name;
 }
 
+/* Write to o, or in a parallel run to channel chan of the block. */
 static void
-put(struct cdp_out *o, const char *p, size_t n)
+put(struct cdp_out *o, const struct cdp_each_at *at, int chan,
+    const char *p, size_t n)
 {
 	struct cdp_err err;
 
-	if (cdp_out_write(o, p, n, &err) == -1)
+	if (at->blk != NULL)
+		cdp_par_put(at->blk, chan, p, n);
+	else if (cdp_out_write(o, p, n, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 }
 
@@ -162,7 +170,7 @@ match(struct run *r, const char **why)
 	int nhit = 0, rc;
 
 	for (int i = 0; i < opt->nsegs; i++) {
-		if ((rc = cdp_expr_test(opt->segs[i].when, r->rec, why)) == -1)
+		if ((rc = cdp_expr_test(r->when[i], r->rec, why)) == -1)
 			return -1;
 		if (rc == 1) {
 			r->hit[nhit++] = i;
@@ -177,17 +185,18 @@ match(struct run *r, const char **why)
 
 /* Write the record (p[0..n), no newline) where its segments say. */
 static void
-write_segments(struct run *r, int nhit, const char *p, size_t n)
+write_segments(struct run *r, const struct cdp_each_at *at, int nhit,
+    const char *p, size_t n)
 {
 	for (int k = 0; k < nhit; k++)
 		r->counts[r->hit[k]]++;
 	if (r->files == NULL) {
-		put(r->out, p, n);
-		put(r->out, "\n", 1);
+		put(r->out, at, 0, p, n);
+		put(r->out, at, 0, "\n", 1);
 	}
 	for (int k = 0; r->files != NULL && k < nhit; k++) {
-		put(r->files[r->hit[k]], p, n);
-		put(r->files[r->hit[k]], "\n", 1);
+		put(r->files[r->hit[k]], at, r->hit[k], p, n);
+		put(r->files[r->hit[k]], at, r->hit[k], "\n", 1);
 	}
 }
 
@@ -207,14 +216,14 @@ record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 
 	r->rec = rec;
 	for (int i = 0; i < r->opt->nwhere; i++) {
-		if ((rc = cdp_expr_test(r->opt->where[i], rec, why)) == -1)
+		if ((rc = cdp_expr_test(r->where[i], rec, why)) == -1)
 			return -1;
 		if (rc == 0)
 			return 1;
 	}
 	if (r->nall == 0) {
-		put(r->out, p, n);
-		put(r->out, "\n", 1);
+		put(r->out, at, 0, p, n);
+		put(r->out, at, 0, "\n", 1);
 		return 0;
 	}
 	if ((nhit = match(r, why)) == -1)
@@ -233,7 +242,7 @@ record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		p = r->w.b.p;
 		n = r->w.b.len - 1;
 	}
-	write_segments(r, nhit, p, n);
+	write_segments(r, at, nhit, p, n);
 	return r->files != NULL && nhit == 0;
 }
 
@@ -306,24 +315,96 @@ print_stats(struct run *r)
 			b->len += 8;
 		}
 	}
+	for (int i = 0; i < CDP_ACCT_MAXEXTRA && r->acct.extra[i].name &&
+	    rc == 0; i++)
+		rc = cdp_buf_addf(b, ",\"%s\":%llu", r->acct.extra[i].name,
+		    r->acct.extra[i].n);
 	if (rc == -1)
 		cdp_oom(0);
 	if (cdp_stats_emit(b, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 }
 
+/* A thread's copy of r: its own rules, counts and scratch. */
+static void
+worker_init(struct run *w, const struct run *r)
+{
+	const struct segment_opts *opt = r->opt;
+
+	*w = (struct run){ .opt = opt, .out = r->out, .files = r->files,
+	    .nall = r->nall };
+	w->where = cdp_xcalloc((size_t)opt->nwhere + 1, sizeof(*w->where));
+	w->when = cdp_xcalloc((size_t)opt->nsegs + 1, sizeof(*w->when));
+	for (int i = 0; i < opt->nwhere; i++)
+		if ((w->where[i] = cdp_expr_clone(opt->where[i])) == NULL)
+			cdp_oom(0);
+	for (int i = 0; i < opt->nsegs; i++)
+		if ((w->when[i] = cdp_expr_clone(opt->segs[i].when)) == NULL)
+			cdp_oom(0);
+	w->counts = cdp_xcalloc((size_t)r->nall + 1, sizeof(*w->counts));
+	w->hit = cdp_xcalloc((size_t)r->nall + 1, sizeof(*w->hit));
+}
+
+static void
+worker_free(struct run *w)
+{
+	for (int i = 0; i < w->opt->nwhere; i++)
+		cdp_expr_free(w->where[i]);
+	for (int i = 0; i < w->opt->nsegs; i++)
+		cdp_expr_free(w->when[i]);
+	free(w->where);
+	free(w->when);
+	free(w->counts);
+	free(w->hit);
+	cdp_recw_free(&w->w);
+	cdp_buf_free(&w->arr);
+	cdp_buf_free(&w->tmp);
+}
+
+/* The records in parallel blocks, written in input order (par.h). */
+static void
+run_parallel(struct run *r, char **files, int nfiles, int threads,
+    struct cdp_par_info *info)
+{
+	struct run *w = cdp_xcalloc((size_t)threads, sizeof(*w));
+	void **ctx = cdp_xcalloc((size_t)threads, sizeof(*ctx));
+	struct cdp_par_prog prog = { .record = record, .ctx = ctx,
+	    .outs = r->files != NULL ? r->files : &r->out,
+	    .nouts = r->files != NULL ? r->nall : 1 };
+
+	for (int i = 0; i < threads; i++) {
+		worker_init(&w[i], r);
+		ctx[i] = &w[i];
+	}
+	cdp_par_run(&prog, files, nfiles, threads, &r->opt->common, &r->acct,
+	    info);
+	for (int i = 0; i < threads; i++) {
+		for (int k = 0; k < r->nall; k++)
+			r->counts[k] += w[i].counts[k];
+		worker_free(&w[i]);
+	}
+	free(w);
+	free(ctx);
+}
+
 int
 segment_run(const struct segment_opts *opt, char **files, int nfiles)
 {
 	struct run r = { .opt = opt };
+	struct cdp_par_info info = { 0 };
 	struct cdp_err err;
 	const char *bad;
 	off_t total;
+	int threads = cdp_par_threads(&opt->common, &info.asked);
 
 	/* Every input must open before anything is written. */
 	if (cdp_lines_inputs(&files, &nfiles, &total, &bad, &err) == -1)
 		cdp_die_err(&err, bad, 0);
 	r.nall = opt->nsegs + (opt->else_name != NULL);
+	r.where = opt->where;
+	r.when = cdp_xcalloc((size_t)opt->nsegs + 1, sizeof(*r.when));
+	for (int i = 0; i < opt->nsegs; i++)
+		r.when[i] = opt->segs[i].when;
 	r.counts = cdp_xcalloc((size_t)r.nall + 1, sizeof(*r.counts));
 	r.hit = cdp_xcalloc((size_t)r.nall + 1, sizeof(*r.hit));
 	if (opt->split != NULL)
@@ -336,10 +417,14 @@ segment_run(const struct segment_opts *opt, char **files, int nfiles)
 		cdp_die_err(&err, NULL, 0);
 	if (r.acct.rejects != NULL)
 		cdp_out_line_mode(r.acct.rejects, opt->common.unbuffered);
-	cdp_each(files, nfiles, &opt->common, &r.acct, record, &r);
+	if (threads > 1)
+		run_parallel(&r, files, nfiles, threads, &info);
+	else
+		cdp_each(files, nfiles, &opt->common, &r.acct, record, &r);
 	close_outputs(&r);
 	if (cdp_acct_close(&r.acct, false, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
+	cdp_par_account(&info, &r.acct);
 	if (opt->common.stats)
 		print_stats(&r);
 	cdp_recw_free(&r.w);
@@ -348,5 +433,6 @@ segment_run(const struct segment_opts *opt, char **files, int nfiles)
 	free(r.files);
 	free(r.counts);
 	free(r.hit);
+	free(r.when);
 	return 0;
 }

@@ -1,0 +1,77 @@
+/*
+ * token.h - how identifier values appear in the files of cdp-merge's
+ * phases over partitions: as a 128-bit token (a keyed hash by default)
+ * and, for the naming of profiles, as a sealed name only a holder of the
+ * key can read back.
+ */
+#ifndef MERGE_TOKEN_H
+#define MERGE_TOKEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "keymap.h"
+
+#define TOKEN_HEX	32	/* a token or set hash as text */
+
+struct tokens;
+
+/*
+ * Tokens under the key in key_path (at least 16 bytes, as cdp-ingest's
+ * --hash-key-file), or in clear when key_path is NULL.  Returns a new
+ * handle, or NULL with err set (EX_NOINPUT, EX_DATAERR, EX_SOFTWARE).
+ */
+struct tokens *tokens_new(const char *key_path, struct cdp_err *err);
+
+/* Free t; NULL is a no-op. */
+void	tokens_free(struct tokens *t);
+
+/* Whether t writes clear text (--clear-links). */
+bool	tokens_clear(const struct tokens *t);
+
+/*
+ * The token of the identifier whose index key (XXH3-128 of field name,
+ * NUL, normalised value) is key: the key itself in clear, else the first
+ * 128 bits of HMAC-SHA256 under a key derived from the key file.
+ */
+struct cdp_key128 tokens_of(struct tokens *t, struct cdp_key128 key);
+
+/*
+ * Append to out the name of value v[0..n) whose token is tok: the value
+ * escaped (backslash before \, TAB, LF, CR and NUL) in clear, else its
+ * AES-256-CTR encryption under a second derived key, with the token as
+ * counter block, in hex.  Exits on allocation or libcrypto failure.
+ */
+void	tokens_seal(struct tokens *t, struct cdp_key128 tok, const char *v,
+	    size_t n, struct cdp_buf *out);
+
+/*
+ * The value named by name[0..n) of token tok (of --ids field fname) into
+ * out (reset first).  Returns 0, or -1 when the name is malformed.  The
+ * key is not checked here: the files' headers carry its fingerprint.
+ */
+int	tokens_open(struct tokens *t, struct cdp_key128 tok, const char *fname,
+	    const char *name, size_t n, struct cdp_buf *out);
+
+/* 16 hex digits that tell the key (or "clear") apart, for file headers. */
+const char *tokens_fingerprint(const struct tokens *t);
+
+/* k as 32 lower-case hex digits (hi then lo) at out; no NUL. */
+void	key_hex(struct cdp_key128 k, char out[TOKEN_HEX]);
+
+/* Order of keys (hi, then lo), for qsort() of struct cdp_key128. */
+int	key_cmp(const void *a, const void *b);
+
+/* Parse 32 hex digits at s into *k.  Returns 0, or -1. */
+int	key_parse(const char *s, size_t n, struct cdp_key128 *k);
+
+/* Append s[0..n) escaped as a name in clear (see tokens_seal()). */
+int	name_escape(struct cdp_buf *out, const char *s, size_t n);
+
+/* Undo name_escape() into out (reset first).  Returns 0, or -1. */
+int	name_unescape(struct cdp_buf *out, const char *s, size_t n);
+
+#endif

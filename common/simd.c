@@ -1,0 +1,645 @@
+/*
+ * simd.c - string masks, UTF-8 validation and byte counts with SSE2 or
+ * AVX2 (chosen at run time), each beside the scalar form that defines
+ * what it must compute.  See simd.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "simd.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_X86	1
+#include <immintrin.h>
+#else
+#define HAVE_X86	0
+#endif
+
+#define EVERY	0xFFFFFFFFFFFFFFFFULL
+
+enum cdp_simd
+cdp_simd_cpu(void)
+{
+#if HAVE_X86
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+	    __builtin_cpu_supports("popcnt"))
+		return CDP_SIMD_AVX2;
+	return CDP_SIMD_SSE2;
+#else
+	return CDP_SIMD_SCALAR;
+#endif
+}
+
+enum cdp_simd
+cdp_simd_best(void)
+{
+	enum cdp_simd cpu = cdp_simd_cpu(), want = cpu;
+	const char *e = getenv("CDP_SIMD");
+
+	if (e == NULL)
+		return cpu;
+	if (strcmp(e, "scalar") == 0)
+		want = CDP_SIMD_SCALAR;
+	else if (strcmp(e, "sse2") == 0)
+		want = CDP_SIMD_SSE2;
+	return want < cpu ? want : cpu;
+}
+
+const char *
+cdp_simd_name(enum cdp_simd level)
+{
+	static const char *const names[] = { "scalar", "sse2", "avx2" };
+
+	return names[level];
+}
+
+void
+cdp_jsonmask_free(struct cdp_jsonmask *m)
+{
+	free(m->tok);
+	free(m->ws);
+	free(m->bs);
+	*m = (struct cdp_jsonmask){ 0 };
+}
+
+static int
+jsonmask_size(struct cdp_jsonmask *m, size_t n)
+{
+	size_t nw = n / 64 + 1, cap;
+	uint64_t *p;
+
+	m->nw = nw;
+	m->any_bs = m->any_hi = false;
+	if (nw <= m->cap)
+		return 0;
+	cap = nw < 16 ? 16 : nw + nw / 2;
+	if ((p = realloc(m->tok, cap * sizeof(*p))) == NULL)
+		return -1;
+	m->tok = p;
+	if ((p = realloc(m->ws, cap * sizeof(*p))) == NULL)
+		return -1;
+	m->ws = p;
+	if ((p = realloc(m->bs, cap * sizeof(*p))) == NULL)
+		return -1;
+	m->bs = p;
+	m->cap = cap;
+	return 0;
+}
+
+static bool
+is_op(unsigned c)
+{
+	return c == '{' || c == '}' || c == '[' || c == ']' || c == ':' ||
+	    c == ',';
+}
+
+/*
+ * The reference: one byte at a time.  A byte is escaped when an odd run
+ * of backslashes ends just before it, inside strings or not (outside,
+ * the line is wrong anyway, and the vector paths cannot tell).
+ */
+static int
+jsonmask_scalar(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
+{
+	bool esc = false, in = false, scalar = false;
+
+	memset(m->tok, 0, m->nw * sizeof(*m->tok));
+	memset(m->ws, 0, m->nw * sizeof(*m->ws));
+	memset(m->bs, 0, m->nw * sizeof(*m->bs));
+	for (size_t i = 0; i < n; i++) {
+		uint64_t bit = 1ULL << (i & 63);
+		unsigned c = p[i];
+		bool escaped = esc;
+
+		esc = c == '\\' && !escaped;
+		if (c == '\\') {
+			m->bs[i >> 6] |= bit;
+			m->any_bs = true;
+		}
+		m->any_hi |= c >= 0x80;
+		if (c == '"' && !escaped) {
+			m->tok[i >> 6] |= bit;
+			in = !in;
+			scalar = false;
+		} else if (in) {
+			if (c < 0x20)
+				return 1;
+		} else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			m->ws[i >> 6] |= bit;
+			scalar = false;
+		} else if (is_op(c)) {
+			if (c != ':' && c != ',')
+				m->tok[i >> 6] |= bit;
+			scalar = false;
+		} else {
+			if (!scalar)
+				m->tok[i >> 6] |= bit;
+			scalar = true;
+		}
+	}
+	return in ? 1 : 0;
+}
+
+/* Carried from one 64-byte word to the next. */
+struct carry {
+	bool	esc;	/* the next word's first byte is escaped */
+	bool	in;	/* the next word starts inside a string */
+	bool	scalar;	/* this word ends in a scalar byte */
+};
+
+/* Bytes escaped by the backslashes bs (c->esc: byte 0 is). */
+static uint64_t
+escaped_by(uint64_t bs, struct carry *c)
+{
+	uint64_t e = c->esc, b = bs;
+
+	c->esc = false;
+	while (b != 0) {
+		unsigned i = (unsigned)__builtin_ctzll(b);
+
+		b &= b - 1;
+		if (e >> i & 1)
+			continue;	/* an escaped backslash escapes nothing */
+		if (i == 63)
+			c->esc = true;
+		else
+			e |= 1ULL << (i + 1);
+	}
+	return e;
+}
+
+/* Each bit set when an odd number of bits of x are set at or below it. */
+static inline uint64_t
+prefix_xor(uint64_t x)
+{
+	x ^= x << 1;
+	x ^= x << 2;
+	x ^= x << 4;
+	x ^= x << 8;
+	x ^= x << 16;
+	x ^= x << 32;
+	return x;
+}
+
+/*
+ * Word w's raw classes from a vector path (quotes, backslashes, control
+ * characters, whitespace, operators and of those the brackets, wherever
+ * they are; valid: the bits that are bytes of the line): the escapes, the strings, then the
+ * tokens outside them.  Returns 0, or 1 when a control character is
+ * inside a string.
+ */
+static inline int
+jsonmask_word(struct cdp_jsonmask *m, size_t w, uint64_t q, uint64_t bs,
+    uint64_t ctl, uint64_t ws, uint64_t op, uint64_t brk, uint64_t valid,
+    struct carry *c)
+{
+	uint64_t in, out, sc;
+
+	if (bs != 0 || c->esc) {
+		q &= ~escaped_by(bs, c);
+		m->any_bs |= bs != 0;
+	}
+	in = prefix_xor(q) ^ (c->in ? EVERY : 0);
+	c->in = in >> 63;
+	if ((ctl & in) != 0)
+		return 1;
+	out = ~(in | q) & valid;
+	ws &= out;
+	op &= out;
+	sc = out & ~ws & ~op;
+	m->tok[w] = q | (brk & out) | (sc & ~(sc << 1 | (uint64_t)c->scalar));
+	c->scalar = sc >> 63;
+	m->ws[w] = ws;
+	m->bs[w] = bs & valid;
+	return 0;
+}
+
+/*
+ * Where word w of p[0..n) starts: in place when 64 bytes are left, else
+ * the rest copied before spaces into buf, so no byte past the line is
+ * read.  *valid gets the bits that are bytes of the line.
+ */
+static const unsigned char *
+word_at(const unsigned char *p, size_t n, size_t w, unsigned char *buf,
+    uint64_t *valid)
+{
+	size_t off = w * 64;
+
+	if (n - off >= 64) {
+		*valid = EVERY;
+		return p + off;
+	}
+	*valid = (1ULL << (n - off)) - 1;
+	memset(buf, ' ', 64);
+	memcpy(buf, p + off, n - off);
+	return buf;
+}
+
+#if HAVE_X86
+
+#define SSE_MASK(v) ((uint64_t)(unsigned)_mm_movemask_epi8(v))
+
+static int
+jsonmask_sse2(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
+{
+	const __m128i quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\');
+	const __m128i low = _mm_set1_epi8(0x1F), x20 = _mm_set1_epi8(0x20);
+	unsigned char buf[64];
+	struct carry c = { false, false, false };
+	uint64_t hi = 0, valid;
+
+	for (size_t w = 0; w < m->nw; w++) {
+		const unsigned char *s = word_at(p, n, w, buf, &valid);
+		uint64_t q = 0, bs = 0, ctl = 0, ws = 0, op = 0, brk = 0;
+
+		for (int k = 0; k < 4; k++) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+			    (s + 16 * k));
+			/* '[' and '{', ']' and '}' differ in bit 5 alone */
+			__m128i l = _mm_or_si128(v, x20);
+
+			q |= SSE_MASK(_mm_cmpeq_epi8(v, quote)) << (16 * k);
+			bs |= SSE_MASK(_mm_cmpeq_epi8(v, slash)) << (16 * k);
+			ctl |= SSE_MASK(_mm_cmpeq_epi8(_mm_min_epu8(v, low), v))
+			    << (16 * k);
+			ws |= SSE_MASK(_mm_or_si128(_mm_or_si128(
+			    _mm_cmpeq_epi8(v, x20),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))),
+			    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))))) << (16 * k);
+			__m128i b = _mm_or_si128(
+			    _mm_cmpeq_epi8(l, _mm_set1_epi8('{')),
+			    _mm_cmpeq_epi8(l, _mm_set1_epi8('}')));
+
+			brk |= SSE_MASK(b) << (16 * k);
+			op |= SSE_MASK(_mm_or_si128(b, _mm_or_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8(':')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8(','))))) << (16 * k);
+			hi |= SSE_MASK(v);
+		}
+		if (jsonmask_word(m, w, q, bs, ctl, ws, op, brk, valid, &c))
+			return 1;
+	}
+	m->any_hi = hi != 0;
+	return c.in ? 1 : 0;
+}
+
+/* Class bits of the AVX2 table lookup: a byte's class is the table of
+ * its low nibble AND the table of its high nibble. */
+#define K_COMMA	0x01	/* 0x2C */
+#define K_COLON	0x02	/* 0x3A */
+#define K_BRACK	0x04	/* 0x5B 0x5D 0x7B 0x7D */
+#define K_SPACE	0x08	/* 0x20 */
+#define K_CTLWS	0x10	/* 0x09 0x0A 0x0D */
+#define K_OP	(K_COMMA | K_COLON | K_BRACK)
+#define K_WS	(K_SPACE | K_CTLWS)
+
+__attribute__((target("avx2,bmi,popcnt")))
+static inline uint64_t
+mask64(__m256i a, __m256i b)
+{
+	return (uint32_t)_mm256_movemask_epi8(a) |
+	    (uint64_t)(uint32_t)_mm256_movemask_epi8(b) << 32;
+}
+
+/* The bytes of v whose class has no bit of k, as 0xFF. */
+__attribute__((target("avx2,bmi,popcnt")))
+static inline __m256i
+not_class(__m256i cls, int k)
+{
+	return _mm256_cmpeq_epi8(_mm256_and_si256(cls,
+	    _mm256_set1_epi8((char)k)), _mm256_setzero_si256());
+}
+
+__attribute__((target("avx2,bmi,popcnt")))
+static inline __m256i
+classify(__m256i v)
+{
+#define LO_ROW	K_SPACE, 0, 0, 0, 0, 0, 0, 0, 0, K_CTLWS,		\
+	K_COLON | K_CTLWS, K_BRACK, K_COMMA, K_BRACK | K_CTLWS, 0, 0
+#define HI_ROW	K_CTLWS, 0, K_COMMA | K_SPACE, K_COLON, 0, K_BRACK, 0,	\
+	K_BRACK, 0, 0, 0, 0, 0, 0, 0, 0
+	const __m256i lo = _mm256_setr_epi8(LO_ROW, LO_ROW);
+	const __m256i hi = _mm256_setr_epi8(HI_ROW, HI_ROW);
+#undef LO_ROW
+#undef HI_ROW
+	const __m256i nib = _mm256_set1_epi8(0x0F);
+
+	return _mm256_and_si256(_mm256_shuffle_epi8(lo, _mm256_and_si256(v,
+	    nib)), _mm256_shuffle_epi8(hi, _mm256_and_si256(
+	    _mm256_srli_epi16(v, 4), nib)));
+}
+
+__attribute__((target("avx2,bmi,popcnt")))
+static int
+jsonmask_avx2(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
+{
+	const __m256i quote = _mm256_set1_epi8('"');
+	const __m256i slash = _mm256_set1_epi8('\\');
+	const __m256i low = _mm256_set1_epi8(0x1F);
+	unsigned char buf[64];
+	struct carry c = { false, false, false };
+	uint64_t hi = 0, valid;
+
+	for (size_t w = 0; w < m->nw; w++) {
+		const unsigned char *s = word_at(p, n, w, buf, &valid);
+		__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)s);
+		__m256i b = _mm256_loadu_si256((const __m256i *)(const void *)
+		    (s + 32));
+		__m256i ca = classify(a), cb = classify(b);
+
+		if (jsonmask_word(m, w,
+		    mask64(_mm256_cmpeq_epi8(a, quote),
+		    _mm256_cmpeq_epi8(b, quote)),
+		    mask64(_mm256_cmpeq_epi8(a, slash),
+		    _mm256_cmpeq_epi8(b, slash)),
+		    mask64(_mm256_cmpeq_epi8(_mm256_min_epu8(a, low), a),
+		    _mm256_cmpeq_epi8(_mm256_min_epu8(b, low), b)),
+		    ~mask64(not_class(ca, K_WS), not_class(cb, K_WS)),
+		    ~mask64(not_class(ca, K_OP), not_class(cb, K_OP)),
+		    ~mask64(not_class(ca, K_BRACK), not_class(cb, K_BRACK)),
+		    valid, &c))
+			return 1;
+		hi |= (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(a, b));
+	}
+	m->any_hi = hi != 0;
+	return c.in ? 1 : 0;
+}
+
+#endif /* HAVE_X86 */
+
+int
+cdp_jsonmask_build(enum cdp_simd level, const char *p, size_t n,
+    struct cdp_jsonmask *m)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	if (jsonmask_size(m, n) == -1)
+		return -1;
+	switch (level) {
+#if HAVE_X86
+	case CDP_SIMD_AVX2:
+		return jsonmask_avx2(u, n, m);
+	case CDP_SIMD_SSE2:
+		return jsonmask_sse2(u, n, m);
+#endif
+	default:
+		return jsonmask_scalar(u, n, m);
+	}
+}
+
+/* ---- UTF-8 ---- */
+
+/*
+ * The reference: each sequence by the table of well-formed byte
+ * sequences (Unicode 15, table 3-7), ASCII eight bytes at a time.
+ */
+static bool
+utf8_scalar(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = p[i], lo = 0x80, hi = 0xBF, len;
+		uint64_t w;
+
+		if (n - i >= 8) {
+			memcpy(&w, p + i, 8);
+			if ((w & 0x8080808080808080ULL) == 0) {
+				i += 8;
+				continue;
+			}
+		}
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c < 0xC2 || c > 0xF4)
+			return false;
+		len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+		if (c == 0xE0)
+			lo = 0xA0;
+		else if (c == 0xED)
+			hi = 0x9F;
+		else if (c == 0xF0)
+			lo = 0x90;
+		else if (c == 0xF4)
+			hi = 0x8F;
+		if (n - i < len || p[i + 1] < lo || p[i + 1] > hi)
+			return false;
+		for (unsigned k = 2; k < len; k++)
+			if ((p[i + k] & 0xC0) != 0x80)
+				return false;
+		i += len;
+	}
+	return true;
+}
+
+#if HAVE_X86
+
+/*
+ * AVX2: every pair of adjacent bytes is classified by three table
+ * lookups (the high nibble of the first byte, its low nibble, the high
+ * nibble of the second), each giving the set of errors the pair could
+ * be; an error is a bit left in all three.  The bits (after Keiser and
+ * Lemire, "Validating UTF-8 in less than one instruction per byte",
+ * 2021):
+ */
+#define U_SHORT		0x01	/* a lead byte not followed by enough
+				   continuation bytes */
+#define U_LONG		0x02	/* ASCII followed by a continuation */
+#define U_OVER3		0x04	/* E0 followed by 80..9F */
+#define U_LARGE		0x08	/* F4 90.., F5.. and up: above U+10FFFF */
+#define U_SURR		0x10	/* ED followed by A0..BF */
+#define U_OVER2		0x20	/* C0 or C1 */
+#define U_LARGE1000	0x40	/* F5.. followed by 80..8F; with F0: overlong */
+#define U_OVER4		0x40
+#define U_TWOCONT	(-0x80)	/* (bit 7) a continuation after one
+				   that no lead byte of 3 or 4 bytes
+				   two or three bytes back allows */
+#define U_CARRY		(U_SHORT | U_LONG | U_TWOCONT)
+
+/* The vector before cur shifted in by k bytes (prev's last k first). */
+#define PREV(cur, prev, k) _mm256_alignr_epi8((cur),			\
+	_mm256_permute2x128_si256((prev), (cur), 0x21), 16 - (k))
+
+__attribute__((target("avx2,bmi,popcnt")))
+static inline __m256i
+utf8_errors(__m256i cur, __m256i prev)
+{
+	const __m256i t1 = _mm256_setr_epi8(
+	    U_LONG, U_LONG, U_LONG, U_LONG, U_LONG, U_LONG, U_LONG, U_LONG,
+	    U_TWOCONT, U_TWOCONT, U_TWOCONT, U_TWOCONT,
+	    U_SHORT | U_OVER2, U_SHORT, U_SHORT | U_OVER3 | U_SURR,
+	    U_SHORT | U_LARGE | U_LARGE1000 | U_OVER4,
+	    U_LONG, U_LONG, U_LONG, U_LONG, U_LONG, U_LONG, U_LONG, U_LONG,
+	    U_TWOCONT, U_TWOCONT, U_TWOCONT, U_TWOCONT,
+	    U_SHORT | U_OVER2, U_SHORT, U_SHORT | U_OVER3 | U_SURR,
+	    U_SHORT | U_LARGE | U_LARGE1000 | U_OVER4);
+#define L_ROW								\
+	U_CARRY | U_OVER3 | U_OVER2 | U_OVER4, U_CARRY | U_OVER2,	\
+	U_CARRY, U_CARRY, U_CARRY | U_LARGE,				\
+	U_CARRY | U_LARGE | U_LARGE1000, U_CARRY | U_LARGE | U_LARGE1000, \
+	U_CARRY | U_LARGE | U_LARGE1000, U_CARRY | U_LARGE | U_LARGE1000, \
+	U_CARRY | U_LARGE | U_LARGE1000, U_CARRY | U_LARGE | U_LARGE1000, \
+	U_CARRY | U_LARGE | U_LARGE1000, U_CARRY | U_LARGE | U_LARGE1000, \
+	U_CARRY | U_LARGE | U_LARGE1000 | U_SURR,			\
+	U_CARRY | U_LARGE | U_LARGE1000, U_CARRY | U_LARGE | U_LARGE1000
+	const __m256i t2 = _mm256_setr_epi8(L_ROW, L_ROW);
+#undef L_ROW
+#define H_ROW								\
+	U_SHORT, U_SHORT, U_SHORT, U_SHORT, U_SHORT, U_SHORT, U_SHORT,	\
+	U_SHORT,							\
+	U_LONG | U_OVER2 | U_TWOCONT | U_OVER3 | U_LARGE1000 | U_OVER4,	\
+	U_LONG | U_OVER2 | U_TWOCONT | U_OVER3 | U_LARGE,		\
+	U_LONG | U_OVER2 | U_TWOCONT | U_SURR | U_LARGE,		\
+	U_LONG | U_OVER2 | U_TWOCONT | U_SURR | U_LARGE,		\
+	U_SHORT, U_SHORT, U_SHORT, U_SHORT
+	const __m256i t3 = _mm256_setr_epi8(H_ROW, H_ROW);
+#undef H_ROW
+	const __m256i nib = _mm256_set1_epi8(0x0F);
+	__m256i p1 = PREV(cur, prev, 1), p2, p3, pair, must;
+
+	pair = _mm256_and_si256(_mm256_and_si256(
+	    _mm256_shuffle_epi8(t1, _mm256_and_si256(
+	    _mm256_srli_epi16(p1, 4), nib)),
+	    _mm256_shuffle_epi8(t2, _mm256_and_si256(p1, nib))),
+	    _mm256_shuffle_epi8(t3, _mm256_and_si256(
+	    _mm256_srli_epi16(cur, 4), nib)));
+	/* Third and fourth bytes of 3- and 4-byte sequences: there two
+	 * continuations in a row are right, and must be there. */
+	p2 = PREV(cur, prev, 2);
+	p3 = PREV(cur, prev, 3);
+	must = _mm256_or_si256(
+	    _mm256_subs_epu8(p2, _mm256_set1_epi8((char)(0xE0 - 0x80))),
+	    _mm256_subs_epu8(p3, _mm256_set1_epi8((char)(0xF0 - 0x80))));
+	must = _mm256_and_si256(must, _mm256_set1_epi8((char)0x80));
+	return _mm256_xor_si256(must, pair);
+}
+
+/* Whether block v ends in a sequence the next block must finish: one
+ * of its last three bytes leads a longer sequence than fits. */
+__attribute__((target("avx2,bmi,popcnt")))
+static inline bool
+utf8_unfinished(__m256i v)
+{
+	const __m256i max = _mm256_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1,
+	    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	    -1, -1, -1, -1, -1, (char)(0xF0 - 1), (char)(0xE0 - 1),
+	    (char)(0xC0 - 1));
+
+	return _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_subs_epu8(v,
+	    max), _mm256_setzero_si256())) != -1;
+}
+
+__attribute__((target("avx2,bmi,popcnt")))
+static bool
+utf8_avx2(const unsigned char *p, size_t n)
+{
+	__m256i prev = _mm256_setzero_si256(), err = prev, cur;
+	unsigned char buf[32];
+	bool open = false;	/* prev ends inside a sequence */
+	size_t i;
+
+	for (i = 0; n - i >= 32; i += 32) {
+		cur = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+		if (_mm256_movemask_epi8(cur) != 0 || open) {
+			err = _mm256_or_si256(err, utf8_errors(cur, prev));
+			open = utf8_unfinished(cur);
+		}
+		prev = cur;
+	}
+	/* The rest before zero bytes: a sequence the end cuts meets ASCII,
+	 * which is an error; one more block of zeros when the rest may
+	 * itself end inside a sequence. */
+	if (i < n || open) {
+		memset(buf, 0, sizeof(buf));
+		memcpy(buf, p + i, n - i);
+		cur = _mm256_loadu_si256((const __m256i *)(const void *)buf);
+		err = _mm256_or_si256(err, utf8_errors(cur, prev));
+		if (utf8_unfinished(cur))
+			err = _mm256_or_si256(err, utf8_errors(
+			    _mm256_setzero_si256(), cur));
+	}
+	return _mm256_testz_si256(err, err);
+}
+
+#endif /* HAVE_X86 */
+
+bool
+cdp_simd_utf8(enum cdp_simd level, const char *p, size_t n)
+{
+#if HAVE_X86
+	if (level == CDP_SIMD_AVX2)
+		return utf8_avx2((const unsigned char *)p, n);
+#endif
+	(void)level;
+	return utf8_scalar((const unsigned char *)p, n);
+}
+
+/* ---- counting ---- */
+
+#if HAVE_X86
+
+static size_t
+count_sse2(const unsigned char *p, size_t n, char c)
+{
+	const __m128i v = _mm_set1_epi8(c);
+	size_t i = 0, k = 0;
+
+	for (; n - i >= 16; i += 16)
+		k += (size_t)__builtin_popcount((unsigned)_mm_movemask_epi8(
+		    _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)
+		    (const void *)(p + i)), v)));
+	for (; i < n; i++)
+		k += p[i] == (unsigned char)c;
+	return k;
+}
+
+__attribute__((target("avx2,bmi,popcnt")))
+static size_t
+count_avx2(const unsigned char *p, size_t n, char c)
+{
+	const __m256i v = _mm256_set1_epi8(c);
+	size_t i = 0, k = 0;
+
+	for (; n - i >= 64; i += 64) {
+		uint64_t a = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+		    _mm256_loadu_si256((const __m256i *)(const void *)(p + i)),
+		    v));
+		uint64_t b = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+		    _mm256_loadu_si256((const __m256i *)(const void *)
+		    (p + i + 32)), v));
+
+		k += (size_t)__builtin_popcountll(a | b << 32);
+	}
+	for (; i < n; i++)
+		k += p[i] == (unsigned char)c;
+	return k;
+}
+
+#endif /* HAVE_X86 */
+
+size_t
+cdp_simd_count(enum cdp_simd level, const char *p, size_t n, char c)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	const char *at, *end = p + n;
+	size_t k = 0;
+
+	switch (level) {
+#if HAVE_X86
+	case CDP_SIMD_AVX2:
+		return count_avx2(u, n, c);
+	case CDP_SIMD_SSE2:
+		return count_sse2(u, n, c);
+#endif
+	default:
+		while ((at = memchr(p, c, (size_t)(end - p))) != NULL) {
+			k++;
+			p = at + 1;
+		}
+		return k;
+	}
+}

@@ -1,0 +1,380 @@
+/*
+ * test_simd.c - unit driver of common/simd and of the record layer's
+ * vector path: every level this CPU runs must classify lines, validate
+ * UTF-8, count bytes and parse records exactly as the scalar reference
+ * does, on hand-made edge cases and on many generated lines (valid JSON
+ * objects and mutations of them, with a fixed seed).
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "record.h"
+#include "simd.h"
+
+#include "check.h"
+
+#define NGEN	60000	/* generated lines per run */
+
+/* xorshift64*: the same lines on every machine. */
+static uint64_t seed = 0x9E3779B97F4A7C15ULL;
+
+static unsigned
+rnd(unsigned n)
+{
+	seed ^= seed >> 12;
+	seed ^= seed << 25;
+	seed ^= seed >> 27;
+	return (unsigned)((seed * 0x2545F4914F6CDD1DULL) >> 33) % n;
+}
+
+static const char *const pieces[] = {
+	"a", "email", "x\\\"y", "\\\\", "\\u00e9", "\\ud83d\\ude00", "\\n",
+	"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", " ", ",", ":", "{",
+	"}", "[", "]", "\\", "\\u12", "\t", "longer text with spaces"
+};
+
+/* A random JSON string (quotes included) into b. */
+static void
+gen_string(struct cdp_buf *b)
+{
+	int n = (int)rnd(6);
+
+	cdp_buf_addc(b, '"');
+	for (int i = 0; i < n; i++) {
+		const char *p = pieces[rnd(sizeof(pieces) / sizeof(pieces[0]))];
+
+		/* Pieces that break a string only now and then. */
+		if ((!strcmp(p, "\\") || !strcmp(p, "\\u12")) && rnd(4) != 0)
+			continue;
+		cdp_buf_adds(b, p);
+	}
+	cdp_buf_addc(b, '"');
+}
+
+static void
+gen_ws(struct cdp_buf *b)
+{
+	static const char *const ws[] = { " ", "\t", "\r\n", "  " };
+
+	if (rnd(5) == 0)
+		cdp_buf_adds(b, ws[rnd(4)]);
+}
+
+static void gen_value(struct cdp_buf *b, int depth);
+
+static void
+gen_container(struct cdp_buf *b, int depth, int obj)
+{
+	int n = (int)rnd(4);
+
+	cdp_buf_addc(b, obj ? '{' : '[');
+	for (int i = 0; i < n; i++) {
+		if (i > 0)
+			cdp_buf_addc(b, ',');
+		gen_ws(b);
+		if (obj) {
+			gen_string(b);
+			gen_ws(b);
+			cdp_buf_addc(b, ':');
+			gen_ws(b);
+		}
+		gen_value(b, depth + 1);
+		gen_ws(b);
+	}
+	cdp_buf_addc(b, obj ? '}' : ']');
+}
+
+static void
+gen_value(struct cdp_buf *b, int depth)
+{
+	static const char *const scalars[] = { "0", "-1", "12.5", "1e10",
+	    "-0.5E-3", "true", "false", "null", "123456789012345678901" };
+
+	switch (depth > 4 ? rnd(3) : rnd(5)) {
+	case 0:
+	case 1:
+		gen_string(b);
+		break;
+	case 2:
+		cdp_buf_adds(b, scalars[rnd(sizeof(scalars) /
+		    sizeof(scalars[0]))]);
+		break;
+	default:
+		gen_container(b, depth, (int)rnd(2));
+		break;
+	}
+}
+
+/* A line: an object, sometimes with bytes changed, cut or added. */
+static void
+gen_line(struct cdp_buf *b)
+{
+	static const char junk[] = "\"\\{}[]:, \t\r\nx0e-.\x01\x7f\x80\xbf"
+	    "\xc0\xc3\xe2\xed\xf0\xf4\xff";
+	int k = (int)rnd(3);
+
+	cdp_buf_reset(b);
+	gen_ws(b);
+	gen_container(b, 0, 1);
+	gen_ws(b);
+	if (rnd(3) == 0 || b->len == 0)
+		return;
+	for (int i = 0; i <= k; i++) {
+		size_t at = rnd((unsigned)b->len);
+
+		switch (rnd(3)) {
+		case 0:
+			b->p[at] = junk[rnd(sizeof(junk) - 1)];
+			break;
+		case 1:
+			memmove(b->p + at, b->p + at + 1, b->len - at);
+			b->len--;
+			break;
+		default:
+			cdp_buf_addc(b, 0);
+			memmove(b->p + at + 1, b->p + at, b->len - at - 1);
+			b->p[at] = junk[rnd(sizeof(junk) - 1)];
+			break;
+		}
+		if (b->len == 0)
+			return;
+	}
+}
+
+/* ---- the masks ---- */
+
+static int
+same_masks(const struct cdp_jsonmask *a, const struct cdp_jsonmask *b)
+{
+	if (a->nw != b->nw || a->any_bs != b->any_bs ||
+	    a->any_hi != b->any_hi)
+		return 0;
+	for (size_t i = 0; i < a->nw; i++)
+		if (a->tok[i] != b->tok[i] || a->ws[i] != b->ws[i] ||
+		    a->bs[i] != b->bs[i])
+			return 0;
+	return 1;
+}
+
+static void
+check_masks(const char *s, size_t n, const char *label)
+{
+	static struct cdp_jsonmask ref, m;
+	int want = cdp_jsonmask_build(CDP_SIMD_SCALAR, s, n, &ref);
+
+	for (int l = CDP_SIMD_SSE2; l <= (int)cdp_simd_cpu(); l++) {
+		int got = cdp_jsonmask_build((enum cdp_simd)l, s, n, &m);
+
+		CHECK(got == want, "%s: %s: masks rc %d, scalar %d: %.60s",
+		    label, cdp_simd_name((enum cdp_simd)l), got, want, s);
+		if (got == 0 && want == 0)
+			CHECK(same_masks(&ref, &m), "%s: %s: masks differ: "
+			    "%.60s", label, cdp_simd_name((enum cdp_simd)l), s);
+	}
+}
+
+/* Hand-made masks: escapes across the 64-byte words, tokens. */
+static void
+test_masks(void)
+{
+	struct cdp_jsonmask m = { 0 };
+	char line[200];
+
+	CHECK(cdp_jsonmask_build(CDP_SIMD_SCALAR, "{\"a\":12,\"b\":[tru]}",
+	    18, &m) == 0, "scalar masks");
+	/* { " " [ ] of the record, the quotes of "a" and "b", and the
+	 * starts of 12 and tru: ':' and ',' are no tokens. */
+	CHECK(m.tok[0] == 0x3352B, "tokens %#llx", (unsigned long long)m.tok[0]);
+	CHECK(cdp_jsonmask_build(CDP_SIMD_SCALAR, "{\"a\x01\"}", 6, &m) == 1,
+	    "control character in a string");
+	CHECK(cdp_jsonmask_build(CDP_SIMD_SCALAR, "{\"a", 3, &m) == 1,
+	    "line ends in a string");
+	check_masks("{\"a\x01\"}", 6, "control");
+	check_masks("{\"a", 3, "open string");
+	check_masks("", 0, "empty");
+	/* A run of backslashes across the word boundary, odd and even. */
+	for (int run = 1; run <= 4; run++)
+		for (int at = 55; at < 66; at++) {
+			memset(line, 'x', sizeof(line));
+			memcpy(line, "{\"k\":\"", 6);
+			memset(line + at, '\\', (size_t)run);
+			line[at + run] = '"';
+			memcpy(line + 120, "\"}", 2);
+			check_masks(line, 122, "backslashes at a boundary");
+		}
+	/* A string across two words; a scalar across two words. */
+	memset(line, ' ', sizeof(line));
+	memcpy(line, "{\"k\":", 5);
+	memcpy(line + 60, "12345678,\"x\":\"ab", 16);
+	memcpy(line + 80, "\"}", 2);
+	check_masks(line, 82, "across words");
+	cdp_jsonmask_free(&m);
+}
+
+/* ---- UTF-8 ---- */
+
+static void
+check_utf8(const char *s, size_t n, int want, const char *label)
+{
+	for (int l = CDP_SIMD_SCALAR; l <= (int)cdp_simd_cpu(); l++)
+		CHECK(cdp_simd_utf8((enum cdp_simd)l, s, n) == want,
+		    "%s: %s: want %s", label, cdp_simd_name((enum cdp_simd)l),
+		    want ? "valid" : "invalid");
+}
+
+static void
+test_utf8(void)
+{
+	static const struct {
+		const char	*s;
+		int		 ok;
+	} cases[] = {
+		{ "plain", 1 }, { "\xc3\xa9", 1 }, { "\xe2\x82\xac", 1 },
+		{ "\xf0\x9f\x98\x80", 1 }, { "\xf4\x8f\xbf\xbf", 1 },
+		{ "\xed\x9f\xbf", 1 }, { "\xee\x80\x80", 1 },
+		{ "\xc0\xaf", 0 }, { "\xc1\xbf", 0 }, { "\xe0\x9f\xbf", 0 },
+		{ "\xf0\x8f\xbf\xbf", 0 }, { "\xed\xa0\x80", 0 },
+		{ "\xf4\x90\x80\x80", 0 }, { "\xf5\x80\x80\x80", 0 },
+		{ "\xff", 0 }, { "\x80", 0 }, { "\xc3", 0 }, { "\xe2\x82", 0 },
+		{ "\xf0\x9f\x98", 0 }, { "\xc3\xa9\xa9", 0 }, { "a\xc3z", 0 },
+	};
+	char buf[200];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = strlen(cases[i].s);
+
+		check_utf8(cases[i].s, n, cases[i].ok, "case");
+		/* At every place of a long ASCII line: blocks, tails. */
+		for (size_t at = 0; at + n <= 100; at += 3) {
+			memset(buf, 'a', 100);
+			memcpy(buf + at, cases[i].s, n);
+			check_utf8(buf, 100, cases[i].ok, "placed");
+			check_utf8(buf, at + n, cases[i].ok, "at the end");
+		}
+	}
+	/* Random bytes leaning on the lead and continuation ranges. */
+	for (int k = 0; k < 20000; k++) {
+		static const unsigned char pick[] = { 'a', 0x80, 0x8f, 0x90,
+		    0x9f, 0xa0, 0xbf, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0,
+		    0xf4, 0xf5, 0xc0 };
+		size_t n = rnd(80);
+		int want;
+
+		for (size_t i = 0; i < n; i++)
+			buf[i] = (char)pick[rnd(sizeof(pick))];
+		want = cdp_simd_utf8(CDP_SIMD_SCALAR, buf, n);
+		check_utf8(buf, n, want, "random");
+	}
+}
+
+static void
+test_count(void)
+{
+	char buf[300];
+
+	for (int k = 0; k < 2000; k++) {
+		size_t n = rnd(300), want = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			buf[i] = rnd(4) ? 'x' : '\n';
+			want += buf[i] == '\n';
+		}
+		for (int l = CDP_SIMD_SCALAR; l <= (int)cdp_simd_cpu(); l++)
+			CHECK(cdp_simd_count((enum cdp_simd)l, buf, n, '\n') ==
+			    want, "count at %s", cdp_simd_name((enum cdp_simd)l));
+	}
+}
+
+/* ---- records ---- */
+
+/* Parse s at level and at SCALAR: the same answer, reason and index. */
+static void
+check_parse(struct cdp_rec *ref, struct cdp_rec *r, const char *s, size_t n,
+    const char *label)
+{
+	struct cdp_err e1 = { 0 }, e2 = { 0 };
+	int want = cdp_rec_parse(ref, s, n, &e1);
+	int got = cdp_rec_parse(r, s, n, &e2);
+
+	CHECK(got == want, "%s: accepted %d, scalar %d: %.80s", label,
+	    got == 0, want == 0, s);
+	if (got != 0 || want != 0) {
+		CHECK(strcmp(e1.msg, e2.msg) == 0, "%s: \"%s\", scalar \"%s\"",
+		    label, e2.msg, e1.msg);
+		return;
+	}
+	CHECK(r->n == ref->n, "%s: %zu fields, scalar %zu", label, r->n,
+	    ref->n);
+	for (size_t i = 0; i < r->n && i < ref->n; i++)
+		CHECK(memcmp(&r->f[i], &ref->f[i], offsetof(struct cdp_field,
+		    flags) + 1) == 0, "%s: field %zu differs: %.80s", label, i,
+		    s);
+}
+
+static void
+test_records(void)
+{
+	static const char *const lines[] = {
+		"{}", " {} ", "{\"a\":1}", "{\"a\":1,}", "{,\"a\":1}",
+		"{\"a\" : [ 1 , 2 ] , \"b\" : { } }", "{\"a\":[1,,2]}",
+		"{\"a\":[,1]}", "{\"a\":1 2}", "{\"a\":12x}", "{\"a\":tru}",
+		"{\"a\":truex}", "{\"a\":\"x\"\"b\":1}", ",{}", "{}:", "{} x",
+		"{\"a\\\"b\":\"\\u00e9\",\"c\":\"\\ud800\"}", "{\"a\":\"\\x\"}",
+		"{\"a\":1}{", "{\"a\":\"\xc3\"}", "\xef\xbb\xbf{}",
+		"{\"a\":[{\"b\":[{\"c\":null}]}],\"d\":-0.5e+7}",
+		"{\"k\":\"v\",\"k\":\"w\"}", "{\"k\":1,\"\\u006b\":2}",
+		"{\"a\":01}", "{\"a\":-}", "{\"a\":1.}", "{\"a\":1e}",
+		"{\"a\":\"tab\there\"}", "{\"a\":[1\n,2]}",
+	};
+	struct cdp_rec ref = { 0 }, r = { 0 };
+	struct cdp_buf b = { 0 };
+	char label[64];
+	unsigned long valid;
+
+	cdp_rec_use(&ref, CDP_SIMD_SCALAR);
+	for (int l = CDP_SIMD_SSE2; l <= (int)cdp_simd_cpu(); l++) {
+		cdp_rec_use(&r, (enum cdp_simd)l);
+		snprintf(label, sizeof(label), "%s",
+		    cdp_simd_name((enum cdp_simd)l));
+		for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+			check_parse(&ref, &r, lines[i], strlen(lines[i]),
+			    label);
+		/* The same generated lines at every level. */
+		seed = 0x9E3779B97F4A7C15ULL;
+		valid = 0;
+		r.ntok = 0;
+		for (int k = 0; k < NGEN; k++) {
+			struct cdp_err e;
+
+			gen_line(&b);
+			check_masks(b.p, b.len, "generated");
+			check_parse(&ref, &r, b.p, b.len, label);
+			/* Every valid line went by the token walk (none is
+			 * deep enough to need the byte scan). */
+			if (cdp_rec_parse(&ref, b.p, b.len, &e) == 0)
+				valid++;
+		}
+		CHECK(valid > NGEN / 5, "%s: only %lu valid lines", label, valid);
+		CHECK(r.ntok == valid, "%s: token walk indexed %lu of %lu "
+		    "valid lines", label, r.ntok, valid);
+		printf("%s: %d lines, %lu valid, all by the token walk\n",
+		    label, NGEN, valid);
+	}
+	cdp_rec_free(&ref);
+	cdp_rec_free(&r);
+	cdp_buf_free(&b);
+}
+
+int
+main(void)
+{
+	printf("cpu: %s\n", cdp_simd_name(cdp_simd_cpu()));
+	test_masks();
+	test_utf8();
+	test_count();
+	test_records();
+	return CHECK_DONE();
+}
