@@ -176,6 +176,12 @@ c,1e20,2.5e19'
 	printf '{"t":"c","x":%s}\n' 0.5e1 0.25e1 1.05 >c.ndjson
 	run_split cdp-report group --by t --agg sum:x c.ndjson
 	assert_output '{"t":"c","sum_x":8.55}'
+	# Beside other numbers (the exponent is read within its own text).
+	printf '%s\n' '{"x":7.25,"n":5}' '{"x":1e-3,"n":123456}' >n.ndjson
+	for th in 1 2; do
+		run_split cdp-report group --agg sum:x,min:n,max:n --threads "$th" n.ndjson
+		assert_output '{"sum_x":7.251,"min_n":5,"max_n":123456}'
+	done
 	split -l 2 in.ndjson part.
 	for p in part.a?; do
 		cdp-report group --by t --agg sum:x,avg:x --partial "$p" >"$p.st"
