@@ -418,3 +418,90 @@ O
 	    "$W/in"
 	assert_output '{"profile_id":"x","journey":"promo","stage":"all","action":"promo","channel":"email","template":"promo-1","send_at":"2026-03-01T09:00:00Z","reason":"trigger","arm":"treatment","sent":true}'
 }
+
+@test "a profile of cdp-merge --profiles is a profile record, whatever time field its survivors hold" {
+	# The profile holds the survivors of its events' fields (a ts, an
+	# event) and its consent: it gives the attributes, it is no event.
+	printf '%s\n' \
+	    '{"profile_id":"p","ts":"2026-03-01T10:00:00Z","event":"cart"}' \
+	    '{"profile_id":"p","email":"a@example.com","ts":"2026-03-01T10:00:00Z","event":"cart","consent":{"email":true},"_sources":["crm","web"],"_records":2}' \
+	    '{"profile_id":"q","ts":"2026-03-01T11:00:00Z","event":"cart","consent":{"email":true},"_sources":["web"],"_records":1}' \
+	    > "$W/in.ndjson"
+	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-02 \
+	    --dry-run --stats "$W/in.ndjson"
+	assert_success
+	assert_output '{"profile_id":"p","journey":"car","stage":"cart","action":"cart_email","channel":"email","template":"cart-1","send_at":"2026-03-01T12:00:00Z","reason":"trigger","arm":"treatment","sent":true}
+{"profile_id":"p","journey":"car","stage":"cart","action":"cart_sms","channel":"sms","template":"cart-sms","send_at":"2026-03-01T12:00:00Z","reason":"not_best","arm":"treatment","sent":false}'
+	assert_equal "$(stats_core "$stderr")" '{"read":3,"used":3,"rejected":0,"skipped":0,"profiles":2,"sent":1,"stage.none":1,"stage.awareness":0,"stage.cart":1,"stage.customer":0,"skip.no_consent":0,"skip.capped":0,"skip.suppressed":0,"skip.already_sent":0,"skip.not_best":1,"skip.cancelled":0,"skip.pending":0,"skip.holdout":0,"skip.stale":0,"skip.before_start":0,"skip.no_reentry":0,"skip.reentry_gap":0,"skip.exited":0}'
+}
+
+@test "--id-map: the state of a profile that joined another follows it, so nothing is sent to the person twice" {
+	# Night 1: a@x.com logs in and is welcomed; a phone browses.
+	printf '%s\n' '{"name":"w","stages":[{"name":"known","entry":"type == \"login\"","actions":[{"name":"welcome","channel":"email","template":"w"}]}]}' >"$W/j.json"
+	printf '%s\n' \
+	    '{"profile_id":"pa","ts":"2026-03-01T10:00:00Z","type":"login","consent":{"email":true}}' \
+	    '{"profile_id":"pb","ts":"2026-03-01T11:00:00Z","type":"view"}' >"$W/d1.ndjson"
+	run_split cdp-journey -j "$W/j.json" --as-of 2026-03-02 \
+	    --state "$W/st" "$W/d1.ndjson"
+	assert_success
+	assert_output --partial '"profile_id":"pa","journey":"w","stage":"known","action":"welcome"'
+	# Night 2: a record links a@x.com to the phone; cdp-merge keeps pb
+	# (more records) and says pa went there.  The person logs in again.
+	printf '%s\n' '{"profile_id":"pb","ts":"2026-03-02T10:00:00Z","type":"login","consent":{"email":true}}' >"$W/d2.ndjson"
+	printf '%s\n' '{"from":"pa","to":"pb"}' >"$W/map.ndjson"
+	cp "$W/st" "$W/st1"
+	run_split cdp-journey -j "$W/j.json" --as-of 2026-03-03 \
+	    --state "$W/st" --id-map "$W/map.ndjson" --log "$W/log" "$W/d2.ndjson"
+	assert_success
+	assert_output ""
+	run cat "$W/log"
+	assert_output '{"profile_id":"pb","journey":"w","stage":"known","action":"welcome","channel":"email","template":"w","send_at":"2026-03-02T10:00:00Z","reason":"already_sent","arm":"treatment","sent":false}'
+	# pa is gone from the state; pb has what pa was sent and said.
+	run cat "$W/st"
+	assert_output '{"profile_id":"pb","stage":"known","cursor":"2026-03-02T10:00:00Z","entered":"2026-03-02T10:00:00Z","consent":{},"consent_timed":{"email":["2026-03-02T10:00:00Z",true]},"sent":{"welcome":"2026-03-01T10:00:00Z"},"channels":{"email":["2026-03-01T10:00:00Z"]},"pending":[]}'
+	# Without the map the person is welcomed twice.
+	run_split cdp-journey -j "$W/j.json" --as-of 2026-03-03 \
+	    --state "$W/st1" --dry-run "$W/d2.ndjson"
+	assert_output --partial '"profile_id":"pb","journey":"w","stage":"known","action":"welcome","channel":"email","template":"w","send_at":"2026-03-02T10:00:00Z","reason":"entry","arm":"treatment","sent":true}'
+}
+
+@test "--id-map: sends, channels, consent, zone and pending actions of both join; the survivor's stage and cursor stay" {
+	printf '%s\n' \
+	    '{"profile_id":"a","stage":"cart","cursor":"2026-03-01T12:00:00Z","entered":"2026-03-01T09:00:00Z","consent":{"sms":false},"consent_timed":{"email":["2026-03-01T09:00:00Z",true],"sms":["2026-03-01T08:00:00Z",true]},"tz":"Europe/Warsaw","sent":{"cart_email":"2026-03-01T11:00:00Z","welcome":"2026-02-01T10:00:00Z"},"channels":{"email":["2026-03-01T11:00:00Z"]},"pending":[{"action":"cart_sms","trigger":"2026-03-01T11:30:00Z","entered":"2026-03-01T09:00:00Z"}]}' \
+	    '{"profile_id":"b","stage":"awareness","cursor":"2026-03-01T10:00:00Z","entered":"2026-03-01T10:00:00Z","consent":{"email":true},"consent_timed":{"sms":["2026-03-01T09:30:00Z",false]},"sent":{"welcome":"2026-03-01T10:00:00Z"},"channels":{"email":["2026-03-01T10:00:00Z"],"push":["2026-02-28T10:00:00Z"]},"pending":[]}' \
+	    '{"profile_id":"c","stage":null,"cursor":null,"consent":{},"sent":{},"channels":{},"pending":[]}' \
+	    >"$W/st"
+	printf '%s\n' '{"from":"a","to":"b"}' '{"from":"c","to":"d"}' >"$W/map"
+	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-01T13:00:00Z \
+	    --state "$W/st" --state-out "$W/st2" --id-map "$W/map" /dev/null
+	assert_success
+	run cat "$W/st2"
+	assert_output - <<'O'
+{"profile_id":"b","stage":"awareness","cursor":"2026-03-01T10:00:00Z","entered":"2026-03-01T10:00:00Z","consent":{"email":true,"sms":false},"consent_timed":{"email":["2026-03-01T09:00:00Z",true],"sms":["2026-03-01T09:30:00Z",false]},"tz":"Europe/Warsaw","sent":{"welcome":"2026-03-01T10:00:00Z","cart_email":"2026-03-01T11:00:00Z"},"channels":{"email":["2026-03-01T10:00:00Z","2026-03-01T11:00:00Z"],"push":["2026-02-28T10:00:00Z"]},"pending":[{"action":"cart_sms","trigger":"2026-03-01T11:30:00Z","entered":"2026-03-01T09:00:00Z"}]}
+{"profile_id":"d","stage":null,"cursor":null,"consent":{},"sent":{},"channels":{},"pending":[]}
+O
+}
+
+@test "--id-map: a map that does not parse is 65 with its line; a missing one 66; none with --follow" {
+	printf '%s\n' '{"from":"a","to":"b"}' '{"from":"a"}' >"$W/map"
+	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-02 \
+	    --state "$W/st" --id-map "$W/map" /dev/null
+	assert_failure 65
+	assert_equal "$stderr" "cdp-journey: $W/map:2: bad id map: expected {\"from\":ID,\"to\":ID}"
+	printf '%s\n' '{"from":"a","to":"b"}' '{"from":"a","to":"c"}' >"$W/map"
+	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-02 \
+	    --state "$W/st" --id-map "$W/map" /dev/null
+	assert_failure 65
+	assert_equal "$stderr" "cdp-journey: $W/map:2: bad id map: \"from\" given twice"
+	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-02 \
+	    --state "$W/st" --id-map "$W/none" /dev/null
+	assert_failure 66
+	run_split cdp-journey -j "$D/journey.json" --as-of 2026-03-02 \
+	    --id-map "$W/map" /dev/null
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "cdp-journey: --id-map needs --state"
+	run_split cdp-journey -j "$D/journey.json" --follow --state "$W/st" \
+	    --log "$W/log" --id-map "$W/map" /dev/null
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "cdp-journey: --id-map is for runs in batch, not --follow"
+}

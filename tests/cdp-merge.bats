@@ -479,6 +479,30 @@ chain() {
 	assert_output --partial '"v":"new"'
 }
 
+@test "merge: --profiles keeps an amount with its currency (F_currency follows F unless it has a rule)" {
+	# Of cdp-ingest --types revenue:money: the amount survives by its
+	# rule, and its currency is the one of the same record.
+	printf '%s\n' \
+	    '{"email":"a@x.io","revenue":1000.00,"revenue_currency":"GBP","ts":"2026-03-01"}' \
+	    '{"email":"a@x.io","revenue":1234.56,"revenue_currency":"EUR","ts":"2026-03-02"}' \
+	    '{"email":"b@x.io","revenue":5,"ts":"2026-03-01"}' \
+	    '{"email":"b@x.io","revenue":7,"revenue_currency":"PLN","ts":"2026-03-02"}' >m.ndjson
+	run cdp-merge --ids email --profiles m.ndjson
+	assert_success
+	assert_line --index 0 --partial '"revenue":1000.00,"revenue_currency":"GBP",'
+	# The amount of a record without a currency has none.
+	assert_line --index 1 --partial '"revenue":5,"ts":"2026-03-01","revenue_currency":null,'
+	run cdp-merge --ids email --profiles --rule revenue=most_recent:ts m.ndjson
+	assert_line --index 0 --partial '"revenue":1234.56,"revenue_currency":"EUR",'
+	assert_line --index 1 --partial '"revenue":7,"ts":"2026-03-01","revenue_currency":"PLN",'
+	# A rule of its own wins; the currency of an amount kept as a list
+	# follows its own (default) rule.
+	run cdp-merge --ids email --profiles --rule revenue_currency=most_recent:ts m.ndjson
+	assert_line --index 0 --partial '"revenue":1000.00,"revenue_currency":"EUR",'
+	run cdp-merge --ids email --profiles --rule revenue=all m.ndjson
+	assert_line --index 0 --partial '"revenue":[1000.00,1234.56],"revenue_currency":"EUR",'
+}
+
 @test "merge: --profiles values do not depend on the input order" {
 	# Only the key order follows the input (first appearance).
 	cdp-merge --ids email,phone --profiles --rule name=most_recent:updated_at \

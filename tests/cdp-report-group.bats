@@ -159,6 +159,48 @@ web,2
 	assert_output '{"sum_x":4,"avg_x":0.6666666666666666}'
 }
 
+@test "group: a sum has the decimals of its terms, without float noise, merged partials too" {
+	# The takings of a till: 1.10 + 2.20 - 0.05 is 3.2500000000000004
+	# in doubles, however well added.
+	printf '{"t":"a","x":%s}\n' 1.10 2.20 '-0.05' >in.ndjson
+	printf '{"t":"b","x":%s}\n' 0.1 0.2 1e-16 1e-16 >>in.ndjson
+	printf '{"t":"c","x":%s}\n' 1e20 1 0.5e1 0.25e1 >>in.ndjson
+	run_split cdp-report group --by t --agg sum:x,avg:x -f csv in.ndjson
+	assert_success
+	# b has terms of 16 decimals: its sum is the double's, as c's (more
+	# units than a double holds).
+	assert_output 't,sum_x,avg_x
+a,3.25,1.0833333333333335
+b,0.3000000000000002,0.07500000000000005
+c,1e20,2.5e19'
+	printf '{"t":"c","x":%s}\n' 0.5e1 0.25e1 1.05 >c.ndjson
+	run_split cdp-report group --by t --agg sum:x c.ndjson
+	assert_output '{"t":"c","sum_x":8.55}'
+	# Beside other numbers (the exponent is read within its own text).
+	printf '%s\n' '{"x":7.25,"n":5}' '{"x":1e-3,"n":123456}' >n.ndjson
+	for th in 1 2; do
+		run_split cdp-report group --agg sum:x,min:n,max:n --threads "$th" n.ndjson
+		assert_output '{"sum_x":7.251,"min_n":5,"max_n":123456}'
+	done
+	split -l 2 in.ndjson part.
+	for p in part.a?; do
+		cdp-report group --by t --agg sum:x,avg:x --partial "$p" >"$p.st"
+	done
+	run_split sh -c 'cat part.a?.st | cdp-report group --by t --agg sum:x,avg:x --merge -f csv'
+	assert_success
+	assert_line --index 1 'a,3.25,1.0833333333333335'
+	# A partial of an earlier version (no decimals) gives the double's
+	# sum; a bad count of decimals is a damaged partial.
+	printf '%s\n' '{"_partial":"cdp-report group","version":1,"by":["t"],"agg":["sum:x"],"records":2,"present":{"x":2}}' \
+	    '{"key":["a"],"st":[[2,3.3000000000000003,0]]}' >old.st
+	run_split cdp-report group --by t --agg sum:x --merge old.st
+	assert_success
+	assert_output '{"t":"a","sum_x":3.3000000000000003}'
+	sed 's/,0]]/,0,16]]/' old.st >bad.st
+	run_split cdp-report group --by t --agg sum:x --merge bad.st
+	assert_failure 65
+}
+
 # --- bad input -----------------------------------------------------------
 
 @test "group: a non-numeric value in a sum is rejected with its line" {
@@ -238,8 +280,8 @@ web,2
 	run_split cdp-report group --by type --agg count,sum:revenue,max:channel,p50:revenue --partial "$F/events.ndjson"
 	assert_success
 	assert_output '{"_partial":"cdp-report group","version":1,"by":["type"],"arrays":"each","agg":["count","sum:revenue","max:channel","p50:revenue"],"records":8,"present":{"revenue":7,"channel":7}}
-{"key":["purchase"],"st":[4,[4,149.75,0],"web",null,[12.5,30,7.25,100]]}
-{"key":["view"],"st":[4,[2,1,0],"web",null,[0,1]]}'
+{"key":["purchase"],"st":[4,[4,149.75,0,2],"web",null,[12.5,30,7.25,100]]}
+{"key":["view"],"st":[4,[2,1,0,0],"web",null,[0,1]]}'
 }
 
 @test "group: --merge refuses partials of another --by or --agg" {
@@ -425,6 +467,41 @@ b,USD,1,1,1"
 	assert_equal "$stderr" 'cdp-report: cur2.ndjson:2: sum:revenue would mix amounts in "EUR" and "USD" in one group: add cur to --by, or keep one currency'
 	run_split cdp-report group --currency "" cur.ndjson
 	assert_failure 64
+}
+
+@test "group: an amount's currency is F_currency, as cdp-ingest --types F:money writes it, else _currency" {
+	printf '%s\n' 'till,amount' 'a,£12.50' 'a,"1.234,56 €"' 'b,"12,50 €"' >tills.csv
+	cdp-ingest --types amount:money tills.csv >tills.ndjson
+	run_split cdp-report group --by till --agg count,sum:amount tills.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-report: tills.ndjson:2: sum:amount would mix amounts in "GBP" and "EUR" in one group: add amount_currency to --by, or keep one currency'
+	run_split cdp-report group --by amount_currency --agg count,sum:amount,avg:amount -f csv tills.ndjson
+	assert_success
+	assert_output "amount_currency,count,sum_amount,avg_amount
+EUR,2,1247.06,623.53
+GBP,1,12.5,12.5"
+	# Each amount by its own field; _currency where a record has no
+	# F_currency; --currency names one field for every amount.
+	printf '%s\n' '{"k":"a","x":1,"x_currency":"EUR","y":2,"_currency":"EUR"}' \
+	    '{"k":"a","x":1,"x_currency":"EUR","y":2,"_currency":"USD"}' >two.ndjson
+	run_split cdp-report group --by k --agg sum:x two.ndjson
+	assert_success
+	assert_output '{"k":"a","sum_x":2}'
+	run_split cdp-report group --by k --agg sum:x,sum:y two.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-report: two.ndjson:2: sum:x would mix amounts in "EUR" and "USD" in one group: add _currency to --by, or keep one currency'
+	run_split cdp-report group --by k --agg sum:x --currency _currency two.ndjson
+	assert_failure 65
+	# A partial names the field, so the merge's message does too.
+	for c in GBP EUR; do
+		printf '{"till":"a","amount":1,"amount_currency":"%s"}\n' $c >$c.ndjson
+		cdp-report group --by till --agg sum:amount --partial $c.ndjson >$c.part
+	done
+	run cat GBP.part
+	assert_line '{"key":["a"],"st":[[1,1,0,0]],"cur":"\"GBP\"","curfield":"amount_currency"}'
+	run_split cdp-report group --by till --agg sum:amount --merge GBP.part EUR.part
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-report: EUR.part:2: sum:amount would mix amounts in "GBP" and "EUR" in one group: add amount_currency to --by, or keep one currency'
 }
 
 @test "group: partials carry each group's currency into the merge" {

@@ -232,7 +232,9 @@ attributes(struct j_run *r, struct cdp_rec *rec, struct j_profile *p,
 	return 0;
 }
 
-/* The record's time: -INFINITY when it has none (a profile record). */
+/* The record's time: -INFINITY when it has none (a profile record), or
+ * when it is a profile of cdp-merge --profiles (it has _records): the
+ * time there is a survivor of its events', no event of its own. */
 static int
 time_of(struct j_run *r, struct cdp_rec *rec, double *t, const char **why)
 {
@@ -241,7 +243,8 @@ time_of(struct j_run *r, struct cdp_rec *rec, double *t, const char **why)
 	size_t n;
 
 	*t = -INFINITY;
-	if (f == NULL || f->type == CDP_NULL)
+	if (f == NULL || f->type == CDP_NULL ||
+	    cdp_rec_find(rec, "_records", 8) != NULL)
 		return 0;
 	if (f->type == CDP_NUMBER && cdp_rec_num(rec, f, t) == 0)
 		return 0;

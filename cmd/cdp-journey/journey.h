@@ -102,6 +102,7 @@ struct journey_opts {
 	const char		*journey;
 	const char		*state;
 	const char		*state_out;
+	const char		*id_map;	/* --id-map FILE */
 	const char		*log;		/* --log FILE */
 	const char		*suppress;
 	const char		*profile;	/* --profile FIELD */
@@ -271,9 +272,10 @@ void	j_input_init(struct j_run *r);
 int	j_record(struct j_run *r, struct cdp_rec *rec, const char **why);
 void	j_judge_deferred(struct j_run *r);
 
-/* state (state.c); j_pool_compact() drops the numbers of states that
- * --follow replaced */
-void	j_state_load(struct j_run *r, const char *path);
+/* state (state.c): the state file, with the states of the ids that
+ * id_map (NULL: none) says joined others folded into theirs;
+ * j_pool_compact() drops the numbers of states that --follow replaced */
+void	j_state_load(struct j_run *r, const char *path, const char *id_map);
 void	j_pool_push(struct j_run *r, double v);
 void	j_pool_compact(struct j_run *r);
 

@@ -18,6 +18,8 @@ static const char usage[] =
 "      --state FILE          state of the previous run (read if it exists,\n"
 "                            then rewritten atomically)\n"
 "      --state-out FILE      write the new state here instead\n"
+"      --id-map FILE         profile ids that joined others (cdp-merge\n"
+"                            --id-map): their state follows them\n"
 "      --log FILE            every decision of the run, sent or not\n"
 "      --max-age DUR|none    never act on what was due longer ago (1d)\n"
 "      --since TIME          events before TIME never act (as \"start\")\n"
@@ -55,10 +57,10 @@ CDP_COMMON_USAGE;
 enum {
 	OPT_AS_OF = CDP_OPT_PRIVATE, OPT_CAP, OPT_CKPT_EVERY,
 	OPT_CKPT_INTERVAL, OPT_CLOCK, OPT_DEFAULT_TZ, OPT_FOLLOW, OPT_FSYNC,
-	OPT_LOG, OPT_MAX_AGE, OPT_MAX_LATENESS, OPT_MAX_PENDING, OPT_PROFILE,
-	OPT_QUIET, OPT_SCORE, OPT_SEED, OPT_SEND_TIME, OPT_SEND_WINDOW,
-	OPT_SINCE, OPT_STATE, OPT_STATE_OUT, OPT_STATS_EVERY, OPT_STRICT,
-	OPT_SUPPRESS, OPT_TIME, OPT_UNIVERSAL
+	OPT_ID_MAP, OPT_LOG, OPT_MAX_AGE, OPT_MAX_LATENESS, OPT_MAX_PENDING,
+	OPT_PROFILE, OPT_QUIET, OPT_SCORE, OPT_SEED, OPT_SEND_TIME,
+	OPT_SEND_WINDOW, OPT_SINCE, OPT_STATE, OPT_STATE_OUT, OPT_STATS_EVERY,
+	OPT_STRICT, OPT_SUPPRESS, OPT_TIME, OPT_UNIVERSAL
 };
 
 static const struct option longopts[] = {
@@ -71,6 +73,7 @@ static const struct option longopts[] = {
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "fsync", required_argument, NULL, OPT_FSYNC },
+	{ "id-map", required_argument, NULL, OPT_ID_MAP },
 	{ "journey", required_argument, NULL, 'j' },
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
@@ -245,8 +248,13 @@ check_follow(const struct journey_opts *o, int ninputs)
 		if (o->wall || o->lateness > 0 || o->stats_every > 0)
 			cdp_usage_die(usage, "--clock, --max-lateness and "
 			    "--stats-every need --follow");
+		if (o->id_map != NULL && o->state == NULL)
+			cdp_usage_die(usage, "--id-map needs --state");
 		return;
 	}
+	if (o->id_map != NULL)
+		cdp_usage_die(usage, "--id-map is for runs in batch, not "
+		    "--follow");
 	if (o->state == NULL || o->log == NULL)
 		cdp_usage_die(usage, "--follow needs --state and --log");
 	if (o->dry_run || o->common.output != NULL)
@@ -277,6 +285,7 @@ parse_options(int argc, char *argv[], struct journey_opts *o)
 		case OPT_AS_OF: as_of = optarg; break;
 		case OPT_CAP: parse_caps(o, optarg); break;
 		case OPT_DEFAULT_TZ: o->default_tz = optarg; break;
+		case OPT_ID_MAP: o->id_map = optarg; break;
 		case OPT_LOG: o->log = optarg; break;
 		case OPT_MAX_AGE:
 			o->max_age = parse_dur("--max-age", optarg);

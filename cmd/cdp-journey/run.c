@@ -148,7 +148,7 @@ journey_run(const struct journey_opts *opt, char **files, int nfiles)
 	if (opt->suppress != NULL)
 		load_suppress(&r, opt->suppress);
 	if (opt->state != NULL)
-		j_state_load(&r, opt->state);
+		j_state_load(&r, opt->state, opt->id_map);
 	/* --follow appends its rejects as they come. */
 	if (cdp_acct_open(&r.acct, opt->follow ? NULL : opt->common.rejects,
 	    &err) == -1)

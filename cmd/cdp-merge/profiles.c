@@ -78,6 +78,9 @@ struct pwork {
 	uint32_t		*recv;	/* per record: entry of the time field */
 	const struct ent	**cand;
 	size_t			 rcap, ccap;
+	const struct ent	**pick;	/* per group: the value it keeps */
+	bool			*own;	/* per group: it has a --rule */
+	size_t			 pcap, ocap;
 	char			 id[PROFILE_ID_SIZE];
 };
 
@@ -637,6 +640,48 @@ all_ids(struct pwork *pw)
 		cdp_oom(0);
 }
 
+/* The group of key k[0..n), or -1. */
+static ssize_t
+group_of(const struct pwork *pw, const char *k, size_t n)
+{
+	for (size_t g = 0; g < pw->ngrps; g++) {
+		const struct ent *e = &pw->ents[pw->grps[g].s];
+
+		if (cmp_bytes(e->k, e->klen, k, n) == 0)
+			return (ssize_t)g;
+	}
+	return -1;
+}
+
+/*
+ * An amount and its currency stay together: the group of F_currency
+ * (cdp-ingest --types F:money) without a rule of its own keeps the value
+ * of the record whose F was kept, null when that record has none.  pick
+ * holds each group's value (NULL: all values, for R_ALL).
+ */
+static void
+currencies(struct pwork *pw)
+{
+	static const struct ent null_ent = { .k = "", .v = "null",
+	    .raw = "null", .vlen = 4, .rlen = 4, .type = CDP_NULL };
+	static const char suffix[] = "_currency";
+	const size_t sl = sizeof(suffix) - 1;
+
+	for (size_t g = 0; g < pw->ngrps; g++) {
+		const struct ent *e = &pw->ents[pw->grps[g].s];
+		ssize_t base;
+
+		if (pw->own[g] || e->klen <= sl || memcmp(e->k + e->klen - sl,
+		    suffix, sl) != 0 || (base = group_of(pw, e->k,
+		    e->klen - sl)) < 0 || pw->pick[base] == NULL)
+			continue;
+		pw->pick[g] = &null_ent;
+		for (size_t i = pw->grps[g].s; i < pw->grps[g].e; i++)
+			if (pw->ents[i].rec == pw->pick[base]->rec)
+				pw->pick[g] = &pw->ents[i];
+	}
+}
+
 static void
 write_profile(struct pwork *pw, size_t nrecs)
 {
@@ -645,23 +690,37 @@ write_profile(struct pwork *pw, size_t nrecs)
 	int rc;
 
 	group(pw, nrecs);
-	cdp_recw_begin(w);
-	rc = cdp_recw_str(w, "profile_id", 10, pw->id, strlen(pw->id));
-	for (size_t g = 0; g < pw->ngrps && rc == 0; g++) {
+	cdp_xgrow((void **)&pw->pick, &pw->pcap, pw->ngrps + 1,
+	    sizeof(*pw->pick));
+	cdp_xgrow((void **)&pw->own, &pw->ocap, pw->ngrps + 1,
+	    sizeof(*pw->own));
+	for (size_t g = 0; g < pw->ngrps; g++) {
 		const struct ent *e = &pw->ents[pw->grps[g].s];
 		struct rule dflt;
 		const struct rule *r = rule_for(pw->opt, e->k, e->klen,
 		    &dflt);
-		size_t n = candidates(pw, &pw->grps[g]);
+		size_t n;
 
-		if (r->kind == R_ALL) {
-			all_values(pw, n);
+		pw->own[g] = r != &dflt;
+		pw->pick[g] = NULL;
+		if (r->kind != R_ALL) {
+			n = candidates(pw, &pw->grps[g]);
+			pw->pick[g] = choose(pw, r, n, nrecs);
+		}
+	}
+	currencies(pw);
+	cdp_recw_begin(w);
+	rc = cdp_recw_str(w, "profile_id", 10, pw->id, strlen(pw->id));
+	for (size_t g = 0; g < pw->ngrps && rc == 0; g++) {
+		const struct ent *e = &pw->ents[pw->grps[g].s];
+
+		if (pw->pick[g] == NULL) {
+			all_values(pw, candidates(pw, &pw->grps[g]));
 			rc = cdp_recw_raw(w, e->k, e->klen, pw->all.p,
 			    pw->all.len);
-		} else {
-			e = choose(pw, r, n, nrecs);
-			rc = cdp_recw_raw(w, e->k, e->klen, e->raw, e->rlen);
-		}
+		} else
+			rc = cdp_recw_raw(w, e->k, e->klen, pw->pick[g]->raw,
+			    pw->pick[g]->rlen);
 	}
 	if (pw->opt->all_ids) {
 		all_ids(pw);
@@ -782,6 +841,8 @@ profiles_write(struct index *ix, int fd, const uint64_t *roff,
 	free(pw.idv);
 	free(pw.recv);
 	free(pw.cand);
+	free(pw.pick);
+	free(pw.own);
 	cdp_buf_free(&pw.line);
 	cdp_buf_free(&pw.arena);
 	cdp_buf_free(&pw.all);

@@ -42,8 +42,9 @@ static const char usage[] =
 "      --allow-missing       an aggregate of a field no record has gives\n"
 "                            empty cells instead of stopping the run\n"
 "      --currency FIELD      the field naming a record's currency (default\n"
-"                            _currency): sums, means and percentiles refuse\n"
-"                            to mix currencies in one group\n"
+"                            F_currency, else _currency): sums, means and\n"
+"                            percentiles refuse to mix currencies in one\n"
+"                            group\n"
 "      --whole-arrays        an array groups as one value (its JSON text),\n"
 "                            not once under each of its elements\n"
 "      --partial             write the mergeable state as NDJSON instead\n"
@@ -101,6 +102,8 @@ struct hval {
 /* One aggregate's state in one group. */
 struct ast {
 	uint64_t	n;	/* values taken (count: records) */
+	uint8_t		dec;	/* sum: the most decimals of its terms, or
+				   DEC_NONE */
 	union {
 		struct ksum	 k;
 		struct hval	 v;
@@ -117,6 +120,8 @@ struct ast {
 struct afld {
 	char		*name;
 	bool		 numeric;	/* sum, avg or pN reads it */
+	char		*curfield;	/* "F_currency", its currency field
+					   unless --currency */
 	char		*notnum;	/* "F: not a number" */
 	struct cdp_buf	 scratch;
 	struct aval	 v;
@@ -172,7 +177,10 @@ struct grp {
 	size_t			*curoff;
 	size_t			 ncur, curcap;
 	uint32_t		*gcur;
+	const char		**gcurfield;	/* the field it came from */
 	size_t			 gcurcap;
+	char			**curfields;	/* those named by partials */
+	size_t			 ncurfields;
 	bool			 header;	/* --merge: seen one */
 	char			*notpart;	/* partial mismatch message */
 	/* A parallel run's lane: the block it folds (for failures). */
@@ -189,11 +197,12 @@ field_of(struct grp *g, const char *name, bool numeric)
 		if (strcmp(g->fld[i].name, name) == 0)
 			break;
 	if (i == g->nfld) {
-		struct cdp_buf b = { 0 };
-		if (cdp_buf_addf(&b, "%s: not a number", name) == -1)
+		struct cdp_buf b = { 0 }, c = { 0 };
+		if (cdp_buf_addf(&b, "%s: not a number", name) == -1 ||
+		    cdp_buf_addf(&c, "%s_currency", name) == -1)
 			cdp_oom(0);
 		g->fld[i] = (struct afld){ .name = cdp_xstrdup(name),
-		    .notnum = b.p, .present_known = true };
+		    .notnum = b.p, .curfield = c.p, .present_known = true };
 		g->nfld++;
 	}
 	g->fld[i].numeric |= numeric;
@@ -340,12 +349,62 @@ parse_options(int argc, char **argv, struct grp *g)
 	for (int i = 0; i < g->nagg; i++)
 		g->money |= g->agg[i].kind == A_SUM ||
 		    g->agg[i].kind == A_AVG || g->agg[i].kind == A_PCT;
-	if (g->currency == NULL)
-		g->currency = "_currency";
 	report_opts_done(&g->ro, usage);
 }
 
 /* ---- state ---- */
+
+/*
+ * The decimals of a sum: the most of its terms (the digits after the
+ * point of 12.50 and 0.1e1 alike: 2 and 0), DEC_NONE when a term has more
+ * than DEC_MAX or only its double is known (a partial before them).  A
+ * sum of amounts in cents is then written in cents, without the float
+ * noise of its binary terms (3247.18, not 3247.1800000000003).
+ */
+#define DEC_MAX		15
+#define DEC_NONE	UINT8_MAX
+
+static uint8_t
+dec_max(uint8_t a, uint8_t b)
+{
+	return a == DEC_NONE || b == DEC_NONE ? DEC_NONE : a > b ? a : b;
+}
+
+/* The decimals of number v, from its canonical text [-]D[.DDD]eE. */
+static uint8_t
+decimals(const struct aval *v)
+{
+	const char *e, *dot, *p, *end = v->s + v->n;
+	long frac, exp = 0;
+
+	if (v->n == 0)
+		return DEC_NONE;
+	if ((e = memchr(v->s, 'e', v->n)) == NULL)
+		return 0;	/* "0" */
+	dot = memchr(v->s, '.', (size_t)(e - v->s));
+	frac = dot != NULL ? e - dot - 1 : 0;
+	/* The exponent, within the text (it is not NUL-terminated). */
+	for (p = e + 1 + (e + 1 < end && e[1] == '-'); p < end &&
+	    *p >= '0' && *p <= '9' && exp <= DEC_MAX * 100; p++)
+		exp = exp * 10 + (*p - '0');
+	frac += e + 1 < end && e[1] == '-' ? exp : -exp;
+	return frac <= 0 ? 0 : frac > DEC_MAX ? DEC_NONE : (uint8_t)frac;
+}
+
+/* Sum x rounded to its terms' decimals dec, when a double holds every
+ * such number of its size (below 2^53 units of the last decimal). */
+static double
+sum_round(double x, uint8_t dec)
+{
+	char buf[64];
+
+	if (dec == DEC_NONE || !isfinite(x) ||
+	    fabs(x) * pow(10, dec) >= 9007199254740992.0)
+		return x;
+	snprintf(buf, sizeof(buf), "%.*f", dec, x);
+	x = strtod(buf, NULL);
+	return x == 0 ? 0 : x;
+}
 
 static struct ast *
 states(struct grp *g, size_t grp)
@@ -497,13 +556,13 @@ money_spec(const struct grp *g)
 }
 
 /*
- * Group grp takes currency id (0: none): a group holds amounts of one
- * currency at most, or the run stops (65) at file:line (line 0: a
- * merged partial).
+ * Group grp takes currency id (0: none), named by the record's (or
+ * partial's) field: a group holds amounts of one currency at most, or the
+ * run stops (65) at file:line (line 0: a merged partial).
  */
 static void
-take_currency(struct grp *g, size_t grp, uint32_t id, const char *file,
-    long line)
+take_currency(struct grp *g, size_t grp, uint32_t id, const char *field,
+    const char *file, long line)
 {
 	size_t old = g->gcurcap;
 
@@ -515,9 +574,12 @@ take_currency(struct grp *g, size_t grp, uint32_t id, const char *file,
 			cdp_oom(0);
 		memset(g->gcur + old, 0, (g->gcurcap - old) *
 		    sizeof(*g->gcur));
+		g->gcurfield = cdp_xreallocarray(g->gcurfield, g->gcurcap,
+		    sizeof(*g->gcurfield));
 	}
 	if (g->gcur[grp] == 0) {
 		g->gcur[grp] = id;
+		g->gcurfield[grp] = field;
 		return;
 	}
 	if (g->gcur[grp] == id)
@@ -525,8 +587,7 @@ take_currency(struct grp *g, size_t grp, uint32_t id, const char *file,
 	cdp_buf_reset(&g->tmp);
 	if (cdp_buf_addf(&g->tmp, "%s would mix amounts in %s and %s in one "
 	    "group: add %s to --by, or keep one currency", money_spec(g),
-	    currency_text(g, g->gcur[grp]), currency_text(g, id),
-	    g->currency) == -1)
+	    currency_text(g, g->gcur[grp]), currency_text(g, id), field) == -1)
 		cdp_oom(0);
 	if (g->blk != NULL)
 		cdp_par_fail(g->blk, line, EX_DATAERR, g->tmp.p);
@@ -534,25 +595,90 @@ take_currency(struct grp *g, size_t grp, uint32_t id, const char *file,
 		cdp_die(EX_DATAERR, file, line, "%s", g->tmp.p);
 }
 
-/* A record that gives a sum, mean or percentile a number: the JSON
- * text of its currency, if it names one, into g->cur; false if none. */
+/* The currency field name a partial gives (interned), or the one of
+ * partials older than that: --currency, else _currency. */
+static const char *
+partial_curfield(struct grp *g, const json_t *name)
+{
+	const char *s = json_string_value(name);
+
+	if (s == NULL)
+		return g->currency != NULL ? g->currency : "_currency";
+	for (size_t i = 0; i < g->ncurfields; i++)
+		if (strcmp(g->curfields[i], s) == 0)
+			return g->curfields[i];
+	g->curfields = cdp_xreallocarray(g->curfields, g->ncurfields + 1,
+	    sizeof(*g->curfields));
+	return g->curfields[g->ncurfields++] = cdp_xstrdup(s);
+}
+
+/* The name of currency field n of a record's list (record_currency):
+ * amount n's F_currency, or --currency or _currency for n = nfld. */
+static const char *
+curfield_name(const struct grp *g, uint32_t n)
+{
+	if (n < (uint32_t)g->nfld)
+		return g->fld[n].curfield;
+	return g->currency != NULL ? g->currency : "_currency";
+}
+
+/*
+ * A record that gives a sum, mean or percentile a number: the currency
+ * of each such amount, if the record names one, into g->cur as a list of
+ * (field number, length, JSON text); false if none.  The currency of F
+ * is in --currency, else in F_currency (as cdp-ingest --types F:money
+ * writes it), else in _currency.
+ */
 static bool
 record_currency(struct grp *g, struct cdp_rec *rec)
 {
-	const struct cdp_field *f;
-	struct aval v;
-	bool amount = false;
-
-	for (int i = 0; i < g->nfld; i++)
-		amount |= g->fld[i].numeric && g->fld[i].v.t == AV_NUM;
-	if (!amount || (f = cdp_rec_find(rec, g->currency,
-	    strlen(g->currency))) == NULL || f->type == CDP_NULL)
-		return false;
-	(void)agg_val(rec, f, &g->tmp, &v);
 	cdp_buf_reset(&g->cur);
-	if (agg_json_add(&g->cur, &v) == -1)
-		cdp_oom(0);
-	return true;
+	for (int i = 0; i < g->nfld; i++) {
+		const struct afld *a = &g->fld[i];
+		const struct cdp_field *f = NULL;
+		uint32_t n = (uint32_t)g->nfld, len;
+		struct aval v;
+
+		if (!a->numeric || a->v.t != AV_NUM)
+			continue;
+		if (g->currency == NULL && (f = cdp_rec_find(rec, a->curfield,
+		    strlen(a->curfield))) != NULL && f->type != CDP_NULL)
+			n = (uint32_t)i;
+		else
+			f = cdp_rec_find(rec, curfield_name(g, n),
+			    strlen(curfield_name(g, n)));
+		if (f == NULL || f->type == CDP_NULL)
+			continue;
+		(void)agg_val(rec, f, &g->tmp, &v);
+		cdp_buf_reset(&g->kb);
+		if (agg_json_add(&g->kb, &v) == -1)
+			cdp_oom(0);
+		len = (uint32_t)g->kb.len;
+		if (cdp_buf_add(&g->cur, &n, sizeof(n)) == -1 ||
+		    cdp_buf_add(&g->cur, &len, sizeof(len)) == -1 ||
+		    cdp_buf_add(&g->cur, g->kb.p, g->kb.len) == -1)
+			cdp_oom(0);
+	}
+	return g->cur.len > 0;
+}
+
+/* Group grp takes each currency of a record_currency() list. */
+static void
+take_currencies(struct grp *g, size_t grp, const char *p, size_t n,
+    const char *file, long line)
+{
+	const char *end = p + n;
+
+	while (p < end) {
+		uint32_t k, len;
+
+		memcpy(&k, p, sizeof(k));
+		memcpy(&len, p + sizeof(k), sizeof(len));
+		p += sizeof(k) + sizeof(len);
+		take_currency(g, grp, currency_id(g, p, len),
+		    curfield_name(g, k), file, line);
+		p += len;
+	}
 }
 
 /* ---- records ---- */
@@ -733,6 +859,9 @@ fold(struct grp *g, size_t grp)
 			if (f->v.t == AV_NUM) {
 				ksum_add(&st[i].u.k, f->v.num);
 				st[i].n++;
+				if (a->kind == A_SUM)
+					st[i].dec = dec_max(st[i].dec,
+					    decimals(&f->v));
 			}
 			break;
 		case A_VALUES:
@@ -758,17 +887,18 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 {
 	struct grp *g = ctx;
 	size_t ix[MAXBY] = { 0 };
-	uint32_t cur = 0;
+	bool cur;
 	size_t grp;
 
 	if (prepare(g, rec, why) == -1)
 		return -1;
-	if (g->money && record_currency(g, rec))
-		cur = currency_id(g, g->cur.p, g->cur.len);
+	cur = g->money && record_currency(g, rec);
 	do {
 		key_of(g, ix);
 		grp = group_of_kb(g);
-		take_currency(g, grp, cur, at->file, at->line->lineno);
+		if (cur)
+			take_currencies(g, grp, g->cur.p, g->cur.len,
+			    at->file, at->line->lineno);
 		fold(g, grp);
 	} while (next_key(g, ix));
 	return 0;
@@ -917,6 +1047,10 @@ partial_group(struct grp *g, size_t grp, struct cdp_buf *b)
 			report_num(b, s->u.k.s);
 			rc |= cdp_buf_addc(b, ',');
 			report_num(b, s->u.k.c);
+			if (g->agg[i].kind == A_SUM && s->dec != DEC_NONE)
+				rc |= cdp_buf_addf(b, ",%u", s->dec);
+			else if (g->agg[i].kind == A_SUM)
+				rc |= cdp_buf_adds(b, ",null");
 			rc |= cdp_buf_addc(b, ']');
 			break;
 		case A_DISTINCT:
@@ -959,8 +1093,12 @@ partial_group(struct grp *g, size_t grp, struct cdp_buf *b)
 	if (grp < g->gcurcap && g->gcur[grp] != 0) {
 		const char *c = currency_text(g, g->gcur[grp]);
 
+		const char *f = g->gcurfield[grp];
+
 		rc |= cdp_buf_adds(b, ",\"cur\":");
 		rc |= cdp_json_quote(b, c, strlen(c));
+		rc |= cdp_buf_adds(b, ",\"curfield\":");
+		rc |= cdp_json_quote(b, f, strlen(f));
 	}
 	if (rc != 0 || cdp_buf_adds(b, "}\n") == -1)
 		cdp_oom(0);
@@ -1030,13 +1168,15 @@ merge_group(struct grp *g, const json_t *j, const struct cdp_each_at *at)
 	const json_t *key = json_object_get(j, "key");
 	const json_t *sts = json_object_get(j, "st");
 	const json_t *cur = json_object_get(j, "cur");
+	const json_t *curfield = json_object_get(j, "curfield");
 	struct aval v;
 	struct ast *st;
 	size_t grp;
 
 	if (!json_is_array(key) || json_array_size(key) != (size_t)g->nby ||
 	    !json_is_array(sts) || json_array_size(sts) != (size_t)g->nst ||
-	    (cur != NULL && !json_is_string(cur)))
+	    (cur != NULL && !json_is_string(cur)) ||
+	    (curfield != NULL && !json_is_string(curfield)))
 		return -1;
 	/* Check every state before touching the group. */
 	for (int i = 0; i < g->nst; i++) {
@@ -1049,10 +1189,18 @@ merge_group(struct grp *g, const json_t *j, const struct cdp_each_at *at)
 			break;
 		case A_SUM:
 		case A_AVG:
-			if (!json_is_array(e) || json_array_size(e) != 3 ||
-			    !json_is_integer(json_array_get(e, 0)) ||
+			if (!json_is_array(e) || json_array_size(e) < 3 ||
+			    json_array_size(e) > 3 + (g->agg[i].kind ==
+			    A_SUM) || !json_is_integer(json_array_get(e, 0)) ||
 			    !json_is_number(json_array_get(e, 1)) ||
 			    !json_is_number(json_array_get(e, 2)))
+				return -1;
+			/* A sum's decimals: absent in partials before them. */
+			if (json_array_size(e) == 4 && !json_is_null(
+			    json_array_get(e, 3)) && (!json_is_integer(
+			    json_array_get(e, 3)) || json_integer_value(
+			    json_array_get(e, 3)) < 0 || json_integer_value(
+			    json_array_get(e, 3)) > DEC_MAX))
 				return -1;
 			break;
 		case A_DISTINCT:
@@ -1090,7 +1238,8 @@ merge_group(struct grp *g, const json_t *j, const struct cdp_each_at *at)
 	grp = group_of_kb(g);
 	if (cur != NULL)
 		take_currency(g, grp, currency_id(g, json_string_value(cur),
-		    json_string_length(cur)), at->file, at->line->lineno);
+		    json_string_length(cur)), partial_curfield(g, curfield),
+		    at->file, at->line->lineno);
 	st = states(g, grp);
 	for (int i = 0; i < g->nst; i++) {
 		const json_t *e = json_array_get(sts, (size_t)i);
@@ -1108,6 +1257,11 @@ merge_group(struct grp *g, const json_t *j, const struct cdp_each_at *at)
 			    json_array_get(e, 1)));
 			ksum_add(&s->u.k, json_number_value(
 			    json_array_get(e, 2)));
+			if (g->agg[i].kind == A_SUM)
+				s->dec = dec_max(s->dec, json_is_integer(
+				    json_array_get(e, 3)) ? (uint8_t)
+				    json_integer_value(json_array_get(e, 3)) :
+				    DEC_NONE);
 			break;
 		case A_DISTINCT:
 			for (size_t k = 0; k < json_array_size(e); k++) {
@@ -1199,7 +1353,9 @@ grp_copy(const struct grp *g)
 	c->curmap = NULL;
 	c->curoff = NULL;
 	c->gcur = NULL;
-	c->ncur = c->curcap = c->gcurcap = 0;
+	c->gcurfield = NULL;
+	c->curfields = NULL;
+	c->ncur = c->curcap = c->gcurcap = c->ncurfields = 0;
 	c->records = c->nonnumeric = 0;
 	memset(c->bv, 0, sizeof(c->bv));
 	for (int i = 0; i < g->nfld; i++) {
@@ -1229,6 +1385,7 @@ grp_copy_free(struct grp *c)
 	free(c->st);
 	free(c->curoff);
 	free(c->gcur);
+	free(c->gcurfield);
 	free(c);
 }
 
@@ -1303,9 +1460,7 @@ par_lane(void *lctx, struct cdp_par_block *b, int lane)
 		s = p + (size_t)g->nfld * sizeof(struct gval);
 		grp = group_of(g, it.h, s, it.klen);
 		s += it.klen;
-		if (it.curlen > 0)
-			take_currency(g, grp, currency_id(g, s, it.curlen),
-			    b->file, it.line);
+		take_currencies(g, grp, s, it.curlen, b->file, it.line);
 		s += it.curlen;
 		for (int i = 0; i < g->nfld; i++) {
 			struct gval gv;
@@ -1337,7 +1492,7 @@ adopt_groups(struct grp *g, struct grp *l)
 			const char *c = currency_text(l, l->gcur[n]);
 
 			take_currency(g, k, currency_id(g, c, strlen(c)),
-			    NULL, 0);
+			    l->gcurfield[n], NULL, 0);
 		}
 	}
 	l->ngroups = 0;
@@ -1462,7 +1617,8 @@ table_row(struct grp *g, struct rtable *t, size_t grp)
 			break;
 		case A_SUM:
 			if (s->n > 0)
-				rtable_num(t, row, col, s->u.k.s + s->u.k.c);
+				rtable_num(t, row, col, sum_round(s->u.k.s +
+				    s->u.k.c, s->dec));
 			break;
 		case A_AVG:
 			if (s->n > 0)
@@ -1577,6 +1733,7 @@ free_all(struct grp *g)
 	for (int i = 0; i < g->nfld; i++) {
 		free(g->fld[i].name);
 		free(g->fld[i].notnum);
+		free(g->fld[i].curfield);
 		cdp_buf_free(&g->fld[i].scratch);
 	}
 	if (g->nby > 0)
@@ -1588,6 +1745,10 @@ free_all(struct grp *g)
 	cdp_buf_free(&g->cur);
 	free(g->curoff);
 	free(g->gcur);
+	free(g->gcurfield);
+	for (size_t i = 0; i < g->ncurfields; i++)
+		free(g->curfields[i]);
+	free(g->curfields);
 	cdp_buf_free(&g->keys);
 	cdp_buf_free(&g->kb);
 	cdp_buf_free(&g->tmp);

@@ -4,16 +4,19 @@
 # One night of a shop's CDP, as cron would run it after midnight on the
 # files of DATE (YYYY-MM-DD) in DAY_DIR: crm-DATE.csv (the CRM export),
 # web-DATE.ndjson (web events), pos-DATE.csv (the tills),
-# consent-DATE.ndjson (preference centre) and email-DATE.ndjson (the email
+# consent-DATE.csv (preference centre) and email-DATE.ndjson (the email
 # service).  STATE_IN is the state the night before left (empty or
 # missing the first night); STATE_OUT gets the new one (profiles with their
 # ids, the purchases so far, the event ids seen, the journey state), so a
 # failed night changes nothing and can simply run again.  OUT_DIR gets the
 # night's results: records.ndjson (today's records with their profile_id),
 # profiles.ndjson (with scores and segments), decisions.ndjson (messages to
-# send), google-customer-match.csv, segments.csv, id-map.ndjson, the
-# rejects of each stage with their reasons, and stats.log: one line per
-# stage with its program's account.
+# send), journey-log.ndjson (every decision, sent or not, with its
+# reason), google-customer-match.csv, segments.csv, revenue.csv (today's
+# takings per currency), report.html (both, and the web funnel, on one
+# page), id-map.ndjson, the rejects of each stage with their reasons (and
+# the values made null, as warnings), and stats.log: one line per stage
+# with its program's account.
 #
 # Nothing but cdpipe and the shell: no jq, Miller, awk or sed.
 set -eu -o pipefail
@@ -72,26 +75,54 @@ for f in profiles purchases seen-web seen-email journey; do
 	fi
 done
 
-# 1. Every source to records with provenance; bad rows with their reason.
-run ingest-crm cdp-ingest --source crm --country-field country \
-    --default-country GB --date-format dmy --on-bad-value phone:null \
+# 1. Every source to records with provenance; bad rows with their reason,
+# values made null with theirs (warnings), and a night that rejects more
+# than 5% of a source stops.
+#
+# The CRM export is German Excel's: ';', a BOM, CRLF, German headers,
+# dd.mm.yyyy, times in Berlin, decimal commas, Ja/Nein, placeholders in
+# empty cells, notes over several lines, each customer's phone national
+# in the country of the row.
+run ingest-crm cdp-ingest --source crm \
+    --map customer_id=Kundennr,first_name=Vorname,last_name=Nachname \
+    --map email=E-Mail,phone=Telefon,country=Land,city=Stadt,tz=Zeitzone \
+    --map 'signup_date=Kunde seit,vip=VIP,ltv=Umsatz,note=Notiz' \
+    --map 'updated_at=Geändert am' --map-values vip:Ja=true,Nein=false \
+    --map-values email:keine=,n/a= \
+    --map-values phone:keine=,n/a=,0000000000= --empty null \
     --normalize email,phone,first_name:name,last_name:name,country \
-    --types signup_date:date,vip:bool --rejects "$out/rejects/crm.ndjson" \
-    --stats -o "$w/crm.ndjson" "$day/crm-$date.csv"
+    --country-field country --default-country DE --date-format dmy \
+    --tz Europe/Berlin --utc \
+    --types signup_date:date,updated_at:datetime,vip:bool,ltv:number \
+    --decimal-comma=ltv --on-bad-value phone:null \
+    --rejects "$out/rejects/crm.ndjson" --rejects-warnings \
+    --max-reject-rate 5 --stats -o "$w/crm.ndjson" "$day/crm-$date.csv"
+# Web events: the price is in euros.
 run ingest-web cdp-ingest --source web --normalize email,ts:datetime \
-    --map revenue=price --rejects "$out/rejects/web.ndjson" --stats \
+    --map revenue=price --types revenue:money --default-currency EUR \
+    --rejects "$out/rejects/web.ndjson" --max-reject-rate 5 --stats \
     -o "$w/web.ndjson" "$day/web-$date.ndjson"
-run ingest-pos cdp-ingest --source pos --country-field store_country \
-    --default-country GB \
-    --normalize phone,ts:datetime --map revenue=amount \
-    --types revenue:number --rejects "$out/rejects/pos.ndjson" --stats \
-    -o "$w/pos.ndjson" "$day/pos-$date.csv"
+# The tills of four countries: amounts as each prints them ($ is the
+# dollar of the New York store), the loyalty card or a phone national in
+# the store's country, 0000000000 for none.
+run ingest-pos cdp-ingest --source pos \
+    --map revenue=amount,customer_id=loyalty_card \
+    --country-field store_country --default-country GB \
+    --normalize phone,ts:datetime --types revenue:money \
+    --default-currency USD --map-values phone:0000000000= --empty null \
+    --on-bad-value phone:null --rejects "$out/rejects/pos.ndjson" \
+    --rejects-warnings --max-reject-rate 5 --stats -o "$w/pos.ndjson" \
+    "$day/pos-$date.csv"
+# The preference centre: yes/no per channel, into one consent object.
 run ingest-consent cdp-ingest --source consent \
-    --normalize email,ts:datetime --rejects "$out/rejects/consent.ndjson" \
-    --stats -o "$w/consent.ndjson" "$day/consent-$date.ndjson"
+    --map consent.email=newsletter,consent.sms=sms,consent.ads=ads \
+    --map ts=changed_at --normalize email,ts:datetime \
+    --types consent.email:bool,consent.sms:bool,consent.ads:bool \
+    --rejects "$out/rejects/consent.ndjson" --max-reject-rate 5 --stats \
+    -o "$w/consent.ndjson" "$day/consent-$date.csv"
 run ingest-email cdp-ingest --source email --normalize email,ts:datetime \
-    --rejects "$out/rejects/email.ndjson" --stats -o "$w/email.ndjson" \
-    "$day/email-$date.ndjson"
+    --rejects "$out/rejects/email.ndjson" --max-reject-rate 5 --stats \
+    -o "$w/email.ndjson" "$day/email-$date.ndjson"
 
 # 2. Events delivered twice: what an earlier night saw, then today's
 # repeats; the ids seen are kept for the nights to come.
@@ -143,15 +174,36 @@ pipe2 join-rfm segment \
     "$out/profiles.ndjson"
 
 # 5. Activation: today's events through the journey, with yesterday's
-# journey state; audiences for the ad platforms; a report.
+# journey state (that of profiles which joined others follows them, as
+# the id map says); audiences for the ad platforms; reports.
 run journey cdp-journey -j "$here/journey.json" --as-of "$asof" \
-    --state "$state/journey.ndjson" --cap email:2/1d,sms:1/7d \
-    --quiet 21:00-08:00 --rejects "$out/rejects/journey.ndjson" --stats \
-    -o "$out/decisions.ndjson" "$out/records.ndjson"
+    --state "$state/journey.ndjson" --id-map "$out/id-map.ndjson" \
+    --max-age 1d \
+    --cap email:2/1d,sms:1/7d --quiet 21:00-08:00 \
+    --log "$out/journey-log.ndjson" --rejects "$out/rejects/journey.ndjson" \
+    --stats -o "$out/decisions.ndjson" "$out/records.ndjson"
 run export cdp-export --platform google \
     --fields email,phone,first_name,last_name,country --consent consent.ads \
     --default-country GB --stats -o "$out/google-customer-match.csv" \
     "$out/profiles.ndjson"
-run report cdp-report group --by segments --agg count,sum:rfm_monetary \
-    --format csv --stats -o "$out/segments.csv" "$out/profiles.ndjson"
+# The segments' sizes (not the sum of rfm_monetary: cdp-score rfm adds a
+# customer's amounts whatever their currencies, and the tills take four).
+run report cdp-report group --by segments --agg count --format csv --stats \
+    -o "$out/segments.csv" "$out/profiles.ndjson"
+run report-ndjson cdp-report group --by segments --agg count --format ndjson \
+    -o "$w/segments.ndjson" "$out/profiles.ndjson"
+run sales cdp-segment --where 'exists(revenue)' --stats \
+    -o "$w/sales.ndjson" "$out/records.ndjson"
+run revenue cdp-report group --by revenue_currency --agg count,sum:revenue \
+    --format csv --stats -o "$out/revenue.csv" "$w/sales.ndjson"
+run revenue-ndjson cdp-report group --by revenue_currency \
+    --agg count,sum:revenue --format ndjson -o "$w/revenue.ndjson" \
+    "$w/sales.ndjson"
+run funnel cdp-report funnel --within 1d --format ndjson --stats \
+    -o "$w/web-funnel.ndjson" "$out/records.ndjson" \
+    --steps 'view=type == "view"' 'cart=type == "cart"' \
+    'purchase=type == "purchase"'
+run page cdp-report page --title "The night of $date" \
+    -o "$out/report.html" "$w/segments.ndjson" "$w/revenue.ndjson" \
+    "$w/web-funnel.ndjson"
 rm -rf "$w"
