@@ -184,10 +184,12 @@ chain() {
 	assert_equal "$(printf '%s\n' "${ids[@]:0:3}" | sort -u | wc -l)" 3
 	# Without provenance the record's text names it.
 	assert_equal "${ids[4]}" "${ids[3]}"
-	assert_equal "$(stats_core "$stderr")" '{"read":5,"written":5,"rejected":0,"dropped":0,"clusters":0,"unlinked":5,"ignored":0,"over_degree":0}'
+	assert_equal "$(stats_core "$stderr")" 'cdp-merge: warning: no record has the field "customer_id"
+{"read":5,"written":5,"rejected":0,"dropped":0,"clusters":0,"unlinked":5,"ignored":0,"over_degree":0}'
 	# The same record elsewhere in the input keeps its id.
 	printf '%s\n' '{"x":0}' '{"n":2,"_src":"a","_line":6}' > in2.ndjson
-	run cdp-merge $IDS in2.ndjson
+	run_split cdp-merge $IDS --allow-no-ids in2.ndjson
+	assert_success
 	assert_line --index 1 --partial "\"profile_id\":\"${ids[1]}\""
 }
 
@@ -313,7 +315,8 @@ chain() {
 	assert [ "${ids[1]}" != "${ids[0]}" ]
 	assert_equal "${ids[3]}" "${ids[2]}"
 	assert [ "${ids[5]}" != "${ids[4]}" ]
-	assert_equal "$(stats_core "$stderr")" '{"read":6,"written":6,"rejected":0,"dropped":0,"clusters":1,"unlinked":4,"ignored":4,"over_degree":0}'
+	assert_equal "$(stats_core "$stderr")" 'cdp-merge: warning: no record has the field "phone"
+{"read":6,"written":6,"rejected":0,"dropped":0,"clusters":1,"unlinked":4,"ignored":4,"over_degree":0}'
 	run_split cdp-merge --ignore-values no-such-file $IDS in.ndjson
 	assert_failure 66
 	assert_equal "$output" ""
@@ -926,16 +929,17 @@ J/r0/to-1/keep-sets-a'
 	printf 'store,amount\nS1,4.00\n' > d2/pos.csv
 	{ cdp-ingest --source pos a.csv; cdp-ingest --source pos b.csv
 	  cdp-ingest --source pos d1/pos.csv; cdp-ingest --source pos d2/pos.csv; } > in.ndjson
-	run cdp-merge --ids email in.ndjson
+	run_split cdp-merge --ids email --allow-no-ids in.ndjson
 	assert_success
+	assert_equal "$stderr" 'cdp-merge: warning: no record has the field "email"'
 	assert_equal "$(jq -r .profile_id <<< "$output" | sort -u | wc -l)" 4
 	assert_equal "$(jq -r ._src <<< "$output" | tr '\n' ' ')" "pos/a.csv pos/b.csv pos/pos.csv pos/pos.csv "
 	# The same record read again gets the same id.
-	run cdp-merge --ids email in.ndjson in.ndjson
+	run_split cdp-merge --ids email --allow-no-ids in.ndjson in.ndjson
 	assert_equal "$(jq -r .profile_id <<< "$output" | sort -u | wc -l)" 4
 	# Records carrying one id and no identifier stay one profile.
 	printf '{"x":1,"profile_id":"p_w"}\n{"x":2,"profile_id":"p_w"}\n' > w.ndjson
-	run cdp-merge --ids email --profiles --rule x=all w.ndjson
+	run_split cdp-merge --ids email --allow-no-ids --profiles --rule x=all w.ndjson
 	assert_output '{"profile_id":"p_w","x":[1,2],"_sources":[],"_records":2}'
 }
 
@@ -968,4 +972,76 @@ J/r0/to-1/keep-sets-a'
 	assert_line --index 0 '{"x":1,"profile_id":"p_keep"}'
 	run cdp-merge --ids email --clear-links --apply-map J/r$R --replace in.ndjson
 	assert_line --index 0 --regexp '^\{"x":1,"profile_id":"p_[0-9a-f]{32}"\}$'
+}
+
+# --- --ids fields that no record has ----------------------------------------
+
+@test "merge: --ids fields no record has stop the run (65) and name the spellings seen" {
+	# Headers Email/Phone of a CSV, --ids in lowercase.
+	printf '%s\n' '{"Email":"ann@x.io","Phone":"601"}' '{"Email":"ann@x.io","e_mail":"b@x.io"}' \
+	    '{"E-Mail":"c@x.io","phones":"1","mail":"d"}' > in.ndjson
+	for t in 1 2; do
+		run_split cdp-merge --ids email,phone --threads $t -o out.ndjson in.ndjson
+		assert_failure 65
+		assert_equal "$output" ""
+		assert_equal "$stderr" 'cdp-merge: warning: no record has the field "email" (fields seen with a similar name: "E-Mail", "Email", "e_mail")
+cdp-merge: warning: no record has the field "phone" (fields seen with a similar name: "Phone", "phones")
+cdp-merge: no record has any of the --ids fields (email, phone)'
+		assert [ ! -e out.ndjson ]
+	done
+	# Only another case: the message says so; nothing alike: no list.
+	printf '%s\n' '{"Email":"ann@x.io"}' '{"EMAIL":"b@x.io","zip":"1"}' > in.ndjson
+	run_split cdp-merge --ids email,customer_id in.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-merge: warning: no record has the field "email" (fields seen with that name in another case: "EMAIL", "Email")
+cdp-merge: warning: no record has the field "customer_id"
+cdp-merge: no record has any of the --ids fields (email, customer_id)'
+	# The same for the first pass of --emit-links: no folder written.
+	run_split cdp-merge --ids email --clear-links --emit-links --buckets 2 -o J/r0 in.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-merge: warning: no record has the field "email" (fields seen with that name in another case: "EMAIL", "Email")
+cdp-merge: no record has any of the --ids fields (email)'
+	assert [ ! -e J/r0/to-0 ]
+}
+
+@test "merge: --allow-no-ids runs on with the warnings; one --ids field held is a warning only" {
+	printf '%s\n' '{"Email":"ann@x.io"}' '{"Email":"ann@x.io","n":2}' > in.ndjson
+	run_split cdp-merge --ids email --allow-no-ids --stats in.ndjson
+	assert_success
+	ids=($(ids_of <<< "$output"))
+	assert [ "${ids[0]}" != "${ids[1]}" ]
+	assert_equal "$(stats_core "$stderr")" 'cdp-merge: warning: no record has the field "email" (fields seen with that name in another case: "Email")
+{"read":2,"written":2,"rejected":0,"dropped":0,"clusters":0,"unlinked":2,"ignored":0,"over_degree":0}'
+	# A field held by one record, even null, counts; the other is warned of.
+	printf '%s\n' '{"email":"ann@x.io","Phone":"1"}' '{"email":"ann@x.io"}' '{"phone":null}' > in.ndjson
+	run_split cdp-merge --ids email,phone,customer_id in.ndjson
+	assert_success
+	assert_equal "$stderr" 'cdp-merge: warning: no record has the field "customer_id"'
+	ids=($(ids_of <<< "$output"))
+	assert_equal "${ids[1]}" "${ids[0]}"
+	# A value under _ids (cdp-merge --all-ids) counts too.
+	printf '%s\n' '{"profile_id":"p_1","_ids":{"email":["ann@x.io"]},"_records":1,"_sources":[]}' > p.ndjson
+	run_split cdp-merge --ids email --profiles p.ndjson
+	assert_success
+	assert_equal "$stderr" ""
+	# A flag takes no value.
+	run cdp-merge --ids email --allow-no-ids=yes in.ndjson
+	assert_failure 64
+	assert_line -p "option '--allow-no-ids'"
+}
+
+@test "merge: no record read, no --ids message (empty input, blank lines, only bad records)" {
+	: > empty.ndjson
+	run_split cdp-merge --ids email empty.ndjson
+	assert_success
+	assert_equal "$output$stderr" ""
+	printf '\n\n' > blank.ndjson
+	run_split cdp-merge --ids email --threads 2 blank.ndjson
+	assert_success
+	assert_equal "$output$stderr" ""
+	printf '%s\n' '{"Email":' > bad.ndjson
+	run_split cdp-merge --ids email --rejects rej.ndjson bad.ndjson
+	assert_success
+	assert_equal "$output$stderr" ""
+	assert_equal "$(wc -l < rej.ndjson)" 1
 }

@@ -61,6 +61,7 @@ struct merge_opts {
 	const char		*explain;	/* --explain ID */
 	bool			 all_ids;	/* --all-ids: _ids in profiles */
 	bool			 replace;	/* --replace: new profile ids */
+	bool			 allow_no_ids;	/* --allow-no-ids */
 	struct rule		 rules[MAX_RULES];
 	int			 nrules;
 	bool			 emit_links;	/* --emit-links */

@@ -13,17 +13,16 @@ static const char usage[] =
 "       cdp-merge [--ids F,...] --probabilistic --block KEYS --compare F:M,...\n"
 "                 [options] [FILE...]\n"
 "Identity resolution: records sharing a normalised identifier value are one\n"
-"person; every record is written with its profile_id.\n"
+"person, given one profile_id.\n"
 "\n"
-"  -i, --ids F,...           identifier fields (email, phone, customer_id, ...)\n"
+"  -i, --ids F,...           identifier fields (email, phone, ...)\n"
 "  -n, --normalize F[:KIND],...\n"
 "                            normalise F as KIND (default: email and phone\n"
 "                            by name, other ids trimmed)\n"
 CDP_NORM_KINDS_USAGE
 CDP_NORM_USAGE
-"      --max-degree N        a value on more than N records (those with the\n"
-"                            same identifiers count once) does not link\n"
-"                            (default 50)\n"
+"      --max-degree N        a value on more than N distinct identifier\n"
+"                            sets does not link (default 50)\n"
 "      --max-cluster N       report profiles of more than N records\n"
 "      --ignore-values FILE  placeholder values that never link (one a line),\n"
 "                            instead of the built-in list\n"
@@ -38,6 +37,7 @@ CDP_NORM_USAGE
 "      --id-map FILE         the ledger of ids merged or split\n"
 "      --prior-map FILE      id maps of runs since --prior was written\n"
 "      --replace             new ids for records carrying a profile_id\n"
+"      --allow-no-ids        run on when no record has an --ids field\n"
 "      --emit-links --emit-prior --join-links --apply-map DIR --buckets N\n"
 "      --part --hash-key-file --clear-links --gather N: see cdp-merge(1)\n"
 "      --explain ID          instead of records, show for each record of\n"
@@ -111,7 +111,8 @@ enum {
 	OPT_LINK_ONLY,
 	OPT_ONE_TO_ONE,
 	OPT_TRUTH,
-	OPT_PRIOR_MAP
+	OPT_PRIOR_MAP,
+	OPT_ALLOW_NO_IDS
 };
 
 static const struct option longopts[] = {
@@ -119,6 +120,7 @@ static const struct option longopts[] = {
 	CDP_THREADS_LONGOPT,
 	CDP_NORM_LONGOPTS,
 	{ "all-ids", no_argument, NULL, OPT_ALL_IDS },
+	{ "allow-no-ids", no_argument, NULL, OPT_ALLOW_NO_IDS },
 	{ "allow-nonconverged", no_argument, NULL, OPT_ALLOW_NONCONVERGED },
 	{ "allow-nonmonotone", no_argument, NULL, OPT_ALLOW_NONMONOTONE },
 	{ "annotate", no_argument, NULL, 'a' },
@@ -352,6 +354,9 @@ private_option(int ch, char *arg, struct merge_opts *opt,
 		break;
 	case OPT_REPLACE:
 		opt->replace = true;
+		break;
+	case OPT_ALLOW_NO_IDS:
+		opt->allow_no_ids = true;
 		break;
 	case OPT_EMIT_LINKS:
 		opt->emit_links = true;

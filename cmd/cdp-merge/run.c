@@ -13,6 +13,7 @@
 
 #include "acct.h"
 #include "diag.h"
+#include "fieldseen.h"
 #include "idvals.h"
 #include "index.h"
 #include "lines.h"
@@ -59,6 +60,7 @@ struct run {
 	struct resolve		 rs;	/* links of records to records */
 	struct cdp_err		 perr;	/* why a line did not parse */
 	int			 next;	/* a parallel pass 1's next input */
+	struct cdp_fieldseen	 seen;	/* the --ids fields some record had */
 	struct cdp_par_info	 par;
 };
 
@@ -259,6 +261,7 @@ pass1_record(struct run *r, const struct cdp_line *l, const char **why)
 		return false;
 	}
 	prior_carry_add(&r->ix, ids, k);
+	cdp_fieldseen_record(&r->seen, &r->rec);
 	if (r->opt->truth != NULL)
 		resolve_truth(&r->rs, &r->rec);
 	return true;
@@ -310,6 +313,15 @@ pass1_input(struct run *r, struct input *in)
 		close(fd);
 }
 
+/* The --ids fields, to be told when no record has one (fieldseen.h). */
+static void
+ids_watch(struct cdp_fieldseen *fs, const struct merge_opts *opt)
+{
+	cdp_fieldseen_init(fs, true);
+	for (int i = 0; i < opt->nids; i++)
+		cdp_fieldseen_add(fs, opt->ids[i].name, opt->ids[i].nlen);
+}
+
 /* ---- a parallel first pass (par.h) ----
  *
  * Without --probabilistic and --truth, threads parse records and take
@@ -334,6 +346,7 @@ struct mworker {
 	struct cdp_rec		 rec;
 	struct cdp_buf		 vals;
 	struct cdp_err		 perr;
+	struct cdp_fieldseen	 seen;
 };
 
 /* Check line l and take its identifiers into w->vals: k >= 0, or -1
@@ -362,7 +375,9 @@ par_check(struct mworker *w, const struct cdp_line *l, struct mitem *it,
 	it->plen = (uint32_t)n;
 	if (w->ix.record_links)
 		it->rkey = index_record_key(&w->rec);
-	return index_record_values(&w->ix, &w->rec, &w->vals, why);
+	if ((rc = index_record_values(&w->ix, &w->rec, &w->vals, why)) >= 0)
+		cdp_fieldseen_record(&w->seen, &w->rec);
+	return rc;
 }
 
 static void
@@ -477,12 +492,15 @@ pass1_parallel(struct run *r, int threads)
 	for (int i = 0; i < threads; i++) {
 		w[i].opt = r->opt;
 		index_init(&w[i].ix, r->opt, r->ix.record_links);
+		ids_watch(&w[i].seen, r->opt);
 		wctx[i] = &w[i];
 	}
 	cdp_par_run(&prog, NULL, 0, threads, &r->opt->common, &r->acct,
 	    &r->par);
 	for (int i = 0; i < threads; i++) {
 		r->ix.ignored += w[i].ix.ignored;
+		cdp_fieldseen_merge(&r->seen, &w[i].seen);
+		cdp_fieldseen_free(&w[i].seen);
 		index_free(&w[i].ix);
 		cdp_rec_free(&w[i].rec);
 		cdp_buf_free(&w[i].vals);
@@ -683,6 +701,7 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 	r.in = cdp_xcalloc((size_t)nfiles, sizeof(*r.in));
 	r.nin = nfiles;
 	index_init(&r.ix, opt, opt->probabilistic);
+	ids_watch(&r.seen, opt);
 	if (opt->probabilistic)
 		r.lk = prob_new(&opt->prob);
 	r.rs = (struct resolve){ .opt = opt, .ix = &r.ix, .lk = r.lk };
@@ -706,6 +725,11 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 		for (int i = 0; i < nfiles; i++)
 			pass1_input(&r, &r.in[i]);
 	cdp_progress_end(&r.prog);
+	/* --ids no record has: a misspelt name, surely (cdp-merge(1)). */
+	if (cdp_fieldseen_report(&r.seen, false) && !opt->allow_no_ids)
+		cdp_die(EX_DATAERR, NULL, 0, "no record has any of the --ids "
+		    "fields (%s)", cdp_fieldseen_names(&r.seen));
+	cdp_fieldseen_free(&r.seen);
 	if (opt->emit_links) {
 		links_emit(&r.ix, &r.acct, files, nfiles);
 		goto done;
