@@ -253,6 +253,8 @@ p_4204fc2d720126c286d1b82b45483be3"
 	{ echo '{"name":"Ann Lee","zip":"1","email":["a"]}'; head -2 "$F/prob-people.ndjson"; } > bad.ndjson
 	run_split cdp-merge --ids email $SET --rejects rej.ndjson --pairs ex.ndjson bad.ndjson
 	assert_success
+	# No good record has an email: a warning only, the model links.
+	assert_equal "$stderr" 'cdp-merge: warning: no record has the field "email"'
 	run jq -c 'select(.a) | [.a, .b]' ex.ndjson
 	assert_output '["crm:2","web:2"]'
 }

@@ -13,6 +13,7 @@
 #include "block.h"
 #include "buf.h"
 #include "compare.h"
+#include "fieldseen.h"
 #include "keymap.h"
 #include "lines.h"
 #include "normkind.h"
@@ -51,6 +52,7 @@ struct dedupe_opts {
 	struct cdp_keyfield	 newest;		/* --keep newest:F */
 	bool			 mark;
 	bool			 replace;	/* --replace: an input _dup_of */
+	bool			 allow_no_key;	/* --allow-no-key */
 	long			 max_block;
 	struct cdp_norm_ctx	 ctx;	/* --default-country, --date-format */
 	/* --normalize F:KIND, applied to F wherever it is named */
@@ -121,6 +123,7 @@ struct run {
 	unsigned long long	*unkeyed, *marked;
 	unsigned long long	 nunkeyed, nmarked;	/* a thread's */
 	int			 nlanes;	/* a parallel run's */
+	struct cdp_fieldseen	 seen;	/* the key fields some record had */
 	/* the current input */
 	const char		*file;	/* name in messages */
 	long			 lineno;

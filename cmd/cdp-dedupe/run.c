@@ -384,6 +384,7 @@ first_pass(struct run *r, const struct cdp_line *l)
 		reject(r, why, l->p, l->len);
 		return;
 	}
+	cdp_fieldseen_record(&r->seen, &r->rec);
 	if (rc == 0) {
 		(*r->unkeyed)++;
 		if (r->two_pass)
@@ -541,6 +542,37 @@ run_input(struct run *r, const char *path, int pass, struct again *a)
 		close(fd);
 }
 
+/* The key fields (fuzzy: the --block fields), to be told when no
+ * record has one (fieldseen.h). */
+static void
+key_watch(struct cdp_fieldseen *fs, const struct dedupe_opts *opt)
+{
+	cdp_fieldseen_init(fs, false);
+	for (int i = 0; i < opt->nkey; i++)
+		cdp_fieldseen_add(fs, opt->key[i].name, opt->key[i].nlen);
+	for (int i = 0; i < opt->nbfield; i++)
+		cdp_fieldseen_add(fs, opt->bfield[i].name, opt->bfield[i].nlen);
+}
+
+/*
+ * After the first pass: warn of key fields no record has; when that
+ * leaves every record unkeyed (exact mode: one key field; fuzzy: every
+ * --block field), stop with 65 unless --allow-no-key.
+ */
+static void
+key_check(struct run *r)
+{
+	const struct dedupe_opts *opt = r->opt;
+
+	if (cdp_fieldseen_report(&r->seen, opt->nfuzzy == 0) &&
+	    !opt->allow_no_key)
+		cdp_die(EX_DATAERR, NULL, 0, "no record has %s of the %s "
+		    "fields (%s)", r->seen.unseen < r->seen.n ? "all" : "any",
+		    opt->nfuzzy == 0 ? "--key" : "--block",
+		    cdp_fieldseen_names(&r->seen));
+	cdp_fieldseen_free(&r->seen);
+}
+
 static void
 prepare(struct run *r, const struct dedupe_opts *opt)
 {
@@ -548,6 +580,7 @@ prepare(struct run *r, const struct dedupe_opts *opt)
 
 	r->ctx = opt->ctx;
 	r->keyer.ctx = &r->ctx;
+	key_watch(&r->seen, opt);
 	for (int i = 0; i < opt->nkey; i++)
 		if (cdp_norm_ctx_prepare(&r->ctx, opt->key[i].norm, &err) == -1)
 			die_err(&err);
@@ -717,6 +750,7 @@ par_line(void *ctx, struct cdp_par_block *b, const struct cdp_line *l)
 		par_reject(d, b, l, why);
 		return;
 	}
+	cdp_fieldseen_record(&r->seen, &r->rec);
 	add_entry(d, b, l, rc == 0 ? E_UNKEYED : E_KEYED,
 	    (uint32_t)d->nkeyed);
 	if (rc == 0) {
@@ -838,6 +872,7 @@ par_state(struct run *w, const struct run *r, int nlanes)
 	*w = (struct run){ .opt = r->opt, .ctx = r->opt->ctx,
 	    .nlanes = nlanes };
 	w->keyer.ctx = &w->ctx;
+	key_watch(&w->seen, r->opt);
 	w->unkeyed = &w->nunkeyed;
 	w->marked = &w->nmarked;
 	for (int i = 0; i < r->opt->nkey; i++)
@@ -865,6 +900,7 @@ par_state_free(struct run *w)
 	cdp_buf_free(&w->tmp);
 	cdp_buf_free(&w->srctab);
 	free(w->srcoff);
+	cdp_fieldseen_free(&w->seen);
 }
 
 static void
@@ -891,6 +927,7 @@ run_parallel(struct run *r, char **files, int nfiles, int threads,
 	for (int i = 0; i < threads; i++) {
 		*r->unkeyed += w[i].nunkeyed;
 		*r->marked += w[i].nmarked;
+		cdp_fieldseen_merge(&r->seen, &w[i].seen);
 		par_state_free(&w[i]);
 		par_state_free(&l[i]);
 	}
@@ -921,6 +958,7 @@ dedupe_run(struct dedupe_opts *opt, char **files, int nfiles)
 	prepare(&r, opt);
 	if (!r.two_pass && threads > 1) {
 		run_parallel(&r, files, nfiles, threads, &info);
+		key_check(&r);
 		cdp_par_account(&info, &r.acct);
 		finish(&r);
 		return 0;
@@ -932,6 +970,7 @@ dedupe_run(struct dedupe_opts *opt, char **files, int nfiles)
 		run_input(&r, files[i], 1, &again[i]);
 	}
 	cdp_progress_end(&prog);
+	key_check(&r);
 	if (r.two_pass) {
 		r.ngrp = r.seq;
 		if (r.fz != NULL)

@@ -725,8 +725,10 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 		for (int i = 0; i < nfiles; i++)
 			pass1_input(&r, &r.in[i]);
 	cdp_progress_end(&r.prog);
-	/* --ids no record has: a misspelt name, surely (cdp-merge(1)). */
-	if (cdp_fieldseen_report(&r.seen, false) && !opt->allow_no_ids)
+	/* --ids no record has: a misspelt name, surely (cdp-merge(1));
+	 * --probabilistic links by its model even so. */
+	if (cdp_fieldseen_report(&r.seen, false) && !opt->allow_no_ids &&
+	    !opt->probabilistic)
 		cdp_die(EX_DATAERR, NULL, 0, "no record has any of the --ids "
 		    "fields (%s)", cdp_fieldseen_names(&r.seen));
 	cdp_fieldseen_free(&r.seen);
