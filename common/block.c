@@ -256,7 +256,9 @@ close_rule(struct cdp_blocker *b, int rule, size_t nrecs)
 		qsort(r->e, r->n, sizeof(*r->e), cmp_entry);
 	r->members = cdp_xreallocarray(NULL, r->n, sizeof(*r->members));
 	r->start = cdp_xreallocarray(NULL, r->n + 1, sizeof(*r->start));
-	r->bid = cdp_xreallocarray(NULL, nrecs, sizeof(*r->bid));
+	/* One at least: no record in any block must not write past it. */
+	r->bid = cdp_xreallocarray(NULL, nrecs > 0 ? nrecs : 1,
+	    sizeof(*r->bid));
 	memset(r->bid, 0xff, (nrecs > 0 ? nrecs : 1) * sizeof(*r->bid));
 	for (size_t i = 0, j; i < r->n; i = j) {
 		for (j = i + 1; j < r->n && same_key(&r->e[i], &r->e[j]); j++)

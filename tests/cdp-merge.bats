@@ -1020,7 +1020,7 @@ cdp-merge: no record has any of the --ids fields (email)'
 	ids=($(ids_of <<< "$output"))
 	assert_equal "${ids[1]}" "${ids[0]}"
 	# A value under _ids (cdp-merge --all-ids) counts too.
-	printf '%s\n' '{"profile_id":"p_1","_ids":{"email":["ann@x.io"]},"_records":1,"_sources":[]}' > p.ndjson
+	printf '%s\n' '{"profile_id":"p_1","n":1,"_ids":{"email":["ann@x.io"]},"_records":1,"_sources":[]}' > p.ndjson
 	run_split cdp-merge --ids email --profiles p.ndjson
 	assert_success
 	assert_equal "$stderr" ""

@@ -52,7 +52,6 @@ struct dedupe_opts {
 	struct cdp_keyfield	 newest;		/* --keep newest:F */
 	bool			 mark;
 	bool			 replace;	/* --replace: an input _dup_of */
-	bool			 allow_no_key;	/* --allow-no-key */
 	long			 max_block;
 	struct cdp_norm_ctx	 ctx;	/* --default-country, --date-format */
 	/* --normalize F:KIND, applied to F wherever it is named */

@@ -28,8 +28,7 @@ CDP_BLOCK_USAGE
 "      --mark                keep every record; add _dup_of to duplicates\n"
 "      --replace             with --mark: replace the _dup_of an input has\n"
 "                            (else such a record is bad)\n"
-"      --allow-no-key        exit 0 even when no record has a --key field\n"
-"                            (or, fuzzy, any --block field)\n"
+
 "  -n, --normalize F[:KIND],...\n"
 "                            normalise F as KIND (a bare F is its own KIND)\n"
 CDP_NORM_KINDS_USAGE
@@ -41,8 +40,7 @@ CDP_COMMON_USAGE;
 enum {
 	OPT_KEEP = CDP_OPT_PRIVATE,
 	OPT_MAX_BLOCK,
-	OPT_REPLACE,
-	OPT_ALLOW_NO_KEY
+	OPT_REPLACE
 };
 
 static const struct option longopts[] = {
@@ -52,7 +50,6 @@ static const struct option longopts[] = {
 	CDP_NORM_LONGOPTS,
 	{ "block", required_argument, NULL, 'b' },
 	{ "fuzzy", required_argument, NULL, 'z' },
-	{ "allow-no-key", no_argument, NULL, OPT_ALLOW_NO_KEY },
 	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "key", required_argument, NULL, 'k' },
 	{ "mark", no_argument, NULL, 'm' },
@@ -228,9 +225,7 @@ private_option(int ch, char *arg, struct dedupe_opts *opt, bool *block)
 	case OPT_REPLACE:
 		opt->replace = true;
 		break;
-	case OPT_ALLOW_NO_KEY:
-		opt->allow_no_key = true;
-		break;
+
 	case 'n':
 		add_norms(opt, arg);
 		break;

@@ -555,21 +555,14 @@ key_watch(struct cdp_fieldseen *fs, const struct dedupe_opts *opt)
 }
 
 /*
- * After the first pass: warn of key fields no record has; when that
- * leaves every record unkeyed (exact mode: one key field; fuzzy: every
- * --block field), stop with 65 unless --allow-no-key.
+ * After the first pass: warn of key fields no record has.  Only a
+ * warning: a part of cdp-partition -k 'email|phone' may hold no email at
+ * all, and such records pass through by design (cdp-dedupe(1)).
  */
 static void
 key_check(struct run *r)
 {
-	const struct dedupe_opts *opt = r->opt;
-
-	if (cdp_fieldseen_report(&r->seen, opt->nfuzzy == 0) &&
-	    !opt->allow_no_key)
-		cdp_die(EX_DATAERR, NULL, 0, "no record has %s of the %s "
-		    "fields (%s)", r->seen.unseen < r->seen.n ? "all" : "any",
-		    opt->nfuzzy == 0 ? "--key" : "--block",
-		    cdp_fieldseen_names(&r->seen));
+	(void)cdp_fieldseen_report(&r->seen, false);
 	cdp_fieldseen_free(&r->seen);
 }
 
