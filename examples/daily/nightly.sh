@@ -164,8 +164,11 @@ mv "$w/profiles.ndjson" "$state/profiles.ndjson"
 
 # 4. Scores of every customer from the purchases so far, attached to the
 # profiles, then the segments.
+# A customer's amounts add up in one currency: a purchase in another than
+# the customer's first (the tills take four) goes to the rejects, named.
 run rfm cdp-score rfm --id profile_id --time ts --amount revenue \
-    --as-of "$date" --stats -o "$w/rfm.ndjson" "$state/purchases.ndjson"
+    --as-of "$date" --rejects "$out/rejects/rfm.ndjson" --stats \
+    -o "$w/rfm.ndjson" "$state/purchases.ndjson"
 pipe2 join-rfm segment \
     'cdp-join -k profile_id \
     --fields rfm_segment,rfm_r,rfm_f,rfm_m,rfm_monetary \
@@ -186,8 +189,8 @@ run export cdp-export --platform google \
     --fields email,phone,first_name,last_name,country --consent consent.ads \
     --default-country GB --stats -o "$out/google-customer-match.csv" \
     "$out/profiles.ndjson"
-# The segments' sizes (not the sum of rfm_monetary: cdp-score rfm adds a
-# customer's amounts whatever their currencies, and the tills take four).
+# The segments' sizes (not the sum of rfm_monetary: customers of
+# different currencies would add up).
 run report cdp-report group --by segments --agg count --format csv --stats \
     -o "$out/segments.csv" "$out/profiles.ndjson"
 run report-ndjson cdp-report group --by segments --agg count --format ndjson \
