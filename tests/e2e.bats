@@ -191,8 +191,8 @@ faults() {
 	run jq -s -r 'map(.export_header) | unique | .[]' "$CHECK"
 	assert_output "Email,Phone,First Name,Last Name,Country"
 	# The segments' sizes, a profile under each of its segments (none:
-	# the empty key); no sum of scores' amounts, which cdp-score adds
-	# whatever their currencies.
+	# the empty key); no sum of scores' amounts, whose customers are in
+	# different currencies.
 	for d in $(seq 1 "$DAYS"); do
 		run cat "$RUN/out-$d/segments.csv"
 		assert_line --index 0 "segments,count"
@@ -208,6 +208,12 @@ faults() {
 	assert_line --partial "GBP,"
 	assert_line --partial "PLN,"
 	assert_line --partial "USD,"
+	# No customer's RFM adds two currencies: a purchase in a second one is
+	# an rfm reject naming both.
+	run jq -r '._error | sub("\"[A-Z]{3}\" and \"[A-Z]{3}\""; "X and Y")' \
+	    "$RUN/out-$DAYS/rejects/rfm.ndjson"
+	[ "${#lines[@]}" -gt 0 ]
+	assert_equal "$(sort -u <<<"$output")" 'field "revenue_currency": amounts in X and Y for one customer: score each currency apart'
 	# In cents, as the tills printed them.
 	run grep -E '[.][0-9]{3}' "$RUN"/out-*/revenue.csv
 	assert_failure

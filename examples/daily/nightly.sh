@@ -179,11 +179,14 @@ mv "$w/profiles.ndjson" "$state/profiles.ndjson"
 # shop with a year of its own purchases fits them once (--fit-only on a
 # calibration period, checked with --holdout-end) and saves them here,
 # in weeks, the unit they are read in.  No spend model: the tills take
-# four currencies, and cdp-score adds amounts whatever their currency
-# (the file has none, so cdp-score refuses it without --spend-model
-# none).
+# four currencies and one spend model cannot fit them all (the file has
+# none, so cdp-score refuses it without --spend-model none).
+#
+# A customer's amounts add up in one currency: a purchase in another than
+# the customer's first goes to the rejects, named.
 run rfm cdp-score rfm --id profile_id --time ts --amount revenue \
-    --as-of "$date" --stats -o "$w/rfm.ndjson" "$state/purchases.ndjson"
+    --as-of "$date" --rejects "$out/rejects/rfm.ndjson" --stats \
+    -o "$w/rfm.ndjson" "$state/purchases.ndjson"
 run clv cdp-score clv --id profile_id --time ts --amount revenue \
     --as-of "$date" --params "$here/clv-params.json" --spend-model none \
     --time-unit week --horizon 52 --stats -o "$w/clv.ndjson" \
@@ -211,8 +214,8 @@ run export cdp-export --platform google \
     --fields email,phone,first_name,last_name,country --consent consent.ads \
     --default-country GB --stats -o "$out/google-customer-match.csv" \
     "$out/profiles.ndjson"
-# The segments' sizes (not the sum of rfm_monetary: cdp-score rfm adds a
-# customer's amounts whatever their currencies, and the tills take four).
+# The segments' sizes (not the sum of rfm_monetary: customers of
+# different currencies would add up).
 run report cdp-report group --by segments --agg count --format csv --stats \
     -o "$out/segments.csv" "$out/profiles.ndjson"
 run report-ndjson cdp-report group --by segments --agg count --format ndjson \
