@@ -274,9 +274,17 @@ OUT
 OUT
 	run_split cdp-score rfm --currency _currency cur.ndjson
 	assert_success
-	run_split cdp-score churn --currency revenue_currency --calibration-end 2025-01-06 --params published.json cur.ndjson
+	run_split cdp-score clv --currency revenue_currency --calibration-end 2025-01-06 --params published.json cur.ndjson
 	assert_failure 65
 	assert_equal "$stderr" 'cdp-score: cur.ndjson:4: field "revenue_currency": amounts in "GBP" and "PLN" for one customer: score each currency apart'
+	# churn and clv without a spend model add no amount
+	for c in churn "clv --spend-model none"; do
+		read -r -a argv <<<"$c"
+		run_split cdp-score "${argv[@]}" --currency revenue_currency --params published.json cur.ndjson
+		assert_failure 64
+		assert_equal "${stderr%%$'\n'*}" \
+		    "cdp-score ${argv[0]}: --currency: no amounts are added with churn, --spend-model none, --model sbg or --from-summary"
+	done
 	run_split cdp-score rfm --currency '' cur.ndjson
 	assert_failure 64
 	run_split cdp-score rfm --currency revenue cur.ndjson
@@ -288,7 +296,7 @@ OUT
 	run_split cdp-score clv --model sbg --currency cur cur.ndjson
 	assert_failure 64
 	assert_equal "${stderr%%$'\n'*}" \
-	    "cdp-score clv: --currency: no amounts are added with --model sbg or --from-summary"
+	    "cdp-score clv: --currency: no amounts are added with churn, --spend-model none, --model sbg or --from-summary"
 }
 
 @test "clv: clv_currency after clv_monetary; a second currency is a bad record" {
@@ -302,10 +310,16 @@ OUT
 	    usd.ndjson
 	assert_failure 65
 	assert_equal "$stderr" "cdp-score: usd.ndjson:$(wc -l < usd.ndjson): field \"_currency\": amounts in \"USD\" and \"EUR\" for one customer: score each currency apart"
-	# churn writes no amount, and refuses to add them all the same
+	# churn and clv without a spend model count purchases, whatever
+	# their currencies
 	run_split cdp-score churn --calibration-end 1997-09-30 --params published.json \
 	    usd.ndjson
-	assert_failure 65
+	assert_success
+	assert_equal "$(jq -r .customer_id <<<"$output")" 0001
+	run_split cdp-score clv --spend-model none --calibration-end 1997-09-30 \
+	    --params published.json usd.ndjson
+	assert_success
+	assert_equal "$(jq -c '[.clv_frequency, has("clv_currency")]' <<<"$output")" '[3,false]'
 }
 
 @test "rfm, clv: currencies at 1, 2 and 8 threads: the same output and rejects, in input order" {

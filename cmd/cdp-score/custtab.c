@@ -565,6 +565,12 @@ currency_of(struct load *L, struct tx *tx)
 	int i;
 
 	tx->hascur = false;
+	/* Only amounts that are added up need one currency: rfm's
+	 * monetary and clv's spend model; churn and clv --spend-model
+	 * none count purchases alone. */
+	if (L->opt->cmd != CMD_RFM && (L->opt->cmd != CMD_CLV ||
+	    L->opt->spend == SPEND_NONE))
+		return;
 	for (i = 0; i < 2 && (f == NULL || f->type == CDP_NULL); i++) {
 		if (i == 1 && L->opt->currency != NULL)
 			return;

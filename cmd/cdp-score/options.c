@@ -516,9 +516,10 @@ check_fit(const struct score_opts *opt)
 		cdp_usage_die(usage, "--model sbg --from-summary needs "
 		    "--fit-only (survival counts have no subscribers)");
 	if (opt->currency != NULL && (opt->model == M_SBG ||
-	    opt->from_summary))
+	    opt->from_summary || opt->cmd == CMD_CHURN ||
+	    opt->spend == SPEND_NONE))
 		cdp_usage_die(usage, "--currency: no amounts are added with "
-		    "--model sbg or --from-summary");
+		    "churn, --spend-model none, --model sbg or --from-summary");
 	if (opt->model == M_SBG && (opt->annotate || opt->has_holdout ||
 	    opt->summary))
 		cdp_usage_die(usage, "--model sbg takes none of --annotate, "
