@@ -84,9 +84,12 @@ cdp-ingest --source shop --types total:number --normalize email \
 cdp-report group --format table --by email \
     --agg count,sum:total,avg:total "$tmp/orders.ndjson"
 
-step "audience file for Google Customer Match (cdp-export; the CRM has no consent field, so the filter is off here)"
-cdp-export --platform google --fields email,phone,first_name,last_name,country \
-    --no-consent-filter --default-country GB "$tmp/crm.ndjson"
+step "audience file for Google Customer Match from the unified profiles, one row a person (cdp-merge | cdp-export; the CRM has no consent field, so the filter is off here)"
+cdp-merge --ids email,phone --profiles --rule first_name=longest \
+    "$tmp/crm.ndjson" \
+  | cdp-export --platform google \
+    --fields email,phone,first_name,last_name,country \
+    --no-consent-filter --default-country GB
 
 step "journey decisions for the web visitors (cdp-journey, dry run: skipped ones too; the events are days old, so --max-age 7d acts on a week of history)"
 { cdp-ingest --source web --normalize email,ts:datetime --rejects /dev/null \

@@ -197,6 +197,159 @@ rounded() {
 OUT
 }
 
+# Customer a buys in GBP (revenue_currency), then without a currency, then
+# in PLN; b in PLN (_currency), then in EUR (revenue_currency wins over
+# _currency); c names none.
+currencies() {
+	printf '%s\n' \
+	    '{"customer_id":"a","ts":"2025-01-02","revenue":12.5,"revenue_currency":"GBP"}' \
+	    '{"customer_id":"b","ts":"2025-01-03","revenue":45,"_currency":"PLN"}' \
+	    '{"customer_id":"a","ts":"2025-01-04","revenue":3}' \
+	    '{"customer_id":"a","ts":"2025-01-05","revenue":45,"revenue_currency":"PLN"}' \
+	    '{"customer_id":"c","ts":"2025-01-05","revenue":7}' \
+	    '{"customer_id":"b","ts":"2025-01-06","revenue":5,"revenue_currency":"EUR","_currency":"PLN"}'
+}
+
+@test "rfm: amounts of two currencies for one customer are a bad record (65, --rejects); rfm_currency" {
+	currencies > cur.ndjson
+	run_split cdp-score rfm cur.ndjson
+	assert_failure 65
+	assert_equal "$output" ""
+	assert_equal "$stderr" 'cdp-score: cur.ndjson:4: field "revenue_currency": amounts in "GBP" and "PLN" for one customer: score each currency apart'
+	run_split cdp-score rfm --rejects rej.ndjson --stats cur.ndjson
+	assert_success
+	assert_equal "$(stats_core "$stderr")" \
+	    '{"read":6,"used":4,"rejected":2,"skipped":0,"output":3}'
+	run jq -r '"\(._line) \(._error)"' rej.ndjson
+	assert_output - <<'OUT'
+4 field "revenue_currency": amounts in "GBP" and "PLN" for one customer: score each currency apart
+6 field "revenue_currency": amounts in "PLN" and "EUR" for one customer: score each currency apart
+OUT
+	run cdp-score rfm --rejects rej.ndjson cur.ndjson
+	run jq -c '[.customer_id, .rfm_monetary, .rfm_currency]' <<<"$output"
+	assert_output - <<'OUT'
+["a",15.5,"GBP"]
+["b",45,"PLN"]
+["c",7,null]
+OUT
+	# --annotate leaves the rejected records out and writes the rest
+	run cdp-score rfm --annotate --rejects rej.ndjson cur.ndjson
+	assert_success
+	run jq -c '[.customer_id, .revenue, .rfm_currency]' <<<"$output"
+	assert_output - <<'OUT'
+["a",12.5,"GBP"]
+["b",45,"PLN"]
+["a",3,"GBP"]
+["c",7,null]
+OUT
+	# without any currency field: as before, no rfm_currency
+	jq -c 'del(.revenue_currency, ._currency)' cur.ndjson > none.ndjson
+	run cdp-score rfm none.ndjson
+	assert_success
+	run jq -c '[.customer_id, .rfm_monetary, has("rfm_currency")]' <<<"$output"
+	assert_output - <<'OUT'
+["a",60.5,false]
+["b",50,false]
+["c",7,false]
+OUT
+	# the same currency under another field, or escaped, is one currency
+	printf '%s\n' '{"customer_id":"d","ts":"2025-01-02","revenue":1,"_currency":"PLN"}' \
+	    '{"customer_id":"d","ts":"2025-01-03","revenue":2,"revenue_currency":"P\u004cN"}' > same.ndjson
+	run cdp-score rfm same.ndjson
+	assert_success
+	assert_output --partial '"rfm_monetary":3,"rfm_monetary_mean":1.5,"rfm_currency":"PLN",'
+}
+
+@test "rfm, clv, churn: --currency FIELD names the currency; its misuse is a usage error (64)" {
+	currencies > cur.ndjson
+	# only the field named counts: a's and b's amounts name none there
+	jq -c 'if .customer_id == "c" then . + {cur: 1} else . end' cur.ndjson > c2.ndjson
+	run cdp-score rfm --currency cur c2.ndjson
+	assert_success
+	run jq -c '[.customer_id, .rfm_monetary, .rfm_currency]' <<<"$output"
+	assert_output - <<'OUT'
+["a",60.5,null]
+["b",50,null]
+["c",7,1]
+OUT
+	run_split cdp-score rfm --currency _currency cur.ndjson
+	assert_success
+	run_split cdp-score clv --currency revenue_currency --calibration-end 2025-01-06 --params published.json cur.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-score: cur.ndjson:4: field "revenue_currency": amounts in "GBP" and "PLN" for one customer: score each currency apart'
+	# churn and clv without a spend model add no amount
+	for c in churn "clv --spend-model none"; do
+		read -r -a argv <<<"$c"
+		run_split cdp-score "${argv[@]}" --currency revenue_currency --params published.json cur.ndjson
+		assert_failure 64
+		assert_equal "${stderr%%$'\n'*}" \
+		    "cdp-score ${argv[0]}: --currency: no amounts are added with churn, --spend-model none, --model sbg or --from-summary"
+	done
+	run_split cdp-score rfm --currency '' cur.ndjson
+	assert_failure 64
+	run_split cdp-score rfm --currency revenue cur.ndjson
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" \
+	    "cdp-score rfm: --currency: must name a field other than --id, --time and --amount"
+	run_split cdp-score sendtime --currency cur cur.ndjson
+	assert_failure 64
+	run_split cdp-score clv --model sbg --currency cur cur.ndjson
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" \
+	    "cdp-score clv: --currency: no amounts are added with churn, --spend-model none, --model sbg or --from-summary"
+}
+
+@test "clv: clv_currency after clv_monetary; a second currency is a bad record" {
+	jq -c '. + {revenue_currency: "USD"}' customer1.ndjson > usd.ndjson
+	run cdp-score clv --calibration-end 1997-09-30 --params published.json \
+	    usd.ndjson
+	assert_success
+	assert_output --regexp '^\{"customer_id":"0001","clv_frequency":2,"clv_recency":30\.42857[0-9]*,"clv_T":38\.85714[0-9]*,"clv_monetary":22\.345,"clv_currency":"USD","clv_p_alive":0\.72[0-9]*,'
+	echo '{"customer_id":"0001","ts":"1997-02-01","revenue":3,"_currency":"EUR"}' >> usd.ndjson
+	run_split cdp-score clv --calibration-end 1997-09-30 --params published.json \
+	    usd.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-score: usd.ndjson:$(wc -l < usd.ndjson): field \"_currency\": amounts in \"USD\" and \"EUR\" for one customer: score each currency apart"
+	# churn and clv without a spend model count purchases, whatever
+	# their currencies
+	run_split cdp-score churn --calibration-end 1997-09-30 --params published.json \
+	    usd.ndjson
+	assert_success
+	assert_equal "$(jq -r .customer_id <<<"$output")" 0001
+	run_split cdp-score clv --spend-model none --calibration-end 1997-09-30 \
+	    --params published.json usd.ndjson
+	assert_success
+	assert_equal "$(jq -c '[.clv_frequency, has("clv_currency")]' <<<"$output")" '[3,false]'
+}
+
+@test "rfm, clv: currencies at 1, 2 and 8 threads: the same output and rejects, in input order" {
+	# 400 transactions of 40 customers, some in a second currency
+	awk 'BEGIN { for (i = 0; i < 400; i++) {
+		c = (i * 7) % 40; cur = (i % 13 == 5) ? "PLN" : "GBP"
+		if (c % 5 == 0) cur = "EUR"
+		printf "{\"customer_id\":\"c%02d\",\"ts\":\"2025-%02d-%02d\",\"revenue\":%d.%02d%s}\n",
+		    c, 1 + i % 12, 1 + i % 28, 1 + i % 50, i % 100,
+		    (i % 3 == 0) ? "" : ",\"revenue_currency\":\"" cur "\"" } }' > many.ndjson
+	cdp-score rfm --rejects r.ndjson many.ndjson > o1r
+	for cmd in rfm "clv --summary --as-of 2025-12-31"; do
+		# shellcheck disable=SC2086
+		cdp-score $cmd --threads 1 --rejects r1.ndjson many.ndjson > o1
+		[ "$(wc -l < r1.ndjson)" -gt 5 ]
+		jq -r ._line r1.ndjson | sort -c -n
+		for t in 2 8; do
+			for b in rand:3 rand:11; do
+				# shellcheck disable=SC2086
+				CDP_PAR_BLOCK=$b cdp-score $cmd --threads "$t" \
+				    --rejects rt.ndjson many.ndjson > ot
+				cmp o1 ot
+				cmp r1.ndjson rt.ndjson
+			done
+		done
+	done
+	run jq -r .rfm_currency o1r
+	assert_equal "$(sort -u <<<"$output" | tr '\n' ' ')" 'EUR GBP PLN '
+}
+
 @test "rfm: an empty input gives no records and exit 0" {
 	: > e.ndjson
 	run_split cdp-score rfm --stats e.ndjson

@@ -425,6 +425,14 @@ same_threads() {
 	same_threads par.ndjson cdp-score clv --calibration-end 2025-09-30 \
 	    --holdout-end 2025-12-31 --params \
 	    "$BATS_TEST_DIRNAME/cdp-score/published.json"
+	# currencies by country, some records naming none: a customer's
+	# second currency is rejected by its lane, in input order
+	awk '/"country":"PL"/ { sub(/"revenue":/, "\"revenue_currency\":\"PLN\",\"revenue\":") }
+	    /"country":"(GB|US)"/ && NR % 3 { sub(/"revenue":/, "\"_currency\":\"GBP\",\"revenue\":") }
+	    { print }' par.ndjson >cur.ndjson
+	same_threads cur.ndjson cdp-score rfm --as-of 2025-12-31
+	grep -qF 'amounts in \"GBP\" and \"PLN\"' t1.rej
+	same_threads cur.ndjson cdp-score clv --summary --as-of 2025-12-31
 }
 
 @test "determinism: thread counts: cdp-score statuses, covariates, periods" {

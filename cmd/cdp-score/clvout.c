@@ -358,8 +358,10 @@ clv_field_names(const struct clv *C, const char **names)
 	names[n++] = "clv_frequency";
 	names[n++] = "clv_recency";
 	names[n++] = bb ? "clv_opportunities" : "clv_T";
-	if (C->has_spend)
+	if (C->has_spend) {
 		names[n++] = "clv_monetary";
+		names[n++] = "clv_currency";
+	}
 	names[n++] = "clv_p_alive";
 	names[n++] = "clv_expected_purchases";
 	if (opt->intervals) {
@@ -419,8 +421,15 @@ clv_add_fields(void *st, struct cdp_recw *w, size_t i)
 	put(w, "clv_frequency", c->x, true);
 	put(w, "clv_recency", c->tx, bb);
 	put(w, bb ? "clv_opportunities" : "clv_T", c->T, bb);
-	if (C->has_spend)
+	if (C->has_spend) {
+		const char *cur = C->t != NULL ? cust_currency(C->t,
+		    &C->t->c[i]) : NULL;
+
 		put(w, "clv_monetary", c->zbar, false);
+		if (cur != NULL && cdp_recw_raw(w, "clv_currency", 12, cur,
+		    strlen(cur)) == -1)
+			cdp_oom(0);
+	}
 	put(w, "clv_p_alive", model_palive(kind, q, c), false);
 	put(w, "clv_expected_purchases", ey, false);
 	if (opt->intervals) {

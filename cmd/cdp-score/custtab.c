@@ -32,6 +32,11 @@ struct load {
 	struct cdp_buf		 s1, s2;	/* unescaped strings */
 	struct cdp_buf		 why;
 	struct cdp_buf		 key;		/* a customer's hash key */
+	struct cdp_buf		 cur;		/* the record's currency */
+	struct cdp_buf		 msg;		/* a reason being built */
+	/* the fields naming an amount's currency: --currency (or
+	 * AMOUNT_currency), then _currency */
+	const char		*curnames[2];
 	long			 cutoff;	/* last day kept, or LONG_MAX */
 	long			 cal_end;	/* later days: the holdout */
 	const char		*file;
@@ -388,6 +393,59 @@ add(struct custtab *t, struct cust *c, long day, double v)
 }
 
 #define OVERFLOW	"the customer's total overflows a double"
+#define MAXCUR		"more than 65535 currencies"
+
+static uint32_t cov_value(struct covdict *d, const char *s, size_t n,
+    bool num);
+
+/* The id + 1 of currency text s[0..n) in t, added on first sight; 0 when
+ * it is new and t has 65535 already (a customer's is a uint16_t). */
+static uint16_t
+currency_id(struct custtab *t, const char *s, size_t n)
+{
+	struct covdict *d = &t->curs;
+
+	if (d->map == NULL && (d->map = cdp_keymap_new()) == NULL)
+		cdp_oom(0);
+	if (d->n >= UINT16_MAX && cdp_keymap_get(d->map, cdp_key128_of(s,
+	    n)) == NULL)
+		return 0;
+	return (uint16_t)(cov_value(d, s, n, false) + 1);
+}
+
+const char *
+cust_currency(const struct custtab *t, const struct cust *c)
+{
+	return c->cur == 0 ? NULL : t->curs.text.p + t->curs.off[c->cur - 1];
+}
+
+/*
+ * Customer c takes an amount in currency cur[0..n) (JSON text; n == 0:
+ * the record names none, and its amount counts in the customer's one):
+ * NULL, or the reason it cannot, built in b.  A customer's amounts are
+ * added, so they must be in one currency.
+ */
+static const char *
+take_currency(struct custtab *t, struct cust *c, const char *cur, size_t n,
+    struct cdp_buf *b)
+{
+	uint16_t id;
+
+	if (n == 0)
+		return NULL;
+	if ((id = currency_id(t, cur, n)) == 0)
+		return MAXCUR;
+	if (c->cur == 0 || c->cur == id) {
+		c->cur = id;
+		return NULL;
+	}
+	cdp_buf_reset(b);
+	if (cdp_buf_addf(b, "amounts in %s and %s for one customer: score "
+	    "each currency apart", cust_currency(t, c), t->curs.text.p +
+	    t->curs.off[id - 1]) == -1)
+		cdp_oom(0);
+	return b->p;
+}
 
 /* Note the record just read (number acct.read) as rejected for an
  * overflowing total, so that --annotate's second pass leaves it out too. */
@@ -411,6 +469,8 @@ struct tx {
 	bool		 idnum;
 	long		 day;
 	double		 amount;
+	bool		 hascur;	/* L->cur holds its currency */
+	uint8_t		 curf;		/* named by L->curnames[curf] */
 	int		 status;	/* TX_STATUS: STATUS_* */
 	uint32_t	 cv[MODEL_MAXCOV];	/* covariate value ids */
 };
@@ -490,6 +550,48 @@ covariates(struct load *L, struct tx *tx, const char **field,
 }
 
 /*
+ * The currency of the parsed record's amount, as JSON text (a string
+ * with its escapes undone, then quoted again, so that one currency has
+ * one text) into L->cur: in --currency when given, else in
+ * AMOUNT_currency (as cdp-ingest --types AMOUNT:money writes it), else
+ * in _currency; tx->hascur false when none of them has a value.
+ */
+static void
+currency_of(struct load *L, struct tx *tx)
+{
+	const struct cdp_field *f = NULL;
+	const char *s;
+	size_t n;
+	int i;
+
+	tx->hascur = false;
+	/* Only amounts that are added up need one currency: rfm's
+	 * monetary and clv's spend model; churn and clv --spend-model
+	 * none count purchases alone. */
+	if (L->opt->cmd != CMD_RFM && (L->opt->cmd != CMD_CLV ||
+	    L->opt->spend == SPEND_NONE))
+		return;
+	for (i = 0; i < 2 && (f == NULL || f->type == CDP_NULL); i++) {
+		if (i == 1 && L->opt->currency != NULL)
+			return;
+		f = cdp_rec_find(&L->rec, L->curnames[i],
+		    strlen(L->curnames[i]));
+	}
+	if (f == NULL || f->type == CDP_NULL)
+		return;
+	cdp_buf_reset(&L->cur);
+	if (f->type == CDP_STRING && cdp_rec_str(&L->rec, f, &L->s2, &s,
+	    &n) == 0) {
+		if (cdp_json_quote(&L->cur, s, n) == -1)
+			cdp_oom(0);
+	} else if (cdp_buf_add(&L->cur, L->rec.p + f->voff, f->vlen) == -1) {
+		cdp_oom(0);
+	}
+	tx->hascur = true;
+	tx->curf = (uint8_t)(i - 1);
+}
+
+/*
  * Read the id, time and amount of the parsed record.  Returns TX_OK,
  * TX_SKIP (no id: not a customer's transaction), TX_STATUS (a record of
  * the --status-field without an amount), or TX_BAD with the field in
@@ -555,6 +657,7 @@ transaction(struct load *L, const char *line, struct tx *tx,
 	}
 	if (covariates(L, tx, field, why) == -1)
 		return TX_BAD;
+	currency_of(L, tx);
 	return TX_OK;
 }
 
@@ -711,6 +814,12 @@ record(struct load *L, const struct cdp_line *l)
 			 * of memory"). */
 			overflowed(L);
 			reject(L, l, L->opt->amount, OVERFLOW);
+			return;
+		} else if ((why = take_currency(t, c, L->cur.p, tx.hascur ?
+		    L->cur.len : 0, &L->msg)) != NULL) {
+			/* left out of --annotate's second pass too */
+			overflowed(L);
+			reject(L, l, L->curnames[tx.curf], why);
 			return;
 		} else {
 			add(t, c, day, tx.amount);
@@ -964,7 +1073,9 @@ struct citem {
 	int32_t			day;	/* a period with bg-bb */
 	int32_t			txday;	/* the day itself */
 	uint32_t		idlen;
-	uint8_t			idnum, kind, status;
+	uint32_t		curlen;	/* IT_ADD: its currency's text,
+					   after the id; 0: none */
+	uint8_t			idnum, kind, status, curf;
 };
 
 /* A lane's table, and where each of its customers first came (block,
@@ -980,7 +1091,8 @@ struct ctable {
 	}		*first;
 	size_t		 cap;
 	const char	*amount;	/* the field an overflow names */
-	struct cdp_buf	 why;
+	const char	*curnames[2];	/* load's */
+	struct cdp_buf	 why, msg;
 };
 
 /* The text of value id of d, and its length. */
@@ -1028,7 +1140,8 @@ put_item(struct load *L, struct cdp_par_block *b, struct citem *it,
 	it->idnum = tx->idnum;
 	lb = &b->lane[it->k.hi % (uint64_t)L->nlanes];
 	if (cdp_buf_add(lb, it, sizeof(*it)) == -1 ||
-	    cdp_buf_add(lb, tx->id, tx->idlen) == -1)
+	    cdp_buf_add(lb, tx->id, tx->idlen) == -1 ||
+	    (it->curlen > 0 && cdp_buf_add(lb, L->cur.p, it->curlen) == -1))
 		cdp_oom(0);
 	for (int k = 0; it->kind == IT_ADD && k < L->t->ncov; k++) {
 		size_t n;
@@ -1092,6 +1205,8 @@ par_line(void *ctx, struct cdp_par_block *b, const struct cdp_line *l)
 		it.kind = IT_HOLD;
 	} else {
 		it.kind = IT_ADD;	/* its lane counts it */
+		it.curlen = tx.hascur ? (uint32_t)L->cur.len : 0;
+		it.curf = tx.curf;
 	}
 	put_item(L, b, &it, l, &tx);
 }
@@ -1109,15 +1224,18 @@ par_block(void *ctx, struct cdp_par_block *b)
 	L->blk = NULL;
 }
 
-/* A purchase of it (its covariate values at *p) to c; false when the
- * total overflows, as record() finds. */
+/* A purchase of it (its currency and covariate values at *p) to c; false
+ * with the reason in ct->why when the total overflows or the currency
+ * differs, as record() finds. */
 static bool
 lane_add(struct ctable *ct, struct cust *c, const struct citem *it,
     const char **p)
 {
 	struct custtab *t = &ct->t;
 	struct tx tx = { .day = it->txday };
+	const char *cur = *p, *why;
 
+	*p += it->curlen;
 	for (int k = 0; k < t->ncov; k++) {
 		uint32_t n;
 
@@ -1125,8 +1243,14 @@ lane_add(struct ctable *ct, struct cust *c, const struct citem *it,
 		tx.cv[k] = cov_value(&t->dict[k], *p + sizeof(n), n, false);
 		*p += sizeof(n) + n;
 	}
-	if (!isfinite(c->sum + c->comp + it->amount))
+	if (!isfinite(c->sum + c->comp + it->amount)) {
+		reason(&ct->why, ct->amount, OVERFLOW);
 		return false;
+	}
+	if ((why = take_currency(t, c, cur, it->curlen, &ct->msg)) != NULL) {
+		reason(&ct->why, ct->curnames[it->curf], why);
+		return false;
+	}
 	add(t, c, it->day, it->amount);
 	note_covariates(t, c, &tx);
 	if (it->txday > t->maxday)
@@ -1163,7 +1287,6 @@ par_lane(void *lctx, struct cdp_par_block *b, int lane)
 		} else if (lane_add(ct, c, &it, &p)) {
 			b->lane_n[lane].written++;
 		} else {
-			reason(&ct->why, ct->amount, OVERFLOW);
 			cdp_par_lane_reject(b, lane, it.line, ct->why.p,
 			    b->p + it.off, it.len);
 		}
@@ -1245,6 +1368,13 @@ join_tables(struct custtab *t, struct ctable *lt, int nlanes,
 
 		*c = *lc;
 		c->idoff = off;
+		c->cur = 0;
+		if (lc->cur != 0) {
+			const char *s = cust_currency(l, lc);
+
+			if ((c->cur = currency_id(t, s, strlen(s))) == 0)
+				cdp_die(EX_DATAERR, NULL, 0, "%s", MAXCUR);
+		}
 		for (size_t k = 0; k < nc; k++) {
 			uint32_t v = l->cv[li * nc + k];
 			size_t len;
@@ -1293,9 +1423,12 @@ load_parallel(struct load *L, char **files, int nfiles, int threads,
 		table_like(&wt[i], t, false);
 		table_like(&lt[i].t, t, true);
 		lt[i].amount = L->opt->amount;
+		lt[i].curnames[0] = L->curnames[0];
+		lt[i].curnames[1] = L->curnames[1];
 		w[i] = (struct load){ .t = &wt[i], .opt = L->opt,
 		    .cutoff = L->cutoff, .cal_end = L->cal_end,
-		    .nlanes = threads };
+		    .nlanes = threads, .curnames = { L->curnames[0],
+		    L->curnames[1] } };
 		wctx[i] = &w[i];
 		lctx[i] = &lt[i];
 	}
@@ -1314,6 +1447,8 @@ load_parallel(struct load *L, char **files, int nfiles, int threads,
 		cdp_buf_free(&w[i].s2);
 		cdp_buf_free(&w[i].why);
 		cdp_buf_free(&w[i].key);
+		cdp_buf_free(&w[i].cur);
+		cdp_buf_free(&w[i].msg);
 		for (int k = 0; k < t->ncov; k++)
 			free(w[i].vf[k]);
 		custtab_free(&wt[i]);
@@ -1323,6 +1458,7 @@ load_parallel(struct load *L, char **files, int nfiles, int threads,
 		custtab_free(&lt[i].t);
 		free(lt[i].first);
 		cdp_buf_free(&lt[i].why);
+		cdp_buf_free(&lt[i].msg);
 	}
 	free(w);
 	free(lt);
@@ -1339,12 +1475,17 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
 	    .cal_end = LONG_MAX, .owned = opt->annotate ? owned : NULL,
 	    .nowned = opt->annotate ? nowned : 0 };
 	struct cdp_err err;
+	struct cdp_buf amtcur = { 0 };
 	const char *bad;
 	off_t total;
 	int threads;
 
 	*t = (struct custtab){ .maxday = LONG_MIN, .decimals = 0,
 	    .period = -1 };
+	if (cdp_buf_addf(&amtcur, "%s_currency", opt->amount) == -1)
+		cdp_oom(0);
+	L.curnames[0] = opt->currency != NULL ? opt->currency : amtcur.p;
+	L.curnames[1] = "_currency";
 	if (opt->cmd == CMD_CLV || opt->cmd == CMD_CHURN) {
 		if (opt->model == M_BGBB)
 			t->period = opt->period;
@@ -1396,6 +1537,9 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
 	cdp_buf_free(&L.s2);
 	cdp_buf_free(&L.why);
 	cdp_buf_free(&L.key);
+	cdp_buf_free(&L.cur);
+	cdp_buf_free(&L.msg);
+	cdp_buf_free(&amtcur);
 }
 
 void
@@ -1403,8 +1547,14 @@ custtab_annotate(struct custtab *t, const struct score_opts *opt,
     struct cdp_out *out, const char *const *owned, int nowned,
     void (*fields)(void *st, struct cdp_recw *w, size_t i), void *st)
 {
+	struct cdp_buf amtcur = { 0 };
 	struct load L = { .t = t, .opt = opt, .out = out, .owned = owned,
 	    .nowned = nowned, .fields = fields, .st = st };
+
+	if (cdp_buf_addf(&amtcur, "%s_currency", opt->amount) == -1)
+		cdp_oom(0);
+	L.curnames[0] = opt->currency != NULL ? opt->currency : amtcur.p;
+	L.curnames[1] = "_currency";
 
 	if (nowned > SCORE_MAXOWNED)
 		cdp_die(EX_SOFTWARE, NULL, 0, "internal: too many fields");
@@ -1420,6 +1570,8 @@ custtab_annotate(struct custtab *t, const struct score_opts *opt,
 	cdp_buf_free(&L.s2);
 	cdp_buf_free(&L.why);
 	cdp_buf_free(&L.key);
+	cdp_buf_free(&L.cur);
+	cdp_buf_free(&amtcur);
 }
 
 void
@@ -1437,6 +1589,9 @@ custtab_free(struct custtab *t)
 		cdp_buf_free(&t->dict[k].text);
 		free(t->dict[k].off);
 	}
+	cdp_keymap_free(t->curs.map);
+	cdp_buf_free(&t->curs.text);
+	free(t->curs.off);
 	free(t->cv);
 	free(t->cvday);
 	cdp_keymap_free(t->overflow);

@@ -22,6 +22,9 @@ static const char usage[] =
 "      --time F              date or datetime field (default ts)\n"
 "rfm, clv, churn:\n"
 "      --amount F            transaction amount (default revenue)\n"
+"      --currency FIELD      the field naming an amount's currency (default\n"
+"                            F_currency, else _currency): one customer's\n"
+"                            amounts must be in one currency\n"
 "      --as-of DATE          \"now\" (default: the latest transaction day)\n"
 "      --annotate            every input record with its scores added\n"
 CDP_THREADS_USAGE
@@ -85,6 +88,7 @@ enum {
 	OPT_CANCEL,
 	OPT_CANCELLED,
 	OPT_COVARIATES,
+	OPT_CURRENCY,
 	OPT_DEFAULT_TZ,
 	OPT_DISCOUNT,
 	OPT_EVENT_FIELD,
@@ -127,6 +131,7 @@ static const struct option longopts[] = {
 	{ "cancel", required_argument, NULL, OPT_CANCEL },
 	{ "cancelled", required_argument, NULL, OPT_CANCELLED },
 	{ "covariates", required_argument, NULL, OPT_COVARIATES },
+	{ "currency", required_argument, NULL, OPT_CURRENCY },
 	{ "default-tz", required_argument, NULL, OPT_DEFAULT_TZ },
 	{ "discount-rate", required_argument, NULL, OPT_DISCOUNT },
 	{ "event-field", required_argument, NULL, OPT_EVENT_FIELD },
@@ -202,6 +207,7 @@ option_cmds(int ch)
 		return PERCUST | BIT(CMD_SENDTIME);
 	case OPT_AMOUNT:
 	case OPT_ANNOTATE:
+	case OPT_CURRENCY:
 	case OPT_CANCELLED:
 	case OPT_STATUS_FIELD:
 		return PERCUST;
@@ -320,6 +326,9 @@ value_option(int ch, char *arg, struct score_opts *opt)
 	switch (ch) {
 	case OPT_AMOUNT:
 		opt->amount = cdp_opt_field(arg, "--amount", usage);
+		break;
+	case OPT_CURRENCY:
+		opt->currency = cdp_opt_field(arg, "--currency", usage);
 		break;
 	case OPT_CANCEL:
 		opt->cancel = cdp_opt_field(arg, "--cancel", usage);
@@ -506,6 +515,11 @@ check_fit(const struct score_opts *opt)
 	if (opt->model == M_SBG && opt->from_summary && !opt->fit_only)
 		cdp_usage_die(usage, "--model sbg --from-summary needs "
 		    "--fit-only (survival counts have no subscribers)");
+	if (opt->currency != NULL && (opt->model == M_SBG ||
+	    opt->from_summary || opt->cmd == CMD_CHURN ||
+	    opt->spend == SPEND_NONE))
+		cdp_usage_die(usage, "--currency: no amounts are added with "
+		    "churn, --spend-model none, --model sbg or --from-summary");
 	if (opt->model == M_SBG && (opt->annotate || opt->has_holdout ||
 	    opt->summary))
 		cdp_usage_die(usage, "--model sbg takes none of --annotate, "
@@ -535,6 +549,11 @@ check(struct score_opts *opt)
 	    strcmp(opt->time, opt->amount) == 0)
 		cdp_usage_die(usage, "--id, --time and --amount must name "
 		    "three different fields");
+	if (opt->currency != NULL && (strcmp(opt->currency, opt->id) == 0 ||
+	    strcmp(opt->currency, opt->time) == 0 ||
+	    strcmp(opt->currency, opt->amount) == 0))
+		cdp_usage_die(usage, "--currency: must name a field other than "
+		    "--id, --time and --amount");
 }
 
 int

@@ -144,7 +144,7 @@ exclude_cancelled(struct custtab *t)
  * is a bad record for --annotate unless --replace). */
 static const char *const rfm_fields[] = { "rfm_first", "rfm_last",
 	"rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_monetary_mean",
-	"rfm_r", "rfm_f", "rfm_m", "rfm_cell", "rfm_segment", "rfm_status" };
+	"rfm_currency", "rfm_r", "rfm_f", "rfm_m", "rfm_cell", "rfm_segment", "rfm_status" };
 /* the fields of a run: rfm_status only with --status-field */
 #define NRFM(opt)	((int)(sizeof(rfm_fields) / sizeof(rfm_fields[0])) - \
 			    ((opt)->status == NULL))
@@ -172,6 +172,7 @@ add_fields(void *st, struct cdp_recw *w, size_t i)
 	/* a customer who left is no "At Risk": they are marked */
 	const char *seg = run->status && gone ? "Cancelled" :
 	    segments[5 - s->r[i]][fm - 1];
+	const char *cur = cust_currency(t, c);
 
 	day_text(c->first, first);
 	day_text(c->last, last);
@@ -185,6 +186,8 @@ add_fields(void *st, struct cdp_recw *w, size_t i)
 	    cdp_recw_int(w, "rfm_frequency", 13, c->n) == -1 ||
 	    cdp_recw_num(w, "rfm_monetary", 12, total) == -1 ||
 	    cdp_recw_num(w, "rfm_monetary_mean", 17, total / c->n) == -1 ||
+	    (cur != NULL && cdp_recw_raw(w, "rfm_currency", 12, cur,
+	    strlen(cur)) == -1) ||
 	    cdp_recw_int(w, "rfm_r", 5, s->r[i]) == -1 ||
 	    cdp_recw_int(w, "rfm_f", 5, s->f[i]) == -1 ||
 	    cdp_recw_int(w, "rfm_m", 5, s->m[i]) == -1 ||

@@ -54,6 +54,8 @@ struct score_opts {
 	const char		*id;		/* --id, default customer_id */
 	const char		*time;		/* --time, default ts */
 	const char		*amount;	/* --amount, default revenue */
+	const char		*currency;	/* --currency FIELD, or NULL:
+						   AMOUNT_currency, _currency */
 	long			 as_of;		/* days since 1970 */
 	bool			 has_as_of;
 	long			 cal_end;	/* --calibration-end, days */
@@ -105,6 +107,8 @@ struct cust {
 	uint32_t	idlen;
 	uint8_t		idnum;		/* the id was a JSON number */
 	uint8_t		status;		/* STATUS_*: the latest status */
+	uint16_t	cur;		/* currency id + 1 (custtab's
+					   curs), 0: none named */
 	int32_t		first;		/* days since 1970 */
 	int32_t		last;
 	int32_t		sday;		/* day of that status */
@@ -156,6 +160,7 @@ struct custtab {
 	int			 nin;
 	unsigned long long	 cancels;	/* status records saying so */
 	int			 period;	/* bg-bb: days become periods */
+	struct covdict		 curs;	/* the currencies, as JSON text */
 	/* --covariates: per customer and field, the value id + 1 (0:
 	 * none yet) and its day: the value of the first day counts */
 	int			 ncov;
@@ -213,6 +218,10 @@ struct idref {
 	int		 num;
 };
 int	score_by_id(const void *a, const void *b);
+
+/* The JSON text of customer c's currency, NUL-terminated, or NULL when
+ * none of its amounts named one. */
+const char *cust_currency(const struct custtab *t, const struct cust *c);
 
 /* The total amount of customer c (rounded as custtab_round()). */
 double	cust_total(const struct custtab *t, const struct cust *c);

@@ -9,14 +9,14 @@
 # missing the first night); STATE_OUT gets the new one (profiles with their
 # ids, the purchases so far, the event ids seen, the journey state), so a
 # failed night changes nothing and can simply run again.  OUT_DIR gets the
-# night's results: records.ndjson (today's records with their profile_id),
-# profiles.ndjson (with scores and segments), decisions.ndjson (messages to
-# send), journey-log.ndjson (every decision, sent or not, with its
-# reason), google-customer-match.csv, segments.csv, revenue.csv (today's
-# takings per currency), report.html (both, and the web funnel, on one
-# page), id-map.ndjson, the rejects of each stage with their reasons (and
-# the values made null, as warnings), and stats.log: one line per stage
-# with its program's account.
+# night's results: records.ndjson (today's records with their
+# profile_id), profiles.ndjson (with RFM and CLV scores and segments),
+# decisions.ndjson (messages to send), journey-log.ndjson (every
+# decision, sent or not, with its reason), google-customer-match.csv,
+# segments.csv, revenue.csv (today's takings per currency), report.html
+# (both, and the web funnel, on one page), id-map.ndjson, the rejects of
+# each stage with their reasons (and the values made null, as warnings),
+# and stats.log: one line per stage with its program's account.
 #
 # Nothing but cdpipe and the shell: no jq, Miller, awk or sed.
 set -eu -o pipefail
@@ -164,12 +164,40 @@ mv "$w/profiles.ndjson" "$state/profiles.ndjson"
 
 # 4. Scores of every customer from the purchases so far, attached to the
 # profiles, then the segments.
+#
+# CLV: each buyer's chance of being still a customer and the purchases
+# expected in the next 52 weeks, from BG/NBD parameters saved once in
+# clv-params.json (cdp-score clv --fit-only --spend-model none
+# --calibration-end 1997-09-30 on the CDNOW sample of ../shared/data:
+# r 0.243, alpha 4.414, a 0.793, b 2.426, weeks), not fitted on the
+# night's own purchases: a few weeks of history cannot tell a customer
+# who stopped from one who has not bought again yet, and the fit says so
+# (every night of tests/e2e.bats: "the fit did not converge: the
+# likelihood keeps growing as a goes to 0 ... the data do not identify
+# the model"); and parameters fitted anew each night would move every
+# customer's score when only one of them bought.  A
+# shop with a year of its own purchases fits them once (--fit-only on a
+# calibration period, checked with --holdout-end) and saves them here,
+# in weeks, the unit they are read in.  No spend model: the tills take
+# four currencies and one spend model cannot fit them all (the file has
+# none, so cdp-score refuses it without --spend-model none).
+#
+# A customer's amounts add up in one currency: a purchase in another than
+# the customer's first goes to the rejects, named.
 run rfm cdp-score rfm --id profile_id --time ts --amount revenue \
-    --as-of "$date" --stats -o "$w/rfm.ndjson" "$state/purchases.ndjson"
+    --as-of "$date" --rejects "$out/rejects/rfm.ndjson" --stats \
+    -o "$w/rfm.ndjson" "$state/purchases.ndjson"
+run clv cdp-score clv --id profile_id --time ts --amount revenue \
+    --as-of "$date" --params "$here/clv-params.json" --spend-model none \
+    --time-unit week --horizon 52 --stats -o "$w/clv.ndjson" \
+    "$state/purchases.ndjson"
+run join-clv cdp-join -k profile_id \
+    --fields clv_frequency,clv_recency,clv_T,clv_p_alive,clv_expected_purchases \
+    --stats -o "$w/scored.ndjson" "$w/clv.ndjson" "$state/profiles.ndjson"
 pipe2 join-rfm segment \
     'cdp-join -k profile_id \
     --fields rfm_segment,rfm_r,rfm_f,rfm_m,rfm_monetary \
-    --stats "$w/rfm.ndjson" "$state/profiles.ndjson"' \
+    --stats "$w/rfm.ndjson" "$w/scored.ndjson"' \
     'cdp-segment --rules "$here/segments.json" --as-of "$date" --stats' \
     "$out/profiles.ndjson"
 
@@ -186,8 +214,8 @@ run export cdp-export --platform google \
     --fields email,phone,first_name,last_name,country --consent consent.ads \
     --default-country GB --stats -o "$out/google-customer-match.csv" \
     "$out/profiles.ndjson"
-# The segments' sizes (not the sum of rfm_monetary: cdp-score rfm adds a
-# customer's amounts whatever their currencies, and the tills take four).
+# The segments' sizes (not the sum of rfm_monetary: customers of
+# different currencies would add up).
 run report cdp-report group --by segments --agg count --format csv --stats \
     -o "$out/segments.csv" "$out/profiles.ndjson"
 run report-ndjson cdp-report group --by segments --agg count --format ndjson \

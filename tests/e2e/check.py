@@ -35,6 +35,10 @@ count is of faults and must be 0:
                   expected (expect-DATE.ndjson)
   unscored        profiles with purchases but no RFM fields, or the
                   other way round; segments that disagree with them
+  clv_wrong       profiles with purchases but no CLV fields, or the
+                  other way round, or whose clv_frequency + 1 is not
+                  the number of their distinct purchase days (the
+                  calendar day of ts as written) so far
   export_wrong    rows of google-customer-match.csv that are not the
                   consenting profiles' identifiers hashed as Google
                   asks (SHA-256 of the trimmed lower-case email, the
@@ -324,15 +328,23 @@ for d in range(1, days + 1):
 
     # Scores and segments on the profiles.
     profiles = ndjson("%s/out-%d/profiles.ndjson" % (run, d))
-    buyers = {r["profile_id"] for r in
-              ndjson("%s/state-%d/purchases.ndjson" % (run, d))
-              if when(r["ts"]) < asof}
+    days_of = collections.defaultdict(set)
+    for r in ndjson("%s/state-%d/purchases.ndjson" % (run, d)):
+        if when(r["ts"]) < asof:
+            days_of[r["profile_id"]].add(r["ts"][:10])
+    buyers = set(days_of)
     unscored = 0
     for p in profiles:
         unscored += ("rfm_segment" in p) != (p["profile_id"] in buyers)
         unscored += ("champions" in p.get("segments", [])) != \
             (p.get("rfm_segment") in CHAMPIONS)
     res["unscored"] = unscored
+    clv_wrong = 0
+    for p in profiles:
+        n = len(days_of.get(p["profile_id"], ()))
+        clv_wrong += p.get("clv_frequency", -1) + 1 != n or \
+            ("clv_p_alive" in p) != (n > 0)
+    res["clv_wrong"] = clv_wrong
 
     # The audience for Google Customer Match.
     want = collections.Counter()
