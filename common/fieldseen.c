@@ -13,6 +13,8 @@
 
 #define MAX_KEYS	4096	/* distinct record keys compared, at most */
 #define MAX_FOLD	64	/* longer names are not compared */
+#define NEAR_FIRST	10000	/* records all looked at for spellings */
+#define NEAR_EVERY	64	/* then one in so many */
 
 void
 cdp_fieldseen_init(struct cdp_fieldseen *fs, bool ids)
@@ -145,7 +147,11 @@ cdp_fieldseen_record(struct cdp_fieldseen *fs, struct cdp_rec *rec)
 			fs->unseen--;
 		}
 	}
-	if (fs->unseen > 0 && fs->nkeys < MAX_KEYS)
+	/* Other spellings are a hint: looked for in the first records,
+	 * then in one record of NEAR_EVERY, so that a field rightly absent
+	 * costs little. */
+	if (fs->unseen > 0 && fs->nkeys < MAX_KEYS &&
+	    (fs->records <= NEAR_FIRST || fs->records % NEAR_EVERY == 0))
 		near_keys(fs, rec);
 }
 

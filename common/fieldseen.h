@@ -42,8 +42,8 @@ void	cdp_fieldseen_add(struct cdp_fieldseen *fs, const char *name,
 	    size_t nlen);
 
 /* One more good record: mark the fields it holds (present, whatever the
- * value), note keys that look like a field still unseen.  Exits on
- * allocation failure. */
+ * value); in the first 10000 records, then one in 64, note keys that
+ * look like a field still unseen.  Exits on allocation failure. */
 void	cdp_fieldseen_record(struct cdp_fieldseen *fs, struct cdp_rec *rec);
 
 /* What from saw, into fs (the same fields in the same order). */
