@@ -193,32 +193,59 @@ case_only(const struct cdp_fieldseen_f *f)
 	return true;
 }
 
+/* " (fields seen ...: "A", "B")" for f into b, or nothing. */
 static void
-warn_field(const struct cdp_fieldseen_f *f)
+hint_of(const struct cdp_fieldseen_f *f, struct cdp_buf *b)
 {
-	struct cdp_buf b = { 0 };
 	char *near[CDP_FIELDSEEN_NEAR];
 	int n = f->nnear;
 
+	if (n == 0)
+		return;
 	memcpy(near, f->near, (size_t)n * sizeof(*near));
 	qsort(near, (size_t)n, sizeof(*near), by_name);
 	if (n > 3)
 		n = 3;
-	if (cdp_buf_addf(&b, "warning: no record has the field \"%.*s\"",
-	    (int)f->nlen, f->name) == -1 || (n > 0 &&
-	    cdp_buf_addf(&b, " (%s: ", case_only(f) ?
+	if (cdp_buf_addf(b, " (%s: ", case_only(f) ?
 	    "fields seen with that name in another case" :
-	    "fields seen with a similar name") == -1))
+	    "fields seen with a similar name") == -1)
 		cdp_oom(0);
 	for (int i = 0; i < n; i++)
-		if (cdp_buf_addf(&b, "%s\"%s\"", i > 0 ? ", " : "",
+		if (cdp_buf_addf(b, "%s\"%s\"", i > 0 ? ", " : "",
 		    near[i]) == -1)
 			cdp_oom(0);
-	if ((n > 0 && cdp_buf_addf(&b, ")") == -1) ||
-	    cdp_buf_add(&b, "", 1) == -1)
+	if (cdp_buf_addf(b, ")") == -1)
+		cdp_oom(0);
+}
+
+static void
+warn_field(const struct cdp_fieldseen_f *f)
+{
+	struct cdp_buf b = { 0 };
+
+	if (cdp_buf_addf(&b, "warning: no record has the field \"%.*s\"",
+	    (int)f->nlen, f->name) == -1)
+		cdp_oom(0);
+	hint_of(f, &b);
+	if (cdp_buf_add(&b, "", 1) == -1)
 		cdp_oom(0);
 	cdp_warn(NULL, 0, "%s", b.p);
 	cdp_buf_free(&b);
+}
+
+void
+cdp_fieldseen_hint(const struct cdp_fieldseen *fs, const char *name,
+    struct cdp_buf *out)
+{
+	size_t nlen = strlen(name);
+
+	cdp_buf_reset(out);
+	for (int i = 0; i < fs->n; i++)
+		if (fs->f[i].nlen == nlen && memcmp(fs->f[i].name, name,
+		    nlen) == 0 && !fs->f[i].seen)
+			hint_of(&fs->f[i], out);
+	if (cdp_buf_add(out, "", 1) == -1)
+		cdp_oom(0);
 }
 
 bool

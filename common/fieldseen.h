@@ -58,6 +58,12 @@ void	cdp_fieldseen_merge(struct cdp_fieldseen *fs,
  */
 bool	cdp_fieldseen_report(const struct cdp_fieldseen *fs, bool all_needed);
 
+/* Into out (NUL-terminated): ` (fields seen ...: "A", "B")` for the
+ * field name when no record held it and other spellings were seen, else
+ * the empty string. */
+void	cdp_fieldseen_hint(const struct cdp_fieldseen *fs, const char *name,
+	    struct cdp_buf *out);
+
 /* The fields as "A, B" (allocated; exits when memory runs out). */
 char	*cdp_fieldseen_names(const struct cdp_fieldseen *fs);
 

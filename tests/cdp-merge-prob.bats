@@ -114,6 +114,16 @@ febrl_ndjson() {
 	assert_failure 64
 	assert_equal "$output" ""
 	assert_equal "$stderr" 'cdp-merge: --compare: field "phone" is on no record'
+	# A field of another spelling seen is named.
+	run_split cdp-merge --probabilistic --block zip --compare Name:jw "$F/prob-people.ndjson"
+	assert_failure 64
+	assert_equal "$stderr" 'cdp-merge: --compare: field "Name" is on no record (fields seen with that name in another case: "name")'
+	run_split cdp-merge --probabilistic --block zip --compare name:jw,date_of_birth:exact,streets:exact "$F/prob-people.ndjson"
+	assert_failure 64
+	assert_equal "$stderr" 'cdp-merge: --compare: field "date_of_birth" is on no record'
+	run_split cdp-merge --probabilistic --block zip --compare name:jw,streets:exact "$F/prob-people.ndjson"
+	assert_failure 64
+	assert_equal "$stderr" 'cdp-merge: --compare: field "streets" is on no record (fields seen with a similar name: "street")'
 	# street is null on one record and missing on none: its level is null.
 	run_split cdp-merge $SET --pairs ex.ndjson "$F/prob-people.ndjson"
 	assert_success
@@ -223,6 +233,10 @@ p_4204fc2d720126c286d1b82b45483be3"
 	    --pairs ex.ndjson "$F/prob-soundex.ndjson"
 	assert_success
 	assert_equal "$stderr" 'cdp-merge: --block prefix(name,2),year(y): field "y" is on no record: the rule gives no pairs'
+	run_split cdp-merge --probabilistic --settings exact.json --block 'prefix(NAME,2)' \
+	    --pairs ex.ndjson "$F/prob-soundex.ndjson"
+	assert_success
+	assert_equal "$stderr" 'cdp-merge: --block prefix(NAME,2): field "NAME" is on no record (fields seen with that name in another case: "name"): the rule gives no pairs'
 	assert_equal "$(cat ex.ndjson)" ""
 	echo '{"name":"Jo","y":"1999-01-01"}{"name":"Jon","y":"1999-12-31"}{"name":"Jo","y":"2000-01-01"}' |
 	    sed 's/}{/}\n{/g' > years.ndjson

@@ -12,6 +12,7 @@
 #include "block.h"
 #include "compare.h"
 #include "diag.h"
+#include "fieldseen.h"
 #include "keymap.h"
 #include "norm.h"
 #include "prob.h"
@@ -59,6 +60,7 @@ struct prob {
 	size_t			 nold, ocap;
 	struct cdp_buf		 tmp;	/* scratch */
 	struct cdp_cmp_scratch	 cs;
+	struct cdp_fieldseen	 seen;	/* spellings of fields on no record */
 	/* candidate pairs and their patterns */
 	uint64_t		*cand;
 	uint32_t		*cpat;	/* number in pats */
@@ -92,6 +94,9 @@ prob_new(const struct prob_spec *s)
 	p->nf = s->nfields;
 	if ((p->srcs = cdp_keymap_new()) == NULL)
 		cdp_oom(0);
+	cdp_fieldseen_init(&p->seen, false);
+	for (int f = 0; f < p->nf; f++)
+		cdp_fieldseen_add(&p->seen, s->fields[f], strlen(s->fields[f]));
 	return p;
 }
 
@@ -114,6 +119,7 @@ prob_free(struct prob *p)
 	cdp_buf_free(&p->tmp);
 	cdp_cmp_scratch_free(&p->cs);
 	cdp_keymap_free(p->srcs);
+	cdp_fieldseen_free(&p->seen);
 	for (int c = 0; c < PROB_MAX_CMP; c++)
 		cdp_keymap_free(p->tf[c]);
 	patset_free(&p->pats);
@@ -243,6 +249,7 @@ prob_add(struct prob *p, struct cdp_rec *rec, const char **why)
 	p->roff[k + 1] = p->refs.len;
 	if (p->s->link_only != NULL)
 		add_source(p, rec, k);
+	cdp_fieldseen_record(&p->seen, rec);
 	p->nrecs++;
 	return 0;
 }
@@ -771,18 +778,24 @@ check_present(struct prob *p)
 		for (int k = 0; k < p->s->cmps[c].cmp.ncols; k++) {
 			int f = p->s->cmps[c].col[k];
 
-			if (!on_some_record(p, f))
+			if (!on_some_record(p, f)) {
+				cdp_fieldseen_hint(&p->seen, p->s->fields[f],
+				    &p->tmp);
 				cdp_die(EX_USAGE, NULL, 0, "--compare: field "
-				    "\"%s\" is on no record", p->s->fields[f]);
+				    "\"%s\" is on no record%s",
+				    p->s->fields[f], p->tmp.p);
+			}
 		}
 	for (int r = 0; r < p->s->block.n; r++)
 		for (int i = 0; i < p->s->block.r[r].nkeys; i++) {
 			int f = p->s->block.r[r].keys[i].col;
 
-			if (!on_some_record(p, f))
-				cdp_warn(NULL, 0, "--block %s: field \"%s\" is "
-				    "on no record: the rule gives no pairs",
-				    p->s->block.r[r].text, p->s->fields[f]);
+			if (on_some_record(p, f))
+				continue;
+			cdp_fieldseen_hint(&p->seen, p->s->fields[f], &p->tmp);
+			cdp_warn(NULL, 0, "--block %s: field \"%s\" is on no "
+			    "record%s: the rule gives no pairs",
+			    p->s->block.r[r].text, p->s->fields[f], p->tmp.p);
 		}
 }
 
