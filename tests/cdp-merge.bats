@@ -1045,3 +1045,10 @@ cdp-merge: no record has any of the --ids fields (email)'
 	assert_equal "$output$stderr" ""
 	assert_equal "$(wc -l < rej.ndjson)" 1
 }
+
+@test "merge: --profiles of records holding only cdp-merge's own fields" {
+	printf '%s\n' '{"profile_id":"p_1","_ids":{"email":["a@x.com"]},"_records":1}' > own.ndjson
+	run_split cdp-merge --ids email --profiles own.ndjson
+	assert_success
+	assert_output '{"profile_id":"p_1","_sources":[],"_records":1}'
+}

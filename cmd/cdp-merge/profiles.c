@@ -408,8 +408,10 @@ group(struct pwork *pw, size_t nrecs)
 		pw->ents[i].v = pw->arena.p + pw->ents[i].voff;
 		pw->ents[i].raw = pw->arena.p + pw->ents[i].roff;
 	}
-	qsort(pw->ents, pw->nents, sizeof(*pw->ents), cmp_key_seq);
 	pw->ngrps = 0;
+	if (pw->nents == 0)
+		return;	/* records of cdp-merge's own fields alone */
+	qsort(pw->ents, pw->nents, sizeof(*pw->ents), cmp_key_seq);
 	for (size_t i = 0; i < pw->nents; i++) {
 		struct grp *g;
 
