@@ -3,6 +3,7 @@
  * nodes, and an evaluator that reads record fields as spans of the line,
  * walking nested objects and arrays in the validated text.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -152,11 +153,44 @@ accept(struct parser *ps, const char *tok)
 	return true;
 }
 
+/*
+ * Fail at ps->p with msg, or, where the word there is "exists" after a
+ * field (a "x exists" written for "exists(x)"), with a hint naming the
+ * function form.
+ */
+static int
+fail_at_word(struct parser *ps, const char *msg)
+{
+	const char *w = ps->p, *f = ps->p;
+	char hint[sizeof(ps->err->msg)];
+	int n;
+
+	if ((size_t)(ps->end - w) >= 6 && memcmp(w, "exists", 6) == 0 &&
+	    (w + 6 == ps->end || !(isalnum((unsigned char)w[6]) ||
+	    w[6] == '_'))) {
+		while (f > ps->src && (f[-1] == ' ' || f[-1] == '\t'))
+			f--;
+		w = f;
+		while (f > ps->src && (isalnum((unsigned char)f[-1]) ||
+		    f[-1] == '_' || f[-1] == '.'))
+			f--;
+		if (f < w) {
+			n = w - f < 24 ? (int)(w - f) : 24;
+			snprintf(hint, sizeof(hint), "\"%.*s exists\" is not an "
+			    "expression: did you mean exists(%.*s)? (and "
+			    "!exists(%.*s) for a missing field)", n, f, n, f,
+			    n, f);
+			return fail(ps, f, "%s", hint);
+		}
+	}
+	return fail(ps, ps->p, "%s", msg);
+}
+
 static int
 expect(struct parser *ps, const char *tok, const char *msg)
 {
 	if (!accept(ps, tok))
-		return fail(ps, ps->p, "%s", msg);
+		return fail_at_word(ps, msg);
 	return 0;
 }
 
@@ -794,8 +828,10 @@ cdp_expr_compile(const char *src, size_t len, const struct cdp_expr_opts *opts,
 		goto bad;
 	skip_ws(&ps);
 	if (ps.p != ps.end) {
-		fail(&ps, ps.p, "%s", ps.p[0] == ')' ? "unbalanced ')'" :
-		    "expected an operator or the end");
+		if (ps.p[0] == ')')
+			fail(&ps, ps.p, "%s", "unbalanced ')'");
+		else
+			fail_at_word(&ps, "expected an operator or the end");
 		goto bad;
 	}
 	if ((e->mctx = pcre2_match_context_create(NULL)) == NULL) {

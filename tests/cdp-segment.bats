@@ -125,6 +125,16 @@ ids() {
 	assert_failure 64
 	assert_equal "$stderr" "cdp-segment: --where:1:15: a comparison with null is null, never true: use exists()"
 	assert_equal "$(w '!exists(last_purchase)')" "3 5"
+	# "x exists" written for exists(x): a hint, wherever it stands
+	run_split cdp-segment --where '!(last_purchase exists)'
+	assert_failure 64
+	assert_equal "$stderr" 'cdp-segment: --where:1:3: "last_purchase exists" is not an expression: did you mean exists(last_purchase)? (and !exists(last_purchase) for a missing field)'
+	run_split cdp-segment --where 'vip == true && a.b exists'
+	assert_failure 64
+	assert_equal "$stderr" 'cdp-segment: --where:1:16: "a.b exists" is not an expression: did you mean exists(a.b)? (and !exists(a.b) for a missing field)'
+	run_split cdp-segment --where 'vip == true existsx'
+	assert_failure 64
+	assert_equal "$stderr" 'cdp-segment: --where:1:13: expected an operator or the end'
 	assert_equal "$(w 'orders == "1"')" ""
 	assert_equal "$(w 'orders != "1"')" "1 2 3 4 5"
 	assert_equal "$(w 'name')" ""
