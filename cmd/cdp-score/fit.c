@@ -346,14 +346,19 @@ sample_start(struct objective *o, const struct rfx_rows *d,
 	struct run R;
 
 	sub.row = malloc((d->n / k + 1) * sizeof(*sub.row));
+	sub.lz = malloc((d->n / k + 1) * sizeof(*sub.lz));
 	memset(u, 0, MODEL_MAXP * sizeof(*u));
 	for (int j = 0; j < o->nbase; j++)
 		u[j] = log(st[0][j]);
-	if (sub.row == NULL)
+	if (sub.row == NULL || sub.lz == NULL) {
+		free(sub.row);
+		free(sub.lz);
 		return;
+	}
 	sub.total = 0;
 	for (size_t i = 0; i < d->n; i += k) {
 		sub.row[m] = d->row[i];
+		sub.lz[m] = d->lz[i];
 		sub.total += d->row[i].w;
 		m++;
 	}
@@ -373,6 +378,7 @@ sample_start(struct objective *o, const struct rfx_rows *d,
 	}
 	o->late = so.late;
 	free(sub.row);
+	free(sub.lz);
 }
 
 void

@@ -153,11 +153,16 @@ rfx_rows_make(struct rfx_rows *d, const struct rfx *c, size_t n,
 			d->maxx = (int)s[i].x;
 	}
 	d->row = s;
-	if (time_values(d) == -1 || (d->pn = pn_cache_new(d)) == NULL) {
+	if (time_values(d) == -1 || (d->pn = pn_cache_new(d)) == NULL ||
+	    (d->lz = malloc((d->n ? d->n : 1) * sizeof(*d->lz))) == NULL) {
 		free(s);
 		free(d->tv);
+		pn_cache_free(d->pn);
 		return -1;
 	}
+	/* a constant of every likelihood evaluation: taken once */
+	for (size_t i = 0; i < d->n; i++)
+		d->lz[i] = s[i].zbar > 0 ? log(s[i].zbar) : 0;
 	return 0;
 }
 
@@ -166,6 +171,7 @@ rfx_rows_free(struct rfx_rows *d)
 {
 	free(d->row);
 	free(d->tv);
+	free(d->lz);
 	pn_cache_free(d->pn);
 	*d = (struct rfx_rows){ 0 };
 }
@@ -706,7 +712,7 @@ gg_ll(const struct rfx_rows *d, const double *p, double *g)
 	if (g != NULL)
 		g[0] = g[1] = g[2] = 0;
 	for (size_t i = 0; i < d->n; i++) {
-		double z = d->row[i].zbar, w = d->row[i].w, lvz, lz = log(z);
+		double z = d->row[i].zbar, w = d->row[i].w, lvz, lz = d->lz[i];
 
 		/* rows come sorted by x: the gamma terms change with x only */
 		if (d->row[i].x != x) {

@@ -50,6 +50,8 @@ struct rfx_rows {
 	int		 nz;
 	double		*tv;		/* the distinct t_x and T, sorted */
 	size_t		 ntv;
+	double		*lz;		/* log zbar of each row (0 when
+					 * zbar is 0), for Gamma-Gamma */
 	struct pn_cache	*pn;		/* Pareto/NBD's scratch */
 };
 
