@@ -258,9 +258,12 @@ getopt_complaint(int argc, char *const argv[], const char *shortopts)
 
 	if (strncmp(arg, "--", 2) == 0 && optopt == 0)
 		fprintf(stderr, "%s: unrecognized option '%s'\n", cmd, arg);
+	else if (strncmp(arg, "--", 2) == 0 && strchr(arg, '=') != NULL)
+		fprintf(stderr, "%s: option '%.*s' doesn't allow an argument\n",
+		    cmd, (int)strcspn(arg, "="), arg);
 	else if (strncmp(arg, "--", 2) == 0)
-		fprintf(stderr, "%s: option '%.*s' requires an argument\n", cmd,
-		    (int)strcspn(arg, "="), arg);
+		fprintf(stderr, "%s: option '%s' requires an argument\n", cmd,
+		    arg);
 	else if (optopt != 0 && strchr(shortopts, optopt) != NULL)
 		fprintf(stderr, "%s: option requires an argument -- '%c'\n",
 		    cmd, optopt);

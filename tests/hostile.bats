@@ -383,6 +383,15 @@ Try '$c --help' for more information." ] || fail "$c: stderr: $stderr"
 		[ "$status" -eq 64 ] || fail "$c -o: status $status"
 		[ "$stderr" = "$c: option requires an argument -- 'o'
 Try '$c --help' for more information." ] || fail "$c -o: stderr: $stderr"
+		run_split "${argv[@]}" --output
+		[ "$status" -eq 64 ] || fail "$c --output: status $status"
+		[ "$stderr" = "$c: option '--output' requires an argument
+Try '$c --help' for more information." ] || fail "$c --output: stderr: $stderr"
+		# a value given to a flag is not a missing argument
+		run_split "${argv[@]}" --stats=yes
+		[ "$status" -eq 64 ] || fail "$c --stats=yes: status $status"
+		[ "$stderr" = "$c: option '--stats' doesn't allow an argument
+Try '$c --help' for more information." ] || fail "$c --stats=yes: stderr: $stderr"
 	done
 	# A misuse found after parsing names the subcommand too.
 	run_split cdp-score model
