@@ -87,15 +87,10 @@ print_holdout(const struct holdout *h)
 {
 	struct cdp_buf b = { 0 };
 
-	if (cdp_buf_addf(&b, "{\"holdout\":{\"customers\":%llu",
-	    h->customers) == -1)
+	if (cdp_buf_addc(&b, '{') == -1)
 		cdp_oom(0);
-	json_num(&b, "length", h->len);
-	if (cdp_buf_addf(&b, ",\"actual\":%llu", h->actual) == -1)
-		cdp_oom(0);
-	json_num(&b, "expected", h->expected);
-	json_num(&b, "mae", h->customers ? h->abserr / h->customers : 0);
-	if (cdp_buf_adds(&b, "}}\n") == -1)
+	holdout_json(&b, h);
+	if (cdp_buf_adds(&b, "}\n") == -1)
 		cdp_oom(0);
 	fputs(b.p, stderr);
 	cdp_buf_free(&b);

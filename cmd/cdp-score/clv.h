@@ -102,5 +102,7 @@ int	sbg_run(const struct score_opts *opt, char **files, int nfiles);
 
 /* Number text of v for JSON into b after ",\"key\":" (exits on OOM). */
 void	json_num(struct cdp_buf *b, const char *key, double v);
+/* "holdout":{customers, length, actual, expected, mae} onto b. */
+void	holdout_json(struct cdp_buf *b, const struct holdout *h);
 
 #endif

@@ -36,6 +36,21 @@ json_num(struct cdp_buf *b, const char *key, double v)
 		cdp_oom(0);
 }
 
+void
+holdout_json(struct cdp_buf *b, const struct holdout *h)
+{
+	if (cdp_buf_addf(b, "\"holdout\":{\"customers\":%llu",
+	    h->customers) == -1)
+		cdp_oom(0);
+	json_num(b, "length", h->len);
+	if (cdp_buf_addf(b, ",\"actual\":%llu", h->actual) == -1)
+		cdp_oom(0);
+	json_num(b, "expected", h->expected);
+	json_num(b, "mae", h->customers ? h->abserr / h->customers : 0);
+	if (cdp_buf_addc(b, '}') == -1)
+		cdp_oom(0);
+}
+
 /* v as an element of a JSON array, after a comma unless first. */
 static void
 json_elem(struct cdp_buf *b, double v, bool first)
@@ -184,17 +199,9 @@ clv_print_fit(struct cdp_out *out, const struct clv *C)
 		cdp_oom(0);
 	}
 	if (h != NULL) {
-		if (cdp_buf_addf(&b, ",\"holdout\":{\"customers\":%llu",
-		    h->customers) == -1)
+		if (cdp_buf_addc(&b, ',') == -1)
 			cdp_oom(0);
-		json_num(&b, "length", h->len);
-		if (cdp_buf_addf(&b, ",\"actual\":%llu", h->actual) == -1)
-			cdp_oom(0);
-		json_num(&b, "expected", h->expected);
-		json_num(&b, "mae", h->customers ? h->abserr /
-		    h->customers : 0);
-		if (cdp_buf_addc(&b, '}') == -1)
-			cdp_oom(0);
+		holdout_json(&b, h);
 	}
 	if (cdp_buf_adds(&b, "}\n") == -1)
 		cdp_oom(0);
@@ -509,17 +516,8 @@ static int
 by_summary(const void *a, const void *b, void *arg)
 {
 	const struct rfx *c = arg;
-	const struct rfx *x = &c[*(const size_t *)a], *y = &c[*(const size_t *)b];
 
-	if (x->g != y->g)
-		return x->g < y->g ? -1 : 1;
-	if (x->x != y->x)
-		return x->x < y->x ? -1 : 1;
-	if (x->tx != y->tx)
-		return x->tx < y->tx ? -1 : 1;
-	if (x->T != y->T)
-		return x->T < y->T ? -1 : 1;
-	return x->zbar < y->zbar ? -1 : x->zbar > y->zbar;
+	return rfx_cmp(&c[*(const size_t *)a], &c[*(const size_t *)b]);
 }
 
 /* Sort ix[0..n) by the summaries of C->c (insertion-free merge sort). */

@@ -54,11 +54,9 @@ model_name(enum model_kind kind)
 static struct pn_cache *pn_cache_new(const struct rfx_rows *d);
 static void pn_cache_free(struct pn_cache *C);
 
-static int
-by_rfx(const void *a, const void *b)
+int
+rfx_cmp(const struct rfx *x, const struct rfx *y)
 {
-	const struct rfx *x = a, *y = b;
-
 	if (x->g != y->g)
 		return x->g < y->g ? -1 : 1;
 	if (x->x != y->x)
@@ -70,6 +68,12 @@ by_rfx(const void *a, const void *b)
 	if (x->zbar != y->zbar)
 		return x->zbar < y->zbar ? -1 : 1;
 	return 0;
+}
+
+static int
+by_rfx(const void *a, const void *b)
+{
+	return rfx_cmp(a, b);
 }
 
 /* qsort's order of doubles, ascending. */

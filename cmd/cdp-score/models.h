@@ -83,6 +83,9 @@ struct fit {
 	char		why[200];	/* when not converged */
 };
 
+/* The order of rows: covariate group, then x, t_x, T and zbar. */
+int	rfx_cmp(const struct rfx *x, const struct rfx *y);
+
 /* Build the distinct rows of c[0..n) (z, nz as in struct rfx_rows).
  * Returns 0, or -1 when out of memory. */
 int	rfx_rows_make(struct rfx_rows *d, const struct rfx *c, size_t n,
