@@ -689,21 +689,12 @@ clusters_table(struct linkage *l, struct rtable *t)
 
 /* ---- charts, for this command and cdp-report page ---- */
 
-static int
-col_named(const struct rtable *t, const char *name)
-{
-	for (size_t c = 0; c < t->ncols; c++)
-		if (strcmp(t->cols[c].name, name) == 0)
-			return (int)c;
-	return -1;
-}
-
 /* The columns of names[0..n), all present: their indices into cols. */
 static bool
 has(const struct rtable *t, const char *const *names, int n, int *cols)
 {
 	for (int i = 0; i < n; i++)
-		if ((cols[i] = col_named(t, names[i])) < 0)
+		if ((cols[i] = rtable_find(t, names[i])) < 0)
 			return false;
 	return true;
 }
@@ -729,7 +720,7 @@ linkage_chart(struct rtable *t)
 		t->series[0] = c[3];
 		t->series[1] = c[4];
 		t->nseries = 2;
-		t->hi = col_named(t, "tf");
+		t->hi = rtable_find(t, "tf");
 		t->unit = "match weight, bits: log2(m/u)";
 	} else if (has(t, hist, 3, c)) {
 		t->chart = CHART_HISTOGRAM;
@@ -737,7 +728,7 @@ linkage_chart(struct rtable *t)
 		t->hi = c[1];
 		t->value = c[2];
 		t->nseries = 0;
-		if ((t->series[0] = col_named(t, "links")) >= 0)
+		if ((t->series[0] = rtable_find(t, "links")) >= 0)
 			t->nseries = 1;
 		t->unit = "match weight, bits";
 	} else if (has(t, wf, 4, c)) {
@@ -750,11 +741,11 @@ linkage_chart(struct rtable *t)
 	} else if (has(t, ev, 4, c)) {
 		t->chart = CHART_LINES;
 		t->label = c[0];
-		if ((t->value = col_named(t, "threshold_weight")) < 0)
+		if ((t->value = rtable_find(t, "threshold_weight")) < 0)
 			t->value = c[0];
 		t->nseries = 0;
 		for (int i = 1; i < 7; i++)
-			if ((c[i] = col_named(t, ev[i])) >= 0)
+			if ((c[i] = rtable_find(t, ev[i])) >= 0)
 				t->series[t->nseries++] = c[i];
 		t->nsolid = 3;
 		t->unit = "threshold (placed by its match weight, "

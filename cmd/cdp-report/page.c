@@ -153,15 +153,6 @@ on_row(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 
 /* ---- recognising a table ---- */
 
-static int
-col_named(const struct rtable *t, const char *name)
-{
-	for (size_t c = 0; c < t->ncols; c++)
-		if (strcmp(t->cols[c].name, name) == 0)
-			return (int)c;
-	return -1;
-}
-
 static bool
 ends(const char *s, const char *end)
 {
@@ -205,7 +196,7 @@ series(struct rtable *t)
 static void
 recognise(struct rtable *t)
 {
-	int name = col_named(t, "name"), prof = col_named(t, "profiles");
+	int name = rtable_find(t, "name"), prof = rtable_find(t, "profiles");
 
 	static const char *const shares[] = { "rate", "rate_lo", "rate_hi",
 	    "holdout_rate", "relative_lift", "grr", "nrr" };
@@ -220,7 +211,7 @@ recognise(struct rtable *t)
 	}
 	if (linkage_chart(t))
 		return;
-	if (col_named(t, "period") == 0 && (t->value = col_named(t, "mrr"))
+	if (rtable_find(t, "period") == 0 && (t->value = rtable_find(t, "mrr"))
 	    >= 0) {
 		t->chart = CHART_BAR;	/* subscriptions: MRR per period */
 		t->label = 0;
@@ -233,16 +224,16 @@ recognise(struct rtable *t)
 			t->cols[c].percent = true;
 		t->unit = "periods after the cohort's start (percent of "
 		    "the cohort)";
-	} else if (col_named(t, "step") == 0 && name >= 0 && prof >= 0) {
+	} else if (rtable_find(t, "step") == 0 && name >= 0 && prof >= 0) {
 		t->chart = CHART_FUNNEL;
 		t->label = name;
 		t->value = prof;
-	} else if ((t->value = col_named(t, "lift")) >= 0 &&
-	    (t->lo = col_named(t, "lift_lo")) >= 0 &&
-	    (t->hi = col_named(t, "lift_hi")) >= 0) {
+	} else if ((t->value = rtable_find(t, "lift")) >= 0 &&
+	    (t->lo = rtable_find(t, "lift_lo")) >= 0 &&
+	    (t->hi = rtable_find(t, "lift_hi")) >= 0) {
 		t->chart = CHART_FOREST;
 		t->unit = "difference in conversion rate, percentage points";
-	} else if (col_named(t, "channel") == 0 && series(t) > 0) {
+	} else if (rtable_find(t, "channel") == 0 && series(t) > 0) {
 		t->chart = CHART_GROUPED;
 		t->unit = "conversions";
 	} else if (strcmp(t->name, "retention") == 0) {

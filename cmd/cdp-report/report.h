@@ -256,6 +256,9 @@ void	rtable_init(struct rtable *t, const char *name, const char *title);
 /* Add a column (before the first row); returns its index. */
 int	rtable_col(struct rtable *t, const char *name, int digits);
 
+/* The index of the column called name, or -1. */
+int	rtable_find(const struct rtable *t, const char *name);
+
 /* Start a new row, every cell RC_NULL; returns its index. */
 size_t	rtable_row(struct rtable *t);
 

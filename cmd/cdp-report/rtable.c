@@ -29,6 +29,15 @@ rtable_col(struct rtable *t, const char *name, int digits)
 	return (int)t->ncols++;
 }
 
+int
+rtable_find(const struct rtable *t, const char *name)
+{
+	for (size_t c = 0; c < t->ncols; c++)
+		if (strcmp(t->cols[c].name, name) == 0)
+			return (int)c;
+	return -1;
+}
+
 size_t
 rtable_row(struct rtable *t)
 {
