@@ -1,6 +1,7 @@
 /* progress.c - the progress bar, progress lines and the memory guard. */
 #include <sys/resource.h>
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,7 +18,11 @@
  */
 static int lines_every;			/* seconds; 0: draw a bar */
 static size_t mem_max;			/* bytes; 0: no limit */
-static unsigned long long mem_records;	/* the latest count reported */
+/*
+ * The latest count reported; a worker thread that runs out of memory reads
+ * it while the reader stores it, hence atomic (relaxed: a count, no order).
+ */
+static _Atomic unsigned long long mem_records;
 static const char *oom_hint;		/* cdp_oom_hint() */
 
 static double
@@ -61,15 +66,17 @@ fmt_size(char *buf, size_t n, size_t bytes)
 void
 cdp_mem_context(char *buf, size_t n)
 {
+	unsigned long long records = atomic_load_explicit(&mem_records,
+	    memory_order_relaxed);
 	char lim[32];
 
 	buf[0] = '\0';
-	if (mem_records > 0 && mem_max > 0) {
+	if (records > 0 && mem_max > 0) {
 		fmt_size(lim, sizeof(lim), mem_max);
 		snprintf(buf, n, " after %llu records (--max-memory %s)",
-		    mem_records, lim);
-	} else if (mem_records > 0) {
-		snprintf(buf, n, " after %llu records", mem_records);
+		    records, lim);
+	} else if (records > 0) {
+		snprintf(buf, n, " after %llu records", records);
 	} else if (mem_max > 0) {
 		fmt_size(lim, sizeof(lim), mem_max);
 		snprintf(buf, n, " (--max-memory %s)", lim);
@@ -125,7 +132,8 @@ mem_check(void)
 	fmt_size(lim, sizeof(lim), mem_max);
 	fmt_size(used, sizeof(used), rss);
 	cdp_die(EX_OSERR, NULL, 0, "memory limit reached: %s used, "
-	    "--max-memory %s, after %llu records; %s", used, lim, mem_records,
+	    "--max-memory %s, after %llu records; %s", used, lim,
+	    atomic_load_explicit(&mem_records, memory_order_relaxed),
 	    cdp_oom_hint_text());
 }
 
@@ -195,7 +203,7 @@ cdp_progress_update(struct cdp_progress *p, unsigned long long records,
 	double el;
 	char bar[21];
 
-	mem_records = records;
+	atomic_store_explicit(&mem_records, records, memory_order_relaxed);
 	if (records < p->next)
 		return;
 	p->next = records + CHECK_EVERY;
