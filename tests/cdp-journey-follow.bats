@@ -130,13 +130,34 @@ slowly() {
 	kill -TERM "$jp"
 	wait "$jp"
 	exec 5>&-
-	run grep -c '^{"read":9,"used":8,"rejected":0,"skipped":1,"pending":' "$W/err"
+	run grep -c '^{"read":9,"used":8,"rejected":0,"skipped":1,"pending":.*,"program":"cdp-journey","run_id":null,"started":"[0-9T:Z-]*","elapsed_s":[0-9.]*,"max_rss_kb":[0-9]*}$' "$W/err"
 	assert_output 1
 	head -1 "$W/st" | grep -q '"checkpoint"'
 	run grep -c '"profile_id"' "$W/st"
 	assert_output 3
 	# Stopped, the input so far is decided as at its end.
 	assert_equal "$(sort "$W/out")" "$(grep '"sent":true' "$D/dry.out" | sort)"
+}
+
+@test "follow: --stats-every lines go to the --stats-file with the run's keys, as every program's" {
+	local jp
+	mkfifo "$W/in"
+	cdp-journey -j "$D/journey.json" --follow --state "$W/st" --log "$W/l" \
+	    --stats-every 0.2s --stats-file "$W/stats.log" --run-id night-7 \
+	    "$W/in" > "$W/out" 2> "$W/err" &
+	jp=$!
+	exec 5> "$W/in"
+	cat "$D/events.ndjson" >&5
+	sleep 0.6
+	kill -TERM "$jp"
+	wait "$jp"
+	exec 5>&-
+	assert_equal "$(cat "$W/err")" ""
+	run grep -c '^{"read":9,"used":8,"rejected":0,"skipped":1,"pending":.*,"program":"cdp-journey","run_id":"night-7","started":"[0-9T:Z-]*","elapsed_s":[0-9.]*,"max_rss_kb":[0-9]*}$' "$W/stats.log"
+	[ "$output" -ge 1 ]
+	# Every line of the log is one whole stats object.
+	run grep -vc '^{"read":.*"max_rss_kb":[0-9]*}$' "$W/stats.log"
+	assert_output 0
 }
 
 @test "follow: --clock wall decides at once, and a wait fires on time by itself" {

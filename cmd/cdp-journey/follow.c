@@ -696,12 +696,14 @@ tick(struct fl *f, bool end)
 /* --- the loop ----------------------------------------------------------- */
 
 /* The stats line: the account, then the live counts (on SIGUSR1, every
- * --stats-every, and at the end with --stats). */
+ * --stats-every, and at the end with --stats), then the run's keys, to
+ * stderr or the --stats-file as every program's. */
 static void
 stats_line(struct fl *f)
 {
 	struct j_run *r = f->r;
 	struct cdp_buf b = { 0 };
+	struct cdp_err err;
 
 	memset(r->nstage, 0, sizeof(r->nstage));
 	for (size_t i = 0; i < r->nprof; i++)
@@ -714,8 +716,8 @@ stats_line(struct fl *f)
 	    f->pending, f->ntm, f->nh) == -1)
 		cdp_oom(0);
 	j_stats_tail(r, &b);
-	fprintf(stderr, "%s}\n", b.p);
-	fflush(stderr);
+	if (cdp_stats_emit(&b, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
 	cdp_buf_free(&b);
 	f->stats_wall = wall_now();
 }
