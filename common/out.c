@@ -20,7 +20,6 @@
 #include "out.h"
 
 #define OUT_BUFSZ	(256 * 1024)
-#define OUT_MAXOPEN	16
 
 struct cdp_out {
 	int	 fd;
@@ -31,38 +30,42 @@ struct cdp_out {
 	char	*tmp;		/* temporary name, NULL for stdout */
 	char	*buf;
 	size_t	 len;
+	struct cdp_out *next, *prev;	/* the open outputs (open_outs) */
 };
 
 /*
- * The open temporary files, for removal when the program dies or gets
- * SIGINT/SIGTERM.  The only mutable state of common/ besides diag: an
- * exit path has no other way to find them.
+ * The open outputs, however many (cdp-partition opens one per part), for
+ * removal of their temporary files when the program dies or gets
+ * SIGINT/SIGTERM: a list through the outputs themselves, so that tracking
+ * one never allocates.  The only mutable state of common/ besides diag:
+ * an exit path has no other way to find them.
  */
-static struct cdp_out *open_outs[OUT_MAXOPEN];
+static struct cdp_out *open_outs;
 
 static void
 track(struct cdp_out *o, int on)
 {
-	for (int i = 0; i < OUT_MAXOPEN; i++) {
-		if (on && open_outs[i] == NULL) {
-			open_outs[i] = o;
-			return;
-		}
-		if (!on && open_outs[i] == o) {
-			open_outs[i] = NULL;
-			return;
-		}
+	if (on) {
+		o->prev = NULL;
+		o->next = open_outs;
+		if (open_outs != NULL)
+			open_outs->prev = o;
+		open_outs = o;
+		return;
 	}
+	if (o->next != NULL)
+		o->next->prev = o->prev;
+	if (o->prev != NULL)
+		o->prev->next = o->next;
+	else if (open_outs == o)
+		open_outs = o->next;
+	o->next = o->prev = NULL;
 }
 
 void
 cdp_out_cleanup(void)
 {
-	for (int i = 0; i < OUT_MAXOPEN; i++) {
-		struct cdp_out *o = open_outs[i];
-
-		if (o == NULL)
-			continue;
+	for (struct cdp_out *o = open_outs; o != NULL; o = o->next) {
 		if (o->tmp != NULL) {
 			unlink(o->tmp);
 			continue;

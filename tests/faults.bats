@@ -154,6 +154,27 @@ setup() {
 	done
 }
 
+# SIGTERM removes every temporary file, however many outputs are open
+# (the list of open outputs had room for 16; cdp-partition opens one per
+# part).
+@test "faults: SIGTERM during cdp-partition --parts 40 leaves no temporary file" {
+	local fifo="$BATS_TEST_TMPDIR/fifo" d="$BATS_TEST_TMPDIR/parts" pid w
+	mkfifo "$fifo"
+	cdp-partition -k email --parts 40 -o "$d" "$fifo" 2>/dev/null &
+	pid=$!
+	exec {w}>"$fifo"
+	head -n 2000 "$BIG" >&"$w"
+	for _ in $(seq 100); do
+		[ "$(ls -A "$d" 2>/dev/null | wc -l)" -eq 40 ] && break
+		sleep 0.1
+	done
+	[ "$(ls -A "$d" | grep -c '^\.part-0[0-9][0-9]\.ndjson\.')" -eq 40 ]
+	kill -TERM "$pid"
+	wait "$pid" || true
+	exec {w}>&-
+	assert_equal "$(ls -A "$d")" ""
+}
+
 # Inputs are checked before the run, but a named FIFO is not opened then:
 # closing it again would drop what the writer had written, and the real
 # open would wait for a writer that is gone.
