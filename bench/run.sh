@@ -853,6 +853,62 @@ else
 	note "bench: cdp-join or its data missing, join skipped"
 fi
 
+# Every other scale-out recipe of cdpipe(7) (issue 25), as written there,
+# against one process on the same file: partitioned deduplication, group
+# and profile partials merged (on $NDJSON, or with RECIPE_N set, 5000000
+# for issue 25's figures, on that many events of the same generator), and
+# CLV summaries per part fitted once (on the CLV rows' million customers).
+# The recipe's peak RSS is that of its largest process.  Informative rows:
+# two cores bound what a recipe gains over one process that already uses
+# both (cdpipe(7) THREADS).
+if have_prog parallel; then
+	IN=$NDJSON
+	if [ -n "${RECIPE_N:-}" ]; then
+		IN=$DATA/events-$RECIPE_N.ndjson
+		[ -s "$IN" ] || { "$TOOLS/gen_events" -n "$RECIPE_N" -f ndjson >"$IN.tmp" &&
+		    mv "$IN.tmp" "$IN"; } || rm -f "$IN.tmp"
+	fi
+fi
+if have_prog parallel && [ -s "$IN" ]; then
+	cat >"$TMP/dedupe16.sh" <<-EOF
+	rm -rf "$TMP/dparts"
+	"$BIN/cdp-partition" -k email --normalize email --parts 16 \
+	    -o "$TMP/dparts" "\$1" &&
+	parallel -j2 "$BIN/cdp-dedupe" -k email --normalize email {} \
+	    ::: "$TMP/dparts"/part-*.ndjson
+	EOF
+	bench_pair "recipe: dedupe" 'sh "$TMP/dedupe16.sh" "$IN"' \
+	    '"$BIN/cdp-dedupe" -k email --normalize email "$IN"'
+	for rep in "group --by channel --agg count,sum:revenue" profile; do
+		cat >"$TMP/rep-${rep%% *}.sh" <<-EOF
+		parallel --pipepart -a "\$1" --block 64M -j2 "$BIN/cdp-report" \
+		    $rep --partial >"$TMP/partials" &&
+		"$BIN/cdp-report" $rep --merge "$TMP/partials"
+		EOF
+		bench_pair "recipe: ${rep%% *}" \
+		    'sh "$TMP/rep-'"${rep%% *}"'.sh" "$IN"' \
+		    '"$BIN/cdp-report" '"$rep"' "$IN"'
+	done
+	# The CLV recipe on issue 21's million customers (10M transactions);
+	# every part's summary needs the same end of observation (--as-of,
+	# the day after gen_clv's 500 days).
+	if [ -s "${CLV1M:-}" ]; then
+		IN=$CLV1M
+		cat >"$TMP/clv16.sh" <<-EOF
+		rm -rf "$TMP/cparts"
+		"$BIN/cdp-partition" -k customer_id --parts 16 \
+		    -o "$TMP/cparts" "\$1" &&
+		parallel -j2 "$BIN/cdp-score" clv --as-of 1998-05-16 --summary {} \
+		    ::: "$TMP/cparts"/part-*.ndjson >"$TMP/summary" &&
+		"$BIN/cdp-score" clv --from-summary --fit-only "$TMP/summary"
+		EOF
+		bench_pair "recipe: clv fit 1M" 'sh "$TMP/clv16.sh" "$IN"' \
+		    '"$BIN/cdp-score" clv --as-of 1998-05-16 --fit-only "$IN"'
+	fi
+else
+	note "bench: GNU parallel not installed, the recipes skipped"
+fi
+
 # A night of the week of a CDP (issue 15): examples/daily/nightly.sh on
 # the second day of bench/gen_week's data with the state of the first;
 # 400,000 people give about 1,000,000 records a day (998,000 in the five
