@@ -58,10 +58,23 @@ cdp_keymap_free(struct cdp_keymap *m)
 	free(m);
 }
 
+/*
+ * The home slot of k: the hash scaled to [0, cap) by a multiplication
+ * (the high half of hash * cap), which costs a few cycles where the
+ * remainder by a capacity that is no power of two costs tens.
+ */
+__extension__ typedef unsigned __int128 u128;	/* GCC and clang */
+
+static size_t
+home(const struct cdp_keymap *m, struct cdp_key128 k)
+{
+	return (size_t)(((u128)(k.lo ^ k.hi) * m->cap) >> 64);
+}
+
 static struct slot *
 probe(const struct cdp_keymap *m, struct cdp_key128 k)
 {
-	size_t i = (size_t)((k.lo ^ k.hi) % m->cap);
+	size_t i = home(m, k);
 
 	/* A free slot ends every probe: the load stays under 80%. */
 	assert(m->n < m->cap && (k.lo != 0 || k.hi != 0));
@@ -125,6 +138,14 @@ cdp_keymap_get(const struct cdp_keymap *m, struct cdp_key128 k)
 		k.lo = 1;
 	s = probe(m, k);
 	return s->lo == 0 && s->hi == 0 ? NULL : &s->v;
+}
+
+void
+cdp_keymap_prefetch(const struct cdp_keymap *m, struct cdp_key128 k)
+{
+	if (k.lo == 0 && k.hi == 0)
+		k.lo = 1;
+	__builtin_prefetch(&m->s[home(m, k)]);
 }
 
 size_t

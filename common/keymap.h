@@ -36,6 +36,14 @@ uint64_t *cdp_keymap_put(struct cdp_keymap *m, struct cdp_key128 k,
 /* The value stored for k, or NULL. */
 uint64_t *cdp_keymap_get(const struct cdp_keymap *m, struct cdp_key128 k);
 
+/*
+ * A hint that k will be looked up soon: starts loading its slot into the
+ * cache, so that a loop over many keys can ask a few keys ahead and not
+ * wait for memory at each (a map of millions of keys is far larger than
+ * the cache).  Changes nothing; an insertion in between only wastes it.
+ */
+void	cdp_keymap_prefetch(const struct cdp_keymap *m, struct cdp_key128 k);
+
 /* The number of keys stored. */
 size_t	cdp_keymap_count(const struct cdp_keymap *m);
 

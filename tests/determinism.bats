@@ -435,6 +435,26 @@ same_threads() {
 	same_threads cur.ndjson cdp-score clv --summary --as-of 2025-12-31
 }
 
+# Past the sizes where the output is sorted on two threads (65,536
+# customers) and formatted in runs of 16,384 customers per thread; ids in
+# no order, some of them JSON numbers whose text equals a string id.
+@test "determinism: thread counts: cdp-score rfm over 70,000 customers" {
+	awk 'BEGIN { for (i = 0; i < 90000; i++) {
+		c = (i * 7919) % 70000
+		id = c % 10 == 0 ? c : "\"" c "\""
+		printf "{\"customer_id\":%s,\"ts\":\"2025-%02d-%02d\",\"revenue\":%d.%02d}\n",
+		    id, 1 + i % 12, 1 + i % 28, i % 500, i % 100
+	} }' >many.ndjson
+	printf '{"customer_id":"10","ts":"2025-03-03","revenue":1}\n' >>many.ndjson
+	same_threads many.ndjson cdp-score rfm --as-of 2025-12-31
+	run wc -l <t1.out
+	assert_output 70001
+	# the number 10 and the string "10" are two customers, in id order
+	run grep -n '"customer_id":"\?10"\?,' t1.out
+	assert_output --partial '"customer_id":10,'
+	assert_output --partial '"customer_id":"10",'
+}
+
 @test "determinism: thread counts: cdp-score statuses, covariates, periods" {
 	par_input
 	# status records (a status, no amount), negative amounts (bad under

@@ -2,9 +2,11 @@
  * custtab.c - read transaction records into one compact entry per
  * customer (shared by rfm and clv), with the record account.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,19 +204,12 @@ customer_key(struct cdp_buf *key, const char *id, size_t n, bool num)
 	return cdp_key128_of(key->p, key->len);
 }
 
-/* The entry of customer id[0..n) of hash k, created on first sight. */
+/* A new entry for customer id[0..n), not in t->map. */
 static struct cust *
-customer_hashed(struct custtab *t, struct cdp_key128 k, const char *id,
-    size_t n, bool num)
+customer_new(struct custtab *t, const char *id, size_t n, bool num)
 {
-	uint64_t *slot;
-	int added;
 	struct cust *c;
 
-	if ((slot = cdp_keymap_put(t->map, k, t->n, &added)) == NULL)
-		cdp_oom(0);
-	if (!added)
-		return &t->c[*slot];
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 1024, k = (size_t)t->ncov;
 		struct cust *p = realloc(t->c, cap * sizeof(*p));
@@ -244,6 +239,21 @@ customer_hashed(struct custtab *t, struct cdp_key128 k, const char *id,
 	if (cdp_buf_add(&t->ids, id, n) == -1)
 		cdp_oom(0);
 	return c;
+}
+
+/* The entry of customer id[0..n) of hash k, created on first sight. */
+static struct cust *
+customer_hashed(struct custtab *t, struct cdp_key128 k, const char *id,
+    size_t n, bool num)
+{
+	uint64_t *slot;
+	int added;
+
+	if ((slot = cdp_keymap_put(t->map, k, t->n, &added)) == NULL)
+		cdp_oom(0);
+	if (!added)
+		return &t->c[*slot];
+	return customer_new(t, id, n, num);
 }
 
 /*
@@ -1258,17 +1268,74 @@ lane_add(struct ctable *ct, struct cust *c, const struct citem *it,
 	return true;
 }
 
+/* The item at p of a lane and what follows it: the place after them. */
+static const char *
+item_next(const char *p, int ncov)
+{
+	struct citem it;
+
+	memcpy(&it, p, sizeof(it));
+	p += sizeof(it) + it.idlen + it.curlen;
+	for (int k = 0; it.kind == IT_ADD && k < ncov; k++) {
+		uint32_t n;
+
+		memcpy(&n, p, sizeof(n));
+		p += sizeof(n) + n;
+	}
+	return p;
+}
+
+/*
+ * Items LANE_AHEAD ahead have their customer's slot of the map fetched
+ * while the current one is added, and items half as far ahead (whose
+ * slot has come by then) their customer's entry: with millions of
+ * customers both are far larger than the cache, and each item would
+ * wait for memory twice.
+ */
+#define LANE_AHEAD	16
+
+/* Fetch the entry of the customer of the item at p, if it exists. */
+static void
+prefetch_customer(const struct custtab *t, const char *p)
+{
+	struct citem it;
+	const uint64_t *slot;
+
+	memcpy(&it, p, sizeof(it));
+	if ((slot = cdp_keymap_get(t->map, it.k)) != NULL)
+		__builtin_prefetch(&t->c[*slot]);
+}
+
 static void
 par_lane(void *lctx, struct cdp_par_block *b, int lane)
 {
 	struct ctable *ct = lctx;
 	struct custtab *t = &ct->t;
 	const char *p = b->lane[lane].p, *end = p + b->lane[lane].len;
+	const char *ahead = p, *half = p;
 	struct citem it;
 	struct cust *c;
 	size_t n;
 
+	for (int i = 0; i < LANE_AHEAD && ahead < end; i++) {
+		memcpy(&it, ahead, sizeof(it));
+		cdp_keymap_prefetch(t->map, it.k);
+		ahead = item_next(ahead, t->ncov);
+		if (i >= LANE_AHEAD / 2) {
+			prefetch_customer(t, half);
+			half = item_next(half, t->ncov);
+		}
+	}
 	while (p < end) {
+		if (ahead < end) {
+			memcpy(&it, ahead, sizeof(it));
+			cdp_keymap_prefetch(t->map, it.k);
+			ahead = item_next(ahead, t->ncov);
+		}
+		if (half < end) {
+			prefetch_customer(t, half);
+			half = item_next(half, t->ncov);
+		}
 		memcpy(&it, p, sizeof(it));
 		p += sizeof(it);
 		n = t->n;
@@ -1334,11 +1401,15 @@ join_values(struct custtab *t, const struct load *w, int threads)
 	}
 }
 
-/* The lanes' customers into t in the order they first came (key:
- * scratch), with their covariate values' ids in t's dictionaries. */
+/*
+ * The lanes' customers into t in the order they first came, with their
+ * covariate values' ids in t's dictionaries.  The lanes' customers are
+ * disjoint, and t is not looked up by id afterwards (--annotate, which
+ * does, runs one thread): t->map stays empty, which spares a million
+ * customers' hashing and inserting after the threads are done.
+ */
 static void
-join_tables(struct custtab *t, struct ctable *lt, int nlanes,
-    struct cdp_buf *key)
+join_tables(struct custtab *t, struct ctable *lt, int nlanes)
 {
 	struct cfirst *all;
 	size_t n = 0, nc = (size_t)t->ncov;
@@ -1361,7 +1432,7 @@ join_tables(struct custtab *t, struct ctable *lt, int nlanes,
 		const struct custtab *l = &lt[all[j].lane].t;
 		size_t li = all[j].i;
 		const struct cust *lc = &l->c[li];
-		struct cust *c = customer(t, key, l->ids.p + lc->idoff,
+		struct cust *c = customer_new(t, l->ids.p + lc->idoff,
 		    lc->idlen, lc->idnum);
 		size_t gi = (size_t)(c - t->c);
 		uint64_t off = c->idoff;
@@ -1453,7 +1524,7 @@ load_parallel(struct load *L, char **files, int nfiles, int threads,
 			free(w[i].vf[k]);
 		custtab_free(&wt[i]);
 	}
-	join_tables(t, lt, threads, &L->key);
+	join_tables(t, lt, threads);
 	for (int i = 0; i < threads; i++) {
 		custtab_free(&lt[i].t);
 		free(lt[i].first);
@@ -1558,6 +1629,8 @@ custtab_annotate(struct custtab *t, const struct score_opts *opt,
 
 	if (nowned > SCORE_MAXOWNED)
 		cdp_die(EX_SOFTWARE, NULL, 0, "internal: too many fields");
+	/* one thread's load: every customer in t->map (join_tables) */
+	assert(cdp_keymap_count(t->map) == t->n);
 	read_inputs(&L, record_again);
 	/* A file that grew or shrank in between has records unaccounted. */
 	if (L.seen != t->acct.read)
@@ -1633,26 +1706,76 @@ score_by_id(const void *a, const void *b)
 	return x->num - y->num;
 }
 
-size_t *
-custtab_sorted(const struct custtab *t, size_t *count)
+/* A share of the ids sorted by one thread. */
+struct idsort {
+	struct idref	*r;
+	size_t		 n;
+};
+
+static void *
+idsort_thread(void *arg)
+{
+	struct idsort *a = arg;
+
+	qsort(a->r, a->n, sizeof(*a->r), score_by_id);
+	return NULL;
+}
+
+/*
+ * r[0..m) sorted by id, on two threads when threads > 1 and there are
+ * many: each sorts a half, then the halves merge (through tmp, m
+ * entries).  The ids are distinct, so the order is the one qsort gives.
+ */
+static void
+sort_ids(struct idref *r, size_t m, struct idref *tmp, int threads)
+{
+	struct idsort half = { r + m / 2, m - m / 2 };
+	pthread_t th;
+	size_t i = 0, j = m / 2, k = 0;
+
+	if (threads < 2 || m < 65536 ||
+	    pthread_create(&th, NULL, idsort_thread, &half) != 0) {
+		if (m > 1)
+			qsort(r, m, sizeof(*r), score_by_id);
+		return;
+	}
+	qsort(r, m / 2, sizeof(*r), score_by_id);
+	pthread_join(th, NULL);
+	while (i < m / 2 && j < m)
+		tmp[k++] = score_by_id(&r[j], &r[i]) < 0 ? r[j++] : r[i++];
+	while (i < m / 2)
+		tmp[k++] = r[i++];
+	while (j < m)
+		tmp[k++] = r[j++];
+	memcpy(r, tmp, m * sizeof(*r));
+}
+
+static size_t *
+sorted_ids(const struct custtab *t, size_t *count, int threads)
 {
 	size_t n = t->n ? t->n : 1, m = 0;
-	struct idref *r = malloc(n * sizeof(*r));
-	size_t *ix = malloc(n * sizeof(*ix));
+	struct idref *r = cdp_xreallocarray(NULL, n, sizeof(*r));
+	struct idref *tmp = threads > 1 ? cdp_xreallocarray(NULL, n,
+	    sizeof(*tmp)) : NULL;
+	size_t *ix = cdp_xreallocarray(NULL, n, sizeof(*ix));
 
-	if (r == NULL || ix == NULL)
-		cdp_oom(0);
 	for (size_t i = 0; i < t->n; i++)
 		if (t->c[i].n > 0)
 			r[m++] = (struct idref){ t->ids.p + t->c[i].idoff,
 			    t->c[i].idlen, i, t->c[i].idnum };
-	if (m > 1)
-		qsort(r, m, sizeof(*r), score_by_id);
+	sort_ids(r, m, tmp, threads);
 	for (size_t i = 0; i < m; i++)
 		ix[i] = r[i].ix;
 	free(r);
+	free(tmp);
 	*count = m;
 	return ix;
+}
+
+size_t *
+custtab_sorted(const struct custtab *t, size_t *count)
+{
+	return sorted_ids(t, count, 1);
 }
 
 void
@@ -1668,36 +1791,121 @@ custtab_finish(struct custtab *t, const struct score_opts *opt,
 		cdp_die_err(&err, NULL, 0);
 }
 
+/*
+ * Writing: the output order cut into runs of WRITE_RUN customers; with
+ * threads, as many runs as threads are formatted at once, each into its
+ * own buffer, and written in order, so that the bytes are one thread's.
+ */
+#define WRITE_RUN	16384
+
+struct wrun {
+	const struct custtab	*t;
+	const struct score_opts	*opt;
+	const size_t		*order;
+	size_t			 from, to;
+	bool			(*keep)(void *, size_t);
+	void			(*fields)(void *, struct cdp_recw *, size_t);
+	void			*st;
+	struct cdp_recw		 w;
+	struct cdp_buf		 lines;	/* the run's records */
+	size_t			 m;	/* how many */
+};
+
+static void *
+format_run(void *arg)
+{
+	struct wrun *j = arg;
+	const char *idf = j->opt->id;
+
+	cdp_buf_reset(&j->lines);
+	j->m = 0;
+	for (size_t k = j->from; k < j->to; k++) {
+		const struct cust *c = &j->t->c[j->order[k]];
+		const char *id = j->t->ids.p + c->idoff;
+		int rc;
+
+		if (j->keep != NULL && !j->keep(j->st, j->order[k]))
+			continue;
+		cdp_recw_begin(&j->w);
+		rc = c->idnum ? cdp_recw_raw(&j->w, idf, strlen(idf), id,
+		    c->idlen) : cdp_recw_str(&j->w, idf, strlen(idf), id,
+		    c->idlen);
+		if (rc == -1)
+			cdp_oom(0);
+		j->fields(j->st, &j->w, j->order[k]);
+		if (cdp_recw_end(&j->w) == -1 ||
+		    cdp_buf_add(&j->lines, j->w.b.p, j->w.b.len) == -1)
+			cdp_oom(0);
+		j->m++;
+	}
+	return NULL;
+}
+
+static size_t
+write_runs(const struct custtab *t, const struct score_opts *opt,
+    struct cdp_out *out, bool (*keep)(void *, size_t),
+    void (*fields)(void *, struct cdp_recw *, size_t), void *st,
+    int threads)
+{
+	struct cdp_err err;
+	size_t n, m = 0, *order = sorted_ids(t, &n, threads);
+	struct wrun *run = cdp_xcalloc((size_t)threads, sizeof(*run));
+	pthread_t *th = cdp_xcalloc((size_t)threads, sizeof(*th));
+	bool *started = cdp_xcalloc((size_t)threads, sizeof(*started));
+
+	for (int i = 0; i < threads; i++)
+		run[i] = (struct wrun){ .t = t, .opt = opt, .order = order,
+		    .keep = keep, .fields = fields, .st = st };
+	for (size_t at = 0; at < n;) {
+		int used = 0;
+
+		for (; used < threads && at < n; used++) {
+			run[used].from = at;
+			at = n - at > WRITE_RUN ? at + WRITE_RUN : n;
+			run[used].to = at;
+		}
+		/* a thread that cannot start leaves its run to this one */
+		for (int i = 1; i < used; i++)
+			started[i] = pthread_create(&th[i], NULL, format_run,
+			    &run[i]) == 0;
+		format_run(&run[0]);
+		for (int i = 1; i < used; i++) {
+			if (started[i])
+				pthread_join(th[i], NULL);
+			else
+				format_run(&run[i]);
+		}
+		for (int i = 0; i < used; i++) {
+			if (cdp_out_write(out, run[i].lines.p, run[i].lines.len,
+			    &err) == -1)
+				cdp_die_err(&err, NULL, 0);
+			m += run[i].m;
+		}
+	}
+	for (int i = 0; i < threads; i++) {
+		cdp_recw_free(&run[i].w);
+		cdp_buf_free(&run[i].lines);
+	}
+	free(run);
+	free(th);
+	free(started);
+	free(order);
+	return m;
+}
+
 size_t
 custtab_write(const struct custtab *t, const struct score_opts *opt,
     struct cdp_out *out, bool (*keep)(void *, size_t),
     void (*fields)(void *, struct cdp_recw *, size_t), void *st)
 {
-	struct cdp_recw w = { 0 };
-	struct cdp_err err;
-	size_t n, m = 0, *order = custtab_sorted(t, &n);
+	return write_runs(t, opt, out, keep, fields, st, 1);
+}
 
-	for (size_t k = 0; k < n; k++) {
-		const struct cust *c = &t->c[order[k]];
-		const char *id = t->ids.p + c->idoff;
-		int rc;
-
-		if (keep != NULL && !keep(st, order[k]))
-			continue;
-		cdp_recw_begin(&w);
-		rc = c->idnum ? cdp_recw_raw(&w, opt->id, strlen(opt->id), id,
-		    c->idlen) : cdp_recw_str(&w, opt->id, strlen(opt->id), id,
-		    c->idlen);
-		if (rc == -1)
-			cdp_die(EX_OSERR, NULL, 0, "out of memory");
-		fields(st, &w, order[k]);
-		if (cdp_recw_end(&w) == -1)
-			cdp_die(EX_OSERR, NULL, 0, "out of memory");
-		if (cdp_out_write(out, w.b.p, w.b.len, &err) == -1)
-			cdp_die_err(&err, NULL, 0);
-		m++;
-	}
-	free(order);
-	cdp_recw_free(&w);
-	return m;
+size_t
+custtab_write_threads(const struct custtab *t, const struct score_opts *opt,
+    struct cdp_out *out, void (*fields)(void *, struct cdp_recw *, size_t),
+    void *st)
+{
+	return write_runs(t, opt, out, NULL, fields, st,
+	    t->par.threads > 1 ? t->par.threads : 1);
 }

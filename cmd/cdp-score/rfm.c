@@ -221,7 +221,7 @@ rfm_run(const struct score_opts *opt, char **files, int nfiles)
 		    add_fields, &run);
 		n = t.acct.read - t.acct.rejected;
 	} else {
-		n = custtab_write(&t, opt, out, NULL, add_fields, &run);
+		n = custtab_write_threads(&t, opt, out, add_fields, &run);
 	}
 	if (cdp_out_close(out, &err) == -1)
 		cdp_die_err(&err, NULL, 0);

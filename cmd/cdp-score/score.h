@@ -245,6 +245,14 @@ size_t	custtab_write(const struct custtab *t, const struct score_opts *opt,
 	    struct cdp_out *out, bool (*keep)(void *, size_t),
 	    void (*fields)(void *, struct cdp_recw *, size_t), void *st);
 
+/*
+ * custtab_write() without keep, formatting on the threads of the load
+ * (t->par.threads): fields must only read st and t.  The same bytes.
+ */
+size_t	custtab_write_threads(const struct custtab *t,
+	    const struct score_opts *opt, struct cdp_out *out,
+	    void (*fields)(void *, struct cdp_recw *, size_t), void *st);
+
 /* Close the account: rename --rejects into place and, with --stats,
  * print the aggregating account and the "output" count on stderr. */
 void	custtab_finish(struct custtab *t, const struct score_opts *opt,
