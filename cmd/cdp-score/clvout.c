@@ -392,9 +392,9 @@ clv_field_names(const struct clv *C, const char **names)
 
 /*
  * A prediction the model's formulas cannot give at the customer's own
- * parameters q (a number out of its range or not finite, which a fit
- * that did not converge can leave): exit 65 saying so, rather than write
- * it.
+ * parameters q (a number out of its range or not finite, where a fit
+ * that did not converge can leave them): exit 65 saying so, rather than
+ * write it.
  */
 _Noreturn void
 clv_undefined(const struct clv *C, const double *q, const char *name)
@@ -407,11 +407,9 @@ clv_undefined(const struct clv *C, const double *q, const char *name)
 		len += (size_t)snprintf(at + len, sizeof(at) - len, "%s%s %.6g",
 		    i ? ", " : "", model_param_name(f->kind, i), q[i]);
 	cdp_die(EX_DATAERR, C->opt->params, 0, "%s: %s cannot be computed "
-	    "at %s%s: no formula holds its digits there; %s",
-	    model_name(f->kind), name, at, f->nz ? " (the customer's own)" :
-	    "", !f->converged ? "those are the parameters of a fit that did "
-	    "not converge: allow it more --max-iter or --max-fit-seconds" :
-	    "check the parameters");
+	    "at %s: no formula holds its digits there (parameters that far "
+	    "out are often those of a fit that did not converge)",
+	    model_name(f->kind), name, at);
 }
 
 static void

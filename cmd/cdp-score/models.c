@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_integration.h>
 #include <gsl/gsl_sf_hyperg.h>
 #include <gsl/gsl_sf_psi.h>
 
@@ -829,40 +830,50 @@ bg_series(double R, double a, double C, double u)
 
 /*
  * The same expectation as an integral with nothing subtracted: an active
- * customer buys at rate lambda until a purchase ends them, so it is R / A
- * times the integral over [0, t] of E[(1 + p s / A)^-(R+1)], p ~ Beta(a,
- * B) (B = b + x + k), that mean being 2F1(R + 1, a; a + B; -v) = (1 +
- * v)^-(R+1) 2F1(R + 1, B; a + B; v / (1 + v)), v = s / A: a series of
- * positive terms.  Gauss-Legendre on 8 panels of 16 points, and on 16
- * panels; NAN when the two differ by more than EXP_RELERR or a 2F1's
- * error passes it.
+ * customer buys at rate lambda until a purchase ends them, so it is R
+ * times the integral over v in [0, t / A] of E[(1 + p v)^-(R+1)], p ~
+ * Beta(a, B) (B = b + x + k), that mean being 2F1(R + 1, a; a + B; -v) =
+ * (1 + v)^-(R+1) 2F1(R + 1, B; a + B; v / (1 + v)): a series of positive
+ * terms, or where they overflow its Euler transform (1 + v)^-a 2F1(a + B
+ * - R - 1, a; a + B; v / (1 + v)).  Integrated by GSL's adaptive Gauss-
+ * Kronrod rule to EXP_RELERR; NAN when that or a 2F1 misses it.
  */
+struct mean_power {
+	double	R, a, B;
+	bool	lost;		/* a 2F1 without its digits */
+};
+
 static double
-bg_integral(double R, double A, double a, double B, double t)
+mean_power(double v, void *arg)
 {
-	double I[2];
+	struct mean_power *m = arg;
+	double P = exp(-(m->R + 1) * log1p(v)), F, e, w = v / (1 + v);
 
-	for (int m = 0; m < 2; m++) {
-		int panels = 8 << m;
-		double h = t / panels / 2, sum = 0, err = 0;
+	F = hyp2f1_err(m->R + 1, m->B, m->a + m->B, w, &e);
+	if (isfinite(P * F) && P * e <= EXP_RELERR * P * F)
+		return P * F;
+	P = exp(-m->a * log1p(v));
+	F = hyp2f1_err(m->a + m->B - m->R - 1, m->a, m->a + m->B, w, &e);
+	if (!(isfinite(P * F) && P * e <= EXP_RELERR * fabs(P * F)))
+		m->lost = true;
+	return P * F;
+}
 
-		for (int j = 0; j < panels; j++)
-			for (int i = 0; i < 16; i++) {
-				double v = (h * (2 * j + 1) + (i < 8 ? -gl_x[i] :
-				    gl_x[i - 8]) * h) / A, e;
-				double w = gl_w[i < 8 ? i : i - 8] * h *
-				    exp(-(R + 1) * log1p(v));
-				double F = hyp2f1_err(R + 1, B, a + B,
-				    v / (1 + v), &e);
+static double
+bg_integral(double R, double a, double B, double u)
+{
+	struct mean_power m = { R, a, B, false };
+	gsl_function fn = { mean_power, &m };
+	gsl_integration_workspace *ws = gsl_integration_workspace_alloc(200);
+	double I, err;
+	int rc;
 
-				sum += w * F;
-				err += w * e;
-			}
-		if (!(err <= EXP_RELERR * sum))
-			return NAN;
-		I[m] = R / A * sum;
-	}
-	return fabs(I[0] - I[1]) <= EXP_RELERR * I[1] ? I[1] : NAN;
+	if (ws == NULL)
+		return NAN;
+	rc = gsl_integration_qag(&fn, 0, u, 0, EXP_RELERR, 200,
+	    GSL_INTEG_GAUSS21, ws, &I, &err);
+	gsl_integration_workspace_free(ws);
+	return rc == GSL_SUCCESS && !m.lost ? R * I : NAN;
 }
 
 /*
@@ -892,8 +903,7 @@ bg_expected(const double *q, const struct rfx *c, double t, int k)
 	if (a != 1 && isfinite(num) && err <= EXP_RELERR * fabs(num))
 		return C / (a - 1) * num;
 	num = bg_series(R, a, C, u);
-	return isfinite(num) ? num : bg_integral(R, A, a, q[3] + c->x + k,
-	    t);
+	return isfinite(num) ? num : bg_integral(R, a, q[3] + c->x + k, u);
 }
 
 /*
