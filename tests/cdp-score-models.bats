@@ -100,6 +100,98 @@ r3() {
 	[[ "$stderr" == "cdp-score rfm: that option belongs to cdp-score clv and churn"* ]]
 }
 
+@test "clv: a fit stopped far out (--allow-nonconverged) writes expected purchases in their range, equal to the closed form at 60 digits" {
+	# modified BG/NBD stopped after 3 iterations on one customer: a
+	# 1.1e-10, b 1.8e6, alpha 4.2e12, where 1 - (A/(A+t))^R 2F1(...)
+	# loses every digit of a double: this wrote -15.07 (now Pfaff's
+	# series); tests/cdp-score/closed_forms.py ... hyp evaluates the
+	# closed form itself at 60 digits
+	c1=$F/customer1.ndjson
+	cdp-score clv --model mbg-nbd --max-iter 3 --allow-nonconverged \
+	    --spend-model none --fit-only "$c1" > m.json 2>/dev/null
+	run_split cdp-score clv --model mbg-nbd --max-iter 3 \
+	    --allow-nonconverged --spend-model none "$c1"
+	assert_success
+	assert_equal "$stderr" "cdp-score: mbg-nbd: the fit did not converge (the likelihood keeps growing as r goes to infinity and alpha goes to infinity and a goes to 0 and b goes to infinity: the data do not identify the model (too short a period?)): the best parameters found are used"
+	assert_equal "$(jq -c '[.clv_p_alive, .clv_expected_purchases]' <<<"$output")" \
+	    '[1,3.6724210275505045]'
+	jq -c '{x: .clv_frequency, t_x: .clv_recency, T: .clv_T, clv_p_alive,
+	    clv_expected_purchases}' <<<"$output" > m.ndjson
+	run python3 "$F/closed_forms.py" mbg-nbd m.json 52 hyp < m.ndjson
+	assert_line "1 checked, 0 off"
+	# x = 500 in 10 weeks, stopped after 3 iterations: the series does
+	# not converge (t > alpha + T) and the integral's 2F1 overflows, so
+	# Euler's transform of it (this was 65 "not a finite number")
+	printf '{"customer_id":"h1","x":500,"t_x":10,"T":10}\n{"customer_id":"h2","x":20,"t_x":3,"T":10}\n' > hi.ndjson
+	cdp-score clv --from-summary --max-iter 3 --allow-nonconverged \
+	    --spend-model none --fit-only hi.ndjson > hi.json 2>/dev/null
+	run_split cdp-score clv --from-summary --max-iter 3 \
+	    --allow-nonconverged --spend-model none hi.ndjson
+	assert_success
+	assert_equal "$(jq -r .clv_expected_purchases <<<"$output" | tr '\n' ' ')" \
+	    "2137.164551922828 1.3085490031020644e-07 "
+	run python3 "$F/closed_forms.py" bg-nbd hi.json 52 hyp <<<"$output"
+	assert_line "2 checked, 0 off"
+	# every model stopped after 1 to 6 iterations, over 1 and 10 years:
+	# P(alive) in [0, 1], expected purchases at least 0
+	for m in bg-nbd mbg-nbd pareto-nbd; do
+		for it in 1 2 3 6; do
+			for h in 52 520; do
+				cdp-score clv --model "$m" --max-iter "$it" \
+				    --horizon "$h" --allow-nonconverged \
+				    --spend-model none "$c1" 2>/dev/null
+			done
+		done
+	done > all.ndjson
+	assert_equal "$(jq -s 'length, all(.[]; .clv_p_alive >= 0 and
+	    .clv_p_alive <= 1 and .clv_expected_purchases >= 0)' all.ndjson |
+	    tr '\n' ' ')" "24 true "
+}
+
+@test "clv: parameters where no formula holds its digits: 65 naming them, not a number; a near 0 and a = 1 computed" {
+	printf '{"customer_id":"n1","x":0,"t_x":0,"T":10}\n{"customer_id":"n2","x":2,"t_x":5,"T":10}\n' > s.ndjson
+	# r 900, alpha 20: 45 purchases a week, over a year
+	echo '{"model":"bg-nbd","r":900,"alpha":20,"a":0.3,"b":0.5}' > big.json
+	run_split cdp-score clv --from-summary --params big.json \
+	    --spend-model none s.ndjson
+	assert_failure 65
+	assert_equal "$output" ""
+	assert_equal "$stderr" "cdp-score: big.json: bg-nbd: clv_expected_purchases cannot be computed at r 900, alpha 20, a 0.3, b 0.5: no formula holds its digits there (parameters that far out are often those of a fit that did not converge)"
+	# the same where draws of --intervals reach it (this wrote the first
+	# customer, then failed on the second's interval)
+	echo '{"model":"bg-nbd","r":1,"alpha":1,"a":0.3,"b":0.5,
+	    "vcov":[[25,0,0,0],[0,1e-6,0,0],[0,0,1e-6,0],[0,0,0,1e-6]]}' > iv.json
+	run_split cdp-score clv --from-summary --params iv.json \
+	    --spend-model none --intervals 100 s.ndjson
+	assert_failure 65
+	assert_equal "$output" ""
+	assert_equal "$stderr" "cdp-score: --intervals: draw 2 of the parameters leaves the expected purchases undefined (no formula holds its digits there)"
+	# a 1e-10, b 1e12: nobody drops out, so (r + x) t / (alpha + T),
+	# by the series over half a year and by the integral over a year
+	# (the closed form wrote 4.7264 for 52/11 = 4.72727)
+	echo '{"model":"bg-nbd","r":1,"alpha":1,"a":1e-10,"b":1e12}' > far.json
+	for h in 26 52; do
+		run cdp-score clv --from-summary --params far.json \
+		    --spend-model none --horizon "$h" s.ndjson
+		assert_success
+		assert_equal "$(jq -r --argjson h "$h" '(.clv_expected_purchases /
+		    ((1 + .x) * $h / 11) - 1) | fabs < 1e-15' <<<"$output" |
+		    tr '\n' ' ')" "true true "
+	done
+	# a = 1 divided by a - 1 = 0 (65 "not a finite number"): now the
+	# series (26 weeks, t < alpha + T) and the integral (52 weeks),
+	# equal to the integral over p in closed_forms.py
+	for m in bg-nbd mbg-nbd; do
+		echo "{\"model\":\"$m\",\"r\":1,\"alpha\":1,\"a\":1,\"b\":3}" > one.json
+		for h in 5 52; do
+			cdp-score clv --from-summary --params one.json \
+			    --spend-model none --horizon "$h" s.ndjson > o.ndjson
+			run python3 "$F/closed_forms.py" "$m" one.json "$h" < o.ndjson
+			assert_line "2 checked, 0 off"
+		done
+	done
+}
+
 @test "clv: a spend model that fails keeps the purchase model's output; --spend-model none" {
 	# every repeat of the same amount: Gamma-Gamma's q runs off
 	"$GEN" -n 500 -s 1 | jq -c '.revenue = 10' > flat.ndjson
@@ -229,7 +321,7 @@ r3() {
 
 # --- uncertainty ---------------------------------------------------------------
 
-@test "clv: Hessian standard errors equal second differences of the likelihood written apart (BG/NBD, BG/BB, sBG)" {
+@test "clv: Hessian standard errors equal second differences of the likelihood written apart (BG/NBD, Pareto/NBD, BG/BB, sBG)" {
 	# tests/cdp-score/hessian.py: the closed-form likelihood in Python,
 	# its Hessian by second differences, inverted; cdp-score differences
 	# its analytic gradient
@@ -242,6 +334,15 @@ r3() {
 	assert_equal "$(jq -r '.se | [.r, .alpha, .a, .b] |
 	    map(. * 1e4 | round) | map(tostring) | join(" ")' bg.json)" \
 	    "126 3782 1857 7054"
+	# Pareto/NBD's likelihood there by Fader & Hardie's closed form and
+	# mpmath's 2F1 (the program sums a series or integrates): 400
+	# customers simulated from CDNOW's fit (issue 21's calibration check
+	# of beta's interval)
+	"$GEN" -m pareto-nbd -n 400 -s 1 -f summary > p.ndjson
+	cdp-score clv --model pareto-nbd --from-summary --fit-only \
+	    --spend-model none p.ndjson > p.json
+	run python3 "$F/hessian.py" pareto-nbd p.json < p.ndjson
+	assert_output ok
 	cdp-score clv --model bg-bb --from-summary --fit-only \
 	    --spend-model none "$S/donations.ndjson" > bb.json
 	run python3 "$F/hessian.py" bg-bb bb.json < "$S/donations.ndjson"

@@ -72,6 +72,8 @@ compare_holdout(struct clv *C, struct holdout *h)
 		model_indiv(C->f.kind, C->f.nz, C->f.p, C->D.nz ? C->D.z +
 		    (size_t)c->g * C->D.nz : NULL, q);
 		e = model_expected(C->f.kind, q, c, h->len);
+		if (!isfinite(e))
+			clv_undefined(C, q, "clv_holdout_expected");
 		a = C->hold[i];
 		h->customers++;
 		h->actual += C->hold[i];

@@ -94,6 +94,11 @@ void	clv_add_fields(void *st, struct cdp_recw *w, size_t i);
  * customer from draws of the parameters (C->iv). */
 void	clv_intervals(struct clv *C);
 
+/* Exit 65: prediction name is undefined at a customer's own parameters
+ * q (see clvout.c). */
+_Noreturn void clv_undefined(const struct clv *C, const double *q,
+	    const char *name);
+
 /* The fit from --summary records (clv and churn --from-summary). */
 int	summary_run(const struct score_opts *opt, char **files, int nfiles);
 

@@ -390,18 +390,40 @@ clv_field_names(const struct clv *C, const char **names)
 	return n;
 }
 
-static void
-put(struct cdp_recw *w, const char *name, double v, bool whole)
+/*
+ * A prediction the model's formulas cannot give at the customer's own
+ * parameters q (a number out of its range or not finite, where a fit
+ * that did not converge can leave them): exit 65 saying so, rather than
+ * write it.
+ */
+_Noreturn void
+clv_undefined(const struct clv *C, const double *q, const char *name)
 {
-	int rc = whole ? cdp_recw_int(w, name, strlen(name), (long long)v) :
-	    cdp_recw_num(w, name, strlen(name), v);
+	const struct fit *f = &C->f;
+	char at[160];
+	size_t len = 0;
 
-	if (rc == -1) {
-		if (!isfinite(v))
-			cdp_die(EX_DATAERR, NULL, 0, "%s: a prediction is not a "
-			    "finite number; check the parameters", name);
+	for (int i = 0; i < f->nbase && len < sizeof(at); i++)
+		len += (size_t)snprintf(at + len, sizeof(at) - len, "%s%s %.6g",
+		    i ? ", " : "", model_param_name(f->kind, i), q[i]);
+	cdp_die(EX_DATAERR, C->opt->params, 0, "%s: %s cannot be computed "
+	    "at %s: no formula holds its digits there (parameters that far "
+	    "out are often those of a fit that did not converge)",
+	    model_name(f->kind), name, at);
+}
+
+static void
+put(const struct clv *C, const double *q, struct cdp_recw *w,
+    const char *name, double v, bool whole)
+{
+	int rc;
+
+	if (!isfinite(v))
+		clv_undefined(C, q, name);
+	rc = whole ? cdp_recw_int(w, name, strlen(name), (long long)v) :
+	    cdp_recw_num(w, name, strlen(name), v);
+	if (rc == -1)
 		cdp_oom(0);
-	}
 }
 
 void
@@ -418,44 +440,47 @@ clv_add_fields(void *st, struct cdp_recw *w, size_t i)
 	if (opt->cmd == CMD_CHURN) {
 		double pa = model_palive(kind, q, c);
 
-		put(w, "churn_p_alive", pa, false);
-		put(w, "churn_risk", 1 - pa, false);
-		put(w, "churn_p_no_purchase", model_p_none(kind, q, c,
-		    opt->horizon), false);
+		put(C, q, w, "churn_p_alive", pa, false);
+		put(C, q, w, "churn_risk", 1 - pa, false);
+		put(C, q, w, "churn_p_no_purchase", model_p_none(kind, q,
+		    c, opt->horizon), false);
 		return;
 	}
 	ey = model_expected(kind, q, c, opt->horizon);
-	put(w, "clv_frequency", c->x, true);
-	put(w, "clv_recency", c->tx, bb);
-	put(w, bb ? "clv_opportunities" : "clv_T", c->T, bb);
+	put(C, q, w, "clv_frequency", c->x, true);
+	put(C, q, w, "clv_recency", c->tx, bb);
+	put(C, q, w, bb ? "clv_opportunities" : "clv_T", c->T, bb);
 	if (C->has_spend) {
 		const char *cur = C->t != NULL ? cust_currency(C->t,
 		    &C->t->c[i]) : NULL;
 
-		put(w, "clv_monetary", c->zbar, false);
+		put(C, q, w, "clv_monetary", c->zbar, false);
 		if (cur != NULL && cdp_recw_raw(w, "clv_currency", 12, cur,
 		    strlen(cur)) == -1)
 			cdp_oom(0);
 	}
-	put(w, "clv_p_alive", model_palive(kind, q, c), false);
-	put(w, "clv_expected_purchases", ey, false);
+	put(C, q, w, "clv_p_alive", model_palive(kind, q, c), false);
+	put(C, q, w, "clv_expected_purchases", ey, false);
 	if (opt->intervals) {
-		put(w, "clv_expected_purchases_lo", C->iv[4 * i], false);
-		put(w, "clv_expected_purchases_hi", C->iv[4 * i + 1], false);
+		put(C, q, w, "clv_expected_purchases_lo", C->iv[4 * i],
+		    false);
+		put(C, q, w, "clv_expected_purchases_hi", C->iv[4 * i + 1],
+		    false);
 	}
 	if (C->has_spend) {
 		spend = gg_expected_spend(C->g.p, c->x, c->zbar);
-		put(w, "clv_expected_spend", spend, false);
-		put(w, "clv_value", value(opt, kind, q, c, spend, ey), false);
+		put(C, q, w, "clv_expected_spend", spend, false);
+		put(C, q, w, "clv_value", value(opt, kind, q, c, spend, ey),
+		    false);
 		if (opt->intervals) {
-			put(w, "clv_value_lo", C->iv[4 * i + 2], false);
-			put(w, "clv_value_hi", C->iv[4 * i + 3], false);
+			put(C, q, w, "clv_value_lo", C->iv[4 * i + 2], false);
+			put(C, q, w, "clv_value_hi", C->iv[4 * i + 3], false);
 		}
 	}
 	if (opt->has_holdout) {
-		put(w, "clv_holdout_purchases", C->hold[i], true);
-		put(w, "clv_holdout_expected", model_expected(kind, q, c,
-		    C->h->len), false);
+		put(C, q, w, "clv_holdout_purchases", C->hold[i], true);
+		put(C, q, w, "clv_holdout_expected", model_expected(kind, q,
+		    c, C->h->len), false);
 	}
 }
 
@@ -582,6 +607,12 @@ clv_intervals(struct clv *C)
 			vv[b] = C->has_spend ? value(opt, f.kind, q, c,
 			    gg_expected_spend(gd + 3 * b, c->x, c->zbar),
 			    ev[b]) : 0;
+			if (!isfinite(ev[b]) || !isfinite(vv[b]))
+				cdp_die(EX_DATAERR, NULL, 0, "--intervals: "
+				    "draw %zu of the parameters leaves %s "
+				    "undefined (no formula holds its digits "
+				    "there)", b + 1, isfinite(ev[b]) ?
+				    "the value" : "the expected purchases");
 		}
 		qsort(ev, N, sizeof(*ev), model_by_double);
 		qsort(vv, N, sizeof(*vv), model_by_double);

@@ -4,6 +4,7 @@
  * time-invariant covariates) and Gamma-Gamma (formulas in
  * man/cdp-score.1 with their references).
  */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_integration.h>
 #include <gsl/gsl_sf_hyperg.h>
 #include <gsl/gsl_sf_psi.h>
 
@@ -793,11 +795,139 @@ model_palive(enum model_kind kind, const double *q, const struct rfx *c)
 	}
 }
 
+/* The relative error an expected number of purchases may carry; beyond
+ * it the formula has lost its digits and gives no number. */
+#define EXP_RELERR	1e-10
+
+/*
+ * The series that (BG/NBD, an active customer) the closed form equals by
+ * Pfaff's transformation, 2F1(R, B; C; z) = (1 - z)^-R 2F1(R, C - B; C;
+ * z / (z - 1)) with C - B = a - 1:
+ *
+ *   sum over n >= 1 of (-1)^(n+1) (R)_n (a)_(n-1) u^n / ((C + 1)_(n-1) n!)
+ *
+ * with u = t / (alpha + T): no division by a - 1 and no difference of
+ * nearly equal numbers, but it converges only for u < 1.  NAN when it
+ * does not, or when its rounding (each term's, relative n eps) passes
+ * EXP_RELERR of the sum.
+ */
+static double
+bg_series(double R, double a, double C, double u)
+{
+	double term = R * u, sum = term, err = fabs(term) * DBL_EPSILON;
+
+	if (!(u < 1))
+		return NAN;
+	for (int n = 1; n < 100000; n++) {
+		term *= -(R + n) * (a + n - 1) * u / ((C + n) * (n + 1));
+		sum += term;
+		err += fabs(term) * (4 * n + 1) * DBL_EPSILON;
+		if (fabs(term) <= DBL_EPSILON * fabs(sum))
+			return err <= EXP_RELERR * fabs(sum) ? sum : NAN;
+	}
+	return NAN;
+}
+
+/*
+ * The same expectation as an integral with nothing subtracted: an active
+ * customer buys at rate lambda until a purchase ends them, so it is R
+ * times the integral over v in [0, t / A] of E[(1 + p v)^-(R+1)], p ~
+ * Beta(a, B) (B = b + x + k), that mean being 2F1(R + 1, a; a + B; -v) =
+ * (1 + v)^-(R+1) 2F1(R + 1, B; a + B; v / (1 + v)): a series of positive
+ * terms, or where they overflow its Euler transform (1 + v)^-a 2F1(a + B
+ * - R - 1, a; a + B; v / (1 + v)).  Integrated by GSL's adaptive Gauss-
+ * Kronrod rule to EXP_RELERR; NAN when that or a 2F1 misses it.
+ */
+struct mean_power {
+	double	R, a, B;
+	bool	lost;		/* a 2F1 without its digits */
+};
+
+static double
+mean_power(double v, void *arg)
+{
+	struct mean_power *m = arg;
+	double P = exp(-(m->R + 1) * log1p(v)), F, e, w = v / (1 + v);
+
+	F = hyp2f1_err(m->R + 1, m->B, m->a + m->B, w, &e);
+	if (isfinite(P * F) && P * e <= EXP_RELERR * P * F)
+		return P * F;
+	P = exp(-m->a * log1p(v));
+	F = hyp2f1_err(m->a + m->B - m->R - 1, m->a, m->a + m->B, w, &e);
+	if (!(isfinite(P * F) && P * e <= EXP_RELERR * fabs(P * F)))
+		m->lost = true;
+	return P * F;
+}
+
+static double
+bg_integral(double R, double a, double B, double u)
+{
+	struct mean_power m = { R, a, B, false };
+	gsl_function fn = { mean_power, &m };
+	gsl_integration_workspace *ws = gsl_integration_workspace_alloc(200);
+	double I, err;
+	int rc;
+
+	if (ws == NULL)
+		return NAN;
+	rc = gsl_integration_qag(&fn, 0, u, 0, EXP_RELERR, 200,
+	    GSL_INTEG_GAUSS21, ws, &I, &err);
+	gsl_integration_workspace_free(ws);
+	return rc == GSL_SUCCESS && !m.lost ? R * I : NAN;
+}
+
+/*
+ * BG/NBD's expected purchases in (T, T + t] of a customer active at T:
+ * eq. 10 of Fader, Hardie & Lee 2005 over P(alive),
+ *
+ *   C / (a - 1) (1 - (A / (A + t))^R 2F1(R, B; C; t / (A + t)))
+ *
+ * with R = r + x, A = alpha + T, B = b + x + k, C = a + b + x - 1 + k (k
+ * is 1 in the modified model).  Where a nears 0 or 1 or b grows (where a
+ * fit that did not converge stops) the difference is of numbers equal to
+ * more digits than they hold, and the series above stands in, or the
+ * integral; NAN when none holds its digits.
+ */
+static double
+bg_expected(const double *q, const struct rfx *c, double t, int k)
+{
+	double R = q[0] + c->x, A = q[1] + c->T, a = q[2];
+	double C = a + q[3] + c->x - 1 + k, u = t / A;
+	double P, F, Ferr, num, err;
+
+	/* (A / (A + t))^R; log1p keeps the digits of t << A */
+	P = exp(-R * log1p(u));
+	F = hyp2f1_err(R, q[3] + c->x + k, C, t / (A + t), &Ferr);
+	num = 1 - P * F;
+	err = P * Ferr + fabs(P * F) * DBL_EPSILON * (2 + R * log1p(u));
+	if (a != 1 && isfinite(num) && err <= EXP_RELERR * fabs(num))
+		return C / (a - 1) * num;
+	num = bg_series(R, a, C, u);
+	return isfinite(num) ? num : bg_integral(R, a, q[3] + c->x + k, u);
+}
+
+/*
+ * Expected purchases of an active customer are at least 0 and at most
+ * the posterior mean rate's, R t / A (dropping out only takes purchases
+ * away): e, or within rounding of the range its end, or NAN.
+ */
+static double
+in_range(double e, double most)
+{
+	if (e >= 0 && e <= most)
+		return e;
+	if (e < 0 && e >= -1e-9 * most)
+		return 0;
+	if (e > most && e <= most * (1 + 1e-9))
+		return most;
+	return NAN;
+}
+
 double
 model_expected(enum model_kind kind, const double *q, const struct rfx *c,
     double t)
 {
-	double r = q[0], al = q[1], x = c->x, a, b, s, be, z, num;
+	double R = q[0] + c->x, A = q[1] + c->T, s, B, L, z;
 	int k = kind == M_MBGNBD;
 
 	if (t <= 0)
@@ -805,22 +935,19 @@ model_expected(enum model_kind kind, const double *q, const struct rfx *c,
 	switch (kind) {
 	case M_PARETO:
 		s = q[2];
-		be = q[3];
-		/* Schmittlein, Morrison & Colombo 1987; s = 1 is the limit */
-		z = fabs(s - 1) < 1e-9 ? log((be + c->T + t) / (be + c->T)) :
-		    (1 - pow((be + c->T) / (be + c->T + t), s - 1)) / (s - 1);
-		return (r + x) * (be + c->T) / (al + c->T) * z *
+		B = q[3] + c->T;
+		/* Schmittlein, Morrison & Colombo 1987: R / A times
+		 * integral over [0, t] of (B / (B + v))^s dv, which is
+		 * (1 - (B / (B + t))^(s-1)) / (s - 1) B, at s = 1 its limit
+		 * ln(1 + t / B) B; expm1 and log1p keep the digits of s
+		 * near 1 and of t << B */
+		L = log1p(t / B);
+		z = s == 1 ? L : -expm1(-(s - 1) * L) / (s - 1);
+		return in_range(R / A * B * z, R * t / A) *
 		    model_palive(kind, q, c);
 	case M_BGNBD:
 	case M_MBGNBD:
-		a = q[2];
-		b = q[3];
-		z = t / (al + c->T + t);
-		num = 1 - exp((r + x) * log((al + c->T) / (al + c->T + t))) *
-		    model_hyp2f1(r + x, b + x + k, a + b + x - 1 + k, z);
-		/* FHL 2005 eq. 10 with P(alive) of eq. 11 in the
-		 * denominator; the modified model shifts b + x by one */
-		return (a + b + x - 1 + k) / (a - 1) * num *
+		return in_range(bg_expected(q, c, t, k), R * t / A) *
 		    model_palive(kind, q, c);
 	default:
 		return discrete_expected(kind, q, c, t);

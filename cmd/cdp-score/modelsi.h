@@ -12,6 +12,9 @@ double	lbeta(double a, double b);
 double	psi(double x);
 double	logsumexp(double a, double b);
 
+/* model_hyp2f1(), with an estimate of its absolute error in *err. */
+double	hyp2f1_err(double a, double b, double c, double z, double *err);
+
 /* The discrete models (BG/BB, sBG): as model_ll_grad(), model_palive(),
  * model_expected() and model_p_none(). */
 double	discrete_ll(enum model_kind kind, const struct rfx_rows *d,

@@ -48,22 +48,37 @@ hyp2f1_series(double a, double b, double c, double z)
 }
 
 /*
- * Gauss's 2F1(a, b; c; z) for 0 <= z < 1: GSL's.  GSL refuses some
- * c - a - b near an integer (its transformation to 1 - z divides by
- * zero there); the function is smooth in c, so the mean of its values at
- * c -+ 1e-6 stands in (off by 1e-12 relative), and last the power series.
+ * Gauss's 2F1(a, b; c; z) for 0 <= z < 1: GSL's, with its estimate of
+ * the absolute error in *err.  GSL refuses some c - a - b near an integer
+ * (its transformation to 1 - z divides by zero there); the function is
+ * smooth in c, so the mean of its values at c -+ 1e-6 stands in (off by
+ * 1e-12 relative), and last the power series (its error taken as that).
  */
 double
-model_hyp2f1(double a, double b, double c, double z)
+hyp2f1_err(double a, double b, double c, double z, double *err)
 {
 	gsl_sf_result r, s;
+	double v;
 
 	if (gsl_sf_hyperg_2F1_e(a, b, c, z, &r) == GSL_SUCCESS &&
-	    isfinite(r.val))
+	    isfinite(r.val)) {
+		*err = r.err;
 		return r.val;
+	}
 	if (gsl_sf_hyperg_2F1_e(a, b, c - 1e-6, z, &r) == GSL_SUCCESS &&
 	    gsl_sf_hyperg_2F1_e(a, b, c + 1e-6, z, &s) == GSL_SUCCESS &&
 	    isfinite(r.val) && isfinite(s.val))
-		return (r.val + s.val) / 2;
-	return hyp2f1_series(a, b, c, z);
+		v = (r.val + s.val) / 2;
+	else
+		v = hyp2f1_series(a, b, c, z);
+	*err = 1e-12 * fabs(v);
+	return v;
+}
+
+double
+model_hyp2f1(double a, double b, double c, double z)
+{
+	double err;
+
+	return hyp2f1_err(a, b, c, z, &err);
 }
