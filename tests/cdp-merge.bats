@@ -784,10 +784,15 @@ J/r0/to-1/keep-sets-a'
 @test "merge: --part K/N: bad ranges, several inputs, standard input" {
 	local k="--ids email --clear-links"
 	printf '%s\n' '{"email":"a@x.io"}' > x
-	for p in 0/4 5/4 1/0 a/4 1/ /4 1/10001 -1/4 1/4x; do
+	for p in 0/4 5/4 1/0 1/ 1/10001 1/-4 1/4x 1//4; do
 		run_split cdp-merge $k --apply-map J --part "$p" x
 		assert_failure 64
 		[[ "$stderr" == *"--part: expected K/N, 1 <= K <= N <= 10000"* ]]
+	done
+	for p in a/4 /4 -1/4; do
+		run_split cdp-merge $k --apply-map J --part "$p" x
+		assert_failure 64
+		[[ "$stderr" == *"--part: expected a name of letters, digits, '.', '_' and '-', starting with a letter or a digit, or K/N"* ]]
 	done
 	run_split cdp-merge $k --apply-map J --part 1/2 x x
 	assert_failure 64

@@ -331,7 +331,8 @@ part_range(struct merge_opts *opt, const char *arg)
 	char k[24];
 
 	opt->part_k = opt->part_n = 0;
-	if (slash == NULL)
+	/* Else a name, which cannot hold a '/'. */
+	if (slash == NULL || *arg < '0' || *arg > '9')
 		return;
 	if ((size_t)(slash - arg) >= sizeof(k))
 		cdp_usage_die(usage, "--part: expected K/N, 1 <= K <= N <= "
@@ -656,7 +657,7 @@ check_phases(const struct merge_opts *opt, int noperands)
 	if (opt->part != NULL && !part_name_ok(opt->part))
 		cdp_usage_die(usage, "--part: expected a name of letters, "
 		    "digits, '.', '_' and '-', starting with a letter or a "
-		    "digit");
+		    "digit, or K/N");
 }
 
 int
