@@ -55,8 +55,9 @@ one(struct loop *lp, const struct cdp_each_at *at)
 		reject(lp, at, why);
 }
 
+/* The file at path, or its part k of n when n > 0 (a regular file). */
 static void
-one_file(struct loop *lp, const char *path, size_t max)
+one_file(struct loop *lp, const char *path, size_t max, long k, long n)
 {
 	struct cdp_lines *in;
 	struct cdp_line l;
@@ -65,6 +66,8 @@ one_file(struct loop *lp, const char *path, size_t max)
 	int rc;
 
 	if ((in = cdp_lines_open(path, max, &err)) == NULL)
+		cdp_die_err(&err, path, 0);
+	if (n > 0 && cdp_lines_part(in, k, n, &err) == -1)
 		cdp_die_err(&err, path, 0);
 	at.file = cdp_lines_name(in);
 	while ((rc = cdp_lines_next(in, &l, &err)) == 1) {
@@ -78,9 +81,11 @@ one_file(struct loop *lp, const char *path, size_t max)
 	cdp_lines_close(in);
 }
 
-void
-cdp_each(char **files, int nfiles, const struct cdp_common_opts *c,
-    struct cdp_acct *acct, cdp_each_fn fn, void *ctx)
+/* Every file, or the part k of n of the one file when n > 0. */
+static void
+each(char **files, int nfiles, long k, long n,
+    const struct cdp_common_opts *c, struct cdp_acct *acct, cdp_each_fn fn,
+    void *ctx)
 {
 	struct loop lp = { .acct = acct, .fn = fn, .ctx = ctx };
 	struct cdp_err err;
@@ -91,7 +96,24 @@ cdp_each(char **files, int nfiles, const struct cdp_common_opts *c,
 		cdp_die_err(&err, bad, 0);
 	cdp_progress_start(&lp.prog, c->progress, total);
 	for (int i = 0; i < nfiles; i++)
-		one_file(&lp, files[i], c->max_record_bytes);
+		one_file(&lp, files[i], c->max_record_bytes, k, n);
 	cdp_progress_end(&lp.prog);
 	cdp_rec_free(&lp.rec);
+}
+
+void
+cdp_each(char **files, int nfiles, const struct cdp_common_opts *c,
+    struct cdp_acct *acct, cdp_each_fn fn, void *ctx)
+{
+	each(files, nfiles, 0, 0, c, acct, fn, ctx);
+}
+
+void
+cdp_each_part(const char *file, long k, long n,
+    const struct cdp_common_opts *c, struct cdp_acct *acct, cdp_each_fn fn,
+    void *ctx)
+{
+	char *files[] = { (char *)file };
+
+	each(files, 1, k, n, c, acct, fn, ctx);
 }

@@ -46,4 +46,12 @@ typedef int	(*cdp_each_fn)(void *ctx, struct cdp_rec *rec,
 void	cdp_each(char **files, int nfiles, const struct cdp_common_opts *c,
 	    struct cdp_acct *acct, cdp_each_fn fn, void *ctx);
 
+/*
+ * Like cdp_each() on the one regular file file, reading only its part k of
+ * n (cdp_lines_part()); exits 64 when file is not a regular file.
+ */
+void	cdp_each_part(const char *file, long k, long n,
+	    const struct cdp_common_opts *c, struct cdp_acct *acct,
+	    cdp_each_fn fn, void *ctx);
+
 #endif

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@ struct cdp_lines {
 	size_t	 end;		/* end of the bytes read */
 	off_t	 base;		/* input offset of buf[0] */
 	off_t	 size;
+	off_t	 limit;		/* cdp_lines_part(): no bytes from here, or -1 */
 	size_t	 max;
 	long	 lineno;
 	bool	 eof;
@@ -151,6 +153,7 @@ cdp_lines_open_fd(int fd, const char *name, const char *pre, size_t prelen,
 	if (prelen > 0)
 		memcpy(l->buf, pre, prelen);
 	l->end = prelen;
+	l->limit = -1;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		l->size = st.st_size;
 #ifdef POSIX_FADV_SEQUENTIAL
@@ -191,9 +194,13 @@ fill(struct cdp_lines *l, struct cdp_err *err)
 		l->buf = p;
 		l->cap = cap;
 	}
-	do
-		n = read(l->fd, l->buf + l->end, l->cap - l->end);
-	while (n == -1 && errno == EINTR);
+	cap = l->cap - l->end;
+	if (l->limit >= 0 && (off_t)cap > l->limit - l->base - (off_t)l->end)
+		cap = (size_t)(l->limit - l->base - (off_t)l->end);
+	n = 0;
+	while (cap > 0 && (n = read(l->fd, l->buf + l->end, cap)) == -1 &&
+	    errno == EINTR)
+		continue;
 	if (n == -1) {
 		cdp_err_set(err, EX_IOERR, "read error: %s", strerror(errno));
 		return -1;
@@ -308,6 +315,73 @@ const char *
 cdp_lines_name(const struct cdp_lines *l)
 {
 	return l->name;
+}
+
+/* The offset of the first line that starts at x or after it (a line
+ * starts at 0 and after every newline), size when none does. */
+static int
+line_start(int fd, off_t x, off_t size, off_t *at)
+{
+	char buf[1 << 16];
+	ssize_t n;
+	char *nl;
+
+	if (x <= 0 || x >= size) {
+		*at = x <= 0 ? 0 : size;
+		return 0;
+	}
+	/* From the byte before x: a newline there makes x a start. */
+	for (x--; x < size; x += n) {
+		while ((n = pread(fd, buf, sizeof(buf), x)) == -1 &&
+		    errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		if ((nl = memchr(buf, '\n', (size_t)n)) != NULL) {
+			*at = x + (nl - buf) + 1;
+			return 0;
+		}
+	}
+	*at = size;
+	return 0;
+}
+
+/* size * k / n without overflow (k <= n). */
+static off_t
+nth(off_t size, long k, long n)
+{
+	return size / n * k + size % n * k / n;
+}
+
+int
+cdp_lines_part(struct cdp_lines *l, long k, long n, struct cdp_err *err)
+{
+	off_t from, to;
+	char *name;
+
+	if (l->size < 0 || l->base != 0 || l->end != 0 || k < 1 || k > n) {
+		cdp_err_set(err, EX_USAGE, "a part K/N of a regular file only");
+		return -1;
+	}
+	if (line_start(l->fd, nth(l->size, k - 1, n), l->size, &from) == -1 ||
+	    line_start(l->fd, nth(l->size, k, n), l->size, &to) == -1 ||
+	    lseek(l->fd, from, SEEK_SET) == -1) {
+		cdp_err_set(err, EX_IOERR, "read error: %s", strerror(errno));
+		return -1;
+	}
+	/* Line numbers count from the part's start: say so in messages. */
+	if ((name = malloc(strlen(l->name) + 48)) == NULL) {
+		cdp_err_set(err, EX_OSERR, "out of memory");
+		return -1;
+	}
+	sprintf(name, "%s[%ld/%ld]", l->name, k, n);
+	free(l->name);
+	l->name = name;
+	l->base = from;
+	l->limit = to;
+	/* A byte order mark can only open the whole input. */
+	l->bom_done = from > 0;
+	return 0;
 }
 
 off_t

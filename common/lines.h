@@ -82,6 +82,17 @@ int	cdp_lines_inputs(char ***files, int *nfiles, off_t *total,
 int	cdp_lines_next(struct cdp_lines *l, struct cdp_line *out,
 	    struct cdp_err *err);
 
+/*
+ * Read only part k of n (1 <= k <= n) of the regular file l was opened on,
+ * before any line is read: the lines that start in the k-th n-th of its
+ * bytes, where a line starts at offset 0 and after each newline.  The n
+ * parts hold every line once; line numbers count from the part's first
+ * line, and the name in messages becomes "NAME[K/N]".  Returns 0, or -1
+ * with err set (EX_USAGE: not a regular file or
+ * already read from; EX_IOERR).
+ */
+int	cdp_lines_part(struct cdp_lines *l, long k, long n, struct cdp_err *err);
+
 /* The name for messages: the path, or "<stdin>". */
 const char *cdp_lines_name(const struct cdp_lines *l);
 

@@ -747,6 +747,74 @@ J/r0/to-1/keep-sets-a'
 	assert_equal "$output" "$(head -n 3 many)"
 }
 
+@test "merge: --part K/N: the phases read byte ranges of one file, every line once, as one process" {
+	local k="$IDS --default-country US --clear-links --allow-no-ids"
+	# A CRLF line, blank lines, a record without ids and no last newline:
+	# whatever the cut, each line is in one part.
+	printf '%s\n' '{"email":"a@x.io","n":1}' \
+	    '{"email":"b@x.io","phone":"+4791234567"}'$'\r' '' \
+	    '{"email":"A@x.io","phone":"+47 912 34 567"}' '   ' '{"n":5}' \
+	    '{"email":"c@x.io","customer_id":"K1"}' > s.ndjson
+	printf '%s' '{"customer_id":"K1"}' >> s.ndjson
+	cdp-merge $IDS --default-country US s.ndjson | sort > one
+	for n in 1 2 3 5 9 40; do
+		rm -rf J
+		for i in $(seq $n); do
+			cdp-merge $k --emit-links --buckets 2 --part $i/$n \
+			    -o J/r0 s.ndjson
+		done
+		join_rounds $k
+		[ -d J/r$R/map-$n-of-$n ]
+		for i in $(seq $n); do
+			cdp-merge $k --apply-map J/r$R --part $i/$n s.ndjson
+		done | sort > many
+		assert_equal "$(cat many)" "$(cat one)"
+	done
+	# Messages name the part; its lines count from its start.
+	printf '%s\n' '{"email":"a@x.io"}' '{"email":"b@x.io"}' 'nope' > bad.ndjson
+	run_split cdp-merge $k --emit-links --buckets 2 --part 2/2 -o B bad.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-merge: bad.ndjson[2/2]:1: not a JSON object at byte 1'
+	mv J/r$R/map-1-of-40 J/r$R/map-2-of-2
+	run_split cdp-merge $k --apply-map J/r$R --part 2/2 bad.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-merge: bad.ndjson[2/2]:1: not a JSON object at byte 1'
+}
+
+@test "merge: --part K/N: bad ranges, several inputs, standard input" {
+	local k="--ids email --clear-links"
+	printf '%s\n' '{"email":"a@x.io"}' > x
+	for p in 0/4 5/4 1/0 1/ 1/10001 1/-4 1/4x 1//4; do
+		run_split cdp-merge $k --apply-map J --part "$p" x
+		assert_failure 64
+		[[ "$stderr" == *"--part: expected K/N, 1 <= K <= N <= 10000"* ]]
+	done
+	for p in a/4 /4 -1/4; do
+		run_split cdp-merge $k --apply-map J --part "$p" x
+		assert_failure 64
+		[[ "$stderr" == *"--part: expected a name of letters, digits, '.', '_' and '-', starting with a letter or a digit, or K/N"* ]]
+	done
+	run_split cdp-merge $k --apply-map J --part 1/2 x x
+	assert_failure 64
+	[[ "$stderr" == *"--part K/N: one input file of --emit-links or --apply-map"* ]]
+	run_split cdp-merge $k --emit-prior --buckets 2 -o J --part 1/2 x
+	assert_failure 64
+	[[ "$stderr" == *"--part K/N: one input file of --emit-links or --apply-map"* ]]
+	# Standard input redirected from a file has its parts; a pipe not.
+	cdp-merge $k --emit-links --buckets 1 -o J/r0 --part 1/1 - < x
+	[ -e J/r0/to-0/emit-1-of-1 ]
+	rm -r J
+	run_split sh -c "cat x | cdp-merge $k --apply-map J --part 1/2 -"
+	assert_failure 64
+	assert_equal "$stderr" 'cdp-merge: <stdin>: a part K/N of a regular file only'
+	run_split sh -c "cat x | cdp-merge $k --emit-links --buckets 2 -o J --part 1/2 -"
+	assert_failure 64
+	assert_equal "$stderr" 'cdp-merge: <stdin>: a part K/N of a regular file only'
+	run_split cdp-merge $k --emit-links --buckets 2 -o J --part 1/2 < x
+	assert_failure 64
+	[ ! -e J ]
+}
+
 @test "merge: --emit-prior: the join keeps earlier ids and writes one process's ledger, splits too" {
 	local ids="--ids email,customer_id --hash-key-file key"
 	printf '%032d' 7 > key

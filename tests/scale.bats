@@ -45,15 +45,19 @@ setup() {
 
 # The phases of cdp-merge, run as cdpipe(7) shows them: links per part
 # into 3 buckets, the join's rounds two buckets at a time until one
-# writes done, the map applied per part, reading the part's slice.
+# writes done, the map applied per part, reading the part's slice.  The
+# parts are cdp-partition's files, or with RANGES=N the N byte ranges of
+# ev.ndjson (--part K/N).
 merge_two_phase() {
 	local o="--ids email,phone --default-country US --rejects /dev/null"
 	local k="--hash-key-file key" r=0
+	local -a parts=({} ::: parts/part-*.ndjson)
 
+	[ -z "$RANGES" ] || parts=(--part {}/$RANGES ev.ndjson ::: $(seq $RANGES))
 	printf '%032d' 42 > key
 	rm -rf join
-	parallel -j2 cdp-merge $o $k "$@" --emit-links --buckets 3 -o join/r0 {} \
-	    ::: parts/part-*.ndjson
+	parallel -j2 cdp-merge $o $k "$@" --emit-links --buckets 3 -o join/r0 \
+	    "${parts[@]}"
 	[ -z "$PRIOR" ] || cdp-merge $o $k --emit-prior --buckets 3 -o join/r0 \
 	    "$PRIOR"
 	while [ ! -e join/r$r/done ]; do
@@ -63,8 +67,8 @@ merge_two_phase() {
 		[ $r -lt 40 ]
 	done
 	[ -z "$PRIOR" ] || cp join/r$r/id-map.ndjson idmap.many
-	parallel -j2 cdp-merge $o $k "$@" --apply-map join/r$r {} \
-	    ::: parts/part-*.ndjson | sort > many
+	parallel -j2 cdp-merge $o $k "$@" --apply-map join/r$r "${parts[@]}" \
+	    | sort > many
 	MAP=join/r$r ROUNDS=$r
 }
 
@@ -90,6 +94,18 @@ merge_two_phase() {
 		    | grep -o '"profile_id":"[^"]*"' | sort -u
 	done | sort | uniq -d > spread
 	[ "$(wc -l < spread)" -gt 10 ]
+}
+
+@test "scale: cdp-merge in two phases over byte ranges of the one file equals one process" {
+	local o="--ids email,phone --default-country US --rejects /dev/null"
+
+	cdp-merge $o --max-degree 3 ev.ndjson | sort > one
+	# No cdp-partition: each phase reads its range of ev.ndjson.
+	RANGES=5 merge_two_phase --max-degree 3
+	run cmp one many
+	assert_success
+	assert_equal "$(ls join/r$ROUNDS | tr '\n' ' ')" \
+	    "done map-1-of-5 map-2-of-5 map-3-of-5 map-4-of-5 map-5-of-5 "
 }
 
 @test "scale: cdp-merge two phases: --max-degree counts sets over all parts" {

@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <xxhash.h>
 
@@ -671,6 +673,20 @@ apply_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 	return 0;
 }
 
+/* --part K/N before the map loads: a regular file (or standard input
+ * redirected from one), else exit 64. */
+static void
+part_check(const char *file)
+{
+	bool in = strcmp(file, "-") == 0;
+	struct stat st;
+
+	if ((in ? fstat(STDIN_FILENO, &st) : stat(file, &st)) == 0 &&
+	    !S_ISREG(st.st_mode))
+		cdp_die(EX_USAGE, in ? "<stdin>" : file, 0, "a part K/N of a "
+		    "regular file only");
+}
+
 int
 links_apply(const struct merge_opts *opt, char **files, int nfiles)
 {
@@ -679,6 +695,8 @@ links_apply(const struct merge_opts *opt, char **files, int nfiles)
 	struct cdp_err err;
 	char part[JF_NAMEMAX];
 
+	if (opt->part_n > 0)
+		part_check(files[0]);
 	index_init(&a.ix, opt, false);
 	a.t = phase_tokens(opt);
 	if ((a.map = cdp_keymap_new()) == NULL ||
@@ -692,7 +710,11 @@ links_apply(const struct merge_opts *opt, char **files, int nfiles)
 	if ((a.out = cdp_out_open(opt->common.output, &err)) == NULL ||
 	    cdp_acct_open(&acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
-	cdp_each(files, nfiles, &opt->common, &acct, apply_record, &a);
+	if (opt->part_n > 0)
+		cdp_each_part(files[0], opt->part_k, opt->part_n, &opt->common,
+		    &acct, apply_record, &a);
+	else
+		cdp_each(files, nfiles, &opt->common, &acct, apply_record, &a);
 	if (cdp_out_close(a.out, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	acct.extra[0].name = "mapped";

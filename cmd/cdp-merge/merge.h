@@ -70,6 +70,8 @@ struct merge_opts {
 	const char		*apply_map;	/* --apply-map DIR */
 	long			 buckets;	/* --buckets N */
 	const char		*part;		/* --part NAME */
+	long			 part_k, part_n;	/* --part K/N, 0 0 */
+	char			 part_name[32];	/* its name: K-of-N */
 	const char		*hash_key;	/* --hash-key-file FILE */
 	bool			 clear_links;	/* --clear-links */
 	long			 gather;	/* --gather N */

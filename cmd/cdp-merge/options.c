@@ -7,6 +7,9 @@
 #include "diag.h"
 #include "merge.h"
 #include "norm.h"
+#include "opts.h"
+
+#define MAX_PARTS	10000	/* --part K/N: N at most */
 
 static const char usage[] =
 "usage: cdp-merge --ids F,... [options] [FILE...]\n"
@@ -319,6 +322,32 @@ probability(const char *arg, const char *o, bool zero)
 	return v;
 }
 
+/* --part K/N: a byte range of the one input instead of a name, its
+ * slice named K-of-N. */
+static void
+part_range(struct merge_opts *opt, const char *arg)
+{
+	const char *slash = strchr(arg, '/');
+	char k[24];
+
+	opt->part_k = opt->part_n = 0;
+	/* Else a name, which cannot hold a '/'. */
+	if (slash == NULL || *arg < '0' || *arg > '9')
+		return;
+	if ((size_t)(slash - arg) >= sizeof(k))
+		cdp_usage_die(usage, "--part: expected K/N, 1 <= K <= N <= "
+		    "%d", MAX_PARTS);
+	memcpy(k, arg, (size_t)(slash - arg));
+	k[slash - arg] = '\0';
+	if (cdp_parse_long(slash + 1, 1, MAX_PARTS, &opt->part_n) == -1 ||
+	    cdp_parse_long(k, 1, opt->part_n, &opt->part_k) == -1)
+		cdp_usage_die(usage, "--part: expected K/N, 1 <= K <= N <= "
+		    "%d", MAX_PARTS);
+	snprintf(opt->part_name, sizeof(opt->part_name), "%ld-of-%ld",
+	    opt->part_k, opt->part_n);
+	opt->part = opt->part_name;
+}
+
 static void	prob_option(int, char *, struct merge_opts *);
 
 static void
@@ -377,6 +406,7 @@ private_option(int ch, char *arg, struct merge_opts *opt,
 		break;
 	case OPT_PART:
 		opt->part = arg;
+		part_range(opt, arg);
 		break;
 	case OPT_HASH_KEY_FILE:
 		opt->hash_key = arg;
@@ -620,10 +650,14 @@ check_phases(const struct merge_opts *opt, int noperands)
 	if (opt->join_links && opt->part != NULL)
 		cdp_usage_die(usage, "--join-links: --part belongs to the "
 		    "parts' phases");
+	if (opt->part_n > 0 && ((!opt->emit_links && opt->apply_map ==
+	    NULL) || noperands != 1))
+		cdp_usage_die(usage, "--part K/N: one input file of "
+		    "--emit-links or --apply-map");
 	if (opt->part != NULL && !part_name_ok(opt->part))
 		cdp_usage_die(usage, "--part: expected a name of letters, "
 		    "digits, '.', '_' and '-', starting with a letter or a "
-		    "digit");
+		    "digit, or K/N");
 }
 
 int

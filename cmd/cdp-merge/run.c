@@ -286,8 +286,11 @@ pass1_input(struct run *r, struct input *in)
 		r->spill = spill_open();
 	lr = cdp_lines_open_fd(fd, in->name, NULL, 0,
 	    r->opt->common.max_record_bytes, &err);
-	if (lr == NULL)
+	if (lr == NULL || (r->opt->part_n > 0 && cdp_lines_part(lr,
+	    r->opt->part_k, r->opt->part_n, &err) == -1))
 		cdp_die_err(&err, in->name, 0);
+	/* --part K/N: "FILE[K/N]" in messages, as lines count in the part. */
+	in->name = cdp_lines_name(lr);
 	while ((rc = cdp_lines_next(lr, &l, &err)) == 1) {
 		const char *why;
 		bool good = pass1_record(r, &l, &why);
@@ -309,6 +312,7 @@ pass1_input(struct run *r, struct input *in)
 	if (rc == -1)
 		cdp_die_err(&err, in->name, 0);
 	cdp_lines_close(lr);
+	in->name = strcmp(in->path, "-") == 0 ? "<stdin>" : in->path;
 	if (fd != STDIN_FILENO)
 		close(fd);
 }
@@ -717,7 +721,9 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 	    input_bytes(files, nfiles));
 	for (int i = 0; i < nfiles; i++)
 		r.in[i].path = files[i];
-	threads = opt->probabilistic || opt->truth != NULL ? 1 :
+	/* --part K/N reads its byte range in one thread. */
+	threads = opt->probabilistic || opt->truth != NULL ||
+	    opt->part_n > 0 ? 1 :
 	    cdp_par_threads(&opt->common, &r.par.asked);
 	if (threads > 1)
 		pass1_parallel(&r, threads);
