@@ -1,8 +1,9 @@
 /*
- * simd.h - byte classification with SSE2 or AVX2, chosen at run time,
- * for the record layer and the block reader: where a line's strings
- * start and end, UTF-8 validation in bulk, and byte counts.  Every
- * function has a scalar form that the vector ones are tested against.
+ * simd.h - byte classification with SSE2, AVX2 or AVX-512, chosen at
+ * run time, for the record layer and the block reader: where a line's
+ * strings start and end, UTF-8 validation in bulk, and byte counts.
+ * Every function has a scalar form that the vector ones are tested
+ * against (AVX-512 builds the token masks; UTF-8 and counts run as AVX2).
  */
 #ifndef CDP_SIMD_H
 #define CDP_SIMD_H
@@ -15,20 +16,21 @@
 enum cdp_simd {
 	CDP_SIMD_SCALAR,
 	CDP_SIMD_SSE2,
-	CDP_SIMD_AVX2
+	CDP_SIMD_AVX2,
+	CDP_SIMD_AVX512	/* AVX-512 BW, for the token masks */
 };
 
 /*
  * The best level this CPU has, lowered (never raised) by the environment
- * variable CDP_SIMD=scalar|sse2|avx2, which tests use to run each path on
- * one machine.  Reads the environment: callers keep the result.
+ * variable CDP_SIMD=scalar|sse2|avx2|avx512, which tests use to run each
+ * path on one machine.  Reads the environment: callers keep the result.
  */
 enum cdp_simd cdp_simd_best(void);
 
 /* The level of the CPU alone (no environment): cheap. */
 enum cdp_simd cdp_simd_cpu(void);
 
-/* "scalar", "sse2" or "avx2". */
+/* "scalar", "sse2", "avx2" or "avx512". */
 const char *cdp_simd_name(enum cdp_simd level);
 
 /*

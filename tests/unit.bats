@@ -49,7 +49,9 @@ load helper
 	assert_success
 }
 
-@test "unit: record scanner with SSE2 and with no vector path" {
+@test "unit: record scanner with AVX2, SSE2 and with no vector path" {
+	CDP_SIMD=avx2 run "$CDP_BUILD/unit/test_record"
+	assert_success
 	CDP_SIMD=sse2 run "$CDP_BUILD/unit/test_record"
 	assert_success
 	CDP_SIMD=scalar run "$CDP_BUILD/unit/test_record"

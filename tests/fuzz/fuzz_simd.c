@@ -13,7 +13,7 @@
 #include "fuzz.h"
 
 static struct cdp_jsonmask	 ref, m;
-static struct cdp_rec		 rec[3];
+static struct cdp_rec		 rec[CDP_SIMD_AVX512 + 1];
 
 static void
 same_masks(int level, const char *p, size_t n)

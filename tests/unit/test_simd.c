@@ -5,10 +5,13 @@
  * does, on hand-made edge cases and on many generated lines (valid JSON
  * objects and mutations of them, with a fixed seed).
  */
+#include <sys/mman.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "record.h"
@@ -144,6 +147,9 @@ gen_line(struct cdp_buf *b)
 	}
 }
 
+static void	check_parse(struct cdp_rec *, struct cdp_rec *, const char *,
+		    size_t, const char *);
+
 /* ---- the masks ---- */
 
 static int
@@ -212,6 +218,66 @@ test_masks(void)
 	memcpy(line + 80, "\"}", 2);
 	check_masks(line, 82, "across words");
 	cdp_jsonmask_free(&m);
+}
+
+/*
+ * Lines that end where the memory does (an inaccessible page follows):
+ * no level reads a byte past the line (that would crash here), and each
+ * classifies, validates and parses them as the scalar reference does,
+ * for every length of the last 64-byte word.
+ */
+static void
+test_page_end(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	struct cdp_rec ref = { 0 }, r = { 0 };
+	struct cdp_buf b = { 0 };
+	struct cdp_err err;
+	char *map, *line, label[64];
+
+	map = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(map != MAP_FAILED, "mmap");
+	if (map == MAP_FAILED)
+		return;
+	CHECK(mprotect(map + pg, (size_t)pg, PROT_NONE) == 0, "mprotect");
+	cdp_rec_use(&ref, CDP_SIMD_SCALAR);
+	for (size_t n = 0; n <= 200; n++) {
+		/* {"k":"x\nxxx\xc3\xa9"} of n bytes (cut when shorter),
+		 * with escapes on odd lengths. */
+		cdp_buf_reset(&b);
+		cdp_buf_adds(&b, "{\"k\":\"");
+		while (b.len + 4 < n)
+			if (n % 2 && b.len % 5 == 0 && b.len + 6 <= n)
+				cdp_buf_adds(&b, "\\n");
+			else
+				cdp_buf_addc(&b, 'x');
+		cdp_buf_adds(&b, "\xc3\xa9\"}");
+		line = map + pg - n;
+		memcpy(line, b.p, n);
+		snprintf(label, sizeof(label), "page end, %zu bytes", n);
+		check_masks(line, n, label);
+		for (int l = CDP_SIMD_SSE2; l <= (int)cdp_simd_cpu(); l++) {
+			CHECK(cdp_simd_utf8((enum cdp_simd)l, line, n) ==
+			    cdp_simd_utf8(CDP_SIMD_SCALAR, line, n),
+			    "%s: utf8 at %s", label,
+			    cdp_simd_name((enum cdp_simd)l));
+			CHECK(cdp_simd_count((enum cdp_simd)l, line, n, '"') ==
+			    cdp_simd_count(CDP_SIMD_SCALAR, line, n, '"'),
+			    "%s: count at %s", label,
+			    cdp_simd_name((enum cdp_simd)l));
+			cdp_rec_use(&r, (enum cdp_simd)l);
+			check_parse(&ref, &r, line, n, label);
+			/* Cut ones fail, whole ones are records. */
+			CHECK((cdp_rec_parse(&r, line, n, &err) == 0) ==
+			    (n >= 10), "%s: at %s, accepted %d", label,
+			    cdp_simd_name((enum cdp_simd)l), n >= 10);
+		}
+	}
+	munmap(map, (size_t)pg * 2);
+	cdp_rec_free(&ref);
+	cdp_rec_free(&r);
+	cdp_buf_free(&b);
 }
 
 /* ---- UTF-8 ---- */
@@ -373,6 +439,7 @@ main(void)
 {
 	printf("cpu: %s\n", cdp_simd_name(cdp_simd_cpu()));
 	test_masks();
+	test_page_end();
 	test_utf8();
 	test_count();
 	test_records();
