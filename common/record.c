@@ -686,23 +686,27 @@ struct cdp_keyshape {
 
 #define SHAPE_KEYMAX	16
 
+/*
+ * The parts of key text k[0..n) of a valid record, whose line holds at
+ * least four more bytes after it (the quote, ':', a value, ',' or '}'):
+ * so eight bytes from k are in the line when n >= 4, and four always.
+ * One load each, cut to the key's bytes: no branch on short keys.
+ */
 static inline void
 key_parts(const unsigned char *k, size_t n, uint64_t *a, uint64_t *b)
 {
-	uint32_t x, y;
+	uint32_t x;
 
-	if (n >= 8) {
+	*b = 0;
+	if (n >= 4) {
 		memcpy(a, k, 8);
-		memcpy(b, k + n - 8, 8);
-	} else if (n >= 4) {
-		memcpy(&x, k, 4);
-		memcpy(&y, k + n - 4, 4);
-		*a = x;
-		*b = y;
+		if (n < 8)
+			*a &= (1ULL << (8 * n)) - 1;
+		else
+			memcpy(b, k + n - 8, 8);
 	} else {
-		*a = n ? (uint64_t)k[0] | (uint64_t)k[n / 2] << 8 |
-		    (uint64_t)k[n - 1] << 16 : 0;
-		*b = 0;
+		memcpy(&x, k, 4);
+		*a = x & ((1ULL << (8 * n)) - 1);
 	}
 }
 
@@ -846,7 +850,7 @@ static const unsigned char ends_scalar[256] = {
  * the compiler keeps in registers.
  */
 struct tokpos {
-	size_t		w;
+	size_t		w64;	/* the word's first place: 64 w */
 	uint64_t	cur;
 };
 
@@ -856,7 +860,7 @@ struct tokpos {
  */
 struct tokview {
 	const uint64_t	*tok, *ws, *bs;
-	size_t		 nw;
+	size_t		 nw64;	/* 64 nw */
 	bool		 any_bs;
 };
 
@@ -867,11 +871,11 @@ tok_next(const struct tokview *m, struct tokpos *tp)
 	size_t t;
 
 	while (tp->cur == 0) {
-		if (++tp->w >= m->nw)
+		if ((tp->w64 += 64) >= m->nw64)
 			return NOTOK;
-		tp->cur = m->tok[tp->w];
+		tp->cur = m->tok[tp->w64 >> 6];
 	}
-	t = (tp->w << 6) + (size_t)__builtin_ctzll(tp->cur);
+	t = tp->w64 + (unsigned)__builtin_ctzll(tp->cur);
 	tp->cur &= tp->cur - 1;
 	return t;
 }
@@ -1063,27 +1067,23 @@ walk_value(const struct tokview *m, struct scan *sc, struct tokpos *tp,
 	return c;
 }
 
-/* r->f with room for one more field; NULL when out of memory. */
-static inline struct cdp_field *
-next_field(struct cdp_rec *r)
-{
-	if (r->n < r->cap)
-		return &r->f[r->n++];
-	return new_field(r);
-}
-
-/* The record from its tokens into r's index: 0, or -1. */
+/*
+ * The record from its tokens into r's index: 0, or -1.  The count and
+ * the array of fields stay in locals while the walk stores into fields
+ * (byte stores may alias anything: through r they would be reloaded
+ * after each one).
+ */
 static inline int
 walk_record(const struct cdp_jsonmask *mask, struct scan *sc,
     struct cdp_rec *r)
 {
-	const struct tokview view = { mask->tok, mask->ws, mask->bs, mask->nw,
-	    mask->any_bs }, *m = &view;
+	const struct tokview view = { mask->tok, mask->ws, mask->bs,
+	    mask->nw << 6, mask->any_bs }, *m = &view;
 	const unsigned char *b = sc->base;
-	size_t n = (size_t)(sc->end - b), t, c, e;
+	size_t n = (size_t)(sc->end - b), t, c, e, nf = 0, cap = r->cap;
 	struct tokpos tp = { 0, m->tok[0] };
-	struct cdp_field *f;
-	int esc;
+	struct cdp_field *fs = r->f, *f;
+	int esc, rc = -1;
 
 	if ((t = tok_next(m, &tp)) == NOTOK || b[t] != '{' ||
 	    !gap_is(b, 0, t, 0))
@@ -1092,9 +1092,18 @@ walk_record(const struct cdp_jsonmask *mask, struct scan *sc,
 	if ((t = tok_next(m, &tp)) == NOTOK || !gap_is(b, e, t, 0))
 		return -1;
 	while (b[t] != '}') {
-		if (b[t] != '"' || (f = next_field(r)) == NULL ||
-		    (c = walk_string(m, sc, &tp, t, &esc)) == NOTOK)
-			return -1;
+		if (b[t] != '"')
+			goto out;
+		if (nf == cap) {
+			r->n = nf;
+			if (new_field(r) == NULL)
+				goto out;
+			fs = r->f;
+			cap = r->cap;
+		}
+		f = &fs[nf++];
+		if ((c = walk_string(m, sc, &tp, t, &esc)) == NOTOK)
+			goto out;
 		f->koff = (uint32_t)(t + 1);
 		f->klen = (uint32_t)(c - t - 1);
 		f->flags = esc ? CDP_F_KEYESC : 0;
@@ -1102,11 +1111,14 @@ walk_record(const struct cdp_jsonmask *mask, struct scan *sc,
 		    !gap_is(b, c + 1, t, ':') ||
 		    (e = walk_value(m, sc, &tp, f, t)) == NOTOK ||
 		    (t = tok_next(m, &tp)) == NOTOK)
-			return -1;
+			goto out;
 		if (!gap_is(b, e, t, b[t] == '}' ? 0 : ','))
-			return -1;
+			goto out;
 	}
-	return tok_next(m, &tp) == NOTOK && gap_is(b, t + 1, n, 0) ? 0 : -1;
+	rc = tok_next(m, &tp) == NOTOK && gap_is(b, t + 1, n, 0) ? 0 : -1;
+out:
+	r->n = nf;
+	return rc;
 }
 
 /*
@@ -1114,15 +1126,14 @@ walk_record(const struct cdp_jsonmask *mask, struct scan *sc,
  * Returns 0 with r indexed, or -1 when the byte scan must decide.
  */
 static int
-parse_tokens(struct cdp_rec *r, const struct scan *from)
+parse_tokens(struct cdp_rec *r, struct scan *sc)
 {
 	enum cdp_simd level = (enum cdp_simd)(r->simd - 1);
-	struct scan sc = *from;
 
 	if (cdp_jsonmask_build(level, r->p, r->len, &r->mask) != 0 ||
 	    (r->mask.any_hi && !cdp_simd_utf8(level, r->p, r->len)))
 		return -1;
-	return walk_record(&r->mask, &sc, r);
+	return walk_record(&r->mask, sc, r);
 }
 
 int

@@ -412,8 +412,11 @@ jsonmask_avx512(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
 	const __m512i kbr = _mm512_set1_epi8(K_BRACK);
 	struct carry c = { false, false, false };
 	uint64_t anyhi = 0, anybs = 0, in = 0;
+	/* In locals: the stores to the masks (uint64_t) could alias nw. */
+	uint64_t *tok = m->tok, *wsm = m->ws, *bsm = m->bs;
+	size_t nw = m->nw;
 
-	for (size_t w = 0; w < m->nw; w++) {
+	for (size_t w = 0; w < nw; w++) {
 		size_t off = w * 64;
 		uint64_t valid = n - off >= 64 ? EVERY :
 		    (1ULL << (n - off)) - 1;
@@ -439,11 +442,11 @@ jsonmask_avx512(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
 		ws = _mm512_mask_test_epi8_mask(out, cls, kws);
 		op = _mm512_mask_test_epi8_mask(out, cls, kop);
 		sc = out & ~ws & ~op;
-		m->tok[w] = q | _mm512_mask_test_epi8_mask(out, cls, kbr) |
+		tok[w] = q | _mm512_mask_test_epi8_mask(out, cls, kbr) |
 		    (sc & ~(sc << 1 | (uint64_t)c.scalar));
 		c.scalar = sc >> 63;
-		m->ws[w] = ws;
-		m->bs[w] = bs;
+		wsm[w] = ws;
+		bsm[w] = bs;
 	}
 	m->any_hi = anyhi != 0;
 	m->any_bs = anybs != 0;
