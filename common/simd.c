@@ -427,7 +427,12 @@ jsonmask_avx512(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
 		uint64_t q = _mm512_cmpeq_epi8_mask(v, quote);
 		uint64_t bs = _mm512_cmpeq_epi8_mask(v, slash);
 		uint64_t ctl = _mm512_mask_cmplt_epu8_mask(valid, v, x20);
-		uint64_t ws, op, out, sc;
+		/* Classes wherever they are, so that only scalar operations
+		 * wait for the string bits of the word before. */
+		uint64_t ws = _mm512_test_epi8_mask(cls, kws);
+		uint64_t op = _mm512_test_epi8_mask(cls, kop);
+		uint64_t brk = _mm512_test_epi8_mask(cls, kbr);
+		uint64_t out, sc;
 
 		anyhi |= _mm512_movepi8_mask(v);
 		if (bs != 0 || c.esc) {
@@ -439,13 +444,11 @@ jsonmask_avx512(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
 		if ((ctl & in) != 0)
 			return 1;
 		out = ~(in | q) & valid;
-		ws = _mm512_mask_test_epi8_mask(out, cls, kws);
-		op = _mm512_mask_test_epi8_mask(out, cls, kop);
-		sc = out & ~ws & ~op;
-		tok[w] = q | _mm512_mask_test_epi8_mask(out, cls, kbr) |
+		sc = out & ~(ws | op);
+		tok[w] = q | (brk & out) |
 		    (sc & ~(sc << 1 | (uint64_t)c.scalar));
 		c.scalar = sc >> 63;
-		wsm[w] = ws;
+		wsm[w] = ws & out;
 		bsm[w] = bs;
 	}
 	m->any_hi = anyhi != 0;
