@@ -551,6 +551,57 @@ test_num(void)
 	cdp_rec_free(&r);
 }
 
+/* cdp_rec_num()'s fast path for short decimals gives strtod()'s double,
+ * bit for bit: random numbers of 1 to 20 digits, a point anywhere or
+ * none, leading and trailing zeros, signs, exponents (the slow path). */
+static void
+test_num_random(void)
+{
+	struct cdp_rec r = { 0 };
+	struct cdp_err err;
+	char line[64], num[40];
+	unsigned long long x = 88172645463325252ULL;
+	int bad = 0;
+
+	for (int i = 0; i < 300000; i++) {
+		int nd, k = 0, pt;
+		double got, want;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		nd = 1 + (int)(x % 20);
+		pt = (int)((x >> 8) % (unsigned)(nd + 1));
+		if ((x >> 16) & 1)
+			num[k++] = '-';
+		for (int j = 0; j < nd; j++) {
+			if (j == pt && j > 0)
+				num[k++] = '.';
+			/* leading zeros only as "0." */
+			num[k++] = (char)('0' + (j == 0 && pt != 1 ?
+			    1 + (x >> (20 + j % 40)) % 9 :
+			    (x >> (20 + j % 40)) % 10));
+		}
+		if (((x >> 60) & 7) == 0)
+			k += snprintf(num + k, 8, "e%d", (int)(x >> 50 & 63) - 32);
+		num[k] = '\0';
+		snprintf(line, sizeof(line), "{\"n\":%s}", num);
+		if (cdp_rec_parse(&r, line, strlen(line), &err) == -1) {
+			CHECK(0, "num random: %s: %s", line, err.msg);
+			continue;
+		}
+		want = strtod(num, NULL);
+		if (cdp_rec_num(&r, &r.f[0], &got) != 0 ||
+		    memcmp(&got, &want, sizeof(got)) != 0) {
+			if (bad++ < 5)
+				CHECK(0, "num random: %s: %.17g, strtod %.17g",
+				    num, got, want);
+		}
+	}
+	CHECK(bad == 0, "num random: %d differ from strtod", bad);
+	cdp_rec_free(&r);
+}
+
 /* cdp_num_canon(): one text per value; _cmp orders by value; _json
  * prints the usual text when a double holds the value, else exact. */
 static void
@@ -1046,6 +1097,7 @@ main(void)
 	test_many_fields();
 	test_index();
 	test_num();
+	test_num_random();
 	test_num_canon();
 	test_writer();
 	test_fmt();
