@@ -1841,13 +1841,27 @@ format_run(void *arg)
 	return NULL;
 }
 
+/* A run's lines to out in pieces smaller than its buffer, so that it
+ * writes blocks of its own size, as it does one record at a time (one
+ * write(2) of megabytes would make an error in mid-output a rare event). */
+static void
+write_lines(struct cdp_out *out, const struct cdp_buf *lines)
+{
+	struct cdp_err err;
+	size_t piece = (size_t)64 << 10;
+
+	for (size_t off = 0; off < lines->len; off += piece)
+		if (cdp_out_write(out, lines->p + off, lines->len - off < piece ?
+		    lines->len - off : piece, &err) == -1)
+			cdp_die_err(&err, NULL, 0);
+}
+
 static size_t
 write_runs(const struct custtab *t, const struct score_opts *opt,
     struct cdp_out *out, bool (*keep)(void *, size_t),
     void (*fields)(void *, struct cdp_recw *, size_t), void *st,
     int threads)
 {
-	struct cdp_err err;
 	size_t n, m = 0, *order = sorted_ids(t, &n, threads);
 	struct wrun *run = cdp_xcalloc((size_t)threads, sizeof(*run));
 	pthread_t *th = cdp_xcalloc((size_t)threads, sizeof(*th));
@@ -1876,9 +1890,7 @@ write_runs(const struct custtab *t, const struct score_opts *opt,
 				format_run(&run[i]);
 		}
 		for (int i = 0; i < used; i++) {
-			if (cdp_out_write(out, run[i].lines.p, run[i].lines.len,
-			    &err) == -1)
-				cdp_die_err(&err, NULL, 0);
+			write_lines(out, &run[i].lines);
 			m += run[i].m;
 		}
 	}
