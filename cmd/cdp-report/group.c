@@ -1342,7 +1342,12 @@ struct gval {
 static struct grp *
 grp_copy(const struct grp *g)
 {
-	struct grp *c = cdp_xmalloc(sizeof(*c));
+	/* on cache lines of its own: a thread counts in it per record */
+	size_t size = (sizeof(struct grp) + 127) / 128 * 128;
+	struct grp *c = aligned_alloc(128, size);
+
+	if (c == NULL)
+		cdp_oom(size);
 
 	*c = *g;
 	c->map = NULL;
