@@ -1355,19 +1355,31 @@ cdp_rec_num(const struct cdp_rec *r, const struct cdp_field *f,
  * double anyway, and the arithmetic below cannot overflow. */
 #define EXP_CAP	999999999L
 
-/* "e" and exp in decimal (not through printf: this runs per number). */
+/*
+ * v in decimal, written backwards to end at end: returns where it starts
+ * (at most 20 bytes before end).  Not through printf: it runs per record
+ * (line numbers) and per number (exponents).
+ */
+static char *
+decimal(char *end, long long v)
+{
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+	    (unsigned long long)v;
+
+	do
+		*--end = (char)('0' + u % 10);
+	while ((u /= 10) > 0);
+	if (v < 0)
+		*--end = '-';
+	return end;
+}
+
+/* "e" and exp in decimal. */
 static int
 add_exponent(struct cdp_buf *out, long exp)
 {
-	char buf[24], *q = buf + sizeof(buf);
-	unsigned long u = exp < 0 ? 0UL - (unsigned long)exp :
-	    (unsigned long)exp;
+	char buf[24], *q = decimal(buf + sizeof(buf), exp);
 
-	do
-		*--q = (char)('0' + u % 10);
-	while ((u /= 10) > 0);
-	if (exp < 0)
-		*--q = '-';
 	*--q = 'e';
 	return cdp_buf_add(out, q, (size_t)(buf + sizeof(buf) - q));
 }
@@ -1883,11 +1895,9 @@ cdp_recw_num(struct cdp_recw *w, const char *key, size_t klen, double d)
 int
 cdp_recw_int(struct cdp_recw *w, const char *key, size_t klen, long long v)
 {
-	char buf[32];
-	int n;
+	char buf[24], *q = decimal(buf + sizeof(buf), v);
 
-	n = snprintf(buf, sizeof(buf), "%lld", v);
-	return cdp_recw_raw(w, key, klen, buf, (size_t)n);
+	return cdp_recw_raw(w, key, klen, q, (size_t)(buf + sizeof(buf) - q));
 }
 
 int

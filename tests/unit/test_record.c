@@ -733,6 +733,12 @@ test_writer(void)
 	    "\"n\":0.1,\"i\":-9223372036854775808,\"t\":true,\"f\":false,"
 	    "\"z\":null,\"r\":[1,{}]}\n");
 	CHECK(jansson_ok(w.b.p, w.b.len), "writer output is JSON");
+	cdp_recw_begin(&w);
+	CHECK(cdp_recw_int(&w, "z", 1, 0) == 0 &&
+	    cdp_recw_int(&w, "p", 1, 9223372036854775807LL) == 0 &&
+	    cdp_recw_int(&w, "m", 1, -10) == 0 &&
+	    cdp_recw_end(&w) == 0, "writer ints");
+	CHECK_STR(w.b.p, "{\"z\":0,\"p\":9223372036854775807,\"m\":-10}\n");
 
 	/* The writer is reusable after begin. */
 	cdp_recw_begin(&w);
