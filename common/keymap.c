@@ -58,13 +58,13 @@ cdp_keymap_free(struct cdp_keymap *m)
 	free(m);
 }
 
+__extension__ typedef unsigned __int128 u128;	/* GCC and clang */
+
 /*
  * The home slot of k: the hash scaled to [0, cap) by a multiplication
  * (the high half of hash * cap), which costs a few cycles where the
  * remainder by a capacity that is no power of two costs tens.
  */
-__extension__ typedef unsigned __int128 u128;	/* GCC and clang */
-
 static size_t
 home(const struct cdp_keymap *m, struct cdp_key128 k)
 {
