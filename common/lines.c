@@ -358,6 +358,7 @@ cdp_lines_part(struct cdp_lines *l, long k, long n, struct cdp_err *err)
 {
 	off_t from, to;
 	char *name;
+	size_t size;
 
 	if (l->size < 0 || l->base != 0 || l->end != 0 || k < 1 || k > n) {
 		cdp_err_set(err, EX_USAGE, "a part K/N of a regular file only");
@@ -370,11 +371,12 @@ cdp_lines_part(struct cdp_lines *l, long k, long n, struct cdp_err *err)
 		return -1;
 	}
 	/* Line numbers count from the part's start: say so in messages. */
-	if ((name = malloc(strlen(l->name) + 48)) == NULL) {
+	size = strlen(l->name) + 48;
+	if ((name = malloc(size)) == NULL) {
 		cdp_err_set(err, EX_OSERR, "out of memory");
 		return -1;
 	}
-	sprintf(name, "%s[%ld/%ld]", l->name, k, n);
+	snprintf(name, size, "%s[%ld/%ld]", l->name, k, n);
 	free(l->name);
 	l->name = name;
 	l->base = from;
