@@ -7,8 +7,10 @@
 # from its summaries; then the share of the intervals that hold the
 # parameter simulated, per parameter and over all.  A fit that fails or
 # has no intervals counts as a miss.  Prints one line, "clv coverage:
-# N of M intervals (P%) hold the truth; r P% alpha P% ..."; exits 0
-# (benchmarks inform), 1 when the generator is missing.
+# N of M intervals (P%) hold the truth over RUNS data sets; r P% alpha
+# P% ...", and when RUNS is over 200 one more before it, the same over
+# the first 200 (seeds 1-200); exits 0 (benchmarks inform), 1 when the
+# generator is missing.
 set -eu
 bin=$1
 runs=${2:-200}
@@ -40,12 +42,14 @@ jq -r --arg names "$names" --arg truth "$truth" '
 	    if $ci != null and $ci[0] <= $t[$i] and $t[$i] <= $ci[1]
 	    then 1 else 0 end] | @tsv' "$tmp/fits.ndjson" |
     awk -v names="$names" -v runs="$runs" '
-	{ for (i = 1; i <= NF; i++) { hit[i] += $i; all += $i }; k = NF }
-	END {
-		split(names, n, " ")
-		printf "clv coverage: %d of %d intervals (%.1f%%) hold the truth;",
-		    all, runs * k, 100 * all / (runs * k)
+	function report(n,   i) {
+		printf "clv coverage: %d of %d intervals (%.1f%%) hold the truth" \
+		    " over %d data sets;", all, n * k, 100 * all / (n * k), n
 		for (i = 1; i <= k; i++)
-			printf " %s %.1f%%", n[i], 100 * hit[i] / runs
+			printf " %s %.1f%%", name[i], 100 * hit[i] / n
 		printf "\n"
-	}'
+	}
+	BEGIN { split(names, name, " ") }
+	{ for (i = 1; i <= NF; i++) { hit[i] += $i; all += $i }; k = NF }
+	NR == 200 && runs > 200 { report(200) }
+	END { report(runs) }'
