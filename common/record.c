@@ -1730,6 +1730,62 @@ trim_exponent(char *buf, int len)
 	return (int)strlen(buf);
 }
 
+/*
+ * The short decimal of a double that has one with at most 15 significant
+ * digits and no exponent in %g (1e-4 <= |d| < 1e15): the least k with an
+ * integer m = |d| 10^k < 10^15 such that m / 10^k (one correctly rounded
+ * division of exact operands, as strtod reads the digits) is d again.
+ * That decimal is within half an ulp of d, while 15-digit decimals lie
+ * far more than an ulp apart, so it is d rounded to 15 digits, which is
+ * what "%.15g" prints: the same text without printf and strtod.  Amounts
+ * and ratios of small integers are the common case; 0 when there is none.
+ */
+static int
+fmt_short(char *buf, double d)
+{
+	static const double p10[16] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
+	    1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+	double a = fabs(d), m;
+	char digits[24], *p = digits + sizeof(digits), *o = buf;
+	unsigned long long u;
+	int k, n;
+
+	if (!(a >= 1e-4 && a < 1e15))
+		return 0;
+	for (k = 1; k <= 15; k++) {
+		m = nearbyint(a * p10[k]);
+		if (m >= 1e15)
+			return 0;
+		if (m / p10[k] == a)
+			break;
+	}
+	if (k > 15)
+		return 0;
+	u = (unsigned long long)m;
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) > 0);
+	n = (int)(digits + sizeof(digits) - p);
+	if (d < 0)
+		*o++ = '-';
+	if (n <= k) {
+		*o++ = '0';
+		*o++ = '.';
+		memset(o, '0', (size_t)(k - n));
+		o += k - n;
+	} else {
+		memcpy(o, p, (size_t)(n - k));
+		o += n - k;
+		p += n - k;
+		n = k;
+		*o++ = '.';
+	}
+	memcpy(o, p, (size_t)n);
+	o += n;
+	*o = '\0';
+	return (int)(o - buf);
+}
+
 int
 cdp_fmt_double(char *buf, double d)
 {
@@ -1739,8 +1795,17 @@ cdp_fmt_double(char *buf, double d)
 		return -1;
 	if (d == 0)
 		return snprintf(buf, 32, "%s", signbit(d) ? "-0" : "0");
-	if (fabs(d) <= 9007199254740992.0 && d == floor(d))
-		return snprintf(buf, 32, "%.0f", d);
+	if (fabs(d) <= 9007199254740992.0 && d == floor(d)) {
+		char digits[24], *p = decimal(digits + sizeof(digits),
+		    (long long)d);
+
+		len = (int)(digits + sizeof(digits) - p);
+		memcpy(buf, p, (size_t)len);
+		buf[len] = '\0';
+		return len;
+	}
+	if ((len = fmt_short(buf, d)) > 0)
+		return len;
 	/*
 	 * 15 significant digits are shortest for every normal double that
 	 * has a short form; subnormals have fewer digits of precision, so

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <fcntl.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -760,6 +761,80 @@ fmt_is(double d, const char *want)
 		CHECK_STR(buf, want);
 }
 
+/*
+ * The model of cdp_fmt_double's text: the shortest of "%.15g" .. "%.17g"
+ * that reads back, exponent without '+' and leading zeros.  The program
+ * reaches the same text without printf for integers and short decimals.
+ */
+static void
+fmt_model(char *buf, double d)
+{
+	char *e, *q;
+	int prec;
+
+	if (d == floor(d) && fabs(d) <= 9007199254740992.0) {
+		snprintf(buf, 32, "%.0f", d);
+		if (d == 0 && signbit(d))
+			strcpy(buf, "-0");
+		return;
+	}
+	for (prec = fabs(d) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
+		snprintf(buf, 32, "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
+	if ((e = strchr(buf, 'e')) == NULL)
+		return;
+	q = e + 1;
+	if (*q == '-' || *q == '+')
+		q++;
+	while (*q == '0' && q[1] != '\0')
+		q++;
+	memmove(e + 1 + (e[1] == '-'), q, strlen(q) + 1);
+}
+
+/* Amounts, ratios and random decimals: the same text as the model. */
+static void
+test_fmt_model(void)
+{
+	static const double scale[] = { 1e-6, 1e-4, 1e-2, 1, 1e2, 1e6,
+	    1e12, 1e14, 1e15, 1e17 };
+	uint64_t x = 0x9E3779B97F4A7C15ULL;
+	char got[32], want[32];
+	double d;
+	int i, bad = 0;
+
+	for (i = 0; i < 600000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		switch (i % 4) {
+		case 0:	/* an amount of up to 8 decimals */
+			d = (double)(x % 100000000000ULL) /
+			    pow(10, (double)((x >> 40) % 9));
+			break;
+		case 1:	/* a ratio of small integers */
+			d = (double)(x % 100000) / (double)((x >> 32) % 997 + 1);
+			break;
+		case 2:	/* a random 53-bit fraction at a random scale */
+			d = (double)(x >> 11) / 9007199254740992.0 *
+			    scale[(x >> 3) % 10];
+			break;
+		default: /* a short decimal next to a power of ten */
+			d = pow(10, (double)((int)(x % 24) - 6)) *
+			    (1 + (double)((x >> 8) % 1000 - 500) / 1e6);
+			break;
+		}
+		if (x & 1)
+			d = -d;
+		fmt_model(want, d);
+		cdp_fmt_double(got, d);
+		if (strcmp(got, want) != 0 && bad++ < 5)
+			CHECK(0, "fmt %a: %s, the model %s", d, got, want);
+	}
+	CHECK(bad == 0, "fmt: %d doubles differ from the model", bad);
+}
+
 static void
 test_fmt(void)
 {
@@ -803,6 +878,9 @@ test_fmt(void)
 		if (!isfinite(d))
 			continue;
 		n = cdp_fmt_double(buf, d);
+		fmt_model(line, d);
+		if (strcmp(buf, line) != 0 && bad++ < 5)
+			CHECK(0, "fmt %a: %s, the model %s", d, buf, line);
 		back = strtod(buf, NULL);
 		snprintf(line, sizeof(line), "{\"n\":%s}", buf);
 		if (n <= 0 || n >= 32 || back != d ||
@@ -1107,6 +1185,7 @@ main(void)
 	test_num_canon();
 	test_writer();
 	test_fmt();
+	test_fmt_model();
 	test_strings();
 	test_lines_small();
 	test_lines_long();
