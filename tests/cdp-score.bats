@@ -132,6 +132,36 @@ rounded() {
 	    "Lost At Risk Need Attention Loyal Customers Champions "
 }
 
+@test "rfm: scores depend on the order of the values only, counted or sorted" {
+	# Recency over a short span is scored by counting; the same order
+	# and ties spread over 40 years (more than 4n + 1024 days) by a
+	# sort: the same cells.  Amounts in cents are sorted: one cent more
+	# splits c4's and c6's tie at 4, so c6's M falls from 3 to 2.
+	near=(2025-01-01 2025-01-01 2025-01-03 2025-01-04 2025-01-04 2025-01-04 2025-01-09)
+	far=(1985-01-01 1985-01-01 1996-06-30 2001-02-03 2001-02-03 2001-02-03 2025-01-09)
+	amt=(3 1 7 7 2 9 4)
+	for i in 0 1 2 3 4 5 6; do
+		for k in $(seq 0 $((i % 3))); do
+			echo "{\"customer_id\":\"c$i\",\"ts\":\"${near[$i]}\",\"revenue\":${amt[$i]}}"
+		done
+	done > near.ndjson
+	sed 's/"revenue":\([0-9]\)/"revenue":\1.01/' near.ndjson > cents.ndjson
+	for i in 0 1 2 3 4 5 6; do
+		sed -n "/\"c$i\"/s/${near[$i]}/${far[$i]}/p" near.ndjson
+	done > far.ndjson
+	run cdp-score rfm near.ndjson
+	assert_success
+	cells=$(jq -r .rfm_cell <<<"$output" | tr '\n' ' ')
+	assert_equal "$cells" "122 131 254 424 433 455 523 "
+	run cdp-score rfm far.ndjson
+	assert_success
+	assert_equal "$(jq -r .rfm_cell <<<"$output" | tr '\n' ' ')" "$cells"
+	run cdp-score rfm cents.ndjson
+	assert_success
+	assert_equal "$(jq -r .rfm_cell <<<"$output" | tr '\n' ' ')" \
+	    "122 131 254 424 433 455 522 "
+}
+
 @test "rfm: every cell of the segment table (man page) is reachable" {
 	# R from recency rank, F from count, M from amount: 5 x 5 customers
 	: > grid.ndjson
