@@ -1706,68 +1706,105 @@ score_by_id(const void *a, const void *b)
 	return x->num - y->num;
 }
 
-/* A share of the ids sorted by one thread. */
-struct idsort {
-	struct idref	*r;
-	size_t		 n;
-};
-
-static void *
-idsort_thread(void *arg)
+void
+score_radix_sort(struct score_key *a, struct score_key *tmp, size_t n)
 {
-	struct idsort *a = arg;
+	size_t cnt[8][256];
+	struct score_key *from = a, *to = tmp, *sw;
 
-	qsort(a->r, a->n, sizeof(*a->r), score_by_id);
-	return NULL;
+	/* least significant byte first, no pass for a byte all keys share */
+	memset(cnt, 0, sizeof(cnt));
+	for (size_t i = 0; i < n; i++)
+		for (int d = 0; d < 8; d++)
+			cnt[d][a[i].k >> (8 * d) & 0xff]++;
+	for (int d = 0; d < 8; d++) {
+		size_t sum = 0, c;
+
+		if (n == 0 || cnt[d][from[0].k >> (8 * d) & 0xff] == n)
+			continue;
+		for (int x = 0; x < 256; x++) {
+			c = cnt[d][x];
+			cnt[d][x] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			to[cnt[d][from[i].k >> (8 * d) & 0xff]++] = from[i];
+		sw = from;
+		from = to;
+		to = sw;
+	}
+	if (from != a)
+		memcpy(a, from, n * sizeof(*a));
+}
+
+/* Bytes [off, off + 8) of id r as a big-endian number, 0 past its end:
+ * keys in order are ids in order, equal keys need the bytes after. */
+static uint64_t
+id_chunk(const struct idref *r, size_t off)
+{
+	uint64_t k = 0;
+
+	for (size_t i = off; i < off + 8; i++)
+		k = k << 8 | (i < r->len ? (unsigned char)r->p[i] : 0);
+	return k;
 }
 
 /*
- * r[0..m) sorted by id, on two threads when threads > 1 and there are
- * many: each sorts a half, then the halves merge (through tmp, m
- * entries).  The ids are distinct, so the order is the one qsort gives.
+ * r[0..m) in score_by_id's order: radix-sorted by 8 bytes at off, then
+ * each run of equal keys by the next 8 (a short run, or one whose ids
+ * all end within these bytes, by qsort).  k and tmp hold m keys each,
+ * out m idrefs.  The ids are distinct, so the order is qsort's.
  */
 static void
-sort_ids(struct idref *r, size_t m, struct idref *tmp, int threads)
+sort_ids(struct idref *r, size_t m, size_t off, struct score_key *k,
+    struct score_key *tmp, struct idref *out)
 {
-	struct idsort half = { r + m / 2, m - m / 2 };
-	pthread_t th;
-	size_t i = 0, j = m / 2, k = 0;
+	size_t i, j;
 
-	if (threads < 2 || m < 65536 ||
-	    pthread_create(&th, NULL, idsort_thread, &half) != 0) {
-		if (m > 1)
-			qsort(r, m, sizeof(*r), score_by_id);
+	if (m < 32) {
+		qsort(r, m, sizeof(*r), score_by_id);
 		return;
 	}
-	qsort(r, m / 2, sizeof(*r), score_by_id);
-	pthread_join(th, NULL);
-	while (i < m / 2 && j < m)
-		tmp[k++] = score_by_id(&r[j], &r[i]) < 0 ? r[j++] : r[i++];
-	while (i < m / 2)
-		tmp[k++] = r[i++];
-	while (j < m)
-		tmp[k++] = r[j++];
-	memcpy(r, tmp, m * sizeof(*r));
+	for (i = 0; i < m; i++)
+		k[i] = (struct score_key){ id_chunk(&r[i], off), i };
+	score_radix_sort(k, tmp, m);
+	for (i = 0; i < m; i++)
+		out[i] = r[k[i].ix];
+	memcpy(r, out, m * sizeof(*r));
+	for (i = 0; i < m; i = j) {
+		bool longer = r[i].len > off + 8;
+
+		for (j = i + 1; j < m && k[j].k == k[i].k; j++)
+			longer |= r[j].len > off + 8;
+		if (j - i == 1)
+			continue;
+		if (longer)
+			sort_ids(r + i, j - i, off + 8, k + i, tmp + i,
+			    out + i);
+		else
+			qsort(r + i, j - i, sizeof(*r), score_by_id);
+	}
 }
 
 static size_t *
-sorted_ids(const struct custtab *t, size_t *count, int threads)
+sorted_ids(const struct custtab *t, size_t *count)
 {
 	size_t n = t->n ? t->n : 1, m = 0;
 	struct idref *r = cdp_xreallocarray(NULL, n, sizeof(*r));
-	struct idref *tmp = threads > 1 ? cdp_xreallocarray(NULL, n,
-	    sizeof(*tmp)) : NULL;
+	struct idref *tmp = cdp_xreallocarray(NULL, n, sizeof(*tmp));
+	struct score_key *k = cdp_xreallocarray(NULL, n, 2 * sizeof(*k));
 	size_t *ix = cdp_xreallocarray(NULL, n, sizeof(*ix));
 
 	for (size_t i = 0; i < t->n; i++)
 		if (t->c[i].n > 0)
 			r[m++] = (struct idref){ t->ids.p + t->c[i].idoff,
 			    t->c[i].idlen, i, t->c[i].idnum };
-	sort_ids(r, m, tmp, threads);
+	sort_ids(r, m, 0, k, k + n, tmp);
 	for (size_t i = 0; i < m; i++)
 		ix[i] = r[i].ix;
 	free(r);
 	free(tmp);
+	free(k);
 	*count = m;
 	return ix;
 }
@@ -1775,7 +1812,7 @@ sorted_ids(const struct custtab *t, size_t *count, int threads)
 size_t *
 custtab_sorted(const struct custtab *t, size_t *count)
 {
-	return sorted_ids(t, count, 1);
+	return sorted_ids(t, count);
 }
 
 void
@@ -1862,7 +1899,7 @@ write_runs(const struct custtab *t, const struct score_opts *opt,
     void (*fields)(void *, struct cdp_recw *, size_t), void *st,
     int threads)
 {
-	size_t n, m = 0, *order = sorted_ids(t, &n, threads);
+	size_t n, m = 0, *order = sorted_ids(t, &n);
 	struct wrun *run = cdp_xcalloc((size_t)threads, sizeof(*run));
 	pthread_t *th = cdp_xcalloc((size_t)threads, sizeof(*th));
 	bool *started = cdp_xcalloc((size_t)threads, sizeof(*started));

@@ -34,12 +34,7 @@ static const char *const segments[5][5] = {
 };
 
 /* A value as a key whose unsigned order is the values' order (both
- * zeros the same key), and the customer it belongs to. */
-struct keyed {
-	uint64_t	k;
-	size_t		ix;
-};
-
+ * zeros the same key). */
 static uint64_t
 order_key(double d)
 {
@@ -49,41 +44,6 @@ order_key(double d)
 		d = 0;
 	memcpy(&u, &d, sizeof(u));
 	return u >> 63 ? ~u : u | 1ULL << 63;
-}
-
-/*
- * Sort a[0..n) by key: least significant byte first, a counting pass per
- * byte (none for a byte every key shares), through b[] of the same size.
- * Linear where qsort ran serially after the parallel load.
- */
-static void
-radix_sort(struct keyed *a, struct keyed *b, size_t n)
-{
-	size_t cnt[8][256];
-	struct keyed *from = a, *to = b, *sw;
-
-	memset(cnt, 0, sizeof(cnt));
-	for (size_t i = 0; i < n; i++)
-		for (int d = 0; d < 8; d++)
-			cnt[d][a[i].k >> (8 * d) & 0xff]++;
-	for (int d = 0; d < 8; d++) {
-		size_t sum = 0, c;
-
-		if (n == 0 || cnt[d][from[0].k >> (8 * d) & 0xff] == n)
-			continue;
-		for (int x = 0; x < 256; x++) {
-			c = cnt[d][x];
-			cnt[d][x] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			to[cnt[d][from[i].k >> (8 * d) & 0xff]++] = from[i];
-		sw = from;
-		from = to;
-		to = sw;
-	}
-	if (from != a)
-		memcpy(a, from, n * sizeof(*a));
 }
 
 /*
@@ -135,13 +95,14 @@ quintiles_counted(const double *v, size_t n, unsigned char *score)
 }
 
 static void
-quintiles(const double *v, size_t n, unsigned char *score, struct keyed *tmp)
+quintiles(const double *v, size_t n, unsigned char *score,
+    struct score_key *tmp)
 {
 	if (quintiles_counted(v, n, score))
 		return;
 	for (size_t i = 0; i < n; i++)
-		tmp[i] = (struct keyed){ order_key(v[i]), i };
-	radix_sort(tmp, tmp + n, n);
+		tmp[i] = (struct score_key){ order_key(v[i]), i };
+	score_radix_sort(tmp, tmp + n, n);
 	for (size_t i = 0, j; i < n; i = j) {
 		for (j = i + 1; j < n && tmp[j].k == tmp[i].k; j++)
 			;
@@ -188,7 +149,7 @@ static void
 score_all(const struct custtab *t, long as_of, struct scores *s)
 {
 	double *v = cdp_xcalloc(t->n, sizeof(*v));
-	struct keyed *tmp = cdp_xcalloc(t->n, 2 * sizeof(*tmp));
+	struct score_key *tmp = cdp_xcalloc(t->n, 2 * sizeof(*tmp));
 	size_t *ix = cdp_xcalloc(t->n, sizeof(*ix)), m = 0;
 	unsigned char *sc = cdp_xcalloc(t->n, 1), *dst[3];
 

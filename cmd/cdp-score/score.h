@@ -219,6 +219,15 @@ struct idref {
 };
 int	score_by_id(const void *a, const void *b);
 
+/* A 64-bit key and what it belongs to; score_radix_sort orders a[0..n)
+ * by k (unsigned) through tmp[0..n), in linear time. */
+struct score_key {
+	uint64_t	k;
+	size_t		ix;
+};
+void	score_radix_sort(struct score_key *a, struct score_key *tmp,
+	    size_t n);
+
 /* The JSON text of customer c's currency, NUL-terminated, or NULL when
  * none of its amounts named one. */
 const char *cust_currency(const struct custtab *t, const struct cust *c);
