@@ -106,6 +106,26 @@ rounded() {
 	assert_output "$(golden rfm.out)"
 }
 
+@test "rfm: many ids with long shared prefixes come out in byte order" {
+	# 300 ids that share 8 or 16 bytes and are prefixes of each other
+	# (the sort goes 8 bytes at a time, then the next 8), shuffled;
+	# byte order is LC_ALL=C sort's.
+	awk 'BEGIN { srand(5); for (i = 0; i < 300; i++) {
+		id = i % 3 == 0 ? "customer" : i % 3 == 1 ? "customer-number-" : ""
+		n = int(rand() * 12)
+		for (j = 0; j < n; j++)
+			id = id (rand() < 0.5 ? "a" : "b")
+		printf "{\"customer_id\":\"%s\",\"ts\":\"2025-01-01\",\"revenue\":1}\n", id
+	} }' > ids.ndjson
+	run cdp-score rfm ids.ndjson
+	assert_success
+	jq -r .customer_id <<<"$output" > got
+	# (an empty id is no customer)
+	jq -r .customer_id ids.ndjson | grep . | LC_ALL=C sort -u > want
+	[ "$(wc -l < want)" -gt 100 ]
+	assert_equal "$(cat got)" "$(cat want)"
+}
+
 @test "rfm: --as-of defaults to the latest transaction day" {
 	run cdp-score rfm tx.ndjson
 	assert_success
