@@ -1255,10 +1255,30 @@ cdp_rec_find(struct cdp_rec *r, const char *key, size_t klen)
 		}
 		return NULL;
 	}
+	/*
+	 * Where this key (the caller's same string) was in an earlier
+	 * record: NDJSON lines repeat their keys in one order, and keys are
+	 * unique in a record, so a match there is the field.
+	 */
+	for (i = 0; i < 4; i++)
+		if (r->found[i].key == key && r->found[i].klen == klen &&
+		    r->found[i].ix < r->n &&
+		    key_is(r->p, &r->f[r->found[i].ix], key, klen))
+			return &r->f[r->found[i].ix];
 	for (i = 0; i < r->n; i++)
 		if (key_is(r->p, &r->f[i], key, klen))
-			return &r->f[i];
-	return NULL;
+			break;
+	if (i == r->n)
+		return NULL;
+	for (m = 0; m < 4; m++)
+		if (r->found[m].key == key && r->found[m].klen == klen)
+			break;
+	if (m == 4)
+		m = r->nfound++ & 3;
+	r->found[m].key = key;
+	r->found[m].klen = klen;
+	r->found[m].ix = i;
+	return &r->f[i];
 }
 
 int

@@ -67,6 +67,12 @@ struct cdp_rec {
 						   cdp_rec_use(), 0 unset */
 	unsigned long		 ntok;		/* lines the token walk
 						   indexed (tests) */
+	struct {
+		const char	*key;
+		size_t		 klen, ix;
+	}			 found[4];	/* private: cdp_rec_find's
+						   keys and where they were */
+	unsigned		 nfound;
 };
 
 /*

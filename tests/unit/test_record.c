@@ -1173,6 +1173,56 @@ test_lines_fd(void)
 	cdp_lines_close(NULL);
 }
 
+/* The field a key names, record after record, whichever way the keys
+ * move: cdp_rec_find() remembers where a key was and checks it. */
+static void
+test_find_moves(void)
+{
+	static const struct {
+		const char	*line;
+		int		 want;	/* b's value, -1 none */
+	} recs[] = {
+		{ "{\"a\":1,\"b\":2}", 2 },
+		{ "{\"a\":1,\"b\":3}", 3 },
+		{ "{\"b\":4,\"a\":1}", 4 },
+		{ "{\"a\":5}", -1 },
+		{ "{\"x\":0,\"y\":0,\"b\":6}", 6 },
+		{ "{\"x\":0,\"\\u0062\":7}", 7 },
+		{ "{\"bb\":0,\"b\":8}", 8 },
+		{ "{\"b\":9}", 9 },
+		{ "{}", -1 },
+	};
+	struct cdp_rec r = { 0 };
+	struct cdp_err err;
+	const struct cdp_field *f;
+	const char *key = "b";
+	char other[2] = "a";
+	double v;
+
+	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+		int rc = cdp_rec_parse(&r, recs[i].line, strlen(recs[i].line),
+		    &err);
+
+		CHECK(rc == 0, "find: %s", recs[i].line);
+		if (rc != 0)
+			continue;
+		/* another key at the same address in between */
+		other[0] = 'a';
+		(void)cdp_rec_find(&r, other, 1);
+		f = cdp_rec_find(&r, key, 1);
+		if (recs[i].want < 0) {
+			CHECK(f == NULL, "find b in %s", recs[i].line);
+			continue;
+		}
+		CHECK(f != NULL && cdp_rec_num(&r, f, &v) == 0 &&
+		    v == recs[i].want, "find b in %s", recs[i].line);
+		other[0] = 'b';
+		CHECK(cdp_rec_find(&r, other, 1) == f, "find b again in %s",
+		    recs[i].line);
+	}
+	cdp_rec_free(&r);
+}
+
 int
 main(void)
 {
@@ -1186,6 +1236,7 @@ main(void)
 	test_writer();
 	test_fmt();
 	test_fmt_model();
+	test_find_moves();
 	test_strings();
 	test_lines_small();
 	test_lines_long();
