@@ -51,6 +51,11 @@ struct csvin {
 					   SIZE_MAX when not yet searched */
 	bool		  started, eof, finished;
 	bool		  mem;		/* blk is the caller's (csvin_open_mem) */
+	bool		  fast;		/* split unquoted lines here, not in
+					   libcsv (CDP_CSV=libcsv: never) */
+	int		(*space)(unsigned char);	/* bytes to trim */
+	size_t		  q_at;		/* next '"' at or after pos, or end;
+					   SIZE_MAX when not yet searched */
 	off_t		  nread;	/* bytes read from fd, with pre */
 	off_t		  fed;		/* bytes given to libcsv (no BOM) */
 	off_t		  nul_end;	/* fed offset past the last block
@@ -280,6 +285,83 @@ find_byte(const char *b, size_t from, size_t end, char ch)
 	return q != NULL ? (size_t)(q - b) : end;
 }
 
+/*
+ * libcsv's reading of a whole line s[0..n) with no quote in it, from the
+ * start of a row: the fields the delimiters split, each without the
+ * bytes c->space() trims at its ends; no field at all when every byte
+ * is one to trim (an empty line, or spaces under --trim).  The line is
+ * copied once into the arena and each field ends in a NUL written over
+ * its delimiter or first trimmed byte.  A line that could go over the
+ * row cap is handed to on_field() field by field, which keeps its prefix.
+ */
+static int
+fast_row(struct csvin *c, const char *s, size_t n)
+{
+	int (*sp)(unsigned char) = c->space;
+	const unsigned char *u;
+	const char *q;
+	size_t a, e, i, next;
+	char *d;
+
+	u = (const unsigned char *)s;
+	for (a = 0; a < n && sp(u[a]); a++)
+		;
+	if (a == n)
+		return 0;
+	/* Fields and their NULs take at most n + 1 bytes of the cap. */
+	if (n + 1 >= c->max) {
+		d = (char *)s;
+	} else {
+		if (cdp_buf_reserve(&c->arena, n + 1) == -1)
+			return -1;
+		d = c->arena.p;
+		memcpy(d, s, n);
+		d[n] = d[n + 1] = '\0';
+		c->arena.len = n + 1;
+		if (c->nul_end > c->row_off && memchr(s, '\0', n) != NULL)
+			c->bad = BAD_NUL;
+	}
+	u = (const unsigned char *)d;
+	for (i = 0; i <= n; i = next) {
+		q = memchr(d + i, c->delim, n - i);
+		e = q != NULL ? (size_t)(q - d) : n;
+		next = e + 1;
+		a = i;
+		if (sp != space_none) {
+			while (a < e && sp(u[a]))
+				a++;
+			while (e > a && sp(u[e - 1]))
+				e--;
+		}
+		if (d == s) {
+			on_field((void *)(d + a), e - a, c);
+			continue;
+		}
+		if (c->nf == c->fcap && grow_fields(c) == -1)
+			return -1;
+		c->foff[c->nf] = a;
+		c->flen[c->nf++] = e - a;
+		c->rowbytes += e - a + 1;
+		d[e] = '\0';
+	}
+	return c->nomem ? -1 : 0;
+}
+
+/*
+ * Whether the line from pos to the terminator at t can skip libcsv: it
+ * starts a row (libcsv's state is that of a row not begun, 0 in libcsv 3)
+ * and holds no quote character.
+ */
+static bool
+can_split(struct csvin *c, size_t t)
+{
+	if (!c->fast || c->p.pstate != 0 || c->p.entry_pos != 0 || c->nf != 0)
+		return false;
+	if (c->q_at == SIZE_MAX || c->q_at < c->pos)
+		c->q_at = find_byte(c->blk, c->pos, c->end, '"');
+	return c->q_at > t;
+}
+
 /* Parse the next piece of the block: up to a CR or LF, or to its end. */
 static int
 feed_piece(struct csvin *c)
@@ -298,8 +380,12 @@ feed_piece(struct csvin *c)
 	if (t < c->end && !(b[t] == '\n' && n == 1 && c->prev_cr))
 		c->line_next++;
 	c->off_next = c->fed + (off_t)n;
-	if (csv_parse(&c->p, b + c->pos, n, on_field, on_row, c) != n ||
-	    c->nomem)
+	if (t < c->end && can_split(c, t)) {
+		if (fast_row(c, b + c->pos, t - c->pos) == -1)
+			return -1;
+		on_row((unsigned char)b[t], c);
+	} else if (csv_parse(&c->p, b + c->pos, n, on_field, on_row, c) !=
+	    n || c->nomem)
 		return -1;
 	c->prev_cr = b[c->pos + n - 1] == '\r';
 	c->pos += n;
@@ -341,7 +427,7 @@ fill_block(struct csvin *c, struct cdp_err *err)
 	ssize_t r;
 
 	c->pos = c->end = 0;
-	c->lf_at = c->cr_at = SIZE_MAX;
+	c->lf_at = c->cr_at = c->q_at = SIZE_MAX;
 	if ((r = read_into(c, c->blk, c->rdsz, err)) == -1)
 		return -1;
 	c->end = (size_t)r;
@@ -399,6 +485,7 @@ csvin_open(int fd, const char *name, const char *pre, size_t prelen,
     char delim, bool trim, size_t max_row_bytes, struct cdp_err *err)
 {
 	struct csvin *c;
+	const char *e;
 
 	(void)name;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
@@ -413,7 +500,7 @@ csvin_open(int fd, const char *name, const char *pre, size_t prelen,
 	c->end = prelen;
 	c->nread = (off_t)prelen;
 	c->rdsz = CSVIN_BLOCK;
-	c->lf_at = c->cr_at = SIZE_MAX;
+	c->lf_at = c->cr_at = c->q_at = SIZE_MAX;
 	c->fd = fd;
 	c->delim = delim;
 	c->max = max_row_bytes ? max_row_bytes : CDP_MAX_RECORD_BYTES;
@@ -422,8 +509,10 @@ csvin_open(int fd, const char *name, const char *pre, size_t prelen,
 	if (csv_init(&c->p, c->opts) != 0)
 		goto nomem;
 	csv_set_delim(&c->p, (unsigned char)delim);
-	csv_set_space_func(&c->p, !trim ? space_none :
-	    delim == '\t' ? space_tsv : delim == ' ' ? space_ssv : space_csv);
+	c->space = !trim ? space_none : delim == '\t' ? space_tsv :
+	    delim == ' ' ? space_ssv : space_csv;
+	csv_set_space_func(&c->p, c->space);
+	c->fast = (e = getenv("CDP_CSV")) == NULL || strcmp(e, "libcsv") != 0;
 	c->grow = CSVIN_GROW;
 	csv_set_blk_size(&c->p, c->grow);
 	return c;
