@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "lines.h"
+#include "rand.h"
 #include "record.h"
 
 #include "check.h"
@@ -879,6 +880,141 @@ test_strings(void)
 	cdp_buf_free(&b);
 }
 
+/*
+ * cdp_json_quote() as it was before its bulk scan, byte by byte: the
+ * reference the fast one must match on every byte string.
+ */
+static size_t
+ref_utf8_seq(const unsigned char *s, size_t avail, size_t *bad)
+{
+	unsigned c = s[0], lo = 0x80, hi = 0xBF;
+	size_t n, i;
+
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2;
+	else if (c >= 0xE0 && c <= 0xEF) {
+		n = 3;
+		lo = c == 0xE0 ? 0xA0 : lo;
+		hi = c == 0xED ? 0x9F : hi;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		n = 4;
+		lo = c == 0xF0 ? 0x90 : lo;
+		hi = c == 0xF4 ? 0x8F : hi;
+	} else {
+		*bad = 1;
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if (i >= avail || s[i] < lo || s[i] > hi) {
+			*bad = i;
+			return 0;
+		}
+		lo = 0x80;
+		hi = 0xBF;
+	}
+	return n;
+}
+
+static void
+ref_quote(struct cdp_buf *out, const unsigned char *u, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, len, bad;
+	unsigned c;
+
+	cdp_buf_addc(out, '"');
+	while (i < n) {
+		c = u[i];
+		if (c >= 0x80) {
+			if ((len = ref_utf8_seq(u + i, n - i, &bad)) > 0) {
+				cdp_buf_add(out, u + i, len);
+				i += len;
+			} else {
+				cdp_buf_add(out, "\xEF\xBF\xBD", 3);
+				i += bad;
+			}
+			continue;
+		}
+		i++;
+		if (c == '"' || c == '\\') {
+			cdp_buf_addc(out, '\\');
+			cdp_buf_addc(out, (int)c);
+		} else if (c == '\b' || c == '\f' || c == '\n' || c == '\r' ||
+		    c == '\t') {
+			cdp_buf_addc(out, '\\');
+			cdp_buf_addc(out, c == '\b' ? 'b' : c == '\f' ? 'f' :
+			    c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
+		} else if (c < 0x20) {
+			cdp_buf_adds(out, "\\u00");
+			cdp_buf_addc(out, hex[c >> 4]);
+			cdp_buf_addc(out, hex[c & 0xF]);
+		} else
+			cdp_buf_addc(out, (int)c);
+	}
+	cdp_buf_addc(out, '"');
+}
+
+/*
+ * Random byte strings, from plain ASCII to mostly-invalid UTF-8, of 0 to
+ * 300 bytes (past the 16-byte vector, the 8-byte word and the bulk UTF-8
+ * check), quoted after a prefix of 0-15 bytes (every alignment): the
+ * fast quote must write what the reference does.
+ */
+static void
+test_quote_random(void)
+{
+	static const char *const pieces[] = { "a", "Zz", "0123456789",
+	    "\"", "\\", "\n", "\t", "\x01", "\x1f", "\x7f", "\0", " ",
+	    "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xF4\x8F\xBF\xBF",
+	    "\xC0\x80", "\xED\xA0\x80", "\xE2\x82", "\xF4\x90\x80\x80",
+	    "\xFF", "\x80", "\xF0\x9F", "\xC3" };
+	static const size_t plen[] = { 1, 2, 10, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	    2, 3, 4, 4, 2, 3, 2, 4, 1, 1, 2, 1 };
+	struct cdp_buf in = { 0 }, got = { 0 }, want = { 0 };
+	uint64_t st = 0x5eed;
+	size_t npieces = sizeof(plen) / sizeof(plen[0]), target, pre;
+	int bad = 0;
+
+	for (int t = 0; t < 20000; t++) {
+		/* Case kinds: ASCII only, valid UTF-8, anything, raw bytes. */
+		unsigned kind = (unsigned)cdp_rand_below(&st, 4);
+
+		cdp_buf_reset(&in);
+		pre = (size_t)cdp_rand_below(&st, 16);
+		for (size_t i = 0; i < pre; i++)
+			cdp_buf_addc(&in, 'p');
+		target = (size_t)cdp_rand_below(&st, t % 10 == 0 ? 300 : 48);
+		while (in.len - pre < target) {
+			size_t k;
+
+			if (kind == 3) {
+				cdp_buf_addc(&in, (int)cdp_rand_below(&st,
+				    256));
+				continue;
+			}
+			k = (size_t)cdp_rand_below(&st, kind == 0 ? 12 :
+			    kind == 1 ? 16 : npieces);
+			/* Mostly long plain runs, now and then the rest. */
+			if (cdp_rand_below(&st, 4) != 0)
+				k = 2;
+			cdp_buf_add(&in, pieces[k], plen[k]);
+		}
+		cdp_buf_reset(&got);
+		cdp_buf_reset(&want);
+		CHECK(cdp_json_quote(&got, in.p + pre, in.len - pre) == 0,
+		    "quote random");
+		ref_quote(&want, (const unsigned char *)in.p + pre,
+		    in.len - pre);
+		if (got.len != want.len || memcmp(got.p, want.p, got.len) != 0)
+			bad++;
+	}
+	CHECK(bad == 0, "quote random: %d strings differ from the reference",
+	    bad);
+	cdp_buf_free(&in);
+	cdp_buf_free(&got);
+	cdp_buf_free(&want);
+}
+
 /* Write n bytes to a new temporary file; returns its malloc'ed path. */
 static char *
 temp_file(const char *s, size_t n)
@@ -1108,6 +1244,7 @@ main(void)
 	test_writer();
 	test_fmt();
 	test_strings();
+	test_quote_random();
 	test_lines_small();
 	test_lines_long();
 	test_lines_fd();
