@@ -640,6 +640,12 @@ csvin_set_read_size(struct csvin *c, size_t n)
 	c->rdsz = n;
 }
 
+void
+csvin_force_libcsv(struct csvin *c)
+{
+	c->fast = false;
+}
+
 size_t
 csvin_held(const struct csvin *c)
 {

@@ -67,6 +67,10 @@ off_t	csvin_offset(const struct csvin *c);
 /* For tests: the bytes asked of each read(2) (256 KB unless set). */
 void	csvin_set_read_size(struct csvin *c, size_t n);
 
+/* For tests: read every line through libcsv, as CDP_CSV=libcsv in the
+ * environment does; before the first csvin_next(). */
+void	csvin_force_libcsv(struct csvin *c);
+
 /* For tests: the bytes held beside the read block (libcsv's buffer and
  * the row being built), which the row cap bounds. */
 size_t	csvin_held(const struct csvin *c);
