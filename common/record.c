@@ -1971,3 +1971,36 @@ cdp_recw_raw(struct cdp_recw *w, const char *key, size_t klen,
 		return -1;
 	return cdp_buf_add(&w->b, json, n);
 }
+
+/* The separator and a key quoted already, with its colon. */
+static int
+put_qkey(struct cdp_recw *w, const char *qkey, size_t qklen)
+{
+	if (w->b.cap - w->b.len <= qklen + 2 &&
+	    cdp_buf_reserve(&w->b, qklen + 2) == -1)
+		return -1;
+	w->b.p[w->b.len++] = w->n++ == 0 ? '{' : ',';
+	memcpy(w->b.p + w->b.len, qkey, qklen);
+	w->b.len += qklen;
+	w->b.p[w->b.len++] = ':';
+	w->b.p[w->b.len] = '\0';
+	return 0;
+}
+
+int
+cdp_recw_qstr(struct cdp_recw *w, const char *qkey, size_t qklen,
+    const char *s, size_t n)
+{
+	if (put_qkey(w, qkey, qklen) == -1)
+		return -1;
+	return cdp_json_quote(&w->b, s, n);
+}
+
+int
+cdp_recw_qraw(struct cdp_recw *w, const char *qkey, size_t qklen,
+    const char *json, size_t n)
+{
+	if (put_qkey(w, qkey, qklen) == -1)
+		return -1;
+	return cdp_buf_add(&w->b, json, n);
+}

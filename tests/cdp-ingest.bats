@@ -116,6 +116,18 @@ Try 'cdp-ingest --help' for more information."
 	[ "$(wc -l < w.rej)" -eq 1 ]
 }
 
+@test "ingest: header names and --source needing escapes are quoted once, right" {
+	printf '"q""k",b\\s,\xc3\xa9t\xc3\xa9\n1,2,3\n4,5,6\n' > h.csv
+	for t in 1 2; do
+		run cdp-ingest --threads $t --source 'we"ird\' h.csv
+		assert_success
+		assert_output - <<-'EOF'
+		{"q\"k":"1","b\\s":"2","été":"3","_src":"we\"ird\\/h.csv","_line":2}
+		{"q\"k":"4","b\\s":"5","été":"6","_src":"we\"ird\\/h.csv","_line":3}
+		EOF
+	done
+}
+
 @test "ingest: a UTF-8 BOM is removed from the first header" {
 	run cdp-ingest "$F/bom.csv"
 	assert_success

@@ -10,9 +10,14 @@
 
 #include <csv.h>
 
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
+
 #include "buf.h"
 #include "diag.h"
 #include "lines.h"
+#include "record.h"
 
 #include "csvin.h"
 
@@ -76,6 +81,7 @@ struct csvin {
 	const char	 *bad;
 	bool		  too_long, unterminated, nomem;
 	bool		  ready;	/* a complete row waits */
+	bool		  utf8;		/* its fields are known valid UTF-8 */
 	long		  ready_line;
 };
 
@@ -209,6 +215,7 @@ clear_row(struct csvin *c)
 	cdp_buf_reset(&c->arena);
 	c->bad = NULL;
 	c->ready = false;
+	c->utf8 = false;
 }
 
 /*
@@ -285,66 +292,103 @@ find_byte(const char *b, size_t from, size_t end, char ch)
 	return q != NULL ? (size_t)(q - b) : end;
 }
 
+/* Field d[i..e) of the row, its ends trimmed, ended by a NUL. */
+static inline int
+keep_field(struct csvin *c, char *d, size_t i, size_t e)
+{
+	int (*sp)(unsigned char) = c->space;
+
+	if (sp != space_none) {
+		while (i < e && sp((unsigned char)d[i]))
+			i++;
+		while (e > i && sp((unsigned char)d[e - 1]))
+			e--;
+	}
+	if (c->nf == c->fcap && grow_fields(c) == -1)
+		return -1;
+	c->foff[c->nf] = i;
+	c->flen[c->nf++] = e - i;
+	c->rowbytes += e - i + 1;
+	d[e] = '\0';
+	return 0;
+}
+
 /*
  * libcsv's reading of a whole line s[0..n) with no quote in it, from the
  * start of a row: the fields the delimiters split, each without the
  * bytes c->space() trims at its ends; no field at all when every byte
  * is one to trim (an empty line, or spaces under --trim).  The line is
- * copied once into the arena and each field ends in a NUL written over
- * its delimiter or first trimmed byte.  A line that could go over the
- * row cap is handed to on_field() field by field, which keeps its prefix.
+ * copied once into the arena (with room for a vector load past its
+ * end), each field ended by a NUL written over its delimiter or first
+ * trimmed byte.  A line that could go over the row cap goes to
+ * on_field() field by field, which keeps its prefix.
  */
 static int
 fast_row(struct csvin *c, const char *s, size_t n)
 {
-	int (*sp)(unsigned char) = c->space;
-	const unsigned char *u;
+	const unsigned char *u = (const unsigned char *)s;
 	const char *q;
-	size_t a, e, i, next;
+	size_t a, e, i;
 	char *d;
 
-	u = (const unsigned char *)s;
-	for (a = 0; a < n && sp(u[a]); a++)
+	for (a = 0; a < n && c->space(u[a]); a++)
 		;
 	if (a == n)
 		return 0;
 	/* Fields and their NULs take at most n + 1 bytes of the cap. */
 	if (n + 1 >= c->max) {
-		d = (char *)s;
-	} else {
-		if (cdp_buf_reserve(&c->arena, n + 1) == -1)
-			return -1;
-		d = c->arena.p;
-		memcpy(d, s, n);
-		d[n] = d[n + 1] = '\0';
-		c->arena.len = n + 1;
-		if (c->nul_end > c->row_off && memchr(s, '\0', n) != NULL)
-			c->bad = BAD_NUL;
-	}
-	u = (const unsigned char *)d;
-	for (i = 0; i <= n; i = next) {
-		q = memchr(d + i, c->delim, n - i);
-		e = q != NULL ? (size_t)(q - d) : n;
-		next = e + 1;
-		a = i;
-		if (sp != space_none) {
-			while (a < e && sp(u[a]))
-				a++;
-			while (e > a && sp(u[e - 1]))
+		i = 0;
+		do {
+			q = memchr(s + i, c->delim, n - i);
+			e = q != NULL ? (size_t)(q - s) : n;
+			for (a = i; a < e && c->space(u[a]); a++)
+				;
+			while (e > a && c->space(u[e - 1]))
 				e--;
-		}
-		if (d == s) {
-			on_field((void *)(d + a), e - a, c);
-			continue;
-		}
-		if (c->nf == c->fcap && grow_fields(c) == -1)
-			return -1;
-		c->foff[c->nf] = a;
-		c->flen[c->nf++] = e - a;
-		c->rowbytes += e - a + 1;
-		d[e] = '\0';
+			on_field((void *)(s + a), e - a, c);
+			i = q != NULL ? (size_t)(q - s) + 1 : n;
+		} while (q != NULL);
+		return c->nomem ? -1 : 0;
 	}
-	return c->nomem ? -1 : 0;
+	if (cdp_buf_reserve(&c->arena, n + 17) == -1)
+		return -1;
+	d = c->arena.p;
+	memcpy(d, s, n);
+	d[n] = d[n + 1] = '\0';
+	c->arena.len = n + 1;
+	if (c->nul_end > c->row_off && memchr(s, '\0', n) != NULL)
+		c->bad = BAD_NUL;
+	/* Split at ASCII bytes, a valid line has valid fields. */
+	c->utf8 = cdp_utf8_valid(s, n);
+	i = 0;
+#if defined(__SSE2__) && defined(__GNUC__)
+	{
+		const __m128i dl = _mm_set1_epi8(c->delim);
+		unsigned bits;
+
+		for (size_t p = 0; p < n; p += 16) {
+			bits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+			    _mm_loadu_si128((const __m128i *)(const void *)
+			    (d + p)), dl));
+			if (n - p < 16)
+				bits &= (1u << (n - p)) - 1;
+			for (; bits != 0; bits &= bits - 1) {
+				e = p + (size_t)__builtin_ctz(bits);
+				if (keep_field(c, d, i, e) == -1)
+					return -1;
+				i = e + 1;
+			}
+		}
+	}
+#else
+	while ((q = memchr(d + i, c->delim, n - i)) != NULL) {
+		e = (size_t)(q - d);
+		if (keep_field(c, d, i, e) == -1)
+			return -1;
+		i = e + 1;
+	}
+#endif
+	return keep_field(c, d, i, n);
 }
 
 /*
@@ -575,6 +619,7 @@ csvin_next(struct csvin *c, struct csv_row *row, struct cdp_err *err)
 	row->len = c->flen;
 	row->line = c->ready_line;
 	row->bad = c->bad;
+	row->utf8 = c->utf8;
 	return 1;
 nomem:
 	cdp_err_set(err, EX_OSERR, "out of memory");

@@ -17,7 +17,8 @@
  * line where the row starts.  bad is NULL, or a static reason when the
  * row cannot be used ("NUL byte in field", "unterminated quoted field",
  * "row longer than --max-record-bytes"); raw/rawlen then hold as much of
- * the row as is known, re-joined as CSV text, for a rejects file.
+ * the row as is known, re-joined as CSV text, for a rejects file.  utf8
+ * is true when every field is known to be valid UTF-8 (false: not known).
  */
 struct csv_row {
 	size_t		  n;
@@ -25,6 +26,7 @@ struct csv_row {
 	const size_t	 *len;
 	long		  line;
 	const char	 *bad;
+	bool		  utf8;
 };
 
 struct csvin;

@@ -880,6 +880,37 @@ test_strings(void)
 	cdp_buf_free(&b);
 }
 
+/* A key quoted beforehand writes what the plain calls write. */
+static void
+test_writer_qkey(void)
+{
+	static const char *const keys[] = { "k", "a\"b", "t\tx", "\xC3\xA9",
+	    "" };
+	struct cdp_recw a = { 0 }, b = { 0 };
+	struct cdp_buf q = { 0 };
+
+	cdp_recw_begin(&a);
+	cdp_recw_begin(&b);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		size_t kl = strlen(keys[i]);
+
+		cdp_buf_reset(&q);
+		CHECK(cdp_json_quote(&q, keys[i], kl) == 0, "qkey quote");
+		CHECK(cdp_recw_str(&a, keys[i], kl, "v\"1", 3) == 0 &&
+		    cdp_recw_raw(&a, keys[i], kl, "[1]", 3) == 0, "recw");
+		CHECK(cdp_recw_qstr(&b, q.p, q.len, "v\"1", 3) == 0 &&
+		    cdp_recw_qraw(&b, q.p, q.len, "[1]", 3) == 0, "recw q");
+	}
+	CHECK(cdp_recw_end(&a) == 0 && cdp_recw_end(&b) == 0, "recw end");
+	CHECK_STR(b.b.p, a.b.p);
+	CHECK_STR(b.b.p, "{\"k\":\"v\\\"1\",\"k\":[1],\"a\\\"b\":\"v\\\"1\","
+	    "\"a\\\"b\":[1],\"t\\tx\":\"v\\\"1\",\"t\\tx\":[1],"
+	    "\"\xC3\xA9\":\"v\\\"1\",\"\xC3\xA9\":[1],\"\":\"v\\\"1\",\"\":[1]}\n");
+	cdp_recw_free(&a);
+	cdp_recw_free(&b);
+	cdp_buf_free(&q);
+}
+
 /*
  * cdp_json_quote() as it was before its bulk scan, byte by byte: the
  * reference the fast one must match on every byte string.
@@ -1245,6 +1276,7 @@ main(void)
 	test_fmt();
 	test_strings();
 	test_quote_random();
+	test_writer_qkey();
 	test_lines_small();
 	test_lines_long();
 	test_lines_fd();
