@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "lines.h"
+#include "par.h"
 
 #include "../../cmd/cdp-ingest/csvin.h"
 #include "../../cmd/cdp-ingest/jsonin.h"
@@ -579,6 +580,80 @@ test_csv_paths(void)
 	cdp_buf_free(&slow);
 }
 
+/*
+ * The block splitter's row end (par.c) as it was, byte by byte: libcsv's
+ * quoting states, a CR or LF ending a row outside quotes.
+ */
+static size_t
+ref_row_end(const unsigned char *s, size_t n, char delim, bool trim)
+{
+	enum { NONE, PLAIN, QUOTED, CLOSED, CLOSED_SP } q = NONE;
+	unsigned char d = (unsigned char)delim;
+
+	for (size_t k = 0; k < n; k++) {
+		unsigned c = s[k];
+		bool sp = trim && (delim == '\t' ? c == ' ' : delim == ' ' ?
+		    c == '\t' : c == ' ' || c == '\t');
+
+		if (q == QUOTED) {
+			if (c == '"')
+				q = CLOSED;
+			continue;
+		}
+		if (c == '\r' || c == '\n') {
+			q = NONE;
+			if (c == '\n')
+				return k + 1;
+			continue;
+		}
+		if (q == NONE) {
+			if (!(sp && c != d))
+				q = c == d ? NONE : c == '"' ? QUOTED : PLAIN;
+		} else if (q == PLAIN) {
+			if (c == d)
+				q = NONE;
+		} else if (c == d)
+			q = NONE;
+		else if (sp)
+			q = CLOSED_SP;
+		else if (c == '"' && q == CLOSED_SP)
+			q = CLOSED;
+		else
+			q = QUOTED;
+	}
+	return 0;
+}
+
+/*
+ * The splitter skips from quote to quote: on random text with quotes,
+ * spaces, delimiters and line ends, from every starting byte, its row
+ * end must be the byte-by-byte one.
+ */
+static void
+test_csv_row_end(void)
+{
+	static const char bits[] = "ab,;\t \"\"\r\n\n";
+	static const char delims[] = { ',', ';', '\t', ' ' };
+	char doc[80];
+	unsigned long seed = 11;
+	unsigned differ = 0;
+
+	for (int t = 0; t < 3000; t++) {
+		size_t n = rnd(&seed, sizeof(doc));
+		char delim = delims[rnd(&seed, 4)];
+		bool trim = rnd(&seed, 2);
+
+		for (size_t i = 0; i < n; i++)
+			doc[i] = bits[rnd(&seed, sizeof(bits) - 1)];
+		for (size_t j = 0; j <= n; j++)
+			if (cdp_par_csv_row_end(doc + j, n - j, delim, trim) !=
+			    ref_row_end((const unsigned char *)doc + j, n - j,
+			    delim, trim))
+				differ++;
+	}
+	CHECK(differ == 0, "row end: %u texts end elsewhere", differ);
+}
+
 static void
 test_csv_raw(void)
 {
@@ -890,6 +965,7 @@ main(void)
 	test_csv_memory();
 	test_csv_random();
 	test_csv_paths();
+	test_csv_row_end();
 	test_csv_raw();
 	test_csv_pipe();
 	test_csv_read_error();
