@@ -2004,3 +2004,22 @@ cdp_recw_qraw(struct cdp_recw *w, const char *qkey, size_t qklen,
 		return -1;
 	return cdp_buf_add(&w->b, json, n);
 }
+
+int
+cdp_recw_qplain(struct cdp_recw *w, const char *qkey, size_t qklen,
+    const char *s, size_t n)
+{
+	char *o;
+
+	if (put_qkey(w, qkey, qklen) == -1 || (w->b.cap - w->b.len <= n + 2 &&
+	    cdp_buf_reserve(&w->b, n + 2) == -1))
+		return -1;
+	o = w->b.p + w->b.len;
+	*o++ = '"';
+	if (n > 0)
+		memcpy(o, s, n);
+	o[n] = '"';
+	o[n + 1] = '\0';
+	w->b.len += n + 2;
+	return 0;
+}

@@ -251,4 +251,9 @@ int	cdp_recw_qstr(struct cdp_recw *w, const char *qkey, size_t qklen,
 int	cdp_recw_qraw(struct cdp_recw *w, const char *qkey, size_t qklen,
 	    const char *json, size_t n);
 
+/* cdp_recw_qstr() for a value known to need no escaping (printable ASCII
+ * other than '"' and '\\'): copied between quotes as it is. */
+int	cdp_recw_qplain(struct cdp_recw *w, const char *qkey, size_t qklen,
+	    const char *s, size_t n);
+
 #endif

@@ -82,6 +82,7 @@ struct csvin {
 	bool		  too_long, unterminated, nomem;
 	bool		  ready;	/* a complete row waits */
 	bool		  utf8;		/* its fields are known valid UTF-8 */
+	bool		  plain;	/* and printable ASCII but '"', '\\' */
 	long		  ready_line;
 };
 
@@ -215,7 +216,7 @@ clear_row(struct csvin *c)
 	cdp_buf_reset(&c->arena);
 	c->bad = NULL;
 	c->ready = false;
-	c->utf8 = false;
+	c->utf8 = c->plain = false;
 }
 
 /*
@@ -364,14 +365,25 @@ fast_row(struct csvin *c, const char *s, size_t n)
 #if defined(__SSE2__) && defined(__GNUC__)
 	{
 		const __m128i dl = _mm_set1_epi8(c->delim);
-		unsigned bits;
+		const __m128i bs = _mm_set1_epi8('\\');
+		const __m128i c20 = _mm_set1_epi8(0x20);
+		__m128i x, at;
+		unsigned bits, esc = 0, keep;
 
 		for (size_t p = 0; p < n; p += 16) {
-			bits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-			    _mm_loadu_si128((const __m128i *)(const void *)
-			    (d + p)), dl));
-			if (n - p < 16)
+			x = _mm_loadu_si128((const __m128i *)(const void *)
+			    (d + p));
+			at = _mm_cmpeq_epi8(x, dl);
+			bits = (unsigned)_mm_movemask_epi8(at);
+			/* Signed, below 0x20 is a control or not ASCII. */
+			keep = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(at,
+			    _mm_or_si128(_mm_cmpeq_epi8(x, bs),
+			    _mm_cmplt_epi8(x, c20))));
+			if (n - p < 16) {
 				bits &= (1u << (n - p)) - 1;
+				keep &= (1u << (n - p)) - 1;
+			}
+			esc |= keep;
 			for (; bits != 0; bits &= bits - 1) {
 				e = p + (size_t)__builtin_ctz(bits);
 				if (keep_field(c, d, i, e) == -1)
@@ -379,6 +391,7 @@ fast_row(struct csvin *c, const char *s, size_t n)
 				i = e + 1;
 			}
 		}
+		c->plain = esc == 0;
 	}
 #else
 	while ((q = memchr(d + i, c->delim, n - i)) != NULL) {
@@ -620,6 +633,7 @@ csvin_next(struct csvin *c, struct csv_row *row, struct cdp_err *err)
 	row->line = c->ready_line;
 	row->bad = c->bad;
 	row->utf8 = c->utf8;
+	row->plain = c->plain;
 	return 1;
 nomem:
 	cdp_err_set(err, EX_OSERR, "out of memory");

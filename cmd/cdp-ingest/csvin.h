@@ -18,7 +18,9 @@
  * row cannot be used ("NUL byte in field", "unterminated quoted field",
  * "row longer than --max-record-bytes"); raw/rawlen then hold as much of
  * the row as is known, re-joined as CSV text, for a rejects file.  utf8
- * is true when every field is known to be valid UTF-8 (false: not known).
+ * is true when every field is known to be valid UTF-8, plain when they
+ * are known to be printable ASCII other than '"' and '\\' (nothing to
+ * escape in JSON); false: not known.
  */
 struct csv_row {
 	size_t		  n;
@@ -27,6 +29,7 @@ struct csv_row {
 	long		  line;
 	const char	 *bad;
 	bool		  utf8;
+	bool		  plain;
 };
 
 struct csvin;

@@ -56,6 +56,8 @@ struct run {
 	const char		*file;	/* name in messages */
 	const char		*src;	/* _src value */
 	size_t			 srclen;
+	uintptr_t		 plo, phi;	/* a CSV row's fields, when
+					   they need no escaping */
 	const char		*qsrc;	/* the same quoted as JSON */
 	size_t			 qsrclen;
 	struct cdp_buf		 srcq;	/* (the main run's) */
@@ -339,6 +341,9 @@ write_cell(struct run *r, struct cell *c, size_t n, size_t i)
 		return cdp_recw_field(w, &r->rec, ci->f);
 	if (ci->f != NULL)
 		return cdp_recw_field_as(w, ci->key, ci->klen, &r->rec, ci->f);
+	if (ci->qkey != NULL && !ci->raw && (uintptr_t)v >= r->plo &&
+	    (uintptr_t)v + ci->vlen <= r->phi)
+		return cdp_recw_qplain(w, ci->qkey, ci->qklen, v, ci->vlen);
 	if (ci->qkey != NULL)
 		return ci->raw ? cdp_recw_qraw(w, ci->qkey, ci->qklen, v,
 		    ci->vlen) : cdp_recw_qstr(w, ci->qkey, ci->qklen, v,
@@ -708,6 +713,7 @@ csv_row(struct run *r, const struct csvin *in, const struct csv_row *row,
 	struct cell *cells = cells_for(r, ncols);
 	const char *why;
 	size_t n = 0;
+	int rc;
 
 	if (row->bad != NULL) {
 		reject_row(r, in, row, row->bad);
@@ -738,7 +744,14 @@ csv_row(struct run *r, const struct csvin *in, const struct csv_row *row,
 		    .qklen = cols[j].qklen, .v = row->f[j], .vlen = row->len[j],
 		    .nested = cols[j].nested, .spec = cols[j].spec };
 	}
-	if (emit(r, cells, n, row->line, &why) == -1) {
+	/* Values still in the row's fields are copied as they are. */
+	if (row->plain) {
+		r->plo = (uintptr_t)row->f[0];
+		r->phi = (uintptr_t)(row->f[row->n - 1] + row->len[row->n - 1]);
+	}
+	rc = emit(r, cells, n, row->line, &why);
+	r->plo = r->phi = 0;
+	if (rc == -1) {
 		reject_row(r, in, row, why);
 	} else if (r->work.nwarn > 0) {
 		row_text(r, in, row);

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "lines.h"
 #include "par.h"
+#include "record.h"
 
 #include "../../cmd/cdp-ingest/csvin.h"
 #include "../../cmd/cdp-ingest/jsonin.h"
@@ -109,6 +110,9 @@ struct csvopt {
 	bool	libcsv;	/* every line through libcsv (CDP_CSV=libcsv) */
 };
 
+/* Fields the reader said need no JSON escaping (test_csv_paths). */
+static unsigned long nplain;
+
 /* Every row of fd as "LINE:f1|f2[ !bad]\n", or "error CODE: msg\n". */
 static void
 csv_dump(int fd, const char *pre, size_t prelen, size_t rdsz,
@@ -137,6 +141,14 @@ csv_dump(int fd, const char *pre, size_t prelen, size_t rdsz,
 			add_esc(out, row.f[i], row.len[i]);
 			CHECK(row.f[i][row.len[i]] == '\0',
 			    "field %zu not NUL-terminated", i);
+			for (size_t k = 0; row.plain && k < row.len[i]; k++)
+				CHECK(row.f[i][k] >= 0x20 && row.f[i][k] < 0x7f &&
+				    row.f[i][k] != '"' && row.f[i][k] != '\\',
+				    "a plain field holds byte %d", row.f[i][k]);
+			CHECK(!row.utf8 || cdp_utf8_valid(row.f[i],
+			    row.len[i]), "a utf8 field is not UTF-8");
+			if (row.plain)
+				nplain++;
 		}
 		if (row.bad != NULL)
 			cdp_buf_addf(out, " !%s", row.bad);
@@ -575,6 +587,7 @@ test_csv_paths(void)
 	}
 	CHECK(differ == 0, "%u documents read differently by the paths",
 	    differ);
+	CHECK(nplain > 1000, "only %lu plain fields", nplain);
 	cdp_buf_free(&doc);
 	cdp_buf_free(&fast);
 	cdp_buf_free(&slow);

@@ -900,12 +900,19 @@ test_writer_qkey(void)
 		    cdp_recw_raw(&a, keys[i], kl, "[1]", 3) == 0, "recw");
 		CHECK(cdp_recw_qstr(&b, q.p, q.len, "v\"1", 3) == 0 &&
 		    cdp_recw_qraw(&b, q.p, q.len, "[1]", 3) == 0, "recw q");
+		CHECK(cdp_recw_str(&a, keys[i], kl, "p l", 3) == 0 &&
+		    cdp_recw_qplain(&b, q.p, q.len, "p l", 3) == 0 &&
+		    cdp_recw_qplain(&b, q.p, q.len, "", 0) == 0 &&
+		    cdp_recw_str(&a, keys[i], kl, "", 0) == 0, "recw plain");
 	}
 	CHECK(cdp_recw_end(&a) == 0 && cdp_recw_end(&b) == 0, "recw end");
 	CHECK_STR(b.b.p, a.b.p);
-	CHECK_STR(b.b.p, "{\"k\":\"v\\\"1\",\"k\":[1],\"a\\\"b\":\"v\\\"1\","
-	    "\"a\\\"b\":[1],\"t\\tx\":\"v\\\"1\",\"t\\tx\":[1],"
-	    "\"\xC3\xA9\":\"v\\\"1\",\"\xC3\xA9\":[1],\"\":\"v\\\"1\",\"\":[1]}\n");
+	CHECK_STR(b.b.p, "{\"k\":\"v\\\"1\",\"k\":[1],\"k\":\"p l\",\"k\":\"\","
+	    "\"a\\\"b\":\"v\\\"1\",\"a\\\"b\":[1],\"a\\\"b\":\"p l\","
+	    "\"a\\\"b\":\"\",\"t\\tx\":\"v\\\"1\",\"t\\tx\":[1],"
+	    "\"t\\tx\":\"p l\",\"t\\tx\":\"\",\"\xC3\xA9\":\"v\\\"1\","
+	    "\"\xC3\xA9\":[1],\"\xC3\xA9\":\"p l\",\"\xC3\xA9\":\"\","
+	    "\"\":\"v\\\"1\",\"\":[1],\"\":\"p l\",\"\":\"\"}\n");
 	cdp_recw_free(&a);
 	cdp_recw_free(&b);
 	cdp_buf_free(&q);
