@@ -922,35 +922,39 @@ test_writer_qkey(void)
  * cdp_json_quote() as it was before its bulk scan, byte by byte: the
  * reference the fast one must match on every byte string.
  */
+/*
+ * The length of the well-formed UTF-8 sequence at s (Unicode's table
+ * 3-7: the lead byte's range fixes the length and the second byte's
+ * range), or 0 with *bad the length of its longest valid prefix (1 at
+ * least), which becomes one U+FFFD.
+ */
 static size_t
 ref_utf8_seq(const unsigned char *s, size_t avail, size_t *bad)
 {
-	unsigned c = s[0], lo = 0x80, hi = 0xBF;
-	size_t n, i;
+	static const struct {
+		unsigned char	lead_lo, lead_hi, len, lo, hi;
+	} t[] = {
+		{ 0xC2, 0xDF, 2, 0x80, 0xBF }, { 0xE0, 0xE0, 3, 0xA0, 0xBF },
+		{ 0xE1, 0xEC, 3, 0x80, 0xBF }, { 0xED, 0xED, 3, 0x80, 0x9F },
+		{ 0xEE, 0xEF, 3, 0x80, 0xBF }, { 0xF0, 0xF0, 4, 0x90, 0xBF },
+		{ 0xF1, 0xF3, 4, 0x80, 0xBF }, { 0xF4, 0xF4, 4, 0x80, 0x8F }
+	};
+	size_t k;
 
-	if (c >= 0xC2 && c <= 0xDF)
-		n = 2;
-	else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		lo = c == 0xE0 ? 0xA0 : lo;
-		hi = c == 0xED ? 0x9F : hi;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		lo = c == 0xF0 ? 0x90 : lo;
-		hi = c == 0xF4 ? 0x8F : hi;
-	} else {
-		*bad = 1;
-		return 0;
-	}
-	for (i = 1; i < n; i++) {
-		if (i >= avail || s[i] < lo || s[i] > hi) {
-			*bad = i;
+	*bad = 1;
+	for (size_t r = 0; r < sizeof(t) / sizeof(t[0]); r++) {
+		if (s[0] < t[r].lead_lo || s[0] > t[r].lead_hi)
+			continue;
+		if (avail < 2 || s[1] < t[r].lo || s[1] > t[r].hi)
 			return 0;
-		}
-		lo = 0x80;
-		hi = 0xBF;
+		for (k = 2; k < t[r].len; k++)
+			if (k >= avail || (s[k] & 0xC0) != 0x80) {
+				*bad = k;
+				return 0;
+			}
+		return t[r].len;
 	}
-	return n;
+	return 0;
 }
 
 static void
