@@ -369,20 +369,60 @@ csv_space(char delim, bool trim, unsigned char c)
 }
 
 /*
+ * The state after s[k, p) from state q (C_NONE or C_PLAIN), when no quote
+ * lies there: that of the last byte that is not a space trimmed before
+ * a field (a delimiter, CR or LF: C_NONE; anything else: C_PLAIN), or q.
+ */
+static int
+csv_unquoted(const unsigned char *s, size_t k, size_t p, char delim,
+    bool trim, int q)
+{
+	unsigned char d = (unsigned char)delim;
+
+	while (p > k) {
+		unsigned c = s[--p];
+
+		if (csv_space(delim, trim, (unsigned char)c) && c != d)
+			continue;
+		return c == d || c == '\r' || c == '\n' ? C_NONE : C_PLAIN;
+	}
+	return q;
+}
+
+/*
  * Scan s[*i, end) from state *st: the place after the first LF at or
  * after want that ends a row, or 0 (*i and *st then where it stopped).
+ * Outside quotes, only the next quote can open one: up to it, the first
+ * LF at or after want ends a row, and the state at the quote follows
+ * from the bytes just before it.
  */
 static size_t
 csv_scan(const unsigned char *s, size_t *i, size_t end, size_t want,
     char delim, bool trim, int *st)
 {
 	unsigned char d = (unsigned char)delim;
-	size_t k = *i;
+	size_t k = *i, p, from;
+	const unsigned char *lf;
 	int q = *st;
 
 	for (; k < end; k++) {
-		unsigned c = s[k];
+		unsigned c;
 
+		if (q == C_NONE || q == C_PLAIN) {
+			lf = memchr(s + k, '"', end - k);
+			p = lf != NULL ? (size_t)(lf - s) : end;
+			from = k > want ? k : want;
+			if (from < p && (lf = memchr(s + from, '\n',
+			    p - from)) != NULL) {
+				*i = (size_t)(lf - s) + 1;
+				*st = C_NONE;
+				return *i;
+			}
+			q = csv_unquoted(s, k, p, delim, trim, q);
+			if ((k = p) == end)
+				break;
+		}
+		c = s[k];
 		if (q == C_QUOTED) {
 			const void *p = memchr(s + k, '"', end - k);
 

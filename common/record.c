@@ -12,6 +12,10 @@
 
 #include "record.h"
 
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
+
 /*
  * Records with more fields than this check duplicate keys with a hash set
  * in r->slots, which cdp_rec_find() then uses too; smaller ones use a
@@ -1680,44 +1684,91 @@ quote_char(struct cdp_buf *out, unsigned c)
 	}
 }
 
+/*
+ * The first byte of u[i..n) that cdp_json_quote() must look at: '"',
+ * '\\', a control character, or (unless utf8, when the rest of the
+ * string is known to be valid UTF-8) a byte >= 0x80.  n when none is.
+ * Sixteen bytes at a time with SSE2, then eight as one word.
+ */
+static inline size_t
+plain_run(const unsigned char *u, size_t i, size_t n, bool utf8)
+{
+	uint64_t w, m;
+
+#if defined(__SSE2__) && defined(__GNUC__)
+	const __m128i dq = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	const __m128i c1f = _mm_set1_epi8(0x1f), c20 = _mm_set1_epi8(0x20);
+	__m128i x, v;
+	unsigned bits;
+
+	while (n - i >= 16) {
+		x = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+		v = _mm_or_si128(_mm_cmpeq_epi8(x, dq), _mm_cmpeq_epi8(x, bs));
+		/* Signed, below 0x20 is a control or a byte >= 0x80. */
+		v = _mm_or_si128(v, utf8 ?
+		    _mm_cmpeq_epi8(_mm_max_epu8(x, c1f), c1f) :
+		    _mm_cmplt_epi8(x, c20));
+		if ((bits = (unsigned)_mm_movemask_epi8(v)) != 0)
+			return i + (size_t)__builtin_ctz(bits);
+		i += 16;
+	}
+#endif
+	while (n - i >= 8) {
+		memcpy(&w, u + i, 8);
+		m = special_mask(w);
+		if (utf8)
+			m &= ~(w & HIGHS);
+		if ((m &= HIGHS) != 0)
+			return i + first_special(m, u + i);
+		i += 8;
+	}
+	while (i < n && (utf8 ? u[i] >= 0x20 && u[i] != '"' && u[i] != '\\' :
+	    !is_special[u[i]]))
+		i++;
+	return i;
+}
+
+/* Strings this long are checked as UTF-8 in bulk from their first
+ * non-ASCII byte. */
+#define QUOTE_BULK	32
+
 int
 cdp_json_quote(struct cdp_buf *out, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, run = 0, len, bad;
+	bool utf8 = false, tried = false;
 
-	if ((out->cap - out->len <= n + 2 && cdp_buf_reserve(out, n + 2) == -1) ||
-	    cdp_buf_addc(out, '"') == -1)
+	if ((out->cap - out->len <= n + 2 && cdp_buf_reserve(out, n + 2) == -1))
 		return -1;
-	while (i < n) {
-		uint64_t w;
-
-		if (n - i >= 8) {
-			memcpy(&w, u + i, 8);
-			if ((special_mask(w) & HIGHS) == 0) {
-				i += 8;
+	out->p[out->len++] = '"';
+	for (;;) {
+		if ((i = plain_run(u, i, n, utf8)) == n)
+			break;
+		if (u[i] >= 0x80) {
+			/* Once: if all the rest is valid, copy it whole. */
+			if (!tried && n - i >= QUOTE_BULK) {
+				tried = true;
+				if (cdp_simd_utf8(cdp_simd_cpu(), s + i,
+				    n - i)) {
+					utf8 = true;
+					continue;
+				}
+			}
+			if ((len = utf8_seq(u + i, n - i, &bad)) > 0) {
+				i += len;
 				continue;
 			}
-		}
-		if (!is_special[u[i]]) {
-			i++;
-			continue;
-		}
-		if (u[i] >= 0x80 && (len = utf8_seq(u + i, n - i, &bad)) > 0) {
-			i += len;
-			continue;
-		}
-		if (cdp_buf_add(out, u + run, i - run) == -1)
-			return -1;
-		if (u[i] >= 0x80) {
-			if (cdp_buf_add(out, "\xEF\xBF\xBD", 3) == -1)
+			if (cdp_buf_add(out, u + run, i - run) == -1 ||
+			    cdp_buf_add(out, "\xEF\xBF\xBD", 3) == -1)
 				return -1;
 			i += bad;
-		} else if (quote_char(out, u[i++]) == -1)
+		} else if (cdp_buf_add(out, u + run, i - run) == -1 ||
+		    quote_char(out, u[i++]) == -1)
 			return -1;
 		run = i;
 	}
-	if (cdp_buf_add(out, u + run, i - run) == -1)
+	if (cdp_buf_add(out, u + run, n - run) == -1)
 		return -1;
 	return cdp_buf_addc(out, '"');
 }
@@ -2004,4 +2055,56 @@ cdp_recw_raw(struct cdp_recw *w, const char *key, size_t klen,
 	if (put_key(w, key, klen) == -1)
 		return -1;
 	return cdp_buf_add(&w->b, json, n);
+}
+
+/* The separator and a key quoted already, with its colon. */
+static int
+put_qkey(struct cdp_recw *w, const char *qkey, size_t qklen)
+{
+	if (w->b.cap - w->b.len <= qklen + 2 &&
+	    cdp_buf_reserve(&w->b, qklen + 2) == -1)
+		return -1;
+	w->b.p[w->b.len++] = w->n++ == 0 ? '{' : ',';
+	memcpy(w->b.p + w->b.len, qkey, qklen);
+	w->b.len += qklen;
+	w->b.p[w->b.len++] = ':';
+	w->b.p[w->b.len] = '\0';
+	return 0;
+}
+
+int
+cdp_recw_qstr(struct cdp_recw *w, const char *qkey, size_t qklen,
+    const char *s, size_t n)
+{
+	if (put_qkey(w, qkey, qklen) == -1)
+		return -1;
+	return cdp_json_quote(&w->b, s, n);
+}
+
+int
+cdp_recw_qraw(struct cdp_recw *w, const char *qkey, size_t qklen,
+    const char *json, size_t n)
+{
+	if (put_qkey(w, qkey, qklen) == -1)
+		return -1;
+	return cdp_buf_add(&w->b, json, n);
+}
+
+int
+cdp_recw_qplain(struct cdp_recw *w, const char *qkey, size_t qklen,
+    const char *s, size_t n)
+{
+	char *o;
+
+	if (put_qkey(w, qkey, qklen) == -1 || (w->b.cap - w->b.len <= n + 2 &&
+	    cdp_buf_reserve(&w->b, n + 2) == -1))
+		return -1;
+	o = w->b.p + w->b.len;
+	*o++ = '"';
+	if (n > 0)
+		memcpy(o, s, n);
+	o[n] = '"';
+	o[n + 1] = '\0';
+	w->b.len += n + 2;
+	return 0;
 }

@@ -247,4 +247,19 @@ int	cdp_recw_null(struct cdp_recw *w, const char *key, size_t klen);
 int	cdp_recw_raw(struct cdp_recw *w, const char *key, size_t klen,
 	    const char *json, size_t n);
 
+/*
+ * cdp_recw_str() and cdp_recw_raw() with the key given already quoted,
+ * qkey[0..qklen) as cdp_json_quote() writes it: for a key written on
+ * every record (a CSV column's), quoted once.
+ */
+int	cdp_recw_qstr(struct cdp_recw *w, const char *qkey, size_t qklen,
+	    const char *s, size_t n);
+int	cdp_recw_qraw(struct cdp_recw *w, const char *qkey, size_t qklen,
+	    const char *json, size_t n);
+
+/* cdp_recw_qstr() for a value known to need no escaping (printable ASCII
+ * other than '"' and '\\'): copied between quotes as it is. */
+int	cdp_recw_qplain(struct cdp_recw *w, const char *qkey, size_t qklen,
+	    const char *s, size_t n);
+
 #endif

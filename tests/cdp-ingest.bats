@@ -79,6 +79,55 @@ Try 'cdp-ingest --help' for more information."
 	assert_output "$(golden crlf.out)"
 }
 
+@test "ingest: CSV lines with no quote read as through libcsv (CDP_CSV=libcsv)" {
+	printf '\xef\xbb\xbfid;name;note\r\n1;Ann;plain\r\n\r\n2; Bo ;"two\r\nlines"\r\n3; Cy ;\r\n   \r\n4;"D;d";x\r\n5;ragged\r\n6;Eve;"say ""hi"""\r\n7;Fay;tail' > p.csv
+	run_split cdp-ingest --rejects r.csv p.csv
+	assert_success
+	assert_output - <<-'EOF'
+	{"id":"1","name":"Ann","note":"plain","_src":"p.csv","_line":2}
+	{"id":"2","name":" Bo ","note":"two\r\nlines","_src":"p.csv","_line":4}
+	{"id":"3","name":" Cy ","note":"","_src":"p.csv","_line":6}
+	{"id":"4","name":"D;d","note":"x","_src":"p.csv","_line":8}
+	{"id":"6","name":"Eve","note":"say \"hi\"","_src":"p.csv","_line":10}
+	{"id":"7","name":"Fay","note":"tail","_src":"p.csv","_line":11}
+	EOF
+	assert_equal "$(cat r.csv)" '{"_error":"row has 2 fields, header has 3","_src":"p.csv","_line":9,"raw":"5;ragged"}'
+	# Rows over the 256 KB read blocks and the threads' blocks: tabs,
+	# spaces to trim, quoted rows now and then, blank lines, CRLF.
+	awk 'BEGIN { print "a\tb\tc"; for (i = 1; i <= 9000; i++) {
+		if (i % 7 == 0) printf "%d\t\"q\tx\ny\"\t z \r\n", i
+		else if (i % 11 == 0) printf "\r\n%d\t\t\n", i
+		else if (i % 13 == 0) printf "%d\t  \t%s\n", i, "r"
+		else printf "%d\t name %d \tsome longer text %d\n", i, i, i } }' \
+	    > t.tsv
+	for trim in "" --trim; do
+		CDP_CSV=libcsv cdp-ingest --threads 1 $trim --rejects w.rej \
+		    t.tsv p.csv > want.ndjson
+		for t in 1 2; do
+			for b in "" rand:3; do
+				CDP_PAR_BLOCK=$b cdp-ingest --threads $t $trim \
+				    --rejects g.rej t.tsv p.csv > got.ndjson
+				cmp want.ndjson got.ndjson
+				cmp w.rej g.rej
+			done
+		done
+	done
+	[ "$(wc -l < want.ndjson)" -eq 9006 ]
+	[ "$(wc -l < w.rej)" -eq 1 ]
+}
+
+@test "ingest: header names and --source needing escapes are quoted once, right" {
+	printf '"q""k",b\\s,\xc3\xa9t\xc3\xa9\n1,2,3\n4,5,6\n' > h.csv
+	for t in 1 2; do
+		run cdp-ingest --threads $t --source 'we"ird\' h.csv
+		assert_success
+		assert_output - <<-'EOF'
+		{"q\"k":"1","b\\s":"2","été":"3","_src":"we\"ird\\/h.csv","_line":2}
+		{"q\"k":"4","b\\s":"5","été":"6","_src":"we\"ird\\/h.csv","_line":3}
+		EOF
+	done
+}
+
 @test "ingest: a UTF-8 BOM is removed from the first header" {
 	run cdp-ingest "$F/bom.csv"
 	assert_success

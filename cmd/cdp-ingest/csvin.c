@@ -10,9 +10,14 @@
 
 #include <csv.h>
 
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
+
 #include "buf.h"
 #include "diag.h"
 #include "lines.h"
+#include "record.h"
 
 #include "csvin.h"
 
@@ -51,6 +56,11 @@ struct csvin {
 					   SIZE_MAX when not yet searched */
 	bool		  started, eof, finished;
 	bool		  mem;		/* blk is the caller's (csvin_open_mem) */
+	bool		  fast;		/* split unquoted lines here, not in
+					   libcsv (CDP_CSV=libcsv: never) */
+	int		(*space)(unsigned char);	/* bytes to trim */
+	size_t		  q_at;		/* next '"' at or after pos, or end;
+					   SIZE_MAX when not yet searched */
 	off_t		  nread;	/* bytes read from fd, with pre */
 	off_t		  fed;		/* bytes given to libcsv (no BOM) */
 	off_t		  nul_end;	/* fed offset past the last block
@@ -71,6 +81,8 @@ struct csvin {
 	const char	 *bad;
 	bool		  too_long, unterminated, nomem;
 	bool		  ready;	/* a complete row waits */
+	bool		  utf8;		/* its fields are known valid UTF-8 */
+	bool		  plain;	/* and printable ASCII but '"', '\\' */
 	long		  ready_line;
 };
 
@@ -204,6 +216,7 @@ clear_row(struct csvin *c)
 	cdp_buf_reset(&c->arena);
 	c->bad = NULL;
 	c->ready = false;
+	c->utf8 = c->plain = false;
 }
 
 /*
@@ -280,6 +293,132 @@ find_byte(const char *b, size_t from, size_t end, char ch)
 	return q != NULL ? (size_t)(q - b) : end;
 }
 
+/* Field d[i..e) of the row, its ends trimmed, ended by a NUL. */
+static inline int
+keep_field(struct csvin *c, char *d, size_t i, size_t e)
+{
+	int (*sp)(unsigned char) = c->space;
+
+	if (sp != space_none) {
+		while (i < e && sp((unsigned char)d[i]))
+			i++;
+		while (e > i && sp((unsigned char)d[e - 1]))
+			e--;
+	}
+	if (c->nf == c->fcap && grow_fields(c) == -1)
+		return -1;
+	c->foff[c->nf] = i;
+	c->flen[c->nf++] = e - i;
+	c->rowbytes += e - i + 1;
+	d[e] = '\0';
+	return 0;
+}
+
+/*
+ * libcsv's reading of a whole line s[0..n) with no quote in it, from the
+ * start of a row: the fields the delimiters split, each without the
+ * bytes c->space() trims at its ends; no field at all when every byte
+ * is one to trim (an empty line, or spaces under --trim).  The line is
+ * copied once into the arena (with room for a vector load past its
+ * end), each field ended by a NUL written over its delimiter or first
+ * trimmed byte.  A line that could go over the row cap goes to
+ * on_field() field by field, which keeps its prefix.
+ */
+static int
+fast_row(struct csvin *c, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	const char *q;
+	size_t a, e, i;
+	char *d;
+
+	for (a = 0; a < n && c->space(u[a]); a++)
+		;
+	if (a == n)
+		return 0;
+	/* Fields and their NULs take at most n + 1 bytes of the cap. */
+	if (n + 1 >= c->max) {
+		i = 0;
+		do {
+			q = memchr(s + i, c->delim, n - i);
+			e = q != NULL ? (size_t)(q - s) : n;
+			for (a = i; a < e && c->space(u[a]); a++)
+				;
+			while (e > a && c->space(u[e - 1]))
+				e--;
+			on_field((void *)(s + a), e - a, c);
+			i = q != NULL ? (size_t)(q - s) + 1 : n;
+		} while (q != NULL);
+		return c->nomem ? -1 : 0;
+	}
+	if (cdp_buf_reserve(&c->arena, n + 17) == -1)
+		return -1;
+	d = c->arena.p;
+	memcpy(d, s, n);
+	d[n] = d[n + 1] = '\0';
+	c->arena.len = n + 1;
+	if (c->nul_end > c->row_off && memchr(s, '\0', n) != NULL)
+		c->bad = BAD_NUL;
+	/* Split at ASCII bytes, a valid line has valid fields. */
+	c->utf8 = cdp_utf8_valid(s, n);
+	i = 0;
+#if defined(__SSE2__) && defined(__GNUC__)
+	{
+		const __m128i dl = _mm_set1_epi8(c->delim);
+		const __m128i bs = _mm_set1_epi8('\\');
+		const __m128i c20 = _mm_set1_epi8(0x20);
+		__m128i x, at;
+		unsigned bits, esc = 0, keep;
+
+		for (size_t p = 0; p < n; p += 16) {
+			x = _mm_loadu_si128((const __m128i *)(const void *)
+			    (d + p));
+			at = _mm_cmpeq_epi8(x, dl);
+			bits = (unsigned)_mm_movemask_epi8(at);
+			/* Signed, below 0x20 is a control or not ASCII. */
+			keep = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(at,
+			    _mm_or_si128(_mm_cmpeq_epi8(x, bs),
+			    _mm_cmplt_epi8(x, c20))));
+			if (n - p < 16) {
+				bits &= (1u << (n - p)) - 1;
+				keep &= (1u << (n - p)) - 1;
+			}
+			esc |= keep;
+			for (; bits != 0; bits &= bits - 1) {
+				e = p + (size_t)__builtin_ctz(bits);
+				if (keep_field(c, d, i, e) == -1)
+					return -1;
+				i = e + 1;
+			}
+		}
+		c->plain = esc == 0;
+	}
+#else
+	while ((q = memchr(d + i, c->delim, n - i)) != NULL) {
+		e = (size_t)(q - d);
+		if (keep_field(c, d, i, e) == -1)
+			return -1;
+		i = e + 1;
+	}
+#endif
+	return keep_field(c, d, i, n);
+}
+
+/*
+ * Whether the line from pos to the terminator at t can skip libcsv: it
+ * starts a row (libcsv's state is that of a row not begun, 0 in libcsv 3)
+ * and holds no quote character.
+ */
+static bool
+can_split(struct csvin *c, size_t t)
+{
+	if (!c->fast || c->p.pstate != 0 || c->p.entry_pos != 0 || c->nf != 0)
+		return false;
+	if (c->q_at == SIZE_MAX || c->q_at < c->pos)
+		c->q_at = find_byte(c->blk, c->pos, c->end, '"');
+	return c->q_at > t;
+}
+
 /* Parse the next piece of the block: up to a CR or LF, or to its end. */
 static int
 feed_piece(struct csvin *c)
@@ -298,8 +437,12 @@ feed_piece(struct csvin *c)
 	if (t < c->end && !(b[t] == '\n' && n == 1 && c->prev_cr))
 		c->line_next++;
 	c->off_next = c->fed + (off_t)n;
-	if (csv_parse(&c->p, b + c->pos, n, on_field, on_row, c) != n ||
-	    c->nomem)
+	if (t < c->end && can_split(c, t)) {
+		if (fast_row(c, b + c->pos, t - c->pos) == -1)
+			return -1;
+		on_row((unsigned char)b[t], c);
+	} else if (csv_parse(&c->p, b + c->pos, n, on_field, on_row, c) !=
+	    n || c->nomem)
 		return -1;
 	c->prev_cr = b[c->pos + n - 1] == '\r';
 	c->pos += n;
@@ -341,7 +484,7 @@ fill_block(struct csvin *c, struct cdp_err *err)
 	ssize_t r;
 
 	c->pos = c->end = 0;
-	c->lf_at = c->cr_at = SIZE_MAX;
+	c->lf_at = c->cr_at = c->q_at = SIZE_MAX;
 	if ((r = read_into(c, c->blk, c->rdsz, err)) == -1)
 		return -1;
 	c->end = (size_t)r;
@@ -399,6 +542,7 @@ csvin_open(int fd, const char *name, const char *pre, size_t prelen,
     char delim, bool trim, size_t max_row_bytes, struct cdp_err *err)
 {
 	struct csvin *c;
+	const char *e;
 
 	(void)name;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
@@ -413,7 +557,7 @@ csvin_open(int fd, const char *name, const char *pre, size_t prelen,
 	c->end = prelen;
 	c->nread = (off_t)prelen;
 	c->rdsz = CSVIN_BLOCK;
-	c->lf_at = c->cr_at = SIZE_MAX;
+	c->lf_at = c->cr_at = c->q_at = SIZE_MAX;
 	c->fd = fd;
 	c->delim = delim;
 	c->max = max_row_bytes ? max_row_bytes : CDP_MAX_RECORD_BYTES;
@@ -422,8 +566,10 @@ csvin_open(int fd, const char *name, const char *pre, size_t prelen,
 	if (csv_init(&c->p, c->opts) != 0)
 		goto nomem;
 	csv_set_delim(&c->p, (unsigned char)delim);
-	csv_set_space_func(&c->p, !trim ? space_none :
-	    delim == '\t' ? space_tsv : delim == ' ' ? space_ssv : space_csv);
+	c->space = !trim ? space_none : delim == '\t' ? space_tsv :
+	    delim == ' ' ? space_ssv : space_csv;
+	csv_set_space_func(&c->p, c->space);
+	c->fast = (e = getenv("CDP_CSV")) == NULL || strcmp(e, "libcsv") != 0;
 	c->grow = CSVIN_GROW;
 	csv_set_blk_size(&c->p, c->grow);
 	return c;
@@ -486,6 +632,8 @@ csvin_next(struct csvin *c, struct csv_row *row, struct cdp_err *err)
 	row->len = c->flen;
 	row->line = c->ready_line;
 	row->bad = c->bad;
+	row->utf8 = c->utf8;
+	row->plain = c->plain;
 	return 1;
 nomem:
 	cdp_err_set(err, EX_OSERR, "out of memory");
@@ -549,6 +697,12 @@ void
 csvin_set_read_size(struct csvin *c, size_t n)
 {
 	c->rdsz = n;
+}
+
+void
+csvin_force_libcsv(struct csvin *c)
+{
+	c->fast = false;
 }
 
 size_t

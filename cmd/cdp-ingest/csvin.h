@@ -17,7 +17,10 @@
  * line where the row starts.  bad is NULL, or a static reason when the
  * row cannot be used ("NUL byte in field", "unterminated quoted field",
  * "row longer than --max-record-bytes"); raw/rawlen then hold as much of
- * the row as is known, re-joined as CSV text, for a rejects file.
+ * the row as is known, re-joined as CSV text, for a rejects file.  utf8
+ * is true when every field is known to be valid UTF-8, plain when they
+ * are known to be printable ASCII other than '"' and '\\' (nothing to
+ * escape in JSON); false: not known.
  */
 struct csv_row {
 	size_t		  n;
@@ -25,6 +28,8 @@ struct csv_row {
 	const size_t	 *len;
 	long		  line;
 	const char	 *bad;
+	bool		  utf8;
+	bool		  plain;
 };
 
 struct csvin;
@@ -66,6 +71,10 @@ off_t	csvin_offset(const struct csvin *c);
 
 /* For tests: the bytes asked of each read(2) (256 KB unless set). */
 void	csvin_set_read_size(struct csvin *c, size_t n);
+
+/* For tests: read every line through libcsv, as CDP_CSV=libcsv in the
+ * environment does; before the first csvin_next(). */
+void	csvin_force_libcsv(struct csvin *c);
 
 /* For tests: the bytes held beside the read block (libcsv's buffer and
  * the row being built), which the row cap bounds. */

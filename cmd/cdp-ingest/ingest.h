@@ -118,6 +118,8 @@ struct ingest_opts {
 struct cell {
 	const char		*key;	/* output name (unescaped) */
 	size_t			 klen;
+	const char		*qkey;	/* key quoted as JSON, or NULL */
+	size_t			 qklen;
 	const struct cdp_field	*f;	/* JSON input: the field, else NULL */
 	const char		*v;	/* CSV input value, or NULL when */
 	size_t			 off;	/* computed: at plan_work.vals + off */

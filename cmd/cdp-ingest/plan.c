@@ -351,7 +351,7 @@ bad_value(const struct ingest_opts *opt, struct plan_work *w, struct cell *c,
 	}
 	if (m == BAD_NULL)
 		*c = (struct cell){ .key = c->key, .klen = c->klen,
-		    .v = "null", .vlen = 4, .raw = true, .nested = c->nested,
+		    .qkey = c->qkey, .qklen = c->qklen, .v = "null", .vlen = 4, .raw = true, .nested = c->nested,
 		    .spec = c->spec };
 	return 0;
 }

@@ -56,6 +56,11 @@ struct run {
 	const char		*file;	/* name in messages */
 	const char		*src;	/* _src value */
 	size_t			 srclen;
+	uintptr_t		 plo, phi;	/* a CSV row's fields, when
+					   they need no escaping */
+	const char		*qsrc;	/* the same quoted as JSON */
+	size_t			 qsrclen;
+	struct cdp_buf		 srcq;	/* (the main run's) */
 	struct cdp_buf		 srcname;	/* "NAME/BASE" for --source */
 	/* parallel runs (par.h): the block a worker is on, its tallies;
 	 * the CSV columns every worker reads by; the input's blocks */
@@ -336,6 +341,13 @@ write_cell(struct run *r, struct cell *c, size_t n, size_t i)
 		return cdp_recw_field(w, &r->rec, ci->f);
 	if (ci->f != NULL)
 		return cdp_recw_field_as(w, ci->key, ci->klen, &r->rec, ci->f);
+	if (ci->qkey != NULL && !ci->raw && (uintptr_t)v >= r->plo &&
+	    (uintptr_t)v + ci->vlen <= r->phi)
+		return cdp_recw_qplain(w, ci->qkey, ci->qklen, v, ci->vlen);
+	if (ci->qkey != NULL)
+		return ci->raw ? cdp_recw_qraw(w, ci->qkey, ci->qklen, v,
+		    ci->vlen) : cdp_recw_qstr(w, ci->qkey, ci->qklen, v,
+		    ci->vlen);
 	if (ci->raw)
 		return cdp_recw_raw(w, ci->key, ci->klen, v, ci->vlen);
 	return cdp_recw_str(w, ci->key, ci->klen, v, ci->vlen);
@@ -362,7 +374,7 @@ emit(struct run *r, struct cell *cells, size_t n, long line,
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = write_cell(r, cells, n, i);
 	if (rc == -1 ||
-	    cdp_recw_str(w, "_src", 4, r->src, r->srclen) == -1 ||
+	    cdp_recw_qraw(w, "\"_src\"", 6, r->qsrc, r->qsrclen) == -1 ||
 	    cdp_recw_int(w, "_line", 5, line) == -1 || cdp_recw_end(w) == -1)
 		cdp_oom(0);
 	if (r->blk != NULL) {
@@ -558,6 +570,8 @@ read_json(struct run *r)
 struct column {
 	const char		*key;
 	size_t			 klen;
+	const char		*qkey;	/* key quoted as JSON */
+	size_t			 qklen;
 	const struct fspec	*spec;
 	bool			 skip;	/* _src or _line: replaced */
 	bool			 nested;
@@ -578,6 +592,34 @@ first_named(struct cdp_keymap *seen, const struct column *c, size_t j)
 	if (v == NULL)
 		cdp_oom(0);
 	return (size_t)*v;
+}
+
+/*
+ * Each output name quoted as JSON once, for every row: the quoted names
+ * go after the array, in the same allocation.  Returns the array.
+ */
+static struct column *
+quote_names(struct column *cols, size_t n)
+{
+	struct cdp_buf q = { 0 };
+	size_t at = n * sizeof(*cols), off;
+
+	for (size_t j = 0; j < n; j++) {
+		cols[j].qklen = q.len;
+		if (cdp_json_quote(&q, cols[j].key, cols[j].klen) == -1)
+			cdp_oom(q.len);
+		cols[j].qklen = q.len - cols[j].qklen;
+	}
+	cols = cdp_xreallocarray(cols, 1, at + q.len + 1);
+	if (q.len > 0)
+		memcpy((char *)cols + at, q.p, q.len);
+	off = at;
+	for (size_t j = 0; j < n; j++) {
+		cols[j].qkey = (char *)cols + off;
+		off += cols[j].qklen;
+	}
+	cdp_buf_free(&q);
+	return cols;
 }
 
 /*
@@ -644,7 +686,7 @@ read_header(struct run *r, const struct csv_row *row, struct cdp_buf *hdr)
 	}
 	cdp_keymap_free(seen);
 	r->saw = true;
-	return cols;
+	return quote_names(cols, row->n);
 }
 
 /* A CSV row re-joined as text (rejects and warnings) in r->raw. */
@@ -671,6 +713,7 @@ csv_row(struct run *r, const struct csvin *in, const struct csv_row *row,
 	struct cell *cells = cells_for(r, ncols);
 	const char *why;
 	size_t n = 0;
+	int rc;
 
 	if (row->bad != NULL) {
 		reject_row(r, in, row, row->bad);
@@ -687,7 +730,7 @@ csv_row(struct run *r, const struct csvin *in, const struct csv_row *row,
 	for (size_t j = 0; j < ncols; j++) {
 		if (cols[j].skip)
 			continue;
-		if (!cdp_utf8_valid(row->f[j], row->len[j])) {
+		if (!row->utf8 && !cdp_utf8_valid(row->f[j], row->len[j])) {
 			cdp_buf_reset(&r->nest);
 			cdp_buf_adds(&r->nest, "field ");
 			cdp_json_quote(&r->nest, cols[j].key, cols[j].klen);
@@ -697,10 +740,18 @@ csv_row(struct run *r, const struct csvin *in, const struct csv_row *row,
 			return;
 		}
 		cells[n++] = (struct cell){ .key = cols[j].key,
-		    .klen = cols[j].klen, .v = row->f[j], .vlen = row->len[j],
+		    .klen = cols[j].klen, .qkey = cols[j].qkey,
+		    .qklen = cols[j].qklen, .v = row->f[j], .vlen = row->len[j],
 		    .nested = cols[j].nested, .spec = cols[j].spec };
 	}
-	if (emit(r, cells, n, row->line, &why) == -1) {
+	/* Values still in the row's fields are copied as they are. */
+	if (row->plain) {
+		r->plo = (uintptr_t)row->f[0];
+		r->phi = (uintptr_t)(row->f[row->n - 1] + row->len[row->n - 1]);
+	}
+	rc = emit(r, cells, n, row->line, &why);
+	r->plo = r->phi = 0;
+	if (rc == -1) {
 		reject_row(r, in, row, why);
 	} else if (r->work.nwarn > 0) {
 		row_text(r, in, row);
@@ -941,6 +992,8 @@ par_input(struct run *r, size_t at, long line, bool bom)
 		w->file = r->file;
 		w->src = r->src;
 		w->srclen = r->srclen;
+		w->qsrc = r->qsrc;
+		w->qsrclen = r->qsrclen;
 		w->cols = r->cols;
 		w->ncols = r->ncols;
 		w->delim = r->delim;
@@ -1154,6 +1207,11 @@ ingest_file(struct run *r, const char *path, const char *source)
 		r->src = r->srcname.p;
 	}
 	r->srclen = strlen(r->src);
+	cdp_buf_reset(&r->srcq);
+	if (cdp_json_quote(&r->srcq, r->src, r->srclen) == -1)
+		cdp_oom(0);
+	r->qsrc = r->srcq.p;
+	r->qsrclen = r->srcq.len;
 	if (fmt == FMT_AUTO && strcmp(path, "-") != 0)
 		fmt = by_name(path, &json_ext);
 	if (fmt == FMT_AUTO) {
@@ -1194,6 +1252,7 @@ run_free(struct run *r)
 	cdp_buf_free(&r->raw);
 	cdp_buf_free(&r->nest);
 	cdp_buf_free(&r->srcname);
+	cdp_buf_free(&r->srcq);
 	for (size_t i = 0; i < r->nreasons; i++)
 		free(r->reasons[i].text);
 	free(r->cells);

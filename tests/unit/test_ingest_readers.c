@@ -12,6 +12,8 @@
 
 #include "buf.h"
 #include "lines.h"
+#include "par.h"
+#include "record.h"
 
 #include "../../cmd/cdp-ingest/csvin.h"
 #include "../../cmd/cdp-ingest/jsonin.h"
@@ -105,7 +107,11 @@ struct csvopt {
 	char	delim;
 	bool	trim;
 	size_t	max;
+	bool	libcsv;	/* every line through libcsv (CDP_CSV=libcsv) */
 };
+
+/* Fields the reader said need no JSON escaping (test_csv_paths). */
+static unsigned long nplain;
 
 /* Every row of fd as "LINE:f1|f2[ !bad]\n", or "error CODE: msg\n". */
 static void
@@ -125,6 +131,8 @@ csv_dump(int fd, const char *pre, size_t prelen, size_t rdsz,
 		return;
 	}
 	csvin_set_read_size(c, rdsz);
+	if (o->libcsv)
+		csvin_force_libcsv(c);
 	while ((rc = csvin_next(c, &row, &err)) == 1) {
 		cdp_buf_addf(out, "%ld:", row.line);
 		for (size_t i = 0; i < row.n; i++) {
@@ -133,6 +141,14 @@ csv_dump(int fd, const char *pre, size_t prelen, size_t rdsz,
 			add_esc(out, row.f[i], row.len[i]);
 			CHECK(row.f[i][row.len[i]] == '\0',
 			    "field %zu not NUL-terminated", i);
+			for (size_t k = 0; row.plain && k < row.len[i]; k++)
+				CHECK(row.f[i][k] >= 0x20 && row.f[i][k] < 0x7f &&
+				    row.f[i][k] != '"' && row.f[i][k] != '\\',
+				    "a plain field holds byte %d", row.f[i][k]);
+			CHECK(!row.utf8 || cdp_utf8_valid(row.f[i],
+			    row.len[i]), "a utf8 field is not UTF-8");
+			if (row.plain)
+				nplain++;
 		}
 		if (row.bad != NULL)
 			cdp_buf_addf(out, " !%s", row.bad);
@@ -148,27 +164,32 @@ csv_dump(int fd, const char *pre, size_t prelen, size_t rdsz,
 
 /*
  * Run one CSV case with every read size and every split between "pre"
- * and the file; each must give want.  Stops at the first difference.
+ * and the file, through the reader's split of unquoted lines and through
+ * libcsv alone; each must give want.  Stops at the first difference.
  */
 static void
 csv_case_o(const char *name, const char *in, size_t n,
-    const struct csvopt *o, const char *want)
+    const struct csvopt *opt, const char *want)
 {
 	struct cdp_buf got = { 0 };
+	struct csvopt o[2] = { *opt, *opt };
 	off_t off;
 	int fd;
 
-	for (size_t r = 0; r < NRD; r++)
+	o[0].libcsv = false;
+	o[1].libcsv = true;
+	for (size_t r = 0; r < 2 * NRD; r++)
 		for (size_t k = 0; k < NPRE; k++) {
 			size_t pre = presizes[k] > n ? n : presizes[k];
 
 			fd = file_with(in + pre, n - pre);
-			csv_dump(fd, in, pre, rdsizes[r], o, &got, &off);
+			csv_dump(fd, in, pre, rdsizes[r / 2], &o[r % 2], &got,
+			    &off);
 			close(fd);
 			CHECK(strcmp(got.p, want) == 0,
-			    "csv %s (read %zu, pre %zu):\n--- got\n%s"
-			    "--- want\n%s", name, rdsizes[r], pre, got.p,
-			    want);
+			    "csv %s (read %zu, pre %zu%s):\n--- got\n%s"
+			    "--- want\n%s", name, rdsizes[r / 2], pre,
+			    r % 2 ? ", libcsv" : "", got.p, want);
 			CHECK(off == (off_t)n, "csv %s: offset %lld, want %zu",
 			    name, (long long)off, n);
 			if (strcmp(got.p, want) != 0)
@@ -182,7 +203,7 @@ static void
 csv_case(const char *name, const char *in, size_t n, char delim, bool trim,
     size_t max, const char *want)
 {
-	struct csvopt o = { delim, trim, max };
+	struct csvopt o = { delim, trim, max, false };
 
 	csv_case_o(name, in, n, &o, want);
 }
@@ -345,7 +366,7 @@ test_csv_long(void)
 	    "h\n\"aaaa\nbbbb\ncccc\ndddd\nnext\n", 10,
 	    "1:h\n2:aaaa\\nbbbb !unterminated quoted field\n");
 	csv_case_o("long, max 1", "ab\nc\n", 5, &(struct csvopt){ ',',
-	    false, 1 }, "1: !row longer than --max-record-bytes\n"
+	    false, 1, false }, "1: !row longer than --max-record-bytes\n"
 	    "2: !row longer than --max-record-bytes\n");
 }
 
@@ -429,7 +450,7 @@ test_csv_random(void)
 	    "\r", "\r\n", " ", "\xc3\xa9", "\t" };
 	static const char *const ends[] = { "\n", "\r\n", "\r" };
 	struct cdp_buf doc = { 0 }, want = { 0 }, got = { 0 }, f = { 0 };
-	struct csvopt o = { ',', false, 0 };
+	struct csvopt o = { ',', false, 0, false };
 	unsigned long seed = 42;
 	off_t off;
 	int fd;
@@ -490,13 +511,15 @@ test_csv_random(void)
 				emit(&doc, &line, e, strlen(e));
 			}
 		}
-		for (size_t r = 0; r < NRD; r += 2) {
+		for (size_t r = 0; r < NRD; r++) {
+			/* Odd sizes through libcsv alone, even ones not. */
+			o.libcsv = r % 2 == 1;
 			fd = file_with(doc.p, doc.len);
 			csv_dump(fd, NULL, 0, rdsizes[r], &o, &got, &off);
 			close(fd);
 			CHECK(strcmp(got.p, want.p) == 0, "random doc %d (read "
-			    "%zu):\n--- got\n%s--- want\n%s", d, rdsizes[r],
-			    got.p, want.p);
+			    "%zu%s):\n--- got\n%s--- want\n%s", d, rdsizes[r],
+			    o.libcsv ? ", libcsv" : "", got.p, want.p);
 			if (strcmp(got.p, want.p) != 0)
 				break;
 		}
@@ -505,6 +528,143 @@ test_csv_random(void)
 	cdp_buf_free(&want);
 	cdp_buf_free(&got);
 	cdp_buf_free(&f);
+}
+
+/*
+ * Random text, mostly with no quote (the lines the reader splits itself)
+ * and now and then one: delimiters of every kind, spaces and tabs at the
+ * ends of fields, CR, LF and CRLF, blank and whitespace lines, a BOM,
+ * NUL bytes, ragged rows, quoted fields over several lines.  Under every
+ * delimiter, with and without --trim, with and without a row cap, and
+ * read in blocks of several sizes, the reader's split must give what
+ * libcsv alone gives, row for row.
+ */
+static void
+test_csv_paths(void)
+{
+	static const char *const bits[] = { "a", "bc", "1234", ",", ";",
+	    "\t", " ", "  ", "\n", "\r\n", "\r", "\n\n", " \t \n",
+	    "\xc3\xa9", "\0", "\"", "\"x\"\"y\"", "\xef\xbb\xbf" };
+	static const char delims[] = { ',', ';', '\t', ' ' };
+	static const size_t maxes[] = { 0, 7, 40 };
+	struct cdp_buf doc = { 0 }, fast = { 0 }, slow = { 0 };
+	struct csvopt o;
+	unsigned long seed = 7;
+	unsigned nb, b, differ = 0;
+	size_t rd;
+	off_t off;
+	int fd;
+
+	for (int d = 0; d < 2000; d++) {
+		cdp_buf_reset(&doc);
+		cdp_buf_add(&doc, "", 0);
+		if (rnd(&seed, 8) == 0)
+			cdp_buf_adds(&doc, "\xef\xbb\xbf");
+		nb = rnd(&seed, 60);
+		for (unsigned k = 0; k < nb; k++) {
+			/* Quotes (the last three bits) one time in ten. */
+			b = rnd(&seed, 10) == 0 ? rnd(&seed, 18) :
+			    rnd(&seed, 15);
+			cdp_buf_add(&doc, bits[b], b == 14 ? 1 : strlen(bits[b]));
+		}
+		o = (struct csvopt){ delims[rnd(&seed, 4)], rnd(&seed, 2),
+		    maxes[rnd(&seed, 3)], false };
+		rd = rdsizes[rnd(&seed, NRD)];
+		fd = file_with(doc.p, doc.len);
+		csv_dump(fd, NULL, 0, rd, &o, &fast, &off);
+		close(fd);
+		o.libcsv = true;
+		fd = file_with(doc.p, doc.len);
+		csv_dump(fd, NULL, 0, rd, &o, &slow, &off);
+		close(fd);
+		if (strcmp(fast.p, slow.p) != 0 && differ++ == 0) {
+			cdp_buf_reset(&slow);
+			add_esc(&slow, doc.p, doc.len);
+			CHECK(0, "paths differ on doc %d, delim %d, trim %d, "
+			    "max %zu, read %zu: %s", d, o.delim, o.trim, o.max,
+			    rd, slow.p);
+		}
+	}
+	CHECK(differ == 0, "%u documents read differently by the paths",
+	    differ);
+	CHECK(nplain > 1000, "only %lu plain fields", nplain);
+	cdp_buf_free(&doc);
+	cdp_buf_free(&fast);
+	cdp_buf_free(&slow);
+}
+
+/*
+ * The block splitter's row end (par.c) as it was, byte by byte: libcsv's
+ * quoting states, a CR or LF ending a row outside quotes.
+ */
+static size_t
+ref_row_end(const unsigned char *s, size_t n, char delim, bool trim)
+{
+	enum { NONE, PLAIN, QUOTED, CLOSED, CLOSED_SP } q = NONE;
+	unsigned char d = (unsigned char)delim;
+
+	for (size_t k = 0; k < n; k++) {
+		unsigned c = s[k];
+		bool sp = trim && (delim == '\t' ? c == ' ' : delim == ' ' ?
+		    c == '\t' : c == ' ' || c == '\t');
+
+		if (q == QUOTED) {
+			if (c == '"')
+				q = CLOSED;
+			continue;
+		}
+		if (c == '\r' || c == '\n') {
+			q = NONE;
+			if (c == '\n')
+				return k + 1;
+			continue;
+		}
+		if (q == NONE) {
+			if (!(sp && c != d))
+				q = c == d ? NONE : c == '"' ? QUOTED : PLAIN;
+		} else if (q == PLAIN) {
+			if (c == d)
+				q = NONE;
+		} else if (c == d)
+			q = NONE;
+		else if (sp)
+			q = CLOSED_SP;
+		else if (c == '"' && q == CLOSED_SP)
+			q = CLOSED;
+		else
+			q = QUOTED;
+	}
+	return 0;
+}
+
+/*
+ * The splitter skips from quote to quote: on random text with quotes,
+ * spaces, delimiters and line ends, from every starting byte, its row
+ * end must be the byte-by-byte one.
+ */
+static void
+test_csv_row_end(void)
+{
+	static const char bits[] = "ab,;\t \"\"\r\n\n";
+	static const char delims[] = { ',', ';', '\t', ' ' };
+	char doc[80];
+	unsigned long seed = 11;
+	unsigned differ = 0;
+
+	for (int t = 0; t < 3000; t++) {
+		size_t n = rnd(&seed, sizeof(doc));
+		char delim = delims[rnd(&seed, 4)];
+		bool trim = rnd(&seed, 2);
+
+		for (size_t i = 0; i < n; i++)
+			doc[i] = bits[rnd(&seed, sizeof(bits) - 1)];
+		for (size_t j = 0; j <= n; j++)
+			if (cdp_par_csv_row_end(doc + j, n - j, delim, trim) !=
+			    ref_row_end((const unsigned char *)doc + j, n - j,
+			    delim, trim))
+				differ++;
+	}
+	CHECK(differ == 0, "row end: %u texts end elsewhere", differ);
 }
 
 static void
@@ -550,7 +710,7 @@ test_csv_pipe(void)
 {
 	static const char in[] = "\xef\xbb\xbfh,i\r\n\"1\r\n2\",3\r\n\n4,5";
 	struct cdp_buf got = { 0 };
-	struct csvopt o = { ',', false, 0 };
+	struct csvopt o = { ',', false, 0, false };
 	off_t off;
 	pid_t pid;
 	int fd, st;
@@ -817,6 +977,8 @@ main(void)
 	test_csv_long();
 	test_csv_memory();
 	test_csv_random();
+	test_csv_paths();
+	test_csv_row_end();
 	test_csv_raw();
 	test_csv_pipe();
 	test_csv_read_error();

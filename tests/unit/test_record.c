@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "lines.h"
+#include "rand.h"
 #include "record.h"
 
 #include "check.h"
@@ -957,6 +958,183 @@ test_strings(void)
 	cdp_buf_free(&b);
 }
 
+/* A key quoted beforehand writes what the plain calls write. */
+static void
+test_writer_qkey(void)
+{
+	static const char *const keys[] = { "k", "a\"b", "t\tx", "\xC3\xA9",
+	    "" };
+	struct cdp_recw a = { 0 }, b = { 0 };
+	struct cdp_buf q = { 0 };
+
+	cdp_recw_begin(&a);
+	cdp_recw_begin(&b);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		size_t kl = strlen(keys[i]);
+
+		cdp_buf_reset(&q);
+		CHECK(cdp_json_quote(&q, keys[i], kl) == 0, "qkey quote");
+		CHECK(cdp_recw_str(&a, keys[i], kl, "v\"1", 3) == 0 &&
+		    cdp_recw_raw(&a, keys[i], kl, "[1]", 3) == 0, "recw");
+		CHECK(cdp_recw_qstr(&b, q.p, q.len, "v\"1", 3) == 0 &&
+		    cdp_recw_qraw(&b, q.p, q.len, "[1]", 3) == 0, "recw q");
+		CHECK(cdp_recw_str(&a, keys[i], kl, "p l", 3) == 0 &&
+		    cdp_recw_qplain(&b, q.p, q.len, "p l", 3) == 0 &&
+		    cdp_recw_qplain(&b, q.p, q.len, "", 0) == 0 &&
+		    cdp_recw_str(&a, keys[i], kl, "", 0) == 0, "recw plain");
+	}
+	CHECK(cdp_recw_end(&a) == 0 && cdp_recw_end(&b) == 0, "recw end");
+	CHECK_STR(b.b.p, a.b.p);
+	CHECK_STR(b.b.p, "{\"k\":\"v\\\"1\",\"k\":[1],\"k\":\"p l\",\"k\":\"\","
+	    "\"a\\\"b\":\"v\\\"1\",\"a\\\"b\":[1],\"a\\\"b\":\"p l\","
+	    "\"a\\\"b\":\"\",\"t\\tx\":\"v\\\"1\",\"t\\tx\":[1],"
+	    "\"t\\tx\":\"p l\",\"t\\tx\":\"\",\"\xC3\xA9\":\"v\\\"1\","
+	    "\"\xC3\xA9\":[1],\"\xC3\xA9\":\"p l\",\"\xC3\xA9\":\"\","
+	    "\"\":\"v\\\"1\",\"\":[1],\"\":\"p l\",\"\":\"\"}\n");
+	cdp_recw_free(&a);
+	cdp_recw_free(&b);
+	cdp_buf_free(&q);
+}
+
+/*
+ * cdp_json_quote() as it was before its bulk scan, byte by byte: the
+ * reference the fast one must match on every byte string.
+ */
+/*
+ * The length of the well-formed UTF-8 sequence at s (Unicode's table
+ * 3-7: the lead byte's range fixes the length and the second byte's
+ * range), or 0 with *bad the length of its longest valid prefix (1 at
+ * least), which becomes one U+FFFD.
+ */
+static size_t
+ref_utf8_seq(const unsigned char *s, size_t avail, size_t *bad)
+{
+	static const struct {
+		unsigned char	lead_lo, lead_hi, len, lo, hi;
+	} t[] = {
+		{ 0xC2, 0xDF, 2, 0x80, 0xBF }, { 0xE0, 0xE0, 3, 0xA0, 0xBF },
+		{ 0xE1, 0xEC, 3, 0x80, 0xBF }, { 0xED, 0xED, 3, 0x80, 0x9F },
+		{ 0xEE, 0xEF, 3, 0x80, 0xBF }, { 0xF0, 0xF0, 4, 0x90, 0xBF },
+		{ 0xF1, 0xF3, 4, 0x80, 0xBF }, { 0xF4, 0xF4, 4, 0x80, 0x8F }
+	};
+	size_t k;
+
+	*bad = 1;
+	for (size_t r = 0; r < sizeof(t) / sizeof(t[0]); r++) {
+		if (s[0] < t[r].lead_lo || s[0] > t[r].lead_hi)
+			continue;
+		if (avail < 2 || s[1] < t[r].lo || s[1] > t[r].hi)
+			return 0;
+		for (k = 2; k < t[r].len; k++)
+			if (k >= avail || (s[k] & 0xC0) != 0x80) {
+				*bad = k;
+				return 0;
+			}
+		return t[r].len;
+	}
+	return 0;
+}
+
+static void
+ref_quote(struct cdp_buf *out, const unsigned char *u, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, len, bad;
+	unsigned c;
+
+	cdp_buf_addc(out, '"');
+	while (i < n) {
+		c = u[i];
+		if (c >= 0x80) {
+			if ((len = ref_utf8_seq(u + i, n - i, &bad)) > 0) {
+				cdp_buf_add(out, u + i, len);
+				i += len;
+			} else {
+				cdp_buf_add(out, "\xEF\xBF\xBD", 3);
+				i += bad;
+			}
+			continue;
+		}
+		i++;
+		if (c == '"' || c == '\\') {
+			cdp_buf_addc(out, '\\');
+			cdp_buf_addc(out, (int)c);
+		} else if (c == '\b' || c == '\f' || c == '\n' || c == '\r' ||
+		    c == '\t') {
+			cdp_buf_addc(out, '\\');
+			cdp_buf_addc(out, c == '\b' ? 'b' : c == '\f' ? 'f' :
+			    c == '\n' ? 'n' : c == '\r' ? 'r' : 't');
+		} else if (c < 0x20) {
+			cdp_buf_adds(out, "\\u00");
+			cdp_buf_addc(out, hex[c >> 4]);
+			cdp_buf_addc(out, hex[c & 0xF]);
+		} else
+			cdp_buf_addc(out, (int)c);
+	}
+	cdp_buf_addc(out, '"');
+}
+
+/*
+ * Random byte strings, from plain ASCII to mostly-invalid UTF-8, of 0 to
+ * 300 bytes (past the 16-byte vector, the 8-byte word and the bulk UTF-8
+ * check), quoted after a prefix of 0-15 bytes (every alignment): the
+ * fast quote must write what the reference does.
+ */
+static void
+test_quote_random(void)
+{
+	static const char *const pieces[] = { "a", "Zz", "0123456789",
+	    "\"", "\\", "\n", "\t", "\x01", "\x1f", "\x7f", "\0", " ",
+	    "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xF4\x8F\xBF\xBF",
+	    "\xC0\x80", "\xED\xA0\x80", "\xE2\x82", "\xF4\x90\x80\x80",
+	    "\xFF", "\x80", "\xF0\x9F", "\xC3" };
+	static const size_t plen[] = { 1, 2, 10, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	    2, 3, 4, 4, 2, 3, 2, 4, 1, 1, 2, 1 };
+	struct cdp_buf in = { 0 }, got = { 0 }, want = { 0 };
+	uint64_t st = 0x5eed;
+	size_t npieces = sizeof(plen) / sizeof(plen[0]), target, pre;
+	int bad = 0;
+
+	for (int t = 0; t < 20000; t++) {
+		/* Case kinds: ASCII only, valid UTF-8, anything, raw bytes. */
+		unsigned kind = (unsigned)cdp_rand_below(&st, 4);
+
+		cdp_buf_reset(&in);
+		pre = (size_t)cdp_rand_below(&st, 16);
+		for (size_t i = 0; i < pre; i++)
+			cdp_buf_addc(&in, 'p');
+		target = (size_t)cdp_rand_below(&st, t % 10 == 0 ? 300 : 48);
+		while (in.len - pre < target) {
+			size_t k;
+
+			if (kind == 3) {
+				cdp_buf_addc(&in, (int)cdp_rand_below(&st,
+				    256));
+				continue;
+			}
+			k = (size_t)cdp_rand_below(&st, kind == 0 ? 12 :
+			    kind == 1 ? 16 : npieces);
+			/* Mostly long plain runs, now and then the rest. */
+			if (cdp_rand_below(&st, 4) != 0)
+				k = 2;
+			cdp_buf_add(&in, pieces[k], plen[k]);
+		}
+		cdp_buf_reset(&got);
+		cdp_buf_reset(&want);
+		CHECK(cdp_json_quote(&got, in.p + pre, in.len - pre) == 0,
+		    "quote random");
+		ref_quote(&want, (const unsigned char *)in.p + pre,
+		    in.len - pre);
+		if (got.len != want.len || memcmp(got.p, want.p, got.len) != 0)
+			bad++;
+	}
+	CHECK(bad == 0, "quote random: %d strings differ from the reference",
+	    bad);
+	cdp_buf_free(&in);
+	cdp_buf_free(&got);
+	cdp_buf_free(&want);
+}
+
 /* Write n bytes to a new temporary file; returns its malloc'ed path. */
 static char *
 temp_file(const char *s, size_t n)
@@ -1238,6 +1416,8 @@ main(void)
 	test_fmt_model();
 	test_find_moves();
 	test_strings();
+	test_quote_random();
+	test_writer_qkey();
 	test_lines_small();
 	test_lines_long();
 	test_lines_fd();
