@@ -134,6 +134,13 @@ index_record_key(struct cdp_rec *rec)
 	return record_key(NULL, rec);
 }
 
+void
+index_reserve(struct index *ix, size_t n)
+{
+	if (cdp_keymap_reserve(ix->map, n) == -1)
+		cdp_oom(n * 30);
+}
+
 static bool
 ignored(struct index *ix, const char *s, size_t n)
 {

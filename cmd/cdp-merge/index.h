@@ -93,6 +93,10 @@ void	index_init(struct index *ix, const struct merge_opts *opt,
 	    bool record_links);
 void	index_free(struct index *ix);
 
+/* Room for n identifier values before they come (cdp_keymap_reserve()):
+ * no rehash of the values on the way to n.  Exits when out of memory. */
+void	index_reserve(struct index *ix, size_t n);
+
 /*
  * Pass 1 for parsed record rec: take its identifiers and add them, the
  * nodes into ids.  Returns their count for a good record, or -1 with the

@@ -171,7 +171,8 @@ find_sets(const struct index *ix, const struct cdp_key128 *tok,
 {
 	struct cdp_keymap *seen = cdp_keymap_new();
 
-	if (seen == NULL)
+	/* At most a set a record: room for them all at once. */
+	if (seen == NULL || cdp_keymap_reserve(seen, ix->nrecs) == -1)
 		cdp_oom(0);
 	for (size_t k = 0; k < ix->nrecs; k++) {
 		int added;
@@ -539,6 +540,33 @@ from_number(const char *s)
 	return *end == '\0' && b < JF_MAXB ? (int)b : -1;
 }
 
+/*
+ * Room in the maps for the slice's tokens before they load: its lines are
+ * a token and a profile id, 68 bytes for ids of this program, so its size
+ * tells their number near enough (a map grown a quarter at a time would
+ * move every token four times or so on the way).  The part's values
+ * looked up (a->seen) are about as many: its linking values.
+ */
+static void
+map_reserve(struct apply *a, const char *dir, char **names, size_t n)
+{
+	struct cdp_buf file = { 0 };
+	size_t bytes = 0;
+	struct stat st;
+
+	for (size_t i = 0; i < n; i++) {
+		cdp_buf_reset(&file);
+		if (cdp_buf_addf(&file, "%s/%s", dir, names[i]) == -1)
+			cdp_oom(0);
+		if (stat(file.p, &st) == 0 && S_ISREG(st.st_mode))
+			bytes += (size_t)st.st_size;
+	}
+	if (cdp_keymap_reserve(a->map, bytes / 68) == -1 ||
+	    (a->seen != NULL && cdp_keymap_reserve(a->seen, bytes / 68) == -1))
+		cdp_oom(0);
+	cdp_buf_free(&file);
+}
+
 /* The part's slice: DIR/map-PART/from-B for every bucket B. */
 static void
 map_load(struct apply *a, const char *dir, const char *part)
@@ -552,6 +580,7 @@ map_load(struct apply *a, const char *dir, const char *part)
 	if (cdp_buf_addf(&path, "%s/map-%s", dir, part) == -1)
 		cdp_oom(0);
 	n = jf_list(path.p, &names);
+	map_reserve(a, path.p, names, n);
 	for (size_t i = 0; i < n; i++) {
 		int b = from_number(names[i]);
 		struct jhead h;
@@ -702,11 +731,11 @@ links_apply(const struct merge_opts *opt, char **files, int nfiles)
 	if ((a.map = cdp_keymap_new()) == NULL ||
 	    (a.idset = cdp_keymap_new()) == NULL)
 		cdp_oom(0);
+	if (!tokens_clear(a.t) && (a.seen = cdp_keymap_new()) == NULL)
+		cdp_oom(0);
 	map_load(&a, opt->apply_map, phase_part(opt, files, nfiles, part));
 	cdp_keymap_free(a.idset);
 	a.idset = NULL;
-	if (!tokens_clear(a.t) && (a.seen = cdp_keymap_new()) == NULL)
-		cdp_oom(0);
 	if ((a.out = cdp_out_open(opt->common.output, &err)) == NULL ||
 	    cdp_acct_open(&acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
