@@ -723,6 +723,40 @@ J/r0/to-1/keep-sets-a'
 	assert_equal "$(cat J/r0/*/* | grep -c 'ann@x\.io')" 1
 }
 
+@test "merge: join files hold keys and sealed names at 6 bits a character; a damaged one is refused" {
+	printf '%032d' 7 > key
+	head -n 3 "$F/people.ndjson" > a.ndjson
+	cdp-merge $IDS --hash-key-file key --emit-links --buckets 1 -o J/r0 a.ndjson
+	# A token, a set: 22 characters; ann@x.io (8 bytes) sealed in 11,
+	# +48601234567 (12) in 16, C9 (2) in 3.
+	assert_equal "$(cat J/r0/to-0/emit-a)" '#cdp-merge-join	1	emit	1	a	3020fea5dac33837	0	0	0	0
+v	BtP9AO5pScEHiWiFJSwNGL	0	bCu7nMOiilM	BF70SJolhrI5dmjlBPOXYJ,DNnhDURLxfVxxZeEljto5n
+v	AX-YSBFoGPXDjxPlmHW5px	1	WK2uC6vrIFkiRLLh	DNnhDURLxfVxxZeEljto5n,CzPrLSNunxwrlDq7jZaIiO
+v	DF5Ojckzdm_3vmOktdQECO	2	nFc	CzPrLSNunxwrlDq7jZaIiO'
+	assert_equal "$(cat J/r0/to-0/keep-sets-a)" '#cdp-merge-join	1	emit	1	a	3020fea5dac33837	0	0	0	0
+s	BF70SJolhrI5dmjlBPOXYJ	1
+s	DNnhDURLxfVxxZeEljto5n	1
+s	CzPrLSNunxwrlDq7jZaIiO	1'
+	# 128 bits in 22 characters: the first holds 2 (A to D).
+	cp -r J K
+	sed -i '2s/\tBtP9/\tEtP9/' K/r0/to-0/emit-a
+	run_split cdp-merge $IDS --hash-key-file key --join-links -o K/r1 K/r0/to-0
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: K/r0/to-0/emit-a:2: bad join file: expected a key (22 characters)"
+	# A sealed name of 13 characters is no whole number of bytes.
+	rm -r K
+	cp -r J K
+	sed -i '2s/\tbCu7nMOiilM\t/\tbCu7nMOiilMxy\t/' K/r0/to-0/emit-a
+	R=0
+	while run_split cdp-merge $IDS --hash-key-file key --join-links \
+	    -o "K/r$((R + 1))" K/r$R/to-0 && [ "$status" -eq 0 ]; do
+		R=$((R + 1))
+		[ "$R" -lt 10 ] || break
+	done
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: K/r4/to-0: a sealed identifier does not open with this key (--hash-key-file differs from the parts')"
+}
+
 @test "merge: the join in rounds and --apply-map per part give the one-process profile ids" {
 	printf '%032d' 7 > key
 	head -n 3 "$F/people.ndjson" > a.ndjson

@@ -235,9 +235,9 @@ static void
 deg_value(struct deg *d, const struct jline *l)
 {
 	struct vrec *r;
-	size_t k = (l->n[4] + 1) / (TOKEN_HEX + 1);
+	size_t k = (l->n[4] + 1) / (TOKEN_TEXT + 1);
 
-	if (l->nf != 5 || k == 0 || k * (TOKEN_HEX + 1) != l->n[4] + 1)
+	if (l->nf != 5 || k == 0 || k * (TOKEN_TEXT + 1) != l->n[4] + 1)
 		jl_bad(l, "expected v TOKEN FIELD NAME SETS");
 	cdp_xgrow((void **)&d->v, &d->vcap, d->nv + 1, sizeof(*d->v));
 	r = &d->v[d->nv++];
@@ -255,9 +255,9 @@ deg_value(struct deg *d, const struct jline *l)
 	for (size_t i = 0; i < k; i++) {
 		struct cdp_key128 s;
 
-		if ((i + 1 < k && l->f[4][i * (TOKEN_HEX + 1) + TOKEN_HEX] !=
-		    ',') || key_parse(l->f[4] + i * (TOKEN_HEX + 1),
-		    TOKEN_HEX, &s) == -1)
+		if ((i + 1 < k && l->f[4][i * (TOKEN_TEXT + 1) + TOKEN_TEXT] !=
+		    ',') || key_parse(l->f[4] + i * (TOKEN_TEXT + 1),
+		    TOKEN_TEXT, &s) == -1)
 			jl_bad(l, "bad set list");
 		d->setkeys[d->nsk++] = s;
 	}
