@@ -322,6 +322,27 @@ chain() {
 	assert_equal "$output" ""
 }
 
+@test "merge: --ignore-values holds at every length, 63 and 64 bytes and past" {
+	a63=$(printf 'a%.0s' $(seq 63)) b64=$(printf 'B%.0s' $(seq 64))
+	c200=$(printf 'c%.0s' $(seq 200))
+	printf '%s\n' "$a63" "$b64" "$c200" > list
+	for v in "$a63" "${b64,,}" "$c200" "${a63%a}" "${c200}c"; do
+		printf '{"customer_id":"%s","n":1}\n{"customer_id":"%s","n":2}\n' \
+		    "$v" "$v"
+	done > in.ndjson
+	run_split cdp-merge --ignore-values list --stats --ids customer_id in.ndjson
+	assert_success
+	ids=($(ids_of <<< "$output"))
+	# The three listed values (any case) do not link; one byte shorter
+	# or longer, they do.
+	for i in 0 2 4; do
+		assert [ "${ids[i + 1]}" != "${ids[i]}" ]
+	done
+	assert_equal "${ids[7]}" "${ids[6]}"
+	assert_equal "${ids[9]}" "${ids[8]}"
+	assert_equal "$(stats_core "$stderr")" '{"read":10,"written":10,"rejected":0,"dropped":0,"clusters":2,"unlinked":6,"ignored":6,"over_degree":0}'
+}
+
 @test "merge: --max-cluster reports oversized profiles" {
 	chain 5 > in.ndjson
 	run_split cdp-merge --ids email,customer_id --max-cluster 9 in.ndjson

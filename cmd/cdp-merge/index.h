@@ -47,6 +47,8 @@ struct index {
 	struct cdp_keymap	*map;	/* hash(field, value) -> node */
 	struct cdp_keymap	*sets;	/* hash(sorted nodes of a record) */
 	struct cdp_keymap	*ignore;	/* hash(lowercase value) */
+	uint64_t		 ignore_len;	/* bit n: one is n bytes long */
+	bool			 ignore_long;	/* one is 64 bytes or more */
 	struct node		*nodes;
 	size_t			 nnodes, ncap;
 	struct cdp_buf		 arena;
