@@ -495,6 +495,8 @@ struct apply {
 	unsigned long long	 mapped;	/* records given a map's id */
 	int			 buckets;
 	uint64_t		 cur;	/* lookup()'s answer */
+	uint64_t		 last;	/* the last map line's id in ids */
+	size_t			 last_len;
 };
 
 /* One line of a slice: TOKEN TAB PROFILE_ID. */
@@ -511,12 +513,22 @@ map_line(void *ctx, const struct jline *l, const char **why)
 		*why = "expected TOKEN TAB PROFILE_ID";
 		return -1;
 	}
-	/* The same id for many values: keep its text once. */
-	if ((off = cdp_keymap_put(a->idset, cdp_key128_of(a->pid.p,
-	    a->pid.len), a->ids.len, &added)) == NULL)
-		cdp_oom(0);
-	if (added && cdp_buf_add(&a->ids, a->pid.p, a->pid.len + 1) == -1)
-		cdp_oom(0);
+	/* The same id for many values: keep its text once.  A cluster's
+	 * values come one after another in a slice: the id of the line
+	 * before is compared first, not hashed and looked up. */
+	if (a->last_len == a->pid.len && a->last != UINT64_MAX &&
+	    memcmp(a->ids.p + a->last, a->pid.p, a->pid.len) == 0) {
+		off = &a->last;
+	} else {
+		if ((off = cdp_keymap_put(a->idset, cdp_key128_of(a->pid.p,
+		    a->pid.len), a->ids.len, &added)) == NULL)
+			cdp_oom(0);
+		if (added && cdp_buf_add(&a->ids, a->pid.p, a->pid.len + 1) ==
+		    -1)
+			cdp_oom(0);
+		a->last = *off;
+		a->last_len = a->pid.len;
+	}
 	if (cdp_keymap_put(a->map, jl_key(l, 0), *off, &added) == NULL)
 		cdp_oom(0);
 	if (!added) {
@@ -719,7 +731,7 @@ part_check(const char *file)
 int
 links_apply(const struct merge_opts *opt, char **files, int nfiles)
 {
-	struct apply a = { 0 };
+	struct apply a = { .last = UINT64_MAX };
 	struct cdp_acct acct = { 0 };
 	struct cdp_err err;
 	char part[JF_NAMEMAX];
