@@ -34,14 +34,17 @@ struct cdp_keymap {
  */
 #define HUGE_TABLE	((size_t)4 << 20)
 
-static struct slot *
-slots_new(size_t cap)
+void *
+cdp_table_new(size_t n, size_t size)
 {
-	size_t bytes = cap * sizeof(struct slot);
+	size_t bytes;
 	void *p;
 
+	if (size != 0 && n > SIZE_MAX / size)
+		return NULL;
+	bytes = n * size;
 	if (bytes < HUGE_TABLE)
-		return calloc(cap, sizeof(struct slot));
+		return calloc(n ? n : 1, size ? size : 1);
 	/* Fresh anonymous pages are zero: no memset to touch them before
 	 * the advice. */
 	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
@@ -54,15 +57,27 @@ slots_new(size_t cap)
 	return p;
 }
 
+void
+cdp_table_free(void *p, size_t n, size_t size)
+{
+	if (p == NULL)
+		return;
+	if (n * size < HUGE_TABLE)
+		free(p);
+	else
+		(void)munmap(p, n * size);
+}
+
+static struct slot *
+slots_new(size_t cap)
+{
+	return cdp_table_new(cap, sizeof(struct slot));
+}
+
 static void
 slots_free(struct slot *s, size_t cap)
 {
-	size_t bytes = cap * sizeof(struct slot);
-
-	if (bytes < HUGE_TABLE)
-		free(s);
-	else if (s != NULL)
-		(void)munmap(s, bytes);
+	cdp_table_free(s, cap, sizeof(struct slot));
 }
 
 struct cdp_key128

@@ -58,4 +58,14 @@ size_t	cdp_keymap_count(const struct cdp_keymap *m);
 /* Bytes of memory the map holds (for --stats and benchmarks). */
 size_t	cdp_keymap_bytes(const struct cdp_keymap *m);
 
+/*
+ * Zeroed memory for n elements of size bytes, for a large hash table
+ * (this map's, or a program's own): from 4 MB, mapped on its own and
+ * offered huge pages, as random look-ups miss the TLB less on them.
+ * NULL when out of memory.  Free with cdp_table_free() and the same n
+ * and size; NULL is a no-op.
+ */
+void	*cdp_table_new(size_t n, size_t size);
+void	 cdp_table_free(void *p, size_t n, size_t size);
+
 #endif
