@@ -242,9 +242,10 @@ tokens_of(struct tokens *t, struct cdp_key128 key)
 /*
  * n bytes of key stream for token tok into t->blocks: AES-256 of the
  * counter blocks tok, tok + 1, ... (NIST SP 800-38A counter mode).  The
- * token is unique to the value, so no two values share a stream.
+ * token is unique to the value, so no two values share a stream.  The
+ * stream is the caller's to use up (sealing XORs the value into it).
  */
-static const unsigned char *
+static unsigned char *
 key_stream(struct tokens *t, struct cdp_key128 tok, size_t n)
 {
 	size_t nb = (n + 15) / 16;
@@ -262,7 +263,7 @@ key_stream(struct tokens *t, struct cdp_key128 tok, size_t n)
 	    t->blocks.p + nb * 16, &len, (unsigned char *)t->blocks.p,
 	    (int)(nb * 16)) != 1 || len != (int)(nb * 16)))
 		cdp_die(EX_SOFTWARE, NULL, 0, "libcrypto: AES failed");
-	return (const unsigned char *)t->blocks.p + nb * 16;
+	return (unsigned char *)t->blocks.p + nb * 16;
 }
 
 int
@@ -328,7 +329,6 @@ void
 tokens_seal(struct tokens *t, struct cdp_key128 tok, const char *v,
     size_t n, struct cdp_buf *out)
 {
-	const unsigned char *ks;
 	unsigned char *c;
 
 	if (!t->keyed) {
@@ -336,9 +336,8 @@ tokens_seal(struct tokens *t, struct cdp_key128 tok, const char *v,
 			cdp_oom(0);
 		return;
 	}
-	ks = key_stream(t, tok, n);
-	/* The key stream is used up: XOR in place, then as text. */
-	c = (unsigned char *)ks;
+	/* The value XORed into its key stream, then as text. */
+	c = key_stream(t, tok, n);
 	for (size_t i = 0; i < n; i++)
 		c[i] ^= (unsigned char)v[i];
 	seal_text(c, n, out);

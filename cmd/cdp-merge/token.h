@@ -43,7 +43,8 @@ struct cdp_key128 tokens_of(struct tokens *t, struct cdp_key128 key);
  * Append to out the name of value v[0..n) whose token is tok: the value
  * escaped (backslash before \, TAB, LF, CR and NUL) in clear, else its
  * AES-256-CTR encryption under a second derived key, with the token as
- * counter block, in hex.  Exits on allocation or libcrypto failure.
+ * counter block, in key_text()'s characters (4 for 3 bytes, 2 or 3 for a
+ * last 1 or 2).  Exits on allocation or libcrypto failure.
  */
 void	tokens_seal(struct tokens *t, struct cdp_key128 tok, const char *v,
 	    size_t n, struct cdp_buf *out);
