@@ -552,10 +552,13 @@ from_number(const char *s)
 	return *end == '\0' && b < JF_MAXB ? (int)b : -1;
 }
 
+/* A slice's line: TOKEN TAB "p_" and 32 hex digits, newline. */
+#define MAP_LINE	(TOKEN_TEXT + 1 + 34 + 1)
+
 /*
  * Room in the maps for the slice's tokens before they load: its lines are
- * a token and a profile id, 68 bytes for ids of this program, so its size
- * tells their number near enough (a map grown a quarter at a time would
+ * a token and a profile id, MAP_LINE bytes for ids of this program, so its
+ * size tells their number near enough (a map grown a quarter at a time would
  * move every token four times or so on the way).  The part's values
  * looked up (a->seen) are about as many: its linking values.
  */
@@ -573,8 +576,9 @@ map_reserve(struct apply *a, const char *dir, char **names, size_t n)
 		if (stat(file.p, &st) == 0 && S_ISREG(st.st_mode))
 			bytes += (size_t)st.st_size;
 	}
-	if (cdp_keymap_reserve(a->map, bytes / 68) == -1 ||
-	    (a->seen != NULL && cdp_keymap_reserve(a->seen, bytes / 68) == -1))
+	if (cdp_keymap_reserve(a->map, bytes / MAP_LINE) == -1 ||
+	    (a->seen != NULL && cdp_keymap_reserve(a->seen, bytes /
+	    MAP_LINE) == -1))
 		cdp_oom(0);
 	cdp_buf_free(&file);
 }
