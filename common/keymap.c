@@ -6,6 +6,7 @@
  */
 #include <assert.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include <xxhash.h>
 
@@ -22,6 +23,62 @@ struct cdp_keymap {
 	size_t		 cap;	/* slots */
 	size_t		 n;
 };
+
+/*
+ * A table of 4 MB or more is mapped on its own and offered huge pages:
+ * its slots are reached at random, one a key, so with small pages nearly
+ * every look-up of a large map misses the TLB too (a third of
+ * cdp-merge --apply-map's time went to the first load of a probe).
+ * Where the system gives huge pages only on request (madvise), this is
+ * the request; a refusal leaves small pages, as before.
+ */
+#define HUGE_TABLE	((size_t)4 << 20)
+
+void *
+cdp_table_new(size_t n, size_t size)
+{
+	size_t bytes;
+	void *p;
+
+	if (size != 0 && n > SIZE_MAX / size)
+		return NULL;
+	bytes = n * size;
+	if (bytes < HUGE_TABLE)
+		return calloc(n ? n : 1, size ? size : 1);
+	/* Fresh anonymous pages are zero: no memset to touch them before
+	 * the advice. */
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
+void
+cdp_table_free(void *p, size_t n, size_t size)
+{
+	if (p == NULL)
+		return;
+	if (n * size < HUGE_TABLE)
+		free(p);
+	else
+		(void)munmap(p, n * size);
+}
+
+static struct slot *
+slots_new(size_t cap)
+{
+	return cdp_table_new(cap, sizeof(struct slot));
+}
+
+static void
+slots_free(struct slot *s, size_t cap)
+{
+	cdp_table_free(s, cap, sizeof(struct slot));
+}
 
 struct cdp_key128
 cdp_key128_of(const void *s, size_t n)
@@ -41,7 +98,7 @@ cdp_keymap_new(void)
 
 	if (m == NULL)
 		return NULL;
-	if ((m->s = calloc(1024, sizeof(*m->s))) == NULL) {
+	if ((m->s = slots_new(1024)) == NULL) {
 		free(m);
 		return NULL;
 	}
@@ -54,7 +111,7 @@ cdp_keymap_free(struct cdp_keymap *m)
 {
 	if (m == NULL)
 		return;
-	free(m->s);
+	slots_free(m->s, m->cap);
 	free(m);
 }
 
@@ -89,21 +146,39 @@ probe(const struct cdp_keymap *m, struct cdp_key128 k)
 	}
 }
 
+/* Move every key into a table of cap slots (cap > m->n * 5 / 4). */
 static int
-grow(struct cdp_keymap *m)
+rehash(struct cdp_keymap *m, size_t cap)
 {
-	struct cdp_keymap big = { .cap = m->cap + m->cap / 4, .n = m->n };
+	struct cdp_keymap big = { .cap = cap, .n = m->n };
 
-	if ((big.s = calloc(big.cap, sizeof(*big.s))) == NULL)
+	if ((big.s = slots_new(big.cap)) == NULL)
 		return -1;
 	for (size_t i = 0; i < m->cap; i++)
 		if (m->s[i].lo != 0 || m->s[i].hi != 0)
 			*probe(&big, (struct cdp_key128){ m->s[i].lo,
 			    m->s[i].hi }) = m->s[i];
-	free(m->s);
+	slots_free(m->s, m->cap);
 	*m = big;
 	assert(m->n * 5 <= m->cap * 4);
 	return 0;
+}
+
+static int
+grow(struct cdp_keymap *m)
+{
+	return rehash(m, m->cap + m->cap / 4);
+}
+
+int
+cdp_keymap_reserve(struct cdp_keymap *m, size_t n)
+{
+	size_t cap;
+
+	if (n > SIZE_MAX / 8 / sizeof(struct slot))
+		return -1;
+	cap = n + n / 4 + 1;
+	return cap <= m->cap ? 0 : rehash(m, cap);
 }
 
 uint64_t *

@@ -33,6 +33,14 @@ void	cdp_keymap_free(struct cdp_keymap *m);
 uint64_t *cdp_keymap_put(struct cdp_keymap *m, struct cdp_key128 k,
 	    uint64_t v, int *added);
 
+/*
+ * Make room for n keys in all at once, so that filling the map to n
+ * rehashes nothing (growth by a quarter rehashes every key four times
+ * or so on the way).  For a caller that knows, or can bound, how many
+ * keys come.  Returns 0, or -1 when out of memory (the map unchanged).
+ */
+int	cdp_keymap_reserve(struct cdp_keymap *m, size_t n);
+
 /* The value stored for k, or NULL. */
 uint64_t *cdp_keymap_get(const struct cdp_keymap *m, struct cdp_key128 k);
 
@@ -49,5 +57,15 @@ size_t	cdp_keymap_count(const struct cdp_keymap *m);
 
 /* Bytes of memory the map holds (for --stats and benchmarks). */
 size_t	cdp_keymap_bytes(const struct cdp_keymap *m);
+
+/*
+ * Zeroed memory for n elements of size bytes, for a large hash table
+ * (this map's, or a program's own): from 4 MB, mapped on its own and
+ * offered huge pages, as random look-ups miss the TLB less on them.
+ * NULL when out of memory.  Free with cdp_table_free() and the same n
+ * and size; NULL is a no-op.
+ */
+void	*cdp_table_new(size_t n, size_t size);
+void	 cdp_table_free(void *p, size_t n, size_t size);
 
 #endif

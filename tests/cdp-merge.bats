@@ -322,6 +322,27 @@ chain() {
 	assert_equal "$output" ""
 }
 
+@test "merge: --ignore-values holds at every length, 63 and 64 bytes and past" {
+	a63=$(printf 'a%.0s' $(seq 63)) b64=$(printf 'B%.0s' $(seq 64))
+	c200=$(printf 'c%.0s' $(seq 200))
+	printf '%s\n' "$a63" "$b64" "$c200" > list
+	for v in "$a63" "${b64,,}" "$c200" "${a63%a}" "${c200}c"; do
+		printf '{"customer_id":"%s","n":1}\n{"customer_id":"%s","n":2}\n' \
+		    "$v" "$v"
+	done > in.ndjson
+	run_split cdp-merge --ignore-values list --stats --ids customer_id in.ndjson
+	assert_success
+	ids=($(ids_of <<< "$output"))
+	# The three listed values (any case) do not link; one byte shorter
+	# or longer, they do.
+	for i in 0 2 4; do
+		assert [ "${ids[i + 1]}" != "${ids[i]}" ]
+	done
+	assert_equal "${ids[7]}" "${ids[6]}"
+	assert_equal "${ids[9]}" "${ids[8]}"
+	assert_equal "$(stats_core "$stderr")" '{"read":10,"written":10,"rejected":0,"dropped":0,"clusters":2,"unlinked":6,"ignored":6,"over_degree":0}'
+}
+
 @test "merge: --max-cluster reports oversized profiles" {
 	chain 5 > in.ndjson
 	run_split cdp-merge --ids email,customer_id --max-cluster 9 in.ndjson
@@ -721,6 +742,40 @@ J/r0/to-1/keep-sets-a'
 	rm -r J
 	cdp-merge $IDS --clear-links --emit-links --buckets 2 -o J/r0 a.ndjson
 	assert_equal "$(cat J/r0/*/* | grep -c 'ann@x\.io')" 1
+}
+
+@test "merge: join files hold keys and sealed names at 6 bits a character; a damaged one is refused" {
+	printf '%032d' 7 > key
+	head -n 3 "$F/people.ndjson" > a.ndjson
+	cdp-merge $IDS --hash-key-file key --emit-links --buckets 1 -o J/r0 a.ndjson
+	# A token, a set: 22 characters; ann@x.io (8 bytes) sealed in 11,
+	# +48601234567 (12) in 16, C9 (2) in 3.
+	assert_equal "$(cat J/r0/to-0/emit-a)" '#cdp-merge-join	1	emit	1	a	3020fea5dac33837	0	0	0	0
+v	BtP9AO5pScEHiWiFJSwNGL	0	bCu7nMOiilM	BF70SJolhrI5dmjlBPOXYJ,DNnhDURLxfVxxZeEljto5n
+v	AX-YSBFoGPXDjxPlmHW5px	1	WK2uC6vrIFkiRLLh	DNnhDURLxfVxxZeEljto5n,CzPrLSNunxwrlDq7jZaIiO
+v	DF5Ojckzdm_3vmOktdQECO	2	nFc	CzPrLSNunxwrlDq7jZaIiO'
+	assert_equal "$(cat J/r0/to-0/keep-sets-a)" '#cdp-merge-join	1	emit	1	a	3020fea5dac33837	0	0	0	0
+s	BF70SJolhrI5dmjlBPOXYJ	1
+s	DNnhDURLxfVxxZeEljto5n	1
+s	CzPrLSNunxwrlDq7jZaIiO	1'
+	# 128 bits in 22 characters: the first holds 2 (A to D).
+	cp -r J K
+	sed -i '2s/\tBtP9/\tEtP9/' K/r0/to-0/emit-a
+	run_split cdp-merge $IDS --hash-key-file key --join-links -o K/r1 K/r0/to-0
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: K/r0/to-0/emit-a:2: bad join file: expected a key (22 characters)"
+	# A sealed name of 13 characters is no whole number of bytes.
+	rm -r K
+	cp -r J K
+	sed -i '2s/\tbCu7nMOiilM\t/\tbCu7nMOiilMxy\t/' K/r0/to-0/emit-a
+	R=0
+	while run_split cdp-merge $IDS --hash-key-file key --join-links \
+	    -o "K/r$((R + 1))" K/r$R/to-0 && [ "$status" -eq 0 ]; do
+		R=$((R + 1))
+		[ "$R" -lt 10 ] || break
+	done
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: K/r4/to-0: a sealed identifier does not open with this key (--hash-key-file differs from the parts')"
 }
 
 @test "merge: the join in rounds and --apply-map per part give the one-process profile ids" {

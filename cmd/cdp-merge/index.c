@@ -34,6 +34,10 @@ ignore_add(struct index *ix, const char *s, size_t n)
 	if (cdp_keymap_put(ix->ignore, lower_key(&ix->low, s, n), 0,
 	    &added) == NULL)
 		cdp_oom(0);
+	if (n < 64)
+		ix->ignore_len |= (uint64_t)1 << n;
+	else
+		ix->ignore_long = true;
 }
 
 static void
@@ -134,9 +138,21 @@ index_record_key(struct cdp_rec *rec)
 	return record_key(NULL, rec);
 }
 
+void
+index_reserve(struct index *ix, size_t n)
+{
+	if (cdp_keymap_reserve(ix->map, n) == -1)
+		cdp_oom(n * 30);
+}
+
+/* Whether s[0..n) is on the ignore list.  Only a value as long as one on
+ * the list can be: the others are not lowered and hashed (a tenth of the
+ * emit's and apply's time on identifier-rich records). */
 static bool
 ignored(struct index *ix, const char *s, size_t n)
 {
+	if (n < 64 ? (ix->ignore_len >> n & 1) == 0 : !ix->ignore_long)
+		return false;
 	return cdp_keymap_get(ix->ignore, lower_key(&ix->low, s, n)) != NULL;
 }
 

@@ -47,6 +47,8 @@ struct index {
 	struct cdp_keymap	*map;	/* hash(field, value) -> node */
 	struct cdp_keymap	*sets;	/* hash(sorted nodes of a record) */
 	struct cdp_keymap	*ignore;	/* hash(lowercase value) */
+	uint64_t		 ignore_len;	/* bit n: one is n bytes long */
+	bool			 ignore_long;	/* one is 64 bytes or more */
 	struct node		*nodes;
 	size_t			 nnodes, ncap;
 	struct cdp_buf		 arena;
@@ -92,6 +94,10 @@ struct index {
 void	index_init(struct index *ix, const struct merge_opts *opt,
 	    bool record_links);
 void	index_free(struct index *ix);
+
+/* Room for n identifier values before they come (cdp_keymap_reserve()):
+ * no rehash of the values on the way to n.  Exits when out of memory. */
+void	index_reserve(struct index *ix, size_t n);
 
 /*
  * Pass 1 for parsed record rec: take its identifiers and add them, the

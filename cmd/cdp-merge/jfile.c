@@ -316,7 +316,7 @@ jl_key(const struct jline *l, int i)
 	struct cdp_key128 k;
 
 	if (i >= l->nf || key_parse(l->f[i], l->n[i], &k) == -1)
-		jl_bad(l, "expected 32 hex digits");
+		jl_bad(l, "expected a key (22 characters)");
 	return k;
 }
 
@@ -340,10 +340,10 @@ jl_num(const struct jline *l, int i)
 void
 jb_key(struct cdp_buf *b, struct cdp_key128 k)
 {
-	char hex[TOKEN_HEX];
+	char text[TOKEN_TEXT];
 
-	key_hex(k, hex);
-	if (cdp_buf_add(b, hex, sizeof(hex)) == -1)
+	key_text(k, text);
+	if (cdp_buf_add(b, text, sizeof(text)) == -1)
 		cdp_oom(0);
 }
 

@@ -119,7 +119,7 @@ unsigned long long jf_read(const char *path, const char *want, struct jhead *h,
 /* Only the header of path into *h; exits like jf_read(). */
 void	jf_read_head(const char *path, const char *want, struct jhead *h);
 
-/* Field i of l as a key (32 hex digits), or exits 65 naming the line. */
+/* Field i of l as a key (key_text()), or exits 65 naming the line. */
 struct cdp_key128 jl_key(const struct jline *l, int i);
 
 /* Field i of l as a whole number, or exits 65. */
@@ -128,7 +128,7 @@ uint64_t jl_num(const struct jline *l, int i);
 /* Exit 65 with "FILE:LINE: bad join file: what". */
 _Noreturn void jl_bad(const struct jline *l, const char *what);
 
-/* Append fields to b: a key as hex, a number, text, a TAB. */
+/* Append fields to b: a key (key_text()), a number, text, a TAB. */
 void	jb_key(struct cdp_buf *b, struct cdp_key128 k);
 void	jb_num(struct cdp_buf *b, uint64_t v);
 void	jb_str(struct cdp_buf *b, const char *s, size_t n);

@@ -26,18 +26,17 @@ umap_grow(struct umap *m)
 {
 	struct umap big = { .cap = m->cap ? 2 * m->cap : 1024, .n = m->n };
 
-	big.k = cdp_xcalloc(big.cap, sizeof(*big.k));
-	big.v = cdp_xmalloc(big.cap * sizeof(*big.v));
+	if ((big.s = cdp_table_new(big.cap, sizeof(*big.s))) == NULL)
+		cdp_oom(big.cap * sizeof(*big.s));
 	for (size_t i = 0; i < m->cap; i++) {
 		size_t s;
 
-		if (m->k[i] == 0)
+		if (m->s[i].k == 0)
 			continue;
-		for (s = slot_of(m->k[i] - 1, big.cap); big.k[s] != 0;
+		for (s = slot_of(m->s[i].k - 1, big.cap); big.s[s].k != 0;
 		    s = (s + 1) & (big.cap - 1))
 			continue;
-		big.k[s] = m->k[i];
-		big.v[s] = m->v[i];
+		big.s[s] = m->s[i];
 	}
 	umap_free(m);
 	*m = big;
@@ -50,16 +49,16 @@ umap_put(struct umap *m, uint64_t id, uint32_t v, bool *added)
 
 	if ((m->n + 1) * 4 > m->cap * 3)
 		umap_grow(m);
-	for (s = slot_of(id, m->cap); m->k[s] != 0; s = (s + 1) & (m->cap - 1))
-		if (m->k[s] == id + 1) {
+	for (s = slot_of(id, m->cap); m->s[s].k != 0;
+	    s = (s + 1) & (m->cap - 1))
+		if (m->s[s].k == id + 1) {
 			*added = false;
-			return &m->v[s];
+			return &m->s[s].v;
 		}
-	m->k[s] = id + 1;
-	m->v[s] = v;
+	m->s[s] = (struct uslot){ id + 1, v };
 	m->n++;
 	*added = true;
-	return &m->v[s];
+	return &m->s[s].v;
 }
 
 uint32_t *
@@ -67,18 +66,17 @@ umap_get(const struct umap *m, uint64_t id)
 {
 	if (m->cap == 0)
 		return NULL;
-	for (size_t s = slot_of(id, m->cap); m->k[s] != 0;
+	for (size_t s = slot_of(id, m->cap); m->s[s].k != 0;
 	    s = (s + 1) & (m->cap - 1))
-		if (m->k[s] == id + 1)
-			return &m->v[s];
+		if (m->s[s].k == id + 1)
+			return &m->s[s].v;
 	return NULL;
 }
 
 void
 umap_free(struct umap *m)
 {
-	free(m->k);
-	free(m->v);
+	cdp_table_free(m->s, m->cap, sizeof(*m->s));
 	*m = (struct umap){ 0 };
 }
 

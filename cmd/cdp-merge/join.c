@@ -235,9 +235,9 @@ static void
 deg_value(struct deg *d, const struct jline *l)
 {
 	struct vrec *r;
-	size_t k = (l->n[4] + 1) / (TOKEN_HEX + 1);
+	size_t k = (l->n[4] + 1) / (TOKEN_TEXT + 1);
 
-	if (l->nf != 5 || k == 0 || k * (TOKEN_HEX + 1) != l->n[4] + 1)
+	if (l->nf != 5 || k == 0 || k * (TOKEN_TEXT + 1) != l->n[4] + 1)
 		jl_bad(l, "expected v TOKEN FIELD NAME SETS");
 	cdp_xgrow((void **)&d->v, &d->vcap, d->nv + 1, sizeof(*d->v));
 	r = &d->v[d->nv++];
@@ -255,9 +255,9 @@ deg_value(struct deg *d, const struct jline *l)
 	for (size_t i = 0; i < k; i++) {
 		struct cdp_key128 s;
 
-		if ((i + 1 < k && l->f[4][i * (TOKEN_HEX + 1) + TOKEN_HEX] !=
-		    ',') || key_parse(l->f[4] + i * (TOKEN_HEX + 1),
-		    TOKEN_HEX, &s) == -1)
+		if ((i + 1 < k && l->f[4][i * (TOKEN_TEXT + 1) + TOKEN_TEXT] !=
+		    ',') || key_parse(l->f[4] + i * (TOKEN_TEXT + 1),
+		    TOKEN_TEXT, &s) == -1)
 			jl_bad(l, "bad set list");
 		d->setkeys[d->nsk++] = s;
 	}
@@ -885,14 +885,14 @@ cc1_weights(struct job *j, struct cc1 *s, struct cc *c,
 		wn[*v] += n;
 	}
 	for (size_t x = 0; x < w.cap; x++) {
-		if (w.k[x] == 0)
+		if (w.s[x].k == 0)
 			continue;
 		cdp_buf_reset(&j->line);
 		jb_str(&j->line, "w\t", 2);
-		jb_num(&j->line, w.k[x] - 1);
+		jb_num(&j->line, w.s[x].k - 1);
 		jb_tab(&j->line);
-		jb_num(&j->line, wn[w.v[x]]);
-		job_send(j, (int)((w.k[x] - 1) % (uint64_t)j->nb));
+		jb_num(&j->line, wn[w.s[x].v]);
+		job_send(j, (int)((w.s[x].k - 1) % (uint64_t)j->nb));
 	}
 	umap_free(&w);
 	free(wn);
@@ -986,13 +986,13 @@ cc_weights(struct job *j, struct ccr *r)
 
 	job_keep_open(j, &f, "keep-weights");
 	for (size_t i = 0; i < r->w.cap; i++) {
-		if (r->w.k[i] == 0)
+		if (r->w.s[i].k == 0)
 			continue;
 		cdp_buf_reset(&j->line);
 		jb_str(&j->line, "W\t", 2);
-		jb_num(&j->line, r->w.k[i] - 1);
+		jb_num(&j->line, r->w.s[i].k - 1);
 		jb_tab(&j->line);
-		jb_num(&j->line, r->wn[r->w.v[i]]);
+		jb_num(&j->line, r->wn[r->w.s[i].v]);
 		jf_put(&f, &j->line);
 	}
 	jf_close(&f);

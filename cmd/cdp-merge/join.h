@@ -15,10 +15,13 @@
 #include "merge.h"
 #include "token.h"
 
-/* A hash table from 64-bit ids to 32-bit numbers (open addressing). */
+/* A hash table from 64-bit ids to 32-bit numbers (open addressing; an
+ * id and its number side by side, one cache line for both). */
 struct umap {
-	uint64_t	*k;	/* id + 1; 0 is an empty slot */
-	uint32_t	*v;
+	struct uslot {
+		uint64_t	k;	/* id + 1; 0 is an empty slot */
+		uint32_t	v;
+	}		*s;
 	size_t		 cap, n;
 };
 

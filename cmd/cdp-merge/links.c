@@ -171,7 +171,8 @@ find_sets(const struct index *ix, const struct cdp_key128 *tok,
 {
 	struct cdp_keymap *seen = cdp_keymap_new();
 
-	if (seen == NULL)
+	/* At most a set a record: room for them all at once. */
+	if (seen == NULL || cdp_keymap_reserve(seen, ix->nrecs) == -1)
 		cdp_oom(0);
 	for (size_t k = 0; k < ix->nrecs; k++) {
 		int added;
@@ -494,6 +495,8 @@ struct apply {
 	unsigned long long	 mapped;	/* records given a map's id */
 	int			 buckets;
 	uint64_t		 cur;	/* lookup()'s answer */
+	uint64_t		 last;	/* the last map line's id in ids */
+	size_t			 last_len;
 };
 
 /* One line of a slice: TOKEN TAB PROFILE_ID. */
@@ -510,12 +513,22 @@ map_line(void *ctx, const struct jline *l, const char **why)
 		*why = "expected TOKEN TAB PROFILE_ID";
 		return -1;
 	}
-	/* The same id for many values: keep its text once. */
-	if ((off = cdp_keymap_put(a->idset, cdp_key128_of(a->pid.p,
-	    a->pid.len), a->ids.len, &added)) == NULL)
-		cdp_oom(0);
-	if (added && cdp_buf_add(&a->ids, a->pid.p, a->pid.len + 1) == -1)
-		cdp_oom(0);
+	/* The same id for many values: keep its text once.  A cluster's
+	 * values come one after another in a slice: the id of the line
+	 * before is compared first, not hashed and looked up. */
+	if (a->last_len == a->pid.len && a->last != UINT64_MAX &&
+	    memcmp(a->ids.p + a->last, a->pid.p, a->pid.len) == 0) {
+		off = &a->last;
+	} else {
+		if ((off = cdp_keymap_put(a->idset, cdp_key128_of(a->pid.p,
+		    a->pid.len), a->ids.len, &added)) == NULL)
+			cdp_oom(0);
+		if (added && cdp_buf_add(&a->ids, a->pid.p, a->pid.len + 1) ==
+		    -1)
+			cdp_oom(0);
+		a->last = *off;
+		a->last_len = a->pid.len;
+	}
 	if (cdp_keymap_put(a->map, jl_key(l, 0), *off, &added) == NULL)
 		cdp_oom(0);
 	if (!added) {
@@ -539,6 +552,37 @@ from_number(const char *s)
 	return *end == '\0' && b < JF_MAXB ? (int)b : -1;
 }
 
+/* A slice's line: TOKEN TAB "p_" and 32 hex digits, newline. */
+#define MAP_LINE	(TOKEN_TEXT + 1 + 34 + 1)
+
+/*
+ * Room in the maps for the slice's tokens before they load: its lines are
+ * a token and a profile id, MAP_LINE bytes for ids of this program, so its
+ * size tells their number near enough (a map grown a quarter at a time would
+ * move every token four times or so on the way).  The part's values
+ * looked up (a->seen) are about as many: its linking values.
+ */
+static void
+map_reserve(struct apply *a, const char *dir, char **names, size_t n)
+{
+	struct cdp_buf file = { 0 };
+	size_t bytes = 0;
+	struct stat st;
+
+	for (size_t i = 0; i < n; i++) {
+		cdp_buf_reset(&file);
+		if (cdp_buf_addf(&file, "%s/%s", dir, names[i]) == -1)
+			cdp_oom(0);
+		if (stat(file.p, &st) == 0 && S_ISREG(st.st_mode))
+			bytes += (size_t)st.st_size;
+	}
+	if (cdp_keymap_reserve(a->map, bytes / MAP_LINE) == -1 ||
+	    (a->seen != NULL && cdp_keymap_reserve(a->seen, bytes /
+	    MAP_LINE) == -1))
+		cdp_oom(0);
+	cdp_buf_free(&file);
+}
+
 /* The part's slice: DIR/map-PART/from-B for every bucket B. */
 static void
 map_load(struct apply *a, const char *dir, const char *part)
@@ -552,6 +596,7 @@ map_load(struct apply *a, const char *dir, const char *part)
 	if (cdp_buf_addf(&path, "%s/map-%s", dir, part) == -1)
 		cdp_oom(0);
 	n = jf_list(path.p, &names);
+	map_reserve(a, path.p, names, n);
 	for (size_t i = 0; i < n; i++) {
 		int b = from_number(names[i]);
 		struct jhead h;
@@ -690,7 +735,7 @@ part_check(const char *file)
 int
 links_apply(const struct merge_opts *opt, char **files, int nfiles)
 {
-	struct apply a = { 0 };
+	struct apply a = { .last = UINT64_MAX };
 	struct cdp_acct acct = { 0 };
 	struct cdp_err err;
 	char part[JF_NAMEMAX];
@@ -702,11 +747,11 @@ links_apply(const struct merge_opts *opt, char **files, int nfiles)
 	if ((a.map = cdp_keymap_new()) == NULL ||
 	    (a.idset = cdp_keymap_new()) == NULL)
 		cdp_oom(0);
+	if (!tokens_clear(a.t) && (a.seen = cdp_keymap_new()) == NULL)
+		cdp_oom(0);
 	map_load(&a, opt->apply_map, phase_part(opt, files, nfiles, part));
 	cdp_keymap_free(a.idset);
 	a.idset = NULL;
-	if (!tokens_clear(a.t) && (a.seen = cdp_keymap_new()) == NULL)
-		cdp_oom(0);
 	if ((a.out = cdp_out_open(opt->common.output, &err)) == NULL ||
 	    cdp_acct_open(&acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);

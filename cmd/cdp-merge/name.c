@@ -90,7 +90,7 @@ slices_add(struct job *j, struct slices *s, const char *parts, size_t n,
 		for (e = b; e < n && parts[e] != ','; e++)
 			continue;
 		t = &s->text[slices_find(j, s, parts + b, e - b)];
-		jb_str(t, tok, TOKEN_HEX);
+		jb_str(t, tok, TOKEN_TEXT);
 		jb_tab(t);
 		jb_str(t, pid, pn);
 		jb_str(t, "\n", 1);
@@ -484,7 +484,7 @@ name2(struct job *j)
 		slices_load(j, &sl);
 	}
 	for (size_t b = 0, e; b < s.n; b = e) {
-		char pid[PROFILE_ID_SIZE], tok[TOKEN_HEX];
+		char pid[PROFILE_ID_SIZE], tok[TOKEN_TEXT];
 		uint64_t records = 0;
 		size_t min;
 
@@ -500,7 +500,7 @@ name2(struct job *j)
 		}
 		warn_cluster(j, pid, strlen(pid), records);
 		for (size_t i = b; i < e; i++) {
-			key_hex(s.m[i].tok, tok);
+			key_text(s.m[i].tok, tok);
 			slices_add(j, &sl, s.text.p + s.m[i].parts,
 			    s.m[i].plen, tok, pid, strlen(pid));
 		}
@@ -815,7 +815,7 @@ n5_map(void *ctx, const struct jline *l, const char **why)
 	struct n5 *s = ctx;
 
 	if (l->nf != 4 || l->n[0] != 1 || l->f[0][0] != 'R' ||
-	    l->n[2] != TOKEN_HEX) {
+	    l->n[2] != TOKEN_TEXT) {
 		*why = "expected R PART TOKEN ID";
 		return -1;
 	}

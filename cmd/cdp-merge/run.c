@@ -684,6 +684,27 @@ input_bytes(char **files, int nfiles)
 	return total;
 }
 
+/*
+ * --emit-links over a byte range (--part K/N): room for the range's
+ * values before they come, one per EMIT_BYTES_PER_VALUE bytes (the
+ * identifier-rich events of bench/run.sh have one per 190 or so), so
+ * that the map of values is not rehashed four times or so on its way up;
+ * more values grow it as usual.  Nothing when the size is unknown.
+ */
+#define EMIT_BYTES_PER_VALUE	256
+
+static void
+emit_reserve(struct run *r, char **files, int nfiles)
+{
+	off_t bytes;
+
+	if (!r->opt->emit_links || r->opt->part_n <= 0 ||
+	    (bytes = input_bytes(files, nfiles)) <= 0)
+		return;
+	index_reserve(&r->ix, (size_t)(bytes / r->opt->part_n /
+	    EMIT_BYTES_PER_VALUE));
+}
+
 int
 merge_run(const struct merge_opts *opt, char **files, int nfiles)
 {
@@ -719,6 +740,7 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 		cdp_die_err(&err, NULL, 0);
 	cdp_progress_start(&r.prog, opt->common.progress,
 	    input_bytes(files, nfiles));
+	emit_reserve(&r, files, nfiles);
 	for (int i = 0; i < nfiles; i++)
 		r.in[i].path = files[i];
 	/* --part K/N reads its byte range in one thread. */

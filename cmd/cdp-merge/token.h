@@ -15,7 +15,7 @@
 #include "diag.h"
 #include "keymap.h"
 
-#define TOKEN_HEX	32	/* a token or set hash as text */
+#define TOKEN_TEXT	22	/* a token or set hash as text (key_text()) */
 
 struct tokens;
 
@@ -43,7 +43,8 @@ struct cdp_key128 tokens_of(struct tokens *t, struct cdp_key128 key);
  * Append to out the name of value v[0..n) whose token is tok: the value
  * escaped (backslash before \, TAB, LF, CR and NUL) in clear, else its
  * AES-256-CTR encryption under a second derived key, with the token as
- * counter block, in hex.  Exits on allocation or libcrypto failure.
+ * counter block, in key_text()'s characters (4 for 3 bytes, 2 or 3 for a
+ * last 1 or 2).  Exits on allocation or libcrypto failure.
  */
 void	tokens_seal(struct tokens *t, struct cdp_key128 tok, const char *v,
 	    size_t n, struct cdp_buf *out);
@@ -59,13 +60,14 @@ int	tokens_open(struct tokens *t, struct cdp_key128 tok, const char *fname,
 /* 16 hex digits that tell the key (or "clear") apart, for file headers. */
 const char *tokens_fingerprint(const struct tokens *t);
 
-/* k as 32 lower-case hex digits (hi then lo) at out; no NUL. */
-void	key_hex(struct cdp_key128 k, char out[TOKEN_HEX]);
+/* k as 22 characters of A-Z a-z 0-9 - _ at out (6 bits each, the
+ * first the top 2 of hi; no NUL), the join files' text of a key. */
+void	key_text(struct cdp_key128 k, char out[TOKEN_TEXT]);
 
 /* Order of keys (hi, then lo), for qsort() of struct cdp_key128. */
 int	key_cmp(const void *a, const void *b);
 
-/* Parse 32 hex digits at s into *k.  Returns 0, or -1. */
+/* Parse key_text()'s 22 characters at s into *k.  Returns 0, or -1. */
 int	key_parse(const char *s, size_t n, struct cdp_key128 *k);
 
 /* Append s[0..n) escaped as a name in clear (see tokens_seal()). */
