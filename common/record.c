@@ -680,38 +680,50 @@ dup_small(const struct cdp_rec *r)
  * The keys of the last record found free of duplicates, for the next
  * one: NDJSON lines mostly repeat their keys in the same order, and a
  * record with the very same raw keys as a record without duplicates has
- * none either.  Keys up to 16 bytes are held exactly in two words (the
- * first and the last eight bytes, overlapping; fewer for short keys).
+ * none either.  Keys up to 16 bytes are held, zeros after them, and
+ * compared in one 16-byte step.
  */
+#define SHAPE_KEYMAX	16
+
 struct cdp_keyshape {
-	uint64_t	a, b;
+	unsigned char	key[SHAPE_KEYMAX];
 	uint32_t	len;
 };
 
-#define SHAPE_KEYMAX	16
-
 /*
- * The parts of key text k[0..n) of a valid record, whose line holds at
- * least four more bytes after it (the quote, ':', a value, ',' or '}'):
- * so eight bytes from k are in the line when n >= 4, and four always.
- * One load each, cut to the key's bytes: no branch on short keys.
+ * Whether key text k[0..n) (n <= SHAPE_KEYMAX, the line ending at end)
+ * is the held key s, whose length is n.
  */
-static inline void
-key_parts(const unsigned char *k, size_t n, uint64_t *a, uint64_t *b)
+static inline bool
+key_same(const unsigned char *k, size_t n, const unsigned char *end,
+    const struct cdp_keyshape *s)
 {
-	uint32_t x;
+#if defined(__SSE2__) && defined(__GNUC__)
+	/* From 16 - n: n zeros (bytes that count), then 0xFF (ignored). */
+	static const unsigned char ignore[2 * SHAPE_KEYMAX] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+		0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF
+	};
+	unsigned char tmp[SHAPE_KEYMAX];
+	__m128i v;
 
-	*b = 0;
-	if (n >= 4) {
-		memcpy(a, k, 8);
-		if (n < 8)
-			*a &= (1ULL << (8 * n)) - 1;
-		else
-			memcpy(b, k + n - 8, 8);
-	} else {
-		memcpy(&x, k, 4);
-		*a = x & ((1ULL << (8 * n)) - 1);
+	if (end - k >= SHAPE_KEYMAX)
+		v = _mm_loadu_si128((const __m128i *)(const void *)k);
+	else {
+		/* Near the end of the line: no byte past it is read. */
+		memset(tmp, 0, sizeof(tmp));
+		memcpy(tmp, k, n);
+		v = _mm_loadu_si128((const __m128i *)(const void *)tmp);
 	}
+	v = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_loadu_si128(
+	    (const __m128i *)(const void *)s->key)), _mm_loadu_si128(
+	    (const __m128i *)(const void *)(ignore + SHAPE_KEYMAX - n)));
+	return _mm_movemask_epi8(v) == 0xFFFF;
+#else
+	(void)end;
+	return memcmp(k, s->key, n) == 0;
+#endif
 }
 
 /* Whether r's keys are those of the last record kept by save_shape(). */
@@ -719,7 +731,7 @@ static bool
 same_shape(const struct cdp_rec *r)
 {
 	const unsigned char *p = (const unsigned char *)r->p;
-	uint64_t a, b;
+	const unsigned char *end = p + r->len;
 
 	if (r->n != r->nshape)
 		return false;
@@ -727,10 +739,7 @@ same_shape(const struct cdp_rec *r)
 		const struct cdp_field *f = &r->f[i];
 		const struct cdp_keyshape *k = &r->shape[i];
 
-		if (f->klen != k->len)
-			return false;
-		key_parts(p + f->koff, f->klen, &a, &b);
-		if (a != k->a || b != k->b)
+		if (f->klen != k->len || !key_same(p + f->koff, k->len, end, k))
 			return false;
 	}
 	return true;
@@ -740,7 +749,6 @@ same_shape(const struct cdp_rec *r)
 static void
 save_shape(struct cdp_rec *r)
 {
-	const unsigned char *p = (const unsigned char *)r->p;
 	struct cdp_keyshape *k;
 
 	r->nshape = SIZE_MAX;
@@ -760,7 +768,8 @@ save_shape(struct cdp_rec *r)
 			return;
 		k = &r->shape[i];
 		k->len = f->klen;
-		key_parts(p + f->koff, f->klen, &k->a, &k->b);
+		memset(k->key, 0, sizeof(k->key));
+		memcpy(k->key, r->p + f->koff, f->klen);
 	}
 	r->nshape = r->n;
 }
@@ -1111,11 +1120,25 @@ walk_record(const struct cdp_jsonmask *mask, struct scan *sc,
 		f->koff = (uint32_t)(t + 1);
 		f->klen = (uint32_t)(c - t - 1);
 		f->flags = esc ? CDP_F_KEYESC : 0;
-		if ((t = tok_next(m, &tp)) == NOTOK ||
-		    !gap_is(b, c + 1, t, ':') ||
-		    (e = walk_value(m, sc, &tp, f, t)) == NOTOK ||
-		    (t = tok_next(m, &tp)) == NOTOK)
+		if ((t = tok_next(m, &tp)) == NOTOK)
 			goto out;
+		if (t == c + 2 && b[c + 1] == ':' && b[t] == '"') {
+			/* The usual field: "key":"string", no whitespace. */
+			f->voff = (uint32_t)t;
+			f->type = CDP_STRING;
+			if ((e = walk_string(m, sc, &tp, t, &esc)) == NOTOK)
+				goto out;
+			if (esc)
+				f->flags |= CDP_F_VALESC;
+			e++;
+			f->vlen = (uint32_t)(e - t);
+		} else if (!gap_is(b, c + 1, t, ':') ||
+		    (e = walk_value(m, sc, &tp, f, t)) == NOTOK)
+			goto out;
+		if ((t = tok_next(m, &tp)) == NOTOK)
+			goto out;
+		if (t == e + 1 && b[e] == ',' && b[t] == '"')
+			continue;
 		if (!gap_is(b, e, t, b[t] == '}' ? 0 : ','))
 			goto out;
 	}

@@ -67,6 +67,19 @@ static const struct jcase corpus[] = {
 	BAD("{\"a\"}"),
 	BAD("{\"a\":}"),
 	BAD("{\"a\":1,}"),
+	/* the walk's path for "key":"string" fields */
+	OK("{\"a\":\"b\",\"c\":\"d\"}"),
+	OK("{\"a\":\"b\" ,\"c\": \"d\",\"e\" :\"f\"}"),
+	BAD("{\"a\":\"b\",}"),
+	BAD("{\"a\":\"b\",,\"c\":\"d\"}"),
+	BAD("{\"a\":\"b\"\"c\":\"d\"}"),
+	BAD("{\"a\":\"b\":\"c\"}"),
+	BAD("{\"a\"::\"b\"}"),
+	BAD("{\"a\",\"b\"}"),
+	BAD("{\"a\":\"b\",\"c\"}"),
+	BAD("{\"a\":\"b\",1}"),
+	BAD("{\"a\":\"b\",]"),
+	BAD("{\"a\":\"b\"]"),
 	BAD("{,}"),
 	BAD("{,\"a\":1}"),
 	BAD("{\"a\" 1}"),
@@ -1401,12 +1414,74 @@ test_find_moves(void)
 	cdp_rec_free(&r);
 }
 
+/*
+ * A record counts as free of duplicates because the last one was only
+ * when its keys are the very same bytes: keys that differ in their first
+ * or last byte (of 1 to 17), in length, or by an escape, and keys near
+ * the end of the line, are still checked.
+ */
+static void
+test_shape_keys(void)
+{
+	static const struct {
+		const char	*ok, *dup, *why;
+	} seq[] = {
+		{ "{\"abcdefghijklmnop\":1,\"abcdefghijklmnoq\":2}",
+		  "{\"abcdefghijklmnop\":1,\"abcdefghijklmnop\":2}",
+		  "duplicate key at byte 23" },
+		{ "{\"abcdefghijklmnop\":1,\"bbcdefghijklmnop\":2}",
+		  "{\"bbcdefghijklmnop\":1,\"bbcdefghijklmnop\":2}",
+		  "duplicate key at byte 23" },
+		{ "{\"abcdefgh\":1,\"abcdefgi\":2}",
+		  "{\"abcdefgh\":1,\"abcdefgh\":2}",
+		  "duplicate key at byte 15" },
+		{ "{\"abcdefghijklmnopq\":1,\"abcdefghijklmnopr\":2}",
+		  "{\"abcdefghijklmnopq\":1,\"abcdefghijklmnopq\":2}",
+		  "duplicate key at byte 24" },
+		{ "{\"ab\":1,\"a\":2}", "{\"ab\":1,\"ab\":2}",
+		  "duplicate key at byte 9" },
+		{ "{\"b\":1,\"c\":2}", "{\"b\":1,\"b\":2}",
+		  "duplicate key at byte 8" },
+		{ "{\"a\\u0062\":\"x\",\"ac\":\"y\"}",
+		  "{\"a\\u0062\":\"x\",\"ab\":\"y\"}",
+		  "duplicate key at byte 16" },
+	};
+	static const enum cdp_simd levels[] = { CDP_SIMD_SCALAR,
+	    CDP_SIMD_SSE2, CDP_SIMD_AVX2, CDP_SIMD_AVX512 };
+	struct cdp_err err;
+	size_t i, l;
+	int k;
+
+	for (l = 0; l < sizeof(levels) / sizeof(levels[0]); l++) {
+		struct cdp_rec r = { 0 };
+
+		cdp_rec_use(&r, levels[l]);
+		for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+			for (k = 0; k < 2; k++)
+				CHECK(cdp_rec_parse(&r, seq[i].ok,
+				    strlen(seq[i].ok), &err) == 0 && r.n == 2,
+				    "%s: %s: %s", cdp_simd_name(levels[l]),
+				    seq[i].ok, err.msg);
+			memset(&err, 0, sizeof(err));
+			CHECK(cdp_rec_parse(&r, seq[i].dup, strlen(seq[i].dup),
+			    &err) == -1 && strcmp(err.msg, seq[i].why) == 0,
+			    "%s: %s after %s: \"%s\"", cdp_simd_name(levels[l]),
+			    seq[i].dup, seq[i].ok, err.msg);
+			CHECK(cdp_rec_parse(&r, seq[i].ok, strlen(seq[i].ok),
+			    &err) == 0, "%s: %s again",
+			    cdp_simd_name(levels[l]), seq[i].ok);
+		}
+		cdp_rec_free(&r);
+	}
+}
+
 int
 main(void)
 {
 	test_corpus();
 	test_mutations();
 	test_many_fields();
+	test_shape_keys();
 	test_index();
 	test_num();
 	test_num_random();
