@@ -1175,6 +1175,7 @@ cdp_rec_parse(struct cdp_rec *r, const char *p, size_t len,
 	r->p = p;
 	r->len = len;
 	r->n = 0;
+	r->keyed = false;
 	if (len > UINT32_MAX) {
 		cdp_err_set(err, EX_DATAERR, "record longer than 4 GiB");
 		return -1;
@@ -1199,8 +1200,13 @@ cdp_rec_parse(struct cdp_rec *r, const char *p, size_t len,
 	}
 indexed:
 	r->ntok += walked;
-	if (same_shape(r))
+	if (same_shape(r)) {
+		r->keyed = true;
 		return 0;
+	}
+	/* other keys than the shape's: what cdp_rec_find() found absent
+	 * may be there */
+	r->keys++;
 	dup = r->n > SMALL_MAX ? dup_hashed(r) : dup_small(r);
 	if (dup == -2) {
 		r->n = 0;
@@ -1221,6 +1227,7 @@ indexed:
 		return -1;
 	}
 	save_shape(r);
+	r->keyed = true;
 	return 0;
 bad:
 	r->n = 0;
@@ -1285,26 +1292,37 @@ cdp_rec_find(struct cdp_rec *r, const char *key, size_t klen)
 	/*
 	 * Where this key (the caller's same string) was in an earlier
 	 * record: NDJSON lines repeat their keys in one order, and keys are
-	 * unique in a record, so a match there is the field.
+	 * unique in a record, so a match there is the field.  That it was
+	 * absent holds while the record has the same keys (r->keys).
 	 */
-	for (i = 0; i < 4; i++)
-		if (r->found[i].key == key && r->found[i].klen == klen &&
-		    r->found[i].ix < r->n &&
-		    key_is(r->p, &r->f[r->found[i].ix], key, klen))
-			return &r->f[r->found[i].ix];
+	for (m = 0; m < 8; m++) {
+		if (r->found[m].key != key || r->found[m].klen != klen)
+			continue;
+		if (r->found[m].ix == SIZE_MAX) {
+			/* the same text, as the caller's buffer may change */
+			if (r->keyed && r->found[m].keys == r->keys &&
+			    memcmp(r->found[m].text, key, klen) == 0)
+				return NULL;
+		} else if (r->found[m].ix < r->n &&
+		    key_is(r->p, &r->f[r->found[m].ix], key, klen))
+			return &r->f[r->found[m].ix];
+		break;
+	}
 	for (i = 0; i < r->n; i++)
 		if (key_is(r->p, &r->f[i], key, klen))
 			break;
-	if (i == r->n)
+	if (i == r->n && (!r->keyed || klen > sizeof(r->found[0].text)))
 		return NULL;
-	for (m = 0; m < 4; m++)
-		if (r->found[m].key == key && r->found[m].klen == klen)
-			break;
-	if (m == 4)
-		m = r->nfound++ & 3;
+	if (m == 8)
+		m = r->nfound++ & 7;
 	r->found[m].key = key;
 	r->found[m].klen = klen;
-	r->found[m].ix = i;
+	r->found[m].ix = i < r->n ? i : SIZE_MAX;
+	r->found[m].keys = r->keys;
+	if (i == r->n) {
+		memcpy(r->found[m].text, key, klen);
+		return NULL;
+	}
 	return &r->f[i];
 }
 

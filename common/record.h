@@ -69,10 +69,16 @@ struct cdp_rec {
 						   indexed (tests) */
 	struct {
 		const char	*key;
-		size_t		 klen, ix;
-	}			 found[4];	/* private: cdp_rec_find's
+		size_t		 klen, ix;	/* ix SIZE_MAX: absent */
+		unsigned long	 keys;		/* absent from keys */
+		char		 text[24];	/* an absent key's bytes */
+	}			 found[8];	/* private: cdp_rec_find's
 						   keys and where they were */
 	unsigned		 nfound;
+	unsigned long		 keys;		/* private: a number that
+						   changes with the keys */
+	bool			 keyed;		/* private: the last parse
+						   succeeded */
 };
 
 /*

@@ -1387,7 +1387,7 @@ test_find_moves(void)
 	struct cdp_err err;
 	const struct cdp_field *f;
 	const char *key = "b";
-	char other[2] = "a";
+	char other[2] = "a", buf[3];
 	double v;
 
 	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
@@ -1411,6 +1411,28 @@ test_find_moves(void)
 		CHECK(cdp_rec_find(&r, other, 1) == f, "find b again in %s",
 		    recs[i].line);
 	}
+	/* Absent, then a bad line, then the first keys again. */
+	CHECK(cdp_rec_parse(&r, "{\"a\":1,\"b\":2}", 13, &err) == 0 &&
+	    cdp_rec_find(&r, "c", 1) == NULL, "find c, absent");
+	CHECK(cdp_rec_parse(&r, "{\"a\":", 5, &err) == -1 &&
+	    cdp_rec_find(&r, key, 1) == NULL, "find b in a bad line");
+	CHECK(cdp_rec_parse(&r, "{\"a\":1,\"b\":3}", 13, &err) == 0 &&
+	    (f = cdp_rec_find(&r, key, 1)) != NULL &&
+	    cdp_rec_num(&r, f, &v) == 0 && v == 3, "find b after a bad line");
+	/* The caller's buffer changes between the calls: absent "zz",
+	 * then "xy" at the same place, in the same record. */
+	memcpy(buf, "zz", 2);
+	CHECK(cdp_rec_parse(&r, "{\"xy\":1,\"q\":0}", 14, &err) == 0 &&
+	    cdp_rec_find(&r, buf, 2) == NULL, "find zz, absent");
+	memcpy(buf, "xy", 2);
+	CHECK((f = cdp_rec_find(&r, buf, 2)) != NULL &&
+	    cdp_rec_num(&r, f, &v) == 0 && v == 1, "find xy where zz was");
+	memcpy(buf, "zz", 2);
+	CHECK(cdp_rec_find(&r, buf, 2) == NULL, "find zz again");
+	/* absent in one record, there in the next with other keys */
+	CHECK(cdp_rec_parse(&r, "{\"zz\":4,\"q\":0}", 14, &err) == 0 &&
+	    (f = cdp_rec_find(&r, buf, 2)) != NULL &&
+	    cdp_rec_num(&r, f, &v) == 0 && v == 4, "find zz, there");
 	cdp_rec_free(&r);
 }
 
