@@ -13,6 +13,7 @@
  * result as one run.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,9 +120,11 @@ struct ast {
 /* A field the aggregates read, fetched once per record. */
 struct afld {
 	char		*name;
+	size_t		 namelen;
 	bool		 numeric;	/* sum, avg or pN reads it */
 	char		*curfield;	/* "F_currency", its currency field
 					   unless --currency */
+	size_t		 curfieldlen;
 	char		*notnum;	/* "F: not a number" */
 	struct cdp_buf	 scratch;
 	struct aval	 v;
@@ -151,6 +154,7 @@ struct grp {
 	struct byvals		 bv[MAXBY];
 	char			*bylist, *agglist;	/* as given */
 	const char		*by[MAXBY];
+	size_t			 bylen[MAXBY];
 	int			 nby;
 	struct aspec		 agg[MAXAGG];
 	int			 nagg;
@@ -168,6 +172,7 @@ struct grp {
 	unsigned long long	 nonnumeric;
 	bool			 allow_missing;	/* --allow-missing */
 	const char		*currency;	/* --currency FIELD */
+	size_t			 dcurlen;	/* strlen(curfield_name(nfld)) */
 	bool			 money;		/* a sum, mean or percentile */
 	uint64_t		 records;	/* used (merged: in the partials) */
 	/* Currencies seen: value key bytes -> 1, 2, ... (0: none), their
@@ -202,7 +207,8 @@ field_of(struct grp *g, const char *name, bool numeric)
 		    cdp_buf_addf(&c, "%s_currency", name) == -1)
 			cdp_oom(0);
 		g->fld[i] = (struct afld){ .name = cdp_xstrdup(name),
-		    .notnum = b.p, .curfield = c.p, .present_known = true };
+		    .namelen = strlen(name), .notnum = b.p, .curfield = c.p,
+		    .curfieldlen = c.len, .present_known = true };
 		g->nfld++;
 	}
 	g->fld[i].numeric |= numeric;
@@ -323,11 +329,13 @@ parse_options(int argc, char **argv, struct grp *g)
 			cdp_usage_die(usage, "--by: expected up to %d field "
 			    "names separated by commas", MAXBY);
 		g->nby = n;
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
+			g->bylen[i] = strlen(g->by[i]);
 			for (int j = 0; j < i; j++)
 				if (strcmp(g->by[i], g->by[j]) == 0)
 					cdp_usage_die(usage, "--by: %s given "
 					    "twice", g->by[i]);
+		}
 	}
 	{
 		char *s = cdp_xstrdup(g->agglist != NULL ? g->agglist :
@@ -633,6 +641,8 @@ static bool
 record_currency(struct grp *g, struct cdp_rec *rec)
 {
 	cdp_buf_reset(&g->cur);
+	if (g->dcurlen == 0)
+		g->dcurlen = strlen(curfield_name(g, (uint32_t)g->nfld));
 	for (int i = 0; i < g->nfld; i++) {
 		const struct afld *a = &g->fld[i];
 		const struct cdp_field *f = NULL;
@@ -642,11 +652,11 @@ record_currency(struct grp *g, struct cdp_rec *rec)
 		if (!a->numeric || a->v.t != AV_NUM)
 			continue;
 		if (g->currency == NULL && (f = cdp_rec_find(rec, a->curfield,
-		    strlen(a->curfield))) != NULL && f->type != CDP_NULL)
+		    a->curfieldlen)) != NULL && f->type != CDP_NULL)
 			n = (uint32_t)i;
 		else
 			f = cdp_rec_find(rec, curfield_name(g, n),
-			    strlen(curfield_name(g, n)));
+			    g->dcurlen);
 		if (f == NULL || f->type == CDP_NULL)
 			continue;
 		(void)agg_val(rec, f, &g->tmp, &v);
@@ -739,7 +749,7 @@ by_values(struct grp *g, struct cdp_rec *rec, int i)
 {
 	struct byvals *b = &g->bv[i];
 	const struct cdp_field *f = cdp_rec_find(rec, g->by[i],
-	    strlen(g->by[i]));
+	    g->bylen[i]);
 	const char *e;
 	size_t pos = 0, len;
 	struct aval v;
@@ -787,7 +797,7 @@ prepare(struct grp *g, struct cdp_rec *rec, const char **why)
 	for (int i = 0; i < g->nfld; i++) {
 		struct afld *f = &g->fld[i];
 		const struct cdp_field *fl = cdp_rec_find(rec, f->name,
-		    strlen(f->name));
+		    f->namelen);
 
 		f->has = fl != NULL;
 		if (agg_val(rec, fl, &f->scratch, &f->v) == -1) {
@@ -817,7 +827,8 @@ prepare(struct grp *g, struct cdp_rec *rec, const char **why)
 /*
  * Every combination of the --by fields' values prepare() took is a group
  * of the record: ix counts through them like an odometer, from all zero;
- * key_of() puts combination ix's key in g->kb, next_key() moves on to the
+ * key_of() gives combination ix's key (one field's value as it is, more
+ * joined in g->kb), next_key() moves on to the
  * next, false after the last.
  */
 static bool
@@ -830,14 +841,17 @@ next_key(struct grp *g, size_t ix[MAXBY])
 	return i >= 0;
 }
 
-static void
+static struct kspan
 key_of(struct grp *g, const size_t ix[MAXBY])
 {
+	if (g->nby == 1)
+		return g->bv[0].e[ix[0]];
 	cdp_buf_reset(&g->kb);
 	for (int i = 0; i < g->nby; i++)
 		if (cdp_buf_add(&g->kb, g->bv[i].e[ix[i]].p,
 		    g->bv[i].e[ix[i]].n) == -1)
 			cdp_oom(0);
+	return (struct kspan){ g->kb.p, g->kb.len };
 }
 
 /* Fold the values in g->fld[].v into group grp. */
@@ -886,16 +900,19 @@ on_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
     const char **why)
 {
 	struct grp *g = ctx;
-	size_t ix[MAXBY] = { 0 };
+	size_t ix[MAXBY];
+	struct kspan k;
 	bool cur;
 	size_t grp;
 
 	if (prepare(g, rec, why) == -1)
 		return -1;
 	cur = g->money && record_currency(g, rec);
+	for (int i = 0; i < g->nby; i++)
+		ix[i] = 0;
 	do {
-		key_of(g, ix);
-		grp = group_of_kb(g);
+		k = key_of(g, ix);
+		grp = group_of(g, cdp_key128_of(k.p, k.n), k.p, k.n);
 		if (cur)
 			take_currencies(g, grp, g->cur.p, g->cur.len,
 			    at->file, at->line->lineno);
@@ -1394,38 +1411,60 @@ grp_copy_free(struct grp *c)
 	free(c);
 }
 
-/* The values prepare() took, for the group whose key is in g->kb (and
- * the record's currency, curlen bytes of g->cur), to that group's lane. */
+/* The values prepare() took, for the group of key k (and the record's
+ * currency, curlen bytes of g->cur), to that group's lane: the item, each
+ * field's gval, then the bytes, written in place after one reserve (and
+ * a gval field by field: stored whole from a struct on the stack, the
+ * copy waited for its three stores). */
 static void
-to_lane(struct grp *g, const struct cdp_each_at *at, uint32_t curlen)
+to_lane(struct grp *g, const struct cdp_each_at *at, struct kspan k,
+    uint32_t curlen)
 {
 	struct gitem it;
 	struct cdp_buf *b;
-	int rc = 0;
+	size_t need = sizeof(it) + (size_t)g->nfld * sizeof(struct gval) +
+	    k.n + curlen;
+	char *d;
 
-	it.h = cdp_key128_of(g->kb.p, g->kb.len);
-	it.line = at->line->lineno;
-	it.klen = (uint32_t)g->kb.len;
-	it.curlen = curlen;
-	b = &at->blk->lane[(it.h.hi >> 32) % (uint64_t)g->nlanes];
-	rc |= cdp_buf_add(b, &it, sizeof(it));
-	for (int i = 0; i < g->nfld; i++) {
-		const struct aval *v = &g->fld[i].v;
-		struct gval gv = { v->t, v->num, (uint32_t)v->n };
-
-		/* A number's exact text travels too: distinct tells
-		 * apart numbers one double cannot. */
-		if (v->t < AV_NUM)
-			gv.n = 0;
-		rc |= cdp_buf_add(b, &gv, sizeof(gv));
-	}
-	rc |= cdp_buf_add(b, g->kb.p, g->kb.len);
-	rc |= cdp_buf_add(b, g->cur.p, it.curlen);
 	for (int i = 0; i < g->nfld; i++)
 		if (g->fld[i].v.t >= AV_NUM)
-			rc |= cdp_buf_add(b, g->fld[i].v.s, g->fld[i].v.n);
-	if (rc != 0)
+			need += g->fld[i].v.n;
+	it.h = cdp_key128_of(k.p, k.n);
+	it.line = at->line->lineno;
+	it.klen = (uint32_t)k.n;
+	it.curlen = curlen;
+	b = &at->blk->lane[(it.h.hi >> 32) % (uint64_t)g->nlanes];
+	if (b->cap - b->len <= need && cdp_buf_reserve(b, need) == -1)
 		cdp_oom(0);
+	d = b->p + b->len;
+	memcpy(d, &it, sizeof(it));
+	d += sizeof(it);
+	for (int i = 0; i < g->nfld; i++, d += sizeof(struct gval)) {
+		const struct aval *v = &g->fld[i].v;
+		uint8_t t = (uint8_t)v->t;
+		/* A number's exact text travels too: distinct tells
+		 * apart numbers one double cannot. */
+		uint32_t n = v->t < AV_NUM ? 0 : (uint32_t)v->n;
+
+		memcpy(d + offsetof(struct gval, t), &t, sizeof(t));
+		memcpy(d + offsetof(struct gval, num), &v->num,
+		    sizeof(v->num));
+		memcpy(d + offsetof(struct gval, n), &n, sizeof(n));
+	}
+	/* (no key without --by, no currency: p may be NULL) */
+	if (k.n > 0)
+		memcpy(d, k.p, k.n);
+	d += k.n;
+	if (curlen > 0)
+		memcpy(d, g->cur.p, curlen);
+	d += curlen;
+	for (int i = 0; i < g->nfld; i++)
+		if (g->fld[i].v.t >= AV_NUM) {
+			memcpy(d, g->fld[i].v.s, g->fld[i].v.n);
+			d += g->fld[i].v.n;
+		}
+	b->len = (size_t)(d - b->p);
+	b->p[b->len] = '\0';
 }
 
 /* A worker's record: checked and handed, once for each of its groups,
@@ -1435,17 +1474,18 @@ par_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
     const char **why)
 {
 	struct grp *g = ctx;
-	size_t ix[MAXBY] = { 0 };
+	size_t ix[MAXBY];
 	uint32_t curlen;
 
 	if (prepare(g, rec, why) == -1)
 		return -1;
 	curlen = g->money && record_currency(g, rec) ?
 	    (uint32_t)g->cur.len : 0;
-	do {
-		key_of(g, ix);
-		to_lane(g, at, curlen);
-	} while (next_key(g, ix));
+	for (int i = 0; i < g->nby; i++)
+		ix[i] = 0;
+	do
+		to_lane(g, at, key_of(g, ix), curlen);
+	while (next_key(g, ix));
 	return 0;
 }
 
