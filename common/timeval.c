@@ -171,7 +171,10 @@ cdp_parse_iso_date(const char *s, long *days)
 	}
 	if (s[10] != '\0')
 		return -1;
-	y = atoi(s);
+	/* four digits, checked above: no atoi() (strtol's locale and
+	 * sign handling cost more than the rest of the function) */
+	y = ((s[0] - '0') * 10 + (s[1] - '0')) * 100 + (s[2] - '0') * 10 +
+	    (s[3] - '0');
 	m = (s[5] - '0') * 10 + (s[6] - '0');
 	d = (s[8] - '0') * 10 + (s[9] - '0');
 	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
