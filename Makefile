@@ -24,11 +24,13 @@ CXXFLAGS ?= -O2 -g -DNDEBUG
 WARN	 = -std=c17 -Wall -Wextra -Wpedantic -Werror
 CXXWARN	 = -std=c++17 -Wall -Wextra -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Icommon
+# double-conversion (C++) gives cdp_fmt_double() its shortest digits, so
+# every program loads the C++ runtime.
 LDLIBS	 = -pthread -lcsv -ljansson -lpcre2-8 -lutf8proc -lxxhash -lcrypto \
-	   -lgsl -lgslcblas -lm
+	   -lgsl -lgslcblas -ldouble-conversion -lstdc++ -lm
 
 # cdp-ingest alone reads compressed input (in a thread) and checks phone
-# numbers with libphonenumber, whose C++ runtime the others need not load.
+# numbers with libphonenumber.
 INGEST_LIBS = -lz -lzstd -pthread -lphonenumber -lstdc++
 
 ifeq ($(SAN),1)
@@ -41,7 +43,8 @@ endif
 # Debian packages: build, test and bench dependencies.
 DEB_PKGS = build-essential libcsv-dev libjansson-dev libpcre2-dev \
 	   libutf8proc-dev libxxhash-dev libssl-dev libgsl-dev iso-codes \
-	   zlib1g-dev libzstd-dev libphonenumber-dev tzdata \
+	   zlib1g-dev libzstd-dev libphonenumber-dev libdouble-conversion-dev \
+	   tzdata \
 	   bats bats-support bats-assert bats-file miller jq groff-base \
 	   man-db python3 python3-mpmath clang time chromium nodejs npm \
 	   fonts-dejavu-core datamash parallel libclang-rt-14-dev strace \

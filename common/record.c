@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dtoa.h"
 #include "record.h"
 
 #if defined(__SSE2__) && defined(__GNUC__)
@@ -1898,15 +1899,82 @@ fmt_short(char *buf, double d)
 	return (int)(o - buf);
 }
 
+/* The stored bits of a double's fraction. */
+#define MANTISSA	((1ULL << 52) - 1)
+
+/*
+ * The text "%.{prec}g" gives for -d (neg) or d whose shortest digits
+ * d1..dn and point are given (d = 0.d1...dn * 10^point), with the
+ * exponent as JSON writes it ("1e21", "1.5e-7").  Returns its length.
+ */
+static int
+fmt_digits(char *buf, bool neg, const char *dg, int n, int point, int prec)
+{
+	char *o = buf, ebuf[8], *e = ebuf + sizeof(ebuf);
+	int x = point - 1;
+
+	if (neg)
+		*o++ = '-';
+	if (x < -4 || x >= prec) {
+		*o++ = dg[0];
+		if (n > 1) {
+			*o++ = '.';
+			memcpy(o, dg + 1, (size_t)n - 1);
+			o += n - 1;
+		}
+		*o++ = 'e';
+		if (x < 0)
+			*o++ = '-';
+		x = x < 0 ? -x : x;
+		do
+			*--e = (char)('0' + x % 10);
+		while ((x /= 10) > 0);
+		memcpy(o, e, (size_t)(ebuf + sizeof(ebuf) - e));
+		o += ebuf + sizeof(ebuf) - e;
+	} else if (point <= 0) {
+		*o++ = '0';
+		*o++ = '.';
+		memset(o, '0', (size_t)-point);
+		o += -point;
+		memcpy(o, dg, (size_t)n);
+		o += n;
+	} else if (point >= n) {
+		memcpy(o, dg, (size_t)n);
+		memset(o + n, '0', (size_t)(point - n));
+		o += point;
+	} else {
+		memcpy(o, dg, (size_t)point);
+		o += point;
+		*o++ = '.';
+		memcpy(o, dg + point, (size_t)(n - point));
+		o += n - point;
+	}
+	*o = '\0';
+	return (int)(o - buf);
+}
+
+/*
+ * The text of "%.15g", "%.16g" or "%.17g", the first that reads back as
+ * d: integers and short decimals are written directly (fmt_short), the
+ * rest from d's shortest digits (cdp_dtoa_shortest), which "%.Pg" writes
+ * with P = max(15, n): fifteen digits always read back as themselves,
+ * and of 16 or 17 digits the nearest to d that reads back is the one
+ * printf rounds to, but at a power of two (below).  The unit tests
+ * compare with that printf model.
+ */
 int
 cdp_fmt_double(char *buf, double d)
 {
-	int prec, first, len = 0;
+	char digits[CDP_DTOA_DIGITS];
+	uint64_t bits;
+	int prec, first, len = 0, n, point;
 
 	if (!isfinite(d))
 		return -1;
-	if (d == 0)
-		return snprintf(buf, 32, "%s", signbit(d) ? "-0" : "0");
+	if (d == 0) {
+		memcpy(buf, signbit(d) ? "-0" : "0", 3 - !signbit(d));
+		return 2 - !signbit(d);
+	}
 	if (fabs(d) <= 9007199254740992.0 && d == floor(d)) {
 		char digits[24], *p = decimal(digits + sizeof(digits),
 		    (long long)d);
@@ -1918,10 +1986,18 @@ cdp_fmt_double(char *buf, double d)
 	}
 	if ((len = fmt_short(buf, d)) > 0)
 		return len;
+	memcpy(&bits, &d, sizeof(bits));
+	if ((bits & MANTISSA) != 0) {
+		n = cdp_dtoa_shortest(d, digits, &point);
+		return fmt_digits(buf, d < 0, digits, n, point,
+		    fabs(d) < DBL_MIN || n > 15 ? n : 15);
+	}
 	/*
-	 * 15 significant digits are shortest for every normal double that
-	 * has a short form; subnormals have fewer digits of precision, so
-	 * they start from one (5e-324).
+	 * A power of two: the gap to the double below is half the gap above,
+	 * and the nearest 16 digits may not read back where 17 do.  From 15
+	 * significant digits, as every normal double with a short form has
+	 * them; subnormals have fewer digits of precision, so they start
+	 * from one (5e-324).
 	 */
 	first = fabs(d) < DBL_MIN ? 1 : 15;
 	for (prec = first; prec <= 17; prec++) {
@@ -1972,10 +2048,55 @@ cdp_recw_free(struct cdp_recw *w)
 	w->n = 0;
 }
 
-/* Write the separator and the quoted, escaped key with its colon. */
+/* Keys this long or shorter are tried as plain ASCII first. */
+#define KEY_PLAIN	64
+
+/* Whether u[0..n) holds no byte cdp_json_quote() must look at: eight at
+ * a time, the last eight overlapping. */
+static inline bool
+key_plain(const unsigned char *u, size_t n)
+{
+	uint64_t w, m = 0;
+
+	if (n < 8) {
+		for (size_t i = 0; i < n; i++)
+			if (is_special[u[i]])
+				return false;
+		return true;
+	}
+	for (size_t i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, u + i, 8);
+		m |= special_mask(w);
+	}
+	memcpy(&w, u + n - 8, 8);
+	return ((m | special_mask(w)) & HIGHS) == 0;
+}
+
+/*
+ * Write the separator and the quoted, escaped key with its colon.  A
+ * program's own keys ("rfm_first") are short printable ASCII: copied
+ * between quotes at once, without cdp_json_quote()'s set-up.
+ */
 static int
 put_key(struct cdp_recw *w, const char *key, size_t klen)
 {
+	char *o;
+
+	if (klen <= KEY_PLAIN && key_plain((const unsigned char *)key, klen)) {
+		if (w->b.cap - w->b.len <= klen + 4 &&
+		    cdp_buf_reserve(&w->b, klen + 4) == -1)
+			return -1;
+		o = w->b.p + w->b.len;
+		o[0] = w->n++ == 0 ? '{' : ',';
+		o[1] = '"';
+		if (klen > 0)
+			memcpy(o + 2, key, klen);
+		o[klen + 2] = '"';
+		o[klen + 3] = ':';
+		o[klen + 4] = '\0';
+		w->b.len += klen + 4;
+		return 0;
+	}
 	if (cdp_buf_addc(&w->b, w->n++ == 0 ? '{' : ',') == -1 ||
 	    cdp_json_quote(&w->b, key, klen) == -1)
 		return -1;
@@ -2129,6 +2250,27 @@ cdp_recw_qraw(struct cdp_recw *w, const char *qkey, size_t qklen,
 	if (put_qkey(w, qkey, qklen) == -1)
 		return -1;
 	return cdp_buf_add(&w->b, json, n);
+}
+
+int
+cdp_recw_qint(struct cdp_recw *w, const char *qkey, size_t qklen,
+    long long v)
+{
+	char buf[24], *q = decimal(buf + sizeof(buf), v);
+
+	return cdp_recw_qraw(w, qkey, qklen, q,
+	    (size_t)(buf + sizeof(buf) - q));
+}
+
+int
+cdp_recw_qnum(struct cdp_recw *w, const char *qkey, size_t qklen, double d)
+{
+	char buf[32];
+	int n;
+
+	if ((n = cdp_fmt_double(buf, d)) < 0)
+		return -1;
+	return cdp_recw_qraw(w, qkey, qklen, buf, (size_t)n);
 }
 
 int

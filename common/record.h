@@ -263,6 +263,12 @@ int	cdp_recw_qstr(struct cdp_recw *w, const char *qkey, size_t qklen,
 int	cdp_recw_qraw(struct cdp_recw *w, const char *qkey, size_t qklen,
 	    const char *json, size_t n);
 
+/* cdp_recw_int() and cdp_recw_num() with the key given already quoted. */
+int	cdp_recw_qint(struct cdp_recw *w, const char *qkey, size_t qklen,
+	    long long v);
+int	cdp_recw_qnum(struct cdp_recw *w, const char *qkey, size_t qklen,
+	    double d);
+
 /* cdp_recw_qstr() for a value known to need no escaping (printable ASCII
  * other than '"' and '\\'): copied between quotes as it is. */
 int	cdp_recw_qplain(struct cdp_recw *w, const char *qkey, size_t qklen,

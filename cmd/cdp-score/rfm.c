@@ -21,6 +21,9 @@
  * score FM = round-half-up((F + M) / 2) (columns 1..5).  The man page
  * prints this table; keep the two in step.
  */
+/* A key as cdp_recw_qplain() and the like take it: quoted, and its length. */
+#define QK(k)	"\"" k "\"", sizeof(k) + 1
+
 static const char *const segments[5][5] = {
 	{ "New Customers", "Potential Loyalist", "Potential Loyalist",
 	  "Champions", "Champions" },
@@ -239,20 +242,23 @@ add_fields(void *st, struct cdp_recw *w, size_t i)
 	cell[1] = (char)('0' + s->f[i]);
 	cell[2] = (char)('0' + s->m[i]);
 	cell[3] = '\0';
-	if (cdp_recw_str(w, "rfm_first", 9, first, 10) == -1 ||
-	    cdp_recw_str(w, "rfm_last", 8, last, 10) == -1 ||
-	    cdp_recw_int(w, "rfm_recency", 11, run->as_of - c->last) == -1 ||
-	    cdp_recw_int(w, "rfm_frequency", 13, c->n) == -1 ||
-	    cdp_recw_num(w, "rfm_monetary", 12, total) == -1 ||
-	    cdp_recw_num(w, "rfm_monetary_mean", 17, total / c->n) == -1 ||
-	    (cur != NULL && cdp_recw_raw(w, "rfm_currency", 12, cur,
+	/* Every value but the currency is printable ASCII without quotes
+	 * or backslashes (dates, digits, the names above): the keys are
+	 * written quoted and the strings as they are, on every customer. */
+	if (cdp_recw_qplain(w, QK("rfm_first"), first, 10) == -1 ||
+	    cdp_recw_qplain(w, QK("rfm_last"), last, 10) == -1 ||
+	    cdp_recw_qint(w, QK("rfm_recency"), run->as_of - c->last) == -1 ||
+	    cdp_recw_qint(w, QK("rfm_frequency"), c->n) == -1 ||
+	    cdp_recw_qnum(w, QK("rfm_monetary"), total) == -1 ||
+	    cdp_recw_qnum(w, QK("rfm_monetary_mean"), total / c->n) == -1 ||
+	    (cur != NULL && cdp_recw_qraw(w, QK("rfm_currency"), cur,
 	    strlen(cur)) == -1) ||
-	    cdp_recw_int(w, "rfm_r", 5, s->r[i]) == -1 ||
-	    cdp_recw_int(w, "rfm_f", 5, s->f[i]) == -1 ||
-	    cdp_recw_int(w, "rfm_m", 5, s->m[i]) == -1 ||
-	    cdp_recw_str(w, "rfm_cell", 8, cell, 3) == -1 ||
-	    cdp_recw_str(w, "rfm_segment", 11, seg, strlen(seg)) == -1 ||
-	    (run->status && cdp_recw_str(w, "rfm_status", 10, gone ?
+	    cdp_recw_qint(w, QK("rfm_r"), s->r[i]) == -1 ||
+	    cdp_recw_qint(w, QK("rfm_f"), s->f[i]) == -1 ||
+	    cdp_recw_qint(w, QK("rfm_m"), s->m[i]) == -1 ||
+	    cdp_recw_qplain(w, QK("rfm_cell"), cell, 3) == -1 ||
+	    cdp_recw_qplain(w, QK("rfm_segment"), seg, strlen(seg)) == -1 ||
+	    (run->status && cdp_recw_qplain(w, QK("rfm_status"), gone ?
 	    "cancelled" : "active", gone ? 9 : 6) == -1))
 		cdp_oom(0);
 }

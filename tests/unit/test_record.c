@@ -847,6 +847,27 @@ test_fmt_model(void)
 			CHECK(0, "fmt %a: %s, the model %s", d, got, want);
 	}
 	CHECK(bad == 0, "fmt: %d doubles differ from the model", bad);
+
+	/* Every power of two and its neighbours, where the gap below is
+	 * half the gap above (cdp_fmt_double() asks printf there), and
+	 * the doubles of one or few fraction bits (the shortest digits). */
+	bad = 0;
+	for (int e = -1074; e <= 1023; e++) {
+		double p = ldexp(1, e), near[6] = { p, nextafter(p, 0),
+		    nextafter(p, INFINITY), p * 1.5, p * 1.25,
+		    p * (1 + ldexp(1, -52)) };
+
+		for (i = 0; i < 6; i++) {
+			if (near[i] == 0 || !isfinite(near[i]))
+				continue;
+			fmt_model(want, near[i]);
+			cdp_fmt_double(got, near[i]);
+			if (strcmp(got, want) != 0 && bad++ < 5)
+				CHECK(0, "fmt %a: %s, the model %s", near[i],
+				    got, want);
+		}
+	}
+	CHECK(bad == 0, "fmt: %d powers of two differ from the model", bad);
 }
 
 static void
