@@ -2,18 +2,22 @@
  * par.c - parallel blocks: the main thread reads and writes, worker
  * threads parse, fold lanes and finish blocks.  See par.h.
  */
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "diag.h"
 #include "lines.h"
+#include "out.h"
 #include "par.h"
 #include "progress.h"
 #include "record.h"
@@ -23,6 +27,10 @@
 #define STAGE_READ	((size_t)256 << 10)	/* bytes per read(2) */
 #define NONE		SIZE_MAX
 #define WORKER_STACK	((size_t)2 << 20)	/* under --max-memory */
+/* A block of a mapped file is read in place when this many bytes of the
+ * file follow it (vector code may look a little past a line's end); the
+ * file's last block is copied, as from read(2), and NUL-terminated. */
+#define MAP_TAIL	((size_t)4096)
 
 enum state { FREE, READ, PARSING, PARSED, FINISHING, DONE };
 
@@ -37,6 +45,11 @@ struct slot {
 	enum state		 st;
 	char			*buf;
 	size_t			 cap;
+	/* the mapped input the block is of (rd_map()), or NULL; in_map: the
+	 * block is read in place there */
+	const char		*map;
+	size_t			 mapsize;
+	bool			 in_map;
 	int			 lanes_done;
 	size_t			*evp;	/* writing: where each event list is */
 	off_t			 end;	/* input bytes used after it */
@@ -81,6 +94,13 @@ struct reader {
 	int			 ninputs;
 	size_t			 target;	/* bytes wanted per block */
 	uint64_t		 rnd;	/* CDP_PAR_BLOCK=rand:SEED */
+	/* the input mapped (map != NULL): stage is map, its buffer kept in
+	 * own while the input lasts */
+	char			*map;
+	size_t			 mapsize;
+	char			*own;
+	size_t			 owncap;
+	bool			 nomap;	/* CDP_PAR_MMAP=0, or --max-memory */
 };
 
 struct par {
@@ -106,6 +126,10 @@ struct par {
 	struct cdp_progress	 progress;
 	struct cdp_progress	*bar;	/* progress, or the program's */
 	off_t			 done;	/* bytes of the finished inputs */
+	/* the mapped input whose pages written blocks gave back, and up to
+	 * where (main thread) */
+	const char		*drop_map;
+	size_t			 drop_to;
 };
 
 /*
@@ -308,6 +332,71 @@ rd_fill(struct par *par, size_t more)
 	r->end += (size_t)k;
 }
 
+/* The file last mapped, for the message of on_bus(). */
+static const char *bus_file;
+
+/*
+ * A mapped input shrank under the run (another program truncated it):
+ * reading past its new end raised SIGBUS.  Say so, remove the outputs'
+ * temporary files and exit 74, as a read error does.
+ */
+static void
+on_bus(int sig)
+{
+	static const char msg[] = ": input file shrank while being read "
+	    "(truncated by another program?)\n";
+	static atomic_flag once = ATOMIC_FLAG_INIT;
+	const char *prog = cdp_diag_prog(), *f = bus_file;
+	ssize_t w = 0;
+
+	(void)sig;
+	/* every thread may fault: the first one speaks, the others wait
+	 * for its exit */
+	if (atomic_flag_test_and_set(&once))
+		for (;;)
+			pause();
+	if (prog != NULL)
+		w |= write(STDERR_FILENO, prog, strlen(prog));
+	w |= write(STDERR_FILENO, ": ", 2);
+	if (f != NULL)
+		w |= write(STDERR_FILENO, f, strlen(f));
+	w |= write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)w;
+	cdp_out_cleanup();
+	_exit(EX_IOERR);
+}
+
+/*
+ * Map a regular input file of size bytes, unless CDP_PAR_MMAP=0 or
+ * --max-memory (which caps the address space): its blocks are then read
+ * in place, without read(2)'s copy on the main thread.  Nothing is
+ * mapped when mmap() fails: the input is read as before.
+ */
+static void
+rd_map(struct par *par, int fd, off_t size, const char *path)
+{
+	struct reader *r = &par->rd;
+	static bool watching;
+	struct sigaction sa;
+	void *m;
+
+	if (r->nomap || size <= 0 || (uintmax_t)size > SIZE_MAX / 2)
+		return;
+	m = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return;
+	bus_file = path;
+	if (!watching) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_bus;
+		sigemptyset(&sa.sa_mask);
+		(void)sigaction(SIGBUS, &sa, NULL);
+		watching = true;
+	}
+	r->map = m;
+	r->mapsize = (size_t)size;
+}
+
 /* The default inputs: files[] opened as cdp_lines_open() does. */
 static int
 rd_open_file(struct par *par, struct cdp_par_input *in)
@@ -326,7 +415,9 @@ rd_open_file(struct par *par, struct cdp_par_input *in)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		cdp_die(EX_NOINPUT, path, 0, "cannot open: %s",
 		    strerror(errno));
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+	if (fstat(fd, &st) == -1)
+		st.st_mode = 0;
+	if (S_ISDIR(st.st_mode))
 		cdp_die(EX_NOINPUT, path, 0, "cannot open: %s",
 		    strerror(EISDIR));
 #ifdef POSIX_FADV_SEQUENTIAL
@@ -334,6 +425,8 @@ rd_open_file(struct par *par, struct cdp_par_input *in)
 #endif
 	in->fd = fd;
 	in->name = path;
+	if (S_ISREG(st.st_mode))
+		rd_map(par, fd, st.st_size, path);
 	return 1;
 }
 
@@ -524,18 +617,33 @@ rd_take(struct par *par, struct slot *s, size_t n, bool cut)
 	s->b.input = r->input;
 	s->b.first = r->first;
 	r->first = false;
-	if (cut) {
+	s->map = r->map;
+	s->mapsize = r->mapsize;
+	s->in_map = r->map != NULL && !cut && r->pos + n + MAP_TAIL <= r->end;
+	if (s->in_map) {
+		/* read in place: the input's bytes go on after it */
+		s->b.p = r->stage + r->pos;
+		r->pos += n;
+		r->scan = r->pos;
+		r->lastnl = NONE;
+		r->cstate = 0;
+		return;
+	}
+	if (cut || r->map != NULL) {
 		if (s->cap < n + 1) {
 			free(s->buf);
 			s->cap = n + 1;
 			s->buf = cdp_xmalloc(s->cap);
 		}
-		memcpy(s->buf, r->stage + r->pos, n);
+		if (n > 0)
+			memcpy(s->buf, r->stage + r->pos, n);
 		s->buf[n] = '\0';
 		s->b.p = s->buf;
 		r->pos += n;
 		r->scan = r->pos;
 		r->lastnl = NONE;
+		if (!cut)
+			r->cstate = 0;
 		return;
 	}
 	cap = rest + r->target + 2 * STAGE_READ;
@@ -661,6 +769,13 @@ rd_next_input(struct par *par)
 	r->used = 0;
 	r->line = r->in.line > 0 ? r->in.line : 1;
 	r->first = true;
+	if (r->map != NULL) {
+		/* the whole file is staged: its bytes are the stage */
+		r->own = r->stage;
+		r->stage = r->map;
+		r->end = r->mapsize;
+		r->eof = true;
+	}
 	return 1;
 }
 
@@ -688,6 +803,13 @@ rd_block(struct par *par, struct slot *s)
 		if (par->prog->next == NULL && r->in.fd != STDIN_FILENO)
 			close(r->in.fd);
 		r->open = false;
+		if (r->map != NULL) {
+			/* the slots keep the mapping until written */
+			r->stage = r->own;
+			r->own = NULL;
+			r->map = NULL;
+			r->pos = r->end = r->scan = 0;
+		}
 	}
 	return 1;
 }
@@ -898,6 +1020,35 @@ worker_main(void *arg)
 
 /* ---- the writer (main thread) ---- */
 
+/*
+ * A block of a mapped input is written: give back the pages before it
+ * (they stay in the page cache, so the resident size stays that of the
+ * blocks in flight); the input's last block unmaps it.
+ */
+static void
+map_release(struct par *par, struct slot *s)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), to;
+
+	if (par->drop_map != s->map) {
+		par->drop_map = s->map;
+		par->drop_to = 0;
+	}
+	if (s->b.last) {
+		(void)munmap((void *)(uintptr_t)s->map, s->mapsize);
+		par->drop_map = NULL;
+	} else if (s->in_map) {
+		to = (size_t)(s->b.p + s->b.len - s->map) / pg * pg;
+		if (to > par->drop_to) {
+			(void)madvise((void *)(uintptr_t)(s->map +
+			    par->drop_to), to - par->drop_to, MADV_DONTNEED);
+			par->drop_to = to;
+		}
+	}
+	s->map = NULL;
+	s->in_map = false;
+}
+
 static void
 put_out(struct cdp_out *o, const char *p, size_t n)
 {
@@ -1026,6 +1177,8 @@ write_block(struct par *par, struct slot *s)
 		prog->written(prog->shared, b);
 	if (b->last && prog->done != NULL)
 		prog->done(prog->shared, b->input);
+	if (s->map != NULL)
+		map_release(par, s);
 }
 
 /* ---- the run ---- */
@@ -1131,11 +1284,14 @@ start_workers(struct par *par, struct worker *w, int n, bool capped)
 static void
 block_knob(struct reader *r)
 {
-	const char *e = getenv("CDP_PAR_BLOCK");
+	const char *e = getenv("CDP_PAR_BLOCK"), *m;
 	long seed;
 
 	r->target = CDP_PAR_BLOCK;
 	r->rnd = 0;
+	/* CDP_PAR_MMAP=0: read files with read(2), as pipes are (a test
+	 * knob: the outputs must not differ) */
+	r->nomap = (m = getenv("CDP_PAR_MMAP")) != NULL && strcmp(m, "0") == 0;
 	if (e == NULL || *e == '\0')
 		return;
 	if (strncmp(e, "rand:", 5) == 0 &&
@@ -1171,6 +1327,8 @@ cdp_par_run(const struct cdp_par_prog *prog, char **files, int nfiles,
 	par.nslots = 2 * (size_t)threads + 2;
 	info->threads = threads;
 	block_knob(&par.rd);
+	if (c->max_memory != 0)
+		par.rd.nomap = true;	/* the address space is capped */
 	if ((par.slots = aligned_alloc(_Alignof(struct slot), par.nslots *
 	    sizeof(*par.slots))) == NULL)
 		cdp_oom(par.nslots * sizeof(*par.slots));
