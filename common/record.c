@@ -868,20 +868,18 @@ struct tokview {
 	bool		 any_bs;
 };
 
-/* The place of the next token, or NOTOK at the end of the line. */
-static inline __attribute__((always_inline)) size_t
-tok_next(const struct tokview *m, struct tokpos *tp)
+/* Take the next token into *t: false at the end of the line. */
+static inline __attribute__((always_inline)) bool
+tok_pop(const struct tokview *m, struct tokpos *tp, size_t *t)
 {
-	size_t t;
-
 	while (tp->cur == 0) {
 		if ((tp->w64 += 64) >= m->nw64)
-			return NOTOK;
+			return false;
 		tp->cur = m->tok[tp->w64 >> 6];
 	}
-	t = tp->w64 + (unsigned)__builtin_ctzll(tp->cur);
+	*t = tp->w64 + (size_t)__builtin_ctzll(tp->cur);
 	tp->cur &= tp->cur - 1;
-	return t;
+	return true;
 }
 
 /* Whether any bit of the mask words w is set in [a, b), a < b. */
@@ -898,23 +896,20 @@ any_bit(const uint64_t *w, size_t a, size_t b)
 }
 
 /*
- * The string whose opening quote is token t: its closing quote is the
- * next token.  Sets *esc when it holds a backslash, after checking its
- * escapes.  Returns the closing quote's place, or NOTOK.
+ * The escapes of the string from quote t to quote c: 0 when it has
+ * none, 1 when it has (all checked), -1 when one is bad (the byte scan
+ * then words it).
  */
-static inline __attribute__((always_inline)) size_t
-walk_string(const struct tokview *m, struct scan *sc, struct tokpos *tp,
-    size_t t, int *esc)
+static inline __attribute__((always_inline)) int
+string_esc(const struct tokview *m, struct scan *sc, size_t t, size_t c)
 {
-	size_t c = tok_next(m, tp);
+	int esc = 0;
 
-	*esc = 0;
-	if (c == NOTOK)
-		return NOTOK;
-	if (m->any_bs && c > t + 1 && any_bit(m->bs, t + 1, c) &&
-	    scan_string(sc, sc->base + t + 1, esc) != sc->base + c + 1)
-		return NOTOK;
-	return c;
+	if (!m->any_bs || c == t + 1 || !any_bit(m->bs, t + 1, c))
+		return 0;
+	if (scan_string(sc, sc->base + t + 1, &esc) != sc->base + c + 1)
+		return -1;
+	return esc;
 }
 
 /* The number or literal at t: the place after it, or NOTOK. */
@@ -975,51 +970,59 @@ gap_is(const unsigned char *s, size_t a, size_t b, int sep)
  * the place of its closing bracket, or NOTOK.
  */
 static size_t
-walk_nested(struct tokview view, struct scan *sc, struct tokpos *tp, size_t t)
+walk_nested(const struct tokview *m, struct scan *sc, struct tokpos *tp,
+    size_t t)
 {
-	const struct tokview *m = &view;
 	const unsigned char *b = sc->base;
 	unsigned char stack[WALK_DEPTH];
 	struct tokpos at = *tp;
 	size_t e, c;
 	uint8_t type;
-	int depth = 0, esc;
+	int depth = 0;
 
 open:
 	if (depth == WALK_DEPTH)
 		return NOTOK;
 	stack[depth++] = b[t] == '{' ? '}' : ']';
 	e = t + 1;
-	if ((t = tok_next(m, &at)) == NOTOK || !gap_is(b, e, t, 0))
+	if (!tok_pop(m, &at, &t) || !gap_is(b, e, t, 0))
 		return NOTOK;
 	if (b[t] == stack[depth - 1])
 		goto close;
 	if (stack[depth - 1] == ']')
 		goto value;
 key:
-	if (b[t] != '"' || (c = walk_string(m, sc, &at, t, &esc)) == NOTOK ||
-	    (t = tok_next(m, &at)) == NOTOK || !gap_is(b, c + 1, t, ':'))
+	if (b[t] != '"' || !tok_pop(m, &at, &c) ||
+	    string_esc(m, sc, t, c) < 0)
 		return NOTOK;
+	e = c + 1;
+	if (!tok_pop(m, &at, &t))
+		return NOTOK;
+	if (t != e + 1 || b[e] != ':') {
+		if (!gap_is(b, e, t, ':'))
+			return NOTOK;
+	}
 value:
 	if (b[t] == '{' || b[t] == '[')
 		goto open;
-	if (b[t] == '"')
-		e = (c = walk_string(m, sc, &at, t, &esc)) == NOTOK ? NOTOK :
-		    c + 1;
-	else
-		e = walk_scalar(sc, t, &type);
-	if (e == NOTOK)
+	if (b[t] == '"') {
+		if (!tok_pop(m, &at, &c) || string_esc(m, sc, t, c) < 0)
+			return NOTOK;
+		e = c + 1;
+	} else if ((e = walk_scalar(sc, t, &type)) == NOTOK)
 		return NOTOK;
 after:
-	if ((t = tok_next(m, &at)) == NOTOK)
+	if (!tok_pop(m, &at, &t))
 		return NOTOK;
 	if (b[t] == stack[depth - 1]) {
-		if (!gap_is(b, e, t, 0))
+		if (t != e && !gap_is(b, e, t, 0))
 			return NOTOK;
 		goto close;
 	}
-	if (!gap_is(b, e, t, ','))
-		return NOTOK;
+	if (t != e + 1 || b[e] != ',') {
+		if (!gap_is(b, e, t, ','))
+			return NOTOK;
+	}
 	if (stack[depth - 1] == '}')
 		goto key;
 	goto value;
@@ -1044,7 +1047,7 @@ walk_value(const struct tokview *m, struct scan *sc, struct tokpos *tp,
 	switch (sc->base[t]) {
 	case '"':
 		f->type = CDP_STRING;
-		if ((c = walk_string(m, sc, tp, t, &esc)) == NOTOK)
+		if (!tok_pop(m, tp, &c) || (esc = string_esc(m, sc, t, c)) < 0)
 			return NOTOK;
 		if (esc)
 			f->flags |= CDP_F_VALESC;
@@ -1055,7 +1058,7 @@ walk_value(const struct tokview *m, struct scan *sc, struct tokpos *tp,
 		f->type = sc->base[t] == '{' ? CDP_OBJECT : CDP_ARRAY;
 		/* A copy, so that tp itself never leaves the registers. */
 		nest = *tp;
-		if ((c = walk_nested(*m, sc, &nest, t)) == NOTOK)
+		if ((c = walk_nested(m, sc, &nest, t)) == NOTOK)
 			return NOTOK;
 		*tp = nest;
 		if (any_bit(m->ws, t, c))
@@ -1069,37 +1072,6 @@ walk_value(const struct tokview *m, struct scan *sc, struct tokpos *tp,
 	}
 	f->vlen = (uint32_t)(c - t);
 	return c;
-}
-
-/* Take the next token into *t: false at the end of the line. */
-static inline __attribute__((always_inline)) bool
-tok_pop(const struct tokview *m, struct tokpos *tp, size_t *t)
-{
-	while (tp->cur == 0) {
-		if ((tp->w64 += 64) >= m->nw64)
-			return false;
-		tp->cur = m->tok[tp->w64 >> 6];
-	}
-	*t = tp->w64 + (size_t)__builtin_ctzll(tp->cur);
-	tp->cur &= tp->cur - 1;
-	return true;
-}
-
-/*
- * The escapes of the string from quote t to quote c: 0 when it has
- * none, 1 when it has (all checked), -1 when one is bad (the byte scan
- * then words it).
- */
-static inline __attribute__((always_inline)) int
-string_esc(const struct tokview *m, struct scan *sc, size_t t, size_t c)
-{
-	int esc = 0;
-
-	if (!m->any_bs || c == t + 1 || !any_bit(m->bs, t + 1, c))
-		return 0;
-	if (scan_string(sc, sc->base + t + 1, &esc) != sc->base + c + 1)
-		return -1;
-	return esc;
 }
 
 /*
