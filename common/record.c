@@ -1095,6 +1095,8 @@ walk_fields(const struct cdp_jsonmask *mask, struct scan *sc,
 	/* SIZE_MAX: no keys kept */
 	size_t nsh = r->nshape <= SMALL_MAX ? r->nshape : 0;
 	uint64_t diff = r->nshape > SMALL_MAX;
+	/* fields before the array is full or the kept keys end */
+	size_t lim = cap < nsh ? cap : nsh;
 	int esc, rc = -1;
 
 	if (!tok_pop(m, &tp, &t) || b[t] != '{' || !gap_is(b, 0, t, 0))
@@ -1103,12 +1105,18 @@ walk_fields(const struct cdp_jsonmask *mask, struct scan *sc,
 	if (!tok_pop(m, &tp, &t) || !gap_is(b, e, t, 0))
 		return -1;
 	while (b[t] == '"') {
-		if (nf == cap) {
-			r->n = nf;
-			if (new_field(r) == NULL)
-				goto out;
-			fs = r->f;
-			cap = r->cap;
+		if (nf == lim) {
+			if (nf == cap) {
+				r->n = nf;
+				if (new_field(r) == NULL)
+					goto out;
+				fs = r->f;
+				cap = r->cap;
+			}
+			/* past the kept keys: others than theirs */
+			if (nf >= nsh)
+				diff = 1;
+			lim = nf < nsh && nsh < cap ? nsh : cap;
 		}
 		f = &fs[nf++];
 		if (!tok_pop(m, &tp, &c) || (esc = string_esc(m, sc, t, c)) < 0)
@@ -1116,11 +1124,10 @@ walk_fields(const struct cdp_jsonmask *mask, struct scan *sc,
 		f->koff = (uint32_t)(t + 1);
 		f->klen = (uint32_t)(c - t - 1);
 		f->flags = esc ? CDP_F_KEYESC : 0;
-		if (nf <= nsh)
-			diff |= key_diff(b + t + 1, c - t - 1, b + n,
+		/* diff stays 0 only while nf <= nsh */
+		if (diff == 0)
+			diff = key_diff(b + t + 1, c - t - 1, b + n,
 			    &shape[nf - 1]);
-		else
-			diff = 1;
 		if (!tok_pop(m, &tp, &t))
 			goto out;
 		if (t == c + 2 && b[c + 1] == ':' && b[t] == '"') {
