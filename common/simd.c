@@ -473,9 +473,9 @@ jsonmask_avx2(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
 /*
  * AVX-512 (BW): the classes of a whole word straight into mask
  * registers, and the last word loaded under a mask, so no byte past the
- * line is read and nothing is copied (AVX2 copies the rest of the line
- * to a buffer, whose load then waits for the copy); the string bits by
- * one carry-less multiply instead of six shifts.
+ * line is read and nothing is copied, even for lines shorter than 64
+ * bytes (which AVX2 copies to a buffer); the string bits by one
+ * carry-less multiply, as with AVX2.
  */
 #define X512	"avx512f,avx512bw,avx2,bmi,popcnt,pclmul"
 
