@@ -710,9 +710,13 @@ key_diff(const unsigned char *k, size_t n, const unsigned char *end,
 		k = tmp;
 	}
 	memcpy(&a, k, 8);
-	memcpy(&b, k + 8, 8);
-	return ((a ^ s->w[0]) & s->m[0]) | ((b ^ s->w[1]) & s->m[1]) |
-	    (n ^ s->len);
+	a = ((a ^ s->w[0]) & s->m[0]) | (n ^ s->len);
+	/* most keys are short: their second word is all zeros */
+	if (n > 8) {
+		memcpy(&b, k + 8, 8);
+		a |= (b ^ s->w[1]) & s->m[1];
+	}
+	return a;
 }
 
 /* Whether r's keys are those of the last record kept by save_shape(). */
