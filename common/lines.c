@@ -13,6 +13,14 @@
 
 #include "lines.h"
 #include "out.h"
+#include "simd.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_X86	1
+#include <immintrin.h>
+#else
+#define HAVE_X86	0
+#endif
 
 /* Read size and first buffer size; the fuzz build makes it small. */
 #ifdef CDP_LINES_BLOCK
@@ -37,6 +45,7 @@ struct cdp_lines {
 	bool	 eof;
 	bool	 bom_done;
 	bool	 skipping;	/* dropping the rest of a too long line */
+	bool	 avx2;		/* newlines searched 64 bytes at a time */
 };
 
 int
@@ -154,6 +163,7 @@ cdp_lines_open_fd(int fd, const char *name, const char *pre, size_t prelen,
 		memcpy(l->buf, pre, prelen);
 	l->end = prelen;
 	l->limit = -1;
+	l->avx2 = cdp_simd_best() >= CDP_SIMD_AVX2;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		l->size = st.st_size;
 #ifdef POSIX_FADV_SEQUENTIAL
@@ -265,18 +275,69 @@ emit(struct cdp_lines *l, size_t len, bool nl, struct cdp_line *out)
 	return 1;
 }
 
+#if HAVE_X86
+/*
+ * memchr(p, '\n', n) for lines of a few hundred bytes: 64 bytes a step
+ * without the set-up of a general memchr, the rest by memchr.
+ */
+__attribute__((target("avx2,bmi")))
+static char *
+newline_avx2(char *p, size_t n)
+{
+	const __m256i nl = _mm256_set1_epi8('\n');
+	char *end = p + n;
+
+	for (; end - p >= 64; p += 64) {
+		uint32_t a = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+		    _mm256_loadu_si256((const __m256i *)(void *)p), nl));
+		uint32_t b = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
+		    _mm256_loadu_si256((const __m256i *)(void *)(p + 32)), nl));
+		uint64_t m = a | (uint64_t)b << 32;
+
+		if (m != 0)
+			return p + __builtin_ctzll(m);
+	}
+	return memchr(p, '\n', (size_t)(end - p));
+}
+#endif
+
+/* The first newline of p[0..n), or NULL. */
+static inline char *
+newline(const struct cdp_lines *l, char *p, size_t n)
+{
+#if HAVE_X86
+	if (l->avx2)
+		return newline_avx2(p, n);
+#else
+	(void)l;
+#endif
+	return n ? memchr(p, '\n', n) : NULL;
+}
+
 int
 cdp_lines_next(struct cdp_lines *l, struct cdp_line *out,
     struct cdp_err *err)
 {
-	size_t pending;
-	char *nl;
+	size_t pending, len;
+	char *nl, *p;
 
+	/* The usual line: whole in the buffer, starts with '{', no CR. */
+	p = l->buf + l->start;
+	if (l->bom_done && !l->skipping && (nl = newline(l, p,
+	    l->end - l->start)) != NULL && (len = (size_t)(nl - p)) > 0 &&
+	    p[0] == '{' && nl[-1] != '\r' && len <= l->max) {
+		l->start += len + 1;
+		out->p = p;
+		out->len = len;
+		out->too_long = false;
+		out->lineno = ++l->lineno;
+		return 1;
+	}
 	if (!l->bom_done && skip_bom(l, err) == -1)
 		return -1;
 	for (;;) {
 		pending = l->end - l->start;
-		nl = pending ? memchr(l->buf + l->start, '\n', pending) : NULL;
+		nl = newline(l, l->buf + l->start, pending);
 		if (nl != NULL && l->skipping) {
 			l->start = (size_t)(nl - l->buf) + 1;
 			l->skipping = false;

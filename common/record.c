@@ -681,50 +681,43 @@ dup_small(const struct cdp_rec *r)
  * The keys of the last record found free of duplicates, for the next
  * one: NDJSON lines mostly repeat their keys in the same order, and a
  * record with the very same raw keys as a record without duplicates has
- * none either.  Keys up to 16 bytes are held, zeros after them, and
- * compared in one 16-byte step.
+ * none either.  Keys up to 16 bytes are held, zeros after them, with a
+ * mask of their bytes, and compared as two words.
  */
 #define SHAPE_KEYMAX	16
 
 struct cdp_keyshape {
-	unsigned char	key[SHAPE_KEYMAX];
-	uint32_t	len;
+	uint64_t	w[2];	/* the key's bytes, zeros after them */
+	uint64_t	m[2];	/* 0xFF for each byte of the key */
+	uint64_t	len;
 };
 
 /*
- * Whether key text k[0..n) (n <= SHAPE_KEYMAX, the line ending at end)
- * is the held key s, whose length is n.
+ * Zero when key text k[0..n) (the line ending at end) is the held key
+ * s, else not.  The 16 bytes from k are read whole when the line has
+ * them (bytes past the key are masked out).
  */
-static inline bool
-key_same(const unsigned char *k, size_t n, const unsigned char *end,
+static inline uint64_t
+key_diff(const unsigned char *k, size_t n, const unsigned char *end,
     const struct cdp_keyshape *s)
 {
-#if defined(__SSE2__) && defined(__GNUC__)
-	/* From 16 - n: n zeros (bytes that count), then 0xFF (ignored). */
-	static const unsigned char ignore[2 * SHAPE_KEYMAX] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-		0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF
-	};
 	unsigned char tmp[SHAPE_KEYMAX];
-	__m128i v;
+	uint64_t a, b;
 
-	if (end - k >= SHAPE_KEYMAX)
-		v = _mm_loadu_si128((const __m128i *)(const void *)k);
-	else {
+	if (end - k < SHAPE_KEYMAX) {
 		/* Near the end of the line: no byte past it is read. */
 		memset(tmp, 0, sizeof(tmp));
-		memcpy(tmp, k, n);
-		v = _mm_loadu_si128((const __m128i *)(const void *)tmp);
+		memcpy(tmp, k, n < SHAPE_KEYMAX ? n : SHAPE_KEYMAX);
+		k = tmp;
 	}
-	v = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_loadu_si128(
-	    (const __m128i *)(const void *)s->key)), _mm_loadu_si128(
-	    (const __m128i *)(const void *)(ignore + SHAPE_KEYMAX - n)));
-	return _mm_movemask_epi8(v) == 0xFFFF;
-#else
-	(void)end;
-	return memcmp(k, s->key, n) == 0;
-#endif
+	memcpy(&a, k, 8);
+	a = ((a ^ s->w[0]) & s->m[0]) | (n ^ s->len);
+	/* most keys are short: their second word is all zeros */
+	if (n > 8) {
+		memcpy(&b, k + 8, 8);
+		a |= (b ^ s->w[1]) & s->m[1];
+	}
+	return a;
 }
 
 /* Whether r's keys are those of the last record kept by save_shape(). */
@@ -733,17 +726,14 @@ same_shape(const struct cdp_rec *r)
 {
 	const unsigned char *p = (const unsigned char *)r->p;
 	const unsigned char *end = p + r->len;
+	uint64_t diff = 0;
 
 	if (r->n != r->nshape)
 		return false;
-	for (size_t i = 0; i < r->n; i++) {
-		const struct cdp_field *f = &r->f[i];
-		const struct cdp_keyshape *k = &r->shape[i];
-
-		if (f->klen != k->len || !key_same(p + f->koff, k->len, end, k))
-			return false;
-	}
-	return true;
+	for (size_t i = 0; i < r->n; i++)
+		diff |= key_diff(p + r->f[i].koff, r->f[i].klen, end,
+		    &r->shape[i]);
+	return diff == 0;
 }
 
 /* Keep r's keys (r has no duplicate) when they fit; else keep none. */
@@ -764,13 +754,18 @@ save_shape(struct cdp_rec *r)
 	}
 	for (size_t i = 0; i < r->n; i++) {
 		const struct cdp_field *f = &r->f[i];
+		unsigned char key[SHAPE_KEYMAX], m[SHAPE_KEYMAX];
 
 		if (f->klen > SHAPE_KEYMAX)
 			return;
 		k = &r->shape[i];
 		k->len = f->klen;
-		memset(k->key, 0, sizeof(k->key));
-		memcpy(k->key, r->p + f->koff, f->klen);
+		memset(key, 0, sizeof(key));
+		memcpy(key, r->p + f->koff, f->klen);
+		memset(m, 0, sizeof(m));
+		memset(m, 0xFF, f->klen);
+		memcpy(k->w, key, sizeof(k->w));
+		memcpy(k->m, m, sizeof(k->m));
 	}
 	r->nshape = r->n;
 }
@@ -878,24 +873,22 @@ struct tokview {
 	bool		 any_bs;
 };
 
-/* The place of the next token, or NOTOK at the end of the line. */
-static inline size_t
-tok_next(const struct tokview *m, struct tokpos *tp)
+/* Take the next token into *t: false at the end of the line. */
+static inline __attribute__((always_inline)) bool
+tok_pop(const struct tokview *m, struct tokpos *tp, size_t *t)
 {
-	size_t t;
-
 	while (tp->cur == 0) {
 		if ((tp->w64 += 64) >= m->nw64)
-			return NOTOK;
+			return false;
 		tp->cur = m->tok[tp->w64 >> 6];
 	}
-	t = tp->w64 + (unsigned)__builtin_ctzll(tp->cur);
+	*t = tp->w64 + (size_t)__builtin_ctzll(tp->cur);
 	tp->cur &= tp->cur - 1;
-	return t;
+	return true;
 }
 
 /* Whether any bit of the mask words w is set in [a, b), a < b. */
-static inline bool
+static inline __attribute__((always_inline)) bool
 any_bit(const uint64_t *w, size_t a, size_t b)
 {
 	size_t i = a >> 6, last = (b - 1) >> 6;
@@ -908,27 +901,24 @@ any_bit(const uint64_t *w, size_t a, size_t b)
 }
 
 /*
- * The string whose opening quote is token t: its closing quote is the
- * next token.  Sets *esc when it holds a backslash, after checking its
- * escapes.  Returns the closing quote's place, or NOTOK.
+ * The escapes of the string from quote t to quote c: 0 when it has
+ * none, 1 when it has (all checked), -1 when one is bad (the byte scan
+ * then words it).
  */
-static inline size_t
-walk_string(const struct tokview *m, struct scan *sc, struct tokpos *tp,
-    size_t t, int *esc)
+static inline __attribute__((always_inline)) int
+string_esc(const struct tokview *m, struct scan *sc, size_t t, size_t c)
 {
-	size_t c = tok_next(m, tp);
+	int esc = 0;
 
-	*esc = 0;
-	if (c == NOTOK)
-		return NOTOK;
-	if (m->any_bs && c > t + 1 && any_bit(m->bs, t + 1, c) &&
-	    scan_string(sc, sc->base + t + 1, esc) != sc->base + c + 1)
-		return NOTOK;
-	return c;
+	if (!m->any_bs || c == t + 1 || !any_bit(m->bs, t + 1, c))
+		return 0;
+	if (scan_string(sc, sc->base + t + 1, &esc) != sc->base + c + 1)
+		return -1;
+	return esc;
 }
 
 /* The number or literal at t: the place after it, or NOTOK. */
-static inline size_t
+static inline __attribute__((always_inline)) size_t
 walk_scalar(struct scan *sc, size_t t, uint8_t *type)
 {
 	const unsigned char *s = sc->base + t, *e;
@@ -963,7 +953,7 @@ walk_scalar(struct scan *sc, size_t t, uint8_t *type)
  * with any whitespace around it, or only whitespace when sep is 0.
  * Compact JSON has no whitespace: that case is checked first.
  */
-static inline bool
+static inline __attribute__((always_inline)) bool
 gap_is(const unsigned char *s, size_t a, size_t b, int sep)
 {
 	if (b - a == (sep != 0))
@@ -984,52 +974,60 @@ gap_is(const unsigned char *s, size_t a, size_t b, int sep)
  * The object or array opening at token t, one level below the record:
  * the place of its closing bracket, or NOTOK.
  */
-static size_t
-walk_nested(struct tokview view, struct scan *sc, struct tokpos *tp, size_t t)
+static inline __attribute__((always_inline)) size_t
+walk_nested(const struct tokview *m, struct scan *sc, struct tokpos *tp,
+    size_t t)
 {
-	const struct tokview *m = &view;
 	const unsigned char *b = sc->base;
 	unsigned char stack[WALK_DEPTH];
 	struct tokpos at = *tp;
 	size_t e, c;
 	uint8_t type;
-	int depth = 0, esc;
+	int depth = 0;
 
 open:
 	if (depth == WALK_DEPTH)
 		return NOTOK;
 	stack[depth++] = b[t] == '{' ? '}' : ']';
 	e = t + 1;
-	if ((t = tok_next(m, &at)) == NOTOK || !gap_is(b, e, t, 0))
+	if (!tok_pop(m, &at, &t) || !gap_is(b, e, t, 0))
 		return NOTOK;
 	if (b[t] == stack[depth - 1])
 		goto close;
 	if (stack[depth - 1] == ']')
 		goto value;
 key:
-	if (b[t] != '"' || (c = walk_string(m, sc, &at, t, &esc)) == NOTOK ||
-	    (t = tok_next(m, &at)) == NOTOK || !gap_is(b, c + 1, t, ':'))
+	if (b[t] != '"' || !tok_pop(m, &at, &c) ||
+	    string_esc(m, sc, t, c) < 0)
 		return NOTOK;
+	e = c + 1;
+	if (!tok_pop(m, &at, &t))
+		return NOTOK;
+	if (t != e + 1 || b[e] != ':') {
+		if (!gap_is(b, e, t, ':'))
+			return NOTOK;
+	}
 value:
 	if (b[t] == '{' || b[t] == '[')
 		goto open;
-	if (b[t] == '"')
-		e = (c = walk_string(m, sc, &at, t, &esc)) == NOTOK ? NOTOK :
-		    c + 1;
-	else
-		e = walk_scalar(sc, t, &type);
-	if (e == NOTOK)
+	if (b[t] == '"') {
+		if (!tok_pop(m, &at, &c) || string_esc(m, sc, t, c) < 0)
+			return NOTOK;
+		e = c + 1;
+	} else if ((e = walk_scalar(sc, t, &type)) == NOTOK)
 		return NOTOK;
 after:
-	if ((t = tok_next(m, &at)) == NOTOK)
+	if (!tok_pop(m, &at, &t))
 		return NOTOK;
 	if (b[t] == stack[depth - 1]) {
-		if (!gap_is(b, e, t, 0))
+		if (t != e && !gap_is(b, e, t, 0))
 			return NOTOK;
 		goto close;
 	}
-	if (!gap_is(b, e, t, ','))
-		return NOTOK;
+	if (t != e + 1 || b[e] != ',') {
+		if (!gap_is(b, e, t, ','))
+			return NOTOK;
+	}
 	if (stack[depth - 1] == '}')
 		goto key;
 	goto value;
@@ -1042,7 +1040,7 @@ close:
 }
 
 /* The value of field f at token t; the place after it, or NOTOK. */
-static inline size_t
+static inline __attribute__((always_inline)) size_t
 walk_value(const struct tokview *m, struct scan *sc, struct tokpos *tp,
     struct cdp_field *f, size_t t)
 {
@@ -1054,7 +1052,7 @@ walk_value(const struct tokview *m, struct scan *sc, struct tokpos *tp,
 	switch (sc->base[t]) {
 	case '"':
 		f->type = CDP_STRING;
-		if ((c = walk_string(m, sc, tp, t, &esc)) == NOTOK)
+		if (!tok_pop(m, tp, &c) || (esc = string_esc(m, sc, t, c)) < 0)
 			return NOTOK;
 		if (esc)
 			f->flags |= CDP_F_VALESC;
@@ -1065,7 +1063,7 @@ walk_value(const struct tokview *m, struct scan *sc, struct tokpos *tp,
 		f->type = sc->base[t] == '{' ? CDP_OBJECT : CDP_ARRAY;
 		/* A copy, so that tp itself never leaves the registers. */
 		nest = *tp;
-		if ((c = walk_nested(*m, sc, &nest, t)) == NOTOK)
+		if ((c = walk_nested(m, sc, &nest, t)) == NOTOK)
 			return NOTOK;
 		*tp = nest;
 		if (any_bit(m->ws, t, c))
@@ -1085,83 +1083,138 @@ walk_value(const struct tokview *m, struct scan *sc, struct tokpos *tp,
  * The record from its tokens into r's index: 0, or -1.  The count and
  * the array of fields stay in locals while the walk stores into fields
  * (byte stores may alias anything: through r they would be reloaded
- * after each one).
+ * after each one).  *same tells whether the keys are those of the last
+ * record kept by save_shape(), compared as they go by.
  */
-static inline int
-walk_record(const struct cdp_jsonmask *mask, struct scan *sc,
-    struct cdp_rec *r)
+static inline __attribute__((always_inline)) int
+walk_fields(const struct cdp_jsonmask *mask, struct scan *sc,
+    struct cdp_rec *r, bool *same, const bool any_bs)
 {
 	const struct tokview view = { mask->tok, mask->ws, mask->bs,
-	    mask->nw << 6, mask->any_bs }, *m = &view;
+	    mask->nw << 6, any_bs }, *m = &view;
 	const unsigned char *b = sc->base;
 	size_t n = (size_t)(sc->end - b), t, c, e, nf = 0, cap = r->cap;
 	struct tokpos tp = { 0, m->tok[0] };
 	struct cdp_field *fs = r->f, *f;
+	const struct cdp_keyshape *shape = r->shape;
+	/* SIZE_MAX: no keys kept */
+	size_t nsh = r->nshape <= SMALL_MAX ? r->nshape : 0;
+	uint64_t diff = r->nshape > SMALL_MAX;
+	/* fields before the array is full or the kept keys end */
+	size_t lim = cap < nsh ? cap : nsh;
 	int esc, rc = -1;
 
-	if ((t = tok_next(m, &tp)) == NOTOK || b[t] != '{' ||
-	    !gap_is(b, 0, t, 0))
+	if (!tok_pop(m, &tp, &t) || b[t] != '{' || !gap_is(b, 0, t, 0))
 		return -1;
 	e = t + 1;
-	if ((t = tok_next(m, &tp)) == NOTOK || !gap_is(b, e, t, 0))
+	if (!tok_pop(m, &tp, &t) || !gap_is(b, e, t, 0))
 		return -1;
-	while (b[t] != '}') {
-		if (b[t] != '"')
-			goto out;
-		if (nf == cap) {
-			r->n = nf;
-			if (new_field(r) == NULL)
-				goto out;
-			fs = r->f;
-			cap = r->cap;
+	while (b[t] == '"') {
+		if (nf == lim) {
+			if (nf == cap) {
+				r->n = nf;
+				if (new_field(r) == NULL)
+					goto out;
+				fs = r->f;
+				cap = r->cap;
+			}
+			/* past the kept keys: others than theirs */
+			if (nf >= nsh)
+				diff = 1;
+			lim = nf < nsh && nsh < cap ? nsh : cap;
 		}
 		f = &fs[nf++];
-		if ((c = walk_string(m, sc, &tp, t, &esc)) == NOTOK)
+		if (!tok_pop(m, &tp, &c) || (esc = string_esc(m, sc, t, c)) < 0)
 			goto out;
 		f->koff = (uint32_t)(t + 1);
 		f->klen = (uint32_t)(c - t - 1);
 		f->flags = esc ? CDP_F_KEYESC : 0;
-		if ((t = tok_next(m, &tp)) == NOTOK)
+		/* diff stays 0 only while nf <= nsh */
+		if (diff == 0)
+			diff = key_diff(b + t + 1, c - t - 1, b + n,
+			    &shape[nf - 1]);
+		if (!tok_pop(m, &tp, &t))
 			goto out;
 		if (t == c + 2 && b[c + 1] == ':' && b[t] == '"') {
 			/* The usual field: "key":"string", no whitespace. */
-			f->voff = (uint32_t)t;
-			f->type = CDP_STRING;
-			if ((e = walk_string(m, sc, &tp, t, &esc)) == NOTOK)
+			if (!tok_pop(m, &tp, &e) ||
+			    (esc = string_esc(m, sc, t, e)) < 0)
 				goto out;
+			e++;
+			f->voff = (uint32_t)t;
+			f->vlen = (uint32_t)(e - t);
+			f->type = CDP_STRING;
 			if (esc)
 				f->flags |= CDP_F_VALESC;
-			e++;
-			f->vlen = (uint32_t)(e - t);
 		} else if (!gap_is(b, c + 1, t, ':') ||
 		    (e = walk_value(m, sc, &tp, f, t)) == NOTOK)
 			goto out;
-		if ((t = tok_next(m, &tp)) == NOTOK)
+		if (!tok_pop(m, &tp, &t))
 			goto out;
 		if (t == e + 1 && b[e] == ',' && b[t] == '"')
 			continue;
 		if (!gap_is(b, e, t, b[t] == '}' ? 0 : ','))
 			goto out;
 	}
-	rc = tok_next(m, &tp) == NOTOK && gap_is(b, t + 1, n, 0) ? 0 : -1;
+	/* the closing brace, then nothing but whitespace */
+	if (b[t] != '}' || tok_pop(m, &tp, &e) || !gap_is(b, t + 1, n, 0))
+		goto out;
+	rc = 0;
+	*same = diff == 0 && nf == nsh;
 out:
 	r->n = nf;
 	return rc;
 }
 
 /*
+ * walk_fields() made twice: lines without a backslash, most of them,
+ * check no string for escapes.
+ */
+static int
+walk_record(const struct cdp_jsonmask *mask, struct scan *sc,
+    struct cdp_rec *r, bool *same)
+{
+	if (mask->any_bs)
+		return walk_fields(mask, sc, r, same, true);
+	return walk_fields(mask, sc, r, same, false);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/*
+ * walk_record() with BMI, which every CPU of the AVX2 level has (simd.c):
+ * taking the lowest token bit is then one instruction.
+ */
+__attribute__((target("bmi")))
+static int
+walk_record_bmi(const struct cdp_jsonmask *mask, struct scan *sc,
+    struct cdp_rec *r, bool *same)
+{
+	if (mask->any_bs)
+		return walk_fields(mask, sc, r, same, true);
+	return walk_fields(mask, sc, r, same, false);
+}
+#define HAVE_BMI	1
+#else
+#define HAVE_BMI	0
+#endif
+
+/*
  * The vector pass over r->p: masks, UTF-8 in bulk, the token walk.
  * Returns 0 with r indexed, or -1 when the byte scan must decide.
  */
 static int
-parse_tokens(struct cdp_rec *r, struct scan *sc)
+parse_tokens(struct cdp_rec *r, struct scan *sc, bool *same)
 {
 	enum cdp_simd level = (enum cdp_simd)(r->simd - 1);
 
 	if (cdp_jsonmask_build(level, r->p, r->len, &r->mask) != 0 ||
 	    (r->mask.any_hi && !cdp_simd_utf8(level, r->p, r->len)))
 		return -1;
-	return walk_record(&r->mask, sc, r);
+#if HAVE_BMI
+	if (level >= CDP_SIMD_AVX2)
+		return walk_record_bmi(&r->mask, sc, r, same);
+#endif
+	return walk_record(&r->mask, sc, r, same);
 }
 
 int
@@ -1170,7 +1223,7 @@ cdp_rec_parse(struct cdp_rec *r, const char *p, size_t len,
 {
 	struct scan sc;
 	const unsigned char *s;
-	bool walked = false;
+	bool walked = false, same = false;
 	long dup;
 
 	r->p = p;
@@ -1186,7 +1239,8 @@ cdp_rec_parse(struct cdp_rec *r, const char *p, size_t len,
 	sc.why = NULL;
 	if (r->simd == 0)
 		r->simd = 1 + (int)cdp_simd_best();
-	if (r->simd > 1 + CDP_SIMD_SCALAR && parse_tokens(r, &sc) == 0) {
+	if (r->simd > 1 + CDP_SIMD_SCALAR &&
+	    parse_tokens(r, &sc, &same) == 0) {
 		walked = true;
 		goto indexed;
 	}
@@ -1199,9 +1253,10 @@ cdp_rec_parse(struct cdp_rec *r, const char *p, size_t len,
 		    skip_ws(s, sc.end));
 		goto bad;
 	}
+	same = same_shape(r);
 indexed:
 	r->ntok += walked;
-	if (same_shape(r)) {
+	if (same) {
 		r->keyed = true;
 		return 0;
 	}

@@ -23,7 +23,8 @@ cdp_simd_cpu(void)
 #if HAVE_X86
 	__builtin_cpu_init();
 	if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("bmi") ||
-	    !__builtin_cpu_supports("popcnt"))
+	    !__builtin_cpu_supports("popcnt") ||
+	    !__builtin_cpu_supports("pclmul"))
 		return CDP_SIMD_SSE2;
 	if (__builtin_cpu_supports("avx512f") &&
 	    __builtin_cpu_supports("avx512bw") &&
@@ -292,8 +293,8 @@ jsonmask_sse2(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
 	return c.in ? 1 : 0;
 }
 
-/* Class bits of the AVX2 table lookup: a byte's class is the table of
- * its low nibble AND the table of its high nibble. */
+/* Class bits of the table lookups of AVX-512: a byte's class is the
+ * table of its low nibble AND the table of its high nibble. */
 #define K_COMMA	0x01	/* 0x2C */
 #define K_COLON	0x02	/* 0x3A */
 #define K_BRACK	0x04	/* 0x5B 0x5D 0x7B 0x7D */
@@ -310,86 +311,173 @@ mask64(__m256i a, __m256i b)
 	    (uint64_t)(uint32_t)_mm256_movemask_epi8(b) << 32;
 }
 
-/* The bytes of v whose class has no bit of k, as 0xFF. */
-__attribute__((target("avx2,bmi,popcnt")))
-static inline __m256i
-not_class(__m256i cls, int k)
-{
-	return _mm256_cmpeq_epi8(_mm256_and_si256(cls,
-	    _mm256_set1_epi8((char)k)), _mm256_setzero_si256());
-}
-
-__attribute__((target("avx2,bmi,popcnt")))
-static inline __m256i
-classify(__m256i v)
-{
-#define LO_ROW	K_SPACE, 0, 0, 0, 0, 0, 0, 0, 0, K_CTLWS,		\
-	K_COLON | K_CTLWS, K_BRACK, K_COMMA, K_BRACK | K_CTLWS, 0, 0
-#define HI_ROW	K_CTLWS, 0, K_COMMA | K_SPACE, K_COLON, 0, K_BRACK, 0,	\
-	K_BRACK, 0, 0, 0, 0, 0, 0, 0, 0
-	const __m256i lo = _mm256_setr_epi8(LO_ROW, LO_ROW);
-	const __m256i hi = _mm256_setr_epi8(HI_ROW, HI_ROW);
-#undef LO_ROW
-#undef HI_ROW
-	const __m256i nib = _mm256_set1_epi8(0x0F);
-
-	return _mm256_and_si256(_mm256_shuffle_epi8(lo, _mm256_and_si256(v,
-	    nib)), _mm256_shuffle_epi8(hi, _mm256_and_si256(
-	    _mm256_srli_epi16(v, 4), nib)));
-}
-
-__attribute__((target("avx2,bmi,popcnt")))
-static int
-jsonmask_avx2(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
-{
-	const __m256i quote = _mm256_set1_epi8('"');
-	const __m256i slash = _mm256_set1_epi8('\\');
-	const __m256i low = _mm256_set1_epi8(0x1F);
-	unsigned char buf[64];
-	struct carry c = { false, false, false };
-	uint64_t hi = 0, valid;
-
-	for (size_t w = 0; w < m->nw; w++) {
-		const unsigned char *s = word_at(p, n, w, buf, &valid);
-		__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)s);
-		__m256i b = _mm256_loadu_si256((const __m256i *)(const void *)
-		    (s + 32));
-		__m256i ca = classify(a), cb = classify(b);
-
-		if (jsonmask_word(m, w,
-		    mask64(_mm256_cmpeq_epi8(a, quote),
-		    _mm256_cmpeq_epi8(b, quote)),
-		    mask64(_mm256_cmpeq_epi8(a, slash),
-		    _mm256_cmpeq_epi8(b, slash)),
-		    mask64(_mm256_cmpeq_epi8(_mm256_min_epu8(a, low), a),
-		    _mm256_cmpeq_epi8(_mm256_min_epu8(b, low), b)),
-		    ~mask64(not_class(ca, K_WS), not_class(cb, K_WS)),
-		    ~mask64(not_class(ca, K_OP), not_class(cb, K_OP)),
-		    ~mask64(not_class(ca, K_BRACK), not_class(cb, K_BRACK)),
-		    valid, &c))
-			return 1;
-		hi |= (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(a, b));
-	}
-	m->any_hi = hi != 0;
-	return c.in ? 1 : 0;
-}
+/* The raw classes of 64 bytes, wherever they are (in strings or not). */
+struct raw64 {
+	uint64_t	q, bs, ctl, ws, op, brk, hi;
+};
 
 /*
- * AVX-512 (BW): the classes of a whole word straight into mask
- * registers, and the last word loaded under a mask, so no byte past the
- * line is read and nothing is copied (AVX2 copies the rest of the line
- * to a buffer, whose load then waits for the copy); the string bits by
- * one carry-less multiply instead of six shifts.
+ * The classes of the 32 bytes v by one table lookup each (after
+ * Langdale and Lemire, "Parsing gigabytes of JSON per second", 2019):
+ * the table, indexed by a byte's low nibble, holds the one byte of the
+ * class with that nibble, and a byte is of the class when it equals its
+ * entry (a byte >= 0x80 looks up 0 and equals nothing).  '[' and '{',
+ * ']' and '}' differ in bit 5 alone, as do ':' and 0x1A, ',' and 0x0C:
+ * operators are compared with bit 5 set, and the two control characters
+ * taken out again; the brackets are the entries with bit 6.
  */
-#define X512	"avx512f,avx512bw,avx2,bmi,popcnt,pclmul"
+__attribute__((target("avx2,bmi,popcnt"), always_inline))
+static inline void
+classes_avx2(__m256i v, __m256i *q, __m256i *bs, __m256i *ctl, __m256i *ws,
+    __m256i *op, __m256i *brk)
+{
+#define WS_ROW	' ', 0, 0, 0, 0, 0, 0, 0, 0, '\t', '\n', 0, 0, '\r', 0, 0
+#define OP_ROW	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ':', '{', ',', '}', 0, 0
+	const __m256i wst = _mm256_setr_epi8(WS_ROW, WS_ROW);
+	const __m256i opt = _mm256_setr_epi8(OP_ROW, OP_ROW);
+#undef WS_ROW
+#undef OP_ROW
+	__m256i t = _mm256_shuffle_epi8(opt, v), m;
 
-__attribute__((target(X512)))
+	*q = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('"'));
+	*bs = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\'));
+	*ctl = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)),
+	    v);
+	*ws = _mm256_cmpeq_epi8(_mm256_shuffle_epi8(wst, v), v);
+	m = _mm256_cmpeq_epi8(_mm256_or_si256(v, _mm256_set1_epi8(0x20)), t);
+	*op = _mm256_andnot_si256(*ctl, m);
+	/* bit 7 of t + t is bit 6 of t: set for '{' and '}' alone */
+	*brk = _mm256_and_si256(m, _mm256_add_epi8(t, t));
+}
+
+__attribute__((target("avx2,bmi,popcnt"), always_inline))
+static inline void
+raw_avx2(const unsigned char *s, struct raw64 *r)
+{
+	__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)s);
+	__m256i b = _mm256_loadu_si256((const __m256i *)(const void *)
+	    (s + 32));
+	__m256i qa, qb, bsa, bsb, ca, cb, wa, wb, oa, ob, ka, kb;
+
+	classes_avx2(a, &qa, &bsa, &ca, &wa, &oa, &ka);
+	classes_avx2(b, &qb, &bsb, &cb, &wb, &ob, &kb);
+	r->q = mask64(qa, qb);
+	r->bs = mask64(bsa, bsb);
+	r->ctl = mask64(ca, cb);
+	r->ws = mask64(wa, wb);
+	r->op = mask64(oa, ob);
+	r->brk = mask64(ka, kb);
+	r->hi = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(a, b));
+}
+
+/* The string bits by one carry-less multiply instead of six shifts. */
+__attribute__((target("avx2,bmi,popcnt,pclmul")))
 static inline uint64_t
 prefix_xor_clmul(uint64_t x)
 {
 	return (uint64_t)_mm_cvtsi128_si64(_mm_clmulepi64_si128(
 	    _mm_cvtsi64_si128((long long)x), _mm_set1_epi8((char)0xFF), 0));
 }
+
+/*
+ * jsonmask_word() for the vector paths that have a carry-less multiply,
+ * with the carries and the mask arrays in the caller's locals (stores to
+ * the masks could alias the struct).  Returns nonzero when a control
+ * character is inside a string.
+ */
+__attribute__((target("avx2,bmi,popcnt,pclmul"), always_inline))
+static inline int
+word_clmul(uint64_t *tok, uint64_t *wsm, uint64_t *bsm, size_t w,
+    const struct raw64 *r, uint64_t valid, struct carry *c, uint64_t *in,
+    uint64_t *anybs)
+{
+	uint64_t q = r->q, out, sc, ws, op;
+
+	if (r->bs != 0 || c->esc) {
+		q &= ~escaped_by(r->bs, c);
+		*anybs |= r->bs;
+	}
+	*in = prefix_xor_clmul(q) ^ (uint64_t)-(int64_t)(*in >> 63);
+	if ((r->ctl & *in) != 0)
+		return 1;
+	out = ~(*in | q) & valid;
+	ws = r->ws & out;
+	op = r->op & out;
+	sc = out & ~(ws | op);
+	tok[w] = q | (r->brk & out) | (sc & ~(sc << 1 | (uint64_t)c->scalar));
+	c->scalar = sc >> 63;
+	wsm[w] = ws;
+	bsm[w] = r->bs & valid;
+	return 0;
+}
+
+/* Shift every class of r down by sh bits. */
+static inline void
+raw_shift(struct raw64 *r, unsigned sh)
+{
+	r->q >>= sh;
+	r->bs >>= sh;
+	r->ctl >>= sh;
+	r->ws >>= sh;
+	r->op >>= sh;
+	r->brk >>= sh;
+}
+
+/*
+ * The last, partial word of a line of at least 64 bytes is classified
+ * from the 64 bytes that end the line, its bits then shifted down into
+ * place: no byte past the line is read, and none is copied.
+ */
+__attribute__((target("avx2,bmi,popcnt,pclmul")))
+static int
+jsonmask_avx2(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
+{
+	unsigned char buf[64];
+	struct carry c = { false, false, false };
+	struct raw64 r;
+	uint64_t hi = 0, in = 0, anybs = 0;
+	uint64_t *tok = m->tok, *wsm = m->ws, *bsm = m->bs;
+	size_t w, full = n / 64, rem = n % 64;
+
+	for (w = 0; w < full; w++) {
+		raw_avx2(p + 64 * w, &r);
+		hi |= r.hi;
+		if (word_clmul(tok, wsm, bsm, w, &r, EVERY, &c, &in, &anybs))
+			return 1;
+	}
+	/* m->nw is full + 1: the last word holds the rest, maybe none. */
+	if (rem == 0) {
+		tok[w] = wsm[w] = bsm[w] = 0;
+	} else {
+		unsigned sh = (unsigned)(64 - rem);
+
+		if (full > 0)
+			raw_avx2(p + n - 64, &r);
+		else {
+			memset(buf, ' ', sizeof(buf));
+			memcpy(buf + sh, p, rem);
+			raw_avx2(buf, &r);
+		}
+		/* every byte of those 64 is of the line, or a space */
+		hi |= r.hi;
+		raw_shift(&r, sh);
+		if (word_clmul(tok, wsm, bsm, w, &r, EVERY >> sh, &c, &in,
+		    &anybs))
+			return 1;
+	}
+	m->any_hi = hi != 0;
+	m->any_bs = anybs != 0;
+	return in >> 63 ? 1 : 0;
+}
+
+/*
+ * AVX-512 (BW): the classes of a whole word straight into mask
+ * registers, and the last word loaded under a mask, so no byte past the
+ * line is read and nothing is copied, even for lines shorter than 64
+ * bytes (which AVX2 copies to a buffer); the string bits by one
+ * carry-less multiply, as with AVX2.
+ */
+#define X512	"avx512f,avx512bw,avx2,bmi,popcnt,pclmul"
 
 __attribute__((target(X512)))
 static int

@@ -1460,8 +1460,8 @@ test_find_moves(void)
 /*
  * A record counts as free of duplicates because the last one was only
  * when its keys are the very same bytes: keys that differ in their first
- * or last byte (of 1 to 17), in length, or by an escape, and keys near
- * the end of the line, are still checked.
+ * or last byte (of 1 to 17), in length, or by an escape, keys near the
+ * end of the line, and keys after the last record's, are still checked.
  */
 static void
 test_shape_keys(void)
@@ -1488,6 +1488,11 @@ test_shape_keys(void)
 		{ "{\"a\\u0062\":\"x\",\"ac\":\"y\"}",
 		  "{\"a\\u0062\":\"x\",\"ab\":\"y\"}",
 		  "duplicate key at byte 16" },
+		/* the keys of the last record, then one of them again */
+		{ "{\"a\":1,\"b\":2}", "{\"a\":1,\"b\":2,\"a\":3}",
+		  "duplicate key at byte 14" },
+		{ "{\"a\":1,\"b\":2}", "{\"a\":1,\"b\":2,\"b\":[3]}",
+		  "duplicate key at byte 14" },
 	};
 	static const enum cdp_simd levels[] = { CDP_SIMD_SCALAR,
 	    CDP_SIMD_SSE2, CDP_SIMD_AVX2, CDP_SIMD_AVX512 };
