@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "lines.h"
+#include "mapin.h"
 #include "out.h"
 #include "simd.h"
 
@@ -46,7 +48,24 @@ struct cdp_lines {
 	bool	 bom_done;
 	bool	 skipping;	/* dropping the rest of a too long line */
 	bool	 avx2;		/* newlines searched 64 bytes at a time */
+	/*
+	 * A regular file may be read in place (map_in()): buf is then the
+	 * whole file, base 0, eof set; lines that end before safe are handed
+	 * out where they are, the rest is copied to heap, the buffer read(2)
+	 * would fill (map_out()).  Pages before dropped are given back.
+	 */
+	bool	 can_map;
+	const char *map;
+	size_t	 mapsize;
+	const char *safe;
+	size_t	 dropped;
+	char	*heap;
 };
+
+/* Files smaller than this are read, not mapped. */
+#define MAP_MIN		(2 * CDP_MAP_TAIL)
+/* Read pages are given back this many bytes at a time. */
+#define MAP_DROP	((size_t)4 << 20)
 
 int
 cdp_lines_check(char *const files[], int nfiles, off_t *total,
@@ -140,6 +159,7 @@ cdp_lines_open(const char *path, size_t max_bytes, struct cdp_err *err)
 		return NULL;
 	}
 	l->own_fd = true;
+	l->can_map = l->size >= (off_t)MAP_MIN;
 	return l;
 }
 
@@ -178,6 +198,68 @@ nomem:
 }
 
 /*
+ * Before the first read: map the file (cdp_map_input()), the whole of it
+ * or of its part (cdp_lines_part()) staged at once.  False when it is not
+ * mapped: it is read then.
+ */
+static bool
+map_in(struct cdp_lines *l)
+{
+	const char *m;
+
+	l->can_map = false;
+	if (l->start != 0 || l->end != 0 ||
+	    (m = cdp_map_input(l->fd, l->size, MAP_MIN, l->name)) == NULL)
+		return false;
+	l->map = m;
+	l->mapsize = (size_t)l->size;
+	l->safe = m + l->mapsize - CDP_MAP_TAIL;
+	l->heap = l->buf;
+	l->buf = (char *)(uintptr_t)m;	/* only read */
+	l->start = l->dropped = (size_t)l->base;
+	l->end = l->limit >= 0 ? (size_t)l->limit : l->mapsize;
+	l->base = 0;
+	l->eof = true;
+	return true;
+}
+
+/*
+ * The line at start does not end before safe (or not at all): the rest
+ * of the input goes to the heap buffer, as read(2) would have put it
+ * there, and the file is unmapped.  A last line without a newline is
+ * copied up to the cap and the byte after it, which makes it too long
+ * as the cap's test wants.  Returns 0, or -1 when out of memory.
+ */
+static int
+map_out(struct cdp_lines *l, bool nl, struct cdp_err *err)
+{
+	size_t n = l->end - l->start;
+	char *p;
+
+	if (!nl && n > l->max + 2)
+		n = l->max + 2;
+	if (n + 1 > l->cap) {
+		if ((p = realloc(l->heap, n + 1)) == NULL) {
+			cdp_err_set(err, EX_OSERR, "out of memory");
+			return -1;
+		}
+		l->heap = p;
+		l->cap = n + 1;
+	}
+	if (n > 0)
+		memcpy(l->heap, l->buf + l->start, n);
+	l->heap[n] = '\0';
+	cdp_map_free(l->map, l->mapsize);
+	l->map = NULL;
+	l->buf = l->heap;
+	l->heap = NULL;
+	l->base = (off_t)l->start;
+	l->start = 0;
+	l->end = n;
+	return 0;
+}
+
+/*
  * Read more input after the pending bytes, moving them to the front and
  * growing the buffer (up to the line cap) when they fill it.  Returns 1,
  * 0 at end of input, or -1 on a read error.
@@ -188,6 +270,9 @@ fill(struct cdp_lines *l, struct cdp_err *err)
 	size_t pending = l->end - l->start, cap;
 	ssize_t n;
 	char *p;
+
+	if (l->can_map && map_in(l))
+		return 1;
 
 	if (l->start > 0) {
 		memmove(l->buf, l->buf + l->start, pending);
@@ -321,11 +406,16 @@ cdp_lines_next(struct cdp_lines *l, struct cdp_line *out,
 	size_t pending, len;
 	char *nl, *p;
 
+	if (l->map != NULL && l->start - l->dropped >= MAP_DROP) {
+		cdp_map_drop(l->map, l->dropped, l->start);
+		l->dropped = l->start;
+	}
 	/* The usual line: whole in the buffer, starts with '{', no CR. */
 	p = l->buf + l->start;
 	if (l->bom_done && !l->skipping && (nl = newline(l, p,
 	    l->end - l->start)) != NULL && (len = (size_t)(nl - p)) > 0 &&
-	    p[0] == '{' && nl[-1] != '\r' && len <= l->max) {
+	    p[0] == '{' && nl[-1] != '\r' && len <= l->max &&
+	    (l->map == NULL || nl < l->safe)) {
 		l->start += len + 1;
 		out->p = p;
 		out->len = len;
@@ -338,6 +428,11 @@ cdp_lines_next(struct cdp_lines *l, struct cdp_line *out,
 	for (;;) {
 		pending = l->end - l->start;
 		nl = newline(l, l->buf + l->start, pending);
+		if (l->map != NULL && (nl == NULL || nl >= l->safe)) {
+			if (map_out(l, nl != NULL, err) == -1)
+				return -1;
+			continue;
+		}
 		if (nl != NULL && l->skipping) {
 			l->start = (size_t)(nl - l->buf) + 1;
 			l->skipping = false;
@@ -466,6 +561,10 @@ cdp_lines_close(struct cdp_lines *l)
 		return;
 	if (l->own_fd)
 		close(l->fd);
+	if (l->map != NULL) {
+		cdp_map_free(l->map, l->mapsize);
+		l->buf = l->heap;
+	}
 	free(l->name);
 	free(l->buf);
 	free(l);

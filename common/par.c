@@ -2,22 +2,19 @@
  * par.c - parallel blocks: the main thread reads and writes, worker
  * threads parse, fold lanes and finish blocks.  See par.h.
  */
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "diag.h"
 #include "lines.h"
-#include "out.h"
+#include "mapin.h"
 #include "par.h"
 #include "progress.h"
 #include "record.h"
@@ -27,10 +24,6 @@
 #define STAGE_READ	((size_t)256 << 10)	/* bytes per read(2) */
 #define NONE		SIZE_MAX
 #define WORKER_STACK	((size_t)2 << 20)	/* under --max-memory */
-/* A block of a mapped file is read in place when this many bytes of the
- * file follow it (vector code may look a little past a line's end); the
- * file's last block is copied, as from read(2), and NUL-terminated. */
-#define MAP_TAIL	((size_t)4096)
 
 enum state { FREE, READ, PARSING, PARSED, FINISHING, DONE };
 
@@ -100,7 +93,7 @@ struct reader {
 	size_t			 mapsize;
 	char			*own;
 	size_t			 owncap;
-	bool			 nomap;	/* CDP_PAR_MMAP=0, or --max-memory */
+	bool			 nomap;	/* --max-memory */
 };
 
 struct par {
@@ -332,68 +325,20 @@ rd_fill(struct par *par, size_t more)
 	r->end += (size_t)k;
 }
 
-/* The file last mapped, for the message of on_bus(). */
-static const char *bus_file;
-
 /*
- * A mapped input shrank under the run (another program truncated it):
- * reading past its new end raised SIGBUS.  Say so, remove the outputs'
- * temporary files and exit 74, as a read error does.
- */
-static void
-on_bus(int sig)
-{
-	static const char msg[] = ": input file shrank while being read "
-	    "(truncated by another program?)\n";
-	static atomic_flag once = ATOMIC_FLAG_INIT;
-	const char *prog = cdp_diag_prog(), *f = bus_file;
-	ssize_t w = 0;
-
-	(void)sig;
-	/* every thread may fault: the first one speaks, the others wait
-	 * for its exit */
-	if (atomic_flag_test_and_set(&once))
-		for (;;)
-			pause();
-	if (prog != NULL)
-		w |= write(STDERR_FILENO, prog, strlen(prog));
-	w |= write(STDERR_FILENO, ": ", 2);
-	if (f != NULL)
-		w |= write(STDERR_FILENO, f, strlen(f));
-	w |= write(STDERR_FILENO, msg, sizeof(msg) - 1);
-	(void)w;
-	cdp_out_cleanup();
-	_exit(EX_IOERR);
-}
-
-/*
- * Map a regular input file of size bytes, unless CDP_PAR_MMAP=0 or
- * --max-memory (which caps the address space): its blocks are then read
- * in place, without read(2)'s copy on the main thread.  Nothing is
- * mapped when mmap() fails: the input is read as before.
+ * Map a regular input file of size bytes (not under --max-memory, which
+ * caps the address space; see cdp_map_input()): its blocks are then read
+ * in place, without read(2)'s copy on the main thread.
  */
 static void
 rd_map(struct par *par, int fd, off_t size, const char *path)
 {
 	struct reader *r = &par->rd;
-	static bool watching;
-	struct sigaction sa;
-	void *m;
 
-	if (r->nomap || size <= 0 || (uintmax_t)size > SIZE_MAX / 2)
+	if (r->nomap ||
+	    (r->map = (char *)(uintptr_t)cdp_map_input(fd, size, 1, path)) ==
+	    NULL)
 		return;
-	m = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
-	if (m == MAP_FAILED)
-		return;
-	bus_file = path;
-	if (!watching) {
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_bus;
-		sigemptyset(&sa.sa_mask);
-		(void)sigaction(SIGBUS, &sa, NULL);
-		watching = true;
-	}
-	r->map = m;
 	r->mapsize = (size_t)size;
 }
 
@@ -619,7 +564,9 @@ rd_take(struct par *par, struct slot *s, size_t n, bool cut)
 	r->first = false;
 	s->map = r->map;
 	s->mapsize = r->mapsize;
-	s->in_map = r->map != NULL && !cut && r->pos + n + MAP_TAIL <= r->end;
+	/* the last block is copied, as from read(2), and NUL-terminated */
+	s->in_map = r->map != NULL && !cut &&
+	    r->pos + n + CDP_MAP_TAIL <= r->end;
 	if (s->in_map) {
 		/* read in place: the input's bytes go on after it */
 		s->b.p = r->stage + r->pos;
@@ -1028,20 +975,19 @@ worker_main(void *arg)
 static void
 map_release(struct par *par, struct slot *s)
 {
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE), to;
+	size_t to;
 
 	if (par->drop_map != s->map) {
 		par->drop_map = s->map;
 		par->drop_to = 0;
 	}
 	if (s->b.last) {
-		(void)munmap((void *)(uintptr_t)s->map, s->mapsize);
+		cdp_map_free(s->map, s->mapsize);
 		par->drop_map = NULL;
 	} else if (s->in_map) {
-		to = (size_t)(s->b.p + s->b.len - s->map) / pg * pg;
+		to = (size_t)(s->b.p + s->b.len - s->map);
 		if (to > par->drop_to) {
-			(void)madvise((void *)(uintptr_t)(s->map +
-			    par->drop_to), to - par->drop_to, MADV_DONTNEED);
+			cdp_map_drop(s->map, par->drop_to, to);
 			par->drop_to = to;
 		}
 	}
@@ -1284,14 +1230,11 @@ start_workers(struct par *par, struct worker *w, int n, bool capped)
 static void
 block_knob(struct reader *r)
 {
-	const char *e = getenv("CDP_PAR_BLOCK"), *m;
+	const char *e = getenv("CDP_PAR_BLOCK");
 	long seed;
 
 	r->target = CDP_PAR_BLOCK;
 	r->rnd = 0;
-	/* CDP_PAR_MMAP=0: read files with read(2), as pipes are (a test
-	 * knob: the outputs must not differ) */
-	r->nomap = (m = getenv("CDP_PAR_MMAP")) != NULL && strcmp(m, "0") == 0;
 	if (e == NULL || *e == '\0')
 		return;
 	if (strncmp(e, "rand:", 5) == 0 &&

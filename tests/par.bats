@@ -240,14 +240,20 @@ vip,1
 	one_vs_many cdp-report group --by s,_currency --agg sum:r cur.ndjson
 }
 
-# read_vs_map CMD...: CMD on 2 threads reading its files with read(2)
-# (CDP_PAR_MMAP=0) and mapped, with the default blocks and blocks of
-# random sizes: the same stdout, stderr and exit status.
+# read_vs_map CMD...: CMD reading its files with read(2) (CDP_MMAP=0),
+# then mapped on one thread (common/lines) and on two with the default
+# blocks and blocks of random sizes: the same stdout, stderr and exit
+# status.
 read_vs_map() {
 	local b rc1 rc
-	CDP_PAR_MMAP=0 "$@" --threads 2 >o1 2>e1 && rc1=0 || rc1=$?
-	for b in "" rand:3; do
-		CDP_PAR_BLOCK=$b "$@" --threads 2 >on 2>en && rc=0 || rc=$?
+	CDP_MMAP=0 "$@" --threads 2 >o1 2>e1 && rc1=0 || rc1=$?
+	for b in 1 "" rand:3; do
+		if [ "$b" = 1 ]; then
+			"$@" --threads 1 >on 2>en && rc=0 || rc=$?
+		else
+			CDP_PAR_BLOCK=$b "$@" --threads 2 >on 2>en &&
+			    rc=0 || rc=$?
+		fi
 		[ "$rc" = "$rc1" ] && cmp o1 on && cmp e1 en ||
 		    { echo "$* mapped, blocks '$b'" >&2; diff e1 en >&2
 		      return 1; }
@@ -284,6 +290,21 @@ read_vs_map() {
 	# the output fills the fifo, and the run waits with most of its
 	# input not read yet: then another program empties the file
 	# (bats keeps 3 for itself)
+	exec 7<out
+	head -c 1 <&7 >/dev/null
+	: >in.ndjson
+	cat <&7 >/dev/null
+	exec 7<&-
+	wait "$pid" && rc=0 || rc=$?
+	assert_equal "$rc" 74
+	assert_equal "$(cat err)" "cdp-segment: in.ndjson: input file shrank while being read (truncated by another program?)"
+}
+
+@test "par: one thread reads a file in place too, and a truncation stops it the same way" {
+	seq 1 300000 | sed 's/.*/{"k":"&","n":&,"pad":"........................"}/' >in.ndjson
+	mkfifo out
+	cdp-segment --threads 1 --where 'n > 0' in.ndjson >out 2>err &
+	pid=$!
 	exec 7<out
 	head -c 1 <&7 >/dev/null
 	: >in.ndjson
