@@ -537,6 +537,39 @@ esc_match(const char *e, size_t en, const char *r, size_t rn)
 	return kcur_next(&x) == -1;
 }
 
+/*
+ * Whether a[0..n) equals b[0..n): keys are short, and memcmp's call and
+ * set-up cost more than two overlapping word loads from each side.
+ */
+static inline bool
+same_bytes(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y, u, v;
+	uint32_t s, t;
+
+	if (n >= 8 && n <= 16) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		memcpy(&u, a + n - 8, 8);
+		memcpy(&v, b + n - 8, 8);
+		return ((x ^ y) | (u ^ v)) == 0;
+	}
+	if (n >= 4 && n < 8) {
+		memcpy(&s, a, 4);
+		memcpy(&t, b, 4);
+		memcpy(&x, a + n - 4, 4);
+		memcpy(&y, b + n - 4, 4);
+		return s == t && (uint32_t)x == (uint32_t)y;
+	}
+	if (n < 4) {
+		for (size_t i = 0; i < n; i++)
+			if (a[i] != b[i])
+				return false;
+		return true;
+	}
+	return memcmp(a, b, n) == 0;
+}
+
 /* Whether field f's key unescapes to key[0..klen). */
 static inline bool
 key_is(const char *p, const struct cdp_field *f, const char *key,
@@ -544,7 +577,7 @@ key_is(const char *p, const struct cdp_field *f, const char *key,
 {
 	if (f->flags & CDP_F_KEYESC)
 		return esc_match(p + f->koff, f->klen, key, klen);
-	return f->klen == klen && memcmp(p + f->koff, key, klen) == 0;
+	return f->klen == klen && same_bytes(p + f->koff, key, klen);
 }
 
 static inline bool
@@ -1357,7 +1390,7 @@ cdp_rec_find(struct cdp_rec *r, const char *key, size_t klen)
 		if (r->found[m].ix == SIZE_MAX) {
 			/* the same text, as the caller's buffer may change */
 			if (r->keyed && r->found[m].keys == r->keys &&
-			    memcmp(r->found[m].text, key, klen) == 0)
+			    same_bytes(r->found[m].text, key, klen))
 				return NULL;
 		} else if (r->found[m].ix < r->n &&
 		    key_is(r->p, &r->f[r->found[m].ix], key, klen))
