@@ -399,6 +399,18 @@ newline(const struct cdp_lines *l, char *p, size_t n)
 	return n ? memchr(p, '\n', n) : NULL;
 }
 
+const char *
+cdp_lines_newline(bool avx2, const char *p, size_t n)
+{
+#if HAVE_X86
+	if (avx2)
+		return newline_avx2((char *)(uintptr_t)p, n);
+#else
+	(void)avx2;
+#endif
+	return n ? memchr(p, '\n', n) : NULL;
+}
+
 int
 cdp_lines_next(struct cdp_lines *l, struct cdp_line *out,
     struct cdp_err *err)

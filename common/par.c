@@ -812,6 +812,7 @@ cdp_par_lines(struct cdp_par_block *b, size_t max,
 	struct cdp_line l;
 	long line = b->line;
 	size_t len;
+	bool avx2 = cdp_simd_best() >= CDP_SIMD_AVX2;
 
 	if (b->cut) {
 		l = (struct cdp_line){ p, b->len, line, true };
@@ -820,7 +821,8 @@ cdp_par_lines(struct cdp_par_block *b, size_t max,
 	}
 	for (; p < end; line++) {
 		q = p;
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		if ((nl = cdp_lines_newline(avx2, p, (size_t)(end - p))) !=
+		    NULL) {
 			len = (size_t)(nl - p);
 			p = nl + 1;
 			if (len > 0 && q[len - 1] == '\r')
