@@ -123,11 +123,19 @@ FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer \
 	   -DCDP_LINES_BLOCK=4096
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS	 = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
-FUZZ_OBJ = $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_CXX ?= clang++
+# common/dtoa.cc: cdp_fmt_double() needs it in every harness (phonelib.cc
+# only in cdp-ingest's, through its parts).
+FUZZ_OBJ = $(LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o) $(BUILD)/fuzz/obj/common/dtoa.o
 
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_CFLAGS) \
+	  -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(BUILD)/fuzz/obj/%.o: %.cc
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(CPPFLAGS) $(CXXWARN) $(FUZZ_CFLAGS) \
 	  -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
 fuzz_objs_of = $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(1))
