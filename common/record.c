@@ -924,19 +924,28 @@ tok_pop(const struct tokview *m, struct tokpos *tp, size_t *t)
 	return true;
 }
 
-/* The first token at place p or after (p <= n): its place, or NOTOK. */
-static inline __attribute__((always_inline)) size_t
-tok_at(const struct tokview *m, size_t p)
+/* The first token in the words after the one of place p, or NOTOK. */
+static size_t
+tok_next_word(const struct tokview *m, size_t p)
 {
 	size_t w64 = p & ~(size_t)63;
-	uint64_t x = m->tok[p >> 6] >> (p & 63);
+	uint64_t x;
 
-	if (x != 0)
-		return p + (size_t)__builtin_ctzll(x);
 	while ((w64 += 64) < m->nw64)
 		if ((x = m->tok[w64 >> 6]) != 0)
 			return w64 + (size_t)__builtin_ctzll(x);
 	return NOTOK;
+}
+
+/* The first token at place p or after (p <= n): its place, or NOTOK. */
+static inline __attribute__((always_inline)) size_t
+tok_at(const struct tokview *m, size_t p)
+{
+	uint64_t x = m->tok[p >> 6] >> (p & 63);
+
+	if (x != 0)
+		return p + (size_t)__builtin_ctzll(x);
+	return tok_next_word(m, p);
 }
 
 /* Where the walk is once token t is taken. */
@@ -1160,6 +1169,41 @@ put_span(uint32_t *at, size_t off, size_t len)
 }
 
 /*
+ * walk_nested() for walk_known(), from the place v of the opening
+ * bracket: the place of the closing one, or NOTOK.  A flat object of
+ * strings written compactly, the usual, goes as walk_known() goes, by
+ * the tokens of its strings' closing quotes alone; anything else, from
+ * the start again, by walk_nested().  Called, as its registers would
+ * crowd those of the loop.
+ */
+static __attribute__((noinline)) size_t
+known_nested(const struct tokview *m, struct scan *sc, size_t v)
+{
+	const unsigned char *b = sc->base;
+	size_t n = (size_t)(sc->end - b), t = v + 1, c, e;
+	struct tokpos at;
+
+	if (b[v] == '{' && t < n && b[t] == '"') {
+		for (;;) {
+			/* the key's closing quote, ':', the value's quotes */
+			if ((c = tok_at(m, t + 1)) == NOTOK || c + 3 >= n ||
+			    b[c + 1] != ':' || b[c + 2] != '"' ||
+			    string_esc(m, sc, t, c) < 0 ||
+			    (e = tok_at(m, c + 3)) == NOTOK || e + 2 >= n ||
+			    string_esc(m, sc, c + 2, e) < 0)
+				break;
+			if (b[e + 1] == '}')
+				return e + 1;
+			if (b[e + 1] != ',' || b[e + 2] != '"')
+				break;
+			t = e + 2;
+		}
+	}
+	at = tok_after(m, v);
+	return walk_nested(m, sc, &at, v);
+}
+
+/*
  * The fields of a record that starts with the keys kept by save_shape(),
  * compactly written: each key with its closing quote and ':' is compared
  * as one pattern in place of finding its tokens, and a ',' and quote
@@ -1181,7 +1225,6 @@ walk_known(const struct cdp_jsonmask *mask, struct scan *sc,
 	const struct cdp_keyshape *s = r->shape, *send = s + nsh;
 	struct cdp_field *f = r->f;
 	size_t n = (size_t)(sc->end - b), q = *tq, v, c, e;
-	struct tokpos at;
 	int esc;
 
 	/* Every pattern compared is in the line, and two bytes after it. */
@@ -1208,8 +1251,7 @@ walk_known(const struct cdp_jsonmask *mask, struct scan *sc,
 			e = v + 1;
 		} else if (b[v] == '{' || b[v] == '[') {
 			f->type = b[v] == '{' ? CDP_OBJECT : CDP_ARRAY;
-			at = tok_after(m, v);
-			if ((c = walk_nested(m, sc, &at, v)) == NOTOK)
+			if ((c = known_nested(m, sc, v)) == NOTOK)
 				break;
 			if (any_bit(m->ws, v, c))
 				f->flags |= CDP_F_SPACE;

@@ -456,8 +456,9 @@ test_known_keys(void)
 		"{\"event_id\":\"E000000001\",\"ts\":\"2025-11-01T00:00:18Z\","
 		    "\"customer_id\":\"C0068080\",\"email\":\"zofia@onet.pl\","
 		    "\"phone\":\"\",\"qty\":0,\"revenue\":12.5,\"ok\":true,"
-		    "\"no\":false,\"z\":null,\"n\":-3,\"channel\":\"app\","
-		    "\"props\":{\"device\":\"mobile\",\"c\":[1,\"x\"]}}",
+		    "\"no\":false,\"z\":null,\"n\":-3,\"c\":[1,\"x\"],"
+		    "\"props\":{\"device\":\"mobile\",\"campaign\":\"a\\tb\"},"
+		    "\"channel\":\"app\"}",
 		/* keys of 21 and 22 bytes, escapes in keys and values */
 		"{\"abcdefghijklmnopqrstu\":\"a\\\"b\\u00e9\",\"a\\u0062\":7,"
 		    "\"abcdefghijklmnopqrstuv\":[],\"k\\\"q\":\"\\\\\","
