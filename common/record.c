@@ -776,12 +776,12 @@ save_shape(struct cdp_rec *r)
 	r->nshape = SIZE_MAX;
 	if (r->n > SMALL_MAX)
 		return;
-	if (r->shapecap < SMALL_MAX) {
-		if ((k = malloc(SMALL_MAX * sizeof(*k))) == NULL)
+	if (r->shapecap < SMALL_MAX + 1) {
+		if ((k = malloc((SMALL_MAX + 1) * sizeof(*k))) == NULL)
 			return;
 		free(r->shape);
 		r->shape = k;
-		r->shapecap = SMALL_MAX;
+		r->shapecap = SMALL_MAX + 1;
 	}
 	for (size_t i = 0; i < r->n; i++) {
 		const struct cdp_field *f = &r->f[i];
@@ -804,6 +804,12 @@ save_shape(struct cdp_rec *r)
 		m[f->klen] = m[f->klen + 1] = 0;
 		memcpy(k->km, m, sizeof(k->km));
 	}
+	/* The end mark: a key starting with NUL, which no line has (the
+	 * masks refuse control characters in strings). */
+	k = &r->shape[r->n];
+	memset(k, 0, sizeof(*k));
+	k->pm[0] = 0xFF;
+	k->plen = 1;
 	r->nshape = r->n;
 }
 
@@ -1260,24 +1266,24 @@ walk_known(const struct cdp_jsonmask *mask, struct scan *sc,
 			break;
 		put_span(&f->koff, q + 1, s->len);
 		put_span(&f->voff, v, e - v);
-		if (s + 1 == send || n - e <= SHAPE_PATMAX + 3) {
-			/* the last kept key, or the line's end near */
+		if (n - e <= SHAPE_PATMAX + 3) {
+			/* the line's end near: the next key by walk_fields() */
 			if (e + 1 < n && b[e] == ',' && b[e + 1] == '"') {
 				q = e + 1;
 				f++;
 				break;
 			}
-			if (s + 1 == send && e < n && b[e] == '}' &&
-			    (e + 1 == n || (tok_at(m, e + 1) == NOTOK &&
-			    gap_is(b, e + 1, n, 0)))) {
-				*done = true;
-				return nsh;
-			}
-			break;
+		} else if (b[e] == ',' && b[e + 1] == '"') {
+			/* after the last kept key, the end mark stops it */
+			q = e + 1;
+			continue;
 		}
-		if (b[e] != ',' || b[e + 1] != '"')
-			break;
-		q = e + 1;
+		if (s + 1 == send && e < n && b[e] == '}' && (e + 1 == n ||
+		    (tok_at(m, e + 1) == NOTOK && gap_is(b, e + 1, n, 0)))) {
+			*done = true;
+			return nsh;
+		}
+		break;
 	}
 out:
 	*tq = q;

@@ -502,6 +502,21 @@ test_known_keys(void)
 				mutate(&b);
 			check_parse(&ref, &r, b.p, b.len, label);
 		}
+		/* more fields than the last line's: a new key, then its first
+		 * key again, followed by a long value or not */
+		for (int k = 0; k < 16; k++) {
+			const char *s = base[k % 4];
+			const char *more[] = { ",\"zz\":1}",
+			    ",\"zz\":\"a value as long as any other\"}",
+			    ",\"event_id\":1}", ",\"a\":[\"as long as any other\"]}" };
+
+			cdp_rec_parse(&ref, s, strlen(s), &e);
+			cdp_rec_parse(&r, s, strlen(s), &e);
+			cdp_buf_reset(&b);
+			cdp_buf_add(&b, s, strlen(s) - 1);
+			cdp_buf_adds(&b, more[k / 4]);
+			check_parse(&ref, &r, b.p, b.len, label);
+		}
 	}
 	cdp_rec_free(&ref);
 	cdp_rec_free(&r);
