@@ -1231,6 +1231,7 @@ walk_known(const struct cdp_jsonmask *mask, struct scan *sc,
 	const struct cdp_keyshape *s = r->shape, *send = s + nsh;
 	struct cdp_field *f = r->f;
 	size_t n = (size_t)(sc->end - b), q = *tq, v, c, e;
+	uint64_t x;
 	int esc;
 
 	/* Every pattern compared is in the line, and two bytes after it. */
@@ -1242,9 +1243,14 @@ walk_known(const struct cdp_jsonmask *mask, struct scan *sc,
 		v = q + 1 + s->plen;
 		f->flags = s->flags;
 		if (b[v] == '"') {
-			/* an opening quote's next token closes it */
-			if ((c = tok_at(m, v + 1)) == NOTOK ||
-			    (esc = string_esc(m, sc, v, c)) < 0)
+			/* an opening quote's next token closes it: mostly in
+			 * the same word */
+			x = m->tok[(v + 1) >> 6] >> ((v + 1) & 63);
+			if (x != 0)
+				c = v + 1 + (size_t)__builtin_ctzll(x);
+			else if ((c = tok_next_word(m, v + 1)) == NOTOK)
+				break;
+			if ((esc = string_esc(m, sc, v, c)) < 0)
 				break;
 			if (esc)
 				f->flags |= CDP_F_VALESC;
@@ -1456,14 +1462,20 @@ parse_tokens(struct cdp_rec *r, struct scan *sc, bool *same)
 	view.bs = mask->bs;
 	view.nw64 = mask->nw << 6;
 	view.any_bs = mask->any_bs;
-	tp.w64 = 0;
-	tp.cur = mask->tok[0];
-	/* the opening brace and the token after it */
-	if (!tok_pop(&view, &tp, &t) || b[t] != '{' || !gap_is(b, 0, t, 0))
-		return -1;
-	e = t + 1;
-	if (!tok_pop(&view, &tp, &t) || !gap_is(b, e, t, 0))
-		return -1;
+	/* the opening brace and the token after it: at once in the usual
+	 * line, which starts with a brace and a key's quote */
+	if (r->len >= 2 && b[0] == '{' && b[1] == '"') {
+		t = 1;
+	} else {
+		tp.w64 = 0;
+		tp.cur = mask->tok[0];
+		if (!tok_pop(&view, &tp, &t) || b[t] != '{' ||
+		    !gap_is(b, 0, t, 0))
+			return -1;
+		e = t + 1;
+		if (!tok_pop(&view, &tp, &t) || !gap_is(b, e, t, 0))
+			return -1;
+	}
 	if (nsh > 0 && nsh <= SMALL_MAX && nsh <= r->cap && b[t] == '"') {
 #if HAVE_BMI
 		if (bmi)
