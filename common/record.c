@@ -16,6 +16,12 @@
 #if defined(__SSE2__) && defined(__GNUC__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_X86	1	/* code for the AVX2 level: BMI, AVX2 */
+#else
+#define HAVE_X86	0
+#endif
 
 /*
  * Records with more fields than this check duplicate keys with a hash set
@@ -688,13 +694,15 @@ dup_small(const struct cdp_rec *r)
  */
 #define SHAPE_KEYMAX	22
 #define SHAPE_PATMAX	(SHAPE_KEYMAX + 2)	/* three words */
+#define SHAPE_READ	32	/* bytes read for a pattern (AVX2) */
 
 struct cdp_keyshape {
-	uint64_t	w[3];	/* the key's bytes, '"', ':', zeros after */
+	uint64_t	w[4];	/* the key's bytes, '"', ':', zeros after */
 	uint64_t	km[3];	/* 0xFF for each byte of the key */
 	uint64_t	pm[3];	/* and for the '"' and ':' after it */
 	uint64_t	len;	/* the key's length */
 	uint32_t	plen;	/* the pattern's: len + 2 */
+	uint32_t	pbits;	/* a bit for each byte of the pattern */
 	uint8_t		flags;	/* CDP_F_KEYESC or 0 */
 };
 
@@ -751,6 +759,20 @@ pat_diff(const unsigned char *k, const struct cdp_keyshape *s)
 	return a;
 }
 
+#if HAVE_X86
+/* pat_diff() as one compare of 32 bytes. */
+__attribute__((target("avx2")))
+static inline uint32_t
+pat_diff_avx2(const unsigned char *k, const struct cdp_keyshape *s)
+{
+	__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)k);
+	__m256i p = _mm256_loadu_si256((const __m256i *)(const void *)s->w);
+
+	return ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, p)) &
+	    s->pbits;
+}
+#endif
+
 /* Whether r's keys are those of the last record kept by save_shape(). */
 static bool
 same_shape(const struct cdp_rec *r)
@@ -792,12 +814,14 @@ save_shape(struct cdp_rec *r)
 		k = &r->shape[i];
 		k->len = f->klen;
 		k->plen = f->klen + 2;
+		k->pbits = (uint32_t)((1ULL << k->plen) - 1);
 		k->flags = f->flags & CDP_F_KEYESC;
 		memset(key, 0, sizeof(key));
 		memcpy(key, r->p + f->koff, f->klen);
 		key[f->klen] = '"';
 		key[f->klen + 1] = ':';
-		memcpy(k->w, key, sizeof(k->w));
+		memcpy(k->w, key, SHAPE_PATMAX);
+		k->w[3] = 0;
 		memset(m, 0, sizeof(m));
 		memset(m, 0xFF, f->klen + 2);
 		memcpy(k->pm, m, sizeof(k->pm));
@@ -810,6 +834,7 @@ save_shape(struct cdp_rec *r)
 	memset(k, 0, sizeof(*k));
 	k->pm[0] = 0xFF;
 	k->plen = 1;
+	k->pbits = 1;
 	r->nshape = r->n;
 }
 
@@ -1215,29 +1240,39 @@ known_nested(const struct tokview *m, struct scan *sc, size_t v)
  * as one pattern in place of finding its tokens, and a ',' and quote
  * after a value are the next key's, so only the values' tokens are
  * looked for.  r->f holds the nsh > 0 fields; *tq is the first key's
- * opening quote.  Returns nsh with *done set when the record ended
- * there, well formed; else the count of fields indexed, the general
+ * opening quote, after i0 fields.  Returns nsh with *done set when the
+ * record ended there, well formed; else the count of fields indexed, the
  * walk going on from the key whose opening quote is then *tq (the value
- * of that field, were it read, is read again).
+ * of that field, were it read, is read again).  With avx2, keys are
+ * compared 32 bytes at a time, so near the line's end the walk without
+ * goes on.
  */
 static inline __attribute__((always_inline)) size_t
 walk_known(const struct cdp_jsonmask *mask, struct scan *sc,
-    struct cdp_rec *r, size_t nsh, size_t *tq, bool *done,
-    const bool any_bs)
+    struct cdp_rec *r, size_t i0, size_t nsh, size_t *tq, bool *done,
+    const bool any_bs, const bool avx2)
 {
 	const struct tokview view = { mask->tok, mask->ws, mask->bs,
 	    mask->nw << 6, any_bs }, *m = &view;
 	const unsigned char *b = sc->base;
-	const struct cdp_keyshape *s = r->shape, *send = s + nsh;
-	struct cdp_field *f = r->f;
+	const struct cdp_keyshape *s = r->shape + i0, *send = r->shape + nsh;
+	struct cdp_field *f = r->f + i0;
+	/* the bytes a pattern's compare reads */
+	const size_t rd = avx2 ? SHAPE_READ : SHAPE_PATMAX;
 	size_t n = (size_t)(sc->end - b), q = *tq, v, c, e;
 	uint64_t x;
 	int esc;
 
 	/* Every pattern compared is in the line, and two bytes after it. */
-	if (n - q <= SHAPE_PATMAX + 2)
+	if (n - q <= rd + 2)
 		goto out;
 	for (;; s++, f++) {
+#if HAVE_X86
+		if (avx2) {
+			if (pat_diff_avx2(b + q + 1, s) != 0)
+				break;
+		} else
+#endif
 		if (pat_diff(b + q + 1, s) != 0)
 			break;
 		v = q + 1 + s->plen;
@@ -1272,7 +1307,7 @@ walk_known(const struct cdp_jsonmask *mask, struct scan *sc,
 			break;
 		put_span(&f->koff, q + 1, s->len);
 		put_span(&f->voff, v, e - v);
-		if (n - e <= SHAPE_PATMAX + 3) {
+		if (n - e <= rd + 3) {
 			/* the line's end near: the next key by walk_fields() */
 			if (e + 1 < n && b[e] == ',' && b[e + 1] == '"') {
 				q = e + 1;
@@ -1306,8 +1341,8 @@ known_fields(const struct cdp_jsonmask *mask, struct scan *sc,
     struct cdp_rec *r, size_t nsh, size_t *tq, bool *done)
 {
 	if (mask->any_bs)
-		return walk_known(mask, sc, r, nsh, tq, done, true);
-	return walk_known(mask, sc, r, nsh, tq, done, false);
+		return walk_known(mask, sc, r, 0, nsh, tq, done, true, false);
+	return walk_known(mask, sc, r, 0, nsh, tq, done, false, false);
 }
 
 /*
@@ -1407,20 +1442,30 @@ walk_record(const struct cdp_jsonmask *mask, struct scan *sc,
 	return walk_fields(mask, sc, r, same, t, nf, false);
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if HAVE_X86
 /*
  * known_fields() and walk_record() with BMI, which every CPU of the AVX2
  * level has (simd.c): taking the lowest token bit is then one
- * instruction.
+ * instruction; and the keys compared by AVX2.
  */
-__attribute__((target("bmi"), noinline))
+__attribute__((target("avx2,bmi"), noinline))
 static size_t
-known_fields_bmi(const struct cdp_jsonmask *mask, struct scan *sc,
+known_fields_avx2(const struct cdp_jsonmask *mask, struct scan *sc,
     struct cdp_rec *r, size_t nsh, size_t *tq, bool *done)
 {
-	if (mask->any_bs)
-		return walk_known(mask, sc, r, nsh, tq, done, true);
-	return walk_known(mask, sc, r, nsh, tq, done, false);
+	size_t nf;
+
+	if (mask->any_bs) {
+		nf = walk_known(mask, sc, r, 0, nsh, tq, done, true, true);
+		if (!*done && nf < nsh)
+			nf = walk_known(mask, sc, r, nf, nsh, tq, done, true,
+			    false);
+		return nf;
+	}
+	nf = walk_known(mask, sc, r, 0, nsh, tq, done, false, true);
+	if (!*done && nf < nsh)
+		nf = walk_known(mask, sc, r, nf, nsh, tq, done, false, false);
+	return nf;
 }
 
 __attribute__((target("bmi")))
@@ -1479,7 +1524,7 @@ parse_tokens(struct cdp_rec *r, struct scan *sc, bool *same)
 	if (nsh > 0 && nsh <= SMALL_MAX && nsh <= r->cap && b[t] == '"') {
 #if HAVE_BMI
 		if (bmi)
-			nf = known_fields_bmi(mask, sc, r, nsh, &t, &done);
+			nf = known_fields_avx2(mask, sc, r, nsh, &t, &done);
 		else
 #endif
 			nf = known_fields(mask, sc, r, nsh, &t, &done);
