@@ -697,7 +697,7 @@ dup_small(const struct cdp_rec *r)
 #define SHAPE_READ	32	/* bytes read for a pattern (AVX2) */
 
 struct cdp_keyshape {
-	uint64_t	w[4];	/* the key's bytes, '"', ':', zeros after */
+	uint64_t	w[4];	/* the key's bytes, '"', ':', zeros */
 	uint64_t	km[3];	/* 0xFF for each byte of the key */
 	uint64_t	pm[3];	/* and for the '"' and ':' after it */
 	uint64_t	len;	/* the key's length */
@@ -1182,20 +1182,27 @@ walk_value(const struct tokview *m, struct scan *sc, struct tokpos *tp,
 }
 
 /*
- * Store a span into two adjacent uint32_t (koff, klen or voff, vlen) as
- * one word: the compiler would otherwise gather the four of a field in a
- * vector register, at more instructions than it saves.
+ * Store a span into f's koff and klen (at is offsetof koff) or voff and
+ * vlen (offsetof voff) as one word: the compiler would otherwise gather
+ * the four of a field in a vector register, at more instructions than
+ * it saves.
  */
+_Static_assert(offsetof(struct cdp_field, klen) ==
+    offsetof(struct cdp_field, koff) + 4 &&
+    offsetof(struct cdp_field, vlen) == offsetof(struct cdp_field, voff) + 4,
+    "a span is two adjacent uint32_t");
+
 static inline __attribute__((always_inline)) void
-put_span(uint32_t *at, size_t off, size_t len)
+put_span(struct cdp_field *f, size_t at, size_t off, size_t len)
 {
 #if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	uint64_t w = (uint64_t)off | (uint64_t)len << 32;
 
-	memcpy(at, &w, sizeof(w));
+	memcpy((char *)f + at, &w, sizeof(w));
 #else
-	at[0] = (uint32_t)off;
-	at[1] = (uint32_t)len;
+	uint32_t x[2] = { (uint32_t)off, (uint32_t)len };
+
+	memcpy((char *)f + at, x, sizeof(x));
 #endif
 }
 
@@ -1305,8 +1312,8 @@ walk_known(const struct cdp_jsonmask *mask, struct scan *sc,
 			e = c + 1;
 		} else if ((e = walk_scalar(sc, v, &f->type)) == NOTOK)
 			break;
-		put_span(&f->koff, q + 1, s->len);
-		put_span(&f->voff, v, e - v);
+		put_span(f, offsetof(struct cdp_field, koff), q + 1, s->len);
+		put_span(f, offsetof(struct cdp_field, voff), v, e - v);
 		if (n - e <= rd + 3) {
 			/* the line's end near: the next key by walk_fields() */
 			if (e + 1 < n && b[e] == ',' && b[e + 1] == '"') {

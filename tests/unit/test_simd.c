@@ -465,7 +465,8 @@ test_known_keys(void)
 		    "\"abcdefghijklmnop\\u0071\":{},\"e\":\"\xc3\xa9\\n\","
 		    "\"last\":\"the line ends soon after\"}",
 		/* a key of 23 bytes: no keys kept */
-		"{\"abcdefghijklmnopqrstuvw\":{},\"abcdefghijklmnopqrstuvwx\":1,"
+		"{\"abcdefghijklmnopqrstuvw\":{},"
+		    "\"abcdefghijklmnopqrstuvwx\":1,"
 		    "\"a\":\"long enough to be walked as the others are\"}",
 		"{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,"
 		    "\"h\":8,\"i\":9,\"j\":0,\"k\":[{\"a\":{\"b\":[[]]}}],"
@@ -508,7 +509,8 @@ test_known_keys(void)
 			const char *s = base[k % 4];
 			const char *more[] = { ",\"zz\":1}",
 			    ",\"zz\":\"a value as long as any other\"}",
-			    ",\"event_id\":1}", ",\"a\":[\"as long as any other\"]}" };
+			    ",\"event_id\":1}",
+			    ",\"a\":[\"as long as any other\"]}" };
 
 			cdp_rec_parse(&ref, s, strlen(s), &e);
 			cdp_rec_parse(&r, s, strlen(s), &e);
