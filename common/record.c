@@ -16,6 +16,12 @@
 #if defined(__SSE2__) && defined(__GNUC__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_X86	1	/* code for the AVX2 level: BMI, AVX2 */
+#else
+#define HAVE_X86	0
+#endif
 
 /*
  * Records with more fields than this check duplicate keys with a hash set
@@ -714,44 +720,91 @@ dup_small(const struct cdp_rec *r)
  * The keys of the last record found free of duplicates, for the next
  * one: NDJSON lines mostly repeat their keys in the same order, and a
  * record with the very same raw keys as a record without duplicates has
- * none either.  Keys up to 16 bytes are held, zeros after them, with a
- * mask of their bytes, and compared as two words.
+ * none either.  Keys up to SHAPE_KEYMAX bytes are held as words, zeros
+ * after them, with masks of their bytes: the key's alone, and the key's
+ * followed by its closing quote and ':' (the pattern), which the walk of
+ * such records compares in place of finding the key's tokens.
  */
-#define SHAPE_KEYMAX	16
+#define SHAPE_KEYMAX	22
+#define SHAPE_PATMAX	(SHAPE_KEYMAX + 2)	/* three words */
+#define SHAPE_READ	32	/* bytes read for a pattern (AVX2) */
 
 struct cdp_keyshape {
-	uint64_t	w[2];	/* the key's bytes, zeros after them */
-	uint64_t	m[2];	/* 0xFF for each byte of the key */
-	uint64_t	len;
+	uint64_t	w[4];	/* the key's bytes, '"', ':', zeros */
+	uint64_t	km[3];	/* 0xFF for each byte of the key */
+	uint64_t	pm[3];	/* and for the '"' and ':' after it */
+	uint64_t	len;	/* the key's length */
+	uint32_t	plen;	/* the pattern's: len + 2 */
+	uint32_t	pbits;	/* a bit for each byte of the pattern */
+	uint8_t		flags;	/* CDP_F_KEYESC or 0 */
 };
 
 /*
  * Zero when key text k[0..n) (the line ending at end) is the held key
- * s, else not.  The 16 bytes from k are read whole when the line has
- * them (bytes past the key are masked out).
+ * s, else not.  The words from k are read whole when the line has them
+ * (bytes past the key are masked out).
  */
 static inline uint64_t
 key_diff(const unsigned char *k, size_t n, const unsigned char *end,
     const struct cdp_keyshape *s)
 {
-	unsigned char tmp[SHAPE_KEYMAX];
+	unsigned char tmp[SHAPE_PATMAX];
 	uint64_t a, b;
 
-	if (end - k < SHAPE_KEYMAX) {
+	if (end - k < SHAPE_PATMAX) {
 		/* Near the end of the line: no byte past it is read. */
 		memset(tmp, 0, sizeof(tmp));
-		memcpy(tmp, k, n < SHAPE_KEYMAX ? n : SHAPE_KEYMAX);
+		memcpy(tmp, k, n < SHAPE_PATMAX ? n : SHAPE_PATMAX);
 		k = tmp;
 	}
 	memcpy(&a, k, 8);
-	a = ((a ^ s->w[0]) & s->m[0]) | (n ^ s->len);
-	/* most keys are short: their second word is all zeros */
+	a = ((a ^ s->w[0]) & s->km[0]) | (n ^ s->len);
+	/* most keys are short: their other words are all zeros */
 	if (n > 8) {
 		memcpy(&b, k + 8, 8);
-		a |= (b ^ s->w[1]) & s->m[1];
+		a |= (b ^ s->w[1]) & s->km[1];
+		if (n > 16) {
+			memcpy(&b, k + 16, 8);
+			a |= (b ^ s->w[2]) & s->km[2];
+		}
 	}
 	return a;
 }
+
+/*
+ * Zero when the text at k, after a key's opening quote, is held key s
+ * with its closing quote and ':'.  SHAPE_PATMAX bytes from k must be in
+ * the line.  The same raw bytes after an opening quote are the same
+ * string, already checked once: its escapes, its closing quote.
+ */
+static inline uint64_t
+pat_diff(const unsigned char *k, const struct cdp_keyshape *s)
+{
+	uint64_t a, b;
+
+	memcpy(&a, k, 8);
+	memcpy(&b, k + 8, 8);
+	a = ((a ^ s->w[0]) & s->pm[0]) | ((b ^ s->w[1]) & s->pm[1]);
+	if (s->plen > 16) {
+		memcpy(&b, k + 16, 8);
+		a |= (b ^ s->w[2]) & s->pm[2];
+	}
+	return a;
+}
+
+#if HAVE_X86
+/* pat_diff() as one compare of 32 bytes. */
+__attribute__((target("avx2")))
+static inline uint32_t
+pat_diff_avx2(const unsigned char *k, const struct cdp_keyshape *s)
+{
+	__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)k);
+	__m256i p = _mm256_loadu_si256((const __m256i *)(const void *)s->w);
+
+	return ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, p)) &
+	    s->pbits;
+}
+#endif
 
 /* Whether r's keys are those of the last record kept by save_shape(). */
 static bool
@@ -778,28 +831,43 @@ save_shape(struct cdp_rec *r)
 	r->nshape = SIZE_MAX;
 	if (r->n > SMALL_MAX)
 		return;
-	if (r->shapecap < SMALL_MAX) {
-		if ((k = malloc(SMALL_MAX * sizeof(*k))) == NULL)
+	if (r->shapecap < SMALL_MAX + 1) {
+		if ((k = malloc((SMALL_MAX + 1) * sizeof(*k))) == NULL)
 			return;
 		free(r->shape);
 		r->shape = k;
-		r->shapecap = SMALL_MAX;
+		r->shapecap = SMALL_MAX + 1;
 	}
 	for (size_t i = 0; i < r->n; i++) {
 		const struct cdp_field *f = &r->f[i];
-		unsigned char key[SHAPE_KEYMAX], m[SHAPE_KEYMAX];
+		unsigned char key[SHAPE_PATMAX], m[SHAPE_PATMAX];
 
 		if (f->klen > SHAPE_KEYMAX)
 			return;
 		k = &r->shape[i];
 		k->len = f->klen;
+		k->plen = f->klen + 2;
+		k->pbits = (uint32_t)((1ULL << k->plen) - 1);
+		k->flags = f->flags & CDP_F_KEYESC;
 		memset(key, 0, sizeof(key));
 		memcpy(key, r->p + f->koff, f->klen);
+		key[f->klen] = '"';
+		key[f->klen + 1] = ':';
+		memcpy(k->w, key, SHAPE_PATMAX);
+		k->w[3] = 0;
 		memset(m, 0, sizeof(m));
-		memset(m, 0xFF, f->klen);
-		memcpy(k->w, key, sizeof(k->w));
-		memcpy(k->m, m, sizeof(k->m));
+		memset(m, 0xFF, f->klen + 2);
+		memcpy(k->pm, m, sizeof(k->pm));
+		m[f->klen] = m[f->klen + 1] = 0;
+		memcpy(k->km, m, sizeof(k->km));
 	}
+	/* The end mark: a key starting with NUL, which no line has (the
+	 * masks refuse control characters in strings). */
+	k = &r->shape[r->n];
+	memset(k, 0, sizeof(*k));
+	k->pm[0] = 0xFF;
+	k->plen = 1;
+	k->pbits = 1;
 	r->nshape = r->n;
 }
 
@@ -918,6 +986,40 @@ tok_pop(const struct tokview *m, struct tokpos *tp, size_t *t)
 	*t = tp->w64 + (size_t)__builtin_ctzll(tp->cur);
 	tp->cur &= tp->cur - 1;
 	return true;
+}
+
+/* The first token in the words after the one of place p, or NOTOK. */
+static size_t
+tok_next_word(const struct tokview *m, size_t p)
+{
+	size_t w64 = p & ~(size_t)63;
+	uint64_t x;
+
+	while ((w64 += 64) < m->nw64)
+		if ((x = m->tok[w64 >> 6]) != 0)
+			return w64 + (size_t)__builtin_ctzll(x);
+	return NOTOK;
+}
+
+/* The first token at place p or after (p <= n): its place, or NOTOK. */
+static inline __attribute__((always_inline)) size_t
+tok_at(const struct tokview *m, size_t p)
+{
+	uint64_t x = m->tok[p >> 6] >> (p & 63);
+
+	if (x != 0)
+		return p + (size_t)__builtin_ctzll(x);
+	return tok_next_word(m, p);
+}
+
+/* Where the walk is once token t is taken. */
+static inline __attribute__((always_inline)) struct tokpos
+tok_after(const struct tokview *m, size_t t)
+{
+	struct tokpos tp = { t & ~(size_t)63,
+	    m->tok[t >> 6] & (~0ULL << (t & 63)) << 1 };
+
+	return tp;
 }
 
 /* Whether any bit of the mask words w is set in [a, b), a < b. */
@@ -1113,21 +1215,194 @@ walk_value(const struct tokview *m, struct scan *sc, struct tokpos *tp,
 }
 
 /*
- * The record from its tokens into r's index: 0, or -1.  The count and
- * the array of fields stay in locals while the walk stores into fields
- * (byte stores may alias anything: through r they would be reloaded
- * after each one).  *same tells whether the keys are those of the last
- * record kept by save_shape(), compared as they go by.
+ * Store a span into f's koff and klen (at is offsetof koff) or voff and
+ * vlen (offsetof voff) as one word: the compiler would otherwise gather
+ * the four of a field in a vector register, at more instructions than
+ * it saves.
  */
-static inline __attribute__((always_inline)) int
-walk_fields(const struct cdp_jsonmask *mask, struct scan *sc,
-    struct cdp_rec *r, bool *same, const bool any_bs)
+_Static_assert(offsetof(struct cdp_field, klen) ==
+    offsetof(struct cdp_field, koff) + 4 &&
+    offsetof(struct cdp_field, vlen) == offsetof(struct cdp_field, voff) + 4,
+    "a span is two adjacent uint32_t");
+
+static inline __attribute__((always_inline)) void
+put_span(struct cdp_field *f, size_t at, size_t off, size_t len)
+{
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t w = (uint64_t)off | (uint64_t)len << 32;
+
+	memcpy((char *)f + at, &w, sizeof(w));
+#else
+	uint32_t x[2] = { (uint32_t)off, (uint32_t)len };
+
+	memcpy((char *)f + at, x, sizeof(x));
+#endif
+}
+
+/*
+ * walk_nested() for walk_known(), from the place v of the opening
+ * bracket: the place of the closing one, or NOTOK.  A flat object of
+ * strings written compactly, the usual, goes as walk_known() goes, by
+ * the tokens of its strings' closing quotes alone; anything else, from
+ * the start again, by walk_nested().  Called, as its registers would
+ * crowd those of the loop.
+ */
+static __attribute__((noinline)) size_t
+known_nested(const struct tokview *m, struct scan *sc, size_t v)
+{
+	const unsigned char *b = sc->base;
+	size_t n = (size_t)(sc->end - b), t = v + 1, c, e;
+	struct tokpos at;
+
+	if (b[v] == '{' && t < n && b[t] == '"') {
+		for (;;) {
+			/* the key's closing quote, ':', the value's quotes */
+			if ((c = tok_at(m, t + 1)) == NOTOK || c + 3 >= n ||
+			    b[c + 1] != ':' || b[c + 2] != '"' ||
+			    string_esc(m, sc, t, c) < 0 ||
+			    (e = tok_at(m, c + 3)) == NOTOK || e + 2 >= n ||
+			    string_esc(m, sc, c + 2, e) < 0)
+				break;
+			if (b[e + 1] == '}')
+				return e + 1;
+			if (b[e + 1] != ',' || b[e + 2] != '"')
+				break;
+			t = e + 2;
+		}
+	}
+	at = tok_after(m, v);
+	return walk_nested(m, sc, &at, v);
+}
+
+/*
+ * The fields of a record that starts with the keys kept by save_shape(),
+ * compactly written: each key with its closing quote and ':' is compared
+ * as one pattern in place of finding its tokens, and a ',' and quote
+ * after a value are the next key's, so only the values' tokens are
+ * looked for.  r->f holds the nsh > 0 fields; *tq is the first key's
+ * opening quote, after i0 fields.  Returns nsh with *done set when the
+ * record ended there, well formed; else the count of fields indexed, the
+ * walk going on from the key whose opening quote is then *tq (the value
+ * of that field, were it read, is read again).  With avx2, keys are
+ * compared 32 bytes at a time, so near the line's end the walk without
+ * goes on.
+ */
+static inline __attribute__((always_inline)) size_t
+walk_known(const struct cdp_jsonmask *mask, struct scan *sc,
+    struct cdp_rec *r, size_t i0, size_t nsh, size_t *tq, bool *done,
+    const bool any_bs, const bool avx2)
 {
 	const struct tokview view = { mask->tok, mask->ws, mask->bs,
 	    mask->nw << 6, any_bs }, *m = &view;
 	const unsigned char *b = sc->base;
-	size_t n = (size_t)(sc->end - b), t, c, e, nf = 0, cap = r->cap;
-	struct tokpos tp = { 0, m->tok[0] };
+	const struct cdp_keyshape *s = r->shape + i0, *send = r->shape + nsh;
+	struct cdp_field *f = r->f + i0;
+	/* the bytes a pattern's compare reads */
+	const size_t rd = avx2 ? SHAPE_READ : SHAPE_PATMAX;
+	size_t n = (size_t)(sc->end - b), q = *tq, v, c, e;
+	uint64_t x;
+	int esc;
+
+	/* Every pattern compared is in the line, and two bytes after it. */
+	if (n - q <= rd + 2)
+		goto out;
+	for (;; s++, f++) {
+#if HAVE_X86
+		if (avx2) {
+			if (pat_diff_avx2(b + q + 1, s) != 0)
+				break;
+		} else
+#endif
+		if (pat_diff(b + q + 1, s) != 0)
+			break;
+		v = q + 1 + s->plen;
+		f->flags = s->flags;
+		if (b[v] == '"') {
+			/* an opening quote's next token closes it: mostly in
+			 * the same word */
+			x = m->tok[(v + 1) >> 6] >> ((v + 1) & 63);
+			if (x != 0)
+				c = v + 1 + (size_t)__builtin_ctzll(x);
+			else if ((c = tok_next_word(m, v + 1)) == NOTOK)
+				break;
+			if ((esc = string_esc(m, sc, v, c)) < 0)
+				break;
+			if (esc)
+				f->flags |= CDP_F_VALESC;
+			f->type = CDP_STRING;
+			e = c + 1;
+		} else if ((unsigned)b[v] - '0' < 10 &&
+		    (b[v + 1] == ',' || b[v + 1] == '}')) {
+			/* a one-digit number: a count, a flag */
+			f->type = CDP_NUMBER;
+			e = v + 1;
+		} else if (b[v] == '{' || b[v] == '[') {
+			f->type = b[v] == '{' ? CDP_OBJECT : CDP_ARRAY;
+			if ((c = known_nested(m, sc, v)) == NOTOK)
+				break;
+			if (any_bit(m->ws, v, c))
+				f->flags |= CDP_F_SPACE;
+			e = c + 1;
+		} else if ((e = walk_scalar(sc, v, &f->type)) == NOTOK)
+			break;
+		put_span(f, offsetof(struct cdp_field, koff), q + 1, s->len);
+		put_span(f, offsetof(struct cdp_field, voff), v, e - v);
+		if (n - e <= rd + 3) {
+			/* the line's end near: the next key by walk_fields() */
+			if (e + 1 < n && b[e] == ',' && b[e + 1] == '"') {
+				q = e + 1;
+				f++;
+				break;
+			}
+		} else if (b[e] == ',' && b[e + 1] == '"') {
+			/* after the last kept key, the end mark stops it */
+			q = e + 1;
+			continue;
+		}
+		if (s + 1 == send && e < n && b[e] == '}' && (e + 1 == n ||
+		    (tok_at(m, e + 1) == NOTOK && gap_is(b, e + 1, n, 0)))) {
+			*done = true;
+			return nsh;
+		}
+		break;
+	}
+out:
+	*tq = q;
+	return (size_t)(f - r->f);
+}
+
+/*
+ * walk_known() made twice, with and without escapes to check (a line
+ * without a backslash has none), and not inlined into the general walk,
+ * whose registers it would share.
+ */
+static __attribute__((noinline)) size_t
+known_fields(const struct cdp_jsonmask *mask, struct scan *sc,
+    struct cdp_rec *r, size_t nsh, size_t *tq, bool *done)
+{
+	if (mask->any_bs)
+		return walk_known(mask, sc, r, 0, nsh, tq, done, true, false);
+	return walk_known(mask, sc, r, 0, nsh, tq, done, false, false);
+}
+
+/*
+ * The record from its tokens into r's index: 0, or -1.  The walk starts
+ * at token t, the first after the opening brace, nf fields already
+ * indexed (then t is a key's opening quote).  The count and the array
+ * of fields stay in locals while the walk stores into fields (byte
+ * stores may alias anything: through r they would be reloaded after each
+ * one).  *same tells whether the keys are those of the last record kept
+ * by save_shape(), compared as they go by.
+ */
+static inline __attribute__((always_inline)) int
+walk_fields(const struct cdp_jsonmask *mask, struct scan *sc,
+    struct cdp_rec *r, bool *same, size_t t, size_t nf, const bool any_bs)
+{
+	const struct tokview view = { mask->tok, mask->ws, mask->bs,
+	    mask->nw << 6, any_bs }, *m = &view;
+	const unsigned char *b = sc->base;
+	size_t n = (size_t)(sc->end - b), c, e, cap = r->cap;
+	struct tokpos tp = tok_after(m, t);
 	struct cdp_field *fs = r->f, *f;
 	const struct cdp_keyshape *shape = r->shape;
 	/* SIZE_MAX: no keys kept */
@@ -1137,11 +1412,6 @@ walk_fields(const struct cdp_jsonmask *mask, struct scan *sc,
 	size_t lim = cap < nsh ? cap : nsh;
 	int esc, rc = -1;
 
-	if (!tok_pop(m, &tp, &t) || b[t] != '{' || !gap_is(b, 0, t, 0))
-		return -1;
-	e = t + 1;
-	if (!tok_pop(m, &tp, &t) || !gap_is(b, e, t, 0))
-		return -1;
 	while (b[t] == '"') {
 		if (nf == lim) {
 			if (nf == cap) {
@@ -1205,26 +1475,47 @@ out:
  */
 static int
 walk_record(const struct cdp_jsonmask *mask, struct scan *sc,
-    struct cdp_rec *r, bool *same)
+    struct cdp_rec *r, bool *same, size_t t, size_t nf)
 {
 	if (mask->any_bs)
-		return walk_fields(mask, sc, r, same, true);
-	return walk_fields(mask, sc, r, same, false);
+		return walk_fields(mask, sc, r, same, t, nf, true);
+	return walk_fields(mask, sc, r, same, t, nf, false);
 }
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if HAVE_X86
 /*
- * walk_record() with BMI, which every CPU of the AVX2 level has (simd.c):
- * taking the lowest token bit is then one instruction.
+ * known_fields() and walk_record() with BMI, which every CPU of the AVX2
+ * level has (simd.c): taking the lowest token bit is then one
+ * instruction; and the keys compared by AVX2.
  */
+__attribute__((target("avx2,bmi"), noinline))
+static size_t
+known_fields_avx2(const struct cdp_jsonmask *mask, struct scan *sc,
+    struct cdp_rec *r, size_t nsh, size_t *tq, bool *done)
+{
+	size_t nf;
+
+	if (mask->any_bs) {
+		nf = walk_known(mask, sc, r, 0, nsh, tq, done, true, true);
+		if (!*done && nf < nsh)
+			nf = walk_known(mask, sc, r, nf, nsh, tq, done, true,
+			    false);
+		return nf;
+	}
+	nf = walk_known(mask, sc, r, 0, nsh, tq, done, false, true);
+	if (!*done && nf < nsh)
+		nf = walk_known(mask, sc, r, nf, nsh, tq, done, false, false);
+	return nf;
+}
+
 __attribute__((target("bmi")))
 static int
 walk_record_bmi(const struct cdp_jsonmask *mask, struct scan *sc,
-    struct cdp_rec *r, bool *same)
+    struct cdp_rec *r, bool *same, size_t t, size_t nf)
 {
 	if (mask->any_bs)
-		return walk_fields(mask, sc, r, same, true);
-	return walk_fields(mask, sc, r, same, false);
+		return walk_fields(mask, sc, r, same, t, nf, true);
+	return walk_fields(mask, sc, r, same, t, nf, false);
 }
 #define HAVE_BMI	1
 #else
@@ -1232,22 +1523,62 @@ walk_record_bmi(const struct cdp_jsonmask *mask, struct scan *sc,
 #endif
 
 /*
- * The vector pass over r->p: masks, UTF-8 in bulk, the token walk.
- * Returns 0 with r indexed, or -1 when the byte scan must decide.
+ * The vector pass over r->p: masks, UTF-8 in bulk, the token walk, first
+ * with the last record's keys while they match (known_fields()), then
+ * the general one.  Returns 0 with r indexed, or -1 when the byte scan
+ * must decide.
  */
 static int
 parse_tokens(struct cdp_rec *r, struct scan *sc, bool *same)
 {
 	enum cdp_simd level = (enum cdp_simd)(r->simd - 1);
+	const struct cdp_jsonmask *mask = &r->mask;
+	struct tokview view;
+	const unsigned char *b = sc->base;
+	struct tokpos tp;
+	size_t t, e, nf = 0, nsh = r->nshape;
+	bool done = false, bmi = HAVE_BMI && level >= CDP_SIMD_AVX2;
 
 	if (cdp_jsonmask_build(level, r->p, r->len, &r->mask) != 0 ||
 	    (r->mask.any_hi && !cdp_simd_utf8(level, r->p, r->len)))
 		return -1;
+	view.tok = mask->tok;
+	view.ws = mask->ws;
+	view.bs = mask->bs;
+	view.nw64 = mask->nw << 6;
+	view.any_bs = mask->any_bs;
+	/* the opening brace and the token after it: at once in the usual
+	 * line, which starts with a brace and a key's quote */
+	if (r->len >= 2 && b[0] == '{' && b[1] == '"') {
+		t = 1;
+	} else {
+		tp.w64 = 0;
+		tp.cur = mask->tok[0];
+		if (!tok_pop(&view, &tp, &t) || b[t] != '{' ||
+		    !gap_is(b, 0, t, 0))
+			return -1;
+		e = t + 1;
+		if (!tok_pop(&view, &tp, &t) || !gap_is(b, e, t, 0))
+			return -1;
+	}
+	if (nsh > 0 && nsh <= SMALL_MAX && nsh <= r->cap && b[t] == '"') {
 #if HAVE_BMI
-	if (level >= CDP_SIMD_AVX2)
-		return walk_record_bmi(&r->mask, sc, r, same);
+		if (bmi)
+			nf = known_fields_avx2(mask, sc, r, nsh, &t, &done);
+		else
 #endif
-	return walk_record(&r->mask, sc, r, same);
+			nf = known_fields(mask, sc, r, nsh, &t, &done);
+		if (done) {
+			r->n = nf;
+			*same = true;
+			return 0;
+		}
+	}
+#if HAVE_BMI
+	if (bmi)
+		return walk_record_bmi(mask, sc, r, same, t, nf);
+#endif
+	return walk_record(mask, sc, r, same, t, nf);
 }
 
 int

@@ -111,20 +111,29 @@ gen_value(struct cdp_buf *b, int depth)
 	}
 }
 
+static void	mutate(struct cdp_buf *);
+
 /* A line: an object, sometimes with bytes changed, cut or added. */
 static void
 gen_line(struct cdp_buf *b)
 {
-	static const char junk[] = "\"\\{}[]:, \t\r\nx0e-.\x01\x7f\x80\xbf"
-	    "\xc0\xc3\xe2\xed\xf0\xf4\xff";
-	int k = (int)rnd(3);
-
 	cdp_buf_reset(b);
 	gen_ws(b);
 	gen_container(b, 0, 1);
 	gen_ws(b);
 	if (rnd(3) == 0 || b->len == 0)
 		return;
+	mutate(b);
+}
+
+/* Change, cut or add one to three bytes of b. */
+static void
+mutate(struct cdp_buf *b)
+{
+	static const char junk[] = "\"\\{}[]:, \t\r\nx0e-.\x01\x7f\x80\xbf"
+	    "\xc0\xc3\xe2\xed\xf0\xf4\xff";
+	int k = (int)rnd(3);
+
 	for (int i = 0; i <= k; i++) {
 		size_t at = rnd((unsigned)b->len);
 
@@ -434,6 +443,88 @@ test_records(void)
 	cdp_buf_free(&b);
 }
 
+/*
+ * A line after one with the same keys (the walk then compares keys as
+ * patterns and looks only for the values' tokens), changed in one to
+ * three bytes, or whitespace put between two tokens: parsed as the
+ * scalar reference parses it after the same line.
+ */
+static void
+test_known_keys(void)
+{
+	static const char *const base[] = {
+		"{\"event_id\":\"E000000001\",\"ts\":\"2025-11-01T00:00:18Z\","
+		    "\"customer_id\":\"C0068080\",\"email\":\"zofia@onet.pl\","
+		    "\"phone\":\"\",\"qty\":0,\"revenue\":12.5,\"ok\":true,"
+		    "\"no\":false,\"z\":null,\"n\":-3,\"c\":[1,\"x\"],"
+		    "\"props\":{\"device\":\"mobile\",\"campaign\":\"a\\tb\"},"
+		    "\"channel\":\"app\"}",
+		/* keys of 21 and 22 bytes, escapes in keys and values */
+		"{\"abcdefghijklmnopqrstu\":\"a\\\"b\\u00e9\",\"a\\u0062\":7,"
+		    "\"abcdefghijklmnopqrstuv\":[],\"k\\\"q\":\"\\\\\","
+		    "\"abcdefghijklmnop\\u0071\":{},\"e\":\"\xc3\xa9\\n\","
+		    "\"last\":\"the line ends soon after\"}",
+		/* a key of 23 bytes: no keys kept */
+		"{\"abcdefghijklmnopqrstuvw\":{},"
+		    "\"abcdefghijklmnopqrstuvwx\":1,"
+		    "\"a\":\"long enough to be walked as the others are\"}",
+		"{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,"
+		    "\"h\":8,\"i\":9,\"j\":0,\"k\":[{\"a\":{\"b\":[[]]}}],"
+		    "\"l\":\"0123456789012345678901234567890123456789\"}",
+	};
+	static const char ws[] = " \t\r\n";
+	struct cdp_rec ref = { 0 }, r = { 0 };
+	struct cdp_buf b = { 0 };
+	struct cdp_err e;
+	char label[64];
+
+	cdp_rec_use(&ref, CDP_SIMD_SCALAR);
+	seed = 0x2545F4914F6CDD1DULL;
+	for (int l = CDP_SIMD_SSE2; l <= (int)cdp_simd_cpu(); l++) {
+		cdp_rec_use(&r, (enum cdp_simd)l);
+		snprintf(label, sizeof(label), "%s, known keys",
+		    cdp_simd_name((enum cdp_simd)l));
+		for (int k = 0; k < NGEN; k++) {
+			const char *s = base[k % 4];
+			size_t at;
+
+			CHECK(cdp_rec_parse(&ref, s, strlen(s), &e) == 0 &&
+			    cdp_rec_parse(&r, s, strlen(s), &e) == 0,
+			    "%s: base line %d: %s", label, k % 4, e.msg);
+			cdp_buf_reset(&b);
+			cdp_buf_adds(&b, s);
+			if (k / 4 % 4 == 3) {
+				/* whitespace before or after some byte */
+				at = rnd((unsigned)b.len + 1);
+				cdp_buf_addc(&b, 0);
+				memmove(b.p + at + 1, b.p + at, b.len - at - 1);
+				b.p[at] = ws[rnd(4)];
+			} else if (k / 4 % 4 != 0)
+				mutate(&b);
+			check_parse(&ref, &r, b.p, b.len, label);
+		}
+		/* more fields than the last line's: a new key, then its first
+		 * key again, followed by a long value or not */
+		for (int k = 0; k < 16; k++) {
+			const char *s = base[k % 4];
+			const char *more[] = { ",\"zz\":1}",
+			    ",\"zz\":\"a value as long as any other\"}",
+			    ",\"event_id\":1}",
+			    ",\"a\":[\"as long as any other\"]}" };
+
+			cdp_rec_parse(&ref, s, strlen(s), &e);
+			cdp_rec_parse(&r, s, strlen(s), &e);
+			cdp_buf_reset(&b);
+			cdp_buf_add(&b, s, strlen(s) - 1);
+			cdp_buf_adds(&b, more[k / 4]);
+			check_parse(&ref, &r, b.p, b.len, label);
+		}
+	}
+	cdp_rec_free(&ref);
+	cdp_rec_free(&r);
+	cdp_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -443,5 +534,6 @@ main(void)
 	test_utf8();
 	test_count();
 	test_records();
+	test_known_keys();
 	return CHECK_DONE();
 }
