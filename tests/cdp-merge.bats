@@ -225,6 +225,11 @@ chain() {
 	assert_line --index 0 --partial '"_src":"in.ndjson","_line":2,"raw":"nope"}'
 	assert_line --index 1 --partial '{"_error":"field \"email\": an identifier must be a string, a number or an array of them"'
 	assert_line --index 2 --partial '"_line":4,'
+	# Into the null device the bad records are only counted.
+	run_split cdp-merge --ids email --rejects /dev/null --stats in.ndjson
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$(stats_core "$stderr")" '{"read":5,"written":2,"rejected":3,"dropped":0,"clusters":1,"unlinked":0,"ignored":0,"over_degree":0}'
 }
 
 @test "merge: messages quote a value only with --verbose" {
