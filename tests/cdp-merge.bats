@@ -805,6 +805,12 @@ s	CzPrLSNunxwrlDq7jZaIiO	1'
 	run cdp-merge $IDS --hash-key-file key --apply-map J/r$R a.ndjson
 	assert_success
 	assert_equal "$output" "$(head -n 3 many)"
+	# A token given twice in a slice: the message names the second line.
+	f=$(grep -lv '^#' J/r$R/map-a/from-* | head -n 1)
+	sed -n 2p "$f" >> "$f"
+	run_split cdp-merge $IDS --hash-key-file key --apply-map J/r$R a.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: $f:$(wc -l < "$f"): bad join file: a token given twice"
 }
 
 @test "merge: --part K/N: the phases read byte ranges of one file, every line once, as one process" {

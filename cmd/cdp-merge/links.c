@@ -481,12 +481,16 @@ links_emit_prior(const struct merge_opts *opt, char **files, int nfiles)
 
 /* --- --apply-map ------------------------------------------------------- */
 
+/* Map lines read ahead of their insertion: their slots are fetched
+ * from memory meanwhile (a slice's tokens land at random in a map far
+ * larger than the cache). */
+#define MAP_AHEAD	16
+
 /* --apply-map: token of a linking value -> profile id. */
 struct apply {
 	struct index		 ix;
 	struct tokens		*t;
 	struct cdp_keymap	*map;	/* token -> offset in ids */
-	struct cdp_keymap	*idset;	/* hash(profile id) -> offset */
 	struct cdp_keymap	*seen;	/* keyed: value key -> offset + 1, 0 */
 	struct cdp_buf		 ids;	/* the profile ids, NUL-terminated */
 	struct cdp_out		*out;
@@ -497,15 +501,37 @@ struct apply {
 	uint64_t		 cur;	/* lookup()'s answer */
 	uint64_t		 last;	/* the last map line's id in ids */
 	size_t			 last_len;
+	struct pend {		/* map lines read, not yet stored */
+		struct cdp_key128	tok;
+		uint64_t		off;
+		long			lineno;
+	}			 pend[MAP_AHEAD];	/* a ring */
+	int			 npend, head;
+	const char		*file;	/* the slice's file, for messages */
 };
+
+/* Store the oldest pending map line (its slot fetched by now). */
+static void
+map_store(struct apply *a)
+{
+	const struct pend *p = &a->pend[a->head];
+	int added;
+
+	if (cdp_keymap_put(a->map, p->tok, p->off, &added) == NULL)
+		cdp_oom(0);
+	if (!added)
+		cdp_die(EX_DATAERR, a->file, p->lineno, "bad join file: a "
+		    "token given twice");
+	a->head = (a->head + 1) % MAP_AHEAD;
+	a->npend--;
+}
 
 /* One line of a slice: TOKEN TAB PROFILE_ID. */
 static int
 map_line(void *ctx, const struct jline *l, const char **why)
 {
 	struct apply *a = ctx;
-	uint64_t *off;
-	int added;
+	struct pend *p;
 
 	if (l->nf != 2 || name_unescape(&a->pid, l->f[1], l->n[1]) == -1 ||
 	    a->pid.len == 0 || a->pid.len >= PROFILE_ID_SIZE ||
@@ -513,28 +539,23 @@ map_line(void *ctx, const struct jline *l, const char **why)
 		*why = "expected TOKEN TAB PROFILE_ID";
 		return -1;
 	}
-	/* The same id for many values: keep its text once.  A cluster's
-	 * values come one after another in a slice: the id of the line
-	 * before is compared first, not hashed and looked up. */
-	if (a->last_len == a->pid.len && a->last != UINT64_MAX &&
-	    memcmp(a->ids.p + a->last, a->pid.p, a->pid.len) == 0) {
-		off = &a->last;
-	} else {
-		if ((off = cdp_keymap_put(a->idset, cdp_key128_of(a->pid.p,
-		    a->pid.len), a->ids.len, &added)) == NULL)
-			cdp_oom(0);
-		if (added && cdp_buf_add(&a->ids, a->pid.p, a->pid.len + 1) ==
-		    -1)
-			cdp_oom(0);
-		a->last = *off;
+	/* The same id for many values: a cluster's values come one after
+	 * another in a slice (name.c writes them so), and its id's text is
+	 * kept once for them. */
+	if (a->last_len != a->pid.len || a->last == UINT64_MAX ||
+	    memcmp(a->ids.p + a->last, a->pid.p, a->pid.len) != 0) {
+		a->last = a->ids.len;
 		a->last_len = a->pid.len;
+		if (cdp_buf_add(&a->ids, a->pid.p, a->pid.len + 1) == -1)
+			cdp_oom(0);
 	}
-	if (cdp_keymap_put(a->map, jl_key(l, 0), *off, &added) == NULL)
-		cdp_oom(0);
-	if (!added) {
-		*why = "a token given twice";
-		return -1;
-	}
+	if (a->npend == MAP_AHEAD)
+		map_store(a);
+	p = &a->pend[(a->head + a->npend++) % MAP_AHEAD];
+	p->tok = jl_key(l, 0);
+	p->off = a->last;
+	p->lineno = l->lineno;
+	cdp_keymap_prefetch(a->map, p->tok);
 	return 0;
 }
 
@@ -604,7 +625,10 @@ map_load(struct apply *a, const char *dir, const char *part)
 		cdp_buf_reset(&file);
 		if (cdp_buf_addf(&file, "%s/%s", path.p, names[i]) == -1)
 			cdp_oom(0);
+		a->file = file.p;
 		jf_read(file.p, fp, &h, map_line, a);
+		while (a->npend > 0)
+			map_store(a);
 		if (strcmp(h.phase, "map") != 0 || b < 0 || seen[b] ||
 		    strcmp(h.from, names[i] + 5) != 0 || (a->buckets != 0 &&
 		    h.buckets != a->buckets))
@@ -744,14 +768,11 @@ links_apply(const struct merge_opts *opt, char **files, int nfiles)
 		part_check(files[0]);
 	index_init(&a.ix, opt, false);
 	a.t = phase_tokens(opt);
-	if ((a.map = cdp_keymap_new()) == NULL ||
-	    (a.idset = cdp_keymap_new()) == NULL)
+	if ((a.map = cdp_keymap_new()) == NULL)
 		cdp_oom(0);
 	if (!tokens_clear(a.t) && (a.seen = cdp_keymap_new()) == NULL)
 		cdp_oom(0);
 	map_load(&a, opt->apply_map, phase_part(opt, files, nfiles, part));
-	cdp_keymap_free(a.idset);
-	a.idset = NULL;
 	if ((a.out = cdp_out_open(opt->common.output, &err)) == NULL ||
 	    cdp_acct_open(&acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
