@@ -61,6 +61,13 @@ umap_put(struct umap *m, uint64_t id, uint32_t v, bool *added)
 	return &m->s[s].v;
 }
 
+void
+umap_prefetch(const struct umap *m, uint64_t id)
+{
+	if (m->cap != 0)
+		__builtin_prefetch(&m->s[slot_of(id, m->cap)]);
+}
+
 uint32_t *
 umap_get(const struct umap *m, uint64_t id)
 {

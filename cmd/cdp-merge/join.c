@@ -620,12 +620,20 @@ cc_find(struct cc *c, uint32_t x)
 	return r;
 }
 
+/* Edges, local numbers looked up so far ahead of their use that their
+ * slots are in the cache by then. */
+#define AHEAD	16
+
 /* Each edge's ends as local numbers. */
 static void
 cc_map(struct cc *c)
 {
 	c->le = cdp_xmalloc((c->ne ? 2 * c->ne : 1) * sizeof(*c->le));
 	for (size_t i = 0; i < c->ne; i++) {
+		if (i + AHEAD < c->ne) {
+			umap_prefetch(&c->ids, c->e[i + AHEAD].a);
+			umap_prefetch(&c->ids, c->e[i + AHEAD].b);
+		}
 		c->le[2 * i] = cc_local(c, c->e[i].a);
 		c->le[2 * i + 1] = cc_local(c, c->e[i].b);
 	}
@@ -675,10 +683,19 @@ cc_send(struct job *j, struct cc *c)
 	unsigned long long n = 0;
 
 	for (size_t i = 0; i < c->n; i++) {
-		uint64_t r = c->min[cc_find(c, (uint32_t)i)], v = c->id[i];
-		int b1 = (int)(r % (uint64_t)j->nb), b2 = (int)(v %
-		    (uint64_t)j->nb);
+		uint64_t r, v = c->id[i];
+		int b1, b2;
 
+		/* The root a few values on is far away in the table. */
+		if (i + AHEAD < c->n) {
+			uint32_t p = c->up[i + AHEAD];
+
+			__builtin_prefetch(&c->up[p]);
+			__builtin_prefetch(&c->min[p]);
+		}
+		r = c->min[cc_find(c, (uint32_t)i)];
+		b1 = (int)(r % (uint64_t)j->nb);
+		b2 = (int)(v % (uint64_t)j->nb);
 		if (r == v)
 			continue;
 		cdp_buf_reset(&j->line);
@@ -939,11 +956,50 @@ cc1(struct job *j)
 struct ccr {
 	struct cc	 c;
 	bool		 stream;	/* union as read (all edges here) */
+	struct edge	 ring[AHEAD];	/* read (a, b as they came) */
+	size_t		 nring, head;
+	uint32_t	 lring[2 * AHEAD];	/* then as local numbers */
+	size_t		 nl, lhead;
 	struct umap	 w;
 	uint64_t	*wn;
 	size_t		 nw, wcap;
 	bool		 weights;
 };
+
+/* Join the oldest edge of the second ring (its ends' parents and
+ * smallest ids fetched meanwhile). */
+static void
+cc_stream_join(struct ccr *r)
+{
+	cc_union(&r->c, r->lring[2 * r->lhead], r->lring[2 * r->lhead + 1]);
+	r->lhead = (r->lhead + 1) % AHEAD;
+	r->nl--;
+}
+
+/* The oldest edge of the first ring (its slots fetched meanwhile) to
+ * local numbers, into the second. */
+static void
+cc_stream_one(struct ccr *r)
+{
+	const struct edge *e = &r->ring[r->head];
+	struct cc *c = &r->c;
+	size_t at;
+	uint32_t a, b;
+
+	if (r->nl == AHEAD)
+		cc_stream_join(r);
+	a = cc_local(c, e->a);
+	b = cc_local(c, e->b);
+	at = (r->lhead + r->nl++) % AHEAD;
+	r->lring[2 * at] = a;
+	r->lring[2 * at + 1] = b;
+	__builtin_prefetch(&c->up[a]);
+	__builtin_prefetch(&c->up[b]);
+	__builtin_prefetch(&c->min[a]);
+	__builtin_prefetch(&c->min[b]);
+	r->head = (r->head + 1) % AHEAD;
+	r->nring--;
+}
 
 static int
 cc_line(void *ctx, const struct jline *l, const char **why)
@@ -955,9 +1011,15 @@ cc_line(void *ctx, const struct jline *l, const char **why)
 		return -1;
 	}
 	if (l->f[0][0] == 'e' && r->stream) {
-		uint32_t a = cc_local(&r->c, jl_num(l, 1));
+		struct edge *e;
 
-		cc_union(&r->c, a, cc_local(&r->c, jl_num(l, 2)));
+		if (r->nring == AHEAD)
+			cc_stream_one(r);
+		e = &r->ring[(r->head + r->nring++) % AHEAD];
+		e->a = jl_num(l, 1);
+		e->b = jl_num(l, 2);
+		umap_prefetch(&r->c.ids, e->a);
+		umap_prefetch(&r->c.ids, e->b);
 	} else if (l->f[0][0] == 'e') {
 		cc_edge(&r->c, jl_num(l, 1), jl_num(l, 2));
 	} else if (l->f[0][0] == 'w') {
@@ -1009,6 +1071,10 @@ cc(struct job *j)
 	 * union-find finds the components, and its stars are the last.
 	 */
 	job_read(j, cc_line, &r);
+	while (r.nring > 0)
+		cc_stream_one(&r);
+	while (r.nl > 0)
+		cc_stream_join(&r);
 	if (!r.stream) {
 		cc_map(&r.c);
 		settled = cc_settled(j, &r.c);

@@ -29,6 +29,9 @@ struct umap {
  * valid until the next insertion. */
 uint32_t *umap_put(struct umap *m, uint64_t id, uint32_t v, bool *added);
 uint32_t *umap_get(const struct umap *m, uint64_t id);
+/* A hint that id is looked up soon: its slot starts loading into the
+ * cache (the tables of a round are far larger than it). */
+void	umap_prefetch(const struct umap *m, uint64_t id);
 void	umap_free(struct umap *m);
 
 /* One round for one bucket. */
