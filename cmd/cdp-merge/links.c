@@ -138,6 +138,10 @@ head_init(struct jhead *h, const struct merge_opts *opt,
 
 /* --- --emit-links ------------------------------------------------------ */
 
+/* Keys hashed this far ahead of their look-up in a map far larger than
+ * the cache, their slots fetched from memory meanwhile. */
+#define MAP_AHEAD	16
+
 /* The part's distinct identifier sets: which record first had each, how
  * many had it, and its name (a hash of its sorted tokens). */
 struct sets {
@@ -171,13 +175,27 @@ find_sets(const struct index *ix, const struct cdp_key128 *tok,
 {
 	struct cdp_keymap *seen = cdp_keymap_new();
 
+	struct cdp_key128 ahead[MAP_AHEAD];
+
 	/* At most a set a record: room for them all at once. */
 	if (seen == NULL || cdp_keymap_reserve(seen, ix->nrecs) == -1)
 		cdp_oom(0);
+	/* Each record's set is hashed MAP_AHEAD records before it is
+	 * looked up, its slot fetched meanwhile. */
+	for (size_t k = 0; k < ix->nrecs && k < MAP_AHEAD; k++) {
+		ahead[k] = local_set(ix, k);
+		cdp_keymap_prefetch(seen, ahead[k]);
+	}
 	for (size_t k = 0; k < ix->nrecs; k++) {
+		struct cdp_key128 key = ahead[k % MAP_AHEAD];
 		int added;
-		uint64_t *v = cdp_keymap_put(seen, local_set(ix, k), s->n,
-		    &added);
+		uint64_t *v;
+
+		if (k + MAP_AHEAD < ix->nrecs) {
+			ahead[k % MAP_AHEAD] = local_set(ix, k + MAP_AHEAD);
+			cdp_keymap_prefetch(seen, ahead[k % MAP_AHEAD]);
+		}
+		v = cdp_keymap_put(seen, key, s->n, &added);
 
 		if (v == NULL)
 			cdp_oom(0);
@@ -480,11 +498,6 @@ links_emit_prior(const struct merge_opts *opt, char **files, int nfiles)
 }
 
 /* --- --apply-map ------------------------------------------------------- */
-
-/* Map lines read ahead of their insertion: their slots are fetched
- * from memory meanwhile (a slice's tokens land at random in a map far
- * larger than the cache). */
-#define MAP_AHEAD	16
 
 /* --apply-map: token of a linking value -> profile id. */
 struct apply {
