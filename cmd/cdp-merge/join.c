@@ -662,8 +662,18 @@ cc_union(struct cc *c, uint32_t a, uint32_t b)
 static void
 cc_join(struct cc *c)
 {
-	for (size_t i = 0; i < c->ne; i++)
+	for (size_t i = 0; i < c->ne; i++) {
+		if (i + AHEAD < c->ne) {
+			uint32_t a = c->le[2 * (i + AHEAD)],
+			    b = c->le[2 * (i + AHEAD) + 1];
+
+			__builtin_prefetch(&c->up[a]);
+			__builtin_prefetch(&c->up[b]);
+			__builtin_prefetch(&c->min[a]);
+			__builtin_prefetch(&c->min[b]);
+		}
 		cc_union(c, c->le[2 * i], c->le[2 * i + 1]);
+	}
 }
 
 /* The smallest id of id's component (id itself when not in any). */
@@ -890,6 +900,8 @@ cc1_weights(struct job *j, struct cc1 *s, struct cc *c,
 		while (i < s->nm && (s->m[i].hi < s->s[k].hi ||
 		    (s->m[i].hi == s->s[k].hi && s->m[i].lo < s->s[k].lo)))
 			i++;
+		if (i + AHEAD < s->nm)
+			umap_prefetch(&c->ids, s->m[i + AHEAD].v);
 		if (i == s->nm || !same_set(&s->m[i], &s->s[k])) {
 			*unlinked += n;
 			continue;
