@@ -35,6 +35,10 @@
 
 #define MAX_WARN	20	/* --max-degree warnings without --verbose */
 
+/* Tables far larger than the cache are read this many steps ahead of
+ * their use (a prefetch), so that their misses overlap. */
+#define AHEAD	16
+
 /* A keep- file the round did not read goes on to the next round as it
  * is: linked where the folders share a file system, else copied. */
 static void
@@ -374,14 +378,15 @@ deg_sets(struct job *j, struct deg *d, size_t b, size_t e,
 	size_t start = *nu, n = 0;
 	struct cdp_key128 *s;
 
-	for (size_t i = b; i < e; i++) {
+	for (size_t i = b + 1; i < e; i++) {
 		if (d->v[i].field != r->field || d->v[i].nlen != r->nlen ||
 		    memcmp(d->names.p + d->v[i].name, d->names.p + r->name,
 		    r->nlen) != 0)
 			cdp_die(EX_DATAERR, j->in, 0, "one token, two values: "
 			    "parts emitted with other options or keys");
-		n += d->v[i].nsets;
 	}
+	for (size_t i = b; i < e; i++)
+		n += d->v[i].nsets;
 	cdp_xgrow((void **)u, ucap, start + n, sizeof(**u));
 	s = *u + start;
 	n = 0;
@@ -513,6 +518,8 @@ deg(struct job *j)
 	for (size_t b = 0, e; b < d.nv; b = e) {
 		size_t n;
 
+		if (b + AHEAD < d.nv)
+			__builtin_prefetch(&d.setkeys[d.v[b + AHEAD].sets]);
 		for (e = b + 1; e < d.nv && d.v[e].tok.hi == d.v[b].tok.hi &&
 		    d.v[e].tok.lo == d.v[b].tok.lo; e++)
 			continue;
@@ -531,9 +538,13 @@ deg(struct job *j)
 	j->count = linking;
 	job_open(j, false);
 	job_keep_open(j, &st, "keep-static");
-	for (size_t i = 0; i < linking; i++)
+	for (size_t i = 0; i < linking; i++) {
+		/* The names are in the order they came, not the tokens'. */
+		if (i + AHEAD < linking)
+			__builtin_prefetch(d.names.p + d.v[g[i + AHEAD].b].name);
 		deg_write(j, &d, &g[i], u, (uint64_t)i * (uint64_t)j->nb +
 		    (uint64_t)j->me, &st);
+	}
 	jf_close(&st);
 	free(g);
 	free(u);
@@ -619,10 +630,6 @@ cc_find(struct cc *c, uint32_t x)
 	}
 	return r;
 }
-
-/* Edges, local numbers looked up so far ahead of their use that their
- * slots are in the cache by then. */
-#define AHEAD	16
 
 /* Each edge's ends as local numbers. */
 static void
