@@ -204,6 +204,7 @@ struct deg {
 	/* the parts, by name */
 	char			**part;
 	size_t			 nparts, partcap;
+	uint32_t		*rank;	/* part -> its place in name order */
 	uint32_t		 cur;	/* the file's part */
 	struct cdp_buf		 tmp;
 };
@@ -408,8 +409,9 @@ deg_sets(struct job *j, struct deg *d, size_t b, size_t e,
 	return n;
 }
 
-/* Linking value number id: S ID TOKEN FIELD NAME PARTS into keep-static,
- * M SET ID to the bucket of each of its sets. */
+/* Linking value number id: S ID TOKEN FIELD NAME PARTS into keep-static
+ * (PARTS: the parts' numbers in the name order of keep-parts, which
+ * every bucket has alike), M SET ID to the bucket of each of its sets. */
 static void
 deg_write(struct job *j, struct deg *d, const struct group *g,
     const struct cdp_key128 *u, uint64_t id, struct jf *st)
@@ -431,8 +433,7 @@ deg_write(struct job *j, struct deg *d, const struct group *g,
 			continue;
 		if (i > g->b)
 			jb_str(&j->line, ",", 1);
-		jb_str(&j->line, d->part[d->v[i].part],
-		    strlen(d->part[d->v[i].part]));
+		jb_num(&j->line, d->rank[d->v[i].part]);
 	}
 	jf_put(st, &j->line);
 	for (size_t i = 0; i < g->nu; i++) {
@@ -499,6 +500,35 @@ deg_sort(struct deg *d)
 	d->vcap = d->nv;
 }
 
+/* A part's name and its number in the order it came. */
+struct pname {
+	const char	*name;
+	uint32_t	 i;
+};
+
+static int
+cmp_pname(const void *a, const void *b)
+{
+	return strcmp(((const struct pname *)a)->name,
+	    ((const struct pname *)b)->name);
+}
+
+/* Each part's place in the name order keep-parts is written in. */
+static void
+deg_rank(struct deg *d)
+{
+	struct pname *o = cdp_xcalloc(d->nparts ? d->nparts : 1, sizeof(*o));
+
+	d->rank = cdp_xcalloc(d->nparts ? d->nparts : 1, sizeof(*d->rank));
+	for (size_t i = 0; i < d->nparts; i++)
+		o[i] = (struct pname){ d->part[i], (uint32_t)i };
+	if (d->nparts > 0)
+		qsort(o, d->nparts, sizeof(*o), cmp_pname);
+	for (size_t i = 0; i < d->nparts; i++)
+		d->rank[o[i].i] = (uint32_t)i;
+	free(o);
+}
+
 static void
 deg(struct job *j)
 {
@@ -512,6 +542,7 @@ deg(struct job *j)
 	if ((d.pidmap = cdp_keymap_new()) == NULL)
 		cdp_oom(0);
 	deg_read(j, &d);
+	deg_rank(&d);
 	deg_sort(&d);
 	/* First the degrees (the next round learns the number of linking
 	 * values from the headers), then the lines. */
@@ -555,6 +586,7 @@ deg(struct job *j)
 	for (size_t i = 0; i < d.nparts; i++)
 		free(d.part[i]);
 	free(d.part);
+	free(d.rank);
 	free(d.v);
 	free(d.setkeys);
 	free(d.poff);
