@@ -31,10 +31,19 @@
 
 /* --- slices of the map ------------------------------------------------- */
 
+/*
+ * A slice's text is written out when it reaches this size, its file
+ * opened then: the buffer is used again, not grown by reallocation over
+ * fresh pages (a fifth of name2), and a bucket has no more files open
+ * than its slices' bytes over this.
+ */
+#define SLICE_FLUSH	((size_t)1 << 20)
+
 /* The parts' names (keep-parts) and what each part's slice gets. */
 struct slices {
 	char		**name;
 	struct cdp_buf	*text;
+	struct jf	*f;	/* its file, once opened (f.o non-NULL) */
 	size_t		 n, cap;
 	unsigned long long lines;
 };
@@ -60,6 +69,34 @@ slices_load(struct job *j, struct slices *s)
 		cdp_die(EX_DATAERR, j->in, 0, "no keep-parts: not a join "
 		    "folder");
 	s->text = cdp_xcalloc(s->n ? s->n : 1, sizeof(*s->text));
+	s->f = cdp_xcalloc(s->n ? s->n : 1, sizeof(*s->f));
+}
+
+/* Part i's text so far into OUT/map-PART/from-B (opened when it is
+ * not). */
+static void
+slices_flush(struct job *j, struct slices *s, size_t i)
+{
+	struct cdp_err err;
+
+	if (s->f[i].o == NULL) {
+		struct jhead h = { .buckets = j->nb, .prior = j->prior };
+		struct cdp_buf d = { 0 };
+		char name[32];
+
+		snprintf(h.phase, sizeof(h.phase), "map");
+		snprintf(h.from, sizeof(h.from), "%d", j->me);
+		memcpy(h.opts, j->fp, sizeof(h.opts));
+		snprintf(name, sizeof(name), "from-%d", j->me);
+		if (cdp_buf_addf(&d, "%s/map-%s", j->out, s->name[i]) == -1)
+			cdp_oom(0);
+		jf_open(&s->f[i], d.p, name, &h);
+		cdp_buf_free(&d);
+	}
+	if (s->text[i].len > 0 && cdp_out_write(s->f[i].o, s->text[i].p,
+	    s->text[i].len, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	cdp_buf_reset(&s->text[i]);
 }
 
 /*
@@ -86,6 +123,8 @@ slices_add(struct job *j, struct slices *s, const char *parts, size_t n,
 		jb_str(t, pid, pn);
 		jb_str(t, "\n", 1);
 		s->lines++;
+		if (t->len >= SLICE_FLUSH)
+			slices_flush(j, s, p);
 	}
 }
 
@@ -96,27 +135,12 @@ slices_write(struct job *j, struct slices *s)
 	struct cdp_buf d = { 0 };
 	struct cdp_err err;
 	struct cdp_out *o;
-	struct jhead h = { .buckets = j->nb, .prior = j->prior };
-	char name[32];
 
-	snprintf(h.phase, sizeof(h.phase), "map");
-	snprintf(h.from, sizeof(h.from), "%d", j->me);
-	memcpy(h.opts, j->fp, sizeof(h.opts));
-	snprintf(name, sizeof(name), "from-%d", j->me);
 	for (size_t i = 0; i < s->n; i++) {
-		struct jf f;
-
-		cdp_buf_reset(&d);
-		if (cdp_buf_addf(&d, "%s/map-%s", j->out, s->name[i]) == -1)
-			cdp_oom(0);
-		jf_open(&f, d.p, name, &h);
-		if (s->text[i].len > 0 && cdp_out_write(f.o, s->text[i].p,
-		    s->text[i].len, &err) == -1)
-			cdp_die_err(&err, NULL, 0);
-		jf_close(&f);
+		slices_flush(j, s, i);
+		jf_close(&s->f[i]);
 	}
 	jf_mkdir(j->out);
-	cdp_buf_reset(&d);
 	if (cdp_buf_addf(&d, "%s/done", j->out) == -1)
 		cdp_oom(0);
 	if ((o = cdp_out_open(d.p, &err)) == NULL ||
@@ -129,6 +153,7 @@ slices_write(struct job *j, struct slices *s)
 	}
 	free(s->name);
 	free(s->text);
+	free(s->f);
 	cdp_buf_free(&d);
 }
 
