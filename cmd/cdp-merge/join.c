@@ -668,6 +668,9 @@ static void
 cc_map(struct cc *c)
 {
 	c->le = cdp_xmalloc((c->ne ? 2 * c->ne : 1) * sizeof(*c->le));
+	/* A component's values are one more than its edges, and most are
+	 * two or three: about as many values as edges. */
+	umap_reserve(&c->ids, c->ne);
 	for (size_t i = 0; i < c->ne; i++) {
 		if (i + AHEAD < c->ne) {
 			umap_prefetch(&c->ids, c->e[i + AHEAD].a);

@@ -33,6 +33,10 @@ uint32_t *umap_get(const struct umap *m, uint64_t id);
  * cache (the tables of a round are far larger than it). */
 void	umap_prefetch(const struct umap *m, uint64_t id);
 void	umap_free(struct umap *m);
+/* Room for n ids in all, so that filling the table to n moves none of
+ * them again (doubling from empty moves every id once more on the way,
+ * over fresh pages). */
+void	umap_reserve(struct umap *m, size_t n);
 
 /* One round for one bucket. */
 struct job {
