@@ -20,6 +20,8 @@
 #include "xalloc.h"
 
 #define MAGIC	"#cdp-merge-join"
+/* The files' version: 2 since the S and N lines give parts by number. */
+#define VERSION	'2'
 
 /* Multiply-shift of the high half: no modulo bias for small counts. */
 static int
@@ -100,8 +102,8 @@ jf_open(struct jf *f, const char *dir, const char *name,
 		cdp_die_err(&err, NULL, 0);
 	f->lines = 0;
 	cdp_buf_reset(&b);
-	if (cdp_buf_addf(&b, "%s\t1\t%s\t%d\t%s\t%s\t%d\t%d\t%d\t%llu\n",
-	    MAGIC, h->phase, h->buckets, h->from, h->opts, h->settled,
+	if (cdp_buf_addf(&b, "%s\t%c\t%s\t%d\t%s\t%s\t%d\t%d\t%d\t%llu\n",
+	    MAGIC, VERSION, h->phase, h->buckets, h->from, h->opts, h->settled,
 	    h->prior, h->gather, h->count) == -1)
 		cdp_oom(0);
 	put_raw(f, b.p, b.len);
@@ -234,7 +236,7 @@ parse_head(const struct jline *l, const char *want, struct jhead *h)
 	    memcmp(l->f[0], MAGIC, l->n[0]) != 0)
 		cdp_die(EX_DATAERR, l->file, 1, "not a file of cdp-merge's "
 		    "join");
-	if (l->n[1] != 1 || l->f[1][0] != '1')
+	if (l->n[1] != 1 || l->f[1][0] != VERSION)
 		cdp_die(EX_DATAERR, l->file, 1, "a join file of another "
 		    "version of cdp-merge");
 	copy_field(h->phase, sizeof(h->phase), l, 2);
