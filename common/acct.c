@@ -1,5 +1,6 @@
 /* acct.c - record accounting, rejects file, stats line. */
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,19 @@
 /* Where the stats line goes and the run's name: from the command line,
  * for the end of the run. */
 static const char *stats_file, *stats_run_id;
+
+/* Whether path is the null device (--rejects /dev/null: the bad
+ * records are counted, their lines never formatted, 4% of cdp-merge's
+ * time on identifier-rich input). */
+static bool
+is_null_device(const char *path)
+{
+	struct stat a, b;
+
+	return stat(path, &a) == 0 && S_ISCHR(a.st_mode) &&
+	    stat("/dev/null", &b) == 0 && S_ISCHR(b.st_mode) &&
+	    a.st_rdev == b.st_rdev;
+}
 
 int
 cdp_acct_open(struct cdp_acct *a, const char *rejects_path,
@@ -34,6 +48,7 @@ cdp_acct_open(struct cdp_acct *a, const char *rejects_path,
 		return 0;
 	if ((a->rejects = cdp_out_open(rejects_path, err)) == NULL)
 		return -1;
+	a->discard = is_null_device(rejects_path);
 	return 0;
 }
 
@@ -64,6 +79,8 @@ cdp_acct_reject(struct cdp_acct *a, const char *src, long line,
 		return -1;
 	}
 	a->rejected++;
+	if (a->discard)
+		return 0;
 	cdp_buf_reset(b);
 	if (cdp_acct_reject_line(b, src, line, reason, raw, rawlen) == -1) {
 		cdp_err_set(err, EX_OSERR, "out of memory");

@@ -33,11 +33,14 @@ struct cdp_acct {
 	}			extra[CDP_ACCT_MAXEXTRA];
 	struct cdp_out		*rejects;	/* NULL: first bad record stops */
 	struct cdp_buf		 line;		/* private: a rejects line */
+	bool			 discard;	/* private: rejects to /dev/null */
 };
 
 /*
  * Start the account; with rejects_path non-NULL open that file (atomic,
- * like -o).  Returns 0, or -1 with err set.
+ * like -o).  When it names the null device, cdp_acct_reject() only
+ * counts: nothing would be kept of the lines it formats.  Returns 0, or
+ * -1 with err set.
  */
 int	cdp_acct_open(struct cdp_acct *a, const char *rejects_path,
 	    struct cdp_err *err);

@@ -2580,6 +2580,44 @@ cdp_recw_field(struct cdp_recw *w, const struct cdp_rec *r,
 	return put_value(w, r, f);
 }
 
+/* The end of r's fields when the line holds them as the writer would
+ * write them: '{', then "KEY":VALUE with ',' between, no whitespace
+ * outside the values nor inside them.  0 when it does not. */
+static size_t
+compact_end(const struct cdp_rec *r)
+{
+	const char *p = r->p;
+	size_t at = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct cdp_field *f = &r->f[i];
+		size_t k = f->koff;
+
+		if (k != at + 2 || p[at] != (i == 0 ? '{' : ',') ||
+		    p[k - 1] != '"' || p[k + f->klen] != '"' ||
+		    p[k + f->klen + 1] != ':' || f->voff != k + f->klen + 2 ||
+		    (f->flags & CDP_F_SPACE) != 0)
+			return 0;
+		at = (size_t)f->voff + f->vlen;
+	}
+	return at;
+}
+
+int
+cdp_recw_fields(struct cdp_recw *w, const struct cdp_rec *r)
+{
+	size_t end = w->n == 0 && r->n > 0 ? compact_end(r) : 0;
+
+	if (end > 0) {
+		w->n = r->n;
+		return cdp_buf_add(&w->b, r->p, end);
+	}
+	for (size_t i = 0; i < r->n; i++)
+		if (cdp_recw_field(w, r, &r->f[i]) == -1)
+			return -1;
+	return 0;
+}
+
 int
 cdp_recw_field_as(struct cdp_recw *w, const char *key, size_t klen,
     const struct cdp_rec *r, const struct cdp_field *f)

@@ -226,6 +226,15 @@ void	cdp_recw_free(struct cdp_recw *w);
 int	cdp_recw_field(struct cdp_recw *w, const struct cdp_rec *r,
 	    const struct cdp_field *f);
 
+/*
+ * Copy every field of r in order, as cdp_recw_field() each (called right
+ * after cdp_recw_begin()).  A line already in the writer's form (no
+ * whitespace outside the values, none inside a nested one) is copied in
+ * one piece, not field by field: the common case of records written by
+ * this suite.
+ */
+int	cdp_recw_fields(struct cdp_recw *w, const struct cdp_rec *r);
+
 /* Copy field f of r under a new (unescaped) key. */
 int	cdp_recw_field_as(struct cdp_recw *w, const char *key, size_t klen,
 	    const struct cdp_rec *r, const struct cdp_field *f);

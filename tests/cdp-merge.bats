@@ -225,6 +225,11 @@ chain() {
 	assert_line --index 0 --partial '"_src":"in.ndjson","_line":2,"raw":"nope"}'
 	assert_line --index 1 --partial '{"_error":"field \"email\": an identifier must be a string, a number or an array of them"'
 	assert_line --index 2 --partial '"_line":4,'
+	# Into the null device the bad records are only counted.
+	run_split cdp-merge --ids email --rejects /dev/null --stats in.ndjson
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$(stats_core "$stderr")" '{"read":5,"written":2,"rejected":3,"dropped":0,"clusters":1,"unlinked":0,"ignored":0,"over_degree":0}'
 }
 
 @test "merge: messages quote a value only with --verbose" {
@@ -735,7 +740,7 @@ join_rounds() {
 J/r0/to-0/keep-sets-a
 J/r0/to-1/emit-a
 J/r0/to-1/keep-sets-a'
-	assert_equal "$(head -c 22 J/r0/to-0/emit-a)" '#cdp-merge-join	1	emit'
+	assert_equal "$(head -c 22 J/r0/to-0/emit-a)" '#cdp-merge-join	2	emit'
 	# Nothing in clear: not the values, not the normalised phone.
 	run grep -rlE 'ann|601|C9' J
 	assert_failure 1
@@ -750,11 +755,11 @@ J/r0/to-1/keep-sets-a'
 	cdp-merge $IDS --hash-key-file key --emit-links --buckets 1 -o J/r0 a.ndjson
 	# A token, a set: 22 characters; ann@x.io (8 bytes) sealed in 11,
 	# +48601234567 (12) in 16, C9 (2) in 3.
-	assert_equal "$(cat J/r0/to-0/emit-a)" '#cdp-merge-join	1	emit	1	a	3020fea5dac33837	0	0	0	0
+	assert_equal "$(cat J/r0/to-0/emit-a)" '#cdp-merge-join	2	emit	1	a	3020fea5dac33837	0	0	0	0
 v	BtP9AO5pScEHiWiFJSwNGL	0	bCu7nMOiilM	BF70SJolhrI5dmjlBPOXYJ,DNnhDURLxfVxxZeEljto5n
 v	AX-YSBFoGPXDjxPlmHW5px	1	WK2uC6vrIFkiRLLh	DNnhDURLxfVxxZeEljto5n,CzPrLSNunxwrlDq7jZaIiO
 v	DF5Ojckzdm_3vmOktdQECO	2	nFc	CzPrLSNunxwrlDq7jZaIiO'
-	assert_equal "$(cat J/r0/to-0/keep-sets-a)" '#cdp-merge-join	1	emit	1	a	3020fea5dac33837	0	0	0	0
+	assert_equal "$(cat J/r0/to-0/keep-sets-a)" '#cdp-merge-join	2	emit	1	a	3020fea5dac33837	0	0	0	0
 s	BF70SJolhrI5dmjlBPOXYJ	1
 s	DNnhDURLxfVxxZeEljto5n	1
 s	CzPrLSNunxwrlDq7jZaIiO	1'
@@ -764,6 +769,13 @@ s	CzPrLSNunxwrlDq7jZaIiO	1'
 	run_split cdp-merge $IDS --hash-key-file key --join-links -o K/r1 K/r0/to-0
 	assert_failure 65
 	assert_equal "$stderr" "cdp-merge: K/r0/to-0/emit-a:2: bad join file: expected a key (22 characters)"
+	# A file of the version before (parts by name in the S and N lines).
+	rm -r K
+	cp -r J K
+	sed -i '1s/^#cdp-merge-join\t2\t/#cdp-merge-join\t1\t/' K/r0/to-0/emit-a
+	run_split cdp-merge $IDS --hash-key-file key --join-links -o K/r1 K/r0/to-0
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: K/r0/to-0/emit-a:1: a join file of another version of cdp-merge"
 	# A sealed name of 13 characters is no whole number of bytes.
 	rm -r K
 	cp -r J K
@@ -800,6 +812,12 @@ s	CzPrLSNunxwrlDq7jZaIiO	1'
 	run cdp-merge $IDS --hash-key-file key --apply-map J/r$R a.ndjson
 	assert_success
 	assert_equal "$output" "$(head -n 3 many)"
+	# A token given twice in a slice: the message names the second line.
+	f=$(grep -lv '^#' J/r$R/map-a/from-* | head -n 1)
+	sed -n 2p "$f" >> "$f"
+	run_split cdp-merge $IDS --hash-key-file key --apply-map J/r$R a.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: $f:$(wc -l < "$f"): bad join file: a token given twice"
 }
 
 @test "merge: --part K/N: the phases read byte ranges of one file, every line once, as one process" {

@@ -110,6 +110,7 @@ index_free(struct index *ix)
 	cdp_buf_free(&ix->norm);
 	cdp_buf_free(&ix->low);
 	cdp_buf_free(&ix->msg);
+	cdp_buf_free(&ix->vals);
 }
 
 /* The profile id of hash h: "p_" and 32 hex digits. */
@@ -387,14 +388,36 @@ new_set(struct index *ix, const uint32_t *ids, int k)
 
 static void	add_edges(struct index *, const uint32_t *, int);
 
+/*
+ * The record's values are found first and their nodes looked up after,
+ * so that the look-ups (each a cache miss in a large map) wait for
+ * memory together, not one after another: a fifth of --emit-links' time
+ * was those misses.  A bad record adds the nodes of the values before
+ * its bad one, as when each was added as found.
+ */
 int
 index_add(struct index *ix, struct cdp_rec *rec, uint32_t ids[MAX_IDS],
     const char **why)
 {
+	struct cdp_key128 keys[MAX_IDS];
+	struct idval v;
+	const char *p;
 	int k;
 
-	if ((k = index_record_ids(ix, rec, ids, NULL, why)) == -1)
+	cdp_buf_reset(&ix->vals);
+	if ((k = record_ids(ix, rec, NULL, keys, &ix->vals, why)) == -1) {
+		index_add_nodes(ix, ix->vals.p, ix->vals.len);
 		return -1;
+	}
+	for (int j = 0; j < k; j++)
+		cdp_keymap_prefetch(ix->map, keys[j]);
+	p = ix->vals.p;
+	for (int j = 0; j < k; j++) {
+		memcpy(&v, p, sizeof(v));
+		p += sizeof(v);
+		ids[j] = node_of_key(ix, v.key, v.field, p, v.n);
+		p += v.n;
+	}
 	if (ix->record_links) {
 		cdp_xgrow((void **)&ix->rkey, &ix->rkcap, ix->nrecs + 1,
 		    sizeof(*ix->rkey));

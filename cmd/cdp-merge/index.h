@@ -59,6 +59,7 @@ struct index {
 	size_t			 nlines, gcap;
 	struct cdp_norm_ctx	 ctx;
 	struct cdp_buf		 val, norm, low, msg;
+	struct cdp_buf		 vals;	/* index_add(): a record's values */
 	unsigned long long	 ignored;	/* values ignored */
 	/* after resolve() */
 	struct uf		 uf;

@@ -4,10 +4,12 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <xxhash.h>
 
@@ -18,6 +20,8 @@
 #include "xalloc.h"
 
 #define MAGIC	"#cdp-merge-join"
+/* The files' version: 2 since the S and N lines give parts by number. */
+#define VERSION	'2'
 
 /* Multiply-shift of the high half: no modulo bias for small counts. */
 static int
@@ -98,8 +102,8 @@ jf_open(struct jf *f, const char *dir, const char *name,
 		cdp_die_err(&err, NULL, 0);
 	f->lines = 0;
 	cdp_buf_reset(&b);
-	if (cdp_buf_addf(&b, "%s\t1\t%s\t%d\t%s\t%s\t%d\t%d\t%d\t%llu\n",
-	    MAGIC, h->phase, h->buckets, h->from, h->opts, h->settled,
+	if (cdp_buf_addf(&b, "%s\t%c\t%s\t%d\t%s\t%s\t%d\t%d\t%d\t%llu\n",
+	    MAGIC, VERSION, h->phase, h->buckets, h->from, h->opts, h->settled,
 	    h->prior, h->gather, h->count) == -1)
 		cdp_oom(0);
 	put_raw(f, b.p, b.len);
@@ -232,7 +236,7 @@ parse_head(const struct jline *l, const char *want, struct jhead *h)
 	    memcmp(l->f[0], MAGIC, l->n[0]) != 0)
 		cdp_die(EX_DATAERR, l->file, 1, "not a file of cdp-merge's "
 		    "join");
-	if (l->n[1] != 1 || l->f[1][0] != '1')
+	if (l->n[1] != 1 || l->f[1][0] != VERSION)
 		cdp_die(EX_DATAERR, l->file, 1, "a join file of another "
 		    "version of cdp-merge");
 	copy_field(h->phase, sizeof(h->phase), l, 2);
@@ -298,9 +302,36 @@ jf_read(const char *path, const char *want, struct jhead *h,
 	return read_all(path, want, h, fn, ctx);
 }
 
+/*
+ * Only the header: a round reads every file's header before its lines,
+ * and a reader of lines fills a buffer of a megabyte for it (a tenth of
+ * a round's time).  A first line that is not plainly there (no '#' at
+ * the start, no newline in the first bytes, a CR) goes the long way, so
+ * that its message is the same.
+ */
 void
 jf_read_head(const char *path, const char *want, struct jhead *h)
 {
+	char buf[1024];
+	const char *nl;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY)) != -1) {
+		while ((n = read(fd, buf, sizeof(buf))) == -1 && errno == EINTR)
+			continue;
+		close(fd);
+		if (n > 0 && buf[0] == '#' && (nl = memchr(buf, '\n',
+		    (size_t)n)) != NULL && nl[-1] != '\r') {
+			struct jline l = { .file = path, .lineno = 1,
+			    .head = h };
+
+			if (split(&l, buf, (size_t)(nl - buf)) == 0) {
+				parse_head(&l, want, h);
+				return;
+			}
+		}
+	}
 	read_all(path, want, h, NULL, NULL);
 }
 

@@ -6,7 +6,7 @@
  * a bucket in the rounds) and the bucket's own "keep-" files, which it
  * carries from round to round.  Every file starts with a header line
  *
- *   #cdp-merge-join TAB 1 TAB PHASE TAB BUCKETS TAB FROM TAB OPTS TAB
+ *   #cdp-merge-join TAB 2 TAB PHASE TAB BUCKETS TAB FROM TAB OPTS TAB
  *   SETTLED TAB PRIOR TAB GATHER TAB COUNT
  *
  * then lines of TAB-separated fields, the first a letter naming the kind.

@@ -21,10 +21,11 @@ slot_of(uint64_t id, size_t cap)
 	return (size_t)((id * UINT64_C(0x9e3779b97f4a7c15)) >> 20) & (cap - 1);
 }
 
+/* Move the ids into a table of cap slots (a power of two above n). */
 static void
-umap_grow(struct umap *m)
+umap_rehash(struct umap *m, size_t cap)
 {
-	struct umap big = { .cap = m->cap ? 2 * m->cap : 1024, .n = m->n };
+	struct umap big = { .cap = cap, .n = m->n };
 
 	if ((big.s = cdp_table_new(big.cap, sizeof(*big.s))) == NULL)
 		cdp_oom(big.cap * sizeof(*big.s));
@@ -40,6 +41,23 @@ umap_grow(struct umap *m)
 	}
 	umap_free(m);
 	*m = big;
+}
+
+static void
+umap_grow(struct umap *m)
+{
+	umap_rehash(m, m->cap ? 2 * m->cap : 1024);
+}
+
+void
+umap_reserve(struct umap *m, size_t n)
+{
+	size_t cap = m->cap ? m->cap : 1024;
+
+	while (n * 4 > cap * 3)
+		cap *= 2;
+	if (cap != m->cap)
+		umap_rehash(m, cap);
 }
 
 uint32_t *
@@ -59,6 +77,13 @@ umap_put(struct umap *m, uint64_t id, uint32_t v, bool *added)
 	m->n++;
 	*added = true;
 	return &m->s[s].v;
+}
+
+void
+umap_prefetch(const struct umap *m, uint64_t id)
+{
+	if (m->cap != 0)
+		__builtin_prefetch(&m->s[slot_of(id, m->cap)]);
 }
 
 uint32_t *

@@ -35,6 +35,10 @@
 
 #define MAX_WARN	20	/* --max-degree warnings without --verbose */
 
+/* Tables far larger than the cache are read this many steps ahead of
+ * their use (a prefetch), so that their misses overlap. */
+#define AHEAD	16
+
 /* A keep- file the round did not read goes on to the next round as it
  * is: linked where the folders share a file system, else copied. */
 static void
@@ -200,6 +204,7 @@ struct deg {
 	/* the parts, by name */
 	char			**part;
 	size_t			 nparts, partcap;
+	uint32_t		*rank;	/* part -> its place in name order */
 	uint32_t		 cur;	/* the file's part */
 	struct cdp_buf		 tmp;
 };
@@ -374,14 +379,15 @@ deg_sets(struct job *j, struct deg *d, size_t b, size_t e,
 	size_t start = *nu, n = 0;
 	struct cdp_key128 *s;
 
-	for (size_t i = b; i < e; i++) {
+	for (size_t i = b + 1; i < e; i++) {
 		if (d->v[i].field != r->field || d->v[i].nlen != r->nlen ||
 		    memcmp(d->names.p + d->v[i].name, d->names.p + r->name,
 		    r->nlen) != 0)
 			cdp_die(EX_DATAERR, j->in, 0, "one token, two values: "
 			    "parts emitted with other options or keys");
-		n += d->v[i].nsets;
 	}
+	for (size_t i = b; i < e; i++)
+		n += d->v[i].nsets;
 	cdp_xgrow((void **)u, ucap, start + n, sizeof(**u));
 	s = *u + start;
 	n = 0;
@@ -403,8 +409,9 @@ deg_sets(struct job *j, struct deg *d, size_t b, size_t e,
 	return n;
 }
 
-/* Linking value number id: S ID TOKEN FIELD NAME PARTS into keep-static,
- * M SET ID to the bucket of each of its sets. */
+/* Linking value number id: S ID TOKEN FIELD NAME PARTS into keep-static
+ * (PARTS: the parts' numbers in the name order of keep-parts, which
+ * every bucket has alike), M SET ID to the bucket of each of its sets. */
 static void
 deg_write(struct job *j, struct deg *d, const struct group *g,
     const struct cdp_key128 *u, uint64_t id, struct jf *st)
@@ -426,8 +433,7 @@ deg_write(struct job *j, struct deg *d, const struct group *g,
 			continue;
 		if (i > g->b)
 			jb_str(&j->line, ",", 1);
-		jb_str(&j->line, d->part[d->v[i].part],
-		    strlen(d->part[d->v[i].part]));
+		jb_num(&j->line, d->rank[d->v[i].part]);
 	}
 	jf_put(st, &j->line);
 	for (size_t i = 0; i < g->nu; i++) {
@@ -494,6 +500,35 @@ deg_sort(struct deg *d)
 	d->vcap = d->nv;
 }
 
+/* A part's name and its number in the order it came. */
+struct pname {
+	const char	*name;
+	uint32_t	 i;
+};
+
+static int
+cmp_pname(const void *a, const void *b)
+{
+	return strcmp(((const struct pname *)a)->name,
+	    ((const struct pname *)b)->name);
+}
+
+/* Each part's place in the name order keep-parts is written in. */
+static void
+deg_rank(struct deg *d)
+{
+	struct pname *o = cdp_xcalloc(d->nparts ? d->nparts : 1, sizeof(*o));
+
+	d->rank = cdp_xcalloc(d->nparts ? d->nparts : 1, sizeof(*d->rank));
+	for (size_t i = 0; i < d->nparts; i++)
+		o[i] = (struct pname){ d->part[i], (uint32_t)i };
+	if (d->nparts > 0)
+		qsort(o, d->nparts, sizeof(*o), cmp_pname);
+	for (size_t i = 0; i < d->nparts; i++)
+		d->rank[o[i].i] = (uint32_t)i;
+	free(o);
+}
+
 static void
 deg(struct job *j)
 {
@@ -507,12 +542,15 @@ deg(struct job *j)
 	if ((d.pidmap = cdp_keymap_new()) == NULL)
 		cdp_oom(0);
 	deg_read(j, &d);
+	deg_rank(&d);
 	deg_sort(&d);
 	/* First the degrees (the next round learns the number of linking
 	 * values from the headers), then the lines. */
 	for (size_t b = 0, e; b < d.nv; b = e) {
 		size_t n;
 
+		if (b + AHEAD < d.nv)
+			__builtin_prefetch(&d.setkeys[d.v[b + AHEAD].sets]);
 		for (e = b + 1; e < d.nv && d.v[e].tok.hi == d.v[b].tok.hi &&
 		    d.v[e].tok.lo == d.v[b].tok.lo; e++)
 			continue;
@@ -531,9 +569,13 @@ deg(struct job *j)
 	j->count = linking;
 	job_open(j, false);
 	job_keep_open(j, &st, "keep-static");
-	for (size_t i = 0; i < linking; i++)
+	for (size_t i = 0; i < linking; i++) {
+		/* The names are in the order they came, not the tokens'. */
+		if (i + AHEAD < linking)
+			__builtin_prefetch(d.names.p + d.v[g[i + AHEAD].b].name);
 		deg_write(j, &d, &g[i], u, (uint64_t)i * (uint64_t)j->nb +
 		    (uint64_t)j->me, &st);
+	}
 	jf_close(&st);
 	free(g);
 	free(u);
@@ -544,6 +586,7 @@ deg(struct job *j)
 	for (size_t i = 0; i < d.nparts; i++)
 		free(d.part[i]);
 	free(d.part);
+	free(d.rank);
 	free(d.v);
 	free(d.setkeys);
 	free(d.poff);
@@ -625,7 +668,14 @@ static void
 cc_map(struct cc *c)
 {
 	c->le = cdp_xmalloc((c->ne ? 2 * c->ne : 1) * sizeof(*c->le));
+	/* A component's values are one more than its edges, and most are
+	 * two or three: about as many values as edges. */
+	umap_reserve(&c->ids, c->ne);
 	for (size_t i = 0; i < c->ne; i++) {
+		if (i + AHEAD < c->ne) {
+			umap_prefetch(&c->ids, c->e[i + AHEAD].a);
+			umap_prefetch(&c->ids, c->e[i + AHEAD].b);
+		}
 		c->le[2 * i] = cc_local(c, c->e[i].a);
 		c->le[2 * i + 1] = cc_local(c, c->e[i].b);
 	}
@@ -654,8 +704,18 @@ cc_union(struct cc *c, uint32_t a, uint32_t b)
 static void
 cc_join(struct cc *c)
 {
-	for (size_t i = 0; i < c->ne; i++)
+	for (size_t i = 0; i < c->ne; i++) {
+		if (i + AHEAD < c->ne) {
+			uint32_t a = c->le[2 * (i + AHEAD)],
+			    b = c->le[2 * (i + AHEAD) + 1];
+
+			__builtin_prefetch(&c->up[a]);
+			__builtin_prefetch(&c->up[b]);
+			__builtin_prefetch(&c->min[a]);
+			__builtin_prefetch(&c->min[b]);
+		}
 		cc_union(c, c->le[2 * i], c->le[2 * i + 1]);
+	}
 }
 
 /* The smallest id of id's component (id itself when not in any). */
@@ -675,10 +735,19 @@ cc_send(struct job *j, struct cc *c)
 	unsigned long long n = 0;
 
 	for (size_t i = 0; i < c->n; i++) {
-		uint64_t r = c->min[cc_find(c, (uint32_t)i)], v = c->id[i];
-		int b1 = (int)(r % (uint64_t)j->nb), b2 = (int)(v %
-		    (uint64_t)j->nb);
+		uint64_t r, v = c->id[i];
+		int b1, b2;
 
+		/* The root a few values on is far away in the table. */
+		if (i + AHEAD < c->n) {
+			uint32_t p = c->up[i + AHEAD];
+
+			__builtin_prefetch(&c->up[p]);
+			__builtin_prefetch(&c->min[p]);
+		}
+		r = c->min[cc_find(c, (uint32_t)i)];
+		b1 = (int)(r % (uint64_t)j->nb);
+		b2 = (int)(v % (uint64_t)j->nb);
 		if (r == v)
 			continue;
 		cdp_buf_reset(&j->line);
@@ -873,6 +942,8 @@ cc1_weights(struct job *j, struct cc1 *s, struct cc *c,
 		while (i < s->nm && (s->m[i].hi < s->s[k].hi ||
 		    (s->m[i].hi == s->s[k].hi && s->m[i].lo < s->s[k].lo)))
 			i++;
+		if (i + AHEAD < s->nm)
+			umap_prefetch(&c->ids, s->m[i + AHEAD].v);
 		if (i == s->nm || !same_set(&s->m[i], &s->s[k])) {
 			*unlinked += n;
 			continue;
@@ -939,11 +1010,50 @@ cc1(struct job *j)
 struct ccr {
 	struct cc	 c;
 	bool		 stream;	/* union as read (all edges here) */
+	struct edge	 ring[AHEAD];	/* read (a, b as they came) */
+	size_t		 nring, head;
+	uint32_t	 lring[2 * AHEAD];	/* then as local numbers */
+	size_t		 nl, lhead;
 	struct umap	 w;
 	uint64_t	*wn;
 	size_t		 nw, wcap;
 	bool		 weights;
 };
+
+/* Join the oldest edge of the second ring (its ends' parents and
+ * smallest ids fetched meanwhile). */
+static void
+cc_stream_join(struct ccr *r)
+{
+	cc_union(&r->c, r->lring[2 * r->lhead], r->lring[2 * r->lhead + 1]);
+	r->lhead = (r->lhead + 1) % AHEAD;
+	r->nl--;
+}
+
+/* The oldest edge of the first ring (its slots fetched meanwhile) to
+ * local numbers, into the second. */
+static void
+cc_stream_one(struct ccr *r)
+{
+	const struct edge *e = &r->ring[r->head];
+	struct cc *c = &r->c;
+	size_t at;
+	uint32_t a, b;
+
+	if (r->nl == AHEAD)
+		cc_stream_join(r);
+	a = cc_local(c, e->a);
+	b = cc_local(c, e->b);
+	at = (r->lhead + r->nl++) % AHEAD;
+	r->lring[2 * at] = a;
+	r->lring[2 * at + 1] = b;
+	__builtin_prefetch(&c->up[a]);
+	__builtin_prefetch(&c->up[b]);
+	__builtin_prefetch(&c->min[a]);
+	__builtin_prefetch(&c->min[b]);
+	r->head = (r->head + 1) % AHEAD;
+	r->nring--;
+}
 
 static int
 cc_line(void *ctx, const struct jline *l, const char **why)
@@ -955,9 +1065,15 @@ cc_line(void *ctx, const struct jline *l, const char **why)
 		return -1;
 	}
 	if (l->f[0][0] == 'e' && r->stream) {
-		uint32_t a = cc_local(&r->c, jl_num(l, 1));
+		struct edge *e;
 
-		cc_union(&r->c, a, cc_local(&r->c, jl_num(l, 2)));
+		if (r->nring == AHEAD)
+			cc_stream_one(r);
+		e = &r->ring[(r->head + r->nring++) % AHEAD];
+		e->a = jl_num(l, 1);
+		e->b = jl_num(l, 2);
+		umap_prefetch(&r->c.ids, e->a);
+		umap_prefetch(&r->c.ids, e->b);
 	} else if (l->f[0][0] == 'e') {
 		cc_edge(&r->c, jl_num(l, 1), jl_num(l, 2));
 	} else if (l->f[0][0] == 'w') {
@@ -1009,6 +1125,10 @@ cc(struct job *j)
 	 * union-find finds the components, and its stars are the last.
 	 */
 	job_read(j, cc_line, &r);
+	while (r.nring > 0)
+		cc_stream_one(&r);
+	while (r.nl > 0)
+		cc_stream_join(&r);
 	if (!r.stream) {
 		cc_map(&r.c);
 		settled = cc_settled(j, &r.c);

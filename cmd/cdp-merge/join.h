@@ -29,7 +29,14 @@ struct umap {
  * valid until the next insertion. */
 uint32_t *umap_put(struct umap *m, uint64_t id, uint32_t v, bool *added);
 uint32_t *umap_get(const struct umap *m, uint64_t id);
+/* A hint that id is looked up soon: its slot starts loading into the
+ * cache (the tables of a round are far larger than it). */
+void	umap_prefetch(const struct umap *m, uint64_t id);
 void	umap_free(struct umap *m);
+/* Room for n ids in all, so that filling the table to n moves none of
+ * them again (doubling from empty moves every id once more on the way,
+ * over fresh pages). */
+void	umap_reserve(struct umap *m, size_t n);
 
 /* One round for one bucket. */
 struct job {

@@ -138,6 +138,10 @@ head_init(struct jhead *h, const struct merge_opts *opt,
 
 /* --- --emit-links ------------------------------------------------------ */
 
+/* Keys hashed this far ahead of their look-up in a map far larger than
+ * the cache, their slots fetched from memory meanwhile. */
+#define MAP_AHEAD	16
+
 /* The part's distinct identifier sets: which record first had each, how
  * many had it, and its name (a hash of its sorted tokens). */
 struct sets {
@@ -171,13 +175,27 @@ find_sets(const struct index *ix, const struct cdp_key128 *tok,
 {
 	struct cdp_keymap *seen = cdp_keymap_new();
 
+	struct cdp_key128 ahead[MAP_AHEAD];
+
 	/* At most a set a record: room for them all at once. */
 	if (seen == NULL || cdp_keymap_reserve(seen, ix->nrecs) == -1)
 		cdp_oom(0);
+	/* Each record's set is hashed MAP_AHEAD records before it is
+	 * looked up, its slot fetched meanwhile. */
+	for (size_t k = 0; k < ix->nrecs && k < MAP_AHEAD; k++) {
+		ahead[k] = local_set(ix, k);
+		cdp_keymap_prefetch(seen, ahead[k]);
+	}
 	for (size_t k = 0; k < ix->nrecs; k++) {
+		struct cdp_key128 key = ahead[k % MAP_AHEAD];
 		int added;
-		uint64_t *v = cdp_keymap_put(seen, local_set(ix, k), s->n,
-		    &added);
+		uint64_t *v;
+
+		if (k + MAP_AHEAD < ix->nrecs) {
+			ahead[k % MAP_AHEAD] = local_set(ix, k + MAP_AHEAD);
+			cdp_keymap_prefetch(seen, ahead[k % MAP_AHEAD]);
+		}
+		v = cdp_keymap_put(seen, key, s->n, &added);
 
 		if (v == NULL)
 			cdp_oom(0);
@@ -486,7 +504,6 @@ struct apply {
 	struct index		 ix;
 	struct tokens		*t;
 	struct cdp_keymap	*map;	/* token -> offset in ids */
-	struct cdp_keymap	*idset;	/* hash(profile id) -> offset */
 	struct cdp_keymap	*seen;	/* keyed: value key -> offset + 1, 0 */
 	struct cdp_buf		 ids;	/* the profile ids, NUL-terminated */
 	struct cdp_out		*out;
@@ -497,15 +514,37 @@ struct apply {
 	uint64_t		 cur;	/* lookup()'s answer */
 	uint64_t		 last;	/* the last map line's id in ids */
 	size_t			 last_len;
+	struct pend {		/* map lines read, not yet stored */
+		struct cdp_key128	tok;
+		uint64_t		off;
+		long			lineno;
+	}			 pend[MAP_AHEAD];	/* a ring */
+	int			 npend, head;
+	const char		*file;	/* the slice's file, for messages */
 };
+
+/* Store the oldest pending map line (its slot fetched by now). */
+static void
+map_store(struct apply *a)
+{
+	const struct pend *p = &a->pend[a->head];
+	int added;
+
+	if (cdp_keymap_put(a->map, p->tok, p->off, &added) == NULL)
+		cdp_oom(0);
+	if (!added)
+		cdp_die(EX_DATAERR, a->file, p->lineno, "bad join file: a "
+		    "token given twice");
+	a->head = (a->head + 1) % MAP_AHEAD;
+	a->npend--;
+}
 
 /* One line of a slice: TOKEN TAB PROFILE_ID. */
 static int
 map_line(void *ctx, const struct jline *l, const char **why)
 {
 	struct apply *a = ctx;
-	uint64_t *off;
-	int added;
+	struct pend *p;
 
 	if (l->nf != 2 || name_unescape(&a->pid, l->f[1], l->n[1]) == -1 ||
 	    a->pid.len == 0 || a->pid.len >= PROFILE_ID_SIZE ||
@@ -513,28 +552,23 @@ map_line(void *ctx, const struct jline *l, const char **why)
 		*why = "expected TOKEN TAB PROFILE_ID";
 		return -1;
 	}
-	/* The same id for many values: keep its text once.  A cluster's
-	 * values come one after another in a slice: the id of the line
-	 * before is compared first, not hashed and looked up. */
-	if (a->last_len == a->pid.len && a->last != UINT64_MAX &&
-	    memcmp(a->ids.p + a->last, a->pid.p, a->pid.len) == 0) {
-		off = &a->last;
-	} else {
-		if ((off = cdp_keymap_put(a->idset, cdp_key128_of(a->pid.p,
-		    a->pid.len), a->ids.len, &added)) == NULL)
-			cdp_oom(0);
-		if (added && cdp_buf_add(&a->ids, a->pid.p, a->pid.len + 1) ==
-		    -1)
-			cdp_oom(0);
-		a->last = *off;
+	/* The same id for many values: a cluster's values come one after
+	 * another in a slice (name.c writes them so), and its id's text is
+	 * kept once for them. */
+	if (a->last_len != a->pid.len || a->last == UINT64_MAX ||
+	    memcmp(a->ids.p + a->last, a->pid.p, a->pid.len) != 0) {
+		a->last = a->ids.len;
 		a->last_len = a->pid.len;
+		if (cdp_buf_add(&a->ids, a->pid.p, a->pid.len + 1) == -1)
+			cdp_oom(0);
 	}
-	if (cdp_keymap_put(a->map, jl_key(l, 0), *off, &added) == NULL)
-		cdp_oom(0);
-	if (!added) {
-		*why = "a token given twice";
-		return -1;
-	}
+	if (a->npend == MAP_AHEAD)
+		map_store(a);
+	p = &a->pend[(a->head + a->npend++) % MAP_AHEAD];
+	p->tok = jl_key(l, 0);
+	p->off = a->last;
+	p->lineno = l->lineno;
+	cdp_keymap_prefetch(a->map, p->tok);
 	return 0;
 }
 
@@ -604,7 +638,10 @@ map_load(struct apply *a, const char *dir, const char *part)
 		cdp_buf_reset(&file);
 		if (cdp_buf_addf(&file, "%s/%s", path.p, names[i]) == -1)
 			cdp_oom(0);
+		a->file = file.p;
 		jf_read(file.p, fp, &h, map_line, a);
+		while (a->npend > 0)
+			map_store(a);
 		if (strcmp(h.phase, "map") != 0 || b < 0 || seen[b] ||
 		    strcmp(h.from, names[i] + 5) != 0 || (a->buckets != 0 &&
 		    h.buckets != a->buckets))
@@ -632,7 +669,9 @@ merge_annotate(struct cdp_recw *w, struct cdp_rec *rec, const char *id)
 
 	cdp_recw_begin(w);
 	/* An input profile_id is replaced where it stands. */
-	for (size_t i = 0; i < rec->n && rc == 0; i++)
+	if (old == NULL)
+		rc = cdp_recw_fields(w, rec);
+	for (size_t i = 0; i < rec->n && rc == 0 && old != NULL; i++)
 		rc = &rec->f[i] == old ?
 		    cdp_recw_str(w, "profile_id", 10, id, strlen(id)) :
 		    cdp_recw_field(w, rec, &rec->f[i]);
@@ -710,6 +749,9 @@ apply_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		index_own_id(&a->ix, rec, own);
 		id = own;
 	} else {
+		/* The id's text is far in a large buffer: fetched while the
+		 * record is copied. */
+		__builtin_prefetch(id);
 		a->mapped++;
 	}
 	merge_annotate(&a->w, rec, id);
@@ -744,14 +786,11 @@ links_apply(const struct merge_opts *opt, char **files, int nfiles)
 		part_check(files[0]);
 	index_init(&a.ix, opt, false);
 	a.t = phase_tokens(opt);
-	if ((a.map = cdp_keymap_new()) == NULL ||
-	    (a.idset = cdp_keymap_new()) == NULL)
+	if ((a.map = cdp_keymap_new()) == NULL)
 		cdp_oom(0);
 	if (!tokens_clear(a.t) && (a.seen = cdp_keymap_new()) == NULL)
 		cdp_oom(0);
 	map_load(&a, opt->apply_map, phase_part(opt, files, nfiles, part));
-	cdp_keymap_free(a.idset);
-	a.idset = NULL;
 	if ((a.out = cdp_out_open(opt->common.output, &err)) == NULL ||
 	    cdp_acct_open(&acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);

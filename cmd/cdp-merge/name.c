@@ -22,14 +22,28 @@
 #include "join.h"
 #include "out.h"
 #include "record.h"
+#include "rsort.h"
 #include "xalloc.h"
 
+/* Lines held this many steps before their look-ups in tables far larger
+ * than the cache, the slots fetched meanwhile. */
+#define AHEAD	16
+
 /* --- slices of the map ------------------------------------------------- */
+
+/*
+ * A slice's text is written out when it reaches this size, its file
+ * opened then: the buffer is used again, not grown by reallocation over
+ * fresh pages (a fifth of name2), and a bucket has no more files open
+ * than its slices' bytes over this.
+ */
+#define SLICE_FLUSH	((size_t)1 << 20)
 
 /* The parts' names (keep-parts) and what each part's slice gets. */
 struct slices {
 	char		**name;
 	struct cdp_buf	*text;
+	struct jf	*f;	/* its file, once opened (f.o non-NULL) */
 	size_t		 n, cap;
 	unsigned long long lines;
 };
@@ -55,46 +69,62 @@ slices_load(struct job *j, struct slices *s)
 		cdp_die(EX_DATAERR, j->in, 0, "no keep-parts: not a join "
 		    "folder");
 	s->text = cdp_xcalloc(s->n ? s->n : 1, sizeof(*s->text));
+	s->f = cdp_xcalloc(s->n ? s->n : 1, sizeof(*s->f));
 }
 
-/* The number of part name[0..n) (the names are sorted), or exits. */
-static size_t
-slices_find(struct job *j, const struct slices *s, const char *name,
-    size_t n)
+/* Part i's text so far into OUT/map-PART/from-B (opened when it is
+ * not). */
+static void
+slices_flush(struct job *j, struct slices *s, size_t i)
 {
-	size_t lo = 0, hi = s->n;
+	struct cdp_err err;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strncmp(s->name[mid], name, n);
+	if (s->f[i].o == NULL) {
+		struct jhead h = { .buckets = j->nb, .prior = j->prior };
+		struct cdp_buf d = { 0 };
+		char name[32];
 
-		/* A longer name with name as its prefix sorts after it. */
-		if (c == 0 && s->name[mid][n] == '\0')
-			return mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+		snprintf(h.phase, sizeof(h.phase), "map");
+		snprintf(h.from, sizeof(h.from), "%d", j->me);
+		memcpy(h.opts, j->fp, sizeof(h.opts));
+		snprintf(name, sizeof(name), "from-%d", j->me);
+		if (cdp_buf_addf(&d, "%s/map-%s", j->out, s->name[i]) == -1)
+			cdp_oom(0);
+		jf_open(&s->f[i], d.p, name, &h);
+		cdp_buf_free(&d);
 	}
-	cdp_die(EX_DATAERR, j->in, 0, "a part the join does not know");
+	if (s->text[i].len > 0 && cdp_out_write(s->f[i].o, s->text[i].p,
+	    s->text[i].len, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	cdp_buf_reset(&s->text[i]);
 }
 
-/* TOKEN TAB ID into the slice of every part in the list parts[0..n). */
+/*
+ * TOKEN TAB ID into the slice of every part in the list parts[0..n): the
+ * parts' numbers in the order of keep-parts (deg writes them so).
+ */
 static void
 slices_add(struct job *j, struct slices *s, const char *parts, size_t n,
     const char *tok, const char *pid, size_t pn)
 {
 	for (size_t b = 0, e; b < n; b = e + 1) {
 		struct cdp_buf *t;
+		size_t p = 0;
 
-		for (e = b; e < n && parts[e] != ','; e++)
-			continue;
-		t = &s->text[slices_find(j, s, parts + b, e - b)];
+		for (e = b; e < n && parts[e] >= '0' && parts[e] <= '9' &&
+		    p < s->n; e++)
+			p = p * 10 + (size_t)(parts[e] - '0');
+		if (e == b || p >= s->n || (e < n && parts[e] != ','))
+			cdp_die(EX_DATAERR, j->in, 0, "a part the join does "
+			    "not know");
+		t = &s->text[p];
 		jb_str(t, tok, TOKEN_TEXT);
 		jb_tab(t);
 		jb_str(t, pid, pn);
 		jb_str(t, "\n", 1);
 		s->lines++;
+		if (t->len >= SLICE_FLUSH)
+			slices_flush(j, s, p);
 	}
 }
 
@@ -105,27 +135,12 @@ slices_write(struct job *j, struct slices *s)
 	struct cdp_buf d = { 0 };
 	struct cdp_err err;
 	struct cdp_out *o;
-	struct jhead h = { .buckets = j->nb, .prior = j->prior };
-	char name[32];
 
-	snprintf(h.phase, sizeof(h.phase), "map");
-	snprintf(h.from, sizeof(h.from), "%d", j->me);
-	memcpy(h.opts, j->fp, sizeof(h.opts));
-	snprintf(name, sizeof(name), "from-%d", j->me);
 	for (size_t i = 0; i < s->n; i++) {
-		struct jf f;
-
-		cdp_buf_reset(&d);
-		if (cdp_buf_addf(&d, "%s/map-%s", j->out, s->name[i]) == -1)
-			cdp_oom(0);
-		jf_open(&f, d.p, name, &h);
-		if (s->text[i].len > 0 && cdp_out_write(f.o, s->text[i].p,
-		    s->text[i].len, &err) == -1)
-			cdp_die_err(&err, NULL, 0);
-		jf_close(&f);
+		slices_flush(j, s, i);
+		jf_close(&s->f[i]);
 	}
 	jf_mkdir(j->out);
-	cdp_buf_reset(&d);
 	if (cdp_buf_addf(&d, "%s/done", j->out) == -1)
 		cdp_oom(0);
 	if ((o = cdp_out_open(d.p, &err)) == NULL ||
@@ -138,6 +153,7 @@ slices_write(struct job *j, struct slices *s)
 	}
 	free(s->name);
 	free(s->text);
+	free(s->f);
 	cdp_buf_free(&d);
 }
 
@@ -155,6 +171,13 @@ struct n1 {
 	struct { uint64_t off, count; uint32_t len; } *clm;
 	size_t		 ncl, clcap;
 	struct cdp_buf	 ctext;
+	/* S lines read, sent AHEAD lines later (their look-ups fetched) */
+	struct n1s {
+		uint64_t		id;
+		struct cdp_key128	tok;
+		struct cdp_buf		rest;	/* TOKEN .. PARTS, TABs in */
+	}		 ring[AHEAD];
+	size_t		 nring, head;
 };
 
 static void
@@ -228,40 +251,58 @@ n1_claim(void *ctx, const struct jline *l, const char **why)
 	return 0;
 }
 
-/* S VALUE TOKEN FIELD NAME PARTS -> N CENTRE TOKEN FIELD NAME PARTS
- * RECORDS ID ID_RECORDS (ID empty without a claim). */
-static int
-n1_static(void *ctx, const struct jline *l, const char **why)
+/* The oldest S line of the ring: N CENTRE TOKEN FIELD NAME PARTS RECORDS
+ * ID ID_RECORDS (ID empty without a claim) to the centre's bucket. */
+static void
+n1_send(struct n1 *n)
 {
-	struct n1 *n = ctx;
+	struct n1s *r = &n->ring[n->head];
 	struct job *j = n->j;
-	uint64_t id, c;
 	uint32_t *i;
-	uint64_t *k;
+	uint64_t *k, c;
 
-	if (l->nf != 6 || l->n[0] != 1 || l->f[0][0] != 'S') {
-		*why = "expected S VALUE TOKEN FIELD NAME PARTS";
-		return -1;
-	}
-	id = jl_num(l, 1);
-	c = (i = umap_get(&n->centre, id)) != NULL ? n->cval[*i] : id;
+	c = (i = umap_get(&n->centre, r->id)) != NULL ? n->cval[*i] : r->id;
 	cdp_buf_reset(&j->line);
 	jb_str(&j->line, "N\t", 2);
 	jb_num(&j->line, c);
-	for (int f = 2; f <= 5; f++) {
-		jb_tab(&j->line);
-		jb_str(&j->line, l->f[f], l->n[f]);
-	}
 	jb_tab(&j->line);
-	jb_num(&j->line, (i = umap_get(&n->weight, id)) != NULL ?
+	jb_str(&j->line, r->rest.p, r->rest.len);
+	jb_tab(&j->line);
+	jb_num(&j->line, (i = umap_get(&n->weight, r->id)) != NULL ?
 	    n->wval[*i] : 0);
 	jb_tab(&j->line);
-	k = cdp_keymap_get(n->claim, jl_key(l, 2));
+	k = cdp_keymap_get(n->claim, r->tok);
 	if (k != NULL)
 		jb_str(&j->line, n->ctext.p + n->clm[*k].off, n->clm[*k].len);
 	jb_tab(&j->line);
 	jb_num(&j->line, k != NULL ? n->clm[*k].count : 0);
 	job_send(j, (int)(c % (uint64_t)j->nb));
+	n->head = (n->head + 1) % AHEAD;
+	n->nring--;
+}
+
+/* S VALUE TOKEN FIELD NAME PARTS: into the ring, its value's centre and
+ * weight fetched meanwhile (tables far larger than the cache). */
+static int
+n1_static(void *ctx, const struct jline *l, const char **why)
+{
+	struct n1 *n = ctx;
+	struct n1s *r;
+
+	if (l->nf != 6 || l->n[0] != 1 || l->f[0][0] != 'S') {
+		*why = "expected S VALUE TOKEN FIELD NAME PARTS";
+		return -1;
+	}
+	if (n->nring == AHEAD)
+		n1_send(n);
+	r = &n->ring[(n->head + n->nring++) % AHEAD];
+	r->id = jl_num(l, 1);
+	r->tok = jl_key(l, 2);
+	cdp_buf_reset(&r->rest);
+	/* Fields 2 to 5 as they stand, one after another in the line. */
+	jb_str(&r->rest, l->f[2], (size_t)(l->f[5] + l->n[5] - l->f[2]));
+	umap_prefetch(&n->centre, r->id);
+	umap_prefetch(&n->weight, r->id);
 	return 0;
 }
 
@@ -279,6 +320,10 @@ name1(struct job *j)
 	if (!job_keep(j, "keep-static", n1_static, &n))
 		cdp_die(EX_DATAERR, j->in, 0, "no keep-static: not a join "
 		    "folder");
+	while (n.nring > 0)
+		n1_send(&n);
+	for (size_t i = 0; i < AHEAD; i++)
+		cdp_buf_free(&n.ring[i].rest);
 	umap_free(&n.centre);
 	umap_free(&n.weight);
 	free(n.cval);
@@ -345,6 +390,42 @@ cmp_nmem(const void *x, const void *y)
 	if (a->c != b->c)
 		return a->c < b->c ? -1 : 1;
 	return key_cmp(&a->tok, &b->tok);
+}
+
+/*
+ * The members in cmp_nmem() order (equal ones as they came): a radix
+ * sort by cluster and the token's high word, then the rare runs alike in
+ * both by the whole token (qsort() of the members was a sixth of name2).
+ */
+static void
+n2_sort(struct n2 *s)
+{
+	struct rkey *k = cdp_xmalloc((s->n ? s->n : 1) * sizeof(*k));
+	struct nmem *m = cdp_xmalloc((s->n ? s->n : 1) * sizeof(*m));
+
+	for (size_t i = 0; i < s->n; i++)
+		k[i] = (struct rkey){ s->m[i].c, s->m[i].tok.hi, i };
+	rsort(k, s->n);
+	for (size_t i = 0; i < s->n; i++)
+		m[i] = s->m[k[i].v];
+	for (size_t b = 0, e; b < s->n; b = e) {
+		for (e = b + 1; e < s->n && m[e].c == m[b].c &&
+		    m[e].tok.hi == m[b].tok.hi; e++)
+			continue;
+		/* Insertion sort: stable, and such runs are short. */
+		for (size_t i = b + 1; i < e; i++) {
+			struct nmem x = m[i];
+			size_t y = i;
+
+			for (; y > b && cmp_nmem(&x, &m[y - 1]) < 0; y--)
+				m[y] = m[y - 1];
+			m[y] = x;
+		}
+	}
+	free(k);
+	free(s->m);
+	s->m = m;
+	s->cap = s->n;
 }
 
 /* The smallest identifier of members m[0..n): its index; its value in
@@ -473,8 +554,7 @@ name2(struct job *j)
 	unsigned long long clusters = 0;
 
 	job_read(j, n2_line, &s);
-	if (s.n > 0)
-		qsort(s.m, s.n, sizeof(*s.m), cmp_nmem);
+	n2_sort(&s);
 	if (j->prior) {
 		job_open(j, false);
 		job_keep_open(j, &keep, "keep-cluster");

@@ -43,17 +43,27 @@ static const char hexdig[] = "0123456789abcdef";
 static const char b64dig[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-__extension__ typedef unsigned __int128 u128;	/* GCC and clang */
-
+/*
+ * The 128 bits in three whole runs of characters, each in a 64-bit
+ * word: bits 0..59 the last ten, 60..119 the ten before, 120..127 the
+ * first two (a shift of a 128-bit number per character cost a tenth of
+ * a round reading the join files).
+ */
 void
 key_text(struct cdp_key128 k, char out[TOKEN_TEXT])
 {
-	u128 v = (u128)k.hi << 64 | k.lo;
+	uint64_t a = k.lo & UINT64_C(0xfffffffffffffff),
+	    b = (k.lo >> 60 | k.hi << 4) & UINT64_C(0xfffffffffffffff),
+	    c = k.hi >> 56;
 
-	for (int i = TOKEN_TEXT - 1; i >= 0; i--) {
-		out[i] = b64dig[(unsigned)v & 63];
-		v >>= 6;
+	for (int i = 0; i < 10; i++) {
+		out[21 - i] = b64dig[a & 63];
+		out[11 - i] = b64dig[b & 63];
+		a >>= 6;
+		b >>= 6;
 	}
+	out[1] = b64dig[c & 63];
+	out[0] = b64dig[c >> 6];
 }
 
 int
@@ -91,22 +101,27 @@ static const unsigned char b64tab[256] = {
 int
 key_parse(const char *s, size_t n, struct cdp_key128 *k)
 {
-	u128 v = 0;
-	unsigned bad = 0;
+	const unsigned char *u = (const unsigned char *)s;
+	uint64_t a = 0, b = 0, c;
+	unsigned bad;
 
 	if (n != TOKEN_TEXT)
 		return -1;
-	for (int i = 0; i < TOKEN_TEXT; i++) {
-		unsigned c = b64tab[(unsigned char)s[i]];
+	/* key_text()'s three runs: 132 bits of text for 128, so the first
+	 * character is below 4. */
+	c = (uint64_t)b64tab[u[0]] << 6 | b64tab[u[1]];
+	bad = b64tab[u[0]] | b64tab[u[1]];
+	for (int i = 0; i < 10; i++) {
+		unsigned x = b64tab[u[2 + i]], y = b64tab[u[12 + i]];
 
-		bad |= c;
-		v = v << 6 | (c & 63);
+		bad |= x | y;
+		b = b << 6 | x;
+		a = a << 6 | y;
 	}
-	/* 132 bits of text for 128: the first character is below 4. */
-	if ((bad & 64) || b64tab[(unsigned char)s[0]] > 3)
+	if ((bad & 64) || b64tab[u[0]] > 3)
 		return -1;
-	k->hi = (uint64_t)(v >> 64);
-	k->lo = (uint64_t)v;
+	k->lo = a | b << 60;
+	k->hi = b >> 4 | c << 56;
 	return 0;
 }
 

@@ -686,7 +686,7 @@ static void
 roundtrip(const char *in, const char *want)
 {
 	struct cdp_rec r = { 0 };
-	struct cdp_recw w = { 0 };
+	struct cdp_recw w = { 0 }, w2 = { 0 };
 	struct cdp_err err;
 	size_t i;
 
@@ -697,9 +697,20 @@ roundtrip(const char *in, const char *want)
 		CHECK(cdp_recw_field(&w, &r, &r.f[i]) == 0, "recw_field");
 	CHECK(cdp_recw_end(&w) == 0, "recw_end");
 	CHECK_STR(w.b.p, want);
+	/* All fields at once: the same bytes, in one piece or not. */
+	cdp_recw_begin(&w2);
+	CHECK(cdp_recw_fields(&w2, &r) == 0 && cdp_recw_end(&w2) == 0,
+	    "recw_fields");
+	CHECK_STR(w2.b.p, want);
 	CHECK(cdp_rec_parse(&r, w.b.p, w.b.len, &err) == 0,
 	    "rt output reparses: %s", err.msg);
+	/* The output is in the writer's form: copied whole, alike. */
+	cdp_recw_begin(&w2);
+	CHECK(cdp_recw_fields(&w2, &r) == 0 && cdp_recw_end(&w2) == 0,
+	    "recw_fields of the output");
+	CHECK_STR(w2.b.p, want);
 	cdp_recw_free(&w);
+	cdp_recw_free(&w2);
 	cdp_rec_free(&r);
 }
 
@@ -726,6 +737,14 @@ test_writer(void)
 	roundtrip("{\"a\":[ 1 ,\n 2 ],\"b\":[ 3 ],\"c\":{\"k\" :\r\n\"v w\"}}",
 	    "{\"a\":[1,2],\"b\":[ 3 ],\"c\":{\"k\":\"v w\"}}\n");
 	roundtrip("{}", "{}\n");
+	/* Compact but for one space: before a key, a colon or a comma, after
+	 * the last value; and spaces inside a string, or an array. */
+	roundtrip("{\"a\":1, \"b\":2}", "{\"a\":1,\"b\":2}\n");
+	roundtrip("{\"a\":1,\"b\" :2}", "{\"a\":1,\"b\":2}\n");
+	roundtrip("{\"a\":1 ,\"b\":2}", "{\"a\":1,\"b\":2}\n");
+	roundtrip("{\"a\":[1],\"b\":{\"c\":2} }",
+	    "{\"a\":[1],\"b\":{\"c\":2}}\n");
+	roundtrip("{\"a\":\"x y\",\"b\":[1, 2]}", "{\"a\":\"x y\",\"b\":[1, 2]}\n");
 	roundtrip("{\"x\": {\"y\":[\" \\t \"]}}",
 	    "{\"x\":{\"y\":[\" \\t \"]}}\n");
 
