@@ -67,17 +67,21 @@ one_file(struct loop *lp, const char *path, size_t max, long k, long n)
 
 	if ((in = cdp_lines_open(path, max, &err)) == NULL)
 		cdp_die_err(&err, path, 0);
-	if (n > 0 && cdp_lines_part(in, k, n, &err) == -1)
-		cdp_die_err(&err, path, 0);
+	if (n > 0) {
+		if (cdp_lines_part(in, k, n, &err) == -1)
+			cdp_die_err(&err, path, 0);
+		/* the bar goes over the part's bytes, not the file's */
+		lp->prog.total = cdp_lines_to(in) - cdp_lines_from(in);
+	}
 	at.file = cdp_lines_name(in);
 	while ((rc = cdp_lines_next(in, &l, &err)) == 1) {
 		one(lp, &at);
-		cdp_progress_update(&lp->prog, lp->acct->read,
-		    lp->done + cdp_lines_offset(in));
+		cdp_progress_update(&lp->prog, lp->acct->read, lp->done +
+		    cdp_lines_offset(in) - cdp_lines_from(in));
 	}
 	if (rc == -1)
 		cdp_die_err(&err, at.file, 0);
-	lp->done += cdp_lines_offset(in);
+	lp->done += cdp_lines_offset(in) - cdp_lines_from(in);
 	cdp_lines_close(in);
 }
 

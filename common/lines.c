@@ -42,6 +42,8 @@ struct cdp_lines {
 	off_t	 base;		/* input offset of buf[0] */
 	off_t	 size;
 	off_t	 limit;		/* cdp_lines_part(): no bytes from here, or -1 */
+	off_t	 from, to;	/* the bytes read: the file, or its part; to
+				   -1 when unknown */
 	size_t	 max;
 	long	 lineno;
 	bool	 eof;
@@ -186,6 +188,7 @@ cdp_lines_open_fd(int fd, const char *name, const char *pre, size_t prelen,
 	l->avx2 = cdp_simd_best() >= CDP_SIMD_AVX2;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		l->size = st.st_size;
+	l->to = l->size;
 #ifdef POSIX_FADV_SEQUENTIAL
 	if (l->size >= 0)
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -547,8 +550,8 @@ cdp_lines_part(struct cdp_lines *l, long k, long n, struct cdp_err *err)
 	snprintf(name, size, "%s[%ld/%ld]", l->name, k, n);
 	free(l->name);
 	l->name = name;
-	l->base = from;
-	l->limit = to;
+	l->base = l->from = from;
+	l->limit = l->to = to;
 	/* A byte order mark can only open the whole input. */
 	l->bom_done = from > 0;
 	return 0;
@@ -564,6 +567,18 @@ off_t
 cdp_lines_size(const struct cdp_lines *l)
 {
 	return l->size;
+}
+
+off_t
+cdp_lines_from(const struct cdp_lines *l)
+{
+	return l->from;
+}
+
+off_t
+cdp_lines_to(const struct cdp_lines *l)
+{
+	return l->to;
 }
 
 void

@@ -102,6 +102,14 @@ off_t	cdp_lines_offset(const struct cdp_lines *l);
 off_t	cdp_lines_size(const struct cdp_lines *l);
 
 /* Close (standard input is left open) and free; NULL is a no-op. */
+/*
+ * The input offsets the reader reads from and up to: 0 and the file's
+ * size, or the part's bounds after cdp_lines_part(); to is -1 when the
+ * size is unknown (a pipe).  Progress over a part counts from from.
+ */
+off_t	cdp_lines_from(const struct cdp_lines *l);
+off_t	cdp_lines_to(const struct cdp_lines *l);
+
 void	cdp_lines_close(struct cdp_lines *l);
 
 /*

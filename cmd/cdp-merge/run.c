@@ -289,6 +289,9 @@ pass1_input(struct run *r, struct input *in)
 	if (lr == NULL || (r->opt->part_n > 0 && cdp_lines_part(lr,
 	    r->opt->part_k, r->opt->part_n, &err) == -1))
 		cdp_die_err(&err, in->name, 0);
+	/* --part: the bar goes over the part's bytes, not the file's */
+	if (r->opt->part_n > 0)
+		r->prog.total = cdp_lines_to(lr) - cdp_lines_from(lr);
 	/* --part K/N: "FILE[K/N]" in messages, as lines count in the part. */
 	in->name = cdp_lines_name(lr);
 	while ((rc = cdp_lines_next(lr, &l, &err)) == 1) {
@@ -305,10 +308,10 @@ pass1_input(struct run *r, struct input *in)
 			r->acct.read++;
 		else
 			reject(r, in, &l, why);
-		cdp_progress_update(&r->prog, r->acct.read,
-		    r->done + cdp_lines_offset(lr));
+		cdp_progress_update(&r->prog, r->acct.read, r->done +
+		    cdp_lines_offset(lr) - cdp_lines_from(lr));
 	}
-	r->done += cdp_lines_offset(lr);
+	r->done += cdp_lines_offset(lr) - cdp_lines_from(lr);
 	if (rc == -1)
 		cdp_die_err(&err, in->name, 0);
 	cdp_lines_close(lr);

@@ -1364,6 +1364,34 @@ test_lines_long(void)
 	free(text);
 }
 
+/* The bounds a reader reads within: the file, then its part (the
+ * progress bar's total and start with --part K/N). */
+static void
+test_lines_bounds(void)
+{
+	static const char text[] = "{\"a\":1}\n{\"a\":22}\n{\"a\":333}\n";
+	struct cdp_lines *l;
+	struct cdp_err err;
+	char *path = temp_file(text, sizeof(text) - 1);
+
+	l = cdp_lines_open(path, 0, &err);
+	CHECK(l != NULL && cdp_lines_from(l) == 0 &&
+	    cdp_lines_to(l) == (off_t)sizeof(text) - 1, "bounds: the file");
+	/* half of 27 bytes is byte 13, inside line 2: the part starts
+	 * with line 3 (byte 17) */
+	CHECK(cdp_lines_part(l, 2, 2, &err) == 0 && cdp_lines_from(l) == 17 &&
+	    cdp_lines_to(l) == (off_t)sizeof(text) - 1, "bounds: part 2/2");
+	next_is(l, 1, "{\"a\":333}", false);
+	end_is(l);
+	cdp_lines_close(l);
+	l = cdp_lines_open(path, 0, &err);
+	CHECK(cdp_lines_part(l, 1, 2, &err) == 0 && cdp_lines_from(l) == 0 &&
+	    cdp_lines_to(l) == 17, "bounds: part 1/2");
+	cdp_lines_close(l);
+	unlink(path);
+	free(path);
+}
+
 /* cdp_lines_open_fd(): bytes already read come first; fd stays open. */
 static void
 test_lines_fd(void)
@@ -1562,6 +1590,7 @@ main(void)
 	test_writer_qkey();
 	test_lines_small();
 	test_lines_long();
+	test_lines_bounds();
 	test_lines_fd();
 	return CHECK_DONE();
 }
