@@ -168,8 +168,7 @@ same_masks(const struct cdp_jsonmask *a, const struct cdp_jsonmask *b)
 	    a->any_hi != b->any_hi)
 		return 0;
 	for (size_t i = 0; i < a->nw; i++)
-		if (a->tok[i] != b->tok[i] || a->ws[i] != b->ws[i] ||
-		    a->bs[i] != b->bs[i])
+		if (a->tok[i] != b->tok[i] || a->bs[i] != b->bs[i])
 			return 0;
 	return 1;
 }
