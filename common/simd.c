@@ -306,7 +306,7 @@ mask64(__m256i a, __m256i b)
 /* The raw classes of 64 bytes, wherever they are (in strings or not);
  * sep: whitespace and operators. */
 struct raw64 {
-	uint64_t	q, bs, ctl, sep, brk, hi;
+	uint64_t	q, bs, ctl, sep, brk;
 };
 
 /*
@@ -343,9 +343,13 @@ classes_avx2(__m256i v, __m256i *q, __m256i *bs, __m256i *ctl, __m256i *sep,
 	*brk = _mm256_and_si256(m, _mm256_add_epi8(t, t));
 }
 
+/*
+ * Backslashes and control characters are rare: their masks are made
+ * when the 64 bytes hold one.  The bytes >= 0x80 are gathered in *hi.
+ */
 __attribute__((target("avx2,bmi,popcnt"), always_inline))
 static inline void
-raw_avx2(const unsigned char *s, struct raw64 *r)
+raw_avx2(const unsigned char *s, struct raw64 *r, __m256i *hi)
 {
 	__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)s);
 	__m256i b = _mm256_loadu_si256((const __m256i *)(const void *)
@@ -354,12 +358,16 @@ raw_avx2(const unsigned char *s, struct raw64 *r)
 
 	classes_avx2(a, &qa, &bsa, &ca, &sa, &ka);
 	classes_avx2(b, &qb, &bsb, &cb, &sb, &kb);
+	__m256i x;
+
 	r->q = mask64(qa, qb);
-	r->bs = mask64(bsa, bsb);
-	r->ctl = mask64(ca, cb);
+	x = _mm256_or_si256(bsa, bsb);
+	r->bs = _mm256_testz_si256(x, x) ? 0 : mask64(bsa, bsb);
+	x = _mm256_or_si256(ca, cb);
+	r->ctl = _mm256_testz_si256(x, x) ? 0 : mask64(ca, cb);
 	r->sep = mask64(sa, sb);
 	r->brk = mask64(ka, kb);
-	r->hi = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(a, b));
+	*hi = _mm256_or_si256(*hi, _mm256_or_si256(a, b));
 }
 
 /* The string bits by one carry-less multiply instead of six shifts. */
@@ -422,13 +430,13 @@ jsonmask_avx2(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
 	unsigned char buf[64];
 	struct carry c = { false, false, false };
 	struct raw64 r;
-	uint64_t hi = 0, in = 0, anybs = 0;
+	__m256i hi = _mm256_setzero_si256();
+	uint64_t in = 0, anybs = 0;
 	uint64_t *tok = m->tok, *bsm = m->bs;
 	size_t w, full = n / 64, rem = n % 64;
 
 	for (w = 0; w < full; w++) {
-		raw_avx2(p + 64 * w, &r);
-		hi |= r.hi;
+		raw_avx2(p + 64 * w, &r, &hi);
 		if (word_clmul(tok, bsm, w, &r, EVERY, &c, &in, &anybs))
 			return 1;
 	}
@@ -438,20 +446,19 @@ jsonmask_avx2(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
 	} else {
 		unsigned sh = (unsigned)(64 - rem);
 
+		/* every byte of those 64 is of the line, or a space */
 		if (full > 0)
-			raw_avx2(p + n - 64, &r);
+			raw_avx2(p + n - 64, &r, &hi);
 		else {
 			memset(buf, ' ', sizeof(buf));
 			memcpy(buf + sh, p, rem);
-			raw_avx2(buf, &r);
+			raw_avx2(buf, &r, &hi);
 		}
-		/* every byte of those 64 is of the line, or a space */
-		hi |= r.hi;
 		raw_shift(&r, sh);
 		if (word_clmul(tok, bsm, w, &r, EVERY >> sh, &c, &in, &anybs))
 			return 1;
 	}
-	m->any_hi = hi != 0;
+	m->any_hi = _mm256_movemask_epi8(hi) != 0;
 	m->any_bs = anybs != 0;
 	return in >> 63 ? 1 : 0;
 }
