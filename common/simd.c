@@ -719,10 +719,23 @@ utf8_avx2(const unsigned char *p, size_t n)
 		}
 		prev = cur;
 	}
-	/* The rest before zero bytes: a sequence the end cuts meets ASCII,
-	 * which is an error; one more block of zeros when the rest may
-	 * itself end inside a sequence. */
-	if (i < n || open) {
+	/* The rest: in a line of 64 bytes or more, as the last 32 bytes
+	 * after the 32 before them (bytes checked before are checked again,
+	 * the same), else copied before zero bytes.  Then a block of zeros
+	 * (ASCII) when it ends inside a sequence, which the end cuts: an
+	 * error. */
+	if (i < n && n >= 64) {
+		cur = _mm256_loadu_si256((const __m256i *)(const void *)
+		    (p + n - 32));
+		if (_mm256_movemask_epi8(cur) != 0 || open) {
+			prev = _mm256_loadu_si256((const __m256i *)
+			    (const void *)(p + n - 64));
+			err = _mm256_or_si256(err, utf8_errors(cur, prev));
+			if (utf8_unfinished(cur))
+				err = _mm256_or_si256(err, utf8_errors(
+				    _mm256_setzero_si256(), cur));
+		}
+	} else if (i < n || open) {
 		memset(buf, 0, sizeof(buf));
 		memcpy(buf, p + i, n - i);
 		cur = _mm256_loadu_si256((const __m256i *)(const void *)buf);
