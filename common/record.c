@@ -969,7 +969,7 @@ struct tokpos {
  * alias anything) would otherwise reload them from the record.
  */
 struct tokview {
-	const uint64_t	*tok, *ws, *bs;
+	const uint64_t	*tok, *bs;
 	size_t		 nw64;	/* 64 nw */
 	bool		 any_bs;
 };
@@ -1083,16 +1083,10 @@ walk_scalar(struct scan *sc, size_t t, uint8_t *type)
 	return (size_t)(e - sc->base);
 }
 
-/*
- * Whether the bytes [a, b) between two tokens are one sep (':' or ',')
- * with any whitespace around it, or only whitespace when sep is 0.
- * Compact JSON has no whitespace: that case is checked first.
- */
+/* gap_is() once the gap is not the compact one. */
 static inline __attribute__((always_inline)) bool
-gap_is(const unsigned char *s, size_t a, size_t b, int sep)
+gap_ws(const unsigned char *s, size_t a, size_t b, int sep)
 {
-	if (b - a == (sep != 0))
-		return sep == 0 || s[a] == sep;
 	while (a < b && is_ws[s[a]])
 		a++;
 	if (sep != 0) {
@@ -1106,12 +1100,42 @@ gap_is(const unsigned char *s, size_t a, size_t b, int sep)
 }
 
 /*
+ * Whether the bytes [a, b) between two tokens are one sep (':' or ',')
+ * with any whitespace around it, or only whitespace when sep is 0.
+ * Compact JSON has no whitespace: that case is checked first.
+ */
+static inline __attribute__((always_inline)) bool
+gap_is(const unsigned char *s, size_t a, size_t b, int sep)
+{
+	if (b - a == (sep != 0))
+		return sep == 0 || s[a] == sep;
+	return gap_ws(s, a, b, sep);
+}
+
+/*
+ * gap_is() for the walk of an object or array value, which sets *sp
+ * when the gap is not compact: then it holds whitespace, or is wrong
+ * (and the walk fails).  Between its brackets every byte outside strings
+ * and scalars is in some gap, so *sp tells whether the value holds
+ * whitespace (CDP_F_SPACE) without a mask of it.
+ */
+static inline __attribute__((always_inline)) bool
+gap_sp(const unsigned char *s, size_t a, size_t b, int sep, bool *sp)
+{
+	if (b - a == (sep != 0))
+		return sep == 0 || s[a] == sep;
+	*sp = true;
+	return gap_ws(s, a, b, sep);
+}
+
+/*
  * The object or array opening at token t, one level below the record:
- * the place of its closing bracket, or NOTOK.
+ * the place of its closing bracket, or NOTOK.  *sp is set when it holds
+ * whitespace.
  */
 static inline __attribute__((always_inline)) size_t
 walk_nested(const struct tokview *m, struct scan *sc, struct tokpos *tp,
-    size_t t)
+    size_t t, bool *sp)
 {
 	const unsigned char *b = sc->base;
 	unsigned char stack[WALK_DEPTH];
@@ -1125,7 +1149,7 @@ open:
 		return NOTOK;
 	stack[depth++] = b[t] == '{' ? '}' : ']';
 	e = t + 1;
-	if (!tok_pop(m, &at, &t) || !gap_is(b, e, t, 0))
+	if (!tok_pop(m, &at, &t) || !gap_sp(b, e, t, 0, sp))
 		return NOTOK;
 	if (b[t] == stack[depth - 1])
 		goto close;
@@ -1139,7 +1163,7 @@ key:
 	if (!tok_pop(m, &at, &t))
 		return NOTOK;
 	if (t != e + 1 || b[e] != ':') {
-		if (!gap_is(b, e, t, ':'))
+		if (!gap_sp(b, e, t, ':', sp))
 			return NOTOK;
 	}
 value:
@@ -1155,12 +1179,12 @@ after:
 	if (!tok_pop(m, &at, &t))
 		return NOTOK;
 	if (b[t] == stack[depth - 1]) {
-		if (t != e && !gap_is(b, e, t, 0))
+		if (t != e && !gap_sp(b, e, t, 0, sp))
 			return NOTOK;
 		goto close;
 	}
 	if (t != e + 1 || b[e] != ',') {
-		if (!gap_is(b, e, t, ','))
+		if (!gap_sp(b, e, t, ',', sp))
 			return NOTOK;
 	}
 	if (stack[depth - 1] == '}')
@@ -1182,6 +1206,7 @@ walk_value(const struct tokview *m, struct scan *sc, struct tokpos *tp,
 	struct tokpos nest;
 	size_t c;
 	int esc;
+	bool sp = false;
 
 	f->voff = (uint32_t)t;
 	switch (sc->base[t]) {
@@ -1198,10 +1223,10 @@ walk_value(const struct tokview *m, struct scan *sc, struct tokpos *tp,
 		f->type = sc->base[t] == '{' ? CDP_OBJECT : CDP_ARRAY;
 		/* A copy, so that tp itself never leaves the registers. */
 		nest = *tp;
-		if ((c = walk_nested(m, sc, &nest, t)) == NOTOK)
+		if ((c = walk_nested(m, sc, &nest, t, &sp)) == NOTOK)
 			return NOTOK;
 		*tp = nest;
-		if (any_bit(m->ws, t, c))
+		if (sp)
 			f->flags |= CDP_F_SPACE;
 		c++;
 		break;
@@ -1241,18 +1266,21 @@ put_span(struct cdp_field *f, size_t at, size_t off, size_t len)
 
 /*
  * walk_nested() for walk_known(), from the place v of the opening
- * bracket: the place of the closing one, or NOTOK.  A flat object of
- * strings written compactly, the usual, goes as walk_known() goes, by
- * the tokens of its strings' closing quotes alone; anything else, from
- * the start again, by walk_nested().  Called, as its registers would
- * crowd those of the loop.
+ * bracket: the place of the closing one, or NOTOK; CDP_F_SPACE set in
+ * f's flags when it holds whitespace.  A flat object of strings written
+ * compactly, the usual, goes as walk_known() goes, by the tokens of its
+ * strings' closing quotes alone; anything else, from the start again, by
+ * walk_nested().  Called, as its registers would crowd those of the
+ * loop.
  */
 static __attribute__((noinline)) size_t
-known_nested(const struct tokview *m, struct scan *sc, size_t v)
+known_nested(const struct tokview *m, struct scan *sc, size_t v,
+    struct cdp_field *f)
 {
 	const unsigned char *b = sc->base;
 	size_t n = (size_t)(sc->end - b), t = v + 1, c, e;
 	struct tokpos at;
+	bool sp = false;
 
 	if (b[v] == '{' && t < n && b[t] == '"') {
 		for (;;) {
@@ -1271,7 +1299,9 @@ known_nested(const struct tokview *m, struct scan *sc, size_t v)
 		}
 	}
 	at = tok_after(m, v);
-	return walk_nested(m, sc, &at, v);
+	if ((c = walk_nested(m, sc, &at, v, &sp)) != NOTOK && sp)
+		f->flags |= CDP_F_SPACE;
+	return c;
 }
 
 /*
@@ -1292,7 +1322,7 @@ walk_known(const struct cdp_jsonmask *mask, struct scan *sc,
     struct cdp_rec *r, size_t i0, size_t nsh, size_t *tq, bool *done,
     const bool any_bs, const bool avx2)
 {
-	const struct tokview view = { mask->tok, mask->ws, mask->bs,
+	const struct tokview view = { mask->tok, mask->bs,
 	    mask->nw << 6, any_bs }, *m = &view;
 	const unsigned char *b = sc->base;
 	const struct cdp_keyshape *s = r->shape + i0, *send = r->shape + nsh;
@@ -1338,10 +1368,8 @@ walk_known(const struct cdp_jsonmask *mask, struct scan *sc,
 			e = v + 1;
 		} else if (b[v] == '{' || b[v] == '[') {
 			f->type = b[v] == '{' ? CDP_OBJECT : CDP_ARRAY;
-			if ((c = known_nested(m, sc, v)) == NOTOK)
+			if ((c = known_nested(m, sc, v, f)) == NOTOK)
 				break;
-			if (any_bit(m->ws, v, c))
-				f->flags |= CDP_F_SPACE;
 			e = c + 1;
 		} else if ((e = walk_scalar(sc, v, &f->type)) == NOTOK)
 			break;
@@ -1398,7 +1426,7 @@ static inline __attribute__((always_inline)) int
 walk_fields(const struct cdp_jsonmask *mask, struct scan *sc,
     struct cdp_rec *r, bool *same, size_t t, size_t nf, const bool any_bs)
 {
-	const struct tokview view = { mask->tok, mask->ws, mask->bs,
+	const struct tokview view = { mask->tok, mask->bs,
 	    mask->nw << 6, any_bs }, *m = &view;
 	const unsigned char *b = sc->base;
 	size_t n = (size_t)(sc->end - b), c, e, cap = r->cap;
@@ -1543,7 +1571,6 @@ parse_tokens(struct cdp_rec *r, struct scan *sc, bool *same)
 	    (r->mask.any_hi && !cdp_simd_utf8(level, r->p, r->len)))
 		return -1;
 	view.tok = mask->tok;
-	view.ws = mask->ws;
 	view.bs = mask->bs;
 	view.nw64 = mask->nw << 6;
 	view.any_bs = mask->any_bs;

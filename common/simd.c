@@ -66,7 +66,6 @@ void
 cdp_jsonmask_free(struct cdp_jsonmask *m)
 {
 	free(m->tok);
-	free(m->ws);
 	free(m->bs);
 	*m = (struct cdp_jsonmask){ 0 };
 }
@@ -85,9 +84,6 @@ jsonmask_size(struct cdp_jsonmask *m, size_t n)
 	if ((p = realloc(m->tok, cap * sizeof(*p))) == NULL)
 		return -1;
 	m->tok = p;
-	if ((p = realloc(m->ws, cap * sizeof(*p))) == NULL)
-		return -1;
-	m->ws = p;
 	if ((p = realloc(m->bs, cap * sizeof(*p))) == NULL)
 		return -1;
 	m->bs = p;
@@ -113,7 +109,6 @@ jsonmask_scalar(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
 	bool esc = false, in = false, scalar = false;
 
 	memset(m->tok, 0, m->nw * sizeof(*m->tok));
-	memset(m->ws, 0, m->nw * sizeof(*m->ws));
 	memset(m->bs, 0, m->nw * sizeof(*m->bs));
 	for (size_t i = 0; i < n; i++) {
 		uint64_t bit = 1ULL << (i & 63);
@@ -134,7 +129,6 @@ jsonmask_scalar(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
 			if (c < 0x20)
 				return 1;
 		} else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-			m->ws[i >> 6] |= bit;
 			scalar = false;
 		} else if (is_op(c)) {
 			if (c != ':' && c != ',')
@@ -192,14 +186,14 @@ prefix_xor(uint64_t x)
 
 /*
  * Word w's raw classes from a vector path (quotes, backslashes, control
- * characters, whitespace, operators and of those the brackets, wherever
- * they are; valid: the bits that are bytes of the line): the escapes, the strings, then the
- * tokens outside them.  Returns 0, or 1 when a control character is
- * inside a string.
+ * characters, separators: whitespace and operators, and of those the
+ * brackets, wherever they are; valid: the bits that are bytes of the
+ * line): the escapes, the strings, then the tokens outside them.
+ * Returns 0, or 1 when a control character is inside a string.
  */
 static inline int
 jsonmask_word(struct cdp_jsonmask *m, size_t w, uint64_t q, uint64_t bs,
-    uint64_t ctl, uint64_t ws, uint64_t op, uint64_t brk, uint64_t valid,
+    uint64_t ctl, uint64_t sep, uint64_t brk, uint64_t valid,
     struct carry *c)
 {
 	uint64_t in, out, sc;
@@ -213,12 +207,9 @@ jsonmask_word(struct cdp_jsonmask *m, size_t w, uint64_t q, uint64_t bs,
 	if ((ctl & in) != 0)
 		return 1;
 	out = ~(in | q) & valid;
-	ws &= out;
-	op &= out;
-	sc = out & ~ws & ~op;
+	sc = out & ~sep;
 	m->tok[w] = q | (brk & out) | (sc & ~(sc << 1 | (uint64_t)c->scalar));
 	c->scalar = sc >> 63;
-	m->ws[w] = ws;
 	m->bs[w] = bs & valid;
 	return 0;
 }
@@ -259,7 +250,7 @@ jsonmask_sse2(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
 
 	for (size_t w = 0; w < m->nw; w++) {
 		const unsigned char *s = word_at(p, n, w, buf, &valid);
-		uint64_t q = 0, bs = 0, ctl = 0, ws = 0, op = 0, brk = 0;
+		uint64_t q = 0, bs = 0, ctl = 0, sep = 0, brk = 0;
 
 		for (int k = 0; k < 4; k++) {
 			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)
@@ -271,22 +262,23 @@ jsonmask_sse2(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
 			bs |= SSE_MASK(_mm_cmpeq_epi8(v, slash)) << (16 * k);
 			ctl |= SSE_MASK(_mm_cmpeq_epi8(_mm_min_epu8(v, low), v))
 			    << (16 * k);
-			ws |= SSE_MASK(_mm_or_si128(_mm_or_si128(
+			__m128i ws = _mm_or_si128(_mm_or_si128(
 			    _mm_cmpeq_epi8(v, x20),
 			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))),
 			    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
-			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))))) << (16 * k);
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
 			__m128i b = _mm_or_si128(
 			    _mm_cmpeq_epi8(l, _mm_set1_epi8('{')),
 			    _mm_cmpeq_epi8(l, _mm_set1_epi8('}')));
 
 			brk |= SSE_MASK(b) << (16 * k);
-			op |= SSE_MASK(_mm_or_si128(b, _mm_or_si128(
+			sep |= SSE_MASK(_mm_or_si128(_mm_or_si128(ws, b),
+			    _mm_or_si128(
 			    _mm_cmpeq_epi8(v, _mm_set1_epi8(':')),
 			    _mm_cmpeq_epi8(v, _mm_set1_epi8(','))))) << (16 * k);
 			hi |= SSE_MASK(v);
 		}
-		if (jsonmask_word(m, w, q, bs, ctl, ws, op, brk, valid, &c))
+		if (jsonmask_word(m, w, q, bs, ctl, sep, brk, valid, &c))
 			return 1;
 	}
 	m->any_hi = hi != 0;
@@ -311,9 +303,10 @@ mask64(__m256i a, __m256i b)
 	    (uint64_t)(uint32_t)_mm256_movemask_epi8(b) << 32;
 }
 
-/* The raw classes of 64 bytes, wherever they are (in strings or not). */
+/* The raw classes of 64 bytes, wherever they are (in strings or not);
+ * sep: whitespace and operators. */
 struct raw64 {
-	uint64_t	q, bs, ctl, ws, op, brk, hi;
+	uint64_t	q, bs, ctl, sep, brk;
 };
 
 /*
@@ -328,8 +321,8 @@ struct raw64 {
  */
 __attribute__((target("avx2,bmi,popcnt"), always_inline))
 static inline void
-classes_avx2(__m256i v, __m256i *q, __m256i *bs, __m256i *ctl, __m256i *ws,
-    __m256i *op, __m256i *brk)
+classes_avx2(__m256i v, __m256i *q, __m256i *bs, __m256i *ctl, __m256i *sep,
+    __m256i *brk)
 {
 #define WS_ROW	' ', 0, 0, 0, 0, 0, 0, 0, 0, '\t', '\n', 0, 0, '\r', 0, 0
 #define OP_ROW	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ':', '{', ',', '}', 0, 0
@@ -343,31 +336,38 @@ classes_avx2(__m256i v, __m256i *q, __m256i *bs, __m256i *ctl, __m256i *ws,
 	*bs = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\'));
 	*ctl = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)),
 	    v);
-	*ws = _mm256_cmpeq_epi8(_mm256_shuffle_epi8(wst, v), v);
 	m = _mm256_cmpeq_epi8(_mm256_or_si256(v, _mm256_set1_epi8(0x20)), t);
-	*op = _mm256_andnot_si256(*ctl, m);
+	*sep = _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(wst, v), v),
+	    _mm256_andnot_si256(*ctl, m));
 	/* bit 7 of t + t is bit 6 of t: set for '{' and '}' alone */
 	*brk = _mm256_and_si256(m, _mm256_add_epi8(t, t));
 }
 
+/*
+ * Backslashes and control characters are rare: their masks are made
+ * when the 64 bytes hold one.  The bytes >= 0x80 are gathered in *hi.
+ */
 __attribute__((target("avx2,bmi,popcnt"), always_inline))
 static inline void
-raw_avx2(const unsigned char *s, struct raw64 *r)
+raw_avx2(const unsigned char *s, struct raw64 *r, __m256i *hi)
 {
 	__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)s);
 	__m256i b = _mm256_loadu_si256((const __m256i *)(const void *)
 	    (s + 32));
-	__m256i qa, qb, bsa, bsb, ca, cb, wa, wb, oa, ob, ka, kb;
+	__m256i qa, qb, bsa, bsb, ca, cb, sa, sb, ka, kb;
 
-	classes_avx2(a, &qa, &bsa, &ca, &wa, &oa, &ka);
-	classes_avx2(b, &qb, &bsb, &cb, &wb, &ob, &kb);
+	classes_avx2(a, &qa, &bsa, &ca, &sa, &ka);
+	classes_avx2(b, &qb, &bsb, &cb, &sb, &kb);
+	__m256i x;
+
 	r->q = mask64(qa, qb);
-	r->bs = mask64(bsa, bsb);
-	r->ctl = mask64(ca, cb);
-	r->ws = mask64(wa, wb);
-	r->op = mask64(oa, ob);
+	x = _mm256_or_si256(bsa, bsb);
+	r->bs = _mm256_testz_si256(x, x) ? 0 : mask64(bsa, bsb);
+	x = _mm256_or_si256(ca, cb);
+	r->ctl = _mm256_testz_si256(x, x) ? 0 : mask64(ca, cb);
+	r->sep = mask64(sa, sb);
 	r->brk = mask64(ka, kb);
-	r->hi = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(a, b));
+	*hi = _mm256_or_si256(*hi, _mm256_or_si256(a, b));
 }
 
 /* The string bits by one carry-less multiply instead of six shifts. */
@@ -387,11 +387,10 @@ prefix_xor_clmul(uint64_t x)
  */
 __attribute__((target("avx2,bmi,popcnt,pclmul"), always_inline))
 static inline int
-word_clmul(uint64_t *tok, uint64_t *wsm, uint64_t *bsm, size_t w,
-    const struct raw64 *r, uint64_t valid, struct carry *c, uint64_t *in,
-    uint64_t *anybs)
+word_clmul(uint64_t *tok, uint64_t *bsm, size_t w, const struct raw64 *r,
+    uint64_t valid, struct carry *c, uint64_t *in, uint64_t *anybs)
 {
-	uint64_t q = r->q, out, sc, ws, op;
+	uint64_t q = r->q, out, sc;
 
 	if (r->bs != 0 || c->esc) {
 		q &= ~escaped_by(r->bs, c);
@@ -401,12 +400,9 @@ word_clmul(uint64_t *tok, uint64_t *wsm, uint64_t *bsm, size_t w,
 	if ((r->ctl & *in) != 0)
 		return 1;
 	out = ~(*in | q) & valid;
-	ws = r->ws & out;
-	op = r->op & out;
-	sc = out & ~(ws | op);
+	sc = out & ~r->sep;
 	tok[w] = q | (r->brk & out) | (sc & ~(sc << 1 | (uint64_t)c->scalar));
 	c->scalar = sc >> 63;
-	wsm[w] = ws;
 	bsm[w] = r->bs & valid;
 	return 0;
 }
@@ -418,8 +414,7 @@ raw_shift(struct raw64 *r, unsigned sh)
 	r->q >>= sh;
 	r->bs >>= sh;
 	r->ctl >>= sh;
-	r->ws >>= sh;
-	r->op >>= sh;
+	r->sep >>= sh;
 	r->brk >>= sh;
 }
 
@@ -435,37 +430,35 @@ jsonmask_avx2(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
 	unsigned char buf[64];
 	struct carry c = { false, false, false };
 	struct raw64 r;
-	uint64_t hi = 0, in = 0, anybs = 0;
-	uint64_t *tok = m->tok, *wsm = m->ws, *bsm = m->bs;
+	__m256i hi = _mm256_setzero_si256();
+	uint64_t in = 0, anybs = 0;
+	uint64_t *tok = m->tok, *bsm = m->bs;
 	size_t w, full = n / 64, rem = n % 64;
 
 	for (w = 0; w < full; w++) {
-		raw_avx2(p + 64 * w, &r);
-		hi |= r.hi;
-		if (word_clmul(tok, wsm, bsm, w, &r, EVERY, &c, &in, &anybs))
+		raw_avx2(p + 64 * w, &r, &hi);
+		if (word_clmul(tok, bsm, w, &r, EVERY, &c, &in, &anybs))
 			return 1;
 	}
 	/* m->nw is full + 1: the last word holds the rest, maybe none. */
 	if (rem == 0) {
-		tok[w] = wsm[w] = bsm[w] = 0;
+		tok[w] = bsm[w] = 0;
 	} else {
 		unsigned sh = (unsigned)(64 - rem);
 
+		/* every byte of those 64 is of the line, or a space */
 		if (full > 0)
-			raw_avx2(p + n - 64, &r);
+			raw_avx2(p + n - 64, &r, &hi);
 		else {
 			memset(buf, ' ', sizeof(buf));
 			memcpy(buf + sh, p, rem);
-			raw_avx2(buf, &r);
+			raw_avx2(buf, &r, &hi);
 		}
-		/* every byte of those 64 is of the line, or a space */
-		hi |= r.hi;
 		raw_shift(&r, sh);
-		if (word_clmul(tok, wsm, bsm, w, &r, EVERY >> sh, &c, &in,
-		    &anybs))
+		if (word_clmul(tok, bsm, w, &r, EVERY >> sh, &c, &in, &anybs))
 			return 1;
 	}
-	m->any_hi = hi != 0;
+	m->any_hi = _mm256_movemask_epi8(hi) != 0;
 	m->any_bs = anybs != 0;
 	return in >> 63 ? 1 : 0;
 }
@@ -495,13 +488,12 @@ jsonmask_avx512(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
 	const __m512i quote = _mm512_set1_epi8('"');
 	const __m512i slash = _mm512_set1_epi8('\\');
 	const __m512i x20 = _mm512_set1_epi8(0x20);
-	const __m512i kws = _mm512_set1_epi8(K_WS);
-	const __m512i kop = _mm512_set1_epi8(K_OP);
+	const __m512i ksep = _mm512_set1_epi8(K_WS | K_OP);
 	const __m512i kbr = _mm512_set1_epi8(K_BRACK);
 	struct carry c = { false, false, false };
 	uint64_t anyhi = 0, anybs = 0, in = 0;
 	/* In locals: the stores to the masks (uint64_t) could alias nw. */
-	uint64_t *tok = m->tok, *wsm = m->ws, *bsm = m->bs;
+	uint64_t *tok = m->tok, *bsm = m->bs;
 	size_t nw = m->nw;
 
 	for (size_t w = 0; w < nw; w++) {
@@ -517,8 +509,7 @@ jsonmask_avx512(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
 		uint64_t ctl = _mm512_mask_cmplt_epu8_mask(valid, v, x20);
 		/* Classes wherever they are, so that only scalar operations
 		 * wait for the string bits of the word before. */
-		uint64_t ws = _mm512_test_epi8_mask(cls, kws);
-		uint64_t op = _mm512_test_epi8_mask(cls, kop);
+		uint64_t sep = _mm512_test_epi8_mask(cls, ksep);
 		uint64_t brk = _mm512_test_epi8_mask(cls, kbr);
 		uint64_t out, sc;
 
@@ -532,11 +523,10 @@ jsonmask_avx512(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
 		if ((ctl & in) != 0)
 			return 1;
 		out = ~(in | q) & valid;
-		sc = out & ~(ws | op);
+		sc = out & ~sep;
 		tok[w] = q | (brk & out) |
 		    (sc & ~(sc << 1 | (uint64_t)c.scalar));
 		c.scalar = sc >> 63;
-		wsm[w] = ws & out;
 		bsm[w] = bs;
 	}
 	m->any_hi = anyhi != 0;
@@ -729,10 +719,23 @@ utf8_avx2(const unsigned char *p, size_t n)
 		}
 		prev = cur;
 	}
-	/* The rest before zero bytes: a sequence the end cuts meets ASCII,
-	 * which is an error; one more block of zeros when the rest may
-	 * itself end inside a sequence. */
-	if (i < n || open) {
+	/* The rest: in a line of 64 bytes or more, as the last 32 bytes
+	 * after the 32 before them (bytes checked before are checked again,
+	 * the same), else copied before zero bytes.  Then a block of zeros
+	 * (ASCII) when it ends inside a sequence, which the end cuts: an
+	 * error. */
+	if (i < n && n >= 64) {
+		cur = _mm256_loadu_si256((const __m256i *)(const void *)
+		    (p + n - 32));
+		if (_mm256_movemask_epi8(cur) != 0 || open) {
+			prev = _mm256_loadu_si256((const __m256i *)
+			    (const void *)(p + n - 64));
+			err = _mm256_or_si256(err, utf8_errors(cur, prev));
+			if (utf8_unfinished(cur))
+				err = _mm256_or_si256(err, utf8_errors(
+				    _mm256_setzero_si256(), cur));
+		}
+	} else if (i < n || open) {
 		memset(buf, 0, sizeof(buf));
 		memcpy(buf, p + i, n - i);
 		cur = _mm256_loadu_si256((const __m256i *)(const void *)buf);

@@ -41,13 +41,11 @@ const char *cdp_simd_name(enum cdp_simd level);
  * double quote that no odd run of backslashes escapes (opening and
  * closing ones), every bracket outside strings, and the first byte of
  * each run of scalar bytes; so between two tokens outside strings there
- * is only whitespace, ':' and ','.  ws marks whitespace outside strings,
- * bs every backslash.  A zeroed struct is empty; cdp_jsonmask_free()
- * releases it.
+ * is only whitespace, ':' and ','.  bs marks every backslash.  A zeroed
+ * struct is empty; cdp_jsonmask_free() releases it.
  */
 struct cdp_jsonmask {
 	uint64_t	*tok;
-	uint64_t	*ws;
 	uint64_t	*bs;
 	size_t		 nw;	/* words used (n / 64 + 1) */
 	size_t		 cap;	/* words allocated (each array) */

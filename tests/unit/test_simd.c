@@ -168,8 +168,7 @@ same_masks(const struct cdp_jsonmask *a, const struct cdp_jsonmask *b)
 	    a->any_hi != b->any_hi)
 		return 0;
 	for (size_t i = 0; i < a->nw; i++)
-		if (a->tok[i] != b->tok[i] || a->ws[i] != b->ws[i] ||
-		    a->bs[i] != b->bs[i])
+		if (a->tok[i] != b->tok[i] || a->bs[i] != b->bs[i])
 			return 0;
 	return 1;
 }
@@ -323,7 +322,7 @@ test_utf8(void)
 
 		check_utf8(cases[i].s, n, cases[i].ok, "case");
 		/* At every place of a long ASCII line: blocks, tails. */
-		for (size_t at = 0; at + n <= 100; at += 3) {
+		for (size_t at = 0; at + n <= 100; at++) {
 			memset(buf, 'a', 100);
 			memcpy(buf + at, cases[i].s, n);
 			check_utf8(buf, 100, cases[i].ok, "placed");
@@ -335,7 +334,7 @@ test_utf8(void)
 		static const unsigned char pick[] = { 'a', 0x80, 0x8f, 0x90,
 		    0x9f, 0xa0, 0xbf, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0,
 		    0xf4, 0xf5, 0xc0 };
-		size_t n = rnd(80);
+		size_t n = rnd(160);	/* past 64: the last 32 bytes again */
 		int want;
 
 		for (size_t i = 0; i < n; i++)
