@@ -14,9 +14,11 @@
 #include "mapin.h"
 #include "out.h"
 
-/* The file last mapped, for the message of on_bus(): the one mutable
- * state here, as a signal handler has no other way to find it. */
+/* The file last mapped, for the message of on_bus(), and whether a
+ * thread took the fault already: the mutable state here, as a signal
+ * handler has no other way to find it (tests/arch.bats lists it). */
 static const char *volatile bus_file;
+static atomic_flag bus_once = ATOMIC_FLAG_INIT;
 
 /*
  * A mapped input shrank under the run (another program truncated it):
@@ -26,7 +28,6 @@ static const char *volatile bus_file;
 static void
 on_bus(int sig)
 {
-	static atomic_flag once = ATOMIC_FLAG_INIT;
 	static const char msg[] = ": input file shrank while being read "
 	    "(truncated by another program?)\n";
 	const char *prog = cdp_diag_prog(), *f = bus_file;
@@ -35,7 +36,7 @@ on_bus(int sig)
 	(void)sig;
 	/* every thread may fault: the first one speaks, the others wait
 	 * for its exit */
-	if (atomic_flag_test_and_set(&once))
+	if (atomic_flag_test_and_set(&bus_once))
 		for (;;)
 			pause();
 	if (prog != NULL)
@@ -52,7 +53,6 @@ on_bus(int sig)
 const char *
 cdp_map_input(int fd, off_t size, size_t min, const char *name)
 {
-	static atomic_bool watching;
 	const char *knob = getenv("CDP_MMAP");
 	struct sigaction sa;
 	struct rlimit rl;
@@ -67,12 +67,10 @@ cdp_map_input(int fd, off_t size, size_t min, const char *name)
 	if (m == MAP_FAILED)
 		return NULL;
 	bus_file = name;
-	if (!atomic_exchange(&watching, true)) {
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_bus;
-		sigemptyset(&sa.sa_mask);
-		(void)sigaction(SIGBUS, &sa, NULL);
-	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_bus;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGBUS, &sa, NULL);
 	return m;
 }
 

@@ -206,13 +206,15 @@ cdp-report funnel w within"
 	# files that an exit must remove and the outputs and inputs claimed
 	# (a clash is refused wherever a file opens); the C++ stream
 	# initialiser of the libphonenumber shim; and the flags the signal
-	# handlers of cdp-journey --follow set (a handler takes no context)
+	# handlers of cdp-journey --follow set, and the name of the file
+	# mapped last with the once-flag of the handler of its truncation
+	# (a handler takes no context)
 	cd "$CDP_BUILD/obj"
 	for o in cmd/*/*.o common/*.o; do
 		case $o in */main.o|*/options.o) continue ;; esac
 		objdump -t "$o" | awk -v o="$o" '($4 == ".data" || $4 == ".bss") &&
 		    $NF !~ /^(\.|__)/ { print o ": " $NF }'
-	done | grep -vxE 'common/diag.o: diag_(prog|verbose|hook|wall|mono)|common/progress.o: (mem_max|mem_records|oom_hint|lines_every)|common/acct.o: stats_(file|run_id)|common/out.o: (open_outs|claims|nclaims|claimcap|last_serial)|common/phonelib.o: _ZStL8__ioinit|cmd/cdp-journey/follow.o: (stop|want_stats)' > globals || true
+	done | grep -vxE 'common/diag.o: diag_(prog|verbose|hook|wall|mono)|common/progress.o: (mem_max|mem_records|oom_hint|lines_every)|common/acct.o: stats_(file|run_id)|common/out.o: (open_outs|claims|nclaims|claimcap|last_serial)|common/phonelib.o: _ZStL8__ioinit|cmd/cdp-journey/follow.o: (stop|want_stats)|common/mapin.o: bus_(file|once)' > globals || true
 	[ ! -s globals ] || fail "mutable globals: $(cat globals)"
 }
 
