@@ -92,7 +92,6 @@ struct reader {
 	char			*map;
 	size_t			 mapsize;
 	char			*own;
-	size_t			 owncap;
 	bool			 nomap;	/* --max-memory */
 };
 
