@@ -2663,23 +2663,40 @@ cdp_recw_str(struct cdp_recw *w, const char *key, size_t klen,
 	return cdp_json_quote(&w->b, s, n);
 }
 
-int
-cdp_recw_num(struct cdp_recw *w, const char *key, size_t klen, double d)
+/* The values of cdp_recw_num() and cdp_recw_int(), and of their
+ * quoted-key forms, after the key. */
+static int
+put_num(struct cdp_recw *w, double d)
 {
 	char buf[32];
 	int n;
 
 	if ((n = cdp_fmt_double(buf, d)) < 0)
 		return -1;
-	return cdp_recw_raw(w, key, klen, buf, (size_t)n);
+	return cdp_buf_add(&w->b, buf, (size_t)n);
+}
+
+static int
+put_int(struct cdp_recw *w, long long v)
+{
+	char buf[24], *q = decimal(buf + sizeof(buf), v);
+
+	return cdp_buf_add(&w->b, q, (size_t)(buf + sizeof(buf) - q));
+}
+
+int
+cdp_recw_num(struct cdp_recw *w, const char *key, size_t klen, double d)
+{
+	/* a NaN or infinity writes nothing, not even the key */
+	if (!isfinite(d))
+		return -1;
+	return put_key(w, key, klen) == -1 ? -1 : put_num(w, d);
 }
 
 int
 cdp_recw_int(struct cdp_recw *w, const char *key, size_t klen, long long v)
 {
-	char buf[24], *q = decimal(buf + sizeof(buf), v);
-
-	return cdp_recw_raw(w, key, klen, q, (size_t)(buf + sizeof(buf) - q));
+	return put_key(w, key, klen) == -1 ? -1 : put_int(w, v);
 }
 
 int
@@ -2740,21 +2757,15 @@ int
 cdp_recw_qint(struct cdp_recw *w, const char *qkey, size_t qklen,
     long long v)
 {
-	char buf[24], *q = decimal(buf + sizeof(buf), v);
-
-	return cdp_recw_qraw(w, qkey, qklen, q,
-	    (size_t)(buf + sizeof(buf) - q));
+	return put_qkey(w, qkey, qklen) == -1 ? -1 : put_int(w, v);
 }
 
 int
 cdp_recw_qnum(struct cdp_recw *w, const char *qkey, size_t qklen, double d)
 {
-	char buf[32];
-	int n;
-
-	if ((n = cdp_fmt_double(buf, d)) < 0)
+	if (!isfinite(d))
 		return -1;
-	return cdp_recw_qraw(w, qkey, qklen, buf, (size_t)n);
+	return put_qkey(w, qkey, qklen) == -1 ? -1 : put_num(w, d);
 }
 
 int
