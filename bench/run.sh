@@ -5,7 +5,9 @@
 # never fail a build, and no timing goes into the tests.
 #
 # Environment: BENCH_N events (1000000), BENCH_RUNS runs per command (5),
-# BENCH_DATA cache folder for the generated files (BUILD_DIR/bench-data).
+# BENCH_DATA cache folder for the generated files (BUILD_DIR/bench-data),
+# BENCH_ONLY the sections to run (names from SECTIONS below, separated by
+# commas or spaces; all when unset).
 #
 # To add a comparison, set IN to the input file and call
 #	bench_pair NAME OURS PEER [MIN_RATIO [MAX_RSS_MB]]
@@ -33,6 +35,17 @@ esac
 case $RUNS in ''|*[!0-9]*|0*) echo "bench: BENCH_RUNS must be a positive" \
 	"integer"; exit 0 ;;
 esac
+# The sections, in the order they run; each row and step belongs to one.
+SECTIONS="core cores duckdb score journey link scale join recipes nightly lift"
+ONLY=$(printf '%s\n' "${BENCH_ONLY:-}" | tr ',' ' ')
+for s in $ONLY; do
+	case " $SECTIONS " in
+	*" $s "*) ;;
+	*) echo "bench: BENCH_ONLY: no section \"$s\" (sections:" \
+	    "$SECTIONS)"; exit 0 ;;
+	esac
+done
+SECTION=core
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cdpbench.XXXXXX") || exit 0
 trap 'rm -rf "$TMP"' EXIT
@@ -61,6 +74,15 @@ if [ -x /usr/bin/time ] &&
 fi
 
 # --- helpers -------------------------------------------------------------
+
+# want NAME: whether section NAME runs (BENCH_ONLY).
+want() {
+	[ -z "$ONLY" ] && return 0
+	case " $ONLY " in
+	*" $1 "*) return 0 ;;
+	esac
+	return 1
+}
 
 note() {
 	printf '%s\n' "$*" >&2
@@ -184,6 +206,7 @@ side_row() {
 
 # verdict WHAT MEASURED TARGET STATUS: one line of the targets summary.
 verdict() {
+	want "$SECTION" || return 0
 	printf '  %-15s %-32s %-14s %s\n' "$1" "$2" "$3" "$4" \
 	    >>"$TMP/verdicts"
 }
@@ -210,6 +233,7 @@ progress_end() {
 # ratio PEER/OURS (how many times faster ours is) and, when given, whether
 # it reaches MIN_RATIO and whether OURS stays under MAX_RSS_MB.
 bench_pair() {
+	want "$SECTION" || return 0
 	INBYTES=$(wc -c <"$IN")
 	side_init a "$2"
 	side_init b "$3"
@@ -278,6 +302,7 @@ self_mbs() {
 # MB/s, which includes starting the process, when its output is not
 # understood).
 bench_rate() {
+	want "$SECTION" || return 0
 	INBYTES=$(wc -c <"$IN")
 	side_init a "$2"
 	r=1
@@ -399,6 +424,7 @@ if [ -n "$load" ] && awk -v l="$load" -v n="$ncpu" \
     'BEGIN { exit !(l > n / 2) }'; then
 	echo "note:    load average $load on $ncpu cpus: timings are noisy"
 fi
+[ -n "$ONLY" ] && echo "sections: $ONLY (BENCH_ONLY)"
 echo
 row test command median min max MB/s "peak RSS"
 : >"$TMP/verdicts"
@@ -455,6 +481,7 @@ bench_pair "merge" \
 # (and peak RSS) against the issue's absolute targets.  The last run's
 # output stays in $TMP/a.out.
 bench_alone() {
+	want "$SECTION" || return 0
 	INBYTES=$(wc -c <"$IN")
 	side_init a "$2"
 	r=1
@@ -511,6 +538,7 @@ bench_pair "report group" \
 # Our programs on every CPU against one thread (the code of earlier
 # versions): the parallel blocks of cdpipe(7) THREADS.  On 2 cores the
 # target is 1.7 times faster for ingest, group-by and RFM.
+SECTION=cores
 IN=$NDJSON
 bench_pair "2 cores: ingest" '"$BIN/cdp-ingest" --threads 2 "$IN"' \
     '"$BIN/cdp-ingest" --threads 1 "$IN"' 1.7
@@ -534,6 +562,7 @@ bench_pair "8 threads" \
 # data; skipped with a note without node and npm or without the registry.
 # It uses every CPU, as ours do.  bench/duckdb.mjs says what each task
 # computes.
+SECTION=duckdb
 DUCKDB_VERSION=1.5.6-r.1
 duck_setup() {
 	DUCK_DIR=$DATA/duckdb-$DUCKDB_VERSION
@@ -548,7 +577,9 @@ duck_setup() {
 	note "bench: npm install @duckdb/node-api failed, DuckDB skipped"
 	return 1
 }
-if duck_setup; then
+if ! want duckdb; then
+	:
+elif duck_setup; then
 	DUCK="env DUCKDB_NODE_MODULES=$DUCK_DIR/node_modules node bench/duckdb.mjs"
 	echo "duckdb:  @duckdb/node-api $DUCKDB_VERSION (npm)"
 	IN=$CSV
@@ -573,6 +604,8 @@ else
 fi
 
 # --- cdp-score -------------------------------------------------------------
+
+SECTION=score
 
 # The CDNOW master file as transaction records, made once with the test
 # suite's converter (it needs cdp-ingest).
@@ -599,7 +632,7 @@ bench_alone "score rfm" '"$BIN/cdp-score" rfm "$IN"' 3 64
 
 # BG/NBD and Gamma-Gamma fitted on CDNOW master (23,570 customers): the
 # issue's target is 2 s; the peer, Python's lifetimes, is not in Debian.
-if cdnow_data; then
+if want score && cdnow_data; then
 	IN=$CDNOW
 	bench_alone "score clv fit" \
 	    '"$BIN/cdp-score" clv --fit-only --calibration-end 1997-09-30 "$IN"' 2
@@ -626,7 +659,7 @@ clv_data() {
 		    mv "$file.tmp" "$file" || { rm -f "$file.tmp"; return 1; }
 	done
 }
-if [ -x "$BIN/cdp-score" ] && clv_data; then
+if want score && [ -x "$BIN/cdp-score" ] && clv_data; then
 	IN=$CLV1M
 	bench_alone "score clv bg-nbd+gg 1M" \
 	    '"$BIN/cdp-score" clv --fit-only "$IN"' 10 1024
@@ -653,7 +686,7 @@ fi
 # falls outside 93-97% of 200 with probability 0.14 (binomial), so 16
 # parameters would all pass 9% of the time; over 1,000, each passes with
 # probability 0.997.
-for m in bg-nbd mbg-nbd pareto-nbd bg-bb; do
+want score && for m in bg-nbd mbg-nbd pareto-nbd bg-bb; do
 	COV=$(sh bench/clv-coverage.sh "$BIN" 1000 "$m" 2>/dev/null) || COV=
 	if [ "$(printf '%s\n' "$COV" | wc -l)" -eq 2 ]; then
 		c200=$(printf '%s\n' "$COV" | sed -n 1p)
@@ -674,6 +707,8 @@ done
 
 # --- cdp-journey -----------------------------------------------------------
 
+SECTION=journey
+
 # Issue 9's target: 1,000,000 profiles with 10,000,000 events decided in
 # under 60 s; here BENCH_N events of about BENCH_N/8 customers, each with
 # a consent record, against the same rate (6 s per million events).
@@ -691,7 +726,7 @@ journey_consent() {
 }
 # The events span a year before 2030: --max-age none decides all of them
 # (a backfill on purpose).
-if journey_consent; then
+if want journey && journey_consent; then
 	IN=$NDJSON
 	bench_alone "journey" \
 	    '"$BIN/cdp-journey" -j bench/journey.json --profile customer_id --as-of 2030-01-01 --max-age none --cap email:2/7d,sms:1/7d --quiet 21:00-08:00 "$CONSENT" "$IN"' \
@@ -705,11 +740,13 @@ if journey_consent; then
 fi
 # Issue 19's assignment checks (shares on 1,000,000 profiles; the same on
 # a shuffled and a partitioned input); not timed.
-sh bench/journey-assign.sh "$BUILD" 1000000
+want journey && sh bench/journey-assign.sh "$BUILD" 1000000
 # Issue 24: --follow on a live stream (latency, throughput, memory).
-sh bench/live.sh "$BUILD" 60
+want journey && sh bench/live.sh "$BUILD" 60
 
 # --- probabilistic linkage -------------------------------------------------
+
+SECTION=link
 
 # Issue 17's targets are absolute: 1,000,000 generated person records
 # linked in under 60 s and 2 GB, with cost growing no faster than n log n
@@ -741,7 +778,9 @@ gen_data() {
 }
 
 PEOPLE_N=${BENCH_PEOPLE:-1000000}
-if gen_data "people-$PEOPLE_N" gen_people -n "$PEOPLE_N"; then
+if ! want link; then
+	:
+elif gen_data "people-$PEOPLE_N" gen_people -n "$PEOPLE_N"; then
 	IN=$GEN_OUT
 	bench_alone "link people" \
 	    '"$BIN/cdp-merge" --probabilistic --block phone --block "date_of_birth,soundex(surname)" --block "postcode,soundex(surname)" --block "date_of_birth,postcode" --block "soundex(given_name),soundex(surname),state" --compare "given_name:jw(0.94,0.88),surname:jw(0.94,0.88),street_number:exact,address:jw(0.94,0.88),suburb:jw(0.94,0.88),postcode:lev(1,2),state:exact,date_of_birth:date,phone:exact" "$IN"' \
@@ -760,7 +799,9 @@ fi
 # against them with the model of the whole run.
 HARD_BLOCKS='--block email --block phone --block postcode --block "date_of_birth,nysiis(surname)" --block "date_of_birth,nysiis(given_name)" --block "surname,given_name,city" --block "street,street_number" --block "date_of_birth,city"'
 HARD_CMP='given_name+surname:name_swap(0.9),date_of_birth:date,city:jw(0.9),postcode:lev(1),street_number:exact,street:jw(0.9),email:lev(1),phone:lev(1)'
-if gen_data persons-hard gen_persons -n 366667; then
+if ! want link; then
+	:
+elif gen_data persons-hard gen_persons -n 366667; then
 	head -n 1000000 "$GEN_OUT" >"$TMP/hard.ndjson"
 	tail -n +1000001 "$GEN_OUT" >"$TMP/batch.ndjson"
 	IN=$TMP/hard.ndjson
@@ -788,6 +829,7 @@ else
 	note "bench: gen_persons not built and no hard data, linkage skipped"
 fi
 
+SECTION=scale
 # Scaling out (issues 11, 25.2): cdp-merge over 8 byte ranges of the
 # input (--part K/N, no partitioning pass: the input is read twice in
 # all, by the emits and the applies) and 8 buckets, two jobs at a time
@@ -822,7 +864,7 @@ EOF
 IN=$NDJSON
 bench_pair "merge 2-phase" 'sh "$TMP/merge2.sh" "$IN"' \
     '"$BIN/cdp-merge" '"$MO"' "$IN"'
-if [ -n "${IDENT_N:-}" ]; then
+if want scale && [ -n "${IDENT_N:-}" ]; then
 	IN=$DATA/ident-$IDENT_N.ndjson
 	[ -s "$IN" ] || "$TOOLS/gen_events" -n "$IDENT_N" --mix ident \
 	    --people $((IDENT_N * 4 / 25)) >"$IN"
@@ -833,6 +875,7 @@ if [ -n "${IDENT_N:-}" ]; then
 	    '"$BIN/cdp-merge" '"$MO"' "$IN"'
 fi
 
+SECTION=join
 # cdp-join (issue 15.5): the events against 100,000 customers' RFM scores
 # (cdp-score's output, cut to its first 100,000), keyed by customer_id.
 # Miller's join holds the -f file too; join(1) needs both sides sorted,
@@ -854,7 +897,9 @@ join_data() {
 		    mv "${f#*:}.tmp" "${f#*:}" || return 1
 	done
 }
-if [ -x "$BIN/cdp-join" ] && [ -x "$BIN/cdp-score" ] && join_data; then
+if ! want join; then
+	:
+elif [ -x "$BIN/cdp-join" ] && [ -x "$BIN/cdp-score" ] && join_data; then
 	IN=$NDJSON
 	cat >"$TMP/sortjoin.sh" <<-EOF
 	LC_ALL=C sort -t '	' -k1,1 -S 256M "\$1" >"$TMP/ev.sorted" &&
@@ -872,6 +917,7 @@ else
 	note "bench: cdp-join or its data missing, join skipped"
 fi
 
+SECTION=recipes
 # Every other scale-out recipe of cdpipe(7) (issue 25), as written there,
 # against one process on the same file: partitioned deduplication, group
 # and profile partials merged (on $NDJSON, or with RECIPE_N set, 5000000
@@ -880,7 +926,7 @@ fi
 # The recipe's peak RSS is that of its largest process.  Informative rows:
 # two cores bound what a recipe gains over one process that already uses
 # both (cdpipe(7) THREADS).
-if have_prog parallel; then
+if want recipes && have_prog parallel; then
 	IN=$NDJSON
 	if [ -n "${RECIPE_N:-}" ]; then
 		IN=$DATA/events-$RECIPE_N.ndjson
@@ -888,7 +934,9 @@ if have_prog parallel; then
 		    mv "$IN.tmp" "$IN"; } || rm -f "$IN.tmp"
 	fi
 fi
-if have_prog parallel && [ -s "$IN" ]; then
+if ! want recipes; then
+	:
+elif have_prog parallel && [ -s "$IN" ]; then
 	cat >"$TMP/dedupe16.sh" <<-EOF
 	rm -rf "$TMP/dparts"
 	"$BIN/cdp-partition" -k email --normalize email --parts 16 \
@@ -911,7 +959,7 @@ if have_prog parallel && [ -s "$IN" ]; then
 	# The CLV recipe on issue 21's million customers (10M transactions);
 	# every part's summary needs the same end of observation (--as-of,
 	# the day after gen_clv's 500 days).
-	if [ -s "${CLV1M:-}" ]; then
+	if [ -x "$BIN/cdp-score" ] && clv_data; then
 		IN=$CLV1M
 		cat >"$TMP/clv16.sh" <<-EOF
 		rm -rf "$TMP/cparts"
@@ -928,13 +976,16 @@ else
 	note "bench: GNU parallel not installed, the recipes skipped"
 fi
 
+SECTION=nightly
 # A night of the week of a CDP (issue 15): examples/daily/nightly.sh on
 # the second day of bench/gen_week's data with the state of the first;
 # 400,000 people give about 1,000,000 records a day (998,000 in the five
 # sources of day 2).  Target per night: under 60 s and 1 GB.
 WEEK_P=${BENCH_WEEK_PEOPLE:-$((N * 2 / 5))}
 WEEK=$DATA/week-$WEEK_P
-if [ -x "$TOOLS/gen_week" ] && have_prog bash; then
+if ! want nightly; then
+	:
+elif [ -x "$TOOLS/gen_week" ] && have_prog bash; then
 	# Made again when gen_week is newer than the cached days.
 	if [ ! -d "$WEEK/day-2" ] || [ "$TOOLS/gen_week" -nt "$WEEK/day-2" ]
 	then
@@ -955,11 +1006,15 @@ else
 	note "bench: gen_week not built, nightly skipped"
 fi
 
+SECTION=lift
 # cdp-report lift (issue 19): its 95% intervals over 1,000 simulated
 # experiments with a known lift must hold it about 95% of the time
 # (1.4 points either way is two standard errors of 1,000 runs).
-COV=$(sh bench/lift-coverage.sh "$BIN" 2>/dev/null) || COV=
-if [ -n "$COV" ]; then
+COV=
+want lift && { COV=$(sh bench/lift-coverage.sh "$BIN" 2>/dev/null) || COV=; }
+if ! want lift; then
+	:
+elif [ -n "$COV" ]; then
 	pct=$(printf '%s\n' "$COV" | sed 's/.*(\([0-9.]*\)%).*/\1/')
 	ok=$(awk -v p="$pct" 'BEGIN { print (p >= 93.6 && p <= 96.4) ? "PASS" : "MISS" }')
 	verdict "lift coverage" "$pct% of 1000" "95% +-1.4" "$ok"
