@@ -162,6 +162,10 @@ $(BUILD)/fuzz/obj/cmd/cdp-ingest/%.o: CPPFLAGS += -DCSVIN_BLOCK='((size_t)61)' \
 fuzz: $(FUZZERS)
 	@sh tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_S) $(FUZZERS)
 
+# The harnesses alone: make check builds them, and tests/fuzz.bats runs
+# each once over its seeds and the inputs that once failed.
+fuzzers: $(FUZZERS)
+
 # Every harness for FUZZ_RUNS executions (hours on two cores: see
 # docs/RELIABILITY.md); FUZZERS="..." picks some.
 FUZZ_RUNS ?= 10000000
@@ -199,6 +203,7 @@ check: deps
 	$(MAKE) all
 	$(MAKE) clang
 	$(MAKE) asan
+	$(MAKE) fuzzers
 	@sh tests/run.sh $(BUILD) $(BUILD)/asan
 
 demo: deps all
@@ -221,4 +226,5 @@ install: $(BINS)
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all asan clang check deps demo bench fuzz fuzz-long install clean
+.PHONY: all asan clang check deps demo bench fuzz fuzzers fuzz-long install \
+	clean

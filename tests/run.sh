@@ -14,6 +14,9 @@ passed=0
 failed=0
 log=$(mktemp) || exit 70
 trap 'rm -f "$log"' EXIT
+# The libFuzzer harnesses (make fuzzers) sit beside the first build only:
+# tests/fuzz.bats replays their inputs in every pass.
+[ $# -gt 0 ] && CDP_FUZZ=$(cd "$1" && pwd)/fuzz && export CDP_FUZZ
 for b in "$@"; do
 	dir=$(cd "$b" && pwd) || exit 66
 	echo "== bats suite on $b"
