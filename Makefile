@@ -120,7 +120,7 @@ FUZZ_CC	?= clang
 # inputs, and no fresh megabyte for ASan to poison on every open.
 FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer \
 	   -fsanitize=address,undefined -fno-sanitize-recover=all \
-	   -DCDP_LINES_BLOCK=4096
+	   -DCDP_LINES_BLOCK=4096 -DCDP_MAP_TAIL=128
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS	 = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_CXX ?= clang++

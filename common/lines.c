@@ -62,6 +62,7 @@ struct cdp_lines {
 	const char *safe;
 	size_t	 dropped;
 	char	*heap;
+	bool	 last_cut;	/* map_out() cut the last line short */
 };
 
 /* Files smaller than this are read, not mapped. */
@@ -200,6 +201,18 @@ nomem:
 	return NULL;
 }
 
+/* Only spaces, tabs and CRs: a blank line, skipped. */
+static bool
+blank(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			return false;
+	return true;
+}
+
 /*
  * Before the first read: map the file (cdp_map_input()), the whole of it
  * or of its part (cdp_lines_part()) staged at once.  False when it is not
@@ -239,8 +252,13 @@ map_out(struct cdp_lines *l, bool nl, struct cdp_err *err)
 	size_t n = l->end - l->start;
 	char *p;
 
-	if (!nl && n > l->max + 2)
+	if (!nl && n > l->max + 2) {
+		/* Too long, even when blank in the bytes kept, as read(2)
+		 * and the parallel reader (par.c) find a line with no end
+		 * in sight: the blank test must not see only its start. */
+		l->last_cut = true;
 		n = l->max + 2;
+	}
 	if (n + 1 > l->cap) {
 		if ((p = realloc(l->heap, n + 1)) == NULL) {
 			cdp_err_set(err, EX_OSERR, "out of memory");
@@ -311,17 +329,6 @@ fill(struct cdp_lines *l, struct cdp_err *err)
 	return 1;
 }
 
-static bool
-blank(const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
-			return false;
-	return true;
-}
-
 /*
  * Skip a byte order mark at the very start of the input; reads until
  * three bytes are there (or the input ends).
@@ -354,7 +361,7 @@ emit(struct cdp_lines *l, size_t len, bool nl, struct cdp_line *out)
 		len--;
 	if (len > 0 && p[0] == '{')	/* the usual case, no blank check */
 		;
-	else if (blank(p, len))
+	else if (!l->last_cut && blank(p, len))
 		return 0;
 	out->p = p;
 	out->len = len > l->max ? l->max : len;

@@ -17,7 +17,9 @@
  * nothing is mapped.  A line that ends this many bytes before the end of
  * the file may be read where it is.
  */
+#ifndef CDP_MAP_TAIL	/* the fuzz build makes it small (Makefile) */
 #define CDP_MAP_TAIL	((size_t)4096)
+#endif
 
 /*
  * Map size bytes of the open regular file fd, named name in the message

@@ -186,6 +186,22 @@ setup() {
 
 # Found by fuzz_lines (tests/fuzz/regress/fuzz_lines/cr-at-eof): a CR is
 # dropped only before LF, and JSON takes a CR at the end as whitespace.
+# A file of 8 KB or more is read in place (mapped); its last line, with
+# no LF, blank for more bytes than the cap (then a record, or nothing):
+# read(2) and the parallel blocks reject it as too long; the mapped reader
+# once kept only the blank start, and dropped the record unaccounted.
+@test "hostile: a last line without LF that starts blank past the cap is rejected" {
+	for i in $(seq 100); do echo "$ANN"; done >in.ndjson
+	head -c 5000 /dev/zero | tr '\0' ' ' >>in.ndjson
+	cp in.ndjson blank.ndjson
+	printf '%s' "$ANN" >>in.ndjson
+	for f in in.ndjson blank.ndjson; do
+		expect_all 65 "@FILE@:101: record longer than --max-record-bytes" $f --max-record-bytes 1K
+		CDP_MMAP=0 expect_all 65 "@FILE@:101: record longer than --max-record-bytes" $f --max-record-bytes 1K
+		CDP_THREADS=2 expect_all 65 "@FILE@:101: record longer than --max-record-bytes" $f --max-record-bytes 1K
+	done
+}
+
 @test "hostile: a last line ending in CR without LF is still a record" {
 	printf '%s\n%s\r' "$ANN" "$ANN" >in.ndjson
 	for row in "${CDP_PROGS[@]}"; do

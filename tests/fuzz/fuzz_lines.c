@@ -1,8 +1,12 @@
 /*
  * fuzz_lines.c - the line reader, cdp_lines over a file descriptor, with
  * a cap on line length and "already read" bytes chosen by the first two
- * input bytes.  The lines returned must be exactly the non-blank lines of
- * the input, in order, with their physical line numbers.
+ * input bytes, or (the first byte's top bit set) over a file opened by
+ * name, which is read in place once it is large enough (the fuzz build
+ * keeps only CDP_MAP_TAIL = 128 bytes at its end out of the mapping, so
+ * files of 256 bytes and more are mapped).  The lines returned must be
+ * exactly the non-blank lines of the input, in order, with their physical
+ * line numbers.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -30,17 +34,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t cap, pre, pos, end, n;
 	long lineno;
 	int fd, rc;
+	bool named;
 
 	if (size < 2)
 		return 0;
 	cap = 1 + data[0] % 64;		/* small caps reach the too_long path */
-	pre = data[1];
+	named = (data[0] & 0x80) != 0;
+	pre = named ? 0 : data[1];
 	data += 2;
 	size -= 2;
 	if (pre > size)
 		pre = size;
-	fd = fuzz_memfd(data + pre, size - pre);
-	l = cdp_lines_open_fd(fd, "fuzz", (const char *)data, pre, cap, &err);
+	if (named)
+		l = cdp_lines_open(fuzz_path(data, size), cap, &err);
+	else {
+		fd = fuzz_memfd(data + pre, size - pre);
+		l = cdp_lines_open_fd(fd, "fuzz", (const char *)data, pre, cap,
+		    &err);
+	}
 	FUZZ_CHECK(l != NULL);
 
 	/* Walk the input alongside: the model of what must come out. */
