@@ -54,6 +54,7 @@ static const char style[] =
 "svg.chart{display:block;max-width:100%;height:auto;font-size:12px}\n"
 "svg text{fill:var(--fg)}\n"
 "svg .muted{fill:var(--muted)}\n"
+"td.null{color:var(--muted)}\n"
 "svg .axt{fill:var(--muted);font-style:italic}\n"
 "svg .val,td.num,th.num,.kpi b{font-variant-numeric:tabular-nums}\n"
 "svg .bar{fill:var(--bar)}\n"
@@ -161,13 +162,20 @@ block(struct page *p, const struct rtable *t, size_t first, size_t end)
 		for (c = first > 0 ? 0 : first; c < end; c = c == 0 &&
 		    first > 0 ? first : c + 1) {
 			const struct rcell *cl = rtable_cell(t, r, (int)c);
+			/* A row's key (the first column) may be null: named,
+			 * as on the chart, not left blank like "". */
+			bool nokey = c == 0 && cl->type == RC_NULL;
 
 			html_add(p, cl->type == RC_INT || cl->type == RC_NUM ?
-			    "<td class=\"num\" data-label=\"" :
+			    "<td class=\"num\" data-label=\"" : nokey ?
+			    "<td class=\"null\" data-label=\"" :
 			    "<td data-label=\"");
 			html_texts(p, t->cols[c].name);
 			html_add(p, "\">");
-			html_cell(p, t, r, (int)c, 0);
+			if (nokey)
+				html_add(p, "(null)");
+			else
+				html_cell(p, t, r, (int)c, 0);
 			html_add(p, "</td>");
 		}
 		html_add(p, "</tr>\n");
