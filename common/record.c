@@ -737,6 +737,14 @@ struct cdp_keyshape {
 	uint32_t	plen;	/* the pattern's: len + 2 */
 	uint32_t	pbits;	/* a bit for each byte of the pattern */
 	uint8_t		flags;	/* CDP_F_KEYESC or 0 */
+	/* For AVX2: the pattern with the ',' and quote before it and a
+	 * string value's opening quote after it, its bytes' bits, and of
+	 * those the value quote's (0 in the end mark). */
+	unsigned char	xw[SHAPE_READ];
+	uint32_t	xbits, xq;
+	uint64_t	kspan;	/* len << 32: the key's span after its offset */
+	uint8_t		tf[2];	/* type and flags of a field of a string
+				   value without escapes */
 };
 
 /*
@@ -804,6 +812,18 @@ pat_diff_avx2(const unsigned char *k, const struct cdp_keyshape *s)
 	return ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, p)) &
 	    s->pbits;
 }
+
+/* The bytes at k that differ from s's xw, as bits (of its xbits). */
+__attribute__((target("avx2")))
+static inline uint32_t
+xpat_diff_avx2(const unsigned char *k, const struct cdp_keyshape *s)
+{
+	__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)k);
+	__m256i p = _mm256_loadu_si256((const __m256i *)(const void *)s->xw);
+
+	return ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, p)) &
+	    s->xbits;
+}
 #endif
 
 /* Whether r's keys are those of the last record kept by save_shape(). */
@@ -860,6 +880,16 @@ save_shape(struct cdp_rec *r)
 		memcpy(k->pm, m, sizeof(k->pm));
 		m[f->klen] = m[f->klen + 1] = 0;
 		memcpy(k->km, m, sizeof(k->km));
+		memset(k->xw, 0, sizeof(k->xw));
+		k->xw[0] = ',';
+		k->xw[1] = '"';
+		memcpy(k->xw + 2, key, f->klen + 2);
+		k->xw[f->klen + 4] = '"';
+		k->xbits = (uint32_t)((1ULL << (f->klen + 5)) - 1);
+		k->xq = 1U << (f->klen + 4);
+		k->kspan = (uint64_t)f->klen << 32;
+		k->tf[0] = CDP_STRING;
+		k->tf[1] = k->flags;
 	}
 	/* The end mark: a key starting with NUL, which no line has (the
 	 * masks refuse control characters in strings). */
@@ -868,6 +898,9 @@ save_shape(struct cdp_rec *r)
 	k->pm[0] = 0xFF;
 	k->plen = 1;
 	k->pbits = 1;
+	k->xw[0] = ',';
+	k->xw[1] = '"';
+	k->xbits = 7;
 	r->nshape = r->n;
 }
 
@@ -1249,6 +1282,8 @@ _Static_assert(offsetof(struct cdp_field, klen) ==
     offsetof(struct cdp_field, koff) + 4 &&
     offsetof(struct cdp_field, vlen) == offsetof(struct cdp_field, voff) + 4,
     "a span is two adjacent uint32_t");
+_Static_assert(offsetof(struct cdp_field, flags) ==
+    offsetof(struct cdp_field, type) + 1, "type and flags are adjacent");
 
 static inline __attribute__((always_inline)) void
 put_span(struct cdp_field *f, size_t at, size_t off, size_t len)
@@ -1305,6 +1340,56 @@ known_nested(const struct tokview *m, struct scan *sc, size_t v,
 }
 
 /*
+ * The string value of f whose opening quote is at v, for walk_known():
+ * the place after its closing quote, or NOTOK.
+ */
+static inline __attribute__((always_inline)) size_t
+known_string(const struct tokview *m, struct scan *sc, size_t v,
+    struct cdp_field *f)
+{
+	/* an opening quote's next token closes it: mostly in the same word */
+	uint64_t x = m->tok[(v + 1) >> 6] >> ((v + 1) & 63);
+	size_t c;
+	int esc;
+
+	if (x != 0)
+		c = v + 1 + (size_t)__builtin_ctzll(x);
+	else if ((c = tok_next_word(m, v + 1)) == NOTOK)
+		return NOTOK;
+	if ((esc = string_esc(m, sc, v, c)) < 0)
+		return NOTOK;
+	if (esc)
+		f->flags |= CDP_F_VALESC;
+	f->type = CDP_STRING;
+	return c + 1;
+}
+
+/*
+ * Any other value of f, at v, for walk_known(): the place after it, or
+ * NOTOK.  Two bytes from v are in the line.
+ */
+static inline __attribute__((always_inline)) size_t
+known_other(const struct tokview *m, struct scan *sc, size_t v,
+    struct cdp_field *f)
+{
+	const unsigned char *b = sc->base;
+	size_t c;
+
+	if ((unsigned)b[v] - '0' < 10 && (b[v + 1] == ',' || b[v + 1] == '}')) {
+		/* a one-digit number: a count, a flag */
+		f->type = CDP_NUMBER;
+		return v + 1;
+	}
+	if (b[v] == '{' || b[v] == '[') {
+		f->type = b[v] == '{' ? CDP_OBJECT : CDP_ARRAY;
+		if ((c = known_nested(m, sc, v, f)) == NOTOK)
+			return NOTOK;
+		return c + 1;
+	}
+	return walk_scalar(sc, v, &f->type);
+}
+
+/*
  * The fields of a record that starts with the keys kept by save_shape(),
  * compactly written: each key with its closing quote and ':' is compared
  * as one pattern in place of finding its tokens, and a ',' and quote
@@ -1329,9 +1414,7 @@ walk_known(const struct cdp_jsonmask *mask, struct scan *sc,
 	struct cdp_field *f = r->f + i0;
 	/* the bytes a pattern's compare reads */
 	const size_t rd = avx2 ? SHAPE_READ : SHAPE_PATMAX;
-	size_t n = (size_t)(sc->end - b), q = *tq, v, c, e;
-	uint64_t x;
-	int esc;
+	size_t n = (size_t)(sc->end - b), q = *tq, v, e;
 
 	/* Every pattern compared is in the line, and two bytes after it. */
 	if (n - q <= rd + 2)
@@ -1347,31 +1430,8 @@ walk_known(const struct cdp_jsonmask *mask, struct scan *sc,
 			break;
 		v = q + 1 + s->plen;
 		f->flags = s->flags;
-		if (b[v] == '"') {
-			/* an opening quote's next token closes it: mostly in
-			 * the same word */
-			x = m->tok[(v + 1) >> 6] >> ((v + 1) & 63);
-			if (x != 0)
-				c = v + 1 + (size_t)__builtin_ctzll(x);
-			else if ((c = tok_next_word(m, v + 1)) == NOTOK)
-				break;
-			if ((esc = string_esc(m, sc, v, c)) < 0)
-				break;
-			if (esc)
-				f->flags |= CDP_F_VALESC;
-			f->type = CDP_STRING;
-			e = c + 1;
-		} else if ((unsigned)b[v] - '0' < 10 &&
-		    (b[v + 1] == ',' || b[v + 1] == '}')) {
-			/* a one-digit number: a count, a flag */
-			f->type = CDP_NUMBER;
-			e = v + 1;
-		} else if (b[v] == '{' || b[v] == '[') {
-			f->type = b[v] == '{' ? CDP_OBJECT : CDP_ARRAY;
-			if ((c = known_nested(m, sc, v, f)) == NOTOK)
-				break;
-			e = c + 1;
-		} else if ((e = walk_scalar(sc, v, &f->type)) == NOTOK)
+		if ((e = b[v] == '"' ? known_string(m, sc, v, f) :
+		    known_other(m, sc, v, f)) == NOTOK)
 			break;
 		put_span(f, offsetof(struct cdp_field, koff), q + 1, s->len);
 		put_span(f, offsetof(struct cdp_field, voff), v, e - v);
@@ -1512,6 +1572,91 @@ walk_record(const struct cdp_jsonmask *mask, struct scan *sc,
 
 #if HAVE_X86
 /*
+ * walk_known() with AVX2 from the first field: a field is compared from
+ * the end of the value before as one pattern, its ',' and quote, key,
+ * quote and ':' and the quote that opens a string value, so one compare
+ * tells both that the next key is the kept one and whether its value is
+ * a string.  The first key's pattern is compared from the byte before
+ * its quote, not compared.  Each compare reads SHAPE_READ bytes: within
+ * those of the line's end, walk_known() without AVX2 goes on.
+ */
+__attribute__((target("avx2,bmi")))
+static inline __attribute__((always_inline)) size_t
+walk_known_avx2(const struct cdp_jsonmask *mask, struct scan *sc,
+    struct cdp_rec *r, size_t nsh, size_t *tq, bool *done, const bool any_bs)
+{
+	const struct tokview view = { mask->tok, mask->bs,
+	    mask->nw << 6, any_bs }, *m = &view;
+	const unsigned char *b = sc->base;
+	const struct cdp_keyshape *s = r->shape, *send = r->shape + nsh;
+	struct cdp_field *f = r->f;
+	size_t n = (size_t)(sc->end - b), q = *tq, v, e, last;
+	uint64_t w;
+	uint32_t x;
+
+	/* q >= 1: a brace is before it */
+	if (n - q < SHAPE_READ)
+		goto out;
+	/* the last place a compare may start at */
+	last = n - SHAPE_READ;
+	x = xpat_diff_avx2(b + q - 1, s) & ~1U;
+	for (;;) {
+		v = q + 1 + s->plen;
+		if (x == 0) {
+			/* the next token closes the string: mostly in the
+			 * same word */
+			w = m->tok[(v + 1) >> 6] >> ((v + 1) & 63);
+			if (w != 0 && !any_bs) {
+				memcpy((char *)f + offsetof(struct cdp_field,
+				    type), s->tf, 2);
+				e = v + 2 + (size_t)__builtin_ctzll(w);
+			} else {
+				f->flags = s->flags;
+				if ((e = known_string(m, sc, v, f)) == NOTOK)
+					break;
+			}
+		} else if (x == s->xq) {
+			f->flags = s->flags;
+			if ((e = known_other(m, sc, v, f)) == NOTOK)
+				break;
+		} else {
+			/* another key, or past the last kept one: f is past
+			 * the fields then */
+			break;
+		}
+		/* the key's span: its offset ORed into its length's word */
+		memcpy((char *)f + offsetof(struct cdp_field, koff),
+		    &(uint64_t){ (q + 1) | s->kspan }, 8);
+		put_span(f, offsetof(struct cdp_field, voff), v, e - v);
+		if (e <= last) {
+			x = xpat_diff_avx2(b + e, s + 1);
+			if ((x & 3) == 0) {
+				/* after the last kept key, the end mark stops
+				 * it */
+				q = e + 1;
+				s++;
+				f++;
+				continue;
+			}
+		} else if (e + 1 < n && b[e] == ',' && b[e + 1] == '"') {
+			/* the line's end near: the next key by walk_known() */
+			q = e + 1;
+			f++;
+			break;
+		}
+		if (s + 1 == send && e < n && b[e] == '}' && (e + 1 == n ||
+		    (tok_at(m, e + 1) == NOTOK && gap_is(b, e + 1, n, 0)))) {
+			*done = true;
+			return nsh;
+		}
+		break;
+	}
+out:
+	*tq = q;
+	return (size_t)(f - r->f);
+}
+
+/*
  * known_fields() and walk_record() with BMI, which every CPU of the AVX2
  * level has (simd.c): taking the lowest token bit is then one
  * instruction; and the keys compared by AVX2.
@@ -1524,13 +1669,13 @@ known_fields_avx2(const struct cdp_jsonmask *mask, struct scan *sc,
 	size_t nf;
 
 	if (mask->any_bs) {
-		nf = walk_known(mask, sc, r, 0, nsh, tq, done, true, true);
+		nf = walk_known_avx2(mask, sc, r, nsh, tq, done, true);
 		if (!*done && nf < nsh)
 			nf = walk_known(mask, sc, r, nf, nsh, tq, done, true,
 			    false);
 		return nf;
 	}
-	nf = walk_known(mask, sc, r, 0, nsh, tq, done, false, true);
+	nf = walk_known_avx2(mask, sc, r, nsh, tq, done, false);
 	if (!*done && nf < nsh)
 		nf = walk_known(mask, sc, r, nf, nsh, tq, done, false, false);
 	return nf;

@@ -524,6 +524,66 @@ test_known_keys(void)
 	cdp_buf_free(&b);
 }
 
+/*
+ * Lines ending at a page with no access after it, each parsed after a
+ * line of the same keys (so by the known-keys walk), its last values of
+ * every length up to 40 bytes and of each kind in turn: no byte past
+ * the line is read, and the index is the scalar one.
+ */
+static void
+test_known_page_end(void)
+{
+	/* each prints a length (0 prints nothing) and a string */
+	static const char *const kind[] = { "%.0zu\"%s\"", "%zu%.0s",
+	    "%.0zu[\"%s\"]", "%.0zu{\"k\":\"%s\"}", "%.0zu\"%s\\n\"" };
+	long pg = sysconf(_SC_PAGESIZE);
+	struct cdp_rec ref = { 0 }, r = { 0 };
+	struct cdp_buf b = { 0 };
+	char *map, *line, label[64], vs[41];
+
+	map = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(map != MAP_FAILED, "mmap");
+	if (map == MAP_FAILED)
+		return;
+	CHECK(mprotect(map + pg, (size_t)pg, PROT_NONE) == 0, "mprotect");
+	cdp_rec_use(&ref, CDP_SIMD_SCALAR);
+	for (int l = CDP_SIMD_SSE2; l <= (int)cdp_simd_cpu(); l++) {
+		cdp_rec_use(&r, (enum cdp_simd)l);
+		for (size_t len = 0; len <= 40; len++) {
+			for (int k = 0; k < 25; k++) {
+				/* the values of "c" and "dd": kinds k % 5 and
+				 * k / 5, the second line's swapped */
+				memset(vs, 'v', len);
+				vs[len] = '\0';
+				cdp_buf_reset(&b);
+				cdp_buf_adds(&b, "{\"a\":\"x\",\"bb\":1,\"c\":");
+				cdp_buf_addf(&b, kind[k % 5], k % 5 == 1 ?
+				    len : (size_t)0, vs);
+				cdp_buf_adds(&b, ",\"dd\":");
+				cdp_buf_addf(&b, kind[k / 5], k / 5 == 1 ?
+				    len : (size_t)0, vs);
+				cdp_buf_adds(&b, "}");
+				line = map + pg - b.len;
+				memcpy(line, b.p, b.len);
+				snprintf(label, sizeof(label), "%s, known keys "
+				    "at a page end, %zu/%d",
+				    cdp_simd_name((enum cdp_simd)l), len, k);
+				check_parse(&ref, &r, line, b.len, label);
+				/* again, cut */
+				check_parse(&ref, &r, line + 1, b.len - 1,
+				    label);
+				check_parse(&ref, &r, line, b.len, label);
+				check_parse(&ref, &r, line, b.len, label);
+			}
+		}
+	}
+	munmap(map, (size_t)pg * 2);
+	cdp_rec_free(&ref);
+	cdp_rec_free(&r);
+	cdp_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -534,5 +594,6 @@ main(void)
 	test_count();
 	test_records();
 	test_known_keys();
+	test_known_page_end();
 	return CHECK_DONE();
 }
