@@ -742,6 +742,11 @@ struct cdp_keyshape {
 	 * those the value quote's (0 in the end mark). */
 	unsigned char	xw[SHAPE_READ];
 	uint32_t	xbits, xq;
+	/* xw's pattern again at the end of xr, xsh bytes after its start,
+	 * and its bits there: near the line's end it is compared by the
+	 * bytes that end with it */
+	unsigned char	xr[SHAPE_READ];
+	uint32_t	xrbits, xsh;
 	uint64_t	kspan;	/* len << 32: the key's span after its offset */
 	uint8_t		tf[2];	/* type and flags of a field of a string
 				   value without escapes */
@@ -811,6 +816,23 @@ pat_diff_avx2(const unsigned char *k, const struct cdp_keyshape *s)
 
 	return ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, p)) &
 	    s->pbits;
+}
+
+/*
+ * xpat_diff_avx2() by the SHAPE_READ bytes that end with the pattern:
+ * those from k - s->xsh (k - s->xsh and k + SHAPE_READ - s->xsh are
+ * in the line).
+ */
+__attribute__((target("avx2")))
+static inline uint32_t
+xpat_diff_end(const unsigned char *k, const struct cdp_keyshape *s)
+{
+	__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)
+	    (k - s->xsh));
+	__m256i p = _mm256_loadu_si256((const __m256i *)(const void *)s->xr);
+
+	return (~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, p)) &
+	    s->xrbits) >> s->xsh;
 }
 
 /* The bytes at k that differ from s's xw, as bits (of its xbits). */
@@ -887,6 +909,10 @@ save_shape(struct cdp_rec *r)
 		k->xw[f->klen + 4] = '"';
 		k->xbits = (uint32_t)((1ULL << (f->klen + 5)) - 1);
 		k->xq = 1U << (f->klen + 4);
+		k->xsh = SHAPE_READ - (f->klen + 5);
+		memset(k->xr, 0, sizeof(k->xr));
+		memcpy(k->xr + k->xsh, k->xw, f->klen + 5);
+		k->xrbits = k->xbits << k->xsh;
 		k->kspan = (uint64_t)f->klen << 32;
 		k->tf[0] = CDP_STRING;
 		k->tf[1] = k->flags;
@@ -901,6 +927,9 @@ save_shape(struct cdp_rec *r)
 	k->xw[0] = ',';
 	k->xw[1] = '"';
 	k->xbits = 7;
+	k->xsh = SHAPE_READ - 3;
+	memcpy(k->xr + k->xsh, k->xw, 3);
+	k->xrbits = k->xbits << k->xsh;
 	r->nshape = r->n;
 }
 
@@ -1578,7 +1607,7 @@ walk_record(const struct cdp_jsonmask *mask, struct scan *sc,
  * tells both that the next key is the kept one and whether its value is
  * a string.  The first key's pattern is compared from the byte before
  * its quote, not compared.  Each compare reads SHAPE_READ bytes: within
- * those of the line's end, walk_known() without AVX2 goes on.
+ * those of the line's end, those that end with the pattern.
  */
 __attribute__((target("avx2,bmi")))
 static inline __attribute__((always_inline)) size_t
@@ -1628,21 +1657,20 @@ walk_known_avx2(const struct cdp_jsonmask *mask, struct scan *sc,
 		memcpy((char *)f + offsetof(struct cdp_field, koff),
 		    &(uint64_t){ (q + 1) | s->kspan }, 8);
 		put_span(f, offsetof(struct cdp_field, voff), v, e - v);
-		if (e <= last) {
+		if (e <= last)
 			x = xpat_diff_avx2(b + e, s + 1);
-			if ((x & 3) == 0) {
-				/* after the last kept key, the end mark stops
-				 * it */
-				q = e + 1;
-				s++;
-				f++;
-				continue;
-			}
-		} else if (e + 1 < n && b[e] == ',' && b[e + 1] == '"') {
-			/* the line's end near: the next key by walk_known() */
+		else if (e >= s[1].xsh && n - e > SHAPE_READ - s[1].xsh)
+			/* the line's end near: the bytes before the pattern
+			 * are in the line, and the value's first after it */
+			x = xpat_diff_end(b + e, s + 1);
+		else
+			x = 3;
+		if ((x & 3) == 0) {
+			/* after the last kept key, the end mark stops it */
 			q = e + 1;
+			s++;
 			f++;
-			break;
+			continue;
 		}
 		if (s + 1 == send && e < n && b[e] == '}' && (e + 1 == n ||
 		    (tok_at(m, e + 1) == NOTOK && gap_is(b, e + 1, n, 0)))) {

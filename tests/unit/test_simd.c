@@ -525,10 +525,11 @@ test_known_keys(void)
 }
 
 /*
- * Lines ending at a page with no access after it, each parsed after a
- * line of the same keys (so by the known-keys walk), its last values of
- * every length up to 40 bytes and of each kind in turn: no byte past
- * the line is read, and the index is the scalar one.
+ * Lines ending at a page with no access after it, or starting at one
+ * with none before it, each parsed after a line of the same keys (so by
+ * the known-keys walk), its last values of every length up to 40 bytes
+ * and of each kind in turn: no byte out of the line is read, and the
+ * index is the scalar one.
  */
 static void
 test_known_page_end(void)
@@ -541,12 +542,13 @@ test_known_page_end(void)
 	struct cdp_buf b = { 0 };
 	char *map, *line, label[64], vs[41];
 
-	map = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE,
+	map = mmap(NULL, (size_t)pg * 3, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(map != MAP_FAILED, "mmap");
 	if (map == MAP_FAILED)
 		return;
-	CHECK(mprotect(map + pg, (size_t)pg, PROT_NONE) == 0, "mprotect");
+	CHECK(mprotect(map, (size_t)pg, PROT_NONE) == 0 &&
+	    mprotect(map + 2 * pg, (size_t)pg, PROT_NONE) == 0, "mprotect");
 	cdp_rec_use(&ref, CDP_SIMD_SCALAR);
 	for (int l = CDP_SIMD_SSE2; l <= (int)cdp_simd_cpu(); l++) {
 		cdp_rec_use(&r, (enum cdp_simd)l);
@@ -564,21 +566,28 @@ test_known_page_end(void)
 				cdp_buf_addf(&b, kind[k / 5], k / 5 == 1 ?
 				    len : (size_t)0, vs);
 				cdp_buf_adds(&b, "}");
-				line = map + pg - b.len;
-				memcpy(line, b.p, b.len);
-				snprintf(label, sizeof(label), "%s, known keys "
-				    "at a page end, %zu/%d",
-				    cdp_simd_name((enum cdp_simd)l), len, k);
-				check_parse(&ref, &r, line, b.len, label);
-				/* again, cut */
-				check_parse(&ref, &r, line + 1, b.len - 1,
-				    label);
-				check_parse(&ref, &r, line, b.len, label);
-				check_parse(&ref, &r, line, b.len, label);
+				for (int at = 0; at < 2; at++) {
+					line = at ? map + pg :
+					    map + 2 * pg - b.len;
+					memcpy(line, b.p, b.len);
+					snprintf(label, sizeof(label), "%s, "
+					    "known keys at a page %s, %zu/%d",
+					    cdp_simd_name((enum cdp_simd)l),
+					    at ? "start" : "end", len, k);
+					check_parse(&ref, &r, line, b.len,
+					    label);
+					/* again, cut */
+					check_parse(&ref, &r, line + at,
+					    b.len - 1, label);
+					check_parse(&ref, &r, line, b.len,
+					    label);
+					check_parse(&ref, &r, line, b.len,
+					    label);
+				}
 			}
 		}
 	}
-	munmap(map, (size_t)pg * 2);
+	munmap(map, (size_t)pg * 3);
 	cdp_rec_free(&ref);
 	cdp_rec_free(&r);
 	cdp_buf_free(&b);
