@@ -1329,40 +1329,66 @@ put_span(struct cdp_field *f, size_t at, size_t off, size_t len)
 }
 
 /*
+ * A flat object of strings written compactly, the usual nested value, at
+ * v, by the tokens of its strings' closing quotes alone, as walk_known()
+ * goes: the place of its closing brace, or NOTOK for any other value
+ * (walked by known_nested()).
+ */
+static inline __attribute__((always_inline)) size_t
+known_flat(const struct tokview *m, struct scan *sc, size_t v)
+{
+	const unsigned char *b = sc->base;
+	size_t n = (size_t)(sc->end - b), t = v + 1, c, e;
+
+	if (b[v] != '{' || t >= n || b[t] != '"')
+		return NOTOK;
+	for (;;) {
+		/* the key's closing quote, ':', the value's quotes */
+		if ((c = tok_at(m, t + 1)) == NOTOK || c + 3 >= n ||
+		    b[c + 1] != ':' || b[c + 2] != '"' ||
+		    string_esc(m, sc, t, c) < 0 ||
+		    (e = tok_at(m, c + 3)) == NOTOK || e + 2 >= n ||
+		    string_esc(m, sc, c + 2, e) < 0)
+			return NOTOK;
+		if (b[e + 1] == '}')
+			return e + 1;
+		if (b[e + 1] != ',' || b[e + 2] != '"')
+			return NOTOK;
+		t = e + 2;
+	}
+}
+
+/*
+ * known_flat() in a line without a backslash, from the masks' words tok
+ * (nw64 places) and the line b[0..n): a function that calls none and
+ * needs few registers, so a call saves few of the loop's.
+ */
+static __attribute__((noinline)) size_t
+known_flat_plain(const uint64_t *tok, size_t nw64, const unsigned char *b,
+    size_t n, size_t v)
+{
+	const struct tokview view = { tok, NULL, nw64, false };
+	struct scan sc = { b, b + n, NULL, NULL };
+
+	return known_flat(&view, &sc, v);
+}
+
+/*
  * walk_nested() for walk_known(), from the place v of the opening
  * bracket: the place of the closing one, or NOTOK; CDP_F_SPACE set in
- * f's flags when it holds whitespace.  A flat object of strings written
- * compactly, the usual, goes as walk_known() goes, by the tokens of its
- * strings' closing quotes alone; anything else, from the start again, by
- * walk_nested().  Called, as its registers would crowd those of the
- * loop.
+ * f's flags when it holds whitespace.  A flat object of strings goes by
+ * known_flat().  Called, as its registers would crowd those of the loop.
  */
 static __attribute__((noinline)) size_t
 known_nested(const struct tokview *m, struct scan *sc, size_t v,
     struct cdp_field *f)
 {
-	const unsigned char *b = sc->base;
-	size_t n = (size_t)(sc->end - b), t = v + 1, c, e;
-	struct tokpos at;
+	struct tokpos at = tok_after(m, v);
 	bool sp = false;
+	size_t c;
 
-	if (b[v] == '{' && t < n && b[t] == '"') {
-		for (;;) {
-			/* the key's closing quote, ':', the value's quotes */
-			if ((c = tok_at(m, t + 1)) == NOTOK || c + 3 >= n ||
-			    b[c + 1] != ':' || b[c + 2] != '"' ||
-			    string_esc(m, sc, t, c) < 0 ||
-			    (e = tok_at(m, c + 3)) == NOTOK || e + 2 >= n ||
-			    string_esc(m, sc, c + 2, e) < 0)
-				break;
-			if (b[e + 1] == '}')
-				return e + 1;
-			if (b[e + 1] != ',' || b[e + 2] != '"')
-				break;
-			t = e + 2;
-		}
-	}
-	at = tok_after(m, v);
+	if ((c = known_flat(m, sc, v)) != NOTOK)
+		return c;
 	if ((c = walk_nested(m, sc, &at, v, &sp)) != NOTOK && sp)
 		f->flags |= CDP_F_SPACE;
 	return c;
@@ -1411,7 +1437,9 @@ known_other(const struct tokview *m, struct scan *sc, size_t v,
 	}
 	if (b[v] == '{' || b[v] == '[') {
 		f->type = b[v] == '{' ? CDP_OBJECT : CDP_ARRAY;
-		if ((c = known_nested(m, sc, v, f)) == NOTOK)
+		if ((m->any_bs || (c = known_flat_plain(m->tok, m->nw64, b,
+		    (size_t)(sc->end - b), v)) == NOTOK) &&
+		    (c = known_nested(m, sc, v, f)) == NOTOK)
 			return NOTOK;
 		return c + 1;
 	}

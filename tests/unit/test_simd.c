@@ -470,7 +470,12 @@ test_known_keys(void)
 		"{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,"
 		    "\"h\":8,\"i\":9,\"j\":0,\"k\":[{\"a\":{\"b\":[[]]}}],"
 		    "\"l\":\"0123456789012345678901234567890123456789\"}",
+		/* no backslash: flat objects of strings, or nearly */
+		"{\"id\":\"E1\",\"props\":{\"device\":\"mobile\",\"c\":\"x\"},"
+		    "\"o\":{\"a\":\"b\",\"n\":1},\"e\":{},\"s\":{\"k\":\"\"},"
+		    "\"last\":{\"device\":\"mobile\"}}",
 	};
+	const int nb = (int)(sizeof(base) / sizeof(base[0]));
 	static const char ws[] = " \t\r\n";
 	struct cdp_rec ref = { 0 }, r = { 0 };
 	struct cdp_buf b = { 0 };
@@ -484,21 +489,21 @@ test_known_keys(void)
 		snprintf(label, sizeof(label), "%s, known keys",
 		    cdp_simd_name((enum cdp_simd)l));
 		for (int k = 0; k < NGEN; k++) {
-			const char *s = base[k % 4];
+			const char *s = base[k % nb];
 			size_t at;
 
 			CHECK(cdp_rec_parse(&ref, s, strlen(s), &e) == 0 &&
 			    cdp_rec_parse(&r, s, strlen(s), &e) == 0,
-			    "%s: base line %d: %s", label, k % 4, e.msg);
+			    "%s: base line %d: %s", label, k % nb, e.msg);
 			cdp_buf_reset(&b);
 			cdp_buf_adds(&b, s);
-			if (k / 4 % 4 == 3) {
+			if (k / nb % 4 == 3) {
 				/* whitespace before or after some byte */
 				at = rnd((unsigned)b.len + 1);
 				cdp_buf_addc(&b, 0);
 				memmove(b.p + at + 1, b.p + at, b.len - at - 1);
 				b.p[at] = ws[rnd(4)];
-			} else if (k / 4 % 4 != 0)
+			} else if (k / nb % 4 != 0)
 				mutate(&b);
 			check_parse(&ref, &r, b.p, b.len, label);
 		}
