@@ -1752,97 +1752,120 @@ walk_record_bmi(const struct cdp_jsonmask *mask, struct scan *sc,
 #endif
 
 /*
- * The vector pass over r->p: masks, UTF-8 in bulk, the token walk, first
- * with the last record's keys while they match (known_fields()), then
- * the general one.  Returns 0 with r indexed, or -1 when the byte scan
- * must decide.
+ * The vector pass over r->p, up to the walk with the last record's keys:
+ * masks, UTF-8 in bulk, the opening brace, then known_fields().  Returns
+ * 1 with r indexed by those keys, all of them; 0 when the general walk
+ * is to go on from token *t, after *nf fields indexed; -1 when the byte
+ * scan must decide.
  */
-static int
-parse_tokens(struct cdp_rec *r, struct scan *sc, bool *same)
+static inline __attribute__((always_inline)) int
+tokens_begin(struct cdp_rec *r, struct scan *sc, size_t *t, size_t *nf)
 {
 	enum cdp_simd level = (enum cdp_simd)(r->simd - 1);
 	const struct cdp_jsonmask *mask = &r->mask;
 	struct tokview view;
 	const unsigned char *b = sc->base;
 	struct tokpos tp;
-	size_t t, e, nf = 0, nsh = r->nshape;
-	bool done = false, bmi = HAVE_BMI && level >= CDP_SIMD_AVX2;
+	size_t e, nsh = r->nshape;
+	bool done = false;
 
+	*nf = 0;
 	if (cdp_jsonmask_build(level, r->p, r->len, &r->mask) != 0 ||
 	    (r->mask.any_hi && !cdp_simd_utf8(level, r->p, r->len)))
 		return -1;
-	view.tok = mask->tok;
-	view.bs = mask->bs;
-	view.nw64 = mask->nw << 6;
-	view.any_bs = mask->any_bs;
 	/* the opening brace and the token after it: at once in the usual
 	 * line, which starts with a brace and a key's quote */
 	if (r->len >= 2 && b[0] == '{' && b[1] == '"') {
-		t = 1;
+		*t = 1;
 	} else {
+		view.tok = mask->tok;
+		view.bs = mask->bs;
+		view.nw64 = mask->nw << 6;
+		view.any_bs = mask->any_bs;
 		tp.w64 = 0;
 		tp.cur = mask->tok[0];
-		if (!tok_pop(&view, &tp, &t) || b[t] != '{' ||
-		    !gap_is(b, 0, t, 0))
+		if (!tok_pop(&view, &tp, t) || b[*t] != '{' ||
+		    !gap_is(b, 0, *t, 0))
 			return -1;
-		e = t + 1;
-		if (!tok_pop(&view, &tp, &t) || !gap_is(b, e, t, 0))
+		e = *t + 1;
+		if (!tok_pop(&view, &tp, t) || !gap_is(b, e, *t, 0))
 			return -1;
 	}
-	if (nsh > 0 && nsh <= SMALL_MAX && nsh <= r->cap && b[t] == '"') {
+	if (nsh > 0 && nsh <= SMALL_MAX && nsh <= r->cap && b[*t] == '"') {
 #if HAVE_BMI
-		if (bmi)
-			nf = known_fields_avx2(mask, sc, r, nsh, &t, &done);
+		if (level >= CDP_SIMD_AVX2)
+			*nf = known_fields_avx2(mask, sc, r, nsh, t, &done);
 		else
 #endif
-			nf = known_fields(mask, sc, r, nsh, &t, &done);
+			*nf = known_fields(mask, sc, r, nsh, t, &done);
 		if (done) {
-			r->n = nf;
-			*same = true;
-			return 0;
+			r->n = *nf;
+			return 1;
 		}
 	}
-#if HAVE_BMI
-	if (bmi)
-		return walk_record_bmi(mask, sc, r, same, t, nf);
-#endif
-	return walk_record(mask, sc, r, same, t, nf);
+	return 0;
 }
 
-int
-cdp_rec_parse(struct cdp_rec *r, const char *p, size_t len,
-    struct cdp_err *err)
+/* The general token walk from token t, nf fields indexed: as
+ * walk_record(). */
+static int
+tokens_rest(struct cdp_rec *r, struct scan *sc, bool *same, size_t t,
+    size_t nf)
 {
-	struct scan sc;
+#if HAVE_BMI
+	if (r->simd - 1 >= CDP_SIMD_AVX2)
+		return walk_record_bmi(&r->mask, sc, r, same, t, nf);
+#endif
+	return walk_record(&r->mask, sc, r, same, t, nf);
+}
+
+/*
+ * cdp_rec_parse() but for its usual case; begun is -2 when the vector
+ * pass has not begun, else what tokens_begin() returned (not 1), with t
+ * and nf.
+ */
+static __attribute__((noinline)) int
+rec_parse(struct cdp_rec *r, const char *p, size_t len, struct cdp_err *err,
+    struct scan *sc, int begun, size_t t, size_t nf)
+{
 	const unsigned char *s;
 	bool walked = false, same = false;
 	long dup;
 
-	r->p = p;
-	r->len = len;
-	r->n = 0;
-	r->keyed = false;
-	if (len > UINT32_MAX) {
-		cdp_err_set(err, EX_DATAERR, "record longer than 4 GiB");
-		return -1;
+	if (begun == -2) {
+		r->p = p;
+		r->len = len;
+		r->n = 0;
+		r->keyed = false;
+		if (len > UINT32_MAX) {
+			cdp_err_set(err, EX_DATAERR,
+			    "record longer than 4 GiB");
+			return -1;
+		}
+		sc->base = (const unsigned char *)p;
+		sc->end = sc->base + len;
+		sc->why = NULL;
+		if (r->simd == 0)
+			r->simd = 1 + (int)cdp_simd_best();
+		if (r->simd > 1 + CDP_SIMD_SCALAR) {
+			begun = tokens_begin(r, sc, &t, &nf);
+			if (begun == 1) {
+				same = walked = true;
+				goto indexed;
+			}
+		}
 	}
-	sc.base = (const unsigned char *)p;
-	sc.end = sc.base + len;
-	sc.why = NULL;
-	if (r->simd == 0)
-		r->simd = 1 + (int)cdp_simd_best();
-	if (r->simd > 1 + CDP_SIMD_SCALAR &&
-	    parse_tokens(r, &sc, &same) == 0) {
+	if (begun == 0 && tokens_rest(r, sc, &same, t, nf) == 0) {
 		walked = true;
 		goto indexed;
 	}
 	r->n = 0;
-	sc.why = NULL;
-	if ((s = scan_record(&sc, r)) == NULL)
+	sc->why = NULL;
+	if ((s = scan_record(sc, r)) == NULL)
 		goto bad;
-	if (skip_ws(s, sc.end) != sc.end) {
-		fail(&sc, "trailing characters after the object",
-		    skip_ws(s, sc.end));
+	if (skip_ws(s, sc->end) != sc->end) {
+		fail(sc, "trailing characters after the object",
+		    skip_ws(s, sc->end));
 		goto bad;
 	}
 	same = same_shape(r);
@@ -1879,19 +1902,49 @@ indexed:
 	return 0;
 bad:
 	r->n = 0;
-	if (sc.why == NULL) {
+	if (sc->why == NULL) {
 		cdp_err_set(err, EX_OSERR, "out of memory");
 		return -1;
 	}
 	/* A UTF-16 line fails at its first or second byte: say what it is. */
-	if (sc.at - sc.base <= 1 && cdp_looks_utf16(p, len)) {
+	if (sc->at - sc->base <= 1 && cdp_looks_utf16(p, len)) {
 		cdp_err_set(err, EX_DATAERR, "%s", CDP_UTF16_REASON);
 		return -1;
 	}
 	/* Positions are 1-based, like columns; the end of line is len + 1. */
-	cdp_err_set(err, EX_DATAERR, "%s at byte %lu", sc.why,
-	    (unsigned long)(sc.at - sc.base) + 1);
+	cdp_err_set(err, EX_DATAERR, "%s at byte %lu", sc->why,
+	    (unsigned long)(sc->at - sc->base) + 1);
 	return -1;
+}
+
+/*
+ * The usual line, with the last record's keys, goes by tokens_begin()
+ * alone, in a function that saves few registers; the rest by
+ * rec_parse().
+ */
+int
+cdp_rec_parse(struct cdp_rec *r, const char *p, size_t len,
+    struct cdp_err *err)
+{
+	struct scan sc;
+	size_t t = 0, nf = 0;
+	int begun;
+
+	if (r->simd <= 1 + CDP_SIMD_SCALAR || len > UINT32_MAX)
+		return rec_parse(r, p, len, err, &sc, -2, 0, 0);
+	r->p = p;
+	r->len = len;
+	r->n = 0;
+	r->keyed = false;
+	sc.base = (const unsigned char *)p;
+	sc.end = sc.base + len;
+	sc.why = NULL;
+	if ((begun = tokens_begin(r, &sc, &t, &nf)) == 1) {
+		r->ntok++;
+		r->keyed = true;
+		return 0;
+	}
+	return rec_parse(r, p, len, err, &sc, begun, t, nf);
 }
 
 void
