@@ -346,14 +346,14 @@ classes_avx2(__m256i v, __m256i *q, __m256i *bs, __m256i *ctl, __m256i *sep,
 /*
  * Backslashes and control characters are rare: their masks are made
  * when the 64 bytes hold one.  The bytes >= 0x80 are gathered in *hi.
- * Unless exact, control characters are not looked for: the least byte
- * is gathered in *lo instead, and r->ctl is 0 (and so is r->sep wrong
- * for 0x0C and 0x1A).
+ * Unless exact, neither is looked for: the least byte is gathered in
+ * *lo and the backslashes in *bsv instead, and r->ctl and r->bs are 0
+ * (and r->sep wrong for 0x0C and 0x1A).
  */
 __attribute__((target("avx2,bmi,popcnt"), always_inline))
 static inline void
 raw_avx2(const unsigned char *s, struct raw64 *r, __m256i *hi, __m256i *lo,
-    const bool exact)
+    __m256i *bsv, const bool exact)
 {
 	__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)s);
 	__m256i b = _mm256_loadu_si256((const __m256i *)(const void *)
@@ -365,13 +365,14 @@ raw_avx2(const unsigned char *s, struct raw64 *r, __m256i *hi, __m256i *lo,
 	__m256i x;
 
 	r->q = mask64(qa, qb);
-	x = _mm256_or_si256(bsa, bsb);
-	r->bs = _mm256_testz_si256(x, x) ? 0 : mask64(bsa, bsb);
 	if (exact) {
+		x = _mm256_or_si256(bsa, bsb);
+		r->bs = _mm256_testz_si256(x, x) ? 0 : mask64(bsa, bsb);
 		x = _mm256_or_si256(ca, cb);
 		r->ctl = _mm256_testz_si256(x, x) ? 0 : mask64(ca, cb);
 	} else {
-		r->ctl = 0;
+		r->bs = r->ctl = 0;
+		*bsv = _mm256_or_si256(*bsv, _mm256_or_si256(bsa, bsb));
 		*lo = _mm256_min_epu8(*lo, _mm256_min_epu8(a, b));
 	}
 	r->sep = mask64(sa, sb);
@@ -397,11 +398,12 @@ prefix_xor_clmul(uint64_t x)
 __attribute__((target("avx2,bmi,popcnt,pclmul"), always_inline))
 static inline int
 word_clmul(uint64_t *tok, uint64_t *bsm, size_t w, const struct raw64 *r,
-    uint64_t valid, struct carry *c, uint64_t *in, uint64_t *anybs)
+    uint64_t valid, struct carry *c, uint64_t *in, uint64_t *anybs,
+    const bool exact)
 {
 	uint64_t q = r->q, out, sc;
 
-	if (r->bs != 0 || c->esc) {
+	if (exact && (r->bs != 0 || c->esc)) {
 		q &= ~escaped_by(r->bs, c);
 		*anybs |= r->bs;
 	}
@@ -435,19 +437,21 @@ raw_shift(struct raw64 *r, unsigned sh)
 __attribute__((target("avx2,bmi,popcnt,pclmul"), always_inline))
 static inline int
 jsonmask_avx2_pass(const unsigned char *p, size_t n, struct cdp_jsonmask *m,
-    const bool exact, bool *low)
+    const bool exact, bool *rare)
 {
 	unsigned char buf[64];
 	struct carry c = { false, false, false };
 	struct raw64 r;
 	__m256i hi = _mm256_setzero_si256(), lo = _mm256_set1_epi8(-1);
+	__m256i bsv = _mm256_setzero_si256();
 	uint64_t in = 0, anybs = 0;
 	uint64_t *tok = m->tok, *bsm = m->bs;
 	size_t w, full = n / 64, rem = n % 64;
 
 	for (w = 0; w < full; w++) {
-		raw_avx2(p + 64 * w, &r, &hi, &lo, exact);
-		if (word_clmul(tok, bsm, w, &r, EVERY, &c, &in, &anybs))
+		raw_avx2(p + 64 * w, &r, &hi, &lo, &bsv, exact);
+		if (word_clmul(tok, bsm, w, &r, EVERY, &c, &in, &anybs,
+		    exact))
 			return 1;
 	}
 	/* m->nw is full + 1: the last word holds the rest, maybe none. */
@@ -458,37 +462,40 @@ jsonmask_avx2_pass(const unsigned char *p, size_t n, struct cdp_jsonmask *m,
 
 		/* every byte of those 64 is of the line, or a space */
 		if (full > 0)
-			raw_avx2(p + n - 64, &r, &hi, &lo, exact);
+			raw_avx2(p + n - 64, &r, &hi, &lo, &bsv, exact);
 		else {
 			memset(buf, ' ', sizeof(buf));
 			memcpy(buf + sh, p, rem);
-			raw_avx2(buf, &r, &hi, &lo, exact);
+			raw_avx2(buf, &r, &hi, &lo, &bsv, exact);
 		}
 		raw_shift(&r, sh);
-		if (word_clmul(tok, bsm, w, &r, EVERY >> sh, &c, &in, &anybs))
+		if (word_clmul(tok, bsm, w, &r, EVERY >> sh, &c, &in, &anybs,
+		    exact))
 			return 1;
 	}
 	m->any_hi = _mm256_movemask_epi8(hi) != 0;
 	m->any_bs = anybs != 0;
 	if (!exact)
-		*low = _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(
+		*rare = !_mm256_testz_si256(bsv, bsv) ||
+		    _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(
 		    lo, _mm256_set1_epi8(0x1F)), lo)) != 0;
 	return in >> 63 ? 1 : 0;
 }
 
 /*
  * A line mostly holds no byte below 0x20 (compact JSON has no tab or
- * newline outside strings, and none may be in one): it is classified
- * without looking for them, and again, looking, when it has one.
+ * newline outside strings, and none may be in one) and no backslash: it
+ * is classified without looking for them, and again, looking, when it
+ * has one (the masks and answer are then the exact pass's alone).
  */
 __attribute__((target("avx2,bmi,popcnt,pclmul")))
 static int
 jsonmask_avx2(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
 {
-	bool low = false;
-	int rc = jsonmask_avx2_pass(p, n, m, false, &low);
+	bool rare = false;
+	int rc = jsonmask_avx2_pass(p, n, m, false, &rare);
 
-	if (rc == 0 && low)
+	if (rare)
 		rc = jsonmask_avx2_pass(p, n, m, true, NULL);
 	return rc;
 }
