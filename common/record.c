@@ -737,6 +737,19 @@ struct cdp_keyshape {
 	uint32_t	plen;	/* the pattern's: len + 2 */
 	uint32_t	pbits;	/* a bit for each byte of the pattern */
 	uint8_t		flags;	/* CDP_F_KEYESC or 0 */
+	/* For AVX2: the pattern with the ',' and quote before it and a
+	 * string value's opening quote after it, its bytes' bits, and of
+	 * those the value quote's (0 in the end mark). */
+	unsigned char	xw[SHAPE_READ];
+	uint32_t	xbits, xq;
+	/* xw's pattern again at the end of xr, xsh bytes after its start,
+	 * and its bits there: near the line's end it is compared by the
+	 * bytes that end with it */
+	unsigned char	xr[SHAPE_READ];
+	uint32_t	xrbits, xsh;
+	uint64_t	kspan;	/* len << 32: the key's span after its offset */
+	uint8_t		tf[2];	/* type and flags of a field of a string
+				   value without escapes */
 };
 
 /*
@@ -804,6 +817,35 @@ pat_diff_avx2(const unsigned char *k, const struct cdp_keyshape *s)
 	return ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, p)) &
 	    s->pbits;
 }
+
+/*
+ * xpat_diff_avx2() by the SHAPE_READ bytes that end with the pattern:
+ * those from k - s->xsh (k - s->xsh and k + SHAPE_READ - s->xsh are
+ * in the line).
+ */
+__attribute__((target("avx2")))
+static inline uint32_t
+xpat_diff_end(const unsigned char *k, const struct cdp_keyshape *s)
+{
+	__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)
+	    (k - s->xsh));
+	__m256i p = _mm256_loadu_si256((const __m256i *)(const void *)s->xr);
+
+	return (~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, p)) &
+	    s->xrbits) >> s->xsh;
+}
+
+/* The bytes at k that differ from s's xw, as bits (of its xbits). */
+__attribute__((target("avx2")))
+static inline uint32_t
+xpat_diff_avx2(const unsigned char *k, const struct cdp_keyshape *s)
+{
+	__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)k);
+	__m256i p = _mm256_loadu_si256((const __m256i *)(const void *)s->xw);
+
+	return ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, p)) &
+	    s->xbits;
+}
 #endif
 
 /* Whether r's keys are those of the last record kept by save_shape(). */
@@ -860,6 +902,20 @@ save_shape(struct cdp_rec *r)
 		memcpy(k->pm, m, sizeof(k->pm));
 		m[f->klen] = m[f->klen + 1] = 0;
 		memcpy(k->km, m, sizeof(k->km));
+		memset(k->xw, 0, sizeof(k->xw));
+		k->xw[0] = ',';
+		k->xw[1] = '"';
+		memcpy(k->xw + 2, key, f->klen + 2);
+		k->xw[f->klen + 4] = '"';
+		k->xbits = (uint32_t)((1ULL << (f->klen + 5)) - 1);
+		k->xq = 1U << (f->klen + 4);
+		k->xsh = SHAPE_READ - (f->klen + 5);
+		memset(k->xr, 0, sizeof(k->xr));
+		memcpy(k->xr + k->xsh, k->xw, f->klen + 5);
+		k->xrbits = k->xbits << k->xsh;
+		k->kspan = (uint64_t)f->klen << 32;
+		k->tf[0] = CDP_STRING;
+		k->tf[1] = k->flags;
 	}
 	/* The end mark: a key starting with NUL, which no line has (the
 	 * masks refuse control characters in strings). */
@@ -868,6 +924,12 @@ save_shape(struct cdp_rec *r)
 	k->pm[0] = 0xFF;
 	k->plen = 1;
 	k->pbits = 1;
+	k->xw[0] = ',';
+	k->xw[1] = '"';
+	k->xbits = 7;
+	k->xsh = SHAPE_READ - 3;
+	memcpy(k->xr + k->xsh, k->xw, 3);
+	k->xrbits = k->xbits << k->xsh;
 	r->nshape = r->n;
 }
 
@@ -1249,6 +1311,8 @@ _Static_assert(offsetof(struct cdp_field, klen) ==
     offsetof(struct cdp_field, koff) + 4 &&
     offsetof(struct cdp_field, vlen) == offsetof(struct cdp_field, voff) + 4,
     "a span is two adjacent uint32_t");
+_Static_assert(offsetof(struct cdp_field, flags) ==
+    offsetof(struct cdp_field, type) + 1, "type and flags are adjacent");
 
 static inline __attribute__((always_inline)) void
 put_span(struct cdp_field *f, size_t at, size_t off, size_t len)
@@ -1265,43 +1329,121 @@ put_span(struct cdp_field *f, size_t at, size_t off, size_t len)
 }
 
 /*
+ * A flat object of strings written compactly, the usual nested value, at
+ * v, by the tokens of its strings' closing quotes alone, as walk_known()
+ * goes: the place of its closing brace, or NOTOK for any other value
+ * (walked by known_nested()).
+ */
+static inline __attribute__((always_inline)) size_t
+known_flat(const struct tokview *m, struct scan *sc, size_t v)
+{
+	const unsigned char *b = sc->base;
+	size_t n = (size_t)(sc->end - b), t = v + 1, c, e;
+
+	if (b[v] != '{' || t >= n || b[t] != '"')
+		return NOTOK;
+	for (;;) {
+		/* the key's closing quote, ':', the value's quotes */
+		if ((c = tok_at(m, t + 1)) == NOTOK || c + 3 >= n ||
+		    b[c + 1] != ':' || b[c + 2] != '"' ||
+		    string_esc(m, sc, t, c) < 0 ||
+		    (e = tok_at(m, c + 3)) == NOTOK || e + 2 >= n ||
+		    string_esc(m, sc, c + 2, e) < 0)
+			return NOTOK;
+		if (b[e + 1] == '}')
+			return e + 1;
+		if (b[e + 1] != ',' || b[e + 2] != '"')
+			return NOTOK;
+		t = e + 2;
+	}
+}
+
+/*
+ * known_flat() in a line without a backslash, from the masks' words tok
+ * (nw64 places) and the line b[0..n): a function that calls none and
+ * needs few registers, so a call saves few of the loop's.
+ */
+static __attribute__((noinline)) size_t
+known_flat_plain(const uint64_t *tok, size_t nw64, const unsigned char *b,
+    size_t n, size_t v)
+{
+	const struct tokview view = { tok, NULL, nw64, false };
+	struct scan sc = { b, b + n, NULL, NULL };
+
+	return known_flat(&view, &sc, v);
+}
+
+/*
  * walk_nested() for walk_known(), from the place v of the opening
  * bracket: the place of the closing one, or NOTOK; CDP_F_SPACE set in
- * f's flags when it holds whitespace.  A flat object of strings written
- * compactly, the usual, goes as walk_known() goes, by the tokens of its
- * strings' closing quotes alone; anything else, from the start again, by
- * walk_nested().  Called, as its registers would crowd those of the
- * loop.
+ * f's flags when it holds whitespace.  A flat object of strings goes by
+ * known_flat().  Called, as its registers would crowd those of the loop.
  */
 static __attribute__((noinline)) size_t
 known_nested(const struct tokview *m, struct scan *sc, size_t v,
     struct cdp_field *f)
 {
-	const unsigned char *b = sc->base;
-	size_t n = (size_t)(sc->end - b), t = v + 1, c, e;
-	struct tokpos at;
+	struct tokpos at = tok_after(m, v);
 	bool sp = false;
+	size_t c;
 
-	if (b[v] == '{' && t < n && b[t] == '"') {
-		for (;;) {
-			/* the key's closing quote, ':', the value's quotes */
-			if ((c = tok_at(m, t + 1)) == NOTOK || c + 3 >= n ||
-			    b[c + 1] != ':' || b[c + 2] != '"' ||
-			    string_esc(m, sc, t, c) < 0 ||
-			    (e = tok_at(m, c + 3)) == NOTOK || e + 2 >= n ||
-			    string_esc(m, sc, c + 2, e) < 0)
-				break;
-			if (b[e + 1] == '}')
-				return e + 1;
-			if (b[e + 1] != ',' || b[e + 2] != '"')
-				break;
-			t = e + 2;
-		}
-	}
-	at = tok_after(m, v);
+	if ((c = known_flat(m, sc, v)) != NOTOK)
+		return c;
 	if ((c = walk_nested(m, sc, &at, v, &sp)) != NOTOK && sp)
 		f->flags |= CDP_F_SPACE;
 	return c;
+}
+
+/*
+ * The string value of f whose opening quote is at v, for walk_known():
+ * the place after its closing quote, or NOTOK.
+ */
+static inline __attribute__((always_inline)) size_t
+known_string(const struct tokview *m, struct scan *sc, size_t v,
+    struct cdp_field *f)
+{
+	/* an opening quote's next token closes it: mostly in the same word */
+	uint64_t x = m->tok[(v + 1) >> 6] >> ((v + 1) & 63);
+	size_t c;
+	int esc;
+
+	if (x != 0)
+		c = v + 1 + (size_t)__builtin_ctzll(x);
+	else if ((c = tok_next_word(m, v + 1)) == NOTOK)
+		return NOTOK;
+	if ((esc = string_esc(m, sc, v, c)) < 0)
+		return NOTOK;
+	if (esc)
+		f->flags |= CDP_F_VALESC;
+	f->type = CDP_STRING;
+	return c + 1;
+}
+
+/*
+ * Any other value of f, at v, for walk_known(): the place after it, or
+ * NOTOK.  Two bytes from v are in the line.
+ */
+static inline __attribute__((always_inline)) size_t
+known_other(const struct tokview *m, struct scan *sc, size_t v,
+    struct cdp_field *f)
+{
+	const unsigned char *b = sc->base;
+	size_t c;
+
+	if ((unsigned)b[v] - '0' < 10 && (b[v + 1] == ',' || b[v + 1] == '}')) {
+		/* a one-digit number: a count, a flag */
+		f->type = CDP_NUMBER;
+		return v + 1;
+	}
+	if (b[v] == '{' || b[v] == '[') {
+		f->type = b[v] == '{' ? CDP_OBJECT : CDP_ARRAY;
+		if ((m->any_bs || (c = known_flat_plain(m->tok, m->nw64, b,
+		    (size_t)(sc->end - b), v)) == NOTOK) &&
+		    (c = known_nested(m, sc, v, f)) == NOTOK)
+			return NOTOK;
+		return c + 1;
+	}
+	return walk_scalar(sc, v, &f->type);
 }
 
 /*
@@ -1329,9 +1471,7 @@ walk_known(const struct cdp_jsonmask *mask, struct scan *sc,
 	struct cdp_field *f = r->f + i0;
 	/* the bytes a pattern's compare reads */
 	const size_t rd = avx2 ? SHAPE_READ : SHAPE_PATMAX;
-	size_t n = (size_t)(sc->end - b), q = *tq, v, c, e;
-	uint64_t x;
-	int esc;
+	size_t n = (size_t)(sc->end - b), q = *tq, v, e;
 
 	/* Every pattern compared is in the line, and two bytes after it. */
 	if (n - q <= rd + 2)
@@ -1347,31 +1487,8 @@ walk_known(const struct cdp_jsonmask *mask, struct scan *sc,
 			break;
 		v = q + 1 + s->plen;
 		f->flags = s->flags;
-		if (b[v] == '"') {
-			/* an opening quote's next token closes it: mostly in
-			 * the same word */
-			x = m->tok[(v + 1) >> 6] >> ((v + 1) & 63);
-			if (x != 0)
-				c = v + 1 + (size_t)__builtin_ctzll(x);
-			else if ((c = tok_next_word(m, v + 1)) == NOTOK)
-				break;
-			if ((esc = string_esc(m, sc, v, c)) < 0)
-				break;
-			if (esc)
-				f->flags |= CDP_F_VALESC;
-			f->type = CDP_STRING;
-			e = c + 1;
-		} else if ((unsigned)b[v] - '0' < 10 &&
-		    (b[v + 1] == ',' || b[v + 1] == '}')) {
-			/* a one-digit number: a count, a flag */
-			f->type = CDP_NUMBER;
-			e = v + 1;
-		} else if (b[v] == '{' || b[v] == '[') {
-			f->type = b[v] == '{' ? CDP_OBJECT : CDP_ARRAY;
-			if ((c = known_nested(m, sc, v, f)) == NOTOK)
-				break;
-			e = c + 1;
-		} else if ((e = walk_scalar(sc, v, &f->type)) == NOTOK)
+		if ((e = b[v] == '"' ? known_string(m, sc, v, f) :
+		    known_other(m, sc, v, f)) == NOTOK)
 			break;
 		put_span(f, offsetof(struct cdp_field, koff), q + 1, s->len);
 		put_span(f, offsetof(struct cdp_field, voff), v, e - v);
@@ -1512,6 +1629,90 @@ walk_record(const struct cdp_jsonmask *mask, struct scan *sc,
 
 #if HAVE_X86
 /*
+ * walk_known() with AVX2 from the first field: a field is compared from
+ * the end of the value before as one pattern, its ',' and quote, key,
+ * quote and ':' and the quote that opens a string value, so one compare
+ * tells both that the next key is the kept one and whether its value is
+ * a string.  The first key's pattern is compared from the byte before
+ * its quote, not compared.  Each compare reads SHAPE_READ bytes: within
+ * those of the line's end, those that end with the pattern.
+ */
+__attribute__((target("avx2,bmi")))
+static inline __attribute__((always_inline)) size_t
+walk_known_avx2(const struct cdp_jsonmask *mask, struct scan *sc,
+    struct cdp_rec *r, size_t nsh, size_t *tq, bool *done, const bool any_bs)
+{
+	const struct tokview view = { mask->tok, mask->bs,
+	    mask->nw << 6, any_bs }, *m = &view;
+	const unsigned char *b = sc->base;
+	const struct cdp_keyshape *s = r->shape, *send = r->shape + nsh;
+	struct cdp_field *f = r->f;
+	size_t n = (size_t)(sc->end - b), q = *tq, v, e, last;
+	uint64_t w;
+	uint32_t x;
+
+	/* q >= 1: a brace is before it */
+	if (n - q < SHAPE_READ)
+		goto out;
+	/* the last place a compare may start at */
+	last = n - SHAPE_READ;
+	x = xpat_diff_avx2(b + q - 1, s) & ~1U;
+	for (;;) {
+		v = q + 1 + s->plen;
+		if (x == 0) {
+			/* the next token closes the string: mostly in the
+			 * same word */
+			w = m->tok[(v + 1) >> 6] >> ((v + 1) & 63);
+			if (w != 0 && !any_bs) {
+				memcpy((char *)f + offsetof(struct cdp_field,
+				    type), s->tf, 2);
+				e = v + 2 + (size_t)__builtin_ctzll(w);
+			} else {
+				f->flags = s->flags;
+				if ((e = known_string(m, sc, v, f)) == NOTOK)
+					break;
+			}
+		} else if (x == s->xq) {
+			f->flags = s->flags;
+			if ((e = known_other(m, sc, v, f)) == NOTOK)
+				break;
+		} else {
+			/* another key, or past the last kept one: f is past
+			 * the fields then */
+			break;
+		}
+		/* the key's span: its offset ORed into its length's word */
+		memcpy((char *)f + offsetof(struct cdp_field, koff),
+		    &(uint64_t){ (q + 1) | s->kspan }, 8);
+		put_span(f, offsetof(struct cdp_field, voff), v, e - v);
+		if (e <= last)
+			x = xpat_diff_avx2(b + e, s + 1);
+		else if (e >= s[1].xsh && n - e > SHAPE_READ - s[1].xsh)
+			/* the line's end near: the bytes before the pattern
+			 * are in the line, and the value's first after it */
+			x = xpat_diff_end(b + e, s + 1);
+		else
+			x = 3;
+		if ((x & 3) == 0) {
+			/* after the last kept key, the end mark stops it */
+			q = e + 1;
+			s++;
+			f++;
+			continue;
+		}
+		if (s + 1 == send && e < n && b[e] == '}' && (e + 1 == n ||
+		    (tok_at(m, e + 1) == NOTOK && gap_is(b, e + 1, n, 0)))) {
+			*done = true;
+			return nsh;
+		}
+		break;
+	}
+out:
+	*tq = q;
+	return (size_t)(f - r->f);
+}
+
+/*
  * known_fields() and walk_record() with BMI, which every CPU of the AVX2
  * level has (simd.c): taking the lowest token bit is then one
  * instruction; and the keys compared by AVX2.
@@ -1524,13 +1725,13 @@ known_fields_avx2(const struct cdp_jsonmask *mask, struct scan *sc,
 	size_t nf;
 
 	if (mask->any_bs) {
-		nf = walk_known(mask, sc, r, 0, nsh, tq, done, true, true);
+		nf = walk_known_avx2(mask, sc, r, nsh, tq, done, true);
 		if (!*done && nf < nsh)
 			nf = walk_known(mask, sc, r, nf, nsh, tq, done, true,
 			    false);
 		return nf;
 	}
-	nf = walk_known(mask, sc, r, 0, nsh, tq, done, false, true);
+	nf = walk_known_avx2(mask, sc, r, nsh, tq, done, false);
 	if (!*done && nf < nsh)
 		nf = walk_known(mask, sc, r, nf, nsh, tq, done, false, false);
 	return nf;
@@ -1551,97 +1752,120 @@ walk_record_bmi(const struct cdp_jsonmask *mask, struct scan *sc,
 #endif
 
 /*
- * The vector pass over r->p: masks, UTF-8 in bulk, the token walk, first
- * with the last record's keys while they match (known_fields()), then
- * the general one.  Returns 0 with r indexed, or -1 when the byte scan
- * must decide.
+ * The vector pass over r->p, up to the walk with the last record's keys:
+ * masks, UTF-8 in bulk, the opening brace, then known_fields().  Returns
+ * 1 with r indexed by those keys, all of them; 0 when the general walk
+ * is to go on from token *t, after *nf fields indexed; -1 when the byte
+ * scan must decide.
  */
-static int
-parse_tokens(struct cdp_rec *r, struct scan *sc, bool *same)
+static inline __attribute__((always_inline)) int
+tokens_begin(struct cdp_rec *r, struct scan *sc, size_t *t, size_t *nf)
 {
 	enum cdp_simd level = (enum cdp_simd)(r->simd - 1);
 	const struct cdp_jsonmask *mask = &r->mask;
 	struct tokview view;
 	const unsigned char *b = sc->base;
 	struct tokpos tp;
-	size_t t, e, nf = 0, nsh = r->nshape;
-	bool done = false, bmi = HAVE_BMI && level >= CDP_SIMD_AVX2;
+	size_t e, nsh = r->nshape;
+	bool done = false;
 
+	*nf = 0;
 	if (cdp_jsonmask_build(level, r->p, r->len, &r->mask) != 0 ||
 	    (r->mask.any_hi && !cdp_simd_utf8(level, r->p, r->len)))
 		return -1;
-	view.tok = mask->tok;
-	view.bs = mask->bs;
-	view.nw64 = mask->nw << 6;
-	view.any_bs = mask->any_bs;
 	/* the opening brace and the token after it: at once in the usual
 	 * line, which starts with a brace and a key's quote */
 	if (r->len >= 2 && b[0] == '{' && b[1] == '"') {
-		t = 1;
+		*t = 1;
 	} else {
+		view.tok = mask->tok;
+		view.bs = mask->bs;
+		view.nw64 = mask->nw << 6;
+		view.any_bs = mask->any_bs;
 		tp.w64 = 0;
 		tp.cur = mask->tok[0];
-		if (!tok_pop(&view, &tp, &t) || b[t] != '{' ||
-		    !gap_is(b, 0, t, 0))
+		if (!tok_pop(&view, &tp, t) || b[*t] != '{' ||
+		    !gap_is(b, 0, *t, 0))
 			return -1;
-		e = t + 1;
-		if (!tok_pop(&view, &tp, &t) || !gap_is(b, e, t, 0))
+		e = *t + 1;
+		if (!tok_pop(&view, &tp, t) || !gap_is(b, e, *t, 0))
 			return -1;
 	}
-	if (nsh > 0 && nsh <= SMALL_MAX && nsh <= r->cap && b[t] == '"') {
+	if (nsh > 0 && nsh <= SMALL_MAX && nsh <= r->cap && b[*t] == '"') {
 #if HAVE_BMI
-		if (bmi)
-			nf = known_fields_avx2(mask, sc, r, nsh, &t, &done);
+		if (level >= CDP_SIMD_AVX2)
+			*nf = known_fields_avx2(mask, sc, r, nsh, t, &done);
 		else
 #endif
-			nf = known_fields(mask, sc, r, nsh, &t, &done);
+			*nf = known_fields(mask, sc, r, nsh, t, &done);
 		if (done) {
-			r->n = nf;
-			*same = true;
-			return 0;
+			r->n = *nf;
+			return 1;
 		}
 	}
-#if HAVE_BMI
-	if (bmi)
-		return walk_record_bmi(mask, sc, r, same, t, nf);
-#endif
-	return walk_record(mask, sc, r, same, t, nf);
+	return 0;
 }
 
-int
-cdp_rec_parse(struct cdp_rec *r, const char *p, size_t len,
-    struct cdp_err *err)
+/* The general token walk from token t, nf fields indexed: as
+ * walk_record(). */
+static int
+tokens_rest(struct cdp_rec *r, struct scan *sc, bool *same, size_t t,
+    size_t nf)
 {
-	struct scan sc;
+#if HAVE_BMI
+	if (r->simd - 1 >= CDP_SIMD_AVX2)
+		return walk_record_bmi(&r->mask, sc, r, same, t, nf);
+#endif
+	return walk_record(&r->mask, sc, r, same, t, nf);
+}
+
+/*
+ * cdp_rec_parse() but for its usual case; begun is -2 when the vector
+ * pass has not begun, else what tokens_begin() returned (not 1), with t
+ * and nf.
+ */
+static __attribute__((noinline)) int
+rec_parse(struct cdp_rec *r, const char *p, size_t len, struct cdp_err *err,
+    struct scan *sc, int begun, size_t t, size_t nf)
+{
 	const unsigned char *s;
 	bool walked = false, same = false;
 	long dup;
 
-	r->p = p;
-	r->len = len;
-	r->n = 0;
-	r->keyed = false;
-	if (len > UINT32_MAX) {
-		cdp_err_set(err, EX_DATAERR, "record longer than 4 GiB");
-		return -1;
+	if (begun == -2) {
+		r->p = p;
+		r->len = len;
+		r->n = 0;
+		r->keyed = false;
+		if (len > UINT32_MAX) {
+			cdp_err_set(err, EX_DATAERR,
+			    "record longer than 4 GiB");
+			return -1;
+		}
+		sc->base = (const unsigned char *)p;
+		sc->end = sc->base + len;
+		sc->why = NULL;
+		if (r->simd == 0)
+			r->simd = 1 + (int)cdp_simd_best();
+		if (r->simd > 1 + CDP_SIMD_SCALAR) {
+			begun = tokens_begin(r, sc, &t, &nf);
+			if (begun == 1) {
+				same = walked = true;
+				goto indexed;
+			}
+		}
 	}
-	sc.base = (const unsigned char *)p;
-	sc.end = sc.base + len;
-	sc.why = NULL;
-	if (r->simd == 0)
-		r->simd = 1 + (int)cdp_simd_best();
-	if (r->simd > 1 + CDP_SIMD_SCALAR &&
-	    parse_tokens(r, &sc, &same) == 0) {
+	if (begun == 0 && tokens_rest(r, sc, &same, t, nf) == 0) {
 		walked = true;
 		goto indexed;
 	}
 	r->n = 0;
-	sc.why = NULL;
-	if ((s = scan_record(&sc, r)) == NULL)
+	sc->why = NULL;
+	if ((s = scan_record(sc, r)) == NULL)
 		goto bad;
-	if (skip_ws(s, sc.end) != sc.end) {
-		fail(&sc, "trailing characters after the object",
-		    skip_ws(s, sc.end));
+	if (skip_ws(s, sc->end) != sc->end) {
+		fail(sc, "trailing characters after the object",
+		    skip_ws(s, sc->end));
 		goto bad;
 	}
 	same = same_shape(r);
@@ -1678,19 +1902,49 @@ indexed:
 	return 0;
 bad:
 	r->n = 0;
-	if (sc.why == NULL) {
+	if (sc->why == NULL) {
 		cdp_err_set(err, EX_OSERR, "out of memory");
 		return -1;
 	}
 	/* A UTF-16 line fails at its first or second byte: say what it is. */
-	if (sc.at - sc.base <= 1 && cdp_looks_utf16(p, len)) {
+	if (sc->at - sc->base <= 1 && cdp_looks_utf16(p, len)) {
 		cdp_err_set(err, EX_DATAERR, "%s", CDP_UTF16_REASON);
 		return -1;
 	}
 	/* Positions are 1-based, like columns; the end of line is len + 1. */
-	cdp_err_set(err, EX_DATAERR, "%s at byte %lu", sc.why,
-	    (unsigned long)(sc.at - sc.base) + 1);
+	cdp_err_set(err, EX_DATAERR, "%s at byte %lu", sc->why,
+	    (unsigned long)(sc->at - sc->base) + 1);
 	return -1;
+}
+
+/*
+ * The usual line, with the last record's keys, goes by tokens_begin()
+ * alone, in a function that saves few registers; the rest by
+ * rec_parse().
+ */
+int
+cdp_rec_parse(struct cdp_rec *r, const char *p, size_t len,
+    struct cdp_err *err)
+{
+	struct scan sc;
+	size_t t = 0, nf = 0;
+	int begun;
+
+	if (r->simd <= 1 + CDP_SIMD_SCALAR || len > UINT32_MAX)
+		return rec_parse(r, p, len, err, &sc, -2, 0, 0);
+	r->p = p;
+	r->len = len;
+	r->n = 0;
+	r->keyed = false;
+	sc.base = (const unsigned char *)p;
+	sc.end = sc.base + len;
+	sc.why = NULL;
+	if ((begun = tokens_begin(r, &sc, &t, &nf)) == 1) {
+		r->ntok++;
+		r->keyed = true;
+		return 0;
+	}
+	return rec_parse(r, p, len, err, &sc, begun, t, nf);
 }
 
 void

@@ -70,17 +70,13 @@ cdp_jsonmask_free(struct cdp_jsonmask *m)
 	*m = (struct cdp_jsonmask){ 0 };
 }
 
+/* Room for nw words in each array: 0, or -1. */
 static int
-jsonmask_size(struct cdp_jsonmask *m, size_t n)
+jsonmask_grow(struct cdp_jsonmask *m, size_t nw)
 {
-	size_t nw = n / 64 + 1, cap;
+	size_t cap = nw < 16 ? 16 : nw + nw / 2;
 	uint64_t *p;
 
-	m->nw = nw;
-	m->any_bs = m->any_hi = false;
-	if (nw <= m->cap)
-		return 0;
-	cap = nw < 16 ? 16 : nw + nw / 2;
 	if ((p = realloc(m->tok, cap * sizeof(*p))) == NULL)
 		return -1;
 	m->tok = p;
@@ -90,6 +86,7 @@ jsonmask_size(struct cdp_jsonmask *m, size_t n)
 	m->cap = cap;
 	return 0;
 }
+
 
 static bool
 is_op(unsigned c)
@@ -103,7 +100,7 @@ is_op(unsigned c)
  * of backslashes ends just before it, inside strings or not (outside,
  * the line is wrong anyway, and the vector paths cannot tell).
  */
-static int
+static __attribute__((noinline)) int
 jsonmask_scalar(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
 {
 	bool esc = false, in = false, scalar = false;
@@ -239,7 +236,7 @@ word_at(const unsigned char *p, size_t n, size_t w, unsigned char *buf,
 
 #define SSE_MASK(v) ((uint64_t)(unsigned)_mm_movemask_epi8(v))
 
-static int
+static __attribute__((noinline)) int
 jsonmask_sse2(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
 {
 	const __m128i quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\');
@@ -322,7 +319,7 @@ struct raw64 {
 __attribute__((target("avx2,bmi,popcnt"), always_inline))
 static inline void
 classes_avx2(__m256i v, __m256i *q, __m256i *bs, __m256i *ctl, __m256i *sep,
-    __m256i *brk)
+    __m256i *brk, const bool exact)
 {
 #define WS_ROW	' ', 0, 0, 0, 0, 0, 0, 0, 0, '\t', '\n', 0, 0, '\r', 0, 0
 #define OP_ROW	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ':', '{', ',', '}', 0, 0
@@ -334,11 +331,14 @@ classes_avx2(__m256i v, __m256i *q, __m256i *bs, __m256i *ctl, __m256i *sep,
 
 	*q = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('"'));
 	*bs = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\'));
-	*ctl = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)),
-	    v);
 	m = _mm256_cmpeq_epi8(_mm256_or_si256(v, _mm256_set1_epi8(0x20)), t);
+	if (exact) {
+		*ctl = _mm256_cmpeq_epi8(_mm256_min_epu8(v,
+		    _mm256_set1_epi8(0x1F)), v);
+		m = _mm256_andnot_si256(*ctl, m);
+	}
 	*sep = _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_shuffle_epi8(wst, v), v),
-	    _mm256_andnot_si256(*ctl, m));
+	    m);
 	/* bit 7 of t + t is bit 6 of t: set for '{' and '}' alone */
 	*brk = _mm256_and_si256(m, _mm256_add_epi8(t, t));
 }
@@ -346,25 +346,35 @@ classes_avx2(__m256i v, __m256i *q, __m256i *bs, __m256i *ctl, __m256i *sep,
 /*
  * Backslashes and control characters are rare: their masks are made
  * when the 64 bytes hold one.  The bytes >= 0x80 are gathered in *hi.
+ * Unless exact, neither is looked for: the least byte is gathered in
+ * *lo and the backslashes in *bsv instead, and r->ctl and r->bs are 0
+ * (and r->sep wrong for 0x0C and 0x1A).
  */
 __attribute__((target("avx2,bmi,popcnt"), always_inline))
 static inline void
-raw_avx2(const unsigned char *s, struct raw64 *r, __m256i *hi)
+raw_avx2(const unsigned char *s, struct raw64 *r, __m256i *hi, __m256i *lo,
+    __m256i *bsv, const bool exact)
 {
 	__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)s);
 	__m256i b = _mm256_loadu_si256((const __m256i *)(const void *)
 	    (s + 32));
 	__m256i qa, qb, bsa, bsb, ca, cb, sa, sb, ka, kb;
 
-	classes_avx2(a, &qa, &bsa, &ca, &sa, &ka);
-	classes_avx2(b, &qb, &bsb, &cb, &sb, &kb);
+	classes_avx2(a, &qa, &bsa, &ca, &sa, &ka, exact);
+	classes_avx2(b, &qb, &bsb, &cb, &sb, &kb, exact);
 	__m256i x;
 
 	r->q = mask64(qa, qb);
-	x = _mm256_or_si256(bsa, bsb);
-	r->bs = _mm256_testz_si256(x, x) ? 0 : mask64(bsa, bsb);
-	x = _mm256_or_si256(ca, cb);
-	r->ctl = _mm256_testz_si256(x, x) ? 0 : mask64(ca, cb);
+	if (exact) {
+		x = _mm256_or_si256(bsa, bsb);
+		r->bs = _mm256_testz_si256(x, x) ? 0 : mask64(bsa, bsb);
+		x = _mm256_or_si256(ca, cb);
+		r->ctl = _mm256_testz_si256(x, x) ? 0 : mask64(ca, cb);
+	} else {
+		r->bs = r->ctl = 0;
+		*bsv = _mm256_or_si256(*bsv, _mm256_or_si256(bsa, bsb));
+		*lo = _mm256_min_epu8(*lo, _mm256_min_epu8(a, b));
+	}
 	r->sep = mask64(sa, sb);
 	r->brk = mask64(ka, kb);
 	*hi = _mm256_or_si256(*hi, _mm256_or_si256(a, b));
@@ -388,11 +398,12 @@ prefix_xor_clmul(uint64_t x)
 __attribute__((target("avx2,bmi,popcnt,pclmul"), always_inline))
 static inline int
 word_clmul(uint64_t *tok, uint64_t *bsm, size_t w, const struct raw64 *r,
-    uint64_t valid, struct carry *c, uint64_t *in, uint64_t *anybs)
+    uint64_t valid, struct carry *c, uint64_t *in, uint64_t *anybs,
+    const bool exact)
 {
 	uint64_t q = r->q, out, sc;
 
-	if (r->bs != 0 || c->esc) {
+	if (exact && (r->bs != 0 || c->esc)) {
 		q &= ~escaped_by(r->bs, c);
 		*anybs |= r->bs;
 	}
@@ -423,21 +434,24 @@ raw_shift(struct raw64 *r, unsigned sh)
  * from the 64 bytes that end the line, its bits then shifted down into
  * place: no byte past the line is read, and none is copied.
  */
-__attribute__((target("avx2,bmi,popcnt,pclmul")))
-static int
-jsonmask_avx2(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
+__attribute__((target("avx2,bmi,popcnt,pclmul"), always_inline))
+static inline int
+jsonmask_avx2_pass(const unsigned char *p, size_t n, struct cdp_jsonmask *m,
+    const bool exact, bool *rare)
 {
 	unsigned char buf[64];
 	struct carry c = { false, false, false };
 	struct raw64 r;
-	__m256i hi = _mm256_setzero_si256();
+	__m256i hi = _mm256_setzero_si256(), lo = _mm256_set1_epi8(-1);
+	__m256i bsv = _mm256_setzero_si256();
 	uint64_t in = 0, anybs = 0;
 	uint64_t *tok = m->tok, *bsm = m->bs;
 	size_t w, full = n / 64, rem = n % 64;
 
 	for (w = 0; w < full; w++) {
-		raw_avx2(p + 64 * w, &r, &hi);
-		if (word_clmul(tok, bsm, w, &r, EVERY, &c, &in, &anybs))
+		raw_avx2(p + 64 * w, &r, &hi, &lo, &bsv, exact);
+		if (word_clmul(tok, bsm, w, &r, EVERY, &c, &in, &anybs,
+		    exact))
 			return 1;
 	}
 	/* m->nw is full + 1: the last word holds the rest, maybe none. */
@@ -448,19 +462,42 @@ jsonmask_avx2(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
 
 		/* every byte of those 64 is of the line, or a space */
 		if (full > 0)
-			raw_avx2(p + n - 64, &r, &hi);
+			raw_avx2(p + n - 64, &r, &hi, &lo, &bsv, exact);
 		else {
 			memset(buf, ' ', sizeof(buf));
 			memcpy(buf + sh, p, rem);
-			raw_avx2(buf, &r, &hi);
+			raw_avx2(buf, &r, &hi, &lo, &bsv, exact);
 		}
 		raw_shift(&r, sh);
-		if (word_clmul(tok, bsm, w, &r, EVERY >> sh, &c, &in, &anybs))
+		if (word_clmul(tok, bsm, w, &r, EVERY >> sh, &c, &in, &anybs,
+		    exact))
 			return 1;
 	}
 	m->any_hi = _mm256_movemask_epi8(hi) != 0;
 	m->any_bs = anybs != 0;
+	if (!exact)
+		*rare = !_mm256_testz_si256(bsv, bsv) ||
+		    _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(
+		    lo, _mm256_set1_epi8(0x1F)), lo)) != 0;
 	return in >> 63 ? 1 : 0;
+}
+
+/*
+ * A line mostly holds no byte below 0x20 (compact JSON has no tab or
+ * newline outside strings, and none may be in one) and no backslash: it
+ * is classified without looking for them, and again, looking, when it
+ * has one (the masks and answer are then the exact pass's alone).
+ */
+__attribute__((target("avx2,bmi,popcnt,pclmul")))
+static int
+jsonmask_avx2(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
+{
+	bool rare = false;
+	int rc = jsonmask_avx2_pass(p, n, m, false, &rare);
+
+	if (rare)
+		rc = jsonmask_avx2_pass(p, n, m, true, NULL);
+	return rc;
 }
 
 /*
@@ -536,14 +573,28 @@ jsonmask_avx512(const unsigned char *p, size_t n, struct cdp_jsonmask *m)
 
 #endif /* HAVE_X86 */
 
+/* cdp_jsonmask_build() once the arrays are too short. */
+static __attribute__((noinline)) int
+jsonmask_build_grown(enum cdp_simd level, const char *p, size_t n,
+    struct cdp_jsonmask *m)
+{
+	if (jsonmask_grow(m, n / 64 + 1) == -1)
+		return -1;
+	return cdp_jsonmask_build(level, p, n, m);
+}
+
 int
 cdp_jsonmask_build(enum cdp_simd level, const char *p, size_t n,
     struct cdp_jsonmask *m)
 {
 	const unsigned char *u = (const unsigned char *)p;
+	size_t nw = n / 64 + 1;
 
-	if (jsonmask_size(m, n) == -1)
-		return -1;
+	/* the growing out of line: no registers are saved for it here */
+	if (nw > m->cap)
+		return jsonmask_build_grown(level, p, n, m);
+	m->nw = nw;
+	m->any_bs = m->any_hi = false;
 	switch (level) {
 #if HAVE_X86
 	case CDP_SIMD_AVX512:

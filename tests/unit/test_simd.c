@@ -470,7 +470,12 @@ test_known_keys(void)
 		"{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,"
 		    "\"h\":8,\"i\":9,\"j\":0,\"k\":[{\"a\":{\"b\":[[]]}}],"
 		    "\"l\":\"0123456789012345678901234567890123456789\"}",
+		/* no backslash: flat objects of strings, or nearly */
+		"{\"id\":\"E1\",\"props\":{\"device\":\"mobile\",\"c\":\"x\"},"
+		    "\"o\":{\"a\":\"b\",\"n\":1},\"e\":{},\"s\":{\"k\":\"\"},"
+		    "\"last\":{\"device\":\"mobile\"}}",
 	};
+	const int nb = (int)(sizeof(base) / sizeof(base[0]));
 	static const char ws[] = " \t\r\n";
 	struct cdp_rec ref = { 0 }, r = { 0 };
 	struct cdp_buf b = { 0 };
@@ -484,21 +489,21 @@ test_known_keys(void)
 		snprintf(label, sizeof(label), "%s, known keys",
 		    cdp_simd_name((enum cdp_simd)l));
 		for (int k = 0; k < NGEN; k++) {
-			const char *s = base[k % 4];
+			const char *s = base[k % nb];
 			size_t at;
 
 			CHECK(cdp_rec_parse(&ref, s, strlen(s), &e) == 0 &&
 			    cdp_rec_parse(&r, s, strlen(s), &e) == 0,
-			    "%s: base line %d: %s", label, k % 4, e.msg);
+			    "%s: base line %d: %s", label, k % nb, e.msg);
 			cdp_buf_reset(&b);
 			cdp_buf_adds(&b, s);
-			if (k / 4 % 4 == 3) {
+			if (k / nb % 4 == 3) {
 				/* whitespace before or after some byte */
 				at = rnd((unsigned)b.len + 1);
 				cdp_buf_addc(&b, 0);
 				memmove(b.p + at + 1, b.p + at, b.len - at - 1);
 				b.p[at] = ws[rnd(4)];
-			} else if (k / 4 % 4 != 0)
+			} else if (k / nb % 4 != 0)
 				mutate(&b);
 			check_parse(&ref, &r, b.p, b.len, label);
 		}
@@ -524,6 +529,75 @@ test_known_keys(void)
 	cdp_buf_free(&b);
 }
 
+/*
+ * Lines ending at a page with no access after it, or starting at one
+ * with none before it, each parsed after a line of the same keys (so by
+ * the known-keys walk), its last values of every length up to 40 bytes
+ * and of each kind in turn: no byte out of the line is read, and the
+ * index is the scalar one.
+ */
+static void
+test_known_page_end(void)
+{
+	/* each prints a length (0 prints nothing) and a string */
+	static const char *const kind[] = { "%.0zu\"%s\"", "%zu%.0s",
+	    "%.0zu[\"%s\"]", "%.0zu{\"k\":\"%s\"}", "%.0zu\"%s\\n\"" };
+	long pg = sysconf(_SC_PAGESIZE);
+	struct cdp_rec ref = { 0 }, r = { 0 };
+	struct cdp_buf b = { 0 };
+	char *map, *line, label[64], vs[41];
+
+	map = mmap(NULL, (size_t)pg * 3, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(map != MAP_FAILED, "mmap");
+	if (map == MAP_FAILED)
+		return;
+	CHECK(mprotect(map, (size_t)pg, PROT_NONE) == 0 &&
+	    mprotect(map + 2 * pg, (size_t)pg, PROT_NONE) == 0, "mprotect");
+	cdp_rec_use(&ref, CDP_SIMD_SCALAR);
+	for (int l = CDP_SIMD_SSE2; l <= (int)cdp_simd_cpu(); l++) {
+		cdp_rec_use(&r, (enum cdp_simd)l);
+		for (size_t len = 0; len <= 40; len++) {
+			for (int k = 0; k < 25; k++) {
+				/* the values of "c" and "dd": kinds k % 5 and
+				 * k / 5, the second line's swapped */
+				memset(vs, 'v', len);
+				vs[len] = '\0';
+				cdp_buf_reset(&b);
+				cdp_buf_adds(&b, "{\"a\":\"x\",\"bb\":1,\"c\":");
+				cdp_buf_addf(&b, kind[k % 5], k % 5 == 1 ?
+				    len : (size_t)0, vs);
+				cdp_buf_adds(&b, ",\"dd\":");
+				cdp_buf_addf(&b, kind[k / 5], k / 5 == 1 ?
+				    len : (size_t)0, vs);
+				cdp_buf_adds(&b, "}");
+				for (int at = 0; at < 2; at++) {
+					line = at ? map + pg :
+					    map + 2 * pg - b.len;
+					memcpy(line, b.p, b.len);
+					snprintf(label, sizeof(label), "%s, "
+					    "known keys at a page %s, %zu/%d",
+					    cdp_simd_name((enum cdp_simd)l),
+					    at ? "start" : "end", len, k);
+					check_parse(&ref, &r, line, b.len,
+					    label);
+					/* again, cut */
+					check_parse(&ref, &r, line + at,
+					    b.len - 1, label);
+					check_parse(&ref, &r, line, b.len,
+					    label);
+					check_parse(&ref, &r, line, b.len,
+					    label);
+				}
+			}
+		}
+	}
+	munmap(map, (size_t)pg * 3);
+	cdp_rec_free(&ref);
+	cdp_rec_free(&r);
+	cdp_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -534,5 +608,6 @@ main(void)
 	test_count();
 	test_records();
 	test_known_keys();
+	test_known_page_end();
 	return CHECK_DONE();
 }
