@@ -740,7 +740,7 @@ join_rounds() {
 J/r0/to-0/keep-sets-a
 J/r0/to-1/emit-a
 J/r0/to-1/keep-sets-a'
-	assert_equal "$(head -c 22 J/r0/to-0/emit-a)" '#cdp-merge-join	2	emit'
+	assert_equal "$(head -c 22 J/r0/to-0/emit-a)" '#cdp-merge-join	3	emit'
 	# Nothing in clear: not the values, not the normalised phone.
 	run grep -rlE 'ann|601|C9' J
 	assert_failure 1
@@ -755,11 +755,11 @@ J/r0/to-1/keep-sets-a'
 	cdp-merge $IDS --hash-key-file key --emit-links --buckets 1 -o J/r0 a.ndjson
 	# A token, a set: 22 characters; ann@x.io (8 bytes) sealed in 11,
 	# +48601234567 (12) in 16, C9 (2) in 3.
-	assert_equal "$(cat J/r0/to-0/emit-a)" '#cdp-merge-join	2	emit	1	a	3020fea5dac33837	0	0	0	0
+	assert_equal "$(cat J/r0/to-0/emit-a)" '#cdp-merge-join	3	emit	1	a	3020fea5dac33837	0	0	0	0
 v	BtP9AO5pScEHiWiFJSwNGL	0	bCu7nMOiilM	BF70SJolhrI5dmjlBPOXYJ,DNnhDURLxfVxxZeEljto5n
 v	AX-YSBFoGPXDjxPlmHW5px	1	WK2uC6vrIFkiRLLh	DNnhDURLxfVxxZeEljto5n,CzPrLSNunxwrlDq7jZaIiO
 v	DF5Ojckzdm_3vmOktdQECO	2	nFc	CzPrLSNunxwrlDq7jZaIiO'
-	assert_equal "$(cat J/r0/to-0/keep-sets-a)" '#cdp-merge-join	2	emit	1	a	3020fea5dac33837	0	0	0	0
+	assert_equal "$(cat J/r0/to-0/keep-sets-a)" '#cdp-merge-join	3	emit	1	a	3020fea5dac33837	0	0	0	0
 s	BF70SJolhrI5dmjlBPOXYJ	1
 s	DNnhDURLxfVxxZeEljto5n	1
 s	CzPrLSNunxwrlDq7jZaIiO	1'
@@ -769,10 +769,10 @@ s	CzPrLSNunxwrlDq7jZaIiO	1'
 	run_split cdp-merge $IDS --hash-key-file key --join-links -o K/r1 K/r0/to-0
 	assert_failure 65
 	assert_equal "$stderr" "cdp-merge: K/r0/to-0/emit-a:2: bad join file: expected a key (22 characters)"
-	# A file of the version before (parts by name in the S and N lines).
+	# A file of the version before (a slice's line always with its id).
 	rm -r K
 	cp -r J K
-	sed -i '1s/^#cdp-merge-join\t2\t/#cdp-merge-join\t1\t/' K/r0/to-0/emit-a
+	sed -i '1s/^#cdp-merge-join\t3\t/#cdp-merge-join\t2\t/' K/r0/to-0/emit-a
 	run_split cdp-merge $IDS --hash-key-file key --join-links -o K/r1 K/r0/to-0
 	assert_failure 65
 	assert_equal "$stderr" "cdp-merge: K/r0/to-0/emit-a:1: a join file of another version of cdp-merge"
@@ -818,6 +818,24 @@ s	CzPrLSNunxwrlDq7jZaIiO	1'
 	run_split cdp-merge $IDS --hash-key-file key --apply-map J/r$R a.ndjson
 	assert_failure 65
 	assert_equal "$stderr" "cdp-merge: $f:$(wc -l < "$f"): bad join file: a token given twice"
+	# A cluster's id is written once a file: its other values' lines
+	# are a token alone, and take the id of the line before.
+	rm -rf J
+	for p in a b; do
+		cdp-merge $IDS --hash-key-file key --emit-links --buckets 1 \
+		    -o J/r0 $p.ndjson
+	done
+	join_rounds $IDS --hash-key-file key
+	f=J/r$R/map-a/from-0
+	assert_equal "$(sed 1d "$f" | awk -F '\t' '{ print NF }' | tr '\n' ' ')" "2 1 1 "
+	run cdp-merge $IDS --hash-key-file key --apply-map J/r$R a.ndjson
+	assert_success
+	assert_equal "$output" "$(cdp-merge $IDS "$F/people.ndjson" | head -n 3)"
+	# A file's first line gives its id.
+	sed -i 2d "$f"
+	run_split cdp-merge $IDS --hash-key-file key --apply-map J/r$R a.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: $f:2: bad join file: expected TOKEN TAB PROFILE_ID"
 }
 
 @test "merge: --part K/N: the phases read byte ranges of one file, every line once, as one process" {

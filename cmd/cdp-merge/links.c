@@ -539,22 +539,17 @@ map_store(struct apply *a)
 	a->npend--;
 }
 
-/* One line of a slice: TOKEN TAB PROFILE_ID. */
+/* Field 1 of l, a profile id, as the id of the map lines from here. */
 static int
-map_line(void *ctx, const struct jline *l, const char **why)
+map_id(struct apply *a, const struct jline *l, const char **why)
 {
-	struct apply *a = ctx;
-	struct pend *p;
-
 	if (l->nf != 2 || name_unescape(&a->pid, l->f[1], l->n[1]) == -1 ||
 	    a->pid.len == 0 || a->pid.len >= PROFILE_ID_SIZE ||
 	    memchr(a->pid.p, '\0', a->pid.len) != NULL) {
 		*why = "expected TOKEN TAB PROFILE_ID";
 		return -1;
 	}
-	/* The same id for many values: a cluster's values come one after
-	 * another in a slice (name.c writes them so), and its id's text is
-	 * kept once for them. */
+	/* The same id for many values: its text is kept once for them. */
 	if (a->last_len != a->pid.len || a->last == UINT64_MAX ||
 	    memcmp(a->ids.p + a->last, a->pid.p, a->pid.len) != 0) {
 		a->last = a->ids.len;
@@ -562,6 +557,24 @@ map_line(void *ctx, const struct jline *l, const char **why)
 		if (cdp_buf_add(&a->ids, a->pid.p, a->pid.len + 1) == -1)
 			cdp_oom(0);
 	}
+	return 0;
+}
+
+/* One line of a slice: TOKEN TAB PROFILE_ID, or TOKEN alone for the id
+ * of the file's previous line (name.c writes a cluster's values one after
+ * another, its id once). */
+static int
+map_line(void *ctx, const struct jline *l, const char **why)
+{
+	struct apply *a = ctx;
+	struct pend *p;
+
+	if (l->nf == 1 && a->last == UINT64_MAX) {
+		*why = "expected TOKEN TAB PROFILE_ID";
+		return -1;
+	}
+	if (l->nf != 1 && map_id(a, l, why) == -1)
+		return -1;
 	if (a->npend == MAP_AHEAD)
 		map_store(a);
 	p = &a->pend[(a->head + a->npend++) % MAP_AHEAD];
@@ -586,15 +599,18 @@ from_number(const char *s)
 	return *end == '\0' && b < JF_MAXB ? (int)b : -1;
 }
 
-/* A slice's line: TOKEN TAB "p_" and 32 hex digits, newline. */
-#define MAP_LINE	(TOKEN_TEXT + 1 + 34 + 1)
+/* A slice's line: TOKEN TAB "p_" and 32 hex digits, newline; or TOKEN,
+ * newline.  Clusters have three values a part or so: a line's bytes on
+ * average. */
+#define MAP_LINE	((TOKEN_TEXT + 1 + 34 + 1 + 2 * (TOKEN_TEXT + 1)) / 3)
 
 /*
  * Room in the maps for the slice's tokens before they load: its lines are
- * a token and a profile id, MAP_LINE bytes for ids of this program, so its
- * size tells their number near enough (a map grown a quarter at a time would
- * move every token four times or so on the way).  The part's values
- * looked up (a->seen) are about as many: its linking values.
+ * a token and perhaps a profile id, MAP_LINE bytes on average for ids of
+ * this program, so its size tells their number near enough (a map grown a
+ * quarter at a time would move every token four times or so on the way).
+ * The part's values looked up (a->seen) are about as many: its linking
+ * values.
  */
 static void
 map_reserve(struct apply *a, const char *dir, char **names, size_t n)
@@ -639,6 +655,8 @@ map_load(struct apply *a, const char *dir, const char *part)
 		if (cdp_buf_addf(&file, "%s/%s", path.p, names[i]) == -1)
 			cdp_oom(0);
 		a->file = file.p;
+		/* A file's first line gives its id. */
+		a->last = UINT64_MAX;
 		jf_read(file.p, fp, &h, map_line, a);
 		while (a->npend > 0)
 			map_store(a);
