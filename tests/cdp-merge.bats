@@ -872,6 +872,59 @@ s	CzPrLSNunxwrlDq7jZaIiO	1'
 	assert_equal "$stderr" 'cdp-merge: bad.ndjson[2/2]:1: not a JSON object at byte 1'
 }
 
+@test "merge: --part K/N: the apply takes each record's values from the emit's records file, of the same input only" {
+	printf '%032d' 7 > key
+	local k="$IDS --default-country US --hash-key-file key"
+	printf '%s\n' '{"email":"a@x.io","n":1}' '' 'nope' \
+	    '{"email":"A@x.io","phone":"+47 912 34 567"}' '{"n":5}' \
+	    '{"phone":"+4791234567","customer_id":"K1"}' \
+	    '{"email":"c@x.io"}' '{"n":6,"profile_id":"mine"}' '{"email":7}' \
+	    '{"customer_id":"K1","email":"d@x.io"}' > s.ndjson
+	cdp-merge $IDS --default-country US --rejects /dev/null s.ndjson |
+	    sort > one
+	for i in 1 2; do
+		cdp-merge $k --rejects /dev/null --emit-links --buckets 2 \
+		    --part $i/2 -o J/r0 s.ndjson
+	done
+	assert_equal "$(ls J/r0 | tr '\n' ' ')" "recs-1-of-2 recs-2-of-2 to-0 to-1 "
+	join_rounds $k
+	apply() {
+		for i in 1 2; do
+			cdp-merge $k --rejects rej-$i --apply-map J/r$R \
+			    --part $i/2 s.ndjson || return
+		done
+	}
+	apply > many
+	assert_equal "$(sort many)" "$(cat one)"
+	assert_equal "$(cat rej-1 rej-2 | jq -c '[._line, ._error]' | tr '\n' ' ')" '[3,"not a JSON object at byte 1"] [3,"field \"email\": not an email address"] '
+	# Without the records file the apply finds the values itself.
+	mv J/r0/recs-1-of-2 recs
+	apply > again
+	assert_equal "$(cat again)" "$(cat many)"
+	# A records file of another part, or cut short.
+	cp J/r0/recs-2-of-2 J/r0/recs-1-of-2
+	run_split cdp-merge $k --apply-map J/r$R --part 1/2 s.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: J/r0/recs-1-of-2: --apply-map: the records file of another part"
+	head -c 300 recs > J/r0/recs-1-of-2
+	run_split cdp-merge $k --apply-map J/r$R --part 1/2 s.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: J/r0/recs-1-of-2: --apply-map: a records file cut short"
+	# Made with another key.
+	mv recs J/r0/recs-1-of-2
+	printf '%032d' 8 > key2
+	run_split cdp-merge $IDS --default-country US --hash-key-file key2 \
+	    --apply-map J/r$R --part 1/2 s.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: J/r0/recs-1-of-2: --apply-map: written with other options or another key"
+	# The input changed since the emit read it: same size, a later time.
+	touch -d '+1 hour' s.ndjson
+	run_split cdp-merge $k --apply-map J/r$R --part 1/2 s.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: s.ndjson: --apply-map: the input changed since --emit-links read it (its size or modification time)"
+	assert_equal "$output" ""
+}
+
 @test "merge: --part K/N: bad ranges, several inputs, standard input" {
 	local k="--ids email --clear-links"
 	printf '%s\n' '{"email":"a@x.io"}' > x

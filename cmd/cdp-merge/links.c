@@ -32,6 +32,7 @@
 #include "merge.h"
 #include "out.h"
 #include "phase.h"
+#include "precs.h"
 #include "record.h"
 #include "xalloc.h"
 
@@ -258,7 +259,8 @@ node_sets(const struct index *ix, const struct sets *s, uint32_t **at,
 }
 
 void
-links_emit(struct index *ix, struct cdp_acct *acct, char **files, int nfiles)
+links_emit(struct index *ix, struct cdp_acct *acct, char **files, int nfiles,
+    const struct precs_lines *pl)
 {
 	const struct merge_opts *opt = ix->opt;
 	struct tokens *t = phase_tokens(opt);
@@ -315,6 +317,8 @@ links_emit(struct index *ix, struct cdp_acct *acct, char **files, int nfiles)
 	}
 	jfset_close(&fk);
 	jfset_close(&fs);
+	if (opt->part_n > 0 && nfiles == 1 && strcmp(files[0], "-") != 0)
+		precs_write(ix, tok, pl, files[0], pname, h.opts);
 	/* Records in, sets and values out: used, not written. */
 	acct->aggregating = true;
 	acct->written = acct->read - acct->rejected;
@@ -521,6 +525,10 @@ struct apply {
 	}			 pend[MAP_AHEAD];	/* a ring */
 	int			 npend, head;
 	const char		*file;	/* the slice's file, for messages */
+	/* The emit's records file, when there is one (precs.h): */
+	struct precs		 pr;
+	bool			 have_pr;
+	uint64_t		*npid;	/* node -> 0 unknown, 1 none, id + 2 */
 };
 
 /* Store the oldest pending map line (its slot fetched by now). */
@@ -627,7 +635,7 @@ map_reserve(struct apply *a, const char *dir, char **names, size_t n)
 			bytes += (size_t)st.st_size;
 	}
 	if (cdp_keymap_reserve(a->map, bytes / MAP_LINE) == -1 ||
-	    (a->seen != NULL && cdp_keymap_reserve(a->seen, bytes /
+	    (a->seen != NULL && !a->have_pr && cdp_keymap_reserve(a->seen, bytes /
 	    MAP_LINE) == -1))
 		cdp_oom(0);
 	cdp_buf_free(&file);
@@ -739,28 +747,69 @@ lookup(struct apply *a, struct cdp_key128 key)
 	return *v != 0 ? (a->cur = *v - 1, &a->cur) : NULL;
 }
 
+/* The map's entry for node i of the emit's records file, or NULL. */
+static uint64_t *
+node_lookup(struct apply *a, uint32_t i)
+{
+	if (a->npid[i] == 0) {
+		uint64_t *off = cdp_keymap_get(a->map, precs_tok(&a->pr, i));
+
+		a->npid[i] = off != NULL ? *off + 2 : 1;
+	}
+	return a->npid[i] > 1 ? (a->cur = a->npid[i] - 2, &a->cur) : NULL;
+}
+
+/*
+ * The id of the map for the record rec (on line at): of its first value
+ * the map has, or NULL.  A record the emit took has its values in the
+ * emit's records file; others are read here.  Returns -1 (*why) for a bad
+ * record.
+ */
+static int
+record_id(struct apply *a, struct cdp_rec *rec, const struct cdp_each_at *at,
+    const char **id, const char **why)
+{
+	struct cdp_key128 keys[MAX_IDS];
+	long r = -1;
+	int k;
+
+	*id = NULL;
+	if (a->have_pr && at->line != NULL)
+		r = precs_find(&a->pr, at->line->lineno);
+	/* All linking values of a record are in one cluster: the first
+	 * found names it.  A value missing from the map did not link. */
+	if (r >= 0) {
+		for (uint32_t e = a->pr.off[r]; e < a->pr.off[r + 1] &&
+		    *id == NULL; e++) {
+			uint64_t *off = node_lookup(a, a->pr.edges[e]);
+
+			if (off != NULL)
+				*id = a->ids.p + *off;
+		}
+		return 0;
+	}
+	if ((k = index_record_ids(&a->ix, rec, NULL, keys, why)) == -1)
+		return -1;
+	for (int i = 0; i < k && *id == NULL; i++) {
+		uint64_t *off = lookup(a, keys[i]);
+
+		if (off != NULL)
+			*id = a->ids.p + *off;
+	}
+	return 0;
+}
+
 static int
 apply_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
     const char **why)
 {
 	struct apply *a = ctx;
-	struct cdp_key128 keys[MAX_IDS];
 	char own[PROFILE_ID_SIZE];
-	const char *id = NULL;
+	const char *id;
 	struct cdp_err err;
-	int k;
 
-	(void)at;
-	if ((k = index_record_ids(&a->ix, rec, NULL, keys, why)) == -1)
+	if (record_id(a, rec, at, &id, why) == -1)
 		return -1;
-	/* All linking values of a record are in one cluster: the first
-	 * found names it.  A value missing from the map did not link. */
-	for (int i = 0; i < k && id == NULL; i++) {
-		uint64_t *off = lookup(a, keys[i]);
-
-		if (off != NULL)
-			id = a->ids.p + *off;
-	}
 	if (id == NULL && carried_id(a, rec, own) == 0) {
 		id = own;
 	} else if (id == NULL) {
@@ -799,6 +848,7 @@ links_apply(const struct merge_opts *opt, char **files, int nfiles)
 	struct cdp_acct acct = { 0 };
 	struct cdp_err err;
 	char part[JF_NAMEMAX];
+	const char *pname;
 
 	if (opt->part_n > 0)
 		part_check(files[0]);
@@ -808,7 +858,19 @@ links_apply(const struct merge_opts *opt, char **files, int nfiles)
 		cdp_oom(0);
 	if (!tokens_clear(a.t) && (a.seen = cdp_keymap_new()) == NULL)
 		cdp_oom(0);
-	map_load(&a, opt->apply_map, phase_part(opt, files, nfiles, part));
+	pname = phase_part(opt, files, nfiles, part);
+	/* The emit's records file of --part K/N of a named file. */
+	if (opt->part_n > 0 && strcmp(files[0], "-") != 0) {
+		char fp[17];
+
+		phase_fingerprint(opt, a.t, fp);
+		a.have_pr = precs_open(&a.pr, opt->apply_map, files[0],
+		    pname, fp) == 1;
+		if (a.have_pr)
+			a.npid = cdp_xcalloc(a.pr.nnodes ? a.pr.nnodes : 1,
+			    sizeof(*a.npid));
+	}
+	map_load(&a, opt->apply_map, pname);
 	if ((a.out = cdp_out_open(opt->common.output, &err)) == NULL ||
 	    cdp_acct_open(&acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
@@ -829,6 +891,8 @@ links_apply(const struct merge_opts *opt, char **files, int nfiles)
 	tokens_free(a.t);
 	cdp_keymap_free(a.map);
 	cdp_keymap_free(a.seen);
+	precs_close(&a.pr);
+	free(a.npid);
 	cdp_buf_free(&a.ids);
 	cdp_buf_free(&a.s1);
 	cdp_buf_free(&a.pid);
