@@ -760,6 +760,30 @@ node_lookup(struct apply *a, uint32_t i)
 }
 
 /*
+ * Record r of the records file is next: the nodes of the record 2 MAP_AHEAD
+ * on fetched, and for the one MAP_AHEAD on, its first node's slot in the
+ * map or its id's text (the tables are far larger than the cache).
+ */
+static void
+record_ahead(struct apply *a, size_t r)
+{
+	const struct precs *pr = &a->pr;
+	size_t f = r + 2 * MAP_AHEAD, g = r + MAP_AHEAD;
+
+	if (f < pr->nrecs)
+		for (uint32_t e = pr->off[f]; e < pr->off[f + 1]; e++)
+			__builtin_prefetch(&a->npid[pr->edges[e]]);
+	if (g < pr->nrecs && pr->off[g] < pr->off[g + 1]) {
+		uint32_t n = pr->edges[pr->off[g]];
+
+		if (a->npid[n] == 0)
+			cdp_keymap_prefetch(a->map, precs_tok(pr, n));
+		else if (a->npid[n] > 1)
+			__builtin_prefetch(a->ids.p + a->npid[n] - 2);
+	}
+}
+
+/*
  * The id of the map for the record rec (on line at): of its first value
  * the map has, or NULL.  A record the emit took has its values in the
  * emit's records file; others are read here.  Returns -1 (*why) for a bad
@@ -779,6 +803,7 @@ record_id(struct apply *a, struct cdp_rec *rec, const struct cdp_each_at *at,
 	/* All linking values of a record are in one cluster: the first
 	 * found names it.  A value missing from the map did not link. */
 	if (r >= 0) {
+		record_ahead(a, (size_t)r);
 		for (uint32_t e = a->pr.off[r]; e < a->pr.off[r + 1] &&
 		    *id == NULL; e++) {
 			uint64_t *off = node_lookup(a, a->pr.edges[e]);
