@@ -761,14 +761,15 @@ node_lookup(struct apply *a, uint32_t i)
 
 /*
  * Record r of the records file is next: the nodes of the record 2 MAP_AHEAD
- * on fetched, and for the one MAP_AHEAD on, its first node's slot in the
- * map or its id's text (the tables are far larger than the cache).
+ * on fetched; for the one MAP_AHEAD on, its first node's slot in the map;
+ * the one MAP_AHEAD / 2 on has its first node looked up and its id's text
+ * fetched (the tables are far larger than the cache).
  */
 static void
 record_ahead(struct apply *a, size_t r)
 {
 	const struct precs *pr = &a->pr;
-	size_t f = r + 2 * MAP_AHEAD, g = r + MAP_AHEAD;
+	size_t f = r + 2 * MAP_AHEAD, g = r + MAP_AHEAD, h = r + MAP_AHEAD / 2;
 
 	if (f < pr->nrecs)
 		for (uint32_t e = pr->off[f]; e < pr->off[f + 1]; e++)
@@ -778,8 +779,12 @@ record_ahead(struct apply *a, size_t r)
 
 		if (a->npid[n] == 0)
 			cdp_keymap_prefetch(a->map, precs_tok(pr, n));
-		else if (a->npid[n] > 1)
-			__builtin_prefetch(a->ids.p + a->npid[n] - 2);
+	}
+	if (h < pr->nrecs && pr->off[h] < pr->off[h + 1]) {
+		uint64_t *off = node_lookup(a, pr->edges[pr->off[h]]);
+
+		if (off != NULL)
+			__builtin_prefetch(a->ids.p + *off);
 	}
 }
 
