@@ -879,7 +879,9 @@ s	CzPrLSNunxwrlDq7jZaIiO	1'
 	    '{"email":"A@x.io","phone":"+47 912 34 567"}' '{"n":5}' \
 	    '{"phone":"+4791234567","customer_id":"K1"}' \
 	    '{"email":"c@x.io"}' '{"n":6,"profile_id":"mine"}' '{"email":7}' \
-	    '{"customer_id":"K1","email":"d@x.io"}' > s.ndjson
+	    '{"customer_id":"K1","email":"d@x.io"}' '{"email": "e@x.io"}' \
+	    '{"email":"f@x.io","n":[1, 2]}' '{"email":"g@x.io"} ' \
+	    '{"email":"h@x.io"}'$'\r' > s.ndjson
 	cdp-merge $IDS --default-country US --rejects /dev/null s.ndjson |
 	    sort > one
 	for i in 1 2; do
@@ -887,6 +889,12 @@ s	CzPrLSNunxwrlDq7jZaIiO	1'
 		    --part $i/2 -o J/r0 s.ndjson
 	done
 	assert_equal "$(ls J/r0 | tr '\n' ' ')" "recs-1-of-2 recs-2-of-2 to-0 to-1 "
+	# After its 216-byte header, the lines of the good records, the high
+	# bit set for a plain one (its fields as written and its '}', no
+	# profile_id): a space between the top-level tokens, inside an array
+	# or after the '}', or a profile_id, and the apply parses the line.
+	assert_equal "$(od -A n -t x4 -j 216 -N 24 J/r0/recs-1-of-2 | tr -s ' \n' ' ')" " 80000001 80000004 80000005 80000006 80000007 00000008 "
+	assert_equal "$(od -A n -t x4 -j 216 -N 20 J/r0/recs-2-of-2 | tr -s ' \n' ' ')" " 80000002 00000003 00000004 00000005 80000006 "
 	join_rounds $k
 	apply() {
 		for i in 1 2; do
@@ -896,7 +904,7 @@ s	CzPrLSNunxwrlDq7jZaIiO	1'
 	}
 	apply > many
 	assert_equal "$(sort many)" "$(cat one)"
-	assert_equal "$(cat rej-1 rej-2 | jq -c '[._line, ._error]' | tr '\n' ' ')" '[3,"not a JSON object at byte 1"] [3,"field \"email\": not an email address"] '
+	assert_equal "$(cat rej-1 rej-2 | jq -c '[._line, ._error]' | tr '\n' ' ')" '[3,"not a JSON object at byte 1"] [1,"field \"email\": not an email address"] '
 	# Without the records file the apply finds the values itself.
 	mv J/r0/recs-1-of-2 recs
 	apply > again

@@ -529,6 +529,9 @@ struct apply {
 	struct precs		 pr;
 	bool			 have_pr;
 	uint64_t		*npid;	/* node -> 0 unknown, 1 none, id + 2 */
+	long			 at_line;	/* apply_raw()'s line, */
+	long			 at_rec;	/* its good record or -1, */
+	const char		*at_id;	/* and its id or NULL */
 };
 
 /* Store the oldest pending map line (its slot fetched by now). */
@@ -788,10 +791,57 @@ record_ahead(struct apply *a, size_t r)
 	}
 }
 
+/* The id of the map for good record r of the records file: of its first
+ * value the map has, or NULL. */
+static const char *
+precs_record_id(struct apply *a, size_t r)
+{
+	record_ahead(a, r);
+	/* All linking values of a record are in one cluster: the first
+	 * found names it.  A value missing from the map did not link. */
+	for (uint32_t e = a->pr.off[r]; e < a->pr.off[r + 1]; e++) {
+		uint64_t *off = node_lookup(a, a->pr.edges[e]);
+
+		if (off != NULL)
+			return a->ids.p + *off;
+	}
+	return NULL;
+}
+
 /*
- * The id of the map for the record rec (on line at): of its first value
- * the map has, or NULL.  A record the emit took has its values in the
- * emit's records file; others are read here.  Returns -1 (*why) for a bad
+ * With the emit's records file, each line before it is parsed: the id of
+ * a record the emit took is found, and a plain line given one is written
+ * as it is with the id added, as merge_annotate() would (1).
+ */
+static int
+apply_raw(void *ctx, const struct cdp_each_at *at)
+{
+	struct apply *a = ctx;
+	const struct cdp_line *l = at->line;
+	struct cdp_err err;
+
+	a->at_line = l->lineno;
+	a->at_rec = precs_find(&a->pr, l->lineno);
+	a->at_id = a->at_rec >= 0 ? precs_record_id(a, (size_t)a->at_rec) :
+	    NULL;
+	if (a->at_id == NULL || !precs_plain(&a->pr, (size_t)a->at_rec))
+		return 0;
+	cdp_buf_reset(&a->w.b);
+	if (cdp_buf_add(&a->w.b, l->p, l->len - 1) == -1 ||
+	    cdp_buf_add(&a->w.b, ",\"profile_id\":", 14) == -1 ||
+	    cdp_json_quote(&a->w.b, a->at_id, strlen(a->at_id)) == -1 ||
+	    cdp_buf_add(&a->w.b, "}\n", 2) == -1)
+		cdp_oom(0);
+	if (cdp_out_write(a->out, a->w.b.p, a->w.b.len, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	a->mapped++;
+	return 1;
+}
+
+/*
+ * The id of the map for the record rec (on line at), or NULL in *id: of a
+ * record the emit took, found by apply_raw(); of others, of their first
+ * value the map has, the values read here.  Returns -1 (*why) for a bad
  * record.
  */
 static int
@@ -799,23 +849,12 @@ record_id(struct apply *a, struct cdp_rec *rec, const struct cdp_each_at *at,
     const char **id, const char **why)
 {
 	struct cdp_key128 keys[MAX_IDS];
-	long r = -1;
 	int k;
 
 	*id = NULL;
-	if (a->have_pr && at->line != NULL)
-		r = precs_find(&a->pr, at->line->lineno);
-	/* All linking values of a record are in one cluster: the first
-	 * found names it.  A value missing from the map did not link. */
-	if (r >= 0) {
-		record_ahead(a, (size_t)r);
-		for (uint32_t e = a->pr.off[r]; e < a->pr.off[r + 1] &&
-		    *id == NULL; e++) {
-			uint64_t *off = node_lookup(a, a->pr.edges[e]);
-
-			if (off != NULL)
-				*id = a->ids.p + *off;
-		}
+	if (a->have_pr && at->line != NULL && at->line->lineno ==
+	    a->at_line && a->at_rec >= 0) {
+		*id = a->at_id;
 		return 0;
 	}
 	if ((k = index_record_ids(&a->ix, rec, NULL, keys, why)) == -1)
@@ -874,7 +913,7 @@ part_check(const char *file)
 int
 links_apply(const struct merge_opts *opt, char **files, int nfiles)
 {
-	struct apply a = { .last = UINT64_MAX };
+	struct apply a = { .last = UINT64_MAX, .at_line = -1 };
 	struct cdp_acct acct = { 0 };
 	struct cdp_err err;
 	char part[JF_NAMEMAX];
@@ -904,7 +943,10 @@ links_apply(const struct merge_opts *opt, char **files, int nfiles)
 	if ((a.out = cdp_out_open(opt->common.output, &err)) == NULL ||
 	    cdp_acct_open(&acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
-	if (opt->part_n > 0)
+	if (a.have_pr)
+		cdp_each_part_raw(files[0], opt->part_k, opt->part_n,
+		    &opt->common, &acct, apply_raw, apply_record, &a);
+	else if (opt->part_n > 0)
 		cdp_each_part(files[0], opt->part_k, opt->part_n, &opt->common,
 		    &acct, apply_record, &a);
 	else

@@ -3,7 +3,7 @@
  * --apply-map (precs.h).
  *
  * The file: a header (struct phead), then the good records' line numbers
- * (uint32 each), their offsets into the edges (nrecs + 1), the edges
+ * (uint32 each, the high bit for a plain line), their offsets into the edges (nrecs + 1), the edges
  * (node numbers), padding to 8 bytes and each node's token (16 bytes:
  * hi then lo).
  */
@@ -36,13 +36,13 @@ struct phead {
 };
 
 void
-precs_line(struct precs_lines *pl, long lineno)
+precs_line(struct precs_lines *pl, long lineno, bool plain)
 {
-	if (lineno < 0 || lineno > (long)UINT32_MAX)
+	if (lineno < 0 || lineno >= (long)PRECS_PLAIN)
 		cdp_die(EX_DATAERR, NULL, 0, "--emit-links: a part of more "
-		    "than %lu lines", (unsigned long)UINT32_MAX);
+		    "than %lu lines", (unsigned long)PRECS_PLAIN - 1);
 	cdp_xgrow((void **)&pl->line, &pl->cap, pl->n + 1, sizeof(*pl->line));
-	pl->line[pl->n++] = (uint32_t)lineno;
+	pl->line[pl->n++] = (uint32_t)lineno | (plain ? PRECS_PLAIN : 0);
 }
 
 static void
@@ -214,8 +214,8 @@ precs_open(struct precs *pr, const char *dir, const char *file,
 	pr->nedges = h.nedges;
 	pr->cur = 0;
 	for (size_t k = 0; k < pr->nrecs; k++)
-		if (pr->off[k] > pr->off[k + 1] || (k > 0 && pr->line[k] <=
-		    pr->line[k - 1]))
+		if (pr->off[k] > pr->off[k + 1] || (k > 0 && (pr->line[k] &
+		    ~PRECS_PLAIN) <= (pr->line[k - 1] & ~PRECS_PLAIN)))
 			bad(path.p, "a records file out of order");
 	if (pr->off[0] != 0 || pr->off[pr->nrecs] != pr->nedges)
 		bad(path.p, "a records file out of order");
@@ -229,11 +229,19 @@ precs_open(struct precs *pr, const char *dir, const char *file,
 long
 precs_find(struct precs *pr, long lineno)
 {
-	while (pr->cur < pr->nrecs && pr->line[pr->cur] < lineno)
+	while (pr->cur < pr->nrecs && (long)(pr->line[pr->cur] &
+	    ~PRECS_PLAIN) < lineno)
 		pr->cur++;
-	if (pr->cur < pr->nrecs && pr->line[pr->cur] == lineno)
+	if (pr->cur < pr->nrecs && (long)(pr->line[pr->cur] &
+	    ~PRECS_PLAIN) == lineno)
 		return (long)pr->cur++;
 	return -1;
+}
+
+bool
+precs_plain(const struct precs *pr, size_t r)
+{
+	return (pr->line[r] & PRECS_PLAIN) != 0;
 }
 
 struct cdp_key128

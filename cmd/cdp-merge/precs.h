@@ -15,21 +15,29 @@
 #ifndef MERGE_PRECS_H
 #define MERGE_PRECS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "index.h"
 #include "keymap.h"
 
-/* The line numbers (in the part) of the good records, in order. */
+/* The line numbers (in the part) of the good records, in order; the
+ * high bit set for a plain line (precs_line()). */
 struct precs_lines {
 	uint32_t	*line;
 	size_t		 n, cap;
 };
 
-/* Record the good record on line lineno of the part; exits 65 past
- * UINT32_MAX lines. */
-void	precs_line(struct precs_lines *pl, long lineno);
+#define PRECS_PLAIN	UINT32_C(0x80000000)
+
+/*
+ * Record the good record on line lineno of the part; plain when the line
+ * is its fields in the writer's form and its '}' (cdp_rec_compact_end())
+ * and it has no profile_id: the apply then writes the line as it is, with
+ * the id added.  Exits 65 past 2^31 - 1 lines.
+ */
+void	precs_line(struct precs_lines *pl, long lineno, bool plain);
 
 /*
  * --emit-links --part K/N of file: write OUT/recs-PART (OUT the emit's
@@ -64,6 +72,9 @@ int	precs_open(struct precs *pr, const char *dir, const char *file,
 /* The good record on line lineno (lines asked in increasing order), or
  * -1 when the emit did not take it. */
 long	precs_find(struct precs *pr, long lineno);
+
+/* Whether good record r's line is plain (precs_line()). */
+bool	precs_plain(const struct precs *pr, size_t r);
 
 /* Node i's token. */
 struct cdp_key128 precs_tok(const struct precs *pr, uint32_t i);

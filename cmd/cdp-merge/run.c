@@ -269,6 +269,16 @@ pass1_record(struct run *r, const struct cdp_line *l, const char **why)
 	return true;
 }
 
+/* The good record r->rec of line l: is the line its fields in the
+ * writer's form and its '}', with no profile_id (precs.h)? */
+static bool
+plain_line(struct run *r, const struct cdp_line *l)
+{
+	return l->len > 0 && l->p[l->len - 1] == '}' &&
+	    cdp_rec_compact_end(&r->rec) + 1 == l->len &&
+	    cdp_rec_find(&r->rec, "profile_id", 10) == NULL;
+}
+
 static void
 pass1_input(struct run *r, struct input *in)
 {
@@ -311,7 +321,7 @@ pass1_input(struct run *r, struct input *in)
 		else
 			reject(r, in, &l, why);
 		if (good && r->opt->emit_links && r->opt->part_n > 0)
-			precs_line(&r->plines, l.lineno);
+			precs_line(&r->plines, l.lineno, plain_line(r, &l));
 		cdp_progress_update(&r->prog, r->acct.read, r->done +
 		    cdp_lines_offset(lr) - cdp_lines_from(lr));
 	}
