@@ -8,6 +8,7 @@
 struct loop {
 	struct cdp_acct		*acct;
 	cdp_each_fn		 fn;
+	cdp_each_raw_fn		 raw;	/* or NULL */
 	void			*ctx;
 	struct cdp_rec		 rec;
 	struct cdp_progress	 prog;
@@ -37,6 +38,10 @@ one(struct loop *lp, const struct cdp_each_at *at)
 	lp->acct->read++;
 	if (l->too_long) {
 		reject(lp, at, why);
+		return;
+	}
+	if (lp->raw != NULL && lp->raw(lp->ctx, at) == 1) {
+		lp->acct->written++;
 		return;
 	}
 	if (cdp_rec_parse(&lp->rec, l->p, l->len, &err) == -1) {
@@ -88,10 +93,10 @@ one_file(struct loop *lp, const char *path, size_t max, long k, long n)
 /* Every file, or the part k of n of the one file when n > 0. */
 static void
 each(char **files, int nfiles, long k, long n,
-    const struct cdp_common_opts *c, struct cdp_acct *acct, cdp_each_fn fn,
-    void *ctx)
+    const struct cdp_common_opts *c, struct cdp_acct *acct,
+    cdp_each_raw_fn raw, cdp_each_fn fn, void *ctx)
 {
-	struct loop lp = { .acct = acct, .fn = fn, .ctx = ctx };
+	struct loop lp = { .acct = acct, .fn = fn, .raw = raw, .ctx = ctx };
 	struct cdp_err err;
 	const char *bad;
 	off_t total;
@@ -109,7 +114,7 @@ void
 cdp_each(char **files, int nfiles, const struct cdp_common_opts *c,
     struct cdp_acct *acct, cdp_each_fn fn, void *ctx)
 {
-	each(files, nfiles, 0, 0, c, acct, fn, ctx);
+	each(files, nfiles, 0, 0, c, acct, NULL, fn, ctx);
 }
 
 void
@@ -119,5 +124,15 @@ cdp_each_part(const char *file, long k, long n,
 {
 	char *files[] = { (char *)file };
 
-	each(files, 1, k, n, c, acct, fn, ctx);
+	each(files, 1, k, n, c, acct, NULL, fn, ctx);
+}
+
+void
+cdp_each_part_raw(const char *file, long k, long n,
+    const struct cdp_common_opts *c, struct cdp_acct *acct,
+    cdp_each_raw_fn raw, cdp_each_fn fn, void *ctx)
+{
+	char *files[] = { (char *)file };
+
+	each(files, 1, k, n, c, acct, raw, fn, ctx);
 }

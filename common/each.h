@@ -54,4 +54,16 @@ void	cdp_each_part(const char *file, long k, long n,
 	    const struct cdp_common_opts *c, struct cdp_acct *acct,
 	    cdp_each_fn fn, void *ctx);
 
+/*
+ * A look at a line before it is parsed: return 1 when the line is used as
+ * it is (counted as written, fn not called), 0 to parse it and call fn.
+ * Lines over the cap are not shown.
+ */
+typedef int	(*cdp_each_raw_fn)(void *ctx, const struct cdp_each_at *at);
+
+/* cdp_each_part() with raw shown each line first. */
+void	cdp_each_part_raw(const char *file, long k, long n,
+	    const struct cdp_common_opts *c, struct cdp_acct *acct,
+	    cdp_each_raw_fn raw, cdp_each_fn fn, void *ctx);
+
 #endif

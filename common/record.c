@@ -2884,6 +2884,12 @@ compact_end(const struct cdp_rec *r)
 	return at;
 }
 
+size_t
+cdp_rec_compact_end(const struct cdp_rec *r)
+{
+	return r->n > 0 ? compact_end(r) : 0;
+}
+
 int
 cdp_recw_fields(struct cdp_recw *w, const struct cdp_rec *r)
 {

@@ -235,6 +235,13 @@ int	cdp_recw_field(struct cdp_recw *w, const struct cdp_rec *r,
  */
 int	cdp_recw_fields(struct cdp_recw *w, const struct cdp_rec *r);
 
+/*
+ * The end of r's fields in its line when the line holds them in the
+ * writer's form (what cdp_recw_fields() then copies in one piece: a line
+ * that ends there with its '}' is written as it is), or 0.
+ */
+size_t	cdp_rec_compact_end(const struct cdp_rec *r);
+
 /* Copy field f of r under a new (unescaped) key. */
 int	cdp_recw_field_as(struct cdp_recw *w, const char *key, size_t klen,
 	    const struct cdp_rec *r, const struct cdp_field *f);

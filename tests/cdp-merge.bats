@@ -740,7 +740,7 @@ join_rounds() {
 J/r0/to-0/keep-sets-a
 J/r0/to-1/emit-a
 J/r0/to-1/keep-sets-a'
-	assert_equal "$(head -c 22 J/r0/to-0/emit-a)" '#cdp-merge-join	2	emit'
+	assert_equal "$(head -c 22 J/r0/to-0/emit-a)" '#cdp-merge-join	3	emit'
 	# Nothing in clear: not the values, not the normalised phone.
 	run grep -rlE 'ann|601|C9' J
 	assert_failure 1
@@ -755,11 +755,11 @@ J/r0/to-1/keep-sets-a'
 	cdp-merge $IDS --hash-key-file key --emit-links --buckets 1 -o J/r0 a.ndjson
 	# A token, a set: 22 characters; ann@x.io (8 bytes) sealed in 11,
 	# +48601234567 (12) in 16, C9 (2) in 3.
-	assert_equal "$(cat J/r0/to-0/emit-a)" '#cdp-merge-join	2	emit	1	a	3020fea5dac33837	0	0	0	0
+	assert_equal "$(cat J/r0/to-0/emit-a)" '#cdp-merge-join	3	emit	1	a	3020fea5dac33837	0	0	0	0
 v	BtP9AO5pScEHiWiFJSwNGL	0	bCu7nMOiilM	BF70SJolhrI5dmjlBPOXYJ,DNnhDURLxfVxxZeEljto5n
 v	AX-YSBFoGPXDjxPlmHW5px	1	WK2uC6vrIFkiRLLh	DNnhDURLxfVxxZeEljto5n,CzPrLSNunxwrlDq7jZaIiO
 v	DF5Ojckzdm_3vmOktdQECO	2	nFc	CzPrLSNunxwrlDq7jZaIiO'
-	assert_equal "$(cat J/r0/to-0/keep-sets-a)" '#cdp-merge-join	2	emit	1	a	3020fea5dac33837	0	0	0	0
+	assert_equal "$(cat J/r0/to-0/keep-sets-a)" '#cdp-merge-join	3	emit	1	a	3020fea5dac33837	0	0	0	0
 s	BF70SJolhrI5dmjlBPOXYJ	1
 s	DNnhDURLxfVxxZeEljto5n	1
 s	CzPrLSNunxwrlDq7jZaIiO	1'
@@ -769,10 +769,10 @@ s	CzPrLSNunxwrlDq7jZaIiO	1'
 	run_split cdp-merge $IDS --hash-key-file key --join-links -o K/r1 K/r0/to-0
 	assert_failure 65
 	assert_equal "$stderr" "cdp-merge: K/r0/to-0/emit-a:2: bad join file: expected a key (22 characters)"
-	# A file of the version before (parts by name in the S and N lines).
+	# A file of the version before (a slice's line always with its id).
 	rm -r K
 	cp -r J K
-	sed -i '1s/^#cdp-merge-join\t2\t/#cdp-merge-join\t1\t/' K/r0/to-0/emit-a
+	sed -i '1s/^#cdp-merge-join\t3\t/#cdp-merge-join\t2\t/' K/r0/to-0/emit-a
 	run_split cdp-merge $IDS --hash-key-file key --join-links -o K/r1 K/r0/to-0
 	assert_failure 65
 	assert_equal "$stderr" "cdp-merge: K/r0/to-0/emit-a:1: a join file of another version of cdp-merge"
@@ -818,6 +818,24 @@ s	CzPrLSNunxwrlDq7jZaIiO	1'
 	run_split cdp-merge $IDS --hash-key-file key --apply-map J/r$R a.ndjson
 	assert_failure 65
 	assert_equal "$stderr" "cdp-merge: $f:$(wc -l < "$f"): bad join file: a token given twice"
+	# A cluster's id is written once a file: its other values' lines
+	# are a token alone, and take the id of the line before.
+	rm -rf J
+	for p in a b; do
+		cdp-merge $IDS --hash-key-file key --emit-links --buckets 1 \
+		    -o J/r0 $p.ndjson
+	done
+	join_rounds $IDS --hash-key-file key
+	f=J/r$R/map-a/from-0
+	assert_equal "$(sed 1d "$f" | awk -F '\t' '{ print NF }' | tr '\n' ' ')" "2 1 1 "
+	run cdp-merge $IDS --hash-key-file key --apply-map J/r$R a.ndjson
+	assert_success
+	assert_equal "$output" "$(cdp-merge $IDS "$F/people.ndjson" | head -n 3)"
+	# A file's first line gives its id.
+	sed -i 2d "$f"
+	run_split cdp-merge $IDS --hash-key-file key --apply-map J/r$R a.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: $f:2: bad join file: expected TOKEN TAB PROFILE_ID"
 }
 
 @test "merge: --part K/N: the phases read byte ranges of one file, every line once, as one process" {
@@ -852,6 +870,67 @@ s	CzPrLSNunxwrlDq7jZaIiO	1'
 	run_split cdp-merge $k --apply-map J/r$R --part 2/2 bad.ndjson
 	assert_failure 65
 	assert_equal "$stderr" 'cdp-merge: bad.ndjson[2/2]:1: not a JSON object at byte 1'
+}
+
+@test "merge: --part K/N: the apply takes each record's values from the emit's records file, of the same input only" {
+	printf '%032d' 7 > key
+	local k="$IDS --default-country US --hash-key-file key"
+	printf '%s\n' '{"email":"a@x.io","n":1}' '' 'nope' \
+	    '{"email":"A@x.io","phone":"+47 912 34 567"}' '{"n":5}' \
+	    '{"phone":"+4791234567","customer_id":"K1"}' \
+	    '{"email":"c@x.io"}' '{"n":6,"profile_id":"mine"}' '{"email":7}' \
+	    '{"customer_id":"K1","email":"d@x.io"}' '{"email": "e@x.io"}' \
+	    '{"email":"f@x.io","n":[1, 2]}' '{"email":"g@x.io"} ' \
+	    '{"email":"h@x.io"}'$'\r' > s.ndjson
+	cdp-merge $IDS --default-country US --rejects /dev/null s.ndjson |
+	    sort > one
+	for i in 1 2; do
+		cdp-merge $k --rejects /dev/null --emit-links --buckets 2 \
+		    --part $i/2 -o J/r0 s.ndjson
+	done
+	assert_equal "$(ls J/r0 | tr '\n' ' ')" "recs-1-of-2 recs-2-of-2 to-0 to-1 "
+	# After its 216-byte header, the lines of the good records, the high
+	# bit set for a plain one (its fields as written and its '}', no
+	# profile_id): a space between the top-level tokens, inside an array
+	# or after the '}', or a profile_id, and the apply parses the line.
+	assert_equal "$(od -A n -t x4 -j 216 -N 24 J/r0/recs-1-of-2 | tr -s ' \n' ' ')" " 80000001 80000004 80000005 80000006 80000007 00000008 "
+	assert_equal "$(od -A n -t x4 -j 216 -N 20 J/r0/recs-2-of-2 | tr -s ' \n' ' ')" " 80000002 00000003 00000004 00000005 80000006 "
+	join_rounds $k
+	apply() {
+		for i in 1 2; do
+			cdp-merge $k --rejects rej-$i --apply-map J/r$R \
+			    --part $i/2 s.ndjson || return
+		done
+	}
+	apply > many
+	assert_equal "$(sort many)" "$(cat one)"
+	assert_equal "$(cat rej-1 rej-2 | jq -c '[._line, ._error]' | tr '\n' ' ')" '[3,"not a JSON object at byte 1"] [1,"field \"email\": not an email address"] '
+	# Without the records file the apply finds the values itself.
+	mv J/r0/recs-1-of-2 recs
+	apply > again
+	assert_equal "$(cat again)" "$(cat many)"
+	# A records file of another part, or cut short.
+	cp J/r0/recs-2-of-2 J/r0/recs-1-of-2
+	run_split cdp-merge $k --apply-map J/r$R --part 1/2 s.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: J/r0/recs-1-of-2: --apply-map: the records file of another part"
+	head -c 300 recs > J/r0/recs-1-of-2
+	run_split cdp-merge $k --apply-map J/r$R --part 1/2 s.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: J/r0/recs-1-of-2: --apply-map: a records file cut short"
+	# Made with another key.
+	mv recs J/r0/recs-1-of-2
+	printf '%032d' 8 > key2
+	run_split cdp-merge $IDS --default-country US --hash-key-file key2 \
+	    --apply-map J/r$R --part 1/2 s.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: J/r0/recs-1-of-2: --apply-map: written with other options or another key"
+	# The input changed since the emit read it: same size, a later time.
+	touch -d '+1 hour' s.ndjson
+	run_split cdp-merge $k --apply-map J/r$R --part 1/2 s.ndjson
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: s.ndjson: --apply-map: the input changed since --emit-links read it (its size or modification time)"
+	assert_equal "$output" ""
 }
 
 @test "merge: --part K/N: bad ranges, several inputs, standard input" {

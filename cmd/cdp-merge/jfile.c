@@ -20,8 +20,9 @@
 #include "xalloc.h"
 
 #define MAGIC	"#cdp-merge-join"
-/* The files' version: 2 since the S and N lines give parts by number. */
-#define VERSION	'2'
+/* The files' version: 3 since a map slice's line may be a token alone
+ * (2: the S and N lines give parts by number). */
+#define VERSION	'3'
 
 /* Multiply-shift of the high half: no modulo bias for small counts. */
 static int

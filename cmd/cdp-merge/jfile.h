@@ -6,7 +6,7 @@
  * a bucket in the rounds) and the bucket's own "keep-" files, which it
  * carries from round to round.  Every file starts with a header line
  *
- *   #cdp-merge-join TAB 2 TAB PHASE TAB BUCKETS TAB FROM TAB OPTS TAB
+ *   #cdp-merge-join TAB 3 TAB PHASE TAB BUCKETS TAB FROM TAB OPTS TAB
  *   SETTLED TAB PRIOR TAB GATHER TAB COUNT
  *
  * then lines of TAB-separated fields, the first a letter naming the kind.
@@ -107,7 +107,7 @@ size_t	jf_list(const char *dir, char ***names);
 void	jf_names_free(char **names, size_t n);
 
 /*
- * Read file path: its header into *h (checked: a join file, version 1,
+ * Read file path: its header into *h (checked: a join file, this version,
  * opts equal to want when want is non-NULL), then fn(ctx, line) for every
  * line after it; fn returns 0, or -1 with *why to stop with 65.  Returns
  * the lines read after the header.  Exits 66 or 65 on a bad file.

@@ -32,6 +32,7 @@
 #include "merge.h"
 #include "out.h"
 #include "phase.h"
+#include "precs.h"
 #include "record.h"
 #include "xalloc.h"
 
@@ -258,7 +259,8 @@ node_sets(const struct index *ix, const struct sets *s, uint32_t **at,
 }
 
 void
-links_emit(struct index *ix, struct cdp_acct *acct, char **files, int nfiles)
+links_emit(struct index *ix, struct cdp_acct *acct, char **files, int nfiles,
+    const struct precs_lines *pl)
 {
 	const struct merge_opts *opt = ix->opt;
 	struct tokens *t = phase_tokens(opt);
@@ -315,6 +317,8 @@ links_emit(struct index *ix, struct cdp_acct *acct, char **files, int nfiles)
 	}
 	jfset_close(&fk);
 	jfset_close(&fs);
+	if (opt->part_n > 0 && nfiles == 1 && strcmp(files[0], "-") != 0)
+		precs_write(ix, tok, pl, files[0], pname, h.opts);
 	/* Records in, sets and values out: used, not written. */
 	acct->aggregating = true;
 	acct->written = acct->read - acct->rejected;
@@ -521,6 +525,13 @@ struct apply {
 	}			 pend[MAP_AHEAD];	/* a ring */
 	int			 npend, head;
 	const char		*file;	/* the slice's file, for messages */
+	/* The emit's records file, when there is one (precs.h): */
+	struct precs		 pr;
+	bool			 have_pr;
+	uint64_t		*npid;	/* node -> 0 unknown, 1 none, id + 2 */
+	long			 at_line;	/* apply_raw()'s line, */
+	long			 at_rec;	/* its good record or -1, */
+	const char		*at_id;	/* and its id or NULL */
 };
 
 /* Store the oldest pending map line (its slot fetched by now). */
@@ -539,22 +550,17 @@ map_store(struct apply *a)
 	a->npend--;
 }
 
-/* One line of a slice: TOKEN TAB PROFILE_ID. */
+/* Field 1 of l, a profile id, as the id of the map lines from here. */
 static int
-map_line(void *ctx, const struct jline *l, const char **why)
+map_id(struct apply *a, const struct jline *l, const char **why)
 {
-	struct apply *a = ctx;
-	struct pend *p;
-
 	if (l->nf != 2 || name_unescape(&a->pid, l->f[1], l->n[1]) == -1 ||
 	    a->pid.len == 0 || a->pid.len >= PROFILE_ID_SIZE ||
 	    memchr(a->pid.p, '\0', a->pid.len) != NULL) {
 		*why = "expected TOKEN TAB PROFILE_ID";
 		return -1;
 	}
-	/* The same id for many values: a cluster's values come one after
-	 * another in a slice (name.c writes them so), and its id's text is
-	 * kept once for them. */
+	/* The same id for many values: its text is kept once for them. */
 	if (a->last_len != a->pid.len || a->last == UINT64_MAX ||
 	    memcmp(a->ids.p + a->last, a->pid.p, a->pid.len) != 0) {
 		a->last = a->ids.len;
@@ -562,6 +568,24 @@ map_line(void *ctx, const struct jline *l, const char **why)
 		if (cdp_buf_add(&a->ids, a->pid.p, a->pid.len + 1) == -1)
 			cdp_oom(0);
 	}
+	return 0;
+}
+
+/* One line of a slice: TOKEN TAB PROFILE_ID, or TOKEN alone for the id
+ * of the file's previous line (name.c writes a cluster's values one after
+ * another, its id once). */
+static int
+map_line(void *ctx, const struct jline *l, const char **why)
+{
+	struct apply *a = ctx;
+	struct pend *p;
+
+	if (l->nf == 1 && a->last == UINT64_MAX) {
+		*why = "expected TOKEN TAB PROFILE_ID";
+		return -1;
+	}
+	if (l->nf != 1 && map_id(a, l, why) == -1)
+		return -1;
 	if (a->npend == MAP_AHEAD)
 		map_store(a);
 	p = &a->pend[(a->head + a->npend++) % MAP_AHEAD];
@@ -586,15 +610,18 @@ from_number(const char *s)
 	return *end == '\0' && b < JF_MAXB ? (int)b : -1;
 }
 
-/* A slice's line: TOKEN TAB "p_" and 32 hex digits, newline. */
-#define MAP_LINE	(TOKEN_TEXT + 1 + 34 + 1)
+/* A slice's line: TOKEN TAB "p_" and 32 hex digits, newline; or TOKEN,
+ * newline.  Clusters have three values a part or so: a line's bytes on
+ * average. */
+#define MAP_LINE	((TOKEN_TEXT + 1 + 34 + 1 + 2 * (TOKEN_TEXT + 1)) / 3)
 
 /*
  * Room in the maps for the slice's tokens before they load: its lines are
- * a token and a profile id, MAP_LINE bytes for ids of this program, so its
- * size tells their number near enough (a map grown a quarter at a time would
- * move every token four times or so on the way).  The part's values
- * looked up (a->seen) are about as many: its linking values.
+ * a token and perhaps a profile id, MAP_LINE bytes on average for ids of
+ * this program, so its size tells their number near enough (a map grown a
+ * quarter at a time would move every token four times or so on the way).
+ * The part's values looked up (a->seen) are about as many: its linking
+ * values.
  */
 static void
 map_reserve(struct apply *a, const char *dir, char **names, size_t n)
@@ -611,7 +638,7 @@ map_reserve(struct apply *a, const char *dir, char **names, size_t n)
 			bytes += (size_t)st.st_size;
 	}
 	if (cdp_keymap_reserve(a->map, bytes / MAP_LINE) == -1 ||
-	    (a->seen != NULL && cdp_keymap_reserve(a->seen, bytes /
+	    (a->seen != NULL && !a->have_pr && cdp_keymap_reserve(a->seen, bytes /
 	    MAP_LINE) == -1))
 		cdp_oom(0);
 	cdp_buf_free(&file);
@@ -639,6 +666,8 @@ map_load(struct apply *a, const char *dir, const char *part)
 		if (cdp_buf_addf(&file, "%s/%s", path.p, names[i]) == -1)
 			cdp_oom(0);
 		a->file = file.p;
+		/* A file's first line gives its id. */
+		a->last = UINT64_MAX;
 		jf_read(file.p, fp, &h, map_line, a);
 		while (a->npend > 0)
 			map_store(a);
@@ -721,28 +750,135 @@ lookup(struct apply *a, struct cdp_key128 key)
 	return *v != 0 ? (a->cur = *v - 1, &a->cur) : NULL;
 }
 
+/* The map's entry for node i of the emit's records file, or NULL. */
+static uint64_t *
+node_lookup(struct apply *a, uint32_t i)
+{
+	if (a->npid[i] == 0) {
+		uint64_t *off = cdp_keymap_get(a->map, precs_tok(&a->pr, i));
+
+		a->npid[i] = off != NULL ? *off + 2 : 1;
+	}
+	return a->npid[i] > 1 ? (a->cur = a->npid[i] - 2, &a->cur) : NULL;
+}
+
+/*
+ * Record r of the records file is next: the nodes of the record 2 MAP_AHEAD
+ * on fetched; for the one MAP_AHEAD on, its first node's slot in the map;
+ * the one MAP_AHEAD / 2 on has its first node looked up and its id's text
+ * fetched (the tables are far larger than the cache).
+ */
+static void
+record_ahead(struct apply *a, size_t r)
+{
+	const struct precs *pr = &a->pr;
+	size_t f = r + 2 * MAP_AHEAD, g = r + MAP_AHEAD, h = r + MAP_AHEAD / 2;
+
+	if (f < pr->nrecs)
+		for (uint32_t e = pr->off[f]; e < pr->off[f + 1]; e++)
+			__builtin_prefetch(&a->npid[pr->edges[e]]);
+	if (g < pr->nrecs && pr->off[g] < pr->off[g + 1]) {
+		uint32_t n = pr->edges[pr->off[g]];
+
+		if (a->npid[n] == 0)
+			cdp_keymap_prefetch(a->map, precs_tok(pr, n));
+	}
+	if (h < pr->nrecs && pr->off[h] < pr->off[h + 1]) {
+		uint64_t *off = node_lookup(a, pr->edges[pr->off[h]]);
+
+		if (off != NULL)
+			__builtin_prefetch(a->ids.p + *off);
+	}
+}
+
+/* The id of the map for good record r of the records file: of its first
+ * value the map has, or NULL. */
+static const char *
+precs_record_id(struct apply *a, size_t r)
+{
+	record_ahead(a, r);
+	/* All linking values of a record are in one cluster: the first
+	 * found names it.  A value missing from the map did not link. */
+	for (uint32_t e = a->pr.off[r]; e < a->pr.off[r + 1]; e++) {
+		uint64_t *off = node_lookup(a, a->pr.edges[e]);
+
+		if (off != NULL)
+			return a->ids.p + *off;
+	}
+	return NULL;
+}
+
+/*
+ * With the emit's records file, each line before it is parsed: the id of
+ * a record the emit took is found, and a plain line given one is written
+ * as it is with the id added, as merge_annotate() would (1).
+ */
+static int
+apply_raw(void *ctx, const struct cdp_each_at *at)
+{
+	struct apply *a = ctx;
+	const struct cdp_line *l = at->line;
+	struct cdp_err err;
+
+	a->at_line = l->lineno;
+	a->at_rec = precs_find(&a->pr, l->lineno);
+	a->at_id = a->at_rec >= 0 ? precs_record_id(a, (size_t)a->at_rec) :
+	    NULL;
+	if (a->at_id == NULL || !precs_plain(&a->pr, (size_t)a->at_rec))
+		return 0;
+	cdp_buf_reset(&a->w.b);
+	if (cdp_buf_add(&a->w.b, l->p, l->len - 1) == -1 ||
+	    cdp_buf_add(&a->w.b, ",\"profile_id\":", 14) == -1 ||
+	    cdp_json_quote(&a->w.b, a->at_id, strlen(a->at_id)) == -1 ||
+	    cdp_buf_add(&a->w.b, "}\n", 2) == -1)
+		cdp_oom(0);
+	if (cdp_out_write(a->out, a->w.b.p, a->w.b.len, &err) == -1)
+		cdp_die_err(&err, NULL, 0);
+	a->mapped++;
+	return 1;
+}
+
+/*
+ * The id of the map for the record rec (on line at), or NULL in *id: of a
+ * record the emit took, found by apply_raw(); of others, of their first
+ * value the map has, the values read here.  Returns -1 (*why) for a bad
+ * record.
+ */
+static int
+record_id(struct apply *a, struct cdp_rec *rec, const struct cdp_each_at *at,
+    const char **id, const char **why)
+{
+	struct cdp_key128 keys[MAX_IDS];
+	int k;
+
+	*id = NULL;
+	if (a->have_pr && at->line != NULL && at->line->lineno ==
+	    a->at_line && a->at_rec >= 0) {
+		*id = a->at_id;
+		return 0;
+	}
+	if ((k = index_record_ids(&a->ix, rec, NULL, keys, why)) == -1)
+		return -1;
+	for (int i = 0; i < k && *id == NULL; i++) {
+		uint64_t *off = lookup(a, keys[i]);
+
+		if (off != NULL)
+			*id = a->ids.p + *off;
+	}
+	return 0;
+}
+
 static int
 apply_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
     const char **why)
 {
 	struct apply *a = ctx;
-	struct cdp_key128 keys[MAX_IDS];
 	char own[PROFILE_ID_SIZE];
-	const char *id = NULL;
+	const char *id;
 	struct cdp_err err;
-	int k;
 
-	(void)at;
-	if ((k = index_record_ids(&a->ix, rec, NULL, keys, why)) == -1)
+	if (record_id(a, rec, at, &id, why) == -1)
 		return -1;
-	/* All linking values of a record are in one cluster: the first
-	 * found names it.  A value missing from the map did not link. */
-	for (int i = 0; i < k && id == NULL; i++) {
-		uint64_t *off = lookup(a, keys[i]);
-
-		if (off != NULL)
-			id = a->ids.p + *off;
-	}
 	if (id == NULL && carried_id(a, rec, own) == 0) {
 		id = own;
 	} else if (id == NULL) {
@@ -777,10 +913,11 @@ part_check(const char *file)
 int
 links_apply(const struct merge_opts *opt, char **files, int nfiles)
 {
-	struct apply a = { .last = UINT64_MAX };
+	struct apply a = { .last = UINT64_MAX, .at_line = -1 };
 	struct cdp_acct acct = { 0 };
 	struct cdp_err err;
 	char part[JF_NAMEMAX];
+	const char *pname;
 
 	if (opt->part_n > 0)
 		part_check(files[0]);
@@ -790,11 +927,26 @@ links_apply(const struct merge_opts *opt, char **files, int nfiles)
 		cdp_oom(0);
 	if (!tokens_clear(a.t) && (a.seen = cdp_keymap_new()) == NULL)
 		cdp_oom(0);
-	map_load(&a, opt->apply_map, phase_part(opt, files, nfiles, part));
+	pname = phase_part(opt, files, nfiles, part);
+	/* The emit's records file of --part K/N of a named file. */
+	if (opt->part_n > 0 && strcmp(files[0], "-") != 0) {
+		char fp[17];
+
+		phase_fingerprint(opt, a.t, fp);
+		a.have_pr = precs_open(&a.pr, opt->apply_map, files[0],
+		    pname, fp) == 1;
+		if (a.have_pr)
+			a.npid = cdp_xcalloc(a.pr.nnodes ? a.pr.nnodes : 1,
+			    sizeof(*a.npid));
+	}
+	map_load(&a, opt->apply_map, pname);
 	if ((a.out = cdp_out_open(opt->common.output, &err)) == NULL ||
 	    cdp_acct_open(&acct, opt->common.rejects, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
-	if (opt->part_n > 0)
+	if (a.have_pr)
+		cdp_each_part_raw(files[0], opt->part_k, opt->part_n,
+		    &opt->common, &acct, apply_raw, apply_record, &a);
+	else if (opt->part_n > 0)
 		cdp_each_part(files[0], opt->part_k, opt->part_n, &opt->common,
 		    &acct, apply_record, &a);
 	else
@@ -811,6 +963,8 @@ links_apply(const struct merge_opts *opt, char **files, int nfiles)
 	tokens_free(a.t);
 	cdp_keymap_free(a.map);
 	cdp_keymap_free(a.seen);
+	precs_close(&a.pr);
+	free(a.npid);
 	cdp_buf_free(&a.ids);
 	cdp_buf_free(&a.s1);
 	cdp_buf_free(&a.pid);

@@ -109,10 +109,13 @@ int	links_emit_prior(const struct merge_opts *opt, char **files,
 
 struct index;
 struct cdp_acct;
+struct precs_lines;
 /* --emit-links after the first pass over files[0..nfiles): the part's
- * identifier sets into the buckets of the join folder. */
+ * identifier sets into the buckets of the join folder; with --part K/N of
+ * a named file, its records' values for the apply (precs.h), the good
+ * records' lines in pl. */
 void	links_emit(struct index *ix, struct cdp_acct *acct, char **files,
-	    int nfiles);
+	    int nfiles, const struct precs_lines *pl);
 
 struct resolve;
 /* --probabilistic --explain FILE (explain.c): every scored candidate

@@ -43,6 +43,7 @@
 struct slices {
 	char		**name;
 	struct cdp_buf	*text;
+	struct cdp_buf	*last;	/* the id of its file's last line */
 	struct jf	*f;	/* its file, once opened (f.o non-NULL) */
 	size_t		 n, cap;
 	unsigned long long lines;
@@ -69,6 +70,7 @@ slices_load(struct job *j, struct slices *s)
 		cdp_die(EX_DATAERR, j->in, 0, "no keep-parts: not a join "
 		    "folder");
 	s->text = cdp_xcalloc(s->n ? s->n : 1, sizeof(*s->text));
+	s->last = cdp_xcalloc(s->n ? s->n : 1, sizeof(*s->last));
 	s->f = cdp_xcalloc(s->n ? s->n : 1, sizeof(*s->f));
 }
 
@@ -101,7 +103,10 @@ slices_flush(struct job *j, struct slices *s, size_t i)
 
 /*
  * TOKEN TAB ID into the slice of every part in the list parts[0..n): the
- * parts' numbers in the order of keep-parts (deg writes them so).
+ * parts' numbers in the order of keep-parts (deg writes them so).  A
+ * cluster's values come one after another, so that a slice's line whose id
+ * is its file's previous line's is TOKEN alone (a slice of the 5M
+ * identifier-rich events has three lines an id: 40% of its bytes).
  */
 static void
 slices_add(struct job *j, struct slices *s, const char *parts, size_t n,
@@ -119,8 +124,12 @@ slices_add(struct job *j, struct slices *s, const char *parts, size_t n,
 			    "not know");
 		t = &s->text[p];
 		jb_str(t, tok, TOKEN_TEXT);
-		jb_tab(t);
-		jb_str(t, pid, pn);
+		if (s->last[p].len != pn || memcmp(s->last[p].p, pid, pn) != 0) {
+			jb_tab(t);
+			jb_str(t, pid, pn);
+			cdp_buf_reset(&s->last[p]);
+			jb_str(&s->last[p], pid, pn);
+		}
 		jb_str(t, "\n", 1);
 		s->lines++;
 		if (t->len >= SLICE_FLUSH)
@@ -150,9 +159,11 @@ slices_write(struct job *j, struct slices *s)
 	for (size_t i = 0; i < s->n; i++) {
 		free(s->name[i]);
 		cdp_buf_free(&s->text[i]);
+		cdp_buf_free(&s->last[i]);
 	}
 	free(s->name);
 	free(s->text);
+	free(s->last);
 	free(s->f);
 	cdp_buf_free(&d);
 }

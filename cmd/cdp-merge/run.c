@@ -20,6 +20,7 @@
 #include "merge.h"
 #include "out.h"
 #include "par.h"
+#include "precs.h"
 #include "prior.h"
 #include "progress.h"
 #include "prob.h"
@@ -62,6 +63,7 @@ struct run {
 	int			 next;	/* a parallel pass 1's next input */
 	struct cdp_fieldseen	 seen;	/* the --ids fields some record had */
 	struct cdp_par_info	 par;
+	struct precs_lines	 plines;	/* --emit-links --part K/N */
 };
 
 #define SPILL_FLUSH	((size_t)1 << 20)
@@ -267,6 +269,16 @@ pass1_record(struct run *r, const struct cdp_line *l, const char **why)
 	return true;
 }
 
+/* The good record r->rec of line l: is the line its fields in the
+ * writer's form and its '}', with no profile_id (precs.h)? */
+static bool
+plain_line(struct run *r, const struct cdp_line *l)
+{
+	return l->len > 0 && l->p[l->len - 1] == '}' &&
+	    cdp_rec_compact_end(&r->rec) + 1 == l->len &&
+	    cdp_rec_find(&r->rec, "profile_id", 10) == NULL;
+}
+
 static void
 pass1_input(struct run *r, struct input *in)
 {
@@ -308,6 +320,8 @@ pass1_input(struct run *r, struct input *in)
 			r->acct.read++;
 		else
 			reject(r, in, &l, why);
+		if (good && r->opt->emit_links && r->opt->part_n > 0)
+			precs_line(&r->plines, l.lineno, plain_line(r, &l));
 		cdp_progress_update(&r->prog, r->acct.read, r->done +
 		    cdp_lines_offset(lr) - cdp_lines_from(lr));
 	}
@@ -767,7 +781,7 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 		    "fields (%s)", cdp_fieldseen_names(&r.seen));
 	cdp_fieldseen_free(&r.seen);
 	if (opt->emit_links) {
-		links_emit(&r.ix, &r.acct, files, nfiles);
+		links_emit(&r.ix, &r.acct, files, nfiles, &r.plines);
 		goto done;
 	}
 	resolve_links(&r.rs);
@@ -810,6 +824,7 @@ done:
 	cdp_recw_free(&r.w);
 	cdp_buf_free(&r.sbuf);
 	free(r.roff);
+	free(r.plines.line);
 	cdp_buf_free(&r.ex);
 	free(r.in);
 	return 0;

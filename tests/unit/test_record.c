@@ -702,9 +702,21 @@ roundtrip(const char *in, const char *want)
 	CHECK(cdp_recw_fields(&w2, &r) == 0 && cdp_recw_end(&w2) == 0,
 	    "recw_fields");
 	CHECK_STR(w2.b.p, want);
+	/* A line that ends with its '}' right after its fields in the
+	 * writer's form is written as it is. */
+	{
+		size_t end = cdp_rec_compact_end(&r), n = strlen(in);
+
+		if (end > 0 && end + 1 == n && in[end] == '}')
+			CHECK(strlen(want) == n + 1 &&
+			    memcmp(want, in, n) == 0, "compact_end %s", in);
+	}
 	CHECK(cdp_rec_parse(&r, w.b.p, w.b.len, &err) == 0,
 	    "rt output reparses: %s", err.msg);
 	/* The output is in the writer's form: copied whole, alike. */
+	CHECK(cdp_rec_compact_end(&r) == 0 ||
+	    cdp_rec_compact_end(&r) + 2 == w.b.len,
+	    "compact_end of the output %s", want);
 	cdp_recw_begin(&w2);
 	CHECK(cdp_recw_fields(&w2, &r) == 0 && cdp_recw_end(&w2) == 0,
 	    "recw_fields of the output");
@@ -737,6 +749,8 @@ test_writer(void)
 	roundtrip("{\"a\":[ 1 ,\n 2 ],\"b\":[ 3 ],\"c\":{\"k\" :\r\n\"v w\"}}",
 	    "{\"a\":[1,2],\"b\":[ 3 ],\"c\":{\"k\":\"v w\"}}\n");
 	roundtrip("{}", "{}\n");
+	roundtrip("{\"a\":1,\"b\":\"x y\",\"c\":{\"d\":[1,2]}}",
+	    "{\"a\":1,\"b\":\"x y\",\"c\":{\"d\":[1,2]}}\n");
 	/* Compact but for one space: before a key, a colon or a comma, after
 	 * the last value; and spaces inside a string, or an array. */
 	roundtrip("{\"a\":1, \"b\":2}", "{\"a\":1,\"b\":2}\n");
