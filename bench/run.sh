@@ -36,7 +36,7 @@ case $RUNS in ''|*[!0-9]*|0*) echo "bench: BENCH_RUNS must be a positive" \
 	"integer"; exit 0 ;;
 esac
 # The sections, in the order they run; each row and step belongs to one.
-SECTIONS="core cores duckdb score journey link scale join recipes nightly lift"
+SECTIONS="record core cores duckdb score journey link scale join recipes nightly lift"
 ONLY=$(printf '%s\n' "${BENCH_ONLY:-}" | tr ',' ' ')
 for s in $ONLY; do
 	case " $SECTIONS " in
@@ -45,7 +45,7 @@ for s in $ONLY; do
 	    "$SECTIONS)"; exit 0 ;;
 	esac
 done
-SECTION=core
+SECTION=record
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cdpbench.XXXXXX") || exit 0
 trap 'rm -rf "$TMP"' EXIT
@@ -432,6 +432,7 @@ RATE_NOTE=
 
 IN=$NDJSON
 bench_rate "record layer" '"$TOOLS/recbench" "$IN"' 1500
+SECTION=core
 
 IN=$NDJSON
 bench_pair "ingest ndjson" '"$BIN/cdp-ingest" "$IN"' 'jq -c . "$IN"' 10 16
