@@ -137,6 +137,43 @@ merge_two_phase() {
 	assert_success
 }
 
+# An earlier run's output merged again with new events: the records
+# carry profile ids, which one process keeps as --prior ids.  Two runs'
+# outputs give some values two ids (which then claim nothing).  The parts
+# once dropped the carried ids and named every cluster afresh, and wrote
+# records whose profile_id one process rejects.
+@test "scale: cdp-merge two phases keep the ids records carry, as one process" {
+	local o="--ids email,phone --default-country US --rejects /dev/null"
+
+	head -n 12000 ev.ndjson | cdp-merge $o \
+	    | sed 's/"profile_id":"p_/"profile_id":"old_/' > carry
+	sed -n '8001,20000p' ev.ndjson | cdp-merge $o \
+	    | sed 's/"profile_id":"p_/"profile_id":"two_/' >> carry
+	sed -n '20001,$p' ev.ndjson >> carry
+	# Ids cdp-merge cannot have written: rejected by every phase.
+	printf '%s\n' '{"email":"bad1@example.com","profile_id":5}' \
+	    '{"email":"bad2@example.com","profile_id":""}' >> carry
+	cdp-merge $o --id-map idmap.one carry | sort > one
+	run grep -c 'bad[12]@example' one
+	assert_output 0
+	[ "$(grep -c '"profile_id":"old_' one)" -gt 5000 ]
+	[ "$(grep -c '"profile_id":"two_' one)" -gt 1000 ]
+	[ "$(grep -c '"event":"merge"' idmap.one)" -gt 3 ]
+	cp carry ev.ndjson
+	RANGES=4 merge_two_phase
+	run cmp one many
+	assert_success
+	run cmp idmap.one $MAP/id-map.ndjson
+	assert_success
+	# --replace drops them, in both.
+	cdp-merge $o --replace carry | sort > one
+	RANGES=4 merge_two_phase --replace
+	run cmp one many
+	assert_success
+	run grep -c '"profile_id":"old_' many
+	assert_output 0
+}
+
 @test "scale: cdp-report group --partial per chunk under parallel, one --merge equals one run" {
 	local a="--by channel,type --agg count,sum:revenue,avg:revenue,distinct:email,p50:revenue"
 

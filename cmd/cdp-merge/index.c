@@ -100,6 +100,7 @@ index_free(struct index *ix)
 	free(ix->weight);
 	cdp_keymap_free(ix->prior.ids);
 	cdp_keymap_free(ix->prior.keys);
+	cdp_keymap_free(ix->prior.amb);
 	cdp_buf_free(&ix->prior.text);
 	free(ix->prior.off);
 	free(ix->prior.count);

@@ -24,6 +24,8 @@
 struct prior {
 	struct cdp_keymap	*ids;	/* hash(id) -> prior number */
 	struct cdp_keymap	*keys;	/* identifier key -> number, AMBIG */
+	struct cdp_keymap	*amb;	/* an AMBIG key -> two of its numbers
+					   (the first << 32), for --emit-links */
 	struct cdp_buf		 text;	/* the ids, each NUL-terminated */
 	uint64_t		*off;	/* id number i at text.p + off[i] */
 	uint32_t		*count;	/* records it had */

@@ -33,6 +33,7 @@
 #include "out.h"
 #include "phase.h"
 #include "precs.h"
+#include "prior.h"
 #include "record.h"
 #include "xalloc.h"
 
@@ -138,6 +139,63 @@ head_init(struct jhead *h, const struct merge_opts *opt,
 }
 
 /* --- --emit-links ------------------------------------------------------ */
+
+/*
+ * The profile ids the part's records carried (an earlier run's output
+ * merged again), as --emit-prior writes them: each id with its records,
+ * each value it claims, into the bucket of the id; a value two ids
+ * claimed goes with two of them, and claims nothing over all parts.
+ */
+static void
+emit_carried(struct index *ix, const struct cdp_key128 *tok,
+    const char *pname)
+{
+	const struct prior *p = &ix->prior;
+	struct cdp_buf line = { 0 };
+	char name[JF_NAMEMAX + 8];
+	struct tokens *t;
+	struct jfset fs;
+	struct jhead h;
+	uint32_t id[2];
+
+	if (p->n == 0)
+		return;
+	t = phase_tokens(ix->opt);
+	head_init(&h, ix->opt, t, "prior", pname);
+	snprintf(name, sizeof(name), "prior-%s", pname);
+	jfset_open(&fs, ix->opt->common.output, name, &h);
+	for (uint32_t i = 0; i < ix->nnodes; i++) {
+		int k = prior_claims(ix, index_node_key(ix, i), id);
+
+		for (int j = 0; j < k; j++) {
+			const char *s = p->text.p + p->off[id[j]];
+			size_t n = strlen(s);
+
+			cdp_buf_reset(&line);
+			jb_str(&line, "c\t", 2);
+			jb_key(&line, tok[i]);
+			jb_tab(&line);
+			if (name_escape(&line, s, n) == -1)
+				cdp_oom(0);
+			jfset_put(&fs, jf_bucket_text(s, n, fs.n), &line);
+		}
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		const char *s = p->text.p + p->off[i];
+		size_t n = strlen(s);
+
+		cdp_buf_reset(&line);
+		jb_str(&line, "n\t", 2);
+		if (name_escape(&line, s, n) == -1)
+			cdp_oom(0);
+		jb_tab(&line);
+		jb_num(&line, p->count[i]);
+		jfset_put(&fs, jf_bucket_text(s, n, fs.n), &line);
+	}
+	jfset_close(&fs);
+	cdp_buf_free(&line);
+	tokens_free(t);
+}
 
 /* Keys hashed this far ahead of their look-up in a map far larger than
  * the cache, their slots fetched from memory meanwhile. */
@@ -317,6 +375,7 @@ links_emit(struct index *ix, struct cdp_acct *acct, char **files, int nfiles,
 	}
 	jfset_close(&fk);
 	jfset_close(&fs);
+	emit_carried(ix, tok, pname);
 	if (opt->part_n > 0 && nfiles == 1 && strcmp(files[0], "-") != 0)
 		precs_write(ix, tok, pl, files[0], pname, h.opts);
 	/* Records in, sets and values out: used, not written. */
@@ -874,10 +933,14 @@ apply_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 {
 	struct apply *a = ctx;
 	char own[PROFILE_ID_SIZE];
-	const char *id;
+	const char *id, *s;
+	size_t n;
 	struct cdp_err err;
 
-	if (record_id(a, rec, at, &id, why) == -1)
+	/* A profile_id cdp-merge cannot have written: rejected, as by the
+	 * emit and by one process. */
+	if (prior_of_record(&a->ix, rec, &s, &n, why) == -1 ||
+	    record_id(a, rec, at, &id, why) == -1)
 		return -1;
 	if (id == NULL && carried_id(a, rec, own) == 0) {
 		id = own;

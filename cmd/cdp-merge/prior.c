@@ -46,7 +46,8 @@ static void
 prior_maps(struct prior *p)
 {
 	if (p->ids == NULL && ((p->ids = cdp_keymap_new()) == NULL ||
-	    (p->keys = cdp_keymap_new()) == NULL))
+	    (p->keys = cdp_keymap_new()) == NULL ||
+	    (p->amb = cdp_keymap_new()) == NULL))
 		cdp_oom(0);
 }
 
@@ -59,9 +60,16 @@ claim_key(struct prior *p, struct cdp_key128 k, uint32_t id)
 
 	if (v == NULL)
 		cdp_oom(0);
-	/* A value over --max-degree sat in many profiles: no use. */
-	if (!added && *v != id)
+	/* A value over --max-degree sat in many profiles: no use.  Two of
+	 * its ids are kept for --emit-links, whose join decides it again
+	 * over every part. */
+	if (!added && *v != id && *v != AMBIG) {
+		uint64_t *a = cdp_keymap_put(p->amb, k, *v << 32 | id, &added);
+
+		if (a == NULL)
+			cdp_oom(0);
 		*v = AMBIG;
+	}
 }
 
 struct retired;
@@ -410,7 +418,7 @@ prior_of_record(struct index *ix, struct cdp_rec *rec, const char **s,
 {
 	const struct cdp_field *f;
 
-	if (ix->opt->emit_links || ix->opt->replace ||
+	if (ix->opt->replace ||
 	    (f = cdp_rec_find(rec, "profile_id", 10)) == NULL)
 		return 0;
 	/* Only a string cdp-merge could have written is its own field. */
@@ -466,6 +474,24 @@ prior_carry_add(struct index *ix, const uint32_t *ids, int k)
 	p->count[p->pending]++;
 	for (int i = 0; i < k; i++)
 		claim_key(p, index_node_key(ix, ids[i]), p->pending);
+}
+
+int
+prior_claims(const struct index *ix, struct cdp_key128 key, uint32_t id[2])
+{
+	const struct prior *p = &ix->prior;
+	const uint64_t *v;
+
+	if (p->keys == NULL || (v = cdp_keymap_get(p->keys, key)) == NULL)
+		return 0;
+	if (*v != AMBIG) {
+		id[0] = (uint32_t)*v;
+		return 1;
+	}
+	v = cdp_keymap_get(p->amb, key);
+	id[0] = (uint32_t)(*v >> 32);
+	id[1] = (uint32_t)*v;
+	return 2;
 }
 
 uint32_t

@@ -48,7 +48,7 @@ struct cdp_out *prior_apply(struct index *ix, const char *idmap_path,
  * its cluster like a --prior id.  Returns 0, or -1 with *why when the
  * record holds a profile_id cdp-merge cannot have written (not a
  * non-empty string of at most PROFILE_ID_SIZE - 1 bytes); with --replace
- * or --emit-links nothing is carried.
+ * nothing is carried.
  */
 int	prior_carry(struct index *ix, struct cdp_rec *rec, const char **why);
 
@@ -64,6 +64,11 @@ void	prior_pend(struct index *ix, const char *s, size_t n);
 /* After the record was added with nodes ids[0..k): its carried id
  * claims them. */
 void	prior_carry_add(struct index *ix, const uint32_t *ids, int k);
+
+/* The prior ids that carried identifier key (0, or 1 in id[0], or 2 in
+ * id[0..1] when the key had several, two of them), for --emit-links. */
+int	prior_claims(const struct index *ix, struct cdp_key128 key,
+	    uint32_t id[2]);
 
 /* The profile_id good record k carried, or NULL; its number, or
  * NO_NODE. */
