@@ -1446,6 +1446,16 @@ known_other(const struct tokview *m, struct scan *sc, size_t v,
 	return walk_scalar(sc, v, &f->type);
 }
 
+/* The known-keys walks: the record ends at e (its brace, then nothing
+ * but whitespace), after its last value. */
+static inline __attribute__((always_inline)) bool
+known_end(const struct tokview *m, const unsigned char *b, size_t e,
+    size_t n)
+{
+	return e < n && b[e] == '}' && (e + 1 == n ||
+	    (tok_at(m, e + 1) == NOTOK && gap_is(b, e + 1, n, 0)));
+}
+
 /*
  * The fields of a record that starts with the keys kept by save_shape(),
  * compactly written: each key with its closing quote and ':' is compared
@@ -1492,24 +1502,22 @@ walk_known(const struct cdp_jsonmask *mask, struct scan *sc,
 			break;
 		put_span(f, offsetof(struct cdp_field, koff), q + 1, s->len);
 		put_span(f, offsetof(struct cdp_field, voff), v, e - v);
+		if (s + 1 == send && known_end(m, b, e, n)) {
+			*done = true;
+			return nsh;
+		}
 		if (n - e <= rd + 3) {
 			/* the line's end near: the next key by walk_fields() */
 			if (e + 1 < n && b[e] == ',' && b[e + 1] == '"') {
 				q = e + 1;
 				f++;
-				break;
 			}
-		} else if (b[e] == ',' && b[e + 1] == '"') {
-			/* after the last kept key, the end mark stops it */
-			q = e + 1;
-			continue;
+			break;
 		}
-		if (s + 1 == send && e < n && b[e] == '}' && (e + 1 == n ||
-		    (tok_at(m, e + 1) == NOTOK && gap_is(b, e + 1, n, 0)))) {
-			*done = true;
-			return nsh;
-		}
-		break;
+		if (b[e] != ',' || b[e + 1] != '"')
+			break;
+		/* after the last kept key, the end mark stops it */
+		q = e + 1;
 	}
 out:
 	*tq = q;
@@ -1700,8 +1708,7 @@ walk_known_avx2(const struct cdp_jsonmask *mask, struct scan *sc,
 			f++;
 			continue;
 		}
-		if (s + 1 == send && e < n && b[e] == '}' && (e + 1 == n ||
-		    (tok_at(m, e + 1) == NOTOK && gap_is(b, e + 1, n, 0)))) {
+		if (s + 1 == send && known_end(m, b, e, n)) {
 			*done = true;
 			return nsh;
 		}
