@@ -46,6 +46,7 @@ struct slot {
 	int			 lanes_done;
 	size_t			*evp;	/* writing: where each event list is */
 	off_t			 end;	/* input bytes used after it */
+	long			 line0;	/* the input's first line number */
 	long			 fail_line;	/* from a lane; LONG_MAX: none */
 	int			 fail_code;
 	char			*fail_msg;
@@ -122,6 +123,10 @@ struct par {
 	 * where (main thread) */
 	const char		*drop_map;
 	size_t			 drop_to;
+	/* block_lines: the line number of the next block written, unless it
+	 * starts an input (main thread) */
+	long			 wline;
+	bool			 block_lines;
 };
 
 /*
@@ -555,7 +560,8 @@ rd_take(struct par *par, struct slot *s, size_t n, bool cut)
 
 	s->b.len = n;
 	s->b.cut = cut;
-	s->b.line = r->line;
+	s->b.line = par->block_lines ? 1 : r->line;
+	s->line0 = r->line;
 	s->b.file = r->in.name;
 	s->b.src = r->in.src != NULL ? r->in.src : r->in.name;
 	s->b.input = r->input;
@@ -684,8 +690,9 @@ rd_cut(struct par *par, struct slot *s)
 		want += r->pos;
 	}
 	n = at - r->pos;
-	lines = cut ? 1 : cdp_par_count_lines(r->stage + r->pos, n,
-	    par->prog->csv != 0);
+	/* (with block_lines, r->line stays the input's first line) */
+	lines = cut ? 1 : par->block_lines ? 0 :
+	    cdp_par_count_lines(r->stage + r->pos, n, par->prog->csv != 0);
 	r->used += (off_t)n;
 	rd_take(par, s, n, cut);
 	r->line += lines;
@@ -815,6 +822,7 @@ cdp_par_lines(struct cdp_par_block *b, size_t max,
 
 	if (b->cut) {
 		l = (struct cdp_line){ p, b->len, line, true };
+		b->nlines = 1;
 		fn(ctx, b, &l);
 		return;
 	}
@@ -836,6 +844,7 @@ cdp_par_lines(struct cdp_par_block *b, size_t max,
 		    len > max };
 		fn(ctx, b, &l);
 	}
+	b->nlines = line - b->line;
 }
 
 static void
@@ -853,6 +862,7 @@ slot_reset(struct par *par, struct slot *s)
 	const struct cdp_par_prog *prog = par->prog;
 
 	s->b.n = (struct cdp_par_count){ 0 };
+	s->b.nlines = 0;
 	cdp_buf_reset(&s->b.ev);
 	for (int i = 0; i < prog->nouts; i++)
 		cdp_buf_reset(&s->b.out[i]);
@@ -1015,11 +1025,22 @@ set_counts(struct cdp_acct *a, const struct cdp_par_count *base,
 	a->merged = base->merged + n->merged;
 }
 
-static _Noreturn void
-lane_fail(struct slot *s)
+/* The input's line number of line line of block s (0: none). */
+static long
+line_of(const struct par *par, const struct slot *s, long line)
 {
-	cdp_die(s->fail_code, s->fail_line > 0 ? s->b.file : NULL,
-	    s->fail_line, "%s", s->fail_msg);
+	if (!par->block_lines || line <= 0)
+		return line;
+	return line - 1 + (s->b.first ? s->line0 : par->wline);
+}
+
+static _Noreturn void
+lane_fail(const struct par *par, struct slot *s)
+{
+	long line = line_of(par, s, s->fail_line);
+
+	cdp_die(s->fail_code, line > 0 ? s->b.file : NULL, line, "%s",
+	    s->fail_msg);
 }
 
 /*
@@ -1078,7 +1099,8 @@ write_block(struct par *par, struct slot *s)
 		ev += sizeof(e);
 		s->evp[from] += sizeof(e) + e.why_len + e.raw_len;
 		if (s->fail_line != LONG_MAX && e.line > s->fail_line)
-			lane_fail(s);
+			lane_fail(par, s);
+		e.line = line_of(par, s, e.line);
 		if (prog->nouts > 0 && e.off != NONE) {
 			put_out(prog->outs[0], b->out[0].p + done, e.off - done);
 			done = e.off;
@@ -1104,7 +1126,9 @@ write_block(struct par *par, struct slot *s)
 		ev += e.raw_len;
 	}
 	if (s->fail_line != LONG_MAX)
-		lane_fail(s);
+		lane_fail(par, s);
+	if (par->block_lines)
+		par->wline = line_of(par, s, 1) + b->nlines;
 	cdp_buf_free(&why);
 	for (int i = 0; i < prog->nouts; i++)
 		put_out(prog->outs[i], b->out[i].p + (i ? 0 : done),
@@ -1268,6 +1292,8 @@ cdp_par_run(const struct cdp_par_prog *prog, char **files, int nfiles,
 	par.max = c->max_record_bytes ? c->max_record_bytes :
 	    CDP_MAX_RECORD_BYTES;
 	par.nthreads = threads;
+	par.block_lines = prog->block_lines && prog->record != NULL &&
+	    prog->block == NULL && prog->csv == 0;
 	par.nslots = 2 * (size_t)threads + 2;
 	info->threads = threads;
 	block_knob(&par.rd);

@@ -1551,7 +1551,8 @@ run_parallel(struct grp *g, char **files, int nfiles, int threads,
 	struct grp **w = cdp_xcalloc((size_t)threads, sizeof(*w));
 	struct grp **l = cdp_xcalloc((size_t)threads, sizeof(*l));
 	struct cdp_par_prog prog = { .record = par_record, .ctx = (void **)w,
-	    .nlanes = threads, .lane = par_lane, .lctx = (void **)l };
+	    .nlanes = threads, .lane = par_lane, .lctx = (void **)l,
+	    .block_lines = true };
 
 	g->nlanes = threads;
 	for (int i = 0; i < threads; i++) {
