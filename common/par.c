@@ -1292,8 +1292,7 @@ cdp_par_run(const struct cdp_par_prog *prog, char **files, int nfiles,
 	par.max = c->max_record_bytes ? c->max_record_bytes :
 	    CDP_MAX_RECORD_BYTES;
 	par.nthreads = threads;
-	par.block_lines = prog->block_lines && prog->record != NULL &&
-	    prog->block == NULL && prog->csv == 0;
+	par.block_lines = prog->block_lines && prog->csv == 0;
 	par.nslots = 2 * (size_t)threads + 2;
 	info->threads = threads;
 	block_knob(&par.rd);

@@ -127,12 +127,13 @@ struct cdp_par_prog {
 	 * end at CR, LF or CRLF then, as cdp-ingest counts them. */
 	char		 csv;
 	bool		 csv_trim;
-	/* NDJSON records (record set, no block, no csv) whose line numbers
-	 * go only to cdp_par_reject(), cdp_par_lane_reject() and
-	 * cdp_par_fail(), or are compared within a block: lines are then
-	 * numbered from 1 in each block, the workers count them, and the
-	 * writer gives the messages the input's line numbers; the reader
-	 * skips its pass over every byte counting newlines. */
+	/* NDJSON (no csv) walked with cdp_par_lines() (by record, or by a
+	 * block function that calls it), whose line numbers go only to
+	 * cdp_par_reject(), cdp_par_lane_reject() and cdp_par_fail(), or
+	 * are compared within a block (with b->seq across blocks): lines
+	 * are then numbered from 1 in each block, the workers count them,
+	 * and the writer gives the messages the input's line numbers; the
+	 * reader skips its pass over every byte counting newlines. */
 	bool		 block_lines;
 };
 
