@@ -1440,7 +1440,9 @@ to_lane(struct grp *g, const struct cdp_each_at *at, struct kspan k,
 	it.line = at->line->lineno;
 	it.klen = (uint32_t)k.n;
 	it.curlen = curlen;
-	b = &at->blk->lane[(it.h.hi >> 32) % (uint64_t)g->nlanes];
+	/* the hash's top 32 bits scaled to the lanes: a multiply, where a
+	 * remainder divided for every record */
+	b = &at->blk->lane[(it.h.hi >> 32) * (uint64_t)g->nlanes >> 32];
 	if (b->cap - b->len <= need && cdp_buf_reserve(b, need) == -1)
 		cdp_oom(0);
 	d = b->p + b->len;
