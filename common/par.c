@@ -24,6 +24,10 @@
 #define STAGE_READ	((size_t)256 << 10)	/* bytes per read(2) */
 #define NONE		SIZE_MAX
 #define WORKER_STACK	((size_t)2 << 20)	/* under --max-memory */
+/* Written pages of a mapped input are given back this many at a time, as
+ * cdp_lines does: each madvise() interrupts the workers' CPUs to flush
+ * their TLBs (a block's worth at a time, 1.5% of a run's CPU went to it). */
+#define DROP_STEP	((size_t)4 << 20)
 
 enum state { FREE, READ, PARSING, PARSED, FINISHING, DONE };
 
@@ -46,6 +50,7 @@ struct slot {
 	int			 lanes_done;
 	size_t			*evp;	/* writing: where each event list is */
 	off_t			 end;	/* input bytes used after it */
+	long			 line0;	/* the input's first line number */
 	long			 fail_line;	/* from a lane; LONG_MAX: none */
 	int			 fail_code;
 	char			*fail_msg;
@@ -122,6 +127,10 @@ struct par {
 	 * where (main thread) */
 	const char		*drop_map;
 	size_t			 drop_to;
+	/* block_lines: the line number of the next block written, unless it
+	 * starts an input (main thread) */
+	long			 wline;
+	bool			 block_lines;
 };
 
 /*
@@ -555,7 +564,8 @@ rd_take(struct par *par, struct slot *s, size_t n, bool cut)
 
 	s->b.len = n;
 	s->b.cut = cut;
-	s->b.line = r->line;
+	s->b.line = par->block_lines ? 1 : r->line;
+	s->line0 = r->line;
 	s->b.file = r->in.name;
 	s->b.src = r->in.src != NULL ? r->in.src : r->in.name;
 	s->b.input = r->input;
@@ -684,8 +694,9 @@ rd_cut(struct par *par, struct slot *s)
 		want += r->pos;
 	}
 	n = at - r->pos;
-	lines = cut ? 1 : cdp_par_count_lines(r->stage + r->pos, n,
-	    par->prog->csv != 0);
+	/* (with block_lines, r->line stays the input's first line) */
+	lines = cut ? 1 : par->block_lines ? 0 :
+	    cdp_par_count_lines(r->stage + r->pos, n, par->prog->csv != 0);
 	r->used += (off_t)n;
 	rd_take(par, s, n, cut);
 	r->line += lines;
@@ -815,6 +826,7 @@ cdp_par_lines(struct cdp_par_block *b, size_t max,
 
 	if (b->cut) {
 		l = (struct cdp_line){ p, b->len, line, true };
+		b->nlines = 1;
 		fn(ctx, b, &l);
 		return;
 	}
@@ -836,6 +848,7 @@ cdp_par_lines(struct cdp_par_block *b, size_t max,
 		    len > max };
 		fn(ctx, b, &l);
 	}
+	b->nlines = line - b->line;
 }
 
 static void
@@ -853,6 +866,7 @@ slot_reset(struct par *par, struct slot *s)
 	const struct cdp_par_prog *prog = par->prog;
 
 	s->b.n = (struct cdp_par_count){ 0 };
+	s->b.nlines = 0;
 	cdp_buf_reset(&s->b.ev);
 	for (int i = 0; i < prog->nouts; i++)
 		cdp_buf_reset(&s->b.out[i]);
@@ -969,9 +983,10 @@ worker_main(void *arg)
 /* ---- the writer (main thread) ---- */
 
 /*
- * A block of a mapped input is written: give back the pages before it
- * (they stay in the page cache, so the resident size stays that of the
- * blocks in flight); the input's last block unmaps it.
+ * A block of a mapped input is written: give back the pages before it,
+ * DROP_STEP bytes or more at a time (they stay in the page cache, so the
+ * resident size stays that of the blocks in flight and a step); the
+ * input's last block unmaps it.
  */
 static void
 map_release(struct par *par, struct slot *s)
@@ -987,7 +1002,7 @@ map_release(struct par *par, struct slot *s)
 		par->drop_map = NULL;
 	} else if (s->in_map) {
 		to = (size_t)(s->b.p + s->b.len - s->map);
-		if (to > par->drop_to) {
+		if (to >= par->drop_to + DROP_STEP) {
 			cdp_map_drop(s->map, par->drop_to, to);
 			par->drop_to = to;
 		}
@@ -1015,11 +1030,22 @@ set_counts(struct cdp_acct *a, const struct cdp_par_count *base,
 	a->merged = base->merged + n->merged;
 }
 
-static _Noreturn void
-lane_fail(struct slot *s)
+/* The input's line number of line line of block s (0: none). */
+static long
+line_of(const struct par *par, const struct slot *s, long line)
 {
-	cdp_die(s->fail_code, s->fail_line > 0 ? s->b.file : NULL,
-	    s->fail_line, "%s", s->fail_msg);
+	if (!par->block_lines || line <= 0)
+		return line;
+	return line - 1 + (s->b.first ? s->line0 : par->wline);
+}
+
+static _Noreturn void
+lane_fail(const struct par *par, struct slot *s)
+{
+	long line = line_of(par, s, s->fail_line);
+
+	cdp_die(s->fail_code, line > 0 ? s->b.file : NULL, line, "%s",
+	    s->fail_msg);
 }
 
 /*
@@ -1078,7 +1104,8 @@ write_block(struct par *par, struct slot *s)
 		ev += sizeof(e);
 		s->evp[from] += sizeof(e) + e.why_len + e.raw_len;
 		if (s->fail_line != LONG_MAX && e.line > s->fail_line)
-			lane_fail(s);
+			lane_fail(par, s);
+		e.line = line_of(par, s, e.line);
 		if (prog->nouts > 0 && e.off != NONE) {
 			put_out(prog->outs[0], b->out[0].p + done, e.off - done);
 			done = e.off;
@@ -1104,7 +1131,9 @@ write_block(struct par *par, struct slot *s)
 		ev += e.raw_len;
 	}
 	if (s->fail_line != LONG_MAX)
-		lane_fail(s);
+		lane_fail(par, s);
+	if (par->block_lines)
+		par->wline = line_of(par, s, 1) + b->nlines;
 	cdp_buf_free(&why);
 	for (int i = 0; i < prog->nouts; i++)
 		put_out(prog->outs[i], b->out[i].p + (i ? 0 : done),
@@ -1268,6 +1297,7 @@ cdp_par_run(const struct cdp_par_prog *prog, char **files, int nfiles,
 	par.max = c->max_record_bytes ? c->max_record_bytes :
 	    CDP_MAX_RECORD_BYTES;
 	par.nthreads = threads;
+	par.block_lines = prog->block_lines && prog->csv == 0;
 	par.nslots = 2 * (size_t)threads + 2;
 	info->threads = threads;
 	block_knob(&par.rd);

@@ -46,7 +46,10 @@ struct cdp_par_block {
 	const char		*file;	/* the input's name in messages */
 	const char		*src;	/* the _src of its rejects */
 	int			 input;	/* its index */
-	long			 line;	/* line number of p[0] */
+	long			 line;	/* line number of p[0]; 1 with
+					   prog->block_lines */
+	long			 nlines;	/* the lines p holds, counted
+					   by cdp_par_lines() */
 	uint64_t		 seq;	/* place in input order, from 0 */
 	bool			 cut;	/* p holds the first bytes of one line
 					   longer than the cap: reject it */
@@ -124,6 +127,14 @@ struct cdp_par_prog {
 	 * end at CR, LF or CRLF then, as cdp-ingest counts them. */
 	char		 csv;
 	bool		 csv_trim;
+	/* NDJSON (no csv) walked with cdp_par_lines() (by record, or by a
+	 * block function that calls it), whose line numbers go only to
+	 * cdp_par_reject(), cdp_par_lane_reject() and cdp_par_fail(), or
+	 * are compared within a block (with b->seq across blocks): lines
+	 * are then numbered from 1 in each block, the workers count them,
+	 * and the writer gives the messages the input's line numbers; the
+	 * reader skips its pass over every byte counting newlines. */
+	bool		 block_lines;
 };
 
 /* What a run used, for --stats. */
@@ -162,6 +173,7 @@ void	cdp_par_run(const struct cdp_par_prog *prog, char **files, int nfiles,
  * The lines of block b as cdp_lines_next() gives them (blank lines
  * skipped, a CR before LF dropped, lines over max cut short with
  * too_long set), each to fn with ctx: for a program's block function.
+ * Sets b->nlines.
  */
 void	cdp_par_lines(struct cdp_par_block *b, size_t max,
 	    void (*fn)(void *ctx, struct cdp_par_block *b,

@@ -240,6 +240,43 @@ vip,1
 	one_vs_many cdp-report group --by s,_currency --agg sum:r cur.ndjson
 }
 
+@test "par: group and rfm number lines in the blocks, the writer in the inputs: rejects, cut lines, a clash" {
+	# the workers number each block's lines from 1 and the writer adds
+	# the lines before it: BOM, CRLF, blank lines, a long line, several
+	# inputs, the last without a newline
+	{ printf '\xef\xbb\xbf{"k":"a","r":1}\r\n\n  \t\n{"k":"b","r":"x"}\n'
+	  printf '{bad\n{"k":"a","r":"'; head -c 3000 /dev/zero | tr '\0' y
+	  printf '"}\n{"k":"b","r":2}\n'; } >x.ndjson
+	printf '\n{"k":"a","r":3}\n{"k":"b","r":[1]}\n{"k":"a","r":4}' >y.ndjson
+	one_vs_many cdp-report group --by k --agg count,sum:r \
+	    --max-record-bytes 1000 --rejects r x.ndjson y.ndjson
+	assert_equal "$(cat o1)" "$(printf '%s\n' '{"k":"a","count":3,"sum_r":8}' \
+	    '{"k":"b","count":1,"sum_r":2}')"
+	assert_equal "$(jq -c '[._src, ._line, ._error]' r | tr '\n' ' ')" \
+	    '["x.ndjson",4,"r: not a number"] ["x.ndjson",5,"expected a key at byte 2"] ["x.ndjson",6,"record longer than --max-record-bytes"] ["y.ndjson",3,"r: not a number"] '
+	# from a pipe the long line is cut while it streams, its rest dropped
+	one_vs_many sh -c 'cat x.ndjson y.ndjson | cdp-report group --by k --agg count,sum:r --max-record-bytes 1000 --rejects /dev/stdout - "$@"' sh
+	assert_equal "$(jq -c '._line' o1 | tr '\n' ' ')" 'null null 4 5 6 10 '
+	# a lane's clash at a line of a later block and input
+	printf '%s\n' '{"k":"a","r":1,"_currency":"EUR"}' '' '{"k":"b","r":1}' \
+	    '{"k":"a","r":"q"}' '{"k":"a","r":2,"_currency":"USD"}' >z.ndjson
+	one_vs_many cdp-report group --by k --agg sum:r --skip-nonnumeric \
+	    --rejects /dev/null x.ndjson y.ndjson z.ndjson
+	assert_equal "$(cat e1)" 'cdp-report: z.ndjson:5: sum:r would mix amounts in "EUR" and "USD" in one group: add _currency to --by, or keep one currency'
+	# cdp-score's blocks number their lines too (rejects by the workers
+	# and by the lanes)
+	{ printf '\xef\xbb\xbf{"k":"a","t":"2025-01-01","r":1}\r\n\n  \t\n'
+	  printf '{"k":"b","t":"2025-01-02","r":"x"}\n{bad\n'
+	  printf '{"k":"a","t":"2025-01-03","r":"'; head -c 3000 /dev/zero |
+	    tr '\0' y
+	  printf '"}\n{"k":"b","t":"2025-01-04","r":2}\n'; } >sx.ndjson
+	printf '\n{"k":"a","t":"2025-01-05","r":3}\n{"k":"b","t":"nope","r":1}\n{"k":"a","t":"2025-01-06","r":4}' >sy.ndjson
+	one_vs_many cdp-score rfm --id k --time t --amount r \
+	    --max-record-bytes 1000 --rejects r sx.ndjson sy.ndjson
+	assert_equal "$(jq -c '[._src, ._line]' r | tr '\n' ' ')" \
+	    '["sx.ndjson",4] ["sx.ndjson",5] ["sx.ndjson",6] ["sy.ndjson",3] '
+}
+
 # read_vs_map CMD...: CMD reading its files with read(2) (CDP_MMAP=0),
 # then mapped on one thread (common/lines) and on two with the default
 # blocks and blocks of random sizes: the same stdout, stderr and exit

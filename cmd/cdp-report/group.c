@@ -188,9 +188,14 @@ struct grp {
 	size_t			 ncurfields;
 	bool			 header;	/* --merge: seen one */
 	char			*notpart;	/* partial mismatch message */
-	/* A parallel run's lane: the block it folds (for failures). */
+	/* A parallel run's lane: the block it folds (for failures), and
+	 * the groups of the hashes it saw last (lane_group()). */
 	struct cdp_par_block	*blk;
 	int			 nlanes;
+	struct lslot {
+		struct cdp_key128	h;
+		size_t			grp;	/* + 1; 0: empty */
+	}			*lcache;
 };
 
 static int
@@ -1379,6 +1384,7 @@ grp_copy(const struct grp *g)
 	c->curfields = NULL;
 	c->ncur = c->curcap = c->gcurcap = c->ncurfields = 0;
 	c->records = c->nonnumeric = 0;
+	c->lcache = NULL;
 	memset(c->bv, 0, sizeof(c->bv));
 	for (int i = 0; i < g->nfld; i++) {
 		c->fld[i].scratch = (struct cdp_buf){ 0 };
@@ -1408,6 +1414,7 @@ grp_copy_free(struct grp *c)
 	free(c->curoff);
 	free(c->gcur);
 	free(c->gcurfield);
+	free(c->lcache);
 	free(c);
 }
 
@@ -1433,7 +1440,9 @@ to_lane(struct grp *g, const struct cdp_each_at *at, struct kspan k,
 	it.line = at->line->lineno;
 	it.klen = (uint32_t)k.n;
 	it.curlen = curlen;
-	b = &at->blk->lane[(it.h.hi >> 32) % (uint64_t)g->nlanes];
+	/* the hash's top 32 bits scaled to the lanes: a multiply, where a
+	 * remainder divided for every record */
+	b = &at->blk->lane[(it.h.hi >> 32) * (uint64_t)g->nlanes >> 32];
 	if (b->cap - b->len <= need && cdp_buf_reserve(b, need) == -1)
 		cdp_oom(0);
 	d = b->p + b->len;
@@ -1489,6 +1498,25 @@ par_record(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 	return 0;
 }
 
+/*
+ * The group of hash h (key key[0..n)) in lane g: a direct-mapped cache
+ * in front of group_of(), whose map probe costs a few times more, for the
+ * few groups that most group-bys have.
+ */
+#define LCACHE	64
+
+static size_t
+lane_group(struct grp *g, struct cdp_key128 h, const char *key, size_t n)
+{
+	struct lslot *c = &g->lcache[h.lo % LCACHE];
+
+	if (c->grp == 0 || c->h.lo != h.lo || c->h.hi != h.hi) {
+		c->h = h;
+		c->grp = group_of(g, h, key, n) + 1;
+	}
+	return c->grp - 1;
+}
+
 /* A lane: its items of block b folded in input order. */
 static void
 par_lane(void *lctx, struct cdp_par_block *b, int lane)
@@ -1503,9 +1531,11 @@ par_lane(void *lctx, struct cdp_par_block *b, int lane)
 		memcpy(&it, p, sizeof(it));
 		p += sizeof(it);
 		s = p + (size_t)g->nfld * sizeof(struct gval);
-		grp = group_of(g, it.h, s, it.klen);
+		grp = lane_group(g, it.h, s, it.klen);
 		s += it.klen;
-		take_currencies(g, grp, s, it.curlen, b->file, it.line);
+		if (it.curlen > 0)
+			take_currencies(g, grp, s, it.curlen, b->file,
+			    it.line);
 		s += it.curlen;
 		for (int i = 0; i < g->nfld; i++) {
 			struct gval gv;
@@ -1551,12 +1581,14 @@ run_parallel(struct grp *g, char **files, int nfiles, int threads,
 	struct grp **w = cdp_xcalloc((size_t)threads, sizeof(*w));
 	struct grp **l = cdp_xcalloc((size_t)threads, sizeof(*l));
 	struct cdp_par_prog prog = { .record = par_record, .ctx = (void **)w,
-	    .nlanes = threads, .lane = par_lane, .lctx = (void **)l };
+	    .nlanes = threads, .lane = par_lane, .lctx = (void **)l,
+	    .block_lines = true };
 
 	g->nlanes = threads;
 	for (int i = 0; i < threads; i++) {
 		w[i] = grp_copy(g);
 		l[i] = grp_copy(g);
+		l[i]->lcache = cdp_xcalloc(LCACHE, sizeof(*l[i]->lcache));
 	}
 	cdp_par_run(&prog, files, nfiles, threads, &g->ro.common, acct, info);
 	for (int i = 0; i < threads; i++) {

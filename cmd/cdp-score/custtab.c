@@ -1490,7 +1490,8 @@ load_parallel(struct load *L, char **files, int nfiles, int threads,
 	void **wctx = cdp_xcalloc((size_t)threads, sizeof(*wctx));
 	void **lctx = cdp_xcalloc((size_t)threads, sizeof(*lctx));
 	struct cdp_par_prog prog = { .block = par_block, .ctx = wctx,
-	    .nlanes = threads, .lane = par_lane, .lctx = lctx };
+	    .nlanes = threads, .lane = par_lane, .lctx = lctx,
+	    .block_lines = true };
 
 	for (int i = 0; i < threads; i++) {
 		table_like(&wt[i], t, false);

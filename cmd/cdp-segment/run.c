@@ -370,7 +370,7 @@ run_parallel(struct run *r, char **files, int nfiles, int threads,
 	void **ctx = cdp_xcalloc((size_t)threads, sizeof(*ctx));
 	struct cdp_par_prog prog = { .record = record, .ctx = ctx,
 	    .outs = r->files != NULL ? r->files : &r->out,
-	    .nouts = r->files != NULL ? r->nall : 1 };
+	    .nouts = r->files != NULL ? r->nall : 1, .block_lines = true };
 
 	for (int i = 0; i < threads; i++) {
 		worker_init(&w[i], r);
