@@ -147,20 +147,18 @@ head_init(struct jhead *h, const struct merge_opts *opt,
  * claimed goes with two of them, and claims nothing over all parts.
  */
 static void
-emit_carried(struct index *ix, const struct cdp_key128 *tok,
-    const char *pname)
+emit_carried(struct index *ix, const struct tokens *t,
+    const struct cdp_key128 *tok, const char *pname)
 {
 	const struct prior *p = &ix->prior;
 	struct cdp_buf line = { 0 };
 	char name[JF_NAMEMAX + 8];
-	struct tokens *t;
 	struct jfset fs;
 	struct jhead h;
 	uint32_t id[2];
 
 	if (p->n == 0)
 		return;
-	t = phase_tokens(ix->opt);
 	head_init(&h, ix->opt, t, "prior", pname);
 	snprintf(name, sizeof(name), "prior-%s", pname);
 	jfset_open(&fs, ix->opt->common.output, name, &h);
@@ -194,7 +192,6 @@ emit_carried(struct index *ix, const struct cdp_key128 *tok,
 	}
 	jfset_close(&fs);
 	cdp_buf_free(&line);
-	tokens_free(t);
 }
 
 /* Keys hashed this far ahead of their look-up in a map far larger than
@@ -375,7 +372,7 @@ links_emit(struct index *ix, struct cdp_acct *acct, char **files, int nfiles,
 	}
 	jfset_close(&fk);
 	jfset_close(&fs);
-	emit_carried(ix, tok, pname);
+	emit_carried(ix, t, tok, pname);
 	if (opt->part_n > 0 && nfiles == 1 && strcmp(files[0], "-") != 0)
 		precs_write(ix, tok, pl, files[0], pname, h.opts);
 	/* Records in, sets and values out: used, not written. */
