@@ -2740,6 +2740,12 @@ cdp_recw_begin(struct cdp_recw *w)
 	w->n = 0;
 }
 
+void
+cdp_recw_next(struct cdp_recw *w)
+{
+	w->n = 0;
+}
+
 int
 cdp_recw_end(struct cdp_recw *w)
 {

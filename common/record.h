@@ -216,6 +216,9 @@ struct cdp_recw {
 };
 
 void	cdp_recw_begin(struct cdp_recw *w);
+/* Begin another record after the lines already in w.b, which
+ * cdp_recw_begin() would empty: many records built in one buffer. */
+void	cdp_recw_next(struct cdp_recw *w);
 int	cdp_recw_end(struct cdp_recw *w);
 void	cdp_recw_free(struct cdp_recw *w);
 

@@ -204,35 +204,42 @@ customer_key(struct cdp_buf *key, const char *id, size_t n, bool num)
 	return cdp_key128_of(key->p, key->len);
 }
 
+/* Room in t for cap customers (and their covariates' values). */
+static void
+customers_reserve(struct custtab *t, size_t cap)
+{
+	size_t k = (size_t)t->ncov;
+	struct cust *p;
+
+	if (cap <= t->cap)
+		return;
+	if ((p = realloc(t->c, cap * sizeof(*p))) == NULL)
+		cdp_oom(0);
+	t->c = p;
+	if (k > 0) {
+		uint32_t *v = realloc(t->cv, cap * k * sizeof(*v));
+		int32_t *d;
+
+		if (v == NULL)
+			cdp_oom(0);
+		t->cv = v;
+		if ((d = realloc(t->cvday, cap * k * sizeof(*d))) == NULL)
+			cdp_oom(0);
+		t->cvday = d;
+		memset(t->cv + t->cap * k, 0, (cap - t->cap) * k *
+		    sizeof(*v));
+	}
+	t->cap = cap;
+}
+
 /* A new entry for customer id[0..n), not in t->map. */
 static struct cust *
 customer_new(struct custtab *t, const char *id, size_t n, bool num)
 {
 	struct cust *c;
 
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 1024, k = (size_t)t->ncov;
-		struct cust *p = realloc(t->c, cap * sizeof(*p));
-
-		if (p == NULL)
-			cdp_oom(0);
-		t->c = p;
-		if (k > 0) {
-			uint32_t *v = realloc(t->cv, cap * k * sizeof(*v));
-			int32_t *d;
-
-			if (v == NULL)
-				cdp_oom(0);
-			t->cv = v;
-			if ((d = realloc(t->cvday, cap * k * sizeof(*d))) ==
-			    NULL)
-				cdp_oom(0);
-			t->cvday = d;
-			memset(t->cv + t->cap * k, 0, (cap - t->cap) * k *
-			    sizeof(*v));
-		}
-		t->cap = cap;
-	}
+	if (t->n == t->cap)
+		customers_reserve(t, t->cap ? t->cap * 2 : 1024);
 	c = &t->c[t->n++];
 	*c = (struct cust){ .idoff = t->ids.len, .idlen = (uint32_t)n,
 	    .idnum = num, .first = INT32_MAX, .last = INT32_MIN };
@@ -1404,6 +1411,30 @@ join_values(struct custtab *t, const struct load *w, int threads)
 }
 
 /*
+ * The first sightings of the lanes lt[0..nlanes), n in all, into out[]
+ * in by_first()'s order.  A lane folds its blocks in input order and a
+ * block's items in line order (par.h), so each lane's are in that order
+ * already, and merging them does what sorting them all did, in O(n).
+ */
+static void
+merge_firsts(struct cfirst *out, size_t n, const struct ctable *lt,
+    int nlanes)
+{
+	size_t pos[CDP_PAR_MAXTHREADS] = { 0 };
+
+	for (size_t j = 0; j < n; j++) {
+		int best = -1;
+
+		for (int i = 0; i < nlanes; i++)
+			if (pos[i] < lt[i].t.n && (best == -1 ||
+			    by_first(&lt[i].first[pos[i]],
+			    &lt[best].first[pos[best]]) < 0))
+				best = i;
+		out[j] = lt[best].first[pos[best]++];
+	}
+}
+
+/*
  * The lanes' customers into t in the order they first came, with their
  * covariate values' ids in t's dictionaries.  The lanes' customers are
  * disjoint, and t is not looked up by id afterwards (--annotate, which
@@ -1414,22 +1445,19 @@ static void
 join_tables(struct custtab *t, struct ctable *lt, int nlanes)
 {
 	struct cfirst *all;
-	size_t n = 0, nc = (size_t)t->ncov;
+	size_t n = 0, ids = 0, nc = (size_t)t->ncov;
 
-	for (int i = 0; i < nlanes; i++)
-		n += lt[i].t.n;
-	all = cdp_xcalloc(n + 1, sizeof(*all));
-	n = 0;
 	for (int i = 0; i < nlanes; i++) {
-		/* a lane without customers has no array (UBSan) */
-		if (lt[i].t.n > 0)
-			memcpy(all + n, lt[i].first, lt[i].t.n *
-			    sizeof(*all));
 		n += lt[i].t.n;
+		ids += lt[i].t.ids.len;
 		if (lt[i].t.maxday > t->maxday)
 			t->maxday = lt[i].t.maxday;
 	}
-	qsort(all, n, sizeof(*all), by_first);
+	all = cdp_xcalloc(n + 1, sizeof(*all));
+	merge_firsts(all, n, lt, nlanes);
+	customers_reserve(t, t->n + n);
+	if (cdp_buf_reserve(&t->ids, ids) == -1)
+		cdp_oom(0);
 	for (size_t j = 0; j < n; j++) {
 		const struct custtab *l = &lt[all[j].lane].t;
 		size_t li = all[j].i;
@@ -1849,38 +1877,53 @@ struct wrun {
 	bool			(*keep)(void *, size_t);
 	void			(*fields)(void *, struct cdp_recw *, size_t);
 	void			*st;
-	struct cdp_recw		 w;
-	struct cdp_buf		 lines;	/* the run's records */
+	struct cdp_recw		 w;	/* w.b: the run's records */
 	size_t			 m;	/* how many */
 };
+
+#define FORMAT_AHEAD	16
 
 static void *
 format_run(void *arg)
 {
 	struct wrun *j = arg;
 	const char *idf = j->opt->id;
+	/* the writer lives on this thread's stack while it writes: in j,
+	 * next to another thread's run, every byte would contend for the
+	 * cache line the two share */
+	struct cdp_recw w = j->w;
+	size_t m = 0;
 
-	cdp_buf_reset(&j->lines);
-	j->m = 0;
+	cdp_recw_begin(&w);
 	for (size_t k = j->from; k < j->to; k++) {
 		const struct cust *c = &j->t->c[j->order[k]];
 		const char *id = j->t->ids.p + c->idoff;
 		int rc;
 
+		/* the output's order is the ids', not the table's: fetch a
+		 * customer ahead, and the id of one half as far ahead, whose
+		 * entry has come by then */
+		if (k + FORMAT_AHEAD < j->to)
+			__builtin_prefetch(&j->t->c[j->order[k +
+			    FORMAT_AHEAD]]);
+		if (k + FORMAT_AHEAD / 2 < j->to)
+			__builtin_prefetch(j->t->ids.p + j->t->c[j->order[k +
+			    FORMAT_AHEAD / 2]].idoff);
 		if (j->keep != NULL && !j->keep(j->st, j->order[k]))
 			continue;
-		cdp_recw_begin(&j->w);
-		rc = c->idnum ? cdp_recw_raw(&j->w, idf, strlen(idf), id,
-		    c->idlen) : cdp_recw_str(&j->w, idf, strlen(idf), id,
+		cdp_recw_next(&w);
+		rc = c->idnum ? cdp_recw_raw(&w, idf, strlen(idf), id,
+		    c->idlen) : cdp_recw_str(&w, idf, strlen(idf), id,
 		    c->idlen);
 		if (rc == -1)
 			cdp_oom(0);
-		j->fields(j->st, &j->w, j->order[k]);
-		if (cdp_recw_end(&j->w) == -1 ||
-		    cdp_buf_add(&j->lines, j->w.b.p, j->w.b.len) == -1)
+		j->fields(j->st, &w, j->order[k]);
+		if (cdp_recw_end(&w) == -1)
 			cdp_oom(0);
-		j->m++;
+		m++;
 	}
+	j->w = w;
+	j->m = m;
 	return NULL;
 }
 
@@ -1933,13 +1976,12 @@ write_runs(const struct custtab *t, const struct score_opts *opt,
 				format_run(&run[i]);
 		}
 		for (int i = 0; i < used; i++) {
-			write_lines(out, &run[i].lines);
+			write_lines(out, &run[i].w.b);
 			m += run[i].m;
 		}
 	}
 	for (int i = 0; i < threads; i++) {
 		cdp_recw_free(&run[i].w);
-		cdp_buf_free(&run[i].lines);
 	}
 	free(run);
 	free(th);
