@@ -1942,13 +1942,15 @@ write_lines(struct cdp_out *out, const struct cdp_buf *lines)
 			cdp_die_err(&err, NULL, 0);
 }
 
+/* The records of order[0..n) (freed here) to out. */
 static size_t
 write_runs(const struct custtab *t, const struct score_opts *opt,
-    struct cdp_out *out, bool (*keep)(void *, size_t),
+    struct cdp_out *out, size_t *order, size_t n,
+    bool (*keep)(void *, size_t),
     void (*fields)(void *, struct cdp_recw *, size_t), void *st,
     int threads)
 {
-	size_t n, m = 0, *order = sorted_ids(t, &n);
+	size_t m = 0;
 	struct wrun *run = cdp_xcalloc((size_t)threads, sizeof(*run));
 	pthread_t *th = cdp_xcalloc((size_t)threads, sizeof(*th));
 	bool *started = cdp_xcalloc((size_t)threads, sizeof(*started));
@@ -1995,14 +1997,16 @@ custtab_write(const struct custtab *t, const struct score_opts *opt,
     struct cdp_out *out, bool (*keep)(void *, size_t),
     void (*fields)(void *, struct cdp_recw *, size_t), void *st)
 {
-	return write_runs(t, opt, out, keep, fields, st, 1);
+	size_t n, *order = sorted_ids(t, &n);
+
+	return write_runs(t, opt, out, order, n, keep, fields, st, 1);
 }
 
 size_t
 custtab_write_threads(const struct custtab *t, const struct score_opts *opt,
-    struct cdp_out *out, void (*fields)(void *, struct cdp_recw *, size_t),
-    void *st)
+    struct cdp_out *out, size_t *order, size_t n,
+    void (*fields)(void *, struct cdp_recw *, size_t), void *st)
 {
-	return write_runs(t, opt, out, NULL, fields, st,
+	return write_runs(t, opt, out, order, n, NULL, fields, st,
 	    t->par.threads > 1 ? t->par.threads : 1);
 }

@@ -3,6 +3,7 @@
  * customer, quintile scores 1-5, the RFM cell and a named segment.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -263,6 +264,21 @@ add_fields(void *st, struct cdp_recw *w, size_t i)
 		cdp_oom(0);
 }
 
+/* The output order (custtab_sorted()) of a table. */
+struct order_job {
+	const struct custtab	*t;
+	size_t			*ix, n;
+};
+
+static void *
+order_main(void *arg)
+{
+	struct order_job *j = arg;
+
+	j->ix = custtab_sorted(j->t, &j->n);
+	return NULL;
+}
+
 int
 rfm_run(const struct score_opts *opt, char **files, int nfiles)
 {
@@ -280,13 +296,27 @@ rfm_run(const struct score_opts *opt, char **files, int nfiles)
 	if (opt->exclude_cancelled)
 		exclude_cancelled(&t);
 	run.as_of = opt->has_as_of ? opt->as_of : t.maxday;
-	score_all(&t, run.as_of, &s);
 	if (opt->annotate) {
+		score_all(&t, run.as_of, &s);
 		custtab_annotate(&t, opt, out, rfm_fields, NRFM(opt),
 		    add_fields, &run);
 		n = t.acct.read - t.acct.rejected;
 	} else {
-		n = custtab_write_threads(&t, opt, out, add_fields, &run);
+		/* with threads, the output order is sorted on one while
+		 * the scores are computed (a thread that cannot start
+		 * leaves the sort to this one) */
+		struct order_job oj = { .t = &t };
+		pthread_t th;
+		bool ahead = t.par.threads > 1 &&
+		    pthread_create(&th, NULL, order_main, &oj) == 0;
+
+		score_all(&t, run.as_of, &s);
+		if (ahead)
+			pthread_join(th, NULL);
+		else
+			order_main(&oj);
+		n = custtab_write_threads(&t, opt, out, oj.ix, oj.n,
+		    add_fields, &run);
 	}
 	if (cdp_out_close(out, &err) == -1)
 		cdp_die_err(&err, NULL, 0);

@@ -257,10 +257,12 @@ size_t	custtab_write(const struct custtab *t, const struct score_opts *opt,
 /*
  * custtab_write() without keep, formatting on the threads of the load
  * (t->par.threads): fields must only read st and t.  The same bytes.
+ * order[0..n) is custtab_sorted()'s, which the call frees.
  */
 size_t	custtab_write_threads(const struct custtab *t,
-	    const struct score_opts *opt, struct cdp_out *out,
-	    void (*fields)(void *, struct cdp_recw *, size_t), void *st);
+	    const struct score_opts *opt, struct cdp_out *out, size_t *order,
+	    size_t n, void (*fields)(void *, struct cdp_recw *, size_t),
+	    void *st);
 
 /* Close the account: rename --rejects into place and, with --stats,
  * print the aggregating account and the "output" count on stderr. */
