@@ -434,27 +434,31 @@ IN=$NDJSON
 bench_rate "record layer" '"$TOOLS/recbench" "$IN"' 1500
 SECTION=core
 
+# Peak RSS: the programs run on every CPU, holding 2 * threads + 2 blocks
+# of input and their output in flight (cdpipe(7) THREADS): streaming
+# ones stay under 64 MB at any thread count (issue 23).  On one thread
+# they hold about one block: under 16 MB (the "memory" rows below).
 IN=$NDJSON
-bench_pair "ingest ndjson" '"$BIN/cdp-ingest" "$IN"' 'jq -c . "$IN"' 10 16
+bench_pair "ingest ndjson" '"$BIN/cdp-ingest" "$IN"' 'jq -c . "$IN"' 10 64
 
 IN=$CSV
 bench_pair "ingest csv" '"$BIN/cdp-ingest" "$IN"' \
-    'mlr --icsv --ojsonl cat "$IN"' 4 16
+    'mlr --icsv --ojsonl cat "$IN"' 4 64
 
 # Miller infers numbers; typing the same columns makes the work equal.
 bench_pair "csv typed" \
     '"$BIN/cdp-ingest" --types qty:int,revenue:number "$IN"' \
-    'mlr --icsv --ojsonl cat "$IN"' 4 16
+    'mlr --icsv --ojsonl cat "$IN"' 4 64
 
 # Exports as they come: the delimiter is sniffed, the gzip file told by
 # its magic bytes.  Decompressing in a thread of its own must cost no more
 # than 1.3 times zcat piped into cdp-ingest (ratio >= 0.77).
 IN=$DECSV
 bench_pair "ingest ;-csv" '"$BIN/cdp-ingest" "$IN"' \
-    'mlr --ifs '"'"';'"'"' --icsv --ojsonl cat "$IN"' 4 16
+    'mlr --ifs '"'"';'"'"' --icsv --ojsonl cat "$IN"' 4 64
 IN=$GZ
 bench_pair "ingest gzip" '"$BIN/cdp-ingest" "$IN"' \
-    'mlr --gzin --ijsonl --ojsonl cat "$IN"' 4 16
+    'mlr --gzin --ijsonl --ojsonl cat "$IN"' 4 64
 bench_pair "gzip vs zcat" '"$BIN/cdp-ingest" "$IN"' \
     'sh -c '"'"'zcat "$1" | "$2"'"'"' sh "$IN" "$BIN/cdp-ingest"' 0.77
 
@@ -468,7 +472,7 @@ bench_pair "segment" \
 
 IN=$NDJSON
 bench_pair "dedupe" '"$BIN/cdp-dedupe" --key email "$IN"' \
-    'mlr --ijsonl --ojsonl head -n 1 -g email "$IN"' 10 16
+    'mlr --ijsonl --ojsonl head -n 1 -g email "$IN"' 10 64
 
 # No peer does identity resolution; jq reading the same records is the
 # yardstick.  The issue's target is absolute: under 30 s and 1 GB.
@@ -506,15 +510,23 @@ bench_alone() {
 	fi
 }
 
+# One thread: the constant memory of the streaming programs.
+IN=$NDJSON
+bench_alone "memory 1 thread" '"$BIN/cdp-ingest" --threads 1 "$IN"' 5 16
+bench_alone "memory 1 thread" '"$BIN/cdp-dedupe" --threads 1 --key email "$IN"' 5 16
+IN=$CSV
+bench_alone "memory 1 thread" '"$BIN/cdp-ingest" --threads 1 "$IN"' 5 16
+
 # Scale-out (issue 11): the same filter on both cores under GNU parallel,
-# --pipepart cutting the file into 32 MB blocks, against one process.
+# --pipepart cutting the file into 32 MB blocks, against one process, each
+# process on one thread (one process on both cores is the "cores" rows).
 # "Faster than" here is the speed-up; two cores bound it by 2, and
 # parallel's own reading and writing of every byte costs more than this
 # filter does (measured: 0.3x, one process wins).
 IN=$NDJSON
 cat >"$TMP/seg.sh" <<SEG
 #!/bin/sh
-exec "$BIN/cdp-segment" --where 'type == "purchase" && revenue > 50 && country in ["PL","DE"]'
+exec "$BIN/cdp-segment" --threads 1 --where 'type == "purchase" && revenue > 50 && country in ["PL","DE"]'
 SEG
 chmod +x "$TMP/seg.sh"
 bench_pair "segment -j2" \

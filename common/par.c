@@ -27,7 +27,7 @@
 /* Written pages of a mapped input are given back this many at a time, as
  * cdp_lines does: each madvise() interrupts the workers' CPUs to flush
  * their TLBs (a block's worth at a time, 1.5% of a run's CPU went to it). */
-#define DROP_STEP	((size_t)4 << 20)
+#define DROP_STEP	((size_t)1 << 20)
 
 enum state { FREE, READ, PARSING, PARSED, FINISHING, DONE };
 

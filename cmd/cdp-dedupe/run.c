@@ -586,11 +586,6 @@ prepare(struct run *r, const struct dedupe_opts *opt)
 		if (cdp_norm_ctx_prepare(&r->ctx, opt->bfield[i].norm,
 		    &err) == -1)
 			die_err(&err);
-	for (int i = 0; i < NSHARDS; i++)
-		if ((r->map[i] = cdp_keymap_new()) == NULL)
-			cdp_oom(0);
-	if ((r->srcs = cdp_keymap_new()) == NULL)
-		cdp_oom(0);
 	if (cdp_acct_open(&r->acct, opt->common.rejects, &err) == -1 ||
 	    (r->out = cdp_out_open(opt->common.output, &err)) == NULL)
 		die_err(&err);
@@ -856,9 +851,21 @@ par_finish(void *ctx, struct cdp_par_block *b)
 	}
 }
 
-/* A thread's or a lane's run: the options, keys or maps of its own. */
+/* The maps of the keys and _src names seen: the one thread's, or a
+ * lane's (a worker thread, which only makes keys, has none). */
 static void
-par_state(struct run *w, const struct run *r, int nlanes)
+make_maps(struct run *r)
+{
+	for (int i = 0; i < NSHARDS; i++)
+		if ((r->map[i] = cdp_keymap_new()) == NULL)
+			cdp_oom(0);
+	if ((r->srcs = cdp_keymap_new()) == NULL)
+		cdp_oom(0);
+}
+
+/* A thread's or a lane's run: the options, and keys or maps of its own. */
+static void
+par_state(struct run *w, const struct run *r, int nlanes, bool lane)
 {
 	struct cdp_err err;
 
@@ -872,11 +879,8 @@ par_state(struct run *w, const struct run *r, int nlanes)
 		if (cdp_norm_ctx_prepare(&w->ctx, r->opt->key[i].norm,
 		    &err) == -1)
 			die_err(&err);
-	for (int i = 0; i < NSHARDS; i++)
-		if ((w->map[i] = cdp_keymap_new()) == NULL)
-			cdp_oom(0);
-	if ((w->srcs = cdp_keymap_new()) == NULL)
-		cdp_oom(0);
+	if (lane)
+		make_maps(w);
 }
 
 static void
@@ -910,8 +914,8 @@ run_parallel(struct run *r, char **files, int nfiles, int threads,
 	    .user_free = dblock_free };
 
 	for (int i = 0; i < threads; i++) {
-		par_state(&w[i], r, threads);
-		par_state(&l[i], r, threads);
+		par_state(&w[i], r, threads, false);
+		par_state(&l[i], r, threads, true);
 		wctx[i] = &w[i];
 		lctx[i] = &l[i];
 	}
@@ -956,6 +960,7 @@ dedupe_run(struct dedupe_opts *opt, char **files, int nfiles)
 		finish(&r);
 		return 0;
 	}
+	make_maps(&r);
 	cdp_progress_start(&prog, opt->common.progress, total);
 	again = cdp_xcalloc((size_t)nfiles, sizeof(*again));
 	for (int i = 0; i < nfiles; i++) {
