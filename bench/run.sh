@@ -437,7 +437,7 @@ SECTION=core
 # Peak RSS: the programs run on every CPU, holding 2 * threads + 2 blocks
 # of input and their output in flight (cdpipe(7) THREADS): streaming
 # ones stay under 64 MB at any thread count (issue 23).  On one thread
-# they hold about one block: under 16 MB (the "memory" rows below).
+# they hold about one block: under 16 MB (the "1 thread" rows below).
 IN=$NDJSON
 bench_pair "ingest ndjson" '"$BIN/cdp-ingest" "$IN"' 'jq -c . "$IN"' 10 64
 
@@ -512,10 +512,10 @@ bench_alone() {
 
 # One thread: the constant memory of the streaming programs.
 IN=$NDJSON
-bench_alone "memory 1 thread" '"$BIN/cdp-ingest" --threads 1 "$IN"' 5 16
-bench_alone "memory 1 thread" '"$BIN/cdp-dedupe" --threads 1 --key email "$IN"' 5 16
+bench_alone "1 thread: ndjson" '"$BIN/cdp-ingest" --threads 1 "$IN"' 5 16
+bench_alone "1 thread: dedupe" '"$BIN/cdp-dedupe" --threads 1 --key email "$IN"' 5 16
 IN=$CSV
-bench_alone "memory 1 thread" '"$BIN/cdp-ingest" --threads 1 "$IN"' 5 16
+bench_alone "1 thread: csv" '"$BIN/cdp-ingest" --threads 1 "$IN"' 5 16
 
 # Scale-out (issue 11): the same filter on both cores under GNU parallel,
 # --pipepart cutting the file into 32 MB blocks, against one process, each

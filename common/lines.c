@@ -68,7 +68,7 @@ struct cdp_lines {
 /* Files smaller than this are read, not mapped. */
 #define MAP_MIN		(2 * CDP_MAP_TAIL)
 /* Read pages are given back this many bytes at a time. */
-#define MAP_DROP	((size_t)4 << 20)
+#define MAP_DROP	((size_t)1 << 20)
 
 int
 cdp_lines_check(char *const files[], int nfiles, off_t *total,
