@@ -349,6 +349,86 @@ OUT
 	    "cdp-score clv: --currency: no amounts are added with churn, --spend-model none, --model sbg or --from-summary"
 }
 
+@test "rfm, clv: --rates brings every amount into the base currency; a currency without a rate is a bad record" {
+	currencies > cur.ndjson
+	printf '%s\n' '{"base": "EUR",' ' "rates": {"GBP": 1.17, "PLN": 0.23}}' > rates.json
+	# a: 12.5 GBP + 3 (none: the base) + 45 PLN = 14.625 + 3 + 10.35 EUR,
+	# rounded to the products' 3 decimals; b: 45 PLN + 5 EUR
+	run_split cdp-score rfm --rates rates.json --stats cur.ndjson
+	assert_success
+	assert_equal "$(stats_core "$stderr")" \
+	    '{"read":6,"used":6,"rejected":0,"skipped":0,"output":3}'
+	run jq -c '[.customer_id, .rfm_monetary, .rfm_monetary_mean, .rfm_currency]' <<<"$output"
+	assert_output - <<'OUT'
+["a",27.975,9.325000000000001,"EUR"]
+["b",15.35,7.675,"EUR"]
+["c",7,7,null]
+OUT
+	# the same on two threads, and with --annotate on every record
+	run cdp-score rfm --rates rates.json --threads 2 cur.ndjson
+	assert_equal "$output" "$(cdp-score rfm --rates rates.json --threads 1 cur.ndjson)"
+	run cdp-score rfm --rates rates.json --annotate cur.ndjson
+	run jq -c '[.customer_id, .revenue, .rfm_monetary]' <<<"$output"
+	assert_output - <<'OUT'
+["a",12.5,27.975]
+["b",45,15.35]
+["a",3,27.975]
+["a",45,27.975]
+["c",7,7]
+["b",5,15.35]
+OUT
+	# Gamma-Gamma's repeat spend in the base too
+	run cdp-score clv --summary --as-of 2025-01-06 --rates rates.json cur.ndjson
+	run jq -c '[.customer_id, .x, .zbar]' <<<"$output"
+	assert_output - <<'OUT'
+["a",2,6.675]
+["b",1,5]
+["c",0,0]
+OUT
+	# no rate for PLN: its amounts are bad records, the rest is scored
+	printf '%s\n' '{"base": "EUR", "rates": {"GBP": 1.17}}' > gbp.json
+	run_split cdp-score rfm --rates gbp.json cur.ndjson
+	assert_failure 65
+	assert_equal "$stderr" 'cdp-score: cur.ndjson:2: field "_currency": no rate for "PLN" in the --rates file'
+	run_split cdp-score rfm --rates gbp.json --rejects rej.ndjson cur.ndjson
+	assert_success
+	run jq -r '"\(._line) \(._error)"' rej.ndjson
+	assert_output - <<'OUT'
+2 field "_currency": no rate for "PLN" in the --rates file
+4 field "revenue_currency": no rate for "PLN" in the --rates file
+OUT
+}
+
+@test "rfm, clv: a --rates file that is not {base, rates} is an error with its line; misuse is a usage error" {
+	currencies > cur.ndjson
+	bad() {
+		printf '%s\n' "$1" > r.json
+		run_split cdp-score rfm --rates r.json cur.ndjson
+		assert_failure "$2"
+		assert_equal "$output" ""
+		assert_equal "$stderr" "cdp-score: $3"
+	}
+	bad '[1]' 65 'r.json:1: expected an object {"base": CODE, "rates": {CODE: RATE, ...}}'
+	bad '{"rates": {}}' 65 'r.json:1: "base": expected the currency the rates convert to'
+	bad '{"base": ""}' 65 'r.json:1: "base": expected the currency the rates convert to'
+	bad '{"base": "EUR"}' 65 'r.json:1: "rates": expected an object of currency: rate'
+	bad '{"base": "EUR", "rate": {}}' 65 'r.json:1: unknown member "rate" (base, rates)'
+	bad $'{"base": "EUR",\n "rates": {"GBP": 0}}' 65 'r.json:2: "GBP": expected a rate above 0'
+	bad '{"base": "EUR", "rates": {"GBP": "1.1"}}' 65 'r.json:1: "GBP": expected a rate above 0'
+	bad '{"base": "EUR", "rates": {"EUR": 1}}' 65 'r.json:1: "EUR" is the base: it has no rate'
+	bad '{"base": "EUR", "rates": {"": 1}}' 65 'r.json:1: an empty currency'
+	bad '{"base": "EUR", "rates": {"GBP": 1, "GBP": 2}}' 65 'r.json:1:41: duplicate object key near '"'"'"GBP"'"'"''
+	run_split cdp-score rfm --rates missing.json cur.ndjson
+	assert_failure 66
+	assert_equal "$stderr" 'cdp-score: missing.json: cannot open: No such file or directory'
+	run_split cdp-score churn --rates missing.json cur.ndjson
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" \
+	    "cdp-score churn: --rates: no amounts are added with churn, --spend-model none, --model sbg or --from-summary"
+	run_split cdp-score sendtime --rates missing.json cur.ndjson
+	assert_failure 64
+}
+
 @test "clv: clv_currency after clv_monetary; a second currency is a bad record" {
 	jq -c '. + {revenue_currency: "USD"}' customer1.ndjson > usd.ndjson
 	run cdp-score clv --calibration-end 1997-09-30 --params published.json \

@@ -39,6 +39,7 @@ struct load {
 	/* the fields naming an amount's currency: --currency (or
 	 * AMOUNT_currency), then _currency */
 	const char		*curnames[2];
+	const struct rates	*rates;		/* --rates, or NULL */
 	long			 cutoff;	/* last day kept, or LONG_MAX */
 	long			 cal_end;	/* later days: the holdout */
 	const char		*file;
@@ -137,28 +138,32 @@ reject(struct load *L, const struct cdp_line *l, const char *field,
 		    l->lineno);
 }
 
-/* Note how many decimals the amount text s[0..n) has. */
-static void
-note_decimals(struct custtab *t, const char *s, size_t n)
+/* How many decimals the amount text s[0..n) has; -1 with an exponent. */
+static int
+decimals_of(const char *s, size_t n)
 {
 	const char *dot = memchr(s, '.', n);
-	int d = 0;
 
+	if (memchr(s, 'e', n) != NULL || memchr(s, 'E', n) != NULL)
+		return -1;
+	return dot != NULL ? (int)(n - (size_t)(dot + 1 - s)) : 0;
+}
+
+/* Note that an amount has d decimals (-1: an exponent, no rounding). */
+static void
+note_decimals(struct custtab *t, int d)
+{
 	if (t->decimals < 0)
 		return;
-	if (memchr(s, 'e', n) != NULL || memchr(s, 'E', n) != NULL) {
+	if (d < 0)
 		t->decimals = -1;
-		return;
-	}
-	if (dot != NULL)
-		d = (int)(n - (size_t)(dot + 1 - s));
-	if (d > t->decimals)
+	else if (d > t->decimals)
 		t->decimals = d;
 }
 
 /* The amount of a transaction: a JSON number or a numeric string. */
 static int
-parse_amount(struct load *L, const struct cdp_field *f, double *v,
+parse_amount(struct load *L, const struct cdp_field *f, double *v, int *dec,
     const char **why)
 {
 	const char *s;
@@ -173,7 +178,8 @@ parse_amount(struct load *L, const struct cdp_field *f, double *v,
 			*why = "number out of range";
 			return -1;
 		}
-		note_decimals(L->t, L->rec.p + f->voff, f->vlen);
+		*dec = decimals_of(L->rec.p + f->voff, f->vlen);
+		note_decimals(L->t, *dec);
 		return 0;
 	}
 	if (f->type != CDP_STRING ||
@@ -188,7 +194,8 @@ parse_amount(struct load *L, const struct cdp_field *f, double *v,
 		*why = "not a number";
 		return -1;
 	}
-	note_decimals(L->t, s, n);
+	*dec = decimals_of(s, n);
+	note_decimals(L->t, *dec);
 	return 0;
 }
 
@@ -486,6 +493,7 @@ struct tx {
 	bool		 idnum;
 	long		 day;
 	double		 amount;
+	int		 dec;		/* its decimals as written */
 	bool		 hascur;	/* L->cur holds its currency */
 	uint8_t		 curf;		/* named by L->curnames[curf] */
 	int		 status;	/* TX_STATUS: STATUS_* */
@@ -614,6 +622,41 @@ currency_of(struct load *L, struct tx *tx)
  * the --status-field without an amount), or TX_BAD with the field in
  * *field and the reason in *why.
  */
+/*
+ * --rates: an amount naming a currency into the base currency, which it
+ * then names (one naming none counts in its customer's other amounts',
+ * the base's).  -1 with the reason when the file has no rate for it.
+ */
+static int
+convert(struct load *L, struct tx *tx, const char **field, const char **why)
+{
+	const char *base;
+	double rate;
+	size_t n;
+	int dec;
+
+	if (!tx->hascur)
+		return 0;
+	if (rates_find(L->rates, L->cur.p, L->cur.len, &rate, &dec) == -1) {
+		cdp_buf_reset(&L->msg);
+		if (cdp_buf_addf(&L->msg, "no rate for %s in the --rates file",
+		    L->cur.p) == -1)
+			cdp_oom(0);
+		*field = L->curnames[tx->curf];
+		*why = L->msg.p;
+		return -1;
+	}
+	tx->amount *= rate;
+	/* a product has the decimals of both: rounded to them, the total
+	 * is the sum of the products */
+	note_decimals(L->t, tx->dec < 0 || dec < 0 ? -1 : tx->dec + dec);
+	base = rates_base(L->rates, &n);
+	cdp_buf_reset(&L->cur);
+	if (cdp_buf_add(&L->cur, base, n) == -1)
+		cdp_oom(0);
+	return 0;
+}
+
 static int
 transaction(struct load *L, const char *line, struct tx *tx,
     const char **field, const char **why)
@@ -665,7 +708,7 @@ transaction(struct load *L, const char *line, struct tx *tx,
 		return TX_STATUS;
 	}
 	*field = o->amount;
-	if (parse_amount(L, am, &tx->amount, why) == -1)
+	if (parse_amount(L, am, &tx->amount, &tx->dec, why) == -1)
 		return TX_BAD;
 	/* Gamma-Gamma's spend is positive: a refund would make a mean
 	 * amount, and a value, below 0 */
@@ -677,6 +720,8 @@ transaction(struct load *L, const char *line, struct tx *tx,
 	if (covariates(L, tx, field, why) == -1)
 		return TX_BAD;
 	currency_of(L, tx);
+	if (L->rates != NULL && convert(L, tx, field, why) == -1)
+		return TX_BAD;
 	return TX_OK;
 }
 
@@ -1528,6 +1573,7 @@ load_parallel(struct load *L, char **files, int nfiles, int threads,
 		lt[i].curnames[0] = L->curnames[0];
 		lt[i].curnames[1] = L->curnames[1];
 		w[i] = (struct load){ .t = &wt[i], .opt = L->opt,
+		    .rates = L->rates,
 		    .cutoff = L->cutoff, .cal_end = L->cal_end,
 		    .nlanes = threads, .curnames = { L->curnames[0],
 		    L->curnames[1] } };
@@ -1584,6 +1630,10 @@ custtab_load(struct custtab *t, const struct score_opts *opt, char **files,
 
 	*t = (struct custtab){ .maxday = LONG_MIN, .decimals = 0,
 	    .period = -1 };
+	if (opt->rates != NULL && (t->rates = rates_load(opt->rates,
+	    &err)) == NULL)
+		cdp_die_err(&err, NULL, 0);
+	L.rates = t->rates;
 	if (cdp_buf_addf(&amtcur, "%s_currency", opt->amount) == -1)
 		cdp_oom(0);
 	L.curnames[0] = opt->currency != NULL ? opt->currency : amtcur.p;
@@ -1651,7 +1701,7 @@ custtab_annotate(struct custtab *t, const struct score_opts *opt,
 {
 	struct cdp_buf amtcur = { 0 };
 	struct load L = { .t = t, .opt = opt, .out = out, .owned = owned,
-	    .nowned = nowned, .fields = fields, .st = st };
+	    .nowned = nowned, .fields = fields, .st = st, .rates = t->rates };
 
 	if (cdp_buf_addf(&amtcur, "%s_currency", opt->amount) == -1)
 		cdp_oom(0);
@@ -1699,6 +1749,7 @@ custtab_free(struct custtab *t)
 	free(t->cv);
 	free(t->cvday);
 	cdp_keymap_free(t->overflow);
+	rates_free(t->rates);
 	*t = (struct custtab){ 0 };
 }
 

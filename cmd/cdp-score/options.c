@@ -25,6 +25,7 @@ static const char usage[] =
 "      --currency FIELD      the field naming an amount's currency (default\n"
 "                            F_currency, else _currency): one customer's\n"
 "                            amounts must be in one currency\n"
+"      --rates FILE          exchange rates into one base currency (JSON)\n"
 "      --as-of DATE          \"now\" (default: the latest transaction day)\n"
 "      --annotate            every input record with its scores added\n"
 CDP_THREADS_USAGE
@@ -107,6 +108,7 @@ enum {
 	OPT_MODEL,
 	OPT_PARAMS,
 	OPT_PERIOD,
+	OPT_RATES,
 	OPT_REPLACE,
 	OPT_RULES,
 	OPT_SEED,
@@ -150,6 +152,7 @@ static const struct option longopts[] = {
 	{ "model", required_argument, NULL, OPT_MODEL },
 	{ "params", required_argument, NULL, OPT_PARAMS },
 	{ "period", required_argument, NULL, OPT_PERIOD },
+	{ "rates", required_argument, NULL, OPT_RATES },
 	{ "replace", no_argument, NULL, OPT_REPLACE },
 	{ "rules", required_argument, NULL, OPT_RULES },
 	{ "seed", required_argument, NULL, OPT_SEED },
@@ -208,6 +211,7 @@ option_cmds(int ch)
 	case OPT_AMOUNT:
 	case OPT_ANNOTATE:
 	case OPT_CURRENCY:
+	case OPT_RATES:
 	case OPT_CANCELLED:
 	case OPT_STATUS_FIELD:
 		return PERCUST;
@@ -329,6 +333,9 @@ value_option(int ch, char *arg, struct score_opts *opt)
 		break;
 	case OPT_CURRENCY:
 		opt->currency = cdp_opt_field(arg, "--currency", usage);
+		break;
+	case OPT_RATES:
+		opt->rates = arg;
 		break;
 	case OPT_CANCEL:
 		opt->cancel = cdp_opt_field(arg, "--cancel", usage);
@@ -515,11 +522,12 @@ check_fit(const struct score_opts *opt)
 	if (opt->model == M_SBG && opt->from_summary && !opt->fit_only)
 		cdp_usage_die(usage, "--model sbg --from-summary needs "
 		    "--fit-only (survival counts have no subscribers)");
-	if (opt->currency != NULL && (opt->model == M_SBG ||
-	    opt->from_summary || opt->cmd == CMD_CHURN ||
-	    opt->spend == SPEND_NONE))
-		cdp_usage_die(usage, "--currency: no amounts are added with "
-		    "churn, --spend-model none, --model sbg or --from-summary");
+	if ((opt->currency != NULL || opt->rates != NULL) &&
+	    (opt->model == M_SBG || opt->from_summary ||
+	    opt->cmd == CMD_CHURN || opt->spend == SPEND_NONE))
+		cdp_usage_die(usage, "--%s: no amounts are added with churn, "
+		    "--spend-model none, --model sbg or --from-summary",
+		    opt->currency != NULL ? "currency" : "rates");
 	if (opt->model == M_SBG && (opt->annotate || opt->has_holdout ||
 	    opt->summary))
 		cdp_usage_die(usage, "--model sbg takes none of --annotate, "

@@ -56,6 +56,7 @@ struct score_opts {
 	const char		*amount;	/* --amount, default revenue */
 	const char		*currency;	/* --currency FIELD, or NULL:
 						   AMOUNT_currency, _currency */
+	const char		*rates;		/* --rates FILE */
 	long			 as_of;		/* days since 1970 */
 	bool			 has_as_of;
 	long			 cal_end;	/* --calibration-end, days */
@@ -168,7 +169,27 @@ struct custtab {
 	uint32_t		*cv;
 	int32_t			*cvday;
 	struct cdp_par_info	 par;	/* a parallel load's threads */
+	struct rates		*rates;	/* --rates, or NULL */
 };
+
+/*
+ * --rates FILE (rates.c): {"base": CODE, "rates": {CODE: RATE, ...}}, an
+ * amount in CODE counting RATE times in the base currency.
+ */
+struct rates;
+
+/* The rates of path, or NULL with err set (the file's line named). */
+struct rates *rates_load(const char *path, struct cdp_err *err);
+void	rates_free(struct rates *r);
+
+/* The rate of the currency whose JSON text is cur[0..n) into *rate (the
+ * base's is 1) and its decimals into *dec (-1: too many to round to).
+ * Returns 0, or -1 when the file has none. */
+int	rates_find(const struct rates *r, const char *cur, size_t n,
+	    double *rate, int *dec);
+
+/* The base currency's JSON text (NUL-terminated), its length in *n. */
+const char *rates_base(const struct rates *r, size_t *n);
 
 /* The index of day in periods p (enum period): day, Monday-based week,
  * month or year, counted from 1970. */
