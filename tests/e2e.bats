@@ -191,8 +191,7 @@ faults() {
 	run jq -s -r 'map(.export_header) | unique | .[]' "$CHECK"
 	assert_output "Email,Phone,First Name,Last Name,Country"
 	# The segments' sizes, a profile under each of its segments (none:
-	# the empty key); no sum of scores' amounts, whose customers are in
-	# different currencies.
+	# the empty key).
 	for d in $(seq 1 "$DAYS"); do
 		run cat "$RUN/out-$d/segments.csv"
 		assert_line --index 0 "segments,count"
@@ -208,12 +207,28 @@ faults() {
 	assert_line --partial "GBP,"
 	assert_line --partial "PLN,"
 	assert_line --partial "USD,"
-	# No customer's RFM adds two currencies: a purchase in a second one is
-	# an rfm reject naming both.
-	run jq -r '._error | sub("\"[A-Z]{3}\" and \"[A-Z]{3}\""; "X and Y")' \
-	    "$RUN/out-$DAYS/rejects/rfm.ndjson"
-	[ "${#lines[@]}" -gt 0 ]
-	assert_equal "$(sort -u <<<"$output")" 'field "revenue_currency": amounts in X and Y for one customer: score each currency apart'
+	# Every purchase counts in RFM: examples/daily/rates.json brings the
+	# tills' currencies into euros, and a profile's rfm_monetary is the sum
+	# of its purchases at those rates (a purchase naming none counts as
+	# it is).
+	for d in $(seq 1 "$DAYS"); do
+		assert_equal "$(stat "$d" rfm rejected)" 0
+		assert_equal "$(stat "$d" rfm used)" "$(stat "$d" rfm read)"
+		[ ! -s "$RUN/out-$d/rejects/rfm.ndjson" ]
+		run jq -n -r --slurpfile r "$BATS_TEST_DIRNAME/../examples/daily/rates.json" \
+		    --slurpfile p "$RUN/out-$d/profiles.ndjson" \
+		    --slurpfile b "$RUN/state-$d/purchases.ndjson" '
+		    ($r[0].rates + {($r[0].base): 1}) as $rate
+		    | ($b | group_by(.profile_id) | map({key: .[0].profile_id,
+		        value: (map(.revenue * ($rate[.revenue_currency // $r[0].base]))
+		        | add)}) | from_entries) as $sum
+		    | $p[] | select(.rfm_monetary != null)
+		    | select((.rfm_monetary - $sum[.profile_id]) | fabs > 0.00001)
+		    | "\(.profile_id) \(.rfm_monetary) \($sum[.profile_id])"'
+		assert_output ""
+		[ "$(jq -s 'map(select(.rfm_monetary != null)) | length' \
+		    "$RUN/out-$d/profiles.ndjson")" -gt 0 ]
+	done
 	# In cents, as the tills printed them.
 	run grep -E '[.][0-9]{3}' "$RUN"/out-*/revenue.csv
 	assert_failure

@@ -182,9 +182,12 @@ mv "$w/profiles.ndjson" "$state/profiles.ndjson"
 # four currencies and one spend model cannot fit them all (the file has
 # none, so cdp-score refuses it without --spend-model none).
 #
-# A customer's amounts add up in one currency: a purchase in another than
-# the customer's first goes to the rejects, named.
+# A customer's amounts add up in one currency: rates.json brings the
+# tills' pounds, zloty and dollars into euros (example rates: a shop puts
+# its own there, such as the central bank's of the day), and a purchase
+# in a currency it has no rate for goes to the rejects, named.
 run rfm cdp-score rfm --id profile_id --time ts --amount revenue \
+    --rates "$here/rates.json" \
     --as-of "$date" --rejects "$out/rejects/rfm.ndjson" --stats \
     -o "$w/rfm.ndjson" "$state/purchases.ndjson"
 run clv cdp-score clv --id profile_id --time ts --amount revenue \
@@ -214,8 +217,7 @@ run export cdp-export --platform google \
     --fields email,phone,first_name,last_name,country --consent consent.ads \
     --default-country GB --stats -o "$out/google-customer-match.csv" \
     "$out/profiles.ndjson"
-# The segments' sizes (not the sum of rfm_monetary: customers of
-# different currencies would add up).
+# The segments' sizes.
 run report cdp-report group --by segments --agg count --format csv --stats \
     -o "$out/segments.csv" "$out/profiles.ndjson"
 run report-ndjson cdp-report group --by segments --agg count --format ndjson \
