@@ -487,6 +487,19 @@ same_threads() {
 	grep -q 'below 0: Gamma-Gamma' rej
 }
 
+@test "determinism: thread counts: cdp-score --rates (amounts converted, a currency without a rate rejected)" {
+	par_input
+	awk '{ split("EUR GBP PLN CHF", c, " ")
+	    sub(/}$/, ",\"revenue_currency\":\"" c[1 + NR % 4] "\"}"); print }' \
+	    par.ndjson >cur.ndjson
+	printf '%s\n' '{"base": "EUR", "rates": {"GBP": 1.17, "PLN": 0.23}}' >rates.json
+	same_threads cur.ndjson cdp-score rfm --rates rates.json --as-of 2025-12-31
+	grep -q '"rfm_currency":"EUR"' t1.out
+	grep -q 'no rate for \\"CHF\\" in the --rates file' t1.rej
+	same_threads cur.ndjson cdp-score clv --rates rates.json \
+	    --calibration-end 2025-09-30 --summary
+}
+
 @test "determinism: thread counts: cdp-merge (first pass)" {
 	par_input
 	same_threads par.ndjson cdp-merge --ids email,customer_id \
