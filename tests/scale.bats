@@ -139,6 +139,10 @@ merge_two_phase() {
 	    --apply-map $MAP parts/part-000.ndjson
 	assert_failure 65
 	[[ "$stderr" == *"written with other options"* ]]
+	# Byte ranges: the apply names from the emit's records file.
+	RANGES=3 merge_two_phase --id-key-file idkey
+	run cmp one many
+	assert_success
 }
 
 @test "scale: cdp-merge two phases: --max-degree counts sets over all parts" {
