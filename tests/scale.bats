@@ -58,8 +58,8 @@ merge_two_phase() {
 	rm -rf join
 	parallel -j2 cdp-merge $o $k "$@" --emit-links --buckets 3 -o join/r0 \
 	    "${parts[@]}"
-	[ -z "$PRIOR" ] || cdp-merge $o $k --emit-prior --buckets 3 -o join/r0 \
-	    "$PRIOR"
+	[ -z "$PRIOR" ] || cdp-merge $o $k "$@" --emit-prior --buckets 3 \
+	    -o join/r0 "$PRIOR"
 	while [ ! -e join/r$r/done ]; do
 		parallel -j2 cdp-merge $o $k "$@" ${GATHER:+--gather $GATHER} \
 		    --join-links -o join/r$((r + 1)) {} ::: join/r$r/to-*
@@ -168,6 +168,15 @@ merge_two_phase() {
 	[ "$(wc -l < idmap.one)" -gt 3 ]
 	cdp-partition -k email --normalize email --parts 4 --spread -o parts ev.ndjson
 	PRIOR=prior merge_two_phase
+	run cmp one many
+	assert_success
+	run cmp idmap.one idmap.many
+	assert_success
+	# Keyed ids: the ledger's new ids are the keyed ones, alike.
+	printf '%032d' 5 > idkey
+	cdp-merge $o --id-key-file idkey --prior prior --id-map idmap.one \
+	    ev.ndjson | sort > one
+	PRIOR=prior merge_two_phase --id-key-file idkey
 	run cmp one many
 	assert_success
 	run cmp idmap.one idmap.many
