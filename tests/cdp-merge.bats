@@ -398,6 +398,72 @@ chain() {
 	assert_equal "$c" "$(cdp-merge $IDS a.ndjson | ids_of)$(cdp-merge $IDS a.ndjson | ids_of)$(cdp-merge $IDS a.ndjson | ids_of)"
 }
 
+# --id-key-file: "p_" and the first 32 hex digits of HMAC-SHA256 under
+# HMAC-SHA256(FILE's key, "cdp-merge profile id") of the field name, NUL
+# and the smallest value (Nobody: of its 16-byte record key).  The golden
+# ids were checked against Python's hmac module.
+KA=p_f2cdad625877682ba89f090632482511	# customer_id C9 (Ann)
+KB=p_20feb83e3f099fe39249506c31957a41	# customer_id C1 (Bob)
+KC=p_0bc448a7fa72d955d0b8b4e4bb8cd44d	# customer_id ann@x.io (Cy)
+KN=p_28570bb2b4d2046fc37ac82d284b0f33	# Nobody's record key
+
+@test "merge: --id-key-file names profiles by a keyed hash, in any order" {
+	printf '%032d' 3 > idkey
+	run_split cdp-merge $IDS --id-key-file idkey "$F/people.ndjson"
+	assert_success
+	assert_equal "$(ids_of <<< "$output")" "$KA $KA $KA $KB $KB $KC $KN "
+	# Without the key, the same people under the plain ids.
+	run cdp-merge $IDS "$F/people.ndjson"
+	assert_equal "$(ids_of <<< "$output")" "p_9948ada7fdc912bca533bd79b9a59a84 p_9948ada7fdc912bca533bd79b9a59a84 p_9948ada7fdc912bca533bd79b9a59a84 p_0d728de396e7bb552ba84d888d94589e p_0d728de396e7bb552ba84d888d94589e p_efaadcdc5ef075bb8deb8a3c9230f3a7 p_d81b617a3d3b5687c3df65d00ee79bae "
+	# Stable from run to run and in any input order.
+	cdp-merge $IDS --id-key-file idkey "$F/people.ndjson" | sort > a.out
+	tac "$F/people.ndjson" | cdp-merge $IDS --id-key-file idkey | sort > b.out
+	run diff a.out b.out
+	assert_success
+	# Another key, other ids.
+	printf '%032d' 4 > idkey2
+	run cdp-merge $IDS --id-key-file idkey2 "$F/people.ndjson"
+	assert_equal "$(ids_of <<< "$output" | tr ' ' '\n' | sort -u | grep -c -e $KA -e $KB -e $KC -e $KN)" 0
+}
+
+@test "merge: --id-key-file names --profiles alike" {
+	printf '%032d' 3 > idkey
+	run cdp-merge $IDS --profiles --id-key-file idkey "$F/people.ndjson"
+	assert_success
+	assert_equal "$(ids_of <<< "$output")" "$KA $KB $KC $KN "
+	assert_line --index 1 "{\"profile_id\":\"$KB\",\"name\":\"Bob\",\"email\":\"bob@x.io\",\"customer_id\":\"C1\",\"_sources\":[\"crm\",\"web\"],\"_records\":2}"
+	run cdp-merge $IDS --id-key-file idkey --explain $KB "$F/people.ndjson"
+	assert_success
+	assert_line --index 1 "{\"profile_id\":\"$KB\",\"record\":5,\"_src\":\"web\",\"_line\":9,\"ids\":[{\"field\":\"customer_id\",\"value\":\"C1\",\"degree\":2,\"links\":true}]}"
+	assert_equal "${#lines[@]}" 2
+}
+
+@test "merge: --id-key-file keeps carried and --prior ids, names only the rest" {
+	printf '%032d' 3 > idkey
+	printf '%s\n' '{"email":"ann@x.io","profile_id":"old_A"}' \
+	    '{"email":"bob@x.io","customer_id":"C1"}' > carry.ndjson
+	run_split cdp-merge $IDS --id-key-file idkey carry.ndjson
+	assert_equal "$(ids_of <<< "$output")" "old_A $KB "
+	printf '%s\n' '{"email":"bob@x.io","profile_id":"old_B"}' > prior.ndjson
+	run cdp-merge $IDS --id-key-file idkey --prior prior.ndjson "$F/people.ndjson"
+	assert_equal "$(ids_of <<< "$output")" "$KA $KA $KA old_B old_B $KC $KN "
+}
+
+@test "merge: a missing, empty or short --id-key-file stops before any output" {
+	: > empty
+	printf '%015d' 1 > k15
+	run_split cdp-merge $IDS --id-key-file nokey -o out "$F/people.ndjson"
+	assert_failure 66
+	assert_equal "$stderr" "cdp-merge: nokey: cannot open: No such file or directory"
+	run_split cdp-merge $IDS --id-key-file empty -o out "$F/people.ndjson"
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: empty: hash key shorter than 16 bytes"
+	run_split cdp-merge $IDS --id-key-file k15 -o out "$F/people.ndjson"
+	assert_failure 65
+	assert_equal "$stderr" "cdp-merge: k15: hash key shorter than 16 bytes"
+	assert [ ! -e out ]
+}
+
 @test "merge: standard input (spilled to a temporary file) gives the file's output" {
 	cdp-merge $IDS "$F/people.ndjson" > a.out
 	cdp-merge $IDS < "$F/people.ndjson" > b.out

@@ -58,8 +58,8 @@ merge_two_phase() {
 	rm -rf join
 	parallel -j2 cdp-merge $o $k "$@" --emit-links --buckets 3 -o join/r0 \
 	    "${parts[@]}"
-	[ -z "$PRIOR" ] || cdp-merge $o $k --emit-prior --buckets 3 -o join/r0 \
-	    "$PRIOR"
+	[ -z "$PRIOR" ] || cdp-merge $o $k "$@" --emit-prior --buckets 3 \
+	    -o join/r0 "$PRIOR"
 	while [ ! -e join/r$r/done ]; do
 		parallel -j2 cdp-merge $o $k "$@" ${GATHER:+--gather $GATHER} \
 		    --join-links -o join/r$((r + 1)) {} ::: join/r$r/to-*
@@ -108,6 +108,43 @@ merge_two_phase() {
 	    "done map-1-of-5 map-2-of-5 map-3-of-5 map-4-of-5 map-5-of-5 "
 }
 
+# --id-key-file names people by a keyed hash in the naming rounds and in
+# the apply: the ids equal one process's with the key, and a round run
+# with another id key, or none, is refused.
+@test "scale: cdp-merge two phases with --id-key-file equal one process" {
+	local o="--ids email,phone --default-country US --rejects /dev/null"
+
+	printf '%032d' 5 > idkey
+	printf '%032d' 6 > idkey2
+	cdp-merge $o --id-key-file idkey ev.ndjson | sort > one
+	cdp-merge $o ev.ndjson | sort > plain
+	cdp-partition -k email --normalize email --parts 4 --spread -o parts ev.ndjson
+	merge_two_phase --id-key-file idkey
+	run cmp one many
+	assert_success
+	# The same people, under other names.
+	run cmp -s one plain
+	assert_failure
+	assert_equal "$(sed 's/"profile_id":"p_[0-9a-f]\{32\}"//' one | cmp - \
+	    <(sed 's/"profile_id":"p_[0-9a-f]\{32\}"//' plain) && echo same)" same
+	run_split cdp-merge $o --hash-key-file key --id-key-file idkey2 \
+	    --join-links -o other join/r0/to-0
+	assert_failure 65
+	[[ "$stderr" == *"written with other options"* ]]
+	run_split cdp-merge $o --hash-key-file key --join-links -o other \
+	    join/r0/to-0
+	assert_failure 65
+	[[ "$stderr" == *"written with other options"* ]]
+	run_split cdp-merge $o --hash-key-file key --id-key-file idkey2 \
+	    --apply-map $MAP parts/part-000.ndjson
+	assert_failure 65
+	[[ "$stderr" == *"written with other options"* ]]
+	# Byte ranges: the apply names from the emit's records file.
+	RANGES=3 merge_two_phase --id-key-file idkey
+	run cmp one many
+	assert_success
+}
+
 @test "scale: cdp-merge two phases: --max-degree counts sets over all parts" {
 	local o="--ids email,phone --default-country US --rejects /dev/null"
 
@@ -131,6 +168,15 @@ merge_two_phase() {
 	[ "$(wc -l < idmap.one)" -gt 3 ]
 	cdp-partition -k email --normalize email --parts 4 --spread -o parts ev.ndjson
 	PRIOR=prior merge_two_phase
+	run cmp one many
+	assert_success
+	run cmp idmap.one idmap.many
+	assert_success
+	# Keyed ids: the ledger's new ids are the keyed ones, alike.
+	printf '%032d' 5 > idkey
+	cdp-merge $o --id-key-file idkey --prior prior --id-map idmap.one \
+	    ev.ndjson | sort > one
+	PRIOR=prior merge_two_phase --id-key-file idkey
 	run cmp one many
 	assert_success
 	run cmp idmap.one idmap.many

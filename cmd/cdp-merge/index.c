@@ -11,6 +11,7 @@
 #include "index.h"
 #include "lines.h"
 #include "norm.h"
+#include "pid.h"
 #include "xalloc.h"
 
 static struct cdp_key128
@@ -84,6 +85,9 @@ index_init(struct index *ix, const struct merge_opts *opt, bool record_links)
 void
 index_free(struct index *ix)
 {
+	pidkey_free(ix->pk);
+	free(ix->pidh);
+	free(ix->pidset);
 	cdp_keymap_free(ix->map);
 	cdp_keymap_free(ix->sets);
 	cdp_keymap_free(ix->ignore);
@@ -114,12 +118,12 @@ index_free(struct index *ix)
 	cdp_buf_free(&ix->vals);
 }
 
-/* The profile id of hash h: "p_" and 32 hex digits. */
+/* The profile id of a record named by its record key h. */
 static void
-id_of_key(struct cdp_key128 h, char out[PROFILE_ID_SIZE])
+id_of_key(const struct index *ix, struct cdp_key128 h,
+    char out[PROFILE_ID_SIZE])
 {
-	snprintf(out, PROFILE_ID_SIZE, "p_%016llx%016llx", (unsigned long long)h.hi,
-	    (unsigned long long)h.lo);
+	pid_text(pid_of_key(ix->pk, h), out);
 }
 
 /*
@@ -492,7 +496,7 @@ index_value_key(struct index *ix, int field, const char *s, size_t n)
 void
 index_own_id(struct index *ix, struct cdp_rec *rec, char out[PROFILE_ID_SIZE])
 {
-	id_of_key(record_key(ix, rec), out);
+	id_of_key(ix, record_key(ix, rec), out);
 }
 
 bool
@@ -545,22 +549,20 @@ warn_degree(const struct index *ix, uint32_t i)
 		    "linked", field, nd->count, ix->opt->max_degree);
 }
 
-static void
-id_of_node(struct index *ix, uint32_t i, char out[PROFILE_ID_SIZE])
+/* The 128 bits of the profile id named by node i. */
+static struct cdp_key128
+id_of_node(struct index *ix, uint32_t i)
 {
 	const struct node *nd = &ix->nodes[i];
 	const struct idfield *f = &ix->opt->ids[nd->field];
 	struct cdp_buf *k = &ix->low;
-	struct cdp_key128 h;
 
 	/* Field name, NUL, value: as the node's key. */
 	cdp_buf_reset(k);
 	if (cdp_buf_add(k, f->name, f->nlen + 1) == -1 ||
 	    cdp_buf_add(k, ix->arena.p + nd->aoff, nd->alen) == -1)
 		cdp_oom(0);
-	h = cdp_key128_of(k->p, k->len);
-	snprintf(out, PROFILE_ID_SIZE, "p_%016llx%016llx", (unsigned long long)h.hi,
-	    (unsigned long long)h.lo);
+	return pid_of_bytes(ix->pk, k->p, k->len);
 }
 
 void
@@ -746,9 +748,34 @@ index_profile(struct index *ix, size_t k, struct cdp_rec *rec,
 	if (r == NO_NODE && carried != NULL)
 		snprintf(out, PROFILE_ID_SIZE, "%s", carried);
 	else if (r == NO_NODE)
-		id_of_key(record_key(ix, rec), out);
+		id_of_key(ix, record_key(ix, rec), out);
 	else
 		index_root_id(ix, r, out);
+}
+
+/* The 128 bits of the id of the cluster of root, made when new. */
+static struct cdp_key128
+root_hash(struct index *ix, uint32_t root)
+{
+	struct cdp_key128 h;
+
+	/* Unkeyed, a hash costs less than the memory to keep it. */
+	if (ix->pk == NULL)
+		return ix->minnode[root] != NO_NODE ?
+		    id_of_node(ix, ix->minnode[root]) :
+		    ix->rkey[ix->minrec[root]];
+	if (ix->pidh == NULL) {
+		ix->pidh = cdp_xreallocarray(NULL, ix->nelem ? ix->nelem : 1,
+		    sizeof(*ix->pidh));
+		ix->pidset = cdp_xcalloc((ix->nelem + 7) / 8 + 1, 1);
+	}
+	if (ix->pidset[root / 8] & 1u << root % 8)
+		return ix->pidh[root];
+	h = ix->minnode[root] != NO_NODE ? id_of_node(ix, ix->minnode[root]) :
+	    pid_of_key(ix->pk, ix->rkey[ix->minrec[root]]);
+	ix->pidh[root] = h;
+	ix->pidset[root / 8] |= (uint8_t)(1u << root % 8);
+	return h;
 }
 
 void
@@ -757,10 +784,8 @@ index_root_id(struct index *ix, uint32_t root, char out[PROFILE_ID_SIZE])
 	if (ix->keep != NULL && ix->keep[root] != NO_NODE)
 		snprintf(out, PROFILE_ID_SIZE, "%s", ix->prior.text.p +
 		    ix->prior.off[ix->keep[root]]);
-	else if (ix->minnode[root] != NO_NODE)
-		id_of_node(ix, ix->minnode[root], out);
 	else
-		id_of_key(ix->rkey[ix->minrec[root]], out);
+		pid_text(root_hash(ix, root), out);
 }
 
 void

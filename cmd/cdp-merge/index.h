@@ -20,6 +20,8 @@
 #define NO_NODE	UINT32_MAX
 #define PROFILE_ID_SIZE	65	/* longest profile id, NUL included */
 
+struct pidkey;
+
 /* Profile ids of a previous run (--prior). */
 struct prior {
 	struct cdp_keymap	*ids;	/* hash(id) -> prior number */
@@ -46,6 +48,11 @@ struct node {
 
 struct index {
 	const struct merge_opts	*opt;
+	/* --id-key-file (pid.h), owned; NULL for unkeyed ids.  Keyed, a
+	 * cluster's id is made once (an HMAC) and kept per root. */
+	struct pidkey		*pk;
+	struct cdp_key128	*pidh;	/* per root: its id's 128 bits */
+	uint8_t			*pidset;	/* per root: pidh[] is made */
 	struct cdp_keymap	*map;	/* hash(field, value) -> node */
 	struct cdp_keymap	*sets;	/* hash(sorted nodes of a record) */
 	struct cdp_keymap	*ignore;	/* hash(lowercase value) */
@@ -92,7 +99,8 @@ struct index {
 /*
  * Set up ix for opt: load the ignore list.  With record_links, records
  * may also be linked to each other by the pairs index_resolve() gets.
- * Exits on failure.
+ * The caller that names profiles sets ix->pk (pidkey_of()), which
+ * index_free() frees.  Exits on failure.
  */
 void	index_init(struct index *ix, const struct merge_opts *opt,
 	    bool record_links);

@@ -253,8 +253,8 @@ parse_head(const struct jline *l, const char *want, struct jhead *h)
 	if (want != NULL && strcmp(h->opts, want) != 0)
 		cdp_die(EX_DATAERR, l->file, 1, "written with other options "
 		    "(--ids, --normalize, --default-country, --date-format, "
-		    "ignore lists, --max-degree, --max-cluster or the key "
-		    "file): every phase must take the same");
+		    "ignore lists, --max-degree, --max-cluster, the key "
+		    "file or --id-key-file): every phase must take the same");
 }
 
 static unsigned long long

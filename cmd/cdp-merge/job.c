@@ -246,15 +246,12 @@ job_pid(const struct job *j, int field, const struct cdp_buf *value,
 {
 	const struct idfield *f = &j->opt->ids[field];
 	struct cdp_buf k = { 0 };
-	struct cdp_key128 h;
 
 	/* Field name, NUL, value: the node's key, as index.c names it. */
 	if (cdp_buf_add(&k, f->name, f->nlen + 1) == -1 ||
 	    cdp_buf_add(&k, value->p, value->len) == -1)
 		cdp_oom(0);
-	h = cdp_key128_of(k.p, k.len);
-	snprintf(out, PROFILE_ID_SIZE, "p_%016llx%016llx",
-	    (unsigned long long)h.hi, (unsigned long long)h.lo);
+	pid_text(pid_of_bytes(j->pk, k.p, k.len), out);
 	cdp_buf_free(&k);
 }
 

@@ -1181,7 +1181,8 @@ join_round(const struct merge_opts *opt, const char *dir)
 		cdp_die(EX_USAGE, dir, 0, "--join-links: expected a bucket "
 		    "folder DIR/to-B");
 	j.t = phase_tokens(opt);
-	phase_fingerprint(opt, j.t, j.fp);
+	j.pk = pidkey_of(opt);
+	phase_fingerprint(opt, j.t, j.pk, j.fp);
 	j.nfiles = jf_list(dir, &j.files);
 	j.consumed = cdp_xcalloc(j.nfiles ? j.nfiles : 1, sizeof(bool));
 	if (j.nfiles == 0)
@@ -1223,6 +1224,7 @@ join_round(const struct merge_opts *opt, const char *dir)
 	jf_names_free(j.files, j.nfiles);
 	free(j.consumed);
 	tokens_free(j.t);
+	pidkey_free(j.pk);
 	cdp_buf_free(&j.line);
 	cdp_buf_free(&j.v1);
 	cdp_buf_free(&j.v2);

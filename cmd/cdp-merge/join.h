@@ -42,6 +42,7 @@ void	umap_reserve(struct umap *m, size_t n);
 struct job {
 	const struct merge_opts	*opt;
 	struct tokens		*t;
+	struct pidkey		*pk;	/* --id-key-file, NULL */
 	char			 fp[17];
 	const char		*in;	/* DIR/to-B */
 	const char		*out;	/* -o: the next round's folder */

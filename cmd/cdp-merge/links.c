@@ -75,7 +75,7 @@ fp_file(XXH3_state_t *st, const char *path)
 
 void
 phase_fingerprint(const struct merge_opts *opt, const struct tokens *t,
-    char out[17])
+    const struct pidkey *pk, char out[17])
 {
 	XXH3_state_t *st = XXH3_createState();
 	const char *fp = tokens_fingerprint(t);
@@ -87,6 +87,9 @@ phase_fingerprint(const struct merge_opts *opt, const struct tokens *t,
 		cdp_oom(0);
 	XXH3_64bits_reset(st);
 	fp_add(st, fp, strlen(fp));
+	/* Ids named under another id key, or none, must not meet. */
+	if (pk != NULL)
+		fp_add(st, pidkey_fingerprint(pk), 16);
 	for (int i = 0; i < opt->nids; i++) {
 		int kind = opt->ids[i].norm;
 
@@ -129,13 +132,14 @@ phase_part(const struct merge_opts *opt, char **files, int nfiles,
 
 static void
 head_init(struct jhead *h, const struct merge_opts *opt,
-    const struct tokens *t, const char *phase, const char *from)
+    const struct tokens *t, const struct pidkey *pk, const char *phase,
+    const char *from)
 {
 	*h = (struct jhead){ .buckets = (int)opt->buckets,
 	    .prior = strcmp(phase, "prior") == 0 };
 	snprintf(h->phase, sizeof(h->phase), "%s", phase);
 	snprintf(h->from, sizeof(h->from), "%s", from);
-	phase_fingerprint(opt, t, h->opts);
+	phase_fingerprint(opt, t, pk, h->opts);
 }
 
 /* --- --emit-links ------------------------------------------------------ */
@@ -159,7 +163,7 @@ emit_carried(struct index *ix, const struct tokens *t,
 
 	if (p->n == 0)
 		return;
-	head_init(&h, ix->opt, t, "prior", pname);
+	head_init(&h, ix->opt, t, ix->pk, "prior", pname);
 	snprintf(name, sizeof(name), "prior-%s", pname);
 	jfset_open(&fs, ix->opt->common.output, name, &h);
 	for (uint32_t i = 0; i < ix->nnodes; i++) {
@@ -330,7 +334,7 @@ links_emit(struct index *ix, struct cdp_acct *acct, char **files, int nfiles,
 	uint32_t *at, *list;
 
 	pname = phase_part(opt, files, nfiles, part);
-	head_init(&h, opt, t, "emit", pname);
+	head_init(&h, opt, t, ix->pk, "emit", pname);
 	snprintf(name, sizeof(name), "emit-%s", pname);
 	for (uint32_t i = 0; i < ix->nnodes; i++)
 		tok[i] = tokens_of(t, index_node_key(ix, i));
@@ -511,6 +515,7 @@ links_emit_prior(const struct merge_opts *opt, char **files, int nfiles)
 	struct jhead h;
 
 	index_init(&e.ix, opt, false);
+	e.ix.pk = pidkey_of(opt);
 	e.t = phase_tokens(opt);
 	pname = phase_part(opt, files, nfiles, part);
 	if (nfiles == 0) {
@@ -519,7 +524,7 @@ links_emit_prior(const struct merge_opts *opt, char **files, int nfiles)
 	}
 	if ((e.ids = cdp_keymap_new()) == NULL)
 		cdp_oom(0);
-	head_init(&h, opt, e.t, "prior", pname);
+	head_init(&h, opt, e.t, e.ix.pk, "prior", pname);
 	snprintf(name, sizeof(name), "prior-%s", pname);
 	if (cdp_acct_open(&acct, NULL, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
@@ -709,7 +714,7 @@ map_load(struct apply *a, const char *dir, const char *part)
 	char fp[17], **names;
 	size_t n, good = 0;
 
-	phase_fingerprint(a->ix.opt, a->t, fp);
+	phase_fingerprint(a->ix.opt, a->t, a->ix.pk, fp);
 	if (cdp_buf_addf(&path, "%s/map-%s", dir, part) == -1)
 		cdp_oom(0);
 	n = jf_list(path.p, &names);
@@ -982,6 +987,7 @@ links_apply(const struct merge_opts *opt, char **files, int nfiles)
 	if (opt->part_n > 0)
 		part_check(files[0]);
 	index_init(&a.ix, opt, false);
+	a.ix.pk = pidkey_of(opt);
 	a.t = phase_tokens(opt);
 	if ((a.map = cdp_keymap_new()) == NULL)
 		cdp_oom(0);
@@ -992,7 +998,7 @@ links_apply(const struct merge_opts *opt, char **files, int nfiles)
 	if (opt->part_n > 0 && strcmp(files[0], "-") != 0) {
 		char fp[17];
 
-		phase_fingerprint(opt, a.t, fp);
+		phase_fingerprint(opt, a.t, a.ix.pk, fp);
 		a.have_pr = precs_open(&a.pr, opt->apply_map, files[0],
 		    pname, fp) == 1;
 		if (a.have_pr)

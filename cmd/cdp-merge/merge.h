@@ -74,6 +74,7 @@ struct merge_opts {
 	char			 part_name[32];	/* its name: K-of-N */
 	const char		*hash_key;	/* --hash-key-file FILE */
 	bool			 clear_links;	/* --clear-links */
+	const char		*id_key;	/* --id-key-file FILE */
 	long			 gather;	/* --gather N */
 	bool			 gather_set;
 	bool			 probabilistic;	/* --probabilistic */

@@ -40,6 +40,7 @@ CDP_NORM_USAGE
 "      --id-map FILE         the ledger of ids merged or split\n"
 "      --prior-map FILE      id maps of runs since --prior was written\n"
 "      --replace             new ids for records carrying a profile_id\n"
+"      --id-key-file FILE    keyed profile ids (pseudonyms)\n"
 "      --allow-no-ids        run on when no record has an --ids field\n"
 "      --emit-links --emit-prior --join-links --apply-map DIR --buckets N\n"
 "      --part --hash-key-file --clear-links --gather N: see cdp-merge(1)\n"
@@ -65,11 +66,11 @@ CDP_NORM_USAGE
 "      --train-only          print the fitted model instead of records\n"
 "      --truth FIELD         print precision, recall, F1 by threshold\n"
 "      --pairs FILE          every scored pair and cluster to FILE\n"
-"  -o, --output FILE         write to FILE (atomically) instead of stdout\n"
+"  -o, --output FILE         write to FILE (atomically)\n"
 "      --rejects FILE        write bad records to FILE and go on\n"
 "      --stats               print the record account on stderr at the end\n"
-"      --progress, --no-progress  progress bar of the first pass\n"
-"      --max-record-bytes N  longest record accepted (default 64M)\n"
+"      --progress, --no-progress  progress bar of pass 1\n"
+"      --max-record-bytes N  longest record (default 64M)\n"
 "      --threads N           worker threads (cdpipe(7) THREADS)\n"
 "      --verbose             messages may quote values (personal data)\n"
 "  -h, --help                this help\n"
@@ -80,6 +81,7 @@ enum {
 	OPT_EXPLAIN,
 	OPT_PAIRS,
 	OPT_REPLACE,
+	OPT_ID_KEY_FILE,
 	OPT_ID_MAP,
 	OPT_IGNORE_VALUES,
 	OPT_MAX_CLUSTER,
@@ -153,6 +155,7 @@ static const struct option longopts[] = {
 	{ "train-only", no_argument, NULL, OPT_TRAIN_ONLY },
 	{ "truth", required_argument, NULL, OPT_TRUTH },
 	{ "explain", required_argument, NULL, OPT_EXPLAIN },
+	{ "id-key-file", required_argument, NULL, OPT_ID_KEY_FILE },
 	{ "id-map", required_argument, NULL, OPT_ID_MAP },
 	{ "ids", required_argument, NULL, 'i' },
 	{ "ignore-values", required_argument, NULL, OPT_IGNORE_VALUES },
@@ -374,6 +377,9 @@ private_option(int ch, char *arg, struct merge_opts *opt,
 		if (*arg == '\0')
 			cdp_usage_die(usage, "--explain: empty profile id");
 		opt->explain = arg;
+		break;
+	case OPT_ID_KEY_FILE:
+		opt->id_key = arg;
 		break;
 	case OPT_ID_MAP:
 		opt->id_map = arg;

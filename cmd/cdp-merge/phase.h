@@ -8,6 +8,7 @@
 
 #include "jfile.h"
 #include "merge.h"
+#include "pid.h"
 #include "token.h"
 
 /* The tokens of --hash-key-file, or clear ones; exits on a bad key. */
@@ -16,10 +17,11 @@ struct tokens *phase_tokens(const struct merge_opts *opt);
 /*
  * 16 hex digits of a hash of what the phases must take alike: --ids and
  * their normalisations, --default-country, --date-format, the ignored
- * values, --max-degree, --max-cluster and the key.
+ * values, --max-degree, --max-cluster, the key and the id key pk (NULL
+ * without --id-key-file, which leaves the hash as it was before it).
  */
 void	phase_fingerprint(const struct merge_opts *opt, const struct tokens *t,
-	    char out[17]);
+	    const struct pidkey *pk, char out[17]);
 
 /*
  * The part's name: --part, else the base name of the one input without

@@ -20,6 +20,7 @@
 #include "merge.h"
 #include "out.h"
 #include "par.h"
+#include "pid.h"
 #include "precs.h"
 #include "prior.h"
 #include "progress.h"
@@ -746,6 +747,7 @@ merge_run(const struct merge_opts *opt, char **files, int nfiles)
 	r.in = cdp_xcalloc((size_t)nfiles, sizeof(*r.in));
 	r.nin = nfiles;
 	index_init(&r.ix, opt, opt->probabilistic);
+	r.ix.pk = pidkey_of(opt);
 	ids_watch(&r.seen, opt);
 	if (opt->probabilistic)
 		r.lk = prob_new(&opt->prob);

@@ -135,9 +135,8 @@ key_bytes(struct cdp_key128 k, unsigned char out[16])
 	}
 }
 
-/* HMAC-SHA256(key, label) into out[32]: a key for one use. */
-static int
-derive(const struct cdp_buf *key, const char *label, unsigned char out[32])
+int
+key_derive(const struct cdp_buf *key, const char *label, unsigned char out[32])
 {
 	unsigned int len = 32;
 
@@ -151,9 +150,9 @@ keyed_setup(struct tokens *t, const struct cdp_buf *key)
 {
 	unsigned char ktok[32], kenc[32], kfp[32], pad[64];
 
-	if (derive(key, "cdp-merge token", ktok) == -1 ||
-	    derive(key, "cdp-merge name", kenc) == -1 ||
-	    derive(key, "cdp-merge fingerprint", kfp) == -1)
+	if (key_derive(key, "cdp-merge token", ktok) == -1 ||
+	    key_derive(key, "cdp-merge name", kenc) == -1 ||
+	    key_derive(key, "cdp-merge fingerprint", kfp) == -1)
 		return -1;
 	/* RFC 2104 with a 32-byte key: the pads hashed once, here. */
 	memset(pad, 0x36, sizeof(pad));

@@ -70,6 +70,14 @@ int	key_cmp(const void *a, const void *b);
 /* Parse key_text()'s 22 characters at s into *k.  Returns 0, or -1. */
 int	key_parse(const char *s, size_t n, struct cdp_key128 *k);
 
+/*
+ * HMAC-SHA256(key, label) into out[32]: a key for one use, so that one
+ * key file serves several uses and none gives away another.  Returns 0,
+ * or -1 when libcrypto fails.
+ */
+int	key_derive(const struct cdp_buf *key, const char *label,
+	    unsigned char out[32]);
+
 /* Append s[0..n) escaped as a name in clear (see tokens_seal()). */
 int	name_escape(struct cdp_buf *out, const char *s, size_t n);
 
