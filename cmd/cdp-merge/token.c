@@ -23,9 +23,14 @@
 #include "token.h"
 #include "xalloc.h"
 
+/* HMAC-SHA256 under a 32-byte key, its states after the pads kept. */
+struct mac128 {
+	SHA256_CTX	 inner, outer;
+};
+
 struct tokens {
 	bool		 keyed;
-	SHA256_CTX	 inner, outer;	/* HMAC states after the pads */
+	struct mac128	*mac;		/* the tokens' */
 	EVP_CIPHER_CTX	*aes;		/* AES-256-ECB: the counter blocks */
 	struct cdp_buf	 blocks;	/* counter blocks, then key stream */
 	char		 fp[17];
@@ -145,41 +150,106 @@ key_derive(const struct cdp_buf *key, const char *label, unsigned char out[32])
 	    NULL || len != 32 ? -1 : 0;
 }
 
-static int
-keyed_setup(struct tokens *t, const struct cdp_buf *key)
+struct mac128 *
+mac128_new(const struct cdp_buf *key, const char *label)
 {
-	unsigned char ktok[32], kenc[32], kfp[32], pad[64];
+	struct mac128 *m = cdp_xcalloc(1, sizeof(*m));
+	unsigned char k[32], pad[64];
+	int rc = key_derive(key, label, k);
 
-	if (key_derive(key, "cdp-merge token", ktok) == -1 ||
-	    key_derive(key, "cdp-merge name", kenc) == -1 ||
-	    key_derive(key, "cdp-merge fingerprint", kfp) == -1)
-		return -1;
 	/* RFC 2104 with a 32-byte key: the pads hashed once, here. */
 	memset(pad, 0x36, sizeof(pad));
 	for (int i = 0; i < 32; i++)
-		pad[i] ^= ktok[i];
-	if (SHA256_Init(&t->inner) != 1 ||
-	    SHA256_Update(&t->inner, pad, sizeof(pad)) != 1)
-		return -1;
+		pad[i] ^= k[i];
+	if (rc == -1 || SHA256_Init(&m->inner) != 1 ||
+	    SHA256_Update(&m->inner, pad, sizeof(pad)) != 1)
+		rc = -1;
 	memset(pad, 0x5c, sizeof(pad));
 	for (int i = 0; i < 32; i++)
-		pad[i] ^= ktok[i];
-	if (SHA256_Init(&t->outer) != 1 ||
-	    SHA256_Update(&t->outer, pad, sizeof(pad)) != 1)
-		return -1;
-	if ((t->aes = EVP_CIPHER_CTX_new()) == NULL ||
-	    EVP_EncryptInit_ex(t->aes, EVP_aes_256_ecb(), NULL, kenc,
-	    NULL) != 1 || EVP_CIPHER_CTX_set_padding(t->aes, 0) != 1)
+		pad[i] ^= k[i];
+	if (rc == -1 || SHA256_Init(&m->outer) != 1 ||
+	    SHA256_Update(&m->outer, pad, sizeof(pad)) != 1)
+		rc = -1;
+	OPENSSL_cleanse(k, sizeof(k));
+	OPENSSL_cleanse(pad, sizeof(pad));
+	if (rc == -1) {
+		mac128_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void
+mac128_free(struct mac128 *m)
+{
+	if (m == NULL)
+		return;
+	OPENSSL_cleanse(m, sizeof(*m));
+	free(m);
+}
+
+struct cdp_key128
+mac128_of(const struct mac128 *m, const void *p, size_t n)
+{
+	unsigned char md[32];
+	struct cdp_key128 h = { 0, 0 };
+	SHA256_CTX c;
+
+	c = m->inner;
+	if (SHA256_Update(&c, p, n) != 1 || SHA256_Final(md, &c) != 1)
+		cdp_die(EX_SOFTWARE, NULL, 0, "libcrypto: SHA-256 failed");
+	c = m->outer;
+	if (SHA256_Update(&c, md, sizeof(md)) != 1 ||
+	    SHA256_Final(md, &c) != 1)
+		cdp_die(EX_SOFTWARE, NULL, 0, "libcrypto: SHA-256 failed");
+	for (int i = 0; i < 8; i++) {
+		h.hi = h.hi << 8 | md[i];
+		h.lo = h.lo << 8 | md[8 + i];
+	}
+	return h;
+}
+
+struct cdp_key128
+mac128_of_key(const struct mac128 *m, struct cdp_key128 k)
+{
+	unsigned char b[16];
+
+	key_bytes(k, b);
+	return mac128_of(m, b, sizeof(b));
+}
+
+int
+key_fingerprint(const struct cdp_buf *key, const char *label, char out[17])
+{
+	unsigned char k[32];
+
+	if (key_derive(key, label, k) == -1)
 		return -1;
 	for (int i = 0; i < 8; i++) {
-		t->fp[2 * i] = hexdig[kfp[i] >> 4];
-		t->fp[2 * i + 1] = hexdig[kfp[i] & 15];
+		out[2 * i] = hexdig[k[i] >> 4];
+		out[2 * i + 1] = hexdig[k[i] & 15];
 	}
-	t->fp[16] = '\0';
-	OPENSSL_cleanse(ktok, sizeof(ktok));
-	OPENSSL_cleanse(kenc, sizeof(kenc));
-	OPENSSL_cleanse(pad, sizeof(pad));
+	out[16] = '\0';
+	OPENSSL_cleanse(k, sizeof(k));
 	return 0;
+}
+
+static int
+keyed_setup(struct tokens *t, const struct cdp_buf *key)
+{
+	unsigned char kenc[32];
+	int rc = 0;
+
+	if ((t->mac = mac128_new(key, "cdp-merge token")) == NULL ||
+	    key_derive(key, "cdp-merge name", kenc) == -1 ||
+	    key_fingerprint(key, "cdp-merge fingerprint", t->fp) == -1)
+		rc = -1;
+	else if ((t->aes = EVP_CIPHER_CTX_new()) == NULL ||
+	    EVP_EncryptInit_ex(t->aes, EVP_aes_256_ecb(), NULL, kenc,
+	    NULL) != 1 || EVP_CIPHER_CTX_set_padding(t->aes, 0) != 1)
+		rc = -1;
+	OPENSSL_cleanse(kenc, sizeof(kenc));
+	return rc;
 }
 
 struct tokens *
@@ -213,6 +283,7 @@ tokens_free(struct tokens *t)
 	if (t == NULL)
 		return;
 	EVP_CIPHER_CTX_free(t->aes);
+	mac128_free(t->mac);
 	cdp_buf_free(&t->blocks);
 	OPENSSL_cleanse(t, sizeof(*t));
 	free(t);
@@ -233,24 +304,7 @@ tokens_fingerprint(const struct tokens *t)
 struct cdp_key128
 tokens_of(struct tokens *t, struct cdp_key128 key)
 {
-	unsigned char msg[16], md[32];
-	struct cdp_key128 tok = { 0, 0 };
-	SHA256_CTX c;
-
-	if (!t->keyed)
-		return key;
-	key_bytes(key, msg);
-	c = t->inner;
-	SHA256_Update(&c, msg, sizeof(msg));
-	SHA256_Final(md, &c);
-	c = t->outer;
-	SHA256_Update(&c, md, sizeof(md));
-	SHA256_Final(md, &c);
-	for (int i = 0; i < 8; i++) {
-		tok.hi = tok.hi << 8 | md[i];
-		tok.lo = tok.lo << 8 | md[8 + i];
-	}
-	return tok;
+	return t->keyed ? mac128_of_key(t->mac, key) : key;
 }
 
 /*

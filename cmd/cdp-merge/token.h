@@ -78,6 +78,27 @@ int	key_parse(const char *s, size_t n, struct cdp_key128 *k);
 int	key_derive(const struct cdp_buf *key, const char *label,
 	    unsigned char out[32]);
 
+/* 16 hex digits of a key derived with label: tells keys apart in file
+ * headers and gives nothing away.  Returns 0, or -1 (libcrypto). */
+int	key_fingerprint(const struct cdp_buf *key, const char *label,
+	    char out[17]);
+
+/*
+ * A keyed hash of 128 bits: the first 128 bits of HMAC-SHA256 under the
+ * key derived with label, its pads hashed once (a MAC then costs the
+ * message's SHA-256 and one block more).  NULL when libcrypto fails.
+ */
+struct mac128;
+struct mac128 *mac128_new(const struct cdp_buf *key, const char *label);
+void	mac128_free(struct mac128 *m);
+
+/* The MAC of p[0..n), as a key (its first 8 bytes hi, big-endian). */
+struct cdp_key128 mac128_of(const struct mac128 *m, const void *p,
+	    size_t n);
+
+/* The MAC of k's 16 bytes (hi, then lo, each big-endian). */
+struct cdp_key128 mac128_of_key(const struct mac128 *m, struct cdp_key128 k);
+
 /* Append s[0..n) escaped as a name in clear (see tokens_seal()). */
 int	name_escape(struct cdp_buf *out, const char *s, size_t n);
 
