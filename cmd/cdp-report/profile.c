@@ -84,6 +84,7 @@ struct pfield {
 	size_t		 nitems, icap;
 	size_t		*heap;		/* sketch: items by count, least first */
 	struct cdp_buf	 arena;
+	size_t		 compact_at;	/* arena size to look again at */
 	uint8_t		*hll;		/* past PROF_EXACT */
 	/* A parallel run's lane: where the field first came (block,
 	 * line, place in the record), for the order of the fields. */
@@ -218,17 +219,24 @@ item_text(struct pfield *f, struct item *it, const char *s, size_t n)
 }
 
 /* Replaced counters leave their text behind: copy the live texts to a
- * fresh arena once the dead ones dominate. */
+ * fresh arena once the dead ones dominate.  The live texts are added up
+ * only when the arena has grown past 1 MB and four times what they
+ * were the last time (once a replacement, that sum of a thousand
+ * counters was half of a profile's time). */
 static void
 arena_compact(struct pfield *f)
 {
 	struct cdp_buf b = { 0 };
 	size_t live = 0;
 
+	if (f->arena.len < (1u << 20) || f->arena.len < f->compact_at)
+		return;
 	for (size_t i = 0; i < f->nitems; i++)
 		live += f->items[i].len;
-	if (f->arena.len < (1u << 20) || f->arena.len < 4 * live)
+	if (f->arena.len < 4 * live) {
+		f->compact_at = 4 * live;
 		return;
+	}
 	for (size_t i = 0; i < f->nitems; i++) {
 		struct item *it = &f->items[i];
 		size_t off = b.len;
