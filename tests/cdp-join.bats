@@ -54,6 +54,16 @@ setup() {
 	assert_success
 	assert_line --index 4 '{"customer_id":"C3","ev":"cart","segment":"At Risk","r":2}'
 	assert_line --index 0 '{"customer_id":"C1","ev":"view","r":5,"segment":"Champions"}'
+	# A name written with escapes is the name: a collision too, and
+	# the same on two threads.
+	printf '%s\n' '{"id":"a","tier":"gold"}' > t.ndjson
+	printf '%s\n' '{"id":"a","ti\u0065r":"x"}' '{"id":"a","x":1}' > s.ndjson
+	for t in 1 2; do
+		run_split cdp-join --threads "$t" -k id --rejects rej.ndjson t.ndjson s.ndjson
+		assert_success
+		assert_output '{"id":"a","x":1,"tier":"gold"}'
+		assert_equal "$(jq -c '[._error, ._line]' rej.ndjson)" '["field \"tier\" already exists",1]'
+	done
 }
 
 @test "join: keys are normalised alike on both sides; F=G names the table's field" {

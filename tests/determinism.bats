@@ -368,6 +368,24 @@ same_threads() {
 	same_threads par.ndjson cdp-segment -d 'mail=channel == "mail"'
 }
 
+@test "determinism: thread counts: cdp-join (left, inner, anti; collisions rejected or replaced)" {
+	par_input
+	# customers C01..C30 of the stream's 40 in the table, with a field
+	# of the stream's (country) and one of their own
+	awk 'BEGIN { for (c = 1; c <= 30; c++)
+		printf("{\"customer_id\":\"C%02d\",\"tier\":\"t%d\"," \
+		    "\"country\":\"X%d\"}\n", c, c % 3, c % 5) }' >tab.ndjson
+	same_threads par.ndjson cdp-join -k customer_id --prefix t_ tab.ndjson
+	same_threads par.ndjson cdp-join -k customer_id --how inner \
+	    --fields tier tab.ndjson
+	same_threads par.ndjson cdp-join -k customer_id --how anti tab.ndjson
+	same_threads par.ndjson cdp-join -k customer_id tab.ndjson
+	grep -q 'field \\"country\\" already exists' t1.rej
+	same_threads par.ndjson cdp-join -k customer_id --replace tab.ndjson
+	grep -q '"country":"X[0-4]"' t1.out
+	grep -q '"tier":"t[0-2]"}$' t1.out
+}
+
 @test "determinism: thread counts: cdp-dedupe" {
 	par_input
 	same_threads par.ndjson cdp-dedupe --key email --normalize email

@@ -98,7 +98,20 @@ struct table {
 	struct cdp_keymap	*map;	/* key -> entry offset, AMBIG */
 	struct cdp_buf		 arena;
 	unsigned long long	 records, keys, ambiguous, unkeyed;
+	/* Of every attached name: the bit of its length mod 64 and of its
+	 * first byte, so that a record none of whose names has both
+	 * collides with no entry (table_may_have()). */
+	uint64_t		 lens, firsts[4];
 };
+
+/* Whether some entry of t may attach a field named k[0..n) (no escapes). */
+static inline bool
+table_may_have(const struct table *t, const char *k, size_t n)
+{
+	unsigned char c = n > 0 ? (unsigned char)k[0] : 0;
+
+	return (t->lens >> (n & 63) & 1) && (t->firsts[c >> 6] >> (c & 63) & 1);
+}
 
 #define AMBIG	UINT64_MAX
 

@@ -29,6 +29,7 @@ CDP_NORM_USAGE
 "                            (else the record is bad)\n"
 "      --table-format FMT    ndjson or csv (default: by name, .csv is CSV)\n"
 CDP_UNBUFFERED_USAGE
+CDP_THREADS_USAGE
 CDP_COMMON_USAGE;
 
 enum {
@@ -42,6 +43,7 @@ enum {
 static const struct option longopts[] = {
 	CDP_COMMON_LONGOPTS,
 	CDP_UNBUFFERED_LONGOPT,
+	CDP_THREADS_LONGOPT,
 	CDP_NORM_LONGOPTS,
 	{ "fields", required_argument, NULL, OPT_FIELDS },
 	{ "how", required_argument, NULL, OPT_HOW },

@@ -12,28 +12,34 @@
 #include "each.h"
 #include "join.h"
 #include "out.h"
+#include "par.h"
 #include "record.h"
 #include "xalloc.h"
 
+/* A run, or in a parallel one a worker thread's: the table is shared and
+ * only read. */
 struct run {
 	const struct join_opts	*opt;
-	struct table		 t;
+	const struct table	*t;
 	struct keyer		 k;
 	struct cdp_out		*out;
 	struct cdp_acct		 acct;
 	struct cdp_recw		 w;
-	struct cdp_buf		 line, why;
+	struct cdp_buf		 why;
 	const struct cdp_field	**found;	/* per attached field */
 	size_t			 fcap;
 	unsigned long long	 matched, unkeyed;
 };
 
+/* Write to the output, or in a parallel run to the record's block. */
 static void
-put(struct run *r, const char *p, size_t n)
+put(struct run *r, const struct cdp_each_at *at, const char *p, size_t n)
 {
 	struct cdp_err err;
 
-	if (cdp_out_write(r->out, p, n, &err) == -1)
+	if (at->blk != NULL)
+		cdp_par_put(at->blk, 0, p, n);
+	else if (cdp_out_write(r->out, p, n, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 }
 
@@ -41,8 +47,8 @@ put(struct run *r, const char *p, size_t n)
 static void
 write_as_is(struct run *r, const struct cdp_each_at *at)
 {
-	put(r, at->line->p, at->line->len);
-	put(r, "\n", 1);
+	put(r, at, at->line->p, at->line->len);
+	put(r, at, "\n", 1);
 }
 
 /* The record with e's fields before its closing brace: its own bytes are
@@ -61,19 +67,19 @@ write_spliced(struct run *r, const struct cdp_rec *rec,
 	while (n > 0 && p[n - 1] != '}')
 		n--;
 	n--;
-	cdp_buf_reset(&r->line);
-	if (cdp_buf_add(&r->line, p, n) == -1 ||
-	    (rec->n > 0 && cdp_buf_addc(&r->line, ',') == -1) ||
-	    cdp_buf_add(&r->line, entry_frag(e), e->fraglen) == -1 ||
-	    cdp_buf_add(&r->line, "}\n", 2) == -1)
-		cdp_oom(0);
-	put(r, r->line.p, r->line.len);
+	/* in pieces: the output copies them once */
+	put(r, at, p, n);
+	if (rec->n > 0)
+		put(r, at, ",", 1);
+	put(r, at, entry_frag(e), e->fraglen);
+	put(r, at, "}\n", 2);
 }
 
 /* --replace: the record's fields in order, those e has taking e's value,
  * then e's other fields. */
 static void
-write_replaced(struct run *r, const struct cdp_rec *rec, const struct entry *e)
+write_replaced(struct run *r, const struct cdp_rec *rec,
+    const struct cdp_each_at *at, const struct entry *e)
 {
 	const char *names = entry_names(e), *frag = entry_frag(e);
 	int rc = 0;
@@ -102,7 +108,7 @@ write_replaced(struct run *r, const struct cdp_rec *rec, const struct entry *e)
 	}
 	if (rc == -1 || cdp_recw_end(&r->w) == -1)
 		cdp_oom(0);
-	put(r, r->w.b.p, r->w.b.len);
+	put(r, at, r->w.b.p, r->w.b.len);
 }
 
 /*
@@ -115,7 +121,18 @@ collisions(struct run *r, struct cdp_rec *rec, const struct entry *e,
 {
 	const char *names = entry_names(e);
 	int n = 0;
+	size_t j;
 
+	/* Mostly no name of the record is one the table attaches: a look
+	 * at the record's names against the table's spares looking every
+	 * attached name up in the record. */
+	for (j = 0; j < rec->n; j++)
+		if ((rec->f[j].flags & CDP_F_KEYESC) ||
+		    table_may_have(r->t, rec->p + rec->f[j].koff,
+		    rec->f[j].klen))
+			break;
+	if (j == rec->n)
+		return 0;
 	if (e->nf > r->fcap) {
 		r->fcap = e->nf;
 		r->found = cdp_xreallocarray(r->found, r->fcap,
@@ -157,14 +174,14 @@ one(void *ctx, struct cdp_rec *rec, const struct cdp_each_at *at,
 		return -1;
 	if (keys.n == 0) {
 		r->unkeyed++;
-	} else if ((e = table_find(&r->t, &keys)) != NULL) {
+	} else if ((e = table_find(r->t, &keys)) != NULL) {
 		r->matched++;
 		if (opt->how == HOW_ANTI)
 			return 1;
 		if ((n = collisions(r, rec, e, why)) == -1)
 			return -1;
 		if (n > 0)
-			write_replaced(r, rec, e);
+			write_replaced(r, rec, at, e);
 		else
 			write_spliced(r, rec, at, e);
 		return 0;
@@ -199,7 +216,7 @@ set_stats(struct run *r)
 	static const char *const names[] = { "matched", "unkeyed",
 	    "table_records", "table_unkeyed", "table_keys", "ambiguous_keys" };
 	const unsigned long long n[] = { r->matched, r->unkeyed,
-	    r->t.records, r->t.unkeyed, r->t.keys, r->t.ambiguous };
+	    r->t->records, r->t->unkeyed, r->t->keys, r->t->ambiguous };
 
 	for (size_t i = 0; i < sizeof(n) / sizeof(n[0]); i++) {
 		r->acct.extra[i].name = names[i];
@@ -207,39 +224,86 @@ set_stats(struct run *r)
 	}
 }
 
+/* A run's (or a worker's) own key maker and scratch, for opt and t. */
+static void
+run_init(struct run *r, const struct join_opts *opt, const struct table *t)
+{
+	struct cdp_err err;
+
+	*r = (struct run){ .opt = opt, .t = t };
+	r->k.ctx.default_country = opt->common.default_country;
+	r->k.ctx.date_order = opt->common.date_order;
+	for (int i = 0; i < opt->nkey; i++)
+		if (cdp_norm_ctx_prepare(&r->k.ctx, opt->skey[i].norm,
+		    &err) == -1)
+			cdp_die_err(&err, NULL, 0);
+	r->k.kr.ctx = &r->k.ctx;
+}
+
+static void
+run_free(struct run *r)
+{
+	cdp_keyer_free(&r->k.kr);
+	cdp_norm_ctx_free(&r->k.ctx);
+	cdp_buf_free(&r->k.val);
+	cdp_buf_free(&r->k.tmp);
+	cdp_buf_free(&r->k.msg);
+	cdp_recw_free(&r->w);
+	cdp_buf_free(&r->why);
+	free(r->found);
+}
+
+/* The stream in parallel blocks, written in input order (par.h). */
+static void
+run_parallel(struct run *r, char **files, int nfiles, int threads,
+    struct cdp_par_info *info)
+{
+	struct run *w = cdp_xcalloc((size_t)threads, sizeof(*w));
+	void **ctx = cdp_xcalloc((size_t)threads, sizeof(*ctx));
+	struct cdp_par_prog prog = { .record = one, .ctx = ctx,
+	    .outs = &r->out, .nouts = 1, .block_lines = true };
+
+	for (int i = 0; i < threads; i++) {
+		run_init(&w[i], r->opt, r->t);
+		ctx[i] = &w[i];
+	}
+	cdp_par_run(&prog, files, nfiles, threads, &r->opt->common, &r->acct,
+	    info);
+	for (int i = 0; i < threads; i++) {
+		r->matched += w[i].matched;
+		r->unkeyed += w[i].unkeyed;
+		run_free(&w[i]);
+	}
+	free(w);
+	free(ctx);
+}
+
 int
 join_run(const struct join_opts *opt, char **files, int nfiles)
 {
-	struct run r = { .opt = opt };
+	struct run r;
+	struct table t;
+	struct cdp_par_info info = { 0 };
 	struct cdp_err err;
+	int threads = cdp_par_threads(&opt->common, &info.asked);
 
 	check_table(opt);
-	r.k.ctx.default_country = opt->common.default_country;
-	r.k.ctx.date_order = opt->common.date_order;
-	for (int i = 0; i < opt->nkey; i++)
-		if (cdp_norm_ctx_prepare(&r.k.ctx, opt->skey[i].norm,
-		    &err) == -1)
-			cdp_die_err(&err, NULL, 0);
-	r.k.kr.ctx = &r.k.ctx;
-	table_load(&r.t, opt, &r.k);
+	run_init(&r, opt, &t);
+	table_load(&t, opt, &r.k);
 	if (cdp_acct_open(&r.acct, opt->common.rejects, &err) == -1 ||
 	    (r.out = cdp_out_open(opt->common.output, &err)) == NULL)
 		cdp_die_err(&err, NULL, 0);
-	cdp_each(files, nfiles, &opt->common, &r.acct, one, &r);
+	if (threads > 1)
+		run_parallel(&r, files, nfiles, threads, &info);
+	else
+		cdp_each(files, nfiles, &opt->common, &r.acct, one, &r);
 	if (cdp_out_close(r.out, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
 	set_stats(&r);
+	cdp_par_account(&info, &r.acct);
 	if (cdp_acct_close(&r.acct, opt->common.stats, &err) == -1)
 		cdp_die_err(&err, NULL, 0);
-	table_free(&r.t);
-	cdp_keyer_free(&r.k.kr);
-	cdp_norm_ctx_free(&r.k.ctx);
-	cdp_buf_free(&r.k.val);
-	cdp_buf_free(&r.k.tmp);
-	cdp_buf_free(&r.k.msg);
-	cdp_recw_free(&r.w);
-	cdp_buf_free(&r.line);
-	cdp_buf_free(&r.why);
-	free(r.found);
+	table_free(&t);
+	run_free(&r);
 	return 0;
 }

@@ -158,11 +158,16 @@ add_field(struct load *L, const struct cdp_field *f, const char *k, size_t kn)
 	    .klen = (uint32_t)(plen + kn) };
 	const char *v;
 
+	unsigned char c;
+
 	if (cdp_buf_add(&L->names, L->opt->prefix, plen) == -1 ||
 	    cdp_buf_add(&L->names, k, kn) == -1 ||
 	    cdp_recw_field_as(w, L->names.p + fa.koff, fa.klen, &L->rec,
 	    f) == -1)
 		cdp_oom(0);
+	c = fa.klen > 0 ? (unsigned char)L->names.p[fa.koff] : 0;
+	L->t->lens |= UINT64_C(1) << (fa.klen & 63);
+	L->t->firsts[c >> 6] |= UINT64_C(1) << (c & 63);
 	/* After the separator, the quoted name and the colon. */
 	v = string_end(w->b.p + at + 1) + 1;
 	fa.voff = (uint32_t)(v - w->b.p - 1);	/* the '{' is not kept */
