@@ -385,6 +385,24 @@ OUT
 ["b",1,5]
 ["c",0,0]
 OUT
+	# dated rates: a's GBP purchase (2025-01-02) at the rate from
+	# 2025-01-01, its PLN one (2025-01-05) at the rate from 2025-01-05,
+	# b's PLN one (2025-01-03) at the 2025-01-01 rate
+	printf '%s\n' '{"base": "EUR", "rates": {"GBP": 1.17},' \
+	    ' "dated": {"2025-01-05": {"PLN": 0.25}, "2025-01-01": {"GBP": 1.2, "PLN": 0.2}}}' > dated.json
+	run cdp-score rfm --rates dated.json cur.ndjson
+	run jq -c '[.customer_id, .rfm_monetary]' <<<"$output"
+	assert_output - <<'OUT'
+["a",29.25]
+["b",14]
+["c",7]
+OUT
+	# a currency whose first rate comes after an amount of it
+	printf '%s\n' '{"base": "EUR", "rates": {"GBP": 1.17}, "dated": {"2025-01-04": {"PLN": 0.25}}}' > late.json
+	run_split cdp-score rfm --rates late.json --rejects rej.ndjson cur.ndjson
+	assert_success
+	run jq -r '"\(._line) \(._error)"' rej.ndjson
+	assert_output '2 field "_currency": no rate for "PLN" on 2025-01-03 in the --rates file'
 	# no rate for PLN: its amounts are bad records, the rest is scored
 	printf '%s\n' '{"base": "EUR", "rates": {"GBP": 1.17}}' > gbp.json
 	run_split cdp-score rfm --rates gbp.json cur.ndjson
@@ -399,7 +417,7 @@ OUT
 OUT
 }
 
-@test "rfm, clv: a --rates file that is not {base, rates} is an error with its line; misuse is a usage error" {
+@test "rfm, clv: a --rates file that is not {base, rates, dated} is an error with its line; misuse is a usage error" {
 	currencies > cur.ndjson
 	bad() {
 		printf '%s\n' "$1" > r.json
@@ -411,8 +429,14 @@ OUT
 	bad '[1]' 65 'r.json:1: expected an object {"base": CODE, "rates": {CODE: RATE, ...}}'
 	bad '{"rates": {}}' 65 'r.json:1: "base": expected the currency the rates convert to'
 	bad '{"base": ""}' 65 'r.json:1: "base": expected the currency the rates convert to'
-	bad '{"base": "EUR"}' 65 'r.json:1: "rates": expected an object of currency: rate'
-	bad '{"base": "EUR", "rate": {}}' 65 'r.json:1: unknown member "rate" (base, rates)'
+	bad '{"base": "EUR"}' 65 'r.json:1: expected "rates" (every day'"'"'s) or "dated" (rates from a day on)'
+	bad '{"base": "EUR", "rates": []}' 65 'r.json:1: "rates": expected an object of currency: rate'
+	bad '{"base": "EUR", "rate": {}}' 65 'r.json:1: unknown member "rate" (base, rates, dated)'
+	bad '{"base": "EUR", "dated": []}' 65 'r.json:1: "dated": expected an object of day: {currency: rate}'
+	bad $'{"base": "EUR",\n "dated": {"2025-02-30": {"GBP": 1}}}' 65 'r.json:2: "2025-02-30": expected a day YYYY-MM-DD'
+	bad '{"base": "EUR", "dated": {"2025-01-01": 1}}' 65 'r.json:1: 2025-01-01: expected an object of currency: rate'
+	bad '{"base": "EUR", "dated": {"2025-01-01": {"EUR": 1}}}' 65 'r.json:1: "EUR" is the base: it has no rate'
+	bad '{"base": "EUR", "dated": {"2025-01-01": {"GBP": -2}}}' 65 'r.json:1: "GBP": expected a rate above 0'
 	bad $'{"base": "EUR",\n "rates": {"GBP": 0}}' 65 'r.json:2: "GBP": expected a rate above 0'
 	bad '{"base": "EUR", "rates": {"GBP": "1.1"}}' 65 'r.json:1: "GBP": expected a rate above 0'
 	bad '{"base": "EUR", "rates": {"EUR": 1}}' 65 'r.json:1: "EUR" is the base: it has no rate'

@@ -510,10 +510,12 @@ same_threads() {
 	awk '{ split("EUR GBP PLN CHF", c, " ")
 	    sub(/}$/, ",\"revenue_currency\":\"" c[1 + NR % 4] "\"}"); print }' \
 	    par.ndjson >cur.ndjson
-	printf '%s\n' '{"base": "EUR", "rates": {"GBP": 1.17, "PLN": 0.23}}' >rates.json
+	printf '%s\n' '{"base": "EUR", "rates": {"GBP": 1.17},' \
+	    ' "dated": {"2025-06-01": {"GBP": 1.2, "PLN": 0.23}}}' >rates.json
 	same_threads cur.ndjson cdp-score rfm --rates rates.json --as-of 2025-12-31
 	grep -q '"rfm_currency":"EUR"' t1.out
 	grep -q 'no rate for \\"CHF\\" in the --rates file' t1.rej
+	grep -q 'no rate for \\"PLN\\" on 2025-0[1-5]-[0-9][0-9] in the --rates file' t1.rej
 	same_threads cur.ndjson cdp-score clv --rates rates.json \
 	    --calibration-end 2025-09-30 --summary
 }

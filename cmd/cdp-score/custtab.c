@@ -633,14 +633,19 @@ convert(struct load *L, struct tx *tx, const char **field, const char **why)
 	const char *base;
 	double rate;
 	size_t n;
-	int dec;
+	int dec, rc;
 
 	if (!tx->hascur)
 		return 0;
-	if (rates_find(L->rates, L->cur.p, L->cur.len, &rate, &dec) == -1) {
+	if ((rc = rates_find(L->rates, L->cur.p, L->cur.len, tx->day, &rate,
+	    &dec)) < 0) {
+		char day[11];
+
+		day_text(tx->day, day);
 		cdp_buf_reset(&L->msg);
-		if (cdp_buf_addf(&L->msg, "no rate for %s in the --rates file",
-		    L->cur.p) == -1)
+		if (cdp_buf_addf(&L->msg, "no rate for %s%s%s in the --rates "
+		    "file", L->cur.p, rc == -2 ? " on " : "",
+		    rc == -2 ? day : "") == -1)
 			cdp_oom(0);
 		*field = L->curnames[tx->curf];
 		*why = L->msg.p;

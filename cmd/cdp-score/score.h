@@ -173,8 +173,10 @@ struct custtab {
 };
 
 /*
- * --rates FILE (rates.c): {"base": CODE, "rates": {CODE: RATE, ...}}, an
- * amount in CODE counting RATE times in the base currency.
+ * --rates FILE (rates.c): {"base": CODE, "rates": {CODE: RATE, ...},
+ * "dated": {DAY: {CODE: RATE, ...}, ...}}, an amount in CODE counting
+ * RATE times in the base currency (the rate of the latest DAY on or before
+ * the amount's, else the one of "rates").
  */
 struct rates;
 
@@ -182,11 +184,12 @@ struct rates;
 struct rates *rates_load(const char *path, struct cdp_err *err);
 void	rates_free(struct rates *r);
 
-/* The rate of the currency whose JSON text is cur[0..n) into *rate (the
- * base's is 1) and its decimals into *dec (-1: too many to round to).
- * Returns 0, or -1 when the file has none. */
+/* The rate on day (days since 1970) of the currency whose JSON text is
+ * cur[0..n) into *rate (the base's is 1) and its decimals into *dec (-1:
+ * too many to round to).  Returns 0; -1 when the file does not name the
+ * currency, -2 when it has no rate for it on that day. */
 int	rates_find(const struct rates *r, const char *cur, size_t n,
-	    double *rate, int *dec);
+	    long day, double *rate, int *dec);
 
 /* The base currency's JSON text (NUL-terminated), its length in *n. */
 const char *rates_base(const struct rates *r, size_t *n);
