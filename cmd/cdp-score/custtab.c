@@ -622,6 +622,32 @@ currency_of(struct load *L, struct tx *tx)
  * the --status-field without an amount), or TX_BAD with the field in
  * *field and the reason in *why.
  */
+/* "YYYY-MM-DD" of days since 1970-01-01; buf needs 11 bytes. */
+void
+day_text(long z, char *buf)
+{
+	int y, m, d;
+
+	/* Dates come from 4-digit years (cdp_parse_iso_date). */
+	cdp_time_civil(z, &y, &m, &d);
+	if (y < 0 || y > 9999) {
+		snprintf(buf, 11, "%04d-%02d-%02d", y, m, d);
+		return;
+	}
+	/* digit by digit: two dates per customer, no printf */
+	buf[0] = (char)('0' + y / 1000);
+	buf[1] = (char)('0' + y / 100 % 10);
+	buf[2] = (char)('0' + y / 10 % 10);
+	buf[3] = (char)('0' + y % 10);
+	buf[4] = '-';
+	buf[5] = (char)('0' + m / 10);
+	buf[6] = (char)('0' + m % 10);
+	buf[7] = '-';
+	buf[8] = (char)('0' + d / 10);
+	buf[9] = (char)('0' + d % 10);
+	buf[10] = '\0';
+}
+
 /*
  * --rates: an amount naming a currency into the base currency, which it
  * then names (one naming none counts in its customer's other amounts',

@@ -6,14 +6,12 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "diag.h"
 #include "out.h"
 #include "record.h"
-#include "timeval.h"
 #include "xalloc.h"
 #include "score.h"
 
@@ -114,32 +112,6 @@ quintiles(const double *v, size_t n, unsigned char *score,
 			score[tmp[q].ix] = (unsigned char)(1 +
 			    (5 * (2 * i + (j - i))) / (2 * n));
 	}
-}
-
-/* "YYYY-MM-DD" of days since 1970-01-01; buf needs 11 bytes. */
-void
-day_text(long z, char *buf)
-{
-	int y, m, d;
-
-	/* Dates come from 4-digit years (cdp_parse_iso_date). */
-	cdp_time_civil(z, &y, &m, &d);
-	if (y < 0 || y > 9999) {
-		snprintf(buf, 11, "%04d-%02d-%02d", y, m, d);
-		return;
-	}
-	/* digit by digit: two dates per customer, no printf */
-	buf[0] = (char)('0' + y / 1000);
-	buf[1] = (char)('0' + y / 100 % 10);
-	buf[2] = (char)('0' + y / 10 % 10);
-	buf[3] = (char)('0' + y % 10);
-	buf[4] = '-';
-	buf[5] = (char)('0' + m / 10);
-	buf[6] = (char)('0' + m % 10);
-	buf[7] = '-';
-	buf[8] = (char)('0' + d / 10);
-	buf[9] = (char)('0' + d % 10);
-	buf[10] = '\0';
 }
 
 /* The three scores of every customer. */
